@@ -1,0 +1,77 @@
+//! Administration: users and the audit trail.
+
+pub mod audit;
+pub mod users;
+
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::Admin;
+use crate::web::{db, ok, AppResult, Layout};
+use crate::AppState;
+use audit::AuditEntry;
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub entries: Vec<AuditEntry>,
+    pub actions: Vec<String>,
+    pub action: String,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
+impl AuditPage {
+    /// The query string of another page of the same list.
+    pub fn page_link(&self, page: i64) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if !self.action.is_empty() {
+            q.append_pair("action", &self.action);
+        }
+        q.append_pair("page", &page.to_string());
+        format!("?{}", q.finish())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    action: String,
+    page: Option<String>,
+}
+
+#[get("/admin/audit")]
+pub async fn audit_list(
+    _admin: Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let action = query.action.trim().to_string();
+    let filter = (!action.is_empty()).then(|| action.clone());
+    let (entries, total, actions) = db(&state.pool, move |conn| {
+        let (entries, total) = audit::page(conn, filter.as_deref(), page)?;
+        Ok((entries, total, audit::actions(conn)?))
+    })
+    .await?;
+    let pages = ((total + audit::PAGE_SIZE - 1) / audit::PAGE_SIZE).max(1);
+    ok(&AuditPage {
+        layout,
+        entries,
+        actions,
+        action,
+        page,
+        pages,
+        total,
+    })
+}

@@ -1,0 +1,352 @@
+//! `/admin/users`: list, create, change role, disable, reset password.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::audit::{self, Actor};
+use crate::auth::users::{self, CreateError, NewUser, User, UserChanges};
+use crate::auth::{client_ip, password, session, Admin, Role};
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UserListPage {
+    pub layout: Layout,
+    pub users: Vec<User>,
+}
+
+#[get("/admin/users")]
+pub async fn list(_admin: Admin, layout: Layout, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let users = db(&state.pool, |conn| Ok(users::list(conn)?)).await?;
+    ok(&UserListPage { layout, users })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_new.html")]
+pub struct NewUserPage {
+    pub layout: Layout,
+    pub form: NewUserForm,
+    pub errors: FormErrors,
+    pub roles: [Role; 3],
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub salesperson_code: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub password_confirmation: String,
+}
+
+#[get("/admin/users/new")]
+pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
+    ok(&NewUserPage {
+        layout,
+        form: NewUserForm {
+            role: "staff".into(),
+            ..Default::default()
+        },
+        errors: FormErrors::new(),
+        roles: Role::ALL,
+    })
+}
+
+#[post("/admin/users")]
+pub async fn create(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<NewUserForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let new_user = NewUser {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        role: form.role.clone(),
+        salesperson_code: form.salesperson_code.clone(),
+        password: form.password.clone(),
+        password_confirmation: form.password_confirmation.clone(),
+    }
+    .trimmed();
+    let result = db(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction::<_, AppError, _>(|conn| match users::create(conn, &new_user) {
+            Ok(user) => {
+                audit::record(
+                    conn,
+                    Actor::User(&admin),
+                    "user created",
+                    &user.username,
+                    &format!("role {}", user.role),
+                    &ip,
+                )?;
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::success(format!("User {} created.", user.username)),
+                )?;
+                Ok(Ok(user.username))
+            }
+            Err(CreateError::Invalid(errors)) => Ok(Err(errors)),
+            Err(CreateError::Db(e)) => Err(e.into()),
+            Err(CreateError::Other(e)) => Err(AppError::Internal(e)),
+        })
+    })
+    .await?;
+    match result {
+        Ok(_) => Ok(redirect("/admin/users")),
+        Err(errors) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewUserPage {
+                layout,
+                form: NewUserForm {
+                    password: String::new(),
+                    password_confirmation: String::new(),
+                    ..form
+                },
+                errors,
+                roles: Role::ALL,
+            },
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_edit.html")]
+pub struct EditUserPage {
+    pub layout: Layout,
+    pub user: User,
+    pub form: UserChanges,
+    pub errors: FormErrors,
+    pub password_error: Option<String>,
+    pub roles: [Role; 3],
+}
+
+async fn load_user(state: &AppState, username: String) -> AppResult<User> {
+    db(&state.pool, move |conn| {
+        users::find_by_username(conn, &username)?.ok_or(AppError::NotFound)
+    })
+    .await
+}
+
+fn edit_page(layout: Layout, user: User) -> EditUserPage {
+    let form = UserChanges {
+        display_name: user.display_name.clone(),
+        role: user.role.clone(),
+        salesperson_code: user.salesperson_code.clone().unwrap_or_default(),
+    };
+    EditUserPage {
+        layout,
+        user,
+        form,
+        errors: FormErrors::new(),
+        password_error: None,
+        roles: Role::ALL,
+    }
+}
+
+#[get("/admin/users/{username}")]
+pub async fn edit(
+    _admin: Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let user = load_user(&state, path.into_inner()).await?;
+    ok(&edit_page(layout, user))
+}
+
+#[derive(Deserialize)]
+pub struct ChangesForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    salesperson_code: String,
+}
+
+#[post("/admin/users/{username}")]
+pub async fn update(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<ChangesForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let changes = UserChanges {
+        display_name: form.display_name,
+        role: form.role,
+        salesperson_code: form.salesperson_code,
+    }
+    .trimmed();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let username = path.into_inner();
+    let c = changes.clone();
+    let result = db(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction::<_, AppError, _>(|conn| {
+            let user = users::find_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
+            let mut errors = c.validate();
+            if user.role() == Role::Admin
+                && Role::parse(&c.role) != Some(Role::Admin)
+                && user.active
+                && users::other_active_admins(conn, user.id)? == 0
+            {
+                errors.add("role", "This is the last active administrator: keep the admin role.");
+            }
+            if !errors.is_empty() {
+                return Ok(Err((user, errors)));
+            }
+            users::update_profile(conn, user.id, &c)?;
+            let detail = if user.role != c.role {
+                format!("role {} → {}", user.role, c.role)
+            } else {
+                "profile changed".to_string()
+            };
+            audit::record(conn, Actor::User(&admin), "user changed", &user.username, &detail, &ip)?;
+            session::set_flash(conn, &session, Flash::success(format!("User {} saved.", user.username)))?;
+            Ok(Ok(user.username))
+        })
+    })
+    .await?;
+    match result {
+        Ok(username) => Ok(redirect(&format!("/admin/users/{}", path_segment(&username)))),
+        Err((user, errors)) => {
+            let mut page = edit_page(layout, user);
+            page.form = changes;
+            page.errors = errors;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+}
+
+#[post("/admin/users/{username}/password")]
+pub async fn reset_password(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let user = load_user(&state, path.into_inner()).await?;
+    if let Err(message) = password::check_new(&form.password, &form.password_confirmation) {
+        let mut page = edit_page(layout, user);
+        page.password_error = Some(message.to_string());
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let username = user.username.clone();
+    db(&state.pool, move |conn| {
+        use diesel::Connection;
+        let hash = password::hash(&form.password)?;
+        conn.transaction::<_, AppError, _>(|conn| {
+            users::set_password_hash(conn, user.id, &hash)?;
+            audit::record(conn, Actor::User(&admin), "password reset", &user.username, "", &ip)?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Password of {} changed; their open sessions were ended.",
+                    user.username
+                )),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(redirect(&format!("/admin/users/{}", path_segment(&username))))
+}
+
+#[post("/admin/users/{username}/disable")]
+pub async fn disable(
+    req: HttpRequest,
+    admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    set_active(req, admin, state, path.into_inner(), false).await
+}
+
+#[post("/admin/users/{username}/enable")]
+pub async fn enable(
+    req: HttpRequest,
+    admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    set_active(req, admin, state, path.into_inner(), true).await
+}
+
+async fn set_active(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    username: String,
+    active: bool,
+) -> AppResult<HttpResponse> {
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = format!("/admin/users/{}", path_segment(&username));
+    db(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction::<_, AppError, _>(|conn| {
+            let user = users::find_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
+            let flash = if !active && user.id == admin.id {
+                Flash::error("You cannot disable your own account.")
+            } else if !active
+                && user.role() == Role::Admin
+                && users::other_active_admins(conn, user.id)? == 0
+            {
+                Flash::error("This is the last active administrator and cannot be disabled.")
+            } else {
+                users::set_active(conn, user.id, active)?;
+                let action = if active { "user enabled" } else { "user disabled" };
+                audit::record(conn, Actor::User(&admin), action, &user.username, "", &ip)?;
+                Flash::success(if active {
+                    format!("User {} enabled.", user.username)
+                } else {
+                    format!("User {} disabled; their open sessions were ended.", user.username)
+                })
+            };
+            session::set_flash(conn, &session, flash)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+/// A user name as one URL path segment.
+pub fn path_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}

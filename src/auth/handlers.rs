@@ -1,0 +1,278 @@
+//! Sign-in, sign-out and first-run setup.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::{client_ip, password, session, setup, throttle, users, SessionData};
+use crate::admin::audit::{self, Actor};
+use crate::web::forms::safe_next;
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+#[get("/login")]
+pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppResult<HttpResponse> {
+    if layout.user.is_some() {
+        return Ok(redirect("/"));
+    }
+    ok(&LoginPage {
+        layout,
+        username: String::new(),
+        next: safe_next(&query.next).unwrap_or_default(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+enum LoginOutcome {
+    SignedIn(String),
+    Failed,
+    Throttled(u64),
+}
+
+#[post("/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    layout: Layout,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let old = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let config = state.config.clone();
+    let username = form.username.trim().to_string();
+    let typed = username.clone();
+    let outcome = db(&state.pool, move |conn| {
+        if let Some(wait) = throttle::check(conn, &username, &ip)? {
+            audit::record(conn, Actor::Anonymous(&username), "sign-in throttled", &username, "", &ip)?;
+            return Ok(LoginOutcome::Throttled(wait));
+        }
+        let user = users::find_by_username(conn, &username)?;
+        let verified = match &user {
+            Some(u) => password::verify(&form.password, &u.password_hash) && u.active,
+            None => {
+                password::verify_dummy(&form.password);
+                false
+            }
+        };
+        match user {
+            Some(user) if verified => {
+                let current = user.current();
+                let created = conn.transaction(|conn| {
+                    // A fresh session id: the one used before signing in is dead.
+                    session::destroy(conn, &old.key_hash)?;
+                    let created = session::create(conn, Some(current.clone()), None)?;
+                    throttle::clear(conn, &user.username)?;
+                    session::prune(conn, &config)?;
+                    audit::record(conn, Actor::User(&current), "sign-in", &user.username, "", &ip)?;
+                    Ok::<_, diesel::result::Error>(created)
+                })?;
+                Ok(LoginOutcome::SignedIn(created.key))
+            }
+            other => {
+                let detail = match other {
+                    None => "unknown user name",
+                    Some(u) if !u.active => "user disabled",
+                    Some(_) => "wrong password",
+                };
+                conn.transaction(|conn| {
+                    throttle::record_failure(conn, &username, &ip)?;
+                    audit::record(conn, Actor::Anonymous(&username), "sign-in failed", &username, detail, &ip)
+                })?;
+                Ok(LoginOutcome::Failed)
+            }
+        }
+    })
+    .await?;
+    match outcome {
+        LoginOutcome::SignedIn(key) => {
+            let next = safe_next(&form.next).unwrap_or_else(|| "/".into());
+            Ok(session::redirect_with_session(&state.config, &key, &next))
+        }
+        LoginOutcome::Throttled(wait) => Err(AppError::TooManyRequests { retry_after: wait }),
+        LoginOutcome::Failed => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &LoginPage {
+                layout,
+                username: typed,
+                next: safe_next(&form.next).unwrap_or_default(),
+                error: Some("The user name or password is incorrect.".into()),
+            },
+        ),
+    }
+}
+
+#[post("/logout")]
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let current: SessionData = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let created = db(&state.pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            session::destroy(conn, &current.key_hash)?;
+            if let Some(user) = &current.user {
+                audit::record(conn, Actor::User(user), "sign-out", &user.username, "", &ip)?;
+            }
+            session::create(conn, None, Some(Flash::info("You have signed out.")))
+        })?)
+    })
+    .await?;
+    Ok(session::redirect_with_session(&state.config, &created.key, "/login"))
+}
+
+#[derive(Template)]
+#[template(path = "auth/setup.html")]
+pub struct SetupPage {
+    pub layout: Layout,
+    pub token: String,
+    pub username: String,
+    pub display_name: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[get("/setup")]
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    layout: Layout,
+    query: web::Query<SetupQuery>,
+) -> AppResult<HttpResponse> {
+    let token = query.into_inner().token;
+    let t = token.clone();
+    let valid = db(&state.pool, move |conn| {
+        Ok(!users::admin_exists(conn)? && setup::token_is_valid(conn, &t)?)
+    })
+    .await?;
+    if !valid {
+        return Err(AppError::NotFound);
+    }
+    ok(&SetupPage {
+        layout,
+        token,
+        username: String::new(),
+        display_name: String::new(),
+        errors: FormErrors::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+}
+
+enum SetupOutcome {
+    Created,
+    Invalid(FormErrors),
+    LinkDead,
+}
+
+#[post("/setup")]
+pub async fn setup_create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    layout: Layout,
+    form: web::Form<SetupForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let session = session::current(&req)?;
+    let new = users::NewUser {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        role: "admin".into(),
+        salesperson_code: String::new(),
+        password: form.password.clone(),
+        password_confirmation: form.password_confirmation.clone(),
+    }
+    .trimmed();
+    let token = form.token.clone();
+    let outcome = db(&state.pool, move |conn| {
+        let result = conn.transaction(|conn| {
+            // Serialise concurrent uses of the link; the token is spent with the creation.
+            diesel::sql_query("LOCK TABLE setup_tokens IN EXCLUSIVE MODE").execute(conn)?;
+            if users::admin_exists(conn)? || !setup::token_is_valid(conn, &token)? {
+                return Ok(SetupOutcome::LinkDead);
+            }
+            match users::create(conn, &new) {
+                Ok(user) => {
+                    setup::consume(conn, &token)?;
+                    audit::record(
+                        conn,
+                        Actor::User(&user.current()),
+                        "first administrator created",
+                        &user.username,
+                        "first-run setup",
+                        &ip,
+                    )?;
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::success(format!(
+                            "Administrator {} created. Sign in to continue.",
+                            user.username
+                        )),
+                    )?;
+                    Ok(SetupOutcome::Created)
+                }
+                Err(users::CreateError::Invalid(errors)) => Ok(SetupOutcome::Invalid(errors)),
+                Err(users::CreateError::Db(e)) => Err(AppError::from(e)),
+                Err(users::CreateError::Other(e)) => Err(AppError::Internal(e)),
+            }
+        });
+        result
+    })
+    .await?;
+    match outcome {
+        SetupOutcome::Created => Ok(redirect("/login")),
+        SetupOutcome::LinkDead => Err(AppError::NotFound),
+        SetupOutcome::Invalid(errors) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupPage {
+                layout,
+                token: form.token,
+                username: form.username,
+                display_name: form.display_name,
+                errors,
+            },
+        ),
+    }
+}

@@ -1,0 +1,145 @@
+//! Who may do what: users and roles, passwords, sessions, CSRF, sign-in throttling.
+
+pub mod handlers;
+pub mod password;
+pub mod session;
+pub mod setup;
+pub mod throttle;
+pub mod users;
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
+
+pub use session::SessionData;
+
+use crate::web::AppError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Staff,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Staff, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Staff => "Staff",
+            Role::Viewer => "Viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "admin" => Some(Role::Admin),
+            "staff" => Some(Role::Staff),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub salesperson_code: Option<String>,
+}
+
+fn require(req: &HttpRequest, role: Role) -> Result<CurrentUser, AppError> {
+    let ext = req.extensions();
+    let user = ext.get::<SessionData>().and_then(|s| s.user.clone());
+    match user {
+        None => Err(AppError::Unauthenticated {
+            next: if req.method() == actix_web::http::Method::GET {
+                match req.query_string() {
+                    "" => req.path().to_string(),
+                    q => format!("{}?{}", req.path(), q),
+                }
+            } else {
+                String::new()
+            },
+        }),
+        Some(u) if u.role >= role => Ok(u),
+        Some(_) => Err(AppError::Forbidden),
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name(pub CurrentUser);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = Ready<Result<Self, Self::Error>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready(require(req, $role).map($name))
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// Any signed-in user (viewer, staff or admin): reading.
+    SignedIn,
+    Role::Viewer
+);
+role_extractor!(
+    /// Staff or admin: changing contacts, segments, interactions and campaigns.
+    Staff,
+    Role::Staff
+);
+role_extractor!(
+    /// Admin only: users, setup tables, number series, the audit trail.
+    Admin,
+    Role::Admin
+);
+
+/// The client's address: the peer, or the proxy's `X-Forwarded-For` when it is trusted.
+pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    let info = req.connection_info();
+    let addr = if trust_proxy {
+        info.realip_remote_addr().map(str::to_string)
+    } else {
+        req.peer_addr().map(|a| a.ip().to_string())
+    };
+    addr.unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        assert!(Role::Admin > Role::Staff && Role::Staff > Role::Viewer);
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

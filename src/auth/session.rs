@@ -1,0 +1,380 @@
+//! Server-side sessions in PostgreSQL, shared by every instance, and the CSRF check.
+//!
+//! The cookie holds a random 256-bit key; the table holds its SHA-256, the user, the form
+//! token and a pending flash message. A session ends after `RAPPORT_SESSION_IDLE_MINUTES`
+//! without a request or `RAPPORT_SESSION_MAX_HOURS` after it began.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Bytea, Double, Nullable, Text};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{CurrentUser, Role};
+use crate::config::Config;
+use crate::db::schema::sessions;
+use crate::web::{db, AppError, AppResult, Flash};
+use crate::AppState;
+
+/// The form field (and, for uploads, the query parameter) that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// The session of the current request, as loaded by [`middleware`].
+#[derive(Clone, Debug)]
+pub struct SessionData {
+    pub key_hash: Vec<u8>,
+    pub csrf_token: String,
+    pub user: Option<CurrentUser>,
+    pub flash: Option<Flash>,
+}
+
+/// A freshly created session: the key goes into the cookie, never into the database.
+pub struct NewSession {
+    pub key: String,
+    pub data: SessionData,
+}
+
+pub fn cookie_name(config: &Config) -> &'static str {
+    // The __Host- prefix makes the browser insist on Secure, Path=/ and no Domain.
+    if config.secure_cookies() {
+        "__Host-rapport_session"
+    } else {
+        "rapport_session"
+    }
+}
+
+pub fn session_cookie(config: &Config, key: &str) -> Cookie<'static> {
+    Cookie::build(cookie_name(config), key.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.secure_cookies())
+        .finish()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+pub fn hash_key(key: &str) -> Vec<u8> {
+    Sha256::digest(key.as_bytes()).to_vec()
+}
+
+#[derive(QueryableByName)]
+struct LoadedRow {
+    #[diesel(sql_type = Text)]
+    csrf_token: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    flash: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    user_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    username: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    display_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    role: Option<String>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    active: Option<bool>,
+    #[diesel(sql_type = Nullable<Text>)]
+    salesperson_code: Option<String>,
+}
+
+/// Loads a live session and marks it used, in one statement. An expired session, or one whose
+/// user is gone or disabled, is `None`. With `pop_flash` the pending flash is taken out.
+pub fn load(
+    conn: &mut PgConnection,
+    key_hash: &[u8],
+    config: &Config,
+    pop_flash: bool,
+) -> QueryResult<Option<SessionData>> {
+    let rows: Vec<LoadedRow> = diesel::sql_query(
+        "WITH s AS ( \
+           SELECT id_hash, user_id, csrf_token, flash FROM sessions \
+           WHERE id_hash = $1 \
+             AND last_seen_at > now() - make_interval(secs => $2) \
+             AND created_at > now() - make_interval(secs => $3) \
+           FOR UPDATE), \
+         touched AS ( \
+           UPDATE sessions SET last_seen_at = now(), \
+                  flash = CASE WHEN $4 THEN NULL ELSE sessions.flash END \
+           FROM s WHERE sessions.id_hash = s.id_hash) \
+         SELECT s.csrf_token, s.flash, u.id AS user_id, u.username, u.display_name, u.role, \
+                u.active, u.salesperson_code \
+         FROM s LEFT JOIN users u ON u.id = s.user_id",
+    )
+    .bind::<Bytea, _>(key_hash)
+    .bind::<Double, _>(config.session_idle.as_secs_f64())
+    .bind::<Double, _>(config.session_max.as_secs_f64())
+    .bind::<Bool, _>(pop_flash)
+    .load(conn)?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let user = match (row.user_id, row.username, row.display_name, row.role, row.active) {
+        (Some(id), Some(username), Some(display_name), Some(role), Some(true)) => {
+            match Role::parse(&role) {
+                Some(role) => Some(CurrentUser {
+                    id,
+                    username,
+                    display_name,
+                    role,
+                    salesperson_code: row.salesperson_code,
+                }),
+                None => return Ok(None),
+            }
+        }
+        (Some(_), ..) => return Ok(None), // a signed-in session whose user was disabled
+        _ => None,
+    };
+    Ok(Some(SessionData {
+        key_hash: key_hash.to_vec(),
+        csrf_token: row.csrf_token,
+        user,
+        flash: row.flash.as_deref().and_then(Flash::decode),
+    }))
+}
+
+/// Creates a session, signed in when `user` is given, with a fresh key and form token.
+pub fn create(
+    conn: &mut PgConnection,
+    user: Option<CurrentUser>,
+    flash: Option<Flash>,
+) -> QueryResult<NewSession> {
+    let key = random_hex(32);
+    let data = SessionData {
+        key_hash: hash_key(&key),
+        csrf_token: random_hex(32),
+        user,
+        flash: None,
+    };
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id_hash.eq(&data.key_hash),
+            sessions::user_id.eq(data.user.as_ref().map(|u| u.id)),
+            sessions::csrf_token.eq(&data.csrf_token),
+            sessions::flash.eq(flash.map(|f| f.encode())),
+        ))
+        .execute(conn)?;
+    Ok(NewSession { key, data })
+}
+
+pub fn destroy(conn: &mut PgConnection, key_hash: &[u8]) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::id_hash.eq(key_hash))).execute(conn)
+}
+
+/// Ends every session of a user (disabled, or password changed).
+pub fn destroy_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+/// Removes sessions that can no longer be used.
+pub fn prune(conn: &mut PgConnection, config: &Config) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM sessions WHERE last_seen_at < now() - make_interval(secs => $1) \
+         OR created_at < now() - make_interval(secs => $2)",
+    )
+    .bind::<Double, _>(config.session_idle.as_secs_f64())
+    .bind::<Double, _>(config.session_max.as_secs_f64())
+    .execute(conn)
+}
+
+/// Leaves a message for the next page this session shows.
+pub fn set_flash(conn: &mut PgConnection, session: &SessionData, flash: Flash) -> QueryResult<()> {
+    diesel::update(sessions::table.filter(sessions::id_hash.eq(&session.key_hash)))
+        .set(sessions::flash.eq(Some(flash.encode())))
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The request's own host, to compare with `Origin`/`Referer`.
+fn same_origin(req: &ServiceRequest) -> bool {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.to_ascii_lowercase());
+    let Some(host) = host else {
+        return false;
+    };
+    let source = req
+        .headers()
+        .get(header::ORIGIN)
+        .or_else(|| req.headers().get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(source) = source else {
+        return false;
+    };
+    match url::Url::parse(source) {
+        Ok(url) => {
+            let authority = match (url.host_str(), url.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => return false,
+            };
+            let default_port = |h: &str| {
+                h.strip_suffix(":80")
+                    .or_else(|| h.strip_suffix(":443"))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| h.to_string())
+            };
+            matches!(url.scheme(), "http" | "https")
+                && default_port(&authority.to_ascii_lowercase()) == default_port(&host)
+        }
+        Err(_) => false,
+    }
+}
+
+fn token_matches(expected: &str, given: &str) -> bool {
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+}
+
+/// Finds the CSRF token of a form post; the body is put back for the handler.
+async fn submitted_token(req: &mut ServiceRequest) -> Option<String> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = req.extract::<web::Bytes>().await.ok()?;
+        let token = url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
+        req.set_payload(Payload::from(body));
+        token
+    } else {
+        // Uploads (multipart) carry the token in the form's action URL.
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// Loads the session into the request, creates one for a visitor without, and refuses any
+/// state-changing request whose origin or CSRF token does not match (403, nothing changed).
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let path = req.path();
+    if path.starts_with("/static/") || path == "/healthz" || path == "/favicon.ico" {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    let safe = is_safe(req.method());
+    if !safe && !same_origin(&req) {
+        tracing::warn!("refused a {} with a foreign or missing origin", req.method());
+        return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+    }
+
+    let key_hash = req
+        .cookie(cookie_name(&state.config))
+        .map(|c| hash_key(c.value()));
+    let loaded = match key_hash {
+        Some(hash) => {
+            let config = state.config.clone();
+            match db(&state.pool, move |conn| Ok(load(conn, &hash, &config, safe)?)).await {
+                Ok(found) => found,
+                Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+            }
+        }
+        None => None,
+    };
+
+    let mut new_key = None;
+    let session = match loaded {
+        Some(session) => session,
+        None if safe => {
+            let created = db(&state.pool, |conn| Ok(create(conn, None, None)?)).await;
+            match created {
+                Ok(created) => {
+                    new_key = Some(created.key);
+                    created.data
+                }
+                Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+            }
+        }
+        None => {
+            return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+        }
+    };
+
+    if !safe {
+        let given = submitted_token(&mut req).await.unwrap_or_default();
+        if !token_matches(&session.csrf_token, &given) {
+            tracing::warn!("refused a {} with a missing or wrong CSRF token", req.method());
+            req.extensions_mut().insert(session);
+            return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+        }
+    }
+
+    req.extensions_mut().insert(session);
+    let mut res = next.call(req).await?;
+    if let Some(key) = new_key {
+        // A handler that started its own session (sign-in, sign-out) has set the cookie.
+        let already = res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(cookie_name(&state.config))));
+        if !already {
+            let cookie = session_cookie(&state.config, &key);
+            if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
+                res.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// The session of the current request (present on every page but static files and health).
+pub fn current(req: &actix_web::HttpRequest) -> AppResult<SessionData> {
+    req.extensions()
+        .get::<SessionData>()
+        .cloned()
+        .ok_or(AppError::Csrf)
+}
+
+/// A redirect that also sets the cookie of a new session.
+pub fn redirect_with_session(config: &Config, key: &str, location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .cookie(session_cookie(config, key))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(token_matches("abc", "abc"));
+        assert!(!token_matches("abc", "abd"));
+        assert!(!token_matches("abc", ""));
+        assert!(!token_matches("", ""));
+    }
+
+    #[test]
+    fn keys_are_random_and_hashed() {
+        let a = random_hex(32);
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_hex(32));
+        assert_eq!(hash_key(&a).len(), 32);
+    }
+}

@@ -1,0 +1,273 @@
+//! Users: the model, its rules, and its queries.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DbError};
+
+use super::{password, CurrentUser, Role};
+use crate::db::schema::users;
+use crate::web::FormErrors;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+    pub password_hash: String,
+    pub salesperson_code: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Viewer)
+    }
+
+    pub fn role_label(&self) -> &'static str {
+        self.role().label()
+    }
+
+    pub fn current(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role(),
+            salesperson_code: self.salesperson_code.clone(),
+        }
+    }
+}
+
+/// What a form or the command line gives for a new user, checked by [`NewUser::validate`].
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub salesperson_code: String,
+    pub password: String,
+    pub password_confirmation: String,
+}
+
+/// The profile fields an administrator may change.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    pub display_name: String,
+    pub role: String,
+    pub salesperson_code: String,
+}
+
+fn check_username(username: &str, errors: &mut FormErrors) {
+    if username.is_empty() {
+        errors.add("username", "Enter a user name.");
+    } else if username.chars().count() > 50 {
+        errors.add("username", "Use at most 50 characters.");
+    } else if !username
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
+        errors.add(
+            "username",
+            "Use letters, digits and . _ - @ only (no spaces).",
+        );
+    }
+}
+
+fn check_profile(display_name: &str, role: &str, salesperson: &str, errors: &mut FormErrors) {
+    if display_name.is_empty() {
+        errors.add("display_name", "Enter the name to show for this user.");
+    } else if display_name.chars().count() > 100 {
+        errors.add("display_name", "Use at most 100 characters.");
+    }
+    if Role::parse(role).is_none() {
+        errors.add("role", "Choose admin, staff or viewer.");
+    }
+    if salesperson.chars().count() > 20 {
+        errors.add("salesperson_code", "Use at most 20 characters.");
+    }
+}
+
+impl NewUser {
+    pub fn trimmed(mut self) -> Self {
+        self.username = self.username.trim().to_string();
+        self.display_name = self.display_name.trim().to_string();
+        self.role = self.role.trim().to_string();
+        self.salesperson_code = self.salesperson_code.trim().to_uppercase();
+        self
+    }
+
+    pub fn validate(&self) -> FormErrors {
+        let mut errors = FormErrors::new();
+        check_username(&self.username, &mut errors);
+        check_profile(&self.display_name, &self.role, &self.salesperson_code, &mut errors);
+        if let Err(message) = password::check_new(&self.password, &self.password_confirmation) {
+            errors.add("password", message);
+        }
+        errors
+    }
+}
+
+impl UserChanges {
+    pub fn trimmed(mut self) -> Self {
+        self.display_name = self.display_name.trim().to_string();
+        self.role = self.role.trim().to_string();
+        self.salesperson_code = self.salesperson_code.trim().to_uppercase();
+        self
+    }
+
+    pub fn validate(&self) -> FormErrors {
+        let mut errors = FormErrors::new();
+        check_profile(&self.display_name, &self.role, &self.salesperson_code, &mut errors);
+        errors
+    }
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+fn optional(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("invalid")]
+    Invalid(FormErrors),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Creates a user after validating `new`; a taken name is a field error, not a failure.
+pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateError> {
+    let mut errors = new.validate();
+    if !errors.is_empty() {
+        return Err(CreateError::Invalid(errors));
+    }
+    if find_by_username(conn, &new.username)?.is_some() {
+        errors.add("username", "This user name is already taken.");
+        return Err(CreateError::Invalid(errors));
+    }
+    let hash = password::hash(&new.password)?;
+    let result = diesel::insert_into(users::table)
+        .values((
+            users::username.eq(&new.username),
+            users::display_name.eq(&new.display_name),
+            users::role.eq(Role::parse(&new.role).unwrap_or(Role::Viewer).as_str()),
+            users::password_hash.eq(hash),
+            users::salesperson_code.eq(optional(&new.salesperson_code)),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn);
+    match result {
+        Ok(user) => Ok(user),
+        Err(DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            errors.add("username", "This user name is already taken.");
+            Err(CreateError::Invalid(errors))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(lower(users::username).eq(lower(username.trim())))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .select(User::as_select())
+        .order(users::username.asc())
+        .load(conn)
+}
+
+pub fn admin_exists(conn: &mut PgConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::role.eq("admin").and(users::active.eq(true))),
+    ))
+    .get_result(conn)
+}
+
+/// Other active administrators than `except`: the last one may not be disabled or demoted.
+pub fn other_active_admins(conn: &mut PgConnection, except: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}
+
+pub fn update_profile(conn: &mut PgConnection, id: i64, changes: &UserChanges) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::display_name.eq(&changes.display_name),
+            users::role.eq(Role::parse(&changes.role).unwrap_or(Role::Viewer).as_str()),
+            users::salesperson_code.eq(optional(&changes.salesperson_code)),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+}
+
+/// Stores a new password hash and ends every session of the user. Hash first (slow), then
+/// call this inside the action's transaction.
+pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)?;
+    super::session::destroy_for_user(conn, id)?;
+    Ok(())
+}
+
+/// Enables or disables a user; disabling ends every session of the user.
+pub fn set_active(conn: &mut PgConnection, id: i64, active: bool) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(users::table.find(id))
+            .set((users::active.eq(active), users::updated_at.eq(diesel::dsl::now)))
+            .execute(conn)?;
+        if !active {
+            super::session::destroy_for_user(conn, id)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> NewUser {
+        NewUser {
+            username: "maria.k".into(),
+            display_name: "Maria K".into(),
+            role: "staff".into(),
+            salesperson_code: String::new(),
+            password: "long enough pw".into(),
+            password_confirmation: "long enough pw".into(),
+        }
+    }
+
+    #[test]
+    fn a_valid_user_has_no_errors() {
+        assert!(valid().validate().is_empty());
+    }
+
+    #[test]
+    fn each_field_is_checked() {
+        let mut u = valid();
+        u.username = "has space".into();
+        u.display_name = String::new();
+        u.role = "root".into();
+        u.password_confirmation = "different".into();
+        let e = u.validate();
+        for field in ["username", "display_name", "role", "password"] {
+            assert!(e.has(field), "{field} should have an error");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The database: connection pool, embedded migrations, and the private cluster.
+
+pub mod cluster;
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::Config;
+use cluster::{ClusterOptions, LocalCluster};
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Key of the advisory lock that serialises migrations between instances starting together.
+const MIGRATION_LOCK: i64 = 0x5241_5050_4f52_54; // "RAPPORT"
+
+/// The database Rapport works on, and the private cluster it started, if any.
+pub struct Database {
+    pub url: String,
+    pub cluster: Option<LocalCluster>,
+}
+
+impl Database {
+    /// Uses `DATABASE_URL` when set; otherwise starts (or reuses) the private cluster.
+    pub fn open(config: &Config) -> Result<Self, cluster::ClusterError> {
+        match &config.database_url {
+            Some(url) => Ok(Database {
+                url: url.clone(),
+                cluster: None,
+            }),
+            None => {
+                let cluster = LocalCluster::ensure_started(
+                    &config.data_dir,
+                    "rapport",
+                    ClusterOptions { durable: true },
+                )?;
+                Ok(Database {
+                    url: cluster.database_url("rapport"),
+                    cluster: Some(cluster),
+                })
+            }
+        }
+    }
+
+    /// Stops the private cluster if this process started it.
+    pub fn shutdown(&mut self) {
+        if let Some(cluster) = self.cluster.as_mut() {
+            cluster.stop();
+        }
+    }
+}
+
+pub fn pool(url: &str, size: u32) -> anyhow::Result<DbPool> {
+    let manager = ConnectionManager::<PgConnection>::new(url);
+    Ok(Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .test_on_check_out(false)
+        .build(manager)?)
+}
+
+/// Runs pending migrations under an advisory lock, so several instances may start at once.
+pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<usize> {
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|applied| applied.len())
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+    result
+}

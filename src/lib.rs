@@ -1,0 +1,83 @@
+//! Rapport: contacts, segments and interactions for office staff, served as plain HTML forms.
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod web;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, ErrorHandlers};
+use actix_web::{web as aw, App, HttpServer};
+
+use config::Config;
+use db::DbPool;
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Config,
+}
+
+/// Where the CSS and other assets are: `RAPPORT_STATIC_DIR`, else `./static`, else the
+/// `static/` folder of the source tree the binary was built from.
+pub fn static_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RAPPORT_STATIC_DIR") {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("static");
+    if local.join("rapport.css").is_file() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")
+}
+
+/// Registers every route. Used by the server and by the tests.
+pub fn configure(cfg: &mut aw::ServiceConfig) {
+    cfg.service(web::pages::home)
+        .service(web::pages::healthz)
+        .service(auth::handlers::login_form)
+        .service(auth::handlers::login)
+        .service(auth::handlers::logout)
+        .service(auth::handlers::setup_form)
+        .service(auth::handlers::setup_create)
+        .service(admin::users::list)
+        .service(admin::users::new)
+        .service(admin::users::create)
+        .service(admin::users::edit)
+        .service(admin::users::update)
+        .service(admin::users::reset_password)
+        .service(admin::users::disable)
+        .service(admin::users::enable)
+        .service(admin::audit_list)
+        .service(
+            actix_files::Files::new("/static", static_dir())
+                .use_etag(true)
+                .use_last_modified(true),
+        );
+}
+
+/// Starts the HTTP server on `listener` (call inside an actix system).
+pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::Result<Server> {
+    let hsts = config.secure_cookies();
+    let state = aw::Data::new(AppState { pool, config });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(aw::FormConfig::default().limit(256 * 1024))
+            .configure(configure)
+            .default_service(aw::to(web::pages::not_found))
+            // Listed innermost first: the request log wraps everything.
+            .wrap(from_fn(auth::session::middleware))
+            .wrap(ErrorHandlers::new().default_handler(web::pages::render_error_page))
+            .wrap(web::middleware::security_headers(hsts))
+            .wrap(from_fn(web::middleware::request_log))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,220 @@
+//! The `rapport` command: serve (the default), migrate, and user administration.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use diesel::prelude::*;
+
+use rapport::admin::audit::{self, Actor};
+use rapport::auth::{password, setup, users};
+use rapport::config::Config;
+use rapport::db::{self, Database};
+
+#[derive(Parser)]
+#[command(name = "rapport", version, about = "Contacts, segments and interactions for office staff")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from a prompt, or from standard input.
+    Add {
+        username: String,
+        /// admin, staff or viewer.
+        #[arg(long, default_value = "staff")]
+        role: String,
+        /// The name shown in the application (defaults to the user name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Salesperson code that new segments and interactions default to.
+        #[arg(long)]
+        salesperson: Option<String>,
+    },
+    /// Set a user's password (read from a prompt or standard input); ends their sessions.
+    SetPassword { username: String },
+    /// Disable a user and end their sessions.
+    Disable { username: String },
+    /// List users.
+    List,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rapport: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut database = match Database::open(&config) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("rapport: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&database, config),
+        Command::Migrate => migrate(&database).map(|n| println!("{n} migration(s) applied")),
+        Command::User(cmd) => user_command(&database, cmd),
+    };
+    database.shutdown();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rapport: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(database: &Database) -> anyhow::Result<usize> {
+    let mut conn = PgConnection::establish(&database.url)?;
+    db::migrate(&mut conn)
+}
+
+fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
+    let applied = migrate(database)?;
+    if applied > 0 {
+        tracing::info!("{applied} migration(s) applied");
+    }
+    let pool = db::pool(&database.url, config.db_pool_size)?;
+    {
+        let mut conn = pool.get()?;
+        if !users::admin_exists(&mut conn)? {
+            let token = setup::issue_token(&mut conn)?;
+            let host = match config.bind.rsplit_once(':') {
+                Some(("0.0.0.0" | "[::]", port)) => format!("127.0.0.1:{port}"),
+                _ => config.bind.clone(),
+            };
+            let scheme = if config.secure_cookies() { "https" } else { "http" };
+            println!();
+            println!("  No administrator exists yet. Open this one-time link to create one:");
+            println!("  {scheme}://{host}/setup?token={token}");
+            println!();
+        }
+    }
+    let listener = TcpListener::bind(&config.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (set RAPPORT_BIND)", config.bind))?;
+    tracing::info!("Rapport listening on http://{}", listener.local_addr()?);
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let server = rapport::server(listener, pool, config)?;
+        server.await
+    })?;
+    tracing::info!("Rapport stopped");
+    Ok(())
+}
+
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt)?;
+        let second = rpassword::prompt_password("Repeat it: ")?;
+        if first != second {
+            anyhow::bail!("the two passwords do not match");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
+    migrate(database)?;
+    let mut conn = PgConnection::establish(&database.url)?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            display_name,
+            salesperson,
+        } => {
+            let password = read_password("Password (at least 12 characters): ")?;
+            let new = users::NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                salesperson_code: salesperson.unwrap_or_default(),
+                password_confirmation: password.clone(),
+                password,
+            }
+            .trimmed();
+            let user = conn.transaction::<_, anyhow::Error, _>(|conn| {
+                let user = match users::create(conn, &new) {
+                    Ok(u) => u,
+                    Err(users::CreateError::Invalid(errors)) => {
+                        let text: Vec<String> =
+                            errors.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+                        anyhow::bail!("{}", text.join("; "))
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                audit::record(conn, Actor::Cli, "user created", &user.username, &format!("role {}", user.role), "")?;
+                Ok(user)
+            })?;
+            println!("User {} ({}) created.", user.username, user.role);
+        }
+        UserCommand::SetPassword { username } => {
+            let user = users::find_by_username(&mut conn, &username)?
+                .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+            let password = read_password("New password (at least 12 characters): ")?;
+            password::check_new(&password, &password).map_err(|m| anyhow::anyhow!("{m}"))?;
+            let hash = password::hash(&password)?;
+            conn.transaction::<_, anyhow::Error, _>(|conn| {
+                users::set_password_hash(conn, user.id, &hash)?;
+                audit::record(conn, Actor::Cli, "password reset", &user.username, "", "")?;
+                Ok(())
+            })?;
+            println!("Password of {} changed; their sessions were ended.", user.username);
+        }
+        UserCommand::Disable { username } => {
+            let user = users::find_by_username(&mut conn, &username)?
+                .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+            conn.transaction::<_, anyhow::Error, _>(|conn| {
+                users::set_active(conn, user.id, false)?;
+                audit::record(conn, Actor::Cli, "user disabled", &user.username, "", "")?;
+                Ok(())
+            })?;
+            println!("User {} disabled; their sessions were ended.", user.username);
+        }
+        UserCommand::List => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{:<24} {:<8} {:<8} {}", "USER", "ROLE", "ACTIVE", "NAME")?;
+            for u in users::list(&mut conn)? {
+                writeln!(
+                    out,
+                    "{:<24} {:<8} {:<8} {}",
+                    u.username,
+                    u.role,
+                    if u.active { "yes" } else { "no" },
+                    u.display_name
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! Data every page's layout needs: who is signed in, the form token, the flash message.
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
+
+use crate::auth::{CurrentUser, Role, SessionData};
+use crate::web::middleware::RequestId;
+
+/// A one-time message shown on the next page after an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    /// `success`, `error` or `info`.
+    pub kind: String,
+    pub message: String,
+}
+
+impl Flash {
+    pub fn success(message: impl Into<String>) -> Self {
+        Flash {
+            kind: "success".into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn info(message: impl Into<String>) -> Self {
+        Flash {
+            kind: "info".into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        Flash {
+            kind: "error".into(),
+            message: message.into(),
+        }
+    }
+
+    /// Stored as `kind:message` in the session row.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.kind, self.message)
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (kind, message) = raw.split_once(':')?;
+        matches!(kind, "success" | "error" | "info").then(|| Flash {
+            kind: kind.to_string(),
+            message: message.to_string(),
+        })
+    }
+}
+
+/// One link of the main navigation.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    pub flash: Option<Flash>,
+    pub path: String,
+    pub request_id: String,
+}
+
+impl Layout {
+    pub fn from_request(req: &HttpRequest) -> Self {
+        let ext = req.extensions();
+        let session = ext.get::<SessionData>();
+        Layout {
+            user: session.and_then(|s| s.user.clone()),
+            csrf_token: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
+            flash: session.and_then(|s| s.flash.clone()),
+            path: req.path().to_string(),
+            request_id: ext.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The navigation of SPEC §7, limited to what exists and what the user may see.
+    pub fn nav(&self) -> Vec<NavItem> {
+        let Some(user) = &self.user else {
+            return Vec::new();
+        };
+        let mut items = vec![("/", "Home")];
+        if user.role == Role::Admin {
+            items.push(("/admin/users", "Users"));
+            items.push(("/admin/audit", "Audit trail"));
+        }
+        items
+            .into_iter()
+            .map(|(href, label)| NavItem {
+                href,
+                label,
+                current: if href == "/" {
+                    self.path == "/"
+                } else {
+                    self.path.starts_with(href)
+                },
+            })
+            .collect()
+    }
+}
+
+impl FromRequest for Layout {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Layout::from_request(req)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flash_round_trips_and_rejects_unknown_kinds() {
+        let f = Flash::success("Saved: a:b");
+        assert_eq!(Flash::decode(&f.encode()), Some(f));
+        assert_eq!(Flash::decode("evil:<b>"), None);
+    }
+}

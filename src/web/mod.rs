@@ -1,0 +1,52 @@
+//! What every page shares: the error type, the layout, flash messages, forms, middleware.
+
+pub mod error;
+pub mod forms;
+pub mod layout;
+pub mod middleware;
+pub mod pages;
+
+pub use error::{AppError, AppResult};
+pub use forms::FormErrors;
+pub use layout::{Flash, Layout};
+
+use actix_web::{http::header, web, HttpResponse};
+
+use crate::db::{DbConn, DbPool};
+
+/// Runs `f` with a pooled connection on the blocking thread pool, never on the async threads.
+pub async fn db<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Post/Redirect/Get: every successful POST answers with a 303 to a page.
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Renders an askama page with the given status.
+pub fn render<T: askama::Template>(status: actix_web::http::StatusCode, page: &T) -> AppResult<HttpResponse> {
+    let html = page.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+pub fn ok<T: askama::Template>(page: &T) -> AppResult<HttpResponse> {
+    render(actix_web::http::StatusCode::OK, page)
+}
+
+pub fn unprocessable<T: askama::Template>(page: &T) -> AppResult<HttpResponse> {
+    render(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, page)
+}

@@ -1,0 +1,150 @@
+//! Pages that belong to no area: home, health, and the error pages.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+use diesel::connection::SimpleConnection;
+
+use crate::auth::SignedIn;
+use crate::web::{db, ok, AppResult, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+}
+
+#[get("/")]
+pub async fn home(_user: SignedIn, layout: Layout) -> AppResult<HttpResponse> {
+    ok(&HomePage { layout })
+}
+
+/// 200 when the database answers, 503 when not.
+#[get("/healthz")]
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let result = db(&state.pool, |conn| {
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    })
+    .await;
+    match result {
+        Ok(()) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ok\n"),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain; charset=utf-8")
+            .body("database unavailable\n"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl ErrorPage {
+    fn for_status(layout: Layout, status: StatusCode, retry_after: Option<String>) -> Self {
+        let (title, message) = match status.as_u16() {
+            403 => (
+                "Not allowed",
+                "You do not have permission for this, or the form was out of date. Go back, \
+                 reload the page and try again."
+                    .to_string(),
+            ),
+            404 => (
+                "Page not found",
+                "There is nothing at this address. It may have been deleted, or the link may \
+                 be mistyped."
+                    .to_string(),
+            ),
+            405 => (
+                "Not allowed here",
+                "This address does not accept that kind of request.".to_string(),
+            ),
+            429 => (
+                "Too many attempts",
+                match retry_after {
+                    Some(secs) => format!(
+                        "Too many attempts in a short time. Please wait {} and try again.",
+                        human_wait(secs.parse().unwrap_or(60))
+                    ),
+                    None => "Too many attempts in a short time. Please wait and try again."
+                        .to_string(),
+                },
+            ),
+            400..=499 => (
+                "Request not understood",
+                "The request could not be handled. Go back and try again.".to_string(),
+            ),
+            _ => (
+                "Something went wrong",
+                "The server could not complete this request. Nothing was changed by it. \
+                 If it happens again, give the administrator the request id below."
+                    .to_string(),
+            ),
+        };
+        ErrorPage {
+            layout,
+            status: status.as_u16(),
+            title,
+            message,
+        }
+    }
+}
+
+fn human_wait(secs: u64) -> String {
+    if secs <= 60 {
+        "a minute".to_string()
+    } else {
+        format!("{} minutes", secs.div_ceil(60))
+    }
+}
+
+/// Turns every bare error response (4xx/5xx without an HTML body of its own) into a page in
+/// the site's layout. Pages that render themselves with an error status (422 forms) pass.
+pub fn render_error_page<B: MessageBody>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html || res.request().path() == "/healthz" {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let retry_after = res
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (req, old) = res.into_parts();
+    let page = ErrorPage::for_status(Layout::from_request(&req), status, retry_after);
+    let html = page
+        .render()
+        .unwrap_or_else(|_| format!("<!doctype html><title>{status}</title><p>{status}</p>"));
+    let mut new = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.append_header((name.clone(), value.clone()));
+        }
+    }
+    let new = new.content_type("text/html; charset=utf-8").body(html);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body::<B>(),
+    ))
+}
+
+/// For the 404 of unknown paths.
+pub async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().finish()
+}
