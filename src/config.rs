@@ -82,7 +82,8 @@ impl Config {
             };
         }
         if let Some(v) = get("RAPPORT_SESSION_IDLE_MINUTES") {
-            c.session_idle = Duration::from_secs(60 * positive("RAPPORT_SESSION_IDLE_MINUTES", &v)?);
+            c.session_idle =
+                Duration::from_secs(60 * positive("RAPPORT_SESSION_IDLE_MINUTES", &v)?);
         }
         if let Some(v) = get("RAPPORT_SESSION_MAX_HOURS") {
             c.session_max = Duration::from_secs(3600 * positive("RAPPORT_SESSION_MAX_HOURS", &v)?);
@@ -147,10 +148,19 @@ mod tests {
 
     #[test]
     fn auto_is_secure_on_a_public_bind() {
-        assert!(cfg(&[("RAPPORT_BIND", "0.0.0.0:8080")]).unwrap().secure_cookies());
-        assert!(!cfg(&[("RAPPORT_BIND", "localhost:9000")]).unwrap().secure_cookies());
-        assert!(!cfg(&[("RAPPORT_BIND", "[::1]:9000")]).unwrap().secure_cookies());
-        let forced = cfg(&[("RAPPORT_BIND", "0.0.0.0:80"), ("RAPPORT_COOKIE_SECURE", "false")]);
+        assert!(cfg(&[("RAPPORT_BIND", "0.0.0.0:8080")])
+            .unwrap()
+            .secure_cookies());
+        assert!(!cfg(&[("RAPPORT_BIND", "localhost:9000")])
+            .unwrap()
+            .secure_cookies());
+        assert!(!cfg(&[("RAPPORT_BIND", "[::1]:9000")])
+            .unwrap()
+            .secure_cookies());
+        let forced = cfg(&[
+            ("RAPPORT_BIND", "0.0.0.0:80"),
+            ("RAPPORT_COOKIE_SECURE", "false"),
+        ]);
         assert!(!forced.unwrap().secure_cookies());
         let forced = cfg(&[("RAPPORT_COOKIE_SECURE", "true")]).unwrap();
         assert!(forced.secure_cookies());

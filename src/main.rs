@@ -13,7 +13,11 @@ use rapport::config::Config;
 use rapport::db::{self, Database};
 
 #[derive(Parser)]
-#[command(name = "rapport", version, about = "Contacts, segments and interactions for office staff")]
+#[command(
+    name = "rapport",
+    version,
+    about = "Contacts, segments and interactions for office staff"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,actix_server=warn".into()),
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     let cli = Cli::parse();
     let config = match Config::from_env() {
@@ -109,7 +115,11 @@ fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
                 Some(("0.0.0.0" | "[::]", port)) => format!("127.0.0.1:{port}"),
                 _ => config.bind.clone(),
             };
-            let scheme = if config.secure_cookies() { "https" } else { "http" };
+            let scheme = if config.secure_cookies() {
+                "https"
+            } else {
+                "http"
+            };
             println!();
             println!("  No administrator exists yet. Open this one-time link to create one:");
             println!("  {scheme}://{host}/setup?token={token}");
@@ -173,7 +183,14 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                audit::record(conn, Actor::Cli, "user created", &user.username, &format!("role {}", user.role), "")?;
+                audit::record(
+                    conn,
+                    Actor::Cli,
+                    "user created",
+                    &user.username,
+                    &format!("role {}", user.role),
+                    "",
+                )?;
                 Ok(user)
             })?;
             println!("User {} ({}) created.", user.username, user.role);
@@ -189,7 +206,10 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
                 audit::record(conn, Actor::Cli, "password reset", &user.username, "", "")?;
                 Ok(())
             })?;
-            println!("Password of {} changed; their sessions were ended.", user.username);
+            println!(
+                "Password of {} changed; their sessions were ended.",
+                user.username
+            );
         }
         UserCommand::Disable { username } => {
             let user = users::find_by_username(&mut conn, &username)?
@@ -199,11 +219,14 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
                 audit::record(conn, Actor::Cli, "user disabled", &user.username, "", "")?;
                 Ok(())
             })?;
-            println!("User {} disabled; their sessions were ended.", user.username);
+            println!(
+                "User {} disabled; their sessions were ended.",
+                user.username
+            );
         }
         UserCommand::List => {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{:<24} {:<8} {:<8} {}", "USER", "ROLE", "ACTIVE", "NAME")?;
+            writeln!(out, "{:<24} {:<8} {:<8} NAME", "USER", "ROLE", "ACTIVE")?;
             for u in users::list(&mut conn)? {
                 writeln!(
                     out,

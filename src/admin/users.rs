@@ -18,7 +18,11 @@ pub struct UserListPage {
 }
 
 #[get("/admin/users")]
-pub async fn list(_admin: Admin, layout: Layout, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn list(
+    _admin: Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     let users = db(&state.pool, |conn| Ok(users::list(conn)?)).await?;
     ok(&UserListPage { layout, users })
 }
@@ -209,7 +213,10 @@ pub async fn update(
                 && user.active
                 && users::other_active_admins(conn, user.id)? == 0
             {
-                errors.add("role", "This is the last active administrator: keep the admin role.");
+                errors.add(
+                    "role",
+                    "This is the last active administrator: keep the admin role.",
+                );
             }
             if !errors.is_empty() {
                 return Ok(Err((user, errors)));
@@ -220,14 +227,28 @@ pub async fn update(
             } else {
                 "profile changed".to_string()
             };
-            audit::record(conn, Actor::User(&admin), "user changed", &user.username, &detail, &ip)?;
-            session::set_flash(conn, &session, Flash::success(format!("User {} saved.", user.username)))?;
+            audit::record(
+                conn,
+                Actor::User(&admin),
+                "user changed",
+                &user.username,
+                &detail,
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!("User {} saved.", user.username)),
+            )?;
             Ok(Ok(user.username))
         })
     })
     .await?;
     match result {
-        Ok(username) => Ok(redirect(&format!("/admin/users/{}", path_segment(&username)))),
+        Ok(username) => Ok(redirect(&format!(
+            "/admin/users/{}",
+            path_segment(&username)
+        ))),
         Err((user, errors)) => {
             let mut page = edit_page(layout, user);
             page.form = changes;
@@ -269,7 +290,14 @@ pub async fn reset_password(
         let hash = password::hash(&form.password)?;
         conn.transaction::<_, AppError, _>(|conn| {
             users::set_password_hash(conn, user.id, &hash)?;
-            audit::record(conn, Actor::User(&admin), "password reset", &user.username, "", &ip)?;
+            audit::record(
+                conn,
+                Actor::User(&admin),
+                "password reset",
+                &user.username,
+                "",
+                &ip,
+            )?;
             session::set_flash(
                 conn,
                 &session,
@@ -282,7 +310,10 @@ pub async fn reset_password(
         })
     })
     .await?;
-    Ok(redirect(&format!("/admin/users/{}", path_segment(&username))))
+    Ok(redirect(&format!(
+        "/admin/users/{}",
+        path_segment(&username)
+    )))
 }
 
 #[post("/admin/users/{username}/disable")]
@@ -328,12 +359,19 @@ async fn set_active(
                 Flash::error("This is the last active administrator and cannot be disabled.")
             } else {
                 users::set_active(conn, user.id, active)?;
-                let action = if active { "user enabled" } else { "user disabled" };
+                let action = if active {
+                    "user enabled"
+                } else {
+                    "user disabled"
+                };
                 audit::record(conn, Actor::User(&admin), action, &user.username, "", &ip)?;
                 Flash::success(if active {
                     format!("User {} enabled.", user.username)
                 } else {
-                    format!("User {} disabled; their open sessions were ended.", user.username)
+                    format!(
+                        "User {} disabled; their open sessions were ended.",
+                        user.username
+                    )
                 })
             };
             session::set_flash(conn, &session, flash)?;

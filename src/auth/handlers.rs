@@ -70,7 +70,14 @@ pub async fn login(
     let typed = username.clone();
     let outcome = db(&state.pool, move |conn| {
         if let Some(wait) = throttle::check(conn, &username, &ip)? {
-            audit::record(conn, Actor::Anonymous(&username), "sign-in throttled", &username, "", &ip)?;
+            audit::record(
+                conn,
+                Actor::Anonymous(&username),
+                "sign-in throttled",
+                &username,
+                "",
+                &ip,
+            )?;
             return Ok(LoginOutcome::Throttled(wait));
         }
         let user = users::find_by_username(conn, &username)?;
@@ -90,7 +97,14 @@ pub async fn login(
                     let created = session::create(conn, Some(current.clone()), None)?;
                     throttle::clear(conn, &user.username)?;
                     session::prune(conn, &config)?;
-                    audit::record(conn, Actor::User(&current), "sign-in", &user.username, "", &ip)?;
+                    audit::record(
+                        conn,
+                        Actor::User(&current),
+                        "sign-in",
+                        &user.username,
+                        "",
+                        &ip,
+                    )?;
                     Ok::<_, diesel::result::Error>(created)
                 })?;
                 Ok(LoginOutcome::SignedIn(created.key))
@@ -103,7 +117,14 @@ pub async fn login(
                 };
                 conn.transaction(|conn| {
                     throttle::record_failure(conn, &username, &ip)?;
-                    audit::record(conn, Actor::Anonymous(&username), "sign-in failed", &username, detail, &ip)
+                    audit::record(
+                        conn,
+                        Actor::Anonymous(&username),
+                        "sign-in failed",
+                        &username,
+                        detail,
+                        &ip,
+                    )
                 })?;
                 Ok(LoginOutcome::Failed)
             }
@@ -142,7 +163,11 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> AppResult<H
         })?)
     })
     .await?;
-    Ok(session::redirect_with_session(&state.config, &created.key, "/login"))
+    Ok(session::redirect_with_session(
+        &state.config,
+        &created.key,
+        "/login",
+    ))
 }
 
 #[derive(Template)]

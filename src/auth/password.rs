@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 pub const MIN_LENGTH: usize = 12;
@@ -25,7 +27,9 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Checks a password against a stored hash; a malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -73,7 +77,10 @@ mod tests {
     fn new_password_rules() {
         assert!(check_new("short", "short").is_err());
         assert!(check_new("twelve chars", "twelve chars").is_ok());
-        assert_eq!(check_new("twelve chars", "twelve charz"), Err("The two passwords do not match."));
+        assert_eq!(
+            check_new("twelve chars", "twelve charz"),
+            Err("The two passwords do not match.")
+        );
         let long = "x".repeat(257);
         assert!(check_new(&long, &long).is_err());
         let spaces = " ".repeat(12);

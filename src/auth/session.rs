@@ -119,7 +119,13 @@ pub fn load(
     let Some(row) = rows.into_iter().next() else {
         return Ok(None);
     };
-    let user = match (row.user_id, row.username, row.display_name, row.role, row.active) {
+    let user = match (
+        row.user_id,
+        row.username,
+        row.display_name,
+        row.role,
+        row.active,
+    ) {
         (Some(id), Some(username), Some(display_name), Some(role), Some(true)) => {
             match Role::parse(&role) {
                 Some(role) => Some(CurrentUser {
@@ -272,14 +278,23 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let path = req.path();
     if path.starts_with("/static/") || path == "/healthz" || path == "/favicon.ico" {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     };
     let safe = is_safe(req.method());
     if !safe && !same_origin(&req) {
-        tracing::warn!("refused a {} with a foreign or missing origin", req.method());
+        tracing::warn!(
+            "refused a {} with a foreign or missing origin",
+            req.method()
+        );
         return Ok(req.error_response(AppError::Csrf).map_into_right_body());
     }
 
@@ -289,7 +304,11 @@ pub async fn middleware(
     let loaded = match key_hash {
         Some(hash) => {
             let config = state.config.clone();
-            match db(&state.pool, move |conn| Ok(load(conn, &hash, &config, safe)?)).await {
+            match db(&state.pool, move |conn| {
+                Ok(load(conn, &hash, &config, safe)?)
+            })
+            .await
+            {
                 Ok(found) => found,
                 Err(e) => return Ok(req.error_response(e).map_into_right_body()),
             }
@@ -318,7 +337,10 @@ pub async fn middleware(
     if !safe {
         let given = submitted_token(&mut req).await.unwrap_or_default();
         if !token_matches(&session.csrf_token, &given) {
-            tracing::warn!("refused a {} with a missing or wrong CSRF token", req.method());
+            tracing::warn!(
+                "refused a {} with a missing or wrong CSRF token",
+                req.method()
+            );
             req.extensions_mut().insert(session);
             return Ok(req.error_response(AppError::Csrf).map_into_right_body());
         }
@@ -328,10 +350,10 @@ pub async fn middleware(
     let mut res = next.call(req).await?;
     if let Some(key) = new_key {
         // A handler that started its own session (sign-in, sign-out) has set the cookie.
-        let already = res
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(cookie_name(&state.config))));
+        let already = res.headers().get_all(header::SET_COOKIE).any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.starts_with(cookie_name(&state.config)))
+        });
         if !already {
             let cookie = session_cookie(&state.config, &key);
             if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {

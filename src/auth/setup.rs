@@ -33,10 +33,9 @@ pub fn token_is_valid(conn: &mut PgConnection, token: &str) -> QueryResult<bool>
 /// Uses the token up: true when it was valid. Call inside the transaction that creates the
 /// administrator, so two people using the link at once cannot both succeed.
 pub fn consume(conn: &mut PgConnection, token: &str) -> QueryResult<bool> {
-    let deleted = diesel::delete(
-        setup_tokens::table.filter(setup_tokens::token_hash.eq(hash_key(token))),
-    )
-    .execute(conn)?;
+    let deleted =
+        diesel::delete(setup_tokens::table.filter(setup_tokens::token_hash.eq(hash_key(token))))
+            .execute(conn)?;
     if deleted == 1 {
         diesel::delete(setup_tokens::table).execute(conn)?;
     }

@@ -63,7 +63,9 @@ pub fn record_failure(conn: &mut PgConnection, username: &str, ip: &str) -> Quer
 
 /// A successful sign-in clears the account's failures.
 pub fn clear(conn: &mut PgConnection, username: &str) -> QueryResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::username.eq(username.to_lowercase())))
-        .execute(conn)
-        .map(|_| ())
+    diesel::delete(
+        login_failures::table.filter(login_failures::username.eq(username.to_lowercase())),
+    )
+    .execute(conn)
+    .map(|_| ())
 }

@@ -102,7 +102,12 @@ impl NewUser {
     pub fn validate(&self) -> FormErrors {
         let mut errors = FormErrors::new();
         check_username(&self.username, &mut errors);
-        check_profile(&self.display_name, &self.role, &self.salesperson_code, &mut errors);
+        check_profile(
+            &self.display_name,
+            &self.role,
+            &self.salesperson_code,
+            &mut errors,
+        );
         if let Err(message) = password::check_new(&self.password, &self.password_confirmation) {
             errors.add("password", message);
         }
@@ -120,7 +125,12 @@ impl UserChanges {
 
     pub fn validate(&self) -> FormErrors {
         let mut errors = FormErrors::new();
-        check_profile(&self.display_name, &self.role, &self.salesperson_code, &mut errors);
+        check_profile(
+            &self.display_name,
+            &self.role,
+            &self.salesperson_code,
+            &mut errors,
+        );
         errors
     }
 }
@@ -144,11 +154,10 @@ pub enum CreateError {
 /// Creates a user after validating `new`; a taken name is a field error, not a failure.
 pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateError> {
     let mut errors = new.validate();
-    if !errors.is_empty() {
-        return Err(CreateError::Invalid(errors));
-    }
-    if find_by_username(conn, &new.username)?.is_some() {
+    if !errors.has("username") && find_by_username(conn, &new.username)?.is_some() {
         errors.add("username", "This user name is already taken.");
+    }
+    if !errors.is_empty() {
         return Err(CreateError::Invalid(errors));
     }
     let hash = password::hash(&new.password)?;
@@ -204,7 +213,11 @@ pub fn other_active_admins(conn: &mut PgConnection, except: i64) -> QueryResult<
         .get_result(conn)
 }
 
-pub fn update_profile(conn: &mut PgConnection, id: i64, changes: &UserChanges) -> QueryResult<usize> {
+pub fn update_profile(
+    conn: &mut PgConnection,
+    id: i64,
+    changes: &UserChanges,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((
             users::display_name.eq(&changes.display_name),
@@ -219,7 +232,10 @@ pub fn update_profile(conn: &mut PgConnection, id: i64, changes: &UserChanges) -
 /// call this inside the action's transaction.
 pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(diesel::dsl::now)))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)?;
     super::session::destroy_for_user(conn, id)?;
     Ok(())
@@ -229,7 +245,10 @@ pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryR
 pub fn set_active(conn: &mut PgConnection, id: i64, active: bool) -> QueryResult<()> {
     conn.transaction(|conn| {
         diesel::update(users::table.find(id))
-            .set((users::active.eq(active), users::updated_at.eq(diesel::dsl::now)))
+            .set((
+                users::active.eq(active),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
             .execute(conn)?;
         if !active {
             super::session::destroy_for_user(conn, id)?;

@@ -63,7 +63,10 @@ impl LocalCluster {
     ) -> Result<Self, ClusterError> {
         let bin_dir = find_bin_dir().ok_or(ClusterError::BinariesMissing)?;
         fs::create_dir_all(data_dir).map_err(|e| {
-            ClusterError::Io(format!("cannot create data directory {}: {e}", data_dir.display()))
+            ClusterError::Io(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
         })?;
         let data_dir = data_dir
             .canonicalize()
@@ -115,7 +118,8 @@ impl LocalCluster {
         let host: String =
             url::form_urlencoded::byte_serialize(self.socket_dir.as_os_str().as_encoded_bytes())
                 .collect();
-        format!("postgresql://{SUPERUSER}@/{dbname}?host={host}")
+        // The `host` parameter (the socket directory) overrides the placeholder host name.
+        format!("postgresql://{SUPERUSER}@localhost/{dbname}?host={host}")
     }
 
     pub fn started_here(&self) -> bool {
@@ -257,11 +261,12 @@ impl LocalCluster {
         };
         let mut conn =
             PgConnection::establish(&self.database_url("postgres")).map_err(|e| err(&e))?;
-        let found: Vec<Found> =
-            diesel::sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
-                .bind::<Text, _>(dbname)
-                .load(&mut conn)
-                .map_err(|e| err(&e))?;
+        let found: Vec<Found> = diesel::sql_query(
+            "SELECT datname::text AS datname FROM pg_database WHERE datname = $1",
+        )
+        .bind::<Text, _>(dbname)
+        .load(&mut conn)
+        .map_err(|e| err(&e))?;
         if found.is_empty() {
             let quoted = format!("\"{}\"", dbname.replace('"', "\"\""));
             diesel::sql_query(format!("CREATE DATABASE {quoted}"))
@@ -273,7 +278,9 @@ impl LocalCluster {
 
     fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(self.bin_dir.join(program));
-        cmd.stdin(Stdio::null()).env_remove("PGDATA").env("LC_ALL", "C");
+        cmd.stdin(Stdio::null())
+            .env_remove("PGDATA")
+            .env("LC_ALL", "C");
         if let Some((uid, gid)) = self.owner {
             cmd.uid(uid.as_raw()).gid(gid.as_raw()).env("HOME", "/tmp");
             cmd.current_dir("/");
@@ -331,6 +338,6 @@ pub fn find_bin_dir() -> Option<PathBuf> {
             (bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()).then_some((version, bin))
         })
         .collect();
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     versions.into_iter().next().map(|(_, bin)| bin)
 }

@@ -17,7 +17,7 @@ pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// Key of the advisory lock that serialises migrations between instances starting together.
-const MIGRATION_LOCK: i64 = 0x5241_5050_4f52_54; // "RAPPORT"
+const MIGRATION_LOCK: i64 = 0x0052_4150_504f_5254; // "RAPPORT"
 
 /// The database Rapport works on, and the private cluster it started, if any.
 pub struct Database {

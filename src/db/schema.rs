@@ -57,4 +57,10 @@ diesel::table! {
 diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(audit_log, login_failures, sessions, setup_tokens, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
+    login_failures,
+    sessions,
+    setup_tokens,
+    users,
+);

@@ -82,11 +82,9 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, location))
                     .finish()
             }
-            AppError::TooManyRequests { retry_after } => {
-                HttpResponse::TooManyRequests()
-                    .insert_header((header::RETRY_AFTER, retry_after.to_string()))
-                    .finish()
-            }
+            AppError::TooManyRequests { retry_after } => HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, retry_after.to_string()))
+                .finish(),
             AppError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "request failed");
                 HttpResponse::InternalServerError().finish()

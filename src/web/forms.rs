@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn next_stays_on_the_site() {
-        assert_eq!(safe_next("/admin/users?page=2").as_deref(), Some("/admin/users?page=2"));
+        assert_eq!(
+            safe_next("/admin/users?page=2").as_deref(),
+            Some("/admin/users?page=2")
+        );
         assert_eq!(safe_next("//evil.example/"), None);
         assert_eq!(safe_next("/\\evil.example/"), None);
         assert_eq!(safe_next("https://evil.example/"), None);

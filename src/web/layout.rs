@@ -77,7 +77,10 @@ impl Layout {
             csrf_token: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
             flash: session.and_then(|s| s.flash.clone()),
             path: req.path().to_string(),
-            request_id: ext.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
+            request_id: ext
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
         }
     }
 

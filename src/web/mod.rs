@@ -36,7 +36,10 @@ pub fn redirect(location: &str) -> HttpResponse {
 }
 
 /// Renders an askama page with the given status.
-pub fn render<T: askama::Template>(status: actix_web::http::StatusCode, page: &T) -> AppResult<HttpResponse> {
+pub fn render<T: askama::Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> AppResult<HttpResponse> {
     let html = page.render()?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -76,8 +76,9 @@ impl ErrorPage {
                         "Too many attempts in a short time. Please wait {} and try again.",
                         human_wait(secs.parse().unwrap_or(60))
                     ),
-                    None => "Too many attempts in a short time. Please wait and try again."
-                        .to_string(),
+                    None => {
+                        "Too many attempts in a short time. Please wait and try again.".to_string()
+                    }
                 },
             ),
             400..=499 => (

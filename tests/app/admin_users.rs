@@ -1,0 +1,196 @@
+//! `/admin/users`: create, validate, change role, disable and enable; the audit trail.
+
+use crate::support::*;
+
+#[test]
+fn an_admin_creates_a_user_who_can_then_sign_in() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "Maria.K"),
+            ("display_name", "Maria Keller"),
+            ("role", "staff"),
+            ("salesperson_code", "mk"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ],
+    );
+    res.assert_redirect("/admin/users");
+    let list = admin.get("/admin/users");
+    assert!(list.contains("User Maria.K created."));
+    assert!(list.contains("Maria Keller"));
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE username = 'Maria.K' AND role = 'staff' AND salesperson_code = 'MK'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user created' AND subject = 'Maria.K' AND actor = 'boss'"), 1);
+    // User names are case-insensitive at sign-in.
+    app.client().sign_in("maria.k", PASSWORD);
+}
+
+#[test]
+fn invalid_new_users_come_back_with_messages_per_field() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    app.user("taken", "viewer");
+    let res = admin.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "TAKEN"),
+            ("display_name", ""),
+            ("role", "root"),
+            ("password", "short"),
+            ("password_confirmation", "short"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This user name is already taken."));
+    assert!(res.contains("Enter the name to show for this user."));
+    assert!(res.contains("Choose admin, staff or viewer."));
+    assert!(res.contains("Use at least 12 characters."));
+    assert!(res.contains("value=\"TAKEN\""), "typed values are kept");
+    assert!(!res.contains("value=\"short\""), "passwords are not echoed");
+    assert!(res.contains("aria-invalid=\"true\""));
+    assert_eq!(app.count("SELECT count(*) FROM users"), 2);
+
+    let mismatch = admin.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "fresh"),
+            ("display_name", "Fresh"),
+            ("role", "staff"),
+            ("password", PASSWORD),
+            ("password_confirmation", "something else entirely"),
+        ],
+    );
+    mismatch.assert_status(422);
+    assert!(mismatch.contains("The two passwords do not match."));
+    assert_eq!(app.count("SELECT count(*) FROM users"), 2);
+}
+
+#[test]
+fn an_admin_changes_a_role_and_the_user_sees_it_at_once() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let mut maria = app.signed_in("maria", "viewer");
+    maria.get("/admin/users").assert_status(403);
+    admin
+        .submit(
+            "/admin/users/maria",
+            "/admin/users/maria",
+            &[
+                ("display_name", "Maria K."),
+                ("role", "admin"),
+                ("salesperson_code", ""),
+            ],
+        )
+        .assert_redirect("/admin/users/maria");
+    maria.get("/admin/users").assert_status(200);
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE username = 'maria' AND role = 'admin' AND display_name = 'Maria K.'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user changed' AND detail LIKE 'role viewer%admin'"), 1);
+}
+
+#[test]
+fn the_last_active_admin_cannot_be_demoted_or_disabled() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit(
+        "/admin/users/boss",
+        "/admin/users/boss",
+        &[
+            ("display_name", "Boss"),
+            ("role", "staff"),
+            ("salesperson_code", ""),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("last active administrator"));
+    admin
+        .submit("/admin/users/boss", "/admin/users/boss/disable", &[])
+        .assert_redirect("/admin/users/boss");
+    assert!(admin
+        .get("/admin/users/boss")
+        .contains("You cannot disable your own account."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE role = 'admin' AND active"),
+        1
+    );
+}
+
+#[test]
+fn a_disabled_user_can_be_enabled_again() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    app.user("maria", "staff");
+    admin
+        .submit("/admin/users/maria", "/admin/users/maria/disable", &[])
+        .assert_redirect("/admin/users/maria");
+    assert!(admin.get("/admin/users").contains("Disabled"));
+    assert_eq!(app.client().try_sign_in("maria", PASSWORD).status, 422);
+    admin
+        .submit("/admin/users/maria", "/admin/users/maria/enable", &[])
+        .assert_redirect("/admin/users/maria");
+    app.client().sign_in("maria", PASSWORD);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action IN ('user disabled', 'user enabled') AND subject = 'maria'"), 2);
+}
+
+#[test]
+fn a_short_reset_password_is_refused() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    app.user("maria", "staff");
+    let res = admin.submit(
+        "/admin/users/maria",
+        "/admin/users/maria/password",
+        &[("password", "short"), ("password_confirmation", "short")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Use at least 12 characters."));
+    app.client().sign_in("maria", PASSWORD);
+}
+
+#[test]
+fn unknown_users_are_404() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    admin.get("/admin/users/nobody").assert_status(404);
+    admin
+        .submit("/admin/users/boss", "/admin/users/nobody/disable", &[])
+        .assert_status(404);
+}
+
+#[test]
+fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    app.client().try_sign_in("boss", "wrong password here");
+    app.user("maria", "staff");
+    admin.submit("/admin/users/maria", "/admin/users/maria/disable", &[]);
+    let page = admin.get("/admin/audit");
+    page.assert_status(200);
+    for text in [
+        "sign-in",
+        "sign-in failed",
+        "wrong password",
+        "user disabled",
+        "127.0.0.1",
+    ] {
+        assert!(page.contains(text), "audit page lacks {text}");
+    }
+    let filtered = admin.get("/admin/audit?action=user+disabled");
+    assert!(filtered.contains("user disabled"));
+    assert!(!filtered.contains("wrong password"));
+    // Paging: more than a page of entries.
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO audit_log (actor, action) SELECT 'x', 'bulk' FROM generate_series(1, 120)",
+    );
+    let p1 = admin.get("/admin/audit?action=bulk");
+    assert!(p1.contains("120 entries"));
+    assert!(p1.contains("page 1 of 3"));
+    let p3 = admin.get("/admin/audit?action=bulk&page=3");
+    assert!(p3.contains("page 3 of 3"));
+    admin.get("/admin/audit?page=abc").assert_status(200);
+}

@@ -1,0 +1,412 @@
+//! Sign-in, sessions, sign-out, expiry, throttling and first-run setup.
+
+use crate::support::*;
+
+#[test]
+fn sign_in_succeeds_and_lands_on_the_requested_page() {
+    let app = TestApp::start();
+    app.user("maria", "admin");
+    let mut c = app.client();
+    // Asking for a protected page sends the visitor to sign in, remembering where they were.
+    c.get("/admin/users?x=1")
+        .assert_redirect("/login?next=%2Fadmin%2Fusers%3Fx%3D1");
+    let form = c.get("/login?next=%2Fadmin%2Fusers%3Fx%3D1");
+    let token = form.csrf_token().unwrap();
+    let res = c.post_with_token(
+        "/login",
+        &token,
+        &[
+            ("username", "MARIA"),
+            ("password", PASSWORD),
+            ("next", "/admin/users?x=1"),
+        ],
+    );
+    res.assert_redirect("/admin/users?x=1");
+    let page = c.get("/admin/users");
+    page.assert_status(200);
+    assert!(page.contains("maria Display"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'sign-in' AND actor = 'maria'"),
+        1
+    );
+}
+
+#[test]
+fn a_foreign_next_is_ignored() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    let res = c.submit(
+        "/login",
+        "/login",
+        &[
+            ("username", "maria"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ],
+    );
+    res.assert_redirect("/");
+}
+
+#[test]
+fn unknown_user_and_wrong_password_look_the_same() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    let wrong = c.try_sign_in("maria", "not the password at all");
+    let unknown = c.try_sign_in("nobody", "not the password at all");
+    assert_eq!(wrong.status, 422);
+    assert_eq!(unknown.status, 422);
+    assert!(wrong.contains("The user name or password is incorrect."));
+    // Same page apart from the echoed user name and the request's own token.
+    let normalise = |body: &str, name: &str| body.replace(name, "NAME");
+    assert_eq!(
+        normalise(&wrong.body, "maria"),
+        normalise(&unknown.body, "nobody")
+    );
+    // Still signed out, and both failures are in the audit trail with the address.
+    c.get("/").assert_redirect("/login");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign-in failed' AND ip = '127.0.0.1'"
+        ),
+        2
+    );
+}
+
+#[test]
+fn unknown_user_takes_as_long_as_a_wrong_password() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.try_sign_in("warmup", "x");
+    let time = |c: &mut Client, user: &str| {
+        let mut total = std::time::Duration::ZERO;
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            c.try_sign_in(user, "not the password at all");
+            total += t.elapsed();
+        }
+        total.as_secs_f64()
+    };
+    let wrong = time(&mut c, "maria");
+    let unknown = time(&mut c, "nobody");
+    // Both verify an Argon2 hash; without the dummy hash the unknown user would be ~100x faster.
+    assert!(
+        unknown > wrong * 0.5,
+        "unknown {unknown:.3}s vs wrong {wrong:.3}s"
+    );
+}
+
+#[test]
+fn session_id_is_renewed_at_sign_in() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.get("/login");
+    let before = c.session_cookie().expect("a session before sign-in");
+    c.sign_in("maria", PASSWORD);
+    let after = c.session_cookie().unwrap();
+    assert_ne!(before, after);
+    c.get("/").assert_status(200);
+    // The pre-login id is dead: replaying it is not signed in.
+    let mut old = app.client();
+    old.cookies.insert("rapport_session".into(), before);
+    old.get("/").assert_redirect("/login");
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL"),
+        1
+    );
+}
+
+#[test]
+fn sign_out_kills_the_session_on_the_server() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("maria", "staff");
+    let cookie = c.session_cookie().unwrap();
+    let home = c.get("/");
+    let token = home.csrf_token().unwrap();
+    c.post_with_token("/logout", &token, &[])
+        .assert_redirect("/login");
+    assert!(c.get("/login").contains("You have signed out."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL"),
+        0
+    );
+    let mut replay = app.client();
+    replay.cookies.insert("rapport_session".into(), cookie);
+    replay.get("/").assert_redirect("/login");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'sign-out'"),
+        1
+    );
+}
+
+#[test]
+fn sign_out_is_post_only() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("maria", "staff");
+    let res = c.get("/logout");
+    assert!(res.status == 404 || res.status == 405, "{}", res.status);
+    c.get("/").assert_status(200);
+}
+
+#[test]
+fn idle_sessions_expire() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("maria", "staff");
+    c.get("/").assert_status(200);
+    // 29 minutes idle: still fine (and the visit renews it).
+    app.conn();
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '29 minutes'",
+    );
+    c.get("/").assert_status(200);
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.get("/").assert_redirect("/login");
+}
+
+#[test]
+fn sessions_end_after_their_absolute_lifetime_however_active() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("maria", "staff");
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '11 hours 59 minutes'",
+    );
+    c.get("/").assert_status(200);
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '12 hours 1 minute'",
+    );
+    c.get("/").assert_redirect("/login");
+}
+
+#[test]
+fn session_timeouts_are_configurable() {
+    let app = TestApp::start_with(|c| {
+        c.session_idle = std::time::Duration::from_secs(5 * 60);
+        c.session_max = std::time::Duration::from_secs(3600);
+    });
+    let mut c = app.signed_in("maria", "staff");
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '6 minutes'",
+    );
+    c.get("/").assert_redirect("/login");
+    c.sign_in("maria", PASSWORD);
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '61 minutes'",
+    );
+    c.get("/").assert_redirect("/login");
+}
+
+#[test]
+fn a_disabled_users_live_session_stops_working() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let mut maria = app.signed_in("maria", "staff");
+    maria.get("/").assert_status(200);
+    admin
+        .submit("/admin/users/maria", "/admin/users/maria/disable", &[])
+        .assert_redirect("/admin/users/maria");
+    maria.get("/").assert_redirect("/login");
+    assert_eq!(app.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'maria'"), 0);
+    // And cannot sign in again.
+    assert_eq!(maria.try_sign_in("maria", PASSWORD).status, 422);
+}
+
+#[test]
+fn a_password_reset_ends_the_users_sessions() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let mut maria = app.signed_in("maria", "staff");
+    let new_password = "a brand new password";
+    admin
+        .submit(
+            "/admin/users/maria",
+            "/admin/users/maria/password",
+            &[
+                ("password", new_password),
+                ("password_confirmation", new_password),
+            ],
+        )
+        .assert_redirect("/admin/users/maria");
+    maria.get("/").assert_redirect("/login");
+    assert_eq!(maria.try_sign_in("maria", PASSWORD).status, 422);
+    maria.sign_in("maria", new_password);
+}
+
+#[test]
+fn repeated_failures_for_one_account_are_throttled_for_a_while() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    for _ in 0..10 {
+        assert_eq!(c.try_sign_in("maria", "wrong password!!").status, 422);
+    }
+    // The 11th attempt is refused, even with the right password.
+    let res = c.try_sign_in("maria", PASSWORD);
+    res.assert_status(429);
+    let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+    assert!(wait > 0 && wait <= 15 * 60, "{wait}");
+    assert!(res.contains("Too many attempts"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL"),
+        0
+    );
+    // Another account is not affected.
+    app.user("olaf", "staff");
+    app.client().sign_in("olaf", PASSWORD);
+    // Not a permanent lockout: once the failures age out of the window, sign-in works.
+    diesel_exec(
+        &app,
+        "UPDATE login_failures SET at = at - interval '16 minutes'",
+    );
+    c.sign_in("maria", PASSWORD);
+    assert_eq!(
+        app.count("SELECT count(*) FROM login_failures WHERE username = 'maria'"),
+        0
+    );
+}
+
+#[test]
+fn repeated_failures_from_one_address_are_throttled() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    // Spread over many names, so no single account reaches its own limit.
+    for i in 0..50 {
+        assert_eq!(
+            c.try_sign_in(&format!("guess{}", i % 10 + i / 10 * 100), "wrong")
+                .status,
+            422
+        );
+    }
+    c.try_sign_in("maria", PASSWORD).assert_status(429);
+}
+
+#[test]
+fn the_setup_link_works_once() {
+    let app = TestApp::start();
+    let token = rapport::auth::setup::issue_token(&mut app.conn()).unwrap();
+    let mut c = app.client();
+    c.get("/setup?token=wrong").assert_status(404);
+    let page = c.get(&format!("/setup?token={token}"));
+    page.assert_status(200);
+    assert!(page.contains("Create the first administrator"));
+    // A short password is refused, with the typed values kept.
+    let res = c.submit(
+        &format!("/setup?token={token}"),
+        "/setup",
+        &[
+            ("token", &token),
+            ("username", "root-admin"),
+            ("display_name", "Ada Admin"),
+            ("password", "short"),
+            ("password_confirmation", "short"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Use at least 12 characters."));
+    assert!(res.contains("value=\"Ada Admin\""));
+    assert_eq!(app.count("SELECT count(*) FROM users"), 0);
+    let res = c.submit(
+        &format!("/setup?token={token}"),
+        "/setup",
+        &[
+            ("token", &token),
+            ("username", "root-admin"),
+            ("display_name", "Ada Admin"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ],
+    );
+    res.assert_redirect("/login");
+    assert!(c.get("/login").contains("Administrator root-admin created"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE role = 'admin' AND username = 'root-admin'"),
+        1
+    );
+    // The link is dead now, for viewing and for posting.
+    c.get(&format!("/setup?token={token}")).assert_status(404);
+    let again = c.submit(
+        "/login",
+        "/setup",
+        &[
+            ("token", &token),
+            ("username", "second"),
+            ("display_name", "Second"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ],
+    );
+    again.assert_status(404);
+    assert_eq!(app.count("SELECT count(*) FROM users"), 1);
+    c.sign_in("root-admin", PASSWORD);
+    assert!(c.get("/").contains("Welcome, Ada Admin"));
+}
+
+#[test]
+fn the_stored_hash_is_argon2id_with_the_required_parameters() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/admin/users/new",
+            "/admin/users",
+            &[
+                ("username", "newbie"),
+                ("display_name", "New Bie"),
+                ("role", "viewer"),
+                ("password", PASSWORD),
+                ("password_confirmation", PASSWORD),
+            ],
+        )
+        .assert_redirect("/admin/users");
+    #[derive(diesel::QueryableByName)]
+    struct H {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        password_hash: String,
+    }
+    use diesel::RunQueryDsl;
+    let h: H = diesel::sql_query("SELECT password_hash FROM users WHERE username = 'newbie'")
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert!(
+        h.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        h.password_hash
+    );
+    assert!(!h.password_hash.contains(PASSWORD));
+}
+
+#[test]
+fn two_instances_on_one_database_share_a_session() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let second = Instance::start(test_config(&app.db.url));
+    let mut one = app.client();
+    one.sign_in("maria", PASSWORD);
+    let mut two = second.client();
+    two.cookies = one.cookies.clone();
+    let page = two.get("/");
+    page.assert_status(200);
+    assert!(page.contains("Welcome, maria Display"));
+    // A form loaded from one instance posts to the other: sign out there.
+    let token = one.get("/").csrf_token().unwrap();
+    two.post_with_token("/logout", &token, &[])
+        .assert_redirect("/login");
+    one.get("/").assert_redirect("/login");
+}
+
+pub fn diesel_exec(app: &TestApp, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    app.conn().batch_execute(sql).unwrap();
+}

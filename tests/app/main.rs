@@ -1,0 +1,9 @@
+//! Rapport's integration tests: one binary, one throwaway PostgreSQL, a database per test.
+
+mod support;
+
+mod admin_users;
+mod auth;
+// mod browser;
+mod operations;
+mod security;

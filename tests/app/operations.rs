@@ -1,0 +1,292 @@
+//! Operations: health, the command line, the private cluster's life cycle, migrations.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+#[test]
+fn healthz_answers_200_when_the_database_answers() {
+    let app = TestApp::start();
+    let res = app.client().get("/healthz");
+    res.assert_status(200);
+    assert_eq!(res.body, "ok\n");
+    assert!(
+        res.set_cookies().is_empty(),
+        "health checks need no session"
+    );
+}
+
+#[test]
+fn healthz_answers_503_when_the_database_does_not() {
+    let db = TestDb::new();
+    let mut config = test_config(&db.url);
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_path("/no_such_database");
+    config.database_url = Some(url.to_string());
+    let manager = diesel::r2d2::ConnectionManager::<diesel::PgConnection>::new(url.as_str());
+    let pool = diesel::r2d2::Pool::builder()
+        .connection_timeout(Duration::from_millis(500))
+        .build_unchecked(manager);
+    let instance = Instance::start_with_pool(config, pool);
+    instance.client().get("/healthz").assert_status(503);
+}
+
+fn rapport(db_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_command_line_manages_users_with_passwords_from_stdin() {
+    let app = TestApp::start();
+    let url = &app.db.url;
+    let out = rapport(
+        url,
+        &[
+            "user",
+            "add",
+            "carla",
+            "--role",
+            "admin",
+            "--display-name",
+            "Carla C",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.client().sign_in("carla", PASSWORD);
+
+    let out = rapport(url, &["user", "add", "weak", "--role", "staff"], "short\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("12 characters"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'weak'"),
+        0
+    );
+
+    let out = rapport(url, &["user", "list"], "");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(listing.contains("carla") && listing.contains("admin") && listing.contains("Carla C"));
+
+    let new_password = "another long password";
+    let out = rapport(
+        url,
+        &["user", "set-password", "carla"],
+        &format!("{new_password}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.client().sign_in("carla", new_password);
+
+    let out = rapport(url, &["user", "disable", "carla"], "");
+    assert!(out.status.success());
+    assert_eq!(app.client().try_sign_in("carla", new_password).status, 422);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE actor = '(command line)'"),
+        3
+    );
+}
+
+#[test]
+fn migrations_run_once_when_instances_start_together() {
+    let server_db = TestDb::new();
+    // An empty database (not from the template) migrated by four processes at once.
+    let mut url = url::Url::parse(&server_db.url).unwrap();
+    let name = format!("{}_fresh", server_db.name);
+    {
+        use diesel::connection::SimpleConnection;
+        server_db
+            .conn()
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+    }
+    url.set_path(&format!("/{name}"));
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(binary())
+                .arg("migrate")
+                .env("DATABASE_URL", url.as_str())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut applied = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        applied += text
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+    }
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
+    assert_eq!(applied, migrations, "each migration applied exactly once");
+    let mut conn = diesel::Connection::establish(url.as_str())
+        .map(|c: diesel::PgConnection| c)
+        .unwrap();
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM users"), 0);
+    drop(conn);
+    use diesel::connection::SimpleConnection;
+    server_db
+        .conn()
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_health(base: &str, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Ok(res) = reqwest::blocking::get(format!("{base}/healthz")) {
+            if res.status().is_success() {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+/// `serve` with no DATABASE_URL creates its own cluster, prints the setup link, and stops
+/// PostgreSQL again on SIGTERM; a second start reuses the cluster and keeps the data.
+#[test]
+fn serve_runs_its_own_postgresql_and_stops_it_on_exit() {
+    let dir = tempfile::Builder::new()
+        .prefix("rapport-serve-")
+        .tempdir()
+        .unwrap();
+    let data_dir = dir.path().join("var");
+    let start = |port: u16| {
+        Command::new(binary())
+            .env_remove("DATABASE_URL")
+            .env("RAPPORT_DATA_DIR", &data_dir)
+            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let port = free_port();
+    let child = start(port);
+    let base = format!("http://127.0.0.1:{port}");
+    let up = wait_for_health(&base, Duration::from_secs(60));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(up, "serve did not come up:\n{stdout}\n{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(&format!("{base}/setup?token=")),
+        "setup link printed:\n{stdout}"
+    );
+    assert!(stderr.contains("PostgreSQL stopped"), "{stderr}");
+    assert!(
+        !data_dir.join("pgdata/postmaster.pid").exists(),
+        "PostgreSQL still running"
+    );
+    // The socket lives inside the data directory; no TCP port was opened for PostgreSQL.
+    let conf = std::fs::read_to_string(data_dir.join("pgdata/postgresql.conf")).unwrap();
+    assert!(conf.contains("listen_addresses = ''"));
+
+    // Second start: the same cluster, the same data (the setup token is replaced).
+    let port = free_port();
+    let child = start(port);
+    let base = format!("http://127.0.0.1:{port}");
+    let up = wait_for_health(&base, Duration::from_secs(60));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(up, "second start failed: {stderr}");
+    assert!(
+        !stderr.contains("creating a private PostgreSQL cluster"),
+        "{stderr}"
+    );
+    assert!(!data_dir.join("pgdata/postmaster.pid").exists());
+}
+
+#[test]
+fn every_request_is_logged_with_method_path_status_and_id() {
+    let dir = tempfile::Builder::new()
+        .prefix("rapport-log-")
+        .tempdir()
+        .unwrap();
+    let db = TestDb::new();
+    let port = free_port();
+    let child = Command::new(binary())
+        .env("DATABASE_URL", &db.url)
+        .env("RAPPORT_DATA_DIR", dir.path())
+        .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(wait_for_health(&base, Duration::from_secs(30)));
+    let res = reqwest::blocking::get(format!("{base}/login")).unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let line = log
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("no log line for {id}:\n{log}"));
+    for part in ["GET", "/login", "status=200", "duration_ms", "user="] {
+        assert!(line.contains(part), "{part} missing from {line}");
+    }
+}

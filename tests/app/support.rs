@@ -1,0 +1,446 @@
+//! The test harness: one throwaway PostgreSQL cluster per run (unless `TEST_DATABASE_URL` or
+//! `DATABASE_URL` names a server), a migrated template database, and for every test its own
+//! database cloned from it, its own app server on a free loopback port, and a client that
+//! keeps cookies and sends form tokens the way a browser does.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex, OnceLock};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use rapport::config::{Config, CookieSecure};
+use rapport::db::cluster::{ClusterOptions, LocalCluster};
+
+struct DbServer {
+    /// URL of a maintenance database on the server, to create and drop test databases.
+    admin_url: url::Url,
+    template: String,
+    _cluster: Option<LocalCluster>,
+}
+
+static SERVER: OnceLock<DbServer> = OnceLock::new();
+static CREATE_LOCK: Mutex<()> = Mutex::new(());
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn server() -> &'static DbServer {
+    SERVER.get_or_init(|| {
+        let external = std::env::var("TEST_DATABASE_URL")
+            .or_else(|_| std::env::var("DATABASE_URL"))
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        let (admin_url, cluster) = match external {
+            Some(url) => (
+                url::Url::parse(&url).expect("TEST_DATABASE_URL is a URL"),
+                None,
+            ),
+            None => {
+                let dir = tempfile::Builder::new()
+                    .prefix("rapport-test-")
+                    .tempdir()
+                    .expect("temp dir")
+                    .keep();
+                let cluster = LocalCluster::ensure_started(
+                    &dir,
+                    "postgres",
+                    ClusterOptions { durable: false },
+                )
+                .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
+                cluster
+                    .stop_when_process_exits(std::process::id(), &dir)
+                    .expect("reaper");
+                let url = url::Url::parse(&cluster.database_url("postgres")).expect("url");
+                (url, Some(cluster))
+            }
+        };
+        let template = format!("rapport_tpl_{}", std::process::id());
+        let mut conn = PgConnection::establish(admin_url.as_str()).expect("connect to test server");
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {template}"))
+            .unwrap();
+        conn.batch_execute(&format!("CREATE DATABASE {template}"))
+            .unwrap();
+        let mut tpl = PgConnection::establish(with_db(&admin_url, &template).as_str()).unwrap();
+        rapport::db::migrate(&mut tpl).expect("migrations");
+        drop(tpl);
+        DbServer {
+            admin_url,
+            template,
+            _cluster: cluster,
+        }
+    })
+}
+
+fn with_db(base: &url::Url, db: &str) -> url::Url {
+    let mut url = base.clone();
+    url.set_path(&format!("/{db}"));
+    url
+}
+
+/// A database of its own for one test, dropped at the end.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let server = server();
+        let name = format!(
+            "rapport_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        {
+            let _guard = CREATE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+            let mut conn = PgConnection::establish(server.admin_url.as_str()).unwrap();
+            conn.batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE {}",
+                server.template
+            ))
+            .expect("create test database");
+        }
+        TestDb {
+            url: with_db(&server.admin_url, &name).to_string(),
+            name,
+        }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(server().admin_url.as_str()) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+pub fn test_config(db_url: &str) -> Config {
+    let mut config = Config::defaults();
+    config.database_url = Some(db_url.to_string());
+    config.bind = "127.0.0.1:0".into();
+    config.cookie_secure = CookieSecure::Never;
+    config.db_pool_size = 4;
+    config
+}
+
+/// One running app instance.
+pub struct Instance {
+    pub base: String,
+    pub config: Config,
+    handle: Option<actix_web::dev::ServerHandle>,
+}
+
+impl Instance {
+    pub fn start(config: Config) -> Instance {
+        let pool = rapport::db::pool(config.database_url.as_deref().unwrap(), config.db_pool_size)
+            .expect("pool");
+        Self::start_with_pool(config, pool)
+    }
+
+    pub fn start_with_pool(config: Config, pool: rapport::db::DbPool) -> Instance {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let cfg = config.clone();
+        std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                let server = rapport::server(listener, pool, cfg).expect("server");
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            });
+        });
+        let handle = rx.recv().expect("server started");
+        Instance {
+            base,
+            config,
+            handle: Some(handle),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            actix_web::rt::System::new().block_on(handle.stop(false));
+        }
+    }
+}
+
+/// A test database with one app instance on it.
+pub struct TestApp {
+    pub instance: Instance,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub fn start() -> TestApp {
+        Self::start_with(|_| {})
+    }
+
+    pub fn start_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::new();
+        let mut config = test_config(&db.url);
+        tweak(&mut config);
+        TestApp {
+            instance: Instance::start(config),
+            db,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.instance.base
+    }
+
+    pub fn client(&self) -> Client {
+        self.instance.client()
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        self.db.conn()
+    }
+
+    /// Creates a user directly in the database (as `rapport user add` would).
+    pub fn user(&self, username: &str, role: &str) -> &'static str {
+        let new = rapport::auth::users::NewUser {
+            username: username.into(),
+            display_name: format!("{username} Display"),
+            role: role.into(),
+            salesperson_code: String::new(),
+            password: PASSWORD.into(),
+            password_confirmation: PASSWORD.into(),
+        };
+        rapport::auth::users::create(&mut self.conn(), &new)
+            .unwrap_or_else(|e| panic!("create user {username}: {e:?}"));
+        PASSWORD
+    }
+
+    /// A client signed in as a new user with this role.
+    pub fn signed_in(&self, username: &str, role: &str) -> Client {
+        self.user(username, role);
+        let mut client = self.client();
+        client.sign_in(username, PASSWORD);
+        client
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        count(&mut self.conn(), sql)
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT ({sql})::bigint AS n"))
+        .get_result::<N>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .n
+}
+
+/// An HTTP response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.header("location")
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf_token(&self) -> Option<String> {
+        hidden_value(&self.body, "csrf_token")
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body:\n{}",
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_redirect(&self, to: &str) -> &Self {
+        assert_eq!(
+            self.status, 303,
+            "expected a redirect; body:\n{}",
+            self.body
+        );
+        assert_eq!(self.location().as_deref(), Some(to));
+        self
+    }
+}
+
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+/// A client that behaves like a browser: keeps cookies, sends `Origin` on posts, and posts
+/// the token of the form it loaded.
+pub struct Client {
+    pub base: String,
+    http: reqwest::blocking::Client,
+    pub cookies: BTreeMap<String, String>,
+    /// The `Origin` sent with POSTs; `None` sends none.
+    pub origin: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            http: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+            origin: Some(base.to_string()),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn finish(&mut self, req: reqwest::blocking::RequestBuilder) -> Resp {
+        let req = if self.cookies.is_empty() {
+            req
+        } else {
+            req.header("cookie", self.cookie_header())
+        };
+        let res = req.send().expect("request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        for raw in headers.get_all("set-cookie") {
+            let raw = raw.to_str().unwrap();
+            let pair = raw.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || raw.to_ascii_lowercase().contains("max-age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        let body = res.text().unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Resp {
+        let req = self.http.get(format!("{}{}", self.base, path));
+        self.finish(req)
+    }
+
+    /// A raw form post with exactly these fields (no token added).
+    pub fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .form(fields);
+        if let Some(origin) = &self.origin {
+            req = req.header("origin", origin);
+        }
+        self.finish(req)
+    }
+
+    /// Loads `page`, takes its form token, and posts `fields` to `action` with it.
+    pub fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
+        let form = self.get(page);
+        let token = form
+            .csrf_token()
+            .unwrap_or_else(|| panic!("no form token on {page} ({}):\n{}", form.status, form.body));
+        self.post_with_token(action, &token, fields)
+    }
+
+    pub fn post_with_token(&mut self, action: &str, token: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token)];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all)
+    }
+
+    /// Signs in through the form and checks that it worked.
+    #[track_caller]
+    pub fn sign_in(&mut self, username: &str, password: &str) {
+        let res = self.try_sign_in(username, password);
+        assert_eq!(
+            res.status, 303,
+            "sign-in of {username} failed:\n{}",
+            res.body
+        );
+    }
+
+    pub fn try_sign_in(&mut self, username: &str, password: &str) -> Resp {
+        self.submit(
+            "/login",
+            "/login",
+            &[("username", username), ("password", password)],
+        )
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k.contains("rapport_session"))
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// The `rapport` binary built for these tests.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_rapport"))
+}
