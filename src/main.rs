@@ -126,6 +126,7 @@ fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
             println!();
         }
     }
+    spawn_housekeeping(pool.clone(), config.clone());
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (set RAPPORT_BIND)", config.bind))?;
     tracing::info!("Rapport listening on http://{}", listener.local_addr()?);
@@ -136,6 +137,21 @@ fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
     })?;
     tracing::info!("Rapport stopped");
     Ok(())
+}
+
+/// Every ten minutes, removes sessions that have expired and old sign-in failures.
+fn spawn_housekeeping(pool: db::DbPool, config: Config) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(600));
+        if let Ok(mut conn) = pool.get() {
+            match rapport::auth::session::prune(&mut conn, &config) {
+                Ok(n) if n > 0 => tracing::info!("removed {n} expired session(s)"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("could not remove expired sessions: {e}"),
+            }
+            let _ = rapport::auth::throttle::forget_old(&mut conn);
+        }
+    });
 }
 
 fn read_password(prompt: &str) -> anyhow::Result<String> {

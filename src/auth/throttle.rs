@@ -56,9 +56,13 @@ pub fn record_failure(conn: &mut PgConnection, username: &str, ip: &str) -> Quer
             login_failures::ip.eq(ip),
         ))
         .execute(conn)?;
-    diesel::sql_query("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
-        .execute(conn)?;
     Ok(())
+}
+
+/// Failures older than a day play no part any more.
+pub fn forget_old(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+        .execute(conn)
 }
 
 /// A successful sign-in clears the account's failures.

@@ -19,8 +19,8 @@ pub const SUPERUSER: &str = "rapport";
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
-        "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH or under \
-         /usr/lib/postgresql/*/bin.\n\
+        "PostgreSQL server programs (initdb, pg_ctl) were not found (looked in \
+         RAPPORT_PG_BINDIR if set, else on PATH and under /usr/lib/postgresql/*/bin).\n\
          Install them (Debian/Ubuntu: `apt-get install postgresql`), or set DATABASE_URL to an \
          existing PostgreSQL database."
     )]
@@ -81,6 +81,7 @@ impl LocalCluster {
                 .ok()
                 .flatten()
                 .ok_or(ClusterError::NoPostgresUser)?;
+            check_reachable_by_others(&data_dir)?;
             for dir in [&data_dir, &socket_dir] {
                 nix::unistd::chown(dir.as_path(), Some(user.uid), Some(user.gid))
                     .map_err(|e| ClusterError::Io(format!("chown {}: {e}", dir.display())))?;
@@ -320,11 +321,38 @@ impl LocalCluster {
     }
 }
 
-/// `initdb` on PATH, else the newest `/usr/lib/postgresql/<version>/bin`.
+/// As root, PostgreSQL runs as the `postgres` user, who must be able to reach the data
+/// directory: every folder above it must be open to others (a clone under `/root` is not).
+fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
+    use std::os::unix::fs::MetadataExt;
+    for ancestor in dir.ancestors().skip(1) {
+        let Ok(meta) = fs::metadata(ancestor) else {
+            continue;
+        };
+        if meta.mode() & 0o001 == 0 {
+            return Err(ClusterError::Io(format!(
+                "PostgreSQL runs as the `postgres` user here, who cannot enter {} (mode {:o}). \
+                 Set RAPPORT_DATA_DIR to a directory it can reach (for example \
+                 /var/lib/rapport), run Rapport as an ordinary user, or set DATABASE_URL.",
+                ancestor.display(),
+                meta.mode() & 0o777
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `RAPPORT_PG_BINDIR` when set (and nothing else), else `initdb` on PATH, else the newest
+/// `/usr/lib/postgresql/<version>/bin`.
 pub fn find_bin_dir() -> Option<PathBuf> {
+    let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(dir) = std::env::var_os("RAPPORT_PG_BINDIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return has_tools(&dir).then_some(dir);
+    }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
-            if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
+            if has_tools(&dir) {
                 return Some(dir);
             }
         }
@@ -335,7 +363,7 @@ pub fn find_bin_dir() -> Option<PathBuf> {
         .filter_map(|e| {
             let version = e.file_name().to_str()?.parse::<u32>().ok()?;
             let bin = e.path().join("bin");
-            (bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()).then_some((version, bin))
+            has_tools(&bin).then_some((version, bin))
         })
         .collect();
     versions.sort_by_key(|v| std::cmp::Reverse(v.0));

@@ -290,3 +290,25 @@ fn every_request_is_logged_with_method_path_status_and_id() {
         assert!(line.contains(part), "{part} missing from {line}");
     }
 }
+
+#[test]
+fn missing_postgresql_programs_give_a_clear_message() {
+    let dir = tempfile::Builder::new()
+        .prefix("rapport-nopg-")
+        .tempdir()
+        .unwrap();
+    let out = Command::new(binary())
+        .env_remove("DATABASE_URL")
+        .env("RAPPORT_DATA_DIR", dir.path().join("var"))
+        .env("RAPPORT_PG_BINDIR", dir.path().join("no-such-bin"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
