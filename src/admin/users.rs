@@ -208,6 +208,7 @@ pub async fn update(
         conn.transaction::<_, AppError, _>(|conn| {
             let user = users::find_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
             let mut errors = c.validate();
+            users::check_salesperson_exists(conn, &c.salesperson_code, &mut errors)?;
             if user.role() == Role::Admin
                 && Role::parse(&c.role) != Some(Role::Admin)
                 && user.active

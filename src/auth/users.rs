@@ -137,6 +137,29 @@ impl UserChanges {
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
+/// A user's default salesperson must be one of the salespeople.
+pub fn check_salesperson_exists(
+    conn: &mut PgConnection,
+    code: &str,
+    errors: &mut FormErrors,
+) -> QueryResult<()> {
+    use crate::db::schema::salespeople;
+    if code.is_empty() || errors.has("salesperson_code") {
+        return Ok(());
+    }
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        salespeople::table.filter(salespeople::code.eq(code)),
+    ))
+    .get_result(conn)?;
+    if !exists {
+        errors.add(
+            "salesperson_code",
+            format!("There is no salesperson {code}. Add it under Setup, Salespeople first."),
+        );
+    }
+    Ok(())
+}
+
 fn optional(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
@@ -157,6 +180,7 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateErro
     if !errors.has("username") && find_by_username(conn, &new.username)?.is_some() {
         errors.add("username", "This user name is already taken.");
     }
+    check_salesperson_exists(conn, &new.salesperson_code, &mut errors)?;
     if !errors.is_empty() {
         return Err(CreateError::Invalid(errors));
     }

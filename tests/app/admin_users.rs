@@ -6,18 +6,27 @@ use crate::support::*;
 fn an_admin_creates_a_user_who_can_then_sign_in() {
     let app = TestApp::start();
     let mut admin = app.signed_in("boss", "admin");
-    let res = admin.submit(
-        "/admin/users/new",
-        "/admin/users",
-        &[
-            ("username", "Maria.K"),
-            ("display_name", "Maria Keller"),
-            ("role", "staff"),
-            ("salesperson_code", "mk"),
-            ("password", PASSWORD),
-            ("password_confirmation", PASSWORD),
-        ],
+    let fields = [
+        ("username", "Maria.K"),
+        ("display_name", "Maria Keller"),
+        ("role", "staff"),
+        ("salesperson_code", "mk"),
+        ("password", PASSWORD),
+        ("password_confirmation", PASSWORD),
+    ];
+    // The salesperson must exist.
+    let res = admin.submit("/admin/users/new", "/admin/users", &fields);
+    res.assert_status(422);
+    assert!(res.contains("There is no salesperson MK."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'Maria.K'"),
+        0
     );
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('MK', 'Maria Keller')",
+    );
+    let res = admin.submit("/admin/users/new", "/admin/users", &fields);
     res.assert_redirect("/admin/users");
     let list = admin.get("/admin/users");
     assert!(list.contains("User Maria.K created."));
