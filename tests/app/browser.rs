@@ -499,6 +499,21 @@ impl Browser {
             self.title().await
         );
         let problems = self.axe(&label).await;
+        // RAPPORT_SCREENSHOTS=<dir> keeps a picture of every page visited, to look at.
+        if let Some(dir) = std::env::var_os("RAPPORT_SCREENSHOTS") {
+            let name: String = self
+                .path()
+                .await
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            if let Ok(png) = self.client.screenshot().await {
+                let _ = std::fs::create_dir_all(&dir);
+                let file = PathBuf::from(&dir)
+                    .join(format!("{}-{number:02}{name}.png", std::process::id()));
+                let _ = std::fs::write(file, png);
+            }
+        }
         let source = self
             .client
             .source()
