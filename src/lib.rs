@@ -3,7 +3,10 @@
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod contacts;
 pub mod db;
+pub mod demo;
+pub mod setup;
 pub mod web;
 
 use std::net::TcpListener;
@@ -53,6 +56,8 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .service(admin::users::disable)
         .service(admin::users::enable)
         .service(admin::audit_list)
+        .configure(contacts::configure)
+        .configure(setup::configure)
         .service(
             actix_files::Files::new("/static", static_dir())
                 .use_etag(true)

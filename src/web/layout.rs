@@ -89,7 +89,11 @@ impl Layout {
         let Some(user) = &self.user else {
             return Vec::new();
         };
-        let mut items = vec![("/", "Home")];
+        let mut items = vec![
+            ("/", "Home"),
+            ("/contacts", "Contacts"),
+            ("/setup", "Setup"),
+        ];
         if user.role == Role::Admin {
             items.push(("/admin/users", "Users"));
             items.push(("/admin/audit", "Audit trail"));

@@ -49,6 +49,11 @@ pub async fn request_log(
                 res.headers_mut()
                     .insert(HeaderName::from_static("x-request-id"), value);
             }
+            // The server's own time, for benchmarks and the browser's developer tools.
+            if let Ok(value) = HeaderValue::from_str(&format!("app;dur={elapsed_ms:.1}")) {
+                res.headers_mut()
+                    .insert(HeaderName::from_static("server-timing"), value);
+            }
             tracing::info!(
                 target: "rapport::request",
                 method,

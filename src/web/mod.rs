@@ -5,6 +5,7 @@ pub mod forms;
 pub mod layout;
 pub mod middleware;
 pub mod pages;
+pub mod pagination;
 
 pub use error::{AppError, AppResult};
 pub use forms::FormErrors;

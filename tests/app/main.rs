@@ -5,5 +5,8 @@ mod support;
 mod admin_users;
 mod auth;
 mod browser;
+mod contacts;
+mod demo;
 mod operations;
 mod security;
+mod setup_tables;

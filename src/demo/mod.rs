@@ -1,0 +1,1 @@
+//! Demo data: realistic, deterministic contacts for trying Rapport and for benchmarks.

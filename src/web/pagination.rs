@@ -1,0 +1,109 @@
+//! Paging of long lists: which rows to show and the links to other pages.
+
+/// One page of a list of `total` rows.
+#[derive(Clone, Debug)]
+pub struct Pager {
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+impl Pager {
+    /// `page` as typed in the URL (anything unparsable is page 1); past the end is the last page.
+    pub fn new(page: Option<&str>, per_page: i64, total: i64) -> Pager {
+        let requested = page
+            .and_then(|p| p.trim().parse::<i64>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let mut pager = Pager {
+            page: requested,
+            per_page: per_page.max(1),
+            total: total.max(0),
+        };
+        pager.page = requested.min(pager.pages());
+        pager
+    }
+
+    /// The page number asked for, before the total is known (to run the page query and the
+    /// count together).
+    pub fn requested(page: Option<&str>) -> i64 {
+        page.and_then(|p| p.trim().parse::<i64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 1_000_000_000)
+    }
+
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages()
+    }
+
+    /// 1-based number of the first row shown (0 when there are none).
+    pub fn first_row(&self) -> i64 {
+        if self.total == 0 {
+            0
+        } else {
+            self.offset() + 1
+        }
+    }
+
+    pub fn last_row(&self) -> i64 {
+        (self.offset() + self.per_page).min(self.total)
+    }
+}
+
+/// Formats a count with thousands separators: 1204 → "1,204".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_and_rows() {
+        let p = Pager::new(Some("3"), 50, 120);
+        assert_eq!((p.page, p.pages(), p.offset()), (3, 3, 100));
+        assert_eq!((p.first_row(), p.last_row()), (101, 120));
+        assert!(p.has_prev() && !p.has_next());
+        let p = Pager::new(Some("x"), 50, 0);
+        assert_eq!(
+            (p.page, p.pages(), p.first_row(), p.last_row()),
+            (1, 1, 0, 0)
+        );
+        assert_eq!(Pager::new(Some("99"), 50, 120).page, 3);
+        assert_eq!(Pager::new(Some("-4"), 50, 120).page, 1);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1204), "1,204");
+        assert_eq!(thousands(1000000), "1,000,000");
+        assert_eq!(thousands(-12345), "-12,345");
+    }
+}
