@@ -1,6 +1,22 @@
 //! Contacts: companies and persons, their classifications, the list, import and export.
 
+pub mod card;
+pub mod guards;
+pub mod handlers;
+pub mod list;
+pub mod model;
+
 use actix_web::web;
 
-/// Registers the contact pages.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+/// Registers the contact pages (fixed paths before `/contacts/{no}`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(handlers::list)
+        .service(handlers::new)
+        .service(handlers::create)
+        .service(handlers::show)
+        .service(handlers::edit)
+        .service(handlers::update)
+        .service(handlers::delete)
+        .service(handlers::classify)
+        .service(handlers::profile);
+}

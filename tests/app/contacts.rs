@@ -1,1 +1,467 @@
-//! Tests: contacts.
+//! Contacts through HTTP: create, validate, edit with conflicts, delete, classify, list.
+
+use crate::auth::diesel_exec;
+use crate::support::*;
+
+fn setup_codes(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales'), ('PL', 'Pat Lee');
+         INSERT INTO territories (code, description) VALUES ('NORTH', 'North'), ('SOUTH', 'South');
+         INSERT INTO industry_groups (code, description) VALUES ('RETAIL', 'Retail'), ('WHOLESALE', 'Wholesale'), ('BANKING', 'Banking');
+         INSERT INTO business_relations (code, description) VALUES ('CUST', 'Customer');
+         INSERT INTO mailing_groups (code, description) VALUES ('XMAS', 'Christmas cards'), ('NEWS', 'Newsletter');
+         INSERT INTO job_responsibilities (code, description) VALUES ('PURCH', 'Purchasing');
+         INSERT INTO organizational_levels (code, description) VALUES ('CEO', 'Chief executive');",
+    );
+}
+
+fn company(name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("type", "company".into()),
+        ("name", name.into()),
+        ("address", "1 Harbour Street".into()),
+        ("city", "Aarhus".into()),
+        ("post_code", "8000".into()),
+        ("country_code", "DK".into()),
+        ("phone", "+45 1234 5678".into()),
+        ("email", "info@example.dk".into()),
+        ("salesperson_code", "JO".into()),
+        ("territory_code", "NORTH".into()),
+        ("correspondence_type", "email".into()),
+    ]
+}
+
+fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Creates a contact through the form and returns its No.
+fn create(c: &mut Client, values: &[(&'static str, String)]) -> String {
+    let res = c.submit("/contacts/new", "/contacts", &fields(values));
+    assert_eq!(res.status, 303, "create failed:\n{}", res.body);
+    res.location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string()
+}
+
+#[test]
+fn staff_create_a_company_and_a_person_in_it() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let acme = create(&mut c, &company("Acme Trading"));
+    assert_eq!(acme, "CT000001");
+    let card = c.get("/contacts/CT000001");
+    card.assert_status(200);
+    assert!(card.contains("Contact CT000001 Acme Trading created."));
+    assert!(card.contains("Acme Trading") && card.contains("Aarhus"));
+    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE no = 'CT000001' AND type = 'company' AND search_name = 'ACME TRADING' AND company_key = id"), 1);
+
+    let person = create(
+        &mut c,
+        &[
+            ("type", "person".into()),
+            ("name", "Ada Jensen".into()),
+            ("company_no", "ct000001".into()),
+            ("job_title", "Buyer".into()),
+            ("email", "ada@acme.dk".into()),
+        ],
+    );
+    assert_eq!(person, "CT000002");
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts p JOIN contacts co ON co.id = p.company_id WHERE p.no = 'CT000002' AND co.no = 'CT000001' AND p.company_key = co.id"),
+        1
+    );
+    // The person shows its company; the company lists its persons.
+    assert!(c
+        .get("/contacts/CT000002")
+        .contains("Buyer at <a href=\"/contacts/CT000001\">Acme Trading</a>"));
+    let company_card = c.get("/contacts/CT000001");
+    assert!(company_card.contains("Persons (1)"));
+    assert!(company_card.contains("Ada Jensen"));
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        3
+    );
+}
+
+#[test]
+fn invalid_contacts_come_back_with_a_message_per_field() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let res = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &[
+            ("type", "person"),
+            ("name", ""),
+            ("company_no", "CT999999"),
+            ("email", "not-an-address"),
+            ("country_code", "ZZ"),
+            ("territory_code", "WEST"),
+            ("city", "Odense"),
+        ],
+    );
+    res.assert_status(422);
+    for message in [
+        "Enter a name.",
+        "There is no contact CT999999.",
+        "Enter an e-mail address like name@example.com.",
+        "There is no country/region ZZ.",
+        "There is no territory WEST.",
+    ] {
+        assert!(res.contains(message), "missing {message}");
+    }
+    assert!(res.contains("value=\"Odense\""), "typed values are kept");
+    assert!(res.contains("value=\"not-an-address\""));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        1,
+        "no number used"
+    );
+
+    // A person's company must be a company.
+    create(
+        &mut c,
+        &[("type", "person".into()), ("name", "Solo Person".into())],
+    );
+    let res = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &[
+            ("type", "person"),
+            ("name", "Bo"),
+            ("company_no", "CT000001"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("CT000001 is not a company."));
+}
+
+#[test]
+fn names_are_escaped_everywhere() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let payload = "<script>alert(1)</script>\" onmouseover=\"x";
+    let mut values = company(payload);
+    values.retain(|(k, _)| !matches!(*k, "salesperson_code" | "territory_code"));
+    let no = create(&mut c, &values);
+    for path in [
+        format!("/contacts/{no}"),
+        "/contacts".to_string(),
+        format!("/contacts/{no}/edit"),
+        "/contacts?q=script".to_string(),
+    ] {
+        let page = c.get(&path);
+        page.assert_status(200);
+        assert!(
+            !page.contains("<script>alert(1)"),
+            "{path} shows the script"
+        );
+        assert!(!page.contains("\" onmouseover=\"x"), "{path}");
+        assert!(page.contains("&#60;script&#62;alert(1)"), "{path}");
+    }
+}
+
+#[test]
+fn the_second_of_two_concurrent_edits_is_refused_and_the_first_kept() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut a = app.signed_in("anna", "staff");
+    let mut b = app.signed_in("bert", "staff");
+    let no = create(&mut a, &company("Acme Trading"));
+    let path = format!("/contacts/{no}");
+    let edit = format!("{path}/edit");
+    let form_a = a.get(&edit);
+    let form_b = b.get(&edit);
+    let version = hidden_value(&form_a.body, "version").unwrap();
+    assert_eq!(version, "1");
+
+    let mut mine = company("Acme Trading A/S");
+    mine.push(("version", version.clone()));
+    a.post_with_token(&path, &form_a.csrf_token().unwrap(), &fields(&mine))
+        .assert_redirect(&path);
+
+    let mut theirs = company("Acme Trading Ltd");
+    theirs.retain(|(k, _)| *k != "city");
+    theirs.push(("city", "Odense".into()));
+    theirs.push(("version", hidden_value(&form_b.body, "version").unwrap()));
+    let res = b.post_with_token(&path, &form_b.csrf_token().unwrap(), &fields(&theirs));
+    res.assert_status(409);
+    assert!(res.contains("Someone else saved this contact after you opened it"));
+    assert!(
+        res.contains("Acme Trading A/S"),
+        "shows what was saved meanwhile"
+    );
+    assert!(
+        res.contains("value=\"Acme Trading Ltd\""),
+        "keeps what B typed"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE name = 'Acme Trading A/S' AND city = 'Aarhus' AND version = 2"), 1);
+
+    // Saving the conflict form again is a deliberate overwrite.
+    let version = hidden_value(&res.body, "version").unwrap();
+    assert_eq!(version, "2");
+    let token = res.csrf_token().unwrap();
+    let mut again = theirs.clone();
+    again.retain(|(k, _)| *k != "version");
+    again.push(("version", version));
+    b.post_with_token(&path, &token, &fields(&again))
+        .assert_redirect(&path);
+    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE name = 'Acme Trading Ltd' AND city = 'Odense' AND version = 3"), 1);
+}
+
+#[test]
+fn deleting_a_company_with_persons_is_refused() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let mut values = company("Acme Trading");
+    values.retain(|(k, _)| !matches!(*k, "salesperson_code" | "territory_code"));
+    let acme = create(&mut c, &values);
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person".into()),
+            ("name", "Ada".into()),
+            ("company_no", acme.clone()),
+        ],
+    );
+    c.submit(
+        &format!("/contacts/{acme}"),
+        &format!("/contacts/{acme}/delete"),
+        &[],
+    )
+    .assert_redirect(&format!("/contacts/{acme}"));
+    assert!(c
+        .get(&format!("/contacts/{acme}"))
+        .contains("has 1 person(s)"));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
+    c.submit(
+        &format!("/contacts/{ada}"),
+        &format!("/contacts/{ada}/delete"),
+        &[],
+    )
+    .assert_redirect("/contacts");
+    c.submit(
+        &format!("/contacts/{acme}"),
+        &format!("/contacts/{acme}/delete"),
+        &[],
+    )
+    .assert_redirect("/contacts");
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'contact deleted'"),
+        2
+    );
+}
+
+#[test]
+fn classifications_and_profile_answers_are_assigned_on_the_card() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO profile_questionnaires (code, description) VALUES ('SIZE', 'Size');
+         INSERT INTO profile_questions (id, questionnaire_code, position, description) VALUES (1, 'SIZE', 1, 'Company size'), (2, 'SIZE', 2, 'Revenue');
+         INSERT INTO profile_answers (id, question_id, position, description) VALUES (10, 1, 1, 'Small'), (11, 1, 2, 'Large'), (20, 2, 1, 'Under 1M');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let acme = create(&mut c, &company("Acme"));
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person".into()),
+            ("name", "Ada".into()),
+            ("company_no", acme.clone()),
+        ],
+    );
+    let card = format!("/contacts/{acme}");
+    let action = format!("/contacts/{acme}/classifications");
+    for (kind, code) in [
+        ("industry_group", "RETAIL"),
+        ("industry_group", "wholesale"),
+        ("business_relation", "CUST"),
+        ("mailing_group", "XMAS"),
+    ] {
+        c.submit(
+            &card,
+            &action,
+            &[("kind", kind), ("code", code), ("action", "add")],
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_business_relations"),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contact_mailing_groups"), 1);
+    // Job responsibilities belong to persons, not companies; unknown codes are refused.
+    c.submit(
+        &card,
+        &action,
+        &[
+            ("kind", "job_responsibility"),
+            ("code", "PURCH"),
+            ("action", "add"),
+        ],
+    );
+    assert!(c
+        .get(&card)
+        .contains("Job responsibilities are not assigned to a company."));
+    c.submit(
+        &card,
+        &action,
+        &[
+            ("kind", "mailing_group"),
+            ("code", "NOPE"),
+            ("action", "add"),
+        ],
+    );
+    assert!(c.get(&card).contains("There is no code NOPE"));
+    c.submit(
+        &format!("/contacts/{ada}"),
+        &format!("/contacts/{ada}/classifications"),
+        &[
+            ("kind", "job_responsibility"),
+            ("code", "PURCH"),
+            ("action", "add"),
+        ],
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_job_responsibilities"),
+        1
+    );
+    c.submit(
+        &card,
+        &action,
+        &[
+            ("kind", "industry_group"),
+            ("code", "RETAIL"),
+            ("action", "remove"),
+        ],
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_industry_groups WHERE code = 'RETAIL'"),
+        0
+    );
+
+    let page = c.get(&card);
+    assert!(page.contains("WHOLESALE") && page.contains("Company size"));
+    c.submit(
+        &card,
+        &format!("/contacts/{acme}/profile"),
+        &[("q_1", "11"), ("q_2", "20")],
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contact_profile_answers"), 2);
+    // An answer of another question is refused and nothing changes.
+    c.submit(
+        &card,
+        &format!("/contacts/{acme}/profile"),
+        &[("q_1", "10"), ("q_2", "11")],
+    );
+    assert!(c.get(&card).contains("nothing was saved"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_profile_answers WHERE answer_id IN (11, 20)"),
+        2
+    );
+    c.submit(
+        &card,
+        &format!("/contacts/{acme}/profile"),
+        &[("q_1", ""), ("q_2", "20")],
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contact_profile_answers"), 1);
+}
+
+#[test]
+fn the_list_searches_filters_sorts_and_pages() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    // 120 companies in DK and SE, each with one person; a few flagged.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, city, country_code, salesperson_code, email)
+           SELECT 'CO' || lpad(g::text, 4, '0'), 'company', 'Company ' || lpad(g::text, 3, '0'),
+                  CASE WHEN g % 2 = 0 THEN 'Aarhus' ELSE 'Malmo' END,
+                  CASE WHEN g % 2 = 0 THEN 'DK' ELSE 'SE' END, 'JO', 'c' || g || '@example.com'
+           FROM generate_series(1, 120) g;
+         INSERT INTO contacts (no, type, name, company_id, city, country_code, exclude_from_segment)
+           SELECT 'PE' || lpad(id::text, 4, '0'), 'person', 'Person of ' || name, id, city, country_code, id % 10 = 0
+           FROM contacts WHERE type = 'company';
+         INSERT INTO contact_industry_groups (contact_id, code) SELECT id, 'RETAIL' FROM contacts WHERE type = 'company' AND no <= 'CO0010';
+         INSERT INTO contact_mailing_groups (contact_id, code) SELECT id, 'NEWS' FROM contacts WHERE no IN ('CO0001', 'PE0002');",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let all = c.get("/contacts");
+    all.assert_status(200);
+    assert!(all.contains("1–50 of 240 contacts"));
+    assert!(!all.contains("New contact"), "viewers get no create button");
+    assert!(c.get("/contacts?page=5").contains("201–240 of 240"));
+
+    let search = c.get("/contacts?q=company+07");
+    assert!(
+        search.contains("1–20 of 20"),
+        "70-79 and their persons:\n{}",
+        search.body
+    );
+    let search = c.get("/contacts?q=C100%40EXAMPLE");
+    assert!(search.contains("1–1 of 1"));
+    // LIKE wildcards typed by the user are plain characters.
+    assert!(c
+        .get("/contacts?q=%25")
+        .contains("No contact matches this search."));
+
+    assert!(c.get("/contacts?country=dk").contains("1–50 of 120"));
+    assert!(c
+        .get("/contacts?country=DK&type=company")
+        .contains("1–50 of 60"));
+    // Persons inherit their company's industry groups.
+    assert!(c
+        .get("/contacts?industry_group=RETAIL")
+        .contains("1–20 of 20"));
+    assert!(c
+        .get("/contacts?industry_group=RETAIL&country=SE")
+        .contains("1–10 of 10"));
+    assert!(c.get("/contacts?mailing_group=NEWS").contains("1–2 of 2"));
+    assert!(c.get("/contacts?flag=excluded").contains("1–12 of 12"));
+    assert!(c
+        .get("/contacts?salesperson=JO&type=person")
+        .contains("No contact matches"));
+
+    let desc = c.get("/contacts?type=company&sort=name&dir=desc");
+    let first = desc.body.find("Company 120").unwrap();
+    let second = desc.body.find("Company 119").unwrap();
+    assert!(first < second);
+    assert!(desc.contains("aria-sort=\"descending\""));
+    // Links keep the query, so the list can be bookmarked.
+    assert!(desc.contains("href=\"/contacts?type=company&#38;dir=desc&#38;page=2\""));
+    // Nonsense in the URL is not an error.
+    c.get("/contacts?sort=evil;--&dir=x&page=-3&flag=zzz")
+        .assert_status(200);
+}
+
+#[test]
+fn viewers_read_contacts_but_cannot_change_them() {
+    let app = TestApp::start();
+    let mut staff = app.signed_in("stan", "staff");
+    let mut values = company("Acme");
+    values.retain(|(k, _)| !matches!(*k, "salesperson_code" | "territory_code"));
+    let no = create(&mut staff, &values);
+    let mut viewer = app.signed_in("vera", "viewer");
+    viewer.get(&format!("/contacts/{no}")).assert_status(200);
+    viewer.get("/contacts/new").assert_status(403);
+    viewer
+        .get(&format!("/contacts/{no}/edit"))
+        .assert_status(403);
+    let token = viewer.get("/contacts").csrf_token().unwrap();
+    viewer
+        .post_with_token("/contacts", &token, &fields(&company("Intruder")))
+        .assert_status(403);
+    viewer
+        .post_with_token(&format!("/contacts/{no}/delete"), &token, &[])
+        .assert_status(403);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
+}

@@ -1,0 +1,562 @@
+//! The contact model: fields, the rules a contact must follow, and its queries.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::db::schema::contacts;
+use crate::setup;
+use crate::web::FormErrors;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: i64,
+    pub no: String,
+    #[diesel(column_name = type_)]
+    pub kind: String,
+    pub name: String,
+    pub search_name: String,
+    pub company_id: Option<i64>,
+    pub job_title: String,
+    pub address: String,
+    pub address_2: String,
+    pub city: String,
+    pub post_code: String,
+    pub country_code: Option<String>,
+    pub phone: String,
+    pub mobile: String,
+    pub email: String,
+    pub website: String,
+    pub salesperson_code: Option<String>,
+    pub territory_code: Option<String>,
+    pub language_code: Option<String>,
+    pub correspondence_type: String,
+    pub organizational_level_code: Option<String>,
+    pub exclude_from_segment: bool,
+    pub privacy_blocked: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contact {
+    pub fn is_company(&self) -> bool {
+        self.kind == "company"
+    }
+
+    pub fn type_label(&self) -> &'static str {
+        type_label(&self.kind)
+    }
+
+    pub fn correspondence_label(&self) -> &'static str {
+        correspondence_label(&self.correspondence_type)
+    }
+}
+
+pub fn type_label(kind: &str) -> &'static str {
+    match kind {
+        "company" => "Company",
+        _ => "Person",
+    }
+}
+
+/// Correspondence types: stored value and label.
+pub const CORRESPONDENCE_TYPES: [(&str, &str); 3] = [
+    ("", "(none)"),
+    ("hard_copy", "Hard Copy"),
+    ("email", "E-mail"),
+];
+
+pub fn correspondence_label(value: &str) -> &'static str {
+    CORRESPONDENCE_TYPES
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
+}
+
+/// The contact form as typed: every field a string, checkboxes present when ticked.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ContactForm {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub search_name: String,
+    #[serde(default)]
+    pub company_no: String,
+    #[serde(default)]
+    pub job_title: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub address_2: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub post_code: String,
+    #[serde(default)]
+    pub country_code: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub salesperson_code: String,
+    #[serde(default)]
+    pub territory_code: String,
+    #[serde(default)]
+    pub language_code: String,
+    #[serde(default)]
+    pub correspondence_type: String,
+    #[serde(default)]
+    pub organizational_level_code: String,
+    #[serde(default)]
+    pub exclude_from_segment: Option<String>,
+    #[serde(default)]
+    pub privacy_blocked: Option<String>,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// A validated contact, ready to be written.
+#[derive(Clone, Debug, Insertable, AsChangeset)]
+#[diesel(table_name = contacts, treat_none_as_null = true)]
+pub struct ContactValues {
+    #[diesel(column_name = type_)]
+    pub kind: String,
+    pub name: String,
+    pub search_name: String,
+    pub company_id: Option<i64>,
+    pub job_title: String,
+    pub address: String,
+    pub address_2: String,
+    pub city: String,
+    pub post_code: String,
+    pub country_code: Option<String>,
+    pub phone: String,
+    pub mobile: String,
+    pub email: String,
+    pub website: String,
+    pub salesperson_code: Option<String>,
+    pub territory_code: Option<String>,
+    pub language_code: Option<String>,
+    pub correspondence_type: String,
+    pub organizational_level_code: Option<String>,
+    pub exclude_from_segment: bool,
+    pub privacy_blocked: bool,
+}
+
+impl ContactForm {
+    /// The form of an existing contact, for editing.
+    pub fn from_contact(c: &Contact, company_no: Option<String>) -> Self {
+        ContactForm {
+            kind: c.kind.clone(),
+            name: c.name.clone(),
+            search_name: c.search_name.clone(),
+            company_no: company_no.unwrap_or_default(),
+            job_title: c.job_title.clone(),
+            address: c.address.clone(),
+            address_2: c.address_2.clone(),
+            city: c.city.clone(),
+            post_code: c.post_code.clone(),
+            country_code: c.country_code.clone().unwrap_or_default(),
+            phone: c.phone.clone(),
+            mobile: c.mobile.clone(),
+            email: c.email.clone(),
+            website: c.website.clone(),
+            salesperson_code: c.salesperson_code.clone().unwrap_or_default(),
+            territory_code: c.territory_code.clone().unwrap_or_default(),
+            language_code: c.language_code.clone().unwrap_or_default(),
+            correspondence_type: c.correspondence_type.clone(),
+            organizational_level_code: c.organizational_level_code.clone().unwrap_or_default(),
+            exclude_from_segment: c.exclude_from_segment.then(|| "on".into()),
+            privacy_blocked: c.privacy_blocked.then(|| "on".into()),
+            version: c.version.to_string(),
+        }
+    }
+
+    pub fn is_person(&self) -> bool {
+        self.kind == "person"
+    }
+
+    pub fn excluded(&self) -> bool {
+        self.exclude_from_segment.is_some()
+    }
+
+    pub fn blocked(&self) -> bool {
+        self.privacy_blocked.is_some()
+    }
+
+    /// Trims every field and upper-cases codes, as Business Central does.
+    pub fn normalised(mut self) -> Self {
+        let trim = |s: &mut String| *s = s.trim().to_string();
+        let code = |s: &mut String| *s = s.trim().to_uppercase();
+        trim(&mut self.kind);
+        self.kind = self.kind.to_lowercase();
+        trim(&mut self.name);
+        trim(&mut self.search_name);
+        code(&mut self.company_no);
+        for f in [
+            &mut self.job_title,
+            &mut self.address,
+            &mut self.address_2,
+            &mut self.city,
+            &mut self.post_code,
+            &mut self.phone,
+            &mut self.mobile,
+            &mut self.email,
+            &mut self.website,
+            &mut self.correspondence_type,
+            &mut self.version,
+        ] {
+            trim(f);
+        }
+        for f in [
+            &mut self.country_code,
+            &mut self.salesperson_code,
+            &mut self.territory_code,
+            &mut self.language_code,
+            &mut self.organizational_level_code,
+        ] {
+            code(f);
+        }
+        self
+    }
+
+    /// Checks what needs no database; see [`validate`] for the rest.
+    pub fn check_shape(&self, errors: &mut FormErrors) {
+        if self.kind != "company" && self.kind != "person" {
+            errors.add("type", "Choose Company or Person.");
+        }
+        if self.name.is_empty() {
+            errors.add("name", "Enter a name.");
+        }
+        let limits: [(&'static str, &str, usize); 12] = [
+            ("name", &self.name, 100),
+            ("search_name", &self.search_name, 100),
+            ("job_title", &self.job_title, 100),
+            ("address", &self.address, 100),
+            ("address_2", &self.address_2, 100),
+            ("city", &self.city, 50),
+            ("post_code", &self.post_code, 20),
+            ("phone", &self.phone, 30),
+            ("mobile", &self.mobile, 30),
+            ("email", &self.email, 250),
+            ("website", &self.website, 250),
+            ("company_no", &self.company_no, 20),
+        ];
+        for (field, value, max) in limits {
+            if value.chars().count() > max {
+                errors.add(field, format!("Use at most {max} characters."));
+            }
+        }
+        if !self.email.is_empty() && !valid_email(&self.email) {
+            errors.add("email", "Enter an e-mail address like name@example.com.");
+        }
+        if !CORRESPONDENCE_TYPES
+            .iter()
+            .any(|(v, _)| *v == self.correspondence_type)
+        {
+            errors.add("correspondence_type", "Choose none, Hard Copy or E-mail.");
+        }
+        if self.correspondence_type == "email" && self.email.is_empty() {
+            errors.add("email", "Correspondence by e-mail needs an e-mail address.");
+        }
+        if self.kind == "company" && !self.company_no.is_empty() {
+            errors.add(
+                "company_no",
+                "A company does not belong to another company.",
+            );
+        }
+    }
+}
+
+/// A plausible e-mail address: one @, something before it, a dotted domain, no spaces.
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+}
+
+fn optional(code: &str) -> Option<String> {
+    (!code.is_empty()).then(|| code.to_string())
+}
+
+/// The company a person's form names: its id, if it exists and is a company.
+pub fn company_id_for(
+    conn: &mut PgConnection,
+    company_no: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    contacts::table
+        .filter(contacts::no.eq(company_no))
+        .select((contacts::id, contacts::type_))
+        .first::<(i64, String)>(conn)
+        .optional()
+}
+
+/// Validates a normalised form against the database (codes exist, the company is a company)
+/// and turns it into values to write. `this_id` is the contact being edited, if any.
+pub fn validate(
+    conn: &mut PgConnection,
+    form: &ContactForm,
+    this_id: Option<i64>,
+) -> QueryResult<Result<ContactValues, FormErrors>> {
+    let mut errors = FormErrors::new();
+    form.check_shape(&mut errors);
+    let codes: [(&'static str, &str, &str, &str); 5] = [
+        (
+            "country_code",
+            "countries",
+            &form.country_code,
+            "country/region",
+        ),
+        (
+            "salesperson_code",
+            "salespeople",
+            &form.salesperson_code,
+            "salesperson",
+        ),
+        (
+            "territory_code",
+            "territories",
+            &form.territory_code,
+            "territory",
+        ),
+        (
+            "language_code",
+            "languages",
+            &form.language_code,
+            "language",
+        ),
+        (
+            "organizational_level_code",
+            "organizational_levels",
+            &form.organizational_level_code,
+            "organizational level",
+        ),
+    ];
+    for (field, table, code, what) in codes {
+        if !code.is_empty() && !setup::code_exists(conn, table, code)? {
+            errors.add(field, format!("There is no {what} {code}."));
+        }
+    }
+    let mut company_id = None;
+    if form.is_person() && !form.company_no.is_empty() && !errors.has("company_no") {
+        match company_id_for(conn, &form.company_no)? {
+            Some((id, kind)) if kind == "company" && Some(id) != this_id => company_id = Some(id),
+            Some(_) => errors.add(
+                "company_no",
+                format!("{} is not a company.", form.company_no),
+            ),
+            None => errors.add(
+                "company_no",
+                format!("There is no contact {}.", form.company_no),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let search_name = if form.search_name.is_empty() {
+        form.name.to_uppercase()
+    } else {
+        form.search_name.clone()
+    };
+    Ok(Ok(ContactValues {
+        kind: form.kind.clone(),
+        name: form.name.clone(),
+        search_name: search_name.chars().take(100).collect(),
+        company_id,
+        job_title: form.job_title.clone(),
+        address: form.address.clone(),
+        address_2: form.address_2.clone(),
+        city: form.city.clone(),
+        post_code: form.post_code.clone(),
+        country_code: optional(&form.country_code),
+        phone: form.phone.clone(),
+        mobile: form.mobile.clone(),
+        email: form.email.clone(),
+        website: form.website.clone(),
+        salesperson_code: optional(&form.salesperson_code),
+        territory_code: optional(&form.territory_code),
+        language_code: optional(&form.language_code),
+        correspondence_type: form.correspondence_type.clone(),
+        organizational_level_code: optional(&form.organizational_level_code),
+        exclude_from_segment: form.excluded(),
+        privacy_blocked: form.blocked(),
+    }))
+}
+
+pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Contact>> {
+    contacts::table
+        .filter(contacts::no.eq(no.trim().to_uppercase()))
+        .select(Contact::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
+    contacts::table
+        .find(id)
+        .select(Contact::as_select())
+        .first(conn)
+}
+
+/// Inserts a contact with the next number of the Contacts series (skipping numbers that
+/// imports already used).
+pub fn insert(conn: &mut PgConnection, values: &ContactValues) -> QueryResult<Contact> {
+    loop {
+        let no = setup::number_series::next(conn, setup::number_series::CONTACTS)?;
+        let taken: bool = diesel::select(diesel::dsl::exists(
+            contacts::table.filter(contacts::no.eq(&no)),
+        ))
+        .get_result(conn)?;
+        if taken {
+            continue;
+        }
+        return diesel::insert_into(contacts::table)
+            .values((contacts::no.eq(&no), values))
+            .returning(Contact::as_returning())
+            .get_result(conn);
+    }
+}
+
+/// Saves changes if nobody else saved since `version` was read; `None` when someone did.
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    version: i32,
+    values: &ContactValues,
+) -> QueryResult<Option<Contact>> {
+    diesel::update(
+        contacts::table
+            .filter(contacts::id.eq(id))
+            .filter(contacts::version.eq(version)),
+    )
+    .set((
+        values,
+        contacts::version.eq(contacts::version + 1),
+        contacts::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(Contact::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// The persons of a company, by name (at most `limit`), and how many there are.
+pub fn persons_of(
+    conn: &mut PgConnection,
+    company_id: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Contact>, i64)> {
+    let total = contacts::table
+        .filter(contacts::company_id.eq(company_id))
+        .count()
+        .get_result(conn)?;
+    let rows = contacts::table
+        .filter(contacts::company_id.eq(company_id))
+        .order((contacts::name.asc(), contacts::id.asc()))
+        .limit(limit)
+        .select(Contact::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> ContactForm {
+        ContactForm {
+            kind: "person".into(),
+            name: "Ada Lovelace".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert!(valid_email("ada@example.com"));
+        assert!(valid_email("a.b+c@mail.example.co.uk"));
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@.com",
+            "<a>@x.com",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn normalising_trims_and_upper_cases_codes() {
+        let f = ContactForm {
+            kind: " Person ".into(),
+            name: "  Ada ".into(),
+            country_code: " dk".into(),
+            company_no: "ct000001 ".into(),
+            ..Default::default()
+        }
+        .normalised();
+        assert_eq!(
+            (
+                f.kind.as_str(),
+                f.name.as_str(),
+                f.country_code.as_str(),
+                f.company_no.as_str()
+            ),
+            ("person", "Ada", "DK", "CT000001")
+        );
+    }
+
+    #[test]
+    fn shape_rules() {
+        let mut e = FormErrors::new();
+        form().check_shape(&mut e);
+        assert!(e.is_empty());
+
+        let mut f = form();
+        f.kind = "robot".into();
+        f.name = String::new();
+        f.email = "nope".into();
+        f.city = "x".repeat(51);
+        f.correspondence_type = "fax".into();
+        let mut e = FormErrors::new();
+        f.check_shape(&mut e);
+        for field in ["type", "name", "email", "city", "correspondence_type"] {
+            assert!(e.has(field), "{field}");
+        }
+
+        let mut f = form();
+        f.correspondence_type = "email".into();
+        let mut e = FormErrors::new();
+        f.check_shape(&mut e);
+        assert!(e.has("email"));
+
+        let mut f = form();
+        f.kind = "company".into();
+        f.company_no = "CT1".into();
+        let mut e = FormErrors::new();
+        f.check_shape(&mut e);
+        assert!(e.has("company_no"));
+    }
+}
