@@ -1,8 +1,12 @@
 //! Contacts: companies and persons, their classifications, the list, import and export.
 
 pub mod card;
+pub mod csv_format;
+pub mod export;
 pub mod guards;
 pub mod handlers;
+pub mod import;
+pub mod import_pages;
 pub mod list;
 pub mod model;
 
@@ -11,6 +15,10 @@ use actix_web::web;
 /// Registers the contact pages (fixed paths before `/contacts/{no}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(handlers::list)
+        .service(export::export)
+        .service(import_pages::form)
+        .service(import_pages::upload)
+        .service(import_pages::job)
         .service(handlers::new)
         .service(handlers::create)
         .service(handlers::show)

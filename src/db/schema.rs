@@ -105,6 +105,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_jobs (id) {
+        id -> Int8,
+        user_id -> Nullable<Int8>,
+        file_name -> Text,
+        status -> Text,
+        total_rows -> Int8,
+        processed_rows -> Int8,
+        created_count -> Int8,
+        errors -> Text,
+        error_count -> Int8,
+        message -> Text,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     industry_groups (code) {
         code -> Text,
         description -> Text,
@@ -239,6 +256,7 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_log -> users (user_id));
+diesel::joinable!(import_jobs -> users (user_id));
 diesel::joinable!(contact_business_relations -> business_relations (code));
 diesel::joinable!(contact_business_relations -> contacts (contact_id));
 diesel::joinable!(contact_industry_groups -> contacts (contact_id));
@@ -269,6 +287,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_profile_answers,
     contacts,
     countries,
+    import_jobs,
     industry_groups,
     interaction_groups,
     job_responsibilities,

@@ -465,3 +465,174 @@ fn viewers_read_contacts_but_cannot_change_them() {
         .assert_status(403);
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
 }
+
+fn import(c: &mut Client, csv: &str) -> Resp {
+    let res = c.upload("/contacts/import", "/contacts/import", "contacts.csv", csv.as_bytes());
+    assert_eq!(res.status, 303, "upload failed:\n{}", res.body);
+    let job = res.location().unwrap();
+    assert!(job.starts_with("/contacts/import/"));
+    c.wait_for(&job, |r| !r.contains("http-equiv=\"refresh\""))
+}
+
+const GOOD_CSV: &str = "no,type,name,company_no,city,country_code,email,industry_groups,mailing_groups,job_responsibilities,exclude_from_segment\n\
+    ,company,Acme Trading,,Aarhus,DK,info@acme.dk,RETAIL|WHOLESALE,XMAS,,false\n\
+    ,person,Ada Jensen,IMP-1,Aarhus,DK,ada@acme.dk,,NEWS,PURCH,true\n\
+    IMP-1,company,Imported Co,,Malmo,SE,,BANKING,,,false\n";
+
+#[test]
+fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let bad = format!("{GOOD_CSV},person,Bo,,,ZZ,not-an-email,,,,maybe\n,person,Cy,CT404040,,,,,,,false\n");
+    let page = import(&mut c, &bad);
+    page.assert_status(200);
+    for problem in [
+        "line 5: unknown country/region ZZ",
+        "line 5: email \"not-an-email\" is not an e-mail address",
+        "line 5: exclude_from_segment must be true or false, not \"maybe\"",
+        "line 6: company CT404040 is neither in the file nor in Rapport",
+    ] {
+        assert!(page.contains(&problem.replace('"', "&#34;")), "missing {problem}:\n{}", page.body);
+    }
+    assert!(page.contains("Nothing was imported."));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 0);
+    assert_eq!(app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"), 1);
+
+    // A duplicate number and a person whose "company" is a person.
+    let dup = format!("{GOOD_CSV}IMP-1,company,Again,,,,,,,,false\n,person,Cy,CT000001,,,,,,,false\n");
+    let page = import(&mut c, &dup);
+    assert!(page.contains("line 5: no IMP-1 is already used on line 4"), "{}", page.body);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+}
+
+#[test]
+fn a_good_import_creates_everything_in_one_go() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let page = import(&mut c, GOOD_CSV);
+    assert!(page.contains("3 contacts imported."), "{}", page.body);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 3);
+    // The person's company was later in the file; the numbers follow the series.
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts p JOIN contacts co ON co.id = p.company_id WHERE p.name = 'Ada Jensen' AND co.no = 'IMP-1' AND p.exclude_from_segment"),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE no IN ('CT000001', 'CT000002')"), 2);
+    assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 3);
+    assert_eq!(app.count("SELECT count(*) FROM contact_mailing_groups"), 2);
+    assert_eq!(app.count("SELECT count(*) FROM contact_job_responsibilities"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'contacts imported' AND detail = '3 contacts'"), 1);
+    // Contacts made afterwards continue the series.
+    let next = create(&mut c, &[("type", "company".into()), ("name", "Next".into())]);
+    assert_eq!(next, "CT000003");
+}
+
+#[test]
+fn an_upload_without_a_file_is_refused_in_the_form() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let res = c.upload("/contacts/import", "/contacts/import", "empty.csv", b"");
+    res.assert_status(422);
+    assert!(res.contains("The file is empty."));
+    // Without the token (in the action URL) the upload is refused.
+    let mut other = app.signed_in("olga", "staff");
+    let token_of_other = other.get("/contacts/import").csrf_token().unwrap();
+    let _ = token_of_other;
+    let part = "type,name\ncompany,X\n";
+    let res = c.post_raw("/contacts/import", &[("file", part)]);
+    res.assert_status(403);
+    assert_eq!(app.count("SELECT count(*) FROM import_jobs"), 0);
+}
+
+fn export(c: &mut Client, query: &str) -> String {
+    let res = c.get(&format!("/contacts/export.csv{query}"));
+    res.assert_status(200);
+    assert_eq!(res.header("content-type").as_deref(), Some("text/csv; charset=utf-8"));
+    assert!(res.header("content-disposition").unwrap().contains("attachment"));
+    res.body
+}
+
+#[test]
+fn export_neutralises_formulas_and_follows_the_list_query() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    import(
+        &mut c,
+        "type,name,phone,city,country_code\ncompany,'=HYPERLINK(\"http://evil\"),'+45 1234,\"Aarhus, C\",DK\ncompany,@SUM(A1),,Malmo,SE\n",
+    );
+    let all = export(&mut c, "");
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 3, "{all}");
+    assert!(lines[0].starts_with("no,type,name,company_no,"));
+    assert!(all.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""), "{all}");
+    assert!(all.contains(",'+45 1234,"));
+    assert!(all.contains("'@SUM(A1)"));
+    assert!(all.contains("\"Aarhus, C\""));
+    let se = export(&mut c, "?country=SE");
+    assert_eq!(se.lines().count(), 2);
+    assert!(se.contains("'@SUM(A1)") && !se.contains("HYPERLINK"));
+    // Viewers may export too; an anonymous visitor may not.
+    let mut viewer = app.signed_in("vera", "viewer");
+    export(&mut viewer, "");
+    app.client().get("/contacts/export.csv").assert_redirect("/login?next=%2Fcontacts%2Fexport.csv");
+}
+
+fn contact_rows(app: &TestApp) -> String {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct F {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        f: String,
+    }
+    let f: F = diesel::sql_query(
+        "SELECT string_agg(r, E'\\n' ORDER BY r) AS f FROM (
+           SELECT concat_ws('|', c.no, c.type, c.name, co.no, c.search_name, c.job_title, c.address,
+             c.address_2, c.city, c.post_code, c.country_code, c.phone, c.mobile, c.email, c.website,
+             c.salesperson_code, c.territory_code, c.language_code, c.correspondence_type,
+             c.organizational_level_code, c.exclude_from_segment, c.privacy_blocked,
+             (SELECT string_agg(code, ',' ORDER BY code) FROM contact_industry_groups WHERE contact_id = c.id),
+             (SELECT string_agg(code, ',' ORDER BY code) FROM contact_business_relations WHERE contact_id = c.id),
+             (SELECT string_agg(code, ',' ORDER BY code) FROM contact_mailing_groups WHERE contact_id = c.id),
+             (SELECT string_agg(code, ',' ORDER BY code) FROM contact_job_responsibilities WHERE contact_id = c.id)) AS r
+           FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id) x",
+    )
+    .get_result(&mut app.conn())
+    .unwrap();
+    f.f
+}
+
+#[test]
+fn export_then_import_into_an_empty_database_gives_the_same_contacts() {
+    let source = TestApp::start();
+    setup_codes(&source);
+    diesel_exec(
+        &source,
+        "INSERT INTO contacts (no, type, name, city, country_code, phone, email, salesperson_code, territory_code, language_code, correspondence_type, organizational_level_code, exclude_from_segment, website, address, address_2, post_code, mobile, job_title, search_name)
+           SELECT 'CT' || lpad(g::text, 6, '0'), 'company', CASE WHEN g = 3 THEN '=cmd|'' /C calc''!A0' ELSE 'Company \"' || g || '\", Ltd' END,
+                  'City ' || g, 'DK', '+45 ' || g, 'c' || g || '@example.com', 'JO', 'NORTH', 'DAN', 'email', 'CEO', g % 3 = 0,
+                  'https://example.com/' || g, g || ' Main St', 'Floor ' || g, '80' || g, '-' || g, '', 'SEARCH ' || g
+           FROM generate_series(1, 30) g;
+         INSERT INTO contacts (no, type, name, company_id, job_title, privacy_blocked, correspondence_type, search_name)
+           SELECT 'CT' || lpad((100 + id)::text, 6, '0'), 'person', 'Person ' || id || E' with\\nnewline', id, '@boss', id % 4 = 0, 'hard_copy', '+' || id
+           FROM contacts WHERE type = 'company';
+         INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE type = 'company';
+         INSERT INTO contact_industry_groups SELECT id, 'BANKING' FROM contacts WHERE type = 'company' AND id % 2 = 0;
+         INSERT INTO contact_business_relations SELECT id, 'CUST' FROM contacts WHERE type = 'company' AND id % 5 = 0;
+         INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE id % 3 = 0;
+         INSERT INTO contact_job_responsibilities SELECT id, 'PURCH' FROM contacts WHERE type = 'person';",
+    );
+    let mut c = source.signed_in("stan", "staff");
+    let csv = export(&mut c, "");
+    assert_eq!(csv.lines().count() > 60, true);
+
+    let target = TestApp::start();
+    setup_codes(&target);
+    let mut t = target.signed_in("stan", "staff");
+    let page = import(&mut t, &csv);
+    assert!(page.contains("60 contacts imported."), "{}", page.body);
+    assert_eq!(contact_rows(&source), contact_rows(&target));
+}

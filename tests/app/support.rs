@@ -444,3 +444,35 @@ impl Client {
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rapport"))
 }
+
+impl Client {
+    /// Uploads a file as a browser does: multipart, with the page's token in the action URL.
+    pub fn upload(&mut self, page: &str, action: &str, file_name: &str, data: &[u8]) -> Resp {
+        let token = self.get(page).csrf_token().expect("form token");
+        let part = reqwest::blocking::multipart::Part::bytes(data.to_vec())
+            .file_name(file_name.to_string())
+            .mime_str("text/csv")
+            .unwrap();
+        let form = reqwest::blocking::multipart::Form::new().part("file", part);
+        let mut req = self
+            .http
+            .post(format!("{}{}?csrf_token={}", self.base, action, token))
+            .multipart(form);
+        if let Some(origin) = &self.origin {
+            req = req.header("origin", origin);
+        }
+        self.finish(req)
+    }
+
+    /// Follows a redirect to a page that refreshes itself until `done` says it is finished.
+    pub fn wait_for(&mut self, path: &str, done: impl Fn(&Resp) -> bool) -> Resp {
+        let start = std::time::Instant::now();
+        loop {
+            let res = self.get(path);
+            if done(&res) || start.elapsed() > std::time::Duration::from_secs(60) {
+                return res;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
