@@ -186,13 +186,23 @@ pub struct SetupQuery {
     token: String,
 }
 
+/// `/setup` is two pages: with a `token`, the first-run page that creates the first
+/// administrator; without, the index of the setup tables (for signed-in users).
 #[get("/setup")]
 pub async fn setup_form(
+    req: HttpRequest,
     state: web::Data<AppState>,
     layout: Layout,
     query: web::Query<SetupQuery>,
 ) -> AppResult<HttpResponse> {
     let token = query.into_inner().token;
+    if token.is_empty() {
+        let user = {
+            use actix_web::FromRequest;
+            super::SignedIn::extract(&req).await?.0
+        };
+        return crate::setup::index_page(user, layout, state).await;
+    }
     let t = token.clone();
     let valid = db(&state.pool, move |conn| {
         Ok(!users::admin_exists(conn)? && setup::token_is_valid(conn, &t)?)

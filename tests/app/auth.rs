@@ -410,3 +410,16 @@ pub fn diesel_exec(app: &TestApp, sql: &str) {
     use diesel::connection::SimpleConnection;
     app.conn().batch_execute(sql).unwrap();
 }
+
+#[test]
+fn setup_without_a_token_is_the_index_of_the_setup_tables() {
+    let app = TestApp::start();
+    app.client()
+        .get("/setup")
+        .assert_redirect("/login?next=%2Fsetup");
+    let mut c = app.signed_in("vera", "viewer");
+    let page = c.get("/setup");
+    page.assert_status(200);
+    assert!(page.contains("Industry"), "{}", page.body);
+    assert!(page.contains("Number series") || page.contains("Number Series"));
+}
