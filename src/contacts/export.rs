@@ -160,7 +160,8 @@ impl CsvBuffer {
             let cell = neutralise(cell);
             if cell.contains([',', '"', '\n', '\r']) {
                 self.out.push(b'"');
-                self.out.extend_from_slice(cell.replace('"', "\"\"").as_bytes());
+                self.out
+                    .extend_from_slice(cell.replace('"', "\"\"").as_bytes());
                 self.out.push(b'"');
             } else {
                 self.out.extend_from_slice(cell.as_bytes());
@@ -171,7 +172,10 @@ impl CsvBuffer {
 
     /// Everything written since the last call.
     fn take(&mut self) -> Bytes {
-        Bytes::from(std::mem::replace(&mut self.out, Vec::with_capacity(64 * 1024)))
+        Bytes::from(std::mem::replace(
+            &mut self.out,
+            Vec::with_capacity(64 * 1024),
+        ))
     }
 }
 

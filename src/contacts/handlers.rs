@@ -65,7 +65,7 @@ pub struct ListPage {
     pub rows: Vec<ListRow>,
     pub pager: Pager,
     pub options: Options,
-    pub sorts: [(&'static str, &'static str, &'static str); 7],
+    pub sorts: [(&'static str, &'static str, &'static str); 5],
     pub can_edit: bool,
 }
 

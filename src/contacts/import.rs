@@ -56,7 +56,8 @@ impl Problems {
     pub fn add(&mut self, line: u64, message: impl AsRef<str>) {
         self.count += 1;
         if self.lines.len() < Self::SHOWN {
-            self.lines.push(format!("line {line}: {}", message.as_ref()));
+            self.lines
+                .push(format!("line {line}: {}", message.as_ref()));
         }
     }
 
@@ -85,7 +86,10 @@ impl Codes {
             "mailing_groups",
             "job_responsibilities",
         ] {
-            let codes = setup::options(conn, table)?.into_iter().map(|o| o.code).collect();
+            let codes = setup::options(conn, table)?
+                .into_iter()
+                .map(|o| o.code)
+                .collect();
             tables.insert(table, codes);
         }
         Ok(Codes { tables })
@@ -114,7 +118,10 @@ pub fn parse(
         .trim(csv::Trim::All)
         .from_reader(data);
     let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase()).collect(),
+        Ok(h) => h
+            .iter()
+            .map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase())
+            .collect(),
         Err(e) => {
             problems.add(1, format!("the file is not readable as CSV ({e})"));
             return (rows, problems);
@@ -136,7 +143,11 @@ pub fn parse(
     if !problems.is_empty() {
         return (rows, problems);
     }
-    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
     let mut record = csv::StringRecord::new();
     let mut count: u64 = 0;
     loop {
@@ -180,7 +191,11 @@ pub fn parse(
     (rows, problems)
 }
 
-fn check_row(line: u64, get: &dyn Fn(&str) -> String, codes: &Codes) -> Result<ImportRow, Vec<String>> {
+fn check_row(
+    line: u64,
+    get: &dyn Fn(&str) -> String,
+    codes: &Codes,
+) -> Result<ImportRow, Vec<String>> {
     let mut errors: Vec<String> = Vec::new();
     let kind = get("type").to_lowercase();
     if kind != "company" && kind != "person" {
@@ -192,11 +207,14 @@ fn check_row(line: u64, get: &dyn Fn(&str) -> String, codes: &Codes) -> Result<I
     }
     let no = get("no").to_uppercase();
     if !no.is_empty() && !code_ok(&no) {
-        errors.push(format!("no \"{no}\" must be at most 20 characters without spaces"));
+        errors.push(format!(
+            "no \"{no}\" must be at most 20 characters without spaces"
+        ));
     }
     let company_no = get("company_no").to_uppercase();
     if kind == "company" && !company_no.is_empty() {
-        errors.push("a company does not belong to another company (company_no must be empty)".into());
+        errors
+            .push("a company does not belong to another company (company_no must be empty)".into());
     }
     let limits = [
         ("name", 100),
@@ -239,8 +257,11 @@ fn check_row(line: u64, get: &dyn Fn(&str) -> String, codes: &Codes) -> Result<I
     let salesperson_code = code("salesperson_code", "salespeople", "salesperson");
     let territory_code = code("territory_code", "territories", "territory");
     let language_code = code("language_code", "languages", "language");
-    let organizational_level_code =
-        code("organizational_level_code", "organizational_levels", "organizational level");
+    let organizational_level_code = code(
+        "organizational_level_code",
+        "organizational_levels",
+        "organizational level",
+    );
     let mut list = |field: &str, table: &str, what: &str, allowed: bool| -> Vec<String> {
         let raw = get(field);
         let values: Vec<String> = raw
@@ -262,11 +283,25 @@ fn check_row(line: u64, get: &dyn Fn(&str) -> String, codes: &Codes) -> Result<I
         unique
     };
     let is_company = kind == "company";
-    let industry_groups = list("industry_groups", "industry_groups", "industry group", is_company);
-    let business_relations = list("business_relations", "business_relations", "business relation", is_company);
+    let industry_groups = list(
+        "industry_groups",
+        "industry_groups",
+        "industry group",
+        is_company,
+    );
+    let business_relations = list(
+        "business_relations",
+        "business_relations",
+        "business relation",
+        is_company,
+    );
     let mailing_groups = list("mailing_groups", "mailing_groups", "mailing group", true);
-    let job_responsibilities =
-        list("job_responsibilities", "job_responsibilities", "job responsibility", !is_company);
+    let job_responsibilities = list(
+        "job_responsibilities",
+        "job_responsibilities",
+        "job responsibility",
+        !is_company,
+    );
     let mut flag = |field: &str| -> bool {
         let raw = get(field);
         parse_flag(&raw).unwrap_or_else(|| {
@@ -337,13 +372,24 @@ pub fn check_references(
     let mut in_file: HashMap<&str, (&str, u64)> = HashMap::new();
     for row in rows.iter().filter(|r| !r.no.is_empty()) {
         if let Some((_, first)) = in_file.get(row.no.as_str()) {
-            problems.add(row.line, format!("no {} is already used on line {first}", row.no));
+            problems.add(
+                row.line,
+                format!("no {} is already used on line {first}", row.no),
+            );
         } else {
             in_file.insert(&row.no, (&row.kind, row.line));
         }
     }
-    let mut wanted: Vec<String> = rows.iter().filter(|r| !r.no.is_empty()).map(|r| r.no.clone()).collect();
-    wanted.extend(rows.iter().filter(|r| !r.company_no.is_empty()).map(|r| r.company_no.clone()));
+    let mut wanted: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.no.is_empty())
+        .map(|r| r.no.clone())
+        .collect();
+    wanted.extend(
+        rows.iter()
+            .filter(|r| !r.company_no.is_empty())
+            .map(|r| r.company_no.clone()),
+    );
     wanted.sort();
     wanted.dedup();
     let existing: Vec<Existing> = diesel::sql_query(
@@ -351,8 +397,10 @@ pub fn check_references(
     )
     .bind::<Array<Text>, _>(&wanted)
     .load(conn)?;
-    let existing: HashMap<String, (String, i64)> =
-        existing.into_iter().map(|e| (e.no, (e.kind, e.id))).collect();
+    let existing: HashMap<String, (String, i64)> = existing
+        .into_iter()
+        .map(|e| (e.no, (e.kind, e.id)))
+        .collect();
     for row in rows {
         if !row.no.is_empty() && existing.contains_key(&row.no) {
             problems.add(row.line, format!("contact {} already exists", row.no));
@@ -367,7 +415,10 @@ pub fn check_references(
                 Some(_) => problems.add(row.line, format!("{} is not a company", row.company_no)),
                 None => problems.add(
                     row.line,
-                    format!("company {} is neither in the file nor in Rapport", row.company_no),
+                    format!(
+                        "company {} is neither in the file nor in Rapport",
+                        row.company_no
+                    ),
                 ),
             }
         }
@@ -393,12 +444,13 @@ pub fn write(
     existing_companies: &HashMap<String, i64>,
 ) -> QueryResult<usize> {
     let n = rows.len() as i64;
-    let ids: Vec<i64> = diesel::sql_query("SELECT nextval('contacts_id_seq') AS id FROM generate_series(1, $1)")
-        .bind::<BigInt, _>(n)
-        .load::<Id>(conn)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let ids: Vec<i64> =
+        diesel::sql_query("SELECT nextval('contacts_id_seq') AS id FROM generate_series(1, $1)")
+            .bind::<BigInt, _>(n)
+            .load::<Id>(conn)?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
 
     // Numbers: first move the series past numbers the file brings, then take the missing ones.
     let series: (String, i32) = {
@@ -438,7 +490,10 @@ pub fn write(
             nos.push(row.no.clone());
         }
     }
-    let mut company_ids: HashMap<&str, i64> = existing_companies.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let mut company_ids: HashMap<&str, i64> = existing_companies
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
     for ((row, id), no) in rows.iter().zip(&ids).zip(&nos) {
         if row.kind == "company" {
             company_ids.insert(no.as_str(), *id);
@@ -535,9 +590,12 @@ mod tests {
 
     fn codes() -> Codes {
         let mut c = Codes::default();
-        c.tables.insert("countries", ["DK".to_string(), "SE".to_string()].into());
-        c.tables.insert("industry_groups", ["RETAIL".to_string()].into());
-        c.tables.insert("mailing_groups", ["XMAS".to_string()].into());
+        c.tables
+            .insert("countries", ["DK".to_string(), "SE".to_string()].into());
+        c.tables
+            .insert("industry_groups", ["RETAIL".to_string()].into());
+        c.tables
+            .insert("mailing_groups", ["XMAS".to_string()].into());
         c
     }
 
@@ -565,15 +623,27 @@ mod tests {
         let (_, problems) = parse(data.as_bytes(), &codes(), |_| {});
         assert_eq!(problems.count, 5, "{:?}", problems.lines);
         assert!(problems.lines[0].starts_with("line 3: type must be"));
-        assert!(problems.lines.iter().any(|l| l == "line 3: unknown country/region ZZ"));
-        assert!(problems.lines.iter().any(|l| l.starts_with("line 4: industry_groups are not assigned")));
+        assert!(problems
+            .lines
+            .iter()
+            .any(|l| l == "line 3: unknown country/region ZZ"));
+        assert!(problems
+            .lines
+            .iter()
+            .any(|l| l.starts_with("line 4: industry_groups are not assigned")));
     }
 
     #[test]
     fn headers_are_checked() {
         let (_, problems) = parse(b"name,colour\nAcme,red\n", &codes(), |_| {});
-        assert!(problems.lines.iter().any(|l| l.contains("unknown column(s): colour")));
-        assert!(problems.lines.iter().any(|l| l.contains("\"type\" is missing")));
+        assert!(problems
+            .lines
+            .iter()
+            .any(|l| l.contains("unknown column(s): colour")));
+        assert!(problems
+            .lines
+            .iter()
+            .any(|l| l.contains("\"type\" is missing")));
     }
 
     #[test]

@@ -158,7 +158,12 @@ pub async fn upload(
             );
         }
     };
-    let total = data.iter().filter(|&&b| b == b'\n').count().saturating_sub(1).max(1) as i64;
+    let total = data
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        .saturating_sub(1)
+        .max(1) as i64;
     let uid = user.id;
     let name = file_name.chars().take(200).collect::<String>();
     let job_id: i64 = db(&state.pool, move |conn| {
@@ -184,12 +189,22 @@ pub async fn upload(
 fn set_progress(pool: &DbPool, job_id: i64, status: &str, processed: i64) {
     if let Ok(mut conn) = pool.get() {
         let _ = diesel::update(import_jobs::table.find(job_id))
-            .set((import_jobs::status.eq(status), import_jobs::processed_rows.eq(processed)))
+            .set((
+                import_jobs::status.eq(status),
+                import_jobs::processed_rows.eq(processed),
+            ))
             .execute(&mut conn);
     }
 }
 
-fn finish(pool: &DbPool, job_id: i64, status: &str, created: i64, problems: &Problems, message: &str) {
+fn finish(
+    pool: &DbPool,
+    job_id: i64,
+    status: &str,
+    created: i64,
+    problems: &Problems,
+    message: &str,
+) {
     if let Ok(mut conn) = pool.get() {
         let _ = diesel::update(import_jobs::table.find(job_id))
             .set((
@@ -215,7 +230,14 @@ fn run(pool: DbPool, job_id: i64, data: Vec<u8>, file_name: String, user: Curren
         drop(data);
         let existing = import::check_references(&mut conn, &rows, &mut problems)?;
         if !problems.is_empty() {
-            finish(&pool, job_id, "invalid", 0, &problems, "Nothing was imported.");
+            finish(
+                &pool,
+                job_id,
+                "invalid",
+                0,
+                &problems,
+                "Nothing was imported.",
+            );
             return Ok(());
         }
         set_progress(&pool, job_id, "importing", rows.len() as i64);
