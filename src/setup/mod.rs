@@ -1,11 +1,36 @@
 //! Setup tables (SPEC §3): the codes contacts, segments and interactions refer to, and the
 //! number series.
+//!
+//! Everyone signed in may read these pages; only administrators change them. Every change is
+//! one transaction with an audit entry ("setup created", "setup changed", "setup deleted") and
+//! a flash message, answered with a redirect. A code that is in use is never deleted: the
+//! message says where it is used (see [`registry`]).
+//!
+//! | Path | Page |
+//! |---|---|
+//! | `/setup` (without a token) | the index: [`index_page`], called by the first-run handler |
+//! | `/setup/{slug}`, `/new`, `/{code}`, `/{code}/delete` | the code + description tables ([`codes`]) |
+//! | `/setup/salespeople/…` | salespeople, same routes ([`salespeople`]) |
+//! | `/setup/profile-questionnaires/…` | questionnaires, questions, answers ([`questionnaires`]) |
+//! | `/setup/number-series`, `/setup/number-series/{code}` | number series ([`number_series`]) |
 
+pub mod codes;
 pub mod number_series;
+pub mod questionnaires;
+pub mod registry;
+pub mod salespeople;
+pub mod support;
 
-use actix_web::web;
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+
+use crate::auth::{CurrentUser, Role};
+use crate::web::pagination::thousands;
+use crate::web::{db, ok, AppResult, Layout};
+use crate::AppState;
+use registry::SetupTable;
 
 /// One choice of a code field: the code and what it means.
 #[derive(Clone, Debug, QueryableByName)]
@@ -60,5 +85,88 @@ pub fn code_exists(conn: &mut PgConnection, table: &str, code: &str) -> QueryRes
     Ok(found.found)
 }
 
-/// Registers the setup pages.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+/// One line of the setup index.
+pub struct IndexEntry {
+    pub table: &'static SetupTable,
+    pub count: i64,
+}
+
+impl IndexEntry {
+    pub fn count_text(&self) -> String {
+        thousands(self.count)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup/index.html")]
+pub struct SetupIndexPage {
+    pub layout: Layout,
+    pub entries: Vec<IndexEntry>,
+    pub can_edit: bool,
+}
+
+/// The setup index: every setup table, what it is for, and how many codes it has. Served at
+/// `GET /setup` by the first-run handler when no setup token is given.
+pub async fn index_page(
+    user: CurrentUser,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let counts = db(&state.pool, |conn| Ok(registry::row_counts(conn)?)).await?;
+    ok(&SetupIndexPage {
+        layout,
+        entries: counts
+            .into_iter()
+            .map(|(table, count)| IndexEntry { table, count })
+            .collect(),
+        can_edit: user.role == Role::Admin,
+    })
+}
+
+/// `/setup/` is `/setup`.
+#[get("/setup/")]
+pub async fn index_slash() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/setup"))
+        .finish()
+}
+
+/// Registers the setup pages. The tables with pages of their own come before the generic
+/// `/setup/{slug}` routes, which would otherwise match them.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(index_slash)
+        // Number series.
+        .service(number_series::list_page)
+        .service(number_series::show)
+        .service(number_series::update)
+        // Salespeople.
+        .service(salespeople::list)
+        .service(salespeople::new)
+        .service(salespeople::create)
+        .service(salespeople::show)
+        .service(salespeople::update)
+        .service(salespeople::delete)
+        // Profile questionnaires.
+        .service(questionnaires::list)
+        .service(questionnaires::new)
+        .service(questionnaires::create)
+        .service(questionnaires::show)
+        .service(questionnaires::update)
+        .service(questionnaires::delete)
+        .service(questionnaires::add_question)
+        .service(questionnaires::show_question)
+        .service(questionnaires::update_question)
+        .service(questionnaires::move_question)
+        .service(questionnaires::delete_question)
+        .service(questionnaires::add_answer)
+        .service(questionnaires::update_answer)
+        .service(questionnaires::move_answer)
+        .service(questionnaires::delete_answer)
+        // Every code + description table.
+        .service(codes::list)
+        .service(codes::new)
+        .service(codes::create)
+        .service(codes::show)
+        .service(codes::update_code)
+        .service(codes::delete);
+}

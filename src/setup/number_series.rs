@@ -1,7 +1,18 @@
-//! Number series: the next free number of a series (e.g. `CT000001`), safe under concurrency.
+//! Number series: the next free number of a series (e.g. `CT000001`), safe under concurrency;
+//! and their pages, `/setup/number-series`.
 
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
+use serde::Deserialize;
+
+use super::registry::{self, Kind, SetupTable};
+use super::support::{check_text, Change, CHANGED, DESCRIPTION_MAX};
+use crate::auth::{Admin, Role, SignedIn};
+use crate::db::schema::number_series;
+use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
+use crate::AppState;
 
 pub const CONTACTS: &str = "CONTACT";
 pub const SEGMENTS: &str = "SEGMENT";
@@ -42,6 +53,381 @@ pub fn next(conn: &mut PgConnection, code: &str) -> QueryResult<String> {
     Ok(format(&prefix, width, n))
 }
 
+/// Where the numbers of a series are stored (table, column), to refuse a next number that is
+/// already taken. Segments and campaigns add theirs with their tables.
+pub const NUMBERED: &[(&str, &str, &str)] = &[(CONTACTS, "contacts", "no")];
+
+/// The longest prefix.
+pub const PREFIX_MAX: usize = 10;
+/// Numbers are codes: at most 20 characters with the prefix.
+pub const NUMBER_MAX: usize = 20;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = number_series)]
+pub struct NumberSeries {
+    pub code: String,
+    pub description: String,
+    pub prefix: String,
+    pub width: i32,
+    pub next_number: i64,
+}
+
+impl NumberSeries {
+    /// The number the next new record gets, e.g. `CT000001`.
+    pub fn example(&self) -> String {
+        format(&self.prefix, self.width, self.next_number)
+    }
+}
+
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<NumberSeries>> {
+    number_series::table
+        .select(NumberSeries::as_select())
+        .order(number_series::code.asc())
+        .load(conn)
+}
+
+pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<NumberSeries>> {
+    number_series::table
+        .find(code)
+        .select(NumberSeries::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether `number` already names a record of series `code`.
+fn is_taken(conn: &mut PgConnection, code: &str, number: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        found: bool,
+    }
+    let Some((_, table, column)) = NUMBERED.iter().find(|(c, _, _)| *c == code) else {
+        return Ok(false);
+    };
+    let found: Found = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = $1) AS found"
+    ))
+    .bind::<Text, _>(number)
+    .get_result(conn)?;
+    Ok(found.found)
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SeriesForm {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
+    pub width: String,
+    #[serde(default)]
+    pub next_number: String,
+    /// The next number when the form was shown: numbers taken meanwhile are not given out
+    /// twice by saving an old value.
+    #[serde(default)]
+    pub current_next: String,
+}
+
+/// A valid form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeriesChanges {
+    pub description: String,
+    pub prefix: String,
+    pub width: i32,
+    pub next_number: i64,
+}
+
+impl SeriesForm {
+    fn from_row(s: &NumberSeries) -> Self {
+        SeriesForm {
+            description: s.description.clone(),
+            prefix: s.prefix.clone(),
+            width: s.width.to_string(),
+            next_number: s.next_number.to_string(),
+            current_next: s.next_number.to_string(),
+        }
+    }
+
+    pub fn cleaned(self) -> Self {
+        SeriesForm {
+            description: self.description.trim().to_string(),
+            prefix: self.prefix.trim().to_uppercase(),
+            width: self.width.trim().to_string(),
+            next_number: self.next_number.trim().replace([',', '_', ' '], ""),
+            current_next: self.current_next.trim().to_string(),
+        }
+    }
+
+    /// The example of the typed values, when they make one.
+    pub fn example(&self) -> Option<String> {
+        self.parse()
+            .ok()
+            .map(|c| format(&c.prefix, c.width, c.next_number))
+    }
+
+    pub fn parse(&self) -> Result<SeriesChanges, FormErrors> {
+        let mut errors = FormErrors::new();
+        check_text(
+            &mut errors,
+            "description",
+            &self.description,
+            DESCRIPTION_MAX,
+            None,
+        );
+        let prefix_len = self.prefix.chars().count();
+        if prefix_len > PREFIX_MAX {
+            errors.add(
+                "prefix",
+                format!("Use at most {PREFIX_MAX} characters; this prefix has {prefix_len}."),
+            );
+        } else if self
+            .prefix
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            errors.add("prefix", "A prefix cannot contain spaces.");
+        }
+        let width = self
+            .width
+            .parse::<i32>()
+            .ok()
+            .filter(|w| (1..=15).contains(w));
+        if width.is_none() {
+            errors.add("width", "Enter a whole number from 1 to 15.");
+        }
+        let next = self.next_number.parse::<i64>().ok().filter(|n| *n >= 1);
+        if next.is_none() {
+            errors.add("next_number", "Enter a whole number of at least 1.");
+        }
+        if let Some(width) = width {
+            if !errors.has("prefix") && prefix_len + width as usize > NUMBER_MAX {
+                errors.add(
+                    "width",
+                    format!(
+                        "With the prefix, numbers would be {} characters long; at most \
+                         {NUMBER_MAX} fit. Shorten the prefix or the width.",
+                        prefix_len + width as usize
+                    ),
+                );
+            }
+            if let Some(next) = next {
+                let digits = next.to_string().len();
+                if digits > width as usize {
+                    errors.add(
+                        "next_number",
+                        format!(
+                            "{next} has {digits} digits but the width is {width}. Widen the \
+                             series or choose a smaller number."
+                        ),
+                    );
+                }
+            }
+        }
+        match (width, next) {
+            (Some(width), Some(next_number)) if errors.is_empty() => Ok(SeriesChanges {
+                description: self.description.clone(),
+                prefix: self.prefix.clone(),
+                width,
+                next_number,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn table() -> &'static SetupTable {
+    registry::of_kind(Kind::NumberSeries)
+}
+
+fn series_href(code: &str) -> String {
+    table().code_href(code)
+}
+
+#[derive(Template)]
+#[template(path = "setup/number_series.html")]
+pub struct SeriesListPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub rows: Vec<NumberSeries>,
+    pub can_edit: bool,
+}
+
+#[get("/setup/number-series")]
+pub async fn list_page(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let rows = db(&state.pool, |conn| Ok(list(conn)?)).await?;
+    ok(&SeriesListPage {
+        layout,
+        table: table(),
+        rows,
+        can_edit: user.role == Role::Admin,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "setup/number_series_edit.html")]
+pub struct SeriesEditPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub series: NumberSeries,
+    pub form: SeriesForm,
+    pub errors: FormErrors,
+    pub can_edit: bool,
+}
+
+impl SeriesEditPage {
+    pub fn action(&self) -> String {
+        series_href(&self.series.code)
+    }
+}
+
+#[get("/setup/number-series/{code}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let series = db(&state.pool, move |conn| {
+        find(conn, &code)?.ok_or(AppError::NotFound)
+    })
+    .await?;
+    ok(&SeriesEditPage {
+        layout,
+        table: table(),
+        form: SeriesForm::from_row(&series),
+        series,
+        errors: FormErrors::new(),
+        can_edit: user.role == Role::Admin,
+    })
+}
+
+#[post("/setup/number-series/{code}")]
+pub async fn update(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<SeriesForm>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner().cleaned();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let old: NumberSeries = number_series::table
+                .find(&code)
+                .select(NumberSeries::as_select())
+                .for_update()
+                .first(conn)
+                .optional()?
+                .ok_or(AppError::NotFound)?;
+            let changes = match f.parse() {
+                Ok(c) => c,
+                Err(errors) => return Ok(Err((old, errors, None))),
+            };
+            let seen = f.current_next.parse::<i64>().ok();
+            let touched = seen != Some(changes.next_number);
+            let mut errors = FormErrors::new();
+            if touched {
+                if seen.is_some() && seen != Some(old.next_number) {
+                    errors.add(
+                        "next_number",
+                        format!(
+                            "Meanwhile numbers were taken from this series: its next number \
+                             is now {}. Check the number and save again.",
+                            old.next_number
+                        ),
+                    );
+                    let current = old_next(&old);
+                    return Ok(Err((old, errors, Some(current))));
+                }
+                let number = format(&changes.prefix, changes.width, changes.next_number);
+                if is_taken(conn, &old.code, &number)? {
+                    errors.add(
+                        "next_number",
+                        format!("{number} is already in use; choose a higher next number."),
+                    );
+                    return Ok(Err((old, errors, None)));
+                }
+            }
+            let next_number = if touched {
+                changes.next_number
+            } else {
+                old.next_number
+            };
+            let mut detail = Vec::new();
+            if old.description != changes.description {
+                detail.push(format!(
+                    "description “{}” → “{}”",
+                    old.description, changes.description
+                ));
+            }
+            if old.prefix != changes.prefix {
+                detail.push(format!("prefix “{}” → “{}”", old.prefix, changes.prefix));
+            }
+            if old.width != changes.width {
+                detail.push(format!("width {} → {}", old.width, changes.width));
+            }
+            if old.next_number != next_number {
+                detail.push(format!("next number {} → {next_number}", old.next_number));
+            }
+            if detail.is_empty() {
+                change.unchanged(conn)?;
+                return Ok(Ok(()));
+            }
+            diesel::update(number_series::table.find(&old.code))
+                .set((
+                    number_series::description.eq(&changes.description),
+                    number_series::prefix.eq(&changes.prefix),
+                    number_series::width.eq(changes.width),
+                    number_series::next_number.eq(next_number),
+                ))
+                .execute(conn)?;
+            change.done(
+                conn,
+                CHANGED,
+                &table().subject(&old.code),
+                &detail.join("; "),
+                format!(
+                    "Number series {} saved; the next number is {}.",
+                    old.code,
+                    format(&changes.prefix, changes.width, next_number)
+                ),
+            )?;
+            Ok(Ok(()))
+        })
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(redirect(&table().href())),
+        Err((series, errors, current_next)) => {
+            let mut form = form;
+            if let Some(current) = current_next {
+                form.current_next = current;
+            }
+            unprocessable(&SeriesEditPage {
+                layout,
+                table: table(),
+                series,
+                form,
+                errors,
+                can_edit: true,
+            })
+        }
+    }
+}
+
+fn old_next(s: &NumberSeries) -> String {
+    s.next_number.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -49,5 +435,37 @@ mod tests {
         assert_eq!(super::format("CT", 6, 1), "CT000001");
         assert_eq!(super::format("SM", 5, 123456), "SM123456");
         assert_eq!(super::format("", 4, 7), "0007");
+    }
+
+    fn form(prefix: &str, width: &str, next: &str) -> super::SeriesForm {
+        super::SeriesForm {
+            description: "Contacts".into(),
+            prefix: prefix.into(),
+            width: width.into(),
+            next_number: next.into(),
+            current_next: "1".into(),
+        }
+        .cleaned()
+    }
+
+    #[test]
+    fn series_forms_are_checked() {
+        let ok = form(" kt ", "7", "1,204").parse().unwrap();
+        assert_eq!(
+            (ok.prefix.as_str(), ok.width, ok.next_number),
+            ("KT", 7, 1204)
+        );
+        assert_eq!(
+            form("kt", "7", "1204").example().as_deref(),
+            Some("KT0001204")
+        );
+        let e = form("ABCDEFGHIJK", "0", "0").parse().unwrap_err();
+        assert!(e.has("prefix") && e.has("width") && e.has("next_number"));
+        let e = form("ABCDEFGHIJ", "15", "1").parse().unwrap_err();
+        assert!(e.get("width").unwrap().contains("25 characters"));
+        let e = form("CT", "3", "10000").parse().unwrap_err();
+        assert!(e.get("next_number").unwrap().contains("5 digits"));
+        assert!(form("C T", "3", "1").parse().is_err());
+        assert!(form("CT", "x", "1").parse().is_err());
     }
 }

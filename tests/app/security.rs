@@ -229,7 +229,13 @@ fn post_routes() -> Vec<String> {
 }
 
 fn concrete(route: &str) -> String {
-    route.replace("{username}", "boss").replace("{no}", "X")
+    route
+        .replace("{username}", "boss")
+        .replace("{no}", "X")
+        .replace("{slug}", "industry-groups")
+        .replace("{code}", "X")
+        .replace("{question}", "1")
+        .replace("{answer}", "1")
 }
 
 fn fingerprint(app: &TestApp) -> String {

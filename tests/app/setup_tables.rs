@@ -1,1 +1,1117 @@
-//! Tests: setup_tables.
+//! Setup tables through HTTP: the code + description tables, salespeople, profile
+//! questionnaires and number series; validation, renames that cascade, deletes refused while
+//! a code is in use, roles, escaping, and number series under concurrency.
+
+use crate::auth::diesel_exec;
+use crate::support::*;
+
+fn audit(app: &TestApp, action: &str, subject: &str) -> i64 {
+    app.count(&format!(
+        "SELECT count(*) FROM audit_log WHERE action = '{action}' AND subject = '{subject}' AND actor = 'boss'"
+    ))
+}
+
+#[test]
+fn an_admin_creates_changes_and_deletes_an_industry_group() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let empty = admin.get("/setup/industry-groups");
+    empty.assert_status(200);
+    assert!(empty.contains("There are no industry groups yet."));
+
+    admin
+        .submit(
+            "/setup/industry-groups/new",
+            "/setup/industry-groups",
+            &[("code", "  retail "), ("description", " Retail trade ")],
+        )
+        .assert_redirect("/setup/industry-groups");
+    assert_eq!(
+        app.count("SELECT count(*) FROM industry_groups WHERE code = 'RETAIL' AND description = 'Retail trade'"),
+        1
+    );
+    let list = admin.get("/setup/industry-groups");
+    assert!(list.contains("Industry group RETAIL created."));
+    assert!(list.contains("href=\"/setup/industry-groups/RETAIL\""));
+    assert!(list.contains("Retail trade"));
+    assert_eq!(audit(&app, "setup created", "industry group RETAIL"), 1);
+
+    let edit = admin.get("/setup/industry-groups/RETAIL");
+    edit.assert_status(200);
+    assert!(edit.contains("value=\"Retail trade\""));
+    assert!(edit.contains("Not used yet."));
+    admin
+        .submit(
+            "/setup/industry-groups/RETAIL",
+            "/setup/industry-groups/RETAIL",
+            &[("code", "RETAIL"), ("description", "Shops and stores")],
+        )
+        .assert_redirect("/setup/industry-groups");
+    assert!(admin
+        .get("/setup/industry-groups")
+        .contains("Industry group RETAIL saved."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM industry_groups WHERE code = 'RETAIL' AND description = 'Shops and stores'"),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'setup changed' AND subject = 'industry group RETAIL' AND detail LIKE '%Shops and stores%'"), 1);
+
+    admin
+        .submit(
+            "/setup/industry-groups/RETAIL",
+            "/setup/industry-groups/RETAIL/delete",
+            &[],
+        )
+        .assert_redirect("/setup/industry-groups");
+    assert!(admin
+        .get("/setup/industry-groups")
+        .contains("Industry group RETAIL deleted."));
+    assert_eq!(app.count("SELECT count(*) FROM industry_groups"), 0);
+    assert_eq!(audit(&app, "setup deleted", "industry group RETAIL"), 1);
+    admin
+        .get("/setup/industry-groups/RETAIL")
+        .assert_status(404);
+    admin.get("/setup/no-such-table").assert_status(404);
+}
+
+#[test]
+fn codes_with_url_characters_work_in_every_route() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/mailing-groups/new",
+            "/setup/mailing-groups",
+            &[("code", "r&d/50%+?#"), ("description", "Research")],
+        )
+        .assert_redirect("/setup/mailing-groups");
+    let list = admin.get("/setup/mailing-groups");
+    let href = "/setup/mailing-groups/R%26D%2F50%25%2B%3F%23";
+    assert!(list.contains(&format!("href=\"{href}\"")), "{}", list.body);
+    admin.get(href).assert_status(200);
+    admin
+        .submit(
+            href,
+            href,
+            &[("code", "R&D/50%+?#"), ("description", "R and D")],
+        )
+        .assert_redirect("/setup/mailing-groups");
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailing_groups WHERE code = 'R&D/50%+?#' AND description = 'R and D'"),
+        1
+    );
+    admin
+        .submit(href, &format!("{href}/delete"), &[])
+        .assert_redirect("/setup/mailing-groups");
+    assert_eq!(app.count("SELECT count(*) FROM mailing_groups"), 0);
+}
+
+#[test]
+fn invalid_codes_come_back_with_messages_per_field_and_nothing_is_stored() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let long_description = "d".repeat(101);
+    let res = admin.submit(
+        "/setup/territories/new",
+        "/setup/territories",
+        &[("code", "north east"), ("description", &long_description)],
+    );
+    res.assert_status(422);
+    assert!(res.contains("A code cannot contain spaces."));
+    assert!(res.contains("Use at most 100 characters; this has 101."));
+    assert!(
+        res.contains("value=\"NORTH EAST\""),
+        "the typed code, in capitals"
+    );
+    assert!(res.contains(&format!("value=\"{long_description}\"")));
+    assert!(res.contains("aria-invalid=\"true\""));
+    assert!(res.contains("aria-describedby=\"code-error code-hint\""));
+    assert!(res.contains("Please correct these 2 fields"));
+    assert!(res.contains("href=\"#code\""));
+
+    let too_long = "abcdefghijklmnopqrstu"; // 21
+    let res = admin.submit(
+        "/setup/territories/new",
+        "/setup/territories",
+        &[("code", too_long), ("description", "x")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Use at most 20 characters; this code has 21."));
+    assert!(res.contains("value=\"ABCDEFGHIJKLMNOPQRSTU\""));
+
+    let res = admin.submit(
+        "/setup/territories/new",
+        "/setup/territories",
+        &[("code", "   "), ("description", "Nothing")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter a code."));
+    assert!(res.contains("value=\"Nothing\""));
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 0);
+
+    // A lower-case code is stored in capitals; the same code again is a duplicate.
+    admin
+        .submit(
+            "/setup/territories/new",
+            "/setup/territories",
+            &[("code", "north"), ("description", "North")],
+        )
+        .assert_redirect("/setup/territories");
+    let res = admin.submit(
+        "/setup/territories/new",
+        "/setup/territories",
+        &[("code", "North"), ("description", "Again")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Territory NORTH already exists."));
+    assert!(res.contains("value=\"Again\""));
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
+
+    // Renaming onto an existing code, or to a bad one, is refused the same way.
+    admin
+        .submit(
+            "/setup/territories/new",
+            "/setup/territories",
+            &[("code", "SOUTH"), ("description", "South")],
+        )
+        .assert_redirect("/setup/territories");
+    let res = admin.submit(
+        "/setup/territories/SOUTH",
+        "/setup/territories/SOUTH",
+        &[("code", "north"), ("description", "South part")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Territory NORTH already exists."));
+    assert!(res.contains("value=\"South part\""));
+    let res = admin.submit(
+        "/setup/territories/SOUTH",
+        "/setup/territories/SOUTH",
+        &[("code", "so uth"), ("description", "South")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("A code cannot contain spaces."));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM territories WHERE code = 'SOUTH' AND description = 'South'"
+        ),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'setup%'"),
+        2
+    );
+}
+
+/// A territory NORTH used by contact CT1, and an industry group RETAIL assigned to it.
+fn code_in_use(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO territories (code, description) VALUES ('NORTH', 'North');
+         INSERT INTO industry_groups (code, description) VALUES ('RETAIL', 'Retail');
+         INSERT INTO contacts (no, type, name, territory_code) VALUES ('CT1', 'company', 'Acme', 'NORTH');
+         INSERT INTO contact_industry_groups (contact_id, code) SELECT id, 'RETAIL' FROM contacts WHERE no = 'CT1';",
+    );
+}
+
+#[test]
+fn renaming_a_code_in_use_moves_everything_that_uses_it() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    code_in_use(&app);
+    admin
+        .submit(
+            "/setup/territories/NORTH",
+            "/setup/territories/NORTH",
+            &[("code", "north-east"), ("description", "North-east")],
+        )
+        .assert_redirect("/setup/territories");
+    assert!(admin
+        .get("/setup/territories")
+        .contains("Territory NORTH is now NORTH-EAST"));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts WHERE no = 'CT1' AND territory_code = 'NORTH-EAST'"
+        ),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'setup changed' AND subject = 'territory NORTH' AND detail LIKE 'code NORTH → NORTH-EAST%'"), 1);
+
+    admin
+        .submit(
+            "/setup/industry-groups/RETAIL",
+            "/setup/industry-groups/RETAIL",
+            &[("code", "SHOPS"), ("description", "Retail")],
+        )
+        .assert_redirect("/setup/industry-groups");
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_industry_groups WHERE code = 'SHOPS'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM industry_groups WHERE code = 'RETAIL'"),
+        0
+    );
+}
+
+#[test]
+fn a_code_in_use_cannot_be_deleted_and_the_message_says_where() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    code_in_use(&app);
+
+    let page = admin.get("/setup/territories/NORTH");
+    assert!(page.contains("Used by 1 contact."));
+    let res = admin.submit(
+        "/setup/territories/NORTH",
+        "/setup/territories/NORTH/delete",
+        &[],
+    );
+    res.assert_redirect("/setup/territories/NORTH");
+    let page = admin.get("/setup/territories/NORTH");
+    assert!(
+        page.contains("Territory NORTH is used by 1 contact, so it cannot be deleted."),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("role=\"alert\""));
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
+
+    let res = admin.submit(
+        "/setup/industry-groups/RETAIL",
+        "/setup/industry-groups/RETAIL/delete",
+        &[],
+    );
+    res.assert_redirect("/setup/industry-groups/RETAIL");
+    assert!(admin
+        .get("/setup/industry-groups/RETAIL")
+        .contains("Industry group RETAIL is used by 1 contact, so it cannot be deleted."));
+    assert_eq!(app.count("SELECT count(*) FROM industry_groups"), 1);
+
+    // Counts are written the way people read them.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, territory_code)
+         SELECT 'CTX' || g, 'company', 'Acme ' || g, 'NORTH' FROM generate_series(1, 1203) g;",
+    );
+    admin.submit(
+        "/setup/territories/NORTH",
+        "/setup/territories/NORTH/delete",
+        &[],
+    );
+    assert!(admin
+        .get("/setup/territories/NORTH")
+        .contains("Territory NORTH is used by 1,204 contacts, so it cannot be deleted."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'setup deleted'"),
+        0
+    );
+
+    // Once nothing uses them, they go.
+    diesel_exec(&app, "DELETE FROM contacts");
+    admin
+        .submit(
+            "/setup/territories/NORTH",
+            "/setup/territories/NORTH/delete",
+            &[],
+        )
+        .assert_redirect("/setup/territories");
+    admin
+        .submit(
+            "/setup/industry-groups/RETAIL",
+            "/setup/industry-groups/RETAIL/delete",
+            &[],
+        )
+        .assert_redirect("/setup/industry-groups");
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM industry_groups"), 0);
+}
+
+#[test]
+fn salespeople_are_created_validated_renamed_and_deleted() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit(
+        "/setup/salespeople/new",
+        "/setup/salespeople",
+        &[("code", "mk"), ("name", ""), ("email", "maria at example")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter the salesperson&#39;s name."));
+    assert!(res.contains("Enter an e-mail address like name@example.com, or leave it empty."));
+    assert!(res.contains("value=\"maria at example\""));
+    assert!(res.contains("value=\"MK\""));
+    assert_eq!(app.count("SELECT count(*) FROM salespeople"), 0);
+
+    admin
+        .submit(
+            "/setup/salespeople/new",
+            "/setup/salespeople",
+            &[
+                ("code", "mk"),
+                ("name", "Maria Keller"),
+                ("email", "maria@example.com"),
+            ],
+        )
+        .assert_redirect("/setup/salespeople");
+    let list = admin.get("/setup/salespeople");
+    assert!(list.contains("Salesperson MK created."));
+    assert!(list.contains("maria@example.com"));
+    assert_eq!(app.count("SELECT count(*) FROM salespeople WHERE code = 'MK' AND name = 'Maria Keller' AND NOT blocked"), 1);
+    assert_eq!(audit(&app, "setup created", "salesperson MK"), 1);
+
+    let res = admin.submit(
+        "/setup/salespeople/new",
+        "/setup/salespeople",
+        &[("code", "MK"), ("name", "Someone else")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Salesperson MK already exists."));
+
+    // A user's default salesperson follows a rename and keeps it from being deleted.
+    diesel_exec(
+        &app,
+        "UPDATE users SET salesperson_code = 'MK' WHERE username = 'boss'",
+    );
+    admin
+        .submit(
+            "/setup/salespeople/MK",
+            "/setup/salespeople/MK",
+            &[
+                ("code", "MKE"),
+                ("name", "Maria Keller"),
+                ("email", ""),
+                ("blocked", "yes"),
+            ],
+        )
+        .assert_redirect("/setup/salespeople");
+    assert_eq!(
+        app.count("SELECT count(*) FROM salespeople WHERE code = 'MKE' AND blocked AND email = ''"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE salesperson_code = 'MKE'"),
+        1
+    );
+    assert!(admin.get("/setup/salespeople").contains("Blocked"));
+    admin
+        .submit(
+            "/setup/salespeople/MKE",
+            "/setup/salespeople/MKE/delete",
+            &[],
+        )
+        .assert_redirect("/setup/salespeople/MKE");
+    assert!(admin
+        .get("/setup/salespeople/MKE")
+        .contains("Salesperson MKE is used by 1 user, so it cannot be deleted."));
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, salesperson_code) VALUES ('CT1', 'company', 'Acme', 'MKE')",
+    );
+    admin.submit(
+        "/setup/salespeople/MKE",
+        "/setup/salespeople/MKE/delete",
+        &[],
+    );
+    assert!(admin
+        .get("/setup/salespeople/MKE")
+        .contains("Salesperson MKE is used by 1 contact and 1 user, so it cannot be deleted."));
+    assert_eq!(app.count("SELECT count(*) FROM salespeople"), 1);
+
+    diesel_exec(
+        &app,
+        "UPDATE users SET salesperson_code = NULL; DELETE FROM contacts;",
+    );
+    admin
+        .submit(
+            "/setup/salespeople/MKE",
+            "/setup/salespeople/MKE/delete",
+            &[],
+        )
+        .assert_redirect("/setup/salespeople");
+    assert_eq!(app.count("SELECT count(*) FROM salespeople"), 0);
+    assert_eq!(audit(&app, "setup deleted", "salesperson MKE"), 1);
+}
+
+#[test]
+fn every_setup_table_lists_and_long_ones_page_and_search() {
+    let app = TestApp::start();
+    app.user("boss", "admin");
+    let mut viewer = app.signed_in("vera", "viewer");
+    for table in rapport::setup::registry::TABLES {
+        let res = viewer.get(&table.href());
+        res.assert_status(200);
+        assert!(
+            res.contains(&format!("<h1>{}</h1>", table.title)),
+            "{}",
+            table.slug
+        );
+        assert!(
+            res.contains("<a href=\"/setup\">Setup</a>"),
+            "{}",
+            table.slug
+        );
+    }
+    let countries = viewer.get("/setup/countries");
+    assert!(countries.contains("1–50 of 249"));
+    assert!(countries.contains("href=\"/setup/countries?page=2\""));
+    assert!(countries.contains("Afghanistan"));
+    assert!(!countries.contains("Zimbabwe"));
+    let last = viewer.get("/setup/countries?page=5");
+    assert!(last.contains("201–249 of 249"));
+    assert!(last.contains("Zimbabwe"));
+    let found = viewer.get("/setup/countries?q=denm");
+    assert!(found.contains("Denmark"));
+    assert!(found.contains("1–1 of 1"));
+    // A code typed exactly comes first.
+    let dk = viewer.get("/setup/countries?q=dk");
+    assert!(dk.contains("href=\"/setup/countries/DK\""));
+    // Wildcards are taken literally.
+    let none = viewer.get("/setup/countries?q=%25");
+    assert!(none.contains("No countries/regions match “%”."));
+    assert!(viewer.get("/setup/languages").contains("Danish"));
+}
+
+#[test]
+fn the_setup_index_lists_every_table_with_its_number_of_entries() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO territories (code) SELECT 'T' || g FROM generate_series(1, 1234) g",
+    );
+    // GET /setup (without a first-run token) calls this function; it is tested on its own.
+    let config = test_config(&app.db.url);
+    let pool = rapport::db::pool(&app.db.url, 2).unwrap();
+    let user = rapport::auth::CurrentUser {
+        id: 1,
+        username: "vera".into(),
+        display_name: "Vera".into(),
+        role: rapport::auth::Role::Viewer,
+        salesperson_code: None,
+    };
+    let state = actix_web::web::Data::new(rapport::AppState { pool, config });
+    let (status, body) = actix_web::rt::System::new().block_on(async move {
+        let layout = rapport::web::Layout {
+            user: Some(user.clone()),
+            path: "/setup".into(),
+            ..Default::default()
+        };
+        let res = rapport::setup::index_page(user, layout, state)
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    });
+    assert_eq!(status, 200);
+    for table in rapport::setup::registry::TABLES {
+        assert!(
+            body.contains(&format!("href=\"{}\"", table.href())),
+            "{}",
+            table.slug
+        );
+        let escaped = table.explanation.replace('\'', "&#39;");
+        assert!(body.contains(&escaped), "{}", table.slug);
+    }
+    assert!(
+        body.contains("<td class=\"setup-num\">249</td>"),
+        "the countries"
+    );
+    assert!(
+        body.contains("<td class=\"setup-num\">1,234</td>"),
+        "the territories"
+    );
+    assert!(body.contains("Only administrators can change them."));
+
+    // Through HTTP: GET /setup without a token is the index, for every signed-in user.
+    let mut c = app.signed_in("boss", "admin");
+    let page = c.get("/setup");
+    page.assert_status(200);
+    assert!(page.contains("<h1>Setup</h1>"));
+    assert!(page.contains("href=\"/setup/profile-questionnaires\""));
+    assert!(page.contains("<td class=\"setup-num\">1,234</td>"));
+    assert!(!page.contains("Only administrators can change them."));
+    let mut viewer = app.signed_in("vera", "viewer");
+    assert!(viewer
+        .get("/setup")
+        .contains("Only administrators can change them."));
+    app.client()
+        .get("/setup")
+        .assert_redirect("/login?next=%2Fsetup");
+    let slash = c.get("/setup/");
+    assert_eq!(slash.status, 308);
+    assert_eq!(slash.location().as_deref(), Some("/setup"));
+}
+
+#[test]
+fn a_profile_questionnaire_gets_questions_and_answers() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/profile-questionnaires/new",
+            "/setup/profile-questionnaires",
+            &[("code", "customer"), ("description", "Customer profile")],
+        )
+        .assert_redirect("/setup/profile-questionnaires/CUSTOMER");
+    let base = "/setup/profile-questionnaires/CUSTOMER";
+    assert!(admin.get(base).contains("No questions yet."));
+
+    // A question with its answers, one per line.
+    admin
+        .submit(
+            base,
+            &format!("{base}/questions"),
+            &[
+                ("new_question", "Company size"),
+                ("new_answers", "Small\r\nMedium\r\n\r\n Large \r\n"),
+            ],
+        )
+        .assert_redirect(base);
+    admin
+        .submit(
+            base,
+            &format!("{base}/questions"),
+            &[("new_question", "Founded"), ("new_answers", "")],
+        )
+        .assert_redirect(base);
+    let page = admin.get(base);
+    assert!(page.contains("Question “Founded” added."));
+    assert!(page.contains("Small · Medium · Large"));
+    assert_eq!(app.count("SELECT count(*) FROM profile_answers a JOIN profile_questions q ON q.id = a.question_id WHERE q.description = 'Company size' AND ((a.position, a.description) IN ((1, 'Small'), (2, 'Medium'), (3, 'Large')))"), 3);
+
+    // Invalid: empty question, duplicate answers; the typed values stay.
+    let res = admin.submit(
+        base,
+        &format!("{base}/questions"),
+        &[("new_question", "company SIZE"), ("new_answers", "A\nB\na")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This questionnaire already has this question."));
+    assert!(res.contains("“a” is listed twice."));
+    assert!(res.contains("value=\"company SIZE\""));
+    assert!(res.contains(">A\nB\na</textarea>"));
+    assert_eq!(app.count("SELECT count(*) FROM profile_questions"), 2);
+
+    let size = app.count("SELECT id FROM profile_questions WHERE description = 'Company size'");
+    let founded = app.count("SELECT id FROM profile_questions WHERE description = 'Founded'");
+    // Reorder: Founded moves up.
+    admin
+        .submit(
+            base,
+            &format!("{base}/questions/{founded}/move"),
+            &[("direction", "up")],
+        )
+        .assert_redirect(&format!("{base}#question-{founded}"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT position FROM profile_questions WHERE id = {founded}"
+        )),
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT position FROM profile_questions WHERE id = {size}"
+        )),
+        2
+    );
+
+    // The question's page: rename it, add, change, move and delete answers.
+    let qpath = format!("{base}/questions/{size}");
+    let qpage = admin.get(&qpath);
+    qpage.assert_status(200);
+    assert!(qpage.contains("<h1>Company size</h1>"));
+    admin
+        .submit(&qpath, &qpath, &[("description", "Number of employees")])
+        .assert_redirect(&qpath);
+    admin
+        .submit(
+            &qpath,
+            &format!("{qpath}/answers"),
+            &[("new_answer", "Huge")],
+        )
+        .assert_redirect(&format!("{qpath}#new_answer"));
+    let res = admin.submit(
+        &qpath,
+        &format!("{qpath}/answers"),
+        &[("new_answer", "huge")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This question already has this answer."));
+    let huge = app.count("SELECT id FROM profile_answers WHERE description = 'Huge'");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT position FROM profile_answers WHERE id = {huge}"
+        )),
+        4
+    );
+    let res = admin.submit(
+        &qpath,
+        &format!("{qpath}/answers/{huge}"),
+        &[("description", "")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter the answer."));
+    assert!(res.contains(&format!("id=\"answer-{huge}-error\"")));
+    admin
+        .submit(
+            &qpath,
+            &format!("{qpath}/answers/{huge}"),
+            &[("description", "Very large")],
+        )
+        .assert_redirect(&format!("{qpath}#answer-{huge}"));
+    admin
+        .submit(
+            &qpath,
+            &format!("{qpath}/answers/{huge}/move"),
+            &[("direction", "up")],
+        )
+        .assert_redirect(&format!("{qpath}#answer-{huge}"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT position FROM profile_answers WHERE id = {huge}"
+        )),
+        3
+    );
+    let small = app.count("SELECT id FROM profile_answers WHERE description = 'Small'");
+    admin
+        .submit(&qpath, &format!("{qpath}/answers/{small}/delete"), &[])
+        .assert_redirect(&qpath);
+    assert_eq!(
+        app.count(&format!("SELECT (string_agg(position::text, ',' ORDER BY position) = '1,2,3')::int FROM profile_answers WHERE question_id = {size}")),
+        1
+    );
+
+    // A chosen answer keeps its answer, question and questionnaire from being deleted.
+    let medium = app.count("SELECT id FROM profile_answers WHERE description = 'Medium'");
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO contacts (no, type, name) VALUES ('CT1', 'company', 'Acme');
+             INSERT INTO contact_profile_answers (contact_id, question_id, answer_id)
+             SELECT id, {size}, {medium} FROM contacts WHERE no = 'CT1';"
+        ),
+    );
+    admin
+        .submit(&qpath, &format!("{qpath}/answers/{medium}/delete"), &[])
+        .assert_redirect(&format!("{qpath}#answer-{medium}"));
+    assert!(admin
+        .get(&qpath)
+        .contains("Answer “Medium” is chosen by 1 contact, so it cannot be deleted."));
+    admin
+        .submit(&qpath, &format!("{qpath}/delete"), &[])
+        .assert_redirect(&qpath);
+    assert!(admin.get(&qpath).contains(
+        "Question “Number of employees” is answered by 1 contact, so it cannot be deleted."
+    ));
+    admin
+        .submit(base, &format!("{base}/delete"), &[])
+        .assert_redirect(base);
+    assert!(admin
+        .get(base)
+        .contains("Profile questionnaire CUSTOMER is used by 1 contact, so it cannot be deleted."));
+    assert_eq!(app.count("SELECT count(*) FROM contact_profile_answers"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM profile_answers"), 3);
+
+    // The unused question goes; a rename of the questionnaire takes its questions along.
+    admin
+        .submit(base, &format!("{base}/questions/{founded}/delete"), &[])
+        .assert_redirect(base);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT position FROM profile_questions WHERE id = {size}"
+        )),
+        1
+    );
+    admin
+        .submit(
+            base,
+            base,
+            &[("code", "cust"), ("description", "Customer profile")],
+        )
+        .assert_redirect("/setup/profile-questionnaires/CUST");
+    assert_eq!(
+        app.count("SELECT count(*) FROM profile_questions WHERE questionnaire_code = 'CUST'"),
+        1
+    );
+    let list = admin.get("/setup/profile-questionnaires");
+    assert!(list.contains("href=\"/setup/profile-questionnaires/CUST\""));
+    assert!(app.count("SELECT count(*) FROM audit_log WHERE action = 'setup changed' AND subject = 'profile questionnaire CUSTOMER'") >= 8);
+
+    // Once no contact uses it, it can be deleted with its questions and answers.
+    diesel_exec(&app, "DELETE FROM contacts");
+    admin
+        .submit(
+            "/setup/profile-questionnaires/CUST",
+            "/setup/profile-questionnaires/CUST/delete",
+            &[],
+        )
+        .assert_redirect("/setup/profile-questionnaires");
+    assert_eq!(app.count("SELECT count(*) FROM profile_questions"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM profile_answers"), 0);
+    // Ids of another questionnaire's questions are not found under this one.
+    admin
+        .get(&format!("{base}/questions/{size}"))
+        .assert_status(404);
+}
+
+#[test]
+fn an_admin_changes_a_number_series_and_bad_values_are_refused() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let list = admin.get("/setup/number-series");
+    list.assert_status(200);
+    assert!(list.contains("<code>CT000001</code>"));
+    assert!(list.contains("<code>SM00001</code>"));
+    assert!(list.contains("<code>CP0001</code>"));
+
+    let page = "/setup/number-series/CONTACT";
+    let res = admin.submit(
+        page,
+        page,
+        &[
+            ("description", "Contacts"),
+            ("prefix", "abcdefghijk"),
+            ("width", "0"),
+            ("next_number", "0"),
+            ("current_next", "1"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Use at most 10 characters; this prefix has 11."));
+    assert!(res.contains("Enter a whole number from 1 to 15."));
+    assert!(res.contains("Enter a whole number of at least 1."));
+    assert!(res.contains("value=\"ABCDEFGHIJK\""));
+    let res = admin.submit(
+        page,
+        page,
+        &[
+            ("description", "Contacts"),
+            ("prefix", "CT"),
+            ("width", "3"),
+            ("next_number", "12345"),
+            ("current_next", "1"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("12345 has 5 digits but the width is 3."));
+
+    admin
+        .submit(
+            page,
+            page,
+            &[
+                ("description", "Contacts"),
+                ("prefix", "kt"),
+                ("width", "7"),
+                ("next_number", "42"),
+                ("current_next", "1"),
+            ],
+        )
+        .assert_redirect("/setup/number-series");
+    assert!(admin
+        .get("/setup/number-series")
+        .contains("Number series CONTACT saved; the next number is KT0000042."));
+    assert_eq!(app.count("SELECT count(*) FROM number_series WHERE code = 'CONTACT' AND prefix = 'KT' AND width = 7 AND next_number = 42"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'setup changed' AND subject = 'number series CONTACT' AND detail LIKE '%next number 1 → 42%'"), 1);
+
+    // Numbers taken while the form was open are not given out again.
+    let token = admin.get(page).csrf_token().unwrap();
+    let taken = rapport::setup::number_series::next(
+        &mut app.conn(),
+        rapport::setup::number_series::CONTACTS,
+    )
+    .unwrap();
+    assert_eq!(taken, "KT0000042");
+    admin
+        .post_with_token(
+            page,
+            &token,
+            &[
+                ("description", "Contacts"),
+                ("prefix", "KT"),
+                ("width", "8"),
+                ("next_number", "42"),
+                ("current_next", "42"),
+            ],
+        )
+        .assert_redirect("/setup/number-series");
+    assert_eq!(app.count("SELECT count(*) FROM number_series WHERE code = 'CONTACT' AND width = 8 AND next_number = 43"), 1);
+    let res = admin.post_with_token(
+        page,
+        &token,
+        &[
+            ("description", "Contacts"),
+            ("prefix", "KT"),
+            ("width", "8"),
+            ("next_number", "100"),
+            ("current_next", "42"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("its next number is now 43"));
+    assert!(res.contains("name=\"current_next\" value=\"43\""));
+    // A next number that is already a contact's number is refused.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('KT00000050', 'company', 'Acme')",
+    );
+    let res = admin.submit(
+        page,
+        page,
+        &[
+            ("description", "Contacts"),
+            ("prefix", "KT"),
+            ("width", "8"),
+            ("next_number", "50"),
+            ("current_next", "43"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("KT00000050 is already in use"));
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        43
+    );
+}
+
+#[test]
+fn number_series_under_concurrent_creation_yields_unique_numbers() {
+    use diesel::Connection;
+    let app = TestApp::start();
+    const THREADS: usize = 6;
+    const EACH: usize = 40;
+    let url = app.db.url.clone();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let url = url.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut conn = diesel::PgConnection::establish(&url).unwrap();
+                barrier.wait();
+                let mut numbers = Vec::new();
+                for _ in 0..EACH / 4 {
+                    // A few numbers per transaction, as a user creating records would.
+                    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                        for _ in 0..4 {
+                            numbers.push(rapport::setup::number_series::next(
+                                conn,
+                                rapport::setup::number_series::CONTACTS,
+                            )?);
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
+                }
+                numbers
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    assert_eq!(all.len(), THREADS * EACH);
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), THREADS * EACH, "every number is unique");
+    assert_eq!(all.first().map(String::as_str), Some("CT000001"));
+    assert_eq!(all.last().map(String::as_str), Some("CT000240"));
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        (THREADS * EACH) as i64 + 1
+    );
+}
+
+#[test]
+fn viewers_and_staff_read_setup_but_cannot_change_it() {
+    let app = TestApp::start();
+    app.user("boss", "admin");
+    code_in_use(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('MK', 'Maria');
+         INSERT INTO profile_questionnaires (code, description) VALUES ('CUST', 'Customer');
+         INSERT INTO profile_questions (questionnaire_code, position, description) VALUES ('CUST', 1, 'Size');
+         INSERT INTO profile_answers (question_id, position, description) SELECT id, 1, 'Small' FROM profile_questions;",
+    );
+    let q = app.count("SELECT id FROM profile_questions");
+    let a = app.count("SELECT id FROM profile_answers");
+    let fingerprint = |app: &TestApp| {
+        app.count(
+            "SELECT hashtext(concat_ws('|',
+                (SELECT string_agg(code || description, ',' ORDER BY code) FROM territories),
+                (SELECT string_agg(code || description, ',' ORDER BY code) FROM industry_groups),
+                (SELECT string_agg(code || name || blocked, ',' ORDER BY code) FROM salespeople),
+                (SELECT string_agg(code || description, ',' ORDER BY code) FROM profile_questionnaires),
+                (SELECT string_agg(id || description || position, ',' ORDER BY id) FROM profile_questions),
+                (SELECT string_agg(id || description || position, ',' ORDER BY id) FROM profile_answers),
+                (SELECT string_agg(code || prefix || width || next_number, ',' ORDER BY code) FROM number_series),
+                (SELECT count(*) FROM audit_log WHERE action LIKE 'setup%')))",
+        )
+    };
+    let before = fingerprint(&app);
+    let qb = "/setup/profile-questionnaires/CUST";
+    let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            "/setup/industry-groups".into(),
+            vec![("code", "NEW"), ("description", "x")],
+        ),
+        (
+            "/setup/industry-groups/RETAIL".into(),
+            vec![("code", "X"), ("description", "x")],
+        ),
+        ("/setup/industry-groups/RETAIL/delete".into(), vec![]),
+        ("/setup/territories/NORTH/delete".into(), vec![]),
+        (
+            "/setup/salespeople".into(),
+            vec![("code", "NEW"), ("name", "x")],
+        ),
+        (
+            "/setup/salespeople/MK".into(),
+            vec![("code", "MK"), ("name", "x")],
+        ),
+        ("/setup/salespeople/MK/delete".into(), vec![]),
+        (
+            "/setup/profile-questionnaires".into(),
+            vec![("code", "NEW")],
+        ),
+        (qb.into(), vec![("code", "X"), ("description", "x")]),
+        (format!("{qb}/delete"), vec![]),
+        (format!("{qb}/questions"), vec![("new_question", "x")]),
+        (format!("{qb}/questions/{q}"), vec![("description", "x")]),
+        (
+            format!("{qb}/questions/{q}/move"),
+            vec![("direction", "up")],
+        ),
+        (format!("{qb}/questions/{q}/delete"), vec![]),
+        (
+            format!("{qb}/questions/{q}/answers"),
+            vec![("new_answer", "x")],
+        ),
+        (
+            format!("{qb}/questions/{q}/answers/{a}"),
+            vec![("description", "x")],
+        ),
+        (
+            format!("{qb}/questions/{q}/answers/{a}/move"),
+            vec![("direction", "down")],
+        ),
+        (format!("{qb}/questions/{q}/answers/{a}/delete"), vec![]),
+        (
+            "/setup/number-series/CONTACT".into(),
+            vec![
+                ("prefix", "X"),
+                ("width", "3"),
+                ("next_number", "9"),
+                ("current_next", "1"),
+            ],
+        ),
+    ];
+    for role in ["viewer", "staff"] {
+        let mut c = app.signed_in(&format!("user-{role}"), role);
+        for path in [
+            "/setup/industry-groups",
+            "/setup/industry-groups/RETAIL",
+            "/setup/salespeople",
+            "/setup/salespeople/MK",
+            "/setup/profile-questionnaires",
+            qb,
+            &format!("{qb}/questions/{q}"),
+            "/setup/number-series",
+            "/setup/number-series/CONTACT",
+        ] {
+            let res = c.get(path);
+            res.assert_status(200);
+            assert!(
+                !res.contains("name=\"description\""),
+                "{role} sees a form on {path}"
+            );
+            assert!(
+                !res.contains("name=\"code\""),
+                "{role} sees a form on {path}"
+            );
+            assert!(
+                !res.contains("/delete\""),
+                "{role} sees a delete button on {path}"
+            );
+        }
+        let page = c.get("/setup/industry-groups/RETAIL");
+        assert!(page.contains("Retail"));
+        assert!(page.contains("Used by"));
+        assert!(!c
+            .get("/setup/industry-groups")
+            .contains("New industry group"));
+        for path in [
+            "/setup/industry-groups/new",
+            "/setup/salespeople/new",
+            "/setup/profile-questionnaires/new",
+        ] {
+            assert_eq!(c.get(path).status, 403, "{role} GET {path}");
+        }
+        for (path, fields) in &posts {
+            let token = c.get("/setup/industry-groups").csrf_token().unwrap();
+            let res = c.post_with_token(path, &token, fields);
+            assert_eq!(res.status, 403, "{role} POST {path}");
+        }
+    }
+    assert_eq!(fingerprint(&app), before);
+}
+
+#[test]
+fn what_users_typed_is_shown_escaped() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let payload = "<script>alert(1)</script>\" onmouseover=\"x";
+    admin
+        .submit(
+            "/setup/business-relations/new",
+            "/setup/business-relations",
+            &[("code", "CUST"), ("description", payload)],
+        )
+        .assert_redirect("/setup/business-relations");
+    admin
+        .submit(
+            "/setup/profile-questionnaires/new",
+            "/setup/profile-questionnaires",
+            &[("code", "P"), ("description", "x")],
+        )
+        .assert_redirect("/setup/profile-questionnaires/P");
+    admin
+        .submit(
+            "/setup/profile-questionnaires/P",
+            "/setup/profile-questionnaires/P/questions",
+            &[("new_question", payload), ("new_answers", payload)],
+        )
+        .assert_redirect("/setup/profile-questionnaires/P");
+    let q = app.count("SELECT id FROM profile_questions");
+    let mut viewer = app.signed_in("vera", "viewer");
+    for (as_viewer, path) in [
+        (false, "/setup/business-relations".to_string()),
+        (false, "/setup/business-relations/CUST".to_string()),
+        (true, "/setup/business-relations/CUST".to_string()),
+        (false, "/setup/profile-questionnaires/P".to_string()),
+        (
+            false,
+            format!("/setup/profile-questionnaires/P/questions/{q}"),
+        ),
+        (
+            true,
+            format!("/setup/profile-questionnaires/P/questions/{q}"),
+        ),
+    ] {
+        let client = if as_viewer { &mut viewer } else { &mut admin };
+        let page = client.get(&path);
+        page.assert_status(200);
+        assert!(
+            !page.contains("<script>alert(1)"),
+            "{path} shows the script"
+        );
+        assert!(
+            page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{path}"
+        );
+        assert!(!page.contains("\" onmouseover=\"x"), "{path}");
+    }
+}

@@ -1,0 +1,401 @@
+//! Every setup table in one list: its page, its names, and where its codes are used.
+//!
+//! The pages, the index, the usage counts and the "in use" refusals all read this list, so a
+//! new table (or a new place that uses a code, e.g. segments or interaction templates) is one
+//! entry here, not another page.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::web::pagination::thousands;
+
+/// What kind of page a setup table has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Code + description, served by the generic pages of [`super::codes`].
+    Codes,
+    /// Code, name, e-mail, blocked.
+    Salespeople,
+    /// Questionnaires with questions and answer choices.
+    Questionnaires,
+    /// Prefix, width and next number of the document numbers.
+    NumberSeries,
+}
+
+/// One place that refers to a table's codes.
+#[derive(Debug)]
+pub struct Usage {
+    /// What one referring row is called, e.g. "contact".
+    pub one: &'static str,
+    /// ... and several, e.g. "contacts".
+    pub many: &'static str,
+    /// One query counting the rows that use the code bound as `$1` (text), as `n`.
+    pub count_sql: &'static str,
+}
+
+/// A usage through a column that holds the code: `used_by!("contacts", "territory_code",
+/// "contact", "contacts")`.
+#[macro_export]
+macro_rules! used_by {
+    ($table:literal, $column:literal, $one:literal, $many:literal) => {
+        $crate::setup::registry::Usage {
+            one: $one,
+            many: $many,
+            count_sql: concat!(
+                "SELECT count(*) AS n FROM ",
+                $table,
+                " WHERE ",
+                $column,
+                " = $1"
+            ),
+        }
+    };
+}
+
+#[derive(Debug)]
+pub struct SetupTable {
+    /// The page: `/setup/{slug}`.
+    pub slug: &'static str,
+    /// The table in the database (a fixed name, never user input).
+    pub table: &'static str,
+    /// Heading of its pages, e.g. "Industry groups".
+    pub title: &'static str,
+    /// One of its rows, in a sentence, e.g. "industry group".
+    pub singular: &'static str,
+    /// One line on the setup index: what the codes are for.
+    pub explanation: &'static str,
+    pub kind: Kind,
+    /// Where its codes are used; a code used anywhere cannot be deleted.
+    pub usages: &'static [Usage],
+}
+
+impl SetupTable {
+    pub fn href(&self) -> String {
+        format!("/setup/{}", self.slug)
+    }
+
+    /// The page of one of its codes.
+    pub fn code_href(&self, code: &str) -> String {
+        format!(
+            "/setup/{}/{}",
+            self.slug,
+            super::support::path_segment(code)
+        )
+    }
+
+    /// The singular with a capital, to start a sentence: "Industry group".
+    pub fn singular_cap(&self) -> String {
+        capitalize(self.singular)
+    }
+
+    /// How the audit trail and messages name one row: "industry group RETAIL".
+    pub fn subject(&self, code: &str) -> String {
+        format!("{} {code}", self.singular)
+    }
+
+    /// Whether its pages are the generic code + description pages.
+    pub fn is_plain(&self) -> bool {
+        self.kind == Kind::Codes
+    }
+}
+
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The setup tables, in the order of the setup index (SPEC §3).
+pub static TABLES: &[SetupTable] = &[
+    SetupTable {
+        slug: "salespeople",
+        table: "salespeople",
+        title: "Salespeople",
+        singular: "salesperson",
+        explanation: "Who looks after contacts, segments and interactions; also a user's default.",
+        kind: Kind::Salespeople,
+        usages: &[
+            used_by!("contacts", "salesperson_code", "contact", "contacts"),
+            used_by!("users", "salesperson_code", "user", "users"),
+        ],
+    },
+    SetupTable {
+        slug: "territories",
+        table: "territories",
+        title: "Territories",
+        singular: "territory",
+        explanation: "Sales areas that contacts belong to.",
+        kind: Kind::Codes,
+        usages: &[used_by!(
+            "contacts",
+            "territory_code",
+            "contact",
+            "contacts"
+        )],
+    },
+    SetupTable {
+        slug: "countries",
+        table: "countries",
+        title: "Countries/regions",
+        singular: "country/region",
+        explanation: "The countries and regions of addresses (the ISO 3166 list).",
+        kind: Kind::Codes,
+        usages: &[used_by!("contacts", "country_code", "contact", "contacts")],
+    },
+    SetupTable {
+        slug: "languages",
+        table: "languages",
+        title: "Languages",
+        singular: "language",
+        explanation: "The language to write to a contact in.",
+        kind: Kind::Codes,
+        usages: &[used_by!("contacts", "language_code", "contact", "contacts")],
+    },
+    SetupTable {
+        slug: "industry-groups",
+        table: "industry_groups",
+        title: "Industry groups",
+        singular: "industry group",
+        explanation: "The industries companies work in; their people share them.",
+        kind: Kind::Codes,
+        usages: &[used_by!(
+            "contact_industry_groups",
+            "code",
+            "contact",
+            "contacts"
+        )],
+    },
+    SetupTable {
+        slug: "business-relations",
+        table: "business_relations",
+        title: "Business relations",
+        singular: "business relation",
+        explanation: "What a company is to you: customer, supplier, bank, press…",
+        kind: Kind::Codes,
+        usages: &[used_by!(
+            "contact_business_relations",
+            "code",
+            "contact",
+            "contacts"
+        )],
+    },
+    SetupTable {
+        slug: "mailing-groups",
+        table: "mailing_groups",
+        title: "Mailing groups",
+        singular: "mailing group",
+        explanation: "Lists of contacts to write to, such as a newsletter or holiday cards.",
+        kind: Kind::Codes,
+        usages: &[used_by!(
+            "contact_mailing_groups",
+            "code",
+            "contact",
+            "contacts"
+        )],
+    },
+    SetupTable {
+        slug: "job-responsibilities",
+        table: "job_responsibilities",
+        title: "Job responsibilities",
+        singular: "job responsibility",
+        explanation: "What a person is responsible for, such as purchasing or IT.",
+        kind: Kind::Codes,
+        usages: &[used_by!(
+            "contact_job_responsibilities",
+            "code",
+            "contact",
+            "contacts"
+        )],
+    },
+    SetupTable {
+        slug: "organizational-levels",
+        table: "organizational_levels",
+        title: "Organizational levels",
+        singular: "organizational level",
+        explanation: "A person's level in their company, such as executive or manager.",
+        kind: Kind::Codes,
+        usages: &[used_by!(
+            "contacts",
+            "organizational_level_code",
+            "contact",
+            "contacts"
+        )],
+    },
+    SetupTable {
+        slug: "profile-questionnaires",
+        table: "profile_questionnaires",
+        title: "Profile questionnaires",
+        singular: "profile questionnaire",
+        explanation: "Questions with answer choices that profile a contact, such as company size.",
+        kind: Kind::Questionnaires,
+        usages: &[Usage {
+            one: "contact",
+            many: "contacts",
+            count_sql: "SELECT count(DISTINCT a.contact_id) AS n FROM contact_profile_answers a \
+                        JOIN profile_answers pa ON pa.id = a.answer_id \
+                        JOIN profile_questions q ON q.id = pa.question_id \
+                        WHERE q.questionnaire_code = $1",
+        }],
+    },
+    SetupTable {
+        slug: "interaction-groups",
+        table: "interaction_groups",
+        title: "Interaction groups",
+        singular: "interaction group",
+        explanation: "Kinds of interaction, such as meetings, letters or phone calls.",
+        kind: Kind::Codes,
+        usages: &[],
+    },
+    SetupTable {
+        slug: "campaign-statuses",
+        table: "campaign_statuses",
+        title: "Campaign statuses",
+        singular: "campaign status",
+        explanation: "The stages a campaign goes through, such as planned, running or done.",
+        kind: Kind::Codes,
+        usages: &[],
+    },
+    SetupTable {
+        slug: "number-series",
+        table: "number_series",
+        title: "Number series",
+        singular: "number series",
+        explanation: "How new contacts, segments and campaigns are numbered, e.g. CT000001.",
+        kind: Kind::NumberSeries,
+        usages: &[],
+    },
+];
+
+/// The table of a page.
+pub fn by_slug(slug: &str) -> Option<&'static SetupTable> {
+    TABLES.iter().find(|t| t.slug == slug)
+}
+
+/// A code + description table of a page; `None` for other pages and unknown slugs.
+pub fn plain(slug: &str) -> Option<&'static SetupTable> {
+    by_slug(slug).filter(|t| t.is_plain())
+}
+
+/// The entry of a database table.
+pub fn by_table(table: &str) -> Option<&'static SetupTable> {
+    TABLES.iter().find(|t| t.table == table)
+}
+
+/// The entry of a kind with its own pages (salespeople, questionnaires, number series).
+pub fn of_kind(kind: Kind) -> &'static SetupTable {
+    TABLES.iter().find(|t| t.kind == kind).unwrap_or(&TABLES[0])
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many rows use `code` in each place that uses `table`'s codes (one query per place);
+/// only the places that use it.
+pub fn usages(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    code: &str,
+) -> QueryResult<Vec<(&'static Usage, i64)>> {
+    let mut found = Vec::new();
+    for usage in table.usages {
+        let count: Count = diesel::sql_query(usage.count_sql)
+            .bind::<Text, _>(code)
+            .get_result(conn)?;
+        if count.n > 0 {
+            found.push((usage, count.n));
+        }
+    }
+    Ok(found)
+}
+
+/// "1,204 contacts and 2 users"; empty when nothing uses it.
+pub fn describe(counts: &[(&'static Usage, i64)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(u, n)| {
+            let noun = if *n == 1 { u.one } else { u.many };
+            format!("{} {noun}", thousands(*n))
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// "Industry group RETAIL is used by 1,204 contacts."
+pub fn in_use_message(table: &SetupTable, code: &str, counts: &[(&'static Usage, i64)]) -> String {
+    format!(
+        "{} {code} is used by {}, so it cannot be deleted.",
+        table.singular_cap(),
+        describe(counts)
+    )
+}
+
+/// The number of rows of every setup table, in one query.
+pub fn row_counts(conn: &mut PgConnection) -> QueryResult<Vec<(&'static SetupTable, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        t: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let sql = TABLES
+        .iter()
+        .map(|t| format!("SELECT '{0}' AS t, count(*) AS n FROM {0}", t.table))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<Row> = diesel::sql_query(sql).load(conn)?;
+    Ok(TABLES
+        .iter()
+        .map(|t| {
+            let n = rows.iter().find(|r| r.t == t.table).map_or(0, |r| r.n);
+            (t, n)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_tables_are_unique_and_safe() {
+        for (i, t) in TABLES.iter().enumerate() {
+            assert!(t.slug.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(t.table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            for other in &TABLES[i + 1..] {
+                assert_ne!(t.slug, other.slug);
+                assert_ne!(t.table, other.table);
+            }
+        }
+        assert_eq!(plain("industry-groups").unwrap().table, "industry_groups");
+        assert!(plain("salespeople").is_none());
+        assert!(plain("nope").is_none());
+    }
+
+    #[test]
+    fn usages_read_as_a_sentence() {
+        static A: Usage = used_by!("contacts", "salesperson_code", "contact", "contacts");
+        static B: Usage = used_by!("users", "salesperson_code", "user", "users");
+        assert_eq!(
+            A.count_sql,
+            "SELECT count(*) AS n FROM contacts WHERE salesperson_code = $1"
+        );
+        assert_eq!(describe(&[(&A, 1204)]), "1,204 contacts");
+        assert_eq!(describe(&[(&A, 1), (&B, 2)]), "1 contact and 2 users");
+        assert_eq!(describe(&[]), "");
+        let t = by_slug("industry-groups").unwrap();
+        assert_eq!(
+            in_use_message(t, "RETAIL", &[(&A, 1204)]),
+            "Industry group RETAIL is used by 1,204 contacts, so it cannot be deleted."
+        );
+    }
+}

@@ -1,0 +1,432 @@
+//! `/setup/salespeople`: code, name, e-mail and the blocked flag.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::codes::delete_unused;
+use super::registry::{self, Kind, SetupTable};
+use super::support::{
+    check_code, check_text, guarded, is_email, normalize_code, search_terms, Change, ListQuery,
+    Listing, Refusal, CHANGED, CREATED, PER_PAGE,
+};
+use crate::auth::{Admin, Role, SignedIn};
+use crate::db::schema::salespeople;
+use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
+use crate::AppState;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = salespeople)]
+pub struct Salesperson {
+    pub code: String,
+    pub name: String,
+    pub email: String,
+    pub blocked: bool,
+}
+
+fn table() -> &'static SetupTable {
+    registry::of_kind(Kind::Salespeople)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries.
+
+fn matching(q: &str) -> salespeople::BoxedQuery<'static, diesel::pg::Pg> {
+    let (q, pattern) = search_terms(q);
+    let mut query = salespeople::table.into_boxed();
+    if !q.is_empty() {
+        query = query.filter(
+            salespeople::code
+                .ilike(pattern.clone())
+                .or(salespeople::name.ilike(pattern.clone()))
+                .or(salespeople::email.ilike(pattern)),
+        );
+    }
+    query
+}
+
+pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Salesperson>> {
+    salespeople::table
+        .find(code)
+        .select(Salesperson::as_select())
+        .first(conn)
+        .optional()
+}
+
+fn lock(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Salesperson>> {
+    salespeople::table
+        .find(code)
+        .select(Salesperson::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The form.
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SalespersonForm {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    pub blocked: Option<String>,
+}
+
+impl SalespersonForm {
+    fn from_row(s: Salesperson) -> Self {
+        SalespersonForm {
+            code: s.code,
+            name: s.name,
+            email: s.email,
+            blocked: s.blocked.then(|| "yes".to_string()),
+        }
+    }
+
+    pub fn cleaned(self) -> Self {
+        SalespersonForm {
+            code: normalize_code(&self.code),
+            name: self.name.trim().to_string(),
+            email: self.email.trim().to_string(),
+            blocked: self.blocked,
+        }
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.is_some()
+    }
+
+    pub fn validate(&self) -> FormErrors {
+        let mut errors = FormErrors::new();
+        check_code(&mut errors, "code", &self.code);
+        check_text(
+            &mut errors,
+            "name",
+            &self.name,
+            100,
+            Some("Enter the salesperson's name."),
+        );
+        check_text(&mut errors, "email", &self.email, 250, None);
+        if !self.email.is_empty() && !errors.has("email") && !is_email(&self.email) {
+            errors.add(
+                "email",
+                "Enter an e-mail address like name@example.com, or leave it empty.",
+            );
+        }
+        errors
+    }
+
+    fn detail_against(&self, old: &Salesperson) -> String {
+        let mut parts = Vec::new();
+        if old.code != self.code {
+            parts.push(format!("code {} → {}", old.code, self.code));
+        }
+        if old.name != self.name {
+            parts.push(format!("name “{}” → “{}”", old.name, self.name));
+        }
+        if old.email != self.email {
+            parts.push(format!("e-mail “{}” → “{}”", old.email, self.email));
+        }
+        if old.blocked != self.is_blocked() {
+            parts.push(
+                if self.is_blocked() {
+                    "blocked"
+                } else {
+                    "unblocked"
+                }
+                .to_string(),
+            );
+        }
+        parts.join("; ")
+    }
+}
+
+fn duplicate(code: &str) -> String {
+    format!("Salesperson {code} already exists.")
+}
+
+const NOT_STORABLE: &str =
+    "This code cannot be stored: use letters, digits and punctuation, without spaces.";
+
+// ---------------------------------------------------------------------------------------------
+// Pages.
+
+#[derive(Template)]
+#[template(path = "setup/salespeople.html")]
+pub struct SalespeopleListPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub rows: Vec<Salesperson>,
+    pub listing: Listing,
+    pub can_edit: bool,
+}
+
+#[get("/setup/salespeople")]
+pub async fn list(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let (rows, listing) = db(&state.pool, move |conn| {
+        let total: i64 = matching(&query.q).count().get_result(conn)?;
+        let listing = Listing::new(table().href(), &query, total);
+        let rows = matching(&listing.q)
+            .select(Salesperson::as_select())
+            .order(salespeople::code.asc())
+            .limit(PER_PAGE)
+            .offset(listing.pager.offset())
+            .load(conn)?;
+        Ok((rows, listing))
+    })
+    .await?;
+    ok(&SalespeopleListPage {
+        layout,
+        table: table(),
+        rows,
+        listing,
+        can_edit: user.role == Role::Admin,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "setup/salesperson_form.html")]
+pub struct SalespersonFormPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    /// The code as stored; `None` for a new salesperson.
+    pub code: Option<String>,
+    pub form: SalespersonForm,
+    pub errors: FormErrors,
+    pub used_by: String,
+}
+
+impl SalespersonFormPage {
+    pub fn action(&self) -> String {
+        match &self.code {
+            Some(code) => self.table.code_href(code),
+            None => self.table.href(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup/salesperson_show.html")]
+pub struct SalespersonShowPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub row: Salesperson,
+    pub used_by: String,
+}
+
+#[get("/setup/salespeople/new")]
+pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
+    ok(&SalespersonFormPage {
+        layout,
+        table: table(),
+        code: None,
+        form: SalespersonForm::default(),
+        errors: FormErrors::new(),
+        used_by: String::new(),
+    })
+}
+
+#[post("/setup/salespeople")]
+pub async fn create(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<SalespersonForm>,
+) -> AppResult<HttpResponse> {
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner().cleaned();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let mut errors = f.validate();
+            if !errors.has("code") && find(conn, &f.code)?.is_some() {
+                errors.add("code", duplicate(&f.code));
+            }
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            let inserted = guarded(conn, |c| {
+                diesel::insert_into(salespeople::table)
+                    .values((
+                        salespeople::code.eq(&f.code),
+                        salespeople::name.eq(&f.name),
+                        salespeople::email.eq(&f.email),
+                        salespeople::blocked.eq(f.is_blocked()),
+                    ))
+                    .execute(c)
+            })?;
+            match inserted {
+                Ok(_) => {}
+                Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
+                Err(_) => errors.add("code", NOT_STORABLE),
+            }
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            change.done(
+                conn,
+                CREATED,
+                &table().subject(&f.code),
+                &f.name,
+                format!("Salesperson {} created.", f.code),
+            )?;
+            Ok(Ok(()))
+        })
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(redirect(&table().href())),
+        Err(errors) => unprocessable(&SalespersonFormPage {
+            layout,
+            table: table(),
+            code: None,
+            form,
+            errors,
+            used_by: String::new(),
+        }),
+    }
+}
+
+#[get("/setup/salespeople/{code}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let (row, used_by) = db(&state.pool, move |conn| {
+        let row = find(conn, &code)?.ok_or(AppError::NotFound)?;
+        let used_by = registry::describe(&registry::usages(conn, table(), &row.code)?);
+        Ok((row, used_by))
+    })
+    .await?;
+    if user.role == Role::Admin {
+        ok(&SalespersonFormPage {
+            layout,
+            table: table(),
+            code: Some(row.code.clone()),
+            form: SalespersonForm::from_row(row),
+            errors: FormErrors::new(),
+            used_by,
+        })
+    } else {
+        ok(&SalespersonShowPage {
+            layout,
+            table: table(),
+            row,
+            used_by,
+        })
+    }
+}
+
+#[post("/setup/salespeople/{code}")]
+pub async fn update(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<SalespersonForm>,
+) -> AppResult<HttpResponse> {
+    let old_code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner().cleaned();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let old = lock(conn, &old_code)?.ok_or(AppError::NotFound)?;
+            let mut errors = f.validate();
+            if !errors.has("code") && f.code != old.code && find(conn, &f.code)?.is_some() {
+                errors.add("code", duplicate(&f.code));
+            }
+            if errors.is_empty() {
+                let detail = f.detail_against(&old);
+                if detail.is_empty() {
+                    change.unchanged(conn)?;
+                    return Ok(Ok(()));
+                }
+                let updated = guarded(conn, |c| {
+                    diesel::update(salespeople::table.find(&old.code))
+                        .set((
+                            salespeople::code.eq(&f.code),
+                            salespeople::name.eq(&f.name),
+                            salespeople::email.eq(&f.email),
+                            salespeople::blocked.eq(f.is_blocked()),
+                        ))
+                        .execute(c)
+                })?;
+                match updated {
+                    Ok(_) => {
+                        let message = if old.code == f.code {
+                            format!("Salesperson {} saved.", f.code)
+                        } else {
+                            format!(
+                                "Salesperson {} is now {}; everything that used it follows.",
+                                old.code, f.code
+                            )
+                        };
+                        change.done(
+                            conn,
+                            CHANGED,
+                            &table().subject(&old.code),
+                            &detail,
+                            message,
+                        )?;
+                        return Ok(Ok(()));
+                    }
+                    Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
+                    Err(_) => errors.add("code", NOT_STORABLE),
+                }
+            }
+            let used_by = registry::describe(&registry::usages(conn, table(), &old.code)?);
+            Ok(Err((old.code, errors, used_by)))
+        })
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(redirect(&table().href())),
+        Err((code, errors, used_by)) => unprocessable(&SalespersonFormPage {
+            layout,
+            table: table(),
+            code: Some(code),
+            form,
+            errors,
+            used_by,
+        }),
+    }
+}
+
+#[post("/setup/salespeople/{code}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let row = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            delete_unused(conn, &change, table(), &row.code, |c| {
+                diesel::delete(salespeople::table.find(&row.code)).execute(c)
+            })
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}

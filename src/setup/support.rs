@@ -1,0 +1,328 @@
+//! What the setup pages share: the rules of codes and texts, paths, search and paging, and
+//! the bookkeeping of every change (audit entry and flash message, inside its transaction).
+
+use actix_web::HttpRequest;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DbError};
+use serde::Deserialize;
+
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, CurrentUser, SessionData};
+use crate::web::pagination::Pager;
+use crate::web::{AppResult, Flash, FormErrors};
+use crate::AppState;
+
+/// Rows per page of a setup list.
+pub const PER_PAGE: i64 = 50;
+/// The longest code (the `code20` domain).
+pub const CODE_MAX: usize = 20;
+/// The longest description.
+pub const DESCRIPTION_MAX: usize = 100;
+
+/// The audit trail's actions of the setup pages.
+pub const CREATED: &str = "setup created";
+pub const CHANGED: &str = "setup changed";
+pub const DELETED: &str = "setup deleted";
+
+/// A code as stored: trimmed, in capitals.
+pub fn normalize_code(raw: &str) -> String {
+    raw.trim().to_uppercase()
+}
+
+/// The rules of the `code20` domain, checked first so the user gets a message, not an error.
+/// `code` is already normalised.
+pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
+    let len = code.chars().count();
+    if code.is_empty() {
+        errors.add(field, "Enter a code.");
+    } else if len > CODE_MAX {
+        errors.add(
+            field,
+            format!("Use at most {CODE_MAX} characters; this code has {len}."),
+        );
+    } else if code.chars().any(char::is_whitespace) {
+        errors.add(field, "A code cannot contain spaces.");
+    } else if code.chars().any(char::is_control) {
+        errors.add(field, "A code cannot contain control characters.");
+    } else if code.chars().all(|c| c == '.') {
+        errors.add(field, "A code cannot consist of dots only.");
+    }
+}
+
+/// A free text of at most `max` characters; `required` is the message when it is empty.
+pub fn check_text(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: Option<&str>,
+) {
+    let len = value.chars().count();
+    if value.is_empty() {
+        if let Some(message) = required {
+            errors.add(field, message);
+        }
+    } else if len > max {
+        errors.add(
+            field,
+            format!("Use at most {max} characters; this has {len}."),
+        );
+    } else if value.chars().any(char::is_control) {
+        errors.add(field, "Remove the line breaks and control characters.");
+    }
+}
+
+/// The shape of an e-mail address: something@domain.tld, no spaces.
+pub fn is_email(value: &str) -> bool {
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !local.contains('@')
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !value.contains(['<', '>', '(', ')', ',', ';', ':', '\\', '"', '[', ']'])
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !domain.starts_with('-')
+}
+
+/// A value as one URL path segment: everything but letters, digits and `-._*` escaped.
+pub fn path_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// The `ILIKE` pattern for "contains `q`", with the wildcards of `q` taken literally.
+pub fn like_pattern(q: &str) -> String {
+    let mut out = String::from("%");
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// `?q=…&page=…` of a list.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    pub page: Option<String>,
+}
+
+/// One page of a searchable list, with the links to the other pages.
+#[derive(Clone, Debug)]
+pub struct Listing {
+    /// The list's path, e.g. `/setup/countries`.
+    pub base: String,
+    /// The search text as typed (trimmed).
+    pub q: String,
+    pub pager: Pager,
+}
+
+impl Listing {
+    pub fn new(base: String, query: &ListQuery, total: i64) -> Listing {
+        Listing {
+            base,
+            q: query.q.trim().to_string(),
+            pager: Pager::new(query.page.as_deref(), PER_PAGE, total),
+        }
+    }
+
+    /// The address of page `page` of the same search.
+    pub fn link(&self, page: i64) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            q.append_pair("q", &self.q);
+        }
+        if page > 1 {
+            q.append_pair("page", &page.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            self.base.clone()
+        } else {
+            format!("{}?{q}", self.base)
+        }
+    }
+
+    pub fn searching(&self) -> bool {
+        !self.q.is_empty()
+    }
+
+    pub fn total_text(&self) -> String {
+        crate::web::pagination::thousands(self.pager.total)
+    }
+}
+
+/// The search text and its `ILIKE` pattern, as bound parameters.
+pub fn search_terms(q: &str) -> (String, String) {
+    let q = q.trim().to_string();
+    let pattern = like_pattern(&q);
+    (q, pattern)
+}
+
+/// Who makes a change, from where, and the session to leave the message in.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub admin: CurrentUser,
+    pub session: SessionData,
+    pub ip: String,
+}
+
+impl Change {
+    pub fn new(req: &HttpRequest, admin: CurrentUser, state: &AppState) -> AppResult<Change> {
+        Ok(Change {
+            admin,
+            session: session::current(req)?,
+            ip: client_ip(req, state.config.trust_proxy),
+        })
+    }
+
+    /// Records the change in the audit trail and leaves a success message for the next page.
+    pub fn done(
+        &self,
+        conn: &mut PgConnection,
+        action: &str,
+        subject: &str,
+        detail: &str,
+        message: String,
+    ) -> QueryResult<()> {
+        audit::record(
+            conn,
+            Actor::User(&self.admin),
+            action,
+            subject,
+            detail,
+            &self.ip,
+        )?;
+        session::set_flash(conn, &self.session, Flash::success(message))
+    }
+
+    /// Leaves a note that the form was saved as it was.
+    pub fn unchanged(&self, conn: &mut PgConnection) -> QueryResult<()> {
+        session::set_flash(
+            conn,
+            &self.session,
+            Flash::info("Nothing was changed: the form was saved as it was."),
+        )
+    }
+
+    /// Leaves an error message for the next page (nothing was changed).
+    pub fn refuse(&self, conn: &mut PgConnection, message: String) -> QueryResult<()> {
+        session::set_flash(conn, &self.session, Flash::error(message))
+    }
+}
+
+/// Why the database refused a write that the checks let through (a race with another user,
+/// or a rule of the schema the checks do not know).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Duplicate,
+    Invalid,
+    InUse,
+}
+
+/// Runs `f` in a savepoint: a constraint violation rolls back only `f` and comes back as a
+/// [`Refusal`], so the handler can answer with a message instead of a 500.
+pub fn guarded<T>(
+    conn: &mut PgConnection,
+    f: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<Result<T, Refusal>> {
+    match conn.transaction(f) {
+        Ok(v) => Ok(Ok(v)),
+        Err(DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(Err(Refusal::Duplicate))
+        }
+        Err(DbError::DatabaseError(
+            DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation,
+            _,
+        )) => Ok(Err(Refusal::Invalid)),
+        Err(DbError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            Ok(Err(Refusal::InUse))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_error(raw: &str) -> Option<String> {
+        let mut e = FormErrors::new();
+        check_code(&mut e, "code", &normalize_code(raw));
+        e.get("code").map(str::to_string)
+    }
+
+    #[test]
+    fn codes_follow_the_domain() {
+        assert_eq!(normalize_code("  retail "), "RETAIL");
+        assert_eq!(code_error("retail"), None);
+        assert_eq!(code_error("A-1/B.2"), None);
+        assert_eq!(code_error("").as_deref(), Some("Enter a code."));
+        assert_eq!(
+            code_error("two words").as_deref(),
+            Some("A code cannot contain spaces.")
+        );
+        assert_eq!(
+            code_error(&"x".repeat(21)).as_deref(),
+            Some("Use at most 20 characters; this code has 21.")
+        );
+        assert!(code_error(&"x".repeat(20)).is_none());
+        assert!(code_error("a\u{7}b").is_some());
+        assert!(code_error("..").is_some());
+        // ß becomes SS: the length counts after upper-casing.
+        assert!(code_error(&"ß".repeat(11)).is_some());
+    }
+
+    #[test]
+    fn emails_need_a_plausible_shape() {
+        for ok in ["a@b.dk", "maria.keller+crm@example.co.uk"] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "maria",
+            "@example.com",
+            "maria@",
+            "maria@localhost",
+            "ma ria@example.com",
+            "maria@example..com",
+            "maria@.example.com",
+            "a@b@c.dk",
+            "<a@b.dk>",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn search_wildcards_are_literal_and_paths_escaped() {
+        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+        assert_eq!(path_segment("A/B C?#%+"), "A%2FB%20C%3F%23%25%2B");
+    }
+
+    #[test]
+    fn list_links_keep_the_search() {
+        let l = Listing::new(
+            "/setup/countries".into(),
+            &ListQuery {
+                q: " den & co ".into(),
+                page: Some("2".into()),
+            },
+            249,
+        );
+        assert_eq!(l.link(1), "/setup/countries?q=den+%26+co");
+        assert_eq!(l.link(3), "/setup/countries?q=den+%26+co&page=3");
+        let all = Listing::new("/setup/countries".into(), &ListQuery::default(), 249);
+        assert_eq!(all.link(1), "/setup/countries");
+        assert_eq!(all.pager.pages(), 5);
+    }
+}
