@@ -42,7 +42,10 @@ fn is_formula_start(c: char) -> bool {
 
 /// Whether a cell, after any leading apostrophes, starts like a formula.
 fn formula_after_apostrophes(cell: &str) -> bool {
-    cell.trim_start_matches('\'').chars().next().is_some_and(is_formula_start)
+    cell.trim_start_matches('\'')
+        .chars()
+        .next()
+        .is_some_and(is_formula_start)
 }
 
 /// A cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return), possibly after

@@ -161,7 +161,7 @@ pub fn parse(
             }
         }
         count += 1;
-        if count % 1000 == 0 {
+        if count.is_multiple_of(1000) {
             progress(count);
         }
         let line = record.position().map(|p| p.line()).unwrap_or(count + 1);
@@ -430,6 +430,9 @@ pub fn check_references(
         .collect())
 }
 
+/// Reads one classification's codes of a row.
+type CodesOf = fn(&ImportRow) -> &Vec<String>;
+
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = BigInt)]
@@ -551,7 +554,7 @@ pub fn write(
     .bind::<Array<Bool>, _>(column!(privacy_blocked))
     .execute(conn)?;
 
-    let assignments: [(&str, fn(&ImportRow) -> &Vec<String>); 4] = [
+    let assignments: [(&str, CodesOf); 4] = [
         ("contact_industry_groups", |r| &r.industry_groups),
         ("contact_business_relations", |r| &r.business_relations),
         ("contact_mailing_groups", |r| &r.mailing_groups),
