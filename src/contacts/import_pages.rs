@@ -283,15 +283,10 @@ pub struct JobPage {
     pub job: ImportJob,
 }
 
-#[get("/contacts/import/{id}")]
-pub async fn job(
-    Staff(user): Staff,
-    layout: Layout,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let id: i64 = path.into_inner().parse().map_err(|_| AppError::NotFound)?;
-    let job = db(&state.pool, move |conn| {
+/// A job, for the one who started it (and administrators).
+async fn load_job(state: &AppState, user: &CurrentUser, id: String) -> AppResult<ImportJob> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let found = db(&state.pool, move |conn| {
         import_jobs::table
             .find(id)
             .select(ImportJob::as_select())
@@ -300,9 +295,46 @@ pub async fn job(
             .ok_or(AppError::NotFound)
     })
     .await?;
-    // A job is seen by the one who started it (and by administrators).
-    if job.user_id != Some(user.id) && user.role != crate::auth::Role::Admin {
+    if found.user_id != Some(user.id) && user.role != crate::auth::Role::Admin {
         return Err(AppError::NotFound);
     }
-    ok(&JobPage { layout, job })
+    Ok(found)
+}
+
+#[get("/contacts/import/{id}")]
+pub async fn job(
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let found = load_job(&state, &user, path.into_inner()).await?;
+    ok(&JobPage { layout, job: found })
+}
+
+/// The job's progress for the page's script: `{"running": …, "text": …, "percent": …}`.
+#[get("/contacts/import/{id}/status")]
+pub async fn job_status(
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let found = load_job(&state, &user, path.into_inner()).await?;
+    let text = match found.status.as_str() {
+        "validating" => format!(
+            "Checking the rows: {} of about {}.",
+            found.processed_text(),
+            found.total_text()
+        ),
+        "importing" => format!(
+            "All {} rows are valid. Importing them…",
+            found.processed_text()
+        ),
+        _ => found.message.clone(),
+    };
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "running": found.running(),
+        "text": text,
+        "percent": found.percent(),
+    })))
 }

@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(import_pages::form)
         .service(import_pages::upload)
         .service(import_pages::job)
+        .service(import_pages::job_status)
         .service(handlers::new)
         .service(handlers::create)
         .service(handlers::show)

@@ -843,3 +843,195 @@ fn browser_wrong_password_shows_the_error() {
         );
     });
 }
+
+impl Browser {
+    /// Chooses the option with this value in the select with this id.
+    async fn choose(&self, id: &str, value: &str) {
+        self.find(Locator::Id(id))
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value:?} in #{id}: {e}"));
+    }
+
+    /// Like `press`, for the button with this text inside the element matched by `css`.
+    async fn press_in(&self, css: &str, label: &str) {
+        let scope = self.find(Locator::Css(css)).await;
+        let button = scope
+            .find(Locator::XPath(&format!(
+                ".//button[normalize-space()='{label}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("button {label:?} in {css}: {e}"));
+        self.eval("window.__rapportOldPage = true; return null;")
+            .await;
+        button
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {label:?}: {e}"));
+        self.wait_for_new_page(&format!("after pressing {label:?} in {css}"))
+            .await;
+        self.check_page().await;
+    }
+
+    /// Follows the link with this text, like a user would.
+    async fn follow(&self, text: &str) {
+        let link = self.find(Locator::LinkText(text)).await;
+        self.eval("window.__rapportOldPage = true; return null;")
+            .await;
+        link.click()
+            .await
+            .unwrap_or_else(|e| panic!("follow {text:?}: {e}"));
+        self.wait_for_new_page(&format!("after following {text:?}"))
+            .await;
+        self.check_page().await;
+    }
+
+    /// Chooses a file for the file input with this id.
+    async fn attach(&self, id: &str, path: &std::path::Path) {
+        self.find(Locator::Id(id))
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("attach {} to #{id}: {e}", path.display()));
+    }
+
+    /// Waits until a self-refreshing page (an import's progress) shows `text`.
+    async fn wait_for_text(&self, text: &str) {
+        let started = Instant::now();
+        while !self.main_text().await.contains(text) {
+            if started.elapsed() > PATIENCE {
+                panic!(
+                    "{text:?} never appeared; the page says:\n{}",
+                    self.main_text().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.check_page().await;
+    }
+
+    async fn sign_in(&self, username: &str) {
+        self.open("/login").await;
+        self.fill("username", username).await;
+        self.fill("password", support::PASSWORD).await;
+        self.press("Sign in").await;
+    }
+}
+
+#[test]
+fn browser_contacts_create_classify_search_edit_and_import() {
+    let app = TestApp::start();
+    app.user("stan", "staff");
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code, description) VALUES ('RETAIL', 'Retail'), ('WHOLESALE', 'Wholesale');
+         INSERT INTO mailing_groups (code, description) VALUES ('XMAS', 'Christmas cards');
+         INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales');",
+    );
+    let files = tempfile::tempdir().expect("temp dir");
+    let bad_csv = files.path().join("bad.csv");
+    let good_csv = files.path().join("good.csv");
+    std::fs::write(
+        &bad_csv,
+        "type,name,country_code,email\ncompany,Fine Ltd,DK,\ncompany,Broken Ltd,ZZ,not-an-email\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &good_csv,
+        "type,name,country_code,industry_groups\ncompany,Imported One,SE,WHOLESALE\ncompany,Imported Two,NO,\n",
+    )
+    .unwrap();
+    run_journey(&app, |b| async move {
+        b.sign_in("stan").await;
+        b.open("/contacts").await;
+        b.expect_page("/contacts", 200, &["There are no contacts yet."])
+            .await;
+        b.follow("New contact").await;
+        b.expect_page("/contacts/new", 200, &["New contact"]).await;
+        b.fill("name", "Acme Trading").await;
+        b.fill("city", "Aarhus").await;
+        b.choose("country_code", "DK").await;
+        b.choose("salesperson_code", "JO").await;
+        b.fill("email", "info@acme.dk").await;
+        b.press("Create contact").await;
+        b.expect_page(
+            "/contacts/CT000001",
+            200,
+            &["Contact CT000001 Acme Trading created."],
+        )
+        .await;
+
+        b.choose("add-industry_group", "RETAIL").await;
+        b.press_in("#industry-group", "Add").await;
+        b.expect_page(
+            "/contacts/CT000001",
+            200,
+            &["RETAIL added to industry groups."],
+        )
+        .await;
+
+        b.follow("Add person").await;
+        b.fill("name", "Ada Jensen").await;
+        b.fill("job_title", "Buyer").await;
+        b.fill("email", "ada@acme.dk").await;
+        b.press("Create contact").await;
+        b.expect_page("/contacts/CT000002", 200, &["Buyer at Acme Trading"])
+            .await;
+        b.choose("add-mailing_group", "XMAS").await;
+        b.press_in("#mailing-group", "Add").await;
+
+        b.open("/contacts").await;
+        b.fill("q", "acme").await;
+        b.choose("f-industry_group", "RETAIL").await;
+        b.press("Show").await;
+        b.expect_page(
+            "/contacts?q=acme&type=&salesperson=&territory=&country=&industry_group=RETAIL&mailing_group=&flag=",
+            200,
+            &["1–2 of 2 contacts", "Acme Trading", "Ada Jensen"],
+        )
+        .await;
+
+        b.open("/contacts/CT000002/edit").await;
+        b.fill("email", "ada at acme").await;
+        b.press("Save").await;
+        b.expect_page(
+            "/contacts/CT000002",
+            422,
+            &["Enter an e-mail address like name@example.com."],
+        )
+        .await;
+        b.fill("email", "ada.jensen@acme.dk").await;
+        b.press("Save").await;
+        b.expect_page(
+            "/contacts/CT000002",
+            200,
+            &["Contact CT000002 saved.", "ada.jensen@acme.dk"],
+        )
+        .await;
+
+        b.open("/contacts/import").await;
+        b.attach("file", &bad_csv).await;
+        b.press("Check and import").await;
+        b.wait_for_text("Nothing was imported.").await;
+        let text = b.main_text().await;
+        assert!(text.contains("line 3: unknown country/region ZZ"), "{text}");
+        assert!(
+            text.contains("line 3: email \"not-an-email\" is not an e-mail address"),
+            "{text}"
+        );
+
+        b.open("/contacts/import").await;
+        b.attach("file", &good_csv).await;
+        b.press("Check and import").await;
+        b.wait_for_text("2 contacts imported.").await;
+        b.follow("Show the contacts").await;
+        b.expect_page("/contacts", 200, &["1–4 of 4 contacts", "Imported One"])
+            .await;
+    });
+    assert_eq!(
+        crate::support::count(&mut app.conn(), "SELECT count(*) FROM contacts"),
+        4,
+        "the bad file imported nothing"
+    );
+}

@@ -476,7 +476,7 @@ fn import(c: &mut Client, csv: &str) -> Resp {
     assert_eq!(res.status, 303, "upload failed:\n{}", res.body);
     let job = res.location().unwrap();
     assert!(job.starts_with("/contacts/import/"));
-    c.wait_for(&job, |r| !r.contains("http-equiv=\"refresh\""))
+    c.wait_for(&job, |r| !r.contains("data-status-url"))
 }
 
 const GOOD_CSV: &str = "no,type,name,company_no,city,country_code,email,industry_groups,mailing_groups,job_responsibilities,exclude_from_segment\n\
@@ -533,6 +533,17 @@ fn a_good_import_creates_everything_in_one_go() {
     let mut c = app.signed_in("stan", "staff");
     let page = import(&mut c, GOOD_CSV);
     assert!(page.contains("3 contacts imported."), "{}", page.body);
+    let status = c.get("/contacts/import/1/status");
+    status.assert_status(200);
+    assert!(
+        status.body.contains("\"running\":false") && status.body.contains("3 contacts imported."),
+        "{}",
+        status.body
+    );
+    // Another user does not see someone else's import.
+    app.signed_in("olga", "staff")
+        .get("/contacts/import/1")
+        .assert_status(404);
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 3);
     // The person's company was later in the file; the numbers follow the series.
     assert_eq!(
