@@ -1,4 +1,4 @@
-//! The `rapport` command: serve (the default), migrate, and user administration.
+//! The `rapport` command: serve (the default), migrate, user administration, demo data.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::TcpListener;
@@ -32,6 +32,15 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Add realistic, deterministic demo contacts (the same seed gives the same data).
+    DemoData {
+        /// How many contacts to add (companies and their persons together).
+        #[arg(long)]
+        contacts: u64,
+        /// Seed of the random generator.
+        #[arg(long, default_value_t = rapport::demo::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,6 +94,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(&database, config),
         Command::Migrate => migrate(&database).map(|n| println!("{n} migration(s) applied")),
         Command::User(cmd) => user_command(&database, cmd),
+        Command::DemoData { contacts, seed } => demo_data(&database, contacts, seed),
     };
     database.shutdown();
     match result {
@@ -152,6 +162,15 @@ fn spawn_housekeeping(pool: db::DbPool, config: Config) {
             let _ = rapport::auth::throttle::forget_old(&mut conn);
         }
     });
+}
+
+fn demo_data(database: &Database, contacts: u64, seed: u64) -> anyhow::Result<()> {
+    migrate(database)?;
+    let mut conn = PgConnection::establish(&database.url)?;
+    let options = rapport::demo::Options { contacts, seed };
+    let summary = rapport::demo::load(&mut conn, &options, &mut |line| println!("{line}"))?;
+    println!("{summary}");
+    Ok(())
 }
 
 fn read_password(prompt: &str) -> anyhow::Result<String> {

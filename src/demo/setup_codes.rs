@@ -1,0 +1,149 @@
+//! The setup codes demo contacts refer to, created when missing (existing codes are kept as
+//! they are), and the profile questionnaires with their questions and answers.
+
+use diesel::prelude::*;
+
+use super::data;
+use crate::db::schema::{
+    business_relations, industry_groups, job_responsibilities, mailing_groups,
+    organizational_levels, profile_answers, profile_questionnaires, profile_questions, salespeople,
+    territories,
+};
+
+/// The database ids of one profile question and of its answers, in the order of
+/// [`data::QUESTIONNAIRES`].
+#[derive(Clone, Debug)]
+pub struct QuestionIds {
+    pub question: i64,
+    pub answers: Vec<i64>,
+}
+
+/// Creates every missing code and returns the ids of the profile questions, flattened in
+/// questionnaire order.
+pub fn ensure(conn: &mut PgConnection) -> QueryResult<Vec<QuestionIds>> {
+    let rows: Vec<_> = data::SALESPEOPLE
+        .iter()
+        .map(|(code, name, email, _)| {
+            (
+                salespeople::code.eq(*code),
+                salespeople::name.eq(*name),
+                salespeople::email.eq(*email),
+            )
+        })
+        .collect();
+    diesel::insert_into(salespeople::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+
+    macro_rules! codes {
+        ($table:ident, $list:expr) => {{
+            let rows: Vec<_> = $list
+                .map(|(code, description)| {
+                    ($table::code.eq(code), $table::description.eq(description))
+                })
+                .collect();
+            diesel::insert_into($table::table)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+        }};
+    }
+    codes!(territories, data::TERRITORIES.iter().copied());
+    codes!(
+        industry_groups,
+        data::INDUSTRY_GROUPS.iter().map(|g| (g.0, g.1))
+    );
+    codes!(
+        business_relations,
+        data::BUSINESS_RELATIONS.iter().map(|r| (r.0, r.1))
+    );
+    codes!(
+        mailing_groups,
+        data::MAILING_GROUPS.iter().map(|g| (g.0, g.1))
+    );
+    codes!(
+        job_responsibilities,
+        data::JOB_RESPONSIBILITIES.iter().copied()
+    );
+    codes!(
+        organizational_levels,
+        data::ORGANIZATIONAL_LEVELS.iter().copied()
+    );
+
+    let mut ids = Vec::new();
+    for questionnaire in data::QUESTIONNAIRES {
+        diesel::insert_into(profile_questionnaires::table)
+            .values((
+                profile_questionnaires::code.eq(questionnaire.code),
+                profile_questionnaires::description.eq(questionnaire.description),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        for (position, (description, _, answers)) in questionnaire.questions.iter().enumerate() {
+            let question =
+                find_or_insert_question(conn, questionnaire.code, position, description)?;
+            let answers = answers
+                .iter()
+                .enumerate()
+                .map(|(position, (answer, _))| {
+                    find_or_insert_answer(conn, question, position, answer)
+                })
+                .collect::<QueryResult<Vec<i64>>>()?;
+            ids.push(QuestionIds { question, answers });
+        }
+    }
+    Ok(ids)
+}
+
+fn find_or_insert_question(
+    conn: &mut PgConnection,
+    questionnaire: &str,
+    position: usize,
+    description: &str,
+) -> QueryResult<i64> {
+    let found = profile_questions::table
+        .filter(profile_questions::questionnaire_code.eq(questionnaire))
+        .filter(profile_questions::description.eq(description))
+        .select(profile_questions::id)
+        .order(profile_questions::id)
+        .first::<i64>(conn)
+        .optional()?;
+    match found {
+        Some(id) => Ok(id),
+        None => diesel::insert_into(profile_questions::table)
+            .values((
+                profile_questions::questionnaire_code.eq(questionnaire),
+                profile_questions::position.eq(position as i32 + 1),
+                profile_questions::description.eq(description),
+            ))
+            .returning(profile_questions::id)
+            .get_result(conn),
+    }
+}
+
+fn find_or_insert_answer(
+    conn: &mut PgConnection,
+    question: i64,
+    position: usize,
+    description: &str,
+) -> QueryResult<i64> {
+    let found = profile_answers::table
+        .filter(profile_answers::question_id.eq(question))
+        .filter(profile_answers::description.eq(description))
+        .select(profile_answers::id)
+        .order(profile_answers::id)
+        .first::<i64>(conn)
+        .optional()?;
+    match found {
+        Some(id) => Ok(id),
+        None => diesel::insert_into(profile_answers::table)
+            .values((
+                profile_answers::question_id.eq(question),
+                profile_answers::position.eq(position as i32 + 1),
+                profile_answers::description.eq(description),
+            ))
+            .returning(profile_answers::id)
+            .get_result(conn),
+    }
+}
