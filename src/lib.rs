@@ -6,6 +6,7 @@ pub mod config;
 pub mod contacts;
 pub mod db;
 pub mod demo;
+pub mod segments;
 pub mod setup;
 pub mod web;
 
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .service(admin::audit_list)
         .configure(contacts::configure)
         .configure(setup::configure)
+        .configure(segments::configure)
         .service(
             actix_files::Files::new("/static", static_dir())
                 .use_etag(true)

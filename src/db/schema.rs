@@ -28,6 +28,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaigns (id) {
+        id -> Int8,
+        no -> Text,
+        description -> Text,
+        starting_date -> Nullable<Date>,
+        ending_date -> Nullable<Date>,
+        salesperson_code -> Nullable<Text>,
+        status_code -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     contact_business_relations (contact_id, code) {
         contact_id -> Int8,
         code -> Text,
@@ -136,6 +149,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    interaction_log_entries (id) {
+        id -> Int8,
+        contact_id -> Int8,
+        company_id -> Nullable<Int8>,
+        at -> Timestamptz,
+        date -> Date,
+        template_code -> Nullable<Text>,
+        group_code -> Nullable<Text>,
+        description -> Text,
+        cost -> Numeric,
+        duration_min -> Int4,
+        information_flow -> Text,
+        initiated_by -> Text,
+        salesperson_code -> Nullable<Text>,
+        correspondence_type -> Text,
+        evaluation -> Text,
+        campaign_no -> Nullable<Text>,
+        campaign_target -> Bool,
+        campaign_response -> Bool,
+        segment_id -> Nullable<Int8>,
+        segment_no -> Text,
+        user_id -> Nullable<Int8>,
+        canceled -> Bool,
+        attempt_failed -> Bool,
+    }
+}
+
+diesel::table! {
+    interaction_templates (code) {
+        code -> Text,
+        group_code -> Text,
+        description -> Text,
+        unit_cost -> Numeric,
+        unit_duration_min -> Int4,
+        information_flow -> Text,
+        initiated_by -> Text,
+        campaign_no -> Nullable<Text>,
+        campaign_target -> Bool,
+        campaign_response -> Bool,
+        correspondence_type -> Text,
+        ignore_contact_correspondence_type -> Bool,
+    }
+}
+
+diesel::table! {
     job_responsibilities (code) {
         code -> Text,
         description -> Text,
@@ -217,6 +275,92 @@ diesel::table! {
 }
 
 diesel::table! {
+    saved_criteria (code) {
+        code -> Text,
+        description -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    saved_criteria_steps (code, seq) {
+        code -> Text,
+        seq -> Int4,
+        kind -> Text,
+        criteria -> Jsonb,
+    }
+}
+
+diesel::table! {
+    segment_lines (id) {
+        id -> Int8,
+        segment_id -> Int8,
+        contact_id -> Int8,
+        added_by_step -> Int4,
+        removed_by_step -> Nullable<Int4>,
+        company_name -> Text,
+        is_person -> Bool,
+        contact_name -> Text,
+        salesperson_code -> Nullable<Text>,
+        date -> Nullable<Date>,
+        interaction_template_code -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        correspondence_type -> Nullable<Text>,
+        unit_cost -> Nullable<Numeric>,
+        unit_duration_min -> Nullable<Int4>,
+        campaign_target -> Nullable<Bool>,
+        campaign_response -> Nullable<Bool>,
+        evaluation -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    segment_steps (id) {
+        id -> Int8,
+        segment_id -> Int8,
+        seq -> Int4,
+        kind -> Text,
+        criteria -> Jsonb,
+        added -> Int8,
+        removed -> Int8,
+        skipped_excluded -> Int8,
+        skipped_blocked -> Int8,
+        skipped_existing -> Int8,
+        user_id -> Nullable<Int8>,
+        user_name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    segments (id) {
+        id -> Int8,
+        no -> Text,
+        description -> Text,
+        date -> Date,
+        salesperson_code -> Nullable<Text>,
+        interaction_template_code -> Nullable<Text>,
+        campaign_no -> Nullable<Text>,
+        campaign_target -> Bool,
+        campaign_response -> Bool,
+        subject -> Text,
+        language_code -> Nullable<Text>,
+        correspondence_type -> Text,
+        ignore_contact_correspondence_type -> Bool,
+        unit_cost -> Numeric,
+        unit_duration_min -> Int4,
+        information_flow -> Text,
+        initiated_by -> Text,
+        status -> Text,
+        version -> Int4,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id_hash) {
         id_hash -> Bytea,
         user_id -> Nullable<Int8>,
@@ -256,7 +400,8 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_log -> users (user_id));
-diesel::joinable!(import_jobs -> users (user_id));
+diesel::joinable!(campaigns -> campaign_statuses (status_code));
+diesel::joinable!(campaigns -> salespeople (salesperson_code));
 diesel::joinable!(contact_business_relations -> business_relations (code));
 diesel::joinable!(contact_business_relations -> contacts (contact_id));
 diesel::joinable!(contact_industry_groups -> contacts (contact_id));
@@ -271,8 +416,27 @@ diesel::joinable!(contacts -> languages (language_code));
 diesel::joinable!(contacts -> organizational_levels (organizational_level_code));
 diesel::joinable!(contacts -> salespeople (salesperson_code));
 diesel::joinable!(contacts -> territories (territory_code));
+diesel::joinable!(import_jobs -> users (user_id));
+diesel::joinable!(interaction_log_entries -> interaction_groups (group_code));
+diesel::joinable!(interaction_log_entries -> interaction_templates (template_code));
+diesel::joinable!(interaction_log_entries -> salespeople (salesperson_code));
+diesel::joinable!(interaction_log_entries -> segments (segment_id));
+diesel::joinable!(interaction_log_entries -> users (user_id));
+diesel::joinable!(interaction_templates -> interaction_groups (group_code));
 diesel::joinable!(profile_answers -> profile_questions (question_id));
 diesel::joinable!(profile_questions -> profile_questionnaires (questionnaire_code));
+diesel::joinable!(saved_criteria -> users (created_by));
+diesel::joinable!(saved_criteria_steps -> saved_criteria (code));
+diesel::joinable!(segment_lines -> contacts (contact_id));
+diesel::joinable!(segment_lines -> interaction_templates (interaction_template_code));
+diesel::joinable!(segment_lines -> salespeople (salesperson_code));
+diesel::joinable!(segment_lines -> segments (segment_id));
+diesel::joinable!(segment_steps -> segments (segment_id));
+diesel::joinable!(segment_steps -> users (user_id));
+diesel::joinable!(segments -> interaction_templates (interaction_template_code));
+diesel::joinable!(segments -> languages (language_code));
+diesel::joinable!(segments -> salespeople (salesperson_code));
+diesel::joinable!(segments -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> salespeople (salesperson_code));
 
@@ -280,6 +444,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     business_relations,
     campaign_statuses,
+    campaigns,
     contact_business_relations,
     contact_industry_groups,
     contact_job_responsibilities,
@@ -290,6 +455,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_jobs,
     industry_groups,
     interaction_groups,
+    interaction_log_entries,
+    interaction_templates,
     job_responsibilities,
     languages,
     login_failures,
@@ -300,6 +467,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     profile_questionnaires,
     profile_questions,
     salespeople,
+    saved_criteria,
+    saved_criteria_steps,
+    segment_lines,
+    segment_steps,
+    segments,
     sessions,
     setup_tokens,
     territories,

@@ -55,7 +55,11 @@ pub fn next(conn: &mut PgConnection, code: &str) -> QueryResult<String> {
 
 /// Where the numbers of a series are stored (table, column), to refuse a next number that is
 /// already taken. Segments and campaigns add theirs with their tables.
-pub const NUMBERED: &[(&str, &str, &str)] = &[(CONTACTS, "contacts", "no")];
+pub const NUMBERED: &[(&str, &str, &str)] = &[
+    (CONTACTS, "contacts", "no"),
+    (SEGMENTS, "segments", "no"),
+    (CAMPAIGNS, "campaigns", "no"),
+];
 
 /// The longest prefix.
 pub const PREFIX_MAX: usize = 10;

@@ -236,6 +236,8 @@ fn concrete(route: &str) -> String {
         .replace("{code}", "X")
         .replace("{question}", "1")
         .replace("{answer}", "1")
+        .replace("{line}", "1")
+        .replace("{step:add|reduce|refine}", "add")
 }
 
 fn fingerprint(app: &TestApp) -> String {

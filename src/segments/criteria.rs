@@ -1,0 +1,568 @@
+//! A step's criteria: the filter form's fields (each a filter expression), the profile
+//! answer, and the step's options. Stored as JSON in the ledger; turned into one SQL
+//! condition over `contacts c` (with `ck`, the contact's company) with bound values.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::filter::{self, BindValue, Binds, FieldKind, ParseError};
+
+/// The sections of the filter form (SPEC §4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Contact,
+    IndustryGroup,
+    BusinessRelation,
+    MailingGroup,
+    JobResponsibility,
+    Interactions,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [
+        Section::Contact,
+        Section::IndustryGroup,
+        Section::BusinessRelation,
+        Section::MailingGroup,
+        Section::JobResponsibility,
+        Section::Interactions,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Contact => "Contact",
+            Section::IndustryGroup => "Industry Group",
+            Section::BusinessRelation => "Business Relation",
+            Section::MailingGroup => "Mailing Group",
+            Section::JobResponsibility => "Job Responsibility",
+            Section::Interactions => "Interactions",
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Section::Contact => "contact",
+            Section::IndustryGroup => "industry-group",
+            Section::BusinessRelation => "business-relation",
+            Section::MailingGroup => "mailing-group",
+            Section::JobResponsibility => "job-responsibility",
+            Section::Interactions => "interactions",
+        }
+    }
+
+    /// A related row of this section, for one contact `c`: table, alias and join (industry
+    /// groups and business relations are read through the contact's company).
+    fn related(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Section::Contact => None,
+            Section::IndustryGroup => {
+                Some(("contact_industry_groups g", "g.contact_id = c.company_key"))
+            }
+            Section::BusinessRelation => Some((
+                "contact_business_relations b",
+                "b.contact_id = c.company_key",
+            )),
+            Section::MailingGroup => Some(("contact_mailing_groups m", "m.contact_id = c.id")),
+            Section::JobResponsibility => {
+                Some(("contact_job_responsibilities j", "j.contact_id = c.id"))
+            }
+            Section::Interactions => Some((
+                "interaction_log_entries e",
+                "e.contact_id = c.id AND NOT e.canceled",
+            )),
+        }
+    }
+}
+
+/// One field of the filter form.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    /// Form field name and JSON key.
+    pub key: &'static str,
+    pub section: Section,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    /// The SQL expression filtered (fixed text, never user input).
+    pub column: &'static str,
+    /// The code table whose codes are offered (a datalist), if any.
+    pub codes: Option<&'static str>,
+}
+
+const TYPES: &[&str] = &["company", "person"];
+const CORRESPONDENCE: &[&str] = &["hard_copy", "email"];
+const EVALUATIONS: &[&str] = &[
+    "very_positive",
+    "positive",
+    "neutral",
+    "negative",
+    "very_negative",
+];
+
+pub const FIELDS: &[Field] = &[
+    Field {
+        key: "contact_no",
+        section: Section::Contact,
+        label: "No.",
+        kind: FieldKind::Code,
+        column: "c.no",
+        codes: None,
+    },
+    Field {
+        key: "name",
+        section: Section::Contact,
+        label: "Name",
+        kind: FieldKind::Text,
+        column: "c.name",
+        codes: None,
+    },
+    Field {
+        key: "search_name",
+        section: Section::Contact,
+        label: "Search Name",
+        kind: FieldKind::Text,
+        column: "c.search_name",
+        codes: None,
+    },
+    Field {
+        key: "type",
+        section: Section::Contact,
+        label: "Type",
+        kind: FieldKind::Choice(TYPES),
+        column: "c.type",
+        codes: None,
+    },
+    Field {
+        key: "company_no",
+        section: Section::Contact,
+        label: "Company No.",
+        kind: FieldKind::Code,
+        column: "ck.no",
+        codes: None,
+    },
+    Field {
+        key: "salesperson",
+        section: Section::Contact,
+        label: "Salesperson",
+        kind: FieldKind::Code,
+        column: "c.salesperson_code",
+        codes: Some("salespeople"),
+    },
+    Field {
+        key: "territory",
+        section: Section::Contact,
+        label: "Territory",
+        kind: FieldKind::Code,
+        column: "c.territory_code",
+        codes: Some("territories"),
+    },
+    Field {
+        key: "country",
+        section: Section::Contact,
+        label: "Country/Region",
+        kind: FieldKind::Code,
+        column: "c.country_code",
+        codes: Some("countries"),
+    },
+    Field {
+        key: "post_code",
+        section: Section::Contact,
+        label: "Post Code",
+        kind: FieldKind::Text,
+        column: "c.post_code",
+        codes: None,
+    },
+    Field {
+        key: "city",
+        section: Section::Contact,
+        label: "City",
+        kind: FieldKind::Text,
+        column: "c.city",
+        codes: None,
+    },
+    Field {
+        key: "language",
+        section: Section::Contact,
+        label: "Language",
+        kind: FieldKind::Code,
+        column: "c.language_code",
+        codes: Some("languages"),
+    },
+    Field {
+        key: "correspondence_type",
+        section: Section::Contact,
+        label: "Correspondence Type",
+        kind: FieldKind::Choice(CORRESPONDENCE),
+        column: "NULLIF(c.correspondence_type, '')",
+        codes: None,
+    },
+    Field {
+        key: "has_email",
+        section: Section::Contact,
+        label: "Has E-mail",
+        kind: FieldKind::Boolean,
+        column: "(c.email <> '')",
+        codes: None,
+    },
+    Field {
+        key: "organizational_level",
+        section: Section::Contact,
+        label: "Organizational Level",
+        kind: FieldKind::Code,
+        column: "c.organizational_level_code",
+        codes: Some("organizational_levels"),
+    },
+    Field {
+        key: "job_title",
+        section: Section::Contact,
+        label: "Job Title",
+        kind: FieldKind::Text,
+        column: "c.job_title",
+        codes: None,
+    },
+    Field {
+        key: "industry_group",
+        section: Section::IndustryGroup,
+        label: "Industry Group",
+        kind: FieldKind::Code,
+        column: "g.code",
+        codes: Some("industry_groups"),
+    },
+    Field {
+        key: "business_relation",
+        section: Section::BusinessRelation,
+        label: "Business Relation",
+        kind: FieldKind::Code,
+        column: "b.code",
+        codes: Some("business_relations"),
+    },
+    Field {
+        key: "mailing_group",
+        section: Section::MailingGroup,
+        label: "Mailing Group",
+        kind: FieldKind::Code,
+        column: "m.code",
+        codes: Some("mailing_groups"),
+    },
+    Field {
+        key: "job_responsibility",
+        section: Section::JobResponsibility,
+        label: "Job Responsibility",
+        kind: FieldKind::Code,
+        column: "j.code",
+        codes: Some("job_responsibilities"),
+    },
+    Field {
+        key: "interaction_date",
+        section: Section::Interactions,
+        label: "Date",
+        kind: FieldKind::Date,
+        column: "e.date",
+        codes: None,
+    },
+    Field {
+        key: "interaction_template",
+        section: Section::Interactions,
+        label: "Template",
+        kind: FieldKind::Code,
+        column: "e.template_code",
+        codes: None,
+    },
+    Field {
+        key: "interaction_group",
+        section: Section::Interactions,
+        label: "Interaction Group",
+        kind: FieldKind::Code,
+        column: "e.group_code",
+        codes: Some("interaction_groups"),
+    },
+    Field {
+        key: "interaction_campaign",
+        section: Section::Interactions,
+        label: "Campaign",
+        kind: FieldKind::Code,
+        column: "e.campaign_no",
+        codes: None,
+    },
+    Field {
+        key: "interaction_segment",
+        section: Section::Interactions,
+        label: "Segment",
+        kind: FieldKind::Code,
+        column: "e.segment_no",
+        codes: None,
+    },
+    Field {
+        key: "interaction_evaluation",
+        section: Section::Interactions,
+        label: "Evaluation",
+        kind: FieldKind::Choice(EVALUATIONS),
+        column: "NULLIF(e.evaluation, '')",
+        codes: None,
+    },
+    Field {
+        key: "interaction_salesperson",
+        section: Section::Interactions,
+        label: "Salesperson",
+        kind: FieldKind::Code,
+        column: "e.salesperson_code",
+        codes: Some("salespeople"),
+    },
+];
+
+pub fn field(key: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.key == key)
+}
+
+/// A step's options (SPEC §4.1), applied in this order: expansion, related companies,
+/// exclusion, duplicates.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Options {
+    #[serde(default)]
+    pub expand_companies: bool,
+    #[serde(default)]
+    pub allow_related_companies: bool,
+    #[serde(default)]
+    pub ignore_exclusion: bool,
+    #[serde(default)]
+    pub allow_existing: bool,
+    /// Reduce and Refine: one match in a company counts for all its contacts.
+    #[serde(default)]
+    pub entire_companies: bool,
+}
+
+/// The criteria of a filter step: field expressions as typed, and a profile answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Criteria {
+    #[serde(default)]
+    pub filters: BTreeMap<String, String>,
+    /// A profile answer (`profile_answers.id`) the contact must have given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_answer: Option<i64>,
+    /// Its text, "Question: Answer", kept for the ledger's sentences.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub profile_label: String,
+    #[serde(default)]
+    pub options: Options,
+}
+
+/// A field's parse error, for the form.
+#[derive(Clone, Debug)]
+pub struct FieldError {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub error: ParseError,
+}
+
+impl FieldError {
+    pub fn message(&self) -> String {
+        format!("{}: {}", self.label, self.error)
+    }
+}
+
+impl Criteria {
+    /// Builds criteria from the form's pairs (unknown keys ignored, blank fields dropped).
+    pub fn from_pairs(pairs: &[(String, String)]) -> Criteria {
+        let mut c = Criteria::default();
+        for (k, v) in pairs {
+            let v = v.trim();
+            match k.as_str() {
+                "expand_companies" => c.options.expand_companies = true,
+                "allow_related_companies" => c.options.allow_related_companies = true,
+                "ignore_exclusion" => c.options.ignore_exclusion = true,
+                "allow_existing" => c.options.allow_existing = true,
+                "entire_companies" => c.options.entire_companies = true,
+                "profile_answer" => c.profile_answer = v.parse().ok(),
+                key => {
+                    if let Some(f) = field(key) {
+                        if !v.is_empty() {
+                            c.filters.insert(f.key.to_string(), v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        c
+    }
+
+    pub fn value(&self, key: &str) -> &str {
+        self.filters.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn has_filters(&self) -> bool {
+        !self.filters.is_empty() || self.profile_answer.is_some()
+    }
+
+    /// Parses every field; all errors at once.
+    pub fn parse(&self) -> Result<Vec<(&'static Field, filter::Filter)>, Vec<FieldError>> {
+        let mut parsed = Vec::new();
+        let mut errors = Vec::new();
+        for f in FIELDS {
+            let Some(expr) = self.filters.get(f.key) else {
+                continue;
+            };
+            match filter::parse(expr, f.kind) {
+                Ok(Some(p)) => parsed.push((f, p)),
+                Ok(None) => {}
+                Err(error) => errors.push(FieldError {
+                    key: f.key,
+                    label: f.label,
+                    error,
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The SQL condition over `contacts c` (and `ck`, its company): the Contact filters, and
+    /// for each other section with filters, one related row that passes all of them.
+    pub fn condition(&self, binds: &mut Binds) -> Result<String, Vec<FieldError>> {
+        let parsed = self.parse()?;
+        let mut parts: Vec<String> = Vec::new();
+        for section in Section::ALL {
+            let conds: Vec<String> = parsed
+                .iter()
+                .filter(|(f, _)| f.section == section)
+                .map(|(f, p)| format!("({})", p.to_sql(f.column, binds)))
+                .collect();
+            if conds.is_empty() {
+                continue;
+            }
+            match section.related() {
+                None => parts.extend(conds),
+                Some((table, join)) => parts.push(format!(
+                    "EXISTS (SELECT 1 FROM {table} WHERE {join} AND {})",
+                    conds.join(" AND ")
+                )),
+            }
+        }
+        if let Some(answer) = self.profile_answer {
+            let p = binds.push(BindValue::Integer(answer));
+            parts.push(format!(
+                "EXISTS (SELECT 1 FROM contact_profile_answers pa WHERE pa.contact_id = c.id AND pa.answer_id = {p}::bigint)"
+            ));
+        }
+        Ok(if parts.is_empty() {
+            "TRUE".into()
+        } else {
+            parts.join(" AND ")
+        })
+    }
+
+    /// The filters as words: "industry group RETAIL or WHOLESALE, country/region DK".
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Ok(parsed) = self.parse() {
+            for (f, p) in parsed {
+                let label = match f.section {
+                    Section::Interactions if f.key != "interaction_group" => {
+                        format!("interaction {}", f.label.to_lowercase())
+                    }
+                    _ => f.label.to_lowercase(),
+                };
+                parts.push(format!("{label} {}", p.describe()));
+            }
+        }
+        if self.profile_answer.is_some() {
+            parts.push(format!("profile {}", self.profile_label));
+        }
+        if parts.is_empty() {
+            "all contacts".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// The options that are on, as words.
+    pub fn describe_options(&self, kind: &str) -> Vec<&'static str> {
+        let o = &self.options;
+        let mut out = Vec::new();
+        if matches!(kind, "add" | "reuse_segment") {
+            if o.expand_companies {
+                out.push("expand companies");
+            }
+            if o.allow_related_companies {
+                out.push("allow related companies");
+            }
+            if o.ignore_exclusion {
+                out.push("ignore exclusion");
+            }
+            if o.allow_existing {
+                out.push("allow existing contacts");
+            }
+        }
+        if matches!(kind, "reduce" | "refine") && o.entire_companies {
+            out.push("entire companies");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn sections_become_exists_with_their_joins() {
+        let c = Criteria::from_pairs(&pairs(&[
+            ("industry_group", "retail|wholesale"),
+            ("country", "DK"),
+            ("mailing_group", "XMAS"),
+            ("expand_companies", "on"),
+            ("nonsense", "x"),
+        ]));
+        assert!(c.options.expand_companies);
+        assert_eq!(c.filters.len(), 3);
+        let mut binds = Binds::new(0);
+        let sql = c.condition(&mut binds).unwrap();
+        assert!(sql.contains("c.country_code"), "{sql}");
+        assert!(sql.contains("EXISTS (SELECT 1 FROM contact_industry_groups g WHERE g.contact_id = c.company_key AND"), "{sql}");
+        assert!(
+            sql.contains(
+                "EXISTS (SELECT 1 FROM contact_mailing_groups m WHERE m.contact_id = c.id AND"
+            ),
+            "{sql}"
+        );
+        assert!(!sql.contains("RETAIL") && !sql.contains("DK"));
+        assert_eq!(binds.len(), 4);
+        assert_eq!(
+            c.describe(),
+            "country/region DK, industry group RETAIL or WHOLESALE, mailing group XMAS"
+        );
+    }
+
+    #[test]
+    fn all_field_errors_are_reported() {
+        let c = Criteria::from_pairs(&pairs(&[
+            ("country", "A||B"),
+            ("interaction_date", "2026-13-01.."),
+        ]));
+        let errors = c.condition(&mut Binds::new(0)).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].key, "country");
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let c = Criteria::from_pairs(&pairs(&[
+            ("name", "A*"),
+            ("entire_companies", "on"),
+            ("profile_answer", "7"),
+        ]));
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Criteria = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        assert!(Criteria::default().condition(&mut Binds::new(0)).unwrap() == "TRUE");
+    }
+}

@@ -1,0 +1,920 @@
+//! Segment pages: the list, the header, the lines and ledger, and the wizard's steps.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::criteria::{Criteria, FieldError, Section, FIELDS};
+use super::model::{
+    self, Figures, HeaderForm, LineRow, Segment, SegmentRow, Template as InteractionTemplate,
+};
+use super::steps::{self, Outcome, PreviewRow, Source, Step, StepError};
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
+use crate::setup::{self, CodeOption};
+use crate::web::pagination::{thousands, Pager};
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "segments/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub rows: Vec<SegmentRow>,
+    pub pager: Pager,
+    pub status: String,
+    pub q: String,
+    pub statuses: [(&'static str, &'static str); 3],
+    pub can_edit: bool,
+}
+
+impl ListPage {
+    pub fn page_link(&self, page: i64) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        if !self.status.is_empty() {
+            s.append_pair("status", &self.status);
+        }
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        s.append_pair("page", &page.to_string());
+        format!("?{}", s.finish())
+    }
+
+    pub fn count(n: &i64) -> String {
+        thousands(*n)
+    }
+}
+
+#[get("/segments")]
+pub async fn list(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let status = match query.status.trim() {
+        s @ ("draft" | "logged" | "canceled") => s.to_string(),
+        _ => String::new(),
+    };
+    let q = query.q.trim().to_string();
+    let requested = Pager::requested(query.page.as_deref());
+    let (s, qq) = (status.clone(), q.clone());
+    let (rows, pager) = db(&state.pool, move |conn| {
+        let offset = (requested - 1) * model::LIST_PAGE;
+        let (rows, total) = model::list(conn, &s, &qq, offset)?;
+        Ok((
+            rows,
+            Pager::new(Some(&requested.to_string()), model::LIST_PAGE, total),
+        ))
+    })
+    .await?;
+    ok(&ListPage {
+        layout,
+        rows,
+        pager,
+        status,
+        q,
+        statuses: model::STATUSES,
+        can_edit: user.role >= Role::Staff,
+    })
+}
+
+/// Choices of the header form.
+pub struct HeaderOptions {
+    pub salespeople: Vec<CodeOption>,
+    pub languages: Vec<CodeOption>,
+    pub templates: Vec<InteractionTemplate>,
+    pub campaigns: Vec<CodeOption>,
+}
+
+impl HeaderOptions {
+    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        use crate::db::schema::campaigns;
+        let campaigns = campaigns::table
+            .order(campaigns::no)
+            .select((campaigns::no, campaigns::description))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .map(|(code, description)| CodeOption { code, description })
+            .collect();
+        Ok(HeaderOptions {
+            salespeople: setup::options(conn, "salespeople")?,
+            languages: setup::options(conn, "languages")?,
+            templates: model::templates(conn)?,
+            campaigns,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "segments/new.html")]
+pub struct NewPage {
+    pub layout: Layout,
+    pub form: HeaderForm,
+    pub errors: FormErrors,
+    pub options: HeaderOptions,
+}
+
+#[get("/segments/new")]
+pub async fn new(
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let options = db(&state.pool, |conn| Ok(HeaderOptions::load(conn)?)).await?;
+    ok(&NewPage {
+        layout,
+        form: HeaderForm::new_for(user.salesperson_code.clone()),
+        errors: FormErrors::new(),
+        options,
+    })
+}
+
+#[post("/segments")]
+pub async fn create(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<HeaderForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
+            Ok(mut values) => {
+                if let Some(code) = values.interaction_template_code.clone() {
+                    if let Some(t) = model::template(conn, &code)? {
+                        values.take_template_defaults(&t);
+                    }
+                }
+                let segment = model::insert(conn, &values, user.id)?;
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::success(format!(
+                        "Segment {} created. Add contacts to it.",
+                        segment.no
+                    )),
+                )?;
+                Ok(Ok(segment.no))
+            }
+            Err(errors) => Ok(Err((errors, HeaderOptions::load(conn)?))),
+        })
+    })
+    .await?;
+    match result {
+        Ok(no) => Ok(redirect(&format!("/segments/{no}"))),
+        Err((errors, options)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPage {
+                layout,
+                form,
+                errors,
+                options,
+            },
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "segments/show.html")]
+pub struct ShowPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub form: HeaderForm,
+    pub errors: FormErrors,
+    pub options: HeaderOptions,
+    pub figures: Figures,
+    pub ledger: Vec<Step>,
+    pub lines: Vec<LineRow>,
+    pub pager: Pager,
+    pub can_edit: bool,
+}
+
+impl ShowPage {
+    pub fn editable(&self) -> bool {
+        self.can_edit && self.segment.is_draft()
+    }
+
+    pub fn lines_text(&self) -> String {
+        thousands(self.figures.lines)
+    }
+
+    pub fn page_link(&self, page: i64) -> String {
+        format!("/segments/{}?page={page}#lines", self.segment.no)
+    }
+
+    pub fn template_label(&self, t: &InteractionTemplate) -> String {
+        format!("{} – {}", t.code, t.description)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+/// Everything the segment page shows besides the header form.
+type ShowData = (
+    Segment,
+    Figures,
+    Vec<Step>,
+    Vec<LineRow>,
+    Pager,
+    HeaderOptions,
+);
+
+fn load_show(
+    conn: &mut PgConnection,
+    segment: Segment,
+    page: Option<String>,
+) -> QueryResult<ShowData> {
+    let figures = model::figures(conn, &segment)?;
+    let ledger = steps::ledger(conn, segment.id)?;
+    let pager = Pager::new(page.as_deref(), model::LINES_PAGE, figures.lines);
+    let lines = model::lines(conn, segment.id, pager.offset())?;
+    let options = HeaderOptions::load(conn)?;
+    Ok((segment, figures, ledger, lines, pager, options))
+}
+
+#[get("/segments/{no}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let page = query.into_inner().page;
+    let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        Ok(load_show(conn, segment, page)?)
+    })
+    .await?;
+    ok(&ShowPage {
+        layout,
+        form: HeaderForm::from_segment(&segment),
+        segment,
+        errors: FormErrors::new(),
+        options,
+        figures,
+        ledger,
+        lines,
+        pager,
+        can_edit: user.role >= Role::Staff,
+    })
+}
+
+enum HeaderOutcome {
+    Saved(String),
+    Invalid(Box<Segment>, FormErrors),
+    Conflict(Box<Segment>),
+}
+
+#[post("/segments/{no}")]
+pub async fn update(
+    req: HttpRequest,
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<HeaderForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let no = path.into_inner();
+    let f = form.clone();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            if !segment.is_draft() {
+                return Err(AppError::Forbidden);
+            }
+            if f.version.parse::<i32>().ok() != Some(segment.version) {
+                return Ok(HeaderOutcome::Conflict(Box::new(segment)));
+            }
+            let mut values = match f.validate(conn)? {
+                Ok(v) => v,
+                Err(errors) => return Ok(HeaderOutcome::Invalid(Box::new(segment), errors)),
+            };
+            let template_changed =
+                values.interaction_template_code != segment.interaction_template_code;
+            if template_changed {
+                if let Some(code) = values.interaction_template_code.clone() {
+                    if let Some(t) = model::template(conn, &code)? {
+                        values.take_template_defaults(&t);
+                    }
+                }
+            }
+            let saved = model::update(conn, segment.id, segment.version, &values)?.ok_or(
+                AppError::Internal(anyhow::anyhow!("segment changed under its lock")),
+            )?;
+            let message = if template_changed && saved.interaction_template_code.is_some() {
+                format!(
+                    "Segment {} saved; the defaults of interaction template {} were applied.",
+                    saved.no,
+                    saved.interaction_template_code.clone().unwrap_or_default()
+                )
+            } else {
+                format!("Segment {} saved.", saved.no)
+            };
+            session::set_flash(conn, &session, Flash::success(message))?;
+            Ok(HeaderOutcome::Saved(saved.no))
+        })
+    })
+    .await?;
+    match outcome {
+        HeaderOutcome::Saved(no) => Ok(redirect(&format!("/segments/{no}"))),
+        HeaderOutcome::Invalid(segment, errors) => {
+            let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+                Ok(load_show(conn, *segment, None)?)
+            })
+            .await?;
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ShowPage {
+                    layout,
+                    segment,
+                    form,
+                    errors,
+                    options,
+                    figures,
+                    ledger,
+                    lines,
+                    pager,
+                    can_edit: true,
+                },
+            )
+        }
+        HeaderOutcome::Conflict(segment) => {
+            let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+                Ok(load_show(conn, *segment, None)?)
+            })
+            .await?;
+            let mut errors = FormErrors::new();
+            errors.add("description", "Someone else saved this segment after you opened it. The form shows your values; save again to keep them.");
+            let mut form = form;
+            form.version = segment.version.to_string();
+            render(
+                StatusCode::CONFLICT,
+                &ShowPage {
+                    layout,
+                    segment,
+                    form,
+                    errors,
+                    options,
+                    figures,
+                    ledger,
+                    lines,
+                    pager,
+                    can_edit: true,
+                },
+            )
+        }
+    }
+}
+
+/// The three filter steps of the wizard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wizard {
+    Add,
+    Reduce,
+    Refine,
+}
+
+impl Wizard {
+    fn parse(s: &str) -> Option<Wizard> {
+        match s {
+            "add" => Some(Wizard::Add),
+            "reduce" => Some(Wizard::Reduce),
+            "refine" => Some(Wizard::Refine),
+            _ => None,
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            Wizard::Add => "add",
+            Wizard::Reduce => "reduce",
+            Wizard::Refine => "refine",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Wizard::Add => "Add Contacts",
+            Wizard::Reduce => "Reduce Contacts",
+            Wizard::Refine => "Refine Contacts",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Wizard::Add => "Adds the contacts that match the filters to the segment.",
+            Wizard::Reduce => "Removes the segment's lines whose contact matches the filters.",
+            Wizard::Refine => "Keeps only the segment's lines whose contact matches the filters; removes the others.",
+        }
+    }
+}
+
+/// Codes offered per code table.
+type CodeChoices = Vec<(&'static str, Vec<CodeOption>)>;
+
+/// One profile answer to choose: id, "Question: Answer".
+pub struct ProfileChoice {
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "segments/step.html")]
+pub struct StepPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub wizard: Wizard,
+    pub criteria: Criteria,
+    pub errors: Vec<FieldError>,
+    pub sections: [Section; 6],
+    pub fields: &'static [super::criteria::Field],
+    pub codes: CodeChoices,
+    pub profile: Vec<ProfileChoice>,
+    pub preview: Option<(Outcome, Vec<PreviewRow>)>,
+    pub apply_query: String,
+}
+
+impl StepPage {
+    pub fn error_for(&self, key: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.error.to_string())
+    }
+
+    pub fn fields_of(&self, section: &Section) -> Vec<&'static super::criteria::Field> {
+        self.fields
+            .iter()
+            .filter(|f| f.section == *section)
+            .collect()
+    }
+
+    pub fn codes_of(&self, table: &str) -> &[CodeOption] {
+        self.codes
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map(|(_, c)| c.as_slice())
+            .unwrap_or(&[])
+    }
+
+    pub fn n(&self, v: &i64) -> String {
+        thousands(*v)
+    }
+
+    pub fn description(&self) -> String {
+        self.criteria.describe()
+    }
+
+    pub fn is_profile(&self, id: &i64) -> bool {
+        self.criteria.profile_answer == Some(*id)
+    }
+}
+
+fn load_choices(conn: &mut PgConnection) -> QueryResult<(CodeChoices, Vec<ProfileChoice>)> {
+    let mut codes = Vec::new();
+    for f in FIELDS {
+        if let Some(table) = f.codes {
+            if !codes
+                .iter()
+                .any(|(t, _): &(&str, Vec<CodeOption>)| *t == table)
+            {
+                codes.push((table, setup::options(conn, table)?));
+            }
+        }
+    }
+    #[derive(QueryableByName)]
+    struct P {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        label: String,
+    }
+    let profile = diesel::sql_query(
+        "SELECT a.id, q.description || ': ' || a.description AS label FROM profile_answers a \
+         JOIN profile_questions q ON q.id = a.question_id \
+         ORDER BY q.questionnaire_code, q.position, q.id, a.position, a.id",
+    )
+    .load::<P>(conn)?
+    .into_iter()
+    .map(|p| ProfileChoice {
+        id: p.id,
+        label: p.label,
+    })
+    .collect();
+    Ok((codes, profile))
+}
+
+fn profile_label(choices: &[ProfileChoice], criteria: &mut Criteria) {
+    if let Some(id) = criteria.profile_answer {
+        criteria.profile_label = choices
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.label.clone())
+            .unwrap_or_default();
+    }
+}
+
+/// `GET /segments/{no}/add` (also reduce, refine): the filter form; with `preview` in the
+/// query, also what the step would do. Reading only, so the preview can be bookmarked.
+#[get("/segments/{no}/{step:add|reduce|refine}")]
+pub async fn step_form(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let (no, step) = path.into_inner();
+    let wizard = Wizard::parse(&step).ok_or(AppError::NotFound)?;
+    let pairs = query.into_inner();
+    let wants_preview = pairs.iter().any(|(k, _)| k == "preview");
+    let mut criteria = Criteria::from_pairs(&pairs);
+    let apply_query = {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs.iter().filter(|(k, _)| k != "preview") {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    };
+    let c = criteria.clone();
+    let (segment, codes, profile, preview, errors) = db(&state.pool, move |conn| {
+        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let (codes, profile) = load_choices(conn)?;
+        let mut errors = Vec::new();
+        let mut preview = None;
+        if let Err(e) = c.parse() {
+            errors = e;
+        } else if wants_preview {
+            let result = match wizard {
+                Wizard::Add => steps::preview_add(conn, &segment, &Source::Criteria(&c), &c),
+                Wizard::Reduce => steps::preview_remove(conn, &segment, &c, false),
+                Wizard::Refine => steps::preview_remove(conn, &segment, &c, true),
+            };
+            match result {
+                Ok(p) => preview = Some(p),
+                Err(StepError::Invalid(e)) => errors = e,
+                Err(StepError::Db(e)) => return Err(e.into()),
+            }
+        }
+        Ok((segment, codes, profile, preview, errors))
+    })
+    .await?;
+    profile_label(&profile, &mut criteria);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &StepPage {
+            layout,
+            segment,
+            wizard,
+            criteria,
+            errors,
+            sections: Section::ALL,
+            fields: FIELDS,
+            codes,
+            profile,
+            preview,
+            apply_query,
+        },
+    )
+}
+
+/// The sentence a flash gives after a step.
+fn outcome_sentence(kind: &str, o: &Outcome) -> String {
+    let n = |v: i64| thousands(v);
+    let mut text = match kind {
+        "add" | "reuse_segment" | "manual_add" => format!("Added {} contact(s)", n(o.added)),
+        _ => format!("Removed {} line(s)", n(o.removed)),
+    };
+    let mut skipped = Vec::new();
+    if o.skipped_excluded > 0 {
+        skipped.push(format!("{} skipped as excluded", n(o.skipped_excluded)));
+    }
+    if o.skipped_blocked > 0 {
+        skipped.push(format!(
+            "{} skipped as privacy blocked",
+            n(o.skipped_blocked)
+        ));
+    }
+    if o.skipped_existing > 0 {
+        skipped.push(format!("{} already present", n(o.skipped_existing)));
+    }
+    if !skipped.is_empty() {
+        text.push_str("; ");
+        text.push_str(&skipped.join(", "));
+    }
+    text.push('.');
+    text
+}
+
+enum ApplyOutcome {
+    Done(String),
+    Invalid(Box<Segment>, Vec<FieldError>),
+}
+
+/// A step done, or its criteria refused.
+pub(super) type StepResult = Result<(Segment, Outcome), (Segment, Vec<FieldError>)>;
+
+/// Runs a step inside the caller's transaction, with the segment locked: checks it is a
+/// draft, numbers the step, applies it, records it in the ledger and the audit trail.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_step(
+    conn: &mut PgConnection,
+    no: &str,
+    kind: &str,
+    user: &CurrentUser,
+    ip: &str,
+    note: serde_json::Value,
+    apply: impl FnOnce(&mut PgConnection, &Segment, i32) -> Result<Outcome, StepError>,
+) -> Result<StepResult, AppError> {
+    let segment = model::lock(conn, no)?.ok_or(AppError::NotFound)?;
+    if !segment.is_draft() {
+        return Err(AppError::Forbidden);
+    }
+    let seq = steps::next_seq(conn, segment.id)?;
+    let outcome = match apply(conn, &segment, seq) {
+        Ok(o) => o,
+        Err(StepError::Invalid(errors)) => return Ok(Err((segment, errors))),
+        Err(StepError::Db(e)) => return Err(e.into()),
+    };
+    steps::record(conn, &segment, seq, kind, &note, &outcome, user)?;
+    audit::record(
+        conn,
+        Actor::User(user),
+        "segment step",
+        &segment.no,
+        &format!("{kind}: +{} −{}", outcome.added, outcome.removed),
+        ip,
+    )?;
+    Ok(Ok((segment, outcome)))
+}
+
+#[post("/segments/{no}/{step:add|reduce|refine}")]
+pub async fn step_apply(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let (no, step) = path.into_inner();
+    let wizard = Wizard::parse(&step).ok_or(AppError::NotFound)?;
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let mut criteria = Criteria::from_pairs(&form.into_inner());
+    let c = criteria.clone();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let (_, profile) = load_choices(conn)?;
+            let mut c = c;
+            profile_label(&profile, &mut c);
+            let note = serde_json::to_value(&c).map_err(AppError::internal)?;
+            let kind = wizard.kind();
+            let result =
+                run_step(
+                    conn,
+                    &no,
+                    kind,
+                    &user,
+                    &ip,
+                    note,
+                    |conn, segment, seq| match wizard {
+                        Wizard::Add => steps::add(conn, segment, seq, &Source::Criteria(&c), &c),
+                        Wizard::Reduce => steps::remove(conn, segment, seq, &c, false),
+                        Wizard::Refine => steps::remove(conn, segment, seq, &c, true),
+                    },
+                )?;
+            match result {
+                Ok((segment, outcome)) => {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::success(format!(
+                            "{}: {}",
+                            wizard.title(),
+                            outcome_sentence(kind, &outcome)
+                        )),
+                    )?;
+                    Ok(ApplyOutcome::Done(segment.no))
+                }
+                Err((segment, errors)) => Ok(ApplyOutcome::Invalid(Box::new(segment), errors)),
+            }
+        })
+    })
+    .await?;
+    match outcome {
+        ApplyOutcome::Done(no) => Ok(redirect(&format!("/segments/{no}"))),
+        ApplyOutcome::Invalid(segment, errors) => {
+            let (codes, profile) = db(&state.pool, |conn| Ok(load_choices(conn)?)).await?;
+            profile_label(&profile, &mut criteria);
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &StepPage {
+                    layout,
+                    segment: *segment,
+                    wizard,
+                    criteria,
+                    errors,
+                    sections: Section::ALL,
+                    fields: FIELDS,
+                    codes,
+                    profile,
+                    preview: None,
+                    apply_query: String::new(),
+                },
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct GoBackForm {
+    /// Go back to just after this step (0: before the first). Default: undo the last step.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+#[post("/segments/{no}/go-back")]
+pub async fn go_back(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<GoBackForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let to = form
+        .into_inner()
+        .to
+        .and_then(|t| t.trim().parse::<i32>().ok());
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            if !segment.is_draft() {
+                return Err(AppError::Forbidden);
+            }
+            let last = steps::next_seq(conn, segment.id)? - 1;
+            let flash = if last == 0 {
+                Flash::error("There is no step to go back from.")
+            } else {
+                let to = to.unwrap_or(last - 1).clamp(0, last);
+                let (undone, deleted, restored) = steps::go_back(conn, &segment, to)?;
+                audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {undone} step(s) undone"), &ip)?;
+                if undone == 0 {
+                    Flash::info("Nothing to undo.")
+                } else {
+                    Flash::success(format!(
+                        "Went back {}: {} step(s) undone, {} line(s) taken out, {} line(s) restored.",
+                        if to == 0 { "to the start".to_string() } else { format!("to step {to}") },
+                        undone,
+                        thousands(deleted as i64),
+                        thousands(restored as i64)
+                    ))
+                }
+            };
+            session::set_flash(conn, &session, flash)?;
+            Ok(format!("/segments/{}", segment.no))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+#[derive(Deserialize)]
+pub struct LineForm {
+    #[serde(default)]
+    contact_no: String,
+    #[serde(default)]
+    ignore_exclusion: Option<String>,
+}
+
+/// Adds one contact by hand, as an undoable step, under the same exclusion and privacy rules.
+#[post("/segments/{no}/lines")]
+pub async fn add_line(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<LineForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let contact_no = form.contact_no.trim().to_uppercase();
+            let Some(contact) = crate::contacts::model::find_by_no(conn, &contact_no)? else {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::error(format!("There is no contact {contact_no}.")),
+                )?;
+                return Ok(format!("/segments/{}", no.trim().to_uppercase()));
+            };
+            let mut criteria = Criteria::default();
+            criteria.options.ignore_exclusion = form.ignore_exclusion.is_some();
+            let mut note = serde_json::to_value(&criteria).map_err(AppError::internal)?;
+            note["contact"] = serde_json::Value::String(format!("{} {}", contact.no, contact.name));
+            let result = run_step(
+                conn,
+                &no,
+                "manual_add",
+                &user,
+                &ip,
+                note,
+                |conn, segment, seq| {
+                    steps::add(conn, segment, seq, &Source::Contact(contact.id), &criteria)
+                },
+            )?;
+            let (segment, outcome) = result
+                .map_err(|_| AppError::internal(anyhow::anyhow!("manual add has no filters")))?;
+            let flash = if outcome.added == 1 {
+                Flash::success(format!("{} {} added.", contact.no, contact.name))
+            } else {
+                Flash::error(format!(
+                    "{} {} was not added: {}",
+                    contact.no,
+                    contact.name,
+                    outcome_sentence("manual_add", &outcome)
+                ))
+            };
+            session::set_flash(conn, &session, flash)?;
+            Ok(format!("/segments/{}", segment.no))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+/// Removes one line by hand, as an undoable step.
+#[post("/segments/{no}/lines/{line}/remove")]
+pub async fn remove_line(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (no, line) = path.into_inner();
+    let line_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            #[derive(QueryableByName)]
+            struct L {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                label: String,
+            }
+            let label = diesel::sql_query(
+                "SELECT c.no || ' ' || c.name AS label FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+                 JOIN segments s ON s.id = l.segment_id WHERE l.id = $1 AND s.no = $2 AND l.removed_by_step IS NULL",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(line_id)
+            .bind::<diesel::sql_types::Text, _>(no.trim().to_uppercase())
+            .get_result::<L>(conn)
+            .optional()?
+            .ok_or(AppError::NotFound)?
+            .label;
+            let note = serde_json::json!({ "contact": label });
+            let result = run_step(conn, &no, "manual_remove", &user, &ip, note, |conn, segment, seq| {
+                Ok(steps::remove_line(conn, segment, seq, line_id)?)
+            })?;
+            let (segment, _) = result.map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;
+            session::set_flash(conn, &session, Flash::success(format!("{label} removed.")))?;
+            Ok(format!("/segments/{}#lines", segment.no))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}

@@ -1,0 +1,23 @@
+//! Segments: the header, the lines, the criteria ledger and the wizard's steps.
+
+pub mod criteria;
+pub mod filter;
+pub mod handlers;
+pub mod model;
+pub mod steps;
+
+use actix_web::web;
+
+/// Registers the segment pages (fixed paths before `/segments/{no}`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(handlers::list)
+        .service(handlers::new)
+        .service(handlers::create)
+        .service(handlers::show)
+        .service(handlers::update)
+        .service(handlers::step_form)
+        .service(handlers::step_apply)
+        .service(handlers::go_back)
+        .service(handlers::add_line)
+        .service(handlers::remove_line);
+}

@@ -1,0 +1,515 @@
+//! Segment steps (SPEC §4.1): Add, Reduce, Refine, manual lines, Go Back. Each step is one
+//! transaction under the segment's row lock, and a constant number of SQL statements
+//! whatever the number of contacts.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+
+use super::criteria::{Criteria, FieldError};
+use super::filter::{bind_all, BindValue, Binds};
+use super::model::Segment;
+use crate::auth::CurrentUser;
+
+/// What a step did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, QueryableByName)]
+pub struct Outcome {
+    #[diesel(sql_type = BigInt)]
+    pub added: i64,
+    #[diesel(sql_type = BigInt)]
+    pub removed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub skipped_excluded: i64,
+    #[diesel(sql_type = BigInt)]
+    pub skipped_blocked: i64,
+    #[diesel(sql_type = BigInt)]
+    pub skipped_existing: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("invalid criteria")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// A row of a preview: the first contacts a step would add or remove.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct PreviewRow {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub company_name: String,
+    #[diesel(sql_type = Bool)]
+    pub is_person: bool,
+    /// Why it would be skipped (`excluded`, `blocked`, `existing`), if it would.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub skipped: Option<String>,
+}
+
+pub const PREVIEW_ROWS: i64 = 20;
+
+/// The contacts an Add step selects, expands and classifies (SQL fragment, `$…` from binds).
+fn add_candidates(
+    segment_id: i64,
+    criteria: &Criteria,
+    selection: &str,
+    binds: &mut Binds,
+) -> String {
+    let seg = binds.push(BindValue::Integer(segment_id));
+    let expand = binds.push(BindValue::Bool(criteria.options.expand_companies));
+    let related = binds.push(BindValue::Bool(criteria.options.allow_related_companies));
+    let ignore = binds.push(BindValue::Bool(criteria.options.ignore_exclusion));
+    format!(
+        "selected AS ({selection}), \
+         expanded AS ( \
+           SELECT id FROM selected \
+           UNION SELECT p.id FROM contacts p JOIN selected s ON p.company_id = s.id \
+             WHERE {expand}::boolean AND s.type = 'company' \
+           UNION SELECT s.company_id FROM selected s \
+             WHERE {related}::boolean AND s.company_id IS NOT NULL), \
+         classified AS ( \
+           SELECT c.id, c.no, c.name, c.type, \
+             COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name, \
+             c.privacy_blocked AS blocked, \
+             (c.exclude_from_segment AND NOT {ignore}::boolean) AS excluded, \
+             EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = {seg}::bigint \
+                     AND l.contact_id = c.id AND l.removed_by_step IS NULL) AS existing \
+           FROM expanded e JOIN contacts c ON c.id = e.id \
+           LEFT JOIN contacts co ON co.id = c.company_id)"
+    )
+}
+
+/// The selection of a filter step: every contact passing the criteria.
+fn selection_by_criteria(criteria: &Criteria, binds: &mut Binds) -> Result<String, StepError> {
+    let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
+    Ok(format!(
+        "SELECT c.id, c.type, c.company_id FROM contacts c \
+         LEFT JOIN contacts ck ON ck.id = c.company_key WHERE {condition}"
+    ))
+}
+
+/// How a step picks its contacts.
+pub enum Source<'a> {
+    /// The filter form.
+    Criteria(&'a Criteria),
+    /// One contact, by id (a manual line).
+    Contact(i64),
+    /// The members of another segment (Reuse Segment).
+    Segment(i64),
+}
+
+fn selection(source: &Source<'_>, binds: &mut Binds) -> Result<String, StepError> {
+    match source {
+        Source::Criteria(c) => selection_by_criteria(c, binds),
+        Source::Contact(id) => {
+            let p = binds.push(BindValue::Integer(*id));
+            Ok(format!(
+                "SELECT c.id, c.type, c.company_id FROM contacts c WHERE c.id = {p}::bigint"
+            ))
+        }
+        Source::Segment(id) => {
+            let p = binds.push(BindValue::Integer(*id));
+            Ok(format!(
+                "SELECT DISTINCT c.id, c.type, c.company_id FROM segment_lines sl \
+                 JOIN contacts c ON c.id = sl.contact_id \
+                 WHERE sl.segment_id = {p}::bigint AND sl.removed_by_step IS NULL"
+            ))
+        }
+    }
+}
+
+/// Add Contacts: one statement selects, expands, classifies, inserts and counts.
+pub fn add(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    seq: i32,
+    source: &Source<'_>,
+    criteria: &Criteria,
+) -> Result<Outcome, StepError> {
+    let mut binds = Binds::new(0);
+    let selected = selection(source, &mut binds)?;
+    let candidates = add_candidates(segment.id, criteria, &selected, &mut binds);
+    let seg = binds.push(BindValue::Integer(segment.id));
+    let step = binds.push(BindValue::Integer(seq as i64));
+    let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
+    let sql = format!(
+        "WITH {candidates}, \
+         ins AS ( \
+           INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
+           SELECT {seg}::bigint, id, {step}::integer, company_name, type = 'person', name FROM classified \
+           WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing) \
+           RETURNING 1) \
+         SELECT (SELECT count(*) FROM ins) AS added, 0::bigint AS removed, \
+           count(*) FILTER (WHERE excluded AND NOT blocked) AS skipped_excluded, \
+           count(*) FILTER (WHERE blocked) AS skipped_blocked, \
+           count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) AS skipped_existing \
+         FROM classified"
+    );
+    Ok(bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).get_result(conn)?)
+}
+
+/// What Add would do, without doing it: the counts and the first rows.
+pub fn preview_add(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    source: &Source<'_>,
+    criteria: &Criteria,
+) -> Result<(Outcome, Vec<PreviewRow>), StepError> {
+    let mut binds = Binds::new(0);
+    let selected = selection(source, &mut binds)?;
+    let candidates = add_candidates(segment.id, criteria, &selected, &mut binds);
+    let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
+    let counts_sql = format!(
+        "WITH {candidates} \
+         SELECT count(*) FILTER (WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing)) AS added, \
+           0::bigint AS removed, \
+           count(*) FILTER (WHERE excluded AND NOT blocked) AS skipped_excluded, \
+           count(*) FILTER (WHERE blocked) AS skipped_blocked, \
+           count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) AS skipped_existing \
+         FROM classified"
+    );
+    let values = binds.values();
+    let outcome: Outcome =
+        bind_all(diesel::sql_query(counts_sql).into_boxed(), values.clone()).get_result(conn)?;
+    let limit = values.len() + 1;
+    let rows_sql = format!(
+        "WITH {candidates} \
+         SELECT no::text AS no, name, company_name, type = 'person' AS is_person, \
+           CASE WHEN blocked THEN 'blocked' WHEN excluded THEN 'excluded' \
+                WHEN existing AND NOT {allow}::boolean THEN 'existing' END AS skipped \
+         FROM classified ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
+    );
+    let rows = bind_all(diesel::sql_query(rows_sql).into_boxed(), values)
+        .bind::<BigInt, _>(PREVIEW_ROWS)
+        .load(conn)?;
+    Ok((outcome, rows))
+}
+
+/// The condition "this line's contact matches", over line `l` and its contact `lc`.
+fn line_matches(criteria: &Criteria, binds: &mut Binds) -> Result<String, StepError> {
+    let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
+    Ok(if criteria.options.entire_companies {
+        // One match anywhere in the company counts for every contact of the company.
+        format!(
+            "EXISTS (SELECT 1 FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_key \
+             WHERE COALESCE(c.company_key, c.id) = COALESCE(lc.company_key, lc.id) AND {condition})"
+        )
+    } else {
+        format!(
+            "EXISTS (SELECT 1 FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_key \
+             WHERE c.id = lc.id AND {condition})"
+        )
+    })
+}
+
+/// Reduce (remove the lines that match) or Refine (keep only those): one UPDATE that marks
+/// the lines as removed by this step.
+pub fn remove(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    seq: i32,
+    criteria: &Criteria,
+    refine: bool,
+) -> Result<Outcome, StepError> {
+    let mut binds = Binds::new(0);
+    let matches = line_matches(criteria, &mut binds)?;
+    let seg = binds.push(BindValue::Integer(segment.id));
+    let step = binds.push(BindValue::Integer(seq as i64));
+    let test = if refine {
+        format!("NOT {matches}")
+    } else {
+        matches
+    };
+    let sql = format!(
+        "WITH upd AS ( \
+           UPDATE segment_lines l SET removed_by_step = {step}::integer \
+           FROM contacts lc \
+           WHERE l.segment_id = {seg}::bigint AND l.removed_by_step IS NULL AND lc.id = l.contact_id \
+             AND {test} \
+           RETURNING 1) \
+         SELECT 0::bigint AS added, count(*) AS removed, 0::bigint AS skipped_excluded, \
+           0::bigint AS skipped_blocked, 0::bigint AS skipped_existing FROM upd"
+    );
+    Ok(bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).get_result(conn)?)
+}
+
+/// What Reduce or Refine would remove: the count and the first rows.
+pub fn preview_remove(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    criteria: &Criteria,
+    refine: bool,
+) -> Result<(Outcome, Vec<PreviewRow>), StepError> {
+    let mut binds = Binds::new(0);
+    let matches = line_matches(criteria, &mut binds)?;
+    let seg = binds.push(BindValue::Integer(segment.id));
+    let test = if refine {
+        format!("NOT {matches}")
+    } else {
+        matches
+    };
+    let from = format!(
+        "FROM segment_lines l JOIN contacts lc ON lc.id = l.contact_id \
+         WHERE l.segment_id = {seg}::bigint AND l.removed_by_step IS NULL AND {test}"
+    );
+    let values = binds.values();
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N = bind_all(
+        diesel::sql_query(format!("SELECT count(*) AS n {from}")).into_boxed(),
+        values.clone(),
+    )
+    .get_result(conn)?;
+    let limit = values.len() + 1;
+    let rows = bind_all(
+        diesel::sql_query(format!(
+            "SELECT lc.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped {from} \
+             ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT ${limit}"
+        ))
+        .into_boxed(),
+        values,
+    )
+    .bind::<BigInt, _>(PREVIEW_ROWS)
+    .load(conn)?;
+    Ok((
+        Outcome {
+            removed: n.n,
+            ..Default::default()
+        },
+        rows,
+    ))
+}
+
+/// Removes one line by hand.
+pub fn remove_line(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    seq: i32,
+    line_id: i64,
+) -> QueryResult<Outcome> {
+    let removed = diesel::sql_query(
+        "UPDATE segment_lines SET removed_by_step = $3 WHERE id = $1 AND segment_id = $2 AND removed_by_step IS NULL",
+    )
+    .bind::<BigInt, _>(line_id)
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Integer, _>(seq)
+    .execute(conn)?;
+    Ok(Outcome {
+        removed: removed as i64,
+        ..Default::default()
+    })
+}
+
+/// The number the next step gets (call under the segment's lock).
+pub fn next_seq(conn: &mut PgConnection, segment_id: i64) -> QueryResult<i32> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = Integer)]
+        n: i32,
+    }
+    diesel::sql_query(
+        "SELECT COALESCE(max(seq), 0) + 1 AS n FROM segment_steps WHERE segment_id = $1",
+    )
+    .bind::<BigInt, _>(segment_id)
+    .get_result::<N>(conn)
+    .map(|n| n.n)
+}
+
+/// Writes the step into the ledger.
+pub fn record(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    seq: i32,
+    kind: &str,
+    criteria: &serde_json::Value,
+    outcome: &Outcome,
+    user: &CurrentUser,
+) -> QueryResult<()> {
+    use crate::db::schema::segment_steps as s;
+    diesel::insert_into(s::table)
+        .values((
+            s::segment_id.eq(segment.id),
+            s::seq.eq(seq),
+            s::kind.eq(kind),
+            s::criteria.eq(criteria),
+            s::added.eq(outcome.added),
+            s::removed.eq(outcome.removed),
+            s::skipped_excluded.eq(outcome.skipped_excluded),
+            s::skipped_blocked.eq(outcome.skipped_blocked),
+            s::skipped_existing.eq(outcome.skipped_existing),
+            s::user_id.eq(user.id),
+            s::user_name.eq(&user.username),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Go Back to step `to` (0 = before the first): the lines the later steps added go, the
+/// lines they removed come back as they were, and the steps leave the ledger. Three
+/// statements, whatever the number of lines or steps.
+pub fn go_back(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    to: i32,
+) -> QueryResult<(usize, usize, usize)> {
+    let deleted =
+        diesel::sql_query("DELETE FROM segment_lines WHERE segment_id = $1 AND added_by_step > $2")
+            .bind::<BigInt, _>(segment.id)
+            .bind::<Integer, _>(to)
+            .execute(conn)?;
+    let restored = diesel::sql_query(
+        "UPDATE segment_lines SET removed_by_step = NULL WHERE segment_id = $1 AND removed_by_step > $2",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Integer, _>(to)
+    .execute(conn)?;
+    let steps = diesel::sql_query("DELETE FROM segment_steps WHERE segment_id = $1 AND seq > $2")
+        .bind::<BigInt, _>(segment.id)
+        .bind::<Integer, _>(to)
+        .execute(conn)?;
+    Ok((steps, deleted, restored))
+}
+
+/// A step of the ledger, for the segment page.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::segment_steps)]
+pub struct Step {
+    pub seq: i32,
+    pub kind: String,
+    pub criteria: serde_json::Value,
+    pub added: i64,
+    pub removed: i64,
+    pub skipped_excluded: i64,
+    pub skipped_blocked: i64,
+    pub skipped_existing: i64,
+    pub user_name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub fn ledger(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<Step>> {
+    use crate::db::schema::segment_steps as s;
+    s::table
+        .filter(s::segment_id.eq(segment_id))
+        .order(s::seq.asc())
+        .select(Step::as_select())
+        .load(conn)
+}
+
+fn n(count: i64) -> String {
+    crate::web::pagination::thousands(count)
+}
+
+fn contacts(count: i64) -> String {
+    format!("{} contact{}", n(count), if count == 1 { "" } else { "s" })
+}
+
+impl Step {
+    pub fn criteria(&self) -> Criteria {
+        serde_json::from_value(
+            self.criteria
+                .get("criteria")
+                .cloned()
+                .unwrap_or(self.criteria.clone()),
+        )
+        .unwrap_or_default()
+    }
+
+    fn note(&self, key: &str) -> String {
+        self.criteria
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The step as a sentence, e.g. "Added 1,204 contacts: industry group RETAIL or
+    /// WHOLESALE, country/region DK; 31 skipped as excluded."
+    pub fn sentence(&self) -> String {
+        let c = self.criteria();
+        let options = c.describe_options(&self.kind);
+        let with = if options.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", options.join(", "))
+        };
+        let mut skipped = Vec::new();
+        if self.skipped_excluded > 0 {
+            skipped.push(format!("{} skipped as excluded", n(self.skipped_excluded)));
+        }
+        if self.skipped_blocked > 0 {
+            skipped.push(format!(
+                "{} skipped as privacy blocked",
+                n(self.skipped_blocked)
+            ));
+        }
+        if self.skipped_existing > 0 {
+            skipped.push(format!("{} already present", n(self.skipped_existing)));
+        }
+        let tail = if skipped.is_empty() {
+            ".".to_string()
+        } else {
+            format!("; {}.", skipped.join(", "))
+        };
+        match self.kind.as_str() {
+            "add" => format!(
+                "Added {}: {}{with}{tail}",
+                contacts(self.added),
+                c.describe()
+            ),
+            "reduce" => format!(
+                "Removed {} matching {}{with}.",
+                contacts(self.removed),
+                c.describe()
+            ),
+            "refine" => format!(
+                "Kept only contacts matching {}{with}: removed {}.",
+                c.describe(),
+                contacts(self.removed)
+            ),
+            "manual_add" => format!("Added {} by hand{with}{tail}", self.note("contact")),
+            "manual_remove" => format!("Removed {} by hand.", self.note("contact")),
+            "reuse_segment" => format!(
+                "Added {} from segment {}{with}{tail}",
+                contacts(self.added),
+                self.note("segment")
+            ),
+            "refresh" => format!(
+                "Refreshed against today's data: {} joined, {} left.",
+                n(self.added),
+                n(self.removed)
+            ),
+            other => format!("{other}: +{} −{}", n(self.added), n(self.removed)),
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self.kind.as_str() {
+            "add" => "Add Contacts",
+            "reduce" => "Reduce Contacts",
+            "refine" => "Refine Contacts",
+            "manual_add" => "Add line",
+            "manual_remove" => "Remove line",
+            "reuse_segment" => "Reuse Segment",
+            "refresh" => "Refresh",
+            _ => "Step",
+        }
+    }
+
+    pub fn when(&self) -> String {
+        self.created_at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// Whether Save Criteria keeps this step (filter steps only).
+    pub fn is_filter_step(&self) -> bool {
+        matches!(self.kind.as_str(), "add" | "reduce" | "refine")
+    }
+}
