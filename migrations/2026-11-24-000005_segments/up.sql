@@ -82,7 +82,9 @@ CREATE TABLE segment_steps (
 CREATE TABLE segment_lines (
     id                  BIGSERIAL PRIMARY KEY,
     segment_id          BIGINT NOT NULL REFERENCES segments (id) ON DELETE CASCADE,
-    contact_id          BIGINT NOT NULL REFERENCES contacts (id),
+    -- A contact on a draft segment cannot be deleted (checked by the application); lines of
+    -- other segments, and removed lines, go with the contact.
+    contact_id          BIGINT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     added_by_step       INTEGER NOT NULL,
     removed_by_step     INTEGER,
     -- Snapshot for ordering and display: company name, company before persons, name.

@@ -157,6 +157,8 @@ pub struct Card {
     pub persons_total: i64,
     pub classifications: Vec<ClassificationView>,
     pub profile: Vec<ProfileQuestion>,
+    /// Draft segments the contact is on: (No., description).
+    pub segments: Vec<(String, String)>,
 }
 
 /// Persons shown on a company's card (the rest are one list link away).
@@ -190,7 +192,9 @@ pub fn load(conn: &mut PgConnection, contact: Contact) -> QueryResult<Card> {
         });
     }
     let profile = profile(conn, contact.id)?;
+    let segments = super::guards::draft_segments(conn, contact.id)?;
     Ok(Card {
+        segments,
         contact,
         company,
         persons,

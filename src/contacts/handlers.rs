@@ -403,6 +403,16 @@ pub async fn update(
                 }
             };
             let mut errors = FormErrors::new();
+            if let Some(refusal) =
+                super::guards::company_change_refused(conn, &contact, values.company_id)?
+            {
+                errors.add("company_no", refusal);
+                return Ok(UpdateOutcome::Invalid(
+                    errors,
+                    Box::new(contact),
+                    Options::load(conn, false)?,
+                ));
+            }
             if contact.is_company() && values.kind == "person" {
                 let (_, persons) = model::persons_of(conn, contact.id, 0)?;
                 if persons > 0 {

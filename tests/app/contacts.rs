@@ -683,3 +683,70 @@ fn export_then_import_into_an_empty_database_gives_the_same_contacts() {
     assert!(page.contains("60 contacts imported."), "{}", page.body);
     assert_eq!(contact_rows(&source), contact_rows(&target));
 }
+
+#[test]
+fn a_contact_on_a_draft_segment_cannot_be_deleted_nor_move_company() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let acme = create(
+        &mut c,
+        &[("type", "company".into()), ("name", "Acme".into())],
+    );
+    let other = create(
+        &mut c,
+        &[("type", "company".into()), ("name", "Other".into())],
+    );
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person".into()),
+            ("name", "Ada".into()),
+            ("company_no", acme.clone()),
+        ],
+    );
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO segments (no, description) VALUES ('SM00001', 'Spring mailing');
+             INSERT INTO segment_lines (segment_id, contact_id, added_by_step)
+               SELECT s.id, c.id, 1 FROM segments s, contacts c WHERE c.no = '{ada}';"
+        ),
+    );
+    let card = c.get(&format!("/contacts/{ada}"));
+    assert!(card.contains("SM00001") && card.contains("Spring mailing"));
+    c.submit(
+        &format!("/contacts/{ada}"),
+        &format!("/contacts/{ada}/delete"),
+        &[],
+    );
+    assert!(c
+        .get(&format!("/contacts/{ada}"))
+        .contains("is on draft segment(s) SM00001"));
+    let edit = c.get(&format!("/contacts/{ada}/edit"));
+    let version = hidden_value(&edit.body, "version").unwrap();
+    let res = c.post_with_token(
+        &format!("/contacts/{ada}"),
+        &edit.csrf_token().unwrap(),
+        &[
+            ("type", "person"),
+            ("name", "Ada"),
+            ("company_no", &other),
+            ("version", &version),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("cannot move to another company"));
+    assert_eq!(app.count(&format!("SELECT count(*) FROM contacts p JOIN contacts co ON co.id = p.company_id WHERE p.no = '{ada}' AND co.no = '{acme}'")), 1);
+    // Once the segment is logged, the guard no longer applies.
+    diesel_exec(&app, "UPDATE segments SET status = 'logged'");
+    c.submit(
+        &format!("/contacts/{ada}"),
+        &format!("/contacts/{ada}/delete"),
+        &[],
+    )
+    .assert_redirect("/contacts");
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM contacts WHERE no = '{ada}'")),
+        0
+    );
+}
