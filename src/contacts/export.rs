@@ -2,15 +2,14 @@
 //! database to the browser, so memory does not grow with the number of contacts.
 
 use actix_web::{get, web, HttpResponse};
-use bytes::Bytes;
-use diesel::pg::{Pg, PgRowByRowLoadingMode};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 
-use super::csv_format::{self, neutralise, COLUMNS};
+use super::csv_format::{self, COLUMNS};
 use super::list::ListQuery;
 use crate::auth::SignedIn;
-use crate::web::AppResult;
+use crate::web::{csv, AppResult};
 use crate::AppState;
 
 #[derive(QueryableByName)]
@@ -135,92 +134,6 @@ fn export_sql(query: &ListQuery) -> (String, Vec<String>) {
     (sql, values)
 }
 
-/// Rows per chunk sent to the browser.
-const CHUNK_ROWS: usize = 500;
-
-type Chunk = Result<Bytes, std::io::Error>;
-
-/// Writes neutralised CSV records (RFC 4180 quoting) into a buffer handed out in chunks.
-struct CsvBuffer {
-    out: Vec<u8>,
-}
-
-impl CsvBuffer {
-    fn new() -> Self {
-        CsvBuffer {
-            out: Vec::with_capacity(64 * 1024),
-        }
-    }
-
-    fn write(&mut self, cells: &[&str]) {
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            let cell = neutralise(cell);
-            if cell.contains([',', '"', '\n', '\r']) {
-                self.out.push(b'"');
-                self.out
-                    .extend_from_slice(cell.replace('"', "\"\"").as_bytes());
-                self.out.push(b'"');
-            } else {
-                self.out.extend_from_slice(cell.as_bytes());
-            }
-        }
-        self.out.push(b'\n');
-    }
-
-    /// Everything written since the last call.
-    fn take(&mut self) -> Bytes {
-        Bytes::from(std::mem::replace(
-            &mut self.out,
-            Vec::with_capacity(64 * 1024),
-        ))
-    }
-}
-
-/// Runs on its own thread with its own connection: reads rows one by one (libpq single-row
-/// mode) and sends them in chunks; stops when the browser goes away.
-fn produce(pool: crate::db::DbPool, query: ListQuery, tx: tokio::sync::mpsc::Sender<Chunk>) {
-    let fail = |tx: &tokio::sync::mpsc::Sender<Chunk>, e: &dyn std::fmt::Display| {
-        tracing::error!(error = %e, "contact export failed");
-        let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
-    };
-    let mut conn = match pool.get() {
-        Ok(c) => c,
-        Err(e) => return fail(&tx, &e),
-    };
-    let mut out = CsvBuffer::new();
-    out.write(&COLUMNS);
-    let (sql, values) = export_sql(&query);
-    let mut boxed = diesel::sql_query(sql).into_boxed::<Pg>();
-    for v in values {
-        boxed = boxed.bind::<Text, _>(v);
-    }
-    let rows = match boxed.load_iter::<ExportRow, PgRowByRowLoadingMode>(&mut conn) {
-        Ok(rows) => rows,
-        Err(e) => return fail(&tx, &e),
-    };
-    let mut in_chunk = 0;
-    for row in rows {
-        match row {
-            Ok(row) => out.write(&row.cells()),
-            Err(e) => return fail(&tx, &e),
-        }
-        in_chunk += 1;
-        if in_chunk == CHUNK_ROWS {
-            in_chunk = 0;
-            if tx.blocking_send(Ok(out.take())).is_err() {
-                return; // the browser went away
-            }
-        }
-    }
-    let rest = out.take();
-    if !rest.is_empty() {
-        let _ = tx.blocking_send(Ok(rest));
-    }
-}
-
 #[get("/contacts/export.csv")]
 pub async fn export(
     _user: SignedIn,
@@ -228,36 +141,19 @@ pub async fn export(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner().normalised();
-    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
-    let pool = state.pool.clone();
-    std::thread::Builder::new()
-        .name("contact-export".into())
-        .spawn(move || produce(pool, query, tx))
-        .map_err(crate::web::AppError::internal)?;
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
     let file_name = format!("contacts-{}.csv", chrono::Local::now().format("%Y-%m-%d"));
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .streaming(stream))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_are_quoted_and_neutralised() {
-        let mut out = CsvBuffer::new();
-        out.write(&["CT1", "=HYPERLINK(\"x\")", "a,b", "+45 12", "plain"]);
-        assert_eq!(
-            String::from_utf8(out.take().to_vec()).unwrap(),
-            "CT1,\"'=HYPERLINK(\"\"x\"\")\",\"a,b\",'+45 12,plain\n"
-        );
-    }
+    csv::stream(
+        state.pool.clone(),
+        &file_name,
+        &COLUMNS,
+        move || {
+            let (sql, values) = export_sql(&query);
+            let mut boxed = diesel::sql_query(sql).into_boxed::<Pg>();
+            for v in values {
+                boxed = boxed.bind::<Text, _>(v);
+            }
+            boxed
+        },
+        |row: &ExportRow, out: &mut csv::CsvBuffer| out.write(&row.cells()),
+    )
 }

@@ -1,5 +1,6 @@
 //! Segments: the header, the lines, the criteria ledger and the wizard's steps.
 
+pub mod actions;
 pub mod criteria;
 pub mod filter;
 pub mod handlers;
@@ -11,7 +12,14 @@ use actix_web::web;
 /// Registers the segment pages (fixed paths before `/segments/{no}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(handlers::list)
+        .service(actions::saved_list)
+        .service(actions::saved_rename)
+        .service(actions::saved_delete)
         .service(handlers::new)
+        .service(actions::export)
+        .service(actions::save_criteria)
+        .service(actions::reuse_criteria)
+        .service(actions::reuse_segment)
         .service(handlers::create)
         .service(handlers::show)
         .service(handlers::update)

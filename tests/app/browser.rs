@@ -1035,3 +1035,126 @@ fn browser_contacts_create_classify_search_edit_and_import() {
         "the bad file imported nothing"
     );
 }
+
+#[test]
+fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
+    let app = TestApp::start();
+    app.user("stan", "staff");
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code, description) VALUES ('RETAIL', 'Retail'), ('WHOLESALE', 'Wholesale'), ('BANK', 'Banking');
+         INSERT INTO mailing_groups (code, description) VALUES ('XMAS', 'Christmas cards');
+         INSERT INTO contacts (no, type, name, country_code)
+           SELECT 'CO' || g, 'company', 'Company ' || g, CASE WHEN g % 2 = 0 THEN 'SE' ELSE 'DK' END FROM generate_series(1, 9) g;
+         INSERT INTO contacts (no, type, name, company_id, country_code)
+           SELECT 'PE' || id, 'person', 'Person of ' || name, id, country_code FROM contacts WHERE type = 'company';
+         INSERT INTO contact_industry_groups SELECT id, CASE WHEN id % 3 = 1 THEN 'RETAIL' WHEN id % 3 = 2 THEN 'WHOLESALE' ELSE 'BANK' END
+           FROM contacts WHERE type = 'company';
+         INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no IN ('PE1', 'PE2');",
+    );
+    run_journey(&app, |b| async move {
+        b.sign_in("stan").await;
+        b.open("/segments").await;
+        b.expect_page("/segments", 200, &["There are no segments yet."])
+            .await;
+        b.follow("New segment").await;
+        b.fill("description", "Spring mailing").await;
+        b.press("Create segment").await;
+        b.expect_page("/segments/SM00001", 200, &["Segment SM00001 created."])
+            .await;
+
+        b.follow("Add Contacts").await;
+        b.fill("f-industry_group", "retail|wholesale").await;
+        b.press("Preview").await;
+        let text = b.main_text().await;
+        assert!(text.contains("This step adds 12 contacts"), "{text}");
+        b.press("Apply Add Contacts").await;
+        b.expect_page(
+            "/segments/SM00001",
+            200,
+            &["Added 12 contact(s)", "industry group RETAIL or WHOLESALE"],
+        )
+        .await;
+
+        b.follow("Reduce Contacts").await;
+        b.fill("f-country", "SE").await;
+        b.press("Preview").await;
+        b.press("Apply Reduce Contacts").await;
+        b.expect_page(
+            "/segments/SM00001",
+            200,
+            &["Reduce Contacts: Removed 6 line(s)", "Lines (6)"],
+        )
+        .await;
+
+        b.follow("Refine Contacts").await;
+        b.fill("f-mailing_group", "XMAS").await;
+        b.find(Locator::Id("o-entire"))
+            .await
+            .click()
+            .await
+            .expect("tick Entire Companies");
+        b.press("Preview").await;
+        b.press("Apply Refine Contacts").await;
+        b.expect_page("/segments/SM00001", 200, &["entire companies", "Lines (2)"])
+            .await;
+
+        b.press("Go Back").await;
+        b.expect_page("/segments/SM00001", 200, &["Went back to step 2"])
+            .await;
+        b.press("Go Back").await;
+        b.expect_page("/segments/SM00001", 200, &["Went back to step 1"])
+            .await;
+
+        // Steps again, then go back to step 1 in one action.
+        b.follow("Reduce Contacts").await;
+        b.fill("f-country", "SE").await;
+        b.press("Preview").await;
+        b.press("Apply Reduce Contacts").await;
+        b.follow("Refine Contacts").await;
+        b.fill("f-name", "Company*").await;
+        b.press("Preview").await;
+        b.press("Apply Refine Contacts").await;
+        b.press_in("ol.ledger li:nth-child(2)", "Go back to here")
+            .await;
+        b.expect_page(
+            "/segments/SM00001",
+            200,
+            &["Went back to step 1", "Lines (12)"],
+        )
+        .await;
+
+        b.fill("save-code", "SPRING").await;
+        b.fill("save-description", "Retail and wholesale").await;
+        b.press("Save Criteria").await;
+        b.expect_page("/segments/SM00001", 200, &["Criteria saved as SPRING"])
+            .await;
+        b.open("/saved-criteria").await;
+        b.expect_page(
+            "/saved-criteria",
+            200,
+            &["SPRING", "Add Contacts: industry group RETAIL or WHOLESALE"],
+        )
+        .await;
+
+        b.open("/segments/new").await;
+        b.fill("description", "Reused").await;
+        b.press("Create segment").await;
+        b.fill("reuse-code", "SPRING").await;
+        b.press("Reuse Criteria").await;
+        b.expect_page(
+            "/segments/SM00002",
+            200,
+            &["Criteria SPRING reused", "Lines (12)"],
+        )
+        .await;
+        let export = b
+            .attr("a[href='/segments/SM00002/export.csv']", "href")
+            .await;
+        assert_eq!(export.as_deref(), Some("/segments/SM00002/export.csv"));
+    });
+    assert_eq!(
+        crate::support::count(&mut app.conn(), "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id WHERE s.no = 'SM00002' AND l.removed_by_step IS NULL"),
+        12
+    );
+}
