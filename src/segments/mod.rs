@@ -4,6 +4,7 @@ pub mod actions;
 pub mod criteria;
 pub mod filter;
 pub mod handlers;
+pub mod lines;
 pub mod model;
 pub mod steps;
 
@@ -20,6 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actions::save_criteria)
         .service(actions::reuse_criteria)
         .service(actions::reuse_segment)
+        .service(lines::mailing_form)
+        .service(lines::mailing_apply)
         .service(handlers::create)
         .service(handlers::show)
         .service(handlers::update)
@@ -27,5 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(handlers::step_apply)
         .service(handlers::go_back)
         .service(handlers::add_line)
-        .service(handlers::remove_line);
+        .service(handlers::remove_line)
+        .service(lines::show)
+        .service(lines::update);
 }

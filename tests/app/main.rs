@@ -9,4 +9,5 @@ mod contacts;
 mod demo;
 mod operations;
 mod security;
+mod segment_actions;
 mod setup_tables;

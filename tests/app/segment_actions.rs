@@ -1,0 +1,283 @@
+//! Segment actions beyond the wizard: saved criteria, reuse, export, line overrides,
+//! Apply Mailing Group.
+
+use crate::auth::diesel_exec;
+use crate::support::*;
+
+/// Ten companies (odd ones RETAIL, even ones in SE), each with one person; one segment.
+fn world(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO industry_groups (code) VALUES ('RETAIL');
+         INSERT INTO mailing_groups (code) VALUES ('XMAS');
+         INSERT INTO salespeople (code) VALUES ('JO'), ('PL');
+         INSERT INTO contacts (no, type, name, country_code, email, correspondence_type)
+           SELECT 'CO' || lpad(g::text, 2, '0'), 'company', 'Company ' || g, CASE WHEN g % 2 = 0 THEN 'SE' ELSE 'DK' END,
+                  'c' || g || '@x.dk', 'email' FROM generate_series(1, 10) g;
+         INSERT INTO contacts (no, type, name, company_id) SELECT 'PE' || substr(no, 3), 'person', 'Person ' || name, id FROM contacts;
+         INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE type = 'company' AND substr(no, 3)::int % 2 = 1;",
+    );
+}
+
+fn members(app: &TestApp, no: &str) -> i64 {
+    app.count(&format!(
+        "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}' AND l.removed_by_step IS NULL"
+    ))
+}
+
+fn new_segment(c: &mut Client, description: &str) -> String {
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &[
+            ("description", description),
+            ("date", "2026-11-24"),
+            ("unit_cost", "1.50"),
+            ("unit_duration_min", "5"),
+            ("information_flow", "outbound"),
+            ("initiated_by", "us"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string()
+}
+
+#[test]
+fn saved_criteria_replay_every_step_with_its_options() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[
+            ("industry_group", "RETAIL"),
+            ("type", "company"),
+            ("expand_companies", "on"),
+        ],
+    );
+    assert_eq!(members(&app, &one), 10);
+    c.submit(
+        &page,
+        &format!("{page}/refine"),
+        &[("type", "person"), ("entire_companies", "on")],
+    );
+    assert_eq!(
+        members(&app, &one),
+        10,
+        "entire companies keeps the companies of matching persons"
+    );
+    c.submit(
+        &page,
+        &format!("{page}/save-criteria"),
+        &[("code", "retail-co"), ("description", "Retail companies")],
+    );
+    assert!(c
+        .get(&page)
+        .contains("Criteria saved as RETAIL-CO (2 steps)."));
+    // The code is unique.
+    c.submit(
+        &page,
+        &format!("{page}/save-criteria"),
+        &[("code", "RETAIL-CO")],
+    );
+    assert!(c.get(&page).contains("already used"));
+
+    let list = c.get("/saved-criteria");
+    assert!(
+        list.contains("Add Contacts: type company, industry group RETAIL (expand companies)"),
+        "{}",
+        list.body
+    );
+    assert!(list.contains("Refine Contacts: type person (entire companies)"));
+
+    let two = new_segment(&mut c, "Two");
+    let page2 = format!("/segments/{two}");
+    c.submit(
+        &page2,
+        &format!("{page2}/reuse-criteria"),
+        &[("code", "retail-co")],
+    );
+    assert_eq!(members(&app, &two), 10);
+    let steps = app.count(&format!("SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{two}'"));
+    assert_eq!(steps, 2, "each saved step is its own step");
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{two}' AND t.kind = 'refine' AND (t.criteria->'options'->>'entire_companies')::boolean")),
+        1,
+        "Refine keeps Entire Companies"
+    );
+    // Each reused step can be undone on its own.
+    c.submit(&page2, &format!("{page2}/go-back"), &[]);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{two}'")), 1);
+
+    c.submit(
+        "/saved-criteria",
+        "/saved-criteria/RETAIL-CO",
+        &[("new_code", "RETAIL"), ("description", "Renamed")],
+    );
+    assert!(c.get("/saved-criteria").contains("Renamed"));
+    c.submit("/saved-criteria", "/saved-criteria/RETAIL/delete", &[]);
+    assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM saved_criteria_steps"), 0);
+}
+
+#[test]
+fn reuse_segment_follows_the_add_rules() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(&page, &format!("{page}/add"), &[("country", "DK")]);
+    assert_eq!(members(&app, &one), 5, "persons have no country");
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET exclude_from_segment = true WHERE no = 'CO01'",
+    );
+    let two = new_segment(&mut c, "Two");
+    let page2 = format!("/segments/{two}");
+    c.submit(
+        &page2,
+        &format!("{page2}/reuse-segment"),
+        &[("segment_no", &one)],
+    );
+    assert_eq!(members(&app, &two), 4, "the excluded contact is skipped");
+    assert!(c
+        .get(&page2)
+        .contains(&format!("Added 4 contacts from segment {one}")));
+    c.submit(
+        &page2,
+        &format!("{page2}/reuse-segment"),
+        &[("segment_no", "SM99999")],
+    );
+    assert!(c.get(&page2).contains("There is no segment SM99999."));
+}
+
+#[test]
+fn the_lines_export_as_csv_for_a_mail_merge() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET name = '=SUM(A1)' WHERE no = 'CO01'",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(&page, &format!("{page}/add"), &[("contact_no", "CO0*")]);
+    let res = c.get(&format!("{page}/export.csv"));
+    res.assert_status(200);
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    let lines: Vec<&str> = res.body.lines().collect();
+    assert_eq!(lines.len(), 10, "header and 9 companies:\n{}", res.body);
+    assert!(lines[0].starts_with("contact_no,contact_name,company_name,"));
+    assert!(res.body.contains("'=SUM(A1)"), "formulas neutralised");
+    assert!(res.body.contains("c2@x.dk"));
+    c.get("/segments/SM99999/export.csv").assert_status(404);
+}
+
+#[test]
+fn a_line_keeps_its_own_values_and_follows_the_header_otherwise() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("contact_no", "CO01|CO02")],
+    );
+    let line: i64 = app.count("SELECT min(l.id) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id WHERE c.no = 'CO01'");
+    let line_page = format!("{page}/lines/{line}");
+    let bad = c.submit(
+        &line_page,
+        &line_page,
+        &[("unit_cost", "-3"), ("salesperson_code", "ZZ")],
+    );
+    bad.assert_status(422);
+    assert!(bad.contains("There is no salesperson ZZ."));
+    c.submit(
+        &line_page,
+        &line_page,
+        &[
+            ("unit_cost", "9.99"),
+            ("salesperson_code", "pl"),
+            ("evaluation", "positive"),
+        ],
+    )
+    .assert_redirect(&format!("{page}#lines"));
+    assert_eq!(app.count(&format!("SELECT count(*) FROM segment_lines WHERE id = {line} AND unit_cost = 9.99 AND salesperson_code = 'PL' AND unit_duration_min IS NULL")), 1);
+    // The figures use the line's cost and the header's for the other line.
+    assert!(c.get(&page).contains("11.49"));
+    // A header change reaches the line that was not overridden, not the one that was.
+    let show = c.get(&page);
+    let version = hidden_value(&show.body, "version").unwrap();
+    c.post_with_token(
+        &page,
+        &show.csrf_token().unwrap(),
+        &[
+            ("description", "One"),
+            ("date", "2026-11-24"),
+            ("unit_cost", "2.00"),
+            ("unit_duration_min", "5"),
+            ("information_flow", "outbound"),
+            ("initiated_by", "us"),
+            ("salesperson_code", "JO"),
+            ("version", &version),
+        ],
+    )
+    .assert_redirect(&page);
+    assert!(c.get(&page).contains("11.99"), "9.99 + 2.00");
+}
+
+#[test]
+fn apply_mailing_group_shows_the_count_before_removing_it_elsewhere() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(&app, "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no IN ('CO02', 'CO04', 'PE04')");
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("contact_no", "CO01|CO02|CO03")],
+    );
+    let preview = c.get(&format!(
+        "{page}/apply-mailing-group?code=xmas&remove_others=on"
+    ));
+    preview.assert_status(200);
+    assert!(
+        preview.contains("2 contact(s) of the segment get XMAS."),
+        "{}",
+        preview.body
+    );
+    assert!(preview.contains("2 contact(s) outside the segment lose it."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_mailing_groups"),
+        3,
+        "the preview changes nothing"
+    );
+    c.submit(
+        &format!("{page}/apply-mailing-group?code=XMAS&remove_others=on"),
+        &format!("{page}/apply-mailing-group"),
+        &[("code", "XMAS"), ("remove_others", "on")],
+    )
+    .assert_redirect(&page);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_mailing_groups m JOIN contacts c ON c.id = m.contact_id WHERE c.no IN ('CO01', 'CO02', 'CO03')"),
+        3
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contact_mailing_groups"), 3);
+    c.get(&format!("{page}/apply-mailing-group?code=NOPE"))
+        .assert_status(422);
+}
