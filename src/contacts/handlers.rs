@@ -71,7 +71,16 @@ pub struct ListPage {
 
 impl ListPage {
     pub fn total_text(&self) -> String {
-        thousands(self.pager.total)
+        if self.capped() {
+            format!("more than {}", thousands(contact_list::COUNT_CAP))
+        } else {
+            thousands(self.pager.total)
+        }
+    }
+
+    /// True when there are more contacts than were counted.
+    pub fn capped(&self) -> bool {
+        self.pager.total > contact_list::COUNT_CAP
     }
 
     pub fn range_text(&self) -> String {

@@ -750,3 +750,21 @@ fn a_contact_on_a_draft_segment_cannot_be_deleted_nor_move_company() {
         0
     );
 }
+
+#[test]
+fn a_very_long_list_counts_up_to_ten_thousand() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) SELECT 'C' || g, 'company', 'Company ' || g FROM generate_series(1, 10050) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let page = c.get("/contacts");
+    assert!(
+        page.contains("1–50 of more than 10,000 contacts"),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains(">Last<"));
+    assert!(c.get("/contacts?q=company+1005").contains("1–2 of 2 contacts"));
+}
