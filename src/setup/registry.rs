@@ -119,6 +119,20 @@ pub static TABLES: &[SetupTable] = &[
         usages: &[
             used_by!("contacts", "salesperson_code", "contact", "contacts"),
             used_by!("users", "salesperson_code", "user", "users"),
+            used_by!("segments", "salesperson_code", "segment", "segments"),
+            used_by!(
+                "segment_lines",
+                "salesperson_code",
+                "segment line",
+                "segment lines"
+            ),
+            used_by!("campaigns", "salesperson_code", "campaign", "campaigns"),
+            used_by!(
+                "interaction_log_entries",
+                "salesperson_code",
+                "interaction",
+                "interactions"
+            ),
         ],
     },
     SetupTable {
@@ -151,7 +165,10 @@ pub static TABLES: &[SetupTable] = &[
         singular: "language",
         explanation: "The language to write to a contact in.",
         kind: Kind::Codes,
-        usages: &[used_by!("contacts", "language_code", "contact", "contacts")],
+        usages: &[
+            used_by!("contacts", "language_code", "contact", "contacts"),
+            used_by!("segments", "language_code", "segment", "segments"),
+        ],
     },
     SetupTable {
         slug: "industry-groups",
@@ -246,7 +263,20 @@ pub static TABLES: &[SetupTable] = &[
         singular: "interaction group",
         explanation: "Kinds of interaction, such as meetings, letters or phone calls.",
         kind: Kind::Codes,
-        usages: &[],
+        usages: &[
+            used_by!(
+                "interaction_templates",
+                "group_code",
+                "interaction template",
+                "interaction templates"
+            ),
+            used_by!(
+                "interaction_log_entries",
+                "group_code",
+                "interaction",
+                "interactions"
+            ),
+        ],
     },
     SetupTable {
         slug: "campaign-statuses",
@@ -255,7 +285,12 @@ pub static TABLES: &[SetupTable] = &[
         singular: "campaign status",
         explanation: "The stages a campaign goes through, such as planned, running or done.",
         kind: Kind::Codes,
-        usages: &[],
+        usages: &[used_by!(
+            "campaigns",
+            "status_code",
+            "campaign",
+            "campaigns"
+        )],
     },
     SetupTable {
         slug: "number-series",
