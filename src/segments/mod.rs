@@ -7,12 +7,14 @@ pub mod handlers;
 pub mod lines;
 pub mod model;
 pub mod steps;
+pub mod why;
 
 use actix_web::web;
 
 /// Registers the segment pages (fixed paths before `/segments/{no}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(handlers::list)
+        .service(why::why_from_contact)
         .service(actions::saved_list)
         .service(actions::saved_rename)
         .service(actions::saved_delete)
@@ -23,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actions::reuse_segment)
         .service(lines::mailing_form)
         .service(lines::mailing_apply)
+        .service(why::why)
         .service(handlers::create)
         .service(handlers::show)
         .service(handlers::update)

@@ -281,3 +281,34 @@ fn apply_mailing_group_shows_the_count_before_removing_it_elsewhere() {
     c.get(&format!("{page}/apply-mailing-group?code=NOPE"))
         .assert_status(422);
 }
+
+#[test]
+fn why_explains_members_removed_lines_and_outsiders() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET exclude_from_segment = true WHERE no = 'CO03'",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("industry_group", "RETAIL"), ("type", "company")],
+    );
+    c.submit(&page, &format!("{page}/reduce"), &[("contact_no", "CO05")]);
+    let why = |c: &mut Client, contact: &str| c.get(&format!("{page}/why?contact={contact}")).body;
+    assert!(why(&mut c, "CO01").contains("It is on the segment: added by step 1"));
+    assert!(why(&mut c, "CO05").contains("removed by step 2"));
+    assert!(why(&mut c, "CO03").contains("flagged Exclude from Segment"));
+    assert!(why(&mut c, "CO02").contains("does not match the filters of step 1"));
+    assert!(why(&mut c, "NOPE").contains("There is no contact NOPE."));
+    // From the contact card's form.
+    c.get(&format!(
+        "/segments/why?segment={}&contact=CO01",
+        one.to_lowercase()
+    ))
+    .assert_redirect(&format!("{page}/why?contact=CO01"));
+}

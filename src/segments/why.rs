@@ -1,0 +1,198 @@
+//! "Why is this contact here?" — for a line, the step that added it; for a contact that is
+//! not a member, the step that removed it or why no step added it.
+
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable};
+use serde::Deserialize;
+
+use super::criteria::Criteria;
+use super::filter::{bind_all, BindValue, Binds};
+use super::model::{self, Segment};
+use super::steps::{self, Step};
+use crate::auth::SignedIn;
+use crate::contacts::model::{self as contacts, Contact};
+use crate::web::{db, ok, AppError, AppResult, Layout};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct WhyQuery {
+    #[serde(default)]
+    contact: String,
+}
+
+#[derive(Template)]
+#[template(path = "segments/why.html")]
+pub struct WhyPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub contact_no: String,
+    pub contact: Option<Contact>,
+    /// The explanation, one sentence per line.
+    pub reasons: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct LineState {
+    #[diesel(sql_type = Integer)]
+    added_by_step: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    removed_by_step: Option<i32>,
+}
+
+/// Whether contact `id` passes a step's filters today.
+fn matches(conn: &mut PgConnection, criteria: &Criteria, id: i64) -> QueryResult<Option<bool>> {
+    let mut binds = Binds::new(0);
+    let Ok(condition) = criteria.condition(&mut binds) else {
+        return Ok(None);
+    };
+    let p = binds.push(BindValue::Integer(id));
+    #[derive(QueryableByName)]
+    struct M {
+        #[diesel(sql_type = Bool)]
+        m: bool,
+    }
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_key \
+         WHERE c.id = {p}::bigint AND {condition}) AS m"
+    );
+    Ok(Some(
+        bind_all(diesel::sql_query(sql).into_boxed(), binds.values())
+            .get_result::<M>(conn)?
+            .m,
+    ))
+}
+
+fn explain(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    contact: &Contact,
+) -> QueryResult<Vec<String>> {
+    let ledger = steps::ledger(conn, segment.id)?;
+    let sentence = |seq: i32| -> String {
+        ledger
+            .iter()
+            .find(|s| s.seq == seq)
+            .map(|s| format!("step {} ({}: {})", s.seq, s.title(), s.sentence()))
+            .unwrap_or_else(|| format!("step {seq}"))
+    };
+    let lines: Vec<LineState> = diesel::sql_query(
+        "SELECT added_by_step, removed_by_step FROM segment_lines WHERE segment_id = $1 AND contact_id = $2 ORDER BY id",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .bind::<BigInt, _>(contact.id)
+    .load(conn)?;
+    let mut reasons = Vec::new();
+    for line in lines.iter().filter(|l| l.removed_by_step.is_none()) {
+        reasons.push(format!(
+            "It is on the segment: added by {}.",
+            sentence(line.added_by_step)
+        ));
+    }
+    if !reasons.is_empty() {
+        return Ok(reasons);
+    }
+    for line in &lines {
+        if let Some(removed) = line.removed_by_step {
+            reasons.push(format!(
+                "It was added by {} and removed by {}.",
+                sentence(line.added_by_step),
+                sentence(removed)
+            ));
+        }
+    }
+    if !reasons.is_empty() {
+        return Ok(reasons);
+    }
+    if contact.privacy_blocked {
+        reasons.push("It is privacy blocked: no step ever adds it.".into());
+    }
+    let adds: Vec<&Step> = ledger.iter().filter(|s| s.kind == "add").collect();
+    if adds.is_empty() {
+        reasons.push("No Add Contacts step has been run on this segment.".into());
+    }
+    for step in adds {
+        match matches(conn, &step.criteria(), contact.id)? {
+            Some(true) if contact.exclude_from_segment && !step.criteria().options.ignore_exclusion => {
+                reasons.push(format!(
+                    "It matches the filters of {}, but is flagged Exclude from Segment and the step did not ignore exclusion.",
+                    sentence(step.seq)
+                ))
+            }
+            Some(true) if !contact.privacy_blocked => reasons.push(format!(
+                "It matches the filters of {} today; it did not when the step ran, or it was added to Rapport later.",
+                sentence(step.seq)
+            )),
+            Some(true) => {}
+            Some(false) => reasons.push(format!(
+                "It does not match the filters of {}: {}.",
+                sentence(step.seq),
+                step.criteria().describe()
+            )),
+            None => {}
+        }
+    }
+    Ok(reasons)
+}
+
+#[get("/segments/{no}/why")]
+pub async fn why(
+    _user: SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<WhyQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let contact_no = query.into_inner().contact.trim().to_uppercase();
+    let c = contact_no.clone();
+    let (segment, contact, reasons) = db(&state.pool, move |conn| {
+        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        if c.is_empty() {
+            return Ok((segment, None, Vec::new()));
+        }
+        match contacts::find_by_no(conn, &c)? {
+            Some(contact) => {
+                let reasons = explain(conn, &segment, &contact)?;
+                Ok((segment, Some(contact), reasons))
+            }
+            None => Ok((segment, None, vec![format!("There is no contact {c}.")])),
+        }
+    })
+    .await?;
+    ok(&WhyPage {
+        layout,
+        segment,
+        contact_no,
+        contact,
+        reasons,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct WhyFromContact {
+    #[serde(default)]
+    segment: String,
+    #[serde(default)]
+    contact: String,
+}
+
+/// The contact card's "why" form names the segment; this sends it to that segment's page.
+#[get("/segments/why")]
+pub async fn why_from_contact(
+    _user: SignedIn,
+    query: web::Query<WhyFromContact>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let segment: String =
+        url::form_urlencoded::byte_serialize(q.segment.trim().to_uppercase().as_bytes()).collect();
+    let contact: String =
+        url::form_urlencoded::byte_serialize(q.contact.trim().as_bytes()).collect();
+    if segment.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(crate::web::redirect(&format!(
+        "/segments/{segment}/why?contact={contact}"
+    )))
+}
