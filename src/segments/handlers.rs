@@ -834,11 +834,43 @@ pub async fn add_line(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let contact_no = form.contact_no.trim().to_uppercase();
-            let Some(contact) = crate::contacts::model::find_by_no(conn, &contact_no)? else {
+            let typed = form.contact_no.trim().to_string();
+            let contact = match crate::contacts::model::find_by_no(conn, &contact_no)? {
+                Some(c) => Some(c),
+                None => {
+                    // Not a No.: a name, if exactly one contact has it.
+                    use crate::contacts::model::Contact;
+                    use crate::db::schema::contacts as ct;
+                    diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+                    let named: Vec<Contact> = ct::table
+                        .filter(lower(ct::name).eq(typed.to_lowercase()))
+                        .select(Contact::as_select())
+                        .order(ct::no)
+                        .limit(6)
+                        .load(conn)?;
+                    match named.len() {
+                        1 => named.into_iter().next(),
+                        0 => None,
+                        _ => {
+                            let nos: Vec<&str> = named.iter().map(|c| c.no.as_str()).collect();
+                            session::set_flash(
+                                conn,
+                                &session,
+                                Flash::error(format!(
+                                    "Several contacts are called {typed} ({}…); add one by its No.",
+                                    nos.join(", ")
+                                )),
+                            )?;
+                            return Ok(format!("/segments/{}", no.trim().to_uppercase()));
+                        }
+                    }
+                }
+            };
+            let Some(contact) = contact else {
                 session::set_flash(
                     conn,
                     &session,
-                    Flash::error(format!("There is no contact {contact_no}.")),
+                    Flash::error(format!("There is no contact {typed} (by No. or name).")),
                 )?;
                 return Ok(format!("/segments/{}", no.trim().to_uppercase()));
             };
@@ -859,6 +891,11 @@ pub async fn add_line(
             )?;
             let (segment, outcome) = result
                 .map_err(|_| AppError::internal(anyhow::anyhow!("manual add has no filters")))?;
+            if outcome.added == 0 {
+                // Nothing was added: no step to keep in the ledger.
+                let last = steps::next_seq(conn, segment.id)? - 1;
+                steps::go_back(conn, &segment, last - 1)?;
+            }
             let flash = if outcome.added == 1 {
                 Flash::success(format!("{} {} added.", contact.no, contact.name))
             } else {

@@ -578,7 +578,22 @@ pub struct LineRow {
     pub overridden: bool,
 }
 
+/// An amount with two decimals: 0 → "0.00".
+pub fn money(v: &BigDecimal) -> String {
+    v.with_scale(2).to_string()
+}
+
+impl Figures {
+    pub fn cost_text(&self) -> String {
+        money(&self.total_cost)
+    }
+}
+
 impl LineRow {
+    pub fn cost_text(&self) -> String {
+        money(&self.unit_cost)
+    }
+
     pub fn correspondence_label(&self) -> &'static str {
         crate::contacts::model::correspondence_label(&self.correspondence_type)
     }

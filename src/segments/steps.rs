@@ -49,7 +49,8 @@ pub struct PreviewRow {
     pub skipped: Option<String>,
 }
 
-pub const PREVIEW_ROWS: i64 = 20;
+/// The first rows a preview shows (issue 4: "the first 25 rows").
+pub const PREVIEW_ROWS: i64 = 25;
 
 /// The contacts an Add step selects, expands and classifies (SQL fragment, `$…` from binds).
 fn add_candidates(

@@ -766,5 +766,7 @@ fn a_very_long_list_counts_up_to_ten_thousand() {
         page.body
     );
     assert!(!page.contains(">Last<"));
-    assert!(c.get("/contacts?q=company+1005").contains("1–2 of 2 contacts"));
+    assert!(c
+        .get("/contacts?q=company+1005")
+        .contains("1–2 of 2 contacts"));
 }

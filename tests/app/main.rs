@@ -10,4 +10,5 @@ mod demo;
 mod operations;
 mod security;
 mod segment_actions;
+mod segments;
 mod setup_tables;

@@ -312,3 +312,27 @@ fn why_explains_members_removed_lines_and_outsiders() {
     ))
     .assert_redirect(&format!("{page}/why?contact=CO01"));
 }
+
+#[test]
+fn a_line_can_be_added_by_name() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET name = 'Twin' WHERE no IN ('PE08', 'PE09')",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/lines"),
+        &[("contact_no", "company 7")],
+    );
+    assert_eq!(members(&app, &one), 1);
+    c.submit(&page, &format!("{page}/lines"), &[("contact_no", "twin")]);
+    assert!(c
+        .get(&page)
+        .contains("Several contacts are called twin (PE08, PE09…)"));
+    assert_eq!(members(&app, &one), 1);
+}

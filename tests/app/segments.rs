@@ -1,0 +1,2182 @@
+//! Segments through HTTP (SPEC §4, §4.1): the header, Add / Reduce / Refine with every option
+//! and its order, filter sections, preview, Go Back and its exactness, manual lines, the
+//! ledger, bad and hostile expressions, concurrent steps, roles and logged segments, paging,
+//! and the number of SQL statements a step runs.
+
+use std::sync::{Arc, Barrier, Mutex};
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+
+use crate::auth::diesel_exec;
+use crate::support::*;
+
+// ---- fixtures and helpers ------------------------------------------------------------------
+
+/// Form fields, as pairs.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
+/// Something a user does to a segment.
+type Action = Box<dyn Fn(&mut Client)>;
+
+/// Codes, templates, a campaign, a questionnaire, and a small world of contacts:
+///
+/// | No. | type | company | country | notes |
+/// |---|---|---|---|---|
+/// | ALPHA | company (RETAIL) | | DK | |
+/// | ANNA | person | ALPHA | DK | mailing XMAS, NEWS; profile Large; interactions |
+/// | BO | person | ALPHA | DK | excluded from segments |
+/// | CY | person | ALPHA | DK | privacy blocked |
+/// | BETA | company (WHOLESALE) | | SE | |
+/// | DORA | person | BETA | SE | mailing XMAS; profile Small; interaction |
+/// | ELI | person | BETA | DK | mailing NEWS; a canceled interaction |
+/// | GAMMA | company (BANKING) | | DK | excluded from segments |
+/// | FINN | person | GAMMA | DK | |
+/// | SOLO | person | — | DK | mailing XMAS |
+fn world(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales'), ('PL', 'Pat Lee');
+         INSERT INTO industry_groups (code, description) VALUES
+             ('RETAIL', 'Retail'), ('WHOLESALE', 'Wholesale'), ('BANKING', 'Banking');
+         INSERT INTO mailing_groups (code, description) VALUES
+             ('XMAS', 'Christmas cards'), ('NEWS', 'Newsletter');
+         INSERT INTO interaction_groups (code, description) VALUES
+             ('LETTER', 'Letters'), ('PHONE', 'Phone calls');
+         INSERT INTO campaigns (no, description) VALUES ('CP0001', 'Spring'), ('CP0002', 'Autumn');
+         INSERT INTO interaction_templates (code, group_code, description, unit_cost,
+             unit_duration_min, information_flow, initiated_by, campaign_no, campaign_target,
+             campaign_response, correspondence_type, ignore_contact_correspondence_type) VALUES
+             ('MAIL', 'LETTER', 'Mailing', 12.50, 15, 'inbound', 'them', 'CP0002', TRUE, TRUE,
+              'hard_copy', TRUE),
+             ('CALL', 'PHONE', 'Call', 3.00, 5, 'outbound', 'us', NULL, FALSE, FALSE, 'email',
+              FALSE);
+         INSERT INTO contacts (no, type, name, country_code, email) VALUES
+             ('ALPHA', 'company', 'Alpha Retail', 'DK', 'info@alpha.dk'),
+             ('BETA', 'company', 'Beta Wholesale', 'SE', ''),
+             ('GAMMA', 'company', 'Gamma Bank', 'DK', ''),
+             ('SOLO', 'person', 'Solo Person', 'DK', 'solo@example.dk');
+         INSERT INTO contacts (no, type, name, company_id, country_code, email)
+             SELECT v.no, 'person', v.name, co.id, v.country, v.email FROM (VALUES
+                 ('ANNA', 'Anna Alpha', 'ALPHA', 'DK', 'anna@alpha.dk'),
+                 ('BO', 'Bo Alpha', 'ALPHA', 'DK', ''),
+                 ('CY', 'Cy Alpha', 'ALPHA', 'DK', ''),
+                 ('DORA', 'Dora Beta', 'BETA', 'SE', 'dora@beta.se'),
+                 ('ELI', 'Eli Beta', 'BETA', 'DK', ''),
+                 ('FINN', 'Finn Gamma', 'GAMMA', 'DK', '')) v(no, name, company, country, email)
+             JOIN contacts co ON co.no = v.company;
+         UPDATE contacts SET exclude_from_segment = TRUE WHERE no IN ('BO', 'GAMMA');
+         UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'CY';
+         INSERT INTO contact_industry_groups (contact_id, code)
+             SELECT c.id, v.code FROM (VALUES ('ALPHA', 'RETAIL'), ('BETA', 'WHOLESALE'),
+                 ('GAMMA', 'BANKING')) v(no, code) JOIN contacts c ON c.no = v.no;
+         INSERT INTO contact_mailing_groups (contact_id, code)
+             SELECT c.id, v.code FROM (VALUES ('ANNA', 'XMAS'), ('ANNA', 'NEWS'), ('DORA', 'XMAS'),
+                 ('ELI', 'NEWS'), ('SOLO', 'XMAS')) v(no, code) JOIN contacts c ON c.no = v.no;
+         INSERT INTO profile_questionnaires (code, description) VALUES ('CUST', 'Customer');
+         INSERT INTO profile_questions (questionnaire_code, position, description)
+             VALUES ('CUST', 1, 'Size');
+         INSERT INTO profile_answers (question_id, position, description)
+             SELECT id, 1, 'Large' FROM profile_questions UNION ALL
+             SELECT id, 2, 'Small' FROM profile_questions;
+         INSERT INTO contact_profile_answers (contact_id, question_id, answer_id)
+             SELECT c.id, a.question_id, a.id FROM contacts c, profile_answers a
+             WHERE (c.no = 'ANNA' AND a.description = 'Large')
+                OR (c.no = 'DORA' AND a.description = 'Small');
+         -- Interactions: ANNA called in January and mailed in March (no single entry is a
+         -- January mailing); DORA mailed in January; ELI's January mailing was canceled.
+         INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code,
+                 salesperson_code, canceled)
+             SELECT c.id, v.date::date, v.template, v.grp, 'JO', v.canceled FROM (VALUES
+                 ('ANNA', '2026-01-10', 'CALL', 'PHONE', FALSE),
+                 ('ANNA', '2026-03-01', 'MAIL', 'LETTER', FALSE),
+                 ('DORA', '2026-01-15', 'MAIL', 'LETTER', FALSE),
+                 ('ELI', '2026-01-20', 'MAIL', 'LETTER', TRUE))
+                 v(no, date, template, grp, canceled)
+             JOIN contacts c ON c.no = v.no;",
+    );
+}
+
+/// A staff user whose salesperson is JO, signed in.
+fn staff(app: &TestApp, username: &str) -> Client {
+    app.user(username, "staff");
+    diesel_exec(
+        app,
+        &format!("UPDATE users SET salesperson_code = 'JO' WHERE username = '{username}'"),
+    );
+    let mut c = app.client();
+    c.sign_in(username, PASSWORD);
+    c
+}
+
+fn text(app: &TestApp, sql: &str) -> String {
+    #[derive(QueryableByName)]
+    struct T {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        t: String,
+    }
+    diesel::sql_query(format!("SELECT COALESCE(({sql})::text, '') AS t"))
+        .get_result::<T>(&mut app.conn())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .t
+}
+
+/// The form token of the client's session (every page has the sign-out form).
+fn token(c: &mut Client) -> String {
+    c.get("/segments")
+        .csrf_token()
+        .expect("a form token on /segments")
+}
+
+fn post(c: &mut Client, action: &str, fields: &[(&str, &str)]) -> Resp {
+    let t = token(c);
+    c.post_with_token(action, &t, fields)
+}
+
+/// Creates a segment through the form and returns its No.
+fn new_segment(c: &mut Client, description: &str) -> String {
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", description), ("date", &today)]),
+    );
+    assert_eq!(res.status, 303, "create failed:\n{}", res.body);
+    res.location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string()
+}
+
+/// The header form as a browser sends it, with some fields changed.
+fn header_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("description", ""),
+        ("date", "2026-05-01"),
+        ("salesperson_code", "JO"),
+        ("interaction_template_code", ""),
+        ("subject", ""),
+        ("language_code", ""),
+        ("campaign_no", ""),
+        ("correspondence_type", ""),
+        ("unit_cost", "0.00"),
+        ("unit_duration_min", "0"),
+        ("information_flow", "outbound"),
+        ("initiated_by", "us"),
+    ];
+    for (k, v) in changes {
+        match fields.iter_mut().find(|(key, _)| key == k) {
+            Some(f) => f.1 = v,
+            None => fields.push((k, v)),
+        }
+    }
+    fields
+}
+
+/// Applies a step (`add`, `reduce`, `refine`) and checks that it was done.
+#[track_caller]
+fn step(c: &mut Client, no: &str, kind: &str, fields: &[(&str, &str)]) {
+    let res = post(c, &format!("/segments/{no}/{kind}"), fields);
+    assert_eq!(
+        res.status, 303,
+        "{kind} {fields:?} was refused:\n{}",
+        res.body
+    );
+    assert_eq!(res.location().as_deref(), Some(&*format!("/segments/{no}")));
+}
+
+fn query_string(fields: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+fn preview(c: &mut Client, no: &str, kind: &str, fields: &[(&str, &str)]) -> Resp {
+    let mut all = fields.to_vec();
+    all.push(("preview", "1"));
+    c.get(&format!("/segments/{no}/{kind}?{}", query_string(&all)))
+}
+
+/// The counts a preview shows: (added or removed, excluded, blocked, existing).
+#[track_caller]
+fn preview_counts(res: &Resp) -> (i64, i64, i64, i64) {
+    res.assert_status(200);
+    let number_after = |marker: &str| -> Option<i64> {
+        let start = res.body.find(marker)? + marker.len();
+        let digits: String = res.body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(|c| *c != ',')
+            .collect();
+        digits.parse().ok()
+    };
+    if let Some(added) = number_after("This step adds <strong>") {
+        let (mut x, mut b, mut e) = (0, 0, 0);
+        if let Some(excluded) = number_after("; it skips ") {
+            x = excluded;
+            b = number_after(" excluded, ").unwrap();
+            e = number_after(" privacy blocked and ").unwrap();
+        }
+        (added, x, b, e)
+    } else {
+        let removed = number_after("This step removes <strong>")
+            .unwrap_or_else(|| panic!("no preview on the page:\n{}", res.body));
+        (removed, 0, 0, 0)
+    }
+}
+
+/// The segment's members: the contact No. of every line, sorted, duplicates kept.
+fn members(app: &TestApp, no: &str) -> Vec<String> {
+    let list = text(
+        app,
+        &format!(
+            "SELECT string_agg(c.no, ',' ORDER BY c.no) FROM segment_lines l \
+             JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
+             WHERE s.no = '{no}' AND l.removed_by_step IS NULL"
+        ),
+    );
+    if list.is_empty() {
+        Vec::new()
+    } else {
+        list.split(',').map(str::to_string).collect()
+    }
+}
+
+#[track_caller]
+fn assert_members(app: &TestApp, no: &str, expected: &[&str]) {
+    let mut expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(members(app, no), expected, "members of {no}");
+}
+
+/// The last step of the ledger: (kind, added, removed, excluded, blocked, existing).
+fn last_step(app: &TestApp, no: &str) -> (String, i64, i64, i64, i64, i64) {
+    let row = text(
+        app,
+        &format!(
+            "SELECT concat_ws(',', t.kind, t.added, t.removed, t.skipped_excluded, \
+               t.skipped_blocked, t.skipped_existing) \
+             FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
+             WHERE s.no = '{no}' ORDER BY t.seq DESC LIMIT 1"
+        ),
+    );
+    let parts: Vec<&str> = row.split(',').collect();
+    assert_eq!(parts.len(), 6, "no step on {no}");
+    let n = |i: usize| parts[i].parse::<i64>().unwrap();
+    (parts[0].to_string(), n(1), n(2), n(3), n(4), n(5))
+}
+
+/// Every line of the segment (members and removed ones), whole rows, in id order: equal
+/// hashes mean the very same rows with the very same values.
+fn lines_hash(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT md5(COALESCE(string_agg(l::text, '|' ORDER BY l.id), '')) \
+             FROM segment_lines l JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}'"
+        ),
+    )
+}
+
+/// The members as the brief states it: (segment, contact, added by step, overrides), in
+/// line order.
+fn membership_hash(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT md5(COALESCE(string_agg(row(l.segment_id, l.contact_id, l.added_by_step, \
+               l.salesperson_code, l.date, l.interaction_template_code, l.subject, \
+               l.correspondence_type, l.unit_cost, l.unit_duration_min, l.campaign_target, \
+               l.campaign_response, l.evaluation)::text, '|' \
+               ORDER BY l.company_name, l.is_person, l.contact_name, l.id), '')) \
+             FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}' AND l.removed_by_step IS NULL"
+        ),
+    )
+}
+
+fn steps_hash(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT md5(COALESCE(string_agg(t::text, '|' ORDER BY t.seq), '')) \
+             FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+        ),
+    )
+}
+
+/// Everything a segment is: header, ledger, lines.
+fn segment_state(app: &TestApp, no: &str) -> String {
+    format!(
+        "{} {} {}",
+        text(
+            app,
+            &format!("SELECT md5(s::text) FROM segments s WHERE s.no = '{no}'")
+        ),
+        steps_hash(app, no),
+        lines_hash(app, no)
+    )
+}
+
+/// The id of a member line of this contact (the first one).
+fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
+    app.count(&format!(
+        "SELECT min(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         JOIN contacts c ON c.id = l.contact_id \
+         WHERE s.no = '{no}' AND c.no = '{contact}' AND l.removed_by_step IS NULL"
+    ))
+}
+
+fn step_count(app: &TestApp, no: &str) -> i64 {
+    app.count(&format!(
+        "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
+         WHERE s.no = '{no}'"
+    ))
+}
+
+/// Text as the templates escape it.
+fn esc(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// A fresh segment holding exactly these contacts (added by No., ignoring exclusion).
+fn segment_with(app: &TestApp, c: &mut Client, contacts: &[&str]) -> String {
+    let no = new_segment(c, "fixture");
+    let filter = contacts.join("|");
+    step(
+        c,
+        &no,
+        "add",
+        &[("contact_no", &filter), ("ignore_exclusion", "on")],
+    );
+    assert_members(app, &no, contacts);
+    no
+}
+
+// ---- the header -----------------------------------------------------------------------------
+
+#[test]
+fn a_new_segment_takes_the_next_number_and_the_users_salesperson() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let form = c.get("/segments/new");
+    form.assert_status(200);
+    assert!(
+        form.contains("<option value=\"JO\" selected>"),
+        "the user's salesperson is the default:\n{}",
+        form.body
+    );
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        form.contains(&format!("value=\"{today}\"")),
+        "today is the default date"
+    );
+
+    let no = new_segment(&mut c, "Spring mailing");
+    assert_eq!(no, "SM00001");
+    let page = c.get("/segments/SM00001");
+    page.assert_status(200);
+    assert!(page.contains("Segment SM00001 created."));
+    assert!(page.contains("Spring mailing"));
+    assert!(page.contains("No steps yet."));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM segments s JOIN users u ON u.id = s.created_by \
+             WHERE s.no = 'SM00001' AND s.salesperson_code = 'JO' AND u.username = 'stan' \
+             AND s.status = 'draft' AND s.date = CURRENT_DATE"
+        ),
+        1
+    );
+    assert_eq!(new_segment(&mut c, "Second"), "SM00002");
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'SEGMENT'"),
+        3
+    );
+    // Lower case in the address finds it too.
+    c.get("/segments/sm00002").assert_status(200);
+    c.get("/segments/SM00099").assert_status(404);
+}
+
+#[test]
+fn choosing_an_interaction_template_copies_its_defaults() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[
+            ("description", "Mailing"),
+            ("interaction_template_code", "mail"),
+            ("unit_cost", "1.00"),
+        ]),
+    );
+    res.assert_redirect("/segments/SM00001");
+    let header = |app: &TestApp| {
+        text(
+            app,
+            "SELECT concat_ws(',', interaction_template_code, unit_cost, unit_duration_min, \
+               information_flow, initiated_by, correspondence_type, \
+               ignore_contact_correspondence_type, campaign_no, campaign_target, \
+               campaign_response) FROM segments WHERE no = 'SM00001'",
+        )
+    };
+    assert_eq!(
+        header(&app),
+        "MAIL,12.50,15,inbound,them,hard_copy,t,CP0002,t,t"
+    );
+
+    // Saving with the same template keeps what the user typed.
+    let page = c.get("/segments/SM00001");
+    let version = hidden_value(&page.body, "version").unwrap();
+    let res = c.post_with_token(
+        "/segments/SM00001",
+        &page.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Mailing"),
+            ("interaction_template_code", "MAIL"),
+            ("unit_cost", "7.25"),
+            ("unit_duration_min", "20"),
+            ("information_flow", "inbound"),
+            ("initiated_by", "them"),
+            ("correspondence_type", "hard_copy"),
+            ("campaign_no", "CP0002"),
+            ("version", version.as_str()),
+        ]),
+    );
+    res.assert_redirect("/segments/SM00001");
+    assert_eq!(
+        header(&app),
+        "MAIL,7.25,20,inbound,them,hard_copy,f,CP0002,f,f"
+    );
+
+    // Choosing another template copies its defaults again.
+    let page = c.get("/segments/SM00001");
+    let version = hidden_value(&page.body, "version").unwrap();
+    let res = c.post_with_token(
+        "/segments/SM00001",
+        &page.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Mailing"),
+            ("interaction_template_code", "CALL"),
+            ("unit_cost", "99.00"),
+            ("version", version.as_str()),
+        ]),
+    );
+    res.assert_redirect("/segments/SM00001");
+    assert!(c
+        .get("/segments/SM00001")
+        .contains("the defaults of interaction template CALL were applied"));
+    assert!(header(&app).starts_with("CALL,3.00,5,outbound,us,email,f"));
+    assert_eq!(
+        app.count("SELECT version FROM segments WHERE no = 'SM00001'"),
+        3
+    );
+}
+
+#[test]
+fn an_invalid_header_is_a_422_and_nothing_is_written() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let long = "x".repeat(101);
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[
+            ("description", &long),
+            ("date", "2026-02-30"),
+            ("salesperson_code", "NOPE"),
+            ("unit_cost", "-1"),
+            ("unit_duration_min", "ten"),
+            ("information_flow", "sideways"),
+            ("campaign_target", "on"),
+            ("interaction_template_code", "GHOST"),
+            ("subject", "Typed subject"),
+        ]),
+    );
+    res.assert_status(422);
+    for message in [
+        "Use at most 100 characters.",
+        "Enter a date as YYYY-MM-DD.",
+        "There is no salesperson NOPE.",
+        "Enter an amount of 0 or more, like 12.50.",
+        "Enter a whole number of minutes, 0 or more.",
+        "Choose Outbound or Inbound.",
+        "Campaign Target and Campaign Response need a campaign.",
+        "There is no interaction template GHOST.",
+    ] {
+        assert!(res.contains(message), "missing {message}:\n{}", res.body);
+    }
+    assert!(
+        res.contains("value=\"Typed subject\""),
+        "typed values are kept"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM segments"), 0);
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'SEGMENT'"),
+        1,
+        "no number used"
+    );
+
+    // An edit with errors changes nothing either.
+    let no = new_segment(&mut c, "Good");
+    let before = segment_state(&app, &no);
+    let page = c.get(&format!("/segments/{no}"));
+    let version = hidden_value(&page.body, "version").unwrap();
+    let res = c.post_with_token(
+        &format!("/segments/{no}"),
+        &page.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Changed"),
+            ("campaign_no", "CP9999"),
+            ("version", version.as_str()),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("There is no campaign CP9999."));
+    assert!(res.contains("value=\"Changed\""));
+    assert_eq!(segment_state(&app, &no), before);
+
+    // A stale version is a conflict, and nothing is written.
+    let res = c.post_with_token(
+        &format!("/segments/{no}"),
+        &page.csrf_token().unwrap(),
+        &header_fields(&[("description", "Stale"), ("version", "0")]),
+    );
+    res.assert_status(409);
+    assert_eq!(segment_state(&app, &no), before);
+}
+
+#[test]
+fn the_segments_list_filters_by_status_and_search() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    new_segment(&mut c, "Spring mailing");
+    new_segment(&mut c, "Autumn calls");
+    diesel_exec(
+        &app,
+        "UPDATE segments SET status = 'logged' WHERE no = 'SM00002'",
+    );
+    let all = c.get("/segments");
+    assert!(all.contains("SM00001") && all.contains("SM00002"));
+    let logged = c.get("/segments?status=logged");
+    assert!(logged.contains("SM00002") && !logged.contains("SM00001"));
+    let search = c.get("/segments?q=spring");
+    assert!(search.contains("SM00001") && !search.contains("SM00002"));
+}
+
+// ---- Add Contacts: options and their order ---------------------------------------------------
+
+#[test]
+fn expand_companies_brings_the_persons_of_a_selected_company() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+
+    let plain = new_segment(&mut c, "plain");
+    step(
+        &mut c,
+        &plain,
+        "add",
+        &[("type", "company"), ("country", "DK")],
+    );
+    assert_members(&app, &plain, &["ALPHA"]);
+    assert_eq!(last_step(&app, &plain), ("add".into(), 1, 0, 1, 0, 0));
+
+    // ALPHA and GAMMA are selected; expansion brings ANNA, BO, CY and FINN; then exclusion
+    // skips BO and GAMMA, privacy skips CY. GAMMA is excluded, yet its person comes: the
+    // expansion runs before the exclusion.
+    let expanded = new_segment(&mut c, "expanded");
+    step(
+        &mut c,
+        &expanded,
+        "add",
+        &[
+            ("type", "company"),
+            ("country", "DK"),
+            ("expand_companies", "on"),
+        ],
+    );
+    assert_members(&app, &expanded, &["ALPHA", "ANNA", "FINN"]);
+    assert_eq!(last_step(&app, &expanded), ("add".into(), 3, 0, 2, 1, 0));
+
+    // A selected person does not expand anything.
+    let person = new_segment(&mut c, "person");
+    step(
+        &mut c,
+        &person,
+        "add",
+        &[("contact_no", "ELI"), ("expand_companies", "on")],
+    );
+    assert_members(&app, &person, &["ELI"]);
+}
+
+#[test]
+fn allow_related_companies_brings_the_company_of_a_selected_person() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+
+    let plain = new_segment(&mut c, "plain");
+    step(&mut c, &plain, "add", &[("name", "Dora*|Finn*|Solo*")]);
+    assert_members(&app, &plain, &["DORA", "FINN", "SOLO"]);
+
+    // BETA comes with DORA; GAMMA with FINN but is excluded; SOLO has no company.
+    let related = new_segment(&mut c, "related");
+    step(
+        &mut c,
+        &related,
+        "add",
+        &[
+            ("name", "Dora*|Finn*|Solo*"),
+            ("allow_related_companies", "on"),
+        ],
+    );
+    assert_members(&app, &related, &["BETA", "DORA", "FINN", "SOLO"]);
+    assert_eq!(last_step(&app, &related), ("add".into(), 4, 0, 1, 0, 0));
+    assert_eq!(
+        app.count("SELECT count(*) FROM segment_lines WHERE contact_id IS NULL"),
+        0
+    );
+
+    // With Ignore Exclusion the related GAMMA comes too.
+    let ignoring = new_segment(&mut c, "ignoring");
+    step(
+        &mut c,
+        &ignoring,
+        "add",
+        &[
+            ("name", "Finn*"),
+            ("allow_related_companies", "on"),
+            ("ignore_exclusion", "on"),
+        ],
+    );
+    assert_members(&app, &ignoring, &["FINN", "GAMMA"]);
+}
+
+#[test]
+fn ignore_exclusion_adds_excluded_contacts_but_never_privacy_blocked_ones() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+
+    let without = new_segment(&mut c, "without");
+    step(
+        &mut c,
+        &without,
+        "add",
+        &[
+            ("industry_group", "RETAIL|BANKING"),
+            ("expand_companies", "on"),
+        ],
+    );
+    assert_members(&app, &without, &["ALPHA", "ANNA", "FINN"]);
+    assert_eq!(last_step(&app, &without), ("add".into(), 3, 0, 2, 1, 0));
+
+    let with = new_segment(&mut c, "with");
+    step(
+        &mut c,
+        &with,
+        "add",
+        &[
+            ("industry_group", "RETAIL|BANKING"),
+            ("expand_companies", "on"),
+            ("ignore_exclusion", "on"),
+        ],
+    );
+    assert_members(&app, &with, &["ALPHA", "ANNA", "BO", "FINN", "GAMMA"]);
+    assert_eq!(last_step(&app, &with), ("add".into(), 5, 0, 0, 1, 0));
+}
+
+#[test]
+fn privacy_blocked_contacts_are_never_added_whatever_the_options() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "privacy");
+    let all_options = [
+        ("expand_companies", "on"),
+        ("allow_related_companies", "on"),
+        ("ignore_exclusion", "on"),
+        ("allow_existing", "on"),
+    ];
+    // Selected directly: skipped, though it still brings its company.
+    let mut fields = vec![("contact_no", "CY")];
+    fields.extend(all_options);
+    step(&mut c, &no, "add", &fields);
+    assert_members(&app, &no, &["ALPHA"]);
+    assert_eq!(last_step(&app, &no), ("add".into(), 1, 0, 0, 1, 0));
+    // Brought by expansion of its company.
+    let mut fields = vec![("contact_no", "ALPHA")];
+    fields.extend(all_options);
+    step(&mut c, &no, "add", &fields);
+    assert_members(&app, &no, &["ALPHA", "ALPHA", "ANNA", "BO"]);
+    assert_eq!(last_step(&app, &no), ("add".into(), 3, 0, 0, 1, 0));
+    // Brought as a related company: block ALPHA too and select its person.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'ALPHA'",
+    );
+    let other = new_segment(&mut c, "related");
+    let mut fields = vec![("contact_no", "ANNA")];
+    fields.extend(all_options);
+    step(&mut c, &other, "add", &fields);
+    assert_members(&app, &other, &["ANNA"]);
+    assert_eq!(last_step(&app, &other), ("add".into(), 1, 0, 0, 1, 0));
+
+    // By hand, even ignoring exclusion.
+    let res = post(
+        &mut c,
+        &format!("/segments/{no}/lines"),
+        &[("contact_no", "CY"), ("ignore_exclusion", "on")],
+    );
+    res.assert_redirect(&format!("/segments/{no}"));
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains("was not added") && page.contains("privacy blocked"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             WHERE c.no = 'CY'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn duplicates_are_skipped_unless_allowed_and_one_step_adds_a_contact_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "duplicates");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    // ANNA is already there: skipped and counted.
+    step(&mut c, &no, "add", &[("industry_group", "RETAIL")]);
+    assert_members(&app, &no, &["ALPHA", "ANNA"]);
+    assert_eq!(last_step(&app, &no), ("add".into(), 1, 0, 1, 1, 1));
+    // Allowed: a second line for each.
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("industry_group", "RETAIL"), ("allow_existing", "on")],
+    );
+    assert_members(&app, &no, &["ALPHA", "ALPHA", "ANNA", "ANNA"]);
+    assert_eq!(last_step(&app, &no), ("add".into(), 2, 0, 1, 1, 0));
+
+    // One step selecting ANNA directly, by expansion of ALPHA, and ALPHA directly and as
+    // ANNA's related company: one line each, and each skipped contact counted once.
+    let once = new_segment(&mut c, "once");
+    step(
+        &mut c,
+        &once,
+        "add",
+        &[
+            ("name", "Anna*|Alpha*|Bo*|Cy*"),
+            ("expand_companies", "on"),
+            ("allow_related_companies", "on"),
+            ("allow_existing", "on"),
+        ],
+    );
+    assert_members(&app, &once, &["ALPHA", "ANNA"]);
+    assert_eq!(last_step(&app, &once), ("add".into(), 2, 0, 1, 1, 0));
+}
+
+// ---- filter sections -------------------------------------------------------------------------
+
+#[test]
+fn industry_groups_are_read_through_the_company() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let retail = new_segment(&mut c, "retail");
+    step(&mut c, &retail, "add", &[("industry_group", "retail")]);
+    // ANNA has no industry group of her own: she matches through ALPHA.
+    assert_members(&app, &retail, &["ALPHA", "ANNA"]);
+    assert_eq!(last_step(&app, &retail), ("add".into(), 2, 0, 1, 1, 0));
+
+    let persons = new_segment(&mut c, "persons");
+    step(
+        &mut c,
+        &persons,
+        "add",
+        &[("industry_group", "RETAIL|WHOLESALE"), ("type", "person")],
+    );
+    assert_members(&app, &persons, &["ANNA", "DORA", "ELI"]);
+    // SOLO has no company, so no industry group.
+    let not_retail = new_segment(&mut c, "not retail");
+    step(
+        &mut c,
+        &not_retail,
+        "add",
+        &[("industry_group", "<>RETAIL")],
+    );
+    assert_members(
+        &app,
+        &not_retail,
+        &["BETA", "DORA", "ELI", "FINN"], // GAMMA excluded
+    );
+}
+
+#[test]
+fn within_a_section_one_related_row_passes_all_filters_and_sections_combine_with_and() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let cases: &[(Fields, &[&str])] = &[
+        // ANNA called in January and mailed in March: no January mailing.
+        (
+            &[
+                ("interaction_date", "2026-01-01..2026-01-31"),
+                ("interaction_template", "MAIL"),
+            ],
+            &["DORA"],
+        ),
+        // ELI's January entry is canceled: it never counts.
+        (
+            &[("interaction_date", "2026-01-01..2026-01-31")],
+            &["ANNA", "DORA"],
+        ),
+        (&[("interaction_template", "MAIL")], &["ANNA", "DORA"]),
+        (
+            &[
+                ("interaction_group", "LETTER"),
+                ("interaction_date", "<2026-02-01"),
+            ],
+            &["DORA"],
+        ),
+        (
+            &[
+                ("interaction_group", "PHONE"),
+                ("interaction_salesperson", "JO"),
+            ],
+            &["ANNA"],
+        ),
+        // Sections combine with AND.
+        (
+            &[("mailing_group", "NEWS"), ("interaction_template", "MAIL")],
+            &["ANNA"],
+        ),
+        (
+            &[("industry_group", "WHOLESALE"), ("mailing_group", "XMAS")],
+            &["DORA"],
+        ),
+        (
+            &[("industry_group", "WHOLESALE"), ("country", "DK")],
+            &["ELI"],
+        ),
+        (
+            &[("mailing_group", "XMAS"), ("has_email", "yes")],
+            &["ANNA", "DORA", "SOLO"],
+        ),
+        (
+            &[
+                ("mailing_group", "XMAS"),
+                ("name", "@*a*"),
+                ("country", "<>SE"),
+            ],
+            &["ANNA"],
+        ),
+        (&[("has_email", "no"), ("type", "person")], &["ELI", "FINN"]),
+        (
+            &[("company_no", "BETA"), ("type", "person")],
+            &["DORA", "ELI"],
+        ),
+    ];
+    for (fields, expected) in cases {
+        let no = new_segment(&mut c, "case");
+        step(&mut c, &no, "add", fields);
+        let mut expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(members(&app, &no), expected, "{fields:?}");
+    }
+
+    // A profile answer.
+    let large = app.count("SELECT id FROM profile_answers WHERE description = 'Large'");
+    let no = new_segment(&mut c, "profile");
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("profile_answer", large.to_string().as_str())],
+    );
+    assert_members(&app, &no, &["ANNA"]);
+    assert!(c
+        .get(&format!("/segments/{no}"))
+        .contains("profile Size: Large"));
+}
+
+// ---- Reduce and Refine -----------------------------------------------------------------------
+
+#[test]
+fn reduce_and_refine_with_and_without_entire_companies() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let base = ["ALPHA", "ANNA", "BETA", "DORA", "ELI", "SOLO"];
+    let cases: &[(&str, Fields, &[&str], i64)] = &[
+        (
+            "reduce",
+            &[("country", "SE")],
+            &["ALPHA", "ANNA", "ELI", "SOLO"],
+            2,
+        ),
+        // ELI is in DK, but BETA's contacts include a match.
+        (
+            "reduce",
+            &[("country", "SE"), ("entire_companies", "on")],
+            &["ALPHA", "ANNA", "SOLO"],
+            3,
+        ),
+        ("refine", &[("country", "SE")], &["BETA", "DORA"], 4),
+        (
+            "refine",
+            &[("country", "SE"), ("entire_companies", "on")],
+            &["BETA", "DORA", "ELI"],
+            3,
+        ),
+        // Industry groups through the company: persons go with it.
+        (
+            "reduce",
+            &[("industry_group", "WHOLESALE")],
+            &["ALPHA", "ANNA", "SOLO"],
+            3,
+        ),
+        (
+            "refine",
+            &[("mailing_group", "XMAS")],
+            &["ANNA", "DORA", "SOLO"],
+            3,
+        ),
+        (
+            "refine",
+            &[("mailing_group", "XMAS"), ("entire_companies", "on")],
+            &["ALPHA", "ANNA", "BETA", "DORA", "ELI", "SOLO"],
+            0,
+        ),
+    ];
+    for (kind, fields, expected, removed) in cases {
+        let no = segment_with(&app, &mut c, &base);
+        step(&mut c, &no, kind, fields);
+        let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(members(&app, &no), want, "{kind} {fields:?}");
+        assert_eq!(
+            last_step(&app, &no),
+            (kind.to_string(), 0, *removed, 0, 0, 0),
+            "{kind} {fields:?}"
+        );
+    }
+
+    // Entire Companies looks at every contact of the company, also those not on the segment:
+    // DORA (SE) is not a member, yet ELI goes with her company.
+    let no = segment_with(&app, &mut c, &["ANNA", "ELI"]);
+    step(&mut c, &no, "reduce", &[("country", "SE")]);
+    assert_members(&app, &no, &["ANNA", "ELI"]);
+    step(
+        &mut c,
+        &no,
+        "reduce",
+        &[("country", "SE"), ("entire_companies", "on")],
+    );
+    assert_members(&app, &no, &["ANNA"]);
+
+    let no = segment_with(&app, &mut c, &["ANNA", "ELI"]);
+    step(
+        &mut c,
+        &no,
+        "refine",
+        &[("mailing_group", "XMAS"), ("entire_companies", "on")],
+    );
+    assert_members(&app, &no, &["ANNA", "ELI"]);
+    step(&mut c, &no, "refine", &[("mailing_group", "XMAS")]);
+    assert_members(&app, &no, &["ANNA"]);
+}
+
+#[test]
+fn reduce_removes_every_line_of_a_matching_contact_and_keeps_removed_lines() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = segment_with(&app, &mut c, &["ANNA", "DORA"]);
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("contact_no", "ANNA"), ("allow_existing", "on")],
+    );
+    assert_members(&app, &no, &["ANNA", "ANNA", "DORA"]);
+    step(&mut c, &no, "reduce", &[("name", "Anna*")]);
+    assert_members(&app, &no, &["DORA"]);
+    assert_eq!(last_step(&app, &no), ("reduce".into(), 0, 2, 0, 0, 0));
+    // Removed lines are kept, marked with the step, for Go Back.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}' AND l.removed_by_step = 3"
+        )),
+        2
+    );
+}
+
+// ---- Preview --------------------------------------------------------------------------------
+
+#[test]
+fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "previewed");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+
+    // The reasons, row by row.
+    let res = preview(&mut c, &no, "add", &[("industry_group", "RETAIL")]);
+    assert_eq!(preview_counts(&res), (1, 1, 1, 1));
+    for row in [
+        "<tr><td>ALPHA</td><td><span class=\"muted\">—</span></td><td>Alpha Retail</td><td></td></tr>",
+        "<tr><td>ANNA</td><td>Anna Alpha</td><td>Alpha Retail</td><td>skipped: existing</td></tr>",
+        "<tr><td>BO</td><td>Bo Alpha</td><td>Alpha Retail</td><td>skipped: excluded</td></tr>",
+        "<tr><td>CY</td><td>Cy Alpha</td><td>Alpha Retail</td><td>skipped: blocked</td></tr>",
+    ] {
+        assert!(res.contains(row), "missing {row}:\n{}", res.body);
+    }
+    assert!(res.contains("Filters: industry group RETAIL"));
+    assert!(res.contains("Apply Add Contacts"));
+
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("add", &[("industry_group", "RETAIL")]),
+        (
+            "add",
+            &[
+                ("industry_group", "RETAIL|WHOLESALE|BANKING"),
+                ("expand_companies", "on"),
+            ],
+        ),
+        (
+            "add",
+            &[
+                ("country", "DK"),
+                ("allow_existing", "on"),
+                ("allow_related_companies", "on"),
+            ],
+        ),
+        (
+            "add",
+            &[
+                ("type", "company"),
+                ("expand_companies", "on"),
+                ("ignore_exclusion", "on"),
+            ],
+        ),
+        ("reduce", &[("country", "SE"), ("entire_companies", "on")]),
+        ("refine", &[("mailing_group", "XMAS|NEWS")]),
+        ("reduce", &[("interaction_template", "MAIL")]),
+        ("refine", &[("type", "person"), ("entire_companies", "on")]),
+    ];
+    for (kind, fields) in cases {
+        let before = segment_state(&app, &no);
+        let audit = app.count("SELECT count(*) FROM audit_log");
+        let counts = preview_counts(&preview(&mut c, &no, kind, fields));
+        assert_eq!(
+            segment_state(&app, &no),
+            before,
+            "a preview changes nothing"
+        );
+        assert_eq!(app.count("SELECT count(*) FROM audit_log"), audit);
+
+        let members_before = members(&app, &no).len() as i64;
+        step(&mut c, &no, kind, fields);
+        let (_, added, removed, excluded, blocked, existing) = last_step(&app, &no);
+        if *kind == "add" {
+            assert_eq!(
+                counts,
+                (added, excluded, blocked, existing),
+                "{kind} {fields:?}"
+            );
+            assert_eq!(members(&app, &no).len() as i64, members_before + added);
+        } else {
+            assert_eq!(counts.0, removed, "{kind} {fields:?}");
+            assert_eq!(members(&app, &no).len() as i64, members_before - removed);
+        }
+    }
+    // The lines moved, so the cases above were not all empty.
+    assert!(step_count(&app, &no) == 1 + cases.len() as i64);
+}
+
+#[test]
+fn the_preview_shows_the_first_25_rows_and_the_lines_page_100_with_the_total() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) SELECT 'BULK' || g, 'company', 'Bulk Company ' || g
+             FROM generate_series(1, 5) g;
+         INSERT INTO contacts (no, type, name, company_id)
+             SELECT 'BP' || lpad(g::text, 3, '0'), 'person', 'Bulk Person ' || lpad(g::text, 3, '0'),
+                 (SELECT id FROM contacts WHERE no = 'BULK' || (1 + g % 5))
+             FROM generate_series(1, 245) g;",
+    );
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "bulk");
+    let res = preview(&mut c, &no, "add", &[("name", "Bulk*")]);
+    assert_eq!(preview_counts(&res), (250, 0, 0, 0));
+    assert!(res.contains("This step adds <strong>250</strong> contacts"));
+    let rows = res.body.matches("<tr><td>B").count();
+    assert_eq!(rows, 25, "the first 25 rows");
+    // In line order: the company first.
+    assert!(res.body.find("<tr><td>BULK1</td>").unwrap() < res.body.find("<tr><td>BP").unwrap());
+
+    step(&mut c, &no, "add", &[("name", "Bulk*")]);
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(page.contains("Lines (250)"), "{}", page.body);
+    assert!(page.contains("page 1 of 3"));
+    assert_eq!(page.body.matches("aria-label=\"Remove ").count(), 100);
+    assert!(page.contains("rel=\"next\""));
+    let third = c.get(&format!("/segments/{no}?page=3"));
+    assert_eq!(third.body.matches("aria-label=\"Remove ").count(), 50);
+    assert!(third.contains("Lines 201–250"));
+    assert!(third.contains("Lines (250)"));
+    // Line order: company name, the company before its persons, then name.
+    let first = page
+        .body
+        .find(">BULK1</a>")
+        .unwrap_or_else(|| panic!("{}", page.body));
+    let first_person = page.body.find(">BP005</a>").unwrap();
+    assert!(first < first_person);
+    // 50 lines per company: BULK1 and BULK2 with their persons fill page 1.
+    assert!(page.contains(">BULK2</a>"));
+    assert!(!page.contains(">BULK3</a>"), "BULK3 is on page 2");
+    assert!(third.contains(">BULK5</a>") && !third.contains(">BULK4</a>"));
+}
+
+// ---- the ledger -----------------------------------------------------------------------------
+
+#[test]
+fn every_step_is_in_the_ledger_with_counts_criteria_and_a_sentence() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "ledger");
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("industry_group", "retail|wholesale")],
+    );
+    step(
+        &mut c,
+        &no,
+        "reduce",
+        &[("country", "SE"), ("entire_companies", "on")],
+    );
+    step(&mut c, &no, "refine", &[("name", "A*")]);
+    let res = post(
+        &mut c,
+        &format!("/segments/{no}/lines"),
+        &[("contact_no", "solo")],
+    );
+    res.assert_redirect(&format!("/segments/{no}"));
+    let line = line_id(&app, &no, "SOLO");
+    post(&mut c, &format!("/segments/{no}/lines/{line}/remove"), &[])
+        .assert_redirect(&format!("/segments/{no}#lines"));
+
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(concat_ws(':', t.seq, t.kind, t.added, t.removed, \
+                   t.user_name), ' ' ORDER BY t.seq) \
+                 FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+            )
+        ),
+        "1:add:5:0:stan 2:reduce:0:3:stan 3:refine:0:0:stan 4:manual_add:1:0:stan 5:manual_remove:0:1:stan"
+    );
+    // The criteria, structured, with the options.
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT t.criteria #>> '{{filters,industry_group}}' FROM segment_steps t \
+                 JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}' AND t.seq = 1"
+            )
+        ),
+        "retail|wholesale"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
+             WHERE s.no = '{no}' AND t.seq = 2 AND t.criteria #>> '{{filters,country}}' = 'SE' \
+             AND (t.criteria #>> '{{options,entire_companies}}')::boolean \
+             AND NOT (t.criteria #>> '{{options,expand_companies}}')::boolean"
+        )),
+        1
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    for sentence in [
+        "Added 5 contacts: industry group RETAIL or WHOLESALE; 1 skipped as excluded, 1 skipped as privacy blocked.",
+        "Removed 3 contacts matching country",
+        "(entire companies).",
+        "Kept only contacts matching name starting with A: removed 0 contacts.",
+        "Added SOLO Solo Person by hand.",
+        "Removed SOLO Solo Person by hand.",
+    ] {
+        assert!(
+            page.contains(&esc(sentence)),
+            "missing {sentence}:\n{}",
+            page.body
+        );
+    }
+    assert!(page.contains(">5</span><span class=\"figure-label\">criteria steps"));
+    // Every step is in the audit trail too.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'segment step' AND subject = '{no}'"
+        )),
+        5
+    );
+}
+
+// ---- Go Back --------------------------------------------------------------------------------
+
+#[test]
+fn go_back_undoes_the_last_step_or_goes_back_to_any_step_at_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "go back");
+    let go_back = format!("/segments/{no}/go-back");
+    let empty = segment_state(&app, &no);
+    step(&mut c, &no, "add", &[("industry_group", "RETAIL")]);
+    let after1 = segment_state(&app, &no);
+    step(&mut c, &no, "add", &[("industry_group", "WHOLESALE")]);
+    let after2 = segment_state(&app, &no);
+    step(&mut c, &no, "reduce", &[("country", "SE")]);
+    step(&mut c, &no, "add", &[("contact_no", "SOLO")]);
+    assert_members(&app, &no, &["ALPHA", "ANNA", "ELI", "SOLO"]);
+
+    // Undo the last step.
+    post(&mut c, &go_back, &[]).assert_redirect(&format!("/segments/{no}"));
+    assert_members(&app, &no, &["ALPHA", "ANNA", "ELI"]);
+    assert_eq!(step_count(&app, &no), 3);
+    assert!(c
+        .get(&format!("/segments/{no}"))
+        .contains("Went back to step 3"));
+
+    // Back to step 2 restores what the reduce removed.
+    post(&mut c, &go_back, &[("to", "2")]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(segment_state(&app, &no), after2);
+
+    // Step numbers continue from the ledger.
+    step(&mut c, &no, "add", &[("contact_no", "SOLO")]);
+    step(&mut c, &no, "add", &[("contact_no", "FINN")]);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(t.seq::text, ',' ORDER BY t.seq) FROM segment_steps t \
+                 JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+            )
+        ),
+        "1,2,3,4"
+    );
+
+    // Back to step 1 in one action.
+    post(&mut c, &go_back, &[("to", "1")]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(segment_state(&app, &no), after1);
+    assert!(c
+        .get(&format!("/segments/{no}"))
+        .contains("3 step(s) undone"));
+
+    // Going "forward" undoes nothing.
+    post(&mut c, &go_back, &[("to", "7")]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(segment_state(&app, &no), after1);
+
+    // To the start.
+    post(&mut c, &go_back, &[("to", "0")]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(segment_state(&app, &no), empty);
+    post(&mut c, &go_back, &[]).assert_redirect(&format!("/segments/{no}"));
+    assert!(c
+        .get(&format!("/segments/{no}"))
+        .contains("There is no step to go back from."));
+    assert_eq!(segment_state(&app, &no), empty);
+}
+
+#[test]
+fn undo_restores_lines_and_overrides_exactly_after_any_sequence_of_steps() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "exact");
+    let go_back = format!("/segments/{no}/go-back");
+    let snapshot = |app: &TestApp| {
+        (
+            lines_hash(app, &no),
+            membership_hash(app, &no),
+            steps_hash(app, &no),
+        )
+    };
+    let overrides = |app: &TestApp| {
+        diesel_exec(
+            app,
+            &format!(
+                "UPDATE segment_lines l SET salesperson_code = 'PL', unit_cost = 9.99, \
+                   unit_duration_min = 42, subject = 'Personal', date = '2026-06-01', \
+                   interaction_template_code = 'CALL', correspondence_type = 'hard_copy', \
+                   campaign_target = TRUE, campaign_response = FALSE, evaluation = 'positive' \
+                 FROM segments s, contacts c \
+                 WHERE s.id = l.segment_id AND s.no = '{no}' AND c.id = l.contact_id \
+                   AND l.removed_by_step IS NULL AND c.no IN ('ANNA', 'DORA', 'ELI')"
+            ),
+        )
+    };
+
+    let mut snaps = vec![snapshot(&app)];
+    let mut actions: Vec<Action> = Vec::new();
+    let n = no.clone();
+    actions.push(Box::new(move |c| {
+        step(c, &n, "add", &[("industry_group", "RETAIL|WHOLESALE")])
+    }));
+    let n = no.clone();
+    actions.push(Box::new(move |c| {
+        step(
+            c,
+            &n,
+            "add",
+            &[
+                ("country", "DK"),
+                ("allow_existing", "on"),
+                ("ignore_exclusion", "on"),
+            ],
+        )
+    }));
+    let n = no.clone();
+    actions.push(Box::new(move |c| {
+        step(c, &n, "reduce", &[("country", "SE")])
+    }));
+    let n = no.clone();
+    actions.push(Box::new(move |c| {
+        step(
+            c,
+            &n,
+            "refine",
+            &[("mailing_group", "NEWS"), ("entire_companies", "on")],
+        )
+    }));
+    let n = no.clone();
+    actions.push(Box::new(move |c| {
+        post(
+            c,
+            &format!("/segments/{n}/lines"),
+            &[("contact_no", "SOLO")],
+        );
+    }));
+    let n = no.clone();
+    let app_url = app.db.url.clone();
+    actions.push(Box::new(move |c| {
+        // Remove ANNA's first line, the one with the overrides.
+        let mut conn = PgConnection::establish(&app_url).unwrap();
+        let line = count(
+            &mut conn,
+            &format!(
+                "SELECT min(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+                 JOIN contacts c ON c.id = l.contact_id \
+                 WHERE s.no = '{n}' AND c.no = 'ANNA' AND l.removed_by_step IS NULL"
+            ),
+        );
+        post(c, &format!("/segments/{n}/lines/{line}/remove"), &[]);
+    }));
+    let n = no.clone();
+    actions.push(Box::new(move |c| {
+        step(
+            c,
+            &n,
+            "add",
+            &[("mailing_group", "XMAS"), ("allow_existing", "on")],
+        )
+    }));
+
+    for (i, action) in actions.iter().enumerate() {
+        action(&mut c);
+        if i == 0 {
+            // Overrides set on lines before later steps remove them.
+            overrides(&app);
+        }
+        snaps.push(snapshot(&app));
+    }
+    assert_eq!(step_count(&app, &no), actions.len() as i64);
+    // The sequence did something at every step.
+    for pair in snaps.windows(2) {
+        assert_ne!(pair[0].0, pair[1].0, "a step that changed no line");
+    }
+    assert!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}' AND l.removed_by_step IS NOT NULL AND l.unit_cost = 9.99"
+        )) >= 2,
+        "removed lines carry overrides"
+    );
+
+    // Undo one by one: each undo gives back exactly the state before the step (the
+    // snapshot after step 1 includes the overrides set after it).
+    for i in (1..=actions.len()).rev() {
+        post(&mut c, &go_back, &[]).assert_redirect(&format!("/segments/{no}"));
+        assert_eq!(snapshot(&app), snaps[i - 1], "after undoing step {i}");
+    }
+
+    // Redo the whole sequence, then go back to step 1 in one action, and to the start.
+    for (i, action) in actions.iter().enumerate() {
+        action(&mut c);
+        if i == 0 {
+            overrides(&app);
+        }
+    }
+    let redone_after_1 = {
+        // Step 1 re-added lines with new ids: compare the membership, not the row ids.
+        post(&mut c, &go_back, &[("to", "1")]).assert_redirect(&format!("/segments/{no}"));
+        snapshot(&app)
+    };
+    assert_eq!(
+        redone_after_1.1, snaps[1].1,
+        "membership and overrides after going back to step 1"
+    );
+    assert_eq!(step_count(&app, &no), 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}' AND (l.removed_by_step IS NOT NULL OR l.added_by_step > 1)"
+        )),
+        0
+    );
+    post(&mut c, &go_back, &[("to", "0")]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(snapshot(&app), snaps[0]);
+}
+
+#[test]
+fn undo_removes_only_the_lines_the_step_added() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "only its lines");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines l SET subject = 'Kept' FROM segments s \
+             WHERE s.id = l.segment_id AND s.no = '{no}'"
+        ),
+    );
+    let before = lines_hash(&app, &no);
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("contact_no", "ANNA|DORA|ELI"), ("allow_existing", "on")],
+    );
+    assert_members(&app, &no, &["ANNA", "ANNA", "DORA", "DORA", "ELI"]);
+    post(&mut c, &format!("/segments/{no}/go-back"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    assert_members(&app, &no, &["ANNA", "DORA"]);
+    assert_eq!(
+        lines_hash(&app, &no),
+        before,
+        "the earlier lines, untouched"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}' AND l.subject = 'Kept'"
+        )),
+        2
+    );
+}
+
+// ---- manual lines ---------------------------------------------------------------------------
+
+#[test]
+fn manual_lines_follow_the_rules_and_can_be_undone() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "manual");
+    let lines = format!("/segments/{no}/lines");
+    let page_path = format!("/segments/{no}");
+
+    post(&mut c, &lines, &[("contact_no", " anna ")]).assert_redirect(&page_path);
+    assert!(c.get(&page_path).contains("ANNA Anna Alpha added."));
+    assert_members(&app, &no, &["ANNA"]);
+    assert_eq!(last_step(&app, &no), ("manual_add".into(), 1, 0, 0, 0, 0));
+
+    // Already there: a message, and no step.
+    post(&mut c, &lines, &[("contact_no", "ANNA")]).assert_redirect(&page_path);
+    assert!(c.get(&page_path).contains("already present"));
+    assert_members(&app, &no, &["ANNA"]);
+    assert_eq!(step_count(&app, &no), 1);
+
+    // Excluded: not without Ignore Exclusion.
+    post(&mut c, &lines, &[("contact_no", "BO")]).assert_redirect(&page_path);
+    let page = c.get(&page_path);
+    assert!(page.contains("BO Bo Alpha was not added"), "{}", page.body);
+    assert!(page.contains("1 skipped as excluded"));
+    assert_members(&app, &no, &["ANNA"]);
+    post(
+        &mut c,
+        &lines,
+        &[("contact_no", "BO"), ("ignore_exclusion", "on")],
+    )
+    .assert_redirect(&page_path);
+    assert_members(&app, &no, &["ANNA", "BO"]);
+
+    // Privacy blocked: never.
+    post(
+        &mut c,
+        &lines,
+        &[("contact_no", "CY"), ("ignore_exclusion", "on")],
+    )
+    .assert_redirect(&page_path);
+    assert_members(&app, &no, &["ANNA", "BO"]);
+
+    // An unknown No. is a message, and no step.
+    let steps = step_count(&app, &no);
+    post(&mut c, &lines, &[("contact_no", "NOBODY")]).assert_redirect(&page_path);
+    assert!(c.get(&page_path).contains("There is no contact NOBODY"));
+    assert_eq!(step_count(&app, &no), steps);
+
+    // Remove a line; undo brings it back as it was.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines l SET unit_cost = 4.50, evaluation = 'negative' \
+             FROM segments s WHERE s.id = l.segment_id AND s.no = '{no}'"
+        ),
+    );
+    let before_remove = lines_hash(&app, &no);
+    let anna = line_id(&app, &no, "ANNA");
+    post(&mut c, &format!("/segments/{no}/lines/{anna}/remove"), &[])
+        .assert_redirect(&format!("/segments/{no}#lines"));
+    assert!(c.get(&page_path).contains("ANNA Anna Alpha removed."));
+    assert_members(&app, &no, &["BO"]);
+    assert_eq!(
+        last_step(&app, &no),
+        ("manual_remove".into(), 0, 1, 0, 0, 0)
+    );
+    // A removed line cannot be removed again; a line of another segment is not found here.
+    post(&mut c, &format!("/segments/{no}/lines/{anna}/remove"), &[]).assert_status(404);
+    let other = segment_with(&app, &mut c, &["DORA"]);
+    let dora = line_id(&app, &other, "DORA");
+    post(&mut c, &format!("/segments/{no}/lines/{dora}/remove"), &[]).assert_status(404);
+    assert_members(&app, &other, &["DORA"]);
+
+    post(&mut c, &format!("/segments/{no}/go-back"), &[]).assert_redirect(&page_path);
+    assert_eq!(lines_hash(&app, &no), before_remove);
+    assert_members(&app, &no, &["ANNA", "BO"]);
+
+    // Undo the manual add of BO: the attempts that added nothing left no step behind.
+    let steps_now = step_count(&app, &no);
+    post(&mut c, &format!("/segments/{no}/go-back"), &[]).assert_redirect(&page_path);
+    assert_eq!(step_count(&app, &no), steps_now - 1);
+    assert_members(&app, &no, &["ANNA"]);
+}
+
+// ---- bad and hostile expressions ------------------------------------------------------------
+
+#[test]
+fn a_bad_expression_is_a_422_naming_the_field_and_position_and_writes_nothing() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "bad");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let before = segment_state(&app, &no);
+    let audit = app.count("SELECT count(*) FROM audit_log");
+
+    let typed = "DK||SE";
+    let expected = rapport::segments::filter::parse(
+        typed,
+        rapport::segments::criteria::field("country").unwrap().kind,
+    )
+    .unwrap_err();
+    let fields = [
+        ("country", typed),
+        ("name", "Al*"),
+        ("interaction_date", "2026-13-01.."),
+        ("expand_companies", "on"),
+    ];
+    for (kind, res) in [
+        ("add", post(&mut c, &format!("/segments/{no}/add"), &fields)),
+        (
+            "reduce",
+            post(&mut c, &format!("/segments/{no}/reduce"), &fields),
+        ),
+        ("add preview", preview(&mut c, &no, "add", &fields)),
+        ("refine preview", preview(&mut c, &no, "refine", &fields)),
+    ] {
+        res.assert_status(422);
+        let message = format!("Country/Region: {expected}");
+        assert!(
+            res.contains(&esc(&message)),
+            "{kind}: missing {message}:\n{}",
+            res.body
+        );
+        assert!(expected.to_string().contains("at position "));
+        assert!(res.contains("Please correct these 2 filters"), "{kind}");
+        assert!(res.contains("Date: at position"), "{kind}");
+        // The form again, as typed.
+        assert!(
+            res.contains(&format!(
+                "name=\"country\" type=\"text\" value=\"{}\"",
+                esc(typed)
+            )),
+            "{kind}"
+        );
+        assert!(
+            res.contains("name=\"name\" type=\"text\" value=\"Al*\""),
+            "{kind}"
+        );
+        assert!(res.contains("value=\"2026-13-01..\""), "{kind}");
+        if kind.starts_with("add") {
+            assert!(
+                res.contains("name=\"expand_companies\" type=\"checkbox\" checked"),
+                "{kind}"
+            );
+        }
+        assert!(!res.contains("Apply "), "{kind}: no apply button");
+    }
+    assert_eq!(segment_state(&app, &no), before, "nothing written");
+    assert_eq!(app.count("SELECT count(*) FROM audit_log"), audit);
+}
+
+#[test]
+fn injection_attempts_are_plain_values() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES
+             ('INJ1', 'person', 'x''; DROP TABLE contacts; --'),
+             ('INJ2', 'person', '''; DROP TABLE contacts; --');",
+    );
+    let contacts = app.count("SELECT count(*) FROM contacts");
+    let mut c = staff(&app, "stan");
+
+    // Unquoted: the text as it is.
+    let no = new_segment(&mut c, "injection");
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("name", "x'; DROP TABLE contacts; --")],
+    );
+    assert_members(&app, &no, &["INJ1"]);
+    // Quoted, with the quote doubled: the name that starts with a quote.
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("name", "'''; DROP TABLE contacts; --'")],
+    );
+    assert_members(&app, &no, &["INJ1", "INJ2"]);
+    // In a wildcard, and in a code field.
+    step(&mut c, &no, "reduce", &[("name", "*DROP TABLE*")]);
+    assert_members(&app, &no, &[]);
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("country", "DK'; DROP TABLE contacts; --")],
+    );
+    assert_eq!(last_step(&app, &no), ("add".into(), 0, 0, 0, 0, 0));
+    let parses = |field: &str, input: &str| {
+        rapport::segments::filter::parse(
+            input,
+            rapport::segments::criteria::field(field).unwrap().kind,
+        )
+        .is_ok()
+    };
+    for (field, attempt) in [
+        ("city", "x' OR '1'='1"),
+        ("name", "Robert'); DROP TABLE contacts;--"),
+        ("post_code", "1 OR 1=1"),
+    ] {
+        let res = preview(&mut c, &no, "add", &[(field, attempt)]);
+        if parses(field, attempt) {
+            assert_eq!(preview_counts(&res), (0, 0, 0, 0), "{field} {attempt}");
+        } else {
+            res.assert_status(422);
+        }
+    }
+
+    // The bare attempt opens a quote it never closes: the parser refuses it with its
+    // position (a form error), or takes it as text; either way no SQL is made of it.
+    for field in ["name", "country", "interaction_template", "type"] {
+        let attempt = "'; DROP TABLE contacts; --";
+        let res = post(&mut c, &format!("/segments/{no}/add"), &[(field, attempt)]);
+        if parses(field, attempt) {
+            assert_eq!(res.status, 303, "{field}: {}", res.body);
+        } else {
+            res.assert_status(422);
+            assert!(res.contains("at position"), "{field}");
+            assert!(res.contains(&esc(attempt)), "{field}: shown as typed");
+        }
+        let res = preview(&mut c, &no, "add", &[(field, attempt)]);
+        if parses(field, attempt) {
+            assert_eq!(preview_counts(&res).0, 0, "{field}");
+        } else {
+            res.assert_status(422);
+        }
+    }
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), contacts);
+    assert_eq!(app.count("SELECT count(*) FROM users"), 1);
+    assert_members(&app, &no, &[]);
+}
+
+// ---- concurrency ----------------------------------------------------------------------------
+
+#[test]
+fn concurrent_steps_on_one_segment_lose_nothing() {
+    let app = TestApp::start();
+    world(&app);
+    // More contacts, so that the steps take a while and overlap.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, country_code)
+             SELECT 'M' || lpad(g::text, 4, '0'), 'person', 'Many ' || g,
+                 (ARRAY['DK', 'SE', 'NO', 'DE', 'FI', 'NL'])[1 + g % 6]
+             FROM generate_series(1, 600) g;",
+    );
+    let mut owner = staff(&app, "owner");
+    let no = new_segment(&mut owner, "concurrent");
+    let filters: Vec<Vec<(&str, &str)>> = vec![
+        vec![("country", "DK")],
+        vec![("country", "SE")],
+        vec![("country", "NO|DK")],
+        vec![("country", "DE")],
+        vec![("country", "FI|SE")],
+        vec![("country", "NL")],
+        vec![("name", "Many 1*")],
+        vec![("country", "DK"), ("allow_existing", "on")],
+    ];
+    let mut clients: Vec<(Client, String)> = (0..filters.len())
+        .map(|i| {
+            let mut client = staff(&app, &format!("user{i}"));
+            let t = token(&mut client);
+            (client, t)
+        })
+        .collect();
+    let barrier = Arc::new(Barrier::new(filters.len()));
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = clients
+            .iter_mut()
+            .zip(filters.iter())
+            .map(|((client, t), fields)| {
+                let barrier = barrier.clone();
+                let action = format!("/segments/{no}/add");
+                s.spawn(move || {
+                    barrier.wait();
+                    client.post_with_token(&action, t, fields).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+
+    let n = filters.len() as i64;
+    assert_eq!(step_count(&app, &no), n);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(t.seq::text, ',' ORDER BY t.seq) FROM segment_steps t \
+                 JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+            )
+        ),
+        (1..=n).map(|i| i.to_string()).collect::<Vec<_>>().join(","),
+        "distinct step numbers, none lost"
+    );
+    let added = app.count(&format!(
+        "SELECT sum(t.added) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
+         WHERE s.no = '{no}'"
+    ));
+    assert_eq!(members(&app, &no).len() as i64, added);
+    // Every line belongs to a recorded step, and only the Allow Existing step duplicated.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}' AND NOT EXISTS (SELECT 1 FROM segment_steps t \
+               WHERE t.segment_id = s.id AND t.seq = l.added_by_step)"
+        )),
+        0
+    );
+    // Every contact that any step selects is there, once, except for the lines of the Allow
+    // Existing step, which may add a second line for the DK contacts an earlier step added.
+    let eligible = "NOT privacy_blocked AND NOT exclude_from_segment";
+    let union = app.count(&format!(
+        "SELECT count(*) FROM contacts WHERE {eligible} \
+         AND (country_code IN ('DK', 'SE', 'NO', 'DE', 'FI', 'NL') OR name LIKE 'Many 1%')"
+    ));
+    let dk = app.count(&format!(
+        "SELECT count(*) FROM contacts WHERE {eligible} AND country_code = 'DK'"
+    ));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(DISTINCT l.contact_id) FROM segment_lines l \
+             JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}'"
+        )),
+        union
+    );
+    assert!(added >= union && added <= union + dk, "{added} lines");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM (SELECT l.contact_id FROM segment_lines l \
+               JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
+             WHERE s.no = '{no}' GROUP BY l.contact_id \
+             HAVING count(*) > 2 OR (count(*) = 2 AND min(c.country_code) <> 'DK')) x"
+        )),
+        0,
+        "only DK contacts twice, never three times"
+    );
+    // Each step's counts add up to what its filter selected: nothing was counted twice or
+    // lost between the steps that ran at the same time.
+    for (i, fields) in filters.iter().enumerate() {
+        let allow = fields.iter().any(|(k, _)| *k == "allow_existing");
+        let filter: Vec<String> = fields
+            .iter()
+            .filter(|(k, _)| *k != "allow_existing")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let selected = app.count(&format!(
+            "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
+             WHERE s.no = '{no}' AND t.user_name = 'user{i}' \
+               AND t.added + t.skipped_excluded + t.skipped_blocked + t.skipped_existing = \
+                 (SELECT count(*) FROM contacts c WHERE {})",
+            match filter[0].split_once('=').unwrap() {
+                ("country", v) => format!(
+                    "c.country_code IN ({})",
+                    v.split('|')
+                        .map(|x| format!("'{x}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                (_, _) => "c.name LIKE 'Many 1%'".to_string(),
+            }
+        ));
+        assert_eq!(selected, 1, "user{i} {fields:?}");
+        if allow {
+            assert_eq!(
+                app.count(&format!(
+                    "SELECT t.skipped_existing FROM segment_steps t \
+                     JOIN segments s ON s.id = t.segment_id \
+                     WHERE s.no = '{no}' AND t.user_name = 'user{i}'"
+                )),
+                0
+            );
+        }
+    }
+}
+
+// ---- roles and logged segments --------------------------------------------------------------
+
+#[test]
+fn a_viewer_cannot_run_any_step() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = segment_with(&app, &mut c, &["ANNA", "DORA"]);
+    let before = segment_state(&app, &no);
+    let segments = app.count("SELECT count(*) FROM segments");
+    let line = line_id(&app, &no, "ANNA");
+
+    let mut viewer = app.signed_in("vera", "viewer");
+    let page = viewer.get(&format!("/segments/{no}"));
+    page.assert_status(200);
+    assert!(!page.contains("Add Contacts</a>"), "no step buttons");
+    assert!(!page.contains("/go-back"));
+    assert!(!page.contains("/remove\""));
+    for path in [
+        format!("/segments/{no}/add"),
+        format!("/segments/{no}/reduce?country=DK&preview=1"),
+        "/segments/new".to_string(),
+    ] {
+        viewer.get(&path).assert_status(403);
+    }
+    let t = page.csrf_token().unwrap();
+    for (action, fields) in [
+        (format!("/segments/{no}/add"), vec![("country", "DK")]),
+        (format!("/segments/{no}/reduce"), vec![("country", "DK")]),
+        (format!("/segments/{no}/refine"), vec![("country", "DK")]),
+        (format!("/segments/{no}/go-back"), vec![]),
+        (format!("/segments/{no}/go-back"), vec![("to", "0")]),
+        (format!("/segments/{no}/lines"), vec![("contact_no", "ELI")]),
+        (format!("/segments/{no}/lines/{line}/remove"), vec![]),
+        (
+            format!("/segments/{no}"),
+            header_fields(&[("description", "Mine now"), ("version", "1")]),
+        ),
+        (
+            "/segments".to_string(),
+            header_fields(&[("description", "New")]),
+        ),
+    ] {
+        let res = viewer.post_with_token(&action, &t, &fields);
+        assert_eq!(res.status, 403, "{action}: {}", res.body);
+    }
+    assert_eq!(segment_state(&app, &no), before);
+    assert_eq!(app.count("SELECT count(*) FROM segments"), segments);
+}
+
+#[test]
+fn a_logged_segment_accepts_no_step_and_keeps_its_header() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = segment_with(&app, &mut c, &["ANNA", "DORA"]);
+    let page = c.get(&format!("/segments/{no}"));
+    let version = hidden_value(&page.body, "version").unwrap();
+    let line = line_id(&app, &no, "ANNA");
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET status = 'logged' WHERE no = '{no}'"),
+    );
+    let before = segment_state(&app, &no);
+
+    let page = c.get(&format!("/segments/{no}"));
+    page.assert_status(200);
+    assert!(page.contains("Logged"));
+    assert!(!page.contains("Add Contacts</a>") && !page.contains("/go-back"));
+    for (action, fields) in [
+        (format!("/segments/{no}/add"), vec![("country", "DK")]),
+        (format!("/segments/{no}/reduce"), vec![("country", "DK")]),
+        (format!("/segments/{no}/refine"), vec![("country", "DK")]),
+        (format!("/segments/{no}/go-back"), vec![]),
+        (format!("/segments/{no}/go-back"), vec![("to", "0")]),
+        (format!("/segments/{no}/lines"), vec![("contact_no", "ELI")]),
+        (format!("/segments/{no}/lines/{line}/remove"), vec![]),
+        (
+            format!("/segments/{no}"),
+            header_fields(&[("description", "Changed"), ("version", version.as_str())]),
+        ),
+    ] {
+        let res = post(&mut c, &action, &fields);
+        assert_eq!(res.status, 403, "{action}: {}", res.body);
+    }
+    assert_eq!(segment_state(&app, &no), before);
+
+    // Canceled segments neither.
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET status = 'canceled' WHERE no = '{no}'"),
+    );
+    let before = segment_state(&app, &no);
+    post(&mut c, &format!("/segments/{no}/add"), &[("country", "DK")]).assert_status(403);
+    post(&mut c, &format!("/segments/{no}/go-back"), &[]).assert_status(403);
+    assert_eq!(segment_state(&app, &no), before);
+}
+
+// ---- statement count ------------------------------------------------------------------------
+
+/// Every SQL statement the app's connections start, as text (diesel's instrumentation,
+/// installed on each connection of the app's pool when the pool opens it).
+#[derive(Clone, Debug, Default)]
+struct StatementLog(Arc<Mutex<Vec<String>>>);
+
+impl StatementLog {
+    fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    fn since(&self, start: usize) -> Vec<String> {
+        self.0.lock().unwrap()[start..].to_vec()
+    }
+}
+
+#[derive(Debug)]
+struct Instrumented(StatementLog);
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for Instrumented {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        let log = self.0.clone();
+        conn.set_instrumentation(Counter(log));
+        Ok(())
+    }
+}
+
+struct Counter(StatementLog);
+
+impl Instrumentation for Counter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let sql: String = query.to_string().chars().take(160).collect();
+            self.0 .0.lock().unwrap().push(sql);
+        }
+    }
+}
+
+/// An app whose pool logs every statement.
+fn instrumented_app() -> (TestApp, StatementLog) {
+    let db = TestDb::new();
+    let config = test_config(&db.url);
+    let log = StatementLog::default();
+    let pool = Pool::builder()
+        .max_size(config.db_pool_size)
+        .min_idle(Some(1))
+        .test_on_check_out(false)
+        .connection_customizer(Box::new(Instrumented(log.clone())))
+        .build(ConnectionManager::<PgConnection>::new(&db.url))
+        .unwrap();
+    let instance = Instance::start_with_pool(config, pool);
+    (TestApp { instance, db }, log)
+}
+
+/// The statements each action ran, on a world of `persons` persons in `persons / 10`
+/// companies; also the lines the first Add added.
+fn statements_per_action(persons: i64) -> (Vec<(&'static str, Vec<String>)>, i64) {
+    let (app, log) = instrumented_app();
+    world(&app);
+    let companies = persons / 10;
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO contacts (no, type, name, country_code)
+                 SELECT 'K' || lpad(g::text, 6, '0'), 'company', 'Company ' || g,
+                     CASE WHEN g % 2 = 0 THEN 'DK' ELSE 'SE' END
+                 FROM generate_series(1, {companies}) g;
+             INSERT INTO contacts (no, type, name, company_id, country_code)
+                 SELECT 'P' || lpad(g::text, 6, '0'), 'person', 'Person ' || g, k.id,
+                     CASE WHEN g % 3 = 0 THEN 'SE' ELSE 'DK' END
+                 FROM generate_series(1, {persons}) g
+                 JOIN contacts k ON k.no = 'K' || lpad((1 + g % {companies})::text, 6, '0');
+             INSERT INTO contact_industry_groups (contact_id, code)
+                 SELECT id, CASE WHEN id % 2 = 0 THEN 'RETAIL' ELSE 'WHOLESALE' END
+                 FROM contacts WHERE no LIKE 'K%';
+             INSERT INTO contact_mailing_groups (contact_id, code)
+                 SELECT id, 'NEWS' FROM contacts WHERE no LIKE 'P%' AND id % 4 = 0;
+             UPDATE contacts SET exclude_from_segment = TRUE WHERE no LIKE 'P%' AND id % 7 = 0;
+             UPDATE contacts SET privacy_blocked = TRUE WHERE no LIKE 'P%' AND id % 11 = 0;
+             ANALYZE;"
+        ),
+    );
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "measured");
+    let t = token(&mut c);
+    let mut out = Vec::new();
+    let mut measure = |name: &'static str, c: &mut Client, run: &dyn Fn(&mut Client) -> Resp| {
+        let start = log.len();
+        let res = run(c);
+        assert!(
+            matches!(res.status, 200 | 303),
+            "{name}: {}\n{}",
+            res.status,
+            res.body
+        );
+        out.push((name, log.since(start)));
+    };
+    let path = |p: &str| format!("/segments/{no}{p}");
+    let add_fields = [
+        ("industry_group", "RETAIL|WHOLESALE"),
+        ("expand_companies", "on"),
+    ];
+    measure("preview add", &mut c, &|c| {
+        preview(c, &no, "add", &add_fields)
+    });
+    measure("add", &mut c, &|c| {
+        c.post_with_token(&path("/add"), &t, &add_fields)
+    });
+    let added = app.count(&format!(
+        "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         WHERE s.no = '{no}'"
+    ));
+    measure("add allowing existing", &mut c, &|c| {
+        c.post_with_token(
+            &path("/add"),
+            &t,
+            &[("country", "DK"), ("allow_existing", "on")],
+        )
+    });
+    measure("preview reduce", &mut c, &|c| {
+        preview(
+            c,
+            &no,
+            "reduce",
+            &[("country", "SE"), ("entire_companies", "on")],
+        )
+    });
+    measure("reduce", &mut c, &|c| {
+        c.post_with_token(&path("/reduce"), &t, &[("country", "SE")])
+    });
+    measure("refine", &mut c, &|c| {
+        c.post_with_token(
+            &path("/refine"),
+            &t,
+            &[("mailing_group", "NEWS"), ("entire_companies", "on")],
+        )
+    });
+    measure("manual add", &mut c, &|c| {
+        c.post_with_token(&path("/lines"), &t, &[("contact_no", "SOLO")])
+    });
+    let line = line_id(&app, &no, "SOLO");
+    measure("manual remove", &mut c, &|c| {
+        c.post_with_token(&path(&format!("/lines/{line}/remove")), &t, &[])
+    });
+    measure("go back", &mut c, &|c| {
+        c.post_with_token(&path("/go-back"), &t, &[])
+    });
+    measure("go back to step 1", &mut c, &|c| {
+        c.post_with_token(&path("/go-back"), &t, &[("to", "1")])
+    });
+    measure("segment page", &mut c, &|c| c.get(&path("")));
+    (out, added)
+}
+
+#[test]
+fn the_statement_count_of_a_step_does_not_grow_with_the_contact_count() {
+    let (small, small_added) = statements_per_action(50);
+    let (large, large_added) = statements_per_action(2_000);
+    assert!(
+        large_added > 30 * small_added.max(1) / 2,
+        "the large world adds many more lines ({small_added} vs {large_added})"
+    );
+    let mut report = String::new();
+    for ((name, s), (_, l)) in small.iter().zip(large.iter()) {
+        report.push_str(&format!("{name}: {} vs {}\n", s.len(), l.len()));
+    }
+    eprintln!("statements per action, 50 vs 2,000 persons:\n{report}");
+    for ((name, s), (_, l)) in small.iter().zip(large.iter()) {
+        assert_eq!(
+            s.len(),
+            l.len(),
+            "{name} ran a different number of statements:\n{report}\nwith 50:\n{}\n\nwith 2,000:\n{}",
+            s.join("\n"),
+            l.join("\n")
+        );
+        assert!(
+            s.len() <= 40,
+            "{name} runs {} statements:\n{}",
+            s.len(),
+            s.join("\n")
+        );
+        // Each state-changing action is one transaction.
+        if !matches!(*name, "preview add" | "preview reduce" | "segment page") {
+            let begins = s.iter().filter(|q| q.starts_with("BEGIN")).count();
+            assert_eq!(begins, 1, "{name}:\n{}", s.join("\n"));
+        }
+    }
+}
