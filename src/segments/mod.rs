@@ -6,6 +6,7 @@ pub mod filter;
 pub mod handlers;
 pub mod lines;
 pub mod model;
+pub mod refresh;
 pub mod steps;
 pub mod why;
 
@@ -26,6 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(lines::mailing_form)
         .service(lines::mailing_apply)
         .service(why::why)
+        .service(refresh::preview)
+        .service(refresh::apply)
         .service(handlers::create)
         .service(handlers::show)
         .service(handlers::update)

@@ -53,13 +53,28 @@ pub struct PreviewRow {
 pub const PREVIEW_ROWS: i64 = 25;
 
 /// The contacts an Add step selects, expands and classifies (SQL fragment, `$…` from binds).
-fn add_candidates(
-    segment_id: i64,
+/// Where "already present" is looked up: the segment's lines, or the members of a replay.
+pub(super) enum Members {
+    Segment(i64),
+    Replay,
+}
+
+pub(super) fn add_candidates(
+    members: &Members,
     criteria: &Criteria,
     selection: &str,
     binds: &mut Binds,
 ) -> String {
-    let seg = binds.push(BindValue::Integer(segment_id));
+    let existing = match members {
+        Members::Segment(segment_id) => {
+            let seg = binds.push(BindValue::Integer(*segment_id));
+            format!(
+                "EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = {seg}::bigint \
+                 AND l.contact_id = c.id AND l.removed_by_step IS NULL)"
+            )
+        }
+        Members::Replay => "EXISTS (SELECT 1 FROM refresh_members r WHERE r.contact_id = c.id)".to_string(),
+    };
     let expand = binds.push(BindValue::Bool(criteria.options.expand_companies));
     let related = binds.push(BindValue::Bool(criteria.options.allow_related_companies));
     let ignore = binds.push(BindValue::Bool(criteria.options.ignore_exclusion));
@@ -76,8 +91,7 @@ fn add_candidates(
              COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name, \
              c.privacy_blocked AS blocked, \
              (c.exclude_from_segment AND NOT {ignore}::boolean) AS excluded, \
-             EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = {seg}::bigint \
-                     AND l.contact_id = c.id AND l.removed_by_step IS NULL) AS existing \
+             {existing} AS existing \
            FROM expanded e JOIN contacts c ON c.id = e.id \
            LEFT JOIN contacts co ON co.id = c.company_id)"
     )
@@ -102,7 +116,7 @@ pub enum Source<'a> {
     Segment(i64),
 }
 
-fn selection(source: &Source<'_>, binds: &mut Binds) -> Result<String, StepError> {
+pub(super) fn selection(source: &Source<'_>, binds: &mut Binds) -> Result<String, StepError> {
     match source {
         Source::Criteria(c) => selection_by_criteria(c, binds),
         Source::Contact(id) => {
@@ -132,7 +146,7 @@ pub fn add(
 ) -> Result<Outcome, StepError> {
     let mut binds = Binds::new(0);
     let selected = selection(source, &mut binds)?;
-    let candidates = add_candidates(segment.id, criteria, &selected, &mut binds);
+    let candidates = add_candidates(&Members::Segment(segment.id), criteria, &selected, &mut binds);
     let seg = binds.push(BindValue::Integer(segment.id));
     let step = binds.push(BindValue::Integer(seq as i64));
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
@@ -161,7 +175,7 @@ pub fn preview_add(
 ) -> Result<(Outcome, Vec<PreviewRow>), StepError> {
     let mut binds = Binds::new(0);
     let selected = selection(source, &mut binds)?;
-    let candidates = add_candidates(segment.id, criteria, &selected, &mut binds);
+    let candidates = add_candidates(&Members::Segment(segment.id), criteria, &selected, &mut binds);
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
     let counts_sql = format!(
         "WITH {candidates} \
@@ -190,7 +204,7 @@ pub fn preview_add(
 }
 
 /// The condition "this line's contact matches", over line `l` and its contact `lc`.
-fn line_matches(criteria: &Criteria, binds: &mut Binds) -> Result<String, StepError> {
+pub(super) fn line_matches(criteria: &Criteria, binds: &mut Binds) -> Result<String, StepError> {
     let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
     Ok(if criteria.options.entire_companies {
         // One match anywhere in the company counts for every contact of the company.

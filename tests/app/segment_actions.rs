@@ -336,3 +336,57 @@ fn a_line_can_be_added_by_name() {
         .contains("Several contacts are called twin (PE08, PE09…)"));
     assert_eq!(members(&app, &one), 1);
 }
+
+#[test]
+fn refresh_replays_the_ledger_against_todays_data() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("industry_group", "RETAIL"), ("type", "company")],
+    );
+    c.submit(&page, &format!("{page}/reduce"), &[("contact_no", "CO01")]);
+    c.submit(&page, &format!("{page}/lines"), &[("contact_no", "PE02")]);
+    assert_eq!(members(&app, &one), 5, "CO03, CO05, CO07, CO09 and PE02");
+    // Today: CO02 became RETAIL, CO05 is no longer.
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE no = 'CO02';
+         DELETE FROM contact_industry_groups WHERE contact_id = (SELECT id FROM contacts WHERE no = 'CO05');",
+    );
+    let before = members(&app, &one);
+    let preview = c.get(&format!("{page}/refresh"));
+    preview.assert_status(200);
+    assert!(
+        preview.contains("1 would join, 1 would leave"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.contains("CO02") && preview.contains("CO05"));
+    assert_eq!(members(&app, &one), before, "the preview changes nothing");
+    c.submit(&format!("{page}/refresh"), &format!("{page}/refresh"), &[])
+        .assert_redirect(&page);
+    assert!(c.get(&page).contains("Refreshed: 1 joined, 1 left."));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
+             WHERE s.no = '{one}' AND l.removed_by_step IS NULL AND c.no IN ('CO02', 'CO03', 'CO07', 'CO09', 'PE02')"
+        )),
+        5
+    );
+    assert_eq!(members(&app, &one), 5);
+    // One undoable step.
+    c.submit(&page, &format!("{page}/go-back"), &[]);
+    assert_eq!(members(&app, &one), 5);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
+             WHERE s.no = '{one}' AND l.removed_by_step IS NULL AND c.no = 'CO05'"
+        )),
+        1
+    );
+}

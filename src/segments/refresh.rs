@@ -1,0 +1,254 @@
+//! Refresh (SPEC §4.1, Better): re-runs the segment's whole ledger against today's data,
+//! shows who would join and who would leave, and applies that as one undoable step.
+//!
+//! The replay builds the membership in a temporary table, one set-based statement per ledger
+//! step (never per contact); the difference with the current lines is two more statements.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+
+use super::criteria::Criteria;
+use super::filter::{bind_all, Binds};
+use super::handlers::run_step;
+use super::model::{self, Segment};
+use super::steps::{
+    self, add_candidates, line_matches, selection, Members, Outcome, PreviewRow, Source, Step,
+    StepError,
+};
+use crate::auth::{client_ip, session, Staff};
+use crate::contacts::model as contacts;
+use crate::web::pagination::thousands;
+use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+
+fn note(step: &Step, key: &str) -> String {
+    step.criteria
+        .get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Replays the ledger into `refresh_members` (dropped at the end of the transaction).
+fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
+    conn.batch_execute(
+        "CREATE TEMP TABLE IF NOT EXISTS refresh_members (contact_id bigint PRIMARY KEY) ON COMMIT DROP; \
+         TRUNCATE refresh_members;",
+    )?;
+    for step in ledger {
+        let criteria: Criteria = step.criteria();
+        let source = match step.kind.as_str() {
+            "add" => Some(Source::Criteria(&criteria)),
+            "manual_add" => {
+                let no = note(step, "contact");
+                let no = no.split_whitespace().next().unwrap_or("");
+                contacts::find_by_no(conn, no)?.map(|c| Source::Contact(c.id))
+            }
+            "reuse_segment" => {
+                model::find_by_no(conn, &note(step, "segment"))?.map(|s| Source::Segment(s.id))
+            }
+            _ => None,
+        };
+        match step.kind.as_str() {
+            "add" | "manual_add" | "reuse_segment" => {
+                let Some(source) = source else { continue };
+                let mut binds = Binds::new(0);
+                let selected = selection(&source, &mut binds)?;
+                let candidates = add_candidates(&Members::Replay, &criteria, &selected, &mut binds);
+                let sql = format!(
+                    "WITH {candidates} INSERT INTO refresh_members (contact_id) \
+                     SELECT id FROM classified WHERE NOT blocked AND NOT excluded AND NOT existing \
+                     ON CONFLICT DO NOTHING"
+                );
+                bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+            }
+            "reduce" | "refine" => {
+                let mut binds = Binds::new(0);
+                let matches = line_matches(&criteria, &mut binds)?;
+                let test = if step.kind == "refine" {
+                    format!("NOT {matches}")
+                } else {
+                    matches
+                };
+                let sql = format!(
+                    "DELETE FROM refresh_members r USING contacts lc WHERE lc.id = r.contact_id AND {test}"
+                );
+                bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+            }
+            "manual_remove" => {
+                let no = note(step, "contact");
+                let no = no.split_whitespace().next().unwrap_or("").to_string();
+                diesel::sql_query(
+                    "DELETE FROM refresh_members r USING contacts c WHERE c.id = r.contact_id AND c.no = $1",
+                )
+                .bind::<Text, _>(no)
+                .execute(conn)?;
+            }
+            // An earlier refresh is what the replay recomputes anyway.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+const JOINERS: &str = "SELECT r.contact_id FROM refresh_members r WHERE NOT EXISTS \
+     (SELECT 1 FROM segment_lines l WHERE l.segment_id = $1 AND l.contact_id = r.contact_id AND l.removed_by_step IS NULL)";
+const LEAVERS: &str =
+    "SELECT l.id FROM segment_lines l WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+     AND NOT EXISTS (SELECT 1 FROM refresh_members r WHERE r.contact_id = l.contact_id)";
+
+/// Who would join and who would leave (counts and the first rows of each).
+fn difference(
+    conn: &mut PgConnection,
+    segment: &Segment,
+) -> QueryResult<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>)> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        joining: i64,
+        #[diesel(sql_type = BigInt)]
+        leaving: i64,
+    }
+    let n: N = diesel::sql_query(format!(
+        "SELECT (SELECT count(*) FROM ({JOINERS}) j) AS joining, (SELECT count(*) FROM ({LEAVERS}) x) AS leaving"
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .get_result(conn)?;
+    let joiners = diesel::sql_query(format!(
+        "SELECT c.no::text AS no, c.name, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name, \
+           c.type = 'person' AS is_person, NULL::text AS skipped \
+         FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id \
+         ORDER BY 3, 4, 2 LIMIT $2"
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<BigInt, _>(steps::PREVIEW_ROWS)
+    .load(conn)?;
+    let leavers = diesel::sql_query(format!(
+        "SELECT c.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped \
+         FROM ({LEAVERS}) x JOIN segment_lines l ON l.id = x.id JOIN contacts c ON c.id = l.contact_id \
+         ORDER BY l.company_name, l.is_person, l.contact_name LIMIT $2"
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<BigInt, _>(steps::PREVIEW_ROWS)
+    .load(conn)?;
+    Ok((
+        Outcome {
+            added: n.joining,
+            removed: n.leaving,
+            ..Default::default()
+        },
+        joiners,
+        leavers,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "segments/refresh.html")]
+pub struct RefreshPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub outcome: Outcome,
+    pub joiners: Vec<PreviewRow>,
+    pub leavers: Vec<PreviewRow>,
+}
+
+impl RefreshPage {
+    pub fn n(&self, v: &i64) -> String {
+        thousands(*v)
+    }
+}
+
+fn to_app(e: StepError) -> AppError {
+    match e {
+        StepError::Db(e) => e.into(),
+        StepError::Invalid(errors) => AppError::internal(anyhow::anyhow!(
+            "the ledger no longer parses: {}",
+            errors
+                .iter()
+                .map(|e| e.message())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
+/// The preview: the ledger replayed, nothing changed.
+#[get("/segments/{no}/refresh")]
+pub async fn preview(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (segment, (outcome, joiners, leavers)) = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let ledger = steps::ledger(conn, segment.id)?;
+            replay(conn, &ledger).map_err(to_app)?;
+            let diff = difference(conn, &segment)?;
+            Ok((segment, diff))
+        })
+    })
+    .await?;
+    ok(&RefreshPage {
+        layout,
+        segment,
+        outcome,
+        joiners,
+        leavers,
+    })
+}
+
+/// Applies the refresh as one step: joiners get lines, leavers' lines are removed.
+#[post("/segments/{no}/refresh")]
+pub async fn apply(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let result = run_step(conn, &no, "refresh", &user, &ip, serde_json::json!({}), |conn, segment, seq| {
+                let ledger: Vec<Step> = steps::ledger(conn, segment.id)?.into_iter().filter(|s| s.seq < seq).collect();
+                replay(conn, &ledger)?;
+                let added = diesel::sql_query(format!(
+                    "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
+                     SELECT $1, c.id, $2, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), \
+                       c.type = 'person', c.name \
+                     FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id"
+                ))
+                .bind::<BigInt, _>(segment.id)
+                .bind::<Integer, _>(seq)
+                .execute(conn)?;
+                let removed = diesel::sql_query(format!(
+                    "UPDATE segment_lines SET removed_by_step = $2 WHERE id IN ({LEAVERS})"
+                ))
+                .bind::<BigInt, _>(segment.id)
+                .bind::<Integer, _>(seq)
+                .execute(conn)?;
+                Ok(Outcome { added: added as i64, removed: removed as i64, ..Default::default() })
+            })?;
+            let (segment, outcome) = result.map_err(|(_, e)| to_app(StepError::Invalid(e)))?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Refreshed: {} joined, {} left.",
+                    thousands(outcome.added),
+                    thousands(outcome.removed)
+                )),
+            )?;
+            Ok(format!("/segments/{}", segment.no))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
