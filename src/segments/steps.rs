@@ -73,7 +73,9 @@ pub(super) fn add_candidates(
                  AND l.contact_id = c.id AND l.removed_by_step IS NULL)"
             )
         }
-        Members::Replay => "EXISTS (SELECT 1 FROM refresh_members r WHERE r.contact_id = c.id)".to_string(),
+        Members::Replay => {
+            "EXISTS (SELECT 1 FROM refresh_members r WHERE r.contact_id = c.id)".to_string()
+        }
     };
     let expand = binds.push(BindValue::Bool(criteria.options.expand_companies));
     let related = binds.push(BindValue::Bool(criteria.options.allow_related_companies));
@@ -146,7 +148,12 @@ pub fn add(
 ) -> Result<Outcome, StepError> {
     let mut binds = Binds::new(0);
     let selected = selection(source, &mut binds)?;
-    let candidates = add_candidates(&Members::Segment(segment.id), criteria, &selected, &mut binds);
+    let candidates = add_candidates(
+        &Members::Segment(segment.id),
+        criteria,
+        &selected,
+        &mut binds,
+    );
     let seg = binds.push(BindValue::Integer(segment.id));
     let step = binds.push(BindValue::Integer(seq as i64));
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
@@ -175,7 +182,12 @@ pub fn preview_add(
 ) -> Result<(Outcome, Vec<PreviewRow>), StepError> {
     let mut binds = Binds::new(0);
     let selected = selection(source, &mut binds)?;
-    let candidates = add_candidates(&Members::Segment(segment.id), criteria, &selected, &mut binds);
+    let candidates = add_candidates(
+        &Members::Segment(segment.id),
+        criteria,
+        &selected,
+        &mut binds,
+    );
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
     let counts_sql = format!(
         "WITH {candidates} \
