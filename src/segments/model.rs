@@ -151,7 +151,7 @@ impl HeaderForm {
             ignore_contact_correspondence_type: s
                 .ignore_contact_correspondence_type
                 .then(|| "on".into()),
-            unit_cost: s.unit_cost.with_scale(2).to_string(),
+            unit_cost: money(&s.unit_cost),
             unit_duration_min: s.unit_duration_min.to_string(),
             information_flow: s.information_flow.clone(),
             initiated_by: s.initiated_by.clone(),
@@ -580,7 +580,7 @@ pub struct LineRow {
 
 /// An amount with two decimals: 0 → "0.00".
 pub fn money(v: &BigDecimal) -> String {
-    v.with_scale(2).to_string()
+    format!("{:.2}", v.with_scale(2))
 }
 
 impl Figures {
@@ -625,4 +625,17 @@ pub fn lines(conn: &mut PgConnection, segment_id: i64, offset: i64) -> QueryResu
     .bind::<BigInt, _>(LINES_PAGE)
     .bind::<BigInt, _>(offset)
     .load(conn)
+}
+
+#[cfg(test)]
+mod money_tests {
+    #[test]
+    fn two_decimals() {
+        use std::str::FromStr;
+        assert_eq!(super::money(&bigdecimal::BigDecimal::from(0)), "0.00");
+        assert_eq!(
+            super::money(&bigdecimal::BigDecimal::from_str("11.5").unwrap()),
+            "11.50"
+        );
+    }
 }

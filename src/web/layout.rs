@@ -92,6 +92,7 @@ impl Layout {
         let mut items = vec![
             ("/", "Home"),
             ("/contacts", "Contacts"),
+            ("/segments", "Segments"),
             ("/setup", "Setup"),
         ];
         if user.role == Role::Admin {
