@@ -1,0 +1,492 @@
+#!/usr/bin/env bash
+# Segments benchmark: the wizard's steps on a big segment, each next to its hand-written SQL.
+#
+#   bench/segments.sh                                   # 1,000,000 contacts, throwaway cluster
+#   BENCH_CONTACTS=0 RAPPORT_DATA_DIR=/srv/bench bench/segments.sh   # contacts already there
+#   DATABASE_URL=postgres://… bench/segments.sh         # an existing database (contacts ADDED)
+#
+# On one fresh segment, BENCH_RUNS times: Preview and Add Contacts (a filter matching about 20 %
+# of the contacts), Preview and Reduce, Preview and Refine, then Go Back three times (undo
+# Refine, undo Reduce, undo Add), each through the web pages like a browser. After the first
+# Add, the segment page (first and last page of lines) is opened BENCH_PAGE_RUNS times. Then
+# the same steps as hand-written SQL with psql, on a scratch segment made by SQL, timed with
+# psql's \timing. The table gives the medians, the ratio app/SQL and the goals of issue 4.
+#
+# Settings (environment):
+#   BENCH_CONTACTS   contacts to load first (default 1000000; 0 = use what is there)
+#   BENCH_SEED       demo-data seed (default 1)
+#   BENCH_RUNS       rounds of the six steps, app and SQL each (default 5)
+#   BENCH_PAGE_RUNS  timed openings of each segment page, after one warm-up (default 7)
+#   BENCH_ADD, BENCH_REDUCE, BENCH_REFINE
+#                    the steps' filter fields as the form sends them, "key=value;key=value"
+#                    (defaults: country=DE; city=Berlin|Hamburg; mailing_group=NEWSLETTER)
+#   BENCH_ADD_SQL, BENCH_REDUCE_SQL, BENCH_REFINE_SQL
+#                    the same filters as a condition over `contacts c` for the hand-written SQL
+#                    (change them together with the fields above)
+#   BENCH_KEEP_SEGMENT=1  keep the app's segment (empty after the last Go Back) at the end
+#   BENCH_TIMEOUT    seconds after which the whole run is stopped (default 3600)
+#   RAPPORT_DATA_DIR a private cluster to use and keep (default: a temp dir, removed)
+#   DATABASE_URL     an existing database instead of a private cluster
+#
+# Everything runs on this machine: the server listens on 127.0.0.1 only, curl and psql talk to
+# nothing else. Everything started here is stopped at the end, also on Ctrl-C or timeout; the
+# scratch segment (and, unless kept, the benchmark's segment) is deleted.
+
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+CONTACTS=${BENCH_CONTACTS:-1000000}
+SEED=${BENCH_SEED:-1}
+RUNS=${BENCH_RUNS:-5}
+PAGE_RUNS=${BENCH_PAGE_RUNS:-7}
+TIMEOUT=${BENCH_TIMEOUT:-3600}
+KEEP_SEGMENT=${BENCH_KEEP_SEGMENT:-0}
+
+ADD_FIELDS=${BENCH_ADD:-country=DE}
+ADD_SQL=${BENCH_ADD_SQL:-"c.country_code = 'DE'"}
+REDUCE_FIELDS=${BENCH_REDUCE:-city=Berlin|Hamburg}
+REDUCE_SQL=${BENCH_REDUCE_SQL:-"c.city IN ('Berlin', 'Hamburg')"}
+REFINE_FIELDS=${BENCH_REFINE:-mailing_group=NEWSLETTER}
+REFINE_SQL=${BENCH_REFINE_SQL:-"EXISTS (SELECT 1 FROM contact_mailing_groups m WHERE m.contact_id = c.id AND m.code = 'NEWSLETTER')"}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rapport-bench.XXXXXX")
+# As root, the private PostgreSQL runs as `postgres`, which must be able to enter this folder.
+chmod 755 "$WORK"
+if [[ -z "${DATABASE_URL:-}" && -z "${RAPPORT_DATA_DIR:-}" ]]; then
+    export RAPPORT_DATA_DIR="$WORK/var"
+fi
+# The cookie jar and the logs stay private (mktemp -d makes the folder 0700).
+PRIVATE=$(mktemp -d "$WORK/client.XXXXXX")
+# A cluster that was already running (a kept RAPPORT_DATA_DIR) is left running at the end.
+CLUSTER_WAS_RUNNING=0
+if [[ -n "${RAPPORT_DATA_DIR:-}" && -f "$RAPPORT_DATA_DIR/pgdata/postmaster.pid" ]]; then
+    CLUSTER_WAS_RUNNING=1
+fi
+export RUST_LOG=${RUST_LOG:-warn}
+BIN="$ROOT/target/release/rapport"
+SERVER_PID=""
+WATCHDOG_PID=""
+PSQL_URL=""
+SCRATCH_ID=""
+SEGMENT_ID=""
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# psql on the benchmark's database: no psqlrc, stop at the first error, bounded in time.
+psql_run() {
+    timeout --foreground "${PSQL_TIMEOUT:-600}" psql -X -v ON_ERROR_STOP=1 "$PSQL_URL" "$@"
+}
+psql_value() { psql_run -qAt -c "$1"; }
+
+# Deletes the scratch segment (and the benchmark's, unless kept), stops the server (which stops
+# the private cluster it started), and failing that the cluster.
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n "$PSQL_URL" && ( -n "$SCRATCH_ID" || ( -n "$SEGMENT_ID" && $KEEP_SEGMENT != 1 ) ) ]]; then
+        local ids=${SCRATCH_ID}
+        if [[ -n "$SEGMENT_ID" && $KEEP_SEGMENT != 1 ]]; then ids="${ids:+$ids,}$SEGMENT_ID"; fi
+        PSQL_TIMEOUT=120 psql_run -q -c "DELETE FROM segments WHERE id IN ($ids)" >/dev/null 2>&1 \
+            || log "could not delete segments $ids"
+    fi
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 150); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [[ $CLUSTER_WAS_RUNNING == 0 && -n "${RAPPORT_DATA_DIR:-}" && -f "$RAPPORT_DATA_DIR/pgdata/postmaster.pid" ]]; then
+        stop_cluster "$RAPPORT_DATA_DIR/pgdata"
+    fi
+    if [[ -n "$WATCHDOG_PID" ]]; then
+        kill "$WATCHDOG_PID" 2>/dev/null || true
+    fi
+    # The temp dir (with the private cluster, unless RAPPORT_DATA_DIR was given) goes.
+    rm -rf "$WORK"
+    exit "$status"
+}
+
+stop_cluster() {
+    local pgdata=$1 bindir=${RAPPORT_PG_BINDIR:-}
+    if [[ -z "$bindir" ]]; then
+        bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    fi
+    [[ -x "$bindir/pg_ctl" ]] || return 0
+    log "stopping PostgreSQL left running in $pgdata"
+    if [[ $(id -u) == 0 ]]; then
+        runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
+    else
+        "$bindir/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+}
+
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# The whole run is bounded: the watchdog ends it (and the trap cleans up).
+# Each step has its own limit too (bash runs the trap once the current step returns).
+(
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep "$TIMEOUT" &
+    sleeper=$!
+    wait "$sleeper"
+    echo "[bench] time limit of ${TIMEOUT}s reached, stopping" >&2
+    kill -TERM $$ 2>/dev/null
+) &
+WATCHDOG_PID=$!
+
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+maximum() { sort -g | tail -n 1; }
+thousands() { printf '%s\n' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
+
+# --- build ------------------------------------------------------------------------------------
+log "building the release binary"
+timeout --foreground 1800 cargo build --release --quiet
+
+echo "Machine: $(nproc) CPU ($(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+if [[ -n "${DATABASE_URL:-}" ]]; then
+    echo "Database: DATABASE_URL (an existing server)"
+else
+    echo "Database: private cluster in $RAPPORT_DATA_DIR"
+fi
+
+# --- load -------------------------------------------------------------------------------------
+if [[ "$CONTACTS" -gt 0 ]]; then
+    log "loading $CONTACTS demo contacts (seed $SEED)"
+    timeout --foreground 1200 "$BIN" demo-data --contacts "$CONTACTS" --seed "$SEED"
+fi
+
+# --- admin and server -------------------------------------------------------------------------
+USERNAME=bench
+PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+if ! printf '%s\n' "$PASSWORD" | timeout --foreground 120 "$BIN" user add "$USERNAME" --role admin >/dev/null 2>"$PRIVATE/user.err"; then
+    if grep -q "already taken" "$PRIVATE/user.err"; then
+        log "user $USERNAME exists: setting a new password"
+        printf '%s\n' "$PASSWORD" | timeout --foreground 120 "$BIN" user set-password "$USERNAME" >/dev/null
+    else
+        cat "$PRIVATE/user.err" >&2
+        exit 1
+    fi
+fi
+
+PORT=$(free_port)
+BASE="http://127.0.0.1:$PORT"
+log "starting rapport serve on $BASE"
+RAPPORT_BIND="127.0.0.1:$PORT" RAPPORT_COOKIE_SECURE=false "$BIN" serve >"$PRIVATE/serve.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 300); do
+    if curl -s -o /dev/null --max-time 2 "$BASE/healthz"; then break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$PRIVATE/serve.log" >&2; exit 1; }
+    sleep 0.2
+done
+curl -sf -o /dev/null --max-time 5 "$BASE/healthz" || { log "the server did not come up"; cat "$PRIVATE/serve.log" >&2; exit 1; }
+
+# The server keeps the private cluster running; psql reaches it on its socket.
+if [[ -n "${DATABASE_URL:-}" ]]; then
+    PSQL_URL=$DATABASE_URL
+else
+    DATA_ABS=$(cd "$RAPPORT_DATA_DIR" && pwd)
+    PSQL_URL="postgresql://rapport@localhost/rapport?host=$DATA_ABS/run"
+fi
+psql_value "SELECT 1" >/dev/null || { log "psql cannot reach the database"; exit 1; }
+
+# --- sign in ------------------------------------------------------------------------------------
+JAR="$PRIVATE/cookies"
+login_page=$(curl -s --max-time 10 -c "$JAR" -b "$JAR" "$BASE/login")
+TOKEN=$(printf '%s' "$login_page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+TOKEN=${TOKEN//&amp;/&}
+[[ -n "$TOKEN" ]] || { log "no csrf_token on /login"; exit 1; }
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -c "$JAR" -b "$JAR" \
+    -H "Origin: $BASE" \
+    --data-urlencode "username=$USERNAME" --data-urlencode "password=$PASSWORD" \
+    --data-urlencode "csrf_token=$TOKEN" "$BASE/login")
+[[ "$status" == 303 ]] || { log "sign-in answered $status, expected 303"; exit 1; }
+log "signed in as $USERNAME"
+# The signed-in session's token, from a page with a form.
+new_page=$(curl -s --max-time 30 -c "$JAR" -b "$JAR" "$BASE/segments/new")
+TOKEN=$(printf '%s' "$new_page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+TOKEN=${TOKEN//&amp;/&}
+[[ -n "$TOKEN" ]] || { log "no csrf_token on /segments/new"; exit 1; }
+
+# --- requests -----------------------------------------------------------------------------------
+# The form fields of a step ("key=value;key=value") as curl arguments.
+field_args() {
+    local IFS=';' pair
+    for pair in $1; do
+        [[ -n "$pair" ]] && printf '%s\0' --data-urlencode "$pair"
+    done
+}
+
+# One request. Prints "status server_ms total_ms" and keeps the headers and the body.
+# request METHOD PATH MAX_TIME [curl arguments…]
+request() {
+    local method=$1 path=$2 max_time=$3 out server
+    shift 3
+    local args=(-s -o "$PRIVATE/body" -D "$PRIVATE/headers" -b "$JAR" -c "$JAR" --max-time "$max_time"
+        -w '%{http_code} %{time_total}')
+    if [[ $method == POST ]]; then
+        args+=(-H "Origin: $BASE" --data-urlencode "csrf_token=$TOKEN")
+    else
+        args+=(-G)
+    fi
+    out=$(curl "${args[@]}" "$@" "$BASE$path") || true
+    [[ -n "$out" ]] || out="000 0"
+    server=$(tr -d '\r' <"$PRIVATE/headers" 2>/dev/null | awk -F'dur=' 'tolower($0) ~ /^server-timing:/ { split($2, a, /[;, ]/); print a[1] }' | tail -n 1)
+    local code total
+    read -r code total <<<"$out"
+    printf '%s %s %s\n' "$code" "${server:--}" "$(awk -v t="$total" 'BEGIN { printf "%.1f", t * 1000 }')"
+}
+
+# Times one request and records it under NAME: timed NAME METHOD PATH MAX_TIME [curl args…]
+APP_TIMES="$PRIVATE/app.times"
+: >"$APP_TIMES"
+timed() {
+    local name=$1 line code s t
+    shift
+    line=$(request "$@")
+    read -r code s t <<<"$line"
+    printf '%s\t%s\t%s\t%s\n' "$name" "$code" "$s" "$t" >>"$APP_TIMES"
+    LAST_CODE=$code
+    LAST_SERVER=$s
+}
+
+# Active lines of a segment (untimed check).
+active_lines() { psql_value "SELECT count(*) FROM segment_lines WHERE segment_id = $1 AND removed_by_step IS NULL"; }
+
+mapfile -d '' ADD_ARGS < <(field_args "$ADD_FIELDS")
+mapfile -d '' REDUCE_ARGS < <(field_args "$REDUCE_FIELDS")
+mapfile -d '' REFINE_ARGS < <(field_args "$REFINE_FIELDS")
+
+# --- the data -----------------------------------------------------------------------------------
+TOTAL=$(psql_value "SELECT count(*) FROM contacts")
+MATCHING=$(psql_value "SELECT count(*) FROM contacts c WHERE $ADD_SQL")
+ELIGIBLE=$(psql_value "SELECT count(*) FROM contacts c WHERE ($ADD_SQL) AND NOT c.privacy_blocked AND NOT c.exclude_from_segment")
+SHARE=$(awk -v a="$MATCHING" -v b="$TOTAL" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else print "-" }')
+log "contacts: $TOTAL; Add filter \"$ADD_FIELDS\" matches $MATCHING ($SHARE %), $ELIGIBLE addable"
+
+# --- the segment --------------------------------------------------------------------------------
+request POST /segments 60 \
+    --data-urlencode "description=Benchmark $(date +%Y-%m-%dT%H:%M:%S)" \
+    --data-urlencode "date=$(date +%Y-%m-%d)" --data-urlencode "unit_cost=1.50" \
+    --data-urlencode "unit_duration_min=5" --data-urlencode "information_flow=outbound" \
+    --data-urlencode "initiated_by=us" >/dev/null
+NO=$(tr -d '\r' <"$PRIVATE/headers" | sed -n 's|^[Ll]ocation: */segments/\([^/?#]*\).*|\1|p' | head -n 1)
+[[ -n "$NO" ]] || { log "creating a segment failed"; head -n 1 "$PRIVATE/headers" >&2; exit 1; }
+SEGMENT_ID=$(psql_value "SELECT id FROM segments WHERE no = '$NO'")
+SCRATCH_NO="BENCHSQL$$"
+SCRATCH_ID=$(psql_value "INSERT INTO segments (no, description) VALUES ('$SCRATCH_NO', 'bench/segments.sh scratch (hand-written SQL)') RETURNING id" | head -n 1)
+log "segment $NO (id $SEGMENT_ID) for the app, scratch segment $SCRATCH_NO (id $SCRATCH_ID) for the SQL"
+
+# --- the app ------------------------------------------------------------------------------------
+COUNTS="$PRIVATE/counts"
+: >"$COUNTS"
+LAST_PAGE=1
+app_round() {
+    local round=$1 lines
+    timed "preview add" GET "/segments/$NO/add" 60 "${ADD_ARGS[@]}" --data-urlencode "preview=1"
+    PREVIEW_ADDS=$(tr '\n' ' ' <"$PRIVATE/body" | sed -n 's/.*This step adds <strong>\([0-9,]*\)<\/strong>.*/\1/p' | tr -d ,)
+    timed "add" POST "/segments/$NO/add" 600 "${ADD_ARGS[@]}"
+    lines=$(active_lines "$SEGMENT_ID")
+    printf 'app\tadd\t%s\t%s\n' "$round" "$lines" >>"$COUNTS"
+    log "round $round: add → $LAST_CODE in $LAST_SERVER ms, $lines lines (preview said ${PREVIEW_ADDS:-?})"
+    if [[ $round == 1 ]]; then
+        APP_PAGE_LINES=$lines
+        LAST_PAGE=$(((lines + 99) / 100))
+        [[ $LAST_PAGE -ge 1 ]] || LAST_PAGE=1
+        request GET "/segments/$NO" 60 >/dev/null
+        for _ in $(seq 1 "$PAGE_RUNS"); do timed "page 1" GET "/segments/$NO" 60; done
+        request GET "/segments/$NO" 60 --data-urlencode "page=$LAST_PAGE" >/dev/null
+        for _ in $(seq 1 "$PAGE_RUNS"); do timed "page last" GET "/segments/$NO" 60 --data-urlencode "page=$LAST_PAGE"; done
+        PAGE_BYTES=$(wc -c <"$PRIVATE/body")
+    fi
+    timed "preview reduce" GET "/segments/$NO/reduce" 60 "${REDUCE_ARGS[@]}" --data-urlencode "preview=1"
+    timed "reduce" POST "/segments/$NO/reduce" 600 "${REDUCE_ARGS[@]}"
+    lines=$(active_lines "$SEGMENT_ID")
+    printf 'app\treduce\t%s\t%s\n' "$round" "$lines" >>"$COUNTS"
+    timed "preview refine" GET "/segments/$NO/refine" 60 "${REFINE_ARGS[@]}" --data-urlencode "preview=1"
+    timed "refine" POST "/segments/$NO/refine" 600 "${REFINE_ARGS[@]}"
+    lines=$(active_lines "$SEGMENT_ID")
+    printf 'app\trefine\t%s\t%s\n' "$round" "$lines" >>"$COUNTS"
+    local step
+    for step in refine reduce add; do
+        timed "undo $step" POST "/segments/$NO/go-back" 600
+        lines=$(active_lines "$SEGMENT_ID")
+        printf 'app\tundo %s\t%s\t%s\n' "$step" "$round" "$lines" >>"$COUNTS"
+    done
+    log "round $round: app steps done; $lines lines left"
+}
+
+# --- the hand-written SQL -----------------------------------------------------------------------
+# One psql session per round; "\echo @@ NAME" labels the statements after it, psql's \timing
+# times each (client side: sent to result received, commit included), and the command tags
+# give the rows. Statements labelled "-" are not counted.
+SQL_TIMES="$PRIVATE/sql.times"
+: >"$SQL_TIMES"
+S=""   # the scratch segment's id, in the statements below
+sql_round() {
+    local round=$1 script="$PRIVATE/round.sql" out="$PRIVATE/round.out" i
+    S=$SCRATCH_ID
+    {
+        echo '\timing on'
+        echo '\echo @@ preview add'
+        # What Add would do: the counts, and the first 25 rows in line order.
+        cat <<SQL
+SELECT count(*) FILTER (WHERE NOT c.privacy_blocked AND NOT c.exclude_from_segment AND NOT EXISTS (
+           SELECT 1 FROM segment_lines l WHERE l.segment_id = $S AND l.contact_id = c.id AND l.removed_by_step IS NULL)),
+       count(*) FILTER (WHERE c.exclude_from_segment AND NOT c.privacy_blocked),
+       count(*) FILTER (WHERE c.privacy_blocked)
+FROM contacts c WHERE $ADD_SQL;
+SELECT c.no, c.name, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name
+FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id WHERE $ADD_SQL
+ORDER BY 3, c.type = 'person', c.name, c.id LIMIT 25;
+SQL
+        # The duplicate check as NOT IN (a hashed subplan, read once before the first row goes
+        # in): with NOT EXISTS and the statistics of an empty table, the planner picks a nested
+        # loop over a sequential scan of segment_lines, which rereads the rows this statement
+        # has already inserted (quadratic: 422 s for 196,228 rows here).
+        echo '\echo @@ add'
+        cat <<SQL
+INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
+SELECT $S, c.id, 1, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), c.type = 'person', c.name
+FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id
+WHERE ($ADD_SQL) AND NOT c.privacy_blocked AND NOT c.exclude_from_segment
+  AND c.id NOT IN (SELECT l.contact_id FROM segment_lines l WHERE l.segment_id = $S AND l.removed_by_step IS NULL);
+SQL
+        if [[ $round == 1 ]]; then
+            for page in 1 last; do
+                local offset=0
+                [[ $page == last ]] && offset=$(((LAST_PAGE - 1) * 100))
+                for i in $(seq 0 "$PAGE_RUNS"); do
+                    # The first of each is the warm-up.
+                    if [[ $i == 0 ]]; then echo '\echo @@ -'; else echo "\\echo @@ page $page"; fi
+                    cat <<SQL
+SELECT count(*), COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0)
+FROM segments s LEFT JOIN segment_lines l ON l.segment_id = s.id AND l.removed_by_step IS NULL WHERE s.id = $S;
+SELECT l.id, c.no, l.contact_name, l.company_name, l.is_person, COALESCE(l.unit_cost, s.unit_cost)
+FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id
+WHERE l.segment_id = $S AND l.removed_by_step IS NULL
+ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT 100 OFFSET $offset;
+SQL
+                done
+            done
+        fi
+        echo '\echo @@ preview reduce'
+        cat <<SQL
+SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
+WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND ($REDUCE_SQL);
+SELECT c.no, l.contact_name, l.company_name FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
+WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND ($REDUCE_SQL)
+ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT 25;
+SQL
+        echo '\echo @@ reduce'
+        cat <<SQL
+UPDATE segment_lines l SET removed_by_step = 2 FROM contacts c
+WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND c.id = l.contact_id AND ($REDUCE_SQL);
+SQL
+        echo '\echo @@ preview refine'
+        cat <<SQL
+SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
+WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND NOT ($REFINE_SQL);
+SELECT c.no, l.contact_name, l.company_name FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
+WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND NOT ($REFINE_SQL)
+ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT 25;
+SQL
+        echo '\echo @@ refine'
+        cat <<SQL
+UPDATE segment_lines l SET removed_by_step = 3 FROM contacts c
+WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND c.id = l.contact_id AND NOT ($REFINE_SQL);
+SQL
+        echo '\echo @@ undo refine'
+        echo "UPDATE segment_lines SET removed_by_step = NULL WHERE segment_id = $S AND removed_by_step = 3;"
+        echo '\echo @@ undo reduce'
+        echo "UPDATE segment_lines SET removed_by_step = NULL WHERE segment_id = $S AND removed_by_step = 2;"
+        echo '\echo @@ undo add'
+        echo "DELETE FROM segment_lines WHERE segment_id = $S AND added_by_step = 1;"
+    } >"$script"
+    psql_run -At -f "$script" >"$out"
+    # Times per label (statements of one label add up; "page …" has PAGE_RUNS samples).
+    awk -v round="$round" '
+        /^@@ / { label = substr($0, 4); n[label]++; next }
+        /^Time: / && label != "-" { t[label "\t" n[label]] += $2; next }
+        /^(INSERT 0|UPDATE|DELETE) / && label != "-" { rows[label] = $NF }
+        END {
+            for (k in t) { split(k, a, "\t"); printf "%s\t%s\t%s\n", a[1], t[k], rows[a[1]] }
+        }' "$out" >>"$SQL_TIMES"
+    # Lines after each step, from the command tags.
+    awk -v round="$round" '
+        /^@@ / { label = substr($0, 4); next }
+        /^INSERT 0 / { lines = $3; printf "sql\t%s\t%s\t%s\n", label, round, lines }
+        /^(UPDATE|DELETE) / {
+            if (label == "undo refine" || label == "undo reduce") lines += $2; else lines -= $2
+            printf "sql\t%s\t%s\t%s\n", label, round, lines
+        }' "$out" >>"$COUNTS"
+    log "round $round: SQL steps done"
+}
+
+vacuum() { PSQL_TIMEOUT=600 psql_run -q -c "VACUUM (ANALYZE) segment_lines" >/dev/null; }
+
+for round in $(seq 1 "$RUNS"); do
+    vacuum
+    app_round "$round"
+    vacuum
+    sql_round "$round"
+done
+
+# --- report -------------------------------------------------------------------------------------
+app_stat() { # NAME COLUMN(3 server, 4 total) STAT(median|maximum)
+    awk -F'\t' -v n="$1" -v c="$2" '$1 == n && $c != "-" { print $c }' "$APP_TIMES" | "$3"
+}
+app_codes() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$APP_TIMES" | sort -u | paste -sd/ -; }
+sql_stat() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$SQL_TIMES" | "$2"; }
+count_of() { awk -F'\t' -v w="$1" -v n="$2" '$1 == w && $2 == n { print $4 }' "$COUNTS" | sort -u | paste -sd/ -; }
+
+echo
+echo "Rapport segments benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src migrations templates 2>/dev/null || echo ' (with uncommitted changes)')"
+echo "Contacts: $(thousands "$TOTAL"). Segment $NO; hand-written SQL on scratch segment $SCRATCH_NO."
+echo "Add:    $ADD_FIELDS — matches $(thousands "$MATCHING") contacts ($SHARE %), $(thousands "$ELIGIBLE") neither excluded nor privacy blocked"
+echo "Reduce: $REDUCE_FIELDS;  Refine: $REFINE_FIELDS"
+echo "SQL:    add $ADD_SQL; reduce $REDUCE_SQL; refine $REFINE_SQL"
+echo "Rounds: $RUNS of the six steps (app, then SQL, VACUUM (ANALYZE) segment_lines before each);"
+echo "        pages: $PAGE_RUNS openings after a warm-up, at $(thousands "${APP_PAGE_LINES:-0}") lines (last page = $LAST_PAGE, ${PAGE_BYTES:-?} bytes)."
+echo "Times in ms: app = the Server-Timing header (the whole request, step and commit included), total ="
+echo "curl's time; SQL = psql's \\timing of the hand-written statement(s), commit included."
+echo
+printf '%-15s %-7s %10s %10s %10s %10s %7s  %-24s %s\n' "step" "status" "app med" "app max" "total med" "SQL med" "app/SQL" "goal" "met"
+for name in "preview add" "add" "page 1" "page last" "preview reduce" "reduce" "preview refine" "refine" "undo refine" "undo reduce" "undo add"; do
+    smed=$(app_stat "$name" 3 median)
+    smax=$(app_stat "$name" 3 maximum)
+    tmed=$(app_stat "$name" 4 median)
+    qmed=$(sql_stat "$name" median)
+    [[ -n "$qmed" && "$qmed" != "-" ]] && qmed=$(awk -v v="$qmed" 'BEGIN { printf "%.1f", v }') || qmed="-"
+    ratio=$(awk -v a="$smed" -v b="$qmed" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }')
+    case $name in
+        preview*) goal="≤ 500 ms"; met=$(awk -v a="$smed" 'BEGIN { print (a != "-" && a <= 500) ? "yes" : "NO" }') ;;
+        page*) goal="≤ 100 ms"; met=$(awk -v a="$smed" 'BEGIN { print (a != "-" && a <= 100) ? "yes" : "NO" }') ;;
+        *) goal="≤ 1.5 × SQL, ≤ 3000 ms"
+           met=$(awk -v a="$smed" -v r="$ratio" 'BEGIN { if (a == "-" || r == "-") print "?"; else if (a <= 3000 && r <= 1.5) print "yes"; else if (a > 3000 && r > 1.5) print "NO (both)"; else if (a > 3000) print "NO (3 s)"; else print "NO (1.5×)" }') ;;
+    esac
+    label=$name
+    [[ $name == "page last" ]] && label="page $LAST_PAGE"
+    printf '%-15s %-7s %10s %10s %10s %10s %7s  %-24s %s\n' "$label" "$(app_codes "$name")" "$smed" "$smax" "$tmed" "$qmed" "$ratio" "$goal" "$met"
+done
+echo
+echo "Lines on the segment after each step, app / SQL (every round):"
+for name in add reduce refine "undo refine" "undo reduce" "undo add"; do
+    printf '  %-12s %s / %s\n' "$name" "$(count_of app "$name")" "$(count_of sql "$name")"
+done
