@@ -189,30 +189,71 @@ pub fn preview_add(
         &mut binds,
     );
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
-    let counts_sql = format!(
-        "WITH {candidates} \
-         SELECT count(*) FILTER (WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing)) AS added, \
-           0::bigint AS removed, \
-           count(*) FILTER (WHERE excluded AND NOT blocked) AS skipped_excluded, \
-           count(*) FILTER (WHERE blocked) AS skipped_blocked, \
-           count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) AS skipped_existing \
-         FROM classified"
-    );
-    let values = binds.values();
-    let outcome: Outcome =
-        bind_all(diesel::sql_query(counts_sql).into_boxed(), values.clone()).get_result(conn)?;
-    let limit = values.len() + 1;
-    let rows_sql = format!(
-        "WITH {candidates} \
+    let limit = binds.len() + 1;
+    // One pass over the candidates: the counts as window aggregates on every row, the first
+    // rows by a top-N sort. (A second query for the rows would select everything again.)
+    let sql = format!(
+        "WITH {candidates}, \
+         counted AS ( \
+           SELECT *, \
+             count(*) FILTER (WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing)) OVER () AS n_added, \
+             count(*) FILTER (WHERE excluded AND NOT blocked) OVER () AS n_excluded, \
+             count(*) FILTER (WHERE blocked) OVER () AS n_blocked, \
+             count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) OVER () AS n_existing \
+           FROM classified) \
          SELECT no::text AS no, name, company_name, type = 'person' AS is_person, \
            CASE WHEN blocked THEN 'blocked' WHEN excluded THEN 'excluded' \
-                WHEN existing AND NOT {allow}::boolean THEN 'existing' END AS skipped \
-         FROM classified ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
+                WHEN existing AND NOT {allow}::boolean THEN 'existing' END AS skipped, \
+           n_added, n_excluded, n_blocked, n_existing \
+         FROM counted ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
     );
-    let rows = bind_all(diesel::sql_query(rows_sql).into_boxed(), values)
+    let counted: Vec<CountedRow> = bind_all(diesel::sql_query(sql).into_boxed(), binds.values())
         .bind::<BigInt, _>(PREVIEW_ROWS)
         .load(conn)?;
+    let outcome = counted
+        .first()
+        .map(|r| Outcome {
+            added: r.n_added,
+            removed: 0,
+            skipped_excluded: r.n_excluded,
+            skipped_blocked: r.n_blocked,
+            skipped_existing: r.n_existing,
+        })
+        .unwrap_or_default();
+    let rows = counted
+        .into_iter()
+        .map(|r| PreviewRow {
+            no: r.no,
+            name: r.name,
+            company_name: r.company_name,
+            is_person: r.is_person,
+            skipped: r.skipped,
+        })
+        .collect();
     Ok((outcome, rows))
+}
+
+/// A preview row with the step's counts (the same on every row).
+#[derive(QueryableByName)]
+struct CountedRow {
+    #[diesel(sql_type = Text)]
+    no: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    company_name: String,
+    #[diesel(sql_type = Bool)]
+    is_person: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    skipped: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n_added: i64,
+    #[diesel(sql_type = BigInt)]
+    n_excluded: i64,
+    #[diesel(sql_type = BigInt)]
+    n_blocked: i64,
+    #[diesel(sql_type = BigInt)]
+    n_existing: i64,
 }
 
 /// The condition "this line's contact matches", over line `l` and its contact `lc`.
