@@ -400,14 +400,19 @@ impl Browser {
                 "//button[normalize-space()='{label}']"
             )))
             .await;
+        self.click_and_check(button, &format!("pressing {label:?}"))
+            .await;
+    }
+
+    /// Clicks an element that leads to a new page, waits for it, and checks it.
+    async fn click_and_check(&self, element: Element, what: &str) {
         self.eval("window.__rapportOldPage = true; return null;")
             .await;
-        button
+        element
             .click()
             .await
-            .unwrap_or_else(|e| panic!("click {label:?}: {e}"));
-        self.wait_for_new_page(&format!("after pressing {label:?}"))
-            .await;
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        self.wait_for_new_page(&format!("after {what}")).await;
         self.check_page().await;
     }
 
@@ -863,28 +868,15 @@ impl Browser {
             )))
             .await
             .unwrap_or_else(|e| panic!("button {label:?} in {css}: {e}"));
-        self.eval("window.__rapportOldPage = true; return null;")
+        self.click_and_check(button, &format!("pressing {label:?} in {css}"))
             .await;
-        button
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {label:?}: {e}"));
-        self.wait_for_new_page(&format!("after pressing {label:?} in {css}"))
-            .await;
-        self.check_page().await;
     }
 
     /// Follows the link with this text, like a user would.
     async fn follow(&self, text: &str) {
         let link = self.find(Locator::LinkText(text)).await;
-        self.eval("window.__rapportOldPage = true; return null;")
+        self.click_and_check(link, &format!("following {text:?}"))
             .await;
-        link.click()
-            .await
-            .unwrap_or_else(|e| panic!("follow {text:?}: {e}"));
-        self.wait_for_new_page(&format!("after following {text:?}"))
-            .await;
-        self.check_page().await;
     }
 
     /// Chooses a file for the file input with this id.
