@@ -1,5 +1,6 @@
 //! What stops a contact from being deleted or a person from changing company (SPEC §2).
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
@@ -37,8 +38,11 @@ fn numbers(segments: &[(String, String)]) -> String {
         .join(", ")
 }
 
-/// `Some(reason)` when the contact may not be deleted now.
+/// `Some(reason)` when the contact may not be deleted now. Call it in the deleting
+/// transaction: it first waits for segment steps in progress (and keeps new ones out until
+/// the transaction ends), so that a line being added cannot escape the check.
 pub fn deletion_refused(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Option<String>> {
+    conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")?;
     if contact.is_company() {
         let (_, persons) = model::persons_of(conn, contact.id, 0)?;
         if persons > 0 {

@@ -55,10 +55,24 @@ impl Database {
     }
 }
 
+/// Settings of every pooled connection. JIT compilation is off: it is planned for statements
+/// that touch many rows, such as a segment step, and cost them 12–200 ms of compiling while
+/// making none of them faster (measured at a million contacts, BENCHMARKS.md).
+#[derive(Debug)]
+struct SessionSettings;
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute("SET jit = off")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
 pub fn pool(url: &str, size: u32) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::<PgConnection>::new(url);
     Ok(Pool::builder()
         .max_size(size)
+        .connection_customizer(Box::new(SessionSettings))
         .min_idle(Some(1))
         .connection_timeout(std::time::Duration::from_secs(10))
         .test_on_check_out(false)

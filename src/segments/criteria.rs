@@ -418,6 +418,26 @@ impl Criteria {
         }
     }
 
+    /// Whether the condition reads `ck`, the contact's company (the Company No. filter).
+    pub fn needs_company(&self) -> bool {
+        FIELDS.iter().any(|f| {
+            f.column.starts_with("ck.")
+                && self
+                    .filters
+                    .get(f.key)
+                    .is_some_and(|v| !v.trim().is_empty())
+        })
+    }
+
+    /// The contacts the condition reads: `c`, joined to `ck` only when a filter needs it.
+    pub fn contacts_from(&self) -> &'static str {
+        if self.needs_company() {
+            "contacts c LEFT JOIN contacts ck ON ck.id = c.company_key"
+        } else {
+            "contacts c"
+        }
+    }
+
     /// The SQL condition over `contacts c` (and `ck`, its company): the Contact filters, and
     /// for each other section with filters, one related row that passes all of them.
     pub fn condition(&self, binds: &mut Binds) -> Result<String, Vec<FieldError>> {

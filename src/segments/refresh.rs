@@ -15,8 +15,8 @@ use super::filter::{bind_all, Binds};
 use super::handlers::run_step;
 use super::model::{self, Segment};
 use super::steps::{
-    self, add_candidates, line_matches, selection, Members, Outcome, PreviewRow, Source, Step,
-    StepError,
+    self, add_candidates, member_test, selection, MemberTest, Members, Outcome, PreviewRow, Source,
+    Step, StepError,
 };
 use crate::auth::{client_ip, session, Staff};
 use crate::contacts::model as contacts;
@@ -33,14 +33,34 @@ fn note(step: &Step, key: &str) -> String {
 }
 
 /// Replays the ledger into `refresh_members` (dropped at the end of the transaction).
+///
+/// A run of Add, Reduce and Refine steps without expansion options or Entire Companies is
+/// folded into one condition per contact and applied as at most two statements (who of the
+/// members stays, who of the others joins); the other steps run one statement each, as when
+/// they were first applied.
 fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
     conn.batch_execute(
         "CREATE TEMP TABLE IF NOT EXISTS refresh_members (contact_id bigint PRIMARY KEY) ON COMMIT DROP; \
          TRUNCATE refresh_members;",
     )?;
+    let mut run: Vec<(&str, Criteria)> = Vec::new();
+    let mut has_members = false;
     for step in ledger {
         let criteria: Criteria = step.criteria();
-        let source = match step.kind.as_str() {
+        let kind = step.kind.as_str();
+        let options = &criteria.options;
+        let foldable = match kind {
+            "add" => !options.expand_companies && !options.allow_related_companies,
+            "reduce" | "refine" => !options.entire_companies,
+            _ => false,
+        };
+        if foldable {
+            run.push((kind, criteria));
+            continue;
+        }
+        has_members = apply_run(conn, &run, has_members)?;
+        run.clear();
+        let source = match kind {
             "add" => Some(Source::Criteria(&criteria)),
             "manual_add" => {
                 let no = note(step, "contact");
@@ -52,7 +72,7 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
             }
             _ => None,
         };
-        match step.kind.as_str() {
+        match kind {
             "add" | "manual_add" | "reuse_segment" => {
                 let Some(source) = source else { continue };
                 let mut binds = Binds::new(0);
@@ -64,17 +84,14 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
                      ON CONFLICT DO NOTHING"
                 );
                 bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+                has_members = true;
             }
             "reduce" | "refine" => {
                 let mut binds = Binds::new(0);
-                let matches = line_matches(&criteria, &mut binds)?;
-                let test = if step.kind == "refine" {
-                    format!("NOT {matches}")
-                } else {
-                    matches
-                };
+                let MemberTest { from, alias, goes } =
+                    member_test(&criteria, kind == "refine", &mut binds)?;
                 let sql = format!(
-                    "DELETE FROM refresh_members r USING contacts lc WHERE lc.id = r.contact_id AND {test}"
+                    "DELETE FROM refresh_members r USING {from} WHERE {alias}.id = r.contact_id AND {goes}"
                 );
                 bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
             }
@@ -91,7 +108,84 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
             _ => {}
         }
     }
+    apply_run(conn, &run, has_members)?;
+    // The comparison with the lines that follows is planned with the replay's real size.
+    conn.batch_execute("ANALYZE refresh_members")?;
     Ok(())
+}
+
+/// Whether a contact is a member after a run of foldable steps, as a condition over `c`, given
+/// whether it was one before (`member`: `TRUE` or `FALSE`).
+fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<String, StepError> {
+    let mut is = member.to_string();
+    for (kind, criteria) in run {
+        let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
+        is = match *kind {
+            "add" => {
+                let exclusion = if criteria.options.ignore_exclusion {
+                    ""
+                } else {
+                    " AND NOT c.exclude_from_segment"
+                };
+                let joins = format!("(({condition}) IS TRUE AND NOT c.privacy_blocked{exclusion})");
+                match is.as_str() {
+                    "TRUE" => is,
+                    "FALSE" => joins,
+                    _ => format!("({is} OR {joins})"),
+                }
+            }
+            _ => {
+                let keeps = if *kind == "refine" {
+                    format!("({condition}) IS TRUE")
+                } else {
+                    format!("({condition}) IS NOT TRUE")
+                };
+                match is.as_str() {
+                    "FALSE" => is,
+                    "TRUE" => keeps,
+                    _ => format!("({is} AND {keeps})"),
+                }
+            }
+        };
+    }
+    Ok(is)
+}
+
+/// Applies a folded run to `refresh_members`; returns whether it may now have members.
+fn apply_run(
+    conn: &mut PgConnection,
+    run: &[(&str, Criteria)],
+    has_members: bool,
+) -> Result<bool, StepError> {
+    if run.is_empty() {
+        return Ok(has_members);
+    }
+    let from = if run.iter().any(|(_, c)| c.needs_company()) {
+        "contacts c LEFT JOIN contacts ck ON ck.id = c.company_key"
+    } else {
+        "contacts c"
+    };
+    if has_members {
+        let mut binds = Binds::new(0);
+        let stays = fold(run, "TRUE", &mut binds)?;
+        if stays != "TRUE" {
+            let sql = format!(
+                "DELETE FROM refresh_members r USING {from} WHERE c.id = r.contact_id AND ({stays}) IS NOT TRUE"
+            );
+            bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+        }
+    }
+    let mut binds = Binds::new(0);
+    let joins = fold(run, "FALSE", &mut binds)?;
+    if joins == "FALSE" {
+        return Ok(has_members);
+    }
+    let sql = format!(
+        "INSERT INTO refresh_members (contact_id) SELECT c.id FROM {from} WHERE {joins} \
+         ON CONFLICT DO NOTHING"
+    );
+    bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+    Ok(true)
 }
 
 const JOINERS: &str = "SELECT r.contact_id FROM refresh_members r WHERE NOT EXISTS \
@@ -120,7 +214,7 @@ fn difference(
     let joiners = diesel::sql_query(format!(
         "SELECT c.no::text AS no, c.name, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name, \
            c.type = 'person' AS is_person, NULL::text AS skipped \
-         FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id \
+         FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company' \
          ORDER BY 3, 4, 2 LIMIT $2"
     ))
     .bind::<BigInt, _>(segment.id)
@@ -223,7 +317,7 @@ pub async fn apply(
                     "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
                      SELECT $1, c.id, $2, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), \
                        c.type = 'person', c.name \
-                     FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id"
+                     FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'"
                 ))
                 .bind::<BigInt, _>(segment.id)
                 .bind::<Integer, _>(seq)

@@ -52,60 +52,66 @@ pub struct PreviewRow {
 /// The first rows a preview shows (issue 4: "the first 25 rows").
 pub const PREVIEW_ROWS: i64 = 25;
 
-/// The contacts an Add step selects, expands and classifies (SQL fragment, `$…` from binds).
+/// The columns of a selected contact, as every selection and expansion returns them.
+const CONTACT_COLUMNS: &str =
+    "c.id, c.no, c.name, c.type, c.company_id, c.privacy_blocked, c.exclude_from_segment";
+
 /// Where "already present" is looked up: the segment's lines, or the members of a replay.
 pub(super) enum Members {
     Segment(i64),
     Replay,
 }
 
+/// The CTEs `selected`, `expanded` and `classified` of an Add step (SQL, `$…` from binds).
+/// The expansions exist only when their option is on, so a plain Add reads each selected
+/// contact once; a person's company name comes from the small index of companies.
 pub(super) fn add_candidates(
     members: &Members,
     criteria: &Criteria,
     selection: &str,
     binds: &mut Binds,
 ) -> String {
-    let existing = match members {
+    let members = match members {
         Members::Segment(segment_id) => {
             let seg = binds.push(BindValue::Integer(*segment_id));
             format!(
-                "EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = {seg}::bigint \
-                 AND l.contact_id = c.id AND l.removed_by_step IS NULL)"
+                "(SELECT DISTINCT l.contact_id FROM segment_lines l \
+                 WHERE l.segment_id = {seg}::bigint AND l.removed_by_step IS NULL)"
             )
         }
-        Members::Replay => {
-            "EXISTS (SELECT 1 FROM refresh_members r WHERE r.contact_id = c.id)".to_string()
-        }
+        Members::Replay => "refresh_members".to_string(),
     };
-    let expand = binds.push(BindValue::Bool(criteria.options.expand_companies));
-    let related = binds.push(BindValue::Bool(criteria.options.allow_related_companies));
-    let ignore = binds.push(BindValue::Bool(criteria.options.ignore_exclusion));
+    let options = &criteria.options;
+    let mut expanded = "SELECT * FROM selected".to_string();
+    if options.expand_companies {
+        // 1. A selected company brings all of its persons.
+        expanded.push_str(&format!(
+            " UNION SELECT {CONTACT_COLUMNS} FROM contacts c \
+             WHERE c.company_id IN (SELECT s.id FROM selected s WHERE s.type = 'company')"
+        ));
+    }
+    if options.allow_related_companies {
+        // 2. A selected person brings its company.
+        expanded.push_str(&format!(
+            " UNION SELECT {CONTACT_COLUMNS} FROM contacts c \
+             WHERE c.id IN (SELECT s.company_id FROM selected s)"
+        ));
+    }
+    // 3. and 4.: exclusion and presence are flags here, applied by the caller.
+    let ignore = binds.push(BindValue::Bool(options.ignore_exclusion));
     format!(
         "selected AS ({selection}), \
-         expanded AS ( \
-           SELECT id FROM selected \
-           UNION SELECT p.id FROM contacts p JOIN selected s ON p.company_id = s.id \
-             WHERE {expand}::boolean AND s.type = 'company' \
-           UNION SELECT s.company_id FROM selected s \
-             WHERE {related}::boolean AND s.company_id IS NOT NULL), \
+         expanded AS ({expanded}), \
          classified AS ( \
-           SELECT c.id, c.no, c.name, c.type, \
-             COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name, \
-             c.privacy_blocked AS blocked, \
-             (c.exclude_from_segment AND NOT {ignore}::boolean) AS excluded, \
-             {existing} AS existing \
-           FROM expanded e JOIN contacts c ON c.id = e.id \
-           LEFT JOIN contacts co ON co.id = c.company_id)"
+           SELECT e.id, e.no, e.name, e.type, \
+             COALESCE(co.name, CASE WHEN e.type = 'company' THEN e.name ELSE '' END) AS company_name, \
+             e.privacy_blocked AS blocked, \
+             (e.exclude_from_segment AND NOT {ignore}::boolean) AS excluded, \
+             (m.contact_id IS NOT NULL) AS existing \
+           FROM expanded e \
+           LEFT JOIN contacts co ON co.id = e.company_id AND co.type = 'company' \
+           LEFT JOIN {members} m ON m.contact_id = e.id)"
     )
-}
-
-/// The selection of a filter step: every contact passing the criteria.
-fn selection_by_criteria(criteria: &Criteria, binds: &mut Binds) -> Result<String, StepError> {
-    let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
-    Ok(format!(
-        "SELECT c.id, c.type, c.company_id FROM contacts c \
-         LEFT JOIN contacts ck ON ck.id = c.company_key WHERE {condition}"
-    ))
 }
 
 /// How a step picks its contacts.
@@ -118,21 +124,28 @@ pub enum Source<'a> {
     Segment(i64),
 }
 
+/// The selection of a step: its contacts, with the columns of `CONTACT_COLUMNS`.
 pub(super) fn selection(source: &Source<'_>, binds: &mut Binds) -> Result<String, StepError> {
     match source {
-        Source::Criteria(c) => selection_by_criteria(c, binds),
+        Source::Criteria(c) => {
+            let condition = c.condition(binds).map_err(StepError::Invalid)?;
+            Ok(format!(
+                "SELECT {CONTACT_COLUMNS} FROM {} WHERE {condition}",
+                c.contacts_from()
+            ))
+        }
         Source::Contact(id) => {
             let p = binds.push(BindValue::Integer(*id));
             Ok(format!(
-                "SELECT c.id, c.type, c.company_id FROM contacts c WHERE c.id = {p}::bigint"
+                "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.id = {p}::bigint"
             ))
         }
         Source::Segment(id) => {
             let p = binds.push(BindValue::Integer(*id));
             Ok(format!(
-                "SELECT DISTINCT c.id, c.type, c.company_id FROM segment_lines sl \
-                 JOIN contacts c ON c.id = sl.contact_id \
-                 WHERE sl.segment_id = {p}::bigint AND sl.removed_by_step IS NULL"
+                "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.id IN \
+                 (SELECT sl.contact_id FROM segment_lines sl \
+                  WHERE sl.segment_id = {p}::bigint AND sl.removed_by_step IS NULL)"
             ))
         }
     }
@@ -189,87 +202,69 @@ pub fn preview_add(
         &mut binds,
     );
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
-    let limit = binds.len() + 1;
-    // One pass over the candidates: the counts as window aggregates on every row, the first
-    // rows by a top-N sort. (A second query for the rows would select everything again.)
-    let sql = format!(
-        "WITH {candidates}, \
-         counted AS ( \
-           SELECT *, \
-             count(*) FILTER (WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing)) OVER () AS n_added, \
-             count(*) FILTER (WHERE excluded AND NOT blocked) OVER () AS n_excluded, \
-             count(*) FILTER (WHERE blocked) OVER () AS n_blocked, \
-             count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) OVER () AS n_existing \
-           FROM classified) \
+    let values = binds.values();
+    // Two passes over the candidates: the counts (which need no company names), then the
+    // first rows by a top-N sort.
+    let counts = format!(
+        "WITH {candidates} \
+         SELECT count(*) FILTER (WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing)) AS added, \
+           0::bigint AS removed, \
+           count(*) FILTER (WHERE excluded AND NOT blocked) AS skipped_excluded, \
+           count(*) FILTER (WHERE blocked) AS skipped_blocked, \
+           count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) AS skipped_existing \
+         FROM classified"
+    );
+    let outcome: Outcome =
+        bind_all(diesel::sql_query(counts).into_boxed(), values.clone()).get_result(conn)?;
+    let limit = values.len() + 1;
+    let rows = format!(
+        "WITH {candidates} \
          SELECT no::text AS no, name, company_name, type = 'person' AS is_person, \
            CASE WHEN blocked THEN 'blocked' WHEN excluded THEN 'excluded' \
-                WHEN existing AND NOT {allow}::boolean THEN 'existing' END AS skipped, \
-           n_added, n_excluded, n_blocked, n_existing \
-         FROM counted ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
+                WHEN existing AND NOT {allow}::boolean THEN 'existing' END AS skipped \
+         FROM classified ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
     );
-    let counted: Vec<CountedRow> = bind_all(diesel::sql_query(sql).into_boxed(), binds.values())
+    let rows = bind_all(diesel::sql_query(rows).into_boxed(), values)
         .bind::<BigInt, _>(PREVIEW_ROWS)
         .load(conn)?;
-    let outcome = counted
-        .first()
-        .map(|r| Outcome {
-            added: r.n_added,
-            removed: 0,
-            skipped_excluded: r.n_excluded,
-            skipped_blocked: r.n_blocked,
-            skipped_existing: r.n_existing,
-        })
-        .unwrap_or_default();
-    let rows = counted
-        .into_iter()
-        .map(|r| PreviewRow {
-            no: r.no,
-            name: r.name,
-            company_name: r.company_name,
-            is_person: r.is_person,
-            skipped: r.skipped,
-        })
-        .collect();
     Ok((outcome, rows))
 }
 
-/// A preview row with the step's counts (the same on every row).
-#[derive(QueryableByName)]
-struct CountedRow {
-    #[diesel(sql_type = Text)]
-    no: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    company_name: String,
-    #[diesel(sql_type = Bool)]
-    is_person: bool,
-    #[diesel(sql_type = Nullable<Text>)]
-    skipped: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    n_added: i64,
-    #[diesel(sql_type = BigInt)]
-    n_excluded: i64,
-    #[diesel(sql_type = BigInt)]
-    n_blocked: i64,
-    #[diesel(sql_type = BigInt)]
-    n_existing: i64,
+/// How Reduce and Refine test a member: the FROM items that bring the member's contact (as
+/// `alias`, to be joined on `{alias}.id`), and the condition under which the member goes.
+pub(super) struct MemberTest {
+    pub from: &'static str,
+    pub alias: &'static str,
+    pub goes: String,
 }
 
-/// The condition "this line's contact matches", over line `l` and its contact `lc`.
-pub(super) fn line_matches(criteria: &Criteria, binds: &mut Binds) -> Result<String, StepError> {
+/// Reduce removes the members that match, Refine those that do not. The condition is put on
+/// the member's own contact (one join, no subquery per member); with Entire Companies, one
+/// match anywhere in the member's company counts.
+pub(super) fn member_test(
+    criteria: &Criteria,
+    refine: bool,
+    binds: &mut Binds,
+) -> Result<MemberTest, StepError> {
     let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
+    let not = if refine { "NOT " } else { "" };
     Ok(if criteria.options.entire_companies {
-        // One match anywhere in the company counts for every contact of the company.
-        format!(
-            "EXISTS (SELECT 1 FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_key \
-             WHERE COALESCE(c.company_key, c.id) = COALESCE(lc.company_key, lc.id) AND {condition})"
-        )
+        MemberTest {
+            from: "contacts lc",
+            alias: "lc",
+            goes: format!(
+                "{not}EXISTS (SELECT 1 FROM {} \
+                 WHERE COALESCE(c.company_key, c.id) = COALESCE(lc.company_key, lc.id) AND {condition})",
+                criteria.contacts_from()
+            ),
+        }
     } else {
-        format!(
-            "EXISTS (SELECT 1 FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_key \
-             WHERE c.id = lc.id AND {condition})"
-        )
+        MemberTest {
+            from: criteria.contacts_from(),
+            alias: "c",
+            // A condition that is NULL for a contact (say, it has no country) does not match.
+            goes: format!("({condition}) IS {not}TRUE"),
+        }
     })
 }
 
@@ -283,20 +278,15 @@ pub fn remove(
     refine: bool,
 ) -> Result<Outcome, StepError> {
     let mut binds = Binds::new(0);
-    let matches = line_matches(criteria, &mut binds)?;
+    let MemberTest { from, alias, goes } = member_test(criteria, refine, &mut binds)?;
     let seg = binds.push(BindValue::Integer(segment.id));
     let step = binds.push(BindValue::Integer(seq as i64));
-    let test = if refine {
-        format!("NOT {matches}")
-    } else {
-        matches
-    };
     let sql = format!(
         "WITH upd AS ( \
            UPDATE segment_lines l SET removed_by_step = {step}::integer \
-           FROM contacts lc \
-           WHERE l.segment_id = {seg}::bigint AND l.removed_by_step IS NULL AND lc.id = l.contact_id \
-             AND {test} \
+           FROM {from} \
+           WHERE l.segment_id = {seg}::bigint AND l.removed_by_step IS NULL \
+             AND {alias}.id = l.contact_id AND {goes} \
            RETURNING 1) \
          SELECT 0::bigint AS added, count(*) AS removed, 0::bigint AS skipped_excluded, \
            0::bigint AS skipped_blocked, 0::bigint AS skipped_existing FROM upd"
@@ -312,16 +302,11 @@ pub fn preview_remove(
     refine: bool,
 ) -> Result<(Outcome, Vec<PreviewRow>), StepError> {
     let mut binds = Binds::new(0);
-    let matches = line_matches(criteria, &mut binds)?;
+    let MemberTest { from, alias, goes } = member_test(criteria, refine, &mut binds)?;
     let seg = binds.push(BindValue::Integer(segment.id));
-    let test = if refine {
-        format!("NOT {matches}")
-    } else {
-        matches
-    };
     let from = format!(
-        "FROM segment_lines l JOIN contacts lc ON lc.id = l.contact_id \
-         WHERE l.segment_id = {seg}::bigint AND l.removed_by_step IS NULL AND {test}"
+        "FROM segment_lines l JOIN {from} ON {alias}.id = l.contact_id \
+         WHERE l.segment_id = {seg}::bigint AND l.removed_by_step IS NULL AND {goes}"
     );
     let values = binds.values();
     #[derive(QueryableByName)]
@@ -337,7 +322,7 @@ pub fn preview_remove(
     let limit = values.len() + 1;
     let rows = bind_all(
         diesel::sql_query(format!(
-            "SELECT lc.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped {from} \
+            "SELECT {alias}.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped {from} \
              ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT ${limit}"
         ))
         .into_boxed(),

@@ -390,3 +390,90 @@ fn refresh_replays_the_ledger_against_todays_data() {
         1
     );
 }
+
+/// The contact numbers of a segment's members, sorted.
+fn member_nos(app: &TestApp, no: &str) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct R {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        no: String,
+    }
+    diesel::sql_query(
+        "SELECT c.no::text AS no FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         JOIN contacts c ON c.id = l.contact_id \
+         WHERE s.no = $1 AND l.removed_by_step IS NULL ORDER BY 1",
+    )
+    .bind::<diesel::sql_types::Text, _>(no)
+    .load::<R>(&mut app.conn())
+    .unwrap()
+    .into_iter()
+    .map(|r| r.no)
+    .collect()
+}
+
+#[test]
+fn refresh_gives_the_members_that_the_same_criteria_give_a_new_segment() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    // Steps the replay folds (no expansion, no Entire Companies) between steps it runs alone.
+    let ledger: &[(&str, &[(&str, &str)])] = &[
+        ("add", &[("industry_group", "RETAIL"), ("type", "company")]),
+        ("add", &[("country", "SE"), ("expand_companies", "on")]),
+        ("reduce", &[("contact_no", "CO03|CO04")]),
+        ("refine", &[("contact_no", "CO0*|PE*")]),
+        ("add", &[("company_no", "CO05")]),
+        ("refine", &[("country", "SE"), ("entire_companies", "on")]),
+        ("add", &[("name", "Company 1*"), ("ignore_exclusion", "on")]),
+    ];
+    for (step, fields) in ledger {
+        c.submit(&page, &format!("{page}/{step}"), fields)
+            .assert_redirect(&page);
+    }
+    let built = member_nos(&app, &one);
+    assert_eq!(
+        built,
+        ["CO01", "CO02", "CO06", "CO08", "CO10", "PE02", "PE04", "PE06", "PE08", "PE10"],
+        "{built:?}"
+    );
+    let preview = c.get(&format!("{page}/refresh"));
+    assert!(
+        preview.contains("0 would join, 0 would leave"),
+        "unchanged data, unchanged members: {}",
+        preview.body
+    );
+    c.submit(
+        &page,
+        &format!("{page}/save-criteria"),
+        &[("code", "MIXED"), ("description", "Mixed")],
+    )
+    .assert_redirect(&page);
+    // Today: CO07 became a Swede, CO06 left Sweden, CO01 was renamed, PE05 moved to CO09.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET country_code = 'SE' WHERE no = 'CO07';
+         UPDATE contacts SET country_code = 'DK' WHERE no = 'CO06';
+         UPDATE contacts SET name = 'Firm 1' WHERE no = 'CO01';
+         UPDATE contacts SET company_id = (SELECT id FROM contacts WHERE no = 'CO09') WHERE no = 'PE05';",
+    );
+    c.submit(&format!("{page}/refresh"), &format!("{page}/refresh"), &[])
+        .assert_redirect(&page);
+    let two = new_segment(&mut c, "Two");
+    let page2 = format!("/segments/{two}");
+    c.submit(
+        &page2,
+        &format!("{page2}/reuse-criteria"),
+        &[("code", "MIXED")],
+    )
+    .assert_redirect(&page2);
+    let rebuilt = member_nos(&app, &two);
+    assert_eq!(
+        rebuilt,
+        ["CO02", "CO07", "CO08", "CO10", "PE02", "PE04", "PE07", "PE08", "PE10"],
+        "today's data gives other members"
+    );
+    assert_eq!(member_nos(&app, &one), rebuilt);
+}

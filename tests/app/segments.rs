@@ -2180,3 +2180,78 @@ fn the_statement_count_of_a_step_does_not_grow_with_the_contact_count() {
         }
     }
 }
+
+/// The references of segment lines hold like foreign keys: a line needs its segment, contact
+/// and override codes; deleting a contact or a segment takes its lines along; renaming a code
+/// reaches the lines; a code a line uses cannot be deleted.
+#[test]
+fn segment_lines_references_hold_like_foreign_keys() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_segment(&mut c, "References");
+    let page = format!("/segments/{no}");
+    c.submit(&page, &format!("{page}/add"), &[("country", "DK")])
+        .assert_redirect(&page);
+    let lines = "SELECT count(*) FROM segment_lines";
+    let before = app.count(lines);
+    assert!(before > 0);
+    let refused = |sql: &str| {
+        let err = app.conn().batch_execute(sql).unwrap_err().to_string();
+        assert!(err.contains("violates"), "{sql}: {err}");
+    };
+    refused(&format!(
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step) \
+         SELECT id, 987654321, 9 FROM segments WHERE no = '{no}'"
+    ));
+    refused(
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step) \
+         SELECT 987654321, id, 9 FROM contacts WHERE no = 'SOLO'",
+    );
+    // Many rows at once (the set-based path), one of them wrong.
+    refused(&format!(
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step) \
+         SELECT s.id, c.id, 9 FROM segments s, contacts c WHERE s.no = '{no}' \
+         UNION ALL SELECT s.id, 987654321, 9 FROM segments s WHERE s.no = '{no}' \
+         UNION ALL SELECT s.id, c.id, 10 FROM segments s, contacts c, generate_series(1, 400) WHERE s.no = '{no}' AND c.no = 'SOLO'"
+    ));
+    refused("UPDATE segment_lines SET salesperson_code = 'NOBODY'");
+    refused("UPDATE segment_lines SET interaction_template_code = 'NOTHING'");
+    assert_eq!(app.count(lines), before, "nothing was written");
+
+    diesel_exec(
+        &app,
+        "UPDATE segment_lines SET salesperson_code = 'JO', interaction_template_code = 'CALL' \
+         WHERE contact_id = (SELECT id FROM contacts WHERE no = 'SOLO')",
+    );
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET code = 'JOE' WHERE code = 'JO'",
+    );
+    diesel_exec(
+        &app,
+        "UPDATE interaction_templates SET code = 'RING' WHERE code = 'CALL'",
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM segment_lines WHERE salesperson_code = 'JOE' AND interaction_template_code = 'RING'"),
+        1,
+        "renamed codes reach the lines"
+    );
+    refused("DELETE FROM salespeople WHERE code = 'JOE'");
+    refused("DELETE FROM interaction_templates WHERE code = 'RING'");
+
+    diesel_exec(
+        &app,
+        "DELETE FROM contact_mailing_groups WHERE contact_id = (SELECT id FROM contacts WHERE no = 'SOLO');
+         DELETE FROM contact_profile_answers WHERE contact_id = (SELECT id FROM contacts WHERE no = 'SOLO');
+         DELETE FROM contacts WHERE no = 'SOLO';",
+    );
+    assert_eq!(
+        app.count(lines),
+        before - 1,
+        "the contact's line went with it"
+    );
+    diesel_exec(&app, &format!("DELETE FROM segments WHERE no = '{no}'"));
+    assert_eq!(app.count(lines), 0, "the segment's lines went with it");
+}
