@@ -218,6 +218,32 @@ impl ShowPage {
         format!("/segments/{}?page={page}#lines", self.segment.no)
     }
 
+    /// The next page, read after this page's last line.
+    pub fn next_link(&self) -> String {
+        match self.lines.last() {
+            Some(line) => format!(
+                "/segments/{}?page={}&after={}#lines",
+                self.segment.no,
+                self.pager.page + 1,
+                line.id
+            ),
+            None => self.page_link(self.pager.page + 1),
+        }
+    }
+
+    /// The previous page, read before this page's first line.
+    pub fn prev_link(&self) -> String {
+        match self.lines.first() {
+            Some(line) => format!(
+                "/segments/{}?page={}&before={}#lines",
+                self.segment.no,
+                self.pager.page - 1,
+                line.id
+            ),
+            None => self.page_link(self.pager.page - 1),
+        }
+    }
+
     pub fn template_label(&self, t: &InteractionTemplate) -> String {
         format!("{} – {}", t.code, t.description)
     }
@@ -226,6 +252,19 @@ impl ShowPage {
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+}
+
+impl PageQuery {
+    fn lines_from(&self) -> model::LinesFrom {
+        let id = |v: &Option<String>| v.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+        match (id(&self.after), id(&self.before)) {
+            (Some(line), _) => model::LinesFrom::After(line),
+            (None, Some(line)) => model::LinesFrom::Before(line),
+            (None, None) => model::LinesFrom::Page,
+        }
+    }
 }
 
 /// Everything the segment page shows besides the header form.
@@ -242,11 +281,12 @@ fn load_show(
     conn: &mut PgConnection,
     segment: Segment,
     page: Option<String>,
+    from: model::LinesFrom,
 ) -> QueryResult<ShowData> {
     let figures = model::figures(conn, &segment)?;
     let ledger = steps::ledger(conn, segment.id)?;
     let pager = Pager::new(page.as_deref(), model::LINES_PAGE, figures.lines);
-    let lines = model::lines(conn, segment.id, pager.offset())?;
+    let lines = model::lines(conn, segment.id, &pager, from)?;
     let options = HeaderOptions::load(conn)?;
     Ok((segment, figures, ledger, lines, pager, options))
 }
@@ -260,10 +300,12 @@ pub async fn show(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let page = query.into_inner().page;
+    let query = query.into_inner();
+    let from = query.lines_from();
+    let page = query.page;
     let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
         let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        Ok(load_show(conn, segment, page)?)
+        Ok(load_show(conn, segment, page, from)?)
     })
     .await?;
     ok(&ShowPage {
@@ -342,7 +384,7 @@ pub async fn update(
         HeaderOutcome::Saved(no) => Ok(redirect(&format!("/segments/{no}"))),
         HeaderOutcome::Invalid(segment, errors) => {
             let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
-                Ok(load_show(conn, *segment, None)?)
+                Ok(load_show(conn, *segment, None, model::LinesFrom::Page)?)
             })
             .await?;
             render(
@@ -363,7 +405,7 @@ pub async fn update(
         }
         HeaderOutcome::Conflict(segment) => {
             let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
-                Ok(load_show(conn, *segment, None)?)
+                Ok(load_show(conn, *segment, None, model::LinesFrom::Page)?)
             })
             .await?;
             let mut errors = FormErrors::new();

@@ -3,6 +3,8 @@
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
+
+use crate::web::pagination::Pager;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 use std::str::FromStr;
@@ -615,11 +617,69 @@ pub const LINE_SELECT: &str = "SELECT l.id, c.no::text AS contact_no, l.contact_
         OR l.campaign_response IS NOT NULL) AS overridden \
      FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id";
 
-/// One page of a segment's lines, in line order (company name, company first, name).
-pub fn lines(conn: &mut PgConnection, segment_id: i64, offset: i64) -> QueryResult<Vec<LineRow>> {
+/// Where a page of lines starts: at a page number, or just after or before a line that the
+/// previous page showed (keyset paging: the page is read from the line order's index, however
+/// deep it is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinesFrom {
+    Page,
+    After(i64),
+    Before(i64),
+}
+
+const LINE_ORDER: &str = "l.company_name, l.is_person, l.contact_name, l.id";
+const LINE_ORDER_DESC: &str =
+    "l.company_name DESC, l.is_person DESC, l.contact_name DESC, l.id DESC";
+
+/// One page of a segment's lines, in line order (company name, company first, name). A page
+/// number is read from the nearer end of the line order; a line that no longer exists falls
+/// back to the page number.
+pub fn lines(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    pager: &Pager,
+    from: LinesFrom,
+) -> QueryResult<Vec<LineRow>> {
+    let members = "WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
+    let key = "(SELECT k.company_name, k.is_person, k.contact_name, k.id FROM segment_lines k \
+               WHERE k.id = $3 AND k.segment_id = $1)";
+    let keyed = |cmp: &str, order: &str, line: i64, conn: &mut PgConnection| {
+        diesel::sql_query(format!(
+            "{LINE_SELECT} {members} AND ({LINE_ORDER}) {cmp} {key} ORDER BY {order} LIMIT $2"
+        ))
+        .bind::<BigInt, _>(segment_id)
+        .bind::<BigInt, _>(LINES_PAGE)
+        .bind::<BigInt, _>(line)
+        .load::<LineRow>(conn)
+    };
+    let rows = match from {
+        LinesFrom::After(line) => keyed(">", LINE_ORDER, line, conn)?,
+        LinesFrom::Before(line) => {
+            let mut rows = keyed("<", LINE_ORDER_DESC, line, conn)?;
+            rows.reverse();
+            rows
+        }
+        LinesFrom::Page => Vec::new(),
+    };
+    if !rows.is_empty() {
+        return Ok(rows);
+    }
+    let offset = pager.offset();
+    let shown = pager.last_row() - offset;
+    let from_end = pager.total - pager.last_row();
+    if from_end < offset {
+        let mut rows = diesel::sql_query(format!(
+            "{LINE_SELECT} {members} ORDER BY {LINE_ORDER_DESC} LIMIT $2 OFFSET $3"
+        ))
+        .bind::<BigInt, _>(segment_id)
+        .bind::<BigInt, _>(shown)
+        .bind::<BigInt, _>(from_end)
+        .load::<LineRow>(conn)?;
+        rows.reverse();
+        return Ok(rows);
+    }
     diesel::sql_query(format!(
-        "{LINE_SELECT} WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
-         ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT $2 OFFSET $3"
+        "{LINE_SELECT} {members} ORDER BY {LINE_ORDER} LIMIT $2 OFFSET $3"
     ))
     .bind::<BigInt, _>(segment_id)
     .bind::<BigInt, _>(LINES_PAGE)

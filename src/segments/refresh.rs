@@ -115,7 +115,9 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
 }
 
 /// Whether a contact is a member after a run of foldable steps, as a condition over `c`, given
-/// whether it was one before (`member`: `TRUE` or `FALSE`).
+/// whether it was one before (`member`: `TRUE` or `FALSE`). Only AND and OR combine the
+/// filters' conditions, and a negated one is `IS NOT TRUE`, so a NULL anywhere counts as "no"
+/// exactly as it does in the step itself.
 fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<String, StepError> {
     let mut is = member.to_string();
     for (kind, criteria) in run {
@@ -127,7 +129,7 @@ fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<Str
                 } else {
                     " AND NOT c.exclude_from_segment"
                 };
-                let joins = format!("(({condition}) IS TRUE AND NOT c.privacy_blocked{exclusion})");
+                let joins = format!("(({condition}) AND NOT c.privacy_blocked{exclusion})");
                 match is.as_str() {
                     "TRUE" => is,
                     "FALSE" => joins,
@@ -136,7 +138,7 @@ fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<Str
             }
             _ => {
                 let keeps = if *kind == "refine" {
-                    format!("({condition}) IS TRUE")
+                    format!("({condition})")
                 } else {
                     format!("({condition}) IS NOT TRUE")
                 };

@@ -247,14 +247,14 @@ pub(super) fn member_test(
     binds: &mut Binds,
 ) -> Result<MemberTest, StepError> {
     let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
-    let not = if refine { "NOT " } else { "" };
     Ok(if criteria.options.entire_companies {
         MemberTest {
             from: "contacts lc",
             alias: "lc",
             goes: format!(
-                "{not}EXISTS (SELECT 1 FROM {} \
+                "{}EXISTS (SELECT 1 FROM {} \
                  WHERE COALESCE(c.company_key, c.id) = COALESCE(lc.company_key, lc.id) AND {condition})",
+                if refine { "NOT " } else { "" },
                 criteria.contacts_from()
             ),
         }
@@ -262,8 +262,13 @@ pub(super) fn member_test(
         MemberTest {
             from: criteria.contacts_from(),
             alias: "c",
-            // A condition that is NULL for a contact (say, it has no country) does not match.
-            goes: format!("({condition}) IS {not}TRUE"),
+            // A condition that is NULL for a contact (say, it has no country) does not match
+            // it, so Refine removes it. (The plain condition keeps its indexes and semi-joins.)
+            goes: if refine {
+                format!("({condition}) IS NOT TRUE")
+            } else {
+                format!("({condition})")
+            },
         }
     })
 }

@@ -1166,6 +1166,58 @@ fn the_preview_shows_the_first_25_rows_and_the_lines_page_100_with_the_total() {
     assert!(page.contains(">BULK2</a>"));
     assert!(!page.contains(">BULK3</a>"), "BULK3 is on page 2");
     assert!(third.contains(">BULK5</a>") && !third.contains(">BULK4</a>"));
+
+    // The same pages reached by Next and Previous (read after or before a line), by number,
+    // and by number from the far end, are the same lines in the order SQL gives.
+    let nos = |body: &str| -> Vec<String> {
+        body.split("aria-label=\"Remove ")
+            .skip(1)
+            .map(|s| s[..s.find('"').unwrap()].to_string())
+            .collect()
+    };
+    let link = |body: &str, rel: &str| -> String {
+        let at = body.find(&format!("\" rel=\"{rel}\"")).unwrap();
+        let start = body[..at].rfind("href=\"").unwrap() + 6;
+        body[start..at].replace("&#38;", "&")
+    };
+    let expected: Vec<String> = {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct R {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            no: String,
+        }
+        diesel::sql_query(format!(
+            "SELECT c.no::text AS no FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}' AND l.removed_by_step IS NULL \
+             ORDER BY l.company_name, l.is_person, l.contact_name, l.id"
+        ))
+        .load::<R>(&mut app.conn())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.no)
+        .collect()
+    };
+    assert_eq!(expected.len(), 250);
+    let second = c.get(&link(&page.body, "next"));
+    assert!(second.contains("page 2 of 3") && second.contains("Lines 101–200"));
+    let last = c.get(&link(&second.body, "next"));
+    assert!(last.contains("page 3 of 3"));
+    assert_eq!(nos(&page.body), expected[..100]);
+    assert_eq!(nos(&second.body), expected[100..200]);
+    assert_eq!(nos(&last.body), expected[200..]);
+    assert_eq!(nos(&third.body), expected[200..]);
+    assert_eq!(
+        nos(&c.get(&format!("/segments/{no}?page=2")).body),
+        expected[100..200]
+    );
+    let back = c.get(&link(&last.body, "prev"));
+    assert!(back.contains("page 2 of 3"));
+    assert_eq!(nos(&back.body), expected[100..200]);
+    assert_eq!(nos(&c.get(&link(&back.body, "prev")).body), expected[..100]);
+    // A line that is gone (its step undone) falls back to the page number.
+    let stale = c.get(&format!("/segments/{no}?page=2&after=987654321"));
+    assert_eq!(nos(&stale.body), expected[100..200]);
 }
 
 // ---- the ledger -----------------------------------------------------------------------------
