@@ -39,12 +39,9 @@ fn note(step: &Step, key: &str) -> String {
 /// members stays, who of the others joins); the other steps run one statement each, as when
 /// they were first applied.
 fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
-    conn.batch_execute(
-        "CREATE TEMP TABLE IF NOT EXISTS refresh_members (contact_id bigint PRIMARY KEY) ON COMMIT DROP; \
-         TRUNCATE refresh_members;",
-    )?;
+    conn.batch_execute("DROP TABLE IF EXISTS refresh_members")?;
+    let mut members = Replay::default();
     let mut run: Vec<(&str, Criteria)> = Vec::new();
-    let mut has_members = false;
     for step in ledger {
         let criteria: Criteria = step.criteria();
         let kind = step.kind.as_str();
@@ -58,8 +55,9 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
             run.push((kind, criteria));
             continue;
         }
-        has_members = apply_run(conn, &run, has_members)?;
+        members.apply_run(conn, &run)?;
         run.clear();
+        members.create(conn)?;
         let source = match kind {
             "add" => Some(Source::Criteria(&criteria)),
             "manual_add" => {
@@ -84,7 +82,7 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
                      ON CONFLICT DO NOTHING"
                 );
                 bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
-                has_members = true;
+                members.filled = true;
             }
             "reduce" | "refine" => {
                 let mut binds = Binds::new(0);
@@ -108,10 +106,20 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
             _ => {}
         }
     }
-    apply_run(conn, &run, has_members)?;
+    members.apply_run(conn, &run)?;
+    members.create(conn)?;
     // The comparison with the lines that follows is planned with the replay's real size.
     conn.batch_execute("ANALYZE refresh_members")?;
     Ok(())
+}
+
+/// The state of `refresh_members` during a replay.
+#[derive(Default)]
+struct Replay {
+    /// The table exists.
+    created: bool,
+    /// It may have rows.
+    filled: bool,
 }
 
 /// Whether a contact is a member after a run of foldable steps, as a condition over `c`, given
@@ -153,92 +161,123 @@ fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<Str
     Ok(is)
 }
 
-/// Applies a folded run to `refresh_members`; returns whether it may now have members.
-fn apply_run(
-    conn: &mut PgConnection,
-    run: &[(&str, Criteria)],
-    has_members: bool,
-) -> Result<bool, StepError> {
-    if run.is_empty() {
-        return Ok(has_members);
-    }
-    let from = if run.iter().any(|(_, c)| c.needs_company()) {
-        "contacts c LEFT JOIN contacts ck ON ck.id = c.company_key"
-    } else {
-        "contacts c"
-    };
-    if has_members {
-        let mut binds = Binds::new(0);
-        let stays = fold(run, "TRUE", &mut binds)?;
-        if stays != "TRUE" {
-            let sql = format!(
-                "DELETE FROM refresh_members r USING {from} WHERE c.id = r.contact_id AND ({stays}) IS NOT TRUE"
-            );
-            bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+impl Replay {
+    /// Creates the (empty) table, unless a run made it already.
+    fn create(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
+        if !self.created {
+            conn.batch_execute(
+                "CREATE TEMP TABLE refresh_members (contact_id bigint PRIMARY KEY) ON COMMIT DROP",
+            )?;
+            self.created = true;
         }
+        Ok(())
     }
-    let mut binds = Binds::new(0);
-    let joins = fold(run, "FALSE", &mut binds)?;
-    if joins == "FALSE" {
-        return Ok(has_members);
+
+    /// Applies a folded run: who of the members stays, who of the others joins. The first run
+    /// creates the table from its selection (`CREATE TABLE AS`, which may scan in parallel).
+    fn apply_run(
+        &mut self,
+        conn: &mut PgConnection,
+        run: &[(&str, Criteria)],
+    ) -> Result<(), StepError> {
+        if run.is_empty() {
+            return Ok(());
+        }
+        let from = if run.iter().any(|(_, c)| c.needs_company()) {
+            "contacts c LEFT JOIN contacts ck ON ck.id = c.company_key"
+        } else {
+            "contacts c"
+        };
+        if self.filled {
+            let mut binds = Binds::new(0);
+            let stays = fold(run, "TRUE", &mut binds)?;
+            if stays != "TRUE" {
+                let sql = format!(
+                    "DELETE FROM refresh_members r USING {from} \
+                     WHERE c.id = r.contact_id AND ({stays}) IS NOT TRUE"
+                );
+                bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+            }
+        }
+        let mut binds = Binds::new(0);
+        let joins = fold(run, "FALSE", &mut binds)?;
+        if joins == "FALSE" {
+            return Ok(());
+        }
+        let sql = if self.created {
+            format!(
+                "INSERT INTO refresh_members (contact_id) SELECT c.id FROM {from} WHERE {joins} \
+                 ON CONFLICT DO NOTHING"
+            )
+        } else {
+            format!(
+                "CREATE TEMP TABLE refresh_members ON COMMIT DROP AS \
+                 SELECT c.id AS contact_id FROM {from} WHERE {joins}"
+            )
+        };
+        bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
+        if !self.created {
+            conn.batch_execute("ALTER TABLE refresh_members ADD PRIMARY KEY (contact_id)")?;
+            self.created = true;
+        }
+        self.filled = true;
+        Ok(())
     }
-    let sql = format!(
-        "INSERT INTO refresh_members (contact_id) SELECT c.id FROM {from} WHERE {joins} \
-         ON CONFLICT DO NOTHING"
-    );
-    bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
-    Ok(true)
 }
 
-const JOINERS: &str = "SELECT r.contact_id FROM refresh_members r WHERE NOT EXISTS \
-     (SELECT 1 FROM segment_lines l WHERE l.segment_id = $1 AND l.contact_id = r.contact_id AND l.removed_by_step IS NULL)";
-const LEAVERS: &str =
-    "SELECT l.id FROM segment_lines l WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
-     AND NOT EXISTS (SELECT 1 FROM refresh_members r WHERE r.contact_id = l.contact_id)";
+/// Compares the replay with the segment's members: `refresh_joiners` (contacts without a
+/// line) and `refresh_leavers` (lines whose contact the replay no longer has), both small
+/// tables with statistics, so that what is done with them reads only their rows.
+fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcome> {
+    conn.batch_execute(
+        "DROP TABLE IF EXISTS refresh_joiners; DROP TABLE IF EXISTS refresh_leavers;",
+    )?;
+    let joining = diesel::sql_query(
+        "CREATE TEMP TABLE refresh_joiners ON COMMIT DROP AS \
+         SELECT r.contact_id FROM refresh_members r WHERE NOT EXISTS \
+           (SELECT 1 FROM segment_lines l WHERE l.segment_id = $1 AND l.contact_id = r.contact_id \
+            AND l.removed_by_step IS NULL)",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .execute(conn)?;
+    let leaving = diesel::sql_query(
+        "CREATE TEMP TABLE refresh_leavers ON COMMIT DROP AS \
+         SELECT l.id FROM segment_lines l WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM refresh_members r WHERE r.contact_id = l.contact_id)",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .execute(conn)?;
+    conn.batch_execute("ANALYZE refresh_joiners; ANALYZE refresh_leavers;")?;
+    Ok(Outcome {
+        added: joining as i64,
+        removed: leaving as i64,
+        ..Default::default()
+    })
+}
 
 /// Who would join and who would leave (counts and the first rows of each).
 fn difference(
     conn: &mut PgConnection,
     segment: &Segment,
 ) -> QueryResult<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>)> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        joining: i64,
-        #[diesel(sql_type = BigInt)]
-        leaving: i64,
-    }
-    let n: N = diesel::sql_query(format!(
-        "SELECT (SELECT count(*) FROM ({JOINERS}) j) AS joining, (SELECT count(*) FROM ({LEAVERS}) x) AS leaving"
-    ))
-    .bind::<BigInt, _>(segment.id)
-    .get_result(conn)?;
-    let joiners = diesel::sql_query(format!(
+    let outcome = compare(conn, segment)?;
+    let joiners = diesel::sql_query(
         "SELECT c.no::text AS no, c.name, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name, \
            c.type = 'person' AS is_person, NULL::text AS skipped \
-         FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company' \
-         ORDER BY 3, 4, 2 LIMIT $2"
-    ))
-    .bind::<BigInt, _>(segment.id)
+         FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
+         LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company' \
+         ORDER BY 3, 4, 2, c.id LIMIT $1",
+    )
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;
-    let leavers = diesel::sql_query(format!(
+    let leavers = diesel::sql_query(
         "SELECT c.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped \
-         FROM ({LEAVERS}) x JOIN segment_lines l ON l.id = x.id JOIN contacts c ON c.id = l.contact_id \
-         ORDER BY l.company_name, l.is_person, l.contact_name LIMIT $2"
-    ))
-    .bind::<BigInt, _>(segment.id)
+         FROM refresh_leavers x JOIN segment_lines l ON l.id = x.id JOIN contacts c ON c.id = l.contact_id \
+         ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT $1",
+    )
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;
-    Ok((
-        Outcome {
-            added: n.joining,
-            removed: n.leaving,
-            ..Default::default()
-        },
-        joiners,
-        leavers,
-    ))
+    Ok((outcome, joiners, leavers))
 }
 
 #[derive(Template)]
@@ -315,18 +354,21 @@ pub async fn apply(
             let result = run_step(conn, &no, "refresh", &user, &ip, serde_json::json!({}), |conn, segment, seq| {
                 let ledger: Vec<Step> = steps::ledger(conn, segment.id)?.into_iter().filter(|s| s.seq < seq).collect();
                 replay(conn, &ledger)?;
-                let added = diesel::sql_query(format!(
+                compare(conn, segment)?;
+                let added = diesel::sql_query(
                     "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
                      SELECT $1, c.id, $2, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), \
                        c.type = 'person', c.name \
-                     FROM ({JOINERS}) j JOIN contacts c ON c.id = j.contact_id LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'"
-                ))
+                     FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
+                     LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'",
+                )
                 .bind::<BigInt, _>(segment.id)
                 .bind::<Integer, _>(seq)
                 .execute(conn)?;
-                let removed = diesel::sql_query(format!(
-                    "UPDATE segment_lines SET removed_by_step = $2 WHERE id IN ({LEAVERS})"
-                ))
+                let removed = diesel::sql_query(
+                    "UPDATE segment_lines SET removed_by_step = $2 \
+                     WHERE segment_id = $1 AND id IN (SELECT id FROM refresh_leavers)",
+                )
                 .bind::<BigInt, _>(segment.id)
                 .bind::<Integer, _>(seq)
                 .execute(conn)?;
