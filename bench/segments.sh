@@ -9,7 +9,7 @@
 # of the contacts), Preview and Reduce, Preview and Refine, Preview and Refresh (the ledger
 # replayed on unchanged data: nobody joins or leaves), then Go Back four times (undo Refresh,
 # Refine, Reduce, Add), each through the web pages like a browser. After the first
-# Add, the segment page (first and last page of lines) is opened BENCH_PAGE_RUNS times. Then
+# Add, the segment page (first page, a middle page reached by Next, last page) is opened BENCH_PAGE_RUNS times. Then
 # the same steps as hand-written SQL with psql, on a scratch segment made by SQL, timed with
 # psql's \timing. The table gives the medians, the ratio app/SQL and the goals of issue 4.
 #
@@ -298,6 +298,7 @@ log "segment $NO (id $SEGMENT_ID) for the app, scratch segment $SCRATCH_NO (id $
 COUNTS="$PRIVATE/counts"
 : >"$COUNTS"
 LAST_PAGE=1
+MID_PAGE=1
 app_round() {
     local round=$1 lines
     timed "preview add" GET "/segments/$NO/add" 60 "${ADD_ARGS[@]}" --data-urlencode "preview=1"
@@ -315,6 +316,15 @@ app_round() {
         request GET "/segments/$NO" 60 --data-urlencode "page=$LAST_PAGE" >/dev/null
         for _ in $(seq 1 "$PAGE_RUNS"); do timed "page last" GET "/segments/$NO" 60 --data-urlencode "page=$LAST_PAGE"; done
         PAGE_BYTES=$(wc -c <"$PRIVATE/body")
+        # A page in the middle as its Previous page's Next link asks for it (after that page's
+        # last line).
+        MID_PAGE=$(((LAST_PAGE + 1) / 2))
+        MID_AFTER=$(psql_value "SELECT id FROM segment_lines WHERE segment_id = $SEGMENT_ID AND removed_by_step IS NULL
+            ORDER BY company_name, is_person, contact_name, id OFFSET $(((MID_PAGE - 1) * 100 - 1)) LIMIT 1")
+        request GET "/segments/$NO" 60 --data-urlencode "page=$MID_PAGE" --data-urlencode "after=$MID_AFTER" >/dev/null
+        for _ in $(seq 1 "$PAGE_RUNS"); do
+            timed "page mid" GET "/segments/$NO" 60 --data-urlencode "page=$MID_PAGE" --data-urlencode "after=$MID_AFTER"
+        done
     fi
     timed "preview reduce" GET "/segments/$NO/reduce" 60 "${REDUCE_ARGS[@]}" --data-urlencode "preview=1"
     timed "reduce" POST "/segments/$NO/reduce" 600 "${REDUCE_ARGS[@]}"
@@ -348,6 +358,8 @@ sql_round() {
     local round=$1 script="$PRIVATE/round.sql" out="$PRIVATE/round.out" i
     S=$SCRATCH_ID
     {
+        # The app's connections run with JIT off (src/db/mod.rs); so does this session.
+        echo 'SET jit = off;'
         echo '\timing on'
         echo '\echo @@ preview add'
         # What Add would do: the counts, and the first 25 rows in line order.
@@ -358,7 +370,7 @@ SELECT count(*) FILTER (WHERE NOT c.privacy_blocked AND NOT c.exclude_from_segme
        count(*) FILTER (WHERE c.privacy_blocked)
 FROM contacts c WHERE $ADD_SQL;
 SELECT c.no, c.name, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name
-FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id WHERE $ADD_SQL
+FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company' WHERE $ADD_SQL
 ORDER BY 3, c.type = 'person', c.name, c.id LIMIT 25;
 SQL
         # The duplicate check as NOT IN (a hashed subplan, read once before the first row goes
@@ -369,14 +381,18 @@ SQL
         cat <<SQL
 INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
 SELECT $S, c.id, 1, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), c.type = 'person', c.name
-FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id
+FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'
 WHERE ($ADD_SQL) AND NOT c.privacy_blocked AND NOT c.exclude_from_segment
   AND c.id NOT IN (SELECT l.contact_id FROM segment_lines l WHERE l.segment_id = $S AND l.removed_by_step IS NULL);
 SQL
         if [[ $round == 1 ]]; then
             for page in 1 last; do
-                local offset=0
-                [[ $page == last ]] && offset=$(((LAST_PAGE - 1) * 100))
+                # The last page read from the end of the line order, as the app does.
+                local order="l.company_name, l.is_person, l.contact_name, l.id" limit=100
+                if [[ $page == last ]]; then
+                    order="l.company_name DESC, l.is_person DESC, l.contact_name DESC, l.id DESC"
+                    limit=$((APP_PAGE_LINES - (LAST_PAGE - 1) * 100))
+                fi
                 for i in $(seq 0 "$PAGE_RUNS"); do
                     # The first of each is the warm-up.
                     if [[ $i == 0 ]]; then echo '\echo @@ -'; else echo "\\echo @@ page $page"; fi
@@ -386,7 +402,7 @@ FROM segments s LEFT JOIN segment_lines l ON l.segment_id = s.id AND l.removed_b
 SELECT l.id, c.no, l.contact_name, l.company_name, l.is_person, COALESCE(l.unit_cost, s.unit_cost)
 FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id
 WHERE l.segment_id = $S AND l.removed_by_step IS NULL
-ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT 100 OFFSET $offset;
+ORDER BY $order LIMIT $limit;
 SQL
                 done
             done
@@ -440,7 +456,7 @@ BEGIN;
 $members
 INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
 SELECT $S, c.id, 4, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), c.type = 'person', c.name
-FROM m JOIN contacts c ON c.id = m.contact_id LEFT JOIN contacts co ON co.id = c.company_id
+FROM m JOIN contacts c ON c.id = m.contact_id LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'
 WHERE m.contact_id NOT IN (SELECT l.contact_id FROM segment_lines l WHERE l.segment_id = $S AND l.removed_by_step IS NULL);
 UPDATE segment_lines l SET removed_by_step = 4 WHERE l.segment_id = $S AND l.removed_by_step IS NULL
   AND l.contact_id NOT IN (SELECT m.contact_id FROM m);
@@ -506,7 +522,7 @@ echo "Times in ms: app = the Server-Timing header (the whole request, step and c
 echo "curl's time; SQL = psql's \\timing of the hand-written statement(s), commit included."
 echo
 printf '%-16s %-7s %10s %10s %10s %10s %7s  %-24s %s\n' "step" "status" "app med" "app max" "total med" "SQL med" "app/SQL" "goal" "met"
-for name in "preview add" "add" "page 1" "page last" "preview reduce" "reduce" "preview refine" "refine" "preview refresh" "refresh" "undo refresh" "undo refine" "undo reduce" "undo add"; do
+for name in "preview add" "add" "page 1" "page mid" "page last" "preview reduce" "reduce" "preview refine" "refine" "preview refresh" "refresh" "undo refresh" "undo refine" "undo reduce" "undo add"; do
     smed=$(app_stat "$name" 3 median)
     smax=$(app_stat "$name" 3 maximum)
     tmed=$(app_stat "$name" 4 median)
@@ -522,6 +538,7 @@ for name in "preview add" "add" "page 1" "page last" "preview reduce" "reduce" "
     esac
     label=$name
     [[ $name == "page last" ]] && label="page $LAST_PAGE"
+    [[ $name == "page mid" ]] && label="page $MID_PAGE next"
     printf '%-16s %-7s %10s %10s %10s %10s %7s  %-24s %s\n' "$label" "$(app_codes "$name")" "$smed" "$smax" "$tmed" "$qmed" "$ratio" "$goal" "$met"
 done
 echo
