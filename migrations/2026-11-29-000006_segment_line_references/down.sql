@@ -1,3 +1,4 @@
+DROP INDEX contacts_company_or_self;
 DROP INDEX contacts_companies;
 DROP INDEX segment_lines_contact;
 CREATE INDEX segment_lines_contact ON segment_lines (segment_id, contact_id) WHERE removed_by_step IS NULL;

@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use serde::Deserialize;
 
 use super::criteria::Criteria;
-use super::handlers::run_step;
+use super::handlers::{respond, run_step, ActionForms, ActionOutcome};
 use super::model;
 use super::steps::{self, Source, Step};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
@@ -72,6 +72,7 @@ pub struct SaveForm {
 pub async fn save_criteria(
     req: HttpRequest,
     Staff(user): Staff,
+    layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: web::Form<SaveForm>,
@@ -79,11 +80,17 @@ pub async fn save_criteria(
     let no = path.into_inner();
     let form = form.into_inner();
     let session = session::current(&req)?;
-    let location = db(&state.pool, move |conn| {
+    let here = no.clone();
+    let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
             let code = form.code.trim().to_uppercase();
             let description: String = form.description.trim().chars().take(100).collect();
+            let actions = ActionForms {
+                save_code: form.code.trim().to_string(),
+                save_description: form.description.trim().to_string(),
+                ..Default::default()
+            };
             let filter_steps: Vec<Step> = steps::ledger(conn, segment.id)?
                 .into_iter()
                 .filter(Step::is_filter_step)
@@ -92,17 +99,22 @@ pub async fn save_criteria(
                 saved_criteria::table.filter(saved_criteria::code.eq(&code)),
             ))
             .get_result(conn)?;
-            let flash = if let Some(problem) = code_problem(&code) {
-                Flash::error(format!("Save Criteria: {problem}"))
-            } else if filter_steps.is_empty() {
-                Flash::error(
-                    "Save Criteria: the segment has no Add, Reduce or Refine step to save.",
-                )
-            } else if taken {
-                Flash::error(format!(
-                    "Save Criteria: the code {code} is already used. Choose another."
-                ))
-            } else {
+            if let Some(problem) = code_problem(&code) {
+                return Ok(actions.refused("save-code", problem));
+            }
+            if filter_steps.is_empty() {
+                return Ok(actions.refused(
+                    "save-code",
+                    "The segment has no Add, Reduce or Refine step to save.",
+                ));
+            }
+            if taken {
+                return Ok(actions.refused(
+                    "save-code",
+                    format!("The code {code} is already used. Choose another."),
+                ));
+            }
+            let flash = {
                 diesel::insert_into(saved_criteria::table)
                     .values((
                         saved_criteria::code.eq(&code),
@@ -132,11 +144,11 @@ pub async fn save_criteria(
                 ))
             };
             session::set_flash(conn, &session, flash)?;
-            Ok(format!("/segments/{}", segment.no))
+            Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
         })
     })
     .await?;
-    Ok(redirect(&location))
+    respond(&state, layout, here, outcome).await
 }
 
 /// One saved criteria with its steps as sentences.
@@ -301,28 +313,38 @@ pub struct ReuseForm {
 pub async fn reuse_criteria(
     req: HttpRequest,
     Staff(user): Staff,
+    layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: web::Form<ReuseForm>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let code = form.into_inner().code.trim().to_uppercase();
+    let typed = form.into_inner().code.trim().to_string();
+    let code = typed.to_uppercase();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
+    let here = no.clone();
+    let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            let actions = ActionForms {
+                reuse_code: typed,
+                ..Default::default()
+            };
+            if code.is_empty() {
+                return Ok(actions.refused(
+                    "reuse-code",
+                    "Enter the code of saved criteria (see the list of saved criteria).",
+                ));
+            }
             let saved: Vec<(String, serde_json::Value)> = saved_criteria_steps::table
                 .filter(saved_criteria_steps::code.eq(&code))
                 .order(saved_criteria_steps::seq)
                 .select((saved_criteria_steps::kind, saved_criteria_steps::criteria))
                 .load(conn)?;
             if saved.is_empty() {
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::error(format!("There are no saved criteria {code}.")),
-                )?;
-                return Ok(format!("/segments/{}", no.trim().to_uppercase()));
+                return Ok(
+                    actions.refused("reuse-code", format!("There are no saved criteria {code}."))
+                );
             }
             let mut summary = Vec::new();
             let mut segment_no = no.clone();
@@ -375,11 +397,11 @@ pub async fn reuse_criteria(
                     summary.join(", ")
                 )),
             )?;
-            Ok(format!("/segments/{segment_no}"))
+            Ok(ActionOutcome::Done(format!("/segments/{segment_no}")))
         })
     })
     .await?;
-    Ok(redirect(&location))
+    respond(&state, layout, here, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -401,6 +423,7 @@ pub struct ReuseSegmentForm {
 pub async fn reuse_segment(
     req: HttpRequest,
     Staff(user): Staff,
+    layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: web::Form<ReuseSegmentForm>,
@@ -409,25 +432,27 @@ pub async fn reuse_segment(
     let form = form.into_inner();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
+    let page = no.clone();
+    let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let other_no = form.segment_no.trim().to_uppercase();
             let here = no.trim().to_uppercase();
+            let actions = ActionForms {
+                segment_no: form.segment_no.trim().to_string(),
+                segment_ignore_exclusion: form.ignore_exclusion.is_some(),
+                segment_allow_existing: form.allow_existing.is_some(),
+                ..Default::default()
+            };
+            if other_no.is_empty() {
+                return Ok(actions.refused("reuse-segment", "Enter the No. of a segment."));
+            }
             let Some(other) = model::find_by_no(conn, &other_no)? else {
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::error(format!("There is no segment {other_no}.")),
-                )?;
-                return Ok(format!("/segments/{here}"));
+                return Ok(
+                    actions.refused("reuse-segment", format!("There is no segment {other_no}."))
+                );
             };
             if other.no == here {
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::error("A segment cannot reuse itself."),
-                )?;
-                return Ok(format!("/segments/{here}"));
+                return Ok(actions.refused("reuse-segment", "A segment cannot reuse itself."));
             }
             let mut criteria = Criteria::default();
             criteria.options.expand_companies = form.expand_companies.is_some();
@@ -457,11 +482,11 @@ pub async fn reuse_segment(
                     other.no, outcome.added
                 )),
             )?;
-            Ok(format!("/segments/{}", segment.no))
+            Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
         })
     })
     .await?;
-    Ok(redirect(&location))
+    respond(&state, layout, page, outcome).await
 }
 
 #[derive(QueryableByName)]

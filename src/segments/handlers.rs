@@ -202,7 +202,73 @@ pub struct ShowPage {
     pub ledger: Vec<Step>,
     pub lines: Vec<LineRow>,
     pub pager: Pager,
+    /// The smaller forms of the page, as typed when one of them was refused.
+    pub actions: ActionForms,
     pub can_edit: bool,
+}
+
+/// What was typed into the segment page's smaller forms (Save Criteria, Reuse Criteria, Reuse
+/// Segment, Add line), and why one was refused: the page is shown again with it (status 422),
+/// the message next to the field (keyed by the input's id).
+#[derive(Clone, Debug, Default)]
+pub struct ActionForms {
+    pub save_code: String,
+    pub save_description: String,
+    pub reuse_code: String,
+    pub segment_no: String,
+    pub segment_ignore_exclusion: bool,
+    pub segment_allow_existing: bool,
+    pub contact: String,
+    pub line_ignore_exclusion: bool,
+    pub errors: FormErrors,
+}
+
+impl ActionForms {
+    pub fn refused(mut self, field: &'static str, message: impl Into<String>) -> ActionOutcome {
+        self.errors.add(field, message);
+        ActionOutcome::Refused(Box::new(self))
+    }
+}
+
+/// How one of those forms ended: done (and where to go next), or refused.
+pub enum ActionOutcome {
+    Done(String),
+    Refused(Box<ActionForms>),
+}
+
+/// Answers one of the segment page's smaller forms: on to the next page when it was done; the
+/// segment page again, with what was typed and why it was refused, when it was not.
+pub(super) async fn respond(
+    state: &web::Data<AppState>,
+    layout: Layout,
+    no: String,
+    outcome: ActionOutcome,
+) -> AppResult<HttpResponse> {
+    let actions = match outcome {
+        ActionOutcome::Done(location) => return Ok(redirect(&location)),
+        ActionOutcome::Refused(actions) => *actions,
+    };
+    let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        Ok(load_show(conn, segment, None, model::LinesFrom::Page)?)
+    })
+    .await?;
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &ShowPage {
+            layout,
+            form: HeaderForm::from_segment(&segment),
+            segment,
+            errors: FormErrors::new(),
+            options,
+            figures,
+            ledger,
+            lines,
+            pager,
+            actions,
+            can_edit: true,
+        },
+    )
 }
 
 impl ShowPage {
@@ -318,6 +384,7 @@ pub async fn show(
         ledger,
         lines,
         pager,
+        actions: ActionForms::default(),
         can_edit: user.role >= Role::Staff,
     })
 }
@@ -399,6 +466,7 @@ pub async fn update(
                     ledger,
                     lines,
                     pager,
+                    actions: ActionForms::default(),
                     can_edit: true,
                 },
             )
@@ -424,6 +492,7 @@ pub async fn update(
                     ledger,
                     lines,
                     pager,
+                    actions: ActionForms::default(),
                     can_edit: true,
                 },
             )
@@ -865,6 +934,7 @@ pub struct LineForm {
 pub async fn add_line(
     req: HttpRequest,
     Staff(user): Staff,
+    layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: web::Form<LineForm>,
@@ -873,11 +943,19 @@ pub async fn add_line(
     let form = form.into_inner();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
+    let here = no.clone();
+    let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let contact_no = form.contact_no.trim().to_uppercase();
             let typed = form.contact_no.trim().to_string();
-            let contact = match crate::contacts::model::find_by_no(conn, &contact_no)? {
+            let actions = ActionForms {
+                contact: typed.clone(),
+                line_ignore_exclusion: form.ignore_exclusion.is_some(),
+                ..Default::default()
+            };
+            if typed.is_empty() {
+                return Ok(actions.refused("contact_no", "Enter a contact's No. or name."));
+            }
+            let contact = match crate::contacts::model::find_by_no(conn, &typed.to_uppercase())? {
                 Some(c) => Some(c),
                 None => {
                     // Not a No.: a name, if exactly one contact has it.
@@ -895,26 +973,22 @@ pub async fn add_line(
                         0 => None,
                         _ => {
                             let nos: Vec<&str> = named.iter().map(|c| c.no.as_str()).collect();
-                            session::set_flash(
-                                conn,
-                                &session,
-                                Flash::error(format!(
+                            return Ok(actions.refused(
+                                "contact_no",
+                                format!(
                                     "Several contacts are called {typed} ({}…); add one by its No.",
                                     nos.join(", ")
-                                )),
-                            )?;
-                            return Ok(format!("/segments/{}", no.trim().to_uppercase()));
+                                ),
+                            ));
                         }
                     }
                 }
             };
             let Some(contact) = contact else {
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::error(format!("There is no contact {typed} (by No. or name).")),
-                )?;
-                return Ok(format!("/segments/{}", no.trim().to_uppercase()));
+                return Ok(actions.refused(
+                    "contact_no",
+                    format!("There is no contact {typed} (by No. or name)."),
+                ));
             };
             let mut criteria = Criteria::default();
             criteria.options.ignore_exclusion = form.ignore_exclusion.is_some();
@@ -937,23 +1011,26 @@ pub async fn add_line(
                 // Nothing was added: no step to keep in the ledger.
                 let last = steps::next_seq(conn, segment.id)? - 1;
                 steps::go_back(conn, &segment, last - 1)?;
+                return Ok(actions.refused(
+                    "contact_no",
+                    format!(
+                        "{} {} was not added: {}",
+                        contact.no,
+                        contact.name,
+                        outcome_sentence("manual_add", &outcome)
+                    ),
+                ));
             }
-            let flash = if outcome.added == 1 {
-                Flash::success(format!("{} {} added.", contact.no, contact.name))
-            } else {
-                Flash::error(format!(
-                    "{} {} was not added: {}",
-                    contact.no,
-                    contact.name,
-                    outcome_sentence("manual_add", &outcome)
-                ))
-            };
-            session::set_flash(conn, &session, flash)?;
-            Ok(format!("/segments/{}", segment.no))
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!("{} {} added.", contact.no, contact.name)),
+            )?;
+            Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
         })
     })
     .await?;
-    Ok(redirect(&location))
+    respond(&state, layout, here, outcome).await
 }
 
 /// Removes one line by hand, as an undoable step.

@@ -535,7 +535,7 @@ pub struct Figures {
 
 pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
     diesel::sql_query(
-        "SELECT count(*) AS lines, \
+        "SELECT count(l.id) AS lines, \
            (SELECT count(*) FROM segment_steps WHERE segment_id = $1) AS steps, \
            COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0)::numeric(14,2) AS total_cost, \
            COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0)::bigint AS total_duration \

@@ -80,13 +80,33 @@ fn saved_criteria_replay_every_step_with_its_options() {
     assert!(c
         .get(&page)
         .contains("Criteria saved as RETAIL-CO (2 steps)."));
-    // The code is unique.
-    c.submit(
+    // The code is unique: the form again (422), with the reason next to the field and what
+    // was typed.
+    let again = c.submit(
         &page,
         &format!("{page}/save-criteria"),
-        &[("code", "RETAIL-CO")],
+        &[("code", "retail-co"), ("description", "Second try")],
     );
-    assert!(c.get(&page).contains("already used"));
+    again.assert_status(422);
+    assert!(again.contains(
+        "<p class=\"field-error\" id=\"save-code-error\"><span class=\"visually-hidden\">Error:</span> The code RETAIL-CO is already used. Choose another.</p>"
+    ), "{}", again.body);
+    assert!(again.contains("value=\"retail-co\"") && again.contains("value=\"Second try\""));
+    assert!(again.contains("aria-invalid=\"true\" aria-describedby=\"save-code-error\""));
+    assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 1);
+    // Reuse needs a code that exists.
+    let empty = c.submit(&page, &format!("{page}/reuse-criteria"), &[("code", " ")]);
+    empty.assert_status(422);
+    assert!(empty.contains("Enter the code of saved criteria"));
+    let unknown = c.submit(
+        &page,
+        &format!("{page}/reuse-criteria"),
+        &[("code", "nope")],
+    );
+    unknown.assert_status(422);
+    assert!(
+        unknown.contains("There are no saved criteria NOPE.") && unknown.contains("value=\"nope\"")
+    );
 
     let list = c.get("/saved-criteria");
     assert!(
@@ -150,12 +170,29 @@ fn reuse_segment_follows_the_add_rules() {
     assert!(c
         .get(&page2)
         .contains(&format!("Added 4 contacts from segment {one}")));
-    c.submit(
+    let steps_before = app.count("SELECT count(*) FROM segment_steps");
+    let res = c.submit(
         &page2,
         &format!("{page2}/reuse-segment"),
-        &[("segment_no", "SM99999")],
+        &[("segment_no", "SM99999"), ("allow_existing", "on")],
     );
-    assert!(c.get(&page2).contains("There is no segment SM99999."));
+    res.assert_status(422);
+    assert!(res.contains("There is no segment SM99999."));
+    assert!(
+        res.contains("value=\"SM99999\"")
+            && res.contains("name=\"allow_existing\" type=\"checkbox\" checked")
+    );
+    let res = c.submit(
+        &page2,
+        &format!("{page2}/reuse-segment"),
+        &[("segment_no", &two)],
+    );
+    res.assert_status(422);
+    assert!(res.contains("A segment cannot reuse itself."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM segment_steps"),
+        steps_before
+    );
 }
 
 #[test]
@@ -330,10 +367,10 @@ fn a_line_can_be_added_by_name() {
         &[("contact_no", "company 7")],
     );
     assert_eq!(members(&app, &one), 1);
-    c.submit(&page, &format!("{page}/lines"), &[("contact_no", "twin")]);
-    assert!(c
-        .get(&page)
-        .contains("Several contacts are called twin (PE08, PE09…)"));
+    let res = c.submit(&page, &format!("{page}/lines"), &[("contact_no", "twin")]);
+    res.assert_status(422);
+    assert!(res.contains("Several contacts are called twin (PE08, PE09…)"));
+    assert!(res.contains("value=\"twin\""));
     assert_eq!(members(&app, &one), 1);
 }
 

@@ -746,8 +746,8 @@ fn privacy_blocked_contacts_are_never_added_whatever_the_options() {
         &format!("/segments/{no}/lines"),
         &[("contact_no", "CY"), ("ignore_exclusion", "on")],
     );
-    res.assert_redirect(&format!("/segments/{no}"));
-    let page = c.get(&format!("/segments/{no}"));
+    res.assert_status(422);
+    let page = res;
     assert!(
         page.contains("was not added") && page.contains("privacy blocked"),
         "{}",
@@ -1571,21 +1571,28 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
     let no = new_segment(&mut c, "manual");
     let lines = format!("/segments/{no}/lines");
     let page_path = format!("/segments/{no}");
+    let empty = c.get(&page_path);
+    assert!(
+        empty.contains("<span class=\"figure\">0</span><span class=\"figure-label\">lines</span>"),
+        "a new segment has no lines: {}",
+        empty.body
+    );
 
     post(&mut c, &lines, &[("contact_no", " anna ")]).assert_redirect(&page_path);
     assert!(c.get(&page_path).contains("ANNA Anna Alpha added."));
     assert_members(&app, &no, &["ANNA"]);
     assert_eq!(last_step(&app, &no), ("manual_add".into(), 1, 0, 0, 0, 0));
 
-    // Already there: a message, and no step.
-    post(&mut c, &lines, &[("contact_no", "ANNA")]).assert_redirect(&page_path);
-    assert!(c.get(&page_path).contains("already present"));
+    // Already there: the form again with the reason, and no step.
+    let res = post(&mut c, &lines, &[("contact_no", "ANNA")]);
+    res.assert_status(422);
+    assert!(res.contains("already present"));
     assert_members(&app, &no, &["ANNA"]);
     assert_eq!(step_count(&app, &no), 1);
 
     // Excluded: not without Ignore Exclusion.
-    post(&mut c, &lines, &[("contact_no", "BO")]).assert_redirect(&page_path);
-    let page = c.get(&page_path);
+    let page = post(&mut c, &lines, &[("contact_no", "BO")]);
+    page.assert_status(422);
     assert!(page.contains("BO Bo Alpha was not added"), "{}", page.body);
     assert!(page.contains("1 skipped as excluded"));
     assert_members(&app, &no, &["ANNA"]);
@@ -1603,13 +1610,23 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
         &lines,
         &[("contact_no", "CY"), ("ignore_exclusion", "on")],
     )
-    .assert_redirect(&page_path);
+    .assert_status(422);
     assert_members(&app, &no, &["ANNA", "BO"]);
 
     // An unknown No. is a message, and no step.
     let steps = step_count(&app, &no);
-    post(&mut c, &lines, &[("contact_no", "NOBODY")]).assert_redirect(&page_path);
-    assert!(c.get(&page_path).contains("There is no contact NOBODY"));
+    let res = post(&mut c, &lines, &[("contact_no", "NOBODY")]);
+    res.assert_status(422);
+    assert!(res.contains("There is no contact NOBODY"));
+    assert!(res.contains("value=\"NOBODY\""));
+    // An empty one too.
+    let res = post(&mut c, &lines, &[("contact_no", "  ")]);
+    res.assert_status(422);
+    assert!(
+        res.contains("Enter a contact&#39;s No. or name."),
+        "{}",
+        res.body
+    );
     assert_eq!(step_count(&app, &no), steps);
 
     // Remove a line; undo brings it back as it was.
