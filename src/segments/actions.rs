@@ -1,7 +1,7 @@
 //! More segment actions: Save Criteria and the saved criteria pages, Reuse Criteria, Reuse
 //! Segment, and the lines' export.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
@@ -14,7 +14,7 @@ use super::steps::{self, Source, Step};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::db::schema::{saved_criteria, saved_criteria_steps};
 use crate::web::csv::{self, CsvBuffer};
-use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
 
 /// A saved step, shaped like a ledger step so it reads as the same sentence.
@@ -198,6 +198,34 @@ pub struct SavedPage {
     pub layout: Layout,
     pub saved: Vec<Saved>,
     pub can_edit: bool,
+    /// A refused rename: shown again next to its criteria, as typed (status 422).
+    pub refused: Option<RefusedRename>,
+}
+
+pub struct RefusedRename {
+    pub code: String,
+    pub new_code: String,
+    pub description: String,
+    pub message: String,
+}
+
+impl SavedPage {
+    fn refused_for(&self, s: &Saved) -> Option<&RefusedRename> {
+        self.refused.as_ref().filter(|r| r.code == s.code)
+    }
+
+    pub fn typed_code<'a>(&'a self, s: &'a Saved) -> &'a str {
+        self.refused_for(s).map_or(&s.code, |r| &r.new_code)
+    }
+
+    pub fn typed_description<'a>(&'a self, s: &'a Saved) -> &'a str {
+        self.refused_for(s)
+            .map_or(&s.description, |r| &r.description)
+    }
+
+    pub fn error_for(&self, s: &Saved) -> Option<&str> {
+        self.refused_for(s).map(|r| r.message.as_str())
+    }
 }
 
 #[get("/saved-criteria")]
@@ -211,6 +239,7 @@ pub async fn saved_list(
         layout,
         saved,
         can_edit: user.role >= Role::Staff,
+        refused: None,
     })
 }
 
@@ -227,6 +256,7 @@ pub struct RenameForm {
 pub async fn saved_rename(
     req: HttpRequest,
     _staff: Staff,
+    layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: web::Form<RenameForm>,
@@ -234,7 +264,7 @@ pub async fn saved_rename(
     let code = path.into_inner().to_uppercase();
     let form = form.into_inner();
     let session = session::current(&req)?;
-    db(&state.pool, move |conn| {
+    let refused = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let new_code = form.new_code.trim().to_uppercase();
             let new_code = if new_code.is_empty() {
@@ -255,25 +285,47 @@ pub async fn saved_rename(
                     saved_criteria::table.filter(saved_criteria::code.eq(&new_code)),
                 ))
                 .get_result(conn)?;
-            let flash = if let Some(problem) = code_problem(&new_code) {
-                Flash::error(format!("{code}: {problem}"))
-            } else if taken {
-                Flash::error(format!("The code {new_code} is already used."))
-            } else {
-                diesel::update(saved_criteria::table.find(&code))
-                    .set((
-                        saved_criteria::code.eq(&new_code),
-                        saved_criteria::description.eq(&description),
-                    ))
-                    .execute(conn)?;
-                Flash::success(format!("Saved criteria {new_code} saved."))
+            let problem = match code_problem(&new_code) {
+                Some(problem) => Some(problem.to_string()),
+                None if taken => Some(format!("The code {new_code} is already used.")),
+                None => None,
             };
-            session::set_flash(conn, &session, flash)?;
-            Ok(())
+            if let Some(message) = problem {
+                return Ok(Some(RefusedRename {
+                    code,
+                    new_code: form.new_code.trim().to_string(),
+                    description: form.description.trim().to_string(),
+                    message,
+                }));
+            }
+            diesel::update(saved_criteria::table.find(&code))
+                .set((
+                    saved_criteria::code.eq(&new_code),
+                    saved_criteria::description.eq(&description),
+                ))
+                .execute(conn)?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!("Saved criteria {new_code} saved.")),
+            )?;
+            Ok(None)
         })
     })
     .await?;
-    Ok(redirect("/saved-criteria"))
+    let Some(refused) = refused else {
+        return Ok(redirect("/saved-criteria"));
+    };
+    let saved = db(&state.pool, |conn| Ok(load_saved(conn, None)?)).await?;
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &SavedPage {
+            layout,
+            saved,
+            can_edit: true,
+            refused: Some(refused),
+        },
+    )
 }
 
 #[post("/saved-criteria/{code}/delete")]

@@ -135,11 +135,28 @@ fn saved_criteria_replay_every_step_with_its_options() {
     c.submit(&page2, &format!("{page2}/go-back"), &[]);
     assert_eq!(app.count(&format!("SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{two}'")), 1);
 
+    // A code with a space: the list again (422), the reason next to that criteria's field.
+    let refused = c.submit(
+        "/saved-criteria",
+        "/saved-criteria/RETAIL-CO",
+        &[("new_code", "RETAIL CO"), ("description", "Typed")],
+    );
+    refused.assert_status(422);
+    assert!(refused.contains(
+        "<p class=\"field-error\" id=\"code-RETAIL-CO-error\"><span class=\"visually-hidden\">Error:</span> A code has no spaces.</p>"
+    ), "{}", refused.body);
+    assert!(refused.contains("value=\"RETAIL CO\"") && refused.contains("value=\"Typed\""));
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE code = 'RETAIL-CO' AND description = 'Retail companies'"),
+        1,
+        "nothing changed"
+    );
     c.submit(
         "/saved-criteria",
         "/saved-criteria/RETAIL-CO",
         &[("new_code", "RETAIL"), ("description", "Renamed")],
-    );
+    )
+    .assert_redirect("/saved-criteria");
     assert!(c.get("/saved-criteria").contains("Renamed"));
     c.submit("/saved-criteria", "/saved-criteria/RETAIL/delete", &[]);
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 0);
