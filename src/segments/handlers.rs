@@ -248,30 +248,43 @@ pub(super) async fn respond(
         ActionOutcome::Done(location) => return Ok(redirect(&location)),
         ActionOutcome::Refused(actions) => *actions,
     };
-    let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+    let data = db(&state.pool, move |conn| {
         let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         Ok(load_show(conn, segment, None, model::LinesFrom::Page)?)
     })
     .await?;
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &ShowPage {
+        &ShowPage::build(layout, data, None, FormErrors::new(), actions, true),
+    )
+}
+
+impl ShowPage {
+    /// The page from what `load_show` read; the header form as saved unless `form` is given.
+    fn build(
+        layout: Layout,
+        data: ShowData,
+        form: Option<HeaderForm>,
+        errors: FormErrors,
+        actions: ActionForms,
+        can_edit: bool,
+    ) -> ShowPage {
+        let (segment, figures, ledger, lines, pager, options) = data;
+        ShowPage {
             layout,
-            form: HeaderForm::from_segment(&segment),
+            form: form.unwrap_or_else(|| HeaderForm::from_segment(&segment)),
             segment,
-            errors: FormErrors::new(),
+            errors,
             options,
             figures,
             ledger,
             lines,
             pager,
             actions,
-            can_edit: true,
-        },
-    )
-}
+            can_edit,
+        }
+    }
 
-impl ShowPage {
     pub fn editable(&self) -> bool {
         self.can_edit && self.segment.is_draft()
     }
@@ -369,24 +382,19 @@ pub async fn show(
     let query = query.into_inner();
     let from = query.lines_from();
     let page = query.page;
-    let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+    let data = db(&state.pool, move |conn| {
         let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         Ok(load_show(conn, segment, page, from)?)
     })
     .await?;
-    ok(&ShowPage {
+    ok(&ShowPage::build(
         layout,
-        form: HeaderForm::from_segment(&segment),
-        segment,
-        errors: FormErrors::new(),
-        options,
-        figures,
-        ledger,
-        lines,
-        pager,
-        actions: ActionForms::default(),
-        can_edit: user.role >= Role::Staff,
-    })
+        data,
+        None,
+        FormErrors::new(),
+        ActionForms::default(),
+        user.role >= Role::Staff,
+    ))
 }
 
 enum HeaderOutcome {
@@ -450,51 +458,41 @@ pub async fn update(
     match outcome {
         HeaderOutcome::Saved(no) => Ok(redirect(&format!("/segments/{no}"))),
         HeaderOutcome::Invalid(segment, errors) => {
-            let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+            let data = db(&state.pool, move |conn| {
                 Ok(load_show(conn, *segment, None, model::LinesFrom::Page)?)
             })
             .await?;
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ShowPage {
+                &ShowPage::build(
                     layout,
-                    segment,
-                    form,
+                    data,
+                    Some(form),
                     errors,
-                    options,
-                    figures,
-                    ledger,
-                    lines,
-                    pager,
-                    actions: ActionForms::default(),
-                    can_edit: true,
-                },
+                    ActionForms::default(),
+                    true,
+                ),
             )
         }
         HeaderOutcome::Conflict(segment) => {
-            let (segment, figures, ledger, lines, pager, options) = db(&state.pool, move |conn| {
+            let data = db(&state.pool, move |conn| {
                 Ok(load_show(conn, *segment, None, model::LinesFrom::Page)?)
             })
             .await?;
             let mut errors = FormErrors::new();
             errors.add("description", "Someone else saved this segment after you opened it. The form shows your values; save again to keep them.");
             let mut form = form;
-            form.version = segment.version.to_string();
+            form.version = data.0.version.to_string();
             render(
                 StatusCode::CONFLICT,
-                &ShowPage {
+                &ShowPage::build(
                     layout,
-                    segment,
-                    form,
+                    data,
+                    Some(form),
                     errors,
-                    options,
-                    figures,
-                    ledger,
-                    lines,
-                    pager,
-                    actions: ActionForms::default(),
-                    can_edit: true,
-                },
+                    ActionForms::default(),
+                    true,
+                ),
             )
         }
     }
