@@ -1116,8 +1116,18 @@ fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
         )
         .await;
 
-        b.fill("save-code", "SPRING").await;
+        // A code with a space is refused next to its field, with what was typed.
+        b.fill("save-code", "SP RING").await;
         b.fill("save-description", "Retail and wholesale").await;
+        b.press("Save Criteria").await;
+        b.expect_page(
+            "/segments/SM00001/save-criteria",
+            422,
+            &["Please correct this field", "A code has no spaces."],
+        )
+        .await;
+        assert_eq!(b.value("save-description").await, "Retail and wholesale");
+        b.fill("save-code", "SPRING").await;
         b.press("Save Criteria").await;
         b.expect_page("/segments/SM00001", 200, &["Criteria saved as SPRING"])
             .await;
@@ -1144,6 +1154,21 @@ fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
             .attr("a[href='/segments/SM00002/export.csv']", "href")
             .await;
         assert_eq!(export.as_deref(), Some("/segments/SM00002/export.csv"));
+        // Export: the file the link gives this signed-in browser.
+        let file = b
+            .eval(
+                "var x = new XMLHttpRequest(); x.open('GET', '/segments/SM00002/export.csv', false); \
+                 x.send(); return [x.status, x.getResponseHeader('Content-Type'), x.responseText];",
+            )
+            .await;
+        assert_eq!(file[0], 200, "{file:?}");
+        assert!(
+            file[1].as_str().unwrap_or("").starts_with("text/csv"),
+            "{file:?}"
+        );
+        let csv = file[2].as_str().unwrap_or("");
+        assert!(csv.starts_with("contact_no,"), "{csv}");
+        assert_eq!(csv.lines().count(), 13, "a header and the 12 lines: {csv}");
     });
     assert_eq!(
         crate::support::count(&mut app.conn(), "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id WHERE s.no = 'SM00002' AND l.removed_by_step IS NULL"),
