@@ -593,8 +593,14 @@ impl StepPage {
         thousands(*v)
     }
 
+    /// The filters and the options that are on, as the ledger will say them.
     pub fn description(&self) -> String {
-        self.criteria.describe()
+        let options = self.criteria.describe_options(self.wizard.kind());
+        if options.is_empty() {
+            self.criteria.describe()
+        } else {
+            format!("{} ({})", self.criteria.describe(), options.join(", "))
+        }
     }
 
     pub fn is_profile(&self, id: &i64) -> bool {

@@ -1059,8 +1059,20 @@ fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
     ] {
         assert!(res.contains(row), "missing {row}:\n{}", res.body);
     }
-    assert!(res.contains("Filters: industry group RETAIL"));
+    assert!(res.contains("Filters: industry group RETAIL</p>"));
     assert!(res.contains("Apply Add Contacts"));
+    // The options that are on are part of what the preview says it will do.
+    let res = preview(
+        &mut c,
+        &no,
+        "add",
+        &[("industry_group", "RETAIL"), ("expand_companies", "on")],
+    );
+    assert!(
+        res.contains("Filters: industry group RETAIL (expand companies)</p>"),
+        "{}",
+        res.body
+    );
 
     let cases: &[(&str, &[(&str, &str)])] = &[
         ("add", &[("industry_group", "RETAIL")]),
