@@ -441,8 +441,48 @@ impl Criteria {
     /// The SQL condition over `contacts c` (and `ck`, its company): the Contact filters, and
     /// for each other section with filters, one related row that passes all of them.
     pub fn condition(&self, binds: &mut Binds) -> Result<String, Vec<FieldError>> {
+        let parts = self.parts(binds)?;
+        Ok(if parts.is_empty() {
+            "TRUE".into()
+        } else {
+            parts
+                .into_iter()
+                .map(|(sql, _)| sql)
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        })
+    }
+
+    /// The condition's negation, for "does not match": a part that can be NULL (a Contact
+    /// filter on an empty column) counts as not matching. A section's `EXISTS` is never NULL
+    /// and is negated as `NOT EXISTS`, which the planner turns into an anti-join.
+    pub fn negation(&self, binds: &mut Binds) -> Result<String, Vec<FieldError>> {
+        let parts = self.parts(binds)?;
+        Ok(if parts.is_empty() {
+            "FALSE".into()
+        } else {
+            let negated: Vec<String> = parts
+                .into_iter()
+                .map(|(sql, never_null)| {
+                    if never_null {
+                        format!("NOT {sql}")
+                    } else {
+                        format!("{sql} IS NOT TRUE")
+                    }
+                })
+                .collect();
+            if negated.len() == 1 {
+                negated.into_iter().next().unwrap_or_default()
+            } else {
+                format!("({})", negated.join(" OR "))
+            }
+        })
+    }
+
+    /// The parts that the condition ANDs together, each with whether it is never NULL.
+    fn parts(&self, binds: &mut Binds) -> Result<Vec<(String, bool)>, Vec<FieldError>> {
         let parsed = self.parse()?;
-        let mut parts: Vec<String> = Vec::new();
+        let mut parts: Vec<(String, bool)> = Vec::new();
         for section in Section::ALL {
             let conds: Vec<String> = parsed
                 .iter()
@@ -453,24 +493,26 @@ impl Criteria {
                 continue;
             }
             match section.related() {
-                None => parts.extend(conds),
-                Some((table, join)) => parts.push(format!(
-                    "EXISTS (SELECT 1 FROM {table} WHERE {join} AND {})",
-                    conds.join(" AND ")
+                None => parts.extend(conds.into_iter().map(|c| (c, false))),
+                Some((table, join)) => parts.push((
+                    format!(
+                        "EXISTS (SELECT 1 FROM {table} WHERE {join} AND {})",
+                        conds.join(" AND ")
+                    ),
+                    true,
                 )),
             }
         }
         if let Some(answer) = self.profile_answer {
             let p = binds.push(BindValue::Integer(answer));
-            parts.push(format!(
-                "EXISTS (SELECT 1 FROM contact_profile_answers pa WHERE pa.contact_id = c.id AND pa.answer_id = {p}::bigint)"
+            parts.push((
+                format!(
+                    "EXISTS (SELECT 1 FROM contact_profile_answers pa WHERE pa.contact_id = c.id AND pa.answer_id = {p}::bigint)"
+                ),
+                true,
             ));
         }
-        Ok(if parts.is_empty() {
-            "TRUE".into()
-        } else {
-            parts.join(" AND ")
-        })
+        Ok(parts)
     }
 
     /// The filters as words: "industry group RETAIL or WHOLESALE, country/region DK".
@@ -563,6 +605,22 @@ mod tests {
     }
 
     #[test]
+    fn negation_is_an_anti_join_where_it_can_be_and_null_safe_where_it_cannot() {
+        let mailing = Criteria::from_pairs(&pairs(&[("mailing_group", "XMAS")]));
+        let sql = mailing.negation(&mut Binds::new(0)).unwrap();
+        assert!(
+            sql.starts_with("NOT EXISTS (SELECT 1 FROM contact_mailing_groups"),
+            "{sql}"
+        );
+        let both = Criteria::from_pairs(&pairs(&[("country", "DK"), ("mailing_group", "XMAS")]));
+        let sql = both.negation(&mut Binds::new(0)).unwrap();
+        assert!(
+            sql.starts_with("((c.country_code = $1) IS NOT TRUE OR NOT EXISTS ("),
+            "{sql}"
+        );
+    }
+
+    #[test]
     fn all_field_errors_are_reported() {
         let c = Criteria::from_pairs(&pairs(&[
             ("country", "A||B"),
@@ -584,5 +642,6 @@ mod tests {
         let back: Criteria = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
         assert!(Criteria::default().condition(&mut Binds::new(0)).unwrap() == "TRUE");
+        assert!(Criteria::default().negation(&mut Binds::new(0)).unwrap() == "FALSE");
     }
 }

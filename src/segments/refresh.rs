@@ -124,14 +124,14 @@ struct Replay {
 
 /// Whether a contact is a member after a run of foldable steps, as a condition over `c`, given
 /// whether it was one before (`member`: `TRUE` or `FALSE`). Only AND and OR combine the
-/// filters' conditions, and a negated one is `IS NOT TRUE`, so a NULL anywhere counts as "no"
+/// filters' conditions and their NULL-safe negations, so a NULL anywhere counts as "no"
 /// exactly as it does in the step itself.
 fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<String, StepError> {
     let mut is = member.to_string();
     for (kind, criteria) in run {
-        let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
         is = match *kind {
             "add" => {
+                let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
                 let exclusion = if criteria.options.ignore_exclusion {
                     ""
                 } else {
@@ -146,9 +146,12 @@ fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<Str
             }
             _ => {
                 let keeps = if *kind == "refine" {
-                    format!("({condition})")
+                    format!(
+                        "({})",
+                        criteria.condition(binds).map_err(StepError::Invalid)?
+                    )
                 } else {
-                    format!("({condition}) IS NOT TRUE")
+                    criteria.negation(binds).map_err(StepError::Invalid)?
                 };
                 match is.as_str() {
                     "FALSE" => is,

@@ -246,8 +246,8 @@ pub(super) fn member_test(
     refine: bool,
     binds: &mut Binds,
 ) -> Result<MemberTest, StepError> {
-    let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
     Ok(if criteria.options.entire_companies {
+        let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
         MemberTest {
             from: "contacts lc",
             alias: "lc",
@@ -263,11 +263,15 @@ pub(super) fn member_test(
             from: criteria.contacts_from(),
             alias: "c",
             // A condition that is NULL for a contact (say, it has no country) does not match
-            // it, so Refine removes it. (The plain condition keeps its indexes and semi-joins.)
+            // it, so Refine removes it. (The plain condition keeps its indexes and semi-joins,
+            // the negation its anti-joins.)
             goes: if refine {
-                format!("({condition}) IS NOT TRUE")
+                criteria.negation(binds).map_err(StepError::Invalid)?
             } else {
-                format!("({condition})")
+                format!(
+                    "({})",
+                    criteria.condition(binds).map_err(StepError::Invalid)?
+                )
             },
         }
     })

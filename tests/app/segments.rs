@@ -2336,3 +2336,35 @@ fn segment_lines_references_hold_like_foreign_keys() {
     diesel_exec(&app, &format!("DELETE FROM segments WHERE no = '{no}'"));
     assert_eq!(app.count(lines), 0, "the segment's lines went with it");
 }
+
+/// A contact whose filtered field is empty (NULL) does not match `SE` or `DK`: Reduce keeps
+/// it, Refine removes it, and a Refresh that folds both agrees. (`<>DK` does match it, as a
+/// blank field does in Business Central.)
+#[test]
+fn an_empty_field_does_not_match_in_reduce_refine_and_refresh() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET country_code = NULL WHERE no IN ('SOLO', 'FINN')",
+    );
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "empty fields");
+    step(&mut c, &no, "add", &[("contact_no", "SOLO|FINN|ANNA|DORA")]);
+    assert_members(&app, &no, &["SOLO", "FINN", "ANNA", "DORA"]);
+    step(&mut c, &no, "reduce", &[("country", "SE")]);
+    assert_members(&app, &no, &["SOLO", "FINN", "ANNA"]);
+    step(
+        &mut c,
+        &no,
+        "refine",
+        &[("country", "DK"), ("mailing_group", "XMAS|NEWS")],
+    );
+    assert_members(&app, &no, &["ANNA"]);
+    let refresh = c.get(&format!("/segments/{no}/refresh"));
+    assert!(
+        refresh.contains("0 would join, 0 would leave"),
+        "{}",
+        refresh.body
+    );
+}
