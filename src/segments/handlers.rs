@@ -780,6 +780,9 @@ pub(super) fn run_step(
         Err(StepError::Db(e)) => return Err(e.into()),
     };
     steps::record(conn, &segment, seq, kind, &note, &outcome, user)?;
+    if outcome.added + outcome.removed >= steps::BIG_CHANGE {
+        crate::db::analyze_after("segment_lines");
+    }
     audit::record(
         conn,
         Actor::User(user),
@@ -904,6 +907,9 @@ pub async fn go_back(
             } else {
                 let to = to.unwrap_or(last - 1).clamp(0, last);
                 let (undone, deleted, restored) = steps::go_back(conn, &segment, to)?;
+                if (deleted + restored) as i64 >= steps::BIG_CHANGE {
+                    crate::db::analyze_after("segment_lines");
+                }
                 audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {undone} step(s) undone"), &ip)?;
                 if undone == 0 {
                     Flash::info("Nothing to undo.")

@@ -52,6 +52,10 @@ pub struct PreviewRow {
 /// The first rows a preview shows (issue 4: "the first 25 rows").
 pub const PREVIEW_ROWS: i64 = 25;
 
+/// A step that adds, removes or restores this many lines has `segment_lines` analysed after
+/// it commits (`crate::db::analyze_after`).
+pub const BIG_CHANGE: i64 = 10_000;
+
 /// The columns of a selected contact, as every selection and expansion returns them.
 const CONTACT_COLUMNS: &str =
     "c.id, c.no, c.name, c.type, c.company_id, c.privacy_blocked, c.exclude_from_segment";

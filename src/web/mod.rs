@@ -17,6 +17,8 @@ use actix_web::{http::header, web, HttpResponse};
 use crate::db::{DbConn, DbPool};
 
 /// Runs `f` with a pooled connection on the blocking thread pool, never on the async threads.
+/// Tables that `f` noted with `crate::db::analyze_after` are analysed once it has returned
+/// successfully (its transaction committed).
 pub async fn db<T, F>(pool: &DbPool, f: F) -> AppResult<T>
 where
     T: Send + 'static,
@@ -25,7 +27,9 @@ where
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        crate::db::after_work(&pool, result.is_ok());
+        result
     })
     .await?
 }

@@ -2368,3 +2368,36 @@ fn an_empty_field_does_not_match_in_reduce_refine_and_refresh() {
         refresh.body
     );
 }
+
+/// After a step that changes many lines, `segment_lines` is analysed in the background, so
+/// the next preview is planned with statistics that know the new lines; small steps leave
+/// that to autovacuum.
+#[test]
+fn a_big_step_has_the_lines_analysed_after_it_commits() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, city) \
+         SELECT 'BIG' || g, 'company', 'Big ' || g, 'Bigtown' FROM generate_series(1, 10000) g",
+    );
+    let analyzed = || {
+        app.count("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'segment_lines'")
+    };
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "big");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    step(&mut c, &no, "add", &[("city", "Bigtown")]);
+    let start = std::time::Instant::now();
+    while analyzed() < 1 && start.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(analyzed(), 1, "analysed once, after the big step");
+    post(&mut c, &format!("/segments/{no}/go-back"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    let start = std::time::Instant::now();
+    while analyzed() < 2 && start.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(analyzed(), 2, "and after undoing it");
+}
