@@ -939,6 +939,19 @@ pub struct LineForm {
     ignore_exclusion: Option<String>,
 }
 
+/// How a manual add ended when it did not add the contact.
+enum ManualAdd {
+    /// The step ran and added nothing; its counts say why.
+    Nothing(Outcome),
+    Failed(AppError),
+}
+
+impl From<diesel::result::Error> for ManualAdd {
+    fn from(e: diesel::result::Error) -> Self {
+        ManualAdd::Failed(e.into())
+    }
+}
+
 /// Adds one contact by hand, as an undoable step, under the same exclusion and privacy rules.
 #[post("/segments/{no}/lines")]
 pub async fn add_line(
@@ -1004,33 +1017,47 @@ pub async fn add_line(
             criteria.options.ignore_exclusion = form.ignore_exclusion.is_some();
             let mut note = serde_json::to_value(&criteria).map_err(AppError::internal)?;
             note["contact"] = serde_json::Value::String(format!("{} {}", contact.no, contact.name));
-            let result = run_step(
-                conn,
-                &no,
-                "manual_add",
-                &user,
-                &ip,
-                note,
-                |conn, segment, seq| {
-                    steps::add(conn, segment, seq, &Source::Contact(contact.id), &criteria)
-                },
-            )?;
-            let (segment, outcome) = result
-                .map_err(|_| AppError::internal(anyhow::anyhow!("manual add has no filters")))?;
-            if outcome.added == 0 {
-                // Nothing was added: no step to keep in the ledger.
-                let last = steps::next_seq(conn, segment.id)? - 1;
-                steps::go_back(conn, &segment, last - 1)?;
-                return Ok(actions.refused(
-                    "contact_no",
-                    format!(
-                        "{} {} was not added: {}",
-                        contact.no,
-                        contact.name,
-                        outcome_sentence("manual_add", &outcome)
-                    ),
-                ));
-            }
+            // The step runs under a savepoint: when it adds nothing (excluded, privacy
+            // blocked, already present), the savepoint goes back and leaves neither a step
+            // nor an audit entry.
+            let attempt = conn.transaction::<_, ManualAdd, _>(|conn| {
+                let result = run_step(
+                    conn,
+                    &no,
+                    "manual_add",
+                    &user,
+                    &ip,
+                    note,
+                    |conn, segment, seq| {
+                        steps::add(conn, segment, seq, &Source::Contact(contact.id), &criteria)
+                    },
+                )
+                .map_err(ManualAdd::Failed)?;
+                let (segment, outcome) = result.map_err(|_| {
+                    ManualAdd::Failed(AppError::internal(anyhow::anyhow!(
+                        "manual add has no filters"
+                    )))
+                })?;
+                if outcome.added == 0 {
+                    return Err(ManualAdd::Nothing(outcome));
+                }
+                Ok(segment)
+            });
+            let segment = match attempt {
+                Ok(segment) => segment,
+                Err(ManualAdd::Failed(e)) => return Err(e),
+                Err(ManualAdd::Nothing(outcome)) => {
+                    return Ok(actions.refused(
+                        "contact_no",
+                        format!(
+                            "{} {} was not added: {}",
+                            contact.no,
+                            contact.name,
+                            outcome_sentence("manual_add", &outcome)
+                        ),
+                    ))
+                }
+            };
             session::set_flash(
                 conn,
                 &session,

@@ -1607,6 +1607,15 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
     page.assert_status(422);
     assert!(page.contains("BO Bo Alpha was not added"), "{}", page.body);
     assert!(page.contains("1 skipped as excluded"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step' AND detail LIKE 'manual_add: +0 %'"),
+        0,
+        "a manual add that adds nothing leaves no trace"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step' AND detail LIKE 'manual_add: +1 %'"),
+        1
+    );
     assert_members(&app, &no, &["ANNA"]);
     post(
         &mut c,
