@@ -445,27 +445,6 @@ fn refresh_replays_the_ledger_against_todays_data() {
     );
 }
 
-/// The contact numbers of a segment's members, sorted.
-fn member_nos(app: &TestApp, no: &str) -> Vec<String> {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct R {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        no: String,
-    }
-    diesel::sql_query(
-        "SELECT c.no::text AS no FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
-         JOIN contacts c ON c.id = l.contact_id \
-         WHERE s.no = $1 AND l.removed_by_step IS NULL ORDER BY 1",
-    )
-    .bind::<diesel::sql_types::Text, _>(no)
-    .load::<R>(&mut app.conn())
-    .unwrap()
-    .into_iter()
-    .map(|r| r.no)
-    .collect()
-}
-
 #[test]
 fn refresh_gives_the_members_that_the_same_criteria_give_a_new_segment() {
     let app = TestApp::start();
@@ -487,7 +466,7 @@ fn refresh_gives_the_members_that_the_same_criteria_give_a_new_segment() {
         c.submit(&page, &format!("{page}/{step}"), fields)
             .assert_redirect(&page);
     }
-    let built = member_nos(&app, &one);
+    let built = crate::segments::members(&app, &one);
     assert_eq!(
         built,
         ["CO01", "CO02", "CO06", "CO08", "CO10", "PE02", "PE04", "PE06", "PE08", "PE10"],
@@ -523,11 +502,11 @@ fn refresh_gives_the_members_that_the_same_criteria_give_a_new_segment() {
         &[("code", "MIXED")],
     )
     .assert_redirect(&page2);
-    let rebuilt = member_nos(&app, &two);
+    let rebuilt = crate::segments::members(&app, &two);
     assert_eq!(
         rebuilt,
         ["CO02", "CO07", "CO08", "CO10", "PE02", "PE04", "PE07", "PE08", "PE10"],
         "today's data gives other members"
     );
-    assert_eq!(member_nos(&app, &one), rebuilt);
+    assert_eq!(crate::segments::members(&app, &one), rebuilt);
 }

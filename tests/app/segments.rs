@@ -232,7 +232,8 @@ fn preview_counts(res: &Resp) -> (i64, i64, i64, i64) {
 }
 
 /// The segment's members: the contact No. of every line, sorted, duplicates kept.
-fn members(app: &TestApp, no: &str) -> Vec<String> {
+/// The contact numbers of a segment's members, sorted.
+pub fn members(app: &TestApp, no: &str) -> Vec<String> {
     let list = text(
         app,
         &format!(
