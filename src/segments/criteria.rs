@@ -346,6 +346,16 @@ pub struct Criteria {
     pub options: Options,
 }
 
+/// The FROM items of a condition over `contacts c`, with `ck`, its company, when
+/// `with_company`.
+pub fn contacts_from(with_company: bool) -> &'static str {
+    if with_company {
+        "contacts c LEFT JOIN contacts ck ON ck.id = c.company_key"
+    } else {
+        "contacts c"
+    }
+}
+
 /// A field's parse error, for the form.
 #[derive(Clone, Debug)]
 pub struct FieldError {
@@ -431,11 +441,7 @@ impl Criteria {
 
     /// The contacts the condition reads: `c`, joined to `ck` only when a filter needs it.
     pub fn contacts_from(&self) -> &'static str {
-        if self.needs_company() {
-            "contacts c LEFT JOIN contacts ck ON ck.id = c.company_key"
-        } else {
-            "contacts c"
-        }
+        contacts_from(self.needs_company())
     }
 
     /// The SQL condition over `contacts c` (and `ck`, its company): the Contact filters, and

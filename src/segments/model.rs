@@ -3,11 +3,11 @@
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-
-use crate::web::pagination::Pager;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 use std::str::FromStr;
+
+use crate::web::pagination::Pager;
 
 use crate::db::schema::{interaction_templates, segments};
 use crate::setup::{self, number_series};

@@ -10,13 +10,13 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
-use super::criteria::Criteria;
+use super::criteria::{contacts_from, Criteria};
 use super::filter::{bind_all, Binds};
 use super::handlers::run_step;
 use super::model::{self, Segment};
 use super::steps::{
     self, add_candidates, member_test, selection, MemberTest, Members, Outcome, PreviewRow, Source,
-    Step, StepError,
+    Step, StepError, COMPANY_JOIN, COMPANY_NAME,
 };
 use crate::auth::{client_ip, session, Staff};
 use crate::contacts::model as contacts;
@@ -186,11 +186,7 @@ impl Replay {
         if run.is_empty() {
             return Ok(());
         }
-        let from = if run.iter().any(|(_, c)| c.needs_company()) {
-            "contacts c LEFT JOIN contacts ck ON ck.id = c.company_key"
-        } else {
-            "contacts c"
-        };
+        let from = contacts_from(run.iter().any(|(_, c)| c.needs_company()));
         if self.filled {
             let mut binds = Binds::new(0);
             let stays = fold(run, "TRUE", &mut binds)?;
@@ -264,13 +260,12 @@ fn difference(
     segment: &Segment,
 ) -> QueryResult<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>)> {
     let outcome = compare(conn, segment)?;
-    let joiners = diesel::sql_query(
-        "SELECT c.no::text AS no, c.name, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name, \
+    let joiners = diesel::sql_query(format!(
+        "SELECT c.no::text AS no, c.name, {COMPANY_NAME} AS company_name, \
            c.type = 'person' AS is_person, NULL::text AS skipped \
          FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
-         LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company' \
-         ORDER BY 3, 4, 2, c.id LIMIT $1",
-    )
+         {COMPANY_JOIN} ORDER BY 3, 4, 2, c.id LIMIT $1"
+    ))
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;
     let leavers = diesel::sql_query(
@@ -358,13 +353,13 @@ pub async fn apply(
                 let ledger: Vec<Step> = steps::ledger(conn, segment.id)?.into_iter().filter(|s| s.seq < seq).collect();
                 replay(conn, &ledger)?;
                 compare(conn, segment)?;
-                let added = diesel::sql_query(
+                let added = diesel::sql_query(format!(
                     "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
-                     SELECT $1, c.id, $2, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), \
+                     SELECT $1, c.id, $2, {COMPANY_NAME}, \
                        c.type = 'person', c.name \
                      FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
-                     LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'",
-                )
+                     {COMPANY_JOIN}"
+                ))
                 .bind::<BigInt, _>(segment.id)
                 .bind::<Integer, _>(seq)
                 .execute(conn)?;

@@ -60,6 +60,13 @@ pub const BIG_CHANGE: i64 = 10_000;
 const CONTACT_COLUMNS: &str =
     "c.id, c.no, c.name, c.type, c.company_id, c.privacy_blocked, c.exclude_from_segment";
 
+/// A line's company name, of contact `c`: its company's name (read from the small index of
+/// companies through `COMPANY_JOIN`), a company's own name, or nothing.
+pub(super) const COMPANY_NAME: &str =
+    "COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END)";
+pub(super) const COMPANY_JOIN: &str =
+    "LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'";
+
 /// Where "already present" is looked up: the segment's lines, or the members of a replay.
 pub(super) enum Members {
     Segment(i64),
@@ -107,14 +114,12 @@ pub(super) fn add_candidates(
         "selected AS ({selection}), \
          expanded AS ({expanded}), \
          classified AS ( \
-           SELECT e.id, e.no, e.name, e.type, \
-             COALESCE(co.name, CASE WHEN e.type = 'company' THEN e.name ELSE '' END) AS company_name, \
-             e.privacy_blocked AS blocked, \
-             (e.exclude_from_segment AND NOT {ignore}::boolean) AS excluded, \
+           SELECT c.id, c.no, c.name, c.type, {COMPANY_NAME} AS company_name, \
+             c.privacy_blocked AS blocked, \
+             (c.exclude_from_segment AND NOT {ignore}::boolean) AS excluded, \
              (m.contact_id IS NOT NULL) AS existing \
-           FROM expanded e \
-           LEFT JOIN contacts co ON co.id = e.company_id AND co.type = 'company' \
-           LEFT JOIN {members} m ON m.contact_id = e.id)"
+           FROM expanded c {COMPANY_JOIN} \
+           LEFT JOIN {members} m ON m.contact_id = c.id)"
     )
 }
 
