@@ -11,40 +11,39 @@ use super::criteria::Criteria;
 use super::handlers::{respond, run_step, ActionForms, ActionOutcome};
 use super::model;
 use super::steps::{self, Source, Step};
+use super::stored::{self, StepKind, Unreadable};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::db::schema::{saved_criteria, saved_criteria_steps};
 use crate::web::csv::{self, CsvBuffer};
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
 
-/// A saved step, shaped like a ledger step so it reads as the same sentence.
-fn as_step(seq: i32, kind: String, criteria: serde_json::Value) -> Step {
-    Step {
-        seq,
-        kind,
-        criteria,
-        added: 0,
-        removed: 0,
-        skipped_excluded: 0,
-        skipped_blocked: 0,
-        skipped_existing: 0,
-        user_name: String::new(),
-        created_at: chrono::Utc::now(),
+/// A saved step as words, without counts: "Add Contacts: industry group RETAIL (expand
+/// companies)"; or why it cannot be read.
+pub fn saved_sentence(kind: &str, criteria: &serde_json::Value) -> String {
+    match stored::read(kind, criteria) {
+        Ok(step) => {
+            let c = &step.criteria;
+            let options = c.describe_options(step.kind);
+            let with = if options.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", options.join(", "))
+            };
+            format!("{}: {}{with}", step.kind.title(), c.describe())
+        }
+        Err(why) => format!("This step cannot be read: {why}."),
     }
 }
 
-/// A saved step as words, without counts: "Add Contacts: industry group RETAIL (expand
-/// companies)".
-pub fn saved_sentence(kind: &str, criteria: &serde_json::Value) -> String {
-    let step = as_step(0, kind.to_string(), criteria.clone());
-    let c = step.criteria();
-    let options = c.describe_options(kind);
-    let with = if options.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", options.join(", "))
-    };
-    format!("{}: {}{with}", step.title(), c.describe())
+/// A refusal that names a ledger step that cannot be read back.
+pub fn unreadable_step(step: &Step, why: &Unreadable) -> String {
+    format!(
+        "Step {} ({}) cannot be read: {why}. Go back to before step {} to take it out of the ledger.",
+        step.seq,
+        step.title(),
+        step.seq
+    )
 }
 
 fn code_problem(code: &str) -> Option<&'static str> {
@@ -91,10 +90,16 @@ pub async fn save_criteria(
                 save_description: form.description.trim().to_string(),
                 ..Default::default()
             };
-            let filter_steps: Vec<Step> = steps::ledger(conn, segment.id)?
-                .into_iter()
-                .filter(Step::is_filter_step)
-                .collect();
+            let mut filter_steps = Vec::new();
+            for step in steps::ledger(conn, segment.id)? {
+                match step.read() {
+                    Ok(read) if read.kind.is_filter() => filter_steps.push(read),
+                    Ok(_) => {}
+                    Err(why) => {
+                        return Ok(actions.refused("save-code", unreadable_step(&step, &why)));
+                    }
+                }
+            }
             let taken: bool = diesel::select(diesel::dsl::exists(
                 saved_criteria::table.filter(saved_criteria::code.eq(&code)),
             ))
@@ -129,8 +134,12 @@ pub async fn save_criteria(
                         (
                             saved_criteria_steps::code.eq(code.clone()),
                             saved_criteria_steps::seq.eq(i as i32 + 1),
-                            saved_criteria_steps::kind.eq(s.kind.clone()),
-                            saved_criteria_steps::criteria.eq(s.criteria.clone()),
+                            saved_criteria_steps::kind.eq(s.kind.as_str()),
+                            saved_criteria_steps::criteria.eq(stored::note(
+                                s.kind,
+                                &s.criteria,
+                                "",
+                            )),
                         )
                     })
                     .collect();
@@ -398,34 +407,56 @@ pub async fn reuse_criteria(
                     actions.refused("reuse-code", format!("There are no saved criteria {code}."))
                 );
             }
+            // Every saved step must read back before any runs: a step that cannot be read
+            // is never replayed as "every contact".
+            let mut read = Vec::new();
+            for (i, (kind, json)) in saved.iter().enumerate() {
+                match stored::read(kind, json) {
+                    Ok(step) if step.kind.is_filter() => read.push(step),
+                    Ok(step) => {
+                        return Ok(actions.refused(
+                            "reuse-code",
+                            format!(
+                                "Saved criteria {code} cannot be reused: its step {} is a {} step, which saved criteria do not hold.",
+                                i + 1,
+                                step.kind.title()
+                            ),
+                        ))
+                    }
+                    Err(why) => {
+                        return Ok(actions.refused(
+                            "reuse-code",
+                            format!(
+                                "Saved criteria {code} cannot be reused: its step {} cannot be read: {why}.",
+                                i + 1
+                            ),
+                        ))
+                    }
+                }
+            }
             let mut summary = Vec::new();
             let mut segment_no = no.clone();
-            for (kind, json) in saved {
-                let criteria: Criteria = serde_json::from_value(json.clone()).unwrap_or_default();
-                let result =
-                    run_step(
-                        conn,
-                        &no,
-                        &kind,
-                        &user,
-                        &ip,
-                        json,
-                        |conn, segment, seq| match kind.as_str() {
-                            "add" => steps::add(
-                                conn,
-                                segment,
-                                seq,
-                                &Source::Criteria(&criteria),
-                                &criteria,
-                            ),
-                            "reduce" => steps::remove(conn, segment, seq, &criteria, false),
-                            _ => steps::remove(conn, segment, seq, &criteria, true),
-                        },
-                    )?;
+            for step in read {
+                let criteria = &step.criteria;
+                let result = run_step(
+                    conn,
+                    &no,
+                    step.kind,
+                    &user,
+                    &ip,
+                    stored::note(step.kind, criteria, ""),
+                    |conn, segment, seq| match step.kind {
+                        StepKind::Add => {
+                            steps::add(conn, segment, seq, &Source::Criteria(criteria), criteria)
+                        }
+                        StepKind::Reduce => steps::remove(conn, segment, seq, criteria, false),
+                        _ => steps::remove(conn, segment, seq, criteria, true),
+                    },
+                )?;
                 match result {
                     Ok((segment, outcome)) => {
                         segment_no = segment.no;
-                        summary.push(if kind == "add" {
+                        summary.push(if step.kind == StepKind::Add {
                             format!("+{}", outcome.added)
                         } else {
                             format!("−{}", outcome.removed)
@@ -511,12 +542,11 @@ pub async fn reuse_segment(
             criteria.options.allow_related_companies = form.allow_related_companies.is_some();
             criteria.options.ignore_exclusion = form.ignore_exclusion.is_some();
             criteria.options.allow_existing = form.allow_existing.is_some();
-            let mut note = serde_json::to_value(&criteria).map_err(AppError::internal)?;
-            note["segment"] = serde_json::Value::String(other.no.clone());
+            let note = stored::note(StepKind::ReuseSegment, &criteria, &other.no);
             let result = run_step(
                 conn,
                 &here,
-                "reuse_segment",
+                StepKind::ReuseSegment,
                 &user,
                 &ip,
                 note,

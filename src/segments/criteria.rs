@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::filter::{self, BindValue, Binds, FieldKind, ParseError};
+use super::stored::StepKind;
 
 /// The sections of the filter form (SPEC §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,9 +315,13 @@ pub fn field(key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.key == key)
 }
 
+/// The most values the filters of one step may hold (each is a bound parameter).
+pub const MAX_STEP_VALUES: usize = 10_000;
+
 /// A step's options (SPEC §4.1), applied in this order: expansion, related companies,
 /// exclusion, duplicates.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Options {
     #[serde(default)]
     pub expand_companies: bool,
@@ -333,6 +338,7 @@ pub struct Options {
 
 /// The criteria of a filter step: field expressions as typed, and a profile answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Criteria {
     #[serde(default)]
     pub filters: BTreeMap<String, String>,
@@ -422,9 +428,51 @@ impl Criteria {
             }
         }
         if errors.is_empty() {
+            // Every value is a bound parameter of the step's statement; PostgreSQL takes at
+            // most 65,535 of them, and Refresh puts several steps into one statement.
+            let counts: Vec<usize> = parsed
+                .iter()
+                .map(|(f, p)| {
+                    let mut scratch = Binds::new(0);
+                    p.to_sql(f.column, &mut scratch);
+                    scratch.len()
+                })
+                .collect();
+            let total: usize = counts.iter().sum();
+            if total > MAX_STEP_VALUES {
+                let largest = counts
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, n)| **n)
+                    .map_or(0, |(i, _)| i);
+                let f = parsed[largest].0;
+                errors.push(FieldError {
+                    key: f.key,
+                    label: f.label,
+                    error: ParseError {
+                        position: 1,
+                        message: format!(
+                            "the filters of one step may hold at most {} values, these hold {} (this field {}); split them into several steps",
+                            crate::web::pagination::thousands(MAX_STEP_VALUES as i64),
+                            crate::web::pagination::thousands(total as i64),
+                            crate::web::pagination::thousands(counts[largest] as i64)
+                        ),
+                    },
+                });
+                return Err(errors);
+            }
             Ok(parsed)
         } else {
             Err(errors)
+        }
+    }
+
+    /// How many values the condition binds.
+    pub fn value_count(&self) -> usize {
+        let mut binds = Binds::new(0);
+        match self.condition(&mut binds) {
+            Ok(_) => binds.len(),
+            Err(_) => 0,
         }
     }
 
@@ -546,10 +594,10 @@ impl Criteria {
     }
 
     /// The options that are on, as words.
-    pub fn describe_options(&self, kind: &str) -> Vec<&'static str> {
+    pub fn describe_options(&self, kind: StepKind) -> Vec<&'static str> {
         let o = &self.options;
         let mut out = Vec::new();
-        if matches!(kind, "add" | "reuse_segment") {
+        if matches!(kind, StepKind::Add | StepKind::ReuseSegment) {
             if o.expand_companies {
                 out.push("expand companies");
             }
@@ -563,7 +611,7 @@ impl Criteria {
                 out.push("allow existing contacts");
             }
         }
-        if matches!(kind, "reduce" | "refine") && o.entire_companies {
+        if matches!(kind, StepKind::Reduce | StepKind::Refine) && o.entire_companies {
             out.push("entire companies");
         }
         out

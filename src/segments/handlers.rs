@@ -9,7 +9,8 @@ use super::criteria::{Criteria, FieldError, Section, FIELDS};
 use super::model::{
     self, Figures, HeaderForm, LineRow, Segment, SegmentRow, Template as InteractionTemplate,
 };
-use super::steps::{self, Outcome, PreviewRow, Source, Step, StepError};
+use super::steps::{self, LineHistory, Outcome, PreviewRow, Source, Step, StepError, UndoEffect};
+use super::stored::{self, StepKind};
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
 use crate::setup::{self, CodeOption};
@@ -200,6 +201,8 @@ pub struct ShowPage {
     pub options: HeaderOptions,
     pub figures: Figures,
     pub ledger: Vec<Step>,
+    /// The lines by the steps that added and removed them (what each Go Back would do).
+    pub history: Vec<LineHistory>,
     pub lines: Vec<LineRow>,
     pub pager: Pager,
     /// The smaller forms of the page, as typed when one of them was refused.
@@ -269,8 +272,9 @@ impl ShowPage {
         actions: ActionForms,
         can_edit: bool,
     ) -> ShowPage {
-        let (segment, figures, ledger, lines, pager, options) = data;
+        let (segment, figures, ledger, history, lines, pager, options) = data;
         ShowPage {
+            history,
             layout,
             form: form.unwrap_or_else(|| HeaderForm::from_segment(&segment)),
             segment,
@@ -323,6 +327,12 @@ impl ShowPage {
         }
     }
 
+    /// What going back to step `to` would do.
+    pub fn undo_to(&self, to: i32) -> UndoEffect {
+        let last = self.ledger.last().map_or(0, |s| s.seq);
+        UndoEffect::of(&self.history, to, last)
+    }
+
     pub fn template_label(&self, t: &InteractionTemplate) -> String {
         format!("{} – {}", t.code, t.description)
     }
@@ -351,6 +361,7 @@ type ShowData = (
     Segment,
     Figures,
     Vec<Step>,
+    Vec<LineHistory>,
     Vec<LineRow>,
     Pager,
     HeaderOptions,
@@ -364,10 +375,16 @@ fn load_show(
 ) -> QueryResult<ShowData> {
     let figures = model::figures(conn, &segment)?;
     let ledger = steps::ledger(conn, segment.id)?;
+    // What each Go Back would do, for a draft's ledger.
+    let history = if segment.is_draft() && !ledger.is_empty() {
+        steps::line_history(conn, segment.id)?
+    } else {
+        Vec::new()
+    };
     let pager = Pager::new(page.as_deref(), model::LINES_PAGE, figures.lines);
     let lines = model::lines(conn, segment.id, &pager, from)?;
     let options = HeaderOptions::load(conn)?;
-    Ok((segment, figures, ledger, lines, pager, options))
+    Ok((segment, figures, ledger, history, lines, pager, options))
 }
 
 #[get("/segments/{no}")]
@@ -516,20 +533,16 @@ impl Wizard {
         }
     }
 
-    pub fn kind(self) -> &'static str {
+    pub fn kind(self) -> StepKind {
         match self {
-            Wizard::Add => "add",
-            Wizard::Reduce => "reduce",
-            Wizard::Refine => "refine",
+            Wizard::Add => StepKind::Add,
+            Wizard::Reduce => StepKind::Reduce,
+            Wizard::Refine => StepKind::Refine,
         }
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            Wizard::Add => "Add Contacts",
-            Wizard::Reduce => "Reduce Contacts",
-            Wizard::Refine => "Refine Contacts",
-        }
+        self.kind().title()
     }
 
     pub fn explanation(self) -> &'static str {
@@ -722,11 +735,12 @@ pub async fn step_form(
 }
 
 /// The sentence a flash gives after a step.
-fn outcome_sentence(kind: &str, o: &Outcome) -> String {
+fn outcome_sentence(kind: StepKind, o: &Outcome) -> String {
     let n = |v: i64| thousands(v);
-    let mut text = match kind {
-        "add" | "reuse_segment" | "manual_add" => format!("Added {} contact(s)", n(o.added)),
-        _ => format!("Removed {} line(s)", n(o.removed)),
+    let mut text = if kind.adds() {
+        format!("Added {} contact(s)", n(o.added))
+    } else {
+        format!("Removed {} line(s)", n(o.removed))
     };
     let mut skipped = Vec::new();
     if o.skipped_excluded > 0 {
@@ -763,7 +777,7 @@ pub(super) type StepResult = Result<(Segment, Outcome), (Segment, Vec<FieldError
 pub(super) fn run_step(
     conn: &mut PgConnection,
     no: &str,
-    kind: &str,
+    kind: StepKind,
     user: &CurrentUser,
     ip: &str,
     note: serde_json::Value,
@@ -814,8 +828,8 @@ pub async fn step_apply(
             let (_, profile) = load_choices(conn)?;
             let mut c = c;
             profile_label(&profile, &mut c);
-            let note = serde_json::to_value(&c).map_err(AppError::internal)?;
             let kind = wizard.kind();
+            let note = stored::note(kind, &c, "");
             let result =
                 run_step(
                     conn,
@@ -878,6 +892,61 @@ pub struct GoBackForm {
     /// Go back to just after this step (0: before the first). Default: undo the last step.
     #[serde(default)]
     to: Option<String>,
+    /// The last step the user saw: when the ledger has changed since, nothing is undone.
+    #[serde(default)]
+    last: Option<String>,
+}
+
+impl GoBackForm {
+    fn number(v: &Option<String>) -> Option<i32> {
+        v.as_deref().and_then(|t| t.trim().parse::<i32>().ok())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "segments/go_back.html")]
+pub struct GoBackPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    /// The step gone back to (None: the start).
+    pub kept: Option<Step>,
+    pub undone: Vec<Step>,
+    pub effect: UndoEffect,
+}
+
+/// `GET /segments/{no}/go-back?to=N`: what going back to step N undoes, to confirm (reading
+/// only, like a preview).
+#[get("/segments/{no}/go-back")]
+pub async fn go_back_confirm(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<GoBackForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let to = GoBackForm::number(&query.to);
+    let (segment, ledger, history) = db(&state.pool, move |conn| {
+        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let ledger = steps::ledger(conn, segment.id)?;
+        let history = steps::line_history(conn, segment.id)?;
+        Ok((segment, ledger, history))
+    })
+    .await?;
+    let last = ledger.last().map_or(0, |s| s.seq);
+    if !segment.is_draft() || last == 0 {
+        return Ok(redirect(&format!("/segments/{}", segment.no)));
+    }
+    let to = to.unwrap_or(last - 1).clamp(0, last - 1);
+    let effect = UndoEffect::of(&history, to, last);
+    let (kept, undone): (Vec<Step>, Vec<Step>) = ledger.into_iter().partition(|s| s.seq <= to);
+    ok(&GoBackPage {
+        layout,
+        segment,
+        kept: kept.into_iter().last(),
+        undone,
+        effect,
+    })
 }
 
 #[post("/segments/{no}/go-back")]
@@ -891,40 +960,49 @@ pub async fn go_back(
     let no = path.into_inner();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let to = form
-        .into_inner()
-        .to
-        .and_then(|t| t.trim().parse::<i32>().ok());
+    let form = form.into_inner();
+    let to = GoBackForm::number(&form.to);
+    let seen_last = GoBackForm::number(&form.last);
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             if !segment.is_draft() {
                 return Err(AppError::Forbidden);
             }
+            let here = format!("/segments/{}", segment.no);
             let last = steps::next_seq(conn, segment.id)? - 1;
+            if seen_last.is_some_and(|seen| seen != last) {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::error(format!(
+                        "Nothing was undone: the steps of the segment changed meanwhile (it now has {last}). Look at them again before going back."
+                    )),
+                )?;
+                return Ok(here);
+            }
+            let to = to.unwrap_or(last - 1).clamp(0, last);
             let flash = if last == 0 {
                 Flash::error("There is no step to go back from.")
+            } else if to == last {
+                Flash::info("Nothing to undo.")
             } else {
-                let to = to.unwrap_or(last - 1).clamp(0, last);
+                let effect = UndoEffect::of(&steps::line_history(conn, segment.id)?, to, last);
                 let (undone, deleted, restored) = steps::go_back(conn, &segment, to)?;
                 if (deleted + restored) as i64 >= steps::BIG_CHANGE {
                     crate::db::analyze_after("segment_lines");
                 }
                 audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {undone} step(s) undone"), &ip)?;
-                if undone == 0 {
-                    Flash::info("Nothing to undo.")
-                } else {
-                    Flash::success(format!(
-                        "Went back {}: {} step(s) undone, {} line(s) taken out, {} line(s) restored.",
-                        if to == 0 { "to the start".to_string() } else { format!("to step {to}") },
-                        undone,
-                        thousands(deleted as i64),
-                        thousands(restored as i64)
-                    ))
-                }
+                Flash::success(format!(
+                    "Went back {}: {} step(s) undone, {} line(s) back, {} out.",
+                    if to == 0 { "to the start".to_string() } else { format!("to step {to}") },
+                    undone,
+                    thousands(effect.back),
+                    thousands(effect.out)
+                ))
             };
             session::set_flash(conn, &session, flash)?;
-            Ok(format!("/segments/{}", segment.no))
+            Ok(here)
         })
     })
     .await?;
@@ -1015,8 +1093,11 @@ pub async fn add_line(
             };
             let mut criteria = Criteria::default();
             criteria.options.ignore_exclusion = form.ignore_exclusion.is_some();
-            let mut note = serde_json::to_value(&criteria).map_err(AppError::internal)?;
-            note["contact"] = serde_json::Value::String(format!("{} {}", contact.no, contact.name));
+            let note = stored::note(
+                StepKind::ManualAdd,
+                &criteria,
+                &format!("{} {}", contact.no, contact.name),
+            );
             // The step runs under a savepoint: when it adds nothing (excluded, privacy
             // blocked, already present), the savepoint goes back and leaves neither a step
             // nor an audit entry.
@@ -1024,7 +1105,7 @@ pub async fn add_line(
                 let result = run_step(
                     conn,
                     &no,
-                    "manual_add",
+                    StepKind::ManualAdd,
                     &user,
                     &ip,
                     note,
@@ -1053,7 +1134,7 @@ pub async fn add_line(
                             "{} {} was not added: {}",
                             contact.no,
                             contact.name,
-                            outcome_sentence("manual_add", &outcome)
+                            outcome_sentence(StepKind::ManualAdd, &outcome)
                         ),
                     ))
                 }
@@ -1099,8 +1180,8 @@ pub async fn remove_line(
             .optional()?
             .ok_or(AppError::NotFound)?
             .label;
-            let note = serde_json::json!({ "contact": label });
-            let result = run_step(conn, &no, "manual_remove", &user, &ip, note, |conn, segment, seq| {
+            let note = stored::note(StepKind::ManualRemove, &Criteria::default(), &label);
+            let result = run_step(conn, &no, StepKind::ManualRemove, &user, &ip, note, |conn, segment, seq| {
                 Ok(steps::remove_line(conn, segment, seq, line_id)?)
             })?;
             let (segment, _) = result.map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;

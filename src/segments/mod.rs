@@ -8,6 +8,7 @@ pub mod lines;
 pub mod model;
 pub mod refresh;
 pub mod steps;
+pub mod stored;
 pub mod why;
 
 use actix_web::web;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(handlers::update)
         .service(handlers::step_form)
         .service(handlers::step_apply)
+        .service(handlers::go_back_confirm)
         .service(handlers::go_back)
         .service(handlers::add_line)
         .service(handlers::remove_line)

@@ -4,12 +4,13 @@
 //! The replay builds the membership in a temporary table, one set-based statement per ledger
 //! step (never per contact); the difference with the current lines is two more statements.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
+use super::actions::unreadable_step;
 use super::criteria::{contacts_from, Criteria};
 use super::filter::{bind_all, Binds};
 use super::handlers::run_step;
@@ -18,18 +19,22 @@ use super::steps::{
     self, add_candidates, member_test, selection, MemberTest, Members, Outcome, PreviewRow, Source,
     Step, StepError, COMPANY_JOIN, COMPANY_NAME,
 };
+use super::stored::{self, StepKind, StoredStep};
 use crate::auth::{client_ip, session, Staff};
 use crate::contacts::model as contacts;
 use crate::web::pagination::thousands;
-use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
 
-fn note(step: &Step, key: &str) -> String {
-    step.criteria
-        .get(key)
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string()
+/// The most bound values a folded run puts into one statement.
+const MAX_RUN_VALUES: usize = 30_000;
+
+/// The ledger read back for a replay; a step that cannot be read stops it, named.
+fn read_ledger(ledger: &[Step]) -> Result<Vec<StoredStep>, String> {
+    ledger
+        .iter()
+        .map(|s| s.read().map_err(|why| unreadable_step(s, &why)))
+        .collect()
 }
 
 /// Replays the ledger into `refresh_members` (dropped at the end of the transaction).
@@ -38,44 +43,53 @@ fn note(step: &Step, key: &str) -> String {
 /// folded into one condition per contact and applied as at most two statements (who of the
 /// members stays, who of the others joins); the other steps run one statement each, as when
 /// they were first applied.
-fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
+fn replay(conn: &mut PgConnection, ledger: &[StoredStep]) -> Result<(), StepError> {
     conn.batch_execute("DROP TABLE IF EXISTS refresh_members")?;
     let mut members = Replay::default();
-    let mut run: Vec<(&str, Criteria)> = Vec::new();
+    let mut run: Vec<(StepKind, &Criteria)> = Vec::new();
+    let mut run_values = 0;
     for step in ledger {
-        let criteria: Criteria = step.criteria();
-        let kind = step.kind.as_str();
+        let criteria = &step.criteria;
+        let kind = step.kind;
         let options = &criteria.options;
         let foldable = match kind {
-            "add" => !options.expand_companies && !options.allow_related_companies,
-            "reduce" | "refine" => !options.entire_companies,
+            StepKind::Add => !options.expand_companies && !options.allow_related_companies,
+            StepKind::Reduce | StepKind::Refine => !options.entire_companies,
             _ => false,
         };
         if foldable {
+            // A folded run is one statement: its bound values stay well under PostgreSQL's
+            // limit of 65,535 (each step has at most `MAX_STEP_VALUES`).
+            let values = criteria.value_count();
+            if run_values + values > MAX_RUN_VALUES {
+                members.apply_run(conn, &run)?;
+                run.clear();
+                run_values = 0;
+            }
+            run_values += values;
             run.push((kind, criteria));
             continue;
         }
         members.apply_run(conn, &run)?;
         run.clear();
+        run_values = 0;
         members.create(conn)?;
         let source = match kind {
-            "add" => Some(Source::Criteria(&criteria)),
-            "manual_add" => {
-                let no = note(step, "contact");
-                let no = no.split_whitespace().next().unwrap_or("");
-                contacts::find_by_no(conn, no)?.map(|c| Source::Contact(c.id))
+            StepKind::Add => Some(Source::Criteria(criteria)),
+            StepKind::ManualAdd => {
+                contacts::find_by_no(conn, step.contact_no())?.map(|c| Source::Contact(c.id))
             }
-            "reuse_segment" => {
-                model::find_by_no(conn, &note(step, "segment"))?.map(|s| Source::Segment(s.id))
+            StepKind::ReuseSegment => {
+                model::find_by_no(conn, &step.subject)?.map(|s| Source::Segment(s.id))
             }
             _ => None,
         };
         match kind {
-            "add" | "manual_add" | "reuse_segment" => {
+            StepKind::Add | StepKind::ManualAdd | StepKind::ReuseSegment => {
                 let Some(source) = source else { continue };
                 let mut binds = Binds::new(0);
                 let selected = selection(&source, &mut binds)?;
-                let candidates = add_candidates(&Members::Replay, &criteria, &selected, &mut binds);
+                let candidates = add_candidates(&Members::Replay, criteria, &selected, &mut binds);
                 let sql = format!(
                     "WITH {candidates} INSERT INTO refresh_members (contact_id) \
                      SELECT id FROM classified WHERE NOT blocked AND NOT excluded AND NOT existing \
@@ -84,18 +98,17 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
                 bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
                 members.filled = true;
             }
-            "reduce" | "refine" => {
+            StepKind::Reduce | StepKind::Refine => {
                 let mut binds = Binds::new(0);
                 let MemberTest { from, alias, goes } =
-                    member_test(&criteria, kind == "refine", &mut binds)?;
+                    member_test(criteria, kind == StepKind::Refine, &mut binds)?;
                 let sql = format!(
                     "DELETE FROM refresh_members r USING {from} WHERE {alias}.id = r.contact_id AND {goes}"
                 );
                 bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
             }
-            "manual_remove" => {
-                let no = note(step, "contact");
-                let no = no.split_whitespace().next().unwrap_or("").to_string();
+            StepKind::ManualRemove => {
+                let no = step.contact_no().to_string();
                 diesel::sql_query(
                     "DELETE FROM refresh_members r USING contacts c WHERE c.id = r.contact_id AND c.no = $1",
                 )
@@ -103,7 +116,7 @@ fn replay(conn: &mut PgConnection, ledger: &[Step]) -> Result<(), StepError> {
                 .execute(conn)?;
             }
             // An earlier refresh is what the replay recomputes anyway.
-            _ => {}
+            StepKind::Refresh => {}
         }
     }
     members.apply_run(conn, &run)?;
@@ -126,11 +139,15 @@ struct Replay {
 /// whether it was one before (`member`: `TRUE` or `FALSE`). Only AND and OR combine the
 /// filters' conditions and their NULL-safe negations, so a NULL anywhere counts as "no"
 /// exactly as it does in the step itself.
-fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<String, StepError> {
+fn fold(
+    run: &[(StepKind, &Criteria)],
+    member: &str,
+    binds: &mut Binds,
+) -> Result<String, StepError> {
     let mut is = member.to_string();
     for (kind, criteria) in run {
         is = match *kind {
-            "add" => {
+            StepKind::Add => {
                 let condition = criteria.condition(binds).map_err(StepError::Invalid)?;
                 let exclusion = if criteria.options.ignore_exclusion {
                     ""
@@ -145,7 +162,7 @@ fn fold(run: &[(&str, Criteria)], member: &str, binds: &mut Binds) -> Result<Str
                 }
             }
             _ => {
-                let keeps = if *kind == "refine" {
+                let keeps = if *kind == StepKind::Refine {
                     format!(
                         "({})",
                         criteria.condition(binds).map_err(StepError::Invalid)?
@@ -181,7 +198,7 @@ impl Replay {
     fn apply_run(
         &mut self,
         conn: &mut PgConnection,
-        run: &[(&str, Criteria)],
+        run: &[(StepKind, &Criteria)],
     ) -> Result<(), StepError> {
         if run.is_empty() {
             return Ok(());
@@ -286,11 +303,24 @@ pub struct RefreshPage {
     pub outcome: Outcome,
     pub joiners: Vec<PreviewRow>,
     pub leavers: Vec<PreviewRow>,
+    /// Why the ledger cannot be replayed (a step that cannot be read), if it cannot.
+    pub refused: Option<String>,
 }
 
 impl RefreshPage {
     pub fn n(&self, v: &i64) -> String {
         thousands(*v)
+    }
+
+    fn new(layout: Layout, segment: Segment) -> RefreshPage {
+        RefreshPage {
+            layout,
+            segment,
+            outcome: Outcome::default(),
+            joiners: Vec::new(),
+            leavers: Vec::new(),
+            refused: None,
+        }
     }
 }
 
@@ -308,6 +338,15 @@ fn to_app(e: StepError) -> AppError {
     }
 }
 
+/// What the preview found: the difference, or why the ledger cannot be replayed.
+type Previewed = Result<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>), String>;
+
+fn refused(layout: Layout, segment: Segment, why: String) -> AppResult<HttpResponse> {
+    let mut page = RefreshPage::new(layout, segment);
+    page.refused = Some(why);
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
 /// The preview: the ledger replayed, nothing changed.
 #[get("/segments/{no}/refresh")]
 pub async fn preview(
@@ -317,23 +356,35 @@ pub async fn preview(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (segment, (outcome, joiners, leavers)) = db(&state.pool, move |conn| {
+    let (segment, previewed): (Segment, Previewed) = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            let ledger = steps::ledger(conn, segment.id)?;
+            let ledger = match read_ledger(&steps::ledger(conn, segment.id)?) {
+                Ok(ledger) => ledger,
+                Err(why) => return Ok((segment, Err(why))),
+            };
             replay(conn, &ledger).map_err(to_app)?;
             let diff = difference(conn, &segment)?;
-            Ok((segment, diff))
+            Ok((segment, Ok(diff)))
         })
     })
     .await?;
+    let (outcome, joiners, leavers) = match previewed {
+        Ok(diff) => diff,
+        Err(why) => return refused(layout, segment, why),
+    };
     ok(&RefreshPage {
-        layout,
-        segment,
         outcome,
         joiners,
         leavers,
+        ..RefreshPage::new(layout, segment)
     })
+}
+
+/// How applying a refresh ended.
+enum Applied {
+    Done(String),
+    Refused(Box<Segment>, String),
 }
 
 /// Applies the refresh as one step: joiners get lines, leavers' lines are removed.
@@ -341,16 +392,23 @@ pub async fn preview(
 pub async fn apply(
     req: HttpRequest,
     Staff(user): Staff,
+    layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
+    let applied = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let result = run_step(conn, &no, "refresh", &user, &ip, serde_json::json!({}), |conn, segment, seq| {
-                let ledger: Vec<Step> = steps::ledger(conn, segment.id)?.into_iter().filter(|s| s.seq < seq).collect();
+            // Locked first, so the ledger read here is the one replayed.
+            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let ledger = match read_ledger(&steps::ledger(conn, segment.id)?) {
+                Ok(ledger) => ledger,
+                Err(why) => return Ok(Applied::Refused(Box::new(segment), why)),
+            };
+            let note = stored::note(StepKind::Refresh, &Criteria::default(), "");
+            let result = run_step(conn, &no, StepKind::Refresh, &user, &ip, note, |conn, segment, seq| {
                 replay(conn, &ledger)?;
                 compare(conn, segment)?;
                 let added = diesel::sql_query(format!(
@@ -382,9 +440,12 @@ pub async fn apply(
                     thousands(outcome.removed)
                 )),
             )?;
-            Ok(format!("/segments/{}", segment.no))
+            Ok(Applied::Done(format!("/segments/{}", segment.no)))
         })
     })
     .await?;
-    Ok(redirect(&location))
+    match applied {
+        Applied::Done(location) => Ok(redirect(&location)),
+        Applied::Refused(segment, why) => refused(layout, *segment, why),
+    }
 }

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use super::criteria::{Criteria, FieldError};
 use super::filter::{bind_all, BindValue, Binds};
 use super::model::Segment;
+use super::stored::{self, StepKind, StoredStep, Unreadable};
 use crate::auth::CurrentUser;
 
 /// What a step did.
@@ -397,7 +398,7 @@ pub fn record(
     conn: &mut PgConnection,
     segment: &Segment,
     seq: i32,
-    kind: &str,
+    kind: StepKind,
     criteria: &serde_json::Value,
     outcome: &Outcome,
     user: &CurrentUser,
@@ -407,7 +408,7 @@ pub fn record(
         .values((
             s::segment_id.eq(segment.id),
             s::seq.eq(seq),
-            s::kind.eq(kind),
+            s::kind.eq(kind.as_str()),
             s::criteria.eq(criteria),
             s::added.eq(outcome.added),
             s::removed.eq(outcome.removed),
@@ -447,6 +448,77 @@ pub fn go_back(
     Ok((steps, deleted, restored))
 }
 
+/// How many of a segment's lines one step added and a later one removed (`removed` NULL: still
+/// on the segment).
+#[derive(Clone, Debug, QueryableByName)]
+pub struct LineHistory {
+    #[diesel(sql_type = Integer)]
+    pub added: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub removed: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    pub lines: i64,
+}
+
+/// The segment's lines grouped by the steps that added and removed them: one statement.
+pub fn line_history(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<LineHistory>> {
+    diesel::sql_query(
+        "SELECT added_by_step AS added, removed_by_step AS removed, count(*) AS lines \
+         FROM segment_lines WHERE segment_id = $1 GROUP BY 1, 2",
+    )
+    .bind::<BigInt, _>(segment_id)
+    .load(conn)
+}
+
+/// What going back to step `to` does (keeping steps 1..=`to`, undoing the later ones).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UndoEffect {
+    pub to: i32,
+    /// The last step now; the steps undone are `to + 1 ..= last`.
+    pub last: i32,
+    /// Lines on the segment now that go out (added by an undone step).
+    pub out: i64,
+    /// Lines that come back (removed by an undone step, added by a kept one).
+    pub back: i64,
+}
+
+impl UndoEffect {
+    pub fn of(history: &[LineHistory], to: i32, last: i32) -> UndoEffect {
+        let mut effect = UndoEffect {
+            to,
+            last,
+            ..Default::default()
+        };
+        for h in history {
+            match h.removed {
+                None if h.added > to => effect.out += h.lines,
+                Some(removed) if removed > to && h.added <= to => effect.back += h.lines,
+                _ => {}
+            }
+        }
+        effect
+    }
+
+    pub fn steps(&self) -> i32 {
+        self.last - self.to
+    }
+
+    /// "Undo step 3: 12 lines back, 40 out", "Undo steps 2–3: 786 lines back, 645 out".
+    pub fn sentence(&self) -> String {
+        let which = if self.steps() == 1 {
+            format!("step {}", self.last)
+        } else {
+            format!("steps {}–{}", self.to + 1, self.last)
+        };
+        format!(
+            "Undo {which}: {} line{} back, {} out",
+            n(self.back),
+            if self.back == 1 { "" } else { "s" },
+            n(self.out)
+        )
+    }
+}
+
 /// A step of the ledger, for the segment page.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = crate::db::schema::segment_steps)]
@@ -481,29 +553,24 @@ fn contacts(count: i64) -> String {
 }
 
 impl Step {
-    pub fn criteria(&self) -> Criteria {
-        serde_json::from_value(
-            self.criteria
-                .get("criteria")
-                .cloned()
-                .unwrap_or(self.criteria.clone()),
-        )
-        .unwrap_or_default()
-    }
-
-    fn note(&self, key: &str) -> String {
-        self.criteria
-            .get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
+    /// The step's kind and criteria, or why they cannot be read back.
+    pub fn read(&self) -> Result<StoredStep, Unreadable> {
+        stored::read(&self.kind, &self.criteria)
     }
 
     /// The step as a sentence, e.g. "Added 1,204 contacts: industry group RETAIL or
     /// WHOLESALE, country/region DK; 31 skipped as excluded."
     pub fn sentence(&self) -> String {
-        let c = self.criteria();
-        let options = c.describe_options(&self.kind);
+        let step = match self.read() {
+            Ok(step) => step,
+            Err(why) => {
+                return format!(
+                    "This step cannot be read: {why}. Refresh and Save Criteria refuse to use it."
+                )
+            }
+        };
+        let c = &step.criteria;
+        let options = c.describe_options(step.kind);
         let with = if options.is_empty() {
             String::new()
         } else {
@@ -527,49 +594,44 @@ impl Step {
         } else {
             format!("; {}.", skipped.join(", "))
         };
-        match self.kind.as_str() {
-            "add" => format!(
+        match step.kind {
+            StepKind::Add => format!(
                 "Added {}: {}{with}{tail}",
                 contacts(self.added),
                 c.describe()
             ),
-            "reduce" => format!(
+            StepKind::Reduce => format!(
                 "Removed {} matching {}{with}.",
                 contacts(self.removed),
                 c.describe()
             ),
-            "refine" => format!(
+            StepKind::Refine => format!(
                 "Kept only contacts matching {}{with}: removed {}.",
                 c.describe(),
                 contacts(self.removed)
             ),
-            "manual_add" => format!("Added {} by hand{with}{tail}", self.note("contact")),
-            "manual_remove" => format!("Removed {} by hand.", self.note("contact")),
-            "reuse_segment" => format!(
+            StepKind::ManualAdd => format!("Added {} by hand{with}{tail}", step.subject),
+            StepKind::ManualRemove => format!("Removed {} by hand.", step.subject),
+            StepKind::ReuseSegment => format!(
                 "Added {} from segment {}{with}{tail}",
                 contacts(self.added),
-                self.note("segment")
+                step.subject
             ),
-            "refresh" => format!(
+            StepKind::Refresh => format!(
                 "Refreshed against today's data: {} joined, {} left.",
                 n(self.added),
                 n(self.removed)
             ),
-            other => format!("{other}: +{} −{}", n(self.added), n(self.removed)),
         }
     }
 
     pub fn title(&self) -> &'static str {
-        match self.kind.as_str() {
-            "add" => "Add Contacts",
-            "reduce" => "Reduce Contacts",
-            "refine" => "Refine Contacts",
-            "manual_add" => "Add line",
-            "manual_remove" => "Remove line",
-            "reuse_segment" => "Reuse Segment",
-            "refresh" => "Refresh",
-            _ => "Step",
-        }
+        StepKind::parse(&self.kind).map_or("Unreadable step", StepKind::title)
+    }
+
+    /// Whether the step cannot be read back (shown as such on the ledger).
+    pub fn is_unreadable(&self) -> bool {
+        self.read().is_err()
     }
 
     pub fn when(&self) -> String {
@@ -579,8 +641,8 @@ impl Step {
             .to_string()
     }
 
-    /// Whether Save Criteria keeps this step (filter steps only).
+    /// Whether Save Criteria keeps this step (filter steps only, by their stored kind).
     pub fn is_filter_step(&self) -> bool {
-        matches!(self.kind.as_str(), "add" | "reduce" | "refine")
+        StepKind::parse(&self.kind).is_some_and(StepKind::is_filter)
     }
 }

@@ -11,6 +11,7 @@ use super::criteria::Criteria;
 use super::filter::{bind_all, BindValue, Binds};
 use super::model::{self, Segment};
 use super::steps::{self, Step};
+use super::stored::{StepKind, StoredStep};
 use crate::auth::SignedIn;
 use crate::contacts::model::{self as contacts, Contact};
 use crate::web::{db, ok, AppError, AppResult, Layout};
@@ -108,13 +109,26 @@ fn explain(
     if contact.privacy_blocked {
         reasons.push("It is privacy blocked: no step ever adds it.".into());
     }
-    let adds: Vec<&Step> = ledger.iter().filter(|s| s.kind == "add").collect();
-    if adds.is_empty() {
+    // A step that cannot be read is named, never read as "every contact".
+    let mut adds: Vec<(&Step, StoredStep)> = Vec::new();
+    for step in &ledger {
+        match step.read() {
+            Ok(read) if read.kind == StepKind::Add => adds.push((step, read)),
+            Ok(_) => {}
+            Err(unreadable) => reasons.push(format!(
+                "Step {} ({}) cannot be read ({unreadable}), so whether it would add this contact is unknown.",
+                step.seq,
+                step.title()
+            )),
+        }
+    }
+    if adds.is_empty() && !ledger.iter().any(Step::is_unreadable) {
         reasons.push("No Add Contacts step has been run on this segment.".into());
     }
-    for step in adds {
-        match matches(conn, &step.criteria(), contact.id)? {
-            Some(true) if contact.exclude_from_segment && !step.criteria().options.ignore_exclusion => {
+    for (step, read) in adds {
+        let criteria = &read.criteria;
+        match matches(conn, criteria, contact.id)? {
+            Some(true) if contact.exclude_from_segment && !criteria.options.ignore_exclusion => {
                 reasons.push(format!(
                     "It matches the filters of {}, but is flagged Exclude from Segment and the step did not ignore exclusion.",
                     sentence(step.seq)
@@ -128,7 +142,7 @@ fn explain(
             Some(false) => reasons.push(format!(
                 "It does not match the filters of {}: {}.",
                 sentence(step.seq),
-                step.criteria().describe()
+                criteria.describe()
             )),
             None => {}
         }

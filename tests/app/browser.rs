@@ -860,11 +860,12 @@ impl Browser {
     }
 
     /// Like `press`, for the button with this text inside the element matched by `css`.
+    /// Presses the button (or follows the link) in `css` whose text starts with `label`.
     async fn press_in(&self, css: &str, label: &str) {
         let scope = self.find(Locator::Css(css)).await;
         let button = scope
             .find(Locator::XPath(&format!(
-                ".//button[normalize-space()='{label}']"
+                ".//*[self::button or self::a][starts-with(normalize-space(), '{label}')]"
             )))
             .await
             .unwrap_or_else(|e| panic!("button {label:?} in {css}: {e}"));
@@ -1107,8 +1108,16 @@ fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
         b.fill("f-name", "Company*").await;
         b.press("Preview").await;
         b.press("Apply Refine Contacts").await;
-        b.press_in("ol.ledger li:nth-child(2)", "Go back to here")
+        // Going back to step 1 keeps step 1; undoing two steps is confirmed first.
+        b.press_in("ol.ledger li:nth-child(1)", "Go back to here")
             .await;
+        b.expect_page(
+            "/segments/SM00001/go-back?to=1",
+            200,
+            &["Go back to step 1", "Step 1 stays", "Undo steps 2–3:"],
+        )
+        .await;
+        b.press_in("form.apply-form", "Undo steps 2–3").await;
         b.expect_page(
             "/segments/SM00001",
             200,

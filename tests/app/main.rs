@@ -10,5 +10,6 @@ mod demo;
 mod operations;
 mod security;
 mod segment_actions;
+mod segment_trust;
 mod segments;
 mod setup_tables;

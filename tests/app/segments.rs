@@ -34,7 +34,7 @@ type Action = Box<dyn Fn(&mut Client)>;
 /// | GAMMA | company (BANKING) | | DK | excluded from segments |
 /// | FINN | person | GAMMA | DK | |
 /// | SOLO | person | — | DK | mailing XMAS |
-fn world(app: &TestApp) {
+pub(crate) fn world(app: &TestApp) {
     diesel_exec(
         app,
         "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales'), ('PL', 'Pat Lee');
@@ -99,7 +99,7 @@ fn world(app: &TestApp) {
 }
 
 /// A staff user whose salesperson is JO, signed in.
-fn staff(app: &TestApp, username: &str) -> Client {
+pub(crate) fn staff(app: &TestApp, username: &str) -> Client {
     app.user(username, "staff");
     diesel_exec(
         app,
@@ -110,7 +110,7 @@ fn staff(app: &TestApp, username: &str) -> Client {
     c
 }
 
-fn text(app: &TestApp, sql: &str) -> String {
+pub(crate) fn text(app: &TestApp, sql: &str) -> String {
     #[derive(QueryableByName)]
     struct T {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -123,19 +123,19 @@ fn text(app: &TestApp, sql: &str) -> String {
 }
 
 /// The form token of the client's session (every page has the sign-out form).
-fn token(c: &mut Client) -> String {
+pub(crate) fn token(c: &mut Client) -> String {
     c.get("/segments")
         .csrf_token()
         .expect("a form token on /segments")
 }
 
-fn post(c: &mut Client, action: &str, fields: &[(&str, &str)]) -> Resp {
+pub(crate) fn post(c: &mut Client, action: &str, fields: &[(&str, &str)]) -> Resp {
     let t = token(c);
     c.post_with_token(action, &t, fields)
 }
 
 /// Creates a segment through the form and returns its No.
-fn new_segment(c: &mut Client, description: &str) -> String {
+pub(crate) fn new_segment(c: &mut Client, description: &str) -> String {
     let today = chrono::Local::now()
         .date_naive()
         .format("%Y-%m-%d")
@@ -179,7 +179,7 @@ fn header_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> 
 
 /// Applies a step (`add`, `reduce`, `refine`) and checks that it was done.
 #[track_caller]
-fn step(c: &mut Client, no: &str, kind: &str, fields: &[(&str, &str)]) {
+pub(crate) fn step(c: &mut Client, no: &str, kind: &str, fields: &[(&str, &str)]) {
     let res = post(c, &format!("/segments/{no}/{kind}"), fields);
     assert_eq!(
         res.status, 303,
@@ -250,7 +250,7 @@ pub fn members(app: &TestApp, no: &str) -> Vec<String> {
 }
 
 #[track_caller]
-fn assert_members(app: &TestApp, no: &str, expected: &[&str]) {
+pub(crate) fn assert_members(app: &TestApp, no: &str, expected: &[&str]) {
     let mut expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
     expected.sort();
     assert_eq!(members(app, no), expected, "members of {no}");
@@ -313,7 +313,7 @@ fn steps_hash(app: &TestApp, no: &str) -> String {
 }
 
 /// Everything a segment is: header, ledger, lines.
-fn segment_state(app: &TestApp, no: &str) -> String {
+pub(crate) fn segment_state(app: &TestApp, no: &str) -> String {
     format!(
         "{} {} {}",
         text(
@@ -334,7 +334,7 @@ fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
     ))
 }
 
-fn step_count(app: &TestApp, no: &str) -> i64 {
+pub(crate) fn step_count(app: &TestApp, no: &str) -> i64 {
     app.count(&format!(
         "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
          WHERE s.no = '{no}'"

@@ -1,0 +1,259 @@
+//! Segments that never answer wrongly in silence: stored criteria that fail closed, Go Back
+//! that keeps the step it stands next to and says what it does, and filters too large for one
+//! statement.
+
+use crate::auth::diesel_exec;
+use crate::segments::{
+    assert_members, new_segment, post, segment_state, staff, step, step_count, text, world,
+};
+use crate::support::*;
+
+// ---- Go Back --------------------------------------------------------------------------------
+
+#[test]
+fn going_back_to_a_step_keeps_it_says_what_it_does_and_confirms_more_than_one_step() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "three steps");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    let after1 = segment_state(&app, &no);
+    step(&mut c, &no, "reduce", &[("name", "Anna*")]);
+    step(&mut c, &no, "add", &[("country", "SE")]);
+    // After step 1: ALPHA ANNA ELI FINN SOLO (BO excluded, CY blocked, GAMMA excluded);
+    // step 2 took ANNA out; step 3 brought BETA and DORA.
+    assert_members(&app, &no, &["ALPHA", "BETA", "DORA", "ELI", "FINN", "SOLO"]);
+
+    // The ledger says in numbers what each Go Back does; going back to step 1 is a link to a
+    // confirmation, going back one step is a button.
+    let html = c.get(&page);
+    html.assert_status(200);
+    assert!(
+        html.contains("Undo steps 2–3: 1 line back, 2 out"),
+        "{}",
+        html.body
+    );
+    assert!(html.contains(&format!("href=\"/segments/{no}/go-back?to=1\"")));
+    assert!(html.contains("Undo step 3: 0 lines back, 2 out"));
+    assert!(html.contains("Undo steps 1–3: 0 lines back, 6 out"));
+
+    // The confirmation is a page of its own (a GET) and changes nothing.
+    let confirm = c.get(&format!("/segments/{no}/go-back?to=1"));
+    confirm.assert_status(200);
+    assert!(confirm.contains("Go back to step 1"));
+    assert!(confirm.contains("Step 1 stays"));
+    assert!(confirm.contains("Reduce Contacts"));
+    assert_eq!(step_count(&app, &no), 3);
+
+    // A confirmation made stale by another step undoes nothing.
+    let stale = post(
+        &mut c,
+        &format!("/segments/{no}/go-back"),
+        &[("to", "1"), ("last", "2")],
+    );
+    stale.assert_redirect(&page);
+    assert!(c
+        .get(&page)
+        .contains("the steps of the segment changed meanwhile"));
+    assert_eq!(step_count(&app, &no), 3);
+
+    // Confirmed: step 1 stays, 2 and 3 go.
+    post(
+        &mut c,
+        &format!("/segments/{no}/go-back"),
+        &[("to", "1"), ("last", "3")],
+    )
+    .assert_redirect(&page);
+    assert_eq!(step_count(&app, &no), 1);
+    assert_eq!(segment_state(&app, &no), after1);
+    assert!(c
+        .get(&page)
+        .contains("Went back to step 1: 2 step(s) undone, 1 line(s) back, 2 out."));
+}
+
+// ---- stored criteria fail closed --------------------------------------------------------------
+
+fn set_step_note(app: &TestApp, no: &str, seq: i32, json: &str) {
+    diesel_exec(
+        app,
+        &format!(
+            "UPDATE segment_steps t SET criteria = '{json}'::jsonb FROM segments s \
+             WHERE s.id = t.segment_id AND s.no = '{no}' AND t.seq = {seq}"
+        ),
+    );
+}
+
+#[test]
+fn a_ledger_step_that_cannot_be_read_is_shown_as_such_and_refresh_and_save_refuse_it() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "unreadable");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("industry_group", "RETAIL")]);
+    step(&mut c, &no, "reduce", &[("name", "Anna*")]);
+    assert_members(&app, &no, &["ALPHA"]);
+
+    for (json, says) in [
+        (r#"{"filters": {"industry_grp": "RETAIL"}}"#, "industry_grp"),
+        (
+            r#"{"filters": {"name": "Anna*"}, "colour": "red"}"#,
+            "colour",
+        ),
+        (r#"{"filters": {"name": "Anna*"}, "format": 9}"#, "format 9"),
+        (r#"{"filters": {"name": "A||"}}"#, "no longer parse"),
+    ] {
+        set_step_note(&app, &no, 2, json);
+        let before = segment_state(&app, &no);
+
+        let html = c.get(&page);
+        html.assert_status(200);
+        assert!(
+            html.contains("This step cannot be read") && html.contains(says),
+            "{json}: {}",
+            html.body
+        );
+
+        let preview = c.get(&format!("/segments/{no}/refresh"));
+        preview.assert_status(422);
+        assert!(preview.contains("Step 2 (Reduce Contacts) cannot be read"));
+        assert!(preview.contains(says));
+        assert!(!preview.contains("Apply Refresh"));
+
+        let apply = post(&mut c, &format!("/segments/{no}/refresh"), &[]);
+        apply.assert_status(422);
+        assert!(apply.contains("Step 2 (Reduce Contacts) cannot be read"));
+        assert_eq!(segment_state(&app, &no), before, "{json}");
+        assert_eq!(step_count(&app, &no), 2);
+
+        let save = post(
+            &mut c,
+            &format!("/segments/{no}/save-criteria"),
+            &[("code", "BROKEN"), ("description", "x")],
+        );
+        save.assert_status(422);
+        assert!(save.contains("Step 2 (Reduce Contacts) cannot be read"));
+        assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 0);
+
+        let why = c.get(&format!("/segments/{no}/why?contact=ANNA"));
+        why.assert_status(200);
+        assert!(why.contains("removed by step 2"), "{}", why.body);
+    }
+
+    // A step whose Add cannot be read is named in Why, never read as "every contact".
+    set_step_note(&app, &no, 1, r#"{"filterz": {}}"#);
+    let why = c.get(&format!("/segments/{no}/why?contact=DORA"));
+    assert!(
+        why.contains("Step 1 (Add Contacts) cannot be read"),
+        "{}",
+        why.body
+    );
+    assert!(!why.contains("matches the filters"));
+}
+
+#[test]
+fn saved_criteria_that_cannot_be_read_are_not_reused_and_nothing_runs() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "reuse");
+    let page = format!("/segments/{no}");
+    diesel_exec(
+        &app,
+        r#"INSERT INTO saved_criteria (code, description) VALUES ('OLD', 'From a newer version');
+           INSERT INTO saved_criteria_steps (code, seq, kind, criteria) VALUES
+             ('OLD', 1, 'add', '{"filters": {"country": "DK"}}'),
+             ('OLD', 2, 'refine', '{"filters": {"country": "DK"}, "options": {"whole_company": true}}');"#,
+    );
+    let list = c.get("/saved-criteria");
+    assert!(list.contains("Add Contacts: country/region DK"));
+    assert!(list.contains("This step cannot be read"));
+    assert!(list.contains("whole_company"));
+
+    let res = post(
+        &mut c,
+        &format!("/segments/{no}/reuse-criteria"),
+        &[("code", "old")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Saved criteria OLD cannot be reused: its step 2 cannot be read"),
+        "{}",
+        res.body
+    );
+    assert_eq!(step_count(&app, &no), 0);
+    assert_members(&app, &no, &[]);
+
+    // Readable, it runs as saved (not as Refine when it is a Reduce).
+    diesel_exec(
+        &app,
+        r#"UPDATE saved_criteria_steps SET kind = 'reduce',
+             criteria = '{"filters": {"name": "Anna*"}, "format": 1}' WHERE seq = 2"#,
+    );
+    post(
+        &mut c,
+        &format!("/segments/{no}/reuse-criteria"),
+        &[("code", "OLD")],
+    )
+    .assert_redirect(&page);
+    assert_members(&app, &no, &["ALPHA", "ELI", "FINN", "SOLO"]);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(t.kind, ',' ORDER BY t.seq) FROM segment_steps t \
+                 JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+            )
+        ),
+        "add,reduce"
+    );
+}
+
+// ---- bound values ---------------------------------------------------------------------------
+
+#[test]
+fn a_step_with_too_many_values_is_a_form_error_and_refresh_splits_what_the_ledger_holds() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "many values");
+
+    // One step of three fields with 5,000 values each: more than a step may bind.
+    let big = format!("{}B", "A|".repeat(4_999));
+    let fields: Vec<(&str, &str)> = ["contact_no", "name", "city"]
+        .iter()
+        .map(|k| (*k, big.as_str()))
+        .collect();
+    let res = post(&mut c, &format!("/segments/{no}/add"), &fields);
+    res.assert_status(422);
+    assert!(
+        res.contains("may hold at most 10,000 values, these hold 15,000"),
+        "{}",
+        &res.body[..res.body.len().min(3000)]
+    );
+    assert_eq!(step_count(&app, &no), 0);
+    let preview = c.get(&format!(
+        "/segments/{no}/add?preview=1&contact_no={big}&name={big}&city={big}"
+    ));
+    preview.assert_status(422);
+
+    // Twenty steps of 3,300 values each: 66,000 in the ledger, more than one statement can
+    // bind. Refresh replays them.
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    let values = format!("{}ANNA", "Q|".repeat(3_299));
+    for _ in 0..20 {
+        step(&mut c, &no, "refine", &[("contact_no", &values)]);
+    }
+    assert_members(&app, &no, &["ANNA"]);
+    let preview = c.get(&format!("/segments/{no}/refresh"));
+    preview.assert_status(200);
+    assert!(
+        preview.contains("0 would join, 0 would leave"),
+        "{}",
+        preview.body
+    );
+    post(&mut c, &format!("/segments/{no}/refresh"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    assert_members(&app, &no, &["ANNA"]);
+}
