@@ -139,7 +139,7 @@ impl ListQuery {
         if !self.q.is_empty() {
             let p = bind(
                 &mut values,
-                format!("%{}%", like_escape(&self.q.to_lowercase())),
+                format!("%{}%", like_escape(&crate::db::fold(&self.q))),
             );
             sql.push(format!("c.search_text LIKE {p}"));
         }

@@ -2,6 +2,9 @@
 
 pub mod cluster;
 pub mod schema;
+pub mod text;
+
+pub use text::fold;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

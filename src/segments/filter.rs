@@ -56,7 +56,8 @@
 //! without extra parentheses. It contains the column expression, fixed SQL and placeholders
 //! only: text values are bound as text (`$n`), dates as `$n::date`, numbers as `$n::bigint`,
 //! yes/no as `$n`. Wildcards become `LIKE` patterns with `%`, `_` and `\` escaped (PostgreSQL's
-//! default `\` escape). `@` compares `lower(column)` with `lower($n)`. Text ranges and
+//! default `\` escape). `@` compares `rapport_fold(column)` with `rapport_fold($n)` (every letter folded,
+//! whatever the database's locale: see [`crate::db::fold`]). Text ranges and
 //! comparisons follow the database collation.
 
 use std::fmt;
@@ -1197,7 +1198,7 @@ impl Filter {
             }
         } else {
             let lhs = if t.any_case {
-                format!("lower({column})")
+                format!("rapport_fold({column})")
             } else {
                 column.to_string()
             };
@@ -1422,7 +1423,7 @@ fn placeholder(v: &Value, any_case: bool, binds: &mut Binds) -> String {
         Value::Text(s) => {
             let p = binds.push(BindValue::Text(s.clone()));
             if any_case {
-                format!("lower({p})")
+                format!("rapport_fold({p})")
             } else {
                 p
             }
@@ -1717,34 +1718,40 @@ mod tests {
     fn any_case() {
         assert_eq!(
             sql("@smith", TEXT),
-            ("lower(col) = lower($1)".into(), vec![t("smith")])
+            (
+                "rapport_fold(col) = rapport_fold($1)".into(),
+                vec![t("smith")]
+            )
         );
         assert_eq!(
             sql("@*son", TEXT),
-            ("lower(col) LIKE lower($1)".into(), vec![t("%son")])
+            (
+                "rapport_fold(col) LIKE rapport_fold($1)".into(),
+                vec![t("%son")]
+            )
         );
         assert_eq!(
             sql("<>@x", TEXT).0,
-            "(col IS NULL OR lower(col) <> lower($1))"
+            "(col IS NULL OR rapport_fold(col) <> rapport_fold($1))"
         );
         assert_eq!(
             sql("@<>x", TEXT).0,
-            "(col IS NULL OR lower(col) <> lower($1))"
+            "(col IS NULL OR rapport_fold(col) <> rapport_fold($1))"
         );
         assert_eq!(
             sql("<>@*x*", TEXT).0,
-            "(col IS NULL OR lower(col) NOT LIKE lower($1))"
+            "(col IS NULL OR rapport_fold(col) NOT LIKE rapport_fold($1))"
         );
         assert_eq!(
             sql("@a..c", TEXT).0,
-            "(lower(col) >= lower($1) AND lower(col) <= lower($2))"
+            "(rapport_fold(col) >= rapport_fold($1) AND rapport_fold(col) <= rapport_fold($2))"
         );
         assert_eq!(sql("a..@c", TEXT).0, sql("@a..c", TEXT).0);
-        assert_eq!(sql(">=@m", TEXT).0, "lower(col) >= lower($1)");
+        assert_eq!(sql(">=@m", TEXT).0, "rapport_fold(col) >= rapport_fold($1)");
         // Code values keep their case under '@'.
         assert_eq!(
             sql("@dk", CODE),
-            ("lower(col) = lower($1)".into(), vec![t("dk")])
+            ("rapport_fold(col) = rapport_fold($1)".into(), vec![t("dk")])
         );
         assert_eq!(sql("@ dk", CODE).1, vec![t("dk")]);
         // '@' means nothing for '' and for choices (always case-insensitive).
@@ -2513,7 +2520,10 @@ mod tests {
         assert_eq!(s, "col = $1");
         assert_eq!(values, vec![t("X'); DELETE FROM USERS; --")]);
         let (s, values) = sql("@'a''b'..'; --'", TEXT);
-        assert_eq!(s, "(lower(col) >= lower($1) AND lower(col) <= lower($2))");
+        assert_eq!(
+            s,
+            "(rapport_fold(col) >= rapport_fold($1) AND rapport_fold(col) <= rapport_fold($2))"
+        );
         assert_eq!(values, vec![t("a'b"), t("; --")]);
         // Unbalanced hostile input is a parse error, never SQL.
         assert!(parse("'; DROP TABLE contacts; --", TEXT).is_err());
@@ -2651,7 +2661,7 @@ mod tests {
             "NULL",
             "LIKE",
             "IN",
-            "lower",
+            "rapport_fold",
             "CURRENT_DATE",
             "TRUE",
             "FALSE",
@@ -2863,13 +2873,13 @@ mod tests {
                     Tok::Col => self.row.cloned(),
                     Tok::EmptyText => Some(V::T(String::new())),
                     Tok::Word("CURRENT_DATE") => Some(V::D(self.today)),
-                    Tok::Word("lower") => {
+                    Tok::Word("rapport_fold") => {
                         self.expect(&Tok::LParen);
                         let v = self.operand();
                         self.expect(&Tok::RParen);
                         v.map(|v| match v {
-                            V::T(s) => V::T(s.to_lowercase()),
-                            other => panic!("lower({other:?})"),
+                            V::T(s) => V::T(crate::db::fold(&s)),
+                            other => panic!("rapport_fold({other:?})"),
                         })
                     }
                     Tok::Param(n, cast) => {

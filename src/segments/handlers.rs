@@ -1062,9 +1062,9 @@ pub async fn add_line(
                     // Not a No.: a name, if exactly one contact has it.
                     use crate::contacts::model::Contact;
                     use crate::db::schema::contacts as ct;
-                    diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+                    diesel::define_sql_function!(fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
                     let named: Vec<Contact> = ct::table
-                        .filter(lower(ct::name).eq(typed.to_lowercase()))
+                        .filter(rapport_fold(ct::name).eq(crate::db::fold(&typed)))
                         .select(Contact::as_select())
                         .order(ct::no)
                         .limit(6)

@@ -489,10 +489,10 @@ pub fn list(
 ) -> QueryResult<(Vec<SegmentRow>, i64)> {
     let pattern = format!(
         "%{}%",
-        crate::contacts::list::like_escape(&q.to_lowercase())
+        crate::contacts::list::like_escape(&crate::db::fold(q))
     );
     let filter =
-        "($1 = '' OR s.status = $1) AND ($2 = '%%' OR lower(s.no || ' ' || s.description) LIKE $2)";
+        "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2)";
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = BigInt)]

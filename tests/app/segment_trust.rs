@@ -257,3 +257,69 @@ fn a_step_with_too_many_values_is_a_form_error_and_refresh_splits_what_the_ledge
         .assert_redirect(&format!("/segments/{no}"));
     assert_members(&app, &no, &["ANNA"]);
 }
+
+// ---- case folding ---------------------------------------------------------------------------
+
+#[test]
+fn case_insensitive_search_and_at_filters_fold_every_letter_whatever_the_locale() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, city) VALUES
+             ('N1', 'company', 'Østergaard ApS', 'ÅRHUS'),
+             ('N2', 'company', 'Ängel & Söner AB', 'Östersund'),
+             ('N3', 'company', 'Große Straße GmbH', 'München'),
+             ('N4', 'company', 'İstanbul Ticaret', 'İzmir'),
+             ('N5', 'company', 'STERGAARD LTD', 'Leeds');",
+    );
+    let mut c = staff(&app, "stan");
+    let found = |c: &mut Client, q: &str| -> Vec<String> {
+        let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        let html = c.get(&format!("/contacts?q={q}"));
+        html.assert_status(200);
+        ["N1", "N2", "N3", "N4", "N5"]
+            .iter()
+            .filter(|no| html.contains(&format!("/contacts/{no}\"")))
+            .map(|no| no.to_string())
+            .collect()
+    };
+    assert_eq!(found(&mut c, "østergaard"), ["N1"]);
+    assert_eq!(found(&mut c, "ØSTERGAARD"), ["N1"]);
+    assert_eq!(found(&mut c, "stergaard"), ["N1", "N5"]);
+    assert_eq!(found(&mut c, "århus"), ["N1"]);
+    assert_eq!(found(&mut c, "ängel"), ["N2"]);
+    assert_eq!(found(&mut c, "SÖNER"), ["N2"]);
+    assert_eq!(found(&mut c, "östersund"), ["N2"]);
+    assert_eq!(found(&mut c, "strasse"), ["N3"]);
+    assert_eq!(found(&mut c, "STRAẞE"), ["N3"]);
+    assert_eq!(found(&mut c, "große"), ["N3"]);
+    assert_eq!(found(&mut c, "istanbul"), ["N4"]);
+    assert_eq!(found(&mut c, "İSTANBUL"), ["N4"]);
+    assert_eq!(found(&mut c, "izmir"), ["N4"]);
+
+    // `@` filters of a segment step, and a manual line by name.
+    let no = new_segment(&mut c, "folding");
+    step(&mut c, &no, "add", &[("name", "@østergaard*")]);
+    assert_members(&app, &no, &["N1"]);
+    step(&mut c, &no, "add", &[("city", "@ÖSTERSUND|@münchen")]);
+    assert_members(&app, &no, &["N1", "N2", "N3"]);
+    step(&mut c, &no, "add", &[("name", "@*strasse*|@istanbul*")]);
+    assert_members(&app, &no, &["N1", "N2", "N3", "N4"]);
+    step(&mut c, &no, "refine", &[("name", "<>@ängel*")]);
+    assert_members(&app, &no, &["N1", "N3", "N4"]);
+    post(
+        &mut c,
+        &format!("/segments/{no}/lines"),
+        &[("contact_no", "ängel & söner ab")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    assert_members(&app, &no, &["N1", "N2", "N3", "N4"]);
+
+    // The segment list's search too.
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET description = 'Kunder i Ørestad' WHERE no = '{no}'"),
+    );
+    assert!(c.get("/segments?q=ØRESTAD").contains(&no));
+}
