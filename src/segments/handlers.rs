@@ -74,11 +74,13 @@ pub async fn list(
     let (s, qq) = (status.clone(), q.clone());
     let (rows, pager) = db(&state.pool, move |conn| {
         let offset = (requested - 1) * model::LIST_PAGE;
-        let (rows, total) = model::list(conn, &s, &qq, offset)?;
-        Ok((
-            rows,
-            Pager::new(Some(&requested.to_string()), model::LIST_PAGE, total),
-        ))
+        let (mut rows, total) = model::list(conn, &s, &qq, offset)?;
+        let pager = Pager::new(Some(&requested.to_string()), model::LIST_PAGE, total);
+        if pager.offset() != offset {
+            // Past the last page: the last page is shown.
+            rows = model::list(conn, &s, &qq, pager.offset())?.0;
+        }
+        Ok((rows, pager))
     })
     .await?;
     ok(&ListPage {
@@ -1165,26 +1167,49 @@ pub async fn remove_line(
     let ip = client_ip(&req, state.config.trust_proxy);
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            // The segment is locked before the line is read: of two removals of one line, the
+            // second sees it gone and records no step.
+            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             #[derive(QueryableByName)]
             struct L {
                 #[diesel(sql_type = diesel::sql_types::Text)]
                 label: String,
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                removed: bool,
             }
-            let label = diesel::sql_query(
-                "SELECT c.no || ' ' || c.name AS label FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
-                 JOIN segments s ON s.id = l.segment_id WHERE l.id = $1 AND s.no = $2 AND l.removed_by_step IS NULL",
+            let line = diesel::sql_query(
+                "SELECT c.no || ' ' || c.name AS label, l.removed_by_step IS NOT NULL AS removed \
+                 FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+                 WHERE l.id = $1 AND l.segment_id = $2",
             )
             .bind::<diesel::sql_types::BigInt, _>(line_id)
-            .bind::<diesel::sql_types::Text, _>(no.trim().to_uppercase())
+            .bind::<diesel::sql_types::BigInt, _>(segment.id)
             .get_result::<L>(conn)
             .optional()?
-            .ok_or(AppError::NotFound)?
-            .label;
+            .ok_or(AppError::NotFound)?;
+            let label = line.label;
+            if line.removed {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::info(format!(
+                        "{label} is no longer on the segment: nothing was removed."
+                    )),
+                )?;
+                return Ok(format!("/segments/{}#lines", segment.no));
+            }
             let note = stored::note(StepKind::ManualRemove, &Criteria::default(), &label);
-            let result = run_step(conn, &no, StepKind::ManualRemove, &user, &ip, note, |conn, segment, seq| {
-                Ok(steps::remove_line(conn, segment, seq, line_id)?)
-            })?;
-            let (segment, _) = result.map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;
+            let result = run_step(
+                conn,
+                &no,
+                StepKind::ManualRemove,
+                &user,
+                &ip,
+                note,
+                |conn, segment, seq| Ok(steps::remove_line(conn, segment, seq, line_id)?),
+            )?;
+            let (segment, _) = result
+                .map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;
             session::set_flash(conn, &session, Flash::success(format!("{label} removed.")))?;
             Ok(format!("/segments/{}#lines", segment.no))
         })

@@ -6,7 +6,6 @@ use bigdecimal::BigDecimal;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde::Deserialize;
-use std::str::FromStr;
 
 use super::model::{self, Segment};
 use crate::admin::audit::{self, Actor};
@@ -96,12 +95,12 @@ impl LineForm {
         };
         let cost = match some(&self.unit_cost) {
             None => None,
-            Some(c) => match BigDecimal::from_str(&c) {
-                Ok(v) if v >= 0 => Some(v.with_scale(2)),
-                _ => {
+            Some(c) => match model::parse_amount(&c) {
+                Some(v) => Some(v),
+                None => {
                     errors.add(
                         "unit_cost",
-                        "Enter an amount of 0 or more, or leave it empty.",
+                        "Enter an amount of 0 or more and below 10,000,000,000, or leave it empty.",
                     );
                     None
                 }

@@ -128,9 +128,26 @@ pub struct HeaderValues {
     pub initiated_by: String,
 }
 
-/// Amounts stay below ten billion.
+/// Amounts stay below ten billion (the columns are `NUMERIC(12,2)`).
 fn max_amount() -> BigDecimal {
     BigDecimal::from(10_000_000_000i64)
+}
+
+/// An amount as typed ("12.5", "12.50", "1000"): 0 or more, below ten billion, rounded half up
+/// to cents. Plain decimal notation only (no exponent, at most 20 characters), so nothing
+/// typed can make a number of a million digits.
+pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
+    let t = typed.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let (whole, cents) = t.split_once('.').unwrap_or((t, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if t.is_empty() || t.len() > 20 || !digits(whole) || !digits(cents) || t == "." {
+        return None;
+    }
+    let v = BigDecimal::from_str(t)
+        .ok()?
+        .with_scale_round(2, bigdecimal::RoundingMode::HalfUp);
+    (v < max_amount()).then_some(v)
 }
 
 fn optional(code: &str) -> Option<String> {
@@ -232,14 +249,17 @@ impl HeaderForm {
                 None
             }
         };
-        let cost = match BigDecimal::from_str(if self.unit_cost.is_empty() {
+        let cost = match parse_amount(if self.unit_cost.is_empty() {
             "0"
         } else {
             &self.unit_cost
         }) {
-            Ok(c) if c >= 0 && c < max_amount() => Some(c.with_scale(2)),
-            _ => {
-                errors.add("unit_cost", "Enter an amount of 0 or more, like 12.50.");
+            Some(c) => Some(c),
+            None => {
+                errors.add(
+                    "unit_cost",
+                    "Enter an amount of 0 or more and below 10,000,000,000, like 12.50.",
+                );
                 None
             }
         };
@@ -697,5 +717,35 @@ mod money_tests {
             super::money(&bigdecimal::BigDecimal::from_str("11.5").unwrap()),
             "11.50"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_are_rounded_to_cents_and_bounded() {
+        let cents = |s: &str| parse_amount(s).map(|v| v.to_string());
+        assert_eq!(cents("12.5").as_deref(), Some("12.50"));
+        assert_eq!(cents("0.005").as_deref(), Some("0.01"));
+        assert_eq!(parse_amount("0.004"), Some(bigdecimal::BigDecimal::from(0)));
+        assert_eq!(cents(" +7 ").as_deref(), Some("7.00"));
+        assert_eq!(cents("9999999999.99").as_deref(), Some("9999999999.99"));
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "10000000000",
+            "9999999999.995",
+            "1e3",
+            "1e999999999",
+            "12,50",
+            "NaN",
+            "1.2.3",
+            "١٢",
+        ] {
+            assert_eq!(cents(bad), None, "{bad}");
+        }
     }
 }

@@ -323,3 +323,111 @@ fn case_insensitive_search_and_at_filters_fold_every_letter_whatever_the_locale(
     );
     assert!(c.get("/segments?q=ØRESTAD").contains(&no));
 }
+
+// ---- small ones -----------------------------------------------------------------------------
+
+/// The id of contact `contact`'s line on segment `no`.
+fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
+    app.count(&format!(
+        "SELECT l.id FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}' AND c.no = '{contact}'"
+    ))
+}
+
+#[test]
+fn two_removals_of_one_line_at_once_record_one_step() {
+    let app = TestApp::start();
+    world(&app);
+    let mut a = staff(&app, "ann");
+    let mut b = staff(&app, "bob");
+    let no = new_segment(&mut a, "race");
+    step(&mut a, &no, "add", &[("contact_no", "ANNA|SOLO")]);
+    let path = format!("/segments/{no}/lines/{}/remove", line_id(&app, &no, "ANNA"));
+    let (ta, tb) = (
+        crate::segments::token(&mut a),
+        crate::segments::token(&mut b),
+    );
+
+    // Both removals arrive while the segment is locked by someone else's step.
+    use diesel::connection::SimpleConnection;
+    let mut holder = app.conn();
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM segments WHERE no = '{no}' FOR UPDATE;"
+        ))
+        .unwrap();
+    let (pa, pb) = (path.clone(), path.clone());
+    let first = std::thread::spawn(move || a.post_with_token(&pa, &ta, &[]).status);
+    let second = std::thread::spawn(move || b.post_with_token(&pb, &tb, &[]).status);
+    let started = std::time::Instant::now();
+    while app.count(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND wait_event_type = 'Lock'",
+    ) < 2
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the removals never waited for the segment"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    holder.batch_execute("COMMIT").unwrap();
+    assert_eq!(first.join().unwrap(), 303);
+    assert_eq!(second.join().unwrap(), 303);
+    assert_members(&app, &no, &["SOLO"]);
+    assert_eq!(step_count(&app, &no), 2, "one add, one removal");
+}
+
+#[test]
+fn the_segment_list_past_its_last_page_shows_the_last_page_and_amounts_are_bounded_and_rounded() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "paging");
+    let html = c.get("/segments?page=7");
+    html.assert_status(200);
+    assert!(
+        html.contains(&format!("href=\"/segments/{no}\"")),
+        "{}",
+        html.body
+    );
+    assert!(html.contains("page 1 of 1"));
+
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let line = format!("/segments/{no}/lines/{}", line_id(&app, &no, "ANNA"));
+    for too_much in [
+        "99999999999",
+        "9999999999.999",
+        "1e999999999",
+        "-1",
+        "12,50",
+    ] {
+        let res = post(&mut c, &line, &[("unit_cost", too_much)]);
+        res.assert_status(422);
+        assert!(res.contains("Enter an amount of 0 or more"), "{too_much}");
+    }
+    post(&mut c, &line, &[("unit_cost", "12.345")]).assert_status(303);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT unit_cost FROM segment_lines WHERE id = {}",
+                line_id(&app, &no, "ANNA")
+            )
+        ),
+        "12.35"
+    );
+    let version = hidden_value(&c.get(&format!("/segments/{no}")).body, "version").unwrap();
+    let header = post(
+        &mut c,
+        &format!("/segments/{no}"),
+        &[
+            ("description", "paging"),
+            ("date", "2026-11-30"),
+            ("unit_cost", "9999999999.995"),
+            ("version", &version),
+        ],
+    );
+    header.assert_status(422);
+    assert!(header.contains("below 10,000,000,000"));
+}
