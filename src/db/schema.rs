@@ -224,6 +224,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    mailing_group_applications (id) {
+        id -> Int8,
+        segment_id -> Nullable<Int8>,
+        segment_no -> Text,
+        code -> Text,
+        gained -> Int8,
+        lost -> Int8,
+        user_name -> Text,
+        applied_at -> Timestamptz,
+        undone_at -> Nullable<Timestamptz>,
+        undone_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mailing_group_changes (application_id, contact_id) {
+        application_id -> Int8,
+        contact_id -> Int8,
+        gained -> Bool,
+    }
+}
+
+diesel::table! {
     number_series (code) {
         code -> Text,
         description -> Text,
@@ -460,6 +483,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_responsibilities,
     languages,
     login_failures,
+    mailing_group_applications,
+    mailing_group_changes,
     mailing_groups,
     number_series,
     organizational_levels,

@@ -1,4 +1,4 @@
-//! A line's own interaction fields (overrides of the header) and Apply Mailing Group.
+//! A line's own interaction fields (overrides of the header).
 
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -8,11 +8,10 @@ use diesel::sql_types::{BigInt, Text};
 use serde::Deserialize;
 
 use super::model::{self, Segment};
-use crate::admin::audit::{self, Actor};
-use crate::auth::{client_ip, session, Role, SignedIn, Staff};
+
+use crate::auth::{session, Role, SignedIn, Staff};
 use crate::db::schema::segment_lines;
 use crate::setup::{self, CodeOption};
-use crate::web::pagination::thousands;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 use crate::AppState;
 
@@ -307,157 +306,4 @@ pub async fn update(
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct MailingQuery {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    remove_others: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "segments/mailing_group.html")]
-pub struct MailingPage {
-    pub layout: Layout,
-    pub segment: Segment,
-    pub groups: Vec<CodeOption>,
-    pub code: String,
-    pub remove_others: bool,
-    /// (contacts that get the group, contacts outside the segment that lose it)
-    pub counts: Option<(String, String)>,
-    pub error: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct Counts {
-    #[diesel(sql_type = BigInt)]
-    gain: i64,
-    #[diesel(sql_type = BigInt)]
-    lose: i64,
-}
-
-fn mailing_counts(conn: &mut PgConnection, segment: &Segment, code: &str) -> QueryResult<Counts> {
-    diesel::sql_query(
-        "SELECT (SELECT count(DISTINCT l.contact_id) FROM segment_lines l WHERE l.segment_id = $1 \
-                   AND l.removed_by_step IS NULL AND NOT EXISTS (SELECT 1 FROM contact_mailing_groups m \
-                   WHERE m.contact_id = l.contact_id AND m.code = $2)) AS gain, \
-                (SELECT count(*) FROM contact_mailing_groups m WHERE m.code = $2 AND NOT EXISTS \
-                   (SELECT 1 FROM segment_lines l WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
-                    AND l.contact_id = m.contact_id)) AS lose",
-    )
-    .bind::<BigInt, _>(segment.id)
-    .bind::<Text, _>(code)
-    .get_result(conn)
-}
-
-/// Apply Mailing Group, first step: choose the group, see how many contacts it changes.
-#[get("/segments/{no}/apply-mailing-group")]
-pub async fn mailing_form(
-    _staff: Staff,
-    layout: Layout,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<MailingQuery>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let query = query.into_inner();
-    let code = query.code.trim().to_uppercase();
-    let remove_others = query.remove_others.is_some();
-    let c = code.clone();
-    let (segment, groups, counts, error) = db(&state.pool, move |conn| {
-        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let groups = setup::options(conn, "mailing_groups")?;
-        let (counts, error) = if c.is_empty() {
-            (None, None)
-        } else if !groups.iter().any(|g| g.code == c) {
-            (None, Some(format!("There is no mailing group {c}.")))
-        } else {
-            let n = mailing_counts(conn, &segment, &c)?;
-            (Some((thousands(n.gain), thousands(n.lose))), None)
-        };
-        Ok((segment, groups, counts, error))
-    })
-    .await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render(
-        status,
-        &MailingPage {
-            layout,
-            segment,
-            groups,
-            code,
-            remove_others,
-            counts,
-            error,
-        },
-    )
-}
-
-/// Apply Mailing Group: every member gets the group; optionally contacts outside the segment
-/// lose it. Two statements.
-#[post("/segments/{no}/apply-mailing-group")]
-pub async fn mailing_apply(
-    req: HttpRequest,
-    Staff(user): Staff,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<MailingQuery>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let form = form.into_inner();
-    let session = session::current(&req)?;
-    let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let code = form.code.trim().to_uppercase();
-            if code.is_empty() || !setup::code_exists(conn, "mailing_groups", &code)? {
-                session::set_flash(conn, &session, Flash::error("Specify a Mailing Group Code."))?;
-                return Ok(format!("/segments/{}/apply-mailing-group", segment.no));
-            }
-            let added = diesel::sql_query(
-                "INSERT INTO contact_mailing_groups (contact_id, code) \
-                 SELECT DISTINCT l.contact_id, $2 FROM segment_lines l \
-                 WHERE l.segment_id = $1 AND l.removed_by_step IS NULL ON CONFLICT DO NOTHING",
-            )
-            .bind::<BigInt, _>(segment.id)
-            .bind::<Text, _>(&code)
-            .execute(conn)?;
-            let removed = if form.remove_others.is_some() {
-                diesel::sql_query(
-                    "DELETE FROM contact_mailing_groups m WHERE m.code = $2 AND NOT EXISTS \
-                     (SELECT 1 FROM segment_lines l WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
-                      AND l.contact_id = m.contact_id)",
-                )
-                .bind::<BigInt, _>(segment.id)
-                .bind::<Text, _>(&code)
-                .execute(conn)?
-            } else {
-                0
-            };
-            audit::record(conn, Actor::User(&user), "apply mailing group", &segment.no, &format!("{code}: +{added} −{removed}"), &ip)?;
-            session::set_flash(
-                conn,
-                &session,
-                Flash::success(format!(
-                    "Mailing group {code} given to {} contact(s){}.",
-                    thousands(added as i64),
-                    if form.remove_others.is_some() {
-                        format!(" and removed from {} contact(s) outside the segment", thousands(removed as i64))
-                    } else {
-                        String::new()
-                    }
-                )),
-            )?;
-            Ok(format!("/segments/{}", segment.no))
-        })
-    })
-    .await?;
-    Ok(redirect(&location))
 }

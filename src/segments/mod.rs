@@ -2,9 +2,11 @@
 
 pub mod actions;
 pub mod criteria;
+pub mod delete;
 pub mod filter;
 pub mod handlers;
 pub mod lines;
+pub mod mailing;
 pub mod model;
 pub mod refresh;
 pub mod steps;
@@ -25,11 +27,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(actions::save_criteria)
         .service(actions::reuse_criteria)
         .service(actions::reuse_segment)
-        .service(lines::mailing_form)
-        .service(lines::mailing_apply)
+        .service(mailing::page)
+        .service(mailing::apply_page)
+        .service(mailing::undo_page)
         .service(why::why)
         .service(refresh::preview)
         .service(refresh::apply)
+        .service(delete::confirm)
+        .service(delete::delete)
         .service(handlers::create)
         .service(handlers::show)
         .service(handlers::update)

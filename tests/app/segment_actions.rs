@@ -294,46 +294,81 @@ fn a_line_keeps_its_own_values_and_follows_the_header_otherwise() {
 }
 
 #[test]
-fn apply_mailing_group_shows_the_count_before_removing_it_elsewhere() {
+fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly() {
     let app = TestApp::start();
     world(&app);
     diesel_exec(&app, "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no IN ('CO02', 'CO04', 'PE04')");
+    let holders = |app: &TestApp| {
+        crate::segments::text(
+            app,
+            "SELECT string_agg(c.no, ',' ORDER BY c.no) FROM contact_mailing_groups m \
+             JOIN contacts c ON c.id = m.contact_id WHERE m.code = 'XMAS'",
+        )
+    };
     let mut c = app.signed_in("stan", "staff");
     let one = new_segment(&mut c, "One");
     let page = format!("/segments/{one}");
+    let mailing = format!("{page}/apply-mailing-group");
     c.submit(
         &page,
         &format!("{page}/add"),
         &[("contact_no", "CO01|CO02|CO03")],
     );
-    let preview = c.get(&format!(
-        "{page}/apply-mailing-group?code=xmas&remove_others=on"
-    ));
+    let preview = c.get(&format!("{mailing}?code=xmas&remove_others=on"));
     preview.assert_status(200);
     assert!(
-        preview.contains("2 contact(s) of the segment get XMAS."),
+        preview.contains("2 contact(s) of the segment get XMAS"),
         "{}",
         preview.body
     );
-    assert!(preview.contains("2 contact(s) outside the segment lose it."));
+    assert!(preview.contains("2 contact(s) outside the segment lose it"));
+    for who in [
+        "/contacts/CO01",
+        "/contacts/CO03",
+        "/contacts/CO04",
+        "/contacts/PE04",
+    ] {
+        assert!(preview.contains(who), "{who} is named");
+    }
+    assert!(
+        !preview.contains("/contacts/CO02\""),
+        "CO02 has it and stays"
+    );
     assert_eq!(
-        app.count("SELECT count(*) FROM contact_mailing_groups"),
-        3,
+        holders(&app),
+        "CO02,CO04,PE04",
         "the preview changes nothing"
     );
+
     c.submit(
-        &format!("{page}/apply-mailing-group?code=XMAS&remove_others=on"),
-        &format!("{page}/apply-mailing-group"),
+        &format!("{mailing}?code=XMAS&remove_others=on"),
+        &mailing,
         &[("code", "XMAS"), ("remove_others", "on")],
     )
-    .assert_redirect(&page);
-    assert_eq!(
-        app.count("SELECT count(*) FROM contact_mailing_groups m JOIN contacts c ON c.id = m.contact_id WHERE c.no IN ('CO01', 'CO02', 'CO03')"),
-        3
+    .assert_redirect(&format!("{mailing}#applications-heading"));
+    assert_eq!(holders(&app), "CO01,CO02,CO03");
+    let after = c.get(&mailing);
+    assert!(after.contains("XMAS given to 2 contact(s), taken from 2 outside the segment"));
+
+    // Meanwhile someone gives XMAS to CO05 by hand: Undo leaves that alone.
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no = 'CO05'",
     );
-    assert_eq!(app.count("SELECT count(*) FROM contact_mailing_groups"), 3);
-    c.get(&format!("{page}/apply-mailing-group?code=NOPE"))
-        .assert_status(422);
+    let id = app.count("SELECT max(id) FROM mailing_group_applications");
+    c.submit(&mailing, &format!("{mailing}/{id}/undo"), &[])
+        .assert_redirect(&mailing);
+    assert_eq!(holders(&app), "CO02,CO04,CO05,PE04");
+    assert!(c.get(&mailing).contains("undone by stan"));
+    // Undoing twice changes nothing more.
+    c.submit(&mailing, &format!("{mailing}/{id}/undo"), &[])
+        .assert_redirect(&mailing);
+    assert_eq!(holders(&app), "CO02,CO04,CO05,PE04");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'undo mailing group'"),
+        1
+    );
+    c.get(&format!("{mailing}?code=NOPE")).assert_status(422);
 }
 
 #[test]

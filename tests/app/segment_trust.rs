@@ -431,3 +431,69 @@ fn the_segment_list_past_its_last_page_shows_the_last_page_and_amounts_are_bound
     header.assert_status(422);
     assert!(header.contains("below 10,000,000,000"));
 }
+
+// ---- deleting a segment ---------------------------------------------------------------------
+
+#[test]
+fn a_draft_is_deleted_after_a_confirmation_that_says_what_goes_and_a_logged_one_is_not() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "to delete");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    step(&mut c, &no, "reduce", &[("name", "Anna*")]);
+    assert!(c
+        .get(&page)
+        .contains(&format!("href=\"/segments/{no}/delete\"")));
+
+    let confirm = c.get(&format!("/segments/{no}/delete"));
+    confirm.assert_status(200);
+    assert!(confirm.contains("its 4 lines"), "{}", confirm.body);
+    assert!(confirm.contains("its 2 criteria steps"));
+    assert!(confirm.contains(&format!("Delete segment {no}")));
+    assert_eq!(
+        app.count("SELECT count(*) FROM segments"),
+        1,
+        "a GET deletes nothing"
+    );
+
+    // A viewer may look but not delete.
+    let mut viewer = app.signed_in("vera", "viewer");
+    viewer
+        .get(&format!("/segments/{no}/delete"))
+        .assert_status(403);
+    post(&mut viewer, &format!("/segments/{no}/delete"), &[]).assert_status(403);
+    assert_eq!(app.count("SELECT count(*) FROM segments"), 1);
+
+    post(&mut c, &format!("/segments/{no}/delete"), &[]).assert_redirect("/segments");
+    assert_eq!(app.count("SELECT count(*) FROM segments"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM segment_lines"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM segment_steps"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts"),
+        10,
+        "contacts stay"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'segment deleted'"),
+        1
+    );
+    assert!(c
+        .get("/segments")
+        .contains(&format!("Segment {no} to delete deleted")));
+    c.get(&page).assert_status(404);
+
+    // A logged segment is a record: not deleted.
+    let logged = new_segment(&mut c, "logged");
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET status = 'logged' WHERE no = '{logged}'"),
+    );
+    let confirm = c.get(&format!("/segments/{logged}/delete"));
+    assert!(confirm.contains("cannot be deleted"));
+    assert!(!confirm.contains("button-danger"));
+    post(&mut c, &format!("/segments/{logged}/delete"), &[])
+        .assert_redirect(&format!("/segments/{logged}"));
+    assert_eq!(app.count("SELECT count(*) FROM segments"), 1);
+}

@@ -1,0 +1,2 @@
+DROP TABLE mailing_group_changes;
+DROP TABLE mailing_group_applications;

@@ -1,0 +1,113 @@
+//! Deleting a segment: a draft (or a canceled segment) after a confirmation page that says
+//! what goes with it; a logged segment is a record of what was done and cannot be deleted
+//! (SPEC §4.2: only a canceled one can, its interaction entries staying, unlinked).
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::model::{self, Figures, Segment};
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, Staff};
+use crate::web::pagination::thousands;
+use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+
+/// Why a segment cannot be deleted, if it cannot.
+pub fn refusal(segment: &Segment) -> Option<String> {
+    (segment.status == "logged").then(|| {
+        format!(
+            "Segment {} is logged: it is the record of the interactions it wrote and cannot be deleted. Cancel it first.",
+            segment.no
+        )
+    })
+}
+
+#[derive(Template)]
+#[template(path = "segments/delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub figures: Figures,
+    pub refused: Option<String>,
+}
+
+impl DeletePage {
+    pub fn lines_text(&self) -> String {
+        thousands(self.figures.lines)
+    }
+}
+
+/// `GET /segments/{no}/delete`: what deleting would take with it, to confirm.
+#[get("/segments/{no}/delete")]
+pub async fn confirm(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (segment, figures) = db(&state.pool, move |conn| {
+        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let figures = model::figures(conn, &segment)?;
+        Ok((segment, figures))
+    })
+    .await?;
+    ok(&DeletePage {
+        layout,
+        refused: refusal(&segment),
+        segment,
+        figures,
+    })
+}
+
+#[post("/segments/{no}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        use diesel::prelude::*;
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            if let Some(why) = refusal(&segment) {
+                session::set_flash(conn, &session, Flash::error(why))?;
+                return Ok(format!("/segments/{}", segment.no));
+            }
+            let figures = model::figures(conn, &segment)?;
+            diesel::delete(
+                crate::db::schema::segments::table
+                    .filter(crate::db::schema::segments::id.eq(segment.id)),
+            )
+            .execute(conn)?;
+            let what = format!(
+                "{} line(s), {} step(s)",
+                thousands(figures.lines),
+                figures.steps
+            );
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "segment deleted",
+                &segment.no,
+                &format!("{} ({what})", segment.description),
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Segment {} {} deleted with its {what}.",
+                    segment.no, segment.description
+                )),
+            )?;
+            Ok("/segments".to_string())
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}

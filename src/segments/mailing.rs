@@ -1,0 +1,417 @@
+//! Apply Mailing Group (SPEC §4.1): gives a mailing group to every contact of the segment
+//! that lacks it, and optionally takes it from the contacts outside the segment. The page shows
+//! who gains and who loses it (counts and the first contacts) before anything changes; an
+//! application is recorded with the contacts it changed, and Undo restores exactly those.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use serde::Deserialize;
+
+use super::model::{self, Segment};
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, CurrentUser, Staff};
+use crate::db::schema::mailing_group_applications as apps;
+use crate::setup::{self, CodeOption};
+use crate::web::pagination::thousands;
+use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+
+/// How many contacts of each list the preview names.
+pub const PREVIEW_CONTACTS: i64 = 25;
+
+/// The members of the segment (its contacts, once each).
+const MEMBERS: &str = "SELECT DISTINCT l.contact_id FROM segment_lines l \
+     WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
+
+/// Members that lack the group: they gain it.
+fn gainers() -> String {
+    format!(
+        "SELECT x.contact_id FROM ({MEMBERS}) x WHERE NOT EXISTS \
+         (SELECT 1 FROM contact_mailing_groups m WHERE m.contact_id = x.contact_id AND m.code = $2)"
+    )
+}
+
+/// Contacts outside the segment that have the group: they lose it.
+const LOSERS: &str = "SELECT m.contact_id FROM contact_mailing_groups m WHERE m.code = $2 \
+     AND NOT EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = $1 \
+       AND l.removed_by_step IS NULL AND l.contact_id = m.contact_id)";
+
+/// A contact named in the preview.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Named {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+}
+
+/// What applying the group would do.
+pub struct Preview {
+    pub gain: i64,
+    pub lose: i64,
+    pub gainers: Vec<Named>,
+    pub losers: Vec<Named>,
+}
+
+#[derive(QueryableByName)]
+struct N {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn count(conn: &mut PgConnection, sql: &str, segment: &Segment, code: &str) -> QueryResult<i64> {
+    Ok(
+        diesel::sql_query(format!("SELECT count(*) AS n FROM ({sql}) x"))
+            .bind::<BigInt, _>(segment.id)
+            .bind::<Text, _>(code)
+            .get_result::<N>(conn)?
+            .n,
+    )
+}
+
+fn first(
+    conn: &mut PgConnection,
+    sql: &str,
+    segment: &Segment,
+    code: &str,
+) -> QueryResult<Vec<Named>> {
+    diesel::sql_query(format!(
+        "SELECT c.no::text AS no, c.name FROM contacts c WHERE c.id IN ({sql}) ORDER BY c.no LIMIT $3"
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Text, _>(code)
+    .bind::<BigInt, _>(PREVIEW_CONTACTS)
+    .load(conn)
+}
+
+/// Who would gain the group, and (with `remove_others`) who would lose it.
+pub fn preview(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    code: &str,
+    remove_others: bool,
+) -> QueryResult<Preview> {
+    let gain_sql = gainers();
+    let mut p = Preview {
+        gain: count(conn, &gain_sql, segment, code)?,
+        lose: 0,
+        gainers: first(conn, &gain_sql, segment, code)?,
+        losers: Vec::new(),
+    };
+    if remove_others {
+        p.lose = count(conn, LOSERS, segment, code)?;
+        p.losers = first(conn, LOSERS, segment, code)?;
+    }
+    Ok(p)
+}
+
+/// A recorded application, for the list with its Undo.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = apps)]
+pub struct Application {
+    pub id: i64,
+    pub code: String,
+    pub gained: i64,
+    pub lost: i64,
+    pub user_name: String,
+    pub applied_at: chrono::DateTime<chrono::Utc>,
+    pub undone_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub undone_by: Option<String>,
+}
+
+impl Application {
+    pub fn when(&self) -> String {
+        self.applied_at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    pub fn sentence(&self) -> String {
+        let mut s = format!(
+            "{} given to {} contact(s)",
+            self.code,
+            thousands(self.gained)
+        );
+        if self.lost > 0 {
+            s.push_str(&format!(
+                ", taken from {} outside the segment",
+                thousands(self.lost)
+            ));
+        }
+        s
+    }
+}
+
+pub fn applications(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Vec<Application>> {
+    apps::table
+        .filter(apps::segment_id.eq(segment.id))
+        .order(apps::id.desc())
+        .select(Application::as_select())
+        .load(conn)
+}
+
+/// Applies the group (call under the segment's lock): the members that lack it get it, and
+/// with `remove_others` the contacts outside the segment lose it; every contact changed is
+/// recorded. Four statements, whatever the number of contacts.
+pub fn apply(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    code: &str,
+    remove_others: bool,
+    user: &CurrentUser,
+) -> QueryResult<Application> {
+    let id: i64 = diesel::insert_into(apps::table)
+        .values((
+            apps::segment_id.eq(segment.id),
+            apps::segment_no.eq(&segment.no),
+            apps::code.eq(code),
+            apps::user_name.eq(&user.username),
+        ))
+        .returning(apps::id)
+        .get_result(conn)?;
+    let gained = diesel::sql_query(format!(
+        "WITH ins AS (INSERT INTO contact_mailing_groups (contact_id, code) \
+           SELECT g.contact_id, $2 FROM ({}) g ON CONFLICT DO NOTHING RETURNING contact_id) \
+         INSERT INTO mailing_group_changes (application_id, contact_id, gained) \
+         SELECT $3, contact_id, TRUE FROM ins",
+        gainers()
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Text, _>(code)
+    .bind::<BigInt, _>(id)
+    .execute(conn)?;
+    let lost = if remove_others {
+        diesel::sql_query(format!(
+            "WITH del AS (DELETE FROM contact_mailing_groups d USING ({LOSERS}) x \
+               WHERE d.contact_id = x.contact_id AND d.code = $2 RETURNING d.contact_id) \
+             INSERT INTO mailing_group_changes (application_id, contact_id, gained) \
+             SELECT $3, contact_id, FALSE FROM del"
+        ))
+        .bind::<BigInt, _>(segment.id)
+        .bind::<Text, _>(code)
+        .bind::<BigInt, _>(id)
+        .execute(conn)?
+    } else {
+        0
+    };
+    diesel::update(apps::table.find(id))
+        .set((apps::gained.eq(gained as i64), apps::lost.eq(lost as i64)))
+        .returning(Application::as_returning())
+        .get_result(conn)
+}
+
+/// Undoes an application: the contacts that gained the group lose it, those that lost it get
+/// it back (unless deleted since). Returns (taken back, given back). Three statements.
+pub fn undo(
+    conn: &mut PgConnection,
+    application: &Application,
+    user: &CurrentUser,
+) -> QueryResult<(usize, usize)> {
+    let taken = diesel::sql_query(
+        "DELETE FROM contact_mailing_groups m USING mailing_group_changes ch \
+         WHERE ch.application_id = $1 AND ch.gained AND m.contact_id = ch.contact_id AND m.code = $2",
+    )
+    .bind::<BigInt, _>(application.id)
+    .bind::<Text, _>(&application.code)
+    .execute(conn)?;
+    let given = diesel::sql_query(
+        "INSERT INTO contact_mailing_groups (contact_id, code) \
+         SELECT ch.contact_id, $2 FROM mailing_group_changes ch JOIN contacts c ON c.id = ch.contact_id \
+         WHERE ch.application_id = $1 AND NOT ch.gained ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(application.id)
+    .bind::<Text, _>(&application.code)
+    .execute(conn)?;
+    diesel::update(apps::table.find(application.id))
+        .set((
+            apps::undone_at.eq(diesel::dsl::now),
+            apps::undone_by.eq(&user.username),
+        ))
+        .execute(conn)?;
+    Ok((taken, given))
+}
+
+// ---- pages ------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct MailingQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    remove_others: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "segments/mailing_group.html")]
+pub struct MailingPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub groups: Vec<CodeOption>,
+    pub code: String,
+    pub remove_others: bool,
+    pub preview: Option<Preview>,
+    pub error: Option<String>,
+    pub applications: Vec<Application>,
+}
+
+impl MailingPage {
+    pub fn n(&self, v: impl std::borrow::Borrow<i64>) -> String {
+        thousands(*v.borrow())
+    }
+}
+
+/// Apply Mailing Group, first step: choose the group, see who gains and who loses it.
+#[get("/segments/{no}/apply-mailing-group")]
+pub async fn page(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<MailingQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let query = query.into_inner();
+    let code = query.code.trim().to_uppercase();
+    let remove_others = query.remove_others.is_some();
+    let c = code.clone();
+    let (segment, groups, preview, error, applications) = db(&state.pool, move |conn| {
+        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let groups = setup::options(conn, "mailing_groups")?;
+        let (p, error) = if c.is_empty() {
+            (None, None)
+        } else if !groups.iter().any(|g| g.code == c) {
+            (None, Some(format!("There is no mailing group {c}.")))
+        } else {
+            (Some(preview(conn, &segment, &c, remove_others)?), None)
+        };
+        let applications = applications(conn, &segment)?;
+        Ok((segment, groups, p, error, applications))
+    })
+    .await?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &MailingPage {
+            layout,
+            segment,
+            groups,
+            code,
+            remove_others,
+            preview,
+            error,
+            applications,
+        },
+    )
+}
+
+/// Apply Mailing Group: every member gets the group; optionally contacts outside the segment
+/// lose it; recorded for Undo.
+#[post("/segments/{no}/apply-mailing-group")]
+pub async fn apply_page(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<MailingQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let here = format!("/segments/{}/apply-mailing-group", segment.no);
+            let code = form.code.trim().to_uppercase();
+            if code.is_empty() || !setup::code_exists(conn, "mailing_groups", &code)? {
+                session::set_flash(conn, &session, Flash::error("Specify a Mailing Group Code."))?;
+                return Ok(here);
+            }
+            let remove_others = form.remove_others.is_some();
+            let done = apply(conn, &segment, &code, remove_others, &user)?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "apply mailing group",
+                &segment.no,
+                &format!("{code}: +{} −{}", done.gained, done.lost),
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Mailing group {code} given to {} contact(s){}. Undo it below if it was not meant.",
+                    thousands(done.gained),
+                    if remove_others {
+                        format!(
+                            " and removed from {} contact(s) outside the segment",
+                            thousands(done.lost)
+                        )
+                    } else {
+                        String::new()
+                    }
+                )),
+            )?;
+            Ok(format!("{here}#applications-heading"))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+/// Undoes one application of this segment.
+#[post("/segments/{no}/apply-mailing-group/{id}/undo")]
+pub async fn undo_page(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (no, id) = path.into_inner();
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let application: Application = apps::table
+                .filter(apps::id.eq(id).and(apps::segment_id.eq(segment.id)))
+                .select(Application::as_select())
+                .for_update()
+                .first(conn)
+                .optional()?
+                .ok_or(AppError::NotFound)?;
+            let flash = if application.undone_at.is_some() {
+                Flash::info(format!("{} was undone already.", application.sentence()))
+            } else {
+                let (taken, given) = undo(conn, &application, &user)?;
+                audit::record(
+                    conn,
+                    Actor::User(&user),
+                    "undo mailing group",
+                    &segment.no,
+                    &format!("{}: −{taken} +{given}", application.code),
+                    &ip,
+                )?;
+                Flash::success(format!(
+                    "Undone: {} taken back from {} contact(s), given back to {}.",
+                    application.code,
+                    thousands(taken as i64),
+                    thousands(given as i64)
+                ))
+            };
+            session::set_flash(conn, &session, flash)?;
+            Ok(format!("/segments/{}/apply-mailing-group", segment.no))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
