@@ -120,13 +120,21 @@ pub async fn save_criteria(
                 ));
             }
             let flash = {
-                diesel::insert_into(saved_criteria::table)
+                // Two people saving the same code at once: the second is told, not a 500.
+                let inserted = diesel::insert_into(saved_criteria::table)
                     .values((
                         saved_criteria::code.eq(&code),
                         saved_criteria::description.eq(&description),
                         saved_criteria::created_by.eq(user.id),
                     ))
+                    .on_conflict_do_nothing()
                     .execute(conn)?;
+                if inserted == 0 {
+                    return Ok(actions.refused(
+                        "save-code",
+                        format!("The code {code} is already used. Choose another."),
+                    ));
+                }
                 let rows: Vec<_> = filter_steps
                     .iter()
                     .enumerate()
@@ -307,12 +315,31 @@ pub async fn saved_rename(
                     message,
                 }));
             }
-            diesel::update(saved_criteria::table.find(&code))
-                .set((
-                    saved_criteria::code.eq(&new_code),
-                    saved_criteria::description.eq(&description),
-                ))
-                .execute(conn)?;
+            // A rename racing another to the same code: the unique key refuses the second,
+            // under a savepoint, and it is told so next to the field.
+            let renamed = conn.transaction(|conn| {
+                diesel::update(saved_criteria::table.find(&code))
+                    .set((
+                        saved_criteria::code.eq(&new_code),
+                        saved_criteria::description.eq(&description),
+                    ))
+                    .execute(conn)
+            });
+            match renamed {
+                Ok(_) => {}
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    return Ok(Some(RefusedRename {
+                        code,
+                        new_code: form.new_code.trim().to_string(),
+                        description: form.description.trim().to_string(),
+                        message: format!("The code {new_code} is already used."),
+                    }))
+                }
+                Err(e) => return Err(e.into()),
+            }
             session::set_flash(
                 conn,
                 &session,
@@ -347,16 +374,18 @@ pub async fn saved_delete(
     let code = path.into_inner().to_uppercase();
     let session = session::current(&req)?;
     db(&state.pool, move |conn| {
-        let n = diesel::delete(saved_criteria::table.find(&code)).execute(conn)?;
-        if n == 0 {
-            return Err(AppError::NotFound);
-        }
-        session::set_flash(
-            conn,
-            &session,
-            Flash::success(format!("Saved criteria {code} deleted.")),
-        )?;
-        Ok(())
+        conn.transaction::<_, AppError, _>(|conn| {
+            let n = diesel::delete(saved_criteria::table.find(&code)).execute(conn)?;
+            if n == 0 {
+                return Err(AppError::NotFound);
+            }
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!("Saved criteria {code} deleted.")),
+            )?;
+            Ok(())
+        })
     })
     .await?;
     Ok(redirect("/saved-criteria"))

@@ -334,6 +334,22 @@ fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
     ))
 }
 
+/// Waits until `n` sessions of the test's database wait for a lock.
+fn wait_for_lock_waiters(app: &TestApp, n: i64) {
+    let started = std::time::Instant::now();
+    while app.count(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND wait_event_type = 'Lock'",
+    ) < n
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{n} request(s) never waited for the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn two_removals_of_one_line_at_once_record_one_step() {
     let app = TestApp::start();
@@ -359,18 +375,7 @@ fn two_removals_of_one_line_at_once_record_one_step() {
     let (pa, pb) = (path.clone(), path.clone());
     let first = std::thread::spawn(move || a.post_with_token(&pa, &ta, &[]).status);
     let second = std::thread::spawn(move || b.post_with_token(&pb, &tb, &[]).status);
-    let started = std::time::Instant::now();
-    while app.count(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-         AND wait_event_type = 'Lock'",
-    ) < 2
-    {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "the removals never waited for the segment"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for_lock_waiters(&app, 2);
     holder.batch_execute("COMMIT").unwrap();
     assert_eq!(first.join().unwrap(), 303);
     assert_eq!(second.join().unwrap(), 303);
@@ -496,4 +501,80 @@ fn a_draft_is_deleted_after_a_confirmation_that_says_what_goes_and_a_logged_one_
     post(&mut c, &format!("/segments/{logged}/delete"), &[])
         .assert_redirect(&format!("/segments/{logged}"));
     assert_eq!(app.count("SELECT count(*) FROM segments"), 1);
+}
+
+#[test]
+fn saving_or_renaming_criteria_to_a_code_taken_meanwhile_is_refused_not_a_500() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "race");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+
+    // Someone else's save of RACE is under way (not committed) when this one checks the code.
+    let mut other = app.conn();
+    other
+        .batch_execute(
+            "BEGIN; INSERT INTO saved_criteria (code, description) VALUES ('RACE', 'theirs');",
+        )
+        .unwrap();
+    let t = crate::segments::token(&mut c);
+    let save = std::thread::spawn({
+        let path = format!("/segments/{no}/save-criteria");
+        move || {
+            let res = c.post_with_token(&path, &t, &[("code", "RACE"), ("description", "mine")]);
+            (c, res)
+        }
+    });
+    wait_for_lock_waiters(&app, 1);
+    other.batch_execute("COMMIT").unwrap();
+    let (mut c, res) = save.join().unwrap();
+    res.assert_status(422);
+    assert!(res.contains("The code RACE is already used"));
+    assert_eq!(
+        text(
+            &app,
+            "SELECT description FROM saved_criteria WHERE code = 'RACE'"
+        ),
+        "theirs"
+    );
+
+    // A rename to a code being taken meanwhile.
+    post(
+        &mut c,
+        &format!("/segments/{no}/save-criteria"),
+        &[("code", "MINE"), ("description", "mine")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    other
+        .batch_execute(
+            "BEGIN; INSERT INTO saved_criteria (code, description) VALUES ('TAKEN', 'theirs');",
+        )
+        .unwrap();
+    let t = crate::segments::token(&mut c);
+    let rename = std::thread::spawn(move || {
+        let res = c.post_with_token(
+            "/saved-criteria/MINE",
+            &t,
+            &[("new_code", "TAKEN"), ("description", "renamed")],
+        );
+        (c, res)
+    });
+    wait_for_lock_waiters(&app, 1);
+    other.batch_execute("COMMIT").unwrap();
+    let (mut c, res) = rename.join().unwrap();
+    res.assert_status(422);
+    assert!(res.contains("The code TAKEN is already used"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE code = 'MINE'"),
+        1
+    );
+
+    // Deleting is one transaction with its message.
+    post(&mut c, "/saved-criteria/MINE/delete", &[]).assert_redirect("/saved-criteria");
+    assert!(c
+        .get("/saved-criteria")
+        .contains("Saved criteria MINE deleted."));
+    post(&mut c, "/saved-criteria/MINE/delete", &[]).assert_status(404);
 }
