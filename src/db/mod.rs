@@ -6,6 +6,8 @@ pub mod text;
 
 pub use text::fold;
 
+pub mod binds;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};

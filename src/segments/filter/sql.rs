@@ -1,0 +1,118 @@
+//! A filter as an SQL condition: fixed SQL and placeholders, every value bound.
+
+use super::*;
+
+impl Filter {
+    /// The field kind it was parsed for.
+    pub fn kind(&self) -> FieldKind {
+        self.kind
+    }
+
+    /// The SQL condition over `column`, with values pushed to `binds`.
+    ///
+    /// `column` is spliced as is: it must be fixed SQL chosen by the caller (a column or a
+    /// parenthesised expression), never user input. The result can be joined with AND/OR
+    /// or negated without adding parentheses.
+    pub fn to_sql(&self, column: &str, binds: &mut Binds) -> String {
+        self.node_sql(&self.root, column, binds)
+    }
+
+    fn node_sql(&self, node: &Node, column: &str, binds: &mut Binds) -> String {
+        let join = |items: &[Node], sep: &str, binds: &mut Binds| {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|n| self.node_sql(n, column, binds))
+                .collect();
+            format!("({})", parts.join(sep))
+        };
+        match node {
+            Node::Or(items) => join(items, " OR ", binds),
+            Node::And(items) => join(items, " AND ", binds),
+            Node::Term(t) => self.term_sql(t, column, binds),
+        }
+    }
+
+    fn term_sql(&self, t: &Term, column: &str, binds: &mut Binds) -> String {
+        if let Test::Empty { negated } = t.test {
+            return match (self.kind, negated) {
+                (FieldKind::Date | FieldKind::Integer | FieldKind::Boolean, false) => {
+                    format!("{column} IS NULL")
+                }
+                (FieldKind::Date | FieldKind::Integer | FieldKind::Boolean, true) => {
+                    format!("{column} IS NOT NULL")
+                }
+                (_, false) => format!("({column} IS NULL OR {column} = '')"),
+                (_, true) => format!("{column} <> ''"),
+            };
+        }
+        let cond = if let FieldKind::Choice(list) = self.kind {
+            let (set, negated) = choice_set(list, &t.test);
+            let ps: Vec<String> = set
+                .iter()
+                .map(|&i| binds.push(BindValue::Text(list[i].to_string())))
+                .collect();
+            match (ps.as_slice(), negated) {
+                // Not produced by the parser, which rejects a choice filter selecting nothing.
+                ([], false) => "FALSE".to_string(),
+                ([], true) => "TRUE".to_string(),
+                ([p], false) => format!("{column} = {p}"),
+                ([p], true) => format!("{column} <> {p}"),
+                (_, false) => format!("{column} IN ({})", ps.join(", ")),
+                (_, true) => format!("{column} NOT IN ({})", ps.join(", ")),
+            }
+        } else {
+            let lhs = if t.any_case {
+                format!("rapport_fold({column})")
+            } else {
+                column.to_string()
+            };
+            let mut p = |v: &Value| placeholder(v, t.any_case, binds);
+            match &t.test {
+                Test::Empty { .. } => unreachable!("handled above"),
+                Test::Equal { value, negated } => {
+                    let op = if *negated { "<>" } else { "=" };
+                    format!("{lhs} {op} {}", p(value))
+                }
+                Test::Like { pattern, negated } => {
+                    let op = if *negated { "NOT LIKE" } else { "LIKE" };
+                    let v = Value::Text(pattern.to_like());
+                    format!("{lhs} {op} {}", p(&v))
+                }
+                Test::Compare { op, value } => format!("{lhs} {} {}", op.symbol(), p(value)),
+                Test::Range { from, to } => match (from, to) {
+                    (Some(a), Some(b)) => {
+                        let (a, b) = (p(a), p(b));
+                        format!("({lhs} >= {a} AND {lhs} <= {b})")
+                    }
+                    (Some(a), None) => format!("{lhs} >= {}", p(a)),
+                    (None, Some(b)) => format!("{lhs} <= {}", p(b)),
+                    (None, None) => unreachable!("a range has a bound"),
+                },
+            }
+        };
+        if accepts_empty(self.kind, &t.test) {
+            format!("({column} IS NULL OR {cond})")
+        } else {
+            cond
+        }
+    }
+}
+
+/// The SQL for one value: a placeholder with its cast, or `CURRENT_DATE` for today.
+fn placeholder(v: &Value, any_case: bool, binds: &mut Binds) -> String {
+    match v {
+        Value::Text(s) => {
+            let p = binds.push(BindValue::Text(s.clone()));
+            if any_case {
+                format!("rapport_fold({p})")
+            } else {
+                p
+            }
+        }
+        Value::Date(d) => format!("{}::date", binds.push(BindValue::Date(*d))),
+        Value::Today => "CURRENT_DATE".to_string(),
+        Value::Integer(i) => format!("{}::bigint", binds.push(BindValue::Integer(*i))),
+        Value::Bool(b) => binds.push(BindValue::Bool(*b)),
+        Value::Choice(_) => unreachable!("choice filters bind their listed values"),
+    }
+}
