@@ -1,49 +1,44 @@
 //! Segments: the header, the lines, the criteria ledger and the wizard's steps.
+//!
+//! `domain/` holds the rules and their SQL; `pages/` the handlers; the templates are in
+//! `templates/segments/`.
 
-pub mod actions;
-pub mod criteria;
-pub mod delete;
-pub mod filter;
-pub mod handlers;
-pub mod lines;
-pub mod mailing;
-pub mod model;
-pub mod refresh;
-pub mod steps;
-pub mod stored;
-pub mod why;
+pub mod domain;
+pub mod pages;
+
+pub use domain::{criteria, filter};
 
 use actix_web::web;
 
 /// Registers the segment pages (fixed paths before `/segments/{no}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(handlers::list)
-        .service(why::why_from_contact)
-        .service(actions::saved_list)
-        .service(actions::saved_rename)
-        .service(actions::saved_delete)
-        .service(handlers::new)
-        .service(actions::export)
-        .service(actions::save_criteria)
-        .service(actions::reuse_criteria)
-        .service(actions::reuse_segment)
-        .service(mailing::page)
-        .service(mailing::apply_page)
-        .service(mailing::undo_page)
-        .service(why::why)
-        .service(refresh::preview)
-        .service(refresh::apply)
-        .service(delete::confirm)
-        .service(delete::delete)
-        .service(handlers::create)
-        .service(handlers::show)
-        .service(handlers::update)
-        .service(handlers::step_form)
-        .service(handlers::step_apply)
-        .service(handlers::go_back_confirm)
-        .service(handlers::go_back)
-        .service(handlers::add_line)
-        .service(handlers::remove_line)
-        .service(lines::show)
-        .service(lines::update);
+    cfg.service(pages::list::list)
+        .service(pages::why::why_from_contact)
+        .service(pages::saved::saved_list)
+        .service(pages::saved::saved_rename)
+        .service(pages::saved::saved_delete)
+        .service(pages::header::new)
+        .service(pages::export::export)
+        .service(pages::saved::save_criteria)
+        .service(pages::saved::reuse_criteria)
+        .service(pages::saved::reuse_segment)
+        .service(pages::mailing::page)
+        .service(pages::mailing::apply_page)
+        .service(pages::mailing::undo_page)
+        .service(pages::why::why)
+        .service(pages::refresh::preview)
+        .service(pages::refresh::apply)
+        .service(pages::delete::confirm)
+        .service(pages::delete::delete)
+        .service(pages::header::create)
+        .service(pages::header::show)
+        .service(pages::header::update)
+        .service(pages::wizard::step_form)
+        .service(pages::wizard::step_apply)
+        .service(pages::go_back::go_back_confirm)
+        .service(pages::go_back::go_back)
+        .service(pages::lines::add_line)
+        .service(pages::lines::remove_line)
+        .service(pages::lines::show)
+        .service(pages::lines::update);
 }

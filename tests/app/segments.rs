@@ -515,7 +515,7 @@ fn an_invalid_header_is_a_422_and_nothing_is_written() {
         "Use at most 100 characters.",
         "Enter a date as YYYY-MM-DD.",
         "There is no salesperson NOPE.",
-        "Enter an amount of 0 or more, like 12.50.",
+        "Enter an amount of 0 or more and below 10,000,000,000, like 12.50.",
         "Enter a whole number of minutes, 0 or more.",
         "Choose Outbound or Inbound.",
         "Campaign Target and Campaign Response need a campaign.",
@@ -1669,8 +1669,17 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
         last_step(&app, &no),
         ("manual_remove".into(), 0, 1, 0, 0, 0)
     );
-    // A removed line cannot be removed again; a line of another segment is not found here.
-    post(&mut c, &format!("/segments/{no}/lines/{anna}/remove"), &[]).assert_status(404);
+    // A removed line is not removed again (no second step); a line of another segment is not
+    // found here.
+    post(&mut c, &format!("/segments/{no}/lines/{anna}/remove"), &[])
+        .assert_redirect(&format!("/segments/{no}#lines"));
+    assert!(c
+        .get(&page_path)
+        .contains("ANNA Anna Alpha is no longer on the segment: nothing was removed."));
+    assert_eq!(
+        last_step(&app, &no),
+        ("manual_remove".into(), 0, 1, 0, 0, 0)
+    );
     let other = segment_with(&app, &mut c, &["DORA"]);
     let dora = line_id(&app, &other, "DORA");
     post(&mut c, &format!("/segments/{no}/lines/{dora}/remove"), &[]).assert_status(404);

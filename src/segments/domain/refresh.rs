@@ -4,33 +4,27 @@
 //! The replay builds the membership in a temporary table, one set-based statement per ledger
 //! step (never per contact); the difference with the current lines is two more statements.
 
-use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
-use askama::Template;
+use crate::contacts::model as contacts;
+use crate::db::binds::{bind_all, Binds};
+use crate::segments::domain::criteria::{contacts_from, Criteria};
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::ledger::Step;
+use crate::segments::domain::saved::unreadable_step;
+use crate::segments::domain::steps::{
+    add_candidates, member_test, selection, MemberTest, Members, Outcome, PreviewRow, Source,
+    StepError, COMPANY_JOIN, COMPANY_NAME,
+};
+use crate::segments::domain::stored::{StepKind, StoredStep};
+use crate::segments::domain::{header, steps};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
-
-use super::actions::unreadable_step;
-use super::criteria::{contacts_from, Criteria};
-use super::filter::{bind_all, Binds};
-use super::handlers::run_step;
-use super::model::{self, Segment};
-use super::steps::{
-    self, add_candidates, member_test, selection, MemberTest, Members, Outcome, PreviewRow, Source,
-    Step, StepError, COMPANY_JOIN, COMPANY_NAME,
-};
-use super::stored::{self, StepKind, StoredStep};
-use crate::auth::{client_ip, session, Staff};
-use crate::contacts::model as contacts;
-use crate::web::pagination::thousands;
-use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
-use crate::AppState;
+use diesel::sql_types::{BigInt, Text};
 
 /// The most bound values a folded run puts into one statement.
 const MAX_RUN_VALUES: usize = 30_000;
 
 /// The ledger read back for a replay; a step that cannot be read stops it, named.
-fn read_ledger(ledger: &[Step]) -> Result<Vec<StoredStep>, String> {
+pub fn read_ledger(ledger: &[Step]) -> Result<Vec<StoredStep>, String> {
     ledger
         .iter()
         .map(|s| s.read().map_err(|why| unreadable_step(s, &why)))
@@ -43,7 +37,7 @@ fn read_ledger(ledger: &[Step]) -> Result<Vec<StoredStep>, String> {
 /// folded into one condition per contact and applied as at most two statements (who of the
 /// members stays, who of the others joins); the other steps run one statement each, as when
 /// they were first applied.
-fn replay(conn: &mut PgConnection, ledger: &[StoredStep]) -> Result<(), StepError> {
+pub fn replay(conn: &mut PgConnection, ledger: &[StoredStep]) -> Result<(), StepError> {
     conn.batch_execute("DROP TABLE IF EXISTS refresh_members")?;
     let mut members = Replay::default();
     let mut run: Vec<(StepKind, &Criteria)> = Vec::new();
@@ -80,7 +74,7 @@ fn replay(conn: &mut PgConnection, ledger: &[StoredStep]) -> Result<(), StepErro
                 contacts::find_by_no(conn, step.contact_no())?.map(|c| Source::Contact(c.id))
             }
             StepKind::ReuseSegment => {
-                model::find_by_no(conn, &step.subject)?.map(|s| Source::Segment(s.id))
+                header::find_by_no(conn, &step.subject)?.map(|s| Source::Segment(s.id))
             }
             _ => None,
         };
@@ -244,7 +238,7 @@ impl Replay {
 /// Compares the replay with the segment's members: `refresh_joiners` (contacts without a
 /// line) and `refresh_leavers` (lines whose contact the replay no longer has), both small
 /// tables with statistics, so that what is done with them reads only their rows.
-fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcome> {
+pub fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcome> {
     conn.batch_execute(
         "DROP TABLE IF EXISTS refresh_joiners; DROP TABLE IF EXISTS refresh_leavers;",
     )?;
@@ -272,7 +266,7 @@ fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcome> {
 }
 
 /// Who would join and who would leave (counts and the first rows of each).
-fn difference(
+pub fn difference(
     conn: &mut PgConnection,
     segment: &Segment,
 ) -> QueryResult<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>)> {
@@ -293,159 +287,4 @@ fn difference(
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;
     Ok((outcome, joiners, leavers))
-}
-
-#[derive(Template)]
-#[template(path = "segments/refresh.html")]
-pub struct RefreshPage {
-    pub layout: Layout,
-    pub segment: Segment,
-    pub outcome: Outcome,
-    pub joiners: Vec<PreviewRow>,
-    pub leavers: Vec<PreviewRow>,
-    /// Why the ledger cannot be replayed (a step that cannot be read), if it cannot.
-    pub refused: Option<String>,
-}
-
-impl RefreshPage {
-    pub fn n(&self, v: &i64) -> String {
-        thousands(*v)
-    }
-
-    fn new(layout: Layout, segment: Segment) -> RefreshPage {
-        RefreshPage {
-            layout,
-            segment,
-            outcome: Outcome::default(),
-            joiners: Vec::new(),
-            leavers: Vec::new(),
-            refused: None,
-        }
-    }
-}
-
-fn to_app(e: StepError) -> AppError {
-    match e {
-        StepError::Db(e) => e.into(),
-        StepError::Invalid(errors) => AppError::internal(anyhow::anyhow!(
-            "the ledger no longer parses: {}",
-            errors
-                .iter()
-                .map(|e| e.message())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
-    }
-}
-
-/// What the preview found: the difference, or why the ledger cannot be replayed.
-type Previewed = Result<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>), String>;
-
-fn refused(layout: Layout, segment: Segment, why: String) -> AppResult<HttpResponse> {
-    let mut page = RefreshPage::new(layout, segment);
-    page.refused = Some(why);
-    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-}
-
-/// The preview: the ledger replayed, nothing changed.
-#[get("/segments/{no}/refresh")]
-pub async fn preview(
-    _staff: Staff,
-    layout: Layout,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let (segment, previewed): (Segment, Previewed) = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            let ledger = match read_ledger(&steps::ledger(conn, segment.id)?) {
-                Ok(ledger) => ledger,
-                Err(why) => return Ok((segment, Err(why))),
-            };
-            replay(conn, &ledger).map_err(to_app)?;
-            let diff = difference(conn, &segment)?;
-            Ok((segment, Ok(diff)))
-        })
-    })
-    .await?;
-    let (outcome, joiners, leavers) = match previewed {
-        Ok(diff) => diff,
-        Err(why) => return refused(layout, segment, why),
-    };
-    ok(&RefreshPage {
-        outcome,
-        joiners,
-        leavers,
-        ..RefreshPage::new(layout, segment)
-    })
-}
-
-/// How applying a refresh ended.
-enum Applied {
-    Done(String),
-    Refused(Box<Segment>, String),
-}
-
-/// Applies the refresh as one step: joiners get lines, leavers' lines are removed.
-#[post("/segments/{no}/refresh")]
-pub async fn apply(
-    req: HttpRequest,
-    Staff(user): Staff,
-    layout: Layout,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let session = session::current(&req)?;
-    let ip = client_ip(&req, state.config.trust_proxy);
-    let applied = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            // Locked first, so the ledger read here is the one replayed.
-            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let ledger = match read_ledger(&steps::ledger(conn, segment.id)?) {
-                Ok(ledger) => ledger,
-                Err(why) => return Ok(Applied::Refused(Box::new(segment), why)),
-            };
-            let note = stored::note(StepKind::Refresh, &Criteria::default(), "");
-            let result = run_step(conn, &no, StepKind::Refresh, &user, &ip, note, |conn, segment, seq| {
-                replay(conn, &ledger)?;
-                compare(conn, segment)?;
-                let added = diesel::sql_query(format!(
-                    "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
-                     SELECT $1, c.id, $2, {COMPANY_NAME}, \
-                       c.type = 'person', c.name \
-                     FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
-                     {COMPANY_JOIN}"
-                ))
-                .bind::<BigInt, _>(segment.id)
-                .bind::<Integer, _>(seq)
-                .execute(conn)?;
-                let removed = diesel::sql_query(
-                    "UPDATE segment_lines SET removed_by_step = $2 \
-                     WHERE segment_id = $1 AND id IN (SELECT id FROM refresh_leavers)",
-                )
-                .bind::<BigInt, _>(segment.id)
-                .bind::<Integer, _>(seq)
-                .execute(conn)?;
-                Ok(Outcome { added: added as i64, removed: removed as i64, ..Default::default() })
-            })?;
-            let (segment, outcome) = result.map_err(|(_, e)| to_app(StepError::Invalid(e)))?;
-            session::set_flash(
-                conn,
-                &session,
-                Flash::success(format!(
-                    "Refreshed: {} joined, {} left.",
-                    thousands(outcome.added),
-                    thousands(outcome.removed)
-                )),
-            )?;
-            Ok(Applied::Done(format!("/segments/{}", segment.no)))
-        })
-    })
-    .await?;
-    match applied {
-        Applied::Done(location) => Ok(redirect(&location)),
-        Applied::Refused(segment, why) => refused(layout, *segment, why),
-    }
 }

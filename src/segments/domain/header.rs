@@ -1,17 +1,16 @@
-//! The segment header: its fields, rules and queries; the lines page and the figures.
+//! A segment's header: its fields, their rules (the form and its checks), and its
+//! queries (find, lock, insert, update); amounts as typed.
 
+use crate::db::schema::{interaction_templates, segments};
+use crate::segments::domain::lines::money;
+use crate::setup;
+use crate::setup::number_series;
+use crate::web::FormErrors;
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 use std::str::FromStr;
-
-use crate::web::pagination::Pager;
-
-use crate::db::schema::{interaction_templates, segments};
-use crate::setup::{self, number_series};
-use crate::web::FormErrors;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = segments)]
@@ -67,7 +66,9 @@ pub const STATUSES: [(&str, &str); 3] = [
     ("logged", "Logged"),
     ("canceled", "Canceled"),
 ];
+
 pub const FLOWS: [(&str, &str); 2] = [("outbound", "Outbound"), ("inbound", "Inbound")];
+
 pub const INITIATORS: [(&str, &str); 2] = [("us", "Us"), ("them", "Them")];
 
 /// The header form as typed.
@@ -471,253 +472,6 @@ pub fn update(
     .returning(Segment::as_returning())
     .get_result(conn)
     .optional()
-}
-
-/// A row of the segments list.
-#[derive(Clone, Debug, QueryableByName)]
-pub struct SegmentRow {
-    #[diesel(sql_type = Text)]
-    pub no: String,
-    #[diesel(sql_type = Text)]
-    pub description: String,
-    #[diesel(sql_type = Date)]
-    pub date: NaiveDate,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub salesperson_code: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pub lines: i64,
-    #[diesel(sql_type = BigInt)]
-    pub steps: i64,
-}
-
-impl SegmentRow {
-    pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
-    }
-}
-
-pub const LIST_PAGE: i64 = 50;
-
-/// Segments by No. (newest first), filtered by status and a search in No. and description.
-pub fn list(
-    conn: &mut PgConnection,
-    status: &str,
-    q: &str,
-    offset: i64,
-) -> QueryResult<(Vec<SegmentRow>, i64)> {
-    let pattern = format!(
-        "%{}%",
-        crate::contacts::list::like_escape(&crate::db::fold(q))
-    );
-    let filter =
-        "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2)";
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let total = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM segments s WHERE {filter}"
-    ))
-    .bind::<Text, _>(status)
-    .bind::<Text, _>(&pattern)
-    .get_result::<N>(conn)?
-    .n;
-    let rows = diesel::sql_query(format!(
-        "SELECT s.no::text AS no, s.description, s.date, s.status, s.salesperson_code::text AS salesperson_code, \
-           (SELECT count(*) FROM segment_lines l WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) AS lines, \
-           (SELECT count(*) FROM segment_steps t WHERE t.segment_id = s.id) AS steps \
-         FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT $3 OFFSET $4"
-    ))
-    .bind::<Text, _>(status)
-    .bind::<Text, _>(&pattern)
-    .bind::<BigInt, _>(LIST_PAGE)
-    .bind::<BigInt, _>(offset)
-    .load(conn)?;
-    Ok((rows, total))
-}
-
-/// The header's figures: lines, steps, total cost and duration (lines' own values or the
-/// header's).
-#[derive(Clone, Debug, QueryableByName)]
-pub struct Figures {
-    #[diesel(sql_type = BigInt)]
-    pub lines: i64,
-    #[diesel(sql_type = BigInt)]
-    pub steps: i64,
-    #[diesel(sql_type = Numeric)]
-    pub total_cost: BigDecimal,
-    #[diesel(sql_type = BigInt)]
-    pub total_duration: i64,
-}
-
-pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
-    diesel::sql_query(
-        "SELECT count(l.id) AS lines, \
-           (SELECT count(*) FROM segment_steps WHERE segment_id = $1) AS steps, \
-           COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0)::numeric(14,2) AS total_cost, \
-           COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0)::bigint AS total_duration \
-         FROM segments s LEFT JOIN segment_lines l ON l.segment_id = s.id AND l.removed_by_step IS NULL \
-         WHERE s.id = $1",
-    )
-    .bind::<BigInt, _>(segment.id)
-    .get_result(conn)
-}
-
-/// A line as shown: the contact, and each interaction field as it takes effect (the line's
-/// own value, else the header's; the salesperson falls back to the contact's).
-#[derive(Clone, Debug, QueryableByName)]
-pub struct LineRow {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Text)]
-    pub contact_no: String,
-    #[diesel(sql_type = Text)]
-    pub contact_name: String,
-    #[diesel(sql_type = Text)]
-    pub company_name: String,
-    #[diesel(sql_type = Bool)]
-    pub is_person: bool,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub salesperson: Option<String>,
-    #[diesel(sql_type = Date)]
-    pub date: NaiveDate,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub template: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub correspondence_type: String,
-    #[diesel(sql_type = Numeric)]
-    pub unit_cost: BigDecimal,
-    #[diesel(sql_type = Integer)]
-    pub unit_duration_min: i32,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub evaluation: Option<String>,
-    #[diesel(sql_type = Integer)]
-    pub added_by_step: i32,
-    #[diesel(sql_type = Bool)]
-    pub overridden: bool,
-}
-
-/// An amount with two decimals: 0 → "0.00".
-pub fn money(v: &BigDecimal) -> String {
-    format!("{:.2}", v.with_scale(2))
-}
-
-impl Figures {
-    pub fn cost_text(&self) -> String {
-        money(&self.total_cost)
-    }
-}
-
-impl LineRow {
-    pub fn cost_text(&self) -> String {
-        money(&self.unit_cost)
-    }
-
-    pub fn correspondence_label(&self) -> &'static str {
-        crate::contacts::model::correspondence_label(&self.correspondence_type)
-    }
-}
-
-pub const LINES_PAGE: i64 = 100;
-
-pub const LINE_SELECT: &str = "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.is_person, \
-       COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
-       COALESCE(l.date, s.date) AS date, \
-       COALESCE(l.interaction_template_code, s.interaction_template_code)::text AS template, \
-       COALESCE(l.correspondence_type, s.correspondence_type) AS correspondence_type, \
-       COALESCE(l.unit_cost, s.unit_cost) AS unit_cost, \
-       COALESCE(l.unit_duration_min, s.unit_duration_min) AS unit_duration_min, \
-       l.evaluation, l.added_by_step, \
-       (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
-        OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
-        OR l.unit_duration_min IS NOT NULL OR l.campaign_target IS NOT NULL \
-        OR l.campaign_response IS NOT NULL) AS overridden \
-     FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id";
-
-/// Where a page of lines starts: at a page number, or just after or before a line that the
-/// previous page showed (keyset paging: the page is read from the line order's index, however
-/// deep it is).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinesFrom {
-    Page,
-    After(i64),
-    Before(i64),
-}
-
-const LINE_ORDER: &str = "l.company_name, l.is_person, l.contact_name, l.id";
-const LINE_ORDER_DESC: &str =
-    "l.company_name DESC, l.is_person DESC, l.contact_name DESC, l.id DESC";
-
-/// One page of a segment's lines, in line order (company name, company first, name). A page
-/// number is read from the nearer end of the line order; a line that no longer exists falls
-/// back to the page number.
-pub fn lines(
-    conn: &mut PgConnection,
-    segment_id: i64,
-    pager: &Pager,
-    from: LinesFrom,
-) -> QueryResult<Vec<LineRow>> {
-    let members = "WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
-    let key = "(SELECT k.company_name, k.is_person, k.contact_name, k.id FROM segment_lines k \
-               WHERE k.id = $3 AND k.segment_id = $1)";
-    let keyed = |cmp: &str, order: &str, line: i64, conn: &mut PgConnection| {
-        diesel::sql_query(format!(
-            "{LINE_SELECT} {members} AND ({LINE_ORDER}) {cmp} {key} ORDER BY {order} LIMIT $2"
-        ))
-        .bind::<BigInt, _>(segment_id)
-        .bind::<BigInt, _>(LINES_PAGE)
-        .bind::<BigInt, _>(line)
-        .load::<LineRow>(conn)
-    };
-    let rows = match from {
-        LinesFrom::After(line) => keyed(">", LINE_ORDER, line, conn)?,
-        LinesFrom::Before(line) => {
-            let mut rows = keyed("<", LINE_ORDER_DESC, line, conn)?;
-            rows.reverse();
-            rows
-        }
-        LinesFrom::Page => Vec::new(),
-    };
-    if !rows.is_empty() {
-        return Ok(rows);
-    }
-    let offset = pager.offset();
-    let shown = pager.last_row() - offset;
-    let from_end = pager.total - pager.last_row();
-    if from_end < offset {
-        let mut rows = diesel::sql_query(format!(
-            "{LINE_SELECT} {members} ORDER BY {LINE_ORDER_DESC} LIMIT $2 OFFSET $3"
-        ))
-        .bind::<BigInt, _>(segment_id)
-        .bind::<BigInt, _>(shown)
-        .bind::<BigInt, _>(from_end)
-        .load::<LineRow>(conn)?;
-        rows.reverse();
-        return Ok(rows);
-    }
-    diesel::sql_query(format!(
-        "{LINE_SELECT} {members} ORDER BY {LINE_ORDER} LIMIT $2 OFFSET $3"
-    ))
-    .bind::<BigInt, _>(segment_id)
-    .bind::<BigInt, _>(LINES_PAGE)
-    .bind::<BigInt, _>(offset)
-    .load(conn)
-}
-
-#[cfg(test)]
-mod money_tests {
-    #[test]
-    fn two_decimals() {
-        use std::str::FromStr;
-        assert_eq!(super::money(&bigdecimal::BigDecimal::from(0)), "0.00");
-        assert_eq!(
-            super::money(&bigdecimal::BigDecimal::from_str("11.5").unwrap()),
-            "11.50"
-        );
-    }
 }
 
 #[cfg(test)]

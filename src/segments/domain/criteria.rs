@@ -2,12 +2,10 @@
 //! answer, and the step's options. Stored as JSON in the ledger; turned into one SQL
 //! condition over `contacts c` (with `ck`, the contact's company) with bound values.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 use super::filter::{self, BindValue, Binds, FieldKind, ParseError};
 use super::stored::StepKind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The sections of the filter form (SPEC §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

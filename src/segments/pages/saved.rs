@@ -1,62 +1,21 @@
-//! More segment actions: Save Criteria and the saved criteria pages, Reuse Criteria, Reuse
-//! Segment, and the lines' export.
+//! Save Criteria, the saved criteria pages, Reuse Criteria and Reuse Segment.
 
-use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
-use askama::Template;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text};
-use serde::Deserialize;
-
-use super::criteria::Criteria;
-use super::handlers::{respond, run_step, ActionForms, ActionOutcome};
-use super::model;
-use super::steps::{self, Source, Step};
-use super::stored::{self, StepKind, Unreadable};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::db::schema::{saved_criteria, saved_criteria_steps};
-use crate::web::csv::{self, CsvBuffer};
+use crate::segments::domain::criteria::Criteria;
+use crate::segments::domain::saved::{code_problem, load_saved};
+use crate::segments::domain::saved::{unreadable_step, Saved};
+use crate::segments::domain::steps::{run_step, Source};
+use crate::segments::domain::stored::StepKind;
+use crate::segments::domain::{header, ledger, steps, stored};
+use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
-
-/// A saved step as words, without counts: "Add Contacts: industry group RETAIL (expand
-/// companies)"; or why it cannot be read.
-pub fn saved_sentence(kind: &str, criteria: &serde_json::Value) -> String {
-    match stored::read(kind, criteria) {
-        Ok(step) => {
-            let c = &step.criteria;
-            let options = c.describe_options(step.kind);
-            let with = if options.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", options.join(", "))
-            };
-            format!("{}: {}{with}", step.kind.title(), c.describe())
-        }
-        Err(why) => format!("This step cannot be read: {why}."),
-    }
-}
-
-/// A refusal that names a ledger step that cannot be read back.
-pub fn unreadable_step(step: &Step, why: &Unreadable) -> String {
-    format!(
-        "Step {} ({}) cannot be read: {why}. Go back to before step {} to take it out of the ledger.",
-        step.seq,
-        step.title(),
-        step.seq
-    )
-}
-
-fn code_problem(code: &str) -> Option<&'static str> {
-    if code.is_empty() {
-        Some("Enter a code.")
-    } else if code.chars().count() > 20 {
-        Some("Use at most 20 characters.")
-    } else if code.chars().any(char::is_whitespace) {
-        Some("A code has no spaces.")
-    } else {
-        None
-    }
-}
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
 
 #[derive(Deserialize)]
 pub struct SaveForm {
@@ -82,7 +41,7 @@ pub async fn save_criteria(
     let here = no.clone();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
             let code = form.code.trim().to_uppercase();
             let description: String = form.description.trim().chars().take(100).collect();
             let actions = ActionForms {
@@ -91,7 +50,7 @@ pub async fn save_criteria(
                 ..Default::default()
             };
             let mut filter_steps = Vec::new();
-            for step in steps::ledger(conn, segment.id)? {
+            for step in ledger::load(conn, segment.id)? {
                 match step.read() {
                     Ok(read) if read.kind.is_filter() => filter_steps.push(read),
                     Ok(_) => {}
@@ -166,47 +125,6 @@ pub async fn save_criteria(
     })
     .await?;
     respond(&state, layout, here, outcome).await
-}
-
-/// One saved criteria with its steps as sentences.
-pub struct Saved {
-    pub code: String,
-    pub description: String,
-    pub steps: Vec<String>,
-}
-
-fn load_saved(conn: &mut PgConnection, only: Option<&str>) -> QueryResult<Vec<Saved>> {
-    let mut heads = saved_criteria::table
-        .order(saved_criteria::code)
-        .into_boxed();
-    if let Some(code) = only {
-        heads = heads.filter(saved_criteria::code.eq(code.to_string()));
-    }
-    let heads: Vec<(String, String)> = heads
-        .select((saved_criteria::code, saved_criteria::description))
-        .load(conn)?;
-    let codes: Vec<String> = heads.iter().map(|(c, _)| c.clone()).collect();
-    let steps: Vec<(String, String, serde_json::Value)> = saved_criteria_steps::table
-        .filter(saved_criteria_steps::code.eq_any(&codes))
-        .order((saved_criteria_steps::code, saved_criteria_steps::seq))
-        .select((
-            saved_criteria_steps::code,
-            saved_criteria_steps::kind,
-            saved_criteria_steps::criteria,
-        ))
-        .load(conn)?;
-    Ok(heads
-        .into_iter()
-        .map(|(code, description)| Saved {
-            steps: steps
-                .iter()
-                .filter(|(c, _, _)| *c == code)
-                .map(|(_, kind, criteria)| saved_sentence(kind, criteria))
-                .collect(),
-            code,
-            description,
-        })
-        .collect())
 }
 
 #[derive(Template)]
@@ -558,7 +476,7 @@ pub async fn reuse_segment(
             if other_no.is_empty() {
                 return Ok(actions.refused("reuse-segment", "Enter the No. of a segment."));
             }
-            let Some(other) = model::find_by_no(conn, &other_no)? else {
+            let Some(other) = header::find_by_no(conn, &other_no)? else {
                 return Ok(
                     actions.refused("reuse-segment", format!("There is no segment {other_no}."))
                 );
@@ -598,101 +516,4 @@ pub async fn reuse_segment(
     })
     .await?;
     respond(&state, layout, page, outcome).await
-}
-
-#[derive(QueryableByName)]
-pub struct ExportLine {
-    #[diesel(sql_type = Text)]
-    contact_no: String,
-    #[diesel(sql_type = Text)]
-    contact_name: String,
-    #[diesel(sql_type = Text)]
-    company_name: String,
-    #[diesel(sql_type = Text)]
-    address: String,
-    #[diesel(sql_type = Text)]
-    address_2: String,
-    #[diesel(sql_type = Text)]
-    post_code: String,
-    #[diesel(sql_type = Text)]
-    city: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    country_code: Option<String>,
-    #[diesel(sql_type = Text)]
-    email: String,
-    #[diesel(sql_type = Text)]
-    correspondence_type: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    salesperson: Option<String>,
-    #[diesel(sql_type = Date)]
-    date: chrono::NaiveDate,
-}
-
-pub const EXPORT_COLUMNS: [&str; 12] = [
-    "contact_no",
-    "contact_name",
-    "company_name",
-    "address",
-    "address_2",
-    "post_code",
-    "city",
-    "country_code",
-    "email",
-    "correspondence_type",
-    "salesperson_code",
-    "date",
-];
-
-/// The lines as CSV for a mail merge, streamed.
-#[get("/segments/{no}/export.csv")]
-pub async fn export(
-    _user: SignedIn,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let segment = db(&state.pool, move |conn| {
-        model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)
-    })
-    .await?;
-    let id = segment.id;
-    csv::stream(
-        state.pool.clone(),
-        &format!("segment-{}.csv", segment.no),
-        &EXPORT_COLUMNS,
-        move || {
-            diesel::sql_query(
-                "SELECT c.no::text AS contact_no, CASE WHEN l.is_person THEN l.contact_name ELSE '' END AS contact_name, \
-                   l.company_name, c.address, c.address_2, c.post_code, c.city, c.country_code::text AS country_code, \
-                   c.email, \
-                   CASE WHEN s.ignore_contact_correspondence_type OR c.correspondence_type = '' \
-                        THEN COALESCE(l.correspondence_type, s.correspondence_type) \
-                        ELSE COALESCE(l.correspondence_type, c.correspondence_type) END AS correspondence_type, \
-                   COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
-                   COALESCE(l.date, s.date) AS date \
-                 FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
-                 WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
-                 ORDER BY l.company_name, l.is_person, l.contact_name, l.id",
-            )
-            .into_boxed()
-            .bind::<BigInt, _>(id)
-        },
-        |r: &ExportLine, out: &mut CsvBuffer| {
-            let date = r.date.format("%Y-%m-%d").to_string();
-            out.write(&[
-                r.contact_no.as_str(),
-                &r.contact_name,
-                &r.company_name,
-                &r.address,
-                &r.address_2,
-                &r.post_code,
-                &r.city,
-                r.country_code.as_deref().unwrap_or(""),
-                &r.email,
-                &r.correspondence_type,
-                r.salesperson.as_deref().unwrap_or(""),
-                &date,
-            ])
-        },
-    )
 }

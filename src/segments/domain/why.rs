@@ -1,38 +1,15 @@
 //! "Why is this contact here?" — for a line, the step that added it; for a contact that is
 //! not a member, the step that removed it or why no step added it.
 
-use actix_web::{get, web, HttpResponse};
-use askama::Template;
+use crate::contacts::model::Contact;
+use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::segments::domain::criteria::Criteria;
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::ledger;
+use crate::segments::domain::ledger::Step;
+use crate::segments::domain::stored::{StepKind, StoredStep};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable};
-use serde::Deserialize;
-
-use super::criteria::Criteria;
-use super::filter::{bind_all, BindValue, Binds};
-use super::model::{self, Segment};
-use super::steps::{self, Step};
-use super::stored::{StepKind, StoredStep};
-use crate::auth::SignedIn;
-use crate::contacts::model::{self as contacts, Contact};
-use crate::web::{db, ok, AppError, AppResult, Layout};
-use crate::AppState;
-
-#[derive(Deserialize)]
-pub struct WhyQuery {
-    #[serde(default)]
-    contact: String,
-}
-
-#[derive(Template)]
-#[template(path = "segments/why.html")]
-pub struct WhyPage {
-    pub layout: Layout,
-    pub segment: Segment,
-    pub contact_no: String,
-    pub contact: Option<Contact>,
-    /// The explanation, one sentence per line.
-    pub reasons: Vec<String>,
-}
 
 #[derive(QueryableByName)]
 struct LineState {
@@ -65,12 +42,12 @@ fn matches(conn: &mut PgConnection, criteria: &Criteria, id: i64) -> QueryResult
     ))
 }
 
-fn explain(
+pub fn explain(
     conn: &mut PgConnection,
     segment: &Segment,
     contact: &Contact,
 ) -> QueryResult<Vec<String>> {
-    let ledger = steps::ledger(conn, segment.id)?;
+    let ledger = ledger::load(conn, segment.id)?;
     let sentence = |seq: i32| -> String {
         ledger
             .iter()
@@ -148,65 +125,4 @@ fn explain(
         }
     }
     Ok(reasons)
-}
-
-#[get("/segments/{no}/why")]
-pub async fn why(
-    _user: SignedIn,
-    layout: Layout,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<WhyQuery>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let contact_no = query.into_inner().contact.trim().to_uppercase();
-    let c = contact_no.clone();
-    let (segment, contact, reasons) = db(&state.pool, move |conn| {
-        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        if c.is_empty() {
-            return Ok((segment, None, Vec::new()));
-        }
-        match contacts::find_by_no(conn, &c)? {
-            Some(contact) => {
-                let reasons = explain(conn, &segment, &contact)?;
-                Ok((segment, Some(contact), reasons))
-            }
-            None => Ok((segment, None, vec![format!("There is no contact {c}.")])),
-        }
-    })
-    .await?;
-    ok(&WhyPage {
-        layout,
-        segment,
-        contact_no,
-        contact,
-        reasons,
-    })
-}
-
-#[derive(Deserialize)]
-pub struct WhyFromContact {
-    #[serde(default)]
-    segment: String,
-    #[serde(default)]
-    contact: String,
-}
-
-/// The contact card's "why" form names the segment; this sends it to that segment's page.
-#[get("/segments/why")]
-pub async fn why_from_contact(
-    _user: SignedIn,
-    query: web::Query<WhyFromContact>,
-) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
-    let segment: String =
-        url::form_urlencoded::byte_serialize(q.segment.trim().to_uppercase().as_bytes()).collect();
-    let contact: String =
-        url::form_urlencoded::byte_serialize(q.contact.trim().as_bytes()).collect();
-    if segment.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    Ok(crate::web::redirect(&format!(
-        "/segments/{segment}/why?contact={contact}"
-    )))
 }

@@ -2,14 +2,17 @@
 //! transaction under the segment's row lock, and a constant number of SQL statements
 //! whatever the number of contacts.
 
+use crate::admin::audit;
+use crate::admin::audit::Actor;
+use crate::auth::CurrentUser;
+use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::segments::domain::criteria::{Criteria, FieldError};
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::stored::StepKind;
+use crate::segments::domain::{header, ledger};
+use crate::web::AppError;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
-
-use super::criteria::{Criteria, FieldError};
-use super::filter::{bind_all, BindValue, Binds};
-use super::model::Segment;
-use super::stored::{self, StepKind, StoredStep, Unreadable};
-use crate::auth::CurrentUser;
 
 /// What a step did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, QueryableByName)]
@@ -63,13 +66,14 @@ const CONTACT_COLUMNS: &str =
 
 /// A line's company name, of contact `c`: its company's name (read from the small index of
 /// companies through `COMPANY_JOIN`), a company's own name, or nothing.
-pub(super) const COMPANY_NAME: &str =
+pub const COMPANY_NAME: &str =
     "COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END)";
-pub(super) const COMPANY_JOIN: &str =
+
+pub const COMPANY_JOIN: &str =
     "LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'";
 
 /// Where "already present" is looked up: the segment's lines, or the members of a replay.
-pub(super) enum Members {
+pub enum Members {
     Segment(i64),
     Replay,
 }
@@ -77,7 +81,7 @@ pub(super) enum Members {
 /// The CTEs `selected`, `expanded` and `classified` of an Add step (SQL, `$…` from binds).
 /// The expansions exist only when their option is on, so a plain Add reads each selected
 /// contact once; a person's company name comes from the small index of companies.
-pub(super) fn add_candidates(
+pub fn add_candidates(
     members: &Members,
     criteria: &Criteria,
     selection: &str,
@@ -135,7 +139,7 @@ pub enum Source<'a> {
 }
 
 /// The selection of a step: its contacts, with the columns of `CONTACT_COLUMNS`.
-pub(super) fn selection(source: &Source<'_>, binds: &mut Binds) -> Result<String, StepError> {
+pub fn selection(source: &Source<'_>, binds: &mut Binds) -> Result<String, StepError> {
     match source {
         Source::Criteria(c) => {
             let condition = c.condition(binds).map_err(StepError::Invalid)?;
@@ -242,7 +246,7 @@ pub fn preview_add(
 
 /// How Reduce and Refine test a member: the FROM items that bring the member's contact (as
 /// `alias`, to be joined on `{alias}.id`), and the condition under which the member goes.
-pub(super) struct MemberTest {
+pub struct MemberTest {
     pub from: &'static str,
     pub alias: &'static str,
     pub goes: String,
@@ -251,7 +255,7 @@ pub(super) struct MemberTest {
 /// Reduce removes the members that match, Refine those that do not. The condition is put on
 /// the member's own contact (one join, no subquery per member); with Entire Companies, one
 /// match anywhere in the member's company counts.
-pub(super) fn member_test(
+pub fn member_test(
     criteria: &Criteria,
     refine: bool,
     binds: &mut Binds,
@@ -378,271 +382,42 @@ pub fn remove_line(
     })
 }
 
-/// The number the next step gets (call under the segment's lock).
-pub fn next_seq(conn: &mut PgConnection, segment_id: i64) -> QueryResult<i32> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = Integer)]
-        n: i32,
-    }
-    diesel::sql_query(
-        "SELECT COALESCE(max(seq), 0) + 1 AS n FROM segment_steps WHERE segment_id = $1",
-    )
-    .bind::<BigInt, _>(segment_id)
-    .get_result::<N>(conn)
-    .map(|n| n.n)
-}
+/// A step done, or its criteria refused.
+pub type StepResult = Result<(Segment, Outcome), (Segment, Vec<FieldError>)>;
 
-/// Writes the step into the ledger.
-pub fn record(
+/// Runs a step inside the caller's transaction, with the segment locked: checks it is a
+/// draft, numbers the step, applies it, records it in the ledger and the audit trail.
+#[allow(clippy::too_many_arguments)]
+pub fn run_step(
     conn: &mut PgConnection,
-    segment: &Segment,
-    seq: i32,
+    no: &str,
     kind: StepKind,
-    criteria: &serde_json::Value,
-    outcome: &Outcome,
     user: &CurrentUser,
-) -> QueryResult<()> {
-    use crate::db::schema::segment_steps as s;
-    diesel::insert_into(s::table)
-        .values((
-            s::segment_id.eq(segment.id),
-            s::seq.eq(seq),
-            s::kind.eq(kind.as_str()),
-            s::criteria.eq(criteria),
-            s::added.eq(outcome.added),
-            s::removed.eq(outcome.removed),
-            s::skipped_excluded.eq(outcome.skipped_excluded),
-            s::skipped_blocked.eq(outcome.skipped_blocked),
-            s::skipped_existing.eq(outcome.skipped_existing),
-            s::user_id.eq(user.id),
-            s::user_name.eq(&user.username),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
-
-/// Go Back to step `to` (0 = before the first): the lines the later steps added go, the
-/// lines they removed come back as they were, and the steps leave the ledger. Three
-/// statements, whatever the number of lines or steps.
-pub fn go_back(
-    conn: &mut PgConnection,
-    segment: &Segment,
-    to: i32,
-) -> QueryResult<(usize, usize, usize)> {
-    let deleted =
-        diesel::sql_query("DELETE FROM segment_lines WHERE segment_id = $1 AND added_by_step > $2")
-            .bind::<BigInt, _>(segment.id)
-            .bind::<Integer, _>(to)
-            .execute(conn)?;
-    let restored = diesel::sql_query(
-        "UPDATE segment_lines SET removed_by_step = NULL WHERE segment_id = $1 AND removed_by_step > $2",
-    )
-    .bind::<BigInt, _>(segment.id)
-    .bind::<Integer, _>(to)
-    .execute(conn)?;
-    let steps = diesel::sql_query("DELETE FROM segment_steps WHERE segment_id = $1 AND seq > $2")
-        .bind::<BigInt, _>(segment.id)
-        .bind::<Integer, _>(to)
-        .execute(conn)?;
-    Ok((steps, deleted, restored))
-}
-
-/// How many of a segment's lines one step added and a later one removed (`removed` NULL: still
-/// on the segment).
-#[derive(Clone, Debug, QueryableByName)]
-pub struct LineHistory {
-    #[diesel(sql_type = Integer)]
-    pub added: i32,
-    #[diesel(sql_type = Nullable<Integer>)]
-    pub removed: Option<i32>,
-    #[diesel(sql_type = BigInt)]
-    pub lines: i64,
-}
-
-/// The segment's lines grouped by the steps that added and removed them: one statement.
-pub fn line_history(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<LineHistory>> {
-    diesel::sql_query(
-        "SELECT added_by_step AS added, removed_by_step AS removed, count(*) AS lines \
-         FROM segment_lines WHERE segment_id = $1 GROUP BY 1, 2",
-    )
-    .bind::<BigInt, _>(segment_id)
-    .load(conn)
-}
-
-/// What going back to step `to` does (keeping steps 1..=`to`, undoing the later ones).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct UndoEffect {
-    pub to: i32,
-    /// The last step now; the steps undone are `to + 1 ..= last`.
-    pub last: i32,
-    /// Lines on the segment now that go out (added by an undone step).
-    pub out: i64,
-    /// Lines that come back (removed by an undone step, added by a kept one).
-    pub back: i64,
-}
-
-impl UndoEffect {
-    pub fn of(history: &[LineHistory], to: i32, last: i32) -> UndoEffect {
-        let mut effect = UndoEffect {
-            to,
-            last,
-            ..Default::default()
-        };
-        for h in history {
-            match h.removed {
-                None if h.added > to => effect.out += h.lines,
-                Some(removed) if removed > to && h.added <= to => effect.back += h.lines,
-                _ => {}
-            }
-        }
-        effect
+    ip: &str,
+    note: serde_json::Value,
+    apply: impl FnOnce(&mut PgConnection, &Segment, i32) -> Result<Outcome, StepError>,
+) -> Result<StepResult, AppError> {
+    let segment = header::lock(conn, no)?.ok_or(AppError::NotFound)?;
+    if !segment.is_draft() {
+        return Err(AppError::Forbidden);
     }
-
-    pub fn steps(&self) -> i32 {
-        self.last - self.to
+    let seq = ledger::next_seq(conn, segment.id)?;
+    let outcome = match apply(conn, &segment, seq) {
+        Ok(o) => o,
+        Err(StepError::Invalid(errors)) => return Ok(Err((segment, errors))),
+        Err(StepError::Db(e)) => return Err(e.into()),
+    };
+    ledger::record(conn, &segment, seq, kind, &note, &outcome, user)?;
+    if outcome.added + outcome.removed >= BIG_CHANGE {
+        crate::db::analyze_after("segment_lines");
     }
-
-    /// "Undo step 3: 12 lines back, 40 out", "Undo steps 2–3: 786 lines back, 645 out".
-    pub fn sentence(&self) -> String {
-        let which = if self.steps() == 1 {
-            format!("step {}", self.last)
-        } else {
-            format!("steps {}–{}", self.to + 1, self.last)
-        };
-        format!(
-            "Undo {which}: {} line{} back, {} out",
-            n(self.back),
-            if self.back == 1 { "" } else { "s" },
-            n(self.out)
-        )
-    }
-}
-
-/// A step of the ledger, for the segment page.
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = crate::db::schema::segment_steps)]
-pub struct Step {
-    pub seq: i32,
-    pub kind: String,
-    pub criteria: serde_json::Value,
-    pub added: i64,
-    pub removed: i64,
-    pub skipped_excluded: i64,
-    pub skipped_blocked: i64,
-    pub skipped_existing: i64,
-    pub user_name: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-pub fn ledger(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<Step>> {
-    use crate::db::schema::segment_steps as s;
-    s::table
-        .filter(s::segment_id.eq(segment_id))
-        .order(s::seq.asc())
-        .select(Step::as_select())
-        .load(conn)
-}
-
-fn n(count: i64) -> String {
-    crate::web::pagination::thousands(count)
-}
-
-fn contacts(count: i64) -> String {
-    format!("{} contact{}", n(count), if count == 1 { "" } else { "s" })
-}
-
-impl Step {
-    /// The step's kind and criteria, or why they cannot be read back.
-    pub fn read(&self) -> Result<StoredStep, Unreadable> {
-        stored::read(&self.kind, &self.criteria)
-    }
-
-    /// The step as a sentence, e.g. "Added 1,204 contacts: industry group RETAIL or
-    /// WHOLESALE, country/region DK; 31 skipped as excluded."
-    pub fn sentence(&self) -> String {
-        let step = match self.read() {
-            Ok(step) => step,
-            Err(why) => {
-                return format!(
-                    "This step cannot be read: {why}. Refresh and Save Criteria refuse to use it."
-                )
-            }
-        };
-        let c = &step.criteria;
-        let options = c.describe_options(step.kind);
-        let with = if options.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", options.join(", "))
-        };
-        let mut skipped = Vec::new();
-        if self.skipped_excluded > 0 {
-            skipped.push(format!("{} skipped as excluded", n(self.skipped_excluded)));
-        }
-        if self.skipped_blocked > 0 {
-            skipped.push(format!(
-                "{} skipped as privacy blocked",
-                n(self.skipped_blocked)
-            ));
-        }
-        if self.skipped_existing > 0 {
-            skipped.push(format!("{} already present", n(self.skipped_existing)));
-        }
-        let tail = if skipped.is_empty() {
-            ".".to_string()
-        } else {
-            format!("; {}.", skipped.join(", "))
-        };
-        match step.kind {
-            StepKind::Add => format!(
-                "Added {}: {}{with}{tail}",
-                contacts(self.added),
-                c.describe()
-            ),
-            StepKind::Reduce => format!(
-                "Removed {} matching {}{with}.",
-                contacts(self.removed),
-                c.describe()
-            ),
-            StepKind::Refine => format!(
-                "Kept only contacts matching {}{with}: removed {}.",
-                c.describe(),
-                contacts(self.removed)
-            ),
-            StepKind::ManualAdd => format!("Added {} by hand{with}{tail}", step.subject),
-            StepKind::ManualRemove => format!("Removed {} by hand.", step.subject),
-            StepKind::ReuseSegment => format!(
-                "Added {} from segment {}{with}{tail}",
-                contacts(self.added),
-                step.subject
-            ),
-            StepKind::Refresh => format!(
-                "Refreshed against today's data: {} joined, {} left.",
-                n(self.added),
-                n(self.removed)
-            ),
-        }
-    }
-
-    pub fn title(&self) -> &'static str {
-        StepKind::parse(&self.kind).map_or("Unreadable step", StepKind::title)
-    }
-
-    /// Whether the step cannot be read back (shown as such on the ledger).
-    pub fn is_unreadable(&self) -> bool {
-        self.read().is_err()
-    }
-
-    pub fn when(&self) -> String {
-        self.created_at
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    }
-
-    /// Whether Save Criteria keeps this step (filter steps only, by their stored kind).
-    pub fn is_filter_step(&self) -> bool {
-        StepKind::parse(&self.kind).is_some_and(StepKind::is_filter)
-    }
+    audit::record(
+        conn,
+        Actor::User(user),
+        "segment step",
+        &segment.no,
+        &format!("{kind}: +{} −{}", outcome.added, outcome.removed),
+        ip,
+    )?;
+    Ok(Ok((segment, outcome)))
 }

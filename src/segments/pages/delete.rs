@@ -1,26 +1,17 @@
-//! Deleting a segment: a draft (or a canceled segment) after a confirmation page that says
-//! what goes with it; a logged segment is a record of what was done and cannot be deleted
-//! (SPEC §4.2: only a canceled one can, its interaction entries staying, unlinked).
+//! Deleting a segment after a confirmation page.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use askama::Template;
-
-use super::model::{self, Figures, Segment};
-use crate::admin::audit::{self, Actor};
+use crate::admin::audit;
+use crate::admin::audit::Actor;
 use crate::auth::{client_ip, session, Staff};
+use crate::segments::domain::delete::refusal;
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::lines::Figures;
+use crate::segments::domain::{header, lines};
 use crate::web::pagination::thousands;
 use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
 use crate::AppState;
-
-/// Why a segment cannot be deleted, if it cannot.
-pub fn refusal(segment: &Segment) -> Option<String> {
-    (segment.status == "logged").then(|| {
-        format!(
-            "Segment {} is logged: it is the record of the interactions it wrote and cannot be deleted. Cancel it first.",
-            segment.no
-        )
-    })
-}
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
 
 #[derive(Template)]
 #[template(path = "segments/delete.html")]
@@ -47,8 +38,8 @@ pub async fn confirm(
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let (segment, figures) = db(&state.pool, move |conn| {
-        let segment = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let figures = model::figures(conn, &segment)?;
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let figures = lines::figures(conn, &segment)?;
         Ok((segment, figures))
     })
     .await?;
@@ -73,12 +64,12 @@ pub async fn delete(
     let location = db(&state.pool, move |conn| {
         use diesel::prelude::*;
         conn.transaction::<_, AppError, _>(|conn| {
-            let segment = model::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             if let Some(why) = refusal(&segment) {
                 session::set_flash(conn, &session, Flash::error(why))?;
                 return Ok(format!("/segments/{}", segment.no));
             }
-            let figures = model::figures(conn, &segment)?;
+            let figures = lines::figures(conn, &segment)?;
             diesel::delete(
                 crate::db::schema::segments::table
                     .filter(crate::db::schema::segments::id.eq(segment.id)),

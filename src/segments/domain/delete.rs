@@ -1,0 +1,15 @@
+//! Deleting a segment: a draft (or a canceled segment) after a confirmation page that says
+//! what goes with it; a logged segment is a record of what was done and cannot be deleted
+//! (SPEC §4.2: only a canceled one can, its interaction entries staying, unlinked).
+
+use crate::segments::domain::header::Segment;
+
+/// Why a segment cannot be deleted, if it cannot.
+pub fn refusal(segment: &Segment) -> Option<String> {
+    (segment.status == "logged").then(|| {
+        format!(
+            "Segment {} is logged: it is the record of the interactions it wrote and cannot be deleted. Cancel it first.",
+            segment.no
+        )
+    })
+}

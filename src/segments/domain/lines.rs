@@ -1,0 +1,380 @@
+//! A segment's lines: the figures, the page of lines read by keyset, and a line's own
+//! interaction fields (overrides of the header) with their checks.
+
+use crate::db::schema::segment_lines;
+use crate::segments::domain::header;
+use crate::segments::domain::header::Segment;
+use crate::setup;
+use crate::web::pagination::Pager;
+use crate::web::FormErrors;
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
+use serde::Deserialize;
+
+/// The header's figures: lines, steps, total cost and duration (lines' own values or the
+/// header's).
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Figures {
+    #[diesel(sql_type = BigInt)]
+    pub lines: i64,
+    #[diesel(sql_type = BigInt)]
+    pub steps: i64,
+    #[diesel(sql_type = Numeric)]
+    pub total_cost: BigDecimal,
+    #[diesel(sql_type = BigInt)]
+    pub total_duration: i64,
+}
+
+pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
+    diesel::sql_query(
+        "SELECT count(l.id) AS lines, \
+           (SELECT count(*) FROM segment_steps WHERE segment_id = $1) AS steps, \
+           COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0)::numeric(14,2) AS total_cost, \
+           COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0)::bigint AS total_duration \
+         FROM segments s LEFT JOIN segment_lines l ON l.segment_id = s.id AND l.removed_by_step IS NULL \
+         WHERE s.id = $1",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .get_result(conn)
+}
+
+/// A line as shown: the contact, and each interaction field as it takes effect (the line's
+/// own value, else the header's; the salesperson falls back to the contact's).
+#[derive(Clone, Debug, QueryableByName)]
+pub struct LineRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Text)]
+    pub company_name: String,
+    #[diesel(sql_type = Bool)]
+    pub is_person: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson: Option<String>,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub template: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub correspondence_type: String,
+    #[diesel(sql_type = Numeric)]
+    pub unit_cost: BigDecimal,
+    #[diesel(sql_type = Integer)]
+    pub unit_duration_min: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub evaluation: Option<String>,
+    #[diesel(sql_type = Integer)]
+    pub added_by_step: i32,
+    #[diesel(sql_type = Bool)]
+    pub overridden: bool,
+}
+
+/// An amount with two decimals: 0 → "0.00".
+pub fn money(v: &BigDecimal) -> String {
+    format!("{:.2}", v.with_scale(2))
+}
+
+impl Figures {
+    pub fn cost_text(&self) -> String {
+        money(&self.total_cost)
+    }
+}
+
+impl LineRow {
+    pub fn cost_text(&self) -> String {
+        money(&self.unit_cost)
+    }
+
+    pub fn correspondence_label(&self) -> &'static str {
+        crate::contacts::model::correspondence_label(&self.correspondence_type)
+    }
+}
+
+pub const LINES_PAGE: i64 = 100;
+
+pub const LINE_SELECT: &str = "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.is_person, \
+       COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
+       COALESCE(l.date, s.date) AS date, \
+       COALESCE(l.interaction_template_code, s.interaction_template_code)::text AS template, \
+       COALESCE(l.correspondence_type, s.correspondence_type) AS correspondence_type, \
+       COALESCE(l.unit_cost, s.unit_cost) AS unit_cost, \
+       COALESCE(l.unit_duration_min, s.unit_duration_min) AS unit_duration_min, \
+       l.evaluation, l.added_by_step, \
+       (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
+        OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
+        OR l.unit_duration_min IS NOT NULL OR l.campaign_target IS NOT NULL \
+        OR l.campaign_response IS NOT NULL) AS overridden \
+     FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id";
+
+/// Where a page of lines starts: at a page number, or just after or before a line that the
+/// previous page showed (keyset paging: the page is read from the line order's index, however
+/// deep it is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinesFrom {
+    Page,
+    After(i64),
+    Before(i64),
+}
+
+const LINE_ORDER: &str = "l.company_name, l.is_person, l.contact_name, l.id";
+
+const LINE_ORDER_DESC: &str =
+    "l.company_name DESC, l.is_person DESC, l.contact_name DESC, l.id DESC";
+
+/// One page of a segment's lines, in line order (company name, company first, name). A page
+/// number is read from the nearer end of the line order; a line that no longer exists falls
+/// back to the page number.
+pub fn lines(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    pager: &Pager,
+    from: LinesFrom,
+) -> QueryResult<Vec<LineRow>> {
+    let members = "WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
+    let key = "(SELECT k.company_name, k.is_person, k.contact_name, k.id FROM segment_lines k \
+               WHERE k.id = $3 AND k.segment_id = $1)";
+    let keyed = |cmp: &str, order: &str, line: i64, conn: &mut PgConnection| {
+        diesel::sql_query(format!(
+            "{LINE_SELECT} {members} AND ({LINE_ORDER}) {cmp} {key} ORDER BY {order} LIMIT $2"
+        ))
+        .bind::<BigInt, _>(segment_id)
+        .bind::<BigInt, _>(LINES_PAGE)
+        .bind::<BigInt, _>(line)
+        .load::<LineRow>(conn)
+    };
+    let rows = match from {
+        LinesFrom::After(line) => keyed(">", LINE_ORDER, line, conn)?,
+        LinesFrom::Before(line) => {
+            let mut rows = keyed("<", LINE_ORDER_DESC, line, conn)?;
+            rows.reverse();
+            rows
+        }
+        LinesFrom::Page => Vec::new(),
+    };
+    if !rows.is_empty() {
+        return Ok(rows);
+    }
+    let offset = pager.offset();
+    let shown = pager.last_row() - offset;
+    let from_end = pager.total - pager.last_row();
+    if from_end < offset {
+        let mut rows = diesel::sql_query(format!(
+            "{LINE_SELECT} {members} ORDER BY {LINE_ORDER_DESC} LIMIT $2 OFFSET $3"
+        ))
+        .bind::<BigInt, _>(segment_id)
+        .bind::<BigInt, _>(shown)
+        .bind::<BigInt, _>(from_end)
+        .load::<LineRow>(conn)?;
+        rows.reverse();
+        return Ok(rows);
+    }
+    diesel::sql_query(format!(
+        "{LINE_SELECT} {members} ORDER BY {LINE_ORDER} LIMIT $2 OFFSET $3"
+    ))
+    .bind::<BigInt, _>(segment_id)
+    .bind::<BigInt, _>(LINES_PAGE)
+    .bind::<BigInt, _>(offset)
+    .load(conn)
+}
+
+#[cfg(test)]
+mod money_tests {
+    #[test]
+    fn two_decimals() {
+        use std::str::FromStr;
+        assert_eq!(super::money(&bigdecimal::BigDecimal::from(0)), "0.00");
+        assert_eq!(
+            super::money(&bigdecimal::BigDecimal::from_str("11.5").unwrap()),
+            "11.50"
+        );
+    }
+}
+
+/// A line's overrides: empty means "as on the header".
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LineForm {
+    #[serde(default)]
+    pub salesperson_code: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub interaction_template_code: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub correspondence_type: String,
+    #[serde(default)]
+    pub unit_cost: String,
+    #[serde(default)]
+    pub unit_duration_min: String,
+    #[serde(default)]
+    pub evaluation: String,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = segment_lines, treat_none_as_null = true)]
+pub struct LineValues {
+    salesperson_code: Option<String>,
+    date: Option<chrono::NaiveDate>,
+    interaction_template_code: Option<String>,
+    subject: Option<String>,
+    correspondence_type: Option<String>,
+    unit_cost: Option<BigDecimal>,
+    unit_duration_min: Option<i32>,
+    evaluation: Option<String>,
+}
+
+pub const EVALUATIONS: [(&str, &str); 5] = [
+    ("very_positive", "Very Positive"),
+    ("positive", "Positive"),
+    ("neutral", "Neutral"),
+    ("negative", "Negative"),
+    ("very_negative", "Very Negative"),
+];
+
+fn some(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.trim().to_string())
+}
+
+impl LineForm {
+    pub fn validate(&self, conn: &mut PgConnection) -> QueryResult<Result<LineValues, FormErrors>> {
+        let mut errors = FormErrors::new();
+        let salesperson = some(&self.salesperson_code).map(|s| s.to_uppercase());
+        if let Some(code) = &salesperson {
+            if !setup::code_exists(conn, "salespeople", code)? {
+                errors.add(
+                    "salesperson_code",
+                    format!("There is no salesperson {code}."),
+                );
+            }
+        }
+        let template = some(&self.interaction_template_code).map(|s| s.to_uppercase());
+        if let Some(code) = &template {
+            if header::template(conn, code)?.is_none() {
+                errors.add(
+                    "interaction_template_code",
+                    format!("There is no interaction template {code}."),
+                );
+            }
+        }
+        let date = match some(&self.date) {
+            None => None,
+            Some(d) => match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.add("date", "Enter a date as YYYY-MM-DD, or leave it empty.");
+                    None
+                }
+            },
+        };
+        let cost = match some(&self.unit_cost) {
+            None => None,
+            Some(c) => match header::parse_amount(&c) {
+                Some(v) => Some(v),
+                None => {
+                    errors.add(
+                        "unit_cost",
+                        "Enter an amount of 0 or more and below 10,000,000,000, or leave it empty.",
+                    );
+                    None
+                }
+            },
+        };
+        let duration = match some(&self.unit_duration_min) {
+            None => None,
+            Some(d) => match d.parse::<i32>() {
+                Ok(v) if v >= 0 => Some(v),
+                _ => {
+                    errors.add(
+                        "unit_duration_min",
+                        "Enter whole minutes, or leave it empty.",
+                    );
+                    None
+                }
+            },
+        };
+        let correspondence = match self.correspondence_type.trim() {
+            "" => None,
+            v @ ("none" | "hard_copy" | "email") => Some(if v == "none" {
+                String::new()
+            } else {
+                v.to_string()
+            }),
+            _ => {
+                errors.add("correspondence_type", "Choose a correspondence type.");
+                None
+            }
+        };
+        let evaluation = some(&self.evaluation);
+        if let Some(e) = &evaluation {
+            if !EVALUATIONS.iter().any(|(v, _)| v == e) {
+                errors.add("evaluation", "Choose an evaluation.");
+            }
+        }
+        let subject = some(&self.subject);
+        if subject.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            errors.add("subject", "Use at most 100 characters.");
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        Ok(Ok(LineValues {
+            salesperson_code: salesperson,
+            date,
+            interaction_template_code: template,
+            subject,
+            correspondence_type: correspondence,
+            unit_cost: cost,
+            unit_duration_min: duration,
+            evaluation,
+        }))
+    }
+}
+
+#[derive(QueryableByName)]
+pub struct LineData {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub label: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub date: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub interaction_template_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub subject: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub correspondence_type: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub unit_cost: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub unit_duration_min: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub evaluation: Option<String>,
+}
+
+pub fn load_line(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    id: i64,
+) -> QueryResult<Option<LineData>> {
+    diesel::sql_query(
+        "SELECT l.id, c.no || ' ' || c.name AS label, l.salesperson_code::text AS salesperson_code, \
+           to_char(l.date, 'YYYY-MM-DD') AS date, l.interaction_template_code::text AS interaction_template_code, \
+           l.subject, CASE WHEN l.correspondence_type = '' THEN 'none' ELSE l.correspondence_type END AS correspondence_type, \
+           l.unit_cost::text AS unit_cost, l.unit_duration_min::text AS unit_duration_min, l.evaluation \
+         FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+         WHERE l.id = $1 AND l.segment_id = $2 AND l.removed_by_step IS NULL",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(segment.id)
+    .get_result(conn)
+    .optional()
+}

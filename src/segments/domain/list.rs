@@ -1,0 +1,72 @@
+//! The list of segments: status filter, search and paging in one statement.
+
+use crate::segments::domain::header::status_label;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
+
+/// A row of the segments list.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct SegmentRow {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub lines: i64,
+    #[diesel(sql_type = BigInt)]
+    pub steps: i64,
+}
+
+impl SegmentRow {
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.status)
+    }
+}
+
+pub const LIST_PAGE: i64 = 50;
+
+/// Segments by No. (newest first), filtered by status and a search in No. and description.
+pub fn list(
+    conn: &mut PgConnection,
+    status: &str,
+    q: &str,
+    offset: i64,
+) -> QueryResult<(Vec<SegmentRow>, i64)> {
+    let pattern = format!(
+        "%{}%",
+        crate::contacts::list::like_escape(&crate::db::fold(q))
+    );
+    let filter =
+        "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2)";
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let total = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM segments s WHERE {filter}"
+    ))
+    .bind::<Text, _>(status)
+    .bind::<Text, _>(&pattern)
+    .get_result::<N>(conn)?
+    .n;
+    let rows = diesel::sql_query(format!(
+        "SELECT s.no::text AS no, s.description, s.date, s.status, s.salesperson_code::text AS salesperson_code, \
+           (SELECT count(*) FROM segment_lines l WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) AS lines, \
+           (SELECT count(*) FROM segment_steps t WHERE t.segment_id = s.id) AS steps \
+         FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind::<Text, _>(status)
+    .bind::<Text, _>(&pattern)
+    .bind::<BigInt, _>(LIST_PAGE)
+    .bind::<BigInt, _>(offset)
+    .load(conn)?;
+    Ok((rows, total))
+}

@@ -1,0 +1,16 @@
+//! The segment rules and their SQL: plain functions over `&mut PgConnection`, no HTTP.
+
+pub mod criteria;
+pub mod delete;
+pub mod export;
+pub mod filter;
+pub mod header;
+pub mod ledger;
+pub mod lines;
+pub mod list;
+pub mod mailing;
+pub mod refresh;
+pub mod saved;
+pub mod steps;
+pub mod stored;
+pub mod why;

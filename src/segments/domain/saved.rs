@@ -1,0 +1,88 @@
+//! Saved criteria: the ledger's filter steps kept under a code, read back as sentences.
+
+use crate::db::schema::{saved_criteria, saved_criteria_steps};
+use crate::segments::domain::ledger::Step;
+use crate::segments::domain::stored;
+use crate::segments::domain::stored::Unreadable;
+use diesel::prelude::*;
+
+/// A saved step as words, without counts: "Add Contacts: industry group RETAIL (expand
+/// companies)"; or why it cannot be read.
+pub fn saved_sentence(kind: &str, criteria: &serde_json::Value) -> String {
+    match stored::read(kind, criteria) {
+        Ok(step) => {
+            let c = &step.criteria;
+            let options = c.describe_options(step.kind);
+            let with = if options.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", options.join(", "))
+            };
+            format!("{}: {}{with}", step.kind.title(), c.describe())
+        }
+        Err(why) => format!("This step cannot be read: {why}."),
+    }
+}
+
+/// A refusal that names a ledger step that cannot be read back.
+pub fn unreadable_step(step: &Step, why: &Unreadable) -> String {
+    format!(
+        "Step {} ({}) cannot be read: {why}. Go back to before step {} to take it out of the ledger.",
+        step.seq,
+        step.title(),
+        step.seq
+    )
+}
+
+pub fn code_problem(code: &str) -> Option<&'static str> {
+    if code.is_empty() {
+        Some("Enter a code.")
+    } else if code.chars().count() > 20 {
+        Some("Use at most 20 characters.")
+    } else if code.chars().any(char::is_whitespace) {
+        Some("A code has no spaces.")
+    } else {
+        None
+    }
+}
+
+/// One saved criteria with its steps as sentences.
+pub struct Saved {
+    pub code: String,
+    pub description: String,
+    pub steps: Vec<String>,
+}
+
+pub fn load_saved(conn: &mut PgConnection, only: Option<&str>) -> QueryResult<Vec<Saved>> {
+    let mut heads = saved_criteria::table
+        .order(saved_criteria::code)
+        .into_boxed();
+    if let Some(code) = only {
+        heads = heads.filter(saved_criteria::code.eq(code.to_string()));
+    }
+    let heads: Vec<(String, String)> = heads
+        .select((saved_criteria::code, saved_criteria::description))
+        .load(conn)?;
+    let codes: Vec<String> = heads.iter().map(|(c, _)| c.clone()).collect();
+    let steps: Vec<(String, String, serde_json::Value)> = saved_criteria_steps::table
+        .filter(saved_criteria_steps::code.eq_any(&codes))
+        .order((saved_criteria_steps::code, saved_criteria_steps::seq))
+        .select((
+            saved_criteria_steps::code,
+            saved_criteria_steps::kind,
+            saved_criteria_steps::criteria,
+        ))
+        .load(conn)?;
+    Ok(heads
+        .into_iter()
+        .map(|(code, description)| Saved {
+            steps: steps
+                .iter()
+                .filter(|(c, _, _)| *c == code)
+                .map(|(_, kind, criteria)| saved_sentence(kind, criteria))
+                .collect(),
+            code,
+            description,
+        })
+        .collect())
+}

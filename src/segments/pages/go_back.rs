@@ -1,0 +1,137 @@
+//! Go Back: undo the last step, or go back to any step after a confirmation page.
+
+use crate::admin::audit;
+use crate::admin::audit::Actor;
+use crate::auth::{client_ip, session, Staff};
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::ledger::{Step, UndoEffect};
+use crate::segments::domain::{header, ledger, steps};
+use crate::web::pagination::thousands;
+use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct GoBackForm {
+    /// Go back to just after this step (0: before the first). Default: undo the last step.
+    #[serde(default)]
+    to: Option<String>,
+    /// The last step the user saw: when the ledger has changed since, nothing is undone.
+    #[serde(default)]
+    last: Option<String>,
+}
+
+impl GoBackForm {
+    fn number(v: &Option<String>) -> Option<i32> {
+        v.as_deref().and_then(|t| t.trim().parse::<i32>().ok())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "segments/go_back.html")]
+pub struct GoBackPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    /// The step gone back to (None: the start).
+    pub kept: Option<Step>,
+    pub undone: Vec<Step>,
+    pub effect: UndoEffect,
+}
+
+/// `GET /segments/{no}/go-back?to=N`: what going back to step N undoes, to confirm (reading
+/// only, like a preview).
+#[get("/segments/{no}/go-back")]
+pub async fn go_back_confirm(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<GoBackForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let to = GoBackForm::number(&query.to);
+    let (segment, ledger, history) = db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let ledger = ledger::load(conn, segment.id)?;
+        let history = ledger::line_history(conn, segment.id)?;
+        Ok((segment, ledger, history))
+    })
+    .await?;
+    let last = ledger.last().map_or(0, |s| s.seq);
+    if !segment.is_draft() || last == 0 {
+        return Ok(redirect(&format!("/segments/{}", segment.no)));
+    }
+    let to = to.unwrap_or(last - 1).clamp(0, last - 1);
+    let effect = UndoEffect::of(&history, to, last);
+    let (kept, undone): (Vec<Step>, Vec<Step>) = ledger.into_iter().partition(|s| s.seq <= to);
+    ok(&GoBackPage {
+        layout,
+        segment,
+        kept: kept.into_iter().last(),
+        undone,
+        effect,
+    })
+}
+
+#[post("/segments/{no}/go-back")]
+pub async fn go_back(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<GoBackForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let form = form.into_inner();
+    let to = GoBackForm::number(&form.to);
+    let seen_last = GoBackForm::number(&form.last);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            if !segment.is_draft() {
+                return Err(AppError::Forbidden);
+            }
+            let here = format!("/segments/{}", segment.no);
+            let last = ledger::next_seq(conn, segment.id)? - 1;
+            if seen_last.is_some_and(|seen| seen != last) {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::error(format!(
+                        "Nothing was undone: the steps of the segment changed meanwhile (it now has {last}). Look at them again before going back."
+                    )),
+                )?;
+                return Ok(here);
+            }
+            let to = to.unwrap_or(last - 1).clamp(0, last);
+            let flash = if last == 0 {
+                Flash::error("There is no step to go back from.")
+            } else if to == last {
+                Flash::info("Nothing to undo.")
+            } else {
+                let effect = UndoEffect::of(&ledger::line_history(conn, segment.id)?, to, last);
+                let (undone, deleted, restored) = ledger::go_back(conn, &segment, to)?;
+                if (deleted + restored) as i64 >= steps::BIG_CHANGE {
+                    crate::db::analyze_after("segment_lines");
+                }
+                audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {undone} step(s) undone"), &ip)?;
+                Flash::success(format!(
+                    "Went back {}: {} step(s) undone, {} line(s) back, {} out.",
+                    if to == 0 { "to the start".to_string() } else { format!("to step {to}") },
+                    undone,
+                    thousands(effect.back),
+                    thousands(effect.out)
+                ))
+            };
+            session::set_flash(conn, &session, flash)?;
+            Ok(here)
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}

@@ -1,0 +1,440 @@
+//! The segment page (header, figures, ledger, lines, smaller forms) and a new segment.
+
+use crate::auth::{session, Role, SignedIn, Staff};
+use crate::segments::domain::header::Template as InteractionTemplate;
+use crate::segments::domain::header::{HeaderForm, Segment};
+use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
+use crate::segments::domain::lines::{Figures, LineRow};
+use crate::segments::domain::{header, ledger, lines};
+use crate::setup::CodeOption;
+use crate::web::pagination::{thousands, Pager};
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::{setup, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+/// Choices of the header form.
+pub struct HeaderOptions {
+    pub salespeople: Vec<CodeOption>,
+    pub languages: Vec<CodeOption>,
+    pub templates: Vec<InteractionTemplate>,
+    pub campaigns: Vec<CodeOption>,
+}
+
+impl HeaderOptions {
+    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        use crate::db::schema::campaigns;
+        let campaigns = campaigns::table
+            .order(campaigns::no)
+            .select((campaigns::no, campaigns::description))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .map(|(code, description)| CodeOption { code, description })
+            .collect();
+        Ok(HeaderOptions {
+            salespeople: setup::options(conn, "salespeople")?,
+            languages: setup::options(conn, "languages")?,
+            templates: header::templates(conn)?,
+            campaigns,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "segments/new.html")]
+pub struct NewPage {
+    pub layout: Layout,
+    pub form: HeaderForm,
+    pub errors: FormErrors,
+    pub options: HeaderOptions,
+}
+
+#[get("/segments/new")]
+pub async fn new(
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let options = db(&state.pool, |conn| Ok(HeaderOptions::load(conn)?)).await?;
+    ok(&NewPage {
+        layout,
+        form: HeaderForm::new_for(user.salesperson_code.clone()),
+        errors: FormErrors::new(),
+        options,
+    })
+}
+
+#[post("/segments")]
+pub async fn create(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<HeaderForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
+            Ok(mut values) => {
+                if let Some(code) = values.interaction_template_code.clone() {
+                    if let Some(t) = header::template(conn, &code)? {
+                        values.take_template_defaults(&t);
+                    }
+                }
+                let segment = header::insert(conn, &values, user.id)?;
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::success(format!(
+                        "Segment {} created. Add contacts to it.",
+                        segment.no
+                    )),
+                )?;
+                Ok(Ok(segment.no))
+            }
+            Err(errors) => Ok(Err((errors, HeaderOptions::load(conn)?))),
+        })
+    })
+    .await?;
+    match result {
+        Ok(no) => Ok(redirect(&format!("/segments/{no}"))),
+        Err((errors, options)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPage {
+                layout,
+                form,
+                errors,
+                options,
+            },
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "segments/show.html")]
+pub struct ShowPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub form: HeaderForm,
+    pub errors: FormErrors,
+    pub options: HeaderOptions,
+    pub figures: Figures,
+    pub ledger: Vec<Step>,
+    /// The lines by the steps that added and removed them (what each Go Back would do).
+    pub history: Vec<LineHistory>,
+    pub lines: Vec<LineRow>,
+    pub pager: Pager,
+    /// The smaller forms of the page, as typed when one of them was refused.
+    pub actions: ActionForms,
+    pub can_edit: bool,
+}
+
+/// What was typed into the segment page's smaller forms (Save Criteria, Reuse Criteria, Reuse
+/// Segment, Add line), and why one was refused: the page is shown again with it (status 422),
+/// the message next to the field (keyed by the input's id).
+#[derive(Clone, Debug, Default)]
+pub struct ActionForms {
+    pub save_code: String,
+    pub save_description: String,
+    pub reuse_code: String,
+    pub segment_no: String,
+    pub segment_ignore_exclusion: bool,
+    pub segment_allow_existing: bool,
+    pub contact: String,
+    pub line_ignore_exclusion: bool,
+    pub errors: FormErrors,
+}
+
+impl ActionForms {
+    pub fn refused(mut self, field: &'static str, message: impl Into<String>) -> ActionOutcome {
+        self.errors.add(field, message);
+        ActionOutcome::Refused(Box::new(self))
+    }
+}
+
+/// How one of those forms ended: done (and where to go next), or refused.
+pub enum ActionOutcome {
+    Done(String),
+    Refused(Box<ActionForms>),
+}
+
+/// Answers one of the segment page's smaller forms: on to the next page when it was done; the
+/// segment page again, with what was typed and why it was refused, when it was not.
+pub async fn respond(
+    state: &web::Data<AppState>,
+    layout: Layout,
+    no: String,
+    outcome: ActionOutcome,
+) -> AppResult<HttpResponse> {
+    let actions = match outcome {
+        ActionOutcome::Done(location) => return Ok(redirect(&location)),
+        ActionOutcome::Refused(actions) => *actions,
+    };
+    let data = db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        Ok(load_show(conn, segment, None, lines::LinesFrom::Page)?)
+    })
+    .await?;
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &ShowPage::build(layout, data, None, FormErrors::new(), actions, true),
+    )
+}
+
+impl ShowPage {
+    /// The page from what `load_show` read; the header form as saved unless `form` is given.
+    fn build(
+        layout: Layout,
+        data: ShowData,
+        form: Option<HeaderForm>,
+        errors: FormErrors,
+        actions: ActionForms,
+        can_edit: bool,
+    ) -> ShowPage {
+        let (segment, figures, ledger, history, lines, pager, options) = data;
+        ShowPage {
+            history,
+            layout,
+            form: form.unwrap_or_else(|| HeaderForm::from_segment(&segment)),
+            segment,
+            errors,
+            options,
+            figures,
+            ledger,
+            lines,
+            pager,
+            actions,
+            can_edit,
+        }
+    }
+
+    pub fn editable(&self) -> bool {
+        self.can_edit && self.segment.is_draft()
+    }
+
+    pub fn lines_text(&self) -> String {
+        thousands(self.figures.lines)
+    }
+
+    pub fn page_link(&self, page: i64) -> String {
+        format!("/segments/{}?page={page}#lines", self.segment.no)
+    }
+
+    /// The next page, read after this page's last line.
+    pub fn next_link(&self) -> String {
+        match self.lines.last() {
+            Some(line) => format!(
+                "/segments/{}?page={}&after={}#lines",
+                self.segment.no,
+                self.pager.page + 1,
+                line.id
+            ),
+            None => self.page_link(self.pager.page + 1),
+        }
+    }
+
+    /// The previous page, read before this page's first line.
+    pub fn prev_link(&self) -> String {
+        match self.lines.first() {
+            Some(line) => format!(
+                "/segments/{}?page={}&before={}#lines",
+                self.segment.no,
+                self.pager.page - 1,
+                line.id
+            ),
+            None => self.page_link(self.pager.page - 1),
+        }
+    }
+
+    /// What going back to step `to` would do.
+    pub fn undo_to(&self, to: i32) -> UndoEffect {
+        let last = self.ledger.last().map_or(0, |s| s.seq);
+        UndoEffect::of(&self.history, to, last)
+    }
+
+    pub fn template_label(&self, t: &InteractionTemplate) -> String {
+        format!("{} – {}", t.code, t.description)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+}
+
+impl PageQuery {
+    fn lines_from(&self) -> lines::LinesFrom {
+        let id = |v: &Option<String>| v.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+        match (id(&self.after), id(&self.before)) {
+            (Some(line), _) => lines::LinesFrom::After(line),
+            (None, Some(line)) => lines::LinesFrom::Before(line),
+            (None, None) => lines::LinesFrom::Page,
+        }
+    }
+}
+
+/// Everything the segment page shows besides the header form.
+type ShowData = (
+    Segment,
+    Figures,
+    Vec<Step>,
+    Vec<LineHistory>,
+    Vec<LineRow>,
+    Pager,
+    HeaderOptions,
+);
+
+fn load_show(
+    conn: &mut PgConnection,
+    segment: Segment,
+    page: Option<String>,
+    from: lines::LinesFrom,
+) -> QueryResult<ShowData> {
+    let figures = lines::figures(conn, &segment)?;
+    let ledger = ledger::load(conn, segment.id)?;
+    // What each Go Back would do, for a draft's ledger.
+    let history = if segment.is_draft() && !ledger.is_empty() {
+        ledger::line_history(conn, segment.id)?
+    } else {
+        Vec::new()
+    };
+    let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, figures.lines);
+    let lines = lines::lines(conn, segment.id, &pager, from)?;
+    let options = HeaderOptions::load(conn)?;
+    Ok((segment, figures, ledger, history, lines, pager, options))
+}
+
+#[get("/segments/{no}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let query = query.into_inner();
+    let from = query.lines_from();
+    let page = query.page;
+    let data = db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        Ok(load_show(conn, segment, page, from)?)
+    })
+    .await?;
+    ok(&ShowPage::build(
+        layout,
+        data,
+        None,
+        FormErrors::new(),
+        ActionForms::default(),
+        user.role >= Role::Staff,
+    ))
+}
+
+enum HeaderOutcome {
+    Saved(String),
+    Invalid(Box<Segment>, FormErrors),
+    Conflict(Box<Segment>),
+}
+
+#[post("/segments/{no}")]
+pub async fn update(
+    req: HttpRequest,
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<HeaderForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let no = path.into_inner();
+    let f = form.clone();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            if !segment.is_draft() {
+                return Err(AppError::Forbidden);
+            }
+            if f.version.parse::<i32>().ok() != Some(segment.version) {
+                return Ok(HeaderOutcome::Conflict(Box::new(segment)));
+            }
+            let mut values = match f.validate(conn)? {
+                Ok(v) => v,
+                Err(errors) => return Ok(HeaderOutcome::Invalid(Box::new(segment), errors)),
+            };
+            let template_changed =
+                values.interaction_template_code != segment.interaction_template_code;
+            if template_changed {
+                if let Some(code) = values.interaction_template_code.clone() {
+                    if let Some(t) = header::template(conn, &code)? {
+                        values.take_template_defaults(&t);
+                    }
+                }
+            }
+            let saved = header::update(conn, segment.id, segment.version, &values)?.ok_or(
+                AppError::Internal(anyhow::anyhow!("segment changed under its lock")),
+            )?;
+            let message = if template_changed && saved.interaction_template_code.is_some() {
+                format!(
+                    "Segment {} saved; the defaults of interaction template {} were applied.",
+                    saved.no,
+                    saved.interaction_template_code.clone().unwrap_or_default()
+                )
+            } else {
+                format!("Segment {} saved.", saved.no)
+            };
+            session::set_flash(conn, &session, Flash::success(message))?;
+            Ok(HeaderOutcome::Saved(saved.no))
+        })
+    })
+    .await?;
+    match outcome {
+        HeaderOutcome::Saved(no) => Ok(redirect(&format!("/segments/{no}"))),
+        HeaderOutcome::Invalid(segment, errors) => {
+            let data = db(&state.pool, move |conn| {
+                Ok(load_show(conn, *segment, None, lines::LinesFrom::Page)?)
+            })
+            .await?;
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ShowPage::build(
+                    layout,
+                    data,
+                    Some(form),
+                    errors,
+                    ActionForms::default(),
+                    true,
+                ),
+            )
+        }
+        HeaderOutcome::Conflict(segment) => {
+            let data = db(&state.pool, move |conn| {
+                Ok(load_show(conn, *segment, None, lines::LinesFrom::Page)?)
+            })
+            .await?;
+            let mut errors = FormErrors::new();
+            errors.add("description", "Someone else saved this segment after you opened it. The form shows your values; save again to keep them.");
+            let mut form = form;
+            form.version = data.0.version.to_string();
+            render(
+                StatusCode::CONFLICT,
+                &ShowPage::build(
+                    layout,
+                    data,
+                    Some(form),
+                    errors,
+                    ActionForms::default(),
+                    true,
+                ),
+            )
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! Lines by hand (add one contact, remove one line, as undoable steps) and a line's own
+//! values.
+
+use crate::auth::{client_ip, session, Role, SignedIn, Staff};
+use crate::db::schema::segment_lines;
+use crate::segments::domain::criteria::Criteria;
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::lines::{load_line, LineForm, EVALUATIONS};
+use crate::segments::domain::steps::{run_step, Outcome, Source};
+use crate::segments::domain::stored::StepKind;
+use crate::segments::domain::{header, steps, stored};
+use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
+use crate::segments::pages::wizard::outcome_sentence;
+use crate::setup::CodeOption;
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::{setup, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct AddLineForm {
+    #[serde(default)]
+    contact_no: String,
+    #[serde(default)]
+    ignore_exclusion: Option<String>,
+}
+
+/// How a manual add ended when it did not add the contact.
+enum ManualAdd {
+    /// The step ran and added nothing; its counts say why.
+    Nothing(Outcome),
+    Failed(AppError),
+}
+
+impl From<diesel::result::Error> for ManualAdd {
+    fn from(e: diesel::result::Error) -> Self {
+        ManualAdd::Failed(e.into())
+    }
+}
+
+/// Adds one contact by hand, as an undoable step, under the same exclusion and privacy rules.
+#[post("/segments/{no}/lines")]
+pub async fn add_line(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<AddLineForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let here = no.clone();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let typed = form.contact_no.trim().to_string();
+            let actions = ActionForms {
+                contact: typed.clone(),
+                line_ignore_exclusion: form.ignore_exclusion.is_some(),
+                ..Default::default()
+            };
+            if typed.is_empty() {
+                return Ok(actions.refused("contact_no", "Enter a contact's No. or name."));
+            }
+            let contact = match crate::contacts::model::find_by_no(conn, &typed.to_uppercase())? {
+                Some(c) => Some(c),
+                None => {
+                    // Not a No.: a name, if exactly one contact has it.
+                    use crate::contacts::model::Contact;
+                    use crate::db::schema::contacts as ct;
+                    diesel::define_sql_function!(fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+                    let named: Vec<Contact> = ct::table
+                        .filter(rapport_fold(ct::name).eq(crate::db::fold(&typed)))
+                        .select(Contact::as_select())
+                        .order(ct::no)
+                        .limit(6)
+                        .load(conn)?;
+                    match named.len() {
+                        1 => named.into_iter().next(),
+                        0 => None,
+                        _ => {
+                            let nos: Vec<&str> = named.iter().map(|c| c.no.as_str()).collect();
+                            return Ok(actions.refused(
+                                "contact_no",
+                                format!(
+                                    "Several contacts are called {typed} ({}…); add one by its No.",
+                                    nos.join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                }
+            };
+            let Some(contact) = contact else {
+                return Ok(actions.refused(
+                    "contact_no",
+                    format!("There is no contact {typed} (by No. or name)."),
+                ));
+            };
+            let mut criteria = Criteria::default();
+            criteria.options.ignore_exclusion = form.ignore_exclusion.is_some();
+            let note = stored::note(
+                StepKind::ManualAdd,
+                &criteria,
+                &format!("{} {}", contact.no, contact.name),
+            );
+            // The step runs under a savepoint: when it adds nothing (excluded, privacy
+            // blocked, already present), the savepoint goes back and leaves neither a step
+            // nor an audit entry.
+            let attempt = conn.transaction::<_, ManualAdd, _>(|conn| {
+                let result = run_step(
+                    conn,
+                    &no,
+                    StepKind::ManualAdd,
+                    &user,
+                    &ip,
+                    note,
+                    |conn, segment, seq| {
+                        steps::add(conn, segment, seq, &Source::Contact(contact.id), &criteria)
+                    },
+                )
+                .map_err(ManualAdd::Failed)?;
+                let (segment, outcome) = result.map_err(|_| {
+                    ManualAdd::Failed(AppError::internal(anyhow::anyhow!(
+                        "manual add has no filters"
+                    )))
+                })?;
+                if outcome.added == 0 {
+                    return Err(ManualAdd::Nothing(outcome));
+                }
+                Ok(segment)
+            });
+            let segment = match attempt {
+                Ok(segment) => segment,
+                Err(ManualAdd::Failed(e)) => return Err(e),
+                Err(ManualAdd::Nothing(outcome)) => {
+                    return Ok(actions.refused(
+                        "contact_no",
+                        format!(
+                            "{} {} was not added: {}",
+                            contact.no,
+                            contact.name,
+                            outcome_sentence(StepKind::ManualAdd, &outcome)
+                        ),
+                    ))
+                }
+            };
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!("{} {} added.", contact.no, contact.name)),
+            )?;
+            Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
+        })
+    })
+    .await?;
+    respond(&state, layout, here, outcome).await
+}
+
+/// Removes one line by hand, as an undoable step.
+#[post("/segments/{no}/lines/{line}/remove")]
+pub async fn remove_line(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (no, line) = path.into_inner();
+    let line_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            // The segment is locked before the line is read: of two removals of one line, the
+            // second sees it gone and records no step.
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            #[derive(QueryableByName)]
+            struct L {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                label: String,
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                removed: bool,
+            }
+            let line = diesel::sql_query(
+                "SELECT c.no || ' ' || c.name AS label, l.removed_by_step IS NOT NULL AS removed \
+                 FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+                 WHERE l.id = $1 AND l.segment_id = $2",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(line_id)
+            .bind::<diesel::sql_types::BigInt, _>(segment.id)
+            .get_result::<L>(conn)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+            let label = line.label;
+            if line.removed {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::info(format!(
+                        "{label} is no longer on the segment: nothing was removed."
+                    )),
+                )?;
+                return Ok(format!("/segments/{}#lines", segment.no));
+            }
+            let note = stored::note(StepKind::ManualRemove, &Criteria::default(), &label);
+            let result = run_step(
+                conn,
+                &no,
+                StepKind::ManualRemove,
+                &user,
+                &ip,
+                note,
+                |conn, segment, seq| Ok(steps::remove_line(conn, segment, seq, line_id)?),
+            )?;
+            let (segment, _) = result
+                .map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;
+            session::set_flash(conn, &session, Flash::success(format!("{label} removed.")))?;
+            Ok(format!("/segments/{}#lines", segment.no))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+#[derive(Template)]
+#[template(path = "segments/line.html")]
+pub struct LinePage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub line_id: i64,
+    pub label: String,
+    pub form: LineForm,
+    pub errors: FormErrors,
+    pub salespeople: Vec<CodeOption>,
+    pub templates: Vec<header::Template>,
+    pub evaluations: [(&'static str, &'static str); 5],
+    pub editable: bool,
+}
+
+async fn line_page(
+    state: &AppState,
+    layout: Layout,
+    no: String,
+    line: String,
+    can_edit: bool,
+) -> AppResult<LinePage> {
+    let id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
+        let form = LineForm {
+            salesperson_code: data.salesperson_code.unwrap_or_default(),
+            date: data.date.unwrap_or_default(),
+            interaction_template_code: data.interaction_template_code.unwrap_or_default(),
+            subject: data.subject.unwrap_or_default(),
+            correspondence_type: data.correspondence_type.unwrap_or_default(),
+            unit_cost: data.unit_cost.unwrap_or_default(),
+            unit_duration_min: data.unit_duration_min.unwrap_or_default(),
+            evaluation: data.evaluation.unwrap_or_default(),
+        };
+        Ok(LinePage {
+            layout,
+            editable: can_edit && segment.is_draft(),
+            segment,
+            line_id: data.id,
+            label: data.label,
+            form,
+            errors: FormErrors::new(),
+            salespeople: setup::options(conn, "salespeople")?,
+            templates: header::templates(conn)?,
+            evaluations: EVALUATIONS,
+        })
+    })
+    .await
+}
+
+#[get("/segments/{no}/lines/{line}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (no, line) = path.into_inner();
+    ok(&line_page(&state, layout, no, line, user.role >= Role::Staff).await?)
+}
+
+#[post("/segments/{no}/lines/{line}")]
+pub async fn update(
+    req: HttpRequest,
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<LineForm>,
+) -> AppResult<HttpResponse> {
+    let (no, line) = path.into_inner();
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    let f = form.clone();
+    let n = no.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::lock(conn, &n)?.ok_or(AppError::NotFound)?;
+            if !segment.is_draft() {
+                return Err(AppError::Forbidden);
+            }
+            let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
+            match f.validate(conn)? {
+                Ok(values) => {
+                    diesel::update(segment_lines::table.find(id))
+                        .set(&values)
+                        .execute(conn)?;
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::success(format!("Line {} saved.", data.label)),
+                    )?;
+                    Ok(Ok(segment.no))
+                }
+                Err(errors) => Ok(Err(errors)),
+            }
+        })
+    })
+    .await?;
+    match result {
+        Ok(no) => Ok(redirect(&format!("/segments/{no}#lines"))),
+        Err(errors) => {
+            let mut page = line_page(&state, layout, no, line, true).await?;
+            page.form = form;
+            page.errors = errors;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `/segments`: the list.
+
+use crate::auth::{Role, SignedIn};
+use crate::segments::domain::header;
+use crate::segments::domain::list as segment_list;
+use crate::segments::domain::list::SegmentRow;
+use crate::web::pagination::{thousands, Pager};
+use crate::web::{db, ok, AppResult, Layout};
+use crate::AppState;
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "segments/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub rows: Vec<SegmentRow>,
+    pub pager: Pager,
+    pub status: String,
+    pub q: String,
+    pub statuses: [(&'static str, &'static str); 3],
+    pub can_edit: bool,
+}
+
+impl ListPage {
+    pub fn page_link(&self, page: i64) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        if !self.status.is_empty() {
+            s.append_pair("status", &self.status);
+        }
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        s.append_pair("page", &page.to_string());
+        format!("?{}", s.finish())
+    }
+
+    pub fn count(n: &i64) -> String {
+        thousands(*n)
+    }
+}
+
+#[get("/segments")]
+pub async fn list(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let status = match query.status.trim() {
+        s @ ("draft" | "logged" | "canceled") => s.to_string(),
+        _ => String::new(),
+    };
+    let q = query.q.trim().to_string();
+    let requested = Pager::requested(query.page.as_deref());
+    let (s, qq) = (status.clone(), q.clone());
+    let (rows, pager) = db(&state.pool, move |conn| {
+        let offset = (requested - 1) * segment_list::LIST_PAGE;
+        let (mut rows, total) = segment_list::list(conn, &s, &qq, offset)?;
+        let pager = Pager::new(Some(&requested.to_string()), segment_list::LIST_PAGE, total);
+        if pager.offset() != offset {
+            // Past the last page: the last page is shown.
+            rows = segment_list::list(conn, &s, &qq, pager.offset())?.0;
+        }
+        Ok((rows, pager))
+    })
+    .await?;
+    ok(&ListPage {
+        layout,
+        rows,
+        pager,
+        status,
+        q,
+        statuses: header::STATUSES,
+        can_edit: user.role >= Role::Staff,
+    })
+}

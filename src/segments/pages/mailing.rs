@@ -1,0 +1,200 @@
+//! Apply Mailing Group: the preview, the application, and Undo.
+
+use crate::admin::audit;
+use crate::admin::audit::Actor;
+use crate::auth::{client_ip, session, Staff};
+use crate::db::schema::mailing_group_applications as apps;
+use crate::segments::domain::header;
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::mailing::{applications, apply, preview, undo, Application, Preview};
+use crate::setup::CodeOption;
+use crate::web::pagination::thousands;
+use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::{setup, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+// ---- pages ------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct MailingQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    remove_others: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "segments/mailing_group.html")]
+pub struct MailingPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub groups: Vec<CodeOption>,
+    pub code: String,
+    pub remove_others: bool,
+    pub preview: Option<Preview>,
+    pub error: Option<String>,
+    pub applications: Vec<Application>,
+}
+
+impl MailingPage {
+    pub fn n(&self, v: impl std::borrow::Borrow<i64>) -> String {
+        thousands(*v.borrow())
+    }
+}
+
+/// Apply Mailing Group, first step: choose the group, see who gains and who loses it.
+#[get("/segments/{no}/apply-mailing-group")]
+pub async fn page(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<MailingQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let query = query.into_inner();
+    let code = query.code.trim().to_uppercase();
+    let remove_others = query.remove_others.is_some();
+    let c = code.clone();
+    let (segment, groups, preview, error, applications) = db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let groups = setup::options(conn, "mailing_groups")?;
+        let (p, error) = if c.is_empty() {
+            (None, None)
+        } else if !groups.iter().any(|g| g.code == c) {
+            (None, Some(format!("There is no mailing group {c}.")))
+        } else {
+            (Some(preview(conn, &segment, &c, remove_others)?), None)
+        };
+        let applications = applications(conn, &segment)?;
+        Ok((segment, groups, p, error, applications))
+    })
+    .await?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &MailingPage {
+            layout,
+            segment,
+            groups,
+            code,
+            remove_others,
+            preview,
+            error,
+            applications,
+        },
+    )
+}
+
+/// Apply Mailing Group: every member gets the group; optionally contacts outside the segment
+/// lose it; recorded for Undo.
+#[post("/segments/{no}/apply-mailing-group")]
+pub async fn apply_page(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<MailingQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let here = format!("/segments/{}/apply-mailing-group", segment.no);
+            let code = form.code.trim().to_uppercase();
+            if code.is_empty() || !setup::code_exists(conn, "mailing_groups", &code)? {
+                session::set_flash(conn, &session, Flash::error("Specify a Mailing Group Code."))?;
+                return Ok(here);
+            }
+            let remove_others = form.remove_others.is_some();
+            let done = apply(conn, &segment, &code, remove_others, &user)?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "apply mailing group",
+                &segment.no,
+                &format!("{code}: +{} −{}", done.gained, done.lost),
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Mailing group {code} given to {} contact(s){}. Undo it below if it was not meant.",
+                    thousands(done.gained),
+                    if remove_others {
+                        format!(
+                            " and removed from {} contact(s) outside the segment",
+                            thousands(done.lost)
+                        )
+                    } else {
+                        String::new()
+                    }
+                )),
+            )?;
+            Ok(format!("{here}#applications-heading"))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+/// Undoes one application of this segment.
+#[post("/segments/{no}/apply-mailing-group/{id}/undo")]
+pub async fn undo_page(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (no, id) = path.into_inner();
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let application: Application = apps::table
+                .filter(apps::id.eq(id).and(apps::segment_id.eq(segment.id)))
+                .select(Application::as_select())
+                .for_update()
+                .first(conn)
+                .optional()?
+                .ok_or(AppError::NotFound)?;
+            let flash = if application.undone_at.is_some() {
+                Flash::info(format!("{} was undone already.", application.sentence()))
+            } else {
+                let (taken, given) = undo(conn, &application, &user)?;
+                audit::record(
+                    conn,
+                    Actor::User(&user),
+                    "undo mailing group",
+                    &segment.no,
+                    &format!("{}: −{taken} +{given}", application.code),
+                    &ip,
+                )?;
+                Flash::success(format!(
+                    "Undone: {} taken back from {} contact(s), given back to {}.",
+                    application.code,
+                    thousands(taken as i64),
+                    thousands(given as i64)
+                ))
+            };
+            session::set_flash(conn, &session, flash)?;
+            Ok(format!("/segments/{}/apply-mailing-group", segment.no))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}

@@ -1,0 +1,174 @@
+//! Refresh: its preview (who joins, who leaves) and its application as one step.
+
+use crate::auth::{client_ip, session, Staff};
+use crate::segments::domain::criteria::Criteria;
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::refresh::{compare, difference, read_ledger, replay};
+use crate::segments::domain::steps::{
+    run_step, Outcome, PreviewRow, StepError, COMPANY_JOIN, COMPANY_NAME,
+};
+use crate::segments::domain::stored::StepKind;
+use crate::segments::domain::{header, ledger, stored};
+use crate::web::pagination::thousands;
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
+
+#[derive(Template)]
+#[template(path = "segments/refresh.html")]
+pub struct RefreshPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub outcome: Outcome,
+    pub joiners: Vec<PreviewRow>,
+    pub leavers: Vec<PreviewRow>,
+    /// Why the ledger cannot be replayed (a step that cannot be read), if it cannot.
+    pub refused: Option<String>,
+}
+
+impl RefreshPage {
+    pub fn n(&self, v: &i64) -> String {
+        thousands(*v)
+    }
+
+    fn new(layout: Layout, segment: Segment) -> RefreshPage {
+        RefreshPage {
+            layout,
+            segment,
+            outcome: Outcome::default(),
+            joiners: Vec::new(),
+            leavers: Vec::new(),
+            refused: None,
+        }
+    }
+}
+
+fn to_app(e: StepError) -> AppError {
+    match e {
+        StepError::Db(e) => e.into(),
+        StepError::Invalid(errors) => AppError::internal(anyhow::anyhow!(
+            "the ledger no longer parses: {}",
+            errors
+                .iter()
+                .map(|e| e.message())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
+/// What the preview found: the difference, or why the ledger cannot be replayed.
+type Previewed = Result<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>), String>;
+
+fn refused(layout: Layout, segment: Segment, why: String) -> AppResult<HttpResponse> {
+    let mut page = RefreshPage::new(layout, segment);
+    page.refused = Some(why);
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// The preview: the ledger replayed, nothing changed.
+#[get("/segments/{no}/refresh")]
+pub async fn preview(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (segment, previewed): (Segment, Previewed) = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let ledger = match read_ledger(&ledger::load(conn, segment.id)?) {
+                Ok(ledger) => ledger,
+                Err(why) => return Ok((segment, Err(why))),
+            };
+            replay(conn, &ledger).map_err(to_app)?;
+            let diff = difference(conn, &segment)?;
+            Ok((segment, Ok(diff)))
+        })
+    })
+    .await?;
+    let (outcome, joiners, leavers) = match previewed {
+        Ok(diff) => diff,
+        Err(why) => return refused(layout, segment, why),
+    };
+    ok(&RefreshPage {
+        outcome,
+        joiners,
+        leavers,
+        ..RefreshPage::new(layout, segment)
+    })
+}
+
+/// How applying a refresh ended.
+enum Applied {
+    Done(String),
+    Refused(Box<Segment>, String),
+}
+
+/// Applies the refresh as one step: joiners get lines, leavers' lines are removed.
+#[post("/segments/{no}/refresh")]
+pub async fn apply(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let applied = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            // Locked first, so the ledger read here is the one replayed.
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let ledger = match read_ledger(&ledger::load(conn, segment.id)?) {
+                Ok(ledger) => ledger,
+                Err(why) => return Ok(Applied::Refused(Box::new(segment), why)),
+            };
+            let note = stored::note(StepKind::Refresh, &Criteria::default(), "");
+            let result = run_step(conn, &no, StepKind::Refresh, &user, &ip, note, |conn, segment, seq| {
+                replay(conn, &ledger)?;
+                compare(conn, segment)?;
+                let added = diesel::sql_query(format!(
+                    "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
+                     SELECT $1, c.id, $2, {COMPANY_NAME}, \
+                       c.type = 'person', c.name \
+                     FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
+                     {COMPANY_JOIN}"
+                ))
+                .bind::<BigInt, _>(segment.id)
+                .bind::<Integer, _>(seq)
+                .execute(conn)?;
+                let removed = diesel::sql_query(
+                    "UPDATE segment_lines SET removed_by_step = $2 \
+                     WHERE segment_id = $1 AND id IN (SELECT id FROM refresh_leavers)",
+                )
+                .bind::<BigInt, _>(segment.id)
+                .bind::<Integer, _>(seq)
+                .execute(conn)?;
+                Ok(Outcome { added: added as i64, removed: removed as i64, ..Default::default() })
+            })?;
+            let (segment, outcome) = result.map_err(|(_, e)| to_app(StepError::Invalid(e)))?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Refreshed: {} joined, {} left.",
+                    thousands(outcome.added),
+                    thousands(outcome.removed)
+                )),
+            )?;
+            Ok(Applied::Done(format!("/segments/{}", segment.no)))
+        })
+    })
+    .await?;
+    match applied {
+        Applied::Done(location) => Ok(redirect(&location)),
+        Applied::Refused(segment, why) => refused(layout, *segment, why),
+    }
+}

@@ -1,0 +1,351 @@
+//! The wizard's steps: Add, Reduce and Refine Contacts, previewed (a GET) then applied.
+
+use crate::auth::{client_ip, session, Staff};
+use crate::segments::domain::criteria::{Criteria, FieldError, Section, FIELDS};
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, Source, StepError};
+use crate::segments::domain::stored::StepKind;
+use crate::segments::domain::{header, steps, stored};
+use crate::setup::CodeOption;
+use crate::web::pagination::thousands;
+use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::{setup, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+
+/// The three filter steps of the wizard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wizard {
+    Add,
+    Reduce,
+    Refine,
+}
+
+impl Wizard {
+    fn parse(s: &str) -> Option<Wizard> {
+        match s {
+            "add" => Some(Wizard::Add),
+            "reduce" => Some(Wizard::Reduce),
+            "refine" => Some(Wizard::Refine),
+            _ => None,
+        }
+    }
+
+    pub fn kind(self) -> StepKind {
+        match self {
+            Wizard::Add => StepKind::Add,
+            Wizard::Reduce => StepKind::Reduce,
+            Wizard::Refine => StepKind::Refine,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        self.kind().title()
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Wizard::Add => "Adds the contacts that match the filters to the segment.",
+            Wizard::Reduce => "Removes the segment's lines whose contact matches the filters.",
+            Wizard::Refine => "Keeps only the segment's lines whose contact matches the filters; removes the others.",
+        }
+    }
+}
+
+/// Codes offered per code table.
+type CodeChoices = Vec<(&'static str, Vec<CodeOption>)>;
+
+/// One profile answer to choose: id, "Question: Answer".
+pub struct ProfileChoice {
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "segments/step.html")]
+pub struct StepPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub wizard: Wizard,
+    pub criteria: Criteria,
+    pub errors: Vec<FieldError>,
+    pub sections: [Section; 6],
+    pub fields: &'static [crate::segments::domain::criteria::Field],
+    pub codes: CodeChoices,
+    pub profile: Vec<ProfileChoice>,
+    pub preview: Option<(Outcome, Vec<PreviewRow>)>,
+    pub apply_query: String,
+}
+
+impl StepPage {
+    pub fn error_for(&self, key: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.error.to_string())
+    }
+
+    pub fn fields_of(
+        &self,
+        section: &Section,
+    ) -> Vec<&'static crate::segments::domain::criteria::Field> {
+        self.fields
+            .iter()
+            .filter(|f| f.section == *section)
+            .collect()
+    }
+
+    pub fn codes_of(&self, table: &str) -> &[CodeOption] {
+        self.codes
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map(|(_, c)| c.as_slice())
+            .unwrap_or(&[])
+    }
+
+    pub fn n(&self, v: &i64) -> String {
+        thousands(*v)
+    }
+
+    /// The filters and the options that are on, as the ledger will say them.
+    pub fn description(&self) -> String {
+        let options = self.criteria.describe_options(self.wizard.kind());
+        if options.is_empty() {
+            self.criteria.describe()
+        } else {
+            format!("{} ({})", self.criteria.describe(), options.join(", "))
+        }
+    }
+
+    pub fn is_profile(&self, id: &i64) -> bool {
+        self.criteria.profile_answer == Some(*id)
+    }
+}
+
+fn load_choices(conn: &mut PgConnection) -> QueryResult<(CodeChoices, Vec<ProfileChoice>)> {
+    let mut codes = Vec::new();
+    for f in FIELDS {
+        if let Some(table) = f.codes {
+            if !codes
+                .iter()
+                .any(|(t, _): &(&str, Vec<CodeOption>)| *t == table)
+            {
+                codes.push((table, setup::options(conn, table)?));
+            }
+        }
+    }
+    #[derive(QueryableByName)]
+    struct P {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        label: String,
+    }
+    let profile = diesel::sql_query(
+        "SELECT a.id, q.description || ': ' || a.description AS label FROM profile_answers a \
+         JOIN profile_questions q ON q.id = a.question_id \
+         ORDER BY q.questionnaire_code, q.position, q.id, a.position, a.id",
+    )
+    .load::<P>(conn)?
+    .into_iter()
+    .map(|p| ProfileChoice {
+        id: p.id,
+        label: p.label,
+    })
+    .collect();
+    Ok((codes, profile))
+}
+
+fn profile_label(choices: &[ProfileChoice], criteria: &mut Criteria) {
+    if let Some(id) = criteria.profile_answer {
+        criteria.profile_label = choices
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.label.clone())
+            .unwrap_or_default();
+    }
+}
+
+/// `GET /segments/{no}/add` (also reduce, refine): the filter form; with `preview` in the
+/// query, also what the step would do. Reading only, so the preview can be bookmarked.
+#[get("/segments/{no}/{step:add|reduce|refine}")]
+pub async fn step_form(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let (no, step) = path.into_inner();
+    let wizard = Wizard::parse(&step).ok_or(AppError::NotFound)?;
+    let pairs = query.into_inner();
+    let wants_preview = pairs.iter().any(|(k, _)| k == "preview");
+    let mut criteria = Criteria::from_pairs(&pairs);
+    let apply_query = {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs.iter().filter(|(k, _)| k != "preview") {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    };
+    let c = criteria.clone();
+    let (segment, codes, profile, preview, errors) = db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let (codes, profile) = load_choices(conn)?;
+        let mut errors = Vec::new();
+        let mut preview = None;
+        if let Err(e) = c.parse() {
+            errors = e;
+        } else if wants_preview {
+            let result = match wizard {
+                Wizard::Add => steps::preview_add(conn, &segment, &Source::Criteria(&c), &c),
+                Wizard::Reduce => steps::preview_remove(conn, &segment, &c, false),
+                Wizard::Refine => steps::preview_remove(conn, &segment, &c, true),
+            };
+            match result {
+                Ok(p) => preview = Some(p),
+                Err(StepError::Invalid(e)) => errors = e,
+                Err(StepError::Db(e)) => return Err(e.into()),
+            }
+        }
+        Ok((segment, codes, profile, preview, errors))
+    })
+    .await?;
+    profile_label(&profile, &mut criteria);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &StepPage {
+            layout,
+            segment,
+            wizard,
+            criteria,
+            errors,
+            sections: Section::ALL,
+            fields: FIELDS,
+            codes,
+            profile,
+            preview,
+            apply_query,
+        },
+    )
+}
+
+/// The sentence a flash gives after a step.
+pub fn outcome_sentence(kind: StepKind, o: &Outcome) -> String {
+    let n = |v: i64| thousands(v);
+    let mut text = if kind.adds() {
+        format!("Added {} contact(s)", n(o.added))
+    } else {
+        format!("Removed {} line(s)", n(o.removed))
+    };
+    let mut skipped = Vec::new();
+    if o.skipped_excluded > 0 {
+        skipped.push(format!("{} skipped as excluded", n(o.skipped_excluded)));
+    }
+    if o.skipped_blocked > 0 {
+        skipped.push(format!(
+            "{} skipped as privacy blocked",
+            n(o.skipped_blocked)
+        ));
+    }
+    if o.skipped_existing > 0 {
+        skipped.push(format!("{} already present", n(o.skipped_existing)));
+    }
+    if !skipped.is_empty() {
+        text.push_str("; ");
+        text.push_str(&skipped.join(", "));
+    }
+    text.push('.');
+    text
+}
+
+enum ApplyOutcome {
+    Done(String),
+    Invalid(Box<Segment>, Vec<FieldError>),
+}
+
+#[post("/segments/{no}/{step:add|reduce|refine}")]
+pub async fn step_apply(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let (no, step) = path.into_inner();
+    let wizard = Wizard::parse(&step).ok_or(AppError::NotFound)?;
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let mut criteria = Criteria::from_pairs(&form.into_inner());
+    let c = criteria.clone();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let (_, profile) = load_choices(conn)?;
+            let mut c = c;
+            profile_label(&profile, &mut c);
+            let kind = wizard.kind();
+            let note = stored::note(kind, &c, "");
+            let result =
+                run_step(
+                    conn,
+                    &no,
+                    kind,
+                    &user,
+                    &ip,
+                    note,
+                    |conn, segment, seq| match wizard {
+                        Wizard::Add => steps::add(conn, segment, seq, &Source::Criteria(&c), &c),
+                        Wizard::Reduce => steps::remove(conn, segment, seq, &c, false),
+                        Wizard::Refine => steps::remove(conn, segment, seq, &c, true),
+                    },
+                )?;
+            match result {
+                Ok((segment, outcome)) => {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::success(format!(
+                            "{}: {}",
+                            wizard.title(),
+                            outcome_sentence(kind, &outcome)
+                        )),
+                    )?;
+                    Ok(ApplyOutcome::Done(segment.no))
+                }
+                Err((segment, errors)) => Ok(ApplyOutcome::Invalid(Box::new(segment), errors)),
+            }
+        })
+    })
+    .await?;
+    match outcome {
+        ApplyOutcome::Done(no) => Ok(redirect(&format!("/segments/{no}"))),
+        ApplyOutcome::Invalid(segment, errors) => {
+            let (codes, profile) = db(&state.pool, |conn| Ok(load_choices(conn)?)).await?;
+            profile_label(&profile, &mut criteria);
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &StepPage {
+                    layout,
+                    segment: *segment,
+                    wizard,
+                    criteria,
+                    errors,
+                    sections: Section::ALL,
+                    fields: FIELDS,
+                    codes,
+                    profile,
+                    preview: None,
+                    apply_query: String::new(),
+                },
+            )
+        }
+    }
+}
