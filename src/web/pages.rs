@@ -9,6 +9,7 @@ use askama::Template;
 use diesel::connection::SimpleConnection;
 
 use crate::auth::SignedIn;
+use crate::web::error::BadInput;
 use crate::web::{db, ok, AppResult, Layout};
 use crate::AppState;
 
@@ -51,8 +52,47 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
-    fn for_status(layout: Layout, status: StatusCode, retry_after: Option<String>) -> Self {
+    fn for_status(
+        layout: Layout,
+        status: StatusCode,
+        retry_after: Option<String>,
+        bad: Option<BadInput>,
+    ) -> Self {
         let (title, message) = match status.as_u16() {
+            400 | 422 if bad.is_some() => {
+                let bad = bad.unwrap_or_else(|| BadInput {
+                    field: String::new(),
+                    message: String::new(),
+                });
+                (
+                    if status.as_u16() == 400 {
+                        "Request not understood"
+                    } else {
+                        "The form could not be saved"
+                    },
+                    format!(
+                        "{}: {} Go back, correct it and try again.",
+                        shown_field(&bad.field),
+                        bad.message
+                    ),
+                )
+            }
+            409 => (
+                "Changed at the same time",
+                "Someone else changed the same thing at the same moment, so nothing was \
+                 changed by this request. Go back, reload the page and try again."
+                    .to_string(),
+            ),
+            413 => (
+                "Too large",
+                "What was sent is larger than Rapport accepts. Nothing was changed.".to_string(),
+            ),
+            503 => (
+                "Busy, try again",
+                "Rapport is busy and could not complete this request in time. Nothing was \
+                 changed by it. Wait a moment and try again."
+                    .to_string(),
+            ),
             403 => (
                 "Not allowed",
                 "You do not have permission for this, or the form was out of date. Go back, \
@@ -101,6 +141,16 @@ impl ErrorPage {
     }
 }
 
+/// A field name from the request, as it can be shown: short, printable.
+fn shown_field(field: &str) -> String {
+    let clean: String = field.chars().filter(|c| !c.is_control()).take(60).collect();
+    if clean.is_empty() {
+        "A field".to_string()
+    } else {
+        format!("The field “{clean}”")
+    }
+}
+
 fn human_wait(secs: u64) -> String {
     if secs <= 60 {
         "a minute".to_string()
@@ -128,8 +178,12 @@ pub fn render_error_page<B: MessageBody>(
         .get(header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let bad = res.response().extensions().get::<BadInput>().cloned();
     let (req, old) = res.into_parts();
-    let page = ErrorPage::for_status(Layout::from_request(&req), status, retry_after);
+    let mut layout = Layout::from_request(&req);
+    // An error page does not show (or use up) the flash: it stays for the next page.
+    layout.flash = None;
+    let page = ErrorPage::for_status(layout, status, retry_after, bad);
     let html = page
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{status}</title><p>{status}</p>"));
