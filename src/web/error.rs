@@ -206,3 +206,54 @@ pub struct BadInput {
     pub field: String,
     pub message: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn contention_is_503_and_a_lost_race_409() {
+        for (e, status) in [
+            (
+                db_error(DatabaseErrorKind::SerializationFailure, "x"),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                db_error(DatabaseErrorKind::Unknown, "deadlock detected"),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                db_error(
+                    DatabaseErrorKind::Unknown,
+                    "canceling statement due to lock timeout",
+                ),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                db_error(DatabaseErrorKind::UniqueViolation, "duplicate key"),
+                StatusCode::CONFLICT,
+            ),
+            (
+                db_error(DatabaseErrorKind::ForeignKeyViolation, "violates"),
+                StatusCode::CONFLICT,
+            ),
+            (
+                db_error(DatabaseErrorKind::Unknown, "syntax error"),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (Error::NotFound, StatusCode::NOT_FOUND),
+        ] {
+            assert_eq!(AppError::from(e).status_code(), status);
+        }
+        let busy = AppError::Unavailable("pool".into()).error_response();
+        assert_eq!(
+            busy.headers().get(header::RETRY_AFTER).unwrap(),
+            &RETRY_AFTER_BUSY.to_string()
+        );
+    }
+}
