@@ -623,4 +623,28 @@ fn a_create_that_loses_a_race_is_the_form_with_a_message() {
         app.count("SELECT count(*) FROM audit_log WHERE subject = 'dup'"),
         0
     );
+
+    // Someone deletes the salesperson while a user is given it.
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('PL', 'Pat Lee');
+         CREATE TRIGGER steal_from_users BEFORE UPDATE ON users
+           FOR EACH ROW WHEN (NEW.salesperson_code IS NOT NULL)
+           EXECUTE FUNCTION steal_salesperson();",
+    );
+    let res = admin.submit(
+        "/admin/users/stan",
+        "/admin/users/stan",
+        &[
+            ("display_name", "Stan"),
+            ("role", "staff"),
+            ("salesperson_code", "PL"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This salesperson was deleted a moment ago."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE salesperson_code IS NOT NULL"),
+        0
+    );
 }
