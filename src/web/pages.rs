@@ -49,6 +49,8 @@ pub struct ErrorPage {
     pub status: u16,
     pub title: &'static str,
     pub message: String,
+    /// The page the refused form was on (same site only), to go back to it.
+    pub back: Option<String>,
 }
 
 impl ErrorPage {
@@ -137,8 +139,29 @@ impl ErrorPage {
             status: status.as_u16(),
             title,
             message,
+            back: None,
         }
     }
+}
+
+/// The path of the page a request came from, when it is a page of this site.
+fn same_site_referer(req: &actix_web::HttpRequest) -> Option<String> {
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let host = req.connection_info().host().to_ascii_lowercase();
+    let authority = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => return None,
+    };
+    if authority.to_ascii_lowercase() != host {
+        return None;
+    }
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    crate::web::forms::safe_next(&path)
 }
 
 /// A field name from the request, as it can be shown: short, printable.
@@ -183,7 +206,10 @@ pub fn render_error_page<B: MessageBody>(
     let mut layout = Layout::from_request(&req);
     // An error page does not show (or use up) the flash: it stays for the next page.
     layout.flash = None;
-    let page = ErrorPage::for_status(layout, status, retry_after, bad);
+    let mut page = ErrorPage::for_status(layout, status, retry_after, bad);
+    if status == StatusCode::UNPROCESSABLE_ENTITY {
+        page.back = same_site_referer(&req);
+    }
     let html = page
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{status}</title><p>{status}</p>"));

@@ -22,7 +22,7 @@ const SEED: u64 = 0x5241_5050_4f52_5421;
 /// Mutated submissions per form, for the administrator and for staff (`FUZZ_ROUNDS` sets
 /// the administrator's for a deeper run; staff get a quarter of it; `FUZZ_SEED` another
 /// sequence).
-const ADMIN_ROUNDS: usize = 60;
+const ADMIN_ROUNDS: usize = 50;
 /// Mutated GETs per page (query string and path).
 const GET_ROUNDS: usize = 12;
 const MAX_PAGES: usize = 120;

@@ -421,6 +421,21 @@ fn a_nul_byte_is_bad_input_that_names_its_field() {
     );
     res.assert_status(422);
     assert!(res.contains("“name”"), "{}", res.body);
+    // Sent from the form's page (as a browser does), the answer leads back to it.
+    let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let from_form = reqwest::blocking::Client::new()
+        .post(format!("{}/contacts", app.base()))
+        .header("origin", app.base())
+        .header("referer", format!("{}/contacts/new", app.base()))
+        .header("cookie", cookies.join("; "))
+        .form(&[("csrf_token", token.as_str()), ("name", "Evil\0Corp")])
+        .send()
+        .unwrap();
+    assert_eq!(from_form.status().as_u16(), 422);
+    assert!(from_form
+        .text()
+        .unwrap()
+        .contains("<a href=\"/contacts/new\">Back to the form</a>"));
     let res = c.post_with_token(
         &format!("/contacts/{no}/classifications"),
         &token,
