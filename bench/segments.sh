@@ -189,7 +189,7 @@ fi
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
 log "starting rapport serve on $BASE"
-RAPPORT_BIND="127.0.0.1:$PORT" RAPPORT_COOKIE_SECURE=false "$BIN" serve >"$PRIVATE/serve.log" 2>&1 &
+RAPPORT_BIND="127.0.0.1:$PORT" RAPPORT_COOKIE_SECURE=false RAPPORT_SERVER_TIMING=true "$BIN" serve >"$PRIVATE/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 300); do
     if curl -s -o /dev/null --max-time 2 "$BASE/healthz"; then break; fi

@@ -31,6 +31,9 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Size of the database connection pool (`RAPPORT_DB_POOL_SIZE`).
     pub db_pool_size: u32,
+    /// Send the server's own time in a `Server-Timing` header (`RAPPORT_SERVER_TIMING`); off by
+    /// default, as it tells any visitor how long the server worked on a request.
+    pub server_timing: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,7 @@ impl Config {
             session_max: Duration::from_secs(12 * 3600),
             trust_proxy: false,
             db_pool_size: 8,
+            server_timing: false,
         }
     }
 
@@ -90,6 +94,10 @@ impl Config {
         }
         if let Some(v) = get("RAPPORT_TRUST_PROXY") {
             c.trust_proxy = matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
+        }
+        if let Some(v) = get("RAPPORT_SERVER_TIMING") {
+            c.server_timing =
+                matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
         }
         if let Some(v) = get("RAPPORT_DB_POOL_SIZE") {
             c.db_pool_size = positive("RAPPORT_DB_POOL_SIZE", &v)? as u32;
@@ -144,6 +152,12 @@ mod tests {
         assert!(!c.secure_cookies());
         assert_eq!(c.session_idle, Duration::from_secs(1800));
         assert_eq!(c.session_max, Duration::from_secs(43200));
+        assert!(!c.server_timing);
+        assert!(
+            cfg(&[("RAPPORT_SERVER_TIMING", "true")])
+                .unwrap()
+                .server_timing
+        );
     }
 
     #[test]

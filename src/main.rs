@@ -250,6 +250,16 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
             let user = users::find_by_username(&mut conn, &username)?
                 .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
             conn.transaction::<_, anyhow::Error, _>(|conn| {
+                // The same rule as the Users page: the last active administrator stays.
+                if user.active
+                    && user.role() == rapport::auth::Role::Admin
+                    && users::other_active_admins(conn, user.id)? == 0
+                {
+                    anyhow::bail!(
+                        "{} is the last active administrator and cannot be disabled",
+                        user.username
+                    );
+                }
                 users::set_active(conn, user.id, false)?;
                 audit::record(conn, Actor::Cli, "user disabled", &user.username, "", "")?;
                 Ok(())

@@ -222,7 +222,19 @@ pub async fn update(
             if !errors.is_empty() {
                 return Ok(Err((user, errors)));
             }
-            users::update_profile(conn, user.id, &c)?;
+            // In a savepoint: a salesperson deleted since the check above is a message next
+            // to the field, not a failure.
+            match conn.transaction(|conn| users::update_profile(conn, user.id, &c)) {
+                Ok(_) => {}
+                Err(e) if crate::web::error::is_constraint_race(&e) => {
+                    errors.add(
+                        "salesperson_code",
+                        "This salesperson was deleted a moment ago. Choose another.",
+                    );
+                    return Ok(Err((user, errors)));
+                }
+                Err(e) => return Err(e.into()),
+            }
             let detail = if user.role != c.role {
                 format!("role {} → {}", user.role, c.role)
             } else {

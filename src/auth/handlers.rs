@@ -5,7 +5,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::{client_ip, password, session, setup, throttle, users, SessionData};
+use super::{client_ip, session, setup, throttle, users, SessionData};
 use crate::admin::audit::{self, Actor};
 use crate::web::forms::safe_next;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
@@ -80,14 +80,7 @@ pub async fn login(
             )?;
             return Ok(LoginOutcome::Throttled(wait));
         }
-        let user = users::find_by_username(conn, &username)?;
-        let verified = match &user {
-            Some(u) => password::verify(&form.password, &u.password_hash) && u.active,
-            None => {
-                password::verify_dummy(&form.password);
-                false
-            }
-        };
+        let (user, verified) = users::authenticate(conn, &username, &form.password)?;
         match user {
             Some(user) if verified => {
                 let current = user.current();
@@ -235,7 +228,8 @@ pub struct SetupForm {
 }
 
 enum SetupOutcome {
-    Created,
+    /// With the key of the session that carries the flash, when one had to be created.
+    Created(Option<String>),
     Invalid(FormErrors),
     LinkDead,
 }
@@ -278,7 +272,7 @@ pub async fn setup_create(
                         "first-run setup",
                         &ip,
                     )?;
-                    session::set_flash(
+                    let key = session::set_flash_or_start(
                         conn,
                         &session,
                         Flash::success(format!(
@@ -286,7 +280,7 @@ pub async fn setup_create(
                             user.username
                         )),
                     )?;
-                    Ok(SetupOutcome::Created)
+                    Ok(SetupOutcome::Created(key))
                 }
                 Err(users::CreateError::Invalid(errors)) => Ok(SetupOutcome::Invalid(errors)),
                 Err(users::CreateError::Db(e)) => Err(AppError::from(e)),
@@ -297,7 +291,12 @@ pub async fn setup_create(
     })
     .await?;
     match outcome {
-        SetupOutcome::Created => Ok(redirect("/login")),
+        SetupOutcome::Created(Some(key)) => Ok(session::redirect_with_session(
+            &state.config,
+            &key,
+            "/login",
+        )),
+        SetupOutcome::Created(None) => Ok(redirect("/login")),
         SetupOutcome::LinkDead => Err(AppError::NotFound),
         SetupOutcome::Invalid(errors) => render(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,5 +1,6 @@
 //! Passwords: Argon2id (m = 19 MiB, t = 2, p = 1) and the rules for new ones.
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use argon2::password_hash::{
@@ -24,8 +25,20 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
 
-/// Checks a password against a stored hash; a malformed hash never matches.
+thread_local! {
+    static VERIFICATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many Argon2 verifications this thread has run (real and dummy alike), so tests can
+/// check that every sign-in path costs exactly one, whatever the machine's speed.
+pub fn verifications() -> u64 {
+    VERIFICATIONS.with(Cell::get)
+}
+
+/// Checks a password against a stored hash; a malformed hash never matches (and, like a
+/// well-formed one, counts as one verification).
 pub fn verify(password: &str, stored: &str) -> bool {
+    VERIFICATIONS.with(|n| n.set(n.get() + 1));
     match PasswordHash::new(stored) {
         Ok(parsed) => hasher()
             .verify_password(password.as_bytes(), &parsed)

@@ -3,10 +3,17 @@
 //! The cookie holds a random 256-bit key; the table holds its SHA-256, the user, the form
 //! token and a pending flash message. A session ends after `RAPPORT_SESSION_IDLE_MINUTES`
 //! without a request or `RAPPORT_SESSION_MAX_HOURS` after it began.
+//!
+//! A visitor without a session gets no row: a request that only reads writes nothing. Their
+//! forms (sign-in, first-run setup) carry a token bound to a random cookie of their own
+//! ([`form_cookie_name`], double submit: the token is a hash of the cookie, which scripts of
+//! other sites can neither read nor set), checked like a session's token together with the
+//! origin. A row is created when there is something to keep: a sign-in, a flash message.
+//! A live session's `last_seen_at` is written at most once a minute.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
@@ -25,7 +32,11 @@ use crate::AppState;
 /// The form field (and, for uploads, the query parameter) that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// The session of the current request, as loaded by [`middleware`].
+/// How often a live session's `last_seen_at` is written (at most).
+const TOUCH_EVERY_SECS: f64 = 60.0;
+
+/// The session of the current request, as loaded by [`middleware`]. A visitor without a
+/// stored session has an empty `key_hash` (see [`SessionData::is_stored`]).
 #[derive(Clone, Debug)]
 pub struct SessionData {
     pub key_hash: Vec<u8>,
@@ -33,6 +44,27 @@ pub struct SessionData {
     pub user: Option<CurrentUser>,
     pub flash: Option<Flash>,
 }
+
+impl SessionData {
+    /// Whether a row in `sessions` stands behind this session.
+    pub fn is_stored(&self) -> bool {
+        !self.key_hash.is_empty()
+    }
+
+    fn visitor(form_key: &str) -> Self {
+        SessionData {
+            key_hash: Vec::new(),
+            csrf_token: visitor_token(form_key),
+            user: None,
+            flash: None,
+        }
+    }
+}
+
+/// Marks a request whose page showed the pending flash (set by the layout); the middleware
+/// then takes the flash out of the session, once the page has been rendered as HTML.
+#[derive(Clone, Debug)]
+pub struct FlashShown(pub Flash);
 
 /// A freshly created session: the key goes into the cookie, never into the database.
 pub struct NewSession {
@@ -47,6 +79,37 @@ pub fn cookie_name(config: &Config) -> &'static str {
     } else {
         "rapport_session"
     }
+}
+
+/// The cookie of a visitor without a session, which their forms' token is bound to.
+pub fn form_cookie_name(config: &Config) -> &'static str {
+    if config.secure_cookies() {
+        "__Host-rapport_form"
+    } else {
+        "rapport_form"
+    }
+}
+
+fn form_cookie(config: &Config, key: &str) -> Cookie<'static> {
+    Cookie::build(form_cookie_name(config), key.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.secure_cookies())
+        .finish()
+}
+
+/// The form token of a visitor: a hash of their form cookie, so the page never shows the
+/// cookie itself.
+fn visitor_token(form_key: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"rapport visitor form token\0");
+    hasher.update(form_key.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+fn is_random_key(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 pub fn session_cookie(config: &Config, key: &str) -> Cookie<'static> {
@@ -88,25 +151,24 @@ struct LoadedRow {
     salesperson_code: Option<String>,
 }
 
-/// Loads a live session and marks it used, in one statement. An expired session, or one whose
-/// user is gone or disabled, is `None`. With `pop_flash` the pending flash is taken out.
+/// Loads a live session and marks it used (at most once a minute), in one statement. An
+/// expired session, or one whose user is gone or disabled, is `None`. The flash stays in the
+/// session until a page shows it ([`take_flash`]).
 pub fn load(
     conn: &mut PgConnection,
     key_hash: &[u8],
     config: &Config,
-    pop_flash: bool,
 ) -> QueryResult<Option<SessionData>> {
     let rows: Vec<LoadedRow> = diesel::sql_query(
         "WITH s AS ( \
-           SELECT id_hash, user_id, csrf_token, flash FROM sessions \
+           SELECT id_hash, user_id, csrf_token, flash, last_seen_at FROM sessions \
            WHERE id_hash = $1 \
              AND last_seen_at > now() - make_interval(secs => $2) \
-             AND created_at > now() - make_interval(secs => $3) \
-           FOR UPDATE), \
+             AND created_at > now() - make_interval(secs => $3)), \
          touched AS ( \
-           UPDATE sessions SET last_seen_at = now(), \
-                  flash = CASE WHEN $4 THEN NULL ELSE sessions.flash END \
-           FROM s WHERE sessions.id_hash = s.id_hash) \
+           UPDATE sessions SET last_seen_at = now() \
+           FROM s WHERE sessions.id_hash = s.id_hash \
+             AND s.last_seen_at < now() - make_interval(secs => $4)) \
          SELECT s.csrf_token, s.flash, u.id AS user_id, u.username, u.display_name, u.role, \
                 u.active, u.salesperson_code \
          FROM s LEFT JOIN users u ON u.id = s.user_id",
@@ -114,7 +176,7 @@ pub fn load(
     .bind::<Bytea, _>(key_hash)
     .bind::<Double, _>(config.session_idle.as_secs_f64())
     .bind::<Double, _>(config.session_max.as_secs_f64())
-    .bind::<Bool, _>(pop_flash)
+    .bind::<Double, _>(TOUCH_EVERY_SECS)
     .load(conn)?;
     let Some(row) = rows.into_iter().next() else {
         return Ok(None);
@@ -193,12 +255,37 @@ pub fn prune(conn: &mut PgConnection, config: &Config) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// Leaves a message for the next page this session shows.
+/// Leaves a message for the next page this session shows (a signed-in session: always
+/// stored). For a visitor who may have no stored session, use [`set_flash_or_start`].
 pub fn set_flash(conn: &mut PgConnection, session: &SessionData, flash: Flash) -> QueryResult<()> {
+    set_flash_or_start(conn, session, flash).map(|_| ())
+}
+
+/// Leaves a message for the next page; a visitor without a stored session gets one, whose
+/// key is returned for their cookie ([`redirect_with_session`]).
+pub fn set_flash_or_start(
+    conn: &mut PgConnection,
+    session: &SessionData,
+    flash: Flash,
+) -> QueryResult<Option<String>> {
+    if !session.is_stored() {
+        return create(conn, session.user.clone(), Some(flash)).map(|s| Some(s.key));
+    }
     diesel::update(sessions::table.filter(sessions::id_hash.eq(&session.key_hash)))
         .set(sessions::flash.eq(Some(flash.encode())))
         .execute(conn)
-        .map(|_| ())
+        .map(|_| None)
+}
+
+/// Takes a flash out of the session once a page has shown it; a newer flash stays.
+pub fn take_flash(conn: &mut PgConnection, key_hash: &[u8], shown: &Flash) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::id_hash.eq(key_hash))
+            .filter(sessions::flash.eq(shown.encode())),
+    )
+    .set(sessions::flash.eq(None::<String>))
+    .execute(conn)
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -247,8 +334,9 @@ fn token_matches(expected: &str, given: &str) -> bool {
     !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }
 
-/// Finds the CSRF token of a form post; the body is put back for the handler.
-async fn submitted_token(req: &mut ServiceRequest) -> Option<String> {
+/// Finds the CSRF token of a form post; the body is put back for the handler. A body over
+/// the limit is 413, not a CSRF failure.
+async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -256,22 +344,22 @@ async fn submitted_token(req: &mut ServiceRequest) -> Option<String> {
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        let body = req.extract::<web::Bytes>().await.ok()?;
+        let body = crate::web::middleware::read_body(req).await?;
         let token = url::form_urlencoded::parse(&body)
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.into_owned());
-        req.set_payload(Payload::from(body));
-        token
+        Ok(token)
     } else {
         // Uploads (multipart) carry the token in the form's action URL.
-        url::form_urlencoded::parse(req.query_string().as_bytes())
+        Ok(url::form_urlencoded::parse(req.query_string().as_bytes())
             .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned())
+            .map(|(_, v)| v.into_owned()))
     }
 }
 
-/// Loads the session into the request, creates one for a visitor without, and refuses any
-/// state-changing request whose origin or CSRF token does not match (403, nothing changed).
+/// Loads the session into the request (a visitor without one gets a form cookie, no row), and
+/// refuses any state-changing request whose origin or CSRF token does not match (403, nothing
+/// changed). After an HTML page that showed the flash, takes the flash out of the session.
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -301,14 +389,11 @@ pub async fn middleware(
     let key_hash = req
         .cookie(cookie_name(&state.config))
         .map(|c| hash_key(c.value()));
+    let had_session_cookie = key_hash.is_some();
     let loaded = match key_hash {
         Some(hash) => {
             let config = state.config.clone();
-            match db(&state.pool, move |conn| {
-                Ok(load(conn, &hash, &config, safe)?)
-            })
-            .await
-            {
+            match db(&state.pool, move |conn| Ok(load(conn, &hash, &config)?)).await {
                 Ok(found) => found,
                 Err(e) => return Ok(req.error_response(e).map_into_right_body()),
             }
@@ -316,26 +401,37 @@ pub async fn middleware(
         None => None,
     };
 
-    let mut new_key = None;
+    let mut new_form_key = None;
     let session = match loaded {
         Some(session) => session,
-        None if safe => {
-            let created = db(&state.pool, |conn| Ok(create(conn, None, None)?)).await;
-            match created {
-                Ok(created) => {
-                    new_key = Some(created.key);
-                    created.data
-                }
-                Err(e) => return Ok(req.error_response(e).map_into_right_body()),
-            }
-        }
         None => {
-            return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+            let form_key = req
+                .cookie(form_cookie_name(&state.config))
+                .map(|c| c.value().to_string())
+                .filter(|v| is_random_key(v));
+            match form_key {
+                Some(key) => SessionData::visitor(&key),
+                None if safe => {
+                    let key = random_hex(32);
+                    let visitor = SessionData::visitor(&key);
+                    new_form_key = Some(key);
+                    visitor
+                }
+                None => {
+                    return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+                }
+            }
         }
     };
 
     if !safe {
-        let given = submitted_token(&mut req).await.unwrap_or_default();
+        let given = match submitted_token(&mut req).await {
+            Ok(given) => given.unwrap_or_default(),
+            Err(e) => {
+                req.extensions_mut().insert(session);
+                return Ok(req.error_response(e).map_into_right_body());
+            }
+        };
         if !token_matches(&session.csrf_token, &given) {
             tracing::warn!(
                 "refused a {} with a missing or wrong CSRF token",
@@ -346,19 +442,46 @@ pub async fn middleware(
         }
     }
 
+    let stored_key = session.is_stored().then(|| session.key_hash.clone());
     req.extensions_mut().insert(session);
     let mut res = next.call(req).await?;
-    if let Some(key) = new_key {
-        // A handler that started its own session (sign-in, sign-out) has set the cookie.
-        let already = res.headers().get_all(header::SET_COOKIE).any(|v| {
-            v.to_str()
-                .is_ok_and(|v| v.starts_with(cookie_name(&state.config)))
-        });
-        if !already {
-            let cookie = session_cookie(&state.config, &key);
-            if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
-                res.headers_mut().append(header::SET_COOKIE, value);
-            }
+
+    // The flash is used up only by an HTML page that showed it, not by a download, a JSON
+    // poll or a redirect.
+    let shown = res.request().extensions().get::<FlashShown>().cloned();
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let (Some(FlashShown(flash)), Some(key_hash), true) = (shown, stored_key.clone(), is_page) {
+        let taken = db(&state.pool, move |conn| {
+            Ok(take_flash(conn, &key_hash, &flash)?)
+        })
+        .await;
+        if let Err(e) = taken {
+            tracing::warn!("could not take the flash out of the session: {e}");
+        }
+    }
+
+    // A handler that started its own session (sign-in, sign-out) has set the cookie.
+    let sets_session = res.headers().get_all(header::SET_COOKIE).any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.starts_with(cookie_name(&state.config)))
+    });
+    let mut cookies = Vec::new();
+    if let Some(key) = new_form_key {
+        cookies.push(form_cookie(&state.config, &key));
+    }
+    if had_session_cookie && stored_key.is_none() && !sets_session {
+        // The browser's session is over: forget its cookie.
+        let mut gone = session_cookie(&state.config, "");
+        gone.make_removal();
+        cookies.push(gone);
+    }
+    for cookie in cookies {
+        if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, value);
         }
     }
     Ok(res.map_into_left_body())
@@ -390,6 +513,18 @@ mod tests {
         assert!(!token_matches("abc", "abd"));
         assert!(!token_matches("abc", ""));
         assert!(!token_matches("", ""));
+    }
+
+    #[test]
+    fn a_visitors_token_is_bound_to_the_cookie_but_is_not_it() {
+        let key = random_hex(32);
+        assert!(is_random_key(&key));
+        assert!(!is_random_key("short"));
+        let token = SessionData::visitor(&key).csrf_token;
+        assert_eq!(token, visitor_token(&key));
+        assert_ne!(token, key);
+        assert_ne!(token, visitor_token(&random_hex(32)));
+        assert!(!SessionData::visitor(&key).is_stored());
     }
 
     #[test]

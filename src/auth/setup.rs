@@ -6,18 +6,17 @@ use diesel::prelude::*;
 use super::session::hash_key;
 use crate::db::schema::setup_tokens;
 
-/// Replaces any earlier token with a new one and returns it (only its hash is stored).
+/// Adds a new token and returns it (only its hash is stored). Tokens printed earlier stay
+/// valid: another instance started against the same database may have printed one that
+/// someone is about to open. Using any of them spends them all ([`consume`]).
 pub fn issue_token(conn: &mut PgConnection) -> QueryResult<String> {
     let mut bytes = [0u8; 24];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
     let token = hex::encode(bytes);
-    conn.transaction(|conn| {
-        diesel::delete(setup_tokens::table).execute(conn)?;
-        diesel::insert_into(setup_tokens::table)
-            .values(setup_tokens::token_hash.eq(hash_key(&token)))
-            .execute(conn)?;
-        Ok(token)
-    })
+    diesel::insert_into(setup_tokens::table)
+        .values(setup_tokens::token_hash.eq(hash_key(&token)))
+        .execute(conn)?;
+    Ok(token)
 }
 
 pub fn token_is_valid(conn: &mut PgConnection, token: &str) -> QueryResult<bool> {

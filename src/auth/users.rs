@@ -185,20 +185,30 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateErro
         return Err(CreateError::Invalid(errors));
     }
     let hash = password::hash(&new.password)?;
-    let result = diesel::insert_into(users::table)
-        .values((
-            users::username.eq(&new.username),
-            users::display_name.eq(&new.display_name),
-            users::role.eq(Role::parse(&new.role).unwrap_or(Role::Viewer).as_str()),
-            users::password_hash.eq(hash),
-            users::salesperson_code.eq(optional(&new.salesperson_code)),
-        ))
-        .returning(User::as_returning())
-        .get_result(conn);
+    // In a savepoint, so that the caller's transaction survives a refusal.
+    let result = conn.transaction(|conn| {
+        diesel::insert_into(users::table)
+            .values((
+                users::username.eq(&new.username),
+                users::display_name.eq(&new.display_name),
+                users::role.eq(Role::parse(&new.role).unwrap_or(Role::Viewer).as_str()),
+                users::password_hash.eq(hash),
+                users::salesperson_code.eq(optional(&new.salesperson_code)),
+            ))
+            .returning(User::as_returning())
+            .get_result(conn)
+    });
     match result {
         Ok(user) => Ok(user),
         Err(DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
             errors.add("username", "This user name is already taken.");
+            Err(CreateError::Invalid(errors))
+        }
+        Err(DbError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            errors.add(
+                "salesperson_code",
+                "This salesperson was deleted a moment ago. Choose another.",
+            );
             Err(CreateError::Invalid(errors))
         }
         Err(e) => Err(e.into()),
@@ -211,6 +221,25 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
         .select(User::as_select())
         .first(conn)
         .optional()
+}
+
+/// Looks a user up by name and checks the password: the user (if any) and whether the
+/// sign-in may go ahead. Every path verifies exactly one Argon2 hash (a throwaway one for an
+/// unknown name), so the answer takes as long for an unknown user as for a wrong password.
+pub fn authenticate(
+    conn: &mut PgConnection,
+    username: &str,
+    password: &str,
+) -> QueryResult<(Option<User>, bool)> {
+    let user = find_by_username(conn, username)?;
+    let verified = match &user {
+        Some(u) => super::password::verify(password, &u.password_hash) && u.active,
+        None => {
+            super::password::verify_dummy(password);
+            false
+        }
+    };
+    Ok((user, verified))
 }
 
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {

@@ -206,7 +206,18 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match model::validate(conn, &f, None)? {
             Ok(values) => {
-                let contact = model::insert(conn, &values)?;
+                // In a savepoint: a code deleted or a number taken by someone else since the
+                // checks above is a message next to its field, not a failure.
+                let contact = match conn.transaction(|conn| model::insert(conn, &values)) {
+                    Ok(contact) => contact,
+                    Err(e) if crate::web::error::is_constraint_race(&e) => {
+                        let mut errors = FormErrors::new();
+                        let (field, message) = raced_field(&e);
+                        errors.add(field, message);
+                        return Ok(Err((errors, Options::load(conn, false)?)));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 session::set_flash(
                     conn,
                     &session,
@@ -520,6 +531,33 @@ pub async fn delete(
     Ok(redirect(&location))
 }
 
+/// The field of the contact form that a constraint violation at creation concerns, and what
+/// to say next to it.
+fn raced_field(e: &diesel::result::Error) -> (&'static str, &'static str) {
+    let column = crate::web::error::violated_column(e, "contacts");
+    let field = match column.as_deref() {
+        Some("no") => "no",
+        Some("company_id") => "company_no",
+        Some("country_code") => "country_code",
+        Some("salesperson_code") => "salesperson_code",
+        Some("territory_code") => "territory_code",
+        Some("language_code") => "language_code",
+        Some("organizational_level_code") => "organizational_level_code",
+        _ => "name",
+    };
+    if crate::web::error::is_unique_violation(e) {
+        (
+            field,
+            "This was taken by someone else a moment ago. Save again.",
+        )
+    } else {
+        (
+            field,
+            "This was deleted by someone else a moment ago. Choose another.",
+        )
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ClassificationForm {
     #[serde(default)]
@@ -572,11 +610,12 @@ pub async fn classify(
                 }
             };
             session::set_flash(conn, &session, flash)?;
-            Ok(format!(
-                "/contacts/{}#{}",
-                contact.no,
-                form.kind.replace('_', "-")
-            ))
+            // Only a known kind names the section to return to; what was typed never goes
+            // into the Location header.
+            Ok(match Classification::find(&form.kind) {
+                Some(c) => format!("/contacts/{}#{}", contact.no, c.kind.replace('_', "-")),
+                None => format!("/contacts/{}", contact.no),
+            })
         })
     })
     .await?;

@@ -18,6 +18,24 @@ pub enum AppError {
     Csrf,
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
+    /// Bad input that no form page can show: a NUL byte in the address, say. `field` names
+    /// the query parameter (or `path`).
+    #[error("bad request: {message}")]
+    BadRequest { field: String, message: String },
+    /// A form field that cannot be stored (a NUL byte), refused before any handler runs.
+    #[error("unprocessable field {field}: {message}")]
+    BadField { field: String, message: String },
+    /// The request body is over the limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// Someone else's change won a race the form did not foresee (a unique or foreign-key
+    /// violation outside the create and rename forms, which name the field instead).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Busy, not broken: no pooled connection came free in time, or a lock wait, deadlock or
+    /// serialization failure ended the transaction. Nothing was changed; try again shortly.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -28,18 +46,80 @@ impl AppError {
     }
 }
 
+/// Seconds a client is asked to wait after a 503.
+pub const RETRY_AFTER_BUSY: u64 = 2;
+
+/// Whether a database error is contention rather than a defect: the transaction was rolled
+/// back and the same request may well succeed a moment later. diesel does not expose the
+/// SQLSTATE of every case, so lock timeouts and deadlocks are told by PostgreSQL's message
+/// (its messages are English in Rapport's clusters: `lc_messages` is C).
+pub fn is_contention(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("deadlock detected")
+                || m.contains("lock timeout")
+                || m.contains("could not obtain lock")
+                || m.contains("could not serialize access")
+        }
+        _ => false,
+    }
+}
+
+/// A unique or foreign-key violation: two people created or renamed the same thing at once,
+/// or what a form referred to was deleted meanwhile.
+pub fn is_constraint_race(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        e,
+        Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
+            _
+        )
+    )
+}
+
+/// A unique violation, the one a create or rename form turns into a message next to its
+/// field.
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// The column of a violated unique or foreign-key constraint of `table`, read from its name
+/// as PostgreSQL makes it (`<table>_<column>_key`, `<table>_<column>_fkey`).
+pub fn violated_column(e: &diesel::result::Error, table: &str) -> Option<String> {
+    let diesel::result::Error::DatabaseError(_, info) = e else {
+        return None;
+    };
+    let name = info.constraint_name()?;
+    let rest = name.strip_prefix(table)?.strip_prefix('_')?;
+    let column = rest
+        .strip_suffix("_fkey")
+        .or_else(|| rest.strip_suffix("_key"))?;
+    Some(column.to_string())
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
+            ref other if is_contention(other) => AppError::Unavailable(other.to_string()),
+            ref other if is_constraint_race(other) => AppError::Conflict(other.to_string()),
             other => AppError::internal(other),
         }
     }
 }
 
+/// r2d2's only error is "no connection came free in time": the pool is exhausted (or the
+/// database is down, which `/healthz` tells apart).
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        AppError::internal(e)
+        AppError::Unavailable(e.to_string())
     }
 }
 
@@ -62,6 +142,11 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Unauthenticated { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::BadField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +170,24 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { retry_after } => HttpResponse::TooManyRequests()
                 .insert_header((header::RETRY_AFTER, retry_after.to_string()))
                 .finish(),
+            AppError::BadRequest { field, message } | AppError::BadField { field, message } => {
+                let mut res = HttpResponse::build(self.status_code()).finish();
+                res.extensions_mut().insert(BadInput {
+                    field: field.clone(),
+                    message: message.clone(),
+                });
+                res
+            }
+            AppError::Conflict(e) => {
+                tracing::warn!(error = %e, "refused a request that lost a race");
+                HttpResponse::Conflict().finish()
+            }
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = %e, "busy: asked the client to retry");
+                HttpResponse::ServiceUnavailable()
+                    .insert_header((header::RETRY_AFTER, RETRY_AFTER_BUSY.to_string()))
+                    .finish()
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "request failed");
                 HttpResponse::InternalServerError().finish()
@@ -95,3 +198,62 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// What was refused as bad input, carried in the response's extensions to the error page
+/// ([`super::pages::render_error_page`]), which names the field.
+#[derive(Clone, Debug)]
+pub struct BadInput {
+    pub field: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn contention_is_503_and_a_lost_race_409() {
+        for (e, status) in [
+            (
+                db_error(DatabaseErrorKind::SerializationFailure, "x"),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                db_error(DatabaseErrorKind::Unknown, "deadlock detected"),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                db_error(
+                    DatabaseErrorKind::Unknown,
+                    "canceling statement due to lock timeout",
+                ),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                db_error(DatabaseErrorKind::UniqueViolation, "duplicate key"),
+                StatusCode::CONFLICT,
+            ),
+            (
+                db_error(DatabaseErrorKind::ForeignKeyViolation, "violates"),
+                StatusCode::CONFLICT,
+            ),
+            (
+                db_error(DatabaseErrorKind::Unknown, "syntax error"),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (Error::NotFound, StatusCode::NOT_FOUND),
+        ] {
+            assert_eq!(AppError::from(e).status_code(), status);
+        }
+        let busy = AppError::Unavailable("pool".into()).error_response();
+        assert_eq!(
+            busy.headers().get(header::RETRY_AFTER).unwrap(),
+            &RETRY_AFTER_BUSY.to_string()
+        );
+    }
+}

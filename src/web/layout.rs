@@ -4,6 +4,7 @@ use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 
+use crate::auth::session::FlashShown;
 use crate::auth::{CurrentUser, Role, SessionData};
 use crate::web::middleware::RequestId;
 
@@ -69,19 +70,27 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The layout of the page this request renders. Its flash counts as shown: once the page
+    /// has gone out as HTML, the session middleware takes the flash out of the session.
     pub fn from_request(req: &HttpRequest) -> Self {
-        let ext = req.extensions();
-        let session = ext.get::<SessionData>();
-        Layout {
-            user: session.and_then(|s| s.user.clone()),
-            csrf_token: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
-            flash: session.and_then(|s| s.flash.clone()),
-            path: req.path().to_string(),
-            request_id: ext
-                .get::<RequestId>()
-                .map(|r| r.0.clone())
-                .unwrap_or_default(),
+        let layout = {
+            let ext = req.extensions();
+            let session = ext.get::<SessionData>();
+            Layout {
+                user: session.and_then(|s| s.user.clone()),
+                csrf_token: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
+                flash: session.and_then(|s| s.flash.clone()),
+                path: req.path().to_string(),
+                request_id: ext
+                    .get::<RequestId>()
+                    .map(|r| r.0.clone())
+                    .unwrap_or_default(),
+            }
+        };
+        if let Some(flash) = &layout.flash {
+            req.extensions_mut().insert(FlashShown(flash.clone()));
         }
+        layout
     }
 
     /// The navigation of SPEC §7, limited to what exists and what the user may see.

@@ -2,15 +2,18 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::web::Bytes;
 use actix_web::HttpMessage;
 use rand::RngCore;
 use tracing::Instrument;
 
 use crate::auth::SessionData;
+use crate::web::AppError;
 
 /// A random id per request: in the log, in the `X-Request-Id` header and on the 500 page.
 #[derive(Clone, Debug)]
@@ -49,10 +52,17 @@ pub async fn request_log(
                 res.headers_mut()
                     .insert(HeaderName::from_static("x-request-id"), value);
             }
-            // The server's own time, for benchmarks and the browser's developer tools.
-            if let Ok(value) = HeaderValue::from_str(&format!("app;dur={elapsed_ms:.1}")) {
-                res.headers_mut()
-                    .insert(HeaderName::from_static("server-timing"), value);
+            // The server's own time, for benchmarks and the browser's developer tools, only
+            // when the configuration asks for it.
+            let timing = res
+                .request()
+                .app_data::<actix_web::web::Data<crate::AppState>>()
+                .is_some_and(|s| s.config.server_timing);
+            if timing {
+                if let Ok(value) = HeaderValue::from_str(&format!("app;dur={elapsed_ms:.1}")) {
+                    res.headers_mut()
+                        .insert(HeaderName::from_static("server-timing"), value);
+                }
             }
             tracing::info!(
                 target: "rapport::request",
@@ -80,6 +90,100 @@ pub async fn request_log(
     }
 }
 
+/// Reads a request's body (up to the form limit) and puts it back for the handler. Over the
+/// limit is 413; a body that breaks off is 400.
+pub async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, AppError> {
+    match req.extract::<Bytes>().await {
+        Ok(body) => {
+            req.set_payload(Payload::from(body.clone()));
+            Ok(body)
+        }
+        Err(e) if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(AppError::PayloadTooLarge)
+        }
+        Err(e) => Err(AppError::BadRequest {
+            field: "body".into(),
+            message: format!("the request's body could not be read ({e})"),
+        }),
+    }
+}
+
+const NUL_MESSAGE: &str = "it contains a NUL character (a zero byte), which cannot be stored.";
+
+/// The first (name, value) pair of a URL-encoded text that holds a NUL byte: its name.
+fn field_with_nul(encoded: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(encoded)
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| k.replace('\0', ""))
+}
+
+/// Refuses NUL bytes before any handler sees them (PostgreSQL cannot store them in text, and
+/// no field of Rapport's has a use for one): in the path or the query string, 400 naming the
+/// parameter; in a form's field, 422 naming the field. Checked once here for every route.
+pub async fn refuse_nul(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let raw_path = req.uri().path();
+    if raw_path.contains('\0') || raw_path.to_ascii_lowercase().contains("%00") {
+        let e = AppError::BadRequest {
+            field: "path".into(),
+            message: format!("the address is not valid: {NUL_MESSAGE}"),
+        };
+        return Ok(req.error_response(e).map_into_right_body());
+    }
+    if let Some(field) = field_with_nul(req.query_string().as_bytes()) {
+        let e = AppError::BadRequest {
+            field,
+            message: NUL_MESSAGE.into(),
+        };
+        return Ok(req.error_response(e).map_into_right_body());
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if is_form {
+        let body = match read_body(&mut req).await {
+            Ok(body) => body,
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        };
+        if let Some(field) = field_with_nul(&body) {
+            let e = AppError::BadField {
+                field,
+                message: NUL_MESSAGE.into(),
+            };
+            return Ok(req.error_response(e).map_into_right_body());
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// Static assets may be kept by the browser, which revalidates them (ETag, Last-Modified)
+/// before each use: a changed file is seen at once, an unchanged one costs a 304.
+pub async fn cache_static(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let is_static = req.path().starts_with("/static/");
+    let mut res = next.call(req).await?;
+    if is_static && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(STATIC_CACHE_CONTROL),
+        );
+    }
+    Ok(res)
+}
+
+pub const STATIC_CACHE_CONTROL: &str = "public, no-cache";
+
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; object-src 'none'; \
      base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data:";
 
@@ -100,4 +204,17 @@ pub fn security_headers(hsts: bool) -> DefaultHeaders {
         headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
     }
     headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_anywhere_in_a_field_names_it() {
+        assert_eq!(field_with_nul(b"q=abc&type=company"), None);
+        assert_eq!(field_with_nul(b"q=a%00b&type=x").as_deref(), Some("q"));
+        assert_eq!(field_with_nul(b"name=ok&city=%00").as_deref(), Some("city"));
+        assert_eq!(field_with_nul(b"na%00me=ok").as_deref(), Some("name"));
+    }
 }

@@ -9,6 +9,7 @@ use askama::Template;
 use diesel::connection::SimpleConnection;
 
 use crate::auth::SignedIn;
+use crate::web::error::BadInput;
 use crate::web::{db, ok, AppResult, Layout};
 use crate::AppState;
 
@@ -48,11 +49,52 @@ pub struct ErrorPage {
     pub status: u16,
     pub title: &'static str,
     pub message: String,
+    /// The page the refused form was on (same site only), to go back to it.
+    pub back: Option<String>,
 }
 
 impl ErrorPage {
-    fn for_status(layout: Layout, status: StatusCode, retry_after: Option<String>) -> Self {
+    fn for_status(
+        layout: Layout,
+        status: StatusCode,
+        retry_after: Option<String>,
+        bad: Option<BadInput>,
+    ) -> Self {
         let (title, message) = match status.as_u16() {
+            400 | 422 if bad.is_some() => {
+                let bad = bad.unwrap_or_else(|| BadInput {
+                    field: String::new(),
+                    message: String::new(),
+                });
+                (
+                    if status.as_u16() == 400 {
+                        "Request not understood"
+                    } else {
+                        "The form could not be saved"
+                    },
+                    format!(
+                        "{}: {} Go back, correct it and try again.",
+                        shown_field(&bad.field),
+                        bad.message
+                    ),
+                )
+            }
+            409 => (
+                "Changed at the same time",
+                "Someone else changed the same thing at the same moment, so nothing was \
+                 changed by this request. Go back, reload the page and try again."
+                    .to_string(),
+            ),
+            413 => (
+                "Too large",
+                "What was sent is larger than Rapport accepts. Nothing was changed.".to_string(),
+            ),
+            503 => (
+                "Busy, try again",
+                "Rapport is busy and could not complete this request in time. Nothing was \
+                 changed by it. Wait a moment and try again."
+                    .to_string(),
+            ),
             403 => (
                 "Not allowed",
                 "You do not have permission for this, or the form was out of date. Go back, \
@@ -97,7 +139,38 @@ impl ErrorPage {
             status: status.as_u16(),
             title,
             message,
+            back: None,
         }
+    }
+}
+
+/// The path of the page a request came from, when it is a page of this site.
+fn same_site_referer(req: &actix_web::HttpRequest) -> Option<String> {
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let host = req.connection_info().host().to_ascii_lowercase();
+    let authority = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => return None,
+    };
+    if authority.to_ascii_lowercase() != host {
+        return None;
+    }
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    crate::web::forms::safe_next(&path)
+}
+
+/// A field name from the request, as it can be shown: short, printable.
+fn shown_field(field: &str) -> String {
+    let clean: String = field.chars().filter(|c| !c.is_control()).take(60).collect();
+    if clean.is_empty() {
+        "A field".to_string()
+    } else {
+        format!("The field “{clean}”")
     }
 }
 
@@ -128,8 +201,15 @@ pub fn render_error_page<B: MessageBody>(
         .get(header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let bad = res.response().extensions().get::<BadInput>().cloned();
     let (req, old) = res.into_parts();
-    let page = ErrorPage::for_status(Layout::from_request(&req), status, retry_after);
+    let mut layout = Layout::from_request(&req);
+    // An error page does not show (or use up) the flash: it stays for the next page.
+    layout.flash = None;
+    let mut page = ErrorPage::for_status(layout, status, retry_after, bad);
+    if status == StatusCode::UNPROCESSABLE_ENTITY {
+        page.back = same_site_referer(&req);
+    }
     let html = page
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{status}</title><p>{status}</p>"));

@@ -101,6 +101,7 @@ fn the_command_line_manages_users_with_passwords_from_stdin() {
     );
     app.client().sign_in("carla", new_password);
 
+    app.user("second-admin", "admin"); // carla is not the last administrator
     let out = rapport(url, &["user", "disable", "carla"], "");
     assert!(out.status.success());
     assert_eq!(app.client().try_sign_in("carla", new_password).status, 422);

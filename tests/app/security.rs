@@ -194,10 +194,15 @@ fn secure_cookies_use_the_host_prefix_and_send_hsts() {
     let res = c.get("/login");
     check_security_headers(&res, "/login", true);
     check_cookies(&res, "/login", true);
-    assert!(res.set_cookies()[0].starts_with("__Host-rapport_session="));
+    // A visitor gets the cookie their sign-in form's token is bound to, no session.
+    assert!(res.set_cookies()[0].starts_with("__Host-rapport_form="));
     let login = c.try_sign_in("boss", PASSWORD);
     login.assert_status(303);
     check_cookies(&login, "/login (post)", true);
+    assert!(login
+        .set_cookies()
+        .iter()
+        .any(|c| c.starts_with("__Host-rapport_session=")));
     let home = c.get("/");
     home.assert_status(200);
     check_security_headers(&home, "/", true);
@@ -372,4 +377,289 @@ fn a_database_failure_is_a_500_page_with_a_request_id_and_no_internals() {
     ] {
         assert!(!res.contains(leak), "500 page leaks {leak:?}");
     }
+}
+
+/// A contact made through the form, for the tests below; returns its No.
+fn new_company(c: &mut Client, name: &str) -> String {
+    let res = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &[("type", "company"), ("name", name)],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string()
+}
+
+#[test]
+fn a_nul_byte_is_bad_input_that_names_its_field() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_company(&mut c, "Acme");
+    // In a query string: 400, the parameter named; the export refuses before it starts.
+    for path in [
+        "/contacts?q=%00",
+        "/contacts?q=ab%00c&type=company",
+        "/contacts/export.csv?q=%00",
+        "/segments?q=%00",
+    ] {
+        let res = c.get(path);
+        assert_eq!(res.status, 400, "{path}");
+        assert!(res.contains("“q”"), "{path}: {}", res.body);
+        assert!(res.contains("NUL"), "{path}");
+    }
+    // In the path.
+    c.get("/contacts/CT%0001").assert_status(400);
+    // In a form field: 422, the field named, nothing saved.
+    let token = c.get("/contacts/new").csrf_token().unwrap();
+    let res = c.post_with_token(
+        "/contacts",
+        &token,
+        &[("type", "company"), ("name", "Evil\0Corp"), ("city", "x")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("“name”"), "{}", res.body);
+    // Sent from the form's page (as a browser does), the answer leads back to it.
+    let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let from_form = reqwest::blocking::Client::new()
+        .post(format!("{}/contacts", app.base()))
+        .header("origin", app.base())
+        .header("referer", format!("{}/contacts/new", app.base()))
+        .header("cookie", cookies.join("; "))
+        .form(&[("csrf_token", token.as_str()), ("name", "Evil\0Corp")])
+        .send()
+        .unwrap();
+    assert_eq!(from_form.status().as_u16(), 422);
+    assert!(from_form
+        .text()
+        .unwrap()
+        .contains("<a href=\"/contacts/new\">Back to the form</a>"));
+    let res = c.post_with_token(
+        &format!("/contacts/{no}/classifications"),
+        &token,
+        &[("kind", "industry_group"), ("code", "\0")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("“code”"));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
+}
+
+#[test]
+fn the_classification_kind_never_reaches_the_location_header() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_company(&mut c, "Acme");
+    let card = format!("/contacts/{no}");
+    let action = format!("/contacts/{no}/classifications");
+    let long = "x".repeat(70_000);
+    for kind in [
+        "industry_group\r\nSet-Cookie: evil=1",
+        long.as_str(),
+        "nonsense",
+    ] {
+        let res = c.submit(&card, &action, &[("kind", kind), ("code", "X")]);
+        res.assert_redirect(&card);
+        assert!(res.set_cookies().iter().all(|c| !c.contains("evil")));
+    }
+    assert!(c.get(&card).contains("Choose what to assign."));
+    // A known kind still returns to its own section.
+    c.submit(
+        &card,
+        &action,
+        &[("kind", "mailing_group"), ("code", "NONE")],
+    )
+    .assert_redirect(&format!("{card}#mailing-group"));
+}
+
+#[test]
+fn a_body_over_the_limit_is_413_not_a_csrf_failure() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let big = "x".repeat(300 * 1024);
+    let token = admin.get("/admin/users/new").csrf_token().unwrap();
+    let res = admin.post_with_token("/admin/users", &token, &[("display_name", &big)]);
+    res.assert_status(413);
+    assert!(res.contains("Too large"));
+    // Still signed in, nothing made.
+    admin.get("/").assert_status(200);
+    assert_eq!(app.count("SELECT count(*) FROM users"), 1);
+}
+
+#[test]
+fn server_timing_is_sent_only_when_configured() {
+    let app = TestApp::start();
+    let res = app.client().get("/login");
+    res.assert_status(200);
+    assert_eq!(res.header("server-timing"), None);
+    let timed = TestApp::start_with(|c| c.server_timing = true);
+    let res = timed.client().get("/login");
+    assert!(res
+        .header("server-timing")
+        .is_some_and(|v| v.starts_with("app;dur=")));
+}
+
+#[test]
+fn static_assets_are_cacheable_and_revalidated() {
+    let app = TestApp::start();
+    let res = app.client().get("/static/rapport.css");
+    res.assert_status(200);
+    assert_eq!(
+        res.header("cache-control").as_deref(),
+        Some("public, no-cache")
+    );
+    assert!(res.set_cookies().is_empty());
+    let etag = res.header("etag").expect("an ETag");
+    let again = reqwest::blocking::Client::new()
+        .get(format!("{}/static/rapport.css", app.base()))
+        .header("if-none-match", etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    // Pages stay uncached.
+    assert_eq!(
+        app.client()
+            .get("/login")
+            .header("cache-control")
+            .as_deref(),
+        Some("no-store")
+    );
+}
+
+#[test]
+fn an_exhausted_pool_is_503_with_retry_after() {
+    let db = TestDb::new();
+    let config = test_config(&db.url);
+    let manager = diesel::r2d2::ConnectionManager::<diesel::PgConnection>::new(db.url.as_str());
+    let pool = diesel::r2d2::Pool::builder()
+        .max_size(1)
+        .connection_timeout(std::time::Duration::from_millis(300))
+        .build(manager)
+        .unwrap();
+    let app = TestApp {
+        instance: Instance::start_with_pool(config, pool.clone()),
+        db,
+    };
+    let mut c = app.signed_in("maria", "staff");
+    c.get("/").assert_status(200);
+    let held = pool.get().unwrap();
+    let res = c.get("/contacts");
+    res.assert_status(503);
+    assert!(res.header("retry-after").is_some());
+    assert!(res.contains("Busy, try again"));
+    drop(held);
+    c.get("/contacts").assert_status(200);
+}
+
+#[test]
+fn a_lock_timeout_is_503_and_changes_nothing() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::new();
+    db.conn()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET lock_timeout = '300ms'",
+            db.name
+        ))
+        .unwrap();
+    let app = TestApp {
+        instance: Instance::start(test_config(&db.url)),
+        db,
+    };
+    let mut admin = app.signed_in("boss", "admin");
+    let token = admin.get("/admin/users/new").csrf_token().unwrap();
+    let mut locker = app.conn();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE audit_log IN EXCLUSIVE MODE")
+        .unwrap();
+    let res = admin.post_with_token("/admin/users", &token, NEW_USER);
+    locker.batch_execute("ROLLBACK").unwrap();
+    res.assert_status(503);
+    assert!(res.header("retry-after").is_some());
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'intruder'"),
+        0
+    );
+}
+
+#[test]
+fn a_create_that_loses_a_race_is_the_form_with_a_message() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales');
+         -- Someone deletes the salesperson between the form's checks and the insert.
+         CREATE FUNCTION steal_salesperson() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN DELETE FROM salespeople WHERE code = NEW.salesperson_code; RETURN NEW; END $$;
+         CREATE TRIGGER steal BEFORE INSERT ON contacts
+           FOR EACH ROW EXECUTE FUNCTION steal_salesperson();
+         -- Someone creates the same user name between the check and the insert.
+         CREATE FUNCTION take_name() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF pg_trigger_depth() = 1 AND NEW.username = 'dup' THEN
+             INSERT INTO users (username, display_name, role, password_hash)
+             VALUES ('dup', 'First', 'staff', 'x');
+           END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER take BEFORE INSERT ON users
+           FOR EACH ROW EXECUTE FUNCTION take_name();",
+    );
+    let mut staff = app.signed_in("stan", "staff");
+    let res = staff.submit(
+        "/contacts/new",
+        "/contacts",
+        &[
+            ("type", "company"),
+            ("name", "Raced Ltd"),
+            ("salesperson_code", "JO"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("deleted by someone else"), "{}", res.body);
+    assert!(res.contains("value=\"Raced Ltd\""));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "dup"),
+            ("display_name", "Second"),
+            ("role", "staff"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This user name is already taken."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE subject = 'dup'"),
+        0
+    );
+
+    // Someone deletes the salesperson while a user is given it.
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('PL', 'Pat Lee');
+         CREATE TRIGGER steal_from_users BEFORE UPDATE ON users
+           FOR EACH ROW WHEN (NEW.salesperson_code IS NOT NULL)
+           EXECUTE FUNCTION steal_salesperson();",
+    );
+    let res = admin.submit(
+        "/admin/users/stan",
+        "/admin/users/stan",
+        &[
+            ("display_name", "Stan"),
+            ("role", "staff"),
+            ("salesperson_code", "PL"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This salesperson was deleted a moment ago."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE salesperson_code IS NOT NULL"),
+        0
+    );
 }
