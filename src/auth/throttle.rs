@@ -37,7 +37,7 @@ fn count(conn: &mut PgConnection, column: &str, value: &str) -> QueryResult<Coun
 
 /// `Some(seconds to wait)` when this account or address must wait before trying again.
 pub fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
-    let account = count(conn, "username", &username.to_lowercase())?;
+    let account = count(conn, "username", &crate::db::fold(username))?;
     let address = count(conn, "ip", ip)?;
     let mut wait: Option<f64> = None;
     if account.n >= ACCOUNT_LIMIT {
@@ -52,7 +52,7 @@ pub fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<O
 pub fn record_failure(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<()> {
     diesel::insert_into(login_failures::table)
         .values((
-            login_failures::username.eq(username.to_lowercase()),
+            login_failures::username.eq(crate::db::fold(username)),
             login_failures::ip.eq(ip),
         ))
         .execute(conn)?;
@@ -68,7 +68,7 @@ pub fn forget_old(conn: &mut PgConnection) -> QueryResult<usize> {
 /// A successful sign-in clears the account's failures.
 pub fn clear(conn: &mut PgConnection, username: &str) -> QueryResult<()> {
     diesel::delete(
-        login_failures::table.filter(login_failures::username.eq(username.to_lowercase())),
+        login_failures::table.filter(login_failures::username.eq(crate::db::fold(username))),
     )
     .execute(conn)
     .map(|_| ())

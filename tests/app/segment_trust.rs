@@ -578,3 +578,25 @@ fn saving_or_renaming_criteria_to_a_code_taken_meanwhile_is_refused_not_a_500() 
         .contains("Saved criteria MINE deleted."));
     post(&mut c, "/saved-criteria/MINE/delete", &[]).assert_status(404);
 }
+
+#[test]
+fn user_names_fold_every_letter_at_sign_in_and_when_taken() {
+    let app = TestApp::start();
+    app.user("Søren.Østergård", "staff");
+    let mut c = app.client();
+    c.sign_in("SØREN.ØSTERGÅRD", PASSWORD);
+    assert!(c.get("/").contains("Søren.Østergård"));
+    let new = rapport::auth::users::NewUser {
+        username: "søren.østergård".into(),
+        display_name: "Twin".into(),
+        role: "staff".into(),
+        salesperson_code: String::new(),
+        password: PASSWORD.into(),
+        password_confirmation: PASSWORD.into(),
+    };
+    assert!(matches!(
+        rapport::auth::users::create(&mut app.conn(), &new),
+        Err(rapport::auth::users::CreateError::Invalid(_))
+    ));
+    assert_eq!(app.count("SELECT count(*) FROM users"), 1);
+}
