@@ -350,6 +350,26 @@ pub struct Criteria {
     pub options: Options,
 }
 
+/// One profile answer to choose: id, "Question: Answer".
+#[derive(Clone, Debug, diesel::QueryableByName)]
+pub struct ProfileChoice {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub label: String,
+}
+
+/// The profile answers a step can filter on, in questionnaire order.
+pub fn profile_choices(conn: &mut diesel::PgConnection) -> diesel::QueryResult<Vec<ProfileChoice>> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(
+        "SELECT a.id, q.description || ': ' || a.description AS label FROM profile_answers a \
+         JOIN profile_questions q ON q.id = a.question_id \
+         ORDER BY q.questionnaire_code, q.position, q.id, a.position, a.id",
+    )
+    .load(conn)
+}
+
 /// The FROM items of a condition over `contacts c`, with `ck`, its company, when
 /// `with_company`.
 pub fn contacts_from(with_company: bool) -> &'static str {

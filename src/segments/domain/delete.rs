@@ -3,6 +3,17 @@
 //! (SPEC §4.2: only a canceled one can, its interaction entries staying, unlinked).
 
 use crate::segments::domain::header::Segment;
+use crate::segments::domain::lines::Figures;
+use diesel::prelude::*;
+
+/// Deletes the segment with its lines and steps (call under its lock, after [`refusal`]);
+/// returns its figures as they were.
+pub fn delete(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
+    use crate::db::schema::segments;
+    let figures = crate::segments::domain::lines::figures(conn, segment)?;
+    diesel::delete(segments::table.filter(segments::id.eq(segment.id))).execute(conn)?;
+    Ok(figures)
+}
 
 /// Why a segment cannot be deleted, if it cannot.
 pub fn refusal(segment: &Segment) -> Option<String> {

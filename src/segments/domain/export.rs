@@ -45,3 +45,26 @@ pub const EXPORT_COLUMNS: [&str; 12] = [
     "salesperson_code",
     "date",
 ];
+
+/// The lines of segment `id`, in line order, with each line's effective correspondence type,
+/// salesperson and date.
+pub fn query(
+    id: i64,
+) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
+{
+    diesel::sql_query(
+        "SELECT c.no::text AS contact_no, CASE WHEN l.is_person THEN l.contact_name ELSE '' END AS contact_name, \
+           l.company_name, c.address, c.address_2, c.post_code, c.city, c.country_code::text AS country_code, \
+           c.email, \
+           CASE WHEN s.ignore_contact_correspondence_type OR c.correspondence_type = '' \
+                THEN COALESCE(l.correspondence_type, s.correspondence_type) \
+                ELSE COALESCE(l.correspondence_type, c.correspondence_type) END AS correspondence_type, \
+           COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
+           COALESCE(l.date, s.date) AS date \
+         FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
+         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+         ORDER BY l.company_name, l.is_person, l.contact_name, l.id",
+    )
+    .into_boxed()
+    .bind::<diesel::sql_types::BigInt, _>(id)
+}

@@ -418,6 +418,18 @@ impl HeaderValues {
     }
 }
 
+/// The campaigns a header can name, by No.
+pub fn campaign_options(conn: &mut PgConnection) -> QueryResult<Vec<crate::setup::CodeOption>> {
+    use crate::db::schema::campaigns;
+    Ok(campaigns::table
+        .order(campaigns::no)
+        .select((campaigns::no, campaigns::description))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(code, description)| crate::setup::CodeOption { code, description })
+        .collect())
+}
+
 pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
     segments::table
         .filter(segments::no.eq(no.trim().to_uppercase()))

@@ -360,6 +360,70 @@ pub struct LineData {
     pub evaluation: Option<String>,
 }
 
+/// A contact typed by No. or by name (any case), for a manual line.
+pub enum ContactMatch {
+    One(Box<crate::contacts::model::Contact>),
+    None,
+    /// Several contacts have that name: their first Nos.
+    Several(Vec<String>),
+}
+
+/// The contact with this No.; else the one contact with this name (every letter folded).
+pub fn find_contact(conn: &mut PgConnection, typed: &str) -> QueryResult<ContactMatch> {
+    use crate::contacts::model::Contact;
+    use crate::db::schema::contacts as ct;
+    diesel::define_sql_function!(fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+    if let Some(c) = crate::contacts::model::find_by_no(conn, &typed.to_uppercase())? {
+        return Ok(ContactMatch::One(Box::new(c)));
+    }
+    let mut named: Vec<Contact> = ct::table
+        .filter(rapport_fold(ct::name).eq(crate::db::fold(typed)))
+        .select(Contact::as_select())
+        .order(ct::no)
+        .limit(6)
+        .load(conn)?;
+    Ok(match named.len() {
+        0 => ContactMatch::None,
+        1 => named
+            .pop()
+            .map_or(ContactMatch::None, |c| ContactMatch::One(Box::new(c))),
+        _ => ContactMatch::Several(named.into_iter().map(|c| c.no).collect()),
+    })
+}
+
+/// A line of the segment as "No. Name", and whether it was removed.
+#[derive(QueryableByName)]
+pub struct LineLabel {
+    #[diesel(sql_type = Text)]
+    pub label: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub removed: bool,
+}
+
+pub fn line_label(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    line_id: i64,
+) -> QueryResult<Option<LineLabel>> {
+    diesel::sql_query(
+        "SELECT c.no || ' ' || c.name AS label, l.removed_by_step IS NOT NULL AS removed \
+         FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+         WHERE l.id = $1 AND l.segment_id = $2",
+    )
+    .bind::<BigInt, _>(line_id)
+    .bind::<BigInt, _>(segment_id)
+    .get_result(conn)
+    .optional()
+}
+
+/// Saves a line's own values (its overrides of the header).
+pub fn save(conn: &mut PgConnection, line_id: i64, values: &LineValues) -> QueryResult<()> {
+    diesel::update(segment_lines::table.find(line_id))
+        .set(values)
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn load_line(
     conn: &mut PgConnection,
     segment: &Segment,

@@ -145,6 +145,20 @@ pub fn applications(conn: &mut PgConnection, segment: &Segment) -> QueryResult<V
         .load(conn)
 }
 
+/// One application of this segment's, locked (for Undo).
+pub fn find_application(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    id: i64,
+) -> QueryResult<Option<Application>> {
+    apps::table
+        .filter(apps::id.eq(id).and(apps::segment_id.eq(segment.id)))
+        .select(Application::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
 /// Applies the group (call under the segment's lock): the members that lack it get it, and
 /// with `remove_others` the contacts outside the segment lose it; every contact changed is
 /// recorded. Four statements, whatever the number of contacts.

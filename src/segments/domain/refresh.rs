@@ -18,7 +18,7 @@ use crate::segments::domain::stored::{StepKind, StoredStep};
 use crate::segments::domain::{header, steps};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 
 /// The most bound values a folded run puts into one statement.
 const MAX_RUN_VALUES: usize = 30_000;
@@ -261,6 +261,38 @@ pub fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcom
     Ok(Outcome {
         added: joining as i64,
         removed: leaving as i64,
+        ..Default::default()
+    })
+}
+
+/// Refresh as a step (under the segment's lock, numbered `seq`): the ledger replayed, the
+/// joiners get lines, the leavers' lines are removed by this step.
+pub fn apply(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    seq: i32,
+    ledger: &[StoredStep],
+) -> Result<Outcome, StepError> {
+    replay(conn, ledger)?;
+    compare(conn, segment)?;
+    let added = diesel::sql_query(format!(
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
+         SELECT $1, c.id, $2, {COMPANY_NAME}, c.type = 'person', c.name \
+         FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id {COMPANY_JOIN}"
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Integer, _>(seq)
+    .execute(conn)?;
+    let removed = diesel::sql_query(
+        "UPDATE segment_lines SET removed_by_step = $2 \
+         WHERE segment_id = $1 AND id IN (SELECT id FROM refresh_leavers)",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Integer, _>(seq)
+    .execute(conn)?;
+    Ok(Outcome {
+        added: added as i64,
+        removed: removed as i64,
         ..Default::default()
     })
 }

@@ -3,7 +3,7 @@
 use crate::db::schema::{saved_criteria, saved_criteria_steps};
 use crate::segments::domain::ledger::Step;
 use crate::segments::domain::stored;
-use crate::segments::domain::stored::Unreadable;
+use crate::segments::domain::stored::{StoredStep, Unreadable};
 use diesel::prelude::*;
 
 /// A saved step as words, without counts: "Add Contacts: industry group RETAIL (expand
@@ -47,6 +47,95 @@ pub fn code_problem(code: &str) -> Option<&'static str> {
 }
 
 /// One saved criteria with its steps as sentences.
+/// Whether saved criteria with this code exist.
+pub fn exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        saved_criteria::table.filter(saved_criteria::code.eq(code)),
+    ))
+    .get_result(conn)
+}
+
+/// Saves the filter steps under a code; false when the code is taken (also by someone saving
+/// at the same moment).
+pub fn insert(
+    conn: &mut PgConnection,
+    code: &str,
+    description: &str,
+    user_id: i64,
+    steps: &[StoredStep],
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(saved_criteria::table)
+        .values((
+            saved_criteria::code.eq(code),
+            saved_criteria::description.eq(description),
+            saved_criteria::created_by.eq(user_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let rows: Vec<_> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                saved_criteria_steps::code.eq(code.to_string()),
+                saved_criteria_steps::seq.eq(i as i32 + 1),
+                saved_criteria_steps::kind.eq(s.kind.as_str()),
+                saved_criteria_steps::criteria.eq(stored::note(s.kind, &s.criteria, "")),
+            )
+        })
+        .collect();
+    diesel::insert_into(saved_criteria_steps::table)
+        .values(rows)
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Renames saved criteria (code and description); false when the new code is taken, also by
+/// a rename at the same moment (the unique key refuses it under a savepoint).
+pub fn rename(
+    conn: &mut PgConnection,
+    code: &str,
+    new_code: &str,
+    description: &str,
+) -> QueryResult<bool> {
+    let renamed = conn.transaction(|conn| {
+        diesel::update(saved_criteria::table.find(code))
+            .set((
+                saved_criteria::code.eq(new_code),
+                saved_criteria::description.eq(description),
+            ))
+            .execute(conn)
+    });
+    match renamed {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes saved criteria with their steps; false when there were none.
+pub fn delete(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
+    Ok(diesel::delete(saved_criteria::table.find(code)).execute(conn)? > 0)
+}
+
+/// The stored steps of saved criteria, in order: (kind, note).
+pub fn steps_of(
+    conn: &mut PgConnection,
+    code: &str,
+) -> QueryResult<Vec<(String, serde_json::Value)>> {
+    saved_criteria_steps::table
+        .filter(saved_criteria_steps::code.eq(code))
+        .order(saved_criteria_steps::seq)
+        .select((saved_criteria_steps::kind, saved_criteria_steps::criteria))
+        .load(conn)
+}
+
 pub struct Saved {
     pub code: String,
     pub description: String,

@@ -10,7 +10,6 @@ use crate::segments::domain::criteria::{Criteria, FieldError};
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, ledger};
-use crate::web::AppError;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 
@@ -382,6 +381,17 @@ pub fn remove_line(
     })
 }
 
+/// Why a step could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("there is no such segment")]
+    NotFound,
+    #[error("the segment is not a draft: its lines are a record and cannot change")]
+    NotDraft,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
 /// A step done, or its criteria refused.
 pub type StepResult = Result<(Segment, Outcome), (Segment, Vec<FieldError>)>;
 
@@ -396,10 +406,10 @@ pub fn run_step(
     ip: &str,
     note: serde_json::Value,
     apply: impl FnOnce(&mut PgConnection, &Segment, i32) -> Result<Outcome, StepError>,
-) -> Result<StepResult, AppError> {
-    let segment = header::lock(conn, no)?.ok_or(AppError::NotFound)?;
+) -> Result<StepResult, RunError> {
+    let segment = header::lock(conn, no)?.ok_or(RunError::NotFound)?;
     if !segment.is_draft() {
-        return Err(AppError::Forbidden);
+        return Err(RunError::NotDraft);
     }
     let seq = ledger::next_seq(conn, segment.id)?;
     let outcome = match apply(conn, &segment, seq) {

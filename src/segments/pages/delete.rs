@@ -3,7 +3,7 @@
 use crate::admin::audit;
 use crate::admin::audit::Actor;
 use crate::auth::{client_ip, session, Staff};
-use crate::segments::domain::delete::refusal;
+use crate::segments::domain::delete::{delete as delete_segment, refusal};
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::lines::Figures;
 use crate::segments::domain::{header, lines};
@@ -12,6 +12,7 @@ use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
 use crate::AppState;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
+use diesel::Connection;
 
 #[derive(Template)]
 #[template(path = "segments/delete.html")]
@@ -62,19 +63,13 @@ pub async fn delete(
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let location = db(&state.pool, move |conn| {
-        use diesel::prelude::*;
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             if let Some(why) = refusal(&segment) {
                 session::set_flash(conn, &session, Flash::error(why))?;
                 return Ok(format!("/segments/{}", segment.no));
             }
-            let figures = lines::figures(conn, &segment)?;
-            diesel::delete(
-                crate::db::schema::segments::table
-                    .filter(crate::db::schema::segments::id.eq(segment.id)),
-            )
-            .execute(conn)?;
+            let figures = delete_segment(conn, &segment)?;
             let what = format!(
                 "{} line(s), {} step(s)",
                 thousands(figures.lines),

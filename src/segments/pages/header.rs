@@ -26,19 +26,11 @@ pub struct HeaderOptions {
 
 impl HeaderOptions {
     fn load(conn: &mut PgConnection) -> QueryResult<Self> {
-        use crate::db::schema::campaigns;
-        let campaigns = campaigns::table
-            .order(campaigns::no)
-            .select((campaigns::no, campaigns::description))
-            .load::<(String, String)>(conn)?
-            .into_iter()
-            .map(|(code, description)| CodeOption { code, description })
-            .collect();
         Ok(HeaderOptions {
             salespeople: setup::options(conn, "salespeople")?,
             languages: setup::options(conn, "languages")?,
             templates: header::templates(conn)?,
-            campaigns,
+            campaigns: header::campaign_options(conn)?,
         })
     }
 }

@@ -2,13 +2,12 @@
 //! values.
 
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
-use crate::db::schema::segment_lines;
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::Segment;
-use crate::segments::domain::lines::{load_line, LineForm, EVALUATIONS};
+use crate::segments::domain::lines::{load_line, ContactMatch, LineForm, EVALUATIONS};
 use crate::segments::domain::steps::{run_step, Outcome, Source};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, steps, stored};
+use crate::segments::domain::{header, lines, steps, stored};
 use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::segments::pages::wizard::outcome_sentence;
 use crate::setup::CodeOption;
@@ -67,33 +66,17 @@ pub async fn add_line(
             if typed.is_empty() {
                 return Ok(actions.refused("contact_no", "Enter a contact's No. or name."));
             }
-            let contact = match crate::contacts::model::find_by_no(conn, &typed.to_uppercase())? {
-                Some(c) => Some(c),
-                None => {
-                    // Not a No.: a name, if exactly one contact has it.
-                    use crate::contacts::model::Contact;
-                    use crate::db::schema::contacts as ct;
-                    diesel::define_sql_function!(fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-                    let named: Vec<Contact> = ct::table
-                        .filter(rapport_fold(ct::name).eq(crate::db::fold(&typed)))
-                        .select(Contact::as_select())
-                        .order(ct::no)
-                        .limit(6)
-                        .load(conn)?;
-                    match named.len() {
-                        1 => named.into_iter().next(),
-                        0 => None,
-                        _ => {
-                            let nos: Vec<&str> = named.iter().map(|c| c.no.as_str()).collect();
-                            return Ok(actions.refused(
-                                "contact_no",
-                                format!(
-                                    "Several contacts are called {typed} ({}…); add one by its No.",
-                                    nos.join(", ")
-                                ),
-                            ));
-                        }
-                    }
+            let contact = match lines::find_contact(conn, &typed)? {
+                ContactMatch::One(contact) => Some(*contact),
+                ContactMatch::None => None,
+                ContactMatch::Several(nos) => {
+                    return Ok(actions.refused(
+                        "contact_no",
+                        format!(
+                            "Several contacts are called {typed} ({}…); add one by its No.",
+                            nos.join(", ")
+                        ),
+                    ));
                 }
             };
             let Some(contact) = contact else {
@@ -124,7 +107,7 @@ pub async fn add_line(
                         steps::add(conn, segment, seq, &Source::Contact(contact.id), &criteria)
                     },
                 )
-                .map_err(ManualAdd::Failed)?;
+                .map_err(|e| ManualAdd::Failed(e.into()))?;
                 let (segment, outcome) = result.map_err(|_| {
                     ManualAdd::Failed(AppError::internal(anyhow::anyhow!(
                         "manual add has no filters"
@@ -179,23 +162,7 @@ pub async fn remove_line(
             // The segment is locked before the line is read: of two removals of one line, the
             // second sees it gone and records no step.
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            #[derive(QueryableByName)]
-            struct L {
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                label: String,
-                #[diesel(sql_type = diesel::sql_types::Bool)]
-                removed: bool,
-            }
-            let line = diesel::sql_query(
-                "SELECT c.no || ' ' || c.name AS label, l.removed_by_step IS NOT NULL AS removed \
-                 FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
-                 WHERE l.id = $1 AND l.segment_id = $2",
-            )
-            .bind::<diesel::sql_types::BigInt, _>(line_id)
-            .bind::<diesel::sql_types::BigInt, _>(segment.id)
-            .get_result::<L>(conn)
-            .optional()?
-            .ok_or(AppError::NotFound)?;
+            let line = lines::line_label(conn, segment.id, line_id)?.ok_or(AppError::NotFound)?;
             let label = line.label;
             if line.removed {
                 session::set_flash(
@@ -314,9 +281,7 @@ pub async fn update(
             let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
             match f.validate(conn)? {
                 Ok(values) => {
-                    diesel::update(segment_lines::table.find(id))
-                        .set(&values)
-                        .execute(conn)?;
+                    lines::save(conn, id, &values)?;
                     session::set_flash(
                         conn,
                         &session,

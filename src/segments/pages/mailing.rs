@@ -3,10 +3,11 @@
 use crate::admin::audit;
 use crate::admin::audit::Actor;
 use crate::auth::{client_ip, session, Staff};
-use crate::db::schema::mailing_group_applications as apps;
 use crate::segments::domain::header;
 use crate::segments::domain::header::Segment;
-use crate::segments::domain::mailing::{applications, apply, preview, undo, Application, Preview};
+use crate::segments::domain::mailing::{
+    self, applications, apply, preview, undo, Application, Preview,
+};
 use crate::setup::CodeOption;
 use crate::web::pagination::thousands;
 use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
@@ -165,13 +166,8 @@ pub async fn undo_page(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let application: Application = apps::table
-                .filter(apps::id.eq(id).and(apps::segment_id.eq(segment.id)))
-                .select(Application::as_select())
-                .for_update()
-                .first(conn)
-                .optional()?
-                .ok_or(AppError::NotFound)?;
+            let application =
+                mailing::find_application(conn, &segment, id)?.ok_or(AppError::NotFound)?;
             let flash = if application.undone_at.is_some() {
                 Flash::info(format!("{} was undone already.", application.sentence()))
             } else {

@@ -12,3 +12,14 @@ pub mod refresh;
 pub mod saved;
 pub mod why;
 pub mod wizard;
+
+impl From<crate::segments::domain::steps::RunError> for crate::web::AppError {
+    fn from(e: crate::segments::domain::steps::RunError) -> Self {
+        use crate::segments::domain::steps::RunError;
+        match e {
+            RunError::NotFound => crate::web::AppError::NotFound,
+            RunError::NotDraft => crate::web::AppError::Forbidden,
+            RunError::Db(e) => e.into(),
+        }
+    }
+}

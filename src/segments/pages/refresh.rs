@@ -3,12 +3,10 @@
 use crate::auth::{client_ip, session, Staff};
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::Segment;
-use crate::segments::domain::refresh::{compare, difference, read_ledger, replay};
-use crate::segments::domain::steps::{
-    run_step, Outcome, PreviewRow, StepError, COMPANY_JOIN, COMPANY_NAME,
-};
+use crate::segments::domain::refresh::{difference, read_ledger, replay};
+use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, StepError};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, ledger, stored};
+use crate::segments::domain::{header, ledger, refresh, stored};
 use crate::web::pagination::thousands;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
@@ -16,7 +14,6 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer};
 
 #[derive(Template)]
 #[template(path = "segments/refresh.html")]
@@ -131,28 +128,15 @@ pub async fn apply(
                 Err(why) => return Ok(Applied::Refused(Box::new(segment), why)),
             };
             let note = stored::note(StepKind::Refresh, &Criteria::default(), "");
-            let result = run_step(conn, &no, StepKind::Refresh, &user, &ip, note, |conn, segment, seq| {
-                replay(conn, &ledger)?;
-                compare(conn, segment)?;
-                let added = diesel::sql_query(format!(
-                    "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
-                     SELECT $1, c.id, $2, {COMPANY_NAME}, \
-                       c.type = 'person', c.name \
-                     FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
-                     {COMPANY_JOIN}"
-                ))
-                .bind::<BigInt, _>(segment.id)
-                .bind::<Integer, _>(seq)
-                .execute(conn)?;
-                let removed = diesel::sql_query(
-                    "UPDATE segment_lines SET removed_by_step = $2 \
-                     WHERE segment_id = $1 AND id IN (SELECT id FROM refresh_leavers)",
-                )
-                .bind::<BigInt, _>(segment.id)
-                .bind::<Integer, _>(seq)
-                .execute(conn)?;
-                Ok(Outcome { added: added as i64, removed: removed as i64, ..Default::default() })
-            })?;
+            let result = run_step(
+                conn,
+                &no,
+                StepKind::Refresh,
+                &user,
+                &ip,
+                note,
+                |conn, segment, seq| refresh::apply(conn, segment, seq, &ledger),
+            )?;
             let (segment, outcome) = result.map_err(|(_, e)| to_app(StepError::Invalid(e)))?;
             session::set_flash(
                 conn,

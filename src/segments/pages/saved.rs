@@ -1,13 +1,12 @@
 //! Save Criteria, the saved criteria pages, Reuse Criteria and Reuse Segment.
 
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
-use crate::db::schema::{saved_criteria, saved_criteria_steps};
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::saved::{code_problem, load_saved};
 use crate::segments::domain::saved::{unreadable_step, Saved};
 use crate::segments::domain::steps::{run_step, Source};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, ledger, steps, stored};
+use crate::segments::domain::{header, ledger, saved, steps, stored};
 use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
@@ -59,10 +58,7 @@ pub async fn save_criteria(
                     }
                 }
             }
-            let taken: bool = diesel::select(diesel::dsl::exists(
-                saved_criteria::table.filter(saved_criteria::code.eq(&code)),
-            ))
-            .get_result(conn)?;
+            let taken = saved::exists(conn, &code)?;
             if let Some(problem) = code_problem(&code) {
                 return Ok(actions.refused("save-code", problem));
             }
@@ -80,39 +76,12 @@ pub async fn save_criteria(
             }
             let flash = {
                 // Two people saving the same code at once: the second is told, not a 500.
-                let inserted = diesel::insert_into(saved_criteria::table)
-                    .values((
-                        saved_criteria::code.eq(&code),
-                        saved_criteria::description.eq(&description),
-                        saved_criteria::created_by.eq(user.id),
-                    ))
-                    .on_conflict_do_nothing()
-                    .execute(conn)?;
-                if inserted == 0 {
+                if !saved::insert(conn, &code, &description, user.id, &filter_steps)? {
                     return Ok(actions.refused(
                         "save-code",
                         format!("The code {code} is already used. Choose another."),
                     ));
                 }
-                let rows: Vec<_> = filter_steps
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        (
-                            saved_criteria_steps::code.eq(code.clone()),
-                            saved_criteria_steps::seq.eq(i as i32 + 1),
-                            saved_criteria_steps::kind.eq(s.kind.as_str()),
-                            saved_criteria_steps::criteria.eq(stored::note(
-                                s.kind,
-                                &s.criteria,
-                                "",
-                            )),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(saved_criteria_steps::table)
-                    .values(rows)
-                    .execute(conn)?;
                 Flash::success(format!(
                     "Criteria saved as {code} ({} step{}).",
                     filter_steps.len(),
@@ -208,18 +177,10 @@ pub async fn saved_rename(
                 new_code
             };
             let description: String = form.description.trim().chars().take(100).collect();
-            let exists: bool = diesel::select(diesel::dsl::exists(
-                saved_criteria::table.filter(saved_criteria::code.eq(&code)),
-            ))
-            .get_result(conn)?;
-            if !exists {
+            if !saved::exists(conn, &code)? {
                 return Err(AppError::NotFound);
             }
-            let taken: bool = new_code != code
-                && diesel::select(diesel::dsl::exists(
-                    saved_criteria::table.filter(saved_criteria::code.eq(&new_code)),
-                ))
-                .get_result(conn)?;
+            let taken = new_code != code && saved::exists(conn, &new_code)?;
             let problem = match code_problem(&new_code) {
                 Some(problem) => Some(problem.to_string()),
                 None if taken => Some(format!("The code {new_code} is already used.")),
@@ -233,30 +194,14 @@ pub async fn saved_rename(
                     message,
                 }));
             }
-            // A rename racing another to the same code: the unique key refuses the second,
-            // under a savepoint, and it is told so next to the field.
-            let renamed = conn.transaction(|conn| {
-                diesel::update(saved_criteria::table.find(&code))
-                    .set((
-                        saved_criteria::code.eq(&new_code),
-                        saved_criteria::description.eq(&description),
-                    ))
-                    .execute(conn)
-            });
-            match renamed {
-                Ok(_) => {}
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    return Ok(Some(RefusedRename {
-                        code,
-                        new_code: form.new_code.trim().to_string(),
-                        description: form.description.trim().to_string(),
-                        message: format!("The code {new_code} is already used."),
-                    }))
-                }
-                Err(e) => return Err(e.into()),
+            // A rename racing another to the same code is refused, not a 500.
+            if !saved::rename(conn, &code, &new_code, &description)? {
+                return Ok(Some(RefusedRename {
+                    code,
+                    new_code: form.new_code.trim().to_string(),
+                    description: form.description.trim().to_string(),
+                    message: format!("The code {new_code} is already used."),
+                }));
             }
             session::set_flash(
                 conn,
@@ -293,8 +238,7 @@ pub async fn saved_delete(
     let session = session::current(&req)?;
     db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let n = diesel::delete(saved_criteria::table.find(&code)).execute(conn)?;
-            if n == 0 {
+            if !saved::delete(conn, &code)? {
                 return Err(AppError::NotFound);
             }
             session::set_flash(
@@ -344,11 +288,7 @@ pub async fn reuse_criteria(
                     "Enter the code of saved criteria (see the list of saved criteria).",
                 ));
             }
-            let saved: Vec<(String, serde_json::Value)> = saved_criteria_steps::table
-                .filter(saved_criteria_steps::code.eq(&code))
-                .order(saved_criteria_steps::seq)
-                .select((saved_criteria_steps::kind, saved_criteria_steps::criteria))
-                .load(conn)?;
+            let saved = saved::steps_of(conn, &code)?;
             if saved.is_empty() {
                 return Ok(
                     actions.refused("reuse-code", format!("There are no saved criteria {code}."))

@@ -1,6 +1,7 @@
 //! The wizard's steps: Add, Reduce and Refine Contacts, previewed (a GET) then applied.
 
 use crate::auth::{client_ip, session, Staff};
+use crate::segments::domain::criteria::{self, ProfileChoice};
 use crate::segments::domain::criteria::{Criteria, FieldError, Section, FIELDS};
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, Source, StepError};
@@ -56,12 +57,6 @@ impl Wizard {
 
 /// Codes offered per code table.
 type CodeChoices = Vec<(&'static str, Vec<CodeOption>)>;
-
-/// One profile answer to choose: id, "Question: Answer".
-pub struct ProfileChoice {
-    pub id: i64,
-    pub label: String,
-}
 
 #[derive(Template)]
 #[template(path = "segments/step.html")]
@@ -136,26 +131,7 @@ fn load_choices(conn: &mut PgConnection) -> QueryResult<(CodeChoices, Vec<Profil
             }
         }
     }
-    #[derive(QueryableByName)]
-    struct P {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        label: String,
-    }
-    let profile = diesel::sql_query(
-        "SELECT a.id, q.description || ': ' || a.description AS label FROM profile_answers a \
-         JOIN profile_questions q ON q.id = a.question_id \
-         ORDER BY q.questionnaire_code, q.position, q.id, a.position, a.id",
-    )
-    .load::<P>(conn)?
-    .into_iter()
-    .map(|p| ProfileChoice {
-        id: p.id,
-        label: p.label,
-    })
-    .collect();
-    Ok((codes, profile))
+    Ok((codes, criteria::profile_choices(conn)?))
 }
 
 fn profile_label(choices: &[ProfileChoice], criteria: &mut Criteria) {
