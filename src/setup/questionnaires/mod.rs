@@ -1,0 +1,418 @@
+//! `/setup/profile-questionnaires`: questionnaires, their questions, and each question's
+//! answer choices (SPEC §2: "Company size" → Small / Medium / Large).
+//!
+//! Routes, all under `/setup/profile-questionnaires`:
+//!
+//! | | |
+//! |---|---|
+//! | `GET /`, `GET /new`, `POST /` | list, new form, create |
+//! | `GET /{code}`, `POST /{code}`, `POST /{code}/delete` | the questionnaire with its questions; change; delete |
+//! | `POST /{code}/questions` | add a question (with answers, one per line) |
+//! | `GET /{code}/questions/{id}`, `POST /{code}/questions/{id}` | a question with its answers; change its text |
+//! | `POST /{code}/questions/{id}/move`, `…/delete` | move up or down (`direction`), delete |
+//! | `POST /{code}/questions/{id}/answers` | add an answer |
+//! | `POST /{code}/questions/{id}/answers/{id}`, `…/move`, `…/delete` | change, move, delete an answer |
+//!
+//! Questions and answers have no numbers of their own, so their URLs use their ids, which never
+//! change (positions do). Positions are kept as 1, 2, 3… in the order shown. A question or
+//! answer that contacts have chosen cannot be deleted (the schema would cascade the delete
+//! to the contacts' answers), nor a questionnaire with such a question.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
+use serde::Deserialize;
+
+use super::codes::{self, CodeForm};
+use super::registry::{self, Kind, SetupTable};
+use super::support::{
+    check_text, guarded, search_terms, Change, ListQuery, Listing, Refusal, CHANGED, CREATED,
+    DESCRIPTION_MAX, PER_PAGE,
+};
+use crate::auth::{Admin, Role, SignedIn};
+use crate::db::schema::{profile_answers, profile_questionnaires, profile_questions};
+use crate::web::pagination::thousands;
+use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
+use crate::AppState;
+
+mod answers;
+mod pages;
+mod questions;
+
+pub use answers::{add_answer, delete_answer, move_answer, update_answer};
+pub use pages::{add_question, create, delete, list, new, show, update};
+pub use questions::{delete_question, move_question, show_question, update_question};
+
+pub(super) fn table() -> &'static SetupTable {
+    registry::of_kind(Kind::Questionnaires)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model.
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = profile_questionnaires)]
+pub struct Questionnaire {
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = profile_questions)]
+pub struct Question {
+    pub id: i64,
+    pub questionnaire_code: String,
+    pub position: i32,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = profile_answers)]
+pub struct Answer {
+    pub id: i64,
+    pub question_id: i64,
+    pub position: i32,
+    pub description: String,
+}
+
+/// A question as listed on its questionnaire's page.
+#[derive(Clone, Debug)]
+pub struct QuestionWithAnswers {
+    pub question: Question,
+    pub answers: Vec<Answer>,
+}
+
+impl QuestionWithAnswers {
+    pub fn answer_list(&self) -> String {
+        self.answers
+            .iter()
+            .map(|a| a.description.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+/// An answer with the number of contacts that chose it.
+#[derive(Clone, Debug)]
+pub struct AnswerUse {
+    pub answer: Answer,
+    pub contacts: i64,
+}
+
+impl AnswerUse {
+    pub fn contacts_text(&self) -> String {
+        match self.contacts {
+            0 => "not chosen yet".to_string(),
+            1 => "chosen by 1 contact".to_string(),
+            n => format!("chosen by {} contacts", thousands(n)),
+        }
+    }
+}
+
+pub fn questionnaire_href(code: &str) -> String {
+    table().code_href(code)
+}
+
+pub fn question_href(code: &str, question: i64) -> String {
+    format!("{}/questions/{question}", questionnaire_href(code))
+}
+
+pub fn answer_href(code: &str, question: i64, answer: i64) -> String {
+    format!("{}/answers/{answer}", question_href(code, question))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries.
+
+#[derive(QueryableByName)]
+pub(super) struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A row of the list.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct QuestionnaireRow {
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = BigInt)]
+    pub questions: i64,
+}
+
+pub(super) fn list_page(
+    conn: &mut PgConnection,
+    q: &str,
+    offset: i64,
+) -> QueryResult<Vec<QuestionnaireRow>> {
+    let (q, pattern) = search_terms(q);
+    diesel::sql_query(
+        "SELECT p.code::text AS code, p.description, \
+                (SELECT count(*) FROM profile_questions q WHERE q.questionnaire_code = p.code) AS questions \
+         FROM profile_questionnaires p \
+         WHERE ($1 = '' OR p.code ILIKE $2 OR p.description ILIKE $2) \
+         ORDER BY p.code LIMIT $3 OFFSET $4",
+    )
+    .bind::<Text, _>(q)
+    .bind::<Text, _>(pattern)
+    .bind::<BigInt, _>(PER_PAGE)
+    .bind::<BigInt, _>(offset)
+    .load(conn)
+}
+
+pub(super) fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Questionnaire>> {
+    profile_questionnaires::table
+        .find(code)
+        .select(Questionnaire::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The questionnaire, locked: changes to one questionnaire's questions happen one at a time.
+pub(super) fn lock(conn: &mut PgConnection, code: &str) -> AppResult<Questionnaire> {
+    profile_questionnaires::table
+        .find(code)
+        .select(Questionnaire::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub(super) fn questions(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<Question>> {
+    profile_questions::table
+        .filter(profile_questions::questionnaire_code.eq(code))
+        .select(Question::as_select())
+        .order((profile_questions::position, profile_questions::id))
+        .load(conn)
+}
+
+pub(super) fn question(conn: &mut PgConnection, code: &str, id: i64) -> AppResult<Question> {
+    profile_questions::table
+        .filter(profile_questions::questionnaire_code.eq(code))
+        .filter(profile_questions::id.eq(id))
+        .select(Question::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub(super) fn answers_of(
+    conn: &mut PgConnection,
+    question_ids: &[i64],
+) -> QueryResult<Vec<Answer>> {
+    profile_answers::table
+        .filter(profile_answers::question_id.eq_any(question_ids))
+        .select(Answer::as_select())
+        .order((profile_answers::position, profile_answers::id))
+        .load(conn)
+}
+
+pub(super) fn answer(conn: &mut PgConnection, question_id: i64, id: i64) -> AppResult<Answer> {
+    profile_answers::table
+        .filter(profile_answers::question_id.eq(question_id))
+        .filter(profile_answers::id.eq(id))
+        .select(Answer::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+/// Locks the answers of these questions: nobody can choose them until the transaction ends,
+/// so a count of the contacts that chose them stays true.
+pub(super) fn lock_answers(conn: &mut PgConnection, question_ids: &[i64]) -> QueryResult<()> {
+    profile_answers::table
+        .filter(profile_answers::question_id.eq_any(question_ids))
+        .select(profile_answers::id)
+        .for_update()
+        .load::<i64>(conn)
+        .map(|_| ())
+}
+
+/// How many contacts chose one of the answers of these questions.
+pub(super) fn contacts_answering(
+    conn: &mut PgConnection,
+    question_ids: &[i64],
+) -> QueryResult<i64> {
+    let c: Count = diesel::sql_query(
+        "SELECT count(DISTINCT contact_id) AS n FROM contact_profile_answers \
+         WHERE answer_id IN (SELECT id FROM profile_answers WHERE question_id = ANY($1))",
+    )
+    .bind::<Array<BigInt>, _>(question_ids)
+    .get_result(conn)?;
+    Ok(c.n)
+}
+
+/// The answers of a question with the number of contacts that chose each (one query).
+pub(super) fn answer_uses(
+    conn: &mut PgConnection,
+    question_id: i64,
+) -> QueryResult<Vec<AnswerUse>> {
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = BigInt)]
+        answer_id: i64,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let answers = answers_of(conn, &[question_id])?;
+    let used: Vec<Used> = diesel::sql_query(
+        "SELECT answer_id, count(*) AS n FROM contact_profile_answers \
+         WHERE answer_id IN (SELECT id FROM profile_answers WHERE question_id = $1) \
+         GROUP BY answer_id",
+    )
+    .bind::<BigInt, _>(question_id)
+    .load(conn)?;
+    Ok(answers
+        .into_iter()
+        .map(|answer| AnswerUse {
+            contacts: used
+                .iter()
+                .find(|u| u.answer_id == answer.id)
+                .map_or(0, |u| u.n),
+            answer,
+        })
+        .collect())
+}
+
+/// Numbers the rows 1, 2, 3… in the order of `ids` (one statement).
+pub(super) fn renumber(conn: &mut PgConnection, table: &str, ids: &[i64]) -> QueryResult<()> {
+    // `table` is one of two fixed names.
+    diesel::sql_query(format!(
+        "UPDATE {table} t SET position = v.pos::int \
+         FROM unnest($1::bigint[]) WITH ORDINALITY AS v(id, pos) \
+         WHERE t.id = v.id AND t.position <> v.pos::int"
+    ))
+    .bind::<Array<BigInt>, _>(ids)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// `ids` with `id` moved one place up or down; `None` when it cannot move that way.
+pub fn moved(ids: &[i64], id: i64, up: bool) -> Option<Vec<i64>> {
+    let i = ids.iter().position(|x| *x == id)?;
+    let j = if up { i.checked_sub(1)? } else { i + 1 };
+    if j >= ids.len() {
+        return None;
+    }
+    let mut out = ids.to_vec();
+    out.swap(i, j);
+    Some(out)
+}
+
+pub(super) fn next_position(positions: impl Iterator<Item = i32>) -> i32 {
+    positions.max().unwrap_or(0) + 1
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms.
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewQuestionForm {
+    #[serde(default, rename = "new_question")]
+    pub description: String,
+    /// Answer choices, one per line.
+    #[serde(default, rename = "new_answers")]
+    pub answers: String,
+}
+
+impl NewQuestionForm {
+    fn answer_lines(&self) -> Vec<String> {
+        self.answers
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DescriptionForm {
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewAnswerForm {
+    #[serde(default)]
+    pub new_answer: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    pub direction: String,
+}
+
+/// A question's or answer's text: required, at most 100 characters, not twice in its list.
+pub(super) fn check_entry(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    required: &str,
+    others: &[&str],
+    twice: &str,
+) {
+    check_text(errors, field, value, DESCRIPTION_MAX, Some(required));
+    if !errors.has(field)
+        && others
+            .iter()
+            .any(|o| o.to_lowercase() == value.to_lowercase())
+    {
+        errors.add(field, twice);
+    }
+}
+
+pub(super) fn check_answer_lines(errors: &mut FormErrors, lines: &[String]) {
+    for (i, line) in lines.iter().enumerate() {
+        let len = line.chars().count();
+        if len > DESCRIPTION_MAX {
+            errors.add(
+                "new_answers",
+                format!(
+                    "Answer {} has {len} characters; use at most {DESCRIPTION_MAX}.",
+                    i + 1
+                ),
+            );
+        } else if lines[..i]
+            .iter()
+            .any(|l| l.to_lowercase() == line.to_lowercase())
+        {
+            errors.add("new_answers", format!("“{line}” is listed twice."));
+        }
+    }
+}
+
+pub(super) fn quoted(s: &str) -> String {
+    format!("“{s}”")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_swaps_with_the_neighbour_and_stops_at_the_ends() {
+        assert_eq!(moved(&[1, 2, 3], 2, true), Some(vec![2, 1, 3]));
+        assert_eq!(moved(&[1, 2, 3], 2, false), Some(vec![1, 3, 2]));
+        assert_eq!(moved(&[1, 2, 3], 1, true), None);
+        assert_eq!(moved(&[1, 2, 3], 3, false), None);
+        assert_eq!(moved(&[1, 2, 3], 9, false), None);
+    }
+
+    #[test]
+    fn answer_lines_are_trimmed_and_checked() {
+        let f = NewQuestionForm {
+            description: "Size".into(),
+            answers: " Small \r\n\r\nMedium\nLarge\n".into(),
+        };
+        assert_eq!(f.answer_lines(), ["Small", "Medium", "Large"]);
+        let mut e = FormErrors::new();
+        check_answer_lines(&mut e, &["Small".into(), "small".into()]);
+        assert_eq!(e.get("new_answers"), Some("“small” is listed twice."));
+    }
+}

@@ -1,0 +1,400 @@
+//! The questionnaire pages: list, new, the questionnaire with its questions, change, delete,
+//! and adding a question.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// The list and new questionnaires.
+
+#[derive(Template)]
+#[template(path = "setup/questionnaires.html")]
+pub struct QuestionnaireListPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub rows: Vec<QuestionnaireRow>,
+    pub listing: Listing,
+    pub can_edit: bool,
+}
+
+#[get("/setup/profile-questionnaires")]
+pub async fn list(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let (rows, listing) = db(&state.pool, move |conn| {
+        let total = codes::count(conn, table(), &query.q)?;
+        let listing = Listing::new(table().href(), &query, total);
+        let rows = list_page(conn, &listing.q, listing.pager.offset())?;
+        Ok((rows, listing))
+    })
+    .await?;
+    ok(&QuestionnaireListPage {
+        layout,
+        table: table(),
+        rows,
+        listing,
+        can_edit: user.role == Role::Admin,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "setup/questionnaire_new.html")]
+pub struct NewQuestionnairePage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub form: CodeForm,
+    pub errors: FormErrors,
+}
+
+#[get("/setup/profile-questionnaires/new")]
+pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
+    ok(&NewQuestionnairePage {
+        layout,
+        table: table(),
+        form: CodeForm::default(),
+        errors: FormErrors::new(),
+    })
+}
+
+pub(super) fn duplicate(code: &str) -> String {
+    format!("Profile questionnaire {code} already exists.")
+}
+
+pub(super) const NOT_STORABLE: &str =
+    "This code cannot be stored: use letters, digits and punctuation, without spaces.";
+
+#[post("/setup/profile-questionnaires")]
+pub async fn create(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<CodeForm>,
+) -> AppResult<HttpResponse> {
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner().cleaned();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let mut errors = f.validate();
+            if !errors.has("code") && find(conn, &f.code)?.is_some() {
+                errors.add("code", duplicate(&f.code));
+            }
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            let inserted = guarded(conn, |c| {
+                diesel::insert_into(profile_questionnaires::table)
+                    .values((
+                        profile_questionnaires::code.eq(&f.code),
+                        profile_questionnaires::description.eq(&f.description),
+                    ))
+                    .execute(c)
+            })?;
+            match inserted {
+                Ok(_) => {}
+                Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
+                Err(_) => errors.add("code", NOT_STORABLE),
+            }
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            change.done(
+                conn,
+                CREATED,
+                &table().subject(&f.code),
+                &f.description,
+                format!(
+                    "Profile questionnaire {} created. Add its questions below.",
+                    f.code
+                ),
+            )?;
+            Ok(Ok(f.code))
+        })
+    })
+    .await?;
+    match result {
+        Ok(code) => Ok(redirect(&questionnaire_href(&code))),
+        Err(errors) => unprocessable(&NewQuestionnairePage {
+            layout,
+            table: table(),
+            form,
+            errors,
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One questionnaire.
+
+#[derive(Template)]
+#[template(path = "setup/questionnaire.html")]
+pub struct QuestionnairePage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    /// As stored.
+    pub questionnaire: Questionnaire,
+    /// The code and description form.
+    pub form: CodeForm,
+    pub questions: Vec<QuestionWithAnswers>,
+    /// The add-a-question form.
+    pub new_question: NewQuestionForm,
+    /// Errors of either form: `code`, `description`, `new_question`, `new_answers`.
+    pub errors: FormErrors,
+    pub used_by: String,
+    pub can_edit: bool,
+}
+
+impl QuestionnairePage {
+    pub fn href(&self) -> String {
+        questionnaire_href(&self.questionnaire.code)
+    }
+
+    pub fn question_href(&self, q: &Question) -> String {
+        question_href(&self.questionnaire.code, q.id)
+    }
+}
+
+/// The page's data as stored, with empty forms.
+pub(super) fn questionnaire_page(
+    conn: &mut PgConnection,
+    layout: Layout,
+    code: &str,
+    can_edit: bool,
+) -> AppResult<QuestionnairePage> {
+    let questionnaire = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let qs = questions(conn, &questionnaire.code)?;
+    let ids: Vec<i64> = qs.iter().map(|q| q.id).collect();
+    let mut answers = answers_of(conn, &ids)?;
+    let questions = qs
+        .into_iter()
+        .map(|question| {
+            let (mine, rest): (Vec<Answer>, Vec<Answer>) = std::mem::take(&mut answers)
+                .into_iter()
+                .partition(|a| a.question_id == question.id);
+            answers = rest;
+            QuestionWithAnswers {
+                question,
+                answers: mine,
+            }
+        })
+        .collect();
+    let used_by = registry::describe(&registry::usages(conn, table(), &questionnaire.code)?);
+    Ok(QuestionnairePage {
+        layout,
+        table: table(),
+        form: CodeForm {
+            code: questionnaire.code.clone(),
+            description: questionnaire.description.clone(),
+        },
+        questionnaire,
+        questions,
+        new_question: NewQuestionForm::default(),
+        errors: FormErrors::new(),
+        used_by,
+        can_edit,
+    })
+}
+
+#[get("/setup/profile-questionnaires/{code}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let can_edit = user.role == Role::Admin;
+    let page = db(&state.pool, move |conn| {
+        questionnaire_page(conn, layout, &code, can_edit)
+    })
+    .await?;
+    ok(&page)
+}
+
+/// What a change handler answers: where to go, or the page again with what is wrong.
+pub(super) enum Outcome<P> {
+    Done(String),
+    Invalid(Box<P>),
+}
+
+pub(super) fn respond<P: Template>(outcome: Outcome<P>) -> AppResult<HttpResponse> {
+    match outcome {
+        Outcome::Done(location) => Ok(redirect(&location)),
+        Outcome::Invalid(page) => unprocessable(page.as_ref()),
+    }
+}
+
+#[post("/setup/profile-questionnaires/{code}")]
+pub async fn update(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CodeForm>,
+) -> AppResult<HttpResponse> {
+    let old_code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let f = form.into_inner().cleaned();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let old = lock(conn, &old_code)?;
+            let mut errors = f.validate();
+            if !errors.has("code") && f.code != old.code && find(conn, &f.code)?.is_some() {
+                errors.add("code", duplicate(&f.code));
+            }
+            if errors.is_empty() {
+                let mut detail = Vec::new();
+                if old.code != f.code {
+                    detail.push(format!("code {} → {}", old.code, f.code));
+                }
+                if old.description != f.description {
+                    detail.push(format!(
+                        "description {} → {}",
+                        quoted(&old.description),
+                        quoted(&f.description)
+                    ));
+                }
+                if detail.is_empty() {
+                    change.unchanged(conn)?;
+                    return Ok(Outcome::Done(questionnaire_href(&old.code)));
+                }
+                let updated = guarded(conn, |c| {
+                    diesel::update(profile_questionnaires::table.find(&old.code))
+                        .set((
+                            profile_questionnaires::code.eq(&f.code),
+                            profile_questionnaires::description.eq(&f.description),
+                        ))
+                        .execute(c)
+                })?;
+                match updated {
+                    Ok(_) => {
+                        change.done(
+                            conn,
+                            CHANGED,
+                            &table().subject(&old.code),
+                            &detail.join("; "),
+                            format!("Profile questionnaire {} saved.", f.code),
+                        )?;
+                        return Ok(Outcome::Done(questionnaire_href(&f.code)));
+                    }
+                    Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
+                    Err(_) => errors.add("code", NOT_STORABLE),
+                }
+            }
+            let mut page = questionnaire_page(conn, layout, &old.code, true)?;
+            page.form = f;
+            page.errors = errors;
+            Ok(Outcome::Invalid(Box::new(page)))
+        })
+    })
+    .await?;
+    respond(outcome)
+}
+
+#[post("/setup/profile-questionnaires/{code}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let q = lock(conn, &code)?;
+            let ids: Vec<i64> = questions(conn, &q.code)?.iter().map(|q| q.id).collect();
+            lock_answers(conn, &ids)?;
+            // The registry counts the contacts that answered any of its questions.
+            codes::delete_unused(conn, &change, table(), &q.code, |c| {
+                diesel::delete(profile_questionnaires::table.find(&q.code)).execute(c)
+            })
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+#[post("/setup/profile-questionnaires/{code}/questions")]
+pub async fn add_question(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<NewQuestionForm>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let mut f = form.into_inner();
+    f.description = f.description.trim().to_string();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let q = lock(conn, &code)?;
+            let existing = questions(conn, &q.code)?;
+            let others: Vec<&str> = existing.iter().map(|q| q.description.as_str()).collect();
+            let mut errors = FormErrors::new();
+            check_entry(
+                &mut errors,
+                "new_question",
+                &f.description,
+                "Enter the question.",
+                &others,
+                "This questionnaire already has this question.",
+            );
+            let lines = f.answer_lines();
+            check_answer_lines(&mut errors, &lines);
+            if !errors.is_empty() {
+                let mut page = questionnaire_page(conn, layout, &q.code, true)?;
+                page.new_question = f;
+                page.errors = errors;
+                return Ok(Outcome::Invalid(Box::new(page)));
+            }
+            let id: i64 = diesel::insert_into(profile_questions::table)
+                .values((
+                    profile_questions::questionnaire_code.eq(&q.code),
+                    profile_questions::position
+                        .eq(next_position(existing.iter().map(|q| q.position))),
+                    profile_questions::description.eq(&f.description),
+                ))
+                .returning(profile_questions::id)
+                .get_result(conn)?;
+            let rows: Vec<_> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, line)| {
+                    (
+                        profile_answers::question_id.eq(id),
+                        profile_answers::position.eq(i as i32 + 1),
+                        profile_answers::description.eq(line),
+                    )
+                })
+                .collect();
+            if !rows.is_empty() {
+                diesel::insert_into(profile_answers::table)
+                    .values(&rows)
+                    .execute(conn)?;
+            }
+            let answers = match lines.len() {
+                0 => "no answers yet".to_string(),
+                1 => "1 answer".to_string(),
+                n => format!("{n} answers"),
+            };
+            change.done(
+                conn,
+                CHANGED,
+                &table().subject(&q.code),
+                &format!("question added: {} ({answers})", quoted(&f.description)),
+                format!("Question {} added.", quoted(&f.description)),
+            )?;
+            Ok(Outcome::Done(questionnaire_href(&q.code)))
+        })
+    })
+    .await?;
+    respond(outcome)
+}
