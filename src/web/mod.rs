@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod error;
+pub mod filters;
 pub mod forms;
 pub mod layout;
 pub mod middleware;

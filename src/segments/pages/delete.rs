@@ -7,6 +7,7 @@ use crate::segments::domain::delete::{delete as delete_segment, refusal};
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::lines::Figures;
 use crate::segments::domain::{header, lines};
+use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
 use crate::AppState;
@@ -23,11 +24,7 @@ pub struct DeletePage {
     pub refused: Option<String>,
 }
 
-impl DeletePage {
-    pub fn lines_text(&self) -> String {
-        thousands(self.figures.lines)
-    }
-}
+impl DeletePage {}
 
 /// `GET /segments/{no}/delete`: what deleting would take with it, to confirm.
 #[get("/segments/{no}/delete")]

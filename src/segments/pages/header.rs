@@ -7,7 +7,8 @@ use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
 use crate::segments::domain::lines::{Figures, LineRow};
 use crate::segments::domain::{header, ledger, lines};
 use crate::setup::CodeOption;
-use crate::web::pagination::{thousands, Pager};
+use crate::web::filters;
+use crate::web::pagination::Pager;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 use crate::{setup, AppState};
 use actix_web::http::StatusCode;
@@ -207,10 +208,6 @@ impl ShowPage {
 
     pub fn editable(&self) -> bool {
         self.can_edit && self.segment.is_draft()
-    }
-
-    pub fn lines_text(&self) -> String {
-        thousands(self.figures.lines)
     }
 
     pub fn page_link(&self, page: i64) -> String {

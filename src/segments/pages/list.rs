@@ -4,7 +4,8 @@ use crate::auth::{Role, SignedIn};
 use crate::segments::domain::header;
 use crate::segments::domain::list as segment_list;
 use crate::segments::domain::list::SegmentRow;
-use crate::web::pagination::{thousands, Pager};
+use crate::web::filters;
+use crate::web::pagination::Pager;
 use crate::web::{db, ok, AppResult, Layout};
 use crate::AppState;
 use actix_web::{get, web, HttpResponse};
@@ -43,10 +44,6 @@ impl ListPage {
         }
         s.append_pair("page", &page.to_string());
         format!("?{}", s.finish())
-    }
-
-    pub fn count(n: &i64) -> String {
-        thousands(*n)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::segments::domain::mailing::{
     self, applications, apply, preview, undo, Application, Preview,
 };
 use crate::setup::CodeOption;
+use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::{setup, AppState};
@@ -41,11 +42,7 @@ pub struct MailingPage {
     pub applications: Vec<Application>,
 }
 
-impl MailingPage {
-    pub fn n(&self, v: impl std::borrow::Borrow<i64>) -> String {
-        thousands(*v.borrow())
-    }
-}
+impl MailingPage {}
 
 /// Apply Mailing Group, first step: choose the group, see who gains and who loses it.
 #[get("/segments/{no}/apply-mailing-group")]

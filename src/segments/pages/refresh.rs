@@ -7,6 +7,7 @@ use crate::segments::domain::refresh::{difference, read_ledger, replay};
 use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, StepError};
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, ledger, refresh, stored};
+use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
@@ -28,10 +29,6 @@ pub struct RefreshPage {
 }
 
 impl RefreshPage {
-    pub fn n(&self, v: &i64) -> String {
-        thousands(*v)
-    }
-
     fn new(layout: Layout, segment: Segment) -> RefreshPage {
         RefreshPage {
             layout,

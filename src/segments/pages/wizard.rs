@@ -8,6 +8,7 @@ use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, Source, Step
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, steps, stored};
 use crate::setup::CodeOption;
+use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::{setup, AppState};
@@ -98,10 +99,6 @@ impl StepPage {
             .find(|(t, _)| *t == table)
             .map(|(_, c)| c.as_slice())
             .unwrap_or(&[])
-    }
-
-    pub fn n(&self, v: &i64) -> String {
-        thousands(*v)
     }
 
     /// The filters and the options that are on, as the ledger will say them.
