@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use crate::auth::CurrentUser;
 use crate::db::schema::audit_log;
+use crate::web::pagination::Pager;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -62,12 +63,13 @@ pub fn record(
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// One page of the trail, newest first, optionally only one action.
+/// One page of the trail (as typed in the URL; past the end is the last page), newest first,
+/// optionally only one action.
 pub fn page(
     conn: &mut PgConnection,
     action: Option<&str>,
-    page: i64,
-) -> QueryResult<(Vec<AuditEntry>, i64)> {
+    requested: Option<&str>,
+) -> QueryResult<(Vec<AuditEntry>, Pager)> {
     let mut query = audit_log::table.into_boxed();
     let mut count = audit_log::table.into_boxed();
     if let Some(action) = action {
@@ -75,13 +77,14 @@ pub fn page(
         count = count.filter(audit_log::action.eq(action.to_string()));
     }
     let total: i64 = count.count().get_result(conn)?;
+    let pager = Pager::new(requested, PAGE_SIZE, total);
     let rows = query
         .select(AuditEntry::as_select())
         .order((audit_log::at.desc(), audit_log::id.desc()))
-        .limit(PAGE_SIZE)
-        .offset((page.max(1) - 1) * PAGE_SIZE)
+        .limit(pager.per_page)
+        .offset(pager.offset())
         .load(conn)?;
-    Ok((rows, total))
+    Ok((rows, pager))
 }
 
 pub fn actions(conn: &mut PgConnection) -> QueryResult<Vec<String>> {

@@ -8,7 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::Admin;
-use crate::web::{db, ok, AppResult, Layout};
+use crate::web::pagination::Pager;
+use crate::web::{db, filters, ok, AppResult, Layout};
 use crate::AppState;
 use audit::AuditEntry;
 
@@ -19,9 +20,7 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub actions: Vec<String>,
     pub action: String,
-    pub page: i64,
-    pub pages: i64,
-    pub total: i64,
+    pub pager: Pager,
 }
 
 impl AuditPage {
@@ -51,27 +50,19 @@ pub async fn audit_list(
     query: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let page = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .unwrap_or(1)
-        .clamp(1, 1_000_000);
+    let page = query.page;
     let action = query.action.trim().to_string();
     let filter = (!action.is_empty()).then(|| action.clone());
-    let (entries, total, actions) = db(&state.pool, move |conn| {
-        let (entries, total) = audit::page(conn, filter.as_deref(), page)?;
-        Ok((entries, total, audit::actions(conn)?))
+    let (entries, pager, actions) = db(&state.pool, move |conn| {
+        let (entries, pager) = audit::page(conn, filter.as_deref(), page.as_deref())?;
+        Ok((entries, pager, audit::actions(conn)?))
     })
     .await?;
-    let pages = ((total + audit::PAGE_SIZE - 1) / audit::PAGE_SIZE).max(1);
     ok(&AuditPage {
         layout,
         entries,
         actions,
         action,
-        page,
-        pages,
-        total,
+        pager,
     })
 }

@@ -135,11 +135,6 @@ impl UserChanges {
     }
 }
 
-diesel::define_sql_function!(
-    /// Case folding of every letter, whatever the database's locale (`crate::db::fold`).
-    fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text
-);
-
 /// A user's default salesperson must be one of the salespeople.
 pub fn check_salesperson_exists(
     conn: &mut PgConnection,
@@ -220,7 +215,7 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateErro
 
 pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(rapport_fold(users::username).eq(crate::db::fold(username.trim())))
+        .filter(crate::db::text::rapport_fold(users::username).eq(crate::db::fold(username.trim())))
         .select(User::as_select())
         .first(conn)
         .optional()

@@ -82,18 +82,6 @@ impl ListRow {
     }
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern.
-pub fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl ListQuery {
     pub fn normalised(mut self) -> Self {
         self.q = self.q.trim().to_string();
@@ -137,10 +125,7 @@ impl ListQuery {
             format!("${}", values.len())
         };
         if !self.q.is_empty() {
-            let p = bind(
-                &mut values,
-                format!("%{}%", like_escape(&crate::db::fold(&self.q))),
-            );
+            let p = bind(&mut values, crate::db::text::contains_pattern(&self.q));
             sql.push(format!("c.search_text LIKE {p}"));
         }
         if self.kind == "company" || self.kind == "person" {

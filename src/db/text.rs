@@ -9,9 +9,39 @@ pub fn fold(s: &str) -> String {
     s.to_lowercase().replace('ß', "ss").replace("i\u{307}", "i")
 }
 
+diesel::define_sql_function!(
+    /// The database's `rapport_fold(text)`: the same folding as [`fold`], for diesel queries.
+    fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern (PostgreSQL's default `\` escape), so that
+/// they match themselves.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The LIKE pattern for "contains `q`, in any case": `q` folded ([`fold`]) and escaped, to
+/// compare with `rapport_fold(column)`.
+pub fn contains_pattern(q: &str) -> String {
+    format!("%{}%", like_escape(&fold(q)))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{contains_pattern, fold, like_escape};
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+        assert_eq!(contains_pattern("ØRE_"), "%øre\\_%");
+    }
 
     #[test]
     fn folds_every_letter_not_only_ascii() {

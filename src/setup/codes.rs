@@ -30,7 +30,7 @@ struct Count {
     n: i64,
 }
 
-const SEARCH: &str = "($1 = '' OR code ILIKE $2 OR description ILIKE $2)";
+const SEARCH: &str = "($1 = '' OR rapport_fold(code) LIKE $2 OR rapport_fold(description) LIKE $2)";
 
 pub fn count(conn: &mut PgConnection, table: &SetupTable, q: &str) -> QueryResult<i64> {
     let (q, pattern) = search_terms(q);

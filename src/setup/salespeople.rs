@@ -37,10 +37,10 @@ fn matching(q: &str) -> salespeople::BoxedQuery<'static, diesel::pg::Pg> {
     let mut query = salespeople::table.into_boxed();
     if !q.is_empty() {
         query = query.filter(
-            salespeople::code
-                .ilike(pattern.clone())
-                .or(salespeople::name.ilike(pattern.clone()))
-                .or(salespeople::email.ilike(pattern)),
+            crate::db::text::rapport_fold(salespeople::code)
+                .like(pattern.clone())
+                .or(crate::db::text::rapport_fold(salespeople::name).like(pattern.clone()))
+                .or(crate::db::text::rapport_fold(salespeople::email).like(pattern)),
         );
     }
     query

@@ -95,17 +95,9 @@ pub fn path_segment(s: &str) -> String {
         .replace('+', "%20")
 }
 
-/// The `ILIKE` pattern for "contains `q`", with the wildcards of `q` taken literally.
+/// The pattern for "contains `q`" in any case, compared with `rapport_fold(column) LIKE`.
 pub fn like_pattern(q: &str) -> String {
-    let mut out = String::from("%");
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
+    crate::db::text::contains_pattern(q)
 }
 
 /// `?q=…&page=…` of a list.
@@ -161,7 +153,7 @@ impl Listing {
     }
 }
 
-/// The search text and its `ILIKE` pattern, as bound parameters.
+/// The search text and its pattern (see [`like_pattern`]), as bound parameters.
 pub fn search_terms(q: &str) -> (String, String) {
     let q = q.trim().to_string();
     let pattern = like_pattern(&q);
@@ -305,7 +297,7 @@ mod tests {
 
     #[test]
     fn search_wildcards_are_literal_and_paths_escaped() {
-        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+        assert_eq!(like_pattern("50%_A\\"), "%50\\%\\_a\\\\%");
         assert_eq!(path_segment("A/B C?#%+"), "A%2FB%20C%3F%23%25%2B");
     }
 

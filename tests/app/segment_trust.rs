@@ -316,6 +316,21 @@ fn case_insensitive_search_and_at_filters_fold_every_letter_whatever_the_locale(
     .assert_redirect(&format!("/segments/{no}"));
     assert_members(&app, &no, &["N1", "N2", "N3", "N4"]);
 
+    // Setup lists search the same way.
+    diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code, description) VALUES ('NORD', 'Øresund Städte');
+         INSERT INTO salespeople (code, name) VALUES ('SØ', 'Søren Ørsted');",
+    );
+    let mut admin = app.signed_in("ada", "admin");
+    assert!(admin
+        .get("/setup/industry-groups?q=ØRESUND")
+        .contains("NORD"));
+    assert!(admin
+        .get("/setup/industry-groups?q=städte")
+        .contains("NORD"));
+    assert!(admin.get("/setup/salespeople?q=ØRSTED").contains("Søren"));
+
     // The segment list's search too.
     diesel_exec(
         &app,

@@ -372,12 +372,11 @@ pub enum ContactMatch {
 pub fn find_contact(conn: &mut PgConnection, typed: &str) -> QueryResult<ContactMatch> {
     use crate::contacts::model::Contact;
     use crate::db::schema::contacts as ct;
-    diesel::define_sql_function!(fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
     if let Some(c) = crate::contacts::model::find_by_no(conn, &typed.to_uppercase())? {
         return Ok(ContactMatch::One(Box::new(c)));
     }
     let mut named: Vec<Contact> = ct::table
-        .filter(rapport_fold(ct::name).eq(crate::db::fold(typed)))
+        .filter(crate::db::text::rapport_fold(ct::name).eq(crate::db::fold(typed)))
         .select(Contact::as_select())
         .order(ct::no)
         .limit(6)

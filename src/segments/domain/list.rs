@@ -39,10 +39,7 @@ pub fn list(
     q: &str,
     offset: i64,
 ) -> QueryResult<(Vec<SegmentRow>, i64)> {
-    let pattern = format!(
-        "%{}%",
-        crate::contacts::list::like_escape(&crate::db::fold(q))
-    );
+    let pattern = crate::db::text::contains_pattern(q);
     let filter =
         "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2)";
     #[derive(QueryableByName)]

@@ -152,7 +152,7 @@ pub(super) fn list_page(
         "SELECT p.code::text AS code, p.description, \
                 (SELECT count(*) FROM profile_questions q WHERE q.questionnaire_code = p.code) AS questions \
          FROM profile_questionnaires p \
-         WHERE ($1 = '' OR p.code ILIKE $2 OR p.description ILIKE $2) \
+         WHERE ($1 = '' OR rapport_fold(p.code) LIKE $2 OR rapport_fold(p.description) LIKE $2) \
          ORDER BY p.code LIMIT $3 OFFSET $4",
     )
     .bind::<Text, _>(q)

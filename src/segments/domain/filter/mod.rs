@@ -231,14 +231,7 @@ impl Pattern {
         let mut out = String::new();
         for piece in &self.0 {
             match piece {
-                Piece::Text(s) => {
-                    for c in s.chars() {
-                        if matches!(c, '%' | '_' | '\\') {
-                            out.push('\\');
-                        }
-                        out.push(c);
-                    }
-                }
+                Piece::Text(s) => out.push_str(&crate::db::text::like_escape(s)),
                 Piece::AnyChars => out.push('%'),
                 Piece::OneChar => out.push('_'),
             }
