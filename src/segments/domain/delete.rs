@@ -2,7 +2,7 @@
 //! what goes with it; a logged segment is a record of what was done and cannot be deleted
 //! (SPEC §4.2: only a canceled one can, its interaction entries staying, unlinked).
 
-use crate::segments::domain::header::Segment;
+use crate::segments::domain::header::{Segment, SegmentStatus};
 use crate::segments::domain::lines::Figures;
 use diesel::prelude::*;
 
@@ -17,7 +17,7 @@ pub fn delete(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures
 
 /// Why a segment cannot be deleted, if it cannot.
 pub fn refusal(segment: &Segment) -> Option<String> {
-    (segment.status == "logged").then(|| {
+    (segment.status == SegmentStatus::Logged).then(|| {
         format!(
             "Segment {} is logged: it is the record of the interactions it wrote and cannot be deleted. Cancel it first.",
             segment.no

@@ -9,6 +9,7 @@ use crate::web::FormErrors;
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use serde::Deserialize;
 use std::str::FromStr;
 
@@ -32,7 +33,7 @@ pub struct Segment {
     pub unit_duration_min: i32,
     pub information_flow: String,
     pub initiated_by: String,
-    pub status: String,
+    pub status: SegmentStatus,
     pub version: i32,
     pub created_by: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -41,11 +42,15 @@ pub struct Segment {
 
 impl Segment {
     pub fn is_draft(&self) -> bool {
-        self.status == "draft"
+        self.status == SegmentStatus::Draft
+    }
+
+    pub fn is_canceled(&self) -> bool {
+        self.status == SegmentStatus::Canceled
     }
 
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
+        self.status.label()
     }
 
     pub fn correspondence_label(&self) -> &'static str {
@@ -53,19 +58,68 @@ impl Segment {
     }
 }
 
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "logged" => "Logged",
-        "canceled" => "Canceled",
-        _ => "Draft",
+/// A segment's status: a draft is built step by step; a logged segment is the record of the
+/// interactions it wrote; a canceled one had them canceled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, diesel::FromSqlRow, diesel::AsExpression)]
+#[diesel(sql_type = Text)]
+pub enum SegmentStatus {
+    Draft,
+    Logged,
+    Canceled,
+}
+
+impl SegmentStatus {
+    pub const ALL: [SegmentStatus; 3] = [
+        SegmentStatus::Draft,
+        SegmentStatus::Logged,
+        SegmentStatus::Canceled,
+    ];
+
+    /// As stored in the `status` column and written in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SegmentStatus::Draft => "draft",
+            SegmentStatus::Logged => "logged",
+            SegmentStatus::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SegmentStatus> {
+        SegmentStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SegmentStatus::Draft => "Draft",
+            SegmentStatus::Logged => "Logged",
+            SegmentStatus::Canceled => "Canceled",
+        }
     }
 }
 
-pub const STATUSES: [(&str, &str); 3] = [
-    ("draft", "Draft"),
-    ("logged", "Logged"),
-    ("canceled", "Canceled"),
-];
+impl std::fmt::Display for SegmentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for SegmentStatus {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let s = <String as diesel::deserialize::FromSql<Text, diesel::pg::Pg>>::from_sql(bytes)?;
+        SegmentStatus::parse(&s).ok_or_else(|| format!("unknown segment status {s:?}").into())
+    }
+}
+
+impl diesel::serialize::ToSql<Text, diesel::pg::Pg> for SegmentStatus {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        use std::io::Write;
+        out.write_all(self.as_str().as_bytes())?;
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
 
 pub const FLOWS: [(&str, &str); 2] = [("outbound", "Outbound"), ("inbound", "Inbound")];
 

@@ -1,6 +1,6 @@
 //! The list of segments: status filter, search and paging in one statement.
 
-use crate::segments::domain::header::status_label;
+use crate::segments::domain::header::SegmentStatus;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
@@ -15,7 +15,7 @@ pub struct SegmentRow {
     #[diesel(sql_type = Date)]
     pub date: NaiveDate,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: SegmentStatus,
     #[diesel(sql_type = Nullable<Text>)]
     pub salesperson_code: Option<String>,
     #[diesel(sql_type = BigInt)]
@@ -26,7 +26,7 @@ pub struct SegmentRow {
 
 impl SegmentRow {
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
+        self.status.label()
     }
 }
 

@@ -1,7 +1,7 @@
 //! `/segments`: the list.
 
 use crate::auth::{Role, SignedIn};
-use crate::segments::domain::header;
+use crate::segments::domain::header::SegmentStatus;
 use crate::segments::domain::list as segment_list;
 use crate::segments::domain::list::SegmentRow;
 use crate::web::filters;
@@ -29,7 +29,7 @@ pub struct ListPage {
     pub pager: Pager,
     pub status: String,
     pub q: String,
-    pub statuses: [(&'static str, &'static str); 3],
+    pub statuses: [SegmentStatus; 3],
     pub can_edit: bool,
 }
 
@@ -55,10 +55,9 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let status = match query.status.trim() {
-        s @ ("draft" | "logged" | "canceled") => s.to_string(),
-        _ => String::new(),
-    };
+    let status = SegmentStatus::parse(query.status.trim())
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default();
     let q = query.q.trim().to_string();
     let requested = Pager::requested(query.page.as_deref());
     let (s, qq) = (status.clone(), q.clone());
@@ -79,7 +78,7 @@ pub async fn list(
         pager,
         status,
         q,
-        statuses: header::STATUSES,
+        statuses: SegmentStatus::ALL,
         can_edit: user.role >= Role::Staff,
     })
 }
