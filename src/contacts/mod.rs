@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(handlers::show)
         .service(handlers::edit)
         .service(handlers::update)
+        .service(handlers::confirm_delete)
         .service(handlers::delete)
         .service(handlers::classify)
         .service(handlers::profile);

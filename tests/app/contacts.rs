@@ -230,24 +230,30 @@ fn deleting_a_company_with_persons_is_refused() {
             ("company_no", acme.clone()),
         ],
     );
+    // The confirmation page says why, and offers no Delete button.
+    let confirm = c.get(&format!("/contacts/{acme}/delete"));
+    confirm.assert_status(200);
+    assert!(confirm.contains("cannot be deleted") && confirm.contains("has 1 person(s)"));
+    assert!(!confirm.contains(&format!("action=\"/contacts/{acme}/delete\"")));
+    // A post anyway is refused in the transaction and comes back to that page.
     c.submit(
         &format!("/contacts/{acme}"),
         &format!("/contacts/{acme}/delete"),
         &[],
     )
-    .assert_redirect(&format!("/contacts/{acme}"));
+    .assert_redirect(&format!("/contacts/{acme}/delete"));
     assert!(c
-        .get(&format!("/contacts/{acme}"))
+        .get(&format!("/contacts/{acme}/delete"))
         .contains("has 1 person(s)"));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
     c.submit(
-        &format!("/contacts/{ada}"),
+        &format!("/contacts/{ada}/delete"),
         &format!("/contacts/{ada}/delete"),
         &[],
     )
     .assert_redirect("/contacts");
     c.submit(
-        &format!("/contacts/{acme}"),
+        &format!("/contacts/{acme}/delete"),
         &format!("/contacts/{acme}/delete"),
         &[],
     )
@@ -714,14 +720,22 @@ fn a_contact_on_a_draft_segment_cannot_be_deleted_nor_move_company() {
     );
     let card = c.get(&format!("/contacts/{ada}"));
     assert!(card.contains("SM00001") && card.contains("Spring mailing"));
+    assert!(c
+        .get(&format!("/contacts/{ada}/delete"))
+        .contains("is on draft segment(s) SM00001. Remove it from them first."));
     c.submit(
         &format!("/contacts/{ada}"),
         &format!("/contacts/{ada}/delete"),
         &[],
-    );
+    )
+    .assert_redirect(&format!("/contacts/{ada}/delete"));
     assert!(c
-        .get(&format!("/contacts/{ada}"))
+        .get(&format!("/contacts/{ada}/delete"))
         .contains("is on draft segment(s) SM00001"));
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM contacts WHERE no = '{ada}'")),
+        1
+    );
     let edit = c.get(&format!("/contacts/{ada}/edit"));
     let version = hidden_value(&edit.body, "version").unwrap();
     let res = c.post_with_token(
@@ -769,4 +783,79 @@ fn a_very_long_list_counts_up_to_ten_thousand() {
     assert!(c
         .get("/contacts?q=company+1005")
         .contains("1–2 of 2 contacts"));
+}
+
+#[test]
+fn the_card_leads_to_a_confirmation_page_that_lists_what_goes_with_the_contact() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO profile_questionnaires (code, description) VALUES ('SIZE', 'Size');
+         INSERT INTO profile_questions (id, questionnaire_code, position, description) VALUES (1, 'SIZE', 1, 'Company size');
+         INSERT INTO profile_answers (id, question_id, position, description) VALUES (10, 1, 1, 'Small');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let acme = create(&mut c, &company("Acme"));
+    let card = format!("/contacts/{acme}");
+    for (kind, code) in [("industry_group", "RETAIL"), ("mailing_group", "XMAS")] {
+        c.submit(
+            &card,
+            &format!("{card}/classifications"),
+            &[("kind", kind), ("code", code), ("action", "add")],
+        );
+    }
+    c.submit(&card, &format!("{card}/profile"), &[("q_1", "10")]);
+    // A line on a logged segment, and a line a step removed from a draft segment.
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO segments (no, description, status) VALUES ('SM00001', 'Spring mailing', 'logged'), ('SM00002', 'Autumn', 'draft');
+             INSERT INTO segment_lines (segment_id, contact_id, added_by_step, removed_by_step)
+               SELECT s.id, c.id, 1, CASE WHEN s.no = 'SM00002' THEN 2 END FROM segments s, contacts c WHERE c.no = '{acme}';"
+        ),
+    );
+    // The card's button is a link to the confirmation page, not a form that deletes.
+    let page = c.get(&card);
+    assert!(page.contains(&format!("href=\"{card}/delete\"")));
+    assert!(!page.contains(&format!("action=\"{card}/delete\"")));
+
+    let confirm = c.get(&format!("{card}/delete"));
+    confirm.assert_status(200);
+    for text in [
+        "Industry groups: RETAIL",
+        "Mailing groups: XMAS",
+        "Profile answers: Company size: Small",
+        "SM00001</a> Spring mailing (logged): 1 line",
+        "SM00002</a> Autumn (draft): 1 line (1 removed by a step) — going back on that segment will not bring this contact back",
+    ] {
+        assert!(confirm.contains(text), "missing {text}:\n{}", confirm.body);
+    }
+    assert!(!confirm.contains("cannot be deleted"));
+    // Viewers do not get the page; a GET deletes nothing.
+    app.signed_in("vera", "viewer")
+        .get(&format!("{card}/delete"))
+        .assert_status(403);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
+
+    c.submit(&format!("{card}/delete"), &format!("{card}/delete"), &[])
+        .assert_redirect("/contacts");
+    for table in [
+        "contacts",
+        "contact_industry_groups",
+        "contact_mailing_groups",
+        "contact_profile_answers",
+        "segment_lines",
+    ] {
+        assert_eq!(
+            app.count(&format!("SELECT count(*) FROM {table}")),
+            0,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'contact deleted'"),
+        1
+    );
+    c.get(&format!("{card}/delete")).assert_status(404);
 }
