@@ -6,7 +6,9 @@ pub mod export;
 pub mod guards;
 pub mod handlers;
 pub mod import;
+pub mod import_jobs;
 pub mod import_pages;
+pub mod import_write;
 pub mod list;
 pub mod model;
 

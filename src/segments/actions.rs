@@ -587,6 +587,7 @@ pub const EXPORT_COLUMNS: [&str; 12] = [
 /// The lines as CSV for a mail merge, streamed.
 #[get("/segments/{no}/export.csv")]
 pub async fn export(
+    req: HttpRequest,
     _user: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -598,7 +599,8 @@ pub async fn export(
     .await?;
     let id = segment.id;
     csv::stream(
-        state.pool.clone(),
+        &req,
+        &state,
         &format!("segment-{}.csv", segment.no),
         &EXPORT_COLUMNS,
         move || {
