@@ -859,3 +859,209 @@ fn the_card_leads_to_a_confirmation_page_that_lists_what_goes_with_the_contact()
     );
     c.get(&format!("{card}/delete")).assert_status(404);
 }
+
+#[test]
+fn an_import_refuses_a_nul_byte_and_numbers_around_taken_numbers() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let page = import(
+        &mut c,
+        "type,name,city\ncompany,Good,Aarhus\ncompany,Bad,Ode\0nse\n",
+    );
+    assert!(
+        page.contains("line 3: city contains a NUL byte (column 3)"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("Nothing was imported."));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    // Many problems: all counted, the first 500 by line shown, row checks and the checks over
+    // the whole file (a number used twice) in line order.
+    let mut bad = String::from("no,type,name\nDUP,company,First\nDUP,company,Early\n");
+    for i in 0..600 {
+        bad.push_str(&format!(",robot{i},Name\n"));
+    }
+    bad.push_str("DUP,company,Late\n");
+    let page = import(&mut c, &bad);
+    assert!(page.contains("602 problems found."), "{}", page.body);
+    assert!(page.contains("Only the first 500 problems are shown."));
+    let early = page
+        .body
+        .find("<li>line 3: no DUP is already used on line 2</li>")
+        .expect("the early duplicate");
+    let robot = page
+        .body
+        .find("<li>line 4: type must be company or person")
+        .expect("the first bad type");
+    assert!(early < robot, "by line");
+    assert!(page.contains("<li>line 502: type must be"));
+    assert!(!page.contains("<li>line 503:"));
+    assert!(!page.contains("line 604: no DUP"));
+
+    // Numbers the series would give that contacts already have are skipped.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('CT000002', 'company', 'Already here')",
+    );
+    let page = import(
+        &mut c,
+        "type,name\ncompany,One\ncompany,Three\ncompany,Four\n",
+    );
+    assert!(page.contains("3 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000001', 'One'), ('CT000003', 'Three'), ('CT000004', 'Four'))"),
+        3
+    );
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        5
+    );
+}
+
+/// Uploads a file and returns its job's page address (without waiting for it).
+fn upload_only(c: &mut Client, csv: &str) -> String {
+    let res = c.upload(
+        "/contacts/import",
+        "/contacts/import",
+        "contacts.csv",
+        csv.as_bytes(),
+    );
+    assert_eq!(res.status, 303, "upload failed:\n{}", res.body);
+    res.location().unwrap()
+}
+
+#[test]
+fn imports_run_one_at_a_time_and_a_third_is_told_to_come_back() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start_with(|c| c.db_pool_size = 6);
+    let mut c = app.signed_in("stan", "staff");
+    // Holding the Contacts number series keeps the first import in its transaction.
+    let mut holder = app.conn();
+    holder
+        .batch_execute("BEGIN; SELECT * FROM number_series WHERE code = 'CONTACT' FOR UPDATE;")
+        .unwrap();
+    let first = upload_only(&mut c, "type,name\ncompany,First A\ncompany,First B\n");
+    c.wait_for(&first, |r| r.contains("Checking the rows"));
+    let second = upload_only(&mut c, "type,name\ncompany,Second\n");
+    let waiting = c.get(&second);
+    assert!(
+        waiting.contains("Waiting for another import to finish"),
+        "{}",
+        waiting.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE status = 'waiting'"),
+        1
+    );
+    let third = c.upload(
+        "/contacts/import",
+        "/contacts/import",
+        "third.csv",
+        b"type,name\ncompany,Third\n",
+    );
+    third.assert_status(503);
+    assert!(third.contains("Another import is running and one more is waiting for it."));
+    assert_eq!(third.header("retry-after").as_deref(), Some("60"));
+    assert_eq!(app.count("SELECT count(*) FROM import_jobs"), 2);
+
+    holder.batch_execute("COMMIT").unwrap();
+    assert!(c
+        .wait_for(&first, |r| !r.contains("data-status-url"))
+        .contains("2 contacts imported."));
+    assert!(c
+        .wait_for(&second, |r| !r.contains("data-status-url"))
+        .contains("1 contacts imported."));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 3);
+    // Both places are free again.
+    let page = import(&mut c, "type,name\ncompany,Fourth\n");
+    assert!(page.contains("1 contacts imported."));
+}
+
+#[test]
+fn an_import_left_running_by_a_stopped_server_is_marked_failed() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    // Job 1 was importing when its server was killed; job 2 runs on another instance, which
+    // holds its lock.
+    diesel_exec(
+        &app,
+        "INSERT INTO import_jobs (id, user_id, file_name, status, total_rows, processed_rows)
+           SELECT 1, id, 'killed.csv', 'importing', 1000, 1000 FROM users;
+         INSERT INTO import_jobs (id, user_id, file_name, status, total_rows)
+           SELECT 2, id, 'elsewhere.csv', 'validating', 1000 FROM users;
+         SELECT setval('import_jobs_id_seq', 2);",
+    );
+    let mut other_instance = app.conn();
+    other_instance
+        .batch_execute("SELECT pg_advisory_lock(1229803604, 2)")
+        .unwrap();
+    // A server starting on the database finds job 1 left running.
+    let restarted = Instance::start(test_config(&app.db.url));
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE id = 1 AND status = 'failed' AND finished_at IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE id = 2 AND status = 'validating'"),
+        1,
+        "a job another instance runs is left alone"
+    );
+    let page = c.get("/contacts/import/1");
+    page.assert_status(200);
+    assert!(page.contains(
+        "The import was interrupted: the server stopped while it ran. Nothing was imported."
+    ));
+    assert!(!page.contains("data-status-url"));
+    assert!(c.get("/contacts/import/2").contains("Checking the rows"));
+    // When that instance stops too, the job's own page finds out.
+    drop(other_instance);
+    let status = c.get("/contacts/import/2/status");
+    assert!(
+        status.contains("\"running\":false") && status.contains("interrupted"),
+        "{}",
+        status.body
+    );
+    drop(restarted);
+}
+
+#[test]
+fn downloads_are_capped_so_that_pages_still_get_a_connection() {
+    // Two connections: one download may hold one, pages get the other.
+    let app = TestApp::start_with(|c| c.db_pool_size = 2);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, address, address_2, job_title, website)
+           SELECT 'C' || g, 'company', 'Company ' || g, repeat('a', 100), repeat('b', 100),
+                  repeat('c', 100), repeat('w', 250)
+           FROM generate_series(1, 40000) g",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    // A download the browser reads slowly (here: not at all) keeps streaming.
+    let cookie = c
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let slow = reqwest::blocking::Client::new()
+        .get(format!("{}/contacts/export.csv", app.base()))
+        .header("cookie", cookie)
+        .send()
+        .unwrap();
+    assert_eq!(slow.status().as_u16(), 200);
+    let busy = c.get("/contacts/export.csv");
+    busy.assert_status(503);
+    assert_eq!(busy.header("retry-after").as_deref(), Some("5"));
+    assert!(busy.contains("Too many downloads at once"));
+    assert!(busy.contains("try again in a few seconds"));
+    // Pages still get a connection.
+    c.get("/contacts").assert_status(200);
+    // Once that download ends, the next one runs.
+    drop(slow);
+    let again = c.wait_for("/contacts/export.csv", |r| r.status == 200);
+    again.assert_status(200);
+    assert_eq!(again.body.lines().count(), 40001);
+}
