@@ -168,9 +168,12 @@ LOCATION=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$JAR" -H "Origin: $BASE
 UPLOAD_S=$(since "$t")
 [[ -n "$LOCATION" ]] || { log "the upload was not accepted"; tail -n 20 "$PRIVATE/serve.log" >&2; exit 1; }
 log "uploaded in $UPLOAD_S s; the job is $LOCATION"
+CHECKED_S="-"
 while true; do
     page=$(curl -s -b "$JAR" --max-time 30 "$LOCATION")
     grep -q 'data-status-url' <<<"$page" || break
+    # Every row checked (the whole file read, COPYed and checked): the writing starts.
+    if [[ "$CHECKED_S" == "-" ]] && grep -q 'Importing them' <<<"$page"; then CHECKED_S=$(since "$t"); fi
     sleep 1
 done
 IMPORT_S=$(since "$t")
@@ -185,5 +188,5 @@ IMPORTED=$(psql -qtAX "postgresql://rapport@localhost/rapport?host=$RAPPORT_DATA
 echo
 echo "Rapport import benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), binary $BIN"
 echo "File: $FILE_ROWS rows, $FILE_BYTES bytes ($(awk -v b="$FILE_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }') MiB), exported in $EXPORT_S s"
-echo "Import: $RESULT ($IMPORTED contacts in the table); upload $UPLOAD_S s, upload to done $IMPORT_S s"
+echo "Import: $RESULT ($IMPORTED contacts in the table); upload $UPLOAD_S s, upload to every row checked $CHECKED_S s, upload to done $IMPORT_S s"
 echo "Server memory (kB): VmHWM $HWM_BEFORE before -> $HWM_AFTER after; VmRSS $RSS_BEFORE before, $RSS_MAX at most while importing (0.5 s samples), $RSS_AFTER after"
