@@ -918,6 +918,34 @@ fn an_import_refuses_a_nul_byte_and_numbers_around_taken_numbers() {
         app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
         5
     );
+    // Runs of taken numbers are skipped, in order.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('CT000006', 'company', 'Six'), ('CT000007', 'company', 'Seven'), ('CT000010', 'company', 'Ten')",
+    );
+    let page = import(
+        &mut c,
+        "type,name\ncompany,A\ncompany,B\ncompany,C\ncompany,D\n",
+    );
+    assert!(page.contains("4 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000005', 'A'), ('CT000008', 'B'), ('CT000009', 'C'), ('CT000011', 'D'))"),
+        4
+    );
+    // A number of the series in the file moves the series past it first.
+    let page = import(
+        &mut c,
+        "no,type,name\n,company,E\nCT000020,company,Twenty\n,company,F\n",
+    );
+    assert!(page.contains("3 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000021', 'E'), ('CT000020', 'Twenty'), ('CT000022', 'F'))"),
+        3
+    );
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        23
+    );
 }
 
 /// Uploads a file and returns its job's page address (without waiting for it).
