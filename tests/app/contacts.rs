@@ -1093,3 +1093,78 @@ fn downloads_are_capped_so_that_pages_still_get_a_connection() {
     again.assert_status(200);
     assert_eq!(again.body.lines().count(), 40001);
 }
+
+#[test]
+fn an_import_killed_with_its_server_writes_nothing_and_the_next_start_says_so() {
+    use diesel::connection::SimpleConnection;
+    use std::process::{Command, Stdio};
+    let app = TestApp::start();
+    app.user("stan", "staff");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    /// The server process, killed however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new(binary())
+            .arg("serve")
+            .env("DATABASE_URL", &app.db.url)
+            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+            .env("RAPPORT_COOKIE_SECURE", "false")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut c = Client::new(&format!("http://127.0.0.1:{port}"));
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 60, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    c.sign_in("stan", PASSWORD);
+    // The import stops inside its transaction, its rows staged, until the series is free.
+    let mut holder = app.conn();
+    holder
+        .batch_execute("BEGIN; SELECT * FROM number_series WHERE code = 'CONTACT' FOR UPDATE;")
+        .unwrap();
+    let job = upload_only(&mut c, "type,name\ncompany,One\ncompany,Two\n");
+    c.wait_for(&job, |r| r.contains("Checking the rows"));
+    // SIGKILL: no shutdown code of the server runs.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    holder.batch_execute("COMMIT").unwrap();
+
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts"),
+        0,
+        "nothing partial"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE status = 'validating'"),
+        1
+    );
+    let restarted = Instance::start(test_config(&app.db.url));
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE status = 'failed'"),
+        1
+    );
+    let mut c = restarted.client();
+    c.sign_in("stan", PASSWORD);
+    let page = c.get(&job);
+    page.assert_status(200);
+    assert!(page.contains("The import was interrupted"), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        1
+    );
+}
