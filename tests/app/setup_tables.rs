@@ -893,7 +893,8 @@ fn a_series_change_that_points_at_a_taken_number_is_refused_next_to_the_field() 
     diesel_exec(
         &app,
         "INSERT INTO contacts (no, type, name) SELECT 'K' || lpad(g::text, 6, '0'), 'company', 'Taken ' || g FROM generate_series(1, 3) g;
-         INSERT INTO segments (no, description) VALUES ('SG001', 'Old numbering'), ('SM00001', 'Taken');",
+         INSERT INTO segments (no, description) VALUES ('SG001', 'Old numbering'), ('SM00001', 'Taken');
+         INSERT INTO campaigns (no, description) VALUES ('CP0007', 'Spring');",
     );
     let mut admin = app.signed_in("boss", "admin");
     let contacts = "/setup/number-series/CONTACT";
@@ -916,9 +917,17 @@ fn a_series_change_that_points_at_a_taken_number_is_refused_next_to_the_field() 
     res.assert_status(422);
     assert!(res.contains("id=\"width-error\""), "{}", res.body);
     assert!(res.contains("SM00001, which a segment already has"));
+    // The campaigns' series too: only the next number changes.
+    let campaigns = "/setup/number-series/CAMPAIGN";
+    let mut fields = series_fields("CP", "4", "7");
+    fields[4] = ("current_next", "1");
+    let res = admin.submit(campaigns, campaigns, &fields);
+    res.assert_status(422);
+    assert!(res.contains("id=\"next_number-error\""));
+    assert!(res.contains("The next number would be CP0007, which a campaign already has. The first free number from there is CP0008"));
     assert_eq!(
-        app.count("SELECT count(*) FROM number_series WHERE (code = 'CONTACT' AND prefix = 'CT') OR (code = 'SEGMENT' AND prefix = 'SM' AND width = 6)"),
-        2
+        app.count("SELECT count(*) FROM number_series WHERE (code = 'CONTACT' AND prefix = 'CT') OR (code = 'SEGMENT' AND prefix = 'SM' AND width = 6) OR (code = 'CAMPAIGN' AND next_number = 1)"),
+        3
     );
 }
 
