@@ -145,7 +145,8 @@ pub async fn export(
     let file_name = format!("contacts-{}.csv", chrono::Local::now().format("%Y-%m-%d"));
     csv::stream(
         &req,
-        &state,
+        &state.exports,
+        state.pool.clone(),
         &file_name,
         &COLUMNS,
         move || {

@@ -600,7 +600,8 @@ pub async fn export(
     let id = segment.id;
     csv::stream(
         &req,
-        &state,
+        &state.exports,
+        state.pool.clone(),
         &format!("segment-{}.csv", segment.no),
         &EXPORT_COLUMNS,
         move || {

@@ -13,9 +13,9 @@ use diesel::{QueryableByName, RunQueryDsl};
 use tokio::sync::Semaphore;
 
 use crate::contacts::csv_format::neutralise;
+use crate::db::DbPool;
 use crate::web::pages::ErrorPage;
 use crate::web::{render, AppError, AppResult, Layout};
-use crate::AppState;
 
 /// How many CSV downloads an instance streams at once. Each holds a pooled connection for the
 /// whole download, so at most half the pool goes to them and pages always get one; past that a
@@ -112,7 +112,8 @@ type Chunk = Result<Bytes, std::io::Error>;
 /// allows.
 pub fn stream<R, Q, W>(
     req: &HttpRequest,
-    state: &AppState,
+    cap: &ExportCap,
+    pool: DbPool,
     file_name: &str,
     header: &'static [&'static str],
     build: Q,
@@ -123,10 +124,9 @@ where
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery> + Send + 'static,
     W: Fn(&R, &mut CsvBuffer) + Send + 'static,
 {
-    let Ok(permit) = state.exports.permits.clone().try_acquire_owned() else {
-        return busy(req, &state.exports);
+    let Ok(permit) = cap.permits.clone().try_acquire_owned() else {
+        return busy(req, cap);
     };
-    let pool = state.pool.clone();
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     std::thread::Builder::new()
         .name("csv-export".into())
