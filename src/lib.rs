@@ -24,6 +24,21 @@ use db::DbPool;
 pub struct AppState {
     pub pool: DbPool,
     pub config: Config,
+    /// This instance's contact imports: one at a time.
+    pub imports: std::sync::Arc<contacts::import_jobs::ImportSlot>,
+    /// This instance's CSV downloads, capped so that pages always get a connection.
+    pub exports: web::csv::ExportCap,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, config: Config) -> Self {
+        AppState {
+            exports: web::csv::ExportCap::new(config.db_pool_size),
+            imports: Default::default(),
+            pool,
+            config,
+        }
+    }
 }
 
 /// Where the CSS and other assets are: `RAPPORT_STATIC_DIR`, else `./static`, else the
@@ -70,7 +85,9 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
 /// Starts the HTTP server on `listener` (call inside an actix system).
 pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::Result<Server> {
     let hsts = config.secure_cookies();
-    let state = aw::Data::new(AppState { pool, config });
+    // Imports a stopped server left "running" are marked failed (their pages say so).
+    contacts::import_jobs::recover(&pool);
+    let state = aw::Data::new(AppState::new(pool, config));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

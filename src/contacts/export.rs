@@ -1,7 +1,7 @@
 //! `GET /contacts/export.csv`: the current list query as CSV, streamed row by row from the
 //! database to the browser, so memory does not grow with the number of contacts.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
@@ -136,6 +136,7 @@ fn export_sql(query: &ListQuery) -> (String, Vec<String>) {
 
 #[get("/contacts/export.csv")]
 pub async fn export(
+    req: HttpRequest,
     _user: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
@@ -143,6 +144,8 @@ pub async fn export(
     let query = query.into_inner().normalised();
     let file_name = format!("contacts-{}.csv", chrono::Local::now().format("%Y-%m-%d"));
     csv::stream(
+        &req,
+        &state.exports,
         state.pool.clone(),
         &file_name,
         &COLUMNS,

@@ -38,28 +38,27 @@ fn numbers(segments: &[(String, String)]) -> String {
         .join(", ")
 }
 
-/// `Some(reason)` when the contact may not be deleted now. Call it in the deleting
-/// transaction: it first waits for segment steps in progress (and keeps new ones out until
-/// the transaction ends), so that a line being added cannot escape the check.
-pub fn deletion_refused(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Option<String>> {
-    conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")?;
+/// What stops the contact from being deleted, one sentence each (empty: it may be deleted).
+/// Deleting must call [`deletion_refused`], which takes the lock first.
+pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Vec<String>> {
+    let mut blockers = Vec::new();
     if contact.is_company() {
         let (_, persons) = model::persons_of(conn, contact.id, 0)?;
         if persons > 0 {
-            return Ok(Some(format!(
+            blockers.push(format!(
                 "{} {} has {} person(s). Delete them or move them to another company first.",
                 contact.no, contact.name, persons
-            )));
+            ));
         }
     }
     let drafts = draft_segments(conn, contact.id)?;
     if !drafts.is_empty() {
-        return Ok(Some(format!(
+        blockers.push(format!(
             "{} {} is on draft segment(s) {}. Remove it from them first.",
             contact.no,
             contact.name,
             numbers(&drafts)
-        )));
+        ));
     }
     #[derive(QueryableByName)]
     struct N {
@@ -73,15 +72,140 @@ pub fn deletion_refused(conn: &mut PgConnection, contact: &Contact) -> QueryResu
     .get_result::<N>(conn)?
     .n;
     if entries > 0 {
-        return Ok(Some(format!(
+        blockers.push(format!(
             "{} {} has {} interaction log entr{}; its history is kept, so it cannot be deleted.",
             contact.no,
             contact.name,
             entries,
             if entries == 1 { "y" } else { "ies" }
-        )));
+        ));
     }
-    Ok(None)
+    Ok(blockers)
+}
+
+/// `Some(reason)` when the contact may not be deleted now. Call it in the deleting
+/// transaction: it first waits for segment steps in progress (and keeps new ones out until
+/// the transaction ends), so that a line being added cannot escape the check.
+pub fn deletion_refused(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Option<String>> {
+    conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")?;
+    let blockers = deletion_blockers(conn, contact)?;
+    Ok((!blockers.is_empty()).then(|| blockers.join(" ")))
+}
+
+/// A segment the contact has lines on, with how many are current and how many removed.
+pub struct SegmentLines {
+    pub no: String,
+    pub description: String,
+    pub status: String,
+    pub current: i64,
+    pub removed: i64,
+}
+
+/// Everything that goes with a contact when it is deleted, for the confirmation page.
+pub struct DeletionImpact {
+    /// (classification, its codes), only those the contact has.
+    pub classifications: Vec<(&'static str, String)>,
+    /// "question: answer".
+    pub profile_answers: Vec<String>,
+    pub segments: Vec<SegmentLines>,
+    /// Empty when the contact may be deleted.
+    pub blockers: Vec<String>,
+}
+
+impl DeletionImpact {
+    /// True when nothing but the contact itself goes.
+    pub fn nothing_else(&self) -> bool {
+        self.classifications.is_empty()
+            && self.profile_answers.is_empty()
+            && self.segments.is_empty()
+    }
+}
+
+/// Reads what deleting the contact would remove and what stops it (three statements and
+/// the blockers').
+pub fn deletion_impact(conn: &mut PgConnection, contact: &Contact) -> QueryResult<DeletionImpact> {
+    #[derive(QueryableByName)]
+    struct Codes {
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = Text)]
+        codes: String,
+    }
+    let found = diesel::sql_query(
+        "SELECT kind, codes FROM ( \
+           SELECT 1 AS o, 'Industry groups' AS kind, string_agg(code::text, ', ' ORDER BY code) AS codes FROM contact_industry_groups WHERE contact_id = $1 \
+           UNION ALL SELECT 2, 'Business relations', string_agg(code::text, ', ' ORDER BY code) FROM contact_business_relations WHERE contact_id = $1 \
+           UNION ALL SELECT 3, 'Mailing groups', string_agg(code::text, ', ' ORDER BY code) FROM contact_mailing_groups WHERE contact_id = $1 \
+           UNION ALL SELECT 4, 'Job responsibilities', string_agg(code::text, ', ' ORDER BY code) FROM contact_job_responsibilities WHERE contact_id = $1 \
+         ) x WHERE codes IS NOT NULL ORDER BY o",
+    )
+    .bind::<BigInt, _>(contact.id)
+    .load::<Codes>(conn)?;
+    const KINDS: [&str; 4] = [
+        "Industry groups",
+        "Business relations",
+        "Mailing groups",
+        "Job responsibilities",
+    ];
+    let classifications = found
+        .into_iter()
+        .filter_map(|c| KINDS.iter().find(|k| **k == c.kind).map(|k| (*k, c.codes)))
+        .collect();
+
+    #[derive(QueryableByName)]
+    struct Answer {
+        #[diesel(sql_type = Text)]
+        text: String,
+    }
+    let profile_answers = diesel::sql_query(
+        "SELECT q.description || ': ' || a.description AS text FROM contact_profile_answers cpa \
+         JOIN profile_questions q ON q.id = cpa.question_id \
+         JOIN profile_answers a ON a.id = cpa.answer_id \
+         WHERE cpa.contact_id = $1 ORDER BY q.questionnaire_code, q.position",
+    )
+    .bind::<BigInt, _>(contact.id)
+    .load::<Answer>(conn)?
+    .into_iter()
+    .map(|a| a.text)
+    .collect();
+
+    #[derive(QueryableByName)]
+    struct Lines {
+        #[diesel(sql_type = Text)]
+        no: String,
+        #[diesel(sql_type = Text)]
+        description: String,
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = BigInt)]
+        current: i64,
+        #[diesel(sql_type = BigInt)]
+        removed: i64,
+    }
+    let segments = diesel::sql_query(
+        "SELECT s.no::text AS no, s.description, s.status, \
+                count(*) FILTER (WHERE l.removed_by_step IS NULL) AS current, \
+                count(*) FILTER (WHERE l.removed_by_step IS NOT NULL) AS removed \
+         FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         WHERE l.contact_id = $1 GROUP BY s.no, s.description, s.status ORDER BY s.no",
+    )
+    .bind::<BigInt, _>(contact.id)
+    .load::<Lines>(conn)?
+    .into_iter()
+    .map(|l| SegmentLines {
+        no: l.no,
+        description: l.description,
+        status: l.status,
+        current: l.current,
+        removed: l.removed,
+    })
+    .collect();
+    Ok(DeletionImpact {
+        classifications,
+        profile_answers,
+        segments,
+        blockers: deletion_blockers(conn, contact)?,
+    })
 }
 
 /// `Some(reason)` when a person may not move to another company now.

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::card::{self, Card, Classification};
+use super::guards::{self, DeletionImpact, SegmentLines};
 use super::list::{self as contact_list, ListQuery, ListRow};
 use super::model::{self, Contact, ContactForm, CORRESPONDENCE_TYPES};
 use crate::admin::audit::{self, Actor};
@@ -424,7 +425,7 @@ pub async fn update(
             };
             let mut errors = FormErrors::new();
             if let Some(refusal) =
-                super::guards::company_change_refused(conn, &contact, values.company_id)?
+                guards::company_change_refused(conn, &contact, values.company_id)?
             {
                 errors.add("company_no", refusal);
                 return Ok(UpdateOutcome::Invalid(
@@ -493,6 +494,48 @@ pub async fn update(
     }
 }
 
+#[derive(Template)]
+#[template(path = "contacts/delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub contact: Contact,
+    pub impact: DeletionImpact,
+}
+
+impl DeletePage {
+    /// "2 lines (1 removed)" for a segment's lines of this contact.
+    pub fn lines_text(&self, s: &SegmentLines) -> String {
+        let total = s.current + s.removed;
+        let mut text = format!("{total} line{}", if total == 1 { "" } else { "s" });
+        if s.removed > 0 {
+            text.push_str(&format!(" ({} removed by a step)", s.removed));
+        }
+        text
+    }
+}
+
+/// The confirmation page: what goes with the contact, what stops its deletion.
+#[get("/contacts/{no}/delete")]
+pub async fn confirm_delete(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (contact, impact) = db(&state.pool, move |conn| {
+        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let impact = guards::deletion_impact(conn, &contact)?;
+        Ok((contact, impact))
+    })
+    .await?;
+    ok(&DeletePage {
+        layout,
+        contact,
+        impact,
+    })
+}
+
 #[post("/contacts/{no}/delete")]
 pub async fn delete(
     req: HttpRequest,
@@ -506,9 +549,9 @@ pub async fn delete(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            if let Some(refusal) = super::guards::deletion_refused(conn, &contact)? {
+            if let Some(refusal) = guards::deletion_refused(conn, &contact)? {
                 session::set_flash(conn, &session, Flash::error(refusal))?;
-                return Ok(format!("/contacts/{}", contact.no));
+                return Ok(format!("/contacts/{}/delete", contact.no));
             }
             diesel::delete(crate::db::schema::contacts::table.find(contact.id)).execute(conn)?;
             audit::record(

@@ -1,15 +1,22 @@
-//! CSV import: every row is checked first; nothing is imported unless all rows are valid, and
-//! then everything is written in one transaction with a constant number of statements. Large
-//! files run in the background; the job page shows how far they got.
+//! CSV import, first half: the file is read row by row (never whole), each row is checked on
+//! its own (shape, lengths, codes, NUL bytes) and the good ones are COPYed into a temporary
+//! table, `import_rows`, so memory stays flat whatever the size of the file. The checks that
+//! need the whole file and the writing are set-based SQL over that table
+//! ([`super::import_write`]). All of it runs in one transaction: nothing is imported unless
+//! every row is valid.
 
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::io::{Read, Write};
 
+use diesel::connection::SimpleConnection;
+use diesel::pg::CopyFormat;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 
 use super::csv_format::{parse_correspondence, parse_flag, unneutralise, COLUMNS, LIST_SEPARATOR};
 use super::model::valid_email;
-use crate::setup::{self, number_series};
+use crate::demo::copy::CopyBuffer;
+use crate::setup;
 
 /// One valid row, ready to be written.
 #[derive(Clone, Debug, Default)]
@@ -43,10 +50,12 @@ pub struct ImportRow {
     pub job_responsibilities: Vec<String>,
 }
 
-/// The problems found, by line; only the first [`Problems::SHOWN`] are kept.
+/// The problems found; only the first [`Problems::SHOWN`] by line are kept, whatever the
+/// order they are found in (row checks first, then the checks over the whole file).
 #[derive(Debug, Default)]
 pub struct Problems {
-    pub lines: Vec<String>,
+    /// (line, order found, message): a max-heap, so the last line kept is dropped first.
+    kept: BinaryHeap<(u64, u64, String)>,
     pub count: u64,
 }
 
@@ -55,14 +64,30 @@ impl Problems {
 
     pub fn add(&mut self, line: u64, message: impl AsRef<str>) {
         self.count += 1;
-        if self.lines.len() < Self::SHOWN {
-            self.lines
-                .push(format!("line {line}: {}", message.as_ref()));
+        // The text is stored in PostgreSQL, which refuses NUL bytes.
+        let message = message.as_ref().replace('\0', "\\0");
+        self.kept.push((line, self.count, message));
+        if self.kept.len() > Self::SHOWN {
+            self.kept.pop();
         }
+    }
+
+    /// Counts problems that were found but are not given one by one.
+    pub fn add_uncounted(&mut self, extra: u64) {
+        self.count += extra;
     }
 
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// The first [`Self::SHOWN`] problems by line, as "line 12: …".
+    pub fn lines(&self) -> Vec<String> {
+        let mut kept: Vec<&(u64, u64, String)> = self.kept.iter().collect();
+        kept.sort();
+        kept.into_iter()
+            .map(|(line, _, m)| format!("line {line}: {m}"))
+            .collect()
     }
 }
 
@@ -104,91 +129,353 @@ fn code_ok(code: &str) -> bool {
     !code.is_empty() && code.chars().count() <= 20 && !code.chars().any(char::is_whitespace)
 }
 
-/// Parses and checks every row on its own (shape, lengths, codes). `progress` is called with
-/// the number of rows read so far, every 1,000 rows.
-pub fn parse(
-    data: &[u8],
-    codes: &Codes,
-    mut progress: impl FnMut(u64),
-) -> (Vec<ImportRow>, Problems) {
-    let mut problems = Problems::default();
-    let mut rows = Vec::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data);
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase())
-            .collect(),
-        Err(e) => {
-            problems.add(1, format!("the file is not readable as CSV ({e})"));
-            return (rows, problems);
-        }
-    };
-    let unknown: Vec<&str> = headers
-        .iter()
-        .filter(|h| !COLUMNS.contains(&h.as_str()))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        problems.add(1, format!("unknown column(s): {}", unknown.join(", ")));
-    }
-    for required in ["type", "name"] {
-        if !headers.iter().any(|h| h == required) {
-            problems.add(1, format!("the column \"{required}\" is missing"));
-        }
-    }
-    if !problems.is_empty() {
-        return (rows, problems);
-    }
-    let index: HashMap<&str, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.as_str(), i))
-        .collect();
-    let mut record = csv::StringRecord::new();
-    let mut count: u64 = 0;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
+/// Rows read between two progress reports.
+pub const PROGRESS_EVERY: u64 = 5_000;
+
+/// Bytes of COPY data handed to the connection at a time.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// Reads a CSV file row by row: the header line first, then each row checked on its own.
+/// Holds one row at a time.
+pub struct RowReader<R: Read> {
+    reader: csv::Reader<R>,
+    headers: Vec<String>,
+    index: HashMap<String, usize>,
+    record: csv::StringRecord,
+    read: u64,
+    done: bool,
+}
+
+impl<R: Read> RowReader<R> {
+    /// Reads and checks the header line; `None` (with the problems) when it is not usable.
+    pub fn new(data: R, problems: &mut Problems) -> Option<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(data);
+        let headers: Vec<String> = match reader.headers() {
+            Ok(h) => h
+                .iter()
+                .map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase())
+                .collect(),
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(count + 2);
-                problems.add(line, format!("not readable as CSV ({e})"));
-                break;
+                problems.add(1, format!("the file is not readable as CSV ({e})"));
+                return None;
+            }
+        };
+        let before = problems.count;
+        let unknown: Vec<&str> = headers
+            .iter()
+            .filter(|h| !COLUMNS.contains(&h.as_str()))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            problems.add(1, format!("unknown column(s): {}", unknown.join(", ")));
+        }
+        for required in ["type", "name"] {
+            if !headers.iter().any(|h| h == required) {
+                problems.add(1, format!("the column \"{required}\" is missing"));
             }
         }
-        count += 1;
-        if count.is_multiple_of(1000) {
-            progress(count);
+        if problems.count > before {
+            return None;
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(count + 1);
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let get = |name: &str| -> String {
-            index
-                .get(name)
-                .and_then(|&i| record.get(i))
-                .map(|v| unneutralise(v).trim().to_string())
-                .unwrap_or_default()
-        };
-        match check_row(line, &get, codes) {
-            Ok(row) => rows.push(row),
-            Err(messages) => {
-                for m in messages {
-                    problems.add(line, m);
+        let index = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.clone(), i))
+            .collect();
+        Some(RowReader {
+            reader,
+            headers,
+            index,
+            record: csv::StringRecord::new(),
+            read: 0,
+            done: false,
+        })
+    }
+
+    /// Rows read so far (blank ones too).
+    pub fn rows_read(&self) -> u64 {
+        self.read
+    }
+
+    /// The next row: `Some(Some(row))` when it is valid, `Some(None)` when its problems were
+    /// added, `None` at the end of the file (or where it stops being readable).
+    pub fn next_row(
+        &mut self,
+        codes: &Codes,
+        problems: &mut Problems,
+    ) -> Option<Option<ImportRow>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(self.read + 2);
+                    problems.add(line, format!("not readable as CSV ({e})"));
+                    self.done = true;
+                    return None;
                 }
             }
+            self.read += 1;
+            let line = self
+                .record
+                .position()
+                .map(|p| p.line())
+                .unwrap_or(self.read + 1);
+            if self.record.iter().all(str::is_empty) {
+                continue;
+            }
+            // PostgreSQL refuses NUL in text: name the cell instead of failing the load.
+            let mut has_nul = false;
+            for (i, cell) in self.record.iter().enumerate() {
+                if cell.contains('\0') {
+                    has_nul = true;
+                    let column = self.headers.get(i).map(String::as_str).unwrap_or("?");
+                    problems.add(
+                        line,
+                        format!("{column} contains a NUL byte (column {})", i + 1),
+                    );
+                }
+            }
+            if has_nul {
+                return Some(None);
+            }
+            let (index, record) = (&self.index, &self.record);
+            let get = |name: &str| -> String {
+                index
+                    .get(name)
+                    .and_then(|&i| record.get(i))
+                    .map(|v| unneutralise(v).trim().to_string())
+                    .unwrap_or_default()
+            };
+            return Some(match check_row(line, &get, codes) {
+                Ok(row) => Some(row),
+                Err(messages) => {
+                    for m in messages {
+                        problems.add(line, m);
+                    }
+                    None
+                }
+            });
         }
     }
-    progress(count);
-    if rows.is_empty() && problems.is_empty() {
-        problems.add(1, "the file has no contacts");
+}
+
+diesel::table! {
+    /// The rows of the file being imported (a temporary table of the import's transaction).
+    import_rows (line) {
+        line -> BigInt,
+        /// The row's place among the rows without a number (1, 2, …), which get the next free
+        /// numbers of the Contacts series in this order; NULL when the file gives the number.
+        missing -> Nullable<BigInt>,
+        id -> BigInt,
+        no -> Text,
+        kind -> Text,
+        name -> Text,
+        company_no -> Text,
+        search_name -> Text,
+        job_title -> Text,
+        address -> Text,
+        address_2 -> Text,
+        city -> Text,
+        post_code -> Text,
+        country_code -> Nullable<Text>,
+        phone -> Text,
+        mobile -> Text,
+        email -> Text,
+        website -> Text,
+        salesperson_code -> Nullable<Text>,
+        territory_code -> Nullable<Text>,
+        language_code -> Nullable<Text>,
+        correspondence_type -> Text,
+        organizational_level_code -> Nullable<Text>,
+        exclude_from_segment -> Bool,
+        privacy_blocked -> Bool,
+        industry_groups -> Text,
+        business_relations -> Text,
+        mailing_groups -> Text,
+        job_responsibilities -> Text,
     }
-    (rows, problems)
+}
+
+/// The temporary table; ids are taken from the contacts' sequence as rows arrive.
+const CREATE_IMPORT_ROWS: &str = "CREATE TEMPORARY TABLE import_rows (
+    line BIGINT NOT NULL,
+    missing BIGINT,
+    id BIGINT NOT NULL DEFAULT nextval('contacts_id_seq'),
+    no TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    company_no TEXT NOT NULL,
+    search_name TEXT NOT NULL,
+    job_title TEXT NOT NULL,
+    address TEXT NOT NULL,
+    address_2 TEXT NOT NULL,
+    city TEXT NOT NULL,
+    post_code TEXT NOT NULL,
+    country_code TEXT,
+    phone TEXT NOT NULL,
+    mobile TEXT NOT NULL,
+    email TEXT NOT NULL,
+    website TEXT NOT NULL,
+    salesperson_code TEXT,
+    territory_code TEXT,
+    language_code TEXT,
+    correspondence_type TEXT NOT NULL,
+    organizational_level_code TEXT,
+    exclude_from_segment BOOLEAN NOT NULL,
+    privacy_blocked BOOLEAN NOT NULL,
+    industry_groups TEXT NOT NULL,
+    business_relations TEXT NOT NULL,
+    mailing_groups TEXT NOT NULL,
+    job_responsibilities TEXT NOT NULL
+) ON COMMIT DROP";
+
+impl ImportRow {
+    /// The row in COPY text format, in the column order of [`stage`]'s COPY.
+    fn write_copy(&self, missing: Option<u64>, out: &mut CopyBuffer) {
+        let list = |codes: &[String]| codes.join(&LIST_SEPARATOR.to_string());
+        out.number(self.line)
+            .opt_number(missing)
+            .text(&self.no)
+            .text(&self.kind)
+            .text(&self.name)
+            .text(&self.company_no)
+            .text(&self.search_name)
+            .text(&self.job_title)
+            .text(&self.address)
+            .text(&self.address_2)
+            .text(&self.city)
+            .text(&self.post_code)
+            .opt_text(self.country_code.as_deref())
+            .text(&self.phone)
+            .text(&self.mobile)
+            .text(&self.email)
+            .text(&self.website)
+            .opt_text(self.salesperson_code.as_deref())
+            .opt_text(self.territory_code.as_deref())
+            .opt_text(self.language_code.as_deref())
+            .text(&self.correspondence_type)
+            .opt_text(self.organizational_level_code.as_deref())
+            .boolean(self.exclude_from_segment)
+            .boolean(self.privacy_blocked)
+            .text(&list(&self.industry_groups))
+            .text(&list(&self.business_relations))
+            .text(&list(&self.mailing_groups))
+            .text(&list(&self.job_responsibilities));
+        out.end_row();
+    }
+}
+
+/// What [`stage`] read.
+#[derive(Debug, Default)]
+pub struct Staged {
+    /// Valid rows now in `import_rows`.
+    pub rows: u64,
+    /// Of those, rows without a number.
+    pub missing: u64,
+    /// Rows read, blank ones included.
+    pub read: u64,
+    pub problems: Problems,
+}
+
+/// Reads the file row by row, checks each row on its own and COPYs the valid ones into the
+/// temporary table `import_rows` in one streamed COPY (so memory holds one row and a 1 MB
+/// buffer). `progress` is called with the rows read so far every [`PROGRESS_EVERY`] rows.
+/// Call inside the import's transaction.
+pub fn stage<R: Read>(
+    conn: &mut PgConnection,
+    data: R,
+    codes: &Codes,
+    progress: impl FnMut(u64),
+) -> QueryResult<Staged> {
+    conn.batch_execute(CREATE_IMPORT_ROWS)?;
+    let mut staged = Staged::default();
+    let Some(reader) = RowReader::new(data, &mut staged.problems) else {
+        return Ok(staged);
+    };
+    let state = RefCell::new((reader, staged, progress));
+    {
+        use import_rows::dsl as r;
+        diesel::copy_from(import_rows::table)
+            .from_raw_data(
+                (
+                    r::line,
+                    r::missing,
+                    r::no,
+                    r::kind,
+                    r::name,
+                    r::company_no,
+                    r::search_name,
+                    r::job_title,
+                    r::address,
+                    r::address_2,
+                    r::city,
+                    r::post_code,
+                    r::country_code,
+                    r::phone,
+                    r::mobile,
+                    r::email,
+                    r::website,
+                    r::salesperson_code,
+                    r::territory_code,
+                    r::language_code,
+                    r::correspondence_type,
+                    r::organizational_level_code,
+                    r::exclude_from_segment,
+                    r::privacy_blocked,
+                    r::industry_groups,
+                    r::business_relations,
+                    r::mailing_groups,
+                    r::job_responsibilities,
+                ),
+                |out: &mut dyn Write| -> QueryResult<()> {
+                    let mut state = state.borrow_mut();
+                    let (reader, staged, progress) = &mut *state;
+                    let mut buffer = CopyBuffer::with_capacity(COPY_CHUNK + 64 * 1024);
+                    let io =
+                        |e: std::io::Error| diesel::result::Error::SerializationError(e.into());
+                    while let Some(row) = reader.next_row(codes, &mut staged.problems) {
+                        if let Some(row) = row {
+                            staged.rows += 1;
+                            let missing = row.no.is_empty().then(|| {
+                                staged.missing += 1;
+                                staged.missing
+                            });
+                            row.write_copy(missing, &mut buffer);
+                            if buffer.len() >= COPY_CHUNK {
+                                out.write_all(&buffer.bytes).map_err(io)?;
+                                buffer.clear();
+                            }
+                        }
+                        if reader.rows_read().is_multiple_of(PROGRESS_EVERY) {
+                            progress(reader.rows_read());
+                        }
+                    }
+                    out.write_all(&buffer.bytes).map_err(io)?;
+                    Ok(())
+                },
+            )
+            .with_format(CopyFormat::Text)
+            .execute(conn)?;
+    }
+    let (reader, mut staged, mut progress) = state.into_inner();
+    staged.read = reader.rows_read();
+    progress(staged.read);
+    if staged.rows == 0 && staged.problems.is_empty() {
+        staged.problems.add(1, "the file has no contacts");
+    }
+    // The checks and the writing join this table: plan them with its real size.
+    conn.batch_execute("ANALYZE import_rows")?;
+    Ok(staged)
 }
 
 fn check_row(
@@ -352,236 +639,6 @@ fn check_row(
     })
 }
 
-#[derive(QueryableByName)]
-struct Existing {
-    #[diesel(sql_type = Text)]
-    no: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// Checks the rows against each other and the database: numbers unique, each person's
-/// company a company (in the file or already there). Returns existing companies by No.
-pub fn check_references(
-    conn: &mut PgConnection,
-    rows: &[ImportRow],
-    problems: &mut Problems,
-) -> QueryResult<HashMap<String, i64>> {
-    let mut in_file: HashMap<&str, (&str, u64)> = HashMap::new();
-    for row in rows.iter().filter(|r| !r.no.is_empty()) {
-        if let Some((_, first)) = in_file.get(row.no.as_str()) {
-            problems.add(
-                row.line,
-                format!("no {} is already used on line {first}", row.no),
-            );
-        } else {
-            in_file.insert(&row.no, (&row.kind, row.line));
-        }
-    }
-    let mut wanted: Vec<String> = rows
-        .iter()
-        .filter(|r| !r.no.is_empty())
-        .map(|r| r.no.clone())
-        .collect();
-    wanted.extend(
-        rows.iter()
-            .filter(|r| !r.company_no.is_empty())
-            .map(|r| r.company_no.clone()),
-    );
-    wanted.sort();
-    wanted.dedup();
-    let existing: Vec<Existing> = diesel::sql_query(
-        "SELECT no::text AS no, type AS kind, id FROM contacts WHERE no = ANY($1)",
-    )
-    .bind::<Array<Text>, _>(&wanted)
-    .load(conn)?;
-    let existing: HashMap<String, (String, i64)> = existing
-        .into_iter()
-        .map(|e| (e.no, (e.kind, e.id)))
-        .collect();
-    for row in rows {
-        if !row.no.is_empty() && existing.contains_key(&row.no) {
-            problems.add(row.line, format!("contact {} already exists", row.no));
-        }
-        if row.kind == "person" && !row.company_no.is_empty() {
-            let kind = in_file
-                .get(row.company_no.as_str())
-                .map(|(k, _)| *k)
-                .or_else(|| existing.get(&row.company_no).map(|(k, _)| k.as_str()));
-            match kind {
-                Some("company") => {}
-                Some(_) => problems.add(row.line, format!("{} is not a company", row.company_no)),
-                None => problems.add(
-                    row.line,
-                    format!(
-                        "company {} is neither in the file nor in Rapport",
-                        row.company_no
-                    ),
-                ),
-            }
-        }
-    }
-    Ok(existing
-        .into_iter()
-        .filter(|(_, (kind, _))| kind == "company")
-        .map(|(no, (_, id))| (no, id))
-        .collect())
-}
-
-/// Reads one classification's codes of a row.
-type CodesOf = fn(&ImportRow) -> &Vec<String>;
-
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// Writes valid rows: ids and numbers reserved in two statements, all contacts in one
-/// `INSERT … SELECT FROM unnest(…)`, each classification in one more. Call in a transaction.
-pub fn write(
-    conn: &mut PgConnection,
-    rows: &[ImportRow],
-    existing_companies: &HashMap<String, i64>,
-) -> QueryResult<usize> {
-    let n = rows.len() as i64;
-    let ids: Vec<i64> =
-        diesel::sql_query("SELECT nextval('contacts_id_seq') AS id FROM generate_series(1, $1)")
-            .bind::<BigInt, _>(n)
-            .load::<Id>(conn)?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-
-    // Numbers: first move the series past numbers the file brings, then take the missing ones.
-    let series: (String, i32) = {
-        use crate::db::schema::number_series as ns;
-        ns::table
-            .filter(ns::code.eq(number_series::CONTACTS))
-            .select((ns::prefix, ns::width))
-            .first(conn)?
-    };
-    let highest = rows
-        .iter()
-        .filter_map(|r| r.no.strip_prefix(series.0.as_str()))
-        .filter_map(|digits| digits.parse::<i64>().ok())
-        .max();
-    if let Some(highest) = highest {
-        diesel::sql_query(
-            "UPDATE number_series SET next_number = GREATEST(next_number, $2 + 1) WHERE code = $1",
-        )
-        .bind::<Text, _>(number_series::CONTACTS)
-        .bind::<BigInt, _>(highest)
-        .execute(conn)?;
-    }
-    let missing = rows.iter().filter(|r| r.no.is_empty()).count() as i64;
-    let mut next = if missing > 0 {
-        let (prefix, width, first) = number_series::take(conn, number_series::CONTACTS, missing)?;
-        Some((prefix, width, first))
-    } else {
-        None
-    };
-    let mut nos = Vec::with_capacity(rows.len());
-    for row in rows {
-        if row.no.is_empty() {
-            let (prefix, width, n) = next.as_mut().expect("numbers were taken");
-            nos.push(number_series::format(prefix, *width, *n));
-            *n += 1;
-        } else {
-            nos.push(row.no.clone());
-        }
-    }
-    let mut company_ids: HashMap<&str, i64> = existing_companies
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
-    for ((row, id), no) in rows.iter().zip(&ids).zip(&nos) {
-        if row.kind == "company" {
-            company_ids.insert(no.as_str(), *id);
-            if !row.no.is_empty() {
-                company_ids.insert(row.no.as_str(), *id);
-            }
-        }
-    }
-    let company_of: Vec<Option<i64>> = rows
-        .iter()
-        .map(|r| {
-            (r.kind == "person" && !r.company_no.is_empty())
-                .then(|| company_ids.get(r.company_no.as_str()).copied())
-                .flatten()
-        })
-        .collect();
-
-    macro_rules! column {
-        ($field:ident) => {
-            rows.iter().map(|r| r.$field.clone()).collect::<Vec<_>>()
-        };
-    }
-    diesel::sql_query(
-        "INSERT INTO contacts (id, no, type, name, company_id, search_name, job_title, address, \
-           address_2, city, post_code, country_code, phone, mobile, email, website, \
-           salesperson_code, territory_code, language_code, correspondence_type, \
-           organizational_level_code, exclude_from_segment, privacy_blocked) \
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], \
-           $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
-           $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], \
-           $19::text[], $20::text[], $21::text[], $22::bool[], $23::bool[])",
-    )
-    .bind::<Array<BigInt>, _>(&ids)
-    .bind::<Array<Text>, _>(&nos)
-    .bind::<Array<Text>, _>(column!(kind))
-    .bind::<Array<Text>, _>(column!(name))
-    .bind::<Array<Nullable<BigInt>>, _>(&company_of)
-    .bind::<Array<Text>, _>(column!(search_name))
-    .bind::<Array<Text>, _>(column!(job_title))
-    .bind::<Array<Text>, _>(column!(address))
-    .bind::<Array<Text>, _>(column!(address_2))
-    .bind::<Array<Text>, _>(column!(city))
-    .bind::<Array<Text>, _>(column!(post_code))
-    .bind::<Array<Nullable<Text>>, _>(column!(country_code))
-    .bind::<Array<Text>, _>(column!(phone))
-    .bind::<Array<Text>, _>(column!(mobile))
-    .bind::<Array<Text>, _>(column!(email))
-    .bind::<Array<Text>, _>(column!(website))
-    .bind::<Array<Nullable<Text>>, _>(column!(salesperson_code))
-    .bind::<Array<Nullable<Text>>, _>(column!(territory_code))
-    .bind::<Array<Nullable<Text>>, _>(column!(language_code))
-    .bind::<Array<Text>, _>(column!(correspondence_type))
-    .bind::<Array<Nullable<Text>>, _>(column!(organizational_level_code))
-    .bind::<Array<Bool>, _>(column!(exclude_from_segment))
-    .bind::<Array<Bool>, _>(column!(privacy_blocked))
-    .execute(conn)?;
-
-    let assignments: [(&str, CodesOf); 4] = [
-        ("contact_industry_groups", |r| &r.industry_groups),
-        ("contact_business_relations", |r| &r.business_relations),
-        ("contact_mailing_groups", |r| &r.mailing_groups),
-        ("contact_job_responsibilities", |r| &r.job_responsibilities),
-    ];
-    for (table, codes_of) in assignments {
-        let mut contact_ids = Vec::new();
-        let mut codes = Vec::new();
-        for (row, id) in rows.iter().zip(&ids) {
-            for code in codes_of(row) {
-                contact_ids.push(*id);
-                codes.push(code.clone());
-            }
-        }
-        if contact_ids.is_empty() {
-            continue;
-        }
-        diesel::sql_query(format!(
-            "INSERT INTO {table} (contact_id, code) SELECT * FROM unnest($1::bigint[], $2::text[])"
-        ))
-        .bind::<Array<BigInt>, _>(&contact_ids)
-        .bind::<Array<Text>, _>(&codes)
-        .execute(conn)?;
-    }
-    Ok(rows.len())
-}
-
 /// The columns as a header line, for the import page's example.
 pub fn header_line() -> String {
     COLUMNS.join(",")
@@ -590,6 +647,18 @@ pub fn header_line() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every row of a file, checked (what [`stage`] COPYs, in memory).
+    fn parse(data: &[u8], codes: &Codes, _progress: impl FnMut(u64)) -> (Vec<ImportRow>, Problems) {
+        let mut problems = Problems::default();
+        let mut rows = Vec::new();
+        if let Some(mut reader) = RowReader::new(data, &mut problems) {
+            while let Some(row) = reader.next_row(codes, &mut problems) {
+                rows.extend(row);
+            }
+        }
+        (rows, problems)
+    }
 
     fn codes() -> Codes {
         let mut c = Codes::default();
@@ -608,7 +677,7 @@ mod tests {
                     C1,company,Acme,,dk,retail|RETAIL,,false\n\
                     ,person,Ada,C1,DK,,XMAS,yes\n";
         let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
-        assert!(problems.is_empty(), "{:?}", problems.lines);
+        assert!(problems.is_empty(), "{:?}", problems.lines());
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].industry_groups, vec!["RETAIL"]);
         assert_eq!(rows[0].search_name, "ACME");
@@ -624,14 +693,14 @@ mod tests {
                     robot,,not-mail,ZZ,\n\
                     person,Bo,,,RETAIL\n";
         let (_, problems) = parse(data.as_bytes(), &codes(), |_| {});
-        assert_eq!(problems.count, 5, "{:?}", problems.lines);
-        assert!(problems.lines[0].starts_with("line 3: type must be"));
+        assert_eq!(problems.count, 5, "{:?}", problems.lines());
+        assert!(problems.lines()[0].starts_with("line 3: type must be"));
         assert!(problems
-            .lines
+            .lines()
             .iter()
             .any(|l| l == "line 3: unknown country/region ZZ"));
         assert!(problems
-            .lines
+            .lines()
             .iter()
             .any(|l| l.starts_with("line 4: industry_groups are not assigned")));
     }
@@ -640,11 +709,11 @@ mod tests {
     fn headers_are_checked() {
         let (_, problems) = parse(b"name,colour\nAcme,red\n", &codes(), |_| {});
         assert!(problems
-            .lines
+            .lines()
             .iter()
             .any(|l| l.contains("unknown column(s): colour")));
         assert!(problems
-            .lines
+            .lines()
             .iter()
             .any(|l| l.contains("\"type\" is missing")));
     }
@@ -656,5 +725,34 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(rows[0].name, "=Acme");
         assert_eq!(rows[0].phone, "+45 1234");
+    }
+
+    #[test]
+    fn a_nul_byte_is_refused_naming_the_line_and_column() {
+        let data = "type,name,city\ncompany,Good,Aarhus\ncompany,Bad\0Co,Odense\n";
+        let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            problems.lines(),
+            vec!["line 3: name contains a NUL byte (column 2)"]
+        );
+    }
+
+    #[test]
+    fn the_first_problems_by_line_are_kept_whatever_the_order_found() {
+        let mut p = Problems::default();
+        for line in 10..2000 {
+            p.add(line, "late");
+        }
+        p.add(3, "found later, earlier line");
+        p.add(5, "with\0nul");
+        p.add_uncounted(7);
+        assert_eq!(p.count, 1990 + 2 + 7);
+        let lines = p.lines();
+        assert_eq!(lines.len(), Problems::SHOWN);
+        assert_eq!(lines[0], "line 3: found later, earlier line");
+        assert_eq!(lines[1], "line 5: with\\0nul");
+        assert_eq!(lines[2], "line 10: late");
+        assert_eq!(lines[499], "line 507: late");
     }
 }

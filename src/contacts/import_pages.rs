@@ -1,74 +1,26 @@
-//! The import pages: upload, the job's progress, and the background job itself.
+//! The import pages: upload (the file is spooled to a temporary file as it arrives, never held
+//! in memory), and the job's page and progress. The job itself is in [`super::import_jobs`].
+
+use std::io::{Seek, Write};
 
 use actix_multipart::Multipart;
-use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::header, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::import::{self, Codes, Problems};
-use crate::admin::audit::{self, Actor};
+use super::import;
+use super::import_jobs::{self, ImportJob, Upload};
 use crate::auth::{client_ip, CurrentUser, Staff};
-use crate::db::schema::import_jobs;
-use crate::db::DbPool;
-use crate::web::pagination::thousands;
+use crate::db::schema::import_jobs as jobs;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Layout};
 use crate::AppState;
 
-/// The largest file accepted.
-pub const MAX_UPLOAD: usize = 100 * 1024 * 1024;
+/// The largest file accepted (spooled to disk; memory does not grow with it).
+pub const MAX_UPLOAD: usize = 512 * 1024 * 1024;
 
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = import_jobs)]
-pub struct ImportJob {
-    pub id: i64,
-    pub user_id: Option<i64>,
-    pub file_name: String,
-    pub status: String,
-    pub total_rows: i64,
-    pub processed_rows: i64,
-    pub created_count: i64,
-    pub errors: String,
-    pub error_count: i64,
-    pub message: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl ImportJob {
-    pub fn running(&self) -> bool {
-        matches!(self.status.as_str(), "validating" | "importing")
-    }
-
-    pub fn error_lines(&self) -> Vec<&str> {
-        self.errors.lines().collect()
-    }
-
-    pub fn processed_text(&self) -> String {
-        thousands(self.processed_rows)
-    }
-
-    pub fn created_text(&self) -> String {
-        thousands(self.created_count)
-    }
-
-    pub fn error_count_text(&self) -> String {
-        thousands(self.error_count)
-    }
-
-    /// Percent of the rows checked, for the progress bar.
-    pub fn percent(&self) -> i64 {
-        if self.total_rows == 0 {
-            0
-        } else {
-            (self.processed_rows * 100 / self.total_rows).clamp(0, 100)
-        }
-    }
-
-    pub fn total_text(&self) -> String {
-        thousands(self.total_rows)
-    }
-}
+/// [`MAX_UPLOAD`] for people.
+pub const MAX_UPLOAD_TEXT: &str = "512 MB";
 
 #[derive(Template)]
 #[template(path = "contacts/import.html")]
@@ -77,12 +29,25 @@ pub struct ImportPage {
     pub error: Option<String>,
     pub header: String,
     pub recent: Vec<ImportJob>,
+    pub max_upload: &'static str,
+}
+
+impl ImportPage {
+    fn new(layout: Layout, error: Option<String>, recent: Vec<ImportJob>) -> Self {
+        ImportPage {
+            layout,
+            error,
+            header: import::header_line(),
+            recent,
+            max_upload: MAX_UPLOAD_TEXT,
+        }
+    }
 }
 
 fn recent_jobs(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<ImportJob>> {
-    import_jobs::table
-        .filter(import_jobs::user_id.eq(user_id))
-        .order(import_jobs::id.desc())
+    jobs::table
+        .filter(jobs::user_id.eq(user_id))
+        .order(jobs::id.desc())
         .limit(5)
         .select(ImportJob::as_select())
         .load(conn)
@@ -95,44 +60,70 @@ pub async fn form(
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let recent = db(&state.pool, move |conn| Ok(recent_jobs(conn, user.id)?)).await?;
-    ok(&ImportPage {
-        layout,
-        error: None,
-        header: import::header_line(),
-        recent,
-    })
+    ok(&ImportPage::new(layout, None, recent))
 }
 
-/// Reads the uploaded file (field `file`), refusing more than [`MAX_UPLOAD`] bytes.
-async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String> {
-    let mut file = None;
+/// Why an upload was not taken.
+enum Refusal {
+    /// The file: shown on the form (422).
+    File(String),
+    /// The server could not store it.
+    Io(std::io::Error),
+}
+
+/// Spools the uploaded file (field `file`) to an anonymous temporary file, refusing more than
+/// [`MAX_UPLOAD`] bytes; counts its lines on the way.
+async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
+    let unreadable =
+        |e: &dyn std::fmt::Display| Refusal::File(format!("The upload could not be read ({e})."));
+    let mut spooled = None;
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| format!("The upload could not be read ({e})."))?;
+        let mut field = field.map_err(|e| unreadable(&e))?;
         if field.name() != Some("file") {
             continue;
         }
-        let name = field
+        // PostgreSQL refuses NUL; control characters have no place in a name.
+        let name: String = field
             .content_disposition()
             .and_then(|cd| cd.get_filename().map(str::to_string))
-            .unwrap_or_default();
-        let mut data = Vec::new();
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        let file = tempfile::tempfile().map_err(Refusal::Io)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let (mut size, mut lines, mut content) = (0usize, 0usize, false);
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("The upload could not be read ({e})."))?;
-            if data.len() + chunk.len() > MAX_UPLOAD {
-                return Err("The file is larger than 100 MB. Split it into smaller files.".into());
+            let chunk = chunk.map_err(|e| unreadable(&e))?;
+            size += chunk.len();
+            if size > MAX_UPLOAD {
+                return Err(Refusal::File(format!(
+                    "The file is larger than {MAX_UPLOAD_TEXT}. Split it into smaller files."
+                )));
             }
-            data.extend_from_slice(&chunk);
+            lines += chunk.iter().filter(|&&b| b == b'\n').count();
+            content = content || chunk.iter().any(|b| !b.is_ascii_whitespace());
+            out.write_all(&chunk).map_err(Refusal::Io)?;
         }
-        file = Some((name, data));
-    }
-    match file {
-        Some((_, data)) if data.iter().all(|b| b.is_ascii_whitespace()) => {
-            Err("The file is empty. Choose a CSV file with a header line and contacts.".into())
+        let mut file = out.into_inner().map_err(|e| Refusal::Io(e.into_error()))?;
+        file.rewind().map_err(Refusal::Io)?;
+        if !content {
+            return Err(Refusal::File(
+                "The file is empty. Choose a CSV file with a header line and contacts.".into(),
+            ));
         }
-        Some(file) => Ok(file),
-        None => Err("Choose a CSV file to import.".into()),
+        spooled = Some(Upload {
+            file,
+            file_name: name,
+            total_rows: lines.saturating_sub(1).max(1) as i64,
+        });
     }
+    spooled.ok_or_else(|| Refusal::File("Choose a CSV file to import.".into()))
 }
+
+/// Seconds a refused upload is told to wait.
+const RETRY_AFTER: u64 = 60;
 
 #[post("/contacts/import")]
 pub async fn upload(
@@ -142,138 +133,45 @@ pub async fn upload(
     state: web::Data<AppState>,
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let (file_name, data) = match read_upload(payload).await {
-        Ok(file) => file,
-        Err(message) => {
-            let uid = user.id;
-            let recent = db(&state.pool, move |conn| Ok(recent_jobs(conn, uid)?)).await?;
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ImportPage {
-                    layout,
-                    error: Some(message),
-                    header: import::header_line(),
-                    recent,
-                },
-            );
+    let refused = |user: CurrentUser, layout: Layout, status: StatusCode, message: String| {
+        let pool = state.pool.clone();
+        async move {
+            let recent = db(&pool, move |conn| Ok(recent_jobs(conn, user.id)?)).await?;
+            let mut res = render(status, &ImportPage::new(layout, Some(message), recent))?;
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER));
+            }
+            Ok(res)
         }
     };
-    let total = data
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        .saturating_sub(1)
-        .max(1) as i64;
-    let uid = user.id;
-    let name = file_name.chars().take(200).collect::<String>();
-    let job_id: i64 = db(&state.pool, move |conn| {
-        Ok(diesel::insert_into(import_jobs::table)
-            .values((
-                import_jobs::user_id.eq(uid),
-                import_jobs::file_name.eq(name),
-                import_jobs::total_rows.eq(total),
-            ))
-            .returning(import_jobs::id)
-            .get_result(conn)?)
-    })
-    .await?;
-    let pool = state.pool.clone();
-    let ip = client_ip(&req, state.config.trust_proxy);
-    std::thread::Builder::new()
-        .name(format!("import-{job_id}"))
-        .spawn(move || run(pool, job_id, data, file_name, user, ip))
-        .map_err(AppError::internal)?;
-    Ok(redirect(&format!("/contacts/import/{job_id}")))
-}
-
-fn set_progress(pool: &DbPool, job_id: i64, status: &str, processed: i64) {
-    if let Ok(mut conn) = pool.get() {
-        let _ = diesel::update(import_jobs::table.find(job_id))
-            .set((
-                import_jobs::status.eq(status),
-                import_jobs::processed_rows.eq(processed),
-            ))
-            .execute(&mut conn);
-    }
-}
-
-fn finish(
-    pool: &DbPool,
-    job_id: i64,
-    status: &str,
-    created: i64,
-    problems: &Problems,
-    message: &str,
-) {
-    if let Ok(mut conn) = pool.get() {
-        let _ = diesel::update(import_jobs::table.find(job_id))
-            .set((
-                import_jobs::status.eq(status),
-                import_jobs::created_count.eq(created),
-                import_jobs::errors.eq(problems.lines.join("\n")),
-                import_jobs::error_count.eq(problems.count as i64),
-                import_jobs::message.eq(message),
-                import_jobs::finished_at.eq(Some(chrono::Utc::now())),
-            ))
-            .execute(&mut conn);
-    }
-}
-
-/// The background job: check every row, then write all of them in one transaction.
-fn run(pool: DbPool, job_id: i64, data: Vec<u8>, file_name: String, user: CurrentUser, ip: String) {
-    let result = (|| -> anyhow::Result<()> {
-        let mut conn = pool.get()?;
-        let codes = Codes::load(&mut conn)?;
-        let (rows, mut problems) = import::parse(&data, &codes, |n| {
-            set_progress(&pool, job_id, "validating", n as i64)
-        });
-        drop(data);
-        let existing = import::check_references(&mut conn, &rows, &mut problems)?;
-        if !problems.is_empty() {
-            finish(
-                &pool,
-                job_id,
-                "invalid",
-                0,
-                &problems,
-                "Nothing was imported.",
-            );
-            return Ok(());
+    // One import runs per instance and one more may wait: past that, say so before the upload.
+    let Some(ticket) = state.imports.enter() else {
+        return refused(
+            user,
+            layout,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Another import is running and one more is waiting for it. Try again in a few \
+             minutes, once one of them has finished."
+                .into(),
+        )
+        .await;
+    };
+    let spooled = match read_upload(payload).await {
+        Ok(spooled) => spooled,
+        Err(Refusal::File(message)) => {
+            return refused(user, layout, StatusCode::UNPROCESSABLE_ENTITY, message).await
         }
-        set_progress(&pool, job_id, "importing", rows.len() as i64);
-        let created = conn.transaction::<_, anyhow::Error, _>(|conn| {
-            let created = import::write(conn, &rows, &existing)?;
-            audit::record(
-                conn,
-                Actor::User(&user),
-                "contacts imported",
-                &file_name,
-                &format!("{created} contacts"),
-                &ip,
-            )?;
-            Ok(created)
-        })?;
-        finish(
-            &pool,
-            job_id,
-            "done",
-            created as i64,
-            &Problems::default(),
-            &format!("{} contacts imported.", thousands(created as i64)),
-        );
-        Ok(())
-    })();
-    if let Err(e) = result {
-        tracing::error!(job_id, error = %format!("{e:#}"), "contact import failed");
-        finish(
-            &pool,
-            job_id,
-            "failed",
-            0,
-            &Problems::default(),
-            "The import failed and nothing was imported. The administrator finds the reason in the log.",
-        );
-    }
+        Err(Refusal::Io(e)) => return Err(AppError::internal(e)),
+    };
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let started = import_jobs::start(state.pool.clone(), ticket, spooled, user, ip)
+        .map_err(AppError::internal)?;
+    let job_id = started
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::Internal)?;
+    Ok(redirect(&format!("/contacts/import/{job_id}")))
 }
 
 #[derive(Template)]
@@ -283,16 +181,24 @@ pub struct JobPage {
     pub job: ImportJob,
 }
 
-/// A job, for the one who started it (and administrators).
+/// A job, for the one who started it (and administrators). A job that says it runs but whose
+/// server stopped is marked failed first.
 async fn load_job(state: &AppState, user: &CurrentUser, id: String) -> AppResult<ImportJob> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let found = db(&state.pool, move |conn| {
-        import_jobs::table
+        let stored = jobs::table
             .find(id)
             .select(ImportJob::as_select())
             .first(conn)
             .optional()?
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?;
+        if stored.running() && import_jobs::fail_interrupted(conn, Some(id))? > 0 {
+            return Ok(jobs::table
+                .find(id)
+                .select(ImportJob::as_select())
+                .first(conn)?);
+        }
+        Ok(stored)
     })
     .await?;
     if found.user_id != Some(user.id) && user.role != crate::auth::Role::Admin {
@@ -320,21 +226,9 @@ pub async fn job_status(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let found = load_job(&state, &user, path.into_inner()).await?;
-    let text = match found.status.as_str() {
-        "validating" => format!(
-            "Checking the rows: {} of about {}.",
-            found.processed_text(),
-            found.total_text()
-        ),
-        "importing" => format!(
-            "All {} rows are valid. Importing them…",
-            found.processed_text()
-        ),
-        _ => found.message.clone(),
-    };
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "running": found.running(),
-        "text": text,
+        "text": found.progress_text(),
         "percent": found.percent(),
     })))
 }

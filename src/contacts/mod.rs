@@ -6,7 +6,9 @@ pub mod export;
 pub mod guards;
 pub mod handlers;
 pub mod import;
+pub mod import_jobs;
 pub mod import_pages;
+pub mod import_write;
 pub mod list;
 pub mod model;
 
@@ -25,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(handlers::show)
         .service(handlers::edit)
         .service(handlers::update)
+        .service(handlers::confirm_delete)
         .service(handlers::delete)
         .service(handlers::classify)
         .service(handlers::profile);

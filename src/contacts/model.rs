@@ -417,23 +417,14 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
         .first(conn)
 }
 
-/// Inserts a contact with the next number of the Contacts series (skipping numbers that
-/// imports already used).
+/// Inserts a contact with the next free number of the Contacts series (numbers that imports
+/// or a changed series already gave to contacts are skipped).
 pub fn insert(conn: &mut PgConnection, values: &ContactValues) -> QueryResult<Contact> {
-    loop {
-        let no = setup::number_series::next(conn, setup::number_series::CONTACTS)?;
-        let taken: bool = diesel::select(diesel::dsl::exists(
-            contacts::table.filter(contacts::no.eq(&no)),
-        ))
-        .get_result(conn)?;
-        if taken {
-            continue;
-        }
-        return diesel::insert_into(contacts::table)
-            .values((contacts::no.eq(&no), values))
-            .returning(Contact::as_returning())
-            .get_result(conn);
-    }
+    let no = setup::number_series::next(conn, setup::number_series::CONTACTS)?;
+    diesel::insert_into(contacts::table)
+        .values((contacts::no.eq(&no), values))
+        .returning(Contact::as_returning())
+        .get_result(conn)
 }
 
 /// Saves changes if nobody else saved since `version` was read; `None` when someone did.

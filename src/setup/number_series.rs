@@ -47,19 +47,85 @@ pub fn take(conn: &mut PgConnection, code: &str, count: i64) -> QueryResult<(Str
     Ok((taken.prefix, taken.width, taken.first))
 }
 
-/// The next number of series `code`, e.g. `CT000042`.
+/// The next number of series `code`, e.g. `CT000042`, skipping numbers that records already
+/// have (after its prefix, width or next number was changed, or an import brought them), so
+/// it is never a number that is taken. The series row stays locked until the caller's
+/// transaction ends: nobody else takes a number of the series before this one is used. Three
+/// statements, whatever the number of records.
 pub fn next(conn: &mut PgConnection, code: &str) -> QueryResult<String> {
-    let (prefix, width, n) = take(conn, code, 1)?;
-    Ok(format(&prefix, width, n))
+    let series: NumberSeries = number_series::table
+        .find(code)
+        .select(NumberSeries::as_select())
+        .for_update()
+        .first(conn)?;
+    let n = match NUMBERED.iter().find(|(c, _, _)| *c == code) {
+        Some((_, table, column)) => first_free(
+            conn,
+            table,
+            column,
+            &series.prefix,
+            series.width,
+            series.next_number,
+        )?,
+        None => series.next_number,
+    };
+    diesel::update(number_series::table.find(code))
+        .set(number_series::next_number.eq(n + 1))
+        .execute(conn)?;
+    Ok(format(&series.prefix, series.width, n))
 }
 
-/// Where the numbers of a series are stored (table, column), to refuse a next number that is
-/// already taken. Segments and campaigns add theirs with their tables.
+/// Where the numbers of a series are stored (table, column): a next number that is taken is
+/// refused when the series is changed, and skipped when a record is created.
 pub const NUMBERED: &[(&str, &str, &str)] = &[
     (CONTACTS, "contacts", "no"),
     (SEGMENTS, "segments", "no"),
     (CAMPAIGNS, "campaigns", "no"),
 ];
+
+/// A CTE `taken (v)`: the numbers of `table.column` that belong to a series with prefix `$1`
+/// and width `$2`, as values. A number belongs when its digits are written as [`format`]
+/// writes them (zero-padded to the width, or longer without leading zeros).
+pub fn taken_cte(table: &str, column: &str) -> String {
+    format!(
+        "taken AS MATERIALIZED (SELECT v FROM ( \
+           SELECT d, CASE WHEN d ~ '^[0-9]{{1,18}}$' THEN d::bigint END AS v \
+           FROM (SELECT substr({column}::text, length($1) + 1) AS d FROM {table} \
+                 WHERE left({column}::text, length($1)) = $1) s) s2 \
+         WHERE v IS NOT NULL AND length(d) = GREATEST($2, length(v::text)))"
+    )
+}
+
+/// The first number at or after `from` that no record of `table.column` has: an index lookup
+/// when `from` is free, else one pass over the series' numbers to the end of the run of
+/// taken numbers that starts at `from`.
+pub fn first_free(
+    conn: &mut PgConnection,
+    table: &str,
+    column: &str,
+    prefix: &str,
+    width: i32,
+    from: i64,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Free {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let free: Free = diesel::sql_query(format!(
+        "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = $4) THEN $3 \
+           ELSE (WITH {} SELECT min(t.v) + 1 FROM taken t \
+                 WHERE t.v >= $3 AND NOT EXISTS (SELECT 1 FROM taken u WHERE u.v = t.v + 1)) \
+         END AS n",
+        taken_cte(table, column)
+    ))
+    .bind::<Text, _>(prefix)
+    .bind::<Integer, _>(width)
+    .bind::<BigInt, _>(from)
+    .bind::<Text, _>(format(prefix, width, from))
+    .get_result(conn)?;
+    Ok(free.n)
+}
 
 /// The longest prefix.
 pub const PREFIX_MAX: usize = 10;
@@ -98,22 +164,33 @@ pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<NumberSer
         .optional()
 }
 
-/// Whether `number` already names a record of series `code`.
-fn is_taken(conn: &mut PgConnection, code: &str, number: &str) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        found: bool,
-    }
+/// When the next number of series `code` with these changes is one a record already has: a
+/// message naming it and the first free number from there.
+fn taken_by(
+    conn: &mut PgConnection,
+    code: &str,
+    changes: &SeriesChanges,
+    next_number: i64,
+) -> QueryResult<Option<String>> {
     let Some((_, table, column)) = NUMBERED.iter().find(|(c, _, _)| *c == code) else {
-        return Ok(false);
+        return Ok(None);
     };
-    let found: Found = diesel::sql_query(format!(
-        "SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = $1) AS found"
-    ))
-    .bind::<Text, _>(number)
-    .get_result(conn)?;
-    Ok(found.found)
+    let (prefix, width) = (changes.prefix.as_str(), changes.width);
+    let free = first_free(conn, table, column, prefix, width, next_number)?;
+    if free == next_number {
+        return Ok(None);
+    }
+    let what = match *table {
+        "contacts" => "a contact",
+        "segments" => "a segment",
+        _ => "a campaign",
+    };
+    Ok(Some(format!(
+        "The next number would be {}, which {what} already has. The first free number from \
+         there is {}: set the next number to {free} or higher, or choose another prefix.",
+        format(prefix, width, next_number),
+        format(prefix, width, free),
+    )))
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -339,33 +416,39 @@ pub async fn update(
             let seen = f.current_next.parse::<i64>().ok();
             let touched = seen != Some(changes.next_number);
             let mut errors = FormErrors::new();
-            if touched {
-                if seen.is_some() && seen != Some(old.next_number) {
-                    errors.add(
-                        "next_number",
-                        format!(
-                            "Meanwhile numbers were taken from this series: its next number \
-                             is now {}. Check the number and save again.",
-                            old.next_number
-                        ),
-                    );
-                    let current = old_next(&old);
-                    return Ok(Err((old, errors, Some(current))));
-                }
-                let number = format(&changes.prefix, changes.width, changes.next_number);
-                if is_taken(conn, &old.code, &number)? {
-                    errors.add(
-                        "next_number",
-                        format!("{number} is already in use; choose a higher next number."),
-                    );
-                    return Ok(Err((old, errors, None)));
-                }
+            if touched && seen.is_some() && seen != Some(old.next_number) {
+                errors.add(
+                    "next_number",
+                    format!(
+                        "Meanwhile numbers were taken from this series: its next number \
+                         is now {}. Check the number and save again.",
+                        old.next_number
+                    ),
+                );
+                let current = old_next(&old);
+                return Ok(Err((old, errors, Some(current))));
             }
             let next_number = if touched {
                 changes.next_number
             } else {
                 old.next_number
             };
+            // Whatever changed (prefix, width or next number), the next record must not get
+            // a number that one already has.
+            let number = format(&changes.prefix, changes.width, next_number);
+            if number != old.example() {
+                if let Some(taken) = taken_by(conn, &old.code, &changes, next_number)? {
+                    let field = if touched {
+                        "next_number"
+                    } else if changes.prefix != old.prefix {
+                        "prefix"
+                    } else {
+                        "width"
+                    };
+                    errors.add(field, taken);
+                    return Ok(Err((old, errors, None)));
+                }
+            }
             let mut detail = Vec::new();
             if old.description != changes.description {
                 detail.push(format!(

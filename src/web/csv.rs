@@ -2,15 +2,65 @@
 //! mode) on a thread of their own and sent to the browser in chunks, so memory does not grow
 //! with the number of rows. Cells that a spreadsheet would run as formulas are neutralised.
 
-use actix_web::HttpResponse;
+use std::sync::Arc;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 use diesel::pg::{Pg, PgRowByRowLoadingMode};
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::{QueryableByName, RunQueryDsl};
+use tokio::sync::Semaphore;
 
 use crate::contacts::csv_format::neutralise;
 use crate::db::DbPool;
-use crate::web::{AppError, AppResult};
+use crate::web::pages::ErrorPage;
+use crate::web::{render, AppError, AppResult, Layout};
+
+/// How many CSV downloads an instance streams at once. Each holds a pooled connection for the
+/// whole download, so at most half the pool goes to them and pages always get one; past that a
+/// download is answered 503 with `Retry-After`.
+pub struct ExportCap {
+    permits: Arc<Semaphore>,
+    size: usize,
+}
+
+impl ExportCap {
+    pub fn new(pool_size: u32) -> Self {
+        let size = (pool_size as usize / 2).max(1);
+        ExportCap {
+            permits: Arc::new(Semaphore::new(size)),
+            size,
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
+/// Seconds a refused download is told to wait.
+const BUSY_RETRY_AFTER: u64 = 5;
+
+fn busy(req: &HttpRequest, cap: &ExportCap) -> AppResult<HttpResponse> {
+    let page = ErrorPage {
+        layout: Layout::from_request(req),
+        status: 503,
+        title: "Too many downloads at once",
+        message: format!(
+            "{} downloads are running on this server, as many as it streams at once so that \
+             pages stay quick. Nothing is wrong with yours: try again in a few seconds.",
+            cap.size
+        ),
+        back: None,
+    };
+    let mut res = render(StatusCode::SERVICE_UNAVAILABLE, &page)?;
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(BUSY_RETRY_AFTER),
+    );
+    Ok(res)
+}
 
 /// Writes neutralised CSV records (RFC 4180 quoting) into a buffer handed out in chunks.
 pub struct CsvBuffer {
@@ -59,8 +109,11 @@ const CHUNK_ROWS: usize = 500;
 type Chunk = Result<Bytes, std::io::Error>;
 
 /// Answers with a CSV file: `header`, then one record per row of the query `build` makes,
-/// written by `write`.
+/// written by `write`; or 503 when the instance streams as many downloads as [`ExportCap`]
+/// allows.
 pub fn stream<R, Q, W>(
+    req: &HttpRequest,
+    cap: &ExportCap,
     pool: DbPool,
     file_name: &str,
     header: &'static [&'static str],
@@ -72,10 +125,15 @@ where
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery> + Send + 'static,
     W: Fn(&R, &mut CsvBuffer) + Send + 'static,
 {
+    let Ok(permit) = cap.permits.clone().try_acquire_owned() else {
+        return busy(req, cap);
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     std::thread::Builder::new()
         .name("csv-export".into())
         .spawn(move || {
+            // Given back when the download ends, however it ends.
+            let _permit = permit;
             let fail = |tx: &tokio::sync::mpsc::Sender<Chunk>, e: &dyn std::fmt::Display| {
                 tracing::error!(error = %e, "CSV export failed");
                 let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));

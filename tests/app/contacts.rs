@@ -230,24 +230,30 @@ fn deleting_a_company_with_persons_is_refused() {
             ("company_no", acme.clone()),
         ],
     );
+    // The confirmation page says why, and offers no Delete button.
+    let confirm = c.get(&format!("/contacts/{acme}/delete"));
+    confirm.assert_status(200);
+    assert!(confirm.contains("cannot be deleted") && confirm.contains("has 1 person(s)"));
+    assert!(!confirm.contains(&format!("action=\"/contacts/{acme}/delete\"")));
+    // A post anyway is refused in the transaction and comes back to that page.
     c.submit(
         &format!("/contacts/{acme}"),
         &format!("/contacts/{acme}/delete"),
         &[],
     )
-    .assert_redirect(&format!("/contacts/{acme}"));
+    .assert_redirect(&format!("/contacts/{acme}/delete"));
     assert!(c
-        .get(&format!("/contacts/{acme}"))
+        .get(&format!("/contacts/{acme}/delete"))
         .contains("has 1 person(s)"));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
     c.submit(
-        &format!("/contacts/{ada}"),
+        &format!("/contacts/{ada}/delete"),
         &format!("/contacts/{ada}/delete"),
         &[],
     )
     .assert_redirect("/contacts");
     c.submit(
-        &format!("/contacts/{acme}"),
+        &format!("/contacts/{acme}/delete"),
         &format!("/contacts/{acme}/delete"),
         &[],
     )
@@ -714,14 +720,22 @@ fn a_contact_on_a_draft_segment_cannot_be_deleted_nor_move_company() {
     );
     let card = c.get(&format!("/contacts/{ada}"));
     assert!(card.contains("SM00001") && card.contains("Spring mailing"));
+    assert!(c
+        .get(&format!("/contacts/{ada}/delete"))
+        .contains("is on draft segment(s) SM00001. Remove it from them first."));
     c.submit(
         &format!("/contacts/{ada}"),
         &format!("/contacts/{ada}/delete"),
         &[],
-    );
+    )
+    .assert_redirect(&format!("/contacts/{ada}/delete"));
     assert!(c
-        .get(&format!("/contacts/{ada}"))
+        .get(&format!("/contacts/{ada}/delete"))
         .contains("is on draft segment(s) SM00001"));
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM contacts WHERE no = '{ada}'")),
+        1
+    );
     let edit = c.get(&format!("/contacts/{ada}/edit"));
     let version = hidden_value(&edit.body, "version").unwrap();
     let res = c.post_with_token(
@@ -769,4 +783,388 @@ fn a_very_long_list_counts_up_to_ten_thousand() {
     assert!(c
         .get("/contacts?q=company+1005")
         .contains("1–2 of 2 contacts"));
+}
+
+#[test]
+fn the_card_leads_to_a_confirmation_page_that_lists_what_goes_with_the_contact() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO profile_questionnaires (code, description) VALUES ('SIZE', 'Size');
+         INSERT INTO profile_questions (id, questionnaire_code, position, description) VALUES (1, 'SIZE', 1, 'Company size');
+         INSERT INTO profile_answers (id, question_id, position, description) VALUES (10, 1, 1, 'Small');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let acme = create(&mut c, &company("Acme"));
+    let card = format!("/contacts/{acme}");
+    for (kind, code) in [("industry_group", "RETAIL"), ("mailing_group", "XMAS")] {
+        c.submit(
+            &card,
+            &format!("{card}/classifications"),
+            &[("kind", kind), ("code", code), ("action", "add")],
+        );
+    }
+    c.submit(&card, &format!("{card}/profile"), &[("q_1", "10")]);
+    // A line on a logged segment, and a line a step removed from a draft segment.
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO segments (no, description, status) VALUES ('SM00001', 'Spring mailing', 'logged'), ('SM00002', 'Autumn', 'draft');
+             INSERT INTO segment_lines (segment_id, contact_id, added_by_step, removed_by_step)
+               SELECT s.id, c.id, 1, CASE WHEN s.no = 'SM00002' THEN 2 END FROM segments s, contacts c WHERE c.no = '{acme}';"
+        ),
+    );
+    // The card's button is a link to the confirmation page, not a form that deletes.
+    let page = c.get(&card);
+    assert!(page.contains(&format!("href=\"{card}/delete\"")));
+    assert!(!page.contains(&format!("action=\"{card}/delete\"")));
+
+    let confirm = c.get(&format!("{card}/delete"));
+    confirm.assert_status(200);
+    for text in [
+        "Industry groups: RETAIL",
+        "Mailing groups: XMAS",
+        "Profile answers: Company size: Small",
+        "SM00001</a> Spring mailing (logged): 1 line",
+        "SM00002</a> Autumn (draft): 1 line (1 removed by a step) — going back on that segment will not bring this contact back",
+    ] {
+        assert!(confirm.contains(text), "missing {text}:\n{}", confirm.body);
+    }
+    assert!(!confirm.contains("cannot be deleted"));
+    // Viewers do not get the page; a GET deletes nothing.
+    app.signed_in("vera", "viewer")
+        .get(&format!("{card}/delete"))
+        .assert_status(403);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
+
+    c.submit(&format!("{card}/delete"), &format!("{card}/delete"), &[])
+        .assert_redirect("/contacts");
+    for table in [
+        "contacts",
+        "contact_industry_groups",
+        "contact_mailing_groups",
+        "contact_profile_answers",
+        "segment_lines",
+    ] {
+        assert_eq!(
+            app.count(&format!("SELECT count(*) FROM {table}")),
+            0,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'contact deleted'"),
+        1
+    );
+    c.get(&format!("{card}/delete")).assert_status(404);
+}
+
+#[test]
+fn an_import_refuses_a_nul_byte_and_numbers_around_taken_numbers() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let page = import(
+        &mut c,
+        "type,name,city\ncompany,Good,Aarhus\ncompany,Bad,Ode\0nse\n",
+    );
+    assert!(
+        page.contains("line 3: city contains a NUL byte (column 3)"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("Nothing was imported."));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    // Many problems: all counted, the first 500 by line shown, row checks and the checks over
+    // the whole file (a number used twice) in line order.
+    let mut bad = String::from("no,type,name\nDUP,company,First\nDUP,company,Early\n");
+    for i in 0..600 {
+        bad.push_str(&format!(",robot{i},Name\n"));
+    }
+    bad.push_str("DUP,company,Late\n");
+    let page = import(&mut c, &bad);
+    assert!(page.contains("602 problems found."), "{}", page.body);
+    assert!(page.contains("Only the first 500 problems are shown."));
+    let early = page
+        .body
+        .find("<li>line 3: no DUP is already used on line 2</li>")
+        .expect("the early duplicate");
+    let robot = page
+        .body
+        .find("<li>line 4: type must be company or person")
+        .expect("the first bad type");
+    assert!(early < robot, "by line");
+    assert!(page.contains("<li>line 502: type must be"));
+    assert!(!page.contains("<li>line 503:"));
+    assert!(!page.contains("line 604: no DUP"));
+
+    // Numbers the series would give that contacts already have are skipped.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('CT000002', 'company', 'Already here')",
+    );
+    let page = import(
+        &mut c,
+        "type,name\ncompany,One\ncompany,Three\ncompany,Four\n",
+    );
+    assert!(page.contains("3 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000001', 'One'), ('CT000003', 'Three'), ('CT000004', 'Four'))"),
+        3
+    );
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        5
+    );
+    // Runs of taken numbers are skipped, in order.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('CT000006', 'company', 'Six'), ('CT000007', 'company', 'Seven'), ('CT000010', 'company', 'Ten')",
+    );
+    let page = import(
+        &mut c,
+        "type,name\ncompany,A\ncompany,B\ncompany,C\ncompany,D\n",
+    );
+    assert!(page.contains("4 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000005', 'A'), ('CT000008', 'B'), ('CT000009', 'C'), ('CT000011', 'D'))"),
+        4
+    );
+    // A number of the series in the file moves the series past it first.
+    let page = import(
+        &mut c,
+        "no,type,name\n,company,E\nCT000020,company,Twenty\n,company,F\n",
+    );
+    assert!(page.contains("3 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000021', 'E'), ('CT000020', 'Twenty'), ('CT000022', 'F'))"),
+        3
+    );
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        23
+    );
+}
+
+/// Uploads a file and returns its job's page address (without waiting for it).
+fn upload_only(c: &mut Client, csv: &str) -> String {
+    let res = c.upload(
+        "/contacts/import",
+        "/contacts/import",
+        "contacts.csv",
+        csv.as_bytes(),
+    );
+    assert_eq!(res.status, 303, "upload failed:\n{}", res.body);
+    res.location().unwrap()
+}
+
+#[test]
+fn imports_run_one_at_a_time_and_a_third_is_told_to_come_back() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start_with(|c| c.db_pool_size = 6);
+    let mut c = app.signed_in("stan", "staff");
+    // Holding the Contacts number series keeps the first import in its transaction.
+    let mut holder = app.conn();
+    holder
+        .batch_execute("BEGIN; SELECT * FROM number_series WHERE code = 'CONTACT' FOR UPDATE;")
+        .unwrap();
+    let first = upload_only(&mut c, "type,name\ncompany,First A\ncompany,First B\n");
+    c.wait_for(&first, |r| r.contains("Checking the rows"));
+    let second = upload_only(&mut c, "type,name\ncompany,Second\n");
+    let waiting = c.get(&second);
+    assert!(
+        waiting.contains("Waiting for another import to finish"),
+        "{}",
+        waiting.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE status = 'waiting'"),
+        1
+    );
+    let third = c.upload(
+        "/contacts/import",
+        "/contacts/import",
+        "third.csv",
+        b"type,name\ncompany,Third\n",
+    );
+    third.assert_status(503);
+    assert!(third.contains("Another import is running and one more is waiting for it."));
+    assert_eq!(third.header("retry-after").as_deref(), Some("60"));
+    assert_eq!(app.count("SELECT count(*) FROM import_jobs"), 2);
+
+    holder.batch_execute("COMMIT").unwrap();
+    assert!(c
+        .wait_for(&first, |r| !r.contains("data-status-url"))
+        .contains("2 contacts imported."));
+    assert!(c
+        .wait_for(&second, |r| !r.contains("data-status-url"))
+        .contains("1 contacts imported."));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 3);
+    // Both places are free again.
+    let page = import(&mut c, "type,name\ncompany,Fourth\n");
+    assert!(page.contains("1 contacts imported."));
+}
+
+#[test]
+fn an_import_left_running_by_a_stopped_server_is_marked_failed() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    // Job 1 was importing when its server was killed; job 2 runs on another instance, which
+    // holds its lock.
+    diesel_exec(
+        &app,
+        "INSERT INTO import_jobs (id, user_id, file_name, status, total_rows, processed_rows)
+           SELECT 1, id, 'killed.csv', 'importing', 1000, 1000 FROM users;
+         INSERT INTO import_jobs (id, user_id, file_name, status, total_rows)
+           SELECT 2, id, 'elsewhere.csv', 'validating', 1000 FROM users;
+         SELECT setval('import_jobs_id_seq', 2);",
+    );
+    let mut other_instance = app.conn();
+    other_instance
+        .batch_execute("SELECT pg_advisory_lock(1229803604, 2)")
+        .unwrap();
+    // A server starting on the database finds job 1 left running.
+    let restarted = Instance::start(test_config(&app.db.url));
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE id = 1 AND status = 'failed' AND finished_at IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE id = 2 AND status = 'validating'"),
+        1,
+        "a job another instance runs is left alone"
+    );
+    let page = c.get("/contacts/import/1");
+    page.assert_status(200);
+    assert!(page.contains(
+        "The import was interrupted: the server stopped while it ran. Nothing was imported."
+    ));
+    assert!(!page.contains("data-status-url"));
+    assert!(c.get("/contacts/import/2").contains("Checking the rows"));
+    // When that instance stops too, the job's own page finds out.
+    drop(other_instance);
+    let status = c.get("/contacts/import/2/status");
+    assert!(
+        status.contains("\"running\":false") && status.contains("interrupted"),
+        "{}",
+        status.body
+    );
+    drop(restarted);
+}
+
+#[test]
+fn downloads_are_capped_so_that_pages_still_get_a_connection() {
+    // Two connections: one download may hold one, pages get the other.
+    let app = TestApp::start_with(|c| c.db_pool_size = 2);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, address, address_2, job_title, website)
+           SELECT 'C' || g, 'company', 'Company ' || g, repeat('a', 100), repeat('b', 100),
+                  repeat('c', 100), repeat('w', 250)
+           FROM generate_series(1, 40000) g",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    // A download the browser reads slowly (here: not at all) keeps streaming.
+    let cookie = c
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let slow = reqwest::blocking::Client::new()
+        .get(format!("{}/contacts/export.csv", app.base()))
+        .header("cookie", cookie)
+        .send()
+        .unwrap();
+    assert_eq!(slow.status().as_u16(), 200);
+    let busy = c.get("/contacts/export.csv");
+    busy.assert_status(503);
+    assert_eq!(busy.header("retry-after").as_deref(), Some("5"));
+    assert!(busy.contains("Too many downloads at once"));
+    assert!(busy.contains("try again in a few seconds"));
+    // Pages still get a connection.
+    c.get("/contacts").assert_status(200);
+    // Once that download ends, the next one runs.
+    drop(slow);
+    let again = c.wait_for("/contacts/export.csv", |r| r.status == 200);
+    again.assert_status(200);
+    assert_eq!(again.body.lines().count(), 40001);
+}
+
+#[test]
+fn an_import_killed_with_its_server_writes_nothing_and_the_next_start_says_so() {
+    use diesel::connection::SimpleConnection;
+    use std::process::{Command, Stdio};
+    let app = TestApp::start();
+    app.user("stan", "staff");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    /// The server process, killed however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new(binary())
+            .arg("serve")
+            .env("DATABASE_URL", &app.db.url)
+            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+            .env("RAPPORT_COOKIE_SECURE", "false")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut c = Client::new(&format!("http://127.0.0.1:{port}"));
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 60, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    c.sign_in("stan", PASSWORD);
+    // The import stops inside its transaction, its rows staged, until the series is free.
+    let mut holder = app.conn();
+    holder
+        .batch_execute("BEGIN; SELECT * FROM number_series WHERE code = 'CONTACT' FOR UPDATE;")
+        .unwrap();
+    let job = upload_only(&mut c, "type,name\ncompany,One\ncompany,Two\n");
+    c.wait_for(&job, |r| r.contains("Checking the rows"));
+    // SIGKILL: no shutdown code of the server runs.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    holder.batch_execute("COMMIT").unwrap();
+
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts"),
+        0,
+        "nothing partial"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE status = 'validating'"),
+        1
+    );
+    let restarted = Instance::start(test_config(&app.db.url));
+    assert_eq!(
+        app.count("SELECT count(*) FROM import_jobs WHERE status = 'failed'"),
+        1
+    );
+    let mut c = restarted.client();
+    c.sign_in("stan", PASSWORD);
+    let page = c.get(&job);
+    page.assert_status(200);
+    assert!(page.contains("The import was interrupted"), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        1
+    );
 }

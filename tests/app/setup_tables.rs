@@ -489,7 +489,7 @@ fn the_setup_index_lists_every_table_with_its_number_of_entries() {
         role: rapport::auth::Role::Viewer,
         salesperson_code: None,
     };
-    let state = actix_web::web::Data::new(rapport::AppState { pool, config });
+    let state = actix_web::web::Data::new(rapport::AppState::new(pool, config));
     let (status, body) = actix_web::rt::System::new().block_on(async move {
         let layout = rapport::web::Layout {
             user: Some(user.clone()),
@@ -868,10 +868,121 @@ fn an_admin_changes_a_number_series_and_bad_values_are_refused() {
         ],
     );
     res.assert_status(422);
-    assert!(res.contains("KT00000050 is already in use"));
+    assert!(res.contains("The next number would be KT00000050, which a contact already has."));
+    assert!(res.contains("The first free number from there is KT00000051"));
     assert_eq!(
         app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
         43
+    );
+}
+
+/// The number series form as a browser sends it.
+fn series_fields<'a>(prefix: &'a str, width: &'a str, next: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("description", "Series"),
+        ("prefix", prefix),
+        ("width", width),
+        ("next_number", next),
+        ("current_next", next),
+    ]
+}
+
+#[test]
+fn a_series_change_that_points_at_a_taken_number_is_refused_next_to_the_field() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) SELECT 'K' || lpad(g::text, 6, '0'), 'company', 'Taken ' || g FROM generate_series(1, 3) g;
+         INSERT INTO segments (no, description) VALUES ('SG001', 'Old numbering'), ('SM00001', 'Taken');
+         INSERT INTO campaigns (no, description) VALUES ('CP0007', 'Spring');",
+    );
+    let mut admin = app.signed_in("boss", "admin");
+    let contacts = "/setup/number-series/CONTACT";
+    // Only the prefix changes (the next number stays 1): K000001 is a contact's.
+    let res = admin.submit(contacts, contacts, &series_fields("K", "6", "1"));
+    res.assert_status(422);
+    assert!(res.contains(
+        "<p class=\"field-error\" id=\"prefix-error\"><span class=\"visually-hidden\">Error:</span> The next number would be K000001, which a contact already has. The first free number from there is K000004"
+    ), "{}", res.body);
+    assert!(res.contains("value=\"K\""), "what was typed stays");
+    // Only the width changes: SM0001 is free, SM00001 is not.
+    let segments = "/setup/number-series/SEGMENT";
+    let res = admin.submit(segments, segments, &series_fields("SG", "3", "1"));
+    res.assert_status(422);
+    assert!(res.contains("id=\"prefix-error\""));
+    assert!(res.contains("The next number would be SG001, which a segment already has."));
+    let res = admin.submit(segments, segments, &series_fields("SM", "6", "1"));
+    res.assert_redirect("/setup/number-series");
+    let res = admin.submit(segments, segments, &series_fields("SM", "5", "1"));
+    res.assert_status(422);
+    assert!(res.contains("id=\"width-error\""), "{}", res.body);
+    assert!(res.contains("SM00001, which a segment already has"));
+    // The campaigns' series too: only the next number changes.
+    let campaigns = "/setup/number-series/CAMPAIGN";
+    let mut fields = series_fields("CP", "4", "7");
+    fields[4] = ("current_next", "1");
+    let res = admin.submit(campaigns, campaigns, &fields);
+    res.assert_status(422);
+    assert!(res.contains("id=\"next_number-error\""));
+    assert!(res.contains("The next number would be CP0007, which a campaign already has. The first free number from there is CP0008"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM number_series WHERE (code = 'CONTACT' AND prefix = 'CT') OR (code = 'SEGMENT' AND prefix = 'SM' AND width = 6) OR (code = 'CAMPAIGN' AND next_number = 1)"),
+        3
+    );
+}
+
+#[test]
+fn creating_skips_numbers_that_are_taken_anyway() {
+    let app = TestApp::start();
+    // Records whose numbers the series would give next (as a direct change of the series, or
+    // numbers an import brought, would leave them).
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('CT000001', 'company', 'One'), ('CT000002', 'company', 'Two'), ('CT000004', 'company', 'Four'), ('CT1000000', 'company', 'Long');
+         INSERT INTO segments (no, description) SELECT 'SM' || lpad(g::text, 5, '0'), 'Taken' FROM generate_series(1, 40) g;
+         INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let mut create = |name: &str| {
+        let res = c.submit(
+            "/contacts/new",
+            "/contacts",
+            &[("type", "company"), ("name", name)],
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+        res.location().unwrap()
+    };
+    assert_eq!(create("Three"), "/contacts/CT000003");
+    assert_eq!(create("Five"), "/contacts/CT000005");
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        6
+    );
+    // A series run out of width continues with longer numbers, and skips those too.
+    diesel_exec(
+        &app,
+        "UPDATE number_series SET next_number = 999999 WHERE code = 'CONTACT'",
+    );
+    assert_eq!(create("Last short"), "/contacts/CT999999");
+    assert_eq!(create("Longer"), "/contacts/CT1000001");
+
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &[
+            ("description", "Spring"),
+            ("date", "2026-05-01"),
+            ("salesperson_code", "JO"),
+            ("unit_cost", "0.00"),
+            ("unit_duration_min", "0"),
+            ("information_flow", "outbound"),
+            ("initiated_by", "us"),
+        ],
+    );
+    res.assert_redirect("/segments/SM00041");
+    assert_eq!(
+        app.count("SELECT count(*) FROM segments WHERE no = 'SM00041' AND description = 'Spring'"),
+        1
     );
 }
 

@@ -6,11 +6,12 @@ use crate::segments::domain::header;
 use crate::web::csv::CsvBuffer;
 use crate::web::{csv, db, AppError, AppResult};
 use crate::AppState;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 /// The lines as CSV for a mail merge, streamed.
 #[get("/segments/{no}/export.csv")]
 pub async fn export(
+    req: HttpRequest,
     _user: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -22,6 +23,8 @@ pub async fn export(
     .await?;
     let id = segment.id;
     csv::stream(
+        &req,
+        &state.exports,
         state.pool.clone(),
         &format!("segment-{}.csv", segment.no),
         &EXPORT_COLUMNS,

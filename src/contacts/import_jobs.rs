@@ -1,0 +1,446 @@
+//! Import jobs: an uploaded file is checked and loaded in the background, one import at a time
+//! per instance (the next one waits its turn; more than that are refused), with its progress
+//! and result in `import_jobs` so that any instance can show them. A job that is waiting or
+//! running holds a PostgreSQL advisory lock on its id for as long as its thread lives: a job
+//! whose lock is free but whose status says it runs was interrupted (the server stopped), and
+//! is marked failed at start-up and when its page is shown. Nothing of it was written: the
+//! load is one transaction.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{BigInt, Text};
+
+use super::import::{self, Codes, Problems};
+use super::import_write;
+use crate::admin::audit::{self, Actor};
+use crate::auth::CurrentUser;
+use crate::db::schema::import_jobs;
+use crate::db::{DbConn, DbPool};
+use crate::web::pagination::thousands;
+
+/// Where a job is. Stored as text (the column's CHECK lists the same values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum JobStatus {
+    /// Uploaded; another import of this instance runs first.
+    Waiting,
+    /// Reading and checking the rows.
+    Validating,
+    /// Every row is valid; writing them.
+    Importing,
+    Done,
+    /// Problems were found; nothing was imported.
+    Invalid,
+    /// The import stopped (an error, or the server stopped); nothing was imported.
+    Failed,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 6] = [
+        JobStatus::Waiting,
+        JobStatus::Validating,
+        JobStatus::Importing,
+        JobStatus::Done,
+        JobStatus::Invalid,
+        JobStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Waiting => "waiting",
+            JobStatus::Validating => "validating",
+            JobStatus::Importing => "importing",
+            JobStatus::Done => "done",
+            JobStatus::Invalid => "invalid",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    pub fn running(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Waiting | JobStatus::Validating | JobStatus::Importing
+        )
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql<Text, Pg> for JobStatus {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl FromSql<Text, Pg> for JobStatus {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let s = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        JobStatus::ALL
+            .into_iter()
+            .find(|j| j.as_str() == s)
+            .ok_or_else(|| format!("unknown import job status {s:?}").into())
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = import_jobs)]
+pub struct ImportJob {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub file_name: String,
+    pub status: JobStatus,
+    pub total_rows: i64,
+    pub processed_rows: i64,
+    pub created_count: i64,
+    pub errors: String,
+    pub error_count: i64,
+    pub message: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ImportJob {
+    pub fn running(&self) -> bool {
+        self.status.running()
+    }
+
+    pub fn is(&self, status: &str) -> bool {
+        self.status.as_str() == status
+    }
+
+    pub fn error_lines(&self) -> Vec<&str> {
+        self.errors.lines().collect()
+    }
+
+    pub fn processed_text(&self) -> String {
+        thousands(self.processed_rows)
+    }
+
+    pub fn created_text(&self) -> String {
+        thousands(self.created_count)
+    }
+
+    pub fn error_count_text(&self) -> String {
+        thousands(self.error_count)
+    }
+
+    /// Percent of the rows checked, for the progress bar.
+    pub fn percent(&self) -> i64 {
+        if self.total_rows == 0 {
+            0
+        } else {
+            (self.processed_rows * 100 / self.total_rows).clamp(0, 100)
+        }
+    }
+
+    pub fn total_text(&self) -> String {
+        thousands(self.total_rows)
+    }
+
+    /// What the job is doing, in a sentence (the page and its progress poll).
+    pub fn progress_text(&self) -> String {
+        match self.status {
+            JobStatus::Waiting => {
+                "Waiting for another import to finish; this one starts right after it.".into()
+            }
+            JobStatus::Validating => format!(
+                "Checking the rows: {} of about {}.",
+                self.processed_text(),
+                self.total_text()
+            ),
+            JobStatus::Importing => format!(
+                "All {} rows are valid. Importing them…",
+                self.processed_text()
+            ),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+/// The advisory lock class of import jobs (the second key is the job id).
+const LOCK_CLASS: i32 = 0x494D_5054; // "IMPT"
+
+/// The job page's message for a job that was interrupted.
+pub const INTERRUPTED: &str = "The import was interrupted: the server stopped while it ran. \
+     Nothing was imported. Upload the file again.";
+
+/// Marks failed the jobs (or only job `only`) that say they run but whose thread is gone (the
+/// server stopped): their advisory lock is free. Returns how many.
+pub fn fail_interrupted(conn: &mut PgConnection, only: Option<i64>) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE import_jobs SET status = 'failed', message = $1, finished_at = now() \
+         WHERE status IN ('waiting', 'validating', 'importing') \
+           AND ($2::bigint IS NULL OR id = $2) \
+           AND pg_try_advisory_xact_lock($3, (id % 2147483647)::int)",
+    )
+    .bind::<Text, _>(INTERRUPTED)
+    .bind::<diesel::sql_types::Nullable<BigInt>, _>(only)
+    .bind::<diesel::sql_types::Integer, _>(LOCK_CLASS)
+    .execute(conn)
+}
+
+/// At start-up: jobs left running by a server that stopped are marked failed.
+pub fn recover(pool: &DbPool) {
+    let result = pool
+        .get()
+        .map_err(anyhow::Error::from)
+        .and_then(|mut conn| Ok(fail_interrupted(&mut conn, None)?));
+    match result {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "imports interrupted by a stop were marked failed"),
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "interrupted imports not checked"),
+    }
+}
+
+/// One import at a time per instance; one more may wait its turn.
+#[derive(Default)]
+pub struct ImportSlot {
+    turn: Mutex<()>,
+    queued: AtomicUsize,
+}
+
+/// Imports running or waiting, at most.
+pub const MAX_QUEUED: usize = 2;
+
+impl ImportSlot {
+    /// A place in the queue, or `None` when an import runs and another already waits.
+    pub fn enter(self: &Arc<Self>) -> Option<Ticket> {
+        self.queued
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_QUEUED).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Ticket(self.clone()))
+    }
+}
+
+/// A place in the queue of an instance's imports; given back when dropped.
+pub struct Ticket(Arc<ImportSlot>);
+
+impl Ticket {
+    /// Waits until no other import of this instance runs.
+    fn wait_turn(&self) -> MutexGuard<'_, ()> {
+        self.0.turn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.0.queued.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An uploaded file, spooled to an anonymous temporary file.
+pub struct Upload {
+    pub file: File,
+    pub file_name: String,
+    /// Lines in the file, less the header: the progress bar's 100 %.
+    pub total_rows: i64,
+}
+
+/// A job's own connection: it holds the job's advisory lock, and writes the progress and the
+/// result outside the import's transaction. Dropped before the job finished (a panic), it marks
+/// the job failed; either way it gives the lock back.
+struct JobConn {
+    conn: DbConn,
+    id: i64,
+    finished: bool,
+}
+
+impl JobConn {
+    /// Creates the job and takes its lock before anyone can see it.
+    fn create(mut conn: DbConn, user_id: i64, file_name: &str, total: i64) -> QueryResult<Self> {
+        let id = conn.transaction(|conn| {
+            let id: i64 = diesel::insert_into(import_jobs::table)
+                .values((
+                    import_jobs::user_id.eq(user_id),
+                    import_jobs::file_name.eq(file_name),
+                    import_jobs::total_rows.eq(total),
+                    import_jobs::status.eq(JobStatus::Waiting),
+                ))
+                .returning(import_jobs::id)
+                .get_result(conn)?;
+            diesel::sql_query("SELECT pg_advisory_lock($1, ($2 % 2147483647)::int)")
+                .bind::<diesel::sql_types::Integer, _>(LOCK_CLASS)
+                .bind::<BigInt, _>(id)
+                .execute(conn)?;
+            Ok::<_, diesel::result::Error>(id)
+        })?;
+        Ok(JobConn {
+            conn,
+            id,
+            finished: false,
+        })
+    }
+
+    fn progress(&mut self, status: JobStatus, processed: u64) {
+        let _ = diesel::update(import_jobs::table.find(self.id))
+            .set((
+                import_jobs::status.eq(status),
+                import_jobs::processed_rows.eq(processed as i64),
+            ))
+            .execute(&mut self.conn);
+    }
+
+    fn finish(&mut self, status: JobStatus, created: u64, problems: &Problems, message: &str) {
+        let result = diesel::update(import_jobs::table.find(self.id))
+            .set((
+                import_jobs::status.eq(status),
+                import_jobs::created_count.eq(created as i64),
+                import_jobs::errors.eq(problems.lines().join("\n")),
+                import_jobs::error_count.eq(problems.count as i64),
+                import_jobs::message.eq(message),
+                import_jobs::finished_at.eq(Some(chrono::Utc::now())),
+            ))
+            .execute(&mut self.conn);
+        if let Err(e) = result {
+            tracing::error!(job_id = self.id, error = %e, "import result not saved");
+        }
+        self.finished = true;
+    }
+}
+
+impl Drop for JobConn {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finish(
+                JobStatus::Failed,
+                0,
+                &Problems::default(),
+                "The import stopped unexpectedly and nothing was imported. The administrator \
+                 finds the reason in the log.",
+            );
+        }
+        let _ = diesel::sql_query("SELECT pg_advisory_unlock($1, ($2 % 2147483647)::int)")
+            .bind::<diesel::sql_types::Integer, _>(LOCK_CLASS)
+            .bind::<BigInt, _>(self.id)
+            .execute(&mut self.conn);
+    }
+}
+
+/// Starts a job for `upload` on a thread of its own; answers with the job's id once the job
+/// exists (or why it could not be created).
+pub fn start(
+    pool: DbPool,
+    ticket: Ticket,
+    upload: Upload,
+    user: CurrentUser,
+    ip: String,
+) -> std::io::Result<tokio::sync::oneshot::Receiver<anyhow::Result<i64>>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("import".into())
+        .spawn(move || {
+            let created = pool.get().map_err(anyhow::Error::from).and_then(|conn| {
+                Ok(JobConn::create(
+                    conn,
+                    user.id,
+                    &upload.file_name,
+                    upload.total_rows,
+                )?)
+            });
+            let mut job = match created {
+                Ok(job) => job,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = tx.send(Ok(job.id));
+            let turn = ticket.wait_turn();
+            job.progress(JobStatus::Validating, 0);
+            if let Err(e) = run(&pool, &mut job, upload, &user, &ip) {
+                tracing::error!(job_id = job.id, error = %format!("{e:#}"), "contact import failed");
+                job.finish(
+                    JobStatus::Failed,
+                    0,
+                    &Problems::default(),
+                    "The import failed and nothing was imported. The administrator finds the \
+                     reason in the log.",
+                );
+            }
+            drop(job);
+            drop(turn);
+            drop(ticket);
+        })?;
+    Ok(rx)
+}
+
+enum Outcome {
+    Done(u64),
+    Invalid(Problems),
+}
+
+/// Checks every row and writes them all, in one transaction.
+fn run(
+    pool: &DbPool,
+    job: &mut JobConn,
+    upload: Upload,
+    user: &CurrentUser,
+    ip: &str,
+) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    let codes = Codes::load(&mut conn)?;
+    let data = BufReader::with_capacity(256 * 1024, upload.file);
+    let outcome = conn.transaction::<_, anyhow::Error, _>(|conn| {
+        let staged = import::stage(conn, data, &codes, |n| {
+            job.progress(JobStatus::Validating, n)
+        })?;
+        let mut problems = staged.problems;
+        import_write::lock(conn)?;
+        import_write::check(conn, &mut problems)?;
+        if !problems.is_empty() {
+            return Ok(Outcome::Invalid(problems));
+        }
+        job.progress(JobStatus::Importing, staged.rows);
+        let created = import_write::write(conn, staged.rows, staged.missing)?;
+        audit::record(
+            conn,
+            Actor::User(user),
+            "contacts imported",
+            &upload.file_name,
+            &format!("{created} contacts"),
+            ip,
+        )?;
+        Ok(Outcome::Done(created))
+    })?;
+    match outcome {
+        Outcome::Invalid(problems) => {
+            job.finish(JobStatus::Invalid, 0, &problems, "Nothing was imported.")
+        }
+        Outcome::Done(created) => {
+            job.finish(
+                JobStatus::Done,
+                created,
+                &Problems::default(),
+                &format!("{} contacts imported.", thousands(created as i64)),
+            );
+            // The next pages are planned with statistics that know the new contacts.
+            if created >= 10_000 {
+                for table in [
+                    "contacts",
+                    "contact_industry_groups",
+                    "contact_business_relations",
+                    "contact_mailing_groups",
+                    "contact_job_responsibilities",
+                ] {
+                    crate::db::analyze_after(table);
+                }
+                crate::db::after_work(pool, true);
+            }
+        }
+    }
+    Ok(())
+}
