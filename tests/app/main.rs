@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod contacts;
 mod demo;
+mod harness;
 mod operations;
 mod security;
 mod segment_actions;
