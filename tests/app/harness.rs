@@ -1,4 +1,5 @@
-//! The test harness itself. Its throwaway PostgreSQL ends with the run however the run ends.
+//! The test harness itself. Its throwaway PostgreSQL ends with the run however the run ends,
+//! and the browser journeys skip, or fail under CI, when their tools are missing.
 //!
 //! These tests run this very test executable again as a child process (one `--ignored` test
 //! below, told what to do by `RAPPORT_HARNESS_CHILD`), so no other test binary is needed.
@@ -174,4 +175,93 @@ fn the_next_run_cleans_up_what_a_killed_watcher_left() {
     // (Another run starting now may clean it up first, with the same function.)
     cluster::stop_abandoned(&std::env::temp_dir(), support::CLUSTER_DIR_PREFIX);
     assert_cleaned_up(&cluster, "the next run's clean-up");
+}
+
+/// The shortest browser journey, run as a child; `hide` hides every tool it needs (on the
+/// `RAPPORT_TEST_PATH` and `AXE_JS` the harness honours) and `ci` sets `CI=true`.
+fn run_browser_child(hide: bool, ci: bool) -> (bool, String) {
+    let journey = "browser_wrong_password_shows_the_error";
+    let empty = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new(std::env::current_exe().expect("the test executable"));
+    cmd.args([
+        &format!("browser::{journey}"),
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env_remove("CI")
+    .stdin(Stdio::null());
+    if ci {
+        cmd.env("CI", "true");
+    }
+    if hide {
+        cmd.env("RAPPORT_TEST_PATH", empty.path())
+            .env("AXE_JS", empty.path().join("axe.min.js"));
+        for var in ["CHROME", "CHROMEDRIVER", "JAVA", "VNU_JAR", "PYTHON", "NPM"] {
+            cmd.env_remove(var);
+        }
+    }
+    let out = cmd.output().expect("run the child");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("test browser::{journey} ...")),
+        "the journey did not run:\n{text}"
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn browser_journeys_run_when_their_tools_are_there() {
+    // On a machine without them this case is skipped (or fails under CI) like the journeys.
+    if crate::browser::tools_or_skip("harness::browser_journeys_run_when_their_tools_are_there")
+        .is_none()
+    {
+        return;
+    }
+    let (passed, text) = run_browser_child(false, false);
+    assert!(passed, "{text}");
+    assert!(text.contains("page(s) checked"), "{text}");
+    assert!(!text.contains("skipped browser journey"), "{text}");
+}
+
+#[test]
+fn browser_journeys_without_their_tools_say_so_and_pass_outside_ci() {
+    let (passed, text) = run_browser_child(true, false);
+    assert!(passed, "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("skipped browser journey"))
+        .unwrap_or_else(|| panic!("no skip message:\n{text}"));
+    for part in [
+        "browser_wrong_password_shows_the_error",
+        "Chromium",
+        "chromedriver",
+        "Java",
+        "vnu.jar",
+        "axe-core",
+        "`scripts/prepare-tests`",
+    ] {
+        assert!(line.contains(part), "{part} missing from: {line}");
+    }
+    assert_eq!(
+        text.matches("skipped browser journey").count(),
+        1,
+        "said once:\n{text}"
+    );
+    assert!(!text.contains("page(s) checked"), "{text}");
+}
+
+#[test]
+fn browser_journeys_without_their_tools_fail_under_ci() {
+    let (passed, text) = run_browser_child(true, true);
+    assert!(!passed, "CI must not skip a journey:\n{text}");
+    assert!(
+        text.contains("cannot run: Chromium, chromedriver")
+            && text.contains("`scripts/prepare-tests`"),
+        "{text}"
+    );
 }
