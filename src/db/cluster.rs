@@ -17,25 +17,51 @@ use diesel::sql_types::Text;
 /// The superuser `initdb` creates; the cluster trusts it on its private socket only.
 pub const SUPERUSER: &str = "rapport";
 
+/// Why the private cluster cannot run; each message is one sentence saying what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
-        "PostgreSQL server programs (initdb, pg_ctl) were not found (looked in \
-         RAPPORT_PG_BINDIR if set, else on PATH and under /usr/lib/postgresql/*/bin).\n\
-         Install them (Debian/Ubuntu: `apt-get install postgresql`), or set DATABASE_URL to an \
-         existing PostgreSQL database."
+        "PostgreSQL's server programs (initdb, pg_ctl) are not installed ({looked}): install \
+         them with `apt-get install postgresql` on Debian/Ubuntu, or set DATABASE_URL to use an \
+         existing PostgreSQL database instead."
     )]
-    BinariesMissing,
+    BinariesMissing { looked: String },
     #[error(
         "Rapport runs as root, so its PostgreSQL must run as the `postgres` system user, which \
-         does not exist. Install PostgreSQL (`apt-get install postgresql`), run Rapport as an \
-         ordinary user, or set DATABASE_URL."
+         does not exist: install PostgreSQL with `apt-get install postgresql` on Debian/Ubuntu \
+         (it creates that user), run Rapport as an ordinary user, or set DATABASE_URL."
     )]
     NoPostgresUser,
+    #[error(
+        "PostgreSQL cannot use the data directory {data_dir}: Rapport runs as root, so its \
+         PostgreSQL runs as the `postgres` user, who cannot enter {blocked} (mode {mode:o}); set \
+         RAPPORT_DATA_DIR to a directory outside it (for example /var/lib/rapport), run Rapport \
+         as an ordinary user, or set DATABASE_URL."
+    )]
+    Unreachable {
+        data_dir: String,
+        blocked: String,
+        mode: u32,
+    },
+    #[error(
+        "cannot create the data directory {data_dir} ({reason}): set RAPPORT_DATA_DIR to a \
+         directory Rapport may write to, or set DATABASE_URL."
+    )]
+    DataDir { data_dir: String, reason: String },
     #[error("{what} failed: {detail}")]
     Command { what: String, detail: String },
     #[error("{0}")]
     Io(String),
+}
+
+impl ClusterError {
+    fn binaries_missing() -> ClusterError {
+        let looked = match std::env::var_os("RAPPORT_PG_BINDIR").filter(|d| !d.is_empty()) {
+            Some(dir) => format!("not in RAPPORT_PG_BINDIR={}", Path::new(&dir).display()),
+            None => "looked on PATH and in /usr/lib/postgresql/*/bin".to_string(),
+        };
+        ClusterError::BinariesMissing { looked }
+    }
 }
 
 /// A running private cluster. Call [`LocalCluster::stop`] to stop it if this process started it.
@@ -62,12 +88,25 @@ impl LocalCluster {
         dbname: &str,
         options: ClusterOptions,
     ) -> Result<Self, ClusterError> {
-        let bin_dir = find_bin_dir().ok_or(ClusterError::BinariesMissing)?;
-        fs::create_dir_all(data_dir).map_err(|e| {
-            ClusterError::Io(format!(
-                "cannot create data directory {}: {e}",
-                data_dir.display()
-            ))
+        let bin_dir = find_bin_dir().ok_or_else(ClusterError::binaries_missing)?;
+        let data_dir = std::path::absolute(data_dir).map_err(|e| ClusterError::DataDir {
+            data_dir: data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let postgres_user = if nix::unistd::geteuid().is_root() {
+            let user = nix::unistd::User::from_name("postgres")
+                .ok()
+                .flatten()
+                .ok_or(ClusterError::NoPostgresUser)?;
+            // Checked before anything is created, so a refusal leaves nothing behind.
+            check_reachable_by_others(&data_dir)?;
+            Some(user)
+        } else {
+            None
+        };
+        fs::create_dir_all(&data_dir).map_err(|e| ClusterError::DataDir {
+            data_dir: data_dir.display().to_string(),
+            reason: e.to_string(),
         })?;
         let data_dir = data_dir
             .canonicalize()
@@ -77,19 +116,17 @@ impl LocalCluster {
         fs::create_dir_all(&socket_dir)
             .map_err(|e| ClusterError::Io(format!("{}: {e}", socket_dir.display())))?;
 
-        let owner = if nix::unistd::geteuid().is_root() {
-            let user = nix::unistd::User::from_name("postgres")
-                .ok()
-                .flatten()
-                .ok_or(ClusterError::NoPostgresUser)?;
-            check_reachable_by_others(&data_dir)?;
-            for dir in [&data_dir, &socket_dir] {
-                nix::unistd::chown(dir.as_path(), Some(user.uid), Some(user.gid))
-                    .map_err(|e| ClusterError::Io(format!("chown {}: {e}", dir.display())))?;
+        let owner = match postgres_user {
+            Some(user) => {
+                // Again on the real path: a symbolic link may lead somewhere else.
+                check_reachable_by_others(&data_dir)?;
+                for dir in [&data_dir, &socket_dir] {
+                    nix::unistd::chown(dir.as_path(), Some(user.uid), Some(user.gid))
+                        .map_err(|e| ClusterError::Io(format!("chown {}: {e}", dir.display())))?;
+                }
+                Some((user.uid, user.gid))
             }
-            Some((user.uid, user.gid))
-        } else {
-            None
+            None => None,
         };
 
         let mut cluster = LocalCluster {
@@ -501,13 +538,11 @@ fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
             continue;
         };
         if meta.mode() & 0o001 == 0 {
-            return Err(ClusterError::Io(format!(
-                "PostgreSQL runs as the `postgres` user here, who cannot enter {} (mode {:o}). \
-                 Set RAPPORT_DATA_DIR to a directory it can reach (for example \
-                 /var/lib/rapport), run Rapport as an ordinary user, or set DATABASE_URL.",
-                ancestor.display(),
-                meta.mode() & 0o777
-            )));
+            return Err(ClusterError::Unreachable {
+                data_dir: dir.display().to_string(),
+                blocked: ancestor.display().to_string(),
+                mode: meta.mode() & 0o777,
+            });
         }
     }
     Ok(())
