@@ -129,11 +129,17 @@ fn migrate(database: &Database) -> anyhow::Result<usize> {
 /// Binds the web server's address; the error is one sentence saying what to do.
 fn listen(bind: &str) -> Result<TcpListener, String> {
     TcpListener::bind(bind).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AddrInUse => format!(
-            "cannot listen on {bind}: the port is already in use (by another Rapport, or \
-             another program); stop that program, or set RAPPORT_BIND to another address, \
-             e.g. RAPPORT_BIND=127.0.0.1:8081."
-        ),
+        std::io::ErrorKind::AddrInUse => {
+            let other = match bind.parse::<std::net::SocketAddr>() {
+                Ok(addr) => format!("{}:{}", addr.ip(), addr.port().wrapping_add(1).max(1)),
+                Err(_) => "127.0.0.1:8081".to_string(),
+            };
+            format!(
+                "cannot listen on {bind}: the port is already in use (by another Rapport, or \
+                 another program); stop that program, or set RAPPORT_BIND to another address, \
+                 e.g. RAPPORT_BIND={other}."
+            )
+        }
         _ => format!(
             "cannot listen on {bind} ({e}): set RAPPORT_BIND to an address and port of this \
              machine, e.g. RAPPORT_BIND=127.0.0.1:8080."
