@@ -83,6 +83,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Serving needs the port: find out it is taken before starting anything else.
+    let listener = match command {
+        Command::Serve => match listen(&config.bind) {
+            Ok(listener) => Some(listener),
+            Err(message) => {
+                eprintln!("rapport: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
     let mut database = match Database::open(&config) {
         Ok(d) => d,
         Err(e) => {
@@ -90,8 +102,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&database, config),
+    let result = match command {
+        Command::Serve => match listener {
+            Some(listener) => serve(&database, listener, config),
+            None => Err(anyhow::anyhow!("no listener")),
+        },
         Command::Migrate => migrate(&database).map(|n| println!("{n} migration(s) applied")),
         Command::User(cmd) => user_command(&database, cmd),
         Command::DemoData { contacts, seed } => demo_data(&database, contacts, seed),
@@ -111,7 +126,28 @@ fn migrate(database: &Database) -> anyhow::Result<usize> {
     db::migrate(&mut conn)
 }
 
-fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
+/// Binds the web server's address; the error is one sentence saying what to do.
+fn listen(bind: &str) -> Result<TcpListener, String> {
+    TcpListener::bind(bind).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            let other = match bind.parse::<std::net::SocketAddr>() {
+                Ok(addr) => format!("{}:{}", addr.ip(), addr.port().wrapping_add(1).max(1)),
+                Err(_) => "127.0.0.1:8081".to_string(),
+            };
+            format!(
+                "cannot listen on {bind}: the port is already in use (by another Rapport, or \
+                 another program); stop that program, or set RAPPORT_BIND to another address, \
+                 e.g. RAPPORT_BIND={other}."
+            )
+        }
+        _ => format!(
+            "cannot listen on {bind} ({e}): set RAPPORT_BIND to an address and port of this \
+             machine, e.g. RAPPORT_BIND=127.0.0.1:8080."
+        ),
+    })
+}
+
+fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::Result<()> {
     let applied = migrate(database)?;
     if applied > 0 {
         tracing::info!("{applied} migration(s) applied");
@@ -137,8 +173,6 @@ fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
         }
     }
     spawn_housekeeping(pool.clone(), config.clone());
-    let listener = TcpListener::bind(&config.bind)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (set RAPPORT_BIND)", config.bind))?;
     tracing::info!("Rapport listening on http://{}", listener.local_addr()?);
     let system = actix_web::rt::System::new();
     system.block_on(async move {

@@ -6,6 +6,7 @@
 
 use std::ffi::OsStr;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -16,25 +17,51 @@ use diesel::sql_types::Text;
 /// The superuser `initdb` creates; the cluster trusts it on its private socket only.
 pub const SUPERUSER: &str = "rapport";
 
+/// Why the private cluster cannot run; each message is one sentence saying what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
-        "PostgreSQL server programs (initdb, pg_ctl) were not found (looked in \
-         RAPPORT_PG_BINDIR if set, else on PATH and under /usr/lib/postgresql/*/bin).\n\
-         Install them (Debian/Ubuntu: `apt-get install postgresql`), or set DATABASE_URL to an \
-         existing PostgreSQL database."
+        "PostgreSQL's server programs (initdb, pg_ctl) are not installed ({looked}): install \
+         them with `apt-get install postgresql` on Debian/Ubuntu, or set DATABASE_URL to use an \
+         existing PostgreSQL database instead."
     )]
-    BinariesMissing,
+    BinariesMissing { looked: String },
     #[error(
         "Rapport runs as root, so its PostgreSQL must run as the `postgres` system user, which \
-         does not exist. Install PostgreSQL (`apt-get install postgresql`), run Rapport as an \
-         ordinary user, or set DATABASE_URL."
+         does not exist: install PostgreSQL with `apt-get install postgresql` on Debian/Ubuntu \
+         (it creates that user), run Rapport as an ordinary user, or set DATABASE_URL."
     )]
     NoPostgresUser,
+    #[error(
+        "PostgreSQL cannot use the data directory {data_dir}: Rapport runs as root, so its \
+         PostgreSQL runs as the `postgres` user, who cannot enter {blocked} (mode {mode:o}); set \
+         RAPPORT_DATA_DIR to a directory outside it (for example /var/lib/rapport), run Rapport \
+         as an ordinary user, or set DATABASE_URL."
+    )]
+    Unreachable {
+        data_dir: String,
+        blocked: String,
+        mode: u32,
+    },
+    #[error(
+        "cannot create the data directory {data_dir} ({reason}): set RAPPORT_DATA_DIR to a \
+         directory Rapport may write to, or set DATABASE_URL."
+    )]
+    DataDir { data_dir: String, reason: String },
     #[error("{what} failed: {detail}")]
     Command { what: String, detail: String },
     #[error("{0}")]
     Io(String),
+}
+
+impl ClusterError {
+    fn binaries_missing() -> ClusterError {
+        let looked = match std::env::var_os("RAPPORT_PG_BINDIR").filter(|d| !d.is_empty()) {
+            Some(dir) => format!("not in RAPPORT_PG_BINDIR={}", Path::new(&dir).display()),
+            None => "looked on PATH and in /usr/lib/postgresql/*/bin".to_string(),
+        };
+        ClusterError::BinariesMissing { looked }
+    }
 }
 
 /// A running private cluster. Call [`LocalCluster::stop`] to stop it if this process started it.
@@ -61,12 +88,25 @@ impl LocalCluster {
         dbname: &str,
         options: ClusterOptions,
     ) -> Result<Self, ClusterError> {
-        let bin_dir = find_bin_dir().ok_or(ClusterError::BinariesMissing)?;
-        fs::create_dir_all(data_dir).map_err(|e| {
-            ClusterError::Io(format!(
-                "cannot create data directory {}: {e}",
-                data_dir.display()
-            ))
+        let bin_dir = find_bin_dir().ok_or_else(ClusterError::binaries_missing)?;
+        let data_dir = std::path::absolute(data_dir).map_err(|e| ClusterError::DataDir {
+            data_dir: data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let postgres_user = if nix::unistd::geteuid().is_root() {
+            let user = nix::unistd::User::from_name("postgres")
+                .ok()
+                .flatten()
+                .ok_or(ClusterError::NoPostgresUser)?;
+            // Checked before anything is created, so a refusal leaves nothing behind.
+            check_reachable_by_others(&data_dir)?;
+            Some(user)
+        } else {
+            None
+        };
+        fs::create_dir_all(&data_dir).map_err(|e| ClusterError::DataDir {
+            data_dir: data_dir.display().to_string(),
+            reason: e.to_string(),
         })?;
         let data_dir = data_dir
             .canonicalize()
@@ -76,19 +116,17 @@ impl LocalCluster {
         fs::create_dir_all(&socket_dir)
             .map_err(|e| ClusterError::Io(format!("{}: {e}", socket_dir.display())))?;
 
-        let owner = if nix::unistd::geteuid().is_root() {
-            let user = nix::unistd::User::from_name("postgres")
-                .ok()
-                .flatten()
-                .ok_or(ClusterError::NoPostgresUser)?;
-            check_reachable_by_others(&data_dir)?;
-            for dir in [&data_dir, &socket_dir] {
-                nix::unistd::chown(dir.as_path(), Some(user.uid), Some(user.gid))
-                    .map_err(|e| ClusterError::Io(format!("chown {}: {e}", dir.display())))?;
+        let owner = match postgres_user {
+            Some(user) => {
+                // Again on the real path: a symbolic link may lead somewhere else.
+                check_reachable_by_others(&data_dir)?;
+                for dir in [&data_dir, &socket_dir] {
+                    nix::unistd::chown(dir.as_path(), Some(user.uid), Some(user.gid))
+                        .map_err(|e| ClusterError::Io(format!("chown {}: {e}", dir.display())))?;
+                }
+                Some((user.uid, user.gid))
             }
-            Some((user.uid, user.gid))
-        } else {
-            None
+            None => None,
         };
 
         let mut cluster = LocalCluster {
@@ -156,25 +194,48 @@ impl LocalCluster {
         }
     }
 
-    /// Starts a detached shell that stops this cluster (immediately) and deletes `remove` once
-    /// process `pid` has exited: the test harness cannot run code after its last test.
-    pub fn stop_when_process_exits(&self, pid: u32, remove: &Path) -> std::io::Result<()> {
-        let script = "while kill -0 \"$1\" 2>/dev/null; do sleep 0.5; done; \
-                      \"$2\" -D \"$3\" -m immediate -w stop >/dev/null 2>&1; rm -rf \"$4\"";
-        Command::new("sh")
+    /// The process id of the running postmaster, from `postmaster.pid`.
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        postmaster_pid(&self.pgdata)
+    }
+
+    /// Binds this cluster's life to this process's: a detached watcher waits until the process
+    /// has ended, however it ends (a failed test, a panic, SIGKILL), then stops the cluster
+    /// (immediate shutdown) and deletes `remove`. The test harness cannot run code after its
+    /// last test, so it relies on this.
+    ///
+    /// The watcher holds the read end of a pipe whose write end only this process holds (it is
+    /// close-on-exec, so no child inherits it): end of file on it means the owner has gone,
+    /// with no polling and no confusion with a reused process id. It signals the postmaster
+    /// instead of running `pg_ctl`, which refuses to run as root. Dropping the returned
+    /// [`Reaper`] stops the cluster too.
+    pub fn stop_when_this_process_exits(&self, remove: &Path) -> std::io::Result<Reaper> {
+        let postmaster = self.postmaster_pid().ok_or_else(|| {
+            std::io::Error::other(format!(
+                "no postmaster.pid in {}: is the cluster running?",
+                self.pgdata.display()
+            ))
+        })?;
+        write_owner_file(remove)?;
+        let script = "trap '' INT HUP; cat >/dev/null; kill -QUIT \"$1\" 2>/dev/null; i=0; \
+                      while [ $i -lt 600 ] && kill -0 \"$1\" 2>/dev/null \
+                        && ! grep -qs '^State:[[:space:]]*Z' \"/proc/$1/status\"; \
+                      do sleep 0.1; i=$((i+1)); done; rm -rf \"$2\"";
+        let mut child = Command::new("/bin/sh")
             .arg("-c")
             .arg(script)
             .arg("rapport-reaper")
-            .arg(pid.to_string())
-            .arg(self.bin_dir.join("pg_ctl"))
-            .arg(&self.pgdata)
+            .arg(postmaster.to_string())
             .arg(remove)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
-            .spawn()
-            .map(|_| ())
+            .spawn()?;
+        Ok(Reaper {
+            pid: child.id(),
+            _lifeline: child.stdin.take(),
+        })
     }
 
     fn initdb(&self, data_dir: &Path) -> Result<(), ClusterError> {
@@ -321,6 +382,153 @@ impl LocalCluster {
     }
 }
 
+/// The watcher started by [`LocalCluster::stop_when_this_process_exits`]; it stops the cluster
+/// when this value is dropped or this process ends.
+#[derive(Debug)]
+pub struct Reaper {
+    pid: u32,
+    _lifeline: Option<std::process::ChildStdin>,
+}
+
+impl Reaper {
+    /// The watcher's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+}
+
+/// Name of the file in a throwaway cluster's directory that names the process it belongs to.
+const OWNER_FILE: &str = "owner";
+
+/// A process, told apart from a later one with the same id by its start time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ProcessId {
+    pid: u32,
+    started: u64,
+}
+
+impl ProcessId {
+    /// The process `pid` if it exists and is not a zombie (Linux `/proc`).
+    fn of(pid: u32) -> Option<ProcessId> {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (state, started) = parse_stat(&stat)?;
+        // A zombie has ended; only its exit status waits to be collected.
+        (state != 'Z').then_some(ProcessId { pid, started })
+    }
+
+    fn is_alive(self) -> bool {
+        ProcessId::of(self.pid) == Some(self)
+    }
+}
+
+/// The state letter and the start time (field 22) of a `/proc/<pid>/stat` line.
+fn parse_stat(stat: &str) -> Option<(char, u64)> {
+    // The command name (field 2) is in parentheses and may contain spaces and parentheses.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let state = fields.first()?.chars().next()?;
+    let started = fields.get(19)?.parse().ok()?;
+    Some((state, started))
+}
+
+/// Whether process `pid` (alive, not a zombie) exists.
+pub fn process_is_alive(pid: u32) -> bool {
+    ProcessId::of(pid).is_some()
+}
+
+/// Marks `dir` as belonging to this process, so that [`stop_abandoned`] may clean it up once
+/// this process has gone (call it before the cluster starts, so that no moment is unmarked).
+pub fn write_owner_file(dir: &Path) -> std::io::Result<()> {
+    let me = ProcessId::of(std::process::id())
+        .ok_or_else(|| std::io::Error::other("cannot read this process's start time"))?;
+    fs::write(dir.join(OWNER_FILE), format!("{} {}\n", me.pid, me.started))
+}
+
+fn read_owner_file(dir: &Path) -> Option<ProcessId> {
+    let text = fs::read_to_string(dir.join(OWNER_FILE)).ok()?;
+    let mut parts = text.split_whitespace();
+    Some(ProcessId {
+        pid: parts.next()?.parse().ok()?,
+        started: parts.next()?.parse().ok()?,
+    })
+}
+
+/// The postmaster's process id from the first line of `pgdata/postmaster.pid`.
+fn postmaster_pid(pgdata: &Path) -> Option<u32> {
+    fs::read_to_string(pgdata.join("postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The data directory a postmaster was started with (`-D DIR` on its command line).
+fn postmaster_data_dir(pid: u32) -> Option<PathBuf> {
+    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let program = Path::new(std::ffi::OsStr::from_bytes(args.first()?));
+    if program.file_name()? != "postgres" {
+        return None;
+    }
+    let at = args.iter().position(|a| *a == b"-D")?;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(
+        args.get(at + 1)?,
+    )))
+}
+
+/// Stops postmaster `pid` at once (SIGQUIT, PostgreSQL's immediate shutdown) and waits up to
+/// a minute for it to end.
+fn stop_postmaster(pid: u32) {
+    let Ok(raw) = i32::try_from(pid) else { return };
+    let target = nix::unistd::Pid::from_raw(raw);
+    if nix::sys::signal::kill(target, nix::sys::signal::Signal::SIGQUIT).is_err() {
+        return;
+    }
+    for _ in 0..600 {
+        if !process_is_alive(pid) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Cleans up after runs whose watcher could not do it (it was killed too): under `parent`,
+/// every directory named `prefix…` whose owner process (see [`write_owner_file`]) has gone
+/// has its postmaster stopped and is deleted. A directory without an owner file is left
+/// alone: it may be a run being set up right now, or another program's. Returns how many
+/// directories it deleted.
+pub fn stop_abandoned(parent: &Path, prefix: &str) -> usize {
+    let mut cleaned = 0;
+    if let Ok(entries) = fs::read_dir(parent) {
+        for entry in entries.flatten() {
+            let dir = entry.path();
+            let ours = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(prefix))
+                && entry.file_type().is_ok_and(|t| t.is_dir());
+            let Some(owner) = ours.then(|| read_owner_file(&dir)).flatten() else {
+                continue;
+            };
+            if owner.is_alive() {
+                continue;
+            }
+            let pgdata = dir.join("pgdata");
+            if let Some(pid) = postmaster_pid(&pgdata) {
+                if postmaster_data_dir(pid).is_some_and(|d| d == pgdata) {
+                    stop_postmaster(pid);
+                }
+            }
+            if fs::remove_dir_all(&dir).is_ok() {
+                cleaned += 1;
+            }
+        }
+    }
+    cleaned
+}
+
 /// As root, PostgreSQL runs as the `postgres` user, who must be able to reach the data
 /// directory: every folder above it must be open to others (a clone under `/root` is not).
 fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
@@ -330,13 +538,11 @@ fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
             continue;
         };
         if meta.mode() & 0o001 == 0 {
-            return Err(ClusterError::Io(format!(
-                "PostgreSQL runs as the `postgres` user here, who cannot enter {} (mode {:o}). \
-                 Set RAPPORT_DATA_DIR to a directory it can reach (for example \
-                 /var/lib/rapport), run Rapport as an ordinary user, or set DATABASE_URL.",
-                ancestor.display(),
-                meta.mode() & 0o777
-            )));
+            return Err(ClusterError::Unreachable {
+                data_dir: dir.display().to_string(),
+                blocked: ancestor.display().to_string(),
+                mode: meta.mode() & 0o777,
+            });
         }
     }
     Ok(())
@@ -368,4 +574,34 @@ pub fn find_bin_dir() -> Option<PathBuf> {
         .collect();
     versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     versions.into_iter().next().map(|(_, bin)| bin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stat_line_gives_state_and_start_time_even_with_odd_command_names() {
+        let line = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 120 0 0 0 1 2 0 0 20 0 1 0 \
+                    987654 4096 100 18446744073709551615";
+        assert_eq!(parse_stat(line), Some(('S', 987654)));
+        assert_eq!(parse_stat("4242 (x) Z 1"), None);
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_its_owner_file_names_it() {
+        let dir = std::env::temp_dir().join(format!("rapport-owner-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        write_owner_file(&dir).unwrap();
+        let owner = read_owner_file(&dir).unwrap();
+        assert_eq!(owner.pid, std::process::id());
+        assert!(owner.is_alive());
+        let later = ProcessId {
+            started: owner.started + 1,
+            ..owner
+        };
+        assert!(!later.is_alive(), "a reused process id is another process");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

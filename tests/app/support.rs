@@ -14,13 +14,35 @@ use std::sync::{mpsc, Mutex, OnceLock};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use rapport::config::{Config, CookieSecure};
-use rapport::db::cluster::{ClusterOptions, LocalCluster};
+use rapport::db::cluster::{self, ClusterOptions, LocalCluster, Reaper};
 
 struct DbServer {
     /// URL of a maintenance database on the server, to create and drop test databases.
     admin_url: url::Url,
     template: String,
-    _cluster: Option<LocalCluster>,
+    own: Option<OwnCluster>,
+}
+
+/// The throwaway cluster of this run. It is never dropped (it lives in a static): its watcher
+/// stops it and deletes its directory once this process has ended, whatever way it ends.
+struct OwnCluster {
+    dir: PathBuf,
+    cluster: LocalCluster,
+    reaper: Reaper,
+}
+
+/// Temporary directories of the harness's clusters are named `rapport-test-…`.
+pub const CLUSTER_DIR_PREFIX: &str = "rapport-test-";
+
+/// This run's own cluster, if it started one: its directory, its postmaster's process id and
+/// the process id of the watcher that will stop it.
+pub fn own_cluster() -> Option<(PathBuf, u32, u32)> {
+    let own = server().own.as_ref()?;
+    Some((
+        own.dir.clone(),
+        own.cluster.postmaster_pid()?,
+        own.reaper.pid(),
+    ))
 }
 
 static SERVER: OnceLock<DbServer> = OnceLock::new();
@@ -33,28 +55,37 @@ fn server() -> &'static DbServer {
             .or_else(|_| std::env::var("DATABASE_URL"))
             .ok()
             .filter(|v| !v.trim().is_empty());
-        let (admin_url, cluster) = match external {
+        let (admin_url, own) = match external {
             Some(url) => (
                 url::Url::parse(&url).expect("TEST_DATABASE_URL is a URL"),
                 None,
             ),
             None => {
+                // Clusters of earlier runs whose watcher could not finish its work.
+                let tmp = std::env::temp_dir();
+                cluster::stop_abandoned(&tmp, CLUSTER_DIR_PREFIX);
                 let dir = tempfile::Builder::new()
-                    .prefix("rapport-test-")
-                    .tempdir()
+                    .prefix(CLUSTER_DIR_PREFIX)
+                    .tempdir_in(&tmp)
                     .expect("temp dir")
                     .keep();
+                cluster::write_owner_file(&dir).expect("owner file");
                 let cluster = LocalCluster::ensure_started(
                     &dir,
                     "postgres",
                     ClusterOptions { durable: false },
                 )
                 .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
-                cluster
-                    .stop_when_process_exits(std::process::id(), &dir)
-                    .expect("reaper");
+                let reaper = cluster
+                    .stop_when_this_process_exits(&dir)
+                    .unwrap_or_else(|e| panic!("cannot watch the test PostgreSQL: {e}"));
                 let url = url::Url::parse(&cluster.database_url("postgres")).expect("url");
-                (url, Some(cluster))
+                let own = OwnCluster {
+                    dir,
+                    cluster,
+                    reaper,
+                };
+                (url, Some(own))
             }
         };
         let template = format!("rapport_tpl_{}", std::process::id());
@@ -69,7 +100,7 @@ fn server() -> &'static DbServer {
         DbServer {
             admin_url,
             template,
-            _cluster: cluster,
+            own,
         }
     })
 }
