@@ -206,19 +206,14 @@ impl Step {
         } else {
             format!(" ({})", options.join(", "))
         };
-        let mut skipped = Vec::new();
-        if self.skipped_excluded > 0 {
-            skipped.push(format!("{} skipped as excluded", n(self.skipped_excluded)));
+        let skipped = Outcome {
+            added: self.added,
+            removed: self.removed,
+            skipped_excluded: self.skipped_excluded,
+            skipped_blocked: self.skipped_blocked,
+            skipped_existing: self.skipped_existing,
         }
-        if self.skipped_blocked > 0 {
-            skipped.push(format!(
-                "{} skipped as privacy blocked",
-                n(self.skipped_blocked)
-            ));
-        }
-        if self.skipped_existing > 0 {
-            skipped.push(format!("{} already present", n(self.skipped_existing)));
-        }
+        .skipped_words();
         let tail = if skipped.is_empty() {
             ".".to_string()
         } else {

@@ -28,6 +28,27 @@ pub struct Outcome {
     pub skipped_existing: i64,
 }
 
+impl Outcome {
+    /// What the step skipped, in words: "31 skipped as excluded", "2 already present".
+    pub fn skipped_words(&self) -> Vec<String> {
+        let n = crate::web::pagination::thousands;
+        let mut skipped = Vec::new();
+        if self.skipped_excluded > 0 {
+            skipped.push(format!("{} skipped as excluded", n(self.skipped_excluded)));
+        }
+        if self.skipped_blocked > 0 {
+            skipped.push(format!(
+                "{} skipped as privacy blocked",
+                n(self.skipped_blocked)
+            ));
+        }
+        if self.skipped_existing > 0 {
+            skipped.push(format!("{} already present", n(self.skipped_existing)));
+        }
+        skipped
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
     #[error("invalid criteria")]
@@ -164,6 +185,22 @@ pub fn selection(source: &Source<'_>, binds: &mut Binds) -> Result<String, StepE
     }
 }
 
+/// The candidates of an Add to `segment` (see [`add_candidates`]), from its source.
+fn segment_candidates(
+    segment: &Segment,
+    source: &Source<'_>,
+    criteria: &Criteria,
+    binds: &mut Binds,
+) -> Result<String, StepError> {
+    let selected = selection(source, binds)?;
+    Ok(add_candidates(
+        &Members::Segment(segment.id),
+        criteria,
+        &selected,
+        binds,
+    ))
+}
+
 /// Add Contacts: one statement selects, expands, classifies, inserts and counts.
 pub fn add(
     conn: &mut PgConnection,
@@ -173,13 +210,7 @@ pub fn add(
     criteria: &Criteria,
 ) -> Result<Outcome, StepError> {
     let mut binds = Binds::new(0);
-    let selected = selection(source, &mut binds)?;
-    let candidates = add_candidates(
-        &Members::Segment(segment.id),
-        criteria,
-        &selected,
-        &mut binds,
-    );
+    let candidates = segment_candidates(segment, source, criteria, &mut binds)?;
     let seg = binds.push(BindValue::Integer(segment.id));
     let step = binds.push(BindValue::Integer(seq as i64));
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
@@ -207,13 +238,7 @@ pub fn preview_add(
     criteria: &Criteria,
 ) -> Result<(Outcome, Vec<PreviewRow>), StepError> {
     let mut binds = Binds::new(0);
-    let selected = selection(source, &mut binds)?;
-    let candidates = add_candidates(
-        &Members::Segment(segment.id),
-        criteria,
-        &selected,
-        &mut binds,
-    );
+    let candidates = segment_candidates(segment, source, criteria, &mut binds)?;
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
     let values = binds.values();
     // Two passes over the candidates: the counts (which need no company names), then the

@@ -218,19 +218,7 @@ pub fn outcome_sentence(kind: StepKind, o: &Outcome) -> String {
     } else {
         format!("Removed {} line(s)", n(o.removed))
     };
-    let mut skipped = Vec::new();
-    if o.skipped_excluded > 0 {
-        skipped.push(format!("{} skipped as excluded", n(o.skipped_excluded)));
-    }
-    if o.skipped_blocked > 0 {
-        skipped.push(format!(
-            "{} skipped as privacy blocked",
-            n(o.skipped_blocked)
-        ));
-    }
-    if o.skipped_existing > 0 {
-        skipped.push(format!("{} already present", n(o.skipped_existing)));
-    }
+    let skipped = o.skipped_words();
     if !skipped.is_empty() {
         text.push_str("; ");
         text.push_str(&skipped.join(", "));
