@@ -29,14 +29,13 @@ fn new_segment(c: &mut Client, description: &str) -> String {
     let res = c.submit(
         "/segments/new",
         "/segments",
-        &[
+        &crate::segments::header_fields(&[
             ("description", description),
             ("date", "2026-11-24"),
+            ("salesperson_code", ""),
             ("unit_cost", "1.50"),
             ("unit_duration_min", "5"),
-            ("information_flow", "outbound"),
-            ("initiated_by", "us"),
-        ],
+        ]),
     );
     assert_eq!(res.status, 303, "{}", res.body);
     res.location()

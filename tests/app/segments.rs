@@ -153,7 +153,7 @@ pub(crate) fn new_segment(c: &mut Client, description: &str) -> String {
 }
 
 /// The header form as a browser sends it, with some fields changed.
-fn header_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn header_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut fields: Vec<(&str, &str)> = vec![
         ("description", ""),
         ("date", "2026-05-01"),
