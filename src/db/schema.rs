@@ -28,6 +28,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_entries (id) {
+        id -> Int8,
+        campaign_no -> Text,
+        segment_id -> Nullable<Int8>,
+        segment_no -> Text,
+        date -> Date,
+        description -> Text,
+        entries -> Int8,
+        cost -> Numeric,
+        duration_min -> Int8,
+        user_id -> Nullable<Int8>,
+        user_name -> Text,
+        at -> Timestamptz,
+        canceled -> Bool,
+    }
+}
+
+diesel::table! {
     campaigns (id) {
         id -> Int8,
         no -> Text,
@@ -380,6 +398,8 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        logged_at -> Nullable<Timestamptz>,
+        logged_by -> Text,
     }
 }
 
@@ -466,6 +486,7 @@ diesel::joinable!(users -> salespeople (salesperson_code));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     business_relations,
+    campaign_entries,
     campaign_statuses,
     campaigns,
     contact_business_relations,

@@ -1,5 +1,6 @@
 //! The lines as CSV for a mail merge: the columns and the query.
 
+use crate::segments::domain::lines::EFFECTIVE_CORRESPONDENCE;
 use diesel::prelude::*;
 use diesel::sql_types::{Date, Nullable, Text};
 
@@ -52,19 +53,17 @@ pub fn query(
     id: i64,
 ) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
 {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "SELECT c.no::text AS contact_no, CASE WHEN l.is_person THEN l.contact_name ELSE '' END AS contact_name, \
            l.company_name, c.address, c.address_2, c.post_code, c.city, c.country_code::text AS country_code, \
            c.email, \
-           CASE WHEN s.ignore_contact_correspondence_type OR c.correspondence_type = '' \
-                THEN COALESCE(l.correspondence_type, s.correspondence_type) \
-                ELSE COALESCE(l.correspondence_type, c.correspondence_type) END AS correspondence_type, \
+           {EFFECTIVE_CORRESPONDENCE} AS correspondence_type, \
            COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
            COALESCE(l.date, s.date) AS date \
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
          WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
-         ORDER BY l.company_name, l.is_person, l.contact_name, l.id",
-    )
+         ORDER BY l.company_name, l.is_person, l.contact_name, l.id"
+    ))
     .into_boxed()
     .bind::<diesel::sql_types::BigInt, _>(id)
 }

@@ -38,6 +38,8 @@ pub struct Segment {
     pub created_by: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub logged_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub logged_by: String,
 }
 
 impl Segment {

@@ -95,6 +95,13 @@ impl LineRow {
     }
 }
 
+/// A line's correspondence type as its interaction goes: the line's own; else, when the header
+/// ignores the contact's or the contact has none, the header's; else the contact's.
+pub const EFFECTIVE_CORRESPONDENCE: &str =
+    "CASE WHEN s.ignore_contact_correspondence_type OR c.correspondence_type = '' \
+     THEN COALESCE(l.correspondence_type, s.correspondence_type) \
+     ELSE COALESCE(l.correspondence_type, c.correspondence_type) END";
+
 pub const LINES_PAGE: i64 = 100;
 
 pub const LINE_SELECT: &str = "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.is_person, \

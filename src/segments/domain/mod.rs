@@ -8,6 +8,7 @@ pub mod header;
 pub mod ledger;
 pub mod lines;
 pub mod list;
+pub mod log;
 pub mod mailing;
 pub mod refresh;
 pub mod saved;

@@ -1,0 +1,299 @@
+//! Log Segment: every check at once, then one interaction log entry per line with its
+//! effective fields, a campaign entry when the segment has a campaign, the segment Logged —
+//! in one transaction and a fixed number of statements whatever the number of lines; and an
+//! optional follow-up segment with the same contacts. See docs/segments.md, Log Segment.
+
+use bigdecimal::BigDecimal;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Numeric, Text};
+
+use crate::auth::CurrentUser;
+use crate::segments::domain::criteria::Criteria;
+use crate::segments::domain::header::{self, HeaderValues, Segment, SegmentStatus};
+use crate::segments::domain::ledger;
+use crate::segments::domain::lines::EFFECTIVE_CORRESPONDENCE;
+use crate::segments::domain::steps::Outcome;
+use crate::segments::domain::stored::{self, StepKind};
+
+/// How many lines with a problem the check page names (the counts cover them all).
+pub const PROBLEM_LINES: i64 = 50;
+
+/// The segment's members with their header, contact and effective template (`$1`: segment).
+const MEMBERS: &str = "FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+     JOIN contacts c ON c.id = l.contact_id \
+     LEFT JOIN salespeople sp ON sp.code = COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code) \
+     WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
+
+/// The line's salesperson: its own, else the header's, else the contact's.
+const SALESPERSON: &str = "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
+/// The line's interaction template: its own, else the header's.
+const TEMPLATE: &str = "COALESCE(l.interaction_template_code, s.interaction_template_code)";
+
+/// What logging would write, and what stands in its way.
+#[derive(Clone, Debug, Default, QueryableByName)]
+pub struct Summary {
+    #[diesel(sql_type = BigInt)]
+    pub lines: i64,
+    #[diesel(sql_type = BigInt)]
+    pub no_salesperson: i64,
+    #[diesel(sql_type = BigInt)]
+    pub blocked_salesperson: i64,
+    #[diesel(sql_type = BigInt)]
+    pub no_template: i64,
+    #[diesel(sql_type = BigInt)]
+    pub no_email: i64,
+    #[diesel(sql_type = BigInt)]
+    pub email_lines: i64,
+    #[diesel(sql_type = Numeric)]
+    pub total_cost: BigDecimal,
+    #[diesel(sql_type = BigInt)]
+    pub total_duration: i64,
+}
+
+/// A line with a problem, named on the check page.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct ProblemLine {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Bool)]
+    pub no_salesperson: bool,
+    #[diesel(sql_type = Bool)]
+    pub blocked_salesperson: bool,
+    #[diesel(sql_type = Bool)]
+    pub no_template: bool,
+    #[diesel(sql_type = Bool)]
+    pub no_email: bool,
+}
+
+impl ProblemLine {
+    /// What is wrong with the line, in words.
+    pub fn problems(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.no_salesperson {
+            out.push("no salesperson (neither the line, the header nor the contact has one)");
+        }
+        if self.blocked_salesperson {
+            out.push("its salesperson is blocked");
+        }
+        if self.no_template {
+            out.push("no interaction template (neither the line nor the header has one)");
+        }
+        if self.no_email {
+            out.push("it is to go by e-mail, but the contact has no e-mail address");
+        }
+        out
+    }
+}
+
+/// Every check of Log Segment, all at once.
+#[derive(Clone, Debug, Default)]
+pub struct Check {
+    pub summary: Summary,
+    /// Problems of the segment itself (no description, no lines, not a draft).
+    pub segment_problems: Vec<String>,
+    /// The first lines with a problem, in line order.
+    pub lines: Vec<ProblemLine>,
+}
+
+impl Check {
+    pub fn passes(&self) -> bool {
+        self.segment_problems.is_empty() && self.lines.is_empty()
+    }
+
+    /// Lines with a problem (all of them, not only those named).
+    pub fn problem_lines(&self) -> i64 {
+        let s = &self.summary;
+        // A line can have several problems; the named lines say which.
+        s.no_salesperson
+            .max(s.blocked_salesperson)
+            .max(s.no_template)
+            .max(s.no_email)
+    }
+}
+
+fn line_problems_sql() -> String {
+    format!(
+        "{SALESPERSON} IS NULL AS no_salesperson, COALESCE(sp.blocked, FALSE) AS blocked_salesperson, \
+         {TEMPLATE} IS NULL AS no_template, \
+         ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AS no_email"
+    )
+}
+
+/// Runs every check (two statements): the segment's own, and each line's.
+pub fn check(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
+    let summary: Summary = diesel::sql_query(format!(
+        "SELECT count(*) AS lines, \
+           count(*) FILTER (WHERE {SALESPERSON} IS NULL) AS no_salesperson, \
+           count(*) FILTER (WHERE sp.blocked) AS blocked_salesperson, \
+           count(*) FILTER (WHERE {TEMPLATE} IS NULL) AS no_template, \
+           count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AS no_email, \
+           count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email') AS email_lines, \
+           COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0) AS total_cost, \
+           COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0)::bigint AS total_duration \
+         {MEMBERS}"
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .get_result(conn)?;
+    let problems = line_problems_sql();
+    let lines: Vec<ProblemLine> = diesel::sql_query(format!(
+        "SELECT * FROM (SELECT l.id, c.no::text AS contact_no, c.name AS contact_name, {problems}, \
+           l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS}) x \
+         WHERE no_salesperson OR blocked_salesperson OR no_template OR no_email \
+         ORDER BY company_name, is_person, line_name, id LIMIT $2"
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<BigInt, _>(PROBLEM_LINES)
+    .load(conn)?;
+    let mut segment_problems = Vec::new();
+    if segment.status != SegmentStatus::Draft {
+        segment_problems.push(format!(
+            "The segment is {}: only a draft can be logged.",
+            segment.status.label().to_lowercase()
+        ));
+    }
+    if segment.description.trim().is_empty() {
+        segment_problems.push("The segment has no description: give it one in its header.".into());
+    }
+    if summary.lines == 0 {
+        segment_problems.push("The segment has no lines: add contacts to it first.".into());
+    }
+    Ok(Check {
+        summary,
+        segment_problems,
+        lines,
+    })
+}
+
+/// How logging ended.
+pub enum Logged {
+    /// Written: the number of entries, and the follow-up segment's No. if one was made.
+    Done {
+        entries: i64,
+        follow_up: Option<String>,
+    },
+    /// Nothing written: the checks that failed.
+    Refused(Box<Check>),
+}
+
+/// Logs the segment (call under its lock, in a transaction): the checks again, then the
+/// entries, the campaign entry, the status, and the follow-up segment if asked for.
+pub fn log(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    user: &CurrentUser,
+    follow_up: bool,
+) -> QueryResult<Logged> {
+    let check = check(conn, segment)?;
+    if !check.passes() {
+        return Ok(Logged::Refused(Box::new(check)));
+    }
+    let entries = diesel::sql_query(format!(
+        "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, group_code, \
+           description, cost, duration_min, information_flow, initiated_by, salesperson_code, \
+           correspondence_type, evaluation, campaign_no, campaign_target, campaign_response, \
+           segment_id, segment_no, user_id) \
+         SELECT l.contact_id, c.company_key, COALESCE(l.date, s.date), t.code, t.group_code, \
+           COALESCE(NULLIF(l.subject, ''), NULLIF(s.subject, ''), NULLIF(s.description, ''), t.description), \
+           COALESCE(l.unit_cost, s.unit_cost), COALESCE(l.unit_duration_min, s.unit_duration_min), \
+           s.information_flow, s.initiated_by, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
+           COALESCE(l.evaluation, ''), s.campaign_no, COALESCE(l.campaign_target, s.campaign_target), \
+           COALESCE(l.campaign_response, s.campaign_response), s.id, s.no, $2 \
+         {MEMBERS_WITH_TEMPLATE}",
+        MEMBERS_WITH_TEMPLATE = MEMBERS.replace(
+            " WHERE ",
+            &format!(" JOIN interaction_templates t ON t.code = {TEMPLATE} WHERE ")
+        )
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<BigInt, _>(user.id)
+    .execute(conn)? as i64;
+    if let Some(campaign) = &segment.campaign_no {
+        diesel::sql_query(
+            "INSERT INTO campaign_entries (campaign_no, segment_id, segment_no, date, description, \
+               entries, cost, duration_min, user_id, user_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind::<Text, _>(campaign)
+        .bind::<BigInt, _>(segment.id)
+        .bind::<Text, _>(&segment.no)
+        .bind::<diesel::sql_types::Date, _>(segment.date)
+        .bind::<Text, _>(&segment.description)
+        .bind::<BigInt, _>(entries)
+        .bind::<Numeric, _>(&check.summary.total_cost)
+        .bind::<BigInt, _>(check.summary.total_duration)
+        .bind::<BigInt, _>(user.id)
+        .bind::<Text, _>(&user.username)
+        .execute(conn)?;
+    }
+    {
+        use crate::db::schema::segments as s;
+        diesel::update(s::table.filter(s::id.eq(segment.id)))
+            .set((
+                s::status.eq(SegmentStatus::Logged),
+                s::logged_at.eq(diesel::dsl::now),
+                s::logged_by.eq(&user.username),
+                s::version.eq(s::version + 1),
+            ))
+            .execute(conn)?;
+    }
+    let follow_up = if follow_up {
+        Some(follow_up_segment(conn, segment, user)?)
+    } else {
+        None
+    };
+    Ok(Logged::Done { entries, follow_up })
+}
+
+/// A new draft with the logged segment's header and contacts, described "Follow-up on segment
+/// SM00012"; its lines come in one step that names the logged segment (Reuse Segment), so
+/// Go Back can take them out again.
+fn follow_up_segment(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    user: &CurrentUser,
+) -> QueryResult<String> {
+    let values = HeaderValues {
+        description: format!("Follow-up on segment {}", segment.no),
+        date: segment.date,
+        salesperson_code: segment.salesperson_code.clone(),
+        interaction_template_code: segment.interaction_template_code.clone(),
+        campaign_no: segment.campaign_no.clone(),
+        campaign_target: segment.campaign_target,
+        campaign_response: segment.campaign_response,
+        subject: segment.subject.clone(),
+        language_code: segment.language_code.clone(),
+        correspondence_type: segment.correspondence_type.clone(),
+        ignore_contact_correspondence_type: segment.ignore_contact_correspondence_type,
+        unit_cost: segment.unit_cost.clone(),
+        unit_duration_min: segment.unit_duration_min,
+        information_flow: segment.information_flow.clone(),
+        initiated_by: segment.initiated_by.clone(),
+    };
+    let next = header::insert(conn, &values, user.id)?;
+    let added = diesel::sql_query(
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
+         SELECT $1, l.contact_id, $3, l.company_name, l.is_person, l.contact_name FROM segment_lines l \
+         WHERE l.segment_id = $2 AND l.removed_by_step IS NULL",
+    )
+    .bind::<BigInt, _>(next.id)
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Integer, _>(1)
+    .execute(conn)? as i64;
+    ledger::record(
+        conn,
+        &next,
+        1,
+        StepKind::ReuseSegment,
+        &stored::note(StepKind::ReuseSegment, &Criteria::default(), &segment.no),
+        &Outcome {
+            added,
+            ..Default::default()
+        },
+        user,
+    )?;
+    Ok(next.no)
+}
