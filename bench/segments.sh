@@ -11,7 +11,8 @@
 # Refine, Reduce, Add), each through the web pages like a browser. After the first
 # Add, the segment page (first page, a middle page reached by Next, last page) is opened BENCH_PAGE_RUNS times. Then
 # the same steps as hand-written SQL with psql, on a scratch segment made by SQL, timed with
-# psql's \timing. The table gives the medians, the ratio app/SQL and the goals of issue 4.
+# psql's \timing. The table gives the medians, the ratio app/SQL and the goals (see
+# docs/segments.md, Performance goals).
 #
 # Settings (environment):
 #   BENCH_CONTACTS   contacts to load first (default 1000000; 0 = use what is there)

@@ -1,4 +1,4 @@
--- Setup tables (SPEC §3), contacts and their classifications (SPEC §2).
+-- Setup tables, contacts and their classifications (see docs/architecture.md, The areas).
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 

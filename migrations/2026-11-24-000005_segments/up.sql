@@ -1,6 +1,7 @@
--- Segments (SPEC §4): header, lines, the criteria ledger, saved criteria; and the tables the
--- segment header and the Interactions filters refer to (interaction templates, campaigns,
--- interaction log entries), whose own pages come with the interactions and campaigns work.
+-- Segments (see docs/segments.md): header, lines, the criteria ledger, saved criteria; and
+-- the tables the segment header and the Interactions filters refer to (interaction templates,
+-- campaigns, interaction log entries), whose own pages come with the interactions and
+-- campaigns work.
 
 CREATE TABLE campaigns (
     id               BIGSERIAL PRIMARY KEY,
@@ -63,7 +64,7 @@ CREATE TABLE segment_steps (
     seq              INTEGER NOT NULL CHECK (seq >= 1),
     kind             TEXT NOT NULL CHECK (kind IN ('add', 'reduce', 'refine', 'manual_add',
                          'manual_remove', 'reuse_criteria', 'reuse_segment', 'refresh')),
-    -- Filters and options, structured (see src/segments/criteria.rs).
+    -- Filters and options, structured (see docs/segments.md, The ledger).
     criteria         JSONB NOT NULL DEFAULT '{}',
     added            BIGINT NOT NULL DEFAULT 0,
     removed          BIGINT NOT NULL DEFAULT 0,
@@ -129,7 +130,7 @@ CREATE TABLE saved_criteria_steps (
     PRIMARY KEY (code, seq)
 );
 
--- Interaction log entries (SPEC §5): written by logging a segment; read by the Interactions
+-- Interaction log entries: written by logging a segment; read by the Interactions
 -- filters of segment steps.
 CREATE TABLE interaction_log_entries (
     id                  BIGSERIAL PRIMARY KEY,

@@ -8,7 +8,7 @@ use super::model::{self, Contact};
 use crate::setup::{self, CodeOption};
 
 /// A many-to-many classification: form name, title, assignment table, code table, and which
-/// contact types carry it (SPEC §2).
+/// contact types carry it (see docs/segments.md, Criteria sections).
 #[derive(Clone, Copy, Debug)]
 pub struct Classification {
     pub kind: &'static str,

@@ -1,4 +1,5 @@
-//! What stops a contact from being deleted or a person from changing company (SPEC §2).
+//! What stops a contact from being deleted or a person from changing company (see the
+//! README, Contacts, and docs/segments.md, Deleting a segment).
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

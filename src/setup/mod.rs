@@ -1,5 +1,5 @@
-//! Setup tables (SPEC §3): the codes contacts, segments and interactions refer to, and the
-//! number series.
+//! Setup tables (see docs/architecture.md, The areas): the codes contacts, segments and
+//! interactions refer to, and the number series.
 //!
 //! Everyone signed in may read these pages; only administrators change them. Every change is
 //! one transaction with an audit entry ("setup created", "setup changed", "setup deleted") and

@@ -107,7 +107,7 @@ pub fn capitalize(s: &str) -> String {
     }
 }
 
-/// The setup tables, in the order of the setup index (SPEC §3).
+/// The setup tables, in the order of the setup index (`/setup/`).
 pub static TABLES: &[SetupTable] = &[
     SetupTable {
         slug: "salespeople",

@@ -93,7 +93,8 @@ impl Layout {
         layout
     }
 
-    /// The navigation of SPEC §7, limited to what exists and what the user may see.
+    /// The main navigation, one link per area (see docs/architecture.md, The areas), limited
+    /// to what exists and what the user may see.
     pub fn nav(&self) -> Vec<NavItem> {
         let Some(user) = &self.user else {
             return Vec::new();

@@ -148,7 +148,8 @@ fn persons_belong_to_companies_of_one_to_twenty_persons() {
         ),
         0
     );
-    // Persons are reached at their company's domain; classifications go where SPEC §2 says.
+    // Persons are reached at their company's domain; classifications go to the contact types
+    // that carry them (see docs/segments.md, Criteria sections).
     assert_eq!(
         count(
             conn,

@@ -1,7 +1,7 @@
-//! Segments through HTTP (SPEC §4, §4.1): the header, Add / Reduce / Refine with every option
-//! and its order, filter sections, preview, Go Back and its exactness, manual lines, the
-//! ledger, bad and hostile expressions, concurrent steps, roles and logged segments, paging,
-//! and the number of SQL statements a step runs.
+//! Segments through HTTP (see docs/segments.md): the header, Add / Reduce / Refine with every
+//! option and its order, filter sections, preview, Go Back and its exactness, manual lines,
+//! the ledger, bad and hostile expressions, concurrent steps, roles and logged segments,
+//! paging, and the number of SQL statements a step runs.
 
 use std::sync::{Arc, Barrier, Mutex};
 

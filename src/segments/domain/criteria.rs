@@ -7,7 +7,7 @@ use super::stored::StepKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The sections of the filter form (SPEC §4.1).
+/// The sections of the filter form (see docs/segments.md, Criteria sections).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Section {
     Contact,
@@ -316,8 +316,8 @@ pub fn field(key: &str) -> Option<&'static Field> {
 /// The most values the filters of one step may hold (each is a bound parameter).
 pub const MAX_STEP_VALUES: usize = 10_000;
 
-/// A step's options (SPEC §4.1), applied in this order: expansion, related companies,
-/// exclusion, duplicates.
+/// A step's options, applied in this order: expansion, related companies, exclusion,
+/// duplicates (see docs/segments.md, Add Contacts; Reduce and Refine Contacts).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {

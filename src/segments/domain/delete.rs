@@ -1,6 +1,7 @@
 //! Deleting a segment: a draft (or a canceled segment) after a confirmation page that says
 //! what goes with it; a logged segment is a record of what was done and cannot be deleted
-//! (SPEC §4.2: only a canceled one can, its interaction entries staying, unlinked).
+//! (only a canceled one can, its interaction entries staying, unlinked: see
+//! docs/segments.md, Deleting a segment).
 
 use crate::segments::domain::header::{Segment, SegmentStatus};
 use crate::segments::domain::lines::Figures;

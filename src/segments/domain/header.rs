@@ -458,7 +458,8 @@ fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
 }
 
 impl HeaderValues {
-    /// Choosing an interaction template copies its defaults into the header (SPEC §4).
+    /// Choosing an interaction template copies its defaults into the header (see
+    /// docs/segments.md, Segments, header and lines).
     pub fn take_template_defaults(&mut self, t: &Template) {
         self.unit_cost = t.unit_cost.clone();
         self.unit_duration_min = t.unit_duration_min;

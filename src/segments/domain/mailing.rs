@@ -1,7 +1,8 @@
-//! Apply Mailing Group (SPEC §4.1): gives a mailing group to every contact of the segment
-//! that lacks it, and optionally takes it from the contacts outside the segment. The page shows
-//! who gains and who loses it (counts and the first contacts) before anything changes; an
-//! application is recorded with the contacts it changed, and Undo restores exactly those.
+//! Apply Mailing Group (see docs/segments.md, Apply Mailing Group): gives a mailing group to
+//! every contact of the segment that lacks it, and optionally takes it from the contacts
+//! outside the segment. The page shows who gains and who loses it (counts and the first
+//! contacts) before anything changes; an application is recorded with the contacts it changed,
+//! and Undo restores exactly those.
 
 use crate::auth::CurrentUser;
 use crate::db::schema::mailing_group_applications as apps;

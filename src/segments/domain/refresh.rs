@@ -1,5 +1,5 @@
-//! Refresh (SPEC §4.1, Better): re-runs the segment's whole ledger against today's data,
-//! shows who would join and who would leave, and applies that as one undoable step.
+//! Refresh (see docs/segments.md, Refresh): re-runs the segment's whole ledger against today's
+//! data, shows who would join and who would leave, and applies that as one undoable step.
 //!
 //! The replay builds the membership in a temporary table, one set-based statement per ledger
 //! step (never per contact); the difference with the current lines is two more statements.

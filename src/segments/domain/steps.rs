@@ -1,6 +1,6 @@
-//! Segment steps (SPEC §4.1): Add, Reduce, Refine, manual lines, Go Back. Each step is one
-//! transaction under the segment's row lock, and a constant number of SQL statements
-//! whatever the number of contacts.
+//! Segment steps: Add, Reduce, Refine, manual lines, Go Back (see docs/segments.md, from
+//! Add Contacts to Manual lines). Each step is one transaction under the segment's row lock,
+//! and a constant number of SQL statements whatever the number of contacts.
 
 use crate::admin::audit;
 use crate::admin::audit::Actor;
@@ -73,7 +73,7 @@ pub struct PreviewRow {
     pub skipped: Option<String>,
 }
 
-/// The first rows a preview shows (issue 4: "the first 25 rows").
+/// The first rows a preview shows (see docs/segments.md, Preview).
 pub const PREVIEW_ROWS: i64 = 25;
 
 /// A step that adds, removes or restores this many lines has `segment_lines` analysed after

@@ -1,5 +1,5 @@
 //! `/setup/profile-questionnaires`: questionnaires, their questions, and each question's
-//! answer choices (SPEC §2: "Company size" → Small / Medium / Large).
+//! answer choices (e.g. "Company size" → Small / Medium / Large).
 //!
 //! Routes, all under `/setup/profile-questionnaires`:
 //!

@@ -1,6 +1,7 @@
-//! Filter expressions (SPEC §4.1): Business Central's filter syntax for one field, parsed into
-//! a tree, turned into an SQL condition whose values are always bound parameters, into words
-//! for the segment's ledger, and back into a normalised expression.
+//! Filter expressions (see docs/segments.md, Filter expressions): Business Central's filter
+//! syntax for one field, parsed into a tree, turned into an SQL condition whose values are
+//! always bound parameters, into words for the segment's ledger, and back into a normalised
+//! expression.
 //!
 //! # Syntax
 //!
