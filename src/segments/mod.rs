@@ -28,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::why::why)
         .service(pages::refresh::preview)
         .service(pages::refresh::apply)
+        .service(pages::log::page)
+        .service(pages::log::log_segment)
         .service(pages::delete::confirm)
         .service(pages::delete::delete)
         .service(pages::header::create)

@@ -12,6 +12,7 @@ mod harness;
 mod operations;
 mod security;
 mod segment_actions;
+mod segment_log;
 mod segment_trust;
 mod segments;
 mod setup_tables;

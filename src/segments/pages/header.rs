@@ -206,6 +206,18 @@ impl ShowPage {
         }
     }
 
+    /// When the segment was logged, in local time.
+    pub fn logged_when(&self) -> String {
+        self.segment
+            .logged_at
+            .map(|at| {
+                at.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn editable(&self) -> bool {
         self.can_edit && self.segment.is_draft()
     }

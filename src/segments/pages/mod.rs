@@ -7,6 +7,7 @@ pub mod go_back;
 pub mod header;
 pub mod lines;
 pub mod list;
+pub mod log;
 pub mod mailing;
 pub mod refresh;
 pub mod saved;

@@ -1,0 +1,158 @@
+//! Log Segment: the check page (what logging writes and every problem at once), and logging.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, Staff};
+use crate::segments::domain::header::{self, Segment};
+use crate::segments::domain::lines::money;
+use crate::segments::domain::log::{self, Check, Logged};
+use crate::web::pagination::thousands;
+use crate::web::{db, filters, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "segments/log.html")]
+pub struct LogPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub check: Check,
+    pub follow_up: bool,
+}
+
+impl LogPage {
+    pub fn cost_text(&self) -> String {
+        money(&self.check.summary.total_cost)
+    }
+}
+
+/// `GET /segments/{no}/log`: what logging will write, and every problem at once.
+#[get("/segments/{no}/log")]
+pub async fn page(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (segment, check) = db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let check = log::check(conn, &segment)?;
+        Ok((segment, check))
+    })
+    .await?;
+    if !segment.is_draft() {
+        return Ok(redirect(&format!("/segments/{}", segment.no)));
+    }
+    let status = if check.passes() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &LogPage {
+            layout,
+            segment,
+            check,
+            follow_up: false,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LogForm {
+    #[serde(default)]
+    follow_up: Option<String>,
+}
+
+enum Outcome {
+    Done(String),
+    Refused(Box<Segment>, Box<Check>),
+}
+
+/// `POST /segments/{no}/log`: logs the segment once — a second submission (double click,
+/// back button, a colleague at the same moment) finds it logged and writes nothing.
+#[post("/segments/{no}/log")]
+pub async fn log_segment(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<LogForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let follow_up = form.into_inner().follow_up.is_some();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let here = format!("/segments/{}", segment.no);
+            if !segment.is_draft() {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::info(format!(
+                        "Segment {} is {} already: nothing was logged again.",
+                        segment.no,
+                        segment.status.label().to_lowercase()
+                    )),
+                )?;
+                return Ok(Outcome::Done(here));
+            }
+            match log::log(conn, &segment, &user, follow_up)? {
+                Logged::Refused(check) => Ok(Outcome::Refused(Box::new(segment), check)),
+                Logged::Done { entries, follow_up } => {
+                    audit::record(
+                        conn,
+                        Actor::User(&user),
+                        "segment logged",
+                        &segment.no,
+                        &format!(
+                            "{entries} interaction(s){}",
+                            follow_up
+                                .as_ref()
+                                .map(|f| format!(", follow-up {f}"))
+                                .unwrap_or_default()
+                        ),
+                        &ip,
+                    )?;
+                    let mut message = format!(
+                        "Segment {} logged: {} interaction(s) written{}.",
+                        segment.no,
+                        thousands(entries),
+                        if segment.campaign_no.is_some() {
+                            " and a campaign entry"
+                        } else {
+                            ""
+                        }
+                    );
+                    if let Some(f) = &follow_up {
+                        message.push_str(&format!(" Follow-up segment {f} created."));
+                    }
+                    session::set_flash(conn, &session, Flash::success(message))?;
+                    Ok(Outcome::Done(here))
+                }
+            }
+        })
+    })
+    .await?;
+    match outcome {
+        Outcome::Done(location) => Ok(redirect(&location)),
+        Outcome::Refused(segment, check) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &LogPage {
+                layout,
+                segment: *segment,
+                check: *check,
+                follow_up,
+            },
+        ),
+    }
+}

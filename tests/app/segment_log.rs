@@ -1,0 +1,197 @@
+//! Log Segment: every check at once, nothing written unless all pass, one entry per line with
+//! its effective fields, the campaign entry, once only, and the follow-up segment.
+
+use crate::auth::diesel_exec;
+use crate::segments::{assert_members, new_segment, post, staff, step, step_count, text, world};
+use crate::support::*;
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    app.count(sql)
+}
+
+#[test]
+fn every_check_is_listed_at_once_and_nothing_is_written() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "to log");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA|ELI|FINN")]);
+    // No description, no template anywhere, DORA's salesperson blocked, an e-mail line to a
+    // contact without e-mail, one line without any salesperson.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET description = '', salesperson_code = NULL, correspondence_type = 'email', \
+               ignore_contact_correspondence_type = TRUE WHERE no = '{no}';
+             UPDATE contacts SET salesperson_code = 'PL' WHERE no IN ('ANNA', 'DORA', 'ELI');
+             UPDATE salespeople SET blocked = TRUE WHERE code = 'PL';
+             UPDATE contacts SET salesperson_code = 'JO' WHERE no = 'ANNA';"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}/log"));
+    page.assert_status(422);
+    for wanted in [
+        "The segment has no description",
+        "1 line(s) have no salesperson",
+        "2 line(s) have a blocked salesperson",
+        "4 line(s) have no interaction template",
+        "2 line(s) are to go by e-mail to a contact without an e-mail address",
+        "Line of FINN Finn Gamma",
+        "no salesperson (neither the line, the header nor the contact has one)",
+        "Line of ELI Eli Beta",
+        "its salesperson is blocked",
+    ] {
+        assert!(page.contains(wanted), "missing {wanted:?}:\n{}", page.body);
+    }
+    assert!(
+        !page.contains("name=\"follow_up\""),
+        "no Log button while problems remain"
+    );
+    let res = post(&mut c, &format!("/segments/{no}/log"), &[]);
+    res.assert_status(422);
+    assert!(res.contains("The segment has no description"));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM interaction_log_entries"),
+        4,
+        "world's own"
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM segments WHERE no = '{no}'")
+        ),
+        "draft"
+    );
+
+    // An empty segment says so too.
+    let empty = new_segment(&mut c, "empty");
+    assert!(c
+        .get(&format!("/segments/{empty}/log"))
+        .contains("The segment has no lines"));
+}
+
+#[test]
+fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow_up() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', campaign_no = 'CP0001', \
+               campaign_target = TRUE, subject = 'Spring offer', unit_cost = 2.50, unit_duration_min = 3 \
+             WHERE no = '{no}';
+             UPDATE segment_lines l SET unit_cost = 9.99, evaluation = 'positive', subject = 'Personal' \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{no}' AND c.no = 'DORA';"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}/log"));
+    page.assert_status(200);
+    assert!(page.contains("3 interaction log entries"), "{}", page.body);
+    assert!(page.contains("a total cost of 14.99"));
+    assert!(page.contains("a campaign entry for campaign CP0001, as campaign target"));
+
+    let before = count(&app, "SELECT count(*) FROM interaction_log_entries");
+    post(
+        &mut c,
+        &format!("/segments/{no}/log"),
+        &[("follow_up", "on")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    let shown = c.get(&format!("/segments/{no}"));
+    assert!(shown.contains("Logged by stan"));
+    assert!(shown.contains(&format!(
+        "Segment {no} logged: 3 interaction(s) written and a campaign entry."
+    )));
+    // Twice (back button, double click): once.
+    post(
+        &mut c,
+        &format!("/segments/{no}/log"),
+        &[("follow_up", "on")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    assert!(c
+        .get(&format!("/segments/{no}"))
+        .contains("is logged already: nothing was logged again"));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM interaction_log_entries") - before,
+        3
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM campaign_entries"), 1);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(c.no || ':' || e.template_code || ':' || e.group_code || ':' || e.description \
+                   || ':' || e.cost || ':' || e.duration_min || ':' || e.salesperson_code || ':' || e.campaign_no \
+                   || ':' || e.campaign_target || ':' || e.evaluation || ':' || e.segment_no, ' | ' ORDER BY c.no) \
+                 FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id WHERE e.segment_no = '{no}'"
+            )
+        ),
+        format!(
+            "ANNA:MAIL:LETTER:Spring offer:2.50:3:JO:CP0001:true::{no} | \
+             DORA:MAIL:LETTER:Personal:9.99:3:JO:CP0001:true:positive:{no} | \
+             SOLO:MAIL:LETTER:Spring offer:2.50:3:JO:CP0001:true::{no}"
+        )
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM segments WHERE no = '{no}'")
+        ),
+        "logged"
+    );
+
+    // A logged segment accepts no step.
+    post(&mut c, &format!("/segments/{no}/add"), &[("country", "DK")]).assert_status(403);
+
+    // The follow-up: a draft with the same contacts and header, one undoable step.
+    let follow = text(
+        &app,
+        &format!("SELECT no FROM segments WHERE description = 'Follow-up on segment {no}'"),
+    );
+    assert!(!follow.is_empty());
+    assert_members(&app, &follow, &["ANNA", "DORA", "SOLO"]);
+    assert_eq!(step_count(&app, &follow), 1);
+    assert_eq!(
+        text(&app, &format!("SELECT campaign_no || interaction_template_code FROM segments WHERE no = '{follow}'")),
+        "CP0001MAIL"
+    );
+    assert!(c
+        .get(&format!("/segments/{follow}"))
+        .contains(&format!("Added 3 contacts from segment {no}")));
+}
+
+#[test]
+fn two_people_logging_at_once_log_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut a = staff(&app, "ann");
+    let mut b = staff(&app, "bob");
+    let no = new_segment(&mut a, "race");
+    step(&mut a, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}'"),
+    );
+    let (ta, tb) = (
+        crate::segments::token(&mut a),
+        crate::segments::token(&mut b),
+    );
+    let path = format!("/segments/{no}/log");
+    let (pa, pb) = (path.clone(), path.clone());
+    let one = std::thread::spawn(move || a.post_with_token(&pa, &ta, &[]).status);
+    let two = std::thread::spawn(move || b.post_with_token(&pb, &tb, &[]).status);
+    assert_eq!(one.join().unwrap(), 303);
+    assert_eq!(two.join().unwrap(), 303);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}'")
+        ),
+        2
+    );
+}
