@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::refresh::apply)
         .service(pages::log::page)
         .service(pages::log::log_segment)
+        .service(pages::log::cancel)
+        .service(pages::log::restore)
         .service(pages::delete::confirm)
         .service(pages::delete::delete)
         .service(pages::header::create)

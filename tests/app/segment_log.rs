@@ -195,3 +195,83 @@ fn two_people_logging_at_once_log_once() {
         2
     );
 }
+
+#[test]
+fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "to cancel");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0002' WHERE no = '{no}'"
+        ),
+    );
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    let live = |app: &TestApp| {
+        (
+            count(
+                app,
+                &format!(
+                    "SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}' AND NOT canceled"
+                ),
+            ),
+            count(app, "SELECT count(*) FROM campaign_entries WHERE NOT canceled"),
+        )
+    };
+    assert_eq!(live(&app), (2, 1));
+    // A logged segment is not deleted, nor restored.
+    post(&mut c, &format!("{page}/delete"), &[]).assert_redirect(&page);
+    post(&mut c, &format!("{page}/restore"), &[]).assert_redirect(&page);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM segments WHERE no = '{no}'")
+        ),
+        "logged"
+    );
+
+    post(&mut c, &format!("{page}/cancel"), &[]).assert_redirect(&page);
+    assert_eq!(live(&app), (0, 0));
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM segments WHERE no = '{no}'")
+        ),
+        "canceled"
+    );
+    assert!(c
+        .get(&page)
+        .contains("2 interaction(s) and its campaign entry no longer count"));
+    post(&mut c, &format!("{page}/restore"), &[]).assert_redirect(&page);
+    assert_eq!(live(&app), (2, 1));
+    post(&mut c, &format!("{page}/cancel"), &[]).assert_redirect(&page);
+
+    // Canceled, it can be deleted; its entries stay, unlinked.
+    post(&mut c, &format!("{page}/delete"), &[]).assert_redirect("/segments");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM segments WHERE no = '{no}'")
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}' AND segment_id IS NULL AND canceled"
+            )
+        ),
+        2
+    );
+
+    // A viewer can do none of it.
+    let other = new_segment(&mut c, "viewer");
+    let mut viewer = app.signed_in("vera", "viewer");
+    post(&mut viewer, &format!("/segments/{other}/log"), &[]).assert_status(403);
+    post(&mut viewer, &format!("/segments/{other}/cancel"), &[]).assert_status(403);
+}

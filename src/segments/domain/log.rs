@@ -297,3 +297,38 @@ fn follow_up_segment(
     )?;
     Ok(next.no)
 }
+
+/// Cancels a logged segment (call under its lock): its interaction entries and its campaign
+/// entry are marked canceled and leave every statistic. One statement each. Returns the
+/// entries changed.
+pub fn cancel(conn: &mut PgConnection, segment: &Segment) -> QueryResult<i64> {
+    set_canceled(conn, segment, true)
+}
+
+/// Restores a canceled segment to Logged (call under its lock): its entries count again.
+pub fn restore(conn: &mut PgConnection, segment: &Segment) -> QueryResult<i64> {
+    set_canceled(conn, segment, false)
+}
+
+fn set_canceled(conn: &mut PgConnection, segment: &Segment, canceled: bool) -> QueryResult<i64> {
+    let entries = diesel::sql_query(
+        "UPDATE interaction_log_entries SET canceled = $2 WHERE segment_id = $1 AND canceled <> $2",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Bool, _>(canceled)
+    .execute(conn)? as i64;
+    diesel::sql_query("UPDATE campaign_entries SET canceled = $2 WHERE segment_id = $1")
+        .bind::<BigInt, _>(segment.id)
+        .bind::<Bool, _>(canceled)
+        .execute(conn)?;
+    use crate::db::schema::segments as s;
+    let status = if canceled {
+        SegmentStatus::Canceled
+    } else {
+        SegmentStatus::Logged
+    };
+    diesel::update(s::table.filter(s::id.eq(segment.id)))
+        .set((s::status.eq(status), s::version.eq(s::version + 1)))
+        .execute(conn)?;
+    Ok(entries)
+}

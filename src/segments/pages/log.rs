@@ -156,3 +156,97 @@ pub async fn log_segment(
         ),
     }
 }
+
+/// Cancel (a logged segment) or Restore (a canceled one).
+async fn set_canceled(
+    req: HttpRequest,
+    user: crate::auth::CurrentUser,
+    state: web::Data<AppState>,
+    no: String,
+    canceling: bool,
+) -> AppResult<HttpResponse> {
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let here = format!("/segments/{}", segment.no);
+            let wanted = if canceling {
+                crate::segments::domain::header::SegmentStatus::Logged
+            } else {
+                crate::segments::domain::header::SegmentStatus::Canceled
+            };
+            if segment.status != wanted {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::info(format!(
+                        "Segment {} is {}: nothing to {}.",
+                        segment.no,
+                        segment.status.label().to_lowercase(),
+                        if canceling { "cancel" } else { "restore" }
+                    )),
+                )?;
+                return Ok(here);
+            }
+            let entries = if canceling {
+                log::cancel(conn, &segment)?
+            } else {
+                log::restore(conn, &segment)?
+            };
+            let what = if canceling { "canceled" } else { "restored" };
+            audit::record(
+                conn,
+                Actor::User(&user),
+                &format!("segment {what}"),
+                &segment.no,
+                &format!("{entries} interaction(s)"),
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Segment {} {what}: {} interaction(s){} {}.",
+                    segment.no,
+                    thousands(entries),
+                    if segment.campaign_no.is_some() {
+                        " and its campaign entry"
+                    } else {
+                        ""
+                    },
+                    if canceling {
+                        "no longer count"
+                    } else {
+                        "count again"
+                    }
+                )),
+            )?;
+            Ok(here)
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+/// `POST /segments/{no}/cancel`: its entries and campaign entry are marked canceled.
+#[post("/segments/{no}/cancel")]
+pub async fn cancel(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    set_canceled(req, user, state, path.into_inner(), true).await
+}
+
+/// `POST /segments/{no}/restore`: a canceled segment is Logged again, its entries count again.
+#[post("/segments/{no}/restore")]
+pub async fn restore(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    set_canceled(req, user, state, path.into_inner(), false).await
+}
