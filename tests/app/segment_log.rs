@@ -275,3 +275,44 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
     post(&mut viewer, &format!("/segments/{other}/log"), &[]).assert_status(403);
     post(&mut viewer, &format!("/segments/{other}/cancel"), &[]).assert_status(403);
 }
+
+#[test]
+fn the_database_keeps_an_entry_as_written_but_its_evaluation_and_canceled() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let id = count(&app, "SELECT min(id) FROM interaction_log_entries");
+    let mut conn = app.conn();
+    for change in [
+        "description = 'changed'",
+        "cost = 99",
+        "contact_id = (SELECT max(id) FROM contacts)",
+        "date = date + 1",
+        "campaign_response = NOT campaign_response",
+    ] {
+        let err = conn
+            .batch_execute(&format!(
+                "UPDATE interaction_log_entries SET {change} WHERE id = {id}"
+            ))
+            .expect_err(change);
+        assert!(err.to_string().contains("is a record"), "{change}: {err}");
+    }
+    conn.batch_execute(&format!(
+        "DELETE FROM interaction_log_entries WHERE id = {id}"
+    ))
+    .expect_err("deleting an entry");
+    conn.batch_execute(&format!(
+        "UPDATE interaction_log_entries SET evaluation = 'positive', canceled = TRUE WHERE id = {id}"
+    ))
+    .unwrap();
+    // A renamed template reaches its entries (the key cascades).
+    conn.batch_execute("UPDATE interaction_templates SET code = 'MAILING' WHERE code = 'MAIL'")
+        .unwrap();
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM interaction_log_entries WHERE template_code = 'MAILING'"
+        ),
+        3
+    );
+}

@@ -1,0 +1,3 @@
+DROP TRIGGER interaction_log_entries_are_not_deleted ON interaction_log_entries;
+DROP TRIGGER interaction_log_entries_are_records ON interaction_log_entries;
+DROP FUNCTION rapport_entry_is_a_record();
