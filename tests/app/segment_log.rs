@@ -316,3 +316,86 @@ fn the_database_keeps_an_entry_as_written_but_its_evaluation_and_canceled() {
         3
     );
 }
+
+#[test]
+fn every_change_route_refuses_a_logged_segment() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "a record");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let other = new_segment(&mut c, "other");
+    step(&mut c, &other, "add", &[("contact_no", "SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}';
+                  INSERT INTO saved_criteria (code) VALUES ('SAVED');
+                  INSERT INTO saved_criteria_steps (code, seq, kind, criteria)
+                      VALUES ('SAVED', 1, 'add', '{{\"filters\": {{\"country\": \"SE\"}}}}');"
+        ),
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    let line = count(
+        &app,
+        &format!(
+            "SELECT min(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}'"
+        ),
+    );
+    let state = |app: &TestApp| {
+        text(
+            app,
+            &format!(
+                "SELECT (SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}') \
+                   || '/' || (SELECT md5(string_agg(l::text, '|' ORDER BY l.id)) FROM segment_lines l \
+                     JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}') \
+                   || '/' || (SELECT md5(s::text) FROM segments s WHERE s.no = '{no}')"
+            ),
+        )
+    };
+    let before = state(&app);
+    let version = hidden_value(&c.get(&format!("/segments/{other}")).body, "version").unwrap();
+    let routes: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (format!("/segments/{no}/add"), vec![("country", "DK")]),
+        (format!("/segments/{no}/reduce"), vec![("country", "DK")]),
+        (format!("/segments/{no}/refine"), vec![("country", "DK")]),
+        (format!("/segments/{no}/go-back"), vec![]),
+        (format!("/segments/{no}/go-back"), vec![("to", "0")]),
+        (
+            format!("/segments/{no}/lines"),
+            vec![("contact_no", "SOLO")],
+        ),
+        (format!("/segments/{no}/lines/{line}/remove"), vec![]),
+        (
+            format!("/segments/{no}/lines/{line}"),
+            vec![("unit_cost", "5")],
+        ),
+        (
+            format!("/segments/{no}"),
+            vec![
+                ("description", "changed"),
+                ("date", "2026-11-30"),
+                ("version", &version),
+            ],
+        ),
+        (
+            format!("/segments/{no}/reuse-criteria"),
+            vec![("code", "SAVED")],
+        ),
+        (
+            format!("/segments/{no}/reuse-segment"),
+            vec![("segment_no", &other)],
+        ),
+        (format!("/segments/{no}/refresh"), vec![]),
+    ];
+    for (route, fields) in &routes {
+        let res = post(&mut c, route, fields);
+        assert_eq!(res.status, 403, "{route} answered {}", res.status);
+        assert_eq!(state(&app), before, "{route} changed the logged segment");
+    }
+    // Logging again and deleting are refused with a message, and change nothing either.
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    post(&mut c, &format!("/segments/{no}/delete"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(state(&app), before);
+}
