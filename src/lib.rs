@@ -6,6 +6,7 @@ pub mod config;
 pub mod contacts;
 pub mod db;
 pub mod demo;
+pub mod interactions;
 pub mod segments;
 pub mod setup;
 pub mod web;
@@ -75,6 +76,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .configure(contacts::configure)
         .configure(setup::configure)
         .configure(segments::configure)
+        .configure(interactions::configure)
         .service(
             actix_files::Files::new("/static", static_dir())
                 .use_etag(true)

@@ -103,6 +103,7 @@ impl Layout {
             ("/", "Home"),
             ("/contacts", "Contacts"),
             ("/segments", "Segments"),
+            ("/interactions", "Interactions"),
             ("/setup", "Setup"),
         ];
         if user.role == Role::Admin {

@@ -242,6 +242,7 @@ fn concrete(route: &str) -> String {
         .replace("{question}", "1")
         .replace("{answer}", "1")
         .replace("{line}", "1")
+        .replace("{id}", "1")
         .replace("{step:add|reduce|refine}", "add")
 }
 

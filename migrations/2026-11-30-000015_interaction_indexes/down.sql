@@ -1,0 +1,3 @@
+DROP INDEX interaction_log_entries_segment_no;
+DROP INDEX interaction_log_entries_campaign;
+DROP INDEX interaction_log_entries_date;

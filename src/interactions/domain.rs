@@ -1,0 +1,328 @@
+//! Interaction log entries: the filtered list read by keyset (newest first), one entry, and
+//! the two fields that change (Evaluation, Canceled).
+
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
+use serde::Deserialize;
+
+use crate::db::binds::{bind_all, BindValue, Binds};
+
+pub const PAGE_SIZE: i64 = 50;
+/// Counts stop here ("more than 10,000"), so a filter over millions of entries stays quick.
+pub const COUNT_CAP: i64 = 10_000;
+
+pub const EVALUATIONS: [(&str, &str); 5] = [
+    ("very_positive", "Very Positive"),
+    ("positive", "Positive"),
+    ("neutral", "Neutral"),
+    ("negative", "Negative"),
+    ("very_negative", "Very Negative"),
+];
+
+pub fn evaluation_label(code: &str) -> &'static str {
+    EVALUATIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("", |(_, l)| l)
+}
+
+/// The list's filters, as in the URL.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Filters {
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub template: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub campaign: String,
+    #[serde(default)]
+    pub segment: String,
+    #[serde(default)]
+    pub salesperson: String,
+    #[serde(default)]
+    pub evaluation: String,
+    /// `yes`, `no`, or empty for both.
+    #[serde(default)]
+    pub canceled: String,
+    /// Keyset: the page after this entry (`date:id`), or before it.
+    #[serde(default)]
+    pub after: String,
+    #[serde(default)]
+    pub before: String,
+}
+
+/// A filter that could not be read, for the form.
+#[derive(Clone, Debug)]
+pub struct FilterError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn date(field: &'static str, v: &str) -> Result<Option<NaiveDate>, FilterError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| FilterError {
+            field,
+            message: "Enter a date as YYYY-MM-DD.".into(),
+        })
+}
+
+fn keyset(v: &str) -> Option<(NaiveDate, i64)> {
+    let (d, id) = v.split_once(':')?;
+    Some((
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
+        id.parse().ok()?,
+    ))
+}
+
+impl Filters {
+    /// Codes upper-cased, text trimmed.
+    pub fn normalised(mut self) -> Self {
+        for f in [
+            &mut self.contact,
+            &mut self.company,
+            &mut self.template,
+            &mut self.group,
+            &mut self.campaign,
+            &mut self.segment,
+            &mut self.salesperson,
+        ] {
+            *f = f.trim().to_uppercase();
+        }
+        self.evaluation = self.evaluation.trim().to_lowercase();
+        self.canceled = self.canceled.trim().to_lowercase();
+        self
+    }
+
+    /// The WHERE condition over `e` (the entry) and `c` (its contact), with bound values.
+    fn condition(&self, binds: &mut Binds) -> Result<Vec<String>, Vec<FilterError>> {
+        let mut sql = Vec::new();
+        let mut errors = Vec::new();
+        let mut eq = |column: &str, v: &str, binds: &mut Binds| {
+            if !v.is_empty() {
+                let p = binds.push(BindValue::Text(v.to_string()));
+                sql.push(format!("{column} = {p}"));
+            }
+        };
+        eq("c.no", &self.contact, binds);
+        eq("co.no", &self.company, binds);
+        eq("e.template_code", &self.template, binds);
+        eq("e.group_code", &self.group, binds);
+        eq("e.campaign_no", &self.campaign, binds);
+        eq("e.segment_no", &self.segment, binds);
+        eq("e.salesperson_code", &self.salesperson, binds);
+        if !self.evaluation.is_empty() {
+            if self.evaluation == "none" {
+                sql.push("e.evaluation = ''".into());
+            } else if EVALUATIONS.iter().any(|(c, _)| *c == self.evaluation) {
+                let p = binds.push(BindValue::Text(self.evaluation.clone()));
+                sql.push(format!("e.evaluation = {p}"));
+            } else {
+                errors.push(FilterError {
+                    field: "evaluation",
+                    message: "Choose an evaluation from the list.".into(),
+                });
+            }
+        }
+        match self.canceled.as_str() {
+            "" => {}
+            "yes" => sql.push("e.canceled".into()),
+            "no" => sql.push("NOT e.canceled".into()),
+            _ => errors.push(FilterError {
+                field: "canceled",
+                message: "Choose yes, no or both.".into(),
+            }),
+        }
+        for (field, v, op) in [("from", &self.from, ">="), ("to", &self.to, "<=")] {
+            match date(field, v) {
+                Ok(Some(d)) => {
+                    let p = binds.push(BindValue::Date(d));
+                    sql.push(format!("e.date {op} {p}::date"));
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(sql)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// An entry as the list and its page show it.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Entry {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub company_no: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub company_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub template_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub group_code: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Numeric)]
+    pub cost: BigDecimal,
+    #[diesel(sql_type = Integer)]
+    pub duration_min: i32,
+    #[diesel(sql_type = Text)]
+    pub information_flow: String,
+    #[diesel(sql_type = Text)]
+    pub initiated_by: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub correspondence_type: String,
+    #[diesel(sql_type = Text)]
+    pub evaluation: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub campaign_no: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub campaign_target: bool,
+    #[diesel(sql_type = Bool)]
+    pub campaign_response: bool,
+    #[diesel(sql_type = Text)]
+    pub segment_no: String,
+    #[diesel(sql_type = Bool)]
+    pub canceled: bool,
+    #[diesel(sql_type = Bool)]
+    pub attempt_failed: bool,
+}
+
+impl Entry {
+    pub fn evaluation_label(&self) -> &'static str {
+        evaluation_label(&self.evaluation)
+    }
+
+    pub fn cost_text(&self) -> String {
+        crate::segments::domain::lines::money(&self.cost)
+    }
+
+    /// The keyset of this entry, for the pages around it.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.date.format("%Y-%m-%d"), self.id)
+    }
+}
+
+const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact_name, \
+     co.no::text AS company_no, co.name AS company_name, e.template_code::text AS template_code, \
+     e.group_code::text AS group_code, e.description, e.cost, e.duration_min, e.information_flow, \
+     e.initiated_by, e.salesperson_code::text AS salesperson_code, e.correspondence_type, \
+     e.evaluation, e.campaign_no::text AS campaign_no, e.campaign_target, e.campaign_response, \
+     e.segment_no, e.canceled, e.attempt_failed";
+
+const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+     LEFT JOIN contacts co ON co.id = e.company_id";
+
+/// A page of entries and the (capped) count of all that match.
+pub type Page = (Vec<Entry>, i64);
+
+/// A page of entries, newest first, read by keyset; and the count (capped at
+/// [`COUNT_CAP`]).
+pub fn page(
+    conn: &mut PgConnection,
+    filters: &Filters,
+) -> QueryResult<Result<Page, Vec<FilterError>>> {
+    let mut binds = Binds::new(0);
+    let mut conditions = match filters.condition(&mut binds) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    let count_where = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let count_values = binds.clone().values();
+    let backwards = keyset(&filters.before);
+    let forwards = keyset(&filters.after);
+    let (order, position) = match (forwards, backwards) {
+        (Some((d, id)), _) => ("DESC", Some(("<", d, id))),
+        (None, Some((d, id))) => ("ASC", Some((">", d, id))),
+        (None, None) => ("DESC", None),
+    };
+    if let Some((op, d, id)) = position {
+        let pd = binds.push(BindValue::Date(d));
+        let pi = binds.push(BindValue::Integer(id));
+        conditions.push(format!("(e.date, e.id) {op} ({pd}::date, {pi}::bigint)"));
+    }
+    let wh = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let limit = binds.push(BindValue::Integer(PAGE_SIZE));
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} {wh} ORDER BY e.date {order}, e.id {order} LIMIT {limit}::bigint"
+    );
+    let mut rows: Vec<Entry> =
+        bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?;
+    if order == "ASC" {
+        rows.reverse();
+    }
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let cap = count_values.len() + 1;
+    let n: N = bind_all(
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM (SELECT 1 {FROM} {count_where} LIMIT ${cap}::bigint) x"
+        ))
+        .into_boxed(),
+        count_values,
+    )
+    .bind::<BigInt, _>(COUNT_CAP + 1)
+    .get_result(conn)?;
+    Ok(Ok((rows, n.n)))
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Entry>> {
+    diesel::sql_query(format!("SELECT {COLUMNS} {FROM} WHERE e.id = $1"))
+        .bind::<BigInt, _>(id)
+        .get_result(conn)
+        .optional()
+}
+
+/// Changes what may change of an entry: its evaluation and whether it is canceled.
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    evaluation: &str,
+    canceled: bool,
+) -> QueryResult<bool> {
+    Ok(diesel::sql_query(
+        "UPDATE interaction_log_entries SET evaluation = $2, canceled = $3 WHERE id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Text, _>(evaluation)
+    .bind::<Bool, _>(canceled)
+    .execute(conn)?
+        > 0)
+}

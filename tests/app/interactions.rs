@@ -1,0 +1,125 @@
+//! `/interactions`: the list with its filters and keyset pages, an entry's page, and the two
+//! fields that change.
+
+use crate::auth::diesel_exec;
+use crate::segments::{new_segment, post, staff, step, text, world};
+use crate::support::*;
+
+#[test]
+fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_canceled() {
+    let app = TestApp::start();
+    world(&app);
+    // 120 more entries for ANNA, one a day.
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, description, salesperson_code)
+           SELECT c.id, DATE '2025-01-01' + g, 'CALL', 'PHONE', 'Call ' || g, 'JO'
+           FROM contacts c, generate_series(1, 120) g WHERE c.no = 'ANNA';",
+    );
+    let mut c = staff(&app, "stan");
+    let first = c.get("/interactions?contact=anna");
+    first.assert_status(200);
+    assert!(first.contains("122 interactions"), "{}", first.body);
+    assert!(first.contains("Call 120") && !first.contains("Call 70<"));
+    // Next, Next: every entry once, newest first, no page repeats one.
+    let mut seen = Vec::new();
+    let mut page = first;
+    loop {
+        let html = page.body.clone();
+        for cap in html.split("<a href=\"/interactions/").skip(1) {
+            let id: String = cap.chars().take_while(|c| c.is_ascii_digit()).collect();
+            seen.push(id);
+        }
+        let Some(i) = html.find("rel=\"next\"") else {
+            break;
+        };
+        let start = html[..i].rfind("href=\"").unwrap() + 6;
+        let link = html[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+            .replace("&#38;", "&");
+        page = c.get(&link);
+        page.assert_status(200);
+        assert!(seen.len() <= 122, "pages repeat: {link}");
+    }
+    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!(seen.len(), 122);
+    assert_eq!(unique.len(), 122);
+
+    // Filters, alone and together.
+    assert!(c
+        .get("/interactions?template=mail&canceled=no")
+        .contains("2 interactions"));
+    assert!(c
+        .get("/interactions?canceled=yes")
+        .contains("1 interaction<"));
+    assert!(c
+        .get("/interactions?from=2025-04-01&to=2025-04-10&contact=ANNA")
+        .contains("10 interactions"));
+    let bad = c.get("/interactions?from=01.04.2025&evaluation=superb");
+    bad.assert_status(422);
+    assert!(bad.contains("Enter a date as YYYY-MM-DD.") && bad.contains("Choose an evaluation"));
+
+    // An entry: evaluation and canceled change, nothing else.
+    let id = app.count("SELECT min(id) FROM interaction_log_entries");
+    let entry = c.get(&format!("/interactions/{id}"));
+    entry.assert_status(200);
+    let description = |app: &TestApp| {
+        text(
+            app,
+            &format!("SELECT description FROM interaction_log_entries WHERE id = {id}"),
+        )
+    };
+    let before = description(&app);
+    post(
+        &mut c,
+        &format!("/interactions/{id}"),
+        &[
+            ("evaluation", "positive"),
+            ("canceled", "on"),
+            ("description", "hacked"),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT evaluation || ':' || canceled FROM interaction_log_entries WHERE id = {id}"
+            )
+        ),
+        "positive:true"
+    );
+    assert_eq!(description(&app), before);
+    post(
+        &mut c,
+        &format!("/interactions/{id}"),
+        &[("evaluation", "superb")],
+    )
+    .assert_status(422);
+    let mut viewer = app.signed_in("vera", "viewer");
+    viewer
+        .get(&format!("/interactions/{id}"))
+        .assert_status(200);
+    post(
+        &mut viewer,
+        &format!("/interactions/{id}"),
+        &[("evaluation", "negative")],
+    )
+    .assert_status(403);
+    c.get("/interactions/999999").assert_status(404);
+
+    // A logged segment's entries are listed by its number.
+    let no = new_segment(&mut c, "listed");
+    step(&mut c, &no, "add", &[("contact_no", "DORA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}'"),
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    assert!(c
+        .get(&format!("/interactions?segment={no}"))
+        .contains("2 interactions"));
+}
