@@ -14,6 +14,7 @@ mod demo;
 mod fuzz;
 mod harness;
 mod operations;
+mod schema;
 mod security;
 mod segment_actions;
 mod segment_trust;
