@@ -11,10 +11,15 @@ use argon2::{Algorithm, Argon2, Params, Version};
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 256;
 
+/// OWASP's minimum for Argon2id: 19 MiB of memory, two passes, one lane. Checked when the
+/// program is compiled: parameters Argon2 refuses do not build.
+const PARAMS: Params = match Params::new(19 * 1024, 2, 1, None) {
+    Ok(params) => params,
+    Err(_) => panic!("Argon2 refuses these parameters"),
+};
+
 fn hasher() -> Argon2<'static> {
-    // OWASP's minimum for Argon2id: 19 MiB of memory, two passes, one lane.
-    let params = Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, PARAMS)
 }
 
 pub fn hash(password: &str) -> anyhow::Result<String> {

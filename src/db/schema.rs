@@ -235,13 +235,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    mailing_groups (code) {
-        code -> Text,
-        description -> Text,
-    }
-}
-
-diesel::table! {
     mailing_group_applications (id) {
         id -> Int8,
         segment_id -> Nullable<Int8>,
@@ -261,6 +254,13 @@ diesel::table! {
         application_id -> Int8,
         contact_id -> Int8,
         gained -> Bool,
+    }
+}
+
+diesel::table! {
+    mailing_groups (code) {
+        code -> Text,
+        description -> Text,
     }
 }
 
@@ -466,6 +466,9 @@ diesel::joinable!(interaction_log_entries -> salespeople (salesperson_code));
 diesel::joinable!(interaction_log_entries -> segments (segment_id));
 diesel::joinable!(interaction_log_entries -> users (user_id));
 diesel::joinable!(interaction_templates -> interaction_groups (group_code));
+diesel::joinable!(mailing_group_applications -> mailing_groups (code));
+diesel::joinable!(mailing_group_applications -> segments (segment_id));
+diesel::joinable!(mailing_group_changes -> mailing_group_applications (application_id));
 diesel::joinable!(profile_answers -> profile_questions (question_id));
 diesel::joinable!(profile_questions -> profile_questionnaires (questionnaire_code));
 diesel::joinable!(saved_criteria -> users (created_by));

@@ -1,5 +1,9 @@
 //! Rapport's integration tests: one binary, one throwaway PostgreSQL, a database per test.
 
+// The whole binary is test code: a failed unwrap is a failed test (see clippy.toml for the
+// same rule inside `#[cfg(test)]` modules of the library).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod admin_users;
@@ -11,6 +15,7 @@ mod fuzz;
 mod harness;
 mod interactions;
 mod operations;
+mod schema;
 mod security;
 mod segment_actions;
 mod segment_log;

@@ -1,0 +1,380 @@
+//! `src/db/schema.rs` is what `diesel print-schema` writes with `diesel.toml` (and its patch),
+//! but nothing runs the CLI for you, and the file can also be edited by hand: these tests hold
+//! it to the migrated database, table by table and column by column (names, nullability, diesel
+//! types, primary keys), so that it cannot drift from the migrations.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use crate::support::TestDb;
+
+/// A table as diesel sees it: its primary key in order, and its columns by SQL name with their
+/// diesel SQL type written in one canonical way (e.g. `Nullable<Int8>`).
+#[derive(Default)]
+struct Table {
+    primary_key: Vec<String>,
+    columns: BTreeMap<String, String>,
+}
+
+type Schema = BTreeMap<String, Table>;
+
+/// Diesel's own bookkeeping table, never in `schema.rs`.
+const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
+
+fn schema_rs() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs");
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// The `table!` blocks of a schema file.
+fn parse_schema_rs(text: &str) -> Schema {
+    let mut schema = Schema::new();
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        if line.starts_with("diesel::table!") || line.starts_with("table!") {
+            let (name, table) = parse_table(&mut lines);
+            schema.insert(name, table);
+        }
+    }
+    schema
+}
+
+/// The inside of one `table!` block, up to its closing brace.
+fn parse_table<'a>(lines: &mut impl Iterator<Item = &'a str>) -> (String, Table) {
+    let mut sql_name: Option<String> = None;
+    let mut header: Option<(String, Vec<String>)> = None;
+    // Rust name → SQL name of each column: the primary key is written with the Rust names.
+    let mut rust_names = HashMap::new();
+    let mut columns = BTreeMap::new();
+    for line in lines.by_ref() {
+        if line.is_empty() || line.starts_with("//") || line.starts_with("use ") {
+            continue;
+        }
+        if let Some(name) = attribute_sql_name(line) {
+            sql_name = Some(name);
+            continue;
+        }
+        if line.starts_with("#[") {
+            continue; // #[max_length = …] and the like do not change the SQL type
+        }
+        if header.is_none() {
+            let (name, rest) = line
+                .split_once('(')
+                .unwrap_or_else(|| panic!("a table! header, not {line:?}"));
+            let (key, _) = rest
+                .split_once(')')
+                .unwrap_or_else(|| panic!("a primary key in {line:?}"));
+            let rust_name = name.trim().rsplit('.').next().unwrap_or_default();
+            let name = sql_name.take().unwrap_or_else(|| rust_name.to_string());
+            let key = key.split(',').map(|c| c.trim().to_string()).collect();
+            header = Some((name, key));
+        } else if line == "}" {
+            break;
+        } else {
+            let (column, ty) = line
+                .trim_end_matches(',')
+                .split_once("->")
+                .unwrap_or_else(|| panic!("a column, not {line:?}"));
+            let column = column.trim();
+            let sql = sql_name.take().unwrap_or_else(|| column.to_string());
+            rust_names.insert(column.to_string(), sql.clone());
+            columns.insert(sql, canonical_rs_type(ty.trim()));
+        }
+    }
+    let (name, key) = header.unwrap_or_else(|| panic!("a table! block without a header"));
+    let primary_key = key
+        .into_iter()
+        .map(|c| rust_names.get(&c).cloned().unwrap_or(c))
+        .collect();
+    (
+        name,
+        Table {
+            primary_key,
+            columns,
+        },
+    )
+}
+
+/// `#[sql_name = "type"]` → `type`.
+fn attribute_sql_name(line: &str) -> Option<String> {
+    let inner = line.strip_prefix("#[")?.strip_suffix(']')?;
+    let (key, value) = inner.split_once('=')?;
+    (key.trim() == "sql_name").then(|| value.trim().trim_matches('"').to_string())
+}
+
+/// A diesel SQL type as written in `schema.rs` (`diesel::sql_types::BigInt`, `Nullable<Text>`),
+/// with aliases replaced by the name `diesel print-schema` writes.
+fn canonical_rs_type(ty: &str) -> String {
+    let ty = ty.replace(' ', "");
+    let (outer, inner) = match ty.split_once('<') {
+        Some((outer, inner)) => (outer, inner.strip_suffix('>').map(canonical_rs_type)),
+        None => (ty.as_str(), None),
+    };
+    let outer = outer.rsplit("::").next().unwrap_or(outer);
+    let outer = match outer {
+        "BigInt" | "BigSerial" => "Int8",
+        "Integer" | "Serial" => "Int4",
+        "SmallInt" | "SmallSerial" => "Int2",
+        "Double" => "Float8",
+        "Float" => "Float4",
+        "Binary" => "Bytea",
+        "Decimal" => "Numeric",
+        "VarChar" | "Varchar" => "Text",
+        "Bool" => "Bool",
+        other => other,
+    };
+    match inner {
+        Some(inner) => format!("{outer}<{inner}>"),
+        None => outer.to_string(),
+    }
+}
+
+#[derive(QueryableByName)]
+struct DbColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Bool)]
+    nullable: bool,
+    #[diesel(sql_type = BigInt)]
+    type_oid: i64,
+}
+
+#[derive(QueryableByName)]
+struct DbType {
+    #[diesel(sql_type = BigInt)]
+    oid: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    /// A domain's type: the type it is made over.
+    #[diesel(sql_type = BigInt)]
+    base: i64,
+    /// An array's type: the type of its elements.
+    #[diesel(sql_type = BigInt)]
+    element: i64,
+    #[diesel(sql_type = Bool)]
+    is_array: bool,
+}
+
+#[derive(QueryableByName)]
+struct DbKey {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+/// The tables of the connected database's `public` schema, read from the catalog.
+fn database_schema(conn: &mut PgConnection) -> Schema {
+    // Nullable as information_schema (and so diesel print-schema) says: neither the column nor
+    // its domain is NOT NULL.
+    let columns: Vec<DbColumn> = diesel::sql_query(
+        "SELECT c.relname::text AS table_name, a.attname::text AS column_name,
+                NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS nullable,
+                a.atttypid::int8 AS type_oid
+           FROM pg_attribute a
+           JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_type t ON t.oid = a.atttypid
+          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+            AND a.attnum > 0 AND NOT a.attisdropped
+            AND c.relname <> $1",
+    )
+    .bind::<Text, _>(MIGRATIONS_TABLE)
+    .load(conn)
+    .expect("the database's columns");
+    let types: HashMap<i64, DbType> = diesel::sql_query(
+        "SELECT oid::int8 AS oid, typname::text AS name, typbasetype::int8 AS base,
+                typelem::int8 AS element, typcategory = 'A' AS is_array
+           FROM pg_type",
+    )
+    .load::<DbType>(conn)
+    .expect("the database's types")
+    .into_iter()
+    .map(|t| (t.oid, t))
+    .collect();
+    let keys: Vec<DbKey> = diesel::sql_query(
+        "SELECT c.relname::text AS table_name, a.attname::text AS column_name,
+                k.position::int4 AS position
+           FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+          WHERE i.indisprimary AND n.nspname = 'public'
+          ORDER BY 1, 3",
+    )
+    .load(conn)
+    .expect("the database's primary keys");
+
+    let mut schema = Schema::new();
+    for c in columns {
+        let ty = diesel_type(&types, c.type_oid);
+        let ty = if c.nullable {
+            format!("Nullable<{ty}>")
+        } else {
+            ty
+        };
+        schema
+            .entry(c.table_name)
+            .or_default()
+            .columns
+            .insert(c.column_name, ty);
+    }
+    for k in keys {
+        if let Some(t) = schema.get_mut(&k.table_name) {
+            t.primary_key.push(k.column_name);
+        }
+    }
+    schema
+}
+
+/// The name diesel print-schema gives a PostgreSQL type: domains by the type they are made
+/// over, arrays as `Array<Nullable<…>>` (PostgreSQL arrays may hold NULLs), the rest by their
+/// name in upper camel case as in `diesel::sql_types` (`int8` → `Int8`, `timestamptz` →
+/// `Timestamptz`).
+fn diesel_type(types: &HashMap<i64, DbType>, oid: i64) -> String {
+    let Some(t) = types.get(&oid) else {
+        return format!("<unknown type {oid}>");
+    };
+    if t.base != 0 {
+        return diesel_type(types, t.base);
+    }
+    if t.is_array && t.element != 0 {
+        return format!("Array<Nullable<{}>>", diesel_type(types, t.element));
+    }
+    match t.name.as_str() {
+        "varchar" => "Text".to_string(),
+        name => name
+            .split('_')
+            .map(|part| {
+                let mut chars = part.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect(),
+    }
+}
+
+/// What differs between the database and `schema.rs`, one line each; empty when they agree.
+fn differences(database: &Schema, file: &Schema) -> Vec<String> {
+    let mut out = Vec::new();
+    let names: BTreeSet<&String> = database.keys().chain(file.keys()).collect();
+    for name in names {
+        let (db, rs) = match (database.get(name), file.get(name)) {
+            (Some(db), Some(rs)) => (db, rs),
+            (Some(_), None) => {
+                out.push(format!(
+                    "table {name}: in the database, missing from schema.rs"
+                ));
+                continue;
+            }
+            (None, _) => {
+                out.push(format!("table {name}: in schema.rs, not in the database"));
+                continue;
+            }
+        };
+        if db.primary_key != rs.primary_key {
+            out.push(format!(
+                "table {name}: primary key ({}) in the database, ({}) in schema.rs",
+                db.primary_key.join(", "),
+                rs.primary_key.join(", ")
+            ));
+        }
+        let columns: BTreeSet<&String> = db.columns.keys().chain(rs.columns.keys()).collect();
+        for column in columns {
+            match (db.columns.get(column), rs.columns.get(column)) {
+                (Some(a), Some(b)) if a == b => {}
+                (Some(a), Some(b)) => out.push(format!(
+                    "column {name}.{column}: {a} in the database, {b} in schema.rs"
+                )),
+                (Some(a), None) => out.push(format!(
+                    "column {name}.{column}: {a} in the database, missing from schema.rs"
+                )),
+                (None, Some(b)) => out.push(format!(
+                    "column {name}.{column}: {b} in schema.rs, not in the database"
+                )),
+                (None, None) => {}
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn schema_rs_matches_the_migrated_database() {
+    let db = TestDb::new();
+    let database = database_schema(&mut db.conn());
+    let file = parse_schema_rs(&schema_rs());
+    assert!(
+        database.len() > 30,
+        "the migrations make the tables: {:?}",
+        database.keys()
+    );
+    let diff = differences(&database, &file);
+    assert!(
+        diff.is_empty(),
+        "src/db/schema.rs does not match the migrations (regenerate it with \
+         `diesel print-schema`, see diesel.toml, or edit it by hand):\n  {}",
+        diff.join("\n  ")
+    );
+}
+
+/// The check itself: a schema file edited in each way that can drift is caught, and named.
+#[test]
+fn a_drifted_schema_rs_is_caught_and_named() {
+    let db = TestDb::new();
+    let database = database_schema(&mut db.conn());
+    let text = schema_rs();
+    let drifted = text
+        // a column's nullability
+        .replace(
+            "        search_text -> Nullable<Text>,\n",
+            "        search_text -> Text,\n",
+        )
+        // a column's type
+        .replace("        width -> Int4,\n", "        width -> Int8,\n")
+        // a column left out, one made up
+        .replace("        undone_by -> Nullable<Text>,\n", "")
+        .replace(
+            "        blocked -> Bool,\n",
+            "        blocked -> Bool,\n        fax -> Text,\n",
+        )
+        // a renamed column
+        .replace("        #[sql_name = \"type\"]\n", "")
+        // a primary key
+        .replace(
+            "    saved_criteria_steps (code, seq) {",
+            "    saved_criteria_steps (seq, code) {",
+        )
+        // a table left out
+        .replace(
+            "diesel::table! {\n    setup_tokens",
+            "diesel::not_a_table! {\n    setup_tokens",
+        );
+    assert_ne!(text, drifted);
+    let diff = differences(&database, &parse_schema_rs(&drifted));
+    assert_eq!(
+        diff,
+        [
+            "column contacts.search_text: Nullable<Text> in the database, Text in schema.rs",
+            "column contacts.type: Text in the database, missing from schema.rs",
+            "column contacts.type_: Text in schema.rs, not in the database",
+            "column mailing_group_applications.undone_by: Nullable<Text> in the database, \
+             missing from schema.rs",
+            "column number_series.width: Int4 in the database, Int8 in schema.rs",
+            "column salespeople.fax: Text in schema.rs, not in the database",
+            "table saved_criteria_steps: primary key (code, seq) in the database, (seq, code) \
+             in schema.rs",
+            "table setup_tokens: in the database, missing from schema.rs",
+        ]
+    );
+    // Aliases are the same type: BigInt is Int8.
+    let aliased = text.replace("        id -> Int8,\n", "        id -> BigInt,\n");
+    assert!(differences(&database, &parse_schema_rs(&aliased)).is_empty());
+}
