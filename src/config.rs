@@ -1,9 +1,44 @@
 //! Typed configuration, read from `RAPPORT_*` environment variables.
 //! Every variable here is documented in the README's configuration table.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// A value that must never reach a log or a terminal by accident (the database URL holds its
+/// password): `Debug` shows `[redacted]`, there is no `Display`, and the value is read only
+/// through [`Secret::expose`], which names the place that needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
 
 /// When the session cookie carries the `Secure` attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,8 +55,8 @@ pub struct Config {
     pub bind: String,
     /// Where the private PostgreSQL cluster lives when `DATABASE_URL` is unset (`RAPPORT_DATA_DIR`).
     pub data_dir: PathBuf,
-    /// An external database (`DATABASE_URL`).
-    pub database_url: Option<String>,
+    /// An external database (`DATABASE_URL`); it may hold a password, so it is a [`Secret`].
+    pub database_url: Option<Secret>,
     pub cookie_secure: CookieSecure,
     /// A session ends after this long without a request (`RAPPORT_SESSION_IDLE_MINUTES`).
     pub session_idle: Duration,
@@ -34,6 +69,9 @@ pub struct Config {
     /// Send the server's own time in a `Server-Timing` header (`RAPPORT_SERVER_TIMING`); off by
     /// default, as it tells any visitor how long the server worked on a request.
     pub server_timing: bool,
+    /// Statements that take longer are logged at WARN with their request
+    /// (`RAPPORT_SLOW_SQL_MS`); zero logs every statement.
+    pub slow_sql: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +94,7 @@ impl Config {
             trust_proxy: false,
             db_pool_size: 8,
             server_timing: false,
+            slow_sql: Duration::from_millis(500),
         }
     }
 
@@ -71,7 +110,7 @@ impl Config {
         if let Some(v) = get("RAPPORT_DATA_DIR") {
             c.data_dir = PathBuf::from(v.trim());
         }
-        c.database_url = get("DATABASE_URL");
+        c.database_url = get("DATABASE_URL").map(Secret::from);
         if let Some(v) = get("RAPPORT_COOKIE_SECURE") {
             c.cookie_secure = match v.trim().to_ascii_lowercase().as_str() {
                 "auto" => CookieSecure::Auto,
@@ -98,6 +137,13 @@ impl Config {
         if let Some(v) = get("RAPPORT_SERVER_TIMING") {
             c.server_timing =
                 matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
+        }
+        if let Some(v) = get("RAPPORT_SLOW_SQL_MS") {
+            let ms = v.trim().parse::<u64>().map_err(|_| ConfigError {
+                name: "RAPPORT_SLOW_SQL_MS",
+                message: format!("expected a whole number of milliseconds, got {v:?}"),
+            })?;
+            c.slow_sql = Duration::from_millis(ms);
         }
         if let Some(v) = get("RAPPORT_DB_POOL_SIZE") {
             c.db_pool_size = positive("RAPPORT_DB_POOL_SIZE", &v)? as u32;
@@ -188,5 +234,25 @@ mod tests {
         assert_eq!(e.name, "RAPPORT_SESSION_IDLE_MINUTES");
         let c = cfg(&[("RAPPORT_SESSION_IDLE_MINUTES", "5")]).unwrap();
         assert_eq!(c.session_idle, Duration::from_secs(300));
+        let e = cfg(&[("RAPPORT_SLOW_SQL_MS", "fast")]).unwrap_err();
+        assert_eq!(e.name, "RAPPORT_SLOW_SQL_MS");
+    }
+
+    #[test]
+    fn the_slow_statement_threshold_defaults_to_half_a_second_and_may_be_zero() {
+        assert_eq!(cfg(&[]).unwrap().slow_sql, Duration::from_millis(500));
+        let c = cfg(&[("RAPPORT_SLOW_SQL_MS", "0")]).unwrap();
+        assert_eq!(c.slow_sql, Duration::ZERO);
+    }
+
+    #[test]
+    fn the_database_password_is_not_in_the_configurations_debug() {
+        let url = "postgres://rapport:Hunter2-sekret@db.example:5432/rapport?sslmode=require";
+        let c = cfg(&[("DATABASE_URL", url)]).unwrap();
+        assert_eq!(c.database_url.as_ref().map(Secret::expose), Some(url));
+        for shown in [format!("{c:?}"), format!("{c:#?}")] {
+            assert!(!shown.contains("Hunter2-sekret"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
     }
 }

@@ -152,7 +152,7 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
     if applied > 0 {
         tracing::info!("{applied} migration(s) applied");
     }
-    let pool = db::pool(&database.url, config.db_pool_size)?;
+    let pool = db::pool_for(&database.url, &config)?;
     {
         let mut conn = pool.get()?;
         if !users::admin_exists(&mut conn)? {

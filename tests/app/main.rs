@@ -9,6 +9,7 @@ mod contacts;
 mod demo;
 mod fuzz;
 mod harness;
+mod logs;
 mod operations;
 mod security;
 mod segment_actions;
