@@ -28,6 +28,61 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The passwords a database URL holds, as written and percent-decoded: in the user part
+/// (`postgres://user:pass@host`), in a `password=` query parameter, or in a `password=` key of
+/// the key/value form. Tolerant of malformed URLs, whose errors are the ones that echo them.
+fn url_passwords(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        for at in [rest.find('@'), rest.rfind('@')].into_iter().flatten() {
+            if let Some((_, password)) = rest[..at].split_once(':') {
+                found.push(password.to_string());
+            }
+        }
+    }
+    let lower = url.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("password=") {
+        let start = from + i + "password=".len();
+        let value: String = url[start..]
+            .chars()
+            .take_while(|c| *c != '&' && !c.is_whitespace())
+            .collect();
+        found.push(value.trim_matches(['\'', '"']).to_string());
+        from = start;
+    }
+    let decoded: Vec<String> = found.iter().map(|p| percent_decoded(p)).collect();
+    found.extend(decoded);
+    found.retain(|p| !p.is_empty());
+    found.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    found.dedup();
+    found
+}
+
+/// `%XX` sequences decoded; anything malformed kept as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret(value)
@@ -151,6 +206,18 @@ impl Config {
         Ok(c)
     }
 
+    /// `text` with the database password taken out: for messages that may quote the URL
+    /// (PostgreSQL's client library echoes a malformed one) before they are printed.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        if let Some(url) = &self.database_url {
+            for password in url_passwords(url.expose()) {
+                out = out.replace(&password, "[redacted]");
+            }
+        }
+        out
+    }
+
     /// Whether the session cookie is marked `Secure` (and HSTS is sent).
     pub fn secure_cookies(&self) -> bool {
         match self.cookie_secure {
@@ -243,6 +310,31 @@ mod tests {
         assert_eq!(cfg(&[]).unwrap().slow_sql, Duration::from_millis(500));
         let c = cfg(&[("RAPPORT_SLOW_SQL_MS", "0")]).unwrap();
         assert_eq!(c.slow_sql, Duration::ZERO);
+    }
+
+    #[test]
+    fn messages_that_quote_the_database_url_lose_its_password() {
+        for (url, message) in [
+            (
+                "postgres://u:Secr3t%zzpw@db/rapport",
+                "invalid percent-encoded token: \"Secr3t%zzpw\"",
+            ),
+            ("postgres://u:p%40ss@db/rapport", "password p@ss refused"),
+            (
+                "postgres://u@db/rapport?password=Qw3rty&sslmode=require",
+                "Qw3rty",
+            ),
+            ("host=db password='Qw3rty' user=u", "bad: Qw3rty"),
+        ] {
+            let c = cfg(&[("DATABASE_URL", url)]).unwrap();
+            let shown = c.scrub(message);
+            assert!(shown.contains("[redacted]"), "{url}: {shown}");
+            for secret in ["Secr3t", "p@ss", "Qw3rty"] {
+                assert!(!shown.contains(secret), "{url}: {shown}");
+            }
+        }
+        let c = cfg(&[("DATABASE_URL", "postgres://u@db/rapport")]).unwrap();
+        assert_eq!(c.scrub("connection refused"), "connection refused");
     }
 
     #[test]

@@ -95,13 +95,15 @@ fn main() -> ExitCode {
         },
         _ => None,
     };
+    // Errors are printed through `config.scrub`: a database error may quote DATABASE_URL.
     let mut database = match Database::open(&config) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("rapport: {e}");
+            eprintln!("rapport: {}", config.scrub(&e.to_string()));
             return ExitCode::from(2);
         }
     };
+    let scrubber = config.clone();
     let result = match command {
         Command::Serve => match listener {
             Some(listener) => serve(&database, listener, config),
@@ -115,7 +117,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rapport: {e:#}");
+            eprintln!("rapport: {}", scrubber.scrub(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

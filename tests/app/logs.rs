@@ -121,3 +121,25 @@ fn a_slow_statement_is_logged_with_its_request_and_without_its_bound_values() {
         assert!(!line.contains("argon2"), "{line}");
     }
 }
+
+#[test]
+fn the_command_line_never_prints_the_database_password() {
+    // PostgreSQL's client library quotes the malformed part of a URL in its error.
+    let output = std::process::Command::new(binary())
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            "postgres://rapport:Secr3t%zz@127.0.0.1:1/rapport",
+        )
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run rapport");
+    assert!(!output.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(said.contains("[redacted]"), "{said}");
+    assert!(!said.contains("Secr3t"), "{said}");
+}
