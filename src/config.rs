@@ -1,9 +1,99 @@
 //! Typed configuration, read from `RAPPORT_*` environment variables.
 //! Every variable here is documented in the README's configuration table.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// A value that must never reach a log or a terminal by accident (the database URL holds its
+/// password): `Debug` shows `[redacted]`, there is no `Display`, and the value is read only
+/// through [`Secret::expose`], which names the place that needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The passwords a database URL holds, as written and percent-decoded: in the user part
+/// (`postgres://user:pass@host`), in a `password=` query parameter, or in a `password=` key of
+/// the key/value form. Tolerant of malformed URLs, whose errors are the ones that echo them.
+fn url_passwords(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        for at in [rest.find('@'), rest.rfind('@')].into_iter().flatten() {
+            if let Some((_, password)) = rest[..at].split_once(':') {
+                found.push(password.to_string());
+            }
+        }
+    }
+    let lower = url.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("password=") {
+        let start = from + i + "password=".len();
+        let value: String = url[start..]
+            .chars()
+            .take_while(|c| *c != '&' && !c.is_whitespace())
+            .collect();
+        found.push(value.trim_matches(['\'', '"']).to_string());
+        from = start;
+    }
+    let decoded: Vec<String> = found.iter().map(|p| percent_decoded(p)).collect();
+    found.extend(decoded);
+    found.retain(|p| !p.is_empty());
+    found.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    found.dedup();
+    found
+}
+
+/// `%XX` sequences decoded; anything malformed kept as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
 
 /// When the session cookie carries the `Secure` attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,8 +110,8 @@ pub struct Config {
     pub bind: String,
     /// Where the private PostgreSQL cluster lives when `DATABASE_URL` is unset (`RAPPORT_DATA_DIR`).
     pub data_dir: PathBuf,
-    /// An external database (`DATABASE_URL`).
-    pub database_url: Option<String>,
+    /// An external database (`DATABASE_URL`); it may hold a password, so it is a [`Secret`].
+    pub database_url: Option<Secret>,
     pub cookie_secure: CookieSecure,
     /// A session ends after this long without a request (`RAPPORT_SESSION_IDLE_MINUTES`).
     pub session_idle: Duration,
@@ -34,6 +124,9 @@ pub struct Config {
     /// Send the server's own time in a `Server-Timing` header (`RAPPORT_SERVER_TIMING`); off by
     /// default, as it tells any visitor how long the server worked on a request.
     pub server_timing: bool,
+    /// Statements that take longer are logged at WARN with their request
+    /// (`RAPPORT_SLOW_SQL_MS`); zero logs every statement.
+    pub slow_sql: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +149,7 @@ impl Config {
             trust_proxy: false,
             db_pool_size: 8,
             server_timing: false,
+            slow_sql: Duration::from_millis(500),
         }
     }
 
@@ -71,7 +165,7 @@ impl Config {
         if let Some(v) = get("RAPPORT_DATA_DIR") {
             c.data_dir = PathBuf::from(v.trim());
         }
-        c.database_url = get("DATABASE_URL");
+        c.database_url = get("DATABASE_URL").map(Secret::from);
         if let Some(v) = get("RAPPORT_COOKIE_SECURE") {
             c.cookie_secure = match v.trim().to_ascii_lowercase().as_str() {
                 "auto" => CookieSecure::Auto,
@@ -99,10 +193,29 @@ impl Config {
             c.server_timing =
                 matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
         }
+        if let Some(v) = get("RAPPORT_SLOW_SQL_MS") {
+            let ms = v.trim().parse::<u64>().map_err(|_| ConfigError {
+                name: "RAPPORT_SLOW_SQL_MS",
+                message: format!("expected a whole number of milliseconds, got {v:?}"),
+            })?;
+            c.slow_sql = Duration::from_millis(ms);
+        }
         if let Some(v) = get("RAPPORT_DB_POOL_SIZE") {
             c.db_pool_size = positive("RAPPORT_DB_POOL_SIZE", &v)? as u32;
         }
         Ok(c)
+    }
+
+    /// `text` with the database password taken out: for messages that may quote the URL
+    /// (PostgreSQL's client library echoes a malformed one) before they are printed.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        if let Some(url) = &self.database_url {
+            for password in url_passwords(url.expose()) {
+                out = out.replace(&password, "[redacted]");
+            }
+        }
+        out
     }
 
     /// Whether the session cookie is marked `Secure` (and HSTS is sent).
@@ -188,5 +301,50 @@ mod tests {
         assert_eq!(e.name, "RAPPORT_SESSION_IDLE_MINUTES");
         let c = cfg(&[("RAPPORT_SESSION_IDLE_MINUTES", "5")]).unwrap();
         assert_eq!(c.session_idle, Duration::from_secs(300));
+        let e = cfg(&[("RAPPORT_SLOW_SQL_MS", "fast")]).unwrap_err();
+        assert_eq!(e.name, "RAPPORT_SLOW_SQL_MS");
+    }
+
+    #[test]
+    fn the_slow_statement_threshold_defaults_to_half_a_second_and_may_be_zero() {
+        assert_eq!(cfg(&[]).unwrap().slow_sql, Duration::from_millis(500));
+        let c = cfg(&[("RAPPORT_SLOW_SQL_MS", "0")]).unwrap();
+        assert_eq!(c.slow_sql, Duration::ZERO);
+    }
+
+    #[test]
+    fn messages_that_quote_the_database_url_lose_its_password() {
+        for (url, message) in [
+            (
+                "postgres://u:Secr3t%zzpw@db/rapport",
+                "invalid percent-encoded token: \"Secr3t%zzpw\"",
+            ),
+            ("postgres://u:p%40ss@db/rapport", "password p@ss refused"),
+            (
+                "postgres://u@db/rapport?password=Qw3rty&sslmode=require",
+                "Qw3rty",
+            ),
+            ("host=db password='Qw3rty' user=u", "bad: Qw3rty"),
+        ] {
+            let c = cfg(&[("DATABASE_URL", url)]).unwrap();
+            let shown = c.scrub(message);
+            assert!(shown.contains("[redacted]"), "{url}: {shown}");
+            for secret in ["Secr3t", "p@ss", "Qw3rty"] {
+                assert!(!shown.contains(secret), "{url}: {shown}");
+            }
+        }
+        let c = cfg(&[("DATABASE_URL", "postgres://u@db/rapport")]).unwrap();
+        assert_eq!(c.scrub("connection refused"), "connection refused");
+    }
+
+    #[test]
+    fn the_database_password_is_not_in_the_configurations_debug() {
+        let url = "postgres://rapport:Hunter2-sekret@db.example:5432/rapport?sslmode=require";
+        let c = cfg(&[("DATABASE_URL", url)]).unwrap();
+        assert_eq!(c.database_url.as_ref().map(Secret::expose), Some(url));
+        for shown in [format!("{c:?}"), format!("{c:#?}")] {
+            assert!(!shown.contains("Hunter2-sekret"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
     }
 }

@@ -95,13 +95,15 @@ fn main() -> ExitCode {
         },
         _ => None,
     };
+    // Errors are printed through `config.scrub`: a database error may quote DATABASE_URL.
     let mut database = match Database::open(&config) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("rapport: {e}");
+            eprintln!("rapport: {}", config.scrub(&e.to_string()));
             return ExitCode::from(2);
         }
     };
+    let scrubber = config.clone();
     let result = match command {
         Command::Serve => match listener {
             Some(listener) => serve(&database, listener, config),
@@ -115,7 +117,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rapport: {e:#}");
+            eprintln!("rapport: {}", scrubber.scrub(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -152,7 +154,7 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
     if applied > 0 {
         tracing::info!("{applied} migration(s) applied");
     }
-    let pool = db::pool(&database.url, config.db_pool_size)?;
+    let pool = db::pool_for(&database.url, &config)?;
     {
         let mut conn = pool.get()?;
         if !users::admin_exists(&mut conn)? {

@@ -7,8 +7,9 @@ pub mod text;
 pub use text::fold;
 
 pub mod binds;
+pub mod slow;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Connection, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -35,7 +36,7 @@ impl Database {
     pub fn open(config: &Config) -> Result<Self, cluster::ClusterError> {
         match &config.database_url {
             Some(url) => Ok(Database {
-                url: url.clone(),
+                url: url.expose().to_string(),
                 cluster: None,
             }),
             None => {
@@ -62,22 +63,36 @@ impl Database {
 
 /// Settings of every pooled connection. JIT compilation is off: it is planned for statements
 /// that touch many rows, such as a segment step, and cost them 12–200 ms of compiling while
-/// making none of them faster (measured at a million contacts, BENCHMARKS.md).
+/// making none of them faster (measured at a million contacts, BENCHMARKS.md). Statements over
+/// `slow_sql` are logged ([`slow::SlowStatements`]).
 #[derive(Debug)]
-struct SessionSettings;
+struct SessionSettings {
+    slow_sql: std::time::Duration,
+}
 
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.set_instrumentation(slow::SlowStatements::new(self.slow_sql));
         conn.batch_execute("SET jit = off")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
+/// The pool of the configuration: its size, its slow-statement threshold.
+pub fn pool_for(url: &str, config: &Config) -> anyhow::Result<DbPool> {
+    build_pool(url, config.db_pool_size, config.slow_sql)
+}
+
+/// A pool of `size` connections with the default slow-statement threshold.
 pub fn pool(url: &str, size: u32) -> anyhow::Result<DbPool> {
+    build_pool(url, size, Config::defaults().slow_sql)
+}
+
+fn build_pool(url: &str, size: u32, slow_sql: std::time::Duration) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::<PgConnection>::new(url);
     Ok(Pool::builder()
         .max_size(size)
-        .connection_customizer(Box::new(SessionSettings))
+        .connection_customizer(Box::new(SessionSettings { slow_sql }))
         .min_idle(Some(1))
         .connection_timeout(std::time::Duration::from_secs(10))
         .test_on_check_out(false)

@@ -129,9 +129,12 @@ where
         return busy(req, cap);
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    // The export's log lines (a slow statement, a failure) name the request that asked for it.
+    let span = tracing::Span::current();
     std::thread::Builder::new()
         .name("csv-export".into())
         .spawn(move || {
+            let _entered = span.enter();
             // Given back when the download ends, however it ends.
             let _permit = permit;
             let fail = |tx: &tokio::sync::mpsc::Sender<Chunk>, e: &dyn std::fmt::Display| {

@@ -30,20 +30,41 @@ pub enum AppError {
     PayloadTooLarge,
     /// Someone else's change won a race the form did not foresee (a unique or foreign-key
     /// violation outside the create and rename forms, which name the field instead).
-    #[error("conflict: {0}")]
-    Conflict(String),
+    #[error("conflict")]
+    Conflict(#[source] anyhow::Error),
     /// Busy, not broken: no pooled connection came free in time, or a lock wait, deadlock or
     /// serialization failure ended the transaction. Nothing was changed; try again shortly.
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0:#}")]
-    Internal(#[from] anyhow::Error),
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// A defect or an outage: a 500 page with the request id; the cause goes to the log.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
 }
 
 impl AppError {
+    /// An error no page can explain, unless it is a database error of a kind that has its
+    /// own answer (see `From<anyhow::Error>`).
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
-        AppError::Internal(e.into())
+        AppError::from(e.into())
     }
+
+    /// The error and its causes, outermost first, on one line for the log: the page shows
+    /// only the request id, the log line of that request says what went wrong.
+    pub fn cause_chain(&self) -> String {
+        chain(self)
+    }
+}
+
+/// `e` and every `source()` under it, joined by ": ".
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
 }
 
 /// Seconds a client is asked to wait after a 503.
@@ -108,10 +129,29 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
-            ref other if is_contention(other) => AppError::Unavailable(other.to_string()),
-            ref other if is_constraint_race(other) => AppError::Conflict(other.to_string()),
-            other => AppError::internal(other),
+            other => AppError::from(anyhow::Error::from(other)),
         }
+    }
+}
+
+/// An error from below, sorted by what it means for the client wherever it was wrapped:
+/// contention (a database error of that kind, or no pooled connection in time) is a 503, a
+/// lost unique or foreign-key race a 409, anything else a 500. The error itself is kept for
+/// the log either way.
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        if let Some(db) = e.downcast_ref::<diesel::result::Error>() {
+            if is_contention(db) {
+                return AppError::Unavailable(e);
+            }
+            if is_constraint_race(db) {
+                return AppError::Conflict(e);
+            }
+        }
+        if e.downcast_ref::<diesel::r2d2::PoolError>().is_some() {
+            return AppError::Unavailable(e);
+        }
+        AppError::Internal(e)
     }
 }
 
@@ -119,19 +159,19 @@ impl From<diesel::result::Error> for AppError {
 /// database is down, which `/healthz` tells apart).
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        AppError::Unavailable(e.to_string())
+        AppError::Unavailable(e.into())
     }
 }
 
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
-        AppError::internal(e)
+        AppError::Internal(e.into())
     }
 }
 
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
-        AppError::internal(anyhow::anyhow!("{e}"))
+        AppError::Internal(anyhow::anyhow!("the blocking work did not finish: {e}"))
     }
 }
 
@@ -178,18 +218,20 @@ impl ResponseError for AppError {
                 });
                 res
             }
-            AppError::Conflict(e) => {
-                tracing::warn!(error = %e, "refused a request that lost a race");
+            // Written inside the request's span: the line names the request id that the
+            // page shows.
+            AppError::Conflict(_) => {
+                tracing::warn!(error = %self.cause_chain(), "refused a request that lost a race");
                 HttpResponse::Conflict().finish()
             }
-            AppError::Unavailable(e) => {
-                tracing::warn!(error = %e, "busy: asked the client to retry");
+            AppError::Unavailable(_) => {
+                tracing::warn!(error = %self.cause_chain(), "busy: asked the client to retry");
                 HttpResponse::ServiceUnavailable()
                     .insert_header((header::RETRY_AFTER, RETRY_AFTER_BUSY.to_string()))
                     .finish()
             }
-            AppError::Internal(e) => {
-                tracing::error!(error = %format!("{e:#}"), "request failed");
+            AppError::Internal(_) => {
+                tracing::error!(error = %self.cause_chain(), "request failed");
                 HttpResponse::InternalServerError().finish()
             }
             other => HttpResponse::build(other.status_code()).finish(),
@@ -250,10 +292,46 @@ mod tests {
         ] {
             assert_eq!(AppError::from(e).status_code(), status);
         }
-        let busy = AppError::Unavailable("pool".into()).error_response();
+        let busy = AppError::Unavailable(anyhow::anyhow!("pool")).error_response();
         assert_eq!(
             busy.headers().get(header::RETRY_AFTER).unwrap(),
             &RETRY_AFTER_BUSY.to_string()
         );
+    }
+
+    #[test]
+    fn a_database_error_wrapped_on_its_way_up_keeps_its_kind_and_its_causes() {
+        use anyhow::Context;
+        let wrapped = Err::<(), _>(db_error(DatabaseErrorKind::Unknown, "deadlock detected"))
+            .context("moving the segment's lines")
+            .unwrap_err();
+        let e = AppError::from(wrapped);
+        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            e.cause_chain(),
+            "service unavailable: moving the segment's lines: deadlock detected"
+        );
+        let raced = Err::<(), _>(db_error(
+            DatabaseErrorKind::UniqueViolation,
+            "duplicate key",
+        ))
+        .context("saving the code")
+        .unwrap_err();
+        assert_eq!(
+            AppError::internal(raced).status_code(),
+            StatusCode::CONFLICT
+        );
+        let io = std::io::Error::other("disk full");
+        let e = AppError::internal(anyhow::Error::from(io).context("writing the export"));
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            e.cause_chain(),
+            "internal error: writing the export: disk full"
+        );
+        let e = AppError::from(db_error(
+            DatabaseErrorKind::Unknown,
+            "syntax error at \"x\"",
+        ));
+        assert_eq!(e.cause_chain(), "internal error: syntax error at \"x\"");
     }
 }

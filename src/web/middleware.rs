@@ -27,7 +27,8 @@ impl RequestId {
     }
 }
 
-/// One log line per request: method, path, status, duration, request id, user.
+/// One log line per request: method, path, status, duration, request id, user; and the
+/// request's span, which the lines written while serving it carry.
 pub async fn request_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -37,7 +38,11 @@ pub async fn request_log(
     req.extensions_mut().insert(id.clone());
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let span = tracing::info_span!("request", id = %id.0);
+    // Every line written while the request is served, on any thread its work runs on (see
+    // `web::db`), is written inside this span and so names the request id shown on the 500
+    // page. The span is at ERROR level so that no `RUST_LOG` filter that lets a line through
+    // leaves the request id out of it.
+    let span = tracing::error_span!("request", id = %id.0, method = %method, path = %path);
     let result = next.call(req).instrument(span).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {

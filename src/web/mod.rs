@@ -19,14 +19,17 @@ use crate::db::{DbConn, DbPool};
 
 /// Runs `f` with a pooled connection on the blocking thread pool, never on the async threads.
 /// Tables that `f` noted with `crate::db::analyze_after` are analysed once it has returned
-/// successfully (its transaction committed).
+/// successfully (its transaction committed). `f` runs inside the request's span, so what it
+/// logs (a slow statement, say) names its request.
 pub async fn db<T, F>(pool: &DbPool, f: F) -> AppResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 {
     let pool = pool.clone();
+    let span = tracing::Span::current();
     web::block(move || {
+        let _entered = span.enter();
         let mut conn = pool.get()?;
         let result = f(&mut conn);
         crate::db::after_work(&pool, result.is_ok());

@@ -14,6 +14,7 @@ mod demo;
 mod fuzz;
 mod harness;
 mod interactions;
+mod logs;
 mod operations;
 mod schema;
 mod security;

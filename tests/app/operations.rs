@@ -24,7 +24,7 @@ fn healthz_answers_503_when_the_database_does_not() {
     let mut config = test_config(&db.url);
     let mut url = url::Url::parse(&db.url).unwrap();
     url.set_path("/no_such_database");
-    config.database_url = Some(url.to_string());
+    config.database_url = Some(url.as_str().into());
     let manager = diesel::r2d2::ConnectionManager::<diesel::PgConnection>::new(url.as_str());
     let pool = diesel::r2d2::Pool::builder()
         .connection_timeout(Duration::from_millis(500))

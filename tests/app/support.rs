@@ -158,7 +158,7 @@ impl Drop for TestDb {
 
 pub fn test_config(db_url: &str) -> Config {
     let mut config = Config::defaults();
-    config.database_url = Some(db_url.to_string());
+    config.database_url = Some(db_url.into());
     config.bind = "127.0.0.1:0".into();
     config.cookie_secure = CookieSecure::Never;
     config.db_pool_size = 4;
@@ -174,8 +174,8 @@ pub struct Instance {
 
 impl Instance {
     pub fn start(config: Config) -> Instance {
-        let pool = rapport::db::pool(config.database_url.as_deref().unwrap(), config.db_pool_size)
-            .expect("pool");
+        let url = config.database_url.as_ref().expect("a database URL");
+        let pool = rapport::db::pool_for(url.expose(), &config).expect("pool");
         Self::start_with_pool(config, pool)
     }
 

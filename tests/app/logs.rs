@@ -1,0 +1,145 @@
+//! The log: what went wrong in a request is in a line that names the request's id (the id the
+//! 500 page shows), with its causes; slow statements are logged with their request, without
+//! the values bound to them.
+//!
+//! The log of this test binary is captured in memory, at WARN and above, in the format the
+//! server writes to standard error. Tests run at the same time write into it too: each test
+//! looks only at the lines of its own request ids.
+
+use std::io::Write;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use crate::auth::diesel_exec;
+use crate::support::*;
+
+static CAPTURED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts capturing (once per run).
+fn capture() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(|| Capture)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
+}
+
+/// The captured lines of the request `id`.
+fn lines_of(id: &str) -> Vec<String> {
+    let marker = format!("id={id}");
+    let all = CAPTURED.lock().unwrap_or_else(|e| e.into_inner());
+    String::from_utf8_lossy(&all)
+        .lines()
+        .filter(|l| l.contains(&marker))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_500_names_its_request_id_in_the_log_line_that_gives_its_cause() {
+    capture();
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    diesel_exec(&app, "ALTER TABLE audit_log RENAME TO audit_log_gone");
+    let res = admin.get("/admin/audit");
+    res.assert_status(500);
+    let id = res.header("x-request-id").expect("a request id");
+    assert!(res.contains(&id), "the page shows the request id {id}");
+    let lines = lines_of(&id);
+    let failed: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("request failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "one line for the failure: {lines:#?}");
+    let line = failed[0];
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(
+        line.contains("internal error: relation \"audit_log\" does not exist"),
+        "the line gives the cause: {line}"
+    );
+    assert!(line.contains("path=/admin/audit"), "{line}");
+}
+
+#[test]
+fn a_slow_statement_is_logged_with_its_request_and_without_its_bound_values() {
+    capture();
+    let app = TestApp::start_with(|c| c.slow_sql = Duration::ZERO);
+    app.user("sara", "staff");
+    let mut c = app.client();
+    let res = c.try_sign_in("sara", PASSWORD);
+    res.assert_status(303);
+    let sign_in = res.header("x-request-id").expect("a request id");
+    let res = c.get("/contacts");
+    res.assert_status(200);
+    let list = res.header("x-request-id").expect("a request id");
+    assert_ne!(sign_in, list);
+
+    // The statements ran on the blocking threads, inside the span of their request.
+    let list_lines = lines_of(&list);
+    let statements: Vec<&String> = list_lines
+        .iter()
+        .filter(|l| l.contains("slow SQL statement") && l.contains("rapport::sql"))
+        .collect();
+    assert!(
+        statements.iter().any(|l| l.contains("FROM contacts c")),
+        "the contact list's query is logged with its request: {list_lines:#?}"
+    );
+    assert!(statements.iter().all(|l| l.contains("WARN")));
+
+    // The sign-in looked the user up by name and wrote a session: neither the name nor any
+    // other bound value is in the log.
+    let sign_in_lines = lines_of(&sign_in);
+    assert!(
+        sign_in_lines
+            .iter()
+            .any(|l| l.contains("FROM \"users\" WHERE")),
+        "{sign_in_lines:#?}"
+    );
+    for line in sign_in_lines.iter().chain(&list_lines) {
+        assert!(!line.contains("binds"), "{line}");
+        assert!(!line.contains("sara"), "{line}");
+        assert!(!line.contains("argon2"), "{line}");
+    }
+}
+
+#[test]
+fn the_command_line_never_prints_the_database_password() {
+    // PostgreSQL's client library quotes the malformed part of a URL in its error.
+    let output = std::process::Command::new(binary())
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            "postgres://rapport:Secr3t%zz@127.0.0.1:1/rapport",
+        )
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run rapport");
+    assert!(!output.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(said.contains("[redacted]"), "{said}");
+    assert!(!said.contains("Secr3t"), "{said}");
+}
