@@ -665,24 +665,39 @@ impl Browser {
 
     /// axe-core's WCAG 2.1 A/AA violations on the current page, one line per violation.
     async fn axe(&self, label: &str) -> Vec<String> {
-        let loaded = self.eval("return typeof window.axe;").await;
-        if loaded != json!("object") {
-            self.client
-                .execute(axe_source(), vec![])
-                .await
-                .unwrap_or_else(|e| panic!("inject axe-core into {label}: {e}"));
-            let loaded = self.eval("return typeof window.axe;").await;
-            assert_eq!(
-                loaded,
-                json!("object"),
-                "axe-core did not load into {label} (blocked by the Content-Security-Policy?)"
-            );
-        }
-        let result = self
-            .client
-            .execute_async(AXE_RUN, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("run axe-core on {label}: {e}"));
+        // A page that replaces itself (an import's progress page reloads when the import
+        // ends) can take the injected script with it: then the new page is checked, a few
+        // tries at most.
+        let mut tries = 0;
+        let result = loop {
+            tries += 1;
+            let axe_loaded = || async {
+                self.client
+                    .execute("return typeof window.axe;", vec![])
+                    .await
+                    .unwrap_or(Value::Null)
+            };
+            if axe_loaded().await != json!("object") {
+                let injected = self.client.execute(axe_source(), vec![]).await;
+                let loaded = axe_loaded().await;
+                if injected.is_err() || loaded != json!("object") {
+                    assert!(
+                        tries < 5,
+                        "axe-core did not load into {label} (blocked by the Content-Security-Policy?)"
+                    );
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    continue;
+                }
+            }
+            match self.client.execute_async(AXE_RUN, vec![]).await {
+                Ok(result) => break result,
+                Err(e) if tries < 5 => {
+                    eprintln!("axe-core on {label} interrupted ({e}); checking the page again");
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(e) => panic!("run axe-core on {label}: {e}"),
+            }
+        };
         if let Some(error) = result.get("error") {
             panic!("axe-core failed on {label}: {error}");
         }
