@@ -70,6 +70,7 @@ pub fn ensure(conn: &mut PgConnection) -> QueryResult<Vec<QuestionIds>> {
         organizational_levels,
         data::ORGANIZATIONAL_LEVELS.iter().copied()
     );
+    interaction_templates(conn)?;
 
     let mut ids = Vec::new();
     for questionnaire in data::QUESTIONNAIRES {
@@ -94,6 +95,25 @@ pub fn ensure(conn: &mut PgConnection) -> QueryResult<Vec<QuestionIds>> {
         }
     }
     Ok(ids)
+}
+
+/// Interaction groups and templates to log segments with (missing ones only).
+fn interaction_templates(conn: &mut PgConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(
+        "INSERT INTO interaction_groups (code, description) VALUES \
+           ('LETTER', 'Letters'), ('EMAIL', 'E-mails'), ('PHONE', 'Phone calls'), \
+           ('MEETING', 'Meetings') \
+         ON CONFLICT DO NOTHING; \
+         INSERT INTO interaction_templates (code, group_code, description, unit_cost, \
+           unit_duration_min, information_flow, initiated_by, correspondence_type, \
+           ignore_contact_correspondence_type) VALUES \
+           ('MAILING', 'LETTER', 'Printed mailing', 1.20, 5, 'outbound', 'us', 'hard_copy', FALSE), \
+           ('NEWSLETTER', 'EMAIL', 'E-mail newsletter', 0.05, 1, 'outbound', 'us', 'email', TRUE), \
+           ('CALL', 'PHONE', 'Sales call', 4.50, 10, 'outbound', 'us', '', FALSE), \
+           ('VISIT', 'MEETING', 'Customer visit', 60.00, 90, 'outbound', 'us', '', FALSE) \
+         ON CONFLICT DO NOTHING;",
+    )
 }
 
 fn find_or_insert_question(

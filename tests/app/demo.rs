@@ -396,6 +396,15 @@ fn setup_codes_are_created_when_missing_and_kept_when_present() {
     assert!(count(conn, "SELECT count(*) FROM mailing_groups") >= 15);
     assert!(count(conn, "SELECT count(*) FROM job_responsibilities") >= 20);
     assert!(count(conn, "SELECT count(*) FROM business_relations WHERE code IN ('CUST', 'VEND', 'PROSPECT', 'BANK', 'PRESS', 'PARTNER')") == 6);
+    // Interaction templates to log segments with, each in its group, once after two runs.
+    assert_eq!(
+        count(
+            conn,
+            "SELECT count(*) FROM interaction_templates t JOIN interaction_groups g ON g.code = t.group_code \
+             WHERE t.code IN ('MAILING', 'NEWSLETTER', 'CALL', 'VISIT')"
+        ),
+        4
+    );
     // Two runs, one questionnaire set: questions and answers are not duplicated.
     assert_eq!(
         count(conn, "SELECT count(*) FROM profile_questionnaires"),
