@@ -2,18 +2,18 @@
 
 use crate::admin::audit;
 use crate::admin::audit::Actor;
-use crate::auth::{client_ip, session, Staff};
+use crate::auth::Staff;
 use crate::segments::domain::delete::{delete as delete_segment, refusal};
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::lines::Figures;
 use crate::segments::domain::{header, lines};
+use crate::segments::pages::on_locked_segment;
 use crate::web::filters;
 use crate::web::pagination::thousands;
-use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::web::{db, ok, AppError, AppResult, Flash, Layout};
 use crate::AppState;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 
 #[derive(Template)]
 #[template(path = "segments/delete.html")]
@@ -56,41 +56,31 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let session = session::current(&req)?;
-    let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            if let Some(why) = refusal(&segment) {
-                session::set_flash(conn, &session, Flash::error(why))?;
-                return Ok(format!("/segments/{}", segment.no));
-            }
-            let figures = delete_segment(conn, &segment)?;
-            let what = format!(
-                "{} line(s), {} step(s)",
-                thousands(figures.lines),
-                figures.steps
-            );
-            audit::record(
-                conn,
-                Actor::User(&user),
-                "segment deleted",
-                &segment.no,
-                &format!("{} ({what})", segment.description),
-                &ip,
-            )?;
-            session::set_flash(
-                conn,
-                &session,
-                Flash::success(format!(
-                    "Segment {} {} deleted with its {what}.",
-                    segment.no, segment.description
-                )),
-            )?;
-            Ok("/segments".to_string())
-        })
+    on_locked_segment(&req, &state, path.into_inner(), move |conn, segment, ip| {
+        if let Some(why) = refusal(&segment) {
+            return Ok((Flash::error(why), format!("/segments/{}", segment.no)));
+        }
+        let figures = delete_segment(conn, &segment)?;
+        let what = format!(
+            "{} line(s), {} step(s)",
+            thousands(figures.lines),
+            figures.steps
+        );
+        audit::record(
+            conn,
+            Actor::User(&user),
+            "segment deleted",
+            &segment.no,
+            &format!("{} ({what})", segment.description),
+            ip,
+        )?;
+        Ok((
+            Flash::success(format!(
+                "Segment {} {} deleted with its {what}.",
+                segment.no, segment.description
+            )),
+            "/segments".to_string(),
+        ))
     })
-    .await?;
-    Ok(redirect(&location))
+    .await
 }

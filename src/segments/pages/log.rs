@@ -8,9 +8,10 @@ use serde::Deserialize;
 
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Staff};
-use crate::segments::domain::header::{self, Segment};
+use crate::segments::domain::header::{self, Segment, SegmentStatus};
 use crate::segments::domain::lines::money;
 use crate::segments::domain::log::{self, Check, Logged};
+use crate::segments::pages::on_locked_segment;
 use crate::web::pagination::thousands;
 use crate::web::{db, filters, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
@@ -165,68 +166,58 @@ async fn set_canceled(
     no: String,
     canceling: bool,
 ) -> AppResult<HttpResponse> {
-    let session = session::current(&req)?;
-    let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let here = format!("/segments/{}", segment.no);
-            let wanted = if canceling {
-                crate::segments::domain::header::SegmentStatus::Logged
-            } else {
-                crate::segments::domain::header::SegmentStatus::Canceled
-            };
-            if segment.status != wanted {
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::info(format!(
-                        "Segment {} is {}: nothing to {}.",
-                        segment.no,
-                        segment.status.label().to_lowercase(),
-                        if canceling { "cancel" } else { "restore" }
-                    )),
-                )?;
-                return Ok(here);
-            }
-            let entries = if canceling {
-                log::cancel(conn, &segment)?
-            } else {
-                log::restore(conn, &segment)?
-            };
-            let what = if canceling { "canceled" } else { "restored" };
-            audit::record(
-                conn,
-                Actor::User(&user),
-                &format!("segment {what}"),
-                &segment.no,
-                &format!("{entries} interaction(s)"),
-                &ip,
-            )?;
-            session::set_flash(
-                conn,
-                &session,
-                Flash::success(format!(
-                    "Segment {} {what}: {} interaction(s){} {}.",
+    on_locked_segment(&req, &state, no, move |conn, segment, ip| {
+        let here = format!("/segments/{}", segment.no);
+        let wanted = if canceling {
+            SegmentStatus::Logged
+        } else {
+            SegmentStatus::Canceled
+        };
+        if segment.status != wanted {
+            return Ok((
+                Flash::info(format!(
+                    "Segment {} is {}: nothing to {}.",
                     segment.no,
-                    thousands(entries),
-                    if segment.campaign_no.is_some() {
-                        " and its campaign entry"
-                    } else {
-                        ""
-                    },
-                    if canceling {
-                        "no longer count"
-                    } else {
-                        "count again"
-                    }
+                    segment.status.label().to_lowercase(),
+                    if canceling { "cancel" } else { "restore" }
                 )),
-            )?;
-            Ok(here)
-        })
+                here,
+            ));
+        }
+        let entries = if canceling {
+            log::cancel(conn, &segment)?
+        } else {
+            log::restore(conn, &segment)?
+        };
+        let what = if canceling { "canceled" } else { "restored" };
+        audit::record(
+            conn,
+            Actor::User(&user),
+            &format!("segment {what}"),
+            &segment.no,
+            &format!("{entries} interaction(s)"),
+            ip,
+        )?;
+        Ok((
+            Flash::success(format!(
+                "Segment {} {what}: {} interaction(s){} {}.",
+                segment.no,
+                thousands(entries),
+                if segment.campaign_no.is_some() {
+                    " and its campaign entry"
+                } else {
+                    ""
+                },
+                if canceling {
+                    "no longer count"
+                } else {
+                    "count again"
+                }
+            )),
+            here,
+        ))
     })
-    .await?;
-    Ok(redirect(&location))
+    .await
 }
 
 /// `POST /segments/{no}/cancel`: its entries and campaign entry are marked canceled.

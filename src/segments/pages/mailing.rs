@@ -8,6 +8,7 @@ use crate::segments::domain::header::Segment;
 use crate::segments::domain::mailing::{
     self, applications, apply, preview, undo, Application, Preview,
 };
+use crate::segments::pages::on_locked_segment;
 use crate::setup::CodeOption;
 use crate::web::filters;
 use crate::web::pagination::thousands;
@@ -158,36 +159,32 @@ pub async fn undo_page(
 ) -> AppResult<HttpResponse> {
     let (no, id) = path.into_inner();
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
-    let session = session::current(&req)?;
-    let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let application =
-                mailing::find_application(conn, &segment, id)?.ok_or(AppError::NotFound)?;
-            let flash = if application.undone_at.is_some() {
-                Flash::info(format!("{} was undone already.", application.sentence()))
-            } else {
-                let (taken, given) = undo(conn, &application, &user)?;
-                audit::record(
-                    conn,
-                    Actor::User(&user),
-                    "undo mailing group",
-                    &segment.no,
-                    &format!("{}: −{taken} +{given}", application.code),
-                    &ip,
-                )?;
-                Flash::success(format!(
-                    "Undone: {} taken back from {} contact(s), given back to {}.",
-                    application.code,
-                    thousands(taken as i64),
-                    thousands(given as i64)
-                ))
-            };
-            session::set_flash(conn, &session, flash)?;
-            Ok(format!("/segments/{}/apply-mailing-group", segment.no))
-        })
+    on_locked_segment(&req, &state, no, move |conn, segment, ip| {
+        let application =
+            mailing::find_application(conn, &segment, id)?.ok_or(AppError::NotFound)?;
+        let flash = if application.undone_at.is_some() {
+            Flash::info(format!("{} was undone already.", application.sentence()))
+        } else {
+            let (taken, given) = undo(conn, &application, &user)?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "undo mailing group",
+                &segment.no,
+                &format!("{}: −{taken} +{given}", application.code),
+                ip,
+            )?;
+            Flash::success(format!(
+                "Undone: {} taken back from {} contact(s), given back to {}.",
+                application.code,
+                thousands(taken as i64),
+                thousands(given as i64)
+            ))
+        };
+        Ok((
+            flash,
+            format!("/segments/{}/apply-mailing-group", segment.no),
+        ))
     })
-    .await?;
-    Ok(redirect(&location))
+    .await
 }

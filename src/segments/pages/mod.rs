@@ -24,3 +24,33 @@ impl From<crate::segments::domain::steps::RunError> for crate::web::AppError {
         }
     }
 }
+
+/// Runs `act` on segment `no`, locked, as one transaction; `act` gets the segment and the
+/// client's address and says what to tell the user and where to go next (Post/Redirect/Get).
+pub(super) async fn on_locked_segment(
+    req: &actix_web::HttpRequest,
+    state: &actix_web::web::Data<crate::AppState>,
+    no: String,
+    act: impl FnOnce(
+            &mut diesel::PgConnection,
+            crate::segments::domain::header::Segment,
+            &str,
+        ) -> Result<(crate::web::Flash, String), crate::web::AppError>
+        + Send
+        + 'static,
+) -> crate::web::AppResult<actix_web::HttpResponse> {
+    use diesel::Connection;
+    let session = crate::auth::session::current(req)?;
+    let ip = crate::auth::client_ip(req, state.config.trust_proxy);
+    let location = crate::web::db(&state.pool, move |conn| {
+        conn.transaction::<_, crate::web::AppError, _>(|conn| {
+            let segment = crate::segments::domain::header::lock(conn, &no)?
+                .ok_or(crate::web::AppError::NotFound)?;
+            let (flash, location) = act(conn, segment, &ip)?;
+            crate::auth::session::set_flash(conn, &session, flash)?;
+            Ok(location)
+        })
+    })
+    .await?;
+    Ok(crate::web::redirect(&location))
+}
