@@ -1,0 +1,143 @@
+//! A filter in words (the ledger) and as a normalised expression.
+
+use super::*;
+
+#[test]
+fn describe_texts() {
+    for (input, kind, want) in [
+        ("RETAIL|WHOLESALE", CODE, "RETAIL or WHOLESALE"),
+        ("dk", CODE, "DK"),
+        ("1000..1999", INT, "from 1000 to 1999"),
+        ("..1999", INT, "up to 1999"),
+        ("1000..", INT, "from 1000"),
+        ("A..C", TEXT, "from A to C"),
+        ("A*", TEXT, "starting with A"),
+        ("*son", TEXT, "ending with son"),
+        ("*ab*", TEXT, "containing ab"),
+        ("A*B", TEXT, "matching A*B"),
+        ("A?C", TEXT, "matching A?C"),
+        ("*", TEXT, "any value"),
+        ("<>*", TEXT, "no value"),
+        ("<>A*", TEXT, "not starting with A"),
+        ("<>*x*", TEXT, "not containing x"),
+        ("<>X", TEXT, "not X"),
+        ("''", TEXT, "empty"),
+        ("<>''", DATE, "not empty"),
+        ("<2026-01-01", DATE, "before 2026-01-01"),
+        ("<=2026-01-01", DATE, "on or before 2026-01-01"),
+        (">2026-01-01", DATE, "after 2026-01-01"),
+        (">=31.12.2025", DATE, "on or after 2025-12-31"),
+        (
+            "2026-01-01..2026-01-31",
+            DATE,
+            "from 2026-01-01 to 2026-01-31",
+        ),
+        ("..t", DATE, "up to today"),
+        ("t", DATE, "today"),
+        ("<10", INT, "less than 10"),
+        ("<=10", INT, "at most 10"),
+        (">10", INT, "more than 10"),
+        (">=10", INT, "at least 10"),
+        ("<M", TEXT, "before M"),
+        ("<=M", TEXT, "up to M"),
+        (">M", TEXT, "after M"),
+        (">=M", TEXT, "from M"),
+        ("@*son", TEXT, "ending with son (any case)"),
+        ("<>@x", TEXT, "not x (any case)"),
+        ("@a..c", TEXT, "from a to c (any case)"),
+        (">=10&<=20", INT, "at least 10 and at most 20"),
+        ("(A|B)&<>C", CODE, "(A or B) and not C"),
+        ("A|B&C", CODE, "A or (B and C)"),
+        ("A*|B&<>C", CODE, "starting with A or (B and not C)"),
+        (
+            "'Smith & Co'|'New York'",
+            TEXT,
+            "\"Smith & Co\" or \"New York\"",
+        ),
+        ("'O''Brien'", TEXT, "O'Brien"),
+        ("*'a b'*", TEXT, "containing \"a b\""),
+        ("yes", BOOL, "yes"),
+        ("<>yes", BOOL, "no"),
+        ("0", BOOL, "no"),
+        ("PERSON", TYPE, "person"),
+        ("<>company", TYPE, "not company"),
+        ("positive..negative", EVAL, "from positive to negative"),
+        ("c*", TYPE, "starting with c"),
+    ] {
+        assert_eq!(describe(input, kind), want, "{input}");
+    }
+}
+
+// ---- expression -----------------------------------------------------------------------
+
+#[test]
+fn expressions_are_normalised() {
+    for (input, kind, want) in [
+        (" retail | wholesale ", CODE, "RETAIL|WHOLESALE"),
+        (">= 10 & <= 20", INT, ">=10&<=20"),
+        ("1000 .. 1999", INT, "1000..1999"),
+        ("..1999", INT, "..1999"),
+        ("+0100..", INT, "100.."),
+        ("A|(B&C)", CODE, "A|B&C"),
+        ("(A|B)&<>C", CODE, "(A|B)&<>C"),
+        ("((A|B))|C", CODE, "A|B|C"),
+        ("=x", TEXT, "x"),
+        ("@ <> x", TEXT, "<>@x"),
+        ("a..@c", TEXT, "@a..c"),
+        ("@''", TEXT, "''"),
+        (" <> '' ", TEXT, "<>''"),
+        ("31.01.2026", DATE, "2026-01-31"),
+        ("T", DATE, "today"),
+        ("TRUE|0", BOOL, "Yes|No"),
+        ("PERSON|Company", TYPE, "person|company"),
+        ("'Smith & Co'", TEXT, "'Smith & Co'"),
+        ("'Smith' & Co", TEXT, "Smith&Co"),
+        ("O'Brien", TEXT, "O'Brien"),
+        ("'O''Brien'", TEXT, "O'Brien"),
+        ("''''", TEXT, "''''"),
+        ("'A*B'*", TEXT, "'A*B'*"),
+        ("**son", TEXT, "*son"),
+        ("*'@x.com'", TEXT, "*@x.com"),
+        ("'@x'", TEXT, "'@x'"),
+        ("'1..2'", TEXT, "'1..2'"),
+        ("' x'", TEXT, "' x'"),
+        ("New York", TEXT, "New York"),
+        ("''|A", CODE, "''|A"),
+    ] {
+        assert_eq!(expression(input, kind), want, "{input}");
+        assert_eq!(filter(input, kind).to_string(), want, "{input}");
+    }
+}
+
+/// Every expression reads back to the same filter, and normalising twice changes nothing.
+#[test]
+fn expressions_round_trip() {
+    let cases: &[(&str, FieldKind)] = &[
+        ("RETAIL|WHOLESALE", CODE),
+        ("A*|B&<>C", CODE),
+        ("(A|B)&<>C&(D|E*)", CODE),
+        ("@dk|<>@x*", CODE),
+        ("'A|B'|'Smith & Co'|'O''Brien'|O'Brien", TEXT),
+        ("'a..b'..'c.'", TEXT),
+        (".a..b.", TEXT),
+        ("*'a|b'*?", TEXT),
+        ("'*'*'?'", TEXT),
+        ("' lead'|'trail '", TEXT),
+        ("'=x'|'<x'|'>x'|'(x)'|'@x'|'&'", TEXT),
+        ("x'|y'", TEXT),
+        ("McDonald's*", TEXT),
+        ("*'it''s'", TEXT),
+        ("<>''&''", TEXT),
+        ("1000..1999|..0|5000..|<>42", INT),
+        ("2026-01-01..t|''", DATE),
+        ("yes|<>no", BOOL),
+        ("*positive|neutral..negative|<>very_negative", EVAL),
+        ("c*|person", TYPE),
+    ];
+    for (input, kind) in cases {
+        let f = filter(input, *kind);
+        let again = filter(&f.expression(), *kind);
+        assert_eq!(again, f, "{input} -> {}", f.expression());
+        assert_eq!(again.expression(), f.expression(), "{input}");
+    }
+}
