@@ -23,16 +23,13 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use crate::support::{self, TestApp};
+use crate::support::{self, TestApp, PATIENCE};
 
 /// The one command that installs everything the journeys need.
 const PREPARE: &str = "scripts/prepare-tests";
 
 const INSTALL_HINT: &str = "run `scripts/prepare-tests` (as root or with sudo) to install \
      Debian's `chromium` and `chromium-driver`";
-
-/// How long to wait for the browser to reach a new page or for chromedriver to start.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -754,7 +751,6 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let started = Instant::now();
     let driver = Driver::start(tools);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -782,11 +778,7 @@ where
         std::panic::resume_unwind(panic);
     }
     checks.validate_html(tools);
-    eprintln!(
-        "browser journey: {} page(s) checked in {:.1}s",
-        checks.pages.len(),
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("browser journey: {} page(s) checked", checks.pages.len());
     assert!(checks.problems.is_empty(), "{}", checks.report());
 }
 

@@ -1130,11 +1130,12 @@ fn an_import_killed_with_its_server_writes_nothing_and_the_next_start_says_so() 
             .unwrap(),
     );
     let mut c = Client::new(&format!("http://127.0.0.1:{port}"));
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed().as_secs() < 60, "the server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    assert!(
+        eventually(std::time::Duration::from_millis(100), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        }),
+        "the server did not start"
+    );
     c.sign_in("stan", PASSWORD);
     // The import stops inside its transaction, its rows staged, until the series is free.
     let mut holder = app.conn();

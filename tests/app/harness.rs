@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rapport::db::cluster;
 
@@ -116,18 +116,16 @@ fn postmaster_of(dir: &Path) -> Option<u32> {
         })
 }
 
-/// Waits (up to two minutes) until the child's postmaster has ended and its directory is gone.
+/// Waits (see `PATIENCE`) until the child's postmaster has ended and its directory is gone.
 #[track_caller]
 fn assert_cleaned_up(cluster: &ChildCluster, how: &str) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(120) {
-        if !cluster::process_is_alive(cluster.postmaster)
+    let gone = crate::support::eventually(Duration::from_millis(100), || {
+        !cluster::process_is_alive(cluster.postmaster)
             && postmaster_of(&cluster.dir).is_none()
             && !cluster.dir.exists()
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    });
+    if gone {
+        return;
     }
     panic!(
         "after {how}: postmaster {} alive: {}, directory {} exists: {}",

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::*;
 
@@ -177,17 +177,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_for_health(base: &str, timeout: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if let Ok(res) = reqwest::blocking::get(format!("{base}/healthz")) {
-            if res.status().is_success() {
-                return true;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    false
+/// Whether the server at `base` answers `/healthz` with success (before [`PATIENCE`] runs out).
+fn wait_for_health(base: &str) -> bool {
+    eventually(Duration::from_millis(200), || {
+        reqwest::blocking::get(format!("{base}/healthz")).is_ok_and(|r| r.status().is_success())
+    })
 }
 
 /// `serve` with no DATABASE_URL creates its own cluster, prints the setup link, and stops
@@ -213,7 +207,7 @@ fn serve_runs_its_own_postgresql_and_stops_it_on_exit() {
     let port = free_port();
     let child = start(port);
     let base = format!("http://127.0.0.1:{port}");
-    let up = wait_for_health(&base, Duration::from_secs(60));
+    let up = wait_for_health(&base);
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -238,7 +232,7 @@ fn serve_runs_its_own_postgresql_and_stops_it_on_exit() {
     let port = free_port();
     let child = start(port);
     let base = format!("http://127.0.0.1:{port}");
-    let up = wait_for_health(&base, Duration::from_secs(60));
+    let up = wait_for_health(&base);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -273,7 +267,7 @@ fn every_request_is_logged_with_method_path_status_and_id() {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    assert!(wait_for_health(&base, Duration::from_secs(30)));
+    assert!(wait_for_health(&base));
     let res = reqwest::blocking::get(format!("{base}/login")).unwrap();
     let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     nix::sys::signal::kill(

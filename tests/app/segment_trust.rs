@@ -351,18 +351,13 @@ fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
 
 /// Waits until `n` sessions of the test's database wait for a lock.
 fn wait_for_lock_waiters(app: &TestApp, n: i64) {
-    let started = std::time::Instant::now();
-    while app.count(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-         AND wait_event_type = 'Lock'",
-    ) < n
-    {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "{n} request(s) never waited for the lock"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let waiting = eventually(std::time::Duration::from_millis(20), || {
+        app.count(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock'",
+        ) >= n
+    });
+    assert!(waiting, "{n} request(s) never waited for the lock");
 }
 
 #[test]

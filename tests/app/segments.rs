@@ -2407,16 +2407,10 @@ fn a_big_step_has_the_lines_analysed_after_it_commits() {
     let no = new_segment(&mut c, "big");
     step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
     step(&mut c, &no, "add", &[("city", "Bigtown")]);
-    let start = std::time::Instant::now();
-    while analyzed() < 1 && start.elapsed() < std::time::Duration::from_secs(20) {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    eventually(std::time::Duration::from_millis(100), || analyzed() >= 1);
     assert_eq!(analyzed(), 1, "analysed once, after the big step");
     post(&mut c, &format!("/segments/{no}/go-back"), &[])
         .assert_redirect(&format!("/segments/{no}"));
-    let start = std::time::Instant::now();
-    while analyzed() < 2 && start.elapsed() < std::time::Duration::from_secs(20) {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    eventually(std::time::Duration::from_millis(100), || analyzed() >= 2);
     assert_eq!(analyzed(), 2, "and after undoing it");
 }

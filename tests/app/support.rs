@@ -10,6 +10,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -495,15 +496,34 @@ impl Client {
         self.finish(req)
     }
 
-    /// Follows a redirect to a page that refreshes itself until `done` says it is finished.
+    /// Follows a redirect to a page that refreshes itself until `done` says it is finished
+    /// (the last answer when [`PATIENCE`] runs out; the caller's assertions then say what).
     pub fn wait_for(&mut self, path: &str, done: impl Fn(&Resp) -> bool) -> Resp {
-        let start = std::time::Instant::now();
-        loop {
-            let res = self.get(path);
-            if done(&res) || start.elapsed() > std::time::Duration::from_secs(60) {
-                return res;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+        let mut last = self.get(path);
+        eventually(Duration::from_millis(100), || {
+            last = self.get(path);
+            done(&last)
+        });
+        last
+    }
+}
+
+/// How long a test waits for something that must happen — a server answering, a page
+/// finishing, a request reaching a lock — before it gives up. A guard against a hang, never a
+/// measurement: no test asserts how long anything took (CI runs on a busy 2-core machine), so
+/// this is generous.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// Asks `ready` every `every` until it says yes; false when [`PATIENCE`] ran out first.
+pub fn eventually(every: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    loop {
+        if ready() {
+            return true;
         }
+        if started.elapsed() > PATIENCE {
+            return false;
+        }
+        std::thread::sleep(every);
     }
 }
