@@ -55,17 +55,25 @@ pub fn record(
 /// Go Back to step `to` (0 = before the first): the lines the later steps added go, the
 /// lines they removed come back as they were, and the steps leave the ledger. Three
 /// statements, whatever the number of lines or steps.
-pub fn go_back(
-    conn: &mut PgConnection,
-    segment: &Segment,
-    to: i32,
-) -> QueryResult<(usize, usize, usize)> {
-    let deleted =
-        diesel::sql_query("DELETE FROM segment_lines WHERE segment_id = $1 AND added_by_step > $2")
-            .bind::<BigInt, _>(segment.id)
-            .bind::<Integer, _>(to)
-            .execute(conn)?;
-    let restored = diesel::sql_query(
+pub fn go_back(conn: &mut PgConnection, segment: &Segment, to: i32) -> QueryResult<WentBack> {
+    #[derive(QueryableByName)]
+    struct Deleted {
+        #[diesel(sql_type = BigInt)]
+        deleted: i64,
+        #[diesel(sql_type = BigInt)]
+        out: i64,
+    }
+    // The lines the later steps added go; those still on the segment are the ones that go out.
+    let d: Deleted = diesel::sql_query(
+        "WITH d AS (DELETE FROM segment_lines WHERE segment_id = $1 AND added_by_step > $2 \
+           RETURNING removed_by_step) \
+         SELECT count(*) AS deleted, count(*) FILTER (WHERE removed_by_step IS NULL) AS out FROM d",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Integer, _>(to)
+    .get_result(conn)?;
+    // Every line a later step removed was added by a kept one now: each comes back.
+    let back = diesel::sql_query(
         "UPDATE segment_lines SET removed_by_step = NULL WHERE segment_id = $1 AND removed_by_step > $2",
     )
     .bind::<BigInt, _>(segment.id)
@@ -75,7 +83,22 @@ pub fn go_back(
         .bind::<BigInt, _>(segment.id)
         .bind::<Integer, _>(to)
         .execute(conn)?;
-    Ok((steps, deleted, restored))
+    Ok(WentBack {
+        steps,
+        deleted: d.deleted,
+        out: d.out,
+        back: back as i64,
+    })
+}
+
+/// What a Go Back did: the steps undone, the lines deleted (also those a later step had
+/// removed), those of them that were on the segment (out), and the lines restored (back).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WentBack {
+    pub steps: usize,
+    pub deleted: i64,
+    pub out: i64,
+    pub back: i64,
 }
 
 /// How many of a segment's lines one step added and a later one removed (`removed` NULL: still

@@ -18,11 +18,12 @@ use crate::segments::domain::stored::{self, StepKind};
 /// How many lines with a problem the check page names (the counts cover them all).
 pub const PROBLEM_LINES: i64 = 50;
 
-/// The segment's members with their header, contact and effective template (`$1`: segment).
-const MEMBERS: &str = "FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+/// The segment's lines with their header, contact and effective salesperson.
+const MEMBERS_FROM: &str = "FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
      JOIN contacts c ON c.id = l.contact_id \
-     LEFT JOIN salespeople sp ON sp.code = COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code) \
-     WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
+     LEFT JOIN salespeople sp ON sp.code = COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
+/// Only the members of segment `$1`.
+const MEMBERS_WHERE: &str = "WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
 
 /// The line's salesperson: its own, else the header's, else the contact's.
 const SALESPERSON: &str = "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
@@ -134,14 +135,14 @@ pub fn check(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email') AS email_lines, \
            COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0) AS total_cost, \
            COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0)::bigint AS total_duration \
-         {MEMBERS}"
+         {MEMBERS_FROM} {MEMBERS_WHERE}"
     ))
     .bind::<BigInt, _>(segment.id)
     .get_result(conn)?;
     let problems = line_problems_sql();
     let lines: Vec<ProblemLine> = diesel::sql_query(format!(
         "SELECT * FROM (SELECT l.id, c.no::text AS contact_no, c.name AS contact_name, {problems}, \
-           l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS}) x \
+           l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS_FROM} {MEMBERS_WHERE}) x \
          WHERE no_salesperson OR blocked_salesperson OR no_template OR no_email \
          ORDER BY company_name, is_person, line_name, id LIMIT $2"
     ))
@@ -202,11 +203,7 @@ pub fn log(
            s.information_flow, s.initiated_by, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
            COALESCE(l.evaluation, ''), s.campaign_no, COALESCE(l.campaign_target, s.campaign_target), \
            COALESCE(l.campaign_response, s.campaign_response), s.id, s.no, $2 \
-         {MEMBERS_WITH_TEMPLATE}",
-        MEMBERS_WITH_TEMPLATE = MEMBERS.replace(
-            " WHERE ",
-            &format!(" JOIN interaction_templates t ON t.code = {TEMPLATE} WHERE ")
-        )
+         {MEMBERS_FROM} JOIN interaction_templates t ON t.code = {TEMPLATE} {MEMBERS_WHERE}"
     ))
     .bind::<BigInt, _>(segment.id)
     .bind::<BigInt, _>(user.id)

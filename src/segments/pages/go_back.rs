@@ -114,18 +114,17 @@ pub async fn go_back(
             } else if to == last {
                 Flash::info("Nothing to undo.")
             } else {
-                let effect = UndoEffect::of(&ledger::line_history(conn, segment.id)?, to, last);
-                let (undone, deleted, restored) = ledger::go_back(conn, &segment, to)?;
-                if (deleted + restored) as i64 >= steps::BIG_CHANGE {
+                let went = ledger::go_back(conn, &segment, to)?;
+                if went.deleted + went.back >= steps::BIG_CHANGE {
                     crate::db::analyze_after("segment_lines");
                 }
-                audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {undone} step(s) undone"), &ip)?;
+                audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {} step(s) undone", went.steps), &ip)?;
                 Flash::success(format!(
                     "Went back {}: {} step(s) undone, {} line(s) back, {} out.",
                     if to == 0 { "to the start".to_string() } else { format!("to step {to}") },
-                    undone,
-                    thousands(effect.back),
-                    thousands(effect.out)
+                    went.steps,
+                    thousands(went.back),
+                    thousands(went.out)
                 ))
             };
             session::set_flash(conn, &session, flash)?;
