@@ -87,13 +87,14 @@ pub(crate) fn world(app: &TestApp) {
          -- Interactions: ANNA called in January and mailed in March (no single entry is a
          -- January mailing); DORA mailed in January; ELI's January mailing was canceled.
          INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code,
-                 salesperson_code, canceled)
-             SELECT c.id, v.date::date, v.template, v.grp, 'JO', v.canceled FROM (VALUES
-                 ('ANNA', '2026-01-10', 'CALL', 'PHONE', FALSE),
-                 ('ANNA', '2026-03-01', 'MAIL', 'LETTER', FALSE),
-                 ('DORA', '2026-01-15', 'MAIL', 'LETTER', FALSE),
-                 ('ELI', '2026-01-20', 'MAIL', 'LETTER', TRUE))
-                 v(no, date, template, grp, canceled)
+                 salesperson_code, canceled, campaign_response, attempt_failed)
+             SELECT c.id, v.date::date, v.template, v.grp, 'JO', v.canceled, v.response,
+                    v.failed FROM (VALUES
+                 ('ANNA', '2026-01-10', 'CALL', 'PHONE', FALSE, FALSE, TRUE),
+                 ('ANNA', '2026-03-01', 'MAIL', 'LETTER', FALSE, TRUE, FALSE),
+                 ('DORA', '2026-01-15', 'MAIL', 'LETTER', FALSE, FALSE, FALSE),
+                 ('ELI', '2026-01-20', 'MAIL', 'LETTER', TRUE, TRUE, TRUE))
+                 v(no, date, template, grp, canceled, response, failed)
              JOIN contacts c ON c.no = v.no;",
     );
 }
@@ -871,6 +872,16 @@ fn within_a_section_one_related_row_passes_all_filters_and_sections_combine_with
                 ("interaction_salesperson", "JO"),
             ],
             &["ANNA"],
+        ),
+        // Campaign response and attempt failed: ELI's canceled entry never counts.
+        (&[("interaction_campaign_response", "yes")], &["ANNA"]),
+        (&[("interaction_attempt_failed", "yes")], &["ANNA"]),
+        (
+            &[
+                ("interaction_attempt_failed", "no"),
+                ("interaction_date", "2026-01-01..2026-01-31"),
+            ],
+            &["DORA"],
         ),
         // Sections combine with AND.
         (
