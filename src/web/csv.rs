@@ -53,6 +53,7 @@ fn busy(req: &HttpRequest, cap: &ExportCap) -> AppResult<HttpResponse> {
             cap.size
         ),
         back: None,
+        back_label: "",
     };
     let mut res = render(StatusCode::SERVICE_UNAVAILABLE, &page)?;
     res.headers_mut().insert(

@@ -28,6 +28,10 @@ pub enum AppError {
     /// The request body is over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// A change that the thing's state does not allow (a logged segment is a record): a 409
+    /// page that says why and what can be done instead, with a link back to `back`.
+    #[error("refused: {message}")]
+    Refused { message: String, back: String },
     /// Someone else's change won a race the form did not foresee (a unique or foreign-key
     /// violation outside the create and rename forms, which name the field instead).
     #[error("conflict")]
@@ -185,7 +189,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::BadField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Refused { .. } => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -218,6 +222,14 @@ impl ResponseError for AppError {
                 });
                 res
             }
+            AppError::Refused { message, back } => {
+                let mut res = HttpResponse::build(self.status_code()).finish();
+                res.extensions_mut().insert(Refusal {
+                    message: message.clone(),
+                    back: back.clone(),
+                });
+                res
+            }
             // Written inside the request's span: the line names the request id that the
             // page shows.
             AppError::Conflict(_) => {
@@ -247,6 +259,14 @@ pub type AppResult<T> = Result<T, AppError>;
 pub struct BadInput {
     pub field: String,
     pub message: String,
+}
+
+/// Why a change was refused and where to go back to, carried to the error page like
+/// [`BadInput`].
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub message: String,
+    pub back: String,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use askama::Template;
 use diesel::connection::SimpleConnection;
 
 use crate::auth::SignedIn;
-use crate::web::error::BadInput;
+use crate::web::error::{BadInput, Refusal};
 use crate::web::{db, ok, AppResult, Layout};
 use crate::AppState;
 
@@ -51,6 +51,8 @@ pub struct ErrorPage {
     pub message: String,
     /// The page the refused form was on (same site only), to go back to it.
     pub back: Option<String>,
+    /// The words of the link to `back`.
+    pub back_label: &'static str,
 }
 
 impl ErrorPage {
@@ -140,6 +142,7 @@ impl ErrorPage {
             title,
             message,
             back: None,
+            back_label: "Back to the form",
         }
     }
 }
@@ -202,6 +205,7 @@ pub fn render_error_page<B: MessageBody>(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let bad = res.response().extensions().get::<BadInput>().cloned();
+    let refusal = res.response().extensions().get::<Refusal>().cloned();
     let (req, old) = res.into_parts();
     let mut layout = Layout::from_request(&req);
     // An error page does not show (or use up) the flash: it stays for the next page.
@@ -209,6 +213,12 @@ pub fn render_error_page<B: MessageBody>(
     let mut page = ErrorPage::for_status(layout, status, retry_after, bad);
     if status == StatusCode::UNPROCESSABLE_ENTITY {
         page.back = same_site_referer(&req);
+    }
+    if let Some(refusal) = refusal {
+        page.title = "Not possible";
+        page.message = refusal.message;
+        page.back = Some(refusal.back);
+        page.back_label = "Back";
     }
     let html = page
         .render()

@@ -146,7 +146,7 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     );
 
     // A logged segment accepts no step.
-    post(&mut c, &format!("/segments/{no}/add"), &[("country", "DK")]).assert_status(403);
+    post(&mut c, &format!("/segments/{no}/add"), &[("country", "DK")]).assert_status(409);
 
     // The follow-up: a draft with the same contacts and header, one undoable step.
     let follow = text(
@@ -390,7 +390,12 @@ fn every_change_route_refuses_a_logged_segment() {
     ];
     for (route, fields) in &routes {
         let res = post(&mut c, route, fields);
-        assert_eq!(res.status, 403, "{route} answered {}", res.status);
+        assert_eq!(res.status, 409, "{route} answered {}", res.status);
+        assert!(
+            res.body.contains(&format!("Segment {no} is logged")),
+            "{route} did not say why: {}",
+            res.body
+        );
         assert_eq!(state(&app), before, "{route} changed the logged segment");
     }
     // Logging again and deleting are refused with a message, and change nothing either.

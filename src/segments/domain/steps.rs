@@ -411,8 +411,11 @@ pub fn remove_line(
 pub enum RunError {
     #[error("there is no such segment")]
     NotFound,
-    #[error("the segment is not a draft: its lines are a record and cannot change")]
-    NotDraft,
+    #[error("segment {no} is {status}, not a draft: its lines are a record and cannot change")]
+    NotDraft {
+        no: String,
+        status: header::SegmentStatus,
+    },
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -434,7 +437,10 @@ pub fn run_step(
 ) -> Result<StepResult, RunError> {
     let segment = header::lock(conn, no)?.ok_or(RunError::NotFound)?;
     if !segment.is_draft() {
-        return Err(RunError::NotDraft);
+        return Err(RunError::NotDraft {
+            no: segment.no,
+            status: segment.status,
+        });
     }
     let seq = ledger::next_seq(conn, segment.id)?;
     let outcome = match apply(conn, &segment, seq) {

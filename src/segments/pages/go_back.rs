@@ -93,9 +93,7 @@ pub async fn go_back(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            if !segment.is_draft() {
-                return Err(AppError::Forbidden);
-            }
+            super::must_be_draft(&segment)?;
             let here = format!("/segments/{}", segment.no);
             let last = ledger::next_seq(conn, segment.id)? - 1;
             if seen_last.is_some_and(|seen| seen != last) {

@@ -361,9 +361,7 @@ pub async fn update(
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            if !segment.is_draft() {
-                return Err(AppError::Forbidden);
-            }
+            super::must_be_draft(&segment)?;
             if f.version.parse::<i32>().ok() != Some(segment.version) {
                 return Ok(HeaderOutcome::Conflict(Box::new(segment)));
             }

@@ -275,9 +275,7 @@ pub async fn update(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &n)?.ok_or(AppError::NotFound)?;
-            if !segment.is_draft() {
-                return Err(AppError::Forbidden);
-            }
+            super::must_be_draft(&segment)?;
             let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
             match f.validate(conn)? {
                 Ok(values) => {

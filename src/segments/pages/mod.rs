@@ -19,9 +19,46 @@ impl From<crate::segments::domain::steps::RunError> for crate::web::AppError {
         use crate::segments::domain::steps::RunError;
         match e {
             RunError::NotFound => crate::web::AppError::NotFound,
-            RunError::NotDraft => crate::web::AppError::Forbidden,
+            RunError::NotDraft { no, status } => not_draft(&no, status),
             RunError::Db(e) => e.into(),
         }
+    }
+}
+
+/// The answer to a change of a segment that is no longer a draft: what it is, and what can be
+/// done instead.
+pub(super) fn not_draft(
+    no: &str,
+    status: crate::segments::domain::header::SegmentStatus,
+) -> crate::web::AppError {
+    use crate::segments::domain::header::SegmentStatus;
+    let message = match status {
+        SegmentStatus::Draft => format!("Segment {no} is a draft and can be changed."),
+        SegmentStatus::Logged => format!(
+            "Segment {no} is logged: it is the record of the interactions it wrote, so its \
+             header and lines can no longer be changed and nothing was changed now. To work \
+             with the same contacts, create a new segment and use Reuse Segment {no}."
+        ),
+        SegmentStatus::Canceled => format!(
+            "Segment {no} is canceled: it stays the record of what was logged, so its header \
+             and lines can no longer be changed and nothing was changed now. Restore it, or \
+             create a new segment and use Reuse Segment {no}."
+        ),
+    };
+    crate::web::AppError::Refused {
+        message,
+        back: format!("/segments/{no}"),
+    }
+}
+
+/// Fails with [`not_draft`] unless the segment is a draft.
+pub(super) fn must_be_draft(
+    segment: &crate::segments::domain::header::Segment,
+) -> Result<(), crate::web::AppError> {
+    if segment.is_draft() {
+        Ok(())
+    } else {
+        Err(not_draft(&segment.no, segment.status))
     }
 }
 
