@@ -1,34 +1,28 @@
 //! Contacts: companies and persons, their classifications, the list, import and export.
+//! The rules and their SQL are in [`domain`], the pages in [`pages`].
 
-pub mod card;
-pub mod csv_format;
-pub mod export;
-pub mod guards;
-pub mod handlers;
-pub mod import;
-pub mod import_jobs;
-pub mod import_pages;
-pub mod import_write;
-pub mod list;
-pub mod model;
+pub mod domain;
+pub mod pages;
+
+pub use domain::{csv_format, import_jobs, model};
 
 use actix_web::web;
 
 /// Registers the contact pages (fixed paths before `/contacts/{no}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(handlers::list)
-        .service(export::export)
-        .service(import_pages::form)
-        .service(import_pages::upload)
-        .service(import_pages::job)
-        .service(import_pages::job_status)
-        .service(handlers::new)
-        .service(handlers::create)
-        .service(handlers::show)
-        .service(handlers::edit)
-        .service(handlers::update)
-        .service(handlers::confirm_delete)
-        .service(handlers::delete)
-        .service(handlers::classify)
-        .service(handlers::profile);
+    cfg.service(pages::list::list)
+        .service(pages::export::export)
+        .service(pages::import::form)
+        .service(pages::import::upload)
+        .service(pages::import::job)
+        .service(pages::import::job_status)
+        .service(pages::form::new)
+        .service(pages::form::create)
+        .service(pages::card::show)
+        .service(pages::form::edit)
+        .service(pages::form::update)
+        .service(pages::delete::confirm_delete)
+        .service(pages::delete::delete)
+        .service(pages::card::classify)
+        .service(pages::card::profile);
 }

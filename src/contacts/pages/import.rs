@@ -1,5 +1,5 @@
 //! The import pages: upload (the file is spooled to a temporary file as it arrives, never held
-//! in memory), and the job's page and progress. The job itself is in [`super::import_jobs`].
+//! in memory), and the job's page and progress. The job itself is in [`crate::contacts::domain::import_jobs`].
 
 use std::io::{Seek, Write};
 
@@ -9,9 +9,9 @@ use askama::Template;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::import;
-use super::import_jobs::{self, ImportJob, Upload};
 use crate::auth::{client_ip, CurrentUser, Staff};
+use crate::contacts::domain::import;
+use crate::contacts::domain::import_jobs::{self, ImportJob, Upload};
 use crate::db::schema::import_jobs as jobs;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Layout};
 use crate::AppState;

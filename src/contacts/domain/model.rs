@@ -468,6 +468,14 @@ pub fn persons_of(
     Ok((rows, total))
 }
 
+/// The number of a person's company, for the form; `None` for a company.
+pub fn company_no_of(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Option<String>> {
+    match contact.company_id {
+        Some(id) => find(conn, id).map(|c| Some(c.no)),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,133 +1,18 @@
-//! Contact pages: the list, the card, create, edit, delete, classifications and profile.
+//! A contact's form: new, create, edit and update (with the other user's changes shown when
+//! both saved at once).
 
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::card::{self, Card, Classification};
-use super::guards::{self, DeletionImpact, SegmentLines};
-use super::list::{self as contact_list, ListQuery, ListRow};
-use super::model::{self, Contact, ContactForm, CORRESPONDENCE_TYPES};
-use crate::admin::audit::{self, Actor};
-use crate::auth::{client_ip, session, SignedIn, Staff};
-use crate::setup::{self, CodeOption};
-use crate::web::pagination::{thousands, Pager};
+use crate::auth::{session, Staff};
+use crate::contacts::domain::guards;
+use crate::contacts::domain::model::{self, Contact, ContactForm, CORRESPONDENCE_TYPES};
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 use crate::AppState;
 
-/// The choices of the list's filters and the form's code fields.
-#[derive(Default)]
-pub struct Options {
-    pub salespeople: Vec<CodeOption>,
-    pub territories: Vec<CodeOption>,
-    pub countries: Vec<CodeOption>,
-    pub languages: Vec<CodeOption>,
-    pub organizational_levels: Vec<CodeOption>,
-    pub industry_groups: Vec<CodeOption>,
-    pub mailing_groups: Vec<CodeOption>,
-}
-
-impl Options {
-    fn load(conn: &mut PgConnection, for_list: bool) -> QueryResult<Options> {
-        Ok(Options {
-            salespeople: setup::options(conn, "salespeople")?,
-            territories: setup::options(conn, "territories")?,
-            countries: setup::options(conn, "countries")?,
-            languages: if for_list {
-                Vec::new()
-            } else {
-                setup::options(conn, "languages")?
-            },
-            organizational_levels: if for_list {
-                Vec::new()
-            } else {
-                setup::options(conn, "organizational_levels")?
-            },
-            industry_groups: if for_list {
-                setup::options(conn, "industry_groups")?
-            } else {
-                Vec::new()
-            },
-            mailing_groups: if for_list {
-                setup::options(conn, "mailing_groups")?
-            } else {
-                Vec::new()
-            },
-        })
-    }
-}
-
-#[derive(Template)]
-#[template(path = "contacts/list.html")]
-pub struct ListPage {
-    pub layout: Layout,
-    pub query: ListQuery,
-    pub rows: Vec<ListRow>,
-    pub pager: Pager,
-    pub options: Options,
-    pub sorts: [(&'static str, &'static str, &'static str); 5],
-    pub can_edit: bool,
-}
-
-impl ListPage {
-    pub fn total_text(&self) -> String {
-        if self.capped() {
-            format!("more than {}", thousands(contact_list::COUNT_CAP))
-        } else {
-            thousands(self.pager.total)
-        }
-    }
-
-    /// True when there are more contacts than were counted.
-    pub fn capped(&self) -> bool {
-        self.pager.total > contact_list::COUNT_CAP
-    }
-
-    pub fn range_text(&self) -> String {
-        format!(
-            "{}–{}",
-            thousands(self.pager.first_row()),
-            thousands(self.pager.last_row())
-        )
-    }
-
-    pub fn export_link(&self) -> String {
-        format!("/contacts/export.csv{}", self.query.link(&[("page", "")]))
-    }
-
-    pub fn page_link(&self, page: i64) -> String {
-        self.query.link(&[("page", &page.to_string())])
-    }
-}
-
-#[get("/contacts")]
-pub async fn list(
-    SignedIn(user): SignedIn,
-    layout: Layout,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> AppResult<HttpResponse> {
-    let query = query.into_inner().normalised();
-    let requested = Pager::requested(query.page.as_deref());
-    let q = query.clone();
-    let (rows, pager, options) = db(&state.pool, move |conn| {
-        let total = contact_list::count(conn, &q)?;
-        let pager = Pager::new(Some(&requested.to_string()), contact_list::PAGE_SIZE, total);
-        let rows = contact_list::page(conn, &q, pager.offset())?;
-        Ok((rows, pager, Options::load(conn, true)?))
-    })
-    .await?;
-    ok(&ListPage {
-        layout,
-        query,
-        rows,
-        pager,
-        options,
-        sorts: contact_list::SORTS,
-        can_edit: user.role >= crate::auth::Role::Staff,
-    })
-}
+use super::Options;
 
 #[derive(Template)]
 #[template(path = "contacts/form.html")]
@@ -240,47 +125,6 @@ pub async fn create(
     }
 }
 
-#[derive(Template)]
-#[template(path = "contacts/show.html")]
-pub struct CardPage {
-    pub layout: Layout,
-    pub card: Card,
-    pub can_edit: bool,
-}
-
-impl CardPage {
-    pub fn persons_text(&self) -> String {
-        thousands(self.card.persons_total)
-    }
-}
-
-#[get("/contacts/{no}")]
-pub async fn show(
-    SignedIn(user): SignedIn,
-    layout: Layout,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let card = db(&state.pool, move |conn| {
-        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        Ok(card::load(conn, contact)?)
-    })
-    .await?;
-    ok(&CardPage {
-        layout,
-        card,
-        can_edit: user.role >= crate::auth::Role::Staff,
-    })
-}
-
-fn company_no_of(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Option<String>> {
-    match contact.company_id {
-        Some(id) => model::find(conn, id).map(|c| Some(c.no)),
-        None => Ok(None),
-    }
-}
-
 #[get("/contacts/{no}/edit")]
 pub async fn edit(
     _staff: Staff,
@@ -291,7 +135,7 @@ pub async fn edit(
     let no = path.into_inner();
     let (contact, company_no, options) = db(&state.pool, move |conn| {
         let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let company_no = company_no_of(conn, &contact)?;
+        let company_no = model::company_no_of(conn, &contact)?;
         Ok((contact, company_no, Options::load(conn, false)?))
     })
     .await?;
@@ -405,7 +249,7 @@ pub async fn update(
             let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
             let version: i32 = f.version.parse().unwrap_or(-1);
             if version != contact.version {
-                let company_no = company_no_of(conn, &contact)?;
+                let company_no = model::company_no_of(conn, &contact)?;
                 let theirs = ContactForm::from_contact(&contact, company_no);
                 return Ok(UpdateOutcome::Conflict(
                     Box::new(contact),
@@ -462,7 +306,7 @@ pub async fn update(
                 }
                 None => {
                     let current = model::find(conn, contact.id)?;
-                    let company_no = company_no_of(conn, &current)?;
+                    let company_no = model::company_no_of(conn, &current)?;
                     let theirs = ContactForm::from_contact(&current, company_no);
                     Ok(UpdateOutcome::Conflict(
                         Box::new(current),
@@ -494,86 +338,6 @@ pub async fn update(
     }
 }
 
-#[derive(Template)]
-#[template(path = "contacts/delete.html")]
-pub struct DeletePage {
-    pub layout: Layout,
-    pub contact: Contact,
-    pub impact: DeletionImpact,
-}
-
-impl DeletePage {
-    /// "2 lines (1 removed)" for a segment's lines of this contact.
-    pub fn lines_text(&self, s: &SegmentLines) -> String {
-        let total = s.current + s.removed;
-        let mut text = format!("{total} line{}", if total == 1 { "" } else { "s" });
-        if s.removed > 0 {
-            text.push_str(&format!(" ({} removed by a step)", s.removed));
-        }
-        text
-    }
-}
-
-/// The confirmation page: what goes with the contact, what stops its deletion.
-#[get("/contacts/{no}/delete")]
-pub async fn confirm_delete(
-    _staff: Staff,
-    layout: Layout,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
-    let (contact, impact) = db(&state.pool, move |conn| {
-        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let impact = guards::deletion_impact(conn, &contact)?;
-        Ok((contact, impact))
-    })
-    .await?;
-    ok(&DeletePage {
-        layout,
-        contact,
-        impact,
-    })
-}
-
-#[post("/contacts/{no}/delete")]
-pub async fn delete(
-    req: HttpRequest,
-    Staff(user): Staff,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let session = session::current(&req)?;
-    let ip = client_ip(&req, state.config.trust_proxy);
-    let no = path.into_inner();
-    let location = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            if let Some(refusal) = guards::deletion_refused(conn, &contact)? {
-                session::set_flash(conn, &session, Flash::error(refusal))?;
-                return Ok(format!("/contacts/{}/delete", contact.no));
-            }
-            diesel::delete(crate::db::schema::contacts::table.find(contact.id)).execute(conn)?;
-            audit::record(
-                conn,
-                Actor::User(&user),
-                "contact deleted",
-                &contact.no,
-                &contact.name,
-                &ip,
-            )?;
-            session::set_flash(
-                conn,
-                &session,
-                Flash::success(format!("Contact {} {} deleted.", contact.no, contact.name)),
-            )?;
-            Ok("/contacts".to_string())
-        })
-    })
-    .await?;
-    Ok(redirect(&location))
-}
-
 /// The field of the contact form that a constraint violation at creation concerns, and what
 /// to say next to it.
 fn raced_field(e: &diesel::result::Error) -> (&'static str, &'static str) {
@@ -599,123 +363,4 @@ fn raced_field(e: &diesel::result::Error) -> (&'static str, &'static str) {
             "This was deleted by someone else a moment ago. Choose another.",
         )
     }
-}
-
-#[derive(Deserialize)]
-pub struct ClassificationForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    code: String,
-    /// `add` or `remove`.
-    #[serde(default)]
-    action: String,
-}
-
-#[post("/contacts/{no}/classifications")]
-pub async fn classify(
-    req: HttpRequest,
-    _staff: Staff,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<ClassificationForm>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    let session = session::current(&req)?;
-    let no = path.into_inner();
-    let location = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            let code = form.code.trim().to_uppercase();
-            let flash = match Classification::find(&form.kind) {
-                None => Flash::error("Choose what to assign."),
-                Some(c) if !c.applies_to(&contact) => Flash::error(format!(
-                    "{} are not assigned to a {}.",
-                    c.title,
-                    contact.type_label().to_lowercase()
-                )),
-                Some(_) if code.is_empty() => Flash::error("Choose a code to assign."),
-                Some(c) if form.action == "remove" => {
-                    c.remove(conn, contact.id, &code)?;
-                    Flash::success(format!("{code} removed from {}.", c.title.to_lowercase()))
-                }
-                Some(c) => {
-                    if !setup::code_exists(conn, c.codes, &code)? {
-                        Flash::error(format!(
-                            "There is no code {code} in {}.",
-                            c.title.to_lowercase()
-                        ))
-                    } else if c.add(conn, contact.id, &code)? {
-                        Flash::success(format!("{code} added to {}.", c.title.to_lowercase()))
-                    } else {
-                        Flash::info(format!("{code} was already assigned."))
-                    }
-                }
-            };
-            session::set_flash(conn, &session, flash)?;
-            // Only a known kind names the section to return to; what was typed never goes
-            // into the Location header.
-            Ok(match Classification::find(&form.kind) {
-                Some(c) => format!("/contacts/{}#{}", contact.no, c.kind.replace('_', "-")),
-                None => format!("/contacts/{}", contact.no),
-            })
-        })
-    })
-    .await?;
-    Ok(redirect(&location))
-}
-
-/// Profile answers are all saved or none: a bad answer rolls the transaction back.
-enum ProfileError {
-    BadAnswer,
-    App(AppError),
-}
-
-impl From<diesel::result::Error> for ProfileError {
-    fn from(e: diesel::result::Error) -> Self {
-        ProfileError::App(e.into())
-    }
-}
-
-#[post("/contacts/{no}/profile")]
-pub async fn profile(
-    req: HttpRequest,
-    _staff: Staff,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
-) -> AppResult<HttpResponse> {
-    let pairs = form.into_inner();
-    let session = session::current(&req)?;
-    let no = path.into_inner();
-    let location = db(&state.pool, move |conn| {
-        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let saved = conn.transaction::<_, ProfileError, _>(|conn| {
-            for (key, value) in &pairs {
-                let Some(question) = key.strip_prefix("q_").and_then(|q| q.parse::<i64>().ok())
-                else {
-                    continue;
-                };
-                let answer = match value.trim() {
-                    "" => None,
-                    v => Some(v.parse::<i64>().map_err(|_| ProfileError::BadAnswer)?),
-                };
-                if !card::set_answer(conn, contact.id, question, answer)? {
-                    return Err(ProfileError::BadAnswer);
-                }
-            }
-            Ok(())
-        });
-        let flash = match saved {
-            Ok(()) => Flash::success("Profile answers saved."),
-            Err(ProfileError::BadAnswer) => {
-                Flash::error("An answer did not match its question; nothing was saved.")
-            }
-            Err(ProfileError::App(e)) => return Err(e),
-        };
-        session::set_flash(conn, &session, flash)?;
-        Ok(format!("/contacts/{}#profile", contact.no))
-    })
-    .await?;
-    Ok(redirect(&location))
 }

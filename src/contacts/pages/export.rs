@@ -6,9 +6,9 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 
-use super::csv_format::{self, COLUMNS};
-use super::list::ListQuery;
 use crate::auth::SignedIn;
+use crate::contacts::domain::csv_format::{self, COLUMNS};
+use crate::contacts::domain::list::ListQuery;
 use crate::web::{csv, AppResult};
 use crate::AppState;
 

@@ -1,0 +1,11 @@
+//! The contact rules and their SQL: plain functions over `&mut PgConnection` that know nothing
+//! of HTTP.
+
+pub mod card;
+pub mod csv_format;
+pub mod guards;
+pub mod import;
+pub mod import_jobs;
+pub mod import_write;
+pub mod list;
+pub mod model;

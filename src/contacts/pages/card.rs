@@ -1,0 +1,167 @@
+//! `/contacts/{no}`: the card, and the classifications and profile saved from it.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::{session, SignedIn, Staff};
+use crate::contacts::domain::card::{self, Card, Classification};
+use crate::contacts::domain::model;
+use crate::setup;
+use crate::web::pagination::thousands;
+use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "contacts/show.html")]
+pub struct CardPage {
+    pub layout: Layout,
+    pub card: Card,
+    pub can_edit: bool,
+}
+
+impl CardPage {
+    pub fn persons_text(&self) -> String {
+        thousands(self.card.persons_total)
+    }
+}
+
+#[get("/contacts/{no}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let card = db(&state.pool, move |conn| {
+        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        Ok(card::load(conn, contact)?)
+    })
+    .await?;
+    ok(&CardPage {
+        layout,
+        card,
+        can_edit: user.role >= crate::auth::Role::Staff,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ClassificationForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    code: String,
+    /// `add` or `remove`.
+    #[serde(default)]
+    action: String,
+}
+
+#[post("/contacts/{no}/classifications")]
+pub async fn classify(
+    req: HttpRequest,
+    _staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<ClassificationForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let no = path.into_inner();
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let code = form.code.trim().to_uppercase();
+            let flash = match Classification::find(&form.kind) {
+                None => Flash::error("Choose what to assign."),
+                Some(c) if !c.applies_to(&contact) => Flash::error(format!(
+                    "{} are not assigned to a {}.",
+                    c.title,
+                    contact.type_label().to_lowercase()
+                )),
+                Some(_) if code.is_empty() => Flash::error("Choose a code to assign."),
+                Some(c) if form.action == "remove" => {
+                    c.remove(conn, contact.id, &code)?;
+                    Flash::success(format!("{code} removed from {}.", c.title.to_lowercase()))
+                }
+                Some(c) => {
+                    if !setup::code_exists(conn, c.codes, &code)? {
+                        Flash::error(format!(
+                            "There is no code {code} in {}.",
+                            c.title.to_lowercase()
+                        ))
+                    } else if c.add(conn, contact.id, &code)? {
+                        Flash::success(format!("{code} added to {}.", c.title.to_lowercase()))
+                    } else {
+                        Flash::info(format!("{code} was already assigned."))
+                    }
+                }
+            };
+            session::set_flash(conn, &session, flash)?;
+            // Only a known kind names the section to return to; what was typed never goes
+            // into the Location header.
+            Ok(match Classification::find(&form.kind) {
+                Some(c) => format!("/contacts/{}#{}", contact.no, c.kind.replace('_', "-")),
+                None => format!("/contacts/{}", contact.no),
+            })
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+/// Profile answers are all saved or none: a bad answer rolls the transaction back.
+enum ProfileError {
+    BadAnswer,
+    App(AppError),
+}
+
+impl From<diesel::result::Error> for ProfileError {
+    fn from(e: diesel::result::Error) -> Self {
+        ProfileError::App(e.into())
+    }
+}
+
+#[post("/contacts/{no}/profile")]
+pub async fn profile(
+    req: HttpRequest,
+    _staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let pairs = form.into_inner();
+    let session = session::current(&req)?;
+    let no = path.into_inner();
+    let location = db(&state.pool, move |conn| {
+        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let saved = conn.transaction::<_, ProfileError, _>(|conn| {
+            for (key, value) in &pairs {
+                let Some(question) = key.strip_prefix("q_").and_then(|q| q.parse::<i64>().ok())
+                else {
+                    continue;
+                };
+                let answer = match value.trim() {
+                    "" => None,
+                    v => Some(v.parse::<i64>().map_err(|_| ProfileError::BadAnswer)?),
+                };
+                if !card::set_answer(conn, contact.id, question, answer)? {
+                    return Err(ProfileError::BadAnswer);
+                }
+            }
+            Ok(())
+        });
+        let flash = match saved {
+            Ok(()) => Flash::success("Profile answers saved."),
+            Err(ProfileError::BadAnswer) => {
+                Flash::error("An answer did not match its question; nothing was saved.")
+            }
+            Err(ProfileError::App(e)) => return Err(e),
+        };
+        session::set_flash(conn, &session, flash)?;
+        Ok(format!("/contacts/{}#profile", contact.no))
+    })
+    .await?;
+    Ok(redirect(&location))
+}

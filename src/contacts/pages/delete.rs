@@ -1,0 +1,93 @@
+//! Deleting a contact after a confirmation page that lists what goes with it and what
+//! blocks it.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, Staff};
+use crate::contacts::domain::guards::{self, DeletionImpact, SegmentLines};
+use crate::contacts::domain::model::{self, Contact};
+use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "contacts/delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub contact: Contact,
+    pub impact: DeletionImpact,
+}
+
+impl DeletePage {
+    /// "2 lines (1 removed)" for a segment's lines of this contact.
+    pub fn lines_text(&self, s: &SegmentLines) -> String {
+        let total = s.current + s.removed;
+        let mut text = format!("{total} line{}", if total == 1 { "" } else { "s" });
+        if s.removed > 0 {
+            text.push_str(&format!(" ({} removed by a step)", s.removed));
+        }
+        text
+    }
+}
+
+/// The confirmation page: what goes with the contact, what stops its deletion.
+#[get("/contacts/{no}/delete")]
+pub async fn confirm_delete(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (contact, impact) = db(&state.pool, move |conn| {
+        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let impact = guards::deletion_impact(conn, &contact)?;
+        Ok((contact, impact))
+    })
+    .await?;
+    ok(&DeletePage {
+        layout,
+        contact,
+        impact,
+    })
+}
+
+#[post("/contacts/{no}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let no = path.into_inner();
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            if let Some(refusal) = guards::deletion_refused(conn, &contact)? {
+                session::set_flash(conn, &session, Flash::error(refusal))?;
+                return Ok(format!("/contacts/{}/delete", contact.no));
+            }
+            diesel::delete(crate::db::schema::contacts::table.find(contact.id)).execute(conn)?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "contact deleted",
+                &contact.no,
+                &contact.name,
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!("Contact {} {} deleted.", contact.no, contact.name)),
+            )?;
+            Ok("/contacts".to_string())
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
