@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::registry::{self, SetupTable};
 use super::support::{
     check_code, check_text, guarded, normalize_code, search_terms, Change, ListQuery, Listing,
-    Refusal, CHANGED, CREATED, DELETED, DESCRIPTION_MAX, PER_PAGE,
+    Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
 };
 use super::CodeOption;
 use crate::auth::{Admin, Role, SignedIn};
@@ -166,13 +166,6 @@ impl CodeForm {
     }
 }
 
-fn duplicate(table: &SetupTable, code: &str) -> String {
-    format!("{} {code} already exists.", table.singular_cap())
-}
-
-const NOT_STORABLE: &str =
-    "This code cannot be stored: use letters, digits and punctuation, without spaces.";
-
 /// What a change of code and description does, for the audit trail.
 fn change_detail(old: &CodeOption, changed: &CodeForm) -> String {
     let mut parts = Vec::new();
@@ -270,29 +263,20 @@ pub async fn create(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let mut errors = f.validate();
-            if errors.is_empty() && find(conn, table, &f.code)?.is_some() {
-                errors.add("code", duplicate(table, &f.code));
-            }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            match guarded(conn, |c| insert(c, table, &f.code, &f.description))? {
-                Ok(_) => {}
-                Err(Refusal::Duplicate) => errors.add("code", duplicate(table, &f.code)),
-                Err(_) => errors.add("code", NOT_STORABLE),
-            }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            change.done(
+            let row = Saving {
+                table,
+                old_code: None,
+                code: &f.code,
+                detail: &f.description,
+                next: "",
+            };
+            Ok(change.save(
                 conn,
-                CREATED,
-                &table.subject(&f.code),
-                &f.description,
-                format!("{} {} created.", table.singular_cap(), f.code),
-            )?;
-            Ok(Ok(()))
+                row,
+                f.validate(),
+                |c| Ok(find(c, table, &f.code)?.is_some()),
+                |c| insert(c, table, &f.code, &f.description),
+            )?)
         })
     })
     .await?;
@@ -385,37 +369,24 @@ pub async fn update_code(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let old = lock(conn, table, &old_code)?.ok_or(AppError::NotFound)?;
-            let mut errors = f.validate();
-            if errors.is_empty() && f.code != old.code && find(conn, table, &f.code)?.is_some() {
-                errors.add("code", duplicate(table, &f.code));
-            }
-            if errors.is_empty() {
-                let detail = change_detail(&old, &f);
-                if detail.is_empty() {
-                    change.unchanged(conn)?;
-                    return Ok(Ok(()));
-                }
-                match guarded(conn, |c| {
-                    update(c, table, &old.code, &f.code, &f.description)
-                })? {
-                    Ok(_) => {
-                        let message = if old.code == f.code {
-                            format!("{} {} saved.", table.singular_cap(), f.code)
-                        } else {
-                            format!(
-                                "{} {} is now {}; everything that used it follows.",
-                                table.singular_cap(),
-                                old.code,
-                                f.code
-                            )
-                        };
-                        change.done(conn, CHANGED, &table.subject(&old.code), &detail, message)?;
-                        return Ok(Ok(()));
-                    }
-                    Err(Refusal::Duplicate) => errors.add("code", duplicate(table, &f.code)),
-                    Err(_) => errors.add("code", NOT_STORABLE),
-                }
-            }
+            let detail = change_detail(&old, &f);
+            let row = Saving {
+                table,
+                old_code: Some(&old.code),
+                code: &f.code,
+                detail: &detail,
+                next: "",
+            };
+            let saved = change.save(
+                conn,
+                row,
+                f.validate(),
+                |c| Ok(find(c, table, &f.code)?.is_some()),
+                |c| update(c, table, &old.code, &f.code, &f.description),
+            )?;
+            let Err(errors) = saved else {
+                return Ok(Ok(()));
+            };
             let used_by = registry::describe(&registry::usages(conn, table, &old.code)?);
             Ok(Err((old.code, errors, used_by)))
         })

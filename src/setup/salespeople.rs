@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::codes::delete_unused;
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_code, check_text, guarded, is_email, normalize_code, search_terms, Change, ListQuery,
-    Listing, Refusal, CHANGED, CREATED, PER_PAGE,
+    check_code, check_text, is_email, normalize_code, search_terms, Change, ListQuery, Listing,
+    Saving, PER_PAGE,
 };
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::salespeople;
@@ -147,13 +147,6 @@ impl SalespersonForm {
     }
 }
 
-fn duplicate(code: &str) -> String {
-    format!("Salesperson {code} already exists.")
-}
-
-const NOT_STORABLE: &str =
-    "This code cannot be stored: use letters, digits and punctuation, without spaces.";
-
 // ---------------------------------------------------------------------------------------------
 // Pages.
 
@@ -251,39 +244,29 @@ pub async fn create(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let mut errors = f.validate();
-            if !errors.has("code") && find(conn, &f.code)?.is_some() {
-                errors.add("code", duplicate(&f.code));
-            }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            let inserted = guarded(conn, |c| {
-                diesel::insert_into(salespeople::table)
-                    .values((
-                        salespeople::code.eq(&f.code),
-                        salespeople::name.eq(&f.name),
-                        salespeople::email.eq(&f.email),
-                        salespeople::blocked.eq(f.is_blocked()),
-                    ))
-                    .execute(c)
-            })?;
-            match inserted {
-                Ok(_) => {}
-                Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
-                Err(_) => errors.add("code", NOT_STORABLE),
-            }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            change.done(
+            let row = Saving {
+                table: table(),
+                old_code: None,
+                code: &f.code,
+                detail: &f.name,
+                next: "",
+            };
+            Ok(change.save(
                 conn,
-                CREATED,
-                &table().subject(&f.code),
-                &f.name,
-                format!("Salesperson {} created.", f.code),
-            )?;
-            Ok(Ok(()))
+                row,
+                f.validate(),
+                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| {
+                    diesel::insert_into(salespeople::table)
+                        .values((
+                            salespeople::code.eq(&f.code),
+                            salespeople::name.eq(&f.name),
+                            salespeople::email.eq(&f.email),
+                            salespeople::blocked.eq(f.is_blocked()),
+                        ))
+                        .execute(c)
+                },
+            )?)
         })
     })
     .await?;
@@ -349,17 +332,20 @@ pub async fn update(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let old = lock(conn, &old_code)?.ok_or(AppError::NotFound)?;
-            let mut errors = f.validate();
-            if !errors.has("code") && f.code != old.code && find(conn, &f.code)?.is_some() {
-                errors.add("code", duplicate(&f.code));
-            }
-            if errors.is_empty() {
-                let detail = f.detail_against(&old);
-                if detail.is_empty() {
-                    change.unchanged(conn)?;
-                    return Ok(Ok(()));
-                }
-                let updated = guarded(conn, |c| {
+            let detail = f.detail_against(&old);
+            let row = Saving {
+                table: table(),
+                old_code: Some(&old.code),
+                code: &f.code,
+                detail: &detail,
+                next: "",
+            };
+            let saved = change.save(
+                conn,
+                row,
+                f.validate(),
+                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| {
                     diesel::update(salespeople::table.find(&old.code))
                         .set((
                             salespeople::code.eq(&f.code),
@@ -368,30 +354,11 @@ pub async fn update(
                             salespeople::blocked.eq(f.is_blocked()),
                         ))
                         .execute(c)
-                })?;
-                match updated {
-                    Ok(_) => {
-                        let message = if old.code == f.code {
-                            format!("Salesperson {} saved.", f.code)
-                        } else {
-                            format!(
-                                "Salesperson {} is now {}; everything that used it follows.",
-                                old.code, f.code
-                            )
-                        };
-                        change.done(
-                            conn,
-                            CHANGED,
-                            &table().subject(&old.code),
-                            &detail,
-                            message,
-                        )?;
-                        return Ok(Ok(()));
-                    }
-                    Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
-                    Err(_) => errors.add("code", NOT_STORABLE),
-                }
-            }
+                },
+            )?;
+            let Err(errors) = saved else {
+                return Ok(Ok(()));
+            };
             let used_by = registry::describe(&registry::usages(conn, table(), &old.code)?);
             Ok(Err((old.code, errors, used_by)))
         })

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, SessionData};
+use crate::setup::registry::SetupTable;
 use crate::web::pagination::Pager;
 use crate::web::{AppResult, Flash, FormErrors};
 use crate::AppState;
@@ -209,6 +210,88 @@ impl Change {
     /// Leaves an error message for the next page (nothing was changed).
     pub fn refuse(&self, conn: &mut PgConnection, message: String) -> QueryResult<()> {
         session::set_flash(conn, &self.session, Flash::error(message))
+    }
+}
+
+/// The message for a code that is taken: "Salesperson JBN already exists."
+pub fn duplicate(table: &SetupTable, code: &str) -> String {
+    format!("{} {code} already exists.", table.singular_cap())
+}
+
+/// The message for a code the database refuses although the form's checks let it through.
+pub const NOT_STORABLE: &str =
+    "This code cannot be stored: use letters, digits and punctuation, without spaces.";
+
+/// A row of a setup table as a form saves it: its table, its code (the key) before and after,
+/// and what the audit trail says of it.
+pub struct Saving<'a> {
+    pub table: &'a SetupTable,
+    /// `None` for a new row.
+    pub old_code: Option<&'a str>,
+    pub code: &'a str,
+    /// The audit trail's detail: the description of a new row, the changes of an edited one
+    /// (empty: nothing changed, nothing is written).
+    pub detail: &'a str,
+    /// Words after the flash message, e.g. what to do next ("" for none).
+    pub next: &'a str,
+}
+
+impl Change {
+    /// Saves a setup row once the form's own checks are in `errors`: a code already taken
+    /// (`taken` says whether another row has it), or one the database refuses, is an error on
+    /// the `code` field and nothing is written; an edit that changes nothing writes nothing
+    /// and says so; otherwise `write` runs (in a savepoint) and the change goes to the audit
+    /// trail with its flash message. The form's errors come back for the page to show.
+    pub fn save(
+        &self,
+        conn: &mut PgConnection,
+        row: Saving<'_>,
+        mut errors: FormErrors,
+        taken: impl FnOnce(&mut PgConnection) -> QueryResult<bool>,
+        write: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
+    ) -> QueryResult<Result<(), FormErrors>> {
+        let Saving {
+            table,
+            old_code,
+            code,
+            detail,
+            next,
+        } = row;
+        if !errors.has("code") && old_code != Some(code) && taken(conn)? {
+            errors.add("code", duplicate(table, code));
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        if old_code.is_some() && detail.is_empty() {
+            self.unchanged(conn)?;
+            return Ok(Ok(()));
+        }
+        match guarded(conn, write)? {
+            Ok(_) => {}
+            Err(Refusal::Duplicate) => errors.add("code", duplicate(table, code)),
+            Err(_) => errors.add("code", NOT_STORABLE),
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let name = table.singular_cap();
+        let (action, subject, message) = match old_code {
+            None => (CREATED, code, format!("{name} {code} created.")),
+            Some(old) if old == code => (CHANGED, old, format!("{name} {code} saved.")),
+            Some(old) => (
+                CHANGED,
+                old,
+                format!("{name} {old} is now {code}; everything that used it follows."),
+            ),
+        };
+        let message = if next.is_empty() {
+            message
+        } else {
+            format!("{message} {next}")
+        };
+        self.done(conn, action, &table.subject(subject), detail, message)?;
+        Ok(Ok(()))
     }
 }
 

@@ -27,8 +27,8 @@ use serde::Deserialize;
 use super::codes::{self, CodeForm};
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_text, guarded, search_terms, Change, ListQuery, Listing, Refusal, CHANGED, CREATED,
-    DESCRIPTION_MAX, PER_PAGE,
+    check_text, search_terms, Change, ListQuery, Listing, Saving, CHANGED, DESCRIPTION_MAX,
+    PER_PAGE,
 };
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::{profile_answers, profile_questionnaires, profile_questions};

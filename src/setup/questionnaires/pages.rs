@@ -59,13 +59,6 @@ pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
     })
 }
 
-pub(super) fn duplicate(code: &str) -> String {
-    format!("Profile questionnaire {code} already exists.")
-}
-
-pub(super) const NOT_STORABLE: &str =
-    "This code cannot be stored: use letters, digits and punctuation, without spaces.";
-
 #[post("/setup/profile-questionnaires")]
 pub async fn create(
     req: HttpRequest,
@@ -79,40 +72,28 @@ pub async fn create(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let mut errors = f.validate();
-            if !errors.has("code") && find(conn, &f.code)?.is_some() {
-                errors.add("code", duplicate(&f.code));
-            }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            let inserted = guarded(conn, |c| {
-                diesel::insert_into(profile_questionnaires::table)
-                    .values((
-                        profile_questionnaires::code.eq(&f.code),
-                        profile_questionnaires::description.eq(&f.description),
-                    ))
-                    .execute(c)
-            })?;
-            match inserted {
-                Ok(_) => {}
-                Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
-                Err(_) => errors.add("code", NOT_STORABLE),
-            }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            change.done(
+            let row = Saving {
+                table: table(),
+                old_code: None,
+                code: &f.code,
+                detail: &f.description,
+                next: "Add its questions below.",
+            };
+            let saved = change.save(
                 conn,
-                CREATED,
-                &table().subject(&f.code),
-                &f.description,
-                format!(
-                    "Profile questionnaire {} created. Add its questions below.",
-                    f.code
-                ),
+                row,
+                f.validate(),
+                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| {
+                    diesel::insert_into(profile_questionnaires::table)
+                        .values((
+                            profile_questionnaires::code.eq(&f.code),
+                            profile_questionnaires::description.eq(&f.description),
+                        ))
+                        .execute(c)
+                },
             )?;
-            Ok(Ok(f.code))
+            Ok(saved.map(|()| f.code))
         })
     })
     .await?;
@@ -243,49 +224,46 @@ pub async fn update(
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let old = lock(conn, &old_code)?;
-            let mut errors = f.validate();
-            if !errors.has("code") && f.code != old.code && find(conn, &f.code)?.is_some() {
-                errors.add("code", duplicate(&f.code));
+            let mut detail = Vec::new();
+            if old.code != f.code {
+                detail.push(format!("code {} → {}", old.code, f.code));
             }
-            if errors.is_empty() {
-                let mut detail = Vec::new();
-                if old.code != f.code {
-                    detail.push(format!("code {} → {}", old.code, f.code));
-                }
-                if old.description != f.description {
-                    detail.push(format!(
-                        "description {} → {}",
-                        quoted(&old.description),
-                        quoted(&f.description)
-                    ));
-                }
-                if detail.is_empty() {
-                    change.unchanged(conn)?;
-                    return Ok(Outcome::Done(questionnaire_href(&old.code)));
-                }
-                let updated = guarded(conn, |c| {
+            if old.description != f.description {
+                detail.push(format!(
+                    "description {} → {}",
+                    quoted(&old.description),
+                    quoted(&f.description)
+                ));
+            }
+            let detail = detail.join("; ");
+            let row = Saving {
+                table: table(),
+                old_code: Some(&old.code),
+                code: &f.code,
+                detail: &detail,
+                next: "",
+            };
+            let saved = change.save(
+                conn,
+                row,
+                f.validate(),
+                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| {
                     diesel::update(profile_questionnaires::table.find(&old.code))
                         .set((
                             profile_questionnaires::code.eq(&f.code),
                             profile_questionnaires::description.eq(&f.description),
                         ))
                         .execute(c)
-                })?;
-                match updated {
-                    Ok(_) => {
-                        change.done(
-                            conn,
-                            CHANGED,
-                            &table().subject(&old.code),
-                            &detail.join("; "),
-                            format!("Profile questionnaire {} saved.", f.code),
-                        )?;
-                        return Ok(Outcome::Done(questionnaire_href(&f.code)));
-                    }
-                    Err(Refusal::Duplicate) => errors.add("code", duplicate(&f.code)),
-                    Err(_) => errors.add("code", NOT_STORABLE),
+                },
+            )?;
+            let errors = match saved {
+                Ok(()) if detail.is_empty() => {
+                    return Ok(Outcome::Done(questionnaire_href(&old.code)))
                 }
-            }
+                Ok(()) => return Ok(Outcome::Done(questionnaire_href(&f.code))),
+                Err(errors) => errors,
+            };
             let mut page = questionnaire_page(conn, layout, &old.code, true)?;
             page.form = f;
             page.errors = errors;
