@@ -2,6 +2,7 @@
 //! mode) on a thread of their own and sent to the browser in chunks, so memory does not grow
 //! with the number of rows. Cells that a spreadsheet would run as formulas are neutralised.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
@@ -12,7 +13,6 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::{QueryableByName, RunQueryDsl};
 use tokio::sync::Semaphore;
 
-use crate::contacts::csv_format::neutralise;
 use crate::db::DbPool;
 use crate::web::pages::ErrorPage;
 use crate::web::{render, AppError, AppResult, Layout};
@@ -61,6 +61,37 @@ fn busy(req: &HttpRequest, cap: &ExportCap) -> AppResult<HttpResponse> {
         header::HeaderValue::from(BUSY_RETRY_AFTER),
     );
     Ok(res)
+}
+
+fn is_formula_start(c: char) -> bool {
+    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
+}
+
+/// Whether a cell, after any leading apostrophes, starts like a formula.
+fn formula_after_apostrophes(cell: &str) -> bool {
+    cell.trim_start_matches('\'')
+        .chars()
+        .next()
+        .is_some_and(is_formula_start)
+}
+
+/// A cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return), possibly after
+/// apostrophes, gets one more leading apostrophe, so spreadsheets show it as text instead of
+/// running it, and [`unneutralise`] gives back exactly the original.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if formula_after_apostrophes(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// Undoes [`neutralise`], so that import accepts what export wrote.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_after_apostrophes(rest) => rest,
+        _ => cell,
+    }
 }
 
 /// Writes neutralised CSV records (RFC 4180 quoting) into a buffer handed out in chunks.
@@ -187,6 +218,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_restored() {
+        for cell in ["=1+1", "+45 1234", "-5", "@SUM(A1)", "\tx", "'=already"] {
+            let out = neutralise(cell);
+            assert!(out.starts_with('\''), "{cell}");
+            assert_eq!(unneutralise(&out), cell);
+        }
+        assert_eq!(neutralise("Acme"), "Acme");
+        assert_eq!(unneutralise("'quoted"), "'quoted");
+    }
 
     #[test]
     fn records_are_quoted_and_neutralised() {

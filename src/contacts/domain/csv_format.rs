@@ -1,7 +1,7 @@
 //! The contact CSV format, shared by export and import: the columns, how values are written,
-//! and the neutralising of cells a spreadsheet would run as formulas.
+//! and their neutralising against formulas (from [`crate::web::csv`], used by every CSV).
 
-use std::borrow::Cow;
+pub use crate::web::csv::{neutralise, unneutralise};
 
 /// The columns, in order. Import needs `type` and `name`; the others may be left out.
 pub const COLUMNS: [&str; 26] = [
@@ -35,37 +35,6 @@ pub const COLUMNS: [&str; 26] = [
 
 /// Separator inside the classification columns: `RETAIL|WHOLESALE`.
 pub const LIST_SEPARATOR: char = '|';
-
-fn is_formula_start(c: char) -> bool {
-    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
-}
-
-/// Whether a cell, after any leading apostrophes, starts like a formula.
-fn formula_after_apostrophes(cell: &str) -> bool {
-    cell.trim_start_matches('\'')
-        .chars()
-        .next()
-        .is_some_and(is_formula_start)
-}
-
-/// A cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return), possibly after
-/// apostrophes, gets one more leading apostrophe, so spreadsheets show it as text instead of
-/// running it, and [`unneutralise`] gives back exactly the original.
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if formula_after_apostrophes(cell) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
-    }
-}
-
-/// Undoes [`neutralise`], so that import accepts what export wrote.
-pub fn unneutralise(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if formula_after_apostrophes(rest) => rest,
-        _ => cell,
-    }
-}
 
 pub fn flag(value: bool) -> &'static str {
     if value {
@@ -102,17 +71,6 @@ pub fn parse_correspondence(value: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_neutralised_and_restored() {
-        for cell in ["=1+1", "+45 1234", "-5", "@SUM(A1)", "\tx", "'=already"] {
-            let out = neutralise(cell);
-            assert!(out.starts_with('\''), "{cell}");
-            assert_eq!(unneutralise(&out), cell);
-        }
-        assert_eq!(neutralise("Acme"), "Acme");
-        assert_eq!(unneutralise("'quoted"), "'quoted");
-    }
 
     #[test]
     fn values() {
