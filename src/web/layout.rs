@@ -8,32 +8,71 @@ use crate::auth::session::FlashShown;
 use crate::auth::{CurrentUser, Role, SessionData};
 use crate::web::middleware::RequestId;
 
+/// What a flash message says: that an action worked, that nothing needed doing, or that it
+/// was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Info,
+    Error,
+}
+
+impl FlashKind {
+    pub const ALL: [FlashKind; 3] = [FlashKind::Success, FlashKind::Info, FlashKind::Error];
+
+    /// As stored in the session row and used in the page's CSS class (`flash-success`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlashKind::Success => "success",
+            FlashKind::Info => "info",
+            FlashKind::Error => "error",
+        }
+    }
+
+    /// The ARIA role: an error interrupts (`alert`), the others wait their turn (`status`).
+    pub fn role(self) -> &'static str {
+        match self {
+            FlashKind::Error => "alert",
+            FlashKind::Success | FlashKind::Info => "status",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FlashKind> {
+        FlashKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for FlashKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A one-time message shown on the next page after an action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flash {
-    /// `success`, `error` or `info`.
-    pub kind: String,
+    pub kind: FlashKind,
     pub message: String,
 }
 
 impl Flash {
     pub fn success(message: impl Into<String>) -> Self {
         Flash {
-            kind: "success".into(),
+            kind: FlashKind::Success,
             message: message.into(),
         }
     }
 
     pub fn info(message: impl Into<String>) -> Self {
         Flash {
-            kind: "info".into(),
+            kind: FlashKind::Info,
             message: message.into(),
         }
     }
 
     pub fn error(message: impl Into<String>) -> Self {
         Flash {
-            kind: "error".into(),
+            kind: FlashKind::Error,
             message: message.into(),
         }
     }
@@ -45,8 +84,8 @@ impl Flash {
 
     pub fn decode(raw: &str) -> Option<Self> {
         let (kind, message) = raw.split_once(':')?;
-        matches!(kind, "success" | "error" | "info").then(|| Flash {
-            kind: kind.to_string(),
+        Some(Flash {
+            kind: FlashKind::parse(kind)?,
             message: message.to_string(),
         })
     }
@@ -143,5 +182,23 @@ mod tests {
         let f = Flash::success("Saved: a:b");
         assert_eq!(Flash::decode(&f.encode()), Some(f));
         assert_eq!(Flash::decode("evil:<b>"), None);
+    }
+}
+
+#[cfg(test)]
+mod flash_tests {
+    use super::*;
+
+    #[test]
+    fn a_flash_reads_back_as_it_was_stored_and_an_unknown_kind_is_dropped() {
+        for flash in [
+            Flash::success("Saved: a:b"),
+            Flash::info(""),
+            Flash::error("No."),
+        ] {
+            assert_eq!(Flash::decode(&flash.encode()), Some(flash));
+        }
+        assert_eq!(Flash::decode("warning:careful"), None);
+        assert_eq!(Flash::decode("no kind"), None);
     }
 }
