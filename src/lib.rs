@@ -21,26 +21,7 @@ use actix_web::{web as aw, App, HttpServer};
 use config::Config;
 use db::DbPool;
 
-/// What every handler shares.
-pub struct AppState {
-    pub pool: DbPool,
-    pub config: Config,
-    /// This instance's contact imports: one at a time.
-    pub imports: std::sync::Arc<contacts::import_jobs::ImportSlot>,
-    /// This instance's CSV downloads, capped so that pages always get a connection.
-    pub exports: web::csv::ExportCap,
-}
-
-impl AppState {
-    pub fn new(pool: DbPool, config: Config) -> Self {
-        AppState {
-            exports: web::csv::ExportCap::new(config.db_pool_size),
-            imports: Default::default(),
-            pool,
-            config,
-        }
-    }
-}
+use web::AppState;
 
 /// Where the CSS and other assets are: `RAPPORT_STATIC_DIR`, else `./static`, else the
 /// `static/` folder of the source tree the binary was built from.

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::auth::Admin;
 use crate::web::pagination::Pager;
+use crate::web::AppState;
 use crate::web::{db, filters, ok, AppResult, Layout};
-use crate::AppState;
 use audit::AuditEntry;
 
 #[derive(Template)]

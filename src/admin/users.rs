@@ -7,8 +7,8 @@ use serde::Deserialize;
 use super::audit::{self, Actor};
 use crate::auth::users::{self, CreateError, NewUser, User, UserChanges};
 use crate::auth::{client_ip, password, session, Admin, Role};
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]

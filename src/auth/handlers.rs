@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::{client_ip, session, setup, throttle, users, SessionData};
 use crate::admin::audit::{self, Actor};
 use crate::web::forms::safe_next;
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]

@@ -26,8 +26,8 @@ use subtle::ConstantTimeEq;
 use super::{CurrentUser, Role};
 use crate::config::Config;
 use crate::db::schema::sessions;
+use crate::web::AppState;
 use crate::web::{db, AppError, AppResult, Flash};
-use crate::AppState;
 
 /// The form field (and, for uploads, the query parameter) that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";

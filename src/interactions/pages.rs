@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::domain::{self, Entry, FilterError, Filters, COUNT_CAP, EVALUATIONS};
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
+use crate::web::AppState;
 use crate::web::{db, filters, redirect, render, AppError, AppResult, Flash, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "interactions/list.html")]

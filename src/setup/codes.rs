@@ -18,8 +18,8 @@ use super::support::{
 };
 use super::CodeOption;
 use crate::auth::{Admin, Role, SignedIn};
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
-use crate::AppState;
 
 // ---------------------------------------------------------------------------------------------
 // Queries. `table.table` is a fixed name from the registry; every value is a bound parameter.

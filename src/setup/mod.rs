@@ -28,8 +28,8 @@ use diesel::sql_types::Text;
 
 use crate::auth::{CurrentUser, Role};
 use crate::web::pagination::thousands;
+use crate::web::AppState;
 use crate::web::{db, ok, AppResult, Layout};
-use crate::AppState;
 use registry::SetupTable;
 
 /// One choice of a code field: the code and what it means.

@@ -11,8 +11,8 @@ use super::registry::{self, Kind, SetupTable};
 use super::support::{check_text, Change, CHANGED, DESCRIPTION_MAX};
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::number_series;
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
-use crate::AppState;
 
 pub const CONTACTS: &str = "CONTACT";
 pub const SEGMENTS: &str = "SEGMENT";

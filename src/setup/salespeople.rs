@@ -13,8 +13,8 @@ use super::support::{
 };
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::salespeople;
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
-use crate::AppState;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = salespeople)]

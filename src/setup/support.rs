@@ -10,8 +10,8 @@ use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, SessionData};
 use crate::setup::registry::SetupTable;
 use crate::web::pagination::Pager;
+use crate::web::AppState;
 use crate::web::{AppResult, Flash, FormErrors};
-use crate::AppState;
 
 /// Rows per page of a setup list.
 pub const PER_PAGE: i64 = 50;

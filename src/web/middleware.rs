@@ -61,7 +61,7 @@ pub async fn request_log(
             // when the configuration asks for it.
             let timing = res
                 .request()
-                .app_data::<actix_web::web::Data<crate::AppState>>()
+                .app_data::<actix_web::web::Data<crate::web::AppState>>()
                 .is_some_and(|s| s.config.server_timing);
             if timing {
                 if let Ok(value) = HeaderValue::from_str(&format!("app;dur={elapsed_ms:.1}")) {

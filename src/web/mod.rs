@@ -8,10 +8,12 @@ pub mod layout;
 pub mod middleware;
 pub mod pages;
 pub mod pagination;
+pub mod state;
 
 pub use error::{AppError, AppResult};
 pub use forms::FormErrors;
 pub use layout::{Flash, Layout};
+pub use state::AppState;
 
 use actix_web::{http::header, web, HttpResponse};
 

@@ -10,8 +10,8 @@ use diesel::connection::SimpleConnection;
 
 use crate::auth::SignedIn;
 use crate::web::error::{BadInput, Refusal};
+use crate::web::AppState;
 use crate::web::{db, ok, AppResult, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "home.html")]

@@ -8,8 +8,6 @@
 
 use std::fs::File;
 use std::io::BufReader;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
@@ -25,6 +23,7 @@ use crate::auth::CurrentUser;
 use crate::db::schema::import_jobs;
 use crate::db::{DbConn, DbPool};
 use crate::web::pagination::thousands;
+use crate::web::state::Ticket;
 
 /// Where a job is. Stored as text (the column's CHECK lists the same values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, AsExpression, FromSqlRow)]
@@ -201,44 +200,6 @@ pub fn recover(pool: &DbPool) {
         Ok(0) => {}
         Ok(n) => tracing::warn!(jobs = n, "imports interrupted by a stop were marked failed"),
         Err(e) => tracing::error!(error = %format!("{e:#}"), "interrupted imports not checked"),
-    }
-}
-
-/// One import at a time per instance; one more may wait its turn.
-#[derive(Default)]
-pub struct ImportSlot {
-    turn: Mutex<()>,
-    queued: AtomicUsize,
-}
-
-/// Imports running or waiting, at most.
-pub const MAX_QUEUED: usize = 2;
-
-impl ImportSlot {
-    /// A place in the queue, or `None` when an import runs and another already waits.
-    pub fn enter(self: &Arc<Self>) -> Option<Ticket> {
-        self.queued
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n < MAX_QUEUED).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Ticket(self.clone()))
-    }
-}
-
-/// A place in the queue of an instance's imports; given back when dropped.
-pub struct Ticket(Arc<ImportSlot>);
-
-impl Ticket {
-    /// Waits until no other import of this instance runs.
-    fn wait_turn(&self) -> MutexGuard<'_, ()> {
-        self.0.turn.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        self.0.queued.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -10,8 +10,8 @@ use crate::contacts::domain::card::{self, Card, Classification};
 use crate::contacts::domain::model;
 use crate::setup;
 use crate::web::pagination::thousands;
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "contacts/show.html")]

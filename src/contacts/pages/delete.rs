@@ -9,8 +9,8 @@ use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Staff};
 use crate::contacts::domain::guards::{self, DeletionImpact, SegmentLines};
 use crate::contacts::domain::model::{self, Contact};
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "contacts/delete.html")]

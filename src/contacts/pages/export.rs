@@ -9,8 +9,8 @@ use diesel::sql_types::{Bool, Nullable, Text};
 use crate::auth::SignedIn;
 use crate::contacts::domain::csv_format::{self, COLUMNS};
 use crate::contacts::domain::list::ListQuery;
+use crate::web::AppState;
 use crate::web::{csv, AppResult};
-use crate::AppState;
 
 #[derive(QueryableByName)]
 struct ExportRow {

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use crate::auth::{session, Staff};
 use crate::contacts::domain::guards;
 use crate::contacts::domain::model::{self, Contact, ContactForm, CORRESPONDENCE_TYPES};
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
-use crate::AppState;
 
 use super::Options;
 

@@ -13,8 +13,8 @@ use crate::auth::{client_ip, CurrentUser, Staff};
 use crate::contacts::domain::import;
 use crate::contacts::domain::import_jobs::{self, ImportJob, Upload};
 use crate::db::schema::import_jobs as jobs;
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Layout};
-use crate::AppState;
 
 /// The largest file accepted (spooled to disk; memory does not grow with it).
 pub const MAX_UPLOAD: usize = 512 * 1024 * 1024;

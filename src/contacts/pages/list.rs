@@ -6,8 +6,8 @@ use askama::Template;
 use crate::auth::SignedIn;
 use crate::contacts::domain::list::{self as contact_list, ListQuery, ListRow};
 use crate::web::pagination::{thousands, Pager};
+use crate::web::AppState;
 use crate::web::{db, ok, AppResult, Layout};
-use crate::AppState;
 
 use super::Options;
 

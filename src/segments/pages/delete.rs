@@ -10,8 +10,8 @@ use crate::segments::domain::{header, lines};
 use crate::segments::pages::on_locked_segment;
 use crate::web::filters;
 use crate::web::pagination::thousands;
+use crate::web::AppState;
 use crate::web::{db, ok, AppError, AppResult, Flash, Layout};
-use crate::AppState;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 

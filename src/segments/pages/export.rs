@@ -4,8 +4,8 @@ use crate::auth::SignedIn;
 use crate::segments::domain::export::{self as export_sql, ExportLine, EXPORT_COLUMNS};
 use crate::segments::domain::header;
 use crate::web::csv::CsvBuffer;
+use crate::web::AppState;
 use crate::web::{csv, db, AppError, AppResult};
-use crate::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 /// The lines as CSV for a mail merge, streamed.

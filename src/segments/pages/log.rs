@@ -13,8 +13,8 @@ use crate::segments::domain::lines::money;
 use crate::segments::domain::log::{self, Check, Logged};
 use crate::segments::pages::on_locked_segment;
 use crate::web::pagination::thousands;
+use crate::web::AppState;
 use crate::web::{db, filters, redirect, render, AppError, AppResult, Flash, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "segments/log.html")]

@@ -66,7 +66,7 @@ pub(super) fn must_be_draft(
 /// client's address and says what to tell the user and where to go next (Post/Redirect/Get).
 pub(super) async fn on_locked_segment(
     req: &actix_web::HttpRequest,
-    state: &actix_web::web::Data<crate::AppState>,
+    state: &actix_web::web::Data<crate::web::AppState>,
     no: String,
     act: impl FnOnce(
             &mut diesel::PgConnection,

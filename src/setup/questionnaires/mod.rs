@@ -33,8 +33,8 @@ use super::support::{
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::{profile_answers, profile_questionnaires, profile_questions};
 use crate::web::pagination::thousands;
+use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
-use crate::AppState;
 
 mod answers;
 mod pages;
