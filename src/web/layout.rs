@@ -104,6 +104,7 @@ impl Layout {
             ("/contacts", "Contacts"),
             ("/segments", "Segments"),
             ("/interactions", "Interactions"),
+            ("/campaigns", "Campaigns"),
             ("/setup", "Setup"),
         ];
         if user.role == Role::Admin {
