@@ -360,6 +360,15 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
         assert!(card.contains(&wanted), "missing {wanted}");
     }
 
+    // The segment and its entries link back to the campaign.
+    let link = "<a href=\"/campaigns/CP0001\">CP0001</a>";
+    assert!(c.get(&format!("/segments/{a}")).contains(link));
+    assert!(c.get("/interactions?campaign=CP0001").contains(link));
+    let entry = app.count(&format!(
+        "SELECT min(id) FROM interaction_log_entries WHERE segment_no = '{a}'"
+    ));
+    assert!(c.get(&format!("/interactions/{entry}")).contains(link));
+
     post(&mut c, &format!("/segments/{a}/cancel"), &[]).assert_redirect(&format!("/segments/{a}"));
     assert_eq!(figures(&mut c, "CP0001"), b_only);
     assert!(c.get("/campaigns/CP0001").contains("Canceled"));
