@@ -468,7 +468,7 @@ pub fn money(v: &BigDecimal) -> String {
 /// The figures of campaign `no`, in one statement over its non-canceled entries, found by the
 /// index on (campaign, date, id); each contact and company counts once however many entries it
 /// has. At 250,000 entries of one campaign the work is the distinct counts (a sort each), not
-/// reading the rows (see docs/architecture.md, campaigns, for what was measured).
+/// reading the rows (docs/architecture.md, "Campaign figures", says what was measured).
 pub fn figures(conn: &mut PgConnection, no: &str) -> QueryResult<Figures> {
     diesel::sql_query(
         "SELECT count(*) AS interactions, count(DISTINCT e.contact_id) AS contacts, \
@@ -611,7 +611,11 @@ impl Usage {
         ] {
             if n > 0 {
                 let what = if n == 1 { one } else { many };
-                parts.push(format!("{} {what}", crate::web::pagination::thousands(n)));
+                let or_more = if n >= USAGE_CAP { " or more" } else { "" };
+                parts.push(format!(
+                    "{}{or_more} {what}",
+                    crate::web::pagination::thousands(n)
+                ));
             }
         }
         Some(format!(
@@ -621,18 +625,22 @@ impl Usage {
     }
 }
 
-/// What refers to campaign `no`, in one statement (each count stops at the first row for the
-/// entries, which may be millions: "at least one" is what matters, and the count is exact up
-/// to 10,000).
+/// The interaction entries that stop a deletion are counted up to here ("10,000 or more"):
+/// a campaign may have millions.
+pub const USAGE_CAP: i64 = 10_000;
+
+/// What refers to campaign `no`, in one statement; its interaction entries counted up to
+/// [`USAGE_CAP`].
 pub fn usage(conn: &mut PgConnection, no: &str) -> QueryResult<Usage> {
     diesel::sql_query(
         "SELECT (SELECT count(*) FROM segments WHERE campaign_no = $1) AS segments, \
            (SELECT count(*) FROM interaction_templates WHERE campaign_no = $1) AS templates, \
            (SELECT count(*) FROM campaign_entries WHERE campaign_no = $1) AS campaign_entries, \
            (SELECT count(*) FROM (SELECT 1 FROM interaction_log_entries \
-              WHERE campaign_no = $1 LIMIT 10000) x) AS interactions",
+              WHERE campaign_no = $1 LIMIT $2) x) AS interactions",
     )
     .bind::<Text, _>(no)
+    .bind::<BigInt, _>(USAGE_CAP)
     .get_result(conn)
 }
 
@@ -656,6 +664,21 @@ mod tests {
         assert_eq!(f(3, 1).response_rate().as_deref(), Some("33.3%"));
         assert_eq!(f(3, 2).response_rate().as_deref(), Some("66.7%"));
         assert_eq!(f(4, 4).response_rate().as_deref(), Some("100.0%"));
+    }
+
+    #[test]
+    fn a_refusal_names_everything_that_refers_to_the_campaign() {
+        let u = Usage {
+            segments: 1,
+            templates: 2,
+            campaign_entries: 0,
+            interactions: USAGE_CAP,
+        };
+        assert_eq!(
+            u.refusal("CP0001").as_deref(),
+            Some("Campaign CP0001 cannot be deleted: it is used by 1 segment, 2 interaction templates, 10,000 or more interaction log entries.")
+        );
+        assert_eq!(Usage::default().refusal("CP0001"), None);
     }
 
     #[test]
