@@ -507,12 +507,18 @@ impl SegmentRow {
     }
 }
 
-/// The campaign's segments, drafts, logged and canceled, newest first, with their lines.
+/// The campaign's segments, drafts, logged and canceled, newest first, with their lines: a
+/// draft's counted, a logged (or canceled) segment's read from its campaign entry, which
+/// recorded one entry per line when it was logged (its lines no longer change), so a campaign
+/// of several 200,000-line segments does not count them on every view.
 pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow>> {
     diesel::sql_query(
         "SELECT s.no::text AS no, s.description, s.date, s.status, \
-           (SELECT count(*) FROM segment_lines l \
-             WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) AS lines \
+           CASE WHEN s.status <> 'draft' AND EXISTS \
+                  (SELECT 1 FROM campaign_entries ce WHERE ce.segment_id = s.id) \
+             THEN (SELECT sum(ce.entries) FROM campaign_entries ce WHERE ce.segment_id = s.id)::bigint \
+             ELSE (SELECT count(*) FROM segment_lines l \
+                   WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) END AS lines \
          FROM segments s WHERE s.campaign_no = $1 ORDER BY s.id DESC",
     )
     .bind::<Text, _>(no)

@@ -360,6 +360,15 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
         assert!(card.contains(&wanted), "missing {wanted}");
     }
 
+    // Each segment with its lines (a logged one's as its campaign entry recorded them).
+    for (no, lines) in [(&a, 4), (&b, 2)] {
+        let at = card.body.find(&format!("href=\"/segments/{no}\"")).unwrap();
+        let row = &card.body[at..at + card.body[at..].find("</tr>").unwrap()];
+        assert!(
+            row.contains(&format!("<td class=\"num\">{lines}</td>")),
+            "{row}"
+        );
+    }
     // The segment and its entries link back to the campaign.
     let link = "<a href=\"/campaigns/CP0001\">CP0001</a>";
     assert!(c.get(&format!("/segments/{a}")).contains(link));
