@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod campaigns;
 pub mod config;
 pub mod contacts;
 pub mod db;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .configure(setup::configure)
         .configure(segments::configure)
         .configure(interactions::configure)
+        .configure(campaigns::configure)
         .service(
             actix_files::Files::new("/static", static_dir())
                 .use_etag(true)

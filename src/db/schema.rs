@@ -55,6 +55,7 @@ diesel::table! {
         salesperson_code -> Nullable<Text>,
         status_code -> Nullable<Text>,
         created_at -> Timestamptz,
+        version -> Int4,
     }
 }
 

@@ -143,6 +143,7 @@ impl Layout {
             ("/contacts", "Contacts"),
             ("/segments", "Segments"),
             ("/interactions", "Interactions"),
+            ("/campaigns", "Campaigns"),
             ("/setup", "Setup"),
         ];
         if user.role == Role::Admin {

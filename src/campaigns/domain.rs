@@ -1,0 +1,719 @@
+//! Campaigns: the record and its checks, the list's query, the card's figures (one statement
+//! over the campaign's non-canceled interaction entries), its segments and newest entries, and
+//! what stops a campaign's deletion. Plain functions over `&mut PgConnection`, no HTTP.
+
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
+use serde::Deserialize;
+
+use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::db::schema::campaigns;
+use crate::setup::{self, number_series};
+use crate::web::FormErrors;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = campaigns)]
+pub struct Campaign {
+    pub id: i64,
+    pub no: String,
+    pub description: String,
+    pub starting_date: Option<NaiveDate>,
+    pub ending_date: Option<NaiveDate>,
+    pub salesperson_code: Option<String>,
+    pub status_code: Option<String>,
+    pub version: i32,
+}
+
+/// The campaign form as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CampaignForm {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub starting_date: String,
+    #[serde(default)]
+    pub ending_date: String,
+    #[serde(default)]
+    pub salesperson_code: String,
+    #[serde(default)]
+    pub status_code: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// Checked values, ready to be written.
+#[derive(Clone, Debug, AsChangeset, Insertable)]
+#[diesel(table_name = campaigns, treat_none_as_null = true)]
+pub struct CampaignValues {
+    pub description: String,
+    pub starting_date: Option<NaiveDate>,
+    pub ending_date: Option<NaiveDate>,
+    pub salesperson_code: Option<String>,
+    pub status_code: Option<String>,
+}
+
+pub const DESCRIPTION_MAX: usize = 100;
+
+fn date_text(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn optional(code: &str) -> Option<String> {
+    (!code.is_empty()).then(|| code.to_string())
+}
+
+impl CampaignForm {
+    /// A new campaign: the user's salesperson.
+    pub fn new_for(salesperson: Option<String>) -> Self {
+        CampaignForm {
+            salesperson_code: salesperson.unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    pub fn from_campaign(c: &Campaign) -> Self {
+        CampaignForm {
+            description: c.description.clone(),
+            starting_date: date_text(c.starting_date),
+            ending_date: date_text(c.ending_date),
+            salesperson_code: c.salesperson_code.clone().unwrap_or_default(),
+            status_code: c.status_code.clone().unwrap_or_default(),
+            version: c.version.to_string(),
+        }
+    }
+
+    pub fn normalised(mut self) -> Self {
+        for f in [
+            &mut self.description,
+            &mut self.starting_date,
+            &mut self.ending_date,
+            &mut self.version,
+        ] {
+            *f = f.trim().to_string();
+        }
+        for f in [&mut self.salesperson_code, &mut self.status_code] {
+            *f = f.trim().to_uppercase();
+        }
+        self
+    }
+
+    /// Checks the form, every field at once; the codes against the database.
+    pub fn validate(
+        &self,
+        conn: &mut PgConnection,
+    ) -> QueryResult<Result<CampaignValues, FormErrors>> {
+        let mut errors = FormErrors::new();
+        if self.description.is_empty() {
+            errors.add("description", "Enter a description.");
+        } else if self.description.chars().count() > DESCRIPTION_MAX {
+            errors.add("description", "Use at most 100 characters.");
+        }
+        let mut date = |field: &'static str, typed: &str| {
+            if typed.is_empty() {
+                return None;
+            }
+            let parsed = NaiveDate::parse_from_str(typed, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                errors.add(field, "Enter a date as YYYY-MM-DD, or leave it empty.");
+            }
+            parsed
+        };
+        let starting_date = date("starting_date", &self.starting_date);
+        let ending_date = date("ending_date", &self.ending_date);
+        if let (Some(start), Some(end)) = (starting_date, ending_date) {
+            if start > end {
+                errors.add(
+                    "ending_date",
+                    format!(
+                        "The ending date must be on or after the starting date ({}).",
+                        start.format("%Y-%m-%d")
+                    ),
+                );
+            }
+        }
+        for (field, table, code, what) in [
+            (
+                "salesperson_code",
+                "salespeople",
+                &self.salesperson_code,
+                "salesperson",
+            ),
+            (
+                "status_code",
+                "campaign_statuses",
+                &self.status_code,
+                "campaign status",
+            ),
+        ] {
+            if !code.is_empty() && !setup::code_exists(conn, table, code)? {
+                errors.add(
+                    field,
+                    format!("There is no {what} {code}. Choose one from the list."),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        Ok(Ok(CampaignValues {
+            description: self.description.clone(),
+            starting_date,
+            ending_date,
+            salesperson_code: optional(&self.salesperson_code),
+            status_code: optional(&self.status_code),
+        }))
+    }
+}
+
+pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Campaign>> {
+    campaigns::table
+        .filter(campaigns::no.eq(no.trim().to_uppercase()))
+        .select(Campaign::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The campaign, locked for the rest of the transaction (deleting it, or saving it).
+pub fn lock(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Campaign>> {
+    campaigns::table
+        .filter(campaigns::no.eq(no.trim().to_uppercase()))
+        .select(Campaign::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// A new campaign, numbered by the Campaigns number series.
+pub fn insert(conn: &mut PgConnection, values: &CampaignValues) -> QueryResult<Campaign> {
+    let no = number_series::next(conn, number_series::CAMPAIGNS)?;
+    diesel::insert_into(campaigns::table)
+        .values((campaigns::no.eq(no), values))
+        .returning(Campaign::as_returning())
+        .get_result(conn)
+}
+
+/// Saves the campaign if nobody saved it since `version` was read; `None` when somebody did.
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    version: i32,
+    values: &CampaignValues,
+) -> QueryResult<Option<Campaign>> {
+    diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(id))
+            .filter(campaigns::version.eq(version)),
+    )
+    .set((values, campaigns::version.eq(campaigns::version + 1)))
+    .returning(Campaign::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// The list's query string, kept in the URL.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub salesperson: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub dir: String,
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+/// Sortable columns: URL name, SQL expression, header label.
+pub const SORTS: [(&str, &str, &str); 6] = [
+    ("no", "cp.no", "No."),
+    ("description", "rapport_fold(cp.description)", "Description"),
+    ("starting", "cp.starting_date", "Starting Date"),
+    ("ending", "cp.ending_date", "Ending Date"),
+    ("status", "cp.status_code", "Status"),
+    ("salesperson", "cp.salesperson_code", "Salesperson"),
+];
+
+/// The list's default order: newest number first.
+const DEFAULT_SORT: (&str, &str) = ("no", "desc");
+
+pub const PAGE_SIZE: i64 = 50;
+
+impl ListQuery {
+    pub fn normalised(mut self) -> Self {
+        self.q = self.q.trim().to_string();
+        for f in [&mut self.status, &mut self.salesperson] {
+            *f = f.trim().to_uppercase();
+        }
+        if !SORTS.iter().any(|(k, _, _)| *k == self.sort) {
+            self.sort = DEFAULT_SORT.0.into();
+            self.dir = DEFAULT_SORT.1.into();
+        }
+        if self.dir != "desc" {
+            self.dir = "asc".into();
+        }
+        self
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        !(self.q.is_empty() && self.status.is_empty() && self.salesperson.is_empty())
+    }
+
+    /// The WHERE clause over `campaigns cp`, its values collected in `binds`.
+    fn condition(&self, binds: &mut Binds) -> String {
+        let mut sql = vec!["TRUE".to_string()];
+        if !self.q.is_empty() {
+            let p = binds.push(BindValue::Text(crate::db::text::contains_pattern(&self.q)));
+            sql.push(format!(
+                "rapport_fold(cp.no || ' ' || cp.description) LIKE {p}"
+            ));
+        }
+        for (value, column) in [
+            (&self.status, "cp.status_code"),
+            (&self.salesperson, "cp.salesperson_code"),
+        ] {
+            if !value.is_empty() {
+                let p = binds.push(BindValue::Text(value.clone()));
+                sql.push(format!("{column} = {p}"));
+            }
+        }
+        sql.join(" AND ")
+    }
+
+    pub fn order_by(&self) -> String {
+        let column = SORTS
+            .iter()
+            .find(|(k, _, _)| *k == self.sort)
+            .map_or("cp.no", |(_, c, _)| *c);
+        let dir = if self.dir == "desc" { "DESC" } else { "ASC" };
+        if column == "cp.no" {
+            format!("cp.no {dir}")
+        } else {
+            format!("{column} {dir} NULLS LAST, cp.no {dir}")
+        }
+    }
+
+    /// The query string of this list with some parameters changed (defaults left out).
+    pub fn link(&self, changes: &[(&str, &str)]) -> String {
+        let page = self.page.clone().unwrap_or_default();
+        let current = [
+            ("q", self.q.as_str()),
+            ("status", self.status.as_str()),
+            ("salesperson", self.salesperson.as_str()),
+            ("sort", self.sort.as_str()),
+            ("dir", self.dir.as_str()),
+            ("page", page.as_str()),
+        ];
+        let value_of = |key: &str, value: &'_ str| -> String {
+            changes
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(value, |(_, v)| *v)
+                .to_string()
+        };
+        let (sort, dir) = (value_of("sort", &self.sort), value_of("dir", &self.dir));
+        let default_order = sort == DEFAULT_SORT.0 && dir == DEFAULT_SORT.1;
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in current {
+            let value = value_of(key, value);
+            let default = ((key == "sort" || key == "dir") && default_order)
+                || (key == "page" && value == "1");
+            if !value.is_empty() && !default {
+                out.append_pair(key, &value);
+            }
+        }
+        let qs = out.finish();
+        if qs.is_empty() {
+            String::new()
+        } else {
+            format!("?{qs}")
+        }
+    }
+
+    /// The link of a column header: sorts by it, or flips the direction if it is the sort.
+    pub fn sort_link(&self, key: &str) -> String {
+        let dir = if self.sort == key && self.dir == "asc" {
+            "desc"
+        } else {
+            "asc"
+        };
+        self.link(&[("sort", key), ("dir", dir), ("page", "")])
+    }
+
+    /// `ascending`/`descending` for the column that is the sort, for `aria-sort`.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        match (self.sort == key, self.dir.as_str()) {
+            (true, "desc") => "descending",
+            (true, _) => "ascending",
+            _ => "none",
+        }
+    }
+}
+
+/// A row of the list.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct ListRow {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub starting_date: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub ending_date: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub status_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+}
+
+impl ListRow {
+    pub fn starting_text(&self) -> String {
+        date_text(self.starting_date)
+    }
+
+    pub fn ending_text(&self) -> String {
+        date_text(self.ending_date)
+    }
+}
+
+#[derive(QueryableByName)]
+struct N {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many campaigns the query matches.
+pub fn count(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<i64> {
+    let mut binds = Binds::new(0);
+    let wh = query.condition(&mut binds);
+    let n: N = bind_all(
+        diesel::sql_query(format!("SELECT count(*) AS n FROM campaigns cp WHERE {wh}"))
+            .into_boxed(),
+        binds.values(),
+    )
+    .get_result(conn)?;
+    Ok(n.n)
+}
+
+/// One page of the list.
+pub fn page(conn: &mut PgConnection, query: &ListQuery, offset: i64) -> QueryResult<Vec<ListRow>> {
+    let mut binds = Binds::new(0);
+    let wh = query.condition(&mut binds);
+    let limit = binds.push(BindValue::Integer(PAGE_SIZE));
+    let skip = binds.push(BindValue::Integer(offset));
+    bind_all(
+        diesel::sql_query(format!(
+            "SELECT cp.no::text AS no, cp.description, cp.starting_date, cp.ending_date, \
+               cp.status_code::text AS status_code, cp.salesperson_code::text AS salesperson_code \
+             FROM campaigns cp WHERE {wh} ORDER BY {} LIMIT {limit}::bigint OFFSET {skip}::bigint",
+            query.order_by()
+        ))
+        .into_boxed(),
+        binds.values(),
+    )
+    .load(conn)
+}
+
+/// A campaign's figures, from its interaction entries that are not canceled.
+#[derive(Clone, Debug, Default, QueryableByName)]
+pub struct Figures {
+    /// Interaction entries.
+    #[diesel(sql_type = BigInt)]
+    pub interactions: i64,
+    /// Contacts with at least one entry.
+    #[diesel(sql_type = BigInt)]
+    pub contacts: i64,
+    /// Companies reached: the companies of those contacts (a company contact counts itself).
+    #[diesel(sql_type = BigInt)]
+    pub companies: i64,
+    /// Contacts with an entry marked Campaign Target.
+    #[diesel(sql_type = BigInt)]
+    pub targets: i64,
+    /// Contacts with an entry marked Campaign Response.
+    #[diesel(sql_type = BigInt)]
+    pub responses: i64,
+    #[diesel(sql_type = Numeric)]
+    pub cost: BigDecimal,
+    #[diesel(sql_type = BigInt)]
+    pub duration_min: i64,
+}
+
+impl Figures {
+    /// Responding contacts per targeted contact, in percent with one decimal; `None` without
+    /// targets.
+    pub fn response_rate(&self) -> Option<String> {
+        (self.targets > 0).then(|| {
+            let tenths = (self.responses * 1000 + self.targets / 2) / self.targets;
+            format!("{}.{}%", tenths / 10, tenths % 10)
+        })
+    }
+
+    pub fn cost_text(&self) -> String {
+        money(&self.cost)
+    }
+}
+
+/// An amount with two decimals: 0 → "0.00".
+pub fn money(v: &BigDecimal) -> String {
+    format!("{:.2}", v.with_scale(2))
+}
+
+/// The figures of campaign `no`, in one statement over its non-canceled entries, found by the
+/// index on (campaign, date, id); each contact and company counts once however many entries it
+/// has. At 250,000 entries of one campaign the work is the distinct counts (a sort each), not
+/// reading the rows (docs/architecture.md, "Campaign figures", says what was measured).
+pub fn figures(conn: &mut PgConnection, no: &str) -> QueryResult<Figures> {
+    diesel::sql_query(
+        "SELECT count(*) AS interactions, count(DISTINCT e.contact_id) AS contacts, \
+           count(DISTINCT e.company_id) AS companies, \
+           count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_target) AS targets, \
+           count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response) AS responses, \
+           COALESCE(sum(e.cost), 0) AS cost, COALESCE(sum(e.duration_min), 0)::bigint AS duration_min \
+         FROM interaction_log_entries e WHERE e.campaign_no = $1 AND NOT e.canceled",
+    )
+    .bind::<Text, _>(no)
+    .get_result(conn)
+}
+
+/// A segment of the campaign, on its card.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct SegmentRow {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = BigInt)]
+    pub lines: i64,
+}
+
+impl SegmentRow {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "logged" => "Logged",
+            "canceled" => "Canceled",
+            _ => "Draft",
+        }
+    }
+}
+
+/// The campaign's segments, drafts, logged and canceled, newest first, with their lines: a
+/// draft's counted, a logged (or canceled) segment's read from its campaign entry, which
+/// recorded one entry per line when it was logged (its lines no longer change), so a campaign
+/// of several 200,000-line segments does not count them on every view.
+pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow>> {
+    diesel::sql_query(
+        "SELECT s.no::text AS no, s.description, s.date, s.status, \
+           CASE WHEN s.status <> 'draft' AND EXISTS \
+                  (SELECT 1 FROM campaign_entries ce WHERE ce.segment_id = s.id) \
+             THEN (SELECT sum(ce.entries) FROM campaign_entries ce WHERE ce.segment_id = s.id)::bigint \
+             ELSE (SELECT count(*) FROM segment_lines l \
+                   WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) END AS lines \
+         FROM segments s WHERE s.campaign_no = $1 ORDER BY s.id DESC",
+    )
+    .bind::<Text, _>(no)
+    .load(conn)
+}
+
+/// How many of its newest entries the card shows.
+pub const NEWEST_ENTRIES: i64 = 20;
+
+/// An interaction entry of the campaign, on its card.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub template_code: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Numeric)]
+    pub cost: BigDecimal,
+    #[diesel(sql_type = Integer)]
+    pub duration_min: i32,
+    #[diesel(sql_type = Text)]
+    pub segment_no: String,
+    #[diesel(sql_type = Bool)]
+    pub campaign_target: bool,
+    #[diesel(sql_type = Bool)]
+    pub campaign_response: bool,
+    #[diesel(sql_type = Bool)]
+    pub canceled: bool,
+}
+
+impl EntryRow {
+    pub fn cost_text(&self) -> String {
+        money(&self.cost)
+    }
+}
+
+/// The campaign's newest entries (canceled ones too, marked so), by its index.
+pub fn newest_entries(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<EntryRow>> {
+    diesel::sql_query(
+        "SELECT e.id, e.date, c.no::text AS contact_no, c.name AS contact_name, \
+           e.template_code::text AS template_code, e.description, e.cost, e.duration_min, \
+           e.segment_no, e.campaign_target, e.campaign_response, e.canceled \
+         FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         WHERE e.campaign_no = $1 ORDER BY e.date DESC, e.id DESC LIMIT $2",
+    )
+    .bind::<Text, _>(no)
+    .bind::<BigInt, _>(NEWEST_ENTRIES)
+    .load(conn)
+}
+
+/// What refers to a campaign, and so stops its deletion.
+#[derive(Clone, Debug, Default, QueryableByName)]
+pub struct Usage {
+    #[diesel(sql_type = BigInt)]
+    pub segments: i64,
+    #[diesel(sql_type = BigInt)]
+    pub templates: i64,
+    #[diesel(sql_type = BigInt)]
+    pub campaign_entries: i64,
+    #[diesel(sql_type = BigInt)]
+    pub interactions: i64,
+}
+
+impl Usage {
+    pub fn is_empty(&self) -> bool {
+        self.segments + self.templates + self.campaign_entries + self.interactions == 0
+    }
+
+    /// Why the campaign cannot be deleted, if it cannot: everything that refers to it.
+    pub fn refusal(&self, no: &str) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        for (n, one, many) in [
+            (self.segments, "segment", "segments"),
+            (
+                self.templates,
+                "interaction template",
+                "interaction templates",
+            ),
+            (self.campaign_entries, "campaign entry", "campaign entries"),
+            (
+                self.interactions,
+                "interaction log entry",
+                "interaction log entries",
+            ),
+        ] {
+            if n > 0 {
+                let what = if n == 1 { one } else { many };
+                let or_more = if n >= USAGE_CAP { " or more" } else { "" };
+                parts.push(format!(
+                    "{}{or_more} {what}",
+                    crate::web::pagination::thousands(n)
+                ));
+            }
+        }
+        Some(format!(
+            "Campaign {no} cannot be deleted: it is used by {}.",
+            parts.join(", ")
+        ))
+    }
+}
+
+/// The interaction entries that stop a deletion are counted up to here ("10,000 or more"):
+/// a campaign may have millions.
+pub const USAGE_CAP: i64 = 10_000;
+
+/// What refers to campaign `no`, in one statement; its interaction entries counted up to
+/// [`USAGE_CAP`].
+pub fn usage(conn: &mut PgConnection, no: &str) -> QueryResult<Usage> {
+    diesel::sql_query(
+        "SELECT (SELECT count(*) FROM segments WHERE campaign_no = $1) AS segments, \
+           (SELECT count(*) FROM interaction_templates WHERE campaign_no = $1) AS templates, \
+           (SELECT count(*) FROM campaign_entries WHERE campaign_no = $1) AS campaign_entries, \
+           (SELECT count(*) FROM (SELECT 1 FROM interaction_log_entries \
+              WHERE campaign_no = $1 LIMIT $2) x) AS interactions",
+    )
+    .bind::<Text, _>(no)
+    .bind::<BigInt, _>(USAGE_CAP)
+    .get_result(conn)
+}
+
+/// Deletes the campaign (call under its lock, after [`usage`] found nothing).
+pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(campaigns::table.filter(campaigns::id.eq(id))).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_rate_is_responses_per_target() {
+        let f = |targets, responses| Figures {
+            targets,
+            responses,
+            ..Default::default()
+        };
+        assert_eq!(f(0, 0).response_rate(), None);
+        assert_eq!(f(3, 1).response_rate().as_deref(), Some("33.3%"));
+        assert_eq!(f(3, 2).response_rate().as_deref(), Some("66.7%"));
+        assert_eq!(f(4, 4).response_rate().as_deref(), Some("100.0%"));
+    }
+
+    #[test]
+    fn a_refusal_names_everything_that_refers_to_the_campaign() {
+        let u = Usage {
+            segments: 1,
+            templates: 2,
+            campaign_entries: 0,
+            interactions: USAGE_CAP,
+        };
+        assert_eq!(
+            u.refusal("CP0001").as_deref(),
+            Some("Campaign CP0001 cannot be deleted: it is used by 1 segment, 2 interaction templates, 10,000 or more interaction log entries.")
+        );
+        assert_eq!(Usage::default().refusal("CP0001"), None);
+    }
+
+    #[test]
+    fn the_list_binds_its_values_and_sorts_only_by_known_columns() {
+        let q = ListQuery {
+            q: "Ø'; DROP TABLE campaigns; --".into(),
+            status: "planned".into(),
+            sort: "password; --".into(),
+            ..Default::default()
+        }
+        .normalised();
+        let mut binds = Binds::new(0);
+        let sql = q.condition(&mut binds);
+        assert!(!sql.contains("DROP") && sql.contains("$1") && sql.contains("$2"));
+        assert_eq!(q.order_by(), "cp.no DESC");
+        assert_eq!(
+            q.link(&[]),
+            "?q=%C3%98%27%3B+DROP+TABLE+campaigns%3B+--&status=PLANNED"
+        );
+        let q = ListQuery {
+            sort: "ending".into(),
+            ..Default::default()
+        }
+        .normalised();
+        assert_eq!(q.order_by(), "cp.ending_date ASC NULLS LAST, cp.no ASC");
+        assert_eq!(q.link(&[("page", "2")]), "?sort=ending&dir=asc&page=2");
+        assert_eq!(
+            ListQuery::default().normalised().sort_link("no"),
+            "?sort=no&dir=asc"
+        );
+    }
+}

@@ -1,0 +1,417 @@
+//! The campaign pages: the list, a new campaign, the card with its figures, editing and
+//! deleting. Thin handlers: read the form, call the domain, render or redirect.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+
+use super::domain::{
+    self, Campaign, CampaignForm, EntryRow, Figures, ListQuery, ListRow, SegmentRow, Usage, SORTS,
+};
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
+use crate::setup::{self, CodeOption};
+use crate::web::pagination::Pager;
+use crate::web::AppState;
+use crate::web::{
+    db, filters, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout,
+};
+
+/// The choices of the campaign form and the list's filters.
+pub struct Options {
+    pub salespeople: Vec<CodeOption>,
+    pub statuses: Vec<CodeOption>,
+}
+
+impl Options {
+    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        Ok(Options {
+            salespeople: setup::options(conn, "salespeople")?,
+            statuses: setup::options(conn, "campaign_statuses")?,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub query: ListQuery,
+    pub rows: Vec<ListRow>,
+    pub pager: Pager,
+    pub options: Options,
+    pub sorts: [(&'static str, &'static str, &'static str); 6],
+    pub can_edit: bool,
+}
+
+impl ListPage {
+    pub fn page_link(&self, page: i64) -> String {
+        self.query.link(&[("page", &page.to_string())])
+    }
+}
+
+#[get("/campaigns")]
+pub async fn list(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner().normalised();
+    let q = query.clone();
+    let (rows, pager, options) = db(&state.pool, move |conn| {
+        let total = domain::count(conn, &q)?;
+        let pager = Pager::new(q.page.as_deref(), domain::PAGE_SIZE, total);
+        let rows = domain::page(conn, &q, pager.offset())?;
+        Ok((rows, pager, Options::load(conn)?))
+    })
+    .await?;
+    ok(&ListPage {
+        layout,
+        query,
+        rows,
+        pager,
+        options,
+        sorts: SORTS,
+        can_edit: user.role >= Role::Staff,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/form.html")]
+pub struct FormPage {
+    pub layout: Layout,
+    pub form: CampaignForm,
+    pub errors: FormErrors,
+    pub options: Options,
+    /// The campaign being edited (`None` when creating).
+    pub editing: Option<Campaign>,
+    /// Someone else saved the campaign after this form was opened.
+    pub conflict: bool,
+}
+
+impl FormPage {
+    fn new(
+        layout: Layout,
+        form: CampaignForm,
+        options: Options,
+        editing: Option<Campaign>,
+    ) -> Self {
+        FormPage {
+            layout,
+            form,
+            errors: FormErrors::new(),
+            options,
+            editing,
+            conflict: false,
+        }
+    }
+
+    pub fn action(&self) -> String {
+        match &self.editing {
+            Some(c) => format!("/campaigns/{}", c.no),
+            None => "/campaigns".into(),
+        }
+    }
+}
+
+#[get("/campaigns/new")]
+pub async fn new(
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let options = db(&state.pool, |conn| Ok(Options::load(conn)?)).await?;
+    let form = CampaignForm::new_for(user.salesperson_code.clone());
+    ok(&FormPage::new(layout, form, options, None))
+}
+
+/// What a save records in the audit trail.
+fn audit_detail(c: &Campaign) -> String {
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+    let date = |d: Option<chrono::NaiveDate>| {
+        d.map_or("none".into(), |d| d.format("%Y-%m-%d").to_string())
+    };
+    format!(
+        "{}; {} to {}; salesperson {}; status {}",
+        c.description,
+        date(c.starting_date),
+        date(c.ending_date),
+        or_none(&c.salesperson_code),
+        or_none(&c.status_code)
+    )
+}
+
+#[post("/campaigns")]
+pub async fn create(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<CampaignForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
+            Ok(values) => {
+                let campaign = domain::insert(conn, &values)?;
+                audit::record(
+                    conn,
+                    Actor::User(&user),
+                    "campaign created",
+                    &campaign.no,
+                    &audit_detail(&campaign),
+                    &ip,
+                )?;
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::success(format!(
+                        "Campaign {} {} created.",
+                        campaign.no, campaign.description
+                    )),
+                )?;
+                Ok(Ok(campaign.no))
+            }
+            Err(errors) => Ok(Err((errors, Options::load(conn)?))),
+        })
+    })
+    .await?;
+    match result {
+        Ok(no) => Ok(redirect(&format!("/campaigns/{no}"))),
+        Err((errors, options)) => {
+            let mut page = FormPage::new(layout, form, options, None);
+            page.errors = errors;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/show.html")]
+pub struct CardPage {
+    pub layout: Layout,
+    pub campaign: Campaign,
+    pub figures: Figures,
+    pub segments: Vec<SegmentRow>,
+    pub entries: Vec<EntryRow>,
+    pub can_edit: bool,
+}
+
+impl CardPage {
+    pub fn date_text(&self, d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[get("/campaigns/{no}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (campaign, figures, segments, entries) = db(&state.pool, move |conn| {
+        let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let figures = domain::figures(conn, &campaign.no)?;
+        let segments = domain::segments(conn, &campaign.no)?;
+        let entries = domain::newest_entries(conn, &campaign.no)?;
+        Ok((campaign, figures, segments, entries))
+    })
+    .await?;
+    ok(&CardPage {
+        layout,
+        campaign,
+        figures,
+        segments,
+        entries,
+        can_edit: user.role >= Role::Staff,
+    })
+}
+
+#[get("/campaigns/{no}/edit")]
+pub async fn edit(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (campaign, options) = db(&state.pool, move |conn| {
+        let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        Ok((campaign, Options::load(conn)?))
+    })
+    .await?;
+    let form = CampaignForm::from_campaign(&campaign);
+    ok(&FormPage::new(layout, form, options, Some(campaign)))
+}
+
+enum UpdateOutcome {
+    Saved(String),
+    Invalid(FormErrors, Box<Campaign>, Options),
+    Conflict(Box<Campaign>, Options),
+}
+
+fn save(
+    conn: &mut PgConnection,
+    no: &str,
+    form: &CampaignForm,
+    user: &CurrentUser,
+    ip: &str,
+    session: &crate::auth::SessionData,
+) -> Result<UpdateOutcome, AppError> {
+    let campaign = domain::lock(conn, no)?.ok_or(AppError::NotFound)?;
+    if form.version.parse::<i32>().ok() != Some(campaign.version) {
+        return Ok(UpdateOutcome::Conflict(
+            Box::new(campaign),
+            Options::load(conn)?,
+        ));
+    }
+    let values = match form.validate(conn)? {
+        Ok(values) => values,
+        Err(errors) => {
+            return Ok(UpdateOutcome::Invalid(
+                errors,
+                Box::new(campaign),
+                Options::load(conn)?,
+            ))
+        }
+    };
+    let saved = domain::update(conn, campaign.id, campaign.version, &values)?.ok_or(
+        AppError::Internal(anyhow::anyhow!("campaign changed under its lock")),
+    )?;
+    audit::record(
+        conn,
+        Actor::User(user),
+        "campaign changed",
+        &saved.no,
+        &audit_detail(&saved),
+        ip,
+    )?;
+    session::set_flash(
+        conn,
+        session,
+        Flash::success(format!("Campaign {} saved.", saved.no)),
+    )?;
+    Ok(UpdateOutcome::Saved(saved.no))
+}
+
+#[post("/campaigns/{no}")]
+pub async fn update(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CampaignForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let no = path.into_inner();
+    let f = form.clone();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| save(conn, &no, &f, &user, &ip, &session))
+    })
+    .await?;
+    match outcome {
+        UpdateOutcome::Saved(no) => Ok(redirect(&format!("/campaigns/{no}"))),
+        UpdateOutcome::Invalid(errors, campaign, options) => {
+            let mut page = FormPage::new(layout, form, options, Some(*campaign));
+            page.errors = errors;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        UpdateOutcome::Conflict(current, options) => {
+            // Keep what the user typed, on top of the version now stored, so that saving
+            // again overwrites deliberately.
+            let mut yours = form;
+            yours.version = current.version.to_string();
+            let mut page = FormPage::new(layout, yours, options, Some(*current));
+            page.conflict = true;
+            render(StatusCode::CONFLICT, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub campaign: Campaign,
+    pub usage: Usage,
+}
+
+impl DeletePage {
+    pub fn refusal(&self) -> Option<String> {
+        self.usage.refusal(&self.campaign.no)
+    }
+}
+
+/// `GET /campaigns/{no}/delete`: confirm, or say what stops the deletion.
+#[get("/campaigns/{no}/delete")]
+pub async fn confirm_delete(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (campaign, usage) = db(&state.pool, move |conn| {
+        let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let usage = domain::usage(conn, &campaign.no)?;
+        Ok((campaign, usage))
+    })
+    .await?;
+    ok(&DeletePage {
+        layout,
+        campaign,
+        usage,
+    })
+}
+
+#[post("/campaigns/{no}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let no = path.into_inner();
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let campaign = domain::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            if let Some(why) = domain::usage(conn, &campaign.no)?.refusal(&campaign.no) {
+                session::set_flash(conn, &session, Flash::error(why))?;
+                return Ok(format!("/campaigns/{}", campaign.no));
+            }
+            domain::delete(conn, campaign.id)?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "campaign deleted",
+                &campaign.no,
+                &campaign.description,
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Campaign {} {} deleted.",
+                    campaign.no, campaign.description
+                )),
+            )?;
+            Ok("/campaigns".to_string())
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}

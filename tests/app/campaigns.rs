@@ -1,0 +1,465 @@
+//! Campaigns: creating and editing with every check, who may do what, the list, the card's
+//! figures from the non-canceled entries (through Log, Cancel and Restore of real segments),
+//! and deleting only what nothing refers to.
+
+use crate::auth::diesel_exec;
+use crate::segments::{new_segment, post, staff, step, text, world};
+use crate::support::*;
+
+/// The campaign form as a browser sends it, with some fields changed.
+fn campaign_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("description", "Spring fair"),
+        ("starting_date", "2026-03-01"),
+        ("ending_date", "2026-03-31"),
+        ("salesperson_code", "JO"),
+        ("status_code", "PLANNED"),
+    ];
+    for (k, v) in changes {
+        match fields.iter_mut().find(|(f, _)| f == k) {
+            Some(field) => field.1 = v,
+            None => fields.push((k, v)),
+        }
+    }
+    fields
+}
+
+/// A campaign row as text, to compare before and after.
+fn row(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT no || '|' || description || '|' || COALESCE(starting_date::text, '') || '|' \
+               || COALESCE(ending_date::text, '') || '|' || COALESCE(salesperson_code, '') || '|' \
+               || COALESCE(status_code, '') || '|' || version FROM campaigns WHERE no = '{no}'"
+        ),
+    )
+}
+
+fn statuses(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO campaign_statuses (code, description) VALUES ('PLANNED', 'Planned'), ('RUNNING', 'Running')",
+    );
+}
+
+#[test]
+fn a_campaign_is_created_and_edited_with_every_check_and_an_audit_entry() {
+    let app = TestApp::start();
+    world(&app);
+    statuses(&app);
+    let mut c = staff(&app, "stan");
+    let form = c.get("/campaigns/new");
+    form.assert_status(200);
+    assert!(form.contains("Campaigns number series"));
+
+    // Start after end, no description, unknown status: all at once, nothing written.
+    let before = app.count("SELECT count(*) FROM campaigns");
+    let res = c.submit(
+        "/campaigns/new",
+        "/campaigns",
+        &campaign_fields(&[
+            ("description", ""),
+            ("starting_date", "2026-04-02"),
+            ("ending_date", "2026-04-01"),
+            ("status_code", "NOPE"),
+        ]),
+    );
+    res.assert_status(422);
+    for wanted in [
+        "Enter a description.",
+        "The ending date must be on or after the starting date (2026-04-02).",
+        "There is no campaign status NOPE.",
+        "value=\"2026-04-02\"",
+        "value=\"2026-04-01\"",
+    ] {
+        assert!(res.contains(wanted), "missing {wanted:?}:\n{}", res.body);
+    }
+    let res = c.submit(
+        "/campaigns/new",
+        "/campaigns",
+        &campaign_fields(&[
+            ("starting_date", "1 April"),
+            ("description", &"x".repeat(101)),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter a date as YYYY-MM-DD, or leave it empty."));
+    assert!(res.contains("Use at most 100 characters."));
+    assert_eq!(app.count("SELECT count(*) FROM campaigns"), before);
+
+    // The world has CP0001 and CP0002: the series skips them.
+    c.submit("/campaigns/new", "/campaigns", &campaign_fields(&[]))
+        .assert_redirect("/campaigns/CP0003");
+    assert_eq!(
+        row(&app, "CP0003"),
+        "CP0003|Spring fair|2026-03-01|2026-03-31|JO|PLANNED|1"
+    );
+    assert!(c
+        .get("/campaigns/CP0003")
+        .contains("Campaign CP0003 Spring fair created."));
+    // Dates may stay empty.
+    c.submit(
+        "/campaigns/new",
+        "/campaigns",
+        &campaign_fields(&[
+            ("starting_date", ""),
+            ("ending_date", ""),
+            ("status_code", ""),
+        ]),
+    )
+    .assert_redirect("/campaigns/CP0004");
+    assert_eq!(row(&app, "CP0004"), "CP0004|Spring fair|||JO||1");
+
+    // Editing: the same checks, next to the field, nothing written.
+    let edit = c.get("/campaigns/CP0003/edit");
+    let version = hidden_value(&edit.body, "version").unwrap();
+    assert_eq!(version, "1");
+    let res = c.submit(
+        "/campaigns/CP0003/edit",
+        "/campaigns/CP0003",
+        &campaign_fields(&[
+            ("description", "Spring fair, moved"),
+            ("starting_date", "2026-05-10"),
+            ("ending_date", "2026-05-09"),
+            ("version", "1"),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("The ending date must be on or after the starting date (2026-05-10)."));
+    assert!(res.contains("value=\"Spring fair, moved\""));
+    assert_eq!(
+        row(&app, "CP0003"),
+        "CP0003|Spring fair|2026-03-01|2026-03-31|JO|PLANNED|1"
+    );
+    c.submit(
+        "/campaigns/CP0003/edit",
+        "/campaigns/CP0003",
+        &campaign_fields(&[
+            ("description", "Spring fair, moved"),
+            ("starting_date", "2026-05-10"),
+            ("ending_date", "2026-05-10"),
+            ("salesperson_code", "pl"),
+            ("status_code", "running"),
+            ("version", "1"),
+        ]),
+    )
+    .assert_redirect("/campaigns/CP0003");
+    assert_eq!(
+        row(&app, "CP0003"),
+        "CP0003|Spring fair, moved|2026-05-10|2026-05-10|PL|RUNNING|2"
+    );
+    // A form opened before that save is refused, and shows what was typed.
+    let res = c.submit(
+        "/campaigns/CP0003/edit",
+        "/campaigns/CP0003",
+        &campaign_fields(&[("description", "Stale"), ("version", "1")]),
+    );
+    res.assert_status(409);
+    assert!(res.contains("Someone else saved this campaign"));
+    assert!(res.contains("value=\"Stale\""));
+    assert_eq!(
+        row(&app, "CP0003"),
+        "CP0003|Spring fair, moved|2026-05-10|2026-05-10|PL|RUNNING|2"
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(action || ' ' || subject || ' by ' || actor, ', ' ORDER BY id) \
+             FROM audit_log WHERE action LIKE 'campaign %'"
+        ),
+        "campaign created CP0003 by stan, campaign created CP0004 by stan, campaign changed CP0003 by stan"
+    );
+    c.get("/campaigns/CP9999").assert_status(404);
+}
+
+#[test]
+fn viewers_read_campaigns_and_only_staff_change_them() {
+    let app = TestApp::start();
+    world(&app);
+    let mut viewer = app.signed_in("vera", "viewer");
+    let list = viewer.get("/campaigns");
+    list.assert_status(200);
+    assert!(list.contains("CP0001") && list.contains("Spring"));
+    assert!(!list.contains("New campaign"));
+    let card = viewer.get("/campaigns/CP0001");
+    card.assert_status(200);
+    assert!(!card.contains("/campaigns/CP0001/edit"));
+    viewer.get("/campaigns/new").assert_status(403);
+    viewer.get("/campaigns/CP0001/edit").assert_status(403);
+    viewer.get("/campaigns/CP0001/delete").assert_status(403);
+    let before = row(&app, "CP0001");
+    post(&mut viewer, "/campaigns", &campaign_fields(&[])).assert_status(403);
+    post(
+        &mut viewer,
+        "/campaigns/CP0001",
+        &campaign_fields(&[("version", "1")]),
+    )
+    .assert_status(403);
+    post(&mut viewer, "/campaigns/CP0001/delete", &[]).assert_status(403);
+    assert_eq!(row(&app, "CP0001"), before);
+    assert_eq!(app.count("SELECT count(*) FROM campaigns"), 2);
+
+    // Not signed in: to the sign-in page.
+    let res = app.client().get("/campaigns/CP0001");
+    assert_eq!(res.status, 303);
+    assert!(res.location().unwrap().starts_with("/login"));
+
+    // Staff see the actions and the nav entry.
+    let mut s = staff(&app, "stan");
+    let list = s.get("/campaigns");
+    assert!(list.contains("href=\"/campaigns/new\""));
+    assert!(list.contains("href=\"/campaigns\""));
+    assert!(s
+        .get("/campaigns/CP0001")
+        .contains("href=\"/campaigns/CP0001/edit\""));
+}
+
+#[test]
+fn the_list_searches_folded_filters_sorts_and_pages() {
+    let app = TestApp::start();
+    statuses(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo'), ('PL', 'Pat');
+         INSERT INTO campaigns (no, description, starting_date, status_code, salesperson_code)
+             SELECT 'CP' || lpad(i::text, 4, '0'), 'Mailing ' || i, DATE '2026-01-01' + i,
+                 CASE WHEN i % 2 = 0 THEN 'RUNNING' ELSE 'PLANNED' END,
+                 CASE WHEN i % 3 = 0 THEN 'PL' ELSE 'JO' END
+             FROM generate_series(1, 60) i;
+         INSERT INTO campaigns (no, description) VALUES
+             ('CP0100', 'ØSTERSØ MESSE'), ('CP0101', 'Große Straße'), ('CP0102', '50% off_sale');",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    // Empty of the filters: every campaign, newest number first, 50 a page.
+    let first = c.get("/campaigns");
+    assert!(first.contains("1–50 of 63 campaigns"), "{}", first.body);
+    assert!(first.body.find("CP0102").unwrap() < first.body.find("CP0060").unwrap());
+    assert!(!first.contains(">CP0001<"));
+    let second = c.get("/campaigns?page=2");
+    assert!(second.contains("51–63 of 63 campaigns"));
+    assert!(second.contains(">CP0001<"));
+
+    // Search folds every letter, and takes % and _ literally.
+    for (q, hit, miss) in [
+        ("østersø", "CP0100", "CP0101"),
+        ("STRASSE", "CP0101", "CP0100"),
+        ("cp010", "CP0100", "CP0050"),
+        ("50%25 off_", "CP0102", "CP0050"),
+    ] {
+        let res = c.get(&format!("/campaigns?q={q}"));
+        assert!(res.contains(&format!(">{hit}<")), "{q}: {}", res.body);
+        assert!(!res.contains(&format!(">{miss}<")), "{q}");
+    }
+    let none = c.get("/campaigns?q=nothing+like+it");
+    assert!(none.contains("No campaign matches this search."));
+    assert!(none.contains("href=\"/campaigns\""));
+
+    // Filters: status and salesperson together (even and a multiple of 3: 6, 12, … 60).
+    let res = c.get("/campaigns?status=running&salesperson=PL");
+    assert!(res.contains("1–10 of 10 campaigns"), "{}", res.body);
+    assert!(res.contains(">CP0006<") && !res.contains(">CP0003<"));
+
+    // Sorting by description, both ways; unknown sorts are the default.
+    let asc = c.get("/campaigns?sort=description&dir=asc&q=s");
+    assert!(asc.body.find("CP0102").unwrap() < asc.body.find("CP0101").unwrap());
+    assert!(asc.body.find("CP0101").unwrap() < asc.body.find("CP0100").unwrap());
+    let desc = c.get("/campaigns?sort=description&dir=desc&q=s");
+    assert!(desc.body.find("CP0100").unwrap() < desc.body.find("CP0101").unwrap());
+    c.get("/campaigns?sort=drop+table&dir=x").assert_status(200);
+}
+
+/// The card's figure `name`, as shown.
+fn figure(page: &Resp, name: &str) -> String {
+    let marker = format!("data-figure=\"{name}\">");
+    let start = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no figure {name}:\n{}", page.body))
+        + marker.len();
+    let end = start + page.body[start..].find('<').unwrap();
+    page.body[start..end].to_string()
+}
+
+/// Every figure of the card, in the card's order.
+fn figures(c: &mut Client, no: &str) -> Vec<String> {
+    let page = c.get(&format!("/campaigns/{no}"));
+    page.assert_status(200);
+    [
+        "interactions",
+        "contacts",
+        "companies",
+        "targets",
+        "responses",
+        "rate",
+        "cost",
+        "duration",
+    ]
+    .iter()
+    .map(|name| figure(&page, name))
+    .collect()
+}
+
+#[test]
+fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    // Segment A: four contacts, targeted but for ELI's line; DORA's line a response at its own
+    // cost. Segment B: ANNA again and FINN, both responses.
+    let a = new_segment(&mut c, "Spring letter");
+    step(&mut c, &a, "add", &[("contact_no", "ANNA|DORA|ELI|SOLO")]);
+    let b = new_segment(&mut c, "Spring calls");
+    step(&mut c, &b, "add", &[("contact_no", "ANNA|FINN")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001', \
+               campaign_target = TRUE, unit_cost = 2.50, unit_duration_min = 3 WHERE no = '{a}';
+             UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001', \
+               campaign_response = TRUE, unit_cost = 1.25, unit_duration_min = 5 WHERE no = '{b}';
+             UPDATE segment_lines l SET campaign_response = TRUE, unit_cost = 9.99 \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{a}' AND c.no = 'DORA';
+             UPDATE segment_lines l SET campaign_target = FALSE \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{a}' AND c.no = 'ELI';
+             -- Not the campaign's figures: a canceled entry of it, and another campaign's.
+             INSERT INTO interaction_log_entries (contact_id, company_id, date, campaign_no,
+                     campaign_target, campaign_response, cost, duration_min, canceled)
+                 SELECT id, company_key, DATE '2026-02-01', v.campaign, TRUE, TRUE, 100, 100, v.canceled
+                 FROM contacts, (VALUES ('CP0001', TRUE), ('CP0002', FALSE)) v(campaign, canceled)
+                 WHERE no = 'GAMMA';"
+        ),
+    );
+    let zero: Vec<String> = ["0", "0", "0", "0", "0", "—", "0.00", "0"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(figures(&mut c, "CP0001"), zero);
+    for no in [&a, &b] {
+        post(&mut c, &format!("/segments/{no}/log"), &[])
+            .assert_redirect(&format!("/segments/{no}"));
+    }
+    let only = |v: [&str; 8]| v.map(String::from).to_vec();
+    // A: 4 entries, ANNA/DORA/ELI/SOLO, companies ALPHA and BETA (SOLO has none), targets
+    // ANNA/DORA/SOLO, response DORA, 3 × 2.50 + 9.99, 4 × 3 minutes.
+    let a_only = only(["4", "4", "2", "3", "1", "33.3%", "17.49", "12"]);
+    // B: ANNA and FINN (ALPHA, GAMMA), no target, both responses, 2 × 1.25, 2 × 5.
+    let b_only = only(["2", "2", "2", "0", "2", "—", "2.50", "10"]);
+    // Together ANNA counts once: 5 contacts, 3 companies, responses DORA/ANNA/FINN.
+    let both = only(["6", "5", "3", "3", "3", "100.0%", "19.99", "22"]);
+    assert_eq!(figures(&mut c, "CP0001"), both);
+
+    let card = c.get("/campaigns/CP0001");
+    for wanted in [
+        format!("href=\"/segments/{a}\""),
+        format!("href=\"/segments/{b}\""),
+        "href=\"/interactions?campaign=CP0001\"".to_string(),
+        "Logged".to_string(),
+    ] {
+        assert!(card.contains(&wanted), "missing {wanted}");
+    }
+
+    // Each segment with its lines (a logged one's as its campaign entry recorded them).
+    for (no, lines) in [(&a, 4), (&b, 2)] {
+        let at = card.body.find(&format!("href=\"/segments/{no}\"")).unwrap();
+        let row = &card.body[at..at + card.body[at..].find("</tr>").unwrap()];
+        assert!(
+            row.contains(&format!("<td class=\"num\">{lines}</td>")),
+            "{row}"
+        );
+    }
+    // The segment and its entries link back to the campaign.
+    let link = "<a href=\"/campaigns/CP0001\">CP0001</a>";
+    assert!(c.get(&format!("/segments/{a}")).contains(link));
+    assert!(c.get("/interactions?campaign=CP0001").contains(link));
+    let entry = app.count(&format!(
+        "SELECT min(id) FROM interaction_log_entries WHERE segment_no = '{a}'"
+    ));
+    assert!(c.get(&format!("/interactions/{entry}")).contains(link));
+
+    post(&mut c, &format!("/segments/{a}/cancel"), &[]).assert_redirect(&format!("/segments/{a}"));
+    assert_eq!(figures(&mut c, "CP0001"), b_only);
+    assert!(c.get("/campaigns/CP0001").contains("Canceled"));
+    post(&mut c, &format!("/segments/{a}/restore"), &[]).assert_redirect(&format!("/segments/{a}"));
+    assert_eq!(figures(&mut c, "CP0001"), both);
+    post(&mut c, &format!("/segments/{b}/cancel"), &[]).assert_redirect(&format!("/segments/{b}"));
+    assert_eq!(figures(&mut c, "CP0001"), a_only);
+    post(&mut c, &format!("/segments/{a}/cancel"), &[]).assert_redirect(&format!("/segments/{a}"));
+    assert_eq!(figures(&mut c, "CP0001"), zero);
+    post(&mut c, &format!("/segments/{b}/restore"), &[]).assert_redirect(&format!("/segments/{b}"));
+    post(&mut c, &format!("/segments/{a}/restore"), &[]).assert_redirect(&format!("/segments/{a}"));
+    assert_eq!(figures(&mut c, "CP0001"), both);
+    // The other campaign kept its one entry throughout.
+    assert_eq!(
+        figures(&mut c, "CP0002"),
+        only(["1", "1", "1", "1", "1", "100.0%", "100.00", "100"])
+    );
+}
+
+#[test]
+fn a_campaign_is_deleted_only_when_nothing_refers_to_it() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    // CP0002 is the MAIL template's campaign.
+    let page = c.get("/campaigns/CP0002/delete");
+    assert!(
+        page.contains("Campaign CP0002 cannot be deleted: it is used by 1 interaction template.")
+    );
+    assert!(!page.contains("button-danger"));
+    post(&mut c, "/campaigns/CP0002/delete", &[]).assert_redirect("/campaigns/CP0002");
+    assert!(c
+        .get("/campaigns/CP0002")
+        .contains("Campaign CP0002 cannot be deleted"));
+
+    // CP0001: a draft segment names it, then its logged entries, even canceled and unlinked.
+    let no = new_segment(&mut c, "for CP0001");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001' WHERE no = '{no}'"
+        ),
+    );
+    assert!(c
+        .get("/campaigns/CP0001/delete")
+        .contains("it is used by 1 segment."));
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    post(&mut c, &format!("/segments/{no}/cancel"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    post(&mut c, &format!("/segments/{no}/delete"), &[]).assert_redirect("/segments");
+    let page = c.get("/campaigns/CP0001/delete");
+    assert!(
+        page.contains("it is used by 1 campaign entry, 2 interaction log entries."),
+        "{}",
+        page.body
+    );
+    post(&mut c, "/campaigns/CP0001/delete", &[]).assert_redirect("/campaigns/CP0001");
+    assert_eq!(
+        app.count("SELECT count(*) FROM campaigns WHERE no IN ('CP0001', 'CP0002')"),
+        2
+    );
+
+    // A campaign nothing refers to: a confirmation page, then gone, with an audit entry.
+    c.submit(
+        "/campaigns/new",
+        "/campaigns",
+        &[("description", "Short-lived")],
+    )
+    .assert_redirect("/campaigns/CP0003");
+    let page = c.get("/campaigns/CP0003/delete");
+    assert!(page.contains("Nothing refers to this campaign"));
+    post(&mut c, "/campaigns/CP0003/delete", &[]).assert_redirect("/campaigns");
+    assert!(c
+        .get("/campaigns")
+        .contains("Campaign CP0003 Short-lived deleted."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM campaigns WHERE no = 'CP0003'"),
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'campaign deleted' AND subject = 'CP0003'"),
+        1
+    );
+}
