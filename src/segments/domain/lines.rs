@@ -74,10 +74,7 @@ pub struct LineRow {
     pub overridden: bool,
 }
 
-/// An amount with two decimals: 0 → "0.00".
-pub fn money(v: &BigDecimal) -> String {
-    format!("{:.2}", v.with_scale(2))
-}
+pub use crate::setup::support::money;
 
 impl Figures {
     pub fn cost_text(&self) -> String {
@@ -187,19 +184,6 @@ pub fn lines(
     .bind::<BigInt, _>(LINES_PAGE)
     .bind::<BigInt, _>(offset)
     .load(conn)
-}
-
-#[cfg(test)]
-mod money_tests {
-    #[test]
-    fn two_decimals() {
-        use std::str::FromStr;
-        assert_eq!(super::money(&bigdecimal::BigDecimal::from(0)), "0.00");
-        assert_eq!(
-            super::money(&bigdecimal::BigDecimal::from_str("11.5").unwrap()),
-            "11.50"
-        );
-    }
 }
 
 /// A line's overrides: empty means "as on the header".
