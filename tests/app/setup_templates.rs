@@ -2,7 +2,7 @@
 //! and their defaults flowing template → segment header → lines → interaction log entries.
 
 use crate::auth::diesel_exec;
-use crate::segments::{new_segment, staff, step, text, world};
+use crate::segments::{header_fields, new_segment, post, staff, step, text, world};
 use crate::support::*;
 
 /// Two interaction groups and two campaigns.
@@ -439,4 +439,255 @@ fn viewers_and_staff_read_interaction_templates_but_only_admins_change_them() {
     app.client()
         .get(LIST)
         .assert_redirect("/login?next=%2Fsetup%2Finteraction-templates");
+}
+
+// ---- defaults flowing template → header → lines → entries ---------------------------------
+
+/// An admin sets up VISIT through the setup form with every default unlike a new template's:
+/// group PHONE, a description, cost and duration, inbound, initiated by them, campaign CP0001
+/// as target and response, Hard Copy that ignores the contact's correspondence type.
+fn visit_template(app: &TestApp) {
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            NEW,
+            LIST,
+            &fields(&[
+                ("code", "VISIT"),
+                ("group_code", "PHONE"),
+                ("description", "Visit at the office"),
+                ("unit_cost", "42.5"),
+                ("unit_duration_min", "90"),
+                ("information_flow", "inbound"),
+                ("initiated_by", "them"),
+                ("campaign_no", "CP0001"),
+                ("campaign_target", "yes"),
+                ("campaign_response", "yes"),
+                ("correspondence_type", "hard_copy"),
+                ("ignore_contact_correspondence_type", "yes"),
+            ]),
+        )
+        .assert_redirect(LIST);
+}
+
+/// A segment made through the header form with VISIT chosen, holding ANNA, DORA and SOLO.
+/// ANNA's own correspondence type is E-mail (VISIT ignores it), SOLO's Hard Copy.
+fn visit_segment(app: &TestApp, c: &mut Client) -> String {
+    diesel_exec(
+        app,
+        "UPDATE contacts SET correspondence_type = 'email' WHERE no = 'ANNA';
+         UPDATE contacts SET correspondence_type = 'hard_copy' WHERE no = 'SOLO';",
+    );
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[
+            ("description", "Autumn visits"),
+            ("interaction_template_code", "VISIT"),
+        ]),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let no = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string();
+    step(c, &no, "add", &[("contact_no", "ANNA|DORA|SOLO")]);
+    no
+}
+
+/// Every field of the segment's entries, one contact a line.
+fn entries(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT string_agg(concat_ws(',', c.no, e.template_code, e.group_code, e.description, \
+               e.cost, e.duration_min, e.information_flow, e.initiated_by, e.salesperson_code, \
+               e.correspondence_type, e.campaign_no, e.campaign_target, e.campaign_response, \
+               e.evaluation, e.segment_no, e.date = s.date, u.username, e.canceled, \
+               e.company_id IS NOT DISTINCT FROM c.company_key), E'\\n' ORDER BY c.no) \
+             FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             JOIN segments s ON s.id = e.segment_id JOIN users u ON u.id = e.user_id \
+             WHERE s.no = '{no}'"
+        ),
+    )
+}
+
+fn log(c: &mut Client, no: &str) {
+    post(c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+}
+
+#[test]
+fn every_default_of_a_template_flows_to_the_header_the_lines_and_the_entries() {
+    let app = TestApp::start();
+    world(&app);
+    visit_template(&app);
+    let mut c = staff(&app, "stan");
+    let no = visit_segment(&app, &mut c);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT concat_ws(',', interaction_template_code, subject, unit_cost, \
+                   unit_duration_min, information_flow, initiated_by, campaign_no, \
+                   campaign_target, campaign_response, correspondence_type, \
+                   ignore_contact_correspondence_type) FROM segments WHERE no = '{no}'"
+            )
+        ),
+        "VISIT,Visit at the office,42.50,90,inbound,them,CP0001,t,t,hard_copy,t"
+    );
+    // The lines take them: Hard Copy even for ANNA, who wants e-mail.
+    let page = c.get(&format!("/segments/{no}"));
+    assert_eq!(
+        page.body.matches("<td>Hard Copy</td>").count(),
+        3,
+        "{}",
+        page.body
+    );
+    assert_eq!(page.body.matches("<td class=\"num\">42.50</td>").count(), 3);
+    assert_eq!(page.body.matches("<td class=\"num\">90</td>").count(), 3);
+    assert!(c
+        .get(&format!("/segments/{no}/log"))
+        .contains("a total cost of 127.50"));
+
+    log(&mut c, &no);
+    assert_eq!(
+        entries(&app, &no),
+        format!(
+            "ANNA,VISIT,PHONE,Visit at the office,42.50,90,inbound,them,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t\n\
+             DORA,VISIT,PHONE,Visit at the office,42.50,90,inbound,them,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t\n\
+             SOLO,VISIT,PHONE,Visit at the office,42.50,90,inbound,them,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t"
+        )
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT concat_ws(',', campaign_no, entries, cost, duration_min) \
+                 FROM campaign_entries WHERE segment_no = '{no}'"
+            )
+        ),
+        "CP0001,3,127.50,270"
+    );
+}
+
+#[test]
+fn a_line_with_its_own_values_or_its_own_template_logs_them() {
+    let app = TestApp::start();
+    world(&app);
+    visit_template(&app);
+    let mut c = staff(&app, "stan");
+    let no = visit_segment(&app, &mut c);
+    let line = |app: &TestApp, contact: &str| {
+        app.count(&format!(
+            "SELECT l.id FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}' AND c.no = '{contact}'"
+        ))
+    };
+    let override_line = |c: &mut Client, id: i64, changes: &[(&str, &str)]| {
+        let mut all = vec![
+            ("salesperson_code", ""),
+            ("date", ""),
+            ("interaction_template_code", ""),
+            ("subject", ""),
+            ("correspondence_type", ""),
+            ("unit_cost", ""),
+            ("unit_duration_min", ""),
+            ("evaluation", ""),
+        ];
+        for (k, v) in changes {
+            all.retain(|(n, _)| n != k);
+            all.push((k, v));
+        }
+        post(c, &format!("/segments/{no}/lines/{id}"), &all)
+            .assert_redirect(&format!("/segments/{no}#lines"));
+    };
+    // DORA: her own subject, cost, duration, correspondence type, salesperson, evaluation.
+    override_line(
+        &mut c,
+        line(&app, "DORA"),
+        &[
+            ("salesperson_code", "PL"),
+            ("subject", "Personal visit"),
+            ("unit_cost", "5"),
+            ("unit_duration_min", "30"),
+            ("correspondence_type", "email"),
+            ("evaluation", "positive"),
+        ],
+    );
+    // SOLO: another template, CALL (Call, 3.00, 5 min, outbound, us, e-mail unless the
+    // contact has a type of its own — SOLO has Hard Copy), and nothing else of its own.
+    override_line(
+        &mut c,
+        line(&app, "SOLO"),
+        &[("interaction_template_code", "call")],
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains("<td class=\"num\">3.00</td>"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("<td class=\"num\">5.00</td>"));
+    assert!(c
+        .get(&format!("/segments/{no}/log"))
+        .contains("a total cost of 50.50"));
+
+    log(&mut c, &no);
+    assert_eq!(
+        entries(&app, &no),
+        format!(
+            "ANNA,VISIT,PHONE,Visit at the office,42.50,90,inbound,them,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t\n\
+             DORA,VISIT,PHONE,Personal visit,5.00,30,inbound,them,PL,email,CP0001,t,t,positive,{no},t,stan,f,t\n\
+             SOLO,CALL,PHONE,Call,3.00,5,outbound,us,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t"
+        )
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT concat_ws(',', entries, cost, duration_min) FROM campaign_entries \
+                 WHERE segment_no = '{no}'"
+            )
+        ),
+        "3,50.50,125"
+    );
+}
+
+#[test]
+fn a_templates_description_becomes_the_subject_unless_the_user_typed_one() {
+    let app = TestApp::start();
+    world(&app);
+    visit_template(&app);
+    let mut c = staff(&app, "stan");
+    let no = visit_segment(&app, &mut c);
+    let save = |c: &mut Client, template: &str, subject: &str| {
+        let page = c.get(&format!("/segments/{no}"));
+        let version = hidden_value(&page.body, "version").unwrap();
+        c.post_with_token(
+            &format!("/segments/{no}"),
+            &page.csrf_token().unwrap(),
+            &header_fields(&[
+                ("description", "Autumn visits"),
+                ("interaction_template_code", template),
+                ("subject", subject),
+                ("campaign_no", "CP0001"),
+                ("version", version.as_str()),
+            ]),
+        )
+        .assert_redirect(&format!("/segments/{no}"));
+    };
+    let subject = |app: &TestApp| {
+        text(
+            app,
+            &format!("SELECT subject FROM segments WHERE no = '{no}'"),
+        )
+    };
+    // Another template replaces the description the previous one gave.
+    save(&mut c, "CALL", "Visit at the office");
+    assert_eq!(subject(&app), "Call");
+    // A subject of the user's own stays, whatever template comes next.
+    save(&mut c, "CALL", "Our own words");
+    save(&mut c, "VISIT", "Our own words");
+    assert_eq!(subject(&app), "Our own words");
 }

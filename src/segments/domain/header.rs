@@ -378,8 +378,13 @@ pub fn templates(conn: &mut PgConnection) -> QueryResult<Vec<Template>> {
 
 impl HeaderValues {
     /// Choosing an interaction template copies its defaults into the header (see
-    /// docs/segments.md, Segments, header and lines).
-    pub fn take_template_defaults(&mut self, t: &Template) {
+    /// docs/segments.md, Segments, header and lines); its description becomes the subject
+    /// unless the subject is one of the user's own (it is empty, or it is the description of
+    /// the `previous` template).
+    pub fn take_template_defaults(&mut self, t: &Template, previous: Option<&Template>) {
+        if self.subject.is_empty() || previous.is_some_and(|p| p.description == self.subject) {
+            self.subject = t.description.clone();
+        }
         self.unit_cost = t.unit_cost.clone();
         self.unit_duration_min = t.unit_duration_min;
         self.information_flow = t.information_flow.clone();
@@ -392,6 +397,30 @@ impl HeaderValues {
             self.campaign_response = t.campaign_response;
         }
     }
+}
+
+/// Applies the defaults of the header's interaction template when it was chosen (it differs
+/// from `previous`, the template the segment had); returns whether they were applied.
+pub fn apply_template(
+    conn: &mut PgConnection,
+    values: &mut HeaderValues,
+    previous: Option<&str>,
+) -> QueryResult<bool> {
+    let Some(code) = values.interaction_template_code.clone() else {
+        return Ok(false);
+    };
+    if previous == Some(code.as_str()) {
+        return Ok(false);
+    }
+    let Some(t) = template(conn, &code)? else {
+        return Ok(false);
+    };
+    let previous = match previous {
+        Some(p) => template(conn, p)?,
+        None => None,
+    };
+    values.take_template_defaults(&t, previous.as_ref());
+    Ok(true)
 }
 
 pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
