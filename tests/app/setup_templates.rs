@@ -622,6 +622,20 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
         line(&app, "SOLO"),
         &[("interaction_template_code", "call")],
     );
+    // ELI: RESP, a template of the segment's campaign that is a response but no target, and
+    // of no correspondence type (ELI has no e-mail address and no type of her own).
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_templates (code, group_code, description, unit_cost,
+             unit_duration_min, campaign_no, campaign_target, campaign_response, correspondence_type)
+         VALUES ('RESP', 'LETTER', 'Reply card', 1.00, 2, 'CP0001', FALSE, TRUE, '')",
+    );
+    step(&mut c, &no, "add", &[("contact_no", "ELI")]);
+    override_line(
+        &mut c,
+        line(&app, "ELI"),
+        &[("interaction_template_code", "RESP")],
+    );
     let page = c.get(&format!("/segments/{no}"));
     assert!(
         page.contains("<td class=\"num\">3.00</td>"),
@@ -629,9 +643,10 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
         page.body
     );
     assert!(page.contains("<td class=\"num\">5.00</td>"));
+    assert!(page.contains("<td class=\"num\">1.00</td>"));
     assert!(c
         .get(&format!("/segments/{no}/log"))
-        .contains("a total cost of 50.50"));
+        .contains("a total cost of 51.50"));
 
     log(&mut c, &no);
     assert_eq!(
@@ -639,6 +654,7 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
         format!(
             "ANNA,VISIT,PHONE,Visit at the office,42.50,90,inbound,them,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t\n\
              DORA,VISIT,PHONE,Personal visit,5.00,30,inbound,them,PL,email,CP0001,t,t,positive,{no},t,stan,f,t\n\
+             ELI,RESP,LETTER,Reply card,1.00,2,outbound,us,JO,,CP0001,f,t,,{no},t,stan,f,t\n\
              SOLO,CALL,PHONE,Call,3.00,5,outbound,us,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t"
         )
     );
@@ -650,7 +666,7 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
                  WHERE segment_no = '{no}'"
             )
         ),
-        "3,50.50,125"
+        "4,51.50,127"
     );
 }
 

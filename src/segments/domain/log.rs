@@ -12,8 +12,8 @@ use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::{self, HeaderValues, Segment, SegmentStatus};
 use crate::segments::domain::ledger;
 use crate::segments::domain::lines::{
-    EFFECTIVE_CORRESPONDENCE, EFFECTIVE_COST, EFFECTIVE_DURATION, EFFECTIVE_FLOW,
-    EFFECTIVE_INITIATED_BY, LINE_TEMPLATE_JOIN,
+    EFFECTIVE_CAMPAIGN_RESPONSE, EFFECTIVE_CAMPAIGN_TARGET, EFFECTIVE_CORRESPONDENCE,
+    EFFECTIVE_COST, EFFECTIVE_DURATION, EFFECTIVE_FLOW, EFFECTIVE_INITIATED_BY, LINE_TEMPLATE_JOIN,
 };
 use crate::segments::domain::steps::Outcome;
 use crate::segments::domain::stored::{self, StepKind};
@@ -209,8 +209,8 @@ pub fn log(
          SELECT l.contact_id, c.company_key, COALESCE(l.date, s.date), t.code, t.group_code, \
            {DESCRIPTION}, {EFFECTIVE_COST}, {EFFECTIVE_DURATION}, \
            {EFFECTIVE_FLOW}, {EFFECTIVE_INITIATED_BY}, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
-           COALESCE(l.evaluation, ''), s.campaign_no, COALESCE(l.campaign_target, s.campaign_target), \
-           COALESCE(l.campaign_response, s.campaign_response), s.id, s.no, $2 \
+           COALESCE(l.evaluation, ''), s.campaign_no, {EFFECTIVE_CAMPAIGN_TARGET}, \
+           {EFFECTIVE_CAMPAIGN_RESPONSE}, s.id, s.no, $2 \
          {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} JOIN interaction_templates t ON t.code = {TEMPLATE} \
          {MEMBERS_WHERE}"
     ))
