@@ -359,6 +359,20 @@ mod tests {
         let all = Listing::new("/setup/countries".into(), &ListQuery::default(), 249);
         assert_eq!(all.link(1), "/setup/countries");
         assert_eq!(all.pager.pages(), 5);
+        let grouped = Listing::new(
+            "/setup/interaction-templates".into(),
+            &ListQuery {
+                q: "call".into(),
+                page: None,
+            },
+            120,
+        )
+        .with_param("group", "PHONE & FAX")
+        .with_param("empty", "");
+        assert_eq!(
+            grouped.link(2),
+            "/setup/interaction-templates?group=PHONE+%26+FAX&q=call&page=2"
+        );
     }
 
     #[test]

@@ -209,6 +209,16 @@ fn an_admin_creates_changes_and_deletes_an_interaction_template() {
         .get("/setup/interaction-templates?group=NOPE")
         .assert_status(404);
     assert!(admin
+        .get("/setup/interaction-templates?group=letter&q=call")
+        .contains("No interaction templates match “call”."));
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_groups (code, description) VALUES ('MEET', 'Meetings')",
+    );
+    assert!(admin
+        .get("/setup/interaction-templates?group=MEET")
+        .contains("This group has no interaction templates yet."));
+    assert!(admin
         .get("/setup/interaction-groups/PHONE")
         .contains("href=\"/setup/interaction-templates?group=PHONE\""));
     assert!(admin.get(&format!("{LIST}?q=letters")).contains("1–1 of 1"));
