@@ -11,10 +11,12 @@
 //! | `/setup` (without a token) | the index: [`index_page`], called by the first-run handler |
 //! | `/setup/{slug}`, `/new`, `/{code}`, `/{code}/delete` | the code + description tables ([`codes`]) |
 //! | `/setup/salespeople/…` | salespeople, same routes ([`salespeople`]) |
+//! | `/setup/interaction-templates/…` | interaction templates, same routes ([`interaction_templates`]); `/interaction-templates` redirects there |
 //! | `/setup/profile-questionnaires/…` | questionnaires, questions, answers ([`questionnaires`]) |
 //! | `/setup/number-series`, `/setup/number-series/{code}` | number series ([`number_series`]) |
 
 pub mod codes;
+pub mod interaction_templates;
 pub mod number_series;
 pub mod questionnaires;
 pub mod registry;
@@ -146,6 +148,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(salespeople::show)
         .service(salespeople::update)
         .service(salespeople::delete)
+        // Interaction templates.
+        .service(interaction_templates::pages::old_list)
+        .service(interaction_templates::pages::list)
+        .service(interaction_templates::pages::new)
+        .service(interaction_templates::pages::create)
+        .service(interaction_templates::pages::show)
+        .service(interaction_templates::pages::update)
+        .service(interaction_templates::pages::delete)
         // Profile questionnaires.
         .service(questionnaires::list)
         .service(questionnaires::new)

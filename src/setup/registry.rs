@@ -20,6 +20,8 @@ pub enum Kind {
     Questionnaires,
     /// Prefix, width and next number of the document numbers.
     NumberSeries,
+    /// The defaults of an interaction: group, cost, duration, campaign…
+    InteractionTemplates,
 }
 
 /// One place that refers to a table's codes.
@@ -91,6 +93,20 @@ impl SetupTable {
     /// How the audit trail and messages name one row: "industry group RETAIL".
     pub fn subject(&self, code: &str) -> String {
         format!("{} {code}", self.singular)
+    }
+
+    /// A page of related rows to link from one of its codes: the templates of an interaction
+    /// group.
+    pub fn related(&self, code: &str) -> Option<(&'static str, String)> {
+        (self.table == "interaction_groups").then(|| {
+            (
+                "The interaction templates of this group",
+                format!(
+                    "/setup/interaction-templates?group={}",
+                    super::support::path_segment(code)
+                ),
+            )
+        })
     }
 
     /// Whether its pages are the generic code + description pages.
@@ -273,6 +289,35 @@ pub static TABLES: &[SetupTable] = &[
             used_by!(
                 "interaction_log_entries",
                 "group_code",
+                "interaction",
+                "interactions"
+            ),
+        ],
+    },
+    SetupTable {
+        slug: "interaction-templates",
+        table: "interaction_templates",
+        title: "Interaction templates",
+        singular: "interaction template",
+        explanation:
+            "The defaults of an interaction: its group, cost, duration, flow and campaign.",
+        kind: Kind::InteractionTemplates,
+        usages: &[
+            used_by!(
+                "segments",
+                "interaction_template_code",
+                "segment",
+                "segments"
+            ),
+            used_by!(
+                "segment_lines",
+                "interaction_template_code",
+                "segment line",
+                "segment lines"
+            ),
+            used_by!(
+                "interaction_log_entries",
+                "template_code",
                 "interaction",
                 "interactions"
             ),

@@ -2,9 +2,11 @@
 //! the bookkeeping of every change (audit entry and flash message, inside its transaction).
 
 use actix_web::HttpRequest;
+use bigdecimal::BigDecimal;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use serde::Deserialize;
+use std::str::FromStr;
 
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, SessionData};
@@ -117,6 +119,8 @@ pub struct Listing {
     /// The search text as typed (trimmed).
     pub q: String,
     pub pager: Pager,
+    /// Further filters of the list (name, value), kept by its links and its search.
+    pub params: Vec<(&'static str, String)>,
 }
 
 impl Listing {
@@ -125,12 +129,24 @@ impl Listing {
             base,
             q: query.q.trim().to_string(),
             pager: Pager::new(query.page.as_deref(), PER_PAGE, total),
+            params: Vec::new(),
         }
+    }
+
+    /// The list narrowed by a further filter: `name=value` in its links (nothing when empty).
+    pub fn with_param(mut self, name: &'static str, value: &str) -> Listing {
+        if !value.is_empty() {
+            self.params.push((name, value.to_string()));
+        }
+        self
     }
 
     /// The address of page `page` of the same search.
     pub fn link(&self, page: i64) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.params {
+            q.append_pair(name, value);
+        }
         if !self.q.is_empty() {
             q.append_pair("q", &self.q);
         }
@@ -326,6 +342,33 @@ pub fn guarded<T>(
     }
 }
 
+/// An amount with two decimals: 0 → "0.00".
+pub fn money(v: &BigDecimal) -> String {
+    format!("{:.2}", v.with_scale(2))
+}
+
+/// Amounts stay below ten billion (the columns are `NUMERIC(12,2)`).
+fn max_amount() -> BigDecimal {
+    BigDecimal::from(10_000_000_000i64)
+}
+
+/// An amount as typed ("12.5", "12.50", "1000"): 0 or more, below ten billion, rounded half up
+/// to cents. Plain decimal notation only (no exponent, at most 20 characters), so nothing
+/// typed can make a number of a million digits.
+pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
+    let t = typed.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let (whole, cents) = t.split_once('.').unwrap_or((t, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if t.is_empty() || t.len() > 20 || !digits(whole) || !digits(cents) || t == "." {
+        return None;
+    }
+    let v = BigDecimal::from_str(t)
+        .ok()?
+        .with_scale_round(2, bigdecimal::RoundingMode::HalfUp);
+    (v < max_amount()).then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,5 +442,50 @@ mod tests {
         let all = Listing::new("/setup/countries".into(), &ListQuery::default(), 249);
         assert_eq!(all.link(1), "/setup/countries");
         assert_eq!(all.pager.pages(), 5);
+        let grouped = Listing::new(
+            "/setup/interaction-templates".into(),
+            &ListQuery {
+                q: "call".into(),
+                page: None,
+            },
+            120,
+        )
+        .with_param("group", "PHONE & FAX")
+        .with_param("empty", "");
+        assert_eq!(
+            grouped.link(2),
+            "/setup/interaction-templates?group=PHONE+%26+FAX&q=call&page=2"
+        );
+    }
+
+    #[test]
+    fn amounts_are_rounded_to_cents_and_bounded() {
+        let cents = |s: &str| parse_amount(s).map(|v| v.to_string());
+        assert_eq!(cents("12.5").as_deref(), Some("12.50"));
+        assert_eq!(cents("0.005").as_deref(), Some("0.01"));
+        assert_eq!(parse_amount("0.004"), Some(BigDecimal::from(0)));
+        assert_eq!(cents(" +7 ").as_deref(), Some("7.00"));
+        assert_eq!(cents("9999999999.99").as_deref(), Some("9999999999.99"));
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "10000000000",
+            "9999999999.995",
+            "1e3",
+            "1e999999999",
+            "12,50",
+            "NaN",
+            "1.2.3",
+            "١٢",
+        ] {
+            assert_eq!(cents(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn money_has_two_decimals() {
+        assert_eq!(money(&BigDecimal::from(0)), "0.00");
+        assert_eq!(money(&BigDecimal::from_str("11.5").unwrap()), "11.50");
     }
 }

@@ -1337,3 +1337,94 @@ fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
         12
     );
 }
+
+#[test]
+fn browser_interaction_template_set_up_with_errors_then_read_by_a_viewer() {
+    let Some(tools) =
+        tools_or_skip("browser_interaction_template_set_up_with_errors_then_read_by_a_viewer")
+    else {
+        return;
+    };
+    let app = TestApp::start();
+    app.user("boss", "admin");
+    app.user("vera", "viewer");
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO interaction_groups (code, description) VALUES ('PHONE', 'Phone calls');
+         INSERT INTO campaigns (no, description) VALUES ('CP0001', 'Spring');",
+    );
+    run_journey(&app, tools, |b| async move {
+        b.sign_in("boss").await;
+        b.open("/setup").await;
+        b.follow("Interaction templates").await;
+        b.expect_page(
+            "/setup/interaction-templates",
+            200,
+            &["There are no interaction templates yet."],
+        )
+        .await;
+        b.follow("New interaction template").await;
+        b.fill("code", "visit").await;
+        b.fill("unit_cost", "-3").await;
+        b.find(Locator::Id("campaign_target"))
+            .await
+            .click()
+            .await
+            .expect("tick Campaign target");
+        b.press("Create interaction template").await;
+        b.expect_page(
+            "/setup/interaction-templates",
+            422,
+            &[
+                "Choose the interaction group.",
+                "Enter an amount of 0 or more",
+                "Campaign Target needs a campaign: choose one, or untick it.",
+            ],
+        )
+        .await;
+        assert_eq!(b.value("code").await, "VISIT");
+        b.choose("group_code", "PHONE").await;
+        b.fill("unit_cost", "42.50").await;
+        b.fill("unit_duration_min", "90").await;
+        b.choose("campaign_no", "CP0001").await;
+        b.press("Create interaction template").await;
+        b.expect_page(
+            "/setup/interaction-templates",
+            200,
+            &[
+                "Interaction template VISIT created.",
+                "PHONE – Phone calls",
+                "42.50",
+            ],
+        )
+        .await;
+        b.open("/setup/interaction-groups/PHONE").await;
+        b.follow("The interaction templates of this group").await;
+        b.expect_page(
+            "/setup/interaction-templates?group=PHONE",
+            200,
+            &["Interaction templates of group PHONE", "VISIT"],
+        )
+        .await;
+        b.press("Sign out").await;
+
+        b.sign_in("vera").await;
+        b.open("/setup/interaction-templates/VISIT").await;
+        b.expect_page(
+            "/setup/interaction-templates/VISIT",
+            200,
+            &[
+                "CP0001, campaign target",
+                "Only administrators can change setup tables.",
+            ],
+        )
+        .await;
+    });
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM interaction_templates WHERE code = 'VISIT' AND group_code = 'PHONE' \
+             AND unit_cost = 42.50 AND unit_duration_min = 90 AND campaign_no = 'CP0001' AND campaign_target"
+        ),
+        1
+    );
+}

@@ -24,3 +24,4 @@ mod segment_log;
 mod segment_trust;
 mod segments;
 mod setup_tables;
+mod setup_templates;

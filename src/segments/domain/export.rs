@@ -1,6 +1,6 @@
 //! The lines as CSV for a mail merge: the columns and the query.
 
-use crate::segments::domain::lines::EFFECTIVE_CORRESPONDENCE;
+use crate::segments::domain::lines::{EFFECTIVE_CORRESPONDENCE, LINE_TEMPLATE_JOIN};
 use diesel::prelude::*;
 use diesel::sql_types::{Date, Nullable, Text};
 
@@ -61,7 +61,7 @@ pub fn query(
            COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
            COALESCE(l.date, s.date) AS date \
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
-         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+         {LINE_TEMPLATE_JOIN} WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
          ORDER BY l.company_name, l.is_person, l.contact_name, l.id"
     ))
     .into_boxed()

@@ -1,17 +1,17 @@
 //! A segment's header: its fields, their rules (the form and its checks), and its
 //! queries (find, lock, insert, update); amounts as typed.
 
-use crate::db::schema::{interaction_templates, segments};
+use crate::db::schema::segments;
 use crate::segments::domain::lines::money;
 use crate::setup;
 use crate::setup::number_series;
+pub use crate::setup::support::parse_amount;
 use crate::web::FormErrors;
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use serde::Deserialize;
-use std::str::FromStr;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = segments)]
@@ -123,9 +123,9 @@ impl diesel::serialize::ToSql<Text, diesel::pg::Pg> for SegmentStatus {
     }
 }
 
-pub const FLOWS: [(&str, &str); 2] = [("outbound", "Outbound"), ("inbound", "Inbound")];
-
-pub const INITIATORS: [(&str, &str); 2] = [("us", "Us"), ("them", "Them")];
+pub use crate::setup::interaction_templates::{
+    campaign_options, InteractionTemplate as Template, FLOWS, INITIATORS,
+};
 
 /// The header form as typed.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -183,28 +183,6 @@ pub struct HeaderValues {
     pub unit_duration_min: i32,
     pub information_flow: String,
     pub initiated_by: String,
-}
-
-/// Amounts stay below ten billion (the columns are `NUMERIC(12,2)`).
-fn max_amount() -> BigDecimal {
-    BigDecimal::from(10_000_000_000i64)
-}
-
-/// An amount as typed ("12.5", "12.50", "1000"): 0 or more, below ten billion, rounded half up
-/// to cents. Plain decimal notation only (no exponent, at most 20 characters), so nothing
-/// typed can make a number of a million digits.
-pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
-    let t = typed.trim();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let (whole, cents) = t.split_once('.').unwrap_or((t, ""));
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if t.is_empty() || t.len() > 20 || !digits(whole) || !digits(cents) || t == "." {
-        return None;
-    }
-    let v = BigDecimal::from_str(t)
-        .ok()?
-        .with_scale_round(2, bigdecimal::RoundingMode::HalfUp);
-    (v < max_amount()).then_some(v)
 }
 
 fn optional(code: &str) -> Option<String> {
@@ -306,47 +284,18 @@ impl HeaderForm {
                 None
             }
         };
-        let cost = match parse_amount(if self.unit_cost.is_empty() {
-            "0"
-        } else {
-            &self.unit_cost
-        }) {
-            Some(c) => Some(c),
-            None => {
-                errors.add(
-                    "unit_cost",
-                    "Enter an amount of 0 or more and below 10,000,000,000, like 12.50.",
-                );
-                None
-            }
-        };
-        let duration = match (if self.unit_duration_min.is_empty() {
-            "0"
-        } else {
-            &self.unit_duration_min
-        })
-        .parse::<i32>()
-        {
-            Ok(d) if d >= 0 => Some(d),
-            _ => {
-                errors.add(
-                    "unit_duration_min",
-                    "Enter a whole number of minutes, 0 or more.",
-                );
-                None
-            }
-        };
+        let (cost, duration) = crate::setup::interaction_templates::check_interaction(
+            &mut errors,
+            &self.unit_cost,
+            &self.unit_duration_min,
+            &self.information_flow,
+            &self.initiated_by,
+        );
         if !crate::contacts::model::CORRESPONDENCE_TYPES
             .iter()
             .any(|(v, _)| *v == self.correspondence_type)
         {
             errors.add("correspondence_type", "Choose none, Hard Copy or E-mail.");
-        }
-        if !FLOWS.iter().any(|(v, _)| *v == self.information_flow) {
-            errors.add("information_flow", "Choose Outbound or Inbound.");
-        }
-        if !INITIATORS.iter().any(|(v, _)| *v == self.initiated_by) {
-            errors.add("initiated_by", "Choose Us or Them.");
         }
         for (field, table, code, what) in [
             (
@@ -377,7 +326,9 @@ impl HeaderForm {
                 ),
             );
         }
-        if !self.campaign_no.is_empty() && !campaign_exists(conn, &self.campaign_no)? {
+        if !self.campaign_no.is_empty()
+            && !crate::setup::interaction_templates::campaign_exists(conn, &self.campaign_no)?
+        {
             errors.add(
                 "campaign_no",
                 format!("There is no campaign {}.", self.campaign_no),
@@ -417,50 +368,23 @@ impl HeaderForm {
     }
 }
 
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = interaction_templates)]
-pub struct Template {
-    pub code: String,
-    pub group_code: String,
-    pub description: String,
-    pub unit_cost: BigDecimal,
-    pub unit_duration_min: i32,
-    pub information_flow: String,
-    pub initiated_by: String,
-    pub campaign_no: Option<String>,
-    pub campaign_target: bool,
-    pub campaign_response: bool,
-    pub correspondence_type: String,
-    pub ignore_contact_correspondence_type: bool,
-}
-
 pub fn template(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Template>> {
-    interaction_templates::table
-        .find(code)
-        .select(Template::as_select())
-        .first(conn)
-        .optional()
+    crate::setup::interaction_templates::find(conn, code)
 }
 
 pub fn templates(conn: &mut PgConnection) -> QueryResult<Vec<Template>> {
-    interaction_templates::table
-        .order(interaction_templates::code)
-        .select(Template::as_select())
-        .load(conn)
-}
-
-fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
-    use crate::db::schema::campaigns;
-    diesel::select(diesel::dsl::exists(
-        campaigns::table.filter(campaigns::no.eq(no)),
-    ))
-    .get_result(conn)
+    crate::setup::interaction_templates::all(conn)
 }
 
 impl HeaderValues {
     /// Choosing an interaction template copies its defaults into the header (see
-    /// docs/segments.md, Segments, header and lines).
-    pub fn take_template_defaults(&mut self, t: &Template) {
+    /// docs/segments.md, Segments, header and lines); its description becomes the subject
+    /// unless the subject is one of the user's own (it is empty, or it is the description of
+    /// the `previous` template).
+    pub fn take_template_defaults(&mut self, t: &Template, previous: Option<&Template>) {
+        if self.subject.is_empty() || previous.is_some_and(|p| p.description == self.subject) {
+            self.subject = t.description.clone();
+        }
         self.unit_cost = t.unit_cost.clone();
         self.unit_duration_min = t.unit_duration_min;
         self.information_flow = t.information_flow.clone();
@@ -475,16 +399,28 @@ impl HeaderValues {
     }
 }
 
-/// The campaigns a header can name, by No.
-pub fn campaign_options(conn: &mut PgConnection) -> QueryResult<Vec<crate::setup::CodeOption>> {
-    use crate::db::schema::campaigns;
-    Ok(campaigns::table
-        .order(campaigns::no)
-        .select((campaigns::no, campaigns::description))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .map(|(code, description)| crate::setup::CodeOption { code, description })
-        .collect())
+/// Applies the defaults of the header's interaction template when it was chosen (it differs
+/// from `previous`, the template the segment had); returns whether they were applied.
+pub fn apply_template(
+    conn: &mut PgConnection,
+    values: &mut HeaderValues,
+    previous: Option<&str>,
+) -> QueryResult<bool> {
+    let Some(code) = values.interaction_template_code.clone() else {
+        return Ok(false);
+    };
+    if previous == Some(code.as_str()) {
+        return Ok(false);
+    }
+    let Some(t) = template(conn, &code)? else {
+        return Ok(false);
+    };
+    let previous = match previous {
+        Some(p) => template(conn, p)?,
+        None => None,
+    };
+    values.take_template_defaults(&t, previous.as_ref());
+    Ok(true)
 }
 
 pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
@@ -541,34 +477,4 @@ pub fn update(
     .returning(Segment::as_returning())
     .get_result(conn)
     .optional()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_amount;
-
-    #[test]
-    fn amounts_are_rounded_to_cents_and_bounded() {
-        let cents = |s: &str| parse_amount(s).map(|v| v.to_string());
-        assert_eq!(cents("12.5").as_deref(), Some("12.50"));
-        assert_eq!(cents("0.005").as_deref(), Some("0.01"));
-        assert_eq!(parse_amount("0.004"), Some(bigdecimal::BigDecimal::from(0)));
-        assert_eq!(cents(" +7 ").as_deref(), Some("7.00"));
-        assert_eq!(cents("9999999999.99").as_deref(), Some("9999999999.99"));
-        for bad in [
-            "",
-            ".",
-            "-1",
-            "10000000000",
-            "9999999999.995",
-            "1e3",
-            "1e999999999",
-            "12,50",
-            "NaN",
-            "1.2.3",
-            "١٢",
-        ] {
-            assert_eq!(cents(bad), None, "{bad}");
-        }
-    }
 }

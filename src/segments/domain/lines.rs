@@ -28,14 +28,14 @@ pub struct Figures {
 }
 
 pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "SELECT count(l.id) AS lines, \
            (SELECT count(*) FROM segment_steps WHERE segment_id = $1) AS steps, \
-           COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0)::numeric(14,2) AS total_cost, \
-           COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0)::bigint AS total_duration \
+           COALESCE(sum({EFFECTIVE_COST}), 0)::numeric(14,2) AS total_cost, \
+           COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS total_duration \
          FROM segments s LEFT JOIN segment_lines l ON l.segment_id = s.id AND l.removed_by_step IS NULL \
-         WHERE s.id = $1",
-    )
+         {LINE_TEMPLATE_JOIN} WHERE s.id = $1",
+    ))
     .bind::<BigInt, _>(segment.id)
     .get_result(conn)
 }
@@ -74,10 +74,7 @@ pub struct LineRow {
     pub overridden: bool,
 }
 
-/// An amount with two decimals: 0 → "0.00".
-pub fn money(v: &BigDecimal) -> String {
-    format!("{:.2}", v.with_scale(2))
-}
+pub use crate::setup::support::money;
 
 impl Figures {
     pub fn cost_text(&self) -> String {
@@ -95,28 +92,61 @@ impl LineRow {
     }
 }
 
-/// A line's correspondence type as its interaction goes: the line's own; else, when the header
-/// ignores the contact's or the contact has none, the header's; else the contact's.
+/// A line's own interaction template, as `lt`, when it differs from the header's: its
+/// defaults then stand in for the header's on that line (an empty `lt` otherwise). Joined
+/// after `segment_lines l` and `segments s`.
+pub const LINE_TEMPLATE_JOIN: &str = "LEFT JOIN interaction_templates lt \
+     ON lt.code = l.interaction_template_code \
+     AND l.interaction_template_code IS DISTINCT FROM s.interaction_template_code";
+
+/// A line's unit cost: its own, else its own template's, else the header's (needs
+/// [`LINE_TEMPLATE_JOIN`]).
+pub const EFFECTIVE_COST: &str = "COALESCE(l.unit_cost, lt.unit_cost, s.unit_cost)";
+
+/// A line's unit duration, the same way.
+pub const EFFECTIVE_DURATION: &str =
+    "COALESCE(l.unit_duration_min, lt.unit_duration_min, s.unit_duration_min)";
+
+/// A line's information flow and who initiates it: its own template's, else the header's.
+pub const EFFECTIVE_FLOW: &str = "COALESCE(lt.information_flow, s.information_flow)";
+pub const EFFECTIVE_INITIATED_BY: &str = "COALESCE(lt.initiated_by, s.initiated_by)";
+
+/// A line's Campaign Target and Campaign Response flags: its own; else its own template's when
+/// that template names the segment's campaign; else the header's.
+pub const EFFECTIVE_CAMPAIGN_TARGET: &str = "COALESCE(l.campaign_target, \
+     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_target END, s.campaign_target)";
+pub const EFFECTIVE_CAMPAIGN_RESPONSE: &str = "COALESCE(l.campaign_response, \
+     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_response END, s.campaign_response)";
+
+/// A line's correspondence type as its interaction goes: the line's own; else, when its
+/// template (its own, else the header's) ignores the contact's or the contact has none, the
+/// template's or header's; else the contact's (needs [`LINE_TEMPLATE_JOIN`]).
 pub const EFFECTIVE_CORRESPONDENCE: &str =
-    "CASE WHEN s.ignore_contact_correspondence_type OR c.correspondence_type = '' \
-     THEN COALESCE(l.correspondence_type, s.correspondence_type) \
+    "CASE WHEN COALESCE(lt.ignore_contact_correspondence_type, s.ignore_contact_correspondence_type) \
+       OR c.correspondence_type = '' \
+     THEN COALESCE(l.correspondence_type, lt.correspondence_type, s.correspondence_type) \
      ELSE COALESCE(l.correspondence_type, c.correspondence_type) END";
 
 pub const LINES_PAGE: i64 = 100;
 
-pub const LINE_SELECT: &str = "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.is_person, \
-       COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
-       COALESCE(l.date, s.date) AS date, \
-       COALESCE(l.interaction_template_code, s.interaction_template_code)::text AS template, \
-       COALESCE(l.correspondence_type, s.correspondence_type) AS correspondence_type, \
-       COALESCE(l.unit_cost, s.unit_cost) AS unit_cost, \
-       COALESCE(l.unit_duration_min, s.unit_duration_min) AS unit_duration_min, \
-       l.evaluation, l.added_by_step, \
-       (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
-        OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
-        OR l.unit_duration_min IS NOT NULL OR l.campaign_target IS NOT NULL \
-        OR l.campaign_response IS NOT NULL) AS overridden \
-     FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id";
+/// The select of a page of lines ([`LineRow`]), each field as it takes effect.
+fn line_select() -> String {
+    format!(
+        "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.is_person, \
+           COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
+           COALESCE(l.date, s.date) AS date, \
+           COALESCE(l.interaction_template_code, s.interaction_template_code)::text AS template, \
+           {EFFECTIVE_CORRESPONDENCE} AS correspondence_type, \
+           {EFFECTIVE_COST} AS unit_cost, {EFFECTIVE_DURATION} AS unit_duration_min, \
+           l.evaluation, l.added_by_step, \
+           (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
+            OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
+            OR l.unit_duration_min IS NOT NULL OR l.campaign_target IS NOT NULL \
+            OR l.campaign_response IS NOT NULL) AS overridden \
+         FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
+         {LINE_TEMPLATE_JOIN}"
+    )
+}
 
 /// Where a page of lines starts: at a page number, or just after or before a line that the
 /// previous page showed (keyset paging: the page is read from the line order's index, however
@@ -142,12 +172,13 @@ pub fn lines(
     pager: &Pager,
     from: LinesFrom,
 ) -> QueryResult<Vec<LineRow>> {
+    let select = line_select();
     let members = "WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
     let key = "(SELECT k.company_name, k.is_person, k.contact_name, k.id FROM segment_lines k \
                WHERE k.id = $3 AND k.segment_id = $1)";
     let keyed = |cmp: &str, order: &str, line: i64, conn: &mut PgConnection| {
         diesel::sql_query(format!(
-            "{LINE_SELECT} {members} AND ({LINE_ORDER}) {cmp} {key} ORDER BY {order} LIMIT $2"
+            "{select} {members} AND ({LINE_ORDER}) {cmp} {key} ORDER BY {order} LIMIT $2"
         ))
         .bind::<BigInt, _>(segment_id)
         .bind::<BigInt, _>(LINES_PAGE)
@@ -171,7 +202,7 @@ pub fn lines(
     let from_end = pager.total - pager.last_row();
     if from_end < offset {
         let mut rows = diesel::sql_query(format!(
-            "{LINE_SELECT} {members} ORDER BY {LINE_ORDER_DESC} LIMIT $2 OFFSET $3"
+            "{select} {members} ORDER BY {LINE_ORDER_DESC} LIMIT $2 OFFSET $3"
         ))
         .bind::<BigInt, _>(segment_id)
         .bind::<BigInt, _>(shown)
@@ -181,25 +212,12 @@ pub fn lines(
         return Ok(rows);
     }
     diesel::sql_query(format!(
-        "{LINE_SELECT} {members} ORDER BY {LINE_ORDER} LIMIT $2 OFFSET $3"
+        "{select} {members} ORDER BY {LINE_ORDER} LIMIT $2 OFFSET $3"
     ))
     .bind::<BigInt, _>(segment_id)
     .bind::<BigInt, _>(LINES_PAGE)
     .bind::<BigInt, _>(offset)
     .load(conn)
-}
-
-#[cfg(test)]
-mod money_tests {
-    #[test]
-    fn two_decimals() {
-        use std::str::FromStr;
-        assert_eq!(super::money(&bigdecimal::BigDecimal::from(0)), "0.00");
-        assert_eq!(
-            super::money(&bigdecimal::BigDecimal::from_str("11.5").unwrap()),
-            "11.50"
-        );
-    }
 }
 
 /// A line's overrides: empty means "as on the header".

@@ -11,7 +11,10 @@ use crate::auth::CurrentUser;
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::{self, HeaderValues, Segment, SegmentStatus};
 use crate::segments::domain::ledger;
-use crate::segments::domain::lines::EFFECTIVE_CORRESPONDENCE;
+use crate::segments::domain::lines::{
+    EFFECTIVE_CAMPAIGN_RESPONSE, EFFECTIVE_CAMPAIGN_TARGET, EFFECTIVE_CORRESPONDENCE,
+    EFFECTIVE_COST, EFFECTIVE_DURATION, EFFECTIVE_FLOW, EFFECTIVE_INITIATED_BY, LINE_TEMPLATE_JOIN,
+};
 use crate::segments::domain::steps::Outcome;
 use crate::segments::domain::stored::{self, StepKind};
 
@@ -29,6 +32,12 @@ const MEMBERS_WHERE: &str = "WHERE l.segment_id = $1 AND l.removed_by_step IS NU
 const SALESPERSON: &str = "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
 /// The line's interaction template: its own, else the header's.
 const TEMPLATE: &str = "COALESCE(l.interaction_template_code, s.interaction_template_code)";
+
+/// An entry's description: the line's subject, else its own template's description, else the
+/// header's subject (which takes its template's description when chosen), else the template's
+/// description, else the segment's.
+const DESCRIPTION: &str = "COALESCE(NULLIF(l.subject, ''), NULLIF(lt.description, ''), \
+     NULLIF(s.subject, ''), NULLIF(t.description, ''), s.description)";
 
 /// What logging would write, and what stands in its way.
 #[derive(Clone, Debug, Default, QueryableByName)]
@@ -133,16 +142,16 @@ pub fn check(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
            count(*) FILTER (WHERE {TEMPLATE} IS NULL) AS no_template, \
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AS no_email, \
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email') AS email_lines, \
-           COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0) AS total_cost, \
-           COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0)::bigint AS total_duration \
-         {MEMBERS_FROM} {MEMBERS_WHERE}"
+           COALESCE(sum({EFFECTIVE_COST}), 0) AS total_cost, \
+           COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS total_duration \
+         {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} {MEMBERS_WHERE}"
     ))
     .bind::<BigInt, _>(segment.id)
     .get_result(conn)?;
     let problems = line_problems_sql();
     let lines: Vec<ProblemLine> = diesel::sql_query(format!(
         "SELECT * FROM (SELECT l.id, c.no::text AS contact_no, c.name AS contact_name, {problems}, \
-           l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS_FROM} {MEMBERS_WHERE}) x \
+           l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} {MEMBERS_WHERE}) x \
          WHERE no_salesperson OR blocked_salesperson OR no_template OR no_email \
          ORDER BY company_name, is_person, line_name, id LIMIT $2"
     ))
@@ -198,12 +207,12 @@ pub fn log(
            correspondence_type, evaluation, campaign_no, campaign_target, campaign_response, \
            segment_id, segment_no, user_id) \
          SELECT l.contact_id, c.company_key, COALESCE(l.date, s.date), t.code, t.group_code, \
-           COALESCE(NULLIF(l.subject, ''), NULLIF(s.subject, ''), NULLIF(s.description, ''), t.description), \
-           COALESCE(l.unit_cost, s.unit_cost), COALESCE(l.unit_duration_min, s.unit_duration_min), \
-           s.information_flow, s.initiated_by, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
-           COALESCE(l.evaluation, ''), s.campaign_no, COALESCE(l.campaign_target, s.campaign_target), \
-           COALESCE(l.campaign_response, s.campaign_response), s.id, s.no, $2 \
-         {MEMBERS_FROM} JOIN interaction_templates t ON t.code = {TEMPLATE} {MEMBERS_WHERE}"
+           {DESCRIPTION}, {EFFECTIVE_COST}, {EFFECTIVE_DURATION}, \
+           {EFFECTIVE_FLOW}, {EFFECTIVE_INITIATED_BY}, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
+           COALESCE(l.evaluation, ''), s.campaign_no, {EFFECTIVE_CAMPAIGN_TARGET}, \
+           {EFFECTIVE_CAMPAIGN_RESPONSE}, s.id, s.no, $2 \
+         {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} JOIN interaction_templates t ON t.code = {TEMPLATE} \
+         {MEMBERS_WHERE}"
     ))
     .bind::<BigInt, _>(segment.id)
     .bind::<BigInt, _>(user.id)

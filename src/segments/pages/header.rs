@@ -74,11 +74,7 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
             Ok(mut values) => {
-                if let Some(code) = values.interaction_template_code.clone() {
-                    if let Some(t) = header::template(conn, &code)? {
-                        values.take_template_defaults(&t);
-                    }
-                }
+                header::apply_template(conn, &mut values, None)?;
                 let segment = header::insert(conn, &values, user.id)?;
                 session::set_flash(
                     conn,
@@ -369,19 +365,15 @@ pub async fn update(
                 Ok(v) => v,
                 Err(errors) => return Ok(HeaderOutcome::Invalid(Box::new(segment), errors)),
             };
-            let template_changed =
-                values.interaction_template_code != segment.interaction_template_code;
-            if template_changed {
-                if let Some(code) = values.interaction_template_code.clone() {
-                    if let Some(t) = header::template(conn, &code)? {
-                        values.take_template_defaults(&t);
-                    }
-                }
-            }
+            let template_changed = header::apply_template(
+                conn,
+                &mut values,
+                segment.interaction_template_code.as_deref(),
+            )?;
             let saved = header::update(conn, segment.id, segment.version, &values)?.ok_or(
                 AppError::Internal(anyhow::anyhow!("segment changed under its lock")),
             )?;
-            let message = if template_changed && saved.interaction_template_code.is_some() {
+            let message = if template_changed {
                 format!(
                     "Segment {} saved; the defaults of interaction template {} were applied.",
                     saved.no,

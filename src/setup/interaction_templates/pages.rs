@@ -1,0 +1,389 @@
+//! The pages of `/setup/interaction-templates`: the list (searchable, by group), a new
+//! template, a template's card (a form for administrators, the details for everyone else) and
+//! its deletion. `GET /interaction-templates` is the list's old address.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::{
+    all_groups, campaign_options, count, find, group_description, lock, rows, InteractionTemplate,
+    ListRow, TemplateForm, TemplateValues, CORRESPONDENCE, FLOWS, INITIATORS,
+};
+use crate::auth::{Admin, Role, SignedIn};
+use crate::db::schema::interaction_templates;
+use crate::setup::codes::delete_unused;
+use crate::setup::registry::{self, Kind, SetupTable};
+use crate::setup::support::{
+    guarded, Change, ListQuery, Listing, Refusal, CHANGED, CREATED, PER_PAGE,
+};
+use crate::setup::CodeOption;
+use crate::web::AppState;
+use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
+
+fn table() -> &'static SetupTable {
+    registry::of_kind(Kind::InteractionTemplates)
+}
+
+fn duplicate(code: &str) -> String {
+    format!("Interaction template {code} already exists.")
+}
+
+const NOT_STORABLE: &str =
+    "This code cannot be stored: use letters, digits and punctuation, without spaces.";
+
+// ---------------------------------------------------------------------------------------------
+// The list.
+
+/// `?q=…&group=…&page=…` of the list.
+#[derive(Debug, Default, Deserialize)]
+pub struct TemplatesQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub group: String,
+    pub page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "setup/interaction_templates.html")]
+pub struct TemplatesListPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub rows: Vec<ListRow>,
+    pub listing: Listing,
+    /// The group the list is narrowed to, with its description.
+    pub group: Option<CodeOption>,
+    pub can_edit: bool,
+}
+
+#[get("/setup/interaction-templates")]
+pub async fn list(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<TemplatesQuery>,
+) -> AppResult<HttpResponse> {
+    let TemplatesQuery { q, group, page: p } = query.into_inner();
+    let group = group.trim().to_uppercase();
+    let (rows, listing, group) = db(&state.pool, move |conn| {
+        let list_query = ListQuery { q, page: p };
+        let total = count(conn, &list_query.q, &group)?;
+        let listing = Listing::new(table().href(), &list_query, total).with_param("group", &group);
+        let rows = rows(conn, &listing.q, &group, PER_PAGE, listing.pager.offset())?;
+        let group = match group.as_str() {
+            "" => None,
+            code => Some(CodeOption {
+                description: group_description(conn, code)?.ok_or(AppError::NotFound)?,
+                code: group,
+            }),
+        };
+        Ok((rows, listing, group))
+    })
+    .await?;
+    ok(&TemplatesListPage {
+        layout,
+        table: table(),
+        rows,
+        listing,
+        group,
+        can_edit: user.role == Role::Admin,
+    })
+}
+
+/// The old address of the list.
+#[get("/interaction-templates")]
+pub async fn old_list(req: HttpRequest) -> HttpResponse {
+    let location = match req.query_string() {
+        "" => table().href(),
+        q => format!("{}?{q}", table().href()),
+    };
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The card.
+
+#[derive(Template)]
+#[template(path = "setup/interaction_template_form.html")]
+pub struct TemplateFormPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    /// The code as stored; `None` for a new template.
+    pub code: Option<String>,
+    pub form: TemplateForm,
+    pub errors: FormErrors,
+    pub used_by: String,
+    pub groups: Vec<CodeOption>,
+    pub campaigns: Vec<CodeOption>,
+}
+
+impl TemplateFormPage {
+    pub fn action(&self) -> String {
+        match &self.code {
+            Some(code) => self.table.code_href(code),
+            None => self.table.href(),
+        }
+    }
+
+    pub fn flows(&self) -> &'static [(&'static str, &'static str)] {
+        &FLOWS
+    }
+
+    pub fn initiators(&self) -> &'static [(&'static str, &'static str)] {
+        &INITIATORS
+    }
+
+    pub fn correspondence(&self) -> &'static [(&'static str, &'static str)] {
+        &CORRESPONDENCE
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup/interaction_template_show.html")]
+pub struct TemplateShowPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub row: InteractionTemplate,
+    pub group_description: String,
+    pub used_by: String,
+}
+
+/// The choices of the form: the interaction groups and the campaigns.
+fn choices(conn: &mut PgConnection) -> QueryResult<(Vec<CodeOption>, Vec<CodeOption>)> {
+    Ok((all_groups(conn)?, campaign_options(conn)?))
+}
+
+#[get("/setup/interaction-templates/new")]
+pub async fn new(
+    _admin: Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (groups, campaigns) = db(&state.pool, |conn| Ok(choices(conn)?)).await?;
+    ok(&TemplateFormPage {
+        layout,
+        table: table(),
+        code: None,
+        form: TemplateForm::blank(),
+        errors: FormErrors::new(),
+        used_by: String::new(),
+        groups,
+        campaigns,
+    })
+}
+
+/// Writes `values` (a new row, or over `old`) in a savepoint; a refusal of the database
+/// becomes a message next to the field it is about.
+fn write(
+    conn: &mut PgConnection,
+    values: &TemplateValues,
+    old: Option<&str>,
+    errors: &mut FormErrors,
+) -> QueryResult<()> {
+    let written = guarded(conn, |c| match old {
+        None => diesel::insert_into(interaction_templates::table)
+            .values(values)
+            .execute(c),
+        Some(old) => diesel::update(interaction_templates::table.find(old))
+            .set(values)
+            .execute(c),
+    })?;
+    match written {
+        Ok(_) => {}
+        Err(Refusal::Duplicate) => errors.add("code", duplicate(&values.code)),
+        Err(Refusal::InUse) => errors.add(
+            "group_code",
+            "The group or the campaign was just deleted: choose again.",
+        ),
+        Err(Refusal::Invalid) => errors.add("code", NOT_STORABLE),
+    }
+    Ok(())
+}
+
+#[post("/setup/interaction-templates")]
+pub async fn create(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<TemplateForm>,
+) -> AppResult<HttpResponse> {
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner().cleaned();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let errors = match f.validate(conn)? {
+                Ok(values) => {
+                    let mut errors = FormErrors::new();
+                    if find(conn, &values.code)?.is_some() {
+                        errors.add("code", duplicate(&values.code));
+                    } else {
+                        write(conn, &values, None, &mut errors)?;
+                    }
+                    if errors.is_empty() {
+                        change.done(
+                            conn,
+                            CREATED,
+                            &table().subject(&values.code),
+                            &values.summary(),
+                            format!("Interaction template {} created.", values.code),
+                        )?;
+                        return Ok(Ok(()));
+                    }
+                    errors
+                }
+                Err(errors) => errors,
+            };
+            Ok(Err((errors, choices(conn)?)))
+        })
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(redirect(&table().href())),
+        Err((errors, (groups, campaigns))) => unprocessable(&TemplateFormPage {
+            layout,
+            table: table(),
+            code: None,
+            form,
+            errors,
+            used_by: String::new(),
+            groups,
+            campaigns,
+        }),
+    }
+}
+
+#[get("/setup/interaction-templates/{code}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let admin = user.role == Role::Admin;
+    let (row, used_by, group_description, choices) = db(&state.pool, move |conn| {
+        let row = find(conn, &code)?.ok_or(AppError::NotFound)?;
+        let used_by = registry::describe(&registry::usages(conn, table(), &row.code)?);
+        let group = group_description(conn, &row.group_code)?.unwrap_or_default();
+        let choices = if admin { Some(choices(conn)?) } else { None };
+        Ok((row, used_by, group, choices))
+    })
+    .await?;
+    match choices {
+        Some((groups, campaigns)) => ok(&TemplateFormPage {
+            layout,
+            table: table(),
+            code: Some(row.code.clone()),
+            form: TemplateForm::from_row(row),
+            errors: FormErrors::new(),
+            used_by,
+            groups,
+            campaigns,
+        }),
+        None => ok(&TemplateShowPage {
+            layout,
+            table: table(),
+            row,
+            group_description,
+            used_by,
+        }),
+    }
+}
+
+#[post("/setup/interaction-templates/{code}")]
+pub async fn update(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<TemplateForm>,
+) -> AppResult<HttpResponse> {
+    let old_code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner().cleaned();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let old = lock(conn, &old_code)?.ok_or(AppError::NotFound)?;
+            let errors = match f.validate(conn)? {
+                Ok(values) => {
+                    let detail = values.detail_against(&old);
+                    if detail.is_empty() {
+                        change.unchanged(conn)?;
+                        return Ok(Ok(()));
+                    }
+                    let mut errors = FormErrors::new();
+                    if values.code != old.code && find(conn, &values.code)?.is_some() {
+                        errors.add("code", duplicate(&values.code));
+                    } else {
+                        write(conn, &values, Some(&old.code), &mut errors)?;
+                    }
+                    if errors.is_empty() {
+                        let message = if old.code == values.code {
+                            format!("Interaction template {} saved.", values.code)
+                        } else {
+                            format!(
+                                "Interaction template {} is now {}; everything that used it follows.",
+                                old.code, values.code
+                            )
+                        };
+                        change.done(
+                            conn,
+                            CHANGED,
+                            &table().subject(&old.code),
+                            &detail,
+                            message,
+                        )?;
+                        return Ok(Ok(()));
+                    }
+                    errors
+                }
+                Err(errors) => errors,
+            };
+            let used_by = registry::describe(&registry::usages(conn, table(), &old.code)?);
+            Ok(Err((old.code, errors, used_by, choices(conn)?)))
+        })
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(redirect(&table().href())),
+        Err((code, errors, used_by, (groups, campaigns))) => unprocessable(&TemplateFormPage {
+            layout,
+            table: table(),
+            code: Some(code),
+            form,
+            errors,
+            used_by,
+            groups,
+            campaigns,
+        }),
+    }
+}
+
+#[post("/setup/interaction-templates/{code}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let row = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            delete_unused(conn, &change, table(), &row.code, |c| {
+                diesel::delete(interaction_templates::table.find(&row.code)).execute(c)
+            })
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
