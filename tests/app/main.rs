@@ -9,6 +9,7 @@ mod support;
 mod admin_users;
 mod auth;
 mod browser;
+mod contact_interactions;
 mod contacts;
 mod demo;
 mod fuzz;
