@@ -121,7 +121,8 @@ impl Filters {
         self.sort != "oldest"
     }
 
-    /// The WHERE condition over `e` (the entry) and `c` (its contact), with bound values.
+    /// The WHERE condition over `e` (the entry) alone, with bound values: the count reads
+    /// the entries without joining their contacts.
     fn condition(&self, binds: &mut Binds) -> Result<Vec<String>, Vec<FilterError>> {
         let mut sql = Vec::new();
         let mut errors = Vec::new();
@@ -381,7 +382,8 @@ pub fn page(
     let cap = count_values.len() + 1;
     let n: N = bind_all(
         diesel::sql_query(format!(
-            "SELECT count(*) AS n FROM (SELECT 1 {FROM} {count_where} LIMIT ${cap}::bigint) x"
+            "SELECT count(*) AS n FROM (SELECT 1 FROM interaction_log_entries e {count_where} \
+             LIMIT ${cap}::bigint) x"
         ))
         .into_boxed(),
         count_values,
