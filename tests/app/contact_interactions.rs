@@ -201,7 +201,8 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
         "Choose an evaluation from the list.",
         "There is no campaign NOPE.",
         "Salesperson PL is blocked.",
-        "value=\"31.12.2026\"",
+        // Shown as typed, in a text field: a date field cannot hold it.
+        "name=\"date\" type=\"text\" value=\"31.12.2026\"",
         "value=\"-1\"",
         "value=\"half an hour\"",
         "these 7 fields",
