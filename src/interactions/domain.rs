@@ -1,5 +1,6 @@
-//! Interaction log entries: the filtered list read by keyset (newest first), one entry, and
-//! the two fields that change (Evaluation, Canceled).
+//! Interaction log entries: the filtered list read by keyset (newest or oldest first) and its
+//! CSV export, one entry, the two fields that change (Evaluation, Canceled), and a single
+//! interaction logged with one contact.
 
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
@@ -8,6 +9,9 @@ use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::segments::domain::header::{self, Template};
+use crate::setup::CodeOption;
+use crate::web::forms::FormErrors;
 
 pub const PAGE_SIZE: i64 = 50;
 /// Counts stop here ("more than 10,000"), so a filter over millions of entries stays quick.
@@ -54,6 +58,9 @@ pub struct Filters {
     /// `yes`, `no`, or empty for both.
     #[serde(default)]
     pub canceled: String,
+    /// `oldest` (oldest first), or empty for newest first.
+    #[serde(default)]
+    pub sort: String,
     /// Keyset: the page after this entry (`date:id`), or before it.
     #[serde(default)]
     pub after: String,
@@ -105,21 +112,40 @@ impl Filters {
         }
         self.evaluation = self.evaluation.trim().to_lowercase();
         self.canceled = self.canceled.trim().to_lowercase();
+        self.sort = self.sort.trim().to_lowercase();
         self
     }
 
-    /// The WHERE condition over `e` (the entry) and `c` (its contact), with bound values.
+    /// Newest first, unless the list is sorted oldest first.
+    fn descending(&self) -> bool {
+        self.sort != "oldest"
+    }
+
+    /// The WHERE condition over `e` (the entry) alone, with bound values: the count reads
+    /// the entries without joining their contacts.
     fn condition(&self, binds: &mut Binds) -> Result<Vec<String>, Vec<FilterError>> {
         let mut sql = Vec::new();
         let mut errors = Vec::new();
+        for (column, v) in [
+            ("e.contact_id", &self.contact),
+            ("e.company_id", &self.company),
+        ] {
+            // Through the entries' own indexes (contact_id or company_id, date, id): the
+            // contact's number is looked up first. A company's entries are its own and its
+            // persons'.
+            if !v.is_empty() {
+                let p = binds.push(BindValue::Text(v.to_string()));
+                sql.push(format!(
+                    "{column} = (SELECT id FROM contacts WHERE no = {p})"
+                ));
+            }
+        }
         let mut eq = |column: &str, v: &str, binds: &mut Binds| {
             if !v.is_empty() {
                 let p = binds.push(BindValue::Text(v.to_string()));
                 sql.push(format!("{column} = {p}"));
             }
         };
-        eq("c.no", &self.contact, binds);
-        eq("co.no", &self.company, binds);
         eq("e.template_code", &self.template, binds);
         eq("e.group_code", &self.group, binds);
         eq("e.campaign_no", &self.campaign, binds);
@@ -146,6 +172,12 @@ impl Filters {
                 field: "canceled",
                 message: "Choose yes, no or both.".into(),
             }),
+        }
+        if !matches!(self.sort.as_str(), "" | "newest" | "oldest") {
+            errors.push(FilterError {
+                field: "sort",
+                message: "Choose newest or oldest first.".into(),
+            });
         }
         for (field, v, op) in [("from", &self.from, ">="), ("to", &self.to, "<=")] {
             match date(field, v) {
@@ -227,7 +259,65 @@ impl Entry {
     pub fn key(&self) -> String {
         format!("{}:{}", self.date.format("%Y-%m-%d"), self.id)
     }
+
+    /// The entry as a record of the CSV export, in the order of [`EXPORT_COLUMNS`].
+    pub fn cells(&self) -> [String; 22] {
+        fn o(v: &Option<String>) -> String {
+            v.clone().unwrap_or_default()
+        }
+        let flag = |b: bool| crate::contacts::csv_format::flag(b).to_string();
+        [
+            self.id.to_string(),
+            self.date.format("%Y-%m-%d").to_string(),
+            self.contact_no.clone(),
+            self.contact_name.clone(),
+            o(&self.company_no),
+            o(&self.company_name),
+            o(&self.template_code),
+            o(&self.group_code),
+            self.description.clone(),
+            self.cost_text(),
+            self.duration_min.to_string(),
+            self.information_flow.clone(),
+            self.initiated_by.clone(),
+            o(&self.salesperson_code),
+            self.correspondence_type.clone(),
+            self.evaluation.clone(),
+            o(&self.campaign_no),
+            flag(self.campaign_target),
+            flag(self.campaign_response),
+            self.segment_no.clone(),
+            flag(self.canceled),
+            flag(self.attempt_failed),
+        ]
+    }
 }
+
+/// The CSV export's header: every field of an entry.
+pub const EXPORT_COLUMNS: [&str; 22] = [
+    "entry_no",
+    "date",
+    "contact_no",
+    "contact_name",
+    "company_no",
+    "company_name",
+    "template",
+    "interaction_group",
+    "description",
+    "cost",
+    "duration_min",
+    "information_flow",
+    "initiated_by",
+    "salesperson",
+    "correspondence_type",
+    "evaluation",
+    "campaign",
+    "campaign_target",
+    "campaign_response",
+    "segment",
+    "canceled",
+    "attempt_failed",
+];
 
 const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact_name, \
      co.no::text AS company_no, co.name AS company_name, e.template_code::text AS template_code, \
@@ -242,8 +332,8 @@ const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.c
 /// A page of entries and the (capped) count of all that match.
 pub type Page = (Vec<Entry>, i64);
 
-/// A page of entries, newest first, read by keyset; and the count (capped at
-/// [`COUNT_CAP`]).
+/// A page of entries in the list's order (newest first unless sorted oldest first), read by
+/// keyset; and the count (capped at [`COUNT_CAP`]).
 pub fn page(
     conn: &mut PgConnection,
     filters: &Filters,
@@ -253,36 +343,35 @@ pub fn page(
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    let count_where = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let count_where = where_clause(&conditions);
     let count_values = binds.clone().values();
-    let backwards = keyset(&filters.before);
-    let forwards = keyset(&filters.after);
-    let (order, position) = match (forwards, backwards) {
-        (Some((d, id)), _) => ("DESC", Some(("<", d, id))),
-        (None, Some((d, id))) => ("ASC", Some((">", d, id))),
-        (None, None) => ("DESC", None),
+    let (first, later) = if filters.descending() {
+        ("DESC", "<")
+    } else {
+        ("ASC", ">")
+    };
+    // A page before an entry is read in the other order, then turned round.
+    let (order, position) = match (keyset(&filters.after), keyset(&filters.before)) {
+        (Some((d, id)), _) => (first, Some((later, d, id))),
+        (None, Some((d, id))) => {
+            let other = if first == "DESC" { "ASC" } else { "DESC" };
+            (other, Some((if later == "<" { ">" } else { "<" }, d, id)))
+        }
+        (None, None) => (first, None),
     };
     if let Some((op, d, id)) = position {
         let pd = binds.push(BindValue::Date(d));
         let pi = binds.push(BindValue::Integer(id));
         conditions.push(format!("(e.date, e.id) {op} ({pd}::date, {pi}::bigint)"));
     }
-    let wh = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let wh = where_clause(&conditions);
     let limit = binds.push(BindValue::Integer(PAGE_SIZE));
     let sql = format!(
         "SELECT {COLUMNS} {FROM} {wh} ORDER BY e.date {order}, e.id {order} LIMIT {limit}::bigint"
     );
     let mut rows: Vec<Entry> =
         bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?;
-    if order == "ASC" {
+    if order != first {
         rows.reverse();
     }
     #[derive(QueryableByName)]
@@ -293,7 +382,8 @@ pub fn page(
     let cap = count_values.len() + 1;
     let n: N = bind_all(
         diesel::sql_query(format!(
-            "SELECT count(*) AS n FROM (SELECT 1 {FROM} {count_where} LIMIT ${cap}::bigint) x"
+            "SELECT count(*) AS n FROM (SELECT 1 FROM interaction_log_entries e {count_where} \
+             LIMIT ${cap}::bigint) x"
         ))
         .into_boxed(),
         count_values,
@@ -301,6 +391,27 @@ pub fn page(
     .bind::<BigInt, _>(COUNT_CAP + 1)
     .get_result(conn)?;
     Ok(Ok((rows, n.n)))
+}
+
+fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// Every entry the filters select, in the list's order, for the CSV export: the statement and
+/// its values.
+pub fn export_query(filters: &Filters) -> Result<(String, Vec<BindValue>), Vec<FilterError>> {
+    let mut binds = Binds::new(0);
+    let conditions = filters.condition(&mut binds)?;
+    let order = if filters.descending() { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} {} ORDER BY e.date {order}, e.id {order}",
+        where_clause(&conditions)
+    );
+    Ok((sql, binds.values()))
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Entry>> {
@@ -325,4 +436,255 @@ pub fn update(
     .bind::<Bool, _>(canceled)
     .execute(conn)?
         > 0)
+}
+
+/// The form that logs a single interaction with a contact from its card, as typed. Empty
+/// description, cost and duration take the template's (see docs/segments.md, Log Segment:
+/// a single entry has the same shape as a logged segment's).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SingleForm {
+    #[serde(default)]
+    pub template: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub cost: String,
+    #[serde(default)]
+    pub duration: String,
+    #[serde(default)]
+    pub evaluation: String,
+    #[serde(default)]
+    pub campaign: String,
+    #[serde(default)]
+    pub salesperson: String,
+}
+
+/// A single interaction, checked: what the form chose; the template gives the rest.
+#[derive(Clone, Debug)]
+pub struct NewEntry {
+    pub template_code: String,
+    pub date: NaiveDate,
+    pub description: String,
+    pub cost: BigDecimal,
+    pub duration_min: i32,
+    pub evaluation: String,
+    pub campaign_no: Option<String>,
+    pub salesperson_code: String,
+}
+
+impl SingleForm {
+    /// The form as it opens: `date` (today), the template's defaults, the contact's salesperson.
+    pub fn opening(
+        template: Option<&Template>,
+        salesperson: Option<String>,
+        date: NaiveDate,
+    ) -> Self {
+        SingleForm {
+            template: template.map(|t| t.code.clone()).unwrap_or_default(),
+            date: date.format("%Y-%m-%d").to_string(),
+            description: template.map(|t| t.description.clone()).unwrap_or_default(),
+            cost: template
+                .map(|t| crate::segments::domain::lines::money(&t.unit_cost))
+                .unwrap_or_default(),
+            duration: template
+                .map(|t| t.unit_duration_min.to_string())
+                .unwrap_or_default(),
+            evaluation: String::new(),
+            campaign: template
+                .and_then(|t| t.campaign_no.clone())
+                .unwrap_or_default(),
+            salesperson: salesperson.unwrap_or_default(),
+        }
+    }
+
+    /// Codes upper-cased, text trimmed.
+    pub fn normalised(mut self) -> Self {
+        for f in [
+            &mut self.date,
+            &mut self.description,
+            &mut self.cost,
+            &mut self.duration,
+        ] {
+            *f = f.trim().to_string();
+        }
+        for f in [
+            &mut self.template,
+            &mut self.campaign,
+            &mut self.salesperson,
+        ] {
+            *f = f.trim().to_uppercase();
+        }
+        self.evaluation = self.evaluation.trim().to_lowercase();
+        self
+    }
+
+    /// Checks every field at once; the codes against the database.
+    pub fn validate(&self, conn: &mut PgConnection) -> QueryResult<Result<NewEntry, FormErrors>> {
+        let mut errors = FormErrors::new();
+        let template = if self.template.is_empty() {
+            errors.add("template", "Choose an interaction template.");
+            None
+        } else {
+            let t = header::template(conn, &self.template)?;
+            if t.is_none() {
+                errors.add(
+                    "template",
+                    format!("There is no interaction template {}.", self.template),
+                );
+            }
+            t
+        };
+        let date = NaiveDate::parse_from_str(&self.date, "%Y-%m-%d").ok();
+        if date.is_none() {
+            errors.add("date", "Enter a date as YYYY-MM-DD.");
+        }
+        let description = match (&template, self.description.is_empty()) {
+            (Some(t), true) => t.description.clone(),
+            _ => self.description.clone(),
+        };
+        if description.is_empty() && template.is_some() {
+            errors.add(
+                "description",
+                "Enter a description (the template has none to give).",
+            );
+        } else if description.chars().count() > 100 {
+            errors.add("description", "Use at most 100 characters.");
+        }
+        let cost = match (&template, self.cost.is_empty()) {
+            (Some(t), true) => Some(t.unit_cost.clone()),
+            _ => header::parse_amount(&self.cost),
+        };
+        if cost.is_none() {
+            errors.add(
+                "cost",
+                "Enter an amount of 0 or more and below 10,000,000,000, like 12.50.",
+            );
+        }
+        let duration = match (&template, self.duration.is_empty()) {
+            (Some(t), true) => Some(t.unit_duration_min),
+            _ => self.duration.parse::<i32>().ok().filter(|d| *d >= 0),
+        };
+        if duration.is_none() {
+            errors.add("duration", "Enter a whole number of minutes, 0 or more.");
+        }
+        if !self.evaluation.is_empty() && !EVALUATIONS.iter().any(|(c, _)| *c == self.evaluation) {
+            errors.add("evaluation", "Choose an evaluation from the list.");
+        }
+        if !self.campaign.is_empty() && !campaign_exists(conn, &self.campaign)? {
+            errors.add(
+                "campaign",
+                format!("There is no campaign {}.", self.campaign),
+            );
+        }
+        if self.salesperson.is_empty() {
+            errors.add(
+                "salesperson",
+                "Choose a salesperson: every interaction has one.",
+            );
+        } else {
+            match salesperson_blocked(conn, &self.salesperson)? {
+                None => errors.add(
+                    "salesperson",
+                    format!("There is no salesperson {}.", self.salesperson),
+                ),
+                Some(true) => errors.add(
+                    "salesperson",
+                    format!("Salesperson {} is blocked.", self.salesperson),
+                ),
+                Some(false) => {}
+            }
+        }
+        match (template, date, cost, duration) {
+            (Some(t), Some(date), Some(cost), Some(duration_min)) if errors.is_empty() => {
+                Ok(Ok(NewEntry {
+                    template_code: t.code,
+                    date,
+                    description,
+                    cost,
+                    duration_min,
+                    evaluation: self.evaluation.clone(),
+                    campaign_no: (!self.campaign.is_empty()).then(|| self.campaign.clone()),
+                    salesperson_code: self.salesperson.clone(),
+                }))
+            }
+            _ => Ok(Err(errors)),
+        }
+    }
+}
+
+fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
+    use crate::db::schema::campaigns;
+    diesel::select(diesel::dsl::exists(
+        campaigns::table.filter(campaigns::no.eq(no)),
+    ))
+    .get_result(conn)
+}
+
+/// Whether the salesperson is blocked; `None` when there is none with that code.
+fn salesperson_blocked(conn: &mut PgConnection, code: &str) -> QueryResult<Option<bool>> {
+    use crate::db::schema::salespeople;
+    salespeople::table
+        .find(code)
+        .select(salespeople::blocked)
+        .first(conn)
+        .optional()
+}
+
+/// The salespeople an interaction can name (not blocked), by code.
+pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<Vec<CodeOption>> {
+    use crate::db::schema::salespeople;
+    Ok(salespeople::table
+        .filter(salespeople::blocked.eq(false))
+        .order(salespeople::code)
+        .select((salespeople::code, salespeople::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(code, description)| CodeOption { code, description })
+        .collect())
+}
+
+/// Logs a single interaction with the contact: one entry of the same shape as a logged
+/// segment's — the contact's company, the template's group, information flow and initiated
+/// by, its correspondence type unless the contact has its own (and the template does not
+/// ignore it), the template's Campaign Target and Response when there is a campaign; no
+/// segment. Returns the entry's No.
+pub fn log_single(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    entry: &NewEntry,
+    user_id: i64,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let id: Id = diesel::sql_query(
+        "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, \
+           group_code, description, cost, duration_min, information_flow, initiated_by, \
+           salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
+           campaign_response, segment_no, user_id) \
+         SELECT c.id, c.company_key, $3, t.code, t.group_code, $4, $5, $6, t.information_flow, \
+           t.initiated_by, $7, \
+           CASE WHEN t.ignore_contact_correspondence_type OR c.correspondence_type = '' \
+             THEN t.correspondence_type ELSE c.correspondence_type END, \
+           $8, $9, $9 IS NOT NULL AND t.campaign_target, $9 IS NOT NULL AND t.campaign_response, \
+           '', $10 \
+         FROM contacts c JOIN interaction_templates t ON t.code = $2 WHERE c.id = $1 \
+         RETURNING id",
+    )
+    .bind::<BigInt, _>(contact_id)
+    .bind::<Text, _>(&entry.template_code)
+    .bind::<Date, _>(entry.date)
+    .bind::<Text, _>(&entry.description)
+    .bind::<Numeric, _>(&entry.cost)
+    .bind::<Integer, _>(entry.duration_min)
+    .bind::<Text, _>(&entry.salesperson_code)
+    .bind::<Text, _>(&entry.evaluation)
+    .bind::<Nullable<Text>, _>(&entry.campaign_no)
+    .bind::<BigInt, _>(user_id)
+    .get_result(conn)?;
+    Ok(id.id)
 }

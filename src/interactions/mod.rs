@@ -1,6 +1,6 @@
 //! Interactions: the interaction log entries that logging a segment writes — the list with its
-//! filters and an entry's page, where only Evaluation and Canceled change (see
-//! docs/segments.md, Log Segment).
+//! filters and CSV export, an entry's page, where only Evaluation and Canceled change (see
+//! docs/segments.md, Log Segment) — and a single interaction logged from a contact's card.
 //!
 //! `domain` holds the queries; `pages` the handlers; templates are in `templates/interactions/`.
 
@@ -9,8 +9,13 @@ pub mod pages;
 
 use actix_web::web;
 
+/// Registers the interaction pages (the export before `/interactions/{id}`), and the form
+/// that logs one from a contact's card.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::list)
+        .service(pages::export)
         .service(pages::show)
-        .service(pages::update);
+        .service(pages::update)
+        .service(pages::new)
+        .service(pages::create);
 }

@@ -1,15 +1,25 @@
-//! `/interactions`: the list with its filters, and an entry's page.
+//! `/interactions`: the list with its filters and its CSV export, an entry's page; and the
+//! form that logs a single interaction with a contact from its card.
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::domain::{self, Entry, FilterError, Filters, COUNT_CAP, EVALUATIONS};
+use diesel::{PgConnection, QueryResult};
+
+use super::domain::{
+    self, Entry, FilterError, Filters, SingleForm, COUNT_CAP, EVALUATIONS, EXPORT_COLUMNS,
+};
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
+use crate::contacts::model::{self, Contact};
+use crate::db::binds::bind_all;
+use crate::segments::domain::header::{self, Template as InteractionTemplate};
+use crate::setup::CodeOption;
+use crate::web::forms::FormErrors;
 use crate::web::AppState;
-use crate::web::{db, filters, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::web::{csv, db, filters, redirect, render, AppError, AppResult, Flash, Layout};
 
 #[derive(Template)]
 #[template(path = "interactions/list.html")]
@@ -40,6 +50,15 @@ impl ListPage {
 
     /// The list's query string without its position, plus `extra`.
     fn link(&self, extra: Option<(&str, String)>) -> String {
+        format!("/interactions?{}", self.query(extra))
+    }
+
+    /// The CSV export of every entry the current filters select, in the list's order.
+    pub fn export_link(&self) -> String {
+        format!("/interactions/export.csv?{}", self.query(None))
+    }
+
+    fn query(&self, extra: Option<(&str, String)>) -> String {
         let f = &self.filters;
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -54,6 +73,7 @@ impl ListPage {
             ("salesperson", &f.salesperson),
             ("evaluation", &f.evaluation),
             ("canceled", &f.canceled),
+            ("sort", &f.sort),
         ] {
             if !v.is_empty() {
                 s.append_pair(k, v);
@@ -62,7 +82,7 @@ impl ListPage {
         if let Some((k, v)) = extra {
             s.append_pair(k, &v);
         }
-        format!("/interactions?{}", s.finish())
+        s.finish()
     }
 
     pub fn first_link(&self) -> String {
@@ -228,4 +248,204 @@ pub async fn update(
     })
     .await?;
     Ok(redirect(&format!("/interactions/{id}")))
+}
+
+#[get("/interactions/export.csv")]
+pub async fn export(
+    req: HttpRequest,
+    _user: SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<Filters>,
+) -> AppResult<HttpResponse> {
+    let filters = query.into_inner().normalised();
+    let (sql, values) = match domain::export_query(&filters) {
+        Ok(q) => q,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ListPage {
+                    layout,
+                    filters,
+                    rows: Vec::new(),
+                    total: 0,
+                    errors,
+                    evaluations: EVALUATIONS,
+                },
+            )
+        }
+    };
+    let file_name = format!(
+        "interactions-{}.csv",
+        chrono::Local::now().format("%Y-%m-%d")
+    );
+    csv::stream(
+        &req,
+        &state.exports,
+        state.pool.clone(),
+        &file_name,
+        &EXPORT_COLUMNS,
+        move || bind_all(diesel::sql_query(sql).into_boxed(), values),
+        |row: &Entry, out: &mut csv::CsvBuffer| out.write(&row.cells()),
+    )
+}
+
+/// The form that logs a single interaction with a contact: first its template, then the
+/// fields with the template's defaults.
+#[derive(Template)]
+#[template(path = "interactions/new.html")]
+pub struct NewPage {
+    pub layout: Layout,
+    pub contact: Contact,
+    pub form: SingleForm,
+    pub errors: FormErrors,
+    /// Whether a template is chosen (the whole form) or not yet (the template alone).
+    pub chosen: bool,
+    pub options: SingleOptions,
+    pub evaluations: [(&'static str, &'static str); 5],
+}
+
+pub struct SingleOptions {
+    pub templates: Vec<InteractionTemplate>,
+    pub campaigns: Vec<CodeOption>,
+    pub salespeople: Vec<CodeOption>,
+}
+
+impl SingleOptions {
+    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        Ok(SingleOptions {
+            templates: header::templates(conn)?,
+            campaigns: header::campaign_options(conn)?,
+            salespeople: domain::salesperson_options(conn)?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    template: String,
+}
+
+#[get("/contacts/{no}/interactions/new")]
+pub async fn new(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<NewQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let code = query.into_inner().template.trim().to_uppercase();
+    let today = chrono::Local::now().date_naive();
+    let (contact, options, template) = db(&state.pool, move |conn| {
+        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let template = if code.is_empty() {
+            None
+        } else {
+            Some(header::template(conn, &code)?.ok_or(code))
+        };
+        Ok((contact, SingleOptions::load(conn)?, template))
+    })
+    .await?;
+    let mut errors = FormErrors::new();
+    let (form, chosen) = match template {
+        Some(Ok(t)) => (
+            SingleForm::opening(Some(&t), contact.salesperson_code.clone(), today),
+            true,
+        ),
+        Some(Err(code)) => {
+            errors.add(
+                "template",
+                format!("There is no interaction template {code}."),
+            );
+            (SingleForm::opening(None, None, today), false)
+        }
+        None => (SingleForm::opening(None, None, today), false),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &NewPage {
+            layout,
+            contact,
+            form,
+            errors,
+            chosen,
+            options,
+            evaluations: EVALUATIONS,
+        },
+    )
+}
+
+enum Logged {
+    /// Written: the contact's No.
+    Done(String),
+    Invalid(Box<Contact>, FormErrors, SingleOptions),
+}
+
+/// Logs a single interaction with the contact, in one transaction with its audit entry.
+#[post("/contacts/{no}/interactions")]
+pub async fn create(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<SingleForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner().trim().to_uppercase();
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let f = form.clone();
+    let outcome = db(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction::<_, AppError, _>(|conn| {
+            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let entry = match f.validate(conn)? {
+                Ok(entry) => entry,
+                Err(errors) => {
+                    let options = SingleOptions::load(conn)?;
+                    return Ok(Logged::Invalid(Box::new(contact), errors, options));
+                }
+            };
+            let id = domain::log_single(conn, contact.id, &entry, user.id)?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "interaction logged",
+                &id.to_string(),
+                &format!(
+                    "{} with {} on {}",
+                    entry.template_code,
+                    contact.no,
+                    entry.date.format("%Y-%m-%d")
+                ),
+                &ip,
+            )?;
+            session::set_flash(conn, &session, Flash::success("Interaction logged."))?;
+            Ok(Logged::Done(contact.no))
+        })
+    })
+    .await?;
+    match outcome {
+        Logged::Done(no) => Ok(redirect(&format!("/contacts/{no}"))),
+        Logged::Invalid(contact, errors, options) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPage {
+                layout,
+                contact: *contact,
+                form,
+                errors,
+                chosen: true,
+                options,
+                evaluations: EVALUATIONS,
+            },
+        ),
+    }
 }

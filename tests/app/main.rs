@@ -10,6 +10,7 @@ mod admin_users;
 mod auth;
 mod browser;
 mod campaigns;
+mod contact_interactions;
 mod contacts;
 mod demo;
 mod fuzz;

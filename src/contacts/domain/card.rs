@@ -1,8 +1,11 @@
 //! What the contact card shows besides the contact's own fields: its company or persons, its
-//! classifications and its profile answers.
+//! classifications, its profile answers, its interaction history and the segments it is on.
 
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Nullable, Numeric, Text};
+use serde::Deserialize;
 
 use super::model::{self, Contact};
 use crate::setup::{self, CodeOption};
@@ -157,14 +160,272 @@ pub struct Card {
     pub persons_total: i64,
     pub classifications: Vec<ClassificationView>,
     pub profile: Vec<ProfileQuestion>,
-    /// Draft segments the contact is on: (No., description).
-    pub segments: Vec<(String, String)>,
+    /// The contact's own interactions, a page of them.
+    pub history: History,
+    /// The segments the contact is on, newest first (at most [`SEGMENTS_SHOWN`]).
+    pub segments: Vec<CardSegment>,
+    /// All the segments it is on.
+    pub segments_total: i64,
+}
+
+impl Card {
+    pub fn segments_total_text(&self) -> String {
+        crate::web::pagination::thousands(self.segments_total)
+    }
+}
+
+/// The card's position in the contact's interaction history, as in the URL.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CardQuery {
+    /// The page of older entries after this one (`date:id`), or of newer ones before it.
+    #[serde(default)]
+    pub entries_after: String,
+    #[serde(default)]
+    pub entries_before: String,
+}
+
+/// Interactions on one page of the card.
+pub const HISTORY_PAGE: i64 = 20;
+/// Counts of a contact's interactions stop here ("more than 1,000").
+pub const HISTORY_COUNT_CAP: i64 = 1_000;
+/// Segments named on the card.
+pub const SEGMENTS_SHOWN: i64 = 50;
+
+/// One interaction on the card.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct HistoryEntry {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub template_code: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Numeric)]
+    pub cost: BigDecimal,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub evaluation: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub campaign_no: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub segment_no: String,
+    #[diesel(sql_type = Bool)]
+    pub canceled: bool,
+}
+
+impl HistoryEntry {
+    pub fn cost_text(&self) -> String {
+        format!("{:.2}", self.cost.with_scale(2))
+    }
+
+    /// The evaluation in words (the codes are those of the interactions list).
+    pub fn evaluation_label(&self) -> &'static str {
+        match self.evaluation.as_str() {
+            "very_positive" => "Very Positive",
+            "positive" => "Positive",
+            "neutral" => "Neutral",
+            "negative" => "Negative",
+            "very_negative" => "Very Negative",
+            _ => "",
+        }
+    }
+
+    fn key(&self) -> String {
+        format!("{}:{}", self.date.format("%Y-%m-%d"), self.id)
+    }
+}
+
+/// A page of the contact's interactions, newest first, read by keyset (date, id).
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub entries: Vec<HistoryEntry>,
+    /// All the contact's interactions (capped at [`HISTORY_COUNT_CAP`] + 1).
+    pub total: i64,
+    /// The key of the first entry of the next, older page, if there is one.
+    pub older: Option<String>,
+    /// The key of the first entry of the page before, newer, if this is not the first.
+    pub newer: Option<String>,
+}
+
+impl History {
+    pub fn total_text(&self) -> String {
+        if self.total > HISTORY_COUNT_CAP {
+            format!(
+                "more than {}",
+                crate::web::pagination::thousands(HISTORY_COUNT_CAP)
+            )
+        } else {
+            crate::web::pagination::thousands(self.total)
+        }
+    }
+}
+
+fn history_key(v: &str) -> Option<(NaiveDate, i64)> {
+    let (d, id) = v.split_once(':')?;
+    Some((
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
+        id.parse().ok()?,
+    ))
+}
+
+/// A page of the contact's own interactions (a company's card shows the company's own; its
+/// persons' are one link away), through the index on (contact_id, date, id).
+pub fn history(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    query: &CardQuery,
+) -> QueryResult<History> {
+    const SELECT: &str = "SELECT e.id, e.date, e.template_code::text AS template_code, \
+         e.description, e.cost, e.salesperson_code::text AS salesperson_code, e.evaluation, \
+         e.campaign_no::text AS campaign_no, e.segment_no, e.canceled \
+         FROM interaction_log_entries e WHERE e.contact_id = $1";
+    // One more than a page tells whether there is a page beyond.
+    let (mut entries, backwards): (Vec<HistoryEntry>, bool) = match (
+        history_key(&query.entries_after),
+        history_key(&query.entries_before),
+    ) {
+        (Some((d, id)), _) => (
+            diesel::sql_query(format!(
+                "{SELECT} AND (e.date, e.id) < ($2, $3) ORDER BY e.date DESC, e.id DESC LIMIT $4"
+            ))
+            .bind::<BigInt, _>(contact_id)
+            .bind::<Date, _>(d)
+            .bind::<BigInt, _>(id)
+            .bind::<BigInt, _>(HISTORY_PAGE + 1)
+            .load(conn)?,
+            false,
+        ),
+        (None, Some((d, id))) => (
+            diesel::sql_query(format!(
+                "{SELECT} AND (e.date, e.id) > ($2, $3) ORDER BY e.date, e.id LIMIT $4"
+            ))
+            .bind::<BigInt, _>(contact_id)
+            .bind::<Date, _>(d)
+            .bind::<BigInt, _>(id)
+            .bind::<BigInt, _>(HISTORY_PAGE + 1)
+            .load(conn)?,
+            true,
+        ),
+        (None, None) => (
+            diesel::sql_query(format!("{SELECT} ORDER BY e.date DESC, e.id DESC LIMIT $2"))
+                .bind::<BigInt, _>(contact_id)
+                .bind::<BigInt, _>(HISTORY_PAGE + 1)
+                .load(conn)?,
+            false,
+        ),
+    };
+    let beyond = entries.len() as i64 > HISTORY_PAGE;
+    entries.truncate(HISTORY_PAGE as usize);
+    if backwards {
+        entries.reverse();
+    }
+    let paged = !query.entries_after.is_empty() || !query.entries_before.is_empty();
+    let (older, newer) = if backwards {
+        // Read towards the newest: more beyond means a newer page; an older one is there.
+        (
+            entries.last().map(HistoryEntry::key),
+            beyond
+                .then(|| entries.first().map(HistoryEntry::key))
+                .flatten(),
+        )
+    } else {
+        (
+            beyond
+                .then(|| entries.last().map(HistoryEntry::key))
+                .flatten(),
+            paged
+                .then(|| entries.first().map(HistoryEntry::key))
+                .flatten(),
+        )
+    };
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let total = diesel::sql_query(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM interaction_log_entries \
+         WHERE contact_id = $1 LIMIT $2) x",
+    )
+    .bind::<BigInt, _>(contact_id)
+    .bind::<BigInt, _>(HISTORY_COUNT_CAP + 1)
+    .get_result::<N>(conn)?
+    .n;
+    Ok(History {
+        entries,
+        total,
+        older,
+        newer,
+    })
+}
+
+/// A segment the contact is on, with its status (`draft`, `logged`, `canceled`).
+#[derive(Clone, Debug, QueryableByName)]
+pub struct CardSegment {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+}
+
+impl CardSegment {
+    pub fn is_draft(&self) -> bool {
+        self.status == "draft"
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "draft" => "Draft",
+            "logged" => "Logged",
+            "canceled" => "Canceled",
+            _ => "",
+        }
+    }
+}
+
+/// The segments the contact is a member of, whatever their status, newest first; and how
+/// many there are in all.
+pub fn segments_of(
+    conn: &mut PgConnection,
+    contact_id: i64,
+) -> QueryResult<(Vec<CardSegment>, i64)> {
+    let segments: Vec<CardSegment> = diesel::sql_query(
+        "SELECT s.no::text AS no, s.description, s.status FROM segments s \
+         WHERE s.id IN (SELECT l.segment_id FROM segment_lines l \
+                        WHERE l.contact_id = $1 AND l.removed_by_step IS NULL) \
+         ORDER BY s.id DESC LIMIT $2",
+    )
+    .bind::<BigInt, _>(contact_id)
+    .bind::<BigInt, _>(SEGMENTS_SHOWN)
+    .load(conn)?;
+    let total = if (segments.len() as i64) < SEGMENTS_SHOWN {
+        segments.len() as i64
+    } else {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(
+            "SELECT count(DISTINCT segment_id) AS n FROM segment_lines \
+             WHERE contact_id = $1 AND removed_by_step IS NULL",
+        )
+        .bind::<BigInt, _>(contact_id)
+        .get_result::<N>(conn)?
+        .n
+    };
+    Ok((segments, total))
 }
 
 /// Persons shown on a company's card (the rest are one list link away).
 pub const PERSONS_SHOWN: i64 = 100;
 
-pub fn load(conn: &mut PgConnection, contact: Contact) -> QueryResult<Card> {
+pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> QueryResult<Card> {
     let company = match contact.company_id {
         Some(id) => {
             let c = model::find(conn, id)?;
@@ -192,9 +453,12 @@ pub fn load(conn: &mut PgConnection, contact: Contact) -> QueryResult<Card> {
         });
     }
     let profile = profile(conn, contact.id)?;
-    let segments = super::guards::draft_segments(conn, contact.id)?;
+    let history = history(conn, contact.id, query)?;
+    let (segments, segments_total) = segments_of(conn, contact.id)?;
     Ok(Card {
+        history,
         segments,
+        segments_total,
         contact,
         company,
         persons,

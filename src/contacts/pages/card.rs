@@ -33,11 +33,13 @@ pub async fn show(
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<card::CardQuery>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
+    let query = query.into_inner();
     let card = db(&state.pool, move |conn| {
         let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        Ok(card::load(conn, contact)?)
+        Ok(card::load(conn, contact, &query)?)
     })
     .await?;
     ok(&CardPage {

@@ -1,0 +1,502 @@
+//! A contact's interactions on its card (newest first, paged) and the segments it is on;
+//! logging a single interaction from the card; the interactions export and the list's sort.
+
+use crate::auth::diesel_exec;
+use crate::segments::{new_segment, post, staff, step, text, world};
+use crate::support::*;
+
+/// The ids of the entries linked from a page, in page order.
+fn entry_links(html: &str) -> Vec<i64> {
+    html.split("<a href=\"/interactions/")
+        .skip(1)
+        .filter_map(|s| {
+            let id: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+            id.parse().ok()
+        })
+        .collect()
+}
+
+/// The target of the link marked `rel`, unescaped.
+fn rel_link(html: &str, rel: &str) -> Option<String> {
+    let i = html.find(&format!("rel=\"{rel}\""))?;
+    let start = html[..i].rfind("href=\"")? + 6;
+    Some(
+        html[start..]
+            .split('"')
+            .next()?
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
+}
+
+#[test]
+fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET salesperson_code = 'PL' WHERE no = 'ANNA'",
+    );
+    let mut c = staff(&app, "stan");
+    let card = c.get("/contacts/ANNA");
+    card.assert_status(200);
+    assert!(card.contains("href=\"/contacts/ANNA/interactions/new\""));
+    assert!(card.contains("href=\"/interactions?contact=ANNA\""));
+
+    // First the template, then the form with its defaults and the contact's salesperson.
+    let choose = c.get("/contacts/ANNA/interactions/new");
+    choose.assert_status(200);
+    assert!(choose.contains("Choose the interaction's template first"));
+    assert!(!choose.contains("name=\"description\""));
+    c.get("/contacts/ANNA/interactions/new?template=NOPE")
+        .assert_status(422)
+        .contains("There is no interaction template NOPE.");
+    let form = c.get("/contacts/ANNA/interactions/new?template=mail");
+    form.assert_status(200);
+    for wanted in [
+        "value=\"Mailing\"",
+        "value=\"12.50\"",
+        "value=\"15\"",
+        "<option value=\"CP0002\" selected>",
+        "<option value=\"PL\" selected>",
+        "<option value=\"MAIL\" selected>",
+    ] {
+        assert!(form.contains(wanted), "missing {wanted}:\n{}", form.body);
+    }
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(form.contains(&format!("value=\"{today}\"")));
+
+    // Posted as it opens (cost and duration left empty: the template's), with an evaluation.
+    post(
+        &mut c,
+        "/contacts/anna/interactions",
+        &[
+            ("template", "mail"),
+            ("date", "2026-06-01"),
+            ("description", "Mailing"),
+            ("cost", ""),
+            ("duration", ""),
+            ("evaluation", "positive"),
+            ("campaign", "CP0002"),
+            ("salesperson", "PL"),
+        ],
+    )
+    .assert_redirect("/contacts/ANNA");
+    // The same shape as a logged segment's entry: the company, the template's group, flow,
+    // initiator and correspondence type (it ignores the contact's), its campaign flags, the
+    // user; no segment.
+    assert_eq!(
+        text(
+            &app,
+            "SELECT concat_ws('|', co.no, e.date, e.template_code, e.group_code, e.description, e.cost,
+                    e.duration_min, e.information_flow, e.initiated_by, e.salesperson_code,
+                    e.correspondence_type, e.evaluation, e.campaign_no, e.campaign_target,
+                    e.campaign_response, e.segment_id IS NULL, e.segment_no = '', u.username,
+                    e.canceled, e.attempt_failed)
+             FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id
+             JOIN contacts co ON co.id = e.company_id JOIN users u ON u.id = e.user_id
+             WHERE c.no = 'ANNA' AND e.date = '2026-06-01'"
+        ),
+        "ALPHA|2026-06-01|MAIL|LETTER|Mailing|12.50|15|inbound|them|PL|hard_copy|positive|CP0002|t|t|t|t|stan|f|f"
+    );
+    let card = c.get("/contacts/ANNA");
+    assert!(card.contains("Interaction logged."), "{}", card.body);
+    assert!(card.contains("Interactions (3)"));
+    let id = app.count("SELECT max(id) FROM interaction_log_entries");
+    assert!(card.contains(&format!("href=\"/interactions/{id}\"")));
+    let list = c.get("/interactions?contact=ANNA");
+    assert!(list.contains("3 interactions") && list.contains(&format!("/interactions/{id}\"")));
+    // The company's list holds it (its persons' entries), the company's card does not.
+    assert!(c
+        .get("/interactions?company=ALPHA")
+        .contains(&format!("/interactions/{id}\"")));
+    let alpha = c.get("/contacts/ALPHA");
+    assert!(alpha.contains("Interactions (0)"), "{}", alpha.body);
+    assert!(alpha.contains("The company's own interactions"));
+    assert!(alpha.contains("href=\"/interactions?company=ALPHA\""));
+    assert!(alpha.contains("No interaction has been logged with Alpha Retail yet."));
+
+    // A CALL with another campaign, the description and cost typed, for a contact that has
+    // its own correspondence type: the template's flags (none) and the contact's type.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET correspondence_type = 'hard_copy', salesperson_code = NULL WHERE no = 'SOLO'",
+    );
+    let form = c.get("/contacts/SOLO/interactions/new?template=CALL");
+    assert!(form.contains("<option value=\"\">(none)</option>"));
+    assert!(!form.contains("<option value=\"PL\" selected>"));
+    post(
+        &mut c,
+        "/contacts/SOLO/interactions",
+        &[
+            ("template", "CALL"),
+            ("date", "2026-06-02"),
+            ("description", "Asked about prices"),
+            ("cost", "7.5"),
+            ("duration", "30"),
+            ("campaign", "CP0001"),
+            ("salesperson", "jo"),
+        ],
+    )
+    .assert_redirect("/contacts/SOLO");
+    assert_eq!(
+        text(
+            &app,
+            "SELECT concat_ws('|', coalesce(e.company_id::text, 'no company'), e.description, e.cost,
+                    e.duration_min, e.correspondence_type, e.evaluation = '', e.campaign_no,
+                    e.campaign_target, e.campaign_response, e.salesperson_code)
+             FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id WHERE c.no = 'SOLO'"
+        ),
+        "no company|Asked about prices|7.50|30|hard_copy|t|CP0001|f|f|JO"
+    );
+    // The audit trail names it.
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'interaction logged'"),
+        2
+    );
+}
+
+#[test]
+fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_typed() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = TRUE WHERE code = 'PL'",
+    );
+    let mut c = staff(&app, "stan");
+    let before = app.count("SELECT count(*) FROM interaction_log_entries");
+    let res = post(
+        &mut c,
+        "/contacts/SOLO/interactions",
+        &[("date", "2026-06-01")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Choose an interaction template."));
+    assert!(res.contains("Choose a salesperson: every interaction has one."));
+
+    let res = post(
+        &mut c,
+        "/contacts/SOLO/interactions",
+        &[
+            ("template", "MAIL"),
+            ("date", "31.12.2026"),
+            ("description", &"x".repeat(101)),
+            ("cost", "-1"),
+            ("duration", "half an hour"),
+            ("evaluation", "superb"),
+            ("campaign", "NOPE"),
+            ("salesperson", "PL"),
+        ],
+    );
+    res.assert_status(422);
+    for wanted in [
+        "Enter a date as YYYY-MM-DD.",
+        "Use at most 100 characters.",
+        "Enter an amount of 0 or more",
+        "Enter a whole number of minutes, 0 or more.",
+        "Choose an evaluation from the list.",
+        "There is no campaign NOPE.",
+        "Salesperson PL is blocked.",
+        // Shown as typed, in a text field: a date field cannot hold it.
+        "name=\"date\" type=\"text\" value=\"31.12.2026\"",
+        "value=\"-1\"",
+        "value=\"half an hour\"",
+        "these 7 fields",
+    ] {
+        assert!(res.contains(wanted), "missing {wanted}:\n{}", res.body);
+    }
+    let res = post(
+        &mut c,
+        "/contacts/SOLO/interactions",
+        &[
+            ("template", "NOPE"),
+            ("date", "2026-06-01"),
+            ("salesperson", "ZZ"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("There is no interaction template NOPE."));
+    assert!(res.contains("There is no salesperson ZZ."));
+    // A template without a description needs one typed.
+    diesel_exec(
+        &app,
+        "UPDATE interaction_templates SET description = '' WHERE code = 'CALL'",
+    );
+    let res = post(
+        &mut c,
+        "/contacts/SOLO/interactions",
+        &[
+            ("template", "CALL"),
+            ("date", "2026-06-01"),
+            ("salesperson", "JO"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter a description (the template has none to give)."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries"),
+        before,
+        "nothing written"
+    );
+    post(
+        &mut c,
+        "/contacts/NOBODY/interactions",
+        &[
+            ("template", "CALL"),
+            ("date", "2026-06-01"),
+            ("salesperson", "JO"),
+        ],
+    )
+    .assert_status(404);
+    c.get("/contacts/NOBODY/interactions/new")
+        .assert_status(404);
+}
+
+#[test]
+fn a_viewer_reads_the_history_but_logs_nothing() {
+    let app = TestApp::start();
+    world(&app);
+    let mut viewer = app.signed_in("vera", "viewer");
+    let card = viewer.get("/contacts/ANNA");
+    card.assert_status(200);
+    assert!(card.contains("Interactions (2)"));
+    assert!(!card.contains("/contacts/ANNA/interactions/new"));
+    viewer
+        .get("/contacts/ANNA/interactions/new?template=CALL")
+        .assert_status(403);
+    post(
+        &mut viewer,
+        "/contacts/ANNA/interactions",
+        &[
+            ("template", "CALL"),
+            ("date", "2026-06-01"),
+            ("salesperson", "JO"),
+        ],
+    )
+    .assert_status(403);
+    assert_eq!(app.count("SELECT count(*) FROM interaction_log_entries"), 4);
+}
+
+#[test]
+fn the_card_pages_the_history_newest_first_and_names_the_segments_of_every_status() {
+    let app = TestApp::start();
+    world(&app);
+    // 45 entries for SOLO, three on the same day (the id breaks the tie).
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, description, salesperson_code)
+           SELECT c.id, DATE '2025-01-01' + least(g, 43), 'CALL', 'PHONE', 'Call ' || g, 'JO'
+           FROM contacts c, generate_series(1, 45) g WHERE c.no = 'SOLO';",
+    );
+    let mut c = staff(&app, "stan");
+    let first = c.get("/contacts/SOLO");
+    first.assert_status(200);
+    assert!(first.contains("Interactions (45)"));
+    assert!(first.contains("General"), "the card's other content stays");
+    assert!(rel_link(&first.body, "prev").is_none());
+    let mut seen = entry_links(&first.body);
+    assert_eq!(seen.len(), 20);
+    let newest = app.count(
+        "SELECT e.id FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id
+         WHERE c.no = 'SOLO' ORDER BY e.date DESC, e.id DESC LIMIT 1",
+    );
+    assert_eq!(seen[0], newest);
+    let second_link = rel_link(&first.body, "next").expect("an Older link");
+    let second = c.get(&second_link);
+    second.assert_status(200);
+    assert!(second.contains("Profile"), "the card's other content stays");
+    seen.extend(entry_links(&second.body));
+    let third = c.get(&rel_link(&second.body, "next").expect("another Older link"));
+    let last = entry_links(&third.body);
+    assert_eq!(last.len(), 5);
+    assert!(rel_link(&third.body, "next").is_none());
+    seen.extend(&last);
+    let expected: Vec<i64> = {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        diesel::sql_query(
+            "SELECT e.id FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id
+             WHERE c.no = 'SOLO' ORDER BY e.date DESC, e.id DESC",
+        )
+        .load::<Id>(&mut app.conn())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+    };
+    assert_eq!(seen, expected, "every entry once, newest first");
+    // Newer from the last page is the second page again.
+    let back = c.get(&rel_link(&third.body, "prev").expect("a Newer link"));
+    assert_eq!(entry_links(&back.body), entry_links(&second.body));
+    // A key that cannot be read is the first page.
+    assert_eq!(
+        entry_links(&c.get("/contacts/SOLO?entries_after=garbage").body),
+        entry_links(&first.body)
+    );
+
+    // Segments of every status, with links; none at first.
+    assert!(c
+        .get("/contacts/SOLO")
+        .contains("Solo Person is on no segment, draft or logged."));
+    let logged = new_segment(&mut c, "Logged one");
+    step(&mut c, &logged, "add", &[("contact_no", "SOLO")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{logged}'"),
+    );
+    post(&mut c, &format!("/segments/{logged}/log"), &[])
+        .assert_redirect(&format!("/segments/{logged}"));
+    let canceled = new_segment(&mut c, "Canceled one");
+    step(&mut c, &canceled, "add", &[("contact_no", "SOLO")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{canceled}'"),
+    );
+    post(&mut c, &format!("/segments/{canceled}/log"), &[])
+        .assert_redirect(&format!("/segments/{canceled}"));
+    post(&mut c, &format!("/segments/{canceled}/cancel"), &[])
+        .assert_redirect(&format!("/segments/{canceled}"));
+    let draft = new_segment(&mut c, "Draft one");
+    step(&mut c, &draft, "add", &[("contact_no", "SOLO")]);
+    let card = c.get("/contacts/SOLO");
+    assert!(card.contains("Segments (3)"), "{}", card.body);
+    for (no, status) in [
+        (&draft, "Draft"),
+        (&logged, "Logged"),
+        (&canceled, "Canceled"),
+    ] {
+        assert!(
+            card.contains(&format!("href=\"/segments/{no}\"")),
+            "{no} linked"
+        );
+        assert!(card.contains(&format!(">{status}</span>")), "{status}");
+    }
+    assert!(card.contains(&format!("/segments/{draft}/why?contact=SOLO")));
+    // The logged segments' entries are on the card, with their segment.
+    assert!(card.contains("Interactions (47)"));
+    assert!(card.contains(&format!("<a href=\"/segments/{logged}\">{logged}</a></td>")));
+}
+
+/// The CSV's records after its header, split into cells (no cell here holds a comma).
+fn records(body: &str) -> Vec<Vec<String>> {
+    body.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn the_export_streams_what_the_filters_select_in_the_lists_order() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, description,
+                salesperson_code, campaign_no, campaign_target, cost)
+           SELECT c.id, DATE '2026-02-01', 'MAIL', 'LETTER', '=HYPERLINK(\"x\")', 'PL', 'CP0002', TRUE, 2.5
+           FROM contacts c WHERE c.no = 'SOLO';",
+    );
+    let mut c = staff(&app, "stan");
+    let list = c.get("/interactions?template=mail&canceled=no");
+    let unescaped = list.body.replace("&#38;", "&").replace("&amp;", "&");
+    assert!(unescaped.contains("href=\"/interactions/export.csv?template=MAIL&canceled=no\""));
+    let res = c.get("/interactions/export.csv?template=mail&canceled=no");
+    res.assert_status(200);
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    let disposition = res.header("content-disposition").unwrap();
+    assert!(disposition.contains("attachment") && disposition.contains("interactions-"));
+    assert_eq!(
+        res.body.lines().next(),
+        Some(
+            "entry_no,date,contact_no,contact_name,company_no,company_name,template,\
+             interaction_group,description,cost,duration_min,information_flow,initiated_by,\
+             salesperson,correspondence_type,evaluation,campaign,campaign_target,\
+             campaign_response,segment,canceled,attempt_failed"
+        )
+    );
+    let rows = records(&res.body);
+    let summary: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {} {} {}", r[1], r[2], r[6], r[20]))
+        .collect();
+    // Newest first; ELI's canceled mailing is left out.
+    assert_eq!(
+        summary,
+        [
+            "2026-03-01 ANNA MAIL false",
+            "2026-02-01 SOLO MAIL false",
+            "2026-01-15 DORA MAIL false",
+        ]
+    );
+    let solo = &rows[1];
+    assert_eq!(solo[9], "2.50");
+    assert_eq!(solo[13], "PL");
+    assert_eq!((solo[16].as_str(), solo[17].as_str()), ("CP0002", "true"));
+    // A cell a spreadsheet would run as a formula is neutralised.
+    assert!(res.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{}", res.body);
+
+    // Oldest first, several filters together.
+    let res =
+        c.get("/interactions/export.csv?sort=oldest&from=2026-01-01&to=2026-02-28&salesperson=jo");
+    let dates: Vec<String> = records(&res.body)
+        .iter()
+        .map(|r| format!("{} {}", r[1], r[2]))
+        .collect();
+    assert_eq!(
+        dates,
+        ["2026-01-10 ANNA", "2026-01-15 DORA", "2026-01-20 ELI"]
+    );
+    let res = c.get("/interactions/export.csv?canceled=yes&contact=eli");
+    assert_eq!(records(&res.body).len(), 1);
+    let res = c.get("/interactions/export.csv?contact=nobody");
+    assert_eq!(res.body.lines().count(), 1, "only the header");
+    let bad = c.get("/interactions/export.csv?from=yesterday");
+    bad.assert_status(422);
+    assert!(bad.contains("Enter a date as YYYY-MM-DD."));
+    app.client()
+        .get("/interactions/export.csv")
+        .assert_redirect("/login?next=%2Finteractions%2Fexport.csv");
+}
+
+#[test]
+fn the_list_sorts_oldest_first_and_pages_in_that_order() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, description, salesperson_code)
+           SELECT c.id, DATE '2024-01-01' + g, 'CALL', 'PHONE', 'Old ' || g, 'JO'
+           FROM contacts c, generate_series(1, 60) g WHERE c.no = 'SOLO';",
+    );
+    let mut c = staff(&app, "stan");
+    let first = c.get("/interactions?sort=oldest");
+    first.assert_status(200);
+    assert!(first.contains("<option value=\"oldest\" selected>"));
+    let ids = entry_links(&first.body);
+    assert_eq!(ids.len(), 50);
+    let oldest =
+        app.count("SELECT min(id) FROM interaction_log_entries WHERE description = 'Old 1'");
+    assert_eq!(ids[0], oldest);
+    let next = rel_link(&first.body, "next").expect("a next page");
+    assert!(next.contains("sort=oldest"), "{next}");
+    let second = c.get(&next);
+    let later = entry_links(&second.body);
+    assert_eq!(later.len(), 14, "60 + world's 4");
+    assert!(second.contains("Call") || second.contains("2026-03-01"));
+    let back = c.get(&rel_link(&second.body, "prev").expect("a previous page"));
+    assert_eq!(entry_links(&back.body), ids);
+    let bad = c.get("/interactions?sort=sideways");
+    bad.assert_status(422);
+    assert!(bad.contains("Choose newest or oldest first."));
+}
