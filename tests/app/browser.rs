@@ -1428,3 +1428,221 @@ fn browser_interaction_template_set_up_with_errors_then_read_by_a_viewer() {
         1
     );
 }
+
+/// A campaign from setup to figures: a group and a template set up, a campaign created, a
+/// segment built for it and logged after its problems are shown together, the entries seen on
+/// a contact card and the campaign's figures, cancel and restore, a response logged from a
+/// card, and a new segment reduced by "responded to this campaign".
+#[test]
+fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses() {
+    let Some(tools) = tools_or_skip(
+        "browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses",
+    ) else {
+        return;
+    };
+    let app = TestApp::start();
+    app.user("boss", "admin");
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Larsen');
+         INSERT INTO contacts (no, type, name, country_code, email)
+           SELECT 'CO' || g, 'company', 'Company ' || g, 'DK', 'info' || g || '@example.com'
+             FROM generate_series(1, 3) g;
+         INSERT INTO contacts (no, type, name, company_id, country_code, email)
+           SELECT 'PE' || id, 'person', 'Person of ' || name, id, country_code, 'p' || id || '@example.com'
+             FROM contacts WHERE type = 'company';",
+    );
+    run_journey(&app, tools, |b| async move {
+        let figure = |name: &'static str| {
+            let b = &b;
+            async move {
+                let v = b
+                    .eval(&format!(
+                        "return document.querySelector('[data-figure={name}]').textContent"
+                    ))
+                    .await;
+                v.as_str().unwrap_or_default().trim().to_string()
+            }
+        };
+        b.sign_in("boss").await;
+
+        // Setup: a group and two templates (a mailing, and a reply that is a response).
+        b.open("/setup/interaction-groups").await;
+        b.follow("New interaction group").await;
+        b.fill("code", "letter").await;
+        b.fill("description", "Letters and mailings").await;
+        b.press("Create interaction group").await;
+        b.expect_page("/setup/interaction-groups", 200, &["LETTER"])
+            .await;
+
+        // A campaign.
+        b.open("/campaigns").await;
+        b.follow("New campaign").await;
+        b.fill("description", "Spring fair").await;
+        b.press("Create campaign").await;
+        b.expect_page(
+            "/campaigns/CP0001",
+            200,
+            &["Campaign CP0001 Spring fair created."],
+        )
+        .await;
+
+        b.open("/setup/interaction-templates/new").await;
+        b.fill("code", "news").await;
+        b.choose("group_code", "LETTER").await;
+        b.fill("description", "Spring fair invitation").await;
+        b.fill("unit_cost", "1.50").await;
+        b.fill("unit_duration_min", "2").await;
+        b.press("Create interaction template").await;
+        b.expect_page(
+            "/setup/interaction-templates",
+            200,
+            &["Interaction template NEWS created."],
+        )
+        .await;
+        b.open("/setup/interaction-templates/new").await;
+        b.fill("code", "reply").await;
+        b.choose("group_code", "LETTER").await;
+        b.fill("description", "Reply to the invitation").await;
+        b.choose("campaign_no", "CP0001").await;
+        b.find(Locator::Id("campaign_response"))
+            .await
+            .click()
+            .await
+            .expect("tick Campaign Response");
+        b.press("Create interaction template").await;
+        b.expect_page(
+            "/setup/interaction-templates",
+            200,
+            &["Interaction template REPLY created."],
+        )
+        .await;
+
+        // A segment for the campaign: every contact in Denmark.
+        b.open("/segments/new").await;
+        b.fill("description", "Spring fair invitations").await;
+        b.press("Create segment").await;
+        b.follow("Add Contacts").await;
+        b.fill("f-country", "DK").await;
+        b.press("Preview").await;
+        b.press("Apply Add Contacts").await;
+        b.expect_page("/segments/SM00001", 200, &["Added 6 contact(s)"])
+            .await;
+
+        // The header: the template and the campaign, as target, but no description and no
+        // salesperson anywhere.
+        b.fill("description", "").await;
+        b.choose("interaction_template_code", "NEWS").await;
+        b.choose("campaign_no", "CP0001").await;
+        b.find(Locator::Id("campaign_target"))
+            .await
+            .click()
+            .await
+            .expect("tick Campaign Target");
+        b.press("Save header").await;
+        b.follow("Log…").await;
+        b.expect_page(
+            "/segments/SM00001/log",
+            422,
+            &[
+                "It cannot be logged yet",
+                "description",
+                "6 line(s) have no salesperson",
+                "Line of CO1 Company 1",
+            ],
+        )
+        .await;
+
+        // Fixed: a description and a salesperson on the header; logged with a follow-up.
+        b.open("/segments/SM00001").await;
+        b.fill("description", "Spring fair invitations").await;
+        b.choose("salesperson_code", "JO").await;
+        b.press("Save header").await;
+        b.follow("Log…").await;
+        b.expect_page(
+            "/segments/SM00001/log",
+            200,
+            &[
+                "6 interaction log entries",
+                "a campaign entry for campaign CP0001",
+            ],
+        )
+        .await;
+        b.find(Locator::Id("follow_up"))
+            .await
+            .click()
+            .await
+            .expect("tick the follow-up");
+        b.press("Log 6 interactions").await;
+        b.expect_page(
+            "/segments/SM00001",
+            200,
+            &[
+                "Segment SM00001 logged: 6 interaction(s) written",
+                "Follow-up segment SM00002 created.",
+                "Logged by",
+            ],
+        )
+        .await;
+
+        // The entry on a contact's card, and the campaign's figures.
+        b.open("/contacts/CO1").await;
+        b.expect_page("/contacts/CO1", 200, &["Spring fair invitation", "SM00001"])
+            .await;
+        b.open("/campaigns/CP0001").await;
+        assert_eq!(figure("interactions").await, "6");
+        assert_eq!(figure("contacts").await, "6");
+        assert_eq!(figure("targets").await, "6");
+        assert_eq!(figure("responses").await, "0");
+        assert_eq!(figure("duration").await, "12");
+
+        // Canceled, the figures drop; restored, they are back.
+        b.open("/segments/SM00001").await;
+        b.press("Cancel segment").await;
+        b.expect_page("/segments/SM00001", 200, &["Segment SM00001 canceled"])
+            .await;
+        b.open("/campaigns/CP0001").await;
+        assert_eq!(figure("interactions").await, "0");
+        assert_eq!(figure("targets").await, "0");
+        b.open("/segments/SM00001").await;
+        b.press("Restore").await;
+        b.expect_page("/segments/SM00001", 200, &["Segment SM00001 restored"])
+            .await;
+        b.open("/campaigns/CP0001").await;
+        assert_eq!(figure("interactions").await, "6");
+
+        // A reply from a person, logged from its card.
+        b.open("/contacts/PE1").await;
+        b.follow("Log interaction").await;
+        b.choose("template", "REPLY").await;
+        b.press("Continue").await;
+        b.choose("salesperson", "JO").await;
+        b.press("Log interaction").await;
+        b.expect_page("/contacts/PE1", 200, &["Interaction logged."])
+            .await;
+        b.open("/campaigns/CP0001").await;
+        assert_eq!(figure("interactions").await, "7");
+        assert_eq!(figure("responses").await, "1");
+
+        // The follow-up, without those who responded.
+        b.open("/segments/SM00002").await;
+        b.follow("Reduce Contacts").await;
+        b.fill("f-interaction_campaign", "CP0001").await;
+        b.fill("f-interaction_campaign_response", "yes").await;
+        b.press("Preview").await;
+        b.press("Apply Reduce Contacts").await;
+        b.expect_page(
+            "/segments/SM00002",
+            200,
+            &["Removed 1 line(s)", "Lines (5)"],
+        )
+        .await;
+    });
+    assert_eq!(
+        crate::support::count(
+            &mut app.conn(),
+            "SELECT count(*) FROM interaction_log_entries WHERE campaign_no = 'CP0001' AND NOT canceled"
+        ),
+        7
+    );
+}
