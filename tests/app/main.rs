@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod contacts;
 mod demo;
+mod entry_references;
 mod fuzz;
 mod harness;
 mod interactions;
