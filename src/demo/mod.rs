@@ -17,6 +17,7 @@
 pub mod copy;
 pub mod data;
 pub mod generate;
+pub mod history;
 pub mod setup_codes;
 
 use std::cell::RefCell;
@@ -97,6 +98,8 @@ pub struct Summary {
     pub profile_answers: u64,
     pub excluded: u64,
     pub privacy_blocked: u64,
+    /// Campaigns, logged segments and interaction log entries made for the new contacts.
+    pub history: history::History,
     /// Whether indexes and foreign keys were dropped and rebuilt.
     pub rebuilt_indexes: bool,
     pub elapsed: Duration,
@@ -127,10 +130,21 @@ impl std::fmt::Display for Summary {
             self.job_responsibilities,
             self.profile_answers
         )?;
-        write!(
+        writeln!(
             f,
             "  {} excluded from segments, {} privacy blocked.",
             self.excluded, self.privacy_blocked
+        )?;
+        let h = &self.history;
+        write!(
+            f,
+            "  History: {} campaigns, {} logged segments, {} interaction log entries ({} from \
+             segments, {} single interactions).",
+            h.campaigns,
+            h.segments,
+            h.segment_entries + h.single_entries,
+            h.segment_entries,
+            h.single_entries
         )
     }
 }
@@ -153,7 +167,11 @@ pub fn load(
         "{:>6.1} s  committed; updating statistics (VACUUM ANALYZE)",
         started.elapsed().as_secs_f64()
     ));
-    conn.batch_execute(&format!("VACUUM (ANALYZE) {}", LOADED_TABLES.join(", ")))?;
+    conn.batch_execute(&format!(
+        "VACUUM (ANALYZE) {}, {}",
+        LOADED_TABLES.join(", "),
+        history::TABLES.join(", ")
+    ))?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -315,6 +333,17 @@ fn load_in_transaction(
             ))
         })?;
     }
+    progress(&format!(
+        "{:>6.1} s  contacts done; adding campaigns, logged segments and interactions",
+        started.elapsed().as_secs_f64()
+    ));
+    let today = diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("CURRENT_DATE"))
+        .get_result::<chrono::NaiveDate>(conn)?;
+    summary.history = history::add(conn, options.seed, first_id, first_id + n as i64 - 1, today)?;
+    progress(&format!(
+        "{:>6.1} s  history added",
+        started.elapsed().as_secs_f64()
+    ));
     audit::record(
         conn,
         Actor::Cli,
