@@ -1,5 +1,3 @@
-DROP INDEX interaction_log_entries_company;
-
 DROP TRIGGER campaigns_restrict_interaction_log_entries ON campaigns;
 DROP TRIGGER campaigns_rename_interaction_log_entries ON campaigns;
 DROP TRIGGER interaction_groups_restrict_interaction_log_entries ON interaction_groups;
@@ -21,6 +19,7 @@ DROP TRIGGER segments_lock_interaction_log_entries ON segments;
 DROP TRIGGER contacts_lock_interaction_log_entries ON contacts;
 DROP TRIGGER interaction_log_entries_references_update ON interaction_log_entries;
 DROP TRIGGER interaction_log_entries_references_insert ON interaction_log_entries;
+DROP FUNCTION rapport_check_entry_references();
 DROP FUNCTION rapport_set_null_rows();
 DROP FUNCTION rapport_restrict_delete_rows();
 
