@@ -17,7 +17,7 @@
 use chrono::{Duration, NaiveDate};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Text};
 
 use super::data;
 use crate::segments::domain::criteria::Criteria;
@@ -81,9 +81,12 @@ pub fn add(
     today: NaiveDate,
 ) -> QueryResult<History> {
     ensure_statuses(conn)?;
+    // The planner needs to know the new contacts (the load has just made them).
+    conn.batch_execute("ANALYZE contacts, contact_mailing_groups")?;
     let seed = (seed % (i64::MAX as u64)) as i64;
     let mut history = History::default();
     let first_start = today - Duration::days(CAMPAIGN_EVERY_DAYS * CAMPAIGNS as i64 - 10);
+    let mut pairs = Vec::with_capacity(CAMPAIGNS);
     for k in 0..CAMPAIGNS {
         let start = first_start + Duration::days(CAMPAIGN_EVERY_DAYS * k as i64);
         let end = start + Duration::days(CAMPAIGN_DAYS);
@@ -95,7 +98,6 @@ pub fn add(
         } else {
             ("MAILING", "Printed invitation")
         };
-        let salt = seed.wrapping_mul(1_000).wrapping_add(k as i64);
         let mailing = segment(
             conn,
             &campaign,
@@ -115,22 +117,25 @@ pub fn add(
             start + Duration::days(20),
             Role::Response,
         )?;
-        response_lines(conn, &responses, &mailing, first_id, salt)?;
+        pairs.push((mailing, responses));
+    }
+    conn.batch_execute("ANALYZE segment_lines")?;
+    for (k, (mailing, responses)) in pairs.iter().enumerate() {
+        let salt = seed.wrapping_mul(1_000).wrapping_add(k as i64);
+        response_lines(conn, responses, mailing, first_id, salt)?;
         step(
             conn,
-            &responses,
+            responses,
             StepKind::ReuseSegment,
             &Criteria::default(),
             &mailing.no,
         )?;
-        history.segments += 2;
-        for s in [&mailing, &responses] {
-            history.segment_entries += log(conn, s)? as u64;
-        }
-        if k == CANCELED_CAMPAIGN {
-            cancel(conn, &mailing)?;
-        }
     }
+    conn.batch_execute("ANALYZE segment_lines")?;
+    let ids: Vec<i64> = pairs.iter().flat_map(|(m, r)| [m.id, r.id]).collect();
+    history.segments = ids.len() as u64;
+    history.segment_entries = log(conn, &ids)? as u64;
+    cancel(conn, &pairs[CANCELED_CAMPAIGN].0)?;
     history.single_entries = single_interactions(conn, seed, first_id, last_id, today)? as u64;
     Ok(history)
 }
@@ -316,10 +321,10 @@ fn step(
     Ok(())
 }
 
-/// The entries and the campaign entry of a segment, as Log Segment writes them (the same
+/// The entries and the campaign entries of the segments, as Log Segment writes them (the same
 /// effective fields: the line's own value, else the header's, else the template's or the
-/// contact's), written when the segment was logged.
-fn log(conn: &mut PgConnection, s: &Seg) -> QueryResult<usize> {
+/// contact's), written when each segment was logged.
+fn log(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
     const SALESPERSON: &str =
         "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
     let entries = diesel::sql_query(format!(
@@ -336,9 +341,9 @@ fn log(conn: &mut PgConnection, s: &Seg) -> QueryResult<usize> {
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
          JOIN contacts c ON c.id = l.contact_id \
          JOIN interaction_templates t ON t.code = COALESCE(l.interaction_template_code, s.interaction_template_code) \
-         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL"
+         WHERE l.segment_id = ANY ($1) AND l.removed_by_step IS NULL"
     ))
-    .bind::<BigInt, _>(s.id)
+    .bind::<Array<BigInt>, _>(ids)
     .execute(conn)?;
     diesel::sql_query(
         "INSERT INTO campaign_entries (campaign_no, segment_id, segment_no, date, description, \
@@ -347,9 +352,9 @@ fn log(conn: &mut PgConnection, s: &Seg) -> QueryResult<usize> {
            COALESCE(sum(COALESCE(l.unit_cost, s.unit_cost)), 0), \
            COALESCE(sum(COALESCE(l.unit_duration_min, s.unit_duration_min)), 0), $2, s.logged_at \
          FROM segments s JOIN segment_lines l ON l.segment_id = s.id AND l.removed_by_step IS NULL \
-         WHERE s.id = $1 GROUP BY s.id",
+         WHERE s.id = ANY ($1) GROUP BY s.id",
     )
-    .bind::<BigInt, _>(s.id)
+    .bind::<Array<BigInt>, _>(ids)
     .bind::<Text, _>(LOGGED_BY)
     .execute(conn)?;
     Ok(entries)
