@@ -36,6 +36,9 @@ pub const TABLES: [&str; 6] = [
     "campaign_entries",
 ];
 
+/// The tables whose secondary indexes a large load drops and rebuilds around the history.
+pub const BULK_TABLES: [&str; 1] = ["interaction_log_entries"];
+
 /// How many campaigns a load makes.
 pub const CAMPAIGNS: usize = 12;
 /// Days between the starts of two campaigns, and how long one runs.

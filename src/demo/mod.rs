@@ -231,7 +231,7 @@ fn load_in_transaction(
     ));
 
     let saved = if bulk {
-        Some(SavedDefinitions::drop_all(conn)?)
+        Some(SavedDefinitions::drop_all(conn, &LOADED_TABLES)?)
     } else {
         None
     };
@@ -339,7 +339,23 @@ fn load_in_transaction(
     ));
     let today = diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("CURRENT_DATE"))
         .get_result::<chrono::NaiveDate>(conn)?;
+    // A large load writes several entries per contact: their indexes are rebuilt at the end
+    // too (the lines keep theirs: the history reads them by segment).
+    let saved = if bulk {
+        conn.batch_execute("LOCK TABLE interaction_log_entries IN ACCESS EXCLUSIVE MODE")?;
+        Some(SavedDefinitions::drop_all(conn, &history::BULK_TABLES)?)
+    } else {
+        None
+    };
     summary.history = history::add(conn, options.seed, first_id, first_id + n as i64 - 1, today)?;
+    if let Some(saved) = saved {
+        saved.restore(conn, &mut |what| {
+            progress(&format!(
+                "{:>6.1} s  {what}",
+                started.elapsed().as_secs_f64()
+            ))
+        })?;
+    }
     progress(&format!(
         "{:>6.1} s  history added",
         started.elapsed().as_secs_f64()
@@ -566,8 +582,8 @@ struct SavedDefinitions {
 
 impl SavedDefinitions {
     /// Reads the definitions, then drops the indexes (not those of primary keys and unique
-    /// constraints) and the foreign keys of the loaded tables.
-    fn drop_all(conn: &mut PgConnection) -> QueryResult<Self> {
+    /// constraints) and the foreign keys of `tables`.
+    fn drop_all(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Self> {
         #[derive(QueryableByName)]
         struct Index {
             #[diesel(sql_type = Text)]
@@ -584,7 +600,7 @@ impl SavedDefinitions {
             #[diesel(sql_type = Text)]
             def: String,
         }
-        let tables: Vec<String> = LOADED_TABLES.iter().map(|t| t.to_string()).collect();
+        let tables: Vec<String> = tables.iter().map(|t| t.to_string()).collect();
         let indexes: Vec<Index> = diesel::sql_query(
             "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def \
              FROM pg_index i \
