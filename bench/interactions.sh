@@ -27,8 +27,8 @@
 #   BENCH_SEED       demo-data seed (default 1)
 #   BENCH_RUNS       rounds of check, log, cancel and restore, app and SQL each (default 3)
 #   BENCH_PAGE_RUNS  timed requests of each page and of the Interactions Add (default 5)
-#   BENCH_ADD, BENCH_ADD_SQL  the segment's filter as the form sends it and as SQL over
-#                    `contacts c` (default country=DE, about 20 % of the contacts)
+#   BENCH_ADD        the segment's filter as the form sends it, "key=value;key=value" (default
+#                    country=DE: about 20 % of the contacts, 200,000 lines at a million)
 #   BENCH_TIMEOUT    seconds after which the whole run is stopped (default 3600)
 #   RAPPORT_DATA_DIR a private cluster to use and keep (default: a temp dir, removed)
 #   DATABASE_URL     an existing database instead of a private cluster
@@ -46,7 +46,6 @@ RUNS=${BENCH_RUNS:-3}
 PAGE_RUNS=${BENCH_PAGE_RUNS:-5}
 TIMEOUT=${BENCH_TIMEOUT:-3600}
 ADD_FIELDS=${BENCH_ADD:-country=DE}
-ADD_SQL=${BENCH_ADD_SQL:-"c.country_code = 'DE'"}
 
 BENCH_NAME=interactions-bench
 . bench/common.sh
@@ -117,8 +116,8 @@ for round in $(seq 1 "$RUNS"); do
         FROM segments WHERE id = $SEGMENT_ID RETURNING id" | head -n 1)
     psql_run -q -c "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
         SELECT $SCRATCH_ID, contact_id, 1, company_name, is_person, contact_name FROM segment_lines
-        WHERE segment_id = $SEGMENT_ID AND removed_by_step IS NULL;
-        VACUUM (ANALYZE) segment_lines;" >/dev/null
+        WHERE segment_id = $SEGMENT_ID AND removed_by_step IS NULL" >/dev/null
+    psql_run -q -c "VACUUM (ANALYZE) segment_lines" >/dev/null
     log "round $round: segment $NO with $LINES lines, scratch segment id $SCRATCH_ID"
 
     timed "check page" GET "/segments/$NO/log" 120
@@ -247,7 +246,7 @@ CARD_ID=$(psql_value "SELECT e.contact_id FROM interaction_log_entries e JOIN co
     WHERE c.type = 'person' AND c.salesperson_code IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
 psql_run -q -c "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, group_code,
       description, salesperson_code)
-    SELECT c.id, c.company_key, CURRENT_DATE - i, 'CALL', 'PHONE', 'Sales call', c.salesperson_code
+    SELECT c.id, c.company_key, CURRENT_DATE - i::int, 'CALL', 'PHONE', 'Sales call', c.salesperson_code
     FROM contacts c, generate_series(1, GREATEST(0, 50 - (SELECT count(*) FROM interaction_log_entries WHERE contact_id = $CARD_ID))) i
     WHERE c.id = $CARD_ID" >/dev/null
 CARD_NO=$(psql_value "SELECT no FROM contacts WHERE id = $CARD_ID")
