@@ -18,124 +18,32 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 
 CONTACTS=${BENCH_CONTACTS:-1000000}
 SEED=${BENCH_SEED:-1}
 TIMEOUT=${BENCH_TIMEOUT:-3600}
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/rapport-import-bench.XXXXXX")
-chmod 755 "$WORK"   # as root, the cluster's `postgres` user must enter it
-export RAPPORT_DATA_DIR="$WORK/var"
-unset DATABASE_URL
-PRIVATE=$(mktemp -d "$WORK/client.XXXXXX")
-export RUST_LOG=${RUST_LOG:-warn}
-BIN=${RAPPORT_BIN:-$ROOT/target/release/rapport}
-SERVER_PID=""
-WATCHDOG_PID=""
+BENCH_NAME=import-bench
+# Always a private cluster in the temp folder: the contact tables are emptied below.
+BENCH_OWN_CLUSTER=1
+. bench/common.sh
 SAMPLER_PID=""
+bench_before_exit() { [[ -n "$SAMPLER_PID" ]] && kill "$SAMPLER_PID" 2>/dev/null || true; }
 
-log() { printf '[import-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+bench_start
+bench_build
+bench_load "$CONTACTS" "$SEED" >/dev/null
+bench_admin
 
-stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 300); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=""
-}
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    [[ -n "$SAMPLER_PID" ]] && kill "$SAMPLER_PID" 2>/dev/null || true
-    stop_server
-    local pgdata="$RAPPORT_DATA_DIR/pgdata"
-    if [[ -f "$pgdata/postmaster.pid" ]]; then
-        local bindir
-        bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-        if [[ -x "$bindir/pg_ctl" ]]; then
-            if [[ $(id -u) == 0 ]]; then
-                runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
-            else
-                "$bindir/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
-            fi
-        fi
-    fi
-    [[ -n "$WATCHDOG_PID" ]] && kill "$WATCHDOG_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-
-(
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep "$TIMEOUT" &
-    sleeper=$!
-    wait "$sleeper"
-    echo "[import-bench] time limit of ${TIMEOUT}s reached, stopping" >&2
-    kill -TERM $$ 2>/dev/null
-) &
-WATCHDOG_PID=$!
-
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
-proc_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-if [[ -z "${RAPPORT_BIN:-}" ]]; then
-    log "building the release binary"
-    timeout --foreground 1800 cargo build --release --quiet
-fi
-echo "Machine: $(nproc) CPU ($(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
-
-log "loading $CONTACTS demo contacts (seed $SEED)"
-timeout --foreground 1800 "$BIN" demo-data --contacts "$CONTACTS" --seed "$SEED" >"$PRIVATE/demo-data.log"
-
-USERNAME=bench
-PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-printf '%s\n' "$PASSWORD" | timeout --foreground 120 "$BIN" user add "$USERNAME" --role admin >/dev/null
-
-JAR="$PRIVATE/cookies"
-start_server() {
-    PORT=$(free_port)
-    BASE="http://127.0.0.1:$PORT"
-    RAPPORT_BIND="127.0.0.1:$PORT" RAPPORT_COOKIE_SECURE=false "$BIN" serve >>"$PRIVATE/serve.log" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 1 300); do
-        if curl -s -o /dev/null --max-time 2 "$BASE/healthz"; then break; fi
-        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$PRIVATE/serve.log" >&2; exit 1; }
-        sleep 0.2
-    done
-    rm -f "$JAR"
-    local page token status
-    page=$(curl -s --max-time 10 -c "$JAR" -b "$JAR" "$BASE/login")
-    token=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
-    token=${token//&amp;/&}
-    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -c "$JAR" -b "$JAR" -H "Origin: $BASE" \
-        --data-urlencode "username=$USERNAME" --data-urlencode "password=$PASSWORD" \
-        --data-urlencode "csrf_token=$token" "$BASE/login")
-    [[ "$status" == 303 ]] || { log "sign-in answered $status"; exit 1; }
+# A server with a fresh session (a new cookie jar) signed in.
+start_signed_in() {
+    start_server
+    rm -f "$PRIVATE/cookies"
+    TOKEN_PAGE=/contacts/import sign_in
 }
 
 # --- export -------------------------------------------------------------------------------------
-start_server
+start_signed_in
 log "exporting the contacts"
 t=$(now)
 curl -sf -b "$JAR" --max-time 1200 -o "$WORK/contacts.csv" "$BASE/contacts/export.csv"
@@ -147,21 +55,21 @@ log "exported $FILE_ROWS rows, $FILE_BYTES bytes, in $EXPORT_S s"
 # Empty the contact tables (the codes stay), so the file's numbers are new again.
 psql -q -X -v ON_ERROR_STOP=1 "postgresql://rapport@localhost/rapport?host=$RAPPORT_DATA_DIR/run" <<'SQL'
 TRUNCATE contacts, contact_industry_groups, contact_business_relations, contact_mailing_groups,
-         contact_job_responsibilities, contact_profile_answers, segment_lines CASCADE;
+         contact_job_responsibilities, contact_profile_answers, segment_lines,
+         interaction_log_entries CASCADE;
 UPDATE number_series SET next_number = 1 WHERE code = 'CONTACT';
 SQL
 stop_server
 
 # --- import -------------------------------------------------------------------------------------
 # A fresh server, so that its peak memory is the import's.
-start_server
+start_signed_in
 HWM_BEFORE=$(proc_kib "$SERVER_PID" VmHWM)
 RSS_BEFORE=$(proc_kib "$SERVER_PID" VmRSS)
 # RSS every half second, to see it stay flat (or not).
 ( while kill -0 "$SERVER_PID" 2>/dev/null; do proc_kib "$SERVER_PID" VmRSS; sleep 0.5; done ) >"$PRIVATE/rss" &
 SAMPLER_PID=$!
 log "uploading the file"
-TOKEN=$(curl -s -b "$JAR" "$BASE/contacts/import" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
 t=$(now)
 LOCATION=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$JAR" -H "Origin: $BASE" --max-time 1200 \
     -F "file=@$WORK/contacts.csv;type=text/csv" "$BASE/contacts/import?csrf_token=$TOKEN")

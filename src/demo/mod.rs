@@ -17,6 +17,7 @@
 pub mod copy;
 pub mod data;
 pub mod generate;
+pub mod history;
 pub mod setup_codes;
 
 use std::cell::RefCell;
@@ -97,6 +98,8 @@ pub struct Summary {
     pub profile_answers: u64,
     pub excluded: u64,
     pub privacy_blocked: u64,
+    /// Campaigns, logged segments and interaction log entries made for the new contacts.
+    pub history: history::History,
     /// Whether indexes and foreign keys were dropped and rebuilt.
     pub rebuilt_indexes: bool,
     pub elapsed: Duration,
@@ -127,10 +130,21 @@ impl std::fmt::Display for Summary {
             self.job_responsibilities,
             self.profile_answers
         )?;
-        write!(
+        writeln!(
             f,
             "  {} excluded from segments, {} privacy blocked.",
             self.excluded, self.privacy_blocked
+        )?;
+        let h = &self.history;
+        write!(
+            f,
+            "  History: {} campaigns, {} logged segments, {} interaction log entries ({} from \
+             segments, {} single interactions).",
+            h.campaigns,
+            h.segments,
+            h.segment_entries + h.single_entries,
+            h.segment_entries,
+            h.single_entries
         )
     }
 }
@@ -153,7 +167,11 @@ pub fn load(
         "{:>6.1} s  committed; updating statistics (VACUUM ANALYZE)",
         started.elapsed().as_secs_f64()
     ));
-    conn.batch_execute(&format!("VACUUM (ANALYZE) {}", LOADED_TABLES.join(", ")))?;
+    conn.batch_execute(&format!(
+        "VACUUM (ANALYZE) {}, {}",
+        LOADED_TABLES.join(", "),
+        history::TABLES.join(", ")
+    ))?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -213,7 +231,7 @@ fn load_in_transaction(
     ));
 
     let saved = if bulk {
-        Some(SavedDefinitions::drop_all(conn)?)
+        Some(SavedDefinitions::drop_all(conn, &LOADED_TABLES)?)
     } else {
         None
     };
@@ -315,6 +333,33 @@ fn load_in_transaction(
             ))
         })?;
     }
+    progress(&format!(
+        "{:>6.1} s  contacts done; adding campaigns, logged segments and interactions",
+        started.elapsed().as_secs_f64()
+    ));
+    let today = diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("CURRENT_DATE"))
+        .get_result::<chrono::NaiveDate>(conn)?;
+    // A large load writes several entries per contact: their indexes are rebuilt at the end
+    // too (the lines keep theirs: the history reads them by segment).
+    let saved = if bulk {
+        conn.batch_execute("LOCK TABLE interaction_log_entries IN ACCESS EXCLUSIVE MODE")?;
+        Some(SavedDefinitions::drop_all(conn, &history::BULK_TABLES)?)
+    } else {
+        None
+    };
+    summary.history = history::add(conn, options.seed, first_id, first_id + n as i64 - 1, today)?;
+    if let Some(saved) = saved {
+        saved.restore(conn, &mut |what| {
+            progress(&format!(
+                "{:>6.1} s  {what}",
+                started.elapsed().as_secs_f64()
+            ))
+        })?;
+    }
+    progress(&format!(
+        "{:>6.1} s  history added",
+        started.elapsed().as_secs_f64()
+    ));
     audit::record(
         conn,
         Actor::Cli,
@@ -537,8 +582,8 @@ struct SavedDefinitions {
 
 impl SavedDefinitions {
     /// Reads the definitions, then drops the indexes (not those of primary keys and unique
-    /// constraints) and the foreign keys of the loaded tables.
-    fn drop_all(conn: &mut PgConnection) -> QueryResult<Self> {
+    /// constraints) and the foreign keys of `tables`.
+    fn drop_all(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Self> {
         #[derive(QueryableByName)]
         struct Index {
             #[diesel(sql_type = Text)]
@@ -555,7 +600,7 @@ impl SavedDefinitions {
             #[diesel(sql_type = Text)]
             def: String,
         }
-        let tables: Vec<String> = LOADED_TABLES.iter().map(|t| t.to_string()).collect();
+        let tables: Vec<String> = tables.iter().map(|t| t.to_string()).collect();
         let indexes: Vec<Index> = diesel::sql_query(
             "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def \
              FROM pg_index i \

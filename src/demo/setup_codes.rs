@@ -111,7 +111,8 @@ fn interaction_templates(conn: &mut PgConnection) -> QueryResult<()> {
            ('MAILING', 'LETTER', 'Printed mailing', 1.20, 5, 'outbound', 'us', 'hard_copy', FALSE), \
            ('NEWSLETTER', 'EMAIL', 'E-mail newsletter', 0.05, 1, 'outbound', 'us', 'email', TRUE), \
            ('CALL', 'PHONE', 'Sales call', 4.50, 10, 'outbound', 'us', '', FALSE), \
-           ('VISIT', 'MEETING', 'Customer visit', 60.00, 90, 'outbound', 'us', '', FALSE) \
+           ('VISIT', 'MEETING', 'Customer visit', 60.00, 90, 'outbound', 'us', '', FALSE), \
+           ('RESPONSE', 'EMAIL', 'Campaign response', 0, 2, 'inbound', 'them', 'email', TRUE) \
          ON CONFLICT DO NOTHING;",
     )
 }

@@ -479,3 +479,235 @@ fn zero_contacts_changes_nothing() {
         1
     );
 }
+
+/// A fingerprint of the history: campaigns, segments with their lines and ledger, entries and
+/// campaign entries, by numbers (not ids), dates counted from the first campaign's start.
+const HISTORY_FINGERPRINT: &str = "WITH r AS (SELECT min(starting_date) AS d FROM campaigns) \
+    SELECT md5(concat_ws(E'\\n', \
+      (SELECT string_agg(ROW(p.no, p.description, p.starting_date - r.d, p.ending_date - r.d, \
+          p.salesperson_code, p.status_code)::text, ',' ORDER BY p.no) FROM campaigns p, r), \
+      (SELECT string_agg(ROW(s.no, s.description, s.date - r.d, s.status, s.interaction_template_code, \
+          s.campaign_no, s.campaign_target, s.campaign_response, s.unit_cost, s.correspondence_type)::text, \
+          ',' ORDER BY s.no) FROM segments s, r), \
+      (SELECT string_agg(ROW(s.no, c.no, l.company_name, l.contact_name, l.salesperson_code, \
+          l.evaluation)::text, ',' ORDER BY s.no, c.no) \
+         FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id), \
+      (SELECT string_agg(ROW(s.no, t.kind, t.criteria, t.added)::text, ',' ORDER BY s.no) \
+         FROM segment_steps t JOIN segments s ON s.id = t.segment_id), \
+      (SELECT string_agg(ROW(c.no, co.no, e.date - r.d, e.template_code, e.group_code, e.description, \
+          e.cost, e.duration_min, e.information_flow, e.initiated_by, e.salesperson_code, \
+          e.correspondence_type, e.evaluation, e.campaign_no, e.campaign_target, e.campaign_response, \
+          e.segment_no, e.canceled, e.attempt_failed)::text, ',' \
+          ORDER BY c.no, e.date, e.segment_no, e.template_code, e.description, e.attempt_failed, e.canceled) \
+         FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         LEFT JOIN contacts co ON co.id = e.company_id, r), \
+      (SELECT string_agg(ROW(g.campaign_no, g.segment_no, g.date - r.d, g.entries, g.cost, \
+          g.duration_min, g.canceled)::text, ',' ORDER BY g.segment_no) FROM campaign_entries g, r)))";
+
+#[test]
+fn the_history_is_the_same_for_the_same_seed() {
+    let (a, b, c) = (TestDb::new(), TestDb::new(), TestDb::new());
+    let out = load(&a, 1500, 7);
+    assert!(
+        out.contains("History: 12 campaigns, 24 logged segments"),
+        "{out}"
+    );
+    load(&b, 1500, 7);
+    load(&c, 1500, 8);
+    let (fa, fb, fc) = (
+        text(&mut a.conn(), HISTORY_FINGERPRINT),
+        text(&mut b.conn(), HISTORY_FINGERPRINT),
+        text(&mut c.conn(), HISTORY_FINGERPRINT),
+    );
+    assert_eq!(fa, fb, "same seed, same history");
+    assert_ne!(fa, fc, "another seed, another history");
+}
+
+/// The history is what logging writes: about three entries a contact across the last two
+/// years, a dozen campaigns, every segment's entries and campaign entry adding up (one of them
+/// canceled with all it wrote), and targets, responses, evaluations, failed attempts and
+/// canceled single interactions among the entries.
+#[test]
+fn the_history_adds_up_like_logged_segments() {
+    let db = TestDb::new();
+    load(&db, 3000, 1);
+    let conn = &mut db.conn();
+    let n = |conn: &mut PgConnection, sql: &str| count(conn, sql);
+    let entries = n(conn, "SELECT count(*) FROM interaction_log_entries");
+    assert!(
+        (6_000..=12_000).contains(&entries),
+        "{entries} entries for 3,000 contacts"
+    );
+    assert_eq!(n(conn, "SELECT count(*) FROM campaigns"), 12);
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM campaigns WHERE starting_date >= CURRENT_DATE - 730 \
+             AND starting_date <= ending_date AND starting_date <= CURRENT_DATE \
+             AND status_code IN (SELECT code FROM campaign_statuses)"
+        ),
+        12
+    );
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM interaction_log_entries \
+             WHERE date > CURRENT_DATE OR date < CURRENT_DATE - 730"
+        ),
+        0,
+        "every entry in the last two years"
+    );
+    // Every segment: Logged (or Canceled with all it wrote), one entry per line, its campaign
+    // entry totalling its entries.
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM segments WHERE status = 'logged'"
+        ),
+        23
+    );
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM segments WHERE status = 'canceled'"
+        ),
+        1
+    );
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM segments s \
+             JOIN campaign_entries g ON g.segment_id = s.id AND g.segment_no = s.no \
+             WHERE g.entries = (SELECT count(*) FROM segment_lines l WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) \
+               AND g.entries = (SELECT count(*) FROM interaction_log_entries e WHERE e.segment_id = s.id AND e.segment_no = s.no) \
+               AND g.cost = (SELECT COALESCE(sum(cost), 0) FROM interaction_log_entries e WHERE e.segment_id = s.id) \
+               AND g.duration_min = (SELECT COALESCE(sum(duration_min), 0) FROM interaction_log_entries e WHERE e.segment_id = s.id) \
+               AND g.canceled = (s.status = 'canceled') AND g.campaign_no = s.campaign_no \
+               AND NOT EXISTS (SELECT 1 FROM interaction_log_entries e WHERE e.segment_id = s.id \
+                               AND e.canceled <> (s.status = 'canceled')) \
+               AND s.logged_at IS NOT NULL AND s.logged_by <> '' \
+               AND (SELECT added FROM segment_steps t WHERE t.segment_id = s.id AND t.seq = 1) = g.entries"
+        ),
+        24
+    );
+    assert_eq!(
+        n(conn, "SELECT count(*) FROM interaction_log_entries WHERE segment_id IS NOT NULL AND campaign_no IS NULL"),
+        0
+    );
+    for (what, sql) in [
+        ("targets", "campaign_target"),
+        ("responses", "campaign_response AND evaluation <> ''"),
+        (
+            "canceled segment entries",
+            "canceled AND segment_id IS NOT NULL",
+        ),
+        (
+            "canceled single interactions",
+            "canceled AND segment_id IS NULL",
+        ),
+        ("failed attempts", "attempt_failed AND segment_id IS NULL"),
+        ("visits", "template_code = 'VISIT'"),
+        (
+            "evaluated calls",
+            "template_code = 'CALL' AND evaluation <> ''",
+        ),
+    ] {
+        assert!(
+            n(
+                conn,
+                &format!("SELECT count(*) FROM interaction_log_entries WHERE {sql}")
+            ) > 0,
+            "{what}"
+        );
+    }
+    // Never an excluded or privacy-blocked contact.
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             WHERE c.exclude_from_segment OR c.privacy_blocked"
+        ),
+        0
+    );
+}
+
+/// Copies of two demo segments (a mailing, and the responses with their line overrides),
+/// logged by the app, write exactly the entries and campaign entry that the demo wrote.
+#[test]
+fn the_demo_wrote_what_log_segment_writes() {
+    let app = TestApp::start();
+    load(&app.db, 1500, 2);
+    let mut staff = app.signed_in("stan", "staff");
+    let conn = &mut app.conn();
+    for pick in ["Printed invitation%", "Responses%"] {
+        let original = text(
+            conn,
+            &format!(
+                "SELECT no FROM segments WHERE status = 'logged' AND description LIKE '{pick}' \
+                 ORDER BY no LIMIT 1"
+            ),
+        );
+        let copy = format!("COPY{original}");
+        diesel::sql_query(
+            "INSERT INTO segments (no, description, date, salesperson_code, interaction_template_code, \
+               campaign_no, campaign_target, campaign_response, subject, language_code, \
+               correspondence_type, ignore_contact_correspondence_type, unit_cost, \
+               unit_duration_min, information_flow, initiated_by) \
+             SELECT $2, description, date, salesperson_code, interaction_template_code, \
+               campaign_no, campaign_target, campaign_response, subject, language_code, \
+               correspondence_type, ignore_contact_correspondence_type, unit_cost, \
+               unit_duration_min, information_flow, initiated_by FROM segments WHERE no = $1",
+        )
+        .bind::<Text, _>(&original)
+        .bind::<Text, _>(&copy)
+        .execute(conn)
+        .unwrap();
+        diesel::sql_query(
+            "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, \
+               is_person, contact_name, salesperson_code, date, interaction_template_code, \
+               subject, correspondence_type, unit_cost, unit_duration_min, campaign_target, \
+               campaign_response, evaluation) \
+             SELECT (SELECT id FROM segments WHERE no = $2), contact_id, 1, company_name, \
+               is_person, contact_name, salesperson_code, date, interaction_template_code, \
+               subject, correspondence_type, unit_cost, unit_duration_min, campaign_target, \
+               campaign_response, evaluation \
+             FROM segment_lines WHERE segment_id = (SELECT id FROM segments WHERE no = $1)",
+        )
+        .bind::<Text, _>(&original)
+        .bind::<Text, _>(&copy)
+        .execute(conn)
+        .unwrap();
+        crate::segments::post(&mut staff, &format!("/segments/{copy}/log"), &[])
+            .assert_redirect(&format!("/segments/{copy}"));
+        let written = |conn: &mut PgConnection, no: &str| {
+            text(
+                conn,
+                &format!(
+                    "SELECT md5(string_agg(ROW(contact_id, company_id, date, template_code, \
+                       group_code, description, cost, duration_min, information_flow, \
+                       initiated_by, salesperson_code, correspondence_type, evaluation, \
+                       campaign_no, campaign_target, campaign_response, canceled, \
+                       attempt_failed)::text, ',' ORDER BY contact_id)) || ' ' || count(*) \
+                     FROM interaction_log_entries WHERE segment_no = '{no}'"
+                ),
+            )
+        };
+        let campaign_entry = |conn: &mut PgConnection, no: &str| {
+            text(
+                conn,
+                &format!(
+                    "SELECT ROW(campaign_no, date, description, entries, cost, duration_min, \
+                       canceled) FROM campaign_entries WHERE segment_no = '{no}'"
+                ),
+            )
+        };
+        let demo = written(conn, &original);
+        assert!(!demo.ends_with(" 0"), "{original} has entries");
+        assert_eq!(demo, written(conn, &copy), "{original}: the entries");
+        assert_eq!(
+            campaign_entry(conn, &original),
+            campaign_entry(conn, &copy),
+            "{original}: the campaign entry"
+        );
+    }
+}

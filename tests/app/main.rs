@@ -13,6 +13,7 @@ mod campaigns;
 mod contact_interactions;
 mod contacts;
 mod demo;
+mod entry_references;
 mod fuzz;
 mod harness;
 mod interactions;
