@@ -192,6 +192,7 @@ diesel::table! {
         user_id -> Nullable<Int8>,
         canceled -> Bool,
         attempt_failed -> Bool,
+        form_key -> Nullable<Text>,
     }
 }
 

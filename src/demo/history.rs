@@ -21,7 +21,8 @@ use diesel::sql_types::{Array, BigInt, Bool, Date, Text};
 
 use super::data;
 use crate::segments::domain::criteria::Criteria;
-use crate::segments::domain::lines::EFFECTIVE_CORRESPONDENCE;
+use crate::segments::domain::lines::{EFFECTIVE_CORRESPONDENCE, LINE_TEMPLATE_JOIN};
+use crate::segments::domain::log;
 use crate::segments::domain::steps::{COMPANY_JOIN, COMPANY_NAME};
 use crate::segments::domain::stored::{self, StepKind};
 use crate::setup::number_series;
@@ -259,6 +260,8 @@ fn mailing_lines(
            CASE WHEN c.salesperson_code IS NULL THEN $2 END \
          FROM contacts c {COMPANY_JOIN} JOIN segments s ON s.id = $1 \
            CROSS JOIN (SELECT NULL::text AS correspondence_type) l \
+           CROSS JOIN (SELECT NULL::boolean AS ignore_contact_correspondence_type, \
+             NULL::text AS correspondence_type) lt \
          WHERE c.id BETWEEN $4 AND $5 AND NOT c.exclude_from_segment AND NOT c.privacy_blocked \
            AND EXISTS (SELECT 1 FROM contact_mailing_groups g WHERE g.contact_id = c.id AND g.code = $3) \
            AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '')"
@@ -290,6 +293,7 @@ fn response_lines(
                 WHEN {mood} < 850 THEN 'neutral' WHEN {mood} < 960 THEN 'negative' \
                 ELSE 'very_negative' END \
          FROM segment_lines l JOIN contacts c ON c.id = l.contact_id JOIN segments s ON s.id = $1 \
+           {LINE_TEMPLATE_JOIN} \
          WHERE l.segment_id = $2 AND l.removed_by_step IS NULL AND {pick} < $5 \
            AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '')"
     ))
@@ -328,23 +332,10 @@ fn step(
 /// effective fields: the line's own value, else the header's, else the template's or the
 /// contact's), written when each segment was logged.
 fn log(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
-    const SALESPERSON: &str =
-        "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
-    let entries = diesel::sql_query(format!(
-        "INSERT INTO interaction_log_entries (contact_id, company_id, at, date, template_code, \
-           group_code, description, cost, duration_min, information_flow, initiated_by, \
-           salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
-           campaign_response, segment_id, segment_no) \
-         SELECT l.contact_id, c.company_key, s.logged_at, COALESCE(l.date, s.date), t.code, t.group_code, \
-           COALESCE(NULLIF(l.subject, ''), NULLIF(s.subject, ''), NULLIF(s.description, ''), t.description), \
-           COALESCE(l.unit_cost, s.unit_cost), COALESCE(l.unit_duration_min, s.unit_duration_min), \
-           s.information_flow, s.initiated_by, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
-           COALESCE(l.evaluation, ''), s.campaign_no, COALESCE(l.campaign_target, s.campaign_target), \
-           COALESCE(l.campaign_response, s.campaign_response), s.id, s.no \
-         FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
-         JOIN contacts c ON c.id = l.contact_id \
-         JOIN interaction_templates t ON t.code = COALESCE(l.interaction_template_code, s.interaction_template_code) \
-         WHERE l.segment_id = ANY ($1) AND l.removed_by_step IS NULL"
+    let entries = diesel::sql_query(log::entries_insert(
+        "s.logged_at",
+        "NULL",
+        "WHERE l.segment_id = ANY ($1) AND l.removed_by_step IS NULL",
     ))
     .bind::<Array<BigInt>, _>(ids)
     .execute(conn)?;

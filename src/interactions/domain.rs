@@ -459,6 +459,9 @@ pub struct SingleForm {
     pub campaign: String,
     #[serde(default)]
     pub salesperson: String,
+    /// The form's one-time key (hidden): the same form sent twice logs once.
+    #[serde(default)]
+    pub once: String,
 }
 
 /// A single interaction, checked: what the form chose; the template gives the rest.
@@ -472,6 +475,8 @@ pub struct NewEntry {
     pub evaluation: String,
     pub campaign_no: Option<String>,
     pub salesperson_code: String,
+    /// The form's one-time key, when it carried a well-formed one.
+    pub form_key: Option<String>,
 }
 
 impl SingleForm {
@@ -496,6 +501,7 @@ impl SingleForm {
                 .and_then(|t| t.campaign_no.clone())
                 .unwrap_or_default(),
             salesperson: salesperson.unwrap_or_default(),
+            once: new_form_key(),
         }
     }
 
@@ -607,6 +613,7 @@ impl SingleForm {
                     evaluation: self.evaluation.clone(),
                     campaign_no: (!self.campaign.is_empty()).then(|| self.campaign.clone()),
                     salesperson_code: self.salesperson.clone(),
+                    form_key: form_key(&self.once),
                 }))
             }
             _ => Ok(Err(errors)),
@@ -645,34 +652,54 @@ pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<Vec<CodeOptio
         .collect())
 }
 
+/// A fresh one-time key for a single interaction's form: 128 random bits in hex.
+pub fn new_form_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The form's key as stored: 32 lower-case hex digits, else none (an old form, or one that
+/// was tampered with, is logged without the guard).
+pub fn form_key(once: &str) -> Option<String> {
+    (once.len() == 32
+        && once
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| once.to_string())
+}
+
 /// Logs a single interaction with the contact: one entry of the same shape as a logged
 /// segment's — the contact's company, the template's group, information flow and initiated
 /// by, its correspondence type unless the contact has its own (and the template does not
 /// ignore it), the template's Campaign Target and Response when there is a campaign; no
-/// segment. Returns the entry's No.
+/// segment. Returns the entry's No., or `None` when an entry with the form's one-time key
+/// exists already (the form was sent twice): nothing is written then.
 pub fn log_single(
     conn: &mut PgConnection,
     contact_id: i64,
     entry: &NewEntry,
     user_id: i64,
-) -> QueryResult<i64> {
+) -> QueryResult<Option<i64>> {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let id: Id = diesel::sql_query(
+    let id: Option<Id> = diesel::sql_query(
         "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, \
            group_code, description, cost, duration_min, information_flow, initiated_by, \
            salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
-           campaign_response, segment_no, user_id) \
+           campaign_response, segment_no, user_id, form_key) \
          SELECT c.id, c.company_key, $3, t.code, t.group_code, $4, $5, $6, t.information_flow, \
            t.initiated_by, $7, \
            CASE WHEN t.ignore_contact_correspondence_type OR c.correspondence_type = '' \
              THEN t.correspondence_type ELSE c.correspondence_type END, \
            $8, $9, $9 IS NOT NULL AND t.campaign_target, $9 IS NOT NULL AND t.campaign_response, \
-           '', $10 \
+           '', $10, $11 \
          FROM contacts c JOIN interaction_templates t ON t.code = $2 WHERE c.id = $1 \
+         ON CONFLICT (form_key) WHERE form_key IS NOT NULL DO NOTHING \
          RETURNING id",
     )
     .bind::<BigInt, _>(contact_id)
@@ -685,6 +712,8 @@ pub fn log_single(
     .bind::<Text, _>(&entry.evaluation)
     .bind::<Nullable<Text>, _>(&entry.campaign_no)
     .bind::<BigInt, _>(user_id)
-    .get_result(conn)?;
-    Ok(id.id)
+    .bind::<Nullable<Text>, _>(&entry.form_key)
+    .get_result(conn)
+    .optional()?;
+    Ok(id.map(|i| i.id))
 }

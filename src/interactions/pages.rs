@@ -414,7 +414,17 @@ pub async fn create(
                     return Ok(Logged::Invalid(Box::new(contact), errors, options));
                 }
             };
-            let id = domain::log_single(conn, contact.id, &entry, user.id)?;
+            let Some(id) = domain::log_single(conn, contact.id, &entry, user.id)? else {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::info(
+                        "This interaction was logged already (the form was sent twice): it was \
+                         not logged again.",
+                    ),
+                )?;
+                return Ok(Logged::Done(contact.no));
+            };
             audit::record(
                 conn,
                 Actor::User(&user),

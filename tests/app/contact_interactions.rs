@@ -500,3 +500,55 @@ fn the_list_sorts_oldest_first_and_pages_in_that_order() {
     bad.assert_status(422);
     assert!(bad.contains("Choose newest or oldest first."));
 }
+
+#[test]
+fn the_same_single_interaction_form_sent_twice_logs_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let form = c.get("/contacts/ANNA/interactions/new?template=MAIL");
+    form.assert_status(200);
+    let once = hidden_value(&form.body, "once").expect("the form's one-time key");
+    assert_eq!(once.len(), 32);
+    let fields = [
+        ("template", "MAIL"),
+        ("date", "2026-06-01"),
+        ("description", "Mailing"),
+        ("salesperson", "JO"),
+        ("once", once.as_str()),
+    ];
+    let entries = |app: &TestApp| {
+        text(
+            app,
+            "SELECT count(*) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             WHERE c.no = 'ANNA' AND e.date = '2026-06-01'",
+        )
+    };
+    // A double click, or the back button and the form sent again: logged once, and said so.
+    post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
+    post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
+    assert_eq!(entries(&app), "1");
+    assert!(c
+        .get("/contacts/ANNA")
+        .contains("was logged already (the form was sent twice)"));
+    // A form opened anew logs a new interaction; a form without a key is not guarded.
+    let again = c.get("/contacts/ANNA/interactions/new?template=MAIL");
+    let other = hidden_value(&again.body, "once").expect("a new key");
+    assert_ne!(other, once);
+    let mut fields = fields.to_vec();
+    fields.pop();
+    fields.push(("once", other.as_str()));
+    post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
+    fields.pop();
+    post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
+    assert_eq!(entries(&app), "3");
+    // The key is part of the record.
+    use diesel::connection::SimpleConnection;
+    let err = app
+        .conn()
+        .batch_execute(
+            "UPDATE interaction_log_entries SET form_key = NULL WHERE form_key IS NOT NULL",
+        )
+        .expect_err("the key of an entry changed");
+    assert!(err.to_string().contains("is a record"), "{err}");
+}

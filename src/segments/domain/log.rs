@@ -39,6 +39,26 @@ const TEMPLATE: &str = "COALESCE(l.interaction_template_code, s.interaction_temp
 const DESCRIPTION: &str = "COALESCE(NULLIF(l.subject, ''), NULLIF(lt.description, ''), \
      NULLIF(s.subject, ''), NULLIF(t.description, ''), s.description)";
 
+/// Log Segment's one statement that writes the entries: one per line that `lines_where`
+/// selects (a condition over `segment_lines l`, `segments s` and `contacts c`), with every
+/// effective field, written at `at` by user `user` (SQL expressions). The demo's history
+/// logs its segments with it too, so both write the same.
+pub fn entries_insert(at: &str, user: &str, lines_where: &str) -> String {
+    format!(
+        "INSERT INTO interaction_log_entries (contact_id, company_id, at, date, template_code, \
+           group_code, description, cost, duration_min, information_flow, initiated_by, \
+           salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
+           campaign_response, segment_id, segment_no, user_id) \
+         SELECT l.contact_id, c.company_key, {at}, COALESCE(l.date, s.date), t.code, t.group_code, \
+           {DESCRIPTION}, {EFFECTIVE_COST}, {EFFECTIVE_DURATION}, \
+           {EFFECTIVE_FLOW}, {EFFECTIVE_INITIATED_BY}, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
+           COALESCE(l.evaluation, ''), s.campaign_no, {EFFECTIVE_CAMPAIGN_TARGET}, \
+           {EFFECTIVE_CAMPAIGN_RESPONSE}, s.id, s.no, {user} \
+         {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} JOIN interaction_templates t ON t.code = {TEMPLATE} \
+         {lines_where}"
+    )
+}
+
 /// What logging would write, and what stands in its way.
 #[derive(Clone, Debug, Default, QueryableByName)]
 pub struct Summary {
@@ -201,22 +221,10 @@ pub fn log(
     if !check.passes() {
         return Ok(Logged::Refused(Box::new(check)));
     }
-    let entries = diesel::sql_query(format!(
-        "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, group_code, \
-           description, cost, duration_min, information_flow, initiated_by, salesperson_code, \
-           correspondence_type, evaluation, campaign_no, campaign_target, campaign_response, \
-           segment_id, segment_no, user_id) \
-         SELECT l.contact_id, c.company_key, COALESCE(l.date, s.date), t.code, t.group_code, \
-           {DESCRIPTION}, {EFFECTIVE_COST}, {EFFECTIVE_DURATION}, \
-           {EFFECTIVE_FLOW}, {EFFECTIVE_INITIATED_BY}, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
-           COALESCE(l.evaluation, ''), s.campaign_no, {EFFECTIVE_CAMPAIGN_TARGET}, \
-           {EFFECTIVE_CAMPAIGN_RESPONSE}, s.id, s.no, $2 \
-         {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} JOIN interaction_templates t ON t.code = {TEMPLATE} \
-         {MEMBERS_WHERE}"
-    ))
-    .bind::<BigInt, _>(segment.id)
-    .bind::<BigInt, _>(user.id)
-    .execute(conn)? as i64;
+    let entries = diesel::sql_query(entries_insert("now()", "$2", MEMBERS_WHERE))
+        .bind::<BigInt, _>(segment.id)
+        .bind::<BigInt, _>(user.id)
+        .execute(conn)? as i64;
     if let Some(campaign) = &segment.campaign_no {
         diesel::sql_query(
             "INSERT INTO campaign_entries (campaign_no, segment_id, segment_no, date, description, \
