@@ -80,6 +80,31 @@ pub struct ClusterOptions {
     pub durable: bool,
 }
 
+/// The machine's memory in MiB (`/proc/meminfo`), if it can be read.
+fn total_memory_mib() -> Option<u64> {
+    let text = fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+/// The private cluster's memory, sized for a server that runs Rapport and its database: a
+/// quarter of the memory for PostgreSQL's buffers (between 128 MiB and 4 GiB), sorts and
+/// hashes in memory for a campaign's figures or a step's plan (`work_mem`), room for index
+/// builds, and checkpoints far enough apart that logging 200,000 entries does not wait for
+/// them. PostgreSQL's own defaults (128 MiB of buffers, 4 MiB per sort) are made for a small
+/// shared machine and make a million contacts read from disk again and again.
+fn memory_settings(total_mib: Option<u64>) -> String {
+    let total = total_mib.unwrap_or(2048);
+    let buffers = (total / 4).clamp(128, 4096);
+    let cache = (total / 2).max(256);
+    let work = (total / 256).clamp(4, 64);
+    format!(
+        " -c shared_buffers={buffers}MB -c effective_cache_size={cache}MB -c work_mem={work}MB \
+         -c maintenance_work_mem=256MB -c max_wal_size=4GB"
+    )
+}
+
 impl LocalCluster {
     /// Creates the cluster in `data_dir` if needed, starts it if it is not running, and makes
     /// sure database `dbname` exists. A cluster left running (say, after a crash) is reused.
@@ -274,6 +299,7 @@ impl LocalCluster {
             "-c listen_addresses='' -k '{}'",
             self.socket_dir.display().to_string().replace('\'', "")
         );
+        server_options.push_str(&memory_settings(total_memory_mib()));
         if !options.durable {
             server_options
                 .push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
@@ -578,6 +604,16 @@ pub fn find_bin_dir() -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_clusters_memory_follows_the_machines() {
+        let small = super::memory_settings(Some(1024));
+        assert!(small.contains("shared_buffers=256MB") && small.contains("work_mem=4MB"));
+        let big = super::memory_settings(Some(24 * 1024));
+        assert!(big.contains("shared_buffers=4096MB") && big.contains("work_mem=64MB"));
+        assert!(super::memory_settings(None).contains("shared_buffers=512MB"));
+    }
+
     use super::*;
 
     #[test]

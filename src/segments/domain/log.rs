@@ -153,7 +153,8 @@ fn line_problems_sql() -> String {
     )
 }
 
-/// Runs every check (two statements): the segment's own, and each line's.
+/// Runs every check: the figures and the counts of each problem in one statement over the
+/// lines, and, only when there is a problem, a second that names the first bad lines.
 pub fn check(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
     let summary: Summary = diesel::sql_query(format!(
         "SELECT count(*) AS lines, \
@@ -169,7 +170,16 @@ pub fn check(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
     .bind::<BigInt, _>(segment.id)
     .get_result(conn)?;
     let problems = line_problems_sql();
-    let lines: Vec<ProblemLine> = diesel::sql_query(format!(
+    let any_problem = summary.no_salesperson
+        + summary.blocked_salesperson
+        + summary.no_template
+        + summary.no_email
+        > 0;
+    // Clean lines (the usual case) need no second pass to name the bad ones.
+    let lines: Vec<ProblemLine> = if !any_problem {
+        Vec::new()
+    } else {
+        diesel::sql_query(format!(
         "SELECT * FROM (SELECT l.id, c.no::text AS contact_no, c.name AS contact_name, {problems}, \
            l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} {MEMBERS_WHERE}) x \
          WHERE no_salesperson OR blocked_salesperson OR no_template OR no_email \
@@ -177,7 +187,8 @@ pub fn check(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
     ))
     .bind::<BigInt, _>(segment.id)
     .bind::<BigInt, _>(PROBLEM_LINES)
-    .load(conn)?;
+    .load(conn)?
+    };
     let mut segment_problems = Vec::new();
     if segment.status != SegmentStatus::Draft {
         segment_problems.push(format!(
