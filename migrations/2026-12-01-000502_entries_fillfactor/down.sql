@@ -1,0 +1,1 @@
+ALTER TABLE interaction_log_entries RESET (fillfactor);
