@@ -2,10 +2,11 @@
 //! filters and CSV export, an entry's page, where only Evaluation and Canceled change (see
 //! docs/segments.md, Log Segment) — and a single interaction logged from a contact's card.
 //!
-//! `domain` holds the queries; `pages` the handlers; templates are in `templates/interactions/`.
+//! `domain` holds the queries, `single` the single interaction; `pages` the handlers; templates are in `templates/interactions/`.
 
 pub mod domain;
 pub mod pages;
+pub mod single;
 
 use actix_web::web;
 

@@ -8,9 +8,8 @@ use serde::Deserialize;
 
 use diesel::{PgConnection, QueryResult};
 
-use super::domain::{
-    self, Entry, FilterError, Filters, SingleForm, COUNT_CAP, EVALUATIONS, EXPORT_COLUMNS,
-};
+use super::domain::{self, Entry, FilterError, Filters, COUNT_CAP, EVALUATIONS, EXPORT_COLUMNS};
+use super::single::{self, SingleForm};
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::contacts::model::{self, Contact};
@@ -316,7 +315,7 @@ impl SingleOptions {
         Ok(SingleOptions {
             templates: header::templates(conn)?,
             campaigns: header::campaign_options(conn)?,
-            salespeople: domain::salesperson_options(conn)?,
+            salespeople: single::salesperson_options(conn)?,
         })
     }
 }
@@ -414,7 +413,7 @@ pub async fn create(
                     return Ok(Logged::Invalid(Box::new(contact), errors, options));
                 }
             };
-            let Some(id) = domain::log_single(conn, contact.id, &entry, user.id)? else {
+            let Some(id) = single::log_single(conn, contact.id, &entry, user.id)? else {
                 session::set_flash(
                     conn,
                     &session,

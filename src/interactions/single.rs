@@ -1,0 +1,293 @@
+//! A single interaction logged with one contact from its card: the form, its checks, and the
+//! one statement that writes an entry of the same shape as a logged segment's.
+
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
+use serde::Deserialize;
+
+use super::domain::EVALUATIONS;
+use crate::segments::domain::header::{self, Template};
+use crate::setup::CodeOption;
+use crate::web::forms::FormErrors;
+
+/// The form that logs a single interaction with a contact from its card, as typed. Empty
+/// description, cost and duration take the template's (see docs/segments.md, Log Segment:
+/// a single entry has the same shape as a logged segment's).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SingleForm {
+    #[serde(default)]
+    pub template: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub cost: String,
+    #[serde(default)]
+    pub duration: String,
+    #[serde(default)]
+    pub evaluation: String,
+    #[serde(default)]
+    pub campaign: String,
+    #[serde(default)]
+    pub salesperson: String,
+    /// The form's one-time key (hidden): the same form sent twice logs once.
+    #[serde(default)]
+    pub once: String,
+}
+
+/// A single interaction, checked: what the form chose; the template gives the rest.
+#[derive(Clone, Debug)]
+pub struct NewEntry {
+    pub template_code: String,
+    pub date: NaiveDate,
+    pub description: String,
+    pub cost: BigDecimal,
+    pub duration_min: i32,
+    pub evaluation: String,
+    pub campaign_no: Option<String>,
+    pub salesperson_code: String,
+    /// The form's one-time key, when it carried a well-formed one.
+    pub form_key: Option<String>,
+}
+
+impl SingleForm {
+    /// The form as it opens: `date` (today), the template's defaults, the contact's salesperson.
+    pub fn opening(
+        template: Option<&Template>,
+        salesperson: Option<String>,
+        date: NaiveDate,
+    ) -> Self {
+        SingleForm {
+            template: template.map(|t| t.code.clone()).unwrap_or_default(),
+            date: date.format("%Y-%m-%d").to_string(),
+            description: template.map(|t| t.description.clone()).unwrap_or_default(),
+            cost: template
+                .map(|t| crate::segments::domain::lines::money(&t.unit_cost))
+                .unwrap_or_default(),
+            duration: template
+                .map(|t| t.unit_duration_min.to_string())
+                .unwrap_or_default(),
+            evaluation: String::new(),
+            campaign: template
+                .and_then(|t| t.campaign_no.clone())
+                .unwrap_or_default(),
+            salesperson: salesperson.unwrap_or_default(),
+            once: new_form_key(),
+        }
+    }
+
+    /// Codes upper-cased, text trimmed.
+    pub fn normalised(mut self) -> Self {
+        for f in [
+            &mut self.date,
+            &mut self.description,
+            &mut self.cost,
+            &mut self.duration,
+        ] {
+            *f = f.trim().to_string();
+        }
+        for f in [
+            &mut self.template,
+            &mut self.campaign,
+            &mut self.salesperson,
+        ] {
+            *f = f.trim().to_uppercase();
+        }
+        self.evaluation = self.evaluation.trim().to_lowercase();
+        self
+    }
+
+    /// Checks every field at once; the codes against the database.
+    pub fn validate(&self, conn: &mut PgConnection) -> QueryResult<Result<NewEntry, FormErrors>> {
+        let mut errors = FormErrors::new();
+        let template = if self.template.is_empty() {
+            errors.add("template", "Choose an interaction template.");
+            None
+        } else {
+            let t = header::template(conn, &self.template)?;
+            if t.is_none() {
+                errors.add(
+                    "template",
+                    format!("There is no interaction template {}.", self.template),
+                );
+            }
+            t
+        };
+        let date = NaiveDate::parse_from_str(&self.date, "%Y-%m-%d").ok();
+        if date.is_none() {
+            errors.add("date", "Enter a date as YYYY-MM-DD.");
+        }
+        let description = match (&template, self.description.is_empty()) {
+            (Some(t), true) => t.description.clone(),
+            _ => self.description.clone(),
+        };
+        if description.is_empty() && template.is_some() {
+            errors.add(
+                "description",
+                "Enter a description (the template has none to give).",
+            );
+        } else if description.chars().count() > 100 {
+            errors.add("description", "Use at most 100 characters.");
+        }
+        let cost = match (&template, self.cost.is_empty()) {
+            (Some(t), true) => Some(t.unit_cost.clone()),
+            _ => header::parse_amount(&self.cost),
+        };
+        if cost.is_none() {
+            errors.add(
+                "cost",
+                "Enter an amount of 0 or more and below 10,000,000,000, like 12.50.",
+            );
+        }
+        let duration = match (&template, self.duration.is_empty()) {
+            (Some(t), true) => Some(t.unit_duration_min),
+            _ => self.duration.parse::<i32>().ok().filter(|d| *d >= 0),
+        };
+        if duration.is_none() {
+            errors.add("duration", "Enter a whole number of minutes, 0 or more.");
+        }
+        if !self.evaluation.is_empty() && !EVALUATIONS.iter().any(|(c, _)| *c == self.evaluation) {
+            errors.add("evaluation", "Choose an evaluation from the list.");
+        }
+        if !self.campaign.is_empty() && !campaign_exists(conn, &self.campaign)? {
+            errors.add(
+                "campaign",
+                format!("There is no campaign {}.", self.campaign),
+            );
+        }
+        if self.salesperson.is_empty() {
+            errors.add(
+                "salesperson",
+                "Choose a salesperson: every interaction has one.",
+            );
+        } else {
+            match salesperson_blocked(conn, &self.salesperson)? {
+                None => errors.add(
+                    "salesperson",
+                    format!("There is no salesperson {}.", self.salesperson),
+                ),
+                Some(true) => errors.add(
+                    "salesperson",
+                    format!("Salesperson {} is blocked.", self.salesperson),
+                ),
+                Some(false) => {}
+            }
+        }
+        match (template, date, cost, duration) {
+            (Some(t), Some(date), Some(cost), Some(duration_min)) if errors.is_empty() => {
+                Ok(Ok(NewEntry {
+                    template_code: t.code,
+                    date,
+                    description,
+                    cost,
+                    duration_min,
+                    evaluation: self.evaluation.clone(),
+                    campaign_no: (!self.campaign.is_empty()).then(|| self.campaign.clone()),
+                    salesperson_code: self.salesperson.clone(),
+                    form_key: form_key(&self.once),
+                }))
+            }
+            _ => Ok(Err(errors)),
+        }
+    }
+}
+
+fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
+    use crate::db::schema::campaigns;
+    diesel::select(diesel::dsl::exists(
+        campaigns::table.filter(campaigns::no.eq(no)),
+    ))
+    .get_result(conn)
+}
+
+/// Whether the salesperson is blocked; `None` when there is none with that code.
+fn salesperson_blocked(conn: &mut PgConnection, code: &str) -> QueryResult<Option<bool>> {
+    use crate::db::schema::salespeople;
+    salespeople::table
+        .find(code)
+        .select(salespeople::blocked)
+        .first(conn)
+        .optional()
+}
+
+/// The salespeople an interaction can name (not blocked), by code.
+pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<Vec<CodeOption>> {
+    use crate::db::schema::salespeople;
+    Ok(salespeople::table
+        .filter(salespeople::blocked.eq(false))
+        .order(salespeople::code)
+        .select((salespeople::code, salespeople::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(code, description)| CodeOption { code, description })
+        .collect())
+}
+
+/// A fresh one-time key for a single interaction's form: 128 random bits in hex.
+pub fn new_form_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The form's key as stored: 32 lower-case hex digits, else none (an old form, or one that
+/// was tampered with, is logged without the guard).
+pub fn form_key(once: &str) -> Option<String> {
+    (once.len() == 32
+        && once
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| once.to_string())
+}
+
+/// Logs a single interaction with the contact: one entry of the same shape as a logged
+/// segment's — the contact's company, the template's group, information flow and initiated
+/// by, its correspondence type unless the contact has its own (and the template does not
+/// ignore it), the template's Campaign Target and Response when there is a campaign; no
+/// segment. Returns the entry's No., or `None` when an entry with the form's one-time key
+/// exists already (the form was sent twice): nothing is written then.
+pub fn log_single(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    entry: &NewEntry,
+    user_id: i64,
+) -> QueryResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let id: Option<Id> = diesel::sql_query(
+        "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, \
+           group_code, description, cost, duration_min, information_flow, initiated_by, \
+           salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
+           campaign_response, segment_no, user_id, form_key) \
+         SELECT c.id, c.company_key, $3, t.code, t.group_code, $4, $5, $6, t.information_flow, \
+           t.initiated_by, $7, \
+           CASE WHEN t.ignore_contact_correspondence_type OR c.correspondence_type = '' \
+             THEN t.correspondence_type ELSE c.correspondence_type END, \
+           $8, $9, $9 IS NOT NULL AND t.campaign_target, $9 IS NOT NULL AND t.campaign_response, \
+           '', $10, $11 \
+         FROM contacts c JOIN interaction_templates t ON t.code = $2 WHERE c.id = $1 \
+         ON CONFLICT (form_key) WHERE form_key IS NOT NULL DO NOTHING \
+         RETURNING id",
+    )
+    .bind::<BigInt, _>(contact_id)
+    .bind::<Text, _>(&entry.template_code)
+    .bind::<Date, _>(entry.date)
+    .bind::<Text, _>(&entry.description)
+    .bind::<Numeric, _>(&entry.cost)
+    .bind::<Integer, _>(entry.duration_min)
+    .bind::<Text, _>(&entry.salesperson_code)
+    .bind::<Text, _>(&entry.evaluation)
+    .bind::<Nullable<Text>, _>(&entry.campaign_no)
+    .bind::<BigInt, _>(user_id)
+    .bind::<Nullable<Text>, _>(&entry.form_key)
+    .get_result(conn)
+    .optional()?;
+    Ok(id.map(|i| i.id))
+}
