@@ -4,7 +4,7 @@
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use super::domain::EVALUATIONS;
@@ -33,6 +33,11 @@ pub struct SingleForm {
     pub campaign: String,
     #[serde(default)]
     pub salesperson: String,
+    /// Checkboxes: present ("yes") when ticked.
+    #[serde(default)]
+    pub campaign_target: Option<String>,
+    #[serde(default)]
+    pub campaign_response: Option<String>,
     /// The form's one-time key (hidden): the same form sent twice logs once.
     #[serde(default)]
     pub once: String,
@@ -48,6 +53,8 @@ pub struct NewEntry {
     pub duration_min: i32,
     pub evaluation: String,
     pub campaign_no: Option<String>,
+    pub campaign_target: bool,
+    pub campaign_response: bool,
     pub salesperson_code: String,
     /// The form's one-time key, when it carried a well-formed one.
     pub form_key: Option<String>,
@@ -75,6 +82,12 @@ impl SingleForm {
                 .and_then(|t| t.campaign_no.clone())
                 .unwrap_or_default(),
             salesperson: salesperson.unwrap_or_default(),
+            campaign_target: template
+                .filter(|t| t.campaign_target)
+                .map(|_| "yes".to_string()),
+            campaign_response: template
+                .filter(|t| t.campaign_response)
+                .map(|_| "yes".to_string()),
             once: new_form_key(),
         }
     }
@@ -158,6 +171,21 @@ impl SingleForm {
                 format!("There is no campaign {}.", self.campaign),
             );
         }
+        for (field, ticked, label) in [
+            ("campaign_target", &self.campaign_target, "Campaign Target"),
+            (
+                "campaign_response",
+                &self.campaign_response,
+                "Campaign Response",
+            ),
+        ] {
+            if ticked.is_some() && self.campaign.is_empty() {
+                errors.add(
+                    field,
+                    format!("{label} needs a campaign: choose one, or untick it."),
+                );
+            }
+        }
         if self.salesperson.is_empty() {
             errors.add(
                 "salesperson",
@@ -186,6 +214,8 @@ impl SingleForm {
                     duration_min,
                     evaluation: self.evaluation.clone(),
                     campaign_no: (!self.campaign.is_empty()).then(|| self.campaign.clone()),
+                    campaign_target: self.campaign_target.is_some(),
+                    campaign_response: self.campaign_response.is_some(),
                     salesperson_code: self.salesperson.clone(),
                     form_key: form_key(&self.once),
                 }))
@@ -247,7 +277,7 @@ pub fn form_key(once: &str) -> Option<String> {
 /// Logs a single interaction with the contact: one entry of the same shape as a logged
 /// segment's — the contact's company, the template's group, information flow and initiated
 /// by, its correspondence type unless the contact has its own (and the template does not
-/// ignore it), the template's Campaign Target and Response when there is a campaign; no
+/// ignore it), the form's Campaign Target and Response (the template's by default) when there is a campaign; no
 /// segment. Returns the entry's No., or `None` when an entry with the form's one-time key
 /// exists already (the form was sent twice): nothing is written then.
 pub fn log_single(
@@ -270,7 +300,7 @@ pub fn log_single(
            t.initiated_by, $7, \
            CASE WHEN t.ignore_contact_correspondence_type OR c.correspondence_type = '' \
              THEN t.correspondence_type ELSE c.correspondence_type END, \
-           $8, $9, $9 IS NOT NULL AND t.campaign_target, $9 IS NOT NULL AND t.campaign_response, \
+           $8, $9, $9 IS NOT NULL AND $12, $9 IS NOT NULL AND $13, \
            '', $10, $11 \
          FROM contacts c JOIN interaction_templates t ON t.code = $2 WHERE c.id = $1 \
          ON CONFLICT (form_key) WHERE form_key IS NOT NULL DO NOTHING \
@@ -287,6 +317,8 @@ pub fn log_single(
     .bind::<Nullable<Text>, _>(&entry.campaign_no)
     .bind::<BigInt, _>(user_id)
     .bind::<Nullable<Text>, _>(&entry.form_key)
+    .bind::<Bool, _>(entry.campaign_target)
+    .bind::<Bool, _>(entry.campaign_response)
     .get_result(conn)
     .optional()?;
     Ok(id.map(|i| i.id))

@@ -60,6 +60,9 @@ fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
         "<option value=\"CP0002\" selected>",
         "<option value=\"PL\" selected>",
         "<option value=\"MAIL\" selected>",
+        // The template's campaign flags, ticked to begin with.
+        "name=\"campaign_target\" type=\"checkbox\" value=\"yes\" checked",
+        "name=\"campaign_response\" type=\"checkbox\" value=\"yes\" checked",
     ] {
         assert!(form.contains(wanted), "missing {wanted}:\n{}", form.body);
     }
@@ -81,6 +84,8 @@ fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
             ("duration", ""),
             ("evaluation", "positive"),
             ("campaign", "CP0002"),
+            ("campaign_target", "yes"),
+            ("campaign_response", "yes"),
             ("salesperson", "PL"),
         ],
     )
@@ -221,6 +226,20 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
     res.assert_status(422);
     assert!(res.contains("There is no interaction template NOPE."));
     assert!(res.contains("There is no salesperson ZZ."));
+    // Campaign flags need a campaign.
+    let res = post(
+        &mut c,
+        "/contacts/SOLO/interactions",
+        &[
+            ("template", "MAIL"),
+            ("date", "2026-06-01"),
+            ("salesperson", "JO"),
+            ("campaign_response", "yes"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Campaign Response needs a campaign: choose one, or untick it."));
+    assert!(res.contains("name=\"campaign_response\" type=\"checkbox\" value=\"yes\" checked"));
     // A template without a description needs one typed.
     diesel_exec(
         &app,
