@@ -492,19 +492,9 @@ pub struct SegmentRow {
     #[diesel(sql_type = Date)]
     pub date: NaiveDate,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: crate::segments::domain::header::SegmentStatus,
     #[diesel(sql_type = BigInt)]
     pub lines: i64,
-}
-
-impl SegmentRow {
-    pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "logged" => "Logged",
-            "canceled" => "Canceled",
-            _ => "Draft",
-        }
-    }
 }
 
 /// The campaign's segments, drafts, logged and canceled, newest first, with their lines: a

@@ -90,6 +90,10 @@ impl SegmentStatus {
         SegmentStatus::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
+    pub fn is_draft(self) -> bool {
+        self == SegmentStatus::Draft
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             SegmentStatus::Draft => "Draft",
