@@ -463,3 +463,23 @@ fn a_campaign_is_deleted_only_when_nothing_refers_to_it() {
         1
     );
 }
+
+#[test]
+fn a_new_segment_from_a_campaigns_card_has_the_campaign_chosen() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let card = c.get("/campaigns/CP0001");
+    assert!(card.contains("href=\"/segments/new?campaign=CP0001\""));
+    let form = c.get("/segments/new?campaign=cp0001");
+    form.assert_status(200);
+    assert!(
+        form.contains("<option value=\"CP0001\" selected>"),
+        "{}",
+        form.body
+    );
+    // An unknown campaign chooses nothing.
+    let form = c.get("/segments/new?campaign=NOPE");
+    form.assert_status(200);
+    assert!(!form.contains("\" selected>CP") && !form.contains("value=\"NOPE\""));
+}

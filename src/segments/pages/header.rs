@@ -45,16 +45,30 @@ pub struct NewPage {
     pub options: HeaderOptions,
 }
 
+/// `/segments/new?campaign=CP0001`: a new segment for a campaign (from its card).
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    pub campaign: String,
+}
+
 #[get("/segments/new")]
 pub async fn new(
     Staff(user): Staff,
     layout: Layout,
     state: web::Data<AppState>,
+    query: web::Query<NewQuery>,
 ) -> AppResult<HttpResponse> {
     let options = db(&state.pool, |conn| Ok(HeaderOptions::load(conn)?)).await?;
+    let mut form = HeaderForm::new_for(user.salesperson_code.clone());
+    let campaign = query.into_inner().campaign.trim().to_uppercase();
+    // Only a campaign that exists is chosen; anything else leaves the field empty.
+    if options.campaigns.iter().any(|c| c.code == campaign) {
+        form.campaign_no = campaign;
+    }
     ok(&NewPage {
         layout,
-        form: HeaderForm::new_for(user.salesperson_code.clone()),
+        form,
         errors: FormErrors::new(),
         options,
     })
