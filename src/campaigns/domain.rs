@@ -301,16 +301,16 @@ impl ListQuery {
 
     /// The query string of this list with some parameters changed (defaults left out).
     pub fn link(&self, changes: &[(&str, &str)]) -> String {
-        let page = self.page.clone().unwrap_or_default();
+        let page = self.page.as_deref().unwrap_or_default();
         let current = [
             ("q", self.q.as_str()),
             ("status", self.status.as_str()),
             ("salesperson", self.salesperson.as_str()),
             ("sort", self.sort.as_str()),
             ("dir", self.dir.as_str()),
-            ("page", page.as_str()),
+            ("page", page),
         ];
-        let value_of = |key: &str, value: &'_ str| -> String {
+        let value_of = |key: &str, value: &str| -> String {
             changes
                 .iter()
                 .find(|(k, _)| *k == key)
@@ -319,40 +319,27 @@ impl ListQuery {
         };
         let (sort, dir) = (value_of("sort", &self.sort), value_of("dir", &self.dir));
         let default_order = sort == DEFAULT_SORT.0 && dir == DEFAULT_SORT.1;
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in current {
-            let value = value_of(key, value);
-            let default = ((key == "sort" || key == "dir") && default_order)
-                || (key == "page" && value == "1");
-            if !value.is_empty() && !default {
-                out.append_pair(key, &value);
-            }
-        }
-        let qs = out.finish();
-        if qs.is_empty() {
-            String::new()
-        } else {
-            format!("?{qs}")
-        }
+        let pairs: Vec<(&str, String)> = current
+            .into_iter()
+            .map(|(key, value)| (key, value_of(key, value)))
+            .filter(|(key, value)| {
+                let default = ((*key == "sort" || *key == "dir") && default_order)
+                    || (*key == "page" && value == "1");
+                !value.is_empty() && !default
+            })
+            .collect();
+        crate::web::pagination::query_string(pairs.iter().map(|(k, v)| (*k, v.as_str())))
     }
 
     /// The link of a column header: sorts by it, or flips the direction if it is the sort.
     pub fn sort_link(&self, key: &str) -> String {
-        let dir = if self.sort == key && self.dir == "asc" {
-            "desc"
-        } else {
-            "asc"
-        };
+        let dir = crate::web::pagination::header_dir(&self.sort, &self.dir, key);
         self.link(&[("sort", key), ("dir", dir), ("page", "")])
     }
 
     /// `ascending`/`descending` for the column that is the sort, for `aria-sort`.
     pub fn aria_sort(&self, key: &str) -> &'static str {
-        match (self.sort == key, self.dir.as_str()) {
-            (true, "desc") => "descending",
-            (true, _) => "ascending",
-            _ => "none",
-        }
+        crate::web::pagination::aria_sort(&self.sort, &self.dir, key)
     }
 }
 

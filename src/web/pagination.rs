@@ -62,6 +62,39 @@ impl Pager {
     }
 }
 
+/// The direction a column header's link asks for: descending when the list is sorted by that
+/// column ascending, else ascending.
+pub fn header_dir(sort: &str, dir: &str, key: &str) -> &'static str {
+    if sort == key && dir == "asc" {
+        "desc"
+    } else {
+        "asc"
+    }
+}
+
+/// A column header's `aria-sort`: how the list is sorted by it, if it is.
+pub fn aria_sort(sort: &str, dir: &str, key: &str) -> &'static str {
+    match (sort == key, dir) {
+        (true, "desc") => "descending",
+        (true, _) => "ascending",
+        _ => "none",
+    }
+}
+
+/// `?a=1&b=2` of a list's parameters (URL-encoded), or "" when there are none.
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        out.append_pair(key, value);
+    }
+    let qs = out.finish();
+    if qs.is_empty() {
+        String::new()
+    } else {
+        format!("?{qs}")
+    }
+}
+
 /// Formats a count with thousands separators: 1204 → "1,204".
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

@@ -202,8 +202,7 @@ impl ListQuery {
             ("dir", self.dir.as_str()),
             ("page", page.as_str()),
         ];
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in current {
+        crate::web::pagination::query_string(current.into_iter().filter_map(|(key, value)| {
             let value = changes
                 .iter()
                 .find(|(k, _)| *k == key)
@@ -212,35 +211,19 @@ impl ListQuery {
             let default = (key == "sort" && value == "name")
                 || (key == "dir" && value == "asc")
                 || (key == "page" && value == "1");
-            if !value.is_empty() && !default {
-                out.append_pair(key, value);
-            }
-        }
-        let qs = out.finish();
-        if qs.is_empty() {
-            String::new()
-        } else {
-            format!("?{qs}")
-        }
+            (!value.is_empty() && !default).then_some((key, value))
+        }))
     }
 
     /// The link of a column header: sorts by it, or flips the direction if it is the sort.
     pub fn sort_link(&self, key: &str) -> String {
-        let dir = if self.sort == key && self.dir == "asc" {
-            "desc"
-        } else {
-            "asc"
-        };
+        let dir = crate::web::pagination::header_dir(&self.sort, &self.dir, key);
         self.link(&[("sort", key), ("dir", dir), ("page", "")])
     }
 
     /// `ascending`/`descending` for the column that is the sort, for `aria-sort`.
     pub fn aria_sort(&self, key: &str) -> &'static str {
-        match (self.sort == key, self.dir.as_str()) {
-            (true, "desc") => "descending",
-            (true, _) => "ascending",
-            _ => "none",
-        }
+        crate::web::pagination::aria_sort(&self.sort, &self.dir, key)
     }
 }
 
