@@ -275,7 +275,7 @@ impl Driver {
         }
     }
 
-    async fn connect(&self) -> Client {
+    pub(crate) async fn connect(&self) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -444,7 +444,7 @@ impl Checks {
 
 /// A handle on the browser of one journey: cheap to clone, all clones share the checks.
 #[derive(Clone)]
-struct Browser {
+pub(crate) struct Browser {
     client: Client,
     base: String,
     checks: Arc<Mutex<Checks>>,
@@ -456,7 +456,7 @@ impl Browser {
     }
 
     /// Opens `path` and checks the page.
-    async fn open(&self, path: &str) {
+    pub(crate) async fn open(&self, path: &str) {
         self.client
             .goto(&self.url(path))
             .await
@@ -464,7 +464,7 @@ impl Browser {
         self.check_page().await;
     }
 
-    async fn find(&self, locator: Locator<'_>) -> Element {
+    pub(crate) async fn find(&self, locator: Locator<'_>) -> Element {
         match self.client.find(locator).await {
             Ok(element) => element,
             Err(e) => panic!(
@@ -475,7 +475,7 @@ impl Browser {
         }
     }
 
-    async fn fill(&self, id: &str, value: &str) {
+    pub(crate) async fn fill(&self, id: &str, value: &str) {
         let field = self.find(Locator::Id(id)).await;
         field
             .clear()
@@ -489,7 +489,7 @@ impl Browser {
         }
     }
 
-    async fn value(&self, id: &str) -> String {
+    pub(crate) async fn value(&self, id: &str) -> String {
         self.find(Locator::Id(id))
             .await
             .prop("value")
@@ -499,11 +499,11 @@ impl Browser {
     }
 
     /// The text of the element with this id, its white space collapsed.
-    async fn text_of(&self, id: &str) -> String {
+    pub(crate) async fn text_of(&self, id: &str) -> String {
         collapse(&self.find(Locator::Id(id)).await.text().await.expect("text"))
     }
 
-    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+    pub(crate) async fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.find(Locator::Css(css))
             .await
             .attr(name)
@@ -511,7 +511,7 @@ impl Browser {
             .expect("attribute")
     }
 
-    async fn eval(&self, script: &str) -> Value {
+    pub(crate) async fn eval(&self, script: &str) -> Value {
         self.client
             .execute(script, vec![])
             .await
@@ -519,7 +519,7 @@ impl Browser {
     }
 
     /// Clicks the button with this text and waits for the page it leads to, then checks it.
-    async fn press(&self, label: &str) {
+    pub(crate) async fn press(&self, label: &str) {
         let button = self
             .find(Locator::XPath(&format!(
                 "//button[normalize-space()='{label}']"
@@ -530,7 +530,7 @@ impl Browser {
     }
 
     /// Clicks an element that leads to a new page, waits for it, and checks it.
-    async fn click_and_check(&self, element: Element, what: &str) {
+    pub(crate) async fn click_and_check(&self, element: Element, what: &str) {
         self.eval("window.__rapportOldPage = true; return null;")
             .await;
         element
@@ -542,7 +542,7 @@ impl Browser {
     }
 
     /// Waits until the page marked by `press` is replaced by a fully loaded one.
-    async fn wait_for_new_page(&self, what: &str) {
+    pub(crate) async fn wait_for_new_page(&self, what: &str) {
         let started = Instant::now();
         loop {
             let state = self
@@ -563,7 +563,7 @@ impl Browser {
     }
 
     /// The path and query of the current page.
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         match self.client.current_url().await {
             Ok(url) => match url.query() {
                 Some(q) => format!("{}?{q}", url.path()),
@@ -574,7 +574,7 @@ impl Browser {
     }
 
     /// The HTTP status the current page was served with.
-    async fn status(&self) -> u16 {
+    pub(crate) async fn status(&self) -> u16 {
         let status = self
             .eval("return performance.getEntriesByType('navigation')[0].responseStatus;")
             .await;
@@ -586,7 +586,7 @@ impl Browser {
             })
     }
 
-    async fn main_text(&self) -> String {
+    pub(crate) async fn main_text(&self) -> String {
         match self.client.find(Locator::Css("main")).await {
             Ok(main) => main.text().await.unwrap_or_default(),
             Err(_) => self.client.source().await.unwrap_or_default(),
@@ -594,7 +594,7 @@ impl Browser {
     }
 
     /// Asserts the page is `path`, served with `status`, and shows every one of `texts`.
-    async fn expect_page(&self, path: &str, status: u16, texts: &[&str]) {
+    pub(crate) async fn expect_page(&self, path: &str, status: u16, texts: &[&str]) {
         let here = self.path().await;
         let text = self.main_text().await;
         assert_eq!(
@@ -615,7 +615,7 @@ impl Browser {
     }
 
     /// Runs axe-core on the page and saves its DOM for the HTML checker.
-    async fn check_page(&self) {
+    pub(crate) async fn check_page(&self) {
         let number = self
             .checks
             .lock()
@@ -656,12 +656,12 @@ impl Browser {
         checks.problems.extend(problems);
     }
 
-    async fn title(&self) -> String {
+    pub(crate) async fn title(&self) -> String {
         self.client.title().await.unwrap_or_default()
     }
 
     /// axe-core's WCAG 2.1 A/AA violations on the current page, one line per violation.
-    async fn axe(&self, label: &str) -> Vec<String> {
+    pub(crate) async fn axe(&self, label: &str) -> Vec<String> {
         // A page that replaces itself (an import's progress page reloads when the import
         // ends) can take the injected script with it: then the new page is checked, a few
         // tries at most.
@@ -746,7 +746,7 @@ fn with_doctype(source: &str) -> String {
 ///
 /// The app's server and its `Drop` use actix's own runtime, so the test itself is a plain
 /// `#[test]` and only the journey runs on a tokio runtime, dropped before the app is.
-fn run_journey<F, Fut>(app: &TestApp, tools: &Tools, journey: F)
+pub(crate) fn run_journey<F, Fut>(app: &TestApp, tools: &Tools, journey: F)
 where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()>,
@@ -782,7 +782,7 @@ where
     assert!(checks.problems.is_empty(), "{}", checks.report());
 }
 
-fn admins(app: &TestApp) -> i64 {
+pub(crate) fn admins(app: &TestApp) -> i64 {
     use rapport::db::schema::users;
     users::table
         .filter(users::role.eq("admin"))
@@ -996,7 +996,7 @@ fn browser_wrong_password_shows_the_error() {
 
 impl Browser {
     /// Chooses the option with this value in the select with this id.
-    async fn choose(&self, id: &str, value: &str) {
+    pub(crate) async fn choose(&self, id: &str, value: &str) {
         self.find(Locator::Id(id))
             .await
             .select_by_value(value)
@@ -1006,7 +1006,7 @@ impl Browser {
 
     /// Like `press`, for the button with this text inside the element matched by `css`.
     /// Presses the button (or follows the link) in `css` whose text starts with `label`.
-    async fn press_in(&self, css: &str, label: &str) {
+    pub(crate) async fn press_in(&self, css: &str, label: &str) {
         let scope = self.find(Locator::Css(css)).await;
         let button = scope
             .find(Locator::XPath(&format!(
@@ -1019,14 +1019,14 @@ impl Browser {
     }
 
     /// Follows the link with this text, like a user would.
-    async fn follow(&self, text: &str) {
+    pub(crate) async fn follow(&self, text: &str) {
         let link = self.find(Locator::LinkText(text)).await;
         self.click_and_check(link, &format!("following {text:?}"))
             .await;
     }
 
     /// Chooses a file for the file input with this id.
-    async fn attach(&self, id: &str, path: &std::path::Path) {
+    pub(crate) async fn attach(&self, id: &str, path: &std::path::Path) {
         self.find(Locator::Id(id))
             .await
             .send_keys(&path.display().to_string())
@@ -1035,7 +1035,7 @@ impl Browser {
     }
 
     /// Waits until a self-refreshing page (an import's progress) shows `text`.
-    async fn wait_for_text(&self, text: &str) {
+    pub(crate) async fn wait_for_text(&self, text: &str) {
         let started = Instant::now();
         while !self.main_text().await.contains(text) {
             if started.elapsed() > PATIENCE {
@@ -1049,7 +1049,7 @@ impl Browser {
         self.check_page().await;
     }
 
-    async fn sign_in(&self, username: &str) {
+    pub(crate) async fn sign_in(&self, username: &str) {
         self.open("/login").await;
         self.fill("username", username).await;
         self.fill("password", support::PASSWORD).await;
