@@ -356,9 +356,13 @@ fn log(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
 
 /// Cancels a logged segment as Cancel does: entries, campaign entry, status.
 fn cancel(conn: &mut PgConnection, s: &Seg) -> QueryResult<()> {
-    diesel::sql_query("UPDATE interaction_log_entries SET canceled = TRUE WHERE segment_id = $1; ")
-        .bind::<BigInt, _>(s.id)
-        .execute(conn)?;
+    diesel::sql_query(
+        "UPDATE interaction_log_entries SET canceled = TRUE \
+         WHERE segment_no = $2 AND segment_no <> '' AND segment_id = $1",
+    )
+    .bind::<BigInt, _>(s.id)
+    .bind::<Text, _>(&s.no)
+    .execute(conn)?;
     diesel::sql_query("UPDATE campaign_entries SET canceled = TRUE WHERE segment_id = $1")
         .bind::<BigInt, _>(s.id)
         .execute(conn)?;

@@ -404,3 +404,31 @@ fn every_change_route_refuses_a_logged_segment() {
         .assert_redirect(&format!("/segments/{no}"));
     assert_eq!(state(&app), before);
 }
+
+/// Every entry Log Segment writes pays one insert per index of the entries: each index serves
+/// a page (see BENCHMARKS.md, Interactions). A segment's entries are found by the segment No.
+/// they keep, so there is no second index by segment id; a campaign's responses (the wizard's
+/// Interactions section) have an index of their own that holds nothing else.
+#[test]
+fn the_entries_have_one_index_per_use_and_a_segment_is_found_by_its_no() {
+    let app = TestApp::start();
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(indexname, ' ' ORDER BY indexname) FROM pg_indexes \
+             WHERE tablename = 'interaction_log_entries'"
+        ),
+        "interaction_log_entries_campaign interaction_log_entries_company \
+         interaction_log_entries_contact interaction_log_entries_date \
+         interaction_log_entries_form_key interaction_log_entries_pkey \
+         interaction_log_entries_responses interaction_log_entries_segment_no"
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT pg_get_indexdef('interaction_log_entries_responses'::regclass)"
+        ),
+        "CREATE INDEX interaction_log_entries_responses ON public.interaction_log_entries \
+         USING btree (campaign_no, date, contact_id) WHERE campaign_response"
+    );
+}

@@ -4,6 +4,7 @@
 //! optional follow-up segment with the same contacts. See docs/segments.md, Log Segment.
 
 use bigdecimal::BigDecimal;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Numeric, Text};
 
@@ -145,6 +146,23 @@ impl Check {
     }
 }
 
+/// Runs `work` (in a transaction, or a savepoint of the caller's) with the planner told to
+/// join the segment's lines to their contacts by looking each one up by its primary key.
+/// Left to its costs, it reads all contacts into a hash instead (a million of them for a
+/// segment of 200,000 lines), which took twice as long: see BENCHMARKS.md, Interactions. The
+/// settings are local to the transaction and set back after `work`.
+fn by_lookups<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    conn.transaction(|conn| {
+        conn.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")?;
+        let out = work(conn)?;
+        conn.batch_execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on")?;
+        Ok(out)
+    })
+}
+
 fn line_problems_sql() -> String {
     format!(
         "{SALESPERSON} IS NULL AS no_salesperson, COALESCE(sp.blocked, FALSE) AS blocked_salesperson, \
@@ -154,8 +172,13 @@ fn line_problems_sql() -> String {
 }
 
 /// Runs every check: the figures and the counts of each problem in one statement over the
-/// lines, and, only when there is a problem, a second that names the first bad lines.
+/// lines, and, only when there is a problem, a second that names the first bad lines. Each
+/// line's contact is looked up ([`by_lookups`]).
 pub fn check(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
+    by_lookups(conn, |conn| check_lines(conn, segment))
+}
+
+fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check> {
     let summary: Summary = diesel::sql_query(format!(
         "SELECT count(*) AS lines, \
            count(*) FILTER (WHERE {SALESPERSON} IS NULL) AS no_salesperson, \
@@ -232,10 +255,12 @@ pub fn log(
     if !check.passes() {
         return Ok(Logged::Refused(Box::new(check)));
     }
-    let entries = diesel::sql_query(entries_insert("now()", "$2", MEMBERS_WHERE))
-        .bind::<BigInt, _>(segment.id)
-        .bind::<BigInt, _>(user.id)
-        .execute(conn)? as i64;
+    let entries = by_lookups(conn, |conn| {
+        diesel::sql_query(entries_insert("now()", "$2", MEMBERS_WHERE))
+            .bind::<BigInt, _>(segment.id)
+            .bind::<BigInt, _>(user.id)
+            .execute(conn)
+    })? as i64;
     if let Some(campaign) = &segment.campaign_no {
         diesel::sql_query(
             "INSERT INTO campaign_entries (campaign_no, segment_id, segment_no, date, description, \
@@ -335,12 +360,16 @@ pub fn restore(conn: &mut PgConnection, segment: &Segment) -> QueryResult<i64> {
     set_canceled(conn, segment, false)
 }
 
+/// The segment's entries are found by the segment No. they keep (indexed), and checked to be
+/// its own by id (the number of a segment never changes).
 fn set_canceled(conn: &mut PgConnection, segment: &Segment, canceled: bool) -> QueryResult<i64> {
     let entries = diesel::sql_query(
-        "UPDATE interaction_log_entries SET canceled = $2 WHERE segment_id = $1 AND canceled <> $2",
+        "UPDATE interaction_log_entries SET canceled = $2 \
+         WHERE segment_no = $3 AND segment_no <> '' AND segment_id = $1 AND canceled <> $2",
     )
     .bind::<BigInt, _>(segment.id)
     .bind::<Bool, _>(canceled)
+    .bind::<Text, _>(&segment.no)
     .execute(conn)? as i64;
     diesel::sql_query("UPDATE campaign_entries SET canceled = $2 WHERE segment_id = $1")
         .bind::<BigInt, _>(segment.id)
