@@ -165,13 +165,13 @@ COMMIT;
 SQL
         echo '\echo @@ cancel'
         echo "BEGIN;"
-        echo "UPDATE interaction_log_entries SET canceled = TRUE WHERE segment_id = $S AND NOT canceled;"
+        echo "UPDATE interaction_log_entries SET canceled = TRUE WHERE segment_no = 'BENCHSQL$$-$round' AND segment_id = $S AND NOT canceled;"
         echo "UPDATE campaign_entries SET canceled = TRUE WHERE segment_id = $S;"
         echo "UPDATE segments SET status = 'canceled', version = version + 1 WHERE id = $S;"
         echo "COMMIT;"
         echo '\echo @@ restore'
         echo "BEGIN;"
-        echo "UPDATE interaction_log_entries SET canceled = FALSE WHERE segment_id = $S AND canceled;"
+        echo "UPDATE interaction_log_entries SET canceled = FALSE WHERE segment_no = 'BENCHSQL$$-$round' AND segment_id = $S AND canceled;"
         echo "UPDATE campaign_entries SET canceled = FALSE WHERE segment_id = $S;"
         echo "UPDATE segments SET status = 'logged', version = version + 1 WHERE id = $S;"
         echo "COMMIT;"
