@@ -10,7 +10,7 @@ use bytes::Bytes;
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::QueryableByName;
-use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, XlsxError};
 
 use super::csv::{for_each_row, send, Cell, Record};
 use crate::db::DbPool;
@@ -64,17 +64,20 @@ impl XlsxWriter {
         Ok(())
     }
 
-    fn worksheet(&mut self) -> Result<&mut Worksheet, XlsxError> {
-        self.workbook.worksheet_from_index(self.sheet)
-    }
-
     /// Writes one row under the last.
     pub fn write(&mut self, cells: &[Cell<'_>]) -> Result<(), XlsxError> {
         if self.row == SHEET_ROWS {
             self.add_sheet()?;
         }
-        let (row, date, amount) = (self.row, self.date.clone(), self.amount.clone());
-        let sheet = self.worksheet()?;
+        let XlsxWriter {
+            workbook,
+            sheet,
+            row,
+            date,
+            amount,
+            ..
+        } = self;
+        let (row, sheet) = (*row, workbook.worksheet_from_index(*sheet)?);
         for (col, cell) in cells.iter().enumerate() {
             let col = col as ColNum;
             match cell {
@@ -87,10 +90,10 @@ impl XlsxWriter {
                     sheet.write_number(row, col, *n as f64)?;
                 }
                 Cell::Amount(a) => {
-                    sheet.write_number_with_format(row, col, *a, &amount)?;
+                    sheet.write_number_with_format(row, col, *a, amount)?;
                 }
                 Cell::Date(d) => {
-                    sheet.write_datetime_with_format(row, col, d, &date)?;
+                    sheet.write_datetime_with_format(row, col, d, date)?;
                 }
             }
         }
