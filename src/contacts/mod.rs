@@ -12,6 +12,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::list::list)
         .service(pages::export::export)
+        .service(pages::export::export_xlsx)
         .service(pages::import::form)
         .service(pages::import::upload)
         .service(pages::import::job)

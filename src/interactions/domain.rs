@@ -2,13 +2,14 @@
 //! CSV export, one entry, and the two fields that change (Evaluation, Canceled). A single
 //! interaction logged with one contact is in [`super::single`].
 
-use bigdecimal::BigDecimal;
+use bigdecimal::{BigDecimal, ToPrimitive};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::web::csv::Cell;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -257,34 +258,34 @@ impl Entry {
     pub fn key(&self) -> String {
         format!("{}:{}", self.date.format("%Y-%m-%d"), self.id)
     }
+}
 
-    /// The entry as a record of the CSV export, in the order of [`EXPORT_COLUMNS`].
-    pub fn cells(&self) -> [String; 22] {
-        fn o(v: &Option<String>) -> String {
-            v.clone().unwrap_or_default()
-        }
-        let flag = |b: bool| crate::contacts::csv_format::flag(b).to_string();
-        [
-            self.id.to_string(),
-            self.date.format("%Y-%m-%d").to_string(),
-            self.contact_no.clone(),
-            self.contact_name.clone(),
-            o(&self.company_no),
-            o(&self.company_name),
-            o(&self.template_code),
-            o(&self.group_code),
-            self.description.clone(),
-            self.cost_text(),
-            self.duration_min.to_string(),
-            self.information_flow.clone(),
-            self.initiated_by.clone(),
-            o(&self.salesperson_code),
-            self.correspondence_type.clone(),
-            self.evaluation.clone(),
-            o(&self.campaign_no),
+/// The entry as a record of the export, in the order of [`EXPORT_COLUMNS`]: the entry number
+/// and the minutes are numbers, the cost an amount and the date a date in a workbook.
+impl crate::web::csv::Record for Entry {
+    fn cells(&self) -> Vec<Cell<'_>> {
+        let flag = |b: bool| Cell::text(crate::contacts::csv_format::flag(b));
+        vec![
+            Cell::Int(self.id),
+            Cell::Date(self.date),
+            Cell::text(&self.contact_no),
+            Cell::text(&self.contact_name),
+            Cell::opt(&self.company_no),
+            Cell::opt(&self.company_name),
+            Cell::opt(&self.template_code),
+            Cell::opt(&self.group_code),
+            Cell::text(&self.description),
+            Cell::Amount(self.cost.to_f64().unwrap_or_default()),
+            Cell::Int(self.duration_min.into()),
+            Cell::text(&self.information_flow),
+            Cell::text(&self.initiated_by),
+            Cell::opt(&self.salesperson_code),
+            Cell::text(&self.correspondence_type),
+            Cell::text(&self.evaluation),
+            Cell::opt(&self.campaign_no),
             flag(self.campaign_target),
             flag(self.campaign_response),
-            self.segment_no.clone(),
+            Cell::text(&self.segment_no),
             flag(self.canceled),
             flag(self.attempt_failed),
         ]

@@ -15,6 +15,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::list)
         .service(pages::export)
+        .service(pages::export_xlsx)
         .service(pages::show)
         .service(pages::update)
         .service(pages::new)

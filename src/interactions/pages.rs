@@ -16,6 +16,7 @@ use crate::contacts::model::{self, Contact};
 use crate::db::binds::bind_all;
 use crate::segments::domain::header::{self, Template as InteractionTemplate};
 use crate::setup::CodeOption;
+use crate::web::csv::Format;
 use crate::web::forms::FormErrors;
 use crate::web::AppState;
 use crate::web::{csv, db, filters, redirect, render, AppError, AppResult, Flash, Layout};
@@ -257,7 +258,28 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<Filters>,
 ) -> AppResult<HttpResponse> {
-    let filters = query.into_inner().normalised();
+    stream(&req, layout, &state, query.into_inner(), Format::Csv)
+}
+
+#[get("/interactions/export.xlsx")]
+pub async fn export_xlsx(
+    req: HttpRequest,
+    _user: SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<Filters>,
+) -> AppResult<HttpResponse> {
+    stream(&req, layout, &state, query.into_inner(), Format::Xlsx)
+}
+
+fn stream(
+    req: &HttpRequest,
+    layout: Layout,
+    state: &AppState,
+    filters: Filters,
+    format: Format,
+) -> AppResult<HttpResponse> {
+    let filters = filters.normalised();
     let (sql, values) = match domain::export_query(&filters) {
         Ok(q) => q,
         Err(errors) => {
@@ -274,18 +296,15 @@ pub async fn export(
             )
         }
     };
-    let file_name = format!(
-        "interactions-{}.csv",
-        chrono::Local::now().format("%Y-%m-%d")
-    );
-    csv::stream(
-        &req,
+    let file_stem = format!("interactions-{}", chrono::Local::now().format("%Y-%m-%d"));
+    csv::stream::<Entry, _>(
+        req,
         &state.exports,
         state.pool.clone(),
-        &file_name,
+        format,
+        &file_stem,
         &EXPORT_COLUMNS,
         move || bind_all(diesel::sql_query(sql).into_boxed(), values),
-        |row: &Entry, out: &mut csv::CsvBuffer| out.write(&row.cells()),
     )
 }
 

@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::saved::saved_delete)
         .service(pages::header::new)
         .service(pages::export::export)
+        .service(pages::export::export_xlsx)
         .service(pages::saved::save_criteria)
         .service(pages::saved::reuse_criteria)
         .service(pages::saved::reuse_segment)

@@ -1,6 +1,8 @@
-//! CSV downloads streamed from the database: rows are read one by one (libpq single-row
-//! mode) on a thread of their own and sent to the browser in chunks, so memory does not grow
-//! with the number of rows. Cells that a spreadsheet would run as formulas are neutralised.
+//! Downloads streamed from the database, as CSV or as an Excel workbook: rows are read one by
+//! one (libpq single-row mode) on a thread of their own; CSV goes to the browser in chunks,
+//! a workbook is written row by row to a temporary file ([`super::xlsx`]) and then sent, so
+//! memory does not grow with the number of rows either way. CSV cells that a spreadsheet
+//! could run as formulas are neutralised; a workbook holds text cells, never formulas.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -16,6 +18,79 @@ use tokio::sync::Semaphore;
 use crate::db::DbPool;
 use crate::web::pages::ErrorPage;
 use crate::web::{render, AppError, AppResult, Layout};
+
+/// One cell of an exported row, typed: CSV writes each as text, a workbook as text, a number
+/// or a date.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell<'a> {
+    Text(Cow<'a, str>),
+    /// A whole number (an entry number, minutes).
+    Int(i64),
+    /// An amount with two decimals (CSV: `12.50`).
+    Amount(f64),
+    Date(chrono::NaiveDate),
+}
+
+impl<'a> Cell<'a> {
+    pub fn text(value: &'a str) -> Self {
+        Cell::Text(Cow::Borrowed(value))
+    }
+
+    /// An optional text, empty when `None`.
+    pub fn opt(value: &'a Option<String>) -> Self {
+        Cell::text(value.as_deref().unwrap_or(""))
+    }
+
+    /// The cell as CSV writes it (before neutralising).
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Text(t) => Cow::Borrowed(t.as_ref()),
+            Cell::Int(n) => Cow::Owned(n.to_string()),
+            Cell::Amount(a) => Cow::Owned(format!("{a:.2}")),
+            Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(value: &'a str) -> Self {
+        Cell::text(value)
+    }
+}
+
+impl<'a> From<&'a String> for Cell<'a> {
+    fn from(value: &'a String) -> Self {
+        Cell::text(value)
+    }
+}
+
+/// A row of an export: its cells, in the order of the export's header.
+pub trait Record {
+    fn cells(&self) -> Vec<Cell<'_>>;
+}
+
+/// What a download is written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
 
 /// How many CSV downloads an instance streams at once. Each holds a pooled connection for the
 /// whole download, so at most half the pool goes to them and pages always get one; past that a
@@ -63,6 +138,8 @@ fn busy(req: &HttpRequest, cap: &ExportCap) -> AppResult<HttpResponse> {
     Ok(res)
 }
 
+/// The characters a spreadsheet may take as the start of a formula (the old, wider rule:
+/// [`unneutralise`] still strips the apostrophe it used to add before any of them).
 fn is_formula_start(c: char) -> bool {
     matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
 }
@@ -75,18 +152,40 @@ fn formula_after_apostrophes(cell: &str) -> bool {
         .is_some_and(is_formula_start)
 }
 
-/// A cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return), possibly after
-/// apostrophes, gets one more leading apostrophe, so spreadsheets show it as text instead of
-/// running it, and [`unneutralise`] gives back exactly the original.
+/// Whether `rest` is a plain number or phone number: digits, with spaces, `.` and `,` between
+/// them (`45 69 22 73 45`, `12.50`, `1.472,50`), and nothing a formula could use.
+fn plain_number(rest: &str) -> bool {
+    rest.chars().any(|c| c.is_ascii_digit())
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | ','))
+}
+
+/// Whether a spreadsheet could run the cell as a function: it starts with `=` or `@`, a tab or
+/// a carriage return, or with `+` or `-` followed by anything but a plain number
+/// (`+45 69 22 73 45` and `-12.50` are values; `+cmd|…`, `-2+3` are formulas).
+pub fn could_run(cell: &str) -> bool {
+    let mut chars = cell.chars();
+    match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !plain_number(chars.as_str()),
+        _ => false,
+    }
+}
+
+/// A cell that [`could_run`] gets a leading apostrophe, so spreadsheets show it as text
+/// instead of running it; so does a cell that already starts with apostrophes before a
+/// formula character (`'+45`), so that [`unneutralise`] gives back exactly the original.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if formula_after_apostrophes(cell) {
+    if could_run(cell) || (cell.starts_with('\'') && formula_after_apostrophes(cell)) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
     }
 }
 
-/// Undoes [`neutralise`], so that import accepts what export wrote.
+/// Undoes [`neutralise`], so that import accepts what export wrote (and what exports wrote
+/// before phone numbers and signed amounts went out as they are: `'+45 1234` reads `+45 1234`).
 pub fn unneutralise(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
         Some(rest) if formula_after_apostrophes(rest) => rest,
@@ -109,7 +208,16 @@ impl Default for CsvBuffer {
 
 impl CsvBuffer {
     pub fn write<S: AsRef<str>>(&mut self, cells: &[S]) {
-        for (i, cell) in cells.iter().enumerate() {
+        self.write_iter(cells.iter().map(|c| Cow::Borrowed(c.as_ref())));
+    }
+
+    /// Writes typed cells as text.
+    pub fn write_cells(&mut self, cells: &[Cell<'_>]) {
+        self.write_iter(cells.iter().map(Cell::as_text));
+    }
+
+    fn write_iter<'c>(&mut self, cells: impl Iterator<Item = Cow<'c, str>>) {
+        for (i, cell) in cells.enumerate() {
             if i > 0 {
                 self.out.push(b',');
             }
@@ -139,23 +247,23 @@ impl CsvBuffer {
 const CHUNK_ROWS: usize = 500;
 
 type Chunk = Result<Bytes, std::io::Error>;
+type Sender = tokio::sync::mpsc::Sender<Chunk>;
 
-/// Answers with a CSV file: `header`, then one record per row of the query `build` makes,
-/// written by `write`; or 503 when the instance streams as many downloads as [`ExportCap`]
-/// allows.
-pub fn stream<R, Q, W>(
+/// Answers with a download named `file_stem` plus the format's extension: `header`, then one
+/// record per row of the query `build` makes; or 503 when the instance streams as many
+/// downloads as [`ExportCap`] allows.
+pub fn stream<R, Q>(
     req: &HttpRequest,
     cap: &ExportCap,
     pool: DbPool,
-    file_name: &str,
+    format: Format,
+    file_stem: &str,
     header: &'static [&'static str],
     build: Q,
-    write: W,
 ) -> AppResult<HttpResponse>
 where
-    R: QueryableByName<Pg> + 'static,
+    R: QueryableByName<Pg> + Record + 'static,
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery> + Send + 'static,
-    W: Fn(&R, &mut CsvBuffer) + Send + 'static,
 {
     let Ok(permit) = cap.permits.clone().try_acquire_owned() else {
         return busy(req, cap);
@@ -164,42 +272,18 @@ where
     // The export's log lines (a slow statement, a failure) name the request that asked for it.
     let span = tracing::Span::current();
     std::thread::Builder::new()
-        .name("csv-export".into())
+        .name("export".into())
         .spawn(move || {
             let _entered = span.enter();
             // Given back when the download ends, however it ends.
             let _permit = permit;
-            let fail = |tx: &tokio::sync::mpsc::Sender<Chunk>, e: &dyn std::fmt::Display| {
-                tracing::error!(error = %e, "CSV export failed");
+            let result = match format {
+                Format::Csv => write_csv::<R, _>(&pool, header, build, &tx),
+                Format::Xlsx => super::xlsx::write::<R, _>(&pool, header, build, &tx),
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %format!("{e:#}"), "export failed");
                 let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
-            };
-            let mut conn = match pool.get() {
-                Ok(c) => c,
-                Err(e) => return fail(&tx, &e),
-            };
-            let mut out = CsvBuffer::default();
-            out.write(header);
-            let rows = match build().load_iter::<R, PgRowByRowLoadingMode>(&mut conn) {
-                Ok(rows) => rows,
-                Err(e) => return fail(&tx, &e),
-            };
-            let mut in_chunk = 0;
-            for row in rows {
-                match row {
-                    Ok(row) => write(&row, &mut out),
-                    Err(e) => return fail(&tx, &e),
-                }
-                in_chunk += 1;
-                if in_chunk == CHUNK_ROWS {
-                    in_chunk = 0;
-                    if tx.blocking_send(Ok(out.take())).is_err() {
-                        return; // the browser went away
-                    }
-                }
-            }
-            let rest = out.take();
-            if !rest.is_empty() {
-                let _ = tx.blocking_send(Ok(rest));
             }
         })
         .map_err(AppError::internal)?;
@@ -207,12 +291,72 @@ where
         rx.recv().await.map(|chunk| (chunk, rx))
     });
     Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+        .content_type(format.content_type())
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"{file_name}\""),
+            format!(
+                "attachment; filename=\"{file_stem}.{}\"",
+                format.extension()
+            ),
         ))
         .streaming(body))
+}
+
+/// Whether the browser went away (nothing more to send).
+pub(crate) struct Gone;
+
+/// Sends a chunk; `Err(Gone)` when nobody listens any more.
+pub(crate) fn send(tx: &Sender, bytes: Bytes) -> Result<(), Gone> {
+    tx.blocking_send(Ok(bytes)).map_err(|_| Gone)
+}
+
+/// The rows of the query, one at a time, each handed to `each`; stops early (with `Ok`) when
+/// `each` says the browser went away.
+pub(crate) fn for_each_row<R, Q>(
+    pool: &DbPool,
+    build: Q,
+    mut each: impl FnMut(&R) -> anyhow::Result<Result<(), Gone>>,
+) -> anyhow::Result<Result<(), Gone>>
+where
+    R: QueryableByName<Pg> + 'static,
+    Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
+{
+    let mut conn = pool.get()?;
+    for row in build().load_iter::<R, PgRowByRowLoadingMode>(&mut conn)? {
+        if let Err(gone) = each(&row?)? {
+            return Ok(Err(gone));
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn write_csv<R, Q>(
+    pool: &DbPool,
+    header: &'static [&'static str],
+    build: Q,
+    tx: &Sender,
+) -> anyhow::Result<()>
+where
+    R: QueryableByName<Pg> + Record + 'static,
+    Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
+{
+    let mut out = CsvBuffer::default();
+    out.write(header);
+    let mut in_chunk = 0;
+    let sent = for_each_row(pool, build, |row: &R| {
+        out.write_cells(&row.cells());
+        in_chunk += 1;
+        if in_chunk == CHUNK_ROWS {
+            in_chunk = 0;
+            return Ok(send(tx, out.take()));
+        }
+        Ok(Ok(()))
+    })?;
+    let rest = out.take();
+    if sent.is_ok() && !rest.is_empty() {
+        let _ = send(tx, rest);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -221,22 +365,63 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_restored() {
-        for cell in ["=1+1", "+45 1234", "-5", "@SUM(A1)", "\tx", "'=already"] {
+        for cell in [
+            "=1+1",
+            "@SUM(A1)",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "-1-1",
+            "+A1",
+            "-",
+            "+",
+            "+45 (0)12",
+            "\tx",
+            "\r=1",
+            "'=already",
+            "'+45 1234",
+            "''-5",
+        ] {
             let out = neutralise(cell);
             assert!(out.starts_with('\''), "{cell}");
             assert_eq!(unneutralise(&out), cell);
         }
-        assert_eq!(neutralise("Acme"), "Acme");
-        assert_eq!(unneutralise("'quoted"), "'quoted");
+        for cell in [
+            "Acme",
+            "+45 69 22 73 45",
+            "-12.50",
+            "+1.472,50",
+            "-5",
+            "45-12",
+            "'quoted",
+        ] {
+            assert_eq!(neutralise(cell), cell, "{cell}");
+            assert_eq!(unneutralise(cell), cell, "{cell}");
+        }
+        // What exports wrote before plain numbers went out as they are.
+        assert_eq!(unneutralise("'+45 1234"), "+45 1234");
+        assert_eq!(unneutralise("'-5"), "-5");
+    }
+
+    #[test]
+    fn only_what_could_run_a_function_is_guarded() {
+        assert!(could_run("=1+1"));
+        assert!(could_run("@A1"));
+        assert!(could_run("+cmd|' /C calc'!A0"));
+        assert!(could_run("-2+3"));
+        assert!(could_run("\t1"));
+        assert!(!could_run("+45 69 22 73 45"));
+        assert!(!could_run("-12.50"));
+        assert!(!could_run("a=b"));
+        assert!(!could_run(""));
     }
 
     #[test]
     fn records_are_quoted_and_neutralised() {
         let mut out = CsvBuffer::default();
-        out.write(&["CT1", "=HYPERLINK(\"x\")", "a,b", "+45 12", "plain"]);
+        out.write(&["CT1", "=HYPERLINK(\"x\")", "a,b", "+45 12", "-2+3", "plain"]);
         assert_eq!(
             String::from_utf8(out.take().to_vec()).unwrap(),
-            "CT1,\"'=HYPERLINK(\"\"x\"\")\",\"a,b\",'+45 12,plain\n"
+            "CT1,\"'=HYPERLINK(\"\"x\"\")\",\"a,b\",+45 12,'-2+3,plain\n"
         );
     }
 }

@@ -9,6 +9,7 @@ pub mod middleware;
 pub mod pages;
 pub mod pagination;
 pub mod state;
+pub mod xlsx;
 
 pub use error::{AppError, AppResult};
 pub use forms::FormErrors;

@@ -527,3 +527,49 @@ pub fn eventually(every: Duration, mut ready: impl FnMut() -> bool) -> bool {
         std::thread::sleep(every);
     }
 }
+
+/// Downloads and uploads of files that are not text (Excel workbooks).
+impl Client {
+    /// A GET whose body is kept as bytes: (status, content type, body).
+    pub fn get_bytes(&mut self, path: &str) -> (u16, Option<String>, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{}", self.base, path));
+        if !self.cookies.is_empty() {
+            req = req.header("cookie", self.cookie_header());
+        }
+        let res = req.send().expect("request");
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, content_type, res.bytes().unwrap().to_vec())
+    }
+
+    /// [`Client::upload`] with more form fields before the file (e.g. a checkbox).
+    pub fn upload_with(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        data: &[u8],
+    ) -> Resp {
+        let token = self.get(page).csrf_token().expect("form token");
+        let mut form = reqwest::blocking::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let part = reqwest::blocking::multipart::Part::bytes(data.to_vec())
+            .file_name(file_name.to_string())
+            .mime_str("application/octet-stream")
+            .unwrap();
+        let mut req = self
+            .http
+            .post(format!("{}{}?csrf_token={}", self.base, action, token))
+            .multipart(form.part("file", part));
+        if let Some(origin) = &self.origin {
+            req = req.header("origin", origin);
+        }
+        self.finish(req)
+    }
+}

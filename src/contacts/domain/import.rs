@@ -1,5 +1,5 @@
-//! CSV import, first half: the file is read row by row (never whole), each row is checked on
-//! its own (shape, lengths, codes, NUL bytes) and the good ones are COPYed into a temporary
+//! Contact import, first half: the file (CSV or a workbook, [`super::import_source`]) is read
+//! row by row (never whole), each row is checked on its own (shape, lengths, codes, NUL bytes) and the good ones are COPYed into a temporary
 //! table, `import_rows`, so memory stays flat whatever the size of the file. The checks that
 //! need the whole file and the writing are set-based SQL over that table
 //! ([`super::import_write`]). All of it runs in one transaction: nothing is imported unless
@@ -7,13 +7,14 @@
 
 use std::cell::RefCell;
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Write;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
 
 use super::csv_format::{parse_correspondence, parse_flag, unneutralise, COLUMNS, LIST_SEPARATOR};
+use super::import_source::Source;
 use super::model::valid_email;
 use crate::demo::copy::CopyBuffer;
 use crate::setup;
@@ -52,11 +53,23 @@ pub struct ImportRow {
 
 /// The problems found; only the first [`Problems::SHOWN`] by line are kept, whatever the
 /// order they are found in (row checks first, then the checks over the whole file).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Problems {
     /// (line, order found, message): a max-heap, so the last line kept is dropped first.
     kept: BinaryHeap<(u64, u64, String)>,
     pub count: u64,
+    /// What a line is called: "line" (CSV) or "row" (a workbook's sheet).
+    pub line_word: &'static str,
+}
+
+impl Default for Problems {
+    fn default() -> Self {
+        Problems {
+            kept: BinaryHeap::new(),
+            count: 0,
+            line_word: "line",
+        }
+    }
 }
 
 impl Problems {
@@ -81,12 +94,13 @@ impl Problems {
         self.count == 0
     }
 
-    /// The first [`Self::SHOWN`] problems by line, as "line 12: …".
+    /// The first [`Self::SHOWN`] problems in line order, as "line 12: …" ("row 12: …" in a
+    /// workbook).
     pub fn lines(&self) -> Vec<String> {
         let mut kept: Vec<&(u64, u64, String)> = self.kept.iter().collect();
         kept.sort();
         kept.into_iter()
-            .map(|(line, _, m)| format!("line {line}: {m}"))
+            .map(|(line, _, m)| format!("{} {line}: {m}", self.line_word))
             .collect()
     }
 }
@@ -135,38 +149,43 @@ pub const PROGRESS_EVERY: u64 = 5_000;
 /// Bytes of COPY data handed to the connection at a time.
 const COPY_CHUNK: usize = 1 << 20;
 
-/// Reads a CSV file row by row: the header line first, then each row checked on its own.
+/// Reads a file row by row: the header line first, then each row checked on its own.
 /// Holds one row at a time.
-pub struct RowReader<R: Read> {
-    reader: csv::Reader<R>,
+pub struct RowReader<'s> {
+    source: &'s mut dyn Source,
     headers: Vec<String>,
     index: HashMap<String, usize>,
     record: csv::StringRecord,
+    /// Whether cells may carry the apostrophe of CSV's formula guard (a workbook's do not).
+    neutralised: bool,
     read: u64,
     done: bool,
 }
 
-impl<R: Read> RowReader<R> {
+impl<'s> RowReader<'s> {
     /// Reads and checks the header line; `None` (with the problems) when it is not usable.
-    pub fn new(data: R, problems: &mut Problems) -> Option<Self> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(data);
-        let headers: Vec<String> = match reader.headers() {
-            Ok(h) => h
+    pub fn new(source: &'s mut dyn Source, problems: &mut Problems) -> Option<Self> {
+        problems.line_word = source.line_word();
+        let neutralised = source.line_word() == "line";
+        let mut record = csv::StringRecord::new();
+        let headers: Vec<String> = match source.next_record(&mut record) {
+            Ok(true) => record
                 .iter()
                 .map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase())
                 .collect(),
+            Ok(false) => {
+                problems.add(1, "the file has no header line");
+                return None;
+            }
             Err(e) => {
-                problems.add(1, format!("the file is not readable as CSV ({e})"));
+                problems.add(e.line, e.message);
                 return None;
             }
         };
         let before = problems.count;
         let unknown: Vec<&str> = headers
             .iter()
-            .filter(|h| !COLUMNS.contains(&h.as_str()))
+            .filter(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str()))
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
@@ -183,13 +202,15 @@ impl<R: Read> RowReader<R> {
         let index = headers
             .iter()
             .enumerate()
+            .filter(|(_, h)| !h.is_empty())
             .map(|(i, h)| (h.clone(), i))
             .collect();
         Some(RowReader {
-            reader,
+            source,
             headers,
             index,
-            record: csv::StringRecord::new(),
+            record,
+            neutralised,
             read: 0,
             done: false,
         })
@@ -211,15 +232,14 @@ impl<R: Read> RowReader<R> {
             if self.done {
                 return None;
             }
-            match self.reader.read_record(&mut self.record) {
+            match self.source.next_record(&mut self.record) {
                 Ok(false) => {
                     self.done = true;
                     return None;
                 }
                 Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(self.read + 2);
-                    problems.add(line, format!("not readable as CSV ({e})"));
+                    problems.add(e.line, e.message);
                     self.done = true;
                     return None;
                 }
@@ -248,12 +268,13 @@ impl<R: Read> RowReader<R> {
             if has_nul {
                 return Some(None);
             }
-            let (index, record) = (&self.index, &self.record);
+            let (index, record, neutralised) = (&self.index, &self.record, self.neutralised);
             let get = |name: &str| -> String {
                 index
                     .get(name)
                     .and_then(|&i| record.get(i))
-                    .map(|v| unneutralise(v).trim().to_string())
+                    .map(|v| if neutralised { unneutralise(v) } else { v })
+                    .map(|v| v.trim().to_string())
                     .unwrap_or_default()
             };
             return Some(match check_row(line, &get, codes) {
@@ -391,15 +412,15 @@ pub struct Staged {
 /// temporary table `import_rows` in one streamed COPY (so memory holds one row and a 1 MB
 /// buffer). `progress` is called with the rows read so far every [`PROGRESS_EVERY`] rows.
 /// Call inside the import's transaction.
-pub fn stage<R: Read>(
+pub fn stage(
     conn: &mut PgConnection,
-    data: R,
+    source: &mut dyn Source,
     codes: &Codes,
     progress: impl FnMut(u64),
 ) -> QueryResult<Staged> {
     conn.batch_execute(CREATE_IMPORT_ROWS)?;
     let mut staged = Staged::default();
-    let Some(reader) = RowReader::new(data, &mut staged.problems) else {
+    let Some(reader) = RowReader::new(source, &mut staged.problems) else {
         return Ok(staged);
     };
     let state = RefCell::new((reader, staged, progress));
@@ -646,13 +667,15 @@ pub fn header_line() -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::import_source::CsvSource;
     use super::*;
 
     /// Every row of a file, checked (what [`stage`] COPYs, in memory).
     fn parse(data: &[u8], codes: &Codes, _progress: impl FnMut(u64)) -> (Vec<ImportRow>, Problems) {
         let mut problems = Problems::default();
         let mut rows = Vec::new();
-        if let Some(mut reader) = RowReader::new(data, &mut problems) {
+        let mut source = CsvSource::new(data, b',');
+        if let Some(mut reader) = RowReader::new(&mut source, &mut problems) {
             while let Some(row) = reader.next_row(codes, &mut problems) {
                 rows.extend(row);
             }

@@ -7,7 +7,7 @@
 //! load is one transaction.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
@@ -17,6 +17,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{BigInt, Text};
 
 use super::import::{self, Codes, Problems};
+use super::import_source::{self, CsvSource, Source, Windows1252, XlsxSource};
 use super::import_write;
 use crate::admin::audit::{self, Actor};
 use crate::auth::CurrentUser;
@@ -207,8 +208,35 @@ pub fn recover(pool: &DbPool) {
 pub struct Upload {
     pub file: File,
     pub file_name: String,
-    /// Lines in the file, less the header: the progress bar's 100 %.
+    /// Lines in the file, less the header: the progress bar's 100 % (a workbook's rows are
+    /// counted when it is opened).
     pub total_rows: i64,
+    pub kind: FileKind,
+}
+
+/// What an uploaded file is read as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// CSV in UTF-8 (a byte that is not UTF-8 is a problem that names its line).
+    Csv,
+    /// CSV in Windows-1252, as Excel's "CSV (Comma delimited)" writes it.
+    CsvWindows1252,
+    /// An Excel workbook: its first sheet.
+    Xlsx,
+}
+
+impl FileKind {
+    /// A workbook by its name or its first bytes (a zip file); else CSV, in Windows-1252 when
+    /// the user said so.
+    pub fn of(file_name: &str, head: &[u8], windows_1252: bool) -> FileKind {
+        if file_name.to_ascii_lowercase().ends_with(".xlsx") || head.starts_with(b"PK\x03\x04") {
+            FileKind::Xlsx
+        } else if windows_1252 {
+            FileKind::CsvWindows1252
+        } else {
+            FileKind::Csv
+        }
+    }
 }
 
 /// A job's own connection: it holds the job's advisory lock, and writes the progress and the
@@ -244,6 +272,13 @@ impl JobConn {
             id,
             finished: false,
         })
+    }
+
+    /// The rows to expect, once a workbook says how many it has.
+    fn total(&mut self, total: u64) {
+        let _ = diesel::update(import_jobs::table.find(self.id))
+            .set(import_jobs::total_rows.eq(total as i64))
+            .execute(&mut self.conn);
     }
 
     fn progress(&mut self, status: JobStatus, processed: u64) {
@@ -344,19 +379,27 @@ enum Outcome {
     Invalid(Problems),
 }
 
-/// Checks every row and writes them all, in one transaction.
-fn run(
-    pool: &DbPool,
+impl Outcome {
+    /// A file that could not be opened at all.
+    fn unreadable(message: String) -> Outcome {
+        let mut problems = Problems::default();
+        problems.add(1, message);
+        Outcome::Invalid(problems)
+    }
+}
+
+/// Checks every row of `source` and writes them all, in one transaction.
+fn load(
+    conn: &mut PgConnection,
     job: &mut JobConn,
-    upload: Upload,
+    source: &mut dyn Source,
+    codes: &Codes,
+    file_name: &str,
     user: &CurrentUser,
     ip: &str,
-) -> anyhow::Result<()> {
-    let mut conn = pool.get()?;
-    let codes = Codes::load(&mut conn)?;
-    let data = BufReader::with_capacity(256 * 1024, upload.file);
-    let outcome = conn.transaction::<_, anyhow::Error, _>(|conn| {
-        let staged = import::stage(conn, data, &codes, |n| {
+) -> anyhow::Result<Outcome> {
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        let staged = import::stage(conn, source, codes, |n| {
             job.progress(JobStatus::Validating, n)
         })?;
         let mut problems = staged.problems;
@@ -371,12 +414,71 @@ fn run(
             conn,
             Actor::User(user),
             "contacts imported",
-            &upload.file_name,
+            file_name,
             &format!("{created} contacts"),
             ip,
         )?;
         Ok(Outcome::Done(created))
-    })?;
+    })
+}
+
+/// Checks every row and writes them all, in one transaction.
+fn run(
+    pool: &DbPool,
+    job: &mut JobConn,
+    upload: Upload,
+    user: &CurrentUser,
+    ip: &str,
+) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    let codes = Codes::load(&mut conn)?;
+    let mut data = BufReader::with_capacity(256 * 1024, upload.file);
+    let outcome = match upload.kind {
+        FileKind::Xlsx => match import_source::open_workbook(data) {
+            Ok(mut book) => match XlsxSource::first_sheet(&mut book) {
+                Ok((mut source, rows)) => {
+                    job.total(rows.saturating_sub(1).max(1));
+                    load(
+                        &mut conn,
+                        job,
+                        &mut source,
+                        &codes,
+                        &upload.file_name,
+                        user,
+                        ip,
+                    )?
+                }
+                Err(message) => Outcome::unreadable(message),
+            },
+            Err(message) => Outcome::unreadable(message),
+        },
+        kind => {
+            let separator = import_source::sniff_separator(data.fill_buf()?);
+            if kind == FileKind::CsvWindows1252 {
+                let mut source = CsvSource::new(Windows1252::new(data), separator);
+                load(
+                    &mut conn,
+                    job,
+                    &mut source,
+                    &codes,
+                    &upload.file_name,
+                    user,
+                    ip,
+                )?
+            } else {
+                let mut source = CsvSource::new(data, separator);
+                load(
+                    &mut conn,
+                    job,
+                    &mut source,
+                    &codes,
+                    &upload.file_name,
+                    user,
+                    ip,
+                )?
+            }
+        }
+    };
     match outcome {
         Outcome::Invalid(problems) => {
             job.finish(JobStatus::Invalid, 0, &problems, "Nothing was imported.")
@@ -386,7 +488,11 @@ fn run(
                 JobStatus::Done,
                 created,
                 &Problems::default(),
-                &format!("{} contacts imported.", thousands(created as i64)),
+                &format!(
+                    "{} contact{} imported.",
+                    thousands(created as i64),
+                    if created == 1 { "" } else { "s" }
+                ),
             );
             // The next pages are planned with statistics that know the new contacts.
             if created >= 10_000 {

@@ -6,6 +6,7 @@ pub mod csv_format;
 pub mod guards;
 pub mod import;
 pub mod import_jobs;
+pub mod import_source;
 pub mod import_write;
 pub mod list;
 pub mod model;

@@ -1,5 +1,6 @@
-//! `GET /contacts/export.csv`: the current list query as CSV, streamed row by row from the
-//! database to the browser, so memory does not grow with the number of contacts.
+//! `GET /contacts/export.csv` and `/contacts/export.xlsx`: the current list query as CSV or as
+//! an Excel workbook, streamed row by row from the database, so memory does not grow with the
+//! number of contacts. Both have the columns that import reads.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::pg::Pg;
@@ -9,6 +10,7 @@ use diesel::sql_types::{Bool, Nullable, Text};
 use crate::auth::SignedIn;
 use crate::contacts::domain::csv_format::{self, COLUMNS};
 use crate::contacts::domain::list::ListQuery;
+use crate::web::csv::{Cell, Format};
 use crate::web::AppState;
 use crate::web::{csv, AppResult};
 
@@ -68,12 +70,12 @@ struct ExportRow {
     job_responsibilities: Option<String>,
 }
 
-impl ExportRow {
-    fn cells(&self) -> [&str; 26] {
+impl csv::Record for ExportRow {
+    fn cells(&self) -> Vec<Cell<'_>> {
         fn o(v: &Option<String>) -> &str {
             v.as_deref().unwrap_or("")
         }
-        [
+        let cells: [&str; 26] = [
             &self.no,
             &self.kind,
             &self.name,
@@ -100,7 +102,8 @@ impl ExportRow {
             o(&self.business_relations),
             o(&self.mailing_groups),
             o(&self.job_responsibilities),
-        ]
+        ];
+        cells.into_iter().map(Cell::text).collect()
     }
 }
 
@@ -141,13 +144,33 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let query = query.into_inner().normalised();
-    let file_name = format!("contacts-{}.csv", chrono::Local::now().format("%Y-%m-%d"));
-    csv::stream(
-        &req,
+    stream(&req, &state, query.into_inner(), Format::Csv)
+}
+
+#[get("/contacts/export.xlsx")]
+pub async fn export_xlsx(
+    req: HttpRequest,
+    _user: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    stream(&req, &state, query.into_inner(), Format::Xlsx)
+}
+
+fn stream(
+    req: &HttpRequest,
+    state: &AppState,
+    query: ListQuery,
+    format: Format,
+) -> AppResult<HttpResponse> {
+    let query = query.normalised();
+    let file_stem = format!("contacts-{}", chrono::Local::now().format("%Y-%m-%d"));
+    csv::stream::<ExportRow, _>(
+        req,
         &state.exports,
         state.pool.clone(),
-        &file_name,
+        format,
+        &file_stem,
         &COLUMNS,
         move || {
             let (sql, values) = export_sql(&query);
@@ -157,6 +180,5 @@ pub async fn export(
             }
             boxed
         },
-        |row: &ExportRow, out: &mut csv::CsvBuffer| out.write(&row.cells()),
     )
 }

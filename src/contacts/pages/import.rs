@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 
 use crate::auth::{client_ip, CurrentUser, Staff};
 use crate::contacts::domain::import;
-use crate::contacts::domain::import_jobs::{self, ImportJob, Upload};
+use crate::contacts::domain::import_jobs::{self, FileKind, ImportJob, Upload};
 use crate::db::schema::import_jobs as jobs;
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Layout};
@@ -72,13 +72,23 @@ enum Refusal {
 }
 
 /// Spools the uploaded file (field `file`) to an anonymous temporary file, refusing more than
-/// [`MAX_UPLOAD`] bytes; counts its lines on the way.
+/// [`MAX_UPLOAD`] bytes; counts its lines on the way. The checkbox `windows_1252` says how a
+/// CSV file is to be read.
 async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
     let unreadable =
         |e: &dyn std::fmt::Display| Refusal::File(format!("The upload could not be read ({e})."));
     let mut spooled = None;
+    let mut windows_1252 = false;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| unreadable(&e))?;
+        if field.name() == Some("windows_1252") {
+            windows_1252 = true;
+            // Its value ("on") is not needed.
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|e| unreadable(&e))?;
+            }
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -94,8 +104,11 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
         let file = tempfile::tempfile().map_err(Refusal::Io)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         let (mut size, mut lines, mut content) = (0usize, 0usize, false);
+        let mut head: Vec<u8> = Vec::with_capacity(4);
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| unreadable(&e))?;
+            let wanted = (4 - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..wanted]);
             size += chunk.len();
             if size > MAX_UPLOAD {
                 return Err(Refusal::File(format!(
@@ -110,16 +123,21 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
         file.rewind().map_err(Refusal::Io)?;
         if !content {
             return Err(Refusal::File(
-                "The file is empty. Choose a CSV file with a header line and contacts.".into(),
+                "The file is empty. Choose a CSV file or an Excel workbook with a header line \
+                 and contacts."
+                    .into(),
             ));
         }
-        spooled = Some(Upload {
-            file,
-            file_name: name,
-            total_rows: lines.saturating_sub(1).max(1) as i64,
-        });
+        spooled = Some((file, name, lines, head));
     }
-    spooled.ok_or_else(|| Refusal::File("Choose a CSV file to import.".into()))
+    let (file, file_name, lines, head) = spooled
+        .ok_or_else(|| Refusal::File("Choose a CSV file or an Excel workbook to import.".into()))?;
+    Ok(Upload {
+        kind: FileKind::of(&file_name, &head, windows_1252),
+        file,
+        file_name,
+        total_rows: lines.saturating_sub(1).max(1) as i64,
+    })
 }
 
 /// Seconds a refused upload is told to wait.

@@ -1,6 +1,10 @@
-//! The lines as CSV for a mail merge: the columns and the query.
+//! The lines for a mail merge (CSV or an Excel workbook): the columns and the query. Each
+//! line's values are the ones its interaction takes (the same rules as the lines table and
+//! Log Segment: [`super::lines`] `EFFECTIVE_*`, [`super::log`]'s description).
 
 use crate::segments::domain::lines::{EFFECTIVE_CORRESPONDENCE, LINE_TEMPLATE_JOIN};
+use crate::segments::domain::log::{DESCRIPTION, SALESPERSON, TEMPLATE};
+use crate::web::csv::{Cell, Record};
 use diesel::prelude::*;
 use diesel::sql_types::{Date, Nullable, Text};
 
@@ -8,8 +12,11 @@ use diesel::sql_types::{Date, Nullable, Text};
 pub struct ExportLine {
     #[diesel(sql_type = Text)]
     pub contact_no: String,
+    /// A person's full name; empty on a company's line.
     #[diesel(sql_type = Text)]
     pub contact_name: String,
+    #[diesel(sql_type = Text)]
+    pub job_title: String,
     #[diesel(sql_type = Text)]
     pub company_name: String,
     #[diesel(sql_type = Text)]
@@ -22,8 +29,14 @@ pub struct ExportLine {
     pub city: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub country_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub country: Option<String>,
     #[diesel(sql_type = Text)]
     pub email: String,
+    #[diesel(sql_type = Text)]
+    pub phone: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub subject: Option<String>,
     #[diesel(sql_type = Text)]
     pub correspondence_type: String,
     #[diesel(sql_type = Nullable<Text>)]
@@ -32,38 +45,96 @@ pub struct ExportLine {
     pub date: chrono::NaiveDate,
 }
 
-pub const EXPORT_COLUMNS: [&str; 12] = [
+pub const EXPORT_COLUMNS: [&str; 18] = [
     "contact_no",
     "contact_name",
+    "first_name",
+    "surname",
+    "job_title",
     "company_name",
     "address",
     "address_2",
     "post_code",
     "city",
     "country_code",
+    "country",
     "email",
+    "phone",
+    "subject",
     "correspondence_type",
     "salesperson_code",
     "date",
 ];
 
+/// A person's name as a letter's salutation needs it: the last word is the surname, what
+/// comes before it the first name(s) ("Ada Marie Jensen" → "Ada Marie", "Jensen"); a name of
+/// one word is a surname alone.
+pub fn split_name(name: &str) -> (&str, &str) {
+    match name.trim().rsplit_once(char::is_whitespace) {
+        Some((first, surname)) => (first.trim_end(), surname),
+        None => ("", name.trim()),
+    }
+}
+
+impl Record for ExportLine {
+    fn cells(&self) -> Vec<Cell<'_>> {
+        let (first_name, surname) = split_name(&self.contact_name);
+        vec![
+            Cell::text(&self.contact_no),
+            Cell::text(&self.contact_name),
+            Cell::text(first_name),
+            Cell::text(surname),
+            Cell::text(&self.job_title),
+            Cell::text(&self.company_name),
+            Cell::text(&self.address),
+            Cell::text(&self.address_2),
+            Cell::text(&self.post_code),
+            Cell::text(&self.city),
+            Cell::opt(&self.country_code),
+            Cell::opt(&self.country),
+            Cell::text(&self.email),
+            Cell::text(&self.phone),
+            Cell::opt(&self.subject),
+            Cell::text(&self.correspondence_type),
+            Cell::opt(&self.salesperson),
+            Cell::Date(self.date),
+        ]
+    }
+}
+
 /// The lines of segment `id`, in line order, with each line's effective correspondence type,
-/// salesperson and date.
+/// subject, salesperson and date.
 pub fn query(
     id: i64,
 ) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
 {
     diesel::sql_query(format!(
         "SELECT c.no::text AS contact_no, CASE WHEN l.is_person THEN l.contact_name ELSE '' END AS contact_name, \
-           l.company_name, c.address, c.address_2, c.post_code, c.city, c.country_code::text AS country_code, \
-           c.email, \
+           c.job_title, l.company_name, c.address, c.address_2, c.post_code, c.city, \
+           c.country_code::text AS country_code, co.description AS country, c.email, c.phone, \
+           {DESCRIPTION} AS subject, \
            {EFFECTIVE_CORRESPONDENCE} AS correspondence_type, \
-           COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
+           {SALESPERSON}::text AS salesperson, \
            COALESCE(l.date, s.date) AS date \
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
-         {LINE_TEMPLATE_JOIN} WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+         {LINE_TEMPLATE_JOIN} LEFT JOIN interaction_templates t ON t.code = {TEMPLATE} \
+         LEFT JOIN countries co ON co.code = c.country_code \
+         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
          ORDER BY l.company_name, l.is_person, l.contact_name, l.id"
     ))
     .into_boxed()
     .bind::<diesel::sql_types::BigInt, _>(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_for_a_salutation() {
+        assert_eq!(split_name("Ada Marie Jensen"), ("Ada Marie", "Jensen"));
+        assert_eq!(split_name(" Bo  Ørsted "), ("Bo", "Ørsted"));
+        assert_eq!(split_name("Madonna"), ("", "Madonna"));
+        assert_eq!(split_name(""), ("", ""));
+    }
 }

@@ -30,14 +30,16 @@ const MEMBERS_FROM: &str = "FROM segment_lines l JOIN segments s ON s.id = l.seg
 const MEMBERS_WHERE: &str = "WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
 
 /// The line's salesperson: its own, else the header's, else the contact's.
-const SALESPERSON: &str = "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
+pub(crate) const SALESPERSON: &str =
+    "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)";
 /// The line's interaction template: its own, else the header's.
-const TEMPLATE: &str = "COALESCE(l.interaction_template_code, s.interaction_template_code)";
+pub(crate) const TEMPLATE: &str =
+    "COALESCE(l.interaction_template_code, s.interaction_template_code)";
 
 /// An entry's description: the line's subject, else its own template's description, else the
 /// header's subject (which takes its template's description when chosen), else the template's
 /// description, else the segment's.
-const DESCRIPTION: &str = "COALESCE(NULLIF(l.subject, ''), NULLIF(lt.description, ''), \
+pub(crate) const DESCRIPTION: &str = "COALESCE(NULLIF(l.subject, ''), NULLIF(lt.description, ''), \
      NULLIF(s.subject, ''), NULLIF(t.description, ''), s.description)";
 
 /// Log Segment's one statement that writes the entries: one per line that `lines_where`

@@ -1,9 +1,9 @@
-//! `/segments/{no}/export.csv`: the lines for a mail merge, streamed.
+//! `/segments/{no}/export.csv` and `/export.xlsx`: the lines for a mail merge, streamed.
 
 use crate::auth::SignedIn;
 use crate::segments::domain::export::{self as export_sql, ExportLine, EXPORT_COLUMNS};
 use crate::segments::domain::header;
-use crate::web::csv::CsvBuffer;
+use crate::web::csv::Format;
 use crate::web::AppState;
 use crate::web::{csv, db, AppError, AppResult};
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -16,35 +16,38 @@ pub async fn export(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let no = path.into_inner();
+    stream(req, state, path.into_inner(), Format::Csv).await
+}
+
+/// The lines as an Excel workbook for a mail merge.
+#[get("/segments/{no}/export.xlsx")]
+pub async fn export_xlsx(
+    req: HttpRequest,
+    _user: SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    stream(req, state, path.into_inner(), Format::Xlsx).await
+}
+
+async fn stream(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    no: String,
+    format: Format,
+) -> AppResult<HttpResponse> {
     let segment = db(&state.pool, move |conn| {
         header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)
     })
     .await?;
     let id = segment.id;
-    csv::stream(
+    csv::stream::<ExportLine, _>(
         &req,
         &state.exports,
         state.pool.clone(),
-        &format!("segment-{}.csv", segment.no),
+        format,
+        &format!("segment-{}", segment.no),
         &EXPORT_COLUMNS,
         move || export_sql::query(id),
-        |r: &ExportLine, out: &mut CsvBuffer| {
-            let date = r.date.format("%Y-%m-%d").to_string();
-            out.write(&[
-                r.contact_no.as_str(),
-                &r.contact_name,
-                &r.company_name,
-                &r.address,
-                &r.address_2,
-                &r.post_code,
-                &r.city,
-                r.country_code.as_deref().unwrap_or(""),
-                &r.email,
-                &r.correspondence_type,
-                r.salesperson.as_deref().unwrap_or(""),
-                &date,
-            ])
-        },
     )
 }

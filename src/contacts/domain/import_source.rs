@@ -1,0 +1,356 @@
+//! Where the rows of an import come from, one record at a time: a CSV file as Excel or anyone
+//! writes it (`,` or `;` between the cells, found from the header line; UTF-8, or Windows-1252
+//! when the user says so), or the first sheet of an Excel workbook (.xlsx). Each record
+//! carries the line it starts on (a CSV file's line, a sheet's row number), which every
+//! problem names.
+
+use std::io::Read;
+
+use calamine::{DataRef, Reader, Xlsx, XlsxCellReader};
+use csv::{ByteRecord, Position, StringRecord};
+
+/// A record that could not be read: the line, and why. Reading stops there.
+#[derive(Debug, PartialEq)]
+pub struct Unreadable {
+    pub line: u64,
+    pub message: String,
+}
+
+/// The records of a file, the header first.
+pub trait Source {
+    /// The next record into `record` (with its line as its position's line); `Ok(false)` at
+    /// the end.
+    fn next_record(&mut self, record: &mut StringRecord) -> Result<bool, Unreadable>;
+
+    /// What problems call a line: "line" in a CSV file, "row" in a workbook.
+    fn line_word(&self) -> &'static str {
+        "line"
+    }
+}
+
+/// What to say when a CSV file is not UTF-8.
+pub const NOT_UTF8_HELP: &str = "Excel's \"CSV (Comma delimited)\" writes Windows-1252: \
+     tick \"Read as Windows-1252 (Excel's 'CSV')\" and import the file again, or in Excel \
+     choose File → Save As → \"CSV UTF-8 (Comma delimited)\"";
+
+/// The separator of a CSV file, from its header line (`head` is the file's beginning): `;`
+/// when the line has more semicolons than commas outside quotes (Excel's CSV where the
+/// decimal separator is a comma), a tab likewise, else `,`.
+pub fn sniff_separator(head: &[u8]) -> u8 {
+    let (mut quoted, mut counts) = (false, [0usize; 3]);
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    if counts[1] > counts[0] && counts[1] >= counts[2] {
+        b';'
+    } else if counts[2] > counts[0] && counts[2] > counts[1] {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// A CSV file, record by record.
+pub struct CsvSource<R: Read> {
+    reader: csv::Reader<R>,
+    raw: ByteRecord,
+}
+
+impl<R: Read> CsvSource<R> {
+    pub fn new(data: R, separator: u8) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .delimiter(separator)
+            .trim(csv::Trim::All)
+            .from_reader(data);
+        CsvSource {
+            reader,
+            raw: ByteRecord::new(),
+        }
+    }
+}
+
+impl<R: Read> Source for CsvSource<R> {
+    fn next_record(&mut self, record: &mut StringRecord) -> Result<bool, Unreadable> {
+        match self.reader.read_byte_record(&mut self.raw) {
+            Ok(false) => return Ok(false),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(1);
+                return Err(Unreadable {
+                    line,
+                    message: format!("not readable as CSV ({e})"),
+                });
+            }
+        }
+        let start = self.raw.position().map(|p| p.line()).unwrap_or(1);
+        match StringRecord::from_byte_record(self.raw.clone()) {
+            Ok(read) => {
+                *record = read;
+                Ok(true)
+            }
+            Err(e) => Err(not_utf8(&self.raw, start, e.utf8_error())),
+        }
+    }
+}
+
+/// The problem of a record with a byte that is not UTF-8: the line the byte is on (a quoted
+/// cell may span lines), the byte and its column.
+fn not_utf8(raw: &ByteRecord, start: u64, err: &csv::Utf8Error) -> Unreadable {
+    let field = err.field();
+    let before: usize = raw
+        .iter()
+        .take(field)
+        .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+        .sum();
+    let cell = raw.get(field).unwrap_or_default();
+    let within = cell
+        .iter()
+        .take(err.valid_up_to())
+        .filter(|&&b| b == b'\n')
+        .count();
+    let byte = cell.get(err.valid_up_to()).copied().unwrap_or_default();
+    Unreadable {
+        line: start + (before + within) as u64,
+        message: format!(
+            "the file is not UTF-8: byte 0x{byte:02X} in column {} cannot be read. {NOT_UTF8_HELP}.",
+            field + 1
+        ),
+    }
+}
+
+/// Reads Windows-1252 (Excel's "CSV" on western systems) as UTF-8. Every byte is a character
+/// of its own, so the file is decoded a buffer at a time.
+pub struct Windows1252<R: Read> {
+    inner: R,
+    raw: Vec<u8>,
+    decoded: Vec<u8>,
+    at: usize,
+}
+
+impl<R: Read> Windows1252<R> {
+    pub fn new(inner: R) -> Self {
+        Windows1252 {
+            inner,
+            raw: vec![0; 64 * 1024],
+            decoded: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Windows1252<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.decoded.len() {
+            let n = self.inner.read(&mut self.raw)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.raw[..n]);
+            self.decoded = text.into_owned().into_bytes();
+            self.at = 0;
+        }
+        let n = buf.len().min(self.decoded.len() - self.at);
+        buf[..n].copy_from_slice(&self.decoded[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// The first sheet of a workbook, row by row; a row's line is its row number in the sheet.
+pub struct XlsxSource<'a, RS: Read + std::io::Seek> {
+    cells: XlsxCellReader<'a, RS>,
+    /// The first cell of the next row, read ahead.
+    pending: Option<(u32, u32, String)>,
+    done: bool,
+}
+
+/// Opens a workbook; the message says why it cannot be read.
+pub fn open_workbook<RS: Read + std::io::Seek>(data: RS) -> Result<Xlsx<RS>, String> {
+    Xlsx::new(data).map_err(|e| format!("the file is not an Excel workbook (.xlsx) ({e})"))
+}
+
+impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
+    /// The first sheet's cells, and how many rows it has (its dimensions).
+    pub fn first_sheet(book: &'a mut Xlsx<RS>) -> Result<(Self, u64), String> {
+        let name = book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| "the workbook has no sheet".to_string())?;
+        let cells = book
+            .worksheet_cells_reader(&name)
+            .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?;
+        let dims = cells.dimensions();
+        let rows = u64::from(dims.end.0.saturating_sub(dims.start.0)) + 1;
+        Ok((
+            XlsxSource {
+                cells,
+                pending: None,
+                done: false,
+            },
+            rows,
+        ))
+    }
+
+    fn next_cell(&mut self) -> Result<Option<(u32, u32, String)>, Unreadable> {
+        if let Some(cell) = self.pending.take() {
+            return Ok(Some(cell));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            match self.cells.next_cell() {
+                Ok(Some(cell)) => {
+                    let (row, col) = cell.get_position();
+                    let text = cell_text(cell.get_value());
+                    if text.is_empty() {
+                        continue;
+                    }
+                    return Ok(Some((row, col, text)));
+                }
+                Ok(None) => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Err(Unreadable {
+                        line: 1,
+                        message: format!("the sheet is not readable ({e})"),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A cell's value as the text a CSV file would hold: whole numbers without a decimal point,
+/// dates as `2026-11-30`, `true`/`false`.
+pub fn cell_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Int(n) => n.to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => match d.as_datetime() {
+            Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.format("%Y-%m-%d").to_string(),
+            Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => d.as_f64().to_string(),
+        },
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => e.to_string(),
+    }
+}
+
+impl<RS: Read + std::io::Seek> Source for XlsxSource<'_, RS> {
+    fn next_record(&mut self, record: &mut StringRecord) -> Result<bool, Unreadable> {
+        let Some((row, col, text)) = self.next_cell()? else {
+            return Ok(false);
+        };
+        let mut cells: Vec<String> = Vec::new();
+        let mut put = |col: u32, text: String| {
+            let col = col as usize;
+            if cells.len() <= col {
+                cells.resize(col + 1, String::new());
+            }
+            cells[col] = text.trim().to_string();
+        };
+        put(col, text);
+        while let Some((next_row, col, text)) = self.next_cell()? {
+            if next_row != row {
+                self.pending = Some((next_row, col, text));
+                break;
+            }
+            put(col, text);
+        }
+        *record = StringRecord::from(cells);
+        let mut at = Position::new();
+        at.set_line(u64::from(row) + 1);
+        record.set_position(Some(at));
+        Ok(true)
+    }
+
+    fn line_word(&self) -> &'static str {
+        "row"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_separator_comes_from_the_header_line() {
+        assert_eq!(sniff_separator(b"type,name\ncompany;x\n"), b',');
+        assert_eq!(sniff_separator(b"type;name;city\ncompany,x\n"), b';');
+        assert_eq!(sniff_separator(b"\"a,b\";name\n"), b';');
+        assert_eq!(sniff_separator(b"type\tname\n"), b'\t');
+        assert_eq!(sniff_separator(b"name\n"), b',');
+    }
+
+    fn records(source: &mut dyn Source) -> (Vec<(u64, Vec<String>)>, Option<Unreadable>) {
+        let mut out = Vec::new();
+        let mut record = StringRecord::new();
+        loop {
+            match source.next_record(&mut record) {
+                Ok(true) => out.push((
+                    record.position().map(|p| p.line()).unwrap_or(0),
+                    record.iter().map(str::to_string).collect(),
+                )),
+                Ok(false) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_names_its_line() {
+        let data = b"type;name;city\ncompany;Good;Aarhus\ncompany;\"Two\nlines\";K\xF8ge\n";
+        let (rows, err) = records(&mut CsvSource::new(&data[..], b';'));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1],
+            (2, vec!["company".into(), "Good".into(), "Aarhus".into()])
+        );
+        let err = err.unwrap();
+        assert_eq!(
+            err.line, 4,
+            "the bad byte is on the second line of the record"
+        );
+        assert!(
+            err.message.contains("byte 0xF8 in column 3"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("CSV UTF-8"), "{}", err.message);
+    }
+
+    #[test]
+    fn windows_1252_reads_as_utf8() {
+        let data = b"type;name;city\ncompany;S\xF8ren \x80;K\xF8ge\n";
+        let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
+        assert!(err.is_none());
+        assert_eq!(rows[1].1, vec!["company", "Søren €", "Køge"]);
+    }
+
+    #[test]
+    fn cells_read_as_text() {
+        assert_eq!(cell_text(&DataRef::Float(4512345678.0)), "4512345678");
+        assert_eq!(cell_text(&DataRef::Float(12.5)), "12.5");
+        assert_eq!(cell_text(&DataRef::Bool(true)), "true");
+        assert_eq!(cell_text(&DataRef::SharedString("Acme")), "Acme");
+    }
+}

@@ -1,0 +1,149 @@
+//! Excel workbooks (.xlsx) for the downloads of [`super::csv`]: the same header and rows, with
+//! text cells as text (never a formula, never an apostrophe), numbers as numbers and dates as
+//! dates. rust_xlsxwriter's constant-memory mode writes each row to a temporary file as soon
+//! as the next one starts, so memory stays flat at a million rows; the finished workbook (a
+//! zip file, which needs the whole sheet before it can be closed) is then sent in chunks.
+
+use std::io::{Read, Seek};
+
+use bytes::Bytes;
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::QueryableByName;
+use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, XlsxError};
+
+use super::csv::{for_each_row, send, Cell, Record};
+use crate::db::DbPool;
+
+/// Rows of one worksheet, the header included (Excel's limit); past it the rows go on in the
+/// next sheet, under the same header.
+const SHEET_ROWS: RowNum = 1_048_576;
+
+/// Bytes of the finished workbook sent at a time.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// A workbook being written row by row, in constant memory.
+pub struct XlsxWriter {
+    workbook: Workbook,
+    header: &'static [&'static str],
+    sheet: usize,
+    row: RowNum,
+    bold: Format,
+    date: Format,
+    amount: Format,
+}
+
+impl XlsxWriter {
+    pub fn new(header: &'static [&'static str]) -> Result<Self, XlsxError> {
+        let mut writer = XlsxWriter {
+            workbook: Workbook::new(),
+            header,
+            sheet: 0,
+            row: 0,
+            bold: Format::new().set_bold(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            amount: Format::new().set_num_format("#,##0.00"),
+        };
+        writer.add_sheet()?;
+        Ok(writer)
+    }
+
+    /// A new constant-memory sheet with the header in its first row, frozen.
+    fn add_sheet(&mut self) -> Result<(), XlsxError> {
+        let count = self.workbook.worksheets().len();
+        let sheet = self.workbook.add_worksheet_with_constant_memory()?;
+        for col in 0..self.header.len() {
+            sheet.set_column_width(col as ColNum, 16)?;
+        }
+        for (col, name) in self.header.iter().enumerate() {
+            sheet.write_string_with_format(0, col as ColNum, *name, &self.bold)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        self.sheet = count;
+        self.row = 1;
+        Ok(())
+    }
+
+    /// Writes one row under the last.
+    pub fn write(&mut self, cells: &[Cell<'_>]) -> Result<(), XlsxError> {
+        if self.row == SHEET_ROWS {
+            self.add_sheet()?;
+        }
+        let XlsxWriter {
+            workbook,
+            sheet,
+            row,
+            date,
+            amount,
+            ..
+        } = self;
+        let (row, sheet) = (*row, workbook.worksheet_from_index(*sheet)?);
+        for (col, cell) in cells.iter().enumerate() {
+            let col = col as ColNum;
+            match cell {
+                // An empty cell stays empty (no empty string), as Excel's own.
+                Cell::Text(t) if t.is_empty() => {}
+                Cell::Text(t) => {
+                    sheet.write_string(row, col, t.as_ref())?;
+                }
+                Cell::Int(n) => {
+                    sheet.write_number(row, col, *n as f64)?;
+                }
+                Cell::Amount(a) => {
+                    sheet.write_number_with_format(row, col, *a, amount)?;
+                }
+                Cell::Date(d) => {
+                    sheet.write_datetime_with_format(row, col, d, date)?;
+                }
+            }
+        }
+        self.row += 1;
+        Ok(())
+    }
+
+    /// Closes the workbook into an anonymous temporary file, rewound.
+    pub fn finish(mut self) -> anyhow::Result<std::fs::File> {
+        let mut file = tempfile::tempfile()?;
+        self.workbook
+            .save_to_writer(std::io::BufWriter::new(&mut file))?;
+        file.rewind()?;
+        Ok(file)
+    }
+}
+
+/// Writes the workbook of the query's rows and sends it to `tx` in chunks.
+pub(crate) fn write<R, Q>(
+    pool: &DbPool,
+    header: &'static [&'static str],
+    build: Q,
+    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> anyhow::Result<()>
+where
+    R: QueryableByName<Pg> + Record + 'static,
+    Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
+{
+    let mut book = XlsxWriter::new(header)?;
+    let written = for_each_row(pool, build, |row: &R| {
+        book.write(&row.cells())?;
+        // The browser leaves when it stops waiting; the rows keep coming until then.
+        Ok(if tx.is_closed() {
+            Err(super::csv::Gone)
+        } else {
+            Ok(())
+        })
+    })?;
+    if written.is_err() {
+        return Ok(());
+    }
+    let mut file = book.finish()?;
+    let mut buffer = vec![0u8; CHUNK_BYTES];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(());
+        }
+        if send(tx, Bytes::copy_from_slice(&buffer[..n])).is_err() {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! Excel both ways through HTTP: every list that exports CSV exports a workbook too (read back
+//! with calamine: text as text, numbers as numbers, dates as dates, no formula, no
+//! apostrophe), the segment lines carry what a mail merge needs, and import reads the CSV that
+//! Excel writes (`;`, Windows-1252) and workbooks, all or nothing.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::auth::diesel_exec;
+use crate::segments::{new_segment, staff, step, world};
+use crate::support::*;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Downloads a workbook and gives its first sheet's rows.
+fn workbook(c: &mut Client, path: &str) -> Vec<Vec<Data>> {
+    let (status, content_type, body) = c.get_bytes(path);
+    assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(content_type.as_deref(), Some(XLSX));
+    let mut book = Xlsx::new(Cursor::new(body)).expect("a workbook");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).expect("its first sheet");
+    // No cell of ours is a formula.
+    let formulas = book.worksheet_formula(&name).expect("formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formulas"
+    );
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn text(v: &str) -> Data {
+    Data::String(v.to_string())
+}
+
+/// The cell of `row` under the header `column`.
+fn cell<'a>(rows: &'a [Vec<Data>], row: usize, column: &str) -> &'a Data {
+    let col = rows[0]
+        .iter()
+        .position(|h| *h == text(column))
+        .unwrap_or_else(|| panic!("no column {column} in {:?}", rows[0]));
+    rows[row].get(col).unwrap_or(&Data::Empty)
+}
+
+fn import_file(c: &mut Client, fields: &[(&str, &str)], name: &str, data: &[u8]) -> Resp {
+    let res = c.upload_with("/contacts/import", "/contacts/import", fields, name, data);
+    assert_eq!(res.status, 303, "upload failed:\n{}", res.body);
+    let job = res.location().unwrap();
+    c.wait_for(&job, |r| !r.contains("data-status-url"))
+}
+
+#[test]
+fn the_contact_list_exports_a_workbook_with_the_same_rows_as_its_csv() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET name = '=HYPERLINK(\"http://evil\")', phone = '+45 69 22 73 45', \
+           post_code = '0800' WHERE no = 'ALPHA'",
+    );
+    let mut c = staff(&app, "stan");
+    let list = c.get("/contacts?country=DK");
+    assert!(
+        list.contains("href=\"/contacts/export.xlsx?country=DK"),
+        "the Excel link sits beside the CSV link:\n{}",
+        list.body
+    );
+    let rows = workbook(&mut c, "/contacts/export.xlsx?country=DK");
+    let csv = c.get("/contacts/export.csv?country=DK");
+    assert_eq!(
+        rows.len(),
+        csv.body.lines().count(),
+        "the same rows as the CSV"
+    );
+    assert_eq!(rows[0][0], text("no"));
+    assert_eq!(rows[0].len(), 26);
+    let alpha = (1..rows.len())
+        .find(|&r| *cell(&rows, r, "no") == text("ALPHA"))
+        .expect("ALPHA exported");
+    // Text stays text as it is: no apostrophe, no formula, leading zeros kept.
+    assert_eq!(
+        *cell(&rows, alpha, "name"),
+        text("=HYPERLINK(\"http://evil\")")
+    );
+    assert_eq!(*cell(&rows, alpha, "phone"), text("+45 69 22 73 45"));
+    assert_eq!(*cell(&rows, alpha, "post_code"), text("0800"));
+    assert_eq!(*cell(&rows, alpha, "exclude_from_segment"), text("false"));
+    assert!(!rows
+        .iter()
+        .any(|r| r.iter().any(|c| c.to_string().starts_with('\''))));
+    // Viewers may export; anonymous visitors may not.
+    let mut viewer = app.signed_in("vera", "viewer");
+    workbook(&mut viewer, "/contacts/export.xlsx");
+    app.client()
+        .get("/contacts/export.xlsx")
+        .assert_redirect("/login?next=%2Fcontacts%2Fexport.xlsx");
+}
+
+#[test]
+fn the_segment_lines_export_what_a_mail_merge_needs_as_csv_and_workbook() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET job_title = 'Buyer', address = 'Havnegade 1', address_2 = '2. sal', \
+           post_code = '8000', city = 'Aarhus', phone = '+45 1234 5678', \
+           correspondence_type = 'email', name = 'Anna Marie Alpha' WHERE no = 'ANNA'",
+    );
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring letters");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA|ALPHA")]);
+    // The header says hard copy and its template ignores the contact's type; DORA's own
+    // line says e-mail, with a subject of its own.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', subject = 'Spring offer', \
+               correspondence_type = 'hard_copy', ignore_contact_correspondence_type = TRUE, \
+               date = '2026-05-01' WHERE no = '{no}';
+             UPDATE segment_lines l SET correspondence_type = 'email', subject = 'For Dora' \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{no}' AND c.no = 'DORA';"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(page.contains(&format!("href=\"/segments/{no}/export.xlsx\"")));
+
+    let rows = workbook(&mut c, &format!("/segments/{no}/export.xlsx"));
+    assert_eq!(rows.len(), 4, "header and three lines: {rows:?}");
+    let row_of = |no: &str| {
+        (1..rows.len())
+            .find(|&r| *cell(&rows, r, "contact_no") == text(no))
+            .unwrap_or_else(|| panic!("{no} exported"))
+    };
+    let anna = row_of("ANNA");
+    assert_eq!(*cell(&rows, anna, "contact_name"), text("Anna Marie Alpha"));
+    assert_eq!(*cell(&rows, anna, "first_name"), text("Anna Marie"));
+    assert_eq!(*cell(&rows, anna, "surname"), text("Alpha"));
+    assert_eq!(*cell(&rows, anna, "job_title"), text("Buyer"));
+    assert_eq!(*cell(&rows, anna, "company_name"), text("Alpha Retail"));
+    assert_eq!(*cell(&rows, anna, "address"), text("Havnegade 1"));
+    assert_eq!(*cell(&rows, anna, "address_2"), text("2. sal"));
+    assert_eq!(*cell(&rows, anna, "post_code"), text("8000"));
+    assert_eq!(*cell(&rows, anna, "city"), text("Aarhus"));
+    assert_eq!(*cell(&rows, anna, "country_code"), text("DK"));
+    assert_eq!(*cell(&rows, anna, "email"), text("anna@alpha.dk"));
+    assert_eq!(*cell(&rows, anna, "phone"), text("+45 1234 5678"));
+    assert_eq!(*cell(&rows, anna, "subject"), text("Spring offer"));
+    // The template ignores the contact's e-mail: the header's hard copy, as the lines table says.
+    assert_eq!(*cell(&rows, anna, "correspondence_type"), text("hard_copy"));
+    // A date cell, formatted as a date.
+    match cell(&rows, anna, "date") {
+        Data::DateTime(d) => {
+            assert!(d.is_datetime());
+            assert_eq!(
+                d.as_datetime().unwrap().date(),
+                chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()
+            );
+        }
+        other => panic!("date is not a date: {other:?}"),
+    }
+    let dora = row_of("DORA");
+    assert_eq!(*cell(&rows, dora, "correspondence_type"), text("email"));
+    assert_eq!(*cell(&rows, dora, "subject"), text("For Dora"));
+    let alpha = row_of("ALPHA");
+    assert_eq!(*cell(&rows, alpha, "contact_name"), Data::Empty);
+    assert_eq!(*cell(&rows, alpha, "company_name"), text("Alpha Retail"));
+
+    // The lines table shows the same correspondence types.
+    let lines = c.get(&format!("/segments/{no}"));
+    assert!(
+        lines.contains("Hard copy") || lines.contains("hard_copy"),
+        "{}",
+        lines.body
+    );
+
+    // The CSV carries the same columns and values.
+    let csv = c.get(&format!("/segments/{no}/export.csv"));
+    let head = csv.body.lines().next().unwrap();
+    assert_eq!(
+        head,
+        "contact_no,contact_name,first_name,surname,job_title,company_name,address,address_2,\
+         post_code,city,country_code,country,email,phone,subject,correspondence_type,\
+         salesperson_code,date"
+    );
+    assert!(csv.body.contains(
+        "ANNA,Anna Marie Alpha,Anna Marie,Alpha,Buyer,Alpha Retail,Havnegade 1,2. sal,8000,Aarhus,DK,"
+    ));
+    assert!(
+        csv.body
+            .contains(",anna@alpha.dk,+45 1234 5678,Spring offer,hard_copy,JO,2026-05-01"),
+        "{}",
+        csv.body
+    );
+    c.get("/segments/SM99999/export.xlsx").assert_status(404);
+}
+
+#[test]
+fn the_interactions_export_a_workbook_with_numbers_and_dates() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let list = c.get("/interactions");
+    assert!(list.contains("/interactions/export.xlsx?"), "{}", list.body);
+    let rows = workbook(&mut c, "/interactions/export.xlsx");
+    let csv = c.get("/interactions/export.csv");
+    assert_eq!(rows.len(), csv.body.lines().count());
+    assert_eq!(rows.len(), 5, "header and four entries");
+    assert!(matches!(cell(&rows, 1, "entry_no"), Data::Float(n) if *n >= 1.0));
+    assert!(matches!(cell(&rows, 1, "cost"), Data::Float(_)));
+    assert!(matches!(cell(&rows, 1, "duration_min"), Data::Float(_)));
+    assert!(matches!(cell(&rows, 1, "date"), Data::DateTime(d) if d.is_datetime()));
+    assert_eq!(
+        *cell(&rows, 1, "contact_no"),
+        text("ANNA"),
+        "the newest first, as the CSV"
+    );
+    assert!(
+        csv.body.lines().nth(1).unwrap().contains(",ANNA,"),
+        "{}",
+        csv.body
+    );
+}
+
+const HEADER_SEMI: &str = "no;type;name;company_no;city;country_code;phone\n";
+
+#[test]
+fn a_semicolon_csv_imports_and_one_contact_is_singular() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let data = format!("{HEADER_SEMI};company;\"Acme; Sons\";;Aarhus;DK;+45 1234\n");
+    let page = import_file(&mut c, &[], "excel.csv", data.as_bytes());
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts WHERE name = 'Acme; Sons' AND city = 'Aarhus' \
+             AND phone = '+45 1234'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_windows_1252_csv_names_the_line_of_the_bad_byte_and_reads_when_asked() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    // Excel's "CSV" on a Danish Windows: semicolons, Windows-1252 (ø is 0xF8).
+    let mut data = HEADER_SEMI.as_bytes().to_vec();
+    data.extend_from_slice(b";company;Good;;Aarhus;DK;\n");
+    data.extend_from_slice(b";company;S\xF8ren \x80 Co;;K\xF8ge;DK;\n");
+    let page = import_file(&mut c, &[], "excel.csv", &data);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("line 3: the file is not UTF-8: byte 0xF8 in column 3"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("Read as Windows-1252"));
+    assert!(page.contains("CSV UTF-8"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts"),
+        0,
+        "all or nothing"
+    );
+    let form = c.get("/contacts/import");
+    assert!(form.contains("name=\"windows_1252\""), "{}", form.body);
+
+    let page = import_file(&mut c, &[("windows_1252", "on")], "excel.csv", &data);
+    assert!(page.contains("2 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Søren € Co' AND city = 'Køge'"),
+        1
+    );
+}
+
+#[test]
+fn problems_are_listed_in_line_order_whichever_check_found_them() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    // Line 2 is refused by the whole-file check (a duplicate number), line 3 by its own row.
+    let data = "no,type,name\nDUP,company,One\nX,robot,Two\nDUP,company,Three\n";
+    let page = import_file(&mut c, &[], "order.csv", data.as_bytes());
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    let at = |needle: &str| {
+        page.body
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing:\n{}", page.body))
+    };
+    assert!(at("line 3:") < at("line 4:"), "{}", page.body);
+}
+
+/// A workbook as Excel would save one (rust_xlsxwriter): `rows` under `header`, with the
+/// phone written as a number, as a spreadsheet user may type it.
+fn contacts_workbook(header: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, h) in header.iter().enumerate() {
+        sheet.write_string(0, col as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (col, v) in row.iter().enumerate() {
+            let (r, col) = (r as u32 + 1, col as u16);
+            match v.parse::<f64>() {
+                Ok(n) if header[col as usize] == "phone" => {
+                    sheet.write_number(r, col, n).unwrap();
+                }
+                _ if v.is_empty() => {}
+                _ => {
+                    sheet.write_string(r, col, *v).unwrap();
+                }
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_workbook_imports_all_or_nothing_with_its_row_numbers() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let header = ["type", "name", "country_code", "phone", "email"];
+    let bad = contacts_workbook(
+        &header,
+        &[
+            vec!["company", "Good Co", "DK", "4512345678", ""],
+            vec!["company", "Other Co", "ZZ", "", ""],
+            vec!["person", "", "", "", "not-mail"],
+        ],
+    );
+    let page = import_file(&mut c, &[], "contacts.xlsx", &bad);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("row 3: unknown country/region ZZ"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("row 4: name is empty"), "{}", page.body);
+    assert!(
+        page.contains("row 4: email &#34;not-mail&#34;"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    let good = contacts_workbook(
+        &header,
+        &[
+            vec!["company", "Good Co", "DK", "4512345678", ""],
+            vec!["company", "=Not a formula", "", "", "x@example.dk"],
+        ],
+    );
+    let page = import_file(&mut c, &[], "contacts.xlsx", &good);
+    assert!(page.contains("2 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Good Co' AND phone = '4512345678'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = '=Not a formula'"),
+        1
+    );
+}
+
+#[test]
+fn an_exported_workbook_imports_back_into_an_empty_database() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let (_, _, body) = c.get_bytes("/contacts/export.xlsx");
+    let exported = app.count("SELECT count(*) FROM contacts");
+
+    let other = TestApp::start();
+    world_codes_only(&other);
+    let mut t = staff(&other, "stan");
+    let page = import_file(&mut t, &[], "contacts.xlsx", &body);
+    assert!(
+        page.contains(&format!("{exported} contacts imported.")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        other.count(
+            "SELECT count(*) FROM contacts c JOIN contacts co ON co.id = c.company_id \
+             WHERE c.no = 'ANNA' AND co.no = 'ALPHA' AND c.email = 'anna@alpha.dk'"
+        ),
+        1
+    );
+}
+
+/// The codes of [`world`] that its contacts use, without the contacts.
+fn world_codes_only(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales'), ('PL', 'Pat Lee');
+         INSERT INTO industry_groups (code, description) VALUES
+             ('RETAIL', 'Retail'), ('WHOLESALE', 'Wholesale'), ('BANKING', 'Banking');
+         INSERT INTO mailing_groups (code, description) VALUES
+             ('XMAS', 'Christmas cards'), ('NEWS', 'Newsletter');",
+    );
+}
