@@ -149,3 +149,171 @@ fn a_typo_is_refused_by_the_step_and_nothing_is_written() {
     step(&mut c, &no, "add", &[("mailing_group", "xmas")]);
     assert_members(&app, &no, &["ANNA", "DORA", "SOLO"]);
 }
+
+#[test]
+fn reuse_picks_a_segment_or_saved_criteria_from_a_list() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let xmas = new_segment(&mut c, "Christmas cards");
+    step(&mut c, &xmas, "add", &[("mailing_group", "XMAS")]);
+    let news = new_segment(&mut c, "Newsletter");
+    step(&mut c, &news, "add", &[("mailing_group", "NEWS")]);
+    post(
+        &mut c,
+        &format!("/segments/{xmas}/save-criteria"),
+        &[("code", "XM"), ("description", "Christmas list")],
+    )
+    .assert_redirect(&format!("/segments/{xmas}"));
+    let target = new_segment(&mut c, "Target");
+    assert!(c
+        .get(&format!("/segments/{target}"))
+        .contains(&format!(r#"<a href="/segments/{target}/reuse">"#)));
+    let page = c.get(&format!("/segments/{target}/reuse"));
+    page.assert_status(200);
+    assert!(page.contains(&format!(
+        r#"<option value="{xmas}">{xmas} · Christmas cards · 3 lines · Draft</option>"#
+    )));
+    assert!(page.contains(&format!(r#"<option value="{news}">"#)));
+    assert!(!page.contains(&format!(r#"<option value="{target}">"#)));
+    assert!(page.contains(r#"name="code" type="radio" value="XM" checked"#));
+    assert!(page.contains("XM · Christmas list · 1 step"));
+    assert!(page.contains("Add Contacts: mailing group XMAS"));
+    // The search narrows the list.
+    let found = c.get(&format!("/segments/{target}/reuse?q=newsl"));
+    assert!(found.contains(&format!(r#"<option value="{news}">"#)));
+    assert!(!found.contains(&format!(r#"<option value="{xmas}">"#)));
+    // What the lists offer is what the actions take.
+    post(
+        &mut c,
+        &format!("/segments/{target}/reuse-segment"),
+        &[("segment_no", &news)],
+    )
+    .assert_redirect(&format!("/segments/{target}"));
+    post(
+        &mut c,
+        &format!("/segments/{target}/reuse-criteria"),
+        &[("code", "XM")],
+    )
+    .assert_redirect(&format!("/segments/{target}"));
+    assert_members(&app, &target, &["ANNA", "DORA", "ELI", "SOLO"]);
+}
+
+#[test]
+fn saved_criteria_make_a_new_segment_and_say_what_was_left_out() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let from = new_segment(&mut c, "Source");
+    step(&mut c, &from, "add", &[("mailing_group", "XMAS")]);
+    post(
+        &mut c,
+        &format!("/segments/{from}/lines"),
+        &[("contact_no", "FINN")],
+    )
+    .assert_redirect(&format!("/segments/{from}"));
+    step(&mut c, &from, "reduce", &[("country", "SE")]);
+    post(
+        &mut c,
+        &format!("/segments/{from}/save-criteria"),
+        &[("code", "XM"), ("description", "Christmas, no Swedes")],
+    )
+    .assert_redirect(&format!("/segments/{from}"));
+    let page = c.get(&format!("/segments/{from}"));
+    assert!(
+        page.contains("Criteria saved as XM (2 steps). Left out, as saved criteria hold only Add, Reduce and Refine: step 2 (Add line); reusing XM will not repeat them."),
+        "{}",
+        page.body
+    );
+    let list = c.get("/saved-criteria");
+    assert!(list.contains(r#"<form method="post" action="/saved-criteria/XM/new-segment">"#));
+    let before = app.count("SELECT count(*) FROM segments");
+    let res = post(&mut c, "/saved-criteria/XM/new-segment", &[]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let location = res.location().unwrap();
+    let no = location.trim_start_matches("/segments/").to_string();
+    assert_eq!(app.count("SELECT count(*) FROM segments"), before + 1);
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            &format!(
+                "SELECT description || '/' || salesperson_code FROM segments WHERE no = '{no}'"
+            )
+        ),
+        "XM Christmas, no Swedes/JO"
+    );
+    assert_members(&app, &no, &["ANNA", "SOLO"]);
+    assert_eq!(step_count(&app, &no), 2);
+    assert!(c.get(&location).contains(&format!(
+        "Segment {no} created with criteria XM: 2 step(s) (+3, −1)."
+    )));
+    // Unknown criteria: nothing is made.
+    assert_eq!(
+        post(&mut c, "/saved-criteria/NOPE/new-segment", &[]).status,
+        404
+    );
+    assert_eq!(app.count("SELECT count(*) FROM segments"), before + 1);
+}
+
+#[test]
+fn why_finds_the_contact_from_part_of_a_name_and_the_card_offers_segments() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Explained");
+    step(&mut c, &no, "add", &[("mailing_group", "XMAS")]);
+    let res = c.get(&format!("/segments/{no}/why?contact=ra+bet"));
+    res.assert_status(200);
+    assert!(res.contains("No contact has the No. RA BET; choose one of these:"));
+    assert!(res.contains(&format!(
+        r#"<a href="/segments/{no}/why?contact=DORA">DORA Dora Beta</a> <span class="muted">(Beta Wholesale)</span>"#
+    )));
+    let res = c.get(&format!("/segments/{no}/why?contact=dora"));
+    assert!(
+        res.contains("<a href=\"/contacts/DORA\">DORA</a>"),
+        "{}",
+        res.body
+    );
+    let none = c.get(&format!("/segments/{no}/why?contact=zzz"));
+    assert!(none.contains("No contact&#39;s No., name, e-mail or city contains “zzz”."));
+    let card = c.get("/contacts/ELI");
+    assert!(card.contains(r#"list="why-segments""#));
+    assert!(card.contains(&format!(r#"<option value="{no}">Explained</option>"#)));
+}
+
+#[test]
+fn a_card_names_its_codes_and_a_person_shows_what_it_inherits_from_its_company() {
+    let app = TestApp::start();
+    world(&app);
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO languages (code, description) VALUES ('DA', 'Danish') ON CONFLICT DO NOTHING;
+         UPDATE contacts SET salesperson_code = 'JO', language_code = 'DA' WHERE no = 'ANNA';
+         INSERT INTO business_relations (code, description) VALUES ('CUST', 'Customer');
+         INSERT INTO contact_business_relations (contact_id, code)
+             SELECT id, 'CUST' FROM contacts WHERE no = 'ALPHA';",
+    );
+    let mut c = staff(&app, "stan");
+    let card = c.get("/contacts/ANNA");
+    card.assert_status(200);
+    assert!(
+        card.contains("<dt>Salesperson</dt><dd>JO – Jo Sales</dd>"),
+        "{}",
+        card.body
+    );
+    assert!(card.contains("<dt>Language</dt><dd>DA – Danish</dd>"));
+    let dk = crate::segments::text(&app, "SELECT description FROM countries WHERE code = 'DK'");
+    assert!(card.contains(&format!("<dt>Country/Region</dt><dd>DK – {dk}</dd>")));
+    // Industry groups and business relations come from the company, marked so.
+    assert!(card.contains(r#"Industry groups <span class="muted">from company <a href="/contacts/ALPHA">ALPHA</a></span>"#));
+    assert!(card.contains(
+        r#"RETAIL <span class="muted">Retail</span> <span class="badge">from company ALPHA</span>"#
+    ));
+    assert!(card.contains(
+        r#"CUST <span class="muted">Customer</span> <span class="badge">from company ALPHA</span>"#
+    ));
+    // The company's own card has them as its own, and a person without a company none.
+    let company = c.get("/contacts/ALPHA");
+    assert!(!company.contains("from company"));
+    assert!(!c.get("/contacts/SOLO").contains("from company"));
+}
