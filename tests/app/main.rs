@@ -20,6 +20,7 @@ mod fuzz;
 mod harness;
 mod interactions;
 mod logs;
+mod lookups;
 mod operations;
 mod schema;
 mod security;

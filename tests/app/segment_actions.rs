@@ -394,7 +394,9 @@ fn why_explains_members_removed_lines_and_outsiders() {
     assert!(why(&mut c, "CO05").contains("removed by step 2"));
     assert!(why(&mut c, "CO03").contains("flagged Exclude from Segment"));
     assert!(why(&mut c, "CO02").contains("does not match the filters of step 1"));
-    assert!(why(&mut c, "NOPE").contains("There is no contact NOPE."));
+    assert!(
+        why(&mut c, "NOPE").contains("No contact&#39;s No., name, e-mail or city contains “NOPE”.")
+    );
     // From the contact card's form.
     c.get(&format!(
         "/segments/why?segment={}&contact=CO01",

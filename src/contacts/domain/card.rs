@@ -153,8 +153,63 @@ impl ProfileQuestion {
     }
 }
 
+/// The contact's codes with their names ("JO – Jo Sales"), read in one query.
+#[derive(Clone, Debug, Default, QueryableByName)]
+pub struct CodeNames {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub territory: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub organizational_level: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub language: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub country: Option<String>,
+}
+
+/// A code and its name as the card shows it: "JO – Jo Sales", or the code alone when its
+/// name is empty (or it has none).
+const NAMED: &str = "{c} || COALESCE(NULLIF(' – ' || {t}, ' – '), '')";
+
+/// The contact's codes with their names: one statement joining the code tables.
+pub fn code_names(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CodeNames> {
+    let named = |c: &str, t: &str| NAMED.replace("{c}", c).replace("{t}", t);
+    diesel::sql_query(format!(
+        "SELECT {} AS salesperson, {} AS territory, {} AS organizational_level, \
+                {} AS language, {} AS country \
+         FROM contacts c \
+         LEFT JOIN salespeople sp ON sp.code = c.salesperson_code \
+         LEFT JOIN territories te ON te.code = c.territory_code \
+         LEFT JOIN organizational_levels ol ON ol.code = c.organizational_level_code \
+         LEFT JOIN languages la ON la.code = c.language_code \
+         LEFT JOIN countries co ON co.code = c.country_code \
+         WHERE c.id = $1",
+        named("c.salesperson_code::text", "sp.name"),
+        named("c.territory_code::text", "te.description"),
+        named("c.organizational_level_code::text", "ol.description"),
+        named("c.language_code::text", "la.description"),
+        named("c.country_code::text", "co.description"),
+    ))
+    .bind::<BigInt, _>(contact_id)
+    .get_result(conn)
+}
+
+/// Classifications a person reads through its company (industry groups, business
+/// relations), shown on the person's card marked as the company's.
+pub struct Inherited {
+    pub title: &'static str,
+    pub anchor: String,
+    pub company_no: String,
+    pub assigned: Vec<CodeOption>,
+}
+
 pub struct Card {
     pub contact: Contact,
+    /// Its codes with their names.
+    pub names: CodeNames,
+    /// For a person of a company: what it inherits from the company.
+    pub inherited: Vec<Inherited>,
     pub company: Option<(String, String)>,
     pub persons: Vec<Contact>,
     pub persons_total: i64,
@@ -166,6 +221,8 @@ pub struct Card {
     pub segments: Vec<CardSegment>,
     /// All the segments it is on.
     pub segments_total: i64,
+    /// The newest draft segments, offered in "Why is it on a segment, or not?".
+    pub why_segments: Vec<CardSegment>,
 }
 
 impl Card {
@@ -422,6 +479,19 @@ pub fn segments_of(
     Ok((segments, total))
 }
 
+/// Draft segments offered by the card's "why" form.
+pub const WHY_SEGMENTS: i64 = 100;
+
+/// The newest draft segments (at most [`WHY_SEGMENTS`]), to choose one to explain.
+pub fn draft_segments(conn: &mut PgConnection) -> QueryResult<Vec<CardSegment>> {
+    diesel::sql_query(
+        "SELECT s.no::text AS no, s.description, s.status FROM segments s \
+         WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT $1",
+    )
+    .bind::<BigInt, _>(WHY_SEGMENTS)
+    .load(conn)
+}
+
 /// Persons shown on a company's card (the rest are one list link away).
 pub const PERSONS_SHOWN: i64 = 100;
 
@@ -455,7 +525,26 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
     let profile = profile(conn, contact.id)?;
     let history = history(conn, contact.id, query)?;
     let (segments, segments_total) = segments_of(conn, contact.id)?;
+    let why_segments = draft_segments(conn)?;
+    let names = code_names(conn, contact.id)?;
+    let mut inherited = Vec::new();
+    if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {
+        for c in CLASSIFICATIONS
+            .iter()
+            .filter(|c| c.companies && !c.applies_to(&contact))
+        {
+            inherited.push(Inherited {
+                title: c.title,
+                anchor: format!("inherited-{}", c.kind.replace('_', "-")),
+                company_no: company_no.clone(),
+                assigned: c.assigned(conn, company_id)?,
+            });
+        }
+    }
     Ok(Card {
+        names,
+        inherited,
+        why_segments,
         history,
         segments,
         segments_total,

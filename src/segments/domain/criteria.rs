@@ -3,6 +3,7 @@
 //! condition over `contacts c` (with `ck`, the contact's company) with bound values.
 
 use super::filter::{self, BindValue, Binds, FieldKind, ParseError};
+use super::lookups::{self, Lookup};
 use super::stored::StepKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -84,8 +85,9 @@ pub struct Field {
     pub kind: FieldKind,
     /// The SQL expression filtered (fixed text, never user input).
     pub column: &'static str,
-    /// The code table whose codes are offered (a datalist), if any.
-    pub codes: Option<&'static str>,
+    /// Its code table: the codes offered as the user types, the page that lists them, and
+    /// the check of a plain value typed (see [`super::lookups`]).
+    pub lookup: Option<&'static Lookup>,
 }
 
 const TYPES: &[&str] = &["company", "person"];
@@ -105,7 +107,7 @@ pub const FIELDS: &[Field] = &[
         label: "No.",
         kind: FieldKind::Code,
         column: "c.no",
-        codes: None,
+        lookup: Some(&lookups::CONTACTS),
     },
     Field {
         key: "name",
@@ -113,7 +115,7 @@ pub const FIELDS: &[Field] = &[
         label: "Name",
         kind: FieldKind::Text,
         column: "c.name",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "search_name",
@@ -121,7 +123,7 @@ pub const FIELDS: &[Field] = &[
         label: "Search Name",
         kind: FieldKind::Text,
         column: "c.search_name",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "type",
@@ -129,7 +131,7 @@ pub const FIELDS: &[Field] = &[
         label: "Type",
         kind: FieldKind::Choice(TYPES),
         column: "c.type",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "company_no",
@@ -137,7 +139,7 @@ pub const FIELDS: &[Field] = &[
         label: "Company No.",
         kind: FieldKind::Code,
         column: "ck.no",
-        codes: None,
+        lookup: Some(&lookups::COMPANIES),
     },
     Field {
         key: "salesperson",
@@ -145,7 +147,7 @@ pub const FIELDS: &[Field] = &[
         label: "Salesperson",
         kind: FieldKind::Code,
         column: "c.salesperson_code",
-        codes: Some("salespeople"),
+        lookup: Some(&lookups::SALESPEOPLE),
     },
     Field {
         key: "territory",
@@ -153,7 +155,7 @@ pub const FIELDS: &[Field] = &[
         label: "Territory",
         kind: FieldKind::Code,
         column: "c.territory_code",
-        codes: Some("territories"),
+        lookup: Some(&lookups::TERRITORIES),
     },
     Field {
         key: "country",
@@ -161,7 +163,7 @@ pub const FIELDS: &[Field] = &[
         label: "Country/Region",
         kind: FieldKind::Code,
         column: "c.country_code",
-        codes: Some("countries"),
+        lookup: Some(&lookups::COUNTRIES),
     },
     Field {
         key: "post_code",
@@ -169,7 +171,7 @@ pub const FIELDS: &[Field] = &[
         label: "Post Code",
         kind: FieldKind::Text,
         column: "c.post_code",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "city",
@@ -177,7 +179,7 @@ pub const FIELDS: &[Field] = &[
         label: "City",
         kind: FieldKind::Text,
         column: "c.city",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "language",
@@ -185,7 +187,7 @@ pub const FIELDS: &[Field] = &[
         label: "Language",
         kind: FieldKind::Code,
         column: "c.language_code",
-        codes: Some("languages"),
+        lookup: Some(&lookups::LANGUAGES),
     },
     Field {
         key: "correspondence_type",
@@ -193,7 +195,7 @@ pub const FIELDS: &[Field] = &[
         label: "Correspondence Type",
         kind: FieldKind::Choice(CORRESPONDENCE),
         column: "NULLIF(c.correspondence_type, '')",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "has_email",
@@ -201,7 +203,7 @@ pub const FIELDS: &[Field] = &[
         label: "Has E-mail",
         kind: FieldKind::Boolean,
         column: "(c.email <> '')",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "organizational_level",
@@ -209,7 +211,7 @@ pub const FIELDS: &[Field] = &[
         label: "Organizational Level",
         kind: FieldKind::Code,
         column: "c.organizational_level_code",
-        codes: Some("organizational_levels"),
+        lookup: Some(&lookups::ORGANIZATIONAL_LEVELS),
     },
     Field {
         key: "job_title",
@@ -217,7 +219,7 @@ pub const FIELDS: &[Field] = &[
         label: "Job Title",
         kind: FieldKind::Text,
         column: "c.job_title",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "industry_group",
@@ -225,7 +227,7 @@ pub const FIELDS: &[Field] = &[
         label: "Industry Group",
         kind: FieldKind::Code,
         column: "g.code",
-        codes: Some("industry_groups"),
+        lookup: Some(&lookups::INDUSTRY_GROUPS),
     },
     Field {
         key: "business_relation",
@@ -233,7 +235,7 @@ pub const FIELDS: &[Field] = &[
         label: "Business Relation",
         kind: FieldKind::Code,
         column: "b.code",
-        codes: Some("business_relations"),
+        lookup: Some(&lookups::BUSINESS_RELATIONS),
     },
     Field {
         key: "mailing_group",
@@ -241,7 +243,7 @@ pub const FIELDS: &[Field] = &[
         label: "Mailing Group",
         kind: FieldKind::Code,
         column: "m.code",
-        codes: Some("mailing_groups"),
+        lookup: Some(&lookups::MAILING_GROUPS),
     },
     Field {
         key: "job_responsibility",
@@ -249,7 +251,7 @@ pub const FIELDS: &[Field] = &[
         label: "Job Responsibility",
         kind: FieldKind::Code,
         column: "j.code",
-        codes: Some("job_responsibilities"),
+        lookup: Some(&lookups::JOB_RESPONSIBILITIES),
     },
     Field {
         key: "interaction_date",
@@ -257,7 +259,7 @@ pub const FIELDS: &[Field] = &[
         label: "Date",
         kind: FieldKind::Date,
         column: "e.date",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "interaction_template",
@@ -265,7 +267,7 @@ pub const FIELDS: &[Field] = &[
         label: "Template",
         kind: FieldKind::Code,
         column: "e.template_code",
-        codes: None,
+        lookup: Some(&lookups::INTERACTION_TEMPLATES),
     },
     Field {
         key: "interaction_group",
@@ -273,7 +275,7 @@ pub const FIELDS: &[Field] = &[
         label: "Interaction Group",
         kind: FieldKind::Code,
         column: "e.group_code",
-        codes: Some("interaction_groups"),
+        lookup: Some(&lookups::INTERACTION_GROUPS),
     },
     Field {
         key: "interaction_campaign",
@@ -281,7 +283,7 @@ pub const FIELDS: &[Field] = &[
         label: "Campaign",
         kind: FieldKind::Code,
         column: "e.campaign_no",
-        codes: None,
+        lookup: Some(&lookups::CAMPAIGNS),
     },
     Field {
         key: "interaction_segment",
@@ -289,7 +291,7 @@ pub const FIELDS: &[Field] = &[
         label: "Segment",
         kind: FieldKind::Code,
         column: "e.segment_no",
-        codes: None,
+        lookup: Some(&lookups::SEGMENTS),
     },
     Field {
         key: "interaction_evaluation",
@@ -297,7 +299,7 @@ pub const FIELDS: &[Field] = &[
         label: "Evaluation",
         kind: FieldKind::Choice(EVALUATIONS),
         column: "NULLIF(e.evaluation, '')",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "interaction_campaign_target",
@@ -305,7 +307,7 @@ pub const FIELDS: &[Field] = &[
         label: "Campaign Target",
         kind: FieldKind::Boolean,
         column: "e.campaign_target",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "interaction_campaign_response",
@@ -313,7 +315,7 @@ pub const FIELDS: &[Field] = &[
         label: "Campaign Response",
         kind: FieldKind::Boolean,
         column: "e.campaign_response",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "interaction_attempt_failed",
@@ -321,7 +323,7 @@ pub const FIELDS: &[Field] = &[
         label: "Attempt Failed",
         kind: FieldKind::Boolean,
         column: "e.attempt_failed",
-        codes: None,
+        lookup: None,
     },
     Field {
         key: "interaction_salesperson",
@@ -329,7 +331,7 @@ pub const FIELDS: &[Field] = &[
         label: "Salesperson",
         kind: FieldKind::Code,
         column: "e.salesperson_code",
-        codes: Some("salespeople"),
+        lookup: Some(&lookups::SALESPEOPLE),
     },
 ];
 
@@ -404,12 +406,31 @@ pub fn contacts_from(with_company: bool) -> &'static str {
     }
 }
 
-/// A field's parse error, for the form.
+/// What is wrong with a field's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The expression cannot be read.
+    Parse(ParseError),
+    /// A plain value that is not a code of the field's table: "RETIAL is not an industry
+    /// group code".
+    Unknown { code: String, noun: &'static str },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Parse(e) => e.fmt(f),
+            Problem::Unknown { code, noun } => write!(f, "{code} is not {noun}"),
+        }
+    }
+}
+
+/// A field's error, for the form.
 #[derive(Clone, Debug)]
 pub struct FieldError {
     pub key: &'static str,
     pub label: &'static str,
-    pub error: ParseError,
+    pub error: Problem,
 }
 
 impl FieldError {
@@ -465,7 +486,7 @@ impl Criteria {
                 Err(error) => errors.push(FieldError {
                     key: f.key,
                     label: f.label,
-                    error,
+                    error: Problem::Parse(error),
                 }),
             }
         }
@@ -491,7 +512,7 @@ impl Criteria {
                 errors.push(FieldError {
                     key: f.key,
                     label: f.label,
-                    error: ParseError {
+                    error: Problem::Parse(ParseError {
                         position: 1,
                         message: format!(
                             "the filters of one step may hold at most {} values, these hold {} (this field {}); split them into several steps",
@@ -499,7 +520,7 @@ impl Criteria {
                             crate::web::pagination::thousands(total as i64),
                             crate::web::pagination::thousands(counts[largest] as i64)
                         ),
-                    },
+                    }),
                 });
                 return Err(errors);
             }

@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod lines;
 pub mod list;
 pub mod log;
+pub mod lookups;
 pub mod mailing;
 pub mod refresh;
 pub mod saved;

@@ -175,3 +175,110 @@ pub fn load_saved(conn: &mut PgConnection, only: Option<&str>) -> QueryResult<Ve
         })
         .collect())
 }
+
+/// What Reuse Criteria did: the segment and each step's change ("+12", "−3"); or why it did
+/// nothing.
+pub enum Reused {
+    Done {
+        segment_no: String,
+        summary: Vec<String>,
+    },
+    Refused(String),
+}
+
+/// Reuse Criteria inside the caller's transaction: every saved step must read back before any
+/// runs (a step that cannot be read is never replayed as "every contact"); then each runs
+/// against today's data, with all its options, as its own step of segment `no`.
+pub fn reuse(
+    conn: &mut PgConnection,
+    no: &str,
+    code: &str,
+    user: &crate::auth::CurrentUser,
+    ip: &str,
+) -> Result<Reused, crate::segments::domain::steps::RunError> {
+    use crate::segments::domain::steps::{self, run_step, Source};
+    use crate::segments::domain::stored::StepKind;
+    if code.is_empty() {
+        return Ok(Reused::Refused(
+            "Enter the code of saved criteria (see the list of saved criteria).".into(),
+        ));
+    }
+    let saved = steps_of(conn, code)?;
+    if saved.is_empty() {
+        return Ok(Reused::Refused(format!(
+            "There are no saved criteria {code}."
+        )));
+    }
+    let mut read = Vec::new();
+    for (i, (kind, json)) in saved.iter().enumerate() {
+        match stored::read(kind, json) {
+            Ok(step) if step.kind.is_filter() => {
+                if let Err(errors) = step.criteria.parse() {
+                    let text: Vec<String> = errors.iter().map(|e| e.message()).collect();
+                    return Ok(Reused::Refused(format!(
+                        "Saved criteria {code} cannot be reused: its step {} no longer reads: {}.",
+                        i + 1,
+                        text.join("; ")
+                    )));
+                }
+                read.push(step)
+            }
+            Ok(step) => {
+                return Ok(Reused::Refused(format!(
+                    "Saved criteria {code} cannot be reused: its step {} is a {} step, which saved criteria do not hold.",
+                    i + 1,
+                    step.kind.title()
+                )))
+            }
+            Err(why) => {
+                return Ok(Reused::Refused(format!(
+                    "Saved criteria {code} cannot be reused: its step {} cannot be read: {why}.",
+                    i + 1
+                )))
+            }
+        }
+    }
+    let mut summary = Vec::new();
+    let mut segment_no = no.to_string();
+    for step in read {
+        let criteria = &step.criteria;
+        let result = run_step(
+            conn,
+            no,
+            step.kind,
+            user,
+            ip,
+            stored::note(step.kind, criteria, ""),
+            |conn, segment, seq| match step.kind {
+                StepKind::Add => {
+                    steps::add(conn, segment, seq, &Source::Criteria(criteria), criteria)
+                }
+                StepKind::Reduce => steps::remove(conn, segment, seq, criteria, false),
+                _ => steps::remove(conn, segment, seq, criteria, true),
+            },
+        )?;
+        match result {
+            Ok((segment, outcome)) => {
+                segment_no = segment.no;
+                summary.push(if step.kind == StepKind::Add {
+                    format!("+{}", outcome.added)
+                } else {
+                    format!("−{}", outcome.removed)
+                });
+            }
+            Err((_, errors)) => {
+                // Checked above; should a step still be refused, nothing is kept (an error
+                // rolls the caller's transaction back).
+                let text: Vec<String> = errors.iter().map(|e| e.message()).collect();
+                return Err(diesel::result::Error::QueryBuilderError(
+                    format!("saved criteria {code} no longer parse: {}", text.join("; ")).into(),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(Reused::Done {
+        segment_no,
+        summary,
+    })
+}

@@ -11,6 +11,33 @@ use crate::segments::domain::stored::{StepKind, StoredStep};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable};
 
+/// A contact whose No., name, e-mail or city contains what was typed: a choice for "why".
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Candidate {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub no: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub company_name: String,
+}
+
+/// The most contacts offered for one search.
+pub const CANDIDATES: i64 = 20;
+
+/// The contacts whose search text (No., name, e-mail, city, phones) contains `typed`, in any
+/// case, by name: one statement over the contact list's trigram index.
+pub fn candidates(conn: &mut PgConnection, typed: &str) -> QueryResult<Vec<Candidate>> {
+    diesel::sql_query(
+        "SELECT c.no::text AS no, c.name, COALESCE(ck.name, '') AS company_name \
+         FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_id \
+         WHERE c.search_text LIKE $1 ORDER BY c.name, c.no LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(crate::db::text::contains_pattern(typed))
+    .bind::<BigInt, _>(CANDIDATES)
+    .load(conn)
+}
+
 #[derive(QueryableByName)]
 struct LineState {
     #[diesel(sql_type = Integer)]

@@ -10,6 +10,7 @@ pub mod list;
 pub mod log;
 pub mod mailing;
 pub mod refresh;
+pub mod reuse;
 pub mod saved;
 pub mod why;
 pub mod wizard;

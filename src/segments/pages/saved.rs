@@ -49,10 +49,11 @@ pub async fn save_criteria(
                 ..Default::default()
             };
             let mut filter_steps = Vec::new();
+            let mut left_out = Vec::new();
             for step in ledger::load(conn, segment.id)? {
                 match step.read() {
                     Ok(read) if read.kind.is_filter() => filter_steps.push(read),
-                    Ok(_) => {}
+                    Ok(read) => left_out.push(format!("{} ({})", step.seq, read.kind.title())),
                     Err(why) => {
                         return Ok(actions.refused("save-code", unreadable_step(&step, &why)));
                     }
@@ -82,11 +83,19 @@ pub async fn save_criteria(
                         format!("The code {code} is already used. Choose another."),
                     ));
                 }
-                Flash::success(format!(
+                let mut text = format!(
                     "Criteria saved as {code} ({} step{}).",
                     filter_steps.len(),
                     if filter_steps.len() == 1 { "" } else { "s" }
-                ))
+                );
+                if !left_out.is_empty() {
+                    text.push_str(&format!(
+                        " Left out, as saved criteria hold only Add, Reduce and Refine: step{} {}; reusing {code} will not repeat them.",
+                        if left_out.len() == 1 { "" } else { "s" },
+                        left_out.join(", ")
+                    ));
+                }
+                Flash::success(text)
             };
             session::set_flash(conn, &session, flash)?;
             Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
@@ -282,82 +291,13 @@ pub async fn reuse_criteria(
                 reuse_code: typed,
                 ..Default::default()
             };
-            if code.is_empty() {
-                return Ok(actions.refused(
-                    "reuse-code",
-                    "Enter the code of saved criteria (see the list of saved criteria).",
-                ));
-            }
-            let saved = saved::steps_of(conn, &code)?;
-            if saved.is_empty() {
-                return Ok(
-                    actions.refused("reuse-code", format!("There are no saved criteria {code}."))
-                );
-            }
-            // Every saved step must read back before any runs: a step that cannot be read
-            // is never replayed as "every contact".
-            let mut read = Vec::new();
-            for (i, (kind, json)) in saved.iter().enumerate() {
-                match stored::read(kind, json) {
-                    Ok(step) if step.kind.is_filter() => read.push(step),
-                    Ok(step) => {
-                        return Ok(actions.refused(
-                            "reuse-code",
-                            format!(
-                                "Saved criteria {code} cannot be reused: its step {} is a {} step, which saved criteria do not hold.",
-                                i + 1,
-                                step.kind.title()
-                            ),
-                        ))
-                    }
-                    Err(why) => {
-                        return Ok(actions.refused(
-                            "reuse-code",
-                            format!(
-                                "Saved criteria {code} cannot be reused: its step {} cannot be read: {why}.",
-                                i + 1
-                            ),
-                        ))
-                    }
-                }
-            }
-            let mut summary = Vec::new();
-            let mut segment_no = no.clone();
-            for step in read {
-                let criteria = &step.criteria;
-                let result = run_step(
-                    conn,
-                    &no,
-                    step.kind,
-                    &user,
-                    &ip,
-                    stored::note(step.kind, criteria, ""),
-                    |conn, segment, seq| match step.kind {
-                        StepKind::Add => {
-                            steps::add(conn, segment, seq, &Source::Criteria(criteria), criteria)
-                        }
-                        StepKind::Reduce => steps::remove(conn, segment, seq, criteria, false),
-                        _ => steps::remove(conn, segment, seq, criteria, true),
-                    },
-                )?;
-                match result {
-                    Ok((segment, outcome)) => {
-                        segment_no = segment.no;
-                        summary.push(if step.kind == StepKind::Add {
-                            format!("+{}", outcome.added)
-                        } else {
-                            format!("−{}", outcome.removed)
-                        });
-                    }
-                    Err((_, errors)) => {
-                        let text: Vec<String> = errors.iter().map(|e| e.message()).collect();
-                        return Err(AppError::internal(anyhow::anyhow!(
-                            "saved criteria {code} no longer parse: {}",
-                            text.join("; ")
-                        )));
-                    }
-                }
-            }
+            let (segment_no, summary) = match saved::reuse(conn, &no, &code, &user, &ip)? {
+                saved::Reused::Done {
+                    segment_no,
+                    summary,
+                } => (segment_no, summary),
+                saved::Reused::Refused(why) => return Ok(actions.refused("reuse-code", why)),
+            };
             session::set_flash(
                 conn,
                 &session,
@@ -456,4 +396,84 @@ pub async fn reuse_segment(
     })
     .await?;
     respond(&state, layout, page, outcome).await
+}
+
+/// A refusal that rolls back what was done before it, or an error.
+enum NewSegmentError {
+    Refused(String),
+    App(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for NewSegmentError {
+    fn from(e: E) -> Self {
+        NewSegmentError::App(e.into())
+    }
+}
+
+/// "Use in a new segment": a new segment (today, the user's salesperson, described after the
+/// criteria) with the saved criteria reused in it, in one transaction; refused, nothing is
+/// kept and the saved criteria page says why.
+#[post("/saved-criteria/{code}/new-segment")]
+pub async fn use_in_new_segment(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner().trim().to_uppercase();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let location = db(&state.pool, move |conn| {
+        let done = conn.transaction::<_, NewSegmentError, _>(|conn| {
+            let saved = load_saved(conn, Some(&code))?
+                .into_iter()
+                .next()
+                .ok_or(AppError::NotFound)?;
+            let mut form = header::HeaderForm::new_for(user.salesperson_code.clone());
+            form.description = format!("{} {}", saved.code, saved.description)
+                .trim()
+                .chars()
+                .take(100)
+                .collect();
+            let values = match form.clone().normalised().validate(conn)? {
+                Ok(v) => v,
+                // The user's salesperson can no longer be chosen (blocked): none.
+                Err(_) => {
+                    form.salesperson_code.clear();
+                    form.normalised().validate(conn)?.map_err(|_| {
+                        NewSegmentError::Refused("A new segment could not be made.".into())
+                    })?
+                }
+            };
+            let segment = header::insert(conn, &values, user.id)?;
+            match saved::reuse(conn, &segment.no, &code, &user, &ip)? {
+                saved::Reused::Done {
+                    segment_no,
+                    summary,
+                } => {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::success(format!(
+                            "Segment {segment_no} created with criteria {code}: {} step(s) ({}).",
+                            summary.len(),
+                            summary.join(", ")
+                        )),
+                    )?;
+                    Ok(format!("/segments/{segment_no}"))
+                }
+                saved::Reused::Refused(why) => Err(NewSegmentError::Refused(why)),
+            }
+        });
+        match done {
+            Ok(location) => Ok(location),
+            Err(NewSegmentError::App(e)) => Err(e),
+            Err(NewSegmentError::Refused(why)) => {
+                session::set_flash(conn, &session, Flash::error(why))?;
+                Ok("/saved-criteria".to_string())
+            }
+        }
+    })
+    .await?;
+    Ok(redirect(&location))
 }

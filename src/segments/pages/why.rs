@@ -5,7 +5,7 @@ use crate::contacts::model as contacts;
 use crate::contacts::model::Contact;
 use crate::segments::domain::header;
 use crate::segments::domain::header::Segment;
-use crate::segments::domain::why::explain;
+use crate::segments::domain::why::{candidates, explain, Candidate};
 use crate::web::AppState;
 use crate::web::{db, ok, AppError, AppResult, Layout};
 use actix_web::{get, web, HttpResponse};
@@ -27,6 +27,8 @@ pub struct WhyPage {
     pub contact: Option<Contact>,
     /// The explanation, one sentence per line.
     pub reasons: Vec<String>,
+    /// When what was typed is no contact's No.: the contacts it finds, to choose from.
+    pub candidates: Vec<Candidate>,
 }
 
 #[get("/segments/{no}/why")]
@@ -38,19 +40,30 @@ pub async fn why(
     query: web::Query<WhyQuery>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let contact_no = query.into_inner().contact.trim().to_uppercase();
+    let contact_no = query.into_inner().contact.trim().to_string();
     let c = contact_no.clone();
-    let (segment, contact, reasons) = db(&state.pool, move |conn| {
+    let (segment, contact, reasons, candidates) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         if c.is_empty() {
-            return Ok((segment, None, Vec::new()));
+            return Ok((segment, None, Vec::new(), Vec::new()));
         }
         match contacts::find_by_no(conn, &c)? {
             Some(contact) => {
                 let reasons = explain(conn, &segment, &contact)?;
-                Ok((segment, Some(contact), reasons))
+                Ok((segment, Some(contact), reasons, Vec::new()))
             }
-            None => Ok((segment, None, vec![format!("There is no contact {c}.")])),
+            None => {
+                let found = candidates(conn, &c)?;
+                let reason = if found.is_empty() {
+                    format!("No contact's No., name, e-mail or city contains “{c}”.")
+                } else {
+                    format!(
+                        "No contact has the No. {}; choose one of these:",
+                        c.to_uppercase()
+                    )
+                };
+                Ok((segment, None, vec![reason], found))
+            }
         }
     })
     .await?;
@@ -60,6 +73,7 @@ pub async fn why(
         contact_no,
         contact,
         reasons,
+        candidates,
     })
 }
 

@@ -4,14 +4,14 @@ use crate::auth::{client_ip, session, Staff};
 use crate::segments::domain::criteria::{self, ProfileChoice};
 use crate::segments::domain::criteria::{Criteria, FieldError, Section, FIELDS};
 use crate::segments::domain::header::Segment;
+use crate::segments::domain::lookups::{self, Offered};
 use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, Source, StepError};
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, steps, stored};
-use crate::setup::CodeOption;
 use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
-use crate::{setup, AppState};
+use crate::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -56,9 +56,6 @@ impl Wizard {
     }
 }
 
-/// Codes offered per code table.
-type CodeChoices = Vec<(&'static str, Vec<CodeOption>)>;
-
 #[derive(Template)]
 #[template(path = "segments/step.html")]
 pub struct StepPage {
@@ -69,7 +66,8 @@ pub struct StepPage {
     pub errors: Vec<FieldError>,
     pub sections: [Section; 6],
     pub fields: &'static [crate::segments::domain::criteria::Field],
-    pub codes: CodeChoices,
+    /// The codes offered as the user types, one datalist per code table.
+    pub codes: Vec<Offered>,
     pub profile: Vec<ProfileChoice>,
     pub preview: Option<(Outcome, Vec<PreviewRow>)>,
     pub apply_query: String,
@@ -93,14 +91,6 @@ impl StepPage {
             .collect()
     }
 
-    pub fn codes_of(&self, table: &str) -> &[CodeOption] {
-        self.codes
-            .iter()
-            .find(|(t, _)| *t == table)
-            .map(|(_, c)| c.as_slice())
-            .unwrap_or(&[])
-    }
-
     /// The filters and the options that are on, as the ledger will say them.
     pub fn description(&self) -> String {
         let options = self.criteria.describe_options(self.wizard.kind());
@@ -116,19 +106,8 @@ impl StepPage {
     }
 }
 
-fn load_choices(conn: &mut PgConnection) -> QueryResult<(CodeChoices, Vec<ProfileChoice>)> {
-    let mut codes = Vec::new();
-    for f in FIELDS {
-        if let Some(table) = f.codes {
-            if !codes
-                .iter()
-                .any(|(t, _): &(&str, Vec<CodeOption>)| *t == table)
-            {
-                codes.push((table, setup::options(conn, table)?));
-            }
-        }
-    }
-    Ok((codes, criteria::profile_choices(conn)?))
+fn load_choices(conn: &mut PgConnection) -> QueryResult<(Vec<Offered>, Vec<ProfileChoice>)> {
+    Ok((lookups::offered(conn)?, criteria::profile_choices(conn)?))
 }
 
 fn profile_label(choices: &[ProfileChoice], criteria: &mut Criteria) {
@@ -167,11 +146,9 @@ pub async fn step_form(
     let (segment, codes, profile, preview, errors) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let (codes, profile) = load_choices(conn)?;
-        let mut errors = Vec::new();
+        let mut errors = lookups::check(conn, &c)?;
         let mut preview = None;
-        if let Err(e) = c.parse() {
-            errors = e;
-        } else if wants_preview {
+        if errors.is_empty() && wants_preview {
             let result = match wizard {
                 Wizard::Add => steps::preview_add(conn, &segment, &Source::Criteria(&c), &c),
                 Wizard::Reduce => steps::preview_remove(conn, &segment, &c, false),
@@ -254,20 +231,17 @@ pub async fn step_apply(
             profile_label(&profile, &mut c);
             let kind = wizard.kind();
             let note = stored::note(kind, &c, "");
-            let result =
-                run_step(
-                    conn,
-                    &no,
-                    kind,
-                    &user,
-                    &ip,
-                    note,
-                    |conn, segment, seq| match wizard {
-                        Wizard::Add => steps::add(conn, segment, seq, &Source::Criteria(&c), &c),
-                        Wizard::Reduce => steps::remove(conn, segment, seq, &c, false),
-                        Wizard::Refine => steps::remove(conn, segment, seq, &c, true),
-                    },
-                )?;
+            let result = run_step(conn, &no, kind, &user, &ip, note, |conn, segment, seq| {
+                let errors = lookups::check(conn, &c)?;
+                if !errors.is_empty() {
+                    return Err(StepError::Invalid(errors));
+                }
+                match wizard {
+                    Wizard::Add => steps::add(conn, segment, seq, &Source::Criteria(&c), &c),
+                    Wizard::Reduce => steps::remove(conn, segment, seq, &c, false),
+                    Wizard::Refine => steps::remove(conn, segment, seq, &c, true),
+                }
+            })?;
             match result {
                 Ok((segment, outcome)) => {
                     session::set_flash(

@@ -8,6 +8,23 @@ impl Filter {
         self.kind
     }
 
+    /// The one value of a plain "equal to" filter (`RETAIL`, read as its field kind reads
+    /// it: a code upper-cased), or `None` for anything else: alternatives, ranges,
+    /// comparisons, wildcards, `<>`, `@`, `''`.
+    pub fn plain_value(&self) -> Option<&str> {
+        match &self.root {
+            Node::Term(Term {
+                test:
+                    Test::Equal {
+                        value: Value::Text(s),
+                        negated: false,
+                    },
+                any_case: false,
+            }) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The SQL condition over `column`, with values pushed to `binds`.
     ///
     /// `column` is spliced as is: it must be fixed SQL chosen by the caller (a column or a

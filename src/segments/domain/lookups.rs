@@ -1,0 +1,468 @@
+//! The lookups of the filter form's code fields (see docs/segments.md, Lookups): the codes
+//! each field offers as the user types (one `<datalist>` per code table, read in one query),
+//! the page that lists its codes, and the check that a plain value typed is one of them, so
+//! that a typo ("RETIAL") is refused next to its field instead of previewing "adds 0
+//! contacts". Patterns and ranges are the user's business and are never checked.
+
+use super::criteria::{Criteria, Field, FieldError, Problem, FIELDS};
+use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::setup::CodeOption;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+/// Where a code field's codes come from. Every SQL fragment is fixed text.
+#[derive(Debug)]
+pub struct Lookup {
+    /// Names its datalist (`codes-<id>`) and tells lookups apart.
+    pub id: &'static str,
+    table: &'static str,
+    /// The code column.
+    code: &'static str,
+    /// What is shown beside a code.
+    description: &'static str,
+    /// A condition on the table's rows (`TRUE` for all).
+    only: &'static str,
+    /// "an industry group code", for "RETIAL is not an industry group code".
+    pub noun: &'static str,
+    /// The page that lists the codes.
+    pub href: &'static str,
+    /// The text of the link to that page.
+    pub link: &'static str,
+    /// Whether the codes are offered as the user types (not contacts: there are thousands).
+    pub offered: bool,
+}
+
+const fn setup(
+    id: &'static str,
+    table: &'static str,
+    noun: &'static str,
+    href: &'static str,
+    link: &'static str,
+) -> Lookup {
+    Lookup {
+        id,
+        table,
+        code: "code",
+        description: "description",
+        only: "TRUE",
+        noun,
+        href,
+        link,
+        offered: true,
+    }
+}
+
+pub const SALESPEOPLE: Lookup = Lookup {
+    description: "name",
+    ..setup(
+        "salespeople",
+        "salespeople",
+        "a salesperson code",
+        "/setup/salespeople",
+        "Salespeople",
+    )
+};
+pub const TERRITORIES: Lookup = setup(
+    "territories",
+    "territories",
+    "a territory code",
+    "/setup/territories",
+    "Territories",
+);
+pub const COUNTRIES: Lookup = setup(
+    "countries",
+    "countries",
+    "a country/region code",
+    "/setup/countries",
+    "Countries/regions",
+);
+pub const LANGUAGES: Lookup = setup(
+    "languages",
+    "languages",
+    "a language code",
+    "/setup/languages",
+    "Languages",
+);
+pub const ORGANIZATIONAL_LEVELS: Lookup = setup(
+    "organizational-levels",
+    "organizational_levels",
+    "an organizational level code",
+    "/setup/organizational-levels",
+    "Organizational levels",
+);
+pub const INDUSTRY_GROUPS: Lookup = setup(
+    "industry-groups",
+    "industry_groups",
+    "an industry group code",
+    "/setup/industry-groups",
+    "Industry groups",
+);
+pub const BUSINESS_RELATIONS: Lookup = setup(
+    "business-relations",
+    "business_relations",
+    "a business relation code",
+    "/setup/business-relations",
+    "Business relations",
+);
+pub const MAILING_GROUPS: Lookup = setup(
+    "mailing-groups",
+    "mailing_groups",
+    "a mailing group code",
+    "/setup/mailing-groups",
+    "Mailing groups",
+);
+pub const JOB_RESPONSIBILITIES: Lookup = setup(
+    "job-responsibilities",
+    "job_responsibilities",
+    "a job responsibility code",
+    "/setup/job-responsibilities",
+    "Job responsibilities",
+);
+pub const INTERACTION_TEMPLATES: Lookup = setup(
+    "interaction-templates",
+    "interaction_templates",
+    "an interaction template code",
+    "/setup/interaction-templates",
+    "Interaction templates",
+);
+pub const INTERACTION_GROUPS: Lookup = setup(
+    "interaction-groups",
+    "interaction_groups",
+    "an interaction group code",
+    "/setup/interaction-groups",
+    "Interaction groups",
+);
+pub const CAMPAIGNS: Lookup = Lookup {
+    code: "no",
+    ..setup(
+        "campaigns",
+        "campaigns",
+        "a campaign No.",
+        "/campaigns",
+        "Campaigns",
+    )
+};
+pub const SEGMENTS: Lookup = Lookup {
+    code: "no",
+    ..setup(
+        "segments",
+        "segments",
+        "a segment No.",
+        "/segments",
+        "Segments",
+    )
+};
+pub const CONTACTS: Lookup = Lookup {
+    code: "no",
+    description: "name",
+    offered: false,
+    ..setup(
+        "contacts",
+        "contacts",
+        "a contact No.",
+        "/contacts",
+        "Contacts",
+    )
+};
+pub const COMPANIES: Lookup = Lookup {
+    code: "no",
+    description: "name",
+    only: "type = 'company'",
+    offered: false,
+    ..setup(
+        "companies",
+        "contacts",
+        "a company's contact No.",
+        "/contacts?type=company",
+        "Companies",
+    )
+};
+
+/// The lookups of the filter form, each once, in the order of its fields.
+pub fn all() -> Vec<&'static Lookup> {
+    let mut out: Vec<&'static Lookup> = Vec::new();
+    for f in FIELDS {
+        if let Some(l) = f.lookup {
+            if !out.iter().any(|o| o.id == l.id) {
+                out.push(l);
+            }
+        }
+    }
+    out
+}
+
+/// The codes one lookup offers, ordered by code.
+#[derive(Clone, Debug)]
+pub struct Offered {
+    pub lookup: &'static Lookup,
+    pub options: Vec<CodeOption>,
+}
+
+/// The one statement that reads every offered lookup's codes.
+fn offered_sql(lookups: &[&Lookup]) -> String {
+    let parts: Vec<String> = lookups
+        .iter()
+        .filter(|l| l.offered)
+        .enumerate()
+        .map(|(i, l)| {
+            format!(
+                "SELECT {i} AS list, {code}::text AS code, {description}::text AS description \
+                 FROM {table} WHERE {only}",
+                code = l.code,
+                description = l.description,
+                table = l.table,
+                only = l.only,
+            )
+        })
+        .collect();
+    format!("{} ORDER BY list, code", parts.join(" UNION ALL "))
+}
+
+/// Every offered lookup with its codes, in one query.
+pub fn offered(conn: &mut PgConnection) -> QueryResult<Vec<Offered>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        list: i32,
+        #[diesel(sql_type = Text)]
+        code: String,
+        #[diesel(sql_type = Text)]
+        description: String,
+    }
+    let lookups: Vec<&'static Lookup> = all().into_iter().filter(|l| l.offered).collect();
+    let rows: Vec<Row> = diesel::sql_query(offered_sql(&lookups)).load(conn)?;
+    let mut out: Vec<Offered> = lookups
+        .iter()
+        .map(|l| Offered {
+            lookup: l,
+            options: Vec::new(),
+        })
+        .collect();
+    for r in rows {
+        if let Some(o) = usize::try_from(r.list).ok().and_then(|i| out.get_mut(i)) {
+            o.options.push(CodeOption {
+                code: r.code,
+                description: r.description,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a typed value is plain: no character of a pattern, range, comparison, quote or
+/// group (`* ? | .. < > & = @ ' ( )`).
+pub fn is_plain(typed: &str) -> bool {
+    !typed.contains("..")
+        && !typed.contains(['*', '?', '|', '<', '>', '&', '=', '@', '\'', '(', ')'])
+}
+
+/// The plain values typed into code fields that have a lookup, as their field reads them
+/// (upper-cased): the values to check against the code tables.
+pub fn plain_codes(criteria: &Criteria) -> Vec<(&'static Field, String)> {
+    let mut out = Vec::new();
+    for f in FIELDS {
+        let (Some(_), Some(typed)) = (f.lookup, criteria.filters.get(f.key)) else {
+            continue;
+        };
+        if !is_plain(typed) {
+            continue;
+        }
+        if let Ok(Some(parsed)) = super::filter::parse(typed, f.kind) {
+            if let Some(v) = parsed.plain_value() {
+                out.push((f, v.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// One statement naming the fields whose value is not a code of their table, or `None`
+/// when there is nothing to check.
+fn missing_sql(codes: &[(&'static Field, String)], binds: &mut Binds) -> Option<String> {
+    let parts: Vec<String> = codes
+        .iter()
+        .filter_map(|(f, code)| {
+            let l = f.lookup?;
+            let key = binds.push(BindValue::Text(f.key.to_string()));
+            let code = binds.push(BindValue::Text(code.clone()));
+            Some(format!(
+                "SELECT {key}::text AS key WHERE NOT EXISTS \
+                 (SELECT 1 FROM {table} WHERE {column} = {code} AND {only})",
+                table = l.table,
+                column = l.code,
+                only = l.only,
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" UNION ALL "))
+}
+
+/// The fields whose plain value is not one of their codes, checked in one query.
+pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<Vec<FieldError>> {
+    #[derive(QueryableByName)]
+    struct Missing {
+        #[diesel(sql_type = Text)]
+        key: String,
+    }
+    let codes = plain_codes(criteria);
+    let mut binds = Binds::new(0);
+    let Some(sql) = missing_sql(&codes, &mut binds) else {
+        return Ok(Vec::new());
+    };
+    let missing: Vec<Missing> =
+        bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?;
+    Ok(codes
+        .into_iter()
+        .filter(|(f, _)| missing.iter().any(|m| m.key == f.key))
+        .filter_map(|(f, code)| {
+            Some(FieldError {
+                key: f.key,
+                label: f.label,
+                error: Problem::Unknown {
+                    code,
+                    noun: f.lookup?.noun,
+                },
+            })
+        })
+        .collect())
+}
+
+/// Every problem of the criteria, in the form's order: the expressions that cannot be read,
+/// and the plain values that are not codes.
+pub fn check(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<Vec<FieldError>> {
+    let mut errors = criteria.parse().err().unwrap_or_default();
+    for e in unknown_codes(conn, criteria)? {
+        if !errors.iter().any(|x| x.key == e.key) {
+            errors.push(e);
+        }
+    }
+    errors.sort_by_key(|e| FIELDS.iter().position(|f| f.key == e.key));
+    Ok(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn criteria(items: &[(&str, &str)]) -> Criteria {
+        let pairs: Vec<(String, String)> = items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Criteria::from_pairs(&pairs)
+    }
+
+    #[test]
+    fn only_plain_values_are_checked_and_codes_are_read_upper_case() {
+        let c = criteria(&[
+            ("industry_group", "retial"),
+            ("country", "D*"),
+            ("territory", "A..C"),
+            ("language", "DA|EN"),
+            ("salesperson", "<>JBN"),
+            ("mailing_group", "@xmas"),
+            ("job_responsibility", "'IT'"),
+            ("business_relation", "=PROS"),
+            ("organizational_level", "''"),
+            ("interaction_campaign", "cp0001"),
+            ("name", "Smith"),
+        ]);
+        let codes: Vec<(&str, String)> = plain_codes(&c)
+            .into_iter()
+            .map(|(f, v)| (f.key, v))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("industry_group", "RETIAL".to_string()),
+                ("interaction_campaign", "CP0001".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_means_no_pattern_range_or_quote_characters() {
+        for plain in ["RETAIL", "DK", "New York", "CT000012", "A-B", "A.B"] {
+            assert!(is_plain(plain), "{plain}");
+        }
+        for not in [
+            "A*", "A?", "A|B", "A..B", "<A", ">A", "A&B", "=A", "@a", "'A'", "(A)",
+        ] {
+            assert!(!is_plain(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn the_check_is_one_statement_with_bound_values() {
+        let c = criteria(&[("industry_group", "RETIAL"), ("company_no", "CT1")]);
+        let mut binds = Binds::new(0);
+        let sql = missing_sql(&plain_codes(&c), &mut binds).unwrap();
+        assert_eq!(binds.len(), 4);
+        assert!(!sql.contains("RETIAL") && !sql.contains("CT1"), "{sql}");
+        assert!(
+            sql.contains("FROM contacts WHERE no = $2 AND type = 'company'"),
+            "{sql}"
+        );
+        assert!(sql.contains(" UNION ALL "), "{sql}");
+        assert!(
+            sql.contains("FROM industry_groups WHERE code = $4 AND TRUE"),
+            "{sql}"
+        );
+        assert!(missing_sql(&[], &mut Binds::new(0)).is_none());
+    }
+
+    #[test]
+    fn every_lookup_is_offered_once_and_contacts_are_not() {
+        let lookups = all();
+        let ids: Vec<&str> = lookups.iter().map(|l| l.id).collect();
+        for id in [
+            "salespeople",
+            "territories",
+            "countries",
+            "languages",
+            "industry-groups",
+            "business-relations",
+            "mailing-groups",
+            "job-responsibilities",
+            "organizational-levels",
+            "interaction-templates",
+            "interaction-groups",
+            "campaigns",
+            "segments",
+            "contacts",
+            "companies",
+        ] {
+            assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "{id}");
+        }
+        let sql = offered_sql(&lookups);
+        assert!(!sql.contains("FROM contacts"), "{sql}");
+        assert_eq!(sql.matches("SELECT ").count(), lookups.len() - 2);
+        // Every code field of the form has a lookup.
+        for f in FIELDS {
+            if f.kind == super::super::filter::FieldKind::Code {
+                assert!(f.lookup.is_some(), "{} has no lookup", f.key);
+            }
+        }
+    }
+
+    #[test]
+    fn setup_links_are_the_setup_tables_pages() {
+        for l in all() {
+            if let Some(t) = crate::setup::registry::TABLES
+                .iter()
+                .find(|t| t.table == l.table)
+            {
+                assert_eq!(l.href, t.href(), "{}", l.id);
+            }
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_code_and_its_table() {
+        let e = Problem::Unknown {
+            code: "RETIAL".into(),
+            noun: INDUSTRY_GROUPS.noun,
+        };
+        assert_eq!(e.to_string(), "RETIAL is not an industry group code");
+    }
+}

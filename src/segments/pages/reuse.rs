@@ -1,0 +1,72 @@
+//! The pickers of Reuse Segment and Reuse Criteria: the other segments (No., description,
+//! size, status; searchable) and the saved criteria (code, description, steps) to choose
+//! from, instead of a number typed from memory. The forms post to the actions of
+//! [`super::saved`].
+
+use crate::auth::Staff;
+use crate::segments::domain::header;
+use crate::segments::domain::header::Segment;
+use crate::segments::domain::list::{self, SegmentRow};
+use crate::segments::domain::saved::{load_saved, Saved};
+use crate::web::filters;
+use crate::web::AppState;
+use crate::web::{db, ok, AppError, AppResult, Layout};
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ReuseQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "segments/reuse.html")]
+pub struct ReusePage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub q: String,
+    /// The other segments that match the search, newest first (one page of the list).
+    pub segments: Vec<SegmentRow>,
+    /// How many segments match the search, this one included.
+    pub total: i64,
+    pub saved: Vec<Saved>,
+}
+
+impl ReusePage {
+    /// Whether the list shows fewer segments than match.
+    pub fn more(&self) -> bool {
+        self.total > list::LIST_PAGE
+    }
+}
+
+/// `GET /segments/{no}/reuse`: choose a segment or saved criteria to reuse.
+#[get("/segments/{no}/reuse")]
+pub async fn page(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ReuseQuery>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let q = query.into_inner().q.trim().to_string();
+    let search = q.clone();
+    let (segment, segments, total, saved) = db(&state.pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let (mut segments, total) = list::list(conn, "", &search, 0)?;
+        segments.retain(|s| s.no != segment.no);
+        let saved = load_saved(conn, None)?;
+        Ok((segment, segments, total, saved))
+    })
+    .await?;
+    ok(&ReusePage {
+        layout,
+        segment,
+        q,
+        segments,
+        total,
+        saved,
+    })
+}
