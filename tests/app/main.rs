@@ -23,6 +23,7 @@ mod schema;
 mod security;
 mod segment_actions;
 mod segment_log;
+mod segment_page;
 mod segment_trust;
 mod segments;
 mod setup_tables;

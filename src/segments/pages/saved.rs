@@ -343,7 +343,9 @@ pub async fn reuse_criteria(
                 match result {
                     Ok((segment, outcome)) => {
                         segment_no = segment.no;
-                        summary.push(if step.kind == StepKind::Add {
+                        summary.push(if !outcome.changed() {
+                            format!("{}: nothing, not recorded", step.kind.title())
+                        } else if step.kind == StepKind::Add {
                             format!("+{}", outcome.added)
                         } else {
                             format!("−{}", outcome.removed)
@@ -443,13 +445,11 @@ pub async fn reuse_segment(
             )?;
             let (segment, outcome) = result
                 .map_err(|_| AppError::internal(anyhow::anyhow!("reuse segment has no filters")))?;
+            let title = format!("Reuse Segment {}", other.no);
             session::set_flash(
                 conn,
                 &session,
-                Flash::success(format!(
-                    "Reuse Segment {}: added {} contact(s).",
-                    other.no, outcome.added
-                )),
+                super::wizard::step_flash(&title, StepKind::ReuseSegment, &outcome),
             )?;
             Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
         })
