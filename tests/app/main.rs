@@ -19,6 +19,7 @@ mod harness;
 mod interactions;
 mod logs;
 mod operations;
+mod person_company;
 mod schema;
 mod security;
 mod segment_actions;

@@ -7,5 +7,6 @@ pub mod guards;
 pub mod import;
 pub mod import_jobs;
 pub mod import_write;
+pub mod inherit;
 pub mod list;
 pub mod model;
