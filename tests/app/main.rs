@@ -9,6 +9,7 @@ mod support;
 mod admin_users;
 mod auth;
 mod browser;
+mod browser_segment_page;
 mod campaigns;
 mod contact_interactions;
 mod contacts;
