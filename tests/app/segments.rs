@@ -2007,7 +2007,11 @@ fn concurrent_steps_on_one_segment_lose_nothing() {
                 (_, _) => "c.name LIKE 'Many 1%'".to_string(),
             }
         ));
-        assert_eq!(selected, 1, "user{i} {fields:?}");
+        // A step that found nothing left to add was not recorded.
+        assert!(selected <= 1, "user{i} {fields:?}");
+        if selected == 0 {
+            continue;
+        }
         if allow {
             assert_eq!(
                 app.count(&format!(
