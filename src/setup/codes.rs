@@ -302,7 +302,7 @@ pub struct EditCodePage {
     pub form: CodeForm,
     pub errors: FormErrors,
     /// Where it is used, e.g. "1,204 contacts"; empty when unused.
-    pub used_by: String,
+    pub used_by: registry::UsedBy,
 }
 
 /// Everyone else's page of one code.
@@ -312,7 +312,7 @@ pub struct ShowCodePage {
     pub layout: Layout,
     pub table: &'static SetupTable,
     pub row: CodeOption,
-    pub used_by: String,
+    pub used_by: registry::UsedBy,
 }
 
 #[get("/setup/{slug}/{code}")]
@@ -326,7 +326,7 @@ pub async fn show(
     let table = plain_table(&slug)?;
     let (row, used_by) = db(&state.pool, move |conn| {
         let row = find(conn, table, &code)?.ok_or(AppError::NotFound)?;
-        let used_by = registry::describe(&registry::usages(conn, table, &row.code)?);
+        let used_by = registry::used_by(&registry::usages(conn, table, &row.code)?, &row.code);
         Ok((row, used_by))
     })
     .await?;
@@ -387,7 +387,7 @@ pub async fn update_code(
             let Err(errors) = saved else {
                 return Ok(Ok(()));
             };
-            let used_by = registry::describe(&registry::usages(conn, table, &old.code)?);
+            let used_by = registry::used_by(&registry::usages(conn, table, &old.code)?, &old.code);
             Ok(Err((old.code, errors, used_by)))
         })
     })

@@ -33,6 +33,57 @@ pub struct Usage {
     pub many: &'static str,
     /// One query counting the rows that use the code bound as `$1` (text), as `n`.
     pub count_sql: &'static str,
+    /// The contact list's filter that lists these rows (`/contacts?salesperson=JO`), when the
+    /// rows are contacts and the list filters by this code.
+    pub contact_filter: Option<&'static str>,
+}
+
+/// Where a code is used, in words ("1,204 contacts and 2 users"; empty when unused), and the
+/// contact list of the contacts that use it with their count, when the list can show them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UsedBy {
+    pub text: String,
+    pub contacts: Option<(i64, String)>,
+}
+
+impl UsedBy {
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// "Show the 1,204 contacts" (or "the contact").
+    pub fn contacts_label(&self) -> String {
+        match &self.contacts {
+            Some((1, _)) => "Show the contact".to_string(),
+            Some((n, _)) => format!("Show the {} contacts", thousands(*n)),
+            None => String::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for UsedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// [`describe`] with the link to the contacts that use `code`.
+pub fn used_by(counts: &[(&'static Usage, i64)], code: &str) -> UsedBy {
+    let contacts = counts.iter().find_map(|(u, n)| {
+        u.contact_filter.map(|filter| {
+            (
+                *n,
+                format!(
+                    "/contacts{}",
+                    crate::web::pagination::query_string([(filter, code)])
+                ),
+            )
+        })
+    });
+    UsedBy {
+        text: describe(counts),
+        contacts,
+    }
 }
 
 /// A usage through a column that holds the code: `used_by!("contacts", "territory_code",
@@ -50,6 +101,13 @@ macro_rules! used_by {
                 $column,
                 " = $1"
             ),
+            contact_filter: None,
+        }
+    };
+    ($table:literal, $column:literal, $one:literal, $many:literal, list = $filter:literal) => {
+        $crate::setup::registry::Usage {
+            contact_filter: Some($filter),
+            ..$crate::used_by!($table, $column, $one, $many)
         }
     };
 }
@@ -133,7 +191,13 @@ pub static TABLES: &[SetupTable] = &[
         explanation: "Who looks after contacts, segments and interactions; also a user's default.",
         kind: Kind::Salespeople,
         usages: &[
-            used_by!("contacts", "salesperson_code", "contact", "contacts"),
+            used_by!(
+                "contacts",
+                "salesperson_code",
+                "contact",
+                "contacts",
+                list = "salesperson"
+            ),
             used_by!("users", "salesperson_code", "user", "users"),
             used_by!("segments", "salesperson_code", "segment", "segments"),
             used_by!(
@@ -162,7 +226,8 @@ pub static TABLES: &[SetupTable] = &[
             "contacts",
             "territory_code",
             "contact",
-            "contacts"
+            "contacts",
+            list = "territory"
         )],
     },
     SetupTable {
@@ -172,7 +237,13 @@ pub static TABLES: &[SetupTable] = &[
         singular: "country/region",
         explanation: "The countries and regions of addresses (the ISO 3166 list).",
         kind: Kind::Codes,
-        usages: &[used_by!("contacts", "country_code", "contact", "contacts")],
+        usages: &[used_by!(
+            "contacts",
+            "country_code",
+            "contact",
+            "contacts",
+            list = "country"
+        )],
     },
     SetupTable {
         slug: "languages",
@@ -197,7 +268,8 @@ pub static TABLES: &[SetupTable] = &[
             "contact_industry_groups",
             "code",
             "contact",
-            "contacts"
+            "contacts",
+            list = "industry_group"
         )],
     },
     SetupTable {
@@ -225,7 +297,8 @@ pub static TABLES: &[SetupTable] = &[
             "contact_mailing_groups",
             "code",
             "contact",
-            "contacts"
+            "contacts",
+            list = "mailing_group"
         )],
     },
     SetupTable {
@@ -270,6 +343,7 @@ pub static TABLES: &[SetupTable] = &[
                         JOIN profile_answers pa ON pa.id = a.answer_id \
                         JOIN profile_questions q ON q.id = pa.question_id \
                         WHERE q.questionnaire_code = $1",
+            contact_filter: None,
         }],
     },
     SetupTable {

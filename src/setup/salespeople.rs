@@ -198,7 +198,7 @@ pub struct SalespersonFormPage {
     pub code: Option<String>,
     pub form: SalespersonForm,
     pub errors: FormErrors,
-    pub used_by: String,
+    pub used_by: registry::UsedBy,
 }
 
 impl SalespersonFormPage {
@@ -216,7 +216,7 @@ pub struct SalespersonShowPage {
     pub layout: Layout,
     pub table: &'static SetupTable,
     pub row: Salesperson,
-    pub used_by: String,
+    pub used_by: registry::UsedBy,
 }
 
 #[get("/setup/salespeople/new")]
@@ -227,7 +227,7 @@ pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
         code: None,
         form: SalespersonForm::default(),
         errors: FormErrors::new(),
-        used_by: String::new(),
+        used_by: registry::UsedBy::default(),
     })
 }
 
@@ -278,7 +278,7 @@ pub async fn create(
             code: None,
             form,
             errors,
-            used_by: String::new(),
+            used_by: registry::UsedBy::default(),
         }),
     }
 }
@@ -293,7 +293,7 @@ pub async fn show(
     let code = path.into_inner();
     let (row, used_by) = db(&state.pool, move |conn| {
         let row = find(conn, &code)?.ok_or(AppError::NotFound)?;
-        let used_by = registry::describe(&registry::usages(conn, table(), &row.code)?);
+        let used_by = registry::used_by(&registry::usages(conn, table(), &row.code)?, &row.code);
         Ok((row, used_by))
     })
     .await?;
@@ -359,7 +359,8 @@ pub async fn update(
             let Err(errors) = saved else {
                 return Ok(Ok(()));
             };
-            let used_by = registry::describe(&registry::usages(conn, table(), &old.code)?);
+            let used_by =
+                registry::used_by(&registry::usages(conn, table(), &old.code)?, &old.code);
             Ok(Err((old.code, errors, used_by)))
         })
     })

@@ -549,13 +549,25 @@ fn every_default_of_a_template_flows_to_the_header_the_lines_and_the_entries() {
     // The lines take them: Hard Copy even for ANNA, who wants e-mail.
     let page = c.get(&format!("/segments/{no}"));
     assert_eq!(
-        page.body.matches("<td>Hard Copy</td>").count(),
+        page.body
+            .matches("<td>Hard Copy <span class=\"from\">(header)</span></td>")
+            .count(),
         3,
         "{}",
         page.body
     );
-    assert_eq!(page.body.matches("<td class=\"num\">42.50</td>").count(), 3);
-    assert_eq!(page.body.matches("<td class=\"num\">90</td>").count(), 3);
+    assert_eq!(
+        page.body
+            .matches("<td class=\"num\">42.50 <span class=\"from\">(header)</span></td>")
+            .count(),
+        3
+    );
+    assert_eq!(
+        page.body
+            .matches("<td class=\"num\">90 <span class=\"from\">(header)</span></td>")
+            .count(),
+        3
+    );
     assert!(c
         .get(&format!("/segments/{no}/log"))
         .contains("a total cost of 127.50"));
@@ -647,13 +659,9 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
         &[("interaction_template_code", "RESP")],
     );
     let page = c.get(&format!("/segments/{no}"));
-    assert!(
-        page.contains("<td class=\"num\">3.00</td>"),
-        "{}",
-        page.body
-    );
-    assert!(page.contains("<td class=\"num\">5.00</td>"));
-    assert!(page.contains("<td class=\"num\">1.00</td>"));
+    assert!(page.contains("<td class=\"num\">3.00"), "{}", page.body);
+    assert!(page.contains("<td class=\"num\">5.00"));
+    assert!(page.contains("<td class=\"num\">1.00"));
     assert!(c
         .get(&format!("/segments/{no}/log"))
         .contains("a total cost of 51.50"));

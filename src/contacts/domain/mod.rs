@@ -8,5 +8,6 @@ pub mod import;
 pub mod import_jobs;
 pub mod import_source;
 pub mod import_write;
+pub mod inherit;
 pub mod list;
 pub mod model;

@@ -65,8 +65,7 @@ pub async fn new(
     query: web::Query<NewQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let options = db(&state.pool, |conn| Ok(Options::load(conn, false)?)).await?;
-    let form = ContactForm {
+    let mut form = ContactForm {
         kind: if query.kind == "person" || !query.company.is_empty() {
             "person".into()
         } else {
@@ -75,6 +74,21 @@ pub async fn new(
         company_no: query.company.trim().to_uppercase(),
         ..Default::default()
     };
+    let company_no = form.company_no.clone();
+    let (options, company) = db(&state.pool, move |conn| {
+        let company = if company_no.is_empty() {
+            None
+        } else {
+            model::find_by_no(conn, &company_no)?.filter(|c| c.is_company())
+        };
+        Ok((Options::load(conn, false)?, company))
+    })
+    .await?;
+    // A person under a company starts with the company's address, phone, salesperson,
+    // territory and language.
+    if let Some(company) = &company {
+        crate::contacts::domain::inherit::prefill(&mut form, company);
+    }
     ok(&FormPage::new(layout, form, options, None))
 }
 
@@ -91,7 +105,8 @@ pub async fn create(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match model::validate(conn, &f, None)? {
-            Ok(values) => {
+            Ok(mut values) => {
+                crate::contacts::domain::inherit::from_company(conn, &mut values)?;
                 // In a savepoint: a code deleted or a number taken by someone else since the
                 // checks above is a message next to its field, not a failure.
                 let contact = match conn.transaction(|conn| model::insert(conn, &values)) {
@@ -297,11 +312,17 @@ pub async fn update(
             }
             match model::update(conn, contact.id, version, &values)? {
                 Some(saved) => {
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::success(format!("Contact {} saved.", saved.no)),
-                    )?;
+                    let moved =
+                        crate::contacts::domain::inherit::persons_follow(conn, &contact, &saved)?;
+                    let message = if moved > 0 {
+                        format!(
+                            "Contact {} saved; {moved} person(s) who shared its address moved with it.",
+                            saved.no
+                        )
+                    } else {
+                        format!("Contact {} saved.", saved.no)
+                    };
+                    session::set_flash(conn, &session, Flash::success(message))?;
                     Ok(UpdateOutcome::Saved(saved.no))
                 }
                 None => {

@@ -72,6 +72,24 @@ pub struct LineRow {
     pub added_by_step: i32,
     #[diesel(sql_type = Bool)]
     pub overridden: bool,
+    #[diesel(sql_type = Text)]
+    pub city: String,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    /// Where each shown value comes from ([`Source`]): the line's own, the header's, the
+    /// contact's, or the line's own template's.
+    #[diesel(sql_type = Text)]
+    pub salesperson_from: String,
+    #[diesel(sql_type = Text)]
+    pub date_from: String,
+    #[diesel(sql_type = Text)]
+    pub template_from: String,
+    #[diesel(sql_type = Text)]
+    pub correspondence_from: String,
+    #[diesel(sql_type = Text)]
+    pub cost_from: String,
+    #[diesel(sql_type = Text)]
+    pub duration_from: String,
 }
 
 pub use crate::setup::support::money;
@@ -89,6 +107,16 @@ impl LineRow {
 
     pub fn correspondence_label(&self) -> &'static str {
         crate::contacts::model::correspondence_label(&self.correspondence_type)
+    }
+
+    /// The mark of a value that is not the line's own ("header", "contact", "template"), or
+    /// "" for the line's own.
+    pub fn mark<'a>(&self, from: &'a str) -> &'a str {
+        if from == "own" {
+            ""
+        } else {
+            from
+        }
     }
 }
 
@@ -127,10 +155,19 @@ pub const EFFECTIVE_CORRESPONDENCE: &str =
      THEN COALESCE(l.correspondence_type, lt.correspondence_type, s.correspondence_type) \
      ELSE COALESCE(l.correspondence_type, c.correspondence_type) END";
 
+/// Where [`EFFECTIVE_CORRESPONDENCE`] takes a line's value from: `own`, `template` (the line's
+/// own template), `header` or `contact`.
+const CORRESPONDENCE_FROM: &str = "CASE WHEN l.correspondence_type IS NOT NULL THEN 'own' \
+       WHEN COALESCE(lt.ignore_contact_correspondence_type, s.ignore_contact_correspondence_type) \
+         OR c.correspondence_type = '' \
+       THEN CASE WHEN lt.correspondence_type IS NOT NULL THEN 'template' ELSE 'header' END \
+       ELSE 'contact' END";
+
 pub const LINES_PAGE: i64 = 100;
 
-/// The select of a page of lines ([`LineRow`]), each field as it takes effect.
-fn line_select() -> String {
+/// The select of a page of lines ([`LineRow`]), each field as it takes effect, and the
+/// `extra` columns (", …" or "").
+fn line_select(extra: &str) -> String {
     format!(
         "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.is_person, \
            COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
@@ -138,19 +175,28 @@ fn line_select() -> String {
            COALESCE(l.interaction_template_code, s.interaction_template_code)::text AS template, \
            {EFFECTIVE_CORRESPONDENCE} AS correspondence_type, \
            {EFFECTIVE_COST} AS unit_cost, {EFFECTIVE_DURATION} AS unit_duration_min, \
-           l.evaluation, l.added_by_step, \
+           l.evaluation, l.added_by_step, c.city, c.email, \
+           CASE WHEN l.salesperson_code IS NOT NULL THEN 'own' \
+                WHEN s.salesperson_code IS NOT NULL THEN 'header' ELSE 'contact' END AS salesperson_from, \
+           CASE WHEN l.date IS NOT NULL THEN 'own' ELSE 'header' END AS date_from, \
+           CASE WHEN l.interaction_template_code IS NOT NULL THEN 'own' ELSE 'header' END AS template_from, \
+           {CORRESPONDENCE_FROM} AS correspondence_from, \
+           CASE WHEN l.unit_cost IS NOT NULL THEN 'own' WHEN lt.unit_cost IS NOT NULL THEN 'template' \
+                ELSE 'header' END AS cost_from, \
+           CASE WHEN l.unit_duration_min IS NOT NULL THEN 'own' \
+                WHEN lt.unit_duration_min IS NOT NULL THEN 'template' ELSE 'header' END AS duration_from, \
            (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
             OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
             OR l.unit_duration_min IS NOT NULL OR l.campaign_target IS NOT NULL \
-            OR l.campaign_response IS NOT NULL) AS overridden \
+            OR l.campaign_response IS NOT NULL) AS overridden{extra} \
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
          {LINE_TEMPLATE_JOIN}"
     )
 }
 
 /// Where a page of lines starts: at a page number, or just after or before a line that the
-/// previous page showed (keyset paging: the page is read from the line order's index, however
-/// deep it is).
+/// previous page showed (keyset paging: the page is read after the shown line's sort key,
+/// however deep it is).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinesFrom {
     Page,
@@ -158,66 +204,261 @@ pub enum LinesFrom {
     Before(i64),
 }
 
-const LINE_ORDER: &str = "l.company_name, l.is_person, l.contact_name, l.id";
+/// The orders of a segment's lines on its page (the column a user sorts by).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineSort {
+    /// Company name, the company first, then the person's name: the line order.
+    #[default]
+    Company,
+    No,
+    Name,
+    City,
+    Salesperson,
+    Correspondence,
+    Step,
+}
 
-const LINE_ORDER_DESC: &str =
-    "l.company_name DESC, l.is_person DESC, l.contact_name DESC, l.id DESC";
+impl LineSort {
+    pub const ALL: [LineSort; 7] = [
+        LineSort::No,
+        LineSort::Name,
+        LineSort::Company,
+        LineSort::City,
+        LineSort::Salesperson,
+        LineSort::Correspondence,
+        LineSort::Step,
+    ];
 
-/// One page of a segment's lines, in line order (company name, company first, name). A page
-/// number is read from the nearer end of the line order; a line that no longer exists falls
-/// back to the page number.
+    pub fn key(self) -> &'static str {
+        match self {
+            LineSort::Company => "company",
+            LineSort::No => "no",
+            LineSort::Name => "name",
+            LineSort::City => "city",
+            LineSort::Salesperson => "salesperson",
+            LineSort::Correspondence => "correspondence",
+            LineSort::Step => "step",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LineSort> {
+        LineSort::ALL.into_iter().find(|k| k.key() == s)
+    }
+
+    /// The sort key's expressions (over `l`, `c`, `s`, `lt`), never NULL so that a keyset
+    /// comparison holds for every line; the line's id ends every order.
+    fn columns(self) -> Vec<String> {
+        match self {
+            LineSort::Company => vec![
+                "l.company_name".into(),
+                "l.is_person".into(),
+                "l.contact_name".into(),
+            ],
+            LineSort::No => vec!["c.no::text".into()],
+            LineSort::Name => vec!["l.contact_name".into(), "l.company_name".into()],
+            LineSort::City => vec!["c.city".into()],
+            LineSort::Salesperson => vec![
+                "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code, '')::text"
+                    .into(),
+            ],
+            LineSort::Correspondence => {
+                vec![format!("COALESCE({EFFECTIVE_CORRESPONDENCE}, '')")]
+            }
+            LineSort::Step => vec!["l.added_by_step".into()],
+        }
+    }
+}
+
+/// How the segment page shows its lines: a search (No., name, company, e-mail, city, phone;
+/// any part, any case) and an order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinesQuery {
+    pub q: String,
+    pub sort: LineSort,
+    pub descending: bool,
+}
+
+impl LinesQuery {
+    /// From the page's parameters; an unknown order is the line order.
+    pub fn new(q: Option<&str>, sort: Option<&str>, dir: Option<&str>) -> LinesQuery {
+        LinesQuery {
+            q: q.unwrap_or("").trim().replace('\0', ""),
+            sort: sort.and_then(LineSort::parse).unwrap_or_default(),
+            descending: dir == Some("desc"),
+        }
+    }
+
+    pub fn is_searching(&self) -> bool {
+        !self.q.is_empty()
+    }
+
+    pub fn dir(&self) -> &'static str {
+        if self.descending {
+            "desc"
+        } else {
+            "asc"
+        }
+    }
+
+    /// The parameters that are not the defaults, for a link (`q`, `sort`, `dir`).
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if !self.q.is_empty() {
+            pairs.push(("q", self.q.clone()));
+        }
+        if self.sort != LineSort::Company {
+            pairs.push(("sort", self.sort.key().to_string()));
+        }
+        if self.descending {
+            pairs.push(("dir", "desc".to_string()));
+        }
+        pairs
+    }
+
+    /// The search's condition on a line (its pattern bound as `p`), if there is a search.
+    fn condition(&self, p: &str) -> String {
+        if self.is_searching() {
+            format!(" AND (c.search_text LIKE {p} OR rapport_fold(l.company_name) LIKE {p})")
+        } else {
+            String::new()
+        }
+    }
+
+    /// `k1 ASC, k2 ASC, id ASC` (or the reverse) over the keys of the rows.
+    fn order(&self, reverse: bool) -> String {
+        let dir = if self.descending != reverse {
+            "DESC"
+        } else {
+            "ASC"
+        };
+        let mut keys: Vec<String> = (1..=self.sort.columns().len())
+            .map(|i| format!("k{i} {dir}"))
+            .collect();
+        keys.push(format!("id {dir}"));
+        keys.join(", ")
+    }
+}
+
+/// How many lines the search finds (every line when there is none).
+pub fn count(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    query: &LinesQuery,
+    all: i64,
+) -> QueryResult<i64> {
+    if !query.is_searching() {
+        return Ok(all);
+    }
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL{}",
+        query.condition("$2")
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Text, _>(crate::db::text::contains_pattern(&query.q))
+    .get_result(conn)?;
+    Ok(n.n)
+}
+
+/// One page of a segment's lines that the search finds, in the query's order. A page number
+/// is read from the nearer end of the order; a line that no longer exists falls back to the
+/// page number.
 pub fn lines(
     conn: &mut PgConnection,
     segment_id: i64,
     pager: &Pager,
     from: LinesFrom,
+    query: &LinesQuery,
 ) -> QueryResult<Vec<LineRow>> {
-    let select = line_select();
-    let members = "WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
-    let key = "(SELECT k.company_name, k.is_person, k.contact_name, k.id FROM segment_lines k \
-               WHERE k.id = $3 AND k.segment_id = $1)";
-    let keyed = |cmp: &str, order: &str, line: i64, conn: &mut PgConnection| {
-        diesel::sql_query(format!(
-            "{select} {members} AND ({LINE_ORDER}) {cmp} {key} ORDER BY {order} LIMIT $2"
-        ))
-        .bind::<BigInt, _>(segment_id)
-        .bind::<BigInt, _>(LINES_PAGE)
-        .bind::<BigInt, _>(line)
-        .load::<LineRow>(conn)
+    let keys: Vec<String> = query
+        .sort
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} AS k{}", i + 1))
+        .collect();
+    let names: Vec<String> = (1..=keys.len()).map(|i| format!("k{i}")).collect();
+    let names = names.join(", ");
+    // The rows with their sort keys, inlined wherever they are read (NOT MATERIALIZED): the
+    // key of the line a page starts after is one lookup by id.
+    let rows = format!(
+        "WITH r AS NOT MATERIALIZED ({} \
+           WHERE l.segment_id = $1 AND l.removed_by_step IS NULL{}) ",
+        line_select(&format!(", {}", keys.join(", "))),
+        query.condition("$4")
+    );
+    let load = |sql: String, n: i64, third: i64, conn: &mut PgConnection| {
+        let q = diesel::sql_query(sql)
+            .into_boxed::<diesel::pg::Pg>()
+            .bind::<BigInt, _>(segment_id)
+            .bind::<BigInt, _>(n)
+            .bind::<BigInt, _>(third);
+        if query.is_searching() {
+            q.bind::<Text, _>(crate::db::text::contains_pattern(&query.q))
+                .load::<LineRow>(conn)
+        } else {
+            q.load::<LineRow>(conn)
+        }
     };
-    let rows = match from {
-        LinesFrom::After(line) => keyed(">", LINE_ORDER, line, conn)?,
+    let keyed = |reverse: bool, line: i64, conn: &mut PgConnection| {
+        let cmp = if query.descending != reverse {
+            "<"
+        } else {
+            ">"
+        };
+        load(
+            format!(
+                "{rows}SELECT * FROM r WHERE ({names}, id) {cmp} \
+                 (SELECT {names}, id FROM r WHERE id = $3) ORDER BY {} LIMIT $2",
+                query.order(reverse)
+            ),
+            LINES_PAGE,
+            line,
+            conn,
+        )
+    };
+    let rows_found = match from {
+        LinesFrom::After(line) => keyed(false, line, conn)?,
         LinesFrom::Before(line) => {
-            let mut rows = keyed("<", LINE_ORDER_DESC, line, conn)?;
+            let mut rows = keyed(true, line, conn)?;
             rows.reverse();
             rows
         }
         LinesFrom::Page => Vec::new(),
     };
-    if !rows.is_empty() {
-        return Ok(rows);
+    if !rows_found.is_empty() {
+        return Ok(rows_found);
     }
     let offset = pager.offset();
     let shown = pager.last_row() - offset;
     let from_end = pager.total - pager.last_row();
     if from_end < offset {
-        let mut rows = diesel::sql_query(format!(
-            "{select} {members} ORDER BY {LINE_ORDER_DESC} LIMIT $2 OFFSET $3"
-        ))
-        .bind::<BigInt, _>(segment_id)
-        .bind::<BigInt, _>(shown)
-        .bind::<BigInt, _>(from_end)
-        .load::<LineRow>(conn)?;
-        rows.reverse();
-        return Ok(rows);
+        let mut found = load(
+            format!(
+                "{rows}SELECT * FROM r ORDER BY {} LIMIT $2 OFFSET $3",
+                query.order(true)
+            ),
+            shown,
+            from_end,
+            conn,
+        )?;
+        found.reverse();
+        return Ok(found);
     }
-    diesel::sql_query(format!(
-        "{select} {members} ORDER BY {LINE_ORDER} LIMIT $2 OFFSET $3"
-    ))
-    .bind::<BigInt, _>(segment_id)
-    .bind::<BigInt, _>(LINES_PAGE)
-    .bind::<BigInt, _>(offset)
-    .load(conn)
+    load(
+        format!(
+            "{rows}SELECT * FROM r ORDER BY {} LIMIT $2 OFFSET $3",
+            query.order(false)
+        ),
+        LINES_PAGE,
+        offset,
+        conn,
+    )
 }
 
 /// A line's overrides: empty means "as on the header".

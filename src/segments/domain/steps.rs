@@ -29,6 +29,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the step added or removed any line: a step that did neither is not recorded.
+    pub fn changed(&self) -> bool {
+        self.added + self.removed > 0
+    }
+
     /// What the step skipped, in words: "31 skipped as excluded", "2 already present".
     pub fn skipped_words(&self) -> Vec<String> {
         let n = crate::web::pagination::thousands;
@@ -424,7 +429,9 @@ pub enum RunError {
 pub type StepResult = Result<(Segment, Outcome), (Segment, Vec<FieldError>)>;
 
 /// Runs a step inside the caller's transaction, with the segment locked: checks it is a
-/// draft, numbers the step, applies it, records it in the ledger and the audit trail.
+/// draft, numbers the step, applies it, records it in the ledger and the audit trail. A step
+/// that adds and removes nothing is not recorded (the ledger holds only real steps): the
+/// outcome comes back with [`Outcome::changed`] false, and nothing was written.
 #[allow(clippy::too_many_arguments)]
 pub fn run_step(
     conn: &mut PgConnection,
@@ -448,6 +455,9 @@ pub fn run_step(
         Err(StepError::Invalid(errors)) => return Ok(Err((segment, errors))),
         Err(StepError::Db(e)) => return Err(e.into()),
     };
+    if !outcome.changed() {
+        return Ok(Ok((segment, outcome)));
+    }
     ledger::record(conn, &segment, seq, kind, &note, &outcome, user)?;
     if outcome.added + outcome.removed >= BIG_CHANGE {
         crate::db::analyze_after("segment_lines");

@@ -4,7 +4,7 @@ use crate::auth::{session, Role, SignedIn, Staff};
 use crate::segments::domain::header::Template as InteractionTemplate;
 use crate::segments::domain::header::{HeaderForm, Segment};
 use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
-use crate::segments::domain::lines::{Figures, LineRow};
+use crate::segments::domain::lines::{Figures, LineRow, LineSort, LinesQuery};
 use crate::segments::domain::{header, ledger, lines};
 use crate::setup::CodeOption;
 use crate::web::filters;
@@ -132,6 +132,8 @@ pub struct ShowPage {
     pub history: Vec<LineHistory>,
     pub lines: Vec<LineRow>,
     pub pager: Pager,
+    /// The lines' search and order.
+    pub lines_query: LinesQuery,
     /// The smaller forms of the page, as typed when one of them was refused.
     pub actions: ActionForms,
     pub can_edit: bool,
@@ -180,7 +182,7 @@ pub async fn respond(
     };
     let data = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        Ok(load_show(conn, segment, None, lines::LinesFrom::Page)?)
+        Ok(load_first_page(conn, segment)?)
     })
     .await?;
     render(
@@ -199,8 +201,9 @@ impl ShowPage {
         actions: ActionForms,
         can_edit: bool,
     ) -> ShowPage {
-        let (segment, figures, ledger, history, lines, pager, options) = data;
+        let (segment, figures, ledger, history, (lines, pager, lines_query), options) = data;
         ShowPage {
+            lines_query,
             history,
             layout,
             form: form.unwrap_or_else(|| HeaderForm::from_segment(&segment)),
@@ -232,19 +235,31 @@ impl ShowPage {
         self.can_edit && self.segment.is_draft()
     }
 
+    /// A link to the lines with the search and order kept, and `extra` parameters.
+    fn lines_link(&self, extra: &[(&str, String)]) -> String {
+        let pairs = self.lines_query.pairs();
+        let all = pairs
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(extra.iter().map(|(k, v)| (*k, v.as_str())));
+        format!(
+            "/segments/{}{}#lines",
+            self.segment.no,
+            crate::web::pagination::query_string(all)
+        )
+    }
+
     pub fn page_link(&self, page: i64) -> String {
-        format!("/segments/{}?page={page}#lines", self.segment.no)
+        self.lines_link(&[("page", page.to_string())])
     }
 
     /// The next page, read after this page's last line.
     pub fn next_link(&self) -> String {
         match self.lines.last() {
-            Some(line) => format!(
-                "/segments/{}?page={}&after={}#lines",
-                self.segment.no,
-                self.pager.page + 1,
-                line.id
-            ),
+            Some(line) => self.lines_link(&[
+                ("page", (self.pager.page + 1).to_string()),
+                ("after", line.id.to_string()),
+            ]),
             None => self.page_link(self.pager.page + 1),
         }
     }
@@ -252,14 +267,52 @@ impl ShowPage {
     /// The previous page, read before this page's first line.
     pub fn prev_link(&self) -> String {
         match self.lines.first() {
-            Some(line) => format!(
-                "/segments/{}?page={}&before={}#lines",
-                self.segment.no,
-                self.pager.page - 1,
-                line.id
-            ),
+            Some(line) => self.lines_link(&[
+                ("page", (self.pager.page - 1).to_string()),
+                ("before", line.id.to_string()),
+            ]),
             None => self.page_link(self.pager.page - 1),
         }
+    }
+
+    /// A column header's link: sorted by `key`, the other way round when it already is.
+    pub fn sort_link(&self, key: &str) -> String {
+        let sort = self.lines_query.sort.key();
+        let dir = crate::web::pagination::header_dir(sort, self.lines_query.dir(), key);
+        let mut query = self.lines_query.clone();
+        query.sort = LineSort::parse(key).unwrap_or_default();
+        query.descending = dir == "desc";
+        let pairs = query.pairs();
+        format!(
+            "/segments/{}{}#lines",
+            self.segment.no,
+            crate::web::pagination::query_string(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        )
+    }
+
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        crate::web::pagination::aria_sort(self.lines_query.sort.key(), self.lines_query.dir(), key)
+    }
+
+    /// The arrow after the sorted column's label.
+    pub fn sort_arrow(&self, key: &str) -> &'static str {
+        match self.aria_sort(key) {
+            "ascending" => " ▲",
+            "descending" => " ▼",
+            _ => "",
+        }
+    }
+
+    /// The columns that sort the lines, with their labels.
+    pub fn sort_columns(&self) -> [(&'static str, &'static str); 6] {
+        [
+            ("no", "Contact"),
+            ("name", "Name"),
+            ("company", "Company"),
+            ("city", "City"),
+            ("salesperson", "Salesperson"),
+            ("correspondence", "Correspondence"),
+        ]
     }
 
     /// What going back to step `to` would do.
@@ -278,6 +331,9 @@ pub struct PageQuery {
     page: Option<String>,
     after: Option<String>,
     before: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
 }
 
 impl PageQuery {
@@ -297,16 +353,27 @@ type ShowData = (
     Figures,
     Vec<Step>,
     Vec<LineHistory>,
-    Vec<LineRow>,
-    Pager,
+    (Vec<LineRow>, Pager, LinesQuery),
     HeaderOptions,
 );
+
+/// The page as it opens, for a form shown again: the first page of lines in line order.
+fn load_first_page(conn: &mut PgConnection, segment: Segment) -> QueryResult<ShowData> {
+    load_show(
+        conn,
+        segment,
+        None,
+        lines::LinesFrom::Page,
+        LinesQuery::default(),
+    )
+}
 
 fn load_show(
     conn: &mut PgConnection,
     segment: Segment,
     page: Option<String>,
     from: lines::LinesFrom,
+    query: LinesQuery,
 ) -> QueryResult<ShowData> {
     let figures = lines::figures(conn, &segment)?;
     let ledger = ledger::load(conn, segment.id)?;
@@ -316,10 +383,18 @@ fn load_show(
     } else {
         Vec::new()
     };
-    let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, figures.lines);
-    let lines = lines::lines(conn, segment.id, &pager, from)?;
+    let found = lines::count(conn, &segment, &query, figures.lines)?;
+    let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, found);
+    let lines = lines::lines(conn, segment.id, &pager, from, &query)?;
     let options = HeaderOptions::load(conn)?;
-    Ok((segment, figures, ledger, history, lines, pager, options))
+    Ok((
+        segment,
+        figures,
+        ledger,
+        history,
+        (lines, pager, query),
+        options,
+    ))
 }
 
 #[get("/segments/{no}")]
@@ -333,10 +408,15 @@ pub async fn show(
     let no = path.into_inner();
     let query = query.into_inner();
     let from = query.lines_from();
+    let lines_query = LinesQuery::new(
+        query.q.as_deref(),
+        query.sort.as_deref(),
+        query.dir.as_deref(),
+    );
     let page = query.page;
     let data = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        Ok(load_show(conn, segment, page, from)?)
+        Ok(load_show(conn, segment, page, from, lines_query)?)
     })
     .await?;
     ok(&ShowPage::build(
@@ -405,7 +485,7 @@ pub async fn update(
         HeaderOutcome::Saved(no) => Ok(redirect(&format!("/segments/{no}"))),
         HeaderOutcome::Invalid(segment, errors) => {
             let data = db(&state.pool, move |conn| {
-                Ok(load_show(conn, *segment, None, lines::LinesFrom::Page)?)
+                Ok(load_first_page(conn, *segment)?)
             })
             .await?;
             render(
@@ -422,7 +502,7 @@ pub async fn update(
         }
         HeaderOutcome::Conflict(segment) => {
             let data = db(&state.pool, move |conn| {
-                Ok(load_show(conn, *segment, None, lines::LinesFrom::Page)?)
+                Ok(load_first_page(conn, *segment)?)
             })
             .await?;
             let mut errors = FormErrors::new();

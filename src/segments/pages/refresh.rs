@@ -1,6 +1,6 @@
 //! Refresh: its preview (who joins, who leaves) and its application as one step.
 
-use crate::auth::{client_ip, session, Staff};
+use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::refresh::{difference, read_ledger, replay};
@@ -26,6 +26,8 @@ pub struct RefreshPage {
     pub leavers: Vec<PreviewRow>,
     /// Why the ledger cannot be replayed (a step that cannot be read), if it cannot.
     pub refused: Option<String>,
+    /// Whether the user may apply it (viewers see the preview only).
+    pub can_apply: bool,
 }
 
 impl RefreshPage {
@@ -37,6 +39,7 @@ impl RefreshPage {
             joiners: Vec::new(),
             leavers: Vec::new(),
             refused: None,
+            can_apply: true,
         }
     }
 }
@@ -64,10 +67,10 @@ fn refused(layout: Layout, segment: Segment, why: String) -> AppResult<HttpRespo
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-/// The preview: the ledger replayed, nothing changed.
+/// The preview: the ledger replayed, nothing changed (viewers may open it too).
 #[get("/segments/{no}/refresh")]
 pub async fn preview(
-    _staff: Staff,
+    SignedIn(user): SignedIn,
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -94,6 +97,7 @@ pub async fn preview(
         outcome,
         joiners,
         leavers,
+        can_apply: user.role >= Role::Staff,
         ..RefreshPage::new(layout, segment)
     })
 }
@@ -138,11 +142,15 @@ pub async fn apply(
             session::set_flash(
                 conn,
                 &session,
-                Flash::success(format!(
-                    "Refreshed: {} joined, {} left.",
-                    thousands(outcome.added),
-                    thousands(outcome.removed)
-                )),
+                if outcome.changed() {
+                    Flash::success(format!(
+                        "Refreshed: {} joined, {} left.",
+                        thousands(outcome.added),
+                        thousands(outcome.removed)
+                    ))
+                } else {
+                    super::wizard::step_flash("Refresh", StepKind::Refresh, &outcome)
+                },
             )?;
             Ok(Applied::Done(format!("/segments/{}", segment.no)))
         })

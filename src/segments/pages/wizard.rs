@@ -1,6 +1,6 @@
 //! The wizard's steps: Add, Reduce and Refine Contacts, previewed (a GET) then applied.
 
-use crate::auth::{client_ip, session, Staff};
+use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::criteria::{self, ProfileChoice};
 use crate::segments::domain::criteria::{Criteria, FieldError, Section, FIELDS};
 use crate::segments::domain::header::Segment;
@@ -71,6 +71,8 @@ pub struct StepPage {
     pub profile: Vec<ProfileChoice>,
     pub preview: Option<(Outcome, Vec<PreviewRow>)>,
     pub apply_query: String,
+    /// Whether the user may apply the step (viewers may preview only).
+    pub can_apply: bool,
 }
 
 impl StepPage {
@@ -121,10 +123,11 @@ fn profile_label(choices: &[ProfileChoice], criteria: &mut Criteria) {
 }
 
 /// `GET /segments/{no}/add` (also reduce, refine): the filter form; with `preview` in the
-/// query, also what the step would do. Reading only, so the preview can be bookmarked.
+/// query, also what the step would do. Reading only, so the preview can be bookmarked, and
+/// viewers may open it (without the Apply button).
 #[get("/segments/{no}/{step:add|reduce|refine}")]
 pub async fn step_form(
-    _staff: Staff,
+    SignedIn(user): SignedIn,
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -183,6 +186,7 @@ pub async fn step_form(
             profile,
             preview,
             apply_query,
+            can_apply: user.role >= Role::Staff,
         },
     )
 }
@@ -202,6 +206,42 @@ pub fn outcome_sentence(kind: StepKind, o: &Outcome) -> String {
     }
     text.push('.');
     text
+}
+
+/// The sentence a flash gives after a step that would have changed nothing, and so was not
+/// recorded.
+pub fn nothing_sentence(kind: StepKind, o: &Outcome) -> String {
+    let why = if kind.adds() {
+        let skipped = o.skipped_words();
+        if o.skipped_existing > 0 && o.skipped_excluded + o.skipped_blocked == 0 {
+            "Nothing to add: every matching contact is already on the segment".to_string()
+        } else if skipped.is_empty() {
+            "Nothing to add: no contact matches".to_string()
+        } else {
+            format!(
+                "Nothing to add: every matching contact was skipped ({})",
+                skipped.join(", ")
+            )
+        }
+    } else {
+        match kind {
+            StepKind::Refine => {
+                "Nothing to remove: every line of the segment matches the filters".to_string()
+            }
+            StepKind::Refresh => "Nothing to refresh: the segment is up to date".to_string(),
+            _ => "Nothing to remove: no line of the segment matches the filters".to_string(),
+        }
+    };
+    format!("{why}. No step was recorded.")
+}
+
+/// The flash after a step: what it did, or that it would have changed nothing.
+pub fn step_flash(title: &str, kind: StepKind, o: &Outcome) -> Flash {
+    if o.changed() {
+        Flash::success(format!("{title}: {}", outcome_sentence(kind, o)))
+    } else {
+        Flash::info(format!("{title}: {}", nothing_sentence(kind, o)))
+    }
 }
 
 enum ApplyOutcome {
@@ -244,15 +284,7 @@ pub async fn step_apply(
             })?;
             match result {
                 Ok((segment, outcome)) => {
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::success(format!(
-                            "{}: {}",
-                            wizard.title(),
-                            outcome_sentence(kind, &outcome)
-                        )),
-                    )?;
+                    session::set_flash(conn, &session, step_flash(wizard.title(), kind, &outcome))?;
                     Ok(ApplyOutcome::Done(segment.no))
                 }
                 Err((segment, errors)) => Ok(ApplyOutcome::Invalid(Box::new(segment), errors)),
@@ -279,6 +311,7 @@ pub async fn step_apply(
                     profile,
                     preview: None,
                     apply_query: String::new(),
+                    can_apply: true,
                 },
             )
         }

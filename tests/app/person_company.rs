@@ -1,0 +1,220 @@
+//! A person under a company takes the company's address, phone, salesperson, territory and
+//! language; persons that still share the company's address follow it when it moves; and a
+//! setup code's "Used by N contacts" leads to those contacts.
+
+use crate::auth::diesel_exec;
+use crate::support::*;
+
+fn codes(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales'), ('PL', 'Pat Lee');
+         INSERT INTO territories (code, description) VALUES ('NORTH', 'North'), ('SOUTH', 'South');
+         INSERT INTO languages (code, description) VALUES ('DAN', 'Danish') ON CONFLICT DO NOTHING;
+         INSERT INTO countries (code, description) VALUES ('DK', 'Denmark'), ('SE', 'Sweden')
+             ON CONFLICT DO NOTHING;",
+    );
+}
+
+/// Creates a contact through the form and returns its No.
+fn create(c: &mut Client, fields: &[(&str, &str)]) -> String {
+    let res = c.submit("/contacts/new", "/contacts", fields);
+    assert_eq!(res.status, 303, "create failed:\n{}", res.body);
+    res.location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string()
+}
+
+const NORDLYS: &[(&str, &str)] = &[
+    ("type", "company"),
+    ("name", "Nordlys A/S"),
+    ("address", "Havnegade 1"),
+    ("address_2", "2. sal"),
+    ("city", "Århus"),
+    ("post_code", "8000"),
+    ("country_code", "DK"),
+    ("phone", "+45 86 12 34 56"),
+    ("email", "info@nordlys.dk"),
+    ("salesperson_code", "JO"),
+    ("territory_code", "NORTH"),
+    ("language_code", "DAN"),
+];
+
+fn row(app: &TestApp, no: &str) -> String {
+    crate::segments::text(
+        app,
+        &format!(
+            "SELECT concat_ws('|', address, address_2, city, post_code, country_code, phone, \
+               salesperson_code, territory_code, language_code, email) FROM contacts WHERE no = '{no}'"
+        ),
+    )
+}
+
+#[test]
+fn a_person_created_under_a_company_takes_its_address_phone_salesperson_territory_and_language() {
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let company = create(&mut c, NORDLYS);
+
+    // The new person's form starts with the company's values, to be seen and changed.
+    let form = c.get(&format!("/contacts/new?company={company}"));
+    form.assert_status(200);
+    for value in ["Havnegade 1", "2. sal", "Århus", "8000", "+45 86 12 34 56"] {
+        assert!(form.contains(&format!("value=\"{value}\"")), "{value}");
+    }
+    assert!(
+        !form.contains("value=\"info@nordlys.dk\""),
+        "the e-mail is the person's own"
+    );
+
+    // A person posted with only a name and the company takes what it left empty.
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Åse Ørsted"),
+            ("company_no", &company),
+        ],
+    );
+    assert_eq!(
+        row(&app, &ada),
+        "Havnegade 1|2. sal|Århus|8000|DK|+45 86 12 34 56|JO|NORTH|DAN|"
+    );
+    // What the user typed stays; an address is taken whole or not at all.
+    let bo = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Bo Berg"),
+            ("company_no", &company),
+            ("city", "Odense"),
+            ("salesperson_code", "PL"),
+            ("phone", "+45 1"),
+        ],
+    );
+    assert_eq!(row(&app, &bo), "||Odense||+45 1|PL|NORTH|DAN|");
+    // A company takes nothing from anyone.
+    let other = create(&mut c, &[("type", "company"), ("name", "Solo ApS")]);
+    assert_eq!(row(&app, &other), "|||||", "NULL codes are left out");
+}
+
+#[test]
+fn persons_that_share_the_company_address_follow_it_and_the_others_keep_theirs() {
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let company = create(&mut c, NORDLYS);
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Ada"),
+            ("company_no", &company),
+        ],
+    );
+    let eva = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Eva"),
+            ("company_no", &company),
+        ],
+    );
+    let bo = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Bo"),
+            ("company_no", &company),
+            ("address", "Hjemmevej 9"),
+            ("city", "Odense"),
+        ],
+    );
+    let edit = |c: &mut Client, changes: &[(&str, &str)]| {
+        let page = c.get(&format!("/contacts/{company}/edit"));
+        let version = hidden_value(&page.body, "version").unwrap();
+        let mut fields: Vec<(&str, &str)> = NORDLYS
+            .iter()
+            .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+            .copied()
+            .collect();
+        fields.extend_from_slice(changes);
+        fields.push(("version", &version));
+        let t = page.csrf_token().unwrap();
+        c.post_with_token(&format!("/contacts/{company}"), &t, &fields)
+    };
+    // A phone change moves nobody.
+    edit(&mut c, &[("phone", "+45 2")]).assert_redirect(&format!("/contacts/{company}"));
+    assert!(row(&app, &ada).contains("+45 86 12 34 56"));
+    let versions = app.count("SELECT sum(version) FROM contacts WHERE type = 'person'");
+
+    // Eva's address is edited to her own; then the company moves.
+    diesel_exec(
+        &app,
+        &format!("UPDATE contacts SET post_code = '8200' WHERE no = '{eva}'"),
+    );
+    let res = edit(
+        &mut c,
+        &[
+            ("address", "Nørregade 5"),
+            ("address_2", ""),
+            ("city", "København"),
+            ("post_code", "1165"),
+        ],
+    );
+    res.assert_redirect(&format!("/contacts/{company}"));
+    assert!(c
+        .get(&format!("/contacts/{company}"))
+        .contains("1 person(s) who shared its address moved with it."));
+    assert_eq!(
+        row(&app, &ada),
+        "Nørregade 5||København|1165|DK|+45 86 12 34 56|JO|NORTH|DAN|"
+    );
+    assert!(row(&app, &eva).starts_with("Havnegade 1|2. sal|Århus|8200|"));
+    assert!(row(&app, &bo).starts_with("Hjemmevej 9||Odense|"));
+    // The person that moved is a new version (an open edit of it sees the change).
+    assert_eq!(
+        app.count("SELECT sum(version) FROM contacts WHERE type = 'person'"),
+        versions + 1
+    );
+}
+
+#[test]
+fn used_by_n_contacts_on_a_setup_code_leads_to_those_contacts() {
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let company = create(&mut c, NORDLYS);
+    create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Ada"),
+            ("company_no", &company),
+        ],
+    );
+    create(
+        &mut c,
+        &[
+            ("type", "company"),
+            ("name", "Syd"),
+            ("territory_code", "SOUTH"),
+        ],
+    );
+
+    let page = c.get("/setup/territories/NORTH");
+    page.assert_status(200);
+    assert!(page.contains("2 contacts"), "{}", page.body);
+    assert!(page.contains("<a href=\"/contacts?territory=NORTH\">Show the 2 contacts</a>"));
+    let list = c.get("/contacts?territory=NORTH");
+    assert!(list.contains("Nordlys A/S") && list.contains("Ada") && !list.contains("Syd"));
+
+    let mut admin = app.signed_in("ann", "admin");
+    let page = admin.get("/setup/salespeople/JO");
+    assert!(page.contains("<a href=\"/contacts?salesperson=JO\">Show the 2 contacts</a>"));
+    // A code used by no contact has no link.
+    let page = admin.get("/setup/salespeople/PL");
+    assert!(!page.contains("/contacts?salesperson=PL"));
+}

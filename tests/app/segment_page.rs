@@ -1,0 +1,398 @@
+//! The segment page as a user works on it (see docs/segments.md, The segment page): the
+//! header first with refused saves summed up at the top, the lines searched and sorted with
+//! keyset paging and each value's source, steps that would change nothing left out of the
+//! ledger, and previews open to viewers.
+
+use crate::auth::diesel_exec;
+use crate::segments::{
+    header_fields, new_segment, post, staff, step, step_count, text, token, world,
+};
+use crate::support::*;
+
+/// The hrefs of a page's links with `rel`, unescaped.
+fn rel_link(res: &Resp, rel: &str) -> Option<String> {
+    let marker = format!("\" rel=\"{rel}\"");
+    let end = res.body.find(&marker)?;
+    let start = res.body[..end].rfind("href=\"")? + "href=\"".len();
+    Some(res.body[start..end].replace("&#38;", "&"))
+}
+
+/// The contact No. of every line the page shows, in its order.
+fn shown_lines(res: &Resp) -> Vec<String> {
+    let marker = "<td class=\"nowrap\"><a href=\"/contacts/";
+    res.body
+        .match_indices(marker)
+        .map(|(i, _)| {
+            let rest = &res.body[i + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// Every line reached from `first` by following Next, and again back by Previous from the
+/// last page.
+fn walk(c: &mut Client, first: &str) -> (Vec<String>, Vec<String>) {
+    let mut forward = Vec::new();
+    let mut page = c.get(first);
+    page.assert_status(200);
+    let mut pages = vec![shown_lines(&page)];
+    forward.extend(shown_lines(&page));
+    while let Some(next) = rel_link(&page, "next") {
+        page = c.get(&next);
+        page.assert_status(200);
+        pages.push(shown_lines(&page));
+        forward.extend(shown_lines(&page));
+        assert!(pages.len() < 10, "paging does not end: {next} {pages:?}");
+    }
+    let mut backward = Vec::new();
+    let mut from_end = vec![shown_lines(&page)];
+    while let Some(prev) = rel_link(&page, "prev") {
+        page = c.get(&prev);
+        page.assert_status(200);
+        from_end.push(shown_lines(&page));
+    }
+    for p in from_end.into_iter().rev() {
+        backward.extend(p);
+    }
+    (forward, backward)
+}
+
+/// 230 persons in Norway, a third of them in Århus, on a new segment.
+pub(crate) fn many_lines(app: &TestApp, c: &mut Client) -> String {
+    diesel_exec(
+        app,
+        "INSERT INTO contacts (no, type, name, city, country_code, email)
+         SELECT 'P' || lpad(i::text, 4, '0'), 'person', 'Person ' || (i * 7919 % 230),
+                CASE WHEN i % 3 = 0 THEN 'Århus' ELSE 'Odense' END, 'NO',
+                CASE WHEN i = 17 THEN 'søren@example.no' ELSE '' END
+         FROM generate_series(1, 230) i",
+    );
+    let no = new_segment(c, "Norway");
+    step(c, &no, "add", &[("country", "NO")]);
+    no
+}
+
+/// What the database says the page's order is.
+fn expected(app: &TestApp, no: &str, condition: &str, order: &str) -> Vec<String> {
+    text(
+        app,
+        &format!(
+            "SELECT string_agg(c.no, ',' ORDER BY {order}) FROM segment_lines l \
+             JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
+             WHERE s.no = '{no}' AND l.removed_by_step IS NULL AND {condition}"
+        ),
+    )
+    .split(',')
+    .map(str::to_string)
+    .collect()
+}
+
+#[test]
+fn the_header_comes_first_and_a_refused_save_lists_its_fields_at_the_top() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = many_lines(&app, &mut c);
+
+    let page = c.get(&format!("/segments/{no}"));
+    page.assert_status(200);
+    let header = page.body.find("id=\"header-heading\"").unwrap();
+    assert!(header < page.body.find("id=\"ledger-heading\"").unwrap());
+    assert!(header < page.body.find("id=\"lines-heading\"").unwrap());
+    assert!(
+        header
+            < page
+                .body
+                .find("<td class=\"nowrap\"><a href=\"/contacts/")
+                .unwrap()
+    );
+
+    let version = text(
+        &app,
+        &format!("SELECT version FROM segments WHERE no = '{no}'"),
+    );
+    let res = post(
+        &mut c,
+        &format!("/segments/{no}"),
+        &header_fields(&[
+            ("description", "Norway, spring"),
+            ("date", "31-02-2026"),
+            ("unit_cost", "12,5x"),
+            ("version", &version),
+        ]),
+    );
+    res.assert_status(422);
+    let summary = res.body.find("class=\"error-summary\"").expect("a summary");
+    assert!(summary < res.body.find("id=\"header-heading\"").unwrap());
+    assert!(
+        summary
+            < res
+                .body
+                .find("<td class=\"nowrap\"><a href=\"/contacts/")
+                .unwrap()
+    );
+    assert!(res.contains("<a href=\"#date\">"), "{}", res.body);
+    assert!(res.contains("<a href=\"#unit_cost\">"));
+    assert!(res.contains("these 2 fields"));
+    // What was typed is kept, and nothing was saved.
+    assert!(res.contains("value=\"31-02-2026\""));
+    assert!(res.contains("value=\"12,5x\""));
+    assert!(res.contains("value=\"Norway, spring\""));
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT description FROM segments WHERE no = '{no}'")
+        ),
+        "Norway"
+    );
+}
+
+#[test]
+fn lines_are_searched_and_sorted_and_every_one_is_reached_by_next_and_previous() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = many_lines(&app, &mut c);
+
+    // The line order, over three pages.
+    let all = expected(
+        &app,
+        &no,
+        "TRUE",
+        "l.company_name, l.is_person, l.contact_name, l.id",
+    );
+    assert_eq!(all.len(), 230);
+    let (forward, backward) = walk(&mut c, &format!("/segments/{no}"));
+    assert_eq!(forward, all);
+    assert_eq!(backward, all);
+
+    // By city, descending: Odense's 154 first, over two pages.
+    let by_city = expected(&app, &no, "TRUE", "c.city DESC, l.id DESC");
+    let (forward, backward) = walk(&mut c, &format!("/segments/{no}?sort=city&dir=desc"));
+    assert_eq!(forward, by_city);
+    assert_eq!(backward, by_city);
+
+    // A search in any case, Nordic letters folded: "ÅRHUS" finds the 76 in Århus.
+    let page = c.get(&format!("/segments/{no}?q=%C3%85RHUS&sort=name"));
+    page.assert_status(200);
+    assert!(page.contains("76 of 230 lines match"), "{}", page.body);
+    let in_aarhus = expected(
+        &app,
+        &no,
+        "c.city = 'Århus'",
+        "l.contact_name, l.company_name, l.id",
+    );
+    assert_eq!(shown_lines(&page), in_aarhus);
+    assert!(page.contains("aria-sort=\"ascending\""));
+    // The sort links keep the search.
+    assert!(page.contains("?q=%C3%85RHUS&#38;sort=name&#38;dir=desc#lines"));
+
+    // Odense by name, descending: 154 lines over two pages, both ways.
+    let odense = expected(
+        &app,
+        &no,
+        "c.city = 'Odense'",
+        "l.contact_name DESC, l.company_name DESC, l.id DESC",
+    );
+    let (forward, backward) = walk(
+        &mut c,
+        &format!("/segments/{no}?q=odense&sort=name&dir=desc"),
+    );
+    assert_eq!(forward, odense);
+    assert_eq!(backward, odense);
+
+    // By e-mail, and by contact No.
+    let page = c.get(&format!("/segments/{no}?q=S%C3%98REN"));
+    assert_eq!(shown_lines(&page), vec!["P0017"]);
+    let page = c.get(&format!("/segments/{no}?q=p002&sort=no&dir=desc"));
+    let by_no: Vec<String> = (20..30).rev().map(|i| format!("P00{i}")).collect();
+    assert_eq!(shown_lines(&page), by_no);
+    // Nothing found, and odd input, are answers, not errors.
+    let page = c.get(&format!("/segments/{no}?q=%25_nobody&sort=bogus&dir=up"));
+    page.assert_status(200);
+    assert!(page.contains("No line matches"));
+}
+
+#[test]
+fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Sources");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE contacts SET correspondence_type = 'email' WHERE no = 'DORA';
+             UPDATE segment_lines l SET unit_cost = 7.25, salesperson_code = 'PL'
+             FROM contacts c WHERE c.id = l.contact_id AND c.no = 'ANNA'
+               AND l.segment_id = (SELECT id FROM segments WHERE no = '{no}')"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    page.assert_status(200);
+    let row = |contact: &str| -> String {
+        let start = page
+            .body
+            .find(&format!(
+                "<td class=\"nowrap\"><a href=\"/contacts/{contact}\">"
+            ))
+            .unwrap();
+        let end = start + page.body[start..].find("</tr>").unwrap();
+        page.body[start..end].to_string()
+    };
+    let anna = row("ANNA");
+    assert!(anna.contains("<a href=\"/contacts/ANNA\">Anna Alpha</a>"));
+    assert!(anna.contains("PL</td>"), "{anna}");
+    assert!(anna.contains("7.25</td>"), "{anna}");
+    assert!(anna.contains(">own</span>"));
+    let dora = row("DORA");
+    assert!(
+        dora.contains("JO <span class=\"from\">(header)</span>"),
+        "{dora}"
+    );
+    assert!(
+        dora.contains("E-mail <span class=\"from\">(contact)</span>"),
+        "{dora}"
+    );
+    assert!(
+        dora.contains("0.00 <span class=\"from\">(header)</span>"),
+        "{dora}"
+    );
+    assert!(!dora.contains(">own</span>"));
+}
+
+#[test]
+fn a_step_that_would_change_nothing_is_not_recorded() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Nothing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let other = new_segment(&mut c, "Same people");
+    step(&mut c, &other, "add", &[("contact_no", "ANNA")]);
+    let steps = step_count(&app, &no);
+    let audits = app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step'");
+    let lines = app.count("SELECT count(*) FROM segment_lines");
+
+    let page = format!("/segments/{no}");
+    for (action, fields, flash) in [
+        (
+            "add",
+            vec![("contact_no", "ANNA|DORA")],
+            "Add Contacts: Nothing to add: every matching contact is already on the segment. No step was recorded.",
+        ),
+        (
+            "add",
+            vec![("contact_no", "NOBODY")],
+            "Add Contacts: Nothing to add: no contact matches. No step was recorded.",
+        ),
+        (
+            "add",
+            vec![("contact_no", "CY")],
+            "Add Contacts: Nothing to add: every matching contact was skipped (1 skipped as privacy blocked).",
+        ),
+        (
+            "reduce",
+            vec![("country", "FI")],
+            "Reduce Contacts: Nothing to remove: no line of the segment matches the filters.",
+        ),
+        (
+            "refine",
+            vec![("contact_no", "ANNA|DORA")],
+            "Refine Contacts: Nothing to remove: every line of the segment matches the filters.",
+        ),
+    ] {
+        let res = post(&mut c, &format!("/segments/{no}/{action}"), &fields);
+        res.assert_redirect(&page);
+        let shown = c.get(&page);
+        assert!(shown.contains(flash), "{action} {fields:?}:\n{}", shown.body);
+        assert_eq!(step_count(&app, &no), steps, "{action} {fields:?}");
+    }
+    let res = post(
+        &mut c,
+        &format!("/segments/{no}/reuse-segment"),
+        &[("segment_no", &other)],
+    );
+    res.assert_redirect(&page);
+    assert!(c.get(&page).contains(&format!(
+        "Reuse Segment {other}: Nothing to add: every matching contact is already on the segment."
+    )));
+    let res = post(&mut c, &format!("/segments/{no}/refresh"), &[]);
+    res.assert_redirect(&page);
+    assert!(c
+        .get(&page)
+        .contains("Refresh: Nothing to refresh: the segment is up to date."));
+
+    assert_eq!(step_count(&app, &no), steps);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step'"),
+        audits
+    );
+    assert_eq!(app.count("SELECT count(*) FROM segment_lines"), lines);
+    // A real step still is one, numbered next.
+    step(&mut c, &no, "reduce", &[("contact_no", "DORA")]);
+    assert_eq!(step_count(&app, &no), steps + 1);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT max(seq) FROM segment_steps WHERE segment_id = \
+                 (SELECT id FROM segments WHERE no = '{no}')"
+            )
+        ),
+        (steps + 1).to_string()
+    );
+    // The preview says so before anyone applies.
+    let res = c.get(&format!("/segments/{no}/add?contact_no=ANNA&preview=1"));
+    res.assert_status(200);
+    assert!(res.contains("Nothing to add: applying this step would change nothing"));
+    assert!(!res.contains("Apply Add Contacts"));
+}
+
+#[test]
+fn viewers_open_previews_but_cannot_apply_them() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Look only");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let steps = step_count(&app, &no);
+
+    let mut viewer = app.signed_in("vera", "viewer");
+    let page = viewer.get(&format!("/segments/{no}"));
+    assert!(page.contains("Add Contacts (preview only)</a>"));
+    for path in [
+        format!("/segments/{no}/add?country=SE&preview=1"),
+        format!("/segments/{no}/reduce?country=DK&preview=1"),
+        format!("/segments/{no}/refine?country=DK&preview=1"),
+    ] {
+        let res = viewer.get(&path);
+        res.assert_status(200);
+        assert!(res.contains("id=\"preview-heading\""), "{path}");
+        assert!(
+            res.contains("Applying a step needs the staff role"),
+            "{path}"
+        );
+        assert!(!res.contains("<button type=\"submit\" class=\"button-primary\">Apply"));
+    }
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'DORA'",
+    );
+    let res = viewer.get(&format!("/segments/{no}/refresh"));
+    res.assert_status(200);
+    assert!(res.contains("Applying a refresh needs the staff role"));
+    assert!(!res.contains("Apply Refresh"));
+    // Applying stays refused.
+    let t = token(&mut viewer);
+    for action in ["add", "reduce", "refine", "refresh"] {
+        let res = viewer.post_with_token(
+            &format!("/segments/{no}/{action}"),
+            &t,
+            &[("country", "SE")],
+        );
+        assert_eq!(res.status, 403, "{action}");
+    }
+    assert_eq!(step_count(&app, &no), steps);
+}
