@@ -17,6 +17,7 @@ mod entry_references;
 mod fuzz;
 mod harness;
 mod interactions;
+mod load;
 mod logs;
 mod operations;
 mod schema;
