@@ -41,7 +41,8 @@
 #   DATABASE_URL       an existing database instead (the ceiling then creates `fortune` in it)
 #
 # Everything listens on 127.0.0.1 only. Everything started here is stopped at the end, also on
-# Ctrl-C or timeout; the benchmark's segments and users are deleted.
+# Ctrl-C or timeout; the benchmark's segments and its users' sessions are deleted (the users
+# load_1… stay, for the next run on kept data).
 
 set -euo pipefail
 
