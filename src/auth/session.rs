@@ -17,15 +17,17 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
+use diesel::data_types::PgInterval;
+use diesel::dsl::now;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Bytea, Double, Nullable, Text};
+use diesel::sql_types::Double;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{CurrentUser, Role};
 use crate::config::Config;
-use crate::db::schema::sessions;
+use crate::db::schema::{sessions, users};
 use crate::web::AppState;
 use crate::web::{db, AppError, AppResult, Flash};
 
@@ -131,83 +133,83 @@ pub fn hash_key(key: &str) -> Vec<u8> {
     Sha256::digest(key.as_bytes()).to_vec()
 }
 
-#[derive(QueryableByName)]
-struct LoadedRow {
-    #[diesel(sql_type = Text)]
-    csrf_token: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    flash: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    user_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    username: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    display_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    role: Option<String>,
-    #[diesel(sql_type = Nullable<Bool>)]
-    active: Option<bool>,
-    #[diesel(sql_type = Nullable<Text>)]
-    salesperson_code: Option<String>,
+/// A session's columns as [`load`] reads them, with its user's when it has one, and whether
+/// it is due to be marked seen.
+type LoadedRow = (
+    String,
+    Option<String>,
+    Option<(i64, String, String, String, bool, Option<String>)>,
+    bool,
+);
+
+fn interval(duration: std::time::Duration) -> PgInterval {
+    PgInterval::from_microseconds(i64::try_from(duration.as_micros()).unwrap_or(i64::MAX))
 }
 
-/// Loads a live session and marks it used (at most once a minute), in one statement. An
-/// expired session, or one whose user is gone or disabled, is `None`. The flash stays in the
-/// session until a page shows it ([`take_flash`]).
+/// Loads a live session and marks it used (at most once a minute). An expired session, or one
+/// whose user is gone or disabled, is `None`. The flash stays in the session until a page
+/// shows it ([`take_flash`]).
+///
+/// Every signed-in request runs this: it is one SELECT by the primary key that diesel keeps
+/// prepared on the connection (no planning each time); the UPDATE of `last_seen_at` runs only
+/// when the last one is over [`TOUCH_EVERY_SECS`] old. Times are the database's clock.
 pub fn load(
     conn: &mut PgConnection,
     key_hash: &[u8],
     config: &Config,
 ) -> QueryResult<Option<SessionData>> {
-    let rows: Vec<LoadedRow> = diesel::sql_query(
-        "WITH s AS ( \
-           SELECT id_hash, user_id, csrf_token, flash, last_seen_at FROM sessions \
-           WHERE id_hash = $1 \
-             AND last_seen_at > now() - make_interval(secs => $2) \
-             AND created_at > now() - make_interval(secs => $3)), \
-         touched AS ( \
-           UPDATE sessions SET last_seen_at = now() \
-           FROM s WHERE sessions.id_hash = s.id_hash \
-             AND s.last_seen_at < now() - make_interval(secs => $4)) \
-         SELECT s.csrf_token, s.flash, u.id AS user_id, u.username, u.display_name, u.role, \
-                u.active, u.salesperson_code \
-         FROM s LEFT JOIN users u ON u.id = s.user_id",
-    )
-    .bind::<Bytea, _>(key_hash)
-    .bind::<Double, _>(config.session_idle.as_secs_f64())
-    .bind::<Double, _>(config.session_max.as_secs_f64())
-    .bind::<Double, _>(TOUCH_EVERY_SECS)
-    .load(conn)?;
-    let Some(row) = rows.into_iter().next() else {
+    let row: Option<LoadedRow> = sessions::table
+        .left_join(users::table)
+        .filter(sessions::id_hash.eq(key_hash))
+        .filter((sessions::last_seen_at + interval(config.session_idle)).gt(now))
+        .filter((sessions::created_at + interval(config.session_max)).gt(now))
+        .select((
+            sessions::csrf_token,
+            sessions::flash,
+            (
+                users::id,
+                users::username,
+                users::display_name,
+                users::role,
+                users::active,
+                users::salesperson_code,
+            )
+                .nullable(),
+            (sessions::last_seen_at
+                + interval(std::time::Duration::from_secs_f64(TOUCH_EVERY_SECS)))
+            .lt(now),
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((csrf_token, flash, user, due)) = row else {
         return Ok(None);
     };
-    let user = match (
-        row.user_id,
-        row.username,
-        row.display_name,
-        row.role,
-        row.active,
-    ) {
-        (Some(id), Some(username), Some(display_name), Some(role), Some(true)) => {
+    let user = match user {
+        Some((id, username, display_name, role, true, salesperson_code)) => {
             match Role::parse(&role) {
                 Some(role) => Some(CurrentUser {
                     id,
                     username,
                     display_name,
                     role,
-                    salesperson_code: row.salesperson_code,
+                    salesperson_code,
                 }),
                 None => return Ok(None),
             }
         }
-        (Some(_), ..) => return Ok(None), // a signed-in session whose user was disabled
-        _ => None,
+        Some(_) => return Ok(None), // a signed-in session whose user was disabled
+        None => None,
     };
+    if due {
+        diesel::update(sessions::table.filter(sessions::id_hash.eq(key_hash)))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+    }
     Ok(Some(SessionData {
         key_hash: key_hash.to_vec(),
-        csrf_token: row.csrf_token,
+        csrf_token,
         user,
-        flash: row.flash.as_deref().and_then(Flash::decode),
+        flash: flash.as_deref().and_then(Flash::decode),
     }))
 }
 

@@ -132,6 +132,11 @@ impl Layout {
         layout
     }
 
+    /// The address of the static asset `name`, with its version (see `web::assets`).
+    pub fn asset(&self, name: &str) -> String {
+        crate::web::assets::url(name)
+    }
+
     /// The main navigation, one link per area (see docs/architecture.md, The areas), limited
     /// to what exists and what the user may see.
     pub fn nav(&self) -> Vec<NavItem> {

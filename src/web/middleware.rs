@@ -171,24 +171,25 @@ pub async fn refuse_nul(
         .map(ServiceResponse::map_into_left_body)
 }
 
-/// Static assets may be kept by the browser, which revalidates them (ETag, Last-Modified)
-/// before each use: a changed file is seen at once, an unchanged one costs a 304.
+/// Static assets may be kept by the browser: for a year at the versioned address a page links
+/// them with, else revalidated (ETag, Last-Modified) before each use (see `web::assets`).
 pub async fn cache_static(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let is_static = req.path().starts_with("/static/");
+    let cache = req
+        .path()
+        .starts_with("/static/")
+        .then(|| crate::web::assets::cache_control(req.path(), req.query_string()));
     let mut res = next.call(req).await?;
-    if is_static && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED) {
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(STATIC_CACHE_CONTROL),
-        );
+    if let Some(cache) = cache {
+        if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        }
     }
     Ok(res)
 }
-
-pub const STATIC_CACHE_CONTROL: &str = "public, no-cache";
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; object-src 'none'; \
      base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data:";

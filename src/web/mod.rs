@@ -1,5 +1,6 @@
 //! What every page shares: the error type, the layout, flash messages, forms, middleware.
 
+pub mod assets;
 pub mod csv;
 pub mod error;
 pub mod filters;

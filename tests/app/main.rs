@@ -20,6 +20,7 @@ mod excel;
 mod fuzz;
 mod harness;
 mod interactions;
+mod load;
 mod logs;
 mod lookups;
 mod operations;
