@@ -144,6 +144,7 @@ impl Layout {
             ("/segments", "Segments"),
             ("/interactions", "Interactions"),
             ("/campaigns", "Campaigns"),
+            ("/opportunities", "Opportunities"),
             ("/setup", "Setup"),
         ];
         if user.role == Role::Admin {

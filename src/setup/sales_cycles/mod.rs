@@ -310,7 +310,7 @@ pub fn parse_percent(typed: &str) -> Option<BigDecimal> {
     let t = typed.trim().trim_end_matches('%').trim().replace(',', ".");
     let t = if t.is_empty() { "0".to_string() } else { t };
     let v = super::support::parse_amount(&t)?;
-    (v <= BigDecimal::from(100)).then_some(v)
+    (v <= 100).then_some(v)
 }
 
 impl StageForm {
