@@ -61,7 +61,10 @@ CREATE TABLE opportunities (
     version                INTEGER NOT NULL DEFAULT 1,
     CHECK ((status IN ('won', 'lost')) = (date_closed IS NOT NULL)),
     CHECK ((status IN ('won', 'lost')) = (close_code IS NOT NULL)),
-    CHECK ((status = 'not_started') = (current_stage IS NULL))
+    -- Not started: on no stage; in progress: on one. A closed one keeps the stage it was on
+    -- (none when it was closed before it started).
+    CHECK (status <> 'not_started' OR current_stage IS NULL),
+    CHECK (status <> 'in_progress' OR current_stage IS NOT NULL)
 );
 
 -- Create Opportunities makes one open opportunity per contact and segment, however often it
