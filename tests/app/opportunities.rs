@@ -554,7 +554,7 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
         &format!("/segments/{seg}/create-opportunities"),
         &[("sales_cycle_code", "NEW"), ("description", "Again")],
     );
-    assert_eq!(res.status, 500, "a taken number fails the whole run");
+    assert_eq!(res.status, 409, "a taken number fails the whole run");
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 4);
     assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 2);
     assert_eq!(
