@@ -841,3 +841,102 @@ fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
     viewer.get("/opportunities/new").assert_status(403);
     assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 0);
 }
+
+#[test]
+fn the_wizard_reduces_contacts_that_have_an_open_opportunity() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "No open deals");
+    step(&mut c, &seg, "add", &[("contact_no", "ANNA|DORA|SOLO|ELI")]);
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, date_closed, close_code)
+         SELECT v.no, c.id, 'NEW', v.status, v.stage, v.value, v.closed::date, v.code
+         FROM (VALUES ('OP1', 'DORA', 'in_progress', 2, 5000, NULL, NULL),
+                      ('OP2', 'SOLO', 'lost', 1, 100, '2026-03-01', 'PRICE'),
+                      ('OP3', 'ELI', 'not_started', NULL, 0, NULL, NULL))
+              v(no, contact, status, stage, value, closed, code)
+         JOIN contacts c ON c.no = v.contact",
+    );
+    // The section is on the form.
+    let form = c.get(&format!("/segments/{seg}/reduce"));
+    assert!(form.contains("opportunity_status") && form.contains("Opportunities"));
+    step(
+        &mut c,
+        &seg,
+        "reduce",
+        &[("opportunity_status", "not_started|in_progress")],
+    );
+    crate::segments::assert_members(&app, &seg, &["ANNA", "SOLO"]);
+    // Add back those with an opportunity worth 1,000 or more on stage 2.
+    step(
+        &mut c,
+        &seg,
+        "add",
+        &[
+            ("opportunity_estimated_value", ">=1000"),
+            ("opportunity_stage", "2"),
+        ],
+    );
+    crate::segments::assert_members(&app, &seg, &["ANNA", "DORA", "SOLO"]);
+}
+
+#[test]
+fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET template_code = 'CALL' WHERE stage = 1",
+    );
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "SOLO", "500");
+    let before = app.count("SELECT count(*) FROM interaction_log_entries");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "first"),
+            ("estimated_value", "500"),
+            ("log_interaction", "yes"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries") - before,
+        1
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT c.no || '|' || e.template_code || '|' || e.group_code || '|' || e.cost || '|' \
+                 || e.campaign_no || '|' || e.description \
+             FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             ORDER BY e.id DESC LIMIT 1"
+        ),
+        format!("SOLO|CALL|PHONE|3.00|CP0001|{no} Office chairs: stage 1 Initial contact")
+    );
+    // Without the box ticked, or on a stage without a template: nothing logged.
+    diesel_exec(&app, "UPDATE opportunities SET quote_reference = 'Q'");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "next"),
+            ("estimated_value", "500"),
+            ("quote_reference", "Q"),
+            ("log_interaction", "yes"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries") - before,
+        1
+    );
+}

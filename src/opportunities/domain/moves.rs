@@ -98,6 +98,9 @@ pub struct UpdateForm {
     /// The version of the opportunity the form was opened on.
     #[serde(default)]
     pub version: String,
+    /// Log an interaction with the contact, with the new stage's interaction template.
+    #[serde(default)]
+    pub log_interaction: Option<String>,
 }
 
 impl UpdateForm {
@@ -110,8 +113,49 @@ impl UpdateForm {
             estimated_closing_date: super::record::date_text(&o.estimated_closing_date),
             quote_reference: o.quote_reference.clone(),
             version: o.version.to_string(),
+            log_interaction: None,
         }
     }
+}
+
+/// Logs an interaction with the opportunity's contact, with the stage's template and its cost
+/// and duration (a single interaction, as from the contact's card); false when the stage has no
+/// template.
+fn log_stage_interaction(
+    conn: &mut PgConnection,
+    o: &Opportunity,
+    stage: &Stage,
+    actor: &Actor<'_>,
+) -> QueryResult<bool> {
+    use crate::db::schema::interaction_templates as t;
+    let Some(code) = &stage.template_code else {
+        return Ok(false);
+    };
+    let (cost, duration): (BigDecimal, i32) = t::table
+        .find(code)
+        .select((t::unit_cost, t::unit_duration_min))
+        .first(conn)?;
+    let entry = crate::interactions::single::NewEntry {
+        template_code: code.clone(),
+        date: actor.today,
+        description: format!(
+            "{} {}: stage {} {}",
+            o.no, o.description, stage.stage, stage.description
+        )
+        .chars()
+        .take(100)
+        .collect(),
+        cost,
+        duration_min: duration,
+        evaluation: String::new(),
+        campaign_no: o.campaign_no.clone(),
+        campaign_target: false,
+        campaign_response: false,
+        salesperson_code: o.salesperson_code.clone().unwrap_or_default(),
+        form_key: None,
+    };
+    crate::interactions::single::log_single(conn, o.contact_id, &entry, actor.user_id)?;
+    Ok(true)
 }
 
 /// What a change did, for the flash message.
@@ -257,13 +301,20 @@ pub fn update(
         actor.user_id,
         actor.user_name,
     )?;
-    Ok(Outcome::Done(match action {
+    let logged = action != Move::Update
+        && form.log_interaction.is_some()
+        && log_stage_interaction(conn, o, stage, actor)?;
+    let mut message = match action {
         Move::Update => format!("Opportunity {} updated.", o.no),
         _ => format!(
             "Opportunity {} is on stage {} {}.",
             o.no, stage.stage, stage.description
         ),
-    }))
+    };
+    if logged {
+        message.push_str(" An interaction was logged with the contact.");
+    }
+    Ok(Outcome::Done(message))
 }
 
 /// The Close form as typed.

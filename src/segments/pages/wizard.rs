@@ -67,7 +67,7 @@ pub struct StepPage {
     pub wizard: Wizard,
     pub criteria: Criteria,
     pub errors: Vec<FieldError>,
-    pub sections: [Section; 6],
+    pub sections: [Section; 7],
     pub fields: &'static [crate::segments::domain::criteria::Field],
     pub codes: CodeChoices,
     pub profile: Vec<ProfileChoice>,
