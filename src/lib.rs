@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod interactions;
+pub mod opportunities;
 pub mod segments;
 pub mod setup;
 pub mod web;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .configure(segments::configure)
         .configure(interactions::configure)
         .configure(campaigns::configure)
+        .configure(opportunities::configure)
         .service(
             actix_files::Files::new("/static", static_dir())
                 .use_etag(true)

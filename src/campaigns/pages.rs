@@ -199,6 +199,8 @@ pub struct CardPage {
     pub figures: Figures,
     pub segments: Vec<SegmentRow>,
     pub entries: Vec<EntryRow>,
+    /// The campaign's opportunities (won and lost whenever they closed).
+    pub pipeline: crate::opportunities::domain::pipeline::Figures,
     pub can_edit: bool,
 }
 
@@ -217,12 +219,14 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (campaign, figures, segments, entries) = db(&state.pool, move |conn| {
+    let (campaign, figures, segments, entries, pipeline) = db(&state.pool, move |conn| {
         let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let figures = domain::figures(conn, &campaign.no)?;
         let segments = domain::segments(conn, &campaign.no)?;
         let entries = domain::newest_entries(conn, &campaign.no)?;
-        Ok((campaign, figures, segments, entries))
+        let pipeline =
+            crate::opportunities::domain::pipeline::figures(conn, Some(&campaign.no), None, None)?;
+        Ok((campaign, figures, segments, entries, pipeline))
     })
     .await?;
     ok(&CardPage {
@@ -231,6 +235,7 @@ pub async fn show(
         figures,
         segments,
         entries,
+        pipeline,
         can_edit: user.role >= Role::Staff,
     })
 }

@@ -60,6 +60,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    close_opportunity_codes (code) {
+        code -> Text,
+        kind -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
     contact_business_relations (contact_id, code) {
         contact_id -> Int8,
         code -> Text,
@@ -277,6 +285,61 @@ diesel::table! {
 }
 
 diesel::table! {
+    opportunities (id) {
+        id -> Int8,
+        no -> Text,
+        description -> Text,
+        contact_id -> Int8,
+        company_id -> Nullable<Int8>,
+        salesperson_code -> Nullable<Text>,
+        campaign_no -> Nullable<Text>,
+        segment_no -> Nullable<Text>,
+        sales_cycle_code -> Text,
+        priority -> Text,
+        status -> Text,
+        current_stage -> Nullable<Int4>,
+        estimated_value -> Numeric,
+        chances_pct -> Numeric,
+        completed_pct -> Numeric,
+        probability_pct -> Numeric,
+        current_value -> Numeric,
+        estimated_closing_date -> Nullable<Date>,
+        date_closed -> Nullable<Date>,
+        close_code -> Nullable<Text>,
+        quote_reference -> Text,
+        creation_date -> Date,
+        created_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    opportunity_entries (id) {
+        id -> Int8,
+        opportunity_id -> Int8,
+        action -> Text,
+        date -> Date,
+        stage_before -> Nullable<Int4>,
+        stage_after -> Nullable<Int4>,
+        status_before -> Nullable<Text>,
+        status_after -> Text,
+        estimated_value_before -> Nullable<Numeric>,
+        estimated_value -> Numeric,
+        chances_pct_before -> Nullable<Numeric>,
+        chances_pct -> Numeric,
+        completed_pct -> Numeric,
+        probability_pct -> Numeric,
+        current_value -> Numeric,
+        estimated_closing_date -> Nullable<Date>,
+        close_code -> Nullable<Text>,
+        quote_reference -> Text,
+        user_id -> Nullable<Int8>,
+        user_name -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     organizational_levels (code) {
         code -> Text,
         description -> Text,
@@ -305,6 +368,29 @@ diesel::table! {
         questionnaire_code -> Text,
         position -> Int4,
         description -> Text,
+    }
+}
+
+diesel::table! {
+    sales_cycle_stages (sales_cycle_code, stage) {
+        sales_cycle_code -> Text,
+        stage -> Int4,
+        description -> Text,
+        completed_pct -> Numeric,
+        chances_pct -> Numeric,
+        template_code -> Nullable<Text>,
+        quote_required -> Bool,
+        allow_skip -> Bool,
+        date_formula -> Text,
+    }
+}
+
+diesel::table! {
+    sales_cycles (code) {
+        code -> Text,
+        description -> Text,
+        probability_calculation -> Text,
+        blocked -> Bool,
     }
 }
 
@@ -471,8 +557,11 @@ diesel::joinable!(interaction_templates -> interaction_groups (group_code));
 diesel::joinable!(mailing_group_applications -> mailing_groups (code));
 diesel::joinable!(mailing_group_applications -> segments (segment_id));
 diesel::joinable!(mailing_group_changes -> mailing_group_applications (application_id));
+diesel::joinable!(opportunity_entries -> opportunities (opportunity_id));
+diesel::joinable!(opportunities -> sales_cycles (sales_cycle_code));
 diesel::joinable!(profile_answers -> profile_questions (question_id));
 diesel::joinable!(profile_questions -> profile_questionnaires (questionnaire_code));
+diesel::joinable!(sales_cycle_stages -> sales_cycles (sales_cycle_code));
 diesel::joinable!(saved_criteria -> users (created_by));
 diesel::joinable!(saved_criteria_steps -> saved_criteria (code));
 diesel::joinable!(segment_lines -> contacts (contact_id));
@@ -494,6 +583,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_entries,
     campaign_statuses,
     campaigns,
+    close_opportunity_codes,
     contact_business_relations,
     contact_industry_groups,
     contact_job_responsibilities,
@@ -513,10 +603,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     mailing_group_changes,
     mailing_groups,
     number_series,
+    opportunities,
+    opportunity_entries,
     organizational_levels,
     profile_answers,
     profile_questionnaires,
     profile_questions,
+    sales_cycle_stages,
+    sales_cycles,
     salespeople,
     saved_criteria,
     saved_criteria_steps,

@@ -71,6 +71,7 @@ pub fn ensure(conn: &mut PgConnection) -> QueryResult<Vec<QuestionIds>> {
         data::ORGANIZATIONAL_LEVELS.iter().copied()
     );
     interaction_templates(conn)?;
+    sales_cycles(conn)?;
 
     let mut ids = Vec::new();
     for questionnaire in data::QUESTIONNAIRES {
@@ -113,6 +114,32 @@ fn interaction_templates(conn: &mut PgConnection) -> QueryResult<()> {
            ('CALL', 'PHONE', 'Sales call', 4.50, 10, 'outbound', 'us', '', FALSE), \
            ('VISIT', 'MEETING', 'Customer visit', 60.00, 90, 'outbound', 'us', '', FALSE), \
            ('RESPONSE', 'EMAIL', 'Campaign response', 0, 2, 'inbound', 'them', 'email', TRUE) \
+         ON CONFLICT DO NOTHING;",
+    )
+}
+
+/// Two sales cycles (new business, existing customer) with their stages, and close codes
+/// (missing ones only).
+fn sales_cycles(conn: &mut PgConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(
+        "INSERT INTO sales_cycles (code, description, probability_calculation) VALUES \
+           ('NEW', 'New business', 'multiply'), ('EXISTING', 'Existing customer', 'add') \
+         ON CONFLICT DO NOTHING; \
+         INSERT INTO sales_cycle_stages (sales_cycle_code, stage, description, completed_pct, \
+           chances_pct, template_code, quote_required, allow_skip, date_formula) VALUES \
+           ('NEW', 1, 'Initial contact', 10, 20, 'CALL', FALSE, FALSE, '+1M'), \
+           ('NEW', 2, 'Needs analysis', 30, 40, 'VISIT', FALSE, TRUE, '+3W'), \
+           ('NEW', 3, 'Proposal', 60, 50, NULL, TRUE, FALSE, '+2W'), \
+           ('NEW', 4, 'Negotiation', 90, 75, 'VISIT', FALSE, FALSE, '+1W'), \
+           ('EXISTING', 1, 'Follow-up call', 25, 50, 'CALL', FALSE, TRUE, '+2W'), \
+           ('EXISTING', 2, 'Quote', 60, 70, NULL, TRUE, FALSE, '+1W'), \
+           ('EXISTING', 3, 'Order confirmation', 90, 90, NULL, FALSE, FALSE, '+3D') \
+         ON CONFLICT DO NOTHING; \
+         INSERT INTO close_opportunity_codes (code, kind, description) VALUES \
+           ('SIGNED', 'won', 'Contract signed'), ('ORDER', 'won', 'Order received'), \
+           ('PRICE', 'lost', 'Price too high'), ('COMPETITOR', 'lost', 'Chose a competitor'), \
+           ('NO-NEED', 'lost', 'No longer needed') \
          ON CONFLICT DO NOTHING;",
     )
 }

@@ -20,6 +20,7 @@ pub mod interaction_templates;
 pub mod number_series;
 pub mod questionnaires;
 pub mod registry;
+pub mod sales_cycles;
 pub mod salespeople;
 pub mod support;
 
@@ -156,6 +157,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(interaction_templates::pages::show)
         .service(interaction_templates::pages::update)
         .service(interaction_templates::pages::delete)
+        // Sales cycles and their stages.
+        .service(sales_cycles::pages::list)
+        .service(sales_cycles::pages::new)
+        .service(sales_cycles::pages::create)
+        .service(sales_cycles::pages::show)
+        .service(sales_cycles::pages::update)
+        .service(sales_cycles::pages::delete)
+        .service(sales_cycles::pages::add_stage)
+        .service(sales_cycles::pages::show_stage)
+        .service(sales_cycles::pages::update_stage)
+        .service(sales_cycles::pages::delete_stage)
+        // Close opportunity codes.
+        .service(sales_cycles::close_codes::list)
+        .service(sales_cycles::close_codes::create)
+        .service(sales_cycles::close_codes::show)
+        .service(sales_cycles::close_codes::update)
+        .service(sales_cycles::close_codes::delete)
         // Profile questionnaires.
         .service(questionnaires::list)
         .service(questionnaires::new)

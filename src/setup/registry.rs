@@ -22,6 +22,10 @@ pub enum Kind {
     NumberSeries,
     /// The defaults of an interaction: group, cost, duration, campaign…
     InteractionTemplates,
+    /// Sales cycles with their stages.
+    SalesCycles,
+    /// Why an opportunity was won or lost.
+    CloseCodes,
 }
 
 /// One place that refers to a table's codes.
@@ -412,11 +416,40 @@ pub static TABLES: &[SetupTable] = &[
         )],
     },
     SetupTable {
+        slug: "sales-cycles",
+        table: "sales_cycles",
+        title: "Sales cycles",
+        singular: "sales cycle",
+        explanation: "The stages an opportunity moves through, with their chances of success.",
+        kind: Kind::SalesCycles,
+        usages: &[used_by!(
+            "opportunities",
+            "sales_cycle_code",
+            "opportunity",
+            "opportunities"
+        )],
+    },
+    SetupTable {
+        slug: "close-opportunity-codes",
+        table: "close_opportunity_codes",
+        title: "Close opportunity codes",
+        singular: "close opportunity code",
+        explanation: "Why an opportunity was won or lost.",
+        kind: Kind::CloseCodes,
+        usages: &[used_by!(
+            "opportunities",
+            "close_code",
+            "opportunity",
+            "opportunities"
+        )],
+    },
+    SetupTable {
         slug: "number-series",
         table: "number_series",
         title: "Number series",
         singular: "number series",
-        explanation: "How new contacts, segments and campaigns are numbered, e.g. CT000001.",
+        explanation:
+            "How new contacts, segments, campaigns and opportunities are numbered, e.g. CT000001.",
         kind: Kind::NumberSeries,
         usages: &[],
     },

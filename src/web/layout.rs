@@ -149,6 +149,7 @@ impl Layout {
             ("/segments", "Segments"),
             ("/interactions", "Interactions"),
             ("/campaigns", "Campaigns"),
+            ("/opportunities", "Opportunities"),
             ("/setup", "Setup"),
         ];
         if user.role == Role::Admin {

@@ -17,16 +17,18 @@ pub enum Section {
     MailingGroup,
     JobResponsibility,
     Interactions,
+    Opportunities,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Contact,
         Section::IndustryGroup,
         Section::BusinessRelation,
         Section::MailingGroup,
         Section::JobResponsibility,
         Section::Interactions,
+        Section::Opportunities,
     ];
 
     pub fn title(self) -> &'static str {
@@ -37,6 +39,7 @@ impl Section {
             Section::MailingGroup => "Mailing Group",
             Section::JobResponsibility => "Job Responsibility",
             Section::Interactions => "Interactions",
+            Section::Opportunities => "Opportunities",
         }
     }
 
@@ -48,6 +51,7 @@ impl Section {
             Section::MailingGroup => "mailing-group",
             Section::JobResponsibility => "job-responsibility",
             Section::Interactions => "interactions",
+            Section::Opportunities => "opportunities",
         }
     }
 
@@ -71,6 +75,7 @@ impl Section {
                 "interaction_log_entries e",
                 "e.contact_id = c.id AND NOT e.canceled",
             )),
+            Section::Opportunities => Some(("opportunities op", "op.contact_id = c.id")),
         }
     }
 }
@@ -92,6 +97,7 @@ pub struct Field {
 
 const TYPES: &[&str] = &["company", "person"];
 const CORRESPONDENCE: &[&str] = &["hard_copy", "email"];
+const OPPORTUNITY_STATUSES: &[&str] = &["not_started", "in_progress", "won", "lost"];
 const EVALUATIONS: &[&str] = &[
     "very_positive",
     "positive",
@@ -332,6 +338,70 @@ pub const FIELDS: &[Field] = &[
         kind: FieldKind::Code,
         column: "e.salesperson_code",
         lookup: Some(&lookups::SALESPEOPLE),
+    },
+    Field {
+        key: "opportunity_status",
+        section: Section::Opportunities,
+        label: "Status",
+        kind: FieldKind::Choice(OPPORTUNITY_STATUSES),
+        column: "op.status",
+        lookup: None,
+    },
+    Field {
+        key: "opportunity_stage",
+        section: Section::Opportunities,
+        label: "Stage",
+        kind: FieldKind::Integer,
+        column: "op.current_stage",
+        lookup: None,
+    },
+    Field {
+        key: "opportunity_sales_cycle",
+        section: Section::Opportunities,
+        label: "Sales Cycle",
+        kind: FieldKind::Code,
+        column: "op.sales_cycle_code",
+        lookup: None,
+    },
+    Field {
+        key: "opportunity_salesperson",
+        section: Section::Opportunities,
+        label: "Salesperson",
+        kind: FieldKind::Code,
+        column: "op.salesperson_code",
+        lookup: Some(&lookups::SALESPEOPLE),
+    },
+    Field {
+        key: "opportunity_campaign",
+        section: Section::Opportunities,
+        label: "Campaign",
+        kind: FieldKind::Code,
+        column: "op.campaign_no",
+        lookup: Some(&lookups::CAMPAIGNS),
+    },
+    Field {
+        key: "opportunity_estimated_value",
+        section: Section::Opportunities,
+        label: "Estimated Value",
+        kind: FieldKind::Integer,
+        column: "op.estimated_value",
+        lookup: None,
+    },
+    Field {
+        key: "opportunity_date_closed",
+        section: Section::Opportunities,
+        label: "Date Closed",
+        kind: FieldKind::Date,
+        column: "op.date_closed",
+        lookup: None,
+    },
+    Field {
+        key: "opportunity_close_code",
+        section: Section::Opportunities,
+        label: "Close Code",
+        kind: FieldKind::Code,
+        column: "op.close_code",
+        lookup: None,
     },
 ];
 

@@ -64,7 +64,7 @@ pub struct StepPage {
     pub wizard: Wizard,
     pub criteria: Criteria,
     pub errors: Vec<FieldError>,
-    pub sections: [Section; 6],
+    pub sections: [Section; 7],
     pub fields: &'static [crate::segments::domain::criteria::Field],
     /// The codes offered as the user types, one datalist per code table.
     pub codes: Vec<Offered>,

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Opportunities benchmark: Create Opportunities from a big segment next to its hand-written SQL,
+# then the opportunity list (filtered, first and last page) and the pipeline figures over many
+# opportunities.
+#
+#   bench/opportunities.sh                                   # 1,000,000 contacts, throwaway cluster
+#   BENCH_CONTACTS=100000 bench/opportunities.sh             # a smaller load
+#   BENCH_CONTACTS=0 RAPPORT_DATA_DIR=/srv/bench bench/opportunities.sh   # data already there
+#
+# Steps: a segment of the BENCH_ADD filter (about 200,000 lines at a million contacts; built
+# untimed through the wizard's form); Create Opportunities' preview page and its POST, timed
+# through the web like a browser; the same INSERT … SELECT by hand (psql, \timing) on a scratch
+# segment with the same lines, rolled back; then opportunities are added by SQL (untimed) up to
+# BENCH_OPPORTUNITIES in all, spread over statuses, stages, salespeople and campaigns, and
+# BENCH_PAGE_RUNS times after a warm-up: `/opportunities` (its first page and the pipeline
+# figures), the list filtered by status and salesperson, its last page, a campaign's card.
+#
+# Settings (environment):
+#   BENCH_CONTACTS        contacts to load first (default 1000000; 0 = use what is there)
+#   BENCH_SEED            demo-data seed (default 1)
+#   BENCH_ADD             the segment's filter as the form sends it (default country=DE)
+#   BENCH_OPPORTUNITIES   opportunities in all for the page timings (default 500000)
+#   BENCH_PAGE_RUNS       timed requests of each page (default 5)
+#   BENCH_TIMEOUT         seconds after which the whole run is stopped (default 3600)
+#   RAPPORT_DATA_DIR      a private cluster to use and keep (default: a temp dir, removed)
+#   DATABASE_URL          an existing database instead of a private cluster
+#
+# Everything runs on this machine: the server listens on 127.0.0.1 only.
+
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONTACTS=${BENCH_CONTACTS:-1000000}
+SEED=${BENCH_SEED:-1}
+PAGE_RUNS=${BENCH_PAGE_RUNS:-5}
+TIMEOUT=${BENCH_TIMEOUT:-3600}
+ADD_FIELDS=${BENCH_ADD:-country=DE}
+TARGET=${BENCH_OPPORTUNITIES:-500000}
+
+BENCH_NAME=opportunities-bench
+. bench/common.sh
+
+bench_start
+bench_build
+bench_load "$CONTACTS" "$SEED"
+bench_admin
+start_server
+connect_psql
+sign_in
+
+APP_TIMES="$PRIVATE/app.times"
+: >"$APP_TIMES"
+mapfile -d '' ADD_ARGS < <(field_args "$ADD_FIELDS")
+TODAY=$(psql_value "SELECT CURRENT_DATE")
+CYCLE=$(psql_value "SELECT code FROM sales_cycles WHERE NOT blocked ORDER BY code LIMIT 1")
+[[ -n "$CYCLE" ]] || { log "no sales cycle: load demo data first"; exit 1; }
+SALESPERSON=$(psql_value "SELECT code FROM salespeople WHERE NOT blocked ORDER BY code LIMIT 1")
+CAMPAIGN=$(psql_value "SELECT no FROM campaigns ORDER BY no LIMIT 1")
+
+# --- Create Opportunities: app, then SQL ------------------------------------------------------
+request POST /segments 60 --data-urlencode "description=Opportunities benchmark" \
+    --data-urlencode "date=$TODAY" --data-urlencode "salesperson_code=$SALESPERSON" \
+    --data-urlencode "campaign_no=$CAMPAIGN" --data-urlencode "unit_cost=0" \
+    --data-urlencode "unit_duration_min=0" --data-urlencode "information_flow=outbound" \
+    --data-urlencode "initiated_by=us" >/dev/null
+NO=$(last_location | sed -n 's|^/segments/\([^/?#]*\).*|\1|p')
+[[ -n "$NO" ]] || { log "creating a segment failed"; exit 1; }
+request POST "/segments/$NO/add" 600 "${ADD_ARGS[@]}" >/dev/null
+SEGMENT_ID=$(psql_value "SELECT id FROM segments WHERE no = '$NO'")
+LINES=$(psql_value "SELECT count(*) FROM segment_lines WHERE segment_id = $SEGMENT_ID AND removed_by_step IS NULL")
+log "segment $NO: $(thousands "$LINES") lines"
+psql_run -q -c "VACUUM (ANALYZE) segment_lines, opportunities" >/dev/null
+
+timed "preview" GET "/segments/$NO/create-opportunities" 120
+timed "create" POST "/segments/$NO/create-opportunities" 600 \
+    --data-urlencode "sales_cycle_code=$CYCLE" --data-urlencode "description=Benchmark"
+CREATE_CODE=$LAST_CODE
+MADE=$(psql_value "SELECT count(*) FROM opportunities WHERE segment_no = '$NO'")
+timed "create again" POST "/segments/$NO/create-opportunities" 600 \
+    --data-urlencode "sales_cycle_code=$CYCLE" --data-urlencode "description=Benchmark"
+AGAIN=$(psql_value "SELECT count(*) FROM opportunities WHERE segment_no = '$NO'")
+
+# The hand-written statement on a scratch segment with the same lines, rolled back.
+SQL_MS=$(psql_run -qAt <<SQL | awk '/^Time:/ { t += $2 } END { printf "%.1f", t }'
+BEGIN;
+CREATE TEMP TABLE scratch_lines AS
+  SELECT l.contact_id, l.salesperson_code, l.id FROM segment_lines l
+  WHERE l.segment_id = $SEGMENT_ID AND l.removed_by_step IS NULL;
+ANALYZE scratch_lines;
+\timing on
+WITH todo AS (
+  SELECT l.contact_id, c.company_key, COALESCE(l.salesperson_code, '$SALESPERSON') AS sp,
+         row_number() OVER (ORDER BY l.id) AS i
+  FROM scratch_lines l JOIN contacts c ON c.id = l.contact_id),
+made AS (
+  INSERT INTO opportunities (no, description, contact_id, company_id, salesperson_code,
+      campaign_no, segment_no, sales_cycle_code, creation_date)
+  SELECT 'BENCH' || i, 'Benchmark', contact_id, company_key, sp, '$CAMPAIGN', 'BENCHSQL', '$CYCLE', CURRENT_DATE
+  FROM todo
+  RETURNING id, status, estimated_value, estimated_closing_date)
+INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, estimated_value,
+    chances_pct, completed_pct, probability_pct, current_value, estimated_closing_date, user_name)
+SELECT id, 'created', CURRENT_DATE, status, estimated_value, 0, 0, 0, 0, estimated_closing_date, 'bench'
+FROM made;
+\timing off
+ROLLBACK;
+SQL
+)
+
+# --- Many opportunities, then the pages ----------------------------------------------------------
+HAVE=$(psql_value "SELECT count(*) FROM opportunities")
+if (( HAVE < TARGET )); then
+    log "adding $(thousands $((TARGET - HAVE))) opportunities by SQL (untimed)"
+    psql_run -q <<SQL >/dev/null
+INSERT INTO opportunities (no, description, contact_id, company_id, salesperson_code, campaign_no,
+    sales_cycle_code, status, current_stage, estimated_value, chances_pct, completed_pct,
+    probability_pct, current_value, estimated_closing_date, date_closed, close_code, creation_date)
+SELECT 'BO' || lpad(g::text, 8, '0'), 'Bench opportunity ' || g, c.id, c.company_key,
+       (SELECT code FROM salespeople ORDER BY code OFFSET g % 5 LIMIT 1),
+       (SELECT no FROM campaigns ORDER BY no OFFSET g % 10 LIMIT 1),
+       '$CYCLE', s.status,
+       CASE WHEN s.status = 'not_started' THEN NULL ELSE 1 + g % 3 END,
+       (g % 200) * 100, 40, 30, 12, (g % 200) * 12,
+       CURRENT_DATE + g % 180,
+       CASE WHEN s.status IN ('won', 'lost') THEN CURRENT_DATE - g % 365 END,
+       CASE s.status WHEN 'won' THEN (SELECT code FROM close_opportunity_codes WHERE kind = 'won' LIMIT 1)
+                     WHEN 'lost' THEN (SELECT code FROM close_opportunity_codes WHERE kind = 'lost' LIMIT 1) END,
+       CURRENT_DATE - g % 365
+FROM generate_series(1, $((TARGET - HAVE))) g
+JOIN contacts c ON c.id = 1 + g % (SELECT max(id) FROM contacts)
+CROSS JOIN LATERAL (SELECT (ARRAY['not_started', 'in_progress', 'in_progress', 'won', 'lost'])[1 + g % 5] AS status) s;
+VACUUM (ANALYZE) opportunities;
+SQL
+fi
+TOTAL=$(psql_value "SELECT count(*) FROM opportunities")
+pages() {
+    local name=$1 path=$2
+    request GET "$path" 60 >/dev/null
+    for _ in $(seq 1 "$PAGE_RUNS"); do timed "$name" GET "$path" 60; done
+}
+pages "list and pipeline" "/opportunities"
+pages "filtered first" "/opportunities?status=open&salesperson=$SALESPERSON"
+pages "filtered last" "/opportunities?status=open&salesperson=$SALESPERSON&last=1"
+pages "campaign card" "/campaigns/$CAMPAIGN"
+
+# --- The report ------------------------------------------------------------------------------------
+stat() { awk -F'\t' -v n="$1" '$1 == n { print $3 }' "$APP_TIMES" | "$2"; }
+echo
+echo "Rapport opportunities benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "Segment $NO: $ADD_FIELDS, $(thousands "$LINES") lines; created $(thousands "$MADE") (status $CREATE_CODE), after a second run $(thousands "$AGAIN")."
+echo "Opportunities for the pages: $(thousands "$TOTAL"); pages: $PAGE_RUNS runs after a warm-up. Times in ms (Server-Timing)."
+echo
+printf '%-20s %10s %10s %10s %8s  %s\n' "step" "app med" "app max" "SQL" "app/SQL" "goal"
+for name in "preview" "create" "create again" "list and pipeline" "filtered first" "filtered last" "campaign card"; do
+    med=$(stat "$name" median)
+    max=$(stat "$name" maximum)
+    sql="-"; ratio="-"; goal="≤ 100 ms"
+    case $name in
+        create) sql=$SQL_MS; ratio=$(awk -v a="$med" -v b="$sql" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'); goal="≤ 1.5 × SQL, ≤ 3000 ms" ;;
+        preview|"create again") goal="-" ;;
+    esac
+    printf '%-20s %10s %10s %10s %8s  %s\n' "$name" "$med" "$max" "$sql" "$ratio" "$goal"
+done

@@ -1,0 +1,142 @@
+//! Create Opportunities from a segment: what it would make (one per line, skipping contacts that
+//! already have an open opportunity from this segment), then one set-based transaction with a
+//! fixed number of statements whatever the segment's size. Running it twice creates nothing
+//! twice: the skip is in the statement, and a unique index on the open opportunities of a
+//! segment and contact stands behind it.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
+
+use crate::setup::number_series;
+
+/// The lines of the segment that have no open opportunity from it yet.
+const TODO: &str = "FROM segment_lines l \
+     JOIN segments s ON s.id = l.segment_id \
+     JOIN contacts c ON c.id = l.contact_id \
+     WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+       AND NOT EXISTS (SELECT 1 FROM opportunities o \
+                       WHERE o.segment_no = s.no AND o.contact_id = l.contact_id \
+                         AND o.status IN ('not_started', 'in_progress'))";
+
+/// What Create Opportunities would do.
+#[derive(Clone, Debug, Default, QueryableByName)]
+pub struct Preview {
+    /// The segment's lines.
+    #[diesel(sql_type = BigInt)]
+    pub lines: i64,
+    /// Lines whose contact already has an open opportunity from this segment.
+    #[diesel(sql_type = BigInt)]
+    pub skipped: i64,
+}
+
+impl Preview {
+    pub fn to_create(&self) -> i64 {
+        self.lines - self.skipped
+    }
+}
+
+pub fn preview(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Preview> {
+    diesel::sql_query(
+        "SELECT count(*) AS lines, \
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM opportunities o \
+                    WHERE o.segment_no = s.no AND o.contact_id = l.contact_id \
+                      AND o.status IN ('not_started', 'in_progress'))) AS skipped \
+         FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL",
+    )
+    .bind::<BigInt, _>(segment_id)
+    .get_result(conn)
+}
+
+/// A contact an opportunity would be made for (the preview shows the first ones).
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Candidate {
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Text)]
+    pub company_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+}
+
+pub fn candidates(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Candidate>> {
+    diesel::sql_query(format!(
+        "SELECT c.no::text AS contact_no, l.contact_name, l.company_name, \
+                COALESCE(l.salesperson_code, s.salesperson_code)::text AS salesperson_code \
+         {TODO} ORDER BY l.id LIMIT $2"
+    ))
+    .bind::<BigInt, _>(segment_id)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// Makes one opportunity per line still without one, each with its first entry: four
+/// statements (count, numbers, opportunities with their entries). The caller holds the
+/// segment's lock and the transaction. How many it made.
+pub fn create(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    cycle: &str,
+    description: &str,
+    today: NaiveDate,
+    user_id: i64,
+    user_name: &str,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let todo: N = diesel::sql_query(format!("SELECT count(*) AS n {TODO}"))
+        .bind::<BigInt, _>(segment_id)
+        .get_result(conn)?;
+    if todo.n == 0 {
+        return Ok(0);
+    }
+    let (prefix, width, first) = number_series::take(conn, "OPPORTUNITY", todo.n)?;
+    let made: N = diesel::sql_query(format!(
+        "WITH todo AS ( \
+             SELECT l.contact_id, c.company_key, \
+                    COALESCE(l.salesperson_code, s.salesperson_code) AS salesperson_code, \
+                    s.campaign_no, s.no AS segment_no, \
+                    row_number() OVER (ORDER BY l.id) - 1 AS i \
+             {TODO}), \
+         made AS ( \
+             INSERT INTO opportunities (no, description, contact_id, company_id, \
+                 salesperson_code, campaign_no, segment_no, sales_cycle_code, creation_date) \
+             SELECT $2 || CASE WHEN length(($3 + i)::text) >= $4 THEN ($3 + i)::text \
+                               ELSE lpad(($3 + i)::text, $4, '0') END, \
+                    $5, contact_id, company_key, salesperson_code, campaign_no, segment_no, $6, $7 \
+             FROM todo ORDER BY i \
+             ON CONFLICT (segment_no, contact_id) \
+                 WHERE segment_no IS NOT NULL AND status IN ('not_started', 'in_progress') \
+                 DO NOTHING \
+             RETURNING id, status, estimated_value, estimated_closing_date), \
+         entries AS ( \
+             INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
+                 estimated_value, chances_pct, completed_pct, probability_pct, current_value, \
+                 estimated_closing_date, user_id, user_name) \
+             SELECT id, 'created', $7, status, estimated_value, 0, 0, 0, 0, \
+                    estimated_closing_date, $8, $9 FROM made \
+             RETURNING 1) \
+         SELECT count(*) AS n FROM entries"
+    ))
+    .bind::<BigInt, _>(segment_id)
+    .bind::<Text, _>(&prefix)
+    .bind::<BigInt, _>(first)
+    .bind::<Integer, _>(width)
+    .bind::<Text, _>(description)
+    .bind::<Text, _>(cycle)
+    .bind::<Date, _>(today)
+    .bind::<BigInt, _>(user_id)
+    .bind::<Text, _>(user_name)
+    .get_result(conn)?;
+    Ok(made.n)
+}

@@ -1,0 +1,538 @@
+//! The opportunity list: its filters (status, salesperson, campaign, segment, sales cycle,
+//! stage, contact, company, closing date range), its sorts, and keyset paging (first, next,
+//! previous, last) that costs the same on the last page as on the first.
+
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
+use serde::Deserialize;
+
+use super::record::{money, percent, Status};
+use crate::db::binds::{bind_all, BindValue, Binds};
+
+pub const PAGE_SIZE: i64 = 50;
+/// Counting stops here: "more than 100,000".
+pub const COUNT_CAP: i64 = 100_000;
+
+/// The sorts: key, the ordering expression (never NULL), its SQL type, the header.
+pub const SORTS: [(&str, &str, &str, &str); 4] = [
+    ("no", "o.no::text", "text", "No."),
+    (
+        "closing",
+        "COALESCE(o.estimated_closing_date, DATE '9999-12-31')",
+        "date",
+        "Estimated closing",
+    ),
+    ("value", "o.estimated_value", "numeric", "Estimated value"),
+    ("current", "o.current_value", "numeric", "Current value"),
+];
+
+/// `?status=…&salesperson=…&…&sort=…&dir=…&after=…|before=…|last=1` of the list.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub salesperson: String,
+    #[serde(default)]
+    pub campaign: String,
+    #[serde(default)]
+    pub segment: String,
+    #[serde(default)]
+    pub cycle: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub closing_from: String,
+    #[serde(default)]
+    pub closing_to: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub dir: String,
+    /// Keyset: the page after this row (`key|id`), or before it.
+    #[serde(default)]
+    pub after: String,
+    #[serde(default)]
+    pub before: String,
+    /// The last page.
+    #[serde(default)]
+    pub last: String,
+}
+
+/// `open` is every status that is not closed.
+pub const STATUS_FILTERS: [(&str, &str); 5] = [
+    ("open", "Open (not started or in progress)"),
+    ("not_started", "Not Started"),
+    ("in_progress", "In Progress"),
+    ("won", "Won"),
+    ("lost", "Lost"),
+];
+
+impl ListQuery {
+    pub fn normalised(mut self) -> Self {
+        for f in [
+            &mut self.q,
+            &mut self.status,
+            &mut self.stage,
+            &mut self.closing_from,
+            &mut self.closing_to,
+            &mut self.sort,
+            &mut self.dir,
+        ] {
+            *f = f.trim().to_string();
+        }
+        for f in [
+            &mut self.salesperson,
+            &mut self.campaign,
+            &mut self.segment,
+            &mut self.cycle,
+            &mut self.contact,
+            &mut self.company,
+        ] {
+            *f = f.trim().to_uppercase();
+        }
+        if !SORTS.iter().any(|(k, ..)| *k == self.sort) {
+            self.sort = "no".into();
+        }
+        if self.dir != "desc" {
+            self.dir = "asc".into();
+        }
+        self
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        [
+            &self.q,
+            &self.status,
+            &self.salesperson,
+            &self.campaign,
+            &self.segment,
+            &self.cycle,
+            &self.stage,
+            &self.contact,
+            &self.company,
+            &self.closing_from,
+            &self.closing_to,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+
+    /// What is wrong with the filters, field by field (dates and the stage are typed).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for (field, v) in [
+            ("closing_from", &self.closing_from),
+            ("closing_to", &self.closing_to),
+        ] {
+            if !v.is_empty() && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() {
+                out.push((field, "Enter a date as YYYY-MM-DD.".to_string()));
+            }
+        }
+        if !self.stage.is_empty() && self.stage.parse::<i32>().is_err() {
+            out.push(("stage", "Enter a stage number, like 2.".to_string()));
+        }
+        if !self.status.is_empty() && !STATUS_FILTERS.iter().any(|(s, _)| *s == self.status) {
+            out.push(("status", "Choose a status from the list.".to_string()));
+        }
+        out
+    }
+
+    fn sort_parts(&self) -> (&'static str, &'static str) {
+        SORTS
+            .iter()
+            .find(|(k, ..)| *k == self.sort)
+            .map_or(("o.no::text", "text"), |(_, e, t, _)| (*e, *t))
+    }
+
+    /// The WHERE conditions over `opportunities o`, their values collected in `binds`.
+    fn conditions(&self, binds: &mut Binds) -> Vec<String> {
+        let mut sql = Vec::new();
+        if !self.q.is_empty() {
+            let p = binds.push(BindValue::Text(crate::db::text::contains_pattern(&self.q)));
+            sql.push(format!(
+                "rapport_fold(o.no || ' ' || o.description) LIKE {p}"
+            ));
+        }
+        match self.status.as_str() {
+            "" => {}
+            "open" => sql.push("o.status IN ('not_started', 'in_progress')".into()),
+            s => {
+                let p = binds.push(BindValue::Text(s.to_string()));
+                sql.push(format!("o.status = {p}"));
+            }
+        }
+        for (value, column) in [
+            (&self.salesperson, "o.salesperson_code"),
+            (&self.campaign, "o.campaign_no"),
+            (&self.segment, "o.segment_no"),
+            (&self.cycle, "o.sales_cycle_code"),
+        ] {
+            if !value.is_empty() {
+                let p = binds.push(BindValue::Text(value.clone()));
+                sql.push(format!("{column} = {p}"));
+            }
+        }
+        if let Ok(stage) = self.stage.parse::<i64>() {
+            let p = binds.push(BindValue::Integer(stage));
+            sql.push(format!("o.current_stage = {p}::int"));
+        }
+        for (value, column) in [
+            (&self.contact, "o.contact_id"),
+            (&self.company, "o.company_id"),
+        ] {
+            if !value.is_empty() {
+                let p = binds.push(BindValue::Text(value.clone()));
+                sql.push(format!(
+                    "{column} = (SELECT id FROM contacts WHERE no = {p})"
+                ));
+            }
+        }
+        for (value, op) in [(&self.closing_from, ">="), (&self.closing_to, "<=")] {
+            if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+                let p = binds.push(BindValue::Date(d));
+                sql.push(format!("o.estimated_closing_date {op} {p}::date"));
+            }
+        }
+        sql
+    }
+
+    /// The query string of this list with some parameters changed (paging reset unless given).
+    pub fn link(&self, changes: &[(&str, &str)]) -> String {
+        let current = [
+            ("q", self.q.as_str()),
+            ("status", self.status.as_str()),
+            ("salesperson", self.salesperson.as_str()),
+            ("campaign", self.campaign.as_str()),
+            ("segment", self.segment.as_str()),
+            ("cycle", self.cycle.as_str()),
+            ("stage", self.stage.as_str()),
+            ("contact", self.contact.as_str()),
+            ("company", self.company.as_str()),
+            ("closing_from", self.closing_from.as_str()),
+            ("closing_to", self.closing_to.as_str()),
+            ("sort", self.sort.as_str()),
+            ("dir", self.dir.as_str()),
+            ("after", ""),
+            ("before", ""),
+            ("last", ""),
+        ];
+        let pairs: Vec<(&str, String)> = current
+            .into_iter()
+            .map(|(key, value)| {
+                let v = changes
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or(value, |(_, v)| *v);
+                (key, v.to_string())
+            })
+            .filter(|(key, value)| {
+                let default =
+                    (*key == "sort" && value == "no") || (*key == "dir" && value == "asc");
+                !value.is_empty() && !default
+            })
+            .collect();
+        crate::web::pagination::query_string(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+    }
+
+    pub fn sort_link(&self, key: &str) -> String {
+        let dir = crate::web::pagination::header_dir(&self.sort, &self.dir, key);
+        self.link(&[("sort", key), ("dir", dir)])
+    }
+
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        crate::web::pagination::aria_sort(&self.sort, &self.dir, key)
+    }
+}
+
+/// A row of the list.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct ListRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub sort_key: String,
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Text)]
+    pub sales_cycle_code: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub current_stage: Option<i32>,
+    #[diesel(sql_type = Numeric)]
+    pub estimated_value: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pub probability_pct: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pub current_value: BigDecimal,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub estimated_closing_date: Option<NaiveDate>,
+}
+
+impl ListRow {
+    pub fn status_label(&self) -> &'static str {
+        Status::parse(&self.status).map_or("", Status::label)
+    }
+
+    pub fn stage_text(&self) -> String {
+        self.current_stage.map_or("–".into(), |s| s.to_string())
+    }
+
+    pub fn value_text(&self) -> String {
+        money(&self.estimated_value)
+    }
+
+    pub fn current_text(&self) -> String {
+        money(&self.current_value)
+    }
+
+    pub fn probability_text(&self) -> String {
+        percent(&self.probability_pct)
+    }
+
+    pub fn closing_text(&self) -> String {
+        super::record::date_text(&self.estimated_closing_date)
+    }
+
+    /// The keyset of this row, for the pages around it.
+    pub fn cursor(&self) -> String {
+        format!("{}|{}", self.sort_key, self.id)
+    }
+}
+
+/// A page, whether there are rows before and after it, and the (capped) count.
+pub struct Page {
+    pub rows: Vec<ListRow>,
+    pub has_prev: bool,
+    pub has_next: bool,
+    pub total: i64,
+}
+
+fn cursor(v: &str) -> Option<(String, i64)> {
+    let (k, id) = v.rsplit_once('|')?;
+    Some((k.to_string(), id.parse().ok()?))
+}
+
+/// One page of the list by keyset, and the count of all that match (up to [`COUNT_CAP`]).
+pub fn page(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<Page> {
+    let (key, ty) = query.sort_parts();
+    let mut binds = Binds::new(0);
+    let mut conditions = query.conditions(&mut binds);
+    let count_values = binds.clone().values();
+    let count_where = where_clause(&conditions);
+    let asc = query.dir != "desc";
+    let (forward_order, forward_op) = if asc { ("ASC", ">") } else { ("DESC", "<") };
+    let (backward_order, backward_op) = if asc { ("DESC", "<") } else { ("ASC", ">") };
+    // Before a row, and the last page, are read in the other order, then turned round.
+    let (order, position, backward) = match (cursor(&query.after), cursor(&query.before)) {
+        (Some(c), _) => (forward_order, Some((forward_op, c)), false),
+        (None, Some(c)) => (backward_order, Some((backward_op, c)), true),
+        (None, None) if query.last == "1" => (backward_order, None, true),
+        (None, None) => (forward_order, None, false),
+    };
+    if let Some((op, (k, id))) = position {
+        let pk = binds.push(BindValue::Text(k));
+        let pi = binds.push(BindValue::Integer(id));
+        conditions.push(format!("({key}, o.id) {op} ({pk}::{ty}, {pi}::bigint)"));
+    }
+    let wh = where_clause(&conditions);
+    let limit = binds.push(BindValue::Integer(PAGE_SIZE + 1));
+    let sql = format!(
+        "SELECT o.id, ({key})::text AS sort_key, o.no::text AS no, o.description, \
+                c.no::text AS contact_no, c.name AS contact_name, \
+                o.salesperson_code::text AS salesperson_code, o.status, \
+                o.sales_cycle_code::text AS sales_cycle_code, o.current_stage, o.estimated_value, \
+                o.probability_pct, o.current_value, o.estimated_closing_date \
+         FROM opportunities o JOIN contacts c ON c.id = o.contact_id {wh} \
+         ORDER BY {key} {order}, o.id {order} LIMIT {limit}::bigint"
+    );
+    let mut rows: Vec<ListRow> =
+        bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let (has_prev, has_next) = if backward {
+        rows.reverse();
+        (more, query.last != "1")
+    } else {
+        (!query.after.is_empty(), more)
+    };
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let cap = count_values.len() + 1;
+    let n: N = bind_all(
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM opportunities o {count_where} \
+             LIMIT ${cap}::bigint) x"
+        ))
+        .into_boxed(),
+        count_values,
+    )
+    .bind::<BigInt, _>(COUNT_CAP + 1)
+    .get_result(conn)?;
+    Ok(Page {
+        rows,
+        has_prev,
+        has_next,
+        total: n.n,
+    })
+}
+
+/// The CSV export's header, in the order of [`ExportRow::cells`].
+pub const EXPORT_COLUMNS: [&str; 22] = [
+    "No.",
+    "Description",
+    "Contact No.",
+    "Contact",
+    "Company No.",
+    "Company",
+    "Salesperson",
+    "Campaign",
+    "Segment",
+    "Sales cycle",
+    "Stage",
+    "Status",
+    "Priority",
+    "Estimated value",
+    "Chances of success %",
+    "Completed %",
+    "Probability %",
+    "Current value",
+    "Estimated closing date",
+    "Date closed",
+    "Close code",
+    "Created",
+];
+
+/// One opportunity as the exports write it.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct ExportRow {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub company_no: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub company_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub campaign_no: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub segment_no: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub sales_cycle_code: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub current_stage: Option<i32>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Text)]
+    pub priority: String,
+    #[diesel(sql_type = Numeric)]
+    pub estimated_value: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pub chances_pct: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pub completed_pct: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pub probability_pct: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pub current_value: BigDecimal,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub estimated_closing_date: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub date_closed: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub close_code: Option<String>,
+    #[diesel(sql_type = Date)]
+    pub creation_date: NaiveDate,
+}
+
+impl crate::web::csv::Record for ExportRow {
+    fn cells(&self) -> Vec<crate::web::csv::Cell<'_>> {
+        use crate::web::csv::Cell;
+        use bigdecimal::ToPrimitive;
+        let amount = |v: &BigDecimal| Cell::Amount(v.to_f64().unwrap_or_default());
+        let date = |d: Option<NaiveDate>| d.map_or(Cell::text(""), Cell::Date);
+        vec![
+            Cell::text(&self.no),
+            Cell::text(&self.description),
+            Cell::text(&self.contact_no),
+            Cell::text(&self.contact_name),
+            Cell::opt(&self.company_no),
+            Cell::opt(&self.company_name),
+            Cell::opt(&self.salesperson_code),
+            Cell::opt(&self.campaign_no),
+            Cell::opt(&self.segment_no),
+            Cell::text(&self.sales_cycle_code),
+            self.current_stage
+                .map_or(Cell::text(""), |s| Cell::Int(s.into())),
+            Cell::text(Status::parse(&self.status).map_or("", Status::label)),
+            Cell::text(super::record::priority_label(&self.priority)),
+            amount(&self.estimated_value),
+            amount(&self.chances_pct),
+            amount(&self.completed_pct),
+            amount(&self.probability_pct),
+            amount(&self.current_value),
+            date(self.estimated_closing_date),
+            date(self.date_closed),
+            Cell::opt(&self.close_code),
+            Cell::Date(self.creation_date),
+        ]
+    }
+}
+
+/// Every opportunity the filters select, in the list's order, for the exports: the statement
+/// and its values.
+pub fn export_query(query: &ListQuery) -> (String, Vec<BindValue>) {
+    let (key, _) = query.sort_parts();
+    let mut binds = Binds::new(0);
+    let conditions = query.conditions(&mut binds);
+    let order = if query.dir == "desc" { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT o.no::text AS no, o.description, c.no::text AS contact_no, c.name AS contact_name, \
+                co.no::text AS company_no, co.name AS company_name, \
+                o.salesperson_code::text AS salesperson_code, o.campaign_no::text AS campaign_no, \
+                o.segment_no::text AS segment_no, o.sales_cycle_code::text AS sales_cycle_code, \
+                o.current_stage, o.status, o.priority, o.estimated_value, o.chances_pct, \
+                o.completed_pct, o.probability_pct, o.current_value, o.estimated_closing_date, \
+                o.date_closed, o.close_code::text AS close_code, o.creation_date \
+         FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
+         LEFT JOIN contacts co ON co.id = o.company_id {} \
+         ORDER BY {key} {order}, o.id {order}",
+        where_clause(&conditions)
+    );
+    (sql, binds.values())
+}
+
+fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}

@@ -1,0 +1,507 @@
+//! Changing an opportunity: moving it through its cycle (first, next, previous, skip, jump) or
+//! updating its estimates in place, closing it as won or lost, and reopening it. Each change is
+//! one UPDATE of the opportunity and one entry in its history, in the caller's transaction,
+//! after the rules of `setup::sales_cycles::rules` allowed it.
+
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
+use serde::Deserialize;
+
+use super::record::{parse_date, record_entry, suggested_closing, Opportunity, Status};
+use crate::setup::sales_cycles::rules::{current_value, refusal, targets, Move, StageRule};
+use crate::setup::sales_cycles::{self, close_codes::CloseCode, parse_percent, Stage};
+use crate::setup::support::parse_amount;
+use crate::web::FormErrors;
+
+/// Who makes a change, and on which day.
+pub struct Actor<'a> {
+    pub user_id: i64,
+    pub user_name: &'a str,
+    pub today: NaiveDate,
+}
+
+/// A move the Update action offers, with the stages it can reach.
+#[derive(Clone, Debug)]
+pub struct MoveOption {
+    pub action: Move,
+    pub stages: Vec<Stage>,
+}
+
+impl MoveOption {
+    pub fn value(&self) -> &'static str {
+        self.action.as_str()
+    }
+
+    pub fn label(&self) -> &'static str {
+        self.action.label()
+    }
+
+    /// Next, Previous, First and Update reach one stage; Skip and Jump offer a choice.
+    pub fn needs_choice(&self) -> bool {
+        matches!(self.action, Move::Skip | Move::Jump)
+    }
+}
+
+pub fn rules_of(stages: &[Stage]) -> Vec<StageRule> {
+    stages
+        .iter()
+        .map(|s| StageRule {
+            stage: s.stage,
+            quote_required: s.quote_required,
+            allow_skip: s.allow_skip,
+        })
+        .collect()
+}
+
+/// Exactly the moves the cycle allows from where the opportunity stands (none when closed).
+pub fn options(o: &Opportunity, stages: &[Stage]) -> Vec<MoveOption> {
+    if o.status().is_closed() {
+        return Vec::new();
+    }
+    let rules = rules_of(stages);
+    Move::ALL
+        .into_iter()
+        .filter_map(|m| {
+            let reach = targets(&rules, o.current_stage, m);
+            (!reach.is_empty()).then(|| MoveOption {
+                action: m,
+                stages: stages
+                    .iter()
+                    .filter(|s| reach.contains(&s.stage))
+                    .cloned()
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// The Update form as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UpdateForm {
+    #[serde(default)]
+    pub action: String,
+    /// The stage to skip or jump to.
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub estimated_value: String,
+    /// Empty: the stage's chances of success.
+    #[serde(default)]
+    pub chances_pct: String,
+    /// Empty: the stage's date formula from today, else the date it had.
+    #[serde(default)]
+    pub estimated_closing_date: String,
+    #[serde(default)]
+    pub quote_reference: String,
+    /// The version of the opportunity the form was opened on.
+    #[serde(default)]
+    pub version: String,
+    /// Log an interaction with the contact, with the new stage's interaction template.
+    #[serde(default)]
+    pub log_interaction: Option<String>,
+}
+
+impl UpdateForm {
+    pub fn for_opportunity(o: &Opportunity) -> Self {
+        UpdateForm {
+            action: String::new(),
+            stage: String::new(),
+            estimated_value: o.estimated_value.to_string(),
+            chances_pct: String::new(),
+            estimated_closing_date: super::record::date_text(&o.estimated_closing_date),
+            quote_reference: o.quote_reference.clone(),
+            version: o.version.to_string(),
+            log_interaction: None,
+        }
+    }
+}
+
+/// Logs an interaction with the opportunity's contact, with the stage's template and its cost
+/// and duration (a single interaction, as from the contact's card); false when the stage has no
+/// template.
+fn log_stage_interaction(
+    conn: &mut PgConnection,
+    o: &Opportunity,
+    stage: &Stage,
+    actor: &Actor<'_>,
+) -> QueryResult<bool> {
+    use crate::db::schema::interaction_templates as t;
+    let Some(code) = &stage.template_code else {
+        return Ok(false);
+    };
+    let (cost, duration): (BigDecimal, i32) = t::table
+        .find(code)
+        .select((t::unit_cost, t::unit_duration_min))
+        .first(conn)?;
+    let entry = crate::interactions::single::NewEntry {
+        template_code: code.clone(),
+        date: actor.today,
+        description: format!(
+            "{} {}: stage {} {}",
+            o.no, o.description, stage.stage, stage.description
+        )
+        .chars()
+        .take(100)
+        .collect(),
+        cost,
+        duration_min: duration,
+        evaluation: String::new(),
+        campaign_no: o.campaign_no.clone(),
+        campaign_target: false,
+        campaign_response: false,
+        salesperson_code: o.salesperson_code.clone().unwrap_or_default(),
+        form_key: None,
+    };
+    crate::interactions::single::log_single(conn, o.contact_id, &entry, actor.user_id)?;
+    Ok(true)
+}
+
+/// What a change did, for the flash message.
+pub enum Outcome {
+    Done(String),
+    Invalid(FormErrors),
+    /// Someone else changed the opportunity after the form was opened.
+    Stale,
+}
+
+fn stale(o: &Opportunity, version: &str) -> bool {
+    version.trim().parse::<i32>().ok() != Some(o.version)
+}
+
+/// Moves the opportunity or updates its estimates, after every check (all problems at once).
+pub fn update(
+    conn: &mut PgConnection,
+    o: &Opportunity,
+    form: &UpdateForm,
+    actor: &Actor<'_>,
+) -> QueryResult<Outcome> {
+    if stale(o, &form.version) {
+        return Ok(Outcome::Stale);
+    }
+    let mut errors = FormErrors::new();
+    if o.status().is_closed() {
+        errors.add(
+            "action",
+            format!(
+                "Opportunity {} is {}: reopen it before changing it.",
+                o.no,
+                o.status_label().to_lowercase()
+            ),
+        );
+        return Ok(Outcome::Invalid(errors));
+    }
+    let stages = sales_cycles::stages(conn, &o.sales_cycle_code)?;
+    let rules = rules_of(&stages);
+    let Some(action) = Move::parse(form.action.trim()) else {
+        errors.add("action", "Choose what to do.");
+        return Ok(Outcome::Invalid(errors));
+    };
+    let reach = targets(&rules, o.current_stage, action);
+    let target = match action {
+        Move::Skip | Move::Jump => form.stage.trim().parse::<i32>().ok(),
+        _ => reach.first().copied(),
+    };
+    let quote = form.quote_reference.trim().to_string();
+    if quote.chars().count() > 100 {
+        errors.add("quote_reference", "Use at most 100 characters.");
+    }
+    match target {
+        None if matches!(action, Move::Skip | Move::Jump) && !reach.is_empty() => {
+            errors.add("stage", "Choose the stage to go to.")
+        }
+        _ => {
+            let t = target.unwrap_or(-1);
+            if let Some(why) = refusal(&rules, o.current_stage, action, t, !quote.is_empty()) {
+                let field = if why.contains("quote") {
+                    "quote_reference"
+                } else if matches!(action, Move::Skip | Move::Jump) && !reach.is_empty() {
+                    "stage"
+                } else {
+                    "action"
+                };
+                errors.add(field, why);
+            }
+        }
+    }
+    let value = parse_amount(if form.estimated_value.trim().is_empty() {
+        "0"
+    } else {
+        &form.estimated_value
+    });
+    if value.is_none() {
+        errors.add(
+            "estimated_value",
+            "Enter an amount of 0 or more, like 12500.00.",
+        );
+    }
+    let stage = target.and_then(|t| stages.iter().find(|s| s.stage == t));
+    let chances = if form.chances_pct.trim().is_empty() {
+        match (action, stage) {
+            // Updating in place keeps the chances it has.
+            (Move::Update, _) => Some(o.chances_pct.clone()),
+            (_, Some(s)) => Some(s.chances_pct.clone()),
+            (_, None) => Some(o.chances_pct.clone()),
+        }
+    } else {
+        let c = parse_percent(&form.chances_pct);
+        if c.is_none() {
+            errors.add("chances_pct", "Enter a percentage from 0 to 100, like 40.");
+        }
+        c
+    };
+    let closing = if form.estimated_closing_date.trim().is_empty() {
+        match (action, stage) {
+            (Move::Update, _) => None,
+            (_, Some(s)) => suggested_closing(&s.date_formula, actor.today),
+            _ => None,
+        }
+        .or(o.estimated_closing_date)
+    } else {
+        let d = parse_date(&form.estimated_closing_date);
+        if d.is_none() {
+            errors.add(
+                "estimated_closing_date",
+                "Enter a date as YYYY-MM-DD, or leave it empty for the stage's suggestion.",
+            );
+        }
+        d
+    };
+    let (Some(stage), Some(value), Some(chances), true) =
+        (stage, value, chances, errors.is_empty())
+    else {
+        return Ok(Outcome::Invalid(errors));
+    };
+    let completed = stage.completed_pct.clone();
+    let probability = o.calculation().probability(&chances, &completed);
+    let current = current_value(&value, &probability);
+    diesel::sql_query(
+        "UPDATE opportunities SET status = 'in_progress', current_stage = $2, \
+             estimated_value = $3, chances_pct = $4, completed_pct = $5, probability_pct = $6, \
+             current_value = $7, estimated_closing_date = $8, quote_reference = $9, \
+             version = version + 1 \
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(o.id)
+    .bind::<Integer, _>(stage.stage)
+    .bind::<Numeric, _>(&value)
+    .bind::<Numeric, _>(&chances)
+    .bind::<Numeric, _>(&completed)
+    .bind::<Numeric, _>(&probability)
+    .bind::<Numeric, _>(&current)
+    .bind::<Nullable<Date>, _>(closing)
+    .bind::<Text, _>(&quote)
+    .execute(conn)?;
+    record_entry(
+        conn,
+        o,
+        action.as_str(),
+        actor.today,
+        actor.user_id,
+        actor.user_name,
+    )?;
+    let logged = action != Move::Update
+        && form.log_interaction.is_some()
+        && log_stage_interaction(conn, o, stage, actor)?;
+    let mut message = match action {
+        Move::Update => format!("Opportunity {} updated.", o.no),
+        _ => format!(
+            "Opportunity {} is on stage {} {}.",
+            o.no, stage.stage, stage.description
+        ),
+    };
+    if logged {
+        message.push_str(" An interaction was logged with the contact.");
+    }
+    Ok(Outcome::Done(message))
+}
+
+/// The Close form as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CloseForm {
+    /// `won` or `lost`.
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub close_code: String,
+    #[serde(default)]
+    pub date_closed: String,
+    /// The final value (for a won deal, what was sold).
+    #[serde(default)]
+    pub final_value: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+impl CloseForm {
+    pub fn for_opportunity(o: &Opportunity, today: NaiveDate) -> Self {
+        CloseForm {
+            outcome: String::new(),
+            close_code: String::new(),
+            date_closed: today.format("%Y-%m-%d").to_string(),
+            final_value: o.estimated_value.to_string(),
+            version: o.version.to_string(),
+        }
+    }
+}
+
+/// Closes an open opportunity as won or lost with a close code of that kind.
+pub fn close(
+    conn: &mut PgConnection,
+    o: &Opportunity,
+    form: &CloseForm,
+    codes: &[CloseCode],
+    actor: &Actor<'_>,
+) -> QueryResult<Outcome> {
+    if stale(o, &form.version) {
+        return Ok(Outcome::Stale);
+    }
+    let mut errors = FormErrors::new();
+    if o.status().is_closed() {
+        errors.add(
+            "outcome",
+            format!("Opportunity {} is already closed.", o.no),
+        );
+        return Ok(Outcome::Invalid(errors));
+    }
+    let outcome = match form.outcome.as_str() {
+        "won" => Some(Status::Won),
+        "lost" => Some(Status::Lost),
+        _ => {
+            errors.add("outcome", "Choose Won or Lost.");
+            None
+        }
+    };
+    let code = form.close_code.trim().to_uppercase();
+    let found = codes.iter().find(|c| c.code == code);
+    match (found, outcome) {
+        (None, _) => errors.add("close_code", "Choose a close code."),
+        (Some(c), Some(s)) if c.kind != s.as_str() => errors.add(
+            "close_code",
+            format!(
+                "{} is a {} code: choose a {} code.",
+                c.code,
+                c.kind_label(),
+                s.label()
+            ),
+        ),
+        _ => {}
+    }
+    let date = parse_date(&form.date_closed);
+    if date.is_none() {
+        errors.add("date_closed", "Enter the date as YYYY-MM-DD.");
+    }
+    let value = parse_amount(if form.final_value.trim().is_empty() {
+        "0"
+    } else {
+        &form.final_value
+    });
+    if value.is_none() {
+        errors.add(
+            "final_value",
+            "Enter an amount of 0 or more, like 12500.00.",
+        );
+    }
+    let (Some(status), Some(date), Some(value), true) = (outcome, date, value, errors.is_empty())
+    else {
+        return Ok(Outcome::Invalid(errors));
+    };
+    // A won deal is certain, a lost one is worth nothing.
+    let (chances, probability, current) = match status {
+        Status::Won => (BigDecimal::from(100), BigDecimal::from(100), value.clone()),
+        _ => (
+            BigDecimal::from(0),
+            BigDecimal::from(0),
+            BigDecimal::from(0),
+        ),
+    };
+    diesel::sql_query(
+        "UPDATE opportunities SET status = $2, close_code = $3, date_closed = $4, \
+             estimated_value = $5, chances_pct = $6, probability_pct = $7, current_value = $8, \
+             version = version + 1 \
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(o.id)
+    .bind::<Text, _>(status.as_str())
+    .bind::<Text, _>(&code)
+    .bind::<Date, _>(date)
+    .bind::<Numeric, _>(&value)
+    .bind::<Numeric, _>(&chances)
+    .bind::<Numeric, _>(&probability)
+    .bind::<Numeric, _>(&current)
+    .execute(conn)?;
+    record_entry(
+        conn,
+        o,
+        status.as_str(),
+        date,
+        actor.user_id,
+        actor.user_name,
+    )?;
+    Ok(Outcome::Done(format!(
+        "Opportunity {} closed as {}.",
+        o.no,
+        status.label().to_lowercase()
+    )))
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReopenForm {
+    #[serde(default)]
+    pub version: String,
+}
+
+/// Reopens a closed opportunity on the stage it was closed on, with that stage's chances.
+pub fn reopen(
+    conn: &mut PgConnection,
+    o: &Opportunity,
+    form: &ReopenForm,
+    actor: &Actor<'_>,
+) -> QueryResult<Outcome> {
+    if stale(o, &form.version) {
+        return Ok(Outcome::Stale);
+    }
+    if !o.status().is_closed() {
+        let mut errors = FormErrors::new();
+        errors.add("reopen", format!("Opportunity {} is open.", o.no));
+        return Ok(Outcome::Invalid(errors));
+    }
+    let stage = match o.current_stage {
+        Some(n) => sales_cycles::stage(conn, &o.sales_cycle_code, n)?,
+        None => None,
+    };
+    let (status, chances, completed) = match &stage {
+        Some(s) => (
+            Status::InProgress,
+            s.chances_pct.clone(),
+            s.completed_pct.clone(),
+        ),
+        None => (Status::NotStarted, BigDecimal::from(0), BigDecimal::from(0)),
+    };
+    let probability = o.calculation().probability(&chances, &completed);
+    let current = current_value(&o.estimated_value, &probability);
+    diesel::sql_query(
+        "UPDATE opportunities SET status = $2, close_code = NULL, date_closed = NULL, \
+             current_stage = $3, chances_pct = $4, completed_pct = $5, probability_pct = $6, \
+             current_value = $7, version = version + 1 \
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(o.id)
+    .bind::<Text, _>(status.as_str())
+    .bind::<Nullable<Integer>, _>(stage.as_ref().map(|s| s.stage))
+    .bind::<Numeric, _>(&chances)
+    .bind::<Numeric, _>(&completed)
+    .bind::<Numeric, _>(&probability)
+    .bind::<Numeric, _>(&current)
+    .execute(conn)?;
+    record_entry(
+        conn,
+        o,
+        "reopen",
+        actor.today,
+        actor.user_id,
+        actor.user_name,
+    )?;
+    Ok(Outcome::Done(format!("Opportunity {} reopened.", o.no)))
+}

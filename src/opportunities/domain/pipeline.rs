@@ -1,0 +1,283 @@
+//! Pipeline figures: open opportunities by stage (count, estimated value, calculated current
+//! value), won and lost in a period with their values and the win rate, by salesperson and by
+//! campaign. One statement reads the opportunities once, grouped finely; the rollups are plain
+//! Rust over those groups.
+
+use bigdecimal::{BigDecimal, ToPrimitive};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
+
+use super::record::money;
+
+/// One group of opportunities: same cycle, stage, salesperson, campaign and status, and
+/// whether it was closed within the period.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Group {
+    #[diesel(sql_type = Text)]
+    pub sales_cycle_code: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub stage: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub stage_description: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub campaign_no: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Bool)]
+    pub in_period: bool,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = Numeric)]
+    pub estimated: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pub current: BigDecimal,
+}
+
+impl Group {
+    fn is_open(&self) -> bool {
+        self.status == "not_started" || self.status == "in_progress"
+    }
+}
+
+/// A line of a figures table.
+#[derive(Clone, Debug, Default)]
+pub struct Line {
+    pub label: String,
+    pub open: i64,
+    pub estimated: BigDecimal,
+    pub current: BigDecimal,
+    pub won: i64,
+    pub won_value: BigDecimal,
+    pub lost: i64,
+    pub lost_value: BigDecimal,
+}
+
+impl Line {
+    fn add(&mut self, g: &Group) {
+        if g.is_open() {
+            self.open += g.n;
+            self.estimated += &g.estimated;
+            self.current += &g.current;
+        } else if g.in_period && g.status == "won" {
+            self.won += g.n;
+            self.won_value += &g.estimated;
+        } else if g.in_period && g.status == "lost" {
+            self.lost += g.n;
+            self.lost_value += &g.estimated;
+        }
+    }
+
+    pub fn estimated_text(&self) -> String {
+        money(&self.estimated)
+    }
+
+    pub fn current_text(&self) -> String {
+        money(&self.current)
+    }
+
+    pub fn won_text(&self) -> String {
+        money(&self.won_value)
+    }
+
+    pub fn lost_text(&self) -> String {
+        money(&self.lost_value)
+    }
+
+    /// Won out of closed in the period, e.g. "40 %"; "–" when none closed.
+    pub fn win_rate(&self) -> String {
+        match self.won + self.lost {
+            0 => "–".into(),
+            closed => format!("{} %", (self.won * 100 + closed / 2) / closed),
+        }
+    }
+
+    /// The width of this line's bar, in percent of the largest current value of its table.
+    pub fn bar(&self, largest: &BigDecimal) -> i64 {
+        if largest.sign() != bigdecimal::num_bigint::Sign::Plus {
+            return 0;
+        }
+        let share = (&self.current * BigDecimal::from(100) / largest)
+            .to_f64()
+            .unwrap_or(0.0);
+        share.round().clamp(0.0, 100.0) as i64
+    }
+}
+
+/// The figures of the pipeline, over every opportunity or one campaign's.
+#[derive(Clone, Debug, Default)]
+pub struct Figures {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub total: Line,
+    pub by_stage: Vec<Line>,
+    pub by_salesperson: Vec<Line>,
+    pub by_campaign: Vec<Line>,
+}
+
+impl Figures {
+    pub fn largest_stage(&self) -> BigDecimal {
+        self.by_stage
+            .iter()
+            .map(|l| l.current.clone())
+            .max()
+            .unwrap_or_default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total.open == 0 && self.total.won == 0 && self.total.lost == 0
+    }
+}
+
+fn rollup(groups: &[Group], key: impl Fn(&Group) -> String, only_open: bool) -> Vec<Line> {
+    let mut lines: Vec<Line> = Vec::new();
+    for g in groups {
+        if only_open && !g.is_open() {
+            continue;
+        }
+        let label = key(g);
+        match lines.iter_mut().find(|l| l.label == label) {
+            Some(line) => line.add(g),
+            None => {
+                let mut line = Line {
+                    label,
+                    ..Default::default()
+                };
+                line.add(g);
+                lines.push(line);
+            }
+        }
+    }
+    lines.sort_by(|a, b| a.label.cmp(&b.label));
+    lines
+}
+
+/// Rolls the groups up into the figures' tables.
+pub fn figures_of(groups: &[Group], from: Option<NaiveDate>, to: Option<NaiveDate>) -> Figures {
+    let mut total = Line {
+        label: "All".into(),
+        ..Default::default()
+    };
+    for g in groups {
+        total.add(g);
+    }
+    let by_stage = rollup(
+        groups,
+        |g| match (g.stage, &g.stage_description) {
+            (Some(n), Some(d)) => format!("{} {n} – {d}", g.sales_cycle_code),
+            (Some(n), None) => format!("{} {n}", g.sales_cycle_code),
+            _ => format!("{} not started", g.sales_cycle_code),
+        },
+        true,
+    );
+    let none = |v: &Option<String>, empty: &str| v.clone().unwrap_or_else(|| empty.to_string());
+    let mut by_salesperson = rollup(groups, |g| none(&g.salesperson_code, "(none)"), false);
+    let mut by_campaign = rollup(groups, |g| none(&g.campaign_no, "(none)"), false);
+    let active = |l: &Line| l.open + l.won + l.lost > 0;
+    by_salesperson.retain(active);
+    by_campaign.retain(active);
+    Figures {
+        from,
+        to,
+        total,
+        by_stage,
+        by_salesperson,
+        by_campaign,
+    }
+}
+
+/// The groups, in one statement: closed opportunities count in the period `from`..=`to`
+/// (either end open), open ones whatever their dates.
+pub fn groups(
+    conn: &mut PgConnection,
+    campaign: Option<&str>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> QueryResult<Vec<Group>> {
+    diesel::sql_query(
+        "SELECT o.sales_cycle_code::text AS sales_cycle_code, o.current_stage AS stage, \
+                st.description AS stage_description, \
+                o.salesperson_code::text AS salesperson_code, o.campaign_no::text AS campaign_no, \
+                o.status, \
+                (o.date_closed IS NOT NULL AND ($2::date IS NULL OR o.date_closed >= $2) \
+                   AND ($3::date IS NULL OR o.date_closed <= $3)) AS in_period, \
+                count(*) AS n, COALESCE(sum(o.estimated_value), 0) AS estimated, \
+                COALESCE(sum(o.current_value), 0) AS current \
+         FROM opportunities o \
+         LEFT JOIN sales_cycle_stages st \
+                ON st.sales_cycle_code = o.sales_cycle_code AND st.stage = o.current_stage \
+         WHERE ($1::text IS NULL OR o.campaign_no = $1) \
+         GROUP BY 1, 2, 3, 4, 5, 6, 7",
+    )
+    .bind::<Nullable<Text>, _>(campaign)
+    .bind::<Nullable<Date>, _>(from)
+    .bind::<Nullable<Date>, _>(to)
+    .load(conn)
+}
+
+pub fn figures(
+    conn: &mut PgConnection,
+    campaign: Option<&str>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> QueryResult<Figures> {
+    Ok(figures_of(&groups(conn, campaign, from, to)?, from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn g(stage: Option<i32>, sp: &str, status: &str, in_period: bool, n: i64, est: &str) -> Group {
+        let est = BigDecimal::from_str(est).unwrap();
+        Group {
+            sales_cycle_code: "NEW".into(),
+            stage,
+            stage_description: stage.map(|s| format!("S{s}")),
+            salesperson_code: Some(sp.into()),
+            campaign_no: None,
+            status: status.into(),
+            in_period,
+            n,
+            current: &est / BigDecimal::from(2),
+            estimated: est,
+        }
+    }
+
+    #[test]
+    fn figures_roll_up_by_stage_salesperson_and_campaign() {
+        let groups = [
+            g(Some(1), "AB", "in_progress", false, 3, "300"),
+            g(Some(2), "AB", "in_progress", false, 1, "1000"),
+            g(None, "CD", "not_started", false, 2, "0"),
+            g(Some(2), "CD", "won", true, 2, "500"),
+            g(Some(1), "CD", "lost", true, 1, "100"),
+            // Closed outside the period: not counted.
+            g(Some(1), "AB", "won", false, 5, "9999"),
+        ];
+        let f = figures_of(&groups, None, None);
+        assert_eq!(f.total.open, 6);
+        assert_eq!(f.total.estimated, BigDecimal::from(1300));
+        assert_eq!(f.total.won, 2);
+        assert_eq!(f.total.lost, 1);
+        assert_eq!(f.total.win_rate(), "67 %");
+        let stages: Vec<_> = f.by_stage.iter().map(|l| (&l.label[..], l.open)).collect();
+        assert_eq!(
+            stages,
+            [("NEW 1 – S1", 3), ("NEW 2 – S2", 1), ("NEW not started", 2)]
+        );
+        let cd = f.by_salesperson.iter().find(|l| l.label == "CD").unwrap();
+        assert_eq!((cd.open, cd.won, cd.lost), (2, 2, 1));
+        assert_eq!(cd.won_text(), "500.00");
+        assert_eq!(f.by_campaign.len(), 1);
+        assert_eq!(f.by_campaign[0].label, "(none)");
+        let largest = f.largest_stage();
+        assert_eq!(largest, BigDecimal::from(500));
+        assert_eq!(f.by_stage[1].bar(&largest), 100);
+        assert_eq!(f.by_stage[0].bar(&largest), 30);
+        assert_eq!(Line::default().win_rate(), "–");
+    }
+}

@@ -1,0 +1,368 @@
+//! An opportunity's card: its figures, the Update action (exactly the moves its cycle allows),
+//! Close as won or lost, Reopen, and its history; and a new opportunity (from a contact's card
+//! or `/opportunities/new`).
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::audit::{self, Actor as AuditActor};
+use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
+use crate::opportunities::domain::moves::{
+    self, Actor, CloseForm, MoveOption, Outcome, ReopenForm, UpdateForm,
+};
+use crate::opportunities::domain::record::{
+    self, money, percent, EntryRow, NewForm, Opportunity, PRIORITIES,
+};
+use crate::setup::sales_cycles::{self, close_codes::CloseCode, SalesCycle, Stage};
+use crate::setup::{self, CodeOption};
+use crate::web::{
+    db, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
+};
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+// ---------------------------------------------------------------------------------------------
+// A new opportunity.
+
+pub struct NewOptions {
+    pub salespeople: Vec<CodeOption>,
+    pub cycles: Vec<SalesCycle>,
+}
+
+fn new_options(conn: &mut PgConnection) -> QueryResult<NewOptions> {
+    Ok(NewOptions {
+        salespeople: setup::options(conn, "salespeople")?,
+        cycles: sales_cycles::open_cycles(conn)?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "opportunities/new.html")]
+pub struct NewPage {
+    pub layout: Layout,
+    pub form: NewForm,
+    pub errors: FormErrors,
+    pub options: NewOptions,
+    pub priorities: [(&'static str, &'static str); 3],
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub campaign: String,
+}
+
+#[get("/opportunities/new")]
+pub async fn new(
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<NewQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let options = db(&state.pool, |conn| Ok(new_options(conn)?)).await?;
+    let form = NewForm {
+        contact_no: query.contact.trim().to_uppercase(),
+        campaign_no: query.campaign.trim().to_uppercase(),
+        salesperson_code: user.salesperson_code.clone().unwrap_or_default(),
+        sales_cycle_code: options
+            .cycles
+            .first()
+            .map(|c| c.code.clone())
+            .unwrap_or_default(),
+        priority: "normal".into(),
+        ..Default::default()
+    };
+    ok(&NewPage {
+        layout,
+        form,
+        errors: FormErrors::new(),
+        options,
+        priorities: PRIORITIES,
+    })
+}
+
+fn record_audit(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    action: &str,
+    no: &str,
+    detail: &str,
+    ip: &str,
+) -> QueryResult<()> {
+    audit::record(conn, AuditActor::User(user), action, no, detail, ip)
+}
+
+#[post("/opportunities")]
+pub async fn create(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<NewForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
+            Ok(values) => {
+                let no = record::create(conn, &values, today(), user.id, &user.display_name)?;
+                record_audit(conn, &user, "opportunity created", &no, &values.description, &ip)?;
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::success(format!("Opportunity {no} created. Start it on its first stage when the work begins.")),
+                )?;
+                Ok(Ok(no))
+            }
+            Err(errors) => Ok(Err((errors, new_options(conn)?))),
+        })
+    })
+    .await?;
+    match result {
+        Ok(no) => Ok(redirect(&format!("/opportunities/{no}"))),
+        Err((errors, options)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPage {
+                layout,
+                form,
+                errors,
+                options,
+                priorities: PRIORITIES,
+            },
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The card.
+
+#[derive(Template)]
+#[template(path = "opportunities/show.html")]
+pub struct CardPage {
+    pub layout: Layout,
+    pub o: Opportunity,
+    pub stages: Vec<Stage>,
+    pub moves: Vec<MoveOption>,
+    pub update: UpdateForm,
+    pub update_errors: FormErrors,
+    pub close: CloseForm,
+    pub close_errors: FormErrors,
+    pub close_codes: Vec<CloseCode>,
+    pub entries: Vec<EntryRow>,
+    pub can_edit: bool,
+    /// Someone else changed the opportunity after the form was opened.
+    pub stale: bool,
+}
+
+impl CardPage {
+    pub fn money(&self, v: &bigdecimal::BigDecimal) -> String {
+        money(v)
+    }
+
+    pub fn percent(&self, v: &bigdecimal::BigDecimal) -> String {
+        percent(v)
+    }
+
+    pub fn date(&self, d: &Option<chrono::NaiveDate>) -> String {
+        record::date_text(d)
+    }
+
+    /// The stage a one-target move reaches, in words.
+    pub fn reaches(&self, m: &MoveOption) -> String {
+        match m.stages.as_slice() {
+            [one] => format!("stage {} {}", one.stage, one.description),
+            _ => String::new(),
+        }
+    }
+
+    pub fn choosing_stages(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for m in self.moves.iter().filter(|m| m.needs_choice()) {
+            for s in &m.stages {
+                out.push((
+                    s.stage.to_string(),
+                    format!("{} – {} ({})", s.stage, s.description, m.action.as_str()),
+                ));
+            }
+        }
+        out
+    }
+}
+
+struct CardData {
+    o: Opportunity,
+    stages: Vec<Stage>,
+    close_codes: Vec<CloseCode>,
+    entries: Vec<EntryRow>,
+}
+
+fn load(conn: &mut PgConnection, no: &str) -> AppResult<CardData> {
+    let o = record::find(conn, no)?.ok_or(AppError::NotFound)?;
+    Ok(CardData {
+        stages: sales_cycles::stages(conn, &o.sales_cycle_code)?,
+        close_codes: sales_cycles::close_codes(conn)?,
+        entries: record::entries(conn, o.id)?,
+        o,
+    })
+}
+
+fn card(layout: Layout, d: CardData, can_edit: bool) -> CardPage {
+    let moves = moves::options(&d.o, &d.stages);
+    CardPage {
+        layout,
+        update: UpdateForm::for_opportunity(&d.o),
+        close: CloseForm::for_opportunity(&d.o, today()),
+        moves,
+        stages: d.stages,
+        update_errors: FormErrors::new(),
+        close_errors: FormErrors::new(),
+        close_codes: d.close_codes,
+        entries: d.entries,
+        o: d.o,
+        can_edit,
+        stale: false,
+    }
+}
+
+#[get("/opportunities/{no}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let data = db(&state.pool, move |conn| load(conn, &no)).await?;
+    ok(&card(layout, data, user.role >= Role::Staff))
+}
+
+/// Which form of the card a change came from, to show its errors next to it.
+enum Which {
+    Update(UpdateForm),
+    Close(CloseForm),
+    Reopen(ReopenForm),
+}
+
+/// Runs one change of the card in one transaction: locks the opportunity, applies `change`,
+/// records it in the audit trail and leaves the flash; or shows the card again with the
+/// reasons next to the form (422), or says that someone else changed it first (409).
+async fn change_card(
+    req: HttpRequest,
+    user: CurrentUser,
+    layout: Layout,
+    state: web::Data<AppState>,
+    no: String,
+    which: Which,
+) -> AppResult<HttpResponse> {
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let w = match &which {
+        Which::Update(f) => Which::Update(f.clone()),
+        Which::Close(f) => Which::Close(f.clone()),
+        Which::Reopen(f) => Which::Reopen(f.clone()),
+    };
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let actor = Actor {
+                user_id: user.id,
+                user_name: &user.display_name,
+                today: today(),
+            };
+            let (outcome, action) = match &w {
+                Which::Update(f) => (moves::update(conn, &o, f, &actor)?, "opportunity updated"),
+                Which::Close(f) => {
+                    let codes = sales_cycles::close_codes(conn)?;
+                    (
+                        moves::close(conn, &o, f, &codes, &actor)?,
+                        "opportunity closed",
+                    )
+                }
+                Which::Reopen(f) => (moves::reopen(conn, &o, f, &actor)?, "opportunity reopened"),
+            };
+            if let Outcome::Done(message) = &outcome {
+                record_audit(conn, &user, action, &o.no, message, &ip)?;
+                session::set_flash(conn, &session, Flash::success(message.clone()))?;
+            }
+            let data = match outcome {
+                Outcome::Done(_) => None,
+                _ => Some(load(conn, &o.no)?),
+            };
+            Ok((outcome, data, o.no))
+        })
+    })
+    .await?;
+    match outcome {
+        (Outcome::Done(_), _, no) => Ok(redirect(&format!("/opportunities/{no}"))),
+        (Outcome::Invalid(errors), Some(data), _) => {
+            let mut page = card(layout, data, true);
+            match which {
+                Which::Update(f) => {
+                    page.update = f;
+                    page.update_errors = errors;
+                }
+                Which::Close(f) => {
+                    page.close = f;
+                    page.close_errors = errors;
+                }
+                Which::Reopen(_) => page.update_errors = errors,
+            }
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        (_, Some(data), _) => {
+            let mut page = card(layout, data, true);
+            page.stale = true;
+            render(StatusCode::CONFLICT, &page)
+        }
+        (_, None, no) => Ok(redirect(&format!("/opportunities/{no}"))),
+    }
+}
+
+#[post("/opportunities/{no}/update")]
+pub async fn update(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<UpdateForm>,
+) -> AppResult<HttpResponse> {
+    let which = Which::Update(form.into_inner());
+    change_card(req, user, layout, state, path.into_inner(), which).await
+}
+
+#[post("/opportunities/{no}/close")]
+pub async fn close(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CloseForm>,
+) -> AppResult<HttpResponse> {
+    let which = Which::Close(form.into_inner());
+    change_card(req, user, layout, state, path.into_inner(), which).await
+}
+
+#[post("/opportunities/{no}/reopen")]
+pub async fn reopen(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<ReopenForm>,
+) -> AppResult<HttpResponse> {
+    let which = Which::Reopen(form.into_inner());
+    change_card(req, user, layout, state, path.into_inner(), which).await
+}

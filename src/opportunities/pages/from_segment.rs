@@ -1,0 +1,188 @@
+//! `/segments/{no}/create-opportunities`: what Create Opportunities would make (how many, for
+//! which contacts, how many are skipped and why), then making them in one transaction.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::audit::{self, Actor};
+use crate::auth::{client_ip, session, Role, SignedIn, Staff};
+use crate::opportunities::domain::from_segment::{self, Candidate, Preview};
+use crate::segments::domain::header::{self as segment_header, Segment};
+use crate::setup::sales_cycles::{self, SalesCycle};
+use crate::web::{
+    db, filters, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
+};
+
+/// How many of the contacts the preview names.
+const SHOWN: i64 = 20;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CreateForm {
+    #[serde(default)]
+    pub sales_cycle_code: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "opportunities/from_segment.html")]
+pub struct PreviewPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    pub preview: Preview,
+    pub candidates: Vec<Candidate>,
+    pub cycles: Vec<SalesCycle>,
+    pub form: CreateForm,
+    pub errors: FormErrors,
+    pub can_edit: bool,
+}
+
+struct Data {
+    segment: Segment,
+    preview: Preview,
+    candidates: Vec<Candidate>,
+    cycles: Vec<SalesCycle>,
+}
+
+fn load(conn: &mut PgConnection, no: &str) -> AppResult<Data> {
+    let segment = segment_header::find_by_no(conn, no)?.ok_or(AppError::NotFound)?;
+    Ok(Data {
+        preview: from_segment::preview(conn, segment.id)?,
+        candidates: from_segment::candidates(conn, segment.id, SHOWN)?,
+        cycles: sales_cycles::open_cycles(conn)?,
+        segment,
+    })
+}
+
+fn page(layout: Layout, d: Data, can_edit: bool) -> PreviewPage {
+    let form = CreateForm {
+        sales_cycle_code: d.cycles.first().map(|c| c.code.clone()).unwrap_or_default(),
+        description: d.segment.description.clone(),
+    };
+    PreviewPage {
+        layout,
+        segment: d.segment,
+        preview: d.preview,
+        candidates: d.candidates,
+        cycles: d.cycles,
+        form,
+        errors: FormErrors::new(),
+        can_edit,
+    }
+}
+
+#[get("/segments/{no}/create-opportunities")]
+pub async fn preview(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let data = db(&state.pool, move |conn| load(conn, &no)).await?;
+    ok(&page(layout, data, user.role >= Role::Staff))
+}
+
+/// The form's problems, all at once.
+fn check(form: &CreateForm, cycles: &[SalesCycle], segment: &Segment) -> FormErrors {
+    let mut errors = FormErrors::new();
+    let code = form.sales_cycle_code.trim().to_uppercase();
+    if !cycles.iter().any(|c| c.code == code) {
+        errors.add(
+            "sales_cycle_code",
+            "Choose a sales cycle (blocked cycles are not offered).",
+        );
+    }
+    let d = form.description.trim();
+    if d.is_empty() {
+        errors.add("description", "Enter a description for the opportunities.");
+    } else if d.chars().count() > 100 {
+        errors.add("description", "Use at most 100 characters.");
+    }
+    if segment.is_canceled() {
+        errors.add(
+            "sales_cycle_code",
+            format!(
+                "Segment {} is canceled: restore it before creating opportunities from it.",
+                segment.no
+            ),
+        );
+    }
+    errors
+}
+
+#[post("/segments/{no}/create-opportunities")]
+pub async fn create(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CreateForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let form = form.into_inner();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            // One run at a time per segment: the second waits, then finds nothing left to do.
+            let segment = segment_header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let cycles = sales_cycles::open_cycles(conn)?;
+            let errors = check(&f, &cycles, &segment);
+            if !errors.is_empty() {
+                return Ok(Err((errors, load(conn, &segment.no)?)));
+            }
+            let made = from_segment::create(
+                conn,
+                segment.id,
+                &f.sales_cycle_code.trim().to_uppercase(),
+                f.description.trim(),
+                chrono::Local::now().date_naive(),
+                user.id,
+                &user.display_name,
+            )?;
+            let message = match made {
+                0 => format!(
+                    "No opportunity created: every contact of segment {} already has an open one from it.",
+                    segment.no
+                ),
+                1 => format!("1 opportunity created from segment {}.", segment.no),
+                n => format!(
+                    "{} opportunities created from segment {}.",
+                    crate::web::pagination::thousands(n),
+                    segment.no
+                ),
+            };
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "opportunities created",
+                &segment.no,
+                &message,
+                &ip,
+            )?;
+            let flash = if made == 0 {
+                Flash::info(message)
+            } else {
+                Flash::success(message)
+            };
+            session::set_flash(conn, &session, flash)?;
+            Ok(Ok(segment.no))
+        })
+    })
+    .await?;
+    match result {
+        Ok(no) => Ok(redirect(&format!("/opportunities?segment={no}"))),
+        Err((errors, data)) => {
+            let mut p = page(layout, data, true);
+            p.form = form;
+            p.errors = errors;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+    }
+}

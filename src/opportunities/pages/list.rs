@@ -1,0 +1,224 @@
+//! `/opportunities`: the list with its filters, sorts and keyset pages, the pipeline figures
+//! beside it, and the CSV export of what the filters select.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::{Role, SignedIn};
+use crate::db::binds::bind_all;
+use crate::opportunities::domain::list::{
+    self as listing, ExportRow, ListQuery, Page, EXPORT_COLUMNS, SORTS, STATUS_FILTERS,
+};
+use crate::opportunities::domain::pipeline::{self, Figures};
+use crate::setup::{self, CodeOption};
+use crate::web::csv::{self, Format};
+use crate::web::pagination::thousands;
+use crate::web::{db, filters, render, AppResult, AppState, FormErrors, Layout};
+
+/// The choices of the list's filters.
+pub struct Options {
+    pub salespeople: Vec<CodeOption>,
+    pub cycles: Vec<CodeOption>,
+}
+
+fn options(conn: &mut PgConnection) -> QueryResult<Options> {
+    Ok(Options {
+        salespeople: setup::options(conn, "salespeople")?,
+        cycles: setup::sales_cycles::list(conn)?
+            .into_iter()
+            .map(|c| CodeOption {
+                code: c.code,
+                description: c.description,
+            })
+            .collect(),
+    })
+}
+
+/// The period of the figures' won and lost: `?from=…&to=…` (default: this year).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Period {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+#[derive(Template)]
+#[template(path = "opportunities/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub query: ListQuery,
+    pub page: Page,
+    pub figures: Figures,
+    pub period: Period,
+    pub options: Options,
+    pub errors: FormErrors,
+    pub sorts: [(&'static str, &'static str, &'static str, &'static str); 4],
+    pub statuses: [(&'static str, &'static str); 5],
+    pub can_edit: bool,
+}
+
+impl ListPage {
+    pub fn total_text(&self) -> String {
+        if self.page.total > listing::COUNT_CAP {
+            format!("more than {}", thousands(listing::COUNT_CAP))
+        } else {
+            thousands(self.page.total)
+        }
+    }
+
+    pub fn first_link(&self) -> String {
+        self.query.link(&[])
+    }
+
+    pub fn next_link(&self) -> String {
+        let after = self
+            .page
+            .rows
+            .last()
+            .map(|r| r.cursor())
+            .unwrap_or_default();
+        self.query.link(&[("after", &after)])
+    }
+
+    pub fn prev_link(&self) -> String {
+        let before = self
+            .page
+            .rows
+            .first()
+            .map(|r| r.cursor())
+            .unwrap_or_default();
+        self.query.link(&[("before", &before)])
+    }
+
+    pub fn last_link(&self) -> String {
+        self.query.link(&[("last", "1")])
+    }
+
+    pub fn export_link(&self) -> String {
+        format!("/opportunities/export.csv{}", self.query.link(&[]))
+    }
+
+    pub fn export_xlsx_link(&self) -> String {
+        format!("/opportunities/export.xlsx{}", self.query.link(&[]))
+    }
+}
+
+/// The period as dates: empty ends are open; a date that cannot be read is an error.
+fn period_dates(p: &Period, errors: &mut FormErrors) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let mut read = |field: &'static str, v: &str| {
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
+        if d.is_none() {
+            errors.add(field, "Enter a date as YYYY-MM-DD.");
+        }
+        d
+    };
+    (read("from", &p.from), read("to", &p.to))
+}
+
+#[get("/opportunities")]
+pub async fn list(
+    req: HttpRequest,
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner().normalised();
+    let mut period = web::Query::<Period>::from_query(req.query_string())
+        .map(|p| p.into_inner())
+        .unwrap_or_default();
+    if period.from.is_empty() && period.to.is_empty() {
+        let today = chrono::Local::now().date_naive();
+        period.from = format!("{}-01-01", chrono::Datelike::year(&today));
+    }
+    let mut errors = FormErrors::new();
+    for (field, message) in query.problems() {
+        errors.add(field, message);
+    }
+    let (from, to) = period_dates(&period, &mut errors);
+    let q = query.clone();
+    let valid = errors.is_empty();
+    let (page, figures, options) = db(&state.pool, move |conn| {
+        let page = if valid {
+            listing::page(conn, &q)?
+        } else {
+            Page {
+                rows: Vec::new(),
+                has_prev: false,
+                has_next: false,
+                total: 0,
+            }
+        };
+        let figures = pipeline::figures(conn, None, from, to)?;
+        Ok((page, figures, options(conn)?))
+    })
+    .await?;
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &ListPage {
+            layout,
+            query,
+            page,
+            figures,
+            period,
+            options,
+            errors,
+            sorts: SORTS,
+            statuses: STATUS_FILTERS,
+            can_edit: user.role >= Role::Staff,
+        },
+    )
+}
+
+#[get("/opportunities/export.csv")]
+pub async fn export(
+    req: HttpRequest,
+    _user: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    stream(&req, &state, query.into_inner(), Format::Csv)
+}
+
+#[get("/opportunities/export.xlsx")]
+pub async fn export_xlsx(
+    req: HttpRequest,
+    _user: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    stream(&req, &state, query.into_inner(), Format::Xlsx)
+}
+
+fn stream(
+    req: &HttpRequest,
+    state: &AppState,
+    query: ListQuery,
+    format: Format,
+) -> AppResult<HttpResponse> {
+    let (sql, values) = listing::export_query(&query.normalised());
+    let file_stem = format!("opportunities-{}", chrono::Local::now().format("%Y-%m-%d"));
+    csv::stream::<ExportRow, _>(
+        req,
+        &state.exports,
+        state.pool.clone(),
+        format,
+        &file_stem,
+        &EXPORT_COLUMNS,
+        move || bind_all(diesel::sql_query(sql).into_boxed(), values),
+    )
+}

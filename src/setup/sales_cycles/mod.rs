@@ -1,0 +1,457 @@
+//! `/setup/sales-cycles`: the sales cycles that opportunities move through, each with its
+//! stages, and `/setup/close-opportunity-codes`, why an opportunity was won or lost.
+//!
+//! Routes, under `/setup/sales-cycles`:
+//!
+//! | | |
+//! |---|---|
+//! | `GET /`, `GET /new`, `POST /` | list, new form, create |
+//! | `GET /{code}`, `POST /{code}`, `POST /{code}/delete` | the cycle with its stages; change; delete |
+//! | `POST /{code}/stages` | add a stage |
+//! | `GET /{code}/stages/{stage}`, `POST …`, `POST …/delete` | a stage; change; delete |
+//!
+//! The rules of moving through a cycle are in `opportunities::domain::cycle`; these pages keep
+//! the data those rules read. Only administrators change them; everyone signed in reads them.
+
+use bigdecimal::BigDecimal;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+use serde::Deserialize;
+
+use super::registry::{self, Kind, SetupTable};
+use super::support::{check_code, check_text, normalize_code, DESCRIPTION_MAX};
+use crate::db::schema::{close_opportunity_codes, sales_cycle_stages, sales_cycles};
+use crate::web::FormErrors;
+use rules::{apply_formula, Calculation};
+
+pub mod close_codes;
+pub mod pages;
+pub mod rules;
+
+pub(super) fn table() -> &'static SetupTable {
+    registry::of_kind(Kind::SalesCycles)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model.
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sales_cycles)]
+pub struct SalesCycle {
+    pub code: String,
+    pub description: String,
+    pub probability_calculation: String,
+    pub blocked: bool,
+}
+
+impl SalesCycle {
+    pub fn calculation(&self) -> Calculation {
+        Calculation::parse(&self.probability_calculation).unwrap_or(Calculation::Multiply)
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sales_cycle_stages, treat_none_as_null = true)]
+pub struct Stage {
+    pub sales_cycle_code: String,
+    pub stage: i32,
+    pub description: String,
+    pub completed_pct: BigDecimal,
+    pub chances_pct: BigDecimal,
+    pub template_code: Option<String>,
+    pub quote_required: bool,
+    pub allow_skip: bool,
+    pub date_formula: String,
+}
+
+impl Stage {
+    pub fn percent(v: &BigDecimal) -> String {
+        let v = v.with_scale_round(2, bigdecimal::RoundingMode::HalfUp);
+        let s = v.to_string();
+        s.strip_suffix(".00").map(str::to_string).unwrap_or(s)
+    }
+
+    pub fn completed_text(&self) -> String {
+        Self::percent(&self.completed_pct)
+    }
+
+    pub fn chances_text(&self) -> String {
+        Self::percent(&self.chances_pct)
+    }
+
+    pub fn template_text(&self) -> &str {
+        self.template_code.as_deref().unwrap_or("")
+    }
+
+    pub fn href(&self) -> String {
+        stage_href(&self.sales_cycle_code, self.stage)
+    }
+}
+
+pub fn cycle_href(code: &str) -> String {
+    table().code_href(code)
+}
+
+pub fn stage_href(code: &str, stage: i32) -> String {
+    format!("{}/stages/{stage}", cycle_href(code))
+}
+
+/// A row of the list.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct CycleRow {
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub probability_calculation: String,
+    #[diesel(sql_type = Bool)]
+    pub blocked: bool,
+    #[diesel(sql_type = BigInt)]
+    pub stages: i64,
+    #[diesel(sql_type = BigInt)]
+    pub opportunities: i64,
+}
+
+impl CycleRow {
+    pub fn calculation_label(&self) -> &'static str {
+        Calculation::parse(&self.probability_calculation)
+            .unwrap_or(Calculation::Multiply)
+            .label()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries.
+
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<CycleRow>> {
+    diesel::sql_query(
+        "SELECT c.code::text AS code, c.description, c.probability_calculation, c.blocked, \
+                (SELECT count(*) FROM sales_cycle_stages s WHERE s.sales_cycle_code = c.code) AS stages, \
+                (SELECT count(*) FROM opportunities o WHERE o.sales_cycle_code = c.code) AS opportunities \
+         FROM sales_cycles c ORDER BY c.code",
+    )
+    .load(conn)
+}
+
+pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<SalesCycle>> {
+    sales_cycles::table
+        .find(code)
+        .select(SalesCycle::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn lock(conn: &mut PgConnection, code: &str) -> QueryResult<Option<SalesCycle>> {
+    sales_cycles::table
+        .find(code)
+        .select(SalesCycle::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// The cycles an opportunity can be given: not blocked.
+pub fn open_cycles(conn: &mut PgConnection) -> QueryResult<Vec<SalesCycle>> {
+    sales_cycles::table
+        .filter(sales_cycles::blocked.eq(false))
+        .select(SalesCycle::as_select())
+        .order(sales_cycles::code)
+        .load(conn)
+}
+
+pub fn stages(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<Stage>> {
+    sales_cycle_stages::table
+        .filter(sales_cycle_stages::sales_cycle_code.eq(code))
+        .select(Stage::as_select())
+        .order(sales_cycle_stages::stage)
+        .load(conn)
+}
+
+pub fn stage(conn: &mut PgConnection, code: &str, stage: i32) -> QueryResult<Option<Stage>> {
+    sales_cycle_stages::table
+        .find((code, stage))
+        .select(Stage::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// How many opportunities use the cycle, and how many stand on `stage` (when given).
+pub fn opportunities_on(
+    conn: &mut PgConnection,
+    code: &str,
+    stage: Option<i32>,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM opportunities \
+         WHERE sales_cycle_code = $1 AND ($2::int IS NULL OR current_stage = $2)",
+    )
+    .bind::<Text, _>(code)
+    .bind::<Nullable<Integer>, _>(stage)
+    .get_result(conn)?;
+    Ok(n.n)
+}
+
+pub fn template_codes(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
+    crate::db::schema::interaction_templates::table
+        .select((
+            crate::db::schema::interaction_templates::code,
+            crate::db::schema::interaction_templates::description,
+        ))
+        .order(crate::db::schema::interaction_templates::code)
+        .load(conn)
+}
+
+pub fn close_codes(conn: &mut PgConnection) -> QueryResult<Vec<close_codes::CloseCode>> {
+    close_opportunity_codes::table
+        .select(close_codes::CloseCode::as_select())
+        .order(close_opportunity_codes::code)
+        .load(conn)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms.
+
+/// The cycle's form: its code only when it is created.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CycleForm {
+    #[serde(default)]
+    pub code: String,
+    /// `cycle_description` on the cycle's card, beside a stage's own description.
+    #[serde(default, alias = "cycle_description")]
+    pub description: String,
+    #[serde(default)]
+    pub probability_calculation: String,
+    #[serde(default)]
+    pub blocked: Option<String>,
+}
+
+impl CycleForm {
+    pub fn from_cycle(c: &SalesCycle) -> Self {
+        CycleForm {
+            code: c.code.clone(),
+            description: c.description.clone(),
+            probability_calculation: c.probability_calculation.clone(),
+            blocked: c.blocked.then(|| "yes".into()),
+        }
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.is_some()
+    }
+
+    pub fn calculation_pairs(&self) -> Vec<(&'static str, String)> {
+        Calculation::ALL
+            .iter()
+            .map(|c| (c.as_str(), format!("{}: {}", c.label(), c.explanation())))
+            .collect()
+    }
+
+    /// Checks every field; the values to write, or the errors next to the fields.
+    pub fn validate(&self) -> Result<SalesCycle, FormErrors> {
+        let mut errors = FormErrors::new();
+        let code = normalize_code(&self.code);
+        check_code(&mut errors, "code", &code);
+        let description = self.description.trim().to_string();
+        check_text(
+            &mut errors,
+            "description",
+            &description,
+            DESCRIPTION_MAX,
+            Some("Enter a description, e.g. New business."),
+        );
+        let calc = Calculation::parse(self.probability_calculation.trim());
+        if calc.is_none() {
+            errors.add(
+                "probability_calculation",
+                "Choose how the probability is calculated.",
+            );
+        }
+        match (errors.is_empty(), calc) {
+            (true, Some(calc)) => Ok(SalesCycle {
+                code,
+                description,
+                probability_calculation: calc.as_str().into(),
+                blocked: self.is_blocked(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A stage's form as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StageForm {
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub completed_pct: String,
+    #[serde(default)]
+    pub chances_pct: String,
+    #[serde(default)]
+    pub template_code: String,
+    #[serde(default)]
+    pub quote_required: Option<String>,
+    #[serde(default)]
+    pub allow_skip: Option<String>,
+    #[serde(default)]
+    pub date_formula: String,
+}
+
+/// A percentage typed in a form: 0 to 100, at most two decimals ("12,5" is read as 12.5).
+pub fn parse_percent(typed: &str) -> Option<BigDecimal> {
+    let t = typed.trim().trim_end_matches('%').trim().replace(',', ".");
+    let t = if t.is_empty() { "0".to_string() } else { t };
+    let v = super::support::parse_amount(&t)?;
+    (v <= 100).then_some(v)
+}
+
+impl StageForm {
+    pub fn from_stage(s: &Stage) -> Self {
+        StageForm {
+            stage: s.stage.to_string(),
+            description: s.description.clone(),
+            completed_pct: s.completed_text(),
+            chances_pct: s.chances_text(),
+            template_code: s.template_code.clone().unwrap_or_default(),
+            quote_required: s.quote_required.then(|| "yes".into()),
+            allow_skip: s.allow_skip.then(|| "yes".into()),
+            date_formula: s.date_formula.clone(),
+        }
+    }
+
+    /// A new stage: the number after the last one.
+    pub fn next_after(stages: &[Stage]) -> Self {
+        StageForm {
+            stage: (stages.iter().map(|s| s.stage).max().unwrap_or(0) + 1).to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Checks every field; `templates` are the interaction template codes that exist.
+    pub fn validate(&self, cycle: &str, templates: &[String]) -> Result<Stage, FormErrors> {
+        let mut errors = FormErrors::new();
+        let stage = self
+            .stage
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (1..=999).contains(n));
+        if stage.is_none() {
+            errors.add("stage", "Enter a stage number from 1 to 999.");
+        }
+        let description = self.description.trim().to_string();
+        check_text(
+            &mut errors,
+            "description",
+            &description,
+            DESCRIPTION_MAX,
+            Some("Enter a description, e.g. Initial contact."),
+        );
+        let completed = parse_percent(&self.completed_pct);
+        if completed.is_none() {
+            errors.add(
+                "completed_pct",
+                "Enter a percentage from 0 to 100, like 25.",
+            );
+        }
+        let chances = parse_percent(&self.chances_pct);
+        if chances.is_none() {
+            errors.add("chances_pct", "Enter a percentage from 0 to 100, like 50.");
+        }
+        let template = normalize_code(&self.template_code);
+        if !template.is_empty() && !templates.contains(&template) {
+            errors.add(
+                "template_code",
+                format!("{template} is not an interaction template."),
+            );
+        }
+        let formula = self.date_formula.trim().to_uppercase();
+        let some_day = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        if formula.chars().count() > 20 || apply_formula(&formula, some_day).is_none() {
+            errors.add(
+                "date_formula",
+                "Write it like +2W, +10D, +1M or +1M+5D (days, weeks, months, quarters, years), or leave it empty.",
+            );
+        }
+        match (errors.is_empty(), stage, completed, chances) {
+            (true, Some(stage), Some(completed_pct), Some(chances_pct)) => Ok(Stage {
+                sales_cycle_code: cycle.to_string(),
+                stage,
+                description,
+                completed_pct,
+                chances_pct,
+                template_code: (!template.is_empty()).then_some(template),
+                quote_required: self.quote_required.is_some(),
+                allow_skip: self.allow_skip.is_some(),
+                date_formula: formula,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn percentages_are_0_to_100_with_a_comma_or_a_point() {
+        let d = |s| BigDecimal::from_str(s).unwrap();
+        assert_eq!(parse_percent("25"), Some(d("25.00")));
+        assert_eq!(parse_percent("12,5"), Some(d("12.50")));
+        assert_eq!(parse_percent(" 40 % "), Some(d("40.00")));
+        assert_eq!(parse_percent(""), Some(d("0.00")));
+        assert_eq!(parse_percent("100"), Some(d("100.00")));
+        assert_eq!(parse_percent("100.01"), None);
+        assert_eq!(parse_percent("-1"), None);
+        assert_eq!(parse_percent("abc"), None);
+    }
+
+    #[test]
+    fn a_stage_form_lists_every_problem_at_once() {
+        let form = StageForm {
+            stage: "0".into(),
+            description: "".into(),
+            completed_pct: "101".into(),
+            chances_pct: "x".into(),
+            template_code: "nope".into(),
+            date_formula: "+2X".into(),
+            ..Default::default()
+        };
+        let errors = form.validate("NEW", &["CALL".into()]).unwrap_err();
+        for field in [
+            "stage",
+            "description",
+            "completed_pct",
+            "chances_pct",
+            "template_code",
+            "date_formula",
+        ] {
+            assert!(errors.has(field), "{field}");
+        }
+        let ok = StageForm {
+            stage: "2".into(),
+            description: "Proposal".into(),
+            completed_pct: "50".into(),
+            chances_pct: "40".into(),
+            template_code: "call".into(),
+            quote_required: Some("yes".into()),
+            date_formula: "+2w".into(),
+            ..Default::default()
+        }
+        .validate("NEW", &["CALL".into()])
+        .unwrap();
+        assert_eq!(ok.template_code.as_deref(), Some("CALL"));
+        assert_eq!(ok.date_formula, "+2W");
+        assert!(ok.quote_required && !ok.allow_skip);
+    }
+}

@@ -1,0 +1,520 @@
+//! The pages of `/setup/sales-cycles`: the list, a new cycle, a cycle's card with its stages
+//! (forms for administrators, the details for everyone else), a stage's page, and deletion.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+
+use super::{
+    cycle_href, find, list as list_rows, lock, opportunities_on, stage, stage_href, stages, table,
+    template_codes, CycleForm, CycleRow, SalesCycle, Stage, StageForm,
+};
+use crate::auth::{Admin, Role, SignedIn};
+use crate::db::schema::{sales_cycle_stages, sales_cycles};
+use crate::setup::codes::delete_unused;
+use crate::setup::registry::{self, SetupTable};
+use crate::setup::support::{guarded, Change, Saving, CHANGED};
+use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
+use crate::web::{filters, AppState};
+
+#[derive(Template)]
+#[template(path = "setup/sales_cycles.html")]
+pub struct CyclesListPage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub rows: Vec<CycleRow>,
+    pub can_edit: bool,
+}
+
+#[get("/setup/sales-cycles")]
+pub async fn list(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let rows = db(&state.pool, |conn| Ok(list_rows(conn)?)).await?;
+    ok(&CyclesListPage {
+        layout,
+        table: table(),
+        rows,
+        can_edit: user.role == Role::Admin,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "setup/sales_cycle_new.html")]
+pub struct NewCyclePage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub form: CycleForm,
+    pub errors: FormErrors,
+}
+
+#[get("/setup/sales-cycles/new")]
+pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
+    ok(&NewCyclePage {
+        layout,
+        table: table(),
+        form: CycleForm {
+            probability_calculation: "multiply".into(),
+            ..Default::default()
+        },
+        errors: FormErrors::new(),
+    })
+}
+
+#[post("/setup/sales-cycles")]
+pub async fn create(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<CycleForm>,
+) -> AppResult<HttpResponse> {
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let (values, errors) = match f.validate() {
+                Ok(v) => (Some(v), FormErrors::new()),
+                Err(e) => (None, e),
+            };
+            let code = values.as_ref().map_or(String::new(), |v| v.code.clone());
+            let detail = values
+                .as_ref()
+                .map_or(String::new(), |v| v.description.clone());
+            let saved = change.save(
+                conn,
+                Saving {
+                    table: table(),
+                    old_code: None,
+                    code: &code,
+                    detail: &detail,
+                    next: "Add its stages below.",
+                },
+                errors,
+                |c| Ok(find(c, &code)?.is_some()),
+                |c| match &values {
+                    Some(v) => diesel::insert_into(sales_cycles::table)
+                        .values(v)
+                        .execute(c),
+                    None => Ok(0),
+                },
+            )?;
+            Ok(saved.map(|()| code))
+        })
+    })
+    .await?;
+    match result {
+        Ok(code) => Ok(redirect(&cycle_href(&code))),
+        Err(errors) => unprocessable(&NewCyclePage {
+            layout,
+            table: table(),
+            form,
+            errors,
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup/sales_cycle.html")]
+pub struct CyclePage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub cycle: SalesCycle,
+    pub stages: Vec<Stage>,
+    pub form: CycleForm,
+    pub errors: FormErrors,
+    pub new_stage: StageForm,
+    pub stage_errors: FormErrors,
+    pub templates: Vec<(String, String)>,
+    pub used_by: String,
+    pub can_edit: bool,
+}
+
+impl CyclePage {
+    pub fn href(&self) -> String {
+        cycle_href(&self.cycle.code)
+    }
+}
+
+struct CycleData {
+    cycle: SalesCycle,
+    stages: Vec<Stage>,
+    templates: Vec<(String, String)>,
+    used_by: String,
+}
+
+fn load_cycle(conn: &mut PgConnection, code: &str) -> AppResult<CycleData> {
+    let cycle = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let stages = stages(conn, &cycle.code)?;
+    let templates = template_codes(conn)?;
+    let used_by = registry::describe(&registry::usages(conn, table(), &cycle.code)?);
+    Ok(CycleData {
+        cycle,
+        stages,
+        templates,
+        used_by,
+    })
+}
+
+fn cycle_page(layout: Layout, data: CycleData, can_edit: bool) -> CyclePage {
+    CyclePage {
+        layout,
+        table: table(),
+        form: CycleForm::from_cycle(&data.cycle),
+        new_stage: StageForm::next_after(&data.stages),
+        cycle: data.cycle,
+        stages: data.stages,
+        errors: FormErrors::new(),
+        stage_errors: FormErrors::new(),
+        templates: data.templates,
+        used_by: data.used_by,
+        can_edit,
+    }
+}
+
+#[get("/setup/sales-cycles/{code}")]
+pub async fn show(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let data = db(&state.pool, move |conn| load_cycle(conn, &code)).await?;
+    ok(&cycle_page(layout, data, user.role == Role::Admin))
+}
+
+/// What the audit trail says of a changed cycle; empty when nothing changed.
+fn cycle_changes(old: &SalesCycle, changed: &SalesCycle) -> String {
+    let mut parts = Vec::new();
+    if old.description != changed.description {
+        parts.push(format!("description “{}”", changed.description));
+    }
+    if old.probability_calculation != changed.probability_calculation {
+        parts.push(format!(
+            "probability calculation {}",
+            changed.calculation().label()
+        ));
+    }
+    if old.blocked != changed.blocked {
+        parts.push(
+            if changed.blocked {
+                "blocked"
+            } else {
+                "not blocked"
+            }
+            .into(),
+        );
+    }
+    parts.join("; ")
+}
+
+#[post("/setup/sales-cycles/{code}")]
+pub async fn update(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CycleForm>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let mut form = form.into_inner();
+    // The code is the cycle's key on every opportunity: it is not changed here.
+    form.code = code.clone();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let old = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            match f.validate() {
+                Ok(changed) => {
+                    let detail = cycle_changes(&old, &changed);
+                    if detail.is_empty() {
+                        change.unchanged(conn)?;
+                    } else {
+                        diesel::update(sales_cycles::table.find(&old.code))
+                            .set(&changed)
+                            .execute(conn)?;
+                        change.done(
+                            conn,
+                            CHANGED,
+                            &table().subject(&old.code),
+                            &detail,
+                            format!("Sales cycle {} saved.", old.code),
+                        )?;
+                    }
+                    Ok(Ok(old.code))
+                }
+                Err(errors) => Ok(Err((errors, load_cycle(conn, &old.code)?))),
+            }
+        })
+    })
+    .await?;
+    match result {
+        Ok(code) => Ok(redirect(&cycle_href(&code))),
+        Err((errors, data)) => {
+            let mut page = cycle_page(layout, data, true);
+            page.form = form;
+            // The card's description field is `cycle_description` (a stage has one too).
+            for (field, message) in errors.iter() {
+                let field = if field == "description" {
+                    "cycle_description"
+                } else {
+                    field
+                };
+                page.errors.add(field, message);
+            }
+            unprocessable(&page)
+        }
+    }
+}
+
+#[post("/setup/sales-cycles/{code}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            delete_unused(conn, &change, table(), &cycle.code, |c| {
+                diesel::delete(sales_cycles::table.find(&cycle.code)).execute(c)
+            })
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
+
+fn template_list(templates: &[(String, String)]) -> Vec<String> {
+    templates.iter().map(|(c, _)| c.clone()).collect()
+}
+
+#[post("/setup/sales-cycles/{code}/stages")]
+pub async fn add_stage(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<StageForm>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let form = form.into_inner();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let data = load_cycle(conn, &cycle.code)?;
+            let mut checked = f.validate(&cycle.code, &template_list(&data.templates));
+            if let Ok(s) = &checked {
+                if data.stages.iter().any(|x| x.stage == s.stage) {
+                    let mut errors = FormErrors::new();
+                    errors.add(
+                        "stage",
+                        format!("Stage {} already exists: choose another number.", s.stage),
+                    );
+                    checked = Err(errors);
+                }
+            }
+            match checked {
+                Ok(s) => {
+                    diesel::insert_into(sales_cycle_stages::table)
+                        .values(&s)
+                        .execute(conn)?;
+                    change.done(
+                        conn,
+                        CHANGED,
+                        &table().subject(&cycle.code),
+                        &format!("stage {} “{}” added", s.stage, s.description),
+                        format!(
+                            "Stage {} {} added to {}.",
+                            s.stage, s.description, cycle.code
+                        ),
+                    )?;
+                    Ok(Ok(cycle.code))
+                }
+                Err(errors) => Ok(Err((errors, data))),
+            }
+        })
+    })
+    .await?;
+    match result {
+        Ok(code) => Ok(redirect(&format!("{}#stages-heading", cycle_href(&code)))),
+        Err((errors, data)) => {
+            let mut page = cycle_page(layout, data, true);
+            page.new_stage = form;
+            page.stage_errors = errors;
+            unprocessable(&page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup/sales_cycle_stage.html")]
+pub struct StagePage {
+    pub layout: Layout,
+    pub table: &'static SetupTable,
+    pub cycle: SalesCycle,
+    pub stage: Stage,
+    pub form: StageForm,
+    pub errors: FormErrors,
+    pub templates: Vec<(String, String)>,
+    pub opportunities: i64,
+    pub can_edit: bool,
+}
+
+impl StagePage {
+    pub fn cycle_title(&self) -> String {
+        format!("Sales cycle {}", self.cycle.code)
+    }
+
+    pub fn cycle_href(&self) -> String {
+        cycle_href(&self.cycle.code)
+    }
+}
+
+struct StageData {
+    cycle: SalesCycle,
+    stage: Stage,
+    templates: Vec<(String, String)>,
+    opportunities: i64,
+}
+
+fn load_stage(conn: &mut PgConnection, code: &str, n: i32) -> AppResult<StageData> {
+    let cycle = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let stage = stage(conn, &cycle.code, n)?.ok_or(AppError::NotFound)?;
+    Ok(StageData {
+        templates: template_codes(conn)?,
+        opportunities: opportunities_on(conn, &cycle.code, Some(n))?,
+        cycle,
+        stage,
+    })
+}
+
+fn stage_page(layout: Layout, d: StageData, can_edit: bool) -> StagePage {
+    StagePage {
+        layout,
+        table: table(),
+        form: StageForm::from_stage(&d.stage),
+        cycle: d.cycle,
+        stage: d.stage,
+        errors: FormErrors::new(),
+        templates: d.templates,
+        opportunities: d.opportunities,
+        can_edit,
+    }
+}
+
+#[get("/setup/sales-cycles/{code}/stages/{stage}")]
+pub async fn show_stage(
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> AppResult<HttpResponse> {
+    let (code, n) = path.into_inner();
+    let data = db(&state.pool, move |conn| load_stage(conn, &code, n)).await?;
+    ok(&stage_page(layout, data, user.role == Role::Admin))
+}
+
+#[post("/setup/sales-cycles/{code}/stages/{stage}")]
+pub async fn update_stage(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+    form: web::Form<StageForm>,
+) -> AppResult<HttpResponse> {
+    let (code, n) = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let mut form = form.into_inner();
+    // The stage's number is where opportunities stand: it is not changed here.
+    form.stage = n.to_string();
+    let f = form.clone();
+    let result = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let data = load_stage(conn, &cycle.code, n)?;
+            match f.validate(&cycle.code, &template_list(&data.templates)) {
+                Ok(s) => {
+                    diesel::update(sales_cycle_stages::table.find((&cycle.code, n)))
+                        .set(&s)
+                        .execute(conn)?;
+                    change.done(
+                        conn,
+                        CHANGED,
+                        &table().subject(&cycle.code),
+                        &format!("stage {n} “{}” changed", s.description),
+                        format!("Stage {n} of {} saved.", cycle.code),
+                    )?;
+                    Ok(Ok(cycle.code))
+                }
+                Err(errors) => Ok(Err((errors, data))),
+            }
+        })
+    })
+    .await?;
+    match result {
+        Ok(code) => Ok(redirect(&format!("{}#stages-heading", cycle_href(&code)))),
+        Err((errors, data)) => {
+            let mut page = stage_page(layout, data, true);
+            page.form = form;
+            page.errors = errors;
+            unprocessable(&page)
+        }
+    }
+}
+
+#[post("/setup/sales-cycles/{code}/stages/{stage}/delete")]
+pub async fn delete_stage(
+    req: HttpRequest,
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> AppResult<HttpResponse> {
+    let (code, n) = path.into_inner();
+    let change = Change::new(&req, admin, &state)?;
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            stage(conn, &cycle.code, n)?.ok_or(AppError::NotFound)?;
+            let on = opportunities_on(conn, &cycle.code, Some(n))?;
+            if on > 0 {
+                change.refuse(
+                    conn,
+                    format!(
+                        "Stage {n} of {} has {on} opportunit{} on it, so it cannot be deleted.",
+                        cycle.code,
+                        if on == 1 { "y" } else { "ies" }
+                    ),
+                )?;
+                return Ok(stage_href(&cycle.code, n));
+            }
+            guarded(conn, |c| {
+                diesel::delete(sales_cycle_stages::table.find((&cycle.code, n))).execute(c)
+            })?
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("stage delete refused")))?;
+            change.done(
+                conn,
+                CHANGED,
+                &table().subject(&cycle.code),
+                &format!("stage {n} deleted"),
+                format!("Stage {n} of {} deleted.", cycle.code),
+            )?;
+            Ok(format!("{}#stages-heading", cycle_href(&cycle.code)))
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}

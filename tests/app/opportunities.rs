@@ -1,0 +1,942 @@
+//! Sales opportunities: sales cycles and close codes set up through their pages, an
+//! opportunity moved through every rule of its cycle (first, next, skip, previous, jump, a quote
+//! stage, update in place), closed and reopened with their entries, Create Opportunities from a
+//! segment (once, all or nothing), the pipeline figures against the database, and roles.
+
+use crate::auth::diesel_exec;
+use crate::segments::{new_segment, post, staff, step, text, world};
+use crate::support::*;
+use diesel::RunQueryDsl;
+
+/// A cycle NEW with stages 1 (quote required), 2 (may be skipped), 3, 4,
+/// close codes, and an opportunity series; set up directly (the pages are tested below).
+fn cycle(app: &TestApp, calculation: &str) {
+    diesel_exec(
+        app,
+        &format!(
+            "INSERT INTO sales_cycles (code, description, probability_calculation) VALUES
+                 ('NEW', 'New business', '{calculation}'), ('OLD', 'Blocked one', 'add');
+             UPDATE sales_cycles SET blocked = TRUE WHERE code = 'OLD';
+             INSERT INTO sales_cycle_stages (sales_cycle_code, stage, description, completed_pct,
+                 chances_pct, quote_required, allow_skip, date_formula) VALUES
+                 ('NEW', 1, 'Initial contact', 10, 20, TRUE, FALSE, '+1W'),
+                 ('NEW', 2, 'Needs analysis', 30, 40, FALSE, TRUE, ''),
+                 ('NEW', 3, 'Proposal', 50, 50, FALSE, FALSE, '+1M'),
+                 ('NEW', 4, 'Negotiation', 80, 75, FALSE, FALSE, '');
+             INSERT INTO close_opportunity_codes (code, kind, description) VALUES
+                 ('SIGNED', 'won', 'Contract signed'), ('PRICE', 'lost', 'Price too high');"
+        ),
+    );
+}
+
+/// The opportunity as text: status|stage|value|chances|completed|probability|current|close.
+fn opp(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT status || '|' || COALESCE(current_stage::text, '-') || '|' || estimated_value \
+               || '|' || chances_pct || '|' || completed_pct || '|' || probability_pct || '|' \
+               || current_value || '|' || COALESCE(close_code, '-') \
+             FROM opportunities WHERE no = '{no}'"
+        ),
+    )
+}
+
+fn actions(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT string_agg(e.action, ',' ORDER BY e.id) FROM opportunity_entries e \
+             JOIN opportunities o ON o.id = e.opportunity_id WHERE o.no = '{no}'"
+        ),
+    )
+}
+
+fn create_one(c: &mut Client, contact: &str, value: &str) -> String {
+    let res = c.submit(
+        "/opportunities/new",
+        "/opportunities",
+        &[
+            ("description", "Office chairs"),
+            ("contact_no", contact),
+            ("sales_cycle_code", "NEW"),
+            ("salesperson_code", "JO"),
+            ("campaign_no", "CP0001"),
+            ("priority", "high"),
+            ("estimated_value", value),
+            ("estimated_closing_date", ""),
+        ],
+    );
+    assert_eq!(res.status, 303, "create refused:\n{}", res.body);
+    res.location()
+        .unwrap()
+        .trim_start_matches("/opportunities/")
+        .to_string()
+}
+
+fn update(c: &mut Client, app: &TestApp, no: &str, fields: &[(&str, &str)]) -> Resp {
+    let version = text(
+        app,
+        &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+    );
+    let mut all = vec![("version", version.as_str())];
+    all.extend_from_slice(fields);
+    post(c, &format!("/opportunities/{no}/update"), &all)
+}
+
+#[test]
+fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopened() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+
+    // The form checks everything at once; a blocked cycle is refused.
+    let res = c.submit(
+        "/opportunities/new",
+        "/opportunities",
+        &[
+            ("description", ""),
+            ("contact_no", "NOPE"),
+            ("sales_cycle_code", "OLD"),
+            ("estimated_value", "-5"),
+            ("estimated_closing_date", "31/12/2026"),
+        ],
+    );
+    res.assert_status(422);
+    for wanted in [
+        "Enter a description",
+        "There is no contact NOPE.",
+        "Sales cycle OLD is blocked",
+        "Enter an amount of 0 or more",
+        "Enter a date as YYYY-MM-DD",
+    ] {
+        assert!(res.contains(wanted), "missing {wanted:?}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+
+    let no = create_one(&mut c, "ANNA", "1000");
+    assert_eq!(no, "OP000001");
+    assert_eq!(
+        opp(&app, &no),
+        "not_started|-|1000.00|0.00|0.00|0.00|0.00|-"
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT co.no FROM opportunities o JOIN contacts co ON co.id = o.company_id"
+        ),
+        "ALPHA",
+        "a person's opportunity carries its company"
+    );
+    let card = c.get(&format!("/opportunities/{no}"));
+    card.assert_status(200);
+    // Not started: only First is offered.
+    assert!(card.contains("value=\"first\""));
+    for absent in ["value=\"next\"", "value=\"skip\"", "value=\"update\""] {
+        assert!(!card.contains(absent), "{absent} offered before the start");
+    }
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "next"), ("estimated_value", "1000")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("has not started"));
+
+    // First stage: chances and completed from the stage, probability 20 × 10 / 100 = 2.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|1|1000.00|20.00|10.00|2.00|20.00|-"
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT estimated_closing_date - CURRENT_DATE FROM opportunities"
+        ),
+        "7",
+        "the stage's +1W"
+    );
+
+    // Stage 1 requires a quote: Next without one is refused, with the reason next to it.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "next"),
+            ("estimated_value", "1000"),
+            ("quote_reference", ""),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Stage 1 requires a quote"));
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|1|1000.00|20.00|10.00|2.00|20.00|-"
+    );
+
+    // Skip from 1 over 2 (which allows it) and 3 (which does not) to 4: refused.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "skip"),
+            ("stage", "4"),
+            ("estimated_value", "1000"),
+            ("quote_reference", "Q-1"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Stage 4 cannot be reached that way."));
+
+    // With a quote: Next to 2, own chances 45.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "next"),
+            ("estimated_value", "2000"),
+            ("chances_pct", "45"),
+            ("quote_reference", "Q-1"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|2|2000.00|45.00|30.00|13.50|270.00|-"
+    );
+    // From 2 nothing can be skipped (stage 3 does not allow it): Skip is not offered.
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains("value=\"next\"") && !card.contains("value=\"skip\""));
+
+    // Next to 3, Next to 4: the stages' own chances.
+    for stage in ["3", "4"] {
+        let res = update(
+            &mut c,
+            &app,
+            &no,
+            &[
+                ("action", "next"),
+                ("estimated_value", "2000"),
+                ("quote_reference", "Q-1"),
+            ],
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(opp(&app, &no).split('|').nth(1), Some(stage));
+    }
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|4|2000.00|75.00|80.00|60.00|1200.00|-"
+    );
+
+    // Previous to 3, then Jump back to 1 (Jump offers only stages before the previous).
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "previous"),
+            ("estimated_value", "2000"),
+            ("quote_reference", "Q-1"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(opp(&app, &no).split('|').nth(1), Some("3"));
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "jump"),
+            ("stage", "2"),
+            ("estimated_value", "2000"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Stage 2 cannot be reached that way."));
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "jump"),
+            ("stage", "1"),
+            ("estimated_value", "2000"),
+            ("quote_reference", "Q-1"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(opp(&app, &no).split('|').nth(1), Some("1"));
+
+    // Skip from 1 over 2 (which allows it) to 3.
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains("value=\"skip\""));
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "skip"),
+            ("stage", "3"),
+            ("estimated_value", "2000"),
+            ("quote_reference", "Q-1"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|3|2000.00|50.00|50.00|25.00|500.00|-"
+    );
+
+    // Update in place keeps the stage and the chances, changes the value.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "update"),
+            ("estimated_value", "3000"),
+            ("quote_reference", "Q-1"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|3|3000.00|50.00|50.00|25.00|750.00|-"
+    );
+
+    // A stale form (opened before the last change) is refused with 409, nothing changed.
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/update"),
+        &[
+            ("version", "1"),
+            ("action", "next"),
+            ("estimated_value", "9"),
+            ("quote_reference", "Q-1"),
+        ],
+    );
+    res.assert_status(409);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|3|3000.00|50.00|50.00|25.00|750.00|-"
+    );
+
+    // Close: a Lost code for a Won outcome is refused; then won with the final value.
+    let version = text(&app, "SELECT version FROM opportunities");
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/close"),
+        &[
+            ("version", &version),
+            ("outcome", "won"),
+            ("close_code", "PRICE"),
+            ("date_closed", "2026-11-30"),
+            ("final_value", "2500"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("PRICE is a Lost code: choose a Won code."));
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/close"),
+        &[
+            ("version", &version),
+            ("outcome", "won"),
+            ("close_code", "SIGNED"),
+            ("date_closed", "2026-11-30"),
+            ("final_value", "2500"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        opp(&app, &no),
+        "won|3|2500.00|100.00|50.00|100.00|2500.00|SIGNED"
+    );
+    assert_eq!(
+        text(&app, "SELECT date_closed FROM opportunities"),
+        "2026-11-30"
+    );
+
+    // A closed opportunity refuses every update; Reopen brings back the stage's values.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "update"), ("estimated_value", "1")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("reopen it before changing it"));
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains("Reopen opportunity"));
+    assert!(!card.contains("value=\"update\""));
+    let version = text(&app, "SELECT version FROM opportunities");
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/reopen"),
+        &[("version", &version)],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|3|2500.00|50.00|50.00|25.00|625.00|-"
+    );
+    assert_eq!(
+        text(&app, "SELECT date_closed IS NULL FROM opportunities"),
+        "true"
+    );
+
+    // Every change is an entry, in order.
+    assert_eq!(
+        actions(&app, &no),
+        "created,first,next,next,next,previous,jump,skip,update,won,reopen"
+    );
+    // Entries are records: the database refuses to change or delete one.
+    let mut conn = app.conn();
+    for sql in [
+        "UPDATE opportunity_entries SET estimated_value = 1",
+        "DELETE FROM opportunity_entries",
+    ] {
+        let err = diesel::sql_query(sql).execute(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("is a record"), "{sql}: {err}");
+    }
+    // Audit trail.
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'opportunity %'"),
+        11
+    );
+}
+
+#[test]
+fn each_probability_calculation_rounds_to_two_decimals_in_the_database() {
+    for (calculation, expected) in [
+        ("multiply", "13.50|270.00"),
+        ("add", "37.50|750.00"),
+        ("chances", "45.00|900.00"),
+        ("completed", "30.00|600.00"),
+    ] {
+        let app = TestApp::start();
+        world(&app);
+        cycle(&app, calculation);
+        let mut c = staff(&app, "stan");
+        let no = create_one(&mut c, "SOLO", "2000");
+        let res = update(
+            &mut c,
+            &app,
+            &no,
+            &[("action", "first"), ("estimated_value", "2000")],
+        );
+        assert_eq!(res.status, 303);
+        // Stage 2: completed 30, chances typed 45.
+        diesel_exec(&app, "UPDATE opportunities SET quote_reference = 'Q'");
+        let res = update(
+            &mut c,
+            &app,
+            &no,
+            &[
+                ("action", "next"),
+                ("estimated_value", "2000"),
+                ("chances_pct", "45"),
+                ("quote_reference", "Q"),
+            ],
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(
+            text(
+                &app,
+                "SELECT probability_pct || '|' || current_value FROM opportunities"
+            ),
+            expected,
+            "{calculation}"
+        );
+    }
+}
+
+#[test]
+fn create_opportunities_from_a_segment_makes_one_per_line_once() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Chairs campaign");
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET campaign_no = 'CP0001', salesperson_code = 'PL' WHERE no = '{seg}'"),
+    );
+    step(&mut c, &seg, "add", &[("contact_no", "ANNA|DORA|SOLO")]);
+    // DORA's line has its own salesperson.
+    diesel_exec(
+        &app,
+        "UPDATE segment_lines SET salesperson_code = 'JO' WHERE contact_id = (SELECT id FROM contacts WHERE no = 'DORA')",
+    );
+    // ANNA already has an open opportunity from this segment: skipped.
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO opportunities (no, contact_id, segment_no, sales_cycle_code)
+             SELECT 'OP999999', id, '{seg}', 'NEW' FROM contacts WHERE no = 'ANNA'"
+        ),
+    );
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    page.assert_status(200);
+    assert!(page.contains("data-figure=\"create\">2<"), "{}", page.body);
+    assert!(page.contains("data-figure=\"skipped\">1<"));
+    assert!(page.contains("Dora Beta") && page.contains("Solo Person"));
+
+    // A blocked cycle and no description: refused, nothing made.
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "OLD"), ("description", "")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Choose a sales cycle") && res.contains("Enter a description"));
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 1);
+
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Chairs")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(c.no || ':' || COALESCE(o.salesperson_code, '') || ':' \
+                 || COALESCE(o.campaign_no, '') || ':' || o.status || ':' || o.description, ',' ORDER BY c.no) \
+             FROM opportunities o JOIN contacts c ON c.id = o.contact_id WHERE o.no <> 'OP999999'"
+        ),
+        "DORA:JO:CP0001:not_started:Chairs,SOLO:PL:CP0001:not_started:Chairs"
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(no, ',' ORDER BY no) FROM opportunities WHERE no <> 'OP999999'"
+        ),
+        "OP000001,OP000002",
+        "numbered from the Opportunities series"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM opportunity_entries WHERE action = 'created'"),
+        2
+    );
+    // Twice: nothing more.
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Chairs")],
+    );
+    assert_eq!(res.status, 303);
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 3);
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 2);
+    let list = c.get(&format!("/opportunities?segment={seg}"));
+    assert!(list.contains("No opportunity created: every contact"));
+
+    // All or nothing: a number already taken makes the statement fail, and nothing stays.
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET status = 'lost', date_closed = CURRENT_DATE, close_code = 'PRICE', current_stage = 1 WHERE no <> 'OP999999';
+             INSERT INTO opportunities (no, contact_id, sales_cycle_code) SELECT 'OP000004', id, 'NEW' FROM contacts WHERE no = 'BETA';",
+    );
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Again")],
+    );
+    assert_eq!(res.status, 409, "a taken number fails the whole run");
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 4);
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 2);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT next_number FROM number_series WHERE code = 'OPPORTUNITY'"
+        ),
+        "3"
+    );
+}
+
+#[test]
+fn pipeline_figures_equal_sums_counted_in_the_database() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, current_value, salesperson_code, campaign_no, date_closed, close_code)
+         SELECT 'OP' || lpad(g::text, 6, '0'), (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW',
+                CASE WHEN g % 5 = 0 THEN 'won' WHEN g % 7 = 0 THEN 'lost' ELSE 'in_progress' END,
+                1 + g % 4, g * 10, g * 3, CASE WHEN g % 2 = 0 THEN 'JO' ELSE 'PL' END,
+                CASE WHEN g % 3 = 0 THEN 'CP0001' END,
+                CASE WHEN g % 5 = 0 OR g % 7 = 0 THEN DATE '2026-06-01' END,
+                CASE WHEN g % 5 = 0 THEN 'SIGNED' WHEN g % 7 = 0 THEN 'PRICE' END
+         FROM generate_series(1, 60) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let page = c.get("/opportunities?from=2026-01-01&to=2026-12-31");
+    page.assert_status(200);
+    let open = app
+        .count("SELECT count(*) FROM opportunities WHERE status IN ('not_started', 'in_progress')");
+    let won = app.count("SELECT count(*) FROM opportunities WHERE status = 'won'");
+    let lost = app.count("SELECT count(*) FROM opportunities WHERE status = 'lost'");
+    let estimated = text(&app, "SELECT to_char(sum(estimated_value), 'FM999,999,990.00') FROM opportunities WHERE status IN ('not_started', 'in_progress')");
+    let current = text(&app, "SELECT to_char(sum(current_value), 'FM999,999,990.00') FROM opportunities WHERE status IN ('not_started', 'in_progress')");
+    for wanted in [
+        format!("data-figure=\"open\">{open}<"),
+        format!("data-figure=\"won\">{won}<"),
+        format!("data-figure=\"lost\">{lost}<"),
+        format!("data-figure=\"estimated\">{estimated}<"),
+        format!("data-figure=\"current\">{current}<"),
+        format!(
+            "data-figure=\"win-rate\">{} %<",
+            (won * 100 + (won + lost) / 2) / (won + lost)
+        ),
+    ] {
+        assert!(page.contains(&wanted), "missing {wanted}");
+    }
+    // A period without closings counts no won or lost.
+    let page = c.get("/opportunities?from=2025-01-01&to=2025-12-31");
+    assert!(page.contains("data-figure=\"won\">0<"));
+    // The list's filters: open ones of PL on stage 2.
+    let n = app.count("SELECT count(*) FROM opportunities WHERE status IN ('not_started','in_progress') AND salesperson_code = 'PL' AND current_stage = 2");
+    assert!(n > 0);
+    let page = c.get("/opportunities?status=open&salesperson=PL&stage=2");
+    assert!(page.contains(&format!("{n} opportunit")), "{}", page.body);
+    // A typed filter that cannot be read is said so, 422.
+    let page = c.get("/opportunities?closing_from=soon&stage=x");
+    page.assert_status(422);
+    assert!(page.contains("Enter a date as YYYY-MM-DD.") && page.contains("Enter a stage number"));
+    // The CSV export has every row the filter selects.
+    let csv = c.get("/opportunities/export.csv?status=won");
+    csv.assert_status(200);
+    assert_eq!(csv.body.lines().count() as i64, won + 1);
+}
+
+/// The href of the page's Next link.
+fn next_link(body: &str) -> Option<String> {
+    let end = body.find(" rel=\"next\"")?;
+    let start = body[..end].rfind("href=\"")? + "href=\"".len();
+    Some(
+        body[start..end]
+            .trim_end_matches('"')
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
+    )
+}
+
+#[test]
+fn the_list_pages_by_keyset_to_the_last_row_and_back() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, estimated_value)
+         SELECT 'OP' || lpad(g::text, 6, '0'), (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', (g * 37) % 101
+         FROM generate_series(1, 120) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    for sort in ["", "&sort=value", "&sort=value&dir=desc", "&sort=closing"] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut page = c.get(&format!("/opportunities?q={sort}"));
+        loop {
+            page.assert_status(200);
+            for part in page
+                .body
+                .split("<td class=\"nowrap\"><a href=\"/opportunities/")
+                .skip(1)
+            {
+                seen.push(part[..8].to_string());
+            }
+            let Some(next) = next_link(&page.body) else {
+                break;
+            };
+            page = c.get(&next);
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(seen.len(), 120, "{sort}: every row once");
+        assert_eq!(sorted.len(), 120, "{sort}: no row twice");
+    }
+    // The last page holds the last rows; Previous from it goes back one page.
+    let last = c.get("/opportunities?last=1");
+    assert!(
+        last.contains("/opportunities/OP000120\"") && last.contains("/opportunities/OP000071\"")
+    );
+    assert!(!last.contains("/opportunities/OP000070\""));
+    assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+}
+
+#[test]
+fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
+    let app = TestApp::start();
+    world(&app);
+    app.user("ada", "admin");
+    let mut admin = app.client();
+    admin.sign_in("ada", PASSWORD);
+    let res = admin.submit(
+        "/setup/sales-cycles/new",
+        "/setup/sales-cycles",
+        &[
+            ("code", "new"),
+            ("description", ""),
+            ("probability_calculation", "guess"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Enter a description")
+            && res.contains("Choose how the probability is calculated.")
+    );
+    let res = admin.submit(
+        "/setup/sales-cycles/new",
+        "/setup/sales-cycles",
+        &[
+            ("code", "new"),
+            ("description", "New business"),
+            ("probability_calculation", "add"),
+        ],
+    );
+    res.assert_redirect("/setup/sales-cycles/NEW");
+    // A stage with every problem, then good ones.
+    let res = admin.submit(
+        "/setup/sales-cycles/NEW",
+        "/setup/sales-cycles/NEW/stages",
+        &[
+            ("stage", "0"),
+            ("description", ""),
+            ("completed_pct", "120"),
+            ("chances_pct", "x"),
+            ("template_code", "NOPE"),
+            ("date_formula", "soon"),
+        ],
+    );
+    res.assert_status(422);
+    for wanted in [
+        "Enter a stage number",
+        "Enter a description",
+        "from 0 to 100, like 25",
+        "from 0 to 100, like 50",
+        "NOPE is not an interaction template.",
+        "Write it like +2W",
+    ] {
+        assert!(res.contains(wanted), "missing {wanted:?}");
+    }
+    for (n, d, quote) in [("1", "Contact", "yes"), ("2", "Proposal", "")] {
+        let mut fields = vec![
+            ("stage", n),
+            ("description", d),
+            ("completed_pct", "25"),
+            ("chances_pct", "12,5"),
+            ("template_code", "CALL"),
+            ("date_formula", "+2w"),
+        ];
+        if quote == "yes" {
+            fields.push(("quote_required", "yes"));
+        }
+        let res = admin.submit(
+            "/setup/sales-cycles/NEW",
+            "/setup/sales-cycles/NEW/stages",
+            &fields,
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+    }
+    let res = admin.submit(
+        "/setup/sales-cycles/NEW",
+        "/setup/sales-cycles/NEW/stages",
+        &[("stage", "2"), ("description", "Twice")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Stage 2 already exists"));
+    assert_eq!(
+        text(&app, "SELECT string_agg(stage || ':' || chances_pct || ':' || quote_required || ':' || date_formula || ':' || template_code, ',' ORDER BY stage) FROM sales_cycle_stages"),
+        "1:12.50:true:+2W:CALL,2:12.50:false:+2W:CALL"
+    );
+    // Close codes.
+    let res = admin.submit(
+        "/setup/close-opportunity-codes",
+        "/setup/close-opportunity-codes",
+        &[("code", "price"), ("kind", "maybe"), ("description", "")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Choose Won or Lost.") && res.contains("Enter a description"));
+    let res = admin.submit(
+        "/setup/close-opportunity-codes",
+        "/setup/close-opportunity-codes",
+        &[
+            ("code", "price"),
+            ("kind", "lost"),
+            ("description", "Price too high"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT kind FROM close_opportunity_codes WHERE code = 'PRICE'"
+        ),
+        "lost"
+    );
+    // The setup index lists both tables.
+    let index = admin.get("/setup");
+    assert!(
+        index.contains("/setup/sales-cycles") && index.contains("/setup/close-opportunity-codes")
+    );
+
+    // A cycle in use cannot be deleted; a stage with opportunities on it neither.
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage)
+         SELECT 'OP000001', id, 'NEW', 'in_progress', 1 FROM contacts WHERE no = 'SOLO'",
+    );
+    let res = post(&mut admin, "/setup/sales-cycles/NEW/delete", &[]);
+    assert_eq!(res.status, 303);
+    assert_eq!(app.count("SELECT count(*) FROM sales_cycles"), 1);
+    let res = post(&mut admin, "/setup/sales-cycles/NEW/stages/1/delete", &[]);
+    assert_eq!(res.status, 303);
+    assert_eq!(app.count("SELECT count(*) FROM sales_cycle_stages"), 2);
+    let res = post(&mut admin, "/setup/sales-cycles/NEW/stages/2/delete", &[]);
+    assert_eq!(res.status, 303);
+    assert_eq!(app.count("SELECT count(*) FROM sales_cycle_stages"), 1);
+
+    // Viewers and staff read; only admins change setup; viewers change no opportunity.
+    let mut staff_client = staff(&app, "stan");
+    staff_client
+        .get("/setup/sales-cycles/NEW")
+        .assert_status(200);
+    let res = post(
+        &mut staff_client,
+        "/setup/sales-cycles",
+        &[
+            ("code", "X"),
+            ("description", "X"),
+            ("probability_calculation", "add"),
+        ],
+    );
+    res.assert_status(403);
+    let mut viewer = app.signed_in("vera", "viewer");
+    viewer.get("/opportunities/OP000001").assert_status(200);
+    viewer.get("/opportunities").assert_status(200);
+    for (path, fields) in [
+        ("/opportunities/OP000001/update", vec![("action", "update")]),
+        ("/opportunities/OP000001/close", vec![("outcome", "won")]),
+        ("/opportunities/OP000001/reopen", vec![]),
+        ("/opportunities", vec![("description", "x")]),
+    ] {
+        let res = post(&mut viewer, path, &fields);
+        res.assert_status(403);
+    }
+    viewer.get("/opportunities/new").assert_status(403);
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 0);
+}
+
+#[test]
+fn the_wizard_reduces_contacts_that_have_an_open_opportunity() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "No open deals");
+    step(&mut c, &seg, "add", &[("contact_no", "ANNA|DORA|SOLO|ELI")]);
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, date_closed, close_code)
+         SELECT v.no, c.id, 'NEW', v.status, v.stage, v.value, v.closed::date, v.code
+         FROM (VALUES ('OP1', 'DORA', 'in_progress', 2, 5000, NULL, NULL),
+                      ('OP2', 'SOLO', 'lost', 1, 100, '2026-03-01', 'PRICE'),
+                      ('OP3', 'ELI', 'not_started', NULL, 0, NULL, NULL))
+              v(no, contact, status, stage, value, closed, code)
+         JOIN contacts c ON c.no = v.contact",
+    );
+    // The section is on the form.
+    let form = c.get(&format!("/segments/{seg}/reduce"));
+    assert!(form.contains("opportunity_status") && form.contains("Opportunities"));
+    step(
+        &mut c,
+        &seg,
+        "reduce",
+        &[("opportunity_status", "not_started|in_progress")],
+    );
+    crate::segments::assert_members(&app, &seg, &["ANNA", "SOLO"]);
+    // Add back those with an opportunity worth 1,000 or more on stage 2.
+    step(
+        &mut c,
+        &seg,
+        "add",
+        &[
+            ("opportunity_estimated_value", ">=1000"),
+            ("opportunity_stage", "2"),
+        ],
+    );
+    crate::segments::assert_members(&app, &seg, &["ANNA", "DORA", "SOLO"]);
+}
+
+#[test]
+fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET template_code = 'CALL' WHERE stage = 1",
+    );
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "SOLO", "500");
+    let before = app.count("SELECT count(*) FROM interaction_log_entries");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "first"),
+            ("estimated_value", "500"),
+            ("log_interaction", "yes"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries") - before,
+        1
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT c.no || '|' || e.template_code || '|' || e.group_code || '|' || e.cost || '|' \
+                 || e.campaign_no || '|' || e.description \
+             FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             ORDER BY e.id DESC LIMIT 1"
+        ),
+        format!("SOLO|CALL|PHONE|3.00|CP0001|{no} Office chairs: stage 1 Initial contact")
+    );
+    // Without the box ticked, or on a stage without a template: nothing logged.
+    diesel_exec(&app, "UPDATE opportunities SET quote_reference = 'Q'");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "next"),
+            ("estimated_value", "500"),
+            ("quote_reference", "Q"),
+            ("log_interaction", "yes"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries") - before,
+        1
+    );
+}
