@@ -78,11 +78,11 @@ fn date(field: &'static str, v: &str) -> Result<Option<NaiveDate>, FilterError> 
     if v.is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+    crate::web::forms::date(v)
         .map(Some)
-        .map_err(|_| FilterError {
+        .ok_or_else(|| FilterError {
             field,
-            message: "Enter a date as YYYY-MM-DD.".into(),
+            message: format!("Enter a date as {}.", crate::web::forms::date_pattern()),
         })
 }
 
@@ -274,7 +274,7 @@ impl Entry {
             o(&self.template_code),
             o(&self.group_code),
             self.description.clone(),
-            self.cost_text(),
+            crate::web::filters::plain_amount(&self.cost),
             self.duration_min.to_string(),
             self.information_flow.clone(),
             self.initiated_by.clone(),
