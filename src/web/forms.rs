@@ -192,7 +192,7 @@ pub fn date_in(l: Locale, typed: &str) -> Option<NaiveDate> {
     if iso {
         return NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
     }
-    let four_digit_year = t.len() >= 4 && t[t.len() - 4..].chars().all(|c| c.is_ascii_digit());
+    let four_digit_year = t.len() >= 4 && t.bytes().rev().take(4).all(|b| b.is_ascii_digit());
     formats
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
@@ -266,6 +266,7 @@ mod tests {
         assert_eq!(date_in(Locale::EnGb, "11/30/2026"), None);
         assert_eq!(date_in(Locale::DaDk, "30-11-26"), None);
         assert_eq!(date_in(Locale::DaDk, "31-02-2026"), None);
+        assert_eq!(date_in(Locale::DaDk, "30-11-20ø"), None);
     }
 
     #[test]
