@@ -127,6 +127,45 @@ pub struct Config {
     /// Statements that take longer are logged at WARN with their request
     /// (`RAPPORT_SLOW_SQL_MS`); zero logs every statement.
     pub slow_sql: Duration,
+    /// How long a list may spend counting its rows before it shows an estimate marked
+    /// "about" instead (`RAPPORT_LIST_COUNT_MS`); zero always estimates.
+    pub list_count_budget: Duration,
+    /// How numbers, amounts and dates are written on pages and read from forms
+    /// (`RAPPORT_LOCALE`).
+    pub locale: Locale,
+}
+
+/// How the office writes numbers and dates (`RAPPORT_LOCALE`). Exports stay machine-readable
+/// (ISO dates, `.` decimals) whatever the setting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Locale {
+    /// `1,472`, `12.50`, `2026-11-30` (the default).
+    #[default]
+    Iso,
+    /// `1,472`, `12.50`, `30/11/2026`.
+    EnGb,
+    /// `1.472`, `12,50`, `30-11-2026`.
+    DaDk,
+}
+
+impl Locale {
+    pub fn parse(v: &str) -> Option<Locale> {
+        match v.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "iso" => Some(Locale::Iso),
+            "en-gb" => Some(Locale::EnGb),
+            "da-dk" => Some(Locale::DaDk),
+            _ => None,
+        }
+    }
+
+    /// The `lang`-style name: `iso`, `en-GB`, `da-DK`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Locale::Iso => "iso",
+            Locale::EnGb => "en-GB",
+            Locale::DaDk => "da-DK",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +189,8 @@ impl Config {
             db_pool_size: 8,
             server_timing: false,
             slow_sql: Duration::from_millis(500),
+            list_count_budget: Duration::from_millis(300),
+            locale: Locale::Iso,
         }
     }
 
@@ -199,6 +240,19 @@ impl Config {
                 message: format!("expected a whole number of milliseconds, got {v:?}"),
             })?;
             c.slow_sql = Duration::from_millis(ms);
+        }
+        if let Some(v) = get("RAPPORT_LIST_COUNT_MS") {
+            let ms = v.trim().parse::<u64>().map_err(|_| ConfigError {
+                name: "RAPPORT_LIST_COUNT_MS",
+                message: format!("expected a whole number of milliseconds, got {v:?}"),
+            })?;
+            c.list_count_budget = Duration::from_millis(ms);
+        }
+        if let Some(v) = get("RAPPORT_LOCALE") {
+            c.locale = Locale::parse(&v).ok_or_else(|| ConfigError {
+                name: "RAPPORT_LOCALE",
+                message: format!("expected iso, en-GB or da-DK, got {v:?}"),
+            })?;
         }
         if let Some(v) = get("RAPPORT_DB_POOL_SIZE") {
             c.db_pool_size = positive("RAPPORT_DB_POOL_SIZE", &v)? as u32;
@@ -310,6 +364,22 @@ mod tests {
         assert_eq!(cfg(&[]).unwrap().slow_sql, Duration::from_millis(500));
         let c = cfg(&[("RAPPORT_SLOW_SQL_MS", "0")]).unwrap();
         assert_eq!(c.slow_sql, Duration::ZERO);
+    }
+
+    #[test]
+    fn the_locale_and_the_count_budget_are_read() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.locale, Locale::Iso);
+        assert_eq!(c.list_count_budget, Duration::from_millis(300));
+        let c = cfg(&[("RAPPORT_LOCALE", "da_DK"), ("RAPPORT_LIST_COUNT_MS", "0")]).unwrap();
+        assert_eq!(c.locale, Locale::DaDk);
+        assert_eq!(c.list_count_budget, Duration::ZERO);
+        assert_eq!(
+            cfg(&[("RAPPORT_LOCALE", "en-gb")]).unwrap().locale,
+            Locale::EnGb
+        );
+        let e = cfg(&[("RAPPORT_LOCALE", "fr-FR")]).unwrap_err();
+        assert_eq!(e.name, "RAPPORT_LOCALE");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod contacts;
 pub mod db;
 pub mod demo;
+pub mod home;
 pub mod interactions;
 pub mod opportunities;
 pub mod segments;
@@ -28,7 +29,7 @@ pub use web::assets::static_dir;
 
 /// Registers every route. Used by the server and by the tests.
 pub fn configure(cfg: &mut aw::ServiceConfig) {
-    cfg.service(web::pages::home)
+    cfg.service(home::home)
         .service(web::pages::healthz)
         .service(auth::handlers::login_form)
         .service(auth::handlers::login)
@@ -62,6 +63,7 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
     let hsts = config.secure_cookies();
     // Imports a stopped server left "running" are marked failed (their pages say so).
     contacts::import_jobs::recover(&pool);
+    let locale = config.locale;
     let state = aw::Data::new(AppState::new(pool, config));
     let server = HttpServer::new(move || {
         App::new()
@@ -76,6 +78,11 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
             .wrap(ErrorHandlers::new().default_handler(web::pages::render_error_page))
             .wrap(web::middleware::security_headers(hsts))
             .wrap(from_fn(web::middleware::request_log))
+            // Numbers and dates on every page, error pages too, in the office's locale.
+            .wrap_fn(move |req, srv| {
+                use actix_web::dev::Service;
+                web::locale::scope(locale, srv.call(req))
+            })
     })
     // Without TCP_NODELAY, a response written in two parts (the head, then a file's or a
     // download's body) waits for the client's delayed ACK: 20–40 ms per static file.

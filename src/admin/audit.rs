@@ -21,10 +21,12 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     pub fn when(&self) -> String {
-        self.at
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+        let at = self.at.with_timezone(&chrono::Local);
+        format!(
+            "{} {}",
+            crate::web::filters::date_text(at.date_naive()),
+            at.format("%H:%M:%S")
+        )
     }
 }
 

@@ -2,6 +2,8 @@
 
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use askama::Template;
+
+use crate::web::filters;
 use serde::Deserialize;
 
 use super::audit::{self, Actor};

@@ -115,9 +115,15 @@ impl CampaignForm {
             if typed.is_empty() {
                 return None;
             }
-            let parsed = NaiveDate::parse_from_str(typed, "%Y-%m-%d").ok();
+            let parsed = crate::web::forms::date(typed);
             if parsed.is_none() {
-                errors.add(field, "Enter a date as YYYY-MM-DD, or leave it empty.");
+                errors.add(
+                    field,
+                    format!(
+                        "Enter a date as {}, or leave it empty.",
+                        crate::web::forms::date_pattern()
+                    ),
+                );
             }
             parsed
         };
@@ -438,7 +444,12 @@ impl Figures {
     pub fn response_rate(&self) -> Option<String> {
         (self.targets > 0).then(|| {
             let tenths = (self.responses * 1000 + self.targets / 2) / self.targets;
-            format!("{}.{}%", tenths / 10, tenths % 10)
+            let mark = if crate::web::locale::current() == crate::config::Locale::DaDk {
+                ','
+            } else {
+                '.'
+            };
+            format!("{}{mark}{}%", tenths / 10, tenths % 10)
         })
     }
 
@@ -447,9 +458,10 @@ impl Figures {
     }
 }
 
-/// An amount with two decimals: 0 → "0.00".
+/// An amount with two decimals and thousands separators, as the office writes it
+/// (`web::filters`): 0 → "0.00".
 pub fn money(v: &BigDecimal) -> String {
-    format!("{:.2}", v.with_scale(2))
+    crate::web::filters::amount(v)
 }
 
 /// The figures of campaign `no`, in one statement over its non-canceled entries, found by the

@@ -206,8 +206,7 @@ pub struct CardPage {
 
 impl CardPage {
     pub fn date_text(&self, d: &Option<chrono::NaiveDate>) -> String {
-        d.map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
+        d.map(crate::web::filters::date_text).unwrap_or_default()
     }
 }
 

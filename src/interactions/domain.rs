@@ -79,11 +79,11 @@ fn date(field: &'static str, v: &str) -> Result<Option<NaiveDate>, FilterError> 
     if v.is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+    crate::web::forms::date(v)
         .map(Some)
-        .map_err(|_| FilterError {
+        .ok_or_else(|| FilterError {
             field,
-            message: "Enter a date as YYYY-MM-DD.".into(),
+            message: format!("Enter a date as {}.", crate::web::forms::date_pattern()),
         })
 }
 

@@ -129,9 +129,12 @@ impl SingleForm {
             }
             t
         };
-        let date = NaiveDate::parse_from_str(&self.date, "%Y-%m-%d").ok();
+        let date = crate::web::forms::date(&self.date);
         if date.is_none() {
-            errors.add("date", "Enter a date as YYYY-MM-DD.");
+            errors.add(
+                "date",
+                format!("Enter a date as {}.", crate::web::forms::date_pattern()),
+            );
         }
         let description = match (&template, self.description.is_empty()) {
             (Some(t), true) => t.description.clone(),
@@ -152,7 +155,13 @@ impl SingleForm {
         if cost.is_none() {
             errors.add(
                 "cost",
-                "Enter an amount of 0 or more and below 10,000,000,000, like 12.50.",
+                crate::web::forms::amount_message(
+                    &self.cost,
+                    format!(
+                        "Enter an amount of 0 or more and below 10,000,000,000, like {}.",
+                        crate::web::forms::amount_example()
+                    ),
+                ),
             );
         }
         let duration = match (&template, self.duration.is_empty()) {

@@ -344,7 +344,7 @@ pub fn guarded<T>(
 
 /// An amount with two decimals: 0 → "0.00".
 pub fn money(v: &BigDecimal) -> String {
-    format!("{:.2}", v.with_scale(2))
+    crate::web::filters::amount(v)
 }
 
 /// Amounts stay below ten billion (the columns are `NUMERIC(12,2)`).
@@ -352,12 +352,13 @@ fn max_amount() -> BigDecimal {
     BigDecimal::from(10_000_000_000i64)
 }
 
-/// An amount as typed ("12.5", "12.50", "1000"): 0 or more, below ten billion, rounded half up
-/// to cents. Plain decimal notation only (no exponent, at most 20 characters), so nothing
-/// typed can make a number of a million digits.
+/// An amount as typed ("12.5", "12.50", "1000"; "1.000,50" in da-DK, see
+/// `web::forms::plain_amount`): 0 or more, below ten billion, rounded half up to cents. Plain
+/// decimal notation only (no exponent, at most 20 characters), so nothing typed can make a
+/// number of a million digits. [`crate::web::forms::amount_message`] says why one was refused.
 pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
-    let t = typed.trim();
-    let t = t.strip_prefix('+').unwrap_or(t);
+    let plain = crate::web::forms::plain_amount(typed).ok()?;
+    let t = plain.as_str();
     let (whole, cents) = t.split_once('.').unwrap_or((t, ""));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     if t.is_empty() || t.len() > 20 || !digits(whole) || !digits(cents) || t == "." {

@@ -1,7 +1,17 @@
-//! Template filters, one place for how numbers are shown: `{{ n|thousands }}` → "1,204".
+//! How numbers, amounts and dates are written for a person, in the request's locale
+//! (`RAPPORT_LOCALE`, see `web::locale`): `{{ n|thousands }}` → "1,204" (ISO, en-GB) or
+//! "1.204" (da-DK); `{{ v|money }}` → "6,699.60" or "6.699,60"; `{{ d|date }}` → "2026-11-30",
+//! "30/11/2026" or "30-11-2026"; `{{ t|datetime }}` adds the time. The plain functions
+//! ([`number`], [`amount`], [`date_text`], [`datetime_text`]) serve Rust code; [`money_in`]
+//! and friends take the locale, for code that must write ISO whatever the setting (exports).
 //!
 //! A module that renders a template using them imports this module as `filters` (askama calls
 //! `filters::name`).
+
+use bigdecimal::BigDecimal;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone};
+
+use super::locale::{self, Locale};
 
 /// A count a template can show.
 pub trait Count {
@@ -32,7 +42,214 @@ impl<T: Count + ?Sized> Count for &T {
     }
 }
 
+/// The thousands separator and the decimal mark of a locale.
+fn marks(l: Locale) -> (char, char) {
+    match l {
+        Locale::DaDk => ('.', ','),
+        Locale::Iso | Locale::EnGb => (',', '.'),
+    }
+}
+
+/// Digits grouped by three with `sep`.
+fn grouped(digits: &str, sep: char) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A whole number with thousands separators in `l`: 1204 → "1,204" / "1.204".
+pub fn number_in(l: Locale, n: i64) -> String {
+    let body = grouped(&n.unsigned_abs().to_string(), marks(l).0);
+    if n < 0 {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+/// A whole number in the request's locale.
+pub fn number(n: i64) -> String {
+    number_in(locale::current(), n)
+}
+
+/// An amount with two decimals and thousands separators in `l`: "6,699.60" / "6.699,60".
+pub fn money_in(l: Locale, v: &BigDecimal) -> String {
+    let plain = format!(
+        "{:.2}",
+        v.with_scale_round(2, bigdecimal::RoundingMode::HalfUp)
+    );
+    let (negative, plain) = match plain.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, plain.as_str()),
+    };
+    let (whole, cents) = plain.split_once('.').unwrap_or((plain, "00"));
+    let (sep, mark) = marks(l);
+    format!(
+        "{}{}{mark}{cents}",
+        if negative { "-" } else { "" },
+        grouped(whole, sep)
+    )
+}
+
+/// An amount as machines read it, whatever the locale: "6699.60" (CSV exports).
+pub fn plain_amount(v: &BigDecimal) -> String {
+    format!(
+        "{:.2}",
+        v.with_scale_round(2, bigdecimal::RoundingMode::HalfUp)
+    )
+}
+
+/// An amount in the request's locale.
+pub fn amount(v: &BigDecimal) -> String {
+    money_in(locale::current(), v)
+}
+
+/// A date in `l`: "2026-11-30" / "30/11/2026" / "30-11-2026".
+pub fn date_in(l: Locale, d: NaiveDate) -> String {
+    let (y, m, day) = (d.year(), d.month(), Datelike::day(&d));
+    match l {
+        Locale::Iso => format!("{y:04}-{m:02}-{day:02}"),
+        Locale::EnGb => format!("{day:02}/{m:02}/{y:04}"),
+        Locale::DaDk => format!("{day:02}-{m:02}-{y:04}"),
+    }
+}
+
+/// A date in the request's locale.
+pub fn date_text(d: NaiveDate) -> String {
+    date_in(locale::current(), d)
+}
+
+/// A moment: its date in the request's locale and the time to the minute.
+pub fn datetime_text(t: NaiveDateTime) -> String {
+    format!("{} {}", date_text(t.date()), t.format("%H:%M"))
+}
+
 /// A count with thousands separators: 1204 → "1,204".
 pub fn thousands(n: impl Count, _: &dyn askama::Values) -> askama::Result<String> {
-    Ok(super::pagination::thousands(n.count()))
+    Ok(number(n.count()))
+}
+
+/// Something a template shows as an amount.
+pub trait Amount {
+    fn amount(&self) -> BigDecimal;
+}
+
+impl Amount for BigDecimal {
+    fn amount(&self) -> BigDecimal {
+        self.clone()
+    }
+}
+
+impl<T: Amount + ?Sized> Amount for &T {
+    fn amount(&self) -> BigDecimal {
+        (**self).amount()
+    }
+}
+
+/// `{{ v|money }}`.
+pub fn money(v: impl Amount, _: &dyn askama::Values) -> askama::Result<String> {
+    Ok(amount(&v.amount()))
+}
+
+/// `{{ d|date }}`: a date, or a moment's date.
+pub fn date(d: impl Dated, _: &dyn askama::Values) -> askama::Result<String> {
+    Ok(date_text(d.day()))
+}
+
+/// `{{ t|datetime }}`: a moment's date and time to the minute.
+pub fn datetime(t: impl Dated, _: &dyn askama::Values) -> askama::Result<String> {
+    Ok(datetime_text(t.moment()))
+}
+
+/// Something a template shows as a date: a date, or a moment (shown by its local date).
+pub trait Dated {
+    fn day(&self) -> NaiveDate;
+    fn moment(&self) -> NaiveDateTime;
+}
+
+impl Dated for NaiveDate {
+    fn day(&self) -> NaiveDate {
+        *self
+    }
+    fn moment(&self) -> NaiveDateTime {
+        self.and_hms_opt(0, 0, 0).unwrap_or_default()
+    }
+}
+
+impl Dated for NaiveDateTime {
+    fn day(&self) -> NaiveDate {
+        self.date()
+    }
+    fn moment(&self) -> NaiveDateTime {
+        *self
+    }
+}
+
+impl<Tz: TimeZone> Dated for DateTime<Tz> {
+    fn day(&self) -> NaiveDate {
+        self.naive_local().date()
+    }
+    fn moment(&self) -> NaiveDateTime {
+        self.naive_local()
+    }
+}
+
+impl<T: Dated + ?Sized> Dated for &T {
+    fn day(&self) -> NaiveDate {
+        (**self).day()
+    }
+    fn moment(&self) -> NaiveDateTime {
+        (**self).moment()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn amount_of(s: &str) -> BigDecimal {
+        BigDecimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn numbers_amounts_and_dates_as_each_office_writes_them() {
+        assert_eq!(number_in(Locale::Iso, 1472), "1,472");
+        assert_eq!(number_in(Locale::EnGb, 1_000_000), "1,000,000");
+        assert_eq!(number_in(Locale::DaDk, 1472), "1.472");
+        assert_eq!(number_in(Locale::DaDk, -12345), "-12.345");
+        assert_eq!(number_in(Locale::Iso, 999), "999");
+        assert_eq!(money_in(Locale::Iso, &amount_of("6699.6")), "6,699.60");
+        assert_eq!(money_in(Locale::DaDk, &amount_of("12.5")), "12,50");
+        assert_eq!(
+            money_in(Locale::DaDk, &amount_of("1234567.891")),
+            "1.234.567,89"
+        );
+        assert_eq!(money_in(Locale::EnGb, &amount_of("0")), "0.00");
+        assert_eq!(money_in(Locale::Iso, &amount_of("-1000.5")), "-1,000.50");
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(date_in(Locale::Iso, d), "2026-11-30");
+        assert_eq!(date_in(Locale::EnGb, d), "30/11/2026");
+        assert_eq!(date_in(Locale::DaDk, d), "30-11-2026");
+    }
+
+    #[test]
+    fn pages_follow_the_request_locale() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+        assert_eq!(date_text(d), "2026-01-02");
+        locale::within(Locale::DaDk, || {
+            assert_eq!(date_text(d), "02-01-2026");
+            assert_eq!(
+                datetime_text(d.and_hms_opt(9, 5, 0).unwrap()),
+                "02-01-2026 09:05"
+            );
+            assert_eq!(amount(&amount_of("6699.6")), "6.699,60");
+            assert_eq!(number(1472), "1.472");
+        });
+    }
 }

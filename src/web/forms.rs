@@ -1,6 +1,11 @@
-//! Field-level validation messages shown next to their inputs.
+//! Field-level validation messages shown next to their inputs, and reading amounts and dates
+//! as the office writes them (`RAPPORT_LOCALE`, see `web::locale`).
 
 use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::locale::{self, Locale};
 
 #[derive(Clone, Debug, Default)]
 pub struct FormErrors {
@@ -52,9 +57,217 @@ pub fn safe_next(next: &str) -> Option<String> {
     ok.then(|| next.to_string())
 }
 
+/// Why a typed amount was not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AmountProblem {
+    /// Not an amount at all.
+    Invalid,
+    /// One thousands separator and three digits, no decimals: "1,234" under en-GB could be
+    /// 1234 or 1.234 (whoever typed it may write the other way).
+    Ambiguous,
+    /// The other convention's decimal mark: "12,50" under en-GB, "12.50" under da-DK.
+    WrongMark,
+}
+
+/// The thousands separator and the decimal mark of a locale (ISO reads as en-GB).
+fn marks(l: Locale) -> (char, char) {
+    match l {
+        Locale::DaDk => ('.', ','),
+        Locale::Iso | Locale::EnGb => (',', '.'),
+    }
+}
+
+/// Whole-number digits, plain ("1234") or grouped by three with `sep` ("1,234").
+fn whole_digits(whole: &str, sep: char) -> Option<String> {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let groups: Vec<&str> = whole.split(sep).collect();
+    let ok = match groups.split_first() {
+        Some((first, [])) => digits(first),
+        Some((first, rest)) => {
+            digits(first) && first.len() <= 3 && rest.iter().all(|g| digits(g) && g.len() == 3)
+        }
+        None => false,
+    };
+    ok.then(|| groups.concat())
+}
+
+/// A typed amount in `l` as plain digits with a point ("1.234,5" in da-DK → "1234.5"), or
+/// why not. A leading `+` is allowed; signs, exponents and spaces inside are not.
+pub fn plain_amount_in(l: Locale, typed: &str) -> Result<String, AmountProblem> {
+    let t = typed.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty() || t.len() > 30 {
+        return Err(AmountProblem::Invalid);
+    }
+    let (sep, mark) = marks(l);
+    let (whole, decimals) = match t.split_once(mark) {
+        Some((w, d)) => (w, Some(d)),
+        None => (t, None),
+    };
+    if let Some(d) = decimals {
+        if d.is_empty() || !d.chars().all(|c| c.is_ascii_digit()) {
+            return Err(AmountProblem::Invalid);
+        }
+    }
+    let whole = if whole.is_empty() && decimals.is_some() {
+        "0".to_string()
+    } else {
+        match whole_digits(whole, sep) {
+            Some(w) => w,
+            None => {
+                // "12,50" in en-GB: the decimal mark of the other convention.
+                let other = whole.split(sep).collect::<Vec<_>>();
+                let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+                return Err(match (decimals, other.as_slice()) {
+                    (None, [a, b]) if plain(a) && plain(b) => AmountProblem::WrongMark,
+                    _ => AmountProblem::Invalid,
+                });
+            }
+        }
+    };
+    if decimals.is_none() && whole.len() != t.len() && t.matches(sep).count() == 1 {
+        return Err(AmountProblem::Ambiguous);
+    }
+    Ok(match decimals {
+        Some(d) => format!("{whole}.{d}"),
+        None => whole,
+    })
+}
+
+/// A typed amount in the request's locale, as plain digits with a point.
+pub fn plain_amount(typed: &str) -> Result<String, AmountProblem> {
+    plain_amount_in(locale::current(), typed)
+}
+
+/// "12.50" or "12,50": how an amount is written here, for a form's hint or message.
+pub fn amount_example() -> &'static str {
+    match locale::current() {
+        Locale::DaDk => "12,50",
+        Locale::Iso | Locale::EnGb => "12.50",
+    }
+}
+
+/// The message for a refused amount: what was ambiguous or mistyped about it, else `generic`.
+pub fn amount_message(typed: &str, generic: String) -> String {
+    let l = locale::current();
+    let (sep, mark) = marks(l);
+    let t = typed.trim();
+    match plain_amount_in(l, t) {
+        Err(AmountProblem::Ambiguous) => {
+            let plain = t.replace(sep, "");
+            format!(
+                "Is {t} meant as {plain} or as {}? Write {plain} (or {t}{mark}00) for the first, {} for the second.",
+                t.replace(sep, &mark.to_string()),
+                t.replace(sep, &mark.to_string())
+            )
+        }
+        Err(AmountProblem::WrongMark) => format!(
+            "Write the decimals after a {}: {}.",
+            if mark == ',' { "comma" } else { "point" },
+            t.replace(sep, &mark.to_string())
+        ),
+        _ => generic,
+    }
+}
+
+/// How a date is written here: "YYYY-MM-DD", "DD/MM/YYYY" or "DD-MM-YYYY".
+pub fn date_pattern() -> &'static str {
+    match locale::current() {
+        Locale::Iso => "YYYY-MM-DD",
+        Locale::EnGb => "DD/MM/YYYY",
+        Locale::DaDk => "DD-MM-YYYY",
+    }
+}
+
+/// A typed date in `l`: ISO `2026-11-30` always (what a browser's date field sends), and the
+/// office's own way: `30/11/2026` (en-GB), `30-11-2026` or `30.11.2026` (da-DK).
+pub fn date_in(l: Locale, typed: &str) -> Option<NaiveDate> {
+    let t = typed.trim();
+    let formats: &[&str] = match l {
+        Locale::Iso => &[],
+        Locale::EnGb => &["%d/%m/%Y"],
+        Locale::DaDk => &["%d-%m-%Y", "%d.%m.%Y"],
+    };
+    let iso = t.len() == 10 && t.as_bytes().get(4) == Some(&b'-');
+    if iso {
+        return NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+    }
+    let four_digit_year = t.len() >= 4 && t.bytes().rev().take(4).all(|b| b.is_ascii_digit());
+    formats
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+        .filter(|_| four_digit_year)
+}
+
+/// A typed date in the request's locale.
+pub fn date(typed: &str) -> Option<NaiveDate> {
+    date_in(locale::current(), typed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_read_as_the_office_writes_them() {
+        use AmountProblem::*;
+        let da = |s| plain_amount_in(Locale::DaDk, s);
+        let gb = |s| plain_amount_in(Locale::EnGb, s);
+        assert_eq!(da("12,50"), Ok("12.50".into()));
+        assert_eq!(da("1.234,5"), Ok("1234.5".into()));
+        assert_eq!(da("1.234.567"), Ok("1234567".into()));
+        assert_eq!(da(" +7 "), Ok("7".into()));
+        assert_eq!(da(",5"), Ok("0.5".into()));
+        assert_eq!(da("12.50"), Err(WrongMark));
+        assert_eq!(da("1.234"), Err(Ambiguous));
+        assert_eq!(da("12,5,0"), Err(Invalid));
+        assert_eq!(gb("6,699.60"), Ok("6699.60".into()));
+        assert_eq!(gb("12.50"), Ok("12.50".into()));
+        assert_eq!(gb("1,234"), Err(Ambiguous));
+        assert_eq!(gb("12,50"), Err(WrongMark));
+        assert_eq!(gb("12,3456"), Err(WrongMark));
+        assert_eq!(gb("1,23,456.00"), Err(Invalid));
+        assert_eq!(plain_amount_in(Locale::Iso, "1e3"), Err(Invalid));
+        assert_eq!(plain_amount_in(Locale::Iso, "-1"), Err(Invalid));
+        assert_eq!(plain_amount_in(Locale::Iso, ""), Err(Invalid));
+        assert_eq!(plain_amount_in(Locale::Iso, "1.2.3"), Err(Invalid));
+    }
+
+    #[test]
+    fn a_refused_amount_says_what_to_write() {
+        locale::within(Locale::EnGb, || {
+            let m = amount_message("1,234", "generic".into());
+            assert!(m.contains("1234 or as 1.234"), "{m}");
+            assert_eq!(
+                amount_message("12,50", "generic".into()),
+                "Write the decimals after a point: 12.50."
+            );
+            assert_eq!(amount_message("abc", "generic".into()), "generic");
+        });
+        locale::within(Locale::DaDk, || {
+            assert_eq!(
+                amount_message("12.50", "generic".into()),
+                "Write the decimals after a comma: 12,50."
+            );
+            assert_eq!(amount_example(), "12,50");
+        });
+    }
+
+    #[test]
+    fn dates_are_read_as_the_office_writes_them_and_as_iso() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30);
+        assert_eq!(date_in(Locale::DaDk, "30-11-2026"), d);
+        assert_eq!(date_in(Locale::DaDk, "30.11.2026"), d);
+        assert_eq!(date_in(Locale::DaDk, "2026-11-30"), d);
+        assert_eq!(date_in(Locale::EnGb, "30/11/2026"), d);
+        assert_eq!(date_in(Locale::EnGb, "2026-11-30"), d);
+        assert_eq!(date_in(Locale::Iso, "2026-11-30"), d);
+        assert_eq!(date_in(Locale::Iso, "30-11-2026"), None);
+        assert_eq!(date_in(Locale::EnGb, "11/30/2026"), None);
+        assert_eq!(date_in(Locale::DaDk, "30-11-26"), None);
+        assert_eq!(date_in(Locale::DaDk, "31-02-2026"), None);
+        assert_eq!(date_in(Locale::DaDk, "30-11-20ø"), None);
+    }
 
     #[test]
     fn next_stays_on_the_site() {

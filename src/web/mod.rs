@@ -6,6 +6,7 @@ pub mod error;
 pub mod filters;
 pub mod forms;
 pub mod layout;
+pub mod locale;
 pub mod middleware;
 pub mod pages;
 pub mod pagination;
@@ -21,7 +22,8 @@ use actix_web::{http::header, web, HttpResponse};
 
 use crate::db::{DbConn, DbPool};
 
-/// Runs `f` with a pooled connection on the blocking thread pool, never on the async threads.
+/// Runs `f` with a pooled connection on the blocking thread pool, never on the async threads,
+/// in the request's locale (`web::locale`).
 /// Tables that `f` noted with `crate::db::analyze_after` are analysed once it has returned
 /// successfully (its transaction committed). `f` runs inside the request's span, so what it
 /// logs (a slow statement, say) names its request.
@@ -32,10 +34,11 @@ where
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
+    let locale = locale::current();
     web::block(move || {
         let _entered = span.enter();
         let mut conn = pool.get()?;
-        let result = f(&mut conn);
+        let result = locale::within(locale, || f(&mut conn));
         crate::db::after_work(&pool, result.is_ok());
         result
     })

@@ -1,4 +1,4 @@
-//! Pages that belong to no area: home, health, and the error pages.
+//! Pages that belong to no area: health and the error pages (home is `crate::home`).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
@@ -8,21 +8,9 @@ use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use diesel::connection::SimpleConnection;
 
-use crate::auth::SignedIn;
 use crate::web::error::{BadInput, Refusal};
 use crate::web::AppState;
-use crate::web::{db, ok, AppResult, Layout};
-
-#[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    pub layout: Layout,
-}
-
-#[get("/")]
-pub async fn home(_user: SignedIn, layout: Layout) -> AppResult<HttpResponse> {
-    ok(&HomePage { layout })
-}
+use crate::web::{db, Layout};
 
 /// 200 when the database answers, 503 when not.
 #[get("/healthz")]

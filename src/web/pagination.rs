@@ -95,21 +95,10 @@ pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
     }
 }
 
-/// Formats a count with thousands separators: 1204 → "1,204".
+/// Formats a count with thousands separators in the request's locale: 1204 → "1,204"
+/// ("1.204" in da-DK; see `web::filters`).
 pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    super::filters::number(n)
 }
 
 #[cfg(test)]

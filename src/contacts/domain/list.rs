@@ -31,12 +31,22 @@ pub struct ListQuery {
     pub sort: String,
     #[serde(default)]
     pub dir: String,
+    /// Keyset: the page after this contact (its No.), in the list's order.
     #[serde(default)]
-    pub page: Option<String>,
+    pub after: String,
+    /// Keyset: the page before this contact.
+    #[serde(default)]
+    pub before: String,
+    /// `1`: the last page.
+    #[serde(default)]
+    pub last: String,
+    /// Rows a page (10 to 500; 50 when not given).
+    #[serde(default)]
+    pub size: String,
 }
 
 /// Sortable columns: URL name, SQL expression, header label. Each has an index
-/// `(column, id)`, so the first page of any sort reads only that page.
+/// `(column, id)`, so any page of any sort reads only that page (keyset paging).
 pub const SORTS: [(&str, &str, &str); 5] = [
     ("no", "c.no", "No."),
     ("name", "c.name", "Name"),
@@ -45,7 +55,12 @@ pub const SORTS: [(&str, &str, &str); 5] = [
     ("salesperson", "c.salesperson_code", "Salesperson"),
 ];
 
+/// Sort columns that may be NULL (they sort last ascending, first descending).
+const NULLABLE: [&str; 2] = ["c.country_code", "c.salesperson_code"];
+
 pub const PAGE_SIZE: i64 = 50;
+pub const MIN_PAGE_SIZE: i64 = 10;
+pub const MAX_PAGE_SIZE: i64 = 500;
 
 /// A list row: the contact and its company's number and name.
 #[derive(Clone, Debug, QueryableByName)]
@@ -102,7 +117,34 @@ impl ListQuery {
         if self.dir != "desc" {
             self.dir = "asc".into();
         }
+        self.after = self.after.trim().to_uppercase();
+        self.before = self.before.trim().to_uppercase();
+        if self.last != "1" {
+            self.last.clear();
+        }
+        self.size = match self.size.trim().parse::<i64>() {
+            Ok(n) if n != PAGE_SIZE => n.clamp(MIN_PAGE_SIZE, MAX_PAGE_SIZE).to_string(),
+            _ => String::new(),
+        };
         self
+    }
+
+    /// Rows a page.
+    pub fn page_size(&self) -> i64 {
+        self.size.parse().unwrap_or(PAGE_SIZE)
+    }
+
+    /// Where the asked-for page starts.
+    pub fn from(&self) -> From {
+        if !self.after.is_empty() {
+            From::After(self.after.clone())
+        } else if !self.before.is_empty() {
+            From::Before(self.before.clone())
+        } else if self.last == "1" {
+            From::Last
+        } else {
+            From::First
+        }
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -171,24 +213,21 @@ impl ListQuery {
         (clause, values)
     }
 
-    pub fn order_by(&self) -> String {
-        let column = SORTS
+    /// The SQL expression of the sort column.
+    fn column(&self) -> &'static str {
+        SORTS
             .iter()
             .find(|(k, _, _)| *k == self.sort)
             .map(|(_, c, _)| *c)
-            .unwrap_or("c.name");
-        let dir = if self.dir == "desc" { "DESC" } else { "ASC" };
-        if column == "c.no" {
-            // Unique already: a second key would keep the index from serving the sort.
-            format!("c.no {dir}")
-        } else {
-            format!("{column} {dir}, c.id {dir}")
-        }
+            .unwrap_or("c.name")
+    }
+
+    pub fn order_by(&self) -> String {
+        order(self.column(), self.dir != "desc")
     }
 
     /// The query string of this list with some parameters changed (empty values left out).
     pub fn link(&self, changes: &[(&str, &str)]) -> String {
-        let page = self.page.clone().unwrap_or_default();
         let current = [
             ("q", self.q.as_str()),
             ("type", self.kind.as_str()),
@@ -200,7 +239,10 @@ impl ListQuery {
             ("flag", self.flag.as_str()),
             ("sort", self.sort.as_str()),
             ("dir", self.dir.as_str()),
-            ("page", page.as_str()),
+            ("size", self.size.as_str()),
+            ("after", self.after.as_str()),
+            ("before", self.before.as_str()),
+            ("last", self.last.as_str()),
         ];
         crate::web::pagination::query_string(current.into_iter().filter_map(|(key, value)| {
             let value = changes
@@ -208,17 +250,33 @@ impl ListQuery {
                 .find(|(k, _)| *k == key)
                 .map(|(_, v)| *v)
                 .unwrap_or(value);
-            let default = (key == "sort" && value == "name")
-                || (key == "dir" && value == "asc")
-                || (key == "page" && value == "1");
+            let default = (key == "sort" && value == "name") || (key == "dir" && value == "asc");
             (!value.is_empty() && !default).then_some((key, value))
         }))
+    }
+
+    /// The link to a page of this list: the first, the last, or the one after or before a
+    /// contact (other filters, sort and size kept).
+    pub fn page_link(&self, to: &From) -> String {
+        let (after, before, last) = match to {
+            From::First => ("", "", ""),
+            From::Last => ("", "", "1"),
+            From::After(no) => (no.as_str(), "", ""),
+            From::Before(no) => ("", no.as_str(), ""),
+        };
+        self.link(&[("after", after), ("before", before), ("last", last)])
     }
 
     /// The link of a column header: sorts by it, or flips the direction if it is the sort.
     pub fn sort_link(&self, key: &str) -> String {
         let dir = crate::web::pagination::header_dir(&self.sort, &self.dir, key);
-        self.link(&[("sort", key), ("dir", dir), ("page", "")])
+        self.link(&[
+            ("sort", key),
+            ("dir", dir),
+            ("after", ""),
+            ("before", ""),
+            ("last", ""),
+        ])
     }
 
     /// `ascending`/`descending` for the column that is the sort, for `aria-sort`.
@@ -244,39 +302,300 @@ pub const SELECT_ROW: &str =
      c.salesperson_code::text AS salesperson_code, c.exclude_from_segment, c.privacy_blocked \
      FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id";
 
-/// One page of the list.
-pub fn page(conn: &mut PgConnection, query: &ListQuery, offset: i64) -> QueryResult<Vec<ListRow>> {
-    let (clause, values) = query.conditions();
-    let n = values.len();
-    let sql = format!(
-        "{SELECT_ROW} WHERE {clause} ORDER BY {} LIMIT ${} OFFSET ${}",
-        query.order_by(),
-        n + 1,
-        n + 2
-    );
-    bind_all(sql, values)
-        .bind::<BigInt, _>(PAGE_SIZE)
-        .bind::<BigInt, _>(offset)
-        .load(conn)
+/// `ORDER BY` of a sort column: ascending (NULLs last) or its exact reverse (NULLs first).
+fn order(column: &str, ascending: bool) -> String {
+    let dir = if ascending { "ASC" } else { "DESC" };
+    if column == "c.no" {
+        // Unique already: a second key would keep the index from serving the sort.
+        format!("c.no {dir}")
+    } else {
+        format!("{column} {dir}, c.id {dir}")
+    }
 }
 
-/// Counting stops here: past it the list says "more than 10,000", so that a broad search
-/// over a million contacts answers as fast as a narrow one.
-pub const COUNT_CAP: i64 = 10_000;
+/// Where a page starts: at either end of the list, or just after or before a contact that
+/// the previous page showed (its No.).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum From {
+    First,
+    Last,
+    After(String),
+    Before(String),
+}
 
-/// How many contacts the query matches, counted up to [`COUNT_CAP`] + 1.
-pub fn count(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
+/// A contact's place in a sort order: its sort value (NULL for no country, say) and id.
+#[derive(Clone, Debug, QueryableByName)]
+struct Key {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    value: Option<String>,
+}
+
+fn key(conn: &mut PgConnection, column: &str, no: &str) -> QueryResult<Option<Key>> {
+    diesel::sql_query(format!(
+        "SELECT c.id, ({column})::text AS value FROM contacts c WHERE c.no = $1"
+    ))
+    .bind::<Text, _>(no)
+    .get_result(conn)
+    .optional()
+}
+
+/// The rows that come after (`later`) or before a key in the ascending order of `column`
+/// (NULLs last, then by id), each part of it with its own bound values: one part, or two when
+/// NULLs and values meet, so that each part is read from the `(column, id)` index.
+fn beyond(column: &str, key: &Key, later: bool, first: usize) -> (Vec<String>, Vec<String>) {
+    let v = format!("${first}");
+    let id = format!("${}::bigint", first + 1);
+    let nullable = NULLABLE.contains(&column);
+    let mut values = vec![key.value.clone().unwrap_or_default(), key.id.to_string()];
+    let parts = if column == "c.no" {
+        values.truncate(1);
+        vec![format!("c.no {} {v}", if later { ">" } else { "<" })]
+    } else {
+        match (&key.value, later) {
+            (Some(_), true) if nullable => vec![
+                format!("({column}, c.id) > ({v}, {id})"),
+                format!("{column} IS NULL"),
+            ],
+            (Some(_), true) => vec![format!("({column}, c.id) > ({v}, {id})")],
+            (Some(_), false) => vec![format!("({column}, c.id) < ({v}, {id})")],
+            (None, true) => vec![format!("{column} IS NULL AND c.id > {id}")],
+            (None, false) => vec![
+                format!("{column} IS NULL AND c.id < {id}"),
+                format!("{column} IS NOT NULL"),
+            ],
+        }
+    };
+    (parts, values)
+}
+
+/// Rows of a page and where the page stands in the list.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub rows: Vec<ListRow>,
+    /// Rows before this page (in the list's order), for "51–100".
+    pub before: Option<i64>,
+    pub has_prev: bool,
+    pub has_next: bool,
+}
+
+/// Reads up to `limit` rows of the list in the ascending (or descending) order of its sort
+/// column, beyond a key or from the start of that order.
+fn read(
+    conn: &mut PgConnection,
+    query: &ListQuery,
+    key: Option<&Key>,
+    ascending: bool,
+    limit: i64,
+) -> QueryResult<Vec<ListRow>> {
+    let column = query.column();
+    let (clause, mut values) = query.conditions();
+    let order_by = order(column, ascending);
+    let parts = match key {
+        Some(k) => {
+            let (parts, key_values) = beyond(column, k, ascending, values.len() + 1);
+            values.extend(key_values);
+            parts
+        }
+        None => vec!["TRUE".into()],
+    };
+    let limit_at = values.len() + 1;
+    let ids = parts
+        .iter()
+        .map(|part| {
+            format!(
+                "(SELECT c.id FROM contacts c WHERE {clause} AND {part} \
+                 ORDER BY {order_by} LIMIT ${limit_at}::bigint)"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let sql =
+        format!("{SELECT_ROW} WHERE c.id IN ({ids}) ORDER BY {order_by} LIMIT ${limit_at}::bigint");
+    values.push(limit.to_string());
+    bind_all(sql, values).load(conn)
+}
+
+/// Whether any row of the list lies beyond a contact (in the ascending order, or not).
+fn any_beyond(
+    conn: &mut PgConnection,
+    query: &ListQuery,
+    no: &str,
+    later: bool,
+) -> QueryResult<bool> {
+    let Some(k) = key(conn, query.column(), no)? else {
+        return Ok(false);
+    };
+    Ok(!read(conn, query, Some(&k), later, 1)?.is_empty())
+}
+
+/// One page of the list, read by keyset in any sort order: the first or last page, or the
+/// page after or before a contact. A contact that is gone, or a page that would be short
+/// before its start, gives the first page; nothing after a contact gives the last page.
+pub fn page(
+    conn: &mut PgConnection,
+    query: &ListQuery,
+    budget: std::time::Duration,
+) -> QueryResult<Page> {
+    let size = query.page_size();
+    let ascending = query.dir != "desc";
+    let column = query.column();
+    let mut from = query.from();
+    let mut rows = Vec::new();
+    if let From::After(no) | From::Before(no) = &from {
+        let forward = matches!(from, From::After(_));
+        from = match key(conn, column, no)? {
+            Some(k) => {
+                let reading = if forward { ascending } else { !ascending };
+                rows = read(conn, query, Some(&k), reading, size)?;
+                match (forward, rows.len() as i64) {
+                    (true, 0) => From::Last,
+                    (false, n) if n < size => From::First,
+                    _ => from,
+                }
+            }
+            None => From::First,
+        };
     }
-    let (clause, values) = query.conditions();
+    match from {
+        From::First => rows = read(conn, query, None, ascending, size)?,
+        From::Last => rows = read(conn, query, None, !ascending, size)?,
+        _ => {}
+    }
+    // Read against the list's order: turned round.
+    if matches!(from, From::Last | From::Before(_)) {
+        rows.reverse();
+    }
+    let (has_prev, has_next) = match (rows.first(), rows.last()) {
+        (Some(first), Some(last)) => (
+            from != From::First && any_beyond(conn, query, &first.no, !ascending)?,
+            from != From::Last && any_beyond(conn, query, &last.no, ascending)?,
+        ),
+        _ => (false, false),
+    };
+    let before = match (&from, rows.first()) {
+        (From::First, _) | (_, None) => Some(0),
+        (_, Some(first)) => {
+            let first = first.no.clone();
+            counted(conn, budget, |conn| {
+                count_beyond(conn, query, &first, !ascending)
+            })?
+        }
+    };
+    Ok(Page {
+        rows,
+        before,
+        has_prev,
+        has_next,
+    })
+}
+
+#[derive(QueryableByName)]
+struct N {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Rows of the list beyond a contact.
+fn count_beyond(
+    conn: &mut PgConnection,
+    query: &ListQuery,
+    no: &str,
+    later: bool,
+) -> QueryResult<i64> {
+    let column = query.column();
+    let Some(k) = key(conn, column, no)? else {
+        return Ok(0);
+    };
+    let (clause, mut values) = query.conditions();
+    let (parts, key_values) = beyond(column, &k, later, values.len() + 1);
+    values.extend(key_values);
     let sql = format!(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM contacts c WHERE {clause} LIMIT {}) x",
-        COUNT_CAP + 1
+        "SELECT count(*) AS n FROM contacts c WHERE {clause} AND (({}))",
+        parts.join(") OR (")
     );
     Ok(bind_all(sql, values).get_result::<N>(conn)?.n)
+}
+
+/// How many contacts the list holds: counted, or estimated ("about") when counting takes
+/// longer than the page's budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Total {
+    Exact(i64),
+    About(i64),
+}
+
+impl Total {
+    pub fn n(self) -> i64 {
+        match self {
+            Total::Exact(n) | Total::About(n) => n,
+        }
+    }
+}
+
+pub fn total(
+    conn: &mut PgConnection,
+    query: &ListQuery,
+    budget: std::time::Duration,
+) -> QueryResult<Total> {
+    if let Some(n) = counted(conn, budget, |conn| {
+        let (clause, values) = query.conditions();
+        let sql = format!("SELECT count(*) AS n FROM contacts c WHERE {clause}");
+        Ok(bind_all(sql, values).get_result::<N>(conn)?.n)
+    })? {
+        return Ok(Total::Exact(n));
+    }
+    Ok(Total::About(estimate(conn, query)?))
+}
+
+/// `count` run with a statement timeout of `budget` (inside a savepoint, so that a timeout
+/// leaves the transaction usable): `None` when it took longer, or the budget is zero.
+fn counted(
+    conn: &mut PgConnection,
+    budget: std::time::Duration,
+    count: impl FnOnce(&mut PgConnection) -> QueryResult<i64>,
+) -> QueryResult<Option<i64>> {
+    if budget.is_zero() {
+        return Ok(None);
+    }
+    let ms = budget.as_millis().max(1);
+    let result = conn.transaction(|conn| {
+        diesel::sql_query(format!("SET LOCAL statement_timeout = {ms}")).execute(conn)?;
+        let n = count(conn)?;
+        diesel::sql_query("SET LOCAL statement_timeout = 0").execute(conn)?;
+        Ok(n)
+    });
+    match result {
+        Ok(n) => Ok(Some(n)),
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("statement timeout") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The planner's estimate of the rows the list matches (from the table's statistics).
+fn estimate(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let (clause, values) = query.conditions();
+    let sql = format!("EXPLAIN SELECT 1 FROM contacts c WHERE {clause}");
+    let plan: Vec<Plan> = bind_all(sql, values).load(conn)?;
+    Ok(plan.first().map_or(0, |p| plan_rows(&p.line)))
+}
+
+/// `rows=N` of a plan's top line.
+fn plan_rows(line: &str) -> i64 {
+    line.split_once(" rows=")
+        .and_then(|(_, rest)| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -320,6 +639,40 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_tells_its_estimate() {
+        assert_eq!(
+            plan_rows("Seq Scan on contacts c  (cost=0.00..21.50 rows=1150 width=4)"),
+            1150
+        );
+        assert_eq!(plan_rows("nonsense"), 0);
+    }
+
+    #[test]
+    fn keys_with_and_without_a_value_are_read_from_the_index() {
+        let k = Key {
+            id: 7,
+            value: Some("DK".into()),
+        };
+        let (parts, values) = beyond("c.country_code", &k, true, 3);
+        assert_eq!(
+            parts,
+            [
+                "(c.country_code, c.id) > ($3, $4::bigint)",
+                "c.country_code IS NULL"
+            ]
+        );
+        assert_eq!(values, ["DK", "7"]);
+        let none = Key { id: 7, value: None };
+        let (parts, _) = beyond("c.country_code", &none, false, 1);
+        assert_eq!(parts.len(), 2);
+        let (parts, values) = beyond("c.no", &k, false, 1);
+        assert_eq!(
+            (parts, values),
+            (vec!["c.no < $1".to_string()], vec!["DK".to_string()])
+        );
+    }
+
+    #[test]
     fn links_keep_the_query() {
         let q = ListQuery {
             q: "acme co".into(),
@@ -328,7 +681,11 @@ mod tests {
         }
         .normalised();
         assert_eq!(q.link(&[]), "?q=acme+co&country=DK");
-        assert_eq!(q.link(&[("page", "2")]), "?q=acme+co&country=DK&page=2");
+        assert_eq!(
+            q.page_link(&From::After("CT000051".into())),
+            "?q=acme+co&country=DK&after=CT000051"
+        );
+        assert_eq!(q.page_link(&From::Last), "?q=acme+co&country=DK&last=1");
         assert_eq!(q.sort_link("name"), "?q=acme+co&country=DK&dir=desc");
         assert_eq!(q.sort_link("city"), "?q=acme+co&country=DK&sort=city");
         assert_eq!(q.aria_sort("name"), "ascending");

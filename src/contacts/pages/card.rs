@@ -2,6 +2,8 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
+
+use crate::web::filters;
 use diesel::prelude::*;
 use serde::Deserialize;
 

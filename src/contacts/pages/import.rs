@@ -6,6 +6,8 @@ use std::io::{Seek, Write};
 use actix_multipart::Multipart;
 use actix_web::{get, http::header, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use askama::Template;
+
+use crate::web::filters;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 

@@ -4,8 +4,8 @@ use actix_web::{get, web, HttpResponse};
 use askama::Template;
 
 use crate::auth::SignedIn;
-use crate::contacts::domain::list::{self as contact_list, ListQuery, ListRow};
-use crate::web::pagination::{thousands, Pager};
+use crate::contacts::domain::list::{self as contact_list, From, ListQuery, ListRow, Total};
+use crate::web::filters;
 use crate::web::AppState;
 use crate::web::{db, ok, AppResult, Layout};
 
@@ -16,41 +16,75 @@ use super::Options;
 pub struct ListPage {
     pub layout: Layout,
     pub query: ListQuery,
-    pub rows: Vec<ListRow>,
-    pub pager: Pager,
+    pub page: contact_list::Page,
+    pub total: Total,
     pub options: Options,
     pub sorts: [(&'static str, &'static str, &'static str); 5],
     pub can_edit: bool,
 }
 
 impl ListPage {
-    pub fn total_text(&self) -> String {
-        if self.capped() {
-            format!("more than {}", thousands(contact_list::COUNT_CAP))
+    pub fn rows(&self) -> &[ListRow] {
+        &self.page.rows
+    }
+
+    /// "1–50 of 20,000 contacts", "51–100 of about 1,000,000 contacts", or "50 of about
+    /// 1,000,000 contacts" when where the page stands could not be counted in time.
+    pub fn summary(&self) -> String {
+        let n = self.page.rows.len() as i64;
+        let total = match self.total {
+            Total::Exact(t) => filters::number(t),
+            Total::About(t) => format!("about {}", filters::number(t)),
+        };
+        let noun = if self.total.n() == 1 {
+            "contact"
         } else {
-            thousands(self.pager.total)
+            "contacts"
+        };
+        match self.page.before {
+            Some(b) => format!(
+                "{}–{} of {total} {noun}",
+                filters::number(b + 1),
+                filters::number(b + n)
+            ),
+            None => format!("{} of {total} {noun}", filters::number(n)),
         }
     }
 
-    /// True when there are more contacts than were counted.
-    pub fn capped(&self) -> bool {
-        self.pager.total > contact_list::COUNT_CAP
-    }
-
-    pub fn range_text(&self) -> String {
+    pub fn export_link(&self) -> String {
         format!(
-            "{}–{}",
-            thousands(self.pager.first_row()),
-            thousands(self.pager.last_row())
+            "/contacts/export.csv{}",
+            self.query
+                .link(&[("after", ""), ("before", ""), ("last", ""), ("size", "")])
         )
     }
 
-    pub fn export_link(&self) -> String {
-        format!("/contacts/export.csv{}", self.query.link(&[("page", "")]))
+    pub fn first_link(&self) -> String {
+        self.query.page_link(&From::First)
     }
 
-    pub fn page_link(&self, page: i64) -> String {
-        self.query.link(&[("page", &page.to_string())])
+    pub fn last_link(&self) -> String {
+        self.query.page_link(&From::Last)
+    }
+
+    pub fn next_link(&self) -> String {
+        let no = self
+            .page
+            .rows
+            .last()
+            .map(|r| r.no.clone())
+            .unwrap_or_default();
+        self.query.page_link(&From::After(no))
+    }
+
+    pub fn prev_link(&self) -> String {
+        let no = self
+            .page
+            .rows
+            .first()
+            .map(|r| r.no.clone())
+            .unwrap_or_default();
+        self.query.page_link(&From::Before(no))
     }
 }
 
@@ -62,22 +96,41 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner().normalised();
-    let requested = Pager::requested(query.page.as_deref());
     let q = query.clone();
-    let (rows, pager, options) = db(&state.pool, move |conn| {
-        let total = contact_list::count(conn, &q)?;
-        let pager = Pager::new(Some(&requested.to_string()), contact_list::PAGE_SIZE, total);
-        let rows = contact_list::page(conn, &q, pager.offset())?;
-        Ok((rows, pager, Options::load(conn, true)?))
+    let budget = state.config.list_count_budget;
+    let (page, total, options) = db(&state.pool, move |conn| {
+        // One snapshot, so that the page, where it stands and the total agree.
+        Ok(conn
+            .build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(|conn| {
+                let options = Options::load(conn, true)?;
+                let page = contact_list::page(conn, &q, budget)?;
+                let total = contact_list::total(conn, &q, budget)?;
+                Ok::<_, diesel::result::Error>((page, total, options))
+            })?)
     })
     .await?;
+    let total = settle(&page, total);
     ok(&ListPage {
         layout,
         query,
-        rows,
-        pager,
+        page,
+        total,
         options,
         sorts: contact_list::SORTS,
         can_edit: user.role >= crate::auth::Role::Staff,
     })
+}
+
+/// An estimate is never shown below what the page proves: on the last page the total is
+/// known exactly, and elsewhere it is at least the rows up to this page and one more.
+fn settle(page: &contact_list::Page, total: Total) -> Total {
+    let n = page.rows.len() as i64;
+    match (total, page.before) {
+        (Total::About(_), Some(b)) if !page.has_next => Total::Exact(b + n),
+        (Total::About(t), Some(b)) => Total::About(t.max(b + n + 1)),
+        _ => total,
+    }
 }

@@ -225,7 +225,7 @@ impl HeaderForm {
                 .format("%Y-%m-%d")
                 .to_string(),
             salesperson_code: salesperson.unwrap_or_default(),
-            unit_cost: "0.00".into(),
+            unit_cost: money(&BigDecimal::from(0)),
             unit_duration_min: "0".into(),
             information_flow: "outbound".into(),
             initiated_by: "us".into(),
@@ -281,13 +281,13 @@ impl HeaderForm {
         if self.subject.chars().count() > 100 {
             errors.add("subject", "Use at most 100 characters.");
         }
-        let date = match NaiveDate::parse_from_str(&self.date, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.add("date", "Enter a date as YYYY-MM-DD.");
-                None
-            }
-        };
+        let date = crate::web::forms::date(&self.date);
+        if date.is_none() {
+            errors.add(
+                "date",
+                format!("Enter a date as {}.", crate::web::forms::date_pattern()),
+            );
+        }
         let (cost, duration) = crate::setup::interaction_templates::check_interaction(
             &mut errors,
             &self.unit_cost,

@@ -283,10 +283,9 @@ impl Step {
     }
 
     pub fn when(&self) -> String {
-        self.created_at
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        crate::web::filters::datetime_text(
+            self.created_at.with_timezone(&chrono::Local).naive_local(),
+        )
     }
 
     /// Whether Save Criteria keeps this step (filter steps only, by their stored kind).

@@ -530,10 +530,16 @@ impl LineForm {
         }
         let date = match some(&self.date) {
             None => None,
-            Some(d) => match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.add("date", "Enter a date as YYYY-MM-DD, or leave it empty.");
+            Some(d) => match crate::web::forms::date(&d) {
+                Some(d) => Some(d),
+                None => {
+                    errors.add(
+                        "date",
+                        format!(
+                            "Enter a date as {}, or leave it empty.",
+                            crate::web::forms::date_pattern()
+                        ),
+                    );
                     None
                 }
             },
@@ -545,7 +551,11 @@ impl LineForm {
                 None => {
                     errors.add(
                         "unit_cost",
-                        "Enter an amount of 0 or more and below 10,000,000,000, or leave it empty.",
+                        crate::web::forms::amount_message(
+                            &c,
+                            "Enter an amount of 0 or more and below 10,000,000,000, or leave it empty."
+                                .into(),
+                        ),
                     );
                     None
                 }

@@ -116,10 +116,9 @@ pub struct Application {
 
 impl Application {
     pub fn when(&self) -> String {
-        self.applied_at
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        crate::web::filters::datetime_text(
+            self.applied_at.with_timezone(&chrono::Local).naive_local(),
+        )
     }
 
     pub fn sentence(&self) -> String {

@@ -224,9 +224,7 @@ impl ShowPage {
         self.segment
             .logged_at
             .map(|at| {
-                at.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
+                crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local())
             })
             .unwrap_or_default()
     }

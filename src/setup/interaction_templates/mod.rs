@@ -397,7 +397,13 @@ pub fn check_interaction(
     if cost.is_none() {
         errors.add(
             "unit_cost",
-            "Enter an amount of 0 or more and below 10,000,000,000, like 12.50.",
+            crate::web::forms::amount_message(
+                unit_cost,
+                format!(
+                    "Enter an amount of 0 or more and below 10,000,000,000, like {}.",
+                    crate::web::forms::amount_example()
+                ),
+            ),
         );
     }
     let duration = match unit_duration_min {

@@ -1,0 +1,182 @@
+//! The contact list reaches every row: keyset pages in every sort order, and a label that is
+//! counted, or an estimate marked "about".
+
+use std::collections::HashSet;
+
+use crate::auth::diesel_exec;
+use crate::support::*;
+
+/// 120 contacts: 60 companies and a person in each; cities repeat, a third have no country.
+fn contacts(app: &TestApp) {
+    diesel_exec(
+        app,
+        "INSERT INTO countries (code, description) VALUES ('DK', 'Denmark'), ('SE', 'Sweden')
+           ON CONFLICT DO NOTHING;
+         INSERT INTO contacts (no, type, name, city, country_code)
+           SELECT 'CO' || lpad(g::text, 4, '0'), 'company', 'Firma ' || (g % 7),
+                  (ARRAY['Århus', 'Odense', 'Malmö', ''])[1 + g % 4],
+                  (ARRAY['DK', 'SE', NULL])[1 + g % 3]
+           FROM generate_series(1, 60) g;
+         INSERT INTO contacts (no, type, name, company_id, city, country_code)
+           SELECT 'PE' || substr(no, 3), 'person', 'Person ' || (id % 5), id, city, country_code
+           FROM contacts WHERE type = 'company';",
+    );
+}
+
+/// The contact numbers a list page shows, in order.
+fn shown(page: &Resp) -> Vec<String> {
+    page.body
+        .split("<td class=\"nowrap\"><a href=\"/contacts/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+/// The link of a pager's `rel` (next, prev), unescaped.
+fn rel(page: &Resp, rel: &str) -> Option<String> {
+    let at = page.body.find(&format!("rel=\"{rel}\""))?;
+    let start = page.body[..at].rfind("href=\"")? + 6;
+    let end = start + page.body[start..].find('"')?;
+    Some(
+        page.body[start..end]
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
+    )
+}
+
+fn label(page: &Resp) -> String {
+    let start = page
+        .body
+        .find("class=\"list-summary\" role=\"status\">")
+        .unwrap()
+        + 35;
+    let end = start + page.body[start..].find('<').unwrap();
+    page.body[start..end].to_string()
+}
+
+/// Walks Next from the first page to the last and Previous back, checking that every
+/// contact is seen exactly once each way, in the database's order, with the right labels.
+fn walk(c: &mut Client, app: &TestApp, query: &str, order: &str) {
+    let expected: Vec<String> = {
+        let mut conn = app.conn();
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct No {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            no: String,
+        }
+        diesel::sql_query(format!(
+            "SELECT no::text AS no FROM contacts ORDER BY {order}"
+        ))
+        .load::<No>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.no)
+        .collect()
+    };
+    assert_eq!(expected.len(), 120);
+    let mut page = c.get(&format!("/contacts?{query}&size=10"));
+    let mut forward = Vec::new();
+    let mut pages = 0;
+    loop {
+        page.assert_status(200);
+        let rows = shown(&page);
+        assert_eq!(rows.len(), 10, "{query}: page {pages}");
+        assert_eq!(
+            label(&page),
+            format!(
+                "{}–{} of 120 contacts",
+                forward.len() + 1,
+                forward.len() + 10
+            ),
+            "{query}"
+        );
+        forward.extend(rows);
+        pages += 1;
+        assert!(pages <= 12, "{query}: more pages than rows");
+        match rel(&page, "next") {
+            Some(next) => page = c.get(&next),
+            None => break,
+        }
+    }
+    assert_eq!(forward, expected, "{query}: forward");
+    assert!(!page.contains(">Last<"));
+    let mut backward = shown(&page);
+    while let Some(prev) = rel(&page, "prev") {
+        page = c.get(&prev);
+        let rows = shown(&page);
+        let before = 120 - backward.len() - rows.len();
+        assert_eq!(
+            label(&page),
+            format!("{}–{} of 120 contacts", before + 1, before + rows.len()),
+            "{query}"
+        );
+        backward.splice(0..0, rows);
+    }
+    assert_eq!(backward, expected, "{query}: backward");
+    assert!(!page.contains(">First<"));
+    let seen: HashSet<&String> = backward.iter().collect();
+    assert_eq!(seen.len(), 120);
+}
+
+#[test]
+fn next_reaches_the_last_page_and_previous_comes_back_in_every_order() {
+    let app = TestApp::start();
+    contacts(&app);
+    let mut c = app.signed_in("vera", "viewer");
+    walk(&mut c, &app, "sort=name", "name, id");
+    walk(&mut c, &app, "sort=city", "city, id");
+    walk(&mut c, &app, "sort=city&dir=desc", "city DESC, id DESC");
+    // NULLs (no country) last ascending, first descending.
+    walk(&mut c, &app, "sort=country", "country_code, id");
+    walk(
+        &mut c,
+        &app,
+        "sort=country&dir=desc",
+        "country_code DESC, id DESC",
+    );
+    walk(&mut c, &app, "sort=no&dir=desc", "no DESC");
+}
+
+#[test]
+fn last_and_first_jump_to_the_ends_and_filters_keep_working() {
+    let app = TestApp::start();
+    contacts(&app);
+    let mut c = app.signed_in("vera", "viewer");
+    let last = c.get("/contacts?sort=city&size=25&last=1");
+    assert_eq!(label(&last), "96–120 of 120 contacts");
+    assert!(last.contains(">First<") && !last.contains(">Last<"));
+    // A filtered list pages through its own rows only.
+    let danes = c.get("/contacts?country=DK&type=person&size=10");
+    assert_eq!(label(&danes), "1–10 of 20 contacts");
+    let next = c.get(&rel(&danes, "next").unwrap());
+    assert_eq!(label(&next), "11–20 of 20 contacts");
+    assert!(shown(&next).iter().all(|no| no.starts_with("PE")));
+    assert!(rel(&next, "next").is_none());
+    // A contact that is gone, or nonsense, gives the first page.
+    assert_eq!(
+        label(&c.get("/contacts?after=NOSUCH&size=10")),
+        "1–10 of 120 contacts"
+    );
+    assert_eq!(
+        label(&c.get("/contacts?before=CO0001&size=10000")),
+        "1–120 of 120 contacts"
+    );
+}
+
+#[test]
+fn a_list_too_long_to_count_in_time_says_about() {
+    // A budget of zero never counts: the total is the planner's estimate.
+    let app = TestApp::start_with(|c| c.list_count_budget = std::time::Duration::ZERO);
+    contacts(&app);
+    diesel_exec(&app, "ANALYZE contacts");
+    let mut c = app.signed_in("vera", "viewer");
+    let first = c.get("/contacts?size=10");
+    assert_eq!(label(&first), "1–10 of about 120 contacts");
+    // Past the first page, where it stands is not counted either.
+    let second = c.get(&rel(&first, "next").unwrap());
+    assert_eq!(label(&second), "10 of about 120 contacts");
+    // The last page proves the total.
+    let last = c.get("/contacts?size=10&last=1");
+    assert!(label(&last).starts_with("10 of"), "{}", label(&last));
+}

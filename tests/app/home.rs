@@ -1,0 +1,60 @@
+//! The home page by role: the day's work for staff, what a viewer can read, administration
+//! for admins; never the old "will appear as they become available".
+
+use crate::auth::diesel_exec;
+use crate::segments::{new_segment, staff, step, world};
+use crate::support::*;
+
+#[test]
+fn staff_see_their_draft_segments_with_their_sizes_and_their_imports() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stine");
+    let home = c.get("/");
+    home.assert_status(200);
+    assert!(home.contains("You have no draft segments."));
+    let no = new_segment(&mut c, "Christmas cards");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let other = new_segment(&mut c, "Logged one");
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET status = 'logged' WHERE no = '{other}'"),
+    );
+    // Someone else's draft is not "yours".
+    let mut o = staff(&app, "otto");
+    new_segment(&mut o, "Otto's draft");
+    diesel_exec(
+        &app,
+        "INSERT INTO import_jobs (user_id, file_name, status, created_count)
+           SELECT id, 'leads.csv', 'done', 1472 FROM users WHERE username = 'stine'",
+    );
+    let home = c.get("/");
+    assert!(home.contains("href=\"/segments/new\""));
+    assert!(home.contains(&format!("<a href=\"/segments/{no}\">{no}</a>")));
+    assert!(home.contains("Christmas cards"));
+    assert!(home.contains("<td class=\"num\">2</td>"), "{}", home.body);
+    assert!(!home.contains("Logged one") && !home.contains("Otto&#39;s draft"));
+    assert!(!home.contains("Otto's draft"));
+    assert!(home.contains("leads.csv") && home.contains("1,472 contacts"));
+    assert!(!home.contains("will appear"));
+    assert!(!home.contains("href=\"/admin/users\""));
+}
+
+#[test]
+fn viewers_are_told_what_they_can_read_and_admins_get_administration() {
+    let app = TestApp::start();
+    let mut v = app.signed_in("vera", "viewer");
+    let home = v.get("/");
+    home.assert_status(200);
+    assert!(home.contains("What you can read"));
+    assert!(home.contains("href=\"/contacts\"") && home.contains("href=\"/segments\""));
+    assert!(home.contains("Changing them takes a staff account"));
+    assert!(!home.contains("href=\"/segments/new\"") && !home.contains("draft segments"));
+    assert!(!home.contains("will appear"));
+    let mut a = app.signed_in("ada", "admin");
+    let home = a.get("/");
+    assert!(home.contains("Today's work") || home.contains("Today&#39;s work"));
+    for link in ["/setup", "/admin/users", "/admin/audit", "/segments/new"] {
+        assert!(home.contains(&format!("href=\"{link}\"")), "{link}");
+    }
+}

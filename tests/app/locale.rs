@@ -1,0 +1,136 @@
+//! Numbers, amounts and dates as the office writes them (`RAPPORT_LOCALE`): shown on pages and
+//! read from forms; a decimal mark that could mean two things is refused with a message.
+
+use crate::segments::{header_fields, staff, text, world};
+use crate::support::*;
+use rapport::config::Locale;
+
+fn app_in(locale: Locale) -> TestApp {
+    let app = TestApp::start_with(|c| c.locale = locale);
+    world(&app);
+    app
+}
+
+/// Creates a segment from the header form; its No.
+fn create(c: &mut Client, changes: &[(&str, &str)]) -> String {
+    let res = c.submit("/segments/new", "/segments", &header_fields(changes));
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string()
+}
+
+#[test]
+fn a_danish_cost_and_date_typed_into_the_header_are_read_and_shown_the_danish_way() {
+    let app = app_in(Locale::DaDk);
+    let mut c = staff(&app, "stine");
+    let no = create(
+        &mut c,
+        &[
+            ("description", "Julekort"),
+            ("date", "30-11-2026"),
+            ("unit_cost", "1.234,50"),
+        ],
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT unit_cost || ' ' || date FROM segments WHERE no = '{no}'")
+        ),
+        "1234.50 2026-11-30"
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(page.contains("1.234,50"), "{}", page.body);
+    // The form's date field holds ISO (HTML asks it); the list shows the office's date.
+    assert!(c.get("/segments").contains("30-11-2026"));
+    assert!(!page.contains("1234.50") && !page.contains("1,234.50"));
+    // The browser's date field sends ISO: read too.
+    create(
+        &mut c,
+        &[
+            ("description", "ISO"),
+            ("date", "2026-12-01"),
+            ("unit_cost", "0"),
+        ],
+    );
+    // A decimal point where the office writes a comma is refused, with what was typed.
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", "Punktum"), ("unit_cost", "12.50")]),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Write the decimals after a comma: 12,50."),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"12.50\""));
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", "Tusind"), ("unit_cost", "1.234")]),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Is 1.234 meant as 1234 or as 1,234?"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM segments WHERE description IN ('Punktum', 'Tusind')"),
+        0
+    );
+    // The new segment's form offers a Danish zero, which saves as it is.
+    let form = c.get("/segments/new");
+    assert!(form.contains("value=\"0,00\""), "{}", form.body);
+}
+
+#[test]
+fn a_comma_under_en_gb_is_a_thousands_separator_only_where_it_cannot_be_a_decimal_mark() {
+    let app = app_in(Locale::EnGb);
+    let mut c = staff(&app, "sam");
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", "Ambiguous"), ("unit_cost", "1,234")]),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Is 1,234 meant as 1234 or as 1.234?"),
+        "{}",
+        res.body
+    );
+    let no = create(
+        &mut c,
+        &[
+            ("description", "Grouped"),
+            ("unit_cost", "6,699.60"),
+            ("date", "30/11/2026"),
+        ],
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT unit_cost || ' ' || date FROM segments WHERE no = '{no}'")
+        ),
+        "6699.60 2026-11-30"
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(page.contains("6,699.60"), "{}", page.body);
+    assert!(c.get("/segments").contains("30/11/2026"));
+}
+
+#[test]
+fn iso_is_the_default_and_money_has_thousands_separators() {
+    let app = app_in(Locale::Iso);
+    let mut c = staff(&app, "ida");
+    let no = create(
+        &mut c,
+        &[("description", "Default"), ("unit_cost", "6699.6")],
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(page.contains("6,699.60"), "{}", page.body);
+    assert!(page.contains("2026-05-01"));
+}
