@@ -56,8 +56,8 @@ fn the_filter_form_offers_every_code_table_once_with_descriptions_and_a_link() {
             "{list} offers {option}"
         );
     }
-    // Both salesperson fields use the one list.
-    assert_eq!(form.body.matches(r#"list="codes-salespeople""#).count(), 2);
+    // The three salesperson fields (contact, interactions, opportunities) use the one list.
+    assert_eq!(form.body.matches(r#"list="codes-salespeople""#).count(), 3);
     assert!(form.contains(r#"id="f-industry_group" name="industry_group" type="text" value="" autocomplete="off" list="codes-industry-groups""#));
     assert!(form.contains(r#"<a class="lookup-link" href="/setup/industry-groups""#));
     assert!(form.contains(r#"<a class="lookup-link" href="/campaigns""#));

@@ -531,6 +531,20 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
         app.count("SELECT count(*) FROM opportunity_entries WHERE action = 'created'"),
         2
     );
+    // The contact's card lists its opportunity and offers a new one; the segment page links
+    // to Create Opportunities.
+    let dora = text(
+        &app,
+        "SELECT o.no FROM opportunities o JOIN contacts c ON c.id = o.contact_id WHERE c.no = 'DORA'",
+    );
+    let card = c.get("/contacts/DORA");
+    assert!(
+        card.contains(&format!("/opportunities/{dora}\""))
+            && card.contains("/opportunities/new?contact=DORA")
+    );
+    assert!(c
+        .get(&format!("/segments/{seg}"))
+        .contains(&format!("/segments/{seg}/create-opportunities")));
     // Twice: nothing more.
     let res = post(
         &mut c,
@@ -739,7 +753,7 @@ fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
             ("stage", n),
             ("description", d),
             ("completed_pct", "25"),
-            ("chances_pct", "12,5"),
+            ("chances_pct", "12.5"),
             ("template_code", "CALL"),
             ("date_formula", "+2w"),
         ];

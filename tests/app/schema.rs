@@ -368,6 +368,7 @@ fn a_drifted_schema_rs_is_caught_and_named() {
             "column mailing_group_applications.undone_by: Nullable<Text> in the database, \
              missing from schema.rs",
             "column number_series.width: Int4 in the database, Int8 in schema.rs",
+            "column sales_cycles.fax: Text in schema.rs, not in the database",
             "column salespeople.fax: Text in schema.rs, not in the database",
             "table saved_criteria_steps: primary key (code, seq) in the database, (seq, code) \
              in schema.rs",

@@ -223,6 +223,8 @@ pub struct Card {
     pub segments_total: i64,
     /// The newest draft segments, offered in "Why is it on a segment, or not?".
     pub why_segments: Vec<CardSegment>,
+    /// Its sales opportunities (a company's: its persons' too), newest first.
+    pub opportunities: Vec<CardOpportunity>,
 }
 
 impl Card {
@@ -479,6 +481,54 @@ pub fn segments_of(
     Ok((segments, total))
 }
 
+/// Opportunities named on the card.
+pub const OPPORTUNITIES_SHOWN: i64 = 20;
+
+/// A sales opportunity of the contact (or of a person of the company), as the card lists it.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct CardOpportunity {
+    #[diesel(sql_type = Text)]
+    pub no: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub contact_no: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
+    pub current_stage: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    pub estimated_value: bigdecimal::BigDecimal,
+}
+
+impl CardOpportunity {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "not_started" => "Not Started",
+            "in_progress" => "In Progress",
+            "won" => "Won",
+            "lost" => "Lost",
+            _ => "",
+        }
+    }
+}
+
+/// The contact's opportunities, and for a company those of its persons, newest first.
+pub fn opportunities_of(
+    conn: &mut PgConnection,
+    contact_id: i64,
+) -> QueryResult<Vec<CardOpportunity>> {
+    diesel::sql_query(
+        "SELECT o.no::text AS no, o.description, c.no::text AS contact_no, o.status, \
+                o.current_stage, o.estimated_value \
+         FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
+         WHERE o.contact_id = $1 OR o.company_id = $1 ORDER BY o.id DESC LIMIT $2",
+    )
+    .bind::<BigInt, _>(contact_id)
+    .bind::<BigInt, _>(OPPORTUNITIES_SHOWN)
+    .load(conn)
+}
+
 /// Draft segments offered by the card's "why" form.
 pub const WHY_SEGMENTS: i64 = 100;
 
@@ -526,6 +576,7 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
     let history = history(conn, contact.id, query)?;
     let (segments, segments_total) = segments_of(conn, contact.id)?;
     let why_segments = draft_segments(conn)?;
+    let opportunities = opportunities_of(conn, contact.id)?;
     let names = code_names(conn, contact.id)?;
     let mut inherited = Vec::new();
     if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {
@@ -545,6 +596,7 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
         names,
         inherited,
         why_segments,
+        opportunities,
         history,
         segments,
         segments_total,

@@ -308,7 +308,7 @@ impl ListRow {
     }
 
     pub fn closing_text(&self) -> String {
-        super::record::date_text(&self.estimated_closing_date)
+        super::record::date_shown(&self.estimated_closing_date)
     }
 
     /// The keyset of this row, for the pages around it.

@@ -67,35 +67,33 @@ pub fn priority_label(p: &str) -> &'static str {
         .map_or("Normal", |(_, l)| l)
 }
 
-/// Money with two decimals and thousands separators: 12345.5 → "12,345.50".
+/// Money as the office writes it (`RAPPORT_LOCALE`): "12,345.50", "12.345,50".
 pub fn money(v: &BigDecimal) -> String {
-    let s = v
-        .with_scale_round(2, bigdecimal::RoundingMode::HalfUp)
-        .to_string();
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (whole, cents) = s.split_once('.').unwrap_or((s, "00"));
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}.{cents}")
+    crate::web::filters::amount(v)
 }
 
-/// A percentage without trailing zeros: 25.00 → "25", 12.50 → "12.5".
+/// A percentage without trailing zeros, with the office's decimal mark: "25", "12.5" ("12,5").
 pub fn percent(v: &BigDecimal) -> String {
     let s = v
         .with_scale_round(2, bigdecimal::RoundingMode::HalfUp)
         .to_string();
-    if s.contains('.') {
+    let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
+    };
+    match crate::web::locale::current() {
+        crate::config::Locale::DaDk => s.replace('.', ","),
+        _ => s,
     }
 }
 
+/// A date as the office writes it, for display ("" for none).
+pub fn date_shown(d: &Option<NaiveDate>) -> String {
+    d.map(crate::web::filters::date_text).unwrap_or_default()
+}
+
+/// A date as a form's date field holds it (ISO, whatever the office writes).
 pub fn date_text(d: &Option<NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
@@ -608,12 +606,8 @@ mod tests {
     use std::str::FromStr;
 
     #[test]
-    fn money_and_percent_read_as_the_office_writes_them() {
+    fn percentages_drop_their_trailing_zeros() {
         let d = |s| BigDecimal::from_str(s).unwrap();
-        assert_eq!(money(&d("1234567.5")), "1,234,567.50");
-        assert_eq!(money(&d("999")), "999.00");
-        assert_eq!(money(&d("0")), "0.00");
-        assert_eq!(money(&d("-1000")), "-1,000.00");
         assert_eq!(percent(&d("25.00")), "25");
         assert_eq!(percent(&d("12.50")), "12.5");
         assert_eq!(percent(&d("0")), "0");

@@ -19,7 +19,7 @@ use crate::opportunities::domain::record::{
 use crate::setup::sales_cycles::{self, close_codes::CloseCode, SalesCycle, Stage};
 use crate::setup::{self, CodeOption};
 use crate::web::{
-    db, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
+    db, filters, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
 };
 
 fn today() -> chrono::NaiveDate {
@@ -174,7 +174,7 @@ impl CardPage {
     }
 
     pub fn date(&self, d: &Option<chrono::NaiveDate>) -> String {
-        record::date_text(d)
+        record::date_shown(d)
     }
 
     /// The stage a one-target move reaches, in words.

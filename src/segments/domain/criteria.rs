@@ -361,7 +361,7 @@ pub const FIELDS: &[Field] = &[
         label: "Sales Cycle",
         kind: FieldKind::Code,
         column: "op.sales_cycle_code",
-        lookup: None,
+        lookup: Some(&lookups::SALES_CYCLES),
     },
     Field {
         key: "opportunity_salesperson",
@@ -401,7 +401,7 @@ pub const FIELDS: &[Field] = &[
         label: "Close Code",
         kind: FieldKind::Code,
         column: "op.close_code",
-        lookup: None,
+        lookup: Some(&lookups::CLOSE_OPPORTUNITY_CODES),
     },
 ];
 

@@ -132,6 +132,20 @@ pub const INTERACTION_GROUPS: Lookup = setup(
     "/setup/interaction-groups",
     "Interaction groups",
 );
+pub const SALES_CYCLES: Lookup = setup(
+    "sales-cycles",
+    "sales_cycles",
+    "a sales cycle code",
+    "/setup/sales-cycles",
+    "Sales cycles",
+);
+pub const CLOSE_OPPORTUNITY_CODES: Lookup = setup(
+    "close-opportunity-codes",
+    "close_opportunity_codes",
+    "a close opportunity code",
+    "/setup/close-opportunity-codes",
+    "Close opportunity codes",
+);
 pub const CAMPAIGNS: Lookup = Lookup {
     code: "no",
     ..setup(

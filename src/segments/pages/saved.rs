@@ -383,13 +383,11 @@ pub async fn reuse_segment(
             )?;
             let (segment, outcome) = result
                 .map_err(|_| AppError::internal(anyhow::anyhow!("reuse segment has no filters")))?;
+            let title = format!("Reuse Segment {}", other.no);
             session::set_flash(
                 conn,
                 &session,
-                Flash::success(format!(
-                    "Reuse Segment {}: added {} contact(s).",
-                    other.no, outcome.added
-                )),
+                super::wizard::step_flash(&title, StepKind::ReuseSegment, &outcome),
             )?;
             Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
         })

@@ -305,11 +305,12 @@ pub struct StageForm {
     pub date_formula: String,
 }
 
-/// A percentage typed in a form: 0 to 100, at most two decimals ("12,5" is read as 12.5).
+/// A percentage typed in a form: 0 to 100, written as the office writes numbers ("12.5", or
+/// "12,5" in da-DK), a trailing `%` allowed.
 pub fn parse_percent(typed: &str) -> Option<BigDecimal> {
-    let t = typed.trim().trim_end_matches('%').trim().replace(',', ".");
-    let t = if t.is_empty() { "0".to_string() } else { t };
-    let v = super::support::parse_amount(&t)?;
+    let t = typed.trim().trim_end_matches('%').trim();
+    let t = if t.is_empty() { "0" } else { t };
+    let v = super::support::parse_amount(t)?;
     (v <= 100).then_some(v)
 }
 
@@ -404,10 +405,10 @@ mod tests {
     use std::str::FromStr;
 
     #[test]
-    fn percentages_are_0_to_100_with_a_comma_or_a_point() {
+    fn percentages_are_0_to_100() {
         let d = |s| BigDecimal::from_str(s).unwrap();
         assert_eq!(parse_percent("25"), Some(d("25.00")));
-        assert_eq!(parse_percent("12,5"), Some(d("12.50")));
+        assert_eq!(parse_percent("12.5"), Some(d("12.50")));
         assert_eq!(parse_percent(" 40 % "), Some(d("40.00")));
         assert_eq!(parse_percent(""), Some(d("0.00")));
         assert_eq!(parse_percent("100"), Some(d("100.00")));
