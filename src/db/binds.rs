@@ -102,3 +102,42 @@ pub fn bind_all<'a>(
         BindValue::Bool(b) => q.bind::<sql_types::Bool, _>(b),
     })
 }
+
+/// `WHERE a AND b` of these conditions, or nothing when there are none.
+pub fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// How many rows `FROM {from} {where_sql}` holds, counting no further than `cap + 1`: a list
+/// says "more than {cap}" past it instead of counting a million rows. `values` are the
+/// condition's bound values, in placeholder order.
+pub fn capped_count(
+    conn: &mut diesel::PgConnection,
+    from: &str,
+    where_sql: &str,
+    values: Vec<BindValue>,
+    cap: i64,
+) -> diesel::QueryResult<i64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = sql_types::BigInt)]
+        n: i64,
+    }
+    let limit = values.len() + 1;
+    let n: N = bind_all(
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM {from} {where_sql} \
+             LIMIT ${limit}::bigint) x"
+        ))
+        .into_boxed(),
+        values,
+    )
+    .bind::<sql_types::BigInt, _>(cap + 1)
+    .get_result(conn)?;
+    Ok(n.n)
+}

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
-use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::db::binds::{bind_all, capped_count, where_clause, BindValue, Binds};
 use crate::web::csv::Cell;
 
 pub const PAGE_SIZE: i64 = 50;
@@ -373,31 +373,14 @@ pub fn page(
     if order != first {
         rows.reverse();
     }
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let cap = count_values.len() + 1;
-    let n: N = bind_all(
-        diesel::sql_query(format!(
-            "SELECT count(*) AS n FROM (SELECT 1 FROM interaction_log_entries e {count_where} \
-             LIMIT ${cap}::bigint) x"
-        ))
-        .into_boxed(),
+    let total = capped_count(
+        conn,
+        "interaction_log_entries e",
+        &count_where,
         count_values,
-    )
-    .bind::<BigInt, _>(COUNT_CAP + 1)
-    .get_result(conn)?;
-    Ok(Ok((rows, n.n)))
-}
-
-fn where_clause(conditions: &[String]) -> String {
-    if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    }
+        COUNT_CAP,
+    )?;
+    Ok(Ok((rows, total)))
 }
 
 /// Every entry the filters select, in the list's order, for the CSV export: the statement and

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use super::record::{money, percent, Status};
-use crate::db::binds::{bind_all, BindValue, Binds};
+use crate::db::binds::{bind_all, capped_count, where_clause, BindValue, Binds};
 
 pub const PAGE_SIZE: i64 = 50;
 /// Counting stops here: "more than 100,000".
@@ -373,27 +373,18 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<Page> {
     } else {
         (!query.after.is_empty(), more)
     };
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let cap = count_values.len() + 1;
-    let n: N = bind_all(
-        diesel::sql_query(format!(
-            "SELECT count(*) AS n FROM (SELECT 1 FROM opportunities o {count_where} \
-             LIMIT ${cap}::bigint) x"
-        ))
-        .into_boxed(),
+    let total = capped_count(
+        conn,
+        "opportunities o",
+        &count_where,
         count_values,
-    )
-    .bind::<BigInt, _>(COUNT_CAP + 1)
-    .get_result(conn)?;
+        COUNT_CAP,
+    )?;
     Ok(Page {
         rows,
         has_prev,
         has_next,
-        total: n.n,
+        total,
     })
 }
 
@@ -527,12 +518,4 @@ pub fn export_query(query: &ListQuery) -> (String, Vec<BindValue>) {
         where_clause(&conditions)
     );
     (sql, binds.values())
-}
-
-fn where_clause(conditions: &[String]) -> String {
-    if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    }
 }
