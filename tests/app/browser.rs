@@ -1116,6 +1116,16 @@ impl Browser {
         self.check_page().await;
     }
 
+    /// The text of the figure marked `data-figure="name"` on the page.
+    pub(crate) async fn figure(&self, name: &str) -> String {
+        let v = self
+            .eval(&format!(
+                "return document.querySelector('[data-figure={name}]').textContent"
+            ))
+            .await;
+        v.as_str().unwrap_or_default().trim().to_string()
+    }
+
     pub(crate) async fn sign_in(&self, username: &str) {
         self.open("/login").await;
         self.fill("username", username).await;
@@ -1520,17 +1530,6 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
              FROM contacts WHERE type = 'company';",
     );
     run_journey(&app, tools, |b| async move {
-        let figure = |name: &'static str| {
-            let b = &b;
-            async move {
-                let v = b
-                    .eval(&format!(
-                        "return document.querySelector('[data-figure={name}]').textContent"
-                    ))
-                    .await;
-                v.as_str().unwrap_or_default().trim().to_string()
-            }
-        };
         b.sign_in("boss").await;
 
         // Setup: a group and two templates (a mailing, and a reply that is a response).
@@ -1657,11 +1656,11 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
         b.expect_page("/contacts/CO1", 200, &["Spring fair invitation", "SM00001"])
             .await;
         b.open("/campaigns/CP0001").await;
-        assert_eq!(figure("interactions").await, "6");
-        assert_eq!(figure("contacts").await, "6");
-        assert_eq!(figure("targets").await, "6");
-        assert_eq!(figure("responses").await, "0");
-        assert_eq!(figure("duration").await, "12");
+        assert_eq!(b.figure("interactions").await, "6");
+        assert_eq!(b.figure("contacts").await, "6");
+        assert_eq!(b.figure("targets").await, "6");
+        assert_eq!(b.figure("responses").await, "0");
+        assert_eq!(b.figure("duration").await, "12");
 
         // Canceled, the figures drop; restored, they are back.
         b.open("/segments/SM00001").await;
@@ -1669,14 +1668,14 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
         b.expect_page("/segments/SM00001", 200, &["Segment SM00001 canceled"])
             .await;
         b.open("/campaigns/CP0001").await;
-        assert_eq!(figure("interactions").await, "0");
-        assert_eq!(figure("targets").await, "0");
+        assert_eq!(b.figure("interactions").await, "0");
+        assert_eq!(b.figure("targets").await, "0");
         b.open("/segments/SM00001").await;
         b.press("Restore").await;
         b.expect_page("/segments/SM00001", 200, &["Segment SM00001 restored"])
             .await;
         b.open("/campaigns/CP0001").await;
-        assert_eq!(figure("interactions").await, "6");
+        assert_eq!(b.figure("interactions").await, "6");
 
         // A reply from a person, logged from its card.
         b.open("/contacts/PE1").await;
@@ -1688,8 +1687,8 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
         b.expect_page("/contacts/PE1", 200, &["Interaction logged."])
             .await;
         b.open("/campaigns/CP0001").await;
-        assert_eq!(figure("interactions").await, "7");
-        assert_eq!(figure("responses").await, "1");
+        assert_eq!(b.figure("interactions").await, "7");
+        assert_eq!(b.figure("responses").await, "1");
 
         // The follow-up, without those who responded.
         b.open("/segments/SM00002").await;

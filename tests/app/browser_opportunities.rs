@@ -37,17 +37,6 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
     );
 
     run_journey(&app, tools, |b| async move {
-        let figure = |name: &'static str| {
-            let b = &b;
-            async move {
-                let v = b
-                    .eval(&format!(
-                        "return document.querySelector('[data-figure={name}]').textContent"
-                    ))
-                    .await;
-                v.as_str().unwrap_or_default().trim().to_string()
-            }
-        };
         let click = |id: &'static str| {
             let b = &b;
             async move {
@@ -106,12 +95,12 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
         // Create opportunities from the segment: the preview says 1,000.
         b.open(&format!("/segments/{seg}/create-opportunities"))
             .await;
-        assert_eq!(figure("create").await, "1,000");
-        assert_eq!(figure("skipped").await, "0");
+        assert_eq!(b.figure("create").await, "1,000");
+        assert_eq!(b.figure("skipped").await, "0");
         b.press("Create 1,000 opportunities").await;
         b.wait_for_text("1,000 opportunities created from segment")
             .await;
-        assert_eq!(figure("open").await, "1,000");
+        assert_eq!(b.figure("open").await, "1,000");
 
         // The first one: start it, try to pass the quote stage without a quote.
         b.open("/opportunities/OP000001").await;
@@ -134,7 +123,7 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
         b.choose("stage", "3").await;
         b.press("Update").await;
         b.wait_for_text("is on stage 3 Negotiation.").await;
-        assert_eq!(figure("probability").await, "56 %");
+        assert_eq!(b.figure("probability").await, "56 %");
 
         // Won, with the final value.
         click("outcome-won").await;
@@ -153,10 +142,10 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
 
         // The pipeline follows.
         b.open("/opportunities").await;
-        assert_eq!(figure("open").await, "998");
-        assert_eq!(figure("won").await, "1");
-        assert_eq!(figure("lost").await, "1");
-        assert_eq!(figure("win-rate").await, "50 %");
+        assert_eq!(b.figure("open").await, "998");
+        assert_eq!(b.figure("won").await, "1");
+        assert_eq!(b.figure("lost").await, "1");
+        assert_eq!(b.figure("win-rate").await, "50 %");
     });
     assert_eq!(
         app.count("SELECT count(*) FROM opportunity_entries"),
