@@ -38,7 +38,7 @@ pub const TABLES: [&str; 6] = [
 ];
 
 /// The tables whose secondary indexes a large load drops and rebuilds around the history.
-pub const BULK_TABLES: [&str; 1] = ["interaction_log_entries"];
+pub const BULK_TABLES: [&str; 2] = ["segment_lines", "interaction_log_entries"];
 
 /// How many campaigns a load makes.
 pub const CAMPAIGNS: usize = 12;
@@ -91,6 +91,7 @@ pub fn add(
     let mut history = History::default();
     let first_start = today - Duration::days(CAMPAIGN_EVERY_DAYS * CAMPAIGNS as i64 - 10);
     let mut pairs = Vec::with_capacity(CAMPAIGNS);
+    let mut groups = Vec::with_capacity(CAMPAIGNS);
     for k in 0..CAMPAIGNS {
         let start = first_start + Duration::days(CAMPAIGN_EVERY_DAYS * k as i64);
         let end = start + Duration::days(CAMPAIGN_DAYS);
@@ -110,9 +111,6 @@ pub fn add(
             start + Duration::days(3),
             Role::Target,
         )?;
-        mailing_lines(conn, &mailing, &campaign, group, first_id, last_id)?;
-        let criteria = Criteria::from_pairs(&[("mailing_group".into(), group.into())]);
-        step(conn, &mailing, StepKind::Add, &criteria, "")?;
         let responses = segment(
             conn,
             &campaign,
@@ -121,20 +119,36 @@ pub fn add(
             start + Duration::days(20),
             Role::Response,
         )?;
+        groups.push((mailing.id, group, campaign.salesperson));
         pairs.push((mailing, responses));
     }
+    // Every mailing's lines in one pass over the contacts, then their steps.
+    mailing_lines(conn, &groups, first_id, last_id)?;
+    let steps: Vec<(&Seg, StepKind, Criteria, &str)> = pairs
+        .iter()
+        .zip(&groups)
+        .map(|((mailing, _), (_, group, _))| {
+            let criteria = Criteria::from_pairs(&[("mailing_group".into(), (*group).into())]);
+            (mailing, StepKind::Add, criteria, "")
+        })
+        .collect();
+    record_steps(conn, &steps)?;
     conn.batch_execute("ANALYZE segment_lines")?;
-    for (k, (mailing, responses)) in pairs.iter().enumerate() {
-        let salt = seed.wrapping_mul(1_000).wrapping_add(k as i64);
-        response_lines(conn, responses, mailing, first_id, salt)?;
-        step(
-            conn,
-            responses,
-            StepKind::ReuseSegment,
-            &Criteria::default(),
-            &mailing.no,
-        )?;
-    }
+    // Every campaign's responses in one statement, then their steps.
+    response_lines(conn, &pairs, first_id, seed)?;
+    let steps: Vec<(&Seg, StepKind, Criteria, &str)> = pairs
+        .iter()
+        .map(|(mailing, responses)| {
+            let subject = mailing.no.as_str();
+            (
+                responses,
+                StepKind::ReuseSegment,
+                Criteria::default(),
+                subject,
+            )
+        })
+        .collect();
+    record_steps(conn, &steps)?;
     conn.batch_execute("ANALYZE segment_lines")?;
     let ids: Vec<i64> = pairs.iter().flat_map(|(m, r)| [m.id, r.id]).collect();
     history.segments = ids.len() as u64;
@@ -241,88 +255,104 @@ fn segment(
     Ok(Seg { id, no })
 }
 
-/// The mailing's lines: this load's contacts of the mailing group, as an Add step takes them
-/// (excluded and privacy blocked contacts skipped). Every line passes Log Segment's checks: a
-/// contact without a salesperson gets the campaign's on its line, and a contact the mailing
-/// would reach by e-mail but who has no address is left out.
+/// The mailings' lines, in one statement for all of them (one pass over the contacts): for each
+/// `(segment id, mailing group, campaign salesperson)`, this load's contacts of the mailing
+/// group, as an Add step takes them (excluded and privacy blocked contacts skipped). Every line
+/// passes Log Segment's checks: a contact without a salesperson gets the campaign's on its
+/// line, and a contact the mailing would reach by e-mail but who has no address is left out.
 fn mailing_lines(
     conn: &mut PgConnection,
-    s: &Seg,
-    campaign: &Campaign,
-    group: &str,
+    mailings: &[(i64, &str, &str)],
     first_id: i64,
     last_id: i64,
 ) -> QueryResult<usize> {
+    let ids: Vec<i64> = mailings.iter().map(|m| m.0).collect();
+    let groups: Vec<&str> = mailings.iter().map(|m| m.1).collect();
+    let salespeople: Vec<&str> = mailings.iter().map(|m| m.2).collect();
     diesel::sql_query(format!(
         "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, \
            contact_name, salesperson_code) \
-         SELECT $1, c.id, 1, {COMPANY_NAME}, c.type = 'person', c.name, \
-           CASE WHEN c.salesperson_code IS NULL THEN $2 END \
-         FROM contacts c {COMPANY_JOIN} JOIN segments s ON s.id = $1 \
+         SELECT m.segment_id, c.id, 1, {COMPANY_NAME}, c.type = 'person', c.name, \
+           CASE WHEN c.salesperson_code IS NULL THEN m.salesperson END \
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS m(segment_id, grp, salesperson) \
+           JOIN segments s ON s.id = m.segment_id \
+           JOIN contact_mailing_groups g ON g.code = m.grp \
+           JOIN contacts c ON c.id = g.contact_id {COMPANY_JOIN} \
            CROSS JOIN (SELECT NULL::text AS correspondence_type) l \
            CROSS JOIN (SELECT NULL::boolean AS ignore_contact_correspondence_type, \
              NULL::text AS correspondence_type) lt \
          WHERE c.id BETWEEN $4 AND $5 AND NOT c.exclude_from_segment AND NOT c.privacy_blocked \
-           AND EXISTS (SELECT 1 FROM contact_mailing_groups g WHERE g.contact_id = c.id AND g.code = $3) \
            AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '')"
     ))
-    .bind::<BigInt, _>(s.id)
-    .bind::<Text, _>(campaign.salesperson)
-    .bind::<Text, _>(group)
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Text>, _>(&groups)
+    .bind::<Array<Text>, _>(&salespeople)
     .bind::<BigInt, _>(first_id)
     .bind::<BigInt, _>(last_id)
     .execute(conn)
 }
 
-/// The responses: some of the mailing's contacts (those with an e-mail address, as the
-/// responses go by e-mail), each line with its evaluation.
+/// The responses, in one statement for all campaigns: of each `(mailing, responses)` pair,
+/// some of the mailing's contacts (those with an e-mail address, as the responses go by
+/// e-mail), each line with its evaluation; who responds and how follows from the seed and the
+/// campaign's place.
 fn response_lines(
     conn: &mut PgConnection,
-    s: &Seg,
-    mailing: &Seg,
+    pairs: &[(Seg, Seg)],
     first_id: i64,
-    salt: i64,
+    seed: i64,
 ) -> QueryResult<usize> {
-    let pick = per_mille("l.contact_id - $3", "$4");
-    let mood = per_mille("l.contact_id - $3", "$4 + 1");
+    let mailings: Vec<i64> = pairs.iter().map(|(m, _)| m.id).collect();
+    let responses: Vec<i64> = pairs.iter().map(|(_, r)| r.id).collect();
+    let salts: Vec<i64> = (0..pairs.len() as i64)
+        .map(|k| seed.wrapping_mul(1_000).wrapping_add(k))
+        .collect();
+    let pick = per_mille("l.contact_id - $4", "m.salt");
+    let mood = per_mille("l.contact_id - $4", "m.salt + 1");
     diesel::sql_query(format!(
         "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, \
            contact_name, salesperson_code, evaluation) \
-         SELECT $1, l.contact_id, 1, l.company_name, l.is_person, l.contact_name, l.salesperson_code, \
+         SELECT m.responses, l.contact_id, 1, l.company_name, l.is_person, l.contact_name, l.salesperson_code, \
            CASE WHEN {mood} < 150 THEN 'very_positive' WHEN {mood} < 550 THEN 'positive' \
                 WHEN {mood} < 850 THEN 'neutral' WHEN {mood} < 960 THEN 'negative' \
                 ELSE 'very_negative' END \
-         FROM segment_lines l JOIN contacts c ON c.id = l.contact_id JOIN segments s ON s.id = $1 \
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS m(mailing, responses, salt) \
+           JOIN segment_lines l ON l.segment_id = m.mailing AND l.removed_by_step IS NULL \
+           JOIN contacts c ON c.id = l.contact_id JOIN segments s ON s.id = m.responses \
            {LINE_TEMPLATE_JOIN} \
-         WHERE l.segment_id = $2 AND l.removed_by_step IS NULL AND {pick} < $5 \
-           AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '')"
+         WHERE {pick} < $5 AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '')"
     ))
-    .bind::<BigInt, _>(s.id)
-    .bind::<BigInt, _>(mailing.id)
+    .bind::<Array<BigInt>, _>(&mailings)
+    .bind::<Array<BigInt>, _>(&responses)
+    .bind::<Array<BigInt>, _>(&salts)
     .bind::<BigInt, _>(first_id)
-    .bind::<BigInt, _>(salt)
     .bind::<BigInt, _>(RESPONSE_PER_MILLE)
     .execute(conn)
 }
 
-/// The ledger's one step: what added the lines, with its counts.
-fn step(
+/// Each segment's one step in its ledger: what added its lines, with their count (all the
+/// segments' lines counted in one pass).
+fn record_steps(
     conn: &mut PgConnection,
-    s: &Seg,
-    kind: StepKind,
-    criteria: &Criteria,
-    subject: &str,
+    steps: &[(&Seg, StepKind, Criteria, &str)],
 ) -> QueryResult<()> {
-    let note = stored::note(kind, criteria, subject);
+    let ids: Vec<i64> = steps.iter().map(|s| s.0.id).collect();
+    let kinds: Vec<&str> = steps.iter().map(|s| s.1.as_str()).collect();
+    let notes: Vec<String> = steps
+        .iter()
+        .map(|(_, kind, criteria, subject)| stored::note(*kind, criteria, subject).to_string())
+        .collect();
     diesel::sql_query(
         "INSERT INTO segment_steps (segment_id, seq, kind, criteria, added, user_name, created_at) \
-         SELECT s.id, 1, $2, $3::jsonb, \
-           (SELECT count(*) FROM segment_lines l WHERE l.segment_id = s.id), $4, s.created_at \
-         FROM segments s WHERE s.id = $1",
+         SELECT s.id, 1, m.kind, m.note::jsonb, COALESCE(n.added, 0), $4, s.created_at \
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS m(id, kind, note) \
+           JOIN segments s ON s.id = m.id \
+           LEFT JOIN (SELECT l.segment_id, count(*) AS added FROM segment_lines l \
+                      WHERE l.segment_id = ANY ($1) GROUP BY 1) n ON n.segment_id = s.id",
     )
-    .bind::<BigInt, _>(s.id)
-    .bind::<Text, _>(kind.as_str())
-    .bind::<Text, _>(note.to_string())
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Text>, _>(&kinds)
+    .bind::<Array<Text>, _>(&notes)
     .bind::<Text, _>(LOGGED_BY)
     .execute(conn)?;
     Ok(())

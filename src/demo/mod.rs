@@ -339,10 +339,14 @@ fn load_in_transaction(
     ));
     let today = diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("CURRENT_DATE"))
         .get_result::<chrono::NaiveDate>(conn)?;
-    // A large load writes several entries per contact: their indexes are rebuilt at the end
-    // too (the lines keep theirs: the history reads them by segment).
+    // A large load writes more than one segment line and several entries per contact: their
+    // indexes are rebuilt at the end too (the history reads the lines of all its segments at
+    // once, in passes that need no index).
     let saved = if bulk {
-        conn.batch_execute("LOCK TABLE interaction_log_entries IN ACCESS EXCLUSIVE MODE")?;
+        conn.batch_execute(&format!(
+            "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+            history::BULK_TABLES.join(", ")
+        ))?;
         Some(SavedDefinitions::drop_all(conn, &history::BULK_TABLES)?)
     } else {
         None

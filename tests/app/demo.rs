@@ -481,7 +481,9 @@ fn zero_contacts_changes_nothing() {
 }
 
 /// A fingerprint of the history: campaigns, segments with their lines and ledger, entries and
-/// campaign entries, by numbers (not ids), dates counted from the first campaign's start.
+/// campaign entries, by numbers (not ids), dates counted from the first campaign's start. The
+/// entries are ordered by their whole text, so the order in which a load wrote them does not
+/// count (two single interactions of a contact can differ only by their evaluation).
 const HISTORY_FINGERPRINT: &str = "WITH r AS (SELECT min(starting_date) AS d FROM campaigns) \
     SELECT md5(concat_ws(E'\\n', \
       (SELECT string_agg(ROW(p.no, p.description, p.starting_date - r.d, p.ending_date - r.d, \
@@ -494,13 +496,12 @@ const HISTORY_FINGERPRINT: &str = "WITH r AS (SELECT min(starting_date) AS d FRO
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id), \
       (SELECT string_agg(ROW(s.no, t.kind, t.criteria, t.added)::text, ',' ORDER BY s.no) \
          FROM segment_steps t JOIN segments s ON s.id = t.segment_id), \
-      (SELECT string_agg(ROW(c.no, co.no, e.date - r.d, e.template_code, e.group_code, e.description, \
-          e.cost, e.duration_min, e.information_flow, e.initiated_by, e.salesperson_code, \
-          e.correspondence_type, e.evaluation, e.campaign_no, e.campaign_target, e.campaign_response, \
-          e.segment_no, e.canceled, e.attempt_failed)::text, ',' \
-          ORDER BY c.no, e.date, e.segment_no, e.template_code, e.description, e.attempt_failed, e.canceled) \
+      (SELECT string_agg(x.t, ',' ORDER BY x.t) FROM (SELECT ROW(c.no, co.no, e.date - r.d, \
+          e.template_code, e.group_code, e.description, e.cost, e.duration_min, e.information_flow, \
+          e.initiated_by, e.salesperson_code, e.correspondence_type, e.evaluation, e.campaign_no, \
+          e.campaign_target, e.campaign_response, e.segment_no, e.canceled, e.attempt_failed)::text AS t \
          FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
-         LEFT JOIN contacts co ON co.id = e.company_id, r), \
+         LEFT JOIN contacts co ON co.id = e.company_id, r) x), \
       (SELECT string_agg(ROW(g.campaign_no, g.segment_no, g.date - r.d, g.entries, g.cost, \
           g.duration_min, g.canceled)::text, ',' ORDER BY g.segment_no) FROM campaign_entries g, r)))";
 
