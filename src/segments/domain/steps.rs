@@ -246,31 +246,41 @@ pub fn preview_add(
     let candidates = segment_candidates(segment, source, criteria, &mut binds)?;
     let allow = binds.push(BindValue::Bool(criteria.options.allow_existing));
     let values = binds.values();
-    // Two passes over the candidates: the counts (which need no company names), then the
-    // first rows by a top-N sort.
-    let counts = format!(
-        "WITH {candidates} \
-         SELECT count(*) FILTER (WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing)) AS added, \
-           0::bigint AS removed, \
-           count(*) FILTER (WHERE excluded AND NOT blocked) AS skipped_excluded, \
-           count(*) FILTER (WHERE blocked) AS skipped_blocked, \
-           count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) AS skipped_existing \
-         FROM classified"
-    );
-    let outcome: Outcome =
-        bind_all(diesel::sql_query(counts).into_boxed(), values.clone()).get_result(conn)?;
     let limit = values.len() + 1;
-    let rows = format!(
+    // One pass over the candidates: the counts are window aggregates over all of them, taken
+    // before the first rows are picked by a top-N sort. The subquery is planned on its own
+    // (`OFFSET 0`): left to see the LIMIT, the planner sorts every contact by company name and
+    // probes the criteria in that order, hoping to stop early (2 s at a million contacts for
+    // 30,000 candidates, against 0.5 s for both counts and rows this way).
+    let sql = format!(
         "WITH {candidates} \
-         SELECT no::text AS no, name, company_name, type = 'person' AS is_person, \
+         SELECT count(*) FILTER (WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing)) OVER () AS added, \
+           0::bigint AS removed, \
+           count(*) FILTER (WHERE excluded AND NOT blocked) OVER () AS skipped_excluded, \
+           count(*) FILTER (WHERE blocked) OVER () AS skipped_blocked, \
+           count(*) FILTER (WHERE existing AND NOT blocked AND NOT excluded AND NOT {allow}::boolean) OVER () AS skipped_existing, \
+           no::text AS no, name, company_name, type = 'person' AS is_person, \
            CASE WHEN blocked THEN 'blocked' WHEN excluded THEN 'excluded' \
                 WHEN existing AND NOT {allow}::boolean THEN 'existing' END AS skipped \
-         FROM classified ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
+         FROM (SELECT * FROM classified OFFSET 0) classified \
+         ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
     );
-    let rows = bind_all(diesel::sql_query(rows).into_boxed(), values)
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(embed)]
+        outcome: Outcome,
+        #[diesel(embed)]
+        row: PreviewRow,
+    }
+    let counted: Vec<Counted> = bind_all(diesel::sql_query(sql).into_boxed(), values)
         .bind::<BigInt, _>(PREVIEW_ROWS)
         .load(conn)?;
-    Ok((outcome, rows))
+    // No candidate, no row: every count is 0.
+    let outcome = counted
+        .first()
+        .map(|c| c.outcome.clone())
+        .unwrap_or_default();
+    Ok((outcome, counted.into_iter().map(|c| c.row).collect()))
 }
 
 /// How Reduce and Refine test a member: the FROM items that bring the member's contact (as
