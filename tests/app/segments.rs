@@ -1880,7 +1880,23 @@ fn injection_attempts_are_plain_values() {
 #[test]
 fn concurrent_steps_on_one_segment_lose_nothing() {
     let app = TestApp::start();
-    world(&app);
+    concurrent_steps_lose_nothing(&app, None);
+}
+
+/// Two instances of Rapport on one database (as behind a proxy): the users stepping at once
+/// take turns through either, and the segment ends as a sequential run of the same steps.
+#[test]
+fn concurrent_steps_through_two_instances_lose_and_duplicate_nothing() {
+    let app = TestApp::start();
+    let second = Instance::start(test_config(&app.db.url));
+    concurrent_steps_lose_nothing(&app, Some(&second));
+}
+
+/// Eight users Add at the same moment to one segment, through `app` or, every other one,
+/// through `second`; then checks that nothing was lost or counted twice, and that the
+/// segment holds what the same steps give when run one after the other in the ledger's order.
+fn concurrent_steps_lose_nothing(app: &TestApp, second: Option<&Instance>) {
+    world(app);
     // More contacts, so that the steps take a while and overlap.
     diesel_exec(
         &app,
@@ -1903,7 +1919,12 @@ fn concurrent_steps_on_one_segment_lose_nothing() {
     ];
     let mut clients: Vec<(Client, String)> = (0..filters.len())
         .map(|i| {
-            let mut client = staff(&app, &format!("user{i}"));
+            let username = format!("user{i}");
+            let mut client = staff(app, &username);
+            if let (Some(second), 1) = (second, i % 2) {
+                client = second.client();
+                client.sign_in(&username, PASSWORD);
+            }
             let t = token(&mut client);
             (client, t)
         })
@@ -2023,6 +2044,38 @@ fn concurrent_steps_on_one_segment_lose_nothing() {
             );
         }
     }
+
+    // The same steps, one after the other in the order the ledger gives them, on a new
+    // segment: the same contacts, as many times each.
+    let order = text(
+        app,
+        &format!(
+            "SELECT string_agg(t.user_name, ',' ORDER BY t.seq) FROM segment_steps t \
+             JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+        ),
+    );
+    let replay = new_segment(&mut owner, "sequential");
+    for user in order.split(',') {
+        let i: usize = user.trim_start_matches("user").parse().unwrap();
+        step(&mut owner, &replay, "add", &filters[i]);
+    }
+    let lines = |no: &str| {
+        text(
+            app,
+            &format!(
+                "SELECT string_agg(c.no || ' x' || n, ',' ORDER BY c.no) FROM \
+                   (SELECT l.contact_id, count(*) AS n FROM segment_lines l \
+                    JOIN segments s ON s.id = l.segment_id \
+                    WHERE s.no = '{no}' AND l.removed_by_step IS NULL GROUP BY 1) m \
+                 JOIN contacts c ON c.id = m.contact_id"
+            ),
+        )
+    };
+    assert_eq!(
+        lines(&no),
+        lines(&replay),
+        "concurrent run against sequential run"
+    );
 }
 
 // ---- roles and logged segments --------------------------------------------------------------
