@@ -1899,13 +1899,13 @@ fn concurrent_steps_lose_nothing(app: &TestApp, second: Option<&Instance>) {
     world(app);
     // More contacts, so that the steps take a while and overlap.
     diesel_exec(
-        &app,
+        app,
         "INSERT INTO contacts (no, type, name, country_code)
              SELECT 'M' || lpad(g::text, 4, '0'), 'person', 'Many ' || g,
                  (ARRAY['DK', 'SE', 'NO', 'DE', 'FI', 'NL'])[1 + g % 6]
              FROM generate_series(1, 600) g;",
     );
-    let mut owner = staff(&app, "owner");
+    let mut owner = staff(app, "owner");
     let no = new_segment(&mut owner, "concurrent");
     let filters: Vec<Vec<(&str, &str)>> = vec![
         vec![("country", "DK")],
@@ -1948,11 +1948,11 @@ fn concurrent_steps_lose_nothing(app: &TestApp, second: Option<&Instance>) {
     assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
 
     // A step that found nothing left to add is not recorded.
-    let n = step_count(&app, &no);
+    let n = step_count(app, &no);
     assert!(n > 1 && n <= filters.len() as i64, "{n} steps");
     assert_eq!(
         text(
-            &app,
+            app,
             &format!(
                 "SELECT string_agg(t.seq::text, ',' ORDER BY t.seq) FROM segment_steps t \
                  JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
@@ -1965,7 +1965,7 @@ fn concurrent_steps_lose_nothing(app: &TestApp, second: Option<&Instance>) {
         "SELECT sum(t.added) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
          WHERE s.no = '{no}'"
     ));
-    assert_eq!(members(&app, &no).len() as i64, added);
+    assert_eq!(members(app, &no).len() as i64, added);
     // Every line belongs to a recorded step, and only the Allow Existing step duplicated.
     assert_eq!(
         app.count(&format!(
