@@ -12,7 +12,7 @@
 # in BENCH_USERS users, and loads each page with wrk (BENCH_THREADS threads, BENCH_DURATION
 # seconds) at each of BENCH_CONNECTIONS connections, the users' sessions taking turns:
 #   the ceiling; /; the contact list (first page, q=hansen, country=DK&industry_group=RETAIL,
-#   sort=city, a far page); a contact card; the segment list; the segment's first and last
+#   sort=city, a far page and the last page by city); a contact card; the segment list; the segment's first and last
 #   page; the interactions list; a campaign card; the stylesheet at the address pages link;
 #   and a mixed scenario: the users browsing those pages while one more runs Add, Reduce and
 #   Go Back twice on another segment of the same filter, over and over (the others' figures
@@ -20,8 +20,8 @@
 # For each: requests/s, p50, p99, errors (connection errors, timeouts and statuses over 399)
 # and the ratio to the ceiling's requests/s at the same connections. Then the peak memory of
 # Rapport (VmHWM, reset before each phase) and of PostgreSQL (the sum of its processes'
-# proportional set sizes, sampled every 0.2 s) during the load and during the CSV exports of
-# the segment and of all contacts.
+# proportional set sizes, sampled every 0.2 s) during the load, during the CSV and Excel
+# exports of the segment and of all contacts, and during an import of all contacts again.
 # Then a second instance on the same database and haproxy in front of both (round robin): a
 # user signed in through one continues on the other, and the mixed scenario runs through the
 # proxy, next to the same through the proxy to one instance.
@@ -36,6 +36,7 @@
 #   BENCH_THREADS      wrk's threads (default 2)
 #   BENCH_DURATION     seconds of each wrk run (default 8; the mixed scenario: 3 ×)
 #   BENCH_TWO          1 = the two-instance part (default 1)
+#   BENCH_IMPORT       1 = import every contact again at the end, for its memory (default 1)
 #   BENCH_TIMEOUT      seconds after which the whole run is stopped (default 5400)
 #   RAPPORT_DATA_DIR   a private cluster to use and keep (default: a temp dir, removed)
 #   DATABASE_URL       an existing database instead (the ceiling then creates `fortune` in it)
@@ -57,6 +58,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
 THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-8}
 TWO=${BENCH_TWO:-1}
+IMPORT=${BENCH_IMPORT:-1}
 TIMEOUT=${BENCH_TIMEOUT:-5400}
 
 BENCH_NAME=load
@@ -147,6 +149,8 @@ mapfile -d '' ADD_ARGS < <(field_args "$ADD_FIELDS")
 mapfile -d '' REDUCE_ARGS < <(field_args "$REDUCE_FIELDS")
 TOTAL=$(psql_value "SELECT count(*) FROM contacts")
 CARD=$(psql_value "SELECT no FROM contacts WHERE type = 'company' ORDER BY id LIMIT 1")
+# A page far into the list by city (keyset: the page after the 7,500th contact in that order).
+FAR=$(psql_value "SELECT no FROM contacts ORDER BY city, id OFFSET 7499 LIMIT 1")
 CAMPAIGN=$(psql_value "SELECT campaign_no FROM interaction_log_entries WHERE campaign_no IS NOT NULL
     GROUP BY campaign_no ORDER BY count(*) DESC LIMIT 1" 2>/dev/null || true)
 [[ -n "$CAMPAIGN" ]] || CAMPAIGN=$(psql_value "SELECT no FROM campaigns ORDER BY no LIMIT 1" 2>/dev/null || true)
@@ -297,7 +301,8 @@ PAGES=(
     "contacts q=hansen|/contacts?q=hansen"
     "contacts DK retail|/contacts?country=DK&industry_group=RETAIL"
     "contacts sort=city|/contacts?sort=city"
-    "contacts page 150|/contacts?sort=city&page=150"
+    "contacts far page (city)|/contacts?sort=city&after=$FAR"
+    "contacts last page (city)|/contacts?sort=city&last=1"
     "contact card|/contacts/$CARD"
     "segments|/segments"
     "segment page 1|/segments/$NO"
@@ -378,6 +383,32 @@ export_run() { # NAME PATH
 }
 export_run "CSV of segment $NO ($LINES lines)" "/segments/$NO/export.csv"
 export_run "CSV of all $TOTAL contacts" "/contacts/export.csv"
+export_run "Excel of segment $NO ($LINES lines)" "/segments/$NO/export.xlsx"
+export_run "Excel of all $TOTAL contacts" "/contacts/export.xlsx"
+
+# --- an import of every contact ------------------------------------------------------------------
+# The contacts' CSV export, without its No. column (the import numbers them anew), imported
+# through the import page: Rapport's and PostgreSQL's peak memory while the job reads, checks
+# and writes every row. It adds as many contacts again, so it comes after the pages.
+if [[ $IMPORT == 1 ]]; then
+    log "exporting the contacts for the import"
+    curl -sf -b "$ADMIN_JAR" --max-time 1200 "$BASE/contacts/export.csv" | sed 's/^[^,]*,//' >"$WORK/import.csv"
+    IMPORT_ROWS=$(($(wc -l <"$WORK/import.csv") - 1))
+    token=$(page_token /contacts/import)
+    memory_phase_start
+    t=$(now)
+    location=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$ADMIN_JAR" -H "Origin: $BASE" --max-time 1200 \
+        -F "file=@$WORK/import.csv;type=text/csv" "$BASE/contacts/import?csrf_token=$token")
+    if [[ -n "$location" ]]; then
+        while page=$(curl -s -b "$ADMIN_JAR" --max-time 30 "$location") && grep -q 'data-status-url' <<<"$page"; do sleep 1; done
+        result=$(printf '%s' "$page" | grep -o -m 1 -E '[0-9,]+ contacts? imported\.|[0-9,]+ problems? found\.|The import failed[^<]*' || echo "?")
+    else
+        result="upload not accepted"
+    fi
+    memory_phase_end "import of $IMPORT_ROWS contacts (CSV)"
+    printf '%s\t%s\n' "import of $IMPORT_ROWS contacts (CSV)" "$result in $(since "$t") s" >>"$EXPORTS"
+    log "import: $result"
+fi
 
 # --- two instances ------------------------------------------------------------------------------
 TWO_RESULT=""
