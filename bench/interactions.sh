@@ -9,7 +9,9 @@
 #
 # BENCH_RUNS times: a segment of the Add filter's contacts (about 200,000 at a million
 # contacts; built untimed), then through the web pages like a browser: its check page
-# (GET /segments/{no}/log), Log Segment (POST), Cancel, Restore. Then the same on a scratch
+# (GET /segments/{no}/log), Log Segment (POST), the campaign's card right after it (its first
+# view after a log: its figures computed by the view, or by the background task that Log
+# Segment started, whichever comes first), Cancel, Restore. Then the same on a scratch
 # segment with the same lines, as hand-written SQL with psql (\timing): the check's two
 # queries, the entries' INSERT … SELECT with the campaign entry and the status, the two
 # UPDATEs of Cancel, and of Restore. Logged entries are records (they cannot be deleted): every
@@ -19,7 +21,8 @@
 # section (the responses to the campaign with most responses in the last year; with the
 # wizard's "campaign response" field when the form has it, else every entry of the campaign
 # in the last year — the run says which), `/interactions?campaign=…` first and last page, the
-# campaign's card `/campaigns/{no}` ("n/a" while the page answers anything but 200), and a
+# campaign's card `/campaigns/{no}` (its other views: the figures kept; "n/a" while the page
+# answers anything but 200), and a
 # contact card with 50 entries (the contact gets single interactions up to 50, untimed).
 #
 # Settings (environment):
@@ -126,6 +129,7 @@ for round in $(seq 1 "$RUNS"); do
     status=$(psql_value "SELECT status FROM segments WHERE id = $SEGMENT_ID")
     log "round $round: log → $LAST_CODE in $LAST_SERVER ms: $written entries, segment $status"
     [[ "$written" == "$LINES" && "$status" == logged ]] || note "round $round: logging wrote $written entries for $LINES lines (status $status)"
+    timed "card after log" GET "/campaigns/$CAMPAIGN" 120
     timed "cancel" POST "/segments/$NO/cancel" 600
     timed "restore" POST "/segments/$NO/restore" 600
     log "round $round: cancel and restore → $LAST_CODE ($(psql_value "SELECT status FROM segments WHERE id = $SEGMENT_ID"))"
@@ -271,7 +275,7 @@ echo "Times in ms: app = the Server-Timing header (the whole request, commit inc
 echo "SQL = psql's \\timing of the hand-written statements, commit included."
 echo
 printf '%-22s %-7s %10s %10s %10s %10s %7s  %-24s %s\n' "step" "status" "app med" "app max" "total med" "SQL med" "app/SQL" "goal" "met"
-for name in "check page" "log" "cancel" "restore" "interactions preview" "interactions add" "interactions first" "interactions last" "campaign card" "contact card"; do
+for name in "check page" "log" "card after log" "cancel" "restore" "interactions preview" "interactions add" "interactions first" "interactions last" "campaign card" "contact card"; do
     smed=$(app_stat "$name" 3 median)
     if [[ "$smed" == "-" ]] && ! grep -q "^$name	" "$APP_TIMES"; then
         printf '%-22s %-7s %10s\n' "$name" "n/a" "n/a"

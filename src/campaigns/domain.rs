@@ -1,6 +1,6 @@
-//! Campaigns: the record and its checks, the list's query, the card's figures (one statement
-//! over the campaign's non-canceled interaction entries), its segments and newest entries, and
-//! what stops a campaign's deletion. Plain functions over `&mut PgConnection`, no HTTP.
+//! Campaigns: the record and its checks, the list's query, the card's segments and newest
+//! entries (its figures are in `figures`), and what stops a campaign's deletion. Plain
+//! functions over `&mut PgConnection`, no HTTP.
 
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::db::binds::{bind_all, BindValue, Binds};
 use crate::db::schema::campaigns;
+use crate::segments::domain::totals::LINES_OF_S;
 use crate::setup::{self, number_series};
 use crate::web::FormErrors;
 
@@ -414,71 +415,10 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery, offset: i64) -> QueryRes
     .load(conn)
 }
 
-/// A campaign's figures, from its interaction entries that are not canceled.
-#[derive(Clone, Debug, Default, QueryableByName)]
-pub struct Figures {
-    /// Interaction entries.
-    #[diesel(sql_type = BigInt)]
-    pub interactions: i64,
-    /// Contacts with at least one entry.
-    #[diesel(sql_type = BigInt)]
-    pub contacts: i64,
-    /// Companies reached: the companies of those contacts (a company contact counts itself).
-    #[diesel(sql_type = BigInt)]
-    pub companies: i64,
-    /// Contacts with an entry marked Campaign Target.
-    #[diesel(sql_type = BigInt)]
-    pub targets: i64,
-    /// Contacts with an entry marked Campaign Response.
-    #[diesel(sql_type = BigInt)]
-    pub responses: i64,
-    #[diesel(sql_type = Numeric)]
-    pub cost: BigDecimal,
-    #[diesel(sql_type = BigInt)]
-    pub duration_min: i64,
-}
-
-impl Figures {
-    /// Responding contacts per targeted contact, in percent with one decimal; `None` without
-    /// targets.
-    pub fn response_rate(&self) -> Option<String> {
-        (self.targets > 0).then(|| {
-            let tenths = (self.responses * 1000 + self.targets / 2) / self.targets;
-            let mark = if crate::web::locale::current() == crate::config::Locale::DaDk {
-                ','
-            } else {
-                '.'
-            };
-            format!("{}{mark}{}%", tenths / 10, tenths % 10)
-        })
-    }
-
-    pub fn cost_text(&self) -> String {
-        money(&self.cost)
-    }
-}
-
 /// An amount with two decimals and thousands separators, as the office writes it
 /// (`web::filters`): 0 → "0.00".
 pub fn money(v: &BigDecimal) -> String {
     crate::web::filters::amount(v)
-}
-
-/// The figures of campaign `no`, in one statement over its non-canceled entries, found by the
-/// index on (campaign, date, id); each contact and company counts once however many entries it
-/// has. At 250,000 entries of one campaign the work is the distinct counts (a sort each), not
-/// reading the rows (docs/architecture.md, "Campaign figures", says what was measured).
-pub fn figures(conn: &mut PgConnection, no: &str) -> QueryResult<Figures> {
-    diesel::sql_query(
-        "SELECT count(*) AS interactions, count(DISTINCT e.contact_id) AS contacts, \
-           count(DISTINCT e.company_id) AS companies, \
-           count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_target) AS targets, \
-           count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response) AS responses, \
-           COALESCE(sum(e.cost), 0) AS cost, COALESCE(sum(e.duration_min), 0)::bigint AS duration_min \
-         FROM interaction_log_entries e WHERE e.campaign_no = $1 AND NOT e.canceled",
-    )
-    .bind::<Text, _>(no)
-    .get_result(conn)
 }
 
 /// A segment of the campaign, on its card.
@@ -496,20 +436,14 @@ pub struct SegmentRow {
     pub lines: i64,
 }
 
-/// The campaign's segments, drafts, logged and canceled, newest first, with their lines: a
-/// draft's counted, a logged (or canceled) segment's read from its campaign entry, which
-/// recorded one entry per line when it was logged (its lines no longer change), so a campaign
-/// of several 200,000-line segments does not count them on every view.
+/// The campaign's segments, drafts, logged and canceled, newest first, with their lines (from
+/// the kept counts, `segments::domain::totals`), so a campaign of several 200,000-line
+/// segments does not count them on every view.
 pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow>> {
-    diesel::sql_query(
-        "SELECT s.no::text AS no, s.description, s.date, s.status, \
-           CASE WHEN s.status <> 'draft' AND EXISTS \
-                  (SELECT 1 FROM campaign_entries ce WHERE ce.segment_id = s.id) \
-             THEN (SELECT sum(ce.entries) FROM campaign_entries ce WHERE ce.segment_id = s.id)::bigint \
-             ELSE (SELECT count(*) FROM segment_lines l \
-                   WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) END AS lines \
-         FROM segments s WHERE s.campaign_no = $1 ORDER BY s.id DESC",
-    )
+    diesel::sql_query(format!(
+        "SELECT s.no::text AS no, s.description, s.date, s.status, {LINES_OF_S} AS lines \
+         FROM segments s WHERE s.campaign_no = $1 ORDER BY s.id DESC"
+    ))
     .bind::<Text, _>(no)
     .load(conn)
 }
@@ -647,19 +581,6 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn response_rate_is_responses_per_target() {
-        let f = |targets, responses| Figures {
-            targets,
-            responses,
-            ..Default::default()
-        };
-        assert_eq!(f(0, 0).response_rate(), None);
-        assert_eq!(f(3, 1).response_rate().as_deref(), Some("33.3%"));
-        assert_eq!(f(3, 2).response_rate().as_deref(), Some("66.7%"));
-        assert_eq!(f(4, 4).response_rate().as_deref(), Some("100.0%"));
-    }
 
     #[test]
     fn a_refusal_names_everything_that_refers_to_the_campaign() {

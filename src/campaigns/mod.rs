@@ -3,10 +3,11 @@
 //! docs/architecture.md, The areas). Segments and single interactions are logged into a
 //! campaign by `segments::domain::log` and the interactions area.
 //!
-//! `domain` holds the rules and their SQL; `pages` the handlers; templates are in
-//! `templates/campaigns/`.
+//! `domain` holds the rules and their SQL, `figures` the card's figures kept per version of
+//! the campaign's entries; `pages` the handlers; templates are in `templates/campaigns/`.
 
 pub mod domain;
+pub mod figures;
 pub mod pages;
 
 use actix_web::web;

@@ -7,8 +7,9 @@ use askama::Template;
 use diesel::prelude::*;
 
 use super::domain::{
-    self, Campaign, CampaignForm, EntryRow, Figures, ListQuery, ListRow, SegmentRow, Usage, SORTS,
+    self, Campaign, CampaignForm, EntryRow, ListQuery, ListRow, SegmentRow, Usage, SORTS,
 };
+use super::figures::{self, Figures};
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
 use crate::setup::{self, CodeOption};
@@ -220,7 +221,7 @@ pub async fn show(
     let no = path.into_inner();
     let (campaign, figures, segments, entries, pipeline) = db(&state.pool, move |conn| {
         let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let figures = domain::figures(conn, &campaign.no)?;
+        let figures = figures::of(conn, campaign.id, &campaign.no)?;
         let segments = domain::segments(conn, &campaign.no)?;
         let entries = domain::newest_entries(conn, &campaign.no)?;
         let pipeline =
@@ -237,6 +238,23 @@ pub async fn show(
         pipeline,
         can_edit: user.role >= Role::Staff,
     })
+}
+
+/// After a write to campaign `no`'s entries has committed (Log Segment, Cancel, Restore, a
+/// single interaction, an entry's change): its figures are computed again in the background,
+/// so that the card's next view finds them ready. Best effort: a failure is logged and never
+/// touches the user's action, and a view that comes first computes them itself.
+pub fn refresh_figures_later(state: &AppState, no: Option<String>) {
+    let Some(no) = no else {
+        return;
+    };
+    let pool = state.pool.clone();
+    actix_web::rt::spawn(async move {
+        let campaign = no.clone();
+        if let Err(e) = db(&pool, move |conn| Ok(figures::refresh(conn, &campaign)?)).await {
+            tracing::warn!(campaign = %no, error = %e, "campaign figures not computed in the background");
+        }
+    });
 }
 
 #[get("/campaigns/{no}/edit")]

@@ -46,6 +46,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_figures (campaign_id) {
+        campaign_id -> Int8,
+        entries_version -> Int8,
+        interactions -> Int8,
+        contacts -> Int8,
+        companies -> Int8,
+        targets -> Int8,
+        responses -> Int8,
+        cost -> Numeric,
+        duration_min -> Int8,
+        computed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     campaigns (id) {
         id -> Int8,
         no -> Text,
@@ -56,6 +71,7 @@ diesel::table! {
         status_code -> Nullable<Text>,
         created_at -> Timestamptz,
         version -> Int4,
+        entries_version -> Int8,
     }
 }
 
@@ -445,6 +461,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    segment_line_counts (segment_id, added_by_step, removed_by_step) {
+        segment_id -> Int8,
+        added_by_step -> Int4,
+        removed_by_step -> Int4,
+        lines -> Int8,
+    }
+}
+
+diesel::table! {
     segment_steps (id) {
         id -> Int8,
         segment_id -> Int8,
@@ -533,6 +558,7 @@ diesel::table! {
 diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(campaigns -> campaign_statuses (status_code));
 diesel::joinable!(campaigns -> salespeople (salesperson_code));
+diesel::joinable!(campaign_figures -> campaigns (campaign_id));
 diesel::joinable!(contact_business_relations -> business_relations (code));
 diesel::joinable!(contact_business_relations -> contacts (contact_id));
 diesel::joinable!(contact_industry_groups -> contacts (contact_id));
@@ -564,6 +590,7 @@ diesel::joinable!(profile_questions -> profile_questionnaires (questionnaire_cod
 diesel::joinable!(sales_cycle_stages -> sales_cycles (sales_cycle_code));
 diesel::joinable!(saved_criteria -> users (created_by));
 diesel::joinable!(saved_criteria_steps -> saved_criteria (code));
+diesel::joinable!(segment_line_counts -> segments (segment_id));
 diesel::joinable!(segment_lines -> contacts (contact_id));
 diesel::joinable!(segment_lines -> interaction_templates (interaction_template_code));
 diesel::joinable!(segment_lines -> salespeople (salesperson_code));
@@ -581,6 +608,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     business_relations,
     campaign_entries,
+    campaign_figures,
     campaign_statuses,
     campaigns,
     close_opportunity_codes,
@@ -614,6 +642,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     salespeople,
     saved_criteria,
     saved_criteria_steps,
+    segment_line_counts,
     segment_lines,
     segment_steps,
     segments,

@@ -403,19 +403,28 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Entry>> {
         .optional()
 }
 
-/// Changes what may change of an entry: its evaluation and whether it is canceled.
+/// An entry changed: its campaign, if it has one.
+#[derive(QueryableByName)]
+pub struct Changed {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub campaign_no: Option<String>,
+}
+
+/// Changes what may change of an entry: its evaluation and whether it is canceled. `None`
+/// when there is no such entry.
 pub fn update(
     conn: &mut PgConnection,
     id: i64,
     evaluation: &str,
     canceled: bool,
-) -> QueryResult<bool> {
-    Ok(diesel::sql_query(
-        "UPDATE interaction_log_entries SET evaluation = $2, canceled = $3 WHERE id = $1",
+) -> QueryResult<Option<Changed>> {
+    diesel::sql_query(
+        "UPDATE interaction_log_entries SET evaluation = $2, canceled = $3 WHERE id = $1 \
+         RETURNING campaign_no::text AS campaign_no",
     )
     .bind::<BigInt, _>(id)
     .bind::<Text, _>(evaluation)
     .bind::<Bool, _>(canceled)
-    .execute(conn)?
-        > 0)
+    .get_result(conn)
+    .optional()
 }

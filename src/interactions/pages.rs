@@ -220,12 +220,11 @@ pub async fn update(
     }
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    db(&state.pool, move |conn| {
+    let changed = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
-            if !domain::update(conn, id, &evaluation, canceled)? {
-                return Err(AppError::NotFound);
-            }
+            let changed =
+                domain::update(conn, id, &evaluation, canceled)?.ok_or(AppError::NotFound)?;
             audit::record(
                 conn,
                 Actor::User(&user),
@@ -243,10 +242,11 @@ pub async fn update(
                 &ip,
             )?;
             session::set_flash(conn, &session, Flash::success("Interaction saved."))?;
-            Ok(())
+            Ok(changed)
         })
     })
     .await?;
+    crate::campaigns::pages::refresh_figures_later(&state, changed.campaign_no);
     Ok(redirect(&format!("/interactions/{id}")))
 }
 
@@ -401,8 +401,8 @@ pub async fn new(
 }
 
 enum Logged {
-    /// Written: the contact's No.
-    Done(String),
+    /// Written: the contact's No., and the campaign whose entries changed.
+    Done(String, Option<String>),
     Invalid(Box<Contact>, FormErrors, SingleOptions),
 }
 
@@ -441,7 +441,7 @@ pub async fn create(
                          not logged again.",
                     ),
                 )?;
-                return Ok(Logged::Done(contact.no));
+                return Ok(Logged::Done(contact.no, None));
             };
             audit::record(
                 conn,
@@ -457,12 +457,15 @@ pub async fn create(
                 &ip,
             )?;
             session::set_flash(conn, &session, Flash::success("Interaction logged."))?;
-            Ok(Logged::Done(contact.no))
+            Ok(Logged::Done(contact.no, entry.campaign_no.clone()))
         })
     })
     .await?;
     match outcome {
-        Logged::Done(no) => Ok(redirect(&format!("/contacts/{no}"))),
+        Logged::Done(no, campaign) => {
+            crate::campaigns::pages::refresh_figures_later(&state, campaign);
+            Ok(redirect(&format!("/contacts/{no}")))
+        }
         Logged::Invalid(contact, errors, options) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &NewPage {

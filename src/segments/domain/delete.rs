@@ -4,14 +4,14 @@
 //! docs/segments.md, Deleting a segment).
 
 use crate::segments::domain::header::{Segment, SegmentStatus};
-use crate::segments::domain::lines::Figures;
+use crate::segments::domain::totals::Figures;
 use diesel::prelude::*;
 
 /// Deletes the segment with its lines and steps (call under its lock, after [`refusal`]);
 /// returns its figures as they were.
 pub fn delete(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
     use crate::db::schema::segments;
-    let figures = crate::segments::domain::lines::figures(conn, segment)?;
+    let figures = crate::segments::domain::totals::figures(conn, segment)?;
     diesel::delete(segments::table.filter(segments::id.eq(segment.id))).execute(conn)?;
     Ok(figures)
 }

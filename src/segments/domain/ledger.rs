@@ -113,11 +113,12 @@ pub struct LineHistory {
     pub lines: i64,
 }
 
-/// The segment's lines grouped by the steps that added and removed them: one statement.
+/// The segment's lines grouped by the steps that added and removed them, from the kept counts
+/// (`totals`): a few rows whatever the number of lines.
 pub fn line_history(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<LineHistory>> {
     diesel::sql_query(
-        "SELECT added_by_step AS added, removed_by_step AS removed, count(*) AS lines \
-         FROM segment_lines WHERE segment_id = $1 GROUP BY 1, 2",
+        "SELECT added_by_step AS added, NULLIF(removed_by_step, 0) AS removed, lines \
+         FROM segment_line_counts WHERE segment_id = $1 AND lines <> 0",
     )
     .bind::<BigInt, _>(segment_id)
     .load(conn)

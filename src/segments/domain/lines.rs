@@ -1,5 +1,5 @@
-//! A segment's lines: the figures, the page of lines read by keyset, and a line's own
-//! interaction fields (overrides of the header) with their checks.
+//! A segment's lines: the page of lines read by keyset, and a line's own interaction fields
+//! (overrides of the header) with their checks. The segment's figures are in `totals`.
 
 use crate::db::schema::segment_lines;
 use crate::segments::domain::header;
@@ -12,33 +12,6 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
-
-/// The header's figures: lines, steps, total cost and duration (lines' own values or the
-/// header's).
-#[derive(Clone, Debug, QueryableByName)]
-pub struct Figures {
-    #[diesel(sql_type = BigInt)]
-    pub lines: i64,
-    #[diesel(sql_type = BigInt)]
-    pub steps: i64,
-    #[diesel(sql_type = Numeric)]
-    pub total_cost: BigDecimal,
-    #[diesel(sql_type = BigInt)]
-    pub total_duration: i64,
-}
-
-pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
-    diesel::sql_query(format!(
-        "SELECT count(l.id) AS lines, \
-           (SELECT count(*) FROM segment_steps WHERE segment_id = $1) AS steps, \
-           COALESCE(sum({EFFECTIVE_COST}), 0)::numeric(14,2) AS total_cost, \
-           COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS total_duration \
-         FROM segments s LEFT JOIN segment_lines l ON l.segment_id = s.id AND l.removed_by_step IS NULL \
-         {LINE_TEMPLATE_JOIN} WHERE s.id = $1",
-    ))
-    .bind::<BigInt, _>(segment.id)
-    .get_result(conn)
-}
 
 /// A line as shown: the contact, and each interaction field as it takes effect (the line's
 /// own value, else the header's; the salesperson falls back to the contact's).
@@ -93,12 +66,6 @@ pub struct LineRow {
 }
 
 pub use crate::setup::support::money;
-
-impl Figures {
-    pub fn cost_text(&self) -> String {
-        money(&self.total_cost)
-    }
-}
 
 impl LineRow {
     pub fn cost_text(&self) -> String {

@@ -1,6 +1,8 @@
-//! The list of segments: status filter, search and paging in one statement.
+//! The list of segments: status filter, search and paging in one statement; each segment's
+//! lines from the kept counts (`totals`).
 
 use crate::segments::domain::header::SegmentStatus;
+use crate::segments::domain::totals::LINES_OF_S;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
@@ -56,7 +58,7 @@ pub fn list(
     .n;
     let rows = diesel::sql_query(format!(
         "SELECT s.no::text AS no, s.description, s.date, s.status, s.salesperson_code::text AS salesperson_code, \
-           (SELECT count(*) FROM segment_lines l WHERE l.segment_id = s.id AND l.removed_by_step IS NULL) AS lines, \
+           {LINES_OF_S} AS lines, \
            (SELECT count(*) FROM segment_steps t WHERE t.segment_id = s.id) AS steps \
          FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT $3 OFFSET $4"
     ))

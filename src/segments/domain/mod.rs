@@ -15,4 +15,5 @@ pub mod refresh;
 pub mod saved;
 pub mod steps;
 pub mod stored;
+pub mod totals;
 pub mod why;

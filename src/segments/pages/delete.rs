@@ -5,8 +5,8 @@ use crate::admin::audit::Actor;
 use crate::auth::Staff;
 use crate::segments::domain::delete::{delete as delete_segment, refusal};
 use crate::segments::domain::header::Segment;
-use crate::segments::domain::lines::Figures;
-use crate::segments::domain::{header, lines};
+use crate::segments::domain::totals::Figures;
+use crate::segments::domain::{header, totals};
 use crate::segments::pages::on_locked_segment;
 use crate::web::filters;
 use crate::web::pagination::thousands;
@@ -37,7 +37,7 @@ pub async fn confirm(
     let no = path.into_inner();
     let (segment, figures) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let figures = lines::figures(conn, &segment)?;
+        let figures = totals::figures(conn, &segment)?;
         Ok((segment, figures))
     })
     .await?;

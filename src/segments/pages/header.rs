@@ -4,8 +4,9 @@ use crate::auth::{session, Role, SignedIn, Staff};
 use crate::segments::domain::header::Template as InteractionTemplate;
 use crate::segments::domain::header::{HeaderForm, Segment};
 use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
-use crate::segments::domain::lines::{Figures, LineRow, LineSort, LinesQuery};
-use crate::segments::domain::{header, ledger, lines};
+use crate::segments::domain::lines::{LineRow, LineSort, LinesQuery};
+use crate::segments::domain::totals::Figures;
+use crate::segments::domain::{header, ledger, lines, totals};
 use crate::setup::CodeOption;
 use crate::web::filters;
 use crate::web::pagination::Pager;
@@ -373,7 +374,7 @@ fn load_show(
     from: lines::LinesFrom,
     query: LinesQuery,
 ) -> QueryResult<ShowData> {
-    let figures = lines::figures(conn, &segment)?;
+    let figures = totals::figures(conn, &segment)?;
     let ledger = ledger::load(conn, segment.id)?;
     // What each Go Back would do, for a draft's ledger.
     let history = if segment.is_draft() && !ledger.is_empty() {

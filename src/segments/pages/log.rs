@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Staff};
+use crate::campaigns::pages::refresh_figures_later;
 use crate::segments::domain::header::{self, Segment, SegmentStatus};
 use crate::segments::domain::lines::money;
 use crate::segments::domain::log::{self, Check, Logged};
@@ -72,7 +73,8 @@ pub struct LogForm {
 }
 
 enum Outcome {
-    Done(String),
+    /// Where to go next, and the campaign whose entries were written.
+    Done(String, Option<String>),
     Refused(Box<Segment>, Box<Check>),
 }
 
@@ -105,7 +107,7 @@ pub async fn log_segment(
                         segment.status.label().to_lowercase()
                     )),
                 )?;
-                return Ok(Outcome::Done(here));
+                return Ok(Outcome::Done(here, None));
             }
             match log::log(conn, &segment, &user, follow_up)? {
                 Logged::Refused(check) => Ok(Outcome::Refused(Box::new(segment), check)),
@@ -138,14 +140,17 @@ pub async fn log_segment(
                         message.push_str(&format!(" Follow-up segment {f} created."));
                     }
                     session::set_flash(conn, &session, Flash::success(message))?;
-                    Ok(Outcome::Done(here))
+                    Ok(Outcome::Done(here, segment.campaign_no.clone()))
                 }
             }
         })
     })
     .await?;
     match outcome {
-        Outcome::Done(location) => Ok(redirect(&location)),
+        Outcome::Done(location, campaign) => {
+            refresh_figures_later(&state, campaign);
+            Ok(redirect(&location))
+        }
         Outcome::Refused(segment, check) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &LogPage {
@@ -166,7 +171,10 @@ async fn set_canceled(
     no: String,
     canceling: bool,
 ) -> AppResult<HttpResponse> {
-    on_locked_segment(&req, &state, no, move |conn, segment, ip| {
+    // The segment's campaign, read under its lock, for its figures once this has committed.
+    let campaign = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let changed = campaign.clone();
+    let response = on_locked_segment(&req, &state, no, move |conn, segment, ip| {
         let here = format!("/segments/{}", segment.no);
         let wanted = if canceling {
             SegmentStatus::Logged
@@ -189,6 +197,9 @@ async fn set_canceled(
         } else {
             log::restore(conn, &segment)?
         };
+        if let Ok(mut campaign) = changed.lock() {
+            *campaign = segment.campaign_no.clone();
+        }
         let what = if canceling { "canceled" } else { "restored" };
         audit::record(
             conn,
@@ -217,7 +228,10 @@ async fn set_canceled(
             here,
         ))
     })
-    .await
+    .await?;
+    let campaign = campaign.lock().ok().and_then(|mut c| c.take());
+    refresh_figures_later(&state, campaign);
+    Ok(response)
 }
 
 /// `POST /segments/{no}/cancel`: its entries and campaign entry are marked canceled.

@@ -1,0 +1,171 @@
+//! A campaign's figures on its card, kept (see docs/architecture.md, Campaign figures).
+//!
+//! The figures are four exact distinct counts and two sums over the campaign's non-canceled
+//! interaction entries: seconds for a campaign of two million entries. They are kept in
+//! `campaign_figures` with the version of the campaign's entries they were computed at
+//! (`campaigns.entries_version`, bumped once by every statement that writes or changes the
+//! campaign's entries: the entries' statement-level triggers, migration
+//! 2026-12-03-00031_campaign_figures). The card shows the kept figures when their version is
+//! the current one; otherwise it counts them, in one statement that also reads the version
+//! (one snapshot), and keeps them unless figures of a newer version were kept meanwhile. After
+//! a write commits, the pages that wrote ask for them to be computed in the background
+//! ([`refresh`]), so the next view finds them ready. Plain functions over `&mut PgConnection`.
+
+use bigdecimal::BigDecimal;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Numeric, Text};
+
+/// A campaign's figures, from its interaction entries that are not canceled.
+#[derive(Clone, Debug, Default, QueryableByName)]
+pub struct Figures {
+    /// Interaction entries.
+    #[diesel(sql_type = BigInt)]
+    pub interactions: i64,
+    /// Contacts with at least one entry.
+    #[diesel(sql_type = BigInt)]
+    pub contacts: i64,
+    /// Companies reached: the companies of those contacts (a company contact counts itself).
+    #[diesel(sql_type = BigInt)]
+    pub companies: i64,
+    /// Contacts with an entry marked Campaign Target.
+    #[diesel(sql_type = BigInt)]
+    pub targets: i64,
+    /// Contacts with an entry marked Campaign Response.
+    #[diesel(sql_type = BigInt)]
+    pub responses: i64,
+    #[diesel(sql_type = Numeric)]
+    pub cost: BigDecimal,
+    #[diesel(sql_type = BigInt)]
+    pub duration_min: i64,
+}
+
+impl Figures {
+    /// Responding contacts per targeted contact, in percent with one decimal; `None` without
+    /// targets.
+    pub fn response_rate(&self) -> Option<String> {
+        (self.targets > 0).then(|| {
+            let tenths = (self.responses * 1000 + self.targets / 2) / self.targets;
+            let mark = if crate::web::locale::current() == crate::config::Locale::DaDk {
+                ','
+            } else {
+                '.'
+            };
+            format!("{}{mark}{}%", tenths / 10, tenths % 10)
+        })
+    }
+
+    pub fn cost_text(&self) -> String {
+        super::domain::money(&self.cost)
+    }
+}
+
+/// The kept figures of campaign `id`, if they are of its entries' current version.
+pub fn kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Figures>> {
+    diesel::sql_query(
+        "SELECT f.interactions, f.contacts, f.companies, f.targets, f.responses, f.cost, f.duration_min \
+         FROM campaigns c JOIN campaign_figures f \
+           ON f.campaign_id = c.id AND f.entries_version = c.entries_version \
+         WHERE c.id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .optional()
+}
+
+/// The figures counted, with the version of the entries they were counted at.
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = BigInt)]
+    entries_version: i64,
+    #[diesel(embed)]
+    figures: Figures,
+}
+
+/// Computes the figures of campaign `id` (No. `no`) from its entries, with the version of the
+/// entries read by the same statement (so in the same snapshot), and keeps them with that
+/// version unless figures of a newer version were kept meanwhile. The entries are found by the
+/// index on (campaign, date, id); each contact and company counts once however many entries it
+/// has. (Counting and keeping are two statements so that the count may use a parallel plan,
+/// which a statement that writes may not.)
+pub fn compute(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figures> {
+    let counted: Option<Counted> = diesel::sql_query(
+        "SELECT c.entries_version, f.* FROM campaigns c, \
+           (SELECT count(*) AS interactions, count(DISTINCT e.contact_id) AS contacts, \
+              count(DISTINCT e.company_id) AS companies, \
+              count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_target) AS targets, \
+              count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response) AS responses, \
+              COALESCE(sum(e.cost), 0) AS cost, COALESCE(sum(e.duration_min), 0)::bigint AS duration_min \
+            FROM interaction_log_entries e WHERE e.campaign_no = $2 AND NOT e.canceled) f \
+         WHERE c.id = $1 AND c.no = $2",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Text, _>(no)
+    .get_result(conn)
+    .optional()?;
+    // Renamed since it was read: nothing of it under this No.
+    let Some(Counted {
+        entries_version,
+        figures,
+    }) = counted
+    else {
+        return Ok(Figures::default());
+    };
+    diesel::sql_query(
+        "INSERT INTO campaign_figures AS k (campaign_id, entries_version, interactions, contacts, \
+           companies, targets, responses, cost, duration_min) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (campaign_id) DO UPDATE SET entries_version = EXCLUDED.entries_version, \
+           interactions = EXCLUDED.interactions, contacts = EXCLUDED.contacts, \
+           companies = EXCLUDED.companies, targets = EXCLUDED.targets, \
+           responses = EXCLUDED.responses, cost = EXCLUDED.cost, \
+           duration_min = EXCLUDED.duration_min, computed_at = now() \
+         WHERE k.entries_version < EXCLUDED.entries_version",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(entries_version)
+    .bind::<BigInt, _>(figures.interactions)
+    .bind::<BigInt, _>(figures.contacts)
+    .bind::<BigInt, _>(figures.companies)
+    .bind::<BigInt, _>(figures.targets)
+    .bind::<BigInt, _>(figures.responses)
+    .bind::<Numeric, _>(&figures.cost)
+    .bind::<BigInt, _>(figures.duration_min)
+    .execute(conn)?;
+    Ok(figures)
+}
+
+/// The figures of campaign `id` (No. `no`) for its card: the kept ones when they are current,
+/// else computed now (and kept).
+pub fn of(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figures> {
+    match kept(conn, id)? {
+        Some(figures) => Ok(figures),
+        None => compute(conn, id, no),
+    }
+}
+
+/// After the campaign's entries changed: its figures computed and kept unless the kept ones
+/// are current already (a view came first). Nothing when there is no such campaign.
+pub fn refresh(conn: &mut PgConnection, no: &str) -> QueryResult<()> {
+    if let Some(campaign) = super::domain::find_by_no(conn, no)? {
+        of(conn, campaign.id, &campaign.no)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_rate_is_responses_per_target() {
+        let f = |targets, responses| Figures {
+            targets,
+            responses,
+            ..Default::default()
+        };
+        assert_eq!(f(0, 0).response_rate(), None);
+        assert_eq!(f(3, 1).response_rate().as_deref(), Some("33.3%"));
+        assert_eq!(f(3, 2).response_rate().as_deref(), Some("66.7%"));
+        assert_eq!(f(4, 4).response_rate().as_deref(), Some("100.0%"));
+    }
+}
