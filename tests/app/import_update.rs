@@ -153,6 +153,13 @@ fn an_exported_workbook_edited_in_one_cell_updates_that_contact_when_asked() {
     );
     let (a, b) = (page.body.find(&first), page.body.find(&last));
     assert!(a.is_some() && b.is_some() && a < b, "{}", page.body);
+    assert!(
+        page.contains(
+            "import the file again with “Update those contacts with the file's values” ticked"
+        ),
+        "the page says how to update them:\n{}",
+        page.body
+    );
     assert_eq!(snapshot(&app, &[]), before);
 
     // With it: the new row is imported, the others update their contacts.
