@@ -174,6 +174,7 @@ diesel::table! {
         message -> Text,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        updated_count -> Int8,
     }
 }
 
@@ -375,6 +376,7 @@ diesel::table! {
     profile_questionnaires (code) {
         code -> Text,
         description -> Text,
+        contact_type -> Text,
     }
 }
 

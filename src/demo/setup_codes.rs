@@ -79,6 +79,7 @@ pub fn ensure(conn: &mut PgConnection) -> QueryResult<Vec<QuestionIds>> {
             .values((
                 profile_questionnaires::code.eq(questionnaire.code),
                 profile_questionnaires::description.eq(questionnaire.description),
+                profile_questionnaires::contact_type.eq(questionnaire.contact_type),
             ))
             .on_conflict_do_nothing()
             .execute(conn)?;

@@ -371,7 +371,10 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
     }
     // The segment and its entries link back to the campaign.
     let link = "<a href=\"/campaigns/CP0001\">CP0001</a>";
-    assert!(c.get(&format!("/segments/{a}")).contains(link));
+    // The segment's header names the campaign after its No. ("CP0001 – …").
+    assert!(c
+        .get(&format!("/segments/{a}"))
+        .contains("<a href=\"/campaigns/CP0001\">CP0001 – "));
     assert!(c.get("/interactions?campaign=CP0001").contains(link));
     let entry = app.count(&format!(
         "SELECT min(id) FROM interaction_log_entries WHERE segment_no = '{a}'"

@@ -243,12 +243,12 @@ fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact()
     };
     let anna = row("ANNA");
     assert!(anna.contains("<a href=\"/contacts/ANNA\">Anna Alpha</a>"));
-    assert!(anna.contains("PL</td>"), "{anna}");
+    assert!(anna.contains("PL – Pat Lee</td>"), "{anna}");
     assert!(anna.contains("7.25</td>"), "{anna}");
     assert!(anna.contains(">own</span>"));
     let dora = row("DORA");
     assert!(
-        dora.contains("JO <span class=\"from\">(header)</span>"),
+        dora.contains("JO – Jo Sales <span class=\"from\">(header)</span>"),
         "{dora}"
     );
     assert!(

@@ -168,13 +168,10 @@ pub struct CodeNames {
     pub country: Option<String>,
 }
 
-/// A code and its name as the card shows it: "JO – Jo Sales", or the code alone when its
-/// name is empty (or it has none).
-const NAMED: &str = "{c} || COALESCE(NULLIF(' – ' || {t}, ' – '), '')";
-
-/// The contact's codes with their names: one statement joining the code tables.
+/// The contact's codes with their names ([`crate::db::text::named`]): one statement joining
+/// the code tables.
 pub fn code_names(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CodeNames> {
-    let named = |c: &str, t: &str| NAMED.replace("{c}", c).replace("{t}", t);
+    use crate::db::text::named;
     diesel::sql_query(format!(
         "SELECT {} AS salesperson, {} AS territory, {} AS organizational_level, \
                 {} AS language, {} AS country \
@@ -572,7 +569,7 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
             available,
         });
     }
-    let profile = profile(conn, contact.id)?;
+    let profile = profile(conn, contact.id, &contact.kind)?;
     let history = history(conn, contact.id, query)?;
     let (segments, segments_total) = segments_of(conn, contact.id)?;
     let why_segments = draft_segments(conn)?;
@@ -625,18 +622,26 @@ struct ProfileRow {
     selected: Option<i64>,
 }
 
-/// Every profile question with its choices and the contact's answer, in questionnaire order.
-pub fn profile(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Vec<ProfileQuestion>> {
+/// Every profile question of the questionnaires that apply to a contact of this type
+/// (`company` or `person`), with its choices and the contact's answer, in questionnaire order.
+pub fn profile(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    contact_type: &str,
+) -> QueryResult<Vec<ProfileQuestion>> {
     let rows: Vec<ProfileRow> = diesel::sql_query(
         "SELECT q.questionnaire_code::text AS questionnaire, q.id AS question_id, \
                 q.description AS question, a.id AS answer_id, a.description AS answer, \
                 cpa.answer_id AS selected \
          FROM profile_questions q \
+         JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
          LEFT JOIN profile_answers a ON a.question_id = q.id \
          LEFT JOIN contact_profile_answers cpa ON cpa.question_id = q.id AND cpa.contact_id = $1 \
+         WHERE pq.contact_type IN ('both', $2) \
          ORDER BY q.questionnaire_code, q.position, q.id, a.position, a.id",
     )
     .bind::<BigInt, _>(contact_id)
+    .bind::<Text, _>(contact_type)
     .load(conn)?;
     let mut out: Vec<ProfileQuestion> = Vec::new();
     for r in rows {
@@ -654,6 +659,30 @@ pub fn profile(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Vec<Prof
         }
     }
     Ok(out)
+}
+
+/// The questionnaires of these questions that do not apply to a contact of this type
+/// (`company` or `person`), with the contacts they apply to ("AREA (persons only)").
+pub fn questionnaires_not_applying(
+    conn: &mut PgConnection,
+    question_ids: &[i64],
+    contact_type: &str,
+) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Q {
+        #[diesel(sql_type = Text)]
+        code: String,
+    }
+    let found: Vec<Q> = diesel::sql_query(
+        "SELECT DISTINCT pq.code::text || CASE pq.contact_type WHEN 'company' THEN ' (companies only)' \
+                ELSE ' (persons only)' END AS code \
+         FROM profile_questions q JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
+         WHERE q.id = ANY($1) AND pq.contact_type NOT IN ('both', $2) ORDER BY 1",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(question_ids)
+    .bind::<Text, _>(contact_type)
+    .load(conn)?;
+    Ok(found.into_iter().map(|q| q.code).collect())
 }
 
 /// Sets (or clears, with `None`) a contact's answer to a question. False when the answer does

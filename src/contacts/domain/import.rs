@@ -221,6 +221,15 @@ impl<'s> RowReader<'s> {
         self.read
     }
 
+    /// The columns the file has (its header line, lower case), in [`COLUMNS`] order.
+    pub fn columns(&self) -> Vec<&'static str> {
+        COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| self.index.contains_key(*c))
+            .collect()
+    }
+
     /// The next row: `Some(Some(row))` when it is valid, `Some(None)` when its problems were
     /// added, `None` at the end of the file (or where it stops being readable).
     pub fn next_row(
@@ -357,7 +366,10 @@ const CREATE_IMPORT_ROWS: &str = "CREATE TEMPORARY TABLE import_rows (
     industry_groups TEXT NOT NULL,
     business_relations TEXT NOT NULL,
     mailing_groups TEXT NOT NULL,
-    job_responsibilities TEXT NOT NULL
+    job_responsibilities TEXT NOT NULL,
+    -- The contact in Rapport with the row's No., when the import updates those
+    -- ([`super::import_write::match_existing`]); not part of the COPY.
+    existing_id BIGINT
 ) ON COMMIT DROP";
 
 impl ImportRow {
@@ -405,6 +417,8 @@ pub struct Staged {
     pub missing: u64,
     /// Rows read, blank ones included.
     pub read: u64,
+    /// The columns the file has, in [`COLUMNS`] order.
+    pub columns: Vec<&'static str>,
     pub problems: Problems,
 }
 
@@ -490,6 +504,7 @@ pub fn stage(
     }
     let (reader, mut staged, mut progress) = state.into_inner();
     staged.read = reader.rows_read();
+    staged.columns = reader.columns();
     progress(staged.read);
     if staged.rows == 0 && staged.problems.is_empty() {
         staged.problems.add(1, "the file has no contacts");

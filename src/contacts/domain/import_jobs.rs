@@ -18,7 +18,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::import::{self, Codes, Problems};
 use super::import_source::{self, CsvSource, Source, Windows1252, XlsxSource};
-use super::import_write;
+use super::import_write::{self, Existing, Written};
 use crate::admin::audit::{self, Actor};
 use crate::auth::CurrentUser;
 use crate::db::schema::import_jobs;
@@ -109,6 +109,8 @@ pub struct ImportJob {
     pub message: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Contacts already in Rapport that the file updated.
+    pub updated_count: i64,
 }
 
 impl ImportJob {
@@ -130,6 +132,10 @@ impl ImportJob {
 
     pub fn created_text(&self) -> String {
         thousands(self.created_count)
+    }
+
+    pub fn updated_text(&self) -> String {
+        thousands(self.updated_count)
     }
 
     pub fn error_count_text(&self) -> String {
@@ -212,6 +218,8 @@ pub struct Upload {
     /// counted when it is opened).
     pub total_rows: i64,
     pub kind: FileKind,
+    /// Update the contacts whose No. is already in Rapport (else those rows are refused).
+    pub update_existing: bool,
 }
 
 /// What an uploaded file is read as.
@@ -290,11 +298,12 @@ impl JobConn {
             .execute(&mut self.conn);
     }
 
-    fn finish(&mut self, status: JobStatus, created: u64, problems: &Problems, message: &str) {
+    fn finish(&mut self, status: JobStatus, done: Written, problems: &Problems, message: &str) {
         let result = diesel::update(import_jobs::table.find(self.id))
             .set((
                 import_jobs::status.eq(status),
-                import_jobs::created_count.eq(created as i64),
+                import_jobs::created_count.eq(done.created as i64),
+                import_jobs::updated_count.eq(done.updated as i64),
                 import_jobs::errors.eq(problems.lines().join("\n")),
                 import_jobs::error_count.eq(problems.count as i64),
                 import_jobs::message.eq(message),
@@ -313,7 +322,7 @@ impl Drop for JobConn {
         if !self.finished {
             self.finish(
                 JobStatus::Failed,
-                0,
+                Written::default(),
                 &Problems::default(),
                 "The import stopped unexpectedly and nothing was imported. The administrator \
                  finds the reason in the log.",
@@ -361,7 +370,7 @@ pub fn start(
                 tracing::error!(job_id = job.id, error = %format!("{e:#}"), "contact import failed");
                 job.finish(
                     JobStatus::Failed,
-                    0,
+                    Written::default(),
                     &Problems::default(),
                     "The import failed and nothing was imported. The administrator finds the \
                      reason in the log.",
@@ -375,7 +384,7 @@ pub fn start(
 }
 
 enum Outcome {
-    Done(u64),
+    Done(Written),
     Invalid(Problems),
 }
 
@@ -388,38 +397,75 @@ impl Outcome {
     }
 }
 
+/// Who imports which file, and whether its rows already in Rapport update those contacts.
+struct ImportBy<'a> {
+    file_name: &'a str,
+    update_existing: bool,
+    user: &'a CurrentUser,
+    ip: &'a str,
+}
+
 /// Checks every row of `source` and writes them all, in one transaction.
 fn load(
     conn: &mut PgConnection,
     job: &mut JobConn,
     source: &mut dyn Source,
     codes: &Codes,
-    file_name: &str,
-    user: &CurrentUser,
-    ip: &str,
+    by: &ImportBy,
 ) -> anyhow::Result<Outcome> {
+    let ImportBy {
+        file_name,
+        update_existing,
+        user,
+        ip,
+    } = *by;
     conn.transaction::<_, anyhow::Error, _>(|conn| {
         let staged = import::stage(conn, source, codes, |n| {
             job.progress(JobStatus::Validating, n)
         })?;
         let mut problems = staged.problems;
+        let existing = Existing {
+            update: update_existing,
+            columns: staged.columns,
+        };
         import_write::lock(conn)?;
-        import_write::check(conn, &mut problems)?;
+        if existing.update {
+            import_write::match_existing(conn)?;
+        }
+        import_write::check(conn, &mut problems, &existing)?;
         if !problems.is_empty() {
             return Ok(Outcome::Invalid(problems));
         }
         job.progress(JobStatus::Importing, staged.rows);
-        let created = import_write::write(conn, staged.rows, staged.missing)?;
+        let done = import_write::write(conn, staged.rows, staged.missing, &existing)?;
         audit::record(
             conn,
             Actor::User(user),
             "contacts imported",
             file_name,
-            &format!("{created} contacts"),
+            &if done.updated > 0 {
+                format!("{} contacts, {} updated", done.created, done.updated)
+            } else {
+                format!("{} contacts", done.created)
+            },
             ip,
         )?;
-        Ok(Outcome::Done(created))
+        Ok(Outcome::Done(done))
     })
+}
+
+/// "2 contacts imported, 3 updated." (or "1 contact imported." when none was updated).
+fn done_message(done: Written) -> String {
+    let imported = format!(
+        "{} contact{} imported",
+        thousands(done.created as i64),
+        if done.created == 1 { "" } else { "s" }
+    );
+    if done.updated > 0 {
+        format!("{imported}, {} updated.", thousands(done.updated as i64))
+    } else {
+        format!("{imported}.")
+    }
 }
 
 /// Checks every row and writes them all, in one transaction.
@@ -432,21 +478,19 @@ fn run(
 ) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let codes = Codes::load(&mut conn)?;
+    let by = ImportBy {
+        file_name: &upload.file_name,
+        update_existing: upload.update_existing,
+        user,
+        ip,
+    };
     let mut data = BufReader::with_capacity(256 * 1024, upload.file);
     let outcome = match upload.kind {
         FileKind::Xlsx => match import_source::open_workbook(data) {
             Ok(mut book) => match XlsxSource::first_sheet(&mut book) {
                 Ok((mut source, rows)) => {
                     job.total(rows.saturating_sub(1).max(1));
-                    load(
-                        &mut conn,
-                        job,
-                        &mut source,
-                        &codes,
-                        &upload.file_name,
-                        user,
-                        ip,
-                    )?
+                    load(&mut conn, job, &mut source, &codes, &by)?
                 }
                 Err(message) => Outcome::unreadable(message),
             },
@@ -456,46 +500,29 @@ fn run(
             let separator = import_source::sniff_separator(data.fill_buf()?);
             if kind == FileKind::CsvWindows1252 {
                 let mut source = CsvSource::new(Windows1252::new(data), separator);
-                load(
-                    &mut conn,
-                    job,
-                    &mut source,
-                    &codes,
-                    &upload.file_name,
-                    user,
-                    ip,
-                )?
+                load(&mut conn, job, &mut source, &codes, &by)?
             } else {
                 let mut source = CsvSource::new(data, separator);
-                load(
-                    &mut conn,
-                    job,
-                    &mut source,
-                    &codes,
-                    &upload.file_name,
-                    user,
-                    ip,
-                )?
+                load(&mut conn, job, &mut source, &codes, &by)?
             }
         }
     };
     match outcome {
-        Outcome::Invalid(problems) => {
-            job.finish(JobStatus::Invalid, 0, &problems, "Nothing was imported.")
-        }
-        Outcome::Done(created) => {
+        Outcome::Invalid(problems) => job.finish(
+            JobStatus::Invalid,
+            Written::default(),
+            &problems,
+            "Nothing was imported.",
+        ),
+        Outcome::Done(done) => {
             job.finish(
                 JobStatus::Done,
-                created,
+                done,
                 &Problems::default(),
-                &format!(
-                    "{} contact{} imported.",
-                    thousands(created as i64),
-                    if created == 1 { "" } else { "s" }
-                ),
+                &done_message(done),
             );
             // The next pages are planned with statistics that know the new contacts.
-            if created >= 10_000 {
+            if done.created + done.updated >= 10_000 {
                 for table in [
                     "contacts",
                     "contact_industry_groups",

@@ -2,6 +2,10 @@
 //! already in Rapport, each person's company) and the writing, as set-based SQL over the
 //! temporary table `import_rows` that [`super::import::stage`] filled: a fixed number of
 //! statements whatever the number of rows. Call in the import's transaction.
+//!
+//! Rows whose No. a contact already has are refused, unless the user chose to update those
+//! contacts ([`Existing`]): then they change the columns the file has, in one `UPDATE … FROM`
+//! (and one statement per classification column), in the same transaction as the new rows.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -26,6 +30,32 @@ pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
     )
 }
 
+/// What the import does with rows whose No. is already in Rapport.
+#[derive(Clone, Debug, Default)]
+pub struct Existing {
+    /// Update those contacts with the file's values (else the rows are refused).
+    pub update: bool,
+    /// The columns the file has: only these change.
+    pub columns: Vec<&'static str>,
+}
+
+impl Existing {
+    fn has(&self, column: &str) -> bool {
+        self.columns.contains(&column)
+    }
+}
+
+/// Marks each row whose No. a contact already has with that contact's id, having locked those
+/// contacts until the import's transaction ends. Call after [`lock`], only when updating.
+pub fn match_existing(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute(
+        "SELECT 1 FROM contacts c WHERE c.no IN (SELECT no FROM import_rows WHERE no <> '') \
+         ORDER BY c.id FOR UPDATE;
+         UPDATE import_rows r SET existing_id = c.id FROM contacts c WHERE c.no = r.no AND r.no <> '';
+         ANALYZE import_rows",
+    )
+}
+
 #[derive(QueryableByName)]
 struct Found {
     #[diesel(sql_type = BigInt)]
@@ -37,16 +67,52 @@ struct Found {
     total: i64,
 }
 
-/// The set-based checks, each a statement that returns the first problems by line and how
-/// many there are.
-const CHECKS: [&str; 3] = [
-    // A number given twice in the file.
+/// A number given twice in the file.
+const TWICE: &str =
     "SELECT line, 'no ' || no || ' is already used on line ' || first AS message, count(*) OVER () AS total
      FROM (SELECT line, no, min(line) OVER (PARTITION BY no) AS first FROM import_rows WHERE no <> '') d
-     WHERE line <> first ORDER BY line LIMIT $1",
-    // A number Rapport already has.
+     WHERE line <> first ORDER BY line LIMIT $1";
+
+/// A number Rapport already has (when those rows are not to update their contacts).
+const EXISTS: &str =
     "SELECT r.line, 'contact ' || r.no || ' already exists' AS message, count(*) OVER () AS total
-     FROM import_rows r JOIN contacts c ON c.no = r.no ORDER BY r.line LIMIT $1",
+     FROM import_rows r JOIN contacts c ON c.no = r.no ORDER BY r.line LIMIT $1";
+
+/// A row that would make a company a person or a person a company.
+const TYPE_CHANGE: &str =
+    "SELECT r.line, 'contact ' || r.no || ' is a ' || c.type || ' in Rapport; a row cannot make it a '
+            || r.kind || ' (type)' AS message, count(*) OVER () AS total
+     FROM import_rows r JOIN contacts c ON c.id = r.existing_id
+     WHERE c.type <> r.kind ORDER BY r.line LIMIT $1";
+
+/// The company a person's row gives it (`r`; needs the joins of [`COMPANY_JOINS`]): its id,
+/// or NULL for none.
+const ROW_COMPANY: &str = "CASE WHEN r.kind = 'person' AND r.company_no <> '' \
+     THEN COALESCE(f.existing_id, f.id, cc.id) END";
+
+/// The company rows of the file (`f`) and of Rapport (`cc`) a row's `company_no` names.
+const COMPANY_JOINS: &str =
+    "LEFT JOIN import_rows f ON f.no = r.company_no AND f.kind = 'company' AND r.company_no <> ''
+     LEFT JOIN contacts cc ON cc.no = r.company_no AND cc.type = 'company' AND r.company_no <> ''";
+
+/// A person on a draft segment may not move to another company (as on its card,
+/// [`super::guards::company_change_refused`]).
+fn company_move_check() -> String {
+    format!(
+        "SELECT r.line, 'contact ' || r.no || ' is on draft segment(s) '
+                || string_agg(DISTINCT s.no::text, ', ' ORDER BY s.no::text)
+                || ', so it cannot move to another company' AS message, count(*) OVER () AS total
+         FROM import_rows r JOIN contacts c ON c.id = r.existing_id
+         {COMPANY_JOINS}
+         JOIN segment_lines l ON l.contact_id = c.id AND l.removed_by_step IS NULL
+         JOIN segments s ON s.id = l.segment_id AND s.status = 'draft'
+         WHERE c.type = 'person' AND c.company_id IS DISTINCT FROM ({ROW_COMPANY})
+         GROUP BY r.line, r.no ORDER BY r.line LIMIT $1"
+    )
+}
+
+/// The set-based checks over the whole file.
+const CHECKS: [&str; 1] = [
     // A person's company: the first row of the file with that number, else a contact in Rapport.
     "SELECT r.line,
             CASE WHEN COALESCE(f.kind, c.type) IS NULL
@@ -63,8 +129,23 @@ const CHECKS: [&str; 3] = [
 ];
 
 /// Checks the rows against each other and against Rapport; adds what is wrong to `problems`.
-pub fn check(conn: &mut PgConnection, problems: &mut Problems) -> QueryResult<()> {
-    for sql in CHECKS {
+/// When updating, call [`match_existing`] first.
+pub fn check(
+    conn: &mut PgConnection,
+    problems: &mut Problems,
+    existing: &Existing,
+) -> QueryResult<()> {
+    let mut checks: Vec<String> = vec![TWICE.into()];
+    if existing.update {
+        checks.push(TYPE_CHANGE.into());
+        if existing.has("company_no") {
+            checks.push(company_move_check());
+        }
+    } else {
+        checks.push(EXISTS.into());
+    }
+    checks.extend(CHECKS.iter().map(|c| c.to_string()));
+    for sql in checks {
         let found: Vec<Found> = diesel::sql_query(sql)
             .bind::<BigInt, _>(Problems::SHOWN as i64)
             .load(conn)?;
@@ -82,11 +163,23 @@ pub fn check(conn: &mut PgConnection, problems: &mut Problems) -> QueryResult<()
 const FORMAT_N: &str =
     "$1 || CASE WHEN length(n::text) >= $2 THEN n::text ELSE lpad(n::text, $2, '0') END";
 
+/// What [`write`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub created: u64,
+    pub updated: u64,
+}
+
 /// Writes the checked rows: numbers for the rows without one (the next free numbers of the
-/// Contacts series, skipping numbers contacts or the file already have), the contacts in one
-/// `INSERT … SELECT`, each classification in one more. Returns the number of contacts.
-/// Call after [`lock`] and [`check`] found nothing.
-pub fn write(conn: &mut PgConnection, rows: u64, missing: u64) -> QueryResult<u64> {
+/// Contacts series, skipping numbers contacts or the file already have), the new contacts in
+/// one `INSERT … SELECT`, the contacts to update in one `UPDATE … FROM`, each classification
+/// in one or two more. Call after [`lock`] and [`check`] found nothing.
+pub fn write(
+    conn: &mut PgConnection,
+    rows: u64,
+    missing: u64,
+    existing: &Existing,
+) -> QueryResult<Written> {
     let (prefix, width): (String, i32) = ns::table
         .find(number_series::CONTACTS)
         .select((ns::prefix, ns::width))
@@ -136,25 +229,29 @@ pub fn write(conn: &mut PgConnection, rows: u64, missing: u64) -> QueryResult<u6
         .execute(conn)?;
     }
 
-    let written = diesel::sql_query(
+    let created = diesel::sql_query(format!(
         "INSERT INTO contacts (id, no, type, name, company_id, search_name, job_title, address, \
            address_2, city, post_code, country_code, phone, mobile, email, website, \
            salesperson_code, territory_code, language_code, correspondence_type, \
            organizational_level_code, exclude_from_segment, privacy_blocked) \
-         SELECT r.id, COALESCE(num.no, r.no), r.kind, r.name, \
-                CASE WHEN r.kind = 'person' AND r.company_no <> '' THEN COALESCE(f.id, c.id) END, \
+         SELECT r.id, COALESCE(num.no, r.no), r.kind, r.name, {ROW_COMPANY}, \
                 r.search_name, r.job_title, r.address, r.address_2, r.city, r.post_code, r.country_code, \
                 r.phone, r.mobile, r.email, r.website, r.salesperson_code, r.territory_code, \
                 r.language_code, r.correspondence_type, r.organizational_level_code, \
                 r.exclude_from_segment, r.privacy_blocked \
          FROM import_rows r \
          LEFT JOIN import_numbers num ON num.k = r.missing \
-         LEFT JOIN import_rows f ON f.no = r.company_no AND f.kind = 'company' AND r.company_no <> '' \
-         LEFT JOIN contacts c ON c.no = r.company_no AND c.type = 'company' AND r.company_no <> '' \
+         {COMPANY_JOINS} \
+         WHERE r.existing_id IS NULL \
          ORDER BY r.line",
-    )
+    ))
     .execute(conn)? as u64;
-    debug_assert_eq!(written, rows);
+    let updated = if existing.update {
+        update(conn, existing)?
+    } else {
+        0
+    };
+    debug_assert_eq!(created + updated, rows);
 
     for (table, column) in [
         ("contact_industry_groups", "industry_groups"),
@@ -162,11 +259,148 @@ pub fn write(conn: &mut PgConnection, rows: u64, missing: u64) -> QueryResult<u6
         ("contact_mailing_groups", "mailing_groups"),
         ("contact_job_responsibilities", "job_responsibilities"),
     ] {
+        // A contact the file updates has the file's codes instead of its own, when the file
+        // has the column.
+        if existing.update && existing.has(column) {
+            conn.batch_execute(&format!(
+                "DELETE FROM {table} t USING import_rows r WHERE t.contact_id = r.existing_id"
+            ))?;
+        }
         conn.batch_execute(&format!(
             "INSERT INTO {table} (contact_id, code) \
-             SELECT r.id, x.code FROM import_rows r, unnest(string_to_array(r.{column}, '|')) AS x (code) \
+             SELECT COALESCE(r.existing_id, r.id), x.code \
+             FROM import_rows r, unnest(string_to_array(r.{column}, '|')) AS x (code) \
              WHERE r.{column} <> ''"
         ))?;
     }
-    Ok(written)
+    Ok(Written { created, updated })
+}
+
+/// The contact columns a row may change, each the file column of the same name.
+const UPDATED_COLUMNS: [&str; 19] = [
+    "name",
+    "search_name",
+    "job_title",
+    "address",
+    "address_2",
+    "city",
+    "post_code",
+    "country_code",
+    "phone",
+    "mobile",
+    "email",
+    "website",
+    "salesperson_code",
+    "territory_code",
+    "language_code",
+    "correspondence_type",
+    "organizational_level_code",
+    "exclude_from_segment",
+    "privacy_blocked",
+];
+
+/// A company's address, the part persons follow ([`super::inherit::persons_follow`]).
+const ADDRESS: [&str; 5] = ["address", "address_2", "city", "post_code", "country_code"];
+
+/// Updates the contacts of the rows [`match_existing`] marked with the columns the file has,
+/// in one statement; a contact whose values are all the file's already is not written. The
+/// persons that share the address of a company the file moves follow it, as on the company's
+/// card ([`super::inherit::persons_follow`]) — unless the file gives such a person an address
+/// of its own. Returns the rows that updated a contact.
+fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
+    let moved: Vec<&str> = ADDRESS
+        .iter()
+        .copied()
+        .filter(|c| existing.has(c))
+        .collect();
+    if !moved.is_empty() {
+        // The company's address after the import: the file's where it has the column.
+        let new = |c: &str| {
+            if moved.contains(&c) {
+                format!("r.{c}")
+            } else {
+                format!("co.{c}")
+            }
+        };
+        let old_list = ADDRESS.map(|c| format!("n.old_{c}")).join(", ");
+        let new_list = ADDRESS.map(|c| format!("n.{c}")).join(", ");
+        let person = ADDRESS.map(|c| format!("p.{c}")).join(", ");
+        let in_file = moved
+            .iter()
+            .map(|c| format!("pr.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let stored = moved
+            .iter()
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Found before the companies change: the persons at the old address, with the new one.
+        conn.batch_execute(&format!(
+            "CREATE TEMPORARY TABLE import_follow ON COMMIT DROP AS \
+             SELECT p.id, {news_n} \
+             FROM contacts p JOIN (SELECT co.id, {olds}, {news} \
+                   FROM import_rows r JOIN contacts co ON co.id = r.existing_id \
+                   WHERE co.type = 'company') n ON p.company_id = n.id \
+             WHERE p.type = 'person' \
+               AND ({person}) IS NOT DISTINCT FROM ({old_list}) \
+               AND ({old_list}) IS DISTINCT FROM ({new_list}) \
+               AND NOT EXISTS (SELECT 1 FROM import_rows pr WHERE pr.existing_id = p.id \
+                               AND ROW({in_file}) IS DISTINCT FROM ROW({stored}))",
+            news_n = ADDRESS.map(|c| format!("n.{c}")).join(", "),
+            olds = ADDRESS.map(|c| format!("co.{c} AS old_{c}")).join(", "),
+            news = ADDRESS
+                .iter()
+                .map(|c| format!("{} AS {c}", new(c)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ))?;
+    }
+    let mut sets: Vec<String> = UPDATED_COLUMNS
+        .iter()
+        .filter(|c| existing.has(c))
+        .map(|c| format!("{c} = r.{c}"))
+        .collect();
+    let mut olds: Vec<String> = UPDATED_COLUMNS
+        .iter()
+        .filter(|c| existing.has(c))
+        .map(|c| format!("c.{c}"))
+        .collect();
+    let mut news: Vec<String> = UPDATED_COLUMNS
+        .iter()
+        .filter(|c| existing.has(c))
+        .map(|c| format!("r.{c}"))
+        .collect();
+    if existing.has("company_no") {
+        sets.push(format!("company_id = {ROW_COMPANY}"));
+        olds.push("c.company_id".into());
+        news.push(format!("({ROW_COMPANY})"));
+    }
+    if !sets.is_empty() {
+        diesel::sql_query(format!(
+            "UPDATE contacts c SET {}, version = c.version + 1, updated_at = now() \
+             FROM import_rows r {COMPANY_JOINS} \
+             WHERE c.id = r.existing_id AND ROW({}) IS DISTINCT FROM ROW({})",
+            sets.join(", "),
+            olds.join(", "),
+            news.join(", "),
+        ))
+        .execute(conn)?;
+    }
+    if !moved.is_empty() {
+        conn.batch_execute(&format!(
+            "UPDATE contacts p SET {}, version = p.version + 1, updated_at = now() \
+             FROM import_follow f WHERE p.id = f.id",
+            ADDRESS.map(|c| format!("{c} = f.{c}")).join(", ")
+        ))?;
+    }
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N =
+        diesel::sql_query("SELECT count(*) AS n FROM import_rows WHERE existing_id IS NOT NULL")
+            .get_result(conn)?;
+    Ok(n.n as u64)
 }

@@ -21,6 +21,8 @@ pub struct CardPage {
     pub layout: Layout,
     pub card: Card,
     pub can_edit: bool,
+    /// Why the profile answers were refused (shown in the Profile section).
+    pub profile_error: Option<String>,
 }
 
 impl CardPage {
@@ -48,6 +50,7 @@ pub async fn show(
         layout,
         card,
         can_edit: user.role >= crate::auth::Role::Staff,
+        profile_error: None,
     })
 }
 
@@ -127,10 +130,16 @@ impl From<diesel::result::Error> for ProfileError {
     }
 }
 
+/// The question a profile form field answers (`q_12`).
+fn question_of(key: &str) -> Option<i64> {
+    key.strip_prefix("q_").and_then(|q| q.parse::<i64>().ok())
+}
+
 #[post("/contacts/{no}/profile")]
 pub async fn profile(
     req: HttpRequest,
     _staff: Staff,
+    layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
@@ -138,12 +147,25 @@ pub async fn profile(
     let pairs = form.into_inner();
     let session = session::current(&req)?;
     let no = path.into_inner();
-    let location = db(&state.pool, move |conn| {
+    let outcome = db(&state.pool, move |conn| {
         let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let asked: Vec<i64> = pairs.iter().filter_map(|(k, _)| question_of(k)).collect();
+        let refused = card::questionnaires_not_applying(conn, &asked, &contact.kind)?;
+        if !refused.is_empty() {
+            let message = format!(
+                "{} {} not apply to {} {}, a {}: nothing was saved.",
+                refused.join(", "),
+                if refused.len() == 1 { "does" } else { "do" },
+                contact.no,
+                contact.name,
+                contact.type_label().to_lowercase()
+            );
+            let card = card::load(conn, contact, &card::CardQuery::default())?;
+            return Ok(Err((Box::new(card), message)));
+        }
         let saved = conn.transaction::<_, ProfileError, _>(|conn| {
             for (key, value) in &pairs {
-                let Some(question) = key.strip_prefix("q_").and_then(|q| q.parse::<i64>().ok())
-                else {
+                let Some(question) = question_of(key) else {
                     continue;
                 };
                 let answer = match value.trim() {
@@ -164,8 +186,16 @@ pub async fn profile(
             Err(ProfileError::App(e)) => return Err(e),
         };
         session::set_flash(conn, &session, flash)?;
-        Ok(format!("/contacts/{}#profile", contact.no))
+        Ok(Ok(format!("/contacts/{}#profile", contact.no)))
     })
     .await?;
-    Ok(redirect(&location))
+    match outcome {
+        Ok(location) => Ok(redirect(&location)),
+        Err((card, message)) => crate::web::unprocessable(&CardPage {
+            layout,
+            card: *card,
+            can_edit: true,
+            profile_error: Some(message),
+        }),
+    }
 }

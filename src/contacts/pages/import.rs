@@ -75,16 +75,23 @@ enum Refusal {
 
 /// Spools the uploaded file (field `file`) to an anonymous temporary file, refusing more than
 /// [`MAX_UPLOAD`] bytes; counts its lines on the way. The checkbox `windows_1252` says how a
-/// CSV file is to be read.
+/// CSV file is to be read, `update_existing` whether rows whose No. is already in Rapport
+/// update those contacts.
 async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
     let unreadable =
         |e: &dyn std::fmt::Display| Refusal::File(format!("The upload could not be read ({e})."));
     let mut spooled = None;
     let mut windows_1252 = false;
+    let mut update_existing = false;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| unreadable(&e))?;
-        if field.name() == Some("windows_1252") {
-            windows_1252 = true;
+        let checkbox = match field.name() {
+            Some("windows_1252") => Some(&mut windows_1252),
+            Some("update_existing") => Some(&mut update_existing),
+            _ => None,
+        };
+        if let Some(ticked) = checkbox {
+            *ticked = true;
             // Its value ("on") is not needed.
             while let Some(chunk) = field.next().await {
                 chunk.map_err(|e| unreadable(&e))?;
@@ -139,6 +146,7 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
         file,
         file_name,
         total_rows: lines.saturating_sub(1).max(1) as i64,
+        update_existing,
     })
 }
 

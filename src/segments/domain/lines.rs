@@ -29,10 +29,16 @@ pub struct LineRow {
     pub is_person: bool,
     #[diesel(sql_type = Nullable<Text>)]
     pub salesperson: Option<String>,
+    /// The salesperson with its name, "JBN – Jens B. Nielsen".
+    #[diesel(sql_type = Nullable<Text>)]
+    pub salesperson_named: Option<String>,
     #[diesel(sql_type = Date)]
     pub date: NaiveDate,
     #[diesel(sql_type = Nullable<Text>)]
     pub template: Option<String>,
+    /// The interaction template with its description.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub template_named: Option<String>,
     #[diesel(sql_type = Text)]
     pub correspondence_type: String,
     #[diesel(sql_type = Numeric)]
@@ -293,15 +299,20 @@ impl LinesQuery {
 
     /// `k1 ASC, k2 ASC, id ASC` (or the reverse) over the keys of the rows.
     fn order(&self, reverse: bool) -> String {
+        self.order_of("", reverse)
+    }
+
+    /// [`Self::order`] over the keys of the rows named `{of}k1`, …, `{of}id`.
+    fn order_of(&self, of: &str, reverse: bool) -> String {
         let dir = if self.descending != reverse {
             "DESC"
         } else {
             "ASC"
         };
         let mut keys: Vec<String> = (1..=self.sort.columns().len())
-            .map(|i| format!("k{i} {dir}"))
+            .map(|i| format!("{of}k{i} {dir}"))
             .collect();
-        keys.push(format!("id {dir}"));
+        keys.push(format!("{of}id {dir}"));
         keys.join(", ")
     }
 }
@@ -359,7 +370,18 @@ pub fn lines(
         line_select(&format!(", {}", keys.join(", "))),
         query.condition("$4")
     );
-    let load = |sql: String, n: i64, third: i64, conn: &mut PgConnection| {
+    // The page's few rows take the names of their codes by a join, after the page is cut,
+    // in the page's order.
+    let load = |sql: String, reverse: bool, n: i64, third: i64, conn: &mut PgConnection| {
+        let sql = format!(
+            "SELECT p.*, {} AS salesperson_named, {} AS template_named FROM ({sql}) p \
+             LEFT JOIN salespeople spn ON spn.code = p.salesperson \
+             LEFT JOIN interaction_templates itn ON itn.code = p.template \
+             ORDER BY {}",
+            crate::db::text::named("p.salesperson", "spn.name"),
+            crate::db::text::named("p.template", "itn.description"),
+            query.order_of("p.", reverse)
+        );
         let q = diesel::sql_query(sql)
             .into_boxed::<diesel::pg::Pg>()
             .bind::<BigInt, _>(segment_id)
@@ -384,6 +406,7 @@ pub fn lines(
                  (SELECT {names}, id FROM r WHERE id = $3) ORDER BY {} LIMIT $2",
                 query.order(reverse)
             ),
+            reverse,
             LINES_PAGE,
             line,
             conn,
@@ -410,6 +433,7 @@ pub fn lines(
                 "{rows}SELECT * FROM r ORDER BY {} LIMIT $2 OFFSET $3",
                 query.order(true)
             ),
+            true,
             shown,
             from_end,
             conn,
@@ -422,6 +446,7 @@ pub fn lines(
             "{rows}SELECT * FROM r ORDER BY {} LIMIT $2 OFFSET $3",
             query.order(false)
         ),
+        false,
         LINES_PAGE,
         offset,
         conn,

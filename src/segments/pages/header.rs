@@ -2,7 +2,7 @@
 
 use crate::auth::{session, Role, SignedIn, Staff};
 use crate::segments::domain::header::Template as InteractionTemplate;
-use crate::segments::domain::header::{HeaderForm, Segment};
+use crate::segments::domain::header::{HeaderForm, HeaderNames, Segment};
 use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
 use crate::segments::domain::lines::{LineRow, LineSort, LinesQuery};
 use crate::segments::domain::totals::Figures;
@@ -124,6 +124,8 @@ pub async fn create(
 pub struct ShowPage {
     pub layout: Layout,
     pub segment: Segment,
+    /// The header's codes with their names, as saved.
+    pub names: HeaderNames,
     pub form: HeaderForm,
     pub errors: FormErrors,
     pub options: HeaderOptions,
@@ -202,8 +204,9 @@ impl ShowPage {
         actions: ActionForms,
         can_edit: bool,
     ) -> ShowPage {
-        let (segment, figures, ledger, history, (lines, pager, lines_query), options) = data;
+        let (segment, figures, ledger, history, (lines, pager, lines_query), options, names) = data;
         ShowPage {
+            names,
             lines_query,
             history,
             layout,
@@ -354,6 +357,7 @@ type ShowData = (
     Vec<LineHistory>,
     (Vec<LineRow>, Pager, LinesQuery),
     HeaderOptions,
+    HeaderNames,
 );
 
 /// The page as it opens, for a form shown again: the first page of lines in line order.
@@ -386,6 +390,7 @@ fn load_show(
     let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, found);
     let lines = lines::lines(conn, segment.id, &pager, from, &query)?;
     let options = HeaderOptions::load(conn)?;
+    let names = header::code_names(conn, segment.id)?;
     Ok((
         segment,
         figures,
@@ -393,6 +398,7 @@ fn load_show(
         history,
         (lines, pager, query),
         options,
+        names,
     ))
 }
 

@@ -56,6 +56,71 @@ pub(super) fn table() -> &'static SetupTable {
 pub struct Questionnaire {
     pub code: String,
     pub description: String,
+    /// [`AppliesTo`], as stored.
+    pub contact_type: String,
+}
+
+impl Questionnaire {
+    pub fn applies_to(&self) -> AppliesTo {
+        AppliesTo::parse(&self.contact_type).unwrap_or(AppliesTo::Both)
+    }
+}
+
+/// The contacts a questionnaire applies to (Business Central's "Contact Type" on the Profile
+/// Questionnaire): a contact's card shows only the questionnaires that apply to it, and only
+/// those can be answered for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppliesTo {
+    Both,
+    Companies,
+    Persons,
+}
+
+impl AppliesTo {
+    pub const ALL: [AppliesTo; 3] = [AppliesTo::Both, AppliesTo::Companies, AppliesTo::Persons];
+
+    /// As stored in `profile_questionnaires.contact_type` and sent by the form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppliesTo::Both => "both",
+            AppliesTo::Companies => "company",
+            AppliesTo::Persons => "person",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AppliesTo> {
+        AppliesTo::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AppliesTo::Both => "Companies and persons",
+            AppliesTo::Companies => "Companies",
+            AppliesTo::Persons => "Persons",
+        }
+    }
+
+    /// The form's choices: (value, label).
+    pub fn pairs() -> Vec<(&'static str, &'static str)> {
+        AppliesTo::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect()
+    }
+
+    /// Whether it applies to a contact of this type (`company` or `person`).
+    pub fn applies(self, contact_type: &str) -> bool {
+        self == AppliesTo::Both || self.as_str() == contact_type
+    }
+
+    /// The contacts it leaves out: `person`, `company`, or none.
+    fn excluded(self) -> Option<&'static str> {
+        match self {
+            AppliesTo::Both => None,
+            AppliesTo::Companies => Some("person"),
+            AppliesTo::Persons => Some("company"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -140,6 +205,16 @@ pub struct QuestionnaireRow {
     pub description: String,
     #[diesel(sql_type = BigInt)]
     pub questions: i64,
+    #[diesel(sql_type = Text)]
+    pub contact_type: String,
+}
+
+impl QuestionnaireRow {
+    pub fn applies_label(&self) -> &'static str {
+        AppliesTo::parse(&self.contact_type)
+            .unwrap_or(AppliesTo::Both)
+            .label()
+    }
 }
 
 pub(super) fn list_page(
@@ -149,7 +224,7 @@ pub(super) fn list_page(
 ) -> QueryResult<Vec<QuestionnaireRow>> {
     let (q, pattern) = search_terms(q);
     diesel::sql_query(
-        "SELECT p.code::text AS code, p.description, \
+        "SELECT p.code::text AS code, p.description, p.contact_type, \
                 (SELECT count(*) FROM profile_questions q WHERE q.questionnaire_code = p.code) AS questions \
          FROM profile_questionnaires p \
          WHERE ($1 = '' OR rapport_fold(p.code) LIKE $2 OR rapport_fold(p.description) LIKE $2) \
@@ -330,6 +405,86 @@ impl NewQuestionForm {
     }
 }
 
+/// The questionnaire's own form: code, description and the contacts it applies to.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct QuestionnaireForm {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub contact_type: String,
+}
+
+impl QuestionnaireForm {
+    pub(super) fn of(q: &Questionnaire) -> QuestionnaireForm {
+        QuestionnaireForm {
+            code: q.code.clone(),
+            description: q.description.clone(),
+            contact_type: q.contact_type.clone(),
+        }
+    }
+
+    /// The code in capitals, all trimmed; no choice is both.
+    pub fn cleaned(self) -> QuestionnaireForm {
+        let code = CodeForm {
+            code: self.code,
+            description: self.description,
+        }
+        .cleaned();
+        let contact_type = match self.contact_type.trim() {
+            "" => AppliesTo::Both.as_str().to_string(),
+            t => t.to_string(),
+        };
+        QuestionnaireForm {
+            code: code.code,
+            description: code.description,
+            contact_type,
+        }
+    }
+
+    pub fn validate(&self) -> FormErrors {
+        let mut errors = CodeForm {
+            code: self.code.clone(),
+            description: self.description.clone(),
+        }
+        .validate();
+        if AppliesTo::parse(&self.contact_type).is_none() {
+            errors.add(
+                "contact_type",
+                "Choose companies, persons, or companies and persons.",
+            );
+        }
+        errors
+    }
+
+    pub fn applies_to(&self) -> AppliesTo {
+        AppliesTo::parse(&self.contact_type).unwrap_or(AppliesTo::Both)
+    }
+}
+
+/// How many contacts of the type `applies` leaves out have answered one of the
+/// questionnaire's questions (0 when it leaves none out).
+pub(super) fn answered_by_excluded(
+    conn: &mut PgConnection,
+    code: &str,
+    applies: AppliesTo,
+) -> QueryResult<i64> {
+    let Some(excluded) = applies.excluded() else {
+        return Ok(0);
+    };
+    let c: Count = diesel::sql_query(
+        "SELECT count(DISTINCT cpa.contact_id) AS n FROM contact_profile_answers cpa \
+         JOIN profile_questions q ON q.id = cpa.question_id \
+         JOIN contacts c ON c.id = cpa.contact_id \
+         WHERE q.questionnaire_code = $1 AND c.type = $2",
+    )
+    .bind::<Text, _>(code)
+    .bind::<Text, _>(excluded)
+    .get_result(conn)?;
+    Ok(c.n)
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct DescriptionForm {
     #[serde(default)]
@@ -402,6 +557,29 @@ mod tests {
         assert_eq!(moved(&[1, 2, 3], 1, true), None);
         assert_eq!(moved(&[1, 2, 3], 3, false), None);
         assert_eq!(moved(&[1, 2, 3], 9, false), None);
+    }
+
+    #[test]
+    fn a_questionnaire_applies_to_both_unless_narrowed() {
+        let f = QuestionnaireForm {
+            code: " cust ".into(),
+            description: "Customer".into(),
+            contact_type: String::new(),
+        }
+        .cleaned();
+        assert_eq!((f.code.as_str(), f.applies_to()), ("CUST", AppliesTo::Both));
+        assert!(f.validate().is_empty());
+        assert!(AppliesTo::Both.applies("company") && AppliesTo::Both.applies("person"));
+        assert!(AppliesTo::Persons.applies("person") && !AppliesTo::Persons.applies("company"));
+        assert_eq!(AppliesTo::Companies.excluded(), Some("person"));
+        let robots = QuestionnaireForm {
+            contact_type: "robots".into(),
+            ..f
+        };
+        assert_eq!(
+            robots.validate().get("contact_type"),
+            Some("Choose companies, persons, or companies and persons.")
+        );
     }
 
     #[test]

@@ -45,8 +45,9 @@ pub async fn list(
 pub struct NewQuestionnairePage {
     pub layout: Layout,
     pub table: &'static SetupTable,
-    pub form: CodeForm,
+    pub form: QuestionnaireForm,
     pub errors: FormErrors,
+    pub applies_pairs: Vec<(&'static str, &'static str)>,
 }
 
 #[get("/setup/profile-questionnaires/new")]
@@ -54,8 +55,9 @@ pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
     ok(&NewQuestionnairePage {
         layout,
         table: table(),
-        form: CodeForm::default(),
+        form: QuestionnaireForm::default().cleaned(),
         errors: FormErrors::new(),
+        applies_pairs: AppliesTo::pairs(),
     })
 }
 
@@ -65,7 +67,7 @@ pub async fn create(
     Admin(admin): Admin,
     layout: Layout,
     state: web::Data<AppState>,
-    form: web::Form<CodeForm>,
+    form: web::Form<QuestionnaireForm>,
 ) -> AppResult<HttpResponse> {
     let change = Change::new(&req, admin, &state)?;
     let form = form.into_inner().cleaned();
@@ -89,6 +91,7 @@ pub async fn create(
                         .values((
                             profile_questionnaires::code.eq(&f.code),
                             profile_questionnaires::description.eq(&f.description),
+                            profile_questionnaires::contact_type.eq(f.applies_to().as_str()),
                         ))
                         .execute(c)
                 },
@@ -104,6 +107,7 @@ pub async fn create(
             table: table(),
             form,
             errors,
+            applies_pairs: AppliesTo::pairs(),
         }),
     }
 }
@@ -118,8 +122,9 @@ pub struct QuestionnairePage {
     pub table: &'static SetupTable,
     /// As stored.
     pub questionnaire: Questionnaire,
-    /// The code and description form.
-    pub form: CodeForm,
+    /// The code, description and contact type form.
+    pub form: QuestionnaireForm,
+    pub applies_pairs: Vec<(&'static str, &'static str)>,
     pub questions: Vec<QuestionWithAnswers>,
     /// The add-a-question form.
     pub new_question: NewQuestionForm,
@@ -167,10 +172,8 @@ pub(super) fn questionnaire_page(
     Ok(QuestionnairePage {
         layout,
         table: table(),
-        form: CodeForm {
-            code: questionnaire.code.clone(),
-            description: questionnaire.description.clone(),
-        },
+        form: QuestionnaireForm::of(&questionnaire),
+        applies_pairs: AppliesTo::pairs(),
         questionnaire,
         questions,
         new_question: NewQuestionForm::default(),
@@ -216,7 +219,7 @@ pub async fn update(
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<CodeForm>,
+    form: web::Form<QuestionnaireForm>,
 ) -> AppResult<HttpResponse> {
     let old_code = path.into_inner();
     let change = Change::new(&req, admin, &state)?;
@@ -235,6 +238,34 @@ pub async fn update(
                     quoted(&f.description)
                 ));
             }
+            let mut errors = f.validate();
+            if old.contact_type != f.contact_type && !errors.has("contact_type") {
+                detail.push(format!(
+                    "applies to {} → {}",
+                    old.applies_to().label(),
+                    f.applies_to().label()
+                ));
+                // Answers the questionnaire would no longer show stay meaningful only if
+                // there are none.
+                let n = answered_by_excluded(conn, &old.code, f.applies_to())?;
+                if n > 0 {
+                    let who = if f.applies_to() == AppliesTo::Companies {
+                        "person"
+                    } else {
+                        "company"
+                    };
+                    errors.add(
+                        "contact_type",
+                        format!(
+                            "{} {who}{} answered its questions: it cannot apply to {} only \
+                             while they do. Clear those answers first.",
+                            thousands(n),
+                            if n == 1 { " has" } else { "s have" },
+                            f.applies_to().label().to_lowercase()
+                        ),
+                    );
+                }
+            }
             let detail = detail.join("; ");
             let row = Saving {
                 table: table(),
@@ -246,13 +277,14 @@ pub async fn update(
             let saved = change.save(
                 conn,
                 row,
-                f.validate(),
+                errors,
                 |c| Ok(find(c, &f.code)?.is_some()),
                 |c| {
                     diesel::update(profile_questionnaires::table.find(&old.code))
                         .set((
                             profile_questionnaires::code.eq(&f.code),
                             profile_questionnaires::description.eq(&f.description),
+                            profile_questionnaires::contact_type.eq(f.applies_to().as_str()),
                         ))
                         .execute(c)
                 },

@@ -1,0 +1,1 @@
+ALTER TABLE profile_questionnaires DROP COLUMN contact_type;

@@ -1,0 +1,357 @@
+//! The Excel round trip: the contact list exported (as a workbook or as CSV), edited in a
+//! spreadsheet and imported back. Rows whose No. is already in Rapport are refused unless
+//! "Update those contacts with the file's values" is ticked; then they change the columns the
+//! file has, in the same all-or-nothing transaction as the new rows.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::auth::diesel_exec;
+use crate::segments::{new_segment, staff, step, text, world};
+use crate::support::*;
+
+const UPDATE: (&str, &str) = ("update_existing", "on");
+
+/// [`world`], its contacts with the search names the contact form gives them.
+fn saved_world(app: &TestApp) {
+    world(app);
+    diesel_exec(app, "UPDATE contacts SET search_name = upper(name)");
+}
+
+/// Uploads a file on the import page and waits for the job's result page.
+pub(crate) fn import_file(
+    c: &mut Client,
+    fields: &[(&str, &str)],
+    name: &str,
+    data: &[u8],
+) -> Resp {
+    let res = c.upload_with("/contacts/import", "/contacts/import", fields, name, data);
+    assert_eq!(res.status, 303, "upload failed:\n{}", res.body);
+    let job = res.location().unwrap();
+    c.wait_for(&job, |r| !r.contains("data-status-url"))
+}
+
+/// Every contact's columns as text, one line each in No. order (the ones in `except` left
+/// out), with its classifications.
+fn snapshot(app: &TestApp, except: &[&str]) -> String {
+    let except = except
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let except = if except.is_empty() {
+        "''".to_string()
+    } else {
+        except
+    };
+    text(
+        app,
+        &format!(
+            "SELECT string_agg(concat_ws('|', c.no, c.type, c.name, co.no, c.search_name, \
+               c.job_title, c.address, c.address_2, c.city, c.post_code, c.country_code, c.phone, \
+               c.mobile, c.email, c.website, c.salesperson_code, c.territory_code, c.language_code, \
+               c.correspondence_type, c.organizational_level_code, c.exclude_from_segment, \
+               c.privacy_blocked, c.version, \
+               (SELECT string_agg(code, ',' ORDER BY code) FROM contact_industry_groups WHERE contact_id = c.id), \
+               (SELECT string_agg(code, ',' ORDER BY code) FROM contact_mailing_groups WHERE contact_id = c.id)), \
+               E'\\n' ORDER BY c.no) \
+             FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id \
+             WHERE c.no NOT IN ({except})"
+        ),
+    )
+}
+
+/// A workbook's first sheet as text.
+fn sheet(body: Vec<u8>) -> Vec<Vec<String>> {
+    let mut book = Xlsx::new(Cursor::new(body)).expect("a workbook");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).expect("its first sheet");
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|d| match d {
+                    Data::Empty => String::new(),
+                    d => d.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The rows as a workbook, every cell text, as a spreadsheet saves what it read.
+fn workbook(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (col, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                sheet.write_string(r as u32, col as u16, v).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> usize {
+    rows[0]
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == name)
+        .unwrap_or_else(|| panic!("no column {name} in {:?}", rows[0]))
+}
+
+fn row_of(rows: &[Vec<String>], no: &str) -> usize {
+    let c = column(rows, "no");
+    rows.iter()
+        .position(|r| r[c] == no)
+        .unwrap_or_else(|| panic!("{no} not exported"))
+}
+
+#[test]
+fn an_exported_workbook_edited_in_one_cell_updates_that_contact_when_asked() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let (status, _, body) = c.get_bytes("/contacts/export.xlsx");
+    assert_eq!(status, 200);
+    let mut rows = sheet(body);
+    let exported = rows.len() - 1;
+    assert_eq!(exported as i64, app.count("SELECT count(*) FROM contacts"));
+
+    // Imported back as it is, with the choice: every contact stays as it was.
+    let before = snapshot(&app, &[]);
+    let page = import_file(&mut c, &[UPDATE], "contacts.xlsx", &workbook(&rows));
+    assert!(
+        page.contains(&format!("0 contacts imported, {exported} updated.")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        snapshot(&app, &[]),
+        before,
+        "an unchanged file changes nothing"
+    );
+
+    // One cell edited (the company's city) and one new row.
+    let (alpha, city) = (row_of(&rows, "ALPHA"), column(&rows, "city"));
+    rows[alpha][city] = "Ålborg".into();
+    let mut delta = vec![String::new(); rows[0].len()];
+    delta[column(&rows, "type")] = "company".into();
+    delta[column(&rows, "name")] = "Delta Nord".into();
+    rows.push(delta);
+    let file = workbook(&rows);
+
+    // Without the choice, the rows already in Rapport are refused, in line order.
+    let page = import_file(&mut c, &[], "contacts.xlsx", &file);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    let first = format!("row 2: contact {} already exists", rows[1][0]);
+    let last = format!(
+        "row {}: contact {} already exists",
+        exported + 1,
+        rows[exported][0]
+    );
+    let (a, b) = (page.body.find(&first), page.body.find(&last));
+    assert!(a.is_some() && b.is_some() && a < b, "{}", page.body);
+    assert!(
+        page.contains(
+            "import the file again with “Update those contacts with the file's values” ticked"
+        ),
+        "the page says how to update them:\n{}",
+        page.body
+    );
+    assert_eq!(snapshot(&app, &[]), before);
+
+    // With it: the new row is imported, the others update their contacts.
+    let page = import_file(&mut c, &[UPDATE], "contacts.xlsx", &file);
+    assert!(
+        page.contains(&format!("1 contact imported, {exported} updated.")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(&app, "SELECT city FROM contacts WHERE no = 'ALPHA'"),
+        "Ålborg"
+    );
+    // Its persons that shared its address follow it, as on the company's card.
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(no, ',' ORDER BY no) FROM contacts WHERE city = 'Ålborg'"
+        ),
+        "ALPHA,ANNA,BO,CY"
+    );
+    assert_eq!(
+        snapshot(&app, &["ALPHA", "ANNA", "BO", "CY", &new_no(&app)]),
+        before_without(&before, &["ALPHA", "ANNA", "BO", "CY"]),
+        "nothing else changed"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts c JOIN contact_industry_groups g ON g.contact_id = c.id \
+             WHERE c.no = 'ALPHA' AND g.code = 'RETAIL'"
+        ),
+        1,
+        "its classifications stay"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Delta Nord' AND type = 'company'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'contacts imported' AND detail LIKE '%updated%'"),
+        2
+    );
+}
+
+/// The number the import gave the new contact.
+fn new_no(app: &TestApp) -> String {
+    text(app, "SELECT no FROM contacts WHERE name = 'Delta Nord'")
+}
+
+fn before_without(before: &str, nos: &[&str]) -> String {
+    before
+        .lines()
+        .filter(|l| !nos.iter().any(|n| l.starts_with(&format!("{n}|"))))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The CSV export as records (the byte-order mark and formula guard as exported).
+fn csv_rows(body: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn csv_text(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
+#[test]
+fn an_exported_csv_edited_imports_back_with_only_the_files_columns_and_checks() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let export = c.get("/contacts/export.csv");
+    assert_eq!(export.status, 200);
+    let mut rows = csv_rows(&export.body);
+    let exported = rows.len() - 1;
+    let (anna, title) = (row_of(&rows, "ANNA"), column(&rows, "job_title"));
+    rows[anna][title] = "Indkøber".into();
+    let before = snapshot(&app, &["ANNA"]);
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(
+        page.contains(&format!("0 contacts imported, {exported} updated.")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT job_title || ' ' || version FROM contacts WHERE no = 'ANNA'"
+        ),
+        "Indkøber 2"
+    );
+    assert_eq!(snapshot(&app, &["ANNA"]), before, "nothing else changed");
+
+    // A file of a few columns changes only those; a new row in it is imported.
+    let page = import_file(
+        &mut c,
+        &[UPDATE],
+        "few.csv",
+        "no,type,name,city\nDORA,person,Dora B.,Malmö\n,company,Nyt Firma,Oslo\n".as_bytes(),
+    );
+    assert!(
+        page.contains("1 contact imported, 1 updated."),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT c.name || '|' || c.city || '|' || c.email || '|' || co.no \
+             FROM contacts c JOIN contacts co ON co.id = c.company_id WHERE c.no = 'DORA'"
+        ),
+        "Dora B.|Malmö|dora@beta.se|BETA"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contact_mailing_groups g JOIN contacts c ON c.id = g.contact_id \
+             WHERE c.no = 'DORA' AND g.code = 'XMAS'"
+        ),
+        1,
+        "a classification column the file does not have stays"
+    );
+
+    // The import's checks hold for the rows that update, and a row cannot change a type.
+    let before = snapshot(&app, &[]);
+    let page = import_file(
+        &mut c,
+        &[UPDATE],
+        "bad.csv",
+        "no,type,name,email,salesperson_code\n\
+         ALPHA,person,Alpha Retail,info@alpha.dk,\n\
+         BO,person,Bo Alpha,not-mail,\n\
+         DORA,company,Dora B.,,\n\
+         ELI,person,Eli Beta,,NOBODY\n"
+            .as_bytes(),
+    );
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    for expected in [
+        "line 2: contact ALPHA is a company in Rapport; a row cannot make it a person (type)",
+        "line 3: email &#34;not-mail&#34; is not an e-mail address",
+        "line 4: contact DORA is a person in Rapport; a row cannot make it a company (type)",
+        "line 5: unknown salesperson NOBODY",
+    ] {
+        assert!(page.contains(expected), "{expected}:\n{}", page.body);
+    }
+    assert_eq!(snapshot(&app, &[]), before, "all or nothing");
+}
+
+#[test]
+fn a_person_on_a_draft_segment_is_not_moved_to_another_company_by_an_import() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Keep Eli");
+    step(&mut c, &no, "add", &[("contact_no", "ELI")]);
+    let file = "no,type,name,company_no\nELI,person,Eli Beta,ALPHA\nFINN,person,Finn Gamma,ALPHA\n";
+    let page = import_file(&mut c, &[UPDATE], "move.csv", file.as_bytes());
+    assert!(
+        page.contains(&format!(
+            "line 2: contact ELI is on draft segment(s) {no}, so it cannot move to another company"
+        )),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(&app, "SELECT co.no FROM contacts c JOIN contacts co ON co.id = c.company_id WHERE c.no = 'FINN'"),
+        "GAMMA",
+        "nothing was imported"
+    );
+    // Without ELI the move is made: FINN's company is now ALPHA.
+    let page = import_file(
+        &mut c,
+        &[UPDATE],
+        "move.csv",
+        "no,type,name,company_no\nFINN,person,Finn Gamma,ALPHA\n".as_bytes(),
+    );
+    assert!(
+        page.contains("0 contacts imported, 1 updated."),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(&app, "SELECT co.no FROM contacts c JOIN contacts co ON co.id = c.company_id WHERE c.no = 'FINN'"),
+        "ALPHA"
+    );
+}
