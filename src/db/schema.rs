@@ -357,6 +357,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    opportunity_figures (sales_cycle_code, stage, salesperson_code, campaign_no, status, date_closed) {
+        sales_cycle_code -> Text,
+        stage -> Int4,
+        salesperson_code -> Text,
+        campaign_no -> Text,
+        status -> Text,
+        date_closed -> Date,
+        n -> Int8,
+        estimated -> Numeric,
+        current -> Numeric,
+    }
+}
+
+diesel::table! {
     organizational_levels (code) {
         code -> Text,
         description -> Text,
@@ -635,6 +649,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     number_series,
     opportunities,
     opportunity_entries,
+    opportunity_figures,
     organizational_levels,
     profile_answers,
     profile_questionnaires,

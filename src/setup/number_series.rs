@@ -47,6 +47,27 @@ pub fn take(conn: &mut PgConnection, code: &str, count: i64) -> QueryResult<(Str
     Ok((taken.prefix, taken.width, taken.first))
 }
 
+/// Locks series `code` and returns its prefix, width and next number, for a caller that
+/// counts how many numbers it used while it uses them and then calls [`advance`] in the same
+/// transaction (no count beforehand). Nobody else takes a number of the series meanwhile.
+pub fn hold(conn: &mut PgConnection, code: &str) -> QueryResult<(String, i32, i64)> {
+    let taken: Taken = diesel::sql_query(
+        "SELECT prefix, width, next_number AS first FROM number_series WHERE code = $1 FOR UPDATE",
+    )
+    .bind::<Text, _>(code)
+    .get_result(conn)?;
+    Ok((taken.prefix, taken.width, taken.first))
+}
+
+/// Moves series `code` on by `count` numbers (after [`hold`]).
+pub fn advance(conn: &mut PgConnection, code: &str, count: i64) -> QueryResult<()> {
+    diesel::sql_query("UPDATE number_series SET next_number = next_number + $2 WHERE code = $1")
+        .bind::<Text, _>(code)
+        .bind::<BigInt, _>(count)
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// The next number of series `code`, e.g. `CT000042`, skipping numbers that records already
 /// have (after its prefix, width or next number was changed, or an import brought them), so
 /// it is never a number that is taken. The series row stays locked until the caller's

@@ -33,6 +33,7 @@ mod logs;
 mod lookups;
 mod operations;
 mod opportunities;
+mod opportunity_references;
 mod person_company;
 mod schema;
 mod security;

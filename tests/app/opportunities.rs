@@ -10,7 +10,7 @@ use diesel::RunQueryDsl;
 
 /// A cycle NEW with stages 1 (quote required), 2 (may be skipped), 3, 4,
 /// close codes, and an opportunity series; set up directly (the pages are tested below).
-fn cycle(app: &TestApp, calculation: &str) {
+pub(crate) fn cycle(app: &TestApp, calculation: &str) {
     diesel_exec(
         app,
         &format!(
@@ -74,7 +74,7 @@ fn create_one(c: &mut Client, contact: &str, value: &str) -> String {
         .to_string()
 }
 
-fn update(c: &mut Client, app: &TestApp, no: &str, fields: &[(&str, &str)]) -> Resp {
+pub(crate) fn update(c: &mut Client, app: &TestApp, no: &str, fields: &[(&str, &str)]) -> Resp {
     let version = text(
         app,
         &format!("SELECT version FROM opportunities WHERE no = '{no}'"),

@@ -1,8 +1,9 @@
 //! Create Opportunities from a segment: what it would make (one per line, skipping contacts that
 //! already have an open opportunity from this segment), then one set-based transaction with a
 //! fixed number of statements whatever the segment's size. Running it twice creates nothing
-//! twice: the skip is in the statement, and a unique index on the open opportunities of a
-//! segment and contact stands behind it.
+//! twice: the skip is in the statement (under the segment's lock), and a unique index on the
+//! open opportunities of a segment and contact stands behind it (a run that would still make a
+//! second one fails as a whole). The numbers are taken as they are used: no count beforehand.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -77,9 +78,10 @@ pub fn candidates(
     .load(conn)
 }
 
-/// Makes one opportunity per line still without one, each with its first entry: four
-/// statements (count, numbers, opportunities with their entries). The caller holds the
-/// segment's lock and the transaction. How many it made.
+/// Makes one opportunity per line still without one, each with its first entry: three
+/// statements (hold the number series, opportunities with their entries, move the series on by
+/// how many were made). The caller holds the segment's lock and the transaction. How many it
+/// made.
 pub fn create(
     conn: &mut PgConnection,
     segment_id: i64,
@@ -94,13 +96,7 @@ pub fn create(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let todo: N = diesel::sql_query(format!("SELECT count(*) AS n {TODO}"))
-        .bind::<BigInt, _>(segment_id)
-        .get_result(conn)?;
-    if todo.n == 0 {
-        return Ok(0);
-    }
-    let (prefix, width, first) = number_series::take(conn, "OPPORTUNITY", todo.n)?;
+    let (prefix, width, first) = number_series::hold(conn, "OPPORTUNITY")?;
     let made: N = diesel::sql_query(format!(
         "WITH todo AS ( \
              SELECT l.contact_id, c.company_key, \
@@ -115,9 +111,6 @@ pub fn create(
                                ELSE lpad(($3 + i)::text, $4, '0') END, \
                     $5, contact_id, company_key, salesperson_code, campaign_no, segment_no, $6, $7 \
              FROM todo ORDER BY i \
-             ON CONFLICT (segment_no, contact_id) \
-                 WHERE segment_no IS NOT NULL AND status IN ('not_started', 'in_progress') \
-                 DO NOTHING \
              RETURNING id, status, estimated_value, estimated_closing_date), \
          entries AS ( \
              INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
@@ -138,5 +131,8 @@ pub fn create(
     .bind::<BigInt, _>(user_id)
     .bind::<Text, _>(user_name)
     .get_result(conn)?;
+    if made.n > 0 {
+        number_series::advance(conn, "OPPORTUNITY", made.n)?;
+    }
     Ok(made.n)
 }

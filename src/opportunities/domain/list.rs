@@ -205,6 +205,53 @@ impl ListQuery {
         sql
     }
 
+    /// When every filter set is a key of the pipeline's figures (status, salesperson, campaign,
+    /// sales cycle, stage), the conditions over `opportunity_figures f` that count the same
+    /// opportunities, their values collected in `binds`; `None` when another filter is set.
+    fn figure_conditions(&self, binds: &mut Binds) -> Option<Vec<String>> {
+        let others = [
+            &self.q,
+            &self.segment,
+            &self.contact,
+            &self.company,
+            &self.closing_from,
+            &self.closing_to,
+        ];
+        if others.iter().any(|v| !v.is_empty()) {
+            return None;
+        }
+        let mut sql = vec!["f.n <> 0".to_string()];
+        match self.status.as_str() {
+            "" => {}
+            "open" => sql.push("f.status IN ('not_started', 'in_progress')".into()),
+            s => {
+                let p = binds.push(BindValue::Text(s.to_string()));
+                sql.push(format!("f.status = {p}"));
+            }
+        }
+        for (value, column) in [
+            (&self.salesperson, "f.salesperson_code"),
+            (&self.campaign, "f.campaign_no"),
+            (&self.cycle, "f.sales_cycle_code"),
+        ] {
+            if !value.is_empty() {
+                let p = binds.push(BindValue::Text(value.clone()));
+                sql.push(format!("{column} = {p}"));
+            }
+        }
+        if !self.stage.is_empty() {
+            // The figures write "no stage" as 0: only a stage number counts there.
+            match self.stage.parse::<i64>() {
+                Ok(stage) if stage > 0 => {
+                    let p = binds.push(BindValue::Integer(stage));
+                    sql.push(format!("f.stage = {p}::int"));
+                }
+                _ => return None,
+            }
+        }
+        Some(sql)
+    }
+
     /// The query string of this list with some parameters changed (paging reset unless given).
     pub fn link(&self, changes: &[(&str, &str)]) -> String {
         let current = [
@@ -373,19 +420,47 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<Page> {
     } else {
         (!query.after.is_empty(), more)
     };
-    let total = capped_count(
-        conn,
-        "opportunities o",
-        &count_where,
-        count_values,
-        COUNT_CAP,
-    )?;
+    // Filtered by the figures' keys only (or not at all), the count is the figures' sum: a few
+    // groups instead of up to COUNT_CAP rows.
+    let mut figure_binds = Binds::new(0);
+    let total = match query.figure_conditions(&mut figure_binds) {
+        Some(conditions) => figures_count(conn, &where_clause(&conditions), figure_binds.values())?,
+        None => capped_count(
+            conn,
+            "opportunities o",
+            &count_where,
+            count_values,
+            COUNT_CAP,
+        )?,
+    };
     Ok(Page {
         rows,
         has_prev,
         has_next,
         total,
     })
+}
+
+/// How many opportunities the figures' groups selected by `where_sql` hold.
+fn figures_count(
+    conn: &mut PgConnection,
+    where_sql: &str,
+    values: Vec<BindValue>,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N = bind_all(
+        diesel::sql_query(format!(
+            "SELECT COALESCE(sum(f.n), 0)::bigint AS n FROM opportunity_figures f {where_sql}"
+        ))
+        .into_boxed(),
+        values,
+    )
+    .get_result(conn)?;
+    Ok(n.n)
 }
 
 /// The CSV export's header, in the order of [`ExportRow::cells`].
@@ -518,4 +593,58 @@ pub fn export_query(query: &ListQuery) -> (String, Vec<BindValue>) {
         where_clause(&conditions)
     );
     (sql, binds.values())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> ListQuery {
+        let mut q = ListQuery::default();
+        for (k, v) in pairs {
+            let v = v.to_string();
+            match *k {
+                "q" => q.q = v,
+                "status" => q.status = v,
+                "salesperson" => q.salesperson = v,
+                "segment" => q.segment = v,
+                "stage" => q.stage = v,
+                "closing_from" => q.closing_from = v,
+                _ => unreachable!("{k}"),
+            }
+        }
+        q.normalised()
+    }
+
+    #[test]
+    fn only_the_figures_keys_count_from_the_figures() {
+        let mut binds = Binds::new(0);
+        let c = query(&[("status", "open"), ("salesperson", "jo"), ("stage", "2")])
+            .figure_conditions(&mut binds)
+            .unwrap();
+        assert_eq!(
+            c,
+            [
+                "f.n <> 0",
+                "f.status IN ('not_started', 'in_progress')",
+                "f.salesperson_code = $1",
+                "f.stage = $2::int"
+            ]
+        );
+        assert_eq!(binds.len(), 2);
+        assert!(query(&[]).figure_conditions(&mut Binds::new(0)).is_some());
+        for other in [
+            ("q", "chairs"),
+            ("segment", "SM0001"),
+            ("closing_from", "2026-01-01"),
+            ("stage", "0"),
+        ] {
+            assert!(
+                query(&[other])
+                    .figure_conditions(&mut Binds::new(0))
+                    .is_none(),
+                "{other:?}"
+            );
+        }
+    }
 }

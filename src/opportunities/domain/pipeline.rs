@@ -1,7 +1,8 @@
 //! Pipeline figures: open opportunities by stage (count, estimated value, calculated current
 //! value), won and lost in a period with their values and the win rate, by salesperson and by
-//! campaign. One statement reads the opportunities once, grouped finely; the rollups are plain
-//! Rust over those groups.
+//! campaign. One statement reads the figures the database keeps per group of opportunities
+//! (cycle, stage, salesperson, campaign, status, date closed); the rollups are plain Rust over
+//! those groups.
 
 use bigdecimal::{BigDecimal, ToPrimitive};
 use chrono::NaiveDate;
@@ -188,8 +189,10 @@ pub fn figures_of(groups: &[Group], from: Option<NaiveDate>, to: Option<NaiveDat
     }
 }
 
-/// The groups, in one statement: closed opportunities count in the period `from`..=`to`
-/// (either end open), open ones whatever their dates.
+/// The groups, in one statement over the figures the database keeps per group of
+/// opportunities (`opportunity_figures`, kept by triggers on `opportunities`): closed
+/// opportunities count in the period `from`..=`to` (either end open), open ones whatever their
+/// dates. Its cost follows the number of groups, not of opportunities.
 pub fn groups(
     conn: &mut PgConnection,
     campaign: Option<&str>,
@@ -197,18 +200,17 @@ pub fn groups(
     to: Option<NaiveDate>,
 ) -> QueryResult<Vec<Group>> {
     diesel::sql_query(
-        "SELECT o.sales_cycle_code::text AS sales_cycle_code, o.current_stage AS stage, \
+        "SELECT f.sales_cycle_code, NULLIF(f.stage, 0) AS stage, \
                 st.description AS stage_description, \
-                o.salesperson_code::text AS salesperson_code, o.campaign_no::text AS campaign_no, \
-                o.status, \
-                (o.date_closed IS NOT NULL AND ($2::date IS NULL OR o.date_closed >= $2) \
-                   AND ($3::date IS NULL OR o.date_closed <= $3)) AS in_period, \
-                count(*) AS n, COALESCE(sum(o.estimated_value), 0) AS estimated, \
-                COALESCE(sum(o.current_value), 0) AS current \
-         FROM opportunities o \
+                NULLIF(f.salesperson_code, '') AS salesperson_code, \
+                NULLIF(f.campaign_no, '') AS campaign_no, f.status, \
+                (f.date_closed <> 'infinity' AND ($2::date IS NULL OR f.date_closed >= $2) \
+                   AND ($3::date IS NULL OR f.date_closed <= $3)) AS in_period, \
+                sum(f.n)::bigint AS n, sum(f.estimated) AS estimated, sum(f.current) AS current \
+         FROM opportunity_figures f \
          LEFT JOIN sales_cycle_stages st \
-                ON st.sales_cycle_code = o.sales_cycle_code AND st.stage = o.current_stage \
-         WHERE ($1::text IS NULL OR o.campaign_no = $1) \
+                ON st.sales_cycle_code = f.sales_cycle_code AND st.stage = f.stage \
+         WHERE f.n <> 0 AND ($1::text IS NULL OR f.campaign_no = $1) \
          GROUP BY 1, 2, 3, 4, 5, 6, 7",
     )
     .bind::<Nullable<Text>, _>(campaign)

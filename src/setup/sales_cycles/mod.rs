@@ -128,7 +128,8 @@ pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<CycleRow>> {
     diesel::sql_query(
         "SELECT c.code::text AS code, c.description, c.probability_calculation, c.blocked, \
                 (SELECT count(*) FROM sales_cycle_stages s WHERE s.sales_cycle_code = c.code) AS stages, \
-                (SELECT count(*) FROM opportunities o WHERE o.sales_cycle_code = c.code) AS opportunities \
+                (SELECT COALESCE(sum(f.n), 0)::bigint FROM opportunity_figures f \
+                   WHERE f.sales_cycle_code = c.code) AS opportunities \
          FROM sales_cycles c ORDER BY c.code",
     )
     .load(conn)
@@ -176,7 +177,8 @@ pub fn stage(conn: &mut PgConnection, code: &str, stage: i32) -> QueryResult<Opt
         .optional()
 }
 
-/// How many opportunities use the cycle, and how many stand on `stage` (when given).
+/// How many opportunities use the cycle, and how many stand on `stage` (when given), from the
+/// figures kept per group (`opportunity_figures`).
 pub fn opportunities_on(
     conn: &mut PgConnection,
     code: &str,
@@ -188,8 +190,8 @@ pub fn opportunities_on(
         n: i64,
     }
     let n: N = diesel::sql_query(
-        "SELECT count(*) AS n FROM opportunities \
-         WHERE sales_cycle_code = $1 AND ($2::int IS NULL OR current_stage = $2)",
+        "SELECT COALESCE(sum(n), 0)::bigint AS n FROM opportunity_figures \
+         WHERE sales_cycle_code = $1 AND ($2::int IS NULL OR stage = $2)",
     )
     .bind::<Text, _>(code)
     .bind::<Nullable<Integer>, _>(stage)

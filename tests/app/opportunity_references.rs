@@ -1,0 +1,295 @@
+//! The references of opportunities and their entries hold like foreign keys, checked once per
+//! statement (migration 2026-12-03-000201): an opportunity needs its contact, company and
+//! codes, an entry its opportunity and user; renaming a code reaches the opportunities; a
+//! contact, code or opportunity in use cannot be deleted; a deleted user leaves its entries
+//! unlinked. And the pipeline's figures kept per group (migration 2026-12-03-000202) equal the
+//! sums counted over the opportunities after every kind of change.
+
+use diesel::connection::SimpleConnection;
+
+use crate::auth::diesel_exec;
+use crate::opportunities::{cycle, update};
+use crate::segments::{new_segment, post, staff, step, text, world};
+use crate::support::*;
+
+/// The figures kept per group, next to the same groups counted over the opportunities: the
+/// rows that differ, both ways (zero when they are equal); and how many groups there are.
+fn figures_differ(app: &TestApp) -> (i64, i64) {
+    let counted = "SELECT sales_cycle_code::text, COALESCE(current_stage, 0), \
+            COALESCE(salesperson_code, '')::text, COALESCE(campaign_no, '')::text, status, \
+            COALESCE(date_closed, 'infinity'), count(*), sum(estimated_value), sum(current_value) \
+        FROM opportunities GROUP BY 1, 2, 3, 4, 5, 6";
+    let kept = "SELECT sales_cycle_code, stage, salesperson_code, campaign_no, status, \
+            date_closed, n, estimated, current FROM opportunity_figures WHERE n <> 0";
+    let differ = app.count(&format!(
+        "SELECT count(*) FROM (({kept} EXCEPT {counted}) UNION ALL ({counted} EXCEPT {kept})) d"
+    ));
+    (
+        differ,
+        app.count(&format!("SELECT count(*) FROM ({kept}) k")),
+    )
+}
+
+#[track_caller]
+fn assert_figures_equal(app: &TestApp, after: &str) {
+    let (differ, groups) = figures_differ(app);
+    assert_eq!(
+        differ, 0,
+        "figures differ from the opportunities after {after}"
+    );
+    assert!(groups > 0, "no figures after {after}");
+}
+
+#[test]
+fn opportunity_references_hold_like_foreign_keys_checked_per_statement() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    // Per statement: no per-row foreign key is left, the insert triggers are statement
+    // triggers.
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' \
+             AND conrelid IN ('opportunities'::regclass, 'opportunity_entries'::regclass)"
+        ),
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM pg_trigger \
+             WHERE tgname IN ('opportunities_references_insert', 'opportunity_entries_references_insert') \
+             AND (tgtype & 1) = 0" // not FOR EACH ROW
+        ),
+        2
+    );
+
+    let refused = |sql: &str| {
+        let err = app.conn().batch_execute(sql).unwrap_err().to_string();
+        assert!(err.contains("violates"), "{sql}: {err}");
+    };
+    let anna = "(SELECT id FROM contacts WHERE no = 'ANNA')";
+    let insert = "INSERT INTO opportunities (no, contact_id, sales_cycle_code";
+    refused(&format!("{insert}) VALUES ('OPX', 987654321, 'NEW')"));
+    refused(&format!("{insert}) VALUES ('OPX', {anna}, 'NOCYCLE')"));
+    for (column, value) in [
+        ("company_id", "987654321"),
+        ("salesperson_code", "'NOBODY'"),
+        ("campaign_no", "'CP9999'"),
+    ] {
+        refused(&format!(
+            "{insert}, {column}) VALUES ('OPX', {anna}, 'NEW', {value})"
+        ));
+    }
+    refused(&format!(
+        "{insert}, status, current_stage, date_closed, close_code) \
+         VALUES ('OPX', {anna}, 'NEW', 'won', 1, CURRENT_DATE, 'NOCODE')"
+    ));
+    // Many rows at once (the set-based path), one of them wrong.
+    refused(&format!(
+        "{insert}, campaign_no) SELECT 'OPM' || g, {anna}, 'NEW', 'CP0001' \
+         FROM generate_series(1, 300) g UNION ALL SELECT 'OPM0', {anna}, 'NEW', 'CP9999'"
+    ));
+    refused(
+        "INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value) \
+         VALUES (987654321, 'created', CURRENT_DATE, 'not_started', 0, 0, 0, 0, 0)",
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+
+    // An opportunity with every reference, closed, with an entry by a user.
+    let admin = app.user("ada", "admin");
+    assert!(!admin.is_empty());
+    diesel_exec(
+        &app,
+        &format!(
+            "{insert}, company_id, salesperson_code, campaign_no, status, current_stage, \
+                 estimated_value, date_closed, close_code) \
+             SELECT 'OP1', c.id, 'NEW', c.company_id, 'JO', 'CP0001', 'won', 2, 100, \
+                    DATE '2026-06-01', 'SIGNED' FROM contacts c WHERE c.no = 'ANNA';
+             INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
+                 estimated_value, chances_pct, completed_pct, probability_pct, current_value, \
+                 user_id) \
+             SELECT o.id, 'won', CURRENT_DATE, 'won', 100, 0, 0, 0, 0, u.id \
+             FROM opportunities o, users u WHERE o.no = 'OP1' AND u.username = 'ada';"
+        ),
+    );
+    assert_figures_equal(&app, "an insert");
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET code = 'JOE' WHERE code = 'JO';
+         UPDATE campaigns SET no = 'CP0101' WHERE no = 'CP0001';
+         UPDATE sales_cycles SET code = 'FRESH' WHERE code = 'NEW';
+         UPDATE close_opportunity_codes SET code = 'INKED' WHERE code = 'SIGNED';",
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT salesperson_code || campaign_no || sales_cycle_code || close_code \
+             FROM opportunities WHERE no = 'OP1'"
+        ),
+        "JOECP0101FRESHINKED",
+        "renamed codes reach the opportunity"
+    );
+    assert_figures_equal(&app, "renamed codes");
+    refused("DELETE FROM salespeople WHERE code = 'JOE'");
+    refused("DELETE FROM campaigns WHERE no = 'CP0101'");
+    refused("DELETE FROM sales_cycles WHERE code = 'FRESH'");
+    refused("DELETE FROM close_opportunity_codes WHERE code = 'INKED'");
+    refused("DELETE FROM opportunities WHERE no = 'OP1'");
+    // A person and their company with nothing else that refers to them: neither goes while
+    // an opportunity names them.
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO contacts (no, type, name) VALUES ('ZETA', 'company', 'Zeta Ltd');
+             INSERT INTO contacts (no, type, name, company_id)
+                 SELECT 'ZED', 'person', 'Zed Zeta', id FROM contacts WHERE no = 'ZETA';
+             {insert}, company_id) SELECT 'OP3', c.id, 'FRESH', c.company_id
+                 FROM contacts c WHERE c.no = 'ZED';"
+        ),
+    );
+    let refused_for_opportunities = |sql: &str| {
+        let err = app.conn().batch_execute(sql).unwrap_err().to_string();
+        assert!(err.contains("\"opportunities\""), "{sql}: {err}");
+    };
+    refused_for_opportunities("DELETE FROM contacts WHERE no = 'ZED'");
+    refused_for_opportunities(
+        "UPDATE contacts SET company_id = NULL WHERE no = 'ZED'; DELETE FROM contacts WHERE no = 'ZETA'",
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE no IN ('ZED', 'ZETA')"),
+        2
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
+
+    diesel_exec(
+        &app,
+        "DELETE FROM sessions; DELETE FROM users WHERE username = 'ada';",
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM opportunity_entries e JOIN opportunities o ON o.id = e.opportunity_id \
+             WHERE o.no = 'OP1' AND e.user_id IS NULL"
+        ),
+        1,
+        "a deleted user leaves the entry unlinked"
+    );
+    // An opportunity without entries, a contact and a code without opportunities still go.
+    diesel_exec(
+        &app,
+        &format!(
+            "{insert}) VALUES ('OP2', (SELECT id FROM contacts WHERE no = 'SOLO'), 'FRESH');
+             DELETE FROM opportunities WHERE no = 'OP2';
+             DELETE FROM contact_mailing_groups WHERE contact_id = (SELECT id FROM contacts WHERE no = 'SOLO');
+             DELETE FROM contacts WHERE no = 'SOLO';
+             DELETE FROM close_opportunity_codes WHERE code = 'PRICE';"
+        ),
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
+    assert_figures_equal(&app, "a delete");
+}
+
+#[test]
+fn pipeline_figures_kept_per_group_equal_the_opportunities_after_create_move_close_reopen() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Chairs campaign");
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET campaign_no = 'CP0001', salesperson_code = 'PL' WHERE no = '{seg}'"),
+    );
+    step(&mut c, &seg, "add", &[("contact_no", "ANNA|DORA|SOLO")]);
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_figures"), 0);
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Chairs")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 3);
+    assert_figures_equal(&app, "Create Opportunities");
+    assert_eq!(
+        app.count(
+            "SELECT n FROM opportunity_figures WHERE sales_cycle_code = 'NEW' AND stage = 0 \
+             AND salesperson_code = 'PL' AND campaign_no = 'CP0001' AND status = 'not_started'"
+        ),
+        3
+    );
+
+    let no = "OP000001";
+    for (fields, after) in [
+        (
+            vec![("action", "first"), ("estimated_value", "1000")],
+            "first stage",
+        ),
+        (
+            vec![
+                ("action", "next"),
+                ("estimated_value", "1200"),
+                ("quote_reference", "Q-1"),
+            ],
+            "next stage",
+        ),
+        (
+            vec![("action", "update"), ("estimated_value", "1500")],
+            "an estimate",
+        ),
+    ] {
+        let res = update(&mut c, &app, no, &fields);
+        assert_eq!(res.status, 303, "{after}: {}", res.body);
+        assert_figures_equal(&app, after);
+    }
+    let version = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+    );
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/close"),
+        &[
+            ("version", &version),
+            ("outcome", "won"),
+            ("close_code", "SIGNED"),
+            ("date_closed", "2026-11-30"),
+            ("final_value", "2500"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_figures_equal(&app, "close");
+    assert_eq!(
+        app.count(
+            "SELECT n FROM opportunity_figures WHERE status = 'won' AND date_closed = '2026-11-30'"
+        ),
+        1
+    );
+    let version = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+    );
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/reopen"),
+        &[("version", &version)],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_figures_equal(&app, "reopen");
+    assert_eq!(
+        app.count("SELECT count(*) FROM opportunity_figures WHERE status = 'won' AND n <> 0"),
+        0
+    );
+    // Many at once, and a renamed salesperson.
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET estimated_value = estimated_value + 10, current_value = current_value + 1;
+         UPDATE salespeople SET code = 'PAT' WHERE code = 'PL';",
+    );
+    assert_figures_equal(&app, "a bulk update and a rename");
+    // The page shows what the figures keep.
+    let page = c.get("/opportunities");
+    page.assert_status(200);
+    let open = app
+        .count("SELECT count(*) FROM opportunities WHERE status IN ('not_started', 'in_progress')");
+    assert!(page.contains(&format!("data-figure=\"open\">{open}<")));
+}
