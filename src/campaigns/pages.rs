@@ -243,16 +243,36 @@ pub async fn show(
 /// After a write to campaign `no`'s entries has committed (Log Segment, Cancel, Restore, a
 /// single interaction, an entry's change): its figures are computed again in the background,
 /// so that the card's next view finds them ready. Best effort: a failure is logged and never
-/// touches the user's action, and a view that comes first computes them itself.
+/// touches the user's action, and a view that comes first computes them itself. One count per
+/// campaign at a time on this instance: writes that come while it runs (a day of single
+/// interactions) ask for one more count when it is done, not one each.
 pub fn refresh_figures_later(state: &AppState, no: Option<String>) {
     let Some(no) = no else {
         return;
     };
+    let running = state.figure_counts.clone();
+    {
+        let mut counts = running.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(again) = counts.get_mut(&no) {
+            *again = true;
+            return;
+        }
+        counts.insert(no.clone(), false);
+    }
     let pool = state.pool.clone();
     actix_web::rt::spawn(async move {
-        let campaign = no.clone();
-        if let Err(e) = db(&pool, move |conn| Ok(figures::refresh(conn, &campaign)?)).await {
-            tracing::warn!(campaign = %no, error = %e, "campaign figures not computed in the background");
+        loop {
+            let campaign = no.clone();
+            if let Err(e) = db(&pool, move |conn| Ok(figures::refresh(conn, &campaign)?)).await {
+                tracing::warn!(campaign = %no, error = %e, "campaign figures not computed in the background");
+            }
+            let mut counts = running.lock().unwrap_or_else(|e| e.into_inner());
+            if counts.get(&no) == Some(&true) {
+                counts.insert(no.clone(), false);
+            } else {
+                counts.remove(&no);
+                break;
+            }
         }
     });
 }

@@ -1,6 +1,7 @@
 //! What every handler shares: the pool, the settings, and this instance's gates for work
 //! that must not run many times at once.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -16,6 +17,9 @@ pub struct AppState {
     pub imports: Arc<WorkGate>,
     /// This instance's CSV downloads, capped so that pages always get a connection.
     pub exports: ExportCap,
+    /// The campaigns whose figures this instance is counting in the background, each with
+    /// whether a write came meanwhile (then they are counted once more when done).
+    pub figure_counts: Arc<Mutex<HashMap<String, bool>>>,
 }
 
 impl AppState {
@@ -23,6 +27,7 @@ impl AppState {
         AppState {
             exports: ExportCap::new(config.db_pool_size),
             imports: Default::default(),
+            figure_counts: Default::default(),
             pool,
             config,
         }
