@@ -165,6 +165,68 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
         .contains(&format!("Added 3 contacts from segment {no}")));
 }
 
+/// Logging writes the entries of the lines that pass and goes on only when that is every line:
+/// one bad line among good ones leaves nothing written. A segment's kept count of lines that
+/// is off (it is kept by triggers) never stops a segment whose lines all pass.
+#[test]
+fn one_bad_line_among_good_ones_writes_nothing_and_an_off_count_still_logs_every_line() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "one bad line");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA|ELI")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}';
+             UPDATE segment_lines SET salesperson_code = 'PL' WHERE contact_id = \
+               (SELECT id FROM contacts WHERE no = 'ELI');
+             UPDATE salespeople SET blocked = TRUE WHERE code = 'PL';"
+        ),
+    );
+    let entries = |app: &TestApp| {
+        count(
+            app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}'"),
+        )
+    };
+    let res = post(&mut c, &format!("/segments/{no}/log"), &[]);
+    res.assert_status(422);
+    assert!(
+        res.contains("1 line(s) have a blocked salesperson"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("Line of ELI Eli Beta"), "{}", res.body);
+    assert_eq!(entries(&app), 0);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM segments WHERE no = '{no}'")
+        ),
+        "draft"
+    );
+
+    // Unblocked, with a kept count that says one line more than there is: logged all the same.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE salespeople SET blocked = FALSE WHERE code = 'PL';
+             UPDATE segment_line_counts SET lines = lines + 1 WHERE segment_id = \
+               (SELECT id FROM segments WHERE no = '{no}') AND removed_by_step = 0;"
+        ),
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(entries(&app), 3);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM segments WHERE no = '{no}'")
+        ),
+        "logged"
+    );
+}
+
 #[test]
 fn two_people_logging_at_once_log_once() {
     let app = TestApp::start();
@@ -430,5 +492,17 @@ fn the_entries_have_one_index_per_use_and_a_segment_is_found_by_its_no() {
         ),
         "CREATE INDEX interaction_log_entries_responses ON public.interaction_log_entries \
          USING btree (campaign_no, date, contact_id) WHERE campaign_response"
+    );
+    // A contact's and a company's entries are indexed by the key alone, so that each one's
+    // entries share an index tuple and Log Segment touches few index pages.
+    assert_eq!(
+        text(
+            &app,
+            "SELECT pg_get_indexdef('interaction_log_entries_contact'::regclass) || '; ' || \
+                    pg_get_indexdef('interaction_log_entries_company'::regclass)"
+        ),
+        "CREATE INDEX interaction_log_entries_contact ON public.interaction_log_entries \
+         USING btree (contact_id); CREATE INDEX interaction_log_entries_company ON \
+         public.interaction_log_entries USING btree (company_id) WHERE (company_id IS NOT NULL)"
     );
 }

@@ -18,6 +18,7 @@ use crate::segments::domain::lines::{
 };
 use crate::segments::domain::steps::Outcome;
 use crate::segments::domain::stored::{self, StepKind};
+use crate::segments::domain::totals;
 
 /// How many lines with a problem the check page names (the counts cover them all).
 pub const PROBLEM_LINES: i64 = 50;
@@ -173,6 +174,16 @@ fn line_problems_sql() -> String {
     )
 }
 
+/// A line that passes every check of [`check`] (over [`MEMBERS_FROM`]): the condition Log
+/// Segment writes its entries under. A line without a template has no row to join in
+/// `entries_insert`, so it is left out there.
+fn line_passes_sql() -> String {
+    format!(
+        "{SALESPERSON} IS NOT NULL AND NOT COALESCE(sp.blocked, FALSE) \
+         AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '')"
+    )
+}
+
 /// Runs every check: the figures and the counts of each problem in one statement over the
 /// lines, and, only when there is a problem, a second that names the first bad lines. Each
 /// line's contact is looked up ([`by_lookups`]).
@@ -245,24 +256,62 @@ pub enum Logged {
     Refused(Box<Check>),
 }
 
-/// Logs the segment (call under its lock, in a transaction): the checks again, then the
-/// entries, the campaign entry, the status, and the follow-up segment if asked for.
+/// Writes the entries of the lines that pass every check, in a savepoint that is rolled back
+/// (`RollbackTransaction`) unless they are `expected` many; how many it wrote.
+fn write_entries(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    user: &CurrentUser,
+    expected: Option<i64>,
+) -> QueryResult<i64> {
+    by_lookups(conn, |conn| {
+        let written = diesel::sql_query(entries_insert(
+            "now()",
+            "$2",
+            &format!("{MEMBERS_WHERE} AND {}", line_passes_sql()),
+        ))
+        .bind::<BigInt, _>(segment.id)
+        .bind::<BigInt, _>(user.id)
+        .execute(conn)? as i64;
+        match expected {
+            Some(n) if n != written => Err(diesel::result::Error::RollbackTransaction),
+            _ => Ok(written),
+        }
+    })
+}
+
+/// Logs the segment (call under its lock, in a transaction): the entries, the campaign entry,
+/// the status, and the follow-up segment if asked for; or, when a check fails, nothing.
+///
+/// The checks and the writing are one pass over the lines: the entries are written for the
+/// lines that pass every check, and only when that is all of them (the segment's kept count of
+/// lines) does logging go on. Otherwise the entries are rolled back (a savepoint) and the check
+/// page's own pass names the problems — so a clean segment, the usual case, is read once.
 pub fn log(
     conn: &mut PgConnection,
     segment: &Segment,
     user: &CurrentUser,
     follow_up: bool,
 ) -> QueryResult<Logged> {
-    let check = check(conn, segment)?;
-    if !check.passes() {
-        return Ok(Logged::Refused(Box::new(check)));
+    // The lines and their total cost and duration, from the segment's kept counts.
+    let figures = totals::figures(conn, segment)?;
+    if segment.status != SegmentStatus::Draft
+        || segment.description.trim().is_empty()
+        || figures.lines == 0
+    {
+        return Ok(Logged::Refused(Box::new(check(conn, segment)?)));
     }
-    let entries = by_lookups(conn, |conn| {
-        diesel::sql_query(entries_insert("now()", "$2", MEMBERS_WHERE))
-            .bind::<BigInt, _>(segment.id)
-            .bind::<BigInt, _>(user.id)
-            .execute(conn)
-    })? as i64;
+    let entries = match write_entries(conn, segment, user, Some(figures.lines)) {
+        Err(diesel::result::Error::RollbackTransaction) => {
+            let check = check(conn, segment)?;
+            if !check.passes() {
+                return Ok(Logged::Refused(Box::new(check)));
+            }
+            // Every line passes, so the kept count was off: write them all.
+            write_entries(conn, segment, user, None)?
+        }
+        other => other?,
+    };
     if let Some(campaign) = &segment.campaign_no {
         diesel::sql_query(
             "INSERT INTO campaign_entries (campaign_no, segment_id, segment_no, date, description, \
@@ -275,8 +324,8 @@ pub fn log(
         .bind::<diesel::sql_types::Date, _>(segment.date)
         .bind::<Text, _>(&segment.description)
         .bind::<BigInt, _>(entries)
-        .bind::<Numeric, _>(&check.summary.total_cost)
-        .bind::<BigInt, _>(check.summary.total_duration)
+        .bind::<Numeric, _>(&figures.total_cost)
+        .bind::<BigInt, _>(figures.total_duration)
         .bind::<BigInt, _>(user.id)
         .bind::<Text, _>(&user.username)
         .execute(conn)?;
