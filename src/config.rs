@@ -130,6 +130,12 @@ pub struct Config {
     /// How long a list may spend counting its rows before it shows an estimate marked
     /// "about" instead (`RAPPORT_LIST_COUNT_MS`); zero always estimates.
     pub list_count_budget: Duration,
+    /// How long a list keeps a count that took a while (`RAPPORT_LIST_COUNT_KEEP_S`), shown
+    /// as "about" meanwhile: the office looking at the same big list again and again is not
+    /// counted again each time. Zero counts on every view.
+    pub list_count_keep: Duration,
+    /// Counts that take at least this long are kept (not configurable: tests lower it).
+    pub list_count_slow: Duration,
     /// How numbers, amounts and dates are written on pages and read from forms
     /// (`RAPPORT_LOCALE`).
     pub locale: Locale,
@@ -190,6 +196,8 @@ impl Config {
             server_timing: false,
             slow_sql: Duration::from_millis(500),
             list_count_budget: Duration::from_millis(300),
+            list_count_keep: Duration::from_secs(30),
+            list_count_slow: Duration::from_millis(20),
             locale: Locale::Iso,
         }
     }
@@ -247,6 +255,13 @@ impl Config {
                 message: format!("expected a whole number of milliseconds, got {v:?}"),
             })?;
             c.list_count_budget = Duration::from_millis(ms);
+        }
+        if let Some(v) = get("RAPPORT_LIST_COUNT_KEEP_S") {
+            let s = v.trim().parse::<u64>().map_err(|_| ConfigError {
+                name: "RAPPORT_LIST_COUNT_KEEP_S",
+                message: format!("expected a whole number of seconds, got {v:?}"),
+            })?;
+            c.list_count_keep = Duration::from_secs(s);
         }
         if let Some(v) = get("RAPPORT_LOCALE") {
             c.locale = Locale::parse(&v).ok_or_else(|| ConfigError {
@@ -371,6 +386,7 @@ mod tests {
         let c = cfg(&[]).unwrap();
         assert_eq!(c.locale, Locale::Iso);
         assert_eq!(c.list_count_budget, Duration::from_millis(300));
+        assert_eq!(c.list_count_keep, Duration::from_secs(30));
         let c = cfg(&[("RAPPORT_LOCALE", "da_DK"), ("RAPPORT_LIST_COUNT_MS", "0")]).unwrap();
         assert_eq!(c.locale, Locale::DaDk);
         assert_eq!(c.list_count_budget, Duration::ZERO);

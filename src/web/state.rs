@@ -20,6 +20,8 @@ pub struct AppState {
     /// The campaigns whose figures this instance is counting in the background, each with
     /// whether a write came meanwhile (then they are counted once more when done).
     pub figure_counts: Arc<Mutex<HashMap<String, bool>>>,
+    /// The contact list's counts that took a while, kept a little while.
+    pub contact_counts: Arc<crate::contacts::domain::list::KeptCounts>,
 }
 
 impl AppState {
@@ -28,6 +30,10 @@ impl AppState {
             exports: ExportCap::new(config.db_pool_size),
             imports: Default::default(),
             figure_counts: Default::default(),
+            contact_counts: Arc::new(crate::contacts::domain::list::KeptCounts::new(
+                config.list_count_keep,
+                config.list_count_slow,
+            )),
             pool,
             config,
         }

@@ -180,3 +180,46 @@ fn a_list_too_long_to_count_in_time_says_about() {
     let last = c.get("/contacts?size=10&last=1");
     assert!(label(&last).starts_with("10 of"), "{}", label(&last));
 }
+
+#[test]
+fn a_count_that_took_a_while_is_kept_a_little_while_and_said_to_be_about() {
+    // Every count counts as slow here: the office's second look at a list within the keeping
+    // time shows the kept count, marked "about", and does not count again.
+    let app = TestApp::start_with(|c| {
+        c.list_count_slow = std::time::Duration::ZERO;
+        c.list_count_keep = std::time::Duration::from_secs(600);
+    });
+    contacts(&app);
+    let mut c = app.signed_in("vera", "viewer");
+    assert_eq!(label(&c.get("/contacts?size=10")), "1–10 of 120 contacts");
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('ZZ0001', 'company', 'Zed Late')",
+    );
+    assert_eq!(
+        label(&c.get("/contacts?size=10")),
+        "1–10 of about 120 contacts",
+        "the kept count, said to be about"
+    );
+    // Another list is counted afresh, and the last page proves its total all the same.
+    assert_eq!(
+        label(&c.get("/contacts?size=10&type=company")),
+        "1–10 of 61 contacts"
+    );
+    let last = c.get("/contacts?size=10&last=1");
+    assert_eq!(label(&last), "112–121 of 121 contacts");
+
+    // Keeping nothing counts every view.
+    let fresh = TestApp::start_with(|c| {
+        c.list_count_slow = std::time::Duration::ZERO;
+        c.list_count_keep = std::time::Duration::ZERO;
+    });
+    contacts(&fresh);
+    let mut v = fresh.signed_in("vera", "viewer");
+    assert_eq!(label(&v.get("/contacts?size=10")), "1–10 of 120 contacts");
+    diesel_exec(
+        &fresh,
+        "INSERT INTO contacts (no, type, name) VALUES ('ZZ0001', 'company', 'Zed Late')",
+    );
+    assert_eq!(label(&v.get("/contacts?size=10")), "1–10 of 121 contacts");
+}

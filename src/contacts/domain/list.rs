@@ -6,6 +6,9 @@ use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The list's query string, kept in the URL so a list can be bookmarked.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -433,11 +436,7 @@ fn any_beyond(
 /// One page of the list, read by keyset in any sort order: the first or last page, or the
 /// page after or before a contact. A contact that is gone, or a page that would be short
 /// before its start, gives the first page; nothing after a contact gives the last page.
-pub fn page(
-    conn: &mut PgConnection,
-    query: &ListQuery,
-    budget: std::time::Duration,
-) -> QueryResult<Page> {
+pub fn page(conn: &mut PgConnection, query: &ListQuery, budget: Duration) -> QueryResult<Page> {
     let size = query.page_size();
     let ascending = query.dir != "desc";
     let column = query.column();
@@ -534,16 +533,71 @@ impl Total {
     }
 }
 
+/// Counts of the list that took a while, kept per instance for a little while
+/// ([`KeptCounts::new`]'s `keep`) by the list's conditions: a big list viewed again meanwhile
+/// shows the kept count as "about" instead of counting a million rows again. Small lists
+/// count fast and are counted on every view.
+pub struct KeptCounts {
+    keep: Duration,
+    slow: Duration,
+    counts: Mutex<HashMap<String, (Instant, i64)>>,
+}
+
+impl KeptCounts {
+    /// At most this many lists' counts are kept; past it the expired ones go, or all.
+    const MOST: usize = 1000;
+
+    pub fn new(keep: Duration, slow: Duration) -> Self {
+        KeptCounts {
+            keep,
+            slow,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<i64> {
+        let counts = self.counts.lock().ok()?;
+        counts
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.keep)
+            .map(|(_, n)| *n)
+    }
+
+    /// Keeps `n` when counting it took `took` or longer (and counts are kept at all).
+    fn offer(&self, key: String, n: i64, took: Duration) {
+        if self.keep.is_zero() || took < self.slow {
+            return;
+        }
+        if let Ok(mut counts) = self.counts.lock() {
+            if counts.len() >= Self::MOST {
+                let keep = self.keep;
+                counts.retain(|_, (at, _)| at.elapsed() < keep);
+                if counts.len() >= Self::MOST {
+                    counts.clear();
+                }
+            }
+            counts.insert(key, (Instant::now(), n));
+        }
+    }
+}
+
 pub fn total(
     conn: &mut PgConnection,
     query: &ListQuery,
-    budget: std::time::Duration,
+    budget: Duration,
+    kept: &KeptCounts,
 ) -> QueryResult<Total> {
+    let (clause, values) = query.conditions();
+    let key = format!("{clause}\u{1f}{}", values.join("\u{1f}"));
+    if let Some(n) = kept.get(&key) {
+        return Ok(Total::About(n));
+    }
+    let started = Instant::now();
     if let Some(n) = counted(conn, budget, |conn| {
-        let (clause, values) = query.conditions();
         let sql = format!("SELECT count(*) AS n FROM contacts c WHERE {clause}");
         Ok(bind_all(sql, values).get_result::<N>(conn)?.n)
     })? {
+        kept.offer(key, n, started.elapsed());
         return Ok(Total::Exact(n));
     }
     Ok(Total::About(estimate(conn, query)?))
@@ -553,7 +607,7 @@ pub fn total(
 /// leaves the transaction usable): `None` when it took longer, or the budget is zero.
 fn counted(
     conn: &mut PgConnection,
-    budget: std::time::Duration,
+    budget: Duration,
     count: impl FnOnce(&mut PgConnection) -> QueryResult<i64>,
 ) -> QueryResult<Option<i64>> {
     if budget.is_zero() {

@@ -98,6 +98,7 @@ pub async fn list(
     let query = query.into_inner().normalised();
     let q = query.clone();
     let budget = state.config.list_count_budget;
+    let kept = state.contact_counts.clone();
     let (page, total, options) = db(&state.pool, move |conn| {
         // One snapshot, so that the page, where it stands and the total agree.
         Ok(conn
@@ -107,7 +108,7 @@ pub async fn list(
             .run(|conn| {
                 let options = Options::load(conn, true)?;
                 let page = contact_list::page(conn, &q, budget)?;
-                let total = contact_list::total(conn, &q, budget)?;
+                let total = contact_list::total(conn, &q, budget, &kept)?;
                 Ok::<_, diesel::result::Error>((page, total, options))
             })?)
     })
