@@ -223,3 +223,23 @@ fn a_count_that_took_a_while_is_kept_a_little_while_and_said_to_be_about() {
     );
     assert_eq!(label(&v.get("/contacts?size=10")), "1–10 of 121 contacts");
 }
+
+/// The list's search reads the name order in the index alone: the search text is in it.
+#[test]
+fn the_name_index_carries_the_search_text() {
+    let app = TestApp::start();
+    let mut conn = app.conn();
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Def {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        def: String,
+    }
+    let def: Def = diesel::sql_query("SELECT pg_get_indexdef('contacts_name'::regclass) AS def")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        def.def,
+        "CREATE INDEX contacts_name ON public.contacts USING btree (name, id) INCLUDE (search_text)"
+    );
+}
