@@ -301,16 +301,22 @@ pub fn log(
     {
         return Ok(Logged::Refused(Box::new(check(conn, segment)?)));
     }
-    let entries = match write_entries(conn, segment, user, Some(figures.lines)) {
+    let (entries, cost, duration) = match write_entries(conn, segment, user, Some(figures.lines)) {
         Err(diesel::result::Error::RollbackTransaction) => {
             let check = check(conn, segment)?;
             if !check.passes() {
                 return Ok(Logged::Refused(Box::new(check)));
             }
-            // Every line passes, so the kept count was off: write them all.
-            write_entries(conn, segment, user, None)?
+            // Every line passes, so the kept count was off: write them all, with the
+            // totals the check counted.
+            let s = check.summary;
+            (
+                write_entries(conn, segment, user, None)?,
+                s.total_cost,
+                s.total_duration,
+            )
         }
-        other => other?,
+        other => (other?, figures.total_cost, figures.total_duration),
     };
     if let Some(campaign) = &segment.campaign_no {
         diesel::sql_query(
@@ -324,8 +330,8 @@ pub fn log(
         .bind::<diesel::sql_types::Date, _>(segment.date)
         .bind::<Text, _>(&segment.description)
         .bind::<BigInt, _>(entries)
-        .bind::<Numeric, _>(&figures.total_cost)
-        .bind::<BigInt, _>(figures.total_duration)
+        .bind::<Numeric, _>(&cost)
+        .bind::<BigInt, _>(duration)
         .bind::<BigInt, _>(user.id)
         .bind::<Text, _>(&user.username)
         .execute(conn)?;
