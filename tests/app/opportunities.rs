@@ -954,3 +954,35 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
         1
     );
 }
+
+/// A campaign card counts every won and lost opportunity of the campaign, whenever it closed,
+/// so it does not call them "in the period" as the list's figures (with their Closed from/to) do.
+#[test]
+fn a_campaign_card_counts_all_won_and_lost_without_a_period() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, current_value, salesperson_code, campaign_no, date_closed, close_code)
+         SELECT 'OP' || lpad(g::text, 6, '0'), (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW',
+                CASE WHEN g = 1 THEN 'won' ELSE 'lost' END, 4, 1000, 1000, 'JO', 'CP0001',
+                DATE '2019-03-01', CASE WHEN g = 1 THEN 'SIGNED' ELSE 'PRICE' END
+         FROM generate_series(1, 2) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let card = c.get("/campaigns/CP0001");
+    card.assert_status(200);
+    assert!(card.contains("data-figure=\"won\">1<") && card.contains("data-figure=\"lost\">1<"));
+    assert!(card.contains(">won (1,000.00)<"), "{}", card.body);
+    assert!(card.contains(">lost ("), "{}", card.body);
+    assert!(!card.contains("in the period"), "{}", card.body);
+    // The list's figures have a period (Closed from/to) and say so.
+    let list = c.get("/opportunities?from=2019-01-01");
+    assert!(
+        list.contains("won in the period (1,000.00)"),
+        "{}",
+        list.body
+    );
+}
