@@ -986,3 +986,35 @@ fn a_campaign_card_counts_all_won_and_lost_without_a_period() {
         list.body
     );
 }
+
+/// A closed opportunity's probability is set by its outcome (100 % won, 0 % lost), not by the
+/// cycle's calculation: its card says so instead of showing a formula its figures contradict
+/// (chances 100 % × completed 50 % ÷ 100 next to a probability of 100 %).
+#[test]
+fn a_closed_opportunity_explains_its_probability_by_its_outcome() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
+             date_closed, close_code)
+         VALUES
+         ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'won', 3,
+          2500, 100, 50, 100, 2500, DATE '2026-11-30', 'SIGNED'),
+         ('OP000002', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'lost', 3,
+          2500, 0, 50, 0, 0, DATE '2026-11-30', 'PRICE'),
+         ('OP000003', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress', 3,
+          2500, 50, 50, 25, 625, NULL, NULL)",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let won = c.get("/opportunities/OP000001");
+    won.assert_status(200);
+    assert!(won.contains("probability (won: certain)"), "{}", won.body);
+    assert!(!won.contains("completed % ÷ 100"));
+    let lost = c.get("/opportunities/OP000002");
+    assert!(lost.contains("probability (lost: none)"), "{}", lost.body);
+    let open = c.get("/opportunities/OP000003");
+    assert!(open.contains("probability (chances of success % × completed % ÷ 100)"));
+}
