@@ -1018,3 +1018,69 @@ fn a_closed_opportunity_explains_its_probability_by_its_outcome() {
     let open = c.get("/opportunities/OP000003");
     assert!(open.contains("probability (chances of success % × completed % ÷ 100)"));
 }
+
+/// The Update form leaves the estimated closing date empty, as it leaves the chances: Next, as a
+/// browser submits the form, takes the new stage's date formula (before, the form carried the
+/// old date, so a stage's formula was never reached), and an update in place keeps the date.
+#[test]
+fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
+             estimated_closing_date)
+         VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
+                 2, 1000, 40, 30, 12, 120, DATE '2030-06-30')",
+    );
+    let mut c = staff(&app, "stan");
+    let card = c.get("/opportunities/OP000001");
+    card.assert_status(200);
+    assert!(card.contains("2030-06-30"), "the card shows the date");
+    // What the form's closing date field carries, as a browser would send it.
+    let marker = "name=\"estimated_closing_date\" type=\"date\" value=\"";
+    let start = card.body.find(marker).expect("closing date field") + marker.len();
+    let carried = card.body[start..].split('"').next().unwrap().to_string();
+    assert_eq!(carried, "", "the field is empty, as the chances are");
+    let closing = |app: &TestApp| {
+        text(
+            app,
+            "SELECT estimated_closing_date - (CURRENT_DATE + INTERVAL '1 month')::date \
+             FROM opportunities WHERE no = 'OP000001'",
+        )
+    };
+    // Update in place with the form as it is: the date stays.
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[
+            ("action", "update"),
+            ("estimated_value", "1000"),
+            ("estimated_closing_date", &carried),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT estimated_closing_date FROM opportunities WHERE no = 'OP000001'"
+        ),
+        "2030-06-30"
+    );
+    // Next to stage 3 (+1M) with the form as it is: the stage's formula.
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[
+            ("action", "next"),
+            ("estimated_value", "1000"),
+            ("estimated_closing_date", &carried),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(closing(&app), "0", "stage 3's +1M from today");
+}
