@@ -1084,3 +1084,37 @@ fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(closing(&app), "0", "stage 3's +1M from today");
 }
+
+/// Create Opportunities lands on the list filtered by the segment, above which the pipeline
+/// figures count every opportunity: the page says so, so the figures are not read as the
+/// segment's.
+#[test]
+fn the_pipeline_says_the_list_filters_do_not_narrow_it() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, segment_no)
+         SELECT 'OP' || lpad(g::text, 6, '0'), (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW',
+                CASE WHEN g = 1 THEN 'SM00001' END
+         FROM generate_series(1, 3) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let page = c.get("/opportunities?segment=SM00001");
+    page.assert_status(200);
+    assert!(
+        page.contains("1 opportunit"),
+        "the list has the segment's one"
+    );
+    assert!(
+        page.contains("data-figure=\"open\">3<"),
+        "the figures count all three"
+    );
+    assert!(
+        page.contains("The list&#39;s filters below do not narrow these figures")
+            || page.contains("The list's filters below do not narrow these figures"),
+        "{}",
+        page.body
+    );
+}
