@@ -578,6 +578,29 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(campaigns::table.filter(campaigns::id.eq(id))).execute(conn)
 }
 
+/// The names of a campaign's salesperson and status, for its card ("JBN – Julie Brandt
+/// Nygaard", "ACTIVE – Active"); `None` for a code it does not have.
+pub fn code_names(
+    conn: &mut PgConnection,
+    campaign: &Campaign,
+) -> QueryResult<(Option<String>, Option<String>)> {
+    #[derive(QueryableByName)]
+    struct Names {
+        #[diesel(sql_type = Nullable<Text>)]
+        salesperson: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        status: Option<String>,
+    }
+    let n: Names = diesel::sql_query(
+        "SELECT (SELECT name FROM salespeople WHERE code = $1) AS salesperson, \
+                (SELECT description FROM campaign_statuses WHERE code = $2) AS status",
+    )
+    .bind::<Nullable<Text>, _>(campaign.salesperson_code.as_deref())
+    .bind::<Nullable<Text>, _>(campaign.status_code.as_deref())
+    .get_result(conn)?;
+    Ok((n.salesperson, n.status))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -486,3 +486,24 @@ fn a_new_segment_from_a_campaigns_card_has_the_campaign_chosen() {
     form.assert_status(200);
     assert!(!form.contains("\" selected>CP") && !form.contains("value=\"NOPE\""));
 }
+
+/// A campaign's card names its salesperson and its status next to their codes, as a contact's
+/// card does ("JO – Jo Sales"), not the bare codes.
+#[test]
+fn the_card_names_the_salesperson_and_the_status() {
+    let app = TestApp::start();
+    world(&app);
+    statuses(&app);
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET salesperson_code = 'JO', status_code = 'RUNNING' WHERE no = 'CP0001'",
+    );
+    let mut viewer = app.signed_in("vera", "viewer");
+    let card = viewer.get("/campaigns/CP0001");
+    card.assert_status(200);
+    assert!(card.contains("<dd>JO – Jo Sales"), "{}", card.body);
+    assert!(card.contains("<dd>RUNNING – Running"), "{}", card.body);
+    // Without them: a dash, as before.
+    let other = viewer.get("/campaigns/CP0002");
+    assert!(other.contains("<dt>Salesperson</dt><dd><span class=\"muted\">—</span>"));
+}
