@@ -253,6 +253,14 @@ const DEFAULT_SORT: (&str, &str) = ("no", "desc");
 pub const PAGE_SIZE: i64 = 50;
 
 impl ListQuery {
+    /// The sorted column's header, for the table's caption ("No.", "Starting Date").
+    pub fn sort_label(&self) -> &'static str {
+        SORTS
+            .iter()
+            .find(|(k, _, _)| *k == self.sort)
+            .map_or("No.", |(_, _, l)| *l)
+    }
+
     pub fn normalised(mut self) -> Self {
         self.q = self.q.trim().to_string();
         for f in [&mut self.status, &mut self.salesperson] {

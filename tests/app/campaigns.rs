@@ -507,3 +507,34 @@ fn the_card_names_the_salesperson_and_the_status() {
     let other = viewer.get("/campaigns/CP0002");
     assert!(other.contains("<dt>Salesperson</dt><dd><span class=\"muted\">—</span>"));
 }
+
+/// The lists' table captions (read out by screen readers) name the sorted column by its
+/// header ("sorted by No.", "sorted by Starting Date"), not by its URL key ("sorted by no").
+#[test]
+fn list_captions_name_the_sorted_column_by_its_header() {
+    let app = TestApp::start();
+    world(&app);
+    crate::opportunities::cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code)
+         SELECT 'OP000001', id, 'NEW' FROM contacts WHERE no = 'SOLO'",
+    );
+    let mut viewer = app.signed_in("vera", "viewer");
+    let campaigns = viewer.get("/campaigns?sort=starting&dir=asc");
+    campaigns.assert_status(200);
+    assert!(
+        campaigns.contains("Campaigns, sorted by Starting Date (ascending)"),
+        "{}",
+        campaigns.body
+    );
+    assert!(viewer
+        .get("/campaigns")
+        .contains("Campaigns, sorted by No. (descending)"));
+    assert!(viewer
+        .get("/contacts?sort=no")
+        .contains("Contacts, sorted by No. (ascending)"));
+    assert!(viewer
+        .get("/opportunities?sort=value&dir=desc")
+        .contains("Opportunities, sorted by Estimated value (descending)"));
+}
