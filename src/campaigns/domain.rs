@@ -253,6 +253,14 @@ const DEFAULT_SORT: (&str, &str) = ("no", "desc");
 pub const PAGE_SIZE: i64 = 50;
 
 impl ListQuery {
+    /// The sorted column's header, for the table's caption ("No.", "Starting Date").
+    pub fn sort_label(&self) -> &'static str {
+        SORTS
+            .iter()
+            .find(|(k, _, _)| *k == self.sort)
+            .map_or("No.", |(_, _, l)| *l)
+    }
+
     pub fn normalised(mut self) -> Self {
         self.q = self.q.trim().to_string();
         for f in [&mut self.status, &mut self.salesperson] {
@@ -576,6 +584,29 @@ pub fn usage(conn: &mut PgConnection, no: &str) -> QueryResult<Usage> {
 /// Deletes the campaign (call under its lock, after [`usage`] found nothing).
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(campaigns::table.filter(campaigns::id.eq(id))).execute(conn)
+}
+
+/// The names of a campaign's salesperson and status, for its card ("JBN – Julie Brandt
+/// Nygaard", "ACTIVE – Active"); `None` for a code it does not have.
+pub fn code_names(
+    conn: &mut PgConnection,
+    campaign: &Campaign,
+) -> QueryResult<(Option<String>, Option<String>)> {
+    #[derive(QueryableByName)]
+    struct Names {
+        #[diesel(sql_type = Nullable<Text>)]
+        salesperson: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        status: Option<String>,
+    }
+    let n: Names = diesel::sql_query(
+        "SELECT (SELECT name FROM salespeople WHERE code = $1) AS salesperson, \
+                (SELECT description FROM campaign_statuses WHERE code = $2) AS status",
+    )
+    .bind::<Nullable<Text>, _>(campaign.salesperson_code.as_deref())
+    .bind::<Nullable<Text>, _>(campaign.status_code.as_deref())
+    .get_result(conn)?;
+    Ok((n.salesperson, n.status))
 }
 
 #[cfg(test)]

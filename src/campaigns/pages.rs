@@ -197,6 +197,9 @@ pub async fn create(
 pub struct CardPage {
     pub layout: Layout,
     pub campaign: Campaign,
+    /// The names of its salesperson and its status, shown next to their codes.
+    pub salesperson_name: Option<String>,
+    pub status_name: Option<String>,
     pub figures: Figures,
     pub segments: Vec<SegmentRow>,
     pub entries: Vec<EntryRow>,
@@ -219,19 +222,23 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (campaign, figures, segments, entries, pipeline) = db(&state.pool, move |conn| {
+    let (campaign, names, figures, segments, entries, pipeline) = db(&state.pool, move |conn| {
         let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let names = domain::code_names(conn, &campaign)?;
         let figures = figures::of(conn, campaign.id, &campaign.no)?;
         let segments = domain::segments(conn, &campaign.no)?;
         let entries = domain::newest_entries(conn, &campaign.no)?;
         let pipeline =
             crate::opportunities::domain::pipeline::figures(conn, Some(&campaign.no), None, None)?;
-        Ok((campaign, figures, segments, entries, pipeline))
+        Ok((campaign, names, figures, segments, entries, pipeline))
     })
     .await?;
+    let (salesperson_name, status_name) = names;
     ok(&CardPage {
         layout,
         campaign,
+        salesperson_name,
+        status_name,
         figures,
         segments,
         entries,

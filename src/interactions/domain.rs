@@ -254,6 +254,33 @@ impl Entry {
         crate::segments::domain::lines::money(&self.cost)
     }
 
+    /// "Outbound" or "Inbound", as on the template and the segment header.
+    pub fn information_flow_label(&self) -> &'static str {
+        crate::setup::interaction_templates::label(
+            &crate::setup::interaction_templates::FLOWS,
+            &self.information_flow,
+        )
+    }
+
+    /// "Us" or "Them".
+    pub fn initiated_by_label(&self) -> &'static str {
+        crate::setup::interaction_templates::label(
+            &crate::setup::interaction_templates::INITIATORS,
+            &self.initiated_by,
+        )
+    }
+
+    /// "Hard Copy", "E-mail", or "None" when the entry has no correspondence type.
+    pub fn correspondence_type_label(&self) -> &'static str {
+        if self.correspondence_type.is_empty() {
+            return "None";
+        }
+        crate::setup::interaction_templates::label(
+            &crate::setup::interaction_templates::CORRESPONDENCE,
+            &self.correspondence_type,
+        )
+    }
+
     /// The keyset of this entry, for the pages around it.
     pub fn key(&self) -> String {
         format!("{}:{}", self.date.format("%Y-%m-%d"), self.id)

@@ -101,6 +101,12 @@ pub fn thousands(n: i64) -> String {
     super::filters::number(n)
 }
 
+/// A count with its noun, singular for one: `counted(1, "line", "lines")` → "1 line",
+/// `counted(7442, "line", "lines")` → "7,442 lines" (never "line(s)").
+pub fn counted(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

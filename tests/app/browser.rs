@@ -1295,7 +1295,7 @@ fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
         b.expect_page(
             "/segments/SM00001",
             200,
-            &["Added 12 contact(s)", "industry group RETAIL or WHOLESALE"],
+            &["Added 12 contacts", "industry group RETAIL or WHOLESALE"],
         )
         .await;
 
@@ -1306,7 +1306,7 @@ fn browser_segment_wizard_preview_apply_go_back_save_and_reuse() {
         b.expect_page(
             "/segments/SM00001",
             200,
-            &["Reduce Contacts: Removed 6 line(s)", "Lines (6)"],
+            &["Reduce Contacts: Removed 6 lines", "Lines (6)"],
         )
         .await;
 
@@ -1592,7 +1592,7 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
         b.fill("f-country", "DK").await;
         b.press("Preview").await;
         b.press("Apply Add Contacts").await;
-        b.expect_page("/segments/SM00001", 200, &["Added 6 contact(s)"])
+        b.expect_page("/segments/SM00001", 200, &["Added 6 contacts"])
             .await;
 
         // The header: the template and the campaign, as target, but no description and no
@@ -1613,7 +1613,7 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
             &[
                 "It cannot be logged yet",
                 "description",
-                "6 line(s) have no salesperson",
+                "6 lines have no salesperson",
                 "Line of CO1 Company 1",
             ],
         )
@@ -1644,7 +1644,7 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
             "/segments/SM00001",
             200,
             &[
-                "Segment SM00001 logged: 6 interaction(s) written",
+                "Segment SM00001 logged: 6 interactions written",
                 "Follow-up segment SM00002 created.",
                 "Logged by",
             ],
@@ -1697,12 +1697,8 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
         b.fill("f-interaction_campaign_response", "yes").await;
         b.press("Preview").await;
         b.press("Apply Reduce Contacts").await;
-        b.expect_page(
-            "/segments/SM00002",
-            200,
-            &["Removed 1 line(s)", "Lines (5)"],
-        )
-        .await;
+        b.expect_page("/segments/SM00002", 200, &["Removed 1 line.", "Lines (5)"])
+            .await;
     });
     assert_eq!(
         crate::support::count(

@@ -486,3 +486,55 @@ fn a_new_segment_from_a_campaigns_card_has_the_campaign_chosen() {
     form.assert_status(200);
     assert!(!form.contains("\" selected>CP") && !form.contains("value=\"NOPE\""));
 }
+
+/// A campaign's card names its salesperson and its status next to their codes, as a contact's
+/// card does ("JO – Jo Sales"), not the bare codes.
+#[test]
+fn the_card_names_the_salesperson_and_the_status() {
+    let app = TestApp::start();
+    world(&app);
+    statuses(&app);
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET salesperson_code = 'JO', status_code = 'RUNNING' WHERE no = 'CP0001'",
+    );
+    let mut viewer = app.signed_in("vera", "viewer");
+    let card = viewer.get("/campaigns/CP0001");
+    card.assert_status(200);
+    assert!(card.contains("<dd>JO – Jo Sales"), "{}", card.body);
+    assert!(card.contains("<dd>RUNNING – Running"), "{}", card.body);
+    // Without them: a dash, as before.
+    let other = viewer.get("/campaigns/CP0002");
+    assert!(other.contains("<dt>Salesperson</dt><dd><span class=\"muted\">—</span>"));
+}
+
+/// The lists' table captions (read out by screen readers) name the sorted column by its
+/// header ("sorted by No.", "sorted by Starting Date"), not by its URL key ("sorted by no").
+#[test]
+fn list_captions_name_the_sorted_column_by_its_header() {
+    let app = TestApp::start();
+    world(&app);
+    crate::opportunities::cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code)
+         SELECT 'OP000001', id, 'NEW' FROM contacts WHERE no = 'SOLO'",
+    );
+    let mut viewer = app.signed_in("vera", "viewer");
+    let campaigns = viewer.get("/campaigns?sort=starting&dir=asc");
+    campaigns.assert_status(200);
+    assert!(
+        campaigns.contains("Campaigns, sorted by Starting Date (ascending)"),
+        "{}",
+        campaigns.body
+    );
+    assert!(viewer
+        .get("/campaigns")
+        .contains("Campaigns, sorted by No. (descending)"));
+    assert!(viewer
+        .get("/contacts?sort=no")
+        .contains("Contacts, sorted by No. (ascending)"));
+    assert!(viewer
+        .get("/opportunities?sort=value&dir=desc")
+        .contains("Opportunities, sorted by Estimated value (descending)"));
+}

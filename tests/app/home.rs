@@ -38,6 +38,10 @@ fn staff_see_their_draft_segments_with_their_sizes_and_their_imports() {
     assert!(home.contains("leads.csv") && home.contains("1,472 contacts"));
     assert!(!home.contains("will appear"));
     assert!(!home.contains("href=\"/admin/users\""));
+    // Every area of the day's work has its card, opportunities too (not only the menu).
+    for card in ["Contacts", "Interactions", "Campaigns", "Opportunities"] {
+        assert!(home.contains(&format!("<h3>{card}</h3>")), "no card {card}");
+    }
 }
 
 #[test]
@@ -49,6 +53,9 @@ fn viewers_are_told_what_they_can_read_and_admins_get_administration() {
     assert!(home.contains("What you can read"));
     assert!(home.contains("href=\"/contacts\"") && home.contains("href=\"/segments\""));
     assert!(home.contains("Changing them takes a staff account"));
+    assert!(
+        home.contains("<h3>Opportunities</h3>") && home.contains("campaigns and opportunities")
+    );
     assert!(!home.contains("href=\"/segments/new\"") && !home.contains("draft segments"));
     assert!(!home.contains("will appear"));
     let mut a = app.signed_in("ada", "admin");

@@ -123,3 +123,26 @@ fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_can
         .get(&format!("/interactions?segment={no}"))
         .contains("2 interactions"));
 }
+
+/// An entry's page names its flow, initiator and correspondence type as the template and the
+/// segment header do ("Inbound, Them", "E-mail"), not by their stored values.
+#[test]
+fn an_entry_page_shows_flow_initiator_and_correspondence_by_their_labels() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code,
+             description, information_flow, initiated_by, correspondence_type, salesperson_code)
+           SELECT c.id, DATE '2026-11-30', 'CALL', 'PHONE', 'Answered the invitation', 'inbound',
+                  'them', 'email', 'JO'
+           FROM contacts c WHERE c.no = 'ANNA';",
+    );
+    let id = app.count("SELECT max(id) FROM interaction_log_entries");
+    let mut c = staff(&app, "stan");
+    let page = c.get(&format!("/interactions/{id}"));
+    page.assert_status(200);
+    assert!(page.contains("<dd>Inbound, Them</dd>"), "{}", page.body);
+    assert!(page.contains("<dd>E-mail</dd>"), "{}", page.body);
+    assert!(!page.contains("inbound, them") && !page.contains("<dd>email</dd>"));
+}

@@ -954,3 +954,167 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
         1
     );
 }
+
+/// A campaign card counts every won and lost opportunity of the campaign, whenever it closed,
+/// so it does not call them "in the period" as the list's figures (with their Closed from/to) do.
+#[test]
+fn a_campaign_card_counts_all_won_and_lost_without_a_period() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, current_value, salesperson_code, campaign_no, date_closed, close_code)
+         SELECT 'OP' || lpad(g::text, 6, '0'), (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW',
+                CASE WHEN g = 1 THEN 'won' ELSE 'lost' END, 4, 1000, 1000, 'JO', 'CP0001',
+                DATE '2019-03-01', CASE WHEN g = 1 THEN 'SIGNED' ELSE 'PRICE' END
+         FROM generate_series(1, 2) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let card = c.get("/campaigns/CP0001");
+    card.assert_status(200);
+    assert!(card.contains("data-figure=\"won\">1<") && card.contains("data-figure=\"lost\">1<"));
+    assert!(card.contains(">won (1,000.00)<"), "{}", card.body);
+    assert!(card.contains(">lost ("), "{}", card.body);
+    assert!(!card.contains("in the period"), "{}", card.body);
+    // The list's figures have a period (Closed from/to) and say so.
+    let list = c.get("/opportunities?from=2019-01-01");
+    assert!(
+        list.contains("won in the period (1,000.00)"),
+        "{}",
+        list.body
+    );
+}
+
+/// A closed opportunity's probability is set by its outcome (100 % won, 0 % lost), not by the
+/// cycle's calculation: its card says so instead of showing a formula its figures contradict
+/// (chances 100 % × completed 50 % ÷ 100 next to a probability of 100 %).
+#[test]
+fn a_closed_opportunity_explains_its_probability_by_its_outcome() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
+             date_closed, close_code)
+         VALUES
+         ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'won', 3,
+          2500, 100, 50, 100, 2500, DATE '2026-11-30', 'SIGNED'),
+         ('OP000002', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'lost', 3,
+          2500, 0, 50, 0, 0, DATE '2026-11-30', 'PRICE'),
+         ('OP000003', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress', 3,
+          2500, 50, 50, 25, 625, NULL, NULL)",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let won = c.get("/opportunities/OP000001");
+    won.assert_status(200);
+    assert!(won.contains("probability (won: certain)"), "{}", won.body);
+    assert!(!won.contains("completed % ÷ 100"));
+    let lost = c.get("/opportunities/OP000002");
+    assert!(lost.contains("probability (lost: none)"), "{}", lost.body);
+    let open = c.get("/opportunities/OP000003");
+    assert!(open.contains("probability (chances of success % × completed % ÷ 100)"));
+}
+
+/// The Update form leaves the estimated closing date empty, as it leaves the chances: Next, as a
+/// browser submits the form, takes the new stage's date formula (before, the form carried the
+/// old date, so a stage's formula was never reached), and an update in place keeps the date.
+#[test]
+fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
+             estimated_closing_date)
+         VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
+                 2, 1000, 40, 30, 12, 120, DATE '2030-06-30')",
+    );
+    let mut c = staff(&app, "stan");
+    let card = c.get("/opportunities/OP000001");
+    card.assert_status(200);
+    assert!(card.contains("2030-06-30"), "the card shows the date");
+    // What the form's closing date field carries, as a browser would send it.
+    let marker = "name=\"estimated_closing_date\" type=\"date\" value=\"";
+    let start = card.body.find(marker).expect("closing date field") + marker.len();
+    let carried = card.body[start..].split('"').next().unwrap().to_string();
+    assert_eq!(carried, "", "the field is empty, as the chances are");
+    let closing = |app: &TestApp| {
+        text(
+            app,
+            "SELECT estimated_closing_date - (CURRENT_DATE + INTERVAL '1 month')::date \
+             FROM opportunities WHERE no = 'OP000001'",
+        )
+    };
+    // Update in place with the form as it is: the date stays.
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[
+            ("action", "update"),
+            ("estimated_value", "1000"),
+            ("estimated_closing_date", &carried),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT estimated_closing_date FROM opportunities WHERE no = 'OP000001'"
+        ),
+        "2030-06-30"
+    );
+    // Next to stage 3 (+1M) with the form as it is: the stage's formula.
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[
+            ("action", "next"),
+            ("estimated_value", "1000"),
+            ("estimated_closing_date", &carried),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(closing(&app), "0", "stage 3's +1M from today");
+}
+
+/// Create Opportunities lands on the list filtered by the segment, above which the pipeline
+/// figures count every opportunity: the page says so, so the figures are not read as the
+/// segment's.
+#[test]
+fn the_pipeline_says_the_list_filters_do_not_narrow_it() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, segment_no)
+         SELECT 'OP' || lpad(g::text, 6, '0'), (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW',
+                CASE WHEN g = 1 THEN 'SM00001' END
+         FROM generate_series(1, 3) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    let page = c.get("/opportunities?segment=SM00001");
+    page.assert_status(200);
+    assert!(
+        page.contains("1 opportunit"),
+        "the list has the segment's one"
+    );
+    assert!(
+        page.contains("data-figure=\"open\">3<"),
+        "the figures count all three"
+    );
+    assert!(
+        page.contains("The list&#39;s filters below do not narrow these figures")
+            || page.contains("The list's filters below do not narrow these figures"),
+        "{}",
+        page.body
+    );
+}

@@ -32,10 +32,10 @@ fn every_check_is_listed_at_once_and_nothing_is_written() {
     page.assert_status(422);
     for wanted in [
         "The segment has no description",
-        "1 line(s) have no salesperson",
-        "2 line(s) have a blocked salesperson",
-        "4 line(s) have no interaction template",
-        "2 line(s) are to go by e-mail to a contact without an e-mail address",
+        "1 line has no salesperson",
+        "2 lines have a blocked salesperson",
+        "4 lines have no interaction template",
+        "2 lines are to go by e-mail to a contact without an e-mail address",
         "Line of FINN Finn Gamma",
         "no salesperson (neither the line, the header nor the contact has one)",
         "Line of ELI Eli Beta",
@@ -104,7 +104,7 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     let shown = c.get(&format!("/segments/{no}"));
     assert!(shown.contains("Logged by stan"));
     assert!(shown.contains(&format!(
-        "Segment {no} logged: 3 interaction(s) written and a campaign entry."
+        "Segment {no} logged: 3 interactions written and a campaign entry."
     )));
     // Twice (back button, double click): once.
     post(
@@ -193,7 +193,7 @@ fn one_bad_line_among_good_ones_writes_nothing_and_an_off_count_still_logs_every
     let res = post(&mut c, &format!("/segments/{no}/log"), &[]);
     res.assert_status(422);
     assert!(
-        res.contains("1 line(s) have a blocked salesperson"),
+        res.contains("1 line has a blocked salesperson"),
         "{}",
         res.body
     );
@@ -307,7 +307,7 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
     );
     assert!(c
         .get(&page)
-        .contains("2 interaction(s) and its campaign entry no longer count"));
+        .contains("2 interactions and its campaign entry no longer count"));
     post(&mut c, &format!("{page}/restore"), &[]).assert_redirect(&page);
     assert_eq!(live(&app), (2, 1));
     post(&mut c, &format!("{page}/cancel"), &[]).assert_redirect(&page);

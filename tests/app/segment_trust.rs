@@ -69,7 +69,7 @@ fn going_back_to_a_step_keeps_it_says_what_it_does_and_confirms_more_than_one_st
     assert_eq!(segment_state(&app, &no), after1);
     assert!(c
         .get(&page)
-        .contains("Went back to step 1: 2 step(s) undone, 1 line(s) back, 2 out."));
+        .contains("Went back to step 1: 2 steps undone, 1 line back, 2 out."));
 }
 
 // ---- stored criteria fail closed --------------------------------------------------------------

@@ -1393,9 +1393,7 @@ fn go_back_undoes_the_last_step_or_goes_back_to_any_step_at_once() {
     // Back to step 1 in one action.
     post(&mut c, &go_back, &[("to", "1")]).assert_redirect(&format!("/segments/{no}"));
     assert_eq!(segment_state(&app, &no), after1);
-    assert!(c
-        .get(&format!("/segments/{no}"))
-        .contains("3 step(s) undone"));
+    assert!(c.get(&format!("/segments/{no}")).contains("3 steps undone"));
 
     // Going "forward" undoes nothing.
     post(&mut c, &go_back, &[("to", "7")]).assert_redirect(&format!("/segments/{no}"));

@@ -101,6 +101,14 @@ impl ListRow {
 }
 
 impl ListQuery {
+    /// The sorted column's header, for the table's caption ("No.", "City").
+    pub fn sort_label(&self) -> &'static str {
+        SORTS
+            .iter()
+            .find(|(k, _, _)| *k == self.sort)
+            .map_or("No.", |(_, _, l)| *l)
+    }
+
     pub fn normalised(mut self) -> Self {
         self.q = self.q.trim().to_string();
         for f in [

@@ -77,6 +77,14 @@ pub const STATUS_FILTERS: [(&str, &str); 5] = [
 ];
 
 impl ListQuery {
+    /// The sorted column's header, for the table's caption ("No.", "Estimated value").
+    pub fn sort_label(&self) -> &'static str {
+        SORTS
+            .iter()
+            .find(|(k, _, _, _)| *k == self.sort)
+            .map_or("No.", |(_, _, _, l)| *l)
+    }
+
     pub fn normalised(mut self) -> Self {
         for f in [
             &mut self.q,

@@ -110,7 +110,9 @@ impl UpdateForm {
             stage: String::new(),
             estimated_value: o.estimated_value.to_string(),
             chances_pct: String::new(),
-            estimated_closing_date: super::record::date_text(&o.estimated_closing_date),
+            // Empty, as the chances: a move then takes the new stage's date formula, an update
+            // in place keeps the date. Filled in, the formula would never be reached.
+            estimated_closing_date: String::new(),
             quote_reference: o.quote_reference.clone(),
             version: o.version.to_string(),
             log_interaction: None,

@@ -132,27 +132,33 @@ impl Figures {
     }
 }
 
-fn rollup(groups: &[Group], key: impl Fn(&Group) -> String, only_open: bool) -> Vec<Line> {
-    let mut lines: Vec<Line> = Vec::new();
+/// The groups rolled up into one line per label, in the order of `key`'s first part, then of
+/// the label.
+fn rollup<K: Ord>(
+    groups: &[Group],
+    key: impl Fn(&Group) -> (K, String),
+    only_open: bool,
+) -> Vec<Line> {
+    let mut lines: Vec<(K, Line)> = Vec::new();
     for g in groups {
         if only_open && !g.is_open() {
             continue;
         }
-        let label = key(g);
-        match lines.iter_mut().find(|l| l.label == label) {
-            Some(line) => line.add(g),
+        let (order, label) = key(g);
+        match lines.iter_mut().find(|(_, l)| l.label == label) {
+            Some((_, line)) => line.add(g),
             None => {
                 let mut line = Line {
                     label,
                     ..Default::default()
                 };
                 line.add(g);
-                lines.push(line);
+                lines.push((order, line));
             }
         }
     }
-    lines.sort_by(|a, b| a.label.cmp(&b.label));
-    lines
+    lines.sort_by(|(a, la), (b, lb)| a.cmp(b).then_with(|| la.label.cmp(&lb.label)));
+    lines.into_iter().map(|(_, l)| l).collect()
 }
 
 /// Rolls the groups up into the figures' tables.
@@ -164,18 +170,23 @@ pub fn figures_of(groups: &[Group], from: Option<NaiveDate>, to: Option<NaiveDat
     for g in groups {
         total.add(g);
     }
+    // A cycle's stages in their order (not started first, stage 10 after stage 9), not in the
+    // order of their labels' text.
     let by_stage = rollup(
         groups,
-        |g| match (g.stage, &g.stage_description) {
-            (Some(n), Some(d)) => format!("{} {n} – {d}", g.sales_cycle_code),
-            (Some(n), None) => format!("{} {n}", g.sales_cycle_code),
-            _ => format!("{} not started", g.sales_cycle_code),
+        |g| {
+            let label = match (g.stage, &g.stage_description) {
+                (Some(n), Some(d)) => format!("{} {n} – {d}", g.sales_cycle_code),
+                (Some(n), None) => format!("{} {n}", g.sales_cycle_code),
+                _ => format!("{} not started", g.sales_cycle_code),
+            };
+            ((g.sales_cycle_code.clone(), g.stage.unwrap_or(0)), label)
         },
         true,
     );
     let none = |v: &Option<String>, empty: &str| v.clone().unwrap_or_else(|| empty.to_string());
-    let mut by_salesperson = rollup(groups, |g| none(&g.salesperson_code, "(none)"), false);
-    let mut by_campaign = rollup(groups, |g| none(&g.campaign_no, "(none)"), false);
+    let mut by_salesperson = rollup(groups, |g| ((), none(&g.salesperson_code, "(none)")), false);
+    let mut by_campaign = rollup(groups, |g| ((), none(&g.campaign_no, "(none)")), false);
     let active = |l: &Line| l.open + l.won + l.lost > 0;
     by_salesperson.retain(active);
     by_campaign.retain(active);
@@ -269,7 +280,7 @@ mod tests {
         let stages: Vec<_> = f.by_stage.iter().map(|l| (&l.label[..], l.open)).collect();
         assert_eq!(
             stages,
-            [("NEW 1 – S1", 3), ("NEW 2 – S2", 1), ("NEW not started", 2)]
+            [("NEW not started", 2), ("NEW 1 – S1", 3), ("NEW 2 – S2", 1)]
         );
         let cd = f.by_salesperson.iter().find(|l| l.label == "CD").unwrap();
         assert_eq!((cd.open, cd.won, cd.lost), (2, 2, 1));
@@ -278,8 +289,32 @@ mod tests {
         assert_eq!(f.by_campaign[0].label, "(none)");
         let largest = f.largest_stage();
         assert_eq!(largest, BigDecimal::from(500));
-        assert_eq!(f.by_stage[1].bar(&largest), 100);
-        assert_eq!(f.by_stage[0].bar(&largest), 30);
+        assert_eq!(f.by_stage[2].bar(&largest), 100);
+        assert_eq!(f.by_stage[1].bar(&largest), 30);
         assert_eq!(Line::default().win_rate(), "–");
+    }
+
+    /// Stages are listed in the cycle's order: not started first, then by number, so stage 10
+    /// comes after stage 9 (the labels' text would put "NEW 10" before "NEW 9" and "not
+    /// started" last).
+    #[test]
+    fn stages_are_listed_in_the_cycles_order() {
+        let groups = [
+            g(Some(10), "AB", "in_progress", false, 1, "10"),
+            g(Some(9), "AB", "in_progress", false, 1, "10"),
+            g(None, "AB", "not_started", false, 1, "0"),
+            g(Some(1), "AB", "in_progress", false, 1, "10"),
+        ];
+        let f = figures_of(&groups, None, None);
+        let stages: Vec<_> = f.by_stage.iter().map(|l| &l.label[..]).collect();
+        assert_eq!(
+            stages,
+            [
+                "NEW not started",
+                "NEW 1 – S1",
+                "NEW 9 – S9",
+                "NEW 10 – S10"
+            ]
+        );
     }
 }

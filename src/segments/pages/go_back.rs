@@ -6,7 +6,7 @@ use crate::auth::{client_ip, session, Staff};
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::ledger::{Step, UndoEffect};
 use crate::segments::domain::{header, ledger, steps};
-use crate::web::pagination::thousands;
+use crate::web::pagination::{counted, thousands};
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -118,10 +118,10 @@ pub async fn go_back(
                 }
                 audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {} step(s) undone", went.steps), &ip)?;
                 Flash::success(format!(
-                    "Went back {}: {} step(s) undone, {} line(s) back, {} out.",
+                    "Went back {}: {} undone, {} back, {} out.",
                     if to == 0 { "to the start".to_string() } else { format!("to step {to}") },
-                    went.steps,
-                    thousands(went.back),
+                    counted(i64::try_from(went.steps).unwrap_or(i64::MAX), "step", "steps"),
+                    counted(went.back, "line", "lines"),
                     thousands(went.out)
                 ))
             };

@@ -13,7 +13,7 @@ use crate::segments::domain::header::{self, Segment, SegmentStatus};
 use crate::segments::domain::lines::money;
 use crate::segments::domain::log::{self, Check, Logged};
 use crate::segments::pages::on_locked_segment;
-use crate::web::pagination::thousands;
+use crate::web::pagination::counted;
 use crate::web::AppState;
 use crate::web::{db, filters, redirect, render, AppError, AppResult, Flash, Layout};
 
@@ -127,9 +127,9 @@ pub async fn log_segment(
                         &ip,
                     )?;
                     let mut message = format!(
-                        "Segment {} logged: {} interaction(s) written{}.",
+                        "Segment {} logged: {} written{}.",
                         segment.no,
-                        thousands(entries),
+                        counted(entries, "interaction", "interactions"),
                         if segment.campaign_no.is_some() {
                             " and a campaign entry"
                         } else {
@@ -211,9 +211,9 @@ async fn set_canceled(
         )?;
         Ok((
             Flash::success(format!(
-                "Segment {} {what}: {} interaction(s){} {}.",
+                "Segment {} {what}: {}{} {}.",
                 segment.no,
-                thousands(entries),
+                counted(entries, "interaction", "interactions"),
                 if segment.campaign_no.is_some() {
                     " and its campaign entry"
                 } else {

@@ -9,7 +9,7 @@ use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, Source, Step
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, steps, stored};
 use crate::web::filters;
-use crate::web::pagination::thousands;
+use crate::web::pagination::counted;
 use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
 use actix_web::http::StatusCode;
@@ -193,11 +193,10 @@ pub async fn step_form(
 
 /// The sentence a flash gives after a step.
 pub fn outcome_sentence(kind: StepKind, o: &Outcome) -> String {
-    let n = |v: i64| thousands(v);
     let mut text = if kind.adds() {
-        format!("Added {} contact(s)", n(o.added))
+        format!("Added {}", counted(o.added, "contact", "contacts"))
     } else {
-        format!("Removed {} line(s)", n(o.removed))
+        format!("Removed {}", counted(o.removed, "line", "lines"))
     };
     let skipped = o.skipped_words();
     if !skipped.is_empty() {

@@ -30,7 +30,8 @@ pub const CORRESPONDENCE: [(&str, &str); 3] = [
     ("email", "E-mail"),
 ];
 
-fn label(set: &[(&'static str, &'static str)], value: &str) -> &'static str {
+/// The label of a stored value in one of the sets above; empty for an unknown value.
+pub fn label(set: &[(&'static str, &'static str)], value: &str) -> &'static str {
     set.iter()
         .find(|(v, _)| *v == value)
         .map_or("", |(_, l)| *l)
