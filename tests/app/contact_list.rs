@@ -191,7 +191,12 @@ fn a_count_that_took_a_while_is_kept_a_little_while_and_said_to_be_about() {
     });
     contacts(&app);
     let mut c = app.signed_in("vera", "viewer");
-    assert_eq!(label(&c.get("/contacts?size=10")), "1–10 of 120 contacts");
+    let first = c.get("/contacts?size=10");
+    assert_eq!(label(&first), "1–10 of 120 contacts");
+    // Where a page stands is kept too: viewed again, the page does not say it.
+    let next = rel(&first, "next").unwrap();
+    assert_eq!(label(&c.get(&next)), "11–20 of about 120 contacts");
+    assert_eq!(label(&c.get(&next)), "10 of about 120 contacts");
     diesel_exec(
         &app,
         "INSERT INTO contacts (no, type, name) VALUES ('ZZ0001', 'company', 'Zed Late')",

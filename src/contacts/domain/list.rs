@@ -444,7 +444,12 @@ fn any_beyond(
 /// One page of the list, read by keyset in any sort order: the first or last page, or the
 /// page after or before a contact. A contact that is gone, or a page that would be short
 /// before its start, gives the first page; nothing after a contact gives the last page.
-pub fn page(conn: &mut PgConnection, query: &ListQuery, budget: Duration) -> QueryResult<Page> {
+pub fn page(
+    conn: &mut PgConnection,
+    query: &ListQuery,
+    budget: Duration,
+    kept: &KeptCounts,
+) -> QueryResult<Page> {
     let size = query.page_size();
     let ascending = query.dir != "desc";
     let column = query.column();
@@ -484,10 +489,25 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery, budget: Duration) -> Que
     let before = match (&from, rows.first()) {
         (From::First, _) | (_, None) => Some(0),
         (_, Some(first)) => {
-            let first = first.no.clone();
-            counted(conn, budget, |conn| {
-                count_beyond(conn, query, &first, !ascending)
-            })?
+            // Where the page stands, counted; a count that took a while is kept, and the
+            // page viewed again meanwhile does not say where it stands ("50 of about …").
+            let (clause, values) = query.conditions();
+            let key = format!(
+                "before\u{1f}{clause}\u{1f}{}\u{1f}{column}\u{1f}{ascending}\u{1f}{}",
+                values.join("\u{1f}"),
+                first.no
+            );
+            if kept.get(&key).is_some() {
+                None
+            } else {
+                let first = first.no.clone();
+                let started = Instant::now();
+                let n = counted(conn, budget, |conn| {
+                    count_beyond(conn, query, &first, !ascending)
+                })?;
+                kept.offer(key, n, started.elapsed());
+                n
+            }
         }
     };
     Ok(Page {
@@ -548,7 +568,8 @@ impl Total {
 pub struct KeptCounts {
     keep: Duration,
     slow: Duration,
-    counts: Mutex<HashMap<String, (Instant, i64)>>,
+    /// By key: when, and the count (`None`: it did not finish within the page's budget).
+    counts: Mutex<HashMap<String, (Instant, Option<i64>)>>,
 }
 
 impl KeptCounts {
@@ -563,7 +584,7 @@ impl KeptCounts {
         }
     }
 
-    fn get(&self, key: &str) -> Option<i64> {
+    fn get(&self, key: &str) -> Option<Option<i64>> {
         let counts = self.counts.lock().ok()?;
         counts
             .get(key)
@@ -571,8 +592,10 @@ impl KeptCounts {
             .map(|(_, n)| *n)
     }
 
-    /// Keeps `n` when counting it took `took` or longer (and counts are kept at all).
-    fn offer(&self, key: String, n: i64, took: Duration) {
+    /// Keeps `n` when counting it took `took` or longer (and counts are kept at all); `None`
+    /// keeps that it could not be counted in time, so that the list does not try again
+    /// meanwhile (under load, every view would spend its whole budget to learn that again).
+    fn offer(&self, key: String, n: Option<i64>, took: Duration) {
         if self.keep.is_zero() || took < self.slow {
             return;
         }
@@ -597,18 +620,21 @@ pub fn total(
 ) -> QueryResult<Total> {
     let (clause, values) = query.conditions();
     let key = format!("{clause}\u{1f}{}", values.join("\u{1f}"));
-    if let Some(n) = kept.get(&key) {
-        return Ok(Total::About(n));
+    match kept.get(&key) {
+        Some(Some(n)) => return Ok(Total::About(n)),
+        Some(None) => return Ok(Total::About(estimate(conn, query)?)),
+        None => {}
     }
     let started = Instant::now();
-    if let Some(n) = counted(conn, budget, |conn| {
+    let n = counted(conn, budget, |conn| {
         let sql = format!("SELECT count(*) AS n FROM contacts c WHERE {clause}");
         Ok(bind_all(sql, values).get_result::<N>(conn)?.n)
-    })? {
-        kept.offer(key, n, started.elapsed());
-        return Ok(Total::Exact(n));
+    })?;
+    kept.offer(key, n, started.elapsed());
+    match n {
+        Some(n) => Ok(Total::Exact(n)),
+        None => Ok(Total::About(estimate(conn, query)?)),
     }
-    Ok(Total::About(estimate(conn, query)?))
 }
 
 /// `count` run with a statement timeout of `budget` (inside a savepoint, so that a timeout
@@ -751,5 +777,20 @@ mod tests {
         assert_eq!(q.sort_link("name"), "?q=acme+co&country=DK&dir=desc");
         assert_eq!(q.sort_link("city"), "?q=acme+co&country=DK&sort=city");
         assert_eq!(q.aria_sort("name"), "ascending");
+    }
+
+    #[test]
+    fn slow_counts_and_counts_that_ran_out_of_time_are_kept_a_while() {
+        use std::time::Duration;
+        let kept = super::KeptCounts::new(Duration::from_secs(60), Duration::from_millis(20));
+        kept.offer("fast".into(), Some(3), Duration::from_millis(1));
+        kept.offer("slow".into(), Some(1_000_000), Duration::from_millis(90));
+        kept.offer("too slow".into(), None, Duration::from_millis(300));
+        assert_eq!(kept.get("fast"), None, "a fast count is counted again");
+        assert_eq!(kept.get("slow"), Some(Some(1_000_000)));
+        assert_eq!(kept.get("too slow"), Some(None));
+        let never = super::KeptCounts::new(Duration::ZERO, Duration::ZERO);
+        never.offer("slow".into(), Some(7), Duration::from_secs(1));
+        assert_eq!(never.get("slow"), None, "keeping nothing keeps nothing");
     }
 }

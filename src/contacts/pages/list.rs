@@ -107,7 +107,7 @@ pub async fn list(
             .repeatable_read()
             .run(|conn| {
                 let options = Options::load(conn, true)?;
-                let page = contact_list::page(conn, &q, budget)?;
+                let page = contact_list::page(conn, &q, budget, &kept)?;
                 let total = contact_list::total(conn, &q, budget, &kept)?;
                 Ok::<_, diesel::result::Error>((page, total, options))
             })?)
