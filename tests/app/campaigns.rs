@@ -481,10 +481,21 @@ fn a_new_segment_from_a_campaigns_card_has_the_campaign_chosen() {
         "{}",
         form.body
     );
-    // An unknown campaign chooses nothing.
+    // It leads back to the campaign, its breadcrumb and its Cancel both.
+    assert!(
+        form.contains(
+            "<p class=\"breadcrumb\"><a href=\"/campaigns/CP0001\">Campaign CP0001</a></p>"
+        ),
+        "{}",
+        form.body
+    );
+    assert!(form.contains("<a href=\"/campaigns/CP0001\">Cancel</a>"));
+    // An unknown campaign chooses nothing, and the page leads back to the segments.
     let form = c.get("/segments/new?campaign=NOPE");
     form.assert_status(200);
     assert!(!form.contains("\" selected>CP") && !form.contains("value=\"NOPE\""));
+    assert!(form.contains("<p class=\"breadcrumb\"><a href=\"/segments\">Segments</a></p>"));
+    assert!(form.contains("<a href=\"/segments\">Cancel</a>"));
 }
 
 /// A campaign's card names its salesperson and its status next to their codes, as a contact's

@@ -493,6 +493,18 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
     assert!(page.contains("data-figure=\"create\">2<"), "{}", page.body);
     assert!(page.contains("data-figure=\"skipped\">1<"));
     assert!(page.contains("Dora Beta") && page.contains("Solo Person"));
+    // In the segment page's order (by company, then by name), not in the lines' order: SOLO's
+    // line, added before DORA's, named after a company that sorts last comes last.
+    diesel_exec(
+        &app,
+        "UPDATE segment_lines SET company_name = 'Zeta' WHERE contact_id = (SELECT id FROM contacts WHERE no = 'SOLO')",
+    );
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    assert!(
+        page.body.find("Dora Beta") < page.body.find("Solo Person"),
+        "{}",
+        page.body
+    );
 
     // A blocked cycle and no description: refused, nothing made.
     let res = post(

@@ -50,7 +50,8 @@ pub fn preview(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Preview>
     .get_result(conn)
 }
 
-/// A contact an opportunity would be made for (the preview shows the first ones).
+/// A contact an opportunity would be made for (the preview shows the first ones, in the
+/// segment page's order: by company, the company before its persons, then by name).
 #[derive(Clone, Debug, QueryableByName)]
 pub struct Candidate {
     #[diesel(sql_type = Text)]
@@ -71,7 +72,7 @@ pub fn candidates(
     diesel::sql_query(format!(
         "SELECT c.no::text AS contact_no, l.contact_name, l.company_name, \
                 COALESCE(l.salesperson_code, s.salesperson_code)::text AS salesperson_code \
-         {TODO} ORDER BY l.id LIMIT $2"
+         {TODO} ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT $2"
     ))
     .bind::<BigInt, _>(segment_id)
     .bind::<BigInt, _>(limit)

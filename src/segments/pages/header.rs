@@ -46,6 +46,17 @@ pub struct NewPage {
     pub options: HeaderOptions,
 }
 
+impl NewPage {
+    /// Where the page came from and Cancel goes back to: the campaign's card for a segment of
+    /// a campaign (from its card's "New segment"), else the segment list.
+    pub fn back(&self) -> (String, String) {
+        match self.form.campaign_no.as_str() {
+            "" => ("/segments".into(), "Segments".into()),
+            no => (format!("/campaigns/{no}"), format!("Campaign {no}")),
+        }
+    }
+}
+
 /// `/segments/new?campaign=CP0001`: a new segment for a campaign (from its card).
 #[derive(Debug, Default, Deserialize)]
 pub struct NewQuery {
