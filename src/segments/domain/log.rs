@@ -44,8 +44,7 @@ pub(crate) const DESCRIPTION: &str = "COALESCE(NULLIF(l.subject, ''), NULLIF(lt.
      NULLIF(s.subject, ''), NULLIF(t.description, ''), s.description)";
 
 /// Log Segment's one statement that writes the entries: one per line that `lines_where`
-/// selects (a condition over `segment_lines l`, `segments s` and `contacts c`, which may end
-/// with the order to write them in), with every
+/// selects (a condition over `segment_lines l`, `segments s` and `contacts c`), with every
 /// effective field, written at `at` by user `user` (SQL expressions). The demo's history
 /// logs its segments with it too, so both write the same.
 pub fn entries_insert(at: &str, user: &str, lines_where: &str) -> String {
@@ -259,10 +258,6 @@ pub enum Logged {
 
 /// Writes the entries of the lines that pass every check, in a savepoint that is rolled back
 /// (`RollbackTransaction`) unless they are `expected` many; how many it wrote.
-///
-/// The entries go in by contact: the index of the entries by contact then takes them in its
-/// own order instead of all over it, which saves more than the sort costs (see BENCHMARKS.md,
-/// Interactions).
 fn write_entries(
     conn: &mut PgConnection,
     segment: &Segment,
@@ -273,10 +268,7 @@ fn write_entries(
         let written = diesel::sql_query(entries_insert(
             "now()",
             "$2",
-            &format!(
-                "{MEMBERS_WHERE} AND {} ORDER BY l.contact_id",
-                line_passes_sql()
-            ),
+            &format!("{MEMBERS_WHERE} AND {}", line_passes_sql()),
         ))
         .bind::<BigInt, _>(segment.id)
         .bind::<BigInt, _>(user.id)
