@@ -529,6 +529,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         logged_at -> Nullable<Timestamptz>,
         logged_by -> Text,
+        canceled_at -> Nullable<Timestamptz>,
+        canceled_by -> Text,
     }
 }
 

@@ -397,7 +397,8 @@ fn cancel(conn: &mut PgConnection, s: &Seg) -> QueryResult<()> {
         .bind::<BigInt, _>(s.id)
         .execute(conn)?;
     diesel::sql_query(
-        "UPDATE segments SET status = 'canceled', version = version + 1 WHERE id = $1",
+        "UPDATE segments SET status = 'canceled', version = version + 1, \
+           canceled_at = logged_at + interval '2 days', canceled_by = logged_by WHERE id = $1",
     )
     .bind::<BigInt, _>(s.id)
     .execute(conn)?;

@@ -305,11 +305,32 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
         ),
         "canceled"
     );
-    assert!(c
-        .get(&page)
-        .contains("2 interactions and its campaign entry no longer count"));
+    let canceled_page = c.get(&page);
+    assert!(canceled_page.contains("2 interactions and its campaign entry no longer count"));
+    // Who canceled it and when, kept and shown, as for who logged it.
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT canceled_by || ':' || (canceled_at IS NOT NULL) FROM segments WHERE no = '{no}'")
+        ),
+        "stan:true"
+    );
+    assert!(
+        canceled_page.contains("Canceled by stan on "),
+        "{}",
+        canceled_page.body
+    );
     post(&mut c, &format!("{page}/restore"), &[]).assert_redirect(&page);
     assert_eq!(live(&app), (2, 1));
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT canceled_by || ':' || (canceled_at IS NULL) FROM segments WHERE no = '{no}'")
+        ),
+        ":true",
+        "Restore clears who canceled it"
+    );
+    assert!(!c.get(&page).contains("Canceled by"));
     post(&mut c, &format!("{page}/cancel"), &[]).assert_redirect(&page);
 
     // Canceled, it can be deleted; its entries stay, unlinked.

@@ -40,6 +40,9 @@ pub struct Segment {
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub logged_at: Option<chrono::DateTime<chrono::Utc>>,
     pub logged_by: String,
+    /// Who canceled it and when (Restore clears both).
+    pub canceled_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub canceled_by: String,
 }
 
 impl Segment {

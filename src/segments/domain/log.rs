@@ -408,18 +408,24 @@ fn follow_up_segment(
 /// Cancels a logged segment (call under its lock): its interaction entries and its campaign
 /// entry are marked canceled and leave every statistic. One statement each. Returns the
 /// entries changed.
-pub fn cancel(conn: &mut PgConnection, segment: &Segment) -> QueryResult<i64> {
-    set_canceled(conn, segment, true)
+pub fn cancel(conn: &mut PgConnection, segment: &Segment, user: &CurrentUser) -> QueryResult<i64> {
+    set_canceled(conn, segment, Some(user))
 }
 
 /// Restores a canceled segment to Logged (call under its lock): its entries count again.
 pub fn restore(conn: &mut PgConnection, segment: &Segment) -> QueryResult<i64> {
-    set_canceled(conn, segment, false)
+    set_canceled(conn, segment, None)
 }
 
 /// The segment's entries are found by the segment No. they keep (indexed), and checked to be
-/// its own by id (the number of a segment never changes).
-fn set_canceled(conn: &mut PgConnection, segment: &Segment, canceled: bool) -> QueryResult<i64> {
+/// its own by id (the number of a segment never changes). `by`: who cancels it; `None`
+/// restores it.
+fn set_canceled(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    by: Option<&CurrentUser>,
+) -> QueryResult<i64> {
+    let canceled = by.is_some();
     let entries = diesel::sql_query(
         "UPDATE interaction_log_entries SET canceled = $2 \
          WHERE segment_no = $3 AND segment_no <> '' AND segment_id = $1 AND canceled <> $2",
@@ -439,7 +445,12 @@ fn set_canceled(conn: &mut PgConnection, segment: &Segment, canceled: bool) -> Q
         SegmentStatus::Logged
     };
     diesel::update(s::table.filter(s::id.eq(segment.id)))
-        .set((s::status.eq(status), s::version.eq(s::version + 1)))
+        .set((
+            s::status.eq(status),
+            s::version.eq(s::version + 1),
+            s::canceled_at.eq(by.map(|_| chrono::Utc::now())),
+            s::canceled_by.eq(by.map(|u| u.username.as_str()).unwrap_or("")),
+        ))
         .execute(conn)?;
     Ok(entries)
 }

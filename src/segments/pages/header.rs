@@ -244,6 +244,16 @@ impl ShowPage {
             .unwrap_or_default()
     }
 
+    /// When the segment was canceled, in local time.
+    pub fn canceled_when(&self) -> String {
+        self.segment
+            .canceled_at
+            .map(|at| {
+                crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local())
+            })
+            .unwrap_or_default()
+    }
+
     pub fn editable(&self) -> bool {
         self.can_edit && self.segment.is_draft()
     }

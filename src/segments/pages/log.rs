@@ -193,7 +193,7 @@ async fn set_canceled(
             ));
         }
         let entries = if canceling {
-            log::cancel(conn, &segment)?
+            log::cancel(conn, &segment, &user)?
         } else {
             log::restore(conn, &segment)?
         };

@@ -1,0 +1,1 @@
+ALTER TABLE segments DROP COLUMN canceled_at, DROP COLUMN canceled_by;
