@@ -123,7 +123,9 @@ fn an_exported_workbook_edited_in_one_cell_updates_that_contact_when_asked() {
     let before = snapshot(&app, &[]);
     let page = import_file(&mut c, &[UPDATE], "contacts.xlsx", &workbook(&rows));
     assert!(
-        page.contains(&format!("0 contacts imported, {exported} updated.")),
+        page.contains(&format!(
+            "0 contacts imported, {exported} unchanged (the file has their values already)."
+        )),
         "{}",
         page.body
     );
@@ -165,7 +167,11 @@ fn an_exported_workbook_edited_in_one_cell_updates_that_contact_when_asked() {
     // With it: the new row is imported, the others update their contacts.
     let page = import_file(&mut c, &[UPDATE], "contacts.xlsx", &file);
     assert!(
-        page.contains(&format!("1 contact imported, {exported} updated.")),
+        // ALPHA, and its three persons who follow its address; the others as they were.
+        page.contains(&format!(
+            "1 contact imported, 4 updated, {} unchanged (the file has their values already).",
+            exported - 4
+        )),
         "{}",
         page.body
     );
@@ -250,7 +256,10 @@ fn an_exported_csv_edited_imports_back_with_only_the_files_columns_and_checks() 
     let before = snapshot(&app, &["ANNA"]);
     let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
     assert!(
-        page.contains(&format!("0 contacts imported, {exported} updated.")),
+        page.contains(&format!(
+            "0 contacts imported, 1 updated, {} unchanged (the file has their values already).",
+            exported - 1
+        )),
         "{}",
         page.body
     );
@@ -291,6 +300,37 @@ fn an_exported_csv_edited_imports_back_with_only_the_files_columns_and_checks() 
         1,
         "a classification column the file does not have stays"
     );
+
+    // A list of codes alone: the same set (in another order) changes nothing, another set
+    // updates the contact.
+    let name = text(&app, "SELECT name FROM contacts WHERE no = 'DORA'");
+    let groups = |filter: &str| {
+        text(
+            &app,
+            &format!(
+                "SELECT COALESCE(string_agg(code, '|' ORDER BY code DESC), '') FROM mailing_groups g \
+                 WHERE {filter} g.code IN (SELECT code FROM contact_mailing_groups x \
+                   JOIN contacts c ON c.id = x.contact_id WHERE c.no = 'DORA')"
+            ),
+        )
+    };
+    let (same, other) = (groups(""), groups("NOT"));
+    assert!(!other.is_empty());
+    for (codes, said) in [
+        (
+            &same,
+            "0 contacts imported, 1 unchanged (the file has their values already).",
+        ),
+        (&other, "0 contacts imported, 1 updated."),
+    ] {
+        let page = import_file(
+            &mut c,
+            &[UPDATE],
+            "codes.csv",
+            format!("no,type,name,mailing_groups\nDORA,person,{name},{codes}\n").as_bytes(),
+        );
+        assert!(page.contains(said), "{codes}: {}", page.body);
+    }
 
     // The import's checks hold for the rows that update, and a row cannot change a type.
     let before = snapshot(&app, &[]);

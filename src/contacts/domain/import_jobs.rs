@@ -443,8 +443,11 @@ fn load(
             Actor::User(user),
             "contacts imported",
             file_name,
-            &if done.updated > 0 {
-                format!("{} contacts, {} updated", done.created, done.updated)
+            &if done.updated + done.unchanged > 0 {
+                format!(
+                    "{} contacts, {} updated, {} unchanged",
+                    done.created, done.updated, done.unchanged
+                )
             } else {
                 format!("{} contacts", done.created)
             },
@@ -454,18 +457,26 @@ fn load(
     })
 }
 
-/// "2 contacts imported, 3 updated." (or "1 contact imported." when none was updated).
+/// "2 contacts imported, 3 updated, 4 unchanged." — the contacts the file created, those
+/// already in Rapport it changed, and those it had nothing new for (each part only when
+/// there are some, but the first).
 fn done_message(done: Written) -> String {
-    let imported = format!(
+    let mut message = format!(
         "{} contact{} imported",
         thousands(done.created as i64),
         if done.created == 1 { "" } else { "s" }
     );
     if done.updated > 0 {
-        format!("{imported}, {} updated.", thousands(done.updated as i64))
-    } else {
-        format!("{imported}.")
+        message.push_str(&format!(", {} updated", thousands(done.updated as i64)));
     }
+    if done.unchanged > 0 {
+        message.push_str(&format!(
+            ", {} unchanged (the file has their values already)",
+            thousands(done.unchanged as i64)
+        ));
+    }
+    message.push('.');
+    message
 }
 
 /// Checks every row and writes them all, in one transaction.
@@ -537,4 +548,30 @@ fn run(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_names_what_was_created_changed_and_left_as_it_was() {
+        let done = |created, updated, unchanged| {
+            done_message(Written {
+                created,
+                updated,
+                unchanged,
+            })
+        };
+        assert_eq!(done(1, 0, 0), "1 contact imported.");
+        assert_eq!(done(2, 3, 0), "2 contacts imported, 3 updated.");
+        assert_eq!(
+            done(0, 1, 1_204),
+            "0 contacts imported, 1 updated, 1,204 unchanged (the file has their values already)."
+        );
+        assert_eq!(
+            done(0, 0, 7),
+            "0 contacts imported, 7 unchanged (the file has their values already)."
+        );
+    }
 }

@@ -167,7 +167,10 @@ const FORMAT_N: &str =
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Written {
     pub created: u64,
+    /// Contacts already in Rapport whose values (or codes) the file changed.
     pub updated: u64,
+    /// Contacts already in Rapport that the file left as they were: it has their values.
+    pub unchanged: u64,
 }
 
 /// Writes the checked rows: numbers for the rows without one (the next free numbers of the
@@ -246,19 +249,14 @@ pub fn write(
          ORDER BY r.line",
     ))
     .execute(conn)? as u64;
-    let updated = if existing.update {
+    let (updated, unchanged) = if existing.update {
         update(conn, existing)?
     } else {
-        0
+        (0, 0)
     };
-    debug_assert_eq!(created + updated, rows);
+    debug_assert_eq!(created + updated + unchanged, rows);
 
-    for (table, column) in [
-        ("contact_industry_groups", "industry_groups"),
-        ("contact_business_relations", "business_relations"),
-        ("contact_mailing_groups", "mailing_groups"),
-        ("contact_job_responsibilities", "job_responsibilities"),
-    ] {
+    for (table, column) in LISTS {
         // A contact the file updates has the file's codes instead of its own, when the file
         // has the column.
         if existing.update && existing.has(column) {
@@ -273,8 +271,21 @@ pub fn write(
              WHERE r.{column} <> ''"
         ))?;
     }
-    Ok(Written { created, updated })
+    Ok(Written {
+        created,
+        updated,
+        unchanged,
+    })
 }
+
+/// The classifications a file may list, each a table of (contact, code) and the file column
+/// of the same name, its codes separated by `|`.
+const LISTS: [(&str, &str); 4] = [
+    ("contact_industry_groups", "industry_groups"),
+    ("contact_business_relations", "business_relations"),
+    ("contact_mailing_groups", "mailing_groups"),
+    ("contact_job_responsibilities", "job_responsibilities"),
+];
 
 /// The contact columns a row may change, each the file column of the same name.
 const UPDATED_COLUMNS: [&str; 19] = [
@@ -306,8 +317,9 @@ const ADDRESS: [&str; 5] = ["address", "address_2", "city", "post_code", "countr
 /// in one statement; a contact whose values are all the file's already is not written. The
 /// persons that share the address of a company the file moves follow it, as on the company's
 /// card ([`super::inherit::persons_follow`]) — unless the file gives such a person an address
-/// of its own. Returns the rows that updated a contact.
-fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
+/// of its own. Returns how many of the file's contacts it changed (a value, the company or a
+/// list of codes) and how many it left as they were; counted before anything is written.
+fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64)> {
     let moved: Vec<&str> = ADDRESS
         .iter()
         .copied()
@@ -376,6 +388,7 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
         olds.push("c.company_id".into());
         news.push(format!("({ROW_COMPANY})"));
     }
+    let changed = changed(conn, existing, &olds, &news, !moved.is_empty())?;
     if !sets.is_empty() {
         diesel::sql_query(format!(
             "UPDATE contacts c SET {}, version = c.version + 1, updated_at = now() \
@@ -402,5 +415,53 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
     let n: N =
         diesel::sql_query("SELECT count(*) AS n FROM import_rows WHERE existing_id IS NOT NULL")
             .get_result(conn)?;
+    Ok((changed, n.n as u64 - changed))
+}
+
+/// How many of the contacts the file updates it changes: a value of the file's columns
+/// (`olds` as stored, `news` as in the file, over `contacts c` and `import_rows r`), the set
+/// of codes of a classification the file lists, or, when `following` (`import_follow` holds
+/// the persons who follow their company's new address), the address.
+fn changed(
+    conn: &mut PgConnection,
+    existing: &Existing,
+    olds: &[String],
+    news: &[String],
+    following: bool,
+) -> QueryResult<u64> {
+    let mut differs = Vec::new();
+    if following {
+        differs.push("EXISTS (SELECT 1 FROM import_follow w WHERE w.id = c.id)".to_string());
+    }
+    if !olds.is_empty() {
+        differs.push(format!(
+            "ROW({}) IS DISTINCT FROM ROW({})",
+            olds.join(", "),
+            news.join(", ")
+        ));
+    }
+    for (table, column) in LISTS {
+        if existing.has(column) {
+            differs.push(format!(
+                "ARRAY(SELECT t.code::text FROM {table} t WHERE t.contact_id = c.id ORDER BY 1) \
+                 IS DISTINCT FROM ARRAY(SELECT DISTINCT x FROM \
+                   unnest(string_to_array(NULLIF(r.{column}, ''), '|')) AS x ORDER BY 1)"
+            ));
+        }
+    }
+    if differs.is_empty() {
+        return Ok(0);
+    }
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM import_rows r {COMPANY_JOINS} \
+         JOIN contacts c ON c.id = r.existing_id WHERE {}",
+        differs.join(" OR ")
+    ))
+    .get_result(conn)?;
     Ok(n.n as u64)
 }
