@@ -249,28 +249,59 @@ pub fn write(
          ORDER BY r.line",
     ))
     .execute(conn)? as u64;
-    let (updated, unchanged) = if existing.update {
+    let matched = if existing.update {
         update(conn, existing)?
     } else {
-        (0, 0)
+        0
     };
-    debug_assert_eq!(created + updated + unchanged, rows);
 
-    for (table, column) in LISTS {
-        // A contact the file updates has the file's codes instead of its own, when the file
-        // has the column.
-        if existing.update && existing.has(column) {
-            conn.batch_execute(&format!(
-                "DELETE FROM {table} t USING import_rows r WHERE t.contact_id = r.existing_id"
-            ))?;
-        }
-        conn.batch_execute(&format!(
-            "INSERT INTO {table} (contact_id, code) \
-             SELECT COALESCE(r.existing_id, r.id), x.code \
+    let codes = |column: &str| {
+        format!(
+            "SELECT COALESCE(r.existing_id, r.id), x.code \
              FROM import_rows r, unnest(string_to_array(r.{column}, '|')) AS x (code) \
              WHERE r.{column} <> ''"
-        ))?;
+        )
+    };
+    for (table, column) in LISTS {
+        if existing.update && existing.has(column) {
+            // A contact the file updates has the file's codes instead of its own: the codes
+            // the file no longer lists go, the ones it adds come, and the contacts where either
+            // happened are marked changed. Codes that stay are not written again.
+            conn.batch_execute(&format!(
+                "WITH gone AS (DELETE FROM {table} t USING import_rows r \
+                   WHERE t.contact_id = r.existing_id \
+                     AND t.code::text <> ALL (COALESCE(string_to_array(NULLIF(r.{column}, ''), '|'), '{{}}')) \
+                   RETURNING t.contact_id) \
+                 INSERT INTO import_changed SELECT DISTINCT contact_id FROM gone ON CONFLICT DO NOTHING"
+            ))?;
+            conn.batch_execute(&format!(
+                "WITH added AS (INSERT INTO {table} (contact_id, code) {} \
+                   ON CONFLICT DO NOTHING RETURNING contact_id) \
+                 INSERT INTO import_changed SELECT DISTINCT a.contact_id FROM added a \
+                 WHERE a.contact_id IN (SELECT existing_id FROM import_rows) ON CONFLICT DO NOTHING",
+                codes(column)
+            ))?;
+        } else {
+            conn.batch_execute(&format!(
+                "INSERT INTO {table} (contact_id, code) {}",
+                codes(column)
+            ))?;
+        }
     }
+    let updated = if existing.update {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let n: N =
+            diesel::sql_query("SELECT count(*) AS n FROM import_changed").get_result(conn)?;
+        n.n as u64
+    } else {
+        0
+    };
+    let unchanged = matched - updated;
+    debug_assert_eq!(created + updated + unchanged, rows);
     Ok(Written {
         created,
         updated,
@@ -317,9 +348,13 @@ const ADDRESS: [&str; 5] = ["address", "address_2", "city", "post_code", "countr
 /// in one statement; a contact whose values are all the file's already is not written. The
 /// persons that share the address of a company the file moves follow it, as on the company's
 /// card ([`super::inherit::persons_follow`]) — unless the file gives such a person an address
-/// of its own. Returns how many of the file's contacts it changed (a value, the company or a
-/// list of codes) and how many it left as they were; counted before anything is written.
-fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64)> {
+/// of its own. The contacts of the file it changes (a value, the company, or the address
+/// they follow) go into `import_changed`, which the lists of codes add to ([`write`]).
+/// Returns how many contacts the file names that are already in Rapport.
+fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
+    conn.batch_execute(
+        "CREATE TEMPORARY TABLE import_changed (id BIGINT PRIMARY KEY) ON COMMIT DROP",
+    )?;
     let moved: Vec<&str> = ADDRESS
         .iter()
         .copied()
@@ -388,12 +423,12 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
         olds.push("c.company_id".into());
         news.push(format!("({ROW_COMPANY})"));
     }
-    let changed = changed(conn, existing, &olds, &news, !moved.is_empty())?;
     if !sets.is_empty() {
         diesel::sql_query(format!(
-            "UPDATE contacts c SET {}, version = c.version + 1, updated_at = now() \
-             FROM import_rows r {COMPANY_JOINS} \
-             WHERE c.id = r.existing_id AND ROW({}) IS DISTINCT FROM ROW({})",
+            "WITH u AS (UPDATE contacts c SET {}, version = c.version + 1, updated_at = now() \
+               FROM import_rows r {COMPANY_JOINS} \
+               WHERE c.id = r.existing_id AND ROW({}) IS DISTINCT FROM ROW({}) RETURNING c.id) \
+             INSERT INTO import_changed SELECT id FROM u",
             sets.join(", "),
             olds.join(", "),
             news.join(", "),
@@ -403,7 +438,9 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
     if !moved.is_empty() {
         conn.batch_execute(&format!(
             "UPDATE contacts p SET {}, version = p.version + 1, updated_at = now() \
-             FROM import_follow f WHERE p.id = f.id",
+             FROM import_follow f WHERE p.id = f.id; \
+             INSERT INTO import_changed SELECT f.id FROM import_follow f \
+             WHERE f.id IN (SELECT existing_id FROM import_rows) ON CONFLICT DO NOTHING",
             ADDRESS.map(|c| format!("{c} = f.{c}")).join(", ")
         ))?;
     }
@@ -415,53 +452,5 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
     let n: N =
         diesel::sql_query("SELECT count(*) AS n FROM import_rows WHERE existing_id IS NOT NULL")
             .get_result(conn)?;
-    Ok((changed, n.n as u64 - changed))
-}
-
-/// How many of the contacts the file updates it changes: a value of the file's columns
-/// (`olds` as stored, `news` as in the file, over `contacts c` and `import_rows r`), the set
-/// of codes of a classification the file lists, or, when `following` (`import_follow` holds
-/// the persons who follow their company's new address), the address.
-fn changed(
-    conn: &mut PgConnection,
-    existing: &Existing,
-    olds: &[String],
-    news: &[String],
-    following: bool,
-) -> QueryResult<u64> {
-    let mut differs = Vec::new();
-    if following {
-        differs.push("EXISTS (SELECT 1 FROM import_follow w WHERE w.id = c.id)".to_string());
-    }
-    if !olds.is_empty() {
-        differs.push(format!(
-            "ROW({}) IS DISTINCT FROM ROW({})",
-            olds.join(", "),
-            news.join(", ")
-        ));
-    }
-    for (table, column) in LISTS {
-        if existing.has(column) {
-            differs.push(format!(
-                "ARRAY(SELECT t.code::text FROM {table} t WHERE t.contact_id = c.id ORDER BY 1) \
-                 IS DISTINCT FROM ARRAY(SELECT DISTINCT x FROM \
-                   unnest(string_to_array(NULLIF(r.{column}, ''), '|')) AS x ORDER BY 1)"
-            ));
-        }
-    }
-    if differs.is_empty() {
-        return Ok(0);
-    }
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let n: N = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM import_rows r {COMPANY_JOINS} \
-         JOIN contacts c ON c.id = r.existing_id WHERE {}",
-        differs.join(" OR ")
-    ))
-    .get_result(conn)?;
     Ok(n.n as u64)
 }
