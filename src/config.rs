@@ -243,25 +243,15 @@ impl Config {
                 matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
         }
         if let Some(v) = get("RAPPORT_SLOW_SQL_MS") {
-            let ms = v.trim().parse::<u64>().map_err(|_| ConfigError {
-                name: "RAPPORT_SLOW_SQL_MS",
-                message: format!("expected a whole number of milliseconds, got {v:?}"),
-            })?;
-            c.slow_sql = Duration::from_millis(ms);
+            c.slow_sql = Duration::from_millis(whole("RAPPORT_SLOW_SQL_MS", &v, "milliseconds")?);
         }
         if let Some(v) = get("RAPPORT_LIST_COUNT_MS") {
-            let ms = v.trim().parse::<u64>().map_err(|_| ConfigError {
-                name: "RAPPORT_LIST_COUNT_MS",
-                message: format!("expected a whole number of milliseconds, got {v:?}"),
-            })?;
-            c.list_count_budget = Duration::from_millis(ms);
+            c.list_count_budget =
+                Duration::from_millis(whole("RAPPORT_LIST_COUNT_MS", &v, "milliseconds")?);
         }
         if let Some(v) = get("RAPPORT_LIST_COUNT_KEEP_S") {
-            let s = v.trim().parse::<u64>().map_err(|_| ConfigError {
-                name: "RAPPORT_LIST_COUNT_KEEP_S",
-                message: format!("expected a whole number of seconds, got {v:?}"),
-            })?;
-            c.list_count_keep = Duration::from_secs(s);
+            c.list_count_keep =
+                Duration::from_secs(whole("RAPPORT_LIST_COUNT_KEEP_S", &v, "seconds")?);
         }
         if let Some(v) = get("RAPPORT_LOCALE") {
             c.locale = Locale::parse(&v).ok_or_else(|| ConfigError {
@@ -295,6 +285,14 @@ impl Config {
             CookieSecure::Auto => !bind_is_loopback(&self.bind),
         }
     }
+}
+
+/// A whole number of `unit`s, 0 or more.
+fn whole(name: &'static str, v: &str, unit: &str) -> Result<u64, ConfigError> {
+    v.trim().parse::<u64>().map_err(|_| ConfigError {
+        name,
+        message: format!("expected a whole number of {unit}, got {v:?}"),
+    })
 }
 
 fn positive(name: &'static str, v: &str) -> Result<u64, ConfigError> {
