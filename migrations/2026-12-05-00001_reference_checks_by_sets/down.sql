@@ -171,4 +171,4 @@ $function$
 
 ;
 
-DROP FUNCTION rapport_first_missing(TEXT, TEXT, ANYARRAY);
+DROP FUNCTION rapport_require_keys(TEXT, TEXT, TEXT, TEXT, ANYARRAY);

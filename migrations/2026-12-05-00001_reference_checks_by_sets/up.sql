@@ -10,23 +10,30 @@
 -- looked up by a subquery of its own, which cannot become a join, with sequential scans ruled
 -- out: one probe of the unique index per key, whatever the statistics say.
 
--- The first of `keys` that table `tbl` has no row for in its column `col`, as text; NULL when
--- every key is there (or there are none). `col` has a unique index.
-CREATE FUNCTION rapport_first_missing(tbl TEXT, col TEXT, keys ANYARRAY) RETURNS TEXT
-LANGUAGE plpgsql SET enable_seqscan = off AS $$
+-- Refuses, as a foreign key would, the first of `keys` (the values of column `col` of the rows
+-- `referring` wrote) that table `tbl` has no row for in its column `key_col`, which has a
+-- unique index. Nothing when every key is there (or there are none).
+CREATE FUNCTION rapport_require_keys(referring TEXT, col TEXT, tbl TEXT, key_col TEXT, keys ANYARRAY)
+RETURNS void LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     missing TEXT;
 BEGIN
     IF keys IS NULL OR cardinality(keys) = 0 THEN
-        RETURN NULL;
+        RETURN;
     END IF;
     EXECUTE format('SELECT k::text FROM unnest($1) k '
-                   'WHERE (SELECT 1 FROM %1$I t WHERE t.%2$I = k) IS NULL LIMIT 1', tbl, col)
+                   'WHERE (SELECT 1 FROM %1$I t WHERE t.%2$I = k) IS NULL LIMIT 1', tbl, key_col)
     INTO missing USING keys;
-    RETURN missing;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'insert or update on table "%" violates its reference to "%"', referring, tbl
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, missing, tbl);
+    END IF;
 END
 $$;
 
+-- Each check gathers the statement's keys of each reference and requires them in turn: the
+-- first missing one refuses the statement.
 CREATE OR REPLACE FUNCTION rapport_check_entry_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     contact_ids BIGINT[];
@@ -37,9 +44,6 @@ DECLARE
     campaign_nos TEXT[];
     segment_ids BIGINT[];
     user_ids BIGINT[];
-    missing TEXT;
-    col TEXT;
-    tbl TEXT;
 BEGIN
     SELECT array_agg(contact_id), array_agg(company_id) FILTER (WHERE company_id IS NOT NULL)
     INTO contact_ids, company_ids FROM new_rows;
@@ -56,41 +60,14 @@ BEGIN
     FROM (SELECT template_code, group_code, salesperson_code, campaign_no, segment_id, user_id
           FROM new_rows GROUP BY 1, 2, 3, 4, 5, 6) g;
 
-    col := 'contact_id'; tbl := 'contacts';
-    missing := rapport_first_missing('contacts', 'id', contact_ids);
-    IF missing IS NULL THEN
-        col := 'company_id'; tbl := 'contacts';
-        missing := rapport_first_missing('contacts', 'id', company_ids);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'template_code'; tbl := 'interaction_templates';
-        missing := rapport_first_missing(tbl, 'code', templates);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'group_code'; tbl := 'interaction_groups';
-        missing := rapport_first_missing(tbl, 'code', groups);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'salesperson_code'; tbl := 'salespeople';
-        missing := rapport_first_missing(tbl, 'code', people);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'campaign_no'; tbl := 'campaigns';
-        missing := rapport_first_missing(tbl, 'no', campaign_nos);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'segment_id'; tbl := 'segments';
-        missing := rapport_first_missing(tbl, 'id', segment_ids);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'user_id'; tbl := 'users';
-        missing := rapport_first_missing(tbl, 'id', user_ids);
-    END IF;
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'insert or update on table "%" violates its reference to "%"', TG_TABLE_NAME, tbl
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, missing, tbl);
-    END IF;
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'contact_id', 'contacts', 'id', contact_ids);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'company_id', 'contacts', 'id', company_ids);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'template_code', 'interaction_templates', 'code', templates);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'group_code', 'interaction_groups', 'code', groups);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'salesperson_code', 'salespeople', 'code', people);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'campaign_no', 'campaigns', 'no', campaign_nos);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'segment_id', 'segments', 'id', segment_ids);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'user_id', 'users', 'id', user_ids);
     -- The campaigns of the statement have new entries: their figures kept so far are stale.
     PERFORM rapport_bump_campaigns(campaign_nos);
     RETURN NULL;
@@ -105,9 +82,6 @@ DECLARE
     campaign_nos TEXT[];
     cycles TEXT[];
     close_codes TEXT[];
-    missing TEXT;
-    col TEXT;
-    tbl TEXT;
 BEGIN
     SELECT array_agg(contact_id), array_agg(company_id) FILTER (WHERE company_id IS NOT NULL)
     INTO contact_ids, company_ids FROM new_rows;
@@ -122,33 +96,12 @@ BEGIN
     FROM (SELECT salesperson_code, campaign_no, sales_cycle_code, close_code
           FROM new_rows GROUP BY 1, 2, 3, 4) g;
 
-    col := 'contact_id'; tbl := 'contacts';
-    missing := rapport_first_missing('contacts', 'id', contact_ids);
-    IF missing IS NULL THEN
-        col := 'company_id'; tbl := 'contacts';
-        missing := rapport_first_missing('contacts', 'id', company_ids);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'salesperson_code'; tbl := 'salespeople';
-        missing := rapport_first_missing(tbl, 'code', people);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'campaign_no'; tbl := 'campaigns';
-        missing := rapport_first_missing(tbl, 'no', campaign_nos);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'sales_cycle_code'; tbl := 'sales_cycles';
-        missing := rapport_first_missing(tbl, 'code', cycles);
-    END IF;
-    IF missing IS NULL THEN
-        col := 'close_code'; tbl := 'close_opportunity_codes';
-        missing := rapport_first_missing(tbl, 'code', close_codes);
-    END IF;
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'insert or update on table "%" violates its reference to "%"', TG_TABLE_NAME, tbl
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, missing, tbl);
-    END IF;
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'contact_id', 'contacts', 'id', contact_ids);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'company_id', 'contacts', 'id', company_ids);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'salesperson_code', 'salespeople', 'code', people);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'campaign_no', 'campaigns', 'no', campaign_nos);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'sales_cycle_code', 'sales_cycles', 'code', cycles);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'close_code', 'close_opportunity_codes', 'code', close_codes);
     RETURN NULL;
 END
 $$;
@@ -157,9 +110,6 @@ CREATE OR REPLACE FUNCTION rapport_check_opportunity_entry_references() RETURNS 
 DECLARE
     opportunity_ids BIGINT[];
     user_ids BIGINT[];
-    missing TEXT;
-    col TEXT;
-    tbl TEXT;
 BEGIN
     SELECT array_agg(opportunity_id) INTO opportunity_ids FROM new_rows;
     IF opportunity_ids IS NULL THEN
@@ -168,17 +118,8 @@ BEGIN
     SELECT array_agg(user_id) INTO user_ids
     FROM (SELECT DISTINCT user_id FROM new_rows WHERE user_id IS NOT NULL) u;
 
-    col := 'opportunity_id'; tbl := 'opportunities';
-    missing := rapport_first_missing(tbl, 'id', opportunity_ids);
-    IF missing IS NULL THEN
-        col := 'user_id'; tbl := 'users';
-        missing := rapport_first_missing(tbl, 'id', user_ids);
-    END IF;
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'insert or update on table "%" violates its reference to "%"', TG_TABLE_NAME, tbl
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, missing, tbl);
-    END IF;
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'opportunity_id', 'opportunities', 'id', opportunity_ids);
+    PERFORM rapport_require_keys(TG_TABLE_NAME, 'user_id', 'users', 'id', user_ids);
     RETURN NULL;
 END
 $$;
