@@ -236,22 +236,12 @@ impl ShowPage {
 
     /// When the segment was logged, in local time.
     pub fn logged_when(&self) -> String {
-        self.segment
-            .logged_at
-            .map(|at| {
-                crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local())
-            })
-            .unwrap_or_default()
+        local_time(self.segment.logged_at)
     }
 
     /// When the segment was canceled, in local time.
     pub fn canceled_when(&self) -> String {
-        self.segment
-            .canceled_at
-            .map(|at| {
-                crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local())
-            })
-            .unwrap_or_default()
+        local_time(self.segment.canceled_at)
     }
 
     pub fn editable(&self) -> bool {
@@ -548,4 +538,10 @@ pub async fn update(
             )
         }
     }
+}
+
+/// A moment in local time ("2026-11-30 21:51"), or nothing.
+fn local_time(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|at| crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local()))
+        .unwrap_or_default()
 }
