@@ -148,11 +148,20 @@ app_round() {
     lines=$(active_lines "$SEGMENT_ID")
     printf 'app\trefine\t%s\t%s\n' "$round" "$lines" >>"$COUNTS"
     timed "preview refresh" GET "/segments/$NO/refresh" 60
+    local steps_before steps_after
+    steps_before=$(psql_value "SELECT count(*) FROM segment_steps WHERE segment_id = $SEGMENT_ID")
     timed "refresh" POST "/segments/$NO/refresh" 600
+    steps_after=$(psql_value "SELECT count(*) FROM segment_steps WHERE segment_id = $SEGMENT_ID")
     lines=$(active_lines "$SEGMENT_ID")
     printf 'app\trefresh\t%s\t%s\n' "$round" "$lines" >>"$COUNTS"
     local step
     for step in refresh refine reduce add; do
+        # A Refresh that changes nothing records no step ("the segment is up to date"), so
+        # there is nothing for Go Back to undo.
+        if [[ $step == refresh && $steps_after == "$steps_before" ]]; then
+            log "round $round: Refresh changed nothing and recorded no step: no Go Back for it"
+            continue
+        fi
         timed "undo $step" POST "/segments/$NO/go-back" 600
         lines=$(active_lines "$SEGMENT_ID")
         printf 'app\tundo %s\t%s\t%s\n' "$step" "$round" "$lines" >>"$COUNTS"

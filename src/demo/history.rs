@@ -386,10 +386,10 @@ fn log(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
 
 /// Cancels a logged segment as Cancel does: entries, campaign entry, status.
 fn cancel(conn: &mut PgConnection, s: &Seg) -> QueryResult<()> {
-    diesel::sql_query(
-        "UPDATE interaction_log_entries SET canceled = TRUE \
-         WHERE segment_no = $2 AND segment_no <> '' AND segment_id = $1",
-    )
+    diesel::sql_query(format!(
+        "UPDATE interaction_log_entries e SET canceled = TRUE FROM {}",
+        log::own_entries("$1", "$2")
+    ))
     .bind::<BigInt, _>(s.id)
     .bind::<Text, _>(&s.no)
     .execute(conn)?;

@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use crate::db::binds::{bind_all, capped_count, where_clause, BindValue, Binds};
+use crate::segments::domain::log::segment_entries_between;
 use crate::web::csv::Cell;
 
 pub const PAGE_SIZE: i64 = 50;
@@ -148,8 +149,15 @@ impl Filters {
         eq("e.template_code", &self.template, binds);
         eq("e.group_code", &self.group, binds);
         eq("e.campaign_no", &self.campaign, binds);
-        eq("e.segment_no", &self.segment, binds);
         eq("e.salesperson_code", &self.salesperson, binds);
+        if !self.segment.is_empty() {
+            // Read between the first and the last entry the segment's log wrote.
+            let p = binds.push(BindValue::Text(self.segment.clone()));
+            sql.push(format!(
+                "e.segment_no = {p} AND {}",
+                segment_entries_between(&format!("r.segment_no = {p}"))
+            ));
+        }
         if !self.evaluation.is_empty() {
             if self.evaluation == "none" {
                 sql.push("e.evaluation = ''".into());

@@ -493,7 +493,7 @@ fn every_change_route_refuses_a_logged_segment() {
 /// they keep, so there is no second index by segment id; a campaign's responses (the wizard's
 /// Interactions section) have an index of their own that holds nothing else.
 #[test]
-fn the_entries_have_one_index_per_use_and_a_segment_is_found_by_its_no() {
+fn the_entries_have_one_index_per_use() {
     let app = TestApp::start();
     assert_eq!(
         text(
@@ -504,7 +504,7 @@ fn the_entries_have_one_index_per_use_and_a_segment_is_found_by_its_no() {
         "interaction_log_entries_campaign interaction_log_entries_company \
          interaction_log_entries_contact interaction_log_entries_date \
          interaction_log_entries_form_key interaction_log_entries_pkey \
-         interaction_log_entries_responses interaction_log_entries_segment_no"
+         interaction_log_entries_responses"
     );
     assert_eq!(
         text(
@@ -526,4 +526,126 @@ fn the_entries_have_one_index_per_use_and_a_segment_is_found_by_its_no() {
          USING btree (contact_id); CREATE INDEX interaction_log_entries_company ON \
          public.interaction_log_entries USING btree (company_id) WHERE (company_id IS NOT NULL)"
     );
+}
+
+/// A segment's entries are read between the first and the last entry its log wrote (a range
+/// the database keeps on every insert of entries), checked by their segment: entries of another
+/// segment written in between are never taken for its own — by Cancel, by Delete's unlinking,
+/// by the interactions list or by the wizard — and a filter that takes entries of no segment
+/// still finds them.
+#[test]
+fn a_segments_entries_are_read_from_its_range_and_only_its_own() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let a = new_segment(&mut c, "first");
+    let b = new_segment(&mut c, "second");
+    step(&mut c, &a, "add", &[("contact_no", "ANNA|DORA")]);
+    step(&mut c, &b, "add", &[("contact_no", "SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL' WHERE no IN ('{a}', '{b}')"
+        ),
+    );
+    for no in [&a, &b] {
+        post(&mut c, &format!("/segments/{no}/log"), &[])
+            .assert_redirect(&format!("/segments/{no}"));
+    }
+    let range = |no: &str| {
+        text(
+            &app,
+            &format!(
+                "SELECT first_entry || '..' || last_entry FROM segment_entry_ranges \
+                 WHERE segment_no = '{no}'"
+            ),
+        )
+    };
+    let written = |no: &str| {
+        text(
+            &app,
+            &format!(
+                "SELECT min(id) || '..' || max(id) FROM interaction_log_entries \
+                 WHERE segment_no = '{no}'"
+            ),
+        )
+    };
+    assert_eq!(range(&a), written(&a));
+    assert_eq!(range(&b), written(&b));
+    // One statement writes one more entry of each, A's on both sides of B's: A's range now
+    // holds B's entries.
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, \
+                 salesperson_code, segment_id, segment_no) \
+             SELECT c.id, DATE '2026-11-02', 'CALL', 'PHONE', 'JO', s.id, s.no \
+             FROM (VALUES (1, 'ELI', '{a}'), (2, 'FINN', '{b}'), (3, 'BETA', '{a}')) v(i, contact, segment) \
+               JOIN contacts c ON c.no = v.contact JOIN segments s ON s.no = v.segment \
+             ORDER BY v.i"
+        ),
+    );
+    assert_eq!(range(&a), written(&a));
+    assert_eq!(range(&b), written(&b));
+    let inside = count(
+        &app,
+        &format!(
+            "SELECT count(*) FROM interaction_log_entries e, segment_entry_ranges r \
+             WHERE r.segment_no = '{a}' AND e.id BETWEEN r.first_entry AND r.last_entry \
+               AND e.segment_no = '{b}'"
+        ),
+    );
+    assert_eq!(inside, 2, "B's entries lie inside A's range");
+
+    // The interactions list and the wizard take each segment's entries, and only those.
+    assert!(c
+        .get(&format!("/interactions?segment={a}"))
+        .contains("4 interactions"));
+    assert!(c
+        .get(&format!("/interactions?segment={b}"))
+        .contains("2 interactions"));
+    let by = |c: &mut Client, filter: &str| {
+        let no = new_segment(c, filter);
+        step(c, &no, "add", &[("interaction_segment", filter)]);
+        no
+    };
+    let of_a = by(&mut c, &a);
+    assert_members(&app, &of_a, &["ANNA", "BETA", "DORA", "ELI"]);
+    let of_b = by(&mut c, &b);
+    assert_members(&app, &of_b, &["FINN", "SOLO"]);
+    // "Not A" takes B's entries and those of no segment (ANNA's and DORA's own calls and
+    // mailings; ELI's is canceled).
+    let not_a = by(&mut c, &format!("<>{a}"));
+    assert_members(&app, &not_a, &["ANNA", "DORA", "FINN", "SOLO"]);
+
+    // Cancel A: its four entries, not B's.
+    post(&mut c, &format!("/segments/{a}/cancel"), &[])
+        .assert_redirect(&format!("/segments/{a}"));
+    let canceled = |no: &str| {
+        text(
+            &app,
+            &format!(
+                "SELECT count(*) FILTER (WHERE canceled) || '/' || count(*) \
+                 FROM interaction_log_entries WHERE segment_no = '{no}'"
+            ),
+        )
+    };
+    assert_eq!(canceled(&a), "4/4");
+    assert_eq!(canceled(&b), "0/2");
+    // Deleted, A leaves its entries unlinked, and B's linked.
+    post(&mut c, &format!("/segments/{a}/delete"), &[]).assert_redirect("/segments");
+    let linked = |no: &str| {
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM interaction_log_entries \
+                 WHERE segment_no = '{no}' AND segment_id IS NOT NULL"
+            ),
+        )
+    };
+    assert_eq!((linked(&a), linked(&b)), (0, 2));
+    // Its entries are still listed by its number.
+    assert!(c
+        .get(&format!("/interactions?segment={a}"))
+        .contains("4 interactions"));
 }

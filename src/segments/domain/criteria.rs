@@ -4,6 +4,7 @@
 
 use super::filter::{self, BindValue, Binds, FieldKind, ParseError};
 use super::lookups::{self, Lookup};
+use super::log::segment_entries_between;
 use super::stored::StepKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -674,7 +675,17 @@ impl Criteria {
             let conds: Vec<String> = parsed
                 .iter()
                 .filter(|(f, _)| f.section == section)
-                .map(|(f, p)| format!("({})", p.to_sql(f.column, binds)))
+                .map(|(f, p)| {
+                    let cond = p.to_sql(f.column, binds);
+                    if f.key != "interaction_segment" {
+                        return format!("({cond})");
+                    }
+                    // The entries of the segments the filter names are read between their
+                    // first and last entry, unless it also takes entries of no segment.
+                    let no_segment = p.to_sql("''::text", binds);
+                    let between = segment_entries_between(&p.to_sql("r.segment_no", binds));
+                    format!("({cond}) AND (({no_segment}) IS TRUE OR {between})")
+                })
                 .collect();
             if conds.is_empty() {
                 continue;

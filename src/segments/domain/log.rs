@@ -425,19 +425,41 @@ pub fn restore(conn: &mut PgConnection, segment: &Segment) -> QueryResult<i64> {
     set_canceled(conn, segment, None)
 }
 
-/// The segment's entries are found by the segment No. they keep (indexed), and checked to be
-/// its own by id (the number of a segment never changes). `by`: who cancels it; `None`
-/// restores it.
+/// The entries `e` of the segment whose id is `id` and whose No. is `no` (SQL expressions),
+/// as the rest of a `FROM`: they are read from the primary key between the first and the last
+/// entry its log wrote (`segment_entry_ranges`, kept by the database on every insert of
+/// entries), and checked to be its own, since entries written at the same time by others can
+/// lie in between. The number of a segment never changes, nor do an entry's id and segment.
+pub(crate) fn own_entries(id: &str, no: &str) -> String {
+    format!(
+        "segment_entry_ranges r WHERE r.segment_no = {no} \
+         AND e.id BETWEEN r.first_entry AND r.last_entry AND e.segment_id = {id}"
+    )
+}
+
+/// A condition on entries `e` that every entry of the segments whose No. passes `cond` (SQL
+/// over `r.segment_no`) meets: its id lies between the first entry of those segments and the
+/// last (`segment_entry_ranges`). Beside a condition on `e.segment_no` it lets those entries be
+/// read from the primary key. An entry of no segment never meets it, nor does any entry when
+/// no segment passes.
+pub(crate) fn segment_entries_between(cond: &str) -> String {
+    format!(
+        "e.id BETWEEN (SELECT min(r.first_entry) FROM segment_entry_ranges r WHERE {cond}) \
+         AND (SELECT max(r.last_entry) FROM segment_entry_ranges r WHERE {cond})"
+    )
+}
+
+/// `by`: who cancels it; `None` restores it.
 fn set_canceled(
     conn: &mut PgConnection,
     segment: &Segment,
     by: Option<&CurrentUser>,
 ) -> QueryResult<i64> {
     let canceled = by.is_some();
-    let entries = diesel::sql_query(
-        "UPDATE interaction_log_entries SET canceled = $2 \
-         WHERE segment_no = $3 AND segment_no <> '' AND segment_id = $1 AND canceled <> $2",
-    )
+    let entries = diesel::sql_query(format!(
+        "UPDATE interaction_log_entries e SET canceled = $2 FROM {} AND e.canceled <> $2",
+        own_entries("$1", "$3")
+    ))
     .bind::<BigInt, _>(segment.id)
     .bind::<Bool, _>(canceled)
     .bind::<Text, _>(&segment.no)
