@@ -365,7 +365,8 @@ fn log(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
     let entries = diesel::sql_query(log::entries_insert(
         "s.logged_at",
         "NULL",
-        "WHERE l.segment_id = ANY ($1) AND l.removed_by_step IS NULL",
+        // Each segment's entries together, as its own Log Segment writes them.
+        "WHERE l.segment_id = ANY ($1) AND l.removed_by_step IS NULL ORDER BY l.segment_id",
     ))
     .bind::<Array<BigInt>, _>(ids)
     .execute(conn)?;

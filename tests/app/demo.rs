@@ -540,6 +540,24 @@ fn the_history_adds_up_like_logged_segments() {
         "{entries} entries for 3,000 contacts"
     );
     assert_eq!(n(conn, "SELECT count(*) FROM campaigns"), 12);
+    // Each segment's entries were written together, as Log Segment writes them: the range of
+    // ids the database keeps for it holds its entries and no others.
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM segment_entry_ranges r \
+             WHERE r.last_entry - r.first_entry + 1 <> \
+                   (SELECT count(*) FROM interaction_log_entries e WHERE e.segment_no = r.segment_no)"
+        ),
+        0
+    );
+    assert_eq!(
+        n(conn, "SELECT count(*) FROM segment_entry_ranges"),
+        n(
+            conn,
+            "SELECT count(*) FROM segments WHERE status <> 'draft'"
+        )
+    );
     assert_eq!(
         n(
             conn,

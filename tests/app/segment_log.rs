@@ -619,8 +619,7 @@ fn a_segments_entries_are_read_from_its_range_and_only_its_own() {
     assert_members(&app, &not_a, &["ANNA", "DORA", "FINN", "SOLO"]);
 
     // Cancel A: its four entries, not B's.
-    post(&mut c, &format!("/segments/{a}/cancel"), &[])
-        .assert_redirect(&format!("/segments/{a}"));
+    post(&mut c, &format!("/segments/{a}/cancel"), &[]).assert_redirect(&format!("/segments/{a}"));
     let canceled = |no: &str| {
         text(
             &app,

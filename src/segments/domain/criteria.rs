@@ -3,8 +3,8 @@
 //! condition over `contacts c` (with `ck`, the contact's company) with bound values.
 
 use super::filter::{self, BindValue, Binds, FieldKind, ParseError};
-use super::lookups::{self, Lookup};
 use super::log::segment_entries_between;
+use super::lookups::{self, Lookup};
 use super::stored::StepKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
