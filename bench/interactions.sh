@@ -190,7 +190,10 @@ done
 
 # --- the Interactions section ------------------------------------------------------------------
 ADD_NO=$(new_segment "Interactions benchmark: responses")
-if curl -s -b "$JAR" --max-time 60 "$BASE/segments/$ADD_NO/add" | grep -q 'name="interaction_campaign_response"'; then
+# Read whole before looking: `curl … | grep -q` fails under pipefail when grep stops reading
+# before curl has written the page.
+ADD_PAGE=$(curl -s -b "$JAR" --max-time 60 "$BASE/segments/$ADD_NO/add" || true)
+if [[ $ADD_PAGE == *'name="interaction_campaign_response"'* ]]; then
     RESPONSE_ARGS=(--data-urlencode "interaction_campaign_response=yes")
     RESPONSE_SQL="AND e.campaign_response"
     note "Interactions Add: campaign $CAMPAIGN, campaign response, date $YEAR_AGO.."

@@ -428,7 +428,7 @@ if [[ $TWO == 1 ]]; then
     # Signed in through the first, the same browser continues on the second.
     sign_in_jar "load_1" "$PRIVATE/across.jar" "$FIRST_BASE"
     across=$(curl -s --max-time 30 -b "$PRIVATE/across.jar" -w '\n%{http_code}' "$BASE2/segments")
-    if [[ $(printf '%s' "$across" | tail -n 1) == 200 ]] && printf '%s' "$across" | grep -q 'Sign out'; then
+    if [[ $(printf '%s' "$across" | tail -n 1) == 200 ]] && [[ $across == *'Sign out'* ]]; then
         TWO_RESULT="signed in through $FIRST_BASE, /segments on $BASE2: 200, signed in — passed"
     else
         TWO_RESULT="signed in through $FIRST_BASE, /segments on $BASE2: not signed in — FAILED"
