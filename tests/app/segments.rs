@@ -1069,7 +1069,8 @@ fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
     let res = preview(&mut c, &no, "add", &[("industry_group", "RETAIL")]);
     assert_eq!(preview_counts(&res), (1, 1, 1, 1));
     for row in [
-        "<tr><td>ALPHA</td><td><span class=\"muted\">—</span></td><td>Alpha Retail</td><td></td></tr>",
+        // A company is named as on the segment's lines.
+        "<tr><td>ALPHA</td><td>Alpha Retail <span class=\"muted\">(company)</span></td><td>Alpha Retail</td><td></td></tr>",
         "<tr><td>ANNA</td><td>Anna Alpha</td><td>Alpha Retail</td><td>skipped: existing</td></tr>",
         "<tr><td>BO</td><td>Bo Alpha</td><td>Alpha Retail</td><td>skipped: excluded</td></tr>",
         "<tr><td>CY</td><td>Cy Alpha</td><td>Alpha Retail</td><td>skipped: blocked</td></tr>",
