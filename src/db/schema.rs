@@ -477,6 +477,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    segment_entry_ranges (segment_no) {
+        segment_no -> Text,
+        first_entry -> Int8,
+        last_entry -> Int8,
+    }
+}
+
+diesel::table! {
     segment_line_counts (segment_id, added_by_step, removed_by_step) {
         segment_id -> Int8,
         added_by_step -> Int4,
@@ -661,6 +669,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     salespeople,
     saved_criteria,
     saved_criteria_steps,
+    segment_entry_ranges,
     segment_line_counts,
     segment_lines,
     segment_steps,
