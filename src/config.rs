@@ -136,6 +136,11 @@ pub struct Config {
     pub list_count_keep: Duration,
     /// Counts that take at least this long are kept (not configurable: tests lower it).
     pub list_count_slow: Duration,
+    /// How long a campaign card waits for its figures when another request is counting them
+    /// (the count after a write) before it shows the figures counted last, marked as being
+    /// counted again (not configurable: tests raise it, so that a card never shows figures of
+    /// before a write that a test just made).
+    pub figures_wait: Duration,
     /// How numbers, amounts and dates are written on pages and read from forms
     /// (`RAPPORT_LOCALE`).
     pub locale: Locale,
@@ -198,6 +203,7 @@ impl Config {
             list_count_budget: Duration::from_millis(300),
             list_count_keep: Duration::from_secs(30),
             list_count_slow: Duration::from_millis(20),
+            figures_wait: Duration::from_millis(50),
             locale: Locale::Iso,
         }
     }

@@ -9,11 +9,20 @@
 //! the current one; otherwise it counts them, in one statement that also reads the version
 //! (one snapshot), and keeps them unless figures of a newer version were kept meanwhile. After
 //! a write commits, the pages that wrote ask for them to be computed in the background
-//! ([`refresh`]), so the next view finds them ready. Plain functions over `&mut PgConnection`.
+//! ([`refresh`]), so the next view finds them ready. One count of a campaign at a time, across
+//! instances (an advisory lock): a view that comes while another request counts waits a
+//! moment for it, then shows the figures counted last, saying that they are being counted
+//! again and since when they stand. Plain functions over `&mut PgConnection`.
+
+use std::time::{Duration, Instant};
 
 use bigdecimal::BigDecimal;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Numeric, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Numeric, Text, Timestamptz};
+
+/// The advisory lock class of counting a campaign's figures (the second key is its id).
+const LOCK_CLASS: i32 = 0x4649_4753; // "FIGS"
 
 /// A campaign's figures, from its interaction entries that are not canceled.
 #[derive(Clone, Debug, Default, QueryableByName)]
@@ -134,20 +143,101 @@ pub fn compute(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figure
     Ok(figures)
 }
 
+/// What a campaign's card shows.
+#[derive(Clone, Debug, Default)]
+pub struct Shown {
+    pub figures: Figures,
+    /// When the figures shown were counted, if the entries changed since and another request
+    /// is counting them again at this moment (the count a write asked for): the card says so.
+    pub recounting_since: Option<DateTime<Utc>>,
+}
+
 /// The figures of campaign `id` (No. `no`) for its card: the kept ones when they are current,
-/// else computed now (and kept).
-pub fn of(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figures> {
-    match kept(conn, id)? {
-        Some(figures) => Ok(figures),
-        None => compute(conn, id, no),
+/// else counted now (and kept). When another request is counting them, it waits up to `wait`
+/// for that count; if the count is still running then, the figures counted last are shown,
+/// marked ([`Shown::recounting_since`]).
+pub fn of(conn: &mut PgConnection, id: i64, no: &str, wait: Duration) -> QueryResult<Shown> {
+    let current = |figures| Shown {
+        figures,
+        recounting_since: None,
+    };
+    if let Some(figures) = kept(conn, id)? {
+        return Ok(current(figures));
+    }
+    conn.transaction(|conn| {
+        if !lock(conn, id, wait)? {
+            if let Some((figures, at)) = last_kept(conn, id)? {
+                return Ok(Shown {
+                    figures,
+                    recounting_since: Some(at),
+                });
+            }
+            // Nothing counted yet to show meanwhile: wait for that count.
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
+                .bind::<Integer, _>(LOCK_CLASS)
+                .bind::<BigInt, _>(id)
+                .execute(conn)?;
+        }
+        // The count that held the lock has kept them, unless the entries changed again.
+        match kept(conn, id)? {
+            Some(figures) => Ok(current(figures)),
+            None => Ok(current(compute(conn, id, no)?)),
+        }
+    })
+}
+
+/// Takes the lock of counting campaign `id` for the transaction, trying again until `wait`
+/// has passed while another request holds it. Whether it was taken.
+fn lock(conn: &mut PgConnection, id: i64, wait: Duration) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = Bool)]
+        taken: bool,
+    }
+    let until = Instant::now() + wait;
+    loop {
+        let t: Taken = diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock($1, ($2 % 2147483647)::int) AS taken",
+        )
+        .bind::<Integer, _>(LOCK_CLASS)
+        .bind::<BigInt, _>(id)
+        .get_result(conn)?;
+        if t.taken {
+            return Ok(true);
+        }
+        if Instant::now() >= until {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
-/// After the campaign's entries changed: its figures computed and kept unless the kept ones
-/// are current already (a view came first). Nothing when there is no such campaign.
+/// The figures kept last for campaign `id`, whatever version of its entries they are of, with
+/// when they were counted.
+fn last_kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(Figures, DateTime<Utc>)>> {
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = Timestamptz)]
+        computed_at: DateTime<Utc>,
+        #[diesel(embed)]
+        figures: Figures,
+    }
+    let last: Option<Last> = diesel::sql_query(
+        "SELECT computed_at, interactions, contacts, companies, targets, responses, cost, duration_min \
+         FROM campaign_figures WHERE campaign_id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .optional()?;
+    Ok(last.map(|l| (l.figures, l.computed_at)))
+}
+
+/// After the campaign's entries changed: its figures counted and kept unless the kept ones
+/// are current already (a view came first) or another request is counting them. Nothing when
+/// there is no such campaign.
 pub fn refresh(conn: &mut PgConnection, no: &str) -> QueryResult<()> {
     if let Some(campaign) = super::domain::find_by_no(conn, no)? {
-        of(conn, campaign.id, &campaign.no)?;
+        of(conn, campaign.id, &campaign.no, Duration::ZERO)?;
     }
     Ok(())
 }

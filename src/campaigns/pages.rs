@@ -201,6 +201,8 @@ pub struct CardPage {
     pub salesperson_name: Option<String>,
     pub status_name: Option<String>,
     pub figures: Figures,
+    /// When the figures shown were counted, in local time, if they are being counted again.
+    pub recounting_since: Option<String>,
     pub segments: Vec<SegmentRow>,
     pub entries: Vec<EntryRow>,
     /// The campaign's opportunities (won and lost whenever they closed).
@@ -222,15 +224,16 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (campaign, names, figures, segments, entries, pipeline) = db(&state.pool, move |conn| {
+    let wait = state.config.figures_wait;
+    let (campaign, names, shown, segments, entries, pipeline) = db(&state.pool, move |conn| {
         let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let names = domain::code_names(conn, &campaign)?;
-        let figures = figures::of(conn, campaign.id, &campaign.no)?;
+        let shown = figures::of(conn, campaign.id, &campaign.no, wait)?;
         let segments = domain::segments(conn, &campaign.no)?;
         let entries = domain::newest_entries(conn, &campaign.no)?;
         let pipeline =
             crate::opportunities::domain::pipeline::figures(conn, Some(&campaign.no), None, None)?;
-        Ok((campaign, names, figures, segments, entries, pipeline))
+        Ok((campaign, names, shown, segments, entries, pipeline))
     })
     .await?;
     let (salesperson_name, status_name) = names;
@@ -239,7 +242,10 @@ pub async fn show(
         campaign,
         salesperson_name,
         status_name,
-        figures,
+        figures: shown.figures,
+        recounting_since: shown.recounting_since.map(|at| {
+            crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local())
+        }),
         segments,
         entries,
         pipeline,

@@ -254,3 +254,39 @@ fn two_campaigns_keep_their_own_figures() {
     assert_card(&app, &mut c, "CP0002", "the other campaign's Cancel");
     assert_eq!(from_scratch(&app, "CP0001")[0], "0");
 }
+
+/// While another request counts a campaign's figures (the count a write started; here a
+/// connection holds its lock as that count would), the card waits a moment, then shows the
+/// figures counted last and says that they are being counted again, instead of counting them
+/// a second time; once that count is over, the card shows the new figures and no note.
+#[test]
+fn while_another_request_counts_the_card_shows_the_last_figures_and_says_so() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start_with(|c| c.figures_wait = Duration::from_millis(50));
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let a = campaign_segment(&app, &mut c, "CP0001", "ANNA|DORA|ELI|SOLO");
+    post(&mut c, &format!("/segments/{a}/log"), &[]).assert_redirect(&format!("/segments/{a}"));
+    assert_kept_soon(&app, "CP0001", "Log Segment");
+    let before = from_scratch(&app, "CP0001");
+    const NOTE: &str = "being counted again now";
+    assert!(!c.get("/campaigns/CP0001").contains(NOTE));
+
+    let lock = "(x'46494753'::int, (SELECT id FROM campaigns WHERE no = 'CP0001')::int)";
+    let mut counting = app.conn();
+    counting
+        .batch_execute(&format!("SELECT pg_advisory_lock{lock}"))
+        .unwrap();
+    let b = campaign_segment(&app, &mut c, "CP0001", "ANNA|FINN");
+    post(&mut c, &format!("/segments/{b}/log"), &[]).assert_redirect(&format!("/segments/{b}"));
+    assert_ne!(from_scratch(&app, "CP0001"), before);
+    let page = c.get("/campaigns/CP0001");
+    assert!(page.contains(NOTE), "{}", page.body);
+    assert_eq!(shown(&mut c, "CP0001"), before, "the figures counted last");
+
+    counting
+        .batch_execute(&format!("SELECT pg_advisory_unlock{lock}"))
+        .unwrap();
+    assert_card(&app, &mut c, "CP0001", "the count is over");
+    assert!(!c.get("/campaigns/CP0001").contains(NOTE));
+}
