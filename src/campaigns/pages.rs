@@ -243,9 +243,9 @@ pub async fn show(
         salesperson_name,
         status_name,
         figures: shown.figures,
-        recounting_since: shown.recounting_since.map(|at| {
-            crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local())
-        }),
+        recounting_since: shown
+            .recounting_since
+            .map(crate::web::filters::local_datetime_text),
         segments,
         entries,
         pipeline,

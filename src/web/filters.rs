@@ -129,6 +129,11 @@ pub fn datetime_text(t: NaiveDateTime) -> String {
     format!("{} {}", date_text(t.date()), t.format("%H:%M"))
 }
 
+/// A stored moment as [`datetime_text`] writes it, in the server's local time.
+pub fn local_datetime_text(at: DateTime<chrono::Utc>) -> String {
+    datetime_text(at.with_timezone(&chrono::Local).naive_local())
+}
+
 /// A count with thousands separators: 1204 → "1,204".
 pub fn thousands(n: impl Count, _: &dyn askama::Values) -> askama::Result<String> {
     Ok(number(n.count()))

@@ -284,9 +284,7 @@ impl Step {
     }
 
     pub fn when(&self) -> String {
-        crate::web::filters::datetime_text(
-            self.created_at.with_timezone(&chrono::Local).naive_local(),
-        )
+        crate::web::filters::local_datetime_text(self.created_at)
     }
 
     /// Whether Save Criteria keeps this step (filter steps only, by their stored kind).

@@ -116,9 +116,7 @@ pub struct Application {
 
 impl Application {
     pub fn when(&self) -> String {
-        crate::web::filters::datetime_text(
-            self.applied_at.with_timezone(&chrono::Local).naive_local(),
-        )
+        crate::web::filters::local_datetime_text(self.applied_at)
     }
 
     pub fn sentence(&self) -> String {

@@ -542,6 +542,6 @@ pub async fn update(
 
 /// A moment in local time ("2026-11-30 21:51"), or nothing.
 fn local_time(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map(|at| crate::web::filters::datetime_text(at.with_timezone(&chrono::Local).naive_local()))
+    at.map(crate::web::filters::local_datetime_text)
         .unwrap_or_default()
 }
