@@ -14,12 +14,12 @@
 //! moment for it, then shows the figures counted last, saying that they are being counted
 //! again and since when they stand. Plain functions over `&mut PgConnection`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Numeric, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Integer, Numeric, Text, Timestamptz};
 
 /// The advisory lock class of counting a campaign's figures (the second key is its id).
 const LOCK_CLASS: i32 = 0x4649_4753; // "FIGS"
@@ -165,7 +165,7 @@ pub fn of(conn: &mut PgConnection, id: i64, no: &str, wait: Duration) -> QueryRe
         return Ok(current(figures));
     }
     conn.transaction(|conn| {
-        if !lock(conn, id, wait)? {
+        if !lock(conn, id, Some(wait))? {
             if let Some((figures, at)) = last_kept(conn, id)? {
                 return Ok(Shown {
                     figures,
@@ -173,10 +173,7 @@ pub fn of(conn: &mut PgConnection, id: i64, no: &str, wait: Duration) -> QueryRe
                 });
             }
             // Nothing counted yet to show meanwhile: wait for that count.
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
-                .bind::<Integer, _>(LOCK_CLASS)
-                .bind::<BigInt, _>(id)
-                .execute(conn)?;
+            lock(conn, id, None)?;
         }
         // The count that held the lock has kept them, unless the entries changed again.
         match kept(conn, id)? {
@@ -186,29 +183,36 @@ pub fn of(conn: &mut PgConnection, id: i64, no: &str, wait: Duration) -> QueryRe
     })
 }
 
-/// Takes the lock of counting campaign `id` for the transaction, trying again until `wait`
-/// has passed while another request holds it. Whether it was taken.
-fn lock(conn: &mut PgConnection, id: i64, wait: Duration) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Taken {
-        #[diesel(sql_type = Bool)]
-        taken: bool,
-    }
-    let until = Instant::now() + wait;
-    loop {
-        let t: Taken = diesel::sql_query(
-            "SELECT pg_try_advisory_xact_lock($1, ($2 % 2147483647)::int) AS taken",
-        )
-        .bind::<Integer, _>(LOCK_CLASS)
-        .bind::<BigInt, _>(id)
-        .get_result(conn)?;
-        if t.taken {
-            return Ok(true);
+/// Takes the lock of counting campaign `id` for the transaction, waiting for another request
+/// that holds it up to `wait` (`None`: as long as it takes). Whether it was taken. The wait is
+/// bounded by a lock timeout inside a savepoint, so that running out leaves the transaction
+/// usable.
+fn lock(conn: &mut PgConnection, id: i64, wait: Option<Duration>) -> QueryResult<bool> {
+    let take = |conn: &mut PgConnection| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
+            .bind::<Integer, _>(LOCK_CLASS)
+            .bind::<BigInt, _>(id)
+            .execute(conn)
+    };
+    let Some(wait) = wait else {
+        take(conn)?;
+        return Ok(true);
+    };
+    // A lock timeout of 0 would mean none: 1 ms is as good as not waiting.
+    let ms = wait.as_millis().max(1);
+    let taken = conn.transaction(|conn| {
+        diesel::sql_query(format!("SET LOCAL lock_timeout = {ms}")).execute(conn)?;
+        take(conn)?;
+        diesel::sql_query("SET LOCAL lock_timeout = 0").execute(conn)
+    });
+    match taken {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("lock timeout") =>
+        {
+            Ok(false)
         }
-        if Instant::now() >= until {
-            return Ok(false);
-        }
-        std::thread::sleep(Duration::from_millis(5));
+        Err(e) => Err(e),
     }
 }
 
