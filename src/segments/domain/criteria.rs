@@ -96,6 +96,22 @@ pub struct Field {
     pub lookup: Option<&'static Lookup>,
 }
 
+impl Field {
+    /// The field's condition with the filter's values bound. The wizard's Interaction Segment
+    /// also bounds the entries' ids by the ranges its segments' logs wrote (the entries have
+    /// no index by segment No.; see [`segment_entries_between`]), unless the filter also takes
+    /// entries of no segment.
+    pub fn condition(&self, filter: &filter::Filter, binds: &mut Binds) -> String {
+        let cond = filter.to_sql(self.column, binds);
+        if self.key != "interaction_segment" {
+            return cond;
+        }
+        let no_segment = filter.to_sql("''::text", binds);
+        let between = segment_entries_between(&filter.to_sql("r.segment_no", binds));
+        format!("{cond} AND (({no_segment}) IS TRUE OR {between})")
+    }
+}
+
 const TYPES: &[&str] = &["company", "person"];
 const CORRESPONDENCE: &[&str] = &["hard_copy", "email"];
 const OPPORTUNITY_STATUSES: &[&str] = &["not_started", "in_progress", "won", "lost"];
@@ -568,7 +584,7 @@ impl Criteria {
                 .iter()
                 .map(|(f, p)| {
                     let mut scratch = Binds::new(0);
-                    p.to_sql(f.column, &mut scratch);
+                    f.condition(p, &mut scratch);
                     scratch.len()
                 })
                 .collect();
@@ -675,17 +691,7 @@ impl Criteria {
             let conds: Vec<String> = parsed
                 .iter()
                 .filter(|(f, _)| f.section == section)
-                .map(|(f, p)| {
-                    let cond = p.to_sql(f.column, binds);
-                    if f.key != "interaction_segment" {
-                        return format!("({cond})");
-                    }
-                    // The entries of the segments the filter names are read between their
-                    // first and last entry, unless it also takes entries of no segment.
-                    let no_segment = p.to_sql("''::text", binds);
-                    let between = segment_entries_between(&p.to_sql("r.segment_no", binds));
-                    format!("({cond}) AND (({no_segment}) IS TRUE OR {between})")
-                })
+                .map(|(f, p)| format!("({})", f.condition(p, binds)))
                 .collect();
             if conds.is_empty() {
                 continue;
