@@ -36,14 +36,13 @@ pub struct Draft {
 /// The user's draft segments, last changed first, with their lines.
 fn drafts(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Draft>> {
     use crate::segments::domain::totals::LINES_OF_S;
-    diesel::sql_query(format!(
+    crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.date, {LINES_OF_S} AS lines, \
            count(*) OVER () AS total \
          FROM segments s WHERE s.status = 'draft' AND s.created_by = $1 \
-         ORDER BY s.updated_at DESC, s.id DESC LIMIT $2"
+         ORDER BY s.updated_at DESC, s.id DESC LIMIT {SHOWN}"
     ))
     .bind::<BigInt, _>(user_id)
-    .bind::<BigInt, _>(SHOWN)
     .load(conn)
 }
 

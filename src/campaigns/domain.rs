@@ -448,7 +448,7 @@ pub struct SegmentRow {
 /// the kept counts, `segments::domain::totals`), so a campaign of several 200,000-line
 /// segments does not count them on every view.
 pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow>> {
-    diesel::sql_query(format!(
+    crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.date, s.status, {LINES_OF_S} AS lines \
          FROM segments s WHERE s.campaign_no = $1 ORDER BY s.id DESC"
     ))
@@ -496,15 +496,14 @@ impl EntryRow {
 
 /// The campaign's newest entries (canceled ones too, marked so), by its index.
 pub fn newest_entries(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<EntryRow>> {
-    diesel::sql_query(
+    crate::db::prepared(format!(
         "SELECT e.id, e.date, c.no::text AS contact_no, c.name AS contact_name, \
            e.template_code::text AS template_code, e.description, e.cost, e.duration_min, \
            e.segment_no, e.campaign_target, e.campaign_response, e.canceled \
          FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
-         WHERE e.campaign_no = $1 ORDER BY e.date DESC, e.id DESC LIMIT $2",
-    )
+         WHERE e.campaign_no = $1 ORDER BY e.date DESC, e.id DESC LIMIT {NEWEST_ENTRIES}"
+    ))
     .bind::<Text, _>(no)
-    .bind::<BigInt, _>(NEWEST_ENTRIES)
     .load(conn)
 }
 
@@ -599,7 +598,7 @@ pub fn code_names(
         #[diesel(sql_type = Nullable<Text>)]
         status: Option<String>,
     }
-    let n: Names = diesel::sql_query(
+    let n: Names = crate::db::prepared(
         "SELECT (SELECT name FROM salespeople WHERE code = $1) AS salesperson, \
                 (SELECT description FROM campaign_statuses WHERE code = $2) AS status",
     )

@@ -70,7 +70,7 @@ impl Figures {
 
 /// The kept figures of campaign `id`, if they are of its entries' current version.
 pub fn kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Figures>> {
-    diesel::sql_query(
+    crate::db::prepared(
         "SELECT f.interactions, f.contacts, f.companies, f.targets, f.responses, f.cost, f.duration_min \
          FROM campaigns c JOIN campaign_figures f \
            ON f.campaign_id = c.id AND f.entries_version = c.entries_version \
@@ -226,7 +226,7 @@ fn last_kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(Figures, D
         #[diesel(embed)]
         figures: Figures,
     }
-    let last: Option<Last> = diesel::sql_query(
+    let last: Option<Last> = crate::db::prepared(
         "SELECT computed_at, interactions, contacts, companies, targets, responses, cost, duration_min \
          FROM campaign_figures WHERE campaign_id = $1",
     )

@@ -128,16 +128,16 @@ pub fn capped_count(
         #[diesel(sql_type = sql_types::BigInt)]
         n: i64,
     }
-    let limit = values.len() + 1;
-    let n: N = bind_all(
-        diesel::sql_query(format!(
-            "SELECT count(*) AS n FROM (SELECT 1 FROM {from} {where_sql} \
-             LIMIT ${limit}::bigint) x"
-        ))
-        .into_boxed(),
-        values,
-    )
-    .bind::<sql_types::BigInt, _>(cap + 1)
-    .get_result(conn)?;
+    // The cap is the code's, not a user's: written out, so that a plan made once for all
+    // values knows it. Unfiltered, the statement is the same on every view: kept prepared.
+    let sql = format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM {from} {where_sql} LIMIT {}) x",
+        cap + 1
+    );
+    let n: N = if where_sql.is_empty() {
+        crate::db::prepared(sql).get_result(conn)?
+    } else {
+        bind_all(diesel::sql_query(sql).into_boxed(), values).get_result(conn)?
+    };
     Ok(n.n)
 }

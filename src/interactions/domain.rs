@@ -399,12 +399,18 @@ pub fn page(
         conditions.push(format!("(e.date, e.id) {op} ({pd}::date, {pi}::bigint)"));
     }
     let wh = where_clause(&conditions);
-    let limit = binds.push(BindValue::Integer(PAGE_SIZE));
     let sql = format!(
-        "SELECT {COLUMNS} {FROM} {wh} ORDER BY e.date {order}, e.id {order} LIMIT {limit}::bigint"
+        "SELECT {COLUMNS} {FROM} {wh} ORDER BY e.date {order}, e.id {order} LIMIT {PAGE_SIZE}"
     );
-    let mut rows: Vec<Entry> =
-        bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?;
+    // Unfiltered, the page is read by the date index whatever the values (where it starts,
+    // how many): kept prepared. Filtered, planned for the values picked.
+    let mut rows: Vec<Entry> = if count_where.is_empty() {
+        crate::db::prepared(sql)
+            .bind_values(binds.values())
+            .load(conn)?
+    } else {
+        bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?
+    };
     if order != first {
         rows.reverse();
     }

@@ -76,7 +76,7 @@ impl Classification {
         conn: &mut PgConnection,
         contact_id: i64,
     ) -> QueryResult<Vec<CodeOption>> {
-        diesel::sql_query(format!(
+        crate::db::prepared(format!(
             "SELECT a.code::text AS code, t.description FROM {} a JOIN {} t ON t.code = a.code \
              WHERE a.contact_id = $1 ORDER BY a.code",
             self.table, self.codes
@@ -87,7 +87,7 @@ impl Classification {
 
     /// Assigns a code; true when it was new.
     pub fn add(&self, conn: &mut PgConnection, contact_id: i64, code: &str) -> QueryResult<bool> {
-        diesel::sql_query(format!(
+        crate::db::prepared(format!(
             "INSERT INTO {} (contact_id, code) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             self.table
         ))
@@ -103,7 +103,7 @@ impl Classification {
         contact_id: i64,
         code: &str,
     ) -> QueryResult<bool> {
-        diesel::sql_query(format!(
+        crate::db::prepared(format!(
             "DELETE FROM {} WHERE contact_id = $1 AND code = $2",
             self.table
         ))
@@ -172,7 +172,7 @@ pub struct CodeNames {
 /// the code tables.
 pub fn code_names(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CodeNames> {
     use crate::db::text::named;
-    diesel::sql_query(format!(
+    crate::db::prepared(format!(
         "SELECT {} AS salesperson, {} AS territory, {} AS organizational_level, \
                 {} AS language, {} AS country \
          FROM contacts c \
@@ -344,32 +344,34 @@ pub fn history(
         history_key(&query.entries_before),
     ) {
         (Some((d, id)), _) => (
-            diesel::sql_query(format!(
-                "{SELECT} AND (e.date, e.id) < ($2, $3) ORDER BY e.date DESC, e.id DESC LIMIT $4"
+            crate::db::prepared(format!(
+                "{SELECT} AND (e.date, e.id) < ($2, $3) ORDER BY e.date DESC, e.id DESC LIMIT {}",
+                HISTORY_PAGE + 1
             ))
             .bind::<BigInt, _>(contact_id)
             .bind::<Date, _>(d)
             .bind::<BigInt, _>(id)
-            .bind::<BigInt, _>(HISTORY_PAGE + 1)
             .load(conn)?,
             false,
         ),
         (None, Some((d, id))) => (
-            diesel::sql_query(format!(
-                "{SELECT} AND (e.date, e.id) > ($2, $3) ORDER BY e.date, e.id LIMIT $4"
+            crate::db::prepared(format!(
+                "{SELECT} AND (e.date, e.id) > ($2, $3) ORDER BY e.date, e.id LIMIT {}",
+                HISTORY_PAGE + 1
             ))
             .bind::<BigInt, _>(contact_id)
             .bind::<Date, _>(d)
             .bind::<BigInt, _>(id)
-            .bind::<BigInt, _>(HISTORY_PAGE + 1)
             .load(conn)?,
             true,
         ),
         (None, None) => (
-            diesel::sql_query(format!("{SELECT} ORDER BY e.date DESC, e.id DESC LIMIT $2"))
-                .bind::<BigInt, _>(contact_id)
-                .bind::<BigInt, _>(HISTORY_PAGE + 1)
-                .load(conn)?,
+            crate::db::prepared(format!(
+                "{SELECT} ORDER BY e.date DESC, e.id DESC LIMIT {}",
+                HISTORY_PAGE + 1
+            ))
+            .bind::<BigInt, _>(contact_id)
+            .load(conn)?,
             false,
         ),
     };
@@ -402,12 +404,12 @@ pub fn history(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let total = diesel::sql_query(
+    let total = crate::db::prepared(format!(
         "SELECT count(*) AS n FROM (SELECT 1 FROM interaction_log_entries \
-         WHERE contact_id = $1 LIMIT $2) x",
-    )
+         WHERE contact_id = $1 LIMIT {}) x",
+        HISTORY_COUNT_CAP + 1
+    ))
     .bind::<BigInt, _>(contact_id)
-    .bind::<BigInt, _>(HISTORY_COUNT_CAP + 1)
     .get_result::<N>(conn)?
     .n;
     Ok(History {
@@ -450,14 +452,13 @@ pub fn segments_of(
     conn: &mut PgConnection,
     contact_id: i64,
 ) -> QueryResult<(Vec<CardSegment>, i64)> {
-    let segments: Vec<CardSegment> = diesel::sql_query(
+    let segments: Vec<CardSegment> = crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.status FROM segments s \
          WHERE s.id IN (SELECT l.segment_id FROM segment_lines l \
                         WHERE l.contact_id = $1 AND l.removed_by_step IS NULL) \
-         ORDER BY s.id DESC LIMIT $2",
-    )
+         ORDER BY s.id DESC LIMIT {SEGMENTS_SHOWN}"
+    ))
     .bind::<BigInt, _>(contact_id)
-    .bind::<BigInt, _>(SEGMENTS_SHOWN)
     .load(conn)?;
     let total = if (segments.len() as i64) < SEGMENTS_SHOWN {
         segments.len() as i64
@@ -467,7 +468,7 @@ pub fn segments_of(
             #[diesel(sql_type = BigInt)]
             n: i64,
         }
-        diesel::sql_query(
+        crate::db::prepared(
             "SELECT count(DISTINCT segment_id) AS n FROM segment_lines \
              WHERE contact_id = $1 AND removed_by_step IS NULL",
         )
@@ -515,14 +516,14 @@ pub fn opportunities_of(
     conn: &mut PgConnection,
     contact_id: i64,
 ) -> QueryResult<Vec<CardOpportunity>> {
-    diesel::sql_query(
+    crate::db::prepared(format!(
         "SELECT o.no::text AS no, o.description, c.no::text AS contact_no, o.status, \
                 o.current_stage, o.estimated_value \
          FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
-         WHERE o.contact_id = $1 OR o.company_id = $1 ORDER BY o.id DESC LIMIT $2",
-    )
+         WHERE o.contact_id = $1 OR o.company_id = $1 ORDER BY o.id DESC \
+         LIMIT {OPPORTUNITIES_SHOWN}"
+    ))
     .bind::<BigInt, _>(contact_id)
-    .bind::<BigInt, _>(OPPORTUNITIES_SHOWN)
     .load(conn)
 }
 
@@ -531,11 +532,10 @@ pub const WHY_SEGMENTS: i64 = 100;
 
 /// The newest draft segments (at most [`WHY_SEGMENTS`]), to choose one to explain.
 pub fn draft_segments(conn: &mut PgConnection) -> QueryResult<Vec<CardSegment>> {
-    diesel::sql_query(
+    crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.status FROM segments s \
-         WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT $1",
-    )
-    .bind::<BigInt, _>(WHY_SEGMENTS)
+         WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT {WHY_SEGMENTS}"
+    ))
     .load(conn)
 }
 
@@ -629,7 +629,7 @@ pub fn profile(
     contact_id: i64,
     contact_type: &str,
 ) -> QueryResult<Vec<ProfileQuestion>> {
-    let rows: Vec<ProfileRow> = diesel::sql_query(
+    let rows: Vec<ProfileRow> = crate::db::prepared(
         "SELECT q.questionnaire_code::text AS questionnaire, q.id AS question_id, \
                 q.description AS question, a.id AS answer_id, a.description AS answer, \
                 cpa.answer_id AS selected \

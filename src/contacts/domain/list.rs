@@ -344,7 +344,7 @@ struct Key {
 }
 
 fn key(conn: &mut PgConnection, column: &str, no: &str) -> QueryResult<Option<Key>> {
-    diesel::sql_query(format!(
+    crate::db::prepared(format!(
         "SELECT c.id, ({column})::text AS value FROM contacts c WHERE c.no = $1"
     ))
     .bind::<Text, _>(no)
@@ -411,21 +411,29 @@ fn read(
         }
         None => vec!["TRUE".into()],
     };
-    let limit_at = values.len() + 1;
+    // The limit is the code's (a page size clamped to its range, or 1): written out.
     let ids = parts
         .iter()
         .map(|part| {
             format!(
                 "(SELECT c.id FROM contacts c WHERE {clause} AND {part} \
-                 ORDER BY {order_by} LIMIT ${limit_at}::bigint)"
+                 ORDER BY {order_by} LIMIT {limit})"
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let sql =
-        format!("{SELECT_ROW} WHERE c.id IN ({ids}) ORDER BY {order_by} LIMIT ${limit_at}::bigint");
-    values.push(limit.to_string());
-    bind_all(sql, values).load(conn)
+    let sql = format!("{SELECT_ROW} WHERE c.id IN ({ids}) ORDER BY {order_by} LIMIT {limit}");
+    if query.is_filtered() {
+        // Planned for the values picked: a filter that most contacts pass and one that few
+        // do are read differently.
+        bind_all(sql, values).load(conn)
+    } else {
+        // Unfiltered, a page is read from its sort's index wherever it starts: kept prepared.
+        values
+            .into_iter()
+            .fold(crate::db::prepared(sql), |q, v| q.bind::<Text, _>(v))
+            .load(conn)
+    }
 }
 
 /// Whether any row of the list lies beyond a contact (in the ascending order, or not).
@@ -454,13 +462,15 @@ pub fn page(
     let ascending = query.dir != "desc";
     let column = query.column();
     let mut from = query.from();
+    // One row more than the page, in the direction it is read: whether the list goes on
+    // that way, without a statement of its own.
     let mut rows = Vec::new();
     if let From::After(no) | From::Before(no) = &from {
         let forward = matches!(from, From::After(_));
         from = match key(conn, column, no)? {
             Some(k) => {
                 let reading = if forward { ascending } else { !ascending };
-                rows = read(conn, query, Some(&k), reading, size)?;
+                rows = read(conn, query, Some(&k), reading, size + 1)?;
                 match (forward, rows.len() as i64) {
                     (true, 0) => From::Last,
                     (false, n) if n < size => From::First,
@@ -471,19 +481,31 @@ pub fn page(
         };
     }
     match from {
-        From::First => rows = read(conn, query, None, ascending, size)?,
-        From::Last => rows = read(conn, query, None, !ascending, size)?,
+        From::First => rows = read(conn, query, None, ascending, size + 1)?,
+        From::Last => rows = read(conn, query, None, !ascending, size + 1)?,
         _ => {}
     }
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
     // Read against the list's order: turned round.
-    if matches!(from, From::Last | From::Before(_)) {
+    let backward = matches!(from, From::Last | From::Before(_));
+    if backward {
         rows.reverse();
     }
     let (has_prev, has_next) = match (rows.first(), rows.last()) {
-        (Some(first), Some(last)) => (
-            from != From::First && any_beyond(conn, query, &first.no, !ascending)?,
-            from != From::Last && any_beyond(conn, query, &last.no, ascending)?,
-        ),
+        (Some(first), Some(last)) => {
+            let prev = match from {
+                From::First => false,
+                From::Last | From::Before(_) => more,
+                From::After(_) => any_beyond(conn, query, &first.no, !ascending)?,
+            };
+            let next = match from {
+                From::Last => false,
+                From::First | From::After(_) => more,
+                From::Before(_) => any_beyond(conn, query, &last.no, ascending)?,
+            };
+            (prev, next)
+        }
         _ => (false, false),
     };
     let before = match (&from, rows.first()) {

@@ -25,31 +25,36 @@ pub struct Options {
 }
 
 impl Options {
+    /// The list's filters (salespeople, territories, countries, industry and mailing groups)
+    /// or the form's code fields (salespeople, territories, countries, languages,
+    /// organizational levels), in one statement.
     pub(super) fn load(conn: &mut PgConnection, for_list: bool) -> QueryResult<Options> {
-        Ok(Options {
-            salespeople: setup::options(conn, "salespeople")?,
-            territories: setup::options(conn, "territories")?,
-            countries: setup::options(conn, "countries")?,
-            languages: if for_list {
-                Vec::new()
-            } else {
-                setup::options(conn, "languages")?
-            },
-            organizational_levels: if for_list {
-                Vec::new()
-            } else {
-                setup::options(conn, "organizational_levels")?
-            },
-            industry_groups: if for_list {
-                setup::options(conn, "industry_groups")?
-            } else {
-                Vec::new()
-            },
-            mailing_groups: if for_list {
-                setup::options(conn, "mailing_groups")?
-            } else {
-                Vec::new()
-            },
-        })
+        let last = if for_list {
+            ["industry_groups", "mailing_groups"]
+        } else {
+            ["languages", "organizational_levels"]
+        };
+        let mut lists = setup::options_of(
+            conn,
+            &["salespeople", "territories", "countries", last[0], last[1]],
+        )?
+        .into_iter();
+        let mut next = || lists.next().unwrap_or_default();
+        let (salespeople, territories, countries, fourth, fifth) =
+            (next(), next(), next(), next(), next());
+        let mut options = Options {
+            salespeople,
+            territories,
+            countries,
+            ..Options::default()
+        };
+        if for_list {
+            options.industry_groups = fourth;
+            options.mailing_groups = fifth;
+        } else {
+            options.languages = fourth;
+            options.organizational_levels = fifth;
+        }
+        Ok(options)
     }
 }

@@ -147,7 +147,7 @@ pub struct HeaderNames {
 /// the code tables.
 pub fn code_names(conn: &mut PgConnection, segment_id: i64) -> QueryResult<HeaderNames> {
     use crate::db::text::named;
-    diesel::sql_query(format!(
+    crate::db::prepared(format!(
         "SELECT {} AS salesperson, {} AS interaction_template, {} AS campaign, {} AS language \
          FROM segments s \
          LEFT JOIN salespeople sp ON sp.code = s.salesperson_code \

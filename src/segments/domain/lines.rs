@@ -382,6 +382,22 @@ pub fn lines(
             crate::db::text::named("p.template", "itn.description"),
             query.order_of("p.", reverse)
         );
+        let offset = sql.contains("OFFSET $3");
+        if !query.is_searching() && query.sort == LineSort::Company && (!offset || third == 0) {
+            // The line order without a search is read from the members index whatever the
+            // segment: kept prepared, with its limit written out and no offset, so that the
+            // plan made once for all values knows them (with a bound limit or offset it would
+            // reckon with reading a tenth of the segment). Other orders sort the segment's
+            // lines, and a page by number skips some: planned for their values each time.
+            let sql = sql
+                .replace("LIMIT $2", &format!("LIMIT {n}"))
+                .replace(" OFFSET $3", "");
+            return crate::db::prepared(sql)
+                .bind::<BigInt, _>(segment_id)
+                .bind::<BigInt, _>(n)
+                .bind::<BigInt, _>(third)
+                .load::<LineRow>(conn);
+        }
         let q = diesel::sql_query(sql)
             .into_boxed::<diesel::pg::Pg>()
             .bind::<BigInt, _>(segment_id)

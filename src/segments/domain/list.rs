@@ -49,22 +49,21 @@ pub fn list(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let total = diesel::sql_query(format!(
+    let total = crate::db::prepared(format!(
         "SELECT count(*) AS n FROM segments s WHERE {filter}"
     ))
     .bind::<Text, _>(status)
     .bind::<Text, _>(&pattern)
     .get_result::<N>(conn)?
     .n;
-    let rows = diesel::sql_query(format!(
+    let rows = crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.date, s.status, s.salesperson_code::text AS salesperson_code, \
            {LINES_OF_S} AS lines, \
            (SELECT count(*) FROM segment_steps t WHERE t.segment_id = s.id) AS steps \
-         FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT $3 OFFSET $4"
+         FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT {LIST_PAGE} OFFSET $3"
     ))
     .bind::<Text, _>(status)
     .bind::<Text, _>(&pattern)
-    .bind::<BigInt, _>(LIST_PAGE)
     .bind::<BigInt, _>(offset)
     .load(conn)?;
     Ok((rows, total))

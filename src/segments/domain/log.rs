@@ -152,24 +152,18 @@ impl Check {
 /// Runs `work` (in a transaction, or a savepoint of the caller's) with the planner told to
 /// join the segment's lines to their contacts by looking each one up by its primary key.
 /// Left to its costs, it reads all contacts into a hash instead (a million of them for a
-/// segment of 200,000 lines), which took twice as long: see BENCHMARKS.md, Interactions. Nor
-/// does it keep the contacts it looked up (Memoize): each line is another contact, so the
-/// cache never hits and only costs (0.2 s of 2.8 s for 196,228 lines). The settings are local
-/// to the transaction and set back after `work`.
+/// segment of 200,000 lines), which took twice as long: see BENCHMARKS.md, Interactions. (Nor
+/// does it keep the contacts it looked up: Memoize is off on every pooled connection,
+/// `db::SessionSettings`.) The settings are local to the transaction and set back after
+/// `work`.
 fn by_lookups<T>(
     conn: &mut PgConnection,
     work: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
     conn.transaction(|conn| {
-        conn.batch_execute(
-            "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; \
-             SET LOCAL enable_memoize = off",
-        )?;
+        conn.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")?;
         let out = work(conn)?;
-        conn.batch_execute(
-            "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on; \
-             SET LOCAL enable_memoize = on",
-        )?;
+        conn.batch_execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on")?;
         Ok(out)
     })
 }

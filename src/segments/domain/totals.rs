@@ -50,7 +50,7 @@ impl Figures {
 /// totals as the header's unit cost and duration for every line without values of its own plus
 /// the sum of those with them — the same as summing each line's effective value.
 pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
-    diesel::sql_query(format!(
+    crate::db::prepared(format!(
         "SELECT t.lines, (SELECT count(*) FROM segment_steps WHERE segment_id = $1) AS steps, \
            (s.unit_cost * (t.lines - o.lines) + o.cost)::numeric(14,2) AS total_cost, \
            (s.unit_duration_min::bigint * (t.lines - o.lines) + o.duration)::bigint AS total_duration \

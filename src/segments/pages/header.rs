@@ -28,9 +28,10 @@ pub struct HeaderOptions {
 
 impl HeaderOptions {
     fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        let mut lists = setup::options_of(conn, &["salespeople", "languages"])?.into_iter();
         Ok(HeaderOptions {
-            salespeople: setup::options(conn, "salespeople")?,
-            languages: setup::options(conn, "languages")?,
+            salespeople: lists.next().unwrap_or_default(),
+            languages: lists.next().unwrap_or_default(),
             templates: header::templates(conn)?,
             campaigns: header::campaign_options(conn)?,
         })
