@@ -7,7 +7,7 @@ use diesel::sql_types::Text;
 
 use crate::support::*;
 
-fn demo_data(db_url: &str, contacts: u64, seed: u64) -> Output {
+pub(crate) fn demo_data(db_url: &str, contacts: u64, seed: u64) -> Output {
     Command::new(binary())
         .args([
             "demo-data",

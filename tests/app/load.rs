@@ -89,3 +89,73 @@ fn static_assets_are_served_while_the_database_is_busy() {
     drop(held);
     c.get("/").assert_status(200);
 }
+
+#[test]
+fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_off() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        generic_plans: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        custom_plans: i64,
+    }
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        enable_memoize: String,
+    }
+    let app = TestApp::start();
+    let out = crate::demo::demo_data(&app.db.url, 1000, 1);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pool = rapport::db::pool(&app.db.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let kept = |conn: &mut diesel::PgConnection, like: &str| -> Vec<Kept> {
+        diesel::sql_query(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+             WHERE statement LIKE $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(like)
+        .load(conn)
+        .unwrap()
+    };
+    // The interactions list, unfiltered, viewed again and again: one statement, planned once
+    // for all views after PostgreSQL's five trial plans. (With its limit bound, the plan for
+    // all values would reckon with a tenth of the entries, and every view was planned anew.)
+    let unfiltered = rapport::interactions::domain::Filters::default();
+    for _ in 0..8 {
+        let (rows, total) = rapport::interactions::domain::page(&mut conn, &unfiltered)
+            .unwrap()
+            .unwrap();
+        assert_eq!(rows.len(), 50);
+        assert!(total > 1000);
+    }
+    let page = kept(
+        &mut conn,
+        "%FROM interaction_log_entries e JOIN contacts c%ORDER BY e.date DESC, e.id DESC LIMIT %",
+    );
+    assert_eq!(page.len(), 1, "the list's statement is kept prepared");
+    assert!(
+        page[0].generic_plans >= 3 && page[0].custom_plans <= 5,
+        "planned for each view: {} custom plans, {} for all",
+        page[0].custom_plans,
+        page[0].generic_plans
+    );
+    // A form's code lists: one statement, kept.
+    for _ in 0..2 {
+        let lists = rapport::setup::options_of(&mut conn, &["countries", "languages"]).unwrap();
+        assert_eq!(lists.len(), 2);
+    }
+    assert_eq!(kept(&mut conn, "%FROM countries UNION ALL%").len(), 1);
+    // A statement planned for its values is not kept.
+    rapport::setup::code_exists(&mut conn, "countries", "DK").unwrap();
+    assert!(kept(&mut conn, "%EXISTS (SELECT 1 FROM countries%").is_empty());
+    let memoize: Setting = diesel::sql_query("SHOW enable_memoize")
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(memoize.enable_memoize, "off");
+}
