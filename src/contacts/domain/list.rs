@@ -423,9 +423,10 @@ fn read(
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     let sql = format!("{SELECT_ROW} WHERE c.id IN ({ids}) ORDER BY {order_by} LIMIT {limit}");
-    if query.is_filtered() {
+    if query.is_filtered() || !(limit == 1 || limit == PAGE_SIZE + 1) {
         // Planned for the values picked: a filter that most contacts pass and one that few
-        // do are read differently.
+        // do are read differently. (And a page size of the user's own is not kept: each
+        // size would be another statement kept on the connection.)
         bind_all(sql, values).load(conn)
     } else {
         // Unfiltered, a page is read from its sort's index wherever it starts: kept prepared.
