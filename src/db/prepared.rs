@@ -11,9 +11,9 @@
 //! key, a page of a card's entries by id, a setup list. A list filtered by what a user picked
 //! (a country that 30 % of the contacts have, or 0.01 %) keeps `sql_query`, so that each run is
 //! planned for its values. The text of a prepared statement must come from a bounded set (no
-//! values spliced in, no lists of placeholders that grow with the input): each distinct text
-//! stays prepared for the life of the connection (diesel's cache has no bound): a page size a user
-//! chose, say, is read with `sql_query`.
+//! values spliced in, no lists of placeholders that grow with the input, no page size a user
+//! chose): each distinct text stays prepared for the life of the connection, as diesel's
+//! cache has no bound.
 
 use diesel::expression::{AsExpression, TypedExpressionType};
 use diesel::pg::Pg;
