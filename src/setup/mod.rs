@@ -65,17 +65,8 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<Vec<CodeOpti
 }
 
 /// Every code of each of `tables` with its description, ordered by code, read in one
-/// statement (kept prepared: it has no values): a form's choices in one round trip.
+/// statement: a form's choices in one round trip.
 pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<Vec<CodeOption>>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        list: i32,
-        #[diesel(sql_type = Text)]
-        code: String,
-        #[diesel(sql_type = Text)]
-        description: String,
-    }
     let mut parts = Vec::with_capacity(tables.len());
     for (i, table) in tables.iter().enumerate() {
         let Some((table, label)) = CODE_TABLES.iter().find(|(t, _)| t == table) else {
@@ -85,17 +76,41 @@ pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<V
             "SELECT {i} AS list, code::text AS code, {label} AS description FROM {table}"
         ));
     }
-    let rows: Vec<Row> =
-        crate::db::prepared(format!("{} ORDER BY list, code", parts.join(" UNION ALL ")))
-            .load(conn)?;
-    let mut lists: Vec<Vec<CodeOption>> = tables.iter().map(|_| Vec::new()).collect();
-    for row in rows {
-        lists[row.list as usize].push(CodeOption {
-            code: row.code,
-            description: row.description,
-        });
+    code_lists(
+        conn,
+        format!("{} ORDER BY list, code", parts.join(" UNION ALL ")),
+        tables.len(),
+    )
+}
+
+/// Runs a statement of several lists of codes, each row with its list's number (`list`, from
+/// 0), `code` and `description`, and gives the `lists` lists in order. It has no values: kept
+/// prepared.
+pub fn code_lists(
+    conn: &mut PgConnection,
+    sql: String,
+    lists: usize,
+) -> QueryResult<Vec<Vec<CodeOption>>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        list: i32,
+        #[diesel(sql_type = Text)]
+        code: String,
+        #[diesel(sql_type = Text)]
+        description: String,
     }
-    Ok(lists)
+    let rows: Vec<Row> = crate::db::prepared(sql).load(conn)?;
+    let mut out: Vec<Vec<CodeOption>> = vec![Vec::new(); lists];
+    for row in rows {
+        if let Some(list) = usize::try_from(row.list).ok().and_then(|i| out.get_mut(i)) {
+            list.push(CodeOption {
+                code: row.code,
+                description: row.description,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Whether `code` exists in `table`.

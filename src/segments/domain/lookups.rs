@@ -234,33 +234,13 @@ fn offered_sql(lookups: &[&Lookup]) -> String {
 
 /// Every offered lookup with its codes, in one query.
 pub fn offered(conn: &mut PgConnection) -> QueryResult<Vec<Offered>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        list: i32,
-        #[diesel(sql_type = Text)]
-        code: String,
-        #[diesel(sql_type = Text)]
-        description: String,
-    }
     let lookups: Vec<&'static Lookup> = all().into_iter().filter(|l| l.offered).collect();
-    let rows: Vec<Row> = diesel::sql_query(offered_sql(&lookups)).load(conn)?;
-    let mut out: Vec<Offered> = lookups
-        .iter()
-        .map(|l| Offered {
-            lookup: l,
-            options: Vec::new(),
-        })
-        .collect();
-    for r in rows {
-        if let Some(o) = usize::try_from(r.list).ok().and_then(|i| out.get_mut(i)) {
-            o.options.push(CodeOption {
-                code: r.code,
-                description: r.description,
-            });
-        }
-    }
-    Ok(out)
+    let lists = crate::setup::code_lists(conn, offered_sql(&lookups), lookups.len())?;
+    Ok(lookups
+        .into_iter()
+        .zip(lists)
+        .map(|(lookup, options)| Offered { lookup, options })
+        .collect())
 }
 
 /// Whether a typed value is plain: no character of a pattern, range, comparison, quote or
