@@ -168,6 +168,16 @@ impl Listing {
     pub fn total_text(&self) -> String {
         crate::web::pagination::thousands(self.pager.total)
     }
+
+    /// The rows this page shows, "1–50".
+    pub fn rows_text(&self) -> String {
+        use crate::web::pagination::thousands;
+        format!(
+            "{}–{}",
+            thousands(self.pager.first_row()),
+            thousands(self.pager.last_row())
+        )
+    }
 }
 
 /// The search text and its pattern (see [`like_pattern`]), as bound parameters.

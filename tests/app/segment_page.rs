@@ -396,3 +396,29 @@ fn viewers_open_previews_but_cannot_apply_them() {
     }
     assert_eq!(step_count(&app, &no), steps);
 }
+
+#[test]
+fn a_big_segments_last_page_shows_its_lines_and_pages_with_thousands_separators() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, country_code)
+         SELECT 'T' || lpad(i::text, 5, '0'), 'person', 'Tallinn ' || lpad(i::text, 5, '0'), 'EE'
+         FROM generate_series(1, 1050) i",
+    );
+    let no = new_segment(&mut c, "Estonia");
+    step(&mut c, &no, "add", &[("country", "EE")]);
+    let last = c.get(&format!("/segments/{no}?page=11"));
+    last.assert_status(200);
+    assert!(
+        last.contains("Lines 1,001–1,050 · page 11 of 11"),
+        "{}",
+        last.body
+    );
+    // The last page is read from the end: its 50 lines, the last in line order.
+    let shown = shown_lines(&last);
+    assert_eq!(shown.len(), 50);
+    assert_eq!(shown.last().map(String::as_str), Some("T01050"));
+}
