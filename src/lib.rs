@@ -64,6 +64,11 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
     // Imports a stopped server left "running" are marked failed (their pages say so).
     contacts::import_jobs::recover(&pool);
     let locale = config.locale;
+    // Database work runs on each worker's blocking threads (`web::db`), and every such task
+    // waits for one of the pool's connections: more threads than connections only wait in
+    // the pool's queue, and waking them cost the pages a fifth of their throughput under
+    // load (BENCHMARKS.md, Many users at once). The default would be 256 per worker.
+    let blocking = config.db_pool_size as usize;
     let state = aw::Data::new(AppState::new(pool, config));
     let server = HttpServer::new(move || {
         App::new()
@@ -87,6 +92,7 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
     // Without TCP_NODELAY, a response written in two parts (the head, then a file's or a
     // download's body) waits for the client's delayed ACK: 20–40 ms per static file.
     .tcp_nodelay(true)
+    .worker_max_blocking_threads(blocking)
     .listen(listener)?
     .shutdown_timeout(10)
     .run();
