@@ -383,11 +383,8 @@ pub fn lines(
             query.order_of("p.", reverse)
         );
         let offset = sql.contains("OFFSET $3");
-        if !query.is_searching()
-            && query.sort == LineSort::Company
-            && (!offset || third == 0)
-            && n == LINES_PAGE
-        {
+        // (`n` is at most a page: at most `LINES_PAGE` texts for the last pages.)
+        if !query.is_searching() && query.sort == LineSort::Company && (!offset || third == 0) {
             // The line order without a search is read from the members index whatever the
             // segment: kept prepared, with its limit written out and no offset, so that the
             // plan made once for all values knows them (with a bound limit or offset it would
@@ -448,19 +445,16 @@ pub fn lines(
     let shown = pager.last_row() - offset;
     let from_end = pager.total - pager.last_row();
     if from_end < offset {
-        // A whole page's worth from the end, cut to what this page shows: the same statement
-        // for every last page.
         let mut found = load(
             format!(
                 "{rows}SELECT * FROM r ORDER BY {} LIMIT $2 OFFSET $3",
                 query.order(true)
             ),
             true,
-            LINES_PAGE,
+            shown,
             from_end,
             conn,
         )?;
-        found.truncate(usize::try_from(shown).unwrap_or(0));
         found.reverse();
         return Ok(found);
     }
