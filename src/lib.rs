@@ -66,8 +66,9 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
     let locale = config.locale;
     // Database work runs on each worker's blocking threads (`web::db`), and every such task
     // waits for one of the pool's connections: more threads than connections only wait in
-    // the pool's queue, and waking them cost the pages a fifth of their throughput under
-    // load (BENCHMARKS.md, Many users at once). actix's default is 512 divided by the workers.
+    // the pool's queue, and waking them held pages back under load (the home page 8,123 →
+    // 10,796 requests/s without them: BENCHMARKS.md, Many users at once). actix's default is
+    // 512 divided by the workers.
     let blocking = config.db_pool_size as usize;
     let state = aw::Data::new(AppState::new(pool, config));
     let server = HttpServer::new(move || {
