@@ -27,9 +27,10 @@ pub struct Options {
 
 impl Options {
     fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        let mut lists = setup::options_of(conn, &["salespeople", "campaign_statuses"])?.into_iter();
         Ok(Options {
-            salespeople: setup::options(conn, "salespeople")?,
-            statuses: setup::options(conn, "campaign_statuses")?,
+            salespeople: lists.next().unwrap_or_default(),
+            statuses: lists.next().unwrap_or_default(),
         })
     }
 }

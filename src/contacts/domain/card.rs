@@ -556,9 +556,16 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
         (Vec::new(), 0)
     };
     let mut classifications = Vec::new();
-    for c in CLASSIFICATIONS.iter().filter(|c| c.applies_to(&contact)) {
+    let applying: Vec<&Classification> = CLASSIFICATIONS
+        .iter()
+        .filter(|c| c.applies_to(&contact))
+        .collect();
+    // Every section's codes in one statement.
+    let codes: Vec<&str> = applying.iter().map(|c| c.codes).collect();
+    let all_codes = setup::options_of(conn, &codes)?;
+    for (c, codes) in applying.into_iter().zip(all_codes) {
         let assigned = c.assigned(conn, contact.id)?;
-        let available = setup::options(conn, c.codes)?
+        let available = codes
             .into_iter()
             .filter(|o| !assigned.iter().any(|a| a.code == o.code))
             .collect();
