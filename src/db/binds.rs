@@ -134,10 +134,8 @@ pub fn capped_count(
         "SELECT count(*) AS n FROM (SELECT 1 FROM {from} {where_sql} LIMIT {}) x",
         cap + 1
     );
-    let n: N = if where_sql.is_empty() {
-        crate::db::prepared(sql).get_result(conn)?
-    } else {
-        bind_all(diesel::sql_query(sql).into_boxed(), values).get_result(conn)?
-    };
+    let n: N = crate::db::prepared_if(where_sql.is_empty(), sql)
+        .bind_values(values)
+        .get_result(conn)?;
     Ok(n.n)
 }

@@ -10,7 +10,7 @@ pub mod binds;
 pub mod prepared;
 pub mod slow;
 
-pub use prepared::prepared;
+pub use prepared::{planned, prepared, prepared_if};
 
 use diesel::connection::{Connection, SimpleConnection};
 use diesel::pg::PgConnection;

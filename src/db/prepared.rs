@@ -31,6 +31,7 @@ use super::binds::BindValue;
 pub struct Prepared<'a> {
     sql: String,
     binds: Vec<Box<dyn QueryFragment<Pg> + Send + 'a>>,
+    keep: bool,
 }
 
 /// A statement kept prepared (see the module's notes for when that is right).
@@ -38,6 +39,25 @@ pub fn prepared<'a>(sql: impl Into<String>) -> Prepared<'a> {
     Prepared {
         sql: sql.into(),
         binds: Vec::new(),
+        keep: true,
+    }
+}
+
+/// The same statement planned for its values on every run and not kept, as `sql_query`'s:
+/// for a statement whose best plan depends on its values, or whose text is not from a bounded
+/// set. (A value bound for a placeholder the text does not use is not sent.)
+pub fn planned<'a>(sql: impl Into<String>) -> Prepared<'a> {
+    Prepared {
+        keep: false,
+        ..prepared(sql)
+    }
+}
+
+/// [`prepared`] when `keep`, else [`planned`].
+pub fn prepared_if<'a>(keep: bool, sql: impl Into<String>) -> Prepared<'a> {
+    Prepared {
+        keep,
+        ..prepared(sql)
     }
 }
 
@@ -99,9 +119,12 @@ fn pieces(sql: &str) -> Vec<(&str, Option<usize>)> {
 
 impl QueryFragment<Pg> for Prepared<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        // Unlike `SqlQuery`, no `unsafe_to_cache_prepared()`: diesel's cache keys the
-        // statement by its text. Each placeholder is written where it stands, in order
-        // (diesel numbers them again), with the value bound for it.
+        // Kept: no `unsafe_to_cache_prepared()`, and diesel's cache keys the statement by its
+        // text. Each placeholder is written where it stands, in order (diesel numbers them
+        // again), with the value bound for it.
+        if !self.keep {
+            out.unsafe_to_cache_prepared();
+        }
         for (sql, placeholder) in pieces(&self.sql) {
             out.push_sql(sql);
             if let Some(n) = placeholder {

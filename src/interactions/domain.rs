@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
-use crate::db::binds::{bind_all, capped_count, where_clause, BindValue, Binds};
+use crate::db::binds::{capped_count, where_clause, BindValue, Binds};
 use crate::segments::domain::log::segment_entries_between;
 use crate::web::csv::Cell;
 
@@ -404,13 +404,9 @@ pub fn page(
     );
     // Unfiltered, the page is read by the date index whatever the values (where it starts,
     // how many): kept prepared. Filtered, planned for the values picked.
-    let mut rows: Vec<Entry> = if count_where.is_empty() {
-        crate::db::prepared(sql)
-            .bind_values(binds.values())
-            .load(conn)?
-    } else {
-        bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?
-    };
+    let mut rows: Vec<Entry> = crate::db::prepared_if(count_where.is_empty(), sql)
+        .bind_values(binds.values())
+        .load(conn)?;
     if order != first {
         rows.reverse();
     }

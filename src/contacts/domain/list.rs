@@ -423,18 +423,17 @@ fn read(
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     let sql = format!("{SELECT_ROW} WHERE c.id IN ({ids}) ORDER BY {order_by} LIMIT {limit}");
-    if query.is_filtered() || !(limit == 1 || limit == PAGE_SIZE + 1) {
-        // Planned for the values picked: a filter that most contacts pass and one that few
-        // do are read differently. (And a page size of the user's own is not kept: each
-        // size would be another statement kept on the connection.)
-        bind_all(sql, values).load(conn)
-    } else {
-        // Unfiltered, a page is read from its sort's index wherever it starts: kept prepared.
-        values
-            .into_iter()
-            .fold(crate::db::prepared(sql), |q, v| q.bind::<Text, _>(v))
-            .load(conn)
-    }
+    // Unfiltered, a page is read from its sort's index wherever it starts: kept prepared.
+    // Filtered, planned for the values picked: a filter that most contacts pass and one that
+    // few do are read differently. (Nor is a page size of the user's own kept: each size
+    // would be another statement kept on the connection.)
+    let keep = !query.is_filtered() && (limit == 1 || limit == PAGE_SIZE + 1);
+    values
+        .into_iter()
+        .fold(crate::db::prepared_if(keep, sql), |q, v| {
+            q.bind::<Text, _>(v)
+        })
+        .load(conn)
 }
 
 /// Whether any row of the list lies beyond a contact (in the ascending order, or not).

@@ -363,18 +363,25 @@ pub fn lines(
     let names: Vec<String> = (1..=keys.len()).map(|i| format!("k{i}")).collect();
     let names = names.join(", ");
     // The rows with their sort keys, inlined wherever they are read (NOT MATERIALIZED): the
-    // key of the line a page starts after is one lookup by id.
+    // key of the line a page starts after is one lookup by id. Values: $1 the segment, $2 the
+    // line a page starts after, $3 the search.
     let rows = format!(
         "WITH r AS NOT MATERIALIZED ({} \
            WHERE l.segment_id = $1 AND l.removed_by_step IS NULL{}) ",
         line_select(&format!(", {}", keys.join(", "))),
-        query.condition("$4")
+        query.condition("$3")
     );
+    // The line order without a search is read from the members index whatever the segment:
+    // kept prepared, its limit written out (at most a page: one text per size of a last page),
+    // so that the plan made once for all values knows it (with a bound limit it would reckon
+    // with reading a tenth of the segment). Other orders sort the segment's lines, and a page
+    // by number skips some (its offset written out): planned for their values each time.
+    let in_line_order = !query.is_searching() && query.sort == LineSort::Company;
     // The page's few rows take the names of their codes by a join, after the page is cut,
     // in the page's order.
-    let load = |sql: String, reverse: bool, n: i64, third: i64, conn: &mut PgConnection| {
+    let load = |page: String, reverse: bool, keep: bool, line: i64, conn: &mut PgConnection| {
         let sql = format!(
-            "SELECT p.*, {} AS salesperson_named, {} AS template_named FROM ({sql}) p \
+            "SELECT p.*, {} AS salesperson_named, {} AS template_named FROM ({rows}{page}) p \
              LEFT JOIN salespeople spn ON spn.code = p.salesperson \
              LEFT JOIN interaction_templates itn ON itn.code = p.template \
              ORDER BY {}",
@@ -382,34 +389,11 @@ pub fn lines(
             crate::db::text::named("p.template", "itn.description"),
             query.order_of("p.", reverse)
         );
-        let offset = sql.contains("OFFSET $3");
-        // (`n` is at most a page: at most `LINES_PAGE` texts for the last pages.)
-        if !query.is_searching() && query.sort == LineSort::Company && (!offset || third == 0) {
-            // The line order without a search is read from the members index whatever the
-            // segment: kept prepared, with its limit written out and no offset, so that the
-            // plan made once for all values knows them (with a bound limit or offset it would
-            // reckon with reading a tenth of the segment). Other orders sort the segment's
-            // lines, and a page by number skips some: planned for their values each time.
-            let sql = sql
-                .replace("LIMIT $2", &format!("LIMIT {n}"))
-                .replace(" OFFSET $3", "");
-            return crate::db::prepared(sql)
-                .bind::<BigInt, _>(segment_id)
-                .bind::<BigInt, _>(n)
-                .bind::<BigInt, _>(third)
-                .load::<LineRow>(conn);
-        }
-        let q = diesel::sql_query(sql)
-            .into_boxed::<diesel::pg::Pg>()
+        crate::db::prepared_if(keep, sql)
             .bind::<BigInt, _>(segment_id)
-            .bind::<BigInt, _>(n)
-            .bind::<BigInt, _>(third);
-        if query.is_searching() {
-            q.bind::<Text, _>(crate::db::text::contains_pattern(&query.q))
-                .load::<LineRow>(conn)
-        } else {
-            q.load::<LineRow>(conn)
-        }
+            .bind::<BigInt, _>(line)
+            .bind::<Text, _>(crate::db::text::contains_pattern(&query.q))
+            .load::<LineRow>(conn)
     };
     let keyed = |reverse: bool, line: i64, conn: &mut PgConnection| {
         let cmp = if query.descending != reverse {
@@ -419,13 +403,31 @@ pub fn lines(
         };
         load(
             format!(
-                "{rows}SELECT * FROM r WHERE ({names}, id) {cmp} \
-                 (SELECT {names}, id FROM r WHERE id = $3) ORDER BY {} LIMIT $2",
+                "SELECT * FROM r WHERE ({names}, id) {cmp} \
+                 (SELECT {names}, id FROM r WHERE id = $2) ORDER BY {} LIMIT {LINES_PAGE}",
                 query.order(reverse)
             ),
             reverse,
-            LINES_PAGE,
+            in_line_order,
             line,
+            conn,
+        )
+    };
+    // A page by number, `limit` rows after skipping `offset` in the order (or its reverse).
+    let numbered = |reverse: bool, limit: i64, offset: i64, conn: &mut PgConnection| {
+        let skip = if offset > 0 {
+            format!(" OFFSET {offset}")
+        } else {
+            String::new()
+        };
+        load(
+            format!(
+                "SELECT * FROM r ORDER BY {} LIMIT {limit}{skip}",
+                query.order(reverse)
+            ),
+            reverse,
+            in_line_order && offset == 0,
+            0,
             conn,
         )
     };
@@ -445,29 +447,11 @@ pub fn lines(
     let shown = pager.last_row() - offset;
     let from_end = pager.total - pager.last_row();
     if from_end < offset {
-        let mut found = load(
-            format!(
-                "{rows}SELECT * FROM r ORDER BY {} LIMIT $2 OFFSET $3",
-                query.order(true)
-            ),
-            true,
-            shown,
-            from_end,
-            conn,
-        )?;
+        let mut found = numbered(true, shown, from_end, conn)?;
         found.reverse();
         return Ok(found);
     }
-    load(
-        format!(
-            "{rows}SELECT * FROM r ORDER BY {} LIMIT $2 OFFSET $3",
-            query.order(false)
-        ),
-        false,
-        LINES_PAGE,
-        offset,
-        conn,
-    )
+    numbered(false, LINES_PAGE, offset, conn)
 }
 
 /// A line's overrides: empty means "as on the header".
