@@ -10,10 +10,11 @@
 //! **Only for statements whose best plan does not depend on the values bound**: a lookup by a
 //! key, a page of a card's entries by id, a setup list. A list filtered by what a user picked
 //! (a country that 30 % of the contacts have, or 0.01 %) is written with [`planned`] (or
-//! `sql_query`), so that each run is planned for its values; [`prepared_if`] chooses by a flag. The text of a prepared statement must come from a bounded set (no
-//! values spliced in, no lists of placeholders that grow with the input, no page size a user
-//! chose): each distinct text stays prepared for the life of the connection, as diesel's
-//! cache has no bound.
+//! `sql_query`), so that each run is planned for its values; [`prepared_if`] chooses by a
+//! flag. The text of a prepared statement must come from a bounded set (no values spliced in,
+//! no lists of placeholders that grow with the input, no page size a user chose): each
+//! distinct text stays prepared for the life of the connection, as diesel's cache has no
+//! bound.
 
 use diesel::expression::{AsExpression, TypedExpressionType};
 use diesel::pg::Pg;
