@@ -337,3 +337,71 @@ fn reference_checks_look_keys_up_even_when_the_statistics_call_the_table_empty()
         "the check looked {idx} keys up in the index for 500 entries"
     );
 }
+
+/// Many entries whose opportunities lie close together (as Create Opportunities writes them)
+/// are checked by one pass over that stretch of the opportunities' primary key (migration
+/// 2026-12-07-00001), not one probe per key; and when one of them is missing the statement is
+/// still refused, naming that key.
+#[test]
+fn reference_checks_of_many_keys_close_together_read_their_stretch_and_still_name_a_missing_one() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut conn = app.conn();
+    conn.batch_execute(
+        "BEGIN;
+         INSERT INTO opportunities (no, contact_id, sales_cycle_code)
+             SELECT 'OPS' || g, (SELECT id FROM contacts WHERE no = 'ANNA'), 'NEW'
+             FROM generate_series(1, 1500) g;",
+    )
+    .unwrap();
+    let index_scans = "SELECT COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables \
+        WHERE relid = 'opportunities'::regclass";
+    let entries = "INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value) \
+         SELECT id, 'created', CURRENT_DATE, 'not_started', 0, 0, 0, 0, 0 FROM";
+    let before = count(&mut conn, index_scans);
+    conn.batch_execute(&format!("{entries} opportunities WHERE no LIKE 'OPS%'"))
+        .unwrap();
+    let scans = count(&mut conn, index_scans) - before;
+    assert!(
+        scans < 10,
+        "the check looked keys up {scans} times for 1,500 entries of opportunities close together"
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) FROM opportunity_entries"),
+        1500
+    );
+
+    // One opportunity of the stretch gone: the stretch is not whole, so the keys are looked up
+    // one by one and the missing one is named.
+    conn.batch_execute(
+        "ROLLBACK; BEGIN;
+         INSERT INTO opportunities (no, contact_id, sales_cycle_code)
+             SELECT 'OPS' || g, (SELECT id FROM contacts WHERE no = 'ANNA'), 'NEW'
+             FROM generate_series(1, 1500) g;",
+    )
+    .unwrap();
+    let first = count(
+        &mut conn,
+        "SELECT min(id) FROM opportunities WHERE no LIKE 'OPS%'",
+    );
+    let gone = first + 999;
+    conn.batch_execute(&format!("DELETE FROM opportunities WHERE id = {gone}"))
+        .unwrap();
+    let err = conn
+        .batch_execute(&format!(
+            "{entries} (SELECT id FROM opportunities WHERE no LIKE 'OPS%' UNION ALL SELECT {gone}) k"
+        ))
+        .unwrap_err();
+    let detail = match &err {
+        diesel::result::Error::DatabaseError(_, info) => info.details().unwrap_or("").to_string(),
+        other => panic!("not a database error: {other}"),
+    };
+    assert!(
+        err.to_string().contains("violates")
+            && detail.contains(&format!("(opportunity_id)=({gone})")),
+        "{err}: {detail}"
+    );
+    conn.batch_execute("ROLLBACK").unwrap();
+}
