@@ -331,7 +331,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    opportunity_entries (id) {
+    opportunity_entries (opportunity_id, id) {
         id -> Int8,
         opportunity_id -> Int8,
         action -> Text,

@@ -540,6 +540,22 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
         "numbered from the Opportunities series"
     );
     assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(o.no, ',' ORDER BY l.id) FROM opportunities o \
+                 JOIN segment_lines l ON l.contact_id = o.contact_id AND l.segment_id = \
+                     (SELECT id FROM segments WHERE no = '{seg}') \
+                 WHERE o.no <> 'OP999999'"
+            )
+        ),
+        "OP000001,OP000002",
+        "numbered in the lines' order"
+    );
+    assert!(c
+        .get(&format!("/opportunities?segment={seg}"))
+        .contains(&format!("2 opportunities created from segment {seg}.")));
+    assert_eq!(
         app.count("SELECT count(*) FROM opportunity_entries WHERE action = 'created'"),
         2
     );

@@ -98,36 +98,29 @@ pub fn create(
     user_id: i64,
     user_name: &str,
 ) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     let (prefix, width, first) = number_series::hold(conn, "OPPORTUNITY")?;
-    let made: N = diesel::sql_query(format!(
-        "WITH todo AS ( \
-             SELECT l.contact_id, \
-                    (SELECT c.company_key FROM contacts c WHERE c.id = l.contact_id) AS company_key, \
-                    COALESCE(l.salesperson_code, s.salesperson_code) AS salesperson_code, \
-                    s.campaign_no, s.no AS segment_no, \
-                    row_number() OVER (ORDER BY l.id) - 1 AS i \
-             {}), \
-         made AS ( \
+    // The lines are numbered in line order and inserted as numbered; the entries' insert is the
+    // statement, so what it reports having written is how many were made.
+    let made = diesel::sql_query(format!(
+        "WITH made AS ( \
              INSERT INTO opportunities (no, description, contact_id, company_id, \
                  salesperson_code, campaign_no, segment_no, sales_cycle_code, creation_date) \
              SELECT $2 || CASE WHEN length(($3 + i)::text) >= $4 THEN ($3 + i)::text \
                                ELSE lpad(($3 + i)::text, $4, '0') END, \
                     $5, contact_id, company_key, salesperson_code, campaign_no, segment_no, $6, $7 \
-             FROM todo ORDER BY i \
-             RETURNING id, status, estimated_value, estimated_closing_date), \
-         entries AS ( \
-             INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
-                 estimated_value, chances_pct, completed_pct, probability_pct, current_value, \
-                 estimated_closing_date, user_id, user_name) \
-             SELECT id, 'created', $7, status, estimated_value, 0, 0, 0, 0, \
-                    estimated_closing_date, $8, $9 FROM made \
-             RETURNING 1) \
-         SELECT count(*) AS n FROM entries",
+             FROM (SELECT l.contact_id, \
+                          (SELECT c.company_key FROM contacts c WHERE c.id = l.contact_id) \
+                              AS company_key, \
+                          COALESCE(l.salesperson_code, s.salesperson_code) AS salesperson_code, \
+                          s.campaign_no, s.no AS segment_no, \
+                          row_number() OVER (ORDER BY l.id) - 1 AS i \
+                   {}) todo \
+             RETURNING id, status, estimated_value, estimated_closing_date) \
+         INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value, \
+             estimated_closing_date, user_id, user_name) \
+         SELECT id, 'created', $7, status, estimated_value, 0, 0, 0, 0, \
+                estimated_closing_date, $8, $9 FROM made",
         todo()
     ))
     .bind::<BigInt, _>(segment_id)
@@ -139,9 +132,9 @@ pub fn create(
     .bind::<Date, _>(today)
     .bind::<BigInt, _>(user_id)
     .bind::<Text, _>(user_name)
-    .get_result(conn)?;
-    if made.n > 0 {
-        number_series::advance(conn, "OPPORTUNITY", made.n)?;
+    .execute(conn)? as i64;
+    if made > 0 {
+        number_series::advance(conn, "OPPORTUNITY", made)?;
     }
-    Ok(made.n)
+    Ok(made)
 }
