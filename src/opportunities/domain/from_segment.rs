@@ -99,8 +99,8 @@ pub fn create(
     user_name: &str,
 ) -> QueryResult<i64> {
     let (prefix, width, first) = number_series::hold(conn, "OPPORTUNITY")?;
-    // The lines are numbered in line order and inserted as numbered; the entries' insert is the
-    // statement, so what it reports having written is how many were made.
+    // The No.s follow the lines' order (`i`), whatever order the rows are written in; the
+    // entries' insert is the statement, so the rows it reports are how many were made.
     let made = diesel::sql_query(format!(
         "WITH made AS ( \
              INSERT INTO opportunities (no, description, contact_id, company_id, \
