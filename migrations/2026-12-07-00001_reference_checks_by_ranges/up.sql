@@ -1,7 +1,7 @@
 -- A statement that writes many rows referring to whole-number keys lying close together (the
--- opportunities Create Opportunities has just made, which its entries refer to; a big
--- segment's contacts) has them checked by one pass over a stretch of the referenced table's
--- unique index instead of one probe per key.
+-- opportunities Create Opportunities has just made, which its entries refer to; the contacts
+-- of a big segment being logged or turned into opportunities) has them checked by one pass
+-- over a stretch of the referenced table's unique index instead of one probe per key.
 --
 -- The keys' least and greatest values bound a stretch of whole numbers. When the table has
 -- as many rows in that stretch as it has numbers, it has every number in it (the column is
