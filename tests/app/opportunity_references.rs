@@ -294,6 +294,22 @@ fn pipeline_figures_kept_per_group_equal_the_opportunities_after_create_move_clo
     assert!(page.contains(&format!("data-figure=\"open\">{open}<")));
 }
 
+/// Opens a transaction on `conn` with `n` new opportunities of ANNA, numbered `OPS1`….
+fn begin_with_opportunities(conn: &mut diesel::PgConnection, n: i64) {
+    conn.batch_execute(&format!(
+        "BEGIN;
+         INSERT INTO opportunities (no, contact_id, sales_cycle_code)
+             SELECT 'OPS' || g, (SELECT id FROM contacts WHERE no = 'ANNA'), 'NEW'
+             FROM generate_series(1, {n}) g;"
+    ))
+    .unwrap();
+}
+
+/// A first entry for each `id` of the rows that follow (a table or a subquery).
+const ENTRIES_FROM: &str = "INSERT INTO opportunity_entries (opportunity_id, action, date, \
+     status_after, estimated_value, chances_pct, completed_pct, probability_pct, current_value) \
+     SELECT id, 'created', CURRENT_DATE, 'not_started', 0, 0, 0, 0, 0 FROM";
+
 /// The insert checks look each key up in its table's unique index even when the statistics
 /// call that table empty (as they do of opportunities right after autovacuum counted a table
 /// of rolled-back rows): with an anti-join the planner then read the whole table once per key,
@@ -305,24 +321,18 @@ fn reference_checks_look_keys_up_even_when_the_statistics_call_the_table_empty()
     world(&app);
     cycle(&app, "multiply");
     let mut conn = app.conn();
+    begin_with_opportunities(&mut conn, 500);
     conn.batch_execute(
-        "BEGIN;
-         INSERT INTO opportunities (no, contact_id, sales_cycle_code)
-             SELECT 'OPS' || g, (SELECT id FROM contacts WHERE no = 'ANNA'), 'NEW'
-             FROM generate_series(1, 500) g;
-         UPDATE pg_class SET relpages = 20000, reltuples = 0 WHERE oid = 'opportunities'::regclass;
+        "UPDATE pg_class SET relpages = 20000, reltuples = 0 WHERE oid = 'opportunities'::regclass;
          ALTER TABLE opportunities SET (autovacuum_enabled = true);",
     )
     .unwrap();
     let scans = "SELECT COALESCE(seq_scan, 0) * 1000000 + COALESCE(idx_scan, 0) \
         FROM pg_stat_xact_user_tables WHERE relid = 'opportunities'::regclass";
     let before = count(&mut conn, scans);
-    conn.batch_execute(
-        "INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
-             estimated_value, chances_pct, completed_pct, probability_pct, current_value) \
-         SELECT id, 'created', CURRENT_DATE, 'not_started', 0, 0, 0, 0, 0 \
-         FROM opportunities WHERE no LIKE 'OPS%'",
-    )
+    conn.batch_execute(&format!(
+        "{ENTRIES_FROM} opportunities WHERE no LIKE 'OPS%'"
+    ))
     .unwrap();
     let after = count(&mut conn, scans);
     conn.batch_execute("ROLLBACK").unwrap();
@@ -348,21 +358,14 @@ fn reference_checks_of_many_keys_close_together_read_their_stretch_and_still_nam
     world(&app);
     cycle(&app, "multiply");
     let mut conn = app.conn();
-    conn.batch_execute(
-        "BEGIN;
-         INSERT INTO opportunities (no, contact_id, sales_cycle_code)
-             SELECT 'OPS' || g, (SELECT id FROM contacts WHERE no = 'ANNA'), 'NEW'
-             FROM generate_series(1, 1500) g;",
-    )
-    .unwrap();
+    begin_with_opportunities(&mut conn, 1500);
     let index_scans = "SELECT COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables \
         WHERE relid = 'opportunities'::regclass";
-    let entries = "INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
-             estimated_value, chances_pct, completed_pct, probability_pct, current_value) \
-         SELECT id, 'created', CURRENT_DATE, 'not_started', 0, 0, 0, 0, 0 FROM";
     let before = count(&mut conn, index_scans);
-    conn.batch_execute(&format!("{entries} opportunities WHERE no LIKE 'OPS%'"))
-        .unwrap();
+    conn.batch_execute(&format!(
+        "{ENTRIES_FROM} opportunities WHERE no LIKE 'OPS%'"
+    ))
+    .unwrap();
     let scans = count(&mut conn, index_scans) - before;
     assert!(
         scans < 10,
@@ -375,13 +378,8 @@ fn reference_checks_of_many_keys_close_together_read_their_stretch_and_still_nam
 
     // One opportunity of the stretch gone: the stretch is not whole, so the keys are looked up
     // one by one and the missing one is named.
-    conn.batch_execute(
-        "ROLLBACK; BEGIN;
-         INSERT INTO opportunities (no, contact_id, sales_cycle_code)
-             SELECT 'OPS' || g, (SELECT id FROM contacts WHERE no = 'ANNA'), 'NEW'
-             FROM generate_series(1, 1500) g;",
-    )
-    .unwrap();
+    conn.batch_execute("ROLLBACK").unwrap();
+    begin_with_opportunities(&mut conn, 1500);
     let first = count(
         &mut conn,
         "SELECT min(id) FROM opportunities WHERE no LIKE 'OPS%'",
@@ -391,7 +389,7 @@ fn reference_checks_of_many_keys_close_together_read_their_stretch_and_still_nam
         .unwrap();
     let err = conn
         .batch_execute(&format!(
-            "{entries} (SELECT id FROM opportunities WHERE no LIKE 'OPS%' UNION ALL SELECT {gone}) k"
+            "{ENTRIES_FROM} (SELECT id FROM opportunities WHERE no LIKE 'OPS%' UNION ALL SELECT {gone}) k"
         ))
         .unwrap_err();
     let detail = match &err {
