@@ -403,3 +403,66 @@ fn reference_checks_of_many_keys_close_together_read_their_stretch_and_still_nam
     );
     conn.batch_execute("ROLLBACK").unwrap();
 }
+
+/// The contacts of many opportunities and their companies are all contacts: they are checked
+/// as one stretch of the contacts' key (migration 2026-12-08-00001), and a missing company is
+/// still named when every contact of the rows is there, in a stretch of its own that is whole.
+#[test]
+fn contacts_and_their_companies_are_checked_as_one_stretch_and_a_missing_company_is_named() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut conn = app.conn();
+    let opportunities_of = |companies: &str| {
+        format!(
+            "INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code)
+                 SELECT 'OPC' || c.id, c.id, {companies}, 'NEW'
+                 FROM contacts c WHERE c.no LIKE 'STR%' ORDER BY c.id"
+        )
+    };
+    let begin_with_contacts = |conn: &mut diesel::PgConnection| {
+        conn.batch_execute(
+            "BEGIN;
+             INSERT INTO contacts (no, type, name)
+                 SELECT 'STR' || g, 'company', 'Stretch ' || g FROM generate_series(1, 1500) g;",
+        )
+        .unwrap();
+    };
+    let index_scans = "SELECT COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables \
+        WHERE relid = 'contacts'::regclass";
+
+    // Every contact and company there: a few passes, not one probe per key.
+    begin_with_contacts(&mut conn);
+    let before = count(&mut conn, index_scans);
+    conn.batch_execute(&opportunities_of("c.id")).unwrap();
+    let scans = count(&mut conn, index_scans) - before;
+    assert!(
+        scans < 10,
+        "the check looked contacts up {scans} times for 1,500 opportunities"
+    );
+    conn.batch_execute("ROLLBACK").unwrap();
+
+    // Half the companies point at the last contact, deleted: every contact of the rows is
+    // there and lies in a whole stretch, but that company lies past it.
+    begin_with_contacts(&mut conn);
+    let gone = count(
+        &mut conn,
+        "SELECT max(id) FROM contacts WHERE no LIKE 'STR%'",
+    );
+    conn.batch_execute(&format!("DELETE FROM contacts WHERE id = {gone}"))
+        .unwrap();
+    let err = conn
+        .batch_execute(&opportunities_of(&format!(
+            "CASE WHEN c.id % 2 = 0 THEN c.id ELSE {gone} END"
+        )))
+        .unwrap_err();
+    let detail = match &err {
+        diesel::result::Error::DatabaseError(_, info) => info.details().unwrap_or("").to_string(),
+        other => panic!("not a database error: {other}"),
+    };
+    assert!(
+        err.to_string().contains("violates") && detail.contains(&format!("(company_id)=({gone})")),
+        "{err}: {detail}"
+    );
+    conn.batch_execute("ROLLBACK").unwrap();
+}
