@@ -984,7 +984,8 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
 }
 
 /// A campaign card counts every won and lost opportunity of the campaign, whenever it closed,
-/// so it does not call them "in the period" as the list's figures (with their Closed from/to) do.
+/// so it does not call them "in the period" as the list's figures (with their Closed from/to) do;
+/// nor does it break them down by campaign.
 #[test]
 fn a_campaign_card_counts_all_won_and_lost_without_a_period() {
     let app = TestApp::start();
@@ -1006,8 +1007,11 @@ fn a_campaign_card_counts_all_won_and_lost_without_a_period() {
     assert!(card.contains(">won (1,000.00)<"), "{}", card.body);
     assert!(card.contains(">lost ("), "{}", card.body);
     assert!(!card.contains("in the period"), "{}", card.body);
+    // A table by campaign of the one campaign would only repeat the card's figures.
+    assert!(card.contains("By salesperson") && !card.contains("By campaign"));
     // The list's figures have a period (Closed from/to) and say so.
     let list = c.get("/opportunities?from=2019-01-01");
+    assert!(list.contains("By campaign"), "{}", list.body);
     assert!(
         list.contains("won in the period (1,000.00)"),
         "{}",
