@@ -66,6 +66,45 @@ fn the_filter_form_offers_every_code_table_once_with_descriptions_and_a_link() {
     assert!(form.contains(r#"<a class="lookup-link" href="/contacts?type=company""#));
 }
 
+/// A field of a closed list (type, correspondence type, evaluation, an opportunity's status)
+/// says under its label which values it takes and offers them as the user types; a yes/no
+/// field says "Yes or No". A value from the list filters the step.
+#[test]
+fn the_filter_form_names_the_values_of_closed_lists_and_yes_no_fields() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Choices");
+    let form = c.get(&format!("/segments/{no}/add"));
+    form.assert_status(200);
+    assert!(form.contains(
+        r#"<p class="hint" id="f-opportunity_status-hint">not_started, in_progress, won or lost; an open one: not_started|in_progress</p>"#
+    ));
+    assert!(form.contains(
+        r#"list="choices-opportunity_status" aria-describedby="f-opportunity_status-hint""#
+    ));
+    assert!(form.contains(
+        r#"<datalist id="choices-opportunity_status"><option value="not_started"></option><option value="in_progress"></option>"#
+    ));
+    assert!(form.contains(r#"<p class="hint" id="f-type-hint">company or person</p>"#));
+    assert!(
+        form.contains(r#"<p class="hint" id="f-interaction_campaign_target-hint">Yes or No</p>"#)
+    );
+    // A code field has its codes, not a hint of values.
+    assert!(!form.contains("f-industry_group-hint"));
+    // With an error the field is described by both.
+    let res = c.get(&preview_url(&no, "add", &[("type", "firm")]));
+    res.assert_status(422);
+    assert!(
+        res.contains(r#"aria-invalid="true" aria-describedby="f-type-hint f-type-error""#),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("company, person"), "{}", res.body);
+    let res = c.get(&preview_url(&no, "add", &[("type", "person")]));
+    res.assert_status(200);
+}
+
 #[test]
 fn a_typo_in_a_code_is_refused_next_to_its_field_in_the_preview() {
     let app = TestApp::start();

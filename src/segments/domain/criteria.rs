@@ -97,6 +97,34 @@ pub struct Field {
 }
 
 impl Field {
+    /// The values a field of a closed list takes, offered as the user types (none for others).
+    pub fn choices(&self) -> &'static [&'static str] {
+        match self.kind {
+            FieldKind::Choice(list) => list,
+            _ => &[],
+        }
+    }
+
+    /// What to type in a field of a closed list or a yes/no field, shown under its label.
+    pub fn values_hint(&self) -> Option<String> {
+        match self.kind {
+            FieldKind::Choice(list) => {
+                let values = match list.split_last() {
+                    Some((last, [])) => (*last).to_string(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => return None,
+                };
+                Some(if self.key == "opportunity_status" {
+                    format!("{values}; an open one: not_started|in_progress")
+                } else {
+                    values
+                })
+            }
+            FieldKind::Boolean => Some("Yes or No".into()),
+            _ => None,
+        }
+    }
+
     /// The field's condition with the filter's values bound. The wizard's Interaction Segment
     /// also bounds the entries' ids by the ranges its segments' logs wrote (the entries have
     /// no index by segment No.; see [`segment_entries_between`]), unless the filter also takes
