@@ -506,7 +506,12 @@ impl Parser {
                 )),
             },
             FieldKind::Choice(list) => {
-                let wanted = text.to_lowercase();
+                // Any case, and words apart as Business Central shows them ("Not Started").
+                let wanted = text
+                    .to_lowercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join("_");
                 match list.iter().position(|v| v.to_lowercase() == wanted) {
                     Some(i) => Ok(Value::Choice(i)),
                     None => err(format!("'{text}' is not one of: {}", list_values(list))),

@@ -378,6 +378,13 @@ fn choices() {
         ("col IN ($1, $2)".into(), vec![t("company"), t("person")])
     );
     assert_eq!(sql("company|person", TYPE).0, "(col = $1 OR col = $2)");
+    // A value of words may be written as Business Central shows it.
+    assert_eq!(sql("Very Positive", EVAL).1, vec![t("very_positive")]);
+    assert_eq!(
+        sql(" very  positive |Neutral", EVAL).1,
+        vec![t("very_positive"), t("neutral")]
+    );
+    assert_eq!(sql("very_POSITIVE", EVAL).1, vec![t("very_positive")]);
     // Ranges and comparisons follow the list's order.
     assert_eq!(
         sql("very_positive..neutral", EVAL),
