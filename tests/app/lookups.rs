@@ -103,6 +103,14 @@ fn the_filter_form_names_the_values_of_closed_lists_and_yes_no_fields() {
     assert!(res.contains("company, person"), "{}", res.body);
     let res = c.get(&preview_url(&no, "add", &[("type", "person")]));
     res.assert_status(200);
+    // Written as Business Central shows the values, words apart.
+    let res = c.get(&preview_url(
+        &no,
+        "add",
+        &[("opportunity_status", "Not Started|In Progress")],
+    ));
+    res.assert_status(200);
+    assert!(res.contains("not_started or in_progress"), "{}", res.body);
 }
 
 #[test]
