@@ -1,0 +1,2 @@
+DROP INDEX opportunities_segment;
+CREATE INDEX opportunities_segment ON opportunities (segment_no, no) WITH (deduplicate_items = off);
