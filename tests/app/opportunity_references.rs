@@ -305,6 +305,19 @@ fn begin_with_opportunities(conn: &mut diesel::PgConnection, n: i64) {
     .unwrap();
 }
 
+/// A statement refused by a reference check, naming `key` (e.g. `(company_id)=(7)`).
+fn assert_refused_naming(result: diesel::QueryResult<()>, key: &str) {
+    let err = result.expect_err("the statement was accepted");
+    let detail = match &err {
+        diesel::result::Error::DatabaseError(_, info) => info.details().unwrap_or("").to_string(),
+        other => panic!("not a database error: {other}"),
+    };
+    assert!(
+        err.to_string().contains("violates") && detail.contains(key),
+        "{err}: {detail}"
+    );
+}
+
 /// A first entry for each `id` of the rows that follow (a table or a subquery).
 const ENTRIES_FROM: &str = "INSERT INTO opportunity_entries (opportunity_id, action, date, \
      status_after, estimated_value, chances_pct, completed_pct, probability_pct, current_value) \
@@ -387,19 +400,11 @@ fn reference_checks_of_many_keys_close_together_read_their_stretch_and_still_nam
     let gone = first + 999;
     conn.batch_execute(&format!("DELETE FROM opportunities WHERE id = {gone}"))
         .unwrap();
-    let err = conn
-        .batch_execute(&format!(
+    assert_refused_naming(
+        conn.batch_execute(&format!(
             "{ENTRIES_FROM} (SELECT id FROM opportunities WHERE no LIKE 'OPS%' UNION ALL SELECT {gone}) k"
-        ))
-        .unwrap_err();
-    let detail = match &err {
-        diesel::result::Error::DatabaseError(_, info) => info.details().unwrap_or("").to_string(),
-        other => panic!("not a database error: {other}"),
-    };
-    assert!(
-        err.to_string().contains("violates")
-            && detail.contains(&format!("(opportunity_id)=({gone})")),
-        "{err}: {detail}"
+        )),
+        &format!("(opportunity_id)=({gone})"),
     );
     conn.batch_execute("ROLLBACK").unwrap();
 }
@@ -451,18 +456,11 @@ fn contacts_and_their_companies_are_checked_as_one_stretch_and_a_missing_company
     );
     conn.batch_execute(&format!("DELETE FROM contacts WHERE id = {gone}"))
         .unwrap();
-    let err = conn
-        .batch_execute(&opportunities_of(&format!(
+    assert_refused_naming(
+        conn.batch_execute(&opportunities_of(&format!(
             "CASE WHEN c.id % 2 = 0 THEN c.id ELSE {gone} END"
-        )))
-        .unwrap_err();
-    let detail = match &err {
-        diesel::result::Error::DatabaseError(_, info) => info.details().unwrap_or("").to_string(),
-        other => panic!("not a database error: {other}"),
-    };
-    assert!(
-        err.to_string().contains("violates") && detail.contains(&format!("(company_id)=({gone})")),
-        "{err}: {detail}"
+        ))),
+        &format!("(company_id)=({gone})"),
     );
     conn.batch_execute("ROLLBACK").unwrap();
 }
