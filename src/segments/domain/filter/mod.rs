@@ -38,8 +38,9 @@
 //! - [`FieldKind::Boolean`]: `yes`/`no`/`true`/`false`/`1`/`0`, alone or after `<>`; no
 //!   ranges, comparisons, wildcards or `''`.
 //! - [`FieldKind::Choice`]: one of the listed values, matched case-insensitively, its words
-//!   apart or joined by `_` (`Not Started` is `not_started`), and stored as listed. Wildcards pick the matching listed values; ranges and comparisons use the
-//!   list's order (as Business Central's option fields do).
+//!   apart or joined by `_` (`Not Started` is `not_started`), and stored as listed. Wildcards
+//!   pick the matching listed values; ranges and comparisons use the list's order (as
+//!   Business Central's option fields do).
 //!
 //! `@` on a date, number or yes/no field is an error; on a choice field it changes nothing.
 //!
