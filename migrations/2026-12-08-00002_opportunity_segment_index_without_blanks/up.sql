@@ -1,6 +1,6 @@
 -- The opportunities' index by segment leaves out those of no segment (made by hand, from a
--- contact's card or `/opportunities/new`). The list filtered by a segment, and the checks
--- when a segment is deleted, look for one segment's No., never for none.
+-- contact's card or `/opportunities/new`). Its one reader, the list filtered by a segment,
+-- looks for one segment's No., never for none.
 --
 -- NULLs sort after every No., so the opportunities of no segment held the index's right end,
 -- and a new segment's opportunities (its No. is the greatest) were each written by a descent
