@@ -305,6 +305,19 @@ fn begin_with_opportunities(conn: &mut diesel::PgConnection, n: i64) {
     .unwrap();
 }
 
+/// The sequential and the index scans of `table` that `statement` made, by the transaction's
+/// own statistics.
+fn scans_during(conn: &mut diesel::PgConnection, table: &str, statement: &str) -> (i64, i64) {
+    let scans = format!(
+        "SELECT COALESCE(seq_scan, 0) * 1000000 + COALESCE(idx_scan, 0) \
+         FROM pg_stat_xact_user_tables WHERE relid = '{table}'::regclass"
+    );
+    let before = count(conn, &scans);
+    conn.batch_execute(statement).unwrap();
+    let made = count(conn, &scans) - before;
+    (made / 1_000_000, made % 1_000_000)
+}
+
 /// A statement refused by a reference check, naming `key` (e.g. `(company_id)=(7)`).
 fn assert_refused_naming(result: diesel::QueryResult<()>, key: &str) {
     let err = result.expect_err("the statement was accepted");
@@ -340,17 +353,13 @@ fn reference_checks_look_keys_up_even_when_the_statistics_call_the_table_empty()
          ALTER TABLE opportunities SET (autovacuum_enabled = true);",
     )
     .unwrap();
-    let scans = "SELECT COALESCE(seq_scan, 0) * 1000000 + COALESCE(idx_scan, 0) \
-        FROM pg_stat_xact_user_tables WHERE relid = 'opportunities'::regclass";
-    let before = count(&mut conn, scans);
-    conn.batch_execute(&format!(
-        "{ENTRIES_FROM} opportunities WHERE no LIKE 'OPS%'"
-    ))
-    .unwrap();
-    let after = count(&mut conn, scans);
+    let (seq, idx) = scans_during(
+        &mut conn,
+        "opportunities",
+        &format!("{ENTRIES_FROM} opportunities WHERE no LIKE 'OPS%'"),
+    );
     conn.batch_execute("ROLLBACK").unwrap();
     // The SELECT of the insert itself reads opportunities once (by index or sequentially).
-    let (seq, idx) = ((after - before) / 1_000_000, (after - before) % 1_000_000);
     assert!(
         seq <= 1,
         "the check read the opportunities sequentially {seq} times"
@@ -372,14 +381,11 @@ fn reference_checks_of_many_keys_close_together_read_their_stretch_and_still_nam
     cycle(&app, "multiply");
     let mut conn = app.conn();
     begin_with_opportunities(&mut conn, 1500);
-    let index_scans = "SELECT COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables \
-        WHERE relid = 'opportunities'::regclass";
-    let before = count(&mut conn, index_scans);
-    conn.batch_execute(&format!(
-        "{ENTRIES_FROM} opportunities WHERE no LIKE 'OPS%'"
-    ))
-    .unwrap();
-    let scans = count(&mut conn, index_scans) - before;
+    let (_, scans) = scans_during(
+        &mut conn,
+        "opportunities",
+        &format!("{ENTRIES_FROM} opportunities WHERE no LIKE 'OPS%'"),
+    );
     assert!(
         scans < 10,
         "the check looked keys up {scans} times for 1,500 entries of opportunities close together"
@@ -433,14 +439,10 @@ fn contacts_and_their_companies_are_checked_as_one_stretch_and_a_missing_company
         )
         .unwrap();
     };
-    let index_scans = "SELECT COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables \
-        WHERE relid = 'contacts'::regclass";
 
     // Every contact and company there: a few passes, not one probe per key.
     begin_with_contacts(&mut conn);
-    let before = count(&mut conn, index_scans);
-    conn.batch_execute(&opportunities_of("c.id")).unwrap();
-    let scans = count(&mut conn, index_scans) - before;
+    let (_, scans) = scans_during(&mut conn, "contacts", &opportunities_of("c.id"));
     assert!(
         scans < 10,
         "the check looked contacts up {scans} times for 1,500 opportunities"
