@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::db::binds::{capped_count, where_clause, BindValue, Binds};
 use crate::segments::domain::log::segment_entries_between;
@@ -366,11 +367,34 @@ const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.c
 /// A page of entries and the (capped) count of all that match.
 pub type Page = (Vec<Entry>, i64);
 
+/// Whether the whole log has been seen to hold more than [`COUNT_CAP`] entries, kept per
+/// instance. The log only grows: an entry is canceled, never deleted (the database refuses
+/// it: `interaction_log_entries_are_not_deleted`), and a contact with entries cannot be
+/// deleted. So once counted past the cap it stays past it, and the
+/// unfiltered list stops counting (1.2 ms of the database's time on every view at a million
+/// contacts, half of the page's).
+#[derive(Debug, Default)]
+pub struct LogSize(AtomicBool);
+
+impl LogSize {
+    pub fn past_cap(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn note(&self, unfiltered_total: i64) {
+        if unfiltered_total > COUNT_CAP {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// A page of entries in the list's order (newest first unless sorted oldest first), read by
-/// keyset; and the count (capped at [`COUNT_CAP`]).
+/// keyset; and the count (capped at [`COUNT_CAP`]; unfiltered, not counted again once `size`
+/// knows the log is past the cap).
 pub fn page(
     conn: &mut PgConnection,
     filters: &Filters,
+    size: &LogSize,
 ) -> QueryResult<Result<Page, Vec<FilterError>>> {
     let mut binds = Binds::new(0);
     let mut conditions = match filters.condition(&mut binds) {
@@ -410,13 +434,21 @@ pub fn page(
     if order != first {
         rows.reverse();
     }
-    let total = capped_count(
-        conn,
-        "interaction_log_entries e",
-        &count_where,
-        count_values,
-        COUNT_CAP,
-    )?;
+    let unfiltered = count_where.is_empty();
+    let total = if unfiltered && size.past_cap() {
+        COUNT_CAP + 1
+    } else {
+        capped_count(
+            conn,
+            "interaction_log_entries e",
+            &count_where,
+            count_values,
+            COUNT_CAP,
+        )?
+    };
+    if unfiltered {
+        size.note(total);
+    }
     Ok(Ok((rows, total)))
 }
 

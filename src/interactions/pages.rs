@@ -120,7 +120,8 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let filters = query.into_inner().normalised();
     let f = filters.clone();
-    let result = db(&state.pool, move |conn| Ok(domain::page(conn, &f)?)).await?;
+    let size = state.log_size.clone();
+    let result = db(&state.pool, move |conn| Ok(domain::page(conn, &f, &size)?)).await?;
     let (rows, total, errors, status) = match result {
         Ok((rows, total)) => (rows, total, Vec::new(), StatusCode::OK),
         Err(errors) => (Vec::new(), 0, errors, StatusCode::UNPROCESSABLE_ENTITY),

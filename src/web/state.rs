@@ -22,6 +22,8 @@ pub struct AppState {
     pub figure_counts: Arc<Mutex<HashMap<String, bool>>>,
     /// The contact list's counts that took a while, kept a little while.
     pub contact_counts: Arc<crate::contacts::domain::list::KeptCounts>,
+    /// Whether the interaction log is known to be past the list's count cap.
+    pub log_size: Arc<crate::interactions::domain::LogSize>,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             exports: ExportCap::new(config.db_pool_size),
             imports: Default::default(),
             figure_counts: Default::default(),
+            log_size: Default::default(),
             contact_counts: Arc::new(crate::contacts::domain::list::KeptCounts::new(
                 config.list_count_keep,
                 config.list_count_slow,

@@ -128,9 +128,10 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
     // all values would reckon with a tenth of the entries, and every view was planned anew.)
     let unfiltered = rapport::interactions::domain::Filters::default();
     for _ in 0..8 {
-        let (rows, total) = rapport::interactions::domain::page(&mut conn, &unfiltered)
-            .unwrap()
-            .unwrap();
+        let (rows, total) =
+            rapport::interactions::domain::page(&mut conn, &unfiltered, &Default::default())
+                .unwrap()
+                .unwrap();
         assert_eq!(rows.len(), 50);
         assert!(total > 1000);
     }
@@ -139,6 +140,51 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         "%FROM interaction_log_entries e JOIN contacts c%ORDER BY e.date DESC, e.id DESC LIMIT %",
     );
     assert_eq!(page.len(), 1, "the list's statement is kept prepared");
+    assert!(
+        page[0].generic_plans >= 3 && page[0].custom_plans <= 5,
+        "planned for each view: {} custom plans, {} for all",
+        page[0].custom_plans,
+        page[0].generic_plans
+    );
+    // A segment's page of lines in the line order, viewed again and again: planned once for
+    // all views too. (With the segment bound as a plain value, the plan for its size was
+    // reckoned cheaper than the plan for any segment, and each view was planned anew.)
+    let mut c = app.signed_in("maria", "staff");
+    let made = c.submit(
+        "/segments/new",
+        "/segments",
+        &crate::segments::header_fields(&[("description", "Kept plan"), ("salesperson_code", "")]),
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let no = made
+        .location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string();
+    crate::segments::step(&mut c, &no, "add", &[("country", "DK|DE|GB")]);
+    let segment_id = app.count(&format!("SELECT id FROM segments WHERE no = '{no}'"));
+    let members = app.count(&format!(
+        "SELECT count(*) FROM segment_lines WHERE segment_id = {segment_id}"
+    ));
+    assert!(members > 100, "a segment of more than a page: {members}");
+    use rapport::segments::domain::lines::{lines, LinesFrom, LinesQuery};
+    for _ in 0..8 {
+        let pager = rapport::web::pagination::Pager::new(None, 100, members);
+        let rows = lines(
+            &mut conn,
+            segment_id,
+            &pager,
+            LinesFrom::Page,
+            &LinesQuery::new(None, None, None),
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 100);
+    }
+    let page = kept(
+        &mut conn,
+        "%FROM segment_lines l JOIN segments s%LIMIT 100) p%",
+    );
+    assert_eq!(page.len(), 1, "the page's statement is kept prepared");
     assert!(
         page[0].generic_plans >= 3 && page[0].custom_plans <= 5,
         "planned for each view: {} custom plans, {} for all",
@@ -158,4 +204,77 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         .get_result(&mut *conn)
         .unwrap();
     assert_eq!(memoize.enable_memoize, "off");
+}
+
+#[test]
+fn the_unfiltered_interaction_list_stops_counting_once_the_log_is_past_its_cap() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let mut c = app.signed_in("maria", "staff");
+    let mut db = app.conn();
+    db.batch_execute(
+        "INSERT INTO contacts (no, type, name, country_code) VALUES ('CT-LOG', 'company', 'Logged Ltd', 'DK');
+         INSERT INTO interaction_log_entries (contact_id, description)
+         SELECT id, 'Call ' || n FROM contacts, generate_series(1, 10000) n WHERE no = 'CT-LOG'",
+    )
+    .unwrap();
+    let summary = |page: &Resp| {
+        let start = page.body.find("class=\"list-summary\"").expect("a summary");
+        let end = start + page.body[start..].find("</p>").expect("its end");
+        page.body[start..end].to_string()
+    };
+    // 10,000 entries: counted on every view.
+    let page = c.get("/interactions");
+    page.assert_status(200);
+    assert!(
+        summary(&page).ends_with(">10,000 interactions"),
+        "{}",
+        summary(&page)
+    );
+    db.batch_execute(
+        "INSERT INTO interaction_log_entries (contact_id, description)
+         SELECT id, 'One more' FROM contacts WHERE no = 'CT-LOG'",
+    )
+    .unwrap();
+    let page = c.get("/interactions");
+    assert!(
+        summary(&page).ends_with(">more than 10,000 interactions"),
+        "{}",
+        summary(&page)
+    );
+    // The database refuses to delete an entry. Deleted behind its back all the same, the
+    // instance that has seen the log past its cap does not count the unfiltered list again.
+    let delete = "DELETE FROM interaction_log_entries WHERE description = 'One more'";
+    assert!(db.batch_execute(delete).is_err(), "an entry is a record");
+    db.batch_execute(&format!(
+        "ALTER TABLE interaction_log_entries DISABLE TRIGGER interaction_log_entries_are_not_deleted;
+         {delete};
+         ALTER TABLE interaction_log_entries ENABLE TRIGGER interaction_log_entries_are_not_deleted"
+    ))
+    .unwrap();
+    let page = c.get("/interactions");
+    assert!(
+        summary(&page).ends_with(">more than 10,000 interactions"),
+        "{}",
+        summary(&page)
+    );
+    // A filtered list is still counted.
+    let page = c.get("/interactions?canceled=no");
+    page.assert_status(200);
+    assert!(
+        summary(&page).ends_with(">10,000 interactions"),
+        "{}",
+        summary(&page)
+    );
+    // Another instance on the same database counts for itself.
+    let second = Instance::start(test_config(&app.db.url));
+    let mut two = second.client();
+    two.cookies = c.cookies.clone();
+    let page = two.get("/interactions");
+    page.assert_status(200);
+    assert!(
+        summary(&page).ends_with(">10,000 interactions"),
+        "{}",
+        summary(&page)
+    );
 }
