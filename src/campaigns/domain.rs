@@ -494,14 +494,17 @@ impl EntryRow {
     }
 }
 
-/// The campaign's newest entries (canceled ones too, marked so), by its index.
+/// The campaign's newest entries (canceled ones too, marked so), by its index. The campaign is
+/// a value the plan does not look into (see `db::prepared`): a campaign of 10 entries and one
+/// of 200,000 are read alike, and the plan is kept for all.
 pub fn newest_entries(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<EntryRow>> {
     crate::db::prepared(format!(
         "SELECT e.id, e.date, c.no::text AS contact_no, c.name AS contact_name, \
            e.template_code::text AS template_code, e.description, e.cost, e.duration_min, \
            e.segment_no, e.campaign_target, e.campaign_response, e.canceled \
          FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
-         WHERE e.campaign_no = $1 ORDER BY e.date DESC, e.id DESC LIMIT {NEWEST_ENTRIES}"
+         WHERE e.campaign_no = (SELECT $1::text) ORDER BY e.date DESC, e.id DESC \
+         LIMIT {NEWEST_ENTRIES}"
     ))
     .bind::<Text, _>(no)
     .load(conn)

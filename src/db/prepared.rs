@@ -15,6 +15,14 @@
 //! no lists of placeholders that grow with the input, no page size a user chose): each
 //! distinct text stays prepared for the life of the connection, as diesel's cache has no
 //! bound.
+//!
+//! **A value the plan should not look into** is written `(SELECT $1::bigint)`. When a key
+//! picks rows of very different counts (a segment's lines, a campaign's entries), the plan
+//! made for one value knows its count, is reckoned cheaper than the plan for all values, and
+//! PostgreSQL goes on planning every run even where both plans are the same (an index read
+//! in order and cut by a limit): 0.9 ms of planning for a segment page's 1 ms read. Given as
+//! a sub-select, the value is unknown to both plans, they are reckoned alike, and the plan for
+//! all values is kept after the five trial runs.
 
 use diesel::expression::{AsExpression, TypedExpressionType};
 use diesel::pg::Pg;

@@ -191,6 +191,25 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         page[0].custom_plans,
         page[0].generic_plans
     );
+    // A campaign's newest entries, likewise.
+    let no = crate::segments::text(
+        &app,
+        "SELECT campaign_no FROM interaction_log_entries WHERE campaign_no IS NOT NULL \
+         GROUP BY campaign_no ORDER BY count(*) DESC LIMIT 1",
+    );
+    assert!(!no.is_empty(), "the demo history has campaigns");
+    for _ in 0..8 {
+        let rows = rapport::campaigns::domain::newest_entries(&mut conn, &no).unwrap();
+        assert_eq!(rows.len(), 20);
+    }
+    let entries = kept(&mut conn, "%WHERE e.campaign_no = %");
+    assert_eq!(entries.len(), 1, "the card's statement is kept prepared");
+    assert!(
+        entries[0].generic_plans >= 3 && entries[0].custom_plans <= 5,
+        "planned for each view: {} custom plans, {} for all",
+        entries[0].custom_plans,
+        entries[0].generic_plans
+    );
     // A form's code lists: one statement, kept.
     for _ in 0..2 {
         let lists = rapport::setup::options_of(&mut conn, &["countries", "languages"]).unwrap();

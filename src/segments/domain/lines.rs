@@ -368,11 +368,10 @@ pub fn lines(
     // with reading a tenth of the segment). Other orders sort the segment's lines, and a page
     // by number skips some (its offset written out): planned for their values each time.
     let in_line_order = !query.is_searching() && query.sort == LineSort::Company;
-    // In the line order the segment is given to the plan as a value it cannot look into
-    // (`(SELECT $1)`): planned for a known segment, the same plan was reckoned cheaper than
-    // the one for all segments (it knows the segment's size), so PostgreSQL planned every view
-    // anew (0.9 ms, more than the read itself). Reckoned alike, the plan for all values is
-    // kept after the five trial plans.
+    // In the line order the segment is a value the plan does not look into (see
+    // `db::prepared`): planned for a known segment, the same plan was reckoned cheaper than
+    // the one for all segments, so PostgreSQL planned every view anew (0.9 ms, more than the
+    // read itself).
     let segment = if in_line_order {
         "(SELECT $1::bigint)"
     } else {
