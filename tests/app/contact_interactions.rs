@@ -311,7 +311,25 @@ fn the_card_pages_the_history_newest_first_and_names_the_segments_of_every_statu
            SELECT c.id, DATE '2025-01-01' + least(g, 43), 'CALL', 'PHONE', 'Call ' || g, 'JO'
            FROM contacts c, generate_series(1, 45) g WHERE c.no = 'SOLO';",
     );
+    // ANNA's entries made 20: one page exactly, all of them counted without a count of their own.
+    let anna_has = app.count(
+        "SELECT count(*) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id
+         WHERE c.no = 'ANNA'",
+    );
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO interaction_log_entries (contact_id, description)
+               SELECT c.id, 'Note ' || g FROM contacts c, generate_series(1, {}) g
+               WHERE c.no = 'ANNA';",
+            20 - anna_has
+        ),
+    );
     let mut c = staff(&app, "stan");
+    let anna = c.get("/contacts/ANNA");
+    assert!(anna.contains("Interactions (20)"));
+    assert_eq!(entry_links(&anna.body).len(), 20);
+    assert!(rel_link(&anna.body, "next").is_none());
     let first = c.get("/contacts/SOLO");
     first.assert_status(200);
     assert!(first.contains("Interactions (45)"));
@@ -332,6 +350,7 @@ fn the_card_pages_the_history_newest_first_and_names_the_segments_of_every_statu
     let third = c.get(&rel_link(&second.body, "next").expect("another Older link"));
     let last = entry_links(&third.body);
     assert_eq!(last.len(), 5);
+    assert!(second.contains("Interactions (45)") && third.contains("Interactions (45)"));
     assert!(rel_link(&third.body, "next").is_none());
     seen.extend(&last);
     let expected: Vec<i64> = {

@@ -1178,3 +1178,38 @@ fn an_import_killed_with_its_server_writes_nothing_and_the_next_start_says_so() 
         1
     );
 }
+
+#[test]
+fn a_company_card_shows_its_first_hundred_persons_and_counts_them_all() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let mut c = app.signed_in("maria", "staff");
+    let mut db = app.conn();
+    db.batch_execute(
+        "INSERT INTO contacts (no, type, name) VALUES ('BIG', 'company', 'Big Ltd'), ('NONE', 'company', 'None Ltd');
+         INSERT INTO contacts (no, type, name, company_id)
+             SELECT 'P' || lpad(g::text, 3, '0'), 'person', 'Person ' || lpad(g::text, 3, '0'), co.id
+             FROM contacts co, generate_series(1, 100) g WHERE co.no = 'BIG';",
+    )
+    .unwrap();
+    let persons = |card: &Resp| card.body.matches("href=\"/contacts/P").count();
+    let all_link = "All persons of this company";
+    let card = c.get("/contacts/BIG");
+    assert!(card.contains("Persons (100)"), "exactly as many as shown");
+    assert_eq!(persons(&card), 100);
+    assert!(!card.contains(all_link));
+    db.batch_execute(
+        "INSERT INTO contacts (no, type, name, company_id)
+             SELECT 'P101', 'person', 'Person 101', id FROM contacts WHERE no = 'BIG'",
+    )
+    .unwrap();
+    let card = c.get("/contacts/BIG");
+    assert!(card.contains("Persons (101)"), "one more than shown");
+    assert_eq!(persons(&card), 100);
+    assert!(
+        !card.contains("href=\"/contacts/P101\""),
+        "the first 100 by name"
+    );
+    assert!(card.contains(all_link));
+    assert!(c.get("/contacts/NONE").contains("Persons (0)"));
+}

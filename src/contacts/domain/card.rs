@@ -70,21 +70,6 @@ impl Classification {
         }
     }
 
-    /// The codes assigned to a contact, with descriptions.
-    pub fn assigned(
-        &self,
-        conn: &mut PgConnection,
-        contact_id: i64,
-    ) -> QueryResult<Vec<CodeOption>> {
-        crate::db::prepared(format!(
-            "SELECT a.code::text AS code, t.description FROM {} a JOIN {} t ON t.code = a.code \
-             WHERE a.contact_id = $1 ORDER BY a.code",
-            self.table, self.codes
-        ))
-        .bind::<BigInt, _>(contact_id)
-        .load(conn)
-    }
-
     /// Assigns a code; true when it was new.
     pub fn add(&self, conn: &mut PgConnection, contact_id: i64, code: &str) -> QueryResult<bool> {
         crate::db::prepared(format!(
@@ -112,6 +97,54 @@ impl Classification {
         .execute(conn)
         .map(|n| n == 1)
     }
+}
+
+#[derive(QueryableByName)]
+struct AssignedRow {
+    /// The classification's place in [`CLASSIFICATIONS`].
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    kind: i32,
+    #[diesel(sql_type = BigInt)]
+    owner: i64,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    description: String,
+}
+
+/// The codes assigned to a contact and to another (its company), of every classification,
+/// with descriptions: one statement for the whole card.
+fn assigned_all(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    other_id: i64,
+) -> QueryResult<Vec<AssignedRow>> {
+    let parts: Vec<String> = CLASSIFICATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "SELECT {i} AS kind, a.contact_id AS owner, a.code::text AS code, t.description \
+                 FROM {} a JOIN {} t ON t.code = a.code WHERE a.contact_id IN ($1, $2)",
+                c.table, c.codes
+            )
+        })
+        .collect();
+    crate::db::prepared(format!("{} ORDER BY 1, 2, 3", parts.join(" UNION ALL ")))
+        .bind::<BigInt, _>(contact_id)
+        .bind::<BigInt, _>(other_id)
+        .load(conn)
+}
+
+/// The codes of classification `kind` (its place in [`CLASSIFICATIONS`]) assigned to `owner`.
+fn assigned_of(rows: &[AssignedRow], kind: usize, owner: i64) -> Vec<CodeOption> {
+    rows.iter()
+        .filter(|r| r.kind as usize == kind && r.owner == owner)
+        .map(|r| CodeOption {
+            code: r.code.clone(),
+            description: r.description.clone(),
+        })
+        .collect()
 }
 
 /// One classification section of the card.
@@ -404,14 +437,19 @@ pub fn history(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let total = crate::db::prepared(format!(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM interaction_log_entries \
-         WHERE contact_id = $1 LIMIT {}) x",
-        HISTORY_COUNT_CAP + 1
-    ))
-    .bind::<BigInt, _>(contact_id)
-    .get_result::<N>(conn)?
-    .n;
+    // A first page with nothing beyond it holds all of them: no need to count.
+    let total = if !paged && !beyond {
+        entries.len() as i64
+    } else {
+        crate::db::prepared(format!(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM interaction_log_entries \
+             WHERE contact_id = $1 LIMIT {}) x",
+            HISTORY_COUNT_CAP + 1
+        ))
+        .bind::<BigInt, _>(contact_id)
+        .get_result::<N>(conn)?
+        .n
+    };
     Ok(History {
         entries,
         total,
@@ -556,15 +594,18 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
         (Vec::new(), 0)
     };
     let mut classifications = Vec::new();
-    let applying: Vec<&Classification> = CLASSIFICATIONS
+    let applying: Vec<(usize, &Classification)> = CLASSIFICATIONS
         .iter()
-        .filter(|c| c.applies_to(&contact))
+        .enumerate()
+        .filter(|(_, c)| c.applies_to(&contact))
         .collect();
-    // Every section's codes in one statement.
-    let codes: Vec<&str> = applying.iter().map(|c| c.codes).collect();
+    // Every section's codes in one statement, and what the contact and its company have
+    // in another.
+    let codes: Vec<&str> = applying.iter().map(|(_, c)| c.codes).collect();
     let all_codes = setup::options_of(conn, &codes)?;
-    for (c, codes) in applying.into_iter().zip(all_codes) {
-        let assigned = c.assigned(conn, contact.id)?;
+    let all_assigned = assigned_all(conn, contact.id, contact.company_id.unwrap_or(contact.id))?;
+    for ((i, c), codes) in applying.into_iter().zip(all_codes) {
+        let assigned = assigned_of(&all_assigned, i, contact.id);
         let available = codes
             .into_iter()
             .filter(|o| !assigned.iter().any(|a| a.code == o.code))
@@ -584,15 +625,16 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
     let names = code_names(conn, contact.id)?;
     let mut inherited = Vec::new();
     if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {
-        for c in CLASSIFICATIONS
+        for (i, c) in CLASSIFICATIONS
             .iter()
-            .filter(|c| c.companies && !c.applies_to(&contact))
+            .enumerate()
+            .filter(|(_, c)| c.companies && !c.applies_to(&contact))
         {
             inherited.push(Inherited {
                 title: c.title,
                 anchor: format!("inherited-{}", c.kind.replace('_', "-")),
                 company_no: company_no.clone(),
-                assigned: c.assigned(conn, company_id)?,
+                assigned: assigned_of(&all_assigned, i, company_id),
             });
         }
     }

@@ -455,16 +455,25 @@ pub fn persons_of(
     company_id: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Contact>, i64)> {
+    let rows: Vec<Contact> = if limit > 0 {
+        contacts::table
+            .filter(contacts::company_id.eq(company_id))
+            .order((contacts::name.asc(), contacts::id.asc()))
+            .limit(limit)
+            .select(Contact::as_select())
+            .load(conn)?
+    } else {
+        Vec::new()
+    };
+    // Fewer than asked for: they are all of them, no need to count.
+    if (rows.len() as i64) < limit {
+        let total = rows.len() as i64;
+        return Ok((rows, total));
+    }
     let total = contacts::table
         .filter(contacts::company_id.eq(company_id))
         .count()
         .get_result(conn)?;
-    let rows = contacts::table
-        .filter(contacts::company_id.eq(company_id))
-        .order((contacts::name.asc(), contacts::id.asc()))
-        .limit(limit)
-        .select(Contact::as_select())
-        .load(conn)?;
     Ok((rows, total))
 }
 
