@@ -28,6 +28,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    code_list_version (one) {
+        one -> Bool,
+        database -> Text,
+        change -> Int8,
+    }
+}
+
+diesel::table! {
     campaign_entries (id) {
         id -> Int8,
         campaign_no -> Text,
@@ -636,6 +644,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_entries,
     campaign_figures,
     campaign_statuses,
+    code_list_version,
     campaigns,
     close_opportunity_codes,
     contact_business_relations,

@@ -215,7 +215,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         let lists = rapport::setup::options_of(&mut conn, &["countries", "languages"]).unwrap();
         assert_eq!(lists.len(), 2);
     }
-    assert_eq!(kept(&mut conn, "%FROM countries UNION ALL%").len(), 1);
+    assert_eq!(kept(&mut conn, "%FROM countries WHERE%UNION ALL%").len(), 1);
     // A statement planned for its values is not kept.
     rapport::setup::code_exists(&mut conn, "countries", "DK").unwrap();
     assert!(kept(&mut conn, "%EXISTS (SELECT 1 FROM countries%").is_empty());
@@ -296,4 +296,74 @@ fn the_unfiltered_interaction_list_stops_counting_once_the_log_is_past_its_cap()
         "{}",
         summary(&page)
     );
+}
+
+#[test]
+fn a_forms_code_lists_are_kept_until_a_code_table_changes_and_a_rolled_back_change_is_not_kept() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let pool = rapport::db::pool(&app.db.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let mut other = app.conn();
+    other
+        .batch_execute(
+            "INSERT INTO countries (code, description) VALUES ('ZZDK', 'Denmark'), ('ZZSE', 'Sweden');
+             INSERT INTO languages (code, description) VALUES ('ZZDA', 'Danish')",
+        )
+        .unwrap();
+    let lists = |conn: &mut diesel::PgConnection| -> Vec<String> {
+        rapport::setup::options_of(conn, &["countries", "languages"])
+            .unwrap()
+            .into_iter()
+            .map(|list| {
+                list.iter()
+                    .filter(|o| o.code.starts_with("ZZ"))
+                    .map(|o| format!("{} {}", o.code, o.description))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect()
+    };
+    assert_eq!(
+        lists(&mut conn),
+        ["ZZDK Denmark, ZZSE Sweden", "ZZDA Danish"]
+    );
+    // Changed behind the version's back (its trigger off), the kept lists are what is shown:
+    // they are not read again while the version stands.
+    other
+        .batch_execute(
+            "ALTER TABLE countries DISABLE TRIGGER countries_code_list_version;
+             UPDATE countries SET description = 'Danmark' WHERE code = 'ZZDK';
+             ALTER TABLE countries ENABLE TRIGGER countries_code_list_version",
+        )
+        .unwrap();
+    assert_eq!(
+        lists(&mut conn),
+        ["ZZDK Denmark, ZZSE Sweden", "ZZDA Danish"]
+    );
+    // Any change of a code table moves the version: the lists are read again.
+    other
+        .batch_execute("INSERT INTO countries (code, description) VALUES ('ZZNO', 'Norway')")
+        .unwrap();
+    assert_eq!(
+        lists(&mut conn),
+        ["ZZDK Danmark, ZZNO Norway, ZZSE Sweden", "ZZDA Danish"]
+    );
+    // Lists read inside a transaction that changed a code table and then rolled back are not
+    // taken for the lists of the next change.
+    conn.batch_execute(
+        "BEGIN; INSERT INTO languages (code, description) VALUES ('ZZXX', 'Undone')",
+    )
+    .unwrap();
+    assert_eq!(lists(&mut conn)[1], "ZZDA Danish, ZZXX Undone");
+    conn.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(lists(&mut conn)[1], "ZZDA Danish");
+    other
+        .batch_execute("INSERT INTO languages (code, description) VALUES ('ZZSV', 'Swedish')")
+        .unwrap();
+    assert_eq!(lists(&mut conn)[1], "ZZDA Danish, ZZSV Swedish");
+    other
+        .batch_execute("DELETE FROM languages WHERE code LIKE 'ZZ%'")
+        .unwrap();
+    assert_eq!(lists(&mut conn)[1], "");
 }

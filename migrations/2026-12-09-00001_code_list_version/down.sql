@@ -1,0 +1,14 @@
+DROP TRIGGER salespeople_code_list_version ON salespeople;
+DROP TRIGGER territories_code_list_version ON territories;
+DROP TRIGGER countries_code_list_version ON countries;
+DROP TRIGGER languages_code_list_version ON languages;
+DROP TRIGGER industry_groups_code_list_version ON industry_groups;
+DROP TRIGGER business_relations_code_list_version ON business_relations;
+DROP TRIGGER mailing_groups_code_list_version ON mailing_groups;
+DROP TRIGGER job_responsibilities_code_list_version ON job_responsibilities;
+DROP TRIGGER organizational_levels_code_list_version ON organizational_levels;
+DROP TRIGGER campaign_statuses_code_list_version ON campaign_statuses;
+DROP TRIGGER interaction_groups_code_list_version ON interaction_groups;
+DROP FUNCTION rapport_code_lists_changed();
+DROP TABLE code_list_version;
+DROP SEQUENCE code_list_changes;
