@@ -123,6 +123,18 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         .load(conn)
         .unwrap()
     };
+    // One statement like `like` kept on the connection, planned once for all values after
+    // PostgreSQL's five trial plans.
+    let planned_once = |conn: &mut diesel::PgConnection, like: &str| {
+        let found = kept(conn, like);
+        assert_eq!(found.len(), 1, "one statement kept prepared: {like}");
+        assert!(
+            found[0].generic_plans >= 3 && found[0].custom_plans <= 5,
+            "planned for each view: {} custom plans, {} for all ({like})",
+            found[0].custom_plans,
+            found[0].generic_plans
+        );
+    };
     // The interactions list, unfiltered, viewed again and again: one statement, planned once
     // for all views after PostgreSQL's five trial plans. (With its limit bound, the plan for
     // all values would reckon with a tenth of the entries, and every view was planned anew.)
@@ -135,16 +147,9 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         assert_eq!(rows.len(), 50);
         assert!(total > 1000);
     }
-    let page = kept(
+    planned_once(
         &mut conn,
         "%FROM interaction_log_entries e JOIN contacts c%ORDER BY e.date DESC, e.id DESC LIMIT %",
-    );
-    assert_eq!(page.len(), 1, "the list's statement is kept prepared");
-    assert!(
-        page[0].generic_plans >= 3 && page[0].custom_plans <= 5,
-        "planned for each view: {} custom plans, {} for all",
-        page[0].custom_plans,
-        page[0].generic_plans
     );
     // A segment's page of lines in the line order, viewed again and again: planned once for
     // all views too. (With the segment bound as a plain value, the plan for its size was
@@ -180,16 +185,9 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         .unwrap();
         assert_eq!(rows.len(), 100);
     }
-    let page = kept(
+    planned_once(
         &mut conn,
         "%FROM segment_lines l JOIN segments s%LIMIT 100) p%",
-    );
-    assert_eq!(page.len(), 1, "the page's statement is kept prepared");
-    assert!(
-        page[0].generic_plans >= 3 && page[0].custom_plans <= 5,
-        "planned for each view: {} custom plans, {} for all",
-        page[0].custom_plans,
-        page[0].generic_plans
     );
     // A campaign's newest entries, likewise.
     let no = crate::segments::text(
@@ -202,14 +200,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         let rows = rapport::campaigns::domain::newest_entries(&mut conn, &no).unwrap();
         assert_eq!(rows.len(), 20);
     }
-    let entries = kept(&mut conn, "%WHERE e.campaign_no = %");
-    assert_eq!(entries.len(), 1, "the card's statement is kept prepared");
-    assert!(
-        entries[0].generic_plans >= 3 && entries[0].custom_plans <= 5,
-        "planned for each view: {} custom plans, {} for all",
-        entries[0].custom_plans,
-        entries[0].generic_plans
-    );
+    planned_once(&mut conn, "%WHERE e.campaign_no = %");
     // A form's code lists: one statement, kept.
     for _ in 0..2 {
         let lists = rapport::setup::options_of(&mut conn, &["countries", "languages"]).unwrap();
