@@ -421,4 +421,27 @@ fn a_big_segments_last_page_shows_its_lines_and_pages_with_thousands_separators(
     let shown = shown_lines(&last);
     assert_eq!(shown.len(), 50);
     assert_eq!(shown.last().map(String::as_str), Some("T01050"));
+    // Every page by number, either way round, holds the lines at its place in the order
+    // (a page in the middle is read after the line just before it, found in the index).
+    let order = text(
+        &app,
+        &format!(
+            "SELECT string_agg(c.no, ',' ORDER BY l.company_name, l.is_person, l.contact_name, l.id)
+             FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
+             JOIN segments s ON s.id = l.segment_id
+             WHERE s.no = '{no}' AND l.removed_by_step IS NULL"
+        ),
+    );
+    let order: Vec<String> = order.split(',').map(str::to_string).collect();
+    assert_eq!(order.len(), 1050);
+    let mut reversed = order.clone();
+    reversed.reverse();
+    for (dir, lines) in [("", &order), ("&dir=desc", &reversed)] {
+        for page in 1..=11 {
+            let shown = shown_lines(&c.get(&format!("/segments/{no}?page={page}{dir}")));
+            let start = (page - 1) * 100;
+            let end = (start + 100).min(lines.len());
+            assert_eq!(shown, lines[start..end], "page {page}{dir}");
+        }
+    }
 }

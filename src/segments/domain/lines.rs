@@ -423,7 +423,17 @@ pub fn lines(
         )
     };
     // A page by number, `limit` rows after skipping `offset` in the order (or its reverse).
+    // In the line order the lines skipped are counted in the members index alone, and the
+    // page is read after the last of them: skipping 90,000 lines with their contacts and
+    // codes took a second, in the index 15–70 ms.
     let numbered = |reverse: bool, limit: i64, offset: i64, conn: &mut PgConnection| {
+        if in_line_order && offset > 0 {
+            if let Some(line) = line_at(conn, segment_id, query, reverse, offset - 1)? {
+                let mut rows = keyed(reverse, line, conn)?;
+                rows.truncate(usize::try_from(limit).unwrap_or(0));
+                return Ok(rows);
+            }
+        }
         let skip = if offset > 0 {
             format!(" OFFSET {offset}")
         } else {
@@ -461,6 +471,42 @@ pub fn lines(
         return Ok(found);
     }
     numbered(false, LINES_PAGE, offset, conn)
+}
+
+/// The id of the line `skip` lines into a segment's line order (or its reverse), read from
+/// the members index alone; `None` past the end.
+fn line_at(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    query: &LinesQuery,
+    reverse: bool,
+    skip: i64,
+) -> QueryResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let dir = if query.descending != reverse {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    let order: Vec<String> = LineSort::Company
+        .columns()
+        .into_iter()
+        .chain(["l.id".to_string()])
+        .map(|key| format!("{key} {dir}"))
+        .collect();
+    let order = order.join(", ");
+    crate::db::planned(format!(
+        "SELECT l.id FROM segment_lines l WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+         ORDER BY {order} OFFSET {skip} LIMIT 1"
+    ))
+    .bind::<BigInt, _>(segment_id)
+    .get_result::<Id>(conn)
+    .optional()
+    .map(|found| found.map(|f| f.id))
 }
 
 /// A line's overrides: empty means "as on the header".
