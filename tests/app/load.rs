@@ -228,30 +228,23 @@ fn the_unfiltered_interaction_list_stops_counting_once_the_log_is_past_its_cap()
          SELECT id, 'Call ' || n FROM contacts, generate_series(1, 10000) n WHERE no = 'CT-LOG'",
     )
     .unwrap();
-    let summary = |page: &Resp| {
+    // The list's summary, as a client sees it at `path`, ends with `expected`.
+    let shows = |c: &mut Client, path: &str, expected: &str| {
+        let page = c.get(path);
+        page.assert_status(200);
         let start = page.body.find("class=\"list-summary\"").expect("a summary");
         let end = start + page.body[start..].find("</p>").expect("its end");
-        page.body[start..end].to_string()
+        let summary = &page.body[start..end];
+        assert!(summary.ends_with(expected), "{path}: {summary}");
     };
     // 10,000 entries: counted on every view.
-    let page = c.get("/interactions");
-    page.assert_status(200);
-    assert!(
-        summary(&page).ends_with(">10,000 interactions"),
-        "{}",
-        summary(&page)
-    );
+    shows(&mut c, "/interactions", ">10,000 interactions");
     db.batch_execute(
         "INSERT INTO interaction_log_entries (contact_id, description)
          SELECT id, 'One more' FROM contacts WHERE no = 'CT-LOG'",
     )
     .unwrap();
-    let page = c.get("/interactions");
-    assert!(
-        summary(&page).ends_with(">more than 10,000 interactions"),
-        "{}",
-        summary(&page)
-    );
+    shows(&mut c, "/interactions", ">more than 10,000 interactions");
     // The database refuses to delete an entry. Deleted behind its back all the same, the
     // instance that has seen the log past its cap does not count the unfiltered list again.
     let delete = "DELETE FROM interaction_log_entries WHERE description = 'One more'";
@@ -262,31 +255,14 @@ fn the_unfiltered_interaction_list_stops_counting_once_the_log_is_past_its_cap()
          ALTER TABLE interaction_log_entries ENABLE TRIGGER interaction_log_entries_are_not_deleted"
     ))
     .unwrap();
-    let page = c.get("/interactions");
-    assert!(
-        summary(&page).ends_with(">more than 10,000 interactions"),
-        "{}",
-        summary(&page)
-    );
+    shows(&mut c, "/interactions", ">more than 10,000 interactions");
     // A filtered list is still counted.
-    let page = c.get("/interactions?canceled=no");
-    page.assert_status(200);
-    assert!(
-        summary(&page).ends_with(">10,000 interactions"),
-        "{}",
-        summary(&page)
-    );
+    shows(&mut c, "/interactions?canceled=no", ">10,000 interactions");
     // Another instance on the same database counts for itself.
     let second = Instance::start(test_config(&app.db.url));
     let mut two = second.client();
     two.cookies = c.cookies.clone();
-    let page = two.get("/interactions");
-    page.assert_status(200);
-    assert!(
-        summary(&page).ends_with(">10,000 interactions"),
-        "{}",
-        summary(&page)
-    );
+    shows(&mut two, "/interactions", ">10,000 interactions");
 }
 
 #[test]
