@@ -302,13 +302,18 @@ impl LinesQuery {
         self.order_of("", reverse)
     }
 
-    /// [`Self::order`] over the keys of the rows named `{of}k1`, …, `{of}id`.
-    fn order_of(&self, of: &str, reverse: bool) -> String {
-        let dir = if self.descending != reverse {
+    /// `ASC` or `DESC`: the list's direction, or its reverse.
+    fn direction(&self, reverse: bool) -> &'static str {
+        if self.descending != reverse {
             "DESC"
         } else {
             "ASC"
-        };
+        }
+    }
+
+    /// [`Self::order`] over the keys of the rows named `{of}k1`, …, `{of}id`.
+    fn order_of(&self, of: &str, reverse: bool) -> String {
+        let dir = self.direction(reverse);
         let mut keys: Vec<String> = (1..=self.sort.columns().len())
             .map(|i| format!("{of}k{i} {dir}"))
             .collect();
@@ -487,11 +492,7 @@ fn line_at(
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let dir = if query.descending != reverse {
-        "DESC"
-    } else {
-        "ASC"
-    };
+    let dir = query.direction(reverse);
     let order: Vec<String> = LineSort::Company
         .columns()
         .into_iter()
