@@ -27,35 +27,55 @@ use web::AppState;
 
 pub use web::assets::static_dir;
 
-/// Registers every route. Used by the server and by the tests.
+/// Registers every route, grouped by the first segment of their paths. Routing compares a
+/// request's path with the routes one after another, and a path with a parameter
+/// (`/segments/{no}`) is compared by a regular expression: a request is compared with its own
+/// group's routes only, after one comparison of the group's prefix ([`paths_under`]). The
+/// routes of a group keep their whole paths. Used by the server and by the tests.
 pub fn configure(cfg: &mut aw::ServiceConfig) {
     cfg.service(home::home)
         .service(web::pages::healthz)
         .service(auth::handlers::login_form)
         .service(auth::handlers::login)
         .service(auth::handlers::logout)
-        .service(auth::handlers::setup_form)
-        .service(auth::handlers::setup_create)
-        .service(admin::users::list)
-        .service(admin::users::new)
-        .service(admin::users::create)
-        .service(admin::users::edit)
-        .service(admin::users::update)
-        .service(admin::users::reset_password)
-        .service(admin::users::disable)
-        .service(admin::users::enable)
-        .service(admin::audit_list)
-        .configure(contacts::configure)
-        .configure(setup::configure)
-        .configure(segments::configure)
-        .configure(interactions::configure)
-        .configure(campaigns::configure)
-        .configure(opportunities::configure)
         .service(
             actix_files::Files::new("/static", static_dir())
                 .use_etag(true)
                 .use_last_modified(true),
-        );
+        )
+        .service(paths_under("/contacts").configure(|cfg| {
+            contacts::configure(cfg);
+            interactions::configure_contact_pages(cfg);
+        }))
+        .service(paths_under("/segments").configure(|cfg| {
+            segments::configure(cfg);
+            opportunities::configure_segment_pages(cfg);
+        }))
+        .service(paths_under("/saved-criteria").configure(segments::configure_saved_criteria))
+        .service(paths_under("/interactions").configure(interactions::configure))
+        .service(paths_under("/campaigns").configure(campaigns::configure))
+        .service(paths_under("/opportunities").configure(opportunities::configure))
+        .service(paths_under("/setup").configure(|cfg| {
+            // The first administrator's form, and the setup page once there is one.
+            cfg.service(auth::handlers::setup_form)
+                .service(auth::handlers::setup_create);
+            setup::configure(cfg);
+        }))
+        .service(paths_under("/interaction-templates").configure(setup::configure_old_paths))
+        .service(paths_under("/admin").configure(admin::configure));
+}
+
+/// A group of routes whose paths are `prefix` or begin with `prefix/`: any other request
+/// passes the group by after one comparison. A request that the group's routes do not match
+/// is not found, as it would be without the group.
+fn paths_under(prefix: &'static str) -> actix_web::Scope {
+    aw::scope("").guard(actix_web::guard::fn_guard(move |ctx| {
+        ctx.head()
+            .uri
+            .path()
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }))
 }
 
 /// Starts the HTTP server on `listener` (call inside an actix system).

@@ -13,6 +13,19 @@ use crate::web::AppState;
 use crate::web::{db, filters, ok, AppResult, Layout};
 use audit::AuditEntry;
 
+/// Registers the administration pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(users::list)
+        .service(users::new)
+        .service(users::create)
+        .service(users::edit)
+        .service(users::update)
+        .service(users::reset_password)
+        .service(users::disable)
+        .service(users::enable)
+        .service(audit_list);
+}
+
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {

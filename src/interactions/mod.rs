@@ -17,7 +17,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::export)
         .service(pages::export_xlsx)
         .service(pages::show)
-        .service(pages::update)
-        .service(pages::new)
-        .service(pages::create);
+        .service(pages::update);
+}
+
+/// Registers the pages that log an interaction from a contact's card (`/contacts/{no}/…`).
+pub fn configure_contact_pages(cfg: &mut web::ServiceConfig) {
+    cfg.service(pages::new).service(pages::create);
 }

@@ -21,7 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::card::show)
         .service(pages::card::update)
         .service(pages::card::close)
-        .service(pages::card::reopen)
-        .service(pages::from_segment::preview)
+        .service(pages::card::reopen);
+}
+
+/// Registers the pages that turn a segment's lines into opportunities (`/segments/{no}/…`).
+pub fn configure_segment_pages(cfg: &mut web::ServiceConfig) {
+    cfg.service(pages::from_segment::preview)
         .service(pages::from_segment::create);
 }

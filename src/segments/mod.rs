@@ -14,10 +14,6 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::list::list)
         .service(pages::why::why_from_contact)
-        .service(pages::saved::saved_list)
-        .service(pages::saved::saved_rename)
-        .service(pages::saved::saved_delete)
-        .service(pages::saved::use_in_new_segment)
         .service(pages::header::new)
         .service(pages::export::export)
         .service(pages::export::export_xlsx)
@@ -48,4 +44,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::lines::remove_line)
         .service(pages::lines::show)
         .service(pages::lines::update);
+}
+
+/// Registers the saved criteria's pages (`/saved-criteria`).
+pub fn configure_saved_criteria(cfg: &mut web::ServiceConfig) {
+    cfg.service(pages::saved::saved_list)
+        .service(pages::saved::saved_rename)
+        .service(pages::saved::saved_delete)
+        .service(pages::saved::use_in_new_segment);
 }

@@ -241,7 +241,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(salespeople::update)
         .service(salespeople::delete)
         // Interaction templates.
-        .service(interaction_templates::pages::old_list)
         .service(interaction_templates::pages::list)
         .service(interaction_templates::pages::new)
         .service(interaction_templates::pages::create)
@@ -288,4 +287,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(codes::show)
         .service(codes::update_code)
         .service(codes::delete);
+}
+
+/// Registers the old address of the interaction templates' list (`/interaction-templates`).
+pub fn configure_old_paths(cfg: &mut web::ServiceConfig) {
+    cfg.service(interaction_templates::pages::old_list);
 }
