@@ -61,6 +61,25 @@ pub const CODE_TABLES: &[(&str, &str)] = &[
     ("interaction_groups", "description"),
 ];
 
+/// The other lists a form offers, kept as the code tables' are ([`options_of`]): table, code
+/// column, description column. Their statements that change a code or a description move the
+/// version too (migration `option_lists_version`).
+const OTHER_LISTS: &[(&str, &str, &str)] = &[
+    ("interaction_templates", "code", "description"),
+    ("campaigns", "no", "description"),
+];
+
+/// A code with its name from its list, "JBN – Jens B. Nielsen", or the code alone when the
+/// name is empty or the list does not hold the code; `None` for no code (as
+/// [`crate::db::text::named`] shows it in SQL).
+pub fn named(code: Option<&str>, list: &[CodeOption]) -> Option<String> {
+    let code = code?;
+    Some(match list.iter().find(|o| o.code == code) {
+        Some(o) if !o.description.is_empty() => format!("{code} – {}", o.description),
+        _ => code.to_string(),
+    })
+}
+
 /// Every code of `table` with its description, ordered by code.
 pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<Vec<CodeOption>> {
     Ok(options_of(conn, &[table])?.pop().unwrap_or_default())
@@ -73,18 +92,23 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<Vec<CodeOpti
 type KeptLists = HashMap<String, (String, Arc<Vec<Vec<CodeOption>>>)>;
 static KEPT_LISTS: LazyLock<Mutex<KeptLists>> = LazyLock::new(Default::default);
 
-/// Every code of each of `tables` with its description, ordered by code: a form's choices in
-/// one statement. The lists read are kept; the statement reads them again only when the code
+/// Every code of each of `tables` (code tables, or [`OTHER_LISTS`]) with its description,
+/// ordered by code: a form's choices in one statement. The lists read are kept; the statement reads them again only when the code
 /// tables changed since (in the reader's snapshot), and otherwise answers with the version
 /// alone (the country filter's 249 codes were a quarter of the contact list's database time).
 pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<Vec<CodeOption>>> {
     let mut parts = Vec::with_capacity(tables.len());
     for (i, table) in tables.iter().enumerate() {
-        let Some((table, label)) = CODE_TABLES.iter().find(|(t, _)| t == table) else {
+        let Some((table, code, label)) = CODE_TABLES
+            .iter()
+            .map(|(t, label)| (*t, "code", *label))
+            .chain(OTHER_LISTS.iter().copied())
+            .find(|(t, _, _)| t == table)
+        else {
             return Err(diesel::result::Error::NotFound);
         };
         parts.push(format!(
-            "SELECT {i} AS list, code::text AS code, {label} AS description FROM {table} \
+            "SELECT {i} AS list, {code}::text AS code, {label} AS description FROM {table} \
              WHERE (SELECT version FROM v) IS DISTINCT FROM $1"
         ));
     }
@@ -292,4 +316,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Registers the old address of the interaction templates' list (`/interaction-templates`).
 pub fn configure_old_paths(cfg: &mut web::ServiceConfig) {
     cfg.service(interaction_templates::pages::old_list);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_named_from_its_list_as_the_database_names_it() {
+        let list = vec![
+            CodeOption {
+                code: "JO".into(),
+                description: "Jo Sales".into(),
+            },
+            CodeOption {
+                code: "PL".into(),
+                description: String::new(),
+            },
+        ];
+        assert_eq!(named(Some("JO"), &list).as_deref(), Some("JO – Jo Sales"));
+        // No name, or a code the list does not hold: the code alone.
+        assert_eq!(named(Some("PL"), &list).as_deref(), Some("PL"));
+        assert_eq!(named(Some("XX"), &list).as_deref(), Some("XX"));
+        assert_eq!(named(Some("jo"), &list).as_deref(), Some("jo"));
+        assert_eq!(named(None, &list), None);
+    }
 }

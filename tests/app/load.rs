@@ -334,3 +334,89 @@ fn a_forms_code_lists_are_kept_until_a_code_table_changes_and_a_rolled_back_chan
         .unwrap();
     assert_eq!(lists(&mut conn)[1], "");
 }
+
+/// A segment's page names its header's template and campaign from the kept lists of its form,
+/// and offers them: a renamed campaign or a new template shows at once, a change behind the
+/// version's back does not (so the lists are kept, not read again), and logging interactions
+/// for a campaign, which updates the campaign's row, leaves the version where it was.
+#[test]
+fn a_segment_pages_templates_and_campaigns_are_kept_until_they_change_and_logging_leaves_them() {
+    use crate::auth::diesel_exec;
+    use crate::segments::{new_segment, staff, text, world};
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "kim");
+    let no = new_segment(&mut c, "Mailing");
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', campaign_no = 'CP0002' \
+             WHERE no = '{no}'"
+        ),
+    );
+    // Staff edit the draft's header (the lists are its choices); a viewer reads it (the
+    // names).
+    let mut viewer = app.signed_in("vera", "viewer");
+    let path = format!("/segments/{no}");
+    let page = viewer.get(&path);
+    page.assert_status(200);
+    assert!(page.contains("<dt>Interaction Template</dt><dd>MAIL – Mailing</dd>"));
+    assert!(page.contains("<a href=\"/campaigns/CP0002\">CP0002 – Autumn</a>"));
+    let form = c.get(&path);
+    assert!(form.contains("<option value=\"CP0001\">CP0001 – Spring</option>"));
+    assert!(form.contains("<option value=\"CP0002\" selected>CP0002 – Autumn</option>"));
+    assert!(!form.contains("VISIT"));
+
+    // Renamed behind the version's back (its trigger off), the kept name is shown.
+    diesel_exec(
+        &app,
+        "ALTER TABLE campaigns DISABLE TRIGGER campaigns_code_list_version;
+         UPDATE campaigns SET description = 'Harvest' WHERE no = 'CP0002';
+         ALTER TABLE campaigns ENABLE TRIGGER campaigns_code_list_version",
+    );
+    assert!(viewer
+        .get(&path)
+        .contains("<a href=\"/campaigns/CP0002\">CP0002 – Autumn</a>"));
+    assert!(c
+        .get(&path)
+        .contains("<option value=\"CP0002\" selected>CP0002 – Autumn</option>"));
+
+    // Logging for the campaign moves its entries' version, not the lists'.
+    let version = "SELECT database || '/' || change FROM code_list_version";
+    let before = text(&app, version);
+    let entries = text(
+        &app,
+        "SELECT entries_version FROM campaigns WHERE no = 'CP0002'",
+    );
+    diesel_exec(&app, "SELECT rapport_bump_campaigns(ARRAY['CP0002'])");
+    assert_ne!(
+        text(
+            &app,
+            "SELECT entries_version FROM campaigns WHERE no = 'CP0002'"
+        ),
+        entries
+    );
+    assert_eq!(text(&app, version), before);
+
+    // A campaign renamed through its statements, and a new template, show at once.
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET description = 'Winter' WHERE no = 'CP0002';
+         INSERT INTO interaction_templates (code, group_code, description)
+             VALUES ('VISIT', 'PHONE', 'Visit')",
+    );
+    assert_ne!(text(&app, version), before);
+    assert!(viewer
+        .get(&path)
+        .contains("<a href=\"/campaigns/CP0002\">CP0002 – Winter</a>"));
+    assert!(c
+        .get(&path)
+        .contains("<option value=\"VISIT\">VISIT – Visit</option>"));
+    diesel_exec(
+        &app,
+        "UPDATE interaction_templates SET description = 'Mail-out' WHERE code = 'MAIL'",
+    );
+    assert!(viewer
+        .get(&path)
+        .contains("<dt>Interaction Template</dt><dd>MAIL – Mail-out</dd>"));
+}

@@ -186,43 +186,40 @@ impl ProfileQuestion {
     }
 }
 
-/// The contact's codes with their names ("JO – Jo Sales"), read in one query.
-#[derive(Clone, Debug, Default, QueryableByName)]
+/// The contact's codes with their names ("JO – Jo Sales"), from the kept lists of the code
+/// tables ([`setup::options_of`]).
+#[derive(Clone, Debug, Default)]
 pub struct CodeNames {
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub territory: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub organizational_level: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub language: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub country: Option<String>,
 }
 
-/// The contact's codes with their names ([`crate::db::text::named`]): one statement joining
-/// the code tables.
-pub fn code_names(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CodeNames> {
-    use crate::db::text::named;
-    crate::db::prepared(format!(
-        "SELECT {} AS salesperson, {} AS territory, {} AS organizational_level, \
-                {} AS language, {} AS country \
-         FROM contacts c \
-         LEFT JOIN salespeople sp ON sp.code = c.salesperson_code \
-         LEFT JOIN territories te ON te.code = c.territory_code \
-         LEFT JOIN organizational_levels ol ON ol.code = c.organizational_level_code \
-         LEFT JOIN languages la ON la.code = c.language_code \
-         LEFT JOIN countries co ON co.code = c.country_code \
-         WHERE c.id = $1",
-        named("c.salesperson_code::text", "sp.name"),
-        named("c.territory_code::text", "te.description"),
-        named("c.organizational_level_code::text", "ol.description"),
-        named("c.language_code::text", "la.description"),
-        named("c.country_code::text", "co.description"),
-    ))
-    .bind::<BigInt, _>(contact_id)
-    .get_result(conn)
+/// The code tables that name the contact's own codes on its card, in [`CodeNames`]' order.
+const NAMED_BY: [&str; 5] = [
+    "salespeople",
+    "territories",
+    "organizational_levels",
+    "languages",
+    "countries",
+];
+
+impl CodeNames {
+    /// The contact's codes named from their tables' lists (in [`NAMED_BY`]'s order).
+    fn of(contact: &Contact, lists: &[Vec<CodeOption>]) -> CodeNames {
+        let named = |code: &Option<String>, i: usize| {
+            setup::named(code.as_deref(), lists.get(i).map_or(&[][..], |l| l))
+        };
+        CodeNames {
+            salesperson: named(&contact.salesperson_code, 0),
+            territory: named(&contact.territory_code, 1),
+            organizational_level: named(&contact.organizational_level_code, 2),
+            language: named(&contact.language_code, 3),
+            country: named(&contact.country_code, 4),
+        }
+    }
 }
 
 /// Classifications a person reads through its company (industry groups, business
@@ -599,10 +596,12 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
         .enumerate()
         .filter(|(_, c)| c.applies_to(&contact))
         .collect();
-    // Every section's codes in one statement, and what the contact and its company have
-    // in another.
-    let codes: Vec<&str> = applying.iter().map(|(_, c)| c.codes).collect();
-    let all_codes = setup::options_of(conn, &codes)?;
+    // Every section's codes and the lists that name the contact's own codes in one
+    // statement, and what the contact and its company have in another.
+    let mut codes: Vec<&str> = applying.iter().map(|(_, c)| c.codes).collect();
+    codes.extend(NAMED_BY);
+    let mut all_codes = setup::options_of(conn, &codes)?;
+    let names = CodeNames::of(&contact, &all_codes.split_off(applying.len()));
     let all_assigned = assigned_all(conn, contact.id, contact.company_id.unwrap_or(contact.id))?;
     for ((i, c), codes) in applying.into_iter().zip(all_codes) {
         let assigned = assigned_of(&all_assigned, i, contact.id);
@@ -622,7 +621,6 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
     let (segments, segments_total) = segments_of(conn, contact.id)?;
     let why_segments = draft_segments(conn)?;
     let opportunities = opportunities_of(conn, contact.id)?;
-    let names = code_names(conn, contact.id)?;
     let mut inherited = Vec::new();
     if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {
         for (i, c) in CLASSIFICATIONS

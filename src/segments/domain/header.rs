@@ -131,37 +131,12 @@ impl diesel::serialize::ToSql<Text, diesel::pg::Pg> for SegmentStatus {
 }
 
 /// The header's codes with their names ("JBN – Jens B. Nielsen"), as the page shows them.
-#[derive(Clone, Debug, Default, QueryableByName)]
+#[derive(Clone, Debug, Default)]
 pub struct HeaderNames {
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub salesperson: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub interaction_template: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub campaign: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub language: Option<String>,
-}
-
-/// The header's codes with their names ([`crate::db::text::named`]): one statement joining
-/// the code tables.
-pub fn code_names(conn: &mut PgConnection, segment_id: i64) -> QueryResult<HeaderNames> {
-    use crate::db::text::named;
-    crate::db::prepared(format!(
-        "SELECT {} AS salesperson, {} AS interaction_template, {} AS campaign, {} AS language \
-         FROM segments s \
-         LEFT JOIN salespeople sp ON sp.code = s.salesperson_code \
-         LEFT JOIN interaction_templates it ON it.code = s.interaction_template_code \
-         LEFT JOIN campaigns cp ON cp.no = s.campaign_no \
-         LEFT JOIN languages la ON la.code = s.language_code \
-         WHERE s.id = $1",
-        named("s.salesperson_code::text", "sp.name"),
-        named("s.interaction_template_code::text", "it.description"),
-        named("s.campaign_no::text", "cp.description"),
-        named("s.language_code::text", "la.description"),
-    ))
-    .bind::<diesel::sql_types::BigInt, _>(segment_id)
-    .get_result(conn)
 }
 
 pub use crate::setup::interaction_templates::{

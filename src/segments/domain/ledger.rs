@@ -116,7 +116,7 @@ pub struct LineHistory {
 /// The segment's lines grouped by the steps that added and removed them, from the kept counts
 /// (`totals`): a few rows whatever the number of lines.
 pub fn line_history(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<LineHistory>> {
-    diesel::sql_query(
+    crate::db::prepared(
         "SELECT added_by_step AS added, NULLIF(removed_by_step, 0) AS removed, lines \
          FROM segment_line_counts WHERE segment_id = $1 AND lines <> 0",
     )

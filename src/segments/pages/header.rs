@@ -22,19 +22,41 @@ use serde::Deserialize;
 pub struct HeaderOptions {
     pub salespeople: Vec<CodeOption>,
     pub languages: Vec<CodeOption>,
-    pub templates: Vec<InteractionTemplate>,
+    pub templates: Vec<CodeOption>,
     pub campaigns: Vec<CodeOption>,
 }
 
 impl HeaderOptions {
     fn load(conn: &mut PgConnection) -> QueryResult<Self> {
-        let mut lists = setup::options_of(conn, &["salespeople", "languages"])?.into_iter();
+        let mut lists = setup::options_of(
+            conn,
+            &[
+                "salespeople",
+                "languages",
+                "interaction_templates",
+                "campaigns",
+            ],
+        )?
+        .into_iter();
         Ok(HeaderOptions {
             salespeople: lists.next().unwrap_or_default(),
             languages: lists.next().unwrap_or_default(),
-            templates: header::templates(conn)?,
-            campaigns: header::campaign_options(conn)?,
+            templates: lists.next().unwrap_or_default(),
+            campaigns: lists.next().unwrap_or_default(),
         })
+    }
+
+    /// The header's codes with their names, from these lists.
+    fn names(&self, segment: &Segment) -> HeaderNames {
+        HeaderNames {
+            salesperson: setup::named(segment.salesperson_code.as_deref(), &self.salespeople),
+            interaction_template: setup::named(
+                segment.interaction_template_code.as_deref(),
+                &self.templates,
+            ),
+            campaign: setup::named(segment.campaign_no.as_deref(), &self.campaigns),
+            language: setup::named(segment.language_code.as_deref(), &self.languages),
+        }
     }
 }
 
@@ -402,7 +424,7 @@ fn load_show(
     let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, found);
     let lines = lines::lines(conn, segment.id, &pager, from, &query)?;
     let options = HeaderOptions::load(conn)?;
-    let names = header::code_names(conn, segment.id)?;
+    let names = options.names(&segment);
     Ok((
         segment,
         figures,

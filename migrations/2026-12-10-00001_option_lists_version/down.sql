@@ -1,0 +1,2 @@
+DROP TRIGGER campaigns_code_list_version ON campaigns;
+DROP TRIGGER interaction_templates_code_list_version ON interaction_templates;
