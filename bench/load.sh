@@ -13,7 +13,7 @@
 # seconds) at each of BENCH_CONNECTIONS connections, the users' sessions taking turns:
 #   the ceiling; /; the contact list (first page, q=hansen, country=DK&industry_group=RETAIL,
 #   sort=city, a far page and the last page by city); a contact card; the segment list; the segment's first and last
-#   page; the interactions list; a campaign card; the stylesheet at the address pages link;
+#   page; the interactions list; a campaign card; the opportunities list; the stylesheet at the address pages link;
 #   and a mixed scenario: the users browsing those pages while one more runs Add, Reduce and
 #   Go Back twice on another segment of the same filter, over and over (the others' figures
 #   are those during the steps).
@@ -309,6 +309,7 @@ PAGES=(
     "segment page $LAST_PAGE|/segments/$NO?page=$LAST_PAGE"
     "interactions|/interactions"
     "campaign card|/campaigns/$CAMPAIGN"
+    "opportunities|/opportunities"
     "static css|$CSS"
 )
 # The mixed scenario's browsing: the pages above but the ceiling and the asset.

@@ -39,14 +39,19 @@ use super::binds::BindValue;
 #[must_use = "a statement runs only when loaded or executed"]
 pub struct Prepared<'a> {
     sql: String,
+    /// The text's [`pieces`], found once (diesel walks a statement several times a run).
+    pieces: Vec<(std::ops::Range<usize>, Option<usize>)>,
     binds: Vec<Box<dyn QueryFragment<Pg> + Send + 'a>>,
     keep: bool,
 }
 
 /// A statement kept prepared (see the module's notes for when that is right).
 pub fn prepared<'a>(sql: impl Into<String>) -> Prepared<'a> {
+    let sql = sql.into();
+    let pieces = pieces(&sql);
     Prepared {
-        sql: sql.into(),
+        sql,
+        pieces,
         binds: Vec::new(),
         keep: true,
     }
@@ -94,9 +99,9 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// The text in pieces: SQL, then the number of a placeholder, and so on. Quoted text
-/// (`'…'`, `"…"`) is SQL whatever it holds.
-fn pieces(sql: &str) -> Vec<(&str, Option<usize>)> {
+/// The text in pieces (where each lies in it): SQL, then the number of a placeholder, and so
+/// on. Quoted text (`'…'`, `"…"`) is SQL whatever it holds.
+fn pieces(sql: &str) -> Vec<(std::ops::Range<usize>, Option<usize>)> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
     let (mut start, mut i) = (0, 0);
@@ -113,7 +118,7 @@ fn pieces(sql: &str) -> Vec<(&str, Option<usize>)> {
                     .take_while(|c| c.is_ascii_digit())
                     .count();
                 let n = sql[i + 1..i + 1 + digits].parse::<usize>().unwrap_or(0);
-                out.push((&sql[start..i], Some(n)));
+                out.push((start..i, Some(n)));
                 i += 1 + digits;
                 start = i;
                 continue;
@@ -122,7 +127,7 @@ fn pieces(sql: &str) -> Vec<(&str, Option<usize>)> {
         }
         i += 1;
     }
-    out.push((&sql[start..], None));
+    out.push((start..sql.len(), None));
     out
 }
 
@@ -134,9 +139,9 @@ impl QueryFragment<Pg> for Prepared<'_> {
         if !self.keep {
             out.unsafe_to_cache_prepared();
         }
-        for (sql, placeholder) in pieces(&self.sql) {
-            out.push_sql(sql);
-            if let Some(n) = placeholder {
+        for (range, placeholder) in &self.pieces {
+            out.push_sql(&self.sql[range.clone()]);
+            if let Some(n) = *placeholder {
                 let bind = n
                     .checked_sub(1)
                     .and_then(|i| self.binds.get(i))
@@ -167,8 +172,14 @@ mod tests {
 
     #[test]
     fn placeholders_are_found_outside_quotes_only() {
+        let texts = |sql: &'static str| -> Vec<(&'static str, Option<usize>)> {
+            pieces(sql)
+                .into_iter()
+                .map(|(range, n)| (&sql[range], n))
+                .collect()
+        };
         assert_eq!(
-            pieces("SELECT $1::bigint, '$2', \"$3\" FROM t WHERE a = $12 OR b = $1"),
+            texts("SELECT $1::bigint, '$2', \"$3\" FROM t WHERE a = $12 OR b = $1"),
             vec![
                 ("SELECT ", Some(1)),
                 ("::bigint, '$2', \"$3\" FROM t WHERE a = ", Some(12)),
@@ -176,6 +187,6 @@ mod tests {
                 ("", None),
             ]
         );
-        assert_eq!(pieces("SELECT 1"), vec![("SELECT 1", None)]);
+        assert_eq!(texts("SELECT 1"), vec![("SELECT 1", None)]);
     }
 }

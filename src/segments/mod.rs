@@ -10,11 +10,16 @@ pub use domain::{criteria, filter};
 
 use actix_web::web;
 
-/// Registers the segment pages (fixed paths before `/segments/{no}`).
+/// Registers the segment pages: the fixed paths that `/segments/{no}` would match first, then
+/// the segment page itself (the most visited: routing compares the paths before it in turn),
+/// then the rest.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::list::list)
         .service(pages::why::why_from_contact)
         .service(pages::header::new)
+        .service(pages::header::create)
+        .service(pages::header::show)
+        .service(pages::header::update)
         .service(pages::export::export)
         .service(pages::export::export_xlsx)
         .service(pages::saved::save_criteria)
@@ -33,9 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::log::restore)
         .service(pages::delete::confirm)
         .service(pages::delete::delete)
-        .service(pages::header::create)
-        .service(pages::header::show)
-        .service(pages::header::update)
         .service(pages::wizard::step_form)
         .service(pages::wizard::step_apply)
         .service(pages::go_back::go_back_confirm)
