@@ -12,11 +12,11 @@
 # in BENCH_USERS users, and loads each page with wrk (BENCH_THREADS threads, BENCH_DURATION
 # seconds) at each of BENCH_CONNECTIONS connections, the users' sessions taking turns:
 #   the ceiling; /; the contact list (first page, q=hansen, country=DK&industry_group=RETAIL,
-#   sort=city, a far page and the last page by city); a contact card; the segment list; the segment's first and last
-#   page; the interactions list; a campaign card; the opportunities list; the stylesheet at the address pages link;
-#   and a mixed scenario: the users browsing those pages while one more runs Add, Reduce and
-#   Go Back twice on another segment of the same filter, over and over (the others' figures
-#   are those during the steps).
+#   sort=city, a far page and the last page by city); a contact card; the segment list; the
+#   segment's first and last page; the interactions list; a campaign card; the opportunities
+#   list; the stylesheet at the address pages link; and a mixed scenario: the users browsing
+#   those pages while one more runs Add, Reduce and Go Back twice on another segment of the
+#   same filter, over and over (the others' figures are those during the steps).
 # For each: requests/s, p50, p99, errors (connection errors, timeouts and statuses over 399)
 # and the ratio to the ceiling's requests/s at the same connections. Then the peak memory of
 # Rapport (VmHWM, reset before each phase) and of PostgreSQL (the sum of its processes'

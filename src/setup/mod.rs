@@ -87,15 +87,16 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<Vec<CodeOpti
 
 /// The lists [`options_of`] read, kept by this process: by statement, with the version of the
 /// code tables they were read at (`code_list_version`: the database's own id and its last
-/// change, moved by a trigger on every statement that changes a code table). Its keys are the
-/// statements of a fixed set of forms.
+/// change, moved by a trigger on every statement that changes a code table, or the code or
+/// description of a template or campaign). Its keys are the statements of a fixed set of forms.
 type KeptLists = HashMap<String, (String, Arc<Vec<Vec<CodeOption>>>)>;
 static KEPT_LISTS: LazyLock<Mutex<KeptLists>> = LazyLock::new(Default::default);
 
 /// Every code of each of `tables` (code tables, or [`OTHER_LISTS`]) with its description,
-/// ordered by code: a form's choices in one statement. The lists read are kept; the statement reads them again only when the code
-/// tables changed since (in the reader's snapshot), and otherwise answers with the version
-/// alone (the country filter's 249 codes were a quarter of the contact list's database time).
+/// ordered by code: a form's choices in one statement. The lists read are kept; the statement
+/// reads them again only when their tables changed since (in the reader's snapshot), and
+/// otherwise answers with the version alone (the country filter's 249 codes were a quarter of
+/// the contact list's database time).
 pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<Vec<CodeOption>>> {
     let mut parts = Vec::with_capacity(tables.len());
     for (i, table) in tables.iter().enumerate() {
