@@ -2509,3 +2509,37 @@ fn a_big_step_has_the_lines_analysed_after_it_commits() {
     eventually(std::time::Duration::from_millis(100), || analyzed() >= 2);
     assert_eq!(analyzed(), 2, "and after undoing it");
 }
+
+/// The list counts what its filter finds on every page, the last one too, and a page past the
+/// end shows the last page with the same count.
+#[test]
+fn the_segments_list_counts_all_it_finds_on_every_page() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "sol");
+    new_segment(&mut c, "Spring mailing");
+    diesel_exec(
+        &app,
+        "INSERT INTO segments (no, description, created_by)
+             SELECT 'SX' || lpad(g::text, 3, '0'), 'Bulk ' || g, s.created_by
+             FROM generate_series(1, 54) g, segments s WHERE s.description = 'Spring mailing'",
+    );
+    for (path, summary) in [
+        ("/segments", "55 segments · page 1 of 2"),
+        ("/segments?page=2", "55 segments · page 2 of 2"),
+        ("/segments?page=9", "55 segments · page 2 of 2"),
+        ("/segments?q=bulk", "54 segments · page 1 of 2"),
+        ("/segments?q=bulk&page=2", "54 segments · page 2 of 2"),
+        ("/segments?q=spring", "1 segment · page 1 of 1"),
+        ("/segments?status=logged", "No segment matches."),
+        ("/segments?status=logged&page=3", "No segment matches."),
+    ] {
+        let page = c.get(path);
+        page.assert_status(200);
+        assert!(page.contains(summary), "{path}: {}", page.body);
+    }
+    // The second page holds the oldest: 55 − 50 rows.
+    let last = c.get("/segments?page=2");
+    assert_eq!(last.body.matches("href=\"/segments/SX").count(), 4);
+    assert!(last.contains("href=\"/segments/SM00001\""));
+}

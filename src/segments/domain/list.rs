@@ -24,6 +24,9 @@ pub struct SegmentRow {
     pub lines: i64,
     #[diesel(sql_type = BigInt)]
     pub steps: i64,
+    /// The segments the list holds (the same on every row).
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
 }
 
 impl SegmentRow {
@@ -44,27 +47,37 @@ pub fn list(
     let pattern = crate::db::text::contains_pattern(q);
     let filter =
         "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2)";
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let total = crate::db::prepared(format!(
-        "SELECT count(*) AS n FROM segments s WHERE {filter}"
-    ))
-    .bind::<Text, _>(status)
-    .bind::<Text, _>(&pattern)
-    .get_result::<N>(conn)?
-    .n;
-    let rows = crate::db::prepared(format!(
+    // The page and the count in one statement (the count of all that match, on every row;
+    // each row's lines and steps are read for the page's rows only). A page past the end has
+    // no row to carry the count: counted then on its own.
+    let rows: Vec<SegmentRow> = crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.date, s.status, s.salesperson_code::text AS salesperson_code, \
            {LINES_OF_S} AS lines, \
-           (SELECT count(*) FROM segment_steps t WHERE t.segment_id = s.id) AS steps \
+           (SELECT count(*) FROM segment_steps t WHERE t.segment_id = s.id) AS steps, \
+           count(*) OVER () AS total \
          FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT {LIST_PAGE} OFFSET $3"
     ))
     .bind::<Text, _>(status)
     .bind::<Text, _>(&pattern)
     .bind::<BigInt, _>(offset)
     .load(conn)?;
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None if offset == 0 => 0,
+        None => {
+            #[derive(QueryableByName)]
+            struct N {
+                #[diesel(sql_type = BigInt)]
+                n: i64,
+            }
+            crate::db::prepared(format!(
+                "SELECT count(*) AS n FROM segments s WHERE {filter}"
+            ))
+            .bind::<Text, _>(status)
+            .bind::<Text, _>(&pattern)
+            .get_result::<N>(conn)?
+            .n
+        }
+    };
     Ok((rows, total))
 }
