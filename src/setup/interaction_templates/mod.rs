@@ -179,15 +179,10 @@ pub fn all_groups(conn: &mut PgConnection) -> QueryResult<Vec<CodeOption>> {
     super::options(conn, "interaction_groups")
 }
 
-/// The campaigns a template (or a segment's header) can name, by No.
+/// The campaigns a template (or a single interaction) can name, by No.: the kept list
+/// ([`super::options_of`]), as a segment's header reads it.
 pub fn campaign_options(conn: &mut PgConnection) -> QueryResult<Vec<CodeOption>> {
-    Ok(campaigns::table
-        .order(campaigns::no)
-        .select((campaigns::no, campaigns::description))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .map(|(code, description)| CodeOption { code, description })
-        .collect())
+    super::options(conn, "campaigns")
 }
 
 pub fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
