@@ -179,6 +179,37 @@ fn a_list_too_long_to_count_in_time_says_about() {
     // The last page proves the total.
     let last = c.get("/contacts?size=10&last=1");
     assert!(label(&last).starts_with("10 of"), "{}", label(&last));
+
+    // Kept, the estimate stands in for the count meanwhile: the statistics move, the list
+    // says what it said (and another list is estimated afresh).
+    let kept = TestApp::start_with(|c| {
+        c.list_count_budget = std::time::Duration::ZERO;
+        c.list_count_slow = std::time::Duration::ZERO;
+        c.list_count_keep = std::time::Duration::from_secs(3600);
+    });
+    contacts(&kept);
+    diesel_exec(&kept, "ANALYZE contacts");
+    let mut k = kept.signed_in("vera", "viewer");
+    assert_eq!(
+        label(&k.get("/contacts?size=10")),
+        "1–10 of about 120 contacts"
+    );
+    diesel_exec(
+        &kept,
+        "INSERT INTO contacts (no, type, name) \
+         SELECT 'ZZ' || lpad(i::text, 4, '0'), 'company', 'Zed ' || i FROM generate_series(1, 80) i",
+    );
+    diesel_exec(&kept, "ANALYZE contacts");
+    assert_eq!(
+        label(&k.get("/contacts?size=10")),
+        "1–10 of about 120 contacts",
+        "the kept estimate"
+    );
+    assert_eq!(
+        label(&k.get("/contacts?size=10&type=company")),
+        "1–10 of about 140 contacts",
+        "another list, estimated afresh"
+    );
 }
 
 #[test]
