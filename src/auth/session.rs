@@ -20,14 +20,15 @@ use actix_web::{web, HttpMessage, HttpResponse};
 use diesel::data_types::PgInterval;
 use diesel::dsl::now;
 use diesel::prelude::*;
-use diesel::sql_types::Double;
+use diesel::sql_types::{Double, Text};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use super::{CurrentUser, Role};
 use crate::config::Config;
-use crate::db::schema::{sessions, users};
+use crate::db::schema::{code_list_version, sessions, users};
 use crate::web::AppState;
 use crate::web::{db, AppError, AppResult, Flash};
 
@@ -45,6 +46,8 @@ pub struct SessionData {
     pub csrf_token: String,
     pub user: Option<CurrentUser>,
     pub flash: Option<Flash>,
+    /// The code lists' version as [`load`] read it (see `db::seen`).
+    pub lists_version: Option<Arc<str>>,
 }
 
 impl SessionData {
@@ -59,6 +62,7 @@ impl SessionData {
             csrf_token: visitor_token(form_key),
             user: None,
             flash: None,
+            lists_version: None,
         }
     }
 }
@@ -140,6 +144,7 @@ type LoadedRow = (
     Option<String>,
     Option<(i64, String, String, String, bool, Option<String>)>,
     bool,
+    Option<String>,
 );
 
 fn interval(duration: std::time::Duration) -> PgInterval {
@@ -152,7 +157,9 @@ fn interval(duration: std::time::Duration) -> PgInterval {
 ///
 /// Every signed-in request runs this: it is one SELECT by the primary key that diesel keeps
 /// prepared on the connection (no planning each time); the UPDATE of `last_seen_at` runs only
-/// when the last one is over [`TOUCH_EVERY_SECS`] old. Times are the database's clock.
+/// when the last one is over [`TOUCH_EVERY_SECS`] old. Times are the database's clock. It
+/// also reads the code lists' version, so that a page whose lists are kept needs no statement
+/// of its own to learn it (`db::seen`).
 pub fn load(
     conn: &mut PgConnection,
     key_hash: &[u8],
@@ -178,10 +185,18 @@ pub fn load(
             (sessions::last_seen_at
                 + interval(std::time::Duration::from_secs_f64(TOUCH_EVERY_SECS)))
             .lt(now),
+            // `db::seen::VERSION`, written so that diesel keeps the statement prepared.
+            code_list_version::table
+                .select(
+                    code_list_version::database
+                        .concat("/")
+                        .concat(code_list_version::change.cast::<Text>()),
+                )
+                .single_value(),
         ))
         .first(conn)
         .optional()?;
-    let Some((csrf_token, flash, user, due)) = row else {
+    let Some((csrf_token, flash, user, due, lists_version)) = row else {
         return Ok(None);
     };
     let user = match user {
@@ -210,6 +225,7 @@ pub fn load(
         csrf_token,
         user,
         flash: flash.as_deref().and_then(Flash::decode),
+        lists_version: lists_version.map(Arc::from),
     }))
 }
 
@@ -225,6 +241,7 @@ pub fn create(
         csrf_token: random_hex(32),
         user,
         flash: None,
+        lists_version: None,
     };
     diesel::insert_into(sessions::table)
         .values((
@@ -445,8 +462,14 @@ pub async fn middleware(
     }
 
     let stored_key = session.is_stored().then(|| session.key_hash.clone());
+    // A request that changes nothing serves its pages with the code lists' version its
+    // session statement read (`db::seen`).
+    let seen = session.lists_version.clone().filter(|_| safe);
     req.extensions_mut().insert(session);
-    let mut res = next.call(req).await?;
+    let mut res = match seen {
+        Some(version) => crate::db::seen::scope(version, next.call(req)).await?,
+        None => next.call(req).await?,
+    };
 
     // The flash is used up only by an HTML page that showed it, not by a download, a JSON
     // poll or a redirect.

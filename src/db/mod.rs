@@ -8,6 +8,7 @@ pub use text::fold;
 
 pub mod binds;
 pub mod prepared;
+pub mod seen;
 pub mod slow;
 
 pub use prepared::{planned, prepared, prepared_if};

@@ -35,10 +35,11 @@ where
     let pool = pool.clone();
     let span = tracing::Span::current();
     let locale = locale::current();
+    let seen = crate::db::seen::current();
     web::block(move || {
         let _entered = span.enter();
         let mut conn = pool.get()?;
-        let result = locale::within(locale, || f(&mut conn));
+        let result = locale::within(locale, || crate::db::seen::within(seen, || f(&mut conn)));
         crate::db::after_work(&pool, result.is_ok());
         result
     })

@@ -207,6 +207,16 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         assert_eq!(lists.len(), 2);
     }
     assert_eq!(kept(&mut conn, "%FROM countries WHERE%UNION ALL%").len(), 1);
+    // A signed-in request's session, with the code lists' version: one statement, planned once.
+    let config = rapport::config::Config::defaults();
+    for _ in 0..8 {
+        let session = rapport::auth::session::load(&mut conn, b"no such session", &config).unwrap();
+        assert!(session.is_none());
+    }
+    planned_once(
+        &mut conn,
+        "%code_list_version%FROM (\"sessions\" LEFT OUTER JOIN \"users\"%",
+    );
     // A statement planned for its values is not kept.
     rapport::setup::code_exists(&mut conn, "countries", "DK").unwrap();
     assert!(kept(&mut conn, "%EXISTS (SELECT 1 FROM countries%").is_empty());

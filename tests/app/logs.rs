@@ -122,6 +122,60 @@ fn a_slow_statement_is_logged_with_its_request_and_without_its_bound_values() {
     }
 }
 
+/// A page whose code lists are kept learns their version with its session and runs no
+/// statement for them; a change of a code table shows at the next page; a request that changes
+/// something (here a form refused and shown again with its lists) reads the lists itself.
+#[test]
+fn a_page_with_kept_code_lists_learns_their_version_with_its_session() {
+    capture();
+    let app = TestApp::start_with(|c| c.slow_sql = Duration::ZERO);
+    let mut c = app.signed_in("sara", "staff");
+    // The statements a request ran (each is logged as slow with its request id).
+    let statements = |res: &Resp| -> Vec<String> {
+        let id = res.header("x-request-id").expect("a request id");
+        lines_of(&id)
+            .into_iter()
+            .filter(|l| l.contains("slow SQL statement") && l.contains("rapport::sql"))
+            .collect()
+    };
+    let lists_read = |res: &Resp| {
+        statements(res)
+            .iter()
+            .filter(|l| l.contains("SELECT -1 AS list"))
+            .count()
+    };
+    let first = c.get("/contacts");
+    first.assert_status(200);
+    let again = c.get("/contacts");
+    again.assert_status(200);
+    assert_eq!(lists_read(&again), 0, "{:#?}", statements(&again));
+    assert!(
+        statements(&again)
+            .iter()
+            .any(|l| l.contains("\"sessions\"") && l.contains("code_list_version")),
+        "the session's statement reads the version: {:#?}",
+        statements(&again)
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO countries (code, description) VALUES ('ZZ', 'Zedland')",
+    );
+    let changed = c.get("/contacts");
+    assert_eq!(lists_read(&changed), 1, "{:#?}", statements(&changed));
+    assert!(changed.contains("Zedland"));
+    let kept = c.get("/contacts");
+    assert_eq!(lists_read(&kept), 0, "{:#?}", statements(&kept));
+    assert!(kept.contains("Zedland"));
+    let refused = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &[("type", "company"), ("name", "")],
+    );
+    refused.assert_status(422);
+    assert!(refused.contains("Zedland"));
+    assert_eq!(lists_read(&refused), 1, "{:#?}", statements(&refused));
+}
+
 #[test]
 fn the_command_line_never_prints_the_database_password() {
     // PostgreSQL's client library quotes the malformed part of a URL in its error.
