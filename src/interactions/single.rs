@@ -261,7 +261,10 @@ pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<Vec<CodeOptio
         .select((salespeople::code, salespeople::name))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .map(|(code, description)| CodeOption { code, description })
+        .map(|(code, description)| CodeOption {
+            code: code.into(),
+            description: description.into(),
+        })
         .collect())
 }
 

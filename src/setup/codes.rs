@@ -334,10 +334,10 @@ pub async fn show(
         ok(&EditCodePage {
             layout,
             table,
-            code: row.code.clone(),
+            code: row.code.to_string(),
             form: CodeForm {
-                code: row.code,
-                description: row.description,
+                code: row.code.to_string(),
+                description: row.description.to_string(),
             },
             errors: FormErrors::new(),
             used_by,
@@ -388,7 +388,7 @@ pub async fn update_code(
                 return Ok(Ok(()));
             };
             let used_by = registry::used_by(&registry::usages(conn, table, &old.code)?, &old.code);
-            Ok(Err((old.code, errors, used_by)))
+            Ok(Err((old.code.to_string(), errors, used_by)))
         })
     })
     .await?;

@@ -141,8 +141,8 @@ fn assigned_of(rows: &[AssignedRow], kind: usize, owner: i64) -> Vec<CodeOption>
     rows.iter()
         .filter(|r| r.kind as usize == kind && r.owner == owner)
         .map(|r| CodeOption {
-            code: r.code.clone(),
-            description: r.description.clone(),
+            code: r.code.as_str().into(),
+            description: r.description.as_str().into(),
         })
         .collect()
 }

@@ -127,7 +127,7 @@ impl Codes {
         ] {
             let codes = setup::options(conn, table)?
                 .into_iter()
-                .map(|o| o.code)
+                .map(|o| o.code.to_string())
                 .collect();
             tables.insert(table, codes);
         }

@@ -31,8 +31,8 @@ fn options(conn: &mut PgConnection) -> QueryResult<Options> {
         cycles: setup::sales_cycles::list(conn)?
             .into_iter()
             .map(|c| CodeOption {
-                code: c.code,
-                description: c.description,
+                code: c.code.into(),
+                description: c.description.into(),
             })
             .collect(),
     })

@@ -75,8 +75,10 @@ pub async fn list(
         let group = match group.as_str() {
             "" => None,
             code => Some(CodeOption {
-                description: group_description(conn, code)?.ok_or(AppError::NotFound)?,
-                code: group,
+                description: group_description(conn, code)?
+                    .ok_or(AppError::NotFound)?
+                    .into(),
+                code: group.into(),
             }),
         };
         Ok((rows, listing, group))
