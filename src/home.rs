@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Text};
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
 
 use crate::auth::{CurrentUser, Role, SignedIn};
 use crate::contacts::import_jobs::ImportJob;
@@ -18,32 +18,61 @@ use crate::web::{db, ok, AppResult, AppState, Layout};
 const SHOWN: i64 = 5;
 
 /// A draft segment of the user's, with its size.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug)]
 pub struct Draft {
-    #[diesel(sql_type = Text)]
     pub no: String,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Date)]
     pub date: NaiveDate,
-    #[diesel(sql_type = BigInt)]
     pub lines: i64,
-    /// All the user's drafts (the same on every row).
-    #[diesel(sql_type = BigInt)]
+    /// All the user's drafts.
     pub total: i64,
 }
 
-/// The user's draft segments, last changed first, with their lines.
-fn drafts(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Draft>> {
+/// The user's newest drafts (last changed first, with their lines), and whether the user has imported anything, in one statement (a
+/// row with no draft when there is none).
+fn drafts(conn: &mut PgConnection, user_id: i64) -> QueryResult<(Vec<Draft>, bool)> {
     use crate::segments::domain::totals::LINES_OF_S;
-    crate::db::prepared(format!(
-        "SELECT s.no::text AS no, s.description, s.date, {LINES_OF_S} AS lines, \
-           count(*) OVER () AS total \
-         FROM segments s WHERE s.status = 'draft' AND s.created_by = $1 \
-         ORDER BY s.updated_at DESC, s.id DESC LIMIT {SHOWN}"
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        imported: bool,
+        #[diesel(sql_type = Nullable<Text>)]
+        no: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        description: Option<String>,
+        #[diesel(sql_type = Nullable<Date>)]
+        date: Option<NaiveDate>,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        lines: Option<i64>,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        total: Option<i64>,
+    }
+    let rows: Vec<Row> = crate::db::prepared(format!(
+        "SELECT i.imported, d.no, d.description, d.date, d.lines, d.total \
+         FROM (SELECT EXISTS (SELECT 1 FROM import_jobs WHERE user_id = $1) AS imported) i \
+         LEFT JOIN LATERAL ( \
+           SELECT s.no::text AS no, s.description, s.date, {LINES_OF_S} AS lines, \
+             count(*) OVER () AS total, s.updated_at, s.id \
+           FROM segments s WHERE s.status = 'draft' AND s.created_by = $1 \
+           ORDER BY s.updated_at DESC, s.id DESC LIMIT {SHOWN}) d ON TRUE \
+         ORDER BY d.updated_at DESC, d.id DESC"
     ))
     .bind::<BigInt, _>(user_id)
-    .load(conn)
+    .load(conn)?;
+    let imported = rows.first().is_some_and(|r| r.imported);
+    let drafts = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Draft {
+                no: r.no?,
+                description: r.description?,
+                date: r.date?,
+                lines: r.lines?,
+                total: r.total?,
+            })
+        })
+        .collect();
+    Ok((drafts, imported))
 }
 
 fn imports(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<ImportJob>> {
@@ -90,7 +119,14 @@ pub async fn home(
     let (drafts, imports) = if user.role >= Role::Staff {
         let id = user.id;
         db(&state.pool, move |conn| {
-            Ok((drafts(conn, id)?, imports(conn, id)?))
+            // Most users import nothing: their imports are not read.
+            let (drafts, imported) = drafts(conn, id)?;
+            let imports = if imported {
+                imports(conn, id)?
+            } else {
+                Vec::new()
+            };
+            Ok((drafts, imports))
         })
         .await?
     } else {

@@ -42,6 +42,24 @@ fn staff_see_their_draft_segments_with_their_sizes_and_their_imports() {
     for card in ["Contacts", "Interactions", "Campaigns", "Opportunities"] {
         assert!(home.contains(&format!("<h3>{card}</h3>")), "no card {card}");
     }
+    // The last changed draft first.
+    let newer = new_segment(&mut c, "Spring mailing");
+    let home = c.get("/");
+    let at = |text: &str| home.body.find(text).unwrap_or_else(|| panic!("{text}"));
+    assert!(at(&format!(">{newer}</a>")) < at(&format!(">{no}</a>")));
+    // Imports without drafts, and neither.
+    let mut i = staff(&app, "ida");
+    assert!(!i.get("/").contains("Your recent imports"));
+    diesel_exec(
+        &app,
+        "INSERT INTO import_jobs (user_id, file_name, status, created_count)
+           SELECT id, 'fair.csv', 'done', 12 FROM users WHERE username = 'ida'",
+    );
+    let home = i.get("/");
+    assert!(home.contains("You have no draft segments."));
+    assert!(home.contains("Your recent imports") && home.contains("fair.csv"));
+    assert!(!home.contains("leads.csv"));
+    assert!(!o.get("/").contains("Your recent imports"));
 }
 
 #[test]

@@ -483,18 +483,34 @@ impl CardSegment {
 
 /// The segments the contact is a member of, whatever their status, newest first; and how
 /// many there are in all.
+/// The segments the contact is on (at most [`SEGMENTS_SHOWN`], with how many there are) and
+/// the newest draft segments (at most [`WHY_SEGMENTS`]), in one statement.
 pub fn segments_of(
     conn: &mut PgConnection,
     contact_id: i64,
-) -> QueryResult<(Vec<CardSegment>, i64)> {
-    let segments: Vec<CardSegment> = crate::db::prepared(format!(
-        "SELECT s.no::text AS no, s.description, s.status FROM segments s \
-         WHERE s.id IN (SELECT l.segment_id FROM segment_lines l \
-                        WHERE l.contact_id = $1 AND l.removed_by_step IS NULL) \
-         ORDER BY s.id DESC LIMIT {SEGMENTS_SHOWN}"
+) -> QueryResult<((Vec<CardSegment>, i64), Vec<CardSegment>)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        list: i32,
+        #[diesel(embed)]
+        segment: CardSegment,
+    }
+    let rows: Vec<Row> = crate::db::prepared(format!(
+        "(SELECT 0 AS list, s.id, s.no::text AS no, s.description, s.status FROM segments s \
+          WHERE s.id IN (SELECT l.segment_id FROM segment_lines l \
+                         WHERE l.contact_id = $1 AND l.removed_by_step IS NULL) \
+          ORDER BY s.id DESC LIMIT {SEGMENTS_SHOWN}) \
+         UNION ALL \
+         (SELECT 1, s.id, s.no::text, s.description, s.status FROM segments s \
+          WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT {WHY_SEGMENTS}) \
+         ORDER BY list, id DESC"
     ))
     .bind::<BigInt, _>(contact_id)
     .load(conn)?;
+    let (on, drafts): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.list == 0);
+    let segments: Vec<CardSegment> = on.into_iter().map(|r| r.segment).collect();
+    let drafts = drafts.into_iter().map(|r| r.segment).collect();
     let total = if (segments.len() as i64) < SEGMENTS_SHOWN {
         segments.len() as i64
     } else {
@@ -511,7 +527,7 @@ pub fn segments_of(
         .get_result::<N>(conn)?
         .n
     };
-    Ok((segments, total))
+    Ok(((segments, total), drafts))
 }
 
 /// Opportunities named on the card.
@@ -565,18 +581,18 @@ pub fn opportunities_of(
 /// Draft segments offered by the card's "why" form.
 pub const WHY_SEGMENTS: i64 = 100;
 
-/// The newest draft segments (at most [`WHY_SEGMENTS`]), to choose one to explain.
-pub fn draft_segments(conn: &mut PgConnection) -> QueryResult<Vec<CardSegment>> {
-    crate::db::prepared(format!(
-        "SELECT s.no::text AS no, s.description, s.status FROM segments s \
-         WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT {WHY_SEGMENTS}"
-    ))
-    .load(conn)
-}
-
 /// Persons shown on a company's card (the rest are one list link away).
 pub const PERSONS_SHOWN: i64 = 100;
 
+/// The card of the contact numbered `no` (its company's number and name read with it).
+pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult<Option<Card>> {
+    match model::find_with_company(conn, no)? {
+        Some((contact, company)) => Ok(Some(build(conn, contact, company, query)?)),
+        None => Ok(None),
+    }
+}
+
+/// The card of `contact`.
 pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> QueryResult<Card> {
     let company = match contact.company_id {
         Some(id) => {
@@ -585,6 +601,15 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
         }
         None => None,
     };
+    build(conn, contact, company, query)
+}
+
+fn build(
+    conn: &mut PgConnection,
+    contact: Contact,
+    company: Option<(String, String)>,
+    query: &CardQuery,
+) -> QueryResult<Card> {
     let (persons, persons_total) = if contact.is_company() {
         model::persons_of(conn, contact.id, PERSONS_SHOWN)?
     } else {
@@ -618,8 +643,7 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
     }
     let profile = profile(conn, contact.id, &contact.kind)?;
     let history = history(conn, contact.id, query)?;
-    let (segments, segments_total) = segments_of(conn, contact.id)?;
-    let why_segments = draft_segments(conn)?;
+    let ((segments, segments_total), why_segments) = segments_of(conn, contact.id)?;
     let opportunities = opportunities_of(conn, contact.id)?;
     let mut inherited = Vec::new();
     if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {

@@ -410,6 +410,28 @@ pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Conta
         .optional()
 }
 
+/// The contact numbered `no`, with its company's number and name when it has one.
+pub fn find_with_company(
+    conn: &mut PgConnection,
+    no: &str,
+) -> QueryResult<Option<(Contact, Option<(String, String)>)>> {
+    let company = diesel::alias!(contacts as company);
+    contacts::table
+        .left_join(
+            company.on(company
+                .field(contacts::id)
+                .nullable()
+                .eq(contacts::company_id)),
+        )
+        .filter(contacts::no.eq(no.trim().to_uppercase()))
+        .select((
+            Contact::as_select(),
+            company.fields((contacts::no, contacts::name)).nullable(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
     contacts::table
         .find(id)

@@ -42,8 +42,7 @@ pub async fn show(
     let no = path.into_inner();
     let query = query.into_inner();
     let card = db(&state.pool, move |conn| {
-        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        Ok(card::load(conn, contact, &query)?)
+        card::find(conn, &no, &query)?.ok_or(AppError::NotFound)
     })
     .await?;
     ok(&CardPage {
