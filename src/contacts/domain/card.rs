@@ -485,10 +485,7 @@ impl CardSegment {
 /// many there are in all.
 /// The segments the contact is on (at most [`SEGMENTS_SHOWN`], with how many there are) and
 /// the newest draft segments (at most [`WHY_SEGMENTS`]), in one statement.
-pub fn segments_of(
-    conn: &mut PgConnection,
-    contact_id: i64,
-) -> QueryResult<((Vec<CardSegment>, i64), Vec<CardSegment>)> {
+pub fn segments_of(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CardSegments> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -527,7 +524,18 @@ pub fn segments_of(
         .get_result::<N>(conn)?
         .n
     };
-    Ok(((segments, total), drafts))
+    Ok(CardSegments {
+        on: segments,
+        total,
+        drafts,
+    })
+}
+
+/// What [`segments_of`] finds.
+pub struct CardSegments {
+    pub on: Vec<CardSegment>,
+    pub total: i64,
+    pub drafts: Vec<CardSegment>,
 }
 
 /// Opportunities named on the card.
@@ -607,7 +615,7 @@ pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> Que
 fn build(
     conn: &mut PgConnection,
     contact: Contact,
-    company: Option<(String, String)>,
+    company: Option<model::CompanyName>,
     query: &CardQuery,
 ) -> QueryResult<Card> {
     let (persons, persons_total) = if contact.is_company() {
@@ -643,7 +651,11 @@ fn build(
     }
     let profile = profile(conn, contact.id, &contact.kind)?;
     let history = history(conn, contact.id, query)?;
-    let ((segments, segments_total), why_segments) = segments_of(conn, contact.id)?;
+    let CardSegments {
+        on: segments,
+        total: segments_total,
+        drafts: why_segments,
+    } = segments_of(conn, contact.id)?;
     let opportunities = opportunities_of(conn, contact.id)?;
     let mut inherited = Vec::new();
     if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {

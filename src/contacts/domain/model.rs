@@ -410,11 +410,14 @@ pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Conta
         .optional()
 }
 
+/// A contact's company: its number and name.
+pub type CompanyName = (String, String);
+
 /// The contact numbered `no`, with its company's number and name when it has one.
 pub fn find_with_company(
     conn: &mut PgConnection,
     no: &str,
-) -> QueryResult<Option<(Contact, Option<(String, String)>)>> {
+) -> QueryResult<Option<(Contact, Option<CompanyName>)>> {
     let company = diesel::alias!(contacts as company);
     contacts::table
         .left_join(
