@@ -217,6 +217,13 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         &mut conn,
         "%code_list_version%FROM (\"sessions\" LEFT OUTER JOIN \"users\"%",
     );
+    // The sales cycles the opportunities list filters by, with their figures.
+    for _ in 0..8 {
+        assert!(!rapport::setup::sales_cycles::list(&mut conn)
+            .unwrap()
+            .is_empty());
+    }
+    planned_once(&mut conn, "%FROM sales_cycles c ORDER BY c.code");
     // A statement planned for its values is not kept.
     rapport::setup::code_exists(&mut conn, "countries", "DK").unwrap();
     assert!(kept(&mut conn, "%EXISTS (SELECT 1 FROM countries%").is_empty());
