@@ -589,26 +589,24 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 }
 
 /// The names of a campaign's salesperson and status, for its card ("JBN – Julie Brandt
-/// Nygaard", "ACTIVE – Active"); `None` for a code it does not have.
+/// Nygaard", "ACTIVE – Active"); `None` for a code it does not have. From the kept lists that
+/// the campaign's form offers (no statement when they are kept: `setup::options_of`).
 pub fn code_names(
     conn: &mut PgConnection,
     campaign: &Campaign,
 ) -> QueryResult<(Option<String>, Option<String>)> {
-    #[derive(QueryableByName)]
-    struct Names {
-        #[diesel(sql_type = Nullable<Text>)]
-        salesperson: Option<String>,
-        #[diesel(sql_type = Nullable<Text>)]
-        status: Option<String>,
-    }
-    let n: Names = crate::db::prepared(
-        "SELECT (SELECT name FROM salespeople WHERE code = $1) AS salesperson, \
-                (SELECT description FROM campaign_statuses WHERE code = $2) AS status",
-    )
-    .bind::<Nullable<Text>, _>(campaign.salesperson_code.as_deref())
-    .bind::<Nullable<Text>, _>(campaign.status_code.as_deref())
-    .get_result(conn)?;
-    Ok((n.salesperson, n.status))
+    let lists = crate::setup::options_of(conn, &["salespeople", "campaign_statuses"])?;
+    let name = |code: Option<&str>, list: Option<&Vec<crate::setup::CodeOption>>| {
+        let code = code?;
+        list?
+            .iter()
+            .find(|o| o.code == code)
+            .map(|o| o.description.to_string())
+    };
+    Ok((
+        name(campaign.salesperson_code.as_deref(), lists.first()),
+        name(campaign.status_code.as_deref(), lists.get(1)),
+    ))
 }
 
 #[cfg(test)]

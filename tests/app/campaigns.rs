@@ -517,6 +517,15 @@ fn the_card_names_the_salesperson_and_the_status() {
     // Without them: a dash, as before.
     let other = viewer.get("/campaigns/CP0002");
     assert!(other.contains("<dt>Salesperson</dt><dd><span class=\"muted\">—</span>"));
+    // Renamed, at the next view (the names come from the kept lists).
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET name = 'Jo Renamed' WHERE code = 'JO';
+         UPDATE campaign_statuses SET description = 'Under way' WHERE code = 'RUNNING'",
+    );
+    let card = viewer.get("/campaigns/CP0001");
+    assert!(card.contains("<dd>JO – Jo Renamed"), "{}", card.body);
+    assert!(card.contains("<dd>RUNNING – Under way"), "{}", card.body);
 }
 
 /// The lists' table captions (read out by screen readers) name the sorted column by its
