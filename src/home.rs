@@ -28,8 +28,8 @@ pub struct Draft {
     pub total: i64,
 }
 
-/// The user's newest drafts (last changed first, with their lines), and whether the user has imported anything, in one statement (a
-/// row with no draft when there is none).
+/// The user's newest drafts (last changed first, with their lines), and whether the user has
+/// imported anything, in one statement (a row with no draft when there is none).
 fn drafts(conn: &mut PgConnection, user_id: i64) -> QueryResult<(Vec<Draft>, bool)> {
     use crate::segments::domain::totals::LINES_OF_S;
     #[derive(QueryableByName)]

@@ -481,10 +481,9 @@ impl CardSegment {
     }
 }
 
-/// The segments the contact is a member of, whatever their status, newest first; and how
-/// many there are in all.
-/// The segments the contact is on (at most [`SEGMENTS_SHOWN`], with how many there are) and
-/// the newest draft segments (at most [`WHY_SEGMENTS`]), in one statement.
+/// The segments the contact is a member of, whatever their status, newest first (at most
+/// [`SEGMENTS_SHOWN`], with how many there are in all), and the newest draft segments to
+/// explain (at most [`WHY_SEGMENTS`]), in one statement.
 pub fn segments_of(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CardSegments> {
     #[derive(QueryableByName)]
     struct Row {
