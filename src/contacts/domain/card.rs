@@ -593,30 +593,9 @@ pub const PERSONS_SHOWN: i64 = 100;
 
 /// The card of the contact numbered `no` (its company's number and name read with it).
 pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult<Option<Card>> {
-    match model::find_with_company(conn, no)? {
-        Some((contact, company)) => Ok(Some(build(conn, contact, company, query)?)),
-        None => Ok(None),
-    }
-}
-
-/// The card of `contact`.
-pub fn load(conn: &mut PgConnection, contact: Contact, query: &CardQuery) -> QueryResult<Card> {
-    let company = match contact.company_id {
-        Some(id) => {
-            let c = model::find(conn, id)?;
-            Some((c.no, c.name))
-        }
-        None => None,
+    let Some((contact, company)) = model::find_with_company(conn, no)? else {
+        return Ok(None);
     };
-    build(conn, contact, company, query)
-}
-
-fn build(
-    conn: &mut PgConnection,
-    contact: Contact,
-    company: Option<model::CompanyName>,
-    query: &CardQuery,
-) -> QueryResult<Card> {
     let (persons, persons_total) = if contact.is_company() {
         model::persons_of(conn, contact.id, PERSONS_SHOWN)?
     } else {
@@ -671,7 +650,7 @@ fn build(
             });
         }
     }
-    Ok(Card {
+    Ok(Some(Card {
         names,
         inherited,
         why_segments,
@@ -685,7 +664,7 @@ fn build(
         persons_total,
         classifications,
         profile,
-    })
+    }))
 }
 
 #[derive(QueryableByName)]

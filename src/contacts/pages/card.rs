@@ -159,7 +159,8 @@ pub async fn profile(
                 contact.name,
                 contact.type_label().to_lowercase()
             );
-            let card = card::load(conn, contact, &card::CardQuery::default())?;
+            let card = card::find(conn, &contact.no, &card::CardQuery::default())?
+                .ok_or(AppError::NotFound)?;
             return Ok(Err((Box::new(card), message)));
         }
         let saved = conn.transaction::<_, ProfileError, _>(|conn| {
