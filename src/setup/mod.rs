@@ -144,7 +144,8 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<Vec<CodeOpti
 /// The lists [`options_of`] read, kept by this process: by statement, with the version of the
 /// code tables they were read at (`code_list_version`: the database's own id and its last
 /// change, moved by a trigger on every statement that changes a code table, or the code or
-/// description of a template or campaign). Its keys are the statements of a fixed set of forms.
+/// description of a template or campaign). Its keys are the tables of a fixed set of forms, in
+/// their order.
 type KeptLists = HashMap<String, (String, Arc<Vec<Vec<CodeOption>>>)>;
 static KEPT_LISTS: LazyLock<Mutex<KeptLists>> = LazyLock::new(Default::default);
 
@@ -154,6 +155,19 @@ static KEPT_LISTS: LazyLock<Mutex<KeptLists>> = LazyLock::new(Default::default);
 /// otherwise answers with the version alone (the country filter's 249 codes were a quarter of
 /// the contact list's database time).
 pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<Vec<CodeOption>>> {
+    let key = tables.join(",");
+    let kept = KEPT_LISTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
+    // The version this request has read already (with its session): kept lists of that
+    // version are the lists, without a statement (nor its text).
+    if let (Some((kept_version, lists)), Some(seen)) = (&kept, crate::db::seen::current()) {
+        if kept_version.as_str() == &*seen {
+            return Ok(lists.as_ref().clone());
+        }
+    }
     let mut parts = Vec::with_capacity(tables.len());
     for (i, table) in tables.iter().enumerate() {
         let Some((table, code, label)) = CODE_TABLES
@@ -176,18 +190,6 @@ pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<V
         crate::db::seen::VERSION,
         parts.join(" UNION ALL ")
     );
-    let kept = KEPT_LISTS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&sql)
-        .cloned();
-    // The version this request has read already (with its session): kept lists of that
-    // version are the lists, without a statement.
-    if let (Some((kept_version, lists)), Some(seen)) = (&kept, crate::db::seen::current()) {
-        if kept_version.as_str() == &*seen {
-            return Ok(lists.as_ref().clone());
-        }
-    }
     let kept_version = kept.as_ref().map(|(v, _)| v.as_str()).unwrap_or("");
     let rows: Vec<CodeListRow> = crate::db::prepared(sql.as_str())
         .bind::<Text, _>(kept_version)
@@ -207,7 +209,7 @@ pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<V
         KEPT_LISTS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(sql, (version, Arc::new(lists.clone())));
+            .insert(key, (version, Arc::new(lists.clone())));
     }
     Ok(lists)
 }
