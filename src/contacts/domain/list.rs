@@ -621,7 +621,26 @@ impl KeptCounts {
         }
     }
 
+    /// The kept count, while it is kept. When it has just run out, the first view to ask
+    /// counts again (it gets `None`), and the views meanwhile go on with the count kept until
+    /// that one is done: when a big list's count ran out under load, every view counted a
+    /// million rows at once and the whole office waited a second.
     fn get(&self, key: &str) -> Option<Option<i64>> {
+        self.get_at(key, Instant::now())
+    }
+
+    fn get_at(&self, key: &str, now: Instant) -> Option<Option<i64>> {
+        let mut counts = self.counts.lock().ok()?;
+        let (at, n) = counts.get_mut(key)?;
+        if now.saturating_duration_since(*at) < self.keep {
+            return Some(*n);
+        }
+        *at = now;
+        None
+    }
+
+    /// The kept count, while it is kept, without counting again when it has run out.
+    fn peek(&self, key: &str) -> Option<Option<i64>> {
         let counts = self.counts.lock().ok()?;
         counts
             .get(key)
@@ -632,26 +651,36 @@ impl KeptCounts {
     /// Keeps `n` when counting it took `took` or longer (and counts are kept at all); `None`
     /// keeps that it could not be counted in time, so that the list does not try again
     /// meanwhile (under load, every view would spend its whole budget to learn that again).
+    /// A count that was quick this time is no longer kept: the next view counts.
     fn offer(&self, key: String, n: Option<i64>, took: Duration) {
-        if self.keep.is_zero() || took < self.slow {
+        self.offer_at(key, n, took, Instant::now())
+    }
+
+    fn offer_at(&self, key: String, n: Option<i64>, took: Duration, now: Instant) {
+        if self.keep.is_zero() {
             return;
         }
         if let Ok(mut counts) = self.counts.lock() {
+            if took < self.slow {
+                counts.remove(&key);
+                return;
+            }
             if counts.len() >= Self::MOST {
                 let keep = self.keep;
-                counts.retain(|_, (at, _)| at.elapsed() < keep);
+                counts.retain(|_, (at, _)| now.saturating_duration_since(*at) < keep);
                 if counts.len() >= Self::MOST {
                     counts.clear();
                 }
             }
-            counts.insert(key, (Instant::now(), n));
+            counts.insert(key, (now, n));
         }
     }
 }
 
 /// The total of the list as kept, when a count of it is ([`KeptCounts`]): "about" so many.
+/// A count that has run out is not claimed here: [`total`] counts it again.
 pub fn kept_total(query: &ListQuery, kept: &KeptCounts) -> Option<Total> {
-    kept.get(&total_key(query)).flatten().map(Total::About)
+    kept.peek(&total_key(query)).flatten().map(Total::About)
 }
 
 fn total_key(query: &ListQuery) -> String {
@@ -845,5 +874,44 @@ mod tests {
         let never = super::KeptCounts::new(Duration::ZERO, Duration::ZERO);
         never.offer("slow".into(), Some(7), Duration::from_secs(1));
         assert_eq!(never.get("slow"), None, "keeping nothing keeps nothing");
+    }
+
+    #[test]
+    fn a_count_that_ran_out_is_counted_again_by_one_view_while_the_others_show_it() {
+        use std::time::{Duration, Instant};
+        let keep = Duration::from_secs(30);
+        let kept = super::KeptCounts::new(keep, Duration::from_millis(20));
+        let counted = Instant::now();
+        let slow = Duration::from_millis(400);
+        kept.offer_at("list".into(), Some(1_000_000), slow, counted);
+        kept.offer_at("unfinished".into(), None, slow, counted);
+        let later = counted + keep + Duration::from_secs(1);
+        assert_eq!(
+            kept.get_at("list", later),
+            None,
+            "the first view counts again"
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                kept.get_at("list", later + Duration::from_millis(100)),
+                Some(Some(1_000_000)),
+                "the views meanwhile show the count kept"
+            );
+        }
+        assert_eq!(kept.get_at("unfinished", later), None);
+        assert_eq!(kept.get_at("unfinished", later), Some(None));
+        kept.offer_at("list".into(), Some(1_000_042), slow, later + slow);
+        assert_eq!(kept.get_at("list", later + slow), Some(Some(1_000_042)));
+        // Counted again, and quick this time: the next view counts.
+        let much_later = later + slow + keep + Duration::from_secs(1);
+        assert_eq!(kept.get_at("list", much_later), None);
+        kept.offer_at(
+            "list".into(),
+            Some(12),
+            Duration::from_millis(1),
+            much_later,
+        );
+        assert_eq!(kept.get_at("list", much_later), None);
+        assert_eq!(kept.get_at("list", much_later), None);
     }
 }
