@@ -201,6 +201,44 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         assert_eq!(rows.len(), 20);
     }
     planned_once(&mut conn, "%WHERE e.campaign_no = %");
+    // The contact list's pages after a contact, in the city order: each page starts after
+    // another contact, and the statement is planned once for all of them.
+    let nos: Vec<String> = (0..8)
+        .map(|i| {
+            crate::segments::text(
+                &app,
+                &format!(
+                    "SELECT no FROM contacts ORDER BY city, id OFFSET {} LIMIT 1",
+                    60 * i + 7
+                ),
+            )
+        })
+        .collect();
+    let counts = rapport::contacts::domain::list::KeptCounts::new(
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+    );
+    for no in &nos {
+        let query = rapport::contacts::domain::list::ListQuery {
+            sort: "city".into(),
+            after: no.clone(),
+            ..Default::default()
+        }
+        .normalised();
+        let page = rapport::contacts::domain::list::page(
+            &mut conn,
+            &query,
+            std::time::Duration::from_secs(60),
+            &counts,
+        )
+        .unwrap();
+        assert_eq!(page.rows.len(), 50);
+        assert!(page.has_prev && page.has_next);
+    }
+    planned_once(
+        &mut conn,
+        "%WHERE (c.city, c.id) > (%ORDER BY c.city ASC, c.id ASC LIMIT 51",
+    );
     // A form's code lists: one statement, kept.
     for _ in 0..2 {
         let lists = rapport::setup::options_of(&mut conn, &["countries", "languages"]).unwrap();
