@@ -420,7 +420,14 @@ pub fn page(
     if let Some((op, d, id)) = position {
         let pd = binds.push(BindValue::Date(d));
         let pi = binds.push(BindValue::Integer(id));
-        conditions.push(format!("(e.date, e.id) {op} ({pd}::date, {pi}::bigint)"));
+        // Unfiltered (kept prepared), the entry a page starts after is read by the statement,
+        // out of the planner's sight: shown it, PostgreSQL planned every such page anew for
+        // its own entry (the same plan). Filtered, the planner is shown it.
+        conditions.push(if count_where.is_empty() {
+            format!("(e.date, e.id) {op} ((SELECT {pd}::date), (SELECT {pi}::bigint))")
+        } else {
+            format!("(e.date, e.id) {op} ({pd}::date, {pi}::bigint)")
+        });
     }
     let wh = where_clause(&conditions);
     let sql = format!(

@@ -151,6 +151,33 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         &mut conn,
         "%FROM interaction_log_entries e JOIN contacts c%ORDER BY e.date DESC, e.id DESC LIMIT %",
     );
+    // Its next pages, each after another entry: planned once for all of them too.
+    let entries: Vec<String> = (0..8)
+        .map(|i| {
+            crate::segments::text(
+                &app,
+                &format!(
+                    "SELECT date::text || ':' || id FROM interaction_log_entries \
+                     ORDER BY date DESC, id DESC OFFSET {} LIMIT 1",
+                    50 * i + 49
+                ),
+            )
+        })
+        .collect();
+    for after in entries {
+        let next = rapport::interactions::domain::Filters {
+            after,
+            ..Default::default()
+        };
+        let (rows, _) = rapport::interactions::domain::page(&mut conn, &next, &Default::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(rows.len(), 50);
+    }
+    planned_once(
+        &mut conn,
+        "%FROM interaction_log_entries e JOIN contacts c%WHERE (e.date, e.id) < (%LIMIT %",
+    );
     // A segment's page of lines in the line order, viewed again and again: planned once for
     // all views too. (With the segment bound as a plain value, the plan for its size was
     // reckoned cheaper than the plan for any segment, and each view was planned anew.)
