@@ -11,7 +11,7 @@ pub mod prepared;
 pub mod seen;
 pub mod slow;
 
-pub use prepared::{planned, prepared, prepared_if};
+pub use prepared::{planned, prepared, prepared_if, unseen};
 
 use diesel::connection::{Connection, SimpleConnection};
 use diesel::pg::PgConnection;

@@ -22,7 +22,9 @@
 //! PostgreSQL goes on planning every run even where both plans are the same (an index read
 //! in order and cut by a limit): 0.9 ms of planning for a segment page's 1 ms read. Given as
 //! a sub-select, the value is unknown to both plans, they are reckoned alike, and the plan for
-//! all values is kept after the five trial runs.
+//! all values is kept after the five trial runs ([`unseen`]). The same holds for the key a
+//! page starts after (a contact, an entry): shown it, PostgreSQL planned every page after
+//! the first anew.
 
 use diesel::expression::{AsExpression, TypedExpressionType};
 use diesel::pg::Pg;
@@ -32,6 +34,12 @@ use diesel::sql_types::{self, SqlType, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
 use super::binds::BindValue;
+
+/// A value the plan should not look into (see the module's notes): the placeholder read by a
+/// sub-select, `(SELECT $1::bigint)`.
+pub fn unseen(placeholder: &str, sql_type: &str) -> String {
+    format!("(SELECT {placeholder}::{sql_type})")
+}
 
 /// A statement in SQL, kept prepared on the connection that runs it. Its placeholders are
 /// written `$1`, `$2`, … as in `sql_query` (one may appear several times); read its rows by

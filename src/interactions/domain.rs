@@ -420,11 +420,14 @@ pub fn page(
     if let Some((op, d, id)) = position {
         let pd = binds.push(BindValue::Date(d));
         let pi = binds.push(BindValue::Integer(id));
-        // Unfiltered (kept prepared), the entry a page starts after is read by the statement,
-        // out of the planner's sight: shown it, PostgreSQL planned every such page anew for
-        // its own entry (the same plan). Filtered, the planner is shown it.
+        // Unfiltered (kept prepared), the entry a page starts after is out of the planner's
+        // sight, so that one plan serves every page. Filtered, the planner is shown it.
         conditions.push(if count_where.is_empty() {
-            format!("(e.date, e.id) {op} ((SELECT {pd}::date), (SELECT {pi}::bigint))")
+            format!(
+                "(e.date, e.id) {op} ({}, {})",
+                crate::db::unseen(&pd, "date"),
+                crate::db::unseen(&pi, "bigint")
+            )
         } else {
             format!("(e.date, e.id) {op} ({pd}::date, {pi}::bigint)")
         });

@@ -356,10 +356,8 @@ fn key(conn: &mut PgConnection, column: &str, no: &str) -> QueryResult<Option<Ke
 /// (NULLs last, then by id), each part of it with its own bound values: one part, or two when
 /// NULLs and values meet, so that each part is read from the `(column, id)` index.
 ///
-/// `hidden`: the key's values are read by the statement itself (`(SELECT $n)`), out of the
-/// planner's sight, so that a statement kept prepared is planned once for every key. Shown
-/// the key, PostgreSQL reckoned the plan for its own key cheaper than the plan for any key
-/// (the same plan) and planned every page after the first anew (0.25–0.5 ms).
+/// `hidden`: the key's values are out of the planner's sight ([`crate::db::unseen`]), so that
+/// a statement kept prepared is planned once for every key.
 fn beyond(
     column: &str,
     key: &Key,
@@ -367,13 +365,14 @@ fn beyond(
     first: usize,
     hidden: bool,
 ) -> (Vec<String>, Vec<String>) {
+    let (v, id) = (format!("${first}"), format!("${}", first + 1));
     let (v, id) = if hidden {
         (
-            format!("(SELECT ${first}::text)"),
-            format!("(SELECT ${}::bigint)", first + 1),
+            crate::db::unseen(&v, "text"),
+            crate::db::unseen(&id, "bigint"),
         )
     } else {
-        (format!("${first}"), format!("${}::bigint", first + 1))
+        (v, format!("{id}::bigint"))
     };
     let nullable = NULLABLE.contains(&column);
     let mut values = vec![key.value.clone().unwrap_or_default(), key.id.to_string()];

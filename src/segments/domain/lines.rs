@@ -378,9 +378,9 @@ pub fn lines(
     // the one for all segments, so PostgreSQL planned every view anew (0.9 ms, more than the
     // read itself).
     let segment = if in_line_order {
-        "(SELECT $1::bigint)"
+        crate::db::unseen("$1", "bigint")
     } else {
-        "$1"
+        "$1".to_string()
     };
     // The rows with their sort keys, inlined wherever they are read (NOT MATERIALIZED): the
     // key of the line a page starts after is one lookup by id. Values: $1 the segment, $2 the
