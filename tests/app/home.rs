@@ -23,11 +23,7 @@ fn staff_see_their_draft_segments_with_their_sizes_and_their_imports() {
     // Someone else's draft is not "yours".
     let mut o = staff(&app, "otto");
     new_segment(&mut o, "Otto's draft");
-    diesel_exec(
-        &app,
-        "INSERT INTO import_jobs (user_id, file_name, status, created_count)
-           SELECT id, 'leads.csv', 'done', 1472 FROM users WHERE username = 'stine'",
-    );
+    imported(&app, "stine", "leads.csv", 1472);
     let home = c.get("/");
     assert!(home.contains("href=\"/segments/new\""));
     assert!(home.contains(&format!("<a href=\"/segments/{no}\">{no}</a>")));
@@ -50,11 +46,7 @@ fn staff_see_their_draft_segments_with_their_sizes_and_their_imports() {
     // Imports without drafts, and neither.
     let mut i = staff(&app, "ida");
     assert!(!i.get("/").contains("Your recent imports"));
-    diesel_exec(
-        &app,
-        "INSERT INTO import_jobs (user_id, file_name, status, created_count)
-           SELECT id, 'fair.csv', 'done', 12 FROM users WHERE username = 'ida'",
-    );
+    imported(&app, "ida", "fair.csv", 12);
     let home = i.get("/");
     assert!(home.contains("You have no draft segments."));
     assert!(home.contains("Your recent imports") && home.contains("fair.csv"));
@@ -82,4 +74,15 @@ fn viewers_are_told_what_they_can_read_and_admins_get_administration() {
     for link in ["/setup", "/admin/users", "/admin/audit", "/segments/new"] {
         assert!(home.contains(&format!("href=\"{link}\"")), "{link}");
     }
+}
+
+/// A finished import of `file` by `username` that created `created` contacts.
+fn imported(app: &TestApp, username: &str, file: &str, created: i64) {
+    diesel_exec(
+        app,
+        &format!(
+            "INSERT INTO import_jobs (user_id, file_name, status, created_count) \
+             SELECT id, '{file}', 'done', {created} FROM users WHERE username = '{username}'"
+        ),
+    );
 }
