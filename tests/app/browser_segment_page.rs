@@ -84,10 +84,34 @@ fn browser_segment_page_header_lines_and_a_step_that_changes_nothing() {
         b.open(&format!("/segments/{no}/reduce?country=SE&preview=1"))
             .await;
         assert!(b.main_text().await.contains("Nothing to remove"));
+
+        // A line's Remove button (the lines' buttons share one form and its token): that
+        // line goes, and only it.
+        b.open(&format!("/segments/{no}")).await;
+        let first = b
+            .eval("return document.querySelector('.lines-table tbody td a').textContent;")
+            .await;
+        let first = first.as_str().unwrap_or_default().to_string();
+        b.press_in(".lines-table tbody tr", "Remove").await;
+        b.expect_page(
+            &format!("/segments/{no}"),
+            200,
+            &["removed.", "Lines (229)"],
+        )
+        .await;
+        let flash = b
+            .eval("return document.querySelector('.flash').textContent;")
+            .await;
+        let flash = flash.as_str().unwrap_or_default();
+        assert!(flash.contains(&first), "{first}: {flash}");
     });
     assert_eq!(
         app.count("SELECT count(*) FROM segment_steps"),
-        1,
-        "only the Add that made the lines"
+        2,
+        "the Add that made the lines and the line removed"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM segment_lines WHERE removed_by_step IS NOT NULL"),
+        1
     );
 }

@@ -216,6 +216,21 @@ fn parse_forms(html: &str) -> Vec<Form> {
                 attr(button, "value").unwrap_or_default(),
             ));
         }
+        // A button elsewhere that submits this form to an address of its own (`form` and
+        // `formaction`), as a form of its own.
+        if let Some(id) = attr(tag, "id") {
+            for (_, button) in tags(html, "button") {
+                if let (Some(of), Some(to)) = (attr(button, "form"), attr(button, "formaction")) {
+                    if of == id {
+                        forms.push(Form {
+                            method: method.to_ascii_lowercase(),
+                            action: to,
+                            fields: fields.clone(),
+                        });
+                    }
+                }
+            }
+        }
         forms.push(Form {
             method: method.to_ascii_lowercase(),
             action,

@@ -58,6 +58,16 @@ impl HeaderOptions {
             language: setup::named(segment.language_code.as_deref(), &self.languages),
         }
     }
+
+    /// A line's salesperson with its name, "JBN – Jens B. Nielsen".
+    pub fn salesperson(&self, line: &LineRow) -> Option<String> {
+        setup::named(line.salesperson.as_deref(), &self.salespeople)
+    }
+
+    /// A line's interaction template with its description.
+    pub fn template(&self, line: &LineRow) -> Option<String> {
+        setup::named(line.template.as_deref(), &self.templates)
+    }
 }
 
 #[derive(Template)]
