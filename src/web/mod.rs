@@ -53,12 +53,24 @@ pub fn redirect(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// The length of the last page of each kind rendered (by its type's name), to make room for
+/// the next one at once: grown as it was written, a page of 30–150 KB was copied over a few
+/// times on its way.
+static RENDERED: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<&'static str, usize>>,
+> = std::sync::LazyLock::new(Default::default);
+
 /// Renders an askama page with the given status.
 pub fn render<T: askama::Template>(
     status: actix_web::http::StatusCode,
     page: &T,
 ) -> AppResult<HttpResponse> {
-    let html = page.render()?;
+    let kind = std::any::type_name::<T>();
+    let sizes = || RENDERED.lock().unwrap_or_else(|e| e.into_inner());
+    let room = sizes().get(kind).copied().unwrap_or(0).max(T::SIZE_HINT);
+    let mut html = String::with_capacity(room + room / 8);
+    page.render_into(&mut html)?;
+    sizes().insert(kind, html.len());
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html))
