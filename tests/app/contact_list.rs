@@ -136,6 +136,16 @@ fn next_reaches_the_last_page_and_previous_comes_back_in_every_order() {
         "country_code DESC, id DESC",
     );
     walk(&mut c, &app, "sort=no&dir=desc", "no DESC");
+    // Filtered (by a filter every contact passes), each page is read by its ids first.
+    walk(&mut c, &app, "flag=none&sort=name", "name, id");
+    walk(&mut c, &app, "flag=none&sort=country", "country_code, id");
+    walk(
+        &mut c,
+        &app,
+        "flag=none&sort=country&dir=desc",
+        "country_code DESC, id DESC",
+    );
+    walk(&mut c, &app, "flag=none&sort=no", "no");
 }
 
 #[test]
