@@ -1,13 +1,5 @@
 //! Text as the database compares it.
 
-/// The SQL of a code shown with its name, "JBN – Jens B. Nielsen", or the code alone when the
-/// name is empty (or there is none; NULL when the code is). `code` and `name` are SQL
-/// expressions of the query (fixed text, never user input), e.g.
-/// `named("c.salesperson_code::text", "sp.name")` over a `LEFT JOIN salespeople sp`.
-pub fn named(code: &str, name: &str) -> String {
-    format!("{code} || COALESCE(NULLIF(' – ' || {name}, ' – '), '')")
-}
-
 /// Case folding for case-insensitive matching, the same as the database's `rapport_fold`
 /// (migration `unicode_fold`): lower case by Unicode's rules (Ø → ø, Å → å, Ä → ä, Ö → ö,
 /// İ → i̇), then `ß` as `ss` and a dotted `i̇` as `i`, so that `STRASSE` finds `Straße` and

@@ -126,8 +126,7 @@ const OTHER_LISTS: &[(&str, &str, &str)] = &[
 ];
 
 /// A code with its name from its list, "JBN – Jens B. Nielsen", or the code alone when the
-/// name is empty or the list does not hold the code; `None` for no code (as
-/// [`crate::db::text::named`] shows it in SQL).
+/// name is empty or the list does not hold the code; `None` for no code.
 pub fn named(code: Option<&str>, list: &[CodeOption]) -> Option<String> {
     let code = code?;
     Some(match list.iter().find(|o| o.code == code) {
