@@ -54,8 +54,8 @@ pub fn redirect(location: &str) -> HttpResponse {
 }
 
 /// The length of the last page of each kind rendered (by its type's name), to make room for
-/// the next one at once: grown as it was written, a page of 30–150 KB was copied over a few
-/// times on its way.
+/// the next one at once: grown as it was written, a page of 15–150 KB was copied over each
+/// time it outgrew its buffer.
 static RENDERED: std::sync::LazyLock<
     std::sync::Mutex<std::collections::HashMap<&'static str, usize>>,
 > = std::sync::LazyLock::new(Default::default);

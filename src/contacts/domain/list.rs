@@ -426,12 +426,10 @@ fn in_parts(clause: &str, column: &str, parts: &[String], ascending: bool, limit
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     // The same order over the ids read.
-    let order_by = order(column, ascending)
-        .replace(column, "s.k")
-        .replace("c.id", "s.id");
+    let outer = order_by.replace(column, "s.k").replace("c.id", "s.id");
     format!(
         "{ROW} FROM ({ids}) s JOIN contacts c ON c.id = s.id {COMPANY} \
-         ORDER BY {order_by} LIMIT {limit}"
+         ORDER BY {outer} LIMIT {limit}"
     )
 }
 
