@@ -316,12 +316,17 @@ const COMPANY: &str = "LEFT JOIN contacts co ON co.id = c.company_id";
 
 /// `ORDER BY` of a sort column: ascending (NULLs last) or its exact reverse (NULLs first).
 fn order(column: &str, ascending: bool) -> String {
+    order_as(column, column, "c.id", ascending)
+}
+
+/// [`order`] of `column` over its values and the ids as named elsewhere (`key`, `id`).
+fn order_as(column: &str, key: &str, id: &str, ascending: bool) -> String {
     let dir = if ascending { "ASC" } else { "DESC" };
     if column == "c.no" {
         // Unique already: a second key would keep the index from serving the sort.
-        format!("c.no {dir}")
+        format!("{key} {dir}")
     } else {
-        format!("{column} {dir}, c.id {dir}")
+        format!("{key} {dir}, {id} {dir}")
     }
 }
 
@@ -426,7 +431,7 @@ fn in_parts(clause: &str, column: &str, parts: &[String], ascending: bool, limit
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     // The same order over the ids read.
-    let outer = order_by.replace(column, "s.k").replace("c.id", "s.id");
+    let outer = order_as(column, "s.k", "s.id", ascending);
     format!(
         "{ROW} FROM ({ids}) s JOIN contacts c ON c.id = s.id {COMPANY} \
          ORDER BY {outer} LIMIT {limit}"
