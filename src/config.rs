@@ -136,6 +136,9 @@ pub struct Config {
     pub list_count_keep: Duration,
     /// Counts that take at least this long are kept (not configurable: tests lower it).
     pub list_count_slow: Duration,
+    /// A filtered list whose kept count is at least this many contacts is read in its order
+    /// by a statement kept prepared (not configurable: tests lower it).
+    pub list_dense_rows: i64,
     /// How long a campaign card waits for its figures when another request is counting them
     /// (the count after a write) before it shows the figures counted last, marked as being
     /// counted again (not configurable: tests raise it, so that a card never shows figures of
@@ -203,6 +206,7 @@ impl Config {
             list_count_budget: Duration::from_millis(300),
             list_count_keep: Duration::from_secs(30),
             list_count_slow: Duration::from_millis(20),
+            list_dense_rows: 10_000,
             figures_wait: Duration::from_millis(50),
             locale: Locale::Iso,
         }

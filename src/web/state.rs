@@ -36,6 +36,7 @@ impl AppState {
             contact_counts: Arc::new(crate::contacts::domain::list::KeptCounts::new(
                 config.list_count_keep,
                 config.list_count_slow,
+                config.list_dense_rows,
             )),
             pool,
             config,

@@ -244,6 +244,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
     let counts = rapport::contacts::domain::list::KeptCounts::new(
         std::time::Duration::ZERO,
         std::time::Duration::ZERO,
+        10_000,
     );
     for no in &nos {
         let query = rapport::contacts::domain::list::ListQuery {
@@ -266,6 +267,40 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         &mut conn,
         "%WHERE (c.city, c.id) > (%ORDER BY c.city ASC, c.id ASC LIMIT 51",
     );
+    // A filtered list known to hold many contacts (its count kept, at least the dense mark):
+    // its pages are one statement, planned once, whatever the search and the country. Not
+    // known to, it is planned for its values on every view and not kept.
+    let counts = rapport::contacts::domain::list::KeptCounts::new(
+        std::time::Duration::from_secs(3600),
+        std::time::Duration::ZERO,
+        10,
+    );
+    for (i, (q, country)) in [("a", "DK"), ("e", "DE"), ("n", "DK"), ("r", "FR")]
+        .iter()
+        .cycle()
+        .take(8)
+        .enumerate()
+    {
+        let query = rapport::contacts::domain::list::ListQuery {
+            q: q.to_string(),
+            country: country.to_string(),
+            ..Default::default()
+        }
+        .normalised();
+        let budget = std::time::Duration::from_secs(60);
+        let total = rapport::contacts::domain::list::total(&mut conn, &query, budget, &counts)
+            .unwrap()
+            .n();
+        assert!(total >= 10, "{q} in {country}: {total}");
+        let page =
+            rapport::contacts::domain::list::page(&mut conn, &query, budget, &counts).unwrap();
+        assert!(!page.rows.is_empty(), "{q} in {country}, view {i}");
+    }
+    planned_once(
+        &mut conn,
+        "%strpos(c.search_text, $1) > 0 AND COALESCE(c.country_code = $2, false)%",
+    );
+    assert!(kept(&mut conn, "%c.search_text LIKE%").is_empty());
     // A form's code lists: one statement, kept.
     for _ in 0..2 {
         let lists = rapport::setup::options_of(&mut conn, &["countries", "languages"]).unwrap();
