@@ -615,14 +615,19 @@ pub fn page(
     }
     let (has_prev, has_next) = match (rows.first(), rows.last()) {
         (Some(first), Some(last)) => {
+            // Unfiltered, the contact a page starts after (or ends before) is in the list
+            // itself, just before (after) the page: no statement asks whether there is one.
+            let unfiltered = !query.is_filtered();
             let prev = match from {
                 From::First => false,
                 From::Last | From::Before(_) => more,
+                From::After(_) if unfiltered => true,
                 From::After(_) => any_beyond(conn, query, &first.no, !ascending, dense)?,
             };
             let next = match from {
                 From::Last => false,
                 From::First | From::After(_) => more,
+                From::Before(_) if unfiltered => true,
                 From::Before(_) => any_beyond(conn, query, &last.no, ascending, dense)?,
             };
             (prev, next)
