@@ -174,6 +174,40 @@ fn last_and_first_jump_to_the_ends_and_filters_keep_working() {
     );
 }
 
+/// A filtered page after (or before) a contact that is not in the list: the contacts of the
+/// list beyond it, and no link to a page of the list before (after) them when there is none.
+#[test]
+fn a_filtered_page_beyond_a_contact_outside_the_list_links_only_to_what_is_there() {
+    let app = TestApp::start();
+    contacts(&app);
+    let mut c = app.signed_in("vera", "viewer");
+    // Every person ("Person …") comes after the company "Firma 1" in name order.
+    let persons = c.get("/contacts?type=person&size=10&after=CO0001");
+    persons.assert_status(200);
+    assert_eq!(
+        shown(&persons),
+        shown(&c.get("/contacts?type=person&size=10"))
+    );
+    assert!(rel(&persons, "prev").is_none(), "no person before Firma 1");
+    assert!(rel(&persons, "next").is_some());
+    // Every company comes before the person "Person 1".
+    let companies = c.get("/contacts?type=company&size=10&before=PE0001");
+    assert_eq!(
+        shown(&companies),
+        shown(&c.get("/contacts?type=company&size=10&last=1"))
+    );
+    assert!(
+        rel(&companies, "next").is_none(),
+        "no company after Person 1"
+    );
+    assert!(rel(&companies, "prev").is_some());
+    // From a contact in the list, the page after it, and a link back.
+    let first = c.get("/contacts?type=person&size=10");
+    let second = c.get(&rel(&first, "next").unwrap());
+    assert!(rel(&second, "prev").is_some());
+    assert!(!shown(&second).iter().any(|no| shown(&first).contains(no)));
+}
+
 #[test]
 fn a_list_too_long_to_count_in_time_says_about() {
     // A budget of zero never counts: the total is the planner's estimate.

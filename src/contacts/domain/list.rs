@@ -430,13 +430,15 @@ fn key(conn: &mut PgConnection, column: &str, no: &str) -> QueryResult<Option<Ke
 /// NULLs and values meet, so that each part is read from the `(column, id)` index.
 ///
 /// `hidden`: the key's values are out of the planner's sight ([`crate::db::unseen`]), so that
-/// a statement kept prepared is planned once for every key.
+/// a statement kept prepared is planned once for every key. `including`: the key's own
+/// contact too.
 fn beyond(
     column: &str,
     key: &Key,
     later: bool,
     first: usize,
     hidden: bool,
+    including: bool,
 ) -> (Vec<String>, Vec<String>) {
     let (v, id) = (format!("${first}"), format!("${}", first + 1));
     let (v, id) = if hidden {
@@ -449,20 +451,21 @@ fn beyond(
     };
     let nullable = NULLABLE.contains(&column);
     let mut values = vec![key.value.clone().unwrap_or_default(), key.id.to_string()];
+    let (gt, lt) = if including { (">=", "<=") } else { (">", "<") };
     let parts = if column == "c.no" {
         values.truncate(1);
-        vec![format!("c.no {} {v}", if later { ">" } else { "<" })]
+        vec![format!("c.no {} {v}", if later { gt } else { lt })]
     } else {
         match (&key.value, later) {
             (Some(_), true) if nullable => vec![
-                format!("({column}, c.id) > ({v}, {id})"),
+                format!("({column}, c.id) {gt} ({v}, {id})"),
                 format!("{column} IS NULL"),
             ],
-            (Some(_), true) => vec![format!("({column}, c.id) > ({v}, {id})")],
-            (Some(_), false) => vec![format!("({column}, c.id) < ({v}, {id})")],
-            (None, true) => vec![format!("{column} IS NULL AND c.id > {id}")],
+            (Some(_), true) => vec![format!("({column}, c.id) {gt} ({v}, {id})")],
+            (Some(_), false) => vec![format!("({column}, c.id) {lt} ({v}, {id})")],
+            (None, true) => vec![format!("{column} IS NULL AND c.id {gt} {id}")],
             (None, false) => vec![
-                format!("{column} IS NULL AND c.id < {id}"),
+                format!("{column} IS NULL AND c.id {lt} {id}"),
                 format!("{column} IS NOT NULL"),
             ],
         }
@@ -506,12 +509,13 @@ fn in_parts(clause: &str, column: &str, parts: &[String], ascending: bool, limit
 }
 
 /// Reads up to `limit` rows of the list in the ascending (or descending) order of its sort
-/// column, beyond a key or from the start of that order; `dense`: the list is known to hold
-/// many contacts ([`Form::Dense`]).
+/// column, beyond a key (`including` its own contact) or from the start of that order;
+/// `dense`: the list is known to hold many contacts ([`Form::Dense`]).
 fn read(
     conn: &mut PgConnection,
     query: &ListQuery,
     key: Option<&Key>,
+    including: bool,
     ascending: bool,
     limit: i64,
     dense: bool,
@@ -524,7 +528,8 @@ fn read(
     let once = !query.is_filtered() || dense;
     let parts = match key {
         Some(k) => {
-            let (parts, key_values) = beyond(column, k, ascending, values.len() + 1, once);
+            let (parts, key_values) =
+                beyond(column, k, ascending, values.len() + 1, once, including);
             values.extend(key_values);
             parts
         }
@@ -546,7 +551,9 @@ fn read(
     // own, kept on the connection). Filtered otherwise, planned for the values picked: a
     // filter that most contacts pass and one that few do are read differently. (Nor is a
     // page size of the user's own kept: each size would be another statement kept.)
-    let keep = once && query.filters() <= 3 && (limit == 1 || limit == PAGE_SIZE + 1);
+    let keep = once
+        && query.filters() <= 3
+        && (limit == 1 || limit == PAGE_SIZE + 1 || limit == PAGE_SIZE + 2);
     values
         .into_iter()
         .fold(crate::db::prepared_if(keep, sql), |q, v| {
@@ -566,7 +573,7 @@ fn any_beyond(
     let Some(k) = key(conn, query.column(), no)? else {
         return Ok(false);
     };
-    Ok(!read(conn, query, Some(&k), later, 1, dense)?.is_empty())
+    Ok(!read(conn, query, Some(&k), false, later, 1, dense)?.is_empty())
 }
 
 /// One page of the list, read by keyset in any sort order: the first or last page, or the
@@ -586,12 +593,27 @@ pub fn page(
     // One row more than the page, in the direction it is read: whether the list goes on
     // that way, without a statement of its own.
     let mut rows = Vec::new();
+    // Whether the contact a page starts after (or ends before) is in the list: then the list
+    // goes on that way. Unfiltered, every contact is. Filtered, the page is read from that
+    // contact itself, one row more, and the first row tells, with no statement of its own.
+    let filtered = query.is_filtered();
+    let mut from_listed = !filtered;
     if let From::After(no) | From::Before(no) = &from {
+        let no = no.clone();
         let forward = matches!(from, From::After(_));
-        from = match key(conn, column, no)? {
+        from = match key(conn, column, &no)? {
             Some(k) => {
                 let reading = if forward { ascending } else { !ascending };
-                rows = read(conn, query, Some(&k), reading, size + 1, dense)?;
+                let limit = size + 1 + i64::from(filtered);
+                rows = read(conn, query, Some(&k), filtered, reading, limit, dense)?;
+                if filtered {
+                    if rows.first().is_some_and(|r| r.no == no) {
+                        rows.remove(0);
+                        from_listed = true;
+                    } else {
+                        rows.truncate(size as usize + 1);
+                    }
+                }
                 match (forward, rows.len() as i64) {
                     (true, 0) => From::Last,
                     (false, n) if n < size => From::First,
@@ -602,8 +624,8 @@ pub fn page(
         };
     }
     match from {
-        From::First => rows = read(conn, query, None, ascending, size + 1, dense)?,
-        From::Last => rows = read(conn, query, None, !ascending, size + 1, dense)?,
+        From::First => rows = read(conn, query, None, false, ascending, size + 1, dense)?,
+        From::Last => rows = read(conn, query, None, false, !ascending, size + 1, dense)?,
         _ => {}
     }
     let more = rows.len() as i64 > size;
@@ -615,19 +637,16 @@ pub fn page(
     }
     let (has_prev, has_next) = match (rows.first(), rows.last()) {
         (Some(first), Some(last)) => {
-            // Unfiltered, the contact a page starts after (or ends before) is in the list
-            // itself, just before (after) the page: no statement asks whether there is one.
-            let unfiltered = !query.is_filtered();
             let prev = match from {
                 From::First => false,
                 From::Last | From::Before(_) => more,
-                From::After(_) if unfiltered => true,
+                From::After(_) if from_listed => true,
                 From::After(_) => any_beyond(conn, query, &first.no, !ascending, dense)?,
             };
             let next = match from {
                 From::Last => false,
                 From::First | From::After(_) => more,
-                From::Before(_) if unfiltered => true,
+                From::Before(_) if from_listed => true,
                 From::Before(_) => any_beyond(conn, query, &last.no, ascending, dense)?,
             };
             (prev, next)
@@ -684,7 +703,7 @@ fn count_beyond(
         return Ok(0);
     };
     let (clause, mut values) = query.conditions();
-    let (parts, key_values) = beyond(column, &k, later, values.len() + 1, false);
+    let (parts, key_values) = beyond(column, &k, later, values.len() + 1, false, false);
     values.extend(key_values);
     let sql = format!(
         "SELECT count(*) AS n FROM contacts c WHERE {clause} AND (({}))",
@@ -956,7 +975,7 @@ mod tests {
             id: 7,
             value: Some("DK".into()),
         };
-        let (parts, values) = beyond("c.country_code", &k, true, 3, false);
+        let (parts, values) = beyond("c.country_code", &k, true, 3, false, false);
         assert_eq!(
             parts,
             [
@@ -966,21 +985,41 @@ mod tests {
         );
         assert_eq!(values, ["DK", "7"]);
         let none = Key { id: 7, value: None };
-        let (parts, _) = beyond("c.country_code", &none, false, 1, false);
+        let (parts, _) = beyond("c.country_code", &none, false, 1, false, false);
         assert_eq!(parts.len(), 2);
-        let (parts, values) = beyond("c.no", &k, false, 1, false);
+        let (parts, values) = beyond("c.no", &k, false, 1, false, false);
         assert_eq!(
             (parts, values),
             (vec!["c.no < $1".to_string()], vec!["DK".to_string()])
         );
         // Hidden from the planner, the same key read by the statement.
-        let (parts, _) = beyond("c.city", &k, true, 1, true);
+        let (parts, _) = beyond("c.city", &k, true, 1, true, false);
         assert_eq!(
             parts,
             ["(c.city, c.id) > ((SELECT $1::text), (SELECT $2::bigint))"]
         );
-        let (parts, _) = beyond("c.no", &k, true, 1, true);
+        let (parts, _) = beyond("c.no", &k, true, 1, true, false);
         assert_eq!(parts, ["c.no > (SELECT $1::text)"]);
+        // Including the key's own contact: a filtered page read from the contact it starts
+        // after, in either direction, NULLs too.
+        let (parts, _) = beyond("c.country_code", &k, true, 1, false, true);
+        assert_eq!(
+            parts,
+            [
+                "(c.country_code, c.id) >= ($1, $2::bigint)",
+                "c.country_code IS NULL"
+            ]
+        );
+        let (parts, _) = beyond("c.country_code", &none, false, 1, false, true);
+        assert_eq!(
+            parts,
+            [
+                "c.country_code IS NULL AND c.id <= $2::bigint",
+                "c.country_code IS NOT NULL"
+            ]
+        );
+        let (parts, _) = beyond("c.no", &k, false, 1, false, true);
+        assert_eq!(parts, ["c.no <= $1"]);
     }
 
     #[test]
