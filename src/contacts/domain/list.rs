@@ -237,7 +237,7 @@ impl ListQuery {
         }
         // A person has its company's industry groups. Dense, each contact looks up its own
         // (one row at most, by the key): an EXISTS would be planned as a hash of every
-        // contact in the group, read whole before the first row (20 ms for RETAIL).
+        // contact in the group, read whole before the first row (17 ms for RETAIL).
         for (value, table, contact) in [
             (
                 &self.industry_group,
@@ -358,7 +358,7 @@ enum Form {
     /// each filter a plain test of every contact read, which the planner neither reads an
     /// index for nor weighs by its value. One plan then serves every value, and the page's
     /// statement is kept prepared instead of planned on every view. At a million contacts,
-    /// PostgreSQL's time for a page: DK and RETAIL 3.1–3.4 → 1.5–1.6 ms; `q=hansen` 7.8–8.3
+    /// PostgreSQL's time for a page: DK and RETAIL 2.3–3.4 → 1.5–1.6 ms; `q=hansen` 7.8–8.3
     /// → 5.3–5.4 ms.
     Dense,
 }
