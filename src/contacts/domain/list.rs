@@ -159,14 +159,7 @@ impl ListQuery {
     }
 
     pub fn is_filtered(&self) -> bool {
-        !(self.q.is_empty()
-            && self.kind.is_empty()
-            && self.salesperson.is_empty()
-            && self.territory.is_empty()
-            && self.country.is_empty()
-            && self.industry_group.is_empty()
-            && self.mailing_group.is_empty()
-            && self.flag.is_empty())
+        self.filters() > 0
     }
 
     /// The WHERE clause (over `contacts c`) and its values, in placeholder order, written for
