@@ -112,6 +112,18 @@ fn memory_settings(total_mib: Option<u64>) -> String {
     )
 }
 
+/// How many helper processes one statement may take (`max_parallel_workers_per_gather`): a
+/// quarter of the machine's cores (none on two or three). PostgreSQL's default of two let one
+/// user's count of a filtered list (a country and an industry group over a million contacts)
+/// take both cores of a two-core server for 340 ms, where alone it counted in 270 ms; every
+/// other page of the office waited meanwhile (the mixed load's p99 142–167 ms, without helpers
+/// 131–135 ms: BENCHMARKS.md, Many users at once). Rapport's writes (steps, Log Segment) never
+/// run in parallel; its reads serve one user among many.
+fn parallel_settings(cores: Option<usize>) -> String {
+    let helpers = cores.unwrap_or(1) / 4;
+    format!(" -c max_parallel_workers_per_gather={helpers}")
+}
+
 impl LocalCluster {
     /// Creates the cluster in `data_dir` if needed, starts it if it is not running, and makes
     /// sure database `dbname` exists. A cluster left running (say, after a crash) is reused.
@@ -331,6 +343,9 @@ impl LocalCluster {
             self.socket_dir.display().to_string().replace('\'', "")
         );
         server_options.push_str(&memory_settings(total_memory_mib()));
+        server_options.push_str(&parallel_settings(
+            std::thread::available_parallelism().ok().map(|n| n.get()),
+        ));
         if self.has_lz4() {
             server_options.push_str(" -c wal_compression=lz4");
         }
@@ -656,6 +671,16 @@ mod tests {
         assert!(big.contains("shared_buffers=4096MB") && big.contains("work_mem=64MB"));
         assert!(big.contains("wal_buffers=256MB") && small.contains("wal_buffers=16MB"));
         assert!(super::memory_settings(None).contains("shared_buffers=512MB"));
+    }
+
+    #[test]
+    fn a_statement_takes_helpers_only_on_a_machine_with_cores_to_spare() {
+        let workers = |cores| super::parallel_settings(cores);
+        assert!(workers(Some(2)).contains("max_parallel_workers_per_gather=0"));
+        assert!(workers(Some(3)).contains("max_parallel_workers_per_gather=0"));
+        assert!(workers(Some(4)).contains("max_parallel_workers_per_gather=1"));
+        assert!(workers(Some(16)).contains("max_parallel_workers_per_gather=4"));
+        assert!(workers(None).contains("max_parallel_workers_per_gather=0"));
     }
 
     use super::*;
