@@ -139,6 +139,9 @@ pub struct Config {
     /// A filtered list whose kept count is at least this many contacts is read in its order
     /// by a statement kept prepared (not configurable: tests lower it).
     pub list_dense_rows: i64,
+    /// A filtered list counted at no more than this many contacts is gathered by its filters
+    /// first, then put in order (not configurable: tests change it).
+    pub list_few_rows: i64,
     /// How long a campaign card waits for its figures when another request is counting them
     /// (the count after a write) before it shows the figures counted last, marked as being
     /// counted again (not configurable: tests raise it, so that a card never shows figures of
@@ -207,6 +210,7 @@ impl Config {
             list_count_keep: Duration::from_secs(30),
             list_count_slow: Duration::from_millis(20),
             list_dense_rows: 10_000,
+            list_few_rows: 300,
             figures_wait: Duration::from_millis(50),
             locale: Locale::Iso,
         }

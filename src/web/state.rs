@@ -37,6 +37,7 @@ impl AppState {
                 config.list_count_keep,
                 config.list_count_slow,
                 config.list_dense_rows,
+                config.list_few_rows,
             )),
             pool,
             config,

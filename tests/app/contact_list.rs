@@ -388,16 +388,43 @@ fn the_name_index_carries_what_the_filters_test() {
 }
 
 /// A filtered list known to hold many contacts (its count kept, and at least the dense mark:
-/// lowered here to one) is read in its order with its filters as plain tests. Paged through
-/// both ways, it shows the same contacts in the same order as the database finds with the
-/// filters written out: a search with a LIKE wildcard in it, industry and mailing groups, the
-/// type and a country, in several orders.
+/// lowered here to one) is read in its order with its filters as plain tests.
 #[test]
 fn a_list_known_to_be_long_shows_the_same_contacts_in_every_order() {
+    walk_filtered(|c| {
+        c.list_dense_rows = 1;
+        c.list_few_rows = 0;
+    });
+}
+
+/// A filtered list counted at no more than the few mark (raised here past every list) is
+/// gathered by its filters first, then put in order.
+#[test]
+fn a_list_known_to_be_short_shows_the_same_contacts_in_every_order() {
+    walk_filtered(|c| {
+        c.list_dense_rows = i64::MAX;
+        c.list_few_rows = i64::MAX;
+    });
+}
+
+/// Neither (the few mark lowered to none): the planner weighs the filters' values.
+#[test]
+fn a_list_neither_long_nor_short_shows_the_same_contacts_in_every_order() {
+    walk_filtered(|c| {
+        c.list_dense_rows = i64::MAX;
+        c.list_few_rows = 0;
+    });
+}
+
+/// Filtered lists, their counts kept, read as `marks` make them: paged through both ways,
+/// each shows the same contacts in the same order as the database finds with the filters
+/// written out: a search with a LIKE wildcard in it, industry and mailing groups, the type
+/// and a country, in several orders.
+fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
     let app = TestApp::start_with(|c| {
         c.list_count_slow = std::time::Duration::ZERO;
         c.list_count_keep = std::time::Duration::from_secs(3600);
-        c.list_dense_rows = 1;
+        marks(c);
     });
     contacts(&app);
     diesel_exec(
@@ -452,7 +479,8 @@ fn a_list_known_to_be_long_shows_the_same_contacts_in_every_order() {
     for (query, filter, order) in lists {
         let expected = database_order(&app, &filter, order);
         assert!(expected.len() > 10, "{query}: {}", expected.len());
-        // The first view counts the list and keeps its count; the pages after it are dense.
+        // The first view counts the list and keeps its count; the pages after it read it as
+        // that count makes them.
         let first = c.get(&format!("/contacts?{query}&size=10"));
         first.assert_status(200);
         let mut page = c.get(&format!("/contacts?{query}&size=10"));

@@ -245,6 +245,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         std::time::Duration::ZERO,
         std::time::Duration::ZERO,
         10_000,
+        300,
     );
     for no in &nos {
         let query = rapport::contacts::domain::list::ListQuery {
@@ -258,6 +259,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
             &query,
             std::time::Duration::from_secs(60),
             &counts,
+            None,
         )
         .unwrap();
         assert_eq!(page.rows.len(), 50);
@@ -274,6 +276,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         std::time::Duration::from_secs(3600),
         std::time::Duration::ZERO,
         10,
+        0,
     );
     for (i, (q, country)) in [("a", "DK"), ("e", "DE"), ("n", "DK"), ("r", "FR")]
         .iter()
@@ -292,8 +295,8 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
             .unwrap()
             .n();
         assert!(total >= 10, "{q} in {country}: {total}");
-        let page =
-            rapport::contacts::domain::list::page(&mut conn, &query, budget, &counts).unwrap();
+        let page = rapport::contacts::domain::list::page(&mut conn, &query, budget, &counts, None)
+            .unwrap();
         assert!(!page.rows.is_empty(), "{q} in {country}, view {i}");
     }
     planned_once(

@@ -106,19 +106,20 @@ pub async fn list(
         if q.from() == From::First {
             if let Some(total) = contact_list::kept_total(&q, &kept) {
                 let options = Options::load(conn, true)?;
-                let page = contact_list::page(conn, &q, budget, &kept)?;
+                let page = contact_list::page(conn, &q, budget, &kept, None)?;
                 return Ok((page, total, options));
             }
         }
-        // Otherwise one snapshot, so that the page, where it stands and the total agree.
+        // Otherwise one snapshot, so that the page, where it stands and the total agree. The
+        // total first: how many the list holds tells how its page is best read.
         Ok(conn
             .build_transaction()
             .read_only()
             .repeatable_read()
             .run(|conn| {
                 let options = Options::load(conn, true)?;
-                let page = contact_list::page(conn, &q, budget, &kept)?;
                 let total = contact_list::total(conn, &q, budget, &kept)?;
+                let page = contact_list::page(conn, &q, budget, &kept, Some(total))?;
                 Ok::<_, diesel::result::Error>((page, total, options))
             })?)
     })
