@@ -213,6 +213,66 @@ fn lines_are_searched_and_sorted_and_every_one_is_reached_by_next_and_previous()
     assert!(page.contains("No line matches"));
 }
 
+/// A search finds a line by its contact (No., name, e-mail, city) or by the company name the
+/// line shows, folded, the same whether it picks its contacts from the index (three letters
+/// or digits in a row) or tests each line's contact: checked against the database with the
+/// condition written out. Some lines show a company name their contacts no longer carry (as
+/// after the company was renamed).
+#[test]
+fn a_search_finds_lines_by_their_contact_or_the_company_they_show_however_short() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = many_lines(&app, &mut c);
+    diesel_exec(
+        &app,
+        "UPDATE segment_lines SET company_name = 'Ærø Shipping' \
+         WHERE contact_id IN (SELECT id FROM contacts WHERE no LIKE 'P%' AND id % 5 = 0);
+         UPDATE segment_lines SET company_name = 'STRASSE 50%' \
+         WHERE contact_id IN (SELECT id FROM contacts WHERE no LIKE 'P%' AND id % 7 = 0);",
+    );
+    let searches = [
+        ("%C3%86R%C3%98", "ÆRØ"),
+        ("%C3%A6r%C3%B8+ship", "ærø ship"),
+        ("SHIP", "SHIP"),
+        ("stra%C3%9Fe", "straße"),
+        ("50%25", "50%"),
+        ("rh", "rh"),
+        ("o", "o"),
+        ("p01", "p01"),
+        ("%C3%B8ren", "øren"),
+        ("zz", "zz"),
+    ];
+    for (encoded, q) in searches {
+        let pattern = rapport::db::text::contains_pattern(q);
+        let found = expected(
+            &app,
+            &no,
+            &format!(
+                "(c.search_text LIKE '{pattern}' OR rapport_fold(l.company_name) LIKE '{pattern}')"
+            ),
+            "l.contact_name, l.company_name, l.id",
+        );
+        let found: Vec<String> = found.into_iter().filter(|n| !n.is_empty()).collect();
+        let page = c.get(&format!("/segments/{no}?q={encoded}&sort=name"));
+        page.assert_status(200);
+        if found.is_empty() {
+            assert!(page.contains("No line matches"), "{q}");
+            continue;
+        }
+        assert!(
+            page.contains(&format!("{} of 230 lines match", found.len())),
+            "{q}: {} expected",
+            found.len()
+        );
+        assert_eq!(
+            shown_lines(&page),
+            found[..found.len().min(100)],
+            "{q}: the first page"
+        );
+    }
+}
+
 #[test]
 fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact() {
     let app = TestApp::start();

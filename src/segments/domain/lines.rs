@@ -282,13 +282,50 @@ impl LinesQuery {
         pairs
     }
 
-    /// The search's condition on a line (its pattern bound as `p`), if there is a search.
-    fn condition(&self, p: &str) -> String {
-        if self.is_searching() {
-            format!(" AND (c.search_text LIKE {p} OR rapport_fold(l.company_name) LIKE {p})")
-        } else {
-            String::new()
+    /// The search's condition on a line `l` of the segment bound as `segment` (its pattern
+    /// bound as `p`), if there is a search: the line's contact `c` matches (its No., name,
+    /// e-mail, city, phone), or the company name the line shows does, folded.
+    ///
+    /// A search with three letters or digits in a row ([`LinesQuery::by_index`]) picks its
+    /// contacts from their trigram index, and folds the segment's company names once each,
+    /// not each line's (ICU's lowercase: 230 ms of the 330 that testing a 196,228-line
+    /// segment's company names took, for its 10,133 names). Tested on each line, such a
+    /// search took 1.3–1.7 s a statement on that segment whatever it found; picked, a search
+    /// that finds nothing 0.13 s, `berlin` (41,312 lines) 0.23 s. A shorter search finds
+    /// most lines: tested on each line in the page's order, the page stops at its hundredth.
+    fn condition(&self, p: &str, segment: &str) -> String {
+        if !self.is_searching() {
+            return String::new();
         }
+        if self.by_index() {
+            format!(
+                " AND (l.contact_id IN (SELECT m.id FROM contacts m WHERE m.search_text LIKE {p}) \
+                 OR l.company_name IN (SELECT d.n FROM (SELECT DISTINCT o.company_name AS n \
+                 FROM segment_lines o WHERE o.segment_id = {segment} \
+                 AND o.removed_by_step IS NULL OFFSET 0) d WHERE rapport_fold(d.n) LIKE {p}))"
+            )
+        } else {
+            format!(" AND (c.search_text LIKE {p} OR rapport_fold(l.company_name) LIKE {p})")
+        }
+    }
+
+    /// Whether the search's contacts are picked from the trigram index of their search text:
+    /// it has three ASCII letters or digits in a row (the index's trigrams; in the database's
+    /// C locale other letters part words). With fewer, the index would hand back every
+    /// contact.
+    fn by_index(&self) -> bool {
+        let mut run = 0;
+        for ch in self.q.chars() {
+            run = if ch.is_ascii_alphanumeric() {
+                run + 1
+            } else {
+                0
+            };
+            if run >= 3 {
+                return true;
+            }
+        }
+        false
     }
 
     /// `k1 ASC, k2 ASC, id ASC` (or the reverse) over the keys of the rows.
@@ -326,10 +363,16 @@ pub fn count(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
+    // Picked by the index, a line's contact is not read.
+    let contact = if query.by_index() {
+        ""
+    } else {
+        " JOIN contacts c ON c.id = l.contact_id"
+    };
     let n: N = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+        "SELECT count(*) AS n FROM segment_lines l{contact} \
          WHERE l.segment_id = $1 AND l.removed_by_step IS NULL{}",
-        query.condition("$2")
+        query.condition("$2", "$1")
     ))
     .bind::<BigInt, _>(segment.id)
     .bind::<Text, _>(crate::db::text::contains_pattern(&query.q))
@@ -378,7 +421,7 @@ pub fn lines(
         "WITH r AS NOT MATERIALIZED ({} \
            WHERE l.segment_id = {segment} AND l.removed_by_step IS NULL{}) ",
         line_select(&format!(", {}", keys.join(", "))),
-        query.condition("$3")
+        query.condition("$3", &segment)
     );
     // The page's rows with the codes alone: the page names them from its kept code lists
     // (joined here to name them, the page's 100 rows were sorted once more after the join,
@@ -744,4 +787,22 @@ pub fn load_line(
     .bind::<BigInt, _>(segment.id)
     .get_result(conn)
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LinesQuery;
+
+    #[test]
+    fn a_search_with_three_letters_or_digits_in_a_row_picks_its_contacts_by_the_index() {
+        let by_index = |q: &str| LinesQuery::new(Some(q), None, None).by_index();
+        assert!(by_index("berlin") && by_index("p01") && by_index("søren"));
+        assert!(by_index("50% GmbH"));
+        assert!(!by_index("a") && !by_index("rh") && !by_index("ærø") && !by_index("a.b-c"));
+        let short = LinesQuery::new(Some("rh"), None, None);
+        assert!(short.condition("$3", "$1").contains("c.search_text LIKE $3"));
+        let long = LinesQuery::new(Some("berlin"), None, None);
+        assert!(long.condition("$3", "$1").contains("o.segment_id = $1"));
+        assert_eq!(LinesQuery::default().condition("$3", "$1"), "");
+    }
 }
