@@ -172,6 +172,27 @@ fn lines_are_searched_and_sorted_and_every_one_is_reached_by_next_and_previous()
     assert_eq!(forward, by_city);
     assert_eq!(backward, by_city);
 
+    // By name, by step and by salesperson (each line's own, the header's or the
+    // contact's), both ways: picked by their keys, then read whole.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET salesperson_code = 'PL' WHERE no LIKE 'P%' AND id % 3 = 1;
+         UPDATE segment_lines SET salesperson_code = 'JO' WHERE id % 4 = 0;",
+    );
+    for (sort, order) in [
+        ("name", "l.contact_name, l.company_name, l.id"),
+        ("step&dir=desc", "l.added_by_step DESC, l.id DESC"),
+        (
+            "salesperson",
+            "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code, '')::text, l.id",
+        ),
+    ] {
+        let expected = expected(&app, &no, "TRUE", order);
+        let (forward, backward) = walk(&mut c, &format!("/segments/{no}?sort={sort}"));
+        assert_eq!(forward, expected, "{sort}");
+        assert_eq!(backward, expected, "{sort}");
+    }
+
     // A search in any case, Nordic letters folded: "ÅRHUS" finds the 76 in Århus.
     let page = c.get(&format!("/segments/{no}?q=%C3%85RHUS&sort=name"));
     page.assert_status(200);
