@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The pages that used to count a segment's lines or a campaign's entries on every view, timed
-# one user at a time on kept data: a segment page (first and last page of lines), the segment
-# list, and a campaign's card (its first view after its entries changed, which counts the
-# figures, then its other views, which read them kept). See BENCHMARKS.md, "Segment totals
-# kept" and "Campaign figures kept".
+# one user at a time on kept data: a segment page (first and last page of lines, its lines in
+# each order and searched), the segment list, and a campaign's card (its first view after its
+# entries changed, which counts the figures, then its other views, which read them kept). See
+# BENCHMARKS.md, "Segment totals kept", "Campaign figures kept" and "A segment's lines
+# searched and sorted".
 #
 #   RAPPORT_DATA_DIR=/srv/bench bench/segment_pages.sh
 #
@@ -13,6 +14,8 @@
 #   BENCH_SEGMENT     the segment's No. (default: the one with most lines)
 #   BENCH_CAMPAIGN    the campaign's No. (default: the one with most entries)
 #   BENCH_PAGE_RUNS   timed requests of each page after a warm-up (default 10)
+#   BENCH_SEARCHES    searches of the segment's lines (default: zzqx berlin gmbh; words
+#                     separated by spaces)
 #   BENCH_TIMEOUT     seconds after which the whole run is stopped (default 1800)
 #
 # The card's first view is made a first view by bumping the campaign's entries version (what
@@ -51,6 +54,12 @@ runs() { # NAME PATH [curl args…]
 }
 runs "segment page 1" "/segments/$NO"
 runs "segment last page" "/segments/$NO" --data-urlencode "page=$LAST"
+for sort in no name city salesperson correspondence step; do
+    runs "segment by $sort" "/segments/$NO" --data-urlencode "sort=$sort"
+done
+for q in ${BENCH_SEARCHES:-zzqx berlin gmbh}; do
+    runs "segment search $q" "/segments/$NO" --data-urlencode "q=$q"
+done
 runs "segment list" "/segments"
 for _ in $(seq 1 3); do
     psql_value "UPDATE campaigns SET entries_version = entries_version + 1 WHERE no = '$CAMPAIGN'" >/dev/null
@@ -61,9 +70,9 @@ runs "card kept" "/campaigns/$CAMPAIGN"
 echo
 echo "Rapport segment pages — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), binary $BIN"
 echo "Segment $NO: $(thousands "$LINES") lines; campaign $CAMPAIGN: $(thousands "$ENTRIES") entries; uptime: $(uptime)"
-printf '%-20s %-7s %10s %10s %10s\n' "page" "status" "app med" "app max" "total med"
-for name in "segment page 1" "segment last page" "segment list" "card first view" "card kept"; do
+printf '%-26s %-7s %10s %10s %10s\n' "page" "status" "app med" "app max" "total med"
+awk -F'\t' '!seen[$1]++ { print $1 }' "$APP_TIMES" | while IFS= read -r name; do
     col() { awk -F'\t' -v n="$name" -v c="$1" '$1 == n { print $c }' "$APP_TIMES"; }
-    printf '%-20s %-7s %10s %10s %10s\n' "$name" "$(col 2 | sort -u | paste -sd/ -)" \
+    printf '%-26s %-7s %10s %10s %10s\n' "$name" "$(col 2 | sort -u | paste -sd/ -)" \
         "$(col 3 | median)" "$(col 3 | maximum)" "$(col 4 | median)"
 done
