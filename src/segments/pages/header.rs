@@ -7,7 +7,7 @@ use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
 use crate::segments::domain::lines::{LineRow, LineSort, LinesQuery};
 use crate::segments::domain::totals::Figures;
 use crate::segments::domain::{header, ledger, lines, totals};
-use crate::setup::CodeOption;
+use crate::setup::{CodeOption, Shared};
 use crate::web::filters;
 use crate::web::pagination::Pager;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
@@ -59,15 +59,48 @@ impl HeaderOptions {
         }
     }
 
-    /// A line's salesperson with its name, "JBN – Jens B. Nielsen".
-    pub fn salesperson(&self, line: &LineRow) -> Option<String> {
-        setup::named(line.salesperson.as_deref(), &self.salespeople)
+    /// What each of `lines` shows of its salesperson, interaction template, date and cost,
+    /// written once for each value the page shows (most lines show their header's), not once
+    /// a line: a page's 100 lines wrote 400 texts, about 6 % of the server's time on the page.
+    fn line_texts(&self, lines: &[LineRow]) -> Vec<LineTexts> {
+        use std::collections::HashMap;
+        use std::hash::Hash;
+        fn once<K: Eq + Hash, V: Clone>(
+            seen: &mut HashMap<K, V>,
+            key: K,
+            write: impl FnOnce() -> V,
+        ) -> V {
+            seen.entry(key).or_insert_with(write).clone()
+        }
+        let (mut salespeople, mut templates, mut dates, mut costs) = (
+            HashMap::new(),
+            HashMap::new(),
+            HashMap::new(),
+            HashMap::new(),
+        );
+        lines
+            .iter()
+            .map(|l| LineTexts {
+                salesperson: once(&mut salespeople, l.salesperson.as_deref(), || {
+                    setup::named(l.salesperson.as_deref(), &self.salespeople).map(Shared::from)
+                }),
+                template: once(&mut templates, l.template.as_deref(), || {
+                    setup::named(l.template.as_deref(), &self.templates).map(Shared::from)
+                }),
+                date: once(&mut dates, l.date, || filters::date_text(l.date).into()),
+                cost: once(&mut costs, &l.unit_cost, || l.cost_text().into()),
+            })
+            .collect()
     }
+}
 
-    /// A line's interaction template with its description.
-    pub fn template(&self, line: &LineRow) -> Option<String> {
-        setup::named(line.template.as_deref(), &self.templates)
-    }
+/// What a line of the segment page shows of its salesperson and interaction template (each
+/// with its name), its date and its cost.
+pub struct LineTexts {
+    pub salesperson: Option<Shared>,
+    pub template: Option<Shared>,
+    pub date: Shared,
+    pub cost: Shared,
 }
 
 #[derive(Template)]
@@ -178,6 +211,8 @@ pub struct ShowPage {
     /// The lines by the steps that added and removed them (what each Go Back would do).
     pub history: Vec<LineHistory>,
     pub lines: Vec<LineRow>,
+    /// What each of `lines` shows of its salesperson, template, date and cost.
+    pub line_texts: Vec<LineTexts>,
     pub pager: Pager,
     /// The lines' search and order.
     pub lines_query: LinesQuery,
@@ -249,6 +284,7 @@ impl ShowPage {
         can_edit: bool,
     ) -> ShowPage {
         let (segment, figures, ledger, history, (lines, pager, lines_query), options, names) = data;
+        let line_texts = options.line_texts(&lines);
         ShowPage {
             names,
             lines_query,
@@ -261,6 +297,7 @@ impl ShowPage {
             figures,
             ledger,
             lines,
+            line_texts,
             pager,
             actions,
             can_edit,
@@ -275,6 +312,11 @@ impl ShowPage {
     /// When the segment was canceled, in local time.
     pub fn canceled_when(&self) -> String {
         local_time(self.segment.canceled_at)
+    }
+
+    /// Each line with what it shows of its salesperson, template, date and cost.
+    pub fn line_rows(&self) -> impl Iterator<Item = (&LineRow, &LineTexts)> {
+        self.lines.iter().zip(&self.line_texts)
     }
 
     pub fn editable(&self) -> bool {
