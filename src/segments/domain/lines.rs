@@ -458,8 +458,11 @@ pub fn lines(
            WHERE l.segment_id = {segment} AND l.removed_by_step IS NULL{}) ",
         query.condition("$3", &segment)
     );
-    // Picked, a page's lines are then read whole by their ids, in the page's order.
-    let whole = |page: String, order: String| {
+    // A page of `r` (`filter`: "" or " WHERE …"), `limit` rows (and any OFFSET) in the order
+    // or its reverse. Picked, its lines are then read whole by their ids, in the page's order.
+    let page_sql = |filter: &str, reverse: bool, limit: &str| {
+        let order = query.order(reverse);
+        let page = format!("SELECT * FROM r{filter} ORDER BY {order} LIMIT {limit}");
         if picked {
             format!(
                 "SELECT * FROM (SELECT w.* FROM ({page}) p CROSS JOIN LATERAL ({} \
@@ -487,13 +490,10 @@ pub fn lines(
             ">"
         };
         load(
-            whole(
-                format!(
-                    "SELECT * FROM r WHERE ({names}, id) {cmp} \
-                     (SELECT {names}, id FROM r WHERE id = $2) ORDER BY {} LIMIT {LINES_PAGE}",
-                    query.order(reverse)
-                ),
-                query.order(reverse),
+            page_sql(
+                &format!(" WHERE ({names}, id) {cmp} (SELECT {names}, id FROM r WHERE id = $2)"),
+                reverse,
+                &LINES_PAGE.to_string(),
             ),
             in_line_order,
             line,
@@ -518,13 +518,7 @@ pub fn lines(
             String::new()
         };
         load(
-            whole(
-                format!(
-                    "SELECT * FROM r ORDER BY {} LIMIT {limit}{skip}",
-                    query.order(reverse)
-                ),
-                query.order(reverse),
-            ),
+            page_sql("", reverse, &format!("{limit}{skip}")),
             in_line_order && offset == 0,
             0,
             conn,
