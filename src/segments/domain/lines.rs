@@ -299,7 +299,7 @@ impl LinesQuery {
     /// bound as `p`), if there is a search: the line's contact `c` matches (its No., name,
     /// e-mail, city, phone), or the company name the line shows does, folded.
     ///
-    /// A search with three letters or digits in a row ([`LinesQuery::by_index`]) picks its
+    /// A search the trigram index can narrow ([`LinesQuery::by_index`]) picks its
     /// contacts from their trigram index, and folds the segment's company names once each,
     /// not each line's (ICU's lowercase: 230 ms of the 330 that testing a 196,228-line
     /// segment's company names took, for its 10,133 names). Tested on each line, such a
@@ -323,20 +323,25 @@ impl LinesQuery {
     }
 
     /// Whether the search's contacts are picked from the trigram index of their search text:
-    /// it has three ASCII letters or digits in a row (the index's trigrams; in the database's
-    /// C locale other letters part words). With fewer, the index would hand back every
-    /// contact.
+    /// the search, folded, gives the index a trigram of two letters or digits or more. In
+    /// the database's C locale only ASCII letters and digits make words (other letters part
+    /// them), so such a trigram comes from three in a row, or from two beside another
+    /// character of the search (`køge`: " ge", the start of a word). With less (`ø`, `ab`),
+    /// the index would hand back every contact, or every one with a word starting with a
+    /// letter.
     fn by_index(&self) -> bool {
-        let mut run = 0;
-        for ch in self.q.chars() {
-            run = if ch.is_ascii_alphanumeric() {
-                run + 1
-            } else {
-                0
-            };
-            if run >= 3 {
+        let folded: Vec<char> = crate::db::text::fold(&self.q).chars().collect();
+        let mut start = 0;
+        while start < folded.len() {
+            let run = folded[start..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
+            let bounded = start > 0 || start + run < folded.len();
+            if run >= 3 || (run == 2 && bounded) {
                 return true;
             }
+            start += run.max(1);
         }
         false
     }
@@ -841,11 +846,14 @@ mod tests {
     use super::LinesQuery;
 
     #[test]
-    fn a_search_with_three_letters_or_digits_in_a_row_picks_its_contacts_by_the_index() {
+    fn a_search_the_trigram_index_can_narrow_picks_its_contacts_by_the_index() {
         let by_index = |q: &str| LinesQuery::new(Some(q), None, None).by_index();
         assert!(by_index("berlin") && by_index("p01") && by_index("søren"));
-        assert!(by_index("50% GmbH"));
+        assert!(by_index("50% GmbH") && by_index("Straße"));
+        // Two letters beside another of the search's characters start or end a word.
+        assert!(by_index("Køge") && by_index("jørg") && by_index("ab-") && by_index("æbl"));
         assert!(!by_index("a") && !by_index("rh") && !by_index("ærø") && !by_index("a.b-c"));
+        assert!(!by_index("ø") && !by_index("øa") && !by_index("ab") && by_index("ßa"));
         let short = LinesQuery::new(Some("rh"), None, None);
         assert!(short
             .condition("$3", "$1")
