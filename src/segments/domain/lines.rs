@@ -49,20 +49,73 @@ pub struct LineRow {
     pub city: String,
     #[diesel(sql_type = Text)]
     pub email: String,
-    /// Where each shown value comes from ([`Source`]): the line's own, the header's, the
-    /// contact's, or the line's own template's.
+    /// Where each shown value comes from: the line's own, the header's, the contact's, or
+    /// the line's own template's.
     #[diesel(sql_type = Text)]
-    pub salesperson_from: String,
-    #[diesel(sql_type = Text)]
-    pub date_from: String,
-    #[diesel(sql_type = Text)]
-    pub template_from: String,
-    #[diesel(sql_type = Text)]
-    pub correspondence_from: String,
-    #[diesel(sql_type = Text)]
-    pub cost_from: String,
-    #[diesel(sql_type = Text)]
-    pub duration_from: String,
+    pub origins: Origins,
+}
+
+/// Where a value a line shows comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Own,
+    Header,
+    Contact,
+    Template,
+}
+
+impl Origin {
+    /// The mark of a value that is not the line's own ("header", "contact", "template"), or
+    /// "" for the line's own.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Origin::Own => "",
+            Origin::Header => "header",
+            Origin::Contact => "contact",
+            Origin::Template => "template",
+        }
+    }
+}
+
+/// Where a line's salesperson, date, template, correspondence type, cost and duration come
+/// from, read from one column of six letters ([`ORIGINS`]): `o` own, `h` header, `c`
+/// contact, `t` template. (Six columns of words made a page's 100 rows look up and keep 600
+/// texts more.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origins {
+    pub salesperson: Origin,
+    pub date: Origin,
+    pub template: Origin,
+    pub correspondence: Origin,
+    pub cost: Origin,
+    pub duration: Origin,
+}
+
+impl Origins {
+    fn parse(letters: &[u8]) -> Option<Origins> {
+        let origin = |i: usize| match letters.get(i)? {
+            b'o' => Some(Origin::Own),
+            b'h' => Some(Origin::Header),
+            b'c' => Some(Origin::Contact),
+            b't' => Some(Origin::Template),
+            _ => None,
+        };
+        Some(Origins {
+            salesperson: origin(0)?,
+            date: origin(1)?,
+            template: origin(2)?,
+            correspondence: origin(3)?,
+            cost: origin(4)?,
+            duration: origin(5)?,
+        })
+    }
+}
+
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for Origins {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        Origins::parse(value.as_bytes())
+            .ok_or_else(|| format!("not a line's origins: {:?}", value.as_bytes()).into())
+    }
 }
 
 pub use crate::setup::support::money;
@@ -74,16 +127,6 @@ impl LineRow {
 
     pub fn correspondence_label(&self) -> &'static str {
         crate::contacts::model::correspondence_label(&self.correspondence_type)
-    }
-
-    /// The mark of a value that is not the line's own ("header", "contact", "template"), or
-    /// "" for the line's own.
-    pub fn mark<'a>(&self, from: &'a str) -> &'a str {
-        if from == "own" {
-            ""
-        } else {
-            from
-        }
     }
 }
 
@@ -124,11 +167,21 @@ pub const EFFECTIVE_CORRESPONDENCE: &str =
 
 /// Where [`EFFECTIVE_CORRESPONDENCE`] takes a line's value from: `own`, `template` (the line's
 /// own template), `header` or `contact`.
-const CORRESPONDENCE_FROM: &str = "CASE WHEN l.correspondence_type IS NOT NULL THEN 'own' \
+/// Where a line's values come from ([`Origins`]), a letter each: salesperson, date,
+/// template, correspondence type (see [`EFFECTIVE_CORRESPONDENCE`]), cost, duration (needs
+/// [`LINE_TEMPLATE_JOIN`]).
+const ORIGINS: &str = "CASE WHEN l.salesperson_code IS NOT NULL THEN 'o' \
+       WHEN s.salesperson_code IS NOT NULL THEN 'h' ELSE 'c' END \
+     || CASE WHEN l.date IS NOT NULL THEN 'o' ELSE 'h' END \
+     || CASE WHEN l.interaction_template_code IS NOT NULL THEN 'o' ELSE 'h' END \
+     || CASE WHEN l.correspondence_type IS NOT NULL THEN 'o' \
        WHEN COALESCE(lt.ignore_contact_correspondence_type, s.ignore_contact_correspondence_type) \
          OR c.correspondence_type = '' \
-       THEN CASE WHEN lt.correspondence_type IS NOT NULL THEN 'template' ELSE 'header' END \
-       ELSE 'contact' END";
+       THEN CASE WHEN lt.correspondence_type IS NOT NULL THEN 't' ELSE 'h' END \
+       ELSE 'c' END \
+     || CASE WHEN l.unit_cost IS NOT NULL THEN 'o' WHEN lt.unit_cost IS NOT NULL THEN 't' ELSE 'h' END \
+     || CASE WHEN l.unit_duration_min IS NOT NULL THEN 'o' \
+       WHEN lt.unit_duration_min IS NOT NULL THEN 't' ELSE 'h' END";
 
 pub const LINES_PAGE: i64 = 100;
 
@@ -143,15 +196,7 @@ fn line_select(extra: &str) -> String {
            {EFFECTIVE_CORRESPONDENCE} AS correspondence_type, \
            {EFFECTIVE_COST} AS unit_cost, {EFFECTIVE_DURATION} AS unit_duration_min, \
            l.evaluation, l.added_by_step, c.city, c.email, \
-           CASE WHEN l.salesperson_code IS NOT NULL THEN 'own' \
-                WHEN s.salesperson_code IS NOT NULL THEN 'header' ELSE 'contact' END AS salesperson_from, \
-           CASE WHEN l.date IS NOT NULL THEN 'own' ELSE 'header' END AS date_from, \
-           CASE WHEN l.interaction_template_code IS NOT NULL THEN 'own' ELSE 'header' END AS template_from, \
-           {CORRESPONDENCE_FROM} AS correspondence_from, \
-           CASE WHEN l.unit_cost IS NOT NULL THEN 'own' WHEN lt.unit_cost IS NOT NULL THEN 'template' \
-                ELSE 'header' END AS cost_from, \
-           CASE WHEN l.unit_duration_min IS NOT NULL THEN 'own' \
-                WHEN lt.unit_duration_min IS NOT NULL THEN 'template' ELSE 'header' END AS duration_from, \
+           {ORIGINS} AS origins, \
            (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
             OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
             OR l.unit_duration_min IS NOT NULL OR l.campaign_target IS NOT NULL \
@@ -844,6 +889,24 @@ pub fn load_line(
 #[cfg(test)]
 mod tests {
     use super::LinesQuery;
+
+    #[test]
+    fn a_lines_origins_are_read_a_letter_a_value() {
+        use super::{Origin, Origins};
+        let o = Origins::parse(b"ohtcth").unwrap();
+        assert_eq!(o.salesperson, Origin::Own);
+        assert_eq!(o.date, Origin::Header);
+        assert_eq!(o.template, Origin::Template);
+        assert_eq!(o.correspondence, Origin::Contact);
+        assert_eq!(o.cost, Origin::Template);
+        assert_eq!(o.duration, Origin::Header);
+        assert_eq!(
+            [o.salesperson, o.date, o.correspondence].map(Origin::mark),
+            ["", "header", "contact"]
+        );
+        assert_eq!(Origins::parse(b"ohtct"), None);
+        assert_eq!(Origins::parse(b"ohtctx"), None);
+    }
 
     #[test]
     fn a_search_the_trigram_index_can_narrow_picks_its_contacts_by_the_index() {

@@ -474,7 +474,13 @@ fn load_show(
     };
     let found = lines::count(conn, &segment, &query, figures.lines)?;
     let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, found);
-    let lines = lines::lines(conn, segment.id, &pager, from, &query)?;
+    // A search that finds no line needs no page of them: on a big segment, reading it would
+    // test every line once more (a search of one letter, say: 1.5 s at 196,228 lines).
+    let lines = if found == 0 {
+        Vec::new()
+    } else {
+        lines::lines(conn, segment.id, &pager, from, &query)?
+    };
     let options = HeaderOptions::load(conn)?;
     let names = options.names(&segment);
     Ok((
