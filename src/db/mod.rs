@@ -7,6 +7,7 @@ pub mod text;
 pub use text::fold;
 
 pub mod binds;
+pub mod columns;
 pub mod prepared;
 pub mod seen;
 pub mod slow;

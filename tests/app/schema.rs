@@ -379,3 +379,54 @@ fn a_drifted_schema_rs_is_caught_and_named() {
     let aliased = text.replace("        id -> Int8,\n", "        id -> BigInt,\n");
     assert!(differences(&database, &parse_schema_rs(&aliased)).is_empty());
 }
+
+/// A row read column after column (`db::columns`, the segment page's lines) is the same
+/// whatever the order of the statement's columns, with others among them; a column missing is
+/// an error, not a wrong value.
+#[test]
+fn a_row_read_column_after_column_is_read_by_name_when_its_columns_come_in_another_order() {
+    use rapport::segments::domain::lines::LineRow;
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let columns = [
+        "7::bigint AS id",
+        "'CT000007' AS contact_no",
+        "'Ann Berg' AS contact_name",
+        "'Acme' AS company_name",
+        "true AS is_person",
+        "'JO' AS salesperson",
+        "DATE '2026-12-01' AS date",
+        "NULL::text AS template",
+        "'Email' AS correspondence_type",
+        "1.50::numeric AS unit_cost",
+        "10 AS unit_duration_min",
+        "'Good' AS evaluation",
+        "2 AS added_by_step",
+        "'Odense' AS city",
+        "'ann@example.dk' AS email",
+        "'ohtcth' AS origins",
+        "true AS overridden",
+    ];
+    let read = |columns: &[&str], conn: &mut PgConnection| {
+        diesel::sql_query(format!("SELECT {}", columns.join(", ")))
+            .get_result::<LineRow>(conn)
+            .map(|row| format!("{row:?}"))
+    };
+    let in_order = read(&columns, &mut conn).unwrap();
+    assert!(in_order.contains("contact_no: \"CT000007\""), "{in_order}");
+    assert!(in_order.contains("city: \"Odense\", email: \"ann@example.dk\""));
+    let mut reversed = columns.to_vec();
+    reversed.reverse();
+    assert_eq!(read(&reversed, &mut conn).unwrap(), in_order);
+    let mut others = vec!["'x' AS k1", "0 AS k2"];
+    others.extend(columns.iter().rev().skip(3));
+    others.extend(columns.iter().rev().take(3));
+    others.push("'y' AS k3");
+    assert_eq!(read(&others, &mut conn).unwrap(), in_order);
+    let missing: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !c.ends_with(" city"))
+        .collect();
+    assert!(read(&missing, &mut conn).is_err());
+}

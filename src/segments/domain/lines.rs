@@ -14,45 +14,56 @@ use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 /// A line as shown: the contact, and each interaction field as it takes effect (the line's
-/// own value, else the header's; the salesperson falls back to the contact's).
-#[derive(Clone, Debug, QueryableByName)]
+/// own value, else the header's; the salesperson falls back to the contact's). Read column
+/// after column, in the order of [`line_select`] (see `db::columns`).
+#[derive(Clone, Debug)]
 pub struct LineRow {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Text)]
     pub contact_no: String,
-    #[diesel(sql_type = Text)]
     pub contact_name: String,
-    #[diesel(sql_type = Text)]
     pub company_name: String,
-    #[diesel(sql_type = Bool)]
     pub is_person: bool,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson: Option<String>,
-    #[diesel(sql_type = Date)]
     pub date: NaiveDate,
-    #[diesel(sql_type = Nullable<Text>)]
     pub template: Option<String>,
-    #[diesel(sql_type = Text)]
     pub correspondence_type: String,
-    #[diesel(sql_type = Numeric)]
     pub unit_cost: BigDecimal,
-    #[diesel(sql_type = Integer)]
     pub unit_duration_min: i32,
-    #[diesel(sql_type = Nullable<Text>)]
     pub evaluation: Option<String>,
-    #[diesel(sql_type = Integer)]
     pub added_by_step: i32,
-    #[diesel(sql_type = Bool)]
-    pub overridden: bool,
-    #[diesel(sql_type = Text)]
     pub city: String,
-    #[diesel(sql_type = Text)]
     pub email: String,
     /// Where each shown value comes from: the line's own, the header's, the contact's, or
     /// the line's own template's.
-    #[diesel(sql_type = Text)]
     pub origins: Origins,
+    pub overridden: bool,
+}
+
+impl diesel::deserialize::QueryableByName<diesel::pg::Pg> for LineRow {
+    fn build<'a>(
+        row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
+    ) -> diesel::deserialize::Result<Self> {
+        let mut c = crate::db::columns::Columns::new(row);
+        Ok(LineRow {
+            id: c.next::<BigInt, _>("id")?,
+            contact_no: c.next::<Text, _>("contact_no")?,
+            contact_name: c.next::<Text, _>("contact_name")?,
+            company_name: c.next::<Text, _>("company_name")?,
+            is_person: c.next::<Bool, _>("is_person")?,
+            salesperson: c.next::<Nullable<Text>, _>("salesperson")?,
+            date: c.next::<Date, _>("date")?,
+            template: c.next::<Nullable<Text>, _>("template")?,
+            correspondence_type: c.next::<Text, _>("correspondence_type")?,
+            unit_cost: c.next::<Numeric, _>("unit_cost")?,
+            unit_duration_min: c.next::<Integer, _>("unit_duration_min")?,
+            evaluation: c.next::<Nullable<Text>, _>("evaluation")?,
+            added_by_step: c.next::<Integer, _>("added_by_step")?,
+            city: c.next::<Text, _>("city")?,
+            email: c.next::<Text, _>("email")?,
+            origins: c.next::<Text, _>("origins")?,
+            overridden: c.next::<Bool, _>("overridden")?,
+        })
+    }
 }
 
 /// Where a value a line shows comes from.
