@@ -67,33 +67,44 @@ pub const PAGE_SIZE: i64 = 50;
 pub const MIN_PAGE_SIZE: i64 = 10;
 pub const MAX_PAGE_SIZE: i64 = 500;
 
-/// A list row: the contact and its company's number and name.
-#[derive(Clone, Debug, QueryableByName)]
+/// A list row: the contact and its company's number and name. Read column after column, in
+/// the order of [`ROW`] (see `db::columns`).
+#[derive(Clone, Debug)]
 pub struct ListRow {
-    #[diesel(sql_type = Text)]
     pub no: String,
-    #[diesel(sql_type = Text)]
     pub kind: String,
-    #[diesel(sql_type = Text)]
     pub name: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub company_no: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub company_name: Option<String>,
-    #[diesel(sql_type = Text)]
     pub city: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub country_code: Option<String>,
-    #[diesel(sql_type = Text)]
     pub phone: String,
-    #[diesel(sql_type = Text)]
     pub email: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson_code: Option<String>,
-    #[diesel(sql_type = Bool)]
     pub exclude_from_segment: bool,
-    #[diesel(sql_type = Bool)]
     pub privacy_blocked: bool,
+}
+
+impl diesel::deserialize::QueryableByName<diesel::pg::Pg> for ListRow {
+    fn build<'a>(
+        row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
+    ) -> diesel::deserialize::Result<Self> {
+        let mut c = crate::db::columns::Columns::new(row);
+        Ok(ListRow {
+            no: c.next::<Text, _>("no")?,
+            kind: c.next::<Text, _>("kind")?,
+            name: c.next::<Text, _>("name")?,
+            company_no: c.next::<Nullable<Text>, _>("company_no")?,
+            company_name: c.next::<Nullable<Text>, _>("company_name")?,
+            city: c.next::<Text, _>("city")?,
+            country_code: c.next::<Nullable<Text>, _>("country_code")?,
+            phone: c.next::<Text, _>("phone")?,
+            email: c.next::<Text, _>("email")?,
+            salesperson_code: c.next::<Nullable<Text>, _>("salesperson_code")?,
+            exclude_from_segment: c.next::<Bool, _>("exclude_from_segment")?,
+            privacy_blocked: c.next::<Bool, _>("privacy_blocked")?,
+        })
+    }
 }
 
 impl ListRow {
