@@ -176,8 +176,6 @@ pub const EFFECTIVE_CORRESPONDENCE: &str =
      THEN COALESCE(l.correspondence_type, lt.correspondence_type, s.correspondence_type) \
      ELSE COALESCE(l.correspondence_type, c.correspondence_type) END";
 
-/// Where [`EFFECTIVE_CORRESPONDENCE`] takes a line's value from: `own`, `template` (the line's
-/// own template), `header` or `contact`.
 /// Where a line's values come from ([`Origins`]), a letter each: salesperson, date,
 /// template, correspondence type (see [`EFFECTIVE_CORRESPONDENCE`]), cost, duration (needs
 /// [`LINE_TEMPLATE_JOIN`]).
