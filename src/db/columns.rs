@@ -4,8 +4,9 @@
 //! name, for every row: a row of n columns makes n²/2 comparisons of names. On the segment
 //! page (100 rows of 17 columns) that search was 7 % of Rapport's own instructions for the
 //! page (`bench/instructions.sh`), on the contact list 5 %. A row type read on a hot page implements `QueryableByName` with [`Columns`]
-//! instead: each field is the next column, its name checked, so a statement that puts its
-//! columns in another order is still read right (by name, as diesel would).
+//! instead ([`columns_in_order!`]): each field is the next column, its name checked, so a
+//! statement that puts its columns in another order is still read right (by name, as diesel
+//! would).
 
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
@@ -40,3 +41,25 @@ impl<'r, 'a, R: NamedRow<'a, Pg>> Columns<'r, R> {
         T::from_nullable_sql(field.value())
     }
 }
+
+/// `QueryableByName` for a row read with [`Columns`]: each field is the column of its name, of
+/// the SQL type given, read in the order given (the statement's).
+///
+/// ```ignore
+/// columns_in_order!(ListRow { no: Text, company_no: Nullable<Text>, blocked: Bool });
+/// ```
+macro_rules! columns_in_order {
+    ($row:ty { $($field:ident: $sql:ty),* $(,)? }) => {
+        impl diesel::deserialize::QueryableByName<diesel::pg::Pg> for $row {
+            fn build<'a>(
+                row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
+            ) -> diesel::deserialize::Result<Self> {
+                let mut columns = $crate::db::columns::Columns::new(row);
+                Ok(Self {
+                    $($field: columns.next::<$sql, _>(stringify!($field))?,)*
+                })
+            }
+        }
+    };
+}
+pub(crate) use columns_in_order;

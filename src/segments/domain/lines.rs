@@ -39,32 +39,25 @@ pub struct LineRow {
     pub overridden: bool,
 }
 
-impl diesel::deserialize::QueryableByName<diesel::pg::Pg> for LineRow {
-    fn build<'a>(
-        row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
-    ) -> diesel::deserialize::Result<Self> {
-        let mut c = crate::db::columns::Columns::new(row);
-        Ok(LineRow {
-            id: c.next::<BigInt, _>("id")?,
-            contact_no: c.next::<Text, _>("contact_no")?,
-            contact_name: c.next::<Text, _>("contact_name")?,
-            company_name: c.next::<Text, _>("company_name")?,
-            is_person: c.next::<Bool, _>("is_person")?,
-            salesperson: c.next::<Nullable<Text>, _>("salesperson")?,
-            date: c.next::<Date, _>("date")?,
-            template: c.next::<Nullable<Text>, _>("template")?,
-            correspondence_type: c.next::<Text, _>("correspondence_type")?,
-            unit_cost: c.next::<Numeric, _>("unit_cost")?,
-            unit_duration_min: c.next::<Integer, _>("unit_duration_min")?,
-            evaluation: c.next::<Nullable<Text>, _>("evaluation")?,
-            added_by_step: c.next::<Integer, _>("added_by_step")?,
-            city: c.next::<Text, _>("city")?,
-            email: c.next::<Text, _>("email")?,
-            origins: c.next::<Text, _>("origins")?,
-            overridden: c.next::<Bool, _>("overridden")?,
-        })
-    }
-}
+crate::db::columns::columns_in_order!(LineRow {
+    id: BigInt,
+    contact_no: Text,
+    contact_name: Text,
+    company_name: Text,
+    is_person: Bool,
+    salesperson: Nullable<Text>,
+    date: Date,
+    template: Nullable<Text>,
+    correspondence_type: Text,
+    unit_cost: Numeric,
+    unit_duration_min: Integer,
+    evaluation: Nullable<Text>,
+    added_by_step: Integer,
+    city: Text,
+    email: Text,
+    origins: Text,
+    overridden: Bool,
+});
 
 /// Where a value a line shows comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -85,27 +85,20 @@ pub struct ListRow {
     pub privacy_blocked: bool,
 }
 
-impl diesel::deserialize::QueryableByName<diesel::pg::Pg> for ListRow {
-    fn build<'a>(
-        row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
-    ) -> diesel::deserialize::Result<Self> {
-        let mut c = crate::db::columns::Columns::new(row);
-        Ok(ListRow {
-            no: c.next::<Text, _>("no")?,
-            kind: c.next::<Text, _>("kind")?,
-            name: c.next::<Text, _>("name")?,
-            company_no: c.next::<Nullable<Text>, _>("company_no")?,
-            company_name: c.next::<Nullable<Text>, _>("company_name")?,
-            city: c.next::<Text, _>("city")?,
-            country_code: c.next::<Nullable<Text>, _>("country_code")?,
-            phone: c.next::<Text, _>("phone")?,
-            email: c.next::<Text, _>("email")?,
-            salesperson_code: c.next::<Nullable<Text>, _>("salesperson_code")?,
-            exclude_from_segment: c.next::<Bool, _>("exclude_from_segment")?,
-            privacy_blocked: c.next::<Bool, _>("privacy_blocked")?,
-        })
-    }
-}
+crate::db::columns::columns_in_order!(ListRow {
+    no: Text,
+    kind: Text,
+    name: Text,
+    company_no: Nullable<Text>,
+    company_name: Nullable<Text>,
+    city: Text,
+    country_code: Nullable<Text>,
+    phone: Text,
+    email: Text,
+    salesperson_code: Nullable<Text>,
+    exclude_from_segment: Bool,
+    privacy_blocked: Bool,
+});
 
 impl ListRow {
     pub fn type_label(&self) -> &'static str {
