@@ -359,21 +359,24 @@ impl ListQuery {
 }
 
 /// A row of the list.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug)]
 pub struct ListRow {
-    #[diesel(sql_type = Text)]
     pub no: String,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Nullable<Date>)]
     pub starting_date: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Date>)]
     pub ending_date: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub status_code: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson_code: Option<String>,
 }
+
+crate::db::columns::columns_in_order!(ListRow {
+    no: Text,
+    description: Text,
+    starting_date: Nullable<Date>,
+    ending_date: Nullable<Date>,
+    status_code: Nullable<Text>,
+    salesperson_code: Nullable<Text>,
+});
 
 impl ListRow {
     pub fn starting_text(&self) -> String {
@@ -460,33 +463,36 @@ pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow
 pub const NEWEST_ENTRIES: i64 = 20;
 
 /// An interaction entry of the campaign, on its card.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug)]
 pub struct EntryRow {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Date)]
     pub date: NaiveDate,
-    #[diesel(sql_type = Text)]
     pub contact_no: String,
-    #[diesel(sql_type = Text)]
     pub contact_name: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub template_code: Option<String>,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Numeric)]
     pub cost: BigDecimal,
-    #[diesel(sql_type = Integer)]
     pub duration_min: i32,
-    #[diesel(sql_type = Text)]
     pub segment_no: String,
-    #[diesel(sql_type = Bool)]
     pub campaign_target: bool,
-    #[diesel(sql_type = Bool)]
     pub campaign_response: bool,
-    #[diesel(sql_type = Bool)]
     pub canceled: bool,
 }
+
+crate::db::columns::columns_in_order!(EntryRow {
+    id: BigInt,
+    date: Date,
+    contact_no: Text,
+    contact_name: Text,
+    template_code: Nullable<Text>,
+    description: Text,
+    cost: Numeric,
+    duration_min: Integer,
+    segment_no: Text,
+    campaign_target: Bool,
+    campaign_response: Bool,
+    canceled: Bool,
+});
 
 impl EntryRow {
     pub fn cost_text(&self) -> String {

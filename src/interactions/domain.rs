@@ -206,53 +206,56 @@ impl Filters {
 }
 
 /// An entry as the list and its page show it.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug)]
 pub struct Entry {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Date)]
     pub date: NaiveDate,
-    #[diesel(sql_type = Text)]
     pub contact_no: String,
-    #[diesel(sql_type = Text)]
     pub contact_name: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub company_no: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub company_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub template_code: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub group_code: Option<String>,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Numeric)]
     pub cost: BigDecimal,
-    #[diesel(sql_type = Integer)]
     pub duration_min: i32,
-    #[diesel(sql_type = Text)]
     pub information_flow: String,
-    #[diesel(sql_type = Text)]
     pub initiated_by: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson_code: Option<String>,
-    #[diesel(sql_type = Text)]
     pub correspondence_type: String,
-    #[diesel(sql_type = Text)]
     pub evaluation: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub campaign_no: Option<String>,
-    #[diesel(sql_type = Bool)]
     pub campaign_target: bool,
-    #[diesel(sql_type = Bool)]
     pub campaign_response: bool,
-    #[diesel(sql_type = Text)]
     pub segment_no: String,
-    #[diesel(sql_type = Bool)]
     pub canceled: bool,
-    #[diesel(sql_type = Bool)]
     pub attempt_failed: bool,
 }
+
+crate::db::columns::columns_in_order!(Entry {
+    id: BigInt,
+    date: Date,
+    contact_no: Text,
+    contact_name: Text,
+    company_no: Nullable<Text>,
+    company_name: Nullable<Text>,
+    template_code: Nullable<Text>,
+    group_code: Nullable<Text>,
+    description: Text,
+    cost: Numeric,
+    duration_min: Integer,
+    information_flow: Text,
+    initiated_by: Text,
+    salesperson_code: Nullable<Text>,
+    correspondence_type: Text,
+    evaluation: Text,
+    campaign_no: Nullable<Text>,
+    campaign_target: Bool,
+    campaign_response: Bool,
+    segment_no: Text,
+    canceled: Bool,
+    attempt_failed: Bool,
+});
 
 impl Entry {
     pub fn evaluation_label(&self) -> &'static str {

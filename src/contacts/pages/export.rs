@@ -4,7 +4,6 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::pg::Pg;
-use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 
 use crate::auth::SignedIn;
@@ -14,61 +13,63 @@ use crate::web::csv::{Cell, Format};
 use crate::web::AppState;
 use crate::web::{csv, AppResult};
 
-#[derive(QueryableByName)]
 struct ExportRow {
-    #[diesel(sql_type = Text)]
     no: String,
-    #[diesel(sql_type = Text)]
     kind: String,
-    #[diesel(sql_type = Text)]
     name: String,
-    #[diesel(sql_type = Nullable<Text>)]
     company_no: Option<String>,
-    #[diesel(sql_type = Text)]
     search_name: String,
-    #[diesel(sql_type = Text)]
     job_title: String,
-    #[diesel(sql_type = Text)]
     address: String,
-    #[diesel(sql_type = Text)]
     address_2: String,
-    #[diesel(sql_type = Text)]
     city: String,
-    #[diesel(sql_type = Text)]
     post_code: String,
-    #[diesel(sql_type = Nullable<Text>)]
     country_code: Option<String>,
-    #[diesel(sql_type = Text)]
     phone: String,
-    #[diesel(sql_type = Text)]
     mobile: String,
-    #[diesel(sql_type = Text)]
     email: String,
-    #[diesel(sql_type = Text)]
     website: String,
-    #[diesel(sql_type = Nullable<Text>)]
     salesperson_code: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     territory_code: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     language_code: Option<String>,
-    #[diesel(sql_type = Text)]
     correspondence_type: String,
-    #[diesel(sql_type = Nullable<Text>)]
     organizational_level_code: Option<String>,
-    #[diesel(sql_type = Bool)]
     exclude_from_segment: bool,
-    #[diesel(sql_type = Bool)]
     privacy_blocked: bool,
-    #[diesel(sql_type = Nullable<Text>)]
     industry_groups: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     business_relations: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     mailing_groups: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     job_responsibilities: Option<String>,
 }
+
+crate::db::columns::columns_in_order!(ExportRow {
+    no: Text,
+    kind: Text,
+    name: Text,
+    company_no: Nullable<Text>,
+    search_name: Text,
+    job_title: Text,
+    address: Text,
+    address_2: Text,
+    city: Text,
+    post_code: Text,
+    country_code: Nullable<Text>,
+    phone: Text,
+    mobile: Text,
+    email: Text,
+    website: Text,
+    salesperson_code: Nullable<Text>,
+    territory_code: Nullable<Text>,
+    language_code: Nullable<Text>,
+    correspondence_type: Text,
+    organizational_level_code: Nullable<Text>,
+    exclude_from_segment: Bool,
+    privacy_blocked: Bool,
+    industry_groups: Nullable<Text>,
+    business_relations: Nullable<Text>,
+    mailing_groups: Nullable<Text>,
+    job_responsibilities: Nullable<Text>,
+});
 
 impl csv::Record for ExportRow {
     fn cells(&self) -> Vec<Cell<'_>> {

@@ -309,37 +309,40 @@ impl ListQuery {
 }
 
 /// A row of the list.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug)]
 pub struct ListRow {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Text)]
     pub sort_key: String,
-    #[diesel(sql_type = Text)]
     pub no: String,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Text)]
     pub contact_no: String,
-    #[diesel(sql_type = Text)]
     pub contact_name: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson_code: Option<String>,
-    #[diesel(sql_type = Text)]
     pub status: String,
-    #[diesel(sql_type = Text)]
     pub sales_cycle_code: String,
-    #[diesel(sql_type = Nullable<Integer>)]
     pub current_stage: Option<i32>,
-    #[diesel(sql_type = Numeric)]
     pub estimated_value: BigDecimal,
-    #[diesel(sql_type = Numeric)]
     pub probability_pct: BigDecimal,
-    #[diesel(sql_type = Numeric)]
     pub current_value: BigDecimal,
-    #[diesel(sql_type = Nullable<Date>)]
     pub estimated_closing_date: Option<NaiveDate>,
 }
+
+crate::db::columns::columns_in_order!(ListRow {
+    id: BigInt,
+    sort_key: Text,
+    no: Text,
+    description: Text,
+    contact_no: Text,
+    contact_name: Text,
+    salesperson_code: Nullable<Text>,
+    status: Text,
+    sales_cycle_code: Text,
+    current_stage: Nullable<Integer>,
+    estimated_value: Numeric,
+    probability_pct: Numeric,
+    current_value: Numeric,
+    estimated_closing_date: Nullable<Date>,
+});
 
 impl ListRow {
     pub fn status_label(&self) -> &'static str {
@@ -500,53 +503,56 @@ pub const EXPORT_COLUMNS: [&str; 22] = [
 ];
 
 /// One opportunity as the exports write it.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug)]
 pub struct ExportRow {
-    #[diesel(sql_type = Text)]
     pub no: String,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Text)]
     pub contact_no: String,
-    #[diesel(sql_type = Text)]
     pub contact_name: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub company_no: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub company_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson_code: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub campaign_no: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub segment_no: Option<String>,
-    #[diesel(sql_type = Text)]
     pub sales_cycle_code: String,
-    #[diesel(sql_type = Nullable<Integer>)]
     pub current_stage: Option<i32>,
-    #[diesel(sql_type = Text)]
     pub status: String,
-    #[diesel(sql_type = Text)]
     pub priority: String,
-    #[diesel(sql_type = Numeric)]
     pub estimated_value: BigDecimal,
-    #[diesel(sql_type = Numeric)]
     pub chances_pct: BigDecimal,
-    #[diesel(sql_type = Numeric)]
     pub completed_pct: BigDecimal,
-    #[diesel(sql_type = Numeric)]
     pub probability_pct: BigDecimal,
-    #[diesel(sql_type = Numeric)]
     pub current_value: BigDecimal,
-    #[diesel(sql_type = Nullable<Date>)]
     pub estimated_closing_date: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Date>)]
     pub date_closed: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub close_code: Option<String>,
-    #[diesel(sql_type = Date)]
     pub creation_date: NaiveDate,
 }
+
+crate::db::columns::columns_in_order!(ExportRow {
+    no: Text,
+    description: Text,
+    contact_no: Text,
+    contact_name: Text,
+    company_no: Nullable<Text>,
+    company_name: Nullable<Text>,
+    salesperson_code: Nullable<Text>,
+    campaign_no: Nullable<Text>,
+    segment_no: Nullable<Text>,
+    sales_cycle_code: Text,
+    current_stage: Nullable<Integer>,
+    status: Text,
+    priority: Text,
+    estimated_value: Numeric,
+    chances_pct: Numeric,
+    completed_pct: Numeric,
+    probability_pct: Numeric,
+    current_value: Numeric,
+    estimated_closing_date: Nullable<Date>,
+    date_closed: Nullable<Date>,
+    close_code: Nullable<Text>,
+    creation_date: Date,
+});
 
 impl crate::web::csv::Record for ExportRow {
     fn cells(&self) -> Vec<crate::web::csv::Cell<'_>> {

@@ -5,45 +5,46 @@
 use crate::segments::domain::lines::{EFFECTIVE_CORRESPONDENCE, LINE_TEMPLATE_JOIN};
 use crate::segments::domain::log::{DESCRIPTION, SALESPERSON, TEMPLATE};
 use crate::web::csv::{Cell, Record};
-use diesel::prelude::*;
 use diesel::sql_types::{Date, Nullable, Text};
 
-#[derive(QueryableByName)]
 pub struct ExportLine {
-    #[diesel(sql_type = Text)]
     pub contact_no: String,
     /// A person's full name; empty on a company's line.
-    #[diesel(sql_type = Text)]
     pub contact_name: String,
-    #[diesel(sql_type = Text)]
     pub job_title: String,
-    #[diesel(sql_type = Text)]
     pub company_name: String,
-    #[diesel(sql_type = Text)]
     pub address: String,
-    #[diesel(sql_type = Text)]
     pub address_2: String,
-    #[diesel(sql_type = Text)]
     pub post_code: String,
-    #[diesel(sql_type = Text)]
     pub city: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub country_code: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub country: Option<String>,
-    #[diesel(sql_type = Text)]
     pub email: String,
-    #[diesel(sql_type = Text)]
     pub phone: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub subject: Option<String>,
-    #[diesel(sql_type = Text)]
     pub correspondence_type: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson: Option<String>,
-    #[diesel(sql_type = Date)]
     pub date: chrono::NaiveDate,
 }
+
+crate::db::columns::columns_in_order!(ExportLine {
+    contact_no: Text,
+    contact_name: Text,
+    job_title: Text,
+    company_name: Text,
+    address: Text,
+    address_2: Text,
+    post_code: Text,
+    city: Text,
+    country_code: Nullable<Text>,
+    country: Nullable<Text>,
+    email: Text,
+    phone: Text,
+    subject: Nullable<Text>,
+    correspondence_type: Text,
+    salesperson: Nullable<Text>,
+    date: Date,
+});
 
 pub const EXPORT_COLUMNS: [&str; 18] = [
     "contact_no",

@@ -8,26 +8,29 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
 
 /// A row of the segments list.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug)]
 pub struct SegmentRow {
-    #[diesel(sql_type = Text)]
     pub no: String,
-    #[diesel(sql_type = Text)]
     pub description: String,
-    #[diesel(sql_type = Date)]
     pub date: NaiveDate,
-    #[diesel(sql_type = Text)]
     pub status: SegmentStatus,
-    #[diesel(sql_type = Nullable<Text>)]
     pub salesperson_code: Option<String>,
-    #[diesel(sql_type = BigInt)]
     pub lines: i64,
-    #[diesel(sql_type = BigInt)]
     pub steps: i64,
     /// The segments the list holds (the same on every row).
-    #[diesel(sql_type = BigInt)]
     pub total: i64,
 }
+
+crate::db::columns::columns_in_order!(SegmentRow {
+    no: Text,
+    description: Text,
+    date: Date,
+    status: Text,
+    salesperson_code: Nullable<Text>,
+    lines: BigInt,
+    steps: BigInt,
+    total: BigInt,
+});
 
 impl SegmentRow {
     pub fn status_label(&self) -> &'static str {
