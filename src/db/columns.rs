@@ -3,10 +3,10 @@
 //! diesel's `QueryableByName` finds each field's column by searching the row's columns by
 //! name, for every row: a row of n columns makes n²/2 comparisons of names. On the segment
 //! page (100 rows of 17 columns) that search was 7 % of Rapport's own instructions for the
-//! page (`bench/instructions.sh`), on the contact list 5 %. A row type read on a hot page implements `QueryableByName` with [`Columns`]
-//! instead ([`columns_in_order!`]): each field is the next column, its name checked, so a
-//! statement that puts its columns in another order is still read right (by name, as diesel
-//! would).
+//! page (`bench/instructions.sh`), on the contact list 5 %. A row type read many at a time (a
+//! page's rows, an export's) implements `QueryableByName` with [`Columns`] instead
+//! ([`columns_in_order!`]): each field is the next column, its name checked, so a statement
+//! that puts its columns in another order is still read right (by name, as diesel would).
 
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;

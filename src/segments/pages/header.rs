@@ -495,7 +495,7 @@ fn load_show(
     let found = lines::count(conn, &segment, &query, figures.lines)?;
     let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, found);
     // A search that finds no line needs no page of them: on a big segment, reading it would
-    // test every line once more (a search of one letter, say: 1.5 s at 196,228 lines).
+    // test every line once more (`ø` on a segment of 196,228 lines: 1.5 s).
     let lines = if found == 0 {
         Vec::new()
     } else {
