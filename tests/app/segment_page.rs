@@ -237,9 +237,8 @@ fn lines_are_searched_and_sorted_and_every_one_is_reached_by_next_and_previous()
 /// A search finds a line by its contact (No., name, e-mail, city) or by the company name the
 /// line shows, folded, the same whether it picks its contacts from the index (three letters
 /// or digits in a row, or two beside another letter: `ærø sh`, `årh`) or tests each line's
-/// contact: checked against the database with the
-/// condition written out. Some lines show a company name their contacts no longer carry (as
-/// after the company was renamed).
+/// contact: checked against the database with the condition written out. Some lines show a
+/// company name their contacts no longer carry (as after the company was renamed).
 #[test]
 fn a_search_finds_lines_by_their_contact_or_the_company_they_show_however_short() {
     let app = TestApp::start();
