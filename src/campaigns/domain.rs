@@ -358,25 +358,18 @@ impl ListQuery {
     }
 }
 
-/// A row of the list.
-#[derive(Clone, Debug)]
-pub struct ListRow {
-    pub no: String,
-    pub description: String,
-    pub starting_date: Option<NaiveDate>,
-    pub ending_date: Option<NaiveDate>,
-    pub status_code: Option<String>,
-    pub salesperson_code: Option<String>,
+crate::db::columns::columns_in_order! {
+    /// A row of the list.
+    #[derive(Clone, Debug)]
+    pub struct ListRow {
+        pub no: String as Text,
+        pub description: String as Text,
+        pub starting_date: Option<NaiveDate> as Nullable<Date>,
+        pub ending_date: Option<NaiveDate> as Nullable<Date>,
+        pub status_code: Option<String> as Nullable<Text>,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+    }
 }
-
-crate::db::columns::columns_in_order!(ListRow {
-    no: Text,
-    description: Text,
-    starting_date: Nullable<Date>,
-    ending_date: Nullable<Date>,
-    status_code: Nullable<Text>,
-    salesperson_code: Nullable<Text>,
-});
 
 impl ListRow {
     pub fn starting_text(&self) -> String {
@@ -462,37 +455,24 @@ pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow
 /// How many of its newest entries the card shows.
 pub const NEWEST_ENTRIES: i64 = 20;
 
-/// An interaction entry of the campaign, on its card.
-#[derive(Clone, Debug)]
-pub struct EntryRow {
-    pub id: i64,
-    pub date: NaiveDate,
-    pub contact_no: String,
-    pub contact_name: String,
-    pub template_code: Option<String>,
-    pub description: String,
-    pub cost: BigDecimal,
-    pub duration_min: i32,
-    pub segment_no: String,
-    pub campaign_target: bool,
-    pub campaign_response: bool,
-    pub canceled: bool,
+crate::db::columns::columns_in_order! {
+    /// An interaction entry of the campaign, on its card.
+    #[derive(Clone, Debug)]
+    pub struct EntryRow {
+        pub id: i64 as BigInt,
+        pub date: NaiveDate as Date,
+        pub contact_no: String as Text,
+        pub contact_name: String as Text,
+        pub template_code: Option<String> as Nullable<Text>,
+        pub description: String as Text,
+        pub cost: BigDecimal as Numeric,
+        pub duration_min: i32 as Integer,
+        pub segment_no: String as Text,
+        pub campaign_target: bool as Bool,
+        pub campaign_response: bool as Bool,
+        pub canceled: bool as Bool,
+    }
 }
-
-crate::db::columns::columns_in_order!(EntryRow {
-    id: BigInt,
-    date: Date,
-    contact_no: Text,
-    contact_name: Text,
-    template_code: Nullable<Text>,
-    description: Text,
-    cost: Numeric,
-    duration_min: Integer,
-    segment_no: Text,
-    campaign_target: Bool,
-    campaign_response: Bool,
-    canceled: Bool,
-});
 
 impl EntryRow {
     pub fn cost_text(&self) -> String {

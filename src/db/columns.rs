@@ -42,14 +42,31 @@ impl<'r, 'a, R: NamedRow<'a, Pg>> Columns<'r, R> {
     }
 }
 
-/// `QueryableByName` for a row read with [`Columns`]: each field is the column of its name, of
-/// the SQL type given, read in the order given (the statement's).
+/// A row struct read with [`Columns`]: the struct as written, each field followed by `as` and
+/// the SQL type of its column, and its `QueryableByName`, which reads each field from the
+/// column of its name in the order written (the statement's).
 ///
 /// ```ignore
-/// columns_in_order!(ListRow { no: Text, company_no: Nullable<Text>, blocked: Bool });
+/// columns_in_order! {
+///     #[derive(Clone, Debug)]
+///     pub struct ListRow {
+///         pub no: String as Text,
+///         pub company_no: Option<String> as Nullable<Text>,
+///     }
+/// }
 /// ```
 macro_rules! columns_in_order {
-    ($row:ty { $($field:ident: $sql:ty),* $(,)? }) => {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $row:ident {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $ty:ty as $sql:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $row {
+            $($(#[$field_meta])* $field_vis $field: $ty,)*
+        }
+
         impl diesel::deserialize::QueryableByName<diesel::pg::Pg> for $row {
             fn build<'a>(
                 row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,

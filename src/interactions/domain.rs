@@ -205,57 +205,34 @@ impl Filters {
     }
 }
 
-/// An entry as the list and its page show it.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    pub id: i64,
-    pub date: NaiveDate,
-    pub contact_no: String,
-    pub contact_name: String,
-    pub company_no: Option<String>,
-    pub company_name: Option<String>,
-    pub template_code: Option<String>,
-    pub group_code: Option<String>,
-    pub description: String,
-    pub cost: BigDecimal,
-    pub duration_min: i32,
-    pub information_flow: String,
-    pub initiated_by: String,
-    pub salesperson_code: Option<String>,
-    pub correspondence_type: String,
-    pub evaluation: String,
-    pub campaign_no: Option<String>,
-    pub campaign_target: bool,
-    pub campaign_response: bool,
-    pub segment_no: String,
-    pub canceled: bool,
-    pub attempt_failed: bool,
+crate::db::columns::columns_in_order! {
+    /// An entry as the list and its page show it.
+    #[derive(Clone, Debug)]
+    pub struct Entry {
+        pub id: i64 as BigInt,
+        pub date: NaiveDate as Date,
+        pub contact_no: String as Text,
+        pub contact_name: String as Text,
+        pub company_no: Option<String> as Nullable<Text>,
+        pub company_name: Option<String> as Nullable<Text>,
+        pub template_code: Option<String> as Nullable<Text>,
+        pub group_code: Option<String> as Nullable<Text>,
+        pub description: String as Text,
+        pub cost: BigDecimal as Numeric,
+        pub duration_min: i32 as Integer,
+        pub information_flow: String as Text,
+        pub initiated_by: String as Text,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+        pub correspondence_type: String as Text,
+        pub evaluation: String as Text,
+        pub campaign_no: Option<String> as Nullable<Text>,
+        pub campaign_target: bool as Bool,
+        pub campaign_response: bool as Bool,
+        pub segment_no: String as Text,
+        pub canceled: bool as Bool,
+        pub attempt_failed: bool as Bool,
+    }
 }
-
-crate::db::columns::columns_in_order!(Entry {
-    id: BigInt,
-    date: Date,
-    contact_no: Text,
-    contact_name: Text,
-    company_no: Nullable<Text>,
-    company_name: Nullable<Text>,
-    template_code: Nullable<Text>,
-    group_code: Nullable<Text>,
-    description: Text,
-    cost: Numeric,
-    duration_min: Integer,
-    information_flow: Text,
-    initiated_by: Text,
-    salesperson_code: Nullable<Text>,
-    correspondence_type: Text,
-    evaluation: Text,
-    campaign_no: Nullable<Text>,
-    campaign_target: Bool,
-    campaign_response: Bool,
-    segment_no: Text,
-    canceled: Bool,
-    attempt_failed: Bool,
-});
 
 impl Entry {
     pub fn evaluation_label(&self) -> &'static str {

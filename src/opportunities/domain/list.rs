@@ -308,41 +308,26 @@ impl ListQuery {
     }
 }
 
-/// A row of the list.
-#[derive(Clone, Debug)]
-pub struct ListRow {
-    pub id: i64,
-    pub sort_key: String,
-    pub no: String,
-    pub description: String,
-    pub contact_no: String,
-    pub contact_name: String,
-    pub salesperson_code: Option<String>,
-    pub status: String,
-    pub sales_cycle_code: String,
-    pub current_stage: Option<i32>,
-    pub estimated_value: BigDecimal,
-    pub probability_pct: BigDecimal,
-    pub current_value: BigDecimal,
-    pub estimated_closing_date: Option<NaiveDate>,
+crate::db::columns::columns_in_order! {
+    /// A row of the list.
+    #[derive(Clone, Debug)]
+    pub struct ListRow {
+        pub id: i64 as BigInt,
+        pub sort_key: String as Text,
+        pub no: String as Text,
+        pub description: String as Text,
+        pub contact_no: String as Text,
+        pub contact_name: String as Text,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+        pub status: String as Text,
+        pub sales_cycle_code: String as Text,
+        pub current_stage: Option<i32> as Nullable<Integer>,
+        pub estimated_value: BigDecimal as Numeric,
+        pub probability_pct: BigDecimal as Numeric,
+        pub current_value: BigDecimal as Numeric,
+        pub estimated_closing_date: Option<NaiveDate> as Nullable<Date>,
+    }
 }
-
-crate::db::columns::columns_in_order!(ListRow {
-    id: BigInt,
-    sort_key: Text,
-    no: Text,
-    description: Text,
-    contact_no: Text,
-    contact_name: Text,
-    salesperson_code: Nullable<Text>,
-    status: Text,
-    sales_cycle_code: Text,
-    current_stage: Nullable<Integer>,
-    estimated_value: Numeric,
-    probability_pct: Numeric,
-    current_value: Numeric,
-    estimated_closing_date: Nullable<Date>,
-});
 
 impl ListRow {
     pub fn status_label(&self) -> &'static str {
@@ -502,57 +487,34 @@ pub const EXPORT_COLUMNS: [&str; 22] = [
     "Created",
 ];
 
-/// One opportunity as the exports write it.
-#[derive(Clone, Debug)]
-pub struct ExportRow {
-    pub no: String,
-    pub description: String,
-    pub contact_no: String,
-    pub contact_name: String,
-    pub company_no: Option<String>,
-    pub company_name: Option<String>,
-    pub salesperson_code: Option<String>,
-    pub campaign_no: Option<String>,
-    pub segment_no: Option<String>,
-    pub sales_cycle_code: String,
-    pub current_stage: Option<i32>,
-    pub status: String,
-    pub priority: String,
-    pub estimated_value: BigDecimal,
-    pub chances_pct: BigDecimal,
-    pub completed_pct: BigDecimal,
-    pub probability_pct: BigDecimal,
-    pub current_value: BigDecimal,
-    pub estimated_closing_date: Option<NaiveDate>,
-    pub date_closed: Option<NaiveDate>,
-    pub close_code: Option<String>,
-    pub creation_date: NaiveDate,
+crate::db::columns::columns_in_order! {
+    /// One opportunity as the exports write it.
+    #[derive(Clone, Debug)]
+    pub struct ExportRow {
+        pub no: String as Text,
+        pub description: String as Text,
+        pub contact_no: String as Text,
+        pub contact_name: String as Text,
+        pub company_no: Option<String> as Nullable<Text>,
+        pub company_name: Option<String> as Nullable<Text>,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+        pub campaign_no: Option<String> as Nullable<Text>,
+        pub segment_no: Option<String> as Nullable<Text>,
+        pub sales_cycle_code: String as Text,
+        pub current_stage: Option<i32> as Nullable<Integer>,
+        pub status: String as Text,
+        pub priority: String as Text,
+        pub estimated_value: BigDecimal as Numeric,
+        pub chances_pct: BigDecimal as Numeric,
+        pub completed_pct: BigDecimal as Numeric,
+        pub probability_pct: BigDecimal as Numeric,
+        pub current_value: BigDecimal as Numeric,
+        pub estimated_closing_date: Option<NaiveDate> as Nullable<Date>,
+        pub date_closed: Option<NaiveDate> as Nullable<Date>,
+        pub close_code: Option<String> as Nullable<Text>,
+        pub creation_date: NaiveDate as Date,
+    }
 }
-
-crate::db::columns::columns_in_order!(ExportRow {
-    no: Text,
-    description: Text,
-    contact_no: Text,
-    contact_name: Text,
-    company_no: Nullable<Text>,
-    company_name: Nullable<Text>,
-    salesperson_code: Nullable<Text>,
-    campaign_no: Nullable<Text>,
-    segment_no: Nullable<Text>,
-    sales_cycle_code: Text,
-    current_stage: Nullable<Integer>,
-    status: Text,
-    priority: Text,
-    estimated_value: Numeric,
-    chances_pct: Numeric,
-    completed_pct: Numeric,
-    probability_pct: Numeric,
-    current_value: Numeric,
-    estimated_closing_date: Nullable<Date>,
-    date_closed: Nullable<Date>,
-    close_code: Nullable<Text>,
-    creation_date: Date,
-});
 
 impl crate::web::csv::Record for ExportRow {
     fn cells(&self) -> Vec<crate::web::csv::Cell<'_>> {

@@ -7,44 +7,27 @@ use crate::segments::domain::log::{DESCRIPTION, SALESPERSON, TEMPLATE};
 use crate::web::csv::{Cell, Record};
 use diesel::sql_types::{Date, Nullable, Text};
 
-pub struct ExportLine {
-    pub contact_no: String,
-    /// A person's full name; empty on a company's line.
-    pub contact_name: String,
-    pub job_title: String,
-    pub company_name: String,
-    pub address: String,
-    pub address_2: String,
-    pub post_code: String,
-    pub city: String,
-    pub country_code: Option<String>,
-    pub country: Option<String>,
-    pub email: String,
-    pub phone: String,
-    pub subject: Option<String>,
-    pub correspondence_type: String,
-    pub salesperson: Option<String>,
-    pub date: chrono::NaiveDate,
+crate::db::columns::columns_in_order! {
+    pub struct ExportLine {
+        pub contact_no: String as Text,
+        /// A person's full name; empty on a company's line.
+        pub contact_name: String as Text,
+        pub job_title: String as Text,
+        pub company_name: String as Text,
+        pub address: String as Text,
+        pub address_2: String as Text,
+        pub post_code: String as Text,
+        pub city: String as Text,
+        pub country_code: Option<String> as Nullable<Text>,
+        pub country: Option<String> as Nullable<Text>,
+        pub email: String as Text,
+        pub phone: String as Text,
+        pub subject: Option<String> as Nullable<Text>,
+        pub correspondence_type: String as Text,
+        pub salesperson: Option<String> as Nullable<Text>,
+        pub date: chrono::NaiveDate as Date,
+    }
 }
-
-crate::db::columns::columns_in_order!(ExportLine {
-    contact_no: Text,
-    contact_name: Text,
-    job_title: Text,
-    company_name: Text,
-    address: Text,
-    address_2: Text,
-    post_code: Text,
-    city: Text,
-    country_code: Nullable<Text>,
-    country: Nullable<Text>,
-    email: Text,
-    phone: Text,
-    subject: Nullable<Text>,
-    correspondence_type: Text,
-    salesperson: Nullable<Text>,
-    date: Date,
-});
 
 pub const EXPORT_COLUMNS: [&str; 18] = [
     "contact_no",

@@ -13,51 +13,33 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
-/// A line as shown: the contact, and each interaction field as it takes effect (the line's
-/// own value, else the header's; the salesperson falls back to the contact's). Read column
-/// after column, in the order of [`line_select`] (see `db::columns`).
-#[derive(Clone, Debug)]
-pub struct LineRow {
-    pub id: i64,
-    pub contact_no: String,
-    pub contact_name: String,
-    pub company_name: String,
-    pub is_person: bool,
-    pub salesperson: Option<String>,
-    pub date: NaiveDate,
-    pub template: Option<String>,
-    pub correspondence_type: String,
-    pub unit_cost: BigDecimal,
-    pub unit_duration_min: i32,
-    pub evaluation: Option<String>,
-    pub added_by_step: i32,
-    pub city: String,
-    pub email: String,
-    /// Where each shown value comes from: the line's own, the header's, the contact's, or
-    /// the line's own template's.
-    pub origins: Origins,
-    pub overridden: bool,
+crate::db::columns::columns_in_order! {
+    /// A line as shown: the contact, and each interaction field as it takes effect (the line's
+    /// own value, else the header's; the salesperson falls back to the contact's). Read column
+    /// after column, in the order of [`line_select`] (see `db::columns`).
+    #[derive(Clone, Debug)]
+    pub struct LineRow {
+        pub id: i64 as BigInt,
+        pub contact_no: String as Text,
+        pub contact_name: String as Text,
+        pub company_name: String as Text,
+        pub is_person: bool as Bool,
+        pub salesperson: Option<String> as Nullable<Text>,
+        pub date: NaiveDate as Date,
+        pub template: Option<String> as Nullable<Text>,
+        pub correspondence_type: String as Text,
+        pub unit_cost: BigDecimal as Numeric,
+        pub unit_duration_min: i32 as Integer,
+        pub evaluation: Option<String> as Nullable<Text>,
+        pub added_by_step: i32 as Integer,
+        pub city: String as Text,
+        pub email: String as Text,
+        /// Where each shown value comes from: the line's own, the header's, the contact's, or
+        /// the line's own template's.
+        pub origins: Origins as Text,
+        pub overridden: bool as Bool,
+    }
 }
-
-crate::db::columns::columns_in_order!(LineRow {
-    id: BigInt,
-    contact_no: Text,
-    contact_name: Text,
-    company_name: Text,
-    is_person: Bool,
-    salesperson: Nullable<Text>,
-    date: Date,
-    template: Nullable<Text>,
-    correspondence_type: Text,
-    unit_cost: Numeric,
-    unit_duration_min: Integer,
-    evaluation: Nullable<Text>,
-    added_by_step: Integer,
-    city: Text,
-    email: Text,
-    origins: Text,
-    overridden: Bool,
-});
 
 /// Where a value a line shows comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,30 +7,21 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
 
-/// A row of the segments list.
-#[derive(Clone, Debug)]
-pub struct SegmentRow {
-    pub no: String,
-    pub description: String,
-    pub date: NaiveDate,
-    pub status: SegmentStatus,
-    pub salesperson_code: Option<String>,
-    pub lines: i64,
-    pub steps: i64,
-    /// The segments the list holds (the same on every row).
-    pub total: i64,
+crate::db::columns::columns_in_order! {
+    /// A row of the segments list.
+    #[derive(Clone, Debug)]
+    pub struct SegmentRow {
+        pub no: String as Text,
+        pub description: String as Text,
+        pub date: NaiveDate as Date,
+        pub status: SegmentStatus as Text,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+        pub lines: i64 as BigInt,
+        pub steps: i64 as BigInt,
+        /// The segments the list holds (the same on every row).
+        pub total: i64 as BigInt,
+    }
 }
-
-crate::db::columns::columns_in_order!(SegmentRow {
-    no: Text,
-    description: Text,
-    date: Date,
-    status: Text,
-    salesperson_code: Nullable<Text>,
-    lines: BigInt,
-    steps: BigInt,
-    total: BigInt,
-});
 
 impl SegmentRow {
     pub fn status_label(&self) -> &'static str {

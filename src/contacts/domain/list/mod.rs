@@ -67,38 +67,25 @@ pub const PAGE_SIZE: i64 = 50;
 pub const MIN_PAGE_SIZE: i64 = 10;
 pub const MAX_PAGE_SIZE: i64 = 500;
 
-/// A list row: the contact and its company's number and name. Read column after column, in
-/// the order of [`ROW`] (see `db::columns`).
-#[derive(Clone, Debug)]
-pub struct ListRow {
-    pub no: String,
-    pub kind: String,
-    pub name: String,
-    pub company_no: Option<String>,
-    pub company_name: Option<String>,
-    pub city: String,
-    pub country_code: Option<String>,
-    pub phone: String,
-    pub email: String,
-    pub salesperson_code: Option<String>,
-    pub exclude_from_segment: bool,
-    pub privacy_blocked: bool,
+crate::db::columns::columns_in_order! {
+    /// A list row: the contact and its company's number and name. Read column after column, in
+    /// the order of `ROW` (see `db::columns`).
+    #[derive(Clone, Debug)]
+    pub struct ListRow {
+        pub no: String as Text,
+        pub kind: String as Text,
+        pub name: String as Text,
+        pub company_no: Option<String> as Nullable<Text>,
+        pub company_name: Option<String> as Nullable<Text>,
+        pub city: String as Text,
+        pub country_code: Option<String> as Nullable<Text>,
+        pub phone: String as Text,
+        pub email: String as Text,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+        pub exclude_from_segment: bool as Bool,
+        pub privacy_blocked: bool as Bool,
+    }
 }
-
-crate::db::columns::columns_in_order!(ListRow {
-    no: Text,
-    kind: Text,
-    name: Text,
-    company_no: Nullable<Text>,
-    company_name: Nullable<Text>,
-    city: Text,
-    country_code: Nullable<Text>,
-    phone: Text,
-    email: Text,
-    salesperson_code: Nullable<Text>,
-    exclude_from_segment: Bool,
-    privacy_blocked: Bool,
-});
 
 impl ListRow {
     pub fn type_label(&self) -> &'static str {
