@@ -63,54 +63,58 @@ impl HeaderOptions {
     /// written once for each value the page shows (most lines show their header's), not once
     /// a line: a page's 100 lines wrote 400 texts, about 6 % of the server's time on the page.
     fn line_texts(&self, lines: &[LineRow]) -> Vec<LineTexts> {
-        use std::collections::HashMap;
-        use std::hash::Hash;
-        /// The texts written, by value, and the last value asked for with its text: lines
-        /// next to each other mostly show the same values, which are then neither hashed nor
-        /// looked up (hashing was 5 % of Rapport's instructions for the page).
-        struct Seen<K, V> {
-            by_value: HashMap<K, V>,
-            last: Option<(K, V)>,
-        }
-        fn once<K: Eq + Hash + Clone, V: Clone>(
-            seen: &mut Seen<K, V>,
-            key: K,
-            write: impl FnOnce() -> V,
-        ) -> V {
-            if let Some((last, text)) = &seen.last {
-                if *last == key {
-                    return text.clone();
-                }
-            }
-            let text = seen
-                .by_value
-                .entry(key.clone())
-                .or_insert_with(write)
-                .clone();
-            seen.last = Some((key, text.clone()));
-            text
-        }
-        fn seen<K, V>() -> Seen<K, V> {
-            Seen {
-                by_value: HashMap::new(),
-                last: None,
-            }
-        }
-        let (mut salespeople, mut templates, mut dates, mut costs) =
-            (seen(), seen(), seen(), seen());
+        let (mut salespeople, mut templates, mut dates, mut costs) = (
+            Written::new(),
+            Written::new(),
+            Written::new(),
+            Written::new(),
+        );
         lines
             .iter()
             .map(|l| LineTexts {
-                salesperson: once(&mut salespeople, l.salesperson.as_deref(), || {
+                salesperson: salespeople.text(l.salesperson.as_deref(), || {
                     setup::named(l.salesperson.as_deref(), &self.salespeople).map(Shared::from)
                 }),
-                template: once(&mut templates, l.template.as_deref(), || {
+                template: templates.text(l.template.as_deref(), || {
                     setup::named(l.template.as_deref(), &self.templates).map(Shared::from)
                 }),
-                date: once(&mut dates, l.date, || filters::date_text(l.date).into()),
-                cost: once(&mut costs, &l.unit_cost, || l.cost_text().into()),
+                date: dates.text(l.date, || filters::date_text(l.date).into()),
+                cost: costs.text(&l.unit_cost, || l.cost_text().into()),
             })
             .collect()
+    }
+}
+
+/// The texts written for one kind of a page's values, by value, and the last value asked for
+/// with its text: lines next to each other mostly show the same values, which are then neither
+/// hashed nor looked up (hashing was 5 % of Rapport's instructions for the page).
+struct Written<K, V> {
+    by_value: std::collections::HashMap<K, V>,
+    last: Option<(K, V)>,
+}
+
+impl<K: Eq + std::hash::Hash + Clone, V: Clone> Written<K, V> {
+    fn new() -> Self {
+        Written {
+            by_value: std::collections::HashMap::new(),
+            last: None,
+        }
+    }
+
+    /// The text of `key`, written by `write` the first time it is asked for.
+    fn text(&mut self, key: K, write: impl FnOnce() -> V) -> V {
+        if let Some((last, text)) = &self.last {
+            if *last == key {
+                return text.clone();
+            }
+        }
+        let text = self
+            .by_value
+            .entry(key.clone())
+            .or_insert_with(write)
+            .clone();
+        self.last = Some((key, text.clone()));
+        text
     }
 }
 
