@@ -582,7 +582,7 @@ pub fn code_names(
     campaign: &Campaign,
 ) -> QueryResult<(Option<String>, Option<String>)> {
     let lists = crate::setup::options_of(conn, &["salespeople", "campaign_statuses"])?;
-    let name = |code: Option<&str>, list: Option<&Vec<crate::setup::CodeOption>>| {
+    let name = |code: Option<&str>, list: Option<&crate::setup::CodeList>| {
         let code = code?;
         list?
             .iter()

@@ -12,7 +12,7 @@ use super::domain::{
 use super::figures::{self, Figures};
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
-use crate::setup::{self, CodeOption};
+use crate::setup::{self, CodeList};
 use crate::web::pagination::Pager;
 use crate::web::AppState;
 use crate::web::{
@@ -21,8 +21,8 @@ use crate::web::{
 
 /// The choices of the campaign form and the list's filters.
 pub struct Options {
-    pub salespeople: Vec<CodeOption>,
-    pub statuses: Vec<CodeOption>,
+    pub salespeople: CodeList,
+    pub statuses: CodeList,
 }
 
 impl Options {

@@ -15,7 +15,7 @@ use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::contacts::model::{self, Contact};
 use crate::db::binds::bind_all;
 use crate::segments::domain::header::{self, Template as InteractionTemplate};
-use crate::setup::CodeOption;
+use crate::setup::CodeList;
 use crate::web::csv::Format;
 use crate::web::forms::FormErrors;
 use crate::web::AppState;
@@ -326,8 +326,8 @@ pub struct NewPage {
 
 pub struct SingleOptions {
     pub templates: Vec<InteractionTemplate>,
-    pub campaigns: Vec<CodeOption>,
-    pub salespeople: Vec<CodeOption>,
+    pub campaigns: CodeList,
+    pub salespeople: CodeList,
 }
 
 impl SingleOptions {

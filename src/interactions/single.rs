@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::domain::EVALUATIONS;
 use crate::segments::domain::header::{self, Template};
-use crate::setup::CodeOption;
+use crate::setup::{CodeList, CodeOption};
 use crate::web::forms::FormErrors;
 
 /// The form that logs a single interaction with a contact from its card, as typed. Empty
@@ -253,7 +253,7 @@ fn salesperson_blocked(conn: &mut PgConnection, code: &str) -> QueryResult<Optio
 }
 
 /// The salespeople an interaction can name (not blocked), by code.
-pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<Vec<CodeOption>> {
+pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<CodeList> {
     use crate::db::schema::salespeople;
     Ok(salespeople::table
         .filter(salespeople::blocked.eq(false))

@@ -115,6 +115,45 @@ impl PartialEq<String> for Shared {
     }
 }
 
+/// A list of choices as kept ([`options_of`]): shared by every page that offers it, so that a
+/// view takes a reference instead of copying its codes (the contact list's filters are 341;
+/// copied, each of their texts was counted up and down again by every view, from both cores).
+#[derive(Clone, Debug)]
+pub struct CodeList(Arc<[CodeOption]>);
+
+impl Default for CodeList {
+    fn default() -> Self {
+        CodeList(Arc::from([]))
+    }
+}
+
+impl std::ops::Deref for CodeList {
+    type Target = [CodeOption];
+    fn deref(&self) -> &[CodeOption] {
+        &self.0
+    }
+}
+
+impl From<Vec<CodeOption>> for CodeList {
+    fn from(options: Vec<CodeOption>) -> Self {
+        CodeList(options.into())
+    }
+}
+
+impl FromIterator<CodeOption> for CodeList {
+    fn from_iter<I: IntoIterator<Item = CodeOption>>(options: I) -> Self {
+        CodeList(options.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a CodeList {
+    type Item = &'a CodeOption;
+    type IntoIter = std::slice::Iter<'a, CodeOption>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 /// The code tables whose codes contacts use, by table name (a fixed list, never user input).
 pub const CODE_TABLES: &[(&str, &str)] = &[
     ("salespeople", "name"),
@@ -149,7 +188,7 @@ pub fn named(code: Option<&str>, list: &[CodeOption]) -> Option<String> {
 }
 
 /// Every code of `table` with its description, ordered by code.
-pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<Vec<CodeOption>> {
+pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<CodeList> {
     Ok(options_of(conn, &[table])?.pop().unwrap_or_default())
 }
 
@@ -158,7 +197,7 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<Vec<CodeOpti
 /// change, moved by a trigger on every statement that changes a code table, or the code or
 /// description of a template or campaign). Its keys are the tables of a fixed set of forms, in
 /// their order.
-type KeptLists = HashMap<String, (String, Arc<Vec<Vec<CodeOption>>>)>;
+type KeptLists = HashMap<String, (String, Vec<CodeList>)>;
 static KEPT_LISTS: LazyLock<Mutex<KeptLists>> = LazyLock::new(Default::default);
 
 /// Every code of each of `tables` (code tables, or [`OTHER_LISTS`]) with its description,
@@ -166,7 +205,7 @@ static KEPT_LISTS: LazyLock<Mutex<KeptLists>> = LazyLock::new(Default::default);
 /// reads them again only when their tables changed since (in the reader's snapshot), and
 /// otherwise answers with the version alone (the country filter's 249 codes were a quarter of
 /// the contact list's database time).
-pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<Vec<CodeOption>>> {
+pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<CodeList>> {
     let key = tables.join(",");
     let kept = KEPT_LISTS
         .lock()
@@ -177,7 +216,7 @@ pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<V
     // version are the lists, without a statement (nor its text).
     if let (Some((kept_version, lists)), Some(seen)) = (&kept, crate::db::seen::current()) {
         if kept_version.as_str() == &*seen {
-            return Ok(lists.as_ref().clone());
+            return Ok(lists.clone());
         }
     }
     let mut parts = Vec::with_capacity(tables.len());
@@ -213,7 +252,7 @@ pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<V
         .unwrap_or_default();
     if let Some((kept_version, lists)) = kept {
         if !version.is_empty() && version == kept_version {
-            return Ok(lists.as_ref().clone());
+            return Ok(lists);
         }
     }
     let lists = into_lists(rows, tables.len());
@@ -221,7 +260,7 @@ pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<V
         KEPT_LISTS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (version, Arc::new(lists.clone())));
+            .insert(key, (version, lists.clone()));
     }
     Ok(lists)
 }
@@ -239,7 +278,7 @@ struct CodeListRow {
 }
 
 /// The rows in their `lists` lists, in order; rows of no list (a number out of range) left out.
-fn into_lists(rows: Vec<CodeListRow>, lists: usize) -> Vec<Vec<CodeOption>> {
+fn into_lists(rows: Vec<CodeListRow>, lists: usize) -> Vec<CodeList> {
     let mut out: Vec<Vec<CodeOption>> = vec![Vec::new(); lists];
     for row in rows {
         if let Some(list) = usize::try_from(row.list).ok().and_then(|i| out.get_mut(i)) {
@@ -249,7 +288,7 @@ fn into_lists(rows: Vec<CodeListRow>, lists: usize) -> Vec<Vec<CodeOption>> {
             });
         }
     }
-    out
+    out.into_iter().map(CodeList::from).collect()
 }
 
 /// Runs a statement of several lists of codes, each row with its list's number (`list`, from
@@ -259,7 +298,7 @@ pub fn code_lists(
     conn: &mut PgConnection,
     sql: String,
     lists: usize,
-) -> QueryResult<Vec<Vec<CodeOption>>> {
+) -> QueryResult<Vec<CodeList>> {
     let rows: Vec<CodeListRow> = crate::db::prepared(sql).load(conn)?;
     Ok(into_lists(rows, lists))
 }

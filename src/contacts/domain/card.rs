@@ -208,7 +208,7 @@ const NAMED_BY: [&str; 5] = [
 
 impl CodeNames {
     /// The contact's codes named from their tables' lists (in [`NAMED_BY`]'s order).
-    fn of(contact: &Contact, lists: &[Vec<CodeOption>]) -> CodeNames {
+    fn of(contact: &Contact, lists: &[setup::CodeList]) -> CodeNames {
         let named = |code: &Option<String>, i: usize| {
             setup::named(code.as_deref(), lists.get(i).map_or(&[][..], |l| l))
         };
@@ -617,8 +617,9 @@ pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult
     for ((i, c), codes) in applying.into_iter().zip(all_codes) {
         let assigned = assigned_of(&all_assigned, i, contact.id);
         let available = codes
-            .into_iter()
+            .iter()
             .filter(|o| !assigned.iter().any(|a| a.code == o.code))
+            .cloned()
             .collect();
         classifications.push(ClassificationView {
             kind: c.kind,

@@ -10,18 +10,18 @@ pub mod list;
 
 use diesel::prelude::*;
 
-use crate::setup::{self, CodeOption};
+use crate::setup::{self, CodeList};
 
 /// The choices of the list's filters and the form's code fields.
 #[derive(Default)]
 pub struct Options {
-    pub salespeople: Vec<CodeOption>,
-    pub territories: Vec<CodeOption>,
-    pub countries: Vec<CodeOption>,
-    pub languages: Vec<CodeOption>,
-    pub organizational_levels: Vec<CodeOption>,
-    pub industry_groups: Vec<CodeOption>,
-    pub mailing_groups: Vec<CodeOption>,
+    pub salespeople: CodeList,
+    pub territories: CodeList,
+    pub countries: CodeList,
+    pub languages: CodeList,
+    pub organizational_levels: CodeList,
+    pub industry_groups: CodeList,
+    pub mailing_groups: CodeList,
 }
 
 impl Options {

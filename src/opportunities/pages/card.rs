@@ -17,7 +17,7 @@ use crate::opportunities::domain::record::{
     self, money, percent, EntryRow, NewForm, Opportunity, PRIORITIES,
 };
 use crate::setup::sales_cycles::{self, close_codes::CloseCode, SalesCycle, Stage};
-use crate::setup::{self, CodeOption};
+use crate::setup::{self, CodeList};
 use crate::web::{
     db, filters, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
 };
@@ -30,7 +30,7 @@ fn today() -> chrono::NaiveDate {
 // A new opportunity.
 
 pub struct NewOptions {
-    pub salespeople: Vec<CodeOption>,
+    pub salespeople: CodeList,
     pub cycles: Vec<SalesCycle>,
 }
 

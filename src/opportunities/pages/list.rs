@@ -14,15 +14,15 @@ use crate::opportunities::domain::list::{
     self as listing, ExportRow, ListQuery, Page, EXPORT_COLUMNS, SORTS, STATUS_FILTERS,
 };
 use crate::opportunities::domain::pipeline::{self, Figures};
-use crate::setup::{self, CodeOption};
+use crate::setup::{self, CodeList, CodeOption};
 use crate::web::csv::{self, Format};
 use crate::web::pagination::thousands;
 use crate::web::{db, filters, render, AppResult, AppState, FormErrors, Layout};
 
 /// The choices of the list's filters.
 pub struct Options {
-    pub salespeople: Vec<CodeOption>,
-    pub cycles: Vec<CodeOption>,
+    pub salespeople: CodeList,
+    pub cycles: CodeList,
 }
 
 fn options(conn: &mut PgConnection) -> QueryResult<Options> {

@@ -6,7 +6,7 @@
 
 use super::criteria::{Criteria, Field, FieldError, Problem, FIELDS};
 use crate::db::binds::{bind_all, BindValue, Binds};
-use crate::setup::CodeOption;
+use crate::setup::CodeList;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
@@ -209,7 +209,7 @@ pub fn all() -> Vec<&'static Lookup> {
 #[derive(Clone, Debug)]
 pub struct Offered {
     pub lookup: &'static Lookup,
-    pub options: Vec<CodeOption>,
+    pub options: CodeList,
 }
 
 /// The one statement that reads every offered lookup's codes.

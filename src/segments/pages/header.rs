@@ -7,7 +7,7 @@ use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
 use crate::segments::domain::lines::{LineRow, LineSort, LinesQuery};
 use crate::segments::domain::totals::Figures;
 use crate::segments::domain::{header, ledger, lines, totals};
-use crate::setup::{CodeOption, Shared};
+use crate::setup::{CodeList, Shared};
 use crate::web::filters;
 use crate::web::pagination::Pager;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
@@ -20,10 +20,10 @@ use serde::Deserialize;
 
 /// Choices of the header form.
 pub struct HeaderOptions {
-    pub salespeople: Vec<CodeOption>,
-    pub languages: Vec<CodeOption>,
-    pub templates: Vec<CodeOption>,
-    pub campaigns: Vec<CodeOption>,
+    pub salespeople: CodeList,
+    pub languages: CodeList,
+    pub templates: CodeList,
+    pub campaigns: CodeList,
 }
 
 impl HeaderOptions {

@@ -10,7 +10,7 @@ use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, lines, steps, stored};
 use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::segments::pages::wizard::outcome_sentence;
-use crate::setup::CodeOption;
+use crate::setup::CodeList;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 use crate::{setup, AppState};
 use actix_web::http::StatusCode;
@@ -203,7 +203,7 @@ pub struct LinePage {
     pub label: String,
     pub form: LineForm,
     pub errors: FormErrors,
-    pub salespeople: Vec<CodeOption>,
+    pub salespeople: CodeList,
     pub templates: Vec<header::Template>,
     pub evaluations: [(&'static str, &'static str); 5],
     pub editable: bool,

@@ -9,7 +9,7 @@ use crate::segments::domain::mailing::{
     self, applications, apply, preview, undo, Application, Preview,
 };
 use crate::segments::pages::on_locked_segment;
-use crate::setup::CodeOption;
+use crate::setup::CodeList;
 use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
@@ -35,7 +35,7 @@ pub struct MailingQuery {
 pub struct MailingPage {
     pub layout: Layout,
     pub segment: Segment,
-    pub groups: Vec<CodeOption>,
+    pub groups: CodeList,
     pub code: String,
     pub remove_others: bool,
     pub preview: Option<Preview>,

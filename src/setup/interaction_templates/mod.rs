@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::support::{
     check_code, check_text, money, normalize_code, parse_amount, search_terms, DESCRIPTION_MAX,
 };
-use super::CodeOption;
+use super::CodeList;
 use crate::db::schema::{campaigns, interaction_groups, interaction_templates};
 use crate::web::FormErrors;
 
@@ -175,13 +175,13 @@ pub fn group_description(conn: &mut PgConnection, code: &str) -> QueryResult<Opt
 }
 
 /// Every interaction group with its description, by code.
-pub fn all_groups(conn: &mut PgConnection) -> QueryResult<Vec<CodeOption>> {
+pub fn all_groups(conn: &mut PgConnection) -> QueryResult<CodeList> {
     super::options(conn, "interaction_groups")
 }
 
 /// The campaigns a template (or a single interaction) can name, by No.: the kept list
 /// ([`super::options_of`]), as a segment's header reads it.
-pub fn campaign_options(conn: &mut PgConnection) -> QueryResult<Vec<CodeOption>> {
+pub fn campaign_options(conn: &mut PgConnection) -> QueryResult<CodeList> {
     super::options(conn, "campaigns")
 }
 

@@ -18,7 +18,7 @@ use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
     guarded, Change, ListQuery, Listing, Refusal, CHANGED, CREATED, PER_PAGE,
 };
-use crate::setup::CodeOption;
+use crate::setup::{CodeList, CodeOption};
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
 
@@ -119,8 +119,8 @@ pub struct TemplateFormPage {
     pub form: TemplateForm,
     pub errors: FormErrors,
     pub used_by: String,
-    pub groups: Vec<CodeOption>,
-    pub campaigns: Vec<CodeOption>,
+    pub groups: CodeList,
+    pub campaigns: CodeList,
 }
 
 impl TemplateFormPage {
@@ -155,7 +155,7 @@ pub struct TemplateShowPage {
 }
 
 /// The choices of the form: the interaction groups and the campaigns.
-fn choices(conn: &mut PgConnection) -> QueryResult<(Vec<CodeOption>, Vec<CodeOption>)> {
+fn choices(conn: &mut PgConnection) -> QueryResult<(CodeList, CodeList)> {
     Ok((all_groups(conn)?, campaign_options(conn)?))
 }
 
