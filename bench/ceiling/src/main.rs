@@ -2,7 +2,8 @@
 //! rows of `fortune` (one query on a pooled connection, on the blocking thread pool as Rapport
 //! does), adds one row in memory, sorts by message and renders them through an escaping askama
 //! template. The pool is set up as Rapport's (size `RAPPORT_DB_POOL_SIZE`, default 8, one
-//! idle connection kept, JIT off); actix-web runs as many workers as Rapport (its default).
+//! idle connection kept, JIT off); actix-web runs as many workers as Rapport (its default),
+//! and memory is allocated by Rapport's allocator (mimalloc).
 //!
 //!   DATABASE_URL=postgres://… CEILING_BIND=127.0.0.1:8081 rapport-ceiling
 //!
@@ -14,6 +15,9 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::sql_types::{Integer, Text};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type DbPool = Pool<ConnectionManager<PgConnection>>;
 
