@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use serde::Deserialize;
 
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = segments)]
 pub struct Segment {
     pub id: i64,

@@ -13,7 +13,7 @@ use crate::segments::domain::lines::{
 };
 use bigdecimal::BigDecimal;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Numeric};
+use diesel::sql_types::{BigInt, Numeric, Text};
 
 /// The lines on segment `s` (an SQL expression over `segments s`), from the kept counts.
 pub const LINES_OF_S: &str =
@@ -46,12 +46,13 @@ impl Figures {
     }
 }
 
-/// The segment's figures in one statement: its lines from the kept counts, its steps, and the
+/// The statement of a segment's figures: its lines from the kept counts, its steps, and the
 /// totals as the header's unit cost and duration for every line without values of its own plus
-/// the sum of those with them — the same as summing each line's effective value.
-pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
-    crate::db::prepared(format!(
-        "SELECT t.lines, (SELECT count(*) FROM segment_steps WHERE segment_id = $1) AS steps, \
+/// the sum of those with them — the same as summing each line's effective value. `segment`:
+/// the segment's own columns read with them; `by`: the condition that picks the segment.
+fn figures_sql(segment: bool, by: &str) -> String {
+    format!(
+        "SELECT {}t.lines, (SELECT count(*) FROM segment_steps WHERE segment_id = s.id) AS steps, \
            (s.unit_cost * (t.lines - o.lines) + o.cost)::numeric(14,2) AS total_cost, \
            (s.unit_duration_min::bigint * (t.lines - o.lines) + o.duration)::bigint AS total_duration \
          FROM segments s \
@@ -59,8 +60,34 @@ pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figure
          CROSS JOIN LATERAL (SELECT count(*) AS lines, COALESCE(sum({EFFECTIVE_COST}), 0) AS cost, \
              COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS duration \
            FROM segment_lines l {LINE_TEMPLATE_JOIN} WHERE {OWN_VALUES}) o \
-         WHERE s.id = $1",
-    ))
-    .bind::<BigInt, _>(segment.id)
-    .get_result(conn)
+         WHERE {by}",
+        if segment { "s.*, " } else { "" }
+    )
+}
+
+/// The segment's figures in one statement.
+pub fn figures(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Figures> {
+    crate::db::prepared(figures_sql(false, "s.id = $1"))
+        .bind::<BigInt, _>(segment.id)
+        .get_result(conn)
+}
+
+/// The segment numbered `no` with its figures, in one statement: the segment page's first (a
+/// statement less for every view of it than finding the segment, then its figures).
+pub fn find_with_figures(
+    conn: &mut PgConnection,
+    no: &str,
+) -> QueryResult<Option<(Segment, Figures)>> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(embed)]
+        segment: Segment,
+        #[diesel(embed)]
+        figures: Figures,
+    }
+    let found: Option<Found> = crate::db::prepared(figures_sql(true, "s.no = $1"))
+        .bind::<Text, _>(no.trim().to_uppercase())
+        .get_result(conn)
+        .optional()?;
+    Ok(found.map(|f| (f.segment, f.figures)))
 }

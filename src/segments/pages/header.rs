@@ -476,19 +476,25 @@ fn load_first_page(conn: &mut PgConnection, segment: Segment) -> QueryResult<Sho
         conn,
         segment,
         None,
+        None,
         lines::LinesFrom::Page,
         LinesQuery::default(),
     )
 }
 
+/// `figures`: the segment's, when they were read with it.
 fn load_show(
     conn: &mut PgConnection,
     segment: Segment,
+    figures: Option<Figures>,
     page: Option<String>,
     from: lines::LinesFrom,
     query: LinesQuery,
 ) -> QueryResult<ShowData> {
-    let figures = totals::figures(conn, &segment)?;
+    let figures = match figures {
+        Some(figures) => figures,
+        None => totals::figures(conn, &segment)?,
+    };
     let ledger = ledger::load(conn, segment.id)?;
     // What each Go Back would do, for a draft's ledger.
     let history = if segment.is_draft() && !ledger.is_empty() {
@@ -536,8 +542,15 @@ pub async fn show(
     );
     let page = query.page;
     let data = db(&state.pool, move |conn| {
-        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        Ok(load_show(conn, segment, page, from, lines_query)?)
+        let (segment, figures) = totals::find_with_figures(conn, &no)?.ok_or(AppError::NotFound)?;
+        Ok(load_show(
+            conn,
+            segment,
+            Some(figures),
+            page,
+            from,
+            lines_query,
+        )?)
     })
     .await?;
     ok(&ShowPage::build(
