@@ -593,14 +593,11 @@ pub const PERSONS_SHOWN: i64 = 100;
 
 /// The card of the contact numbered `no` (its company's number and name read with it).
 pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult<Option<Card>> {
-    let Some((contact, company)) = model::find_with_company(conn, no)? else {
+    let Some((contact, company, persons)) = model::find_with_persons(conn, no, PERSONS_SHOWN)?
+    else {
         return Ok(None);
     };
-    let (persons, persons_total) = if contact.is_company() {
-        model::persons_of(conn, contact.id, PERSONS_SHOWN)?
-    } else {
-        (Vec::new(), 0)
-    };
+    let persons_total = model::persons_total(conn, contact.id, &persons, PERSONS_SHOWN)?;
     let mut classifications = Vec::new();
     let applying: Vec<(usize, &Classification)> = CLASSIFICATIONS
         .iter()

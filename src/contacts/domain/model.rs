@@ -8,7 +8,7 @@ use crate::db::schema::contacts;
 use crate::setup;
 use crate::web::FormErrors;
 
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = contacts)]
 pub struct Contact {
     pub id: i64,
@@ -413,26 +413,55 @@ pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Conta
 /// A contact's company: its number and name.
 pub type CompanyName = (String, String);
 
-/// The contact numbered `no`, with its company's number and name when it has one.
-pub fn find_with_company(
+/// A contact, its company's number and name, and (a company's) its first persons.
+pub type WithPersons = (Contact, Option<CompanyName>, Vec<Contact>);
+
+/// The contact numbered `no` with its company's number and name, and for a company its first
+/// `limit` persons by name, in one statement (the card's first: a statement less for every
+/// view of a company's card than finding the contact, then its persons). `None`: no such
+/// contact.
+pub fn find_with_persons(
     conn: &mut PgConnection,
     no: &str,
-) -> QueryResult<Option<(Contact, Option<CompanyName>)>> {
-    let company = diesel::alias!(contacts as company);
-    contacts::table
-        .left_join(
-            company.on(company
-                .field(contacts::id)
-                .nullable()
-                .eq(contacts::company_id)),
-        )
-        .filter(contacts::no.eq(no.trim().to_uppercase()))
-        .select((
-            Contact::as_select(),
-            company.fields((contacts::no, contacts::name)).nullable(),
-        ))
-        .first(conn)
-        .optional()
+    limit: i64,
+) -> QueryResult<Option<WithPersons>> {
+    use diesel::sql_types::{Integer, Nullable, Text};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Integer)]
+        part: i32,
+        #[diesel(embed)]
+        contact: Contact,
+        #[diesel(sql_type = Nullable<Text>)]
+        company_no: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        company_name: Option<String>,
+    }
+    // `type_`: the name the contact's `kind` is read by (its column is `type`).
+    let rows: Vec<Row> = crate::db::prepared(format!(
+        "WITH k AS (SELECT c.id, c.type FROM contacts c WHERE c.no = $1) \
+         (SELECT 0 AS part, c.*, c.type AS type_, co.no::text AS company_no, \
+                 co.name AS company_name \
+          FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id \
+          WHERE c.id = (SELECT id FROM k)) \
+         UNION ALL \
+         (SELECT 1, p.*, p.type, NULL, NULL FROM contacts p \
+          WHERE p.company_id = (SELECT id FROM k WHERE type = 'company') \
+          ORDER BY p.name, p.id LIMIT {limit}) \
+         ORDER BY part, name, id"
+    ))
+    .bind::<Text, _>(no.trim().to_uppercase())
+    .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some(found) = rows.next().filter(|r| r.part == 0) else {
+        return Ok(None);
+    };
+    let company = found.company_no.zip(found.company_name);
+    Ok(Some((
+        found.contact,
+        company,
+        rows.map(|r| r.contact).collect(),
+    )))
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
@@ -490,16 +519,25 @@ pub fn persons_of(
     } else {
         Vec::new()
     };
-    // Fewer than asked for: they are all of them, no need to count.
-    if (rows.len() as i64) < limit {
-        let total = rows.len() as i64;
-        return Ok((rows, total));
+    let total = persons_total(conn, company_id, &rows, limit)?;
+    Ok((rows, total))
+}
+
+/// How many persons company `company_id` has, `shown` being its first `limit` persons: as many
+/// as shown when fewer than asked for (no need to count), else counted.
+pub fn persons_total(
+    conn: &mut PgConnection,
+    company_id: i64,
+    shown: &[Contact],
+    limit: i64,
+) -> QueryResult<i64> {
+    if (shown.len() as i64) < limit {
+        return Ok(shown.len() as i64);
     }
-    let total = contacts::table
+    contacts::table
         .filter(contacts::company_id.eq(company_id))
         .count()
-        .get_result(conn)?;
-    Ok((rows, total))
+        .get_result(conn)
 }
 
 /// The number of a person's company, for the form; `None` for a company.
