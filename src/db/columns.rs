@@ -44,13 +44,15 @@ impl<'r, 'a, R: NamedRow<'a, Pg>> Columns<'r, R> {
 
 /// A row struct read with [`Columns`]: the struct as written, each field followed by `as` and
 /// the SQL type of its column, and its `QueryableByName`, which reads each field from the
-/// column of its name in the order written (the statement's).
+/// column of its name in the order written (the statement's). A field whose column is named
+/// otherwise says so after `=` (a contact's `kind`, whose column is `type`).
 ///
 /// ```ignore
 /// columns_in_order! {
 ///     #[derive(Clone, Debug)]
 ///     pub struct ListRow {
 ///         pub no: String as Text,
+///         pub kind: String as Text = "type",
 ///         pub company_no: Option<String> as Nullable<Text>,
 ///     }
 /// }
@@ -59,7 +61,7 @@ macro_rules! columns_in_order {
     (
         $(#[$meta:meta])*
         $vis:vis struct $row:ident {
-            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $ty:ty as $sql:ty),* $(,)?
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $ty:ty as $sql:ty $(= $column:literal)?),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -73,10 +75,18 @@ macro_rules! columns_in_order {
             ) -> diesel::deserialize::Result<Self> {
                 let mut columns = $crate::db::columns::Columns::new(row);
                 Ok(Self {
-                    $($field: columns.next::<$sql, _>(stringify!($field))?,)*
+                    $($field: columns.next::<$sql, _>(
+                        $crate::db::columns::columns_in_order!(@column $field $($column)?)
+                    )?,)*
                 })
             }
         }
+    };
+    (@column $field:ident) => {
+        stringify!($field)
+    };
+    (@column $field:ident $column:literal) => {
+        $column
     };
 }
 pub(crate) use columns_in_order;

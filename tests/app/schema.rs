@@ -430,3 +430,48 @@ fn a_row_read_column_after_column_is_read_by_name_when_its_columns_come_in_anoth
         .collect();
     assert!(read(&missing, &mut conn).is_err());
 }
+
+/// A contact read by name from a statement that selects `c.*` (a company's card reads it so)
+/// is the contact diesel's query builder reads, its `kind` from the column `type`, whether
+/// other columns come first or not; without that column it is an error, not a wrong value.
+#[test]
+fn a_contact_read_from_all_its_columns_is_the_contact_the_query_builder_reads() {
+    use rapport::contacts::domain::model::Contact;
+    use rapport::db::schema::contacts;
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    diesel::sql_query(
+        "INSERT INTO contacts (no, type, name, city, email, job_title) \
+         VALUES ('CT000001', 'company', 'Acme A/S', 'Odense', 'info@acme.dk', ''), \
+                ('CT000002', 'person', 'Ann Berg', 'Vejle', 'ann@acme.dk', 'Buyer')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "UPDATE contacts SET company_id = (SELECT id FROM contacts WHERE no = 'CT000001') \
+         WHERE no = 'CT000002'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let built: Vec<String> = contacts::table
+        .order(contacts::no)
+        .select(Contact::as_select())
+        .load(&mut conn)
+        .unwrap()
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect();
+    assert!(built[1].contains("kind: \"person\""), "{}", built[1]);
+    let read = |select: &str, conn: &mut PgConnection| {
+        diesel::sql_query(format!("SELECT {select} FROM contacts c ORDER BY c.no"))
+            .load::<Contact>(conn)
+            .map(|rows| rows.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>())
+    };
+    assert_eq!(read("c.*", &mut conn).unwrap(), built);
+    assert_eq!(read("0 AS part, c.*, 'x' AS k", &mut conn).unwrap(), built);
+    assert_eq!(
+        read("c.updated_at, c.type, c.name, c.*", &mut conn).unwrap(),
+        built
+    );
+    assert!(read("c.id, c.no, c.name", &mut conn).is_err());
+}

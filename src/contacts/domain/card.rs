@@ -4,7 +4,7 @@
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Nullable, Numeric, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use super::model::{self, Contact};
@@ -99,17 +99,14 @@ impl Classification {
     }
 }
 
-#[derive(QueryableByName)]
-struct AssignedRow {
-    /// The classification's place in [`CLASSIFICATIONS`].
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    kind: i32,
-    #[diesel(sql_type = BigInt)]
-    owner: i64,
-    #[diesel(sql_type = Text)]
-    code: String,
-    #[diesel(sql_type = Text)]
-    description: String,
+crate::db::columns::columns_in_order! {
+    struct AssignedRow {
+        /// The classification's place in [`CLASSIFICATIONS`].
+        kind: i32 as Integer,
+        owner: i64 as BigInt,
+        code: String as Text,
+        description: String as Text,
+    }
 }
 
 /// The codes assigned to a contact and to another (its company), of every classification,
@@ -277,29 +274,21 @@ pub const HISTORY_COUNT_CAP: i64 = 1_000;
 /// Segments named on the card.
 pub const SEGMENTS_SHOWN: i64 = 50;
 
-/// One interaction on the card.
-#[derive(Clone, Debug, QueryableByName)]
-pub struct HistoryEntry {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Date)]
-    pub date: NaiveDate,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub template_code: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub description: String,
-    #[diesel(sql_type = Numeric)]
-    pub cost: BigDecimal,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub salesperson_code: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub evaluation: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub campaign_no: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub segment_no: String,
-    #[diesel(sql_type = Bool)]
-    pub canceled: bool,
+crate::db::columns::columns_in_order! {
+    /// One interaction on the card.
+    #[derive(Clone, Debug)]
+    pub struct HistoryEntry {
+        pub id: i64 as BigInt,
+        pub date: NaiveDate as Date,
+        pub template_code: Option<String> as Nullable<Text>,
+        pub description: String as Text,
+        pub cost: BigDecimal as Numeric,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+        pub evaluation: String as Text,
+        pub campaign_no: Option<String> as Nullable<Text>,
+        pub segment_no: String as Text,
+        pub canceled: bool as Bool,
+    }
 }
 
 impl HistoryEntry {
@@ -455,15 +444,14 @@ pub fn history(
     })
 }
 
-/// A segment the contact is on, with its status (`draft`, `logged`, `canceled`).
-#[derive(Clone, Debug, QueryableByName)]
-pub struct CardSegment {
-    #[diesel(sql_type = Text)]
-    pub no: String,
-    #[diesel(sql_type = Text)]
-    pub description: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
+crate::db::columns::columns_in_order! {
+    /// A segment the contact is on, with its status (`draft`, `logged`, `canceled`).
+    #[derive(Clone, Debug)]
+    pub struct CardSegment {
+        pub no: String as Text,
+        pub description: String as Text,
+        pub status: String as Text,
+    }
 }
 
 impl CardSegment {
@@ -665,20 +653,15 @@ pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult
     }))
 }
 
-#[derive(QueryableByName)]
-struct ProfileRow {
-    #[diesel(sql_type = Text)]
-    questionnaire: String,
-    #[diesel(sql_type = BigInt)]
-    question_id: i64,
-    #[diesel(sql_type = Text)]
-    question: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    answer_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    answer: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    selected: Option<i64>,
+crate::db::columns::columns_in_order! {
+    struct ProfileRow {
+        questionnaire: String as Text,
+        question_id: i64 as BigInt,
+        question: String as Text,
+        answer_id: Option<i64> as Nullable<BigInt>,
+        answer: Option<String> as Nullable<Text>,
+        selected: Option<i64> as Nullable<BigInt>,
+    }
 }
 
 /// Every profile question of the questionnaires that apply to a contact of this type

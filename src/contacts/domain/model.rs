@@ -2,42 +2,47 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use serde::Deserialize;
 
 use crate::db::schema::contacts;
 use crate::setup;
 use crate::web::FormErrors;
 
-#[derive(Clone, Debug, Queryable, QueryableByName, Selectable)]
-#[diesel(table_name = contacts)]
-pub struct Contact {
-    pub id: i64,
-    pub no: String,
-    #[diesel(column_name = type_)]
-    pub kind: String,
-    pub name: String,
-    pub search_name: String,
-    pub company_id: Option<i64>,
-    pub job_title: String,
-    pub address: String,
-    pub address_2: String,
-    pub city: String,
-    pub post_code: String,
-    pub country_code: Option<String>,
-    pub phone: String,
-    pub mobile: String,
-    pub email: String,
-    pub website: String,
-    pub salesperson_code: Option<String>,
-    pub territory_code: Option<String>,
-    pub language_code: Option<String>,
-    pub correspondence_type: String,
-    pub organizational_level_code: Option<String>,
-    pub exclude_from_segment: bool,
-    pub privacy_blocked: bool,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+crate::db::columns::columns_in_order! {
+    /// A contact as stored. Read by diesel's query builder (`Contact::as_select()`), and by
+    /// name from a statement that selects `c.*` (column after column, in the table's order).
+    #[derive(Clone, Debug, Queryable, Selectable)]
+    #[diesel(table_name = contacts)]
+    pub struct Contact {
+        pub id: i64 as BigInt,
+        pub no: String as Text,
+        #[diesel(column_name = type_)]
+        pub kind: String as Text = "type",
+        pub name: String as Text,
+        pub search_name: String as Text,
+        pub company_id: Option<i64> as Nullable<BigInt>,
+        pub job_title: String as Text,
+        pub address: String as Text,
+        pub address_2: String as Text,
+        pub city: String as Text,
+        pub post_code: String as Text,
+        pub country_code: Option<String> as Nullable<Text>,
+        pub phone: String as Text,
+        pub mobile: String as Text,
+        pub email: String as Text,
+        pub website: String as Text,
+        pub salesperson_code: Option<String> as Nullable<Text>,
+        pub territory_code: Option<String> as Nullable<Text>,
+        pub language_code: Option<String> as Nullable<Text>,
+        pub correspondence_type: String as Text,
+        pub organizational_level_code: Option<String> as Nullable<Text>,
+        pub exclude_from_segment: bool as Bool,
+        pub privacy_blocked: bool as Bool,
+        pub version: i32 as Integer,
+        pub created_at: DateTime<Utc> as Timestamptz,
+        pub updated_at: DateTime<Utc> as Timestamptz,
+    }
 }
 
 impl Contact {
@@ -425,7 +430,6 @@ pub fn find_with_persons(
     no: &str,
     limit: i64,
 ) -> QueryResult<Option<WithPersons>> {
-    use diesel::sql_types::{Integer, Nullable, Text};
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Integer)]
@@ -437,15 +441,14 @@ pub fn find_with_persons(
         #[diesel(sql_type = Nullable<Text>)]
         company_name: Option<String>,
     }
-    // `type_`: the name the contact's `kind` is read by (its column is `type`).
+    // The contact's columns first, in the table's order: read one after the other.
     let rows: Vec<Row> = crate::db::prepared(format!(
         "WITH k AS (SELECT c.id, c.type FROM contacts c WHERE c.no = $1) \
-         (SELECT 0 AS part, c.*, c.type AS type_, co.no::text AS company_no, \
-                 co.name AS company_name \
+         (SELECT c.*, 0 AS part, co.no::text AS company_no, co.name AS company_name \
           FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id \
           WHERE c.id = (SELECT id FROM k)) \
          UNION ALL \
-         (SELECT 1, p.*, p.type, NULL, NULL FROM contacts p \
+         (SELECT p.*, 1, NULL, NULL FROM contacts p \
           WHERE p.company_id = (SELECT id FROM k WHERE type = 'company') \
           ORDER BY p.name, p.id LIMIT {limit}) \
          ORDER BY part, name, id"
