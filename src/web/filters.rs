@@ -13,6 +13,41 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone};
 
 use super::locale::{self, Locale};
 
+/// A text escaped for HTML once, written into a page as it is as often as the page shows it
+/// (a segment line's contact No., in its links and their labels: six times a line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escaped(String);
+
+impl Escaped {
+    pub fn new(text: &str) -> Escaped {
+        use askama::filters::Escaper;
+        let mut escaped = String::with_capacity(text.len());
+        // Writing into a String does not fail.
+        let _ = askama::filters::Html.write_escaped_str(&mut escaped, text);
+        Escaped(escaped)
+    }
+}
+
+impl std::fmt::Display for Escaped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Escaped already: askama writes it as it is.
+impl askama::filters::HtmlSafe for Escaped {}
+
+impl askama::FastWritable for Escaped {
+    #[inline]
+    fn write_into<W: std::fmt::Write + ?Sized>(
+        &self,
+        dest: &mut W,
+        _: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        Ok(dest.write_str(&self.0)?)
+    }
+}
+
 /// A count a template can show.
 pub trait Count {
     fn count(&self) -> i64;
@@ -217,6 +252,23 @@ impl<T: Dated + ?Sized> Dated for &T {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn an_escaped_text_is_escaped_once_and_written_as_it_is() {
+        use askama::Template;
+        #[derive(Template)]
+        #[template(source = "<a href=\"/x/{{ e }}\">{{ e }}</a>", ext = "html")]
+        struct Page {
+            e: Escaped,
+        }
+        let e = Escaped::new(r#"CT<1>&"2'"#);
+        assert_eq!(e.to_string(), "CT&#60;1&#62;&#38;&#34;2&#39;");
+        let html = Page { e }.render().unwrap();
+        assert_eq!(
+            html,
+            "<a href=\"/x/CT&#60;1&#62;&#38;&#34;2&#39;\">CT&#60;1&#62;&#38;&#34;2&#39;</a>"
+        );
+    }
 
     fn amount_of(s: &str) -> BigDecimal {
         BigDecimal::from_str(s).unwrap()

@@ -72,6 +72,7 @@ impl HeaderOptions {
         lines
             .iter()
             .map(|l| LineTexts {
+                no: filters::Escaped::new(&l.contact_no),
                 salesperson: salespeople.text(l.salesperson.as_deref(), || {
                     setup::named(l.salesperson.as_deref(), &self.salespeople).map(Shared::from)
                 }),
@@ -121,6 +122,8 @@ impl<K: Eq + std::hash::Hash + Clone, V: Clone> Written<K, V> {
 /// What a line of the segment page shows of its salesperson and interaction template (each
 /// with its name), its date and its cost.
 pub struct LineTexts {
+    /// The contact's No., escaped once for the line's links and their labels.
+    pub no: filters::Escaped,
     pub salesperson: Option<Shared>,
     pub template: Option<Shared>,
     pub date: Shared,
@@ -237,6 +240,8 @@ pub struct ShowPage {
     pub lines: Vec<LineRow>,
     /// What each of `lines` shows of its salesperson, template, date and cost.
     pub line_texts: Vec<LineTexts>,
+    /// The segment's No., escaped once for every line's links.
+    pub segment_no: filters::Escaped,
     pub pager: Pager,
     /// The lines' search and order.
     pub lines_query: LinesQuery,
@@ -309,7 +314,9 @@ impl ShowPage {
     ) -> ShowPage {
         let (segment, figures, ledger, history, (lines, pager, lines_query), options, names) = data;
         let line_texts = options.line_texts(&lines);
+        let segment_no = filters::Escaped::new(&segment.no);
         ShowPage {
+            segment_no,
             names,
             lines_query,
             history,
