@@ -66,24 +66,7 @@ impl std::ops::Deref for Shared {
     }
 }
 
-impl std::fmt::Display for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Written into a page as a `str` is (escaped straight into it), not through `Display`: the
-/// contact list's filters write 341 codes and names a view.
-impl askama::FastWritable for Shared {
-    #[inline]
-    fn write_into<W: std::fmt::Write + ?Sized>(
-        &self,
-        dest: &mut W,
-        _: &dyn askama::Values,
-    ) -> askama::Result<()> {
-        Ok(dest.write_str(&self.0)?)
-    }
-}
+crate::web::filters::written_as_str!(Shared);
 
 impl From<String> for Shared {
     fn from(s: String) -> Self {

@@ -28,25 +28,36 @@ impl Escaped {
     }
 }
 
-impl std::fmt::Display for Escaped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Escaped already: askama writes it as it is.
 impl askama::filters::HtmlSafe for Escaped {}
 
-impl askama::FastWritable for Escaped {
-    #[inline]
-    fn write_into<W: std::fmt::Write + ?Sized>(
-        &self,
-        dest: &mut W,
-        _: &dyn askama::Values,
-    ) -> askama::Result<()> {
-        Ok(dest.write_str(&self.0)?)
-    }
+written_as_str!(Escaped);
+
+/// `Display`, and askama's `FastWritable`, for a type whose first field holds a text (`String`,
+/// `Arc<str>`): a page writes the text straight into itself as a `str` is, not through
+/// `Display`'s formatting (escaped on the way unless the type is `HtmlSafe`). The contact list's
+/// filters write 341 codes and names a view (`setup::Shared`).
+macro_rules! written_as_str {
+    ($ty:ty) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl askama::FastWritable for $ty {
+            #[inline]
+            fn write_into<W: std::fmt::Write + ?Sized>(
+                &self,
+                dest: &mut W,
+                _: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                Ok(dest.write_str(&self.0)?)
+            }
+        }
+    };
 }
+pub(crate) use written_as_str;
 
 /// A count a template can show.
 pub trait Count {
