@@ -149,8 +149,10 @@ mapfile -d '' ADD_ARGS < <(field_args "$ADD_FIELDS")
 mapfile -d '' REDUCE_ARGS < <(field_args "$REDUCE_FIELDS")
 TOTAL=$(psql_value "SELECT count(*) FROM contacts")
 CARD=$(psql_value "SELECT no FROM contacts WHERE type = 'company' ORDER BY id LIMIT 1")
-# A page far into the list by city (keyset: the page after the 7,500th contact in that order).
-FAR=$(psql_value "SELECT no FROM contacts ORDER BY city, id OFFSET 7499 LIMIT 1")
+# A page far into the list by city (keyset: the page after the 7,500th contact in that order),
+# as its Next link gives it: with the 7,499 contacts before that one (`at`), which the list's
+# kept total lets the page carry instead of counting.
+FAR="$(psql_value "SELECT no FROM contacts ORDER BY city, id OFFSET 7499 LIMIT 1")&at=7499"
 CAMPAIGN=$(psql_value "SELECT campaign_no FROM interaction_log_entries WHERE campaign_no IS NOT NULL
     GROUP BY campaign_no ORDER BY count(*) DESC LIMIT 1" 2>/dev/null || true)
 [[ -n "$CAMPAIGN" ]] || CAMPAIGN=$(psql_value "SELECT no FROM campaigns ORDER BY no LIMIT 1" 2>/dev/null || true)

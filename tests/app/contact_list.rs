@@ -211,6 +211,41 @@ fn a_filtered_page_beyond_a_contact_outside_the_list_links_only_to_what_is_there
     assert!(!shown(&second).iter().any(|no| shown(&first).contains(no)));
 }
 
+/// A list known "about" carries where its pages stand in their links; when the contact a
+/// link names has left the list meanwhile, the page after it starts where it stood.
+#[test]
+fn a_carried_place_holds_when_the_contact_it_names_has_left_the_list() {
+    let app = TestApp::start_with(|c| {
+        c.list_count_slow = std::time::Duration::ZERO;
+        c.list_count_keep = std::time::Duration::from_secs(3600);
+    });
+    contacts(&app);
+    let mut c = app.signed_in("vera", "viewer");
+    let list = "/contacts?country=DK&size=10";
+    assert_eq!(label(&c.get(list)), "1–10 of 40 contacts");
+    let first = c.get(list);
+    assert_eq!(label(&first), "1–10 of about 40 contacts");
+    let next = rel(&first, "next").unwrap();
+    assert!(next.ends_with("&at=9"), "{next}");
+    let expected = database_order(&app, "country_code = 'DK'", "name, id");
+    let tenth = &expected[9];
+    assert!(next.contains(&format!("after={tenth}")), "{next}");
+    diesel_exec(
+        &app,
+        &format!("UPDATE contacts SET country_code = 'SE' WHERE no = '{tenth}'"),
+    );
+    let second = c.get(&next);
+    assert_eq!(shown(&second), expected[10..20]);
+    assert_eq!(label(&second), "10–19 of about 40 contacts");
+    // The page before a contact ends just before where the link says it stands.
+    let back = c.get(&format!(
+        "/contacts?country=DK&size=10&before={}&at=19",
+        expected[20]
+    ));
+    assert_eq!(shown(&back), expected[10..20]);
+    assert_eq!(label(&back), "10–19 of about 40 contacts");
+}
+
 #[test]
 fn a_list_too_long_to_count_in_time_says_about() {
     // A budget of zero never counts: the total is the planner's estimate.
@@ -220,9 +255,13 @@ fn a_list_too_long_to_count_in_time_says_about() {
     let mut c = app.signed_in("vera", "viewer");
     let first = c.get("/contacts?size=10");
     assert_eq!(label(&first), "1–10 of about 120 contacts");
-    // Past the first page, where it stands is not counted either.
-    let second = c.get(&rel(&first, "next").unwrap());
-    assert_eq!(label(&second), "10 of about 120 contacts");
+    // Past the first page, where it stands is not counted either: the link carries it, and
+    // a link without it (a bookmark) does not say it.
+    let next = rel(&first, "next").unwrap();
+    assert!(next.ends_with("&at=9"), "{next}");
+    assert_eq!(label(&c.get(&next)), "11–20 of about 120 contacts");
+    let bookmark = next.replace("&at=9", "");
+    assert_eq!(label(&c.get(&bookmark)), "10 of about 120 contacts");
     // The last page proves the total.
     let last = c.get("/contacts?size=10&last=1");
     assert!(label(&last).starts_with("10 of"), "{}", label(&last));
@@ -271,10 +310,20 @@ fn a_count_that_took_a_while_is_kept_a_little_while_and_said_to_be_about() {
     let mut c = app.signed_in("vera", "viewer");
     let first = c.get("/contacts?size=10");
     assert_eq!(label(&first), "1–10 of 120 contacts");
-    // Where a page stands is kept too: viewed again, the page does not say it.
+    // Counted with the list, the first page's links carry nothing; the next page, its
+    // count kept, says "about" and counts where it stands; a count of that which took a
+    // while is kept too: viewed again, the page does not say where it stands.
     let next = rel(&first, "next").unwrap();
-    assert_eq!(label(&c.get(&next)), "11–20 of about 120 contacts");
+    assert!(!next.contains("at="), "{next}");
+    let second = c.get(&next);
+    assert_eq!(label(&second), "11–20 of about 120 contacts");
     assert_eq!(label(&c.get(&next)), "10 of about 120 contacts");
+    // Its own links carry where they lead: the third page and back to the second.
+    let third = c.get(&rel(&second, "next").unwrap());
+    assert_eq!(label(&third), "21–30 of about 120 contacts");
+    let back = rel(&third, "prev").unwrap();
+    assert!(back.ends_with("&at=20"), "{back}");
+    assert_eq!(label(&c.get(&back)), "11–20 of about 120 contacts");
     diesel_exec(
         &app,
         "INSERT INTO contacts (no, type, name) VALUES ('ZZ0001', 'company', 'Zed Late')",
@@ -483,10 +532,22 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
         // that count makes them.
         let first = c.get(&format!("/contacts?{query}&size=10"));
         first.assert_status(200);
+        // Its count kept, the list is "about" so many, and each page's link carries where
+        // the page it leads to stands: every label is right without counting it.
+        let of = |before: usize, page: &Resp| {
+            let rows = shown(page).len();
+            format!(
+                "{}–{} of about {} contacts",
+                before + 1,
+                before + rows,
+                expected.len()
+            )
+        };
         let mut page = c.get(&format!("/contacts?{query}&size=10"));
         let mut forward = Vec::new();
         loop {
             page.assert_status(200);
+            assert_eq!(label(&page), of(forward.len(), &page), "{query}");
             forward.extend(shown(&page));
             assert!(forward.len() <= expected.len(), "{query}: too many rows");
             match rel(&page, "next") {
@@ -498,7 +559,10 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
         let mut backward = shown(&page);
         while let Some(prev) = rel(&page, "prev") {
             page = c.get(&prev);
-            backward.splice(0..0, shown(&page));
+            let rows = shown(&page);
+            let before = expected.len() - backward.len() - rows.len();
+            assert_eq!(label(&page), of(before, &page), "{query}: backward");
+            backward.splice(0..0, rows);
         }
         assert_eq!(backward, expected, "{query}: backward");
         let last = c.get(&format!("/contacts?{query}&size=10&last=1"));

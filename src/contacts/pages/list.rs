@@ -54,19 +54,20 @@ impl ListPage {
     pub fn export_link(&self) -> String {
         format!(
             "/contacts/export.csv{}",
-            self.query
-                .link(&[("after", ""), ("before", ""), ("last", ""), ("size", "")])
+            self.query.first_page_link(&[("size", "")])
         )
     }
 
     pub fn first_link(&self) -> String {
-        self.query.page_link(&From::First)
+        self.query.page_link(&From::First, None)
     }
 
     pub fn last_link(&self) -> String {
-        self.query.page_link(&From::Last)
+        self.query.page_link(&From::Last, None)
     }
 
+    /// The page after this one's last contact; a list known only "about" carries that
+    /// contact's place.
     pub fn next_link(&self) -> String {
         let no = self
             .page
@@ -74,9 +75,12 @@ impl ListPage {
             .last()
             .map(|r| r.no.clone())
             .unwrap_or_default();
-        self.query.page_link(&From::After(no))
+        let n = self.page.rows.len() as i64;
+        let at = self.carried().map(|b| b + n - 1);
+        self.query.page_link(&From::After(no), at)
     }
 
+    /// The page before this one's first contact, which has this page's `before` before it.
     pub fn prev_link(&self) -> String {
         let no = self
             .page
@@ -84,7 +88,16 @@ impl ListPage {
             .first()
             .map(|r| r.no.clone())
             .unwrap_or_default();
-        self.query.page_link(&From::Before(no))
+        self.query.page_link(&From::Before(no), self.carried())
+    }
+
+    /// Where this page stands, for its links to carry: when the list's total is known only
+    /// "about" (a total counted on every view counts where each page stands too).
+    fn carried(&self) -> Option<i64> {
+        match self.total {
+            Total::About(_) => self.page.before,
+            Total::Exact(_) => None,
+        }
     }
 }
 
@@ -100,13 +113,13 @@ pub async fn list(
     let budget = state.config.list_count_budget;
     let kept = state.contact_counts.clone();
     let (page, total, options) = db(&state.pool, move |conn| {
-        // The first page of a list whose count is kept is one statement: nothing to agree
-        // with, and a snapshot would cost two more round trips (a big list's first page is
-        // where the contacts open).
-        if q.from() == From::First {
+        // A list whose count is kept, on its first page or on a page whose link carries
+        // where it stands, reads only its page: nothing to agree with, and a snapshot would
+        // cost two more round trips (a big list's first page is where the contacts open).
+        if q.from() == From::First || q.at().is_some() {
             if let Some(total) = contact_list::kept_total(&q, &kept) {
                 let options = Options::load(conn, true)?;
-                let page = contact_list::page(conn, &q, budget, &kept, None)?;
+                let page = contact_list::page(conn, &q, budget, &kept, Some(total))?;
                 return Ok((page, total, options));
             }
         }
@@ -137,12 +150,13 @@ pub async fn list(
 }
 
 /// An estimate is never shown below what the page proves: on the last page the total is
-/// known exactly, and elsewhere it is at least the rows up to this page and one more.
+/// known exactly (where it stands counted, not carried by the link), and elsewhere it is at
+/// least the rows up to this page and one more.
 fn settle(page: &contact_list::Page, total: Total) -> Total {
     let n = page.rows.len() as i64;
     match (total, page.before) {
-        (Total::About(_), Some(b)) if !page.has_next => Total::Exact(b + n),
-        (Total::About(t), Some(b)) => Total::About(t.max(b + n + 1)),
+        (Total::About(_), Some(b)) if !page.has_next && !page.carried => Total::Exact(b + n),
+        (Total::About(t), Some(b)) => Total::About(t.max(b + n + i64::from(page.has_next))),
         _ => total,
     }
 }

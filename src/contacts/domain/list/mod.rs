@@ -45,6 +45,11 @@ pub struct ListQuery {
     /// `1`: the last page.
     #[serde(default)]
     pub last: String,
+    /// With `after` or `before`: how many contacts of the list come before that contact, as
+    /// the page that linked here knew it. A list whose total is only known "about" carries
+    /// where its pages stand from page to page instead of counting it on every view.
+    #[serde(default)]
+    pub at: String,
     /// Rows a page (10 to 500; 50 when not given).
     #[serde(default)]
     pub size: String,
@@ -126,6 +131,10 @@ impl ListQuery {
         if self.last != "1" {
             self.last.clear();
         }
+        self.at = match self.at.trim().parse::<u32>() {
+            Ok(n) if !(self.after.is_empty() && self.before.is_empty()) => n.to_string(),
+            _ => String::new(),
+        };
         self.size = match self.size.trim().parse::<i64>() {
             Ok(n) if n != PAGE_SIZE => n.clamp(MIN_PAGE_SIZE, MAX_PAGE_SIZE).to_string(),
             _ => String::new(),
@@ -136,6 +145,12 @@ impl ListQuery {
     /// Rows a page.
     pub fn page_size(&self) -> i64 {
         self.size.parse().unwrap_or(PAGE_SIZE)
+    }
+
+    /// The contacts before the one the page starts after (or ends before), carried by the
+    /// link (`at`).
+    pub fn at(&self) -> Option<i64> {
+        self.at.parse().ok()
     }
 
     /// Where the asked-for page starts.
@@ -291,6 +306,7 @@ impl ListQuery {
             ("after", self.after.as_str()),
             ("before", self.before.as_str()),
             ("last", self.last.as_str()),
+            ("at", self.at.as_str()),
         ];
         crate::web::pagination::query_string(current.into_iter().filter_map(|(key, value)| {
             let value = changes
@@ -304,27 +320,37 @@ impl ListQuery {
     }
 
     /// The link to a page of this list: the first, the last, or the one after or before a
-    /// contact (other filters, sort and size kept).
-    pub fn page_link(&self, to: &From) -> String {
+    /// contact (other filters, sort and size kept), with how many contacts come before that
+    /// one when the page carries it (`at`).
+    pub fn page_link(&self, to: &From, at: Option<i64>) -> String {
         let (after, before, last) = match to {
             From::First => ("", "", ""),
             From::Last => ("", "", "1"),
             From::After(no) => (no.as_str(), "", ""),
             From::Before(no) => ("", no.as_str(), ""),
         };
-        self.link(&[("after", after), ("before", before), ("last", last)])
+        let at = match to {
+            From::After(_) | From::Before(_) => at.map(|n| n.to_string()).unwrap_or_default(),
+            From::First | From::Last => String::new(),
+        };
+        self.link(&[
+            ("after", after),
+            ("before", before),
+            ("last", last),
+            ("at", &at),
+        ])
+    }
+
+    /// The link to this list unpaged, with `changes`: from its first page.
+    pub fn first_page_link(&self, changes: &[(&str, &str)]) -> String {
+        let unpaged = [("after", ""), ("before", ""), ("last", ""), ("at", "")];
+        self.link(&[changes, &unpaged].concat())
     }
 
     /// The link of a column header: sorts by it, or flips the direction if it is the sort.
     pub fn sort_link(&self, key: &str) -> String {
         let dir = crate::web::pagination::header_dir(&self.sort, &self.dir, key);
-        self.link(&[
-            ("sort", key),
-            ("dir", dir),
-            ("after", ""),
-            ("before", ""),
-            ("last", ""),
-        ])
+        self.first_page_link(&[("sort", key), ("dir", dir)])
     }
 
     /// `ascending`/`descending` for the column that is the sort, for `aria-sort`.
@@ -482,6 +508,8 @@ pub struct Page {
     pub rows: Vec<ListRow>,
     /// Rows before this page (in the list's order), for "51–100".
     pub before: Option<i64>,
+    /// `before` was carried by the link (`at`), not counted in this view.
+    pub carried: bool,
     pub has_prev: bool,
     pub has_next: bool,
 }
@@ -616,6 +644,7 @@ pub fn page(
         return Ok(Page {
             rows: Vec::new(),
             before: Some(0),
+            carried: false,
             has_prev: false,
             has_next: false,
         });
@@ -685,9 +714,17 @@ pub fn page(
         }
         _ => (false, false),
     };
-    let before = match (&from, rows.first()) {
-        (From::First, _) | (_, None) => Some(0),
-        (_, Some(first)) => {
+    // A list known only "about" carries where a page after (before) a contact stands from
+    // the link: counting it is what costs, and grows with how far the page is.
+    let carried = match total {
+        Some(Total::About(_)) => query.at(),
+        _ => None,
+    };
+    let before = match (&from, rows.first(), carried) {
+        (From::First, _, _) | (_, None, _) => Some(0),
+        (From::After(_), Some(_), Some(at)) => Some(at + i64::from(from_listed)),
+        (From::Before(_), Some(_), Some(at)) => Some((at - rows.len() as i64).max(0)),
+        (_, Some(first), _) => {
             // Where the page stands, counted; a count that took a while is kept, and the
             // page viewed again meanwhile does not say where it stands ("50 of about …").
             let (clause, values) = query.conditions();
@@ -710,6 +747,7 @@ pub fn page(
         }
     };
     Ok(Page {
+        carried: carried.is_some() && matches!(from, From::After(_) | From::Before(_)),
         rows,
         before,
         has_prev,
@@ -847,12 +885,48 @@ mod tests {
         .normalised();
         assert_eq!(q.link(&[]), "?q=acme+co&country=DK");
         assert_eq!(
-            q.page_link(&From::After("CT000051".into())),
+            q.page_link(&From::After("CT000051".into()), None),
             "?q=acme+co&country=DK&after=CT000051"
         );
-        assert_eq!(q.page_link(&From::Last), "?q=acme+co&country=DK&last=1");
+        assert_eq!(
+            q.page_link(&From::Before("CT000051".into()), Some(50)),
+            "?q=acme+co&country=DK&before=CT000051&at=50"
+        );
+        assert_eq!(
+            q.page_link(&From::Last, Some(50)),
+            "?q=acme+co&country=DK&last=1"
+        );
         assert_eq!(q.sort_link("name"), "?q=acme+co&country=DK&dir=desc");
         assert_eq!(q.sort_link("city"), "?q=acme+co&country=DK&sort=city");
         assert_eq!(q.aria_sort("name"), "ascending");
+    }
+
+    #[test]
+    fn where_a_page_stands_is_carried_only_beside_a_contact_and_as_a_number() {
+        let q = |after: &str, at: &str| {
+            ListQuery {
+                after: after.into(),
+                at: at.into(),
+                sort: "city".into(),
+                ..Default::default()
+            }
+            .normalised()
+        };
+        let carried = q("ct000051", " 7499 ");
+        assert_eq!(carried.at(), Some(7499));
+        assert_eq!(carried.from(), From::After("CT000051".into()));
+        // Moving elsewhere in the list (its first page, a new sort) leaves it behind.
+        assert_eq!(carried.sort_link("city"), "?sort=city&dir=desc");
+        assert_eq!(carried.first_page_link(&[]), "?sort=city");
+        for (after, at) in [
+            ("", "7499"),
+            ("CT1", "-1"),
+            ("CT1", "1e3"),
+            ("CT1", "99999999999"),
+        ] {
+            let q = q(after, at);
+            assert_eq!(q.at(), None, "{after} {at}");
+            assert!(!q.link(&[]).contains("at="), "{after} {at}");
+        }
     }
 }
