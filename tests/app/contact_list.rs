@@ -340,6 +340,11 @@ fn a_count_that_took_a_while_is_kept_a_little_while_and_said_to_be_about() {
     );
     let last = c.get("/contacts?size=10&last=1");
     assert_eq!(label(&last), "112–121 of 121 contacts");
+    // The last page counted where it stands, and proves the total; the list is still kept
+    // "about", so its Previous carries the place instead of counting it again.
+    let back = rel(&last, "prev").unwrap();
+    assert!(back.ends_with("&at=111"), "{back}");
+    assert_eq!(label(&c.get(&back)), "102–111 of about 120 contacts");
 
     // Keeping nothing counts every view.
     let fresh = TestApp::start_with(|c| {

@@ -18,6 +18,9 @@ pub struct ListPage {
     pub query: ListQuery,
     pub page: contact_list::Page,
     pub total: Total,
+    /// The list's total was known only "about" (kept or estimated, before this page proved
+    /// it): its links carry where their pages stand.
+    pub carries_place: bool,
     pub options: Options,
     pub sorts: [(&'static str, &'static str, &'static str); 5],
     pub can_edit: bool,
@@ -94,10 +97,7 @@ impl ListPage {
     /// Where this page stands, for its links to carry: when the list's total is known only
     /// "about" (a total counted on every view counts where each page stands too).
     fn carried(&self) -> Option<i64> {
-        match self.total {
-            Total::About(_) => self.page.before,
-            Total::Exact(_) => None,
-        }
+        self.page.before.filter(|_| self.carries_place)
     }
 }
 
@@ -137,12 +137,14 @@ pub async fn list(
             })?)
     })
     .await?;
+    let carries_place = matches!(total, Total::About(_));
     let total = settle(&page, total);
     ok(&ListPage {
         layout,
         query,
         page,
         total,
+        carries_place,
         options,
         sorts: contact_list::SORTS,
         can_edit: user.role >= crate::auth::Role::Staff,
