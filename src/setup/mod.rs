@@ -18,6 +18,7 @@
 pub mod codes;
 pub mod interaction_templates;
 pub mod number_series;
+mod option_tags;
 pub mod questionnaires;
 pub mod registry;
 pub mod sales_cycles;
@@ -101,31 +102,41 @@ impl PartialEq<String> for Shared {
 /// A list of choices as kept ([`options_of`]): shared by every page that offers it, so that a
 /// view takes a reference instead of copying its codes (the contact list's filters are 341;
 /// copied, each of their texts was counted up and down again by every view, from both cores).
+/// Its `<option>` tags are written once too ([`CodeList::option_tags`]).
 #[derive(Clone, Debug)]
-pub struct CodeList(Arc<[CodeOption]>);
+pub struct CodeList(Arc<Listed>);
+
+#[derive(Debug)]
+struct Listed {
+    options: Box<[CodeOption]>,
+    tags: std::sync::OnceLock<option_tags::Tags>,
+}
 
 impl Default for CodeList {
     fn default() -> Self {
-        CodeList(Arc::from([]))
+        CodeList::from(Vec::new())
     }
 }
 
 impl std::ops::Deref for CodeList {
     type Target = [CodeOption];
     fn deref(&self) -> &[CodeOption] {
-        &self.0
+        &self.0.options
     }
 }
 
 impl From<Vec<CodeOption>> for CodeList {
     fn from(options: Vec<CodeOption>) -> Self {
-        CodeList(options.into())
+        CodeList(Arc::new(Listed {
+            options: options.into(),
+            tags: Default::default(),
+        }))
     }
 }
 
 impl FromIterator<CodeOption> for CodeList {
     fn from_iter<I: IntoIterator<Item = CodeOption>>(options: I) -> Self {
-        CodeList(options.into_iter().collect())
+        CodeList::from(options.into_iter().collect::<Vec<_>>())
     }
 }
 
@@ -133,7 +144,7 @@ impl<'a> IntoIterator for &'a CodeList {
     type Item = &'a CodeOption;
     type IntoIter = std::slice::Iter<'a, CodeOption>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.0.options.iter()
     }
 }
 
