@@ -23,6 +23,13 @@ fn contacts(app: &TestApp) {
     );
 }
 
+/// Every count counts as slow and is kept for an hour: a list viewed again shows its kept
+/// count, "about" so many.
+fn keep_every_count(c: &mut rapport::config::Config) {
+    c.list_count_slow = std::time::Duration::ZERO;
+    c.list_count_keep = std::time::Duration::from_secs(3600);
+}
+
 /// The contact numbers a list page shows, in order.
 fn shown(page: &Resp) -> Vec<String> {
     page.body
@@ -215,10 +222,7 @@ fn a_filtered_page_beyond_a_contact_outside_the_list_links_only_to_what_is_there
 /// link names has left the list meanwhile, the page after it starts where it stood.
 #[test]
 fn a_carried_place_holds_when_the_contact_it_names_has_left_the_list() {
-    let app = TestApp::start_with(|c| {
-        c.list_count_slow = std::time::Duration::ZERO;
-        c.list_count_keep = std::time::Duration::from_secs(3600);
-    });
+    let app = TestApp::start_with(keep_every_count);
     contacts(&app);
     let mut c = app.signed_in("vera", "viewer");
     let list = "/contacts?country=DK&size=10";
@@ -270,8 +274,7 @@ fn a_list_too_long_to_count_in_time_says_about() {
     // says what it said (and another list is estimated afresh).
     let kept = TestApp::start_with(|c| {
         c.list_count_budget = std::time::Duration::ZERO;
-        c.list_count_slow = std::time::Duration::ZERO;
-        c.list_count_keep = std::time::Duration::from_secs(3600);
+        keep_every_count(c);
     });
     contacts(&kept);
     diesel_exec(&kept, "ANALYZE contacts");
@@ -302,10 +305,7 @@ fn a_list_too_long_to_count_in_time_says_about() {
 fn a_count_that_took_a_while_is_kept_a_little_while_and_said_to_be_about() {
     // Every count counts as slow here: the office's second look at a list within the keeping
     // time shows the kept count, marked "about", and does not count again.
-    let app = TestApp::start_with(|c| {
-        c.list_count_slow = std::time::Duration::ZERO;
-        c.list_count_keep = std::time::Duration::from_secs(3600);
-    });
+    let app = TestApp::start_with(keep_every_count);
     contacts(&app);
     let mut c = app.signed_in("vera", "viewer");
     let first = c.get("/contacts?size=10");
@@ -476,8 +476,7 @@ fn a_list_neither_long_nor_short_shows_the_same_contacts_in_every_order() {
 /// and a country, in several orders.
 fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
     let app = TestApp::start_with(|c| {
-        c.list_count_slow = std::time::Duration::ZERO;
-        c.list_count_keep = std::time::Duration::from_secs(3600);
+        keep_every_count(c);
         marks(c);
     });
     contacts(&app);

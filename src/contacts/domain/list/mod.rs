@@ -628,7 +628,8 @@ fn any_beyond(
 /// One page of the list, read by keyset in any sort order: the first or last page, or the
 /// page after or before a contact. A contact that is gone, or a page that would be short
 /// before its start, gives the first page; nothing after a contact gives the last page.
-/// `total`: the list's total as this view found it, if it did (before the page).
+/// `total`: the list's total as this view counted it or found it kept, if it did (before the
+/// page); a total known only "about" lets the page take where it stands from the link (`at`).
 pub fn page(
     conn: &mut PgConnection,
     query: &ListQuery,
@@ -716,14 +717,14 @@ pub fn page(
     };
     // A list known only "about" carries where a page after (before) a contact stands from
     // the link: counting it is what costs, and grows with how far the page is.
-    let carried = match total {
+    let at = match total {
         Some(Total::About(_)) => query.at(),
         _ => None,
     };
-    let before = match (&from, rows.first(), carried) {
-        (From::First, _, _) | (_, None, _) => Some(0),
-        (From::After(_), Some(_), Some(at)) => Some(at + i64::from(from_listed)),
-        (From::Before(_), Some(_), Some(at)) => Some((at - rows.len() as i64).max(0)),
+    let (before, carried) = match (&from, rows.first(), at) {
+        (From::First, _, _) | (_, None, _) => (Some(0), false),
+        (From::After(_), Some(_), Some(at)) => (Some(at + i64::from(from_listed)), true),
+        (From::Before(_), Some(_), Some(at)) => (Some((at - rows.len() as i64).max(0)), true),
         (_, Some(first), _) => {
             // Where the page stands, counted; a count that took a while is kept, and the
             // page viewed again meanwhile does not say where it stands ("50 of about …").
@@ -733,7 +734,7 @@ pub fn page(
                 values.join("\u{1f}"),
                 first.no
             );
-            if kept.get(&key).is_some() {
+            let before = if kept.get(&key).is_some() {
                 None
             } else {
                 let first = first.no.clone();
@@ -743,11 +744,12 @@ pub fn page(
                 })?;
                 kept.offer(key, n, started.elapsed());
                 n
-            }
+            };
+            (before, false)
         }
     };
     Ok(Page {
-        carried: carried.is_some() && matches!(from, From::After(_) | From::Before(_)),
+        carried,
         rows,
         before,
         has_prev,
