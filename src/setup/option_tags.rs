@@ -57,7 +57,7 @@ impl CodeList {
 }
 
 impl OptionTags<'_> {
-    fn write_into<W: Write + ?Sized>(&self, dest: &mut W) -> fmt::Result {
+    fn write_to<W: Write + ?Sized>(&self, dest: &mut W) -> fmt::Result {
         let html = self.tags.html.as_str();
         match self.selected.and_then(|i| self.tags.marks.get(i)) {
             Some(&mark) => {
@@ -70,22 +70,7 @@ impl OptionTags<'_> {
     }
 }
 
-impl fmt::Display for OptionTags<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_into(f)
-    }
-}
-
-impl askama::FastWritable for OptionTags<'_> {
-    #[inline]
-    fn write_into<W: Write + ?Sized>(
-        &self,
-        dest: &mut W,
-        _: &dyn askama::Values,
-    ) -> askama::Result<()> {
-        Ok(OptionTags::write_into(self, dest)?)
-    }
-}
+crate::web::filters::written_as_str!(OptionTags<'_>, by write_to);
 
 /// Escaped already.
 impl askama::filters::HtmlSafe for OptionTags<'_> {}

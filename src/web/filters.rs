@@ -33,26 +33,34 @@ impl askama::filters::HtmlSafe for Escaped {}
 
 written_as_str!(Escaped);
 
-/// `Display`, and askama's `FastWritable`, for a type whose first field holds a text (`String`,
-/// `Arc<str>`): a page writes the text straight into itself as a `str` is, not through
-/// `Display`'s formatting (escaped on the way unless the type is `HtmlSafe`). The contact list's
-/// filters write 341 codes and names a view (`setup::Shared`).
+/// `Display`, and askama's `FastWritable`, for a type a page writes straight into itself, not
+/// through `Display`'s formatting (escaped on the way unless the type is `HtmlSafe`): a type
+/// whose first field holds a text (`String`, `Arc<str>`) is written as that `str` is; `by` a
+/// method, `fn write_to<W: fmt::Write + ?Sized>(&self, dest: &mut W) -> fmt::Result`, as the
+/// method writes it (a code list's option tags, `setup::CodeList::option_tags`). The contact
+/// list's filters write 341 codes and names a view (`setup::Shared`).
 macro_rules! written_as_str {
     ($ty:ty) => {
+        $crate::web::filters::written_as_str!(@impl $ty, self, dest, dest.write_str(&self.0));
+    };
+    ($ty:ty, by $write:ident) => {
+        $crate::web::filters::written_as_str!(@impl $ty, self, dest, self.$write(dest));
+    };
+    (@impl $ty:ty, $self:ident, $dest:ident, $write:expr) => {
         impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
+            fn fmt(&$self, $dest: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                $write
             }
         }
 
         impl askama::FastWritable for $ty {
             #[inline]
             fn write_into<W: std::fmt::Write + ?Sized>(
-                &self,
-                dest: &mut W,
+                &$self,
+                $dest: &mut W,
                 _: &dyn askama::Values,
             ) -> askama::Result<()> {
-                Ok(dest.write_str(&self.0)?)
+                Ok($write?)
             }
         }
     };
