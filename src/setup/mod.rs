@@ -186,77 +186,90 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<CodeList> {
     Ok(options_of(conn, &[table])?.pop().unwrap_or_default())
 }
 
-/// The lists [`options_of`] read, kept by this process: by statement, with the version of the
-/// code tables they were read at (`code_list_version`: the database's own id and its last
-/// change, moved by a trigger on every statement that changes a code table, or the code or
-/// description of a template or campaign). Its keys are the tables of a fixed set of forms, in
-/// their order.
-type KeptLists = HashMap<String, (String, Vec<CodeList>)>;
-static KEPT_LISTS: LazyLock<Mutex<KeptLists>> = LazyLock::new(Default::default);
+/// What this process keeps of the setup tables, by key: each value with the version of the
+/// setup tables it was read at (`code_list_version`: the database's own id and its last change,
+/// moved by a trigger on every statement that changes a code table, the code or description of
+/// a template or campaign, or a profile questionnaire, question or answer).
+pub type Keeper<T> = LazyLock<Mutex<HashMap<String, (String, T)>>>;
 
-/// Every code of each of `tables` (code tables, or [`OTHER_LISTS`]) with its description,
-/// ordered by code: a form's choices in one statement. The lists read are kept; the statement
-/// reads them again only when their tables changed since (in the reader's snapshot), and
-/// otherwise answers with the version alone (the country filter's 249 codes were a quarter of
-/// the contact list's database time).
-pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<CodeList>> {
-    let key = tables.join(",");
-    let kept = KEPT_LISTS
+/// The value `keeper` keeps under `key` when it is of the version this request has read
+/// already (with its session), without a statement; otherwise what `read` reads. `read` is
+/// given the kept value's version ("" for none) and answers the version it read at with the
+/// value; its statement may leave the value's rows out when the version is the kept one (and
+/// the kept value then answers). A value read at a version is kept.
+pub fn kept<T: Clone>(
+    keeper: &Keeper<T>,
+    key: &str,
+    read: impl FnOnce(&str) -> QueryResult<(String, T)>,
+) -> QueryResult<T> {
+    let kept = keeper
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
+        .get(key)
         .cloned();
-    // The version this request has read already (with its session): kept lists of that
-    // version are the lists, without a statement (nor its text).
-    if let (Some((kept_version, lists)), Some(seen)) = (&kept, crate::db::seen::current()) {
+    if let (Some((kept_version, value)), Some(seen)) = (&kept, crate::db::seen::current()) {
         if kept_version.as_str() == &*seen {
-            return Ok(lists.clone());
+            return Ok(value.clone());
         }
     }
-    let mut parts = Vec::with_capacity(tables.len());
-    for (i, table) in tables.iter().enumerate() {
-        let Some((table, code, label)) = CODE_TABLES
-            .iter()
-            .map(|(t, label)| (*t, "code", *label))
-            .chain(OTHER_LISTS.iter().copied())
-            .find(|(t, _, _)| t == table)
-        else {
-            return Err(diesel::result::Error::NotFound);
-        };
-        parts.push(format!(
-            "SELECT {i} AS list, {code}::text AS code, {label} AS description FROM {table} \
-             WHERE (SELECT version FROM v) IS DISTINCT FROM $1"
-        ));
-    }
-    let sql = format!(
-        "WITH v AS (SELECT {} AS version) \
-         SELECT -1 AS list, COALESCE((SELECT version FROM v), '') AS code, '' AS description \
-         UNION ALL {} ORDER BY list, code",
-        crate::db::seen::VERSION,
-        parts.join(" UNION ALL ")
-    );
-    let kept_version = kept.as_ref().map(|(v, _)| v.as_str()).unwrap_or("");
-    let rows: Vec<CodeListRow> = crate::db::prepared(sql.as_str())
-        .bind::<Text, _>(kept_version)
-        .load(conn)?;
-    let version = rows
-        .first()
-        .filter(|r| r.list == -1)
-        .map(|r| r.code.clone())
-        .unwrap_or_default();
-    if let Some((kept_version, lists)) = kept {
+    let (version, value) = read(kept.as_ref().map(|(v, _)| v.as_str()).unwrap_or(""))?;
+    if let Some((kept_version, kept_value)) = kept {
         if !version.is_empty() && version == kept_version {
-            return Ok(lists);
+            return Ok(kept_value);
         }
     }
-    let lists = into_lists(rows, tables.len());
     if !version.is_empty() {
-        KEPT_LISTS
+        keeper
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (version, lists.clone()));
+            .insert(key.to_string(), (version, value.clone()));
     }
-    Ok(lists)
+    Ok(value)
+}
+
+/// The lists [`options_of`] read, kept by statement (its keys are the tables of a fixed set of
+/// forms, in their order).
+static KEPT_LISTS: Keeper<Vec<CodeList>> = LazyLock::new(Default::default);
+
+/// Every code of each of `tables` (code tables, or [`OTHER_LISTS`]) with its description,
+/// ordered by code: a form's choices in one statement. The lists read are kept ([`kept`]); the
+/// statement reads them again only when their tables changed since (in the reader's snapshot),
+/// and otherwise answers with the version alone (the country filter's 249 codes were a quarter
+/// of the contact list's database time).
+pub fn options_of(conn: &mut PgConnection, tables: &[&str]) -> QueryResult<Vec<CodeList>> {
+    kept(&KEPT_LISTS, &tables.join(","), |kept_version| {
+        let mut parts = Vec::with_capacity(tables.len());
+        for (i, table) in tables.iter().enumerate() {
+            let Some((table, code, label)) = CODE_TABLES
+                .iter()
+                .map(|(t, label)| (*t, "code", *label))
+                .chain(OTHER_LISTS.iter().copied())
+                .find(|(t, _, _)| t == table)
+            else {
+                return Err(diesel::result::Error::NotFound);
+            };
+            parts.push(format!(
+                "SELECT {i} AS list, {code}::text AS code, {label} AS description FROM {table} \
+                 WHERE (SELECT version FROM v) IS DISTINCT FROM $1"
+            ));
+        }
+        let sql = format!(
+            "WITH v AS (SELECT {} AS version) \
+             SELECT -1 AS list, COALESCE((SELECT version FROM v), '') AS code, '' AS description \
+             UNION ALL {} ORDER BY list, code",
+            crate::db::seen::VERSION,
+            parts.join(" UNION ALL ")
+        );
+        let rows: Vec<CodeListRow> = crate::db::prepared(sql.as_str())
+            .bind::<Text, _>(kept_version)
+            .load(conn)?;
+        let version = rows
+            .first()
+            .filter(|r| r.list == -1)
+            .map(|r| r.code.clone())
+            .unwrap_or_default();
+        Ok((version, into_lists(rows, tables.len())))
+    })
 }
 
 /// A row of a statement of lists of codes: its list's number (from 0), the code and its

@@ -540,3 +540,83 @@ fn a_segment_pages_templates_and_campaigns_are_kept_until_they_change_and_loggin
         .get(&path)
         .contains("<dt>Interaction Template</dt><dd>MAIL – Mail-out</dd>"));
 }
+
+/// A contact's card offers the profile questions from what the instance keeps: a question,
+/// answer or questionnaire changed through its statements shows at once, one changed behind
+/// the version's back does not (so they are kept, not read again), and a contact's own answer
+/// is read with its card every time.
+#[test]
+fn a_cards_profile_questions_are_kept_until_a_questionnaire_question_or_answer_changes() {
+    use crate::auth::diesel_exec;
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO profile_questionnaires (code, description) VALUES ('SIZE', 'Size');
+         INSERT INTO profile_questionnaires (code, description, contact_type)
+             VALUES ('AREA', 'Area', 'person');
+         INSERT INTO profile_questions (id, questionnaire_code, position, description)
+             VALUES (1, 'SIZE', 1, 'Company size'), (2, 'AREA', 1, 'Sales district');
+         INSERT INTO profile_answers (id, question_id, position, description)
+             VALUES (10, 1, 1, 'Small'), (11, 1, 2, 'Large'), (20, 2, 1, 'North');
+         INSERT INTO contacts (no, type, name) VALUES ('CT-PQ', 'company', 'Acme');
+         INSERT INTO contacts (no, type, name, company_id)
+             SELECT 'CT-PQ2', 'person', 'Ada', id FROM contacts WHERE no = 'CT-PQ'",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let mut viewer = app.signed_in("vera", "viewer");
+    let card = "/contacts/CT-PQ";
+    let person = "/contacts/CT-PQ2";
+    c.submit(card, "/contacts/CT-PQ/profile", &[("q_1", "11")]);
+    let page = c.get(card);
+    page.assert_status(200);
+    assert!(page.contains("<option value=\"11\" selected>Large</option>"));
+    assert!(page.contains("<option value=\"10\">Small</option>"));
+    assert!(!page.contains("Sales district"), "AREA is for persons only");
+    assert!(viewer
+        .get(card)
+        .contains("<dt>Company size</dt><dd>Large</dd>"));
+    let page = c.get(person);
+    assert!(page.contains("Company size") && page.contains("<option value=\"20\">North</option>"));
+
+    // Renamed behind the version's back (its trigger off), the kept answer is shown.
+    diesel_exec(
+        &app,
+        "ALTER TABLE profile_answers DISABLE TRIGGER profile_answers_code_list_version;
+         UPDATE profile_answers SET description = 'Big' WHERE id = 11;
+         ALTER TABLE profile_answers ENABLE TRIGGER profile_answers_code_list_version",
+    );
+    assert!(viewer
+        .get(card)
+        .contains("<dt>Company size</dt><dd>Large</dd>"));
+    // A contact's own answer is not kept: changed behind the card's back, it shows at once.
+    diesel_exec(
+        &app,
+        "UPDATE contact_profile_answers SET answer_id = 10 WHERE question_id = 1",
+    );
+    assert!(viewer
+        .get(card)
+        .contains("<dt>Company size</dt><dd>Small</dd>"));
+
+    // A question renamed and an answer added through their statements show at once, with the
+    // answer renamed before.
+    diesel_exec(
+        &app,
+        "UPDATE profile_questions SET description = 'Headcount' WHERE id = 1;
+         UPDATE contact_profile_answers SET answer_id = 11 WHERE question_id = 1",
+    );
+    assert!(viewer.get(card).contains("<dt>Headcount</dt><dd>Big</dd>"));
+    diesel_exec(
+        &app,
+        "INSERT INTO profile_answers (id, question_id, position, description)
+             VALUES (12, 1, 3, 'Huge')",
+    );
+    assert!(c.get(card).contains("<option value=\"12\">Huge</option>"));
+    // A questionnaire deleted takes its questions off the cards.
+    assert!(c.get(person).contains("Sales district"));
+    diesel_exec(
+        &app,
+        "DELETE FROM profile_questionnaires WHERE code = 'AREA'",
+    );
+    let page = c.get(person);
+    assert!(page.contains("Headcount") && !page.contains("Sales district"));
+}

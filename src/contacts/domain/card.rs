@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
+use std::sync::Arc;
 
 use super::model::{self, Contact};
 use crate::setup::{self, CodeOption};
@@ -109,8 +110,13 @@ crate::db::columns::columns_in_order! {
     }
 }
 
+/// The `kind` of [`assigned_all`]'s rows that are the contact's profile answers: `owner` is
+/// the question, `code` the answer's id.
+const PROFILE_ANSWERS: usize = CLASSIFICATIONS.len();
+
 /// The codes assigned to a contact and to another (its company), of every classification,
-/// with descriptions: one statement for the whole card.
+/// with descriptions, and the contact's profile answers ([`PROFILE_ANSWERS`]): one statement
+/// for the whole card.
 fn assigned_all(
     conn: &mut PgConnection,
     contact_id: i64,
@@ -126,6 +132,10 @@ fn assigned_all(
                 c.table, c.codes
             )
         })
+        .chain([format!(
+            "SELECT {PROFILE_ANSWERS}, a.question_id, a.answer_id::text, '' \
+             FROM contact_profile_answers a WHERE a.contact_id = $1"
+        )])
         .collect();
     crate::db::prepared(format!("{} ORDER BY 1, 2, 3", parts.join(" UNION ALL ")))
         .bind::<BigInt, _>(contact_id)
@@ -160,13 +170,17 @@ impl ClassificationView {
     }
 }
 
-/// One profile question with its choices and the contact's answer.
+/// One profile question with its choices (kept, shared) and the contact's answer.
 pub struct ProfileQuestion {
-    pub questionnaire: String,
-    pub question_id: i64,
-    pub question: String,
-    pub answers: Vec<(i64, String)>,
+    question: Arc<setup::questionnaires::ProfileQuestion>,
     pub selected: Option<i64>,
+}
+
+impl std::ops::Deref for ProfileQuestion {
+    type Target = setup::questionnaires::ProfileQuestion;
+    fn deref(&self) -> &Self::Target {
+        &self.question
+    }
 }
 
 impl ProfileQuestion {
@@ -613,7 +627,11 @@ pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult
             available,
         });
     }
-    let profile = profile(conn, contact.id, &contact.kind)?;
+    let profile = profile(
+        &setup::questionnaires::offered_questions(conn)?,
+        &contact.kind,
+        &all_assigned,
+    );
     let history = history(conn, contact.id, query)?;
     let CardSegments {
         on: segments,
@@ -653,54 +671,24 @@ pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult
     }))
 }
 
-crate::db::columns::columns_in_order! {
-    struct ProfileRow {
-        questionnaire: String as Text,
-        question_id: i64 as BigInt,
-        question: String as Text,
-        answer_id: Option<i64> as Nullable<BigInt>,
-        answer: Option<String> as Nullable<Text>,
-        selected: Option<i64> as Nullable<BigInt>,
-    }
-}
-
-/// Every profile question of the questionnaires that apply to a contact of this type
-/// (`company` or `person`), with its choices and the contact's answer, in questionnaire order.
-pub fn profile(
-    conn: &mut PgConnection,
-    contact_id: i64,
+/// The profile questions of the questionnaires that apply to a contact of this type
+/// (`company` or `person`), each with the contact's answer among its `assigned` rows.
+fn profile(
+    questions: &[Arc<setup::questionnaires::ProfileQuestion>],
     contact_type: &str,
-) -> QueryResult<Vec<ProfileQuestion>> {
-    let rows: Vec<ProfileRow> = crate::db::prepared(
-        "SELECT q.questionnaire_code::text AS questionnaire, q.id AS question_id, \
-                q.description AS question, a.id AS answer_id, a.description AS answer, \
-                cpa.answer_id AS selected \
-         FROM profile_questions q \
-         JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
-         LEFT JOIN profile_answers a ON a.question_id = q.id \
-         LEFT JOIN contact_profile_answers cpa ON cpa.question_id = q.id AND cpa.contact_id = $1 \
-         WHERE pq.contact_type IN ('both', $2) \
-         ORDER BY q.questionnaire_code, q.position, q.id, a.position, a.id",
-    )
-    .bind::<BigInt, _>(contact_id)
-    .bind::<Text, _>(contact_type)
-    .load(conn)?;
-    let mut out: Vec<ProfileQuestion> = Vec::new();
-    for r in rows {
-        if out.last().map(|q| q.question_id) != Some(r.question_id) {
-            out.push(ProfileQuestion {
-                questionnaire: r.questionnaire,
-                question_id: r.question_id,
-                question: r.question,
-                answers: Vec::new(),
-                selected: r.selected,
-            });
-        }
-        if let (Some(id), Some(text), Some(last)) = (r.answer_id, r.answer, out.last_mut()) {
-            last.answers.push((id, text));
-        }
-    }
-    Ok(out)
+    assigned: &[AssignedRow],
+) -> Vec<ProfileQuestion> {
+    questions
+        .iter()
+        .filter(|q| q.applies_to.applies(contact_type))
+        .map(|q| ProfileQuestion {
+            selected: assigned
+                .iter()
+                .find(|r| r.kind as usize == PROFILE_ANSWERS && r.owner == q.question_id)
+                .and_then(|r| r.code.parse().ok()),
+            question: Arc::clone(q),
+        })
+        .collect()
 }
 
 /// The questionnaires of these questions that do not apply to a contact of this type

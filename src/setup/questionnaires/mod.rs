@@ -21,8 +21,9 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use serde::Deserialize;
+use std::sync::{Arc, LazyLock};
 
 use super::codes::{self, CodeForm};
 use super::registry::{self, Kind, SetupTable};
@@ -30,6 +31,7 @@ use super::support::{
     check_text, search_terms, Change, ListQuery, Listing, Saving, CHANGED, DESCRIPTION_MAX,
     PER_PAGE,
 };
+use super::Keeper;
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::{profile_answers, profile_questionnaires, profile_questions};
 use crate::web::pagination::thousands;
@@ -139,6 +141,88 @@ pub struct Answer {
     pub question_id: i64,
     pub position: i32,
     pub description: String,
+}
+
+/// A profile question as a contact's card offers it: its questionnaire, the contacts that
+/// applies to, and its answer choices in their order.
+#[derive(Debug)]
+pub struct ProfileQuestion {
+    pub questionnaire: String,
+    pub applies_to: AppliesTo,
+    pub question_id: i64,
+    pub question: String,
+    pub answers: Vec<(i64, String)>,
+}
+
+/// Every profile question as read: kept, and shared by the cards that offer them.
+pub type ProfileQuestions = Arc<[Arc<ProfileQuestion>]>;
+
+/// The profile questions [`offered_questions`] read (under one key).
+static KEPT_QUESTIONS: Keeper<ProfileQuestions> = LazyLock::new(Default::default);
+
+crate::db::columns::columns_in_order! {
+    struct ProfileRow {
+        /// 0 for the first row, whose `questionnaire` is the version read at; 1 for a question
+        /// (with one of its answers, if it has any).
+        part: i32 as Integer,
+        questionnaire: String as Text,
+        contact_type: String as Text,
+        question_id: i64 as BigInt,
+        question: String as Text,
+        answer_id: Option<i64> as Nullable<BigInt>,
+        answer: Option<String> as Nullable<Text>,
+    }
+}
+
+/// Every profile question of every questionnaire with its answer choices, in the order a card
+/// shows them (questionnaire, position): kept ([`super::kept`]) until a statement changes a
+/// questionnaire, a question or an answer, so that a contact's card reads only the contact's
+/// own answers (the questions' statement was a sixth of a card's database time).
+pub fn offered_questions(conn: &mut PgConnection) -> QueryResult<ProfileQuestions> {
+    super::kept(&KEPT_QUESTIONS, "", |kept_version| {
+        let rows: Vec<ProfileRow> = crate::db::prepared(format!(
+            "WITH v AS (SELECT {} AS version) \
+             SELECT 0 AS part, COALESCE((SELECT version FROM v), '') AS questionnaire, \
+                    '' AS contact_type, 0::bigint AS question_id, 0 AS question_position, \
+                    '' AS question, NULL::int AS answer_position, NULL::bigint AS answer_id, \
+                    NULL::text AS answer \
+             UNION ALL \
+             SELECT 1, q.questionnaire_code::text, pq.contact_type, q.id, q.position, \
+                    q.description, a.position, a.id, a.description \
+             FROM profile_questions q \
+             JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
+             LEFT JOIN profile_answers a ON a.question_id = q.id \
+             WHERE (SELECT version FROM v) IS DISTINCT FROM $1 \
+             ORDER BY part, questionnaire, question_position, question_id, answer_position, \
+                      answer_id",
+            crate::db::seen::VERSION
+        ))
+        .bind::<Text, _>(kept_version)
+        .load(conn)?;
+        let mut rows = rows.into_iter();
+        let version = match rows.next() {
+            Some(first) if first.part == 0 => first.questionnaire,
+            _ => String::new(),
+        };
+        let mut questions: Vec<ProfileQuestion> = Vec::new();
+        for r in rows {
+            if questions.last().map(|q| q.question_id) != Some(r.question_id) {
+                questions.push(ProfileQuestion {
+                    applies_to: AppliesTo::parse(&r.contact_type).unwrap_or(AppliesTo::Both),
+                    questionnaire: r.questionnaire,
+                    question_id: r.question_id,
+                    question: r.question,
+                    answers: Vec::new(),
+                });
+            }
+            if let (Some(id), Some(text), Some(last)) =
+                (r.answer_id, r.answer, questions.last_mut())
+            {
+                last.answers.push((id, text));
+            }
+        }
+        Ok((version, questions.into_iter().map(Arc::new).collect()))
+    })
 }
 
 /// A question as listed on its questionnaire's page.

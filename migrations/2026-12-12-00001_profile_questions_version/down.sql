@@ -1,0 +1,3 @@
+DROP TRIGGER profile_answers_code_list_version ON profile_answers;
+DROP TRIGGER profile_questions_code_list_version ON profile_questions;
+DROP TRIGGER profile_questionnaires_code_list_version ON profile_questionnaires;
