@@ -1190,3 +1190,81 @@ fn the_list_by_segment_reads_an_index_without_the_opportunities_of_no_segment() 
         1
     );
 }
+
+/// A company's card lists its own opportunities and its persons', newest first, with their
+/// contact, status, stage and estimated value; a person's card only the person's. The segments
+/// the contact is on, read in the same statement, stay apart from them.
+#[test]
+fn a_cards_opportunities_are_its_own_and_its_persons_newest_first_beside_its_segments() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "kim");
+    let seg = new_segment(&mut c, "Alpha people");
+    step(&mut c, &seg, "add", &[("contact_no", "ALPHA|ANNA")]);
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, description, contact_id, company_id, sales_cycle_code,
+             status, current_stage, estimated_value)
+         SELECT v.no, v.description, c.id, c.company_key, 'NEW', v.status, v.stage, v.value
+         FROM (VALUES
+             (1, 'OP-A1', 'Shelving', 'ALPHA', 'not_started', NULL::int, 0),
+             (2, 'OP-A2', 'Tills', 'ANNA', 'in_progress', 2, 1234.5),
+             (3, 'OP-A3', 'Carpets', 'ALPHA', 'in_progress', 3, 99),
+             (4, 'OP-B1', 'Not theirs', 'DORA', 'not_started', NULL, 7)) v(n, no, description,
+                 contact, status, stage, value)
+         JOIN contacts c ON c.no = v.contact ORDER BY v.n",
+    );
+    let body = |page: &Resp, heading: &str| -> String {
+        let start = page.body.find(heading).expect("the section");
+        let end = start + page.body[start..].find("</section>").expect("its end");
+        page.body[start..end].to_string()
+    };
+    let rows = |section: &str| -> Vec<String> {
+        section
+            .split("<tr>")
+            .skip(2)
+            .map(|row| {
+                row.split("<td")
+                    .skip(1)
+                    .map(|cell| {
+                        let text = &cell[cell.find('>').unwrap() + 1..];
+                        let text = text.split("</td>").next().unwrap();
+                        match text.find("\">") {
+                            Some(i) => text[i + 2..].trim_end_matches("</a>").to_string(),
+                            None => text.to_string(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    };
+    let card = c.get("/contacts/ALPHA");
+    card.assert_status(200);
+    assert_eq!(
+        rows(&body(&card, "id=\"opportunities-heading\"")),
+        [
+            "OP-A3|Carpets|ALPHA|In Progress|3|99.00",
+            "OP-A2|Tills|ANNA|In Progress|2|1,234.50",
+            "OP-A1|Shelving|ALPHA|Not Started||0.00",
+        ]
+    );
+    let segments = body(&card, "id=\"segments-heading\"");
+    assert!(
+        segments.contains(&format!("/segments/{seg}\"")),
+        "{segments}"
+    );
+    assert!(!segments.contains("OP-A"), "{segments}");
+    let anna = c.get("/contacts/ANNA");
+    assert_eq!(
+        rows(&body(&anna, "id=\"opportunities-heading\"")),
+        ["OP-A2|Tills|ANNA|In Progress|2|1,234.50"]
+    );
+    assert!(body(&anna, "id=\"segments-heading\"").contains(&format!("/segments/{seg}\"")));
+    let cy = c.get("/contacts/CY");
+    assert!(
+        body(&cy, "id=\"opportunities-heading\"").contains("Cy Alpha has no sales opportunity.")
+    );
+    assert!(!body(&cy, "id=\"segments-heading\"").contains(&format!("/segments/{seg}\"")));
+}

@@ -483,34 +483,71 @@ impl CardSegment {
     }
 }
 
-/// The segments the contact is a member of, whatever their status, newest first (at most
-/// [`SEGMENTS_SHOWN`], with how many there are in all), and the newest draft segments to
-/// explain (at most [`WHY_SEGMENTS`]), in one statement.
-pub fn segments_of(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CardSegments> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        list: i32,
-        #[diesel(embed)]
-        segment: CardSegment,
+crate::db::columns::columns_in_order! {
+    /// A row of [`segments_of`]: a segment (lists 0 and 1) or an opportunity (list 2).
+    struct ListedRow {
+        list: i32 as Integer,
+        no: String as Text,
+        description: String as Text,
+        status: String as Text,
+        contact_no: Option<String> as Nullable<Text>,
+        current_stage: Option<i32> as Nullable<Integer>,
+        estimated_value: Option<BigDecimal> as Nullable<Numeric>,
     }
-    let rows: Vec<Row> = crate::db::prepared(format!(
-        "(SELECT 0 AS list, s.id, s.no::text AS no, s.description, s.status FROM segments s \
+}
+
+/// The segments the contact is a member of, whatever their status, newest first (at most
+/// [`SEGMENTS_SHOWN`], with how many there are in all), the newest draft segments to explain
+/// (at most [`WHY_SEGMENTS`]), and its opportunities, for a company those of its persons too
+/// (at most [`OPPORTUNITIES_SHOWN`], newest first): one statement.
+pub fn segments_of(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CardSegments> {
+    let rows: Vec<ListedRow> = crate::db::prepared(format!(
+        "(SELECT 0 AS list, s.id, s.no::text AS no, s.description, s.status, \
+                 NULL::text AS contact_no, NULL::int AS current_stage, \
+                 NULL::numeric AS estimated_value \
+          FROM segments s \
           WHERE s.id IN (SELECT l.segment_id FROM segment_lines l \
                          WHERE l.contact_id = $1 AND l.removed_by_step IS NULL) \
           ORDER BY s.id DESC LIMIT {SEGMENTS_SHOWN}) \
          UNION ALL \
-         (SELECT 1, s.id, s.no::text, s.description, s.status FROM segments s \
-          WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT {WHY_SEGMENTS}) \
+         (SELECT 1, s.id, s.no::text, s.description, s.status, NULL, NULL, NULL \
+          FROM segments s WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT {WHY_SEGMENTS}) \
+         UNION ALL \
+         (SELECT 2, o.id, o.no::text, o.description, o.status, c.no::text, o.current_stage, \
+                 o.estimated_value \
+          FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
+          WHERE o.contact_id = $1 OR o.company_id = $1 \
+          ORDER BY o.id DESC LIMIT {OPPORTUNITIES_SHOWN}) \
          ORDER BY list, id DESC"
     ))
     .bind::<BigInt, _>(contact_id)
     .load(conn)?;
-    let (on, drafts): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.list == 0);
-    let segments: Vec<CardSegment> = on.into_iter().map(|r| r.segment).collect();
-    let drafts = drafts.into_iter().map(|r| r.segment).collect();
-    let total = if (segments.len() as i64) < SEGMENTS_SHOWN {
-        segments.len() as i64
+    let mut found = CardSegments::default();
+    for r in rows {
+        if r.list == 2 {
+            found.opportunities.push(CardOpportunity {
+                no: r.no,
+                description: r.description,
+                contact_no: r.contact_no.unwrap_or_default(),
+                status: r.status,
+                current_stage: r.current_stage,
+                estimated_value: r.estimated_value.unwrap_or_default(),
+            });
+            continue;
+        }
+        let segment = CardSegment {
+            no: r.no,
+            description: r.description,
+            status: r.status,
+        };
+        if r.list == 0 {
+            found.on.push(segment);
+        } else {
+            found.drafts.push(segment);
+        }
+    }
+    found.total = if (found.on.len() as i64) < SEGMENTS_SHOWN {
+        found.on.len() as i64
     } else {
         #[derive(QueryableByName)]
         struct N {
@@ -525,18 +562,16 @@ pub fn segments_of(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Card
         .get_result::<N>(conn)?
         .n
     };
-    Ok(CardSegments {
-        on: segments,
-        total,
-        drafts,
-    })
+    Ok(found)
 }
 
 /// What [`segments_of`] finds.
+#[derive(Default)]
 pub struct CardSegments {
     pub on: Vec<CardSegment>,
     pub total: i64,
     pub drafts: Vec<CardSegment>,
+    pub opportunities: Vec<CardOpportunity>,
 }
 
 /// Opportunities named on the card.
@@ -569,22 +604,6 @@ impl CardOpportunity {
             _ => "",
         }
     }
-}
-
-/// The contact's opportunities, and for a company those of its persons, newest first.
-pub fn opportunities_of(
-    conn: &mut PgConnection,
-    contact_id: i64,
-) -> QueryResult<Vec<CardOpportunity>> {
-    crate::db::prepared(format!(
-        "SELECT o.no::text AS no, o.description, c.no::text AS contact_no, o.status, \
-                o.current_stage, o.estimated_value \
-         FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
-         WHERE o.contact_id = $1 OR o.company_id = $1 ORDER BY o.id DESC \
-         LIMIT {OPPORTUNITIES_SHOWN}"
-    ))
-    .bind::<BigInt, _>(contact_id)
-    .load(conn)
 }
 
 /// Draft segments offered by the card's "why" form.
@@ -637,8 +656,8 @@ pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult
         on: segments,
         total: segments_total,
         drafts: why_segments,
+        opportunities,
     } = segments_of(conn, contact.id)?;
-    let opportunities = opportunities_of(conn, contact.id)?;
     let mut inherited = Vec::new();
     if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {
         for (i, c) in CLASSIFICATIONS
