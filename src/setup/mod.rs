@@ -165,10 +165,11 @@ pub const CODE_TABLES: &[(&str, &str)] = &[
 
 /// The other lists a form offers, kept as the code tables' are ([`options_of`]): table, code
 /// column, description column. Their statements that change a code or a description move the
-/// version too (migration `option_lists_version`).
+/// version too (migrations `option_lists_version`, `sales_cycles_list_version`).
 const OTHER_LISTS: &[(&str, &str, &str)] = &[
     ("interaction_templates", "code", "description"),
     ("campaigns", "no", "description"),
+    ("sales_cycles", "code", "description"),
 ];
 
 /// A code with its name from its list, "JBN – Jens B. Nielsen", or the code alone when the

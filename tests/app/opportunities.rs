@@ -1268,3 +1268,64 @@ fn a_cards_opportunities_are_its_own_and_its_persons_newest_first_beside_its_seg
     );
     assert!(!body(&cy, "id=\"segments-heading\"").contains(&format!("/segments/{seg}\"")));
 }
+
+/// The opportunities list offers the sales cycles from the kept lists: a cycle renamed or
+/// added through its statements shows at once, one renamed behind the version's back does not
+/// (so the list is kept, not read again), and blocking a cycle leaves the version where it was.
+#[test]
+fn the_lists_sales_cycles_are_kept_until_a_cycle_is_renamed_or_added() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "kim");
+    let offers = |c: &mut Client, tag: &str| c.get("/opportunities").contains(tag);
+    assert!(offers(
+        &mut c,
+        "<option value=\"NEW\">NEW – New business</option>"
+    ));
+    assert!(c
+        .get("/opportunities?cycle=NEW")
+        .contains("<option value=\"NEW\" selected>NEW – New business</option>"));
+    diesel_exec(
+        &app,
+        "ALTER TABLE sales_cycles DISABLE TRIGGER sales_cycles_code_list_version;
+         UPDATE sales_cycles SET description = 'Fresh business' WHERE code = 'NEW';
+         ALTER TABLE sales_cycles ENABLE TRIGGER sales_cycles_code_list_version",
+    );
+    assert!(offers(
+        &mut c,
+        "<option value=\"NEW\">NEW – New business</option>"
+    ));
+    let version = "SELECT database || '/' || change FROM code_list_version";
+    let before = text(&app, version);
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycles SET blocked = TRUE WHERE code = 'NEW'",
+    );
+    assert_eq!(
+        text(&app, version),
+        before,
+        "blocking a cycle moves nothing"
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO sales_cycles (code, description, probability_calculation)
+             VALUES ('RENEW', 'Renewals', 'add')",
+    );
+    assert!(offers(
+        &mut c,
+        "<option value=\"NEW\">NEW – Fresh business</option>"
+    ));
+    assert!(offers(
+        &mut c,
+        "<option value=\"RENEW\">RENEW – Renewals</option>"
+    ));
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycles SET description = 'Renewal deals' WHERE code = 'RENEW'",
+    );
+    assert!(offers(
+        &mut c,
+        "<option value=\"RENEW\">RENEW – Renewal deals</option>"
+    ));
+}

@@ -14,7 +14,7 @@ use crate::opportunities::domain::list::{
     self as listing, ExportRow, ListQuery, Page, EXPORT_COLUMNS, SORTS, STATUS_FILTERS,
 };
 use crate::opportunities::domain::pipeline::{self, Figures};
-use crate::setup::{self, CodeList, CodeOption};
+use crate::setup::{self, CodeList};
 use crate::web::csv::{self, Format};
 use crate::web::pagination::thousands;
 use crate::web::{db, filters, render, AppResult, AppState, FormErrors, Layout};
@@ -26,15 +26,13 @@ pub struct Options {
 }
 
 fn options(conn: &mut PgConnection) -> QueryResult<Options> {
+    let [salespeople, cycles]: [CodeList; 2] =
+        setup::options_of(conn, &["salespeople", "sales_cycles"])?
+            .try_into()
+            .map_err(|_| diesel::result::Error::NotFound)?;
     Ok(Options {
-        salespeople: setup::options(conn, "salespeople")?,
-        cycles: setup::sales_cycles::list(conn)?
-            .into_iter()
-            .map(|c| CodeOption {
-                code: c.code.into(),
-                description: c.description.into(),
-            })
-            .collect(),
+        salespeople,
+        cycles,
     })
 }
 

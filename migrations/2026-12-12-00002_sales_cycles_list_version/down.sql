@@ -1,0 +1,1 @@
+DROP TRIGGER sales_cycles_code_list_version ON sales_cycles;
