@@ -655,6 +655,29 @@ fn pipeline_figures_equal_sums_counted_in_the_database() {
     assert!(n > 0);
     let page = c.get("/opportunities?status=open&salesperson=PL&stage=2");
     assert!(page.contains(&format!("{n} opportunit")), "{}", page.body);
+    // Every list filtered by the figures' keys alone is counted from them, as the rows are.
+    for (path, filter) in [
+        ("", "TRUE"),
+        ("status=won", "status = 'won'"),
+        ("campaign=cp0001", "campaign_no = 'CP0001'"),
+        (
+            "cycle=NEW&stage=3",
+            "sales_cycle_code = 'NEW' AND current_stage = 3",
+        ),
+        (
+            "salesperson=JO&status=lost",
+            "salesperson_code = 'JO' AND status = 'lost'",
+        ),
+    ] {
+        let n = app.count(&format!(
+            "SELECT count(*) FROM opportunities WHERE {filter}"
+        ));
+        let page = c.get(&format!("/opportunities?{path}"));
+        assert!(
+            page.contains(&format!("role=\"status\">{n} opportunit")),
+            "{path}: {n}"
+        );
+    }
     // A typed filter that cannot be read is said so, 422.
     let page = c.get("/opportunities?closing_from=soon&stage=x");
     page.assert_status(422);

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
+use super::pipeline::Group;
 use super::record::{money, percent, Status};
 use crate::db::binds::{capped_count, where_clause, BindValue, Binds};
 
@@ -214,9 +215,9 @@ impl ListQuery {
     }
 
     /// When every filter set is a key of the pipeline's figures (status, salesperson, campaign,
-    /// sales cycle, stage), the conditions over `opportunity_figures f` that count the same
-    /// opportunities, their values collected in `binds`; `None` when another filter is set.
-    fn figure_conditions(&self, binds: &mut Binds) -> Option<Vec<String>> {
+    /// sales cycle, stage), how many opportunities the figures' `groups` (of every campaign)
+    /// hold that pass them; `None` when another filter is set.
+    pub fn figures_total(&self, groups: &[Group]) -> Option<i64> {
         let others = [
             &self.q,
             &self.segment,
@@ -228,36 +229,34 @@ impl ListQuery {
         if others.iter().any(|v| !v.is_empty()) {
             return None;
         }
-        let mut sql = vec!["f.n <> 0".to_string()];
-        match self.status.as_str() {
-            "" => {}
-            "open" => sql.push("f.status IN ('not_started', 'in_progress')".into()),
-            s => {
-                let p = binds.push(BindValue::Text(s.to_string()));
-                sql.push(format!("f.status = {p}"));
-            }
-        }
-        for (value, column) in [
-            (&self.salesperson, "f.salesperson_code"),
-            (&self.campaign, "f.campaign_no"),
-            (&self.cycle, "f.sales_cycle_code"),
-        ] {
-            if !value.is_empty() {
-                let p = binds.push(BindValue::Text(value.clone()));
-                sql.push(format!("{column} = {p}"));
-            }
-        }
-        if !self.stage.is_empty() {
-            // The figures write "no stage" as 0: only a stage number counts there.
-            match self.stage.parse::<i64>() {
-                Ok(stage) if stage > 0 => {
-                    let p = binds.push(BindValue::Integer(stage));
-                    sql.push(format!("f.stage = {p}::int"));
-                }
+        // The figures write "no stage" as none: only a stage number counts there.
+        let stage = match self.stage.as_str() {
+            "" => None,
+            s => match s.parse::<i64>() {
+                Ok(stage) if stage > 0 => Some(stage),
                 _ => return None,
-            }
-        }
-        Some(sql)
+            },
+        };
+        let status = |g: &Group| match self.status.as_str() {
+            "" => true,
+            "open" => g.status == "not_started" || g.status == "in_progress",
+            s => g.status == s,
+        };
+        let code =
+            |value: &str, code: &Option<String>| value.is_empty() || code.as_deref() == Some(value);
+        Some(
+            groups
+                .iter()
+                .filter(|g| {
+                    status(g)
+                        && code(&self.salesperson, &g.salesperson_code)
+                        && code(&self.campaign, &g.campaign_no)
+                        && (self.cycle.is_empty() || g.sales_cycle_code == self.cycle)
+                        && stage.is_none_or(|stage| g.stage.map(i64::from) == Some(stage))
+                })
+                .map(|g| g.n)
+                .sum(),
+        )
     }
 
     /// The query string of this list with some parameters changed (paging reset unless given).
@@ -373,8 +372,9 @@ fn cursor(v: &str) -> Option<(String, i64)> {
     Some((k.to_string(), id.parse().ok()?))
 }
 
-/// One page of the list by keyset, and the count of all that match (up to [`COUNT_CAP`]).
-pub fn page(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<Page> {
+/// One page of the list by keyset, and the count of all that match (up to [`COUNT_CAP`]),
+/// from the pipeline's figures' `groups` (of every campaign) when they can tell it.
+pub fn page(conn: &mut PgConnection, query: &ListQuery, groups: &[Group]) -> QueryResult<Page> {
     let (key, ty) = query.sort_parts();
     let mut binds = Binds::new(0);
     let mut conditions = query.conditions(&mut binds);
@@ -421,10 +421,9 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<Page> {
         (!query.after.is_empty(), more)
     };
     // Filtered by the figures' keys only (or not at all), the count is the figures' sum: a few
-    // groups instead of up to COUNT_CAP rows.
-    let mut figure_binds = Binds::new(0);
-    let total = match query.figure_conditions(&mut figure_binds) {
-        Some(conditions) => figures_count(conn, &where_clause(&conditions), figure_binds.values())?,
+    // groups, read for the figures beside the list, instead of up to COUNT_CAP rows.
+    let total = match query.figures_total(groups) {
+        Some(n) => n,
         None => capped_count(
             conn,
             "opportunities o",
@@ -439,26 +438,6 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery) -> QueryResult<Page> {
         has_next,
         total,
     })
-}
-
-/// How many opportunities the figures' groups selected by `where_sql` hold.
-fn figures_count(
-    conn: &mut PgConnection,
-    where_sql: &str,
-    values: Vec<BindValue>,
-) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    // A few groups whatever the values: kept prepared.
-    let n: N = crate::db::prepared(format!(
-        "SELECT COALESCE(sum(f.n), 0)::bigint AS n FROM opportunity_figures f {where_sql}"
-    ))
-    .bind_values(values)
-    .get_result(conn)?;
-    Ok(n.n)
 }
 
 /// The CSV export's header, in the order of [`ExportRow::cells`].
@@ -588,6 +567,11 @@ mod tests {
                 "segment" => q.segment = v,
                 "stage" => q.stage = v,
                 "closing_from" => q.closing_from = v,
+                "closing_to" => q.closing_to = v,
+                "campaign" => q.campaign = v,
+                "cycle" => q.cycle = v,
+                "contact" => q.contact = v,
+                "company" => q.company = v,
                 _ => unreachable!("{k}"),
             }
         }
@@ -596,33 +580,53 @@ mod tests {
 
     #[test]
     fn only_the_figures_keys_count_from_the_figures() {
-        let mut binds = Binds::new(0);
-        let c = query(&[("status", "open"), ("salesperson", "jo"), ("stage", "2")])
-            .figure_conditions(&mut binds)
-            .unwrap();
+        let group = |cycle: &str,
+                     stage: Option<i32>,
+                     sp: Option<&str>,
+                     cp: Option<&str>,
+                     status: &str,
+                     n| Group {
+            sales_cycle_code: cycle.into(),
+            stage,
+            stage_description: None,
+            salesperson_code: sp.map(String::from),
+            campaign_no: cp.map(String::from),
+            status: status.into(),
+            in_period: n % 2 == 0,
+            n,
+            estimated: BigDecimal::from(0),
+            current: BigDecimal::from(0),
+        };
+        let groups = [
+            group("NEW", Some(2), Some("JO"), None, "in_progress", 1),
+            group("NEW", Some(2), Some("JO"), Some("CP1"), "in_progress", 2),
+            group("NEW", None, Some("JO"), None, "not_started", 4),
+            group("NEW", Some(3), None, None, "won", 8),
+            group("OLD", Some(2), Some("PL"), None, "lost", 16),
+        ];
+        let total = |q: &[(&str, &str)]| query(q).figures_total(&groups);
+        assert_eq!(total(&[]), Some(31));
         assert_eq!(
-            c,
-            [
-                "f.n <> 0",
-                "f.status IN ('not_started', 'in_progress')",
-                "f.salesperson_code = $1",
-                "f.stage = $2::int"
-            ]
+            total(&[("status", "open"), ("salesperson", "jo"), ("stage", "2")]),
+            Some(3)
         );
-        assert_eq!(binds.len(), 2);
-        assert!(query(&[]).figure_conditions(&mut Binds::new(0)).is_some());
+        assert_eq!(total(&[("status", "open")]), Some(7));
+        assert_eq!(total(&[("status", "won")]), Some(8));
+        assert_eq!(total(&[("campaign", "cp1")]), Some(2));
+        assert_eq!(total(&[("cycle", "OLD"), ("stage", "2")]), Some(16));
+        assert_eq!(total(&[("salesperson", "XX")]), Some(0));
+        assert_eq!(total(&[("stage", "9")]), Some(0));
         for other in [
             ("q", "chairs"),
             ("segment", "SM0001"),
+            ("contact", "CT1"),
+            ("company", "CT2"),
             ("closing_from", "2026-01-01"),
+            ("closing_to", "2026-12-31"),
             ("stage", "0"),
+            ("stage", "two"),
         ] {
-            assert!(
-                query(&[other])
-                    .figure_conditions(&mut Binds::new(0))
-                    .is_none(),
-                "{other:?}"
-            );
+            assert_eq!(total(&[other]), None, "{other:?}");
         }
     }
 }

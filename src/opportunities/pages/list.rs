@@ -146,8 +146,9 @@ pub async fn list(
     let q = query.clone();
     let valid = errors.is_empty();
     let (page, figures, options) = db(&state.pool, move |conn| {
+        let groups = pipeline::groups(conn, None, from, to)?;
         let page = if valid {
-            listing::page(conn, &q)?
+            listing::page(conn, &q, &groups)?
         } else {
             Page {
                 rows: Vec::new(),
@@ -156,8 +157,11 @@ pub async fn list(
                 total: 0,
             }
         };
-        let figures = pipeline::figures(conn, None, from, to)?;
-        Ok((page, figures, options(conn)?))
+        Ok((
+            page,
+            pipeline::figures_of(&groups, from, to),
+            options(conn)?,
+        ))
     })
     .await?;
     let status = if valid {
