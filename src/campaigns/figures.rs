@@ -25,7 +25,8 @@ use diesel::sql_types::{BigInt, Integer, Numeric, Text, Timestamptz};
 const LOCK_CLASS: i32 = 0x4649_4753; // "FIGS"
 
 /// A campaign's figures, from its interaction entries that are not canceled.
-#[derive(Clone, Debug, Default, QueryableByName)]
+#[derive(Clone, Debug, Default, QueryableByName, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::campaign_figures)]
 pub struct Figures {
     /// Interaction entries.
     #[diesel(sql_type = BigInt)]
@@ -66,6 +67,28 @@ impl Figures {
     pub fn cost_text(&self) -> String {
         super::domain::money(&self.cost)
     }
+}
+
+/// Campaign `no` with its kept figures, if they are of its entries' current version: one
+/// statement, for its card.
+pub fn find_with_kept(
+    conn: &mut PgConnection,
+    no: &str,
+) -> QueryResult<Option<(super::domain::Campaign, Option<Figures>)>> {
+    use crate::db::schema::{campaign_figures as f, campaigns as c};
+    c::table
+        .left_join(
+            f::table.on(f::campaign_id
+                .eq(c::id)
+                .and(f::entries_version.eq(c::entries_version))),
+        )
+        .filter(c::no.eq(no.trim().to_uppercase()))
+        .select((
+            super::domain::Campaign::as_select(),
+            Option::<Figures>::as_select(),
+        ))
+        .first(conn)
+        .optional()
 }
 
 /// The kept figures of campaign `id`, if they are of its entries' current version.
@@ -152,16 +175,23 @@ pub struct Shown {
     pub recounting_since: Option<DateTime<Utc>>,
 }
 
-/// The figures of campaign `id` (No. `no`) for its card: the kept ones when they are current,
-/// else counted now (and kept). When another request is counting them, it waits up to `wait`
-/// for that count; if the count is still running then, the figures counted last are shown,
-/// marked ([`Shown::recounting_since`]).
-pub fn of(conn: &mut PgConnection, id: i64, no: &str, wait: Duration) -> QueryResult<Shown> {
+/// The figures of campaign `id` (No. `no`) for its card: the kept ones when they are current
+/// (`kept_now`, as [`find_with_kept`] read them with the campaign), else counted now (and
+/// kept). When another request is counting them, it waits up to `wait` for that count; if the
+/// count is still running then, the figures counted last are shown, marked
+/// ([`Shown::recounting_since`]).
+pub fn shown(
+    conn: &mut PgConnection,
+    id: i64,
+    no: &str,
+    kept_now: Option<Figures>,
+    wait: Duration,
+) -> QueryResult<Shown> {
     let current = |figures| Shown {
         figures,
         recounting_since: None,
     };
-    if let Some(figures) = kept(conn, id)? {
+    if let Some(figures) = kept_now {
         return Ok(current(figures));
     }
     conn.transaction(|conn| {
@@ -240,8 +270,8 @@ fn last_kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(Figures, D
 /// are current already (a view came first) or another request is counting them. Nothing when
 /// there is no such campaign.
 pub fn refresh(conn: &mut PgConnection, no: &str) -> QueryResult<()> {
-    if let Some(campaign) = super::domain::find_by_no(conn, no)? {
-        of(conn, campaign.id, &campaign.no, Duration::ZERO)?;
+    if let Some((campaign, kept_now)) = find_with_kept(conn, no)? {
+        shown(conn, campaign.id, &campaign.no, kept_now, Duration::ZERO)?;
     }
     Ok(())
 }

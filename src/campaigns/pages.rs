@@ -227,9 +227,9 @@ pub async fn show(
     let no = path.into_inner();
     let wait = state.config.figures_wait;
     let (campaign, names, shown, segments, entries, pipeline) = db(&state.pool, move |conn| {
-        let campaign = domain::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let (campaign, kept) = figures::find_with_kept(conn, &no)?.ok_or(AppError::NotFound)?;
         let names = domain::code_names(conn, &campaign)?;
-        let shown = figures::of(conn, campaign.id, &campaign.no, wait)?;
+        let shown = figures::shown(conn, campaign.id, &campaign.no, kept, wait)?;
         let segments = domain::segments(conn, &campaign.no)?;
         let entries = domain::newest_entries(conn, &campaign.no)?;
         let pipeline =

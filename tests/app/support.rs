@@ -135,10 +135,15 @@ impl TestDb {
             ))
             .expect("create test database");
         }
-        TestDb {
-            url: with_db(&server.admin_url, &name).to_string(),
-            name,
-        }
+        let url = with_db(&server.admin_url, &name).to_string();
+        // A copy of the template holds the template's own id in the version of its code lists
+        // (`code_list_version.database`). The tests' instances share one process, which keeps
+        // lists by that version: each database gets an id of its own, as a migrated one has.
+        PgConnection::establish(&url)
+            .expect("connect to test database")
+            .batch_execute("UPDATE code_list_version SET database = gen_random_uuid()::text")
+            .expect("the code lists' version of a database of its own");
+        TestDb { url, name }
     }
 
     pub fn conn(&self) -> PgConnection {
