@@ -187,29 +187,42 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<CodeList> {
     Ok(options_of(conn, &[table])?.pop().unwrap_or_default())
 }
 
-/// What this process keeps of the setup tables, by key: each value with the version of the
-/// setup tables it was read at (`code_list_version`: the database's own id and its last change,
-/// moved by a trigger on every statement that changes a code table, the code or description of
-/// a template or campaign, or a profile questionnaire, question or answer).
-pub type Keeper<T> = LazyLock<Mutex<HashMap<String, (String, T)>>>;
+/// What this process keeps of the setup tables, by database and key: each value with the
+/// version of the setup tables it was read at (`code_list_version`: the database's own id and
+/// its last change, moved by a trigger on every statement that changes a code table, the code
+/// or description of a template, campaign or sales cycle, or a profile questionnaire, question
+/// or answer). An instance serves one database; kept by database, values of several (the
+/// tests') never take each other's place.
+pub type Keeper<T> = LazyLock<Mutex<HashMap<String, HashMap<String, (String, T)>>>>;
 
 /// The value `keeper` keeps under `key` when it is of the version this request has read
 /// already (with its session), without a statement; otherwise what `read` reads. `read` is
 /// given the kept value's version ("" for none) and answers the version it read at with the
 /// value; its statement may leave the value's rows out when the version is the kept one (and
-/// the kept value then answers). A value read at a version is kept.
+/// the kept value then answers). A value read at a version is kept, for its database.
 pub fn kept<T: Clone>(
     keeper: &Keeper<T>,
     key: &str,
     read: impl FnOnce(&str) -> QueryResult<(String, T)>,
 ) -> QueryResult<T> {
-    let kept = keeper
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(key)
-        .cloned();
-    if let (Some((kept_version, value)), Some(seen)) = (&kept, crate::db::seen::current()) {
-        if kept_version.as_str() == &*seen {
+    fn database(version: &str) -> &str {
+        version.split_once('/').map_or("", |(d, _)| d)
+    }
+    let seen = crate::db::seen::current();
+    let kept = {
+        let kept = keeper.lock().unwrap_or_else(|e| e.into_inner());
+        match &seen {
+            Some(seen) => kept.get(database(seen)),
+            // Not read with a session (a change, the command line): the one database kept
+            // for, if only one; its version is checked by the statement.
+            None if kept.len() == 1 => kept.values().next(),
+            None => None,
+        }
+        .and_then(|values| values.get(key))
+        .cloned()
+    };
+    if let (Some((kept_version, value)), Some(seen)) = (&kept, &seen) {
+        if kept_version.as_str() == &**seen {
             return Ok(value.clone());
         }
     }
@@ -223,6 +236,8 @@ pub fn kept<T: Clone>(
         keeper
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .entry(database(&version).to_string())
+            .or_default()
             .insert(key.to_string(), (version, value.clone()));
     }
     Ok(value)

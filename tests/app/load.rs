@@ -2,6 +2,7 @@
 //! row; static assets need neither the session nor the database and may be kept by browsers.
 
 use crate::support::*;
+use diesel::RunQueryDsl;
 
 /// The address of the stylesheet a page links.
 fn stylesheet(page: &Resp) -> String {
@@ -398,18 +399,30 @@ fn a_forms_code_lists_are_kept_until_a_code_table_changes_and_a_rolled_back_chan
              INSERT INTO languages (code, description) VALUES ('ZZDA', 'Danish')",
         )
         .unwrap();
+    // As a signed-in request reads them: with the version its session statement read.
     let lists = |conn: &mut diesel::PgConnection| -> Vec<String> {
-        rapport::setup::options_of(conn, &["countries", "languages"])
-            .unwrap()
-            .into_iter()
-            .map(|list| {
-                list.iter()
-                    .filter(|o| o.code.starts_with("ZZ"))
-                    .map(|o| format!("{} {}", o.code, o.description))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .collect()
+        #[derive(diesel::QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        let seen: Version =
+            diesel::sql_query(format!("SELECT {} AS version", rapport::db::seen::VERSION))
+                .get_result(conn)
+                .unwrap();
+        rapport::db::seen::within(Some(seen.version.into()), || {
+            rapport::setup::options_of(conn, &["countries", "languages"])
+        })
+        .unwrap()
+        .into_iter()
+        .map(|list| {
+            list.iter()
+                .filter(|o| o.code.starts_with("ZZ"))
+                .map(|o| format!("{} {}", o.code, o.description))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
     };
     assert_eq!(
         lists(&mut conn),
