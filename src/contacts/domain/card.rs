@@ -484,7 +484,7 @@ impl CardSegment {
 }
 
 crate::db::columns::columns_in_order! {
-    /// A row of [`segments_of`]: a segment (lists 0 and 1) or an opportunity (list 2).
+    /// A row of [`segments_and_opportunities_of`]: a segment (lists 0 and 1) or an opportunity (list 2).
     struct ListedRow {
         list: i32 as Integer,
         no: String as Text,
@@ -500,7 +500,10 @@ crate::db::columns::columns_in_order! {
 /// [`SEGMENTS_SHOWN`], with how many there are in all), the newest draft segments to explain
 /// (at most [`WHY_SEGMENTS`]), and its opportunities, for a company those of its persons too
 /// (at most [`OPPORTUNITIES_SHOWN`], newest first): one statement.
-pub fn segments_of(conn: &mut PgConnection, contact_id: i64) -> QueryResult<CardSegments> {
+pub fn segments_and_opportunities_of(
+    conn: &mut PgConnection,
+    contact_id: i64,
+) -> QueryResult<CardSegments> {
     let rows: Vec<ListedRow> = crate::db::prepared(format!(
         "(SELECT 0 AS list, s.id, s.no::text AS no, s.description, s.status, \
                  NULL::text AS contact_no, NULL::int AS current_stage, \
@@ -565,7 +568,7 @@ pub fn segments_of(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Card
     Ok(found)
 }
 
-/// What [`segments_of`] finds.
+/// What [`segments_and_opportunities_of`] finds.
 #[derive(Default)]
 pub struct CardSegments {
     pub on: Vec<CardSegment>,
@@ -657,7 +660,7 @@ pub fn find(conn: &mut PgConnection, no: &str, query: &CardQuery) -> QueryResult
         total: segments_total,
         drafts: why_segments,
         opportunities,
-    } = segments_of(conn, contact.id)?;
+    } = segments_and_opportunities_of(conn, contact.id)?;
     let mut inherited = Vec::new();
     if let (Some(company_id), Some((company_no, _))) = (contact.company_id, company.as_ref()) {
         for (i, c) in CLASSIFICATIONS
