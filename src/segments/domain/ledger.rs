@@ -6,7 +6,7 @@ use crate::segments::domain::header::Segment;
 use crate::segments::domain::steps::Outcome;
 use crate::segments::domain::stored::{self, StepKind, StoredStep, Unreadable};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable};
+use diesel::sql_types::{BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
 
 /// The number the next step gets (call under the segment's lock).
 pub fn next_seq(conn: &mut PgConnection, segment_id: i64) -> QueryResult<i32> {
@@ -113,15 +113,74 @@ pub struct LineHistory {
     pub lines: i64,
 }
 
-/// The segment's lines grouped by the steps that added and removed them, from the kept counts
-/// (`totals`): a few rows whatever the number of lines.
-pub fn line_history(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<LineHistory>> {
-    crate::db::prepared(
-        "SELECT added_by_step AS added, NULLIF(removed_by_step, 0) AS removed, lines \
-         FROM segment_line_counts WHERE segment_id = $1 AND lines <> 0",
+crate::db::columns::columns_in_order! {
+    /// A row of [`load_with_history`]: a step (part 0) or a group of lines (part 1, its
+    /// `seq` the step that added them).
+    struct LedgerRow {
+        part: i32 as Integer,
+        seq: i32 as Integer,
+        kind: String as Text,
+        criteria: Option<serde_json::Value> as Nullable<Jsonb>,
+        added: i64 as BigInt,
+        removed: i64 as BigInt,
+        skipped_excluded: i64 as BigInt,
+        skipped_blocked: i64 as BigInt,
+        skipped_existing: i64 as BigInt,
+        user_name: String as Text,
+        created_at: Option<chrono::DateTime<chrono::Utc>> as Nullable<Timestamptz>,
+        removed_by: Option<i32> as Nullable<Integer>,
+        lines: i64 as BigInt,
+    }
+}
+
+/// The segment's ledger ([`load`]) and, when `history`, its lines grouped by the steps that
+/// added and removed them, from the kept counts (`totals`: a few rows whatever the number of
+/// lines), for what each Go Back would do: one statement.
+pub fn load_with_history(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    history: bool,
+) -> QueryResult<(Vec<Step>, Vec<LineHistory>)> {
+    let rows: Vec<LedgerRow> = crate::db::prepared(
+        "SELECT 0 AS part, t.seq, t.kind, t.criteria, t.added, t.removed, t.skipped_excluded, \
+                t.skipped_blocked, t.skipped_existing, t.user_name, t.created_at, \
+                NULL::int AS removed_by, 0::bigint AS lines \
+         FROM segment_steps t WHERE t.segment_id = $1 \
+         UNION ALL \
+         SELECT 1, k.added_by_step, '', NULL, 0, 0, 0, 0, 0, '', NULL, \
+                NULLIF(k.removed_by_step, 0), k.lines \
+         FROM segment_line_counts k WHERE k.segment_id = $1 AND k.lines <> 0 AND $2 \
+         ORDER BY part, seq",
     )
     .bind::<BigInt, _>(segment_id)
-    .load(conn)
+    .bind::<Bool, _>(history)
+    .load(conn)?;
+    let mut steps = Vec::new();
+    let mut lines = Vec::new();
+    for r in rows {
+        if r.part == 0 {
+            // Both are NOT NULL in a step's row (NULL only in the lines' part).
+            steps.push(Step {
+                seq: r.seq,
+                kind: r.kind,
+                criteria: r.criteria.unwrap_or_default(),
+                added: r.added,
+                removed: r.removed,
+                skipped_excluded: r.skipped_excluded,
+                skipped_blocked: r.skipped_blocked,
+                skipped_existing: r.skipped_existing,
+                user_name: r.user_name,
+                created_at: r.created_at.unwrap_or_default(),
+            });
+        } else {
+            lines.push(LineHistory {
+                added: r.seq,
+                removed: r.removed_by,
+                lines: r.lines,
+            });
+        }
+    }
+    Ok((steps, lines))
 }
 
 /// What going back to step `to` does (keeping steps 1..=`to`, undoing the later ones).

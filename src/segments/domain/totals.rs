@@ -3,7 +3,7 @@
 //! `segment_line_counts`, maintained by statement-level triggers on `segment_lines` (migration
 //! 2026-12-03-00032_segment_line_counts). The segment page, the segment list, the home page
 //! and a campaign's card read a segment's lines from there, and the page's Go Back previews
-//! ([`crate::segments::domain::ledger::line_history`]) too: a few rows per segment whatever its
+//! ([`crate::segments::domain::ledger::load_with_history`]) too: a few rows per segment whatever its
 //! size. The total cost and duration are the header's unit values times the lines that take
 //! them plus the lines with their own (read through the partial index of those lines).
 

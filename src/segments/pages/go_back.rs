@@ -55,8 +55,7 @@ pub async fn go_back_confirm(
     let to = GoBackForm::number(&query.to);
     let (segment, ledger, history) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let ledger = ledger::load(conn, segment.id)?;
-        let history = ledger::line_history(conn, segment.id)?;
+        let (ledger, history) = ledger::load_with_history(conn, segment.id, true)?;
         Ok((segment, ledger, history))
     })
     .await?;

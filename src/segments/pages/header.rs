@@ -502,13 +502,8 @@ fn load_show(
         Some(figures) => figures,
         None => totals::figures(conn, &segment)?,
     };
-    let ledger = ledger::load(conn, segment.id)?;
-    // What each Go Back would do, for a draft's ledger.
-    let history = if segment.is_draft() && !ledger.is_empty() {
-        ledger::line_history(conn, segment.id)?
-    } else {
-        Vec::new()
-    };
+    // The ledger, and for a draft what each Go Back would do.
+    let (ledger, history) = ledger::load_with_history(conn, segment.id, segment.is_draft())?;
     let found = lines::count(conn, &segment, &query, figures.lines)?;
     let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, found);
     // A search that finds no line needs no page of them: on a big segment, reading it would
