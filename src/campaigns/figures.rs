@@ -21,6 +21,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Numeric, Text, Timestamptz};
 
+use crate::db::schema::{campaign_figures as f, campaigns as c};
+
 /// The advisory lock class of counting a campaign's figures (the second key is its id).
 const LOCK_CLASS: i32 = 0x4649_4753; // "FIGS"
 
@@ -69,19 +71,27 @@ impl Figures {
     }
 }
 
+/// A campaign's (`campaigns`) kept figures (`campaign_figures`) when they are of its entries'
+/// current version: the join of [`find_with_kept`] and [`kept`].
+type CurrentFigures = diesel::dsl::And<
+    diesel::dsl::Eq<f::campaign_id, c::id>,
+    diesel::dsl::Eq<f::entries_version, c::entries_version>,
+>;
+
+fn current_figures() -> CurrentFigures {
+    f::campaign_id
+        .eq(c::id)
+        .and(f::entries_version.eq(c::entries_version))
+}
+
 /// Campaign `no` with its kept figures, if they are of its entries' current version: one
 /// statement, for its card.
 pub fn find_with_kept(
     conn: &mut PgConnection,
     no: &str,
 ) -> QueryResult<Option<(super::domain::Campaign, Option<Figures>)>> {
-    use crate::db::schema::{campaign_figures as f, campaigns as c};
     c::table
-        .left_join(
-            f::table.on(f::campaign_id
-                .eq(c::id)
-                .and(f::entries_version.eq(c::entries_version))),
-        )
+        .left_join(f::table.on(current_figures()))
         .filter(c::no.eq(no.trim().to_uppercase()))
         .select((
             super::domain::Campaign::as_select(),
@@ -93,15 +103,12 @@ pub fn find_with_kept(
 
 /// The kept figures of campaign `id`, if they are of its entries' current version.
 pub fn kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Figures>> {
-    crate::db::prepared(
-        "SELECT f.interactions, f.contacts, f.companies, f.targets, f.responses, f.cost, f.duration_min \
-         FROM campaigns c JOIN campaign_figures f \
-           ON f.campaign_id = c.id AND f.entries_version = c.entries_version \
-         WHERE c.id = $1",
-    )
-    .bind::<BigInt, _>(id)
-    .get_result(conn)
-    .optional()
+    c::table
+        .inner_join(f::table.on(current_figures()))
+        .filter(c::id.eq(id))
+        .select(Figures::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The figures counted, with the version of the entries they were counted at.

@@ -484,7 +484,8 @@ impl CardSegment {
 }
 
 crate::db::columns::columns_in_order! {
-    /// A row of [`segments_and_opportunities_of`]: a segment (lists 0 and 1) or an opportunity (list 2).
+    /// A row of [`segments_and_opportunities_of`]: a segment (lists 0 and 1) or an opportunity
+    /// (list 2); its `id`, last, only orders the rows.
     struct ListedRow {
         list: i32 as Integer,
         no: String as Text,
@@ -505,19 +506,19 @@ pub fn segments_and_opportunities_of(
     contact_id: i64,
 ) -> QueryResult<CardSegments> {
     let rows: Vec<ListedRow> = crate::db::prepared(format!(
-        "(SELECT 0 AS list, s.id, s.no::text AS no, s.description, s.status, \
+        "(SELECT 0 AS list, s.no::text AS no, s.description, s.status, \
                  NULL::text AS contact_no, NULL::int AS current_stage, \
-                 NULL::numeric AS estimated_value \
+                 NULL::numeric AS estimated_value, s.id \
           FROM segments s \
           WHERE s.id IN (SELECT l.segment_id FROM segment_lines l \
                          WHERE l.contact_id = $1 AND l.removed_by_step IS NULL) \
           ORDER BY s.id DESC LIMIT {SEGMENTS_SHOWN}) \
          UNION ALL \
-         (SELECT 1, s.id, s.no::text, s.description, s.status, NULL, NULL, NULL \
+         (SELECT 1, s.no::text, s.description, s.status, NULL, NULL, NULL, s.id \
           FROM segments s WHERE s.status = 'draft' ORDER BY s.id DESC LIMIT {WHY_SEGMENTS}) \
          UNION ALL \
-         (SELECT 2, o.id, o.no::text, o.description, o.status, c.no::text, o.current_stage, \
-                 o.estimated_value \
+         (SELECT 2, o.no::text, o.description, o.status, c.no::text, o.current_stage, \
+                 o.estimated_value, o.id \
           FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
           WHERE o.contact_id = $1 OR o.company_id = $1 \
           ORDER BY o.id DESC LIMIT {OPPORTUNITIES_SHOWN}) \

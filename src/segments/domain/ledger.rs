@@ -232,9 +232,8 @@ impl UndoEffect {
     }
 }
 
-/// A step of the ledger, for the segment page.
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = crate::db::schema::segment_steps)]
+/// A step of the ledger, for the segment page (read by [`load_with_history`]).
+#[derive(Clone, Debug)]
 pub struct Step {
     pub seq: i32,
     pub kind: String,
@@ -248,13 +247,9 @@ pub struct Step {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The segment's ledger, its steps in order.
 pub fn load(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<Step>> {
-    use crate::db::schema::segment_steps as s;
-    s::table
-        .filter(s::segment_id.eq(segment_id))
-        .order(s::seq.asc())
-        .select(Step::as_select())
-        .load(conn)
+    Ok(load_with_history(conn, segment_id, false)?.0)
 }
 
 fn n(count: i64) -> String {
