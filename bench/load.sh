@@ -8,6 +8,7 @@
 #
 # Builds Rapport and the ceiling (bench/ceiling: the TechEmpower "Fortunes" page on the same
 # stack) in release, starts a private PostgreSQL (bench/common.sh), loads the demo contacts,
+# adds opportunities by SQL up to BENCH_OPPORTUNITIES (so that their list has rows to show),
 # makes a segment of the BENCH_ADD filter (about 200,000 lines at a million contacts), signs
 # in BENCH_USERS users, and loads each page with wrk (BENCH_THREADS threads, BENCH_DURATION
 # seconds) at each of BENCH_CONNECTIONS connections, the users' sessions taking turns:
@@ -31,6 +32,7 @@
 #   BENCH_SEED         demo-data seed (default 1)
 #   BENCH_ADD          the segments' filter, "key=value;key=value" (default country=DE)
 #   BENCH_REDUCE       the mixed scenario's Reduce filter (default city=Berlin|Hamburg)
+#   BENCH_OPPORTUNITIES  opportunities in all, added by SQL when fewer (default 200000)
 #   BENCH_USERS        signed-in users taking turns (default 8)
 #   BENCH_CONNECTIONS  wrk's connections, a list (default "16 64")
 #   BENCH_THREADS      wrk's threads (default 2)
@@ -53,6 +55,7 @@ CONTACTS=${BENCH_CONTACTS:-1000000}
 SEED=${BENCH_SEED:-1}
 ADD_FIELDS=${BENCH_ADD:-country=DE}
 REDUCE_FIELDS=${BENCH_REDUCE:-city=Berlin|Hamburg}
+OPPORTUNITIES=${BENCH_OPPORTUNITIES:-200000}
 USERS=${BENCH_USERS:-8}
 CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
 THREADS=${BENCH_THREADS:-2}
@@ -145,6 +148,7 @@ FORTUNES=$(curl -sf --max-time 5 "$CEILING_BASE/fortunes" || true)
     || { log "the ceiling does not answer (or does not escape)"; exit 1; }
 
 # --- the data -----------------------------------------------------------------------------------
+add_opportunities "$OPPORTUNITIES"
 mapfile -d '' ADD_ARGS < <(field_args "$ADD_FIELDS")
 mapfile -d '' REDUCE_ARGS < <(field_args "$REDUCE_FIELDS")
 TOTAL=$(psql_value "SELECT count(*) FROM contacts")

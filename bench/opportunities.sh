@@ -110,30 +110,7 @@ SQL
 )
 
 # --- Many opportunities, then the pages ----------------------------------------------------------
-HAVE=$(psql_value "SELECT count(*) FROM opportunities")
-if (( HAVE < TARGET )); then
-    log "adding $(thousands $((TARGET - HAVE))) opportunities by SQL (untimed)"
-    psql_run -q <<SQL >/dev/null
-INSERT INTO opportunities (no, description, contact_id, company_id, salesperson_code, campaign_no,
-    sales_cycle_code, status, current_stage, estimated_value, chances_pct, completed_pct,
-    probability_pct, current_value, estimated_closing_date, date_closed, close_code, creation_date)
-SELECT 'BO' || lpad(g::text, 8, '0'), 'Bench opportunity ' || g, c.id, c.company_key,
-       (SELECT code FROM salespeople ORDER BY code OFFSET g % 5 LIMIT 1),
-       (SELECT no FROM campaigns ORDER BY no OFFSET g % 10 LIMIT 1),
-       '$CYCLE', s.status,
-       CASE WHEN s.status = 'not_started' THEN NULL ELSE 1 + g % 3 END,
-       (g % 200) * 100, 40, 30, 12, (g % 200) * 12,
-       CURRENT_DATE + g % 180,
-       CASE WHEN s.status IN ('won', 'lost') THEN CURRENT_DATE - g % 365 END,
-       CASE s.status WHEN 'won' THEN (SELECT code FROM close_opportunity_codes WHERE kind = 'won' LIMIT 1)
-                     WHEN 'lost' THEN (SELECT code FROM close_opportunity_codes WHERE kind = 'lost' LIMIT 1) END,
-       CURRENT_DATE - g % 365
-FROM generate_series(1, $((TARGET - HAVE))) g
-JOIN contacts c ON c.id = 1 + g % (SELECT max(id) FROM contacts)
-CROSS JOIN LATERAL (SELECT (ARRAY['not_started', 'in_progress', 'in_progress', 'won', 'lost'])[1 + g % 5] AS status) s;
-VACUUM (ANALYZE) opportunities;
-SQL
-fi
+add_opportunities "$TARGET"
 TOTAL=$(psql_value "SELECT count(*) FROM opportunities")
 pages() {
     local name=$1 path=$2
