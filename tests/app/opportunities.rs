@@ -1352,3 +1352,66 @@ fn the_lists_sales_cycles_are_kept_until_a_cycle_is_renamed_or_added() {
         "<option value=\"RENEW\">RENEW – Renewal deals</option>"
     ));
 }
+
+#[test]
+fn the_pipeline_is_kept_until_an_opportunity_or_a_stage_changes() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let insert = |no: &str, stage: i32| {
+        format!(
+            "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+                 estimated_value, current_value, salesperson_code)
+             VALUES ('{no}', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
+                 {stage}, 100, 20, 'JO')"
+        )
+    };
+    diesel_exec(&app, &insert("OP900001", 1));
+    let mut c = staff(&app, "kim");
+    let open = |c: &mut Client, n: i64| {
+        let page = c.get("/opportunities");
+        page.assert_status(200);
+        page.contains(&format!("data-figure=\"open\">{n}<"))
+            && page.contains(&format!("role=\"status\">{n} opportunit"))
+    };
+    assert!(open(&mut c, 1));
+    assert!(c.get("/opportunities").contains("NEW 1 – Initial contact"));
+    // Written without moving the version: the groups kept answer, one opportunity.
+    diesel_exec(
+        &app,
+        &format!(
+            "ALTER TABLE opportunities DISABLE TRIGGER opportunities_figures_version;
+             {};
+             ALTER TABLE opportunities ENABLE TRIGGER opportunities_figures_version",
+            insert("OP900002", 2)
+        ),
+    );
+    assert!(
+        open(&mut c, 1),
+        "the kept groups answer until the version moves"
+    );
+    // Any statement that writes opportunities moves it: both are counted.
+    let version = "SELECT change FROM opportunity_figures_version";
+    let before = text(&app, version);
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET description = 'Desks' WHERE no = 'OP900001'",
+    );
+    assert_ne!(text(&app, version), before);
+    assert!(open(&mut c, 2));
+    // So does a stage renamed: the pipeline names it anew.
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET description = 'First call' WHERE stage = 1",
+    );
+    let page = c.get("/opportunities");
+    assert!(page.contains("NEW 1 – First call") && !page.contains("Initial contact"));
+    // A campaign's card keeps its own (its campaign's, without a period).
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET campaign_no = 'CP0001' WHERE no = 'OP900002'",
+    );
+    let card = c.get("/campaigns/CP0001");
+    card.assert_status(200);
+    assert!(card.contains("data-figure=\"open\">1<"), "{}", card.body);
+}

@@ -4,10 +4,14 @@
 //! (cycle, stage, salesperson, campaign, status, date closed); the rollups are plain Rust over
 //! those groups.
 
+use std::sync::{Arc, LazyLock};
+
 use bigdecimal::{BigDecimal, ToPrimitive};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
+
+use crate::setup::{kept, Keeper};
 
 use super::record::money;
 
@@ -200,30 +204,94 @@ pub fn figures_of(groups: &[Group], from: Option<NaiveDate>, to: Option<NaiveDat
     }
 }
 
-/// The groups, in one statement over the figures the database keeps per group of
-/// opportunities (`opportunity_figures`, kept by triggers on `opportunities`): closed
-/// opportunities count in the period `from`..=`to` (either end open), open ones whatever their
-/// dates. Its cost follows the number of groups, not of opportunities; kept prepared (its
-/// planning took 0.3–0.7 ms, more than its run).
+/// The groups this instance keeps, by database, then by campaign and period, with the version
+/// of the opportunities they were read at.
+static KEPT_GROUPS: Keeper<Arc<[Group]>> = LazyLock::new(Default::default);
+
+/// How many campaigns and periods a database's kept groups may hold before they are let go
+/// (a period is whatever a user types).
+const KEPT_GROUPS_MAX: usize = 256;
+
+/// The groups over the figures the database keeps per group of opportunities
+/// (`opportunity_figures`, kept by triggers on `opportunities`): closed opportunities count in
+/// the period `from`..=`to` (either end open), open ones whatever their dates. Kept by this
+/// instance until an opportunity or a sales cycle's stage changes (migration
+/// `opportunity_figures_version`): a view reads the version alone, and the groups only when
+/// they changed (1.0 ms for 200,000 opportunities closed over a year, against 15 µs).
 pub fn groups(
     conn: &mut PgConnection,
     campaign: Option<&str>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+) -> QueryResult<Arc<[Group]>> {
+    {
+        let mut all = KEPT_GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+        for groups in all.values_mut() {
+            if groups.len() > KEPT_GROUPS_MAX {
+                groups.clear();
+            }
+        }
+    }
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let key = format!(
+        "{}\u{1f}{}\u{1f}{}",
+        campaign.unwrap_or(""),
+        day(from),
+        day(to)
+    );
+    kept(&KEPT_GROUPS, &key, |kept_version| {
+        let version = version(conn)?;
+        if version == kept_version {
+            // The kept groups answer.
+            return Ok((version, Arc::from([])));
+        }
+        Ok((version, read_groups(conn, campaign, from, to)?.into()))
+    })
+}
+
+/// The version of the opportunities' figures: the database's own id and the last change.
+fn version(conn: &mut PgConnection) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    Ok(crate::db::prepared(
+        "SELECT c.database || '/opportunities/' || f.change AS version \
+         FROM code_list_version c CROSS JOIN opportunity_figures_version f",
+    )
+    .get_result::<Version>(conn)?
+    .version)
+}
+
+/// The groups, in one statement: its cost follows the number of groups (a day's closed
+/// opportunities of a group are a row), not of opportunities; kept prepared (its planning took
+/// 0.3–0.7 ms, more than its run).
+fn read_groups(
+    conn: &mut PgConnection,
+    campaign: Option<&str>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
 ) -> QueryResult<Vec<Group>> {
+    // The stages are named after the groups are summed: a lookup for each group, not for
+    // each of the rows summed (a day's closed opportunities are a row; 890 rows in 26 groups
+    // for 200,000 opportunities over a year: 1.2 → 0.97 ms).
     crate::db::prepared(
-        "SELECT f.sales_cycle_code, NULLIF(f.stage, 0) AS stage, \
+        "SELECT g.sales_cycle_code, NULLIF(g.stage, 0) AS stage, \
                 st.description AS stage_description, \
-                NULLIF(f.salesperson_code, '') AS salesperson_code, \
-                NULLIF(f.campaign_no, '') AS campaign_no, f.status, \
-                (f.date_closed <> 'infinity' AND ($2::date IS NULL OR f.date_closed >= $2) \
-                   AND ($3::date IS NULL OR f.date_closed <= $3)) AS in_period, \
-                sum(f.n)::bigint AS n, sum(f.estimated) AS estimated, sum(f.current) AS current \
-         FROM opportunity_figures f \
+                NULLIF(g.salesperson_code, '') AS salesperson_code, \
+                NULLIF(g.campaign_no, '') AS campaign_no, g.status, g.in_period, \
+                g.n, g.estimated, g.current \
+         FROM (SELECT f.sales_cycle_code, f.stage, f.salesperson_code, f.campaign_no, f.status, \
+                      (f.date_closed <> 'infinity' AND ($2::date IS NULL OR f.date_closed >= $2) \
+                         AND ($3::date IS NULL OR f.date_closed <= $3)) AS in_period, \
+                      sum(f.n)::bigint AS n, sum(f.estimated) AS estimated, \
+                      sum(f.current) AS current \
+               FROM opportunity_figures f \
+               WHERE f.n <> 0 AND ($1::text IS NULL OR f.campaign_no = $1) \
+               GROUP BY 1, 2, 3, 4, 5, 6) g \
          LEFT JOIN sales_cycle_stages st \
-                ON st.sales_cycle_code = f.sales_cycle_code AND st.stage = f.stage \
-         WHERE f.n <> 0 AND ($1::text IS NULL OR f.campaign_no = $1) \
-         GROUP BY 1, 2, 3, 4, 5, 6, 7",
+                ON st.sales_cycle_code = g.sales_cycle_code AND st.stage = g.stage",
     )
     .bind::<Nullable<Text>, _>(campaign)
     .bind::<Nullable<Date>, _>(from)
