@@ -1415,3 +1415,73 @@ fn the_pipeline_is_kept_until_an_opportunity_or_a_stage_changes() {
     card.assert_status(200);
     assert!(card.contains("data-figure=\"open\">1<"), "{}", card.body);
 }
+
+#[test]
+fn opportunities_written_by_several_users_at_once_keep_their_figures_exact() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut clients: Vec<Client> = (0..6).map(|i| staff(&app, &format!("u{i}"))).collect();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(clients.len()));
+    // Each user at once: creates three, moves each to its first stage, closes one as won.
+    let statuses: Vec<Vec<u16>> = std::thread::scope(|s| {
+        let handles: Vec<_> = clients
+            .iter_mut()
+            .map(|c| {
+                let barrier = barrier.clone();
+                let app = &app;
+                s.spawn(move || {
+                    barrier.wait();
+                    let mut statuses = Vec::new();
+                    let mut made = Vec::new();
+                    for value in ["100", "200", "300"] {
+                        made.push(create_one(c, "SOLO", value));
+                    }
+                    for no in &made {
+                        let fields = [("action", "first"), ("estimated_value", "500")];
+                        statuses.push(update(c, app, no, &fields).status);
+                    }
+                    let version = text(
+                        app,
+                        &format!("SELECT version FROM opportunities WHERE no = '{}'", made[0]),
+                    );
+                    let close = [
+                        ("version", version.as_str()),
+                        ("outcome", "won"),
+                        ("close_code", "SIGNED"),
+                        ("date_closed", "2026-11-30"),
+                        ("final_value", "700"),
+                    ];
+                    let path = format!("/opportunities/{}/close", made[0]);
+                    statuses.push(post(c, &path, &close).status);
+                    statuses
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().flatten().all(|s| *s == 303), "{statuses:?}");
+    // The figures kept by the triggers are those of the opportunities, summed afresh.
+    let differ = "SELECT count(*) FROM (
+         (SELECT sales_cycle_code, stage, salesperson_code, campaign_no, status, date_closed,
+                 n, estimated, current FROM opportunity_figures WHERE n <> 0
+          EXCEPT
+          SELECT sales_cycle_code, COALESCE(current_stage, 0), COALESCE(salesperson_code, ''),
+                 COALESCE(campaign_no, ''), status, COALESCE(date_closed, 'infinity'),
+                 count(*), sum(estimated_value), sum(current_value)
+          FROM opportunities GROUP BY 1, 2, 3, 4, 5, 6)
+         UNION ALL
+         (SELECT sales_cycle_code, COALESCE(current_stage, 0), COALESCE(salesperson_code, ''),
+                 COALESCE(campaign_no, ''), status, COALESCE(date_closed, 'infinity'),
+                 count(*), sum(estimated_value), sum(current_value)
+          FROM opportunities GROUP BY 1, 2, 3, 4, 5, 6
+          EXCEPT
+          SELECT sales_cycle_code, stage, salesperson_code, campaign_no, status, date_closed,
+                 n, estimated, current FROM opportunity_figures WHERE n <> 0)) d";
+    assert_eq!(app.count(differ), 0);
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 18);
+    // And the list shows them: 12 open, 6 won this year.
+    let page = staff(&app, "reader").get("/opportunities?from=2026-01-01");
+    assert!(page.contains("data-figure=\"open\">12<"), "{}", page.body);
+    assert!(page.contains("data-figure=\"won\">6<"));
+}
