@@ -379,13 +379,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    opportunity_figures_version (one) {
-        one -> Bool,
-        change -> Int8,
-    }
-}
-
-diesel::table! {
     organizational_levels (code) {
         code -> Text,
         description -> Text,
@@ -676,7 +669,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     opportunities,
     opportunity_entries,
     opportunity_figures,
-    opportunity_figures_version,
     organizational_levels,
     profile_answers,
     profile_questionnaires,

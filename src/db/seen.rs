@@ -1,6 +1,8 @@
 //! The version of the code lists (`code_list_version`, see `setup::options_of`) that a request
 //! has already read: a signed-in request's session statement reads it alongside, so that a
-//! page whose code lists are kept, of that very version, needs no statement to know it.
+//! page whose code lists are kept, of that very version, needs no statement to know it. (The
+//! same version covers the other values kept with `setup::kept`: profile questions and the
+//! pipeline's groups.)
 //!
 //! Set around a request that changes nothing (a GET) by [`scope`], and carried onto the
 //! blocking thread of `web::db` by [`within`]. A request that changes something has none: a

@@ -190,10 +190,10 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<CodeList> {
 /// What this process keeps of the setup tables, by database and key: each value with the
 /// version of the setup tables it was read at (`code_list_version`: the database's own id and
 /// its last change, moved by a trigger on every statement that changes a code table, the code
-/// or description of a template, campaign or sales cycle, or a profile questionnaire, question
-/// or answer). An instance serves one database; kept by database, values of several (the
-/// tests') never take each other's place. (The pipeline's groups are kept the same way, with a
-/// version of their own: `opportunities::domain::pipeline::groups`.)
+/// or description of a template, campaign or sales cycle, a profile questionnaire, question
+/// or answer, an opportunity or a cycle's stage). An instance serves one database; kept by
+/// database, values of several (the tests') never take each other's place. (The pipeline's
+/// groups are kept here too: `opportunities::domain::pipeline::groups`.)
 pub type Keeper<T> = LazyLock<Mutex<HashMap<String, HashMap<String, (String, T)>>>>;
 
 /// The value `keeper` keeps under `key` when it is of the version this request has read

@@ -1380,9 +1380,9 @@ fn the_pipeline_is_kept_until_an_opportunity_or_a_stage_changes() {
     diesel_exec(
         &app,
         &format!(
-            "ALTER TABLE opportunities DISABLE TRIGGER opportunities_figures_version;
+            "ALTER TABLE opportunities DISABLE TRIGGER opportunities_code_list_version;
              {};
-             ALTER TABLE opportunities ENABLE TRIGGER opportunities_figures_version",
+             ALTER TABLE opportunities ENABLE TRIGGER opportunities_code_list_version",
             insert("OP900002", 2)
         ),
     );
@@ -1391,7 +1391,7 @@ fn the_pipeline_is_kept_until_an_opportunity_or_a_stage_changes() {
         "the kept groups answer until the version moves"
     );
     // Any statement that writes opportunities moves it: both are counted.
-    let version = "SELECT change FROM opportunity_figures_version";
+    let version = "SELECT change FROM code_list_version";
     let before = text(&app, version);
     diesel_exec(
         &app,

@@ -1,5 +1,0 @@
-DROP TRIGGER sales_cycle_stages_figures_version ON sales_cycle_stages;
-DROP TRIGGER opportunities_figures_version ON opportunities;
-DROP FUNCTION rapport_opportunity_figures_changed();
-DROP TABLE opportunity_figures_version;
-DROP SEQUENCE opportunity_figures_changes;

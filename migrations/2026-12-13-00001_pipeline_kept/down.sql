@@ -1,0 +1,2 @@
+DROP TRIGGER sales_cycle_stages_code_list_version ON sales_cycle_stages;
+DROP TRIGGER opportunities_code_list_version ON opportunities;
