@@ -196,6 +196,9 @@ pub fn options(conn: &mut PgConnection, table: &str) -> QueryResult<CodeList> {
 /// groups are kept here too: `opportunities::domain::pipeline::groups`.)
 pub type Keeper<T> = LazyLock<Mutex<HashMap<String, HashMap<String, (String, T)>>>>;
 
+/// How many values a keeper holds for a database (see [`kept`]).
+const KEPT_MAX: usize = 256;
+
 /// The value `keeper` keeps under `key` when it is of the version this request has read
 /// already (with its session), without a statement; otherwise what `read` reads. `read` is
 /// given the kept value's version ("" for none) and answers the version it read at with the
@@ -234,12 +237,14 @@ pub fn kept<T: Clone>(
         }
     }
     if !version.is_empty() {
-        keeper
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(database(&version).to_string())
-            .or_default()
-            .insert(key.to_string(), (version, value.clone()));
+        let mut all = keeper.lock().unwrap_or_else(|e| e.into_inner());
+        let values = all.entry(database(&version).to_string()).or_default();
+        // Keys a user chooses (the pipeline's periods) could grow without end: past
+        // `KEPT_MAX`, a database's values are let go and read again as they are asked for.
+        if values.len() >= KEPT_MAX && !values.contains_key(key) {
+            values.clear();
+        }
+        values.insert(key.to_string(), (version, value.clone()));
     }
     Ok(value)
 }

@@ -424,6 +424,20 @@ pub fn diesel_exec(app: &TestApp, sql: &str) {
     app.conn().batch_execute(sql).unwrap();
 }
 
+/// Runs `sql` with `table`'s trigger that moves the kept values' version
+/// (`{table}_code_list_version`) off: a change behind the version's back, which a kept value
+/// does not see until the version moves.
+pub fn unversioned(app: &TestApp, table: &str, sql: &str) {
+    diesel_exec(
+        app,
+        &format!(
+            "ALTER TABLE {table} DISABLE TRIGGER {table}_code_list_version;
+             {sql};
+             ALTER TABLE {table} ENABLE TRIGGER {table}_code_list_version"
+        ),
+    );
+}
+
 #[test]
 fn setup_without_a_token_is_the_index_of_the_setup_tables() {
     let app = TestApp::start();

@@ -474,7 +474,7 @@ fn a_forms_code_lists_are_kept_until_a_code_table_changes_and_a_rolled_back_chan
 /// for a campaign, which updates the campaign's row, leaves the version where it was.
 #[test]
 fn a_segment_pages_templates_and_campaigns_are_kept_until_they_change_and_logging_leaves_them() {
-    use crate::auth::diesel_exec;
+    use crate::auth::{diesel_exec, unversioned};
     use crate::segments::{new_segment, staff, text, world};
     let app = TestApp::start();
     world(&app);
@@ -501,11 +501,10 @@ fn a_segment_pages_templates_and_campaigns_are_kept_until_they_change_and_loggin
     assert!(!form.contains("VISIT"));
 
     // Renamed behind the version's back (its trigger off), the kept name is shown.
-    diesel_exec(
+    unversioned(
         &app,
-        "ALTER TABLE campaigns DISABLE TRIGGER campaigns_code_list_version;
-         UPDATE campaigns SET description = 'Harvest' WHERE no = 'CP0002';
-         ALTER TABLE campaigns ENABLE TRIGGER campaigns_code_list_version",
+        "campaigns",
+        "UPDATE campaigns SET description = 'Harvest' WHERE no = 'CP0002'",
     );
     assert!(viewer
         .get(&path)
@@ -560,7 +559,7 @@ fn a_segment_pages_templates_and_campaigns_are_kept_until_they_change_and_loggin
 /// is read with its card every time.
 #[test]
 fn a_cards_profile_questions_are_kept_until_a_questionnaire_question_or_answer_changes() {
-    use crate::auth::diesel_exec;
+    use crate::auth::{diesel_exec, unversioned};
     let app = TestApp::start();
     diesel_exec(
         &app,
@@ -592,11 +591,10 @@ fn a_cards_profile_questions_are_kept_until_a_questionnaire_question_or_answer_c
     assert!(page.contains("Company size") && page.contains("<option value=\"20\">North</option>"));
 
     // Renamed behind the version's back (its trigger off), the kept answer is shown.
-    diesel_exec(
+    unversioned(
         &app,
-        "ALTER TABLE profile_answers DISABLE TRIGGER profile_answers_code_list_version;
-         UPDATE profile_answers SET description = 'Big' WHERE id = 11;
-         ALTER TABLE profile_answers ENABLE TRIGGER profile_answers_code_list_version",
+        "profile_answers",
+        "UPDATE profile_answers SET description = 'Big' WHERE id = 11",
     );
     assert!(viewer
         .get(card)

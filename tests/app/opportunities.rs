@@ -3,7 +3,7 @@
 //! stage, update in place), closed and reopened with their entries, Create Opportunities from a
 //! segment (once, all or nothing), the pipeline figures against the database, and roles.
 
-use crate::auth::diesel_exec;
+use crate::auth::{diesel_exec, unversioned};
 use crate::segments::{new_segment, post, staff, step, text, world};
 use crate::support::*;
 use diesel::RunQueryDsl;
@@ -1309,11 +1309,10 @@ fn the_lists_sales_cycles_are_kept_until_a_cycle_is_renamed_or_added() {
     assert!(c
         .get("/opportunities?cycle=NEW")
         .contains("<option value=\"NEW\" selected>NEW – New business</option>"));
-    diesel_exec(
+    unversioned(
         &app,
-        "ALTER TABLE sales_cycles DISABLE TRIGGER sales_cycles_code_list_version;
-         UPDATE sales_cycles SET description = 'Fresh business' WHERE code = 'NEW';
-         ALTER TABLE sales_cycles ENABLE TRIGGER sales_cycles_code_list_version",
+        "sales_cycles",
+        "UPDATE sales_cycles SET description = 'Fresh business' WHERE code = 'NEW'",
     );
     assert!(offers(
         &mut c,
@@ -1377,15 +1376,7 @@ fn the_pipeline_is_kept_until_an_opportunity_or_a_stage_changes() {
     assert!(open(&mut c, 1));
     assert!(c.get("/opportunities").contains("NEW 1 – Initial contact"));
     // Written without moving the version: the groups kept answer, one opportunity.
-    diesel_exec(
-        &app,
-        &format!(
-            "ALTER TABLE opportunities DISABLE TRIGGER opportunities_code_list_version;
-             {};
-             ALTER TABLE opportunities ENABLE TRIGGER opportunities_code_list_version",
-            insert("OP900002", 2)
-        ),
-    );
+    unversioned(&app, "opportunities", &insert("OP900002", 2));
     assert!(
         open(&mut c, 1),
         "the kept groups answer until the version moves"

@@ -208,10 +208,6 @@ pub fn figures_of(groups: &[Group], from: Option<NaiveDate>, to: Option<NaiveDat
 /// they were read at.
 static KEPT_GROUPS: Keeper<Arc<[Group]>> = LazyLock::new(Default::default);
 
-/// How many campaigns and periods a database's kept groups may hold before they are let go
-/// (a period is whatever a user types).
-const KEPT_GROUPS_MAX: usize = 256;
-
 /// The groups over the figures the database keeps per group of opportunities
 /// (`opportunity_figures`, kept by triggers on `opportunities`): closed opportunities count in
 /// the period `from`..=`to` (either end open), open ones whatever their dates. Kept by this
@@ -226,14 +222,6 @@ pub fn groups(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> QueryResult<Arc<[Group]>> {
-    {
-        let mut all = KEPT_GROUPS.lock().unwrap_or_else(|e| e.into_inner());
-        for groups in all.values_mut() {
-            if groups.len() > KEPT_GROUPS_MAX {
-                groups.clear();
-            }
-        }
-    }
     let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let key = format!(
         "{}\u{1f}{}\u{1f}{}",
