@@ -31,6 +31,28 @@ maximum() { sort -g | tail -n 1; }
 thousands() { printf '%s\n' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 proc_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
 now() { date +%s.%N; }
+# CPU seconds (user + system) of a process; of the private cluster's processes (the postmaster's
+# own time with that of its children that have ended, a connection closed during a run, and
+# that of those still running; 0 when the database is not the private cluster); and the µs a
+# request cost between two readings: per_view BEFORE AFTER REQUESTS.
+CLK=$(getconf CLK_TCK)
+cpu_of() { awk -v c="$CLK" '{ printf "%.2f\n", ($14 + $15) / c }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+private_pg_pid() {
+    if [[ -z "${DATABASE_URL:-}" && -n "${RAPPORT_DATA_DIR:-}" && -f "$RAPPORT_DATA_DIR/pgdata/postmaster.pid" ]]; then
+        head -n 1 "$RAPPORT_DATA_DIR/pgdata/postmaster.pid"
+    fi
+}
+pg_cpu() {
+    local pg p total
+    pg=$(private_pg_pid)
+    [[ -n "$pg" ]] || { echo 0; return; }
+    total=$(awk -v c="$CLK" '{ printf "%.2f", ($14 + $15 + $16 + $17) / c }' "/proc/$pg/stat")
+    for p in $(pgrep -P "$pg"); do
+        total=$(awk -v a="$total" -v b="$(cpu_of "$p")" 'BEGIN { printf "%.2f", a + b }')
+    done
+    echo "$total"
+}
+per_view() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1e6 / n; else print "-" }'; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 free_port() {

@@ -128,25 +128,7 @@ function done(summary, latency, requests)
 end
 LUA
 
-# CPU seconds (user + system) of a process, and of the private cluster's processes.
-CLK=$(getconf CLK_TCK)
-cpu_of() { awk -v c="$CLK" '{ printf "%.2f\n", ($14 + $15) / c }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-PG_PID=""
-if [[ -z "${DATABASE_URL:-}" && -f "$RAPPORT_DATA_DIR/pgdata/postmaster.pid" ]]; then
-    PG_PID=$(head -n 1 "$RAPPORT_DATA_DIR/pgdata/postmaster.pid")
-fi
-# The postmaster's own time with that of its children that have ended (a connection closed
-# during a run), and that of those still running.
-pg_cpu() {
-    [[ -n "$PG_PID" ]] || { echo 0; return; }
-    local p total
-    total=$(awk -v c="$CLK" '{ printf "%.2f", ($14 + $15 + $16 + $17) / c }' "/proc/$PG_PID/stat")
-    for p in $(pgrep -P "$PG_PID"); do
-        total=$(awk -v a="$total" -v b="$(cpu_of "$p")" 'BEGIN { printf "%.2f", a + b }')
-    done
-    echo "$total"
-}
-per_view() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1e6 / n; else print "-" }'; }
+PG_PID=$(private_pg_pid)
 
 # The database's buffers and the server's first views warmed once, before any build is
 # measured: a cluster just started would make the first build pay for reading the data.

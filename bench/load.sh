@@ -19,7 +19,9 @@
 #   those pages while one more runs Add, Reduce and Go Back twice on another segment of the
 #   same filter, over and over (the others' figures are those during the steps).
 # For each: requests/s, p50, p99, errors (connection errors, timeouts and statuses over 399)
-# and the ratio to the ceiling's requests/s at the same connections. Then the peak memory of
+# and the ratio to the ceiling's requests/s at the same connections; for each page alone, the
+# CPU time a request cost the server (Rapport, or the ceiling) and the private PostgreSQL, and
+# the two together against the ceiling's (why a page stands where it does). Then the peak memory of
 # Rapport (VmHWM, reset before each phase) and of PostgreSQL (the sum of its processes'
 # proportional set sizes, sampled every 0.2 s) during the load, during the CSV and Excel
 # exports of the segment and of all contacts, and during an import of all contacts again.
@@ -237,16 +239,25 @@ NO_COOKIES="$PRIVATE/none.txt"
 
 RESULTS="$PRIVATE/results"
 : >"$RESULTS"
-# One wrk run: load NAME CONNECTIONS SECONDS BASE COOKIE_FILE PATH…; appends
-# "NAME<TAB>CONNECTIONS<TAB>req/s p50 p99 errors requests" to $RESULTS.
+# One wrk run: load NAME CONNECTIONS SECONDS BASE COOKIE_FILE SERVER_PID PATH…; appends
+# "NAME<TAB>CONNECTIONS<TAB>req/s p50 p99 errors requests server_µs pg_µs" to $RESULTS, the
+# last two being the CPU time a request cost the serving process (SERVER_PID; "-" when empty)
+# and the private cluster's processes.
 load() {
-    local name=$1 conns=$2 secs=$3 base=$4 cookies=$5 out
-    shift 5
+    local name=$1 conns=$2 secs=$3 base=$4 cookies=$5 pid=$6 out s0 s1 p0 p1 n server=- pg=-
+    shift 6
+    s0=$([[ -z "$pid" ]] || cpu_of "$pid")
+    p0=$(pg_cpu)
     out=$(timeout --foreground $((secs + 60)) wrk -t "$THREADS" -c "$conns" -d "${secs}s" --timeout 10s \
         -s "$LUA" "$base" -- "$cookies" "$@" 2>&1 | sed -n 's/^RESULT //p' | tail -n 1)
+    s1=$([[ -z "$pid" ]] || cpu_of "$pid")
+    p1=$(pg_cpu)
     [[ -n "$out" ]] || out="0 - - ? 0"
-    printf '%s\t%s\t%s\n' "$name" "$conns" "$out" >>"$RESULTS"
-    log "$name at $conns: $out"
+    n=$(awk '{ print $5 }' <<<"$out")
+    [[ -z "$pid" ]] || server=$(per_view "$s0" "$s1" "$n")
+    [[ -z "$pid" || -z "$(private_pg_pid)" ]] || pg=$(per_view "$p0" "$p1" "$n")
+    printf '%s\t%s\t%s %s %s\n' "$name" "$conns" "$out" "$server" "$pg" >>"$RESULTS"
+    log "$name at $conns: $out; CPU a request: server $server µs, PostgreSQL $pg µs"
     drain "$base"
 }
 # Waits (up to 120 s) until the requests wrk left behind have been served: slow pages keep the
@@ -263,10 +274,7 @@ drain() {
 # --- memory -------------------------------------------------------------------------------------
 # Rapport: VmHWM, reset by writing 5 to clear_refs. PostgreSQL: the sum of the Pss of the
 # postmaster and its children, sampled in the background, the maximum kept in a file.
-PG_PID=""
-if [[ -n "${RAPPORT_DATA_DIR:-}" && -f "$RAPPORT_DATA_DIR/pgdata/postmaster.pid" ]]; then
-    PG_PID=$(head -n 1 "$RAPPORT_DATA_DIR/pgdata/postmaster.pid")
-fi
+PG_PID=$(private_pg_pid)
 reset_peak() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
 pg_pss_kib() {
     [[ -n "$PG_PID" ]] || { echo 0; return; }
@@ -335,9 +343,9 @@ for conns in $CONNECTIONS; do
     for entry in "${PAGES[@]}"; do
         name=${entry%%|*} path=${entry#*|}
         if [[ $name == ceiling ]]; then
-            load "$name" "$conns" "$DURATION" "$CEILING_BASE" "$NO_COOKIES" "$path"
+            load "$name" "$conns" "$DURATION" "$CEILING_BASE" "$NO_COOKIES" "$CEILING_PID" "$path"
         else
-            load "$name" "$conns" "$DURATION" "$BASE" "$COOKIES" "$path"
+            load "$name" "$conns" "$DURATION" "$BASE" "$COOKIES" "$SERVER_PID" "$path"
         fi
     done
 done
@@ -367,7 +375,7 @@ mixed() { # NAME CONNECTIONS BASE
     (stepper "$3" "$stop") &
     pid=$!
     sleep 1
-    load "$1" "$2" $((DURATION * 3)) "$3" "$COOKIES" "${MIXED[@]}"
+    load "$1" "$2" $((DURATION * 3)) "$3" "$COOKIES" "" "${MIXED[@]}"
     touch "$stop"
     wait "$pid" || true
 }
@@ -480,6 +488,8 @@ fi
 
 # --- report -------------------------------------------------------------------------------------
 ceiling_of() { awk -F'\t' -v c="$1" '$1 == "ceiling" && $2 == c { split($3, a, " "); print a[1] }' "$RESULTS"; }
+# The CPU time a request of the ceiling cost it and PostgreSQL together, at CONNECTIONS.
+ceiling_cpu_of() { awk -F'\t' -v c="$1" '$1 == "ceiling" && $2 == c { split($3, a, " "); if (a[6] ~ /^[0-9]+$/ && a[7] ~ /^[0-9]+$/) print a[6] + a[7] }' "$RESULTS"; }
 mib() { awk -v k="$1" 'BEGIN { if (k ~ /^[0-9]+$/) printf "%.0f", k / 1024; else print "?" }'; }
 echo
 echo "Rapport under load — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src migrations templates 2>/dev/null || echo ' (with uncommitted changes)')"
@@ -490,19 +500,26 @@ echo
 # Goals (at the last, highest number of connections): a page ≥ 0.5 × the ceiling and p99 ≤ 50 ms,
 # the static asset ≥ 0.9 ×, the mixed scenario's p99 ≤ 200 ms; 0 errors everywhere.
 top=$(printf '%s\n' $CONNECTIONS | sort -n | tail -n 1)
-printf '%-34s %5s %9s %8s %8s %7s %7s  %s\n' "page" "conns" "req/s" "p50 ms" "p99 ms" "errors" "ratio" "goal met"
+printf '%-34s %5s %9s %8s %8s %7s %7s  %-8s %7s %7s %6s\n' "page" "conns" "req/s" "p50 ms" "p99 ms" "errors" "ratio" "goal met" "srv µs" "PG µs" "× cpu"
 for conns in $CONNECTIONS; do
     ceiling=$(ceiling_of "$conns")
-    awk -F'\t' -v c="$conns" -v ceil="$ceiling" -v top="$top" '$2 == c {
+    ceiling_cpu=$(ceiling_cpu_of "$conns")
+    awk -F'\t' -v c="$conns" -v ceil="$ceiling" -v ccpu="$ceiling_cpu" -v top="$top" '$2 == c {
         split($3, a, " ")
+        srv = (a[6] != "") ? a[6] : "-"
+        pg = (a[7] != "") ? a[7] : "-"
+        times = (ccpu > 0 && srv ~ /^[0-9]+$/ && pg ~ /^[0-9]+$/) ? sprintf("%.1f", (srv + pg) / ccpu) : "-"
         ratio = (ceil > 0 && a[1] != "") ? a[1] / ceil : -1
         met = "-"
         if ($1 == "static css") met = (ratio >= 0.9 && a[4] == 0) ? "yes" : "NO"
         else if ($1 ~ /^mixed/) met = (a[5] > 0 && a[3] <= 200 && a[4] == 0) ? "yes" : "NO"
         else if ($1 != "ceiling" && c == top) met = (ratio >= 0.5 && a[5] > 0 && a[3] <= 50 && a[4] == 0) ? "yes" : "NO"
-        printf "%-34s %5s %9.0f %8s %8s %7s %7s  %s\n", $1, $2, a[1], a[2], a[3], a[4], (ratio >= 0 ? sprintf("%.2f", ratio) : "-"), met
+        printf "%-34s %5s %9.0f %8s %8s %7s %7s  %-8s %7s %7s %6s\n", $1, $2, a[1], a[2], a[3], a[4], (ratio >= 0 ? sprintf("%.2f", ratio) : "-"), met, srv, pg, times
     }' "$RESULTS"
 done
+echo "srv µs, PG µs: the CPU time a request cost the server (Rapport, or the ceiling) and PostgreSQL;"
+echo "× cpu: the two together against the ceiling's at the same connections. wrk takes its own share"
+echo "of the same cores: a page reaches half the ceiling's requests/s only near 2 × its CPU a request."
 echo
 if [[ -s "$STEPS" ]]; then
     echo "Steps of the user stepping during the mixed runs (server ms, median / max; statuses):"
