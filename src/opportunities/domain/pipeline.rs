@@ -104,10 +104,16 @@ impl Line {
         if largest.sign() != bigdecimal::num_bigint::Sign::Plus {
             return 0;
         }
-        let share = (&self.current * BigDecimal::from(100) / largest)
-            .to_f64()
-            .unwrap_or(0.0);
-        share.round().clamp(0.0, 100.0) as i64
+        // A bar's width in whole percent needs no exact decimals: a `BigDecimal` division
+        // works to a hundred digits.
+        let (current, largest) = (
+            self.current.to_f64().unwrap_or(0.0),
+            largest.to_f64().unwrap_or(0.0),
+        );
+        if largest <= 0.0 {
+            return 0;
+        }
+        (current * 100.0 / largest).round().clamp(0.0, 100.0) as i64
     }
 }
 
