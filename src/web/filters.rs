@@ -139,7 +139,7 @@ pub fn number(n: i64) -> String {
 /// An amount with two decimals and thousands separators in `l`: "6,699.60" / "6.699,60".
 ///
 /// Rounded half up to cents and written from the cents as an integer: `BigDecimal`'s own
-/// formatting (through its digits as text) was a tenth of Rapport's work on the opportunities
+/// formatting (through its digits as text) was nearly a tenth of Rapport's work on the opportunities
 /// list, which shows four amounts a row.
 pub fn money_in(l: Locale, v: &BigDecimal) -> String {
     use bigdecimal::ToPrimitive;
@@ -384,7 +384,8 @@ mod tests {
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
-        // Every cent from -20.00 to 20.00 at three decimals, and powers of ten.
+        // Every thousandth from -20.000 to 20.000 (each cent and the rounding to it), and
+        // powers of ten and a little.
         values.extend((-20_000..=20_000_i32).map(|m| {
             let sign = if m < 0 { "-" } else { "" };
             format!("{sign}{}.{:03}", m.abs() / 1000, m.abs() % 1000)
