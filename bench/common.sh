@@ -192,21 +192,54 @@ bench_admin() {
     fi
 }
 
+# Starts `rapport serve` (or a wrapper given as COMMAND) on a free loopback port, its output
+# appended to LOG, and waits for /healthz: serve_on_free_port PID_VARIABLE LOG [NAME=value…]
+# -- COMMAND…. The server's pid goes into the variable named (at once, so that the script's
+# cleanup stops it) and its port into SERVED_PORT. A port found free can be taken before the
+# server binds it (a connection of an earlier run lingering on it): then it starts again on
+# another, up to five times. Exits with the log when the server does not come up.
+serve_on_free_port() {
+    local pid_variable=$1 out=$2 attempt up mark pid
+    shift 2
+    local settings=()
+    while [[ $1 != -- ]]; do settings+=("$1"); shift; done
+    shift
+    for attempt in 1 2 3 4 5; do
+        SERVED_PORT=$(free_port)
+        mark=0
+        [[ ! -f $out ]] || mark=$(wc -l <"$out")
+        env "${settings[@]}" RAPPORT_BIND="127.0.0.1:$SERVED_PORT" "$@" >>"$out" 2>&1 &
+        pid=$!
+        printf -v "$pid_variable" '%s' "$pid"
+        up=0
+        for _ in $(seq 1 300); do
+            curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$SERVED_PORT/healthz" && { up=1; break; }
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        [[ $up == 1 ]] && return 0
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        printf -v "$pid_variable" '%s' ""
+        if [[ $attempt -lt 5 ]] && tail -n +$((mark + 1)) "$out" | grep -q "cannot listen"; then
+            log "port $SERVED_PORT was taken; starting on another"
+            continue
+        fi
+        log "the server did not come up"
+        cat "$out" >&2
+        exit 1
+    done
+}
+
 # `rapport serve` on a free loopback port, with Server-Timing; waits for /healthz. Sets PORT,
 # BASE and SERVER_PID; extra environment for the server can be given as NAME=value arguments.
 start_server() {
-    PORT=$(free_port)
+    log "starting rapport serve"
+    serve_on_free_port SERVER_PID "$PRIVATE/serve.log" "$@" RAPPORT_COOKIE_SECURE=false RAPPORT_SERVER_TIMING=true \
+        -- "$BIN" serve
+    PORT=$SERVED_PORT
     BASE="http://127.0.0.1:$PORT"
-    log "starting rapport serve on $BASE"
-    env "$@" RAPPORT_BIND="127.0.0.1:$PORT" RAPPORT_COOKIE_SECURE=false RAPPORT_SERVER_TIMING=true \
-        "$BIN" serve >>"$PRIVATE/serve.log" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 1 300); do
-        if curl -s -o /dev/null --max-time 2 "$BASE/healthz"; then break; fi
-        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$PRIVATE/serve.log" >&2; exit 1; }
-        sleep 0.2
-    done
-    curl -sf -o /dev/null --max-time 5 "$BASE/healthz" || { log "the server did not come up"; cat "$PRIVATE/serve.log" >&2; exit 1; }
+    log "rapport serve on $BASE"
 }
 
 # psql reaches the database the server uses (the private cluster on its socket, which the

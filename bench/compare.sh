@@ -149,28 +149,9 @@ for r in $(seq 1 "$ROUNDS"); do
         if [[ $spec == *@* ]]; then
             IFS=, read -r -a settings <<<"${spec%@*}"
         fi
-        # A port found free can be taken before the server binds it (a connection of the run
-        # before lingering on it): then another.
-        for attempt in 1 2 3 4 5; do
-            port=$(free_port)
-            base="http://127.0.0.1:$port"
-            env "${settings[@]}" RAPPORT_BIND="127.0.0.1:$port" RAPPORT_COOKIE_SECURE=false \
-                "$bin" serve >>"$PRIVATE/serve-$b.log" 2>&1 &
-            MEASURED_PID=$!
-            up=0
-            for _ in $(seq 1 300); do
-                curl -s -o /dev/null --max-time 2 "$base/healthz" && { up=1; break; }
-                kill -0 "$MEASURED_PID" 2>/dev/null || break
-                sleep 0.2
-            done
-            [[ $up == 1 ]] && break
-            kill -TERM "$MEASURED_PID" 2>/dev/null || true
-            wait "$MEASURED_PID" 2>/dev/null || true
-            MEASURED_PID=""
-            grep -q "cannot listen" "$PRIVATE/serve-$b.log" && [[ $attempt -lt 5 ]] || { cat "$PRIVATE/serve-$b.log" >&2; exit 1; }
-            log "port $port was taken; another"
-            : >"$PRIVATE/serve-$b.log"
-        done
+        serve_on_free_port MEASURED_PID "$PRIVATE/serve-$b.log" "${settings[@]}" RAPPORT_COOKIE_SECURE=false \
+            -- "$bin" serve
+        base="http://127.0.0.1:$SERVED_PORT"
         sign_in_users "$base"
         for page in $PAGES; do
             timeout --foreground $((WARMUP + 60)) wrk -t "$THREADS" -c "$CONNS" -d "${WARMUP}s" --timeout 10s \

@@ -429,17 +429,12 @@ fi
 TWO_RESULT=""
 if [[ $TWO == 1 ]]; then
     FIRST_PID=$SERVER_PID FIRST_BASE=$BASE
-    PORT2=$(free_port)
+    log "starting a second instance"
+    serve_on_free_port SERVER2_PID "$PRIVATE/serve2.log" DATABASE_URL="$PSQL_URL" RAPPORT_COOKIE_SECURE=false \
+        RAPPORT_SERVER_TIMING=true -- "$BIN" serve
+    PORT2=$SERVED_PORT
     BASE2="http://127.0.0.1:$PORT2"
-    log "starting a second instance on $BASE2"
-    DATABASE_URL=$PSQL_URL RAPPORT_BIND="127.0.0.1:$PORT2" RAPPORT_COOKIE_SECURE=false RAPPORT_SERVER_TIMING=true \
-        "$BIN" serve >>"$PRIVATE/serve2.log" 2>&1 &
-    SERVER2_PID=$!
-    for _ in $(seq 1 300); do
-        curl -s -o /dev/null --max-time 2 "$BASE2/healthz" && break
-        kill -0 "$SERVER2_PID" 2>/dev/null || { cat "$PRIVATE/serve2.log" >&2; exit 1; }
-        sleep 0.2
-    done
+    log "the second instance on $BASE2"
     # Signed in through the first, the same browser continues on the second.
     sign_in_jar "load_1" "$PRIVATE/across.jar" "$FIRST_BASE"
     across=$(curl -s --max-time 30 -b "$PRIVATE/across.jar" -w '\n%{http_code}' "$BASE2/segments")
