@@ -101,9 +101,6 @@ impl Line {
 
     /// The width of this line's bar, in percent of the largest current value of its table.
     pub fn bar(&self, largest: &BigDecimal) -> i64 {
-        if largest.sign() != bigdecimal::num_bigint::Sign::Plus {
-            return 0;
-        }
         // A bar's width in whole percent needs no exact decimals: a `BigDecimal` division
         // works to a hundred digits.
         let (current, largest) = (
