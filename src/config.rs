@@ -119,8 +119,12 @@ pub struct Config {
     pub session_max: Duration,
     /// Take the client address from `X-Forwarded-For` / `Forwarded` (`RAPPORT_TRUST_PROXY`).
     pub trust_proxy: bool,
-    /// Size of the database connection pool (`RAPPORT_DB_POOL_SIZE`).
+    /// Database connections for pages and short actions (`RAPPORT_DB_POOL_SIZE`).
     pub db_pool_size: u32,
+    /// Database connections for long work (`RAPPORT_DB_LONG_POOL_SIZE`): segment steps,
+    /// Go Back, Refresh, Log Segment, Create Opportunities, downloads and imports. Long work
+    /// never holds a page's connection or thread, and waits its turn for one of these.
+    pub db_long_pool_size: u32,
     /// Send the server's own time in a `Server-Timing` header (`RAPPORT_SERVER_TIMING`); off by
     /// default, as it tells any visitor how long the server worked on a request.
     pub server_timing: bool,
@@ -204,6 +208,7 @@ impl Config {
             session_max: Duration::from_secs(12 * 3600),
             trust_proxy: false,
             db_pool_size: 8,
+            db_long_pool_size: 4,
             server_timing: false,
             slow_sql: Duration::from_millis(500),
             list_count_budget: Duration::from_millis(300),
@@ -275,6 +280,9 @@ impl Config {
         }
         if let Some(v) = get("RAPPORT_DB_POOL_SIZE") {
             c.db_pool_size = positive("RAPPORT_DB_POOL_SIZE", &v)? as u32;
+        }
+        if let Some(v) = get("RAPPORT_DB_LONG_POOL_SIZE") {
+            c.db_long_pool_size = positive("RAPPORT_DB_LONG_POOL_SIZE", &v)? as u32;
         }
         Ok(c)
     }

@@ -21,7 +21,7 @@ use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web as aw, App, HttpServer};
 
 use config::Config;
-use db::DbPool;
+use db::Pools;
 
 use web::AppState;
 
@@ -79,10 +79,10 @@ fn paths_under(prefix: &'static str) -> actix_web::Scope {
 }
 
 /// Starts the HTTP server on `listener` (call inside an actix system).
-pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::Result<Server> {
+pub fn server(listener: TcpListener, pools: Pools, config: Config) -> std::io::Result<Server> {
     let hsts = config.secure_cookies();
     // Imports a stopped server left "running" are marked failed (their pages say so).
-    contacts::import_jobs::recover(&pool);
+    contacts::import_jobs::recover(&pools.long);
     let locale = config.locale;
     // Database work runs on each worker's blocking threads (`web::db`), and every such task
     // waits for one of the pool's connections: more threads than connections only wait in
@@ -93,7 +93,7 @@ pub fn server(listener: TcpListener, pool: DbPool, config: Config) -> std::io::R
     // (with 16, twice as many, the contact list made 3,772 requests/s against 4,894).
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let blocking = blocking_threads(config.db_pool_size as usize, workers);
-    let state = aw::Data::new(AppState::new(pool, config));
+    let state = aw::Data::new(AppState::new(pools, config));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

@@ -163,7 +163,8 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
     if applied > 0 {
         tracing::info!("{applied} migration(s) applied");
     }
-    let pool = db::pool_for(&database.url, &config)?;
+    let pools = db::pools_for(&database.url, &config)?;
+    let pool = pools.pages.clone();
     {
         let mut conn = pool.get()?;
         if !users::admin_exists(&mut conn)? {
@@ -187,7 +188,7 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
     tracing::info!("Rapport listening on http://{}", listener.local_addr()?);
     let system = actix_web::rt::System::new();
     system.block_on(async move {
-        let server = rapport::server(listener, pool, config)?;
+        let server = rapport::server(listener, pools, config)?;
         server.await
     })?;
     tracing::info!("Rapport stopped");

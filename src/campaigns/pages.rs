@@ -273,11 +273,13 @@ pub fn refresh_figures_later(state: &AppState, no: Option<String>) {
         }
         counts.insert(no.clone(), false);
     }
-    let pool = state.pool.clone();
+    let pool = state.long_pool.clone();
     actix_web::rt::spawn(async move {
         loop {
             let campaign = no.clone();
-            if let Err(e) = db(&pool, move |conn| Ok(figures::refresh(conn, &campaign)?)).await {
+            if let Err(e) =
+                crate::web::long(&pool, move |conn| Ok(figures::refresh(conn, &campaign)?)).await
+            {
                 tracing::warn!(campaign = %no, error = %e, "campaign figures not computed in the background");
             }
             let mut counts = running.lock().unwrap_or_else(|e| e.into_inner());

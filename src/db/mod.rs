@@ -87,23 +87,45 @@ impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for Se
     }
 }
 
-/// The pool of the configuration: its size, its slow-statement threshold.
-pub fn pool_for(url: &str, config: &Config) -> anyhow::Result<DbPool> {
-    build_pool(url, config.db_pool_size, config.slow_sql)
+/// An instance's two pools: one for pages and short actions, one for long work (a segment
+/// step, Log Segment, a download, an import), so that long work never holds what pages need.
+#[derive(Clone)]
+pub struct Pools {
+    pub pages: DbPool,
+    pub long: DbPool,
+}
+
+/// How long a page waits for a connection before it is answered 503.
+const PAGE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long long work waits for its turn: others' steps and logs run to their end first.
+const LONG_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The pools of the configuration: their sizes, the slow-statement threshold.
+pub fn pools_for(url: &str, config: &Config) -> anyhow::Result<Pools> {
+    Ok(Pools {
+        pages: build_pool(url, config.db_pool_size, config.slow_sql, PAGE_WAIT)?,
+        long: build_pool(url, config.db_long_pool_size, config.slow_sql, LONG_WAIT)?,
+    })
 }
 
 /// A pool of `size` connections with the default slow-statement threshold.
 pub fn pool(url: &str, size: u32) -> anyhow::Result<DbPool> {
-    build_pool(url, size, Config::defaults().slow_sql)
+    build_pool(url, size, Config::defaults().slow_sql, PAGE_WAIT)
 }
 
-fn build_pool(url: &str, size: u32, slow_sql: std::time::Duration) -> anyhow::Result<DbPool> {
+fn build_pool(
+    url: &str,
+    size: u32,
+    slow_sql: std::time::Duration,
+    wait: std::time::Duration,
+) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::<PgConnection>::new(url);
     Ok(Pool::builder()
         .max_size(size)
         .connection_customizer(Box::new(SessionSettings { slow_sql }))
         .min_idle(Some(1))
-        .connection_timeout(std::time::Duration::from_secs(10))
+        .connection_timeout(wait)
         .test_on_check_out(false)
         .build(manager)?)
 }

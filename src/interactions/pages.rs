@@ -301,7 +301,7 @@ fn stream(
     csv::stream::<Entry, _>(
         req,
         &state.exports,
-        state.pool.clone(),
+        state.long_pool.clone(),
         format,
         &file_stem,
         &EXPORT_COLUMNS,

@@ -92,9 +92,10 @@ impl Format {
     }
 }
 
-/// How many CSV downloads an instance streams at once. Each holds a pooled connection for the
-/// whole download, so at most half the pool goes to them and pages always get one; past that a
-/// download is answered 503 with `Retry-After`.
+/// How many downloads an instance streams at once. Each holds a connection of the long work's
+/// pool (`AppState::long_pool`) for the whole download, so at most half of them go to
+/// downloads and a segment step always gets one; past that a download is answered 503 with
+/// `Retry-After`. Pages have connections of their own.
 pub struct ExportCap {
     permits: Arc<Semaphore>,
     size: usize,

@@ -32,18 +32,69 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 {
-    let pool = pool.clone();
-    let span = tracing::Span::current();
-    let locale = locale::current();
-    let seen = crate::db::seen::current();
-    web::block(move || {
+    let work = Work::new(pool, f);
+    web::block(move || work.run()).await?
+}
+
+/// Runs `f` as [`db`] does, for long work: a segment step, Go Back, Refresh, Log Segment,
+/// Create Opportunities — work whose time grows with a segment's lines. It runs on a thread of
+/// its own with a connection of `pool` (`AppState::long_pool`), so that however long it
+/// takes and however many run, the pages' connections and the workers' blocking threads stay
+/// free for pages. It waits its turn when the long work's connections are all taken.
+pub async fn long<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let work = Work::new(pool, f);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("long-work".into())
+        .spawn(move || {
+            let _ = tx.send(work.run());
+        })
+        .map_err(AppError::internal)?;
+    // The sender is dropped unsent only if `f` panicked.
+    rx.await.map_err(AppError::internal)?
+}
+
+/// Database work taken off the async thread with what it needs of the request.
+struct Work<F> {
+    pool: DbPool,
+    span: tracing::Span,
+    locale: locale::Locale,
+    seen: Option<std::sync::Arc<str>>,
+    f: F,
+}
+
+impl<F> Work<F> {
+    fn new(pool: &DbPool, f: F) -> Self {
+        Work {
+            pool: pool.clone(),
+            span: tracing::Span::current(),
+            locale: locale::current(),
+            seen: crate::db::seen::current(),
+            f,
+        }
+    }
+
+    fn run<T>(self) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T>,
+    {
+        let Work {
+            pool,
+            span,
+            locale,
+            seen,
+            f,
+        } = self;
         let _entered = span.enter();
         let mut conn = pool.get()?;
         let result = locale::within(locale, || crate::db::seen::within(seen, || f(&mut conn)));
         crate::db::after_work(&pool, result.is_ok());
         result
-    })
-    .await?
+    }
 }
 
 /// Post/Redirect/Get: every successful POST answers with a 303 to a page.

@@ -6,12 +6,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::Config;
-use crate::db::DbPool;
+use crate::db::{DbPool, Pools};
 use crate::web::csv::ExportCap;
 
 /// What every handler shares.
 pub struct AppState {
+    /// Connections for pages and short actions.
     pub pool: DbPool,
+    /// Connections for long work (`web::long`), apart from the pages'.
+    pub long_pool: DbPool,
     pub config: Config,
     /// This instance's contact imports: one at a time, one more waiting.
     pub imports: Arc<WorkGate>,
@@ -27,9 +30,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(pool: DbPool, config: Config) -> Self {
+    pub fn new(pools: Pools, config: Config) -> Self {
         AppState {
-            exports: ExportCap::new(config.db_pool_size),
+            exports: ExportCap::new(config.db_long_pool_size),
             imports: Default::default(),
             figure_counts: Default::default(),
             log_size: Default::default(),
@@ -39,7 +42,8 @@ impl AppState {
                 config.list_dense_rows,
                 config.list_few_rows,
             )),
-            pool,
+            pool: pools.pages,
+            long_pool: pools.long,
             config,
         }
     }

@@ -968,7 +968,7 @@ fn upload_only(c: &mut Client, csv: &str) -> String {
 #[test]
 fn imports_run_one_at_a_time_and_a_third_is_told_to_come_back() {
     use diesel::connection::SimpleConnection;
-    let app = TestApp::start_with(|c| c.db_pool_size = 6);
+    let app = TestApp::start_with(|c| c.db_long_pool_size = 6);
     let mut c = app.signed_in("stan", "staff");
     // Holding the Contacts number series keeps the first import in its transaction.
     let mut holder = app.conn();
@@ -1066,8 +1066,12 @@ fn an_import_left_running_by_a_stopped_server_is_marked_failed() {
 
 #[test]
 fn downloads_are_capped_so_that_pages_still_get_a_connection() {
-    // Two connections: one download may hold one, pages get the other.
-    let app = TestApp::start_with(|c| c.db_pool_size = 2);
+    // Two connections for long work: one download may hold one, a segment step gets the
+    // other; pages have their own.
+    let app = TestApp::start_with(|c| {
+        c.db_pool_size = 1;
+        c.db_long_pool_size = 2;
+    });
     diesel_exec(
         &app,
         "INSERT INTO contacts (no, type, name, address, address_2, job_title, website)

@@ -350,6 +350,40 @@ fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
 }
 
 /// Waits until `n` sessions of the test's database wait for a lock.
+#[test]
+fn a_step_that_waits_leaves_the_pages_their_connection() {
+    // One connection for pages (and one blocking thread a worker): were a step to take it while
+    // it waits for its segment, every page would wait with it and end in a 503.
+    let app = TestApp::start_with(|c| c.db_pool_size = 1);
+    world(&app);
+    let mut a = staff(&app, "ann");
+    let mut b = staff(&app, "bob");
+    let no = new_segment(&mut a, "long work");
+    let token = crate::segments::token(&mut a);
+
+    use diesel::connection::SimpleConnection;
+    let mut holder = app.conn();
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM segments WHERE no = '{no}' FOR UPDATE;"
+        ))
+        .unwrap();
+    let path = format!("/segments/{no}/add");
+    let adding = std::thread::spawn(move || {
+        a.post_with_token(&path, &token, &[("contact_no", "ANNA|SOLO")])
+            .status
+    });
+    wait_for_lock_waiters(&app, 1);
+    // Meanwhile the office's pages are served, a segment's page among them.
+    b.get("/contacts").assert_status(200);
+    let page = b.get(&format!("/segments/{no}"));
+    page.assert_status(200);
+    assert!(page.contains("long work"), "{}", page.body);
+    holder.batch_execute("COMMIT").unwrap();
+    assert_eq!(adding.join().unwrap(), 303);
+    assert_members(&app, &no, &["ANNA", "SOLO"]);
+}
+
 fn wait_for_lock_waiters(app: &TestApp, n: i64) {
     let waiting = eventually(std::time::Duration::from_millis(20), || {
         app.count(

@@ -489,7 +489,13 @@ fn the_setup_index_lists_every_table_with_its_number_of_entries() {
         role: rapport::auth::Role::Viewer,
         salesperson_code: None,
     };
-    let state = actix_web::web::Data::new(rapport::web::AppState::new(pool, config));
+    let state = actix_web::web::Data::new(rapport::web::AppState::new(
+        rapport::db::Pools {
+            pages: pool.clone(),
+            long: pool,
+        },
+        config,
+    ));
     let (status, body) = actix_web::rt::System::new().block_on(async move {
         let layout = rapport::web::Layout {
             user: Some(user.clone()),

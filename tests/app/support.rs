@@ -168,6 +168,7 @@ pub fn test_config(db_url: &str) -> Config {
     config.bind = "127.0.0.1:0".into();
     config.cookie_secure = CookieSecure::Never;
     config.db_pool_size = 4;
+    config.db_long_pool_size = 2;
     // Tests check exact counts on a machine that may be busy: the contact list keeps no
     // count unless a test asks it to (contact_list).
     config.list_count_keep = std::time::Duration::ZERO;
@@ -187,11 +188,20 @@ pub struct Instance {
 impl Instance {
     pub fn start(config: Config) -> Instance {
         let url = config.database_url.as_ref().expect("a database URL");
-        let pool = rapport::db::pool_for(url.expose(), &config).expect("pool");
-        Self::start_with_pool(config, pool)
+        let pools = rapport::db::pools_for(url.expose(), &config).expect("pools");
+        Self::start_with_pools(config, pools)
     }
 
+    /// An instance whose pages and long work share `pool`.
     pub fn start_with_pool(config: Config, pool: rapport::db::DbPool) -> Instance {
+        let pools = rapport::db::Pools {
+            pages: pool.clone(),
+            long: pool,
+        };
+        Self::start_with_pools(config, pools)
+    }
+
+    pub fn start_with_pools(config: Config, pools: rapport::db::Pools) -> Instance {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = mpsc::channel();
@@ -199,7 +209,7 @@ impl Instance {
         std::thread::spawn(move || {
             let system = actix_web::rt::System::new();
             system.block_on(async move {
-                let server = rapport::server(listener, pool, cfg).expect("server");
+                let server = rapport::server(listener, pools, cfg).expect("server");
                 tx.send(server.handle()).unwrap();
                 let _ = server.await;
             });

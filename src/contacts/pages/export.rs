@@ -142,7 +142,7 @@ fn stream(
     csv::stream::<ExportRow, _>(
         req,
         &state.exports,
-        state.pool.clone(),
+        state.long_pool.clone(),
         format,
         &file_stem,
         &COLUMNS,

@@ -193,7 +193,7 @@ pub async fn upload(
         Err(Refusal::Io(e)) => return Err(AppError::internal(e)),
     };
     let ip = client_ip(&req, state.config.trust_proxy);
-    let started = import_jobs::start(state.pool.clone(), ticket, spooled, user, ip)
+    let started = import_jobs::start(state.long_pool.clone(), ticket, spooled, user, ip)
         .map_err(AppError::internal)?;
     let job_id = started
         .await

@@ -13,7 +13,7 @@ use crate::opportunities::domain::from_segment::{self, Candidate, Preview};
 use crate::segments::domain::header::{self as segment_header, Segment};
 use crate::setup::sales_cycles::{self, SalesCycle};
 use crate::web::{
-    db, filters, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
+    filters, long, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
 };
 
 /// How many of the contacts the preview names.
@@ -82,7 +82,7 @@ pub async fn preview(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let data = db(&state.pool, move |conn| load(conn, &no)).await?;
+    let data = long(&state.long_pool, move |conn| load(conn, &no)).await?;
     ok(&page(layout, data, user.role >= Role::Staff))
 }
 
@@ -128,7 +128,7 @@ pub async fn create(
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let f = form.clone();
-    let result = db(&state.pool, move |conn| {
+    let result = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // One run at a time per segment: the second waits, then finds nothing left to do.
             let segment = segment_header::lock(conn, &no)?.ok_or(AppError::NotFound)?;

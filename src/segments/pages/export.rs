@@ -44,7 +44,7 @@ async fn stream(
     csv::stream::<ExportLine, _>(
         &req,
         &state.exports,
-        state.pool.clone(),
+        state.long_pool.clone(),
         format,
         &format!("segment-{}", segment.no),
         &EXPORT_COLUMNS,

@@ -8,7 +8,7 @@ use crate::segments::domain::ledger::{Step, UndoEffect};
 use crate::segments::domain::{header, ledger, steps};
 use crate::web::pagination::{counted, thousands};
 use crate::web::AppState;
-use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::web::{db, long, ok, redirect, AppError, AppResult, Flash, Layout};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -89,7 +89,7 @@ pub async fn go_back(
     let form = form.into_inner();
     let to = GoBackForm::number(&form.to);
     let seen_last = GoBackForm::number(&form.last);
-    let location = db(&state.pool, move |conn| {
+    let location = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;

@@ -15,7 +15,7 @@ use crate::segments::domain::log::{self, Check, Logged};
 use crate::segments::pages::on_locked_segment;
 use crate::web::pagination::counted;
 use crate::web::AppState;
-use crate::web::{db, filters, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::web::{filters, long, redirect, render, AppError, AppResult, Flash, Layout};
 
 #[derive(Template)]
 #[template(path = "segments/log.html")]
@@ -41,7 +41,7 @@ pub async fn page(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (segment, check) = db(&state.pool, move |conn| {
+    let (segment, check) = long(&state.long_pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let check = log::check(conn, &segment)?;
         Ok((segment, check))
@@ -93,7 +93,7 @@ pub async fn log_segment(
     let follow_up = form.into_inner().follow_up.is_some();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let outcome = db(&state.pool, move |conn| {
+    let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             let here = format!("/segments/{}", segment.no);

@@ -12,7 +12,7 @@ use crate::segments::pages::on_locked_segment;
 use crate::setup::CodeList;
 use crate::web::filters;
 use crate::web::pagination::thousands;
-use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::web::{long, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::{setup, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -59,7 +59,7 @@ pub async fn page(
     let code = query.code.trim().to_uppercase();
     let remove_others = query.remove_others.is_some();
     let c = code.clone();
-    let (segment, groups, preview, error, applications) = db(&state.pool, move |conn| {
+    let (segment, groups, preview, error, applications) = long(&state.long_pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let groups = setup::options(conn, "mailing_groups")?;
         let (p, error) = if c.is_empty() {
@@ -107,7 +107,7 @@ pub async fn apply_page(
     let form = form.into_inner();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
+    let location = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             let here = format!("/segments/{}/apply-mailing-group", segment.no);

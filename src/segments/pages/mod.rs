@@ -80,7 +80,7 @@ pub(super) async fn on_locked_segment(
     use diesel::Connection;
     let session = crate::auth::session::current(req)?;
     let ip = crate::auth::client_ip(req, state.config.trust_proxy);
-    let location = crate::web::db(&state.pool, move |conn| {
+    let location = crate::web::long(&state.long_pool, move |conn| {
         conn.transaction::<_, crate::web::AppError, _>(|conn| {
             let segment = crate::segments::domain::header::lock(conn, &no)?
                 .ok_or(crate::web::AppError::NotFound)?;

@@ -10,7 +10,7 @@ use crate::segments::domain::{header, ledger, refresh, stored};
 use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::AppState;
-use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::web::{long, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -76,7 +76,7 @@ pub async fn preview(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (segment, previewed): (Segment, Previewed) = db(&state.pool, move |conn| {
+    let (segment, previewed): (Segment, Previewed) = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
             let ledger = match read_ledger(&ledger::load(conn, segment.id)?) {
@@ -120,7 +120,7 @@ pub async fn apply(
     let no = path.into_inner();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let applied = db(&state.pool, move |conn| {
+    let applied = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // Locked first, so the ledger read here is the one replayed.
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;

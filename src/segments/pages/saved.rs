@@ -9,7 +9,7 @@ use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, ledger, saved, steps, stored};
 use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::web::AppState;
-use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::web::{db, long, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -285,7 +285,7 @@ pub async fn reuse_criteria(
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let here = no.clone();
-    let outcome = db(&state.pool, move |conn| {
+    let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let actions = ActionForms {
                 reuse_code: typed,
@@ -343,7 +343,7 @@ pub async fn reuse_segment(
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let page = no.clone();
-    let outcome = db(&state.pool, move |conn| {
+    let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let other_no = form.segment_no.trim().to_uppercase();
             let here = no.trim().to_uppercase();
@@ -421,7 +421,7 @@ pub async fn use_in_new_segment(
     let code = path.into_inner().trim().to_uppercase();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
+    let location = long(&state.long_pool, move |conn| {
         let done = conn.transaction::<_, NewSegmentError, _>(|conn| {
             let saved = load_saved(conn, Some(&code))?
                 .into_iter()

@@ -10,7 +10,7 @@ use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, steps, stored};
 use crate::web::filters;
 use crate::web::pagination::counted;
-use crate::web::{db, redirect, render, AppError, AppResult, Flash, Layout};
+use crate::web::{db, long, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -146,7 +146,7 @@ pub async fn step_form(
         s.finish()
     };
     let c = criteria.clone();
-    let (segment, codes, profile, preview, errors) = db(&state.pool, move |conn| {
+    let work = move |conn: &mut crate::db::DbConn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let (codes, profile) = load_choices(conn)?;
         let mut errors = lookups::check(conn, &c)?;
@@ -164,8 +164,13 @@ pub async fn step_form(
             }
         }
         Ok((segment, codes, profile, preview, errors))
-    })
-    .await?;
+    };
+    // A preview counts over the contacts: long work, apart from the pages.
+    let (segment, codes, profile, preview, errors) = if wants_preview {
+        long(&state.long_pool, work).await?
+    } else {
+        db(&state.pool, work).await?
+    };
     profile_label(&profile, &mut criteria);
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -263,7 +268,7 @@ pub async fn step_apply(
     let ip = client_ip(&req, state.config.trust_proxy);
     let mut criteria = Criteria::from_pairs(&form.into_inner());
     let c = criteria.clone();
-    let outcome = db(&state.pool, move |conn| {
+    let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (_, profile) = load_choices(conn)?;
             let mut c = c;
