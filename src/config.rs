@@ -207,7 +207,7 @@ impl Config {
             session_idle: Duration::from_secs(30 * 60),
             session_max: Duration::from_secs(12 * 3600),
             trust_proxy: false,
-            db_pool_size: 8,
+            db_pool_size: default_pool_size(),
             db_long_pool_size: 4,
             server_timing: false,
             slow_sql: Duration::from_millis(500),
@@ -315,6 +315,16 @@ fn whole(name: &'static str, v: &str, unit: &str) -> Result<u64, ConfigError> {
         name,
         message: format!("expected a whole number of {unit}, got {v:?}"),
     })
+}
+
+/// Connections for pages when `RAPPORT_DB_POOL_SIZE` is unset: two for each core. On two
+/// cores, 4 served as many pages a second as 8, with a 99th percentile a third lower, once long
+/// work had connections of its own (BENCHMARKS.md, Many users at once).
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    u32::try_from(cores.saturating_mul(2))
+        .unwrap_or(u32::MAX)
+        .max(2)
 }
 
 fn positive(name: &'static str, v: &str) -> Result<u64, ConfigError> {

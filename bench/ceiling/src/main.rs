@@ -1,7 +1,7 @@
 //! The ceiling: one page of Rapport's stack and nothing else. `GET /fortunes` reads the 12
 //! rows of `fortune` (one query on a pooled connection, on the blocking thread pool as Rapport
 //! does), adds one row in memory, sorts by message and renders them through an escaping askama
-//! template. The pool is set up as Rapport's (size `RAPPORT_DB_POOL_SIZE`, default 8, one
+//! template. The pool is set up as Rapport's (size `RAPPORT_DB_POOL_SIZE`, default two a core, one
 //! idle connection kept, JIT off); actix-web runs as many workers as Rapport (its default),
 //! and memory is allocated by Rapport's allocator (mimalloc).
 //!
@@ -93,7 +93,11 @@ fn main() -> std::io::Result<()> {
     let size = std::env::var("RAPPORT_DB_POOL_SIZE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(8);
+        .unwrap_or_else(|| {
+            // Rapport's default: two connections a core.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            (cores * 2).max(2) as u32
+        });
     let pool = Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
