@@ -373,6 +373,22 @@ mod tests {
     }
 
     #[test]
+    fn pages_and_long_work_have_pools_of_their_own() {
+        let c = cfg(&[]).unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        assert_eq!(c.db_pool_size, (2 * cores).max(2));
+        assert_eq!(c.db_long_pool_size, 4);
+        let c = cfg(&[
+            ("RAPPORT_DB_POOL_SIZE", "6"),
+            ("RAPPORT_DB_LONG_POOL_SIZE", "3"),
+        ])
+        .unwrap();
+        assert_eq!((c.db_pool_size, c.db_long_pool_size), (6, 3));
+        let e = cfg(&[("RAPPORT_DB_LONG_POOL_SIZE", "0")]).unwrap_err();
+        assert_eq!(e.name, "RAPPORT_DB_LONG_POOL_SIZE");
+    }
+
+    #[test]
     fn auto_is_secure_on_a_public_bind() {
         assert!(cfg(&[("RAPPORT_BIND", "0.0.0.0:8080")])
             .unwrap()

@@ -88,7 +88,8 @@ async fn fortunes(pool: web::Data<DbPool>) -> actix_web::Result<HttpResponse> {
 }
 
 fn main() -> std::io::Result<()> {
-    let url = std::env::var("DATABASE_URL").map_err(|_| std::io::Error::other("DATABASE_URL is not set"))?;
+    let url = std::env::var("DATABASE_URL")
+        .map_err(|_| std::io::Error::other("DATABASE_URL is not set"))?;
     let bind = std::env::var("CEILING_BIND").unwrap_or_else(|_| "127.0.0.1:8081".into());
     let size = std::env::var("RAPPORT_DB_POOL_SIZE")
         .ok()
