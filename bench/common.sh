@@ -146,8 +146,37 @@ bench_start() {
     WATCHDOG_PID=$!
 }
 
+# What a benchmark needs and this machine lacks, installed with apt-get (Debian or Ubuntu; as
+# root, or with sudo) as scripts/prepare-tests does for the tests, so that a benchmark runs on a
+# fresh machine: curl, psql, PostgreSQL's server programs (for a private cluster), libpq (to
+# build), and the script's own tools in BENCH_TOOLS (commands named as their packages, e.g.
+# "wrk haproxy"). Called by bench_build.
+bench_install() {
+    local missing=() tool
+    command -v curl >/dev/null || missing+=(curl)
+    command -v psql >/dev/null || missing+=(postgresql-client)
+    if [[ -z "${DATABASE_URL:-}" && -z "${RAPPORT_PG_BINDIR:-}" ]] && ! command -v initdb >/dev/null \
+        && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+        missing+=(postgresql)
+    fi
+    if [[ -z "${RAPPORT_BIN:-}" ]] && command -v dpkg >/dev/null && ! dpkg -s libpq-dev >/dev/null 2>&1; then
+        missing+=(libpq-dev)
+    fi
+    for tool in ${BENCH_TOOLS:-}; do
+        command -v "$tool" >/dev/null || missing+=("$tool")
+    done
+    [[ ${#missing[@]} -gt 0 ]] || return 0
+    log "installing ${missing[*]}"
+    local sudo=()
+    [[ $(id -u) == 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 # The release build (unless RAPPORT_BIN names another binary), and the machine.
 bench_build() {
+    bench_install
     if [[ -z "${RAPPORT_BIN:-}" ]]; then
         log "building the release binary"
         timeout --foreground 1800 cargo build --release --quiet

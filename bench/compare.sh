@@ -51,11 +51,11 @@ USERS=${BENCH_USERS:-8}
 TIMEOUT=${BENCH_TIMEOUT:-3600}
 
 BENCH_NAME=compare
+# Installed by bench_build when missing.
+BENCH_TOOLS=wrk
 # The first build starts the database and keeps it up: its server stays idle all along.
 export RAPPORT_BIN=${SPECS[0]##*@}
 . bench/common.sh
-
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (bench/load.sh installs it)" >&2; exit 2; }
 
 MEASURED_PID=""
 bench_before_exit() {

@@ -36,16 +36,9 @@ BEFORE=${BENCH_BEFORE:-}
 TIMEOUT=${BENCH_TIMEOUT:-3600}
 
 BENCH_NAME=instructions
+# Installed by bench_build when missing.
+BENCH_TOOLS=valgrind
 . bench/common.sh
-
-if ! command -v valgrind >/dev/null; then
-    log "installing valgrind"
-    if [[ $(id -u) == 0 ]]; then
-        apt-get install -y --no-install-recommends valgrind >/dev/null
-    else
-        sudo apt-get install -y --no-install-recommends valgrind >/dev/null
-    fi
-fi
 
 SEGMENT_MADE=""
 bench_before_exit() {

@@ -67,21 +67,9 @@ IMPORT=${BENCH_IMPORT:-1}
 TIMEOUT=${BENCH_TIMEOUT:-5400}
 
 BENCH_NAME=load
+# Installed by bench_build when missing.
+BENCH_TOOLS="wrk$([[ $TWO != 1 ]] || echo ' haproxy')"
 . bench/common.sh
-
-# --- tools --------------------------------------------------------------------------------------
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-[[ $TWO != 1 ]] || command -v haproxy >/dev/null || need+=(haproxy)
-command -v psql >/dev/null || need+=(postgresql-client)
-if [[ ${#need[@]} -gt 0 ]]; then
-    log "installing ${need[*]}"
-    if [[ $(id -u) == 0 ]]; then
-        apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
-    else
-        sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
-    fi
-fi
 
 CEILING_PID=""
 SERVER2_PID=""
