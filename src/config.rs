@@ -125,11 +125,6 @@ pub struct Config {
     /// Go Back, Refresh, Log Segment, Create Opportunities, downloads and imports. Long work
     /// never holds a page's connection or thread, and waits its turn for one of these.
     pub db_long_pool_size: u32,
-    /// How far below pages long work stands in the CPU's queue (`RAPPORT_LONG_WORK_NICE`: a
-    /// nice value, 0–19; 0 puts it level with pages): its threads, and with the private
-    /// cluster its database backends. While pages want the cores they have them first; when
-    /// they do not, long work has them all ([`crate::db::priority`]).
-    pub long_work_nice: i32,
     /// Send the server's own time in a `Server-Timing` header (`RAPPORT_SERVER_TIMING`); off by
     /// default, as it tells any visitor how long the server worked on a request.
     pub server_timing: bool,
@@ -214,7 +209,6 @@ impl Config {
             trust_proxy: false,
             db_pool_size: default_pool_size(),
             db_long_pool_size: 4,
-            long_work_nice: 10,
             server_timing: false,
             slow_sql: Duration::from_millis(500),
             list_count_budget: Duration::from_millis(300),
@@ -289,17 +283,6 @@ impl Config {
         }
         if let Some(v) = get("RAPPORT_DB_LONG_POOL_SIZE") {
             c.db_long_pool_size = positive("RAPPORT_DB_LONG_POOL_SIZE", &v)? as u32;
-        }
-        if let Some(v) = get("RAPPORT_LONG_WORK_NICE") {
-            c.long_work_nice = match v.trim().parse::<i32>() {
-                Ok(n) if (0..=19).contains(&n) => n,
-                _ => {
-                    return Err(ConfigError {
-                        name: "RAPPORT_LONG_WORK_NICE",
-                        message: format!("expected a whole number from 0 to 19, got {v:?}"),
-                    })
-                }
-            };
         }
         Ok(c)
     }
@@ -403,23 +386,6 @@ mod tests {
         assert_eq!((c.db_pool_size, c.db_long_pool_size), (6, 3));
         let e = cfg(&[("RAPPORT_DB_LONG_POOL_SIZE", "0")]).unwrap_err();
         assert_eq!(e.name, "RAPPORT_DB_LONG_POOL_SIZE");
-    }
-
-    #[test]
-    fn long_work_stands_below_pages_unless_told_otherwise() {
-        assert_eq!(cfg(&[]).unwrap().long_work_nice, 10);
-        for (v, n) in [("0", 0), ("19", 19), (" 5 ", 5)] {
-            assert_eq!(
-                cfg(&[("RAPPORT_LONG_WORK_NICE", v)])
-                    .unwrap()
-                    .long_work_nice,
-                n
-            );
-        }
-        for v in ["20", "-1", "ten"] {
-            let e = cfg(&[("RAPPORT_LONG_WORK_NICE", v)]).unwrap_err();
-            assert_eq!(e.name, "RAPPORT_LONG_WORK_NICE");
-        }
     }
 
     #[test]

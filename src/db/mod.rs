@@ -9,7 +9,6 @@ pub use text::fold;
 pub mod binds;
 pub mod columns;
 pub mod prepared;
-pub mod priority;
 pub mod seen;
 pub mod slow;
 
@@ -74,21 +73,17 @@ impl Database {
 /// segment's 200,000 lines for a page of 100), and clearing that cache cost a segment page
 /// 0.3 ms of its 1 ms; where Rapport joins many rows, each row looks another contact up, so
 /// the cache never hits (Log Segment: 196,228 misses, no hit). Statements over `slow_sql` are
-/// logged ([`slow::SlowStatements`]). Long work's connections have their backend lowered in
-/// the CPU's queue to nice value `nice` (0: left alone; [`priority`]).
+/// logged ([`slow::SlowStatements`]).
 #[derive(Debug)]
 struct SessionSettings {
     slow_sql: std::time::Duration,
-    nice: i32,
 }
 
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.set_instrumentation(slow::SlowStatements::new(self.slow_sql));
         conn.batch_execute("SET jit = off; SET enable_memoize = off")
-            .map_err(diesel::r2d2::Error::QueryError)?;
-        priority::lower_backend(conn, self.nice);
-        Ok(())
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -106,43 +101,29 @@ const PAGE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long long work waits for its turn: others' steps and logs run to their end first.
 const LONG_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// The pools of the configuration: their sizes, the slow-statement threshold, and long work's
-/// backends at its nice value.
+/// The pools of the configuration: their sizes, the slow-statement threshold.
 pub fn pools_for(url: &str, config: &Config) -> anyhow::Result<Pools> {
-    let settings = |nice| SessionSettings {
-        slow_sql: config.slow_sql,
-        nice,
-    };
     Ok(Pools {
-        pages: build_pool(url, config.db_pool_size, settings(0), PAGE_WAIT)?,
-        long: build_pool(
-            url,
-            config.db_long_pool_size,
-            settings(config.long_work_nice),
-            LONG_WAIT,
-        )?,
+        pages: build_pool(url, config.db_pool_size, config.slow_sql, PAGE_WAIT)?,
+        long: build_pool(url, config.db_long_pool_size, config.slow_sql, LONG_WAIT)?,
     })
 }
 
 /// A pool of `size` connections with the default slow-statement threshold.
 pub fn pool(url: &str, size: u32) -> anyhow::Result<DbPool> {
-    let settings = SessionSettings {
-        slow_sql: Config::defaults().slow_sql,
-        nice: 0,
-    };
-    build_pool(url, size, settings, PAGE_WAIT)
+    build_pool(url, size, Config::defaults().slow_sql, PAGE_WAIT)
 }
 
 fn build_pool(
     url: &str,
     size: u32,
-    settings: SessionSettings,
+    slow_sql: std::time::Duration,
     wait: std::time::Duration,
 ) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::<PgConnection>::new(url);
     Ok(Pool::builder()
         .max_size(size)
-        .connection_customizer(Box::new(settings))
+        .connection_customizer(Box::new(SessionSettings { slow_sql }))
         .min_idle(Some(1))
         .connection_timeout(wait)
         .test_on_check_out(false)

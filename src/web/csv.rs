@@ -275,7 +275,6 @@ where
     std::thread::Builder::new()
         .name("export".into())
         .spawn(move || {
-            crate::db::priority::lower_this_thread();
             let _entered = span.enter();
             // Given back when the download ends, however it ends.
             let _permit = permit;

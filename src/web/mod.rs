@@ -40,8 +40,7 @@ where
 /// Create Opportunities — work whose time grows with a segment's lines. It runs on a thread of
 /// its own with a connection of `pool` (`AppState::long_pool`), so that however long it
 /// takes and however many run, the pages' connections and the workers' blocking threads stay
-/// free for pages; thread and backend stand below pages in the CPU's queue
-/// ([`crate::db::priority`]). It waits its turn when the long work's connections are all taken.
+/// free for pages. It waits its turn when the long work's connections are all taken.
 pub async fn long<T, F>(pool: &DbPool, f: F) -> AppResult<T>
 where
     T: Send + 'static,
@@ -52,7 +51,6 @@ where
     std::thread::Builder::new()
         .name("long-work".into())
         .spawn(move || {
-            crate::db::priority::lower_this_thread();
             let _ = tx.send(work.run());
         })
         .map_err(AppError::internal)?;

@@ -31,7 +31,6 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pools: Pools, config: Config) -> Self {
-        crate::db::priority::set_long_work_nice(config.long_work_nice);
         AppState {
             exports: ExportCap::new(config.db_long_pool_size),
             imports: Default::default(),

@@ -384,59 +384,6 @@ fn a_step_that_waits_leaves_the_pages_their_connection() {
     assert_members(&app, &no, &["ANNA", "SOLO"]);
 }
 
-#[test]
-fn a_step_stands_below_the_pages_in_the_cpus_queue() {
-    // The run's own cluster: its backends are processes of this machine, and Rapport's (or
-    // Rapport runs as root).
-    let (_, postmaster, _) = own_cluster().expect("the run's own cluster");
-    let db = TestDb::new();
-    let config = test_config(&db.url);
-    assert_eq!(config.long_work_nice, 10, "the default");
-    let pools = rapport::db::pools_for(&db.url, &config).expect("pools");
-    let app = TestApp {
-        instance: Instance::start_with_pools(config, pools.clone()),
-        db,
-    };
-    world(&app);
-    let mut a = staff(&app, "ann");
-    let mut b = staff(&app, "bob");
-    let no = new_segment(&mut a, "below pages");
-    let token = crate::segments::token(&mut a);
-
-    use diesel::connection::SimpleConnection;
-    let mut holder = app.conn();
-    holder
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM segments WHERE no = '{no}' FOR UPDATE;"
-        ))
-        .unwrap();
-    let path = format!("/segments/{no}/add");
-    let adding = std::thread::spawn(move || {
-        a.post_with_token(&path, &token, &[("contact_no", "ANNA|SOLO")])
-            .status
-    });
-    wait_for_lock_waiters(&app, 1);
-    // The step's backend, waiting for the segment, stands at the configured nice value...
-    let stepping = app.count(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-         AND wait_event_type = 'Lock'",
-    );
-    let nice = |pid: i64| rapport::db::priority::nice_of(u32::try_from(pid).unwrap());
-    assert_eq!(nice(stepping), Some(10));
-    // ...and so does every connection of long work, while the pages' stand as they were.
-    let backend = |pool: &rapport::db::DbPool| {
-        let mut conn = pool.get().unwrap();
-        count(&mut conn, "SELECT pg_backend_pid()")
-    };
-    assert_eq!(nice(backend(&pools.long)), Some(10));
-    b.get("/contacts").assert_status(200);
-    let page_backend = backend(&pools.pages);
-    assert_eq!(nice(page_backend), nice(i64::from(postmaster)));
-    holder.batch_execute("COMMIT").unwrap();
-    assert_eq!(adding.join().unwrap(), 303);
-    assert_members(&app, &no, &["ANNA", "SOLO"]);
-}
-
 fn wait_for_lock_waiters(app: &TestApp, n: i64) {
     let waiting = eventually(std::time::Duration::from_millis(20), || {
         app.count(

@@ -348,7 +348,6 @@ pub fn start(
     std::thread::Builder::new()
         .name("import".into())
         .spawn(move || {
-            crate::db::priority::lower_this_thread();
             let created = pool.get().map_err(anyhow::Error::from).and_then(|conn| {
                 Ok(JobConn::create(
                     conn,
