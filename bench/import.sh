@@ -4,10 +4,15 @@
 #
 #   bench/import.sh                        # 1,000,000 contacts in a throwaway cluster
 #   BENCH_CONTACTS=100000 bench/import.sh  # a smaller file
+#   BENCH_NUMBERS=0 bench/import.sh        # a file without numbers, beside the contacts
 #
 # Settings (environment):
 #   BENCH_CONTACTS   demo contacts to load, export and import again (default 1000000)
 #   BENCH_SEED       demo-data seed (default 1)
+#   BENCH_NUMBERS    1: the file keeps its numbers and is imported into emptied contact tables
+#                    (default); 0: the No. column is left out and the file imported beside the
+#                    contacts it came from, as new contacts numbered from the series (its
+#                    persons then belong to the companies already there)
 #   BENCH_TIMEOUT    seconds after which the whole run is stopped (default 3600)
 #   RAPPORT_BIN      the rapport binary to measure (default: target/release/rapport, built first)
 #
@@ -22,6 +27,7 @@ cd "$(dirname "$0")/.."
 CONTACTS=${BENCH_CONTACTS:-1000000}
 SEED=${BENCH_SEED:-1}
 TIMEOUT=${BENCH_TIMEOUT:-3600}
+NUMBERS=${BENCH_NUMBERS:-1}
 
 BENCH_NAME=import-bench
 # Always a private cluster in the temp folder: the contact tables are emptied below.
@@ -52,13 +58,21 @@ FILE_BYTES=$(stat -c %s "$WORK/contacts.csv")
 FILE_ROWS=$(($(wc -l <"$WORK/contacts.csv") - 1))
 log "exported $FILE_ROWS rows, $FILE_BYTES bytes, in $EXPORT_S s"
 
-# Empty the contact tables (the codes stay), so the file's numbers are new again.
-psql -q -X -v ON_ERROR_STOP=1 "postgresql://rapport@localhost/rapport?host=$RAPPORT_DATA_DIR/run" <<'SQL'
+if [[ $NUMBERS == 0 ]]; then
+    # The first column is the No. (no commas in it): numbered from the series instead.
+    sed 's/^[^,]*,//' "$WORK/contacts.csv" >"$WORK/without-numbers.csv"
+    mv "$WORK/without-numbers.csv" "$WORK/contacts.csv"
+    FILE_BYTES=$(stat -c %s "$WORK/contacts.csv")
+    log "the No. column left out: $FILE_BYTES bytes, imported beside the contacts"
+else
+    # Empty the contact tables (the codes stay), so the file's numbers are new again.
+    psql -q -X -v ON_ERROR_STOP=1 "postgresql://rapport@localhost/rapport?host=$RAPPORT_DATA_DIR/run" <<'SQL'
 TRUNCATE contacts, contact_industry_groups, contact_business_relations, contact_mailing_groups,
          contact_job_responsibilities, contact_profile_answers, segment_lines,
          interaction_log_entries CASCADE;
 UPDATE number_series SET next_number = 1 WHERE code = 'CONTACT';
 SQL
+fi
 stop_server
 
 # --- import -------------------------------------------------------------------------------------
