@@ -580,8 +580,8 @@ fn a_file_without_numbers_is_not_compared_with_each_of_its_companies() {
     // Each row of an import looks up the company its `company_no` names, in the file and in
     // Rapport. In a file numbered from the series, every company's No. and most rows'
     // company_no are empty: were the empty numbers matched, each row would be compared with each
-    // company of the file before its own test turned it down (a file of 40,000 rows took 12 s,
-    // a million hours). The statement's joins, over rows as the import stages them, hashed as
+    // company of the file before its own test turned it down (the join of a file of 40,000 rows
+    // took 12 s). The statement's joins, over rows as the import stages them, hashed as
     // PostgreSQL joins a big file.
     use diesel::connection::SimpleConnection;
     use diesel::RunQueryDsl;

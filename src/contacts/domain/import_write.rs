@@ -93,8 +93,9 @@ const ROW_COMPANY: &str = "CASE WHEN r.kind = 'person' AND r.company_no <> '' \
 /// The company rows of the file (`f`) and of Rapport (`cc`) a row's `company_no` names. The
 /// file's companies without a No. (numbered from the series) are left out of `f` itself: were
 /// they in it, every row without a company (`company_no` empty) would be compared with each of
-/// them before its own test turned them down, and a file of 40,000 rows without numbers took
-/// 12 s here, a million rows hours.
+/// them before its own test turned them down: the join of a file of 40,000 rows without
+/// numbers took 12 s here, a million demo contacts imported again were stopped after ten
+/// minutes (BENCHMARKS.md, Many users at once).
 pub const COMPANY_JOINS: &str =
     "LEFT JOIN import_rows f ON f.no = r.company_no AND f.kind = 'company' \
        AND f.no <> '' AND r.company_no <> ''
