@@ -17,7 +17,8 @@
 #   segment's first and last page; the interactions list; a campaign card; the opportunities
 #   list; the stylesheet at the address pages link; and a mixed scenario: the users browsing
 #   those pages while one more runs Add, Reduce and Go Back twice on another segment of the
-#   same filter, over and over (the others' figures are those during the steps).
+#   same filter, over and over (the others' figures are those during the steps), next to the
+#   same browsing with nobody stepping.
 # For each: requests/s, p50, p99, errors (connection errors, timeouts and statuses over 399)
 # and the ratio to the ceiling's requests/s at the same connections; for each page alone, the
 # CPU time a request cost the server (Rapport, or the ceiling) and the private PostgreSQL, and
@@ -369,6 +370,8 @@ mixed() { # NAME CONNECTIONS BASE
 }
 memory_phase_start
 for conns in $CONNECTIONS; do
+    # The same browsing with nobody stepping first: what the step adds to the others' wait.
+    load "mixed, nobody stepping" "$conns" $((DURATION * 3)) "$BASE" "$COOKIES" "" "${MIXED[@]}"
     mixed "mixed, one user stepping" "$conns" "$BASE"
 done
 memory_phase_end "the mixed scenario"
@@ -511,6 +514,11 @@ if [[ -s "$STEPS" ]]; then
             "$(awk -F'\t' -v s="$step" '$1 == s { print $3 }' "$STEPS" | median)" \
             "$(awk -F'\t' -v s="$step" '$1 == s { print $3 }' "$STEPS" | maximum)" \
             "$(awk -F'\t' -v s="$step" '$1 == s { print $2 }' "$STEPS" | sort | uniq -c | awk '{ printf "%s×%s ", $1, $2 }')"
+    done
+    for conns in $CONNECTIONS; do
+        printf '  the others at %s connections: p99 %s ms with nobody stepping, %s ms with one user stepping\n' "$conns" \
+            "$(awk -F'\t' -v c="$conns" '$1 == "mixed, nobody stepping" && $2 == c { split($3, a, " "); print a[3] }' "$RESULTS")" \
+            "$(awk -F'\t' -v c="$conns" '$1 == "mixed, one user stepping" && $2 == c { split($3, a, " "); print a[3] }' "$RESULTS")"
     done
     echo
 fi
