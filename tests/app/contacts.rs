@@ -584,7 +584,6 @@ fn a_file_without_numbers_is_not_compared_with_each_of_its_companies() {
     // took 12 s). The statement's joins, over rows as the import stages them, hashed as
     // PostgreSQL joins a big file.
     use diesel::connection::SimpleConnection;
-    use diesel::RunQueryDsl;
     let app = TestApp::start();
     let mut conn = app.conn();
     conn.batch_execute(
@@ -599,17 +598,11 @@ fn a_file_without_numbers_is_not_compared_with_each_of_its_companies() {
     )
     .unwrap();
     let joins = rapport::contacts::domain::import_write::COMPANY_JOINS;
-    #[derive(diesel::QueryableByName)]
-    struct Plan {
-        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
-        plan: String,
-    }
-    let plan: Plan = diesel::sql_query(format!(
-        "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(f.id) FROM import_rows r {joins}"
-    ))
-    .get_result(&mut conn)
-    .unwrap();
-    let plan: serde_json::Value = serde_json::from_str(&plan.plan).unwrap();
+    let plan = explain(
+        &mut conn,
+        &format!("EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(f.id) FROM import_rows r {joins}"),
+    );
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
     fn removed(node: &serde_json::Value) -> i64 {
         let own = node["Rows Removed by Join Filter"].as_i64().unwrap_or(0);
         let below = node["Plans"]

@@ -1179,11 +1179,6 @@ fn the_pipeline_says_the_list_filters_do_not_narrow_it() {
 /// segment's opportunities are appended at its end (migration 2026-12-08-00002).
 #[test]
 fn the_list_by_segment_reads_an_index_without_the_opportunities_of_no_segment() {
-    #[derive(diesel::QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
-        line: String,
-    }
     let app = TestApp::start();
     let mut conn = app.conn();
     diesel::connection::SimpleConnection::batch_execute(
@@ -1193,18 +1188,8 @@ fn the_list_by_segment_reads_an_index_without_the_opportunities_of_no_segment() 
              WHERE o.segment_no = $1 ORDER BY o.segment_no, o.no LIMIT 51",
     )
     .unwrap();
-    let plan: Vec<Line> = diesel::sql_query("EXPLAIN EXECUTE by_segment('SM00001')")
-        .load(&mut conn)
-        .unwrap();
-    assert!(
-        plan.iter()
-            .any(|l| l.line.contains("opportunities_segment")),
-        "{}",
-        plan.iter()
-            .map(|l| l.line.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    let plan = explain(&mut conn, "EXPLAIN EXECUTE by_segment('SM00001')");
+    assert!(plan.contains("opportunities_segment"), "{plan}");
     assert_eq!(
         app.count(
             "SELECT count(*) FROM pg_indexes WHERE indexname = 'opportunities_segment' \

@@ -310,6 +310,22 @@ pub fn count(conn: &mut PgConnection, sql: &str) -> i64 {
         .n
 }
 
+/// The plan PostgreSQL gives for `explain` (an `EXPLAIN …` statement), its lines joined.
+pub fn explain(conn: &mut PgConnection, explain: &str) -> String {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    diesel::sql_query(explain)
+        .load::<Line>(conn)
+        .unwrap_or_else(|e| panic!("{explain}: {e}"))
+        .into_iter()
+        .map(|l| l.line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// An HTTP response, read whole.
 #[derive(Debug)]
 pub struct Resp {
