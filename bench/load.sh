@@ -228,6 +228,10 @@ NO_COOKIES="$PRIVATE/none.txt"
 
 RESULTS="$PRIVATE/results"
 : >"$RESULTS"
+# A figure of a run in $RESULTS: result NAME CONNECTIONS FIELD (1 req/s, 2 p50, 3 p99, 4 errors).
+result() {
+    awk -F'\t' -v n="$1" -v c="$2" -v f="$3" '$1 == n && $2 == c { split($3, a, " "); print a[f] }' "$RESULTS"
+}
 # One wrk run: load NAME CONNECTIONS SECONDS BASE COOKIE_FILE SERVER_PID PATH…; appends
 # "NAME<TAB>CONNECTIONS<TAB>req/s p50 p99 errors requests server_µs pg_µs" to $RESULTS, the
 # last two being the CPU time a request cost the serving process (SERVER_PID; "-" when empty)
@@ -473,7 +477,7 @@ CFG
 fi
 
 # --- report -------------------------------------------------------------------------------------
-ceiling_of() { awk -F'\t' -v c="$1" '$1 == "ceiling" && $2 == c { split($3, a, " "); print a[1] }' "$RESULTS"; }
+ceiling_of() { result ceiling "$1" 1; }
 # The CPU time a request of the ceiling cost it and PostgreSQL together, at CONNECTIONS.
 ceiling_cpu_of() { awk -F'\t' -v c="$1" '$1 == "ceiling" && $2 == c { split($3, a, " "); if (a[6] ~ /^[0-9]+$/ && a[7] ~ /^[0-9]+$/) print a[6] + a[7] }' "$RESULTS"; }
 mib() { awk -v k="$1" 'BEGIN { if (k ~ /^[0-9]+$/) printf "%.0f", k / 1024; else print "?" }'; }
@@ -517,8 +521,7 @@ if [[ -s "$STEPS" ]]; then
     done
     for conns in $CONNECTIONS; do
         printf '  the others at %s connections: p99 %s ms with nobody stepping, %s ms with one user stepping\n' "$conns" \
-            "$(awk -F'\t' -v c="$conns" '$1 == "mixed, nobody stepping" && $2 == c { split($3, a, " "); print a[3] }' "$RESULTS")" \
-            "$(awk -F'\t' -v c="$conns" '$1 == "mixed, one user stepping" && $2 == c { split($3, a, " "); print a[3] }' "$RESULTS")"
+            "$(result "mixed, nobody stepping" "$conns" 3)" "$(result "mixed, one user stepping" "$conns" 3)"
     done
     echo
 fi
@@ -535,8 +538,8 @@ fi
 if [[ -n "$TWO_RESULT" ]]; then
     echo "Two instances: $TWO_RESULT"
     for conns in $CONNECTIONS; do
-        one=$(awk -F'\t' -v c="$conns" '$1 == "mixed via haproxy, one instance" && $2 == c { split($3, a, " "); print a[1] }' "$RESULTS")
-        two=$(awk -F'\t' -v c="$conns" '$1 == "mixed via haproxy, two instances" && $2 == c { split($3, a, " "); print a[1] }' "$RESULTS")
+        one=$(result "mixed via haproxy, one instance" "$conns" 1)
+        two=$(result "mixed via haproxy, two instances" "$conns" 1)
         printf '  mixed at %s connections: two / one instance = %s\n' "$conns" \
             "$(awk -v a="$two" -v b="$one" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
     done
