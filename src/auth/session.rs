@@ -35,8 +35,18 @@ use crate::web::{db, AppError, AppResult, Flash};
 /// The form field (and, for uploads, the query parameter) that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// How often a live session's `last_seen_at` is written (at most).
+/// How often a live session's `last_seen_at` is written (at most), for idle times of four
+/// minutes or more.
 const TOUCH_EVERY_SECS: f64 = 60.0;
+
+/// How old `last_seen_at` may grow before a request writes it again: once a minute, or a
+/// quarter of the idle time when that is shorter, so that a session in use never reaches
+/// its idle time between two writes (with an idle time of one minute, a once-a-minute write
+/// would never come before the session ran out: it ended a minute after sign-in, however
+/// busy its user).
+pub fn touch_every(idle: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_secs_f64(TOUCH_EVERY_SECS).min(idle / 4)
+}
 
 /// The session of the current request, as loaded by [`middleware`]. A visitor without a
 /// stored session has an empty `key_hash` (see [`SessionData::is_stored`]).
@@ -157,7 +167,7 @@ fn interval(duration: std::time::Duration) -> PgInterval {
 ///
 /// Every signed-in request runs this: it is one SELECT by the primary key that diesel keeps
 /// prepared on the connection (no planning each time); the UPDATE of `last_seen_at` runs only
-/// when the last one is over [`TOUCH_EVERY_SECS`] old. Times are the database's clock. It
+/// when the last one is older than [`touch_every`]. Times are the database's clock. It
 /// also reads the code lists' version, so that a page whose lists are kept needs no statement
 /// of its own to learn it (`db::seen`).
 pub fn load(
@@ -182,9 +192,7 @@ pub fn load(
                 users::salesperson_code,
             )
                 .nullable(),
-            (sessions::last_seen_at
-                + interval(std::time::Duration::from_secs_f64(TOUCH_EVERY_SECS)))
-            .lt(now),
+            (sessions::last_seen_at + interval(touch_every(config.session_idle))).lt(now),
             // `db::seen::VERSION`, written so that diesel keeps the statement prepared.
             code_list_version::table
                 .select(
@@ -531,6 +539,19 @@ pub fn redirect_with_session(config: &Config, key: &str, location: &str) -> Http
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_is_written_before_its_idle_time_runs_out() {
+        use std::time::Duration;
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        assert_eq!(touch_every(minutes(30)), minutes(1));
+        assert_eq!(touch_every(minutes(4)), minutes(1));
+        assert_eq!(touch_every(minutes(2)), Duration::from_secs(30));
+        assert_eq!(touch_every(minutes(1)), Duration::from_secs(15));
+        for m in 1..=120 {
+            assert!(touch_every(minutes(m)) < minutes(m));
+        }
+    }
 
     #[test]
     fn tokens_compare_exactly() {

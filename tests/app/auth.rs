@@ -522,6 +522,36 @@ fn a_session_is_written_at_most_once_a_minute() {
 }
 
 #[test]
+fn a_session_in_use_outlives_an_idle_time_of_one_minute() {
+    let app = TestApp::start_with(|c| {
+        c.session_idle = std::time::Duration::from_secs(60);
+    });
+    let mut c = app.signed_in("maria", "staff");
+    // Seen 40 s ago: the request is within the idle time and marks it seen again, so that
+    // it is still live 40 s later.
+    for _ in 0..3 {
+        diesel_exec(
+            &app,
+            "UPDATE sessions SET last_seen_at = last_seen_at - interval '40 seconds', \
+             created_at = created_at - interval '40 seconds'",
+        );
+        c.get("/").assert_status(200);
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM sessions WHERE last_seen_at > now() - interval '10 seconds'"
+        ),
+        1
+    );
+    // Left alone for over a minute, it ends.
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '61 seconds'",
+    );
+    c.get("/").assert_redirect("/login");
+}
+
+#[test]
 fn a_flash_waits_for_the_page_that_shows_it() {
     let app = TestApp::start();
     let mut c = app.signed_in("stan", "staff");
