@@ -346,6 +346,74 @@ fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact()
     assert!(!dora.contains(">own</span>"));
 }
 
+/// Renames a contact through its edit form (its type, name and company; the form's other
+/// fields left empty).
+fn rename(c: &mut Client, no: &str, kind: &str, name: &str, company: &str) {
+    let edit = c.get(&format!("/contacts/{no}/edit"));
+    let version = hidden_value(&edit.body, "version").unwrap();
+    c.post_with_token(
+        &format!("/contacts/{no}"),
+        &edit.csrf_token().unwrap(),
+        &[
+            ("type", kind),
+            ("name", name),
+            ("company_no", company),
+            ("version", &version),
+        ],
+    )
+    .assert_redirect(&format!("/contacts/{no}"));
+}
+
+/// A line shows its contact's name and its company's name as they are now, as Business
+/// Central's segment line looks them up: after a person and their company are renamed on
+/// their pages, the segment page, a search of its lines and the export all go by the new
+/// names (the lines used to keep the names of the day they were added).
+#[test]
+fn a_line_follows_its_contact_and_company_when_they_are_renamed() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Denmark");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    assert!(c.get(&format!("/segments/{no}")).contains("Anna Alpha"));
+    rename(&mut c, "ANNA", "person", "Anna Holm", "ALPHA");
+    rename(&mut c, "ALPHA", "company", "Alpha Foods", "");
+    let names = |contact: &str| {
+        text(
+            &app,
+            &format!(
+                "SELECT l.contact_name || ' / ' || l.company_name FROM segment_lines l \
+                 JOIN contacts c ON c.id = l.contact_id WHERE c.no = '{contact}'"
+            ),
+        )
+    };
+    assert_eq!(names("ANNA"), "Anna Holm / Alpha Foods");
+    assert_eq!(names("ALPHA"), "Alpha Foods / Alpha Foods");
+    assert_eq!(names("ELI"), "Eli Beta / Beta Wholesale");
+    let page = c.get(&format!("/segments/{no}"));
+    page.assert_status(200);
+    assert!(page.contains("Anna Holm") && page.contains("Alpha Foods"));
+    assert!(!page.contains("Anna Alpha") && !page.contains("Alpha Retail"));
+    // The lines are in the order of the new names: Alpha Foods (the company, then Anna
+    // Holm) before Beta Wholesale (Eli Beta).
+    let order: Vec<String> = shown_lines(&page)
+        .into_iter()
+        .filter(|n| ["ALPHA", "ANNA", "ELI"].contains(&n.as_str()))
+        .collect();
+    assert_eq!(order, ["ALPHA", "ANNA", "ELI"]);
+    let found = c.get(&format!("/segments/{no}?q=holm"));
+    assert_eq!(shown_lines(&found), vec!["ANNA"]);
+    let found = c.get(&format!("/segments/{no}?q=alpha+foods"));
+    assert_eq!(shown_lines(&found), vec!["ALPHA", "ANNA"]);
+    assert!(c
+        .get(&format!("/segments/{no}?q=anna+alpha"))
+        .contains("No line matches"));
+    let export = c.get(&format!("/segments/{no}/export.csv"));
+    export.assert_status(200);
+    assert!(export.contains("Anna Holm") && export.contains("Alpha Foods"));
+    assert!(!export.contains("Anna Alpha") && !export.contains("Alpha Retail"));
+}
+
 #[test]
 fn a_step_that_would_change_nothing_is_not_recorded() {
     let app = TestApp::start();
