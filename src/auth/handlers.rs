@@ -81,31 +81,37 @@ pub async fn login(
             return Ok(LoginOutcome::Throttled(wait));
         }
         let (user, verified) = users::authenticate(conn, &username, &form.password)?;
-        match user {
-            Some(user) if verified => {
+        let created = match &user {
+            Some(user) if verified => conn.transaction(|conn| {
+                // Changed or disabled while the password was being checked: refused.
+                if !users::still_verified(conn, user)? {
+                    return Ok(None);
+                }
                 let current = user.current();
-                let created = conn.transaction(|conn| {
-                    // A fresh session id: the one used before signing in is dead.
-                    session::destroy(conn, &old.key_hash)?;
-                    let created = session::create(conn, Some(current.clone()), None)?;
-                    throttle::clear(conn, &user.username)?;
-                    session::prune(conn, &config)?;
-                    audit::record(
-                        conn,
-                        Actor::User(&current),
-                        "sign-in",
-                        &user.username,
-                        "",
-                        &ip,
-                    )?;
-                    Ok::<_, diesel::result::Error>(created)
-                })?;
-                Ok(LoginOutcome::SignedIn(created.key))
-            }
-            other => {
+                // A fresh session id: the one used before signing in is dead.
+                session::destroy(conn, &old.key_hash)?;
+                let created = session::create(conn, Some(current.clone()), None)?;
+                throttle::clear(conn, &user.username)?;
+                session::prune(conn, &config)?;
+                audit::record(
+                    conn,
+                    Actor::User(&current),
+                    "sign-in",
+                    &user.username,
+                    "",
+                    &ip,
+                )?;
+                Ok::<_, diesel::result::Error>(Some(created))
+            })?,
+            _ => None,
+        };
+        match (user, created) {
+            (_, Some(created)) => Ok(LoginOutcome::SignedIn(created.key)),
+            (other, None) => {
                 let detail = match other {
                     None => "unknown user name",
                     Some(u) if !u.active => "user disabled",
+                    Some(_) if verified => "password changed or user disabled while signing in",
                     Some(_) => "wrong password",
                 };
                 conn.transaction(|conn| {

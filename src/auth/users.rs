@@ -240,6 +240,24 @@ pub fn authenticate(
     Ok((user, verified))
 }
 
+/// Whether a user that [`authenticate`] verified may be signed in now: still active and still
+/// with the password hash that was checked. Its row is locked (`FOR SHARE`) until the sign-in's
+/// transaction ends, so a password change or a disabling that commits while the password was
+/// being checked (Argon2 takes a while, outside any transaction) is seen here and refuses the
+/// sign-in, and one that comes later waits for the new session and then ends it with the
+/// others. Call it in the transaction that creates the session.
+pub fn still_verified(conn: &mut PgConnection, user: &User) -> QueryResult<bool> {
+    users::table
+        .filter(users::id.eq(user.id))
+        .filter(users::active.eq(true))
+        .filter(users::password_hash.eq(&user.password_hash))
+        .select(users::id)
+        .for_share()
+        .first::<i64>(conn)
+        .optional()
+        .map(|row| row.is_some())
+}
+
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
     users::table
         .select(User::as_select())

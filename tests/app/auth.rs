@@ -74,6 +74,78 @@ fn unknown_user_and_wrong_password_look_the_same() {
     );
 }
 
+/// A sign-in checks the password outside any transaction (Argon2 takes a while), then creates
+/// the session in one: a user whose password was changed, or who was disabled, after the
+/// check is not signed in.
+#[test]
+fn a_user_changed_after_the_password_check_is_not_signed_in() {
+    use rapport::auth::{password, users};
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut conn = app.conn();
+    let (user, verified) = users::authenticate(&mut conn, "maria", PASSWORD).unwrap();
+    let user = user.unwrap();
+    assert!(verified);
+    assert!(users::still_verified(&mut conn, &user).unwrap());
+    let new_hash = password::hash("a brand new passphrase 42").unwrap();
+    users::set_password_hash(&mut conn, user.id, &new_hash).unwrap();
+    assert!(!users::still_verified(&mut conn, &user).unwrap());
+    let (user, _) = users::authenticate(&mut conn, "maria", "a brand new passphrase 42").unwrap();
+    let user = user.unwrap();
+    users::set_active(&mut conn, user.id, false).unwrap();
+    assert!(!users::still_verified(&mut conn, &user).unwrap());
+}
+
+/// An administrator resets a password while its user signs in with the old one, on another
+/// instance: the reset's transaction holds the user's row when the sign-in, its password
+/// checked against the hash still committed, comes to make its session. The sign-in waits,
+/// sees the new hash and is refused; before, it made a session the reset had already missed,
+/// which outlived the reset.
+#[test]
+fn a_sign_in_that_meets_a_password_reset_is_refused() {
+    use diesel::RunQueryDsl;
+    use rapport::auth::{password, users};
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut admin = app.conn();
+    let id = users::find_by_username(&mut admin, "maria")
+        .unwrap()
+        .unwrap()
+        .id;
+    let new_hash = password::hash("a brand new passphrase 42").unwrap();
+    diesel::sql_query("BEGIN").execute(&mut admin).unwrap();
+    users::set_password_hash(&mut admin, id, &new_hash).unwrap();
+    let base = app.base().to_string();
+    let signing_in = std::thread::spawn(move || {
+        let mut c = Client::new(&base);
+        let res = c.try_sign_in("maria", PASSWORD);
+        (res.status, c)
+    });
+    let mut watch = app.conn();
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                   AND datname = current_database()";
+    assert!(eventually(std::time::Duration::from_millis(10), || {
+        signing_in.is_finished() || count(&mut watch, waiting) > 0
+    }));
+    diesel::sql_query("COMMIT").execute(&mut admin).unwrap();
+    let (status, mut c) = signing_in.join().unwrap();
+    assert_eq!(status, 422, "the sign-in with the old password was let in");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM sessions WHERE user_id = {id}"
+        )),
+        0
+    );
+    c.get("/").assert_redirect("/login");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign-in failed' \
+             AND detail = 'password changed or user disabled while signing in'"
+        ),
+        1
+    );
+}
+
 #[test]
 fn unknown_user_takes_as_long_as_a_wrong_password() {
     // The property, not the clock: every way a sign-in can fail verifies exactly one Argon2
