@@ -62,36 +62,33 @@ impl ListPage {
     }
 
     pub fn first_link(&self) -> String {
-        self.query.page_link(&From::First, None)
+        self.query.page_link(&From::First, "", None)
     }
 
     pub fn last_link(&self) -> String {
-        self.query.page_link(&From::Last, None)
+        self.query.page_link(&From::Last, "", None)
     }
 
     /// The page after this one's last contact; a list known only "about" carries that
     /// contact's place.
     pub fn next_link(&self) -> String {
-        let no = self
-            .page
-            .rows
-            .last()
-            .map(|r| r.no.clone())
-            .unwrap_or_default();
+        let (no, key) = self.boundary(self.page.rows.last());
         let n = self.page.rows.len() as i64;
         let at = self.carried().map(|b| b + n - 1);
-        self.query.page_link(&From::After(no), at)
+        self.query.page_link(&From::After(no), &key, at)
     }
 
     /// The page before this one's first contact, which has this page's `before` before it.
     pub fn prev_link(&self) -> String {
-        let no = self
-            .page
-            .rows
-            .first()
-            .map(|r| r.no.clone())
-            .unwrap_or_default();
-        self.query.page_link(&From::Before(no), self.carried())
+        let (no, key) = self.boundary(self.page.rows.first());
+        self.query
+            .page_link(&From::Before(no), &key, self.carried())
+    }
+
+    /// The No. and sort value of the contact a link to the next (previous) page names.
+    fn boundary(&self, row: Option<&ListRow>) -> (String, String) {
+        row.map(|r| (r.no.clone(), r.key_param(&self.query)))
+            .unwrap_or_default()
     }
 
     /// Where this page stands, for its links to carry: when the list's total is known only

@@ -42,6 +42,14 @@ pub struct ListQuery {
     /// Keyset: the page before this contact.
     #[serde(default)]
     pub before: String,
+    /// With `after` or `before`: that contact's sort value as the page that linked here
+    /// showed it (`=` and the value, or `null`; see [`ListRow::key_param`]). The page goes on
+    /// from there, where the user was, even if the contact has been renamed (or moved to
+    /// another city, country or salesperson) since: looked up afresh, its new place would
+    /// skip or repeat the contacts in between. A link without it (an older bookmark) goes on
+    /// from where the contact is now.
+    #[serde(default)]
+    pub key: String,
     /// `1`: the last page.
     #[serde(default)]
     pub last: String,
@@ -96,6 +104,20 @@ impl ListRow {
     pub fn type_label(&self) -> &'static str {
         super::model::type_label(&self.kind)
     }
+
+    /// This contact's value in the list's sort order, as a page's link carries it
+    /// ([`ListQuery::key`]): `=` and the value (`=` alone for an empty city), `null` for none;
+    /// nothing in the order of numbers, which a contact keeps.
+    pub fn key_param(&self, query: &ListQuery) -> String {
+        let value = match query.column() {
+            "c.name" => Some(self.name.as_str()),
+            "c.city" => Some(self.city.as_str()),
+            "c.country_code" => self.country_code.as_deref(),
+            "c.salesperson_code" => self.salesperson_code.as_deref(),
+            _ => return String::new(),
+        };
+        value.map_or_else(|| "null".to_string(), |v| format!("={v}"))
+    }
 }
 
 impl ListQuery {
@@ -128,6 +150,9 @@ impl ListQuery {
         }
         self.after = self.after.trim().to_uppercase();
         self.before = self.before.trim().to_uppercase();
+        if (self.after.is_empty() && self.before.is_empty()) || self.carried_key().is_none() {
+            self.key.clear();
+        }
         if self.last != "1" {
             self.last.clear();
         }
@@ -151,6 +176,15 @@ impl ListQuery {
     /// link (`at`).
     pub fn at(&self) -> Option<i64> {
         self.at.parse().ok()
+    }
+
+    /// The sort value the link carries for the contact a page starts after (or ends before):
+    /// `Some(None)` for no value (no country, say), `None` when it carries none.
+    fn carried_key(&self) -> Option<Option<String>> {
+        match self.key.as_str() {
+            "null" => Some(None),
+            k => k.strip_prefix('=').map(|v| Some(v.to_string())),
+        }
     }
 
     /// Where the asked-for page starts.
@@ -305,6 +339,7 @@ impl ListQuery {
             ("size", self.size.as_str()),
             ("after", self.after.as_str()),
             ("before", self.before.as_str()),
+            ("key", self.key.as_str()),
             ("last", self.last.as_str()),
             ("at", self.at.as_str()),
         ];
@@ -320,22 +355,26 @@ impl ListQuery {
     }
 
     /// The link to a page of this list: the first, the last, or the one after or before a
-    /// contact (other filters, sort and size kept), with how many contacts come before that
-    /// one when the page carries it (`at`).
-    pub fn page_link(&self, to: &From, at: Option<i64>) -> String {
+    /// contact (other filters, sort and size kept) with that contact's sort value as shown
+    /// (`key`, from [`ListRow::key_param`]) and how many contacts come before it when the
+    /// page carries it (`at`).
+    pub fn page_link(&self, to: &From, key: &str, at: Option<i64>) -> String {
         let (after, before, last) = match to {
             From::First => ("", "", ""),
             From::Last => ("", "", "1"),
             From::After(no) => (no.as_str(), "", ""),
             From::Before(no) => ("", no.as_str(), ""),
         };
-        let at = match to {
-            From::After(_) | From::Before(_) => at.map(|n| n.to_string()).unwrap_or_default(),
-            From::First | From::Last => String::new(),
+        let (key, at) = match to {
+            From::After(_) | From::Before(_) => {
+                (key, at.map(|n| n.to_string()).unwrap_or_default())
+            }
+            From::First | From::Last => ("", String::new()),
         };
         self.link(&[
             ("after", after),
             ("before", before),
+            ("key", key),
             ("last", last),
             ("at", &at),
         ])
@@ -343,7 +382,13 @@ impl ListQuery {
 
     /// The link to this list unpaged, with `changes`: from its first page.
     pub fn first_page_link(&self, changes: &[(&str, &str)]) -> String {
-        let unpaged = [("after", ""), ("before", ""), ("last", ""), ("at", "")];
+        let unpaged = [
+            ("after", ""),
+            ("before", ""),
+            ("key", ""),
+            ("last", ""),
+            ("at", ""),
+        ];
         self.link(&[changes, &unpaged].concat())
     }
 
@@ -664,11 +709,22 @@ pub fn page(
         let no = no.clone();
         let forward = matches!(from, From::After(_));
         from = match key(conn, column, &no)? {
-            Some(k) => {
+            Some(mut k) => {
+                // Where the link says the contact stood: if it has moved since, the page goes
+                // on from there, and the contact is in the list wherever it is now.
+                let moved = match query.carried_key() {
+                    Some(carried) if carried != k.value => {
+                        k.value = carried;
+                        from_listed = false;
+                        true
+                    }
+                    _ => false,
+                };
+                let from_contact = filtered && !moved;
                 let reading = if forward { ascending } else { !ascending };
-                let limit = size + 1 + i64::from(filtered);
-                rows = read(conn, query, Some(&k), filtered, reading, limit, known)?;
-                if filtered {
+                let limit = size + 1 + i64::from(from_contact);
+                rows = read(conn, query, Some(&k), from_contact, reading, limit, known)?;
+                if from_contact {
                     if rows.first().is_some_and(|r| r.no == no) {
                         rows.remove(0);
                         from_listed = true;
@@ -887,15 +943,15 @@ mod tests {
         .normalised();
         assert_eq!(q.link(&[]), "?q=acme+co&country=DK");
         assert_eq!(
-            q.page_link(&From::After("CT000051".into()), None),
-            "?q=acme+co&country=DK&after=CT000051"
+            q.page_link(&From::After("CT000051".into()), "=Acme Co A/S", None),
+            "?q=acme+co&country=DK&after=CT000051&key=%3DAcme+Co+A%2FS"
         );
         assert_eq!(
-            q.page_link(&From::Before("CT000051".into()), Some(50)),
-            "?q=acme+co&country=DK&before=CT000051&at=50"
+            q.page_link(&From::Before("CT000051".into()), "null", Some(50)),
+            "?q=acme+co&country=DK&before=CT000051&key=null&at=50"
         );
         assert_eq!(
-            q.page_link(&From::Last, Some(50)),
+            q.page_link(&From::Last, "=Acme", Some(50)),
             "?q=acme+co&country=DK&last=1"
         );
         assert_eq!(q.sort_link("name"), "?q=acme+co&country=DK&dir=desc");
@@ -930,5 +986,55 @@ mod tests {
             assert_eq!(q.at(), None, "{after} {at}");
             assert!(!q.link(&[]).contains("at="), "{after} {at}");
         }
+    }
+
+    #[test]
+    fn a_contacts_sort_value_is_carried_only_beside_it_and_read_back_as_it_was() {
+        let q = |after: &str, key: &str| {
+            ListQuery {
+                after: after.into(),
+                key: key.into(),
+                sort: "country".into(),
+                ..Default::default()
+            }
+            .normalised()
+        };
+        assert_eq!(q("CT1", "=DK").carried_key(), Some(Some("DK".into())));
+        assert_eq!(q("CT1", "=").carried_key(), Some(Some(String::new())));
+        assert_eq!(
+            q("CT1", "= Odense ").carried_key(),
+            Some(Some(" Odense ".into()))
+        );
+        assert_eq!(q("CT1", "null").carried_key(), Some(None));
+        for (after, key) in [("", "=DK"), ("CT1", "DK"), ("CT1", ""), ("CT1", "NULL")] {
+            let q = q(after, key);
+            assert_eq!(q.carried_key(), None, "{after} {key}");
+            assert!(!q.link(&[]).contains("key="), "{after} {key}");
+        }
+        assert_eq!(q("CT1", "=DK").first_page_link(&[]), "?sort=country");
+        let row = |country: Option<&str>| ListRow {
+            no: "CT1".into(),
+            kind: "company".into(),
+            name: "Acme".into(),
+            company_no: None,
+            company_name: None,
+            city: String::new(),
+            country_code: country.map(str::to_string),
+            phone: String::new(),
+            email: String::new(),
+            salesperson_code: None,
+            exclude_from_segment: false,
+            privacy_blocked: false,
+        };
+        let by = |sort: &str| ListQuery {
+            sort: sort.into(),
+            ..Default::default()
+        };
+        assert_eq!(row(Some("DK")).key_param(&by("country")), "=DK");
+        assert_eq!(row(None).key_param(&by("country")), "null");
+        assert_eq!(row(None).key_param(&by("city")), "=");
+        assert_eq!(row(None).key_param(&by("name")), "=Acme");
+        assert_eq!(row(None).key_param(&by("salesperson")), "null");
+        assert_eq!(row(None).key_param(&by("no")), "");
     }
 }
