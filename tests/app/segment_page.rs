@@ -234,6 +234,74 @@ fn lines_are_searched_and_sorted_and_every_one_is_reached_by_next_and_previous()
     assert!(page.contains("No line matches"));
 }
 
+/// Next and Previous on a segment's lines go on from where the page the user saw left off,
+/// even when the contact of the line a link names was renamed (or moved) meanwhile, which
+/// moves its line in the order: the link carries the line's sort keys as the page showed
+/// them. Looked up afresh, a page after a line renamed "Zzz" started at the end.
+#[test]
+fn paging_lines_goes_on_from_the_page_seen_when_a_contact_was_renamed_meanwhile() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = many_lines(&app, &mut c);
+    // Values before and after every other in the database's order: the line leaves the pages.
+    let high = |column: &str| format!("(SELECT max({column}) || 'z' FROM contacts)");
+    for (query, column, low) in [
+        ("", "name", "'Aaa'"),
+        ("?sort=name", "name", "'Aaa'"),
+        ("?sort=city&dir=desc", "city", "''"),
+    ] {
+        let start = format!("/segments/{no}{query}");
+        let (order, _) = walk(&mut c, &start);
+        assert_eq!(order.len(), 230);
+        let first = c.get(&start);
+        let next = rel_link(&first, "next").unwrap();
+        let second = c.get(&next);
+        assert_eq!(shown_lines(&second), order[100..200], "{query}");
+        let prev = rel_link(&second, "prev").unwrap();
+        let high = high(column);
+        for (at, value) in [(99, &high[..]), (99, low), (100, low), (100, &high[..])] {
+            let contact = &order[at];
+            let was = text(
+                &app,
+                &format!("SELECT quote_literal({column}) FROM contacts WHERE no = '{contact}'"),
+            );
+            let set = |v: &str| {
+                diesel_exec(
+                    &app,
+                    &format!("UPDATE contacts SET {column} = {v} WHERE no = '{contact}'"),
+                )
+            };
+            set(value);
+            let then: Vec<String> = order.iter().filter(|n| *n != contact).cloned().collect();
+            if at == 99 {
+                let page = c.get(&next);
+                assert_eq!(
+                    shown_lines(&page),
+                    then[99..199],
+                    "{query} {contact} {value}"
+                );
+            } else {
+                let page = c.get(&prev);
+                assert_eq!(shown_lines(&page), then[..100], "{query} {contact} {value}");
+            }
+            set(&was);
+        }
+    }
+    // Keys that are not the order's are passed over, not an error.
+    let line = text(&app, "SELECT min(id)::text FROM segment_lines");
+    for key in [
+        "%5B%22x%22%2C%22maybe%22%2C%22y%22%5D",
+        "%5B%22%5Cu0000%22%2C%22true%22%2C%22y%22%5D",
+        "%5B1%2C2%5D",
+        "not-json",
+    ] {
+        let page = c.get(&format!("/segments/{no}?after={line}&key={key}"));
+        page.assert_status(200);
+        assert_eq!(shown_lines(&page).len(), 100, "{key}");
+    }
+}
+
 /// A search finds a line by its contact (No., name, e-mail, city) or by the company name the
 /// line shows, folded, the same whether it picks its contacts from the index (three letters
 /// or digits in a row, or two beside another letter: `ærø sh`, `årh`) or tests each line's

@@ -193,11 +193,22 @@ fn line_select(extra: &str) -> String {
 /// Where a page of lines starts: at a page number, or just after or before a line that the
 /// previous page showed (keyset paging: the page is read after the shown line's sort key,
 /// however deep it is).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LinesFrom {
     Page,
-    After(i64),
-    Before(i64),
+    After(Bound),
+    Before(Bound),
+}
+
+/// The line a page starts after (or ends before), and its sort keys as the page that linked
+/// here showed them ([`LineSort::key_values`]), when the link carries them: the page goes on
+/// from there even if the line's contact was renamed (or moved) since. Looked up afresh, its
+/// new place would skip or repeat the lines in between. Without them (an older bookmark), it
+/// goes on from where the line is now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bound {
+    pub line: i64,
+    pub key: Option<Vec<String>>,
 }
 
 /// The orders of a segment's lines on its page (the column a user sorts by).
@@ -257,23 +268,63 @@ impl LineSort {
     /// The sort key's expressions (over `l`, `c`, `s`, `lt`), never NULL so that a keyset
     /// comparison holds for every line; the line's id ends every order.
     fn columns(self) -> Vec<String> {
+        self.keys().iter().map(|(c, _)| c.to_string()).collect()
+    }
+
+    /// A line's values in this order's keys, as text, in the order of [`LineSort::columns`]:
+    /// what a page's link carries for the line it starts after or ends before.
+    pub fn key_values(self, line: &LineRow) -> Vec<String> {
         match self {
             LineSort::Company => vec![
-                "l.company_name".into(),
-                "l.is_person".into(),
-                "l.contact_name".into(),
+                line.company_name.clone(),
+                line.is_person.to_string(),
+                line.contact_name.clone(),
             ],
-            LineSort::No => vec!["c.no::text".into()],
-            LineSort::Name => vec!["l.contact_name".into(), "l.company_name".into()],
-            LineSort::City => vec!["c.city".into()],
-            LineSort::Salesperson => vec![
+            LineSort::No => vec![line.contact_no.clone()],
+            LineSort::Name => vec![line.contact_name.clone(), line.company_name.clone()],
+            LineSort::City => vec![line.city.clone()],
+            LineSort::Salesperson => vec![line.salesperson.clone().unwrap_or_default()],
+            LineSort::Correspondence => vec![line.correspondence_type.clone()],
+            LineSort::Step => vec![line.added_by_step.to_string()],
+        }
+    }
+
+    /// Whether `key` can be this order's keys: as many values as it has keys, each one its
+    /// type reads (`true`/`false`, a whole number, a text without NUL). Anything else in a
+    /// link is passed over: the page goes on from where its line is now.
+    pub fn reads_key(self, key: &[String]) -> bool {
+        let keys = self.keys();
+        key.len() == keys.len()
+            && keys.iter().zip(key).all(|((_, t), v)| match *t {
+                "boolean" => v == "true" || v == "false",
+                "integer" => v.parse::<i32>().is_ok(),
+                _ => !v.contains('\0'),
+            })
+    }
+
+    /// The order's keys: each column and its SQL type.
+    fn keys(self) -> Vec<(String, &'static str)> {
+        match self {
+            LineSort::Company => vec![
+                ("l.company_name".into(), "text"),
+                ("l.is_person".into(), "boolean"),
+                ("l.contact_name".into(), "text"),
+            ],
+            LineSort::No => vec![("c.no::text".into(), "text")],
+            LineSort::Name => vec![
+                ("l.contact_name".into(), "text"),
+                ("l.company_name".into(), "text"),
+            ],
+            LineSort::City => vec![("c.city".into(), "text")],
+            LineSort::Salesperson => vec![(
                 "COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code, '')::text"
                     .into(),
-            ],
+                "text",
+            )],
             LineSort::Correspondence => {
-                vec![format!("COALESCE({EFFECTIVE_CORRESPONDENCE}, '')")]
+                vec![(format!("COALESCE({EFFECTIVE_CORRESPONDENCE}, '')"), "text")]
             }
-            LineSort::Step => vec!["l.added_by_step".into()],
+            LineSort::Step => vec![("l.added_by_step".into(), "integer")],
         }
     }
 }
@@ -510,27 +561,50 @@ pub fn lines(
     // The page's rows with the codes alone: the page names them from its kept code lists
     // (joined here to name them, the page's 100 rows were sorted once more after the join,
     // a quarter of the statement's time).
-    let load = |page: String, keep: bool, line: i64, conn: &mut PgConnection| {
-        crate::db::prepared_if(keep, format!("{rows}{page}"))
-            .bind::<BigInt, _>(segment_id)
-            .bind::<BigInt, _>(line)
-            .bind::<Text, _>(crate::db::text::contains_pattern(&query.q))
+    // Values: $4 on, the keys a link carries.
+    let load = |page: String, keep: bool, line: i64, key: &[String], conn: &mut PgConnection| {
+        key.iter()
+            .fold(
+                crate::db::prepared_if(keep, format!("{rows}{page}"))
+                    .bind::<BigInt, _>(segment_id)
+                    .bind::<BigInt, _>(line)
+                    .bind::<Text, _>(crate::db::text::contains_pattern(&query.q)),
+                |q, v| q.bind::<Text, _>(v.clone()),
+            )
             .load::<LineRow>(conn)
     };
-    let keyed = |reverse: bool, line: i64, conn: &mut PgConnection| {
+    // The page after (`reverse`: before) a line: from the keys the link carries, or else
+    // from the line's keys as they are now.
+    let types: Vec<&str> = query.sort.keys().iter().map(|(_, t)| *t).collect();
+    let keyed = |reverse: bool, line: i64, key: Option<&[String]>, conn: &mut PgConnection| {
         let cmp = if query.descending != reverse {
             "<"
         } else {
             ">"
         };
+        let (bound, key) = match key {
+            Some(key) if query.sort.reads_key(key) => {
+                let values: Vec<String> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("CAST(${} AS {t})", i + 4))
+                    .collect();
+                (format!("({}, $2)", values.join(", ")), key)
+            }
+            _ => (
+                format!("(SELECT {names}, id FROM r WHERE id = $2)"),
+                &[][..],
+            ),
+        };
         load(
             page_sql(
-                &format!(" WHERE ({names}, id) {cmp} (SELECT {names}, id FROM r WHERE id = $2)"),
+                &format!(" WHERE ({names}, id) {cmp} {bound}"),
                 reverse,
                 &LINES_PAGE.to_string(),
             ),
             in_line_order,
             line,
+            key,
             conn,
         )
     };
@@ -541,7 +615,7 @@ pub fn lines(
     let numbered = |reverse: bool, limit: i64, offset: i64, conn: &mut PgConnection| {
         if in_line_order && offset > 0 {
             if let Some(line) = line_at(conn, segment_id, query, reverse, offset - 1)? {
-                let mut rows = keyed(reverse, line, conn)?;
+                let mut rows = keyed(reverse, line, None, conn)?;
                 rows.truncate(usize::try_from(limit).unwrap_or(0));
                 return Ok(rows);
             }
@@ -555,13 +629,14 @@ pub fn lines(
             page_sql("", reverse, &format!("{limit}{skip}")),
             in_line_order && offset == 0,
             0,
+            &[],
             conn,
         )
     };
     let rows_found = match from {
-        LinesFrom::After(line) => keyed(false, line, conn)?,
-        LinesFrom::Before(line) => {
-            let mut rows = keyed(true, line, conn)?;
+        LinesFrom::After(b) => keyed(false, b.line, b.key.as_deref(), conn)?,
+        LinesFrom::Before(b) => {
+            let mut rows = keyed(true, b.line, b.key.as_deref(), conn)?;
             rows.reverse();
             rows
         }
@@ -872,7 +947,22 @@ pub fn load_line(
 
 #[cfg(test)]
 mod tests {
-    use super::LinesQuery;
+    use super::{LineSort, LinesQuery};
+
+    #[test]
+    fn a_lines_keys_in_a_link_are_read_only_as_their_types() {
+        let key = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(LineSort::Company.reads_key(&key(&["Acme", "true", "Ann"])));
+        assert!(LineSort::Company.reads_key(&key(&["", "false", ""])));
+        assert!(!LineSort::Company.reads_key(&key(&["Acme", "maybe", "Ann"])));
+        assert!(!LineSort::Company.reads_key(&key(&["Acme", "true"])));
+        assert!(!LineSort::Company.reads_key(&key(&["Ac\0me", "true", "Ann"])));
+        assert!(LineSort::Step.reads_key(&key(&["12"])));
+        assert!(!LineSort::Step.reads_key(&key(&["12; DROP TABLE x"])));
+        assert!(!LineSort::Step.reads_key(&key(&["99999999999"])));
+        assert!(LineSort::City.reads_key(&key(&["Århus"])));
+        assert!(!LineSort::City.reads_key(&key(&[])));
+    }
 
     #[test]
     fn a_lines_origins_are_read_a_letter_a_value() {

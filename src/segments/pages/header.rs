@@ -372,12 +372,18 @@ impl ShowPage {
         self.lines_link(&[("page", page.to_string())])
     }
 
+    /// A line's sort keys as this page shows them, for a link to the page after or before it.
+    fn key_of(&self, line: &LineRow) -> String {
+        serde_json::to_string(&self.lines_query.sort.key_values(line)).unwrap_or_default()
+    }
+
     /// The next page, read after this page's last line.
     pub fn next_link(&self) -> String {
         match self.lines.last() {
             Some(line) => self.lines_link(&[
                 ("page", (self.pager.page + 1).to_string()),
                 ("after", line.id.to_string()),
+                ("key", self.key_of(line)),
             ]),
             None => self.page_link(self.pager.page + 1),
         }
@@ -389,6 +395,7 @@ impl ShowPage {
             Some(line) => self.lines_link(&[
                 ("page", (self.pager.page - 1).to_string()),
                 ("before", line.id.to_string()),
+                ("key", self.key_of(line)),
             ]),
             None => self.page_link(self.pager.page - 1),
         }
@@ -450,6 +457,9 @@ pub struct PageQuery {
     page: Option<String>,
     after: Option<String>,
     before: Option<String>,
+    /// The sort keys of the line `after` or `before` names, as the linking page showed them
+    /// (a JSON array of texts; see `lines::Bound`).
+    key: Option<String>,
     q: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
@@ -458,9 +468,16 @@ pub struct PageQuery {
 impl PageQuery {
     fn lines_from(&self) -> lines::LinesFrom {
         let id = |v: &Option<String>| v.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+        let bound = |line| lines::Bound {
+            line,
+            key: self
+                .key
+                .as_deref()
+                .and_then(|k| serde_json::from_str::<Vec<String>>(k).ok()),
+        };
         match (id(&self.after), id(&self.before)) {
-            (Some(line), _) => lines::LinesFrom::After(line),
-            (None, Some(line)) => lines::LinesFrom::Before(line),
+            (Some(line), _) => lines::LinesFrom::After(bound(line)),
+            (None, Some(line)) => lines::LinesFrom::Before(bound(line)),
             (None, None) => lines::LinesFrom::Page,
         }
     }
