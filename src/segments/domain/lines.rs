@@ -584,10 +584,13 @@ pub fn lines(
         };
         let (bound, key) = match key {
             Some(key) if query.sort.reads_key(key) => {
+                // Out of the planner's sight, as the segment is: the statement kept prepared
+                // is planned once for all keys (seen, each view was planned anew: 1.8 ms,
+                // and the page served 1,300 requests a second instead of 1,830).
                 let values: Vec<String> = types
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| format!("CAST(${} AS {t})", i + 4))
+                    .map(|(i, t)| crate::db::unseen(&format!("${}", i + 4), t))
                     .collect();
                 (format!("({}, $2)", values.join(", ")), key)
             }
