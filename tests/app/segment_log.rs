@@ -648,3 +648,39 @@ fn a_segments_entries_are_read_from_its_range_and_only_its_own() {
         .get(&format!("/interactions?segment={a}"))
         .contains("4 interactions"));
 }
+
+/// The dearest segment the header allows (its unit cost at the most, 9,999,999,999.99, on 230
+/// lines): its page shows the total cost and Log Segment writes it to the campaign entry. The
+/// total used to be cast to NUMERIC(14,2), which overflowed: the page answered 500 and the
+/// segment could not be logged.
+#[test]
+fn the_dearest_segment_shows_and_logs_its_total_cost() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = crate::segment_page::many_lines(&app, &mut c);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', campaign_no = 'CP0001', \
+               unit_cost = 9999999999.99 WHERE no = '{no}'"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    page.assert_status(200);
+    assert!(page.contains("2,299,999,999,997.70"), "{}", page.body);
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(
+        text(&app, "SELECT cost::text FROM campaign_entries"),
+        "2299999999997.70"
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT sum(cost)::text FROM interaction_log_entries WHERE segment_no = '{no}'"
+            )
+        ),
+        "2299999999997.70"
+    );
+}

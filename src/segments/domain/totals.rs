@@ -53,7 +53,7 @@ impl Figures {
 fn figures_sql(segment: bool, by: &str) -> String {
     format!(
         "SELECT {}t.lines, (SELECT count(*) FROM segment_steps WHERE segment_id = s.id) AS steps, \
-           (s.unit_cost * (t.lines - o.lines) + o.cost)::numeric(14,2) AS total_cost, \
+           (s.unit_cost * (t.lines - o.lines) + o.cost)::numeric(20,2) AS total_cost, \
            (s.unit_duration_min::bigint * (t.lines - o.lines) + o.duration)::bigint AS total_duration \
          FROM segments s \
          CROSS JOIN LATERAL (SELECT {LINES_OF_S} AS lines) t \

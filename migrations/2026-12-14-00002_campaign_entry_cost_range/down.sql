@@ -1,0 +1,1 @@
+ALTER TABLE campaign_entries ALTER COLUMN cost TYPE NUMERIC(14, 2);
