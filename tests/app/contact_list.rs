@@ -311,6 +311,15 @@ fn paging_goes_on_from_the_page_seen_when_its_contact_was_renamed_meanwhile() {
             set(&was);
         }
     }
+    // A value that is not a sort value is passed over, not an error; a NUL is refused as in
+    // any field, with the reason.
+    for key in ["%3D", "x", "null", "%3DZzz"] {
+        let page = c.get(&format!("/contacts?after=CO0001&key={key}"));
+        page.assert_status(200);
+    }
+    let page = c.get("/contacts?after=CO0001&key=%3DA%00B");
+    page.assert_status(400);
+    assert!(page.contains("it contains a NUL character"));
 }
 
 #[test]

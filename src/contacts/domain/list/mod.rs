@@ -179,11 +179,15 @@ impl ListQuery {
     }
 
     /// The sort value the link carries for the contact a page starts after (or ends before):
-    /// `Some(None)` for no value (no country, say), `None` when it carries none.
+    /// `Some(None)` for no value (no country, say), `None` when it carries none (or one no
+    /// contact can have: with a NUL, which PostgreSQL refuses in a text).
     fn carried_key(&self) -> Option<Option<String>> {
         match self.key.as_str() {
             "null" => Some(None),
-            k => k.strip_prefix('=').map(|v| Some(v.to_string())),
+            k => k
+                .strip_prefix('=')
+                .filter(|v| !v.contains('\0'))
+                .map(|v| Some(v.to_string())),
         }
     }
 
@@ -1006,7 +1010,13 @@ mod tests {
             Some(Some(" Odense ".into()))
         );
         assert_eq!(q("CT1", "null").carried_key(), Some(None));
-        for (after, key) in [("", "=DK"), ("CT1", "DK"), ("CT1", ""), ("CT1", "NULL")] {
+        for (after, key) in [
+            ("", "=DK"),
+            ("CT1", "DK"),
+            ("CT1", ""),
+            ("CT1", "NULL"),
+            ("CT1", "=D\0K"),
+        ] {
             let q = q(after, key);
             assert_eq!(q.carried_key(), None, "{after} {key}");
             assert!(!q.link(&[]).contains("key="), "{after} {key}");
