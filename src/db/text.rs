@@ -9,6 +9,19 @@ pub fn fold(s: &str) -> String {
     s.to_lowercase().replace('ß', "ss").replace("i\u{307}", "i")
 }
 
+/// `s` composed (Unicode NFC), borrowed when it is already: "A" followed by a combining ring
+/// (as a Mac may write "Å" in a file, or a keyboard send it) becomes the one letter "Å", as it
+/// is typed in a search and stored by every other way in. Text is composed where it comes in
+/// (forms, links and imported files), so that a search finds it whichever way it was written.
+pub fn composed(s: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if unicode_normalization::is_nfc(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    }
+}
+
 diesel::define_sql_function!(
     /// The database's `rapport_fold(text)`: the same folding as [`fold`], for diesel queries.
     fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text
@@ -35,7 +48,16 @@ pub fn contains_pattern(q: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{contains_pattern, fold, like_escape};
+    use super::{composed, contains_pattern, fold, like_escape};
+
+    #[test]
+    fn decomposed_letters_are_composed_and_composed_text_is_left_as_it_is() {
+        assert_eq!(composed("A\u{30a}rhus"), "Århus");
+        assert_eq!(composed("Mo\u{308}ller"), "Möller");
+        assert_eq!(composed("Ørsted"), "Ørsted");
+        assert!(matches!(composed("Århus"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(composed("plain"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn like_patterns_take_wildcards_literally() {

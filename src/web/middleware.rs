@@ -122,9 +122,29 @@ fn field_with_nul(encoded: &[u8]) -> Option<String> {
         .map(|(k, _)| k.replace('\0', ""))
 }
 
+/// URL-encoded pairs with every name and value composed (`db::text::composed`), or `None`
+/// when they all are already.
+fn composed_pairs(encoded: &[u8]) -> Option<String> {
+    let pairs: Vec<_> = url::form_urlencoded::parse(encoded).collect();
+    if pairs
+        .iter()
+        .all(|(k, v)| unicode_normalization::is_nfc(k) && unicode_normalization::is_nfc(v))
+    {
+        return None;
+    }
+    let compose = crate::db::text::composed;
+    Some(
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().map(|(k, v)| (compose(k), compose(v))))
+            .finish(),
+    )
+}
+
 /// Refuses NUL bytes before any handler sees them (PostgreSQL cannot store them in text, and
 /// no field of Rapport's has a use for one): in the path or the query string, 400 naming the
 /// parameter; in a form's field, 422 naming the field. Checked once here for every route.
+/// And composes the query string's and a form's text (`db::text::composed`): a name typed
+/// or pasted with its accents apart is stored, and searched for, as the letters it shows.
 pub async fn refuse_nul(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -145,6 +165,11 @@ pub async fn refuse_nul(
         };
         return Ok(req.error_response(e).map_into_right_body());
     }
+    if let Some(query) = composed_pairs(req.query_string().as_bytes()) {
+        if let Ok(uri) = format!("{}?{query}", req.uri().path()).parse() {
+            req.head_mut().uri = uri;
+        }
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -164,6 +189,12 @@ pub async fn refuse_nul(
                 message: NUL_MESSAGE.into(),
             };
             return Ok(req.error_response(e).map_into_right_body());
+        }
+        if let Some(form) = composed_pairs(&body) {
+            if let Ok(length) = HeaderValue::from_str(&form.len().to_string()) {
+                req.headers_mut().insert(header::CONTENT_LENGTH, length);
+            }
+            req.set_payload(Payload::from(Bytes::from(form)));
         }
     }
     next.call(req)

@@ -162,6 +162,24 @@ pub struct RowReader<'s> {
     done: bool,
 }
 
+/// A row's cells composed (`db::text::composed`), when any is not: a file from a Mac may
+/// write "Århus" as "A" and a combining ring.
+fn composed(record: &mut csv::StringRecord) {
+    if record.iter().all(unicode_normalization::is_nfc) {
+        return;
+    }
+    let position = record.position().cloned();
+    let mut cells: csv::StringRecord = record
+        .iter()
+        .map(crate::db::text::composed)
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|c| c.as_ref())
+        .collect();
+    cells.set_position(position);
+    *record = cells;
+}
+
 impl<'s> RowReader<'s> {
     /// Reads and checks the header line; `None` (with the problems) when it is not usable.
     pub fn new(source: &'s mut dyn Source, problems: &mut Problems) -> Option<Self> {
@@ -246,7 +264,7 @@ impl<'s> RowReader<'s> {
                     self.done = true;
                     return None;
                 }
-                Ok(true) => {}
+                Ok(true) => composed(&mut self.record),
                 Err(e) => {
                     problems.add(e.line, e.message);
                     self.done = true;

@@ -1,0 +1,2 @@
+-- Nothing to undo: composed text is the same text.
+SELECT 1;
