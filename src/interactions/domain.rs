@@ -469,21 +469,32 @@ pub struct Changed {
     pub campaign_no: Option<String>,
 }
 
-/// Changes what may change of an entry: its evaluation and whether it is canceled. `None`
-/// when there is no such entry.
+/// What a save changes of an entry: its evaluation (`""` for none), whether it is canceled;
+/// `None` leaves the field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntryChanges {
+    pub evaluation: Option<String>,
+    pub canceled: Option<bool>,
+}
+
+/// Changes what may change of an entry, only the fields given: its evaluation and whether it
+/// is canceled. `None` when there is no such entry.
 pub fn update(
     conn: &mut PgConnection,
     id: i64,
-    evaluation: &str,
-    canceled: bool,
+    changes: &EntryChanges,
 ) -> QueryResult<Option<Changed>> {
     diesel::sql_query(
-        "UPDATE interaction_log_entries SET evaluation = $2, canceled = $3 WHERE id = $1 \
-         RETURNING campaign_no::text AS campaign_no",
+        "UPDATE interaction_log_entries SET \
+           evaluation = CASE WHEN $2 THEN $3 ELSE evaluation END, \
+           canceled = CASE WHEN $4 THEN $5 ELSE canceled END \
+         WHERE id = $1 RETURNING campaign_no::text AS campaign_no",
     )
     .bind::<BigInt, _>(id)
-    .bind::<Text, _>(evaluation)
-    .bind::<Bool, _>(canceled)
+    .bind::<Bool, _>(changes.evaluation.is_some())
+    .bind::<Text, _>(changes.evaluation.clone().unwrap_or_default())
+    .bind::<Bool, _>(changes.canceled.is_some())
+    .bind::<Bool, _>(changes.canceled.unwrap_or(false))
     .get_result(conn)
     .optional()
 }

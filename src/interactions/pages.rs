@@ -183,6 +183,12 @@ pub struct EntryForm {
     evaluation: String,
     #[serde(default)]
     canceled: Option<String>,
+    /// The evaluation and Canceled as the form showed them (`shown_canceled`: `1` or `0`):
+    /// only a field the user changed is written, so that a save does not undo what someone
+    /// else did meanwhile (a segment canceled while an entry of it was open). A form without
+    /// them writes both.
+    shown_evaluation: Option<String>,
+    shown_canceled: Option<String>,
 }
 
 /// Changes an entry's Evaluation and Canceled — the only fields that change.
@@ -203,6 +209,12 @@ pub async fn update(
     let form = form.into_inner();
     let evaluation = form.evaluation.trim().to_lowercase();
     let canceled = form.canceled.is_some();
+    let changes = domain::EntryChanges {
+        evaluation: (form.shown_evaluation.as_deref().map(str::trim) != Some(&evaluation))
+            .then(|| evaluation.clone()),
+        canceled: (form.shown_canceled.as_deref() != Some(if canceled { "1" } else { "0" }))
+            .then_some(canceled),
+    };
     if !evaluation.is_empty() && !EVALUATIONS.iter().any(|(c, _)| *c == evaluation) {
         let entry = db(&state.pool, move |conn| {
             domain::find(conn, id)?.ok_or(AppError::NotFound)
@@ -224,8 +236,7 @@ pub async fn update(
     let changed = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
-            let changed =
-                domain::update(conn, id, &evaluation, canceled)?.ok_or(AppError::NotFound)?;
+            let changed = domain::update(conn, id, &changes)?.ok_or(AppError::NotFound)?;
             audit::record(
                 conn,
                 Actor::User(&user),

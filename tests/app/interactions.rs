@@ -146,3 +146,69 @@ fn an_entry_page_shows_flow_initiator_and_correspondence_by_their_labels() {
     assert!(page.contains("<dd>E-mail</dd>"), "{}", page.body);
     assert!(!page.contains("inbound, them") && !page.contains("<dd>email</dd>"));
 }
+
+/// An entry's page was open while its segment was canceled: saving an evaluation there keeps
+/// the entry canceled (the form's Canceled box, as it was shown, used to be written back, and
+/// the entry counted in its campaign's figures again). Only what the user changed is written;
+/// a change of Canceled itself still goes through.
+#[test]
+fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring calls");
+    step(&mut c, &no, "add", &[("contact_no", "DORA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001' \
+             WHERE no = '{no}'"
+        ),
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    let id = app.count(&format!(
+        "SELECT min(e.id) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         WHERE c.no = 'DORA' AND e.segment_no = '{no}'"
+    ));
+    let entry = c.get(&format!("/interactions/{id}"));
+    let token = entry.csrf_token().unwrap();
+    let shown_canceled = hidden_value(&entry.body, "shown_canceled").unwrap();
+    assert_eq!(shown_canceled, "0");
+    // Meanwhile a colleague cancels the segment.
+    post(&mut c, &format!("/segments/{no}/cancel"), &[]);
+    let state = || {
+        text(
+            &app,
+            &format!(
+                "SELECT COALESCE(evaluation, '') || ':' || canceled FROM interaction_log_entries \
+                 WHERE id = {id}"
+            ),
+        )
+    };
+    assert_eq!(state(), ":true");
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &token,
+        &[
+            ("evaluation", "positive"),
+            ("shown_evaluation", ""),
+            ("shown_canceled", &shown_canceled),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(state(), "positive:true");
+    // Unticking Canceled, as shown ticked, restores the one entry.
+    let entry = c.get(&format!("/interactions/{id}"));
+    assert_eq!(hidden_value(&entry.body, "shown_canceled").unwrap(), "1");
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", "positive"),
+            ("shown_evaluation", "positive"),
+            ("shown_canceled", "1"),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(state(), "positive:false");
+}
