@@ -463,6 +463,49 @@ fn each_probability_calculation_rounds_to_two_decimals_in_the_database() {
     }
 }
 
+/// A contact on two lines of a segment (added again by a step that allowed contacts already
+/// there) gets one opportunity, from its first line, and the preview says why the other line
+/// makes none. Both lines used to be taken, and the second broke the unique index: Create
+/// Opportunities failed as a whole, every time it was tried.
+#[test]
+fn a_contact_on_two_lines_gets_one_opportunity() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Twice");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA|SOLO")]);
+    step(
+        &mut c,
+        &seg,
+        "add",
+        &[("contact_no", "DORA"), ("allow_existing", "on")],
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id WHERE c.no = 'DORA'"),
+        2
+    );
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    page.assert_status(200);
+    assert!(page.contains("data-figure=\"lines\">3<"), "{}", page.body);
+    assert!(page.contains("data-figure=\"create\">2<"));
+    assert!(page.contains("data-figure=\"repeated\">1<"));
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Twice")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(c.no, ',' ORDER BY c.no) FROM opportunities o \
+             JOIN contacts c ON c.id = o.contact_id"
+        ),
+        "DORA,SOLO"
+    );
+}
+
 #[test]
 fn create_opportunities_from_a_segment_makes_one_per_line_once() {
     let app = TestApp::start();
