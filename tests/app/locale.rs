@@ -134,3 +134,63 @@ fn iso_is_the_default_and_money_has_thousands_separators() {
     assert!(page.contains("6,699.60"), "{}", page.body);
     assert!(page.contains("2026-05-01"));
 }
+
+/// An opportunity's Update and Close forms come filled in with its value as the office writes
+/// it, and submitted as they come they go through: in da-DK they used to be filled in as
+/// "1234.50", which the Danish reading refuses ("use a comma").
+#[test]
+fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
+    let app = app_in(Locale::DaDk);
+    crate::opportunities::cycle(&app, "multiply");
+    let mut c = staff(&app, "stine");
+    let res = c.submit(
+        "/opportunities/new",
+        "/opportunities",
+        &[
+            ("description", "Stole"),
+            ("contact_no", "ANNA"),
+            ("sales_cycle_code", "NEW"),
+            ("estimated_value", "1.234,50"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let card_path = res.location().unwrap();
+    let no = card_path.trim_start_matches("/opportunities/").to_string();
+    let card = c.get(&card_path);
+    assert!(card.contains("value=\"1.234,50\""), "{}", card.body);
+    let version = hidden_value(&card.body, "version").unwrap();
+    let res = c.post_with_token(
+        &format!("/opportunities/{no}/update"),
+        &card.csrf_token().unwrap(),
+        &[
+            ("action", "first"),
+            ("estimated_value", "1.234,50"),
+            ("version", &version),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let card = c.get(&card_path);
+    let version = hidden_value(&card.body, "version").unwrap();
+    let today = text(&app, "SELECT current_date::text");
+    let res = c.post_with_token(
+        &format!("/opportunities/{no}/close"),
+        &card.csrf_token().unwrap(),
+        &[
+            ("outcome", "won"),
+            ("close_code", "SIGNED"),
+            ("date_closed", &today),
+            ("final_value", "1.234,50"),
+            ("version", &version),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT status || ':' || estimated_value FROM opportunities WHERE no = '{no}'"
+            )
+        ),
+        "won:1234.50"
+    );
+}

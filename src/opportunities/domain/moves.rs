@@ -108,7 +108,9 @@ impl UpdateForm {
         UpdateForm {
             action: String::new(),
             stage: String::new(),
-            estimated_value: o.estimated_value.to_string(),
+            // As the office writes it, as it is read back ("1.234,50" in da-DK: "1234.50"
+            // would be refused there).
+            estimated_value: super::record::money(&o.estimated_value),
             chances_pct: String::new(),
             // Empty, as the chances: a move then takes the new stage's date formula, an update
             // in place keeps the date. Filled in, the formula would never be reached.
@@ -342,7 +344,7 @@ impl CloseForm {
             outcome: String::new(),
             close_code: String::new(),
             date_closed: today.format("%Y-%m-%d").to_string(),
-            final_value: o.estimated_value.to_string(),
+            final_value: super::record::money(&o.estimated_value),
             version: o.version.to_string(),
         }
     }
