@@ -729,6 +729,26 @@ fn pipeline_figures_equal_sums_counted_in_the_database() {
     let csv = c.get("/opportunities/export.csv?status=won");
     csv.assert_status(200);
     assert_eq!(csv.body.lines().count() as i64, won + 1);
+    // A filter the list refuses is refused by the export too, by name: left out, the file
+    // held every opportunity (and a stage too large for a number was a 500).
+    for (path, message) in [
+        (
+            "/opportunities/export.csv?closing_from=soon",
+            "Enter a date as YYYY-MM-DD.",
+        ),
+        (
+            "/opportunities/export.xlsx?stage=99999999999",
+            "Enter a stage number",
+        ),
+        (
+            "/opportunities/export.csv?status=maybe",
+            "Choose a status from the list.",
+        ),
+    ] {
+        let res = c.get(path);
+        res.assert_status(400);
+        assert!(res.contains(message), "{path}");
+    }
 }
 
 /// The href of the page's Next link.

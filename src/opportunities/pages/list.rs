@@ -17,7 +17,7 @@ use crate::opportunities::domain::pipeline::{self, Figures};
 use crate::setup::{self, CodeList};
 use crate::web::csv::{self, Format};
 use crate::web::pagination::thousands;
-use crate::web::{db, filters, render, AppResult, AppState, FormErrors, Layout};
+use crate::web::{db, filters, render, AppError, AppResult, AppState, FormErrors, Layout};
 
 /// The choices of the list's filters.
 pub struct Options {
@@ -212,7 +212,16 @@ fn stream(
     query: ListQuery,
     format: Format,
 ) -> AppResult<HttpResponse> {
-    let (sql, values) = listing::export_query(&query.normalised());
+    let query = query.normalised();
+    // A filter the list would refuse (422, by its field) is refused here too, by name: left
+    // out, the file would hold every opportunity.
+    if let Some((field, message)) = query.problems().into_iter().next() {
+        return Err(AppError::BadRequest {
+            field: field.to_string(),
+            message,
+        });
+    }
+    let (sql, values) = listing::export_query(&query);
     let file_stem = format!("opportunities-{}", chrono::Local::now().format("%Y-%m-%d"));
     csv::stream::<ExportRow, _>(
         req,
