@@ -101,7 +101,7 @@ pub fn server(listener: TcpListener, pools: Pools, config: Config) -> std::io::R
             .configure(configure)
             .default_service(aw::to(web::pages::not_found))
             // Listed innermost first: the request log wraps everything.
-            .wrap(from_fn(web::middleware::refuse_nul))
+            .wrap(from_fn(web::middleware::check_text))
             .wrap(from_fn(auth::session::middleware))
             .wrap(from_fn(web::middleware::cache_static))
             .wrap(ErrorHandlers::new().default_handler(web::pages::render_error_page))

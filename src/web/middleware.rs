@@ -145,7 +145,7 @@ fn composed_pairs(encoded: &[u8]) -> Option<String> {
 /// parameter; in a form's field, 422 naming the field. Checked once here for every route.
 /// And composes the query string's and a form's text (`db::text::composed`): a name typed
 /// or pasted with its accents apart is stored, and searched for, as the letters it shows.
-pub async fn refuse_nul(
+pub async fn check_text(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {

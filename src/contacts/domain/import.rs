@@ -169,15 +169,12 @@ fn composed(record: &mut csv::StringRecord) {
         return;
     }
     let position = record.position().cloned();
-    let mut cells: csv::StringRecord = record
+    let cells: Vec<String> = record
         .iter()
-        .map(crate::db::text::composed)
-        .collect::<Vec<_>>()
-        .iter()
-        .map(|c| c.as_ref())
+        .map(|c| crate::db::text::composed(c).into_owned())
         .collect();
-    cells.set_position(position);
-    *record = cells;
+    *record = csv::StringRecord::from(cells);
+    record.set_position(position);
 }
 
 impl<'s> RowReader<'s> {
