@@ -359,6 +359,14 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
     ] {
         assert!(card.contains(&wanted), "missing {wanted}");
     }
+    // The card's link to the interactions its figures count lists as many as it says (the
+    // canceled entry of GAMMA left out), the other link all seven.
+    let counted = c.get("/interactions?campaign=CP0001&canceled=no");
+    assert!(card.contains("href=\"/interactions?campaign=CP0001&amp;canceled=no\""));
+    assert!(counted.contains("6 interactions"), "{}", counted.body);
+    assert!(c
+        .get("/interactions?campaign=CP0001")
+        .contains("7 interactions"));
 
     // Each segment with its lines (a logged one's as its campaign entry recorded them).
     for (no, lines) in [(&a, 4), (&b, 2)] {
