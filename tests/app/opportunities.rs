@@ -1524,3 +1524,39 @@ fn opportunities_written_by_several_users_at_once_keep_their_figures_exact() {
     assert!(page.contains("data-figure=\"open\">12<"), "{}", page.body);
     assert!(page.contains("data-figure=\"won\">6<"));
 }
+
+/// The pipeline's period above the list is kept when the list is filtered, sorted or paged,
+/// and the list's filters when the period changes: each form carries the other's fields, and
+/// every link the period. The figures used to fall back to this year at the first filter.
+#[test]
+fn the_period_and_the_filters_keep_each_other() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code)
+         SELECT 'OP9' || no, id, 'NEW' FROM contacts WHERE no IN ('ANNA', 'DORA')",
+    );
+    let mut c = staff(&app, "stan");
+    let page = c.get("/opportunities?from=2025-01-01&to=2025-12-31&status=open&sort=value");
+    page.assert_status(200);
+    // The list's form carries the period; the period's form the list's filters and order.
+    assert!(page.contains("<input type=\"hidden\" name=\"from\" value=\"2025-01-01\">"));
+    assert!(page.contains("<input type=\"hidden\" name=\"to\" value=\"2025-12-31\">"));
+    assert!(page.contains("<input type=\"hidden\" name=\"status\" value=\"open\">"));
+    assert!(page.contains("<input type=\"hidden\" name=\"sort\" value=\"value\">"));
+    // A column's link keeps both.
+    let unescaped = page.body.replace("&#38;", "&");
+    assert!(
+        unescaped.contains(
+            "href=\"/opportunities?status=open&sort=value&dir=desc&from=2025-01-01&to=2025-12-31\""
+        ),
+        "{}",
+        page.body
+    );
+    // Shown again from a link, the period is the one asked for.
+    assert!(c
+        .get("/opportunities?status=open&from=2025-01-01&to=2025-12-31")
+        .contains("value=\"2025-12-31\""));
+}

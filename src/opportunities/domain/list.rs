@@ -66,6 +66,12 @@ pub struct ListQuery {
     /// The last page.
     #[serde(default)]
     pub last: String,
+    /// The pipeline's period (won and lost closed from, to), which the page shows above the
+    /// list: carried by the list's links and forms so that filtering or paging keeps it.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
 }
 
 /// `open` is every status that is not closed.
@@ -259,8 +265,20 @@ impl ListQuery {
         )
     }
 
+    /// The list's filters and order as they stand, empty and default values left out: what
+    /// the period's form carries along as hidden fields.
+    pub fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        self.pairs(&[("from", ""), ("to", "")])
+    }
+
     /// The query string of this list with some parameters changed (paging reset unless given).
     pub fn link(&self, changes: &[(&str, &str)]) -> String {
+        let pairs = self.pairs(changes);
+        crate::web::pagination::query_string(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+    }
+
+    /// The list's parameters with some changed, empty and default values left out.
+    fn pairs(&self, changes: &[(&str, &str)]) -> Vec<(&'static str, String)> {
         let current = [
             ("q", self.q.as_str()),
             ("status", self.status.as_str()),
@@ -275,11 +293,13 @@ impl ListQuery {
             ("closing_to", self.closing_to.as_str()),
             ("sort", self.sort.as_str()),
             ("dir", self.dir.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
             ("after", ""),
             ("before", ""),
             ("last", ""),
         ];
-        let pairs: Vec<(&str, String)> = current
+        current
             .into_iter()
             .map(|(key, value)| {
                 let v = changes
@@ -293,8 +313,7 @@ impl ListQuery {
                     (*key == "sort" && value == "no") || (*key == "dir" && value == "asc");
                 !value.is_empty() && !default
             })
-            .collect();
-        crate::web::pagination::query_string(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+            .collect()
     }
 
     pub fn sort_link(&self, key: &str) -> String {
