@@ -200,7 +200,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
         "SELECT count(*) FROM segment_lines WHERE segment_id = {segment_id}"
     ));
     assert!(members > 100, "a segment of more than a page: {members}");
-    use rapport::segments::domain::lines::{lines, LinesFrom, LinesQuery};
+    use rapport::segments::domain::line_page::{lines, LinesFrom, LinesQuery};
     for _ in 0..8 {
         let pager = rapport::web::pagination::Pager::new(None, 100, members);
         let rows = lines(

@@ -6,6 +6,8 @@ pub mod export;
 pub mod filter;
 pub mod header;
 pub mod ledger;
+pub mod line_edit;
+pub mod line_page;
 pub mod lines;
 pub mod list;
 pub mod log;

@@ -4,9 +4,10 @@ use crate::auth::{session, Role, SignedIn, Staff};
 use crate::segments::domain::header::Template as InteractionTemplate;
 use crate::segments::domain::header::{HeaderForm, HeaderNames, Segment};
 use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
-use crate::segments::domain::lines::{LineRow, LineSort, LinesQuery};
+use crate::segments::domain::line_page::{LineSort, LinesQuery};
+use crate::segments::domain::lines::LineRow;
 use crate::segments::domain::totals::Figures;
-use crate::segments::domain::{header, ledger, lines, totals};
+use crate::segments::domain::{header, ledger, line_page, totals};
 use crate::setup::{CodeList, Shared};
 use crate::web::filters;
 use crate::web::pagination::Pager;
@@ -458,7 +459,7 @@ pub struct PageQuery {
     after: Option<String>,
     before: Option<String>,
     /// The sort keys of the line `after` or `before` names, as the linking page showed them
-    /// (a JSON array of texts; see `lines::Bound`).
+    /// (a JSON array of texts; see `line_page::Bound`).
     key: Option<String>,
     q: Option<String>,
     sort: Option<String>,
@@ -466,9 +467,9 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    fn lines_from(&self) -> lines::LinesFrom {
+    fn lines_from(&self) -> line_page::LinesFrom {
         let id = |v: &Option<String>| v.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
-        let bound = |line| lines::Bound {
+        let bound = |line| line_page::Bound {
             line,
             key: self
                 .key
@@ -476,9 +477,9 @@ impl PageQuery {
                 .and_then(|k| serde_json::from_str::<Vec<String>>(k).ok()),
         };
         match (id(&self.after), id(&self.before)) {
-            (Some(line), _) => lines::LinesFrom::After(bound(line)),
-            (None, Some(line)) => lines::LinesFrom::Before(bound(line)),
-            (None, None) => lines::LinesFrom::Page,
+            (Some(line), _) => line_page::LinesFrom::After(bound(line)),
+            (None, Some(line)) => line_page::LinesFrom::Before(bound(line)),
+            (None, None) => line_page::LinesFrom::Page,
         }
     }
 }
@@ -501,7 +502,7 @@ fn load_first_page(conn: &mut PgConnection, segment: Segment) -> QueryResult<Sho
         segment,
         None,
         None,
-        lines::LinesFrom::Page,
+        line_page::LinesFrom::Page,
         LinesQuery::default(),
     )
 }
@@ -512,7 +513,7 @@ fn load_show(
     segment: Segment,
     figures: Option<Figures>,
     page: Option<String>,
-    from: lines::LinesFrom,
+    from: line_page::LinesFrom,
     query: LinesQuery,
 ) -> QueryResult<ShowData> {
     let figures = match figures {
@@ -521,14 +522,14 @@ fn load_show(
     };
     // The ledger, and for a draft what each Go Back would do.
     let (ledger, history) = ledger::load_with_history(conn, segment.id, segment.is_draft())?;
-    let found = lines::count(conn, &segment, &query, figures.lines)?;
-    let pager = Pager::new(page.as_deref(), lines::LINES_PAGE, found);
+    let found = line_page::count(conn, &segment, &query, figures.lines)?;
+    let pager = Pager::new(page.as_deref(), line_page::LINES_PAGE, found);
     // A search that finds no line needs no page of them: on a big segment, reading it would
     // test every line once more (`ø` on a segment of 196,228 lines: 1.5 s).
     let lines = if found == 0 {
         Vec::new()
     } else {
-        lines::lines(conn, segment.id, &pager, from, &query)?
+        line_page::lines(conn, segment.id, &pager, from, &query)?
     };
     let options = HeaderOptions::load(conn)?;
     let names = options.names(&segment);

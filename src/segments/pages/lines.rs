@@ -4,10 +4,10 @@
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::Segment;
-use crate::segments::domain::lines::{load_line, ContactMatch, LineForm, EVALUATIONS};
+use crate::segments::domain::line_edit::{load_line, ContactMatch, LineForm, EVALUATIONS};
 use crate::segments::domain::steps::{run_step, Outcome, Source};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, lines, steps, stored};
+use crate::segments::domain::{header, line_edit, steps, stored};
 use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::segments::pages::wizard::outcome_sentence;
 use crate::setup::CodeList;
@@ -66,7 +66,7 @@ pub async fn add_line(
             if typed.is_empty() {
                 return Ok(actions.refused("contact_no", "Enter a contact's No. or name."));
             }
-            let contact = match lines::find_contact(conn, &typed)? {
+            let contact = match line_edit::find_contact(conn, &typed)? {
                 ContactMatch::One(contact) => Some(*contact),
                 ContactMatch::None => None,
                 ContactMatch::Several(nos) => {
@@ -162,7 +162,8 @@ pub async fn remove_line(
             // The segment is locked before the line is read: of two removals of one line, the
             // second sees it gone and records no step.
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let line = lines::line_label(conn, segment.id, line_id)?.ok_or(AppError::NotFound)?;
+            let line =
+                line_edit::line_label(conn, segment.id, line_id)?.ok_or(AppError::NotFound)?;
             let label = line.label;
             if line.removed {
                 session::set_flash(
@@ -279,7 +280,7 @@ pub async fn update(
             let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
             match f.validate(conn)? {
                 Ok(values) => {
-                    lines::save(conn, id, &values)?;
+                    line_edit::save(conn, id, &values)?;
                     session::set_flash(
                         conn,
                         &session,

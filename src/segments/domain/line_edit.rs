@@ -1,0 +1,269 @@
+//! A segment line's own interaction fields (overrides of the header: empty means "as on the
+//! header"), their checks, and the contact a line is added for.
+
+use crate::db::schema::segment_lines;
+use crate::segments::domain::header;
+use crate::segments::domain::header::Segment;
+use crate::setup;
+use crate::web::FormErrors;
+use bigdecimal::BigDecimal;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use serde::Deserialize;
+
+/// A line's overrides: empty means "as on the header".
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LineForm {
+    #[serde(default)]
+    pub salesperson_code: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub interaction_template_code: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub correspondence_type: String,
+    #[serde(default)]
+    pub unit_cost: String,
+    #[serde(default)]
+    pub unit_duration_min: String,
+    #[serde(default)]
+    pub evaluation: String,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = segment_lines, treat_none_as_null = true)]
+pub struct LineValues {
+    salesperson_code: Option<String>,
+    date: Option<chrono::NaiveDate>,
+    interaction_template_code: Option<String>,
+    subject: Option<String>,
+    correspondence_type: Option<String>,
+    unit_cost: Option<BigDecimal>,
+    unit_duration_min: Option<i32>,
+    evaluation: Option<String>,
+}
+
+pub const EVALUATIONS: [(&str, &str); 5] = [
+    ("very_positive", "Very Positive"),
+    ("positive", "Positive"),
+    ("neutral", "Neutral"),
+    ("negative", "Negative"),
+    ("very_negative", "Very Negative"),
+];
+
+fn some(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.trim().to_string())
+}
+
+impl LineForm {
+    pub fn validate(&self, conn: &mut PgConnection) -> QueryResult<Result<LineValues, FormErrors>> {
+        let mut errors = FormErrors::new();
+        let salesperson = some(&self.salesperson_code).map(|s| s.to_uppercase());
+        if let Some(code) = &salesperson {
+            if !setup::code_exists(conn, "salespeople", code)? {
+                errors.add(
+                    "salesperson_code",
+                    format!("There is no salesperson {code}."),
+                );
+            }
+        }
+        let template = some(&self.interaction_template_code).map(|s| s.to_uppercase());
+        if let Some(code) = &template {
+            if header::template(conn, code)?.is_none() {
+                errors.add(
+                    "interaction_template_code",
+                    format!("There is no interaction template {code}."),
+                );
+            }
+        }
+        let date = match some(&self.date) {
+            None => None,
+            Some(d) => match crate::web::forms::date(&d) {
+                Some(d) => Some(d),
+                None => {
+                    errors.add(
+                        "date",
+                        format!(
+                            "Enter a date as {}, or leave it empty.",
+                            crate::web::forms::date_pattern()
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let cost = match some(&self.unit_cost) {
+            None => None,
+            Some(c) => match header::parse_amount(&c) {
+                Some(v) => Some(v),
+                None => {
+                    errors.add(
+                        "unit_cost",
+                        crate::web::forms::amount_message(
+                            &c,
+                            "Enter an amount of 0 or more and below 10,000,000,000, or leave it empty."
+                                .into(),
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let duration = match some(&self.unit_duration_min) {
+            None => None,
+            Some(d) => match d.parse::<i32>() {
+                Ok(v) if v >= 0 => Some(v),
+                _ => {
+                    errors.add(
+                        "unit_duration_min",
+                        "Enter whole minutes, or leave it empty.",
+                    );
+                    None
+                }
+            },
+        };
+        let correspondence = match self.correspondence_type.trim() {
+            "" => None,
+            v @ ("none" | "hard_copy" | "email") => Some(if v == "none" {
+                String::new()
+            } else {
+                v.to_string()
+            }),
+            _ => {
+                errors.add("correspondence_type", "Choose a correspondence type.");
+                None
+            }
+        };
+        let evaluation = some(&self.evaluation);
+        if let Some(e) = &evaluation {
+            if !EVALUATIONS.iter().any(|(v, _)| v == e) {
+                errors.add("evaluation", "Choose an evaluation.");
+            }
+        }
+        let subject = some(&self.subject);
+        if subject.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            errors.add("subject", "Use at most 100 characters.");
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        Ok(Ok(LineValues {
+            salesperson_code: salesperson,
+            date,
+            interaction_template_code: template,
+            subject,
+            correspondence_type: correspondence,
+            unit_cost: cost,
+            unit_duration_min: duration,
+            evaluation,
+        }))
+    }
+}
+
+#[derive(QueryableByName)]
+pub struct LineData {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub label: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub salesperson_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub date: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub interaction_template_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub subject: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub correspondence_type: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub unit_cost: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub unit_duration_min: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub evaluation: Option<String>,
+}
+
+/// A contact typed by No. or by name (any case), for a manual line.
+pub enum ContactMatch {
+    One(Box<crate::contacts::model::Contact>),
+    None,
+    /// Several contacts have that name: their first Nos.
+    Several(Vec<String>),
+}
+
+/// The contact with this No.; else the one contact with this name (every letter folded).
+pub fn find_contact(conn: &mut PgConnection, typed: &str) -> QueryResult<ContactMatch> {
+    use crate::contacts::model::Contact;
+    use crate::db::schema::contacts as ct;
+    if let Some(c) = crate::contacts::model::find_by_no(conn, &typed.to_uppercase())? {
+        return Ok(ContactMatch::One(Box::new(c)));
+    }
+    let mut named: Vec<Contact> = ct::table
+        .filter(crate::db::text::rapport_fold(ct::name).eq(crate::db::fold(typed)))
+        .select(Contact::as_select())
+        .order(ct::no)
+        .limit(6)
+        .load(conn)?;
+    Ok(match named.len() {
+        0 => ContactMatch::None,
+        1 => named
+            .pop()
+            .map_or(ContactMatch::None, |c| ContactMatch::One(Box::new(c))),
+        _ => ContactMatch::Several(named.into_iter().map(|c| c.no).collect()),
+    })
+}
+
+/// A line of the segment as "No. Name", and whether it was removed.
+#[derive(QueryableByName)]
+pub struct LineLabel {
+    #[diesel(sql_type = Text)]
+    pub label: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub removed: bool,
+}
+
+pub fn line_label(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    line_id: i64,
+) -> QueryResult<Option<LineLabel>> {
+    diesel::sql_query(
+        "SELECT c.no || ' ' || c.name AS label, l.removed_by_step IS NOT NULL AS removed \
+         FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+         WHERE l.id = $1 AND l.segment_id = $2",
+    )
+    .bind::<BigInt, _>(line_id)
+    .bind::<BigInt, _>(segment_id)
+    .get_result(conn)
+    .optional()
+}
+
+/// Saves a line's own values (its overrides of the header).
+pub fn save(conn: &mut PgConnection, line_id: i64, values: &LineValues) -> QueryResult<()> {
+    diesel::update(segment_lines::table.find(line_id))
+        .set(values)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn load_line(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    id: i64,
+) -> QueryResult<Option<LineData>> {
+    diesel::sql_query(
+        "SELECT l.id, c.no || ' ' || c.name AS label, l.salesperson_code::text AS salesperson_code, \
+           to_char(l.date, 'YYYY-MM-DD') AS date, l.interaction_template_code::text AS interaction_template_code, \
+           l.subject, CASE WHEN l.correspondence_type = '' THEN 'none' ELSE l.correspondence_type END AS correspondence_type, \
+           l.unit_cost::text AS unit_cost, l.unit_duration_min::text AS unit_duration_min, l.evaluation \
+         FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+         WHERE l.id = $1 AND l.segment_id = $2 AND l.removed_by_step IS NULL",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(segment.id)
+    .get_result(conn)
+    .optional()
+}
