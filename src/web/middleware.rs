@@ -115,29 +115,33 @@ pub async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, AppError> {
 
 const NUL_MESSAGE: &str = "it contains a NUL character (a zero byte), which cannot be stored.";
 
-/// The first (name, value) pair of a URL-encoded text that holds a NUL byte: its name.
-fn field_with_nul(encoded: &[u8]) -> Option<String> {
-    url::form_urlencoded::parse(encoded)
-        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
-        .map(|(k, _)| k.replace('\0', ""))
-}
-
-/// URL-encoded pairs with every name and value composed (`db::text::composed`), or `None`
-/// when they all are already.
-fn composed_pairs(encoded: &[u8]) -> Option<String> {
+/// Reads URL-encoded pairs once: `Err` with the name of the first pair that holds a NUL byte;
+/// else `Ok` with the pairs composed (`db::text::composed`), or `None` when they all are
+/// already. Text of plain ASCII without `%` escapes (most query strings) is neither, and is
+/// not decoded at all.
+fn checked(encoded: &[u8]) -> Result<Option<String>, String> {
+    if encoded.iter().all(|&b| b != 0 && b != b'%' && b.is_ascii()) {
+        return Ok(None);
+    }
     let pairs: Vec<_> = url::form_urlencoded::parse(encoded).collect();
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(k.replace('\0', ""));
+    }
     if pairs
         .iter()
         .all(|(k, v)| unicode_normalization::is_nfc(k) && unicode_normalization::is_nfc(v))
     {
-        return None;
+        return Ok(None);
     }
     let compose = crate::db::text::composed;
-    Some(
+    Ok(Some(
         url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs.iter().map(|(k, v)| (compose(k), compose(v))))
             .finish(),
-    )
+    ))
 }
 
 /// Refuses NUL bytes before any handler sees them (PostgreSQL cannot store them in text, and
@@ -158,17 +162,20 @@ pub async fn check_text(
         };
         return Ok(req.error_response(e).map_into_right_body());
     }
-    if let Some(field) = field_with_nul(req.query_string().as_bytes()) {
-        let e = AppError::BadRequest {
-            field,
-            message: NUL_MESSAGE.into(),
-        };
-        return Ok(req.error_response(e).map_into_right_body());
-    }
-    if let Some(query) = composed_pairs(req.query_string().as_bytes()) {
-        if let Ok(uri) = format!("{}?{query}", req.uri().path()).parse() {
-            req.head_mut().uri = uri;
+    match checked(req.query_string().as_bytes()) {
+        Err(field) => {
+            let e = AppError::BadRequest {
+                field,
+                message: NUL_MESSAGE.into(),
+            };
+            return Ok(req.error_response(e).map_into_right_body());
         }
+        Ok(Some(query)) => {
+            if let Ok(uri) = format!("{}?{query}", req.uri().path()).parse() {
+                req.head_mut().uri = uri;
+            }
+        }
+        Ok(None) => {}
     }
     let is_form = req
         .headers()
@@ -183,18 +190,21 @@ pub async fn check_text(
             Ok(body) => body,
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         };
-        if let Some(field) = field_with_nul(&body) {
-            let e = AppError::BadField {
-                field,
-                message: NUL_MESSAGE.into(),
-            };
-            return Ok(req.error_response(e).map_into_right_body());
-        }
-        if let Some(form) = composed_pairs(&body) {
-            if let Ok(length) = HeaderValue::from_str(&form.len().to_string()) {
-                req.headers_mut().insert(header::CONTENT_LENGTH, length);
+        match checked(&body) {
+            Err(field) => {
+                let e = AppError::BadField {
+                    field,
+                    message: NUL_MESSAGE.into(),
+                };
+                return Ok(req.error_response(e).map_into_right_body());
             }
-            req.set_payload(Payload::from(Bytes::from(form)));
+            Ok(Some(form)) => {
+                if let Ok(length) = HeaderValue::from_str(&form.len().to_string()) {
+                    req.headers_mut().insert(header::CONTENT_LENGTH, length);
+                }
+                req.set_payload(Payload::from(Bytes::from(form)));
+            }
+            Ok(None) => {}
         }
     }
     next.call(req)
@@ -250,9 +260,21 @@ mod tests {
 
     #[test]
     fn a_nul_anywhere_in_a_field_names_it() {
+        let field_with_nul = |encoded: &[u8]| checked(encoded).err();
         assert_eq!(field_with_nul(b"q=abc&type=company"), None);
         assert_eq!(field_with_nul(b"q=a%00b&type=x").as_deref(), Some("q"));
         assert_eq!(field_with_nul(b"name=ok&city=%00").as_deref(), Some("city"));
         assert_eq!(field_with_nul(b"na%00me=ok").as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn text_is_composed_and_plain_text_left_undecoded() {
+        assert_eq!(
+            checked(b"q=a%CC%8Arhus&type=x"),
+            Ok(Some("q=%C3%A5rhus&type=x".into()))
+        );
+        assert_eq!(checked(b"q=%C3%A5rhus&type=x"), Ok(None));
+        assert_eq!(checked(b"q=plain+text&sort=city"), Ok(None));
+        assert_eq!(checked(b""), Ok(None));
     }
 }
