@@ -75,12 +75,13 @@ fn browser_segment_page_header_lines_and_a_step_that_changes_nothing() {
         let text = b.main_text().await;
         assert!(text.contains("Lines 101–154"), "{text}");
 
-        // A step that would change nothing says so and offers nothing to apply.
+        // A step that would change nothing says so, and that applied it is kept.
         b.open(&format!("/segments/{no}/add?country=NO&preview=1"))
             .await;
         let text = b.main_text().await;
         assert!(text.contains("Nothing to add"), "{text}");
-        assert!(!text.contains("Apply Add Contacts"));
+        assert!(text.contains("Applied, it is kept in the ledger"), "{text}");
+        assert!(text.contains("Apply Add Contacts"), "{text}");
         b.open(&format!("/segments/{no}/reduce?country=SE&preview=1"))
             .await;
         assert!(b.main_text().await.contains("Nothing to remove"));

@@ -1,7 +1,7 @@
 //! The segment page as a user works on it (see docs/segments.md, The segment page): the
 //! header first with refused saves summed up at the top, the lines searched and sorted with
-//! keyset paging and each value's source, steps that would change nothing left out of the
-//! ledger, and previews open to viewers.
+//! keyset paging and each value's source, steps that change nothing kept in the ledger only
+//! when they select by criteria, and previews open to viewers.
 
 use crate::auth::diesel_exec;
 use crate::segments::{
@@ -483,7 +483,7 @@ fn a_line_follows_its_contact_and_company_when_they_are_renamed() {
 }
 
 #[test]
-fn a_step_that_would_change_nothing_is_not_recorded() {
+fn a_step_by_criteria_that_changes_nothing_is_kept_and_others_are_not() {
     let app = TestApp::start();
     world(&app);
     let mut c = staff(&app, "stan");
@@ -491,43 +491,64 @@ fn a_step_that_would_change_nothing_is_not_recorded() {
     step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
     let other = new_segment(&mut c, "Same people");
     step(&mut c, &other, "add", &[("contact_no", "ANNA")]);
-    let steps = step_count(&app, &no);
-    let audits = app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step'");
+    let mut steps = step_count(&app, &no);
+    let mut audits = app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step'");
     let lines = app.count("SELECT count(*) FROM segment_lines");
+    let kept = ". The step is kept, so Refresh and Save Criteria replay its filters.";
 
     let page = format!("/segments/{no}");
     for (action, fields, flash) in [
         (
             "add",
             vec![("contact_no", "ANNA|DORA")],
-            "Add Contacts: Nothing to add: every matching contact is already on the segment. No step was recorded.",
+            "Add Contacts: Nothing to add: every matching contact is already on the segment",
         ),
         (
             "add",
             vec![("contact_no", "NOBODY*")],
-            "Add Contacts: Nothing to add: no contact matches. No step was recorded.",
+            "Add Contacts: Nothing to add: no contact matches",
         ),
         (
             "add",
             vec![("contact_no", "CY")],
-            "Add Contacts: Nothing to add: every matching contact was skipped (1 skipped as privacy blocked).",
+            "Add Contacts: Nothing to add: every matching contact was skipped (1 skipped as privacy blocked)",
         ),
         (
             "reduce",
             vec![("country", "F*")],
-            "Reduce Contacts: Nothing to remove: no line of the segment matches the filters.",
+            "Reduce Contacts: Nothing to remove: no line of the segment matches the filters",
         ),
         (
             "refine",
             vec![("contact_no", "ANNA|DORA")],
-            "Refine Contacts: Nothing to remove: every line of the segment matches the filters.",
+            "Refine Contacts: Nothing to remove: every line of the segment matches the filters",
         ),
     ] {
         let res = post(&mut c, &format!("/segments/{no}/{action}"), &fields);
         res.assert_redirect(&page);
         let shown = c.get(&page);
-        assert!(shown.contains(flash), "{action} {fields:?}:\n{}", shown.body);
+        assert!(
+            shown.contains(&format!("{flash}{kept}")),
+            "{action} {fields:?}:\n{}",
+            shown.body
+        );
+        // Recorded as a step of its kind that added and removed nothing, and audited.
+        steps += 1;
+        audits += 1;
         assert_eq!(step_count(&app, &no), steps, "{action} {fields:?}");
+        assert_eq!(
+            app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step'"),
+            audits
+        );
+        let last = text(
+            &app,
+            &format!(
+                "SELECT kind || ' +' || added || ' -' || removed FROM segment_steps \
+                 WHERE segment_id = (SELECT id FROM segments WHERE no = '{no}') \
+                 ORDER BY seq DESC LIMIT 1"
+            ),
+        );
+        assert_eq!(last, format!("{action} +0 -0"));
     }
     let res = post(
         &mut c,
@@ -536,13 +557,17 @@ fn a_step_that_would_change_nothing_is_not_recorded() {
     );
     res.assert_redirect(&page);
     assert!(c.get(&page).contains(&format!(
-        "Reuse Segment {other}: Nothing to add: every matching contact is already on the segment."
+        "Reuse Segment {other}: Nothing to add: every matching contact is already on the segment{kept}"
     )));
+    steps += 1;
+    audits += 1;
+    assert_eq!(step_count(&app, &no), steps);
+    // A Refresh that changes nothing is no step.
     let res = post(&mut c, &format!("/segments/{no}/refresh"), &[]);
     res.assert_redirect(&page);
     assert!(c
         .get(&page)
-        .contains("Refresh: Nothing to refresh: the segment is up to date."));
+        .contains("Refresh: Nothing to refresh: the segment is up to date. No step was recorded."));
 
     assert_eq!(step_count(&app, &no), steps);
     assert_eq!(
@@ -550,24 +575,64 @@ fn a_step_that_would_change_nothing_is_not_recorded() {
         audits
     );
     assert_eq!(app.count("SELECT count(*) FROM segment_lines"), lines);
-    // A real step still is one, numbered next.
-    step(&mut c, &no, "reduce", &[("contact_no", "DORA")]);
-    assert_eq!(step_count(&app, &no), steps + 1);
-    assert_eq!(
-        text(
-            &app,
-            &format!(
-                "SELECT max(seq) FROM segment_steps WHERE segment_id = \
-                 (SELECT id FROM segments WHERE no = '{no}')"
-            )
-        ),
-        (steps + 1).to_string()
+    // The ledger tells the kept steps as they were.
+    let shown = c.get(&page);
+    assert!(
+        shown.contains("Added 0 contacts") && shown.contains("Removed 0 contacts matching"),
+        "{}",
+        shown.body
     );
     // The preview says so before anyone applies.
     let res = c.get(&format!("/segments/{no}/add?contact_no=ANNA&preview=1"));
     res.assert_status(200);
     assert!(res.contains("Nothing to add: applying this step would change nothing"));
-    assert!(!res.contains("Apply Add Contacts"));
+}
+
+#[test]
+fn a_refine_that_removed_nobody_still_keeps_out_who_joins_later_on_refresh_and_reuse() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    // Every XMAS contact is in DK or SE today; the Refine to DK removes DORA (SE) and the
+    // second Refine, to persons, removes nobody.
+    let no = new_segment(&mut c, "Danish persons at Christmas");
+    step(&mut c, &no, "add", &[("mailing_group", "XMAS")]);
+    step(&mut c, &no, "refine", &[("country", "DK")]);
+    step(&mut c, &no, "refine", &[("type", "person")]);
+    let before = crate::segments::members(&app, &no);
+    assert!(!before.is_empty());
+    assert_eq!(step_count(&app, &no), 3);
+    post(
+        &mut c,
+        &format!("/segments/{no}/save-criteria"),
+        &[
+            ("code", "XMASDK"),
+            ("description", "Danish persons at Christmas"),
+        ],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+
+    // A Danish company joins the mailing group.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, country_code) VALUES ('NEWCO', 'company', 'New Co', 'DK');
+         INSERT INTO contact_mailing_groups (contact_id, code)
+             SELECT id, 'XMAS' FROM contacts WHERE no = 'NEWCO'",
+    );
+    // Refresh replays all three steps: the company stays out.
+    let res = post(&mut c, &format!("/segments/{no}/refresh"), &[]);
+    res.assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(crate::segments::members(&app, &no), before);
+    // So does the saved criteria, reused on a new segment.
+    let again = new_segment(&mut c, "Again");
+    let res = post(
+        &mut c,
+        &format!("/segments/{again}/reuse-criteria"),
+        &[("code", "XMASDK")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(crate::segments::members(&app, &again), before);
+    assert_eq!(step_count(&app, &again), 3);
 }
 
 #[test]

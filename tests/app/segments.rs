@@ -992,16 +992,12 @@ fn reduce_and_refine_with_and_without_entire_companies() {
         let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
         want.sort();
         assert_eq!(members(&app, &no), want, "{kind} {fields:?}");
-        // A step that removes nothing is not recorded: the last step is still the Add.
-        let last = if *removed == 0 { "add" } else { *kind };
-        assert_eq!(last_step(&app, &no).0, last, "{kind} {fields:?}");
-        if *removed > 0 {
-            assert_eq!(
-                last_step(&app, &no),
-                (kind.to_string(), 0, *removed, 0, 0, 0),
-                "{kind} {fields:?}"
-            );
-        }
+        // Recorded with what it removed, none too (a Refresh replays it).
+        assert_eq!(
+            last_step(&app, &no),
+            (kind.to_string(), 0, *removed, 0, 0, 0),
+            "{kind} {fields:?}"
+        );
     }
 
     // Entire Companies looks at every contact of the company, also those not on the segment:
@@ -1122,7 +1118,7 @@ fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
         ("reduce", &[("interaction_template", "MAIL")]),
         ("refine", &[("type", "person"), ("entire_companies", "on")]),
     ];
-    let mut recorded = 0;
+    let mut moved = 0;
     for (kind, fields) in cases {
         let before = segment_state(&app, &no);
         let audit = app.count("SELECT count(*) FROM audit_log");
@@ -1137,13 +1133,11 @@ fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
         let members_before = members(&app, &no).len() as i64;
         let steps_before = step_count(&app, &no);
         step(&mut c, &no, kind, fields);
-        if counts.0 == 0 {
-            // A step that changes nothing is not recorded.
-            assert_eq!(step_count(&app, &no), steps_before, "{kind} {fields:?}");
-            assert_eq!(members(&app, &no).len() as i64, members_before);
-            continue;
+        // Every step by criteria is recorded, one that changes nothing too.
+        assert_eq!(step_count(&app, &no), steps_before + 1, "{kind} {fields:?}");
+        if counts.0 > 0 {
+            moved += 1;
         }
-        recorded += 1;
         let (_, added, removed, excluded, blocked, existing) = last_step(&app, &no);
         if *kind == "add" {
             assert_eq!(
@@ -1158,8 +1152,8 @@ fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
         }
     }
     // The lines moved, so the cases above were not all empty.
-    assert!(recorded > 1);
-    assert_eq!(step_count(&app, &no), 1 + recorded);
+    assert!(moved > 1);
+    assert_eq!(step_count(&app, &no), 1 + cases.len() as i64);
 }
 
 #[test]
@@ -1828,8 +1822,8 @@ fn injection_attempts_are_plain_values() {
         "add",
         &[("country", "DK'; DROP TABLE contacts; --")],
     );
-    // It adds nothing, so it is not recorded: the last step is still the Reduce.
-    assert_eq!(last_step(&app, &no).0, "reduce");
+    // It adds nothing: the country is one code that no contact has, not SQL.
+    assert_eq!(last_step(&app, &no), ("add".to_string(), 0, 0, 0, 0, 0));
     let parses = |field: &str, input: &str| {
         rapport::segments::filter::parse(
             input,
@@ -1946,9 +1940,9 @@ fn concurrent_steps_lose_nothing(app: &TestApp, second: Option<&Instance>) {
     });
     assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
 
-    // A step that found nothing left to add is not recorded.
+    // Every step is recorded, one that found nothing left to add too.
     let n = step_count(app, &no);
-    assert!(n > 1 && n <= filters.len() as i64, "{n} steps");
+    assert_eq!(n, filters.len() as i64, "{n} steps");
     assert_eq!(
         text(
             app,
@@ -2027,11 +2021,8 @@ fn concurrent_steps_lose_nothing(app: &TestApp, second: Option<&Instance>) {
                 (_, _) => "c.name LIKE 'Many 1%'".to_string(),
             }
         ));
-        // A step that found nothing left to add was not recorded.
-        assert!(selected <= 1, "user{i} {fields:?}");
-        if selected == 0 {
-            continue;
-        }
+        // Recorded, one that found nothing left to add too.
+        assert_eq!(selected, 1, "user{i} {fields:?}");
         if allow {
             assert_eq!(
                 app.count(&format!(

@@ -260,9 +260,7 @@ pub fn reuse(
         match result {
             Ok((segment, outcome)) => {
                 segment_no = segment.no;
-                summary.push(if !outcome.changed() {
-                    format!("{}: nothing, not recorded", step.kind.title())
-                } else if step.kind == StepKind::Add {
+                summary.push(if step.kind == StepKind::Add {
                     format!("+{}", outcome.added)
                 } else {
                     format!("−{}", outcome.removed)

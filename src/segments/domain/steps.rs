@@ -29,7 +29,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Whether the step added or removed any line: a step that did neither is not recorded.
+    /// Whether the step added or removed any line (a step that did neither is recorded only
+    /// when [`StepKind::recorded_when_empty`]).
     pub fn changed(&self) -> bool {
         self.added + self.removed > 0
     }
@@ -440,8 +441,8 @@ pub type StepResult = Result<(Segment, Outcome), (Segment, Vec<FieldError>)>;
 
 /// Runs a step inside the caller's transaction, with the segment locked: checks it is a
 /// draft, numbers the step, applies it, records it in the ledger and the audit trail. A step
-/// that adds and removes nothing is not recorded (the ledger holds only real steps): the
-/// outcome comes back with [`Outcome::changed`] false, and nothing was written.
+/// that adds and removes nothing is recorded only if its kind selects by criteria
+/// ([`StepKind::recorded_when_empty`]); otherwise nothing was written.
 #[allow(clippy::too_many_arguments)]
 pub fn run_step(
     conn: &mut PgConnection,
@@ -465,7 +466,7 @@ pub fn run_step(
         Err(StepError::Invalid(errors)) => return Ok(Err((segment, errors))),
         Err(StepError::Db(e)) => return Err(e.into()),
     };
-    if !outcome.changed() {
+    if !outcome.changed() && !kind.recorded_when_empty() {
         return Ok(Ok((segment, outcome)));
     }
     ledger::record(conn, &segment, seq, kind, &note, &outcome, user)?;

@@ -74,6 +74,15 @@ impl StepKind {
         matches!(self, StepKind::Add | StepKind::Reduce | StepKind::Refine)
     }
 
+    /// Whether the step is recorded even when it changes no line: the steps that select by
+    /// criteria (Add, Reduce, Refine, Reuse Segment). Business Central writes its action before
+    /// processing, so an empty run still counts; and Refresh and Save Criteria replay the
+    /// ledger, so a Refine that removes nobody today must still be there when someone it would
+    /// remove joins. A manual line or a Refresh that changes nothing leaves no step.
+    pub fn recorded_when_empty(self) -> bool {
+        self.is_filter() || self == StepKind::ReuseSegment
+    }
+
     /// Steps that add contacts under Add Contacts' options.
     pub fn adds(self) -> bool {
         matches!(

@@ -212,8 +212,8 @@ pub fn outcome_sentence(kind: StepKind, o: &Outcome) -> String {
     text
 }
 
-/// The sentence a flash gives after a step that would have changed nothing, and so was not
-/// recorded.
+/// The sentence a flash gives after a step that changed nothing: why, and whether it is kept
+/// in the ledger (a step by criteria is, for Refresh and Save Criteria to replay).
 pub fn nothing_sentence(kind: StepKind, o: &Outcome) -> String {
     let why = if kind.adds() {
         let skipped = o.skipped_words();
@@ -236,7 +236,11 @@ pub fn nothing_sentence(kind: StepKind, o: &Outcome) -> String {
             _ => "Nothing to remove: no line of the segment matches the filters".to_string(),
         }
     };
-    format!("{why}. No step was recorded.")
+    if kind.recorded_when_empty() {
+        format!("{why}. The step is kept, so Refresh and Save Criteria replay its filters.")
+    } else {
+        format!("{why}. No step was recorded.")
+    }
 }
 
 /// The flash after a step: what it did, or that it would have changed nothing.
