@@ -308,7 +308,11 @@ impl Change {
             Some(old) => (
                 CHANGED,
                 old,
-                format!("{name} {old} is now {code}; everything that used it follows."),
+                format!(
+                    "{name} {old} is now {code}; everything that used it follows. Filters that \
+                     name {old} in saved criteria or segment steps keep it: Refresh and Reuse \
+                     Criteria say which, and refuse them."
+                ),
             ),
         };
         let message = if next.is_empty() {

@@ -210,6 +210,95 @@ fn saved_criteria_that_cannot_be_read_are_not_reused_and_nothing_runs() {
     );
 }
 
+#[test]
+fn a_step_naming_a_code_renamed_or_a_segment_deleted_since_is_refused_not_replayed_as_nobody() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Danish retail");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    step(&mut c, &no, "refine", &[("industry_group", "RETAIL")]);
+    assert_members(&app, &no, &["ALPHA", "ANNA"]);
+    post(
+        &mut c,
+        &format!("{page}/save-criteria"),
+        &[("code", "DKRET"), ("description", "Danish retail")],
+    )
+    .assert_redirect(&page);
+
+    // The industry group is renamed: the contacts follow, the stored filters do not.
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/industry-groups/RETAIL",
+            "/setup/industry-groups/RETAIL",
+            &[("code", "RETAILERS"), ("description", "Retail")],
+        )
+        .assert_redirect("/setup/industry-groups");
+    let before = segment_state(&app, &no);
+    let why = "Step 2 (Refine Contacts) cannot be replayed as it was applied: Industry Group: \
+               RETAIL is not an industry group code. Go back to before step 2";
+    let res = c.get(&format!("{page}/refresh"));
+    res.assert_status(422);
+    assert!(res.contains(why), "{}", res.body);
+    let res = post(&mut c, &format!("{page}/refresh"), &[]);
+    res.assert_status(422);
+    assert!(res.contains(why), "{}", res.body);
+    assert_eq!(segment_state(&app, &no), before, "nobody left");
+
+    // Reused, or saved again, the same: refused, naming the step and the code.
+    let other = new_segment(&mut c, "again");
+    let res = post(
+        &mut c,
+        &format!("/segments/{other}/reuse-criteria"),
+        &[("code", "DKRET")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Saved criteria DKRET cannot be reused: its step 2 names what is gone"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("RETAIL is not an industry group code"));
+    assert_eq!(step_count(&app, &other), 0);
+    assert_members(&app, &other, &[]);
+    let res = post(
+        &mut c,
+        &format!("{page}/save-criteria"),
+        &[("code", "DKRET2"), ("description", "again")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Step 2 (Refine Contacts) names what is gone"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE code = 'DKRET2'"),
+        0
+    );
+
+    // A segment reused and deleted since: Refresh refuses instead of taking its contacts out.
+    let source = new_segment(&mut c, "source");
+    step(&mut c, &source, "add", &[("contact_no", "SOLO")]);
+    let reusing = new_segment(&mut c, "reusing");
+    post(
+        &mut c,
+        &format!("/segments/{reusing}/reuse-segment"),
+        &[("segment_no", &source)],
+    )
+    .assert_redirect(&format!("/segments/{reusing}"));
+    assert_members(&app, &reusing, &["SOLO"]);
+    post(&mut c, &format!("/segments/{source}/delete"), &[]).assert_redirect("/segments");
+    let res = post(&mut c, &format!("/segments/{reusing}/refresh"), &[]);
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!(
+            "segment {source}, whose contacts it added, has been deleted"
+        )),
+        "{}",
+        res.body
+    );
+    assert_members(&app, &reusing, &["SOLO"]);
+}
+
 // ---- bound values ---------------------------------------------------------------------------
 
 #[test]

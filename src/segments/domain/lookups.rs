@@ -5,6 +5,7 @@
 //! contacts". Patterns and ranges are the user's business and are never checked.
 
 use super::criteria::{Criteria, Field, FieldError, Problem, FIELDS};
+use super::stored::{StepKind, StoredStep};
 use crate::db::binds::{bind_all, BindValue, Binds};
 use crate::setup::CodeList;
 use diesel::prelude::*;
@@ -319,6 +320,35 @@ pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResul
             })
         })
         .collect())
+}
+
+/// Why a stored step (of a segment's ledger or of saved criteria) can no longer run as it was
+/// written, or `None`: a plain code it names that is no longer a code (renamed or deleted
+/// since; a rename does not reach the stored criteria), its profile answer deleted, or the
+/// segment it reused deleted. Run as it is, such a step would silently select nobody, and a
+/// Refine would then empty the segment.
+pub fn stale(conn: &mut PgConnection, step: &StoredStep) -> QueryResult<Option<String>> {
+    let mut problems: Vec<String> = unknown_codes(conn, &step.criteria)?
+        .iter()
+        .map(FieldError::message)
+        .collect();
+    if let Some(id) = step.criteria.profile_answer {
+        use crate::db::schema::profile_answers as a;
+        let gone = !diesel::select(diesel::dsl::exists(a::table.filter(a::id.eq(id))))
+            .get_result::<bool>(conn)?;
+        if gone {
+            problems.push("Profile: its answer has been deleted".to_string());
+        }
+    }
+    if step.kind == StepKind::ReuseSegment
+        && super::header::find_by_no(conn, &step.subject)?.is_none()
+    {
+        problems.push(format!(
+            "segment {}, whose contacts it added, has been deleted",
+            step.subject
+        ));
+    }
+    Ok((!problems.is_empty()).then(|| problems.join("; ")))
 }
 
 /// Every problem of the criteria, in the form's order: the expressions that cannot be read,

@@ -15,7 +15,7 @@ use crate::segments::domain::steps::{
     StepError, COMPANY_JOIN, COMPANY_NAME,
 };
 use crate::segments::domain::stored::{StepKind, StoredStep};
-use crate::segments::domain::{header, steps};
+use crate::segments::domain::{header, lookups, steps};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
@@ -23,12 +23,30 @@ use diesel::sql_types::{BigInt, Integer, Text};
 /// The most bound values a folded run puts into one statement.
 const MAX_RUN_VALUES: usize = 30_000;
 
-/// The ledger read back for a replay; a step that cannot be read stops it, named.
-pub fn read_ledger(ledger: &[Step]) -> Result<Vec<StoredStep>, String> {
-    ledger
-        .iter()
-        .map(|s| s.read().map_err(|why| unreadable_step(s, &why)))
-        .collect()
+/// The ledger read back for a replay; a step that cannot be read, or names a code, an answer
+/// or a segment that is gone ([`lookups::stale`]), stops it, named.
+pub fn read_ledger(
+    conn: &mut PgConnection,
+    ledger: &[Step],
+) -> QueryResult<Result<Vec<StoredStep>, String>> {
+    let mut read = Vec::with_capacity(ledger.len());
+    for s in ledger {
+        let step = match s.read() {
+            Ok(step) => step,
+            Err(why) => return Ok(Err(unreadable_step(s, &why))),
+        };
+        if let Some(why) = lookups::stale(conn, &step)? {
+            return Ok(Err(format!(
+                "Step {} ({}) cannot be replayed as it was applied: {why}. Go back to before \
+                 step {} to take it out of the ledger.",
+                s.seq,
+                s.title(),
+                s.seq
+            )));
+        }
+        read.push(step);
+    }
+    Ok(Ok(read))
 }
 
 /// Replays the ledger into `refresh_members` (dropped at the end of the transaction).

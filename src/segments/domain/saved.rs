@@ -221,6 +221,13 @@ pub fn reuse(
                         text.join("; ")
                     )));
                 }
+                if let Some(why) = super::lookups::stale(conn, &step)? {
+                    return Ok(Reused::Refused(format!(
+                        "Saved criteria {code} cannot be reused: its step {} names what is gone \
+                         since it was saved ({why}). Save the criteria again from a segment.",
+                        i + 1
+                    )));
+                }
                 read.push(step)
             }
             Ok(step) => {

@@ -79,7 +79,8 @@ pub async fn preview(
     let (segment, previewed): (Segment, Previewed) = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            let ledger = match read_ledger(&ledger::load(conn, segment.id)?) {
+            let steps = ledger::load(conn, segment.id)?;
+            let ledger = match read_ledger(conn, &steps)? {
                 Ok(ledger) => ledger,
                 Err(why) => return Ok((segment, Err(why))),
             };
@@ -124,7 +125,8 @@ pub async fn apply(
         conn.transaction::<_, AppError, _>(|conn| {
             // Locked first, so the ledger read here is the one replayed.
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let ledger = match read_ledger(&ledger::load(conn, segment.id)?) {
+            let steps = ledger::load(conn, segment.id)?;
+            let ledger = match read_ledger(conn, &steps)? {
                 Ok(ledger) => ledger,
                 Err(why) => return Ok(Applied::Refused(Box::new(segment), why)),
             };

@@ -6,7 +6,7 @@ use crate::segments::domain::saved::{code_problem, load_saved};
 use crate::segments::domain::saved::{unreadable_step, Saved};
 use crate::segments::domain::steps::{run_step, Source};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, ledger, saved, steps, stored};
+use crate::segments::domain::{header, ledger, lookups, saved, steps, stored};
 use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::web::AppState;
 use crate::web::{db, long, ok, redirect, render, AppError, AppResult, Flash, Layout};
@@ -52,7 +52,22 @@ pub async fn save_criteria(
             let mut left_out = Vec::new();
             for step in ledger::load(conn, segment.id)? {
                 match step.read() {
-                    Ok(read) if read.kind.is_filter() => filter_steps.push(read),
+                    Ok(read) if read.kind.is_filter() => {
+                        if let Some(why) = lookups::stale(conn, &read)? {
+                            return Ok(actions.refused(
+                                "save-code",
+                                format!(
+                                    "Step {} ({}) names what is gone since it was applied: \
+                                     {why}. Go back to before step {} to take it out of the \
+                                     ledger, then save.",
+                                    step.seq,
+                                    read.kind.title(),
+                                    step.seq
+                                ),
+                            ));
+                        }
+                        filter_steps.push(read)
+                    }
                     Ok(read) => left_out.push(format!("{} ({})", step.seq, read.kind.title())),
                     Err(why) => {
                         return Ok(actions.refused("save-code", unreadable_step(&step, &why)));

@@ -332,8 +332,12 @@ pub async fn update(
                             format!("Interaction template {} saved.", values.code)
                         } else {
                             format!(
-                                "Interaction template {} is now {}; everything that used it follows.",
-                                old.code, values.code
+                                "Interaction template {old} is now {new}; everything that used it \
+                                 follows. Filters that name {old} in saved criteria or segment \
+                                 steps keep it: Refresh and Reuse Criteria say which, and refuse \
+                                 them.",
+                                old = old.code,
+                                new = values.code
                             )
                         };
                         change.done(
