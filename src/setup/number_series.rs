@@ -17,6 +17,7 @@ use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormError
 pub const CONTACTS: &str = "CONTACT";
 pub const SEGMENTS: &str = "SEGMENT";
 pub const CAMPAIGNS: &str = "CAMPAIGN";
+pub const OPPORTUNITIES: &str = "OPPORTUNITY";
 
 #[derive(QueryableByName)]
 struct Taken {
@@ -102,18 +103,24 @@ pub const NUMBERED: &[(&str, &str, &str)] = &[
     (CONTACTS, "contacts", "no"),
     (SEGMENTS, "segments", "no"),
     (CAMPAIGNS, "campaigns", "no"),
+    (OPPORTUNITIES, "opportunities", "no"),
 ];
 
 /// A CTE `taken (v)`: the numbers of `table.column` that belong to a series with prefix `$1`
 /// and width `$2`, as values. A number belongs when its digits are written as [`format`]
 /// writes them (zero-padded to the width, or longer without leading zeros).
 pub fn taken_cte(table: &str, column: &str) -> String {
+    taken_cte_at(table, column, "$1", "$2")
+}
+
+/// [`taken_cte`] with the prefix and the width bound as `prefix` and `width` (placeholders).
+pub fn taken_cte_at(table: &str, column: &str, prefix: &str, width: &str) -> String {
     format!(
         "taken AS MATERIALIZED (SELECT v FROM ( \
            SELECT d, CASE WHEN d ~ '^[0-9]{{1,18}}$' THEN d::bigint END AS v \
-           FROM (SELECT substr({column}::text, length($1) + 1) AS d FROM {table} \
-                 WHERE left({column}::text, length($1)) = $1) s) s2 \
-         WHERE v IS NOT NULL AND length(d) = GREATEST($2, length(v::text)))"
+           FROM (SELECT substr({column}::text, length({prefix}) + 1) AS d FROM {table} \
+                 WHERE left({column}::text, length({prefix})) = {prefix}) s) s2 \
+         WHERE v IS NOT NULL AND length(d) = GREATEST({width}, length(v::text)))"
     )
 }
 
@@ -204,6 +211,7 @@ fn taken_by(
     let what = match *table {
         "contacts" => "a contact",
         "segments" => "a segment",
+        "opportunities" => "an opportunity",
         _ => "a campaign",
     };
     Ok(Some(format!(

@@ -628,26 +628,69 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
     let list = c.get(&format!("/opportunities?segment={seg}"));
     assert!(list.contains("No opportunity created: every contact"));
 
-    // All or nothing: a number already taken makes the statement fail, and nothing stays.
+    // A number of the series already taken (the series was set back) is passed over, by the
+    // run and by the series after it; the contacts' salesperson stands in where neither the
+    // line nor the header names one.
     diesel_exec(
         &app,
-        "UPDATE opportunities SET status = 'lost', date_closed = CURRENT_DATE, close_code = 'PRICE', current_stage = 1 WHERE no <> 'OP999999';
-             INSERT INTO opportunities (no, contact_id, sales_cycle_code) SELECT 'OP000004', id, 'NEW' FROM contacts WHERE no = 'BETA';",
+        &format!(
+            "UPDATE opportunities SET status = 'lost', date_closed = CURRENT_DATE, close_code = 'PRICE', current_stage = 1 WHERE no <> 'OP999999';
+             INSERT INTO opportunities (no, contact_id, sales_cycle_code) SELECT 'OP000004', id, 'NEW' FROM contacts WHERE no = 'BETA';
+             UPDATE segments SET salesperson_code = NULL WHERE no = '{seg}';
+             UPDATE segment_lines SET salesperson_code = NULL;
+             UPDATE contacts SET salesperson_code = CASE no WHEN 'SOLO' THEN 'JO' END WHERE no IN ('SOLO', 'DORA');"
+        ),
     );
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    assert!(page.contains("<td>JO</td>"), "{}", page.body);
     let res = post(
         &mut c,
         &format!("/segments/{seg}/create-opportunities"),
         &[("sales_cycle_code", "NEW"), ("description", "Again")],
     );
-    assert_eq!(res.status, 409, "a taken number fails the whole run");
-    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 4);
-    assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 2);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(o.no || ':' || c.no || ':' || COALESCE(o.salesperson_code, ''), ',' ORDER BY o.no) \
+             FROM opportunities o JOIN contacts c ON c.id = o.contact_id WHERE o.description = 'Again'"
+        ),
+        "OP000003:SOLO:JO,OP000005:DORA:"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 4);
     assert_eq!(
         text(
             &app,
             "SELECT next_number FROM number_series WHERE code = 'OPPORTUNITY'"
         ),
-        "3"
+        "6"
+    );
+    // One made on its own takes the next free number too.
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code) SELECT 'OP000006', id, 'NEW' FROM contacts WHERE no = 'BETA'",
+    );
+    let made = create_one(&mut c, "ANNA", "10");
+    assert_eq!(made, "OP000007");
+    // And the series cannot be set back onto a number an opportunity has.
+    let mut admin = app.signed_in("boss", "admin");
+    let page = "/setup/number-series/OPPORTUNITY";
+    let res = admin.submit(
+        page,
+        page,
+        &[
+            ("description", "Opportunities"),
+            ("prefix", "OP"),
+            ("width", "6"),
+            ("next_number", "4"),
+            ("current_next", "8"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("The next number would be OP000004, which an opportunity already has"),
+        "{}",
+        res.body
     );
 }
 

@@ -29,6 +29,12 @@ const REPEATED: &str = "EXISTS (SELECT 1 FROM segment_lines d \
        AND d.removed_by_step IS NULL AND d.id < l.id)";
 
 /// The lines of the segment that have no open opportunity from it yet, one per contact.
+/// The line's contact's salesperson: the last of a line's salesperson's fallbacks (the line's
+/// own, the header's, the contact's), as on the segment page and in its log. A probe of the
+/// contacts' key, made only for a line where neither the line nor the header names one.
+const CONTACT_SALESPERSON: &str =
+    "(SELECT c.salesperson_code FROM contacts c WHERE c.id = l.contact_id)";
+
 fn todo() -> String {
     format!(
         "FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
@@ -89,7 +95,7 @@ pub fn candidates(
     diesel::sql_query(format!(
         "SELECT (SELECT c.no FROM contacts c WHERE c.id = l.contact_id)::text AS contact_no, \
                 l.contact_name, l.company_name, \
-                COALESCE(l.salesperson_code, s.salesperson_code)::text AS salesperson_code \
+                COALESCE(l.salesperson_code, s.salesperson_code, {CONTACT_SALESPERSON})::text AS salesperson_code \
          {} ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT $2",
         todo()
     ))
@@ -112,34 +118,48 @@ pub fn create(
     user_id: i64,
     user_name: &str,
 ) -> QueryResult<i64> {
-    let (prefix, width, first) = number_series::hold(conn, "OPPORTUNITY")?;
-    // The No.s follow the lines' order (`i`), whatever order the rows are written in; the
-    // entries' insert is the statement, so the rows it reports are how many were made.
+    let series = number_series::OPPORTUNITIES;
+    let (prefix, width, held) = number_series::hold(conn, series)?;
+    // The lines take the series' free numbers from the next one, in the lines' order (`i`),
+    // whatever order the rows are written in: a number an opportunity already has (the series
+    // set back) is passed over, not a failure of the whole run. Enough numbers are looked at
+    // for every line even if each number taken from there on is in the way. The entries'
+    // insert is the statement, so the rows it reports are how many were made.
     let made = diesel::sql_query(format!(
-        "WITH made AS ( \
+        "WITH todo AS MATERIALIZED ( \
+             SELECT l.contact_id, \
+                    (SELECT c.company_key FROM contacts c WHERE c.id = l.contact_id) AS company_key, \
+                    COALESCE(l.salesperson_code, s.salesperson_code, {CONTACT_SALESPERSON}) \
+                        AS salesperson_code, \
+                    s.campaign_no, s.no AS segment_no, \
+                    row_number() OVER (ORDER BY l.id) AS i \
+             {todo}), \
+         {taken}, \
+         free AS ( \
+             SELECT n, row_number() OVER (ORDER BY n) AS i \
+             FROM generate_series($3, $3 + (SELECT count(*) FROM todo) \
+                                      + (SELECT count(*) FROM taken WHERE v >= $3)) n \
+             WHERE NOT EXISTS (SELECT 1 FROM taken WHERE v = n)), \
+         made AS ( \
              INSERT INTO opportunities (no, description, contact_id, company_id, \
                  salesperson_code, campaign_no, segment_no, sales_cycle_code, creation_date) \
-             SELECT $2 || CASE WHEN length(($3 + i)::text) >= $4 THEN ($3 + i)::text \
-                               ELSE lpad(($3 + i)::text, $4, '0') END, \
-                    $5, contact_id, company_key, salesperson_code, campaign_no, segment_no, $6, $7 \
-             FROM (SELECT l.contact_id, \
-                          (SELECT c.company_key FROM contacts c WHERE c.id = l.contact_id) \
-                              AS company_key, \
-                          COALESCE(l.salesperson_code, s.salesperson_code) AS salesperson_code, \
-                          s.campaign_no, s.no AS segment_no, \
-                          row_number() OVER (ORDER BY l.id) - 1 AS i \
-                   {}) todo \
+             SELECT $2 || CASE WHEN length(f.n::text) >= $4 THEN f.n::text \
+                               ELSE lpad(f.n::text, $4, '0') END, \
+                    $5, t.contact_id, t.company_key, t.salesperson_code, t.campaign_no, \
+                    t.segment_no, $6, $7 \
+             FROM todo t JOIN free f ON f.i = t.i \
              RETURNING id, status, estimated_value, estimated_closing_date) \
          INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
              estimated_value, chances_pct, completed_pct, probability_pct, current_value, \
              estimated_closing_date, user_id, user_name) \
          SELECT id, 'created', $7, status, estimated_value, 0, 0, 0, 0, \
                 estimated_closing_date, $8, $9 FROM made",
-        todo()
+        todo = todo(),
+        taken = number_series::taken_cte_at("opportunities", "no", "$2", "$4"),
     ))
     .bind::<BigInt, _>(segment_id)
     .bind::<Text, _>(&prefix)
-    .bind::<BigInt, _>(first)
+    .bind::<BigInt, _>(held)
     .bind::<Integer, _>(width)
     .bind::<Text, _>(description)
     .bind::<Text, _>(cycle)
@@ -148,7 +168,10 @@ pub fn create(
     .bind::<Text, _>(user_name)
     .execute(conn)? as i64;
     if made > 0 {
-        number_series::advance(conn, "OPPORTUNITY", made)?;
+        // Every free number from the held one up to the last used was used: the next is the
+        // first free one from there.
+        let next = number_series::first_free(conn, "opportunities", "no", &prefix, width, held)?;
+        number_series::advance(conn, series, next - held)?;
     }
     Ok(made)
 }

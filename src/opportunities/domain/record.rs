@@ -553,7 +553,7 @@ pub fn create(
     user_id: i64,
     user_name: &str,
 ) -> QueryResult<String> {
-    let no = number_series::next(conn, "OPPORTUNITY")?;
+    let no = number_series::next(conn, number_series::OPPORTUNITIES)?;
     let zero = BigDecimal::from(0);
     diesel::sql_query(
         "INSERT INTO opportunities (no, description, contact_id, company_id, salesperson_code, \
