@@ -273,13 +273,18 @@ pub fn admin_exists(conn: &mut PgConnection) -> QueryResult<bool> {
 }
 
 /// Other active administrators than `except`: the last one may not be disabled or demoted.
+/// Every active administrator's row is locked until the caller's transaction ends, so two
+/// administrators demoting or disabling each other at the same moment run one after the
+/// other: the second sees the first's change and is refused (each counting the other, both
+/// went through and nobody was left to manage users).
 pub fn other_active_admins(conn: &mut PgConnection, except: i64) -> QueryResult<i64> {
-    users::table
+    let admins: Vec<i64> = users::table
         .filter(users::role.eq("admin"))
         .filter(users::active.eq(true))
-        .filter(users::id.ne(except))
-        .count()
-        .get_result(conn)
+        .select(users::id)
+        .for_update()
+        .load(conn)?;
+    Ok(admins.iter().filter(|id| **id != except).count() as i64)
 }
 
 pub fn update_profile(

@@ -129,6 +129,57 @@ fn the_last_active_admin_cannot_be_demoted_or_disabled() {
 }
 
 #[test]
+fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    use diesel::RunQueryDsl;
+    use rapport::auth::users;
+    let app = TestApp::start();
+    let mut ben = app.signed_in("ben", "admin");
+    app.user("ann", "admin");
+    let ben_id = users::find_by_username(&mut app.conn(), "ben")
+        .unwrap()
+        .unwrap()
+        .id;
+    // Ann demotes Ben: her change is made, not yet committed ...
+    let mut ann = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut ann).unwrap();
+    assert_eq!(users::other_active_admins(&mut ann, ben_id).unwrap(), 1);
+    diesel::sql_query("UPDATE users SET role = 'staff' WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(ben_id)
+        .execute(&mut ann)
+        .unwrap();
+    // ... when Ben demotes Ann.
+    let token = ben.get("/admin/users/ann").csrf_token().unwrap();
+    let demoting = std::thread::spawn(move || {
+        let res = ben.post_with_token(
+            "/admin/users/ann",
+            &token,
+            &[
+                ("display_name", "Ann"),
+                ("role", "staff"),
+                ("salesperson_code", ""),
+            ],
+        );
+        (res.status, res.body)
+    });
+    let mut watch = app.conn();
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                   AND datname = current_database()";
+    assert!(eventually(std::time::Duration::from_millis(10), || {
+        demoting.is_finished() || count(&mut watch, waiting) > 0
+    }));
+    diesel::sql_query("COMMIT").execute(&mut ann).unwrap();
+    let (status, body) = demoting.join().unwrap();
+    assert_eq!(status, 422, "both went through: {body}");
+    assert!(body.contains("last active administrator"));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE role = 'admin' AND active AND username = 'ann'"
+        ),
+        1
+    );
+}
+
+#[test]
 fn a_disabled_user_can_be_enabled_again() {
     let app = TestApp::start();
     let mut admin = app.signed_in("boss", "admin");
