@@ -194,3 +194,47 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
         "won:1234.50"
     );
 }
+
+/// A line's own unit cost is filled in the Danish way, so the line form saved as it comes (an
+/// evaluation chosen, nothing else touched) goes through: it was filled in as "1234.50", and
+/// the save refused a value the user never typed.
+#[test]
+fn a_lines_own_cost_is_filled_in_the_danish_way_and_goes_through_as_it_comes() {
+    let app = app_in(Locale::DaDk);
+    let mut c = staff(&app, "stine");
+    let no = create(
+        &mut c,
+        &[("description", "Julekort"), ("unit_cost", "0,00")],
+    );
+    crate::segments::step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    crate::auth::diesel_exec(&app, "UPDATE segment_lines SET unit_cost = 1234.5");
+    let id = text(&app, "SELECT id FROM segment_lines");
+    let page = format!("/segments/{no}/lines/{id}");
+    let form = c.get(&page);
+    form.assert_status(200);
+    assert!(form.contains("value=\"1.234,50\""), "{}", form.body);
+    let res = c.post_with_token(
+        &page,
+        &form.csrf_token().unwrap(),
+        &[
+            ("salesperson_code", ""),
+            ("date", ""),
+            ("interaction_template_code", ""),
+            ("subject", ""),
+            ("correspondence_type", ""),
+            ("unit_cost", "1.234,50"),
+            ("unit_duration_min", ""),
+            ("evaluation", "positive"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT unit_cost::text || ' ' || evaluation FROM segment_lines WHERE id = {id}"
+            )
+        ),
+        "1234.50 positive"
+    );
+}

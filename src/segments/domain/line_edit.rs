@@ -178,8 +178,9 @@ pub struct LineData {
     pub subject: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub correspondence_type: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    pub unit_cost: Option<String>,
+    /// The line's own unit cost (the form shows it in the locale: "12,50" in da-DK).
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Numeric>)]
+    pub unit_cost: Option<BigDecimal>,
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub unit_duration_min: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
@@ -258,7 +259,7 @@ pub fn load_line(
         "SELECT l.id, c.no || ' ' || c.name AS label, l.salesperson_code::text AS salesperson_code, \
            to_char(l.date, 'YYYY-MM-DD') AS date, l.interaction_template_code::text AS interaction_template_code, \
            l.subject, CASE WHEN l.correspondence_type = '' THEN 'none' ELSE l.correspondence_type END AS correspondence_type, \
-           l.unit_cost::text AS unit_cost, l.unit_duration_min::text AS unit_duration_min, l.evaluation \
+           l.unit_cost, l.unit_duration_min::text AS unit_duration_min, l.evaluation \
          FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
          WHERE l.id = $1 AND l.segment_id = $2 AND l.removed_by_step IS NULL",
     )

@@ -5,6 +5,7 @@ use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::line_edit::{load_line, ContactMatch, LineForm, EVALUATIONS};
+use crate::segments::domain::lines::money;
 use crate::segments::domain::steps::{run_step, Outcome, Source};
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, line_edit, steps, stored};
@@ -227,7 +228,7 @@ async fn line_page(
             interaction_template_code: data.interaction_template_code.unwrap_or_default(),
             subject: data.subject.unwrap_or_default(),
             correspondence_type: data.correspondence_type.unwrap_or_default(),
-            unit_cost: data.unit_cost.unwrap_or_default(),
+            unit_cost: data.unit_cost.as_ref().map(money).unwrap_or_default(),
             unit_duration_min: data.unit_duration_min.unwrap_or_default(),
             evaluation: data.evaluation.unwrap_or_default(),
         };
