@@ -226,6 +226,7 @@ diesel::table! {
         canceled -> Bool,
         attempt_failed -> Bool,
         form_key -> Nullable<Text>,
+        canceled_with_segment -> Bool,
     }
 }
 

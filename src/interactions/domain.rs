@@ -478,7 +478,8 @@ pub struct EntryChanges {
 }
 
 /// Changes what may change of an entry, only the fields given: its evaluation and whether it
-/// is canceled. `None` when there is no such entry.
+/// is canceled (then on its own: a Restore of its segment leaves it as it is set here). `None`
+/// when there is no such entry.
 pub fn update(
     conn: &mut PgConnection,
     id: i64,
@@ -487,7 +488,8 @@ pub fn update(
     diesel::sql_query(
         "UPDATE interaction_log_entries SET \
            evaluation = CASE WHEN $2 THEN $3 ELSE evaluation END, \
-           canceled = CASE WHEN $4 THEN $5 ELSE canceled END \
+           canceled = CASE WHEN $4 THEN $5 ELSE canceled END, \
+           canceled_with_segment = canceled_with_segment AND NOT $4 \
          WHERE id = $1 RETURNING campaign_no::text AS campaign_no",
     )
     .bind::<BigInt, _>(id)

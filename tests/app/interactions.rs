@@ -212,3 +212,79 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:false");
 }
+
+/// An entry canceled on its own (a wrong contact) stays canceled through a Cancel and a
+/// Restore of its segment; the others come back. Restore used to un-cancel every entry of the
+/// segment, and the wrong one counted again in the campaign's figures.
+#[test]
+fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring calls");
+    step(&mut c, &no, "add", &[("contact_no", "DORA|SOLO|ANNA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001' \
+             WHERE no = '{no}'"
+        ),
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    let id = app.count(&format!(
+        "SELECT min(e.id) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         WHERE c.no = 'DORA' AND e.segment_no = '{no}'"
+    ));
+    let entry = c.get(&format!("/interactions/{id}"));
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", ""),
+            ("canceled", "on"),
+            ("shown_evaluation", ""),
+            ("shown_canceled", "0"),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    let canceled = || {
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(c.no || ':' || e.canceled, ',' ORDER BY c.no) \
+                 FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+                 WHERE e.segment_no = '{no}'"
+            ),
+        )
+    };
+    assert_eq!(canceled(), "ANNA:false,DORA:true,SOLO:false");
+    let figures = || {
+        app.count(
+            "SELECT count(*) FROM interaction_log_entries WHERE campaign_no = 'CP0001' AND NOT canceled",
+        )
+    };
+    let counted = figures();
+    post(&mut c, &format!("/segments/{no}/cancel"), &[]);
+    assert_eq!(canceled(), "ANNA:true,DORA:true,SOLO:true");
+    post(&mut c, &format!("/segments/{no}/restore"), &[]);
+    assert_eq!(canceled(), "ANNA:false,DORA:true,SOLO:false");
+    assert_eq!(figures(), counted);
+    let card = c.get("/campaigns/CP0001");
+    card.assert_status(200);
+    // Un-canceled on its own while its segment is canceled, an entry stays so on Restore too.
+    post(&mut c, &format!("/segments/{no}/cancel"), &[]);
+    let entry = c.get(&format!("/interactions/{id}"));
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", ""),
+            ("shown_evaluation", ""),
+            ("shown_canceled", "1"),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(canceled(), "ANNA:true,DORA:false,SOLO:true");
+    post(&mut c, &format!("/segments/{no}/restore"), &[]);
+    assert_eq!(canceled(), "ANNA:false,DORA:false,SOLO:false");
+}

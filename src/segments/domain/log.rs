@@ -450,12 +450,18 @@ fn set_canceled(
     by: Option<&CurrentUser>,
 ) -> QueryResult<i64> {
     let canceled = by.is_some();
+    // Cancel marks the entries it cancels; Restore brings back only those, so an entry
+    // canceled on its own before (a wrong contact) stays canceled.
+    let change = if canceled {
+        "canceled = TRUE, canceled_with_segment = TRUE FROM {} AND NOT e.canceled"
+    } else {
+        "canceled = FALSE, canceled_with_segment = FALSE FROM {} AND e.canceled_with_segment"
+    };
     let entries = diesel::sql_query(format!(
-        "UPDATE interaction_log_entries e SET canceled = $2 FROM {} AND e.canceled <> $2",
-        own_entries("$1", "$3")
+        "UPDATE interaction_log_entries e SET {}",
+        change.replace("{}", &own_entries("$1", "$2"))
     ))
     .bind::<BigInt, _>(segment.id)
-    .bind::<Bool, _>(canceled)
     .bind::<Text, _>(&segment.no)
     .execute(conn)? as i64;
     diesel::sql_query("UPDATE campaign_entries SET canceled = $2 WHERE segment_id = $1")

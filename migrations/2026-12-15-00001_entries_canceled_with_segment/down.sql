@@ -1,0 +1,1 @@
+ALTER TABLE interaction_log_entries DROP COLUMN canceled_with_segment;
