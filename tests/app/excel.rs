@@ -272,6 +272,21 @@ fn a_windows_1252_csv_names_the_line_of_the_bad_byte_and_reads_when_asked() {
         app.count("SELECT count(*) FROM contacts WHERE name = 'Søren € Co' AND city = 'Køge'"),
         1
     );
+
+    // A UTF-8 file (an export opened and saved again, one cell typed in Excel) with the box
+    // ticked: refused at its first UTF-8 letter, nothing stored as "Ã¸".
+    let mut data = HEADER_SEMI.as_bytes().to_vec();
+    data.extend_from_slice(b";company;Plain;;Odense;DK;\n");
+    data.extend_from_slice(";company;Ørsted Lys;;Århus;DK;\n".as_bytes());
+    data.extend_from_slice(b";company;\xC5by Bank;;\xC5by;DK;\n");
+    let page = import_file(&mut c, &[("windows_1252", "on")], "mixed.csv", &data);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("line 3: the file is written in UTF-8 here, not in Windows-1252"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
 }
 
 #[test]

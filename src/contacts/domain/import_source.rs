@@ -84,6 +84,14 @@ impl<R: Read> Source for CsvSource<R> {
             Ok(false) => return Ok(false),
             Ok(true) => {}
             Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    if let Some(u) = io.get_ref().and_then(|e| e.downcast_ref::<WrittenAsUtf8>()) {
+                        return Err(Unreadable {
+                            line: u.line,
+                            message: u.to_string(),
+                        });
+                    }
+                }
                 let line = e.position().map(|p| p.line()).unwrap_or(1);
                 return Err(Unreadable {
                     line,
@@ -129,11 +137,23 @@ fn not_utf8(raw: &ByteRecord, start: u64, err: &csv::Utf8Error) -> Unreadable {
 
 /// Reads Windows-1252 (Excel's "CSV" on western systems) as UTF-8. Every byte is a character
 /// of its own, so the file is decoded a buffer at a time.
+///
+/// A file (or a part of one) written in UTF-8 is refused, naming its line: read as
+/// Windows-1252, every "ø" of it would be stored as "Ã¸" and every "–" as "â€“", silently (a
+/// Rapport export opened and saved again by Excel, with one cell typed there, holds both).
+/// UTF-8 writes each of these letters as a lead byte 0xC2–0xF4 followed by bytes 0x80–0xBF;
+/// in Windows-1252 text such a pair is a capital "Ã" or "Â" before a symbol, which words do
+/// not hold. A byte-order mark says UTF-8 outright.
 pub struct Windows1252<R: Read> {
     inner: R,
     raw: Vec<u8>,
     decoded: Vec<u8>,
     at: usize,
+    /// Line breaks read so far, for the line a problem names.
+    lines: u64,
+    /// The last byte of the previous buffer (a pair may straddle two).
+    last: u8,
+    first: bool,
 }
 
 impl<R: Read> Windows1252<R> {
@@ -143,9 +163,53 @@ impl<R: Read> Windows1252<R> {
             raw: vec![0; 64 * 1024],
             decoded: Vec::new(),
             at: 0,
+            lines: 0,
+            last: 0,
+            first: true,
         }
     }
+
+    /// The line of the first UTF-8 sequence in `bytes` (after `self.last`), if any.
+    fn utf8_at(&self, bytes: &[u8]) -> Option<u64> {
+        let mut line = self.lines;
+        let mut prev = self.last;
+        for &b in bytes {
+            if is_utf8_pair(prev, b) {
+                return Some(line + 1);
+            }
+            if b == b'\n' {
+                line += 1;
+            }
+            prev = b;
+        }
+        None
+    }
 }
+
+/// Whether `lead` and `next` are the start of a UTF-8 letter beyond ASCII (a two-, three- or
+/// four-byte sequence's lead and its first continuation byte).
+fn is_utf8_pair(lead: u8, next: u8) -> bool {
+    (0xC2..=0xF4).contains(&lead) && (0x80..=0xBF).contains(&next)
+}
+
+/// A file read as Windows-1252 that is written in UTF-8, at least from `line` on.
+#[derive(Debug)]
+pub struct WrittenAsUtf8 {
+    pub line: u64,
+}
+
+impl std::fmt::Display for WrittenAsUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the file is written in UTF-8 here, not in Windows-1252: read so, every letter \
+             like \"ø\" would be stored as \"Ã¸\". Untick \"Read as Windows-1252\" and import \
+             it again; if Excel saved some lines in one and some in the other, save it from \
+             Excel with File → Save As → \"CSV UTF-8 (Comma delimited)\"",
+        )
+    }
+}
+
+impl std::error::Error for WrittenAsUtf8 {}
 
 impl<R: Read> Read for Windows1252<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -154,6 +218,16 @@ impl<R: Read> Read for Windows1252<R> {
             if n == 0 {
                 return Ok(0);
             }
+            let bom = self.first && self.raw[..n].starts_with(&[0xEF, 0xBB, 0xBF]);
+            self.first = false;
+            if let Some(line) = bom.then_some(1).or_else(|| self.utf8_at(&self.raw[..n])) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    WrittenAsUtf8 { line },
+                ));
+            }
+            self.lines += self.raw[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.last = self.raw[n - 1];
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.raw[..n]);
             self.decoded = text.into_owned().into_bytes();
             self.at = 0;
@@ -344,6 +418,47 @@ mod tests {
         let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
         assert!(err.is_none());
         assert_eq!(rows[1].1, vec!["company", "Søren €", "Køge"]);
+    }
+
+    #[test]
+    fn utf8_read_as_windows_1252_is_refused_naming_its_line() {
+        // A Rapport export (UTF-8) with one cell typed in Excel (Windows-1252): line 3.
+        let data = "type;name;city\ncompany;Acme;\x01\ncompany;Søren;Køge\n".replace('\x01', "");
+        let mut bytes = data.into_bytes();
+        bytes.extend_from_slice(b"company;\xC5rhus Bank;\xC5rhus\n");
+        let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&bytes[..]), b';'));
+        let err = err.unwrap();
+        assert_eq!(err.line, 3, "{}", err.message);
+        assert!(err.message.contains("written in UTF-8"), "{}", err.message);
+        assert!(rows.len() <= 2);
+        // A byte-order mark says so at once; a pair split across two buffers is still seen.
+        let (_, err) = records(&mut CsvSource::new(
+            Windows1252::new(&b"\xEF\xBB\xBFtype;name\ncompany;Acme\n"[..]),
+            b';',
+        ));
+        assert_eq!(err.unwrap().line, 1);
+        let mut file = vec![b'a'; 64 * 1024 - 1];
+        file[..10].copy_from_slice(b"type;name\n");
+        file.extend_from_slice("ø\n".as_bytes());
+        assert_eq!(
+            file[64 * 1024 - 1],
+            0xC3,
+            "the first buffer ends inside the letter"
+        );
+        let mut reader = Windows1252::new(&file[..]);
+        let mut sink = Vec::new();
+        let err = reader.read_to_end(&mut sink).unwrap_err();
+        let found = err
+            .get_ref()
+            .unwrap()
+            .downcast_ref::<WrittenAsUtf8>()
+            .unwrap();
+        assert_eq!(found.line, 2);
+        // Windows-1252 text with its capitals and symbols reads as it is.
+        let data = b"type;name\ncompany;\xC5 \xA9 \xC3 \xC6bler \xA3 \x80\n";
+        let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
+        assert!(err.is_none());
+        assert_eq!(rows[1].1[1], "Å © Ã Æbler £ €");
     }
 
     #[test]
