@@ -208,6 +208,13 @@ impl Default for CsvBuffer {
 }
 
 impl CsvBuffer {
+    /// UTF-8's byte-order mark, first in a file: Excel opens a CSV file without it as the
+    /// system's code page, and every "ø" of a Nordic name shows as "Ã¸" (and is saved so).
+    /// Import takes it off again.
+    pub fn byte_order_mark(&mut self) {
+        self.out.extend_from_slice("\u{feff}".as_bytes());
+    }
+
     pub fn write<S: AsRef<str>>(&mut self, cells: &[S]) {
         self.write_iter(cells.iter().map(|c| Cow::Borrowed(c.as_ref())));
     }
@@ -342,6 +349,7 @@ where
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
 {
     let mut out = CsvBuffer::default();
+    out.byte_order_mark();
     out.write(header);
     let mut in_chunk = 0;
     let sent = for_each_row(pool, build, |row: &R| {

@@ -457,7 +457,7 @@ fn the_export_streams_what_the_filters_select_in_the_lists_order() {
     assert_eq!(
         res.body.lines().next(),
         Some(
-            "entry_no,date,contact_no,contact_name,company_no,company_name,template,\
+            "\u{feff}entry_no,date,contact_no,contact_name,company_no,company_name,template,\
              interaction_group,description,cost,duration_min,information_flow,initiated_by,\
              salesperson,correspondence_type,evaluation,campaign,campaign_target,\
              campaign_response,segment,canceled,attempt_failed"

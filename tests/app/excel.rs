@@ -180,7 +180,7 @@ fn the_segment_lines_export_what_a_mail_merge_needs_as_csv_and_workbook() {
     let head = csv.body.lines().next().unwrap();
     assert_eq!(
         head,
-        "contact_no,contact_name,first_name,surname,job_title,company_name,address,address_2,\
+        "\u{feff}contact_no,contact_name,first_name,surname,job_title,company_name,address,address_2,\
          post_code,city,country_code,country,email,phone,subject,correspondence_type,\
          salesperson_code,date"
     );
