@@ -414,3 +414,45 @@ fn world_codes_only(app: &TestApp) {
              ('XMAS', 'Christmas cards'), ('NEWS', 'Newsletter');",
     );
 }
+
+/// A value where the header names no column is refused, not dropped: a comma inside a value
+/// without quotes puts "Aarhus" past the header; a column whose header cell is empty; and a
+/// column named twice (one of the two would be lost).
+#[test]
+fn a_value_under_no_column_or_a_column_named_twice_is_refused_not_dropped() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let data = "type,name,city\ncompany,Acme, Inc,Aarhus\ncompany,Good,Odense,\n";
+    let page = import_file(&mut c, &[], "ragged.csv", data.as_bytes());
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("line 2: has a value in column 4 (&#34;Aarhus&#34;), past the header"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.contains("line 3:"),
+        "trailing empty cells are fine: {}",
+        page.body
+    );
+    let data = "type,name,city,\ncompany,Note,Vejle,call first\n";
+    let page = import_file(&mut c, &[], "unnamed.csv", data.as_bytes());
+    assert!(
+        page.contains(
+            "line 2: has a value in column 4 (&#34;call first&#34;), whose header cell is empty"
+        ),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    let data = "type,name,phone,phone\ncompany,Acme,1,2\n";
+    let page = import_file(&mut c, &[], "twice.csv", data.as_bytes());
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("the column(s) phone appear more than once"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+}

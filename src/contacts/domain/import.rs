@@ -206,6 +206,22 @@ impl<'s> RowReader<'s> {
         if !unknown.is_empty() {
             problems.add(1, format!("unknown column(s): {}", unknown.join(", ")));
         }
+        let mut twice: Vec<&str> = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !h.is_empty() && headers[..*i].contains(h))
+            .map(|(_, h)| h.as_str())
+            .collect();
+        twice.dedup();
+        if !twice.is_empty() {
+            problems.add(
+                1,
+                format!(
+                    "the column(s) {} appear more than once: keep one of each",
+                    twice.join(", ")
+                ),
+            );
+        }
         for required in ["type", "name"] {
             if !headers.iter().any(|h| h == required) {
                 problems.add(1, format!("the column \"{required}\" is missing"));
@@ -290,6 +306,36 @@ impl<'s> RowReader<'s> {
                 }
             }
             if has_nul {
+                return Some(None);
+            }
+            // A value where the header names no column would be lost: more cells than the
+            // header has (a comma inside a value without quotes: "Acme, Inc"), or a column
+            // whose header cell is empty.
+            let mut lost = false;
+            for (i, cell) in self.record.iter().enumerate() {
+                if cell.trim().is_empty() {
+                    continue;
+                }
+                let why = match self.headers.get(i) {
+                    None => format!(
+                        "has a value in column {} (\"{}\"), past the header's {} columns: a \
+                         value holding the separator must be in quotes",
+                        i + 1,
+                        cell.chars().take(40).collect::<String>(),
+                        self.headers.len()
+                    ),
+                    Some(h) if h.is_empty() => format!(
+                        "has a value in column {} (\"{}\"), whose header cell is empty: name \
+                         the column or empty it",
+                        i + 1,
+                        cell.chars().take(40).collect::<String>()
+                    ),
+                    Some(_) => continue,
+                };
+                problems.add(line, why);
+                lost = true;
+            }
+            if lost {
                 return Some(None);
             }
             let (index, record, neutralised) = (&self.index, &self.record, self.neutralised);
