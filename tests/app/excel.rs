@@ -456,3 +456,70 @@ fn a_value_under_no_column_or_a_column_named_twice_is_refused_not_dropped() {
     );
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 }
+
+/// A workbook whose rows go on in a second sheet under the same header (as an export past
+/// Excel's rows a sheet) is refused, naming the sheet, rather than read from its first sheet
+/// alone; a sheet of notes beside the list is left alone; a cell holding Excel's error (a
+/// lookup that found nothing) is refused, not stored as the text "#N/A".
+#[test]
+fn a_workbook_going_on_in_a_second_sheet_or_holding_an_error_is_refused() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let book = |second: &[&str], error: bool| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet().set_name("Contacts").unwrap();
+        for (col, h) in ["type", "name", "city"].iter().enumerate() {
+            sheet.write_string(0, col as u16, *h).unwrap();
+        }
+        for (col, v) in ["company", "First Co", "Aarhus"].iter().enumerate() {
+            sheet.write_string(1, col as u16, *v).unwrap();
+        }
+        if error {
+            sheet.write_string(2, 0, "company").unwrap();
+            sheet.write_string(2, 1, "Looked Up Co").unwrap();
+            sheet
+                .write_formula(
+                    2,
+                    2,
+                    rust_xlsxwriter::Formula::new("=NA()").set_result("#N/A"),
+                )
+                .unwrap();
+        }
+        let more = book.add_worksheet().set_name("More").unwrap();
+        for (col, h) in second.iter().enumerate() {
+            more.write_string(0, col as u16, *h).unwrap();
+        }
+        more.write_string(1, 0, "company").unwrap();
+        more.write_string(1, 1, "Second Co").unwrap();
+        book.save_to_buffer().unwrap()
+    };
+    let page = import_file(
+        &mut c,
+        &[],
+        "two.xlsx",
+        &book(&["Type", "name ", "city"], false),
+    );
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("the rows go on in sheet &#34;More&#34; under the same header"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    let page = import_file(&mut c, &[], "errors.xlsx", &book(&["Notes"], true));
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("row 3: the cell in column 3 holds Excel&#39;s error #N/A"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    let page = import_file(&mut c, &[], "notes.xlsx", &book(&["Notes"], false));
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'First Co'"),
+        1
+    );
+}

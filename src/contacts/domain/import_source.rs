@@ -254,12 +254,29 @@ pub fn open_workbook<RS: Read + std::io::Seek>(data: RS) -> Result<Xlsx<RS>, Str
 
 impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
     /// The first sheet's cells, and how many rows it has (its dimensions).
+    ///
+    /// A workbook whose rows go on in another sheet under the same header (as Rapport's own
+    /// export past Excel's 1,048,576 rows a sheet) is refused, naming the sheet: reading the
+    /// first alone would leave the others' rows out, silently. Sheets with other columns
+    /// (notes beside the list) are left alone.
     pub fn first_sheet(book: &'a mut Xlsx<RS>) -> Result<(Self, u64), String> {
-        let name = book
-            .sheet_names()
+        let names = book.sheet_names();
+        let name = names
             .first()
             .cloned()
             .ok_or_else(|| "the workbook has no sheet".to_string())?;
+        if names.len() > 1 {
+            let header = header_of(book, &name)?;
+            for other in &names[1..] {
+                if !header.is_empty() && header_of(book, other)? == header {
+                    return Err(format!(
+                        "the rows go on in sheet \"{other}\" under the same header, and only \
+                         the first sheet, \"{name}\", is read: import each sheet as a workbook \
+                         of its own (or as CSV), so that no row is left out"
+                    ));
+                }
+            }
+        }
         let cells = book
             .worksheet_cells_reader(&name)
             .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?;
@@ -286,6 +303,19 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
             match self.cells.next_cell() {
                 Ok(Some(cell)) => {
                     let (row, col) = cell.get_position();
+                    if let DataRef::Error(e) = cell.get_value() {
+                        // A formula that failed (a lookup that found nothing) is no value to
+                        // store as the text "#N/A".
+                        self.done = true;
+                        return Err(Unreadable {
+                            line: u64::from(row) + 1,
+                            message: format!(
+                                "the cell in column {} holds Excel's error {e}, not a value: \
+                                 correct or empty it",
+                                col + 1
+                            ),
+                        });
+                    }
                     let text = cell_text(cell.get_value());
                     if text.is_empty() {
                         continue;
@@ -306,6 +336,37 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
             }
         }
     }
+}
+
+/// The first row of sheet `name`, its cells trimmed and in lower case (as a header is read).
+fn header_of<RS: Read + std::io::Seek>(
+    book: &mut Xlsx<RS>,
+    name: &str,
+) -> Result<Vec<String>, String> {
+    let mut cells = book
+        .worksheet_cells_reader(name)
+        .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?;
+    let mut header: Vec<String> = Vec::new();
+    let mut first_row = None;
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?
+    {
+        let (row, col) = cell.get_position();
+        let text = cell_text(cell.get_value()).trim().to_lowercase();
+        if text.is_empty() {
+            continue;
+        }
+        if *first_row.get_or_insert(row) != row {
+            break;
+        }
+        let col = col as usize;
+        if header.len() <= col {
+            header.resize(col + 1, String::new());
+        }
+        header[col] = text;
+    }
+    Ok(header)
 }
 
 /// A cell's value as the text a CSV file would hold: whole numbers without a decimal point,
