@@ -104,8 +104,12 @@ impl XlsxWriter {
     /// Closes the workbook into an anonymous temporary file, rewound.
     pub fn finish(mut self) -> anyhow::Result<std::fs::File> {
         let mut file = tempfile::tempfile()?;
-        self.workbook
-            .save_to_writer(std::io::BufWriter::new(&mut file))?;
+        let mut out = std::io::BufWriter::new(&mut file);
+        self.workbook.save_to_writer(&mut out)?;
+        // Flushed here, where a failure (a full disk) is an error: dropped, the buffer's last
+        // bytes would be written or lost in silence, and the download cut short.
+        std::io::Write::flush(&mut out)?;
+        drop(out);
         file.rewind()?;
         Ok(file)
     }

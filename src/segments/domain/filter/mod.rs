@@ -40,7 +40,7 @@
 //! - [`FieldKind::Choice`]: one of the listed values, matched case-insensitively, its words
 //!   apart or joined by `_` (`Not Started` is `not_started`), and stored as listed. Wildcards
 //!   pick the matching listed values; ranges and comparisons use the list's order (as
-//!   Business Central's option fields do).
+//!   Business Central's option fields do), with the blank before the first value.
 //!
 //! `@` on a date, number or yes/no field is an error; on a choice field it changes nothing.
 //!
@@ -333,12 +333,17 @@ fn choice_set(list: &[&str], test: &Test) -> (Vec<usize>, bool) {
 }
 
 /// Whether a test accepts the empty value (a NULL or `''`), as Business Central's blank:
-/// equal only to `''`, different from everything else, before every value.
+/// equal only to `''`, different from everything else, before every value. An option field's
+/// blank is its first value too (BC's Evaluation and Correspondence Type start with " "), so
+/// `..positive` and `<neutral` take the entries not evaluated; a list that names its blank
+/// places it where it stands.
 fn accepts_empty(kind: FieldKind, test: &Test) -> bool {
     if let FieldKind::Choice(list) = kind {
-        let (set, negated) = choice_set(list, test);
-        let has_empty = set.iter().any(|&i| list[i].is_empty());
-        return has_empty != negated;
+        if list.iter().any(|v| v.is_empty()) {
+            let (set, negated) = choice_set(list, test);
+            let has_empty = set.iter().any(|&i| list[i].is_empty());
+            return has_empty != negated;
+        }
     }
     match test {
         Test::Empty { negated } => !negated,

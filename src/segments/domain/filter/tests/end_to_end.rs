@@ -174,7 +174,12 @@ fn end_to_end_dates_numbers_booleans_choices() {
         (">neutral", vec![3, 4]),
         ("''", vec![5]),
         ("<>''", vec![0, 1, 2, 3, 4]),
-        ("NEUTRAL|<=positive", vec![0, 1, 2]),
+        // The blank (not evaluated) comes before every value, as BC's option blank.
+        ("NEUTRAL|<=positive", vec![0, 1, 2, 5]),
+        ("..positive", vec![0, 1, 5]),
+        ("<neutral", vec![0, 1, 5]),
+        ("neutral..", vec![2, 3, 4]),
+        ("*", vec![0, 1, 2, 3, 4, 5]),
     ] {
         assert_eq!(selected(input, EVAL, &evaluations), want, "{input}");
         // The same with the placeholders numbered after three of the caller's.

@@ -375,7 +375,10 @@ fn choices() {
     assert_eq!(sql("c*", TYPE), ("col = $1".into(), vec![t("company")]));
     assert_eq!(
         sql("*", TYPE),
-        ("col IN ($1, $2)".into(), vec![t("company"), t("person")])
+        (
+            "(col IS NULL OR col IN ($1, $2))".into(),
+            vec![t("company"), t("person")]
+        )
     );
     assert_eq!(sql("company|person", TYPE).0, "(col = $1 OR col = $2)");
     // A value of words may be written as Business Central shows it.
