@@ -1338,3 +1338,50 @@ fn contacts_stored_with_accents_apart_are_composed_by_the_migration() {
     );
     assert!(!c.get("/contacts?q=%C3%A5se").contains("No contact matches"));
 }
+
+/// Search Name and Post Code are code fields, as in Business Central: stored in upper case
+/// from the form, an import and the migration, so that a filter typed in lower case finds
+/// them (it was `search_name LIKE 'acme%'` against "ACME LTD": nothing, silently).
+#[test]
+fn search_name_and_post_code_are_upper_case_and_found_however_typed() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let mut acme = company("Acme Ltd");
+    acme.push(("search_name", "acme london".into()));
+    acme.retain(|(k, _)| *k != "post_code");
+    acme.push(("post_code", "sw1a 1aa".into()));
+    let no = create(&mut c, &acme);
+    import(
+        &mut c,
+        "type,name,search_name,post_code,city\ncompany,Straße Co,strasse co,ec1a 1bb,London\n",
+    );
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            "SELECT string_agg(search_name || '/' || post_code, ',' ORDER BY name) FROM contacts"
+        ),
+        "ACME LONDON/SW1A 1AA,STRASSE CO/EC1A 1BB"
+    );
+    let seg = crate::segments::new_segment(&mut c, "London");
+    crate::segments::step(&mut c, &seg, "add", &[("search_name", "acme*")]);
+    crate::segments::assert_members(&app, &seg, &[no.as_str()]);
+    crate::segments::step(&mut c, &seg, "add", &[("post_code", "ec1a*|sw1a*")]);
+    assert_eq!(crate::segments::members(&app, &seg).len(), 2);
+
+    // Stored before in the case typed: the migration upper-cases them.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET search_name = 'øster co', post_code = 'n1 9gu' WHERE name = 'Acme Ltd'",
+    );
+    diesel_exec(
+        &app,
+        include_str!("../../migrations/2026-12-15-00002_contact_code_fields_upper/up.sql"),
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts WHERE search_name = 'ØSTER CO' AND post_code = 'N1 9GU'"
+        ),
+        1
+    );
+}

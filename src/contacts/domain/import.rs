@@ -614,7 +614,11 @@ fn check_row(
         ("website", 250),
     ];
     for (field, max) in limits {
-        if get(field).chars().count() > max {
+        let value = match field {
+            "search_name" | "post_code" => get(field).to_uppercase(),
+            _ => get(field),
+        };
+        if value.chars().count() > max {
             errors.push(format!("{field} is longer than {max} characters"));
         }
     }
@@ -701,9 +705,10 @@ fn check_row(
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Code fields in Business Central: upper case (see `ContactForm::normalised`).
     let search_name = match get("search_name") {
         s if s.is_empty() => name.to_uppercase().chars().take(100).collect(),
-        s => s,
+        s => s.to_uppercase(),
     };
     Ok(ImportRow {
         line,
@@ -716,7 +721,7 @@ fn check_row(
         address: get("address"),
         address_2: get("address_2"),
         city: get("city"),
-        post_code: get("post_code"),
+        post_code: get("post_code").to_uppercase(),
         country_code,
         phone: get("phone"),
         mobile: get("mobile"),

@@ -206,14 +206,16 @@ impl ContactForm {
         trim(&mut self.kind);
         self.kind = self.kind.to_lowercase();
         trim(&mut self.name);
-        trim(&mut self.search_name);
+        // Search Name and Post Code are code fields in Business Central: upper case, so a
+        // filter finds them however they were typed.
+        code(&mut self.search_name);
+        code(&mut self.post_code);
         code(&mut self.company_no);
         for f in [
             &mut self.job_title,
             &mut self.address,
             &mut self.address_2,
             &mut self.city,
-            &mut self.post_code,
             &mut self.phone,
             &mut self.mobile,
             &mut self.email,
