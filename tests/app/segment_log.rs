@@ -684,3 +684,98 @@ fn the_dearest_segment_shows_and_logs_its_total_cost() {
         "2299999999997.70"
     );
 }
+
+/// The follow-up segment is dated today and records what its step did (Ignore Exclusion and
+/// Allow Existing Contacts), so a Refresh of it right away changes nothing: it recorded
+/// neither, and Refresh took out the excluded contact the logged segment had.
+#[test]
+fn a_follow_up_is_dated_today_and_its_refresh_keeps_its_contacts() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("contact_no", "BO"), ("ignore_exclusion", "on")],
+    );
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', date = '2026-01-15' \
+             WHERE no = '{no}'"
+        ),
+    );
+    post(
+        &mut c,
+        &format!("/segments/{no}/log"),
+        &[("follow_up", "on")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    let follow = text(
+        &app,
+        &format!("SELECT no FROM segments WHERE description = 'Follow-up on segment {no}'"),
+    );
+    assert_members(&app, &follow, &["ANNA", "BO"]);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM segments WHERE no = '{follow}' AND date = CURRENT_DATE")
+        ),
+        1,
+        "dated today, not on the logged segment's date"
+    );
+    let res = post(&mut c, &format!("/segments/{follow}/refresh"), &[]);
+    res.assert_redirect(&format!("/segments/{follow}"));
+    assert!(c
+        .get(&format!("/segments/{follow}"))
+        .contains("Refresh: Nothing to refresh: the segment is up to date."));
+    assert_members(&app, &follow, &["ANNA", "BO"]);
+}
+
+/// A contact privacy blocked after it was added stops Log Segment, named with the other
+/// checks: no interaction is logged with it (it was, and its mail merge went out).
+#[test]
+fn a_contact_privacy_blocked_since_it_was_added_stops_the_log() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL' WHERE no = '{no}';
+             UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'SOLO';"
+        ),
+    );
+    let res = post(&mut c, &format!("/segments/{no}/log"), &[]);
+    res.assert_status(422);
+    assert!(
+        res.contains("1 line's contact has been privacy blocked since it was added"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("the contact is privacy blocked: remove the line"));
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}'")
+        ),
+        0
+    );
+    // Refresh takes it out; then it logs.
+    post(&mut c, &format!("/segments/{no}/refresh"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    assert_members(&app, &no, &["ANNA"]);
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}'")
+        ),
+        1
+    );
+}

@@ -76,6 +76,9 @@ pub struct Summary {
     pub no_template: i64,
     #[diesel(sql_type = BigInt)]
     pub no_email: i64,
+    /// Lines whose contact was privacy blocked after it was added.
+    #[diesel(sql_type = BigInt)]
+    pub privacy_blocked: i64,
     #[diesel(sql_type = BigInt)]
     pub email_lines: i64,
     #[diesel(sql_type = Numeric)]
@@ -101,6 +104,8 @@ pub struct ProblemLine {
     pub no_template: bool,
     #[diesel(sql_type = Bool)]
     pub no_email: bool,
+    #[diesel(sql_type = Bool)]
+    pub privacy_blocked: bool,
 }
 
 impl ProblemLine {
@@ -118,6 +123,9 @@ impl ProblemLine {
         }
         if self.no_email {
             out.push("it is to go by e-mail, but the contact has no e-mail address");
+        }
+        if self.privacy_blocked {
+            out.push("the contact is privacy blocked: remove the line");
         }
         out
     }
@@ -146,6 +154,7 @@ impl Check {
             .max(s.blocked_salesperson)
             .max(s.no_template)
             .max(s.no_email)
+            .max(s.privacy_blocked)
     }
 }
 
@@ -172,7 +181,8 @@ fn line_problems_sql() -> String {
     format!(
         "{SALESPERSON} IS NULL AS no_salesperson, COALESCE(sp.blocked, FALSE) AS blocked_salesperson, \
          {TEMPLATE} IS NULL AS no_template, \
-         ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AS no_email"
+         ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AS no_email, \
+         c.privacy_blocked"
     )
 }
 
@@ -182,7 +192,7 @@ fn line_problems_sql() -> String {
 fn line_passes_sql() -> String {
     format!(
         "{SALESPERSON} IS NOT NULL AND NOT COALESCE(sp.blocked, FALSE) \
-         AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '')"
+         AND NOT ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AND NOT c.privacy_blocked"
     )
 }
 
@@ -200,6 +210,7 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
            count(*) FILTER (WHERE sp.blocked) AS blocked_salesperson, \
            count(*) FILTER (WHERE {TEMPLATE} IS NULL) AS no_template, \
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AS no_email, \
+           count(*) FILTER (WHERE c.privacy_blocked) AS privacy_blocked, \
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email') AS email_lines, \
            COALESCE(sum({EFFECTIVE_COST}), 0) AS total_cost, \
            COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS total_duration \
@@ -212,6 +223,7 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
         + summary.blocked_salesperson
         + summary.no_template
         + summary.no_email
+        + summary.privacy_blocked
         > 0;
     // Clean lines (the usual case) need no second pass to name the bad ones.
     let lines: Vec<ProblemLine> = if !any_problem {
@@ -220,7 +232,7 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
         diesel::sql_query(format!(
         "SELECT * FROM (SELECT l.id, c.no::text AS contact_no, c.name AS contact_name, {problems}, \
            l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} {MEMBERS_WHERE}) x \
-         WHERE no_salesperson OR blocked_salesperson OR no_template OR no_email \
+         WHERE no_salesperson OR blocked_salesperson OR no_template OR no_email OR privacy_blocked \
          ORDER BY company_name, is_person, line_name, id LIMIT $2"
     ))
     .bind::<BigInt, _>(segment.id)
@@ -358,8 +370,12 @@ pub fn log(
 }
 
 /// A new draft with the logged segment's header and contacts, described "Follow-up on segment
-/// SM00012"; its lines come in one step that names the logged segment (Reuse Segment), so
-/// Go Back can take them out again.
+/// SM00012" and dated today (it is worked on from now, not on the day of the first); its
+/// lines come in one step that names the logged segment (Reuse Segment), so Go Back can take
+/// them out again. The same contacts, excluded ones and contacts twice too: the step records
+/// Ignore Exclusion and Allow Existing Contacts, so a Refresh replays what it did (it
+/// recorded neither, and a Refresh of the new draft took the excluded contacts out). None is
+/// privacy blocked: Log refuses such a line.
 fn follow_up_segment(
     conn: &mut PgConnection,
     segment: &Segment,
@@ -367,7 +383,7 @@ fn follow_up_segment(
 ) -> QueryResult<String> {
     let values = HeaderValues {
         description: format!("Follow-up on segment {}", segment.no),
-        date: segment.date,
+        date: chrono::Local::now().date_naive(),
         salesperson_code: segment.salesperson_code.clone(),
         interaction_template_code: segment.interaction_template_code.clone(),
         campaign_no: segment.campaign_no.clone(),
@@ -383,6 +399,7 @@ fn follow_up_segment(
         initiated_by: segment.initiated_by.clone(),
     };
     let next = header::insert(conn, &values, user.id)?;
+    // Log refuses a line whose contact is privacy blocked, so every line is copied.
     let added = diesel::sql_query(
         "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
          SELECT $1, l.contact_id, $3, l.company_name, l.is_person, l.contact_name FROM segment_lines l \
@@ -392,12 +409,15 @@ fn follow_up_segment(
     .bind::<BigInt, _>(segment.id)
     .bind::<Integer, _>(1)
     .execute(conn)? as i64;
+    let mut criteria = Criteria::default();
+    criteria.options.ignore_exclusion = true;
+    criteria.options.allow_existing = true;
     ledger::record(
         conn,
         &next,
         1,
         StepKind::ReuseSegment,
-        &stored::note(StepKind::ReuseSegment, &Criteria::default(), &segment.no),
+        &stored::note(StepKind::ReuseSegment, &criteria, &segment.no),
         &Outcome {
             added,
             ..Default::default()
