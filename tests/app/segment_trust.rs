@@ -72,6 +72,56 @@ fn going_back_to_a_step_keeps_it_says_what_it_does_and_confirms_more_than_one_st
         .contains("Went back to step 1: 2 steps undone, 1 line back, 2 out."));
 }
 
+/// Go Back undoes the step the user saw, or nothing: after a colleague went back and stepped
+/// again, the last step has the same number but is another step. It used to be undone: the
+/// user read "1 step undone" and believed the Swedish contacts gone, while the opted-out ones
+/// came back.
+#[test]
+fn go_back_refuses_when_the_last_step_is_another_step_of_the_same_number() {
+    let app = TestApp::start();
+    world(&app);
+    let mut a = staff(&app, "ada");
+    let mut b = staff(&app, "bo");
+    let no = new_segment(&mut a, "two at once");
+    let page = format!("/segments/{no}");
+    step(&mut a, &no, "add", &[("country", "DK")]);
+    step(&mut a, &no, "add", &[("country", "SE")]);
+    // Ada's page: step 2, Added ... country SE, with its Go Back button.
+    let seen = a.get(&page);
+    let token = seen.csrf_token().unwrap();
+    let last = hidden_value(&seen.body, "last").unwrap();
+    let last_at = hidden_value(&seen.body, "last_at").unwrap();
+    assert_eq!(last, "2");
+    // Bo goes back and reduces: a new step 2.
+    post(&mut b, &format!("{page}/go-back"), &[("to", "1")]).assert_redirect(&page);
+    step(&mut b, &no, "reduce", &[("name", "Anna*")]);
+    let before = segment_state(&app, &no);
+    let res = a.post_with_token(
+        &format!("{page}/go-back"),
+        &token,
+        &[("to", "1"), ("last", &last), ("last_at", &last_at)],
+    );
+    res.assert_redirect(&page);
+    assert!(a
+        .get(&page)
+        .contains("Nothing was undone: the steps of the segment changed meanwhile"));
+    assert_eq!(segment_state(&app, &no), before, "Bo's Reduce stays");
+    assert_eq!(step_count(&app, &no), 2);
+    // Seen anew, it goes.
+    let seen = a.get(&page);
+    a.post_with_token(
+        &format!("{page}/go-back"),
+        &seen.csrf_token().unwrap(),
+        &[
+            ("to", "1"),
+            ("last", &hidden_value(&seen.body, "last").unwrap()),
+            ("last_at", &hidden_value(&seen.body, "last_at").unwrap()),
+        ],
+    )
+    .assert_redirect(&page);
+    assert_eq!(step_count(&app, &no), 1);
+}
+
 // ---- stored criteria fail closed --------------------------------------------------------------
 
 fn set_step_note(app: &TestApp, no: &str, seq: i32, json: &str) {

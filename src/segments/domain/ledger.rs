@@ -247,6 +247,26 @@ pub struct Step {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl Step {
+    /// When the step was recorded, in microseconds: with its number, which names a step
+    /// again after a Go Back, what tells it from another step of that number.
+    pub fn stamp(&self) -> i64 {
+        self.created_at.timestamp_micros()
+    }
+}
+
+/// The segment's last step, as its number and [`Step::stamp`]; `None` without steps.
+pub fn last_step(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Option<(i32, i64)>> {
+    use crate::db::schema::segment_steps as t;
+    let last: Option<(i32, chrono::DateTime<chrono::Utc>)> = t::table
+        .filter(t::segment_id.eq(segment_id))
+        .order(t::seq.desc())
+        .select((t::seq, t::created_at))
+        .first(conn)
+        .optional()?;
+    Ok(last.map(|(seq, at)| (seq, at.timestamp_micros())))
+}
+
 /// The segment's ledger, its steps in order.
 pub fn load(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Vec<Step>> {
     Ok(load_with_history(conn, segment_id, false)?.0)

@@ -22,6 +22,10 @@ pub struct GoBackForm {
     /// The last step the user saw: when the ledger has changed since, nothing is undone.
     #[serde(default)]
     last: Option<String>,
+    /// When that step was recorded ([`ledger::Step::stamp`]): a step of the same number
+    /// recorded since (after someone went back and stepped again) is another step.
+    #[serde(default)]
+    last_at: Option<String>,
 }
 
 impl GoBackForm {
@@ -89,13 +93,19 @@ pub async fn go_back(
     let form = form.into_inner();
     let to = GoBackForm::number(&form.to);
     let seen_last = GoBackForm::number(&form.last);
+    let seen_at = form
+        .last_at
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i64>().ok());
     let location = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;
             let here = format!("/segments/{}", segment.no);
-            let last = ledger::next_seq(conn, segment.id)? - 1;
-            if seen_last.is_some_and(|seen| seen != last) {
+            let (last, last_at) = ledger::last_step(conn, segment.id)?.unwrap_or((0, 0));
+            if seen_last.is_some_and(|seen| seen != last)
+                || seen_at.is_some_and(|seen| seen != last_at)
+            {
                 session::set_flash(
                     conn,
                     &session,
