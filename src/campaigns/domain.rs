@@ -507,11 +507,18 @@ pub struct Usage {
     pub campaign_entries: i64,
     #[diesel(sql_type = BigInt)]
     pub interactions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub opportunities: i64,
 }
 
 impl Usage {
     pub fn is_empty(&self) -> bool {
-        self.segments + self.templates + self.campaign_entries + self.interactions == 0
+        self.segments
+            + self.templates
+            + self.campaign_entries
+            + self.interactions
+            + self.opportunities
+            == 0
     }
 
     /// Why the campaign cannot be deleted, if it cannot: everything that refers to it.
@@ -533,6 +540,7 @@ impl Usage {
                 "interaction log entry",
                 "interaction log entries",
             ),
+            (self.opportunities, "opportunity", "opportunities"),
         ] {
             if n > 0 {
                 let what = if n == 1 { one } else { many };
@@ -562,7 +570,9 @@ pub fn usage(conn: &mut PgConnection, no: &str) -> QueryResult<Usage> {
            (SELECT count(*) FROM interaction_templates WHERE campaign_no = $1) AS templates, \
            (SELECT count(*) FROM campaign_entries WHERE campaign_no = $1) AS campaign_entries, \
            (SELECT count(*) FROM (SELECT 1 FROM interaction_log_entries \
-              WHERE campaign_no = $1 LIMIT $2) x) AS interactions",
+              WHERE campaign_no = $1 LIMIT $2) x) AS interactions, \
+           (SELECT count(*) FROM (SELECT 1 FROM opportunities \
+              WHERE campaign_no = $1 LIMIT $2) x) AS opportunities",
     )
     .bind::<Text, _>(no)
     .bind::<BigInt, _>(USAGE_CAP)
@@ -606,10 +616,19 @@ mod tests {
             templates: 2,
             campaign_entries: 0,
             interactions: USAGE_CAP,
+            opportunities: 1,
         };
         assert_eq!(
             u.refusal("CP0001").as_deref(),
-            Some("Campaign CP0001 cannot be deleted: it is used by 1 segment, 2 interaction templates, 10,000 or more interaction log entries.")
+            Some("Campaign CP0001 cannot be deleted: it is used by 1 segment, 2 interaction templates, 10,000 or more interaction log entries, 1 opportunity.")
+        );
+        let only = Usage {
+            opportunities: 2,
+            ..Usage::default()
+        };
+        assert_eq!(
+            only.refusal("CP0002").as_deref(),
+            Some("Campaign CP0002 cannot be deleted: it is used by 2 opportunities.")
         );
         assert_eq!(Usage::default().refusal("CP0001"), None);
     }

@@ -217,6 +217,12 @@ pub static TABLES: &[SetupTable] = &[
                 "interaction",
                 "interactions"
             ),
+            used_by!(
+                "opportunities",
+                "salesperson_code",
+                "opportunity",
+                "opportunities"
+            ),
         ],
     },
     SetupTable {
@@ -398,6 +404,12 @@ pub static TABLES: &[SetupTable] = &[
                 "template_code",
                 "interaction",
                 "interactions"
+            ),
+            used_by!(
+                "sales_cycle_stages",
+                "template_code",
+                "sales cycle stage",
+                "sales cycle stages"
             ),
         ],
     },

@@ -788,3 +788,39 @@ fn user_names_fold_every_letter_at_sign_in_and_when_taken() {
     ));
     assert_eq!(app.count("SELECT count(*) FROM users"), 1);
 }
+
+/// Saving, renaming and deleting saved criteria (shared by everyone) are in the audit trail,
+/// with who did it: a colleague's criteria deleted left no trace.
+#[test]
+fn saved_criteria_saved_renamed_and_deleted_are_audited() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "audited");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    post(
+        &mut c,
+        &format!("/segments/{no}/save-criteria"),
+        &[("code", "DK"), ("description", "Danes")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    let mut other = staff(&app, "olga");
+    post(
+        &mut other,
+        "/saved-criteria/DK",
+        &[("new_code", "DANES"), ("description", "All Danes")],
+    )
+    .assert_redirect("/saved-criteria");
+    post(&mut other, "/saved-criteria/DANES/delete", &[]).assert_redirect("/saved-criteria");
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(actor || ' ' || action || ' ' || subject || ' ' || detail, ' | ' ORDER BY id) \
+             FROM audit_log WHERE action LIKE 'criteria %'"
+        ),
+        format!(
+            "stan criteria saved DK from segment {no}: Danes | olga criteria changed DK now DANES: All Danes | \
+             olga criteria deleted DANES "
+        )
+    );
+}

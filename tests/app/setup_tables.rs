@@ -1232,3 +1232,53 @@ fn what_users_typed_is_shown_escaped() {
         assert!(!page.contains("\" onmouseover=\"x"), "{path}");
     }
 }
+
+/// A code used only by what came with opportunities is named as in use, with where: a
+/// salesperson on an opportunity, an interaction template suggested by a sales cycle's stage,
+/// a campaign of an opportunity. They showed as unused, and deleting them was refused by the
+/// database with "still in use" (the campaign: "changed at the same moment").
+#[test]
+fn codes_used_only_by_opportunities_and_sales_cycles_say_so() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('OPP', 'Only opportunities');
+         INSERT INTO interaction_groups (code, description) VALUES ('G', 'Group');
+         INSERT INTO interaction_templates (code, group_code, description) VALUES ('VISIT', 'G', 'Visit');
+         INSERT INTO campaigns (no, description) VALUES ('CP0009', 'Fair');
+         INSERT INTO sales_cycles (code, description) VALUES ('NEW', 'New business');
+         INSERT INTO sales_cycle_stages (sales_cycle_code, stage, description, template_code)
+             VALUES ('NEW', 1, 'Visit', 'VISIT');
+         INSERT INTO contacts (no, type, name) VALUES ('CT1', 'company', 'Acme');
+         INSERT INTO opportunities (no, contact_id, sales_cycle_code, salesperson_code, campaign_no)
+             SELECT 'OP1', id, 'NEW', 'OPP', 'CP0009' FROM contacts WHERE no = 'CT1';",
+    );
+    admin.submit(
+        "/setup/salespeople/OPP",
+        "/setup/salespeople/OPP/delete",
+        &[],
+    );
+    assert!(admin
+        .get("/setup/salespeople/OPP")
+        .contains("Salesperson OPP is used by 1 opportunity, so it cannot be deleted."));
+    admin.submit(
+        "/setup/interaction-templates/VISIT",
+        "/setup/interaction-templates/VISIT/delete",
+        &[],
+    );
+    let page = admin.get("/setup/interaction-templates/VISIT");
+    assert!(
+        page.contains("is used by 1 sales cycle stage, so it cannot be deleted."),
+        "{}",
+        page.body
+    );
+    admin.submit("/campaigns/CP0009", "/campaigns/CP0009/delete", &[]);
+    assert!(admin
+        .get("/campaigns/CP0009")
+        .contains("Campaign CP0009 cannot be deleted: it is used by 1 opportunity."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM salespeople s, interaction_templates t, campaigns c"),
+        1
+    );
+}

@@ -1,5 +1,6 @@
 //! Save Criteria, the saved criteria pages, Reuse Criteria and Reuse Segment.
 
+use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::saved::{code_problem, load_saved};
@@ -37,6 +38,7 @@ pub async fn save_criteria(
     let no = path.into_inner();
     let form = form.into_inner();
     let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
     let here = no.clone();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
@@ -112,6 +114,14 @@ pub async fn save_criteria(
                 }
                 Flash::success(text)
             };
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "criteria saved",
+                &code,
+                &format!("from segment {}: {description}", segment.no),
+                &ip,
+            )?;
             session::set_flash(conn, &session, flash)?;
             Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)))
         })
@@ -183,7 +193,7 @@ pub struct RenameForm {
 #[post("/saved-criteria/{code}")]
 pub async fn saved_rename(
     req: HttpRequest,
-    _staff: Staff,
+    Staff(user): Staff,
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -192,6 +202,7 @@ pub async fn saved_rename(
     let code = path.into_inner().to_uppercase();
     let form = form.into_inner();
     let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
     let refused = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let new_code = form.new_code.trim().to_uppercase();
@@ -227,6 +238,19 @@ pub async fn saved_rename(
                     message: format!("The code {new_code} is already used."),
                 }));
             }
+            let detail = if new_code == code {
+                description.clone()
+            } else {
+                format!("now {new_code}: {description}")
+            };
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "criteria changed",
+                &code,
+                &detail,
+                &ip,
+            )?;
             session::set_flash(
                 conn,
                 &session,
@@ -254,17 +278,19 @@ pub async fn saved_rename(
 #[post("/saved-criteria/{code}/delete")]
 pub async fn saved_delete(
     req: HttpRequest,
-    _staff: Staff,
+    Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner().to_uppercase();
     let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
     db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             if !saved::delete(conn, &code)? {
                 return Err(AppError::NotFound);
             }
+            audit::record(conn, Actor::User(&user), "criteria deleted", &code, "", &ip)?;
             session::set_flash(
                 conn,
                 &session,
