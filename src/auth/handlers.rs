@@ -92,6 +92,7 @@ pub async fn login(
                 session::destroy(conn, &old.key_hash)?;
                 let created = session::create(conn, Some(current.clone()), None)?;
                 throttle::clear(conn, &user.username)?;
+                throttle::remember_address(conn, user.id, &ip)?;
                 session::prune(conn, &config)?;
                 audit::record(
                     conn,

@@ -1,6 +1,9 @@
 //! Sign-in throttling. Failures are counted in a sliding window per account and per address;
 //! past the limit, sign-in is refused (429) until the oldest failure leaves the window. There
-//! is no permanent lockout that someone else could trigger.
+//! is no permanent lockout that someone else could trigger, nor a passing one from elsewhere:
+//! from an address the user has signed in from before, the account's limit counts only the
+//! failures from that address, so failing on purpose from another machine, again and again,
+//! does not keep the user out (ASVS 6.3.1, "without enabling malicious lockout").
 
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Text};
@@ -22,23 +25,50 @@ struct Count {
     wait: f64,
 }
 
-fn count(conn: &mut PgConnection, column: &str, value: &str) -> QueryResult<Count> {
-    // `column` is one of two fixed names, never user input.
+/// How long a user's sign-in from an address keeps it known.
+const KNOWN_DAYS: i32 = 90;
+
+fn count(conn: &mut PgConnection, condition: &str, value: &str, ip: &str) -> QueryResult<Count> {
+    // `condition` is fixed SQL, never user input.
     let sql = format!(
         "SELECT count(*)::bigint AS n, \
-                COALESCE(EXTRACT(EPOCH FROM min(at) + make_interval(secs => $2) - now()), 0)::float8 AS wait \
-         FROM login_failures WHERE {column} = $1 AND at > now() - make_interval(secs => $2)"
+                COALESCE(EXTRACT(EPOCH FROM min(at) + make_interval(secs => $3) - now()), 0)::float8 AS wait \
+         FROM login_failures WHERE {condition} AND at > now() - make_interval(secs => $3)"
     );
     diesel::sql_query(sql)
         .bind::<Text, _>(value)
+        .bind::<Text, _>(ip)
         .bind::<Double, _>(WINDOW_SECS)
         .get_result(conn)
 }
 
+/// Whether the user of that (folded) name has signed in from `ip` within [`KNOWN_DAYS`].
+fn known_address(conn: &mut PgConnection, folded: &str, ip: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Known {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        known: bool,
+    }
+    let known: Known = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM users u JOIN sign_in_addresses k ON k.user_id = u.id \
+             WHERE rapport_fold(u.username) = $1 AND k.ip = $2 \
+               AND k.at > now() - make_interval(days => $3)) AS known",
+    )
+    .bind::<Text, _>(folded)
+    .bind::<Text, _>(ip)
+    .bind::<diesel::sql_types::Integer, _>(KNOWN_DAYS)
+    .get_result(conn)?;
+    Ok(known.known)
+}
+
 /// `Some(seconds to wait)` when this account or address must wait before trying again.
 pub fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
-    let account = count(conn, "username", &crate::db::fold(username))?;
-    let address = count(conn, "ip", ip)?;
+    let folded = crate::db::fold(username);
+    let mut account = count(conn, "username = $1 AND $2 = $2", &folded, ip)?;
+    if account.n >= ACCOUNT_LIMIT && known_address(conn, &folded, ip)? {
+        account = count(conn, "username = $1 AND ip = $2", &folded, ip)?;
+    }
+    let address = count(conn, "ip = $2 AND $1 = $1", &folded, ip)?;
     let mut wait: Option<f64> = None;
     if account.n >= ACCOUNT_LIMIT {
         wait = Some(account.wait);
@@ -59,10 +89,26 @@ pub fn record_failure(conn: &mut PgConnection, username: &str, ip: &str) -> Quer
     Ok(())
 }
 
-/// Failures older than a day play no part any more.
+/// Failures older than a day play no part any more, nor addresses not used for
+/// [`KNOWN_DAYS`].
 pub fn forget_old(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM sign_in_addresses WHERE at < now() - make_interval(days => $1)")
+        .bind::<diesel::sql_types::Integer, _>(KNOWN_DAYS)
+        .execute(conn)?;
     diesel::sql_query("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
         .execute(conn)
+}
+
+/// A successful sign-in from `ip`: the address is known for the user from now on.
+pub fn remember_address(conn: &mut PgConnection, user_id: i64, ip: &str) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO sign_in_addresses (user_id, ip) VALUES ($1, $2) \
+         ON CONFLICT (user_id, ip) DO UPDATE SET at = now()",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(user_id)
+    .bind::<Text, _>(ip)
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// A successful sign-in clears the account's failures.

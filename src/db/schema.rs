@@ -548,6 +548,8 @@ diesel::table! {
         logged_by -> Text,
         canceled_at -> Nullable<Timestamptz>,
         canceled_by -> Text,
+        logged_cost -> Nullable<Numeric>,
+        logged_duration_min -> Nullable<Int8>,
     }
 }
 
@@ -566,6 +568,14 @@ diesel::table! {
     setup_tokens (token_hash) {
         token_hash -> Bytea,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sign_in_addresses (user_id, ip) {
+        user_id -> Int8,
+        ip -> Text,
+        at -> Timestamptz,
     }
 }
 
@@ -630,6 +640,7 @@ diesel::joinable!(segment_lines -> contacts (contact_id));
 diesel::joinable!(segment_lines -> interaction_templates (interaction_template_code));
 diesel::joinable!(segment_lines -> salespeople (salesperson_code));
 diesel::joinable!(segment_lines -> segments (segment_id));
+diesel::joinable!(sign_in_addresses -> users (user_id));
 diesel::joinable!(segment_steps -> segments (segment_id));
 diesel::joinable!(segment_steps -> users (user_id));
 diesel::joinable!(segments -> interaction_templates (interaction_template_code));
@@ -685,6 +696,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     segment_steps,
     segments,
     sessions,
+    sign_in_addresses,
     setup_tokens,
     territories,
     users,

@@ -360,6 +360,35 @@ fn repeated_failures_for_one_account_are_throttled_for_a_while() {
     );
 }
 
+/// Someone failing on purpose from another machine, again and again, does not keep a user out
+/// of the address they sign in from: there the account's limit counts that address's
+/// failures only. From an address never used, and from the known one past its own limit, the
+/// account is throttled as before.
+#[test]
+fn failures_from_elsewhere_do_not_lock_a_user_out_of_their_own_address() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    app.user("olaf", "staff");
+    // Maria has signed in from here (127.0.0.1) before; Olaf never has.
+    app.client().sign_in("maria", PASSWORD);
+    diesel_exec(
+        &app,
+        "INSERT INTO login_failures (username, ip) \
+         SELECT n, '10.6.6.6' FROM (VALUES ('maria'), ('olaf')) v(n), generate_series(1, 12)",
+    );
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    app.client()
+        .try_sign_in("olaf", PASSWORD)
+        .assert_status(429);
+    // The known address's own failures still count.
+    let mut here = app.client();
+    for _ in 0..10 {
+        assert_eq!(here.try_sign_in("maria", "wrong password!!").status, 422);
+    }
+    here.try_sign_in("maria", PASSWORD).assert_status(429);
+}
+
 #[test]
 fn repeated_failures_from_one_address_are_throttled() {
     let app = TestApp::start();

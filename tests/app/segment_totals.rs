@@ -219,6 +219,41 @@ fn the_kept_totals_equal_a_count_after_every_change_of_the_lines() {
     assert!(!follow_up.is_empty());
     assert_totals(&app, &mut c, &no, "Log Segment");
     assert_totals(&app, &mut c, &follow_up, "the follow-up segment");
+    // A template's cost raised after the log does not move the logged segment's total: it is
+    // what the log wrote, as its entries and campaign entry say.
+    let [_, _, logged_cost, logged_minutes] = figures_from_scratch(&app, &no);
+    diesel_exec(
+        &app,
+        "UPDATE interaction_templates SET unit_cost = unit_cost + 100, unit_duration_min = unit_duration_min + 7",
+    );
+    let [_, _, today_cost, _] = figures_from_scratch(&app, &no);
+    assert_ne!(today_cost, logged_cost, "the lines' values moved");
+    let shown = c.get(&page);
+    for (value, label) in [
+        (&logged_cost, "total cost"),
+        (&logged_minutes, "total minutes"),
+    ] {
+        assert!(
+            shown.contains(&format!(
+                "<span class=\"figure\">{value}</span><span class=\"figure-label\">{label}</span>"
+            )),
+            "{label} {value}:\n{}",
+            shown.body
+        );
+    }
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT sum(e.cost)::numeric(20,2)::text FROM interaction_log_entries e \
+                 JOIN segments s ON s.id = e.segment_id WHERE s.no = '{no}'"
+            )
+        ),
+        text(
+            &app,
+            &format!("SELECT logged_cost::text FROM segments WHERE no = '{no}'")
+        )
+    );
 
     // The home page's drafts show the kept lines.
     let [other_lines, ..] = figures_from_scratch(&app, &other);

@@ -357,6 +357,8 @@ pub fn log(
                 s::status.eq(SegmentStatus::Logged),
                 s::logged_at.eq(diesel::dsl::now),
                 s::logged_by.eq(&user.username),
+                s::logged_cost.eq(Some(&cost)),
+                s::logged_duration_min.eq(Some(duration)),
                 s::version.eq(s::version + 1),
             ))
             .execute(conn)?;

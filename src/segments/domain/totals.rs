@@ -48,13 +48,17 @@ impl Figures {
 
 /// The statement of a segment's figures: its lines from the kept counts, its steps, and the
 /// totals as the header's unit cost and duration for every line without values of its own plus
-/// the sum of those with them — the same as summing each line's effective value. `segment`:
+/// the sum of those with them — the same as summing each line's effective value; for a logged
+/// or canceled segment, the totals Log Segment wrote (a template changed since does not move
+/// them). `segment`:
 /// the segment's own columns read with them; `by`: the condition that picks the segment.
 fn figures_sql(segment: bool, by: &str) -> String {
     format!(
         "SELECT {}t.lines, (SELECT count(*) FROM segment_steps WHERE segment_id = s.id) AS steps, \
-           (s.unit_cost * (t.lines - o.lines) + o.cost)::numeric(20,2) AS total_cost, \
-           (s.unit_duration_min::bigint * (t.lines - o.lines) + o.duration)::bigint AS total_duration \
+           COALESCE(s.logged_cost, \
+               (s.unit_cost * (t.lines - o.lines) + o.cost)::numeric(20,2)) AS total_cost, \
+           COALESCE(s.logged_duration_min, \
+               (s.unit_duration_min::bigint * (t.lines - o.lines) + o.duration)::bigint) AS total_duration \
          FROM segments s \
          CROSS JOIN LATERAL (SELECT {LINES_OF_S} AS lines) t \
          CROSS JOIN LATERAL (SELECT count(*) AS lines, COALESCE(sum({EFFECTIVE_COST}), 0) AS cost, \
