@@ -424,10 +424,12 @@ fn choosing_an_interaction_template_copies_its_defaults() {
         &header_fields(&[
             ("description", "Mailing"),
             ("interaction_template_code", "mail"),
-            ("unit_cost", "1.00"),
         ]),
     );
     res.assert_redirect("/segments/SM00001");
+    assert!(c
+        .get("/segments/SM00001")
+        .contains("Segment SM00001 created; the defaults of interaction template MAIL were applied. Add contacts to it."));
     let header = |app: &TestApp| {
         text(
             app,
@@ -466,7 +468,8 @@ fn choosing_an_interaction_template_copies_its_defaults() {
         "MAIL,7.25,20,inbound,them,hard_copy,f,CP0002,f,f"
     );
 
-    // Choosing another template copies its defaults again.
+    // Choosing another template copies its defaults again, into every field left as the
+    // form showed it; a cost typed in the same save is the user's and stays.
     let page = c.get("/segments/SM00001");
     let version = hidden_value(&page.body, "version").unwrap();
     let res = c.post_with_token(
@@ -476,17 +479,47 @@ fn choosing_an_interaction_template_copies_its_defaults() {
             ("description", "Mailing"),
             ("interaction_template_code", "CALL"),
             ("unit_cost", "99.00"),
+            ("unit_duration_min", "20"),
+            ("information_flow", "inbound"),
+            ("initiated_by", "them"),
+            ("correspondence_type", "hard_copy"),
+            ("campaign_no", "CP0002"),
             ("version", version.as_str()),
         ]),
     );
     res.assert_redirect("/segments/SM00001");
-    assert!(c
-        .get("/segments/SM00001")
-        .contains("the defaults of interaction template CALL were applied"));
-    assert!(header(&app).starts_with("CALL,3.00,5,outbound,us,email,f"));
+    assert!(c.get("/segments/SM00001").contains(
+        "the defaults of interaction template CALL were applied (unit cost kept as typed)"
+    ));
+    assert_eq!(header(&app), "CALL,99.00,5,outbound,us,email,f,CP0002,f,f");
     assert_eq!(
         app.count("SELECT version FROM segments WHERE no = 'SM00001'"),
         3
+    );
+
+    // A new segment from a campaign's card, with a cost typed, then a template chosen: the
+    // typed cost and campaign stay (they were overwritten by the template's, silently).
+    let res = c.submit(
+        "/segments/new?campaign=CP0001",
+        "/segments",
+        &header_fields(&[
+            ("description", "Spring letters"),
+            ("interaction_template_code", "MAIL"),
+            ("campaign_no", "CP0001"),
+            ("unit_cost", "7.50"),
+        ]),
+    );
+    res.assert_redirect("/segments/SM00002");
+    assert!(c.get("/segments/SM00002").contains(
+        "the defaults of interaction template MAIL were applied (unit cost and campaign kept as typed)"
+    ));
+    assert_eq!(
+        text(
+            &app,
+            "SELECT concat_ws(',', unit_cost, unit_duration_min, information_flow, campaign_no, \
+               campaign_target) FROM segments WHERE no = 'SM00002'"
+        ),
+        "7.50,15,inbound,CP0001,f"
     );
 }
 

@@ -393,50 +393,196 @@ pub fn templates(conn: &mut PgConnection) -> QueryResult<Vec<Template>> {
 }
 
 impl HeaderValues {
+    /// The values a header form shows before anything is typed: a new segment's blank
+    /// defaults (`None`), or what segment `s` holds.
+    pub fn shown(s: Option<&Segment>) -> HeaderValues {
+        match s {
+            Some(s) => HeaderValues {
+                description: s.description.clone(),
+                date: s.date,
+                salesperson_code: s.salesperson_code.clone(),
+                interaction_template_code: s.interaction_template_code.clone(),
+                campaign_no: s.campaign_no.clone(),
+                campaign_target: s.campaign_target,
+                campaign_response: s.campaign_response,
+                subject: s.subject.clone(),
+                language_code: s.language_code.clone(),
+                correspondence_type: s.correspondence_type.clone(),
+                ignore_contact_correspondence_type: s.ignore_contact_correspondence_type,
+                unit_cost: s.unit_cost.clone(),
+                unit_duration_min: s.unit_duration_min,
+                information_flow: s.information_flow.clone(),
+                initiated_by: s.initiated_by.clone(),
+            },
+            None => HeaderValues {
+                description: String::new(),
+                date: chrono::Local::now().date_naive(),
+                salesperson_code: None,
+                interaction_template_code: None,
+                campaign_no: None,
+                campaign_target: false,
+                campaign_response: false,
+                subject: String::new(),
+                language_code: None,
+                correspondence_type: String::new(),
+                ignore_contact_correspondence_type: false,
+                unit_cost: BigDecimal::from(0),
+                unit_duration_min: 0,
+                information_flow: "outbound".into(),
+                initiated_by: "us".into(),
+            },
+        }
+    }
+
     /// Choosing an interaction template copies its defaults into the header (see
-    /// docs/segments.md, Segments, header and lines); its description becomes the subject
+    /// docs/segments.md, Segments, header and lines): into every field the user left as the
+    /// form showed it (`shown`). A value typed in the same save as the template was chosen
+    /// is the user's and stays (it was overwritten, silently); the labels of those that
+    /// differ from the template's come back. The template's description becomes the subject
     /// unless the subject is one of the user's own (it is empty, or it is the description of
     /// the `previous` template).
-    pub fn take_template_defaults(&mut self, t: &Template, previous: Option<&Template>) {
+    pub fn take_template_defaults(
+        &mut self,
+        t: &Template,
+        previous: Option<&Template>,
+        shown: &HeaderValues,
+    ) -> Vec<&'static str> {
+        let mut kept = Vec::new();
+        fn take<T: PartialEq + Clone>(
+            value: &mut T,
+            shown: &T,
+            default: &T,
+            label: &'static str,
+            kept: &mut Vec<&'static str>,
+        ) {
+            if value == shown {
+                *value = default.clone();
+            } else if value != default {
+                kept.push(label);
+            }
+        }
         if self.subject.is_empty() || previous.is_some_and(|p| p.description == self.subject) {
             self.subject = t.description.clone();
         }
-        self.unit_cost = t.unit_cost.clone();
-        self.unit_duration_min = t.unit_duration_min;
-        self.information_flow = t.information_flow.clone();
-        self.initiated_by = t.initiated_by.clone();
-        self.correspondence_type = t.correspondence_type.clone();
-        self.ignore_contact_correspondence_type = t.ignore_contact_correspondence_type;
+        take(
+            &mut self.unit_cost,
+            &shown.unit_cost,
+            &t.unit_cost,
+            "unit cost",
+            &mut kept,
+        );
+        take(
+            &mut self.unit_duration_min,
+            &shown.unit_duration_min,
+            &t.unit_duration_min,
+            "unit duration",
+            &mut kept,
+        );
+        take(
+            &mut self.information_flow,
+            &shown.information_flow,
+            &t.information_flow,
+            "information flow",
+            &mut kept,
+        );
+        take(
+            &mut self.initiated_by,
+            &shown.initiated_by,
+            &t.initiated_by,
+            "initiated by",
+            &mut kept,
+        );
+        take(
+            &mut self.correspondence_type,
+            &shown.correspondence_type,
+            &t.correspondence_type,
+            "correspondence type",
+            &mut kept,
+        );
+        take(
+            &mut self.ignore_contact_correspondence_type,
+            &shown.ignore_contact_correspondence_type,
+            &t.ignore_contact_correspondence_type,
+            "ignore contact correspondence type",
+            &mut kept,
+        );
         if t.campaign_no.is_some() {
-            self.campaign_no = t.campaign_no.clone();
-            self.campaign_target = t.campaign_target;
-            self.campaign_response = t.campaign_response;
+            let campaign = |v: &HeaderValues| {
+                (
+                    v.campaign_no.clone(),
+                    v.campaign_target,
+                    v.campaign_response,
+                )
+            };
+            let mut mine = campaign(self);
+            let theirs = (
+                t.campaign_no.clone(),
+                t.campaign_target,
+                t.campaign_response,
+            );
+            take(&mut mine, &campaign(shown), &theirs, "campaign", &mut kept);
+            (
+                self.campaign_no,
+                self.campaign_target,
+                self.campaign_response,
+            ) = mine;
         }
+        kept
+    }
+}
+
+/// The defaults of an interaction template applied to a header: which template, and the
+/// labels of the fields that kept the value the user typed in the same save.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateApplied {
+    pub code: String,
+    pub kept: Vec<&'static str>,
+}
+
+impl TemplateApplied {
+    /// "the defaults of interaction template MAIL were applied (unit cost and campaign kept
+    /// as typed)".
+    pub fn sentence(&self) -> String {
+        let mut text = format!(
+            "the defaults of interaction template {} were applied",
+            self.code
+        );
+        if let Some((last, rest)) = self.kept.split_last() {
+            let list = if rest.is_empty() {
+                (*last).to_string()
+            } else {
+                format!("{} and {last}", rest.join(", "))
+            };
+            text.push_str(&format!(" ({list} kept as typed)"));
+        }
+        text
     }
 }
 
 /// Applies the defaults of the header's interaction template when it was chosen (it differs
-/// from `previous`, the template the segment had); returns whether they were applied.
+/// from `previous`, the template the segment had), to the fields left as `shown`; what was
+/// applied, or `None`.
 pub fn apply_template(
     conn: &mut PgConnection,
     values: &mut HeaderValues,
     previous: Option<&str>,
-) -> QueryResult<bool> {
+    shown: &HeaderValues,
+) -> QueryResult<Option<TemplateApplied>> {
     let Some(code) = values.interaction_template_code.clone() else {
-        return Ok(false);
+        return Ok(None);
     };
     if previous == Some(code.as_str()) {
-        return Ok(false);
+        return Ok(None);
     }
     let Some(t) = template(conn, &code)? else {
-        return Ok(false);
+        return Ok(None);
     };
     let previous = match previous {
         Some(p) => template(conn, p)?,
         None => None,
     };
-    values.take_template_defaults(&t, previous.as_ref());
-    Ok(true)
+    let kept = values.take_template_defaults(&t, previous.as_ref(), shown);
+    Ok(Some(TemplateApplied { code, kept }))
 }
 
 pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {

@@ -194,16 +194,18 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
             Ok(mut values) => {
-                header::apply_template(conn, &mut values, None)?;
+                let shown = header::HeaderValues::shown(None);
+                let applied = header::apply_template(conn, &mut values, None, &shown)?;
                 let segment = header::insert(conn, &values, user.id)?;
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::success(format!(
-                        "Segment {} created. Add contacts to it.",
-                        segment.no
-                    )),
-                )?;
+                let message = match applied {
+                    Some(applied) => format!(
+                        "Segment {} created; {}. Add contacts to it.",
+                        segment.no,
+                        applied.sentence()
+                    ),
+                    None => format!("Segment {} created. Add contacts to it.", segment.no),
+                };
+                session::set_flash(conn, &session, Flash::success(message))?;
                 Ok(Ok(segment.no))
             }
             Err(errors) => Ok(Err((errors, HeaderOptions::load(conn)?))),
@@ -613,22 +615,18 @@ pub async fn update(
                 Ok(v) => v,
                 Err(errors) => return Ok(HeaderOutcome::Invalid(Box::new(segment), errors)),
             };
-            let template_changed = header::apply_template(
+            let applied = header::apply_template(
                 conn,
                 &mut values,
                 segment.interaction_template_code.as_deref(),
+                &header::HeaderValues::shown(Some(&segment)),
             )?;
             let saved = header::update(conn, segment.id, segment.version, &values)?.ok_or(
                 AppError::Internal(anyhow::anyhow!("segment changed under its lock")),
             )?;
-            let message = if template_changed {
-                format!(
-                    "Segment {} saved; the defaults of interaction template {} were applied.",
-                    saved.no,
-                    saved.interaction_template_code.clone().unwrap_or_default()
-                )
-            } else {
-                format!("Segment {} saved.", saved.no)
+            let message = match applied {
+                Some(applied) => format!("Segment {} saved; {}.", saved.no, applied.sentence()),
+                None => format!("Segment {} saved.", saved.no),
             };
             session::set_flash(conn, &session, Flash::success(message))?;
             Ok(HeaderOutcome::Saved(saved.no))
