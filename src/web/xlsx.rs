@@ -31,6 +31,11 @@ pub struct XlsxWriter {
     bold: Format,
     date: Format,
     amount: Format,
+    /// Text ("@"): a post code or a phone number typed over in Excel stays as typed ("0150",
+    /// "+4512345678"), instead of becoming the number 150 that an import reads back so.
+    text: Format,
+    /// Whether this sheet's text columns have the text format (set at its first row).
+    columns_set: bool,
 }
 
 impl XlsxWriter {
@@ -43,6 +48,8 @@ impl XlsxWriter {
             bold: Format::new().set_bold(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             amount: Format::new().set_num_format("#,##0.00"),
+            text: Format::new().set_num_format("@"),
+            columns_set: false,
         };
         writer.add_sheet()?;
         Ok(writer)
@@ -61,6 +68,7 @@ impl XlsxWriter {
         sheet.set_freeze_panes(1, 0)?;
         self.sheet = count;
         self.row = 1;
+        self.columns_set = false;
         Ok(())
     }
 
@@ -75,16 +83,27 @@ impl XlsxWriter {
             row,
             date,
             amount,
+            text,
+            columns_set,
             ..
         } = self;
         let (row, sheet) = (*row, workbook.worksheet_from_index(*sheet)?);
+        if !*columns_set {
+            // The text columns are text for what is typed into them later too.
+            for (col, cell) in cells.iter().enumerate() {
+                if let Cell::Text(_) = cell {
+                    sheet.set_column_format(col as ColNum, text)?;
+                }
+            }
+            *columns_set = true;
+        }
         for (col, cell) in cells.iter().enumerate() {
             let col = col as ColNum;
             match cell {
                 // An empty cell stays empty (no empty string), as Excel's own.
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
-                    sheet.write_string(row, col, t.as_ref())?;
+                    sheet.write_string_with_format(row, col, t.as_ref(), text)?;
                 }
                 Cell::Int(n) => {
                     sheet.write_number(row, col, *n as f64)?;

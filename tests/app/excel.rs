@@ -523,3 +523,54 @@ fn a_workbook_going_on_in_a_second_sheet_or_holding_an_error_is_refused() {
         1
     );
 }
+
+/// The text columns of a workbook are formatted as text ("@"), the cells written and the
+/// column for what is typed into it later: a post code typed over in Excel as "0150" stays
+/// "0150" instead of becoming the number 150, which an import would read back so.
+#[test]
+fn a_workbooks_text_columns_are_text_for_what_is_typed_into_them_too() {
+    use std::io::Read;
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    import_file(
+        &mut c,
+        &[],
+        "one.csv",
+        b"type,name,post_code,city\ncompany,Acme,0150,Oslo\n",
+    );
+    let (status, _, body) = c.get_bytes("/contacts/export.xlsx");
+    assert_eq!(status, 200);
+    let mut zip = zip::ZipArchive::new(Cursor::new(body)).unwrap();
+    let mut part = |name: &str| {
+        let mut xml = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut xml).unwrap();
+        xml
+    };
+    let styles = part("xl/styles.xml");
+    let sheet = part("xl/worksheets/sheet1.xml");
+    // The number format "@" (built in as 49, or declared under its own id), and the cell
+    // formats in order.
+    let text_id = styles
+        .split("<numFmt ")
+        .skip(1)
+        .find(|f| f.contains("formatCode=\"@\""))
+        .and_then(|f| f.split('"').nth(1))
+        .unwrap_or("49")
+        .to_string();
+    let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+    let text_style = xfs
+        .split("<xf ")
+        .skip(1)
+        .position(|xf| xf.contains(&format!("numFmtId=\"{text_id}\"")))
+        .unwrap_or_else(|| panic!("a text format: {styles}"));
+    assert!(
+        sheet.contains(&format!("style=\"{text_style}\"")),
+        "the columns: {sheet}"
+    );
+    assert!(
+        sheet.contains(&format!(" s=\"{text_style}\"")),
+        "the cells: {sheet}"
+    );
+    let rows = workbook(&mut c, "/contacts/export.xlsx");
+    assert_eq!(cell(&rows, 1, "post_code"), &text("0150"));
+}
