@@ -406,6 +406,46 @@ fn why_explains_members_removed_lines_and_outsiders() {
         one.to_lowercase()
     ))
     .assert_redirect(&format!("{page}/why?contact=CO01"));
+
+    // A person kept out although only its company matched: it came through Expand
+    // Companies, and was skipped as excluded (it said "does not match the filters").
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET exclude_from_segment = true WHERE no = 'PE01'",
+    );
+    let two = new_segment(&mut c, "Two");
+    let two_page = format!("/segments/{two}");
+    c.submit(
+        &two_page,
+        &format!("{two_page}/add"),
+        &[
+            ("industry_group", "RETAIL"),
+            ("type", "company"),
+            ("expand_companies", "on"),
+        ],
+    );
+    let why_two = c.get(&format!("{two_page}/why?contact=PE01")).body;
+    assert!(
+        why_two.contains("Its company matches the filters of step 1")
+            && why_two.contains("flagged Exclude from Segment"),
+        "{why_two}"
+    );
+    assert!(!why_two.contains("does not match"), "{why_two}");
+    // A segment of Reuse Segment only: it names the segment the contact is not on.
+    let three = new_segment(&mut c, "Three");
+    let three_page = format!("/segments/{three}");
+    c.submit(
+        &three_page,
+        &format!("{three_page}/reuse-segment"),
+        &[("segment_no", &one)],
+    );
+    let why_three = c.get(&format!("{three_page}/why?contact=CO02")).body;
+    assert!(
+        why_three.contains(&format!(
+            "It is not on segment {one}, whose contacts step 1"
+        )),
+        "{why_three}"
+    );
 }
 
 #[test]

@@ -48,6 +48,25 @@ struct LineState {
 
 /// Whether contact `id` passes a step's filters today.
 fn matches(conn: &mut PgConnection, criteria: &Criteria, id: i64) -> QueryResult<Option<bool>> {
+    matches_where(conn, criteria, "c.id", id)
+}
+
+/// Whether a person of company `id` passes a step's filters today.
+fn a_person_matches(
+    conn: &mut PgConnection,
+    criteria: &Criteria,
+    id: i64,
+) -> QueryResult<Option<bool>> {
+    matches_where(conn, criteria, "c.company_id", id)
+}
+
+/// Whether a contact whose `column` (fixed SQL) is `id` passes a step's filters today.
+fn matches_where(
+    conn: &mut PgConnection,
+    criteria: &Criteria,
+    column: &str,
+    id: i64,
+) -> QueryResult<Option<bool>> {
     let mut binds = Binds::new(0);
     let Ok(condition) = criteria.condition(&mut binds) else {
         return Ok(None);
@@ -60,7 +79,7 @@ fn matches(conn: &mut PgConnection, criteria: &Criteria, id: i64) -> QueryResult
     }
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_key \
-         WHERE c.id = {p}::bigint AND {condition}) AS m"
+         WHERE {column} = {p}::bigint AND {condition}) AS m"
     );
     Ok(Some(
         bind_all(diesel::sql_query(sql).into_boxed(), binds.values())
@@ -117,7 +136,9 @@ pub fn explain(
     let mut adds: Vec<(&Step, StoredStep)> = Vec::new();
     for step in &ledger {
         match step.read() {
-            Ok(read) if read.kind == StepKind::Add => adds.push((step, read)),
+            Ok(read) if matches!(read.kind, StepKind::Add | StepKind::ReuseSegment) => {
+                adds.push((step, read))
+            }
             Ok(_) => {}
             Err(unreadable) => reasons.push(format!(
                 "Step {} ({}) cannot be read ({unreadable}), so whether it would add this contact is unknown.",
@@ -127,29 +148,98 @@ pub fn explain(
         }
     }
     if adds.is_empty() && !ledger.iter().any(Step::is_unreadable) {
-        reasons.push("No Add Contacts step has been run on this segment.".into());
+        reasons.push("No Add Contacts or Reuse Segment step has been run on this segment.".into());
     }
+    let excluded_by = |options: &crate::segments::domain::criteria::Options| {
+        contact.exclude_from_segment && !options.ignore_exclusion
+    };
+    const EXCLUDED: &str =
+        "but it is flagged Exclude from Segment and the step did not ignore exclusion";
     for (step, read) in adds {
         let criteria = &read.criteria;
-        match matches(conn, criteria, contact.id)? {
-            Some(true) if contact.exclude_from_segment && !criteria.options.ignore_exclusion => {
-                reasons.push(format!(
-                    "It matches the filters of {}, but is flagged Exclude from Segment and the step did not ignore exclusion.",
-                    sentence(step.seq)
-                ))
+        let options = &criteria.options;
+        let step_words = sentence(step.seq);
+        if read.kind == StepKind::ReuseSegment {
+            let source = &read.subject;
+            match on_segment(conn, source, contact.id)? {
+                None => reasons.push(format!(
+                    "Segment {source}, whose contacts {step_words} added, has been deleted."
+                )),
+                Some(false) => reasons.push(format!(
+                    "It is not on segment {source}, whose contacts {step_words} added."
+                )),
+                Some(true) if excluded_by(options) => reasons.push(format!(
+                    "It is on segment {source}, whose contacts {step_words} added, {EXCLUDED}."
+                )),
+                Some(true) if !contact.privacy_blocked => reasons.push(format!(
+                    "It is on segment {source} today; it was not when {step_words} took its contacts."
+                )),
+                Some(true) => {}
             }
+            continue;
+        }
+        // Expand Companies brings a matching company's persons, Allow Related Companies a
+        // matching person's company: the contact may have come (or been kept out) that way.
+        let through = if contact.is_company() {
+            if options.allow_related_companies {
+                a_person_matches(conn, criteria, contact.id)?
+                    .filter(|m| *m)
+                    .map(|_| "A person of this company matches the filters of")
+            } else {
+                None
+            }
+        } else {
+            match contact.company_id {
+                Some(company) if options.expand_companies => matches(conn, criteria, company)?
+                    .filter(|m| *m)
+                    .map(|_| "Its company matches the filters of"),
+                _ => None,
+            }
+        };
+        match matches(conn, criteria, contact.id)? {
+            Some(true) if excluded_by(options) => reasons.push(format!(
+                "It matches the filters of {step_words}, {EXCLUDED}."
+            )),
             Some(true) if !contact.privacy_blocked => reasons.push(format!(
-                "It matches the filters of {} today; it did not when the step ran, or it was added to Rapport later.",
-                sentence(step.seq)
+                "It matches the filters of {step_words} today; it did not when the step ran, or it was added to Rapport later."
             )),
             Some(true) => {}
-            Some(false) => reasons.push(format!(
-                "It does not match the filters of {}: {}.",
-                sentence(step.seq),
-                criteria.describe()
-            )),
+            Some(false) => match through {
+                Some(how) if excluded_by(options) => {
+                    reasons.push(format!("{how} {step_words}, {EXCLUDED}."))
+                }
+                Some(how) if !contact.privacy_blocked => reasons.push(format!(
+                    "{how} {step_words} today, which brings it in; it did not when the step ran."
+                )),
+                Some(_) => {}
+                None => reasons.push(format!(
+                    "It does not match the filters of {step_words}: {}.",
+                    criteria.describe()
+                )),
+            },
             None => {}
         }
     }
     Ok(reasons)
+}
+
+/// Whether contact `id` has a line on segment `no` today; `None` when there is no such
+/// segment.
+fn on_segment(conn: &mut PgConnection, no: &str, id: i64) -> QueryResult<Option<bool>> {
+    let Some(source) = crate::segments::domain::header::find_by_no(conn, no)? else {
+        return Ok(None);
+    };
+    #[derive(QueryableByName)]
+    struct On {
+        #[diesel(sql_type = Bool)]
+        present: bool,
+    }
+    let on: On = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM segment_lines WHERE segment_id = $1 AND contact_id = $2 \
+           AND removed_by_step IS NULL) AS present",
+    )
+    .bind::<BigInt, _>(source.id)
+    .bind::<BigInt, _>(id)
+    .get_result(conn)?;
+    Ok(Some(on.present))
 }
