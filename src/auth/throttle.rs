@@ -64,6 +64,8 @@ fn known_address(conn: &mut PgConnection, folded: &str, ip: &str) -> QueryResult
 /// `Some(seconds to wait)` when this account or address must wait before trying again.
 pub fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
     let folded = crate::db::fold(username);
+    // Each count binds the name ($1) and the address ($2); `$n = $n` keeps a value a
+    // condition does not test bound and typed.
     let mut account = count(conn, "username = $1 AND $2 = $2", &folded, ip)?;
     if account.n >= ACCOUNT_LIMIT && known_address(conn, &folded, ip)? {
         account = count(conn, "username = $1 AND ip = $2", &folded, ip)?;

@@ -28,13 +28,13 @@ const REPEATED: &str = "EXISTS (SELECT 1 FROM segment_lines d \
      WHERE d.contact_id = l.contact_id AND d.segment_id = l.segment_id \
        AND d.removed_by_step IS NULL AND d.id < l.id)";
 
-/// The lines of the segment that have no open opportunity from it yet, one per contact.
 /// The line's contact's salesperson: the last of a line's salesperson's fallbacks (the line's
 /// own, the header's, the contact's), as on the segment page and in its log. A probe of the
 /// contacts' key, made only for a line where neither the line nor the header names one.
 const CONTACT_SALESPERSON: &str =
     "(SELECT c.salesperson_code FROM contacts c WHERE c.id = l.contact_id)";
 
+/// The lines of the segment that have no open opportunity from it yet, one per contact.
 fn todo() -> String {
     format!(
         "FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
@@ -104,6 +104,41 @@ pub fn candidates(
     .load(conn)
 }
 
+/// How many lines take an opportunity, over the `todo` rows (SQL).
+const COUNT: &str = "(SELECT count(*) FROM todo)";
+
+/// Create Opportunities' statement, its numbers given by `numbers`, a query of `(n, i)`: the
+/// number of the `i`-th line of `todo`, from 1. `ctes`: what it reads besides `todo`
+/// (`"taken AS (…), "`), or nothing.
+fn insert_sql(ctes: &str, numbers: &str) -> String {
+    format!(
+        "WITH todo AS MATERIALIZED ( \
+             SELECT l.contact_id, \
+                    (SELECT c.company_key FROM contacts c WHERE c.id = l.contact_id) AS company_key, \
+                    COALESCE(l.salesperson_code, s.salesperson_code, {CONTACT_SALESPERSON}) \
+                        AS salesperson_code, \
+                    s.campaign_no, s.no AS segment_no, \
+                    row_number() OVER (ORDER BY l.id) AS i \
+             {todo}), \
+         {ctes}free AS ({numbers}), \
+         made AS ( \
+             INSERT INTO opportunities (no, description, contact_id, company_id, \
+                 salesperson_code, campaign_no, segment_no, sales_cycle_code, creation_date) \
+             SELECT $2 || CASE WHEN length(f.n::text) >= $4 THEN f.n::text \
+                               ELSE lpad(f.n::text, $4, '0') END, \
+                    $5, t.contact_id, t.company_key, t.salesperson_code, t.campaign_no, \
+                    t.segment_no, $6, $7 \
+             FROM todo t JOIN free f ON f.i = t.i \
+             RETURNING id, status, estimated_value, estimated_closing_date) \
+         INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value, \
+             estimated_closing_date, user_id, user_name) \
+         SELECT id, 'created', $7, status, estimated_value, 0, 0, 0, 0, \
+                estimated_closing_date, $8, $9 FROM made",
+        todo = todo(),
+    )
+}
+
 /// Makes one opportunity per line still without one, each with its first entry: three
 /// statements (hold the number series, opportunities with their entries, move the series on by
 /// how many were made). The caller holds the segment's lock and the transaction. How many it
@@ -120,57 +155,49 @@ pub fn create(
 ) -> QueryResult<i64> {
     let series = number_series::OPPORTUNITIES;
     let (prefix, width, held) = number_series::hold(conn, series)?;
-    // The lines take the series' free numbers from the next one, in the lines' order (`i`),
-    // whatever order the rows are written in: a number an opportunity already has (the series
-    // set back) is passed over, not a failure of the whole run. Enough numbers are looked at
-    // for every line even if each number taken from there on is in the way. The entries'
-    // insert is the statement, so the rows it reports are how many were made.
-    let made = diesel::sql_query(format!(
-        "WITH todo AS MATERIALIZED ( \
-             SELECT l.contact_id, \
-                    (SELECT c.company_key FROM contacts c WHERE c.id = l.contact_id) AS company_key, \
-                    COALESCE(l.salesperson_code, s.salesperson_code, {CONTACT_SALESPERSON}) \
-                        AS salesperson_code, \
-                    s.campaign_no, s.no AS segment_no, \
-                    row_number() OVER (ORDER BY l.id) AS i \
-             {todo}), \
-         {taken}, \
-         free AS ( \
-             SELECT n, row_number() OVER (ORDER BY n) AS i \
-             FROM generate_series($3, $3 + (SELECT count(*) FROM todo) \
-                                      + (SELECT count(*) FROM taken WHERE v >= $3)) n \
-             WHERE NOT EXISTS (SELECT 1 FROM taken WHERE v = n)), \
-         made AS ( \
-             INSERT INTO opportunities (no, description, contact_id, company_id, \
-                 salesperson_code, campaign_no, segment_no, sales_cycle_code, creation_date) \
-             SELECT $2 || CASE WHEN length(f.n::text) >= $4 THEN f.n::text \
-                               ELSE lpad(f.n::text, $4, '0') END, \
-                    $5, t.contact_id, t.company_key, t.salesperson_code, t.campaign_no, \
-                    t.segment_no, $6, $7 \
-             FROM todo t JOIN free f ON f.i = t.i \
-             RETURNING id, status, estimated_value, estimated_closing_date) \
-         INSERT INTO opportunity_entries (opportunity_id, action, date, status_after, \
-             estimated_value, chances_pct, completed_pct, probability_pct, current_value, \
-             estimated_closing_date, user_id, user_name) \
-         SELECT id, 'created', $7, status, estimated_value, 0, 0, 0, 0, \
-                estimated_closing_date, $8, $9 FROM made",
-        todo = todo(),
-        taken = number_series::taken_cte_at("opportunities", "no", "$2", "$4"),
-    ))
-    .bind::<BigInt, _>(segment_id)
-    .bind::<Text, _>(&prefix)
-    .bind::<BigInt, _>(held)
-    .bind::<Integer, _>(width)
-    .bind::<Text, _>(description)
-    .bind::<Text, _>(cycle)
-    .bind::<Date, _>(today)
-    .bind::<BigInt, _>(user_id)
-    .bind::<Text, _>(user_name)
-    .execute(conn)? as i64;
+    let run = |conn: &mut PgConnection, ctes: &str, numbers: &str| {
+        diesel::sql_query(insert_sql(ctes, numbers))
+            .bind::<BigInt, _>(segment_id)
+            .bind::<Text, _>(&prefix)
+            .bind::<BigInt, _>(held)
+            .bind::<Integer, _>(width)
+            .bind::<Text, _>(description)
+            .bind::<Text, _>(cycle)
+            .bind::<Date, _>(today)
+            .bind::<BigInt, _>(user_id)
+            .bind::<Text, _>(user_name)
+            .execute(conn)
+            .map(|n| n as i64)
+    };
+    // The numbers from the held one on, one after the other: free, unless the series was set
+    // back below numbers opportunities have. Then (the unique No. refuses the run, in a
+    // savepoint) the lines take the free numbers from there, passing the taken ones: a
+    // failure of the whole run, every time, before.
+    let consecutive =
+        format!("SELECT n, n - $3 + 1 AS i FROM generate_series($3, $3 + {COUNT} - 1) n");
+    let (made, passed) = match conn.transaction(|conn| run(conn, "", &consecutive)) {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        )) if info.constraint_name() == Some("opportunities_no_key") => {
+            let free = format!(
+                "SELECT n, row_number() OVER (ORDER BY n) AS i \
+                 FROM generate_series($3, $3 + {COUNT} + (SELECT count(*) FROM taken WHERE v >= $3)) n \
+                 WHERE NOT EXISTS (SELECT 1 FROM taken WHERE v = n)"
+            );
+            let taken = number_series::taken_cte_at("opportunities", "no", "$2", "$4");
+            (run(conn, &format!("{taken}, "), &free)?, true)
+        }
+        other => (other?, false),
+    };
     if made > 0 {
         // Every free number from the held one up to the last used was used: the next is the
         // first free one from there.
-        let next = number_series::first_free(conn, "opportunities", "no", &prefix, width, held)?;
+        let next = if passed {
+            number_series::first_free(conn, "opportunities", "no", &prefix, width, held)?
+        } else {
+            held + made
+        };
         number_series::advance(conn, series, next - held)?;
     }
     Ok(made)
