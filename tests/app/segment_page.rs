@@ -578,7 +578,7 @@ fn a_step_by_criteria_that_changes_nothing_is_kept_and_others_are_not() {
     // The ledger tells the kept steps as they were.
     let shown = c.get(&page);
     assert!(
-        shown.contains("Added 0 contacts") && shown.contains("Removed 0 contacts matching"),
+        shown.contains("Added 0 contacts") && shown.contains("Removed 0 lines matching"),
         "{}",
         shown.body
     );

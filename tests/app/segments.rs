@@ -1352,9 +1352,9 @@ fn every_step_is_in_the_ledger_with_counts_criteria_and_a_sentence() {
     let page = c.get(&format!("/segments/{no}"));
     for sentence in [
         "Added 5 contacts: industry group RETAIL or WHOLESALE; 1 skipped as excluded, 1 skipped as privacy blocked.",
-        "Removed 3 contacts matching country",
+        "Removed 3 lines matching country",
         "(entire companies).",
-        "Kept only contacts matching name starting with Alpha: removed 1 contact",
+        "Kept only contacts matching name starting with Alpha: removed 1 line",
         "Added SOLO Solo Person by hand.",
         "Removed SOLO Solo Person by hand.",
     ] {

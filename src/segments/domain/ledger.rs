@@ -280,6 +280,12 @@ fn contacts(count: i64) -> String {
     format!("{} contact{}", n(count), if count == 1 { "" } else { "s" })
 }
 
+/// Lines, not contacts: a contact on two lines (added again by a step that allowed contacts
+/// already there) is two lines a Reduce removes.
+fn lines(count: i64) -> String {
+    format!("{} line{}", n(count), if count == 1 { "" } else { "s" })
+}
+
 impl Step {
     /// The step's kind and criteria, or why they cannot be read back.
     pub fn read(&self) -> Result<StoredStep, Unreadable> {
@@ -325,13 +331,13 @@ impl Step {
             ),
             StepKind::Reduce => format!(
                 "Removed {} matching {}{with}.",
-                contacts(self.removed),
+                lines(self.removed),
                 c.describe()
             ),
             StepKind::Refine => format!(
                 "Kept only contacts matching {}{with}: removed {}.",
                 c.describe(),
-                contacts(self.removed)
+                lines(self.removed)
             ),
             StepKind::ManualAdd => format!("Added {} by hand{with}{tail}", step.subject),
             StepKind::ManualRemove => format!("Removed {} by hand.", step.subject),
