@@ -824,3 +824,48 @@ fn saved_criteria_saved_renamed_and_deleted_are_audited() {
         )
     );
 }
+
+/// A contact on two lines (added again by a step that allowed contacts already there), one of
+/// them removed by hand: Refresh keeps the other. It read the removed line as the contact
+/// removed, and offered to take the other line out too.
+#[test]
+fn refresh_keeps_a_contacts_other_line_when_one_was_removed_by_hand() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "twice");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("contact_no", "ANNA"), ("allow_existing", "on")],
+    );
+    let first = app.count(&format!(
+        "SELECT min(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}' AND c.no = 'ANNA'"
+    ));
+    post(&mut c, &format!("{page}/lines/{first}/remove"), &[])
+        .assert_redirect(&format!("{page}#lines"));
+    assert_members(&app, &no, &["ANNA", "DORA"]);
+    let preview = c.get(&format!("{page}/refresh"));
+    preview.assert_status(200);
+    post(&mut c, &format!("{page}/refresh"), &[]).assert_redirect(&page);
+    assert!(
+        c.get(&page)
+            .contains("Refresh: Nothing to refresh: the segment is up to date."),
+        "{}",
+        preview.body
+    );
+    assert_members(&app, &no, &["ANNA", "DORA"]);
+    // Removed by hand from its only line, a contact leaves on Refresh as before: it stays out.
+    let other = app.count(&format!(
+        "SELECT l.id FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}' AND c.no = 'DORA'"
+    ));
+    post(&mut c, &format!("{page}/lines/{other}/remove"), &[])
+        .assert_redirect(&format!("{page}#lines"));
+    post(&mut c, &format!("{page}/refresh"), &[]).assert_redirect(&page);
+    assert_members(&app, &no, &["ANNA"]);
+}

@@ -55,7 +55,11 @@ pub fn read_ledger(
 /// folded into one condition per contact and applied as at most two statements (who of the
 /// members stays, who of the others joins); the other steps run one statement each, as when
 /// they were first applied.
-pub fn replay(conn: &mut PgConnection, ledger: &[StoredStep]) -> Result<(), StepError> {
+pub fn replay(
+    conn: &mut PgConnection,
+    segment: &Segment,
+    ledger: &[StoredStep],
+) -> Result<(), StepError> {
     conn.batch_execute("DROP TABLE IF EXISTS refresh_members")?;
     let mut members = Replay::default();
     let mut run: Vec<(StepKind, &Criteria)> = Vec::new();
@@ -119,12 +123,18 @@ pub fn replay(conn: &mut PgConnection, ledger: &[StoredStep]) -> Result<(), Step
                 );
                 bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
             }
+            // A line removed by hand: its contact leaves, unless it is on another line of the
+            // segment still (added twice by a step that allowed contacts already there); a
+            // removed line is not a removed contact.
             StepKind::ManualRemove => {
                 let no = step.contact_no().to_string();
                 diesel::sql_query(
-                    "DELETE FROM refresh_members r USING contacts c WHERE c.id = r.contact_id AND c.no = $1",
+                    "DELETE FROM refresh_members r USING contacts c WHERE c.id = r.contact_id AND c.no = $1 \
+                     AND NOT EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = $2 \
+                       AND l.contact_id = c.id AND l.removed_by_step IS NULL)",
                 )
                 .bind::<Text, _>(no)
+                .bind::<BigInt, _>(segment.id)
                 .execute(conn)?;
             }
             // An earlier refresh is what the replay recomputes anyway.
@@ -291,7 +301,7 @@ pub fn apply(
     seq: i32,
     ledger: &[StoredStep],
 ) -> Result<Outcome, StepError> {
-    replay(conn, ledger)?;
+    replay(conn, segment, ledger)?;
     compare(conn, segment)?;
     let added = diesel::sql_query(format!(
         "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \

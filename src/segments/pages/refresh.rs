@@ -84,7 +84,7 @@ pub async fn preview(
                 Ok(ledger) => ledger,
                 Err(why) => return Ok((segment, Err(why))),
             };
-            replay(conn, &ledger).map_err(to_app)?;
+            replay(conn, &segment, &ledger).map_err(to_app)?;
             let diff = difference(conn, &segment)?;
             Ok((segment, Ok(diff)))
         })
