@@ -18,13 +18,8 @@ pub const PAGE_SIZE: i64 = 50;
 /// Counts stop here ("more than 10,000"), so a filter over millions of entries stays quick.
 pub const COUNT_CAP: i64 = 10_000;
 
-pub const EVALUATIONS: [(&str, &str); 5] = [
-    ("very_positive", "Very Positive"),
-    ("positive", "Positive"),
-    ("neutral", "Neutral"),
-    ("negative", "Negative"),
-    ("very_negative", "Very Negative"),
-];
+/// An entry's evaluations, as a segment line offers them (one list for both).
+pub use crate::segments::domain::line_edit::EVALUATIONS;
 
 pub fn evaluation_label(code: &str) -> &'static str {
     EVALUATIONS

@@ -147,6 +147,26 @@ fn an_entry_page_shows_flow_initiator_and_correspondence_by_their_labels() {
     assert!(!page.contains("inbound, them") && !page.contains("<dd>email</dd>"));
 }
 
+/// A segment of `contacts` (DORA among them) with template CALL and campaign CP0001, logged:
+/// its No. and DORA's entry.
+fn logged_with_dora(app: &TestApp, c: &mut Client, contacts: &str) -> (String, i64) {
+    let no = new_segment(c, "Spring calls");
+    step(c, &no, "add", &[("contact_no", contacts)]);
+    diesel_exec(
+        app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001' \
+             WHERE no = '{no}'"
+        ),
+    );
+    post(c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    let id = app.count(&format!(
+        "SELECT min(e.id) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         WHERE c.no = 'DORA' AND e.segment_no = '{no}'"
+    ));
+    (no, id)
+}
+
 /// An entry's page was open while its segment was canceled: saving an evaluation there keeps
 /// the entry canceled (the form's Canceled box, as it was shown, used to be written back, and
 /// the entry counted in its campaign's figures again). Only what the user changed is written;
@@ -156,20 +176,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     let app = TestApp::start();
     world(&app);
     let mut c = staff(&app, "stan");
-    let no = new_segment(&mut c, "Spring calls");
-    step(&mut c, &no, "add", &[("contact_no", "DORA|SOLO")]);
-    diesel_exec(
-        &app,
-        &format!(
-            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001' \
-             WHERE no = '{no}'"
-        ),
-    );
-    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
-    let id = app.count(&format!(
-        "SELECT min(e.id) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
-         WHERE c.no = 'DORA' AND e.segment_no = '{no}'"
-    ));
+    let (no, id) = logged_with_dora(&app, &mut c, "DORA|SOLO");
     let entry = c.get(&format!("/interactions/{id}"));
     let token = entry.csrf_token().unwrap();
     let shown_canceled = hidden_value(&entry.body, "shown_canceled").unwrap();
@@ -221,20 +228,7 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     let app = TestApp::start();
     world(&app);
     let mut c = staff(&app, "stan");
-    let no = new_segment(&mut c, "Spring calls");
-    step(&mut c, &no, "add", &[("contact_no", "DORA|SOLO|ANNA")]);
-    diesel_exec(
-        &app,
-        &format!(
-            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001' \
-             WHERE no = '{no}'"
-        ),
-    );
-    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
-    let id = app.count(&format!(
-        "SELECT min(e.id) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
-         WHERE c.no = 'DORA' AND e.segment_no = '{no}'"
-    ));
+    let (no, id) = logged_with_dora(&app, &mut c, "DORA|SOLO|ANNA");
     let entry = c.get(&format!("/interactions/{id}"));
     c.post_with_token(
         &format!("/interactions/{id}"),
