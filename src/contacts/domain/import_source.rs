@@ -169,20 +169,21 @@ impl<R: Read> Windows1252<R> {
         }
     }
 
-    /// The line of the first UTF-8 sequence in `bytes` (after `self.last`), if any.
-    fn utf8_at(&self, bytes: &[u8]) -> Option<u64> {
+    /// Reads `bytes` (after `self.last`) in one pass: `Err(line)` of the first UTF-8
+    /// sequence, else `Ok` with the line breaks read so far, these included.
+    fn scan(&self, bytes: &[u8]) -> Result<u64, u64> {
         let mut line = self.lines;
         let mut prev = self.last;
         for &b in bytes {
             if is_utf8_pair(prev, b) {
-                return Some(line + 1);
+                return Err(line + 1);
             }
             if b == b'\n' {
                 line += 1;
             }
             prev = b;
         }
-        None
+        Ok(line)
     }
 }
 
@@ -220,13 +221,14 @@ impl<R: Read> Read for Windows1252<R> {
             }
             let bom = self.first && self.raw[..n].starts_with(&[0xEF, 0xBB, 0xBF]);
             self.first = false;
-            if let Some(line) = bom.then_some(1).or_else(|| self.utf8_at(&self.raw[..n])) {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    WrittenAsUtf8 { line },
-                ));
-            }
-            self.lines += self.raw[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            let scanned = if bom {
+                Err(1)
+            } else {
+                self.scan(&self.raw[..n])
+            };
+            self.lines = scanned.map_err(|line| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, WrittenAsUtf8 { line })
+            })?;
             self.last = self.raw[n - 1];
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.raw[..n]);
             self.decoded = text.into_owned().into_bytes();
