@@ -334,17 +334,10 @@ fn choice_set(list: &[&str], test: &Test) -> (Vec<usize>, bool) {
 
 /// Whether a test accepts the empty value (a NULL or `''`), as Business Central's blank:
 /// equal only to `''`, different from everything else, before every value. An option field's
-/// blank is its first value too (BC's Evaluation and Correspondence Type start with " "), so
-/// `..positive` and `<neutral` take the entries not evaluated; a list that names its blank
-/// places it where it stands.
-fn accepts_empty(kind: FieldKind, test: &Test) -> bool {
-    if let FieldKind::Choice(list) = kind {
-        if list.iter().any(|v| v.is_empty()) {
-            let (set, negated) = choice_set(list, test);
-            let has_empty = set.iter().any(|&i| list[i].is_empty());
-            return has_empty != negated;
-        }
-    }
+/// blank comes first too (BC's Evaluation and Correspondence Type start with " "), so
+/// `..positive` and `<neutral` take the entries not evaluated: the lists name no blank, and
+/// every kind reads it the same way.
+fn accepts_empty(test: &Test) -> bool {
     match test {
         Test::Empty { negated } => !negated,
         Test::Equal { negated, .. } => *negated,

@@ -107,7 +107,7 @@ impl Filter {
                 },
             }
         };
-        if accepts_empty(self.kind, &t.test) {
+        if accepts_empty(&t.test) {
             format!("({column} IS NULL OR {cond})")
         } else {
             cond
