@@ -67,6 +67,9 @@ pub enum AmountProblem {
     Ambiguous,
     /// The other convention's decimal mark: "12,50" under en-GB, "12.50" under da-DK.
     WrongMark,
+    /// Three decimals after one to three digits: "1.500" under en-GB is 1500 written the
+    /// Danish way, or 1.5 with a third decimal that an amount of cents would round away.
+    ThreeDecimals,
 }
 
 /// The thousands separator and the decimal mark of a locale (ISO reads as en-GB).
@@ -128,6 +131,13 @@ pub fn plain_amount_in(l: Locale, typed: &str) -> Result<String, AmountProblem> 
     if decimals.is_none() && whole.len() != t.len() && t.matches(sep).count() == 1 {
         return Err(AmountProblem::Ambiguous);
     }
+    if decimals.is_some_and(|d| d.len() == 3)
+        && (1..=3).contains(&whole.len())
+        && whole.len() == t.len() - 4
+        && !whole.starts_with('0')
+    {
+        return Err(AmountProblem::ThreeDecimals);
+    }
     Ok(match decimals {
         Some(d) => format!("{whole}.{d}"),
         None => whole,
@@ -159,6 +169,12 @@ pub fn amount_message(typed: &str, generic: String) -> String {
                 "Is {t} meant as {plain} or as {}? Write {plain} (or {t}{mark}00) for the first, {} for the second.",
                 t.replace(sep, &mark.to_string()),
                 t.replace(sep, &mark.to_string())
+            )
+        }
+        Err(AmountProblem::ThreeDecimals) => {
+            let plain = t.replace(mark, "");
+            format!(
+                "Is {t} meant as {plain}, or as {t} with three decimals? Amounts have two: write {plain} for the first, at most two decimals for the second."
             )
         }
         Err(AmountProblem::WrongMark) => format!(
@@ -224,6 +240,16 @@ mod tests {
         assert_eq!(gb("6,699.60"), Ok("6699.60".into()));
         assert_eq!(gb("12.50"), Ok("12.50".into()));
         assert_eq!(gb("1,234"), Err(Ambiguous));
+        // Three decimals after a short whole part: the other convention's thousands, or a
+        // third decimal that cents would round away; neither is read silently.
+        assert_eq!(gb("1.500"), Err(ThreeDecimals));
+        assert_eq!(gb("+999.999"), Err(ThreeDecimals));
+        assert_eq!(da("1,500"), Err(ThreeDecimals));
+        assert_eq!(gb("0.005"), Ok("0.005".into()));
+        assert_eq!(gb("1234.567"), Ok("1234.567".into()));
+        assert_eq!(gb("1,234.567"), Ok("1234.567".into()));
+        assert_eq!(gb("1.5000"), Ok("1.5000".into()));
+        assert_eq!(da("1.500,25"), Ok("1500.25".into()));
         assert_eq!(gb("12,50"), Err(WrongMark));
         assert_eq!(gb("12,3456"), Err(WrongMark));
         assert_eq!(gb("1,23,456.00"), Err(Invalid));
@@ -238,6 +264,11 @@ mod tests {
         locale::within(Locale::EnGb, || {
             let m = amount_message("1,234", "generic".into());
             assert!(m.contains("1234 or as 1.234"), "{m}");
+            let m = amount_message("1.500", "generic".into());
+            assert!(
+                m.starts_with("Is 1.500 meant as 1500, or as 1.500 with three decimals?"),
+                "{m}"
+            );
             assert_eq!(
                 amount_message("12,50", "generic".into()),
                 "Write the decimals after a point: 12.50."

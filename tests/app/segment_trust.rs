@@ -599,7 +599,11 @@ fn the_segment_list_past_its_last_page_shows_the_last_page_and_amounts_are_bound
             "{too_much}"
         );
     }
-    post(&mut c, &line, &[("unit_cost", "12.345")]).assert_status(303);
+    // Three decimals could be 12345 written the Danish way: asked, not rounded.
+    let res = post(&mut c, &line, &[("unit_cost", "12.345")]);
+    res.assert_status(422);
+    assert!(res.contains("Is 12.345 meant as 12345, or as 12.345 with three decimals?"));
+    post(&mut c, &line, &[("unit_cost", "12.3456")]).assert_status(303);
     assert_eq!(
         text(
             &app,
