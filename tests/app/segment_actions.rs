@@ -164,6 +164,44 @@ fn saved_criteria_replay_every_step_with_its_options() {
     c.submit("/saved-criteria", "/saved-criteria/RETAIL/delete", &[]);
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 0);
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria_steps"), 0);
+
+    // A code with characters a link reads otherwise ("#" ends a path, "?" starts a query):
+    // its buttons act on it, not on the criteria its code begins with.
+    for code in ["Q1", "Q1#A/B?%+&"] {
+        c.submit(
+            &page,
+            &format!("{page}/save-criteria"),
+            &[("code", code), ("description", code)],
+        )
+        .assert_redirect(&page);
+    }
+    let list = c.get("/saved-criteria");
+    let odd = "/saved-criteria/Q1%23A%2FB%3F%25%2B%26";
+    assert!(
+        list.contains(&format!("action=\"{odd}/delete\"")),
+        "{}",
+        list.body
+    );
+    c.submit(
+        "/saved-criteria",
+        odd,
+        &[("new_code", ""), ("description", "Odd")],
+    )
+    .assert_redirect("/saved-criteria");
+    c.submit("/saved-criteria", &format!("{odd}/new-segment"), &[])
+        .assert_status(303);
+    c.submit("/saved-criteria", &format!("{odd}/delete"), &[])
+        .assert_redirect("/saved-criteria");
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE code = 'Q1' AND description = 'Q1'"),
+        1,
+        "the criteria whose code the odd one begins with is untouched"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'criteria deleted' AND subject = 'Q1#A/B?%+&'"),
+        1
+    );
 }
 
 #[test]
