@@ -359,7 +359,7 @@ pub struct NewQuery {
 
 #[get("/contacts/{no}/interactions/new")]
 pub async fn new(
-    _staff: Staff,
+    Staff(user): Staff,
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -379,11 +379,15 @@ pub async fn new(
     })
     .await?;
     let mut errors = FormErrors::new();
+    // The user's salesperson, as for a new segment; else the contact's (one that is blocked
+    // is not offered).
+    let salesperson = [&user.salesperson_code, &contact.salesperson_code]
+        .into_iter()
+        .flatten()
+        .find(|code| options.salespeople.iter().any(|o| o.code == **code))
+        .cloned();
     let (form, chosen) = match template {
-        Some(Ok(t)) => (
-            SingleForm::opening(Some(&t), contact.salesperson_code.clone(), today),
-            true,
-        ),
+        Some(Ok(t)) => (SingleForm::opening(Some(&t), salesperson, today), true),
         Some(Err(code)) => {
             errors.add(
                 "template",
@@ -437,7 +441,16 @@ pub async fn create(
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
             let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            let entry = match f.validate(conn)? {
+            if contact.privacy_blocked {
+                // The page says why, in place of the form.
+                let options = SingleOptions::load(conn)?;
+                return Ok(Logged::Invalid(
+                    Box::new(contact),
+                    FormErrors::new(),
+                    options,
+                ));
+            }
+            let entry = match f.validate(conn, &contact)? {
                 Ok(entry) => entry,
                 Err(errors) => {
                     let options = SingleOptions::load(conn)?;

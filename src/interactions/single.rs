@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use super::domain::EVALUATIONS;
+use crate::contacts::model::Contact;
 use crate::segments::domain::header::{self, Template};
 use crate::setup::{CodeList, CodeOption};
 use crate::web::forms::FormErrors;
@@ -113,19 +114,38 @@ impl SingleForm {
         self
     }
 
-    /// Checks every field at once; the codes against the database.
-    pub fn validate(&self, conn: &mut PgConnection) -> QueryResult<Result<NewEntry, FormErrors>> {
+    /// Checks every field at once; the codes against the database. An interaction that
+    /// goes by e-mail needs the contact's address, as a logged segment's line does.
+    pub fn validate(
+        &self,
+        conn: &mut PgConnection,
+        contact: &Contact,
+    ) -> QueryResult<Result<NewEntry, FormErrors>> {
         let mut errors = FormErrors::new();
         let template = if self.template.is_empty() {
             errors.add("template", "Choose an interaction template.");
             None
         } else {
             let t = header::template(conn, &self.template)?;
-            if t.is_none() {
-                errors.add(
+            match &t {
+                None => errors.add(
                     "template",
                     format!("There is no interaction template {}.", self.template),
-                );
+                ),
+                Some(t)
+                    if correspondence_type(t, contact) == "email" && contact.email.is_empty() =>
+                {
+                    errors.add(
+                        "template",
+                        format!(
+                            "{} has no e-mail address, and an interaction of template {} goes \
+                             by e-mail. Enter the address on the contact's card, or choose a \
+                             template that does not go by e-mail.",
+                            contact.no, t.code
+                        ),
+                    )
+                }
+                Some(_) => {}
             }
             t
         };
@@ -231,6 +251,16 @@ impl SingleForm {
             }
             _ => Ok(Err(errors)),
         }
+    }
+}
+
+/// The correspondence type an interaction of template `t` with `contact` is logged with: the
+/// contact's own, unless it has none or the template ignores it (as [`log_single`] writes).
+pub fn correspondence_type<'a>(t: &'a Template, contact: &'a Contact) -> &'a str {
+    if t.ignore_contact_correspondence_type || contact.correspondence_type.is_empty() {
+        &t.correspondence_type
+    } else {
+        &contact.correspondence_type
     }
 }
 

@@ -43,7 +43,8 @@ fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
     assert!(card.contains("href=\"/contacts/ANNA/interactions/new\""));
     assert!(card.contains("href=\"/interactions?contact=ANNA\""));
 
-    // First the template, then the form with its defaults and the contact's salesperson.
+    // First the template, then the form with its defaults and the user's salesperson (the
+    // contact's is PL), the template chosen shown, not offered again.
     let choose = c.get("/contacts/ANNA/interactions/new");
     choose.assert_status(200);
     assert!(choose.contains("Choose the interaction's template first"));
@@ -58,8 +59,8 @@ fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
         "value=\"12.50\"",
         "value=\"15\"",
         "<option value=\"CP0002\" selected>",
-        "<option value=\"PL\" selected>",
-        "<option value=\"MAIL\" selected>",
+        "<option value=\"JO\" selected>",
+        "name=\"template\" type=\"text\" value=\"MAIL\" readonly",
         // The template's campaign flags, ticked to begin with.
         "name=\"campaign_target\" type=\"checkbox\" value=\"yes\" checked",
         "name=\"campaign_response\" type=\"checkbox\" value=\"yes\" checked",
@@ -132,7 +133,7 @@ fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
     );
     let form = c.get("/contacts/SOLO/interactions/new?template=CALL");
     assert!(form.contains("<option value=\"\">(none)</option>"));
-    assert!(!form.contains("<option value=\"PL\" selected>"));
+    assert!(form.contains("<option value=\"JO\" selected>"));
     post(
         &mut c,
         "/contacts/SOLO/interactions",
@@ -273,6 +274,63 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
     .assert_status(404);
     c.get("/contacts/NOBODY/interactions/new")
         .assert_status(404);
+}
+
+/// As a logged segment's lines: no interaction with a privacy blocked contact, none by e-mail
+/// to a contact without an address. The salesperson offered is the user's, else the
+/// contact's, never a blocked one.
+#[test]
+fn a_single_interaction_is_refused_for_a_blocked_contact_or_by_e_mail_without_an_address() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let before = app.count("SELECT count(*) FROM interaction_log_entries");
+    // CY is privacy blocked: the card offers nothing, the form says why, a post is refused.
+    let card = c.get("/contacts/CY");
+    assert!(!card.contains("/contacts/CY/interactions/new"));
+    assert!(card.contains("Privacy blocked: no interaction is logged"));
+    let form = c.get("/contacts/CY/interactions/new?template=MAIL");
+    assert!(form.contains("CY Cy Alpha is privacy blocked: no interaction is logged"));
+    assert!(!form.contains("name=\"description\""));
+    let fields = |template: &'static str| {
+        vec![
+            ("template", template),
+            ("date", "2026-06-01"),
+            ("salesperson", "JO"),
+        ]
+    };
+    let res = post(&mut c, "/contacts/CY/interactions", &fields("MAIL"));
+    res.assert_status(422);
+    assert!(res.contains("is privacy blocked: no interaction is logged"));
+    // BO has no e-mail address: CALL goes by e-mail (BO has no type of its own), MAIL does not.
+    let res = post(&mut c, "/contacts/BO/interactions", &fields("CALL"));
+    res.assert_status(422);
+    assert!(res
+        .contains("BO has no e-mail address, and an interaction of template CALL goes by e-mail."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries"),
+        before,
+        "nothing written"
+    );
+    // A hard-copy contact of its own is written to, whatever the template's type.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET correspondence_type = 'hard_copy' WHERE no = 'BO'",
+    );
+    post(&mut c, "/contacts/BO/interactions", &fields("CALL")).assert_redirect("/contacts/BO");
+    // The user's salesperson blocked: the contact's is offered.
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = TRUE WHERE code = 'JO';
+         UPDATE contacts SET salesperson_code = 'PL' WHERE no = 'ANNA'",
+    );
+    let form = c.get("/contacts/ANNA/interactions/new?template=MAIL");
+    assert!(
+        form.contains("<option value=\"PL\" selected>"),
+        "{}",
+        form.body
+    );
+    assert!(!form.contains("<option value=\"JO\""));
 }
 
 #[test]
