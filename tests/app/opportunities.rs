@@ -334,6 +334,10 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
     );
 
     // Close: a Lost code for a Won outcome is refused; then won with the final value.
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
     let version = text(&app, "SELECT version FROM opportunities");
     let res = post(
         &mut c,
@@ -342,7 +346,7 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
             ("version", &version),
             ("outcome", "won"),
             ("close_code", "PRICE"),
-            ("date_closed", "2026-11-30"),
+            ("date_closed", &today),
             ("final_value", "2500"),
         ],
     );
@@ -355,18 +359,23 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
             ("version", &version),
             ("outcome", "won"),
             ("close_code", "SIGNED"),
-            ("date_closed", "2026-11-30"),
+            ("date_closed", &today),
             ("final_value", "2500"),
         ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
+    // Complete, on the day it closed (as Business Central sets Completed % and the
+    // estimated closing date).
     assert_eq!(
         opp(&app, &no),
-        "won|3|2500.00|100.00|50.00|100.00|2500.00|SIGNED"
+        "won|3|2500.00|100.00|100.00|100.00|2500.00|SIGNED"
     );
     assert_eq!(
-        text(&app, "SELECT date_closed FROM opportunities"),
-        "2026-11-30"
+        text(
+            &app,
+            "SELECT date_closed || ' ' || estimated_closing_date FROM opportunities"
+        ),
+        format!("{today} {today}")
     );
 
     // A closed opportunity refuses every update; Reopen brings back the stage's values.
@@ -1504,6 +1513,11 @@ fn opportunities_written_by_several_users_at_once_keep_their_figures_exact() {
     world(&app);
     cycle(&app, "multiply");
     let mut clients: Vec<Client> = (0..6).map(|i| staff(&app, &format!("u{i}"))).collect();
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let today = &today;
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(clients.len()));
     // Each user at once: creates three, moves each to its first stage, closes one as won.
     let statuses: Vec<Vec<u16>> = std::thread::scope(|s| {
@@ -1531,7 +1545,7 @@ fn opportunities_written_by_several_users_at_once_keep_their_figures_exact() {
                         ("version", version.as_str()),
                         ("outcome", "won"),
                         ("close_code", "SIGNED"),
-                        ("date_closed", "2026-11-30"),
+                        ("date_closed", today.as_str()),
                         ("final_value", "700"),
                     ];
                     let path = format!("/opportunities/{}/close", made[0]);
@@ -1602,4 +1616,176 @@ fn the_period_and_the_filters_keep_each_other() {
     assert!(c
         .get("/opportunities?status=open&from=2025-01-01&to=2025-12-31")
         .contains("value=\"2025-12-31\""));
+}
+
+/// What Business Central refuses or sets, and Rapport did silently otherwise: a won deal has a
+/// value, a lost one keeps its estimate; closing makes it complete on its day; a stage chosen
+/// with another move is asked about; dates before the change are refused; a blocked
+/// salesperson is neither offered nor taken; a stage's interaction without a salesperson or
+/// with a privacy blocked contact is left out, said so, and the move goes through.
+#[test]
+fn closing_and_moving_refuse_what_business_central_refuses() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let today = chrono::Local::now().date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let (yesterday, tomorrow) = (
+        day(today - chrono::Days::new(1)),
+        day(today + chrono::Days::new(1)),
+    );
+    let today = day(today);
+    let no = create_one(&mut c, "ANNA", "1000");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+
+    // Next with a stage chosen to jump to: which was meant is asked, nothing written.
+    let entries = actions(&app, &no);
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "next"),
+            ("stage", "4"),
+            ("estimated_value", "1000"),
+            ("quote_reference", "Q"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Stage 4 is chosen to skip or jump to, but the move is"));
+    // A closing date before today, the date of the change.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "update"),
+            ("estimated_value", "1000"),
+            ("estimated_closing_date", &yesterday),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("The estimated closing date cannot be before today"));
+    assert_eq!(actions(&app, &no), entries, "nothing written");
+
+    // Won at 0 or with nothing typed, a date closed tomorrow or before its creation: refused.
+    let version = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+    );
+    let close = |c: &mut Client, outcome: &str, code: &str, date: &str, value: &str| {
+        post(
+            c,
+            &format!("/opportunities/{no}/close"),
+            &[
+                ("version", &version),
+                ("outcome", outcome),
+                ("close_code", code),
+                ("date_closed", date),
+                ("final_value", value),
+            ],
+        )
+    };
+    for value in ["0", "", "0,00"] {
+        let res = close(&mut c, "won", "SIGNED", &today, value);
+        res.assert_status(422);
+        assert!(
+            res.contains("final value is more than 0") || res.contains("Enter an amount"),
+            "{value}: {}",
+            res.body
+        );
+    }
+    let res = close(&mut c, "won", "SIGNED", &tomorrow, "900");
+    res.assert_status(422);
+    assert!(res.contains("The date closed cannot be after today."));
+    let res = close(&mut c, "won", "SIGNED", &yesterday, "900");
+    res.assert_status(422);
+    assert!(res.contains("The date closed cannot be before the opportunity was created"));
+    assert_eq!(actions(&app, &no), entries, "nothing written");
+    // Lost with the final value cleared: the estimate stays, worth nothing now, complete.
+    let res = close(&mut c, "lost", "PRICE", &today, "");
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(opp(&app, &no), "lost|1|1000.00|0.00|100.00|0.00|0.00|PRICE");
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT estimated_closing_date = CURRENT_DATE FROM opportunities WHERE no = '{no}'"
+            )
+        ),
+        "true"
+    );
+
+    // A blocked salesperson is not offered and not taken; from a contact, its salesperson.
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = TRUE WHERE code = 'JO';
+         UPDATE contacts SET salesperson_code = 'PL' WHERE no = 'SOLO'",
+    );
+    let form = c.get("/opportunities/new?contact=SOLO");
+    assert!(
+        form.contains("<option value=\"PL\" selected>"),
+        "{}",
+        form.body
+    );
+    assert!(!form.contains("<option value=\"JO\""));
+    let res = c.submit(
+        "/opportunities/new",
+        "/opportunities",
+        &[
+            ("description", "Desks"),
+            ("contact_no", "SOLO"),
+            ("sales_cycle_code", "NEW"),
+            ("salesperson_code", "JO"),
+            ("priority", "normal"),
+            ("estimated_value", "10"),
+            ("estimated_closing_date", &yesterday),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Salesperson JO is blocked."));
+    assert!(res.contains("The estimated closing date cannot be before today"));
+
+    // A stage's interaction with no salesperson to give it: the move is made, the
+    // interaction left out and said so (it was a database error).
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET template_code = 'MAIL' WHERE stage = 1;
+         UPDATE salespeople SET blocked = FALSE WHERE code = 'JO'",
+    );
+    let desk = create_one(&mut c, "SOLO", "10");
+    diesel_exec(
+        &app,
+        &format!("UPDATE opportunities SET salesperson_code = NULL WHERE no = '{desk}'"),
+    );
+    let before = app.count("SELECT count(*) FROM interaction_log_entries");
+    let res = update(
+        &mut c,
+        &app,
+        &desk,
+        &[
+            ("action", "first"),
+            ("estimated_value", "10"),
+            ("log_interaction", "yes"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let card = c.get(&format!("/opportunities/{desk}"));
+    assert!(
+        card.contains("No interaction was logged: an interaction has a salesperson"),
+        "{}",
+        card.body
+    );
+    assert_eq!(opp(&app, &desk).split('|').nth(1), Some("1"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries"),
+        before
+    );
 }

@@ -123,24 +123,55 @@ impl UpdateForm {
 }
 
 /// Logs an interaction with the opportunity's contact, with the stage's template and its cost
-/// and duration (a single interaction, as from the contact's card); false when the stage has no
-/// template.
+/// and duration (a single interaction, as from the contact's card, under its rules): the
+/// sentence the flash message ends with.
 fn log_stage_interaction(
     conn: &mut PgConnection,
     o: &Opportunity,
     stage: &Stage,
     actor: &Actor<'_>,
-) -> QueryResult<bool> {
-    use crate::db::schema::interaction_templates as t;
+) -> QueryResult<&'static str> {
+    use crate::contacts::model::Contact;
+    use crate::db::schema::{contacts, salespeople};
     let Some(code) = &stage.template_code else {
-        return Ok(false);
+        return Ok(" The stage has no interaction template: no interaction was logged.");
     };
-    let (cost, duration): (BigDecimal, i32) = t::table
-        .find(code)
-        .select((t::unit_cost, t::unit_duration_min))
+    let Some(template) = crate::segments::domain::header::template(conn, code)? else {
+        return Ok(" The stage's interaction template is gone: no interaction was logged.");
+    };
+    let contact: Contact = contacts::table
+        .find(o.contact_id)
+        .select(Contact::as_select())
         .first(conn)?;
+    let salesperson = match &o.salesperson_code {
+        Some(code) => salespeople::table
+            .find(code)
+            .select(salespeople::blocked)
+            .first::<bool>(conn)
+            .optional()?
+            .filter(|blocked| !blocked)
+            .map(|_| code.clone()),
+        None => None,
+    };
+    let Some(salesperson_code) = salesperson else {
+        return Ok(
+            " No interaction was logged: an interaction has a salesperson, and the \
+                   opportunity has none that is not blocked.",
+        );
+    };
+    if contact.privacy_blocked {
+        return Ok(" No interaction was logged: the contact is privacy blocked.");
+    }
+    if crate::interactions::single::correspondence_type(&template, &contact) == "email"
+        && contact.email.is_empty()
+    {
+        return Ok(
+            " No interaction was logged: it goes by e-mail, and the contact has no \
+                   e-mail address.",
+        );
+    }
     let entry = crate::interactions::single::NewEntry {
-        template_code: code.clone(),
+        template_code: template.code.clone(),
         date: actor.today,
         description: format!(
             "{} {}: stage {} {}",
@@ -149,17 +180,17 @@ fn log_stage_interaction(
         .chars()
         .take(100)
         .collect(),
-        cost,
-        duration_min: duration,
+        cost: template.unit_cost.clone(),
+        duration_min: template.unit_duration_min,
         evaluation: String::new(),
         campaign_no: o.campaign_no.clone(),
         campaign_target: false,
         campaign_response: false,
-        salesperson_code: o.salesperson_code.clone().unwrap_or_default(),
+        salesperson_code,
         form_key: None,
     };
     crate::interactions::single::log_single(conn, o.contact_id, &entry, actor.user_id)?;
-    Ok(true)
+    Ok(" An interaction was logged with the contact.")
 }
 
 /// What a change did, for the flash message.
@@ -207,6 +238,21 @@ pub fn update(
         Move::Skip | Move::Jump => form.stage.trim().parse::<i32>().ok(),
         _ => reach.first().copied(),
     };
+    // A stage chosen to skip or jump to, with another move: which was meant is not known.
+    let chosen = form.stage.trim();
+    if !matches!(action, Move::Skip | Move::Jump)
+        && !chosen.is_empty()
+        && chosen.parse::<i32>().ok() != target
+    {
+        errors.add(
+            "stage",
+            format!(
+                "Stage {chosen} is chosen to skip or jump to, but the move is \"{}\": choose \
+                 Skip or Jump to go to stage {chosen}, or leave the stage unchosen.",
+                action.label()
+            ),
+        );
+    }
     let quote = form.quote_reference.trim().to_string();
     if quote.chars().count() > 100 {
         errors.add("quote_reference", "Use at most 100 characters.");
@@ -264,11 +310,17 @@ pub fn update(
         .or(o.estimated_closing_date)
     } else {
         let d = parse_date(&form.estimated_closing_date);
-        if d.is_none() {
-            errors.add(
+        match d {
+            None => errors.add(
                 "estimated_closing_date",
                 "Enter a date as YYYY-MM-DD, or leave it empty for the stage's suggestion.",
-            );
+            ),
+            // As Business Central: the closing date is later than this change.
+            Some(d) if d < actor.today => errors.add(
+                "estimated_closing_date",
+                "The estimated closing date cannot be before today, the date of this change.",
+            ),
+            Some(_) => {}
         }
         d
     };
@@ -305,9 +357,6 @@ pub fn update(
         actor.user_id,
         actor.user_name,
     )?;
-    let logged = action != Move::Update
-        && form.log_interaction.is_some()
-        && log_stage_interaction(conn, o, stage, actor)?;
     let mut message = match action {
         Move::Update => format!("Opportunity {} updated.", o.no),
         _ => format!(
@@ -315,8 +364,8 @@ pub fn update(
             o.no, stage.stage, stage.description
         ),
     };
-    if logged {
-        message.push_str(" An interaction was logged with the contact.");
+    if action != Move::Update && form.log_interaction.is_some() {
+        message.push_str(log_stage_interaction(conn, o, stage, actor)?);
     }
     Ok(Outcome::Done(message))
 }
@@ -393,25 +442,47 @@ pub fn close(
         _ => {}
     }
     let date = parse_date(&form.date_closed);
-    if date.is_none() {
-        errors.add("date_closed", "Enter the date as YYYY-MM-DD.");
+    match date {
+        None => errors.add("date_closed", "Enter the date as YYYY-MM-DD."),
+        Some(d) if d > actor.today => {
+            errors.add("date_closed", "The date closed cannot be after today.")
+        }
+        Some(d) if d < o.creation_date => errors.add(
+            "date_closed",
+            format!(
+                "The date closed cannot be before the opportunity was created, {}.",
+                o.creation_date.format("%Y-%m-%d")
+            ),
+        ),
+        Some(_) => {}
     }
-    let value = parse_amount(if form.final_value.trim().is_empty() {
-        "0"
-    } else {
-        &form.final_value
-    });
-    if value.is_none() {
-        errors.add(
-            "final_value",
-            "Enter an amount of 0 or more, like 12500.00.",
-        );
-    }
+    // A won deal's final value is what was sold, more than 0 (as Business Central asks); a
+    // lost one keeps its last estimate, and the final value is not read.
+    let value = match outcome {
+        Some(Status::Won) => {
+            let typed = form.final_value.trim();
+            let value = parse_amount(if typed.is_empty() { "0" } else { typed });
+            match &value {
+                None => errors.add(
+                    "final_value",
+                    "Enter an amount of 0 or more, like 12500.00.",
+                ),
+                Some(v) if *v <= BigDecimal::from(0) => errors.add(
+                    "final_value",
+                    "Enter what was sold: a won deal's final value is more than 0.",
+                ),
+                Some(_) => {}
+            }
+            value
+        }
+        _ => Some(o.estimated_value.clone()),
+    };
     let (Some(status), Some(date), Some(value), true) = (outcome, date, value, errors.is_empty())
     else {
         return Ok(Outcome::Invalid(errors));
     };
-    // A won deal is certain, a lost one is worth nothing.
+    // A won deal is certain, a lost one is worth nothing; either is complete, on the day it
+    // closed.
     let (chances, probability, current) = match status {
         Status::Won => (BigDecimal::from(100), BigDecimal::from(100), value.clone()),
         _ => (
@@ -423,7 +494,7 @@ pub fn close(
     diesel::sql_query(
         "UPDATE opportunities SET status = $2, close_code = $3, date_closed = $4, \
              estimated_value = $5, chances_pct = $6, probability_pct = $7, current_value = $8, \
-             version = version + 1 \
+             completed_pct = 100, estimated_closing_date = $4, version = version + 1 \
          WHERE id = $1",
     )
     .bind::<BigInt, _>(o.id)

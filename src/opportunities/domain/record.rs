@@ -438,7 +438,11 @@ impl NewForm {
     }
 
     /// Checks every field at once; the codes against the database.
-    pub fn validate(&self, conn: &mut PgConnection) -> QueryResult<Result<NewValues, FormErrors>> {
+    pub fn validate(
+        &self,
+        conn: &mut PgConnection,
+        today: NaiveDate,
+    ) -> QueryResult<Result<NewValues, FormErrors>> {
         let mut errors = FormErrors::new();
         if self.description.is_empty() {
             errors.add(
@@ -465,18 +469,24 @@ impl NewForm {
             }
             id
         };
-        if !self.salesperson_code.is_empty()
-            && exists(
+        if !self.salesperson_code.is_empty() {
+            // `id` 1: blocked (as Log Segment and a single interaction, an opportunity takes
+            // no blocked salesperson).
+            match exists(
                 conn,
-                "SELECT 1::int8 AS id FROM salespeople WHERE code = $1",
+                "SELECT blocked::int::int8 AS id FROM salespeople WHERE code = $1",
                 &self.salesperson_code,
-            )?
-            .is_none()
-        {
-            errors.add(
-                "salesperson_code",
-                format!("{} is not a salesperson.", self.salesperson_code),
-            );
+            )? {
+                None => errors.add(
+                    "salesperson_code",
+                    format!("{} is not a salesperson.", self.salesperson_code),
+                ),
+                Some(1) => errors.add(
+                    "salesperson_code",
+                    format!("Salesperson {} is blocked.", self.salesperson_code),
+                ),
+                Some(_) => {}
+            }
         }
         if !self.campaign_no.is_empty()
             && exists(
@@ -518,11 +528,17 @@ impl NewForm {
             None
         } else {
             let d = parse_date(&self.estimated_closing_date);
-            if d.is_none() {
-                errors.add(
+            match d {
+                None => errors.add(
                     "estimated_closing_date",
                     "Enter a date as YYYY-MM-DD, or leave it empty.",
-                );
+                ),
+                Some(d) if d < today => errors.add(
+                    "estimated_closing_date",
+                    "The estimated closing date cannot be before today, the opportunity's \
+                     creation date.",
+                ),
+                Some(_) => {}
             }
             d
         };

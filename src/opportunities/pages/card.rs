@@ -17,7 +17,7 @@ use crate::opportunities::domain::record::{
     self, money, percent, EntryRow, NewForm, Opportunity, PRIORITIES,
 };
 use crate::setup::sales_cycles::{self, close_codes::CloseCode, SalesCycle, Stage};
-use crate::setup::{self, CodeList};
+use crate::setup::CodeList;
 use crate::web::{
     db, filters, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
 };
@@ -36,7 +36,8 @@ pub struct NewOptions {
 
 fn new_options(conn: &mut PgConnection) -> QueryResult<NewOptions> {
     Ok(NewOptions {
-        salespeople: setup::options(conn, "salespeople")?,
+        // Not blocked: an opportunity takes none.
+        salespeople: crate::interactions::single::salesperson_options(conn)?,
         cycles: sales_cycles::open_cycles(conn)?,
     })
 }
@@ -67,11 +68,28 @@ pub async fn new(
     query: web::Query<NewQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let options = db(&state.pool, |conn| Ok(new_options(conn)?)).await?;
+    let contact_no = query.contact.trim().to_uppercase();
+    let from_contact = contact_no.clone();
+    let (options, contact_salesperson) = db(&state.pool, move |conn| {
+        let contact = if from_contact.is_empty() {
+            None
+        } else {
+            crate::contacts::model::find_by_no(conn, &from_contact)?
+        };
+        Ok((new_options(conn)?, contact.and_then(|c| c.salesperson_code)))
+    })
+    .await?;
+    // From a contact, the contact's salesperson (as in Business Central); else the user's.
+    let salesperson = [&contact_salesperson, &user.salesperson_code]
+        .into_iter()
+        .flatten()
+        .find(|code| options.salespeople.iter().any(|o| o.code == **code))
+        .cloned()
+        .unwrap_or_default();
     let form = NewForm {
-        contact_no: query.contact.trim().to_uppercase(),
+        contact_no,
         campaign_no: query.campaign.trim().to_uppercase(),
-        salesperson_code: user.salesperson_code.clone().unwrap_or_default(),
+        salesperson_code: salesperson,
         sales_cycle_code: options
             .cycles
             .first()
@@ -113,7 +131,7 @@ pub async fn create(
     let ip = client_ip(&req, state.config.trust_proxy);
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, today())? {
             Ok(values) => {
                 let no = record::create(conn, &values, today(), user.id, &user.display_name)?;
                 record_audit(conn, &user, "opportunity created", &no, &values.description, &ip)?;
