@@ -467,7 +467,7 @@ pub fn close(
                     "final_value",
                     "Enter an amount of 0 or more, like 12500.00.",
                 ),
-                Some(v) if *v <= BigDecimal::from(0) => errors.add(
+                Some(v) if v.sign() != bigdecimal::num_bigint::Sign::Plus => errors.add(
                     "final_value",
                     "Enter what was sold: a won deal's final value is more than 0.",
                 ),
