@@ -873,3 +873,105 @@ fn refresh_keeps_a_contacts_other_line_when_one_was_removed_by_hand() {
     post(&mut c, &format!("{page}/refresh"), &[]).assert_redirect(&page);
     assert_members(&app, &no, &["ANNA"]);
 }
+
+/// Two people edit one line: the second save, over values the first changed since the second
+/// opened the line, is refused (409) with what was typed, and nothing of the first is lost;
+/// saved again from there, it goes through. A line's own Campaign Target and Response are set
+/// on its form (with a campaign on the header) and go into its entry when the segment is
+/// logged.
+#[test]
+fn a_lines_save_over_a_colleagues_is_refused_and_its_campaign_flags_reach_its_entry() {
+    let app = TestApp::start();
+    world(&app);
+    let mut a = staff(&app, "stan");
+    let mut b = staff(&app, "bea");
+    let no = new_segment(&mut a, "Flags");
+    step(&mut a, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let line = format!("/segments/{no}/lines/{}", line_id(&app, &no, "ANNA"));
+    let form_a = a.get(&line);
+    let form_b = b.get(&line);
+    // Without a campaign the flags are not offered, and refused when sent.
+    assert!(!form_a.contains("name=\"campaign_target\""));
+    assert!(form_a.contains("<option value=\"\">(as on the header)</option>"));
+    let shown = |page: &Resp| hidden_value(&page.body, "shown").unwrap();
+    let res = a.post_with_token(
+        &line,
+        &form_a.csrf_token().unwrap(),
+        &[("shown", &shown(&form_a)), ("campaign_response", "yes")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Campaign Response is about the segment&#39;s campaign"));
+
+    a.post_with_token(
+        &line,
+        &form_a.csrf_token().unwrap(),
+        &[("shown", &shown(&form_a)), ("salesperson_code", "PL")],
+    )
+    .assert_status(303);
+    let stored = || {
+        text(
+            &app,
+            &format!(
+                "SELECT COALESCE(salesperson_code, '-') || '|' || COALESCE(unit_cost::text, '-') \
+                 FROM segment_lines WHERE id = {}",
+                line_id(&app, &no, "ANNA")
+            ),
+        )
+    };
+    assert_eq!(stored(), "PL|-");
+    // B's form still shows no salesperson of the line's own: saved, it would clear PL.
+    let res = b.post_with_token(
+        &line,
+        &form_b.csrf_token().unwrap(),
+        &[("shown", &shown(&form_b)), ("unit_cost", "12.50")],
+    );
+    res.assert_status(409);
+    assert!(res.contains("Someone else saved this line after you opened it."));
+    assert!(res.contains("value=\"12.50\""));
+    assert_eq!(stored(), "PL|-", "nothing of the first save is lost");
+    // Saved again from the page that said so: B means it.
+    b.post_with_token(
+        &line,
+        &res.csrf_token().unwrap(),
+        &[("shown", &shown(&res)), ("unit_cost", "12.50")],
+    )
+    .assert_status(303);
+    assert_eq!(stored(), "-|12.50");
+
+    // With a campaign: ANNA's line responded, DORA's keeps the header's (no).
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0001' \
+             WHERE no = '{no}'"
+        ),
+    );
+    let form = a.get(&line);
+    assert!(form.contains("name=\"campaign_response\""));
+    a.post_with_token(
+        &line,
+        &form.csrf_token().unwrap(),
+        &[
+            ("shown", &shown(&form)),
+            ("unit_cost", "12.50"),
+            ("campaign_response", "yes"),
+            ("campaign_target", "no"),
+        ],
+    )
+    .assert_status(303);
+    let form = a.get(&line);
+    assert!(form.contains("<option value=\"yes\" selected>Yes</option>"));
+    assert!(form.contains("<option value=\"no\" selected>No</option>"));
+    post(&mut a, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(c.no || ':' || e.campaign_target || e.campaign_response, ',' \
+                 ORDER BY c.no) FROM interaction_log_entries e \
+                 JOIN contacts c ON c.id = e.contact_id WHERE e.segment_no = '{no}'"
+            ),
+        ),
+        "ANNA:falsetrue,DORA:falsefalse"
+    );
+}

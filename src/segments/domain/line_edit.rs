@@ -30,6 +30,15 @@ pub struct LineForm {
     pub unit_duration_min: String,
     #[serde(default)]
     pub evaluation: String,
+    /// `yes`, `no`, or empty: as on the header.
+    #[serde(default)]
+    pub campaign_target: String,
+    #[serde(default)]
+    pub campaign_response: String,
+    /// The line's values as the form showed them ([`LineData::fingerprint`]): a save over
+    /// values someone else changed since is refused, not written over theirs.
+    #[serde(default)]
+    pub shown: String,
 }
 
 #[derive(AsChangeset)]
@@ -43,6 +52,8 @@ pub struct LineValues {
     unit_cost: Option<BigDecimal>,
     unit_duration_min: Option<i32>,
     evaluation: Option<String>,
+    campaign_target: Option<bool>,
+    campaign_response: Option<bool>,
 }
 
 pub const EVALUATIONS: [(&str, &str); 5] = [
@@ -58,8 +69,64 @@ fn some(s: &str) -> Option<String> {
 }
 
 impl LineForm {
-    pub fn validate(&self, conn: &mut PgConnection) -> QueryResult<Result<LineValues, FormErrors>> {
+    /// The form as it opens on a line.
+    pub fn of(data: &LineData) -> LineForm {
+        let flag = |v: Option<bool>| match v {
+            Some(true) => "yes".to_string(),
+            Some(false) => "no".to_string(),
+            None => String::new(),
+        };
+        LineForm {
+            salesperson_code: data.salesperson_code.clone().unwrap_or_default(),
+            date: data.date.clone().unwrap_or_default(),
+            interaction_template_code: data.interaction_template_code.clone().unwrap_or_default(),
+            subject: data.subject.clone().unwrap_or_default(),
+            correspondence_type: data.correspondence_type.clone().unwrap_or_default(),
+            unit_cost: data
+                .unit_cost
+                .as_ref()
+                .map(crate::segments::domain::lines::money)
+                .unwrap_or_default(),
+            unit_duration_min: data.unit_duration_min.clone().unwrap_or_default(),
+            evaluation: data.evaluation.clone().unwrap_or_default(),
+            campaign_target: flag(data.campaign_target),
+            campaign_response: flag(data.campaign_response),
+            shown: data.fingerprint(),
+        }
+    }
+
+    /// Checks every field at once. `campaign`: whether the segment has a campaign, which the
+    /// Campaign Target and Response flags are about.
+    pub fn validate(
+        &self,
+        conn: &mut PgConnection,
+        campaign: bool,
+    ) -> QueryResult<Result<LineValues, FormErrors>> {
         let mut errors = FormErrors::new();
+        let mut flag = |field: &'static str, label: &str, typed: &str| match typed.trim() {
+            "" => None,
+            "no" => Some(false),
+            "yes" if campaign => Some(true),
+            "yes" => {
+                errors.add(
+                    field,
+                    format!(
+                        "{label} is about the segment's campaign: choose one on the header first."
+                    ),
+                );
+                None
+            }
+            _ => {
+                errors.add(field, format!("Choose whether the line is a {label}."));
+                None
+            }
+        };
+        let campaign_target = flag("campaign_target", "Campaign Target", &self.campaign_target);
+        let campaign_response = flag(
+            "campaign_response",
+            "Campaign Response",
+            &self.campaign_response,
+        );
         let salesperson = some(&self.salesperson_code).map(|s| s.to_uppercase());
         if let Some(code) = &salesperson {
             if !setup::code_exists(conn, "salespeople", code)? {
@@ -158,6 +225,8 @@ impl LineForm {
             unit_cost: cost,
             unit_duration_min: duration,
             evaluation,
+            campaign_target,
+            campaign_response,
         }))
     }
 }
@@ -185,6 +254,33 @@ pub struct LineData {
     pub unit_duration_min: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub evaluation: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+    pub campaign_target: Option<bool>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+    pub campaign_response: Option<bool>,
+}
+
+impl LineData {
+    /// A digest of the line's own values, as a form carries it ([`LineForm::shown`]).
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let values = format!(
+            "{:?}",
+            (
+                &self.salesperson_code,
+                &self.date,
+                &self.interaction_template_code,
+                &self.subject,
+                &self.correspondence_type,
+                self.unit_cost.as_ref().map(ToString::to_string),
+                &self.unit_duration_min,
+                &self.evaluation,
+                self.campaign_target,
+                self.campaign_response,
+            )
+        );
+        hex::encode(&Sha256::digest(values.as_bytes())[..16])
+    }
 }
 
 /// A contact typed by No. or by name (any case), for a manual line.
@@ -259,7 +355,8 @@ pub fn load_line(
         "SELECT l.id, c.no || ' ' || c.name AS label, l.salesperson_code::text AS salesperson_code, \
            to_char(l.date, 'YYYY-MM-DD') AS date, l.interaction_template_code::text AS interaction_template_code, \
            l.subject, CASE WHEN l.correspondence_type = '' THEN 'none' ELSE l.correspondence_type END AS correspondence_type, \
-           l.unit_cost, l.unit_duration_min::text AS unit_duration_min, l.evaluation \
+           l.unit_cost, l.unit_duration_min::text AS unit_duration_min, l.evaluation, \
+           l.campaign_target, l.campaign_response \
          FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
          WHERE l.id = $1 AND l.segment_id = $2 AND l.removed_by_step IS NULL",
     )

@@ -131,11 +131,14 @@ pub const EFFECTIVE_FLOW: &str = "COALESCE(lt.information_flow, s.information_fl
 pub const EFFECTIVE_INITIATED_BY: &str = "COALESCE(lt.initiated_by, s.initiated_by)";
 
 /// A line's Campaign Target and Campaign Response flags: its own; else its own template's when
-/// that template names the segment's campaign; else the header's.
-pub const EFFECTIVE_CAMPAIGN_TARGET: &str = "COALESCE(l.campaign_target, \
-     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_target END, s.campaign_target)";
-pub const EFFECTIVE_CAMPAIGN_RESPONSE: &str = "COALESCE(l.campaign_response, \
-     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_response END, s.campaign_response)";
+/// that template names the segment's campaign; else the header's. Without a campaign, neither
+/// (a line's own flag kept from before the header's campaign was cleared means nothing).
+pub const EFFECTIVE_CAMPAIGN_TARGET: &str = "(s.campaign_no IS NOT NULL AND \
+     COALESCE(l.campaign_target, \
+     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_target END, s.campaign_target))";
+pub const EFFECTIVE_CAMPAIGN_RESPONSE: &str = "(s.campaign_no IS NOT NULL AND \
+     COALESCE(l.campaign_response, \
+     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_response END, s.campaign_response))";
 
 /// A line's correspondence type as its interaction goes: the line's own; else, when its
 /// template (its own, else the header's) ignores the contact's or the contact has none, the

@@ -5,7 +5,6 @@ use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::line_edit::{load_line, ContactMatch, LineForm, EVALUATIONS};
-use crate::segments::domain::lines::money;
 use crate::segments::domain::steps::{run_step, Outcome, Source};
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, line_edit, steps, stored};
@@ -211,6 +210,24 @@ pub struct LinePage {
     pub editable: bool,
 }
 
+impl LinePage {
+    /// The campaign flags' fields: name, label, the value chosen.
+    pub fn flags(&self) -> [(&'static str, &'static str, &str); 2] {
+        [
+            (
+                "campaign_target",
+                "Campaign Target",
+                &self.form.campaign_target,
+            ),
+            (
+                "campaign_response",
+                "Campaign Response",
+                &self.form.campaign_response,
+            ),
+        ]
+    }
+}
+
 async fn line_page(
     state: &AppState,
     layout: Layout,
@@ -222,16 +239,7 @@ async fn line_page(
     db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
-        let form = LineForm {
-            salesperson_code: data.salesperson_code.unwrap_or_default(),
-            date: data.date.unwrap_or_default(),
-            interaction_template_code: data.interaction_template_code.unwrap_or_default(),
-            subject: data.subject.unwrap_or_default(),
-            correspondence_type: data.correspondence_type.unwrap_or_default(),
-            unit_cost: data.unit_cost.as_ref().map(money).unwrap_or_default(),
-            unit_duration_min: data.unit_duration_min.unwrap_or_default(),
-            evaluation: data.evaluation.unwrap_or_default(),
-        };
+        let form = LineForm::of(&data);
         Ok(LinePage {
             layout,
             editable: can_edit && segment.is_draft(),
@@ -279,7 +287,17 @@ pub async fn update(
             let segment = header::lock(conn, &n)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;
             let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
-            match f.validate(conn)? {
+            // (A form without it, opened before lines carried it, is saved as before.)
+            if !f.shown.is_empty() && f.shown != data.fingerprint() {
+                let mut errors = FormErrors::new();
+                errors.add(
+                    "salesperson_code",
+                    "Someone else saved this line after you opened it. The form shows your \
+                     values; save again to keep them over theirs, or Cancel to see theirs.",
+                );
+                return Ok(Err((StatusCode::CONFLICT, errors)));
+            }
+            match f.validate(conn, segment.campaign_no.is_some())? {
                 Ok(values) => {
                     line_edit::save(conn, id, &values)?;
                     session::set_flash(
@@ -289,18 +307,27 @@ pub async fn update(
                     )?;
                     Ok(Ok(segment.no))
                 }
-                Err(errors) => Ok(Err(errors)),
+                Err(errors) => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors))),
             }
         })
     })
     .await?;
     match result {
         Ok(no) => Ok(redirect(&format!("/segments/{no}#lines"))),
-        Err(errors) => {
+        Err((status, errors)) => {
             let mut page = line_page(&state, layout, no, line, true).await?;
-            page.form = form;
+            // The values typed; after a conflict, over the line as it is now (saved again,
+            // they are meant to replace it), else over what the form showed.
+            page.form = if status == StatusCode::CONFLICT {
+                LineForm {
+                    shown: page.form.shown,
+                    ..form
+                }
+            } else {
+                form
+            };
             page.errors = errors;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            render(status, &page)
         }
     }
 }
