@@ -140,7 +140,12 @@ fn the_kept_figures_equal_the_counts_after_every_write_and_are_computed_in_the_b
     assert_kept_soon(&app, "CP0001", "Restore");
     assert_card(&app, &mut c, "CP0001", "Restore");
 
-    // A single interaction with the campaign, a response from a new contact.
+    // A single interaction with the campaign, a response from a new contact (CALL goes by
+    // e-mail: it has an address).
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET email = 'info@beta.se' WHERE no = 'BETA'",
+    );
     post(
         &mut c,
         "/contacts/BETA/interactions",
