@@ -340,7 +340,14 @@ const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.c
      LEFT JOIN contacts co ON co.id = e.company_id";
 
 /// A page of entries and the (capped) count of all that match.
-pub type Page = (Vec<Entry>, i64);
+/// A page of the list: its entries, the count (capped), and whether entries go on before and
+/// after it (read as one row more than a page, so a full last page offers no Next).
+pub struct Page {
+    pub rows: Vec<Entry>,
+    pub total: i64,
+    pub more_before: bool,
+    pub more_after: bool,
+}
 
 /// Whether the whole log has been seen to hold more than [`COUNT_CAP`] entries, kept per
 /// instance. The log only grows: an entry is canceled, never deleted (the database refuses
@@ -409,16 +416,25 @@ pub fn page(
     }
     let wh = where_clause(&conditions);
     let sql = format!(
-        "SELECT {COLUMNS} {FROM} {wh} ORDER BY e.date {order}, e.id {order} LIMIT {PAGE_SIZE}"
+        "SELECT {COLUMNS} {FROM} {wh} ORDER BY e.date {order}, e.id {order} LIMIT {}",
+        PAGE_SIZE + 1
     );
     // Unfiltered, the page is read by the date index whatever the values (where it starts,
     // how many): kept prepared. Filtered, planned for the values picked.
     let mut rows: Vec<Entry> = crate::db::prepared_if(count_where.is_empty(), sql)
         .bind_values(binds.values())
         .load(conn)?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
     if order != first {
         rows.reverse();
     }
+    // Read after an entry: there are entries before it; before one, after it.
+    let (more_before, more_after) = match position {
+        None => (false, more),
+        Some(_) if order == first => (true, more),
+        Some(_) => (more, true),
+    };
     let unfiltered = count_where.is_empty();
     let total = if unfiltered && size.past_cap() {
         COUNT_CAP + 1
@@ -434,7 +450,12 @@ pub fn page(
     if unfiltered {
         size.note(total);
     }
-    Ok(Ok((rows, total)))
+    Ok(Ok(Page {
+        rows,
+        total,
+        more_before,
+        more_after,
+    }))
 }
 
 /// Every entry the filters select, in the list's order, for the CSV export: the statement and

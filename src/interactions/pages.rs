@@ -28,6 +28,9 @@ pub struct ListPage {
     pub filters: Filters,
     pub rows: Vec<Entry>,
     pub total: i64,
+    /// Whether entries go on before (after) this page.
+    pub more_before: bool,
+    pub more_after: bool,
     pub errors: Vec<FilterError>,
     pub evaluations: [(&'static str, &'static str); 5],
 }
@@ -90,7 +93,7 @@ impl ListPage {
     }
 
     pub fn next_link(&self) -> Option<String> {
-        (self.rows.len() as i64 == domain::PAGE_SIZE)
+        self.more_after
             .then(|| {
                 self.rows
                     .last()
@@ -99,9 +102,13 @@ impl ListPage {
             .flatten()
     }
 
+    /// Whether the page was reached by Next or Previous.
+    pub fn paged(&self) -> bool {
+        !self.filters.after.is_empty() || !self.filters.before.is_empty()
+    }
+
     pub fn prev_link(&self) -> Option<String> {
-        let paged = !self.filters.after.is_empty() || !self.filters.before.is_empty();
-        paged
+        self.more_before
             .then(|| {
                 self.rows
                     .first()
@@ -122,17 +129,28 @@ pub async fn list(
     let f = filters.clone();
     let size = state.log_size.clone();
     let result = db(&state.pool, move |conn| Ok(domain::page(conn, &f, &size)?)).await?;
-    let (rows, total, errors, status) = match result {
-        Ok((rows, total)) => (rows, total, Vec::new(), StatusCode::OK),
-        Err(errors) => (Vec::new(), 0, errors, StatusCode::UNPROCESSABLE_ENTITY),
+    let (page, errors, status) = match result {
+        Ok(page) => (page, Vec::new(), StatusCode::OK),
+        Err(errors) => (
+            domain::Page {
+                rows: Vec::new(),
+                total: 0,
+                more_before: false,
+                more_after: false,
+            },
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
     render(
         status,
         &ListPage {
             layout,
             filters,
-            rows,
-            total,
+            rows: page.rows,
+            total: page.total,
+            more_before: page.more_before,
+            more_after: page.more_after,
             errors,
             evaluations: EVALUATIONS,
         },
@@ -302,6 +320,8 @@ fn stream(
                     filters,
                     rows: Vec::new(),
                     total: 0,
+                    more_before: false,
+                    more_after: false,
                     errors,
                     evaluations: EVALUATIONS,
                 },

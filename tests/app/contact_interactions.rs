@@ -590,8 +590,26 @@ fn the_list_sorts_oldest_first_and_pages_in_that_order() {
     let later = entry_links(&second.body);
     assert_eq!(later.len(), 14, "60 + world's 4");
     assert!(second.contains("Call") || second.contains("2026-03-01"));
+    assert!(rel_link(&second.body, "next").is_none(), "the last page");
     let back = c.get(&rel_link(&second.body, "prev").expect("a previous page"));
     assert_eq!(entry_links(&back.body), ids);
+    // Back on the first page: nothing before it, so no Previous (it led to an empty page
+    // saying that nothing matched).
+    assert!(rel_link(&back.body, "prev").is_none(), "{}", back.body);
+    assert!(rel_link(&back.body, "next").is_some());
+    // Exactly a page of entries: no Next (it led to an empty page too).
+    let full = c.get("/interactions?contact=SOLO&sort=oldest");
+    assert!(full.contains("60 interactions"), "{}", full.body);
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, description, salesperson_code)
+           SELECT c.id, DATE '2025-01-01' + g, 'CALL', 'PHONE', 'Fifty ' || g, 'JO'
+           FROM contacts c, generate_series(1, 50) g WHERE c.no = 'DORA';",
+    );
+    let dora = c.get("/interactions?contact=DORA&from=2025-01-01&to=2025-12-31");
+    assert!(dora.contains("50 interactions"), "{}", dora.body);
+    assert_eq!(entry_links(&dora.body).len(), 50);
+    assert!(rel_link(&dora.body, "next").is_none() && rel_link(&dora.body, "prev").is_none());
     let bad = c.get("/interactions?sort=sideways");
     bad.assert_status(422);
     assert!(bad.contains("Choose newest or oldest first."));

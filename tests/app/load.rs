@@ -141,12 +141,11 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
     // all values would reckon with a tenth of the entries, and every view was planned anew.)
     let unfiltered = rapport::interactions::domain::Filters::default();
     for _ in 0..8 {
-        let (rows, total) =
-            rapport::interactions::domain::page(&mut conn, &unfiltered, &Default::default())
-                .unwrap()
-                .unwrap();
-        assert_eq!(rows.len(), 50);
-        assert!(total > 1000);
+        let page = rapport::interactions::domain::page(&mut conn, &unfiltered, &Default::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.rows.len(), 50);
+        assert!(page.total > 1000);
     }
     planned_once(
         &mut conn,
@@ -170,10 +169,10 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
             after,
             ..Default::default()
         };
-        let (rows, _) = rapport::interactions::domain::page(&mut conn, &next, &Default::default())
+        let page = rapport::interactions::domain::page(&mut conn, &next, &Default::default())
             .unwrap()
             .unwrap();
-        assert_eq!(rows.len(), 50);
+        assert_eq!(page.rows.len(), 50);
     }
     planned_once(
         &mut conn,
