@@ -411,6 +411,69 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
         1
     );
     c.get(&format!("{mailing}?code=NOPE")).assert_status(422);
+
+    // Apply does what the preview showed, or nothing: a line removed since, and the counts
+    // the form carries no longer hold.
+    let preview = c.get(&format!("{mailing}?code=XMAS&remove_others=on"));
+    assert_eq!(hidden_value(&preview.body, "gain").as_deref(), Some("2"));
+    assert_eq!(hidden_value(&preview.body, "lose").as_deref(), Some("3"));
+    let co03 = app.count(&format!(
+        "SELECT l.id FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{one}' AND c.no = 'CO03'"
+    ));
+    c.submit(&page, &format!("{page}/lines/{co03}/remove"), &[]);
+    let refused = c.post_with_token(
+        &mailing,
+        &preview.csrf_token().unwrap(),
+        &[
+            ("code", "XMAS"),
+            ("remove_others", "on"),
+            ("gain", "2"),
+            ("lose", "3"),
+        ],
+    );
+    refused.assert_redirect(&format!("{mailing}?code=XMAS&remove_others=on"));
+    let again = c.get(&format!("{mailing}?code=XMAS&remove_others=on"));
+    assert!(
+        again.contains("Nothing was applied: the segment or its contacts changed since the preview, which now finds 1 contact(s) to gain XMAS and 3 to lose it."),
+        "{}",
+        again.body
+    );
+    assert_eq!(holders(&app), "CO02,CO04,CO05,PE04");
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailing_group_applications"),
+        1
+    );
+    c.post_with_token(
+        &mailing,
+        &again.csrf_token().unwrap(),
+        &[("code", "XMAS"), ("gain", "1")],
+    )
+    .assert_redirect(&format!("{mailing}#applications-heading"));
+    assert_eq!(holders(&app), "CO01,CO02,CO04,CO05,PE04");
+    let first = app.count("SELECT max(id) FROM mailing_group_applications");
+
+    // Another segment applies XMAS to CO01, which has it already: undoing the first
+    // application leaves CO01 its group, which the other segment counts on.
+    let two = new_segment(&mut c, "Two");
+    let two_page = format!("/segments/{two}");
+    c.submit(
+        &two_page,
+        &format!("{two_page}/add"),
+        &[("contact_no", "CO01|CO04")],
+    );
+    c.submit(
+        &format!("{two_page}/apply-mailing-group?code=XMAS"),
+        &format!("{two_page}/apply-mailing-group"),
+        &[("code", "XMAS")],
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailing_group_applications"),
+        3
+    );
+    c.submit(&mailing, &format!("{mailing}/{first}/undo"), &[])
+        .assert_redirect(&mailing);
+    assert_eq!(holders(&app), "CO01,CO02,CO04,CO05,PE04");
 }
 
 #[test]

@@ -207,16 +207,23 @@ pub fn apply(
         .get_result(conn)
 }
 
-/// Undoes an application: the contacts that gained the group lose it, those that lost it get
-/// it back (unless deleted since). Returns (taken back, given back). Three statements.
+/// Undoes an application: the contacts that gained the group lose it (unless a later
+/// application of the group from another segment counts on them), those that lost it get it
+/// back (unless deleted since). Returns (taken back, given back). Three statements.
 pub fn undo(
     conn: &mut PgConnection,
     application: &Application,
     user: &CurrentUser,
 ) -> QueryResult<(usize, usize)> {
+    // A contact that a later application of the same group (not undone) found with it, on
+    // that application's segment, keeps it: that segment counts on it.
     let taken = diesel::sql_query(
         "DELETE FROM contact_mailing_groups m USING mailing_group_changes ch \
-         WHERE ch.application_id = $1 AND ch.gained AND m.contact_id = ch.contact_id AND m.code = $2",
+         WHERE ch.application_id = $1 AND ch.gained AND m.contact_id = ch.contact_id AND m.code = $2 \
+           AND NOT EXISTS (SELECT 1 FROM mailing_group_applications a \
+             JOIN segment_lines l ON l.segment_id = a.segment_id AND l.removed_by_step IS NULL \
+             WHERE a.code = $2 AND a.id > $1 AND a.undone_at IS NULL \
+               AND l.contact_id = m.contact_id)",
     )
     .bind::<BigInt, _>(application.id)
     .bind::<Text, _>(&application.code)

@@ -28,6 +28,25 @@ pub struct MailingQuery {
     code: String,
     #[serde(default)]
     remove_others: Option<String>,
+    /// The counts the preview showed (the Apply form carries them): applying does what was
+    /// shown, or nothing.
+    #[serde(default)]
+    gain: Option<i64>,
+    #[serde(default)]
+    lose: Option<i64>,
+}
+
+/// Why an application was taken back before it was kept.
+enum Applying {
+    Failed(diesel::result::Error),
+    /// It would have changed other numbers of contacts than the preview showed: these.
+    NotAsShown(i64, i64),
+}
+
+impl From<diesel::result::Error> for Applying {
+    fn from(e: diesel::result::Error) -> Self {
+        Applying::Failed(e)
+    }
 }
 
 #[derive(Template)]
@@ -117,7 +136,41 @@ pub async fn apply_page(
                 return Ok(here);
             }
             let remove_others = form.remove_others.is_some();
-            let done = apply(conn, &segment, &code, remove_others, &user)?;
+            // In a savepoint: taken back when the segment or the contacts changed since the
+            // preview, so that what the user confirmed is what is done.
+            let applied = conn.transaction::<_, Applying, _>(|conn| {
+                let done = apply(conn, &segment, &code, remove_others, &user)?;
+                let shown = (form.gain, form.lose.filter(|_| remove_others));
+                match shown {
+                    (Some(gain), lose) if gain != done.gained || lose.is_some_and(|l| l != done.lost) => {
+                        Err(Applying::NotAsShown(done.gained, done.lost))
+                    }
+                    _ => Ok(done),
+                }
+            });
+            let done = match applied {
+                Ok(done) => done,
+                Err(Applying::Failed(e)) => return Err(e.into()),
+                Err(Applying::NotAsShown(gain, lose)) => {
+                    let others = if remove_others {
+                        format!(" and {} to lose it", thousands(lose))
+                    } else {
+                        String::new()
+                    };
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::error(format!(
+                            "Nothing was applied: the segment or its contacts changed since the \
+                             preview, which now finds {} contact(s) to gain {code}{others}. \
+                             Check them below and apply again.",
+                            thousands(gain)
+                        )),
+                    )?;
+                    let query = if remove_others { "&remove_others=on" } else { "" };
+                    return Ok(format!("{here}?code={}{query}", crate::setup::support::path_segment(&code)));
+                }
+            };
             audit::record(
                 conn,
                 Actor::User(&user),
