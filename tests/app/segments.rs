@@ -610,8 +610,13 @@ fn the_segments_list_filters_by_status_and_search() {
     );
     let all = c.get("/segments");
     assert!(all.contains("SM00001") && all.contains("SM00002"));
-    let logged = c.get("/segments?status=logged");
-    assert!(logged.contains("SM00002") && !logged.contains("SM00001"));
+    for status in ["logged", "Logged", " LOGGED "] {
+        let logged = c.get(&format!("/segments?status={}", status.replace(' ', "+")));
+        assert!(
+            logged.contains("SM00002") && !logged.contains("SM00001"),
+            "{status}"
+        );
+    }
     let search = c.get("/segments?q=spring");
     assert!(search.contains("SM00001") && !search.contains("SM00002"));
 }

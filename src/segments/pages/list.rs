@@ -55,7 +55,9 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let status = SegmentStatus::parse(query.status.trim())
+    // In any case, as a link typed by hand may write it ("Logged"). One that is no status
+    // shows every segment, and the filter says "All".
+    let status = SegmentStatus::parse(&query.status.trim().to_lowercase())
         .map(|s| s.as_str().to_string())
         .unwrap_or_default();
     let q = query.q.trim().to_string();
