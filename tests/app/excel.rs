@@ -14,7 +14,7 @@ use crate::support::*;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Downloads a workbook and gives its first sheet's rows.
-fn workbook(c: &mut Client, path: &str) -> Vec<Vec<Data>> {
+pub(crate) fn workbook(c: &mut Client, path: &str) -> Vec<Vec<Data>> {
     let (status, content_type, body) = c.get_bytes(path);
     assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
     assert_eq!(content_type.as_deref(), Some(XLSX));

@@ -278,6 +278,24 @@ fn the_lines_export_as_csv_for_a_mail_merge() {
     assert!(res.body.contains("'=SUM(A1)"), "formulas neutralised");
     assert!(res.body.contains("c2@x.dk"));
     c.get("/segments/SM99999/export.csv").assert_status(404);
+
+    // A contact privacy blocked since it was added: marked on the page, not exported in
+    // either format (the export is the mail merge's list).
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'CO02'",
+    );
+    assert!(c
+        .get(&page)
+        .contains("privacy blocked: not exported, not logged"));
+    let res = c.get(&format!("{page}/export.csv"));
+    assert_eq!(res.body.lines().count(), 9, "{}", res.body);
+    assert!(!res.body.contains("c2@x.dk"));
+    assert_eq!(
+        crate::excel::workbook(&mut c, &format!("{page}/export.xlsx")).len(),
+        9,
+        "header and the 8 companies not blocked"
+    );
 }
 
 #[test]

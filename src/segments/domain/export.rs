@@ -87,7 +87,8 @@ impl Record for ExportLine {
 }
 
 /// The lines of segment `id`, in line order, with each line's effective correspondence type,
-/// subject, salesperson and date.
+/// subject, salesperson and date; not those whose contact was privacy blocked since it was
+/// added (no mail goes to them, as Log writes no interaction with them).
 pub fn query(
     id: i64,
 ) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
@@ -103,7 +104,7 @@ pub fn query(
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
          {LINE_TEMPLATE_JOIN} LEFT JOIN interaction_templates t ON t.code = {TEMPLATE} \
          LEFT JOIN countries co ON co.code = c.country_code \
-         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL \
+         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL AND NOT c.privacy_blocked \
          ORDER BY l.company_name, l.is_person, l.contact_name, l.id"
     ))
     .into_boxed()

@@ -29,6 +29,8 @@ crate::db::columns::columns_in_order! {
         pub added_by_step: i32 as Integer,
         pub city: String as Text,
         pub email: String as Text,
+        /// Privacy blocked since the line was added: Log refuses it, the export leaves it out.
+        pub privacy_blocked: bool as Bool,
         /// Where each shown value comes from: the line's own, the header's, the contact's, or
         /// the line's own template's.
         pub origins: Origins as Text,
@@ -175,7 +177,7 @@ pub(super) fn line_select(extra: &str) -> String {
            COALESCE(l.interaction_template_code, s.interaction_template_code)::text AS template, \
            {EFFECTIVE_CORRESPONDENCE} AS correspondence_type, \
            {EFFECTIVE_COST} AS unit_cost, {EFFECTIVE_DURATION} AS unit_duration_min, \
-           l.evaluation, l.added_by_step, c.city, c.email, \
+           l.evaluation, l.added_by_step, c.city, c.email, c.privacy_blocked, \
            {ORIGINS} AS origins, \
            (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
             OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
