@@ -192,11 +192,102 @@ impl Filters {
                 Err(e) => errors.push(e),
             }
         }
+        if let (Ok(Some(from)), Ok(Some(to))) = (date("from", &self.from), date("to", &self.to)) {
+            if from > to {
+                errors.push(FilterError {
+                    field: "to",
+                    message: "The To date is before the From date: nothing could match.".into(),
+                });
+            }
+        }
         if errors.is_empty() {
             Ok(sql)
         } else {
             Err(errors)
         }
+    }
+
+    /// The filters' codes and numbers that name nothing (a typo), or a person where a
+    /// company is asked: each a reason, rather than an empty list that says nothing matches.
+    /// One statement, when any is typed. (A segment's No. may be of a segment deleted since,
+    /// whose entries stay: it is not checked.)
+    fn unknown(&self, conn: &mut PgConnection) -> QueryResult<Vec<FilterError>> {
+        #[derive(QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = Nullable<Text>)]
+            contact: Option<String>,
+            #[diesel(sql_type = Nullable<Text>)]
+            company: Option<String>,
+            #[diesel(sql_type = Bool)]
+            template: bool,
+            #[diesel(sql_type = Bool)]
+            grp: bool,
+            #[diesel(sql_type = Bool)]
+            campaign: bool,
+            #[diesel(sql_type = Bool)]
+            salesperson: bool,
+        }
+        let typed = [
+            &self.contact,
+            &self.company,
+            &self.template,
+            &self.group,
+            &self.campaign,
+            &self.salesperson,
+        ];
+        if typed.iter().all(|v| v.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let found: Found = diesel::sql_query(
+            "SELECT (SELECT type FROM contacts WHERE no = $1) AS contact, \
+               (SELECT type FROM contacts WHERE no = $2) AS company, \
+               EXISTS (SELECT 1 FROM interaction_templates WHERE code = $3) AS template, \
+               EXISTS (SELECT 1 FROM interaction_groups WHERE code = $4) AS grp, \
+               EXISTS (SELECT 1 FROM campaigns WHERE no = $5) AS campaign, \
+               EXISTS (SELECT 1 FROM salespeople WHERE code = $6) AS salesperson",
+        )
+        .bind::<Text, _>(&self.contact)
+        .bind::<Text, _>(&self.company)
+        .bind::<Text, _>(&self.template)
+        .bind::<Text, _>(&self.group)
+        .bind::<Text, _>(&self.campaign)
+        .bind::<Text, _>(&self.salesperson)
+        .get_result(conn)?;
+        let mut errors = Vec::new();
+        let mut unknown = |field: &'static str, v: &str, known: bool, what: &str| {
+            if !v.is_empty() && !known {
+                errors.push(FilterError {
+                    field,
+                    message: format!("There is no {what} {v}."),
+                });
+            }
+        };
+        unknown("contact", &self.contact, found.contact.is_some(), "contact");
+        unknown("company", &self.company, found.company.is_some(), "contact");
+        unknown(
+            "template",
+            &self.template,
+            found.template,
+            "interaction template",
+        );
+        unknown("group", &self.group, found.grp, "interaction group");
+        unknown("campaign", &self.campaign, found.campaign, "campaign");
+        unknown(
+            "salesperson",
+            &self.salesperson,
+            found.salesperson,
+            "salesperson",
+        );
+        if found.company.as_deref() == Some("person") {
+            errors.push(FilterError {
+                field: "company",
+                message: format!(
+                    "{} is a person, not a company: enter it as the Contact No.",
+                    self.company
+                ),
+            });
+        }
+        Ok(errors)
     }
 }
 
@@ -383,6 +474,10 @@ pub fn page(
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
+    let unknown = filters.unknown(conn)?;
+    if !unknown.is_empty() {
+        return Ok(Err(unknown));
+    }
     let count_where = where_clause(&conditions);
     let count_values = binds.clone().values();
     let (first, later) = if filters.descending() {

@@ -613,6 +613,31 @@ fn the_list_sorts_oldest_first_and_pages_in_that_order() {
     let bad = c.get("/interactions?sort=sideways");
     bad.assert_status(422);
     assert!(bad.contains("Choose newest or oldest first."));
+    // A code or number that names nothing, a person as the company, dates the wrong way
+    // round: said next to the field, not "No interaction matches".
+    for (query, wanted) in [
+        ("template=nope", "There is no interaction template NOPE."),
+        ("group=NOPE", "There is no interaction group NOPE."),
+        ("campaign=CP9", "There is no campaign CP9."),
+        ("salesperson=ZZ", "There is no salesperson ZZ."),
+        ("contact=SOLOO", "There is no contact SOLOO."),
+        ("company=NOPE", "There is no contact NOPE."),
+        (
+            "company=anna",
+            "ANNA is a person, not a company: enter it as the Contact No.",
+        ),
+        (
+            "from=2026-02-01&to=2026-01-01",
+            "The To date is before the From date",
+        ),
+    ] {
+        let res = c.get(&format!("/interactions?{query}"));
+        res.assert_status(422);
+        assert!(res.contains(wanted), "{query}: {}", res.body);
+        assert!(!res.contains("No interaction matches."), "{query}");
+    }
+    let fine = c.get("/interactions?template=call&group=PHONE&salesperson=JO&company=ALPHA");
+    fine.assert_status(200);
 }
 
 #[test]
