@@ -578,6 +578,11 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Entry>> {
 pub struct Changed {
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub campaign_no: Option<String>,
+    /// The entry's evaluation and Canceled after the save (what the audit trail records).
+    #[diesel(sql_type = Text)]
+    pub evaluation: String,
+    #[diesel(sql_type = Bool)]
+    pub canceled: bool,
 }
 
 /// What a save changes of an entry: its evaluation (`""` for none), whether it is canceled;
@@ -601,7 +606,7 @@ pub fn update(
            evaluation = CASE WHEN $2 THEN $3 ELSE evaluation END, \
            canceled = CASE WHEN $4 THEN $5 ELSE canceled END, \
            canceled_with_segment = canceled_with_segment AND NOT $4 \
-         WHERE id = $1 RETURNING campaign_no::text AS campaign_no",
+         WHERE id = $1 RETURNING campaign_no::text AS campaign_no, evaluation, canceled",
     )
     .bind::<BigInt, _>(id)
     .bind::<Bool, _>(changes.evaluation.is_some())

@@ -260,14 +260,20 @@ pub async fn update(
                 Actor::User(&user),
                 "interaction changed",
                 &id.to_string(),
+                // As the entry now is: a field the form left as it showed keeps what someone
+                // else made of it meanwhile.
                 &format!(
                     "evaluation {}, {}",
-                    if evaluation.is_empty() {
+                    if changed.evaluation.is_empty() {
                         "none"
                     } else {
-                        &evaluation
+                        &changed.evaluation
                     },
-                    if canceled { "canceled" } else { "not canceled" }
+                    if changed.canceled {
+                        "canceled"
+                    } else {
+                        "not canceled"
+                    }
                 ),
                 &ip,
             )?;

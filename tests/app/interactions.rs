@@ -204,6 +204,14 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     )
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:true");
+    // The audit trail records the entry as it now is (it said "not canceled", the form's).
+    assert_eq!(
+        text(
+            &app,
+            "SELECT detail FROM audit_log WHERE action = 'interaction changed' ORDER BY id DESC LIMIT 1"
+        ),
+        "evaluation positive, canceled"
+    );
     // Unticking Canceled, as shown ticked, restores the one entry.
     let entry = c.get(&format!("/interactions/{id}"));
     assert_eq!(hidden_value(&entry.body, "shown_canceled").unwrap(), "1");
