@@ -372,12 +372,17 @@ crate::db::columns::columns_in_order! {
 }
 
 impl ListRow {
+    /// In the locale, as the card shows them.
     pub fn starting_text(&self) -> String {
-        date_text(self.starting_date)
+        self.starting_date
+            .map(crate::web::filters::date_text)
+            .unwrap_or_default()
     }
 
     pub fn ending_text(&self) -> String {
-        date_text(self.ending_date)
+        self.ending_date
+            .map(crate::web::filters::date_text)
+            .unwrap_or_default()
     }
 }
 

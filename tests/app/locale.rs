@@ -238,3 +238,51 @@ fn a_lines_own_cost_is_filled_in_the_danish_way_and_goes_through_as_it_comes() {
         "1234.50 positive"
     );
 }
+
+/// Setup forms and the campaign list in da-DK: a new interaction template's cost opens as
+/// "0,00" and is saved as it came (it opened as "0.00", refused there); a stage's fractional
+/// percentages open the Danish way; the campaign list shows its dates as the card does.
+#[test]
+fn setup_forms_and_the_campaign_list_speak_danish_too() {
+    let app = app_in(Locale::DaDk);
+    crate::opportunities::cycle(&app, "multiply");
+    let mut admin = app.signed_in("boss", "admin");
+    let form = admin.get("/setup/interaction-templates/new");
+    assert!(form.contains("value=\"0,00\""), "{}", form.body);
+    let res = admin.submit(
+        "/setup/interaction-templates/new",
+        "/setup/interaction-templates",
+        &[
+            ("code", "VISIT"),
+            ("group_code", "PHONE"),
+            ("description", "Visit"),
+            ("unit_cost", "0,00"),
+            ("unit_duration_min", "0"),
+            ("information_flow", "outbound"),
+            ("initiated_by", "us"),
+            ("campaign_no", ""),
+            ("correspondence_type", "email"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET completed_pct = 12.5, chances_pct = 33.25 WHERE stage = 2;
+         UPDATE campaigns SET starting_date = '2026-11-30', ending_date = '2027-01-31'
+             WHERE no = 'CP0001'",
+    );
+    let stage = admin.get("/setup/sales-cycles/NEW/stages/2");
+    assert!(
+        stage.contains("12,5") && stage.contains("33,25"),
+        "{}",
+        stage.body
+    );
+    assert!(!stage.contains("12.5"));
+    let list = admin.get("/campaigns");
+    assert!(
+        list.contains("30-11-2026") && list.contains("31-01-2027"),
+        "{}",
+        list.body
+    );
+}

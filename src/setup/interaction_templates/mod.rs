@@ -251,7 +251,8 @@ impl TemplateForm {
     /// A new template: outbound, initiated by us, by e-mail (as Business Central starts one).
     pub fn blank() -> Self {
         TemplateForm {
-            unit_cost: "0.00".into(),
+            // As the office writes it ("0,00" in da-DK: "0.00" would be refused there).
+            unit_cost: money(&BigDecimal::from(0)),
             unit_duration_min: "0".into(),
             information_flow: "outbound".into(),
             initiated_by: "us".into(),

@@ -65,10 +65,17 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// A percentage as the office writes it: "12.5" or "12,5" in da-DK, as a form reads it
+    /// back ("12.50" came back refused there).
     pub fn percent(v: &BigDecimal) -> String {
         let v = v.with_scale_round(2, bigdecimal::RoundingMode::HalfUp);
         let s = v.to_string();
-        s.strip_suffix(".00").map(str::to_string).unwrap_or(s)
+        let s = s.strip_suffix(".00").map(str::to_string).unwrap_or(s);
+        if crate::web::locale::current() == crate::config::Locale::DaDk {
+            s.replace('.', ",")
+        } else {
+            s
+        }
     }
 
     pub fn completed_text(&self) -> String {
