@@ -975,11 +975,22 @@ fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
         index.contains("/setup/sales-cycles") && index.contains("/setup/close-opportunity-codes")
     );
 
-    // A cycle in use cannot be deleted; a stage with opportunities on it neither.
+    // A cycle in use cannot be deleted; a stage with opportunities on it neither, open or
+    // closed on it (the page counts them apart: a closed one does not stand on it).
     diesel_exec(
         &app,
         "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage)
-         SELECT 'OP000001', id, 'NEW', 'in_progress', 1 FROM contacts WHERE no = 'SOLO'",
+         SELECT 'OP000001', id, 'NEW', 'in_progress', 1 FROM contacts WHERE no = 'SOLO';
+         INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             date_closed, close_code)
+         SELECT 'OP000002', id, 'NEW', 'lost', 1, CURRENT_DATE, 'PRICE' FROM contacts
+         WHERE no = 'ANNA'",
+    );
+    let stage_page = admin.get("/setup/sales-cycles/NEW/stages/1");
+    assert!(
+        stage_page.contains("1 open opportunity stands on this stage; 1 closed on it keeps it."),
+        "{}",
+        stage_page.body
     );
     let res = post(&mut admin, "/setup/sales-cycles/NEW/delete", &[]);
     assert_eq!(res.status, 303);

@@ -187,26 +187,37 @@ pub fn stage(conn: &mut PgConnection, code: &str, stage: i32) -> QueryResult<Opt
         .optional()
 }
 
-/// How many opportunities use the cycle, and how many stand on `stage` (when given), from the
+/// The opportunities of a cycle (or of one `stage` of it): open ones, and all of them with
+/// those closed on it (which keep it, so it cannot be deleted).
+#[derive(Clone, Copy, Debug, Default, QueryableByName)]
+pub struct Using {
+    #[diesel(sql_type = BigInt)]
+    pub open: i64,
+    #[diesel(sql_type = BigInt)]
+    pub all: i64,
+}
+
+impl Using {
+    pub fn closed(&self) -> i64 {
+        self.all - self.open
+    }
+}
+
+/// How many opportunities use the cycle, and how many are on `stage` (when given), from the
 /// figures kept per group (`opportunity_figures`).
 pub fn opportunities_on(
     conn: &mut PgConnection,
     code: &str,
     stage: Option<i32>,
-) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let n: N = diesel::sql_query(
-        "SELECT COALESCE(sum(n), 0)::bigint AS n FROM opportunity_figures \
-         WHERE sales_cycle_code = $1 AND ($2::int IS NULL OR stage = $2)",
+) -> QueryResult<Using> {
+    diesel::sql_query(
+        "SELECT COALESCE(sum(n) FILTER (WHERE status IN ('not_started', 'in_progress')), 0)::bigint \
+                AS open, COALESCE(sum(n), 0)::bigint AS all \
+         FROM opportunity_figures WHERE sales_cycle_code = $1 AND ($2::int IS NULL OR stage = $2)",
     )
     .bind::<Text, _>(code)
     .bind::<Nullable<Integer>, _>(stage)
-    .get_result(conn)?;
-    Ok(n.n)
+    .get_result(conn)
 }
 
 pub fn template_codes(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {

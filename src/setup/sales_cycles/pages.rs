@@ -369,7 +369,7 @@ pub struct StagePage {
     pub form: StageForm,
     pub errors: FormErrors,
     pub templates: Vec<(String, String)>,
-    pub opportunities: i64,
+    pub opportunities: super::Using,
     pub can_edit: bool,
 }
 
@@ -387,7 +387,7 @@ struct StageData {
     cycle: SalesCycle,
     stage: Stage,
     templates: Vec<(String, String)>,
-    opportunities: i64,
+    opportunities: super::Using,
 }
 
 fn load_stage(conn: &mut PgConnection, code: &str, n: i32) -> AppResult<StageData> {
@@ -489,12 +489,13 @@ pub async fn delete_stage(
         conn.transaction::<_, AppError, _>(|conn| {
             let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
             stage(conn, &cycle.code, n)?.ok_or(AppError::NotFound)?;
-            let on = opportunities_on(conn, &cycle.code, Some(n))?;
+            let on = opportunities_on(conn, &cycle.code, Some(n))?.all;
             if on > 0 {
                 change.refuse(
                     conn,
                     format!(
-                        "Stage {n} of {} has {on} opportunit{} on it, so it cannot be deleted.",
+                        "Stage {n} of {} is the stage of {on} opportunit{} (open, or closed on \
+                         it), so it cannot be deleted.",
                         cycle.code,
                         if on == 1 { "y" } else { "ies" }
                     ),
