@@ -45,6 +45,9 @@ pub struct Figures {
     /// Contacts with an entry marked Campaign Response.
     #[diesel(sql_type = BigInt)]
     pub responses: i64,
+    /// Of those, the contacts with an entry marked Campaign Target too.
+    #[diesel(sql_type = BigInt)]
+    pub targeted_responses: i64,
     #[diesel(sql_type = Numeric)]
     pub cost: BigDecimal,
     #[diesel(sql_type = BigInt)]
@@ -52,11 +55,12 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// Responding contacts per targeted contact, in percent with one decimal; `None` without
-    /// targets.
+    /// Targeted contacts that responded, per targeted contact, in percent with one decimal
+    /// (a response from a contact never targeted is a response, not part of the rate, which
+    /// could pass 100 %); `None` without targets.
     pub fn response_rate(&self) -> Option<String> {
         (self.targets > 0).then(|| {
-            let tenths = (self.responses * 1000 + self.targets / 2) / self.targets;
+            let tenths = (self.targeted_responses * 1000 + self.targets / 2) / self.targets;
             let mark = if crate::web::locale::current() == crate::config::Locale::DaDk {
                 ','
             } else {
@@ -133,6 +137,10 @@ pub fn compute(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figure
               count(DISTINCT e.company_id) AS companies, \
               count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_target) AS targets, \
               count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response) AS responses, \
+              count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response AND EXISTS \
+                (SELECT 1 FROM interaction_log_entries t WHERE t.contact_id = e.contact_id \
+                   AND t.campaign_no = $2 AND t.campaign_target AND NOT t.canceled)) \
+                AS targeted_responses, \
               COALESCE(sum(e.cost), 0) AS cost, COALESCE(sum(e.duration_min), 0)::bigint AS duration_min \
             FROM interaction_log_entries e WHERE e.campaign_no = $2 AND NOT e.canceled) f \
          WHERE c.id = $1 AND c.no = $2",
@@ -151,12 +159,13 @@ pub fn compute(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figure
     };
     diesel::sql_query(
         "INSERT INTO campaign_figures AS k (campaign_id, entries_version, interactions, contacts, \
-           companies, targets, responses, cost, duration_min) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+           companies, targets, responses, cost, duration_min, targeted_responses) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (campaign_id) DO UPDATE SET entries_version = EXCLUDED.entries_version, \
            interactions = EXCLUDED.interactions, contacts = EXCLUDED.contacts, \
            companies = EXCLUDED.companies, targets = EXCLUDED.targets, \
-           responses = EXCLUDED.responses, cost = EXCLUDED.cost, \
+           responses = EXCLUDED.responses, targeted_responses = EXCLUDED.targeted_responses, \
+           cost = EXCLUDED.cost, \
            duration_min = EXCLUDED.duration_min, computed_at = now() \
          WHERE k.entries_version < EXCLUDED.entries_version",
     )
@@ -169,6 +178,7 @@ pub fn compute(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figure
     .bind::<BigInt, _>(figures.responses)
     .bind::<Numeric, _>(&figures.cost)
     .bind::<BigInt, _>(figures.duration_min)
+    .bind::<BigInt, _>(figures.targeted_responses)
     .execute(conn)?;
     Ok(figures)
 }
@@ -264,7 +274,8 @@ fn last_kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(Figures, D
         figures: Figures,
     }
     let last: Option<Last> = crate::db::prepared(
-        "SELECT computed_at, interactions, contacts, companies, targets, responses, cost, duration_min \
+        "SELECT computed_at, interactions, contacts, companies, targets, responses, \
+           targeted_responses, cost, duration_min \
          FROM campaign_figures WHERE campaign_id = $1",
     )
     .bind::<BigInt, _>(id)
@@ -288,10 +299,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn response_rate_is_responses_per_target() {
-        let f = |targets, responses| Figures {
+    fn response_rate_is_targeted_responses_per_target() {
+        let f = |targets, targeted_responses| Figures {
             targets,
-            responses,
+            responses: targeted_responses + 5,
+            targeted_responses,
             ..Default::default()
         };
         assert_eq!(f(0, 0).response_rate(), None);

@@ -65,6 +65,7 @@ diesel::table! {
         cost -> Numeric,
         duration_min -> Int8,
         computed_at -> Timestamptz,
+        targeted_responses -> Int8,
     }
 }
 

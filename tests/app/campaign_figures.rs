@@ -20,6 +20,7 @@ fn shown(c: &mut Client, no: &str) -> Vec<String> {
         "companies",
         "targets",
         "responses",
+        "targeted-responses",
         "cost",
         "duration",
     ]
@@ -45,6 +46,9 @@ fn from_scratch(app: &TestApp, no: &str) -> Vec<String> {
             "SELECT count(*) || '|' || count(DISTINCT contact_id) || '|' || count(DISTINCT company_id) \
                || '|' || count(DISTINCT contact_id) FILTER (WHERE campaign_target) \
                || '|' || count(DISTINCT contact_id) FILTER (WHERE campaign_response) \
+               || '|' || count(DISTINCT contact_id) FILTER (WHERE campaign_response AND contact_id IN \
+                    (SELECT contact_id FROM interaction_log_entries WHERE campaign_no = '{no}' \
+                       AND campaign_target AND NOT canceled)) \
                || '|' || to_char(COALESCE(sum(cost), 0), 'FM999990.00') \
                || '|' || COALESCE(sum(duration_min), 0) \
              FROM interaction_log_entries WHERE campaign_no = '{no}' AND NOT canceled"
@@ -62,6 +66,7 @@ fn kept(app: &TestApp, no: &str) -> (String, String, Vec<String>) {
         &format!(
             "SELECT f.entries_version || '|' || c.entries_version || '|' || f.interactions || '|' \
                || f.contacts || '|' || f.companies || '|' || f.targets || '|' || f.responses \
+               || '|' || f.targeted_responses \
                || '|' || to_char(f.cost, 'FM999990.00') || '|' || f.duration_min \
              FROM campaigns c JOIN campaign_figures f ON f.campaign_id = c.id WHERE c.no = '{no}'"
         ),
@@ -163,6 +168,26 @@ fn the_kept_figures_equal_the_counts_after_every_write_and_are_computed_in_the_b
     .assert_redirect("/contacts/BETA");
     assert_kept_soon(&app, "CP0001", "a single interaction");
     assert_card(&app, &mut c, "CP0001", "a single interaction");
+    // BETA was never targeted: its response counts among the responses, not in the rate of
+    // targeted contacts that responded.
+    let figures = from_scratch(&app, "CP0001");
+    let (targets, responses, targeted): (i64, i64, i64) = (
+        figures[3].parse().unwrap(),
+        figures[4].parse().unwrap(),
+        figures[5].parse().unwrap(),
+    );
+    assert!(responses > targeted, "{figures:?}");
+    let tenths = (targeted * 1000 + targets / 2) / targets;
+    let card = c.get("/campaigns/CP0001");
+    assert!(
+        card.contains(&format!(
+            "data-figure=\"rate\">{}.{}%<",
+            tenths / 10,
+            tenths % 10
+        )),
+        "{}",
+        card.body
+    );
 
     // One entry canceled on its own page.
     let entry = app.count(&format!(

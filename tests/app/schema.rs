@@ -404,6 +404,7 @@ fn a_row_read_column_after_column_is_read_by_name_when_its_columns_come_in_anoth
         "2 AS added_by_step",
         "'Odense' AS city",
         "'ann@example.dk' AS email",
+        "false AS privacy_blocked",
         "'ohtcth' AS origins",
         "true AS overridden",
     ];

@@ -1,0 +1,1 @@
+ALTER TABLE campaign_figures DROP COLUMN targeted_responses;
