@@ -470,14 +470,16 @@ pub fn page(
     size: &LogSize,
 ) -> QueryResult<Result<Page, Vec<FilterError>>> {
     let mut binds = Binds::new(0);
-    let mut conditions = match filters.condition(&mut binds) {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(e)),
-    };
+    // Every problem at once: the filters' own, and the codes that name nothing.
     let unknown = filters.unknown(conn)?;
-    if !unknown.is_empty() {
-        return Ok(Err(unknown));
-    }
+    let mut conditions = match (filters.condition(&mut binds), unknown.is_empty()) {
+        (Ok(c), true) => c,
+        (Ok(_), false) => return Ok(Err(unknown)),
+        (Err(mut e), _) => {
+            e.extend(unknown);
+            return Ok(Err(e));
+        }
+    };
     let count_where = where_clause(&conditions);
     let count_values = binds.clone().values();
     let (first, later) = if filters.descending() {

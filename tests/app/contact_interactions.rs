@@ -636,6 +636,9 @@ fn the_list_sorts_oldest_first_and_pages_in_that_order() {
         assert!(res.contains(wanted), "{query}: {}", res.body);
         assert!(!res.contains("No interaction matches."), "{query}");
     }
+    // All at once.
+    let res = c.get("/interactions?template=nope&from=2026-02-01&to=2026-01-01");
+    assert!(res.contains("There is no interaction template NOPE.") && res.contains("The To date"));
     let fine = c.get("/interactions?template=call&group=PHONE&salesperson=JO&company=ALPHA");
     fine.assert_status(200);
 }
