@@ -380,6 +380,63 @@ fn classifications_and_profile_answers_are_assigned_on_the_card() {
         &[("q_1", ""), ("q_2", "20")],
     );
     assert_eq!(app.count("SELECT count(*) FROM contact_profile_answers"), 1);
+
+    // Two people at one card: a question left as the card showed it keeps what a colleague
+    // answered meanwhile; one changed over a colleague's answer is refused, nothing saved.
+    let page = c.get(&card);
+    assert!(
+        page.contains("name=\"was_q_1\" value=\"\""),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("name=\"was_q_2\" value=\"20\""));
+    let token = page.csrf_token().unwrap();
+    let mut other = app.signed_in("olga", "staff");
+    other.submit(
+        &card,
+        &format!("/contacts/{acme}/profile"),
+        &[
+            ("q_1", "11"),
+            ("was_q_1", ""),
+            ("q_2", "20"),
+            ("was_q_2", "20"),
+        ],
+    );
+    let answers = |app: &TestApp| {
+        crate::segments::text(
+            app,
+            "SELECT string_agg(question_id || ':' || answer_id, ',' ORDER BY question_id) \
+             FROM contact_profile_answers",
+        )
+    };
+    assert_eq!(answers(&app), "1:11,2:20");
+    // The first page, still showing no answer to question 1, changes question 2 only.
+    c.post_with_token(
+        &format!("/contacts/{acme}/profile"),
+        &token,
+        &[("q_1", ""), ("was_q_1", ""), ("q_2", ""), ("was_q_2", "20")],
+    );
+    assert_eq!(
+        answers(&app),
+        "1:11",
+        "the colleague's answer to question 1 stays"
+    );
+    // And changing question 1 from that page, over the colleague's answer: refused.
+    let res = c.post_with_token(
+        &format!("/contacts/{acme}/profile"),
+        &token,
+        &[
+            ("q_1", "10"),
+            ("was_q_1", ""),
+            ("q_2", "20"),
+            ("was_q_2", ""),
+        ],
+    );
+    res.assert_redirect(&format!("/contacts/{acme}#profile"));
+    assert!(c
+        .get(&card)
+        .contains("after you opened the card: nothing was saved."));
+    assert_eq!(answers(&app), "1:11");
 }
 
 #[test]

@@ -184,6 +184,11 @@ impl std::ops::Deref for ProfileQuestion {
 }
 
 impl ProfileQuestion {
+    /// The answer as the card shows it, for the form's `was_q_…` field: "" for none.
+    pub fn shown(&self) -> String {
+        self.selected.map(|a| a.to_string()).unwrap_or_default()
+    }
+
     pub fn is_selected(&self, answer: &i64) -> bool {
         self.selected == Some(*answer)
     }
@@ -736,6 +741,32 @@ pub fn questionnaires_not_applying(
     .bind::<Text, _>(contact_type)
     .load(conn)?;
     Ok(found.into_iter().map(|q| q.code).collect())
+}
+
+/// The contact's answer to a question now, and the question's text; after the contact's row
+/// is locked (profile saves of one contact one after the other).
+pub fn answer_now(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    question_id: i64,
+) -> QueryResult<(Option<i64>, String)> {
+    #[derive(QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+        answer: Option<i64>,
+        #[diesel(sql_type = Text)]
+        question: String,
+    }
+    let now: Now = diesel::sql_query(
+        "SELECT (SELECT answer_id FROM contact_profile_answers \
+                   WHERE contact_id = $1 AND question_id = $2) AS answer, \
+                COALESCE((SELECT description FROM profile_questions WHERE id = $2), '') AS question \
+         FROM contacts WHERE id = $1 FOR UPDATE",
+    )
+    .bind::<BigInt, _>(contact_id)
+    .bind::<BigInt, _>(question_id)
+    .get_result(conn)?;
+    Ok((now.answer, now.question))
 }
 
 /// Sets (or clears, with `None`) a contact's answer to a question. False when the answer does

@@ -117,9 +117,11 @@ pub async fn classify(
     Ok(redirect(&location))
 }
 
-/// Profile answers are all saved or none: a bad answer rolls the transaction back.
+/// Profile answers are all saved or none: a bad answer, or one someone else changed since
+/// the card showed it (the questions), rolls the transaction back.
 enum ProfileError {
     BadAnswer,
+    ChangedMeanwhile(Vec<String>),
     App(AppError),
 }
 
@@ -163,26 +165,58 @@ pub async fn profile(
                 .ok_or(AppError::NotFound)?;
             return Ok(Err((Box::new(card), message)));
         }
+        // What the card showed (`was_q_…`): a question left as shown is not written, so a
+        // colleague's answer given meanwhile stays; one changed over a colleague's is refused.
+        let shown: std::collections::HashMap<i64, &str> = pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("was_")
+                    .and_then(question_of)
+                    .map(|q| (q, v.trim()))
+            })
+            .collect();
         let saved = conn.transaction::<_, ProfileError, _>(|conn| {
+            let mut changed_meanwhile = Vec::new();
             for (key, value) in &pairs {
                 let Some(question) = question_of(key) else {
                     continue;
                 };
-                let answer = match value.trim() {
+                let typed = value.trim();
+                let answer = match typed {
                     "" => None,
                     v => Some(v.parse::<i64>().map_err(|_| ProfileError::BadAnswer)?),
                 };
+                if let Some(was) = shown.get(&question) {
+                    if *was == typed {
+                        continue;
+                    }
+                    let (now, text) = card::answer_now(conn, contact.id, question)?;
+                    let now = now.map(|a| a.to_string()).unwrap_or_default();
+                    if now != *was {
+                        changed_meanwhile.push(text);
+                        continue;
+                    }
+                }
                 if !card::set_answer(conn, contact.id, question, answer)? {
                     return Err(ProfileError::BadAnswer);
                 }
             }
-            Ok(())
+            if changed_meanwhile.is_empty() {
+                Ok(())
+            } else {
+                Err(ProfileError::ChangedMeanwhile(changed_meanwhile))
+            }
         });
         let flash = match saved {
             Ok(()) => Flash::success("Profile answers saved."),
             Err(ProfileError::BadAnswer) => {
                 Flash::error("An answer did not match its question; nothing was saved.")
             }
+            Err(ProfileError::ChangedMeanwhile(questions)) => Flash::error(format!(
+                "Someone else answered {} after you opened the card: nothing was saved. The card \
+                 shows the answers as they are now; choose yours again.",
+                questions.join(", ")
+            )),
             Err(ProfileError::App(e)) => return Err(e),
         };
         session::set_flash(conn, &session, flash)?;
