@@ -1441,4 +1441,60 @@ fn search_name_and_post_code_are_upper_case_and_found_however_typed() {
         ),
         1
     );
+
+    // Renamed with its Search Name left as the form showed it: a Search Name that followed
+    // the name follows the new one; one of the user's own stays.
+    let edit_and_save = |c: &mut Client, no: &str, name: &str| {
+        let form = c.get(&format!("/contacts/{no}/edit"));
+        let mut values = company(name);
+        values.push(("search_name", hidden_or_value(&form.body, "search_name")));
+        values.push(("version", hidden_value(&form.body, "version").unwrap()));
+        c.post_with_token(
+            &format!("/contacts/{no}"),
+            &form.csrf_token().unwrap(),
+            &fields(&values),
+        )
+    };
+    let plain = create(&mut c, &company("Rename Me"));
+    edit_and_save(&mut c, &plain, "Renamed Co").assert_redirect(&format!("/contacts/{plain}"));
+    let search_name = |app: &TestApp, no: &str| {
+        crate::segments::text(
+            app,
+            &format!("SELECT search_name FROM contacts WHERE no = '{no}'"),
+        )
+    };
+    assert_eq!(search_name(&app, &plain), "RENAMED CO");
+    edit_and_save(&mut c, &no, "Acme Holdings").assert_redirect(&format!("/contacts/{no}"));
+    assert_eq!(search_name(&app, &no), "ØSTER CO");
+
+    // A colleague's change of the Search Name alone is shown on the conflict page.
+    let stale = c.get(&format!("/contacts/{plain}/edit"));
+    diesel_exec(
+        &app,
+        &format!("UPDATE contacts SET search_name = 'THEIRS', version = version + 1 WHERE no = '{plain}'"),
+    );
+    let mut values = company("Renamed Co");
+    values.push(("search_name", "RENAMED CO".into()));
+    values.push(("version", hidden_value(&stale.body, "version").unwrap()));
+    let res = c.post_with_token(
+        &format!("/contacts/{plain}"),
+        &stale.csrf_token().unwrap(),
+        &fields(&values),
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("<tr><td>Search Name</td><td>THEIRS</td><td>RENAMED CO</td></tr>"),
+        "{}",
+        res.body
+    );
+}
+
+/// The value of the input named `name` (text field) in a form.
+fn hidden_or_value(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let rest = &html[at..];
+    let v = rest.find("value=\"").unwrap() + 7;
+    rest[v..].split('"').next().unwrap().to_string()
 }

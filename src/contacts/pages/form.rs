@@ -177,6 +177,11 @@ fn differences(theirs: &ContactForm, yours: &ContactForm) -> Vec<(&'static str, 
         ("Type", theirs.kind.clone(), yours.kind.clone()),
         ("Name", theirs.name.clone(), yours.name.clone()),
         (
+            "Search Name",
+            theirs.search_name.clone(),
+            yours.search_name.clone(),
+        ),
+        (
             "Company No.",
             theirs.company_no.clone(),
             yours.company_no.clone(),
@@ -271,6 +276,12 @@ pub async fn update(
                     Box::new(theirs),
                     Options::load(conn, false)?,
                 ));
+            }
+            // A Search Name left as it followed the old name follows the new one (as
+            // Business Central's Name does); one of the user's own stays.
+            let mut f = f;
+            if f.name != contact.name && f.search_name == contact.name.to_uppercase() {
+                f.search_name.clear();
             }
             let values = match model::validate(conn, &f, Some(contact.id))? {
                 Ok(values) => values,
