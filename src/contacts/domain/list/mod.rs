@@ -25,6 +25,9 @@ pub struct ListQuery {
     pub territory: String,
     #[serde(default)]
     pub country: String,
+    /// A company's No.: the company and its persons.
+    #[serde(default)]
+    pub company: String,
     #[serde(default)]
     pub industry_group: String,
     #[serde(default)]
@@ -135,6 +138,7 @@ impl ListQuery {
             &mut self.salesperson,
             &mut self.territory,
             &mut self.country,
+            &mut self.company,
             &mut self.industry_group,
             &mut self.mailing_group,
         ] {
@@ -222,6 +226,7 @@ impl ListQuery {
             &self.salesperson,
             &self.territory,
             &self.country,
+            &self.company,
             &self.industry_group,
             &self.mailing_group,
             &self.flag,
@@ -273,6 +278,13 @@ impl ListQuery {
                 let p = bind(&mut values, value.clone());
                 sql.push(plain(format!("{column} = {p}")));
             }
+        }
+        // The company and its persons, by the company's key (its own id for a company).
+        if !self.company.is_empty() {
+            let p = bind(&mut values, self.company.clone());
+            sql.push(plain(format!(
+                "c.company_key = (SELECT co.id FROM contacts co WHERE co.no = {p})"
+            )));
         }
         // A person has its company's industry groups. Dense, each contact looks up its own
         // (one row at most, by the key): an EXISTS would be planned as a hash of every
@@ -335,6 +347,7 @@ impl ListQuery {
             ("salesperson", self.salesperson.as_str()),
             ("territory", self.territory.as_str()),
             ("country", self.country.as_str()),
+            ("company", self.company.as_str()),
             ("industry_group", self.industry_group.as_str()),
             ("mailing_group", self.mailing_group.as_str()),
             ("flag", self.flag.as_str()),
