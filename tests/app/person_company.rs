@@ -218,3 +218,96 @@ fn used_by_n_contacts_on_a_setup_code_leads_to_those_contacts() {
     let page = admin.get("/setup/salespeople/PL");
     assert!(!page.contains("/contacts?salesperson=PL"));
 }
+
+/// A type change that would leave the contact with what only its old type has (segments go on
+/// reading it: a company's industry groups, a person's job responsibilities) is refused with
+/// what to remove; a company on a draft segment cannot become a person of another company,
+/// as a person there cannot move.
+#[test]
+fn a_type_change_is_refused_while_the_contact_holds_what_only_its_type_has() {
+    let app = TestApp::start();
+    codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code, description) VALUES ('RETAIL', 'Retail');
+         INSERT INTO job_responsibilities (code, description) VALUES ('PURCH', 'Purchase');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let company = create(&mut c, NORDLYS);
+    let solo = create(&mut c, &[("type", "company"), ("name", "Solo ApS")]);
+    let ada = create(&mut c, &[("type", "person"), ("name", "Ada")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO contact_job_responsibilities (contact_id, code) \
+               SELECT id, 'PURCH' FROM contacts WHERE no = '{ada}';
+             INSERT INTO contact_industry_groups (contact_id, code) \
+               SELECT id, 'RETAIL' FROM contacts WHERE no = '{solo}';"
+        ),
+    );
+    let save = |c: &mut Client, no: &str, fields: &[(&str, &str)]| {
+        let page = c.get(&format!("/contacts/{no}/edit"));
+        let version = hidden_value(&page.body, "version").unwrap();
+        let mut all = fields.to_vec();
+        all.push(("version", &version));
+        c.post_with_token(
+            &format!("/contacts/{no}"),
+            &page.csrf_token().unwrap(),
+            &all,
+        )
+    };
+    let res = save(&mut c, &ada, &[("type", "company"), ("name", "Ada")]);
+    res.assert_status(422);
+    assert!(
+        res.contains("has job responsibilities PURCH, which a company does not have"),
+        "{}",
+        res.body
+    );
+    let res = save(
+        &mut c,
+        &solo,
+        &[
+            ("type", "person"),
+            ("name", "Solo"),
+            ("company_no", &company),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("has industry groups RETAIL, which a person does not have"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE type = 'company'"),
+        2,
+        "nothing changed"
+    );
+    // Without them: a company on a draft segment still cannot become another's person.
+    diesel_exec(&app, "DELETE FROM contact_industry_groups");
+    let seg = crate::segments::new_segment(&mut c, "Drafted");
+    crate::segments::step(&mut c, &seg, "add", &[("contact_no", &solo)]);
+    let res = save(
+        &mut c,
+        &solo,
+        &[
+            ("type", "person"),
+            ("name", "Solo"),
+            ("company_no", &company),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!("is on draft segment(s) {seg}")),
+        "{}",
+        res.body
+    );
+    // Off the segment, it may.
+    diesel_exec(&app, "DELETE FROM segment_lines");
+    save(
+        &mut c,
+        &solo,
+        &[
+            ("type", "person"),
+            ("name", "Solo"),
+            ("company_no", &company),
+        ],
+    )
+    .assert_redirect(&format!("/contacts/{solo}"));
+}

@@ -209,13 +209,23 @@ pub fn deletion_impact(conn: &mut PgConnection, contact: &Contact) -> QueryResul
     })
 }
 
-/// `Some(reason)` when a person may not move to another company now.
+/// `Some(reason)` when a contact may not change its company now: a person moving to another
+/// company, or a company becoming a person (of a company, or of none), while on a draft
+/// segment, whose lines carry their company.
 pub fn company_change_refused(
     conn: &mut PgConnection,
     contact: &Contact,
+    new_kind: &str,
     new_company: Option<i64>,
 ) -> QueryResult<Option<String>> {
-    if contact.is_company() || contact.company_id == new_company {
+    let key = |kind: &str, company: Option<i64>| {
+        if kind == "company" {
+            Some(contact.id)
+        } else {
+            company
+        }
+    };
+    if key(&contact.kind, contact.company_id) == key(new_kind, new_company) {
         return Ok(None);
     }
     let drafts = draft_segments(conn, contact.id)?;
@@ -224,6 +234,52 @@ pub fn company_change_refused(
             "{} is on draft segment(s) {}, so it cannot move to another company.",
             contact.no,
             numbers(&drafts)
+        )
+    }))
+}
+
+/// `Some(reason)` when a contact may not change its type now: it holds what only its type has
+/// (a company's industry groups and business relations, a person's job responsibilities,
+/// answers to a questionnaire of its type alone), which segments would go on reading.
+pub fn kind_change_refused(
+    conn: &mut PgConnection,
+    contact: &Contact,
+    new_kind: &str,
+) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Held {
+        #[diesel(sql_type = Text)]
+        held: String,
+    }
+    if contact.kind == new_kind {
+        return Ok(None);
+    }
+    let sql = if contact.is_company() {
+        "SELECT concat_ws('; ', \
+           'industry groups ' || (SELECT string_agg(code, ', ' ORDER BY code) \
+              FROM contact_industry_groups WHERE contact_id = $1), \
+           'business relations ' || (SELECT string_agg(code, ', ' ORDER BY code) \
+              FROM contact_business_relations WHERE contact_id = $1), \
+           'answers to ' || (SELECT string_agg(DISTINCT q.questionnaire_code, ', ') \
+              FROM contact_profile_answers a JOIN profile_questions q ON q.id = a.question_id \
+              JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
+              WHERE a.contact_id = $1 AND pq.contact_type = 'company')) AS held"
+    } else {
+        "SELECT concat_ws('; ', \
+           'job responsibilities ' || (SELECT string_agg(code, ', ' ORDER BY code) \
+              FROM contact_job_responsibilities WHERE contact_id = $1), \
+           'answers to ' || (SELECT string_agg(DISTINCT q.questionnaire_code, ', ') \
+              FROM contact_profile_answers a JOIN profile_questions q ON q.id = a.question_id \
+              JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
+              WHERE a.contact_id = $1 AND pq.contact_type = 'person')) AS held"
+    };
+    let held: Held = diesel::sql_query(sql)
+        .bind::<BigInt, _>(contact.id)
+        .get_result(conn)?;
+    Ok((!held.held.is_empty()).then(|| {
+        format!(
+            "{} has {}, which a {} does not have: remove them on its card before it becomes a {}.",
+            contact.no, held.held, new_kind, new_kind
         )
     }))
 }

@@ -295,9 +295,17 @@ pub async fn update(
             };
             let mut errors = FormErrors::new();
             if let Some(refusal) =
-                guards::company_change_refused(conn, &contact, values.company_id)?
+                guards::company_change_refused(conn, &contact, &values.kind, values.company_id)?
             {
                 errors.add("company_no", refusal);
+                return Ok(UpdateOutcome::Invalid(
+                    errors,
+                    Box::new(contact),
+                    Options::load(conn, false)?,
+                ));
+            }
+            if let Some(refusal) = guards::kind_change_refused(conn, &contact, &values.kind)? {
+                errors.add("type", refusal);
                 return Ok(UpdateOutcome::Invalid(
                     errors,
                     Box::new(contact),
