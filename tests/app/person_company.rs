@@ -311,3 +311,90 @@ fn a_type_change_is_refused_while_the_contact_holds_what_only_its_type_has() {
     )
     .assert_redirect(&format!("/contacts/{solo}"));
 }
+
+/// Two saves at once that together would break a rule each checks alone: a person saved under
+/// a company that is becoming a person meanwhile, and a person moving company while a segment
+/// step is putting it on a draft segment. The second waits for the first and is refused.
+#[test]
+fn a_company_change_waits_for_what_is_being_saved_meanwhile() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let company = create(&mut c, NORDLYS);
+    let other = create(&mut c, &[("type", "company"), ("name", "Other A/S")]);
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Ada"),
+            ("company_no", &company),
+        ],
+    );
+    // The company turning into a person, not yet committed.
+    let mut x = app.conn();
+    x.batch_execute(&format!(
+        "BEGIN; UPDATE contacts SET type = 'person', company_id = NULL, version = version + 1 \
+         WHERE no = '{other}'"
+    ))
+    .unwrap();
+    let token = c.get("/contacts/new").csrf_token().unwrap();
+    let other_no = other.clone();
+    let saving = std::thread::spawn(move || {
+        let res = c.post_with_token(
+            "/contacts",
+            &token,
+            &[
+                ("type", "person"),
+                ("name", "Bo"),
+                ("company_no", &other_no),
+            ],
+        );
+        (c, res)
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 1);
+    x.batch_execute("COMMIT").unwrap();
+    let (mut c, res) = saving.join().unwrap();
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!("{other} is not a company.")),
+        "{}",
+        res.body
+    );
+
+    // A step putting Ada on a draft segment, not yet committed: her move waits, then is
+    // refused with the segment.
+    let seg = crate::segments::new_segment(&mut c, "In progress");
+    x.batch_execute(&format!(
+        "BEGIN; INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, \
+           is_person, contact_name) \
+         SELECT s.id, c.id, 1, 'Nordlys A/S', TRUE, 'Ada' FROM segments s, contacts c \
+         WHERE s.no = '{seg}' AND c.no = '{ada}'"
+    ))
+    .unwrap();
+    let page = c.get(&format!("/contacts/{ada}/edit"));
+    let version = hidden_value(&page.body, "version").unwrap();
+    let token = page.csrf_token().unwrap();
+    let ada_no = ada.clone();
+    let moving = std::thread::spawn(move || {
+        c.post_with_token(
+            &format!("/contacts/{ada_no}"),
+            &token,
+            &[
+                ("type", "person"),
+                ("name", "Ada"),
+                ("company_no", ""),
+                ("version", &version),
+            ],
+        )
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 1);
+    x.batch_execute("COMMIT").unwrap();
+    let res = moving.join().unwrap();
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!("is on draft segment(s) {seg}")),
+        "{}",
+        res.body
+    );
+}

@@ -523,7 +523,7 @@ fn a_step_that_waits_leaves_the_pages_their_connection() {
     assert_members(&app, &no, &["ANNA", "SOLO"]);
 }
 
-fn wait_for_lock_waiters(app: &TestApp, n: i64) {
+pub(crate) fn wait_for_lock_waiters(app: &TestApp, n: i64) {
     let waiting = eventually(std::time::Duration::from_millis(20), || {
         app.count(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \

@@ -228,6 +228,9 @@ pub fn company_change_refused(
     if key(&contact.kind, contact.company_id) == key(new_kind, new_company) {
         return Ok(None);
     }
+    // As a deletion: segment steps in progress are waited for (and new ones kept out until
+    // the transaction ends), so that a line being added cannot escape the check.
+    conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")?;
     let drafts = draft_segments(conn, contact.id)?;
     Ok((!drafts.is_empty()).then(|| {
         format!(

@@ -305,6 +305,9 @@ fn optional(code: &str) -> Option<String> {
 }
 
 /// The company a person's form names: its id, if it exists and is a company.
+/// The contact with this No. and its type, its row locked against a change (in the caller's
+/// transaction): a company that a person is being saved under cannot become a person
+/// meanwhile ([`lock_row`] takes the other side).
 pub fn company_id_for(
     conn: &mut PgConnection,
     company_no: &str,
@@ -312,8 +315,20 @@ pub fn company_id_for(
     contacts::table
         .filter(contacts::no.eq(company_no))
         .select((contacts::id, contacts::type_))
+        .for_share()
         .first::<(i64, String)>(conn)
         .optional()
+}
+
+/// Locks a contact's row for a change that depends on what refers to it (a company becoming
+/// a person counts its persons after this: one being saved under it meanwhile is waited for).
+pub fn lock_row(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    contacts::table
+        .find(id)
+        .select(contacts::id)
+        .for_update()
+        .first::<i64>(conn)
+        .map(|_| ())
 }
 
 /// Validates a normalised form against the database (codes exist, the company is a company)

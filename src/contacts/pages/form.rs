@@ -313,6 +313,7 @@ pub async fn update(
                 ));
             }
             if contact.is_company() && values.kind == "person" {
+                model::lock_row(conn, contact.id)?;
                 let (_, persons) = model::persons_of(conn, contact.id, 0)?;
                 if persons > 0 {
                     errors.add(
