@@ -48,6 +48,8 @@ pub struct Usage {
 pub struct UsedBy {
     pub text: String,
     pub contacts: Option<(i64, String)>,
+    /// What the listed contacts are called, one and several ("company", "companies").
+    pub noun: (&'static str, &'static str),
 }
 
 impl UsedBy {
@@ -58,8 +60,8 @@ impl UsedBy {
     /// "Show the 1,204 contacts" (or "the contact").
     pub fn contacts_label(&self) -> String {
         match &self.contacts {
-            Some((1, _)) => "Show the contact".to_string(),
-            Some((n, _)) => format!("Show the {} contacts", thousands(*n)),
+            Some((1, _)) => format!("Show the {}", self.noun.0),
+            Some((n, _)) => format!("Show the {} {}", thousands(*n), self.noun.1),
             None => String::new(),
         }
     }
@@ -73,20 +75,29 @@ impl std::fmt::Display for UsedBy {
 
 /// [`describe`] with the link to the contacts that use `code`.
 pub fn used_by(counts: &[(&'static Usage, i64)], code: &str) -> UsedBy {
-    let contacts = counts.iter().find_map(|(u, n)| {
-        u.contact_filter.map(|filter| {
-            (
-                *n,
-                format!(
-                    "/contacts{}",
-                    crate::web::pagination::query_string([(filter, code)])
-                ),
-            )
-        })
+    let listed = counts
+        .iter()
+        .find_map(|(u, n)| u.contact_filter.map(|filter| (*u, *n, filter)));
+    // Codes of companies (their persons share them, and the list shows those too): the list
+    // of the companies, as many as counted.
+    let contacts = listed.map(|(u, n, filter)| {
+        let kind = if u.one == "company" { "company" } else { "" };
+        (
+            n,
+            format!(
+                "/contacts{}",
+                crate::web::pagination::query_string(
+                    [(filter, code), ("type", kind)]
+                        .into_iter()
+                        .filter(|(_, v)| !v.is_empty())
+                )
+            ),
+        )
     });
     UsedBy {
         text: describe(counts),
         contacts,
+        noun: listed.map_or(("contact", "contacts"), |(u, _, _)| (u.one, u.many)),
     }
 }
 
@@ -277,8 +288,8 @@ pub static TABLES: &[SetupTable] = &[
         usages: &[used_by!(
             "contact_industry_groups",
             "code",
-            "contact",
-            "contacts",
+            "company",
+            "companies",
             list = "industry_group"
         )],
     },
@@ -292,8 +303,8 @@ pub static TABLES: &[SetupTable] = &[
         usages: &[used_by!(
             "contact_business_relations",
             "code",
-            "contact",
-            "contacts"
+            "company",
+            "companies"
         )],
     },
     SetupTable {

@@ -217,6 +217,33 @@ fn used_by_n_contacts_on_a_setup_code_leads_to_those_contacts() {
     // A code used by no contact has no link.
     let page = admin.get("/setup/salespeople/PL");
     assert!(!page.contains("/contacts?salesperson=PL"));
+
+    // An industry group is the company's: counted and listed as companies (its persons share
+    // it, and the list by the group alone shows them too: "Show the 1 contacts" led to 2).
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO industry_groups (code, description) VALUES ('RETAIL', 'Retail');
+             INSERT INTO contact_industry_groups (contact_id, code)
+                 SELECT id, 'RETAIL' FROM contacts WHERE no = '{company}';"
+        ),
+    );
+    let page = admin.get("/setup/industry-groups/RETAIL");
+    assert!(
+        page.contains(
+            "<a href=\"/contacts?industry_group=RETAIL&amp;type=company\">Show the company</a>"
+        ) || page.contains(
+            "<a href=\"/contacts?industry_group=RETAIL&#38;type=company\">Show the company</a>"
+        ),
+        "{}",
+        page.body
+    );
+    let list = c.get("/contacts?industry_group=RETAIL&type=company");
+    assert!(
+        list.contains("Nordlys A/S") && !list.contains(">Ada<"),
+        "{}",
+        list.body
+    );
 }
 
 /// A type change that would leave the contact with what only its old type has (segments go on

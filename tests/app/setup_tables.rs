@@ -285,7 +285,7 @@ fn a_code_in_use_cannot_be_deleted_and_the_message_says_where() {
     res.assert_redirect("/setup/industry-groups/RETAIL");
     assert!(admin
         .get("/setup/industry-groups/RETAIL")
-        .contains("Industry group RETAIL is used by 1 contact, so it cannot be deleted."));
+        .contains("Industry group RETAIL is used by 1 company, so it cannot be deleted."));
     assert_eq!(app.count("SELECT count(*) FROM industry_groups"), 1);
 
     // Counts are written the way people read them.
