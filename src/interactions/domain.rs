@@ -433,6 +433,7 @@ const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.c
 /// A page of entries and the (capped) count of all that match.
 /// A page of the list: its entries, the count (capped), and whether entries go on before and
 /// after it (read as one row more than a page, so a full last page offers no Next).
+#[derive(Default)]
 pub struct Page {
     pub rows: Vec<Entry>,
     pub total: i64,

@@ -36,6 +36,19 @@ pub struct ListPage {
 }
 
 impl ListPage {
+    fn new(layout: Layout, filters: Filters, page: domain::Page, errors: Vec<FilterError>) -> Self {
+        ListPage {
+            layout,
+            filters,
+            rows: page.rows,
+            total: page.total,
+            more_before: page.more_before,
+            more_after: page.more_after,
+            errors,
+            evaluations: EVALUATIONS,
+        }
+    }
+
     pub fn error_for(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()
@@ -132,29 +145,12 @@ pub async fn list(
     let (page, errors, status) = match result {
         Ok(page) => (page, Vec::new(), StatusCode::OK),
         Err(errors) => (
-            domain::Page {
-                rows: Vec::new(),
-                total: 0,
-                more_before: false,
-                more_after: false,
-            },
+            domain::Page::default(),
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     };
-    render(
-        status,
-        &ListPage {
-            layout,
-            filters,
-            rows: page.rows,
-            total: page.total,
-            more_before: page.more_before,
-            more_after: page.more_after,
-            errors,
-            evaluations: EVALUATIONS,
-        },
-    )
+    render(status, &ListPage::new(layout, filters, page, errors))
 }
 
 #[derive(Template)]
@@ -321,16 +317,7 @@ fn stream(
         Err(errors) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ListPage {
-                    layout,
-                    filters,
-                    rows: Vec::new(),
-                    total: 0,
-                    more_before: false,
-                    more_after: false,
-                    errors,
-                    evaluations: EVALUATIONS,
-                },
+                &ListPage::new(layout, filters, domain::Page::default(), errors),
             )
         }
     };
@@ -407,11 +394,9 @@ pub async fn new(
     let mut errors = FormErrors::new();
     // The user's salesperson, as for a new segment; else the contact's (one that is blocked
     // is not offered).
-    let salesperson = [&user.salesperson_code, &contact.salesperson_code]
-        .into_iter()
-        .flatten()
-        .find(|code| options.salespeople.iter().any(|o| o.code == **code))
-        .cloned();
+    let salesperson = options
+        .salespeople
+        .first_offered([&user.salesperson_code, &contact.salesperson_code]);
     let (form, chosen) = match template {
         Some(Ok(t)) => (SingleForm::opening(Some(&t), salesperson, today), true),
         Some(Err(code)) => {

@@ -140,6 +140,21 @@ impl FromIterator<CodeOption> for CodeList {
     }
 }
 
+impl CodeList {
+    /// The first of `codes` that the list offers (a default salesperson: the user's, else the
+    /// contact's, when not blocked).
+    pub fn first_offered<'a>(
+        &self,
+        codes: impl IntoIterator<Item = &'a Option<String>>,
+    ) -> Option<String> {
+        codes
+            .into_iter()
+            .flatten()
+            .find(|code| self.iter().any(|o| o.code == **code))
+            .cloned()
+    }
+}
+
 impl<'a> IntoIterator for &'a CodeList {
     type Item = &'a CodeOption;
     type IntoIter = std::slice::Iter<'a, CodeOption>;

@@ -926,7 +926,13 @@ fn a_lines_save_over_a_colleagues_is_refused_and_its_campaign_flags_reach_its_en
         &[("shown", &shown(&form_b)), ("unit_cost", "12.50")],
     );
     res.assert_status(409);
-    assert!(res.contains("Someone else saved this line after you opened it."));
+    assert!(res.contains("Someone else saved this line after you opened it"));
+    assert!(
+        res.contains("<tr><td>Salesperson</td><td>PL</td><td>(as on the header)</td></tr>"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("<tr><td>Unit Cost</td><td>(as on the header)</td><td>12.50</td></tr>"));
     assert!(res.contains("value=\"12.50\""));
     assert_eq!(stored(), "PL|-", "nothing of the first save is lost");
     // Saved again from the page that said so: B means it.

@@ -80,11 +80,9 @@ pub async fn new(
     })
     .await?;
     // From a contact, the contact's salesperson (as in Business Central); else the user's.
-    let salesperson = [&contact_salesperson, &user.salesperson_code]
-        .into_iter()
-        .flatten()
-        .find(|code| options.salespeople.iter().any(|o| o.code == **code))
-        .cloned()
+    let salesperson = options
+        .salespeople
+        .first_offered([&contact_salesperson, &user.salesperson_code])
         .unwrap_or_default();
     let form = NewForm {
         contact_no,

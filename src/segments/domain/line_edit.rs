@@ -95,6 +95,58 @@ impl LineForm {
         }
     }
 
+    /// The fields whose values differ between `theirs` (the line as saved meanwhile) and this
+    /// form: label, theirs, yours (empty: as on the header).
+    pub fn differences(&self, theirs: &LineForm) -> Vec<(&'static str, String, String)> {
+        let as_shown = |v: &str| {
+            if v.trim().is_empty() {
+                "(as on the header)".to_string()
+            } else {
+                v.trim().to_string()
+            }
+        };
+        [
+            (
+                "Salesperson",
+                &theirs.salesperson_code,
+                &self.salesperson_code,
+            ),
+            ("Date", &theirs.date, &self.date),
+            (
+                "Interaction Template",
+                &theirs.interaction_template_code,
+                &self.interaction_template_code,
+            ),
+            ("Subject", &theirs.subject, &self.subject),
+            (
+                "Correspondence Type",
+                &theirs.correspondence_type,
+                &self.correspondence_type,
+            ),
+            ("Unit Cost", &theirs.unit_cost, &self.unit_cost),
+            (
+                "Unit Duration (min)",
+                &theirs.unit_duration_min,
+                &self.unit_duration_min,
+            ),
+            ("Evaluation", &theirs.evaluation, &self.evaluation),
+            (
+                "Campaign Target",
+                &theirs.campaign_target,
+                &self.campaign_target,
+            ),
+            (
+                "Campaign Response",
+                &theirs.campaign_response,
+                &self.campaign_response,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, a, b)| a.trim().to_uppercase() != b.trim().to_uppercase())
+        .map(|(label, a, b)| (label, as_shown(a), as_shown(b)))
+        .collect()
+    }
+
     /// Checks every field at once. `campaign`: whether the segment has a campaign, which the
     /// Campaign Target and Response flags are about.
     pub fn validate(

@@ -208,6 +208,8 @@ pub struct LinePage {
     pub templates: Vec<header::Template>,
     pub evaluations: [(&'static str, &'static str); 5],
     pub editable: bool,
+    /// After a save over a colleague's: the fields that differ (label, saved meanwhile, typed).
+    pub conflict: Option<Vec<(&'static str, String, String)>>,
 }
 
 impl LinePage {
@@ -251,6 +253,7 @@ async fn line_page(
             salespeople: setup::options(conn, "salespeople")?,
             templates: header::templates(conn)?,
             evaluations: EVALUATIONS,
+            conflict: None,
         })
     })
     .await
@@ -289,13 +292,7 @@ pub async fn update(
             let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
             // (A form without it, opened before lines carried it, is saved as before.)
             if !f.shown.is_empty() && f.shown != data.fingerprint() {
-                let mut errors = FormErrors::new();
-                errors.add(
-                    "salesperson_code",
-                    "Someone else saved this line after you opened it. The form shows your \
-                     values; save again to keep them over theirs, or Cancel to see theirs.",
-                );
-                return Ok(Err((StatusCode::CONFLICT, errors)));
+                return Ok(Err((StatusCode::CONFLICT, FormErrors::new())));
             }
             match f.validate(conn, segment.campaign_no.is_some())? {
                 Ok(values) => {
@@ -319,6 +316,7 @@ pub async fn update(
             // The values typed; after a conflict, over the line as it is now (saved again,
             // they are meant to replace it), else over what the form showed.
             page.form = if status == StatusCode::CONFLICT {
+                page.conflict = Some(form.differences(&page.form));
                 LineForm {
                     shown: page.form.shown,
                     ..form
