@@ -1655,6 +1655,17 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
         &[("action", "first"), ("estimated_value", "1000")],
     );
     assert_eq!(res.status, 303, "{}", res.body);
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "update"),
+            ("estimated_value", "1000"),
+            ("chances_pct", "80"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
 
     // Next with a stage chosen to jump to: which was meant is asked, nothing written.
     let entries = actions(&app, &no);
@@ -1724,6 +1735,21 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
     let res = close(&mut c, "lost", "PRICE", &today, "");
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(opp(&app, &no), "lost|1|1000.00|0.00|100.00|0.00|0.00|PRICE");
+    // Reopened: the chances it had before it was closed (80 %), not the stage's 20 %.
+    let version = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+    );
+    post(
+        &mut c,
+        &format!("/opportunities/{no}/reopen"),
+        &[("version", &version)],
+    )
+    .assert_status(303);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|1|1000.00|80.00|10.00|8.00|80.00|-"
+    );
     assert_eq!(
         text(
             &app,

@@ -521,13 +521,20 @@ pub fn close(
     )))
 }
 
+#[derive(QueryableByName)]
+struct ChancesBefore {
+    #[diesel(sql_type = Nullable<Numeric>)]
+    chances_pct_before: Option<BigDecimal>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ReopenForm {
     #[serde(default)]
     pub version: String,
 }
 
-/// Reopens a closed opportunity on the stage it was closed on, with that stage's chances.
+/// Reopens a closed opportunity on the stage it was closed on, with the chances it had before
+/// it was closed.
 pub fn reopen(
     conn: &mut PgConnection,
     o: &Opportunity,
@@ -546,10 +553,20 @@ pub fn reopen(
         Some(n) => sales_cycles::stage(conn, &o.sales_cycle_code, n)?,
         None => None,
     };
+    // The chances it had before it was closed (its close entry keeps them), as the user had
+    // set them; else the stage's.
+    let before_close: Option<BigDecimal> = diesel::sql_query(
+        "SELECT chances_pct_before FROM opportunity_entries \
+         WHERE opportunity_id = $1 AND action IN ('won', 'lost') ORDER BY id DESC LIMIT 1",
+    )
+    .bind::<BigInt, _>(o.id)
+    .get_result::<ChancesBefore>(conn)
+    .optional()?
+    .and_then(|c| c.chances_pct_before);
     let (status, chances, completed) = match &stage {
         Some(s) => (
             Status::InProgress,
-            s.chances_pct.clone(),
+            before_close.unwrap_or_else(|| s.chances_pct.clone()),
             s.completed_pct.clone(),
         ),
         None => (Status::NotStarted, BigDecimal::from(0), BigDecimal::from(0)),
