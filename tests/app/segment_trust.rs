@@ -644,10 +644,23 @@ fn a_draft_is_deleted_after_a_confirmation_that_says_what_goes_and_a_logged_one_
         .get(&page)
         .contains(&format!("href=\"/segments/{no}/delete\"")));
 
+    // An opportunity created from it and a mailing group applied from it outlive it: said.
+    crate::opportunities::cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO opportunities (no, contact_id, sales_cycle_code, segment_no)
+                 SELECT 'OP000001', id, 'NEW', '{no}' FROM contacts WHERE no = 'SOLO';
+             INSERT INTO mailing_group_applications (segment_id, segment_no, code, user_name)
+                 SELECT id, no, 'NEWS', 'stan' FROM segments WHERE no = '{no}';"
+        ),
+    );
     let confirm = c.get(&format!("/segments/{no}/delete"));
     confirm.assert_status(200);
     assert!(confirm.contains("its 4 lines"), "{}", confirm.body);
     assert!(confirm.contains("its 2 criteria steps"));
+    assert!(confirm.contains("The 1 opportunity created from it keeps its No., no longer a link."));
+    assert!(confirm.contains("Its 1 mailing group application cannot be undone any more"));
     assert!(confirm.contains(&format!("Delete segment {no}")));
     assert_eq!(
         app.count("SELECT count(*) FROM segments"),
@@ -680,6 +693,15 @@ fn a_draft_is_deleted_after_a_confirmation_that_says_what_goes_and_a_logged_one_
         .get("/segments")
         .contains(&format!("Segment {no} to delete deleted")));
     c.get(&page).assert_status(404);
+    let opportunity = c.get("/opportunities/OP000001");
+    assert!(
+        opportunity.contains(&format!(
+            "{no} <span class=\"muted\">(deleted since)</span>"
+        )),
+        "{}",
+        opportunity.body
+    );
+    assert!(!opportunity.contains(&format!("href=\"/segments/{no}\"")));
 
     // A logged segment is a record: not deleted.
     let logged = new_segment(&mut c, "logged");

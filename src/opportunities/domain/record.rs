@@ -126,6 +126,9 @@ pub struct Opportunity {
     pub campaign_no: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub segment_no: Option<String>,
+    /// Whether the segment it came from is still there (a deleted one keeps its No. here).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub segment_exists: bool,
     #[diesel(sql_type = Text)]
     pub sales_cycle_code: String,
     #[diesel(sql_type = Text)]
@@ -199,6 +202,7 @@ const SELECT: &str = "SELECT o.id, o.no::text AS no, o.description, o.contact_id
         co.no::text AS company_no, co.name AS company_name, \
         o.salesperson_code::text AS salesperson_code, sp.name AS salesperson_name, \
         o.campaign_no::text AS campaign_no, o.segment_no::text AS segment_no, \
+        EXISTS (SELECT 1 FROM segments sg WHERE sg.no = o.segment_no) AS segment_exists, \
         o.sales_cycle_code::text AS sales_cycle_code, sc.probability_calculation, \
         o.priority, o.status, o.current_stage, st.description AS stage_description, \
         o.estimated_value, o.chances_pct, o.completed_pct, o.probability_pct, o.current_value, \

@@ -25,3 +25,25 @@ pub fn refusal(segment: &Segment) -> Option<String> {
         )
     })
 }
+
+/// What outlives a deleted segment, for its confirmation page: the opportunities created from
+/// it (they keep its No., no longer a link), and its mailing group applications not undone
+/// (their Undo is on the segment's page, and goes with it).
+#[derive(Clone, Copy, Debug, Default, QueryableByName)]
+pub struct Outliving {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub opportunities: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub applications: i64,
+}
+
+pub fn outliving(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outliving> {
+    diesel::sql_query(
+        "SELECT (SELECT count(*) FROM opportunities WHERE segment_no = $1) AS opportunities, \
+           (SELECT count(*) FROM mailing_group_applications \
+              WHERE segment_id = $2 AND undone_at IS NULL) AS applications",
+    )
+    .bind::<diesel::sql_types::Text, _>(&segment.no)
+    .bind::<diesel::sql_types::BigInt, _>(segment.id)
+    .get_result(conn)
+}

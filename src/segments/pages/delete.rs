@@ -22,6 +22,7 @@ pub struct DeletePage {
     pub segment: Segment,
     pub figures: Figures,
     pub refused: Option<String>,
+    pub outliving: crate::segments::domain::delete::Outliving,
 }
 
 impl DeletePage {}
@@ -35,10 +36,11 @@ pub async fn confirm(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (segment, figures) = db(&state.pool, move |conn| {
+    let (segment, figures, outliving) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let figures = totals::figures(conn, &segment)?;
-        Ok((segment, figures))
+        let outliving = crate::segments::domain::delete::outliving(conn, &segment)?;
+        Ok((segment, figures, outliving))
     })
     .await?;
     ok(&DeletePage {
@@ -46,6 +48,7 @@ pub async fn confirm(
         refused: refusal(&segment),
         segment,
         figures,
+        outliving,
     })
 }
 
