@@ -430,7 +430,6 @@ const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact
 const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
      LEFT JOIN contacts co ON co.id = e.company_id";
 
-/// A page of entries and the (capped) count of all that match.
 /// A page of the list: its entries, the count (capped), and whether entries go on before and
 /// after it (read as one row more than a page, so a full last page offers no Next).
 #[derive(Default)]
