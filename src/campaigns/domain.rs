@@ -473,6 +473,8 @@ crate::db::columns::columns_in_order! {
         pub cost: BigDecimal as Numeric,
         pub duration_min: i32 as Integer,
         pub segment_no: String as Text,
+        /// Whether its segment is still there (a canceled segment deleted since leaves its No.).
+        pub segment_linked: bool as Bool,
         pub campaign_target: bool as Bool,
         pub campaign_response: bool as Bool,
         pub canceled: bool as Bool,
@@ -492,7 +494,8 @@ pub fn newest_entries(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<Entr
     crate::db::prepared(format!(
         "SELECT e.id, e.date, c.no::text AS contact_no, c.name AS contact_name, \
            e.template_code::text AS template_code, e.description, e.cost, e.duration_min, \
-           e.segment_no, e.campaign_target, e.campaign_response, e.canceled \
+           e.segment_no, e.segment_id IS NOT NULL AS segment_linked, e.campaign_target, \
+           e.campaign_response, e.canceled \
          FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
          WHERE e.campaign_no = (SELECT $1::text) ORDER BY e.date DESC, e.id DESC \
          LIMIT {NEWEST_ENTRIES}"

@@ -315,6 +315,8 @@ crate::db::columns::columns_in_order! {
         pub campaign_target: bool as Bool,
         pub campaign_response: bool as Bool,
         pub segment_no: String as Text,
+        /// Whether its segment is still there (a canceled segment deleted since leaves its No.).
+        pub segment_linked: bool as Bool,
         pub canceled: bool as Bool,
         pub attempt_failed: bool as Bool,
     }
@@ -425,7 +427,7 @@ const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact
      e.group_code::text AS group_code, e.description, e.cost, e.duration_min, e.information_flow, \
      e.initiated_by, e.salesperson_code::text AS salesperson_code, e.correspondence_type, \
      e.evaluation, e.campaign_no::text AS campaign_no, e.campaign_target, e.campaign_response, \
-     e.segment_no, e.canceled, e.attempt_failed";
+     e.segment_no, e.segment_id IS NOT NULL AS segment_linked, e.canceled, e.attempt_failed";
 
 const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
      LEFT JOIN contacts co ON co.id = e.company_id";

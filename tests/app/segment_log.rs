@@ -351,6 +351,14 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
         ),
         2
     );
+    // The entries name it without a link (it led to a 404).
+    let list = c.get(&format!("/interactions?segment={no}"));
+    assert!(
+        list.contains(&format!("{no} <span class=\"muted\">(deleted)</span>")),
+        "{}",
+        list.body
+    );
+    assert!(!list.contains(&format!("href=\"/segments/{no}\"")));
 
     // A viewer can do none of it.
     let other = new_segment(&mut c, "viewer");

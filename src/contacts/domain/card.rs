@@ -306,6 +306,8 @@ crate::db::columns::columns_in_order! {
         pub evaluation: String as Text,
         pub campaign_no: Option<String> as Nullable<Text>,
         pub segment_no: String as Text,
+        /// Whether its segment is still there (a canceled segment deleted since leaves its No.).
+        pub segment_linked: bool as Bool,
         pub canceled: bool as Bool,
     }
 }
@@ -374,7 +376,8 @@ pub fn history(
 ) -> QueryResult<History> {
     const SELECT: &str = "SELECT e.id, e.date, e.template_code::text AS template_code, \
          e.description, e.cost, e.salesperson_code::text AS salesperson_code, e.evaluation, \
-         e.campaign_no::text AS campaign_no, e.segment_no, e.canceled \
+         e.campaign_no::text AS campaign_no, e.segment_no, \
+         e.segment_id IS NOT NULL AS segment_linked, e.canceled \
          FROM interaction_log_entries e WHERE e.contact_id = $1";
     // One more than a page tells whether there is a page beyond.
     let (mut entries, backwards): (Vec<HistoryEntry>, bool) = match (
