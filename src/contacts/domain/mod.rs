@@ -11,3 +11,4 @@ pub mod import_write;
 pub mod inherit;
 pub mod list;
 pub mod model;
+pub mod profile;

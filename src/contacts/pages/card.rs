@@ -151,7 +151,11 @@ pub async fn profile(
     let outcome = db(&state.pool, move |conn| {
         let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let asked: Vec<i64> = pairs.iter().filter_map(|(k, _)| question_of(k)).collect();
-        let refused = card::questionnaires_not_applying(conn, &asked, &contact.kind)?;
+        let refused = crate::contacts::domain::profile::questionnaires_not_applying(
+            conn,
+            &asked,
+            &contact.kind,
+        )?;
         if !refused.is_empty() {
             let message = format!(
                 "{} {} not apply to {} {}, a {}: nothing was saved.",
@@ -190,14 +194,17 @@ pub async fn profile(
                     if *was == typed {
                         continue;
                     }
-                    let (now, text) = card::answer_now(conn, contact.id, question)?;
+                    let (now, text) =
+                        crate::contacts::domain::profile::answer_now(conn, contact.id, question)?;
                     let now = now.map(|a| a.to_string()).unwrap_or_default();
                     if now != *was {
                         changed_meanwhile.push(text);
                         continue;
                     }
                 }
-                if !card::set_answer(conn, contact.id, question, answer)? {
+                if !crate::contacts::domain::profile::set_answer(
+                    conn, contact.id, question, answer,
+                )? {
                     return Err(ProfileError::BadAnswer);
                 }
             }
