@@ -65,7 +65,12 @@ impl Classification {
     }
 
     pub fn applies_to(&self, contact: &Contact) -> bool {
-        if contact.is_company() {
+        self.carried_by(&contact.kind)
+    }
+
+    /// Whether contacts of this type (`company` or `person`) carry it.
+    pub fn carried_by(&self, kind: &str) -> bool {
+        if kind == "company" {
             self.companies
         } else {
             self.persons

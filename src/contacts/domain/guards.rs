@@ -257,27 +257,31 @@ pub fn kind_change_refused(
     if contact.kind == new_kind {
         return Ok(None);
     }
-    let sql = if contact.is_company() {
-        "SELECT concat_ws('; ', \
-           'industry groups ' || (SELECT string_agg(code, ', ' ORDER BY code) \
-              FROM contact_industry_groups WHERE contact_id = $1), \
-           'business relations ' || (SELECT string_agg(code, ', ' ORDER BY code) \
-              FROM contact_business_relations WHERE contact_id = $1), \
-           'answers to ' || (SELECT string_agg(DISTINCT q.questionnaire_code, ', ') \
-              FROM contact_profile_answers a JOIN profile_questions q ON q.id = a.question_id \
-              JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
-              WHERE a.contact_id = $1 AND pq.contact_type = 'company')) AS held"
-    } else {
-        "SELECT concat_ws('; ', \
-           'job responsibilities ' || (SELECT string_agg(code, ', ' ORDER BY code) \
-              FROM contact_job_responsibilities WHERE contact_id = $1), \
-           'answers to ' || (SELECT string_agg(DISTINCT q.questionnaire_code, ', ') \
-              FROM contact_profile_answers a JOIN profile_questions q ON q.id = a.question_id \
-              JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
-              WHERE a.contact_id = $1 AND pq.contact_type = 'person')) AS held"
-    };
+    // What the old type carries and the new one does not (the classifications' own list says
+    // which), and the answers to questionnaires of the old type alone.
+    let mut parts: Vec<String> = super::card::CLASSIFICATIONS
+        .iter()
+        .filter(|c| c.carried_by(&contact.kind) && !c.carried_by(new_kind))
+        .map(|c| {
+            format!(
+                "'{} ' || (SELECT string_agg(code, ', ' ORDER BY code) FROM {} \
+                 WHERE contact_id = $1)",
+                c.title.to_lowercase(),
+                c.table
+            )
+        })
+        .collect();
+    parts.push(
+        "'answers to ' || (SELECT string_agg(DISTINCT q.questionnaire_code, ', ') \
+           FROM contact_profile_answers a JOIN profile_questions q ON q.id = a.question_id \
+           JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
+           WHERE a.contact_id = $1 AND pq.contact_type = $2)"
+            .into(),
+    );
+    let sql = format!("SELECT concat_ws('; ', {}) AS held", parts.join(", "));
     let held: Held = diesel::sql_query(sql)
         .bind::<BigInt, _>(contact.id)
+        .bind::<Text, _>(&contact.kind)
         .get_result(conn)?;
     Ok((!held.held.is_empty()).then(|| {
         format!(
