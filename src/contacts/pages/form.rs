@@ -29,6 +29,14 @@ pub struct FormPage {
 }
 
 impl FormPage {
+    /// The contact as saved, for a conflict's link.
+    pub fn saved_href(&self) -> String {
+        match &self.editing {
+            Some(c) => format!("/contacts/{}", c.no),
+            None => "/contacts".into(),
+        }
+    }
+
     fn new(layout: Layout, form: ContactForm, options: Options, editing: Option<Contact>) -> Self {
         FormPage {
             layout,

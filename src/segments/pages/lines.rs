@@ -213,6 +213,11 @@ pub struct LinePage {
 }
 
 impl LinePage {
+    /// The line as saved, for a conflict's link.
+    pub fn saved_href(&self) -> String {
+        format!("/segments/{}/lines/{}", self.segment.no, self.line_id)
+    }
+
     /// The campaign flags' fields: name, label, the value chosen.
     pub fn flags(&self) -> [(&'static str, &'static str, &str); 2] {
         [
