@@ -64,8 +64,9 @@ pub fn questionnaires_not_applying(
     Ok(found.into_iter().map(|q| q.code).collect())
 }
 
-/// The contact's answer to a question now, and the question's text; after the contact's row
-/// is locked (profile saves of one contact one after the other).
+/// The contact's answer to a question now, and the question's text (read after the contact's
+/// row is locked, [`crate::contacts::model::lock_row`]: profile saves of one contact one after
+/// the other).
 pub fn answer_now(
     conn: &mut PgConnection,
     contact_id: i64,
@@ -82,7 +83,7 @@ pub fn answer_now(
         "SELECT (SELECT answer_id FROM contact_profile_answers \
                    WHERE contact_id = $1 AND question_id = $2) AS answer, \
                 COALESCE((SELECT description FROM profile_questions WHERE id = $2), '') AS question \
-         FROM contacts WHERE id = $1 FOR UPDATE",
+         FROM contacts WHERE id = $1",
     )
     .bind::<BigInt, _>(contact_id)
     .bind::<BigInt, _>(question_id)

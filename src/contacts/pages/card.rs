@@ -180,6 +180,9 @@ pub async fn profile(
             })
             .collect();
         let saved = conn.transaction::<_, ProfileError, _>(|conn| {
+            if !shown.is_empty() {
+                model::lock_row(conn, contact.id)?;
+            }
             let mut changed_meanwhile = Vec::new();
             for (key, value) in &pairs {
                 let Some(question) = question_of(key) else {
