@@ -102,9 +102,12 @@ impl CampaignForm {
     }
 
     /// Checks the form, every field at once; the codes against the database.
+    /// `kept_salesperson`: the campaign's as saved, which may stay though blocked since
+    /// ([`setup::salespeople::check_chosen`]).
     pub fn validate(
         &self,
         conn: &mut PgConnection,
+        kept_salesperson: Option<&str>,
     ) -> QueryResult<Result<CampaignValues, FormErrors>> {
         let mut errors = FormErrors::new();
         if self.description.is_empty() {
@@ -141,26 +144,23 @@ impl CampaignForm {
                 );
             }
         }
-        for (field, table, code, what) in [
-            (
-                "salesperson_code",
-                "salespeople",
-                &self.salesperson_code,
-                "salesperson",
-            ),
-            (
+        setup::salespeople::check_chosen(
+            conn,
+            &mut errors,
+            "salesperson_code",
+            &self.salesperson_code,
+            kept_salesperson,
+        )?;
+        if !self.status_code.is_empty()
+            && !setup::code_exists(conn, "campaign_statuses", &self.status_code)?
+        {
+            errors.add(
                 "status_code",
-                "campaign_statuses",
-                &self.status_code,
-                "campaign status",
-            ),
-        ] {
-            if !code.is_empty() && !setup::code_exists(conn, table, code)? {
-                errors.add(
-                    field,
-                    format!("There is no {what} {code}. Choose one from the list."),
-                );
-            }
+                format!(
+                    "There is no campaign status {}. Choose one from the list.",
+                    self.status_code
+                ),
+            );
         }
         if !errors.is_empty() {
             return Ok(Err(errors));

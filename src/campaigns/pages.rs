@@ -124,8 +124,16 @@ pub async fn new(
     layout: Layout,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let options = db(&state.pool, |conn| Ok(Options::load(conn)?)).await?;
-    let form = CampaignForm::new_for(user.salesperson_code.clone());
+    let mine = user.salesperson_code.clone();
+    let (options, mine) = db(&state.pool, |conn| {
+        Ok((
+            Options::load(conn)?,
+            setup::salespeople::usable(conn, mine)?,
+        ))
+    })
+    .await?;
+    // The user's salesperson, unless blocked.
+    let form = CampaignForm::new_for(mine);
     ok(&FormPage::new(layout, form, options, None))
 }
 
@@ -158,7 +166,7 @@ pub async fn create(
     let ip = client_ip(&req, state.config.trust_proxy);
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
             Ok(values) => {
                 let campaign = domain::insert(conn, &values)?;
                 audit::record(
@@ -331,7 +339,7 @@ fn save(
             Options::load(conn)?,
         ));
     }
-    let values = match form.validate(conn)? {
+    let values = match form.validate(conn, campaign.salesperson_code.as_deref())? {
         Ok(values) => values,
         Err(errors) => {
             return Ok(UpdateOutcome::Invalid(

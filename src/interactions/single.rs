@@ -221,17 +221,13 @@ impl SingleForm {
                 "Choose a salesperson: every interaction has one.",
             );
         } else {
-            match salesperson_blocked(conn, &self.salesperson)? {
-                None => errors.add(
-                    "salesperson",
-                    format!("There is no salesperson {}.", self.salesperson),
-                ),
-                Some(true) => errors.add(
-                    "salesperson",
-                    format!("Salesperson {} is blocked.", self.salesperson),
-                ),
-                Some(false) => {}
-            }
+            crate::setup::salespeople::check_chosen(
+                conn,
+                &mut errors,
+                "salesperson",
+                &self.salesperson,
+                None,
+            )?;
         }
         match (template, date, cost, duration) {
             (Some(t), Some(date), Some(cost), Some(duration_min)) if errors.is_empty() => {
@@ -273,15 +269,6 @@ fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
 }
 
 /// Whether the salesperson is blocked; `None` when there is none with that code.
-fn salesperson_blocked(conn: &mut PgConnection, code: &str) -> QueryResult<Option<bool>> {
-    use crate::db::schema::salespeople;
-    salespeople::table
-        .find(code)
-        .select(salespeople::blocked)
-        .first(conn)
-        .optional()
-}
-
 /// The salespeople an interaction can name (not blocked), by code.
 pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<CodeList> {
     use crate::db::schema::salespeople;

@@ -163,9 +163,15 @@ impl<'a> IntoIterator for &'a CodeList {
     }
 }
 
-/// The code tables whose codes contacts use, by table name (a fixed list, never user input).
+/// The code tables whose codes contacts use, by table name (a fixed list, never user input),
+/// with what describes a code (a column, or an expression over the table's columns).
 pub const CODE_TABLES: &[(&str, &str)] = &[
-    ("salespeople", "name"),
+    // A blocked salesperson is still listed (a record keeps one blocked since; a filter may
+    // look for it), marked so: a form refuses it newly chosen.
+    (
+        "salespeople",
+        "name || CASE WHEN blocked THEN ' (blocked)' ELSE '' END",
+    ),
     ("territories", "description"),
     ("countries", "description"),
     ("languages", "description"),

@@ -54,6 +54,49 @@ pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Salespers
         .optional()
 }
 
+/// Whether the salesperson `code` is blocked; `None` when there is none of that code.
+pub fn blocked(conn: &mut PgConnection, code: &str) -> QueryResult<Option<bool>> {
+    salespeople::table
+        .find(code)
+        .select(salespeople::blocked)
+        .first(conn)
+        .optional()
+}
+
+/// `code` when it names a salesperson that is not blocked: a new record's default (the
+/// user's salesperson).
+pub fn usable(conn: &mut PgConnection, code: Option<String>) -> QueryResult<Option<String>> {
+    Ok(match code {
+        Some(c) if blocked(conn, &c)? == Some(false) => Some(c),
+        _ => None,
+    })
+}
+
+/// Checks the salesperson a form names (none when `code` is empty), with the reason under
+/// `field`: one that exists and is not blocked (Business Central: a blocked salesperson is
+/// not used on new records). `kept`: the record's salesperson as saved, which stays where it
+/// is though blocked since, until the record is given another.
+pub fn check_chosen(
+    conn: &mut PgConnection,
+    errors: &mut FormErrors,
+    field: &'static str,
+    code: &str,
+    kept: Option<&str>,
+) -> QueryResult<()> {
+    if code.is_empty() {
+        return Ok(());
+    }
+    match blocked(conn, code)? {
+        None => errors.add(field, format!("There is no salesperson {code}.")),
+        Some(true) if kept != Some(code) => errors.add(
+            field,
+            format!("Salesperson {code} is blocked: choose another."),
+        ),
+        Some(_) => {}
+    }
+    Ok(())
+}
+
 fn lock(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Salesperson>> {
     salespeople::table
         .find(code)

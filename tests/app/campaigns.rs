@@ -7,7 +7,7 @@ use crate::segments::{new_segment, post, staff, step, text, world};
 use crate::support::*;
 
 /// The campaign form as a browser sends it, with some fields changed.
-fn campaign_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn campaign_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut fields: Vec<(&str, &str)> = vec![
         ("description", "Spring fair"),
         ("starting_date", "2026-03-01"),

@@ -206,7 +206,7 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
         "Enter a whole number of minutes, 0 or more.",
         "Choose an evaluation from the list.",
         "There is no campaign NOPE.",
-        "Salesperson PL is blocked.",
+        "Salesperson PL is blocked: choose another.",
         // Shown as typed, in a text field: a date field cannot hold it.
         "name=\"date\" type=\"text\" value=\"31.12.2026\"",
         "value=\"-1\"",

@@ -16,7 +16,7 @@ fn setup_codes(app: &TestApp) {
     );
 }
 
-fn company(name: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn company(name: &str) -> Vec<(&'static str, String)> {
     vec![
         ("type", "company".into()),
         ("name", name.into()),
@@ -32,12 +32,12 @@ fn company(name: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 /// Creates a contact through the form and returns its No.
-fn create(c: &mut Client, values: &[(&'static str, String)]) -> String {
+pub(crate) fn create(c: &mut Client, values: &[(&'static str, String)]) -> String {
     let res = c.submit("/contacts/new", "/contacts", &fields(values));
     assert_eq!(res.status, 303, "create failed:\n{}", res.body);
     res.location()

@@ -1787,7 +1787,7 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
         ],
     );
     res.assert_status(422);
-    assert!(res.contains("Salesperson JO is blocked."));
+    assert!(res.contains("Salesperson JO is blocked: choose another."));
     assert!(res.contains("The estimated closing date cannot be before today"));
 
     // A stage's interaction with no salesperson to give it: the move is made, the

@@ -1282,3 +1282,192 @@ fn codes_used_only_by_opportunities_and_sales_cycles_say_so() {
         1
     );
 }
+
+// ---- A blocked salesperson ------------------------------------------------------------------
+
+/// A salesperson blocked is not taken newly on a segment, a line, a contact or a campaign (Log
+/// Segment would refuse the lines; Business Central refuses it on the record), and not a new
+/// record's default; a record that has it already keeps it when saved for something else. The
+/// lists mark it. It used to be taken everywhere and refused only at Log.
+#[test]
+fn a_blocked_salesperson_is_not_chosen_anew_but_stays_where_it_is() {
+    use crate::segments::{header_fields, new_segment, staff, step, text, world};
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    // Made while JO was not blocked: the segment, a contact and a campaign that have JO.
+    let kept = new_segment(&mut c, "Kept");
+    step(&mut c, &kept, "add", &[("contact_no", "ANNA")]);
+    // The world has no territories.
+    let company = |name: &str| {
+        let mut values = crate::contacts::company(name);
+        values.retain(|(k, _)| *k != "territory_code");
+        values
+    };
+    let contact = crate::contacts::create(&mut c, &company("Jo's Customer"));
+    let campaign_fields = crate::campaigns::campaign_fields(&[("status_code", "")]);
+    let res = c.submit("/campaigns/new", "/campaigns", &campaign_fields);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let campaign = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/campaigns/")
+        .to_string();
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = TRUE WHERE code = 'JO'",
+    );
+    let salesperson = |table: &str, key: &str, value: &str| {
+        text(
+            &app,
+            &format!("SELECT COALESCE(salesperson_code, '-') FROM {table} WHERE {key} = '{value}'"),
+        )
+    };
+
+    // New records: not the user's (blocked) salesperson by default; marked in the list.
+    for page in ["/segments/new", "/campaigns/new"] {
+        let form = c.get(page);
+        form.assert_status(200);
+        assert!(
+            form.contains("<option value=\"JO\">JO – Jo Sales (blocked)</option>"),
+            "{page}:\n{}",
+            form.body
+        );
+        assert!(!form.contains("value=\"JO\" selected"), "{page}");
+    }
+    let segments = app.count("SELECT count(*) FROM segments");
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", "New"), ("salesperson_code", "JO")]),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Salesperson JO is blocked: choose another."),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM segments"), segments);
+    let campaigns = app.count("SELECT count(*) FROM campaigns");
+    let res = c.submit("/campaigns/new", "/campaigns", &campaign_fields);
+    res.assert_status(422);
+    assert!(res.contains("Salesperson JO is blocked: choose another."));
+    assert_eq!(app.count("SELECT count(*) FROM campaigns"), campaigns);
+    let new_contact = company("Another");
+    let res = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &crate::contacts::fields(&new_contact),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Salesperson JO is blocked: choose another."),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Another'"),
+        0
+    );
+
+    // A segment that has JO keeps it when saved for something else, but is not given it anew.
+    let page = format!("/segments/{kept}");
+    let version = |app: &TestApp, no: &str| {
+        text(
+            app,
+            &format!("SELECT version FROM segments WHERE no = '{no}'"),
+        )
+    };
+    let v = version(&app, &kept);
+    let res = c.submit(
+        &page,
+        &page,
+        &header_fields(&[("description", "Kept, renamed"), ("version", &v)]),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(salesperson("segments", "no", &kept), "JO");
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", "Other"), ("salesperson_code", "")]),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let other = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string();
+    assert_eq!(salesperson("segments", "no", &other), "-");
+    let page = format!("/segments/{other}");
+    let v = version(&app, &other);
+    let res = c.submit(
+        &page,
+        &page,
+        &header_fields(&[
+            ("description", "Other"),
+            ("salesperson_code", "JO"),
+            ("version", &v),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("Salesperson JO is blocked: choose another."));
+    assert_eq!(salesperson("segments", "no", &other), "-");
+
+    // A line is not given JO of its own.
+    let line_id = text(
+        &app,
+        &format!(
+            "SELECT l.id FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{kept}' AND c.no = 'ANNA'"
+        ),
+    );
+    let line = format!("/segments/{kept}/lines/{line_id}");
+    let form = c.get(&line);
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    let res = c.post_with_token(
+        &line,
+        &form.csrf_token().unwrap(),
+        &[("shown", &shown), ("salesperson_code", "JO")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Salesperson JO is blocked: choose another."));
+    assert_eq!(salesperson("segment_lines", "id", &line_id), "-");
+
+    // The contact and the campaign that have JO keep it when saved; PL for JO is taken, and
+    // JO back is not.
+    let path = format!("/contacts/{contact}");
+    let mut values = company("Jo's Customer, renamed");
+    let form = c.get(&format!("{path}/edit"));
+    assert!(form.contains("value=\"JO\" selected"), "{}", form.body);
+    values.push(("version", hidden_value(&form.body, "version").unwrap()));
+    c.post_with_token(
+        &path,
+        &form.csrf_token().unwrap(),
+        &crate::contacts::fields(&values),
+    )
+    .assert_redirect(&path);
+    assert_eq!(salesperson("contacts", "no", &contact), "JO");
+    let post_campaign = |c: &mut Client, changes: &[(&str, &str)]| {
+        let page = format!("/campaigns/{campaign}");
+        let form = c.get(&format!("{page}/edit"));
+        let v = hidden_value(&form.body, "version").unwrap();
+        let mut all = vec![("status_code", ""), ("version", v.as_str())];
+        all.extend_from_slice(changes);
+        let fields = crate::campaigns::campaign_fields(&all);
+        c.post_with_token(&page, &form.csrf_token().unwrap(), &fields)
+    };
+    assert_eq!(
+        post_campaign(&mut c, &[("description", "Renamed")]).status,
+        303
+    );
+    assert_eq!(salesperson("campaigns", "no", &campaign), "JO");
+    assert_eq!(
+        post_campaign(&mut c, &[("salesperson_code", "PL")]).status,
+        303
+    );
+    assert_eq!(salesperson("campaigns", "no", &campaign), "PL");
+    let res = post_campaign(&mut c, &[("salesperson_code", "JO")]);
+    res.assert_status(422);
+    assert!(res.contains("Salesperson JO is blocked: choose another."));
+    assert_eq!(salesperson("campaigns", "no", &campaign), "PL");
+}

@@ -332,26 +332,29 @@ pub fn lock_row(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
 }
 
 /// Validates a normalised form against the database (codes exist, the company is a company)
-/// and turns it into values to write. `this_id` is the contact being edited, if any.
+/// and turns it into values to write. `this` is the contact being edited, if any: its
+/// salesperson may stay though blocked since ([`setup::salespeople::check_chosen`]).
 pub fn validate(
     conn: &mut PgConnection,
     form: &ContactForm,
-    this_id: Option<i64>,
+    this: Option<&Contact>,
 ) -> QueryResult<Result<ContactValues, FormErrors>> {
     let mut errors = FormErrors::new();
     form.check_shape(&mut errors);
-    let codes: [(&'static str, &str, &str, &str); 5] = [
+    let this_id = this.map(|c| c.id);
+    setup::salespeople::check_chosen(
+        conn,
+        &mut errors,
+        "salesperson_code",
+        &form.salesperson_code,
+        this.and_then(|c| c.salesperson_code.as_deref()),
+    )?;
+    let codes: [(&'static str, &str, &str, &str); 4] = [
         (
             "country_code",
             "countries",
             &form.country_code,
             "country/region",
-        ),
-        (
-            "salesperson_code",
-            "salespeople",
-            &form.salesperson_code,
-            "salesperson",
         ),
         (
             "territory_code",

@@ -291,7 +291,7 @@ pub async fn update(
             if f.name != contact.name && f.search_name == contact.name.to_uppercase() {
                 f.search_name.clear();
             }
-            let values = match model::validate(conn, &f, Some(contact.id))? {
+            let values = match model::validate(conn, &f, Some(&contact))? {
                 Ok(values) => values,
                 Err(errors) => {
                     return Ok(UpdateOutcome::Invalid(

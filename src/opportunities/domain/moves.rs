@@ -132,7 +132,7 @@ fn log_stage_interaction(
     actor: &Actor<'_>,
 ) -> QueryResult<&'static str> {
     use crate::contacts::model::Contact;
-    use crate::db::schema::{contacts, salespeople};
+    use crate::db::schema::contacts;
     let Some(code) = &stage.template_code else {
         return Ok(" The stage has no interaction template: no interaction was logged.");
     };
@@ -143,16 +143,7 @@ fn log_stage_interaction(
         .find(o.contact_id)
         .select(Contact::as_select())
         .first(conn)?;
-    let salesperson = match &o.salesperson_code {
-        Some(code) => salespeople::table
-            .find(code)
-            .select(salespeople::blocked)
-            .first::<bool>(conn)
-            .optional()?
-            .filter(|blocked| !blocked)
-            .map(|_| code.clone()),
-        None => None,
-    };
+    let salesperson = crate::setup::salespeople::usable(conn, o.salesperson_code.clone())?;
     let Some(salesperson_code) = salesperson else {
         return Ok(
             " No interaction was logged: an interaction has a salesperson, and the \

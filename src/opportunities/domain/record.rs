@@ -473,25 +473,14 @@ impl NewForm {
             }
             id
         };
-        if !self.salesperson_code.is_empty() {
-            // `id` 1: blocked (as Log Segment and a single interaction, an opportunity takes
-            // no blocked salesperson).
-            match exists(
-                conn,
-                "SELECT blocked::int::int8 AS id FROM salespeople WHERE code = $1",
-                &self.salesperson_code,
-            )? {
-                None => errors.add(
-                    "salesperson_code",
-                    format!("{} is not a salesperson.", self.salesperson_code),
-                ),
-                Some(1) => errors.add(
-                    "salesperson_code",
-                    format!("Salesperson {} is blocked.", self.salesperson_code),
-                ),
-                Some(_) => {}
-            }
-        }
+        // As Log Segment and a single interaction, an opportunity takes no blocked salesperson.
+        crate::setup::salespeople::check_chosen(
+            conn,
+            &mut errors,
+            "salesperson_code",
+            &self.salesperson_code,
+            None,
+        )?;
         if !self.campaign_no.is_empty()
             && exists(
                 conn,

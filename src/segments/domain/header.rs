@@ -281,10 +281,12 @@ impl HeaderForm {
         }
     }
 
-    /// Checks the form; the codes against the database.
+    /// Checks the form; the codes against the database. `kept_salesperson`: the segment's as
+    /// saved, which may stay though blocked since ([`setup::salespeople::check_chosen`]).
     pub fn validate(
         &self,
         conn: &mut PgConnection,
+        kept_salesperson: Option<&str>,
     ) -> QueryResult<Result<HeaderValues, FormErrors>> {
         let mut errors = FormErrors::new();
         if self.description.chars().count() > 100 {
@@ -313,23 +315,20 @@ impl HeaderForm {
         {
             errors.add("correspondence_type", "Choose none, Hard Copy or E-mail.");
         }
-        for (field, table, code, what) in [
-            (
-                "salesperson_code",
-                "salespeople",
-                &self.salesperson_code,
-                "salesperson",
-            ),
-            (
+        setup::salespeople::check_chosen(
+            conn,
+            &mut errors,
+            "salesperson_code",
+            &self.salesperson_code,
+            kept_salesperson,
+        )?;
+        if !self.language_code.is_empty()
+            && !setup::code_exists(conn, "languages", &self.language_code)?
+        {
+            errors.add(
                 "language_code",
-                "languages",
-                &self.language_code,
-                "language",
-            ),
-        ] {
-            if !code.is_empty() && !setup::code_exists(conn, table, code)? {
-                errors.add(field, format!("There is no {what} {code}."));
-            }
+                format!("There is no language {}.", self.language_code),
+            );
         }
         if !self.interaction_template_code.is_empty()
             && template(conn, &self.interaction_template_code)?.is_none()

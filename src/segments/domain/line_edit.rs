@@ -148,11 +148,13 @@ impl LineForm {
     }
 
     /// Checks every field at once. `campaign`: whether the segment has a campaign, which the
-    /// Campaign Target and Response flags are about.
+    /// Campaign Target and Response flags are about. `kept_salesperson`: the line's own as
+    /// saved, which may stay though blocked since ([`setup::salespeople::check_chosen`]).
     pub fn validate(
         &self,
         conn: &mut PgConnection,
         campaign: bool,
+        kept_salesperson: Option<&str>,
     ) -> QueryResult<Result<LineValues, FormErrors>> {
         let mut errors = FormErrors::new();
         let mut flag = |field: &'static str, label: &str, typed: &str| match typed.trim() {
@@ -180,14 +182,13 @@ impl LineForm {
             &self.campaign_response,
         );
         let salesperson = some(&self.salesperson_code).map(|s| s.to_uppercase());
-        if let Some(code) = &salesperson {
-            if !setup::code_exists(conn, "salespeople", code)? {
-                errors.add(
-                    "salesperson_code",
-                    format!("There is no salesperson {code}."),
-                );
-            }
-        }
+        setup::salespeople::check_chosen(
+            conn,
+            &mut errors,
+            "salesperson_code",
+            salesperson.as_deref().unwrap_or_default(),
+            kept_salesperson,
+        )?;
         let template = some(&self.interaction_template_code).map(|s| s.to_uppercase());
         if let Some(code) = &template {
             if header::template(conn, code)?.is_none() {

@@ -165,8 +165,16 @@ pub async fn new(
     state: web::Data<AppState>,
     query: web::Query<NewQuery>,
 ) -> AppResult<HttpResponse> {
-    let options = db(&state.pool, |conn| Ok(HeaderOptions::load(conn)?)).await?;
-    let mut form = HeaderForm::new_for(user.salesperson_code.clone());
+    let mine = user.salesperson_code.clone();
+    let (options, mine) = db(&state.pool, |conn| {
+        Ok((
+            HeaderOptions::load(conn)?,
+            setup::salespeople::usable(conn, mine)?,
+        ))
+    })
+    .await?;
+    // The user's salesperson, unless blocked.
+    let mut form = HeaderForm::new_for(mine);
     let campaign = query.into_inner().campaign.trim().to_uppercase();
     // Only a campaign that exists is chosen; anything else leaves the field empty.
     if options.campaigns.iter().any(|c| c.code == campaign) {
@@ -192,7 +200,7 @@ pub async fn create(
     let session = session::current(&req)?;
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn)? {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
             Ok(mut values) => {
                 let shown = header::HeaderValues::shown(None);
                 let applied = header::apply_template(conn, &mut values, None, &shown)?;
@@ -611,7 +619,7 @@ pub async fn update(
             if f.version.parse::<i32>().ok() != Some(segment.version) {
                 return Ok(HeaderOutcome::Conflict(Box::new(segment)));
             }
-            let mut values = match f.validate(conn)? {
+            let mut values = match f.validate(conn, segment.salesperson_code.as_deref())? {
                 Ok(v) => v,
                 Err(errors) => return Ok(HeaderOutcome::Invalid(Box::new(segment), errors)),
             };

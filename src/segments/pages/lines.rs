@@ -299,7 +299,11 @@ pub async fn update(
             if !f.shown.is_empty() && f.shown != data.fingerprint() {
                 return Ok(Err((StatusCode::CONFLICT, FormErrors::new())));
             }
-            match f.validate(conn, segment.campaign_no.is_some())? {
+            match f.validate(
+                conn,
+                segment.campaign_no.is_some(),
+                data.salesperson_code.as_deref(),
+            )? {
                 Ok(values) => {
                     line_edit::save(conn, id, &values)?;
                     session::set_flash(
