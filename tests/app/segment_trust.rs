@@ -1003,3 +1003,76 @@ fn a_lines_save_over_a_colleagues_is_refused_and_its_campaign_flags_reach_its_en
         "ANNA:falsetrue,DORA:falsefalse"
     );
 }
+
+/// `today` in a filter is Rapport's date, as every other "today" of its pages (a new
+/// segment's date, an opportunity's), not the database session's: diesel's connections read
+/// `CURRENT_DATE` in UTC, so an office ahead of or behind UTC read `t` as another day for
+/// hours every night, and Add selected that day's entries. A server in such a time zone.
+#[test]
+fn today_in_a_filter_is_rapports_date_wherever_the_server_is() {
+    use std::process::{Command, Stdio};
+    let app = TestApp::start();
+    world(&app);
+    app.user("stan", "staff");
+    // UTC-12 before noon UTC, UTC+14 after: either way another date than UTC's.
+    let now = chrono::Utc::now();
+    let (tz, hours) = if chrono::Timelike::hour(&now) < 12 {
+        ("<-12>+12", -12)
+    } else {
+        ("<+14>-14", 14)
+    };
+    let local = (now + chrono::Duration::hours(hours)).date_naive();
+    assert_ne!(local, now.date_naive());
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, \
+             salesperson_code) SELECT id, DATE '{local}', 'CALL', 'PHONE', 'JO' FROM contacts \
+             WHERE no = 'SOLO'"
+        ),
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    /// The server process, stopped however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Server(
+        Command::new(binary())
+            .arg("serve")
+            .env("TZ", tz)
+            .env("DATABASE_URL", &app.db.url)
+            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+            .env("RAPPORT_COOKIE_SECURE", "false")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(
+        eventually(std::time::Duration::from_millis(100), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        }),
+        "the server did not start"
+    );
+    let mut c = Client::new(&format!("http://127.0.0.1:{port}"));
+    c.sign_in("stan", PASSWORD);
+    // The server's today is the new segment's date: the time zone holds.
+    let form = c.get("/segments/new");
+    assert!(
+        form.contains(&format!("value=\"{local}\"")),
+        "{}",
+        form.body
+    );
+    let no = new_segment(&mut c, "Today's calls");
+    step(&mut c, &no, "add", &[("interaction_date", "t")]);
+    assert_members(&app, &no, &["SOLO"]);
+}

@@ -32,8 +32,10 @@
 //!
 //! - [`FieldKind::Text`]: case-sensitive unless `@`.
 //! - [`FieldKind::Code`]: values are upper-cased unless `@` (codes are upper case).
-//! - [`FieldKind::Date`]: `2026-01-31`; also `31.01.2026` and `today`/`t` (the database's
-//!   `CURRENT_DATE` when the query runs, so saved criteria stay relative). No wildcards.
+//! - [`FieldKind::Date`]: `2026-01-31`; also `31.01.2026` and `today`/`t` (Rapport's own date
+//!   when the statement is written, as every other "today" of its pages: not the database's
+//!   `CURRENT_DATE`, which a database server in another time zone reads as another day; saved
+//!   criteria stay relative). No wildcards.
 //! - [`FieldKind::Integer`]: whole numbers (`-5`, `+5`). No wildcards.
 //! - [`FieldKind::Boolean`]: `yes`/`no`/`true`/`false`/`1`/`0`, alone or after `<>`; no
 //!   ranges, comparisons, wildcards or `''`.
@@ -208,7 +210,7 @@ impl CmpOp {
 enum Value {
     Text(String),
     Date(NaiveDate),
-    /// `today`: the database's `CURRENT_DATE`.
+    /// `today`: Rapport's local date when the statement is written.
     Today,
     Integer(i64),
     Bool(bool),

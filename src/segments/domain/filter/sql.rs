@@ -115,7 +115,7 @@ impl Filter {
     }
 }
 
-/// The SQL for one value: a placeholder with its cast, or `CURRENT_DATE` for today.
+/// The SQL for one value: a placeholder with its cast (today's date bound as any other).
 fn placeholder(v: &Value, any_case: bool, binds: &mut Binds) -> String {
     match v {
         Value::Text(s) => {
@@ -127,7 +127,10 @@ fn placeholder(v: &Value, any_case: bool, binds: &mut Binds) -> String {
             }
         }
         Value::Date(d) => format!("{}::date", binds.push(BindValue::Date(*d))),
-        Value::Today => "CURRENT_DATE".to_string(),
+        Value::Today => format!(
+            "{}::date",
+            binds.push(BindValue::Date(chrono::Local::now().date_naive()))
+        ),
         Value::Integer(i) => format!("{}::bigint", binds.push(BindValue::Integer(*i))),
         Value::Bool(b) => binds.push(BindValue::Bool(*b)),
         Value::Choice(_) => unreachable!("choice filters bind their listed values"),

@@ -333,17 +333,37 @@ fn dates() {
     assert_eq!(sql("1.2.2026", DATE).1, vec![d("2026-02-01")]);
     assert_eq!(sql("2026-2-1", DATE).1, vec![d("2026-02-01")]);
     assert_eq!(sql("2024-02-29", DATE).1, vec![d("2024-02-29")]);
-    assert_eq!(sql("t", DATE), ("col = CURRENT_DATE".into(), vec![]));
-    assert_eq!(sql("TODAY", DATE).0, "col = CURRENT_DATE");
-    assert_eq!(sql("today..", DATE).0, "col >= CURRENT_DATE");
+    // Today is Rapport's date, bound as any other: not the database's CURRENT_DATE, which a
+    // server in another time zone reads as another day. (Read before and after, a run at
+    // midnight still passes.)
+    let today = || BindValue::Date(chrono::Local::now().date_naive());
+    let dated = |f: &str| {
+        let before = today();
+        let (sql, values) = sql(f, DATE);
+        let after = today();
+        let shown = values
+            .into_iter()
+            .map(|v| {
+                if v == before || v == after {
+                    "today".to_string()
+                } else {
+                    format!("{v:?}")
+                }
+            })
+            .collect::<Vec<_>>();
+        (sql, shown)
+    };
+    assert_eq!(dated("t"), ("col = $1::date".into(), vec!["today".into()]));
+    assert_eq!(dated("TODAY").0, "col = $1::date");
+    assert_eq!(dated("today..").0, "col >= $1::date");
     assert_eq!(
-        sql("2026-01-01..t", DATE),
+        dated("2026-01-01..t"),
         (
-            "(col >= $1::date AND col <= CURRENT_DATE)".into(),
-            vec![d("2026-01-01")]
+            "(col >= $1::date AND col <= $2::date)".into(),
+            vec![format!("{:?}", d("2026-01-01")), "today".into()]
         )
     );
-    assert_eq!(sql("<>t", DATE).0, "(col IS NULL OR col <> CURRENT_DATE)");
+    assert_eq!(dated("<>t").0, "(col IS NULL OR col <> $1::date)");
 }
 
 #[test]

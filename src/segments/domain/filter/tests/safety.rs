@@ -102,17 +102,21 @@ fn filters_and_caller_values_share_one_numbering() {
         "(((c.country_code IS NULL OR c.country_code <> $2) AND \
          (c.country_code IS NULL OR c.country_code = '')) OR c.country_code = $3)"
     );
-    assert_eq!(b, "(e.date >= $4::date AND e.date <= CURRENT_DATE)");
-    assert_eq!(flag, "$5");
-    assert_eq!(c, "n >= $6::bigint");
-    assert_eq!(binds.last_placeholder(), 6);
+    assert_eq!(b, "(e.date >= $4::date AND e.date <= $5::date)");
+    assert_eq!(flag, "$6");
+    assert_eq!(c, "n >= $7::bigint");
+    assert_eq!(binds.last_placeholder(), 7);
+    let values = binds.values();
+    // Today's date, Rapport's own.
+    assert!(matches!(values[4], BindValue::Date(_)));
     assert_eq!(
-        binds.values(),
+        values,
         vec![
             BindValue::Integer(7),
             t("DK"),
             t("DE"),
             d("2026-01-01"),
+            values[4].clone(),
             BindValue::Bool(true),
             BindValue::Integer(10)
         ]
