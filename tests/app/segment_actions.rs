@@ -494,6 +494,56 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
     assert_eq!(holders(&app), "CO01,CO02,CO04,CO05,PE04");
 }
 
+/// Two applications of one group undone in the order they were made, the first first: each
+/// contact ends as it was before both. CO01 had XMAS and CO03 did not; the first application
+/// (segment One: CO03) gave it to CO03 and took it from CO01, the second (segment Two: CO01)
+/// gave it back to CO01 and took it from CO03. Undone first-then-second, CO01 used to end
+/// without the group and CO03 with it.
+#[test]
+fn mailing_group_applications_undone_out_of_order_leave_each_contact_as_before_both() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no = 'CO01'",
+    );
+    let holders = |app: &TestApp| {
+        crate::segments::text(
+            app,
+            "SELECT string_agg(c.no, ',' ORDER BY c.no) FROM contact_mailing_groups m \
+             JOIN contacts c ON c.id = m.contact_id WHERE m.code = 'XMAS'",
+        )
+    };
+    let mut c = app.signed_in("stan", "staff");
+    let apply = |c: &mut Client, contact: &str| {
+        let no = new_segment(c, contact);
+        let page = format!("/segments/{no}");
+        c.submit(&page, &format!("{page}/add"), &[("contact_no", contact)]);
+        let mailing = format!("{page}/apply-mailing-group");
+        c.submit(
+            &format!("{mailing}?code=XMAS&remove_others=on"),
+            &mailing,
+            &[("code", "XMAS"), ("remove_others", "on")],
+        )
+        .assert_redirect(&format!("{mailing}#applications-heading"));
+        (
+            mailing,
+            app.count("SELECT max(id) FROM mailing_group_applications"),
+        )
+    };
+    let (one, first) = apply(&mut c, "CO03");
+    assert_eq!(holders(&app), "CO03");
+    let (two, second) = apply(&mut c, "CO01");
+    assert_eq!(holders(&app), "CO01");
+    c.submit(&one, &format!("{one}/{first}/undo"), &[])
+        .assert_redirect(&one);
+    // Segment Two's application stands: CO01 has the group, CO03 not.
+    assert_eq!(holders(&app), "CO01");
+    c.submit(&two, &format!("{two}/{second}/undo"), &[])
+        .assert_redirect(&two);
+    assert_eq!(holders(&app), "CO01", "as before both");
+}
+
 #[test]
 fn why_explains_members_removed_lines_and_outsiders() {
     let app = TestApp::start();

@@ -207,6 +207,18 @@ pub fn apply(
         .get_result(conn)
 }
 
+/// Whether the latest earlier change of the group to the contact `ch.contact_id` (by an
+/// application of `$2` before `$1` that changed it) is one of `gained` (`e.gained` or
+/// `NOT e.gained`) and was undone since; NULL when no earlier application changed it. Each
+/// earlier application's row is read by its key.
+fn undone_earlier(gained: &str) -> String {
+    format!(
+        "(SELECT ea.undone_at IS NOT NULL AND {gained} FROM mailing_group_applications ea \
+          JOIN mailing_group_changes e ON e.application_id = ea.id AND e.contact_id = ch.contact_id \
+          WHERE ea.code = $2 AND ea.id < $1 ORDER BY ea.id DESC LIMIT 1)"
+    )
+}
+
 /// Undoes an application: the contacts that gained the group lose it (unless a later
 /// application of the group from another segment counts on them), those that lost it get it
 /// back (unless deleted since). Returns (taken back, given back). Three statements.
@@ -216,23 +228,32 @@ pub fn undo(
     user: &CurrentUser,
 ) -> QueryResult<(usize, usize)> {
     // A contact that a later application of the same group (not undone) found with it, on
-    // that application's segment, keeps it: that segment counts on it.
-    let taken = diesel::sql_query(
+    // that application's segment, keeps it: that segment counts on it. And undone out of
+    // order, a contact goes back to how it was before both: one that an earlier application
+    // (undone since) had taken the group from keeps it, one that an earlier application
+    // (undone since) had given it does not get it back. (The earlier change of a contact is
+    // its change by the latest earlier application of the group that changed it.)
+    let taken = diesel::sql_query(format!(
         "DELETE FROM contact_mailing_groups m USING mailing_group_changes ch \
          WHERE ch.application_id = $1 AND ch.gained AND m.contact_id = ch.contact_id AND m.code = $2 \
            AND NOT EXISTS (SELECT 1 FROM mailing_group_applications a \
              JOIN segment_lines l ON l.segment_id = a.segment_id AND l.removed_by_step IS NULL \
              WHERE a.code = $2 AND a.id > $1 AND a.undone_at IS NULL \
-               AND l.contact_id = m.contact_id)",
-    )
+               AND l.contact_id = m.contact_id) \
+           AND NOT COALESCE({}, false)",
+        undone_earlier("NOT e.gained")
+    ))
     .bind::<BigInt, _>(application.id)
     .bind::<Text, _>(&application.code)
     .execute(conn)?;
-    let given = diesel::sql_query(
+    let given = diesel::sql_query(format!(
         "INSERT INTO contact_mailing_groups (contact_id, code) \
          SELECT ch.contact_id, $2 FROM mailing_group_changes ch JOIN contacts c ON c.id = ch.contact_id \
-         WHERE ch.application_id = $1 AND NOT ch.gained ON CONFLICT DO NOTHING",
-    )
+         WHERE ch.application_id = $1 AND NOT ch.gained \
+           AND NOT COALESCE({}, false) \
+         ON CONFLICT DO NOTHING",
+        undone_earlier("e.gained")
+    ))
     .bind::<BigInt, _>(application.id)
     .bind::<Text, _>(&application.code)
     .execute(conn)?;
