@@ -117,7 +117,7 @@ pub struct Config {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, however active (`RAPPORT_SESSION_MAX_HOURS`).
     pub session_max: Duration,
-    /// Take the client address from `X-Forwarded-For` / `Forwarded` (`RAPPORT_TRUST_PROXY`).
+    /// Take the client address from the last entry of `X-Forwarded-For` (`RAPPORT_TRUST_PROXY`).
     pub trust_proxy: bool,
     /// Database connections for pages and short actions (`RAPPORT_DB_POOL_SIZE`).
     pub db_pool_size: u32,

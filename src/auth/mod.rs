@@ -119,20 +119,81 @@ role_extractor!(
     Role::Admin
 );
 
-/// The client's address: the peer, or the proxy's `X-Forwarded-For` when it is trusted.
+/// The client's address: the peer, or the address the trusted proxy gave
+/// ([`forwarded_for`]) when it is trusted.
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    let info = req.connection_info();
-    let addr = if trust_proxy {
-        info.realip_remote_addr().map(str::to_string)
-    } else {
-        req.peer_addr().map(|a| a.ip().to_string())
-    };
-    addr.unwrap_or_else(|| "unknown".into())
+    trust_proxy
+        .then(|| forwarded_for(req.headers()))
+        .flatten()
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The address a reverse proxy put last in `X-Forwarded-For`: the peer it saw (nginx's
+/// `$remote_addr` sets it alone, `$proxy_add_x_forwarded_for` and haproxy's `forwardfor` add
+/// it after whatever the client sent). Not `Forwarded`, which such a proxy passes on as the
+/// client wrote it: read first (as actix-web's "real IP" does), any client could name any
+/// address — sidestep the sign-in throttle, lock another user out, write the audit trail's
+/// addresses. `None` when the last entry is not an address.
+fn forwarded_for(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .last()?
+        .to_str()
+        .ok()?
+        .rsplit(',')
+        .next()?
+        .trim();
+    last.parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proxys_address_is_the_last_of_x_forwarded_for_and_forwarded_is_not_read() {
+        use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (name, value) in pairs {
+                h.append(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                );
+            }
+            h
+        };
+        type Headers = &'static [(&'static str, &'static str)];
+        let cases: [(Headers, Option<&str>); 6] = [
+            (&[("x-forwarded-for", "10.0.0.7")], Some("10.0.0.7")),
+            (
+                &[("x-forwarded-for", "6.6.6.6, 10.0.0.7")],
+                Some("10.0.0.7"),
+            ),
+            (
+                &[
+                    ("x-forwarded-for", "6.6.6.6"),
+                    ("x-forwarded-for", "2001:db8::1"),
+                ],
+                Some("2001:db8::1"),
+            ),
+            (&[("forwarded", "for=6.6.6.6")], None),
+            (
+                &[
+                    ("forwarded", "for=6.6.6.6"),
+                    ("x-forwarded-for", "10.0.0.7"),
+                ],
+                Some("10.0.0.7"),
+            ),
+            (&[("x-forwarded-for", "10.0.0.7, not an address")], None),
+        ];
+        for (pairs, want) in cases {
+            assert_eq!(forwarded_for(&headers(pairs)).as_deref(), want, "{pairs:?}");
+        }
+    }
 
     #[test]
     fn roles_are_ordered_by_power() {

@@ -405,6 +405,51 @@ fn repeated_failures_from_one_address_are_throttled() {
     c.try_sign_in("maria", PASSWORD).assert_status(429);
 }
 
+/// Behind the trusted reverse proxy, the address is the one the proxy put last in
+/// X-Forwarded-For. A `Forwarded` header, which the proxy passes on as the client wrote it,
+/// used to be read first: any client could name any address, spray passwords past the
+/// address limit, and lock a colleague out of the address they sign in from.
+#[test]
+fn behind_the_proxy_a_forwarded_header_names_no_address() {
+    let app = TestApp::start_with(|c| c.trust_proxy = true);
+    app.user("maria", "staff");
+    // Maria signs in from her desk, 10.0.0.7 as the proxy tells it.
+    let mut desk = app.client();
+    desk.headers.push(("x-forwarded-for", "10.0.0.7".into()));
+    desk.sign_in("maria", PASSWORD);
+    // Someone elsewhere (10.6.6.6) fails as Maria, claiming her address in `Forwarded` and
+    // in an X-Forwarded-For of their own, which the proxy adds to.
+    let mut elsewhere = app.client();
+    elsewhere.headers = vec![
+        ("forwarded", "for=10.0.0.7".into()),
+        ("x-forwarded-for", "10.0.0.7, 10.6.6.6".into()),
+    ];
+    for _ in 0..12 {
+        let status = elsewhere.try_sign_in("maria", "wrong password!!").status;
+        assert!(status == 422 || status == 429, "{status}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM login_failures WHERE ip = '10.0.0.7'"),
+        0,
+        "no failure is recorded from her address"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action LIKE 'sign-in%' AND subject = 'maria' \
+             AND ip <> '10.0.0.7' AND ip <> '10.6.6.6'"
+        ),
+        0
+    );
+    // Her own address still lets her in.
+    let mut desk = app.client();
+    desk.headers.push(("x-forwarded-for", "10.0.0.7".into()));
+    desk.sign_in("maria", PASSWORD);
+    assert!(
+        app.count("SELECT count(*) FROM audit_log WHERE ip = '10.6.6.6'") >= 10,
+        "the failures are recorded with the address the proxy saw"
+    );
+}
+
 #[test]
 fn the_setup_link_works_once() {
     let app = TestApp::start();

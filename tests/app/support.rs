@@ -400,6 +400,8 @@ pub struct Client {
     pub cookies: BTreeMap<String, String>,
     /// The `Origin` sent with POSTs; `None` sends none.
     pub origin: Option<String>,
+    /// Headers sent with every request (a reverse proxy's, say).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Client {
@@ -412,6 +414,7 @@ impl Client {
                 .unwrap(),
             cookies: BTreeMap::new(),
             origin: Some(base.to_string()),
+            headers: Vec::new(),
         }
     }
 
@@ -424,6 +427,10 @@ impl Client {
     }
 
     fn finish(&mut self, req: reqwest::blocking::RequestBuilder) -> Resp {
+        let req = self
+            .headers
+            .iter()
+            .fold(req, |req, (name, value)| req.header(*name, value));
         let req = if self.cookies.is_empty() {
             req
         } else {
