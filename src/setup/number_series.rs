@@ -296,6 +296,15 @@ impl SeriesForm {
             .any(|c| c.is_whitespace() || c.is_control())
         {
             errors.add("prefix", "A prefix cannot contain spaces.");
+        } else if let Some(c) = self.prefix.chars().find(|c| "/?#%\\".contains(*c)) {
+            // A record's No. is the last part of its address (`/contacts/FV/000001` would be
+            // another page, `/contacts/CT#000001` the page of CT).
+            errors.add(
+                "prefix",
+                format!(
+                    "A prefix cannot contain {c}: the numbers are part of the records' addresses."
+                ),
+            );
         }
         let width = self
             .width

@@ -314,13 +314,22 @@ pub static TABLES: &[SetupTable] = &[
         singular: "mailing group",
         explanation: "Lists of contacts to write to, such as a newsletter or holiday cards.",
         kind: Kind::Codes,
-        usages: &[used_by!(
-            "contact_mailing_groups",
-            "code",
-            "contact",
-            "contacts",
-            list = "mailing_group"
-        )],
+        usages: &[
+            used_by!(
+                "contact_mailing_groups",
+                "code",
+                "contact",
+                "contacts",
+                list = "mailing_group"
+            ),
+            // A segment's Apply Mailing Group record and its Undo (deleted with the group).
+            used_by!(
+                "mailing_group_applications",
+                "code",
+                "Apply Mailing Group record",
+                "Apply Mailing Group records"
+            ),
+        ],
     },
     SetupTable {
         slug: "job-responsibilities",

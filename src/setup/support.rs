@@ -49,6 +49,13 @@ pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
         errors.add(field, "A code cannot contain control characters.");
     } else if code.chars().all(|c| c == '.') {
         errors.add(field, "A code cannot consist of dots only.");
+    } else if code.contains('|') {
+        // `|` separates codes in a filter (`RETAIL|WHOLESALE`) and in an exported file's
+        // list of a contact's groups: a code `R|D` came back from its own export as R and D.
+        errors.add(
+            field,
+            "A code cannot contain |: it separates codes in filters and in exported files.",
+        );
     }
 }
 

@@ -1471,3 +1471,72 @@ fn a_blocked_salesperson_is_not_chosen_anew_but_stays_where_it_is() {
     assert!(res.contains("Salesperson JO is blocked: choose another."));
     assert_eq!(salesperson("campaigns", "no", &campaign), "PL");
 }
+
+/// What the rest of Rapport could not handle is refused in setup, with the reason: a code with
+/// `|` (a filter's and an exported file's separator: `R|D` came back from its own export as R
+/// and D), a number series prefix with a character that ends a record's address (`FV/`: every
+/// new contact's page was a 404), answers with a control character (a NUL was a 500). A
+/// mailing group that a segment applied is in use: deleting it used to take the segment's
+/// Apply Mailing Group record and its Undo with it, after "Nothing uses it".
+#[test]
+fn setup_refuses_codes_prefixes_and_answers_the_rest_cannot_handle() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit(
+        "/setup/mailing-groups/new",
+        "/setup/mailing-groups",
+        &[("code", "R|D"), ("description", "R and D")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("A code cannot contain |"), "{}", res.body);
+    assert_eq!(app.count("SELECT count(*) FROM mailing_groups"), 0);
+
+    for prefix in ["FV/", "CT#", "a?b", "50%"] {
+        let page = "/setup/number-series/CONTACT";
+        let res = admin.submit(
+            page,
+            page,
+            &[
+                ("description", "Contacts"),
+                ("prefix", prefix),
+                ("width", "6"),
+                ("next_number", "1"),
+                ("current_next", "1"),
+            ],
+        );
+        res.assert_status(422);
+        assert!(
+            res.contains("the numbers are part of the records&#39; addresses"),
+            "{prefix}: {}",
+            res.body
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM number_series WHERE code = 'CONTACT' AND prefix = 'CT'"),
+        1
+    );
+
+    diesel_exec(
+        &app,
+        "INSERT INTO mailing_groups (code) VALUES ('XMAS');
+         INSERT INTO segments (no, description) VALUES ('SM1', 'Cards');
+         INSERT INTO mailing_group_applications (segment_id, segment_no, code, user_name)
+             SELECT id, no, 'XMAS', 'boss' FROM segments;",
+    );
+    let page = admin.get("/setup/mailing-groups/XMAS");
+    assert!(
+        page.contains("Used by 1 Apply Mailing Group record."),
+        "{}",
+        page.body
+    );
+    admin.submit(
+        "/setup/mailing-groups/XMAS",
+        "/setup/mailing-groups/XMAS/delete",
+        &[],
+    );
+    assert_eq!(app.count("SELECT count(*) FROM mailing_groups"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailing_group_applications"),
+        1
+    );
+}

@@ -617,6 +617,15 @@ pub(super) fn check_answer_lines(errors: &mut FormErrors, lines: &[String]) {
                     i + 1
                 ),
             );
+        } else if line.chars().any(char::is_control) {
+            // (A NUL, which PostgreSQL refuses in text, was a 500.)
+            errors.add(
+                "new_answers",
+                format!(
+                    "Answer {} holds a tab or a control character: remove it.",
+                    i + 1
+                ),
+            );
         } else if lines[..i]
             .iter()
             .any(|l| l.to_lowercase() == line.to_lowercase())
@@ -676,5 +685,14 @@ mod tests {
         let mut e = FormErrors::new();
         check_answer_lines(&mut e, &["Small".into(), "small".into()]);
         assert_eq!(e.get("new_answers"), Some("“small” is listed twice."));
+        for bad in ["Tab\there", "Nul\0here"] {
+            let mut e = FormErrors::new();
+            check_answer_lines(&mut e, &["Small".into(), bad.into()]);
+            assert_eq!(
+                e.get("new_answers"),
+                Some("Answer 2 holds a tab or a control character: remove it."),
+                "{bad:?}"
+            );
+        }
     }
 }
