@@ -74,7 +74,7 @@ fn the_contact_list_exports_a_workbook_with_the_same_rows_as_its_csv() {
         "the same rows as the CSV"
     );
     assert_eq!(rows[0][0], text("no"));
-    assert_eq!(rows[0].len(), 26);
+    assert_eq!(rows[0].len(), 28);
     let alpha = (1..rows.len())
         .find(|&r| *cell(&rows, r, "no") == text("ALPHA"))
         .expect("ALPHA exported");
@@ -404,7 +404,7 @@ fn an_exported_workbook_imports_back_into_an_empty_database() {
 }
 
 /// The codes of [`world`] that its contacts use, without the contacts.
-fn world_codes_only(app: &TestApp) {
+pub(crate) fn world_codes_only(app: &TestApp) {
     diesel_exec(
         app,
         "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales'), ('PL', 'Pat Lee');

@@ -395,3 +395,73 @@ fn a_person_on_a_draft_segment_is_not_moved_to_another_company_by_an_import() {
         "ALPHA"
     );
 }
+
+/// A file exported at nine and imported with "Update those contacts" at eleven used to put
+/// back what colleagues changed in between (the update wrote every column the file has) and
+/// to bring back a contact deleted meanwhile, both counted as done. The export carries each
+/// contact's version and the database it came from: such rows are refused, by line, and
+/// nothing is written; a row whose version is emptied is written as the user asks. Imported
+/// into another database (contacts moving to a new one), the versions mean nothing.
+#[test]
+fn a_file_exported_before_a_colleagues_change_or_deletion_does_not_undo_it() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let export = c.get("/contacts/export.csv");
+    let mut rows = csv_rows(&export.body);
+    // Meanwhile a colleague changes Anna's phone on her card and deletes Solo.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET phone = '+45 11 22 33 44', version = version + 1 WHERE no = 'ANNA';
+         DELETE FROM interaction_log_entries WHERE contact_id = (SELECT id FROM contacts WHERE no = 'SOLO');
+         DELETE FROM contacts WHERE no = 'SOLO'",
+    );
+    // The user edits another contact's city and imports the file.
+    let (eli, city) = (row_of(&rows, "ELI"), column(&rows, "city"));
+    rows[eli][city] = "Malmö".into();
+    let before = snapshot(&app, &[]);
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("contact ANNA was changed in Rapport since the file was exported"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.contains("contact SOLO is no longer in Rapport (deleted since the file was exported)")
+    );
+    assert_eq!(snapshot(&app, &[]), before, "nothing written");
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE no = 'SOLO'"),
+        0
+    );
+
+    // The user takes Solo out and empties Anna's version: the file's phone is meant.
+    let version = column(&rows, "version");
+    let anna = row_of(&rows, "ANNA");
+    rows[anna][version].clear();
+    let solo = row_of(&rows, "SOLO");
+    rows.remove(solo);
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(page.contains("2 updated"), "{}", page.body);
+    assert_eq!(
+        text(&app, "SELECT phone || ' ' || (SELECT city FROM contacts WHERE no = 'ELI') FROM contacts WHERE no = 'ANNA'"),
+        " Malmö",
+        "Anna's phone as the file has it (empty), Eli's new city"
+    );
+
+    // Into another database, the same file (Solo's row with its version) adds every contact.
+    let export = c.get("/contacts/export.csv");
+    let other = TestApp::start();
+    crate::excel::world_codes_only(&other);
+    let mut t = staff(&other, "stan");
+    let page = import_file(&mut t, &[UPDATE], "contacts.csv", export.body.as_bytes());
+    assert!(
+        page.contains(&format!(
+            "{} contacts imported",
+            app.count("SELECT count(*) FROM contacts")
+        )),
+        "{}",
+        page.body
+    );
+}

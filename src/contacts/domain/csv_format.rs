@@ -4,7 +4,10 @@
 pub use crate::web::csv::{neutralise, unneutralise};
 
 /// The columns, in order. Import needs `type` and `name`; the others may be left out.
-pub const COLUMNS: [&str; 26] = [
+/// `version` is the contact's version when the file was exported, `exported_from` the database
+/// it was exported from (its id): an import into that database refuses a row whose contact was
+/// changed since, or deleted ([`super::import_write`]); into another, they mean nothing.
+pub const COLUMNS: [&str; 28] = [
     "no",
     "type",
     "name",
@@ -31,6 +34,8 @@ pub const COLUMNS: [&str; 26] = [
     "business_relations",
     "mailing_groups",
     "job_responsibilities",
+    "version",
+    "exported_from",
 ];
 
 /// Separator inside the classification columns: `RETAIL|WHOLESALE`.

@@ -49,6 +49,10 @@ pub struct ImportRow {
     pub business_relations: Vec<String>,
     pub mailing_groups: Vec<String>,
     pub job_responsibilities: Vec<String>,
+    /// The contact's version when the file was exported, if the row gives it, and the id of
+    /// the database it was exported from.
+    pub version: Option<u64>,
+    pub exported_from: String,
 }
 
 /// The problems found; only the first [`Problems::SHOWN`] by line are kept, whatever the
@@ -394,6 +398,8 @@ diesel::table! {
         business_relations -> Text,
         mailing_groups -> Text,
         job_responsibilities -> Text,
+        version -> Nullable<BigInt>,
+        exported_from -> Text,
     }
 }
 
@@ -428,6 +434,8 @@ const CREATE_IMPORT_ROWS: &str = "CREATE TEMPORARY TABLE import_rows (
     business_relations TEXT NOT NULL,
     mailing_groups TEXT NOT NULL,
     job_responsibilities TEXT NOT NULL,
+    version BIGINT,
+    exported_from TEXT NOT NULL,
     -- The contact in Rapport with the row's No., when the import updates those
     -- ([`super::import_write::match_existing`]); not part of the COPY.
     existing_id BIGINT
@@ -464,7 +472,9 @@ impl ImportRow {
             .text(&list(&self.industry_groups))
             .text(&list(&self.business_relations))
             .text(&list(&self.mailing_groups))
-            .text(&list(&self.job_responsibilities));
+            .text(&list(&self.job_responsibilities))
+            .opt_number(self.version)
+            .text(&self.exported_from);
         out.end_row();
     }
 }
@@ -532,6 +542,8 @@ pub fn stage(
                     r::business_relations,
                     r::mailing_groups,
                     r::job_responsibilities,
+                    r::version,
+                    r::exported_from,
                 ),
                 |out: &mut dyn Write| -> QueryResult<()> {
                     let mut state = state.borrow_mut();
@@ -699,6 +711,21 @@ fn check_row(
     };
     let exclude_from_segment = flag("exclude_from_segment");
     let privacy_blocked = flag("privacy_blocked");
+    let version = match get("version") {
+        v if v.is_empty() => None,
+        v => {
+            let parsed = v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=i32::MAX as u64).contains(n));
+            if parsed.is_none() {
+                errors.push(format!(
+                    "version must be the contact's version as exported (a whole number), not \"{v}\""
+                ));
+            }
+            parsed
+        }
+    };
     if correspondence == Some("email") && email.is_empty() {
         errors.push("correspondence by e-mail needs an e-mail address".into());
     }
@@ -738,6 +765,8 @@ fn check_row(
         business_relations,
         mailing_groups,
         job_responsibilities,
+        version,
+        exported_from: get("exported_from"),
     })
 }
 

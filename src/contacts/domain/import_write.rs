@@ -78,6 +78,29 @@ const EXISTS: &str =
     "SELECT r.line, 'contact ' || r.no || ' already exists' AS message, count(*) OVER () AS total
      FROM import_rows r JOIN contacts c ON c.no = r.no ORDER BY r.line LIMIT $1";
 
+/// A row of a file exported from this database (its `version` and `exported_from` given)
+/// whose contact was deleted since, or, when the import updates contacts, changed since:
+/// written, it would bring the contact back, or put back the values a colleague changed
+/// meanwhile. (Without updating, a contact that exists is refused by [`EXISTS`] already.) The
+/// version counts the card's fields, not the classifications. A file exported from another
+/// database (moving contacts to a new one) is not checked.
+fn stale(update: bool) -> String {
+    format!(
+        "SELECT r.line, CASE WHEN c.id IS NULL
+                THEN 'contact ' || r.no || ' is no longer in Rapport (deleted since the file was exported): '
+                     || 'remove the row, or empty its version to add it again'
+                ELSE 'contact ' || r.no || ' was changed in Rapport since the file was exported (version '
+                     || c.version || ', the file has ' || r.version || '): export it again, '
+                     || 'or empty its version to overwrite those changes' END AS message,
+                count(*) OVER () AS total
+         FROM import_rows r LEFT JOIN contacts c ON c.no = r.no
+         WHERE r.version IS NOT NULL AND r.no <> ''
+           AND r.exported_from = (SELECT database FROM code_list_version)
+           AND (c.id IS NULL OR ({update} AND c.version <> r.version))
+         ORDER BY r.line LIMIT $1"
+    )
+}
+
 /// A row that would make a company a person or a person a company.
 const TYPE_CHANGE: &str =
     "SELECT r.line, 'contact ' || r.no || ' is a ' || c.type || ' in Rapport; a row cannot make it a '
@@ -141,7 +164,7 @@ pub fn check(
     problems: &mut Problems,
     existing: &Existing,
 ) -> QueryResult<()> {
-    let mut checks: Vec<String> = vec![TWICE.into()];
+    let mut checks: Vec<String> = vec![TWICE.into(), stale(existing.update)];
     if existing.update {
         checks.push(TYPE_CHANGE.into());
         if existing.has("company_no") {

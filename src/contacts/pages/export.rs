@@ -41,6 +41,8 @@ crate::db::columns::columns_in_order! {
         business_relations: Option<String> as Nullable<Text>,
         mailing_groups: Option<String> as Nullable<Text>,
         job_responsibilities: Option<String> as Nullable<Text>,
+        version: String as Text,
+        exported_from: String as Text,
     }
 }
 
@@ -49,7 +51,7 @@ impl csv::Record for ExportRow {
         fn o(v: &Option<String>) -> &str {
             v.as_deref().unwrap_or("")
         }
-        let cells: [&str; 26] = [
+        let cells: [&str; 28] = [
             &self.no,
             &self.kind,
             &self.name,
@@ -76,6 +78,8 @@ impl csv::Record for ExportRow {
             o(&self.business_relations),
             o(&self.mailing_groups),
             o(&self.job_responsibilities),
+            &self.version,
+            &self.exported_from,
         ];
         cells.into_iter().map(Cell::text).collect()
     }
@@ -99,7 +103,8 @@ fn export_sql(query: &ListQuery) -> (String, Vec<String>) {
                 c.organizational_level_code::text AS organizational_level_code, \
                 c.exclude_from_segment, c.privacy_blocked, \
                 {} AS industry_groups, {} AS business_relations, {} AS mailing_groups, \
-                {} AS job_responsibilities \
+                {} AS job_responsibilities, c.version::text AS version, \
+                (SELECT database FROM code_list_version) AS exported_from \
          FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id \
          WHERE {clause} ORDER BY {}",
         codes_of("contact_industry_groups"),
