@@ -136,6 +136,11 @@ pub struct EditUserPage {
     pub layout: Layout,
     pub user: User,
     pub form: UserChanges,
+    /// The user's values the form was opened with (sent back with it: a colleague's change
+    /// since is not overwritten unseen).
+    pub was: UserChanges,
+    /// A save refused over a colleague's: (field, saved meanwhile, typed).
+    pub conflict: Option<Vec<(&'static str, String, String)>>,
     pub errors: FormErrors,
     pub password_error: Option<String>,
     pub roles: [Role; 3],
@@ -148,15 +153,20 @@ async fn load_user(state: &AppState, username: String) -> AppResult<User> {
     .await
 }
 
+impl EditUserPage {
+    /// The user as saved, for a conflict's link.
+    pub fn saved_href(&self) -> String {
+        format!("/admin/users/{}", path_segment(&self.user.username))
+    }
+}
+
 fn edit_page(layout: Layout, user: User) -> EditUserPage {
-    let form = UserChanges {
-        display_name: user.display_name.clone(),
-        role: user.role.clone(),
-        salesperson_code: user.salesperson_code.clone().unwrap_or_default(),
-    };
+    let form = UserChanges::of(&user);
     EditUserPage {
         layout,
         user,
+        was: form.clone(),
+        conflict: None,
         form,
         errors: FormErrors::new(),
         password_error: None,
@@ -183,6 +193,18 @@ pub struct ChangesForm {
     role: String,
     #[serde(default)]
     salesperson_code: String,
+    /// The values the form was opened with (none from a form of before they were sent).
+    was_display_name: Option<String>,
+    was_role: Option<String>,
+    was_salesperson_code: Option<String>,
+}
+
+/// What a save of a user's profile came to.
+enum Saved {
+    Done(String),
+    Invalid(User, FormErrors),
+    /// Changed by someone else since the form was opened: the user as it is now.
+    Conflict(User),
 }
 
 #[post("/admin/users/{username}")]
@@ -195,6 +217,21 @@ pub async fn update(
     form: web::Form<ChangesForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
+    let was = match (
+        form.was_display_name,
+        form.was_role,
+        form.was_salesperson_code,
+    ) {
+        (Some(display_name), Some(role), Some(salesperson_code)) => Some(
+            UserChanges {
+                display_name,
+                role,
+                salesperson_code,
+            }
+            .trimmed(),
+        ),
+        _ => None,
+    };
     let changes = UserChanges {
         display_name: form.display_name,
         role: form.role,
@@ -205,10 +242,17 @@ pub async fn update(
     let ip = client_ip(&req, state.config.trust_proxy);
     let username = path.into_inner();
     let c = changes.clone();
+    let opened = was.clone();
     let result = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
-            let user = users::find_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
+            let user = users::lock_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
+            let stored = UserChanges::of(&user);
+            // A demotion (or a name) saved by another administrator since this form was opened
+            // is not put back unseen.
+            if opened.as_ref().is_some_and(|was| *was != stored) {
+                return Ok(Saved::Conflict(user));
+            }
             let mut errors = c.validate();
             users::check_salesperson_exists(conn, &c.salesperson_code, &mut errors)?;
             if user.role() == Role::Admin
@@ -222,7 +266,19 @@ pub async fn update(
                 );
             }
             if !errors.is_empty() {
-                return Ok(Err((user, errors)));
+                return Ok(Saved::Invalid(user, errors));
+            }
+            let changed = stored.differences(&c);
+            if changed.is_empty() {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::info(format!(
+                        "Nothing changed: user {} is as it was.",
+                        user.username
+                    )),
+                )?;
+                return Ok(Saved::Done(user.username));
             }
             // In a savepoint: a salesperson deleted since the check above is a message next
             // to the field, not a failure.
@@ -233,15 +289,16 @@ pub async fn update(
                         "salesperson_code",
                         "This salesperson was deleted a moment ago. Choose another.",
                     );
-                    return Ok(Err((user, errors)));
+                    return Ok(Saved::Invalid(user, errors));
                 }
                 Err(e) => return Err(e.into()),
             }
-            let detail = if user.role != c.role {
-                format!("role {} → {}", user.role, c.role)
-            } else {
-                "profile changed".to_string()
-            };
+            // What changed, each field from → to.
+            let detail = changed
+                .iter()
+                .map(|(field, from, to)| format!("{} {from} → {to}", field.to_lowercase()))
+                .collect::<Vec<_>>()
+                .join("; ");
             audit::record(
                 conn,
                 Actor::User(&admin),
@@ -255,20 +312,31 @@ pub async fn update(
                 &session,
                 Flash::success(format!("User {} saved.", user.username)),
             )?;
-            Ok(Ok(user.username))
+            Ok(Saved::Done(user.username))
         })
     })
     .await?;
     match result {
-        Ok(username) => Ok(redirect(&format!(
+        Saved::Done(username) => Ok(redirect(&format!(
             "/admin/users/{}",
             path_segment(&username)
         ))),
-        Err((user, errors)) => {
+        Saved::Invalid(user, errors) => {
             let mut page = edit_page(layout, user);
             page.form = changes;
+            // Still the values the form was opened with.
+            if let Some(was) = was {
+                page.was = was;
+            }
             page.errors = errors;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Saved::Conflict(user) => {
+            // The typed values over the user as it is now: saved again, they replace it.
+            let mut page = edit_page(layout, user);
+            page.conflict = Some(page.was.differences(&changes));
+            page.form = changes;
+            render(StatusCode::CONFLICT, &page)
         }
     }
 }

@@ -53,7 +53,7 @@ pub struct NewUser {
 }
 
 /// The profile fields an administrator may change.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserChanges {
     pub display_name: String,
     pub role: String,
@@ -116,6 +116,40 @@ impl NewUser {
 }
 
 impl UserChanges {
+    /// A user's values as the form shows them.
+    pub fn of(user: &User) -> UserChanges {
+        UserChanges {
+            display_name: user.display_name.clone(),
+            role: user.role.clone(),
+            salesperson_code: user.salesperson_code.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The fields where `other` differs from these values: (label, these, other's), a value
+    /// shown as "(none)" when empty.
+    pub fn differences(&self, other: &UserChanges) -> Vec<(&'static str, String, String)> {
+        let shown = |v: &str| {
+            if v.is_empty() {
+                "(none)".to_string()
+            } else {
+                v.to_string()
+            }
+        };
+        [
+            ("Full name", &self.display_name, &other.display_name),
+            ("Role", &self.role, &other.role),
+            (
+                "Salesperson code",
+                &self.salesperson_code,
+                &other.salesperson_code,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(label, a, b)| (label, shown(a), shown(b)))
+        .collect()
+    }
+
     pub fn trimmed(mut self) -> Self {
         self.display_name = self.display_name.trim().to_string();
         self.role = self.role.trim().to_string();
@@ -211,6 +245,16 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateErro
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// [`find_by_username`], the row locked until the transaction ends (a change of the user).
+pub fn lock_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(crate::db::text::rapport_fold(users::username).eq(crate::db::fold(username.trim())))
+        .select(User::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {

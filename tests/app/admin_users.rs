@@ -98,7 +98,7 @@ fn an_admin_changes_a_role_and_the_user_sees_it_at_once() {
         .assert_redirect("/admin/users/maria");
     maria.get("/admin/users").assert_status(200);
     assert_eq!(app.count("SELECT count(*) FROM users WHERE username = 'maria' AND role = 'admin' AND display_name = 'Maria K.'"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user changed' AND detail LIKE 'role viewer%admin'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user changed' AND detail = 'full name maria Display → Maria K.; role viewer → admin'"), 1);
 }
 
 #[test]
@@ -253,4 +253,81 @@ fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
     let p3 = admin.get("/admin/audit?action=bulk&page=3");
     assert!(p3.contains("page 3 of 3"));
     admin.get("/admin/audit?page=abc").assert_status(200);
+}
+
+/// Two administrators with one user's page open: the second save used to write its whole
+/// form back, so a demotion made meanwhile was silently undone by a fix of the full name.
+/// Now it is refused (409) with what was saved meanwhile; saved again from that page, the
+/// form is meant. The audit trail says what changed, from and to, and an unchanged save
+/// records nothing.
+#[test]
+fn a_colleagues_change_of_a_user_is_not_undone_by_an_older_form() {
+    let app = TestApp::start();
+    let mut a = app.signed_in("anna", "admin");
+    let mut b = app.signed_in("bert", "admin");
+    app.user("x", "admin");
+    let page = "/admin/users/x";
+    let form_a = a.get(page);
+    let form_b = b.get(page);
+    let fields = |form: &Resp, display_name: &str, role: &str| {
+        let was = |name: &str| hidden_value(&form.body, name).unwrap();
+        vec![
+            ("display_name".to_string(), display_name.to_string()),
+            ("role".into(), role.into()),
+            ("salesperson_code".into(), String::new()),
+            ("was_display_name".into(), was("was_display_name")),
+            ("was_role".into(), was("was_role")),
+            ("was_salesperson_code".into(), was("was_salesperson_code")),
+        ]
+    };
+    let post = |c: &mut Client, form: &Resp, fields: &[(String, String)]| {
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        c.post_with_token(page, &form.csrf_token().unwrap(), &fields)
+    };
+    // Bert demotes x.
+    post(&mut b, &form_b, &fields(&form_b, "x Display", "viewer")).assert_redirect(page);
+    let role = || {
+        crate::segments::text(
+            &app,
+            "SELECT role || '|' || display_name FROM users WHERE username = 'x'",
+        )
+    };
+    assert_eq!(role(), "viewer|x Display");
+    // Anna, from the page she opened before, fixes the full name.
+    let res = post(&mut a, &form_a, &fields(&form_a, "Xavier", "admin"));
+    res.assert_status(409);
+    assert!(res.contains("Someone else saved this user after you opened it"));
+    assert!(
+        res.contains("<tr><td>Role</td><td>viewer</td><td>admin</td></tr>"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        role(),
+        "viewer|x Display",
+        "nothing of Bert's change is lost"
+    );
+    // Saved again from the page that said so, with the role put as Bert left it.
+    post(&mut a, &res, &fields(&res, "Xavier", "viewer")).assert_redirect(page);
+    assert_eq!(role(), "viewer|Xavier");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'user changed' AND subject = 'x' \
+             AND detail = 'full name x Display → Xavier'"
+        ),
+        1
+    );
+    // Saved unchanged: nothing recorded.
+    let form = a.get(page);
+    post(&mut a, &form, &fields(&form, "Xavier", "viewer")).assert_redirect(page);
+    assert!(a
+        .get(page)
+        .contains("Nothing changed: user x is as it was."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'user changed' AND subject = 'x'"),
+        2
+    );
 }
