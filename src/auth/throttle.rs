@@ -42,6 +42,26 @@ fn count(conn: &mut PgConnection, condition: &str, value: &str, ip: &str) -> Que
         .get_result(conn)
 }
 
+/// Whether a refused sign-in of `username` from `ip` was recorded in the audit trail within
+/// the window already: a script that goes on once refused is recorded once a window, not once
+/// a request (it used to fill the trail, and the disk, unsigned in).
+pub fn throttled_recorded(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Recorded {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        recorded: bool,
+    }
+    let r: Recorded = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = 'sign-in throttled' \
+             AND subject = $1 AND ip = $2 AND at > now() - make_interval(secs => $3)) AS recorded",
+    )
+    .bind::<Text, _>(username)
+    .bind::<Text, _>(ip)
+    .bind::<Double, _>(WINDOW_SECS)
+    .get_result(conn)?;
+    Ok(r.recorded)
+}
+
 /// Whether the user of that (folded) name has signed in from `ip` within [`KNOWN_DAYS`].
 fn known_address(conn: &mut PgConnection, folded: &str, ip: &str) -> QueryResult<bool> {
     #[derive(QueryableByName)]

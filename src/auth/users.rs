@@ -60,10 +60,23 @@ pub struct UserChanges {
     pub salesperson_code: String,
 }
 
+/// The longest user name.
+pub const USERNAME_MAX: usize = 50;
+
+/// A name typed at sign-in as recorded (its failures, the audit trail): at most one character
+/// more than the longest user name, "…" marking one cut short.
+pub fn recorded_name(typed: &str) -> String {
+    if typed.chars().count() > USERNAME_MAX {
+        typed.chars().take(USERNAME_MAX).chain(['…']).collect()
+    } else {
+        typed.to_string()
+    }
+}
+
 fn check_username(username: &str, errors: &mut FormErrors) {
     if username.is_empty() {
         errors.add("username", "Enter a user name.");
-    } else if username.chars().count() > 50 {
+    } else if username.chars().count() > USERNAME_MAX {
         errors.add("username", "Use at most 50 characters.");
     } else if !username
         .chars()
@@ -72,6 +85,20 @@ fn check_username(username: &str, errors: &mut FormErrors) {
         errors.add(
             "username",
             "Use letters, digits and . _ - @ only (no spaces).",
+        );
+    } else if username.chars().all(|c| c == '.') {
+        // `/admin/users/..` is another address: the user's page could not be reached.
+        errors.add("username", "A user name cannot be dots only.");
+    } else if username.eq_ignore_ascii_case("new") {
+        errors.add(
+            "username",
+            "“new” is the address of the New user page: choose another name.",
+        );
+    } else if unicode_normalization::UnicodeNormalization::nfkc(username).ne(username.chars()) {
+        // A full-width ａｄｍｉｎ could stand beside admin, looking the same.
+        errors.add(
+            "username",
+            "Use the plain form of each letter and digit (ａ is written a).",
         );
     }
 }
@@ -406,5 +433,41 @@ mod tests {
         for field in ["username", "display_name", "role", "password"] {
             assert!(e.has(field), "{field} should have an error");
         }
+    }
+
+    /// Names whose page could not be reached (`.`, `..`, `new`), or that look like another's
+    /// (full-width letters), are refused; Nordic letters are plain letters.
+    #[test]
+    fn user_names_that_could_not_be_told_apart_or_reached_are_refused() {
+        for (name, message) in [
+            (".", "A user name cannot be dots only."),
+            ("..", "A user name cannot be dots only."),
+            (
+                "New",
+                "“new” is the address of the New user page: choose another name.",
+            ),
+            (
+                "ａｄｍｉｎ",
+                "Use the plain form of each letter and digit (ａ is written a).",
+            ),
+        ] {
+            let mut u = valid();
+            u.username = name.into();
+            assert_eq!(u.validate().get("username"), Some(message), "{name}");
+        }
+        for name in ["søren.ø", "new.user", "a..b", "Åse"] {
+            let mut u = valid();
+            u.username = name.into();
+            assert!(!u.validate().has("username"), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_name_typed_at_sign_in_is_recorded_at_most_51_characters_long() {
+        assert_eq!(recorded_name("maria"), "maria");
+        let long = "x".repeat(300);
+        let recorded = recorded_name(&long);
+        assert_eq!(recorded.chars().count(), 51);
+        assert!(recorded.ends_with('…'));
     }
 }

@@ -450,6 +450,29 @@ fn behind_the_proxy_a_forwarded_header_names_no_address() {
     );
 }
 
+/// A script that goes on posting once refused used to write an audit entry a request, each
+/// with the whole name it typed (up to the form's 256 KiB): the trail, and the disk, filled
+/// without signing in. A name is recorded at most 51 characters long, a refusal once a window.
+#[test]
+fn a_refused_script_is_recorded_once_with_its_name_cut_short() {
+    let app = TestApp::start();
+    let mut c = app.client();
+    let long = "x".repeat(20_000);
+    for i in 0..60 {
+        let status = c.try_sign_in(&format!("{long}{i}"), "wrong").status;
+        assert!(status == 422 || status == 429, "{status}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'sign-in throttled'"),
+        1
+    );
+    assert_eq!(app.count("SELECT max(length(subject)) FROM audit_log"), 51);
+    assert_eq!(
+        app.count("SELECT max(length(username)) FROM login_failures"),
+        51
+    );
+}
+
 #[test]
 fn the_setup_link_works_once() {
     let app = TestApp::start();
