@@ -465,3 +465,52 @@ fn a_file_exported_before_a_colleagues_change_or_deletion_does_not_undo_it() {
         page.body
     );
 }
+
+/// Rules that hold on the card hold for an import, over the contact as it will be: a file of
+/// some columns is checked with the contact's own values for the others (a file of
+/// `no,type,name,email` used to empty the address of a contact written to by e-mail, and one
+/// giving `correspondence_type` alone was refused for a contact that has one), and a blocked
+/// salesperson is not given to a contact, though one that has it keeps it.
+#[test]
+fn an_import_checks_the_contact_as_it_will_be_and_gives_no_blocked_salesperson() {
+    let app = TestApp::start();
+    saved_world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET correspondence_type = 'email' WHERE no = 'ANNA';
+         UPDATE salespeople SET blocked = TRUE WHERE code = 'PL';
+         UPDATE contacts SET salesperson_code = 'PL' WHERE no = 'SOLO'",
+    );
+    let mut c = staff(&app, "stan");
+    let before = snapshot(&app, &[]);
+    let file = "no,type,name,email\nANNA,person,Anna Alpha,\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(page.contains("line 2: correspondence by e-mail needs an e-mail address"));
+    // ELI has no address: e-mail is refused for her, given to DORA (who has one).
+    let file = "no,type,name,correspondence_type\nDORA,person,Dora Beta,email\nELI,person,Eli Beta,email\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(
+        page.contains("line 3: correspondence by e-mail needs an e-mail address"),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains("line 2:"), "{}", page.body);
+    let file = "type,name,salesperson_code\ncompany,New Co,PL\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(
+        page.contains("line 2: salesperson PL is blocked: choose another"),
+        "{}",
+        page.body
+    );
+    assert_eq!(snapshot(&app, &[]), before, "nothing written");
+
+    let file = "no,type,name,correspondence_type,salesperson_code\n\
+                DORA,person,Dora Beta,email,\nSOLO,person,Solo Person,,PL\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(page.contains("1 updated"), "{}", page.body);
+    assert_eq!(
+        text(&app, "SELECT string_agg(no || ':' || correspondence_type || ':' || COALESCE(salesperson_code, '-'), ' ' ORDER BY no) FROM contacts WHERE no IN ('DORA', 'SOLO')"),
+        "DORA:email:- SOLO::PL"
+    );
+}

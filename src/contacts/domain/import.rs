@@ -342,6 +342,21 @@ impl<'s> RowReader<'s> {
             if lost {
                 return Some(None);
             }
+            // A CSV line with fewer cells than its header (cut short by hand): its missing
+            // cells would read as empty, and an update would empty those columns. (A
+            // workbook's rows leave trailing empty cells out by nature.)
+            if self.neutralised && self.record.len() < self.headers.len() {
+                problems.add(
+                    line,
+                    format!(
+                        "has {} cells where the header has {}: add the missing separators, or \
+                         the columns after its last cell would be emptied",
+                        self.record.len(),
+                        self.headers.len()
+                    ),
+                );
+                return Some(None);
+            }
             let (index, record, neutralised) = (&self.index, &self.record, self.neutralised);
             let get = |name: &str| -> String {
                 index
@@ -726,9 +741,8 @@ fn check_row(
             parsed
         }
     };
-    if correspondence == Some("email") && email.is_empty() {
-        errors.push("correspondence by e-mail needs an e-mail address".into());
-    }
+    // Correspondence by e-mail needs an address: checked over the whole file, with the
+    // contact's own values where the file has no such column (`import_write::check`).
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -836,6 +850,22 @@ mod tests {
             .lines()
             .iter()
             .any(|l| l.starts_with("line 4: industry_groups are not assigned")));
+    }
+
+    #[test]
+    fn a_csv_line_cut_short_is_refused_not_read_as_empty_cells() {
+        let data = "no,type,name,city,phone\n\
+                    C1,company,Acme,Aarhus,+45 1\n\
+                    C2,company,Beta\n";
+        let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            problems.lines(),
+            [
+                "line 3: has 3 cells where the header has 5: add the missing separators, or the \
+              columns after its last cell would be emptied"
+            ]
+        );
     }
 
     #[test]

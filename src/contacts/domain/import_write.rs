@@ -141,7 +141,15 @@ fn company_move_check() -> String {
 }
 
 /// The set-based checks over the whole file.
-const CHECKS: [&str; 1] = [
+const CHECKS: [&str; 2] = [
+    // A blocked salesperson is not given to a contact (as on its card); one that has it
+    // already keeps it.
+    "SELECT r.line, 'salesperson ' || r.salesperson_code || ' is blocked: choose another' AS message,
+            count(*) OVER () AS total
+     FROM import_rows r JOIN salespeople sp ON sp.code = r.salesperson_code AND sp.blocked
+     LEFT JOIN contacts c ON c.id = r.existing_id
+     WHERE c.salesperson_code IS DISTINCT FROM r.salesperson_code
+     ORDER BY r.line LIMIT $1",
     // A person's company: the first row of the file with that number, else a contact in Rapport.
     "SELECT r.line,
             CASE WHEN COALESCE(f.kind, c.type) IS NULL
@@ -156,6 +164,29 @@ const CHECKS: [&str; 1] = [
        AND COALESCE(f.kind, c.type) IS DISTINCT FROM 'company'
      ORDER BY r.line LIMIT $1",
 ];
+
+/// Correspondence by e-mail without an e-mail address, as the contact will be: the file's
+/// value where it has the column, else the contact's own (a file of `no,type,name,email`
+/// used to empty the address of a contact written to by e-mail, and one of
+/// `correspondence_type` alone was refused for a contact that has an address).
+fn email_needed(existing: &Existing) -> String {
+    let value = |column: &str| {
+        if existing.has(column) {
+            format!("r.{column}")
+        } else {
+            format!("COALESCE(c.{column}, '')")
+        }
+    };
+    format!(
+        "SELECT r.line, 'correspondence by e-mail needs an e-mail address' AS message,
+                count(*) OVER () AS total
+         FROM import_rows r LEFT JOIN contacts c ON c.id = r.existing_id
+         WHERE {} = 'email' AND {} = ''
+         ORDER BY r.line LIMIT $1",
+        value("correspondence_type"),
+        value("email")
+    )
+}
 
 /// Checks the rows against each other and against Rapport; adds what is wrong to `problems`.
 /// When updating, call [`match_existing`] first.
@@ -174,6 +205,7 @@ pub fn check(
         checks.push(EXISTS.into());
     }
     checks.extend(CHECKS.iter().map(|c| c.to_string()));
+    checks.push(email_needed(existing));
     for sql in checks {
         let found: Vec<Found> = diesel::sql_query(sql)
             .bind::<BigInt, _>(Problems::SHOWN as i64)
