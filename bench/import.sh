@@ -65,12 +65,15 @@ if [[ $NUMBERS == 0 ]]; then
     FILE_BYTES=$(stat -c %s "$WORK/contacts.csv")
     log "the No. column left out: $FILE_BYTES bytes, imported beside the contacts"
 else
-    # Empty the contact tables (the codes stay), so the file's numbers are new again.
+    # Empty the contact tables (the codes stay), so the file's numbers are new again, and
+    # give the database another id: the file is imported as into a new installation (into the
+    # database it was exported from, its rows' contacts would be "deleted since the export").
     psql -q -X -v ON_ERROR_STOP=1 "postgresql://rapport@localhost/rapport?host=$RAPPORT_DATA_DIR/run" <<'SQL'
 TRUNCATE contacts, contact_industry_groups, contact_business_relations, contact_mailing_groups,
          contact_job_responsibilities, contact_profile_answers, segment_lines,
          interaction_log_entries CASCADE;
 UPDATE number_series SET next_number = 1 WHERE code = 'CONTACT';
+UPDATE code_list_version SET database = gen_random_uuid()::text;
 SQL
 fi
 stop_server
