@@ -869,6 +869,27 @@ mod tests {
     }
 
     #[test]
+    fn lines_are_counted_alike_whatever_the_line_ending() {
+        for data in [
+            "type,name\ncompany,\ncompany,\n",
+            "type,name\r\ncompany,\r\ncompany,\r\n",
+        ] {
+            let (_, problems) = parse(data.as_bytes(), &codes(), |_| {});
+            assert_eq!(
+                problems.lines(),
+                ["line 2: name is empty", "line 3: name is empty"],
+                "{data:?}"
+            );
+        }
+        // A quoted cell over two lines, a quoted last cell before "\r\n", a blank line.
+        let data = "type,name,city\r\ncompany,\"Acme\r\nLtd\",\"Aarhus\"\r\n\r\ncompany,,x\r\n";
+        let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert_eq!(problems.lines(), ["line 5: name is empty"]);
+        assert_eq!(rows[0].city, "Aarhus");
+        assert_eq!(rows[0].line, 2);
+    }
+
+    #[test]
     fn headers_are_checked() {
         let (_, problems) = parse(b"name,colour\nAcme,red\n", &codes(), |_| {});
         assert!(problems

@@ -65,10 +65,15 @@ pub struct CsvSource<R: Read> {
 
 impl<R: Read> CsvSource<R> {
     pub fn new(data: R, separator: u8) -> Self {
+        // Records end at `\n` alone: read with "\r\n" as a terminator, a record's position
+        // is taken before its line's `\n`, and every problem of a Windows file (Excel's CSV)
+        // named the line before its own. The `\r` left at a line's end is trimmed with the
+        // last cell's other white space.
         let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
             .delimiter(separator)
+            .terminator(csv::Terminator::Any(b'\n'))
             .trim(csv::Trim::All)
             .from_reader(data);
         CsvSource {
