@@ -88,10 +88,10 @@ fn stale(update: bool) -> String {
     format!(
         "SELECT r.line, CASE WHEN c.id IS NULL
                 THEN 'contact ' || r.no || ' is no longer in Rapport (deleted since the file was exported): '
-                     || 'remove the row, or empty its version to add it again'
+                     || 'remove the row, or empty its version cell to add it again'
                 ELSE 'contact ' || r.no || ' was changed in Rapport since the file was exported (version '
                      || c.version || ', the file has ' || r.version || '): export it again, '
-                     || 'or empty its version to overwrite those changes' END AS message,
+                     || 'or empty its version cell to overwrite those changes' END AS message,
                 count(*) OVER () AS total
          FROM import_rows r LEFT JOIN contacts c ON c.no = r.no
          WHERE r.version IS NOT NULL AND r.no <> ''
