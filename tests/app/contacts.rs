@@ -1219,41 +1219,10 @@ fn downloads_are_capped_so_that_pages_still_get_a_connection() {
 #[test]
 fn an_import_killed_with_its_server_writes_nothing_and_the_next_start_says_so() {
     use diesel::connection::SimpleConnection;
-    use std::process::{Command, Stdio};
     let app = TestApp::start();
     app.user("stan", "staff");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    /// The server process, killed however the test ends.
-    struct Server(std::process::Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut server = Server(
-        Command::new(binary())
-            .arg("serve")
-            .env("DATABASE_URL", &app.db.url)
-            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
-            .env("RAPPORT_COOKIE_SECURE", "false")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut c = Client::new(&format!("http://127.0.0.1:{port}"));
-    assert!(
-        eventually(std::time::Duration::from_millis(100), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        }),
-        "the server did not start"
-    );
+    let mut server = Served::start(&app.db.url, &[]);
+    let mut c = server.client();
     c.sign_in("stan", PASSWORD);
     // The import stops inside its transaction, its rows staged, until the series is free.
     let mut holder = app.conn();
@@ -1263,8 +1232,8 @@ fn an_import_killed_with_its_server_writes_nothing_and_the_next_start_says_so() 
     let job = upload_only(&mut c, "type,name\ncompany,One\ncompany,Two\n");
     c.wait_for(&job, |r| r.contains("Checking the rows"));
     // SIGKILL: no shutdown code of the server runs.
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
     holder.batch_execute("COMMIT").unwrap();
 
     assert_eq!(

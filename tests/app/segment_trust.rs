@@ -1010,7 +1010,6 @@ fn a_lines_save_over_a_colleagues_is_refused_and_its_campaign_flags_reach_its_en
 /// hours every night, and Add selected that day's entries. A server in such a time zone.
 #[test]
 fn today_in_a_filter_is_rapports_date_wherever_the_server_is() {
-    use std::process::{Command, Stdio};
     let app = TestApp::start();
     world(&app);
     app.user("stan", "staff");
@@ -1031,39 +1030,8 @@ fn today_in_a_filter_is_rapports_date_wherever_the_server_is() {
              WHERE no = 'SOLO'"
         ),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    /// The server process, stopped however the test ends.
-    struct Server(std::process::Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _server = Server(
-        Command::new(binary())
-            .arg("serve")
-            .env("TZ", tz)
-            .env("DATABASE_URL", &app.db.url)
-            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
-            .env("RAPPORT_COOKIE_SECURE", "false")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    assert!(
-        eventually(std::time::Duration::from_millis(100), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        }),
-        "the server did not start"
-    );
-    let mut c = Client::new(&format!("http://127.0.0.1:{port}"));
+    let server = Served::start(&app.db.url, &[("TZ", tz)]);
+    let mut c = server.client();
     c.sign_in("stan", PASSWORD);
     // The server's today is the new segment's date: the time zone holds.
     let form = c.get("/segments/new");

@@ -521,6 +521,57 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rapport"))
 }
 
+/// `rapport serve` as a process of its own on the database `db_url`, with `envs` added to its
+/// environment; stopped however the test ends. Answers once it takes connections.
+pub struct Served {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Served {
+    pub fn start(db_url: &str, envs: &[(&str, &str)]) -> Served {
+        use std::process::{Command, Stdio};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(binary())
+            .arg("serve")
+            .env("DATABASE_URL", db_url)
+            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+            .env("RAPPORT_COOKIE_SECURE", "false")
+            .env("RUST_LOG", "error")
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        assert!(
+            eventually(Duration::from_millis(100), || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            }),
+            "the server did not start"
+        );
+        served
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Client {
     /// Uploads a file as a browser does: multipart, with the page's token in the action URL.
     pub fn upload(&mut self, page: &str, action: &str, file_name: &str, data: &[u8]) -> Resp {
