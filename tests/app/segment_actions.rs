@@ -353,18 +353,20 @@ fn a_line_keeps_its_own_values_and_follows_the_header_otherwise() {
     assert!(c.get(&page).contains("11.99"), "9.99 + 2.00");
 }
 
+/// The contacts that have mailing group XMAS, by No.
+fn xmas_holders(app: &TestApp) -> String {
+    crate::segments::text(
+        app,
+        "SELECT string_agg(c.no, ',' ORDER BY c.no) FROM contact_mailing_groups m \
+         JOIN contacts c ON c.id = m.contact_id WHERE m.code = 'XMAS'",
+    )
+}
+
 #[test]
 fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly() {
     let app = TestApp::start();
     world(&app);
     diesel_exec(&app, "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no IN ('CO02', 'CO04', 'PE04')");
-    let holders = |app: &TestApp| {
-        crate::segments::text(
-            app,
-            "SELECT string_agg(c.no, ',' ORDER BY c.no) FROM contact_mailing_groups m \
-             JOIN contacts c ON c.id = m.contact_id WHERE m.code = 'XMAS'",
-        )
-    };
     let mut c = app.signed_in("stan", "staff");
     let one = new_segment(&mut c, "One");
     let page = format!("/segments/{one}");
@@ -395,7 +397,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
         "CO02 has it and stays"
     );
     assert_eq!(
-        holders(&app),
+        xmas_holders(&app),
         "CO02,CO04,PE04",
         "the preview changes nothing"
     );
@@ -406,7 +408,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
         &[("code", "XMAS"), ("remove_others", "on")],
     )
     .assert_redirect(&format!("{mailing}#applications-heading"));
-    assert_eq!(holders(&app), "CO01,CO02,CO03");
+    assert_eq!(xmas_holders(&app), "CO01,CO02,CO03");
     let after = c.get(&mailing);
     assert!(after.contains("XMAS given to 2 contact(s), taken from 2 outside the segment"));
 
@@ -418,12 +420,12 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
     let id = app.count("SELECT max(id) FROM mailing_group_applications");
     c.submit(&mailing, &format!("{mailing}/{id}/undo"), &[])
         .assert_redirect(&mailing);
-    assert_eq!(holders(&app), "CO02,CO04,CO05,PE04");
+    assert_eq!(xmas_holders(&app), "CO02,CO04,CO05,PE04");
     assert!(c.get(&mailing).contains("undone by stan"));
     // Undoing twice changes nothing more.
     c.submit(&mailing, &format!("{mailing}/{id}/undo"), &[])
         .assert_redirect(&mailing);
-    assert_eq!(holders(&app), "CO02,CO04,CO05,PE04");
+    assert_eq!(xmas_holders(&app), "CO02,CO04,CO05,PE04");
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'undo mailing group'"),
         1
@@ -457,7 +459,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
         "{}",
         again.body
     );
-    assert_eq!(holders(&app), "CO02,CO04,CO05,PE04");
+    assert_eq!(xmas_holders(&app), "CO02,CO04,CO05,PE04");
     assert_eq!(
         app.count("SELECT count(*) FROM mailing_group_applications"),
         1
@@ -468,7 +470,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
         &[("code", "XMAS"), ("gain", "1")],
     )
     .assert_redirect(&format!("{mailing}#applications-heading"));
-    assert_eq!(holders(&app), "CO01,CO02,CO04,CO05,PE04");
+    assert_eq!(xmas_holders(&app), "CO01,CO02,CO04,CO05,PE04");
     let first = app.count("SELECT max(id) FROM mailing_group_applications");
 
     // Another segment applies XMAS to CO01, which has it already: undoing the first
@@ -491,7 +493,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
     );
     c.submit(&mailing, &format!("{mailing}/{first}/undo"), &[])
         .assert_redirect(&mailing);
-    assert_eq!(holders(&app), "CO01,CO02,CO04,CO05,PE04");
+    assert_eq!(xmas_holders(&app), "CO01,CO02,CO04,CO05,PE04");
 }
 
 /// Two applications of one group undone in the order they were made, the first first: each
@@ -507,13 +509,6 @@ fn mailing_group_applications_undone_out_of_order_leave_each_contact_as_before_b
         &app,
         "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no = 'CO01'",
     );
-    let holders = |app: &TestApp| {
-        crate::segments::text(
-            app,
-            "SELECT string_agg(c.no, ',' ORDER BY c.no) FROM contact_mailing_groups m \
-             JOIN contacts c ON c.id = m.contact_id WHERE m.code = 'XMAS'",
-        )
-    };
     let mut c = app.signed_in("stan", "staff");
     let apply = |c: &mut Client, contact: &str| {
         let no = new_segment(c, contact);
@@ -532,16 +527,16 @@ fn mailing_group_applications_undone_out_of_order_leave_each_contact_as_before_b
         )
     };
     let (one, first) = apply(&mut c, "CO03");
-    assert_eq!(holders(&app), "CO03");
+    assert_eq!(xmas_holders(&app), "CO03");
     let (two, second) = apply(&mut c, "CO01");
-    assert_eq!(holders(&app), "CO01");
+    assert_eq!(xmas_holders(&app), "CO01");
     c.submit(&one, &format!("{one}/{first}/undo"), &[])
         .assert_redirect(&one);
     // Segment Two's application stands: CO01 has the group, CO03 not.
-    assert_eq!(holders(&app), "CO01");
+    assert_eq!(xmas_holders(&app), "CO01");
     c.submit(&two, &format!("{two}/{second}/undo"), &[])
         .assert_redirect(&two);
-    assert_eq!(holders(&app), "CO01", "as before both");
+    assert_eq!(xmas_holders(&app), "CO01", "as before both");
 }
 
 #[test]
