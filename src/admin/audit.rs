@@ -4,7 +4,6 @@ use diesel::prelude::*;
 
 use crate::auth::CurrentUser;
 use crate::db::schema::audit_log;
-use crate::web::pagination::Pager;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -65,28 +64,91 @@ pub fn record(
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// One page of the trail (as typed in the URL; past the end is the last page), newest first,
-/// optionally only one action.
-pub fn page(
-    conn: &mut PgConnection,
-    action: Option<&str>,
-    requested: Option<&str>,
-) -> QueryResult<(Vec<AuditEntry>, Pager)> {
-    let mut query = audit_log::table.into_boxed();
-    let mut count = audit_log::table.into_boxed();
-    if let Some(action) = action {
-        query = query.filter(audit_log::action.eq(action.to_string()));
-        count = count.filter(audit_log::action.eq(action.to_string()));
+/// Where a page of the trail starts: the newest entries, or the entries older (`Before`) or
+/// newer (`After`) than one a page showed (by its id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum From {
+    Newest,
+    Before(i64),
+    After(i64),
+}
+
+/// A page of the trail, newest first, and whether entries go on either way.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub entries: Vec<AuditEntry>,
+    pub total: i64,
+    pub newer: bool,
+    pub older: bool,
+}
+
+/// One page of the trail, newest first, optionally only one action. Read from where the page
+/// before it ended (by key, not by offset: the trail grows at the top while it is read, and a
+/// page by its number repeated entries already shown, or skipped some going back). A page
+/// after an entry that is gone starts at the newest.
+pub fn page(conn: &mut PgConnection, action: Option<&str>, from: From) -> QueryResult<Page> {
+    let filtered = || {
+        let mut query = audit_log::table.into_boxed();
+        if let Some(action) = action {
+            query = query.filter(audit_log::action.eq(action.to_string()));
+        }
+        query
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    // The entry a page starts from: its time and id (gone: the newest entries).
+    let key = match from {
+        From::Before(id) | From::After(id) => audit_log::table
+            .find(id)
+            .select(audit_log::at)
+            .first::<chrono::DateTime<chrono::Utc>>(conn)
+            .optional()?
+            .map(|at| (at, id)),
+        From::Newest => None,
+    };
+    let from = if key.is_none() { From::Newest } else { from };
+    let query = filtered().select(AuditEntry::as_select());
+    let mut entries: Vec<AuditEntry> = match (from, key) {
+        (From::Before(_), Some((at, id))) => query
+            .filter(
+                audit_log::at
+                    .lt(at)
+                    .or(audit_log::at.eq(at).and(audit_log::id.lt(id))),
+            )
+            .order((audit_log::at.desc(), audit_log::id.desc()))
+            .limit(PAGE_SIZE + 1)
+            .load(conn)?,
+        (From::After(_), Some((at, id))) => query
+            .filter(
+                audit_log::at
+                    .gt(at)
+                    .or(audit_log::at.eq(at).and(audit_log::id.gt(id))),
+            )
+            .order((audit_log::at.asc(), audit_log::id.asc()))
+            .limit(PAGE_SIZE + 1)
+            .load(conn)?,
+        _ => query
+            .order((audit_log::at.desc(), audit_log::id.desc()))
+            .limit(PAGE_SIZE + 1)
+            .load(conn)?,
+    };
+    let more = entries.len() as i64 > PAGE_SIZE;
+    entries.truncate(PAGE_SIZE as usize);
+    if matches!(from, From::After(_)) {
+        entries.reverse();
     }
-    let total: i64 = count.count().get_result(conn)?;
-    let pager = Pager::new(requested, PAGE_SIZE, total);
-    let rows = query
-        .select(AuditEntry::as_select())
-        .order((audit_log::at.desc(), audit_log::id.desc()))
-        .limit(pager.per_page)
-        .offset(pager.offset())
-        .load(conn)?;
-    Ok((rows, pager))
+    Ok(Page {
+        entries,
+        total,
+        newer: match from {
+            From::Newest => false,
+            From::Before(_) => true,
+            From::After(_) => more,
+        },
+        older: match from {
+            From::After(_) => true,
+            _ => more,
+        },
+    })
 }
 
 pub fn actions(conn: &mut PgConnection) -> QueryResult<Vec<String>> {

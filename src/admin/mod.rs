@@ -8,10 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::Admin;
-use crate::web::pagination::Pager;
 use crate::web::AppState;
 use crate::web::{db, filters, ok, AppResult, Layout};
-use audit::AuditEntry;
 
 /// Registers the administration pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,21 +28,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {
     pub layout: Layout,
-    pub entries: Vec<AuditEntry>,
+    pub page: audit::Page,
     pub actions: Vec<String>,
     pub action: String,
-    pub pager: Pager,
 }
 
 impl AuditPage {
-    /// The query string of another page of the same list.
-    pub fn page_link(&self, page: i64) -> String {
+    /// The query string of the same list from an entry on (`before` or `after` its id), or
+    /// from the newest entries (`None`).
+    pub fn page_link(&self, from: Option<(&str, i64)>) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         if !self.action.is_empty() {
             q.append_pair("action", &self.action);
         }
-        q.append_pair("page", &page.to_string());
+        if let Some((way, id)) = from {
+            q.append_pair(way, &id.to_string());
+        }
         format!("?{}", q.finish())
+    }
+
+    /// The link to the older entries (after the last shown).
+    pub fn older_link(&self) -> String {
+        let last = self.page.entries.last().map(|e| e.id).unwrap_or_default();
+        self.page_link(Some(("before", last)))
+    }
+
+    /// The link to the newer entries (before the first shown).
+    pub fn newer_link(&self) -> String {
+        let first = self.page.entries.first().map(|e| e.id).unwrap_or_default();
+        self.page_link(Some(("after", first)))
     }
 }
 
@@ -52,7 +64,10 @@ impl AuditPage {
 pub struct AuditQuery {
     #[serde(default)]
     action: String,
-    page: Option<String>,
+    #[serde(default)]
+    before: String,
+    #[serde(default)]
+    after: String,
 }
 
 #[get("/admin/audit")]
@@ -63,19 +78,23 @@ pub async fn audit_list(
     query: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let page = query.page;
+    // A key that is not a number (typed by hand) is the newest entries.
+    let from = match (query.before.parse(), query.after.parse()) {
+        (Ok(id), _) => audit::From::Before(id),
+        (_, Ok(id)) => audit::From::After(id),
+        _ => audit::From::Newest,
+    };
     let action = query.action.trim().to_string();
     let filter = (!action.is_empty()).then(|| action.clone());
-    let (entries, pager, actions) = db(&state.pool, move |conn| {
-        let (entries, pager) = audit::page(conn, filter.as_deref(), page.as_deref())?;
-        Ok((entries, pager, audit::actions(conn)?))
+    let (page, actions) = db(&state.pool, move |conn| {
+        let page = audit::page(conn, filter.as_deref(), from)?;
+        Ok((page, audit::actions(conn)?))
     })
     .await?;
     ok(&AuditPage {
         layout,
-        entries,
+        page,
         actions,
         action,
-        pager,
     })
 }
