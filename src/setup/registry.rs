@@ -468,12 +468,22 @@ pub static TABLES: &[SetupTable] = &[
         singular: "close opportunity code",
         explanation: "Why an opportunity was won or lost.",
         kind: Kind::CloseCodes,
-        usages: &[used_by!(
-            "opportunities",
-            "close_code",
-            "opportunity",
-            "opportunities"
-        )],
+        usages: &[
+            used_by!(
+                "opportunities",
+                "close_code",
+                "opportunity",
+                "opportunities"
+            ),
+            // The history keeps the code an opportunity was closed with, reopened since too
+            // (migration `close_codes_in_entries`).
+            used_by!(
+                "opportunity_entries",
+                "close_code",
+                "closing in an opportunity's history",
+                "closings in opportunities' history"
+            ),
+        ],
     },
     SetupTable {
         slug: "number-series",

@@ -1760,6 +1760,51 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
         "true"
     );
 
+    // Reopened, the opportunity has no close code, but its history keeps PRICE: the code is in
+    // use (its kind is not flipped, it is not deleted) and a rename reaches the history.
+    let mut admin = app.signed_in("boss", "admin");
+    let page = "/setup/close-opportunity-codes/PRICE";
+    assert!(
+        admin
+            .get(page)
+            .contains("closing in an opportunity&#39;s history"),
+        "{}",
+        admin.get(page).body
+    );
+    let res = admin.submit(
+        page,
+        page,
+        &[("code", "PRICE"), ("kind", "won"), ("description", "Price")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("its kind cannot change"));
+    admin.submit(page, &format!("{page}/delete"), &[]);
+    assert_eq!(
+        app.count("SELECT count(*) FROM close_opportunity_codes WHERE code = 'PRICE'"),
+        1
+    );
+    admin
+        .submit(
+            page,
+            page,
+            &[
+                ("code", "PRICING"),
+                ("kind", "lost"),
+                ("description", "Price"),
+            ],
+        )
+        .assert_redirect("/setup/close-opportunity-codes");
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(DISTINCT e.close_code, ',') FROM opportunity_entries e \
+                 JOIN opportunities o ON o.id = e.opportunity_id WHERE o.no = '{no}'"
+            )
+        ),
+        "PRICING"
+    );
+
     // A blocked salesperson is not offered and not taken; from a contact, its salesperson.
     diesel_exec(
         &app,

@@ -263,7 +263,7 @@ pub async fn update(
                     errors.add(
                         "kind",
                         format!(
-                            "It closed {used_by} as {}: its kind cannot change.",
+                            "It is used by {used_by} as {}: its kind cannot change.",
                             old.kind_label()
                         ),
                     );

@@ -1,0 +1,2 @@
+DROP TRIGGER close_opportunity_codes_restrict_opportunity_entries ON close_opportunity_codes;
+DROP TRIGGER close_opportunity_codes_rename_opportunity_entries ON close_opportunity_codes;
