@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::registry::{self, SetupTable};
 use super::support::{
-    check_code, check_text, guarded, normalize_code, search_terms, Change, ListQuery, Listing,
-    Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
+    check_code, check_shown, check_text, guarded, normalize_code, search_terms, shown, Change,
+    ListQuery, Listing, Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
 };
 use super::CodeOption;
 use crate::auth::{Admin, Role, SignedIn};
@@ -141,6 +141,9 @@ pub struct CodeForm {
     pub code: String,
     #[serde(default)]
     pub description: String,
+    /// The row as the form showed it ([`super::support::shown`]).
+    #[serde(default)]
+    pub shown: String,
 }
 
 impl CodeForm {
@@ -149,6 +152,7 @@ impl CodeForm {
         CodeForm {
             code: normalize_code(&self.code),
             description: self.description.trim().to_string(),
+            shown: self.shown,
         }
     }
 
@@ -338,6 +342,7 @@ pub async fn show(
             form: CodeForm {
                 code: row.code.to_string(),
                 description: row.description.to_string(),
+                shown: shown(&row),
             },
             errors: FormErrors::new(),
             used_by,
@@ -377,10 +382,13 @@ pub async fn update_code(
                 detail: &detail,
                 next: "",
             };
+            let mut errors = f.validate();
+            let what = format!("{} {}", table.singular, old.code.as_str());
+            check_shown(&mut errors, &f.shown, &old, &what);
             let saved = change.save(
                 conn,
                 row,
-                f.validate(),
+                errors,
                 |c| Ok(find(c, table, &f.code)?.is_some()),
                 |c| update(c, table, &old.code, &f.code, &f.description),
             )?;
@@ -388,17 +396,18 @@ pub async fn update_code(
                 return Ok(Ok(()));
             };
             let used_by = registry::used_by(&registry::usages(conn, table, &old.code)?, &old.code);
-            Ok(Err((old.code.to_string(), errors, used_by)))
+            Ok(Err((old.code.to_string(), errors, used_by, shown(&old))))
         })
     })
     .await?;
     match result {
         Ok(()) => Ok(redirect(&table.href())),
-        Err((code, errors, used_by)) => unprocessable(&EditCodePage {
+        // Shown again over the row as it is now: saved again, the form replaces it.
+        Err((code, errors, used_by, now)) => unprocessable(&EditCodePage {
             layout,
             table,
             code,
-            form,
+            form: CodeForm { shown: now, ..form },
             errors,
             used_by,
         }),

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::codes::delete_unused;
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_code, check_text, is_email, normalize_code, search_terms, Change, ListQuery, Listing,
-    Saving, PER_PAGE,
+    check_code, check_shown, check_text, is_email, normalize_code, search_terms, shown, Change,
+    ListQuery, Listing, Saving, PER_PAGE,
 };
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::salespeople;
@@ -120,11 +120,15 @@ pub struct SalespersonForm {
     /// The checkbox: present when ticked.
     #[serde(default)]
     pub blocked: Option<String>,
+    /// The row as the form showed it ([`super::support::shown`]).
+    #[serde(default)]
+    pub shown: String,
 }
 
 impl SalespersonForm {
     fn from_row(s: Salesperson) -> Self {
         SalespersonForm {
+            shown: shown(&s),
             code: s.code,
             name: s.name,
             email: s.email,
@@ -138,6 +142,7 @@ impl SalespersonForm {
             name: self.name.trim().to_string(),
             email: self.email.trim().to_string(),
             blocked: self.blocked,
+            shown: self.shown,
         }
     }
 
@@ -383,10 +388,17 @@ pub async fn update(
                 detail: &detail,
                 next: "",
             };
+            let mut errors = f.validate();
+            check_shown(
+                &mut errors,
+                &f.shown,
+                &old,
+                &format!("salesperson {}", old.code),
+            );
             let saved = change.save(
                 conn,
                 row,
-                f.validate(),
+                errors,
                 |c| Ok(find(c, &f.code)?.is_some()),
                 |c| {
                     diesel::update(salespeople::table.find(&old.code))
@@ -404,17 +416,19 @@ pub async fn update(
             };
             let used_by =
                 registry::used_by(&registry::usages(conn, table(), &old.code)?, &old.code);
-            Ok(Err((old.code, errors, used_by)))
+            let now = shown(&old);
+            Ok(Err((old.code, errors, used_by, now)))
         })
     })
     .await?;
     match result {
         Ok(()) => Ok(redirect(&table().href())),
-        Err((code, errors, used_by)) => unprocessable(&SalespersonFormPage {
+        // Shown again over the row as it is now: saved again, the form replaces it.
+        Err((code, errors, used_by, now)) => unprocessable(&SalespersonFormPage {
             layout,
             table: table(),
             code: Some(code),
-            form,
+            form: SalespersonForm { shown: now, ..form },
             errors,
             used_by,
         }),

@@ -59,6 +59,30 @@ pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
     }
 }
 
+/// A digest of a row as its form showed it, sent back with the form (`shown`): a save over
+/// a row changed since is refused ([`check_shown`]) instead of writing the form's every field
+/// over a colleague's change (a salesperson blocked meanwhile was unblocked by a fix of its
+/// e-mail address).
+pub fn shown<T: std::fmt::Debug>(row: &T) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(format!("{row:?}").as_bytes())[..16])
+}
+
+/// Refuses the save (on the `code` field) when the form was opened on `row` as it was before
+/// (`sent`: the form's `shown`; empty from a form of before it, which is saved as before).
+/// `what` names the row ("salesperson JBN").
+pub fn check_shown<T: std::fmt::Debug>(errors: &mut FormErrors, sent: &str, row: &T, what: &str) {
+    if !sent.is_empty() && sent != shown(row) {
+        errors.add(
+            "code",
+            format!(
+                "Someone else saved {what} after you opened this page. Your values are below, \
+                 not saved: open {what} again to see the change, or save again to replace it."
+            ),
+        );
+    }
+}
+
 /// A free text of at most `max` characters; `required` is the message when it is empty.
 pub fn check_text(
     errors: &mut FormErrors,

@@ -1540,3 +1540,81 @@ fn setup_refuses_codes_prefixes_and_answers_the_rest_cannot_handle() {
         1
     );
 }
+
+/// Two administrators with one setup row open: the second save used to write its whole form
+/// over the first one's (a salesperson blocked meanwhile was unblocked by a fix of its e-mail
+/// address). It is refused with the reason; saved again from that page, the form is meant.
+#[test]
+fn a_setup_row_changed_meanwhile_is_not_written_over_by_an_older_form() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name, email) VALUES ('JBN', 'Jens B. Nielsen', 'jbn@x.dk');
+         INSERT INTO territories (code, description) VALUES ('NORTH', 'North');",
+    );
+    let mut a = app.signed_in("anna", "admin");
+    let page = "/setup/salespeople/JBN";
+    let form = a.get(page);
+    let shown = hidden_value(&form.body, "shown").expect("the row as shown");
+    // Meanwhile Bert blocks JBN.
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = TRUE WHERE code = 'JBN'",
+    );
+    let fields = |shown: &str| {
+        vec![
+            ("code", "JBN".to_string()),
+            ("name", "Jens B. Nielsen".into()),
+            ("email", "jens@x.dk".into()),
+            ("shown", shown.to_string()),
+        ]
+    };
+    let post = |c: &mut Client, page: &str, token: &str, fields: &[(&str, String)]| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post_with_token(page, token, &fields)
+    };
+    let res = post(&mut a, page, &form.csrf_token().unwrap(), &fields(&shown));
+    res.assert_status(422);
+    assert!(
+        res.contains("Someone else saved salesperson JBN after you opened this page"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM salespeople WHERE blocked AND email = 'jbn@x.dk'"),
+        1,
+        "blocked, the old address: nothing written"
+    );
+    // Saved again from that page (its form unticked): the form is meant.
+    let again = hidden_value(&res.body, "shown").unwrap();
+    assert_ne!(again, shown);
+    post(&mut a, page, &res.csrf_token().unwrap(), &fields(&again))
+        .assert_redirect("/setup/salespeople");
+    assert_eq!(
+        app.count("SELECT count(*) FROM salespeople WHERE NOT blocked AND email = 'jens@x.dk'"),
+        1
+    );
+    // A code table's row the same way.
+    let page = "/setup/territories/NORTH";
+    let form = a.get(page);
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    diesel_exec(
+        &app,
+        "UPDATE territories SET description = 'The North' WHERE code = 'NORTH'",
+    );
+    let res = a.post_with_token(
+        page,
+        &form.csrf_token().unwrap(),
+        &[
+            ("code", "NORTH"),
+            ("description", "Northern"),
+            ("shown", &shown),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Someone else saved territory NORTH after you opened this page"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM territories WHERE description = 'The North'"),
+        1
+    );
+}

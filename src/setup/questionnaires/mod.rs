@@ -514,6 +514,7 @@ impl QuestionnaireForm {
         let code = CodeForm {
             code: self.code,
             description: self.description,
+            shown: String::new(),
         }
         .cleaned();
         let contact_type = match self.contact_type.trim() {
@@ -531,6 +532,7 @@ impl QuestionnaireForm {
         let mut errors = CodeForm {
             code: self.code.clone(),
             description: self.description.clone(),
+            shown: String::new(),
         }
         .validate();
         if AppliesTo::parse(&self.contact_type).is_none() {
