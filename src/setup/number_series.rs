@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 use serde::Deserialize;
 
 use super::registry::{self, Kind, SetupTable};
-use super::support::{check_text, Change, CHANGED, DESCRIPTION_MAX};
+use super::support::{check_shown, check_text, shown, Change, CHANGED, DESCRIPTION_MAX};
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::number_series;
 use crate::web::AppState;
@@ -236,6 +236,16 @@ pub struct SeriesForm {
     /// twice by saving an old value.
     #[serde(default)]
     pub current_next: String,
+    /// The description, prefix and width as the form showed them
+    /// ([`super::support::shown`]; the next number moves with every record numbered, and has
+    /// `current_next`).
+    #[serde(default)]
+    pub shown: String,
+}
+
+/// What [`SeriesForm::shown`] is a digest of.
+fn shown_of(s: &NumberSeries) -> String {
+    shown(&(&s.description, &s.prefix, s.width))
 }
 
 /// A valid form.
@@ -255,6 +265,7 @@ impl SeriesForm {
             width: s.width.to_string(),
             next_number: s.next_number.to_string(),
             current_next: s.next_number.to_string(),
+            shown: shown_of(s),
         }
     }
 
@@ -265,6 +276,7 @@ impl SeriesForm {
             width: self.width.trim().to_string(),
             next_number: self.next_number.trim().replace([',', '_', ' '], ""),
             current_next: self.current_next.trim().to_string(),
+            shown: self.shown,
         }
     }
 
@@ -447,6 +459,14 @@ pub async fn update(
                 .first(conn)
                 .optional()?
                 .ok_or(AppError::NotFound)?;
+            let mut stale = FormErrors::new();
+            let what = format!("number series {}", old.code);
+            check_shown(&mut stale, &f.shown, &shown_of(&old), &what);
+            if !stale.is_empty() {
+                // The description, prefix or width changed: the form again over them.
+                let current = old_next(&old);
+                return Ok(Err((old, stale, Some(current))));
+            }
             let changes = match f.parse() {
                 Ok(c) => c,
                 Err(errors) => return Ok(Err((old, errors, None))),
@@ -537,6 +557,8 @@ pub async fn update(
             if let Some(current) = current_next {
                 form.current_next = current;
             }
+            // Saved again, the form replaces the series as it is now.
+            form.shown = shown_of(&series);
             unprocessable(&SeriesEditPage {
                 layout,
                 table: table(),
@@ -569,6 +591,7 @@ mod tests {
             width: width.into(),
             next_number: next.into(),
             current_next: "1".into(),
+            shown: String::new(),
         }
         .cleaned()
     }

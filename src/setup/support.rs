@@ -68,13 +68,14 @@ pub fn shown<T: std::fmt::Debug>(row: &T) -> String {
     hex::encode(&Sha256::digest(format!("{row:?}").as_bytes())[..16])
 }
 
-/// Refuses the save (on the `code` field) when the form was opened on `row` as it was before
-/// (`sent`: the form's `shown`; empty from a form of before it, which is saved as before).
-/// `what` names the row ("salesperson JBN").
+/// Refuses the save when the form was opened on `row` as it was before (`sent`: the form's
+/// `shown`; empty from a form of before it, which is saved as before), with the reason at the
+/// top of the form (under `shown`, beside any field's own). `what` names the row
+/// ("salesperson JBN").
 pub fn check_shown<T: std::fmt::Debug>(errors: &mut FormErrors, sent: &str, row: &T, what: &str) {
     if !sent.is_empty() && sent != shown(row) {
         errors.add(
-            "code",
+            "shown",
             format!(
                 "Someone else saved {what} after you opened this page. Your values are below, \
                  not saved: open {what} again to see the change, or save again to replace it."

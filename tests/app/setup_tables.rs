@@ -1617,4 +1617,78 @@ fn a_setup_row_changed_meanwhile_is_not_written_over_by_an_older_form() {
         app.count("SELECT count(*) FROM territories WHERE description = 'The North'"),
         1
     );
+
+    // Every other setup form the same way: the colleague's change stays.
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_groups (code, description) VALUES ('LETTER', 'Letters');
+         INSERT INTO interaction_templates (code, group_code, description) VALUES ('MAIL', 'LETTER', 'Mailing');
+         INSERT INTO close_opportunity_codes (code, kind, description) VALUES ('PRICE', 'lost', 'Price');
+         INSERT INTO sales_cycles (code, description) VALUES ('NEW', 'New customers');
+         INSERT INTO sales_cycle_stages (sales_cycle_code, stage, description) VALUES ('NEW', 1, 'First call');
+         INSERT INTO profile_questionnaires (code, description) VALUES ('CUST', 'Customer');",
+    );
+    for (page, change, kept, name) in [
+        (
+            "/setup/interaction-templates/MAIL",
+            "UPDATE interaction_templates SET description = 'Theirs' WHERE code = 'MAIL'",
+            "SELECT count(*) FROM interaction_templates WHERE description = 'Theirs'",
+            "interaction template MAIL",
+        ),
+        (
+            "/setup/close-opportunity-codes/PRICE",
+            "UPDATE close_opportunity_codes SET description = 'Theirs' WHERE code = 'PRICE'",
+            "SELECT count(*) FROM close_opportunity_codes WHERE description = 'Theirs'",
+            "close opportunity code PRICE",
+        ),
+        (
+            "/setup/sales-cycles/NEW",
+            "UPDATE sales_cycles SET description = 'Theirs' WHERE code = 'NEW'",
+            "SELECT count(*) FROM sales_cycles WHERE description = 'Theirs'",
+            "sales cycle NEW",
+        ),
+        (
+            "/setup/sales-cycles/NEW/stages/1",
+            "UPDATE sales_cycle_stages SET description = 'Theirs'",
+            "SELECT count(*) FROM sales_cycle_stages WHERE description = 'Theirs'",
+            "stage 1 of NEW",
+        ),
+        (
+            "/setup/profile-questionnaires/CUST",
+            "UPDATE profile_questionnaires SET description = 'Theirs' WHERE code = 'CUST'",
+            "SELECT count(*) FROM profile_questionnaires WHERE description = 'Theirs'",
+            "profile questionnaire CUST",
+        ),
+        (
+            "/setup/number-series/CONTACT",
+            "UPDATE number_series SET description = 'Theirs' WHERE code = 'CONTACT'",
+            "SELECT count(*) FROM number_series WHERE description = 'Theirs'",
+            "number series CONTACT",
+        ),
+    ] {
+        let form = a.get(page);
+        let shown = hidden_value(&form.body, "shown")
+            .unwrap_or_else(|| panic!("{page} sends the row as shown:\n{}", form.body));
+        diesel_exec(&app, change);
+        let res = a.post_with_token(
+            page,
+            &form.csrf_token().unwrap(),
+            &[("description", "Mine"), ("shown", &shown)],
+        );
+        res.assert_status(422);
+        assert!(
+            res.contains(&format!(
+                "Someone else saved {name} after you opened this page"
+            )),
+            "{page}: {}",
+            res.body
+        );
+        assert_eq!(app.count(kept), 1, "{page}: the colleague's change stays");
+        // The page shown again carries the row as it is now.
+        assert_ne!(
+            hidden_value(&res.body, "shown").as_deref(),
+            Some(shown.as_str()),
+            "{page}"
+        );
+    }
 }

@@ -223,6 +223,9 @@ pub struct TemplateForm {
     pub correspondence_type: String,
     #[serde(default)]
     pub ignore_contact_correspondence_type: Option<String>,
+    /// The row as the form showed it ([`crate::setup::support::shown`]).
+    #[serde(default)]
+    pub shown: String,
 }
 
 /// Validated values, as stored.
@@ -263,6 +266,7 @@ impl TemplateForm {
 
     pub fn from_row(t: InteractionTemplate) -> Self {
         TemplateForm {
+            shown: crate::setup::support::shown(&t),
             unit_cost: t.cost_text(),
             unit_duration_min: t.unit_duration_min.to_string(),
             code: t.code,

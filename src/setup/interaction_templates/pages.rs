@@ -16,7 +16,7 @@ use crate::db::schema::interaction_templates;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    guarded, Change, ListQuery, Listing, Refusal, CHANGED, CREATED, PER_PAGE,
+    check_shown, guarded, shown, Change, ListQuery, Listing, Refusal, CHANGED, CREATED, PER_PAGE,
 };
 use crate::setup::{CodeList, CodeOption};
 use crate::web::AppState;
@@ -314,7 +314,11 @@ pub async fn update(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let old = lock(conn, &old_code)?.ok_or(AppError::NotFound)?;
+            let mut stale = FormErrors::new();
+            let what = format!("interaction template {}", old.code);
+            check_shown(&mut stale, &f.shown, &old, &what);
             let errors = match f.validate(conn)? {
+                _ if !stale.is_empty() => stale,
                 Ok(values) => {
                     let detail = values.detail_against(&old);
                     if detail.is_empty() {
@@ -354,22 +358,26 @@ pub async fn update(
                 Err(errors) => errors,
             };
             let used_by = registry::describe(&registry::usages(conn, table(), &old.code)?);
-            Ok(Err((old.code, errors, used_by, choices(conn)?)))
+            let now = shown(&old);
+            Ok(Err((old.code, errors, used_by, choices(conn)?, now)))
         })
     })
     .await?;
     match result {
         Ok(()) => Ok(redirect(&table().href())),
-        Err((code, errors, used_by, (groups, campaigns))) => unprocessable(&TemplateFormPage {
-            layout,
-            table: table(),
-            code: Some(code),
-            form,
-            errors,
-            used_by,
-            groups,
-            campaigns,
-        }),
+        // Shown again over the row as it is now: saved again, the form replaces it.
+        Err((code, errors, used_by, (groups, campaigns), now)) => {
+            unprocessable(&TemplateFormPage {
+                layout,
+                table: table(),
+                code: Some(code),
+                form: TemplateForm { shown: now, ..form },
+                errors,
+                used_by,
+                groups,
+                campaigns,
+            })
+        }
     }
 }
 

@@ -28,8 +28,8 @@ use std::sync::{Arc, LazyLock};
 use super::codes::{self, CodeForm};
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_text, search_terms, Change, ListQuery, Listing, Saving, CHANGED, DESCRIPTION_MAX,
-    PER_PAGE,
+    check_shown, check_text, search_terms, shown, Change, ListQuery, Listing, Saving, CHANGED,
+    DESCRIPTION_MAX, PER_PAGE,
 };
 use super::Keeper;
 use crate::auth::{Admin, Role, SignedIn};
@@ -498,6 +498,9 @@ pub struct QuestionnaireForm {
     pub description: String,
     #[serde(default)]
     pub contact_type: String,
+    /// The row as the form showed it ([`super::support::shown`]).
+    #[serde(default)]
+    pub shown: String,
 }
 
 impl QuestionnaireForm {
@@ -506,6 +509,7 @@ impl QuestionnaireForm {
             code: q.code.clone(),
             description: q.description.clone(),
             contact_type: q.contact_type.clone(),
+            shown: shown(q),
         }
     }
 
@@ -525,6 +529,7 @@ impl QuestionnaireForm {
             code: code.code,
             description: code.description,
             contact_type,
+            shown: self.shown,
         }
     }
 
@@ -660,6 +665,7 @@ mod tests {
             code: " cust ".into(),
             description: "Customer".into(),
             contact_type: String::new(),
+            shown: String::new(),
         }
         .cleaned();
         assert_eq!((f.code.as_str(), f.applies_to()), ("CUST", AppliesTo::Both));

@@ -239,6 +239,8 @@ pub async fn update(
                 ));
             }
             let mut errors = f.validate();
+            let what = format!("profile questionnaire {}", old.code);
+            check_shown(&mut errors, &f.shown, &old, &what);
             if old.contact_type != f.contact_type && !errors.has("contact_type") {
                 detail.push(format!(
                     "applies to {} → {}",
@@ -296,8 +298,13 @@ pub async fn update(
                 Ok(()) => return Ok(Outcome::Done(questionnaire_href(&f.code))),
                 Err(errors) => errors,
             };
+            // Shown again over the questionnaire as it is now: saved again, the form
+            // replaces it.
             let mut page = questionnaire_page(conn, layout, &old.code, true)?;
-            page.form = f;
+            page.form = QuestionnaireForm {
+                shown: page.form.shown,
+                ..f
+            };
             page.errors = errors;
             Ok(Outcome::Invalid(Box::new(page)))
         })

@@ -12,7 +12,7 @@ use crate::db::schema::close_opportunity_codes;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    check_code, check_text, normalize_code, Change, Saving, DESCRIPTION_MAX,
+    check_code, check_shown, check_text, normalize_code, shown, Change, Saving, DESCRIPTION_MAX,
 };
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
@@ -57,6 +57,9 @@ pub struct CloseCodeForm {
     pub kind: String,
     #[serde(default)]
     pub description: String,
+    /// The row as the form showed it ([`crate::setup::support::shown`]).
+    #[serde(default)]
+    pub shown: String,
 }
 
 impl CloseCodeForm {
@@ -215,6 +218,7 @@ fn page(layout: Layout, row: CloseCode, used_by: String, can_edit: bool) -> Clos
             code: row.code.clone(),
             kind: row.kind.clone(),
             description: row.description.clone(),
+            shown: shown(&row),
         },
         row,
         errors: FormErrors::new(),
@@ -251,6 +255,13 @@ pub async fn update(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            // Locked: a colleague's save waits, and this one sees it.
+            close_opportunity_codes::table
+                .find(&old_code)
+                .select(close_opportunity_codes::code)
+                .for_update()
+                .first::<String>(conn)
+                .optional()?;
             let (old, used_by) = load(conn, &old_code)?;
             let (values, errors) = match f.validate() {
                 Ok(v) => (Some(v), FormErrors::new()),
@@ -258,6 +269,8 @@ pub async fn update(
             };
             // A code that closed opportunities keeps its kind: a won deal stays won.
             let mut errors = errors;
+            let what = format!("close opportunity code {}", old.code);
+            check_shown(&mut errors, &f.shown, &old, &what);
             if let Some(v) = &values {
                 if v.kind != old.kind && !used_by.is_empty() {
                     errors.add(
@@ -307,9 +320,13 @@ pub async fn update(
     .await?;
     match result {
         Ok(()) => Ok(redirect(&table().href())),
+        // Shown again over the row as it is now: saved again, the form replaces it.
         Err((errors, row, used_by)) => {
             let mut p = page(layout, row, used_by, true);
-            p.form = form;
+            p.form = CloseCodeForm {
+                shown: p.form.shown,
+                ..form
+            };
             p.errors = errors;
             unprocessable(&p)
         }

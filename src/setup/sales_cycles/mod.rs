@@ -19,7 +19,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use serde::Deserialize;
 
 use super::registry::{self, Kind, SetupTable};
-use super::support::{check_code, check_text, normalize_code, DESCRIPTION_MAX};
+use super::support::{check_code, check_text, normalize_code, shown, DESCRIPTION_MAX};
 use crate::db::schema::{close_opportunity_codes, sales_cycle_stages, sales_cycles};
 use crate::web::FormErrors;
 use rules::{apply_formula, Calculation};
@@ -50,7 +50,7 @@ impl SalesCycle {
     }
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = sales_cycle_stages, treat_none_as_null = true)]
 pub struct Stage {
     pub sales_cycle_code: String,
@@ -252,6 +252,9 @@ pub struct CycleForm {
     pub probability_calculation: String,
     #[serde(default)]
     pub blocked: Option<String>,
+    /// The row as the form showed it ([`super::support::shown`]).
+    #[serde(default)]
+    pub shown: String,
 }
 
 impl CycleForm {
@@ -261,6 +264,7 @@ impl CycleForm {
             description: c.description.clone(),
             probability_calculation: c.probability_calculation.clone(),
             blocked: c.blocked.then(|| "yes".into()),
+            shown: shown(c),
         }
     }
 
@@ -326,6 +330,9 @@ pub struct StageForm {
     pub allow_skip: Option<String>,
     #[serde(default)]
     pub date_formula: String,
+    /// The stage as the form showed it ([`super::support::shown`]; empty for a new one).
+    #[serde(default)]
+    pub shown: String,
 }
 
 /// A percentage typed in a form: 0 to 100, written as the office writes numbers ("12.5", or
@@ -348,6 +355,7 @@ impl StageForm {
             quote_required: s.quote_required.then(|| "yes".into()),
             allow_skip: s.allow_skip.then(|| "yes".into()),
             date_formula: s.date_formula.clone(),
+            shown: shown(s),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::{sales_cycle_stages, sales_cycles};
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, SetupTable};
-use crate::setup::support::{guarded, Change, Saving, CHANGED};
+use crate::setup::support::{check_shown, guarded, Change, Saving, CHANGED};
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
 use crate::web::{filters, AppState};
 
@@ -230,7 +230,15 @@ pub async fn update(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let old = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let mut stale = FormErrors::new();
+            check_shown(
+                &mut stale,
+                &f.shown,
+                &old,
+                &format!("sales cycle {}", old.code),
+            );
             match f.validate() {
+                _ if !stale.is_empty() => Ok(Err((stale, load_cycle(conn, &old.code)?))),
                 Ok(changed) => {
                     let detail = cycle_changes(&old, &changed);
                     if detail.is_empty() {
@@ -257,8 +265,12 @@ pub async fn update(
     match result {
         Ok(code) => Ok(redirect(&cycle_href(&code))),
         Err((errors, data)) => {
+            // Shown again over the cycle as it is now: saved again, the form replaces it.
             let mut page = cycle_page(layout, data, true);
-            page.form = form;
+            page.form = CycleForm {
+                shown: page.form.shown,
+                ..form
+            };
             // The card's description field is `cycle_description` (a stage has one too).
             for (field, message) in errors.iter() {
                 let field = if field == "description" {
@@ -446,7 +458,16 @@ pub async fn update_stage(
         conn.transaction::<_, AppError, _>(|conn| {
             let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
             let data = load_stage(conn, &cycle.code, n)?;
+            let mut stale = FormErrors::new();
+            let what = format!("stage {n} of {}", cycle.code);
+            check_shown(&mut stale, &f.shown, &data.stage, &what);
             match f.validate(&cycle.code, &template_list(&data.templates)) {
+                _ if !stale.is_empty() => Ok(Err((stale, data))),
+                Ok(s) if s == data.stage => {
+                    // Nothing changed: nothing written, nothing recorded.
+                    change.unchanged(conn)?;
+                    Ok(Ok(cycle.code))
+                }
                 Ok(s) => {
                     diesel::update(sales_cycle_stages::table.find((&cycle.code, n)))
                         .set(&s)
@@ -468,8 +489,12 @@ pub async fn update_stage(
     match result {
         Ok(code) => Ok(redirect(&format!("{}#stages-heading", cycle_href(&code)))),
         Err((errors, data)) => {
+            // Shown again over the stage as it is now: saved again, the form replaces it.
             let mut page = stage_page(layout, data, true);
-            page.form = form;
+            page.form = StageForm {
+                shown: page.form.shown,
+                ..form
+            };
             page.errors = errors;
             unprocessable(&page)
         }
