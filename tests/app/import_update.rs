@@ -514,3 +514,36 @@ fn an_import_checks_the_contact_as_it_will_be_and_gives_no_blocked_salesperson()
         "DORA:email:- SOLO::PL"
     );
 }
+
+/// A file of one company with a new city moves its persons that shared its address, as its
+/// card does, and says so: the page used to say "1 updated" of a file that changed four
+/// contacts.
+#[test]
+fn an_import_says_how_many_persons_followed_their_companys_address() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let file = "no,type,name,city\nALPHA,company,Alpha Retail,Ålborg\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(
+        page.contains(
+            "0 contacts imported, 1 updated. 3 other persons who shared a company&#39;s address moved with it."
+        ),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(no, ',' ORDER BY no) FROM contacts WHERE city = 'Ålborg'"
+        ),
+        "ALPHA,ANNA,BO,CY"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'contacts imported' \
+             AND detail LIKE '%3 persons following their company''s address'"
+        ),
+        1
+    );
+}

@@ -445,8 +445,8 @@ fn load(
             file_name,
             &if done.updated + done.unchanged > 0 {
                 format!(
-                    "{} contacts, {} updated, {} unchanged",
-                    done.created, done.updated, done.unchanged
+                    "{} contacts, {} updated, {} unchanged, {} persons following their company's address",
+                    done.created, done.updated, done.unchanged, done.followed
                 )
             } else {
                 format!("{} contacts", done.created)
@@ -476,6 +476,14 @@ fn done_message(done: Written) -> String {
         ));
     }
     message.push('.');
+    // As a company's card says when its persons move with it.
+    if done.followed > 0 {
+        message.push_str(&format!(
+            " {} other person{} who shared a company's address moved with it.",
+            thousands(done.followed as i64),
+            if done.followed == 1 { "" } else { "s" }
+        ));
+    }
     message
 }
 
@@ -561,9 +569,19 @@ mod tests {
                 created,
                 updated,
                 unchanged,
+                followed: 0,
             })
         };
         assert_eq!(done(1, 0, 0), "1 contact imported.");
+        assert_eq!(
+            done_message(Written {
+                created: 0,
+                updated: 1,
+                unchanged: 0,
+                followed: 1,
+            }),
+            "0 contacts imported, 1 updated. 1 other person who shared a company's address moved with it."
+        );
         assert_eq!(done(2, 3, 0), "2 contacts imported, 3 updated.");
         assert_eq!(
             done(0, 1, 1_204),

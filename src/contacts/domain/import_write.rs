@@ -232,6 +232,8 @@ pub struct Written {
     pub updated: u64,
     /// Contacts already in Rapport that the file left as they were: it has their values.
     pub unchanged: u64,
+    /// Persons the file has no row for who followed their company's new address.
+    pub followed: u64,
 }
 
 /// Writes the checked rows: numbers for the rows without one (the next free numbers of the
@@ -310,10 +312,10 @@ pub fn write(
          ORDER BY r.line",
     ))
     .execute(conn)? as u64;
-    let matched = if existing.update {
+    let (matched, followed) = if existing.update {
         update(conn, existing)?
     } else {
-        0
+        (0, 0)
     };
 
     let codes = |column: &str| {
@@ -367,6 +369,7 @@ pub fn write(
         created,
         updated,
         unchanged,
+        followed,
     })
 }
 
@@ -412,7 +415,7 @@ const ADDRESS: [&str; 5] = ["address", "address_2", "city", "post_code", "countr
 /// of its own. The contacts of the file it changes (a value, the company, or the address
 /// they follow) go into `import_changed`, which the lists of codes add to ([`write`]).
 /// Returns how many contacts the file names that are already in Rapport.
-fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
+fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64)> {
     conn.batch_execute(
         "CREATE TEMPORARY TABLE import_changed (id BIGINT PRIMARY KEY) ON COMMIT DROP",
     )?;
@@ -443,10 +446,11 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
             .map(|c| format!("p.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        // Found before the companies change: the persons at the old address, with the new one.
+        // Found before the companies change: the persons at the old address, with the new one
+        // and the one they have (`was_…`, so that a person saved meanwhile is left as saved).
         conn.batch_execute(&format!(
             "CREATE TEMPORARY TABLE import_follow ON COMMIT DROP AS \
-             SELECT p.id, {news_n} \
+             SELECT p.id, {news_n}, {was} \
              FROM contacts p JOIN (SELECT co.id, {olds}, {news} \
                    FROM import_rows r JOIN contacts co ON co.id = r.existing_id \
                    WHERE co.type = 'company') n ON p.company_id = n.id \
@@ -456,6 +460,7 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
                AND NOT EXISTS (SELECT 1 FROM import_rows pr WHERE pr.existing_id = p.id \
                                AND ROW({in_file}) IS DISTINCT FROM ROW({stored}))",
             news_n = ADDRESS.map(|c| format!("n.{c}")).join(", "),
+            was = ADDRESS.map(|c| format!("p.{c} AS was_{c}")).join(", "),
             olds = ADDRESS.map(|c| format!("co.{c} AS old_{c}")).join(", "),
             news = ADDRESS
                 .iter()
@@ -496,22 +501,34 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<u64> {
         ))
         .execute(conn)?;
     }
-    if !moved.is_empty() {
-        conn.batch_execute(&format!(
-            "UPDATE contacts p SET {}, version = p.version + 1, updated_at = now() \
-             FROM import_follow f WHERE p.id = f.id; \
-             INSERT INTO import_changed SELECT f.id FROM import_follow f \
-             WHERE f.id IN (SELECT existing_id FROM import_rows) ON CONFLICT DO NOTHING",
-            ADDRESS.map(|c| format!("{c} = f.{c}")).join(", ")
-        ))?;
-    }
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
+    // The persons who follow, still at the address they were found with (one a colleague
+    // saved meanwhile keeps what was saved): those the file has a row for are counted with
+    // its rows, the others apart.
+    let followed = if moved.is_empty() {
+        0
+    } else {
+        let n: N = diesel::sql_query(format!(
+            "WITH u AS (UPDATE contacts p SET {}, version = p.version + 1, updated_at = now() \
+               FROM import_follow f WHERE p.id = f.id AND ROW({}) IS NOT DISTINCT FROM ROW({}) \
+               RETURNING p.id), \
+             listed AS (SELECT existing_id FROM import_rows WHERE existing_id IS NOT NULL), \
+             changed AS (INSERT INTO import_changed SELECT id FROM u WHERE id IN (SELECT * FROM listed) \
+               ON CONFLICT DO NOTHING) \
+             SELECT count(*) AS n FROM u WHERE id NOT IN (SELECT * FROM listed)",
+            ADDRESS.map(|c| format!("{c} = f.{c}")).join(", "),
+            ADDRESS.map(|c| format!("p.{c}")).join(", "),
+            ADDRESS.map(|c| format!("f.was_{c}")).join(", "),
+        ))
+        .get_result(conn)?;
+        n.n as u64
+    };
     let n: N =
         diesel::sql_query("SELECT count(*) AS n FROM import_rows WHERE existing_id IS NOT NULL")
             .get_result(conn)?;
-    Ok(n.n as u64)
+    Ok((n.n as u64, followed))
 }
