@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::audit::{self, Actor};
 use crate::auth::users::{self, CreateError, NewUser, User, UserChanges};
 use crate::auth::{client_ip, password, session, Admin, Role};
+use crate::web::pagination::path_segment;
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 
@@ -463,11 +464,4 @@ async fn set_active(
     })
     .await?;
     Ok(redirect(&location))
-}
-
-/// A user name as one URL path segment.
-pub fn path_segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }

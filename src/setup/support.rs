@@ -123,12 +123,7 @@ pub fn is_email(value: &str) -> bool {
         && !domain.starts_with('-')
 }
 
-/// A value as one URL path segment: everything but letters, digits and `-._*` escaped.
-pub fn path_segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-}
+pub use crate::web::pagination::path_segment;
 
 /// The pattern for "contains `q`" in any case, compared with `rapport_fold(column) LIKE`.
 pub fn like_pattern(q: &str) -> String {

@@ -81,6 +81,13 @@ pub fn aria_sort(sort: &str, dir: &str, key: &str) -> &'static str {
     }
 }
 
+/// A value as one URL path segment: everything but letters, digits and `-._*` escaped.
+pub fn path_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
 /// `?a=1&b=2` of a list's parameters (URL-encoded), or "" when there are none.
 pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
