@@ -243,9 +243,13 @@ pub struct SeriesForm {
     pub shown: String,
 }
 
-/// What [`SeriesForm::shown`] is a digest of.
+/// What [`SeriesForm::shown`] is a digest of: the series but its next number.
+fn shown_part(s: &NumberSeries) -> (&str, &str, i32) {
+    (&s.description, &s.prefix, s.width)
+}
+
 fn shown_of(s: &NumberSeries) -> String {
-    shown(&(&s.description, &s.prefix, s.width))
+    shown(&shown_part(s))
 }
 
 /// A valid form.
@@ -461,7 +465,7 @@ pub async fn update(
                 .ok_or(AppError::NotFound)?;
             let mut stale = FormErrors::new();
             let what = format!("number series {}", old.code);
-            check_shown(&mut stale, &f.shown, &shown_of(&old), &what);
+            check_shown(&mut stale, &f.shown, &shown_part(&old), &what);
             if !stale.is_empty() {
                 // The description, prefix or width changed: the form again over them.
                 let current = old_next(&old);
