@@ -488,14 +488,63 @@ fn choosing_an_interaction_template_copies_its_defaults() {
         ]),
     );
     res.assert_redirect("/segments/SM00001");
+    // CALL has no campaign: MAIL's, left as shown, goes with MAIL (BC copies the new
+    // template's campaign, none included).
     assert!(c.get("/segments/SM00001").contains(
-        "the defaults of interaction template CALL were applied (unit cost kept as typed)"
+        "the defaults of interaction template CALL were applied (unit cost kept as typed); \
+         campaign CP0002, which came with interaction template MAIL, was cleared."
     ));
-    assert_eq!(header(&app), "CALL,99.00,5,outbound,us,email,f,CP0002,f,f");
+    assert_eq!(header(&app), "CALL,99.00,5,outbound,us,email,f,f,f");
     assert_eq!(
         app.count("SELECT version FROM segments WHERE no = 'SM00001'"),
         3
     );
+
+    // A campaign the user chose stays through a change to a template without one.
+    let save = |c: &mut Client, template: &str, campaign: &str| {
+        let page = c.get("/segments/SM00001");
+        let version = hidden_value(&page.body, "version").unwrap();
+        let mut fields = vec![
+            ("description", "Mailing"),
+            ("interaction_template_code", template),
+            ("campaign_no", campaign),
+            ("version", version.as_str()),
+        ];
+        if !campaign.is_empty() {
+            fields.push(("campaign_target", "on"));
+        }
+        let res = c.post_with_token(
+            "/segments/SM00001",
+            &page.csrf_token().unwrap(),
+            &header_fields(&fields),
+        );
+        res.assert_redirect("/segments/SM00001");
+        c.get("/segments/SM00001")
+    };
+    let campaign = |app: &TestApp| {
+        text(
+            app,
+            "SELECT concat_ws(',', interaction_template_code, campaign_no, campaign_target, \
+               campaign_response) FROM segments WHERE no = 'SM00001'",
+        )
+    };
+    save(&mut c, "MAIL", "");
+    assert_eq!(campaign(&app), "MAIL,CP0002,t,t");
+    save(&mut c, "MAIL", "CP0001");
+    assert_eq!(campaign(&app), "MAIL,CP0001,t,f");
+    let page = save(&mut c, "CALL", "CP0001");
+    assert!(!page.contains("was cleared"));
+    assert_eq!(campaign(&app), "CALL,CP0001,t,f");
+
+    // Clearing the template clears the campaign that came with it.
+    save(&mut c, "MAIL", "CP0001");
+    assert_eq!(campaign(&app), "MAIL,CP0002,t,t");
+    let page = save(&mut c, "", "CP0002");
+    assert!(page.contains(
+        "Segment SM00001 saved; campaign CP0002, which came with interaction template MAIL, \
+         was cleared with it."
+    ));
+    assert_eq!(campaign(&app), "f,f");
 
     // A new segment from a campaign's card, with a cost typed, then a template chosen: the
     // typed cost and campaign stay (they were overwritten by the template's, silently).

@@ -439,13 +439,14 @@ impl HeaderValues {
     /// is the user's and stays (it was overwritten, silently); the labels of those that
     /// differ from the template's come back. The template's description becomes the subject
     /// unless the subject is one of the user's own (it is empty, or it is the description of
-    /// the `previous` template).
+    /// the `previous` template). A template without a campaign clears the campaign that came
+    /// with the `previous` one (see [`HeaderValues::drop_campaign_of`]).
     pub fn take_template_defaults(
         &mut self,
         t: &Template,
         previous: Option<&Template>,
         shown: &HeaderValues,
-    ) -> Vec<&'static str> {
+    ) -> (Vec<&'static str>, Option<String>) {
         let mut kept = Vec::new();
         fn take<T: PartialEq + Clone>(
             value: &mut T,
@@ -525,8 +526,30 @@ impl HeaderValues {
                 self.campaign_target,
                 self.campaign_response,
             ) = mine;
+            return (kept, None);
         }
-        kept
+        let cleared = previous.and_then(|p| self.drop_campaign_of(p, shown));
+        (kept, cleared)
+    }
+
+    /// Clears the campaign that came with template `previous`, as BC's template change
+    /// copies the new template's campaign, none included: the header's campaign is
+    /// `previous`'s and was left as the form showed it. A campaign the user chose (another,
+    /// or typed in this save) stays. Returns the campaign cleared.
+    pub fn drop_campaign_of(
+        &mut self,
+        previous: &Template,
+        shown: &HeaderValues,
+    ) -> Option<String> {
+        let came_with_it = previous.campaign_no.is_some()
+            && self.campaign_no == previous.campaign_no
+            && self.campaign_no == shown.campaign_no;
+        if !came_with_it {
+            return None;
+        }
+        self.campaign_target = false;
+        self.campaign_response = false;
+        self.campaign_no.take()
     }
 }
 
@@ -534,54 +557,85 @@ impl HeaderValues {
 /// labels of the fields that kept the value the user typed in the same save.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TemplateApplied {
-    pub code: String,
+    /// The template chosen; `None` when the template was cleared.
+    pub code: Option<String>,
     pub kept: Vec<&'static str>,
+    /// The campaign of the previous template, cleared with it: (template, campaign).
+    pub cleared: Option<(String, String)>,
 }
 
 impl TemplateApplied {
     /// "the defaults of interaction template MAIL were applied (unit cost and campaign kept
     /// as typed)".
+    /// With a campaign cleared: "… were applied; campaign CP0002, which came with interaction
+    /// template MAIL, was cleared", or "campaign CP0002, which came with interaction template
+    /// MAIL, was cleared with it" when the template was cleared.
     pub fn sentence(&self) -> String {
-        let mut text = format!(
-            "the defaults of interaction template {} were applied",
-            self.code
-        );
-        if let Some((last, rest)) = self.kept.split_last() {
-            let list = if rest.is_empty() {
-                (*last).to_string()
-            } else {
-                format!("{} and {last}", rest.join(", "))
-            };
-            text.push_str(&format!(" ({list} kept as typed)"));
+        let mut parts = Vec::new();
+        if let Some(code) = &self.code {
+            let mut text = format!("the defaults of interaction template {code} were applied");
+            if let Some((last, rest)) = self.kept.split_last() {
+                let list = if rest.is_empty() {
+                    (*last).to_string()
+                } else {
+                    format!("{} and {last}", rest.join(", "))
+                };
+                text.push_str(&format!(" ({list} kept as typed)"));
+            }
+            parts.push(text);
         }
-        text
+        if let Some((template, campaign)) = &self.cleared {
+            let with_it = if self.code.is_none() { " with it" } else { "" };
+            parts.push(format!(
+                "campaign {campaign}, which came with interaction template {template}, was \
+                 cleared{with_it}"
+            ));
+        }
+        parts.join("; ")
     }
 }
 
 /// Applies the defaults of the header's interaction template when it was chosen (it differs
 /// from `previous`, the template the segment had), to the fields left as `shown`; what was
-/// applied, or `None`.
+/// applied, or `None`. A template cleared clears the campaign that came with it, as in BC.
 pub fn apply_template(
     conn: &mut PgConnection,
     values: &mut HeaderValues,
     previous: Option<&str>,
     shown: &HeaderValues,
 ) -> QueryResult<Option<TemplateApplied>> {
-    let Some(code) = values.interaction_template_code.clone() else {
-        return Ok(None);
-    };
-    if previous == Some(code.as_str()) {
+    let code = values.interaction_template_code.clone();
+    if previous == code.as_deref() {
         return Ok(None);
     }
-    let Some(t) = template(conn, &code)? else {
-        return Ok(None);
-    };
     let previous = match previous {
         Some(p) => template(conn, p)?,
         None => None,
     };
-    let kept = values.take_template_defaults(&t, previous.as_ref(), shown);
-    Ok(Some(TemplateApplied { code, kept }))
+    let cleared_of = |cleared: Option<String>| {
+        cleared
+            .zip(previous.as_ref().map(|p| p.code.clone()))
+            .map(|(campaign, template)| (template, campaign))
+    };
+    let Some(code) = code else {
+        let cleared = previous
+            .as_ref()
+            .and_then(|p| values.drop_campaign_of(p, shown));
+        return Ok(cleared_of(cleared).map(|cleared| TemplateApplied {
+            code: None,
+            kept: Vec::new(),
+            cleared: Some(cleared),
+        }));
+    };
+    let Some(t) = template(conn, &code)? else {
+        return Ok(None);
+    };
+    let (kept, cleared) = values.take_template_defaults(&t, previous.as_ref(), shown);
+    Ok(Some(TemplateApplied {
+        code: Some(code),
+        kept,
+        cleared: cleared_of(cleared),
+    }))
 }
 
 pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
