@@ -2,11 +2,15 @@
 
 /// Case folding for case-insensitive matching, the same as the database's `rapport_fold`
 /// (migration `unicode_fold`): lower case by Unicode's rules (Ø → ø, Å → å, Ä → ä, Ö → ö,
-/// İ → i̇), then `ß` as `ss` and a dotted `i̇` as `i`, so that `STRASSE` finds `Straße` and
-/// `istanbul` finds `İstanbul`. It does not depend on the database's locale: a cluster made
-/// with `--locale=C` folds only ASCII in its own `lower()`.
+/// İ → i̇), then `ß` as `ss`, a dotted `i̇` as `i` and a final sigma `ς` as `σ`, so that
+/// `STRASSE` finds `Straße`, `istanbul` finds `İstanbul` and `ΟΔΟΣ` finds `Οδοστρωμα` (lower
+/// case writes the Σ ending a word as ς). It does not depend on the database's locale: a
+/// cluster made with `--locale=C` folds only ASCII in its own `lower()`.
 pub fn fold(s: &str) -> String {
-    s.to_lowercase().replace('ß', "ss").replace("i\u{307}", "i")
+    s.to_lowercase()
+        .replace('ß', "ss")
+        .replace("i\u{307}", "i")
+        .replace('ς', "σ")
 }
 
 /// `s` composed (Unicode NFC), borrowed when it is already: "A" followed by a combining ring
@@ -75,5 +79,9 @@ mod tests {
         assert_eq!(fold("İstanbul"), "istanbul");
         assert_eq!(fold("ISTANBUL"), "istanbul");
         assert_eq!(fold("%Ø\\_%"), "%ø\\_%");
+        // Σ ending a word lowers to ς, within one to σ: both fold to σ.
+        assert_eq!(fold("ΟΔΟΣ"), "οδοσ");
+        assert_eq!(fold("οδός"), "οδόσ");
+        assert_eq!(fold("ΟΔΟΣΤΡΩΜΑ"), "οδοστρωμα");
     }
 }
