@@ -120,8 +120,16 @@ impl XlsxWriter {
         Ok(())
     }
 
-    /// Closes the workbook into an anonymous temporary file, rewound.
+    /// Closes the workbook into an anonymous temporary file, rewound. A workbook of no rows
+    /// has every column as text: it is the form a new list is typed into (an empty export of
+    /// contacts, filled in and imported), where no cell tells a column's kind.
     pub fn finish(mut self) -> anyhow::Result<std::fs::File> {
+        if !self.columns_set {
+            let sheet = self.workbook.worksheet_from_index(self.sheet)?;
+            for col in 0..self.header.len() {
+                sheet.set_column_format(col as ColNum, &self.text)?;
+            }
+        }
         let mut file = tempfile::tempfile()?;
         let mut out = std::io::BufWriter::new(&mut file);
         self.workbook.save_to_writer(&mut out)?;

@@ -529,15 +529,43 @@ fn a_workbook_going_on_in_a_second_sheet_or_holding_an_error_is_refused() {
 /// "0150" instead of becoming the number 150, which an import would read back so.
 #[test]
 fn a_workbooks_text_columns_are_text_for_what_is_typed_into_them_too() {
-    use std::io::Read;
     let app = TestApp::start();
     let mut c = app.signed_in("stan", "staff");
+    // An export of no contacts, the form of a list to type and import, has every column
+    // as text.
+    let (styles, sheet) = styles_and_sheet(&mut c);
+    let style = text_style(&styles);
+    let columns = sheet.matches(&format!("style=\"{style}\"")).count();
+    assert!(columns > 0, "the columns: {sheet}");
+    assert_eq!(
+        columns,
+        sheet.matches("<col ").count(),
+        "every column: {sheet}"
+    );
+
     import_file(
         &mut c,
         &[],
         "one.csv",
         b"type,name,post_code,city\ncompany,Acme,0150,Oslo\n",
     );
+    let (styles, sheet) = styles_and_sheet(&mut c);
+    let style = text_style(&styles);
+    assert!(
+        sheet.contains(&format!("style=\"{style}\"")),
+        "the columns: {sheet}"
+    );
+    assert!(
+        sheet.contains(&format!(" s=\"{style}\"")),
+        "the cells: {sheet}"
+    );
+    let rows = workbook(&mut c, "/contacts/export.xlsx");
+    assert_eq!(cell(&rows, 1, "post_code"), &text("0150"));
+}
+
+/// The contacts' workbook's styles and first sheet, as XML.
+fn styles_and_sheet(c: &mut Client) -> (String, String) {
+    use std::io::Read;
     let (status, _, body) = c.get_bytes("/contacts/export.xlsx");
     assert_eq!(status, 200);
     let mut zip = zip::ZipArchive::new(Cursor::new(body)).unwrap();
@@ -546,8 +574,11 @@ fn a_workbooks_text_columns_are_text_for_what_is_typed_into_them_too() {
         zip.by_name(name).unwrap().read_to_string(&mut xml).unwrap();
         xml
     };
-    let styles = part("xl/styles.xml");
-    let sheet = part("xl/worksheets/sheet1.xml");
+    (part("xl/styles.xml"), part("xl/worksheets/sheet1.xml"))
+}
+
+/// The index of the cell format of text ("@") in a workbook's styles.
+fn text_style(styles: &str) -> usize {
     // The number format "@" (built in as 49, or declared under its own id), and the cell
     // formats in order.
     let text_id = styles
@@ -558,19 +589,8 @@ fn a_workbooks_text_columns_are_text_for_what_is_typed_into_them_too() {
         .unwrap_or("49")
         .to_string();
     let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
-    let text_style = xfs
-        .split("<xf ")
+    xfs.split("<xf ")
         .skip(1)
         .position(|xf| xf.contains(&format!("numFmtId=\"{text_id}\"")))
-        .unwrap_or_else(|| panic!("a text format: {styles}"));
-    assert!(
-        sheet.contains(&format!("style=\"{text_style}\"")),
-        "the columns: {sheet}"
-    );
-    assert!(
-        sheet.contains(&format!(" s=\"{text_style}\"")),
-        "the cells: {sheet}"
-    );
-    let rows = workbook(&mut c, "/contacts/export.xlsx");
-    assert_eq!(cell(&rows, 1, "post_code"), &text("0150"));
+        .unwrap_or_else(|| panic!("a text format: {styles}"))
 }
