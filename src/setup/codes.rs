@@ -384,7 +384,7 @@ pub async fn update_code(
             };
             let mut errors = f.validate();
             let what = format!("{} {}", table.singular, old.code.as_str());
-            check_shown(&mut errors, &f.shown, &old, &what);
+            check_shown(&mut errors, &f.shown, &old, &what, Some(&detail));
             let saved = change.save(
                 conn,
                 row,

@@ -465,7 +465,7 @@ pub async fn update(
                 .ok_or(AppError::NotFound)?;
             let mut stale = FormErrors::new();
             let what = format!("number series {}", old.code);
-            check_shown(&mut stale, &f.shown, &shown_part(&old), &what);
+            check_shown(&mut stale, &f.shown, &shown_part(&old), &what, None);
             if !stale.is_empty() {
                 // The description, prefix or width changed: the form again over them.
                 let current = old_next(&old);

@@ -394,6 +394,7 @@ pub async fn update(
                 &f.shown,
                 &old,
                 &format!("salesperson {}", old.code),
+                Some(&detail),
             );
             let saved = change.save(
                 conn,

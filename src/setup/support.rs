@@ -71,17 +71,30 @@ pub fn shown<T: std::fmt::Debug>(row: &T) -> String {
 /// Refuses the save when the form was opened on `row` as it was before (`sent`: the form's
 /// `shown`; empty from a form of before it, which is saved as before), with the reason at the
 /// top of the form (under `shown`, beside any field's own). `what` names the row
-/// ("salesperson JBN").
-pub fn check_shown<T: std::fmt::Debug>(errors: &mut FormErrors, sent: &str, row: &T, what: &str) {
-    if !sent.is_empty() && sent != shown(row) {
-        errors.add(
-            "shown",
-            format!(
-                "Someone else saved {what} after you opened this page. Your values are below, \
-                 not saved: open {what} again to see the change, or save again to replace it."
-            ),
-        );
+/// ("salesperson JBN"); `would_change`, where the form's values are known good, is what
+/// saving them would change in the row as it is now ("blocked yes → no"), said with the
+/// reason. When that is nothing, the row already holds what was typed: nothing is refused.
+pub fn check_shown<T: std::fmt::Debug>(
+    errors: &mut FormErrors,
+    sent: &str,
+    row: &T,
+    what: &str,
+    would_change: Option<&str>,
+) {
+    if sent.is_empty() || sent == shown(row) || would_change == Some("") {
+        return;
     }
+    let change = match would_change {
+        Some(change) => format!(" Saving your values would change {change}."),
+        None => String::new(),
+    };
+    errors.add(
+        "shown",
+        format!(
+            "Someone else saved {what} after you opened this page.{change} Your values are \
+             below, not saved: open {what} again to see the change, or save again to replace it."
+        ),
+    );
 }
 
 /// A free text of at most `max` characters; `required` is the message when it is empty.

@@ -1580,6 +1580,15 @@ fn a_setup_row_changed_meanwhile_is_not_written_over_by_an_older_form() {
         "{}",
         res.body
     );
+    // What saving again would write over is said, under a heading that says why.
+    assert!(
+        res.contains("Saving your values would change e-mail “jbn@x.dk” → “jens@x.dk”; unblocked."),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("Not saved: someone else saved this meanwhile"));
+    assert!(!res.contains("Please correct"));
+    assert!(!res.contains("href=\"#shown\""));
     assert_eq!(
         app.count("SELECT count(*) FROM salespeople WHERE blocked AND email = 'jbn@x.dk'"),
         1,
@@ -1613,10 +1622,32 @@ fn a_setup_row_changed_meanwhile_is_not_written_over_by_an_older_form() {
     );
     res.assert_status(422);
     assert!(res.contains("Someone else saved territory NORTH after you opened this page"));
+    assert!(res.contains("Saving your values would change description “The North” → “Northern”."));
     assert_eq!(
         app.count("SELECT count(*) FROM territories WHERE description = 'The North'"),
         1
     );
+    // The same value typed as the colleague's saved: nothing to refuse, nothing written.
+    let audited = "SELECT count(*) FROM audit_log";
+    let before = app.count(audited);
+    a.post_with_token(
+        page,
+        &form.csrf_token().unwrap(),
+        &[
+            ("code", "NORTH"),
+            ("description", "The North"),
+            ("shown", &shown),
+        ],
+    )
+    .assert_redirect("/setup/territories");
+    assert_eq!(
+        app.count(audited),
+        before,
+        "nothing changed, nothing recorded"
+    );
+    assert!(a
+        .get("/setup/territories")
+        .contains("Nothing was changed: the form was saved as it was."));
 
     // Every other setup form the same way: the colleague's change stays.
     diesel_exec(

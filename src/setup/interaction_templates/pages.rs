@@ -316,8 +316,10 @@ pub async fn update(
             let old = lock(conn, &old_code)?.ok_or(AppError::NotFound)?;
             let mut stale = FormErrors::new();
             let what = format!("interaction template {}", old.code);
-            check_shown(&mut stale, &f.shown, &old, &what);
-            let errors = match f.validate(conn)? {
+            let validated = f.validate(conn)?;
+            let would_change = validated.as_ref().ok().map(|v| v.detail_against(&old));
+            check_shown(&mut stale, &f.shown, &old, &what, would_change.as_deref());
+            let errors = match validated {
                 _ if !stale.is_empty() => stale,
                 Ok(values) => {
                     let detail = values.detail_against(&old);

@@ -239,8 +239,6 @@ pub async fn update(
                 ));
             }
             let mut errors = f.validate();
-            let what = format!("profile questionnaire {}", old.code);
-            check_shown(&mut errors, &f.shown, &old, &what);
             if old.contact_type != f.contact_type && !errors.has("contact_type") {
                 detail.push(format!(
                     "applies to {} → {}",
@@ -269,6 +267,8 @@ pub async fn update(
                 }
             }
             let detail = detail.join("; ");
+            let what = format!("profile questionnaire {}", old.code);
+            check_shown(&mut errors, &f.shown, &old, &what, Some(&detail));
             let row = Saving {
                 table: table(),
                 old_code: Some(&old.code),

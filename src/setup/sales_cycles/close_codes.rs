@@ -270,7 +270,7 @@ pub async fn update(
             // A code that closed opportunities keeps its kind: a won deal stays won.
             let mut errors = errors;
             let what = format!("close opportunity code {}", old.code);
-            check_shown(&mut errors, &f.shown, &old, &what);
+            check_shown(&mut errors, &f.shown, &old, &what, None);
             if let Some(v) = &values {
                 if v.kind != old.kind && !used_by.is_empty() {
                     errors.add(

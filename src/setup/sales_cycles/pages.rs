@@ -231,13 +231,19 @@ pub async fn update(
         conn.transaction::<_, AppError, _>(|conn| {
             let old = lock(conn, &code)?.ok_or(AppError::NotFound)?;
             let mut stale = FormErrors::new();
+            let validated = f.validate();
             check_shown(
                 &mut stale,
                 &f.shown,
                 &old,
                 &format!("sales cycle {}", old.code),
+                validated
+                    .as_ref()
+                    .ok()
+                    .map(|changed| cycle_changes(&old, changed))
+                    .as_deref(),
             );
-            match f.validate() {
+            match validated {
                 _ if !stale.is_empty() => Ok(Err((stale, load_cycle(conn, &old.code)?))),
                 Ok(changed) => {
                     let detail = cycle_changes(&old, &changed);
@@ -460,8 +466,11 @@ pub async fn update_stage(
             let data = load_stage(conn, &cycle.code, n)?;
             let mut stale = FormErrors::new();
             let what = format!("stage {n} of {}", cycle.code);
-            check_shown(&mut stale, &f.shown, &data.stage, &what);
-            match f.validate(&cycle.code, &template_list(&data.templates)) {
+            let validated = f.validate(&cycle.code, &template_list(&data.templates));
+            // The stage as typed is the stage as it is now: nothing to refuse.
+            let same = matches!(&validated, Ok(s) if *s == data.stage);
+            check_shown(&mut stale, &f.shown, &data.stage, &what, same.then_some(""));
+            match validated {
                 _ if !stale.is_empty() => Ok(Err((stale, data))),
                 Ok(s) if s == data.stage => {
                     // Nothing changed: nothing written, nothing recorded.
