@@ -74,7 +74,7 @@ fn the_contact_list_exports_a_workbook_with_the_same_rows_as_its_csv() {
         "the same rows as the CSV"
     );
     assert_eq!(rows[0][0], text("no"));
-    assert_eq!(rows[0].len(), 28);
+    assert_eq!(rows[0].len(), 29);
     let alpha = (1..rows.len())
         .find(|&r| *cell(&rows, r, "no") == text("ALPHA"))
         .expect("ALPHA exported");

@@ -466,6 +466,87 @@ fn a_file_exported_before_a_colleagues_change_or_deletion_does_not_undo_it() {
     );
 }
 
+/// A file's classification lists change only what the user changed in them: each row carries
+/// its lists as exported, and an update applies the difference to the contact's lists as they
+/// are now. A mailing group a colleague applied meanwhile (which changes no version) used to be
+/// taken away by the file's list, and one a colleague took away came back.
+#[test]
+fn a_files_lists_change_what_the_file_changed_and_keep_a_colleagues_groups() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let export = c.get("/contacts/export.csv");
+    let mut rows = csv_rows(&export.body);
+    let (groups, industry, exported) = (
+        column(&rows, "mailing_groups"),
+        column(&rows, "industry_groups"),
+        column(&rows, "classifications_as_exported"),
+    );
+    assert_eq!(
+        rows[row_of(&rows, "ANNA")][exported],
+        "mailing_groups=NEWS|XMAS"
+    );
+    assert_eq!(
+        rows[row_of(&rows, "ALPHA")][exported],
+        "industry_groups=RETAIL"
+    );
+    assert_eq!(rows[row_of(&rows, "BO")][exported], "");
+    // Meanwhile colleagues give Dora the newsletter and Alpha a second industry group, and
+    // take Anna off the Christmas cards.
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_mailing_groups (contact_id, code) SELECT id, 'NEWS' FROM contacts WHERE no = 'DORA';
+         INSERT INTO contact_industry_groups (contact_id, code) SELECT id, 'WHOLESALE' FROM contacts WHERE no = 'ALPHA';
+         DELETE FROM contact_mailing_groups WHERE code = 'XMAS' AND contact_id = (SELECT id FROM contacts WHERE no = 'ANNA')",
+    );
+    // The user adds Eli to the Christmas cards, takes Anna off the newsletter and Beta out
+    // of wholesale.
+    let eli = row_of(&rows, "ELI");
+    rows[eli][groups] = "NEWS|XMAS".into();
+    let anna = row_of(&rows, "ANNA");
+    rows[anna][groups] = "XMAS".into();
+    let beta = row_of(&rows, "BETA");
+    rows[beta][industry] = "".into();
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(page.contains("3 updated"), "{}", page.body);
+    let lists = |app: &TestApp| {
+        text(
+            app,
+            "SELECT string_agg(c.no || ':' || concat_ws(',', \
+               (SELECT string_agg(code, '+' ORDER BY code) FROM contact_industry_groups WHERE contact_id = c.id), \
+               (SELECT string_agg(code, '+' ORDER BY code) FROM contact_mailing_groups WHERE contact_id = c.id)), \
+               ' ' ORDER BY c.no) FROM contacts c \
+             WHERE c.no IN ('ALPHA', 'ANNA', 'BETA', 'DORA', 'ELI')",
+        )
+    };
+    assert_eq!(
+        lists(&app),
+        "ALPHA:RETAIL+WHOLESALE ANNA: BETA: DORA:NEWS+XMAS ELI:NEWS+XMAS"
+    );
+
+    // A row whose version cell is emptied is written as the file says, lists included.
+    let version = column(&rows, "version");
+    let dora = row_of(&rows, "DORA");
+    rows[dora][version].clear();
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(page.contains("1 updated"), "{}", page.body);
+    assert_eq!(
+        lists(&app),
+        "ALPHA:RETAIL+WHOLESALE ANNA: BETA: DORA:XMAS ELI:NEWS+XMAS"
+    );
+
+    // Lists as exported that cannot be read are refused by line.
+    let alpha = row_of(&rows, "ALPHA");
+    rows[alpha][exported] = "groups=RETAIL".into();
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("classifications_as_exported must be the lists as exported"),
+        "{}",
+        page.body
+    );
+}
+
 /// Rules that hold on the card hold for an import, over the contact as it will be: a file of
 /// some columns is checked with the contact's own values for the others (a file of
 /// `no,type,name,email` used to empty the address of a contact written to by e-mail, and one

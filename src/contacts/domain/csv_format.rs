@@ -7,7 +7,10 @@ pub use crate::web::csv::{neutralise, unneutralise};
 /// `version` is the contact's version when the file was exported, `exported_from` the database
 /// it was exported from (its id): an import into that database refuses a row whose contact was
 /// changed since, or deleted ([`super::import_write`]); into another, they mean nothing.
-pub const COLUMNS: [&str; 28] = [
+/// `classifications_as_exported` holds the four lists as they were then ([`AS_EXPORTED`]): an
+/// update applies the file's changes to them onto the contact's lists as they are now, so a
+/// group a colleague gave the contact meanwhile stays.
+pub const COLUMNS: [&str; 29] = [
     "no",
     "type",
     "name",
@@ -36,7 +39,57 @@ pub const COLUMNS: [&str; 28] = [
     "job_responsibilities",
     "version",
     "exported_from",
+    "classifications_as_exported",
 ];
+
+/// The column of the classification lists as exported.
+pub const AS_EXPORTED: &str = "classifications_as_exported";
+
+/// The classification columns, in [`COLUMNS`] order.
+pub const LISTS: [&str; 4] = [
+    "industry_groups",
+    "business_relations",
+    "mailing_groups",
+    "job_responsibilities",
+];
+
+/// The lists of a contact as [`AS_EXPORTED`] writes them: each that is not empty as
+/// `column=CODE|CODE`, separated by spaces (a code has none): `mailing_groups=NEWS|XMAS`.
+pub fn as_exported(lists: [&str; 4]) -> String {
+    LISTS
+        .iter()
+        .zip(lists)
+        .filter(|(_, codes)| !codes.is_empty())
+        .map(|(column, codes)| format!("{column}={codes}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads [`as_exported`]'s text back: the four lists, each its codes in upper case, sorted,
+/// joined by `|`; or what is wrong with it.
+pub fn read_as_exported(text: &str) -> Result<[String; 4], String> {
+    let mut lists: [Vec<String>; 4] = Default::default();
+    for part in text.split_whitespace() {
+        let (column, codes) = part
+            .split_once('=')
+            .ok_or_else(|| format!("\"{part}\" is not column=codes"))?;
+        let i = LISTS
+            .iter()
+            .position(|c| *c == column)
+            .ok_or_else(|| format!("\"{column}\" is not a classification column"))?;
+        lists[i].extend(
+            codes
+                .split(LIST_SEPARATOR)
+                .map(|c| c.trim().to_uppercase())
+                .filter(|c| !c.is_empty()),
+        );
+    }
+    Ok(lists.map(|mut codes| {
+        codes.sort();
+        codes.dedup();
+        codes.join(&LIST_SEPARATOR.to_string())
+    }))
+}
 
 /// Separator inside the classification columns: `RETAIL|WHOLESALE`.
 pub const LIST_SEPARATOR: char = '|';
@@ -85,5 +138,23 @@ mod tests {
         assert_eq!(parse_correspondence("E-mail"), Some("email"));
         assert_eq!(parse_correspondence("hard_copy"), Some("hard_copy"));
         assert_eq!(parse_correspondence("fax"), None);
+    }
+
+    #[test]
+    fn lists_as_exported_read_back() {
+        let text = as_exported(["RETAIL|WHOLESALE", "", "NEWS", ""]);
+        assert_eq!(text, "industry_groups=RETAIL|WHOLESALE mailing_groups=NEWS");
+        assert_eq!(
+            read_as_exported(&text).unwrap(),
+            ["RETAIL|WHOLESALE", "", "NEWS", ""].map(String::from)
+        );
+        assert_eq!(as_exported(["", "", "", ""]), "");
+        assert_eq!(read_as_exported("").unwrap(), <[String; 4]>::default());
+        assert_eq!(
+            read_as_exported(" mailing_groups=xmas|NEWS|xmas  job_responsibilities= ").unwrap(),
+            ["", "", "NEWS|XMAS", ""].map(String::from)
+        );
+        assert!(read_as_exported("mailing_groups").is_err());
+        assert!(read_as_exported("groups=NEWS").is_err());
     }
 }

@@ -13,7 +13,10 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
 
-use super::csv_format::{parse_correspondence, parse_flag, unneutralise, COLUMNS, LIST_SEPARATOR};
+use super::csv_format::{
+    parse_correspondence, parse_flag, read_as_exported, unneutralise, AS_EXPORTED, COLUMNS,
+    LIST_SEPARATOR,
+};
 use super::import_source::Source;
 use super::model::valid_email;
 use crate::demo::copy::CopyBuffer;
@@ -53,6 +56,10 @@ pub struct ImportRow {
     /// the database it was exported from.
     pub version: Option<u64>,
     pub exported_from: String,
+    /// The four classification lists as exported, each its codes joined by `|`, when the row
+    /// gives them with its version: an update applies the file's changes to them (see
+    /// [`super::csv_format::AS_EXPORTED`]).
+    pub as_exported: Option<[String; 4]>,
 }
 
 /// The problems found; only the first [`Problems::SHOWN`] by line are kept, whatever the
@@ -366,7 +373,8 @@ impl<'s> RowReader<'s> {
                     .map(|v| v.trim().to_string())
                     .unwrap_or_default()
             };
-            return Some(match check_row(line, &get, codes) {
+            let has = |name: &str| index.contains_key(name);
+            return Some(match check_row(line, &get, &has, codes) {
                 Ok(row) => Some(row),
                 Err(messages) => {
                     for m in messages {
@@ -415,6 +423,7 @@ diesel::table! {
         job_responsibilities -> Text,
         version -> Nullable<BigInt>,
         exported_from -> Text,
+        as_exported -> Nullable<Text>,
     }
 }
 
@@ -451,6 +460,9 @@ const CREATE_IMPORT_ROWS: &str = "CREATE TEMPORARY TABLE import_rows (
     job_responsibilities TEXT NOT NULL,
     version BIGINT,
     exported_from TEXT NOT NULL,
+    -- The four classification lists as exported, in the order of the file's columns, each
+    -- its codes joined by |, the four by a space (a code has none); NULL: not given.
+    as_exported TEXT,
     -- The contact in Rapport with the row's No., when the import updates those
     -- ([`super::import_write::match_existing`]); not part of the COPY.
     existing_id BIGINT
@@ -489,7 +501,13 @@ impl ImportRow {
             .text(&list(&self.mailing_groups))
             .text(&list(&self.job_responsibilities))
             .opt_number(self.version)
-            .text(&self.exported_from);
+            .text(&self.exported_from)
+            .opt_text(
+                self.as_exported
+                    .as_ref()
+                    .map(|lists| lists.join(" "))
+                    .as_deref(),
+            );
         out.end_row();
     }
 }
@@ -559,6 +577,7 @@ pub fn stage(
                     r::job_responsibilities,
                     r::version,
                     r::exported_from,
+                    r::as_exported,
                 ),
                 |out: &mut dyn Write| -> QueryResult<()> {
                     let mut state = state.borrow_mut();
@@ -602,9 +621,12 @@ pub fn stage(
     Ok(staged)
 }
 
+/// Checks one row: `get` reads a column's cell (empty when the file has no such column), `has`
+/// tells whether the file has the column.
 fn check_row(
     line: u64,
     get: &dyn Fn(&str) -> String,
+    has: &dyn Fn(&str) -> bool,
     codes: &Codes,
 ) -> Result<ImportRow, Vec<String>> {
     let mut errors: Vec<String> = Vec::new();
@@ -741,6 +763,21 @@ fn check_row(
             parsed
         }
     };
+    // The lists as exported count with the version they were exported with: a row whose
+    // version cell is emptied is written as the file says, lists included.
+    let as_exported = match version {
+        Some(_) if has(AS_EXPORTED) => match read_as_exported(&get(AS_EXPORTED)) {
+            Ok(lists) => Some(lists),
+            Err(wrong) => {
+                errors.push(format!(
+                    "{AS_EXPORTED} must be the lists as exported (such as \
+                     \"mailing_groups=NEWS|XMAS\"): {wrong}"
+                ));
+                None
+            }
+        },
+        _ => None,
+    };
     // Correspondence by e-mail needs an address: checked over the whole file, with the
     // contact's own values where the file has no such column (`import_write::check`).
     if !errors.is_empty() {
@@ -781,6 +818,7 @@ fn check_row(
         job_responsibilities,
         version,
         exported_from: get("exported_from"),
+        as_exported,
     })
 }
 

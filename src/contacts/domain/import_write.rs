@@ -82,8 +82,9 @@ const EXISTS: &str =
 /// whose contact was deleted since, or, when the import updates contacts, changed since:
 /// written, it would bring the contact back, or put back the values a colleague changed
 /// meanwhile. (Without updating, a contact that exists is refused by [`EXISTS`] already.) The
-/// version counts the card's fields, not the classifications. A file exported from another
-/// database (moving contacts to a new one) is not checked.
+/// version counts the card's fields; the classifications a colleague changed since are kept by
+/// applying only the file's changes to its lists as exported (in [`write`]). A file exported
+/// from another database (moving contacts to a new one) is not checked.
 fn stale(update: bool) -> String {
     format!(
         "SELECT r.line, CASE WHEN c.id IS NULL
@@ -325,20 +326,30 @@ pub fn write(
              WHERE r.{column} <> ''"
         )
     };
-    for (table, column) in LISTS {
+    for (i, (table, column)) in LISTS.into_iter().enumerate() {
         if existing.update && existing.has(column) {
             // A contact the file updates has the file's codes instead of its own: the codes
             // the file no longer lists go, the ones it adds come, and the contacts where either
-            // happened are marked changed. Codes that stay are not written again.
+            // happened are marked changed. Codes that stay are not written again. A row that
+            // gives its lists as exported from this database changes only what the file
+            // changed in them: a code a colleague added or removed since stays so.
+            let exported = format!(
+                "COALESCE(string_to_array(NULLIF(split_part(r.as_exported, ' ', {}), ''), '|'), '{{}}')",
+                i + 1
+            );
+            let as_exported = "(r.as_exported IS NOT NULL \
+                 AND r.exported_from = (SELECT database FROM code_list_version))";
             conn.batch_execute(&format!(
                 "WITH gone AS (DELETE FROM {table} t USING import_rows r \
                    WHERE t.contact_id = r.existing_id \
                      AND t.code::text <> ALL (COALESCE(string_to_array(NULLIF(r.{column}, ''), '|'), '{{}}')) \
+                     AND (NOT {as_exported} OR t.code::text = ANY ({exported})) \
                    RETURNING t.contact_id) \
                  INSERT INTO import_changed SELECT DISTINCT contact_id FROM gone ON CONFLICT DO NOTHING"
             ))?;
             conn.batch_execute(&format!(
                 "WITH added AS (INSERT INTO {table} (contact_id, code) {} \
+                   AND NOT (r.existing_id IS NOT NULL AND {as_exported} AND x.code = ANY ({exported})) \
                    ON CONFLICT DO NOTHING RETURNING contact_id) \
                  INSERT INTO import_changed SELECT DISTINCT a.contact_id FROM added a \
                  WHERE a.contact_id IN (SELECT existing_id FROM import_rows) ON CONFLICT DO NOTHING",

@@ -81,7 +81,17 @@ impl csv::Record for ExportRow {
             &self.version,
             &self.exported_from,
         ];
-        cells.into_iter().map(Cell::text).collect()
+        let mut cells: Vec<Cell<'_>> = cells.into_iter().map(Cell::text).collect();
+        cells.push(Cell::Text(
+            csv_format::as_exported([
+                o(&self.industry_groups),
+                o(&self.business_relations),
+                o(&self.mailing_groups),
+                o(&self.job_responsibilities),
+            ])
+            .into(),
+        ));
+        cells
     }
 }
 
