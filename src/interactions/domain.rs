@@ -594,17 +594,45 @@ pub struct Changed {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EntryChanges {
     pub evaluation: Option<String>,
+    /// The evaluation the form showed, when it said: a new evaluation is written only over
+    /// that one (or over itself), not over one someone else chose meanwhile.
+    pub shown_evaluation: Option<String>,
     pub canceled: Option<bool>,
 }
 
+/// What [`update`] did.
+pub enum Updated {
+    Saved(Changed),
+    /// Someone else changed the evaluation since the form was opened: nothing was written.
+    /// The evaluation as it is now.
+    EvaluationChanged(String),
+    NotFound,
+}
+
 /// Changes what may change of an entry, only the fields given: its evaluation and whether it
-/// is canceled (then on its own: a Restore of its segment leaves it as it is set here). `None`
-/// when there is no such entry.
-pub fn update(
-    conn: &mut PgConnection,
-    id: i64,
-    changes: &EntryChanges,
-) -> QueryResult<Option<Changed>> {
+/// is canceled (then on its own: a Restore of its segment leaves it as it is set here). A new
+/// evaluation goes only over the one the form showed: two users evaluating one entry at once
+/// do not overwrite each other unseen.
+pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> QueryResult<Updated> {
+    #[derive(QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = Text)]
+        evaluation: String,
+    }
+    let Some(now) = diesel::sql_query(
+        "SELECT evaluation FROM interaction_log_entries WHERE id = $1 FOR UPDATE",
+    )
+    .bind::<BigInt, _>(id)
+    .get_result::<Now>(conn)
+    .optional()?
+    else {
+        return Ok(Updated::NotFound);
+    };
+    if let (Some(new), Some(shown)) = (&changes.evaluation, &changes.shown_evaluation) {
+        if now.evaluation != *shown && now.evaluation != *new {
+            return Ok(Updated::EvaluationChanged(now.evaluation));
+        }
+    }
     diesel::sql_query(
         "UPDATE interaction_log_entries SET \
            evaluation = CASE WHEN $2 THEN $3 ELSE evaluation END, \
@@ -618,5 +646,5 @@ pub fn update(
     .bind::<Bool, _>(changes.canceled.is_some())
     .bind::<Bool, _>(changes.canceled.unwrap_or(false))
     .get_result(conn)
-    .optional()
+    .map(Updated::Saved)
 }

@@ -226,6 +226,10 @@ pub async fn update(
     let changes = domain::EntryChanges {
         evaluation: (form.shown_evaluation.as_deref().map(str::trim) != Some(&evaluation))
             .then(|| evaluation.clone()),
+        shown_evaluation: form
+            .shown_evaluation
+            .as_deref()
+            .map(|e| e.trim().to_lowercase()),
         canceled: (form.shown_canceled.as_deref() != Some(if canceled { "1" } else { "0" }))
             .then_some(canceled),
     };
@@ -250,7 +254,11 @@ pub async fn update(
     let changed = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
-            let changed = domain::update(conn, id, &changes)?.ok_or(AppError::NotFound)?;
+            let changed = match domain::update(conn, id, &changes)? {
+                domain::Updated::Saved(changed) => changed,
+                domain::Updated::NotFound => return Err(AppError::NotFound),
+                domain::Updated::EvaluationChanged(now) => return Ok(Err(now)),
+            };
             audit::record(
                 conn,
                 Actor::User(&user),
@@ -274,10 +282,37 @@ pub async fn update(
                 &ip,
             )?;
             session::set_flash(conn, &session, Flash::success("Interaction saved."))?;
-            Ok(changed)
+            Ok(Ok(changed))
         })
     })
     .await?;
+    let changed = match changed {
+        Ok(changed) => changed,
+        Err(now) => {
+            // Shown again with the evaluation as it is now: saved from it, the choice is meant.
+            let entry = db(&state.pool, move |conn| {
+                domain::find(conn, id)?.ok_or(AppError::NotFound)
+            })
+            .await?;
+            let now = EVALUATIONS
+                .iter()
+                .find(|(c, _)| *c == now)
+                .map_or("none", |(_, label)| *label);
+            return render(
+                StatusCode::CONFLICT,
+                &EntryPage {
+                    layout,
+                    entry,
+                    evaluations: EVALUATIONS,
+                    can_edit: true,
+                    error: Some(format!(
+                        "Someone else set this interaction's evaluation to {now} after you \
+                         opened it. Nothing was saved: choose again and save to replace it."
+                    )),
+                },
+            );
+        }
+    };
     crate::campaigns::pages::refresh_figures_later(&state, changed.campaign_no);
     Ok(redirect(&format!("/interactions/{id}")))
 }

@@ -226,6 +226,56 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     )
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:false");
+
+    // Two users evaluating the entry at once: the second is told of the first's choice
+    // instead of replacing it unseen (409, nothing written); saved again from that page, it
+    // is meant.
+    let entry = c.get(&format!("/interactions/{id}"));
+    let mut other = staff(&app, "sue");
+    let theirs = other.get(&format!("/interactions/{id}"));
+    other
+        .post_with_token(
+            &format!("/interactions/{id}"),
+            &theirs.csrf_token().unwrap(),
+            &[
+                ("evaluation", "very_negative"),
+                ("shown_evaluation", "positive"),
+                ("shown_canceled", "0"),
+            ],
+        )
+        .assert_redirect(&format!("/interactions/{id}"));
+    let res = c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", "neutral"),
+            ("shown_evaluation", "positive"),
+            ("shown_canceled", "0"),
+        ],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("Someone else set this interaction&#39;s evaluation to Very Negative")
+            || res.contains("Someone else set this interaction's evaluation to Very Negative"),
+        "{}",
+        res.body
+    );
+    assert_eq!(state(), "very_negative:false");
+    assert_eq!(
+        hidden_value(&res.body, "shown_evaluation").unwrap(),
+        "very_negative"
+    );
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &res.csrf_token().unwrap(),
+        &[
+            ("evaluation", "neutral"),
+            ("shown_evaluation", "very_negative"),
+            ("shown_canceled", "0"),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(state(), "neutral:false");
 }
 
 /// An entry canceled on its own (a wrong contact) stays canceled through a Cancel and a
