@@ -209,9 +209,9 @@ impl Filters {
 
     /// The filters' codes and numbers that name nothing (a typo), or a person where a
     /// company is asked: each a reason, rather than an empty list that says nothing matches.
-    /// One statement, when any is typed. (A segment's No. may be of a segment deleted since,
-    /// whose entries stay: it is not checked.)
-    fn unknown(&self, conn: &mut PgConnection) -> QueryResult<Vec<FilterError>> {
+    /// One statement, when any is typed. A segment's No. is known while the segment is there
+    /// or entries of it are (a canceled segment deleted since leaves its range of entries).
+    pub fn unknown(&self, conn: &mut PgConnection) -> QueryResult<Vec<FilterError>> {
         #[derive(QueryableByName)]
         struct Found {
             #[diesel(sql_type = Nullable<Text>)]
@@ -226,6 +226,8 @@ impl Filters {
             campaign: bool,
             #[diesel(sql_type = Bool)]
             salesperson: bool,
+            #[diesel(sql_type = Bool)]
+            segment: bool,
         }
         let typed = [
             &self.contact,
@@ -234,6 +236,7 @@ impl Filters {
             &self.group,
             &self.campaign,
             &self.salesperson,
+            &self.segment,
         ];
         if typed.iter().all(|v| v.is_empty()) {
             return Ok(Vec::new());
@@ -244,7 +247,9 @@ impl Filters {
                EXISTS (SELECT 1 FROM interaction_templates WHERE code = $3) AS template, \
                EXISTS (SELECT 1 FROM interaction_groups WHERE code = $4) AS grp, \
                EXISTS (SELECT 1 FROM campaigns WHERE no = $5) AS campaign, \
-               EXISTS (SELECT 1 FROM salespeople WHERE code = $6) AS salesperson",
+               EXISTS (SELECT 1 FROM salespeople WHERE code = $6) AS salesperson, \
+               (EXISTS (SELECT 1 FROM segments WHERE no = $7) \
+                OR EXISTS (SELECT 1 FROM segment_entry_ranges WHERE segment_no = $7)) AS segment",
         )
         .bind::<Text, _>(&self.contact)
         .bind::<Text, _>(&self.company)
@@ -252,6 +257,7 @@ impl Filters {
         .bind::<Text, _>(&self.group)
         .bind::<Text, _>(&self.campaign)
         .bind::<Text, _>(&self.salesperson)
+        .bind::<Text, _>(&self.segment)
         .get_result(conn)?;
         let mut errors = Vec::new();
         let mut unknown = |field: &'static str, v: &str, known: bool, what: &str| {
@@ -278,6 +284,7 @@ impl Filters {
             found.salesperson,
             "salesperson",
         );
+        unknown("segment", &self.segment, found.segment, "segment");
         if found.company.as_deref() == Some("person") {
             errors.push(FilterError {
                 field: "company",

@@ -325,7 +325,7 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<Filters>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, layout, &state, query.into_inner(), Format::Csv)
+    stream(&req, layout, &state, query.into_inner(), Format::Csv).await
 }
 
 #[get("/interactions/export.xlsx")]
@@ -336,10 +336,10 @@ pub async fn export_xlsx(
     state: web::Data<AppState>,
     query: web::Query<Filters>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, layout, &state, query.into_inner(), Format::Xlsx)
+    stream(&req, layout, &state, query.into_inner(), Format::Xlsx).await
 }
 
-fn stream(
+async fn stream(
     req: &HttpRequest,
     layout: Layout,
     state: &AppState,
@@ -356,6 +356,16 @@ fn stream(
             )
         }
     };
+    // A code that names nothing (a typo, or a code renamed since the link was kept) is said,
+    // as on the list, rather than sent as a file of no entries.
+    let f = filters.clone();
+    let unknown = db(&state.pool, move |conn| Ok(f.unknown(conn)?)).await?;
+    if !unknown.is_empty() {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ListPage::new(layout, filters, domain::Page::default(), unknown),
+        );
+    }
     let file_stem = format!("interactions-{}", chrono::Local::now().format("%Y-%m-%d"));
     csv::stream::<Entry, _>(
         req,

@@ -622,6 +622,7 @@ fn the_list_sorts_oldest_first_and_pages_in_that_order() {
         ("salesperson=ZZ", "There is no salesperson ZZ."),
         ("contact=SOLOO", "There is no contact SOLOO."),
         ("company=NOPE", "There is no contact NOPE."),
+        ("segment=SM0001", "There is no segment SM0001."),
         (
             "company=anna",
             "ANNA is a person, not a company: enter it as the Contact No.",
@@ -635,6 +636,25 @@ fn the_list_sorts_oldest_first_and_pages_in_that_order() {
         res.assert_status(422);
         assert!(res.contains(wanted), "{query}: {}", res.body);
         assert!(!res.contains("No interaction matches."), "{query}");
+        // The exports say it too, rather than sending a file of no entries.
+        for export in ["export.csv", "export.xlsx"] {
+            let res = c.get(&format!("/interactions/{export}?{query}"));
+            res.assert_status(422);
+            assert!(res.contains(wanted), "{export}?{query}: {}", res.body);
+        }
+    }
+    // A segment's No. is known while the segment is there, and after it is deleted while
+    // entries of it stay (their range).
+    diesel_exec(
+        &app,
+        "INSERT INTO segments (no, description, date, status) VALUES ('SM0777', 'Draft', CURRENT_DATE, 'draft');
+         INSERT INTO segment_entry_ranges (segment_no, first_entry, last_entry) VALUES ('SM0888', 1, 1);",
+    );
+    for no in ["SM0777", "sm0888"] {
+        c.get(&format!("/interactions?segment={no}"))
+            .assert_status(200);
+        let (status, _, _) = c.get_bytes(&format!("/interactions/export.csv?segment={no}"));
+        assert_eq!(status, 200, "{no}");
     }
     // All at once.
     let res = c.get("/interactions?template=nope&from=2026-02-01&to=2026-01-01");
