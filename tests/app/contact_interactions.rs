@@ -555,8 +555,12 @@ fn the_export_streams_what_the_filters_select_in_the_lists_order() {
     );
     let res = c.get("/interactions/export.csv?canceled=yes&contact=eli");
     assert_eq!(records(&res.body).len(), 1);
-    let res = c.get("/interactions/export.csv?contact=nobody");
+    let res = c.get("/interactions/export.csv?contact=eli&from=2030-01-01");
     assert_eq!(res.body.lines().count(), 1, "only the header");
+    // A contact that is not there is said, not sent as a file of no entries.
+    let res = c.get("/interactions/export.csv?contact=nobody");
+    res.assert_status(422);
+    assert!(res.contains("There is no contact NOBODY."), "{}", res.body);
     let bad = c.get("/interactions/export.csv?from=yesterday");
     bad.assert_status(422);
     assert!(bad.contains("Enter a date as YYYY-MM-DD."));
