@@ -134,7 +134,7 @@ fn main() -> ExitCode {
 
 fn migrate(database: &Database) -> anyhow::Result<usize> {
     let mut conn = PgConnection::establish(&database.url)?;
-    db::migrate(&mut conn)
+    db::migrate(&mut conn, database.locale)
 }
 
 /// Binds the web server's address; the error is one sentence saying what to do.

@@ -8,6 +8,7 @@ pub use text::fold;
 
 pub mod binds;
 pub mod columns;
+pub mod names;
 pub mod prepared;
 pub mod seen;
 pub mod slow;
@@ -34,6 +35,8 @@ const MIGRATION_LOCK: i64 = 0x0052_4150_504f_5254; // "RAPPORT"
 pub struct Database {
     pub url: String,
     pub cluster: Option<LocalCluster>,
+    /// How names are sorted in it (`RAPPORT_LOCALE`; see [`names`]).
+    pub locale: crate::config::Locale,
 }
 
 impl Database {
@@ -43,6 +46,7 @@ impl Database {
             Some(url) => Ok(Database {
                 url: url.expose().to_string(),
                 cluster: None,
+                locale: config.locale,
             }),
             None => {
                 let cluster = LocalCluster::ensure_started(
@@ -53,6 +57,7 @@ impl Database {
                 Ok(Database {
                     url: cluster.database_url("rapport"),
                     cluster: Some(cluster),
+                    locale: config.locale,
                 })
             }
         }
@@ -167,13 +172,19 @@ pub fn after_work(pool: &DbPool, committed: bool) {
     });
 }
 
-/// Runs pending migrations under an advisory lock, so several instances may start at once.
-pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<usize> {
+/// Runs pending migrations under an advisory lock, so several instances may start at once,
+/// then sorts names as `locale` says when they are not already (see [`names`]).
+pub fn migrate(conn: &mut PgConnection, locale: crate::config::Locale) -> anyhow::Result<usize> {
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
     let result = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|applied| applied.len())
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+        .and_then(|applied| {
+            names::sort_as(conn, locale)
+                .map(|_| applied)
+                .map_err(|e| e.context("sorting names as RAPPORT_LOCALE says"))
+        });
     conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
     result
 }

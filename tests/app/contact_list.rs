@@ -649,3 +649,91 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
         );
     }
 }
+
+/// Names are listed in the office's alphabet (`RAPPORT_LOCALE`, set when Rapport starts), not
+/// in the order of their bytes, which put every name written in lower case after Z and read
+/// Danish letters as Å, Æ, Ø; and a segment's lines follow the same order.
+#[test]
+fn names_are_listed_in_the_offices_alphabet() {
+    let app = TestApp::start();
+    app.user("stan", "staff");
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo Sales');
+         INSERT INTO contacts (no, type, name, city) VALUES
+           ('N01', 'company', 'Zeta', 'Zürich'), ('N02', 'company', 'de Vries', 'Aarhus'),
+           ('N03', 'company', 'Ærø Færger', 'Ærøskøbing'), ('N04', 'company', 'Østergaard', 'Odense'),
+           ('N05', 'company', 'Åbenrå Bolig', 'Åbenrå'), ('N06', 'company', 'Aalborg Fisk', 'Aalborg'),
+           ('N07', 'company', 'Andersen', 'Ribe'), ('N08', 'company', 'Oz', 'Vejle');",
+    );
+    // Aalborg Fisk, Åbenrå Bolig, Ærø Færger, Andersen, de Vries, Østergaard, Oz, Zeta.
+    let common = ["N06", "N05", "N03", "N07", "N02", "N04", "N08", "N01"];
+    // Andersen, de Vries, Oz, Zeta, Ærø Færger, Østergaard, Åbenrå Bolig, Aalborg Fisk.
+    let danish = ["N07", "N02", "N08", "N01", "N03", "N04", "N05", "N06"];
+    // The tests' databases are made under `iso`: the common order of Unicode.
+    let mut c = app.client();
+    c.sign_in("stan", PASSWORD);
+    assert_eq!(shown(&c.get("/contacts?sort=name")), common);
+
+    // Started under da-DK, Rapport sorts names as Danish, the search text made again with them.
+    let mut server = Served::start(&app.db.url, &[("RAPPORT_LOCALE", "da-DK")]);
+    let mut c = server.client();
+    c.sign_in("stan", PASSWORD);
+    assert_eq!(shown(&c.get("/contacts?sort=name")), danish);
+    let mut reversed = danish;
+    reversed.reverse();
+    assert_eq!(shown(&c.get("/contacts?sort=name&dir=desc")), reversed);
+    // Odense, Ribe, Vejle, Zürich, Ærøskøbing, Åbenrå, Aalborg, Aarhus.
+    assert_eq!(
+        shown(&c.get("/contacts?sort=city")),
+        ["N04", "N07", "N08", "N01", "N03", "N05", "N06", "N02"]
+    );
+    assert_eq!(
+        shown(&c.get("/contacts?q=%C3%B8sterg")),
+        ["N04"],
+        "the search text is made again"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM pg_indexes WHERE indexname IN \
+             ('contacts_name', 'contacts_search_text', 'contacts_city')"
+        ),
+        3
+    );
+    // A segment's lines follow the contacts' order.
+    let made = c.submit(
+        "/segments/new",
+        "/segments",
+        &crate::segments::header_fields(&[("description", "Alphabet"), ("unit_cost", "0")]),
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let no = made
+        .location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string();
+    crate::segments::step(&mut c, &no, "add", &[("contact_no", "N*")]);
+    let lines = text(
+        &app,
+        &format!(
+            "SELECT string_agg(c.no, ' ' ORDER BY l.company_name, l.is_person, l.contact_name, l.id) \
+             FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}'"
+        ),
+    );
+    assert_eq!(lines, danish.join(" "));
+    let page = c.get(&format!("/segments/{no}"));
+    let at: Vec<usize> = danish
+        .iter()
+        .map(|n| page.body.find(&format!("/contacts/{n}\"")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    // Under iso again, the common order comes back.
+    let server = Served::start(&app.db.url, &[]);
+    let mut c = server.client();
+    c.sign_in("stan", PASSWORD);
+    assert_eq!(shown(&c.get("/contacts?sort=name")), common);
+}
