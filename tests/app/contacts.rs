@@ -805,6 +805,58 @@ fn export_then_import_into_an_empty_database_gives_the_same_contacts() {
     assert_eq!(contact_rows(&source), contact_rows(&target));
 }
 
+/// A contact with sales opportunities (as the contact, or as the company of one) is not
+/// deleted, and the confirmation page says so instead of offering Delete; before, the delete
+/// failed in the database and read "changed at the same moment" however often it was tried.
+#[test]
+fn a_contact_with_opportunities_cannot_be_deleted_and_the_page_says_why() {
+    let app = TestApp::start();
+    crate::segments::world(&app);
+    crate::opportunities::cycle(&app, "multiply");
+    let mut c = app.signed_in("stan", "staff");
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code, status)
+           SELECT 'OP00000' || g, p.id, p.company_key, 'NEW', 'not_started'
+           FROM contacts p, generate_series(1, 7) g WHERE p.no = 'DORA';",
+    );
+    let company = crate::segments::text(
+        &app,
+        "SELECT co.no FROM contacts p JOIN contacts co ON co.id = p.company_id WHERE p.no = 'DORA'",
+    );
+    let confirm = c.get("/contacts/DORA/delete");
+    confirm.assert_status(200);
+    assert!(
+        confirm.contains(
+            "has 7 sales opportunities (OP000001, OP000002, OP000003, OP000004, OP000005 and 2 \
+             more); they are kept, so it cannot be deleted."
+        ),
+        "{}",
+        confirm.body
+    );
+    assert!(!confirm.contains("action=\"/contacts/DORA/delete\""));
+    let res = c.submit("/contacts/DORA", "/contacts/DORA/delete", &[]);
+    res.assert_redirect("/contacts/DORA/delete");
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE no = 'DORA'"),
+        1
+    );
+    // Its company, once its persons are gone, is held by the opportunities it is company of.
+    crate::auth::diesel_exec(
+        &app,
+        &format!(
+            "UPDATE opportunities SET contact_id = company_id;
+             UPDATE contacts SET company_id = NULL WHERE company_id = (SELECT id FROM contacts WHERE no = '{company}');"
+        ),
+    );
+    let confirm = c.get(&format!("/contacts/{company}/delete"));
+    assert!(
+        confirm.contains("has 7 sales opportunities"),
+        "{}",
+        confirm.body
+    );
+}
+
 #[test]
 fn a_contact_on_a_draft_segment_cannot_be_deleted_nor_move_company() {
     let app = TestApp::start();

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::model::{self, Contact};
+use crate::web::filters::number;
 
 /// The draft segments a contact is on (numbers), for the card and the guards.
 pub fn draft_segments(
@@ -48,7 +49,9 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
         if persons > 0 {
             blockers.push(format!(
                 "{} {} has {} person(s). Delete them or move them to another company first.",
-                contact.no, contact.name, persons
+                contact.no,
+                contact.name,
+                number(persons)
             ));
         }
     }
@@ -77,8 +80,42 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
             "{} {} has {} interaction log entr{}; its history is kept, so it cannot be deleted.",
             contact.no,
             contact.name,
-            entries,
+            number(entries),
             if entries == 1 { "y" } else { "ies" }
+        ));
+    }
+    // Opportunities, open or closed, as the contact or as its company: their entries are the
+    // sales history (the database refuses the delete too; it showed as "changed at the same
+    // moment", however often the user tried again).
+    #[derive(QueryableByName)]
+    struct Opportunities {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+        #[diesel(sql_type = Text)]
+        first: String,
+    }
+    let opportunities = diesel::sql_query(
+        "SELECT count(*) AS n, coalesce(string_agg(no, ', ' ORDER BY no) \
+             FILTER (WHERE rank <= 5), '') AS first \
+         FROM (SELECT no::text AS no, row_number() OVER (ORDER BY no) AS rank \
+               FROM opportunities WHERE contact_id = $1 OR company_id = $1) o",
+    )
+    .bind::<BigInt, _>(contact.id)
+    .get_result::<Opportunities>(conn)?;
+    if opportunities.n > 0 {
+        let more = opportunities.n - opportunities.n.min(5);
+        blockers.push(format!(
+            "{} {} has {} sales opportunit{} ({}{}); they are kept, so it cannot be deleted.",
+            contact.no,
+            contact.name,
+            number(opportunities.n),
+            if opportunities.n == 1 { "y" } else { "ies" },
+            opportunities.first,
+            if more > 0 {
+                format!(" and {} more", number(more))
+            } else {
+                String::new()
+            }
         ));
     }
     Ok(blockers)
