@@ -515,6 +515,201 @@ fn a_contact_on_two_lines_gets_one_opportunity() {
     );
 }
 
+/// Create Opportunities run again after a contact's opportunity from the segment was lost makes
+/// another; reopening the lost one is then refused with the reason (one of a segment's contact
+/// is open at a time), where it showed "changed at the same moment" however often it was tried.
+#[test]
+fn reopening_beside_a_newer_open_opportunity_of_the_same_segment_line_says_why() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Again");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA")]);
+    let create = |c: &mut Client| {
+        let res = post(
+            c,
+            &format!("/segments/{seg}/create-opportunities"),
+            &[("sales_cycle_code", "NEW"), ("description", "Again")],
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+    };
+    create(&mut c);
+    let first = text(&app, "SELECT no FROM opportunities");
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let version = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{first}'"),
+    );
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{first}/close"),
+        &[
+            ("version", &version),
+            ("outcome", "lost"),
+            ("close_code", "PRICE"),
+            ("date_closed", &today),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    create(&mut c);
+    let second = text(
+        &app,
+        &format!("SELECT no FROM opportunities WHERE no <> '{first}'"),
+    );
+    let version = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{first}'"),
+    );
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{first}/reopen"),
+        &[("version", &version)],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!(
+            "Opportunity {second} is open for DORA from segment {seg}: one opportunity of a \
+             segment&#39;s contact is open at a time. Close {second} first to reopen {first}."
+        )) || res.contains(&format!(
+            "Opportunity {second} is open for DORA from segment {seg}"
+        )),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM opportunities WHERE no = '{first}'")
+        ),
+        "lost"
+    );
+    // With the newer one closed, the first reopens.
+    let v2 = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{second}'"),
+    );
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{second}/close"),
+        &[
+            ("version", &v2),
+            ("outcome", "lost"),
+            ("close_code", "PRICE"),
+            ("date_closed", &today),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{first}/reopen"),
+        &[("version", &version)],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_ne!(
+        text(
+            &app,
+            &format!("SELECT status FROM opportunities WHERE no = '{first}'")
+        ),
+        "lost"
+    );
+}
+
+/// Create Opportunities passes over a blocked salesperson to the next one named (the header's,
+/// then the contact's), as a single opportunity takes none; before, it made the opportunities
+/// with the blocked one, unsaid.
+#[test]
+fn create_opportunities_passes_over_a_blocked_salesperson() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Blocked");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA|SOLO")]);
+    let seg2 = new_segment(&mut c, "Blocked again");
+    step(&mut c, &seg2, "add", &[("contact_no", "DORA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET salesperson_code = 'PL' WHERE no = '{seg}';
+             UPDATE segment_lines SET salesperson_code = 'JO'
+               WHERE contact_id = (SELECT id FROM contacts WHERE no = 'DORA');
+             UPDATE contacts SET salesperson_code = 'JO' WHERE no = 'SOLO';
+             UPDATE salespeople SET blocked = TRUE WHERE code = 'JO';"
+        ),
+    );
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    assert!(
+        page.contains("data-figure=\"blocked-salesperson\">1<"),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains("<td>JO</td>"), "{}", page.body);
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Blocked")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(c.no || ':' || coalesce(o.salesperson_code, '-'), ',' ORDER BY c.no) \
+             FROM opportunities o JOIN contacts c ON c.id = o.contact_id"
+        ),
+        "DORA:PL,SOLO:PL"
+    );
+    // With the header's blocked too, and DORA without one of its own: none for either.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET salesperson_code = 'PL' WHERE no = '{seg2}';
+             UPDATE salespeople SET blocked = TRUE WHERE code = 'PL';
+             UPDATE contacts SET salesperson_code = NULL WHERE no = 'DORA';"
+        ),
+    );
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg2}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Blocked")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(c.no || ':' || coalesce(o.salesperson_code, '-'), ',' ORDER BY c.no) \
+                 FROM opportunities o JOIN contacts c ON c.id = o.contact_id WHERE o.segment_no = '{seg2}'"
+            )
+        ),
+        "DORA:-,SOLO:-"
+    );
+}
+
+/// With every opportunity closed before the period, the pipeline says none is open and none
+/// closed in the period, not "No opportunities yet" above a list of them.
+#[test]
+fn a_pipeline_of_nothing_in_the_period_does_not_say_there_are_no_opportunities() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, close_code, date_closed)
+           SELECT 'OP000001', id, 'NEW', 'lost', 'PRICE', date_trunc('year', now())::date - 40
+           FROM contacts WHERE no = 'DORA'",
+    );
+    let page = c.get("/opportunities");
+    page.assert_status(200);
+    assert!(page.contains("OP000001"), "{}", page.body);
+    assert!(!page.contains("No opportunities yet"), "{}", page.body);
+    assert!(page.contains("No opportunity is open, and none was won or lost in the period."));
+}
+
 #[test]
 fn create_opportunities_from_a_segment_makes_one_per_line_once() {
     let app = TestApp::start();

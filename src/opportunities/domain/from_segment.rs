@@ -28,11 +28,22 @@ const REPEATED: &str = "EXISTS (SELECT 1 FROM segment_lines d \
      WHERE d.contact_id = l.contact_id AND d.segment_id = l.segment_id \
        AND d.removed_by_step IS NULL AND d.id < l.id)";
 
-/// The line's contact's salesperson: the last of a line's salesperson's fallbacks (the line's
-/// own, the header's, the contact's), as on the segment page and in its log. A probe of the
-/// contacts' key, made only for a line where neither the line nor the header names one.
-const CONTACT_SALESPERSON: &str =
-    "(SELECT c.salesperson_code FROM contacts c WHERE c.id = l.contact_id)";
+/// The line's salesperson: its own, else the header's, else its contact's, as on the segment
+/// page and in its log, passing over a blocked one (as a single opportunity takes none, and Log
+/// Segment logs no line with one); none when every one named is blocked. Each is a probe of
+/// the salespeople's key; the contact's is read only for a line where neither the line nor
+/// the header names a usable one.
+const SALESPERSON: &str = "COALESCE( \
+     (SELECT sp.code FROM salespeople sp WHERE sp.code = l.salesperson_code AND NOT sp.blocked), \
+     (SELECT sp.code FROM salespeople sp WHERE sp.code = s.salesperson_code AND NOT sp.blocked), \
+     (SELECT sp.code FROM contacts c JOIN salespeople sp ON sp.code = c.salesperson_code \
+      WHERE c.id = l.contact_id AND NOT sp.blocked))";
+
+/// Whether the first salesperson the line names (its own, the header's, the contact's) is
+/// blocked: the line then takes the next one, or none.
+const BLOCKED_FIRST: &str = "EXISTS (SELECT 1 FROM salespeople sp WHERE sp.blocked AND sp.code = \
+     COALESCE(l.salesperson_code, s.salesperson_code, \
+              (SELECT c.salesperson_code FROM contacts c WHERE c.id = l.contact_id)))";
 
 /// The lines of the segment that have no open opportunity from it yet, one per contact.
 fn todo() -> String {
@@ -55,6 +66,9 @@ pub struct Preview {
     /// Lines whose contact is on an earlier line too (and has no open opportunity).
     #[diesel(sql_type = BigInt)]
     pub repeated: i64,
+    /// Lines to be made whose first salesperson named is blocked (they take the next, or none).
+    #[diesel(sql_type = BigInt)]
+    pub blocked_salesperson: i64,
 }
 
 impl Preview {
@@ -66,8 +80,11 @@ impl Preview {
 pub fn preview(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Preview> {
     diesel::sql_query(format!(
         "SELECT count(*) AS lines, count(*) FILTER (WHERE {HAS_OPEN}) AS skipped, \
-           count(*) FILTER (WHERE NOT {HAS_OPEN} AND {REPEATED}) AS repeated \
-         FROM segment_lines l WHERE l.segment_id = $1 AND l.removed_by_step IS NULL"
+           count(*) FILTER (WHERE NOT {HAS_OPEN} AND {REPEATED}) AS repeated, \
+           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {BLOCKED_FIRST}) \
+             AS blocked_salesperson \
+         FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL"
     ))
     .bind::<BigInt, _>(segment_id)
     .get_result(conn)
@@ -95,7 +112,7 @@ pub fn candidates(
     diesel::sql_query(format!(
         "SELECT (SELECT c.no FROM contacts c WHERE c.id = l.contact_id)::text AS contact_no, \
                 l.contact_name, l.company_name, \
-                COALESCE(l.salesperson_code, s.salesperson_code, {CONTACT_SALESPERSON})::text AS salesperson_code \
+                {SALESPERSON}::text AS salesperson_code \
          {} ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT $2",
         todo()
     ))
@@ -115,8 +132,7 @@ fn insert_sql(ctes: &str, numbers: &str) -> String {
         "WITH todo AS MATERIALIZED ( \
              SELECT l.contact_id, \
                     (SELECT c.company_key FROM contacts c WHERE c.id = l.contact_id) AS company_key, \
-                    COALESCE(l.salesperson_code, s.salesperson_code, {CONTACT_SALESPERSON}) \
-                        AS salesperson_code, \
+                    {SALESPERSON} AS salesperson_code, \
                     s.campaign_no, s.no AS segment_no, \
                     row_number() OVER (ORDER BY l.id) AS i \
              {todo}), \

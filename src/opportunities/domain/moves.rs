@@ -513,6 +513,33 @@ pub fn close(
 }
 
 #[derive(QueryableByName)]
+struct OpenNo {
+    #[diesel(sql_type = Text)]
+    no: String,
+}
+
+/// The No. of another open opportunity of `o`'s segment and contact, if there is one.
+fn open_of_same_segment_line(
+    conn: &mut PgConnection,
+    o: &Opportunity,
+) -> QueryResult<Option<String>> {
+    let Some(segment) = &o.segment_no else {
+        return Ok(None);
+    };
+    diesel::sql_query(
+        "SELECT no::text AS no FROM opportunities \
+         WHERE segment_no = $1 AND contact_id = $2 AND id <> $3 \
+           AND status IN ('not_started', 'in_progress')",
+    )
+    .bind::<Text, _>(segment)
+    .bind::<BigInt, _>(o.contact_id)
+    .bind::<BigInt, _>(o.id)
+    .get_result::<OpenNo>(conn)
+    .optional()
+    .map(|r| r.map(|r| r.no))
+}
+
+#[derive(QueryableByName)]
 struct ChancesBefore {
     #[diesel(sql_type = Nullable<Numeric>)]
     chances_pct_before: Option<BigDecimal>,
@@ -538,6 +565,23 @@ pub fn reopen(
     if !o.status().is_closed() {
         let mut errors = FormErrors::new();
         errors.add("reopen", format!("Opportunity {} is open.", o.no));
+        return Ok(Outcome::Invalid(errors));
+    }
+    // One opportunity of a segment's contact is open at a time (Create Opportunities, run
+    // again after this one closed, made another). Before, the database's refusal showed as
+    // "changed at the same moment", however often the user tried again.
+    if let Some(other) = open_of_same_segment_line(conn, o)? {
+        let mut errors = FormErrors::new();
+        errors.add(
+            "reopen",
+            format!(
+                "Opportunity {other} is open for {} from segment {}: one opportunity of a \
+                 segment's contact is open at a time. Close {other} first to reopen {}.",
+                o.contact_no,
+                o.segment_no.as_deref().unwrap_or_default(),
+                o.no
+            ),
+        );
         return Ok(Outcome::Invalid(errors));
     }
     let stage = match o.current_stage {
