@@ -47,6 +47,11 @@ pub struct OptionTags<'a> {
 }
 
 impl CodeList {
+    /// Whether `code` is one of the list's (a filter naming another is said on its page).
+    pub fn has(&self, code: &str) -> bool {
+        self.iter().any(|o| o.code == code)
+    }
+
     /// The list's `<option>` tags, the one whose code is `selected` marked so.
     pub fn option_tags<'a>(&'a self, selected: &str) -> OptionTags<'a> {
         OptionTags {

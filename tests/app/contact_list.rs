@@ -737,3 +737,44 @@ fn names_are_listed_in_the_offices_alphabet() {
     c.sign_in("stan", PASSWORD);
     assert_eq!(shown(&c.get("/contacts?sort=name")), common);
 }
+
+/// A filter naming a code the list does not have (a typo in a kept link, a code renamed since)
+/// is said next to it and stays chosen, as the list applies it; before, the select showed
+/// "All" above an empty list and Show dropped the filter unsaid. A Company No. that is no
+/// company says so too.
+#[test]
+fn a_filter_naming_nothing_is_said_next_to_it() {
+    let app = TestApp::start();
+    contacts(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let page = c.get("/contacts?salesperson=nosuch&country=DK");
+    page.assert_status(200);
+    assert!(
+        page.contains("There is no salesperson NOSUCH: choose one, or All."),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("<option value=\"NOSUCH\" selected>NOSUCH (not found)</option>"));
+    assert!(page.contains("aria-invalid=\"true\""));
+    assert!(!page.contains("There is no country/region DK"));
+    let page = c.get("/contacts?country=DK");
+    assert!(!page.contains("(not found)") && !page.contains("aria-invalid"));
+    let page = c.get("/contacts?company=PE0001");
+    assert!(
+        page.contains("PE0001 is a person: its company is CO0001."),
+        "{}",
+        page.body
+    );
+    let page = c.get("/contacts?company=XX9");
+    assert!(page.contains("There is no contact XX9."));
+    let page = c.get("/contacts?company=CO0001");
+    assert_eq!(shown(&page), ["CO0001", "PE0001"]);
+    assert!(!page.contains("field-error"));
+    // The campaigns' and opportunities' lists share the filter.
+    let page = c.get("/campaigns?status=GONE");
+    assert!(
+        page.contains("There is no status GONE: choose one, or All."),
+        "{}",
+        page.body
+    );
+}

@@ -24,6 +24,8 @@ pub struct ListPage {
     pub options: Options,
     pub sorts: [(&'static str, &'static str, &'static str); 5],
     pub can_edit: bool,
+    /// Why the Company No. filter names no company.
+    pub company_error: Option<String>,
 }
 
 impl ListPage {
@@ -109,7 +111,8 @@ pub async fn list(
     let q = query.clone();
     let budget = state.config.list_count_budget;
     let kept = state.contact_counts.clone();
-    let (page, total, options) = db(&state.pool, move |conn| {
+    let (page, total, options, company_error) = db(&state.pool, move |conn| {
+        let company_error = contact_list::company_problem(conn, &q.company)?;
         // A list whose count is kept, on its first page or on a page whose link carries
         // where it stands, reads only its page: nothing to agree with, and a snapshot would
         // cost two more round trips (a big list's first page is where the contacts open).
@@ -117,21 +120,22 @@ pub async fn list(
             if let Some(total) = contact_list::kept_total(&q, &kept) {
                 let options = Options::load(conn, true)?;
                 let page = contact_list::page(conn, &q, budget, &kept, Some(total))?;
-                return Ok((page, total, options));
+                return Ok((page, total, options, company_error));
             }
         }
         // Otherwise one snapshot, so that the page, where it stands and the total agree. The
         // total first: how many the list holds tells how its page is best read.
-        Ok(conn
-            .build_transaction()
-            .read_only()
-            .repeatable_read()
-            .run(|conn| {
-                let options = Options::load(conn, true)?;
-                let total = contact_list::total(conn, &q, budget, &kept)?;
-                let page = contact_list::page(conn, &q, budget, &kept, Some(total))?;
-                Ok::<_, diesel::result::Error>((page, total, options))
-            })?)
+        let (page, total, options) =
+            conn.build_transaction()
+                .read_only()
+                .repeatable_read()
+                .run(|conn| {
+                    let options = Options::load(conn, true)?;
+                    let total = contact_list::total(conn, &q, budget, &kept)?;
+                    let page = contact_list::page(conn, &q, budget, &kept, Some(total))?;
+                    Ok::<_, diesel::result::Error>((page, total, options))
+                })?;
+        Ok((page, total, options, company_error))
     })
     .await?;
     let carries_place = matches!(total, Total::About(_));
@@ -145,6 +149,7 @@ pub async fn list(
         options,
         sorts: contact_list::SORTS,
         can_edit: user.role >= crate::auth::Role::Staff,
+        company_error,
     })
 }
 

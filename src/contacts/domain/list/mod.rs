@@ -79,6 +79,35 @@ pub const SORTS: [(&str, &str, &str); 5] = [
 /// Sort columns that may be NULL (they sort last ascending, first descending).
 const NULLABLE: [&str; 2] = ["c.country_code", "c.salesperson_code"];
 
+/// Why the Company No. filter names no company (a typo, or a person's No.), or `None`.
+pub fn company_problem(conn: &mut PgConnection, no: &str) -> QueryResult<Option<String>> {
+    if no.is_empty() {
+        return Ok(None);
+    }
+    #[derive(QueryableByName)]
+    struct Kind {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        company: Option<String>,
+    }
+    let found = diesel::sql_query(
+        "SELECT c.type AS kind, co.no::text AS company FROM contacts c \
+         LEFT JOIN contacts co ON co.id = c.company_id WHERE c.no = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(no)
+    .get_result::<Kind>(conn)
+    .optional()?;
+    Ok(match found {
+        None => Some(format!("There is no contact {no}.")),
+        Some(k) if k.kind == "person" => Some(match k.company {
+            Some(co) => format!("{no} is a person: its company is {co}."),
+            None => format!("{no} is a person without a company: give a company's No."),
+        }),
+        Some(_) => None,
+    })
+}
+
 pub const PAGE_SIZE: i64 = 50;
 pub const MIN_PAGE_SIZE: i64 = 10;
 pub const MAX_PAGE_SIZE: i64 = 500;
