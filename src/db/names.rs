@@ -132,6 +132,10 @@ pub fn sort_as(conn: &mut PgConnection, locale: Locale) -> anyhow::Result<bool> 
         conn.batch_execute(&sql)?;
         Ok(())
     })?;
-    conn.batch_execute("ANALYZE contacts; ANALYZE segment_lines")?;
+    // The search text made again rewrote the contacts: VACUUM marks their pages all-visible
+    // again, or the name index (which carries the search text) is read with a visit to the
+    // table for every contact it passes (the "hansen" search: 541 → 136 pages a second).
+    conn.batch_execute("VACUUM (ANALYZE) contacts")?;
+    conn.batch_execute("ANALYZE segment_lines")?;
     Ok(true)
 }

@@ -181,6 +181,112 @@ fn persons_that_share_the_company_address_follow_it_and_the_others_keep_theirs()
     );
 }
 
+/// A person moved to another company on the edit form takes the new company's address, phone,
+/// salesperson, territory and language where it had the old company's (as Business Central
+/// does when Company No. changes); its own values stay. Before, it kept the old company's
+/// address, which the new company's moves then passed by.
+#[test]
+fn a_person_moved_to_another_company_takes_what_it_had_from_the_old_one() {
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let nordlys = create(&mut c, NORDLYS);
+    let solvang = create(
+        &mut c,
+        &[
+            ("type", "company"),
+            ("name", "Solvang ApS"),
+            ("address", "Strøget 5"),
+            ("city", "København"),
+            ("post_code", "1100"),
+            ("country_code", "DK"),
+            ("phone", "+45 33 00 00 00"),
+            ("salesperson_code", "PL"),
+            ("territory_code", "SOUTH"),
+        ],
+    );
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Ada"),
+            ("company_no", &nordlys),
+        ],
+    );
+    let bo = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Bo"),
+            ("company_no", &nordlys),
+            ("address", "Hjemmevej 9"),
+            ("city", "Odense"),
+        ],
+    );
+    // The edit form as the browser sends it: every value as stored, the company changed.
+    let move_to = |c: &mut Client, no: &str, company: &str| {
+        let page = c.get(&format!("/contacts/{no}/edit"));
+        // The value of the input named `k` (the text fields and the hidden version).
+        let value = |k: &str| {
+            let at = page.body.find(&format!("name=\"{k}\"")).unwrap();
+            let start = at + page.body[at..].find("value=\"").unwrap() + 7;
+            let end = start + page.body[start..].find('"').unwrap();
+            page.body[start..end].replace("&#38;", "&")
+        };
+        let mut fields: Vec<(String, String)> = [
+            "name",
+            "address",
+            "address_2",
+            "city",
+            "post_code",
+            "phone",
+            "version",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), value(k)))
+        .collect();
+        fields.push(("type".into(), "person".into()));
+        for (k, v) in [
+            ("country_code", "DK"),
+            ("salesperson_code", "JO"),
+            ("territory_code", "NORTH"),
+            ("language_code", "DAN"),
+            ("company_no", company),
+        ] {
+            fields.push((k.to_string(), v.to_string()));
+        }
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let t = page.csrf_token().unwrap();
+        c.post_with_token(&format!("/contacts/{no}"), &t, &fields)
+    };
+    move_to(&mut c, &ada, &solvang).assert_redirect(&format!("/contacts/{ada}"));
+    assert_eq!(
+        row(&app, &ada),
+        "Strøget 5||København|1100|DK|+45 33 00 00 00|PL|SOUTH|",
+        "the new company has no language"
+    );
+    assert!(c.get(&format!("/contacts/{ada}")).contains(
+        "saved; from its new company it took the address, phone, salesperson, territory and language."
+    ));
+    move_to(&mut c, &bo, &solvang).assert_redirect(&format!("/contacts/{bo}"));
+    assert!(
+        row(&app, &bo).starts_with("Hjemmevej 9||Odense||DK|+45 33 00 00 00|PL|SOUTH"),
+        "{}",
+        row(&app, &bo)
+    );
+    // Ada now follows Solvang's moves.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contacts p JOIN contacts co ON co.id = p.company_id \
+             WHERE p.no = '{ada}' AND co.no = '{solvang}' AND p.address = co.address"
+        )),
+        1
+    );
+}
+
 #[test]
 fn used_by_n_contacts_on_a_setup_code_leads_to_those_contacts() {
     let app = TestApp::start();

@@ -61,6 +61,109 @@ pub fn from_company(conn: &mut PgConnection, values: &mut ContactValues) -> Quer
     }
 }
 
+/// A person moved to another company (its Company No. changed on the edit form) takes the new
+/// company's values, as Business Central does when Company No. is changed: each of the
+/// address (as a whole), the phone, salesperson, territory and language that the form left as
+/// stored, and that was the old company's or empty — one the person has of its own, or that
+/// the user changed in the same save, stays. Before, a moved person kept the old company's
+/// address, and the new company's later moves passed it by (they move only the persons at
+/// its address). Returns what it took, for the message.
+pub fn moved(
+    values: &mut ContactValues,
+    stored: &Contact,
+    old: Option<&Contact>,
+    new: &Contact,
+) -> Vec<&'static str> {
+    let mut took = Vec::new();
+    let address = |c: &Contact| {
+        (
+            c.address.clone(),
+            c.address_2.clone(),
+            c.city.clone(),
+            c.post_code.clone(),
+            c.country_code.clone(),
+        )
+    };
+    let typed = (
+        values.address.clone(),
+        values.address_2.clone(),
+        values.city.clone(),
+        values.post_code.clone(),
+        values.country_code.clone(),
+    );
+    let was = address(stored);
+    let empty = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        None,
+    );
+    if typed == was
+        && (was == empty || old.is_some_and(|o| address(o) == was))
+        && address(new) != was
+    {
+        (
+            values.address,
+            values.address_2,
+            values.city,
+            values.post_code,
+            values.country_code,
+        ) = address(new);
+        took.push("address");
+    }
+    fn follows<T: PartialEq + Clone + Default>(
+        value: &mut T,
+        stored: &T,
+        old: Option<&T>,
+        new: &T,
+    ) -> bool {
+        let untouched = value == stored;
+        let inherited = *stored == T::default() || old == Some(stored);
+        if untouched && inherited && stored != new {
+            *value = new.clone();
+            return true;
+        }
+        false
+    }
+    if follows(
+        &mut values.phone,
+        &stored.phone,
+        old.map(|o| &o.phone),
+        &new.phone,
+    ) {
+        took.push("phone");
+    }
+    for (name, value, stored, old, new) in [
+        (
+            "salesperson",
+            &mut values.salesperson_code,
+            &stored.salesperson_code,
+            old.map(|o| &o.salesperson_code),
+            &new.salesperson_code,
+        ),
+        (
+            "territory",
+            &mut values.territory_code,
+            &stored.territory_code,
+            old.map(|o| &o.territory_code),
+            &new.territory_code,
+        ),
+        (
+            "language",
+            &mut values.language_code,
+            &stored.language_code,
+            old.map(|o| &o.language_code),
+            &new.language_code,
+        ),
+    ] {
+        if follows(value, stored, old, new) {
+            took.push(name);
+        }
+    }
+    took
+}
+
 /// Whether a company's address (address, address 2, city, post code, country) changed.
 pub fn address_changed(before: &Contact, after: &Contact) -> bool {
     (
@@ -170,6 +273,90 @@ mod tests {
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         }
+    }
+
+    /// A person of `company()` as stored, with its values.
+    fn person_of(company: &Contact) -> (Contact, ContactValues) {
+        let mut p = company.clone();
+        p.id = 9;
+        p.kind = "person".into();
+        p.company_id = Some(company.id);
+        let mut v = values();
+        fill(&mut v, company);
+        (p, v)
+    }
+
+    fn other_company() -> Contact {
+        let mut c = company();
+        c.id = 2;
+        c.address = "Strøget 5".into();
+        c.address_2 = String::new();
+        c.city = "København".into();
+        c.post_code = "1100".into();
+        c.phone = "+45 33 00 00 00".into();
+        c.salesperson_code = Some("PL".into());
+        c.territory_code = None;
+        c.language_code = Some("DAN".into());
+        c
+    }
+
+    #[test]
+    fn a_person_moved_to_another_company_takes_what_it_had_from_the_old_one() {
+        let old = company();
+        let new = other_company();
+        let (stored, mut v) = person_of(&old);
+        v.company_id = Some(new.id);
+        let took = moved(&mut v, &stored, Some(&old), &new);
+        assert_eq!(took, ["address", "phone", "salesperson", "territory"]);
+        assert_eq!(
+            (v.address.as_str(), v.city.as_str()),
+            ("Strøget 5", "København")
+        );
+        assert_eq!(v.address_2, "");
+        assert_eq!(v.phone, "+45 33 00 00 00");
+        assert_eq!(v.salesperson_code.as_deref(), Some("PL"));
+        assert_eq!(v.territory_code, None, "the new company has none");
+        assert_eq!(v.language_code.as_deref(), Some("DAN"));
+    }
+
+    #[test]
+    fn a_moved_persons_own_values_and_what_the_user_typed_stay() {
+        let old = company();
+        let new = other_company();
+        let (mut stored, _) = person_of(&old);
+        // Its own address and salesperson, not the old company's.
+        stored.city = "Odense".into();
+        stored.salesperson_code = Some("AB".into());
+        let mut v = values();
+        fill(&mut v, &stored);
+        v.city = stored.city.clone();
+        v.address = stored.address.clone();
+        v.address_2 = stored.address_2.clone();
+        v.post_code = stored.post_code.clone();
+        v.country_code = stored.country_code.clone();
+        v.phone = "+45 99".into(); // typed in the same save
+        v.salesperson_code = stored.salesperson_code.clone();
+        v.territory_code = stored.territory_code.clone();
+        v.language_code = stored.language_code.clone();
+        let took = moved(&mut v, &stored, Some(&old), &new);
+        assert_eq!(took, ["territory"]);
+        assert_eq!(v.city, "Odense");
+        assert_eq!(v.phone, "+45 99");
+        assert_eq!(v.salesperson_code.as_deref(), Some("AB"));
+        // A person without a company before takes only what it has empty.
+        let mut lone = stored.clone();
+        lone.company_id = None;
+        lone.phone = String::new();
+        let mut v = values();
+        v.city = lone.city.clone();
+        v.address = lone.address.clone();
+        v.address_2 = lone.address_2.clone();
+        v.post_code = lone.post_code.clone();
+        v.country_code = lone.country_code.clone();
+        v.salesperson_code = lone.salesperson_code.clone();
+        v.territory_code = lone.territory_code.clone();
+        v.language_code = lone.language_code.clone();
+        assert_eq!(moved(&mut v, &lone, None, &new), ["phone"]);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::auth::{session, Staff};
-use crate::contacts::domain::guards;
 use crate::contacts::domain::model::{self, Contact, ContactForm, CORRESPONDENCE_TYPES};
+use crate::contacts::domain::{guards, inherit};
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 
@@ -95,7 +95,7 @@ pub async fn new(
     // A person under a company starts with the company's address, phone, salesperson,
     // territory and language.
     if let Some(company) = &company {
-        crate::contacts::domain::inherit::prefill(&mut form, company);
+        inherit::prefill(&mut form, company);
     }
     ok(&FormPage::new(layout, form, options, None))
 }
@@ -114,7 +114,7 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match model::validate(conn, &f, None)? {
             Ok(mut values) => {
-                crate::contacts::domain::inherit::from_company(conn, &mut values)?;
+                inherit::from_company(conn, &mut values)?;
                 // In a savepoint: a code deleted or a number taken by someone else since the
                 // checks above is a message next to its field, not a failure.
                 let contact = match conn.transaction(|conn| model::insert(conn, &values)) {
@@ -338,14 +338,32 @@ pub async fn update(
                     ));
                 }
             }
+            // A person moved to another company takes what it had from the old one.
+            let mut values = values;
+            let mut took = Vec::new();
+            if let (true, Some(new_id)) = (values.kind == "person", values.company_id) {
+                if contact.company_id != Some(new_id) {
+                    let company = model::find(conn, new_id)?;
+                    let old = match contact.company_id {
+                        Some(id) => Some(model::find(conn, id)?),
+                        None => None,
+                    };
+                    took = inherit::moved(&mut values, &contact, old.as_ref(), &company);
+                }
+            }
             match model::update(conn, contact.id, version, &values)? {
                 Some(saved) => {
-                    let moved =
-                        crate::contacts::domain::inherit::persons_follow(conn, &contact, &saved)?;
+                    let moved = inherit::persons_follow(conn, &contact, &saved)?;
                     let message = if moved > 0 {
                         format!(
                             "Contact {} saved; {moved} person(s) who shared its address moved with it.",
                             saved.no
+                        )
+                    } else if !took.is_empty() {
+                        format!(
+                            "Contact {} saved; from its new company it took the {}.",
+                            saved.no,
+                            listed(&took)
                         )
                     } else {
                         format!("Contact {} saved.", saved.no)
@@ -411,5 +429,14 @@ fn raced_field(e: &diesel::result::Error) -> (&'static str, &'static str) {
             field,
             "This was deleted by someone else a moment ago. Choose another.",
         )
+    }
+}
+
+/// "address", "address and phone", "address, phone and salesperson".
+fn listed(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
