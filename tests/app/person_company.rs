@@ -531,3 +531,102 @@ fn a_company_change_waits_for_what_is_being_saved_meanwhile() {
         res.body
     );
 }
+
+/// A type change and a card write at the same moment: the one that comes second waits for the
+/// first and is checked against it. Before, a person could be left with an industry group
+/// (hidden on its card) or answers to a questionnaire for companies, and a type change passed
+/// an industry group being added meanwhile.
+#[test]
+fn a_type_change_and_a_card_write_at_once_do_not_leave_what_the_type_may_not_hold() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code, description) VALUES ('RETAIL', 'Retail');
+         INSERT INTO profile_questionnaires (code, description, contact_type)
+           VALUES ('SIZE', 'Size', 'company');
+         INSERT INTO profile_questions (id, questionnaire_code, position, description)
+           VALUES (1, 'SIZE', 1, 'Company size');
+         INSERT INTO profile_answers (id, question_id, position, description)
+           VALUES (10, 1, 1, 'Small');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let solo = create(&mut c, &[("type", "company"), ("name", "Solo ApS")]);
+    let card = format!("/contacts/{solo}");
+    let mut x = app.conn();
+
+    // The company becoming a person, not yet committed: the card's writes wait, then see it.
+    for (action, fields) in [
+        (
+            format!("{card}/classifications"),
+            vec![
+                ("kind", "industry_group"),
+                ("code", "RETAIL"),
+                ("action", "add"),
+            ],
+        ),
+        (format!("{card}/profile"), vec![("q_1", "10")]),
+    ] {
+        x.batch_execute(&format!(
+            "BEGIN; UPDATE contacts SET type = 'person', version = version + 1 WHERE no = '{solo}'"
+        ))
+        .unwrap();
+        let token = c.get("/contacts").csrf_token().unwrap();
+        let writing = std::thread::spawn(move || {
+            let fields: Vec<(&str, &str)> = fields.to_vec();
+            let res = c.post_with_token(&action, &token, &fields);
+            (c, res)
+        });
+        crate::segment_trust::wait_for_lock_waiters(&app, 1);
+        x.batch_execute("COMMIT").unwrap();
+        let (back, res) = writing.join().unwrap();
+        c = back;
+        assert!(res.status == 303 || res.status == 422, "{}", res.status);
+        assert_eq!(
+            app.count(
+                "SELECT (SELECT count(*) FROM contact_industry_groups) \
+                      + (SELECT count(*) FROM contact_profile_answers)"
+            ),
+            0,
+            "a person holds nothing only a company may"
+        );
+        x.batch_execute(&format!(
+            "UPDATE contacts SET type = 'company', version = version + 1 WHERE no = '{solo}'"
+        ))
+        .unwrap();
+    }
+
+    // An industry group being added, not yet committed: the type change waits, then sees it.
+    let page = c.get(&format!("{card}/edit"));
+    let version = hidden_value(&page.body, "version").unwrap();
+    let token = page.csrf_token().unwrap();
+    x.batch_execute(&format!(
+        "BEGIN; INSERT INTO contact_industry_groups (contact_id, code) \
+           SELECT id, 'RETAIL' FROM contacts WHERE no = '{solo}'"
+    ))
+    .unwrap();
+    let solo_no = solo.clone();
+    let changing = std::thread::spawn(move || {
+        c.post_with_token(
+            &format!("/contacts/{solo_no}"),
+            &token,
+            &[("type", "person"), ("name", "Solo"), ("version", &version)],
+        )
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 1);
+    x.batch_execute("COMMIT").unwrap();
+    let res = changing.join().unwrap();
+    res.assert_status(422);
+    assert!(
+        res.contains("has industry groups RETAIL, which a person does not have"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contacts WHERE no = '{solo}' AND type = 'company'"
+        )),
+        1
+    );
+}

@@ -331,6 +331,17 @@ pub fn lock_row(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Locks a contact's row (as [`lock_row`]) and reads its type as it is then: a change of what
+/// only one type may hold (classifications, profile answers) checks the type it read here, so
+/// that a type change saved meanwhile is waited for and seen, not passed by.
+pub fn lock_kind(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
+    contacts::table
+        .find(id)
+        .select(contacts::type_)
+        .for_update()
+        .first::<String>(conn)
+}
+
 /// Validates a normalised form against the database (codes exist, the company is a company)
 /// and turns it into values to write. `this` is the contact being edited, if any: its
 /// salesperson may stay though blocked since ([`setup::salespeople::check_chosen`]).

@@ -77,7 +77,10 @@ pub async fn classify(
     let no = path.into_inner();
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let mut contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            // Its type once locked: a type change saved meanwhile is waited for and seen (a
+            // person was left holding an industry group, hidden on its card).
+            contact.kind = model::lock_kind(conn, contact.id)?;
             let code = form.code.trim().to_uppercase();
             let flash = match Classification::find(&form.kind) {
                 None => Flash::error("Choose what to assign."),
@@ -121,6 +124,8 @@ pub async fn classify(
 /// the card showed it (the questions), rolls the transaction back.
 enum ProfileError {
     BadAnswer,
+    /// The questionnaires that do not apply to the contact's type (as locked), and that type.
+    NotApplying(Vec<String>, String),
     ChangedMeanwhile(Vec<String>),
     App(AppError),
 }
@@ -149,26 +154,8 @@ pub async fn profile(
     let session = session::current(&req)?;
     let no = path.into_inner();
     let outcome = db(&state.pool, move |conn| {
-        let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let mut contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let asked: Vec<i64> = pairs.iter().filter_map(|(k, _)| question_of(k)).collect();
-        let refused = crate::contacts::domain::profile::questionnaires_not_applying(
-            conn,
-            &asked,
-            &contact.kind,
-        )?;
-        if !refused.is_empty() {
-            let message = format!(
-                "{} {} not apply to {} {}, a {}: nothing was saved.",
-                refused.join(", "),
-                if refused.len() == 1 { "does" } else { "do" },
-                contact.no,
-                contact.name,
-                contact.type_label().to_lowercase()
-            );
-            let card = card::find(conn, &contact.no, &card::CardQuery::default())?
-                .ok_or(AppError::NotFound)?;
-            return Ok(Err((Box::new(card), message)));
-        }
         // What the card showed (`was_q_…`): a question left as shown is not written, so a
         // colleague's answer given meanwhile stays; one changed over a colleague's is refused.
         let shown: std::collections::HashMap<i64, &str> = pairs
@@ -180,8 +167,14 @@ pub async fn profile(
             })
             .collect();
         let saved = conn.transaction::<_, ProfileError, _>(|conn| {
-            if !shown.is_empty() {
-                model::lock_row(conn, contact.id)?;
+            // The questionnaires are checked against the type as it is once the contact is
+            // locked: a type change saved meanwhile is waited for and seen (before, a person
+            // could be left with answers to a questionnaire for companies).
+            let kind = model::lock_kind(conn, contact.id)?;
+            let refused =
+                crate::contacts::domain::profile::questionnaires_not_applying(conn, &asked, &kind)?;
+            if !refused.is_empty() {
+                return Err(ProfileError::NotApplying(refused, kind));
             }
             let mut changed_meanwhile = Vec::new();
             for (key, value) in &pairs {
@@ -227,6 +220,20 @@ pub async fn profile(
                  shows the answers as they are now; choose yours again.",
                 questions.join(", ")
             )),
+            Err(ProfileError::NotApplying(refused, kind)) => {
+                contact.kind = kind;
+                let message = format!(
+                    "{} {} not apply to {} {}, a {}: nothing was saved.",
+                    refused.join(", "),
+                    if refused.len() == 1 { "does" } else { "do" },
+                    contact.no,
+                    contact.name,
+                    contact.type_label().to_lowercase()
+                );
+                let card = card::find(conn, &contact.no, &card::CardQuery::default())?
+                    .ok_or(AppError::NotFound)?;
+                return Ok(Err((Box::new(card), message)));
+            }
             Err(ProfileError::App(e)) => return Err(e),
         };
         session::set_flash(conn, &session, flash)?;

@@ -312,6 +312,12 @@ pub async fn update(
                     Options::load(conn, false)?,
                 ));
             }
+            // A type change locks the contact before it looks at what only the old type may
+            // hold, so that a classification or an answer being saved on the card meanwhile
+            // is waited for and counted (the card's writes lock it too).
+            if values.kind != contact.kind {
+                model::lock_row(conn, contact.id)?;
+            }
             if let Some(refusal) = guards::kind_change_refused(conn, &contact, &values.kind)? {
                 errors.add("type", refusal);
                 return Ok(UpdateOutcome::Invalid(
