@@ -429,11 +429,14 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
 
 #[test]
 fn each_probability_calculation_rounds_to_two_decimals_in_the_database() {
-    for (calculation, expected) in [
-        ("multiply", "13.50|270.00"),
-        ("add", "37.50|750.00"),
-        ("chances", "45.00|900.00"),
-        ("completed", "30.00|600.00"),
+    // The current value takes the probability as calculated, not as rounded (as Business
+    // Central): 12.35 % × 30 % = 3.705 %, shown 3.71 %; of 2,000.00, 74.10 (not 74.20).
+    for (calculation, chances, expected) in [
+        ("multiply", "45", "13.50|270.00"),
+        ("add", "45", "37.50|750.00"),
+        ("chances", "45", "45.00|900.00"),
+        ("completed", "45", "30.00|600.00"),
+        ("multiply", "12.35", "3.71|74.10"),
     ] {
         let app = TestApp::start();
         world(&app);
@@ -456,7 +459,7 @@ fn each_probability_calculation_rounds_to_two_decimals_in_the_database() {
             &[
                 ("action", "next"),
                 ("estimated_value", "2000"),
-                ("chances_pct", "45"),
+                ("chances_pct", chances),
                 ("quote_reference", "Q"),
             ],
         );

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
 use super::record::{parse_date, record_entry, suggested_closing, Opportunity, Status};
-use crate::setup::sales_cycles::rules::{current_value, refusal, targets, Move, StageRule};
+use crate::setup::sales_cycles::rules::{refusal, targets, Move, StageRule};
 use crate::setup::sales_cycles::{self, close_codes::CloseCode, parse_percent, Stage};
 use crate::setup::support::parse_amount;
 use crate::web::FormErrors;
@@ -322,7 +322,7 @@ pub fn update(
     };
     let completed = stage.completed_pct.clone();
     let probability = o.calculation().probability(&chances, &completed);
-    let current = current_value(&value, &probability);
+    let current = o.calculation().current_value(&value, &chances, &completed);
     diesel::sql_query(
         "UPDATE opportunities SET status = 'in_progress', current_stage = $2, \
              estimated_value = $3, chances_pct = $4, completed_pct = $5, probability_pct = $6, \
@@ -607,7 +607,9 @@ pub fn reopen(
         None => (Status::NotStarted, BigDecimal::from(0), BigDecimal::from(0)),
     };
     let probability = o.calculation().probability(&chances, &completed);
-    let current = current_value(&o.estimated_value, &probability);
+    let current = o
+        .calculation()
+        .current_value(&o.estimated_value, &chances, &completed);
     diesel::sql_query(
         "UPDATE opportunities SET status = $2, close_code = NULL, date_closed = NULL, \
              current_stage = $3, chances_pct = $4, completed_pct = $5, probability_pct = $6, \

@@ -59,15 +59,32 @@ impl Calculation {
         }
     }
 
-    /// The probability in percent, rounded to two decimals (half away from zero).
-    pub fn probability(self, chances: &BigDecimal, completed: &BigDecimal) -> BigDecimal {
-        let raw = match self {
+    /// The probability in percent, unrounded.
+    fn raw(self, chances: &BigDecimal, completed: &BigDecimal) -> BigDecimal {
+        match self {
             Calculation::Multiply => chances * completed / BigDecimal::from(100),
             Calculation::Add => (chances + completed) / BigDecimal::from(2),
             Calculation::Chances => chances.clone(),
             Calculation::Completed => completed.clone(),
-        };
-        round2(&raw)
+        }
+    }
+
+    /// The probability in percent, rounded to two decimals (half away from zero).
+    pub fn probability(self, chances: &BigDecimal, completed: &BigDecimal) -> BigDecimal {
+        round2(&self.raw(chances, completed))
+    }
+
+    /// The calculated current value: the estimate times the probability as calculated, not as
+    /// rounded for showing (as Business Central's UpdateEstimates): 12.5 % × 25 % of
+    /// 100,000.00 is 3,125.00, shown beside a probability of 3.13 %, where the rounded one
+    /// gave 3,130.00.
+    pub fn current_value(
+        self,
+        estimated: &BigDecimal,
+        chances: &BigDecimal,
+        completed: &BigDecimal,
+    ) -> BigDecimal {
+        current_value(estimated, &self.raw(chances, completed))
     }
 }
 
@@ -325,6 +342,27 @@ mod tests {
         assert_eq!(
             Calculation::Multiply.probability(&d("100"), &d("100")),
             d("100.00")
+        );
+    }
+
+    #[test]
+    fn the_current_value_takes_the_probability_as_calculated_not_as_rounded() {
+        let (v, chances, completed) = (d("100000"), d("12.5"), d("25"));
+        assert_eq!(
+            Calculation::Multiply.probability(&chances, &completed),
+            d("3.13")
+        );
+        assert_eq!(
+            Calculation::Multiply.current_value(&v, &chances, &completed),
+            d("3125.00")
+        );
+        assert_eq!(
+            Calculation::Add.current_value(&d("1000"), &d("0.25"), &d("0")),
+            d("1.25")
+        );
+        assert_eq!(
+            Calculation::Chances.current_value(&d("999.99"), &d("33.33"), &d("0")),
+            d("333.30")
         );
     }
 
