@@ -49,7 +49,7 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
         };
         b.sign_in("boss").await;
 
-        // Setup: a cycle with three stages, the first requiring a quote, the second skippable.
+        // Setup: a cycle with three stages, the second requiring a quote and skippable.
         b.open("/setup/sales-cycles").await;
         b.follow("New sales cycle").await;
         b.fill("code", "new").await;
@@ -70,10 +70,8 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
             b.fill("description", name).await;
             b.fill("completed_pct", completed).await;
             b.fill("chances_pct", chances).await;
-            if n == "1" {
-                click("quote_required").await;
-            }
             if n == "2" {
+                click("quote_required").await;
                 click("allow_skip").await;
             }
             b.press("Add stage").await;
@@ -102,7 +100,7 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
             .await;
         assert_eq!(b.figure("open").await, "1,000");
 
-        // The first one: start it, try to pass the quote stage without a quote.
+        // The first one: start it, try to move to the quote stage without a quote.
         b.open("/opportunities/OP000001").await;
         b.fill("estimated_value", "10000").await;
         b.press("Update").await;
@@ -110,7 +108,7 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
             .await;
         click("action-next").await;
         b.press("Update").await;
-        b.wait_for_text("Stage 1 requires a quote").await;
+        b.wait_for_text("Stage 2 requires a quote").await;
         assert_eq!(b.status().await, 422);
         b.fill("quote_reference", "Q-2026-17").await;
         b.press("Update").await;

@@ -8,7 +8,7 @@ use crate::segments::{new_segment, post, staff, step, text, world};
 use crate::support::*;
 use diesel::RunQueryDsl;
 
-/// A cycle NEW with stages 1 (quote required), 2 (may be skipped), 3, 4,
+/// A cycle NEW with stages 1, 2 (quote required; may be skipped), 3, 4,
 /// close codes, and an opportunity series; set up directly (the pages are tested below).
 pub(crate) fn cycle(app: &TestApp, calculation: &str) {
     diesel_exec(
@@ -19,8 +19,8 @@ pub(crate) fn cycle(app: &TestApp, calculation: &str) {
              UPDATE sales_cycles SET blocked = TRUE WHERE code = 'OLD';
              INSERT INTO sales_cycle_stages (sales_cycle_code, stage, description, completed_pct,
                  chances_pct, quote_required, allow_skip, date_formula) VALUES
-                 ('NEW', 1, 'Initial contact', 10, 20, TRUE, FALSE, '+1W'),
-                 ('NEW', 2, 'Needs analysis', 30, 40, FALSE, TRUE, ''),
+                 ('NEW', 1, 'Initial contact', 10, 20, FALSE, FALSE, '+1W'),
+                 ('NEW', 2, 'Needs analysis', 30, 40, TRUE, TRUE, ''),
                  ('NEW', 3, 'Proposal', 50, 50, FALSE, FALSE, '+1M'),
                  ('NEW', 4, 'Negotiation', 80, 75, FALSE, FALSE, '');
              INSERT INTO close_opportunity_codes (code, kind, description) VALUES
@@ -166,7 +166,8 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         "the stage's +1W"
     );
 
-    // Stage 1 requires a quote: Next without one is refused, with the reason next to it.
+    // Stage 2 requires a quote: Next into it without one is refused, with the reason next to
+    // it (as Business Central checks the stage moved to).
     let res = update(
         &mut c,
         &app,
@@ -178,7 +179,7 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         ],
     );
     res.assert_status(422);
-    assert!(res.contains("Stage 1 requires a quote"));
+    assert!(res.contains("Stage 2 requires a quote: enter its reference to move to it."));
     assert_eq!(
         opp(&app, &no),
         "in_progress|1|1000.00|20.00|10.00|2.00|20.00|-"

@@ -210,7 +210,7 @@ pub fn targets(stages: &[StageRule], current: Option<i32>, m: Move) -> Vec<i32> 
 }
 
 /// Why a move from `current` to `target` is refused, or `None` when it is allowed. A stage that
-/// requires a quote cannot be left forward (by Next or Skip) without a quote reference.
+/// requires a quote is not entered by Next or Skip without a quote reference.
 pub fn refusal(
     stages: &[StageRule],
     current: Option<i32>,
@@ -237,15 +237,15 @@ pub fn refusal(
     if !reachable.contains(&target) {
         return Some(format!("Stage {target} cannot be reached that way."));
     }
-    if let (Some(c), Move::Next | Move::Skip) = (current, m) {
-        let passing_quote = stages
-            .iter()
-            .filter(|s| s.stage >= c && s.stage < target && s.quote_required)
-            .map(|s| s.stage)
-            .min();
-        if let (Some(q), false) = (passing_quote, has_quote) {
+    // As Business Central's ValidateStage: Next and Skip into a stage that requires a quote
+    // need one ("You cannot go to this stage before you have assigned a sales quote"); the
+    // stages passed over by Skip, First, going back and updating do not. (Before, the quote
+    // was asked for when leaving the stage, a stage late.)
+    if let (Some(_), Move::Next | Move::Skip) = (current, m) {
+        let quote_stage = stages.iter().any(|s| s.stage == target && s.quote_required);
+        if quote_stage && !has_quote {
             return Some(format!(
-                "Stage {q} requires a quote: enter its reference before moving on."
+                "Stage {target} requires a quote: enter its reference to move to it."
             ));
         }
     }
@@ -475,16 +475,24 @@ mod tests {
     }
 
     #[test]
-    fn a_quote_stage_is_not_passed_without_a_quote() {
+    fn a_quote_stage_is_not_entered_without_a_quote() {
         let c = cycle();
-        let why = refusal(&c, Some(2), Move::Next, 3, false).unwrap();
-        assert!(why.contains("Stage 2 requires a quote"), "{why}");
-        assert_eq!(refusal(&c, Some(2), Move::Next, 3, true), None);
-        assert!(refusal(&c, Some(2), Move::Skip, 5, false).is_some());
-        // Reaching the quote stage, going back from it and updating it need no quote.
-        assert_eq!(refusal(&c, Some(1), Move::Next, 2, false), None);
+        let why = refusal(&c, Some(1), Move::Next, 2, false).unwrap();
+        assert_eq!(
+            why,
+            "Stage 2 requires a quote: enter its reference to move to it."
+        );
+        assert_eq!(refusal(&c, Some(1), Move::Next, 2, true), None);
+        // Leaving it, going back from it, updating it and skipping past it need none.
+        assert_eq!(refusal(&c, Some(2), Move::Next, 3, false), None);
+        assert_eq!(refusal(&c, Some(2), Move::Skip, 5, false), None);
         assert_eq!(refusal(&c, Some(2), Move::Previous, 1, false), None);
         assert_eq!(refusal(&c, Some(2), Move::Update, 2, false), None);
+        // Skip into one does.
+        let mut c = c;
+        c[4].quote_required = true;
+        assert!(refusal(&c, Some(2), Move::Skip, 5, false).is_some());
+        assert_eq!(refusal(&c, Some(2), Move::Skip, 5, true), None);
     }
 
     #[test]
