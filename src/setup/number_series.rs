@@ -101,10 +101,16 @@ pub fn next(conn: &mut PgConnection, code: &str) -> QueryResult<String> {
 /// refused when the series is changed, and skipped when a record is created.
 pub const NUMBERED: &[(&str, &str, &str)] = &[
     (CONTACTS, "contacts", "no"),
-    (SEGMENTS, "segments", "no"),
+    // A deleted segment's No. stays on the interaction entries it logged (and its range of
+    // them): given again, the new segment's entries were listed and filtered as the old one's.
+    (SEGMENTS, SEGMENT_NUMBERS, "no"),
     (CAMPAIGNS, "campaigns", "no"),
     (OPPORTUNITIES, "opportunities", "no"),
 ];
+
+/// The segments' numbers, and those of deleted segments whose logged entries stay.
+const SEGMENT_NUMBERS: &str = "(SELECT no::text AS no FROM segments \
+     UNION ALL SELECT segment_no AS no FROM segment_entry_ranges) segment_numbers";
 
 /// A CTE `taken (v)`: the numbers of `table.column` that belong to a series with prefix `$1`
 /// and width `$2`, as values. A number belongs when its digits are written as [`format`]
@@ -210,7 +216,7 @@ fn taken_by(
     }
     let what = match *table {
         "contacts" => "a contact",
-        "segments" => "a segment",
+        SEGMENT_NUMBERS => "a segment (or the interaction entries of a deleted one)",
         "opportunities" => "an opportunity",
         _ => "a campaign",
     };
@@ -319,6 +325,15 @@ impl SeriesForm {
                 "prefix",
                 format!(
                     "A prefix cannot contain {c}: the numbers are part of the records' addresses."
+                ),
+            );
+        } else if let Some(c) = self.prefix.chars().find(|c| "|*&@<>='()".contains(*c)) {
+            // A No. typed into a filter (a segment's No. or Company No.) is read in the filter
+            // syntax: `A|000001` would be two alternatives, matching neither unsaid.
+            errors.add(
+                "prefix",
+                format!(
+                    "A prefix cannot contain {c}: it has a meaning in filters, where numbers are typed."
                 ),
             );
         }
@@ -619,5 +634,14 @@ mod tests {
         assert!(e.get("next_number").unwrap().contains("5 digits"));
         assert!(form("C T", "3", "1").parse().is_err());
         assert!(form("CT", "x", "1").parse().is_err());
+        // What a filter reads as its syntax is refused: a No. is typed into filters.
+        for prefix in ["A|", "C*", "<X", "K'", "A&B"] {
+            let e = form(prefix, "6", "1").parse().unwrap_err();
+            assert!(
+                e.get("prefix").unwrap().contains("a meaning in filters"),
+                "{prefix}"
+            );
+        }
+        assert!(form("CT-", "6", "1").parse().is_ok());
     }
 }

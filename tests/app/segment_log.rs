@@ -359,6 +359,25 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
         list.body
     );
     assert!(!list.contains(&format!("href=\"/segments/{no}\"")));
+    // Its No. is not given again, though no segment has it: the series set back to it passes
+    // it by, and the series' page says why it cannot be set to it.
+    let n: i64 = no
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap();
+    diesel_exec(
+        &app,
+        &format!("UPDATE number_series SET next_number = {n} WHERE code = 'SEGMENT'"),
+    );
+    let again = new_segment(&mut c, "after the deletion");
+    assert_ne!(again, no);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(DISTINCT coalesce(segment_id, 0)) FROM interaction_log_entries WHERE segment_no = '{again}'")
+        ),
+        0
+    );
 
     // A viewer can do none of it.
     let other = new_segment(&mut c, "viewer");
