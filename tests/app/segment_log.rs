@@ -811,3 +811,63 @@ fn a_contact_privacy_blocked_since_it_was_added_stops_the_log() {
         1
     );
 }
+
+/// With more lines in the way than the check names, it says how many, counting each line once
+/// whatever its problems (it took the largest count of one problem: 40 without an e-mail and
+/// 40 others privacy blocked read as 50 of 40). A logged segment's privacy-blocked line does
+/// not claim it was not logged.
+#[test]
+fn the_check_says_how_many_lines_are_in_the_way_and_a_logged_line_is_not_said_unlogged() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, email, privacy_blocked)
+           SELECT 'Z' || lpad(g::text, 3, '0'), 'company', 'Zed ' || g,
+                  CASE WHEN g <= 40 THEN '' ELSE 'z@example.dk' END, FALSE
+           FROM generate_series(1, 80) g;",
+    );
+    let no = new_segment(&mut c, "many in the way");
+    step(&mut c, &no, "add", &[("contact_no", "Z*")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', correspondence_type = 'email', \
+               ignore_contact_correspondence_type = TRUE WHERE no = '{no}';
+             UPDATE contacts SET privacy_blocked = TRUE WHERE no > 'Z040' AND no LIKE 'Z%';"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}/log"));
+    page.assert_status(422);
+    assert!(
+        page.contains("Lines with a problem (the first 50 of 80)"),
+        "{}",
+        page.body
+    );
+
+    // Logged, a line whose contact was privacy blocked since says only that it is not exported.
+    let logged = new_segment(&mut c, "logged");
+    step(&mut c, &logged, "add", &[("contact_no", "ANNA")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{logged}'"),
+    );
+    let page = format!("/segments/{logged}");
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'ANNA'",
+    );
+    let shown = c.get(&page);
+    assert!(
+        shown.contains("privacy blocked: not exported<"),
+        "{}",
+        shown.body
+    );
+    assert!(!shown.contains("not logged"));
+    let draft = format!("/segments/{no}");
+    assert!(c
+        .get(&draft)
+        .contains("privacy blocked: not exported, not logged"));
+}

@@ -76,6 +76,9 @@ pub struct Summary {
     pub no_template: i64,
     #[diesel(sql_type = BigInt)]
     pub no_email: i64,
+    /// Lines with any problem (a line may have several).
+    #[diesel(sql_type = BigInt)]
+    pub problem_lines: i64,
     /// Lines whose contact was privacy blocked after it was added.
     #[diesel(sql_type = BigInt)]
     pub privacy_blocked: i64,
@@ -147,14 +150,10 @@ impl Check {
     }
 
     /// Lines with a problem (all of them, not only those named).
+    /// (The largest count of one problem was taken before: with problems of different kinds
+    /// on different lines, the list of the first 50 did not say there were more.)
     pub fn problem_lines(&self) -> i64 {
-        let s = &self.summary;
-        // A line can have several problems; the named lines say which.
-        s.no_salesperson
-            .max(s.blocked_salesperson)
-            .max(s.no_template)
-            .max(s.no_email)
-            .max(s.privacy_blocked)
+        self.summary.problem_lines
     }
 }
 
@@ -211,6 +210,9 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
            count(*) FILTER (WHERE {TEMPLATE} IS NULL) AS no_template, \
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') AS no_email, \
            count(*) FILTER (WHERE c.privacy_blocked) AS privacy_blocked, \
+           count(*) FILTER (WHERE {SALESPERSON} IS NULL OR sp.blocked OR {TEMPLATE} IS NULL \
+             OR ({EFFECTIVE_CORRESPONDENCE} = 'email' AND c.email = '') OR c.privacy_blocked) \
+             AS problem_lines, \
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email') AS email_lines, \
            COALESCE(sum({EFFECTIVE_COST}), 0) AS total_cost, \
            COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS total_duration \
