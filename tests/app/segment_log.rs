@@ -871,3 +871,79 @@ fn the_check_says_how_many_lines_are_in_the_way_and_a_logged_line_is_not_said_un
         .get(&draft)
         .contains("privacy blocked: not exported, not logged"));
 }
+
+/// Log writes the segment the check page showed: changed meanwhile (a colleague's header or
+/// step), it writes nothing and shows what logging writes now (409); logged again from there,
+/// it is meant. A double click keeps the first click's message, with the follow-up's No.; a
+/// colleague's later click is told who logged it.
+#[test]
+fn log_writes_what_its_page_showed_and_a_second_click_keeps_the_first_message() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "checked");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}'"),
+    );
+    let page = format!("/segments/{no}");
+    let check = c.get(&format!("{page}/log"));
+    check.assert_status(200);
+    let shown = hidden_value(&check.body, "shown").expect("the page sends what it showed");
+    // A colleague changes the cost meanwhile.
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET unit_cost = 99, version = version + 1 WHERE no = '{no}'"),
+    );
+    let res = c.post_with_token(
+        &format!("{page}/log"),
+        &check.csrf_token().unwrap(),
+        &[("shown", &shown), ("follow_up", "on")],
+    );
+    res.assert_status(409);
+    assert!(res.contains("Nothing was logged: the segment changed after this page was shown"));
+    assert!(
+        res.contains("198.00"),
+        "the total cost as it is now: {}",
+        res.body
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}'")
+        ),
+        0
+    );
+    // From that page, it is meant; a second click writes nothing and keeps the message.
+    let shown = hidden_value(&res.body, "shown").unwrap();
+    let token = res.csrf_token().unwrap();
+    for _ in 0..2 {
+        let res = c.post_with_token(
+            &format!("{page}/log"),
+            &token,
+            &[("shown", &shown), ("follow_up", "on")],
+        );
+        res.assert_redirect(&page);
+    }
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}' AND cost = 99")
+        ),
+        2
+    );
+    let shown_page = c.get(&page);
+    assert!(
+        shown_page.contains(&format!("Segment {no} logged: 2 interactions written."))
+            && shown_page.contains("Follow-up segment SM"),
+        "{}",
+        shown_page.body
+    );
+    // A colleague's click is told who logged it.
+    let mut other = staff(&app, "olga");
+    post(&mut other, &format!("{page}/log"), &[]).assert_redirect(&page);
+    assert!(other.get(&page).contains(&format!(
+        "Segment {no} is logged already (logged by stan at "
+    )));
+}

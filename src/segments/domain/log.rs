@@ -296,6 +296,21 @@ fn write_entries(
     })
 }
 
+/// What the check page showed of the segment, for Log to write only that: its version (the
+/// header), when it last changed, its lines, steps, total cost and duration. A colleague's
+/// change between the page and the click (a header's template or cost, a step) changes it.
+pub fn shown_token(segment: &Segment, figures: &totals::Figures) -> String {
+    format!(
+        "{}:{}:{}:{}:{}:{}",
+        segment.version,
+        segment.updated_at.timestamp_micros(),
+        figures.lines,
+        figures.steps,
+        figures.total_cost,
+        figures.total_duration
+    )
+}
+
 /// Logs the segment (call under its lock, in a transaction): the entries, the campaign entry,
 /// the status, and the follow-up segment if asked for; or, when a check fails, nothing.
 ///

@@ -12,6 +12,7 @@ use crate::campaigns::pages::refresh_figures_later;
 use crate::segments::domain::header::{self, Segment, SegmentStatus};
 use crate::segments::domain::lines::money;
 use crate::segments::domain::log::{self, Check, Logged};
+use crate::segments::domain::totals;
 use crate::segments::pages::on_locked_segment;
 use crate::web::pagination::counted;
 use crate::web::AppState;
@@ -24,6 +25,10 @@ pub struct LogPage {
     pub segment: Segment,
     pub check: Check,
     pub follow_up: bool,
+    /// What the page shows of the segment ([`log::shown_token`]), sent back with Log.
+    pub shown: String,
+    /// The segment changed between the page the user saw and their click on Log.
+    pub changed: bool,
 }
 
 impl LogPage {
@@ -41,10 +46,11 @@ pub async fn page(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (segment, check) = long(&state.long_pool, move |conn| {
+    let (segment, check, shown) = long(&state.long_pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let check = log::check(conn, &segment)?;
-        Ok((segment, check))
+        let shown = log::shown_token(&segment, &totals::figures(conn, &segment)?);
+        Ok((segment, check, shown))
     })
     .await?;
     if !segment.is_draft() {
@@ -62,6 +68,8 @@ pub async fn page(
             segment,
             check,
             follow_up: false,
+            shown,
+            changed: false,
         },
     )
 }
@@ -70,12 +78,17 @@ pub async fn page(
 pub struct LogForm {
     #[serde(default)]
     follow_up: Option<String>,
+    /// What the check page showed ([`log::shown_token`]); absent, the segment as it is.
+    #[serde(default)]
+    shown: String,
 }
 
 enum Outcome {
     /// Where to go next, and the campaign whose entries were written.
     Done(String, Option<String>),
     Refused(Box<Segment>, Box<Check>),
+    /// Changed since the check page: shown again as it is now, nothing written.
+    Changed(Box<Segment>, Box<Check>, String),
 }
 
 /// `POST /segments/{no}/log`: logs the segment once — a second submission (double click,
@@ -90,7 +103,9 @@ pub async fn log_segment(
     form: web::Form<LogForm>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let follow_up = form.into_inner().follow_up.is_some();
+    let form = form.into_inner();
+    let follow_up = form.follow_up.is_some();
+    let shown = form.shown;
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let outcome = long(&state.long_pool, move |conn| {
@@ -98,16 +113,38 @@ pub async fn log_segment(
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             let here = format!("/segments/{}", segment.no);
             if !segment.is_draft() {
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::info(format!(
-                        "Segment {} is {} already: nothing was logged again.",
-                        segment.no,
-                        segment.status.label().to_lowercase()
-                    )),
-                )?;
+                // This user's own second click (a double click, or Log sent again): the first
+                // one's message, with what it wrote and the follow-up's No., stays.
+                let own_just_now = segment.logged_by == user.username
+                    && segment
+                        .logged_at
+                        .is_some_and(|at| chrono::Utc::now() - at < chrono::Duration::minutes(2));
+                if !own_just_now {
+                    let by = match (&segment.logged_at, segment.logged_by.as_str()) {
+                        (Some(at), who) if !who.is_empty() => format!(
+                            " (logged by {who} at {})",
+                            filters::local_datetime_text(*at)
+                        ),
+                        _ => String::new(),
+                    };
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::info(format!(
+                            "Segment {} is {} already{by}: nothing was logged again.",
+                            segment.no,
+                            segment.status.label().to_lowercase()
+                        )),
+                    )?;
+                }
                 return Ok(Outcome::Done(here, None));
+            }
+            if !shown.is_empty() {
+                let now = log::shown_token(&segment, &totals::figures(conn, &segment)?);
+                if now != shown {
+                    let check = log::check(conn, &segment)?;
+                    return Ok(Outcome::Changed(Box::new(segment), Box::new(check), now));
+                }
             }
             match log::log(conn, &segment, &user, follow_up)? {
                 Logged::Refused(check) => Ok(Outcome::Refused(Box::new(segment), check)),
@@ -151,13 +188,29 @@ pub async fn log_segment(
             refresh_figures_later(&state, campaign);
             Ok(redirect(&location))
         }
-        Outcome::Refused(segment, check) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        Outcome::Refused(segment, check) => {
+            let shown = String::new();
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &LogPage {
+                    layout,
+                    segment: *segment,
+                    check: *check,
+                    follow_up,
+                    shown,
+                    changed: false,
+                },
+            )
+        }
+        Outcome::Changed(segment, check, shown) => render(
+            StatusCode::CONFLICT,
             &LogPage {
                 layout,
                 segment: *segment,
                 check: *check,
                 follow_up,
+                shown,
+                changed: true,
             },
         ),
     }
