@@ -304,6 +304,23 @@ pub fn set_flash_or_start(
         .map(|_| None)
 }
 
+/// Leaves a message for the next page unless one is waiting there already (a double click's
+/// second request keeps the first one's message).
+pub fn set_flash_unless_waiting(
+    conn: &mut PgConnection,
+    session: &SessionData,
+    flash: Flash,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::id_hash.eq(&session.key_hash))
+            .filter(sessions::flash.is_null()),
+    )
+    .set(sessions::flash.eq(Some(flash.encode())))
+    .execute(conn)
+    .map(|_| ())
+}
+
 /// Takes a flash out of the session once a page has shown it; a newer flash stays.
 pub fn take_flash(conn: &mut PgConnection, key_hash: &[u8], shown: &Flash) -> QueryResult<usize> {
     diesel::update(

@@ -114,28 +114,28 @@ pub async fn log_segment(
             let here = format!("/segments/{}", segment.no);
             if !segment.is_draft() {
                 // This user's own second click (a double click, or Log sent again): the first
-                // one's message, with what it wrote and the follow-up's No., stays.
+                // one's message, with what it wrote and the follow-up's No., stays if it is
+                // still to be shown; a colleague is told who logged it.
                 let own_just_now = segment.logged_by == user.username
                     && segment
                         .logged_at
                         .is_some_and(|at| chrono::Utc::now() - at < chrono::Duration::minutes(2));
-                if !own_just_now {
-                    let by = match (&segment.logged_at, segment.logged_by.as_str()) {
-                        (Some(at), who) if !who.is_empty() => format!(
-                            " (logged by {who} at {})",
-                            filters::local_datetime_text(*at)
-                        ),
-                        _ => String::new(),
-                    };
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::info(format!(
-                            "Segment {} is {} already{by}: nothing was logged again.",
-                            segment.no,
-                            segment.status.label().to_lowercase()
-                        )),
-                    )?;
+                let by = match (&segment.logged_at, segment.logged_by.as_str()) {
+                    (Some(at), who) if !who.is_empty() && !own_just_now => format!(
+                        " (logged by {who} at {})",
+                        filters::local_datetime_text(*at)
+                    ),
+                    _ => String::new(),
+                };
+                let flash = Flash::info(format!(
+                    "Segment {} is {} already{by}: nothing was logged again.",
+                    segment.no,
+                    segment.status.label().to_lowercase()
+                ));
+                if own_just_now {
+                    session::set_flash_unless_waiting(conn, &session, flash)?;
+                } else {
+                    session::set_flash(conn, &session, flash)?;
                 }
                 return Ok(Outcome::Done(here, None));
             }
