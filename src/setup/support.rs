@@ -351,7 +351,8 @@ impl Change {
                 format!(
                     "{name} {old} is now {code}; everything that used it follows. Filters that \
                      name {old} in saved criteria or segment steps keep it: Refresh and Reuse \
-                     Criteria say which, and refuse them."
+                     Criteria say which, and refuse them (a pattern or a range that takes it \
+                     in is not checked)."
                 ),
             ),
         };

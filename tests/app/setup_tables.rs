@@ -916,13 +916,15 @@ fn a_series_change_that_points_at_a_taken_number_is_refused_next_to_the_field() 
     let res = admin.submit(segments, segments, &series_fields("SG", "3", "1"));
     res.assert_status(422);
     assert!(res.contains("id=\"prefix-error\""));
-    assert!(res.contains("The next number would be SG001, which a segment already has."));
+    assert!(res.contains("The next number would be SG001, which a segment (or the interaction entries of a deleted one) already has."));
     let res = admin.submit(segments, segments, &series_fields("SM", "6", "1"));
     res.assert_redirect("/setup/number-series");
     let res = admin.submit(segments, segments, &series_fields("SM", "5", "1"));
     res.assert_status(422);
     assert!(res.contains("id=\"width-error\""), "{}", res.body);
-    assert!(res.contains("SM00001, which a segment already has"));
+    assert!(res.contains(
+        "SM00001, which a segment (or the interaction entries of a deleted one) already has"
+    ));
     // The campaigns' series too: only the next number changes.
     let campaigns = "/setup/number-series/CAMPAIGN";
     let mut fields = series_fields("CP", "4", "7");

@@ -251,19 +251,18 @@ pub fn is_plain(typed: &str) -> bool {
         && !typed.contains(['*', '?', '|', '<', '>', '&', '=', '@', '\'', '(', ')'])
 }
 
-/// The plain values typed into code fields that have a lookup, as their field reads them
-/// (upper-cased): the values to check against the code tables.
+/// The values typed into code fields that have a lookup and that name codes exactly (`A`,
+/// `A|B`, `<>A`), as their field reads them (upper-cased): the values to check against the
+/// code tables. Before, only a single plain value was checked: after a rename of RETAIL,
+/// stored steps of `RETAIL|WHOLESALE` or `<>RETAIL` ran on as if RETAIL named nobody.
 pub fn plain_codes(criteria: &Criteria) -> Vec<(&'static Field, String)> {
     let mut out = Vec::new();
     for f in FIELDS {
         let (Some(_), Some(typed)) = (f.lookup, criteria.filters.get(f.key)) else {
             continue;
         };
-        if !is_plain(typed) {
-            continue;
-        }
         if let Ok(Some(parsed)) = super::filter::parse(typed, f.kind) {
-            if let Some(v) = parsed.plain_value() {
+            for v in parsed.named_values().unwrap_or_default() {
                 out.push((f, v.to_string()));
             }
         }
@@ -271,26 +270,42 @@ pub fn plain_codes(criteria: &Criteria) -> Vec<(&'static Field, String)> {
     out
 }
 
-/// One statement naming the fields whose value is not a code of their table, or `None`
-/// when there is nothing to check.
+/// One statement naming the values that are not codes of their field's table, or `None` when
+/// there is nothing to check. Each field's values are bound as one text (a step may name
+/// thousands: one branch each made a statement too big to plan, or to bind).
 fn missing_sql(codes: &[(&'static Field, String)], binds: &mut Binds) -> Option<String> {
-    let parts: Vec<String> = codes
-        .iter()
-        .filter_map(|(f, code)| {
-            let l = f.lookup?;
-            let key = binds.push(BindValue::Text(f.key.to_string()));
-            let code = binds.push(BindValue::Text(code.clone()));
-            Some(format!(
-                "SELECT {key}::text AS key WHERE NOT EXISTS \
-                 (SELECT 1 FROM {table} WHERE {column} = {code} AND {only})",
-                table = l.table,
-                column = l.code,
-                only = l.only,
-            ))
-        })
-        .collect();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < codes.len() {
+        let field = codes[i].0;
+        let mut values: Vec<&str> = Vec::new();
+        while i < codes.len() && codes[i].0.key == field.key {
+            let v = codes[i].1.as_str();
+            if !v.contains(SEPARATOR) && !values.contains(&v) {
+                values.push(v);
+            }
+            i += 1;
+        }
+        let Some(l) = field.lookup else { continue };
+        if values.is_empty() {
+            continue;
+        }
+        let key = binds.push(BindValue::Text(field.key.to_string()));
+        let list = binds.push(BindValue::Text(values.join(&SEPARATOR.to_string())));
+        parts.push(format!(
+            "SELECT {key}::text AS key, v.code FROM unnest(string_to_array({list}, chr(31))) v(code) \
+             WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = v.code AND {only})",
+            table = l.table,
+            column = l.code,
+            only = l.only,
+        ));
+    }
     (!parts.is_empty()).then(|| parts.join(" UNION ALL "))
 }
+
+/// Between the values of one field bound as one text (no value holds it: one that did would be
+/// left unchecked).
+const SEPARATOR: char = '\u{1f}';
 
 /// The fields whose plain value is not one of their codes, checked in one query.
 pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<Vec<FieldError>> {
@@ -298,6 +313,8 @@ pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResul
     struct Missing {
         #[diesel(sql_type = Text)]
         key: String,
+        #[diesel(sql_type = Text)]
+        code: String,
     }
     let codes = plain_codes(criteria);
     let mut binds = Binds::new(0);
@@ -308,7 +325,7 @@ pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResul
         bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?;
     Ok(codes
         .into_iter()
-        .filter(|(f, _)| missing.iter().any(|m| m.key == f.key))
+        .filter(|(f, code)| missing.iter().any(|m| m.key == f.key && m.code == *code))
         .filter_map(|(f, code)| {
             Some(FieldError {
                 key: f.key,
@@ -377,7 +394,7 @@ mod tests {
     }
 
     #[test]
-    fn only_plain_values_are_checked_and_codes_are_read_upper_case() {
+    fn values_naming_codes_are_checked_and_read_upper_case_patterns_and_ranges_are_not() {
         let c = criteria(&[
             ("industry_group", "retial"),
             ("country", "D*"),
@@ -395,13 +412,26 @@ mod tests {
             .into_iter()
             .map(|(f, v)| (f.key, v))
             .collect();
+        let expected = [
+            ("salesperson", "JBN"),
+            ("language", "DA"),
+            ("language", "EN"),
+            ("industry_group", "RETIAL"),
+            ("business_relation", "PROS"),
+            ("job_responsibility", "IT"),
+            ("interaction_campaign", "CP0001"),
+        ];
         assert_eq!(
             codes,
-            vec![
-                ("industry_group", "RETIAL".to_string()),
-                ("interaction_campaign", "CP0001".to_string()),
-            ]
+            expected
+                .iter()
+                .map(|(k, v)| (*k, v.to_string()))
+                .collect::<Vec<_>>()
         );
+        // Exclusions together; a mix of alternatives with a pattern is the user's business.
+        let c = criteria(&[("territory", "<>NORTH&<>SOUTH"), ("country", "DK|D*")]);
+        let codes: Vec<String> = plain_codes(&c).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(codes, ["NORTH", "SOUTH"]);
     }
 
     #[test]
@@ -418,20 +448,27 @@ mod tests {
 
     #[test]
     fn the_check_is_one_statement_with_bound_values() {
-        let c = criteria(&[("industry_group", "RETIAL"), ("company_no", "CT1")]);
+        let c = criteria(&[
+            ("industry_group", "RETIAL|WHOLESALE|RETIAL"),
+            ("company_no", "CT1"),
+        ]);
         let mut binds = Binds::new(0);
         let sql = missing_sql(&plain_codes(&c), &mut binds).unwrap();
-        assert_eq!(binds.len(), 4);
+        assert_eq!(binds.len(), 4, "a key and one text of values a field");
         assert!(!sql.contains("RETIAL") && !sql.contains("CT1"), "{sql}");
         assert!(
-            sql.contains("FROM contacts WHERE no = $2 AND type = 'company'"),
+            sql.contains("FROM contacts WHERE no = v.code AND type = 'company'"),
             "{sql}"
         );
         assert!(sql.contains(" UNION ALL "), "{sql}");
         assert!(
-            sql.contains("FROM industry_groups WHERE code = $4 AND TRUE"),
+            sql.contains("FROM industry_groups WHERE code = v.code AND TRUE"),
             "{sql}"
         );
+        assert!(binds
+            .values()
+            .iter()
+            .any(|v| matches!(v, BindValue::Text(t) if t == "RETIAL\u{1f}WHOLESALE")));
         assert!(missing_sql(&[], &mut Binds::new(0)).is_none());
     }
 

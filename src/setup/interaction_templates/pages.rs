@@ -341,7 +341,7 @@ pub async fn update(
                                 "Interaction template {old} is now {new}; everything that used it \
                                  follows. Filters that name {old} in saved criteria or segment \
                                  steps keep it: Refresh and Reuse Criteria say which, and refuse \
-                                 them.",
+                                 them (a pattern or a range that takes it in is not checked).",
                                 old = old.code,
                                 new = values.code
                             )

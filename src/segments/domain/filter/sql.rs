@@ -25,6 +25,30 @@ impl Filter {
         }
     }
 
+    /// The values a filter names exactly, as alternatives or exclusions (`A`, `A|B`, `<>A`,
+    /// `<>A&<>B`): each one ought to be a code of its field. `None` for a filter with a
+    /// pattern, range, comparison, `@` or mixed alternatives and conditions, whose values need
+    /// not be codes.
+    pub fn named_values(&self) -> Option<Vec<&str>> {
+        fn named(node: &Node) -> Option<&str> {
+            match node {
+                Node::Term(Term {
+                    test:
+                        Test::Equal {
+                            value: Value::Text(s),
+                            ..
+                        },
+                    any_case: false,
+                }) => Some(s),
+                _ => None,
+            }
+        }
+        match &self.root {
+            Node::Or(nodes) | Node::And(nodes) => nodes.iter().map(named).collect(),
+            node => named(node).map(|v| vec![v]),
+        }
+    }
+
     /// The SQL condition over `column`, with values pushed to `binds`.
     ///
     /// `column` is spliced as is: it must be fixed SQL chosen by the caller (a column or a
