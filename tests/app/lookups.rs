@@ -156,10 +156,26 @@ fn patterns_ranges_and_real_codes_are_the_users_business() {
     world(&app);
     let mut c = staff(&app, "stan");
     let no = new_segment(&mut c, "Patterns");
-    for value in ["RETIAL|RETAIL", "RET*", "<>RETIAL", "A..S", "@retail", "''"] {
+    for value in [
+        "RET*",
+        "A..S",
+        "@retail",
+        "''",
+        "RETAIL|WHOLESALE",
+        "<>RETAIL",
+    ] {
         let res = c.get(&preview_url(&no, "add", &[("industry_group", value)]));
         assert_eq!(res.status, 200, "{value}:\n{}", res.body);
         assert!(res.contains("This step adds"), "{value}");
+    }
+    // A code named among alternatives or exclusions is checked as a code alone is.
+    for value in ["RETIAL|RETAIL", "<>RETIAL"] {
+        let res = c.get(&preview_url(&no, "add", &[("industry_group", value)]));
+        assert_eq!(res.status, 422, "{value}:\n{}", res.body);
+        assert!(
+            res.contains("RETIAL is not an industry group code"),
+            "{value}"
+        );
     }
     let res = c.get(&preview_url(&no, "add", &[("industry_group", "retail")]));
     res.assert_status(200);
