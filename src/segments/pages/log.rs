@@ -86,9 +86,9 @@ pub struct LogForm {
 enum Outcome {
     /// Where to go next, and the campaign whose entries were written.
     Done(String, Option<String>),
-    Refused(Box<Segment>, Box<Check>),
-    /// Changed since the check page: shown again as it is now, nothing written.
-    Changed(Box<Segment>, Box<Check>, String),
+    /// Refused by its checks (`None`), or changed since the check page (what the page shows
+    /// now): shown again as it is now, nothing written.
+    Refused(Box<Segment>, Box<Check>, Option<String>),
 }
 
 /// `POST /segments/{no}/log`: logs the segment once — a second submission (double click,
@@ -143,11 +143,15 @@ pub async fn log_segment(
                 let now = log::shown_token(&segment, &totals::figures(conn, &segment)?);
                 if now != shown {
                     let check = log::check(conn, &segment)?;
-                    return Ok(Outcome::Changed(Box::new(segment), Box::new(check), now));
+                    return Ok(Outcome::Refused(
+                        Box::new(segment),
+                        Box::new(check),
+                        Some(now),
+                    ));
                 }
             }
             match log::log(conn, &segment, &user, follow_up)? {
-                Logged::Refused(check) => Ok(Outcome::Refused(Box::new(segment), check)),
+                Logged::Refused(check) => Ok(Outcome::Refused(Box::new(segment), check, None)),
                 Logged::Done { entries, follow_up } => {
                     audit::record(
                         conn,
@@ -188,29 +192,19 @@ pub async fn log_segment(
             refresh_figures_later(&state, campaign);
             Ok(redirect(&location))
         }
-        Outcome::Refused(segment, check) => {
-            let shown = String::new();
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LogPage {
-                    layout,
-                    segment: *segment,
-                    check: *check,
-                    follow_up,
-                    shown,
-                    changed: false,
-                },
-            )
-        }
-        Outcome::Changed(segment, check, shown) => render(
-            StatusCode::CONFLICT,
+        Outcome::Refused(segment, check, changed) => render(
+            if changed.is_some() {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
             &LogPage {
                 layout,
                 segment: *segment,
                 check: *check,
                 follow_up,
-                shown,
-                changed: true,
+                changed: changed.is_some(),
+                shown: changed.unwrap_or_default(),
             },
         ),
     }
