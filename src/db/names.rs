@@ -61,16 +61,19 @@ struct Count {
 
 /// The collation each name column has now (`default` when none was set).
 fn current(conn: &mut PgConnection) -> QueryResult<Vec<Current>> {
-    diesel::sql_query(
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|(t, c)| format!("('{t}', '{c}')"))
+        .collect();
+    diesel::sql_query(format!(
         "SELECT coalesce(k.collname::text, 'default') AS collation \
          FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid \
          LEFT JOIN pg_collation k ON k.oid = a.attcollation \
          WHERE c.relnamespace = current_schema()::regnamespace AND NOT a.attisdropped \
-           AND (c.relname, a.attname) IN \
-               (('contacts', 'name'), ('contacts', 'city'), \
-                ('segment_lines', 'company_name'), ('segment_lines', 'contact_name'))",
-    )
+           AND (c.relname::text, a.attname::text) IN ({})",
+        columns.join(", ")
+    ))
     .load(conn)
 }
 
