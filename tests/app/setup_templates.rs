@@ -725,3 +725,52 @@ fn a_templates_description_becomes_the_subject_unless_the_user_typed_one() {
     save(&mut c, "VISIT", "Our own words");
     assert_eq!(subject(&app), "Our own words");
 }
+
+/// A salesperson kept only by a line a step removed (on no page, brought back by Go Back) is
+/// said to be used by that, not by "1 segment line" that no segment shows.
+#[test]
+fn a_code_kept_by_a_removed_line_says_so() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Removed");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('ZED', 'Zed Line');
+         UPDATE segment_lines SET salesperson_code = 'ZED'
+           WHERE contact_id = (SELECT id FROM contacts WHERE no = 'DORA')",
+    );
+    let mut admin = app.signed_in("boss", "admin");
+    assert!(admin
+        .get("/setup/salespeople/ZED")
+        .contains("Used by 1 segment line."));
+    step(&mut c, &no, "reduce", &[("contact_no", "DORA")]);
+    let page = admin.get("/setup/salespeople/ZED");
+    assert!(
+        page.contains("Used by 1 line removed by a step (Go Back brings it back)."),
+        "{}",
+        page.body
+    );
+    admin
+        .submit(
+            "/setup/salespeople/ZED",
+            "/setup/salespeople/ZED/delete",
+            &[],
+        )
+        .assert_redirect("/setup/salespeople/ZED");
+    assert!(admin.get("/setup/salespeople/ZED").contains(
+        "is used by 1 line removed by a step (Go Back brings it back), so it cannot be deleted."
+    ));
+    // Brought back by Go Back, the line has its salesperson.
+    post(&mut c, &format!("/segments/{no}/go-back"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(
+        text(
+            &app,
+            "SELECT l.salesperson_code FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             WHERE c.no = 'DORA' AND l.removed_by_step IS NULL"
+        ),
+        "ZED"
+    );
+}
