@@ -212,7 +212,18 @@ fn taken_by(
     let (prefix, width) = (changes.prefix.as_str(), changes.width);
     let free = first_free(conn, table, column, prefix, width, next_number)?;
     if free == next_number {
-        return Ok(None);
+        return Ok(
+            other_width(conn, table, column, prefix, width, next_number)?.map(|(example, top)| {
+                format!(
+                    "{example} already has number {top} written in another width: from \
+                     {} on, the series would give {} too. Set the next number to {} or \
+                     higher, or keep the width.",
+                    format(prefix, width, next_number),
+                    format(prefix, width, top),
+                    top + 1
+                )
+            }),
+        );
     }
     let what = match *table {
         "contacts" => "a contact",
@@ -226,6 +237,38 @@ fn taken_by(
         format(prefix, width, next_number),
         format(prefix, width, free),
     )))
+}
+
+/// A record of the prefix whose number, written in another width, has a value the series
+/// would give from `from` on (CT000011 beside a width of 5 and a next number up to 11: the
+/// series would give CT00011, a second "number 11"); the first such and the highest value.
+fn other_width(
+    conn: &mut PgConnection,
+    table: &str,
+    column: &str,
+    prefix: &str,
+    width: i32,
+    from: i64,
+) -> QueryResult<Option<(String, i64)>> {
+    #[derive(QueryableByName)]
+    struct Other {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        example: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+        top: Option<i64>,
+    }
+    let found: Other = diesel::sql_query(format!(
+        "SELECT (array_agg(no ORDER BY v))[1] AS example, max(v) AS top FROM ( \
+           SELECT no, d, CASE WHEN d ~ '^[0-9]{{1,18}}$' THEN d::bigint END AS v FROM ( \
+             SELECT {column}::text AS no, substr({column}::text, length($1) + 1) AS d \
+             FROM {table} WHERE left({column}::text, length($1)) = $1) s) n \
+         WHERE v IS NOT NULL AND v >= $3 AND length(d) <> GREATEST($2, length(v::text))"
+    ))
+    .bind::<Text, _>(prefix)
+    .bind::<Integer, _>(width)
+    .bind::<BigInt, _>(from)
+    .get_result(conn)?;
+    Ok(found.example.zip(found.top))
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

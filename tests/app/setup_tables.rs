@@ -917,14 +917,23 @@ fn a_series_change_that_points_at_a_taken_number_is_refused_next_to_the_field() 
     res.assert_status(422);
     assert!(res.contains("id=\"prefix-error\""));
     assert!(res.contains("The next number would be SG001, which a segment (or the interaction entries of a deleted one) already has."));
+    // A wider width from 1 would give SM000001, a second "number 1" beside SM00001: refused,
+    // saying from where it is free; from 2, it is.
     let res = admin.submit(segments, segments, &series_fields("SM", "6", "1"));
-    res.assert_redirect("/setup/number-series");
-    let res = admin.submit(segments, segments, &series_fields("SM", "5", "1"));
     res.assert_status(422);
     assert!(res.contains("id=\"width-error\""), "{}", res.body);
-    assert!(res.contains(
-        "SM00001, which a segment (or the interaction entries of a deleted one) already has"
-    ));
+    assert!(
+        res.contains(
+            "SM00001 already has number 1 written in another width: from SM000001 on, the \
+             series would give SM000001 too. Set the next number to 2 or higher, or keep the width."
+        ),
+        "{}",
+        res.body
+    );
+    let mut fields = series_fields("SM", "6", "2");
+    fields[4] = ("current_next", "1");
+    let res = admin.submit(segments, segments, &fields);
+    res.assert_redirect("/setup/number-series");
     // The campaigns' series too: only the next number changes.
     let campaigns = "/setup/number-series/CAMPAIGN";
     let mut fields = series_fields("CP", "4", "7");
