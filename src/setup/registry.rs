@@ -119,6 +119,19 @@ macro_rules! used_by {
             contact_filter: None,
         }
     };
+    ($table:literal, $column:literal, $one:literal, $many:literal, only = $only:literal) => {
+        $crate::setup::registry::Usage {
+            count_sql: concat!(
+                "SELECT count(*) AS n FROM ",
+                $table,
+                " WHERE ",
+                $column,
+                " = $1 AND ",
+                $only
+            ),
+            ..$crate::used_by!($table, $column, $one, $many)
+        }
+    };
     ($table:literal, $column:literal, $one:literal, $many:literal, list = $filter:literal) => {
         $crate::setup::registry::Usage {
             contact_filter: Some($filter),
@@ -215,22 +228,22 @@ pub static TABLES: &[SetupTable] = &[
             ),
             used_by!("users", "salesperson_code", "user", "users"),
             used_by!("segments", "salesperson_code", "segment", "segments"),
-            Usage {
-                one: "segment line",
-                many: "segment lines",
-                count_sql: "SELECT count(*) AS n FROM segment_lines \
-                            WHERE salesperson_code = $1 AND removed_by_step IS NULL",
-                contact_filter: None,
-            },
+            used_by!(
+                "segment_lines",
+                "salesperson_code",
+                "segment line",
+                "segment lines",
+                only = "removed_by_step IS NULL"
+            ),
             // Lines a step removed are on no page, yet Go Back brings them back with their
             // values: they keep the code, and are said as what they are.
-            Usage {
-                one: "line removed by a step (Go Back brings it back)",
-                many: "lines removed by steps (Go Back brings them back)",
-                count_sql: "SELECT count(*) AS n FROM segment_lines \
-                            WHERE salesperson_code = $1 AND removed_by_step IS NOT NULL",
-                contact_filter: None,
-            },
+            used_by!(
+                "segment_lines",
+                "salesperson_code",
+                "line removed by a step (Go Back brings it back)",
+                "lines removed by steps (Go Back brings them back)",
+                only = "removed_by_step IS NOT NULL"
+            ),
             used_by!("campaigns", "salesperson_code", "campaign", "campaigns"),
             used_by!(
                 "interaction_log_entries",
@@ -423,22 +436,22 @@ pub static TABLES: &[SetupTable] = &[
                 "segment",
                 "segments"
             ),
-            Usage {
-                one: "segment line",
-                many: "segment lines",
-                count_sql: "SELECT count(*) AS n FROM segment_lines \
-                            WHERE interaction_template_code = $1 AND removed_by_step IS NULL",
-                contact_filter: None,
-            },
+            used_by!(
+                "segment_lines",
+                "interaction_template_code",
+                "segment line",
+                "segment lines",
+                only = "removed_by_step IS NULL"
+            ),
             // Lines a step removed are on no page, yet Go Back brings them back with their
             // values: they keep the code, and are said as what they are.
-            Usage {
-                one: "line removed by a step (Go Back brings it back)",
-                many: "lines removed by steps (Go Back brings them back)",
-                count_sql: "SELECT count(*) AS n FROM segment_lines \
-                            WHERE interaction_template_code = $1 AND removed_by_step IS NOT NULL",
-                contact_filter: None,
-            },
+            used_by!(
+                "segment_lines",
+                "interaction_template_code",
+                "line removed by a step (Go Back brings it back)",
+                "lines removed by steps (Go Back brings them back)",
+                only = "removed_by_step IS NOT NULL"
+            ),
             used_by!(
                 "interaction_log_entries",
                 "template_code",
