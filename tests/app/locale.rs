@@ -286,3 +286,25 @@ fn setup_forms_and_the_campaign_list_speak_danish_too() {
         list.body
     );
 }
+
+/// The counts in a deletion's refusal and in its list of segment lines are written the
+/// office's way: "1.200 person(s)" under da-DK, not "1200".
+#[test]
+fn the_counts_of_a_deletions_refusal_are_written_the_offices_way() {
+    let app = app_in(Locale::DaDk);
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('BIG', 'company', 'Big A/S');
+         INSERT INTO contacts (no, type, name, company_id)
+           SELECT 'P' || g, 'person', 'Person ' || g, (SELECT id FROM contacts WHERE no = 'BIG')
+           FROM generate_series(1, 1200) g;",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let page = c.get("/contacts/BIG/delete");
+    page.assert_status(200);
+    assert!(
+        page.contains("BIG Big A/S has 1.200 person(s)."),
+        "{}",
+        page.body
+    );
+}

@@ -24,9 +24,16 @@ impl DeletePage {
     /// "2 lines (1 removed)" for a segment's lines of this contact.
     pub fn lines_text(&self, s: &SegmentLines) -> String {
         let total = s.current + s.removed;
-        let mut text = format!("{total} line{}", if total == 1 { "" } else { "s" });
+        let mut text = format!(
+            "{} line{}",
+            crate::web::filters::number(total),
+            if total == 1 { "" } else { "s" }
+        );
         if s.removed > 0 {
-            text.push_str(&format!(" ({} removed by a step)", s.removed));
+            text.push_str(&format!(
+                " ({} removed by a step)",
+                crate::web::filters::number(s.removed)
+            ));
         }
         text
     }

@@ -333,8 +333,9 @@ pub async fn update(
                     errors.add(
                         "type",
                         format!(
-                            "{} has {persons} person(s); it must stay a company.",
-                            contact.no
+                            "{} has {} person(s); it must stay a company.",
+                            contact.no,
+                            crate::web::filters::number(persons)
                         ),
                     );
                     return Ok(UpdateOutcome::Invalid(
@@ -362,8 +363,9 @@ pub async fn update(
                     let moved = inherit::persons_follow(conn, &contact, &saved)?;
                     let message = if moved > 0 {
                         format!(
-                            "Contact {} saved; {moved} person(s) who shared its address moved with it.",
-                            saved.no
+                            "Contact {} saved; {} person(s) who shared its address moved with it.",
+                            saved.no,
+                            crate::web::filters::number(moved as i64)
                         )
                     } else if !took.is_empty() {
                         format!(
