@@ -244,13 +244,6 @@ pub fn offered(conn: &mut PgConnection) -> QueryResult<Vec<Offered>> {
         .collect())
 }
 
-/// Whether a typed value is plain: no character of a pattern, range, comparison, quote or
-/// group (`* ? | .. < > & = @ ' ( )`).
-pub fn is_plain(typed: &str) -> bool {
-    !typed.contains("..")
-        && !typed.contains(['*', '?', '|', '<', '>', '&', '=', '@', '\'', '(', ')'])
-}
-
 /// The values typed into code fields that have a lookup and that name codes exactly (`A`,
 /// `A|B`, `<>A`), as their field reads them (upper-cased): the values to check against the
 /// code tables. Before, only a single plain value was checked: after a rename of RETAIL,
@@ -432,18 +425,6 @@ mod tests {
         let c = criteria(&[("territory", "<>NORTH&<>SOUTH"), ("country", "DK|D*")]);
         let codes: Vec<String> = plain_codes(&c).into_iter().map(|(_, v)| v).collect();
         assert_eq!(codes, ["NORTH", "SOUTH"]);
-    }
-
-    #[test]
-    fn plain_means_no_pattern_range_or_quote_characters() {
-        for plain in ["RETAIL", "DK", "New York", "CT000012", "A-B", "A.B"] {
-            assert!(is_plain(plain), "{plain}");
-        }
-        for not in [
-            "A*", "A?", "A|B", "A..B", "<A", ">A", "A&B", "=A", "@a", "'A'", "(A)",
-        ] {
-            assert!(!is_plain(not), "{not}");
-        }
     }
 
     #[test]

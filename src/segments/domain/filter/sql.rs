@@ -8,23 +8,6 @@ impl Filter {
         self.kind
     }
 
-    /// The one value of a plain "equal to" filter (`RETAIL`, read as its field kind reads
-    /// it: a code upper-cased), or `None` for anything else: alternatives, ranges,
-    /// comparisons, wildcards, `<>`, `@`, `''`.
-    pub fn plain_value(&self) -> Option<&str> {
-        match &self.root {
-            Node::Term(Term {
-                test:
-                    Test::Equal {
-                        value: Value::Text(s),
-                        negated: false,
-                    },
-                any_case: false,
-            }) => Some(s),
-            _ => None,
-        }
-    }
-
     /// The values a filter names exactly, as alternatives or exclusions (`A`, `A|B`, `<>A`,
     /// `<>A&<>B`): each one ought to be a code of its field. `None` for a filter with a
     /// pattern, range, comparison, `@` or mixed alternatives and conditions, whose values need
