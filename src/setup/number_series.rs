@@ -122,11 +122,20 @@ pub fn taken_cte(table: &str, column: &str) -> String {
 /// [`taken_cte`] with the prefix and the width bound as `prefix` and `width` (placeholders).
 pub fn taken_cte_at(table: &str, column: &str, prefix: &str, width: &str) -> String {
     format!(
-        "taken AS MATERIALIZED (SELECT v FROM ( \
-           SELECT d, CASE WHEN d ~ '^[0-9]{{1,18}}$' THEN d::bigint END AS v \
-           FROM (SELECT substr({column}::text, length({prefix}) + 1) AS d FROM {table} \
-                 WHERE left({column}::text, length({prefix})) = {prefix}) s) s2 \
-         WHERE v IS NOT NULL AND length(d) = GREATEST({width}, length(v::text)))"
+        "taken AS MATERIALIZED (SELECT v FROM {} \
+         WHERE v IS NOT NULL AND length(d) = GREATEST({width}, length(v::text)))",
+        numbers_of(table, column, prefix)
+    )
+}
+
+/// The records of `table.column` whose number starts with `prefix` (a placeholder), as
+/// `n (no, d, v)`: the number, its digits after the prefix, and their value (NULL when they
+/// are not digits).
+fn numbers_of(table: &str, column: &str, prefix: &str) -> String {
+    format!(
+        "(SELECT no, d, CASE WHEN d ~ '^[0-9]{{1,18}}$' THEN d::bigint END AS v FROM ( \
+           SELECT {column}::text AS no, substr({column}::text, length({prefix}) + 1) AS d \
+           FROM {table} WHERE left({column}::text, length({prefix})) = {prefix}) s) n"
     )
 }
 
@@ -258,11 +267,9 @@ fn other_width(
         top: Option<i64>,
     }
     let found: Other = diesel::sql_query(format!(
-        "SELECT (array_agg(no ORDER BY v))[1] AS example, max(v) AS top FROM ( \
-           SELECT no, d, CASE WHEN d ~ '^[0-9]{{1,18}}$' THEN d::bigint END AS v FROM ( \
-             SELECT {column}::text AS no, substr({column}::text, length($1) + 1) AS d \
-             FROM {table} WHERE left({column}::text, length($1)) = $1) s) n \
-         WHERE v IS NOT NULL AND v >= $3 AND length(d) <> GREATEST($2, length(v::text))"
+        "SELECT (array_agg(no ORDER BY v))[1] AS example, max(v) AS top FROM {} \
+         WHERE v IS NOT NULL AND v >= $3 AND length(d) <> GREATEST($2, length(v::text))",
+        numbers_of(table, column, "$1")
     ))
     .bind::<Text, _>(prefix)
     .bind::<Integer, _>(width)
