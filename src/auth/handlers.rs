@@ -24,18 +24,27 @@ pub struct LoginPage {
 pub struct LoginQuery {
     #[serde(default)]
     next: String,
+    /// Set when a form of a session that had ended was sent (see `session::middleware`).
+    #[serde(default)]
+    ended: String,
 }
+
+/// Said above the sign-in form when a form was sent after its session had ended.
+pub const SESSION_ENDED: &str = "Your session had ended (unused for a while, or signed out in \
+     another tab), so what you last sent was not saved. Sign in to go back to that page, and \
+     send it again.";
 
 #[get("/login")]
 pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppResult<HttpResponse> {
+    let next = safe_next(&query.next);
     if layout.user.is_some() {
-        return Ok(redirect("/"));
+        return Ok(redirect(next.as_deref().unwrap_or("/")));
     }
     ok(&LoginPage {
         layout,
         username: String::new(),
-        next: safe_next(&query.next).unwrap_or_default(),
-        error: None,
+        next: next.unwrap_or_default(),
+        error: (!query.ended.is_empty()).then(|| SESSION_ENDED.to_string()),
     })
 }
 

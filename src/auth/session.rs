@@ -374,6 +374,70 @@ fn same_origin(req: &ServiceRequest) -> bool {
     }
 }
 
+/// What a form whose token does not match its session gets, besides a refusal. Nothing of
+/// it is done in any case; these only say why and lead on.
+#[derive(Debug, PartialEq, Eq)]
+enum StaleForm {
+    /// The sign-in form of another tab, posted after signing in there: already signed in,
+    /// on to where that form led.
+    SignedInElsewhere,
+    /// The session the page was shown in has ended (idle too long, signed out, disabled):
+    /// sign in again, then back to the page.
+    SessionEnded,
+    /// A wrong or missing token for a live session, or a visitor's: 403.
+    Refuse,
+}
+
+/// Tells an out-of-date form from a forged one. The origin check has passed already, so the
+/// request comes from a page of this site; what it asked is never done.
+fn stale_form(path: &str, signed_in: bool, had_session_cookie: bool, has_token: bool) -> StaleForm {
+    match (signed_in, path) {
+        (true, "/login") => StaleForm::SignedInElsewhere,
+        (false, "/login") => StaleForm::Refuse,
+        (false, _) if had_session_cookie && has_token => StaleForm::SessionEnded,
+        _ => StaleForm::Refuse,
+    }
+}
+
+impl StaleForm {
+    /// Where to send the browser; `page` is the path and query of the page the form was on.
+    fn location(&self, page: &str) -> Option<String> {
+        match self {
+            StaleForm::SignedInElsewhere => Some(
+                url::Url::parse(&format!("http://rapport{page}"))
+                    .ok()
+                    .and_then(|u| {
+                        u.query_pairs()
+                            .find(|(k, _)| k == "next")
+                            .and_then(|(_, v)| crate::web::forms::safe_next(&v))
+                    })
+                    .unwrap_or_else(|| "/".into()),
+            ),
+            StaleForm::SessionEnded => {
+                let next: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
+                Some(format!("/login?ended=1&next={next}"))
+            }
+            StaleForm::Refuse => None,
+        }
+    }
+}
+
+/// The path and query of the page a form was posted from (its Referer), or the home page.
+fn form_page(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .and_then(|u| {
+            let page = match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            };
+            crate::web::forms::safe_next(&page)
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
 fn token_matches(expected: &str, given: &str) -> bool {
     !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }
@@ -477,6 +541,22 @@ pub async fn middleware(
             }
         };
         if !token_matches(&session.csrf_token, &given) {
+            let stale = stale_form(
+                req.path(),
+                session.user.is_some(),
+                had_session_cookie,
+                !given.is_empty(),
+            );
+            if let Some(location) = stale.location(&form_page(&req)) {
+                tracing::info!("a form of an ended session or another tab: sent to {location}");
+                return Ok(req
+                    .into_response(
+                        HttpResponse::SeeOther()
+                            .insert_header((header::LOCATION, location))
+                            .finish(),
+                    )
+                    .map_into_right_body());
+            }
             tracing::warn!(
                 "refused a {} with a missing or wrong CSRF token",
                 req.method()
@@ -568,6 +648,40 @@ mod tests {
         for m in 1..=120 {
             assert!(touch_every(minutes(m)) < minutes(m));
         }
+    }
+
+    #[test]
+    fn an_out_of_date_form_is_told_from_a_forged_one() {
+        use StaleForm::*;
+        // The session the page was shown in has ended: sign in, then back to the page.
+        let ended = stale_form("/contacts/CT000001/edit", false, true, true);
+        assert_eq!(ended, SessionEnded);
+        assert_eq!(
+            ended.location("/contacts/CT000001/edit?x=1&y=2").unwrap(),
+            "/login?ended=1&next=%2Fcontacts%2FCT000001%2Fedit%3Fx%3D1%26y%3D2"
+        );
+        // Without a token, or without a session cookie, it is no page of an ended session.
+        assert_eq!(stale_form("/contacts/new", false, true, false), Refuse);
+        assert_eq!(stale_form("/contacts/new", false, false, true), Refuse);
+        // A live session's wrong token is refused, whatever the form.
+        assert_eq!(stale_form("/admin/users", true, true, true), Refuse);
+        assert_eq!(Refuse.location("/"), None);
+        // The sign-in form of a second tab after signing in in the first: on to its `next`.
+        let elsewhere = stale_form("/login", true, true, true);
+        assert_eq!(elsewhere, SignedInElsewhere);
+        assert_eq!(
+            elsewhere
+                .location("/login?next=%2Fsegments%2FSM00001")
+                .unwrap(),
+            "/segments/SM00001"
+        );
+        assert_eq!(
+            elsewhere.location("/login?next=//evil.example").unwrap(),
+            "/"
+        );
+        assert_eq!(elsewhere.location("/login").unwrap(), "/");
+        // A visitor's sign-in form with a wrong token stays refused.
+        assert_eq!(stale_form("/login", false, true, true), Refuse);
     }
 
     #[test]

@@ -256,6 +256,94 @@ fn idle_sessions_expire() {
 }
 
 #[test]
+fn a_form_sent_after_its_session_ended_leads_to_sign_in_and_back() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    let page = "/contacts/new?type=company";
+    let token = c.get(page).csrf_token().unwrap();
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    let res = c.post_with_token(
+        "/contacts",
+        &token,
+        &[("type", "company"), ("name", "Sent too late A/S")],
+    );
+    // Not a 403: the sign-in page, which says why and leads back to the form's page.
+    res.assert_redirect("/login?ended=1&next=%2Fcontacts%2Fnew%3Ftype%3Dcompany");
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Sent too late A/S'"),
+        0
+    );
+    c.headers.clear();
+    let login = c.get(&res.location().unwrap());
+    login.assert_status(200);
+    assert!(login.contains("Your session had ended"), "{}", login.body);
+    assert!(login.contains("what you last sent was not saved"));
+    let token = login.csrf_token().unwrap();
+    c.post_with_token(
+        "/login",
+        &token,
+        &[
+            ("username", "maria"),
+            ("password", PASSWORD),
+            ("next", &hidden_value(&login.body, "next").unwrap()),
+        ],
+    )
+    .assert_redirect(page);
+    // Without a token it is no out-of-date page: refused as before, even with the cookie.
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.post_raw(
+        "/contacts",
+        &[("type", "company"), ("name", "No token A/S")],
+    )
+    .assert_status(403);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'No token A/S'"),
+        0
+    );
+}
+
+#[test]
+fn a_second_tabs_sign_in_form_after_signing_in_goes_on() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    // Two tabs show the sign-in form; the first signs in.
+    let second = c.get("/login?next=%2Fsegments");
+    let token = second.csrf_token().unwrap();
+    c.sign_in("maria", PASSWORD);
+    // The second tab's form: already signed in, on to where it led, with one session.
+    c.headers
+        .push(("referer", format!("{}/login?next=%2Fsegments", app.base())));
+    c.post_with_token(
+        "/login",
+        &token,
+        &[
+            ("username", "maria"),
+            ("password", PASSWORD),
+            ("next", "/segments"),
+        ],
+    )
+    .assert_redirect("/segments");
+    c.get("/segments").assert_status(200);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL"),
+        1
+    );
+    // A signed-in user opening the sign-in page goes where it would have led.
+    c.get("/login?next=%2Fcontacts")
+        .assert_redirect("/contacts");
+}
+
+#[test]
 fn sessions_end_after_their_absolute_lifetime_however_active() {
     let app = TestApp::start();
     let mut c = app.signed_in("maria", "staff");
