@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::auth::CurrentUser;
+use crate::db::binds::{capped_count, BindValue};
 use crate::db::schema::audit_log;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -64,6 +65,9 @@ pub fn record(
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// The count of entries stops here ("more than 10,000"): the trail only grows.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// Where a page of the trail starts: the newest entries, or the entries older (`Before`) or
 /// newer (`After`) than one a page showed (by its id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +98,14 @@ pub fn page(conn: &mut PgConnection, action: Option<&str>, from: From) -> QueryR
         }
         query
     };
-    let total: i64 = filtered().count().get_result(conn)?;
+    let (where_sql, values) = match action {
+        Some(action) => (
+            "WHERE action = $1",
+            vec![BindValue::Text(action.to_string())],
+        ),
+        None => ("", Vec::new()),
+    };
+    let total = capped_count(conn, "audit_log", where_sql, values, COUNT_CAP)?;
     // The entry a page starts from: its time and id (gone: the newest entries).
     let key = match from {
         From::Before(id) | From::After(id) => audit_log::table
@@ -151,10 +162,22 @@ pub fn page(conn: &mut PgConnection, action: Option<&str>, from: From) -> QueryR
     })
 }
 
+/// The actions the trail holds, in order: read by skipping through the index by action from
+/// one to the next (a probe each), not by reading every entry.
 pub fn actions(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
-    audit_log::table
-        .select(audit_log::action)
-        .distinct()
-        .order(audit_log::action.asc())
-        .load(conn)
+    #[derive(QueryableByName)]
+    struct Action {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        action: String,
+    }
+    let rows: Vec<Action> = crate::db::prepared(
+        "WITH RECURSIVE a(action) AS ( \
+             SELECT min(action) FROM audit_log \
+             UNION ALL \
+             SELECT (SELECT min(l.action) FROM audit_log l WHERE l.action > a.action) \
+             FROM a WHERE a.action IS NOT NULL) \
+         SELECT action FROM a WHERE action IS NOT NULL ORDER BY action",
+    )
+    .load(conn)?;
+    Ok(rows.into_iter().map(|a| a.action).collect())
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Admin;
 use crate::web::AppState;
-use crate::web::{db, filters, ok, AppResult, Layout};
+use crate::web::{db, ok, AppResult, Layout};
 
 /// Registers the administration pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -45,6 +45,18 @@ impl AuditPage {
             q.append_pair(way, &id.to_string());
         }
         format!("?{}", q.finish())
+    }
+
+    /// How many entries there are, counted up to [`audit::COUNT_CAP`].
+    pub fn total_text(&self) -> String {
+        if self.page.total > audit::COUNT_CAP {
+            format!(
+                "More than {} entries",
+                crate::web::pagination::thousands(audit::COUNT_CAP)
+            )
+        } else {
+            crate::web::pagination::counted(self.page.total, "entry", "entries")
+        }
     }
 
     /// The link to the older entries (after the last shown).

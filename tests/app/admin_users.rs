@@ -292,6 +292,43 @@ fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
     assert_eq!(shown(&admin.get(&link(&p3, "prev"))), shown(&p2));
     admin.get("/admin/audit?before=abc").assert_status(200);
     admin.get("/admin/audit?before=999999").assert_status(200);
+    // The actions offered are those the trail holds, each once, in order.
+    let all = admin.get("/admin/audit");
+    let offered: Vec<&str> = all
+        .body
+        .split("<option value=\"")
+        .skip(2)
+        .map(|o| o.split('"').next().unwrap())
+        .collect();
+    let mut held: Vec<String> = {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct A {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            action: String,
+        }
+        diesel::sql_query("SELECT DISTINCT action FROM audit_log")
+            .load::<A>(&mut app.conn())
+            .unwrap()
+            .into_iter()
+            .map(|a| a.action)
+            .collect()
+    };
+    held.sort();
+    assert_eq!(offered, held);
+    assert!(offered.contains(&"bulk") && offered.contains(&"user disabled"));
+    // The count stops at 10,000: the trail only grows, and is not counted through.
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO audit_log (actor, action, subject) \
+         SELECT 'x', 'many', 'm' || g FROM generate_series(1, 10001) g",
+    );
+    assert!(admin
+        .get("/admin/audit?action=many")
+        .contains("More than 10,000 entries, newest first"));
+    assert!(admin
+        .get("/admin/audit?action=bulk")
+        .contains("130 entries, newest first"));
 }
 
 /// Two administrators with one user's page open: the second save used to write its whole
