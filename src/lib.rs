@@ -38,6 +38,8 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .service(auth::handlers::login_form)
         .service(auth::handlers::login)
         .service(auth::handlers::logout)
+        .service(auth::account::password_form)
+        .service(auth::account::change_password)
         .service(
             actix_files::Files::new("/static", static_dir())
                 .use_etag(true)

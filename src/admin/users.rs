@@ -368,8 +368,8 @@ pub async fn reset_password(
         page.password_error = Some(message.to_string());
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let username = user.username.clone();
-    db(&state.pool, move |conn| {
+    let location = format!("/admin/users/{}", path_segment(&user.username));
+    let own_session = db(&state.pool, move |conn| {
         use diesel::Connection;
         let hash = password::hash(&form.password)?;
         conn.transaction::<_, AppError, _>(|conn| {
@@ -382,6 +382,14 @@ pub async fn reset_password(
                 "",
                 &ip,
             )?;
+            if user.id == admin.id {
+                // Their own: every session of theirs ended, this one goes on under a new key.
+                let flash = Flash::success(
+                    "Your password was changed. Any other session of yours was signed out.",
+                );
+                let created = session::create(conn, Some(user.current()), Some(flash))?;
+                return Ok(Some(created.key));
+            }
             session::set_flash(
                 conn,
                 &session,
@@ -390,14 +398,14 @@ pub async fn reset_password(
                     user.username
                 )),
             )?;
-            Ok(())
+            Ok(None)
         })
     })
     .await?;
-    Ok(redirect(&format!(
-        "/admin/users/{}",
-        path_segment(&username)
-    )))
+    Ok(match own_session {
+        Some(key) => session::redirect_with_session(&state.config, &key, &location),
+        None => redirect(&location),
+    })
 }
 
 #[post("/admin/users/{username}/disable")]

@@ -1,5 +1,6 @@
 //! Who may do what: users and roles, passwords, sessions, CSRF, sign-in throttling.
 
+pub mod account;
 pub mod handlers;
 pub mod password;
 pub mod session;

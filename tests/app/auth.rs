@@ -885,3 +885,128 @@ fn the_command_line_keeps_the_last_administrator() {
         0
     );
 }
+
+#[test]
+fn users_change_their_own_password_with_the_current_one() {
+    let app = TestApp::start();
+    app.user("vera", "viewer");
+    let mut desk = app.client();
+    desk.sign_in("vera", PASSWORD);
+    let mut laptop = app.client();
+    laptop.sign_in("vera", PASSWORD);
+    let home = desk.get("/");
+    assert!(home.contains("href=\"/account/password\""), "{}", home.body);
+    let stored = |app: &TestApp| {
+        use diesel::prelude::*;
+        use rapport::db::schema::users;
+        users::table
+            .filter(users::username.eq("vera"))
+            .select(users::password_hash)
+            .first::<String>(&mut app.conn())
+            .unwrap()
+    };
+    let before = stored(&app);
+    const NEW: &str = "a new and longer passphrase";
+
+    // A wrong current password: said next to it, nothing changed, counted like a sign-in's.
+    let res = desk.submit(
+        "/account/password",
+        "/account/password",
+        &[
+            ("current_password", "not my password"),
+            ("password", NEW),
+            ("password_confirmation", NEW),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This is not your current password."));
+    assert_eq!(stored(&app), before);
+    assert_eq!(
+        app.count("SELECT count(*) FROM login_failures WHERE username = 'vera'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'password change failed'"),
+        1
+    );
+    // A new password that breaks the rules, or is not repeated alike: said next to it.
+    let res = desk.submit(
+        "/account/password",
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("password", "short"),
+            ("password_confirmation", "short"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Use at least 12 characters."));
+    let res = desk.submit(
+        "/account/password",
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("password", NEW),
+            ("password_confirmation", "something else entirely"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("password_confirmation-error"));
+    assert_eq!(stored(&app), before);
+
+    // Changed: this session goes on under a new key, the laptop's is signed out.
+    let old_key = desk.session_cookie().unwrap();
+    desk.submit(
+        "/account/password",
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("password", NEW),
+            ("password_confirmation", NEW),
+        ],
+    )
+    .assert_redirect("/");
+    assert_ne!(desk.session_cookie().unwrap(), old_key);
+    assert!(desk.get("/").contains("Your password was changed."));
+    laptop.get("/").assert_redirect("/login");
+    assert_ne!(stored(&app), before);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'password changed' AND actor = 'vera'"
+        ),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM login_failures WHERE username = 'vera'"),
+        0
+    );
+    // The old password no longer signs in; the new one does.
+    let mut again = app.client();
+    again.try_sign_in("vera", PASSWORD).assert_status(422);
+    again.sign_in("vera", NEW);
+}
+
+#[test]
+fn an_administrator_resetting_their_own_password_stays_signed_in() {
+    let app = TestApp::start();
+    let mut boss = app.signed_in("boss", "admin");
+    let mut other_desk = app.client();
+    other_desk.sign_in("boss", PASSWORD);
+    const NEW: &str = "the administrator's new one";
+    boss.submit(
+        "/admin/users/boss",
+        "/admin/users/boss/password",
+        &[("password", NEW), ("password_confirmation", NEW)],
+    )
+    .assert_redirect("/admin/users/boss");
+    let page = boss.get("/admin/users/boss");
+    page.assert_status(200);
+    assert!(page.contains("Your password was changed."), "{}", page.body);
+    other_desk.get("/").assert_redirect("/login");
+    let mut again = app.client();
+    again.sign_in("boss", NEW);
+}

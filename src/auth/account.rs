@@ -1,0 +1,144 @@
+//! A user's own account: changing one's own password, which asks for the current one.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::{client_ip, password, session, throttle, users, SignedIn};
+use crate::admin::audit::{self, Actor};
+use crate::web::AppState;
+use crate::web::{db, ok, render, AppError, AppResult, Flash, FormErrors, Layout};
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+pub struct PasswordPage {
+    pub layout: Layout,
+    pub errors: FormErrors,
+}
+
+#[get("/account/password")]
+pub async fn password_form(_user: SignedIn, layout: Layout) -> AppResult<HttpResponse> {
+    ok(&PasswordPage {
+        layout,
+        errors: FormErrors::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+}
+
+enum Outcome {
+    /// The key of the session that goes on (every other one was ended).
+    Changed(String),
+    WrongCurrent,
+    Throttled(u64),
+}
+
+/// Said when the current password typed is not the user's.
+const WRONG_CURRENT: &str = "This is not your current password.";
+
+/// Changes the signed-in user's password. The current password is checked as a sign-in
+/// checks it (one Argon2 verification, and a wrong one counts towards the same limit), so a
+/// session left open on another desk cannot be used to take the account over. Every session
+/// of the user ends; the one that changed it goes on under a new key.
+#[post("/account/password")]
+pub async fn change_password(
+    req: HttpRequest,
+    SignedIn(user): SignedIn,
+    layout: Layout,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::new();
+    if form.current_password.is_empty() {
+        errors.add("current_password", "Enter your current password.");
+    }
+    if let Err(message) = password::check_new(&form.password, &form.password_confirmation) {
+        let field = if message.contains("match") {
+            "password_confirmation"
+        } else {
+            "password"
+        };
+        errors.add(field, message);
+    }
+    if !errors.is_empty() {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage { layout, errors },
+        );
+    }
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let old = session::current(&req)?;
+    let outcome = db(&state.pool, move |conn| {
+        if let Some(wait) = throttle::check(conn, &user.username, &ip)? {
+            return Ok(Outcome::Throttled(wait));
+        }
+        let Some(stored) = users::find_by_username(conn, &user.username)? else {
+            return Err(AppError::NotFound);
+        };
+        if !password::verify(&form.current_password, &stored.password_hash) {
+            conn.transaction(|conn| {
+                throttle::record_failure(conn, &user.username, &ip)?;
+                audit::record(
+                    conn,
+                    Actor::User(&user),
+                    "password change failed",
+                    &user.username,
+                    "wrong current password",
+                    &ip,
+                )
+            })?;
+            return Ok(Outcome::WrongCurrent);
+        }
+        let hash = password::hash(&form.password)?;
+        conn.transaction::<_, AppError, _>(|conn| {
+            // Reset or disabled while the password was being checked: not changed here.
+            if !users::still_verified(conn, &stored)? {
+                return Err(AppError::Conflict(anyhow::anyhow!(
+                    "the password was changed or the user disabled meanwhile"
+                )));
+            }
+            users::set_password_hash(conn, stored.id, &hash)?;
+            session::destroy(conn, &old.key_hash)?;
+            let created = session::create(
+                conn,
+                Some(stored.current()),
+                Some(Flash::success(
+                    "Your password was changed. Any other session of yours was signed out.",
+                )),
+            )?;
+            throttle::clear(conn, &stored.username)?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "password changed",
+                &stored.username,
+                "",
+                &ip,
+            )?;
+            Ok(Outcome::Changed(created.key))
+        })
+    })
+    .await?;
+    match outcome {
+        Outcome::Changed(key) => Ok(session::redirect_with_session(&state.config, &key, "/")),
+        Outcome::Throttled(wait) => Err(AppError::TooManyRequests { retry_after: wait }),
+        Outcome::WrongCurrent => {
+            let mut errors = FormErrors::new();
+            errors.add("current_password", WRONG_CURRENT);
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PasswordPage { layout, errors },
+            )
+        }
+    }
+}
