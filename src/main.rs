@@ -219,7 +219,13 @@ fn demo_data(database: &Database, contacts: u64, seed: u64) -> anyhow::Result<()
     Ok(())
 }
 
+/// A password typed at a prompt or read from standard input, composed (NFC) as a form field
+/// is, so that the same letters typed in the sign-in form match it.
 fn read_password(prompt: &str) -> anyhow::Result<String> {
+    read_password_as_typed(prompt).map(|p| rapport::db::text::composed(&p).into_owned())
+}
+
+fn read_password_as_typed(prompt: &str) -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(prompt)?;
         let second = rpassword::prompt_password("Repeat it: ")?;
@@ -277,7 +283,7 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
             println!("User {} ({}) created.", user.username, user.role);
         }
         UserCommand::SetPassword { username } => {
-            let user = users::find_by_username(&mut conn, &username)?
+            let user = users::find_by_username(&mut conn, &rapport::db::text::composed(&username))?
                 .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
             let password = read_password("New password (at least 12 characters): ")?;
             password::check_new(&password, &password).map_err(|m| anyhow::anyhow!("{m}"))?;
@@ -293,7 +299,7 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
             );
         }
         UserCommand::Disable { username } => {
-            let user = users::find_by_username(&mut conn, &username)?
+            let user = users::find_by_username(&mut conn, &rapport::db::text::composed(&username))?
                 .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
             conn.transaction::<_, anyhow::Error, _>(|conn| {
                 // The same rule as the Users page: the last active administrator stays.

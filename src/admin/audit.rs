@@ -30,10 +30,11 @@ impl AuditEntry {
     }
 }
 
-/// Who acted: a signed-in user, someone not signed in (a sign-in attempt), or the command line.
+/// Who acted: a signed-in user, someone not signed in (a sign-in attempt: the name typed is
+/// its subject, not who acted, since anyone can type any name), or the command line.
 pub enum Actor<'a> {
     User(&'a CurrentUser),
-    Anonymous(&'a str),
+    Anonymous,
     Cli,
 }
 
@@ -47,7 +48,7 @@ pub fn record(
 ) -> QueryResult<()> {
     let (user_id, name) = match actor {
         Actor::User(u) => (Some(u.id), u.username.clone()),
-        Actor::Anonymous(name) => (None, name.to_string()),
+        Actor::Anonymous => (None, "(not signed in)".to_string()),
         Actor::Cli => (None, "(command line)".to_string()),
     };
     diesel::insert_into(audit_log::table)

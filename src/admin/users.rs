@@ -247,6 +247,9 @@ pub async fn update(
     let result = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
+            if Role::parse(&c.role) != Some(Role::Admin) {
+                users::lock_active_admins(conn)?;
+            }
             let user = users::lock_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
             let stored = UserChanges::of(&user);
             // A demotion (or a name) saved by another administrator since this form was opened
@@ -441,8 +444,19 @@ async fn set_active(
     db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
-            let user = users::find_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
-            let flash = if !active && user.id == admin.id {
+            // The administrators' rows first, then the user's (see `lock_active_admins`).
+            if !active {
+                users::lock_active_admins(conn)?;
+            }
+            let user = users::lock_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
+            let flash = if user.active == active {
+                // A second click, or a colleague's: nothing to do, nothing to record.
+                Flash::info(if active {
+                    format!("User {} is enabled already.", user.username)
+                } else {
+                    format!("User {} is disabled already.", user.username)
+                })
+            } else if !active && user.id == admin.id {
                 Flash::error("You cannot disable your own account.")
             } else if !active
                 && user.role() == Role::Admin

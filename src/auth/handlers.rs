@@ -85,7 +85,7 @@ pub async fn login(
             if !throttle::throttled_recorded(conn, &recorded, &ip)? {
                 audit::record(
                     conn,
-                    Actor::Anonymous(&recorded),
+                    Actor::Anonymous,
                     "sign-in throttled",
                     &recorded,
                     "",
@@ -133,7 +133,7 @@ pub async fn login(
                     throttle::record_failure(conn, &recorded, &ip)?;
                     audit::record(
                         conn,
-                        Actor::Anonymous(&recorded),
+                        Actor::Anonymous,
                         "sign-in failed",
                         &recorded,
                         detail,

@@ -117,12 +117,21 @@ fn check_profile(display_name: &str, role: &str, salesperson: &str, errors: &mut
     }
 }
 
+/// `s` without its edge spaces, composed (NFC) as every form field is when it comes in: a
+/// user added from the command line gets the same name and password as one typed in a form.
+fn tidy(s: &str) -> String {
+    crate::db::text::composed(s.trim()).into_owned()
+}
+
 impl NewUser {
     pub fn trimmed(mut self) -> Self {
-        self.username = self.username.trim().to_string();
-        self.display_name = self.display_name.trim().to_string();
+        self.username = tidy(&self.username);
+        self.display_name = tidy(&self.display_name);
         self.role = self.role.trim().to_string();
-        self.salesperson_code = self.salesperson_code.trim().to_uppercase();
+        self.salesperson_code = tidy(&self.salesperson_code).to_uppercase();
+        self.password = crate::db::text::composed(&self.password).into_owned();
+        self.password_confirmation =
+            crate::db::text::composed(&self.password_confirmation).into_owned();
         self
     }
 
@@ -178,9 +187,9 @@ impl UserChanges {
     }
 
     pub fn trimmed(mut self) -> Self {
-        self.display_name = self.display_name.trim().to_string();
+        self.display_name = tidy(&self.display_name);
         self.role = self.role.trim().to_string();
-        self.salesperson_code = self.salesperson_code.trim().to_uppercase();
+        self.salesperson_code = tidy(&self.salesperson_code).to_uppercase();
         self
     }
 
@@ -349,13 +358,22 @@ pub fn admin_exists(conn: &mut PgConnection) -> QueryResult<bool> {
 /// other: the second sees the first's change and is refused (each counting the other, both
 /// went through and nobody was left to manage users).
 pub fn other_active_admins(conn: &mut PgConnection, except: i64) -> QueryResult<i64> {
-    let admins: Vec<i64> = users::table
+    let admins = lock_active_admins(conn)?;
+    Ok(admins.iter().filter(|id| **id != except).count() as i64)
+}
+
+/// Locks every active administrator's row, in the order of their ids, until the transaction
+/// ends. A change that may take an administrator away locks these before the user's own row:
+/// two administrators demoting each other then wait for one another, in one order, where
+/// each holding the other's row and waiting for its own was a deadlock (one of them a 503).
+pub fn lock_active_admins(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
+    users::table
         .filter(users::role.eq("admin"))
         .filter(users::active.eq(true))
         .select(users::id)
+        .order(users::id)
         .for_update()
-        .load(conn)?;
-    Ok(admins.iter().filter(|id| **id != except).count() as i64)
+        .load(conn)
 }
 
 pub fn update_profile(

@@ -179,6 +179,78 @@ fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     );
 }
 
+/// Ann's change holds Ben's row when Ben demotes her. Ben's request used to lock Ann's row,
+/// then wait for every administrator's (Ben's among them) while Ann's change waited for
+/// Ann's: a deadlock, and one of them a 503. Now a demotion locks the administrators' rows
+/// first, in one order, and holds nothing of Ann's while it waits.
+#[test]
+fn two_admins_demoting_each_other_wait_for_one_another_without_a_deadlock() {
+    use diesel::RunQueryDsl;
+    use rapport::auth::users;
+    let app = TestApp::start();
+    let mut ben = app.signed_in("ben", "admin");
+    app.user("ann", "admin");
+    let mut ann = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut ann).unwrap();
+    users::lock_by_username(&mut ann, "ben").unwrap().unwrap();
+    let token = ben.get("/admin/users/ann").csrf_token().unwrap();
+    let demoting = std::thread::spawn(move || {
+        let res = ben.post_with_token(
+            "/admin/users/ann",
+            &token,
+            &[
+                ("display_name", "Ann"),
+                ("role", "staff"),
+                ("salesperson_code", ""),
+            ],
+        );
+        (res.status, res.body)
+    });
+    let mut watch = app.conn();
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                   AND datname = current_database()";
+    assert!(eventually(std::time::Duration::from_millis(10), || {
+        count(&mut watch, waiting) > 0
+    }));
+    // Ann's change goes on to the administrators' rows: none is held by Ben's request.
+    let ben_id = users::find_by_username(&mut ann, "ben")
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(users::other_active_admins(&mut ann, ben_id).unwrap(), 1);
+    diesel::sql_query("UPDATE users SET role = 'staff' WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(ben_id)
+        .execute(&mut ann)
+        .unwrap();
+    diesel::sql_query("COMMIT").execute(&mut ann).unwrap();
+    let (status, body) = demoting.join().unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("last active administrator"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE role = 'admin' AND active"),
+        1
+    );
+}
+
+#[test]
+fn disabling_a_disabled_user_again_records_nothing() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    app.user("maria", "staff");
+    for _ in 0..2 {
+        admin
+            .submit("/admin/users/maria", "/admin/users/maria/disable", &[])
+            .assert_redirect("/admin/users/maria");
+    }
+    assert!(admin
+        .get("/admin/users/maria")
+        .contains("User maria is disabled already."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'user disabled'"),
+        1
+    );
+}
+
 #[test]
 fn a_disabled_user_can_be_enabled_again() {
     let app = TestApp::start();
@@ -239,6 +311,16 @@ fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
     ] {
         assert!(page.contains(text), "audit page lacks {text}");
     }
+    // A failed sign-in names the name typed as its subject; who acted is nobody signed in
+    // (anyone can type "boss").
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign-in failed' \
+             AND actor = '(not signed in)' AND subject = 'boss' AND user_id IS NULL"
+        ),
+        1
+    );
+    assert!(page.contains("<td>(not signed in)</td>"));
     let filtered = admin.get("/admin/audit?action=user+disabled");
     assert!(filtered.contains("user disabled"));
     assert!(!filtered.contains("wrong password"));

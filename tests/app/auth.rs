@@ -1010,3 +1010,40 @@ fn an_administrator_resetting_their_own_password_stays_signed_in() {
     let mut again = app.client();
     again.sign_in("boss", NEW);
 }
+
+#[test]
+fn the_command_line_composes_names_and_passwords_as_forms_do() {
+    use std::io::Write;
+    let app = TestApp::start();
+    // "ö" written as "o" and a combining diaeresis, as some terminals and scripts send it.
+    let decomposed_password = "Jo\u{308}rg's passphrase";
+    let mut child = std::process::Command::new(binary())
+        .args([
+            "user",
+            "add",
+            "jorg",
+            "--display-name",
+            "Jo\u{308}rg Ha\u{30a}kansson",
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{decomposed_password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE display_name = 'Jörg Håkansson'"),
+        1
+    );
+    // The same letters typed in the sign-in form (which composes them) sign in.
+    let mut c = app.client();
+    c.sign_in("jorg", "Jörg's passphrase");
+}
