@@ -267,7 +267,14 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateErro
             .get_result(conn)
     });
     match result {
-        Ok(user) => Ok(user),
+        Ok(user) => {
+            if user.role() == Role::Admin {
+                // An administrator exists: a first-run link printed earlier is dead for good,
+                // however it was made (the link itself, the command line, the Users page).
+                diesel::delete(crate::db::schema::setup_tokens::table).execute(conn)?;
+            }
+            Ok(user)
+        }
         Err(DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
             errors.add("username", "This user name is already taken.");
             Err(CreateError::Invalid(errors))

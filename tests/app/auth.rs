@@ -1047,3 +1047,31 @@ fn the_command_line_composes_names_and_passwords_as_forms_do() {
     let mut c = app.client();
     c.sign_in("jorg", "Jörg's passphrase");
 }
+
+#[test]
+fn an_administrator_added_on_the_command_line_kills_the_setup_link() {
+    use std::io::Write;
+    let app = TestApp::start();
+    let token = rapport::auth::setup::issue_token(&mut app.conn()).unwrap();
+    let add = |name: &str, role: &str| {
+        let mut child = std::process::Command::new(binary())
+            .args(["user", "add", name, "--role", role])
+            .env("DATABASE_URL", &app.db.url)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        assert!(child.wait_with_output().unwrap().status.success());
+    };
+    // A staff member changes nothing: the link still makes the first administrator.
+    add("stan", "staff");
+    assert_eq!(app.count("SELECT count(*) FROM setup_tokens"), 1);
+    add("root", "admin");
+    assert_eq!(app.count("SELECT count(*) FROM setup_tokens"), 0);
+    app.client()
+        .get(&format!("/setup?token={token}"))
+        .assert_status(404);
+}
