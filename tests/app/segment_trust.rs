@@ -972,6 +972,72 @@ fn refresh_keeps_a_contacts_other_line_when_one_was_removed_by_hand() {
     assert_members(&app, &no, &["ANNA"]);
 }
 
+/// A line removed by hand is judged by the lines the segment had when it was removed, not by
+/// today's. Refresh used to keep a contact removed by hand because a later step had added it
+/// again (though that step no longer selects it), and to drop a contact removed by hand from
+/// one of its two lines because a later step had removed the other.
+#[test]
+fn refresh_judges_a_line_removed_by_hand_by_the_lines_of_its_time() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let line_of = |app: &TestApp, no: &str, contact: &str, pick: &str| {
+        app.count(&format!(
+            "SELECT {pick}(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}' AND c.no = '{contact}' \
+             AND l.removed_by_step IS NULL"
+        ))
+    };
+
+    // Removed by hand, then added again by a step that selects it no longer: it leaves.
+    let no = new_segment(&mut c, "again");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let anna = line_of(&app, &no, "ANNA", "min");
+    post(&mut c, &format!("{page}/lines/{anna}/remove"), &[])
+        .assert_redirect(&format!("{page}#lines"));
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("contact_no", "ANNA"), ("country", "DK")],
+    );
+    assert_members(&app, &no, &["ANNA", "DORA"]);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET country_code = 'SE' WHERE no = 'ANNA'",
+    );
+    post(&mut c, &format!("{page}/refresh"), &[]).assert_redirect(&page);
+    assert_members(&app, &no, &["DORA"]);
+
+    // On two lines, one removed by hand while the other was there, the other removed by a
+    // later step that selects it no longer: it is back.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET country_code = 'DK' WHERE no = 'ANNA'",
+    );
+    let no = new_segment(&mut c, "twice, then reduced");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("contact_no", "ANNA"), ("allow_existing", "on")],
+    );
+    let first = line_of(&app, &no, "ANNA", "min");
+    post(&mut c, &format!("{page}/lines/{first}/remove"), &[])
+        .assert_redirect(&format!("{page}#lines"));
+    step(&mut c, &no, "reduce", &[("country", "DK")]);
+    assert_members(&app, &no, &["DORA"]);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET country_code = 'SE' WHERE no = 'ANNA'",
+    );
+    post(&mut c, &format!("{page}/refresh"), &[]).assert_redirect(&page);
+    assert_members(&app, &no, &["ANNA", "DORA"]);
+}
+
 /// Two people edit one line: the second save, over values the first changed since the second
 /// opened the line, is refused (409) with what was typed, and nothing of the first is lost;
 /// saved again from there, it goes through. A line's own Campaign Target and Response are set

@@ -23,12 +23,18 @@ use diesel::sql_types::{BigInt, Integer, Text};
 /// The most bound values a folded run puts into one statement.
 const MAX_RUN_VALUES: usize = 30_000;
 
+/// A step of the ledger read back, with its number in the ledger.
+pub struct ReplayStep {
+    pub seq: i32,
+    pub step: StoredStep,
+}
+
 /// The ledger read back for a replay; a step that cannot be read, or names a code, an answer
 /// or a segment that is gone ([`lookups::stale`]), stops it, named.
 pub fn read_ledger(
     conn: &mut PgConnection,
     ledger: &[Step],
-) -> QueryResult<Result<Vec<StoredStep>, String>> {
+) -> QueryResult<Result<Vec<ReplayStep>, String>> {
     let mut read = Vec::with_capacity(ledger.len());
     for s in ledger {
         let step = match s.read() {
@@ -44,7 +50,7 @@ pub fn read_ledger(
                 s.seq
             )));
         }
-        read.push(step);
+        read.push(ReplayStep { seq: s.seq, step });
     }
     Ok(Ok(read))
 }
@@ -58,13 +64,13 @@ pub fn read_ledger(
 pub fn replay(
     conn: &mut PgConnection,
     segment: &Segment,
-    ledger: &[StoredStep],
+    ledger: &[ReplayStep],
 ) -> Result<(), StepError> {
     conn.batch_execute("DROP TABLE IF EXISTS refresh_members")?;
     let mut members = Replay::default();
     let mut run: Vec<(StepKind, &Criteria)> = Vec::new();
     let mut run_values = 0;
-    for step in ledger {
+    for ReplayStep { seq, step } in ledger {
         let criteria = &step.criteria;
         let kind = step.kind;
         let options = &criteria.options;
@@ -123,18 +129,22 @@ pub fn replay(
                 );
                 bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).execute(conn)?;
             }
-            // A line removed by hand: its contact leaves, unless it is on another line of the
-            // segment still (added twice by a step that allowed contacts already there); a
-            // removed line is not a removed contact.
+            // A line removed by hand: its contact leaves, unless it was on another line of
+            // the segment then (added twice by a step that allowed contacts already there); a
+            // removed line is not a removed contact. "Then" is when the step ran: the lines
+            // added before it and not removed by it or before it, not today's (a line a later
+            // step added, or removed, says nothing of this step).
             StepKind::ManualRemove => {
                 let no = step.contact_no().to_string();
                 diesel::sql_query(
                     "DELETE FROM refresh_members r USING contacts c WHERE c.id = r.contact_id AND c.no = $1 \
                      AND NOT EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = $2 \
-                       AND l.contact_id = c.id AND l.removed_by_step IS NULL)",
+                       AND l.contact_id = c.id AND l.added_by_step < $3 \
+                       AND (l.removed_by_step IS NULL OR l.removed_by_step > $3))",
                 )
                 .bind::<Text, _>(no)
                 .bind::<BigInt, _>(segment.id)
+                .bind::<Integer, _>(*seq)
                 .execute(conn)?;
             }
             // An earlier refresh is what the replay recomputes anyway.
@@ -299,7 +309,7 @@ pub fn apply(
     conn: &mut PgConnection,
     segment: &Segment,
     seq: i32,
-    ledger: &[StoredStep],
+    ledger: &[ReplayStep],
 ) -> Result<Outcome, StepError> {
     replay(conn, segment, ledger)?;
     compare(conn, segment)?;
