@@ -1022,6 +1022,31 @@ fn within_a_section_one_related_row_passes_all_filters_and_sections_combine_with
     assert!(c
         .get(&format!("/segments/{no}"))
         .contains("profile Size: Large"));
+
+    // An answer deleted since the form was shown selects nobody: a Refine would empty the
+    // segment. It is said next to the field, in the preview and on Apply, and nothing runs.
+    let gone = (large + 1000).to_string();
+    let page = format!("/segments/{no}/refine");
+    let preview = c.get(&format!("{page}?profile_answer={gone}"));
+    preview.assert_status(422);
+    assert!(
+        preview.contains("Profile: the answer chosen has been deleted"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.contains("id=\"f-profile_answer-error\""));
+    let token = c.get(&page).csrf_token().unwrap();
+    let res = c.post_with_token(&page, &token, &[("profile_answer", &gone)]);
+    res.assert_status(422);
+    assert!(res.contains("the answer chosen has been deleted"));
+    assert_members(&app, &no, &["ANNA"]);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
+             WHERE s.no = '{no}'"
+        )),
+        1
+    );
 }
 
 // ---- Reduce and Refine -----------------------------------------------------------------------

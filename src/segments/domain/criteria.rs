@@ -529,6 +529,8 @@ pub enum Problem {
     /// A plain value that is not a code of the field's table: "RETIAL is not an industry
     /// group code".
     Unknown { code: String, noun: &'static str },
+    /// The profile answer chosen is no longer one (deleted since the form was shown).
+    AnswerGone,
 }
 
 impl std::fmt::Display for Problem {
@@ -536,6 +538,9 @@ impl std::fmt::Display for Problem {
         match self {
             Problem::Parse(e) => e.fmt(f),
             Problem::Unknown { code, noun } => write!(f, "{code} is not {noun}"),
+            Problem::AnswerGone => {
+                f.write_str("the answer chosen has been deleted; choose another, or (any)")
+            }
         }
     }
 }

@@ -342,13 +342,8 @@ pub fn stale(conn: &mut PgConnection, step: &StoredStep) -> QueryResult<Option<S
         .iter()
         .map(FieldError::message)
         .collect();
-    if let Some(id) = step.criteria.profile_answer {
-        use crate::db::schema::profile_answers as a;
-        let gone = !diesel::select(diesel::dsl::exists(a::table.filter(a::id.eq(id))))
-            .get_result::<bool>(conn)?;
-        if gone {
-            problems.push("Profile: its answer has been deleted".to_string());
-        }
+    if answer_gone(conn, &step.criteria)? {
+        problems.push("Profile: its answer has been deleted".to_string());
     }
     if step.kind == StepKind::ReuseSegment
         && super::header::find_by_no(conn, &step.subject)?.is_none()
@@ -361,8 +356,20 @@ pub fn stale(conn: &mut PgConnection, step: &StoredStep) -> QueryResult<Option<S
     Ok((!problems.is_empty()).then(|| problems.join("; ")))
 }
 
+/// Whether the criteria name a profile answer that is no longer one.
+fn answer_gone(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<bool> {
+    use crate::db::schema::profile_answers as a;
+    match criteria.profile_answer {
+        Some(id) => diesel::select(diesel::dsl::exists(a::table.filter(a::id.eq(id))))
+            .get_result::<bool>(conn)
+            .map(|exists| !exists),
+        None => Ok(false),
+    }
+}
+
 /// Every problem of the criteria, in the form's order: the expressions that cannot be read,
-/// and the plain values that are not codes.
+/// the plain values that are not codes, and a profile answer that is gone (it would select
+/// nobody: a Refine would empty the segment).
 pub fn check(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<Vec<FieldError>> {
     let mut errors = criteria.parse().err().unwrap_or_default();
     for e in unknown_codes(conn, criteria)? {
@@ -370,7 +377,20 @@ pub fn check(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<Vec<Fi
             errors.push(e);
         }
     }
-    errors.sort_by_key(|e| FIELDS.iter().position(|f| f.key == e.key));
+    if answer_gone(conn, criteria)? {
+        errors.push(FieldError {
+            key: "profile_answer",
+            label: "Profile",
+            error: Problem::AnswerGone,
+        });
+    }
+    // The profile comes after every field, as on the form.
+    errors.sort_by_key(|e| {
+        FIELDS
+            .iter()
+            .position(|f| f.key == e.key)
+            .unwrap_or(usize::MAX)
+    });
     Ok(errors)
 }
 
