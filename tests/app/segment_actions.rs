@@ -232,14 +232,28 @@ fn reuse_segment_follows_the_add_rules() {
     let res = c.submit(
         &page2,
         &format!("{page2}/reuse-segment"),
-        &[("segment_no", "SM99999"), ("allow_existing", "on")],
+        &[
+            ("segment_no", "SM99999"),
+            ("allow_existing", "on"),
+            ("expand_companies", "on"),
+            ("allow_related_companies", "on"),
+        ],
     );
     res.assert_status(422);
     assert!(res.contains("There is no segment SM99999."));
-    assert!(
-        res.contains("value=\"SM99999\"")
-            && res.contains("name=\"allow_existing\" type=\"checkbox\" checked")
-    );
+    // Shown again as sent, every option with it (a refusal lost the companies' two).
+    for option in [
+        "allow_existing",
+        "expand_companies",
+        "allow_related_companies",
+    ] {
+        assert!(
+            res.contains(&format!("name=\"{option}\" type=\"checkbox\" checked")),
+            "{option}"
+        );
+    }
+    assert!(res.contains("value=\"SM99999\""));
+    assert!(!res.contains("name=\"ignore_exclusion\" type=\"checkbox\" checked"));
     let res = c.submit(
         &page2,
         &format!("{page2}/reuse-segment"),

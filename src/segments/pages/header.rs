@@ -270,6 +270,8 @@ pub struct ActionForms {
     pub save_description: String,
     pub reuse_code: String,
     pub segment_no: String,
+    pub segment_expand_companies: bool,
+    pub segment_allow_related_companies: bool,
     pub segment_ignore_exclusion: bool,
     pub segment_allow_existing: bool,
     pub contact: String,

@@ -390,6 +390,8 @@ pub async fn reuse_segment(
             let here = no.trim().to_uppercase();
             let actions = ActionForms {
                 segment_no: form.segment_no.trim().to_string(),
+                segment_expand_companies: form.expand_companies.is_some(),
+                segment_allow_related_companies: form.allow_related_companies.is_some(),
                 segment_ignore_exclusion: form.ignore_exclusion.is_some(),
                 segment_allow_existing: form.allow_existing.is_some(),
                 ..Default::default()
