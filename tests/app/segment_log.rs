@@ -513,6 +513,28 @@ fn every_change_route_refuses_a_logged_segment() {
     post(&mut c, &format!("/segments/{no}/delete"), &[])
         .assert_redirect(&format!("/segments/{no}"));
     assert_eq!(state(&app), before);
+    // Apply Mailing Group changes the contacts, not the segment: offered on the record, it
+    // gives the group to who the logging reached (DORA lacked NEWS) and leaves the record as
+    // it was.
+    let mailing = format!("/segments/{no}/apply-mailing-group");
+    assert!(c
+        .get(&format!("/segments/{no}"))
+        .contains(&format!("href=\"{mailing}\"")));
+    c.submit(
+        &format!("{mailing}?code=NEWS"),
+        &mailing,
+        &[("code", "NEWS")],
+    )
+    .assert_redirect(&format!("{mailing}#applications-heading"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM contact_mailing_groups g JOIN contacts c ON c.id = g.contact_id \
+             WHERE g.code = 'NEWS' AND c.no = 'DORA'"
+        ),
+        1
+    );
+    assert_eq!(state(&app), before);
 }
 
 /// Every entry Log Segment writes pays one insert per index of the entries: each index serves
