@@ -128,28 +128,11 @@ fn the_last_active_admin_cannot_be_demoted_or_disabled() {
     );
 }
 
-#[test]
-fn two_admins_demoting_each_other_at_once_leave_one_admin() {
-    use diesel::RunQueryDsl;
-    use rapport::auth::users;
-    let app = TestApp::start();
-    let mut ben = app.signed_in("ben", "admin");
-    app.user("ann", "admin");
-    let ben_id = users::find_by_username(&mut app.conn(), "ben")
-        .unwrap()
-        .unwrap()
-        .id;
-    // Ann demotes Ben: her change is made, not yet committed ...
-    let mut ann = app.conn();
-    diesel::sql_query("BEGIN").execute(&mut ann).unwrap();
-    assert_eq!(users::other_active_admins(&mut ann, ben_id).unwrap(), 1);
-    diesel::sql_query("UPDATE users SET role = 'staff' WHERE id = $1")
-        .bind::<diesel::sql_types::BigInt, _>(ben_id)
-        .execute(&mut ann)
-        .unwrap();
-    // ... when Ben demotes Ann.
+/// Ben, signed in, demotes Ann on her user page, in a thread of its own: the status and the
+/// page it answers.
+fn ben_demotes_ann(mut ben: Client) -> std::thread::JoinHandle<(u16, String)> {
     let token = ben.get("/admin/users/ann").csrf_token().unwrap();
-    let demoting = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         let res = ben.post_with_token(
             "/admin/users/ann",
             &token,
@@ -160,13 +143,51 @@ fn two_admins_demoting_each_other_at_once_leave_one_admin() {
             ],
         );
         (res.status, res.body)
-    });
+    })
+}
+
+/// Ann demotes Ben in `ann`'s open transaction, as the Users page does: the other active
+/// administrators counted (their rows locked), then Ben made staff.
+fn ann_demotes_ben(ann: &mut diesel::PgConnection, ben_id: i64) {
+    use diesel::RunQueryDsl;
+    assert_eq!(
+        rapport::auth::users::other_active_admins(ann, ben_id).unwrap(),
+        1
+    );
+    diesel::sql_query("UPDATE users SET role = 'staff' WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(ben_id)
+        .execute(ann)
+        .unwrap();
+}
+
+/// Whether a statement of the test's database comes to wait for a lock (or `done` first).
+fn one_waits_for_a_lock(app: &TestApp, done: impl Fn() -> bool) -> bool {
     let mut watch = app.conn();
     let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
                    AND datname = current_database()";
-    assert!(eventually(std::time::Duration::from_millis(10), || {
-        demoting.is_finished() || count(&mut watch, waiting) > 0
-    }));
+    eventually(std::time::Duration::from_millis(10), || {
+        done() || count(&mut watch, waiting) > 0
+    })
+}
+
+#[test]
+fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    use diesel::RunQueryDsl;
+    use rapport::auth::users;
+    let app = TestApp::start();
+    let ben = app.signed_in("ben", "admin");
+    app.user("ann", "admin");
+    let ben_id = users::find_by_username(&mut app.conn(), "ben")
+        .unwrap()
+        .unwrap()
+        .id;
+    // Ann demotes Ben: her change is made, not yet committed ...
+    let mut ann = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut ann).unwrap();
+    ann_demotes_ben(&mut ann, ben_id);
+    // ... when Ben demotes Ann.
+    let demoting = ben_demotes_ann(ben);
+    assert!(one_waits_for_a_lock(&app, || demoting.is_finished()));
     diesel::sql_query("COMMIT").execute(&mut ann).unwrap();
     let (status, body) = demoting.join().unwrap();
     assert_eq!(status, 422, "both went through: {body}");
@@ -188,40 +209,19 @@ fn two_admins_demoting_each_other_wait_for_one_another_without_a_deadlock() {
     use diesel::RunQueryDsl;
     use rapport::auth::users;
     let app = TestApp::start();
-    let mut ben = app.signed_in("ben", "admin");
+    let ben = app.signed_in("ben", "admin");
     app.user("ann", "admin");
     let mut ann = app.conn();
     diesel::sql_query("BEGIN").execute(&mut ann).unwrap();
     users::lock_by_username(&mut ann, "ben").unwrap().unwrap();
-    let token = ben.get("/admin/users/ann").csrf_token().unwrap();
-    let demoting = std::thread::spawn(move || {
-        let res = ben.post_with_token(
-            "/admin/users/ann",
-            &token,
-            &[
-                ("display_name", "Ann"),
-                ("role", "staff"),
-                ("salesperson_code", ""),
-            ],
-        );
-        (res.status, res.body)
-    });
-    let mut watch = app.conn();
-    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-                   AND datname = current_database()";
-    assert!(eventually(std::time::Duration::from_millis(10), || {
-        count(&mut watch, waiting) > 0
-    }));
+    let demoting = ben_demotes_ann(ben);
+    assert!(one_waits_for_a_lock(&app, || false));
     // Ann's change goes on to the administrators' rows: none is held by Ben's request.
     let ben_id = users::find_by_username(&mut ann, "ben")
         .unwrap()
         .unwrap()
         .id;
-    assert_eq!(users::other_active_admins(&mut ann, ben_id).unwrap(), 1);
-    diesel::sql_query("UPDATE users SET role = 'staff' WHERE id = $1")
-        .bind::<diesel::sql_types::BigInt, _>(ben_id)
-        .execute(&mut ann)
-        .unwrap();
+    ann_demotes_ben(&mut ann, ben_id);
     diesel::sql_query("COMMIT").execute(&mut ann).unwrap();
     let (status, body) = demoting.join().unwrap();
     assert_eq!(status, 422, "{body}");
