@@ -4,7 +4,8 @@
 
 use crate::auth::diesel_exec;
 use crate::segments::{
-    assert_members, new_segment, post, segment_state, staff, step, step_count, text, world,
+    assert_members, line_id as first_current_line, new_segment, post, segment_state, staff, step,
+    step_count, text, world,
 };
 use crate::support::*;
 
@@ -981,19 +982,12 @@ fn refresh_judges_a_line_removed_by_hand_by_the_lines_of_its_time() {
     let app = TestApp::start();
     world(&app);
     let mut c = staff(&app, "stan");
-    let line_of = |app: &TestApp, no: &str, contact: &str, pick: &str| {
-        app.count(&format!(
-            "SELECT {pick}(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
-             JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}' AND c.no = '{contact}' \
-             AND l.removed_by_step IS NULL"
-        ))
-    };
 
     // Removed by hand, then added again by a step that selects it no longer: it leaves.
     let no = new_segment(&mut c, "again");
     let page = format!("/segments/{no}");
     step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
-    let anna = line_of(&app, &no, "ANNA", "min");
+    let anna = first_current_line(&app, &no, "ANNA");
     post(&mut c, &format!("{page}/lines/{anna}/remove"), &[])
         .assert_redirect(&format!("{page}#lines"));
     step(
@@ -1025,7 +1019,7 @@ fn refresh_judges_a_line_removed_by_hand_by_the_lines_of_its_time() {
         "add",
         &[("contact_no", "ANNA"), ("allow_existing", "on")],
     );
-    let first = line_of(&app, &no, "ANNA", "min");
+    let first = first_current_line(&app, &no, "ANNA");
     post(&mut c, &format!("{page}/lines/{first}/remove"), &[])
         .assert_redirect(&format!("{page}#lines"));
     step(&mut c, &no, "reduce", &[("country", "DK")]);

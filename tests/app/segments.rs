@@ -327,7 +327,7 @@ pub(crate) fn segment_state(app: &TestApp, no: &str) -> String {
 }
 
 /// The id of a member line of this contact (the first one).
-fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
+pub(crate) fn line_id(app: &TestApp, no: &str, contact: &str) -> i64 {
     app.count(&format!(
         "SELECT min(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
          JOIN contacts c ON c.id = l.contact_id \
