@@ -77,7 +77,6 @@ pub async fn change_password(
         );
     }
     let ip = client_ip(&req, state.config.trust_proxy);
-    let old = session::current(&req)?;
     let outcome = db(&state.pool, move |conn| {
         if let Some(wait) = throttle::check(conn, &user.username, &ip)? {
             return Ok(Outcome::Throttled(wait));
@@ -107,8 +106,8 @@ pub async fn change_password(
                     "the password was changed or the user disabled meanwhile"
                 )));
             }
+            // Ends every session of the user, this one too; it goes on under a new key.
             users::set_password_hash(conn, stored.id, &hash)?;
-            session::destroy(conn, &old.key_hash)?;
             let created = session::create(
                 conn,
                 Some(stored.current()),
