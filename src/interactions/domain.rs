@@ -86,10 +86,7 @@ fn date(field: &'static str, v: &str) -> Result<Option<NaiveDate>, FilterError> 
 
 fn keyset(v: &str) -> Option<(NaiveDate, i64)> {
     let (d, id) = v.split_once(':')?;
-    Some((
-        NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
-        id.parse().ok()?,
-    ))
+    Some((crate::web::forms::iso_date(d)?, id.parse().ok()?))
 }
 
 impl Filters {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::locale::{self, Locale};
 
@@ -195,8 +195,28 @@ pub fn date_pattern() -> &'static str {
     }
 }
 
+/// A date as `YYYY-MM-DD`, strictly: four digits of year from 0001 to 9999, which every part
+/// of the product can show and the database can store (chrono alone reads `-5000-01-01` or
+/// `+12345-01-01`, and the database refuses the first).
+pub fn iso_date(typed: &str) -> Option<NaiveDate> {
+    let b = typed.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.year() >= 1)
+}
+
 /// A typed date in `l`: ISO `2026-11-30` always (what a browser's date field sends), and the
-/// office's own way: `30/11/2026` (en-GB), `30-11-2026` or `30.11.2026` (da-DK).
+/// office's own way: `30/11/2026` (en-GB), `30-11-2026` or `30.11.2026` (da-DK). The year has
+/// four digits, from 0001 to 9999.
 pub fn date_in(l: Locale, typed: &str) -> Option<NaiveDate> {
     let t = typed.trim();
     let formats: &[&str] = match l {
@@ -204,15 +224,17 @@ pub fn date_in(l: Locale, typed: &str) -> Option<NaiveDate> {
         Locale::EnGb => &["%d/%m/%Y"],
         Locale::DaDk => &["%d-%m-%Y", "%d.%m.%Y"],
     };
-    let iso = t.len() == 10 && t.as_bytes().get(4) == Some(&b'-');
-    if iso {
-        return NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+    if t.len() == 10 && t.as_bytes().get(4) == Some(&b'-') {
+        return iso_date(t);
     }
-    let four_digit_year = t.len() >= 4 && t.bytes().rev().take(4).all(|b| b.is_ascii_digit());
+    // Digits and the separators only (no sign), and four of them after the last separator.
+    let plain = t.bytes().all(|c| c.is_ascii_digit() || b"/-.".contains(&c));
+    let year = t.rsplit(['/', '-', '.']).next().unwrap_or("");
+    let four_digit_year = plain && year.len() == 4;
     formats
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
-        .filter(|_| four_digit_year)
+        .filter(|d| four_digit_year && d.year() >= 1)
 }
 
 /// A typed date in the request's locale.
@@ -298,6 +320,27 @@ mod tests {
         assert_eq!(date_in(Locale::DaDk, "30-11-26"), None);
         assert_eq!(date_in(Locale::DaDk, "31-02-2026"), None);
         assert_eq!(date_in(Locale::DaDk, "30-11-20ø"), None);
+        // Years the database cannot store, or no office writes, are not dates.
+        assert_eq!(date_in(Locale::DaDk, "01-01--5000"), None);
+        assert_eq!(date_in(Locale::DaDk, "01.01.-5000"), None);
+        assert_eq!(date_in(Locale::EnGb, "01/01/-5000"), None);
+        assert_eq!(date_in(Locale::EnGb, "01/01/+12345"), None);
+        assert_eq!(date_in(Locale::EnGb, "01/01/0000"), None);
+        assert_eq!(date_in(Locale::Iso, "-500-01-01"), None);
+        assert_eq!(date_in(Locale::Iso, "+500-01-01"), None);
+        assert_eq!(date_in(Locale::Iso, "0000-01-01"), None);
+        assert_eq!(
+            date_in(Locale::Iso, "0001-01-01"),
+            NaiveDate::from_ymd_opt(1, 1, 1)
+        );
+        assert_eq!(
+            date_in(Locale::DaDk, "1-2-2026"),
+            NaiveDate::from_ymd_opt(2026, 2, 1)
+        );
+        assert_eq!(iso_date("-5000-01-01"), None);
+        assert_eq!(iso_date("2026-1-300"), None);
+        assert_eq!(iso_date(" 2026-11-30"), None);
+        assert_eq!(iso_date("2026-11-30"), d);
     }
 
     #[test]

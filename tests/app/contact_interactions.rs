@@ -437,6 +437,10 @@ fn the_card_pages_the_history_newest_first_and_names_the_segments_of_every_statu
         entry_links(&c.get("/contacts/SOLO?entries_after=garbage").body),
         entry_links(&first.body)
     );
+    assert_eq!(
+        entry_links(&c.get("/contacts/SOLO?entries_after=-5000-01-01:1").body),
+        entry_links(&first.body)
+    );
 
     // Segments of every status, with links; none at first.
     assert!(c

@@ -61,6 +61,14 @@ fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_can
     let bad = c.get("/interactions?from=01.04.2025&evaluation=superb");
     bad.assert_status(422);
     assert!(bad.contains("Enter a date as YYYY-MM-DD.") && bad.contains("Choose an evaluation"));
+    // A year the database cannot store is no date: refused in a filter, the first page as a
+    // key (they were a 500).
+    c.get("/interactions?from=-5000-01-01").assert_status(422);
+    for key in ["after", "before"] {
+        let page = c.get(&format!("/interactions?contact=ANNA&{key}=-5000-01-01:1"));
+        page.assert_status(200);
+        assert!(page.contains("Call 120"), "{}", page.body);
+    }
 
     // An entry: evaluation and canceled change, nothing else.
     let id = app.count("SELECT min(id) FROM interaction_log_entries");

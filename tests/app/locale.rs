@@ -78,8 +78,21 @@ fn a_danish_cost_and_date_typed_into_the_header_are_read_and_shown_the_danish_wa
         "{}",
         res.body
     );
+    // A year before the database's first (a sign the Danish pattern let through) is said next
+    // to the date; it was a 500.
+    for typed in ["01-01--5000", "01.01.-5000"] {
+        let res = c.submit(
+            "/segments/new",
+            "/segments",
+            &header_fields(&[("description", "Oldtid"), ("date", typed)]),
+        );
+        res.assert_status(422);
+        assert!(res.contains(&format!("value=\"{typed}\"")), "{}", res.body);
+    }
     assert_eq!(
-        app.count("SELECT count(*) FROM segments WHERE description IN ('Punktum', 'Tusind')"),
+        app.count(
+            "SELECT count(*) FROM segments WHERE description IN ('Punktum', 'Tusind', 'Oldtid')"
+        ),
         0
     );
     // The new segment's form offers a Danish zero, which saves as it is.

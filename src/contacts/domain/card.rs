@@ -335,10 +335,7 @@ impl History {
 
 fn history_key(v: &str) -> Option<(NaiveDate, i64)> {
     let (d, id) = v.split_once(':')?;
-    Some((
-        NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
-        id.parse().ok()?,
-    ))
+    Some((crate::web::forms::iso_date(d)?, id.parse().ok()?))
 }
 
 /// A page of the contact's own interactions (a company's card shows the company's own; its

@@ -148,7 +148,7 @@ impl ListQuery {
             ("closing_from", &self.closing_from),
             ("closing_to", &self.closing_to),
         ] {
-            if !v.is_empty() && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() {
+            if !v.is_empty() && crate::web::forms::iso_date(v).is_none() {
                 out.push((field, "Enter a date as YYYY-MM-DD.".to_string()));
             }
         }
@@ -212,7 +212,7 @@ impl ListQuery {
             }
         }
         for (value, op) in [(&self.closing_from, ">="), (&self.closing_to, "<=")] {
-            if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+            if let Some(d) = crate::web::forms::iso_date(value) {
                 let p = binds.push(BindValue::Date(d));
                 sql.push(format!("o.estimated_closing_date {op} {p}::date"));
             }

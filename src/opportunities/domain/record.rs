@@ -414,7 +414,7 @@ fn exists(conn: &mut PgConnection, sql: &str, value: &str) -> QueryResult<Option
 }
 
 pub fn parse_date(typed: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(typed.trim(), "%Y-%m-%d").ok()
+    crate::web::forms::iso_date(typed.trim())
 }
 
 impl NewForm {

@@ -113,7 +113,7 @@ fn period_dates(p: &Period, errors: &mut FormErrors) -> (Option<NaiveDate>, Opti
         if v.is_empty() {
             return None;
         }
-        let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
+        let d = crate::web::forms::iso_date(v);
         if d.is_none() {
             errors.add(field, "Enter a date as YYYY-MM-DD.");
         }
