@@ -61,6 +61,16 @@ fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_can
     let bad = c.get("/interactions?from=01.04.2025&evaluation=superb");
     bad.assert_status(422);
     assert!(bad.contains("Enter a date as YYYY-MM-DD.") && bad.contains("Choose an evaluation"));
+    // Each reason next to its field too, not only in the summary.
+    for field in ["from", "evaluation"] {
+        assert!(bad.contains(&format!("id=\"f-{field}-error\"")), "{field}");
+        assert!(bad.contains(&format!("aria-describedby=\"f-{field}-error\"")));
+    }
+    let unknown = c.get("/interactions?segment=NOSUCH&canceled=maybe");
+    unknown.assert_status(422);
+    for field in ["segment", "canceled"] {
+        assert!(unknown.contains(&format!("id=\"f-{field}-error\"")), "{field}");
+    }
     // A year the database cannot store is no date: refused in a filter, the first page as a
     // key (they were a 500).
     c.get("/interactions?from=-5000-01-01").assert_status(422);
