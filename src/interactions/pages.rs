@@ -161,6 +161,9 @@ pub struct EntryPage {
     pub evaluations: [(&'static str, &'static str); 5],
     pub can_edit: bool,
     pub error: Option<String>,
+    /// Whether the Canceled box is ticked: as the entry is, or, shown again after a refusal,
+    /// as the user set it when they changed it.
+    pub ticked: bool,
 }
 
 #[get("/interactions/{id}")]
@@ -183,10 +186,11 @@ pub async fn show(
         StatusCode::OK,
         &EntryPage {
             layout,
-            entry,
             evaluations: EVALUATIONS,
             can_edit: user.role >= Role::Staff,
             error: None,
+            ticked: entry.canceled,
+            entry,
         },
     )
 }
@@ -233,6 +237,8 @@ pub async fn update(
         canceled: (form.shown_canceled.as_deref() != Some(if canceled { "1" } else { "0" }))
             .then_some(canceled),
     };
+    // What the user made of Canceled, kept when the form is shown again.
+    let ticked_by_user = changes.canceled;
     if !evaluation.is_empty() && !EVALUATIONS.iter().any(|(c, _)| *c == evaluation) {
         let entry = db(&state.pool, move |conn| {
             domain::find(conn, id)?.ok_or(AppError::NotFound)
@@ -242,6 +248,7 @@ pub async fn update(
             StatusCode::UNPROCESSABLE_ENTITY,
             &EntryPage {
                 layout,
+                ticked: ticked_by_user.unwrap_or(entry.canceled),
                 entry,
                 evaluations: EVALUATIONS,
                 can_edit: true,
@@ -302,6 +309,7 @@ pub async fn update(
                 StatusCode::CONFLICT,
                 &EntryPage {
                     layout,
+                    ticked: ticked_by_user.unwrap_or(entry.canceled),
                     entry,
                     evaluations: EVALUATIONS,
                     can_edit: true,

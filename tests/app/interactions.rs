@@ -267,11 +267,19 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         &entry.csrf_token().unwrap(),
         &[
             ("evaluation", "neutral"),
+            ("canceled", "on"),
             ("shown_evaluation", "positive"),
             ("shown_canceled", "0"),
         ],
     );
     res.assert_status(409);
+    // The Canceled the user ticked is still ticked, over what the entry is (not canceled).
+    assert!(
+        res.contains("name=\"canceled\" type=\"checkbox\" checked"),
+        "{}",
+        res.body
+    );
+    assert_eq!(hidden_value(&res.body, "shown_canceled").unwrap(), "0");
     assert!(
         res.contains("Someone else set this interaction&#39;s evaluation to Very Negative")
             || res.contains("Someone else set this interaction's evaluation to Very Negative"),
@@ -288,12 +296,13 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         &res.csrf_token().unwrap(),
         &[
             ("evaluation", "neutral"),
+            ("canceled", "on"),
             ("shown_evaluation", "very_negative"),
             ("shown_canceled", "0"),
         ],
     )
     .assert_redirect(&format!("/interactions/{id}"));
-    assert_eq!(state(), "neutral:false");
+    assert_eq!(state(), "neutral:true");
 }
 
 /// An entry canceled on its own (a wrong contact) stays canceled through a Cancel and a
