@@ -610,6 +610,8 @@ pub enum Updated {
     /// Someone else changed the evaluation since the form was opened: nothing was written.
     /// The evaluation as it is now.
     EvaluationChanged(String),
+    /// The save changes nothing (the form sent as it was shown): nothing was written.
+    Unchanged,
     NotFound,
 }
 
@@ -636,6 +638,14 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         if now.evaluation != *shown && now.evaluation != *new {
             return Ok(Updated::EvaluationChanged(now.evaluation));
         }
+    }
+    if changes.canceled.is_none()
+        && changes
+            .evaluation
+            .as_ref()
+            .is_none_or(|e| *e == now.evaluation)
+    {
+        return Ok(Updated::Unchanged);
     }
     diesel::sql_query(
         "UPDATE interaction_log_entries SET \

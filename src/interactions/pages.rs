@@ -265,6 +265,15 @@ pub async fn update(
                 domain::Updated::Saved(changed) => changed,
                 domain::Updated::NotFound => return Err(AppError::NotFound),
                 domain::Updated::EvaluationChanged(now) => return Ok(Err(now)),
+                domain::Updated::Unchanged => {
+                    // Nothing written, recorded or recounted.
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::info("Nothing changed: the interaction is as it was."),
+                    )?;
+                    return Ok(Ok(None));
+                }
             };
             audit::record(
                 conn,
@@ -289,7 +298,7 @@ pub async fn update(
                 &ip,
             )?;
             session::set_flash(conn, &session, Flash::success("Interaction saved."))?;
-            Ok(Ok(changed))
+            Ok(Ok(Some(changed)))
         })
     })
     .await?;
@@ -321,7 +330,9 @@ pub async fn update(
             );
         }
     };
-    crate::campaigns::pages::refresh_figures_later(&state, changed.campaign_no);
+    if let Some(changed) = changed {
+        crate::campaigns::pages::refresh_figures_later(&state, changed.campaign_no);
+    }
     Ok(redirect(&format!("/interactions/{id}")))
 }
 

@@ -69,7 +69,10 @@ fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_can
     let unknown = c.get("/interactions?segment=NOSUCH&canceled=maybe");
     unknown.assert_status(422);
     for field in ["segment", "canceled"] {
-        assert!(unknown.contains(&format!("id=\"f-{field}-error\"")), "{field}");
+        assert!(
+            unknown.contains(&format!("id=\"f-{field}-error\"")),
+            "{field}"
+        );
     }
     // A year the database cannot store is no date: refused in a filter, the first page as a
     // key (they were a 500).
@@ -302,6 +305,31 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         ],
     )
     .assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(state(), "neutral:true");
+
+    // Saved as it was shown: nothing written, nothing recorded, and said.
+    let audited = || {
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'interaction changed' AND subject = '{id}'"
+        ))
+    };
+    let before = audited();
+    let entry = c.get(&format!("/interactions/{id}"));
+    let res = c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", "neutral"),
+            ("canceled", "on"),
+            ("shown_evaluation", "neutral"),
+            ("shown_canceled", "1"),
+        ],
+    );
+    res.assert_redirect(&format!("/interactions/{id}"));
+    assert!(c
+        .get(&format!("/interactions/{id}"))
+        .contains("Nothing changed: the interaction is as it was."));
+    assert_eq!(audited(), before);
     assert_eq!(state(), "neutral:true");
 }
 
