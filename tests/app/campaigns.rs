@@ -86,6 +86,13 @@ fn a_campaign_is_created_and_edited_with_every_check_and_an_audit_entry() {
     res.assert_status(422);
     assert!(res.contains("Enter a date as YYYY-MM-DD, or leave it empty."));
     assert!(res.contains("Use at most 100 characters."));
+    // What was typed is shown as typed: a date field would show it blank.
+    assert!(
+        res.contains("name=\"starting_date\" type=\"text\" value=\"1 April\""),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("name=\"ending_date\" type=\"date\""));
     assert_eq!(app.count("SELECT count(*) FROM campaigns"), before);
 
     // The world has CP0001 and CP0002: the series skips them.

@@ -66,6 +66,7 @@ fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_can
         assert!(bad.contains(&format!("id=\"f-{field}-error\"")), "{field}");
         assert!(bad.contains(&format!("aria-describedby=\"f-{field}-error\"")));
     }
+    assert!(bad.contains("name=\"from\" type=\"text\" value=\"01.04.2025\""));
     let unknown = c.get("/interactions?segment=NOSUCH&canceled=maybe");
     unknown.assert_status(422);
     for field in ["segment", "canceled"] {
