@@ -1,0 +1,1 @@
+DROP INDEX interaction_log_entries_salesperson;
