@@ -975,6 +975,17 @@ fn browser_new_user_form_shows_errors_then_creates_the_user() {
                 "#{field} should be described by its error, not {described:?}"
             );
         }
+        // And is drawn as one: the error's border, not the plain inputs' grey.
+        let borders = b
+            .eval(
+                "const c = id => getComputedStyle(document.getElementById(id)).borderTopColor; \
+                 return [c('display_name'), c('password'), c('username')];",
+            )
+            .await;
+        let err = "rgb(164, 38, 44)";
+        assert_eq!(borders[0], err, "{borders}");
+        assert_eq!(borders[1], err, "{borders}");
+        assert_ne!(borders[2], err, "{borders}");
         assert_eq!(
             b.text_of("display_name-error").await,
             "Error: Enter the name to show for this user."
