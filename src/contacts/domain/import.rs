@@ -215,21 +215,22 @@ impl<'s> RowReader<'s> {
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
-            problems.add(1, format!("unknown column(s): {}", unknown.join(", ")));
+            problems.add(1, format!("unknown column(s): {}", some_of(&unknown)));
         }
-        let mut twice: Vec<&str> = headers
+        // Each name given more than once, named once, in the header's order.
+        let mut seen = std::collections::HashSet::new();
+        let mut named = std::collections::HashSet::new();
+        let twice: Vec<&str> = headers
             .iter()
-            .enumerate()
-            .filter(|(i, h)| !h.is_empty() && headers[..*i].contains(h))
-            .map(|(_, h)| h.as_str())
+            .filter(|h| !h.is_empty() && !seen.insert(h.as_str()) && named.insert(h.as_str()))
+            .map(String::as_str)
             .collect();
-        twice.dedup();
         if !twice.is_empty() {
             problems.add(
                 1,
                 format!(
                     "the column(s) {} appear more than once: keep one of each",
-                    twice.join(", ")
+                    some_of(&twice)
                 ),
             );
         }
@@ -827,6 +828,20 @@ pub fn header_line() -> String {
     COLUMNS.join(",")
 }
 
+/// Names listed for a problem: the first ten, and how many more (a header of thousands of
+/// stray columns is one line of reason, not a page).
+fn some_of(names: &[&str]) -> String {
+    const SHOWN: usize = 10;
+    let mut out = names[..names.len().min(SHOWN)].join(", ");
+    if names.len() > SHOWN {
+        out.push_str(&format!(
+            " and {} more",
+            crate::web::pagination::thousands((names.len() - SHOWN) as i64)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::import_source::CsvSource;
@@ -938,6 +953,20 @@ mod tests {
             .lines()
             .iter()
             .any(|l| l.contains("\"type\" is missing")));
+    }
+
+    #[test]
+    fn a_header_of_many_stray_or_repeated_columns_is_one_short_reason_each() {
+        let stray: Vec<String> = (0..20_000).map(|i| format!("c{i}")).collect();
+        let data = format!("type,name,city,name,city,name,{}\n", stray.join(","));
+        let (_, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert_eq!(
+            problems.lines(),
+            [
+                "line 1: unknown column(s): c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 19,990 more",
+                "line 1: the column(s) name, city appear more than once: keep one of each",
+            ]
+        );
     }
 
     #[test]
