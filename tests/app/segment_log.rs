@@ -540,7 +540,8 @@ fn every_change_route_refuses_a_logged_segment() {
 /// Every entry Log Segment writes pays one insert per index of the entries: each index serves
 /// a page (see BENCHMARKS.md, Interactions). A segment's entries are found by the segment No.
 /// they keep, so there is no second index by segment id; a campaign's responses (the wizard's
-/// Interactions section) have an index of their own that holds nothing else.
+/// Interactions section) have an index of their own that holds nothing else, and one
+/// salesperson's entries are read by theirs (the interactions list's filter).
 #[test]
 fn the_entries_have_one_index_per_use() {
     let app = TestApp::start();
@@ -553,7 +554,7 @@ fn the_entries_have_one_index_per_use() {
         "interaction_log_entries_campaign interaction_log_entries_company \
          interaction_log_entries_contact interaction_log_entries_date \
          interaction_log_entries_form_key interaction_log_entries_pkey \
-         interaction_log_entries_responses"
+         interaction_log_entries_responses interaction_log_entries_salesperson"
     );
     assert_eq!(
         text(
