@@ -330,6 +330,59 @@ fn contacts_workbook(header: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
+/// `book` with its shared texts' part rewritten by `change`.
+fn with_shared_texts(book: &[u8], change: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut from = zip::ZipArchive::new(Cursor::new(book)).unwrap();
+    let mut to = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..from.len() {
+        let mut part = from.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut xml = String::new();
+        part.read_to_string(&mut xml).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            xml = change(&xml);
+        }
+        to.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        to.write_all(xml.as_bytes()).unwrap();
+    }
+    to.finish().unwrap().into_inner()
+}
+
+/// A workbook's shared texts say how many they are, and the reader makes room for that many
+/// before reading one: a file claiming a hundred billion stopped the whole server (memory
+/// cannot be had). It is refused like any unreadable file, and the server goes on.
+#[test]
+fn a_workbook_claiming_more_texts_than_it_holds_is_refused_and_the_server_goes_on() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let book = contacts_workbook(&["type", "name"], &[vec!["company", "Claimed Co"]]);
+    let claims = |count: &str| {
+        with_shared_texts(&book, |xml| {
+            let at = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = at + xml[at..].find('"').unwrap();
+            format!("{}{count}{}", &xml[..at], &xml[end..])
+        })
+    };
+    let page = import_file(&mut c, &[], "claims.xlsx", &claims("100000000000"));
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("it says it holds 100000000000 different texts"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    // The same workbook, honest about its count, imports: the server is still there.
+    let page = import_file(&mut c, &[], "claims.xlsx", &claims("4"));
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Claimed Co'"),
+        1
+    );
+}
+
 #[test]
 fn a_workbook_imports_all_or_nothing_with_its_row_numbers() {
     let app = TestApp::start();

@@ -255,8 +255,122 @@ pub struct XlsxSource<'a, RS: Read + std::io::Seek> {
 }
 
 /// Opens a workbook; the message says why it cannot be read.
-pub fn open_workbook<RS: Read + std::io::Seek>(data: RS) -> Result<Xlsx<RS>, String> {
+pub fn open_workbook<RS: Read + std::io::Seek>(mut data: RS) -> Result<Xlsx<RS>, String> {
+    check_shared_texts(&mut data)?;
+    data.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| format!("the file is not readable ({e})"))?;
     Xlsx::new(data).map_err(|e| format!("the file is not an Excel workbook (.xlsx) ({e})"))
+}
+
+/// The most text a workbook's shared texts (its sharedStrings part) may hold: the reader keeps
+/// them all in memory while the sheet is read.
+pub const SHARED_TEXT_MAX_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The most different texts a workbook may share (the reader makes room for all of them at
+/// once, as many as the part says it has).
+pub const SHARED_TEXT_MAX_COUNT: u64 = 20_000_000;
+
+/// Refuses a workbook whose shared texts the reader would run out of memory on: a part that
+/// unpacks to more than [`SHARED_TEXT_MAX_BYTES`] (however small it says it is), or that
+/// claims more texts than it holds or than [`SHARED_TEXT_MAX_COUNT`] (the reader would make
+/// room for all of them before reading one). Each part is unpacked once, into nothing.
+/// A file that is no zip archive is left to the reader, which says so.
+fn check_shared_texts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
+    let Ok(mut zip) = zip::ZipArchive::new(data) else {
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index(i) else {
+            continue;
+        };
+        let shared = part
+            .name()
+            .is_ok_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        if !shared {
+            continue;
+        }
+        let (size, claimed) = read_shared_texts(part.take(SHARED_TEXT_MAX_BYTES + 1))
+            .map_err(|e| format!("the workbook is damaged ({e})"))?;
+        if size > SHARED_TEXT_MAX_BYTES {
+            return Err(format!(
+                "the workbook's texts take more than {} MB: split it, or save it from Excel \
+                 as \"CSV UTF-8 (Comma delimited)\" and import that",
+                SHARED_TEXT_MAX_BYTES / (1024 * 1024)
+            ));
+        }
+        // The shortest shared text, `<si/>`, takes five bytes.
+        if claimed > size / 5 {
+            return Err(format!(
+                "the workbook is damaged: it says it holds {claimed} different texts and has \
+                 room for at most {}; open it in Excel and save it again",
+                size / 5
+            ));
+        }
+        if claimed > SHARED_TEXT_MAX_COUNT {
+            return Err(format!(
+                "the workbook has {claimed} different texts, more than the \
+                 {SHARED_TEXT_MAX_COUNT} read from one workbook: split it, or save it from \
+                 Excel as \"CSV UTF-8 (Comma delimited)\" and import that"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a shared-texts part to its end: its size, and the largest number of texts it claims
+/// anywhere (a `uniqueCount` attribute; the reader makes room for as many as the first
+/// `<sst>` element's says, which a comment before it could hide from a look at one place).
+fn read_shared_texts(mut part: impl Read) -> std::io::Result<(u64, u64)> {
+    /// Bytes kept from one buffer to the next: an attribute cut at a buffer's end is read
+    /// whole in the next.
+    const CARRY: usize = 128;
+    let mut buffer = vec![0u8; CARRY + 64 * 1024];
+    let (mut kept, mut size, mut claimed) = (0, 0u64, 0u64);
+    loop {
+        let n = match part.read(&mut buffer[kept..]) {
+            Ok(0) => return Ok((size, claimed)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        size += n as u64;
+        let end = kept + n;
+        claimed = claimed.max(claimed_texts(&buffer[..end]));
+        let from = end.saturating_sub(CARRY);
+        buffer.copy_within(from..end, 0);
+        kept = end - from;
+    }
+}
+
+/// The largest count of texts that a `uniqueCount` attribute in `bytes` claims, read as the
+/// reader reads it: digits, maybe after a `+` (digits past `u64` count as `u64::MAX`); 0 when
+/// there is none.
+fn claimed_texts(bytes: &[u8]) -> u64 {
+    const NAME: &[u8] = b"uniqueCount";
+    memchr::memmem::find_iter(bytes, NAME)
+        .filter_map(|at| {
+            let rest = bytes[at + NAME.len()..].trim_ascii_start();
+            let rest = rest.strip_prefix(b"=")?.trim_ascii_start();
+            let (&quote, value) = rest.split_first()?;
+            if quote != b'"' && quote != b'\'' {
+                return None;
+            }
+            let value = value.strip_prefix(b"+").unwrap_or(value);
+            let n = value.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 || value.get(n) != Some(&quote) {
+                return None;
+            }
+            Some(
+                value[..n]
+                    .iter()
+                    .try_fold(0u64, |n, &d| {
+                        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+                    })
+                    .unwrap_or(u64::MAX),
+            )
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
@@ -535,5 +649,56 @@ mod tests {
         assert_eq!(cell_text(&DataRef::Float(12.5)), "12.5");
         assert_eq!(cell_text(&DataRef::Bool(true)), "true");
         assert_eq!(cell_text(&DataRef::SharedString("Acme")), "Acme");
+    }
+
+    #[test]
+    fn a_shared_texts_count_is_read_as_the_reader_reads_it() {
+        let sst =
+            |attrs: &str| format!("<?xml version=\"1.0\"?><sst {attrs}><si><t>a</t></si></sst>");
+        assert_eq!(
+            claimed_texts(sst(r#"count="3" uniqueCount="2""#).as_bytes()),
+            2
+        );
+        assert_eq!(claimed_texts(sst("uniqueCount = '+007'").as_bytes()), 7);
+        assert_eq!(
+            claimed_texts(sst(r#"uniqueCount="100000000000""#).as_bytes()),
+            100_000_000_000
+        );
+        assert_eq!(
+            claimed_texts(sst(&format!(r#"uniqueCount="{}""#, "9".repeat(40))).as_bytes()),
+            u64::MAX
+        );
+        assert_eq!(claimed_texts(sst(r#"uniqueCount="12a""#).as_bytes()), 0);
+        assert_eq!(claimed_texts(sst(r#"count="5""#).as_bytes()), 0);
+        // A comment claiming few before the element claiming many hides nothing.
+        let hidden = format!(
+            "<!-- <sst uniqueCount=\"1\"> -->{}",
+            sst(r#"uniqueCount="99999999999""#)
+        );
+        assert_eq!(claimed_texts(hidden.as_bytes()), 99_999_999_999);
+    }
+
+    #[test]
+    fn a_shared_texts_part_is_measured_whole_and_a_count_across_two_reads_is_found() {
+        // One byte at a time: every attribute is cut between reads somewhere.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(1);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let padding = " ".repeat(200_000);
+        let part = format!("<sst{padding}uniqueCount=\"123456\"><si/></sst>");
+        assert_eq!(
+            read_shared_texts(Trickle(part.as_bytes())).unwrap(),
+            (part.len() as u64, 123_456)
+        );
+        assert_eq!(
+            read_shared_texts(part.as_bytes()).unwrap(),
+            (part.len() as u64, 123_456)
+        );
     }
 }
