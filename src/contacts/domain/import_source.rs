@@ -146,9 +146,11 @@ fn not_utf8(raw: &ByteRecord, start: u64, err: &csv::Utf8Error) -> Unreadable {
 /// A file (or a part of one) written in UTF-8 is refused, naming its line: read as
 /// Windows-1252, every "ø" of it would be stored as "Ã¸" and every "–" as "â€“", silently (a
 /// Rapport export opened and saved again by Excel, with one cell typed there, holds both).
-/// UTF-8 writes each of these letters as a lead byte 0xC2–0xF4 followed by bytes 0x80–0xBF;
-/// in Windows-1252 text such a pair is a capital "Ã" or "Â" before a symbol, which words do
-/// not hold. A byte-order mark says UTF-8 outright.
+/// UTF-8 writes each of these letters as a lead byte 0xC2–0xF4 followed by one to three bytes
+/// 0x80–0xBF, as many as the lead says; in Windows-1252 text a whole such sequence is a
+/// capital "Ã" or "Â" before a symbol, or a small letter before two symbols, which words do
+/// not hold ("Nestlé®," is é, ® and a comma: no sequence). A byte-order mark says UTF-8
+/// outright.
 pub struct Windows1252<R: Read> {
     inner: R,
     raw: Vec<u8>,
@@ -156,8 +158,10 @@ pub struct Windows1252<R: Read> {
     at: usize,
     /// Line breaks read so far, for the line a problem names.
     lines: u64,
-    /// The last byte of the previous buffer (a pair may straddle two).
-    last: u8,
+    /// The UTF-8 sequence begun so far (it may straddle two buffers): its bytes, and the
+    /// line of its lead.
+    sequence: Vec<u8>,
+    sequence_line: u64,
     first: bool,
 }
 
@@ -169,33 +173,51 @@ impl<R: Read> Windows1252<R> {
             decoded: Vec::new(),
             at: 0,
             lines: 0,
-            last: 0,
+            sequence: Vec::with_capacity(4),
+            sequence_line: 0,
             first: true,
         }
     }
 
-    /// Reads `bytes` (after `self.last`) in one pass: `Err(line)` of the first UTF-8
-    /// sequence, else `Ok` with the line breaks read so far, these included.
-    fn scan(&self, bytes: &[u8]) -> Result<u64, u64> {
+    /// Reads `bytes` (after the previous buffers) in one pass: `Err(line)` of the first
+    /// whole UTF-8 sequence, else `Ok` with the line breaks read so far, these included.
+    fn scan(&mut self, bytes: &[u8]) -> Result<u64, u64> {
         let mut line = self.lines;
-        let mut prev = self.last;
         for &b in bytes {
-            if is_utf8_pair(prev, b) {
-                return Err(line + 1);
+            if !self.sequence.is_empty() {
+                if (0x80..=0xBF).contains(&b) {
+                    self.sequence.push(b);
+                    if self.sequence.len() == utf8_length(self.sequence[0]) {
+                        if std::str::from_utf8(&self.sequence).is_ok() {
+                            return Err(self.sequence_line);
+                        }
+                        self.sequence.clear();
+                    }
+                    continue;
+                }
+                self.sequence.clear();
+            }
+            if utf8_length(b) > 1 {
+                self.sequence.push(b);
+                self.sequence_line = line + 1;
             }
             if b == b'\n' {
                 line += 1;
             }
-            prev = b;
         }
         Ok(line)
     }
 }
 
-/// Whether `lead` and `next` are the start of a UTF-8 letter beyond ASCII (a two-, three- or
-/// four-byte sequence's lead and its first continuation byte).
-fn is_utf8_pair(lead: u8, next: u8) -> bool {
-    (0xC2..=0xF4).contains(&lead) && (0x80..=0xBF).contains(&next)
+/// How many bytes a UTF-8 sequence led by `lead` has: 2 to 4 for a letter beyond ASCII, else
+/// 1 (ASCII, a continuation byte, or no lead at all).
+fn utf8_length(lead: u8) -> usize {
+    match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 1,
+    }
 }
 
 /// A file read as Windows-1252 that is written in UTF-8, at least from `line` on.
@@ -226,15 +248,12 @@ impl<R: Read> Read for Windows1252<R> {
             }
             let bom = self.first && self.raw[..n].starts_with(&[0xEF, 0xBB, 0xBF]);
             self.first = false;
-            let scanned = if bom {
-                Err(1)
-            } else {
-                self.scan(&self.raw[..n])
-            };
+            let raw = std::mem::take(&mut self.raw);
+            let scanned = if bom { Err(1) } else { self.scan(&raw[..n]) };
+            self.raw = raw;
             self.lines = scanned.map_err(|line| {
                 std::io::Error::new(std::io::ErrorKind::InvalidData, WrittenAsUtf8 { line })
             })?;
-            self.last = self.raw[n - 1];
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.raw[..n]);
             self.decoded = text.into_owned().into_bytes();
             self.at = 0;
@@ -641,6 +660,28 @@ mod tests {
         let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
         assert!(err.is_none());
         assert_eq!(rows[1].1[1], "Å © Ã Æbler £ €");
+        // A small letter before a symbol is the start of a UTF-8 sequence of three bytes, not
+        // a whole one: "Nestlé®", "Café…" and "Zoë™" read as they are.
+        let data = b"type;name\ncompany;Nestl\xE9\xAE\ncompany;Caf\xE9\x85 Zo\xEB\x99\n";
+        let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(rows[1].1[1], "Nestlé®");
+        assert_eq!(rows[2].1[1], "Café… Zoë™");
+        // A whole sequence of three bytes is UTF-8 ("–", an en dash), however it is cut.
+        let mut file = b"type;name\ncompany;a".to_vec();
+        file.extend_from_slice(&vec![b'a'; 64 * 1024 - 1 - file.len()]);
+        file.extend_from_slice("– y\n".as_bytes());
+        assert_eq!(
+            file[64 * 1024 - 1],
+            0xE2,
+            "the first buffer ends at the lead"
+        );
+        let mut sink = Vec::new();
+        let err = Windows1252::new(&file[..])
+            .read_to_end(&mut sink)
+            .unwrap_err();
+        let found = err.get_ref().unwrap().downcast_ref::<WrittenAsUtf8>();
+        assert_eq!(found.unwrap().line, 2);
     }
 
     #[test]
