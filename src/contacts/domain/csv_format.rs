@@ -72,11 +72,13 @@ pub fn read_as_exported(text: &str) -> Result<[String; 4], String> {
     for part in text.split_whitespace() {
         let (column, codes) = part
             .split_once('=')
-            .ok_or_else(|| format!("\"{part}\" is not column=codes"))?;
-        let i = LISTS
-            .iter()
-            .position(|c| *c == column)
-            .ok_or_else(|| format!("\"{column}\" is not a classification column"))?;
+            .ok_or_else(|| format!("\"{}\" is not column=codes", super::import::shown(part)))?;
+        let i = LISTS.iter().position(|c| *c == column).ok_or_else(|| {
+            format!(
+                "\"{}\" is not a classification column",
+                super::import::shown(column)
+            )
+        })?;
         lists[i].extend(
             codes
                 .split(LIST_SEPARATOR)

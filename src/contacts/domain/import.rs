@@ -88,8 +88,12 @@ impl Problems {
 
     pub fn add(&mut self, line: u64, message: impl AsRef<str>) {
         self.count += 1;
-        // The text is stored in PostgreSQL, which refuses NUL bytes.
-        let message = message.as_ref().replace('\0', "\\0");
+        // The text is stored in PostgreSQL, which refuses NUL bytes, and shown a problem a
+        // line (one broken by a line break in a reader's message would read as two).
+        let message = message
+            .as_ref()
+            .replace('\0', "\\0")
+            .replace(|c: char| c.is_control(), " ");
         self.kept.push((line, self.count, message));
         if self.kept.len() > Self::SHOWN {
             self.kept.pop();
@@ -333,14 +337,14 @@ impl<'s> RowReader<'s> {
                         "has a value in column {} (\"{}\"), past the header's {} columns: a \
                          value holding the separator must be in quotes",
                         i + 1,
-                        cell.chars().take(40).collect::<String>(),
+                        shown(cell),
                         self.headers.len()
                     ),
                     Some(h) if h.is_empty() => format!(
                         "has a value in column {} (\"{}\"), whose header cell is empty: name \
                          the column or empty it",
                         i + 1,
-                        cell.chars().take(40).collect::<String>()
+                        shown(cell)
                     ),
                     Some(_) => continue,
                 };
@@ -633,7 +637,10 @@ fn check_row(
     let mut errors: Vec<String> = Vec::new();
     let kind = get("type").to_lowercase();
     if kind != "company" && kind != "person" {
-        errors.push(format!("type must be company or person, not \"{kind}\""));
+        errors.push(format!(
+            "type must be company or person, not \"{}\"",
+            shown(&kind)
+        ));
     }
     let name = get("name");
     if name.is_empty() {
@@ -642,7 +649,8 @@ fn check_row(
     let no = get("no").to_uppercase();
     if !no.is_empty() && !code_ok(&no) {
         errors.push(format!(
-            "no \"{no}\" must be at most 20 characters without spaces"
+            "no \"{}\" must be at most 20 characters without spaces",
+            shown(&no)
         ));
     }
     let company_no = get("company_no").to_uppercase();
@@ -674,7 +682,10 @@ fn check_row(
     }
     let email = get("email");
     if !email.is_empty() && !valid_email(&email) {
-        errors.push(format!("email \"{email}\" is not an e-mail address"));
+        errors.push(format!(
+            "email \"{}\" is not an e-mail address",
+            shown(&email)
+        ));
     }
     let correspondence = parse_correspondence(&get("correspondence_type"));
     if correspondence.is_none() {
@@ -686,7 +697,7 @@ fn check_row(
             None
         } else {
             if !codes.has(table, &value) {
-                errors.push(format!("unknown {what} {value}"));
+                errors.push(format!("unknown {what} {}", shown(&value)));
             }
             Some(value)
         }
@@ -712,7 +723,7 @@ fn check_row(
         }
         for v in &values {
             if !codes.has(table, v) {
-                errors.push(format!("unknown {what} {v}"));
+                errors.push(format!("unknown {what} {}", shown(v)));
             }
         }
         let mut unique = values;
@@ -743,7 +754,10 @@ fn check_row(
     let mut flag = |field: &str| -> bool {
         let raw = get(field);
         parse_flag(&raw).unwrap_or_else(|| {
-            errors.push(format!("{field} must be true or false, not \"{raw}\""));
+            errors.push(format!(
+                "{field} must be true or false, not \"{}\"",
+                shown(&raw)
+            ));
             false
         })
     };
@@ -758,7 +772,8 @@ fn check_row(
                 .filter(|n| (1..=i32::MAX as u64).contains(n));
             if parsed.is_none() {
                 errors.push(format!(
-                    "version must be the contact's version as exported (a whole number), not \"{v}\""
+                    "version must be the contact's version as exported (a whole number), not \"{}\"",
+                    shown(&v)
                 ));
             }
             parsed
@@ -828,11 +843,31 @@ pub fn header_line() -> String {
     COLUMNS.join(",")
 }
 
+/// A value as a problem quotes it: its first 40 characters (and "…" when there are more), a
+/// line break or other control character as a space. A problem is one line of the job's
+/// page however long or broken the cell it names.
+pub fn shown(value: &str) -> String {
+    const SHOWN: usize = 40;
+    let mut out: String = value
+        .chars()
+        .take(SHOWN)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if value.chars().nth(SHOWN).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// Names listed for a problem: the first ten, and how many more (a header of thousands of
 /// stray columns is one line of reason, not a page).
 fn some_of(names: &[&str]) -> String {
     const SHOWN: usize = 10;
-    let mut out = names[..names.len().min(SHOWN)].join(", ");
+    let mut out = names[..names.len().min(SHOWN)]
+        .iter()
+        .map(|name| shown(name))
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > SHOWN {
         out.push_str(&format!(
             " and {} more",
@@ -997,13 +1032,36 @@ mod tests {
         }
         p.add(3, "found later, earlier line");
         p.add(5, "with\0nul");
+        p.add(6, "broken\r\nin two");
         p.add_uncounted(7);
-        assert_eq!(p.count, 1990 + 2 + 7);
+        assert_eq!(p.count, 1990 + 3 + 7);
         let lines = p.lines();
         assert_eq!(lines.len(), Problems::SHOWN);
         assert_eq!(lines[0], "line 3: found later, earlier line");
         assert_eq!(lines[1], "line 5: with\\0nul");
-        assert_eq!(lines[2], "line 10: late");
-        assert_eq!(lines[499], "line 507: late");
+        assert_eq!(lines[2], "line 6: broken  in two");
+        assert_eq!(lines[3], "line 10: late");
+        assert_eq!(lines[499], "line 506: late");
+    }
+
+    #[test]
+    fn a_problem_quotes_forty_characters_of_a_value_on_one_line() {
+        let long = format!("{}\nsecond line", "x".repeat(2_000_000));
+        let data = format!("type,name,email,country_code\n\"{long}\",Big,\"{long}@\",\"{long}\"\n");
+        let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert!(rows.is_empty());
+        let lines = problems.lines();
+        let x40 = "x".repeat(40);
+        for expected in [
+            format!("line 2: type must be company or person, not \"{x40}…\""),
+            format!("line 2: email \"{x40}…\" is not an e-mail address"),
+            format!("line 2: unknown country/region {}…", "X".repeat(40)),
+        ] {
+            assert!(lines.contains(&expected), "{expected} in {lines:?}");
+        }
+        assert!(lines.iter().all(|l| l.len() < 200), "{lines:?}");
+        assert_eq!(shown("two\nlines\r\tand a tab"), "two lines  and a tab");
+        assert_eq!(shown(&"é".repeat(41)), format!("{}…", "é".repeat(40)));
+        assert_eq!(shown(&"é".repeat(40)), "é".repeat(40));
     }
 }
