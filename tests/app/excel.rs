@@ -241,6 +241,24 @@ fn a_semicolon_csv_imports_and_one_contact_is_singular() {
     );
 }
 
+/// Excel's "CSV UTF-8" begins with a byte-order mark, and some programs quote every header
+/// cell: the first column is still "type", not "\"type\"".
+#[test]
+fn a_csv_with_a_byte_order_mark_and_quoted_headers_reads_its_first_column() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let data = "\u{feff}\"type\",\"name\",\"city\"\r\n\"company\",\"Marked Co\",\"Odense\"\r\n";
+    let page = import_file(&mut c, &[], "marked.csv", data.as_bytes());
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts WHERE name = 'Marked Co' AND city = 'Odense' \
+             AND type = 'company'"
+        ),
+        1
+    );
+}
+
 #[test]
 fn a_windows_1252_csv_names_the_line_of_the_bad_byte_and_reads_when_asked() {
     let app = TestApp::start();
