@@ -395,6 +395,7 @@ async fn stream(
         &EXPORT_COLUMNS,
         move || bind_all(diesel::sql_query(sql).into_boxed(), values),
     )
+    .await
 }
 
 /// The form that logs a single interaction with a contact: first its template, then the

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 use diesel::pg::{Pg, PgRowByRowLoadingMode};
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::{QueryableByName, RunQueryDsl};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use tokio::sync::Semaphore;
 
 use crate::db::DbPool;
@@ -118,16 +118,39 @@ impl ExportCap {
 /// Seconds a refused download is told to wait.
 const BUSY_RETRY_AFTER: u64 = 5;
 
-fn busy(req: &HttpRequest, cap: &ExportCap) -> AppResult<HttpResponse> {
+/// How long a download waits for a connection of the long work's pool before it is refused.
+const CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Why a download is refused for now.
+enum Busy {
+    /// As many downloads run as the instance streams at once.
+    Downloads,
+    /// The long work's connections are all taken (an import, segment steps).
+    LongWork,
+}
+
+fn busy(req: &HttpRequest, cap: &ExportCap, why: Busy) -> AppResult<HttpResponse> {
+    let (title, message) = match why {
+        Busy::Downloads => (
+            "Too many downloads at once",
+            format!(
+                "{} downloads are running on this server, as many as it streams at once so \
+                 that pages stay quick. Nothing is wrong with yours: try again in a few seconds.",
+                cap.size
+            ),
+        ),
+        Busy::LongWork => (
+            "The server is busy with long work",
+            "An import, segment steps or other downloads hold every connection this server \
+             keeps for long work. Nothing is wrong with yours: try again in a few seconds."
+                .to_string(),
+        ),
+    };
     let page = ErrorPage {
         layout: Layout::from_request(req),
         status: 503,
-        title: "Too many downloads at once",
-        message: format!(
-            "{} downloads are running on this server, as many as it streams at once so that \
-             pages stay quick. Nothing is wrong with yours: try again in a few seconds.",
-            cap.size
-        ),
+        title,
+        message,
         back: None,
         back_label: "",
     };
@@ -260,7 +283,7 @@ type Sender = tokio::sync::mpsc::Sender<Chunk>;
 /// Answers with a download named `file_stem` plus the format's extension: `header`, then one
 /// record per row of the query `build` makes; or 503 when the instance streams as many
 /// downloads as [`ExportCap`] allows.
-pub fn stream<R, Q>(
+pub async fn stream<R, Q>(
     req: &HttpRequest,
     cap: &ExportCap,
     pool: DbPool,
@@ -274,9 +297,13 @@ where
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery> + Send + 'static,
 {
     let Ok(permit) = cap.permits.clone().try_acquire_owned() else {
-        return busy(req, cap);
+        return busy(req, cap, Busy::Downloads);
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    // Whether the download got its connection: the answer waits for it, so that a download
+    // with none (an import or steps hold the long work's connections) is refused at once
+    // instead of answered 200 and left waiting.
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<bool>();
     // The export's log lines (a slow statement, a failure) name the request that asked for it.
     let span = tracing::Span::current();
     std::thread::Builder::new()
@@ -285,9 +312,18 @@ where
             let _entered = span.enter();
             // Given back when the download ends, however it ends.
             let _permit = permit;
+            let mut conn = match pool.get_timeout(CONNECTION_WAIT) {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "export refused: no connection for long work");
+                    let _ = ready_tx.send(false);
+                    return;
+                }
+            };
+            let _ = ready_tx.send(true);
             let result = match format {
-                Format::Csv => write_csv::<R, _>(&pool, header, build, &tx),
-                Format::Xlsx => super::xlsx::write::<R, _>(&pool, header, build, &tx),
+                Format::Csv => write_csv::<R, _>(&mut conn, header, build, &tx),
+                Format::Xlsx => super::xlsx::write::<R, _>(&mut conn, header, build, &tx),
             };
             if let Err(e) = result {
                 tracing::error!(error = %format!("{e:#}"), "export failed");
@@ -295,6 +331,9 @@ where
             }
         })
         .map_err(AppError::internal)?;
+    if !ready_rx.await.unwrap_or(false) {
+        return busy(req, cap, Busy::LongWork);
+    }
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
     });
@@ -321,7 +360,7 @@ pub(crate) fn send(tx: &Sender, bytes: Bytes) -> Result<(), Gone> {
 /// The rows of the query, one at a time, each handed to `each`; stops early (with `Ok`) when
 /// `each` says the browser went away.
 pub(crate) fn for_each_row<R, Q>(
-    pool: &DbPool,
+    conn: &mut PgConnection,
     build: Q,
     mut each: impl FnMut(&R) -> anyhow::Result<Result<(), Gone>>,
 ) -> anyhow::Result<Result<(), Gone>>
@@ -329,8 +368,7 @@ where
     R: QueryableByName<Pg> + 'static,
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
 {
-    let mut conn = pool.get()?;
-    for row in build().load_iter::<R, PgRowByRowLoadingMode>(&mut conn)? {
+    for row in build().load_iter::<R, PgRowByRowLoadingMode>(conn)? {
         if let Err(gone) = each(&row?)? {
             return Ok(Err(gone));
         }
@@ -339,7 +377,7 @@ where
 }
 
 fn write_csv<R, Q>(
-    pool: &DbPool,
+    conn: &mut PgConnection,
     header: &'static [&'static str],
     build: Q,
     tx: &Sender,
@@ -352,7 +390,7 @@ where
     out.byte_order_mark();
     out.write(header);
     let mut in_chunk = 0;
-    let sent = for_each_row(pool, build, |row: &R| {
+    let sent = for_each_row(conn, build, |row: &R| {
         out.write_cells(&row.cells());
         in_chunk += 1;
         if in_chunk == CHUNK_ROWS {

@@ -9,11 +9,11 @@ use std::io::{Read, Seek};
 use bytes::Bytes;
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::PgConnection;
 use diesel::QueryableByName;
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, XlsxError};
 
 use super::csv::{for_each_row, send, Cell, Record};
-use crate::db::DbPool;
 
 /// Rows of one worksheet, the header included (Excel's limit); past it the rows go on in the
 /// next sheet, under the same header.
@@ -144,7 +144,7 @@ impl XlsxWriter {
 
 /// Writes the workbook of the query's rows and sends it to `tx` in chunks.
 pub(crate) fn write<R, Q>(
-    pool: &DbPool,
+    conn: &mut PgConnection,
     header: &'static [&'static str],
     build: Q,
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
@@ -154,7 +154,7 @@ where
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
 {
     let mut book = XlsxWriter::new(header)?;
-    let written = for_each_row(pool, build, |row: &R| {
+    let written = for_each_row(conn, build, |row: &R| {
         book.write(&row.cells())?;
         // The browser leaves when it stops waiting; the rows keep coming until then.
         Ok(if tx.is_closed() {

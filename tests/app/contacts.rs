@@ -1268,6 +1268,43 @@ fn downloads_are_capped_so_that_pages_still_get_a_connection() {
     assert_eq!(again.body.lines().count(), 40001);
 }
 
+/// An import holds connections of the long work's pool while it runs: a download that gets
+/// none in time is refused with a reason, not answered 200 and left to wait (two minutes,
+/// then a broken file).
+#[test]
+fn a_download_without_a_connection_for_long_work_is_refused_at_once() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start_with(|c| {
+        c.db_pool_size = 2;
+        c.db_long_pool_size = 2;
+    });
+    let mut c = app.signed_in("stan", "staff");
+    // The import stops inside its transaction, holding both connections, until the series
+    // is free.
+    let mut holder = app.conn();
+    holder
+        .batch_execute("BEGIN; SELECT * FROM number_series WHERE code = 'CONTACT' FOR UPDATE;")
+        .unwrap();
+    let job = upload_only(&mut c, "type,name\ncompany,One\n");
+    c.wait_for(&job, |r| r.contains("Checking the rows"));
+    let busy = c.get("/contacts/export.csv");
+    busy.assert_status(503);
+    assert_eq!(busy.header("retry-after").as_deref(), Some("5"));
+    assert!(
+        busy.contains("The server is busy with long work"),
+        "{}",
+        busy.body
+    );
+    assert!(busy.contains("try again in a few seconds"));
+    // Pages still get a connection; once the import is done, the download runs.
+    c.get("/contacts").assert_status(200);
+    holder.batch_execute("COMMIT").unwrap();
+    c.wait_for(&job, |r| r.contains("1 contact imported."));
+    let again = c.get("/contacts/export.csv");
+    again.assert_status(200);
+    assert_eq!(again.body.lines().count(), 2, "{}", again.body);
+}
+
 #[test]
 fn an_import_killed_with_its_server_writes_nothing_and_the_next_start_says_so() {
     use diesel::connection::SimpleConnection;

@@ -133,7 +133,7 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, &state, query.into_inner(), Format::Csv)
+    stream(&req, &state, query.into_inner(), Format::Csv).await
 }
 
 #[get("/contacts/export.xlsx")]
@@ -143,10 +143,10 @@ pub async fn export_xlsx(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, &state, query.into_inner(), Format::Xlsx)
+    stream(&req, &state, query.into_inner(), Format::Xlsx).await
 }
 
-fn stream(
+async fn stream(
     req: &HttpRequest,
     state: &AppState,
     query: ListQuery,
@@ -170,4 +170,5 @@ fn stream(
             boxed
         },
     )
+    .await
 }

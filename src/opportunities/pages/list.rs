@@ -193,7 +193,7 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, &state, query.into_inner(), Format::Csv)
+    stream(&req, &state, query.into_inner(), Format::Csv).await
 }
 
 #[get("/opportunities/export.xlsx")]
@@ -203,10 +203,10 @@ pub async fn export_xlsx(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, &state, query.into_inner(), Format::Xlsx)
+    stream(&req, &state, query.into_inner(), Format::Xlsx).await
 }
 
-fn stream(
+async fn stream(
     req: &HttpRequest,
     state: &AppState,
     query: ListQuery,
@@ -232,4 +232,5 @@ fn stream(
         &EXPORT_COLUMNS,
         move || bind_all(diesel::sql_query(sql).into_boxed(), values),
     )
+    .await
 }

@@ -50,4 +50,5 @@ async fn stream(
         &EXPORT_COLUMNS,
         move || export_sql::query(id),
     )
+    .await
 }
