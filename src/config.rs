@@ -151,6 +151,10 @@ pub struct Config {
     /// counted again (not configurable: tests raise it, so that a card never shows figures of
     /// before a write that a test just made).
     pub figures_wait: Duration,
+    /// A download whose browser takes nothing for this long (a paused download, a machine
+    /// gone to sleep) is ended, giving back its connection and its place among the downloads
+    /// (not configurable: tests lower it).
+    pub download_stall: Duration,
     /// How numbers, amounts and dates are written on pages and read from forms
     /// (`RAPPORT_LOCALE`).
     pub locale: Locale,
@@ -217,6 +221,7 @@ impl Config {
             list_dense_rows: 10_000,
             list_few_rows: 300,
             figures_wait: Duration::from_millis(50),
+            download_stall: Duration::from_secs(120),
             locale: Locale::Iso,
         }
     }

@@ -5,6 +5,7 @@
 //! could run as formulas are neutralised; a workbook holds text cells, never formulas.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
@@ -99,14 +100,17 @@ impl Format {
 pub struct ExportCap {
     permits: Arc<Semaphore>,
     size: usize,
+    /// How long a download waits for its browser to take the next chunk before it ends.
+    stall: std::time::Duration,
 }
 
 impl ExportCap {
-    pub fn new(pool_size: u32) -> Self {
+    pub fn new(pool_size: u32, stall: std::time::Duration) -> Self {
         let size = (pool_size as usize / 2).max(1);
         ExportCap {
             permits: Arc::new(Semaphore::new(size)),
             size,
+            stall,
         }
     }
 
@@ -278,7 +282,50 @@ impl CsvBuffer {
 const CHUNK_ROWS: usize = 500;
 
 type Chunk = Result<Bytes, std::io::Error>;
-type Sender = tokio::sync::mpsc::Sender<Chunk>;
+
+/// Where a download's thread sends its chunks, and how long it waits for the browser to take
+/// one: a download paused in the browser (or a machine gone to sleep) would hold its
+/// connection of the long work's pool and its place among the downloads for as long as it
+/// stays paused, and a few of them would refuse everyone's downloads.
+pub(crate) struct Download {
+    tx: tokio::sync::mpsc::Sender<Chunk>,
+    stall: std::time::Duration,
+    /// Set when the download ends for its stall.
+    stalled: Arc<AtomicBool>,
+    /// The timer the wait needs (the thread is none of the server's).
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Download {
+    /// Sends a chunk; `Err(Gone)` when nobody listens any more, or the browser took nothing
+    /// for the stall's time.
+    pub(crate) fn send(&self, bytes: Bytes) -> Result<(), Gone> {
+        let sent = self
+            .runtime
+            .block_on(self.tx.send_timeout(Ok(bytes), self.stall));
+        if let Err(tokio::sync::mpsc::error::SendTimeoutError::Timeout(_)) = sent {
+            self.stalled.store(true, Ordering::Release);
+            tracing::warn!(
+                seconds = self.stall.as_secs(),
+                "download ended: the browser took nothing"
+            );
+        }
+        sent.map_err(|_| Gone)
+    }
+
+    /// Whether the browser went away.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Ends the download as broken, so that the browser says it failed.
+    fn fail(&self) {
+        let _ = self.runtime.block_on(
+            self.tx
+                .send_timeout(Err(std::io::Error::other("export failed")), self.stall),
+        );
+    }
+}
 
 /// Answers with a download named `file_stem` plus the format's extension: `header`, then one
 /// record per row of the query `build` makes; or 503 when the instance streams as many
@@ -300,6 +347,8 @@ where
         return busy(req, cap, Busy::Downloads);
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let (stall, stalled) = (cap.stall, Arc::new(AtomicBool::new(false)));
+    let stalled_here = stalled.clone();
     // Whether the download got its connection: the answer waits for it, so that a download
     // with none (an import or steps hold the long work's connections) is refused at once
     // instead of answered 200 and left waiting.
@@ -320,22 +369,47 @@ where
                     return;
                 }
             };
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::error!(error = %e, "export failed: no timer");
+                    return;
+                }
+            };
             let _ = ready_tx.send(true);
+            let download = Download {
+                tx,
+                stall,
+                stalled: stalled_here,
+                runtime,
+            };
             let result = match format {
-                Format::Csv => write_csv::<R, _>(&mut conn, header, build, &tx),
-                Format::Xlsx => super::xlsx::write::<R, _>(&mut conn, header, build, &tx),
+                Format::Csv => write_csv::<R, _>(&mut conn, header, build, &download),
+                Format::Xlsx => super::xlsx::write::<R, _>(&mut conn, header, build, &download),
             };
             if let Err(e) = result {
                 tracing::error!(error = %format!("{e:#}"), "export failed");
-                let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
+                download.fail();
             }
         })
         .map_err(AppError::internal)?;
     if !ready_rx.await.unwrap_or(false) {
         return busy(req, cap, Busy::LongWork);
     }
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
+    // A download ended for its stall ends as broken, not as a shorter file that looks whole:
+    // the chunks sent before it, then an error, and the browser says the download failed.
+    let body = futures_util::stream::unfold(Some((rx, stalled)), |state| async move {
+        let (mut rx, stalled) = state?;
+        match rx.recv().await {
+            Some(chunk) => Some((chunk, Some((rx, stalled)))),
+            None if stalled.load(Ordering::Acquire) => {
+                Some((Err(std::io::Error::other("download stalled")), None))
+            }
+            None => None,
+        }
     });
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
@@ -351,11 +425,6 @@ where
 
 /// Whether the browser went away (nothing more to send).
 pub(crate) struct Gone;
-
-/// Sends a chunk; `Err(Gone)` when nobody listens any more.
-pub(crate) fn send(tx: &Sender, bytes: Bytes) -> Result<(), Gone> {
-    tx.blocking_send(Ok(bytes)).map_err(|_| Gone)
-}
 
 /// The rows of the query, one at a time, each handed to `each`; stops early (with `Ok`) when
 /// `each` says the browser went away.
@@ -380,7 +449,7 @@ fn write_csv<R, Q>(
     conn: &mut PgConnection,
     header: &'static [&'static str],
     build: Q,
-    tx: &Sender,
+    download: &Download,
 ) -> anyhow::Result<()>
 where
     R: QueryableByName<Pg> + Record + 'static,
@@ -395,13 +464,13 @@ where
         in_chunk += 1;
         if in_chunk == CHUNK_ROWS {
             in_chunk = 0;
-            return Ok(send(tx, out.take()));
+            return Ok(download.send(out.take()));
         }
         Ok(Ok(()))
     })?;
     let rest = out.take();
     if sent.is_ok() && !rest.is_empty() {
-        let _ = send(tx, rest);
+        let _ = download.send(rest);
     }
     Ok(())
 }

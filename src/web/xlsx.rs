@@ -13,7 +13,7 @@ use diesel::PgConnection;
 use diesel::QueryableByName;
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, XlsxError};
 
-use super::csv::{for_each_row, send, Cell, Record};
+use super::csv::{for_each_row, Cell, Download, Record};
 
 /// Rows of one worksheet, the header included (Excel's limit); past it the rows go on in the
 /// next sheet, under the same header.
@@ -142,12 +142,12 @@ impl XlsxWriter {
     }
 }
 
-/// Writes the workbook of the query's rows and sends it to `tx` in chunks.
+/// Writes the workbook of the query's rows and sends it to `download` in chunks.
 pub(crate) fn write<R, Q>(
     conn: &mut PgConnection,
     header: &'static [&'static str],
     build: Q,
-    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    download: &Download,
 ) -> anyhow::Result<()>
 where
     R: QueryableByName<Pg> + Record + 'static,
@@ -157,7 +157,7 @@ where
     let written = for_each_row(conn, build, |row: &R| {
         book.write(&row.cells())?;
         // The browser leaves when it stops waiting; the rows keep coming until then.
-        Ok(if tx.is_closed() {
+        Ok(if download.is_closed() {
             Err(super::csv::Gone)
         } else {
             Ok(())
@@ -173,7 +173,7 @@ where
         if n == 0 {
             return Ok(());
         }
-        if send(tx, Bytes::copy_from_slice(&buffer[..n])).is_err() {
+        if download.send(Bytes::copy_from_slice(&buffer[..n])).is_err() {
             return Ok(());
         }
     }

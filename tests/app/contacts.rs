@@ -1268,6 +1268,47 @@ fn downloads_are_capped_so_that_pages_still_get_a_connection() {
     assert_eq!(again.body.lines().count(), 40001);
 }
 
+/// A download the browser stops taking (paused, or its machine asleep) ends after a while,
+/// and gives its place back: the next download runs though the paused one was never closed.
+#[test]
+fn a_paused_download_ends_and_gives_its_place_back() {
+    let app = TestApp::start_with(|c| {
+        c.db_pool_size = 1;
+        c.db_long_pool_size = 2;
+        c.download_stall = std::time::Duration::from_secs(1);
+    });
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, address, address_2, job_title, website)
+           SELECT 'C' || g, 'company', 'Company ' || g, repeat('a', 100), repeat('b', 100),
+                  repeat('c', 100), repeat('w', 250)
+           FROM generate_series(1, 40000) g",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let cookie = c
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let paused = reqwest::blocking::Client::new()
+        .get(format!("{}/contacts/export.csv", app.base()))
+        .header("cookie", cookie)
+        .send()
+        .unwrap();
+    assert_eq!(paused.status().as_u16(), 200);
+    let next = c.wait_for("/contacts/export.csv", |r| r.status == 200);
+    next.assert_status(200);
+    assert_eq!(next.body.lines().count(), 40001);
+    // The paused download was ended as broken, not as a shorter file that looks whole.
+    let mut paused = paused;
+    let mut body = Vec::new();
+    let read = std::io::Read::read_to_end(&mut paused, &mut body);
+    let rows = body.iter().filter(|&&b| b == b'\n').count();
+    assert!(read.is_err(), "ended as a whole file of {rows} lines");
+    assert!(rows < 40001, "{rows} lines");
+}
+
 /// An import holds connections of the long work's pool while it runs: a download that gets
 /// none in time is refused with a reason, not answered 200 and left to wait (two minutes,
 /// then a broken file).
