@@ -386,7 +386,7 @@ fn a_workbook_claiming_more_texts_than_it_holds_is_refused_and_the_server_goes_o
     let page = import_file(&mut c, &[], "claims.xlsx", &claims("100000000000"));
     assert!(page.contains("Nothing was imported."), "{}", page.body);
     assert!(
-        page.contains("it says it holds 100000000000 different texts"),
+        page.contains("<li>the workbook is damaged: it says it holds 100000000000 different texts"),
         "{}",
         page.body
     );

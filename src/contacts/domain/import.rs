@@ -86,6 +86,10 @@ impl Default for Problems {
 impl Problems {
     pub const SHOWN: usize = 500;
 
+    /// The line of a problem of the whole file (a workbook that cannot be opened), which names
+    /// no line.
+    pub const FILE: u64 = 0;
+
     pub fn add(&mut self, line: u64, message: impl AsRef<str>) {
         self.count += 1;
         // The text is stored in PostgreSQL, which refuses NUL bytes, and shown a problem a
@@ -110,12 +114,15 @@ impl Problems {
     }
 
     /// The first [`Self::SHOWN`] problems in line order, as "line 12: …" ("row 12: …" in a
-    /// workbook).
+    /// workbook); a problem of the whole file ([`Self::FILE`]) as it is, first.
     pub fn lines(&self) -> Vec<String> {
         let mut kept: Vec<&(u64, u64, String)> = self.kept.iter().collect();
         kept.sort();
         kept.into_iter()
-            .map(|(line, _, m)| format!("{} {line}: {m}", self.line_word))
+            .map(|(line, _, m)| match line {
+                0 => m.clone(),
+                _ => format!("{} {line}: {m}", self.line_word),
+            })
             .collect()
     }
 }
@@ -1033,15 +1040,17 @@ mod tests {
         p.add(3, "found later, earlier line");
         p.add(5, "with\0nul");
         p.add(6, "broken\r\nin two");
+        p.add(Problems::FILE, "the whole file");
         p.add_uncounted(7);
-        assert_eq!(p.count, 1990 + 3 + 7);
+        assert_eq!(p.count, 1990 + 4 + 7);
         let lines = p.lines();
         assert_eq!(lines.len(), Problems::SHOWN);
-        assert_eq!(lines[0], "line 3: found later, earlier line");
-        assert_eq!(lines[1], "line 5: with\\0nul");
-        assert_eq!(lines[2], "line 6: broken  in two");
-        assert_eq!(lines[3], "line 10: late");
-        assert_eq!(lines[499], "line 506: late");
+        assert_eq!(lines[0], "the whole file");
+        assert_eq!(lines[1], "line 3: found later, earlier line");
+        assert_eq!(lines[2], "line 5: with\\0nul");
+        assert_eq!(lines[3], "line 6: broken  in two");
+        assert_eq!(lines[4], "line 10: late");
+        assert_eq!(lines[499], "line 505: late");
     }
 
     #[test]
