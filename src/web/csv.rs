@@ -329,7 +329,8 @@ impl Download {
 
 /// Answers with a download named `file_stem` plus the format's extension: `header`, then one
 /// record per row of the query `build` makes; or 503 when the instance streams as many
-/// downloads as [`ExportCap`] allows.
+/// downloads as [`ExportCap`] allows, or no connection of the long work's pool is free within
+/// [`CONNECTION_WAIT`].
 pub async fn stream<R, Q>(
     req: &HttpRequest,
     cap: &ExportCap,
