@@ -155,6 +155,10 @@ pub struct Config {
     /// gone to sleep) is ended, giving back its connection and its place among the downloads
     /// (not configurable: tests lower it).
     pub download_stall: Duration,
+    /// How long a download waits for a connection of the long work's pool before it is
+    /// answered 503, as long as other long work waits its turn (not configurable: tests lower
+    /// it).
+    pub download_wait: Duration,
     /// How numbers, amounts and dates are written on pages and read from forms
     /// (`RAPPORT_LOCALE`).
     pub locale: Locale,
@@ -222,6 +226,7 @@ impl Config {
             list_few_rows: 300,
             figures_wait: Duration::from_millis(50),
             download_stall: Duration::from_secs(120),
+            download_wait: Duration::from_secs(120),
             locale: Locale::Iso,
         }
     }

@@ -102,15 +102,19 @@ pub struct ExportCap {
     size: usize,
     /// How long a download waits for its browser to take the next chunk before it ends.
     stall: std::time::Duration,
+    /// How long a download waits for a connection of the long work's pool before it is
+    /// refused.
+    wait: std::time::Duration,
 }
 
 impl ExportCap {
-    pub fn new(pool_size: u32, stall: std::time::Duration) -> Self {
+    pub fn new(pool_size: u32, stall: std::time::Duration, wait: std::time::Duration) -> Self {
         let size = (pool_size as usize / 2).max(1);
         ExportCap {
             permits: Arc::new(Semaphore::new(size)),
             size,
             stall,
+            wait,
         }
     }
 
@@ -121,9 +125,6 @@ impl ExportCap {
 
 /// Seconds a refused download is told to wait.
 const BUSY_RETRY_AFTER: u64 = 5;
-
-/// How long a download waits for a connection of the long work's pool before it is refused.
-const CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Why a download is refused for now.
 enum Busy {
@@ -330,7 +331,7 @@ impl Download {
 /// Answers with a download named `file_stem` plus the format's extension: `header`, then one
 /// record per row of the query `build` makes; or 503 when the instance streams as many
 /// downloads as [`ExportCap`] allows, or no connection of the long work's pool is free within
-/// [`CONNECTION_WAIT`].
+/// its wait (the answer waits for it, no worker does).
 pub async fn stream<R, Q>(
     req: &HttpRequest,
     cap: &ExportCap,
@@ -348,11 +349,11 @@ where
         return busy(req, cap, Busy::Downloads);
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
-    let (stall, stalled) = (cap.stall, Arc::new(AtomicBool::new(false)));
+    let (stall, wait, stalled) = (cap.stall, cap.wait, Arc::new(AtomicBool::new(false)));
     let stalled_here = stalled.clone();
     // Whether the download got its connection: the answer waits for it, so that a download
-    // with none (an import or steps hold the long work's connections) is refused at once
-    // instead of answered 200 and left waiting.
+    // with none in time (an import or steps hold the long work's connections) is refused
+    // instead of answered 200 and ended as a broken file.
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<bool>();
     // The export's log lines (a slow statement, a failure) name the request that asked for it.
     let span = tracing::Span::current();
@@ -362,7 +363,7 @@ where
             let _entered = span.enter();
             // Given back when the download ends, however it ends.
             let _permit = permit;
-            let mut conn = match pool.get_timeout(CONNECTION_WAIT) {
+            let mut conn = match pool.get_timeout(wait) {
                 Ok(conn) => conn,
                 Err(e) => {
                     tracing::warn!(error = %e, "export refused: no connection for long work");

@@ -32,7 +32,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(pools: Pools, config: Config) -> Self {
         AppState {
-            exports: ExportCap::new(config.db_long_pool_size, config.download_stall),
+            exports: ExportCap::new(
+                config.db_long_pool_size,
+                config.download_stall,
+                config.download_wait,
+            ),
             imports: Default::default(),
             figure_counts: Default::default(),
             log_size: Default::default(),

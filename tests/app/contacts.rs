@@ -1310,14 +1310,14 @@ fn a_paused_download_ends_and_gives_its_place_back() {
 }
 
 /// An import holds connections of the long work's pool while it runs: a download that gets
-/// none in time is refused with a reason, not answered 200 and left to wait (two minutes,
-/// then a broken file).
+/// none in time is refused with a reason, not answered 200 and ended as a broken file.
 #[test]
-fn a_download_without_a_connection_for_long_work_is_refused_at_once() {
+fn a_download_without_a_connection_for_long_work_is_refused_before_it_starts() {
     use diesel::connection::SimpleConnection;
     let app = TestApp::start_with(|c| {
         c.db_pool_size = 2;
         c.db_long_pool_size = 2;
+        c.download_wait = std::time::Duration::from_secs(2);
     });
     let mut c = app.signed_in("stan", "staff");
     // The import stops inside its transaction, holding both connections, until the series
