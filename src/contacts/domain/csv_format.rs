@@ -70,13 +70,16 @@ pub fn as_exported(lists: [&str; 4]) -> String {
 pub fn read_as_exported(text: &str) -> Result<[String; 4], String> {
     let mut lists: [Vec<String>; 4] = Default::default();
     for part in text.split_whitespace() {
-        let (column, codes) = part
-            .split_once('=')
-            .ok_or_else(|| format!("\"{}\" is not column=codes", super::import::shown(part)))?;
+        let (column, codes) = part.split_once('=').ok_or_else(|| {
+            format!(
+                "\"{}\" is not column=codes",
+                super::import_check::shown(part)
+            )
+        })?;
         let i = LISTS.iter().position(|c| *c == column).ok_or_else(|| {
             format!(
                 "\"{}\" is not a classification column",
-                super::import::shown(column)
+                super::import_check::shown(column)
             )
         })?;
         lists[i].extend(

@@ -13,12 +13,10 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
 
-use super::csv_format::{
-    parse_correspondence, parse_flag, read_as_exported, unneutralise, AS_EXPORTED, COLUMNS,
-    LIST_SEPARATOR,
-};
+use super::csv_format::{unneutralise, COLUMNS, LIST_SEPARATOR};
+use super::import_check::check_row;
+use super::import_check::shown;
 use super::import_source::Source;
-use super::model::valid_email;
 use crate::demo::copy::CopyBuffer;
 use crate::setup;
 
@@ -156,13 +154,9 @@ impl Codes {
         Ok(Codes { tables })
     }
 
-    fn has(&self, table: &str, code: &str) -> bool {
+    pub(super) fn has(&self, table: &str, code: &str) -> bool {
         self.tables.get(table).is_some_and(|t| t.contains(code))
     }
-}
-
-fn code_ok(code: &str) -> bool {
-    !code.is_empty() && code.chars().count() <= 20 && !code.chars().any(char::is_whitespace)
 }
 
 /// Rows read between two progress reports.
@@ -633,237 +627,9 @@ pub fn stage(
     Ok(staged)
 }
 
-/// Checks one row: `get` reads a column's cell (empty when the file has no such column), `has`
-/// tells whether the file has the column.
-fn check_row(
-    line: u64,
-    get: &dyn Fn(&str) -> String,
-    has: &dyn Fn(&str) -> bool,
-    codes: &Codes,
-) -> Result<ImportRow, Vec<String>> {
-    let mut errors: Vec<String> = Vec::new();
-    let kind = get("type").to_lowercase();
-    if kind != "company" && kind != "person" {
-        errors.push(format!(
-            "type must be company or person, not \"{}\"",
-            shown(&kind)
-        ));
-    }
-    let name = get("name");
-    if name.is_empty() {
-        errors.push("name is empty".into());
-    }
-    let no = get("no").to_uppercase();
-    if !no.is_empty() && !code_ok(&no) {
-        errors.push(format!(
-            "no \"{}\" must be at most 20 characters without spaces",
-            shown(&no)
-        ));
-    }
-    let company_no = get("company_no").to_uppercase();
-    if kind == "company" && !company_no.is_empty() {
-        errors
-            .push("a company does not belong to another company (company_no must be empty)".into());
-    }
-    let limits = [
-        ("name", 100),
-        ("search_name", 100),
-        ("job_title", 100),
-        ("address", 100),
-        ("address_2", 100),
-        ("city", 50),
-        ("post_code", 20),
-        ("phone", 30),
-        ("mobile", 30),
-        ("email", 250),
-        ("website", 250),
-    ];
-    for (field, max) in limits {
-        let value = match field {
-            "search_name" | "post_code" => get(field).to_uppercase(),
-            _ => get(field),
-        };
-        if value.chars().count() > max {
-            errors.push(format!("{field} is longer than {max} characters"));
-        }
-    }
-    let email = get("email");
-    if !email.is_empty() && !valid_email(&email) {
-        errors.push(format!(
-            "email \"{}\" is not an e-mail address",
-            shown(&email)
-        ));
-    }
-    let correspondence = parse_correspondence(&get("correspondence_type"));
-    if correspondence.is_none() {
-        errors.push("correspondence_type must be empty, hard_copy or email".into());
-    }
-    let mut code = |field: &str, table: &str, what: &str| -> Option<String> {
-        let value = get(field).to_uppercase();
-        if value.is_empty() {
-            None
-        } else {
-            if !codes.has(table, &value) {
-                errors.push(format!("unknown {what} {}", shown(&value)));
-            }
-            Some(value)
-        }
-    };
-    let country_code = code("country_code", "countries", "country/region");
-    let salesperson_code = code("salesperson_code", "salespeople", "salesperson");
-    let territory_code = code("territory_code", "territories", "territory");
-    let language_code = code("language_code", "languages", "language");
-    let organizational_level_code = code(
-        "organizational_level_code",
-        "organizational_levels",
-        "organizational level",
-    );
-    let mut list = |field: &str, table: &str, what: &str, allowed: bool| -> Vec<String> {
-        let raw = get(field);
-        let values: Vec<String> = raw
-            .split(LIST_SEPARATOR)
-            .map(|v| v.trim().to_uppercase())
-            .filter(|v| !v.is_empty())
-            .collect();
-        if !values.is_empty() && !allowed {
-            errors.push(format!("{field} are not assigned to a {kind}"));
-        }
-        for v in &values {
-            if !codes.has(table, v) {
-                errors.push(format!("unknown {what} {}", shown(v)));
-            }
-        }
-        let mut unique = values;
-        unique.sort();
-        unique.dedup();
-        unique
-    };
-    let is_company = kind == "company";
-    let industry_groups = list(
-        "industry_groups",
-        "industry_groups",
-        "industry group",
-        is_company,
-    );
-    let business_relations = list(
-        "business_relations",
-        "business_relations",
-        "business relation",
-        is_company,
-    );
-    let mailing_groups = list("mailing_groups", "mailing_groups", "mailing group", true);
-    let job_responsibilities = list(
-        "job_responsibilities",
-        "job_responsibilities",
-        "job responsibility",
-        !is_company,
-    );
-    let mut flag = |field: &str| -> bool {
-        let raw = get(field);
-        parse_flag(&raw).unwrap_or_else(|| {
-            errors.push(format!(
-                "{field} must be true or false, not \"{}\"",
-                shown(&raw)
-            ));
-            false
-        })
-    };
-    let exclude_from_segment = flag("exclude_from_segment");
-    let privacy_blocked = flag("privacy_blocked");
-    let version = match get("version") {
-        v if v.is_empty() => None,
-        v => {
-            let parsed = v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=i32::MAX as u64).contains(n));
-            if parsed.is_none() {
-                errors.push(format!(
-                    "version must be the contact's version as exported (a whole number), not \"{}\"",
-                    shown(&v)
-                ));
-            }
-            parsed
-        }
-    };
-    // The lists as exported count with the version they were exported with: a row whose
-    // version cell is emptied is written as the file says, lists included.
-    let as_exported = match version {
-        Some(_) if has(AS_EXPORTED) => match read_as_exported(&get(AS_EXPORTED)) {
-            Ok(lists) => Some(lists),
-            Err(wrong) => {
-                errors.push(format!(
-                    "{AS_EXPORTED} must be the lists as exported (such as \
-                     \"mailing_groups=NEWS|XMAS\"): {wrong}"
-                ));
-                None
-            }
-        },
-        _ => None,
-    };
-    // Correspondence by e-mail needs an address: checked over the whole file, with the
-    // contact's own values where the file has no such column (`import_write::check`).
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    // Code fields in Business Central: upper case (see `ContactForm::normalised`).
-    let search_name = match get("search_name") {
-        s if s.is_empty() => name.to_uppercase().chars().take(100).collect(),
-        s => s.to_uppercase(),
-    };
-    Ok(ImportRow {
-        line,
-        no,
-        kind,
-        name,
-        company_no,
-        search_name,
-        job_title: get("job_title"),
-        address: get("address"),
-        address_2: get("address_2"),
-        city: get("city"),
-        post_code: get("post_code").to_uppercase(),
-        country_code,
-        phone: get("phone"),
-        mobile: get("mobile"),
-        email,
-        website: get("website"),
-        salesperson_code,
-        territory_code,
-        language_code,
-        correspondence_type: correspondence.unwrap_or("").to_string(),
-        organizational_level_code,
-        exclude_from_segment,
-        privacy_blocked,
-        industry_groups,
-        business_relations,
-        mailing_groups,
-        job_responsibilities,
-        version,
-        exported_from: get("exported_from"),
-        as_exported,
-    })
-}
-
 /// The columns as a header line, for the import page's example.
 pub fn header_line() -> String {
     COLUMNS.join(",")
-}
-
-/// A value as a problem quotes it: its first 40 characters (and "…" when there are more), a
-/// line break or other control character as a space. A problem is one line of the job's
-/// page however long or broken the cell it names.
-pub fn shown(value: &str) -> String {
-    const SHOWN: usize = 40;
-    let mut out: String = value
-        .chars()
-        .take(SHOWN)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if value.chars().nth(SHOWN).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 /// Names listed for a problem: the first ten, and how many more (a header of thousands of

@@ -5,6 +5,7 @@ pub mod card;
 pub mod csv_format;
 pub mod guards;
 pub mod import;
+pub mod import_check;
 pub mod import_jobs;
 pub mod import_source;
 pub mod import_write;
