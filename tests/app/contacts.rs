@@ -1225,6 +1225,25 @@ fn an_import_left_running_by_a_stopped_server_is_marked_failed() {
     drop(restarted);
 }
 
+/// 40,000 wide contacts (a CSV download of them outgrows every buffer on its way), then their
+/// download started by `c` and not read: a browser that reads slowly, or not at all.
+fn unread_download(app: &TestApp, c: &Client) -> reqwest::blocking::Response {
+    diesel_exec(
+        app,
+        "INSERT INTO contacts (no, type, name, address, address_2, job_title, website)
+           SELECT 'C' || g, 'company', 'Company ' || g, repeat('a', 100), repeat('b', 100),
+                  repeat('c', 100), repeat('w', 250)
+           FROM generate_series(1, 40000) g",
+    );
+    let download = reqwest::blocking::Client::new()
+        .get(format!("{}/contacts/export.csv", app.base()))
+        .header("cookie", c.cookie_header())
+        .send()
+        .unwrap();
+    assert_eq!(download.status().as_u16(), 200);
+    download
+}
+
 #[test]
 fn downloads_are_capped_so_that_pages_still_get_a_connection() {
     // Two connections for long work: one download may hold one, a segment step gets the
@@ -1233,27 +1252,9 @@ fn downloads_are_capped_so_that_pages_still_get_a_connection() {
         c.db_pool_size = 1;
         c.db_long_pool_size = 2;
     });
-    diesel_exec(
-        &app,
-        "INSERT INTO contacts (no, type, name, address, address_2, job_title, website)
-           SELECT 'C' || g, 'company', 'Company ' || g, repeat('a', 100), repeat('b', 100),
-                  repeat('c', 100), repeat('w', 250)
-           FROM generate_series(1, 40000) g",
-    );
     let mut c = app.signed_in("stan", "staff");
     // A download the browser reads slowly (here: not at all) keeps streaming.
-    let cookie = c
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let slow = reqwest::blocking::Client::new()
-        .get(format!("{}/contacts/export.csv", app.base()))
-        .header("cookie", cookie)
-        .send()
-        .unwrap();
-    assert_eq!(slow.status().as_u16(), 200);
+    let slow = unread_download(&app, &c);
     let busy = c.get("/contacts/export.csv");
     busy.assert_status(503);
     assert_eq!(busy.header("retry-after").as_deref(), Some("5"));
@@ -1277,26 +1278,8 @@ fn a_paused_download_ends_and_gives_its_place_back() {
         c.db_long_pool_size = 2;
         c.download_stall = std::time::Duration::from_secs(1);
     });
-    diesel_exec(
-        &app,
-        "INSERT INTO contacts (no, type, name, address, address_2, job_title, website)
-           SELECT 'C' || g, 'company', 'Company ' || g, repeat('a', 100), repeat('b', 100),
-                  repeat('c', 100), repeat('w', 250)
-           FROM generate_series(1, 40000) g",
-    );
     let mut c = app.signed_in("stan", "staff");
-    let cookie = c
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let paused = reqwest::blocking::Client::new()
-        .get(format!("{}/contacts/export.csv", app.base()))
-        .header("cookie", cookie)
-        .send()
-        .unwrap();
-    assert_eq!(paused.status().as_u16(), 200);
+    let paused = unread_download(&app, &c);
     let next = c.wait_for("/contacts/export.csv", |r| r.status == 200);
     next.assert_status(200);
     assert_eq!(next.body.lines().count(), 40001);

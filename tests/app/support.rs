@@ -418,7 +418,8 @@ impl Client {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    /// The client's cookies as a browser sends them in one `Cookie` header.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

@@ -1,9 +1,9 @@
 //! Contact import, first half: the file (CSV or a workbook, [`super::import_source`]) is read
-//! row by row (never whole), each row is checked on its own (shape, lengths, codes, NUL bytes) and the good ones are COPYed into a temporary
-//! table, `import_rows`, so memory stays flat whatever the size of the file. The checks that
-//! need the whole file and the writing are set-based SQL over that table
-//! ([`super::import_write`]). All of it runs in one transaction: nothing is imported unless
-//! every row is valid.
+//! row by row (never whole), each row is checked on its own (its shape and NUL bytes here, its
+//! values in [`super::import_check`]) and the good ones are COPYed into a temporary table,
+//! `import_rows`, so memory stays flat whatever the size of the file. The checks that need the
+//! whole file and the writing are set-based SQL over that table ([`super::import_write`]). All
+//! of it runs in one transaction: nothing is imported unless every row is valid.
 
 use std::cell::RefCell;
 use std::collections::{BinaryHeap, HashMap, HashSet};
