@@ -822,7 +822,9 @@ mod tests {
     #[test]
     fn a_problem_quotes_forty_characters_of_a_value_on_one_line() {
         let long = format!("{}\nsecond line", "x".repeat(2_000_000));
-        let data = format!("type,name,email,country_code\n\"{long}\",Big,\"{long}@\",\"{long}\"\n");
+        let data = format!(
+            "type,name,email,country_code,industry_groups\n\"{long}\",Big,\"{long}@\",\"{long}\",RETAIL\n"
+        );
         let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
         assert!(rows.is_empty());
         let lines = problems.lines();

@@ -100,7 +100,8 @@ pub(super) fn check_row(
             .map(|v| v.trim().to_uppercase())
             .filter(|v| !v.is_empty())
             .collect();
-        if !values.is_empty() && !allowed {
+        // Said only of a row of a known type: a wrong one is a problem of its own.
+        if !values.is_empty() && !allowed && (kind == "company" || kind == "person") {
             errors.push(format!("{field} are not assigned to a {kind}"));
         }
         for v in &values {
