@@ -14,8 +14,7 @@ use diesel::pg::CopyFormat;
 use diesel::prelude::*;
 
 use super::csv_format::{unneutralise, COLUMNS, LIST_SEPARATOR};
-use super::import_check::check_row;
-use super::import_check::shown;
+use super::import_check::{check_row, shown};
 use super::import_source::Source;
 use crate::demo::copy::CopyBuffer;
 use crate::setup;
@@ -827,12 +826,22 @@ mod tests {
         );
         let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
         assert!(rows.is_empty());
-        let lines = problems.lines();
+        let mut lines = problems.lines();
+        // A person's company named by a long cell: refused here, not quoted whole by the
+        // check against the file and Rapport.
+        let data = format!("type,name,company_no\nperson,Ada,\"{long}\"\n");
+        let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert!(rows.is_empty());
+        lines.extend(problems.lines());
         let x40 = "x".repeat(40);
         for expected in [
             format!("line 2: type must be company or person, not \"{x40}…\""),
             format!("line 2: email \"{x40}…\" is not an e-mail address"),
             format!("line 2: unknown country/region {}…", "X".repeat(40)),
+            format!(
+                "line 2: company_no \"{}…\" must be at most 20 characters without spaces",
+                "X".repeat(40)
+            ),
         ] {
             assert!(lines.contains(&expected), "{expected} in {lines:?}");
         }

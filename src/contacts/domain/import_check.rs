@@ -39,6 +39,11 @@ pub(super) fn check_row(
     if kind == "company" && !company_no.is_empty() {
         errors
             .push("a company does not belong to another company (company_no must be empty)".into());
+    } else if !company_no.is_empty() && !code_ok(&company_no) {
+        errors.push(format!(
+            "company_no \"{}\" must be at most 20 characters without spaces",
+            shown(&company_no)
+        ));
     }
     let limits = [
         ("name", 100),
