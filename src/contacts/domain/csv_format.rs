@@ -1,6 +1,7 @@
 //! The contact CSV format, shared by export and import: the columns, how values are written,
 //! and their neutralising against formulas (from [`crate::web::csv`], used by every CSV).
 
+use super::import_check::shown;
 pub use crate::web::csv::{neutralise, unneutralise};
 
 /// The columns, in order. Import needs `type` and `name`; the others may be left out.
@@ -70,18 +71,13 @@ pub fn as_exported(lists: [&str; 4]) -> String {
 pub fn read_as_exported(text: &str) -> Result<[String; 4], String> {
     let mut lists: [Vec<String>; 4] = Default::default();
     for part in text.split_whitespace() {
-        let (column, codes) = part.split_once('=').ok_or_else(|| {
-            format!(
-                "\"{}\" is not column=codes",
-                super::import_check::shown(part)
-            )
-        })?;
-        let i = LISTS.iter().position(|c| *c == column).ok_or_else(|| {
-            format!(
-                "\"{}\" is not a classification column",
-                super::import_check::shown(column)
-            )
-        })?;
+        let (column, codes) = part
+            .split_once('=')
+            .ok_or_else(|| format!("\"{}\" is not column=codes", shown(part)))?;
+        let i = LISTS
+            .iter()
+            .position(|c| *c == column)
+            .ok_or_else(|| format!("\"{}\" is not a classification column", shown(column)))?;
         lists[i].extend(
             codes
                 .split(LIST_SEPARATOR)

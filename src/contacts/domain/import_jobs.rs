@@ -389,7 +389,6 @@ enum Outcome {
 }
 
 impl Outcome {
-    /// A file that could not be opened at all.
     /// A workbook that cannot be read at all: its problem names no row.
     fn unreadable(message: String) -> Outcome {
         let mut problems = Problems::default();
