@@ -173,16 +173,7 @@ impl SingleForm {
             _ => header::parse_amount(&self.cost),
         };
         if cost.is_none() {
-            errors.add(
-                "cost",
-                crate::web::forms::amount_message(
-                    &self.cost,
-                    format!(
-                        "Enter an amount of 0 or more and below 10,000,000,000, like {}.",
-                        crate::web::forms::amount_example()
-                    ),
-                ),
-            );
+            errors.add("cost", crate::web::forms::amount_refused(&self.cost, false));
         }
         let duration = match (&template, self.duration.is_empty()) {
             (Some(t), true) => Some(t.unit_duration_min),

@@ -402,15 +402,15 @@ pub fn money(v: &BigDecimal) -> String {
     crate::web::filters::amount(v)
 }
 
-/// Amounts stay below ten billion (the columns are `NUMERIC(12,2)`).
+/// Amounts stay below [`crate::web::forms::AMOUNT_LIMIT`].
 fn max_amount() -> BigDecimal {
-    BigDecimal::from(10_000_000_000i64)
+    BigDecimal::from(crate::web::forms::AMOUNT_LIMIT)
 }
 
 /// An amount as typed ("12.5", "12.50", "1000"; "1.000,50" in da-DK, see
 /// `web::forms::plain_amount`): 0 or more, below ten billion, rounded half up to cents. Plain
 /// decimal notation only (no exponent, at most 20 characters), so nothing typed can make a
-/// number of a million digits. [`crate::web::forms::amount_message`] says why one was refused.
+/// number of a million digits. [`crate::web::forms::amount_refused`] says why one was refused.
 pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
     let plain = crate::web::forms::plain_amount(typed).ok()?;
     let t = plain.as_str();

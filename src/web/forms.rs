@@ -157,6 +157,27 @@ pub fn amount_example() -> &'static str {
     }
 }
 
+/// Amounts stay below ten billion (the columns are `NUMERIC(12,2)` at least).
+pub const AMOUNT_LIMIT: i64 = 10_000_000_000;
+
+/// The message for a refused amount, written the office's way: what was ambiguous or mistyped
+/// about it, else the amounts' range with an example, or (`may_be_empty`) that the field may
+/// be left empty.
+pub fn amount_refused(typed: &str, may_be_empty: bool) -> String {
+    let range = format!(
+        "Enter an amount of 0 or more and below {}",
+        super::filters::number(AMOUNT_LIMIT)
+    );
+    amount_message(
+        typed,
+        if may_be_empty {
+            format!("{range}, or leave it empty.")
+        } else {
+            format!("{range}, like {}.", amount_example())
+        },
+    )
+}
+
 /// The message for a refused amount: what was ambiguous or mistyped about it, else `generic`.
 pub fn amount_message(typed: &str, generic: String) -> String {
     let l = locale::current();

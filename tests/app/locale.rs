@@ -156,6 +156,23 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
     let app = app_in(Locale::DaDk);
     crate::opportunities::cycle(&app, "multiply");
     let mut c = staff(&app, "stine");
+    // Too large a value is refused with the range and an example written the Danish way.
+    let res = c.submit(
+        "/opportunities/new",
+        "/opportunities",
+        &[
+            ("description", "Stole"),
+            ("contact_no", "ANNA"),
+            ("sales_cycle_code", "NEW"),
+            ("estimated_value", "12.345.678.901"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Enter an amount of 0 or more and below 10.000.000.000, like 12,50."),
+        "{}",
+        res.body
+    );
     let res = c.submit(
         "/opportunities/new",
         "/opportunities",
@@ -185,17 +202,28 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
     let card = c.get(&card_path);
     let version = hidden_value(&card.body, "version").unwrap();
     let today = text(&app, "SELECT current_date::text");
-    let res = c.post_with_token(
-        &format!("/opportunities/{no}/close"),
-        &card.csrf_token().unwrap(),
-        &[
-            ("outcome", "won"),
-            ("close_code", "SIGNED"),
-            ("date_closed", &today),
-            ("final_value", "1.234,50"),
-            ("version", &version),
-        ],
+    let close = |c: &mut Client, final_value: &str| {
+        c.post_with_token(
+            &format!("/opportunities/{no}/close"),
+            &card.csrf_token().unwrap(),
+            &[
+                ("outcome", "won"),
+                ("close_code", "SIGNED"),
+                ("date_closed", &today),
+                ("final_value", final_value),
+                ("version", &version),
+            ],
+        )
+    };
+    // A decimal point where the office writes a comma: the reason says how to write it.
+    let res = close(&mut c, "12500.00");
+    res.assert_status(422);
+    assert!(
+        res.contains("Write the decimals after a comma: 12500,00."),
+        "{}",
+        res.body
     );
+    let res = close(&mut c, "1.234,50");
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         text(

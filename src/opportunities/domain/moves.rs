@@ -274,7 +274,7 @@ pub fn update(
     if value.is_none() {
         errors.add(
             "estimated_value",
-            "Enter an amount of 0 or more, like 12500.00.",
+            crate::web::forms::amount_refused(&form.estimated_value, false),
         );
     }
     let stage = target.and_then(|t| stages.iter().find(|s| s.stage == t));
@@ -456,7 +456,7 @@ pub fn close(
             match &value {
                 None => errors.add(
                     "final_value",
-                    "Enter an amount of 0 or more, like 12500.00.",
+                    crate::web::forms::amount_refused(typed, false),
                 ),
                 Some(v) if v.sign() != bigdecimal::num_bigint::Sign::Plus => errors.add(
                     "final_value",

@@ -514,7 +514,7 @@ impl NewForm {
         if value.is_none() {
             errors.add(
                 "estimated_value",
-                "Enter an amount of 0 or more, like 12500.00.",
+                crate::web::forms::amount_refused(&self.estimated_value, false),
             );
         }
         let closing = if self.estimated_closing_date.is_empty() {

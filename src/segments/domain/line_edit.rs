@@ -219,14 +219,7 @@ impl LineForm {
             Some(c) => match header::parse_amount(&c) {
                 Some(v) => Some(v),
                 None => {
-                    errors.add(
-                        "unit_cost",
-                        crate::web::forms::amount_message(
-                            &c,
-                            "Enter an amount of 0 or more and below 10,000,000,000, or leave it empty."
-                                .into(),
-                        ),
-                    );
+                    errors.add("unit_cost", crate::web::forms::amount_refused(&c, true));
                     None
                 }
             },

@@ -398,13 +398,7 @@ pub fn check_interaction(
     if cost.is_none() {
         errors.add(
             "unit_cost",
-            crate::web::forms::amount_message(
-                unit_cost,
-                format!(
-                    "Enter an amount of 0 or more and below 10,000,000,000, like {}.",
-                    crate::web::forms::amount_example()
-                ),
-            ),
+            crate::web::forms::amount_refused(unit_cost, false),
         );
     }
     let duration = match unit_duration_min {
