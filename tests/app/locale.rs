@@ -181,11 +181,29 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
             ("contact_no", "ANNA"),
             ("sales_cycle_code", "NEW"),
             ("estimated_value", "1.234,50"),
+            ("estimated_closing_date", "31-12-2099"),
         ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
     let card_path = res.location().unwrap();
     let no = card_path.trim_start_matches("/opportunities/").to_string();
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT estimated_closing_date::text FROM opportunities WHERE no = '{no}'")
+        ),
+        "2099-12-31"
+    );
+    // The list's filters read dates the Danish way, and say so of one they cannot read.
+    let list = c.get("/opportunities?closing_from=30-12-2099&closing_to=31-12-2099");
+    list.assert_status(200);
+    assert!(list.contains(&format!(">{no}<")), "{}", list.body);
+    assert!(!c
+        .get("/opportunities?closing_from=01-01-2100")
+        .contains(&format!(">{no}<")));
+    let list = c.get("/opportunities?closing_from=2099-31-12");
+    list.assert_status(422);
+    assert!(list.contains("Enter a date as DD-MM-YYYY."), "{}", list.body);
     let card = c.get(&card_path);
     assert!(card.contains("value=\"1.234,50\""), "{}", card.body);
     let version = hidden_value(&card.body, "version").unwrap();
@@ -202,6 +220,12 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
     let card = c.get(&card_path);
     let version = hidden_value(&card.body, "version").unwrap();
     let today = text(&app, "SELECT current_date::text");
+    // A date written the Danish way.
+    let danish = |iso: &str| {
+        let (y, rest) = iso.split_once('-').unwrap();
+        let (m, d) = rest.split_once('-').unwrap();
+        format!("{d}-{m}-{y}")
+    };
     let close = |c: &mut Client, final_value: &str| {
         c.post_with_token(
             &format!("/opportunities/{no}/close"),
@@ -209,7 +233,7 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
             &[
                 ("outcome", "won"),
                 ("close_code", "SIGNED"),
-                ("date_closed", &today),
+                ("date_closed", &danish(&today)),
                 ("final_value", final_value),
                 ("version", &version),
             ],
@@ -220,6 +244,29 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
     res.assert_status(422);
     assert!(
         res.contains("Write the decimals after a comma: 12500,00."),
+        "{}",
+        res.body
+    );
+    // A date closed in the Danish way is read; one before the creation is refused, naming
+    // the creation date the Danish way.
+    let yesterday = text(&app, "SELECT (current_date - 1)::text");
+    let res = c.post_with_token(
+        &format!("/opportunities/{no}/close"),
+        &card.csrf_token().unwrap(),
+        &[
+            ("outcome", "won"),
+            ("close_code", "SIGNED"),
+            ("date_closed", &danish(&yesterday)),
+            ("final_value", "1.234,50"),
+            ("version", &version),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!(
+            "The date closed cannot be before the opportunity was created, {}.",
+            danish(&today)
+        )),
         "{}",
         res.body
     );

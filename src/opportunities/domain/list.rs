@@ -148,8 +148,11 @@ impl ListQuery {
             ("closing_from", &self.closing_from),
             ("closing_to", &self.closing_to),
         ] {
-            if !v.is_empty() && crate::web::forms::iso_date(v).is_none() {
-                out.push((field, "Enter a date as YYYY-MM-DD.".to_string()));
+            if !v.is_empty() && crate::web::forms::date(v).is_none() {
+                out.push((
+                    field,
+                    format!("Enter a date as {}.", crate::web::forms::date_pattern()),
+                ));
             }
         }
         if !self.stage.is_empty() && self.stage.parse::<i32>().is_err() {
@@ -212,7 +215,7 @@ impl ListQuery {
             }
         }
         for (value, op) in [(&self.closing_from, ">="), (&self.closing_to, "<=")] {
-            if let Some(d) = crate::web::forms::iso_date(value) {
+            if let Some(d) = crate::web::forms::date(value) {
                 let p = binds.push(BindValue::Date(d));
                 sql.push(format!("o.estimated_closing_date {op} {p}::date"));
             }

@@ -304,7 +304,10 @@ pub fn update(
         match d {
             None => errors.add(
                 "estimated_closing_date",
-                "Enter a date as YYYY-MM-DD, or leave it empty for the stage's suggestion.",
+                format!(
+                    "Enter a date as {}, or leave it empty for the stage's suggestion.",
+                    crate::web::forms::date_pattern()
+                ),
             ),
             // As Business Central: the closing date is later than this change.
             Some(d) if d < actor.today => errors.add(
@@ -434,7 +437,10 @@ pub fn close(
     }
     let date = parse_date(&form.date_closed);
     match date {
-        None => errors.add("date_closed", "Enter the date as YYYY-MM-DD."),
+        None => errors.add(
+            "date_closed",
+            format!("Enter the date as {}.", crate::web::forms::date_pattern()),
+        ),
         Some(d) if d > actor.today => {
             errors.add("date_closed", "The date closed cannot be after today.")
         }
@@ -442,7 +448,7 @@ pub fn close(
             "date_closed",
             format!(
                 "The date closed cannot be before the opportunity was created, {}.",
-                o.creation_date.format("%Y-%m-%d")
+                crate::web::filters::date_text(o.creation_date)
             ),
         ),
         Some(_) => {}

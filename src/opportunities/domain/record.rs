@@ -413,8 +413,9 @@ fn exists(conn: &mut PgConnection, sql: &str, value: &str) -> QueryResult<Option
     Ok(found.map(|f| f.id))
 }
 
+/// A date as the office writes it, or as a date field sends it (`web::forms::date`).
 pub fn parse_date(typed: &str) -> Option<NaiveDate> {
-    crate::web::forms::iso_date(typed.trim())
+    crate::web::forms::date(typed.trim())
 }
 
 impl NewForm {
@@ -524,7 +525,10 @@ impl NewForm {
             match d {
                 None => errors.add(
                     "estimated_closing_date",
-                    "Enter a date as YYYY-MM-DD, or leave it empty.",
+                    format!(
+                        "Enter a date as {}, or leave it empty.",
+                        crate::web::forms::date_pattern()
+                    ),
                 ),
                 Some(d) if d < today => errors.add(
                     "estimated_closing_date",

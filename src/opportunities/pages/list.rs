@@ -113,9 +113,12 @@ fn period_dates(p: &Period, errors: &mut FormErrors) -> (Option<NaiveDate>, Opti
         if v.is_empty() {
             return None;
         }
-        let d = crate::web::forms::iso_date(v);
+        let d = crate::web::forms::date(v);
         if d.is_none() {
-            errors.add(field, "Enter a date as YYYY-MM-DD.");
+            errors.add(
+                field,
+                format!("Enter a date as {}.", crate::web::forms::date_pattern()),
+            );
         }
         d
     };
