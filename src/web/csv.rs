@@ -95,8 +95,8 @@ impl Format {
 
 /// How many downloads an instance streams at once. Each holds a connection of the long work's
 /// pool (`AppState::long_pool`) for the whole download, so at most half of them go to
-/// downloads and a segment step always gets one; past that a download is answered 503 with
-/// `Retry-After`. Pages have connections of their own.
+/// downloads and a segment step always gets one; past that a download waits a second for a
+/// place, then is answered 503 with `Retry-After`. Pages have connections of their own.
 pub struct ExportCap {
     permits: Arc<Semaphore>,
     size: usize,
@@ -122,6 +122,9 @@ impl ExportCap {
         self.size
     }
 }
+
+/// How long a download waits for its place among the downloads before it is refused.
+const PLACE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Seconds a refused download is told to wait.
 const BUSY_RETRY_AFTER: u64 = 5;
@@ -345,7 +348,10 @@ where
     R: QueryableByName<Pg> + Record + 'static,
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery> + Send + 'static,
 {
-    let Ok(permit) = cap.permits.clone().try_acquire_owned() else {
+    // A download asked as the previous one ends finds its place given back a moment later.
+    let Ok(Ok(permit)) =
+        tokio::time::timeout(PLACE_WAIT, cap.permits.clone().acquire_owned()).await
+    else {
         return busy(req, cap, Busy::Downloads);
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
@@ -361,8 +367,6 @@ where
         .name("export".into())
         .spawn(move || {
             let _entered = span.enter();
-            // Given back when the download ends, however it ends.
-            let _permit = permit;
             let mut conn = match pool.get_timeout(wait) {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -396,6 +400,12 @@ where
                 tracing::error!(error = %format!("{e:#}"), "export failed");
                 download.fail();
             }
+            // The connection and the place among the downloads (given back however the
+            // download ends) first, then the body's end: the browser's next download, asked
+            // as soon as this one is whole, finds both free.
+            drop(conn);
+            drop(permit);
+            drop(download);
         })
         .map_err(AppError::internal)?;
     if !ready_rx.await.unwrap_or(false) {

@@ -1269,6 +1269,24 @@ fn downloads_are_capped_so_that_pages_still_get_a_connection() {
     assert_eq!(again.body.lines().count(), 40001);
 }
 
+/// A download read to its end has given back its place: the next one, asked as soon as the
+/// file is whole, runs (it was refused now and then, when it came before the first one's
+/// thread had let go of its place).
+#[test]
+fn downloads_one_after_the_other_are_never_refused() {
+    let app = TestApp::start_with(|c| c.db_long_pool_size = 2);
+    let mut c = app.signed_in("stan", "staff");
+    for i in 0..60 {
+        let path = if i % 2 == 0 {
+            "/contacts/export.csv"
+        } else {
+            "/contacts/export.xlsx"
+        };
+        let res = c.get(path);
+        assert_eq!(res.status, 200, "download {i}: {}", res.body);
+    }
+}
+
 /// A download the browser stops taking (paused, or its machine asleep) ends after a while,
 /// and gives its place back: the next download runs though the paused one was never closed.
 #[test]

@@ -326,8 +326,18 @@ impl Findings {
             if !known {
                 let path: String = path.chars().take(160).collect();
                 let detail: String = detail.chars().take(300).collect();
-                self.failures
-                    .push(format!("{} {method} {path} {detail}", res.status));
+                // The page's heading says which refusal or failure it was.
+                let heading = res
+                    .body
+                    .split_once("<h1")
+                    .and_then(|(_, rest)| rest.split_once('>'))
+                    .and_then(|(_, rest)| rest.split_once("</h1>"))
+                    .map(|(h, _)| h.chars().take(120).collect::<String>())
+                    .unwrap_or_default();
+                self.failures.push(format!(
+                    "{} {method} {path} {detail} ({heading})",
+                    res.status
+                ));
             }
         }
     }

@@ -203,7 +203,11 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
         .contains(&format!(">{no}<")));
     let list = c.get("/opportunities?closing_from=2099-31-12");
     list.assert_status(422);
-    assert!(list.contains("Enter a date as DD-MM-YYYY."), "{}", list.body);
+    assert!(
+        list.contains("Enter a date as DD-MM-YYYY."),
+        "{}",
+        list.body
+    );
     let card = c.get(&card_path);
     assert!(card.contains("value=\"1.234,50\""), "{}", card.body);
     let version = hidden_value(&card.body, "version").unwrap();
