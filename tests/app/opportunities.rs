@@ -1056,6 +1056,34 @@ fn the_list_pages_by_keyset_to_the_last_row_and_back() {
     );
     assert!(!last.contains("/opportunities/OP000070\""));
     assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+    // A page key edited in the address that the sort cannot read is the first page, never a
+    // failure of the database's cast.
+    for (sort, edited) in [
+        ("value", "after=abc%7C1"),
+        ("current", "before=1e5%7C1"),
+        ("value", "after=-%7C1"),
+        ("closing", "after=2026-13-45%7C1"),
+        ("closing", "before=%7C1"),
+    ] {
+        let first = c.get(&format!("/opportunities?sort={sort}"));
+        let page = c.get(&format!("/opportunities?sort={sort}&{edited}"));
+        page.assert_status(200);
+        assert_eq!(
+            page.body
+                .split("<td class=\"nowrap\">")
+                .nth(1)
+                .map(|r| &r[..60]),
+            first
+                .body
+                .split("<td class=\"nowrap\">")
+                .nth(1)
+                .map(|r| &r[..60]),
+            "{edited}"
+        );
+    }
+    // A readable one still pages.
+    c.get("/opportunities?sort=value&after=50.00%7C1")
+        .assert_status(200);
 }
 
 #[test]

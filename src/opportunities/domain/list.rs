@@ -389,9 +389,21 @@ pub struct Page {
     pub total: i64,
 }
 
-fn cursor(v: &str) -> Option<(String, i64)> {
+/// A page key (`key|id`) whose key reads as the sort's type `ty`; `None` (the first page) for
+/// one that does not, as an edited address may hold: the database would refuse its cast.
+fn cursor(v: &str, ty: &str) -> Option<(String, i64)> {
     let (k, id) = v.rsplit_once('|')?;
-    Some((k.to_string(), id.parse().ok()?))
+    let readable = match ty {
+        "date" => crate::web::forms::iso_date(k).is_some(),
+        "numeric" => {
+            let digits = k.strip_prefix('-').unwrap_or(k);
+            let (whole, cents) = digits.split_once('.').unwrap_or((digits, "0"));
+            let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            k.len() <= 20 && all_digits(whole) && all_digits(cents)
+        }
+        _ => true,
+    };
+    readable.then(|| Some((k.to_string(), id.parse().ok()?)))?
 }
 
 /// One page of the list by keyset, and the count of all that match (up to [`COUNT_CAP`]),
@@ -406,12 +418,13 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery, groups: &[Group]) -> Que
     let (forward_order, forward_op) = if asc { ("ASC", ">") } else { ("DESC", "<") };
     let (backward_order, backward_op) = if asc { ("DESC", "<") } else { ("ASC", ">") };
     // Before a row, and the last page, are read in the other order, then turned round.
-    let (order, position, backward) = match (cursor(&query.after), cursor(&query.before)) {
+    let (order, position, backward) = match (cursor(&query.after, ty), cursor(&query.before, ty)) {
         (Some(c), _) => (forward_order, Some((forward_op, c)), false),
         (None, Some(c)) => (backward_order, Some((backward_op, c)), true),
         (None, None) if query.last == "1" => (backward_order, None, true),
         (None, None) => (forward_order, None, false),
     };
+    let positioned = position.is_some();
     if let Some((op, (k, id))) = position {
         let pk = binds.push(BindValue::Text(k));
         let pi = binds.push(BindValue::Integer(id));
@@ -440,7 +453,7 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery, groups: &[Group]) -> Que
         rows.reverse();
         (more, query.last != "1")
     } else {
-        (!query.after.is_empty(), more)
+        (positioned, more)
     };
     // Filtered by the figures' keys only (or not at all), the count is the figures' sum: a few
     // groups, read for the figures beside the list, instead of up to COUNT_CAP rows.
