@@ -131,8 +131,8 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
     );
     let card = c.get(&format!("/opportunities/{no}"));
     card.assert_status(200);
-    // Not started: only First is offered.
-    assert!(card.contains("value=\"first\""));
+    // Not started: only First is offered, and the form starts on it.
+    assert!(card.contains("value=\"first\" checked"));
     for absent in ["value=\"next\"", "value=\"skip\"", "value=\"update\""] {
         assert!(!card.contains(absent), "{absent} offered before the start");
     }
@@ -217,9 +217,10 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         opp(&app, &no),
         "in_progress|2|2000.00|45.00|30.00|13.50|270.00|-"
     );
-    // From 2 nothing can be skipped (stage 3 does not allow it): Skip is not offered.
+    // From 2 nothing can be skipped (stage 3 does not allow it): Skip is not offered. The form
+    // starts on Next.
     let card = c.get(&format!("/opportunities/{no}"));
-    assert!(card.contains("value=\"next\"") && !card.contains("value=\"skip\""));
+    assert!(card.contains("value=\"next\" checked") && !card.contains("value=\"skip\""));
 
     // Next to 3, Next to 4: the stages' own chances.
     for stage in ["3", "4"] {
@@ -240,6 +241,10 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         opp(&app, &no),
         "in_progress|4|2000.00|75.00|80.00|60.00|1200.00|-"
     );
+    // At the last stage the form starts on updating in place, never on going back.
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains("value=\"update\" checked"), "{}", card.body);
+    assert!(!card.contains("value=\"previous\" checked"));
 
     // Previous to 3, then Jump back to 1 (Jump offers only stages before the previous).
     let res = update(

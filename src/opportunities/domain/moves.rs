@@ -103,10 +103,22 @@ pub struct UpdateForm {
     pub log_interaction: Option<String>,
 }
 
+/// The move the Update form starts on: forward or in place before back — the first of First,
+/// Next and Update the cycle offers, else the first offered. At the last stage that is
+/// Update, never "Go back", which a hurried Enter would otherwise do.
+pub fn suggested(options: &[MoveOption]) -> Option<Move> {
+    [Move::First, Move::Next, Move::Update]
+        .into_iter()
+        .find(|m| options.iter().any(|o| o.action == *m))
+        .or_else(|| options.first().map(|o| o.action))
+}
+
 impl UpdateForm {
-    pub fn for_opportunity(o: &Opportunity) -> Self {
+    pub fn for_opportunity(o: &Opportunity, options: &[MoveOption]) -> Self {
         UpdateForm {
-            action: String::new(),
+            action: suggested(options)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default(),
             stage: String::new(),
             // As the office writes it, as it is read back ("1.234,50" in da-DK: "1234.50"
             // would be refused there).

@@ -236,7 +236,7 @@ fn card(layout: Layout, d: CardData, can_edit: bool) -> CardPage {
     let moves = moves::options(&d.o, &d.stages);
     CardPage {
         layout,
-        update: UpdateForm::for_opportunity(&d.o),
+        update: UpdateForm::for_opportunity(&d.o, &moves),
         close: CloseForm::for_opportunity(&d.o, today()),
         moves,
         stages: d.stages,
