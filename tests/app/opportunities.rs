@@ -1165,6 +1165,24 @@ fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
         );
         assert_eq!(res.status, 303, "{}", res.body);
     }
+    // A formula that goes back from the day of the move would suggest a past closing date.
+    let res = admin.submit(
+        "/setup/sales-cycles/NEW",
+        "/setup/sales-cycles/NEW/stages",
+        &[
+            ("stage", "3"),
+            ("description", "Back"),
+            ("completed_pct", "25"),
+            ("chances_pct", "12.5"),
+            ("date_formula", "-1w"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("-1W goes back from the day of the move"),
+        "{}",
+        res.body
+    );
     let res = admin.submit(
         "/setup/sales-cycles/NEW",
         "/setup/sales-cycles/NEW/stages",
@@ -1496,6 +1514,61 @@ fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     );
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(closing(&app), "0", "stage 3's +1M from today");
+
+    // A closing date that has passed is not kept by a change, as Business Central refuses it:
+    // neither in place nor by a move into a stage without a formula (4).
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET estimated_closing_date = CURRENT_DATE - 1",
+    );
+    let before = opp(&app, "OP000001");
+    for action in ["update", "next"] {
+        let res = update(
+            &mut c,
+            &app,
+            "OP000001",
+            &[("action", action), ("estimated_value", "1000")],
+        );
+        res.assert_status(422);
+        assert!(
+            res.contains("has passed: enter a new one, today or later."),
+            "{action}: {}",
+            res.body
+        );
+        assert_eq!(opp(&app, "OP000001"), before, "{action} changed nothing");
+    }
+    // Nor is one a stage's formula gives before today (set up before such formulas were refused).
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET date_formula = '-3D' WHERE stage = 4",
+    );
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[("action", "next"), ("estimated_value", "1000")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Stage 4&#39;s date formula -3D gives")
+            || res.contains("Stage 4's date formula -3D gives"),
+        "{}",
+        res.body
+    );
+    assert_eq!(opp(&app, "OP000001"), before);
+    // With a date typed, the move is made.
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[
+            ("action", "next"),
+            ("estimated_value", "1000"),
+            ("estimated_closing_date", "2099-12-31"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(opp(&app, "OP000001").split('|').nth(1), Some("4"));
 }
 
 /// Create Opportunities lands on the list filtered by the segment, above which the pipeline

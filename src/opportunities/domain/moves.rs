@@ -305,12 +305,35 @@ pub fn update(
         c
     };
     let closing = if form.estimated_closing_date.trim().is_empty() {
-        match (action, stage) {
+        let suggested = match (action, stage) {
             (Move::Update, _) => None,
-            (_, Some(s)) => suggested_closing(&s.date_formula, actor.today),
+            (_, Some(s)) => suggested_closing(&s.date_formula, actor.today).map(|d| (s, d)),
             _ => None,
+        };
+        let closing = suggested.map(|(_, d)| d).or(o.estimated_closing_date);
+        // As a typed date, the one the move would keep or take is not before today: Business
+        // Central refuses a change whose closing date has passed.
+        match (suggested, closing) {
+            (Some((s, d)), _) if d < actor.today => errors.add(
+                "estimated_closing_date",
+                format!(
+                    "Stage {}'s date formula {} gives {}, before today: enter the estimated \
+                     closing date.",
+                    s.stage,
+                    s.date_formula,
+                    crate::web::filters::date_text(d)
+                ),
+            ),
+            (None, Some(d)) if d < actor.today => errors.add(
+                "estimated_closing_date",
+                format!(
+                    "The estimated closing date {} has passed: enter a new one, today or later.",
+                    crate::web::filters::date_text(d)
+                ),
+            ),
+            _ => {}
         }
-        .or(o.estimated_closing_date)
+        closing
     } else {
         let d = parse_date(&form.estimated_closing_date);
         match d {

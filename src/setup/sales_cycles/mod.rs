@@ -405,13 +405,22 @@ impl StageForm {
                 format!("{template} is not an interaction template."),
             );
         }
+        const FORMULA_HELP: &str = "Write it like +2W, +10D, +1M or +1M+5D (days, weeks, months, \
+             quarters, years), or leave it empty.";
         let formula = self.date_formula.trim().to_uppercase();
         let some_day = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-        if formula.chars().count() > 20 || apply_formula(&formula, some_day).is_none() {
-            errors.add(
+        match apply_formula(&formula, some_day) {
+            _ if formula.chars().count() > 20 => errors.add("date_formula", FORMULA_HELP),
+            None => errors.add("date_formula", FORMULA_HELP),
+            // It suggests a closing date from the day of the move, which cannot be in the past.
+            Some(Some(d)) if d < some_day => errors.add(
                 "date_formula",
-                "Write it like +2W, +10D, +1M or +1M+5D (days, weeks, months, quarters, years), or leave it empty.",
-            );
+                format!(
+                    "{formula} goes back from the day of the move: a closing date lies ahead, \
+                     like +2W."
+                ),
+            ),
+            Some(_) => {}
         }
         match (errors.is_empty(), stage, completed, chances) {
             (true, Some(stage), Some(completed_pct), Some(chances_pct)) => Ok(Stage {
