@@ -160,16 +160,6 @@ fn ann_demotes_ben(ann: &mut diesel::PgConnection, ben_id: i64) {
         .unwrap();
 }
 
-/// Whether a statement of the test's database comes to wait for a lock (or `done` first).
-fn one_waits_for_a_lock(app: &TestApp, done: impl Fn() -> bool) -> bool {
-    let mut watch = app.conn();
-    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-                   AND datname = current_database()";
-    eventually(std::time::Duration::from_millis(10), || {
-        done() || count(&mut watch, waiting) > 0
-    })
-}
-
 #[test]
 fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     use diesel::RunQueryDsl;

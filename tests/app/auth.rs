@@ -121,12 +121,7 @@ fn a_sign_in_that_meets_a_password_reset_is_refused() {
         let res = c.try_sign_in("maria", PASSWORD);
         (res.status, c)
     });
-    let mut watch = app.conn();
-    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-                   AND datname = current_database()";
-    assert!(eventually(std::time::Duration::from_millis(10), || {
-        signing_in.is_finished() || count(&mut watch, waiting) > 0
-    }));
+    assert!(one_waits_for_a_lock(&app, || signing_in.is_finished()));
     diesel::sql_query("COMMIT").execute(&mut admin).unwrap();
     let (status, mut c) = signing_in.join().unwrap();
     assert_eq!(status, 422, "the sign-in with the old password was let in");

@@ -2176,3 +2176,162 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
         before
     );
 }
+
+/// Stan moves an opportunity in a thread of its own (`fields` with the version read now): the
+/// status and the page it answers.
+fn moving(
+    app: &TestApp,
+    mut c: Client,
+    no: &str,
+    action: &str,
+    fields: &[(&'static str, &str)],
+) -> std::thread::JoinHandle<(u16, String)> {
+    let version = text(
+        app,
+        &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+    );
+    let action = format!("/opportunities/{no}/{action}");
+    let mut all = vec![("version", version)];
+    all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+    std::thread::spawn(move || {
+        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = post(&mut c, &action, &all);
+        (res.status, res.body)
+    })
+}
+
+/// A stage deleted in setup while an opportunity moves into it: the move waits for the
+/// deletion and goes to the stage after it, and no opportunity is left on a stage its cycle no
+/// longer has. (The move used to read the stages before the deletion committed, and land on
+/// the deleted one, which the deletion had counted empty.)
+#[test]
+fn a_move_and_a_stage_deleted_at_once_leave_no_opportunity_on_a_missing_stage() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
+             estimated_closing_date)
+         VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
+                 2, 1000, 40, 30, 12, 120, DATE '2099-06-30')",
+    );
+    let c = staff(&app, "stan");
+    // The administrator's deletion of stage 3, as the stage page makes it: the cycle locked,
+    // nobody counted on the stage, the stage deleted — not yet committed ...
+    let mut admin = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut admin).unwrap();
+    rapport::setup::sales_cycles::lock(&mut admin, "NEW")
+        .unwrap()
+        .unwrap();
+    diesel::sql_query(
+        "DELETE FROM sales_cycle_stages WHERE sales_cycle_code = 'NEW' AND stage = 3",
+    )
+    .execute(&mut admin)
+    .unwrap();
+    // ... when Stan moves the opportunity to the next stage.
+    let move_on = moving(
+        &app,
+        c,
+        "OP000001",
+        "update",
+        &[("action", "next"), ("estimated_value", "1000")],
+    );
+    assert!(one_waits_for_a_lock(&app, || move_on.is_finished()));
+    diesel::sql_query("COMMIT").execute(&mut admin).unwrap();
+    let (status, body) = move_on.join().unwrap();
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(opp(&app, "OP000001").split('|').nth(1), Some("4"));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM opportunities o WHERE NOT EXISTS (SELECT 1 FROM \
+             sales_cycle_stages s WHERE s.sales_cycle_code = o.sales_cycle_code \
+             AND s.stage = o.current_stage)"
+        ),
+        0
+    );
+
+    // One left on a stage deleted before such moves waited: updating in place says why it
+    // cannot, and the other moves still go.
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET current_stage = 3 WHERE no = 'OP000001'",
+    );
+    let mut c = staff(&app, "stan2");
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[("action", "update"), ("estimated_value", "1000")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Stage 3 is no longer a stage of sales cycle NEW: choose another move."),
+        "{}",
+        res.body
+    );
+    let res = update(
+        &mut c,
+        &app,
+        "OP000001",
+        &[("action", "previous"), ("estimated_value", "1000")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(opp(&app, "OP000001").split('|').nth(1), Some("2"));
+}
+
+/// A close code's kind changed in setup while an opportunity closes with it: the close waits
+/// and is refused with the new kind, so no opportunity is won with a lost code. (The close
+/// used to read the codes before the change committed, which had counted the code unused.)
+#[test]
+fn a_close_and_a_close_code_changed_at_once_never_win_with_a_lost_code() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
+             estimated_closing_date)
+         VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
+                 2, 1000, 40, 30, 12, 120, DATE '2099-06-30')",
+    );
+    let c = staff(&app, "stan");
+    // The administrator's change of SIGNED to a lost code, as its page makes it: the code
+    // locked, nobody counted on it, its kind changed — not yet committed ...
+    let mut admin = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut admin).unwrap();
+    diesel::sql_query("SELECT code FROM close_opportunity_codes WHERE code = 'SIGNED' FOR UPDATE")
+        .execute(&mut admin)
+        .unwrap();
+    diesel::sql_query("UPDATE close_opportunity_codes SET kind = 'lost' WHERE code = 'SIGNED'")
+        .execute(&mut admin)
+        .unwrap();
+    // ... when Stan closes the opportunity as won with it.
+    let today = chrono::Local::now().date_naive().to_string();
+    let closing = moving(
+        &app,
+        c,
+        "OP000001",
+        "close",
+        &[
+            ("outcome", "won"),
+            ("close_code", "signed"),
+            ("date_closed", &today),
+            ("final_value", "1000"),
+        ],
+    );
+    assert!(one_waits_for_a_lock(&app, || closing.is_finished()));
+    diesel::sql_query("COMMIT").execute(&mut admin).unwrap();
+    let (status, body) = closing.join().unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("SIGNED is a Lost code: choose a Won code."),
+        "{body}"
+    );
+    assert_eq!(
+        opp(&app, "OP000001"),
+        "in_progress|2|1000.00|40.00|30.00|12.00|120.00|-"
+    );
+}

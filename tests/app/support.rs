@@ -624,6 +624,16 @@ pub fn eventually(every: Duration, mut ready: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// Whether a statement of the test's database comes to wait for a lock (or `done` first).
+pub fn one_waits_for_a_lock(app: &TestApp, done: impl Fn() -> bool) -> bool {
+    let mut watch = app.conn();
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                   AND datname = current_database()";
+    eventually(std::time::Duration::from_millis(10), || {
+        done() || count(&mut watch, waiting) > 0
+    })
+}
+
 /// Downloads and uploads of files that are not text (Excel workbooks).
 impl Client {
     /// A GET whose body is kept as bytes: (status, content type, body).

@@ -230,6 +230,7 @@ pub fn update(
         );
         return Ok(Outcome::Invalid(errors));
     }
+    sales_cycles::hold(conn, &o.sales_cycle_code)?;
     let stages = sales_cycles::stages(conn, &o.sales_cycle_code)?;
     let rules = rules_of(&stages);
     let Some(action) = Move::parse(form.action.trim()) else {
@@ -290,6 +291,16 @@ pub fn update(
         );
     }
     let stage = target.and_then(|t| stages.iter().find(|s| s.stage == t));
+    if let (Some(t), None, true) = (target, stage, errors.is_empty()) {
+        // Its own stage, deleted from the cycle in setup since it was reached.
+        errors.add(
+            "action",
+            format!(
+                "Stage {t} is no longer a stage of sales cycle {}: choose another move.",
+                o.sales_cycle_code
+            ),
+        );
+    }
     let chances = if form.chances_pct.trim().is_empty() {
         match (action, stage) {
             // Updating in place keeps the chances it has.

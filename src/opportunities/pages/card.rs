@@ -298,6 +298,7 @@ async fn change_card(
             let (outcome, action) = match &w {
                 Which::Update(f) => (moves::update(conn, &o, f, &actor)?, "opportunity updated"),
                 Which::Close(f) => {
+                    sales_cycles::hold_close_code(conn, &f.close_code.trim().to_uppercase())?;
                     let codes = sales_cycles::close_codes(conn)?;
                     (
                         moves::close(conn, &o, f, &codes, &actor)?,

@@ -162,6 +162,31 @@ pub fn lock(conn: &mut PgConnection, code: &str) -> QueryResult<Option<SalesCycl
         .optional()
 }
 
+/// Holds the cycle (a shared lock, to the end of the transaction) while an opportunity moves
+/// on its stages: a stage's deletion, which locks the cycle, waits for the move and then sees
+/// the opportunity on it; a move waiting for a deletion sees the stages without it.
+pub fn hold(conn: &mut PgConnection, code: &str) -> QueryResult<()> {
+    sales_cycles::table
+        .find(code)
+        .select(sales_cycles::code)
+        .for_share()
+        .first::<String>(conn)
+        .optional()
+        .map(drop)
+}
+
+/// Holds a close code (a shared lock) while an opportunity closes with it: a change of its
+/// kind waits, and then counts the opportunity; a close waiting for one sees the new kind.
+pub fn hold_close_code(conn: &mut PgConnection, code: &str) -> QueryResult<()> {
+    close_opportunity_codes::table
+        .find(code)
+        .select(close_opportunity_codes::code)
+        .for_share()
+        .first::<String>(conn)
+        .optional()
+        .map(drop)
+}
+
 /// The cycles an opportunity can be given: not blocked.
 pub fn open_cycles(conn: &mut PgConnection) -> QueryResult<Vec<SalesCycle>> {
     sales_cycles::table
