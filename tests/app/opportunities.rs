@@ -42,6 +42,20 @@ fn opp(app: &TestApp, no: &str) -> String {
     )
 }
 
+/// OP000001, SOLO's, in progress on stage 2 of NEW at 1,000, closing on `closing`.
+fn on_stage_two(app: &TestApp, closing: &str) {
+    diesel_exec(
+        app,
+        &format!(
+            "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+                 estimated_value, chances_pct, completed_pct, probability_pct, current_value,
+                 estimated_closing_date)
+             VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW',
+                     'in_progress', 2, 1000, 40, 30, 12, 120, DATE '{closing}')"
+        ),
+    );
+}
+
 fn actions(app: &TestApp, no: &str) -> String {
     text(
         app,
@@ -1458,14 +1472,7 @@ fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     let app = TestApp::start();
     world(&app);
     cycle(&app, "multiply");
-    diesel_exec(
-        &app,
-        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
-             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
-             estimated_closing_date)
-         VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
-                 2, 1000, 40, 30, 12, 120, DATE '2030-06-30')",
-    );
+    on_stage_two(&app, "2030-06-30");
     let mut c = staff(&app, "stan");
     let card = c.get("/opportunities/OP000001");
     card.assert_status(200);
@@ -2209,14 +2216,7 @@ fn a_move_and_a_stage_deleted_at_once_leave_no_opportunity_on_a_missing_stage() 
     let app = TestApp::start();
     world(&app);
     cycle(&app, "multiply");
-    diesel_exec(
-        &app,
-        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
-             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
-             estimated_closing_date)
-         VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
-                 2, 1000, 40, 30, 12, 120, DATE '2099-06-30')",
-    );
+    on_stage_two(&app, "2099-06-30");
     let c = staff(&app, "stan");
     // The administrator's deletion of stage 3, as the stage page makes it: the cycle locked,
     // nobody counted on the stage, the stage deleted — not yet committed ...
@@ -2289,14 +2289,7 @@ fn a_close_and_a_close_code_changed_at_once_never_win_with_a_lost_code() {
     let app = TestApp::start();
     world(&app);
     cycle(&app, "multiply");
-    diesel_exec(
-        &app,
-        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
-             estimated_value, chances_pct, completed_pct, probability_pct, current_value,
-             estimated_closing_date)
-         VALUES ('OP000001', (SELECT id FROM contacts WHERE no = 'SOLO'), 'NEW', 'in_progress',
-                 2, 1000, 40, 30, 12, 120, DATE '2099-06-30')",
-    );
+    on_stage_two(&app, "2099-06-30");
     let c = staff(&app, "stan");
     // The administrator's change of SIGNED to a lost code, as its page makes it: the code
     // locked, nobody counted on it, its kind changed — not yet committed ...
