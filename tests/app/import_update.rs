@@ -368,7 +368,7 @@ fn a_person_on_a_draft_segment_is_not_moved_to_another_company_by_an_import() {
     let page = import_file(&mut c, &[UPDATE], "move.csv", file.as_bytes());
     assert!(
         page.contains(&format!(
-            "line 2: contact ELI is on draft segment(s) {no}, so it cannot move to another company"
+            "line 2: contact ELI is on draft segment {no}, so it cannot move to another company"
         )),
         "{}",
         page.body

@@ -68,6 +68,11 @@ fn a_person_created_under_a_company_takes_its_address_phone_salesperson_territor
         !form.contains("value=\"info@nordlys.dk\""),
         "the e-mail is the person's own"
     );
+    assert!(
+        form.contains("<option value=\"JO\" selected"),
+        "{}",
+        form.body
+    );
 
     // A person posted with only a name and the company takes what it left empty.
     let ada = create(
@@ -98,6 +103,28 @@ fn a_person_created_under_a_company_takes_its_address_phone_salesperson_territor
     // A company takes nothing from anyone.
     let other = create(&mut c, &[("type", "company"), ("name", "Solo ApS")]);
     assert_eq!(row(&app, &other), "|||||", "NULL codes are left out");
+
+    // A blocked salesperson is not given to a new person: the company keeps Jo, its new
+    // person's form does not offer Jo, and a person saved with the company's values has none.
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = true WHERE code = 'JO'",
+    );
+    let form = c.get(&format!("/contacts/new?company={company}"));
+    assert!(
+        !form.contains("<option value=\"JO\" selected"),
+        "{}",
+        form.body
+    );
+    let cy = create(
+        &mut c,
+        &[("type", "person"), ("name", "Cy"), ("company_no", &company)],
+    );
+    assert_eq!(
+        row(&app, &cy),
+        "Havnegade 1|2. sal|Århus|8000|DK|+45 86 12 34 56|NORTH|DAN|"
+    );
+    assert!(row(&app, &company).contains("|JO|"), "the company keeps it");
 }
 
 #[test]
@@ -167,7 +194,7 @@ fn persons_that_share_the_company_address_follow_it_and_the_others_keep_theirs()
     res.assert_redirect(&format!("/contacts/{company}"));
     assert!(c
         .get(&format!("/contacts/{company}"))
-        .contains("1 person(s) who shared its address moved with it."));
+        .contains("1 person who shared its address moved with it."));
     assert_eq!(
         row(&app, &ada),
         "Nørregade 5||København|1165|DK|+45 86 12 34 56|JO|NORTH|DAN|"
@@ -246,15 +273,27 @@ fn a_person_moved_to_another_company_takes_what_it_had_from_the_old_one() {
         .map(|k| (k.to_string(), value(k)))
         .collect();
         fields.push(("type".into(), "person".into()));
-        for (k, v) in [
-            ("country_code", "DK"),
-            ("salesperson_code", "JO"),
-            ("territory_code", "NORTH"),
-            ("language_code", "DAN"),
-            ("company_no", company),
+        // The option chosen in the select named `k` ("" for none).
+        let chosen = |k: &str| {
+            let at = page.body.find(&format!("name=\"{k}\"")).unwrap();
+            let select = &page.body[at..at + page.body[at..].find("</select>").unwrap()];
+            match select.find("\" selected") {
+                Some(end) => {
+                    let start = select[..end].rfind("value=\"").unwrap() + 7;
+                    select[start..end].to_string()
+                }
+                None => String::new(),
+            }
+        };
+        for k in [
+            "country_code",
+            "salesperson_code",
+            "territory_code",
+            "language_code",
         ] {
-            fields.push((k.to_string(), v.to_string()));
+            fields.push((k.to_string(), chosen(k)));
         }
+        fields.push(("company_no".into(), company.to_string()));
         let fields: Vec<(&str, &str)> = fields
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -273,10 +312,27 @@ fn a_person_moved_to_another_company_takes_what_it_had_from_the_old_one() {
     ));
     move_to(&mut c, &bo, &solvang).assert_redirect(&format!("/contacts/{bo}"));
     assert!(
-        row(&app, &bo).starts_with("Hjemmevej 9||Odense||DK|+45 33 00 00 00|PL|SOUTH"),
+        row(&app, &bo).starts_with("Hjemmevej 9||Odense||+45 33 00 00 00|PL|SOUTH"),
         "{}",
         row(&app, &bo)
     );
+    // Moved back to Nordlys, whose salesperson is now blocked: Ada keeps Pat, and takes the
+    // rest of what Solvang had given her.
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = true WHERE code = 'JO'",
+    );
+    let res = move_to(&mut c, &ada, &nordlys);
+    res.assert_redirect(&format!("/contacts/{ada}"));
+    assert_eq!(
+        row(&app, &ada),
+        "Havnegade 1|2. sal|Århus|8000|DK|+45 86 12 34 56|PL|NORTH|DAN|"
+    );
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET blocked = false WHERE code = 'JO'",
+    );
+    move_to(&mut c, &ada, &solvang).assert_redirect(&format!("/contacts/{ada}"));
     // Ada now follows Solvang's moves.
     assert_eq!(
         app.count(&format!(
@@ -427,22 +483,61 @@ fn a_type_change_is_refused_while_the_contact_holds_what_only_its_type_has() {
     );
     res.assert_status(422);
     assert!(
-        res.contains(&format!("is on draft segment(s) {seg}")),
+        res.contains(&format!(
+            "is on draft segment {seg}, whose lines carry its company, so it cannot become a person."
+        )),
         "{}",
         res.body
     );
-    // Off the segment, it may.
     diesel_exec(&app, "DELETE FROM segment_lines");
-    save(
-        &mut c,
-        &solo,
-        &[
-            ("type", "person"),
-            ("name", "Solo"),
-            ("company_no", &company),
-        ],
-    )
-    .assert_redirect(&format!("/contacts/{solo}"));
+    crate::opportunities::cycle(&app, "multiply");
+    // Nor while history was logged with it as a company (Business Central refuses the change
+    // while there are interaction log entries or opportunities).
+    let gamma = create(&mut c, &[("type", "company"), ("name", "Gamma ApS")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO interaction_log_entries (contact_id, company_id, description) \
+               SELECT id, id, 'Visit' FROM contacts WHERE no = '{gamma}';
+             INSERT INTO interaction_log_entries (contact_id, company_id, description) \
+               SELECT id, id, 'Call' FROM contacts WHERE no = '{gamma}';
+             INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code) \
+               SELECT 'OP1', id, id, 'NEW' FROM contacts WHERE no = '{gamma}';
+             INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code) \
+               SELECT 'OP2', id, id, 'NEW' FROM contacts WHERE no = '{solo}';"
+        ),
+    );
+    let res = save(&mut c, &gamma, &[("type", "person"), ("name", "Gamma ApS")]);
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!(
+            "{gamma} has 2 interaction log entries and 1 sales opportunity, logged with it as a \
+             company, so it cannot become a person."
+        )),
+        "{}",
+        res.body
+    );
+    let as_person = [
+        ("type", "person"),
+        ("name", "Solo"),
+        ("company_no", company.as_str()),
+    ];
+    let res = save(&mut c, &solo, &as_person);
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!("{solo} has 1 sales opportunity, logged with it")),
+        "{}",
+        res.body
+    );
+    diesel_exec(&app, "DELETE FROM opportunities WHERE no = 'OP2'");
+    // Without any of it, it may.
+    save(&mut c, &solo, &as_person).assert_redirect(&format!("/contacts/{solo}"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contacts WHERE no = '{solo}' AND type = 'person'"
+        )),
+        1
+    );
 }
 
 /// Two saves at once that together would break a rule each checks alone: a person saved under
@@ -526,7 +621,7 @@ fn a_company_change_waits_for_what_is_being_saved_meanwhile() {
     let res = moving.join().unwrap();
     res.assert_status(422);
     assert!(
-        res.contains(&format!("is on draft segment(s) {seg}")),
+        res.contains(&format!("is on draft segment {seg}")),
         "{}",
         res.body
     );

@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::model::{self, Contact};
 use crate::web::filters::number;
+use crate::web::pagination::counted;
 
 /// The draft segments a contact is on (numbers), for the card and the guards.
 pub fn draft_segments(
@@ -48,20 +49,26 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
         let (_, persons) = model::persons_of(conn, contact.id, 0)?;
         if persons > 0 {
             blockers.push(format!(
-                "{} {} has {} person(s). Delete them or move them to another company first.",
+                "{} {} has {}. Delete them or move them to another company first.",
                 contact.no,
                 contact.name,
-                number(persons)
+                counted(persons, "person", "persons")
             ));
         }
     }
     let drafts = draft_segments(conn, contact.id)?;
     if !drafts.is_empty() {
         blockers.push(format!(
-            "{} {} is on draft segment(s) {}. Remove it from them first.",
+            "{} {} is on draft {} {}. Remove it from {} first.",
             contact.no,
             contact.name,
-            numbers(&drafts)
+            if drafts.len() == 1 {
+                "segment"
+            } else {
+                "segments"
+            },
+            numbers(&drafts),
+            if drafts.len() == 1 { "it" } else { "them" }
         ));
     }
     #[derive(QueryableByName)]
@@ -269,12 +276,22 @@ pub fn company_change_refused(
     // the transaction ends), so that a line being added cannot escape the check.
     conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")?;
     let drafts = draft_segments(conn, contact.id)?;
+    let on = format!(
+        "{} is on draft {} {}",
+        contact.no,
+        if drafts.len() == 1 {
+            "segment"
+        } else {
+            "segments"
+        },
+        numbers(&drafts)
+    );
     Ok((!drafts.is_empty()).then(|| {
-        format!(
-            "{} is on draft segment(s) {}, so it cannot move to another company.",
-            contact.no,
-            numbers(&drafts)
-        )
+        if contact.kind != new_kind {
+            format!("{on}, whose lines carry its company, so it cannot become a {new_kind}.")
+        } else {
+            format!("{on}, so it cannot move to another company.")
+        }
     }))
 }
 
@@ -293,6 +310,47 @@ pub fn kind_change_refused(
     }
     if contact.kind == new_kind {
         return Ok(None);
+    }
+    // The history logged with it as its type: Business Central refuses the change while the
+    // contact has interaction log entries or sales opportunities (a company's keep it as the
+    // company of their entries, a person's as the person of a company).
+    #[derive(QueryableByName)]
+    struct History {
+        #[diesel(sql_type = BigInt)]
+        entries: i64,
+        #[diesel(sql_type = BigInt)]
+        opportunities: i64,
+    }
+    let history: History = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM interaction_log_entries WHERE contact_id = $1) AS entries, \
+                (SELECT count(*) FROM opportunities WHERE contact_id = $1) AS opportunities",
+    )
+    .bind::<BigInt, _>(contact.id)
+    .get_result(conn)?;
+    let logged: Vec<String> = [
+        (
+            history.entries,
+            "interaction log entry",
+            "interaction log entries",
+        ),
+        (
+            history.opportunities,
+            "sales opportunity",
+            "sales opportunities",
+        ),
+    ]
+    .into_iter()
+    .filter(|(n, ..)| *n > 0)
+    .map(|(n, one, many)| counted(n, one, many))
+    .collect();
+    if !logged.is_empty() {
+        return Ok(Some(format!(
+            "{} has {}, logged with it as a {}, so it cannot become a {}.",
+            contact.no,
+            logged.join(" and "),
+            contact.kind,
+            new_kind
+        )));
     }
     // What the old type carries and the new one does not (the classifications' own list says
     // which), and the answers to questionnaires of the old type alone.

@@ -129,7 +129,8 @@ pub const COMPANY_JOINS: &str =
 /// [`super::guards::company_change_refused`]).
 fn company_move_check() -> String {
     format!(
-        "SELECT r.line, 'contact ' || r.no || ' is on draft segment(s) '
+        "SELECT r.line, 'contact ' || r.no || ' is on draft segment'
+                || CASE WHEN count(DISTINCT s.no) > 1 THEN 's ' ELSE ' ' END
                 || string_agg(DISTINCT s.no::text, ', ' ORDER BY s.no::text)
                 || ', so it cannot move to another company' AS message, count(*) OVER () AS total
          FROM import_rows r JOIN contacts c ON c.id = r.existing_id

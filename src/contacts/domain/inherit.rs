@@ -4,6 +4,7 @@
 
 use crate::contacts::model::{self, Contact, ContactForm, ContactValues};
 use crate::db::schema::contacts;
+use crate::setup;
 use diesel::prelude::*;
 
 /// The company's values in a new person's form (`/contacts/new?company=…`), so that the user
@@ -49,16 +50,46 @@ pub fn fill(values: &mut ContactValues, company: &Contact) {
     }
 }
 
+/// The company as its persons take from it: without its salesperson when that one is
+/// blocked, as a blocked salesperson is not given to a new record (a person the user gave it
+/// would be refused). The company itself keeps it.
+pub fn giving(conn: &mut PgConnection, company: &Contact) -> QueryResult<Contact> {
+    let mut company = company.clone();
+    company.salesperson_code = setup::salespeople::usable(conn, company.salesperson_code)?;
+    Ok(company)
+}
+
 /// [`fill`] for a new person with a company, read from the database.
 pub fn from_company(conn: &mut PgConnection, values: &mut ContactValues) -> QueryResult<()> {
     match values.company_id {
         Some(id) if values.kind == "person" => {
             let company = model::find(conn, id)?;
+            let company = giving(conn, &company)?;
             fill(values, &company);
             Ok(())
         }
         _ => Ok(()),
     }
+}
+
+/// [`moved`] with the new company read from the database: a blocked salesperson of the new
+/// company is not taken (the person keeps the one it has).
+pub fn moved_to(
+    conn: &mut PgConnection,
+    values: &mut ContactValues,
+    stored: &Contact,
+    new_id: i64,
+) -> QueryResult<Vec<&'static str>> {
+    let mut new = model::find(conn, new_id)?;
+    let old = match stored.company_id {
+        Some(id) => Some(model::find(conn, id)?),
+        None => None,
+    };
+    if new.salesperson_code.is_some() && giving(conn, &new)?.salesperson_code.is_none() {
+        // As if the new company had the person's own: nothing to take.
+        new.salesperson_code = stored.salesperson_code.clone();
+    }
+    Ok(moved(values, stored, old.as_ref(), &new))
 }
 
 /// A person moved to another company (its Company No. changed on the edit form) takes the new

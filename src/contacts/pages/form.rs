@@ -89,6 +89,10 @@ pub async fn new(
         } else {
             model::find_by_no(conn, &company_no)?.filter(|c| c.is_company())
         };
+        let company = match company {
+            Some(c) => Some(inherit::giving(conn, &c)?),
+            None => None,
+        };
         Ok((Options::load(conn, false)?, company))
     })
     .await?;
@@ -333,9 +337,9 @@ pub async fn update(
                     errors.add(
                         "type",
                         format!(
-                            "{} has {} person(s); it must stay a company.",
+                            "{} has {}; it must stay a company.",
                             contact.no,
-                            crate::web::filters::number(persons)
+                            crate::web::pagination::counted(persons, "person", "persons")
                         ),
                     );
                     return Ok(UpdateOutcome::Invalid(
@@ -350,12 +354,7 @@ pub async fn update(
             let mut took = Vec::new();
             if let (true, Some(new_id)) = (values.kind == "person", values.company_id) {
                 if contact.company_id != Some(new_id) {
-                    let company = model::find(conn, new_id)?;
-                    let old = match contact.company_id {
-                        Some(id) => Some(model::find(conn, id)?),
-                        None => None,
-                    };
-                    took = inherit::moved(&mut values, &contact, old.as_ref(), &company);
+                    took = inherit::moved_to(conn, &mut values, &contact, new_id)?;
                 }
             }
             match model::update(conn, contact.id, version, &values)? {
@@ -363,9 +362,9 @@ pub async fn update(
                     let moved = inherit::persons_follow(conn, &contact, &saved)?;
                     let message = if moved > 0 {
                         format!(
-                            "Contact {} saved; {} person(s) who shared its address moved with it.",
+                            "Contact {} saved; {} who shared its address moved with it.",
                             saved.no,
-                            crate::web::filters::number(moved as i64)
+                            crate::web::pagination::counted(moved as i64, "person", "persons")
                         )
                     } else if !took.is_empty() {
                         format!(
