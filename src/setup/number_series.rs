@@ -368,24 +368,8 @@ impl SeriesForm {
             .any(|c| c.is_whitespace() || c.is_control())
         {
             errors.add("prefix", "A prefix cannot contain spaces.");
-        } else if let Some(c) = self.prefix.chars().find(|c| "/?#%\\".contains(*c)) {
-            // A record's No. is the last part of its address (`/contacts/FV/000001` would be
-            // another page, `/contacts/CT#000001` the page of CT).
-            errors.add(
-                "prefix",
-                format!(
-                    "A prefix cannot contain {c}: the numbers are part of the records' addresses."
-                ),
-            );
-        } else if let Some(c) = self.prefix.chars().find(|c| "|*&@<>='()".contains(*c)) {
-            // A No. typed into a filter (a segment's No. or Company No.) is read in the filter
-            // syntax: `A|000001` would be two alternatives, matching neither unsaid.
-            errors.add(
-                "prefix",
-                format!(
-                    "A prefix cannot contain {c}: it has a meaning in filters, where numbers are typed."
-                ),
-            );
+        } else if let Some((c, why)) = no_char_refused(&self.prefix) {
+            errors.add("prefix", format!("A prefix cannot contain {c}: {why}."));
         }
         let width = self
             .width
@@ -644,6 +628,20 @@ fn old_next(s: &NumberSeries) -> String {
     s.next_number.to_string()
 }
 
+/// The first character of `no` that a record's No. may not hold, and why: a series' prefix
+/// and a No. given in an import are refused it. A record's No. is the last part of its
+/// address (`/contacts/FV/000001` would be another page, `/contacts/CT#000001` the page of
+/// CT), and a No. typed into a filter (a segment's No. or Company No.) is read in the filter
+/// syntax (`A|000001` would be two alternatives, matching neither unsaid).
+pub fn no_char_refused(no: &str) -> Option<(char, &'static str)> {
+    if let Some(c) = no.chars().find(|c| "/?#%\\".contains(*c)) {
+        return Some((c, "the numbers are part of the records' addresses"));
+    }
+    no.chars()
+        .find(|c| "|*&@<>='()".contains(*c))
+        .map(|c| (c, "it has a meaning in filters, where numbers are typed"))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -689,6 +687,16 @@ mod tests {
             let e = form(prefix, "6", "1").parse().unwrap_err();
             assert!(
                 e.get("prefix").unwrap().contains("a meaning in filters"),
+                "{prefix}"
+            );
+        }
+        // What an address reads as its syntax too: a No. is the last part of its card's.
+        for prefix in ["FV/", "CT#", "A?", "P%", "B\\"] {
+            let e = form(prefix, "6", "1").parse().unwrap_err();
+            assert!(
+                e.get("prefix")
+                    .unwrap()
+                    .contains("part of the records' addresses"),
                 "{prefix}"
             );
         }

@@ -628,3 +628,34 @@ fn an_import_says_how_many_persons_followed_their_companys_address() {
         1
     );
 }
+
+/// A No. in a file is refused what a number series' prefix is refused: a card at
+/// `/contacts/A/1` or `/contacts/A#1` could not be opened, and `A|1` typed into a filter
+/// would be two numbers.
+#[test]
+fn an_imported_no_that_could_not_be_an_address_or_a_filter_is_refused() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let before = snapshot(&app, &[]);
+    let file = "no,type,name,company_no\n\
+                A/1,company,Slash,\n\
+                B#1,company,Hash,\n\
+                C|1,company,Bar,\n\
+                ..,company,Dots,\n\
+                P1,person,Pia,X?1\n\
+                OK-1.A,company,Fine,\n";
+    let page = import_file(&mut c, &[], "contacts.csv", file.as_bytes());
+    for expected in [
+        "line 2: no \"A/1\" cannot contain /: the numbers are part of the records' addresses",
+        "line 3: no \"B#1\" cannot contain #: the numbers are part of the records' addresses",
+        "line 4: no \"C|1\" cannot contain |: it has a meaning in filters, where numbers are typed",
+        "line 5: no \"..\" cannot consist of dots only",
+        "line 6: company_no \"X?1\" cannot contain ?: the numbers are part of the records' addresses",
+    ] {
+        let shown = expected.replace('"', "&#34;").replace('\'', "&#39;");
+        assert!(page.contains(&shown), "{expected}\n{}", page.body);
+    }
+    assert!(!page.contains("line 7:"), "{}", page.body);
+    assert_eq!(snapshot(&app, &[]), before, "nothing written");
+}

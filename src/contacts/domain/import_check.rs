@@ -29,21 +29,15 @@ pub(super) fn check_row(
         errors.push("name is empty".into());
     }
     let no = get("no").to_uppercase();
-    if !no.is_empty() && !code_ok(&no) {
-        errors.push(format!(
-            "no \"{}\" must be at most 20 characters without spaces",
-            shown(&no)
-        ));
+    if let Some(problem) = no_problem(&no) {
+        errors.push(format!("no \"{}\" {problem}", shown(&no)));
     }
     let company_no = get("company_no").to_uppercase();
     if kind == "company" && !company_no.is_empty() {
         errors
             .push("a company does not belong to another company (company_no must be empty)".into());
-    } else if !company_no.is_empty() && !code_ok(&company_no) {
-        errors.push(format!(
-            "company_no \"{}\" must be at most 20 characters without spaces",
-            shown(&company_no)
-        ));
+    } else if let Some(problem) = no_problem(&company_no) {
+        errors.push(format!("company_no \"{}\" {problem}", shown(&company_no)));
     }
     let limits = [
         ("name", 100),
@@ -242,6 +236,17 @@ pub fn shown(value: &str) -> String {
     out
 }
 
-fn code_ok(code: &str) -> bool {
-    !code.is_empty() && code.chars().count() <= 20 && !code.chars().any(char::is_whitespace)
+/// What is wrong with a contact No. given in a file (`None` when empty or right): the rules
+/// of a No. made by a number series, so that its card can be opened and a filter can name it.
+fn no_problem(no: &str) -> Option<String> {
+    if no.is_empty() {
+        None
+    } else if no.chars().count() > 20 || no.chars().any(char::is_whitespace) {
+        Some("must be at most 20 characters without spaces".into())
+    } else if no.chars().all(|c| c == '.') {
+        Some("cannot consist of dots only".into())
+    } else {
+        crate::setup::number_series::no_char_refused(no)
+            .map(|(c, why)| format!("cannot contain {c}: {why}"))
+    }
 }
