@@ -725,3 +725,56 @@ fn a_type_change_and_a_card_write_at_once_do_not_leave_what_the_type_may_not_hol
         1
     );
 }
+
+/// A territory deleted by a colleague while a contact is being saved with it: the save waits
+/// for the deletion and shows the form again, as the user filled it, with the reason at the
+/// field (it was a bare "changed at the same moment" page that lost what was typed).
+#[test]
+fn a_code_deleted_while_a_contact_is_saved_with_it_is_said_at_its_field() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let company = create(&mut c, NORDLYS);
+    let page = c.get(&format!("/contacts/{company}/edit"));
+    let version = hidden_value(&page.body, "version").unwrap();
+    let token = page.csrf_token().unwrap();
+    let mut x = app.conn();
+    x.batch_execute("BEGIN; DELETE FROM territories WHERE code = 'SOUTH'")
+        .unwrap();
+    let no = company.clone();
+    let saving = std::thread::spawn(move || {
+        c.post_with_token(
+            &format!("/contacts/{no}"),
+            &token,
+            &[
+                ("type", "company"),
+                ("name", "Nordlys Syd A/S"),
+                ("city", "Aabenraa"),
+                ("territory_code", "SOUTH"),
+                ("version", &version),
+            ],
+        )
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 1);
+    x.batch_execute("COMMIT").unwrap();
+    let res = saving.join().unwrap();
+    res.assert_status(422);
+    let at_field = res
+        .body
+        .find("id=\"territory_code-error\"")
+        .expect(&res.body);
+    assert!(
+        res.body[at_field..].starts_with(
+            "id=\"territory_code-error\"><span class=\"visually-hidden\">Error:</span> This was deleted by someone else a moment ago. Choose another."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"Nordlys Syd A/S\"") && res.contains("value=\"Aabenraa\""));
+    assert_eq!(
+        row(&app, &company),
+        "Havnegade 1|2. sal|Århus|8000|DK|+45 86 12 34 56|JO|NORTH|DAN|info@nordlys.dk",
+        "nothing saved"
+    );
+}

@@ -357,7 +357,23 @@ pub async fn update(
                     took = inherit::moved_to(conn, &mut values, &contact, new_id)?;
                 }
             }
-            match model::update(conn, contact.id, version, &values)? {
+            // In a savepoint, as at creation: a code deleted by someone else since the checks
+            // is a message next to its field, with the form as the user filled it.
+            let saved =
+                match conn.transaction(|conn| model::update(conn, contact.id, version, &values)) {
+                    Ok(saved) => saved,
+                    Err(e) if crate::web::error::is_constraint_race(&e) => {
+                        let (field, message) = raced_field(&e);
+                        errors.add(field, message);
+                        return Ok(UpdateOutcome::Invalid(
+                            errors,
+                            Box::new(contact),
+                            Options::load(conn, false)?,
+                        ));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            match saved {
                 Some(saved) => {
                     let moved = inherit::persons_follow(conn, &contact, &saved)?;
                     let message = if moved > 0 {
@@ -412,8 +428,8 @@ pub async fn update(
     }
 }
 
-/// The field of the contact form that a constraint violation at creation concerns, and what
-/// to say next to it.
+/// The field of the contact form that a constraint violation at creation or on a save
+/// concerns, and what to say next to it.
 fn raced_field(e: &diesel::result::Error) -> (&'static str, &'static str) {
     let column = crate::web::error::violated_column(e, "contacts");
     let field = match column.as_deref() {
