@@ -91,8 +91,15 @@ pub async fn classify(
                 )),
                 Some(_) if code.is_empty() => Flash::error("Choose a code to assign."),
                 Some(c) if form.action == "remove" => {
-                    c.remove(conn, contact.id, &code)?;
-                    Flash::success(format!("{code} removed from {}.", c.title.to_lowercase()))
+                    if c.remove(conn, contact.id, &code)? {
+                        Flash::success(format!("{code} removed from {}.", c.title.to_lowercase()))
+                    } else {
+                        // Removed by a colleague since the card was shown, or never there.
+                        Flash::info(format!(
+                            "{code} was not among its {}: nothing was removed.",
+                            c.title.to_lowercase()
+                        ))
+                    }
                 }
                 Some(c) => {
                     if !setup::code_exists(conn, c.codes, &code)? {
