@@ -189,10 +189,18 @@ fn the_second_of_two_concurrent_edits_is_refused_and_the_first_kept() {
     let mut theirs = company("Acme Trading Ltd");
     theirs.retain(|(k, _)| *k != "city");
     theirs.push(("city", "Odense".into()));
+    theirs.retain(|(k, _)| *k != "correspondence_type");
+    theirs.push(("correspondence_type", "hard_copy".into()));
     theirs.push(("version", hidden_value(&form_b.body, "version").unwrap()));
     let res = b.post_with_token(&path, &form_b.csrf_token().unwrap(), &fields(&theirs));
     res.assert_status(409);
     assert!(res.contains("Someone else saved this contact after you opened it"));
+    // Values are shown as the form names them, not as stored.
+    assert!(
+        res.contains("<tr><td>Correspondence Type</td><td>E-mail</td><td>Hard Copy</td></tr>"),
+        "{}",
+        res.body
+    );
     assert!(
         res.contains("Acme Trading A/S"),
         "shows what was saved meanwhile"
@@ -212,7 +220,7 @@ fn the_second_of_two_concurrent_edits_is_refused_and_the_first_kept() {
     again.push(("version", version));
     b.post_with_token(&path, &token, &fields(&again))
         .assert_redirect(&path);
-    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE name = 'Acme Trading Ltd' AND city = 'Odense' AND version = 3"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE name = 'Acme Trading Ltd' AND city = 'Odense' AND correspondence_type = 'hard_copy' AND version = 3"), 1);
 }
 
 #[test]

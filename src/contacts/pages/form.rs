@@ -186,7 +186,11 @@ fn differences(theirs: &ContactForm, yours: &ContactForm) -> Vec<(&'static str, 
         }
     };
     let pairs: Vec<(&'static str, String, String)> = vec![
-        ("Type", theirs.kind.clone(), yours.kind.clone()),
+        (
+            "Type",
+            model::type_label(&theirs.kind).to_string(),
+            model::type_label(&yours.kind).to_string(),
+        ),
         ("Name", theirs.name.clone(), yours.name.clone()),
         (
             "Search Name",
@@ -241,8 +245,8 @@ fn differences(theirs: &ContactForm, yours: &ContactForm) -> Vec<(&'static str, 
         ),
         (
             "Correspondence Type",
-            theirs.correspondence_type.clone(),
-            yours.correspondence_type.clone(),
+            model::correspondence_label(&theirs.correspondence_type).to_string(),
+            model::correspondence_label(&yours.correspondence_type).to_string(),
         ),
         (
             "Organizational Level",
