@@ -362,7 +362,9 @@ fn classifications_and_profile_answers_are_assigned_on_the_card() {
         app.count("SELECT count(*) FROM contact_industry_groups WHERE code = 'RETAIL'"),
         0
     );
-    assert!(c.get(&card).contains("RETAIL removed from industry groups."));
+    assert!(c
+        .get(&card)
+        .contains("RETAIL removed from industry groups."));
     // Removed again (as from a card shown before a colleague removed it): said, not claimed.
     c.submit(
         &card,

@@ -172,9 +172,6 @@ fn persons_that_share_the_company_address_follow_it_and_the_others_keep_theirs()
         let t = page.csrf_token().unwrap();
         c.post_with_token(&format!("/contacts/{company}"), &t, &fields)
     };
-    // A phone change moves nobody.
-    edit(&mut c, &[("phone", "+45 2")]).assert_redirect(&format!("/contacts/{company}"));
-    assert!(row(&app, &ada).contains("+45 86 12 34 56"));
     let versions = app.count("SELECT sum(version) FROM contacts WHERE type = 'person'");
 
     // Eva's address is edited to her own; then the company moves.
@@ -205,6 +202,67 @@ fn persons_that_share_the_company_address_follow_it_and_the_others_keep_theirs()
     assert_eq!(
         app.count("SELECT sum(version) FROM contacts WHERE type = 'person'"),
         versions + 1
+    );
+
+    // Its phone and salesperson follow where a person had the company's (as Business Central
+    // passes them on): Eva has a phone of her own, Bo no salesperson.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE contacts SET phone = '+45 77' WHERE no = '{eva}';
+             UPDATE contacts SET salesperson_code = NULL WHERE no = '{bo}'"
+        ),
+    );
+    let moved = [
+        ("address", "Nørregade 5"),
+        ("address_2", ""),
+        ("city", "København"),
+        ("post_code", "1165"),
+    ];
+    let mut changes = moved.to_vec();
+    changes.extend([("phone", "+45 2"), ("salesperson_code", "PL")]);
+    edit(&mut c, &changes).assert_redirect(&format!("/contacts/{company}"));
+    let card = c.get(&format!("/contacts/{company}"));
+    assert!(
+        card.contains("3 persons who had its phone or salesperson took the new ones."),
+        "{}",
+        card.body
+    );
+    assert_eq!(
+        row(&app, &ada),
+        "Nørregade 5||København|1165|DK|+45 2|PL|NORTH|DAN|"
+    );
+    assert!(
+        row(&app, &eva).ends_with("8200|DK|+45 77|PL|NORTH|DAN|"),
+        "{}",
+        row(&app, &eva)
+    );
+    assert!(
+        row(&app, &bo).ends_with("Odense||+45 2|NORTH|DAN|"),
+        "{}",
+        row(&app, &bo)
+    );
+    // A change of what no person had of the company's moves nobody.
+    let versions = app.count("SELECT sum(version) FROM contacts WHERE type = 'person'");
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET salesperson_code = 'JO' WHERE type = 'person'",
+    );
+    edit(
+        &mut c,
+        &[
+            moved.as_slice(),
+            &[("phone", "+45 2"), ("salesperson_code", "")],
+        ]
+        .concat(),
+    )
+    .assert_redirect(&format!("/contacts/{company}"));
+    assert!(c
+        .get(&format!("/contacts/{company}"))
+        .contains(&format!("Contact {company} saved.</")));
+    assert_eq!(
+        app.count("SELECT sum(version) FROM contacts WHERE type = 'person'"),
+        versions
     );
 }
 

@@ -1,9 +1,8 @@
 //! A person under a company takes the company's address, phone, salesperson, territory and
 //! language (as Business Central does when a person's Company No. is filled in), and the
-//! persons that still share the company's address follow it when it changes.
+//! persons that still have the company's address, phone or codes follow them when they change.
 
 use crate::contacts::model::{self, Contact, ContactForm, ContactValues};
-use crate::db::schema::contacts;
 use crate::setup;
 use diesel::prelude::*;
 
@@ -195,54 +194,104 @@ pub fn moved(
     took
 }
 
-/// Whether a company's address (address, address 2, city, post code, country) changed.
-pub fn address_changed(before: &Contact, after: &Contact) -> bool {
+/// What of a company its persons follow, in groups taken whole (the address's five columns
+/// are one): the name said in messages and the columns.
+const FOLLOWED: [(&str, &[&str]); 5] = [
     (
-        &before.address,
-        &before.address_2,
-        &before.city,
-        &before.post_code,
-        &before.country_code,
-    ) != (
-        &after.address,
-        &after.address_2,
-        &after.city,
-        &after.post_code,
-        &after.country_code,
-    )
+        "address",
+        &["address", "address_2", "city", "post_code", "country_code"],
+    ),
+    ("phone", &["phone"]),
+    ("salesperson", &["salesperson_code"]),
+    ("territory", &["territory_code"]),
+    ("language", &["language_code"]),
+];
+
+/// A contact's values in the order of [`FOLLOWED`]'s columns.
+fn followed_values(c: &Contact) -> [Vec<Option<String>>; 5] {
+    let text = |s: &String| Some(s.clone());
+    [
+        vec![
+            text(&c.address),
+            text(&c.address_2),
+            text(&c.city),
+            text(&c.post_code),
+            c.country_code.clone(),
+        ],
+        vec![text(&c.phone)],
+        vec![c.salesperson_code.clone()],
+        vec![c.territory_code.clone()],
+        vec![c.language_code.clone()],
+    ]
 }
 
-/// The company's persons whose address is still the company's old one take its new one: one
-/// UPDATE, in the company's save transaction. Returns how many moved.
+/// What of [`FOLLOWED`] a company's save changed (its names and indexes).
+pub fn changed(before: &Contact, after: &Contact) -> Vec<(usize, &'static str)> {
+    let (old, new) = (followed_values(before), followed_values(after));
+    FOLLOWED
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| old[*i] != new[*i])
+        .map(|(i, (name, _))| (i, *name))
+        .collect()
+}
+
+/// The company's persons follow its change of address, phone, salesperson, territory or
+/// language, each where the person still had the company's old one (Business Central passes
+/// these on to persons with the company's old value, in the company's modify): one UPDATE,
+/// in the company's save transaction. Returns how many persons changed and what the company
+/// changed of what they follow.
 pub fn persons_follow(
     conn: &mut PgConnection,
     before: &Contact,
     after: &Contact,
-) -> QueryResult<usize> {
-    if !before.is_company() || !address_changed(before, after) {
-        return Ok(0);
+) -> QueryResult<(usize, Vec<&'static str>)> {
+    let changed = changed(before, after);
+    if !before.is_company() || changed.is_empty() {
+        return Ok((0, Vec::new()));
     }
-    use contacts as c;
-    diesel::update(
-        c::table
-            .filter(c::company_id.eq(after.id))
-            .filter(c::type_.eq("person"))
-            .filter(c::address.eq(&before.address))
-            .filter(c::address_2.eq(&before.address_2))
-            .filter(c::city.eq(&before.city))
-            .filter(c::post_code.eq(&before.post_code))
-            .filter(c::country_code.is_not_distinct_from(&before.country_code)),
-    )
-    .set((
-        c::address.eq(&after.address),
-        c::address_2.eq(&after.address_2),
-        c::city.eq(&after.city),
-        c::post_code.eq(&after.post_code),
-        c::country_code.eq(&after.country_code),
-        c::version.eq(c::version + 1),
-        c::updated_at.eq(diesel::dsl::now),
-    ))
-    .execute(conn)
+    let (old, new) = (followed_values(before), followed_values(after));
+    let mut binds: Vec<Option<String>> = Vec::new();
+    let mut param = |v: &Option<String>| {
+        binds.push(v.clone());
+        format!("${}", binds.len() + 1)
+    };
+    let mut sets = Vec::new();
+    let mut conditions = Vec::new();
+    for &(i, _) in &changed {
+        let columns = FOLLOWED[i].1;
+        let stored = columns.iter().map(|c| format!("p.{c}")).collect::<Vec<_>>();
+        let was = old[i].iter().map(&mut param).collect::<Vec<_>>();
+        let condition = format!(
+            "ROW({}) IS NOT DISTINCT FROM ROW({})",
+            stored.join(", "),
+            was.iter()
+                .map(|p| format!("{p}::text"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for (c, v) in columns.iter().zip(&new[i]) {
+            sets.push(format!(
+                "{c} = CASE WHEN {condition} THEN {}::text ELSE p.{c} END",
+                param(v)
+            ));
+        }
+        conditions.push(condition);
+    }
+    let sql = format!(
+        "UPDATE contacts p SET {}, version = p.version + 1, updated_at = now() \
+         WHERE p.company_id = $1 AND p.type = 'person' AND ({})",
+        sets.join(", "),
+        conditions.join(" OR ")
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<diesel::sql_types::BigInt, _>(after.id);
+    for b in binds {
+        query = query.bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(b);
+    }
+    let n = query.execute(conn)?;
+    Ok((n, changed.into_iter().map(|(_, name)| name).collect()))
 }
 
 #[cfg(test)]
@@ -424,12 +473,18 @@ mod tests {
     }
 
     #[test]
-    fn only_an_address_change_moves_persons() {
+    fn what_persons_follow_is_what_changed_of_the_address_phone_and_codes() {
         let before = company();
         let mut after = company();
+        after.email = "ny@nordlys.dk".into();
+        after.name = "Nordlys Nord A/S".into();
+        assert!(changed(&before, &after).is_empty(), "a person's own");
         after.phone = "+45 2".into();
-        assert!(!address_changed(&before, &after));
         after.country_code = None;
-        assert!(address_changed(&before, &after));
+        after.language_code = None;
+        assert_eq!(
+            changed(&before, &after),
+            [(0, "address"), (1, "phone"), (4, "language")]
+        );
     }
 }

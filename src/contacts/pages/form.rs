@@ -379,13 +379,23 @@ pub async fn update(
                 };
             match saved {
                 Some(saved) => {
-                    let moved = inherit::persons_follow(conn, &contact, &saved)?;
+                    let (moved, what) = inherit::persons_follow(conn, &contact, &saved)?;
                     let message = if moved > 0 {
-                        format!(
-                            "Contact {} saved; {} who shared its address moved with it.",
-                            saved.no,
-                            crate::web::pagination::counted(moved as i64, "person", "persons")
-                        )
+                        let persons =
+                            crate::web::pagination::counted(moved as i64, "person", "persons");
+                        if what == ["address"] {
+                            format!(
+                                "Contact {} saved; {persons} who shared its address moved with it.",
+                                saved.no
+                            )
+                        } else {
+                            format!(
+                                "Contact {} saved; {persons} who had its {} took the new {}.",
+                                saved.no,
+                                listed_or(&what),
+                                if what.len() == 1 { "one" } else { "ones" }
+                            )
+                        }
                     } else if !took.is_empty() {
                         format!(
                             "Contact {} saved; from its new company it took the {}.",
@@ -461,9 +471,18 @@ fn raced_field(e: &diesel::result::Error) -> (&'static str, &'static str) {
 
 /// "address", "address and phone", "address, phone and salesperson".
 fn listed(items: &[&str]) -> String {
+    joined(items, "and")
+}
+
+/// "address", "address or phone", "address, phone or salesperson".
+fn listed_or(items: &[&str]) -> String {
+    joined(items, "or")
+}
+
+fn joined(items: &[&str], last_word: &str) -> String {
     match items {
         [] => String::new(),
         [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => format!("{} {last_word} {last}", rest.join(", ")),
     }
 }
