@@ -608,7 +608,8 @@ fn an_import_says_how_many_persons_followed_their_companys_address() {
     let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
     assert!(
         page.contains(
-            "0 contacts imported, 1 updated. 3 other persons who shared a company&#39;s address moved with it."
+            "0 contacts imported, 1 updated. 3 other persons followed a change of their company \
+             (address, phone, salesperson, territory or language they had of it)."
         ),
         "{}",
         page.body
@@ -623,7 +624,7 @@ fn an_import_says_how_many_persons_followed_their_companys_address() {
     assert_eq!(
         app.count(
             "SELECT count(*) FROM audit_log WHERE action = 'contacts imported' \
-             AND detail LIKE '%3 persons following their company''s address'"
+             AND detail LIKE '%3 persons following their company''s changes'"
         ),
         1
     );
@@ -658,4 +659,46 @@ fn an_imported_no_that_could_not_be_an_address_or_a_filter_is_refused() {
     }
     assert!(!page.contains("line 7:"), "{}", page.body);
     assert_eq!(snapshot(&app, &[]), before, "nothing written");
+}
+
+/// A file that gives a company a new salesperson and phone passes them on to its persons that
+/// had its old ones, as its card does; a person with its own keeps it.
+#[test]
+fn an_imports_new_salesperson_and_phone_of_a_company_reach_its_persons() {
+    let app = TestApp::start();
+    saved_world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET salesperson_code = 'JO' WHERE no IN ('ALPHA', 'ANNA', 'BO');
+         UPDATE contacts SET salesperson_code = 'PL', phone = '+45 99' WHERE no = 'CY';",
+    );
+    let mut c = staff(&app, "stan");
+    let file = "no,type,name,salesperson_code,phone\nALPHA,company,Alpha Retail,PL,+45 1\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(
+        page.contains("0 contacts imported, 1 updated. 2 other persons followed a change"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(no || ':' || coalesce(salesperson_code, '-') || ':' || phone, ' ' \
+             ORDER BY no) FROM contacts WHERE no IN ('ALPHA', 'ANNA', 'BO', 'CY')"
+        ),
+        "ALPHA:PL:+45 1 ANNA:PL:+45 1 BO:PL:+45 1 CY:PL:+45 99"
+    );
+    // A person's row giving it a salesperson of its own keeps it.
+    let file =
+        "no,type,name,salesperson_code\nALPHA,company,Alpha Retail,JO\nANNA,person,Anna Alpha,\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(page.contains("2 other persons followed"), "{}", page.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(no || ':' || coalesce(salesperson_code, '-'), ' ' ORDER BY no) \
+             FROM contacts WHERE no IN ('ALPHA', 'ANNA', 'BO', 'CY')"
+        ),
+        "ALPHA:JO ANNA:- BO:JO CY:JO"
+    );
 }

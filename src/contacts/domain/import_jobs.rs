@@ -445,7 +445,7 @@ fn load(
             file_name,
             &if done.updated + done.unchanged > 0 {
                 format!(
-                    "{} contacts, {} updated, {} unchanged, {} persons following their company's address",
+                    "{} contacts, {} updated, {} unchanged, {} persons following their company's changes",
                     done.created, done.updated, done.unchanged, done.followed
                 )
             } else {
@@ -476,10 +476,11 @@ fn done_message(done: Written) -> String {
         ));
     }
     message.push('.');
-    // As a company's card says when its persons move with it.
+    // As a company's card says when its persons follow it.
     if done.followed > 0 {
         message.push_str(&format!(
-            " {} other person{} who shared a company's address moved with it.",
+            " {} other person{} followed a change of their company (address, phone, \
+             salesperson, territory or language they had of it).",
             thousands(done.followed as i64),
             if done.followed == 1 { "" } else { "s" }
         ));
@@ -580,7 +581,8 @@ mod tests {
                 unchanged: 0,
                 followed: 1,
             }),
-            "0 contacts imported, 1 updated. 1 other person who shared a company's address moved with it."
+            "0 contacts imported, 1 updated. 1 other person followed a change of their company \
+             (address, phone, salesperson, territory or language they had of it)."
         );
         assert_eq!(done(2, 3, 0), "2 contacts imported, 3 updated.");
         assert_eq!(

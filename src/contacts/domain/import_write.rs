@@ -234,7 +234,8 @@ pub struct Written {
     pub updated: u64,
     /// Contacts already in Rapport that the file left as they were: it has their values.
     pub unchanged: u64,
-    /// Persons the file has no row for who followed their company's new address.
+    /// Persons the file has no row for who followed their company's change (address, phone or
+    /// codes).
     pub followed: u64,
 }
 
@@ -417,68 +418,111 @@ const UPDATED_COLUMNS: [&str; 19] = [
     "privacy_blocked",
 ];
 
-/// A company's address, the part persons follow ([`super::inherit::persons_follow`]).
-const ADDRESS: [&str; 5] = ["address", "address_2", "city", "post_code", "country_code"];
+/// What of a company its persons follow that the file has columns for: each group's
+/// columns, and those of them the file has ([`super::inherit::FOLLOWED`]).
+fn followed_groups(existing: &Existing) -> Vec<(&'static [&'static str], Vec<&'static str>)> {
+    super::inherit::FOLLOWED
+        .iter()
+        .map(|(_, columns)| {
+            let in_file = columns
+                .iter()
+                .copied()
+                .filter(|c| existing.has(c))
+                .collect();
+            (*columns, in_file)
+        })
+        .filter(|(_, in_file): &(_, Vec<&str>)| !in_file.is_empty())
+        .collect()
+}
+
+/// `ROW(prefix.a, prefix.b)` of `columns` (a ROW, so that one column compares as a row too).
+fn row_of(prefix: &str, columns: &[&str]) -> String {
+    format!(
+        "ROW({})",
+        columns
+            .iter()
+            .map(|c| format!("{prefix}{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
 
 /// Updates the contacts of the rows [`match_existing`] marked with the columns the file has,
 /// in one statement; a contact whose values are all the file's already is not written. The
-/// persons that share the address of a company the file moves follow it, as on the company's
-/// card ([`super::inherit::persons_follow`]) — unless the file gives such a person an address
-/// of its own. The contacts of the file it changes (a value, the company, or the address
-/// they follow) go into `import_changed`, which the lists of codes add to ([`write`]).
-/// Returns how many contacts the file names that are already in Rapport.
+/// persons of a company the file changes follow its address, phone, salesperson, territory
+/// and language where they had the company's old one, as on the company's card
+/// ([`super::inherit::persons_follow`]) — unless the file gives such a person a value of its
+/// own. The contacts of the file it changes (a value, the company, or what they follow) go
+/// into `import_changed`, which the lists of codes add to ([`write`]). Returns how many
+/// contacts the file names that are already in Rapport, and how many other persons followed.
 fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64)> {
     conn.batch_execute(
         "CREATE TEMPORARY TABLE import_changed (id BIGINT PRIMARY KEY) ON COMMIT DROP",
     )?;
-    let moved: Vec<&str> = ADDRESS
-        .iter()
-        .copied()
-        .filter(|c| existing.has(c))
-        .collect();
-    if !moved.is_empty() {
-        // The company's address after the import: the file's where it has the column.
+    let groups = followed_groups(existing);
+    if !groups.is_empty() {
+        let all: Vec<&str> = groups.iter().flat_map(|(c, _)| c.iter().copied()).collect();
+        // The company's values after the import: the file's where it has the column.
         let new = |c: &str| {
-            if moved.contains(&c) {
+            if existing.has(c) {
                 format!("r.{c}")
             } else {
                 format!("co.{c}")
             }
         };
-        let old_list = ADDRESS.map(|c| format!("n.old_{c}")).join(", ");
-        let new_list = ADDRESS.map(|c| format!("n.{c}")).join(", ");
-        let person = ADDRESS.map(|c| format!("p.{c}")).join(", ");
-        let in_file = moved
+        // Per group: whether the person follows (it has the company's old values, which the
+        // file changes, and its own row in the file, if any, leaves them as they are).
+        let follows: Vec<String> = groups
             .iter()
-            .map(|c| format!("pr.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let stored = moved
-            .iter()
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // Found before the companies change: the persons at the old address, with the new one
-        // and the one they have (`was_…`, so that a person saved meanwhile is left as saved).
+            .map(|(columns, in_file)| {
+                format!(
+                    "({} IS NOT DISTINCT FROM {old} AND {old} IS DISTINCT FROM {} \
+                     AND NOT EXISTS (SELECT 1 FROM import_rows pr WHERE pr.existing_id = p.id \
+                       AND {} IS DISTINCT FROM {}))",
+                    row_of("p.", columns),
+                    row_of("n.new_", columns),
+                    row_of("pr.", in_file),
+                    row_of("p.", in_file),
+                    old = row_of("n.old_", columns),
+                )
+            })
+            .collect();
+        // Found before the companies change: the persons that follow, with what they follow
+        // to and what they have (`was_…`, so that a person saved meanwhile is left as saved).
         conn.batch_execute(&format!(
             "CREATE TEMPORARY TABLE import_follow ON COMMIT DROP AS \
-             SELECT p.id, {news_n}, {was} \
+             SELECT p.id, {flags}, {news_n}, {was} \
              FROM contacts p JOIN (SELECT co.id, {olds}, {news} \
                    FROM import_rows r JOIN contacts co ON co.id = r.existing_id \
                    WHERE co.type = 'company') n ON p.company_id = n.id \
-             WHERE p.type = 'person' \
-               AND ({person}) IS NOT DISTINCT FROM ({old_list}) \
-               AND ({old_list}) IS DISTINCT FROM ({new_list}) \
-               AND NOT EXISTS (SELECT 1 FROM import_rows pr WHERE pr.existing_id = p.id \
-                               AND ROW({in_file}) IS DISTINCT FROM ROW({stored}))",
-            news_n = ADDRESS.map(|c| format!("n.{c}")).join(", "),
-            was = ADDRESS.map(|c| format!("p.{c} AS was_{c}")).join(", "),
-            olds = ADDRESS.map(|c| format!("co.{c} AS old_{c}")).join(", "),
-            news = ADDRESS
+             WHERE p.type = 'person' AND ({any})",
+            flags = follows
                 .iter()
-                .map(|c| format!("{} AS {c}", new(c)))
+                .enumerate()
+                .map(|(i, f)| format!("{f} AS follows_{i}"))
                 .collect::<Vec<_>>()
                 .join(", "),
+            news_n = all
+                .iter()
+                .map(|c| format!("n.new_{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            was = all
+                .iter()
+                .map(|c| format!("p.{c} AS was_{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            olds = all
+                .iter()
+                .map(|c| format!("co.{c} AS old_{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            news = all
+                .iter()
+                .map(|c| format!("{} AS new_{c}", new(c)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            any = follows.join(" OR "),
         ))?;
     }
     let mut sets: Vec<String> = UPDATED_COLUMNS
@@ -518,23 +562,42 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    // The persons who follow, still at the address they were found with (one a colleague
-    // saved meanwhile keeps what was saved): those the file has a row for are counted with
-    // its rows, the others apart.
-    let followed = if moved.is_empty() {
+    // The persons who follow, each group where they still have what they were found with (one
+    // a colleague saved meanwhile keeps what was saved): those the file has a row for are
+    // counted with its rows, the others apart.
+    let followed = if groups.is_empty() {
         0
     } else {
+        let taking: Vec<String> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (columns, _))| {
+                format!(
+                    "(f.follows_{i} AND {} IS NOT DISTINCT FROM {})",
+                    row_of("p.", columns),
+                    row_of("f.was_", columns)
+                )
+            })
+            .collect();
+        let sets: Vec<String> = groups
+            .iter()
+            .zip(&taking)
+            .flat_map(|((columns, _), when)| {
+                columns
+                    .iter()
+                    .map(move |c| format!("{c} = CASE WHEN {when} THEN f.new_{c} ELSE p.{c} END"))
+            })
+            .collect();
         let n: N = diesel::sql_query(format!(
             "WITH u AS (UPDATE contacts p SET {}, version = p.version + 1, updated_at = now() \
-               FROM import_follow f WHERE p.id = f.id AND ROW({}) IS NOT DISTINCT FROM ROW({}) \
+               FROM import_follow f WHERE p.id = f.id AND ({}) \
                RETURNING p.id), \
              listed AS (SELECT existing_id FROM import_rows WHERE existing_id IS NOT NULL), \
              changed AS (INSERT INTO import_changed SELECT id FROM u WHERE id IN (SELECT * FROM listed) \
                ON CONFLICT DO NOTHING) \
              SELECT count(*) AS n FROM u WHERE id NOT IN (SELECT * FROM listed)",
-            ADDRESS.map(|c| format!("{c} = f.{c}")).join(", "),
-            ADDRESS.map(|c| format!("p.{c}")).join(", "),
-            ADDRESS.map(|c| format!("f.was_{c}")).join(", "),
+            sets.join(", "),
+            taking.join(" OR "),
         ))
         .get_result(conn)?;
         n.n as u64

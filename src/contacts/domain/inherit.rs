@@ -196,7 +196,7 @@ pub fn moved(
 
 /// What of a company its persons follow, in groups taken whole (the address's five columns
 /// are one): the name said in messages and the columns.
-const FOLLOWED: [(&str, &[&str]); 5] = [
+pub const FOLLOWED: [(&str, &[&str]); 5] = [
     (
         "address",
         &["address", "address_2", "city", "post_code", "country_code"],
