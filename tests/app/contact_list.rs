@@ -561,9 +561,20 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
          INSERT INTO contact_mailing_groups (contact_id, code)
            SELECT id, 'XMAS' FROM contacts WHERE id % 3 = 0;
          UPDATE contacts SET name = name || ' 50% Øff' WHERE id % 4 = 0;
-         UPDATE contacts SET name = name || ' 50 off' WHERE id % 4 = 1;",
+         UPDATE contacts SET name = name || ' 50 off' WHERE id % 4 = 1;
+         INSERT INTO business_relations (code, description) VALUES ('PARTNER', 'Partner');
+         INSERT INTO contact_business_relations (contact_id, code)
+           SELECT id, 'PARTNER' FROM contacts WHERE type = 'company' AND id % 3 = 1;",
     );
     let mut c = app.signed_in("vera", "viewer");
+    let partner = "EXISTS (SELECT 1 FROM contact_business_relations g \
+                   WHERE g.contact_id = contacts.company_key AND g.code = 'PARTNER')";
+    let no_industry = "NOT EXISTS (SELECT 1 FROM contact_industry_groups g \
+                       WHERE g.contact_id = contacts.company_key)";
+    let no_relation = "NOT EXISTS (SELECT 1 FROM contact_business_relations g \
+                       WHERE g.contact_id = contacts.company_key)";
+    let no_mailing = "NOT EXISTS (SELECT 1 FROM contact_mailing_groups m \
+                      WHERE m.contact_id = contacts.id)";
     let retail = "EXISTS (SELECT 1 FROM contact_industry_groups g \
                   WHERE g.contact_id = contacts.company_key AND g.code = 'RETAIL')";
     let xmas = "EXISTS (SELECT 1 FROM contact_mailing_groups m \
@@ -594,6 +605,23 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
             format!("type = 'person' AND {retail}"),
             "country_code, id",
         ),
+        // "(none)": the contacts without a country, an industry group, a business relation
+        // or a mailing group; and a business relation, a person's its company's.
+        (
+            "country=%28none%29&industry_group=%28none%29&sort=city",
+            format!("country_code IS NULL AND {no_industry}"),
+            "city, id",
+        ),
+        (
+            "business_relation=PARTNER&sort=country&dir=desc",
+            partner.to_string(),
+            "country_code DESC NULLS FIRST, id DESC",
+        ),
+        (
+            "business_relation=(none)&mailing_group=(none)&salesperson=(none)&sort=no",
+            format!("{no_relation} AND {no_mailing} AND salesperson_code IS NULL"),
+            "no",
+        ),
         (
             "q=50&flag=none&sort=no&dir=desc",
             "search_text LIKE '%50%' AND NOT exclude_from_segment AND NOT privacy_blocked"
@@ -601,6 +629,24 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
             "no DESC",
         ),
     ];
+    // "(none)" is a choice of its own, kept chosen, not a code the list does not know.
+    let page = c.get("/contacts?salesperson=(none)&business_relation=PARTNER");
+    let select = |name: &str| {
+        let at = page.body.find(&format!("name=\"{name}\"")).unwrap();
+        page.body[at..at + page.body[at..].find("</select>").unwrap()].to_string()
+    };
+    assert!(
+        select("salesperson").contains("<option value=\"(none)\" selected>(none)</option>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        select("business_relation")
+            .contains("<option value=\"PARTNER\" selected>PARTNER – Partner</option>"),
+        "{}",
+        select("business_relation")
+    );
+    assert!(!page.contains("There is no"), "{}", page.body);
     for (query, filter, order) in lists {
         let expected = database_order(&app, &filter, order);
         assert!(expected.len() > 10, "{query}: {}", expected.len());

@@ -21,39 +21,40 @@ pub struct Options {
     pub languages: CodeList,
     pub organizational_levels: CodeList,
     pub industry_groups: CodeList,
+    pub business_relations: CodeList,
     pub mailing_groups: CodeList,
 }
 
 impl Options {
-    /// The list's filters (salespeople, territories, countries, industry and mailing groups)
-    /// or the form's code fields (salespeople, territories, countries, languages,
-    /// organizational levels), in one statement.
+    /// The list's filters (salespeople, territories, countries, industry groups, business
+    /// relations and mailing groups) or the form's code fields (salespeople, territories,
+    /// countries, languages, organizational levels), in one statement.
     pub(super) fn load(conn: &mut PgConnection, for_list: bool) -> QueryResult<Options> {
-        let last = if for_list {
-            ["industry_groups", "mailing_groups"]
+        let rest: &[&str] = if for_list {
+            &["industry_groups", "business_relations", "mailing_groups"]
         } else {
-            ["languages", "organizational_levels"]
+            &["languages", "organizational_levels"]
         };
-        let mut lists = setup::options_of(
-            conn,
-            &["salespeople", "territories", "countries", last[0], last[1]],
-        )?
-        .into_iter();
+        let tables: Vec<&str> = ["salespeople", "territories", "countries"]
+            .iter()
+            .chain(rest)
+            .copied()
+            .collect();
+        let mut lists = setup::options_of(conn, &tables)?.into_iter();
         let mut next = || lists.next().unwrap_or_default();
-        let (salespeople, territories, countries, fourth, fifth) =
-            (next(), next(), next(), next(), next());
         let mut options = Options {
-            salespeople,
-            territories,
-            countries,
+            salespeople: next(),
+            territories: next(),
+            countries: next(),
             ..Options::default()
         };
         if for_list {
-            options.industry_groups = fourth;
-            options.mailing_groups = fifth;
+            options.industry_groups = next();
+            options.business_relations = next();
+            options.mailing_groups = next();
         } else {
-            options.languages = fourth;
-            options.organizational_levels = fifth;
+            options.languages = next();
+            options.organizational_levels = next();
         }
         Ok(options)
     }
