@@ -223,53 +223,102 @@ fn the_second_of_two_concurrent_edits_is_refused_and_the_first_kept() {
     assert_eq!(app.count("SELECT count(*) FROM contacts WHERE name = 'Acme Trading Ltd' AND city = 'Odense' AND correspondence_type = 'hard_copy' AND version = 3"), 1);
 }
 
+/// A company is deleted with its persons, as in Business Central; what stops one of them stops
+/// the company's deletion.
 #[test]
-fn deleting_a_company_with_persons_is_refused() {
+fn deleting_a_company_deletes_its_persons_with_it() {
     let app = TestApp::start();
     let mut c = app.signed_in("stan", "staff");
     let mut values = company("Acme Trading");
     values.retain(|(k, _)| !matches!(*k, "salesperson_code" | "territory_code"));
     let acme = create(&mut c, &values);
-    let ada = create(
+    let solo = create(
         &mut c,
-        &[
-            ("type", "person".into()),
-            ("name", "Ada".into()),
-            ("company_no", acme.clone()),
-        ],
+        &[("type", "company".into()), ("name", "Solo".into())],
     );
-    // The confirmation page says why, and offers no Delete button.
+    let person = |c: &mut Client, name: &str| {
+        create(
+            c,
+            &[
+                ("type", "person".into()),
+                ("name", name.into()),
+                ("company_no", acme.clone()),
+            ],
+        )
+    };
+    let ada = person(&mut c, "Ada");
+    let bo = person(&mut c, "Bo");
+    let delete = |c: &mut Client| {
+        c.submit(
+            &format!("/contacts/{acme}/delete"),
+            &format!("/contacts/{acme}/delete"),
+            &[],
+        )
+    };
+    // A person on a draft segment stops it: said, no Delete button, and a post anyway is
+    // refused in the transaction.
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo')",
+    );
+    let seg = crate::segments::new_segment(&mut c, "Drafted");
+    crate::segments::step(&mut c, &seg, "add", &[("contact_no", &bo)]);
     let confirm = c.get(&format!("/contacts/{acme}/delete"));
     confirm.assert_status(200);
-    assert!(confirm.contains("cannot be deleted") && confirm.contains("has 1 person"));
+    assert!(
+        confirm.contains(&format!(
+            "{acme} Acme Trading or its persons are on draft segment {seg}. Remove them from it first."
+        )),
+        "{}",
+        confirm.body
+    );
     assert!(!confirm.contains(&format!("action=\"/contacts/{acme}/delete\"")));
-    // A post anyway is refused in the transaction and comes back to that page.
-    c.submit(
-        &format!("/contacts/{acme}"),
-        &format!("/contacts/{acme}/delete"),
-        &[],
-    )
-    .assert_redirect(&format!("/contacts/{acme}/delete"));
+    delete(&mut c).assert_redirect(&format!("/contacts/{acme}/delete"));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 4);
+    diesel_exec(&app, "DELETE FROM segment_lines");
+    // So does a person's history, logged before it joined the company.
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO interaction_log_entries (contact_id, description) \
+             SELECT id, 'Call' FROM contacts WHERE no = '{ada}'"
+        ),
+    );
     assert!(c
         .get(&format!("/contacts/{acme}/delete"))
-        .contains("has 1 person"));
-    assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
-    c.submit(
-        &format!("/contacts/{ada}/delete"),
-        &format!("/contacts/{ada}/delete"),
-        &[],
-    )
-    .assert_redirect("/contacts");
-    c.submit(
-        &format!("/contacts/{acme}/delete"),
-        &format!("/contacts/{acme}/delete"),
-        &[],
-    )
-    .assert_redirect("/contacts");
-    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+        .contains(&format!(
+        "{acme} Acme Trading and its persons have 1 interaction log entry; their history is kept"
+    )));
+    diesel_exec(
+        &app,
+        "ALTER TABLE interaction_log_entries DISABLE TRIGGER USER;
+         DELETE FROM interaction_log_entries;
+         ALTER TABLE interaction_log_entries ENABLE TRIGGER USER;",
+    );
+    // Without them, the page names the persons that go with it.
+    let confirm = c.get(&format!("/contacts/{acme}/delete"));
+    assert!(
+        confirm.contains(&format!(
+            "Its 2 persons, each with its classifications, profile answers and segment lines:\n      \
+             <a href=\"/contacts/{ada}\">{ada}</a> Ada, <a href=\"/contacts/{bo}\">{bo}</a> Bo</li>"
+        )),
+        "{}",
+        confirm.body
+    );
+    delete(&mut c).assert_redirect("/contacts");
+    assert!(c.get("/contacts").contains(&format!(
+        "Contact {acme} Acme Trading deleted with its 2 persons."
+    )));
     assert_eq!(
-        app.count("SELECT count(*) FROM audit_log WHERE action = 'contact deleted'"),
-        2
+        crate::segments::text(&app, "SELECT string_agg(no, ',') FROM contacts"),
+        solo
+    );
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            "SELECT detail FROM audit_log WHERE action = 'contact deleted'"
+        ),
+        format!("Acme Trading with its 2 persons: {ada} Ada, {bo} Bo")
     );
 }
 
@@ -1636,4 +1685,40 @@ fn hidden_or_value(html: &str, name: &str) -> String {
     let rest = &html[at..];
     let v = rest.find("value=\"").unwrap() + 7;
     rest[v..].split('"').next().unwrap().to_string()
+}
+
+/// A person being saved under a company while the company is deleted: the deletion waits for
+/// it and deletes it too, so that no person is left under a company that is gone.
+#[test]
+fn a_person_saved_while_its_company_is_deleted_goes_with_it() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let acme = create(
+        &mut c,
+        &[("type", "company".into()), ("name", "Acme".into())],
+    );
+    let mut x = app.conn();
+    x.batch_execute(&format!(
+        "BEGIN; INSERT INTO contacts (no, type, name, company_id) \
+         SELECT 'LATE', 'person', 'Late', id FROM contacts WHERE no = '{acme}'"
+    ))
+    .unwrap();
+    let page = c.get(&format!("/contacts/{acme}/delete"));
+    let token = page.csrf_token().unwrap();
+    let no = acme.clone();
+    let deleting = std::thread::spawn(move || {
+        c.post_with_token(&format!("/contacts/{no}/delete"), &token, &[])
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 1);
+    x.batch_execute("COMMIT").unwrap();
+    deleting.join().unwrap().assert_redirect("/contacts");
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            "SELECT detail FROM audit_log WHERE action = 'contact deleted'"
+        ),
+        "Acme with its person: LATE Late"
+    );
 }

@@ -379,10 +379,10 @@ fn setup_forms_and_the_campaign_list_speak_danish_too() {
     );
 }
 
-/// The counts in a deletion's refusal and in its list of segment lines are written the
-/// office's way: "1.200 persons" under da-DK, not "1200".
+/// The counts of a deletion's page are written the office's way: "1.200 persons" under
+/// da-DK, not "1200".
 #[test]
-fn the_counts_of_a_deletions_refusal_are_written_the_offices_way() {
+fn the_counts_of_a_deletions_page_are_written_the_offices_way() {
     let app = app_in(Locale::DaDk);
     crate::auth::diesel_exec(
         &app,
@@ -395,7 +395,7 @@ fn the_counts_of_a_deletions_refusal_are_written_the_offices_way() {
     let page = c.get("/contacts/BIG/delete");
     page.assert_status(200);
     assert!(
-        page.contains("BIG Big A/S has 1.200 persons."),
+        page.contains("Its 1.200 persons, each with") && page.contains(" and 1.180 more</li>"),
         "{}",
         page.body
     );

@@ -14,6 +14,19 @@ pub fn draft_segments(
     conn: &mut PgConnection,
     contact_id: i64,
 ) -> QueryResult<Vec<(String, String)>> {
+    drafts_of(conn, "l.contact_id = $1", contact_id)
+}
+
+/// The draft segments a company or one of its persons is on (numbers).
+fn drafts_with_persons(
+    conn: &mut PgConnection,
+    company_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    drafts_of(conn, &format!("l.contact_id IN {DELETED_WITH}"), company_id)
+}
+
+/// The draft segments with a current line that `lines` (SQL over `l`, `$1` being `id`) picks.
+fn drafts_of(conn: &mut PgConnection, lines: &str, id: i64) -> QueryResult<Vec<(String, String)>> {
     #[derive(QueryableByName)]
     struct S {
         #[diesel(sql_type = Text)]
@@ -21,12 +34,12 @@ pub fn draft_segments(
         #[diesel(sql_type = Text)]
         description: String,
     }
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "SELECT DISTINCT s.no::text AS no, s.description FROM segment_lines l \
          JOIN segments s ON s.id = l.segment_id \
-         WHERE l.contact_id = $1 AND l.removed_by_step IS NULL AND s.status = 'draft' ORDER BY 1",
-    )
-    .bind::<BigInt, _>(contact_id)
+         WHERE {lines} AND l.removed_by_step IS NULL AND s.status = 'draft' ORDER BY 1"
+    ))
+    .bind::<BigInt, _>(id)
     .load::<S>(conn)?
     .into_iter()
     .map(|s| (s.no, s.description))
@@ -41,54 +54,72 @@ fn numbers(segments: &[(String, String)]) -> String {
         .join(", ")
 }
 
-/// What stops the contact from being deleted, one sentence each (empty: it may be deleted).
-/// Deleting must call [`deletion_refused`], which takes the lock first.
+/// The contacts deleted with `contact`, as SQL over `$1` (its id): itself, and a company's
+/// persons (Business Central deletes a company's persons with it).
+const DELETED_WITH: &str = "(SELECT id FROM contacts WHERE id = $1 OR company_id = $1)";
+
+/// What stops the contact (and a company's persons, deleted with it) from being deleted, one
+/// sentence each (empty: it may be deleted). Deleting must call [`deletion_refused`], which
+/// takes the locks first.
 pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Vec<String>> {
     let mut blockers = Vec::new();
-    if contact.is_company() {
-        let (_, persons) = model::persons_of(conn, contact.id, 0)?;
-        if persons > 0 {
-            blockers.push(format!(
-                "{} {} has {}. Delete them or move them to another company first.",
-                contact.no,
-                contact.name,
-                counted(persons, "person", "persons")
-            ));
-        }
-    }
-    let drafts = draft_segments(conn, contact.id)?;
+    let persons = if contact.is_company() {
+        model::persons_of(conn, contact.id, 0)?.1
+    } else {
+        0
+    };
+    let drafts = if persons > 0 {
+        drafts_with_persons(conn, contact.id)?
+    } else {
+        draft_segments(conn, contact.id)?
+    };
     if !drafts.is_empty() {
-        blockers.push(format!(
-            "{} {} is on draft {} {}. Remove it from {} first.",
-            contact.no,
-            contact.name,
+        let segments = format!(
+            "draft {} {}",
             if drafts.len() == 1 {
                 "segment"
             } else {
                 "segments"
             },
-            numbers(&drafts),
-            if drafts.len() == 1 { "it" } else { "them" }
-        ));
+            numbers(&drafts)
+        );
+        let them = if drafts.len() == 1 { "it" } else { "them" };
+        blockers.push(if persons > 0 {
+            format!(
+                "{} {} or its persons are on {segments}. Remove them from {them} first.",
+                contact.no, contact.name
+            )
+        } else {
+            format!(
+                "{} {} is on {segments}. Remove it from {them} first.",
+                contact.no, contact.name
+            )
+        });
     }
+    // The history of a company's persons is counted with its own.
+    let who = if persons > 0 {
+        format!("{} {} and its persons have", contact.no, contact.name)
+    } else {
+        format!("{} {} has", contact.no, contact.name)
+    };
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let entries = diesel::sql_query(
-        "SELECT count(*) AS n FROM interaction_log_entries WHERE contact_id = $1 OR company_id = $1",
-    )
+    let entries = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM interaction_log_entries \
+         WHERE contact_id IN {DELETED_WITH} OR company_id = $1"
+    ))
     .bind::<BigInt, _>(contact.id)
     .get_result::<N>(conn)?
     .n;
     if entries > 0 {
         blockers.push(format!(
-            "{} {} has {} interaction log entr{}; its history is kept, so it cannot be deleted.",
-            contact.no,
-            contact.name,
+            "{who} {} interaction log entr{}; {} history is kept, so it cannot be deleted.",
             number(entries),
-            if entries == 1 { "y" } else { "ies" }
+            if entries == 1 { "y" } else { "ies" },
+            if persons > 0 { "their" } else { "its" }
         ));
     }
     // Opportunities, open or closed, as the contact or as its company: their entries are the
@@ -101,20 +132,18 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
         #[diesel(sql_type = Text)]
         first: String,
     }
-    let opportunities = diesel::sql_query(
+    let opportunities = diesel::sql_query(format!(
         "SELECT count(*) AS n, coalesce(string_agg(no, ', ' ORDER BY no) \
              FILTER (WHERE rank <= 5), '') AS first \
          FROM (SELECT no::text AS no, row_number() OVER (ORDER BY no) AS rank \
-               FROM opportunities WHERE contact_id = $1 OR company_id = $1) o",
-    )
+               FROM opportunities WHERE contact_id IN {DELETED_WITH} OR company_id = $1) o"
+    ))
     .bind::<BigInt, _>(contact.id)
     .get_result::<Opportunities>(conn)?;
     if opportunities.n > 0 {
         let more = opportunities.n - opportunities.n.min(5);
         blockers.push(format!(
-            "{} {} has {} sales opportunit{} ({}{}); they are kept, so it cannot be deleted.",
-            contact.no,
-            contact.name,
+            "{who} {} sales opportunit{} ({}{}); they are kept, so it cannot be deleted.",
             number(opportunities.n),
             if opportunities.n == 1 { "y" } else { "ies" },
             opportunities.first,
@@ -133,6 +162,9 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
 /// the transaction ends), so that a line being added cannot escape the check.
 pub fn deletion_refused(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Option<String>> {
     conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")?;
+    // The contact itself, so that no person is saved under a company being deleted (its
+    // save waits, then finds the company gone) and the persons counted are those deleted.
+    model::lock_row(conn, contact.id)?;
     let blockers = deletion_blockers(conn, contact)?;
     Ok((!blockers.is_empty()).then(|| blockers.join(" ")))
 }
@@ -153,6 +185,9 @@ pub struct DeletionImpact {
     /// "question: answer".
     pub profile_answers: Vec<String>,
     pub segments: Vec<SegmentLines>,
+    /// A company's persons, deleted with it: how many, and the first ones (No., name).
+    pub persons: i64,
+    pub first_persons: Vec<(String, String)>,
     /// Empty when the contact may be deleted.
     pub blockers: Vec<String>,
 }
@@ -163,7 +198,37 @@ impl DeletionImpact {
         self.classifications.is_empty()
             && self.profile_answers.is_empty()
             && self.segments.is_empty()
+            && self.persons == 0
     }
+}
+
+/// How many of a company's persons its deletion page names.
+pub const PERSONS_SHOWN: i64 = 20;
+
+/// Deletes a company's persons (before the company, in its deletion's transaction, after
+/// [`deletion_refused`]): one statement. Returns their numbers and names, in order of No.
+pub fn delete_persons(
+    conn: &mut PgConnection,
+    company: &Contact,
+) -> QueryResult<Vec<(String, String)>> {
+    #[derive(QueryableByName)]
+    struct P {
+        #[diesel(sql_type = Text)]
+        no: String,
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let mut deleted: Vec<(String, String)> = diesel::sql_query(
+        "DELETE FROM contacts WHERE company_id = $1 AND type = 'person' \
+         RETURNING no::text AS no, name",
+    )
+    .bind::<BigInt, _>(company.id)
+    .load::<P>(conn)?
+    .into_iter()
+    .map(|p| (p.no, p.name))
+    .collect();
+    deleted.sort();
+    Ok(deleted)
 }
 
 /// Reads what deleting the contact would remove and what stops it (three statements and
@@ -245,10 +310,18 @@ pub fn deletion_impact(conn: &mut PgConnection, contact: &Contact) -> QueryResul
         removed: l.removed,
     })
     .collect();
+    let (first_persons, persons) = if contact.is_company() {
+        let (shown, n) = model::persons_of(conn, contact.id, PERSONS_SHOWN)?;
+        (shown.into_iter().map(|p| (p.no, p.name)).collect(), n)
+    } else {
+        (Vec::new(), 0)
+    };
     Ok(DeletionImpact {
         classifications,
         profile_answers,
         segments,
+        persons,
+        first_persons,
         blockers: deletion_blockers(conn, contact)?,
     })
 }

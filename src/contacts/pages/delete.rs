@@ -21,6 +21,16 @@ pub struct DeletePage {
 }
 
 impl DeletePage {
+    /// "3 persons".
+    pub fn persons_text(&self) -> String {
+        crate::web::pagination::counted(self.impact.persons, "person", "persons")
+    }
+
+    /// How many persons the page does not name.
+    pub fn more_persons(&self) -> String {
+        crate::web::filters::number(self.impact.persons - self.impact.first_persons.len() as i64)
+    }
+
     /// "2 lines (1 removed)" for a segment's lines of this contact.
     pub fn lines_text(&self, s: &SegmentLines) -> String {
         let total = s.current + s.removed;
@@ -78,19 +88,49 @@ pub async fn delete(
                 session::set_flash(conn, &session, Flash::error(refusal))?;
                 return Ok(format!("/contacts/{}/delete", contact.no));
             }
+            // A company's persons go with it, as in Business Central.
+            let persons = if contact.is_company() {
+                guards::delete_persons(conn, &contact)?
+            } else {
+                Vec::new()
+            };
             diesel::delete(crate::db::schema::contacts::table.find(contact.id)).execute(conn)?;
+            let with = match persons.len() {
+                0 => String::new(),
+                1 => " with its person".to_string(),
+                n => format!(
+                    " with its {} persons",
+                    crate::web::filters::number(n as i64)
+                ),
+            };
+            let detail = if persons.is_empty() {
+                contact.name.clone()
+            } else {
+                let shown = persons.len().min(guards::PERSONS_SHOWN as usize);
+                let mut names: Vec<String> = persons[..shown]
+                    .iter()
+                    .map(|(no, name)| format!("{no} {name}"))
+                    .collect();
+                if persons.len() > shown {
+                    names.push(format!("{} more", persons.len() - shown));
+                }
+                format!("{}{with}: {}", contact.name, names.join(", "))
+            };
             audit::record(
                 conn,
                 Actor::User(&user),
                 "contact deleted",
                 &contact.no,
-                &contact.name,
+                &detail,
                 &ip,
             )?;
             session::set_flash(
                 conn,
                 &session,
-                Flash::success(format!("Contact {} {} deleted.", contact.no, contact.name)),
+                Flash::success(format!(
+                    "Contact {} {} deleted{with}.",
+                    contact.no, contact.name
+                )),
             )?;
             Ok("/contacts".to_string())
         })
