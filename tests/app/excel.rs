@@ -521,7 +521,7 @@ fn a_value_under_no_column_or_a_column_named_twice_is_refused_not_dropped() {
     let page = import_file(&mut c, &[], "twice.csv", data.as_bytes());
     assert!(page.contains("Nothing was imported."), "{}", page.body);
     assert!(
-        page.contains("the column(s) phone appear more than once"),
+        page.contains("the column phone appears more than once: keep one"),
         "{}",
         page.body
     );

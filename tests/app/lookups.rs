@@ -308,7 +308,7 @@ fn saved_criteria_make_a_new_segment_and_say_what_was_left_out() {
     assert_members(&app, &no, &["ANNA", "SOLO"]);
     assert_eq!(step_count(&app, &no), 2);
     assert!(c.get(&location).contains(&format!(
-        "Segment {no} created with criteria XM: 2 step(s) (+3, −1)."
+        "Segment {no} created with criteria XM: 2 steps (+3, −1)."
     )));
     // Unknown criteria: nothing is made.
     assert_eq!(

@@ -219,7 +219,14 @@ impl<'s> RowReader<'s> {
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
-            problems.add(1, format!("unknown column(s): {}", some_of(&unknown)));
+            problems.add(
+                1,
+                format!(
+                    "unknown column{}: {}",
+                    if unknown.len() == 1 { "" } else { "s" },
+                    some_of(&unknown)
+                ),
+            );
         }
         // Each name given more than once, named once, in the header's order.
         let mut seen = std::collections::HashSet::new();
@@ -232,10 +239,17 @@ impl<'s> RowReader<'s> {
         if !twice.is_empty() {
             problems.add(
                 1,
-                format!(
-                    "the column(s) {} appear more than once: keep one of each",
-                    some_of(&twice)
-                ),
+                if twice.len() == 1 {
+                    format!(
+                        "the column {} appears more than once: keep one",
+                        some_of(&twice)
+                    )
+                } else {
+                    format!(
+                        "the columns {} appear more than once: keep one of each",
+                        some_of(&twice)
+                    )
+                },
             );
         }
         for required in ["type", "name"] {
@@ -755,7 +769,7 @@ mod tests {
         assert!(problems
             .lines()
             .iter()
-            .any(|l| l.contains("unknown column(s): colour")));
+            .any(|l| l.contains("unknown column: colour")));
         assert!(problems
             .lines()
             .iter()
@@ -770,8 +784,8 @@ mod tests {
         assert_eq!(
             problems.lines(),
             [
-                "line 1: unknown column(s): c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 19,990 more",
-                "line 1: the column(s) name, city appear more than once: keep one of each",
+                "line 1: unknown columns: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 19,990 more",
+                "line 1: the columns name, city appear more than once: keep one of each",
             ]
         );
     }

@@ -121,9 +121,9 @@ impl Application {
 
     pub fn sentence(&self) -> String {
         let mut s = format!(
-            "{} given to {} contact(s)",
+            "{} given to {}",
             self.code,
-            thousands(self.gained)
+            crate::web::pagination::counted(self.gained, "contact", "contacts")
         );
         if self.lost > 0 {
             s.push_str(&format!(

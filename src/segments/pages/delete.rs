@@ -9,7 +9,6 @@ use crate::segments::domain::totals::Figures;
 use crate::segments::domain::{header, totals};
 use crate::segments::pages::on_locked_segment;
 use crate::web::filters;
-use crate::web::pagination::thousands;
 use crate::web::AppState;
 use crate::web::{db, ok, AppError, AppResult, Flash, Layout};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -65,9 +64,9 @@ pub async fn delete(
         }
         let figures = delete_segment(conn, &segment)?;
         let what = format!(
-            "{} line(s), {} step(s)",
-            thousands(figures.lines),
-            figures.steps
+            "{}, {}",
+            crate::web::pagination::counted(figures.lines, "line", "lines"),
+            crate::web::pagination::counted(figures.steps as i64, "step", "steps")
         );
         audit::record(
             conn,

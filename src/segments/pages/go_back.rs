@@ -125,7 +125,7 @@ pub async fn go_back(
                 if went.deleted + went.back >= steps::BIG_CHANGE {
                     crate::db::analyze_after("segment_lines");
                 }
-                audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {} step(s) undone", went.steps), &ip)?;
+                audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {} undone", crate::web::pagination::counted(went.steps as i64, "step", "steps")), &ip)?;
                 Flash::success(format!(
                     "Went back {}: {} undone, {} back, {} out.",
                     if to == 0 { "to the start".to_string() } else { format!("to step {to}") },

@@ -159,7 +159,8 @@ pub async fn log_segment(
                         "segment logged",
                         &segment.no,
                         &format!(
-                            "{entries} interaction(s){}",
+                            "{}{}",
+                            crate::web::pagination::counted(entries, "interaction", "interactions"),
                             follow_up
                                 .as_ref()
                                 .map(|f| format!(", follow-up {f}"))
@@ -253,7 +254,7 @@ async fn set_canceled(
             Actor::User(&user),
             &format!("segment {what}"),
             &segment.no,
-            &format!("{entries} interaction(s)"),
+            &crate::web::pagination::counted(entries as i64, "interaction", "interactions"),
             ip,
         )?;
         Ok((

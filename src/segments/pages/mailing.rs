@@ -132,7 +132,11 @@ pub async fn apply_page(
             let here = format!("/segments/{}/apply-mailing-group", segment.no);
             let code = form.code.trim().to_uppercase();
             if code.is_empty() || !setup::code_exists(conn, "mailing_groups", &code)? {
-                session::set_flash(conn, &session, Flash::error("Specify a Mailing Group Code."))?;
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::error("Specify a Mailing Group Code."),
+                )?;
                 return Ok(here);
             }
             let remove_others = form.remove_others.is_some();
@@ -142,7 +146,9 @@ pub async fn apply_page(
                 let done = apply(conn, &segment, &code, remove_others, &user)?;
                 let shown = (form.gain, form.lose.filter(|_| remove_others));
                 match shown {
-                    (Some(gain), lose) if gain != done.gained || lose.is_some_and(|l| l != done.lost) => {
+                    (Some(gain), lose)
+                        if gain != done.gained || lose.is_some_and(|l| l != done.lost) =>
+                    {
                         Err(Applying::NotAsShown(done.gained, done.lost))
                     }
                     _ => Ok(done),
@@ -162,13 +168,20 @@ pub async fn apply_page(
                         &session,
                         Flash::error(format!(
                             "Nothing was applied: the segment or its contacts changed since the \
-                             preview, which now finds {} contact(s) to gain {code}{others}. \
+                             preview, which now finds {} to gain {code}{others}. \
                              Check them below and apply again.",
-                            thousands(gain)
+                            crate::web::pagination::counted(gain, "contact", "contacts")
                         )),
                     )?;
-                    let query = if remove_others { "&remove_others=on" } else { "" };
-                    return Ok(format!("{here}?code={}{query}", crate::setup::support::path_segment(&code)));
+                    let query = if remove_others {
+                        "&remove_others=on"
+                    } else {
+                        ""
+                    };
+                    return Ok(format!(
+                        "{here}?code={}{query}",
+                        crate::setup::support::path_segment(&code)
+                    ));
                 }
             };
             audit::record(
@@ -183,12 +196,12 @@ pub async fn apply_page(
                 conn,
                 &session,
                 Flash::success(format!(
-                    "Mailing group {code} given to {} contact(s){}. Undo it below if it was not meant.",
-                    thousands(done.gained),
+                    "Mailing group {code} given to {}{}. Undo it below if it was not meant.",
+                    crate::web::pagination::counted(done.gained, "contact", "contacts"),
                     if remove_others {
                         format!(
-                            " and removed from {} contact(s) outside the segment",
-                            thousands(done.lost)
+                            " and removed from {} outside the segment",
+                            crate::web::pagination::counted(done.lost, "contact", "contacts")
                         )
                     } else {
                         String::new()
@@ -228,9 +241,9 @@ pub async fn undo_page(
                 ip,
             )?;
             Flash::success(format!(
-                "Undone: {} taken back from {} contact(s), given back to {}.",
+                "Undone: {} taken back from {}, given back to {}.",
                 application.code,
-                thousands(taken as i64),
+                crate::web::pagination::counted(taken as i64, "contact", "contacts"),
                 thousands(given as i64)
             ))
         };

@@ -343,8 +343,8 @@ pub async fn reuse_criteria(
                 conn,
                 &session,
                 Flash::success(format!(
-                    "Criteria {code} reused: {} step(s) ({}).",
-                    summary.len(),
+                    "Criteria {code} reused: {} ({}).",
+                    crate::web::pagination::counted(summary.len() as i64, "step", "steps"),
                     summary.join(", ")
                 )),
             )?;
@@ -496,8 +496,8 @@ pub async fn use_in_new_segment(
                         conn,
                         &session,
                         Flash::success(format!(
-                            "Segment {segment_no} created with criteria {code}: {} step(s) ({}).",
-                            summary.len(),
+                            "Segment {segment_no} created with criteria {code}: {} ({}).",
+                            crate::web::pagination::counted(summary.len() as i64, "step", "steps"),
                             summary.join(", ")
                         )),
                     )?;
