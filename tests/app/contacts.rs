@@ -305,6 +305,9 @@ fn deleting_a_company_deletes_its_persons_with_it() {
         "{}",
         confirm.body
     );
+    assert!(confirm.contains(&format!(
+        "<button type=\"submit\" class=\"button-danger\">Delete {acme} and its 2 persons</button>"
+    )));
     delete(&mut c).assert_redirect("/contacts");
     assert!(c.get("/contacts").contains(&format!(
         "Contact {acme} Acme Trading deleted with its 2 persons."
