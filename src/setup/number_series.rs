@@ -634,13 +634,20 @@ fn old_next(s: &NumberSeries) -> String {
 /// CT), and a No. typed into a filter (a segment's No. or Company No.) is read in the filter
 /// syntax (`A|000001` would be two alternatives, matching neither unsaid).
 pub fn no_char_refused(no: &str) -> Option<(char, &'static str)> {
-    if let Some(c) = no.chars().find(|c| "/?#%\\".contains(*c)) {
-        return Some((c, "the numbers are part of the records' addresses"));
-    }
-    no.chars()
-        .find(|c| "|*&@<>='()".contains(*c))
-        .map(|c| (c, "it has a meaning in filters, where numbers are typed"))
+    NOT_IN_NUMBERS
+        .iter()
+        .find_map(|(chars, why)| no.chars().find(|c| chars.contains(*c)).map(|c| (c, *why)))
 }
+
+/// The characters a record's No. may not hold, and why ([`no_char_refused`]), the reasons
+/// in the order they are looked for.
+pub const NOT_IN_NUMBERS: [(&str, &str); 2] = [
+    ("/?#%\\", "the numbers are part of the records' addresses"),
+    (
+        "|*&@<>='()",
+        "it has a meaning in filters, where numbers are typed",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

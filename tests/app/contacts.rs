@@ -248,11 +248,12 @@ fn deleting_a_company_deletes_its_persons_with_it() {
     };
     let ada = person(&mut c, "Ada");
     let bo = person(&mut c, "Bo");
-    let delete = |c: &mut Client| {
+    // As the page posts it: with the number of persons it showed.
+    let delete = |c: &mut Client, shown: &str| {
         c.submit(
             &format!("/contacts/{acme}/delete"),
             &format!("/contacts/{acme}/delete"),
-            &[],
+            &[("persons", shown)],
         )
     };
     // A person on a draft segment stops it: said, no Delete button, and a post anyway is
@@ -273,7 +274,7 @@ fn deleting_a_company_deletes_its_persons_with_it() {
         confirm.body
     );
     assert!(!confirm.contains(&format!("action=\"/contacts/{acme}/delete\"")));
-    delete(&mut c).assert_redirect(&format!("/contacts/{acme}/delete"));
+    delete(&mut c, "2").assert_redirect(&format!("/contacts/{acme}/delete"));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 4);
     diesel_exec(&app, "DELETE FROM segment_lines");
     // So does a person's history, logged before it joined the company.
@@ -308,7 +309,16 @@ fn deleting_a_company_deletes_its_persons_with_it() {
     assert!(confirm.contains(&format!(
         "<button type=\"submit\" class=\"button-danger\">Delete {acme} and its 2 persons</button>"
     )));
-    delete(&mut c).assert_redirect("/contacts");
+    assert!(confirm.contains("<input type=\"hidden\" name=\"persons\" value=\"2\">"));
+    // A page that showed fewer persons than the company has now deletes nothing.
+    delete(&mut c, "1").assert_redirect(&format!("/contacts/{acme}/delete"));
+    assert!(c
+        .get(&format!("/contacts/{acme}/delete"))
+        .contains(&format!(
+            "{acme} has 2 persons now, not 1 as this page showed: nothing was deleted."
+        )));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 4);
+    delete(&mut c, "2").assert_redirect("/contacts");
     assert!(c.get("/contacts").contains(&format!(
         "Contact {acme} Acme Trading deleted with its 2 persons."
     )));
@@ -1690,10 +1700,59 @@ fn hidden_or_value(html: &str, name: &str) -> String {
     rest[v..].split('"').next().unwrap().to_string()
 }
 
-/// A person being saved under a company while the company is deleted: the deletion waits for
-/// it and deletes it too, so that no person is left under a company that is gone.
+/// A person saved under a company while the company is being deleted is refused at its field
+/// (the deletion holds the company), not left under a company that is gone.
 #[test]
-fn a_person_saved_while_its_company_is_deleted_goes_with_it() {
+fn a_person_saved_while_its_company_is_deleted_is_told_it_is_gone() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let mut other = app.signed_in("bert", "staff");
+    let acme = create(
+        &mut c,
+        &[("type", "company".into()), ("name", "Acme".into())],
+    );
+    // The deletion is held at its last step (the audit trail), the company deleted but not
+    // yet committed.
+    let mut x = app.conn();
+    x.batch_execute("BEGIN; LOCK TABLE audit_log IN EXCLUSIVE MODE")
+        .unwrap();
+    let token = c
+        .get(&format!("/contacts/{acme}/delete"))
+        .csrf_token()
+        .unwrap();
+    let no = acme.clone();
+    let deleting = std::thread::spawn(move || {
+        c.post_with_token(
+            &format!("/contacts/{no}/delete"),
+            &token,
+            &[("persons", "0")],
+        )
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 1);
+    let token = other.get("/contacts/new").csrf_token().unwrap();
+    let no = acme.clone();
+    let saving = std::thread::spawn(move || {
+        other.post_with_token(
+            "/contacts",
+            &token,
+            &[("type", "person"), ("name", "Late"), ("company_no", &no)],
+        )
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 2);
+    x.batch_execute("COMMIT").unwrap();
+    deleting.join().unwrap().assert_redirect("/contacts");
+    let res = saving.join().unwrap();
+    res.assert_status(422);
+    assert!(res.contains("id=\"company_no-error\""), "{}", res.body);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+}
+
+/// A company whose rows an import holds (its contacts locked to the end of a long
+/// transaction) is not deleted meanwhile: the deletion says so at once instead of waiting
+/// behind it (and, with the segment lines it holds, ending the import in a deadlock).
+#[test]
+fn a_deletion_does_not_wait_behind_an_import_holding_its_persons() {
     use diesel::connection::SimpleConnection;
     let app = TestApp::start();
     let mut c = app.signed_in("stan", "staff");
@@ -1701,27 +1760,35 @@ fn a_person_saved_while_its_company_is_deleted_goes_with_it() {
         &mut c,
         &[("type", "company".into()), ("name", "Acme".into())],
     );
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person".into()),
+            ("name", "Ada".into()),
+            ("company_no", acme.clone()),
+        ],
+    );
     let mut x = app.conn();
     x.batch_execute(&format!(
-        "BEGIN; INSERT INTO contacts (no, type, name, company_id) \
-         SELECT 'LATE', 'person', 'Late', id FROM contacts WHERE no = '{acme}'"
+        "BEGIN; SELECT id FROM contacts WHERE no = '{ada}' FOR UPDATE"
     ))
     .unwrap();
-    let page = c.get(&format!("/contacts/{acme}/delete"));
-    let token = page.csrf_token().unwrap();
-    let no = acme.clone();
-    let deleting = std::thread::spawn(move || {
-        c.post_with_token(&format!("/contacts/{no}/delete"), &token, &[])
-    });
-    crate::segment_trust::wait_for_lock_waiters(&app, 1);
-    x.batch_execute("COMMIT").unwrap();
-    deleting.join().unwrap().assert_redirect("/contacts");
+    c.submit(
+        &format!("/contacts/{acme}/delete"),
+        &format!("/contacts/{acme}/delete"),
+        &[("persons", "1")],
+    )
+    .assert_redirect(&format!("/contacts/{acme}/delete"));
+    assert!(c.get(&format!("/contacts/{acme}/delete")).contains(&format!(
+        "{acme} is being changed at this moment (by an import, or a colleague&#39;s save): try again in a moment."
+    )));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
+    x.batch_execute("ROLLBACK").unwrap();
+    c.submit(
+        &format!("/contacts/{acme}/delete"),
+        &format!("/contacts/{acme}/delete"),
+        &[("persons", "1")],
+    )
+    .assert_redirect("/contacts");
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
-    assert_eq!(
-        crate::segments::text(
-            &app,
-            "SELECT detail FROM audit_log WHERE action = 'contact deleted'"
-        ),
-        "Acme with its person: LATE Late"
-    );
 }

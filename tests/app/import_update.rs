@@ -645,20 +645,45 @@ fn an_imported_no_that_could_not_be_an_address_or_a_filter_is_refused() {
                 C|1,company,Bar,\n\
                 ..,company,Dots,\n\
                 P1,person,Pia,X?1\n\
-                OK-1.A,company,Fine,\n";
+                OK-1.A,company,Fine,\n\
+                D\\1,company,Back,\n\
+                E'1,company,Quote,\n";
     let page = import_file(&mut c, &[], "contacts.csv", file.as_bytes());
     for expected in [
         "line 2: no \"A/1\" cannot contain /: the numbers are part of the records' addresses",
         "line 3: no \"B#1\" cannot contain #: the numbers are part of the records' addresses",
         "line 4: no \"C|1\" cannot contain |: it has a meaning in filters, where numbers are typed",
         "line 5: no \"..\" cannot consist of dots only",
-        "line 6: company_no \"X?1\" cannot contain ?: the numbers are part of the records' addresses",
+        "line 6: company X?1 is neither in the file nor in Rapport",
+        "line 8: no \"D\\1\" cannot contain \\: the numbers are part of the records' addresses",
+        "line 9: no \"E'1\" cannot contain ': it has a meaning in filters, where numbers are typed",
     ] {
         let shown = expected.replace('"', "&#34;").replace('\'', "&#39;");
         assert!(page.contains(&shown), "{expected}\n{}", page.body);
     }
     assert!(!page.contains("line 7:"), "{}", page.body);
     assert_eq!(snapshot(&app, &[]), before, "nothing written");
+    // A contact's No. from before the rule stays usable: updated by a file, and named as a
+    // person's company.
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('K&S', 'company', 'K and S')",
+    );
+    let file = "no,type,name,company_no\nK&S,company,K & S ApS,\nKS1,person,Karen,K&S\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(
+        page.contains("1 contact imported, 1 updated."),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT co.name || '/' || p.name FROM contacts p JOIN contacts co ON co.id = p.company_id \
+             WHERE p.no = 'KS1'"
+        ),
+        "K & S ApS/Karen"
+    );
 }
 
 /// A file that gives a company a new salesperson and phone passes them on to its persons that

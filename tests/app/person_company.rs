@@ -575,6 +575,26 @@ fn a_type_change_is_refused_while_the_contact_holds_what_only_its_type_has() {
         "{}",
         res.body
     );
+    // A company's include those of a person who has left it since (they name it as their
+    // company).
+    let delta = create(&mut c, &[("type", "company"), ("name", "Delta ApS")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO interaction_log_entries (contact_id, company_id, description) \
+             SELECT p.id, d.id, 'Call' FROM contacts p, contacts d \
+             WHERE p.no = '{ada}' AND d.no = '{delta}'"
+        ),
+    );
+    let res = save(&mut c, &delta, &[("type", "person"), ("name", "Delta ApS")]);
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!(
+            "{delta} has 1 interaction log entry, logged with it"
+        )),
+        "{}",
+        res.body
+    );
     let as_person = [
         ("type", "person"),
         ("name", "Solo"),

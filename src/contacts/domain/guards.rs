@@ -157,14 +157,45 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
     Ok(blockers)
 }
 
+/// How long a deletion waits for the rows it deletes. Shorter than PostgreSQL's deadlock check
+/// (one second): an update import holding a row (its contacts locked to the end) that went on
+/// to change a segment's line (a contact's name is copied onto its lines) would wait for the
+/// deletion's lock on the lines, and be the one ended, after minutes of work.
+const ROW_WAIT: &str = "SET LOCAL lock_timeout = '500ms'";
+
+/// Locks the contact and a company's persons, so that no person is saved under a company
+/// being deleted (its save waits, then finds the company gone) and the persons counted are
+/// the ones deleted. False when one of them stayed held (by an import, say) past [`ROW_WAIT`];
+/// the transaction goes on, its locks then taken only by the deletion's checks.
+fn lock_deleted(conn: &mut PgConnection, contact: &Contact) -> QueryResult<bool> {
+    let locked = conn.transaction(|conn| {
+        conn.batch_execute(ROW_WAIT)?;
+        diesel::sql_query(format!(
+            "SELECT id FROM contacts WHERE id IN {DELETED_WITH} ORDER BY id FOR UPDATE"
+        ))
+        .bind::<BigInt, _>(contact.id)
+        .execute(conn)?;
+        conn.batch_execute("SET LOCAL lock_timeout = 0")
+    });
+    match locked {
+        Ok(()) => Ok(true),
+        Err(e) if crate::web::error::is_contention(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// `Some(reason)` when the contact may not be deleted now. Call it in the deleting
 /// transaction: it first waits for segment steps in progress (and keeps new ones out until
 /// the transaction ends), so that a line being added cannot escape the check.
 pub fn deletion_refused(conn: &mut PgConnection, contact: &Contact) -> QueryResult<Option<String>> {
     conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")?;
-    // The contact itself, so that no person is saved under a company being deleted (its
-    // save waits, then finds the company gone) and the persons counted are those deleted.
-    model::lock_row(conn, contact.id)?;
+    if !lock_deleted(conn, contact)? {
+        return Ok(Some(format!(
+            "{} is being changed at this moment (by an import, or a colleague's save): \
+             try again in a moment.",
+            contact.no
+        )));
+    }
     let blockers = deletion_blockers(conn, contact)?;
     Ok((!blockers.is_empty()).then(|| blockers.join(" ")))
 }
@@ -386,7 +417,9 @@ pub fn kind_change_refused(
     }
     // The history logged with it as its type: Business Central refuses the change while the
     // contact has interaction log entries or sales opportunities (a company's keep it as the
-    // company of their entries, a person's as the person of a company).
+    // company of their entries, a person's as the person of a company). A company's include
+    // those of its persons, also of persons who have left it since: they name it as their
+    // company.
     #[derive(QueryableByName)]
     struct History {
         #[diesel(sql_type = BigInt)]
@@ -395,8 +428,10 @@ pub fn kind_change_refused(
         opportunities: i64,
     }
     let history: History = diesel::sql_query(
-        "SELECT (SELECT count(*) FROM interaction_log_entries WHERE contact_id = $1) AS entries, \
-                (SELECT count(*) FROM opportunities WHERE contact_id = $1) AS opportunities",
+        "SELECT (SELECT count(*) FROM interaction_log_entries \
+                 WHERE contact_id = $1 OR company_id = $1) AS entries, \
+                (SELECT count(*) FROM opportunities \
+                 WHERE contact_id = $1 OR company_id = $1) AS opportunities",
     )
     .bind::<BigInt, _>(contact.id)
     .get_result(conn)?;

@@ -236,17 +236,15 @@ pub fn shown(value: &str) -> String {
     out
 }
 
-/// What is wrong with a contact No. given in a file (`None` when empty or right): the rules
-/// of a No. made by a number series, so that its card can be opened and a filter can name it.
+/// What is wrong with a contact No. given in a file (`None` when empty or right). The
+/// characters a new contact's No. may not hold are checked over the whole file, where it is
+/// known which numbers are new ([`super::import_write::check`]).
 fn no_problem(no: &str) -> Option<String> {
     if no.is_empty() {
         None
     } else if no.chars().count() > 20 || no.chars().any(char::is_whitespace) {
         Some("must be at most 20 characters without spaces".into())
-    } else if no.chars().all(|c| c == '.') {
-        Some("cannot consist of dots only".into())
     } else {
-        crate::setup::number_series::no_char_refused(no)
-            .map(|(c, why)| format!("cannot contain {c}: {why}"))
+        None
     }
 }

@@ -167,6 +167,52 @@ const CHECKS: [&str; 2] = [
      ORDER BY r.line LIMIT $1",
 ];
 
+/// A new contact's No. is refused what a number series' prefix is refused, and dots only
+/// (its card could not be opened, a filter could not name it); a contact's No. already in
+/// Rapport, from before the rule, is left as it is and may still be named (updated, or a
+/// person's company). A person's `company_no` names a contact in Rapport or a row of the
+/// file, whose own No. this checks.
+fn new_numbers_check() -> String {
+    // A bracket expression of `chars` in a SQL string literal.
+    let class = |chars: &str| {
+        let mut out = String::from("[");
+        for c in chars.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("''"),
+                c => out.push(c),
+            }
+        }
+        out.push(']');
+        out
+    };
+    let reasons: Vec<String> = number_series::NOT_IN_NUMBERS
+        .iter()
+        .map(|(chars, why)| {
+            format!(
+                "WHEN r.no ~ '{c}' THEN 'cannot contain ' || substring(r.no from '{c}') || ': {}'",
+                why.replace('\'', "''"),
+                c = class(chars)
+            )
+        })
+        .collect();
+    let all: String = number_series::NOT_IN_NUMBERS
+        .iter()
+        .map(|(chars, _)| *chars)
+        .collect();
+    format!(
+        "SELECT r.line, 'no \"' || r.no || '\" ' || \
+                CASE WHEN r.no ~ '^\\.+$' THEN 'cannot consist of dots only' {} END AS message, \
+                count(*) OVER () AS total \
+         FROM import_rows r \
+         WHERE r.no <> '' AND (r.no ~ '^\\.+$' OR r.no ~ '{}') \
+           AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.no = r.no) \
+         ORDER BY r.line LIMIT $1",
+        reasons.join(" "),
+        class(&all)
+    )
+}
+
 /// Correspondence by e-mail without an e-mail address, as the contact will be: the file's
 /// value where it has the column, else the contact's own (a file of `no,type,name,email`
 /// used to empty the address of a contact written to by e-mail, and one of
@@ -207,6 +253,7 @@ pub fn check(
         checks.push(EXISTS.into());
     }
     checks.extend(CHECKS.iter().map(|c| c.to_string()));
+    checks.push(new_numbers_check());
     checks.push(email_needed(existing));
     for sql in checks {
         let found: Vec<Found> = diesel::sql_query(sql)

@@ -71,16 +71,25 @@ pub async fn confirm_delete(
     })
 }
 
+/// The deletion's form: how many persons of a company its page showed going with it.
+#[derive(serde::Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    persons: String,
+}
+
 #[post("/contacts/{no}/delete")]
 pub async fn delete(
     req: HttpRequest,
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<DeleteForm>,
 ) -> AppResult<HttpResponse> {
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let no = path.into_inner();
+    let shown: i64 = form.persons.trim().parse().unwrap_or(0);
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
@@ -88,7 +97,25 @@ pub async fn delete(
                 session::set_flash(conn, &session, Flash::error(refusal))?;
                 return Ok(format!("/contacts/{}/delete", contact.no));
             }
-            // A company's persons go with it, as in Business Central.
+            // A company's persons go with it, as in Business Central: those its page showed,
+            // not others saved under it since (locked now, they are the ones counted).
+            if contact.is_company() {
+                let now = model::persons_of(conn, contact.id, 0)?.1;
+                if now != shown {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::error(format!(
+                            "{} has {} now, not {} as this page showed: nothing was deleted. \
+                             Check them below and delete again.",
+                            contact.no,
+                            crate::web::pagination::counted(now, "person", "persons"),
+                            crate::web::filters::number(shown)
+                        )),
+                    )?;
+                    return Ok(format!("/contacts/{}/delete", contact.no));
+                }
+            }
             let persons = if contact.is_company() {
                 guards::delete_persons(conn, &contact)?
             } else {
