@@ -518,14 +518,16 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
             }
         };
         // Per group: whether the person follows (it has the company's old values, which the
-        // file changes, and its own row in the file, if any, leaves them as they are).
+        // file changes, and its own row in the file, `pr` if any, leaves them as they are).
+        // Its row is joined, not looked up in each test: a test per person over the file's
+        // rows, as a subquery in an OR, read the whole file for each (an import of a million
+        // rows that changed 15,716 companies' phones was stopped after 15 minutes).
         let follows: Vec<String> = groups
             .iter()
             .map(|(columns, in_file)| {
                 format!(
                     "({} IS NOT DISTINCT FROM {old} AND {old} IS DISTINCT FROM {} \
-                     AND NOT EXISTS (SELECT 1 FROM import_rows pr WHERE pr.existing_id = p.id \
-                       AND {} IS DISTINCT FROM {}))",
+                     AND (pr.existing_id IS NULL OR {} IS NOT DISTINCT FROM {}))",
                     row_of("p.", columns),
                     row_of("n.new_", columns),
                     row_of("pr.", in_file),
@@ -542,6 +544,7 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
              FROM contacts p JOIN (SELECT co.id, {olds}, {news} \
                    FROM import_rows r JOIN contacts co ON co.id = r.existing_id \
                    WHERE co.type = 'company') n ON p.company_id = n.id \
+             LEFT JOIN import_rows pr ON pr.existing_id = p.id \
              WHERE p.type = 'person' AND ({any})",
             flags = follows
                 .iter()
