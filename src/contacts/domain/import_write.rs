@@ -538,12 +538,17 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
             .collect();
         // Found before the companies change: the persons that follow, with what they follow
         // to and what they have (`was_…`, so that a person saved meanwhile is left as saved).
+        // Only the companies the file changes something of theirs for are read with their
+        // persons: a file that changes none joins no person (all of a million contacts
+        // imported back unchanged: 45.5 s with every company's persons joined, 40.5 s before
+        // the phone and codes followed).
         conn.batch_execute(&format!(
             "CREATE TEMPORARY TABLE import_follow ON COMMIT DROP AS \
              SELECT p.id, {flags}, {news_n}, {was} \
              FROM contacts p JOIN (SELECT co.id, {olds}, {news} \
                    FROM import_rows r JOIN contacts co ON co.id = r.existing_id \
-                   WHERE co.type = 'company') n ON p.company_id = n.id \
+                   WHERE co.type = 'company' AND {old_row} IS DISTINCT FROM {new_row}) n \
+               ON p.company_id = n.id \
              LEFT JOIN import_rows pr ON pr.existing_id = p.id \
              WHERE p.type = 'person' AND ({any})",
             flags = follows
@@ -573,6 +578,11 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
                 .collect::<Vec<_>>()
                 .join(", "),
             any = follows.join(" OR "),
+            old_row = row_of("co.", &all),
+            new_row = format!(
+                "ROW({})",
+                all.iter().map(|c| new(c)).collect::<Vec<_>>().join(", ")
+            ),
         ))?;
     }
     let mut sets: Vec<String> = UPDATED_COLUMNS
