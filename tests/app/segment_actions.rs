@@ -415,6 +415,22 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
         "CO02,CO04,PE04",
         "the preview changes nothing"
     );
+    // One contact is said as one.
+    let single = new_segment(&mut c, "Single");
+    c.submit(
+        &format!("/segments/{single}"),
+        &format!("/segments/{single}/add"),
+        &[("contact_no", "CO01")],
+    );
+    let preview = c.get(&format!(
+        "/segments/{single}/apply-mailing-group?code=xmas&remove_others=on"
+    ));
+    assert!(
+        preview.contains("1 contact of the segment gets XMAS")
+            && preview.contains("3 contacts outside the segment lose it"),
+        "{}",
+        preview.body
+    );
 
     c.submit(
         &format!("{mailing}?code=XMAS&remove_others=on"),
