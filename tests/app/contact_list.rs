@@ -608,7 +608,7 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
         // "(none)": the contacts without a country, an industry group, a business relation
         // or a mailing group; and a business relation, a person's its company's.
         (
-            "country=%28none%29&industry_group=%28none%29&sort=city",
+            "country=%28no+code%29&industry_group=%28no+code%29&sort=city",
             format!("country_code IS NULL AND {no_industry}"),
             "city, id",
         ),
@@ -618,7 +618,7 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
             "country_code DESC NULLS FIRST, id DESC",
         ),
         (
-            "business_relation=(none)&mailing_group=(none)&salesperson=(none)&sort=no",
+            "business_relation=(no+code)&mailing_group=(no+code)&salesperson=(no+code)&sort=no",
             format!("{no_relation} AND {no_mailing} AND salesperson_code IS NULL"),
             "no",
         ),
@@ -630,13 +630,13 @@ fn walk_filtered(marks: impl FnOnce(&mut rapport::config::Config)) {
         ),
     ];
     // "(none)" is a choice of its own, kept chosen, not a code the list does not know.
-    let page = c.get("/contacts?salesperson=(none)&business_relation=PARTNER");
+    let page = c.get("/contacts?salesperson=(no+code)&business_relation=PARTNER");
     let select = |name: &str| {
         let at = page.body.find(&format!("name=\"{name}\"")).unwrap();
         page.body[at..at + page.body[at..].find("</select>").unwrap()].to_string()
     };
     assert!(
-        select("salesperson").contains("<option value=\"(none)\" selected>(none)</option>"),
+        select("salesperson").contains("<option value=\"(no code)\" selected>(none)</option>"),
         "{}",
         page.body
     );
@@ -823,4 +823,32 @@ fn a_filter_naming_nothing_is_said_next_to_it() {
         "{}",
         page.body
     );
+}
+
+#[test]
+fn a_code_written_none_is_a_code_and_none_is_the_contacts_without_one() {
+    let app = TestApp::start();
+    contacts(&app);
+    // Codes may hold parentheses: a salesperson coded "(NONE)" is one like any other.
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('(NONE)', 'Nora One');
+         UPDATE contacts SET salesperson_code = '(NONE)' WHERE no IN ('CO0001', 'PE0001');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let page = c.get("/contacts?salesperson=%28NONE%29&sort=no");
+    page.assert_status(200);
+    assert_eq!(shown(&page), ["CO0001", "PE0001"], "{}", page.body);
+    assert!(
+        page.contains("<option value=\"(NONE)\" selected>(NONE) – Nora One</option>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains("<option value=\"(no code)\" selected>"));
+    // "(none)" is every contact without a salesperson: the other 118.
+    let page = c.get("/contacts?salesperson=%28no+code%29&sort=no&size=500");
+    let rows = shown(&page);
+    assert_eq!(rows.len(), 118, "{}", page.body);
+    assert!(!rows.contains(&"CO0001".to_string()));
+    assert!(page.contains("<option value=\"(no code)\" selected>(none)</option>"));
 }

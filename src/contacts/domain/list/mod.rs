@@ -68,10 +68,10 @@ pub struct ListQuery {
     pub size: String,
 }
 
-/// A code filter's value for the contacts without one ("(none)" in its list, as the value is
-/// read in capitals). A code written so could not be typed into a segment's filter either,
-/// where parentheses group conditions.
-pub const NONE: &str = "(NONE)";
+/// A code filter's value for the contacts without one ("(none)" in its list; the value is
+/// `(no code)`, read in capitals). It holds a space, which no code can: a salesperson coded
+/// `(NONE)` is filtered by its code like any other.
+pub const NONE: &str = "(NO CODE)";
 
 /// Sortable columns: URL name, SQL expression, header label. Each has an index
 /// `(column, id)`, so any page of any sort reads only that page (keyset paging).
