@@ -565,7 +565,7 @@ pub async fn create(
     match outcome {
         Logged::Done(no, campaign) => {
             crate::campaigns::pages::refresh_figures_later(&state, campaign);
-            Ok(redirect(&format!("/contacts/{no}")))
+            Ok(redirect(&model::card_href(&no)))
         }
         Logged::Invalid(contact, errors, options) => render(
             StatusCode::UNPROCESSABLE_ENTITY,

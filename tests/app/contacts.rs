@@ -335,6 +335,79 @@ fn deleting_a_company_deletes_its_persons_with_it() {
     );
 }
 
+/// A No. imported before numbers were refused `/`, `#`, `?` and `%` still reaches its card:
+/// every link to it and every redirect back to it is escaped.
+#[test]
+fn a_number_with_characters_of_addresses_reaches_its_own_card() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) VALUES ('OLD/1#?%', 'company', 'Old One');
+         INSERT INTO contacts (no, type, name, company_id)
+           SELECT 'OLD/2', 'person', 'Olga', id FROM contacts WHERE no = 'OLD/1#?%';",
+    );
+    let card = "/contacts/OLD%2F1%23%3F%25";
+    let mut c = app.signed_in("stan", "staff");
+    let list = c.get("/contacts?q=old");
+    assert!(
+        list.contains(&format!("<a href=\"{card}\">OLD/1#?%</a>")),
+        "{}",
+        list.body
+    );
+    assert!(list.contains("<a href=\"/contacts/OLD%2F2\">OLD/2</a>"));
+    let page = c.get(card);
+    page.assert_status(200);
+    assert!(page.contains("Old One"), "{}", page.body);
+    assert!(page.contains(&format!("href=\"{card}/edit\"")));
+    assert!(c
+        .get("/contacts/OLD%2F2")
+        .contains(&format!("<a href=\"{card}\">Old One</a>")));
+    // Saved, it comes back to its own card.
+    let form = c.get(&format!("{card}/edit"));
+    form.assert_status(200);
+    assert!(
+        form.contains(&format!("action=\"{card}\"")),
+        "{}",
+        form.body
+    );
+    let mut values = company("Old One Renamed");
+    values.push(("version", hidden_value(&form.body, "version").unwrap()));
+    c.post_with_token(card, &form.csrf_token().unwrap(), &fields(&values))
+        .assert_redirect(card);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts WHERE no = 'OLD/1#?%' AND name = 'Old One Renamed'"
+        ),
+        1
+    );
+    // So does a classification, and the deletion's page acts on it.
+    c.submit(
+        card,
+        &format!("{card}/classifications"),
+        &[
+            ("kind", "industry_group"),
+            ("code", "RETAIL"),
+            ("action", "add"),
+        ],
+    )
+    .assert_redirect(&format!("{card}#industry-group"));
+    assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 1);
+    let confirm = c.get(&format!("{card}/delete"));
+    assert!(
+        confirm.contains(&format!("action=\"{card}/delete\"")),
+        "{}",
+        confirm.body
+    );
+    c.submit(
+        &format!("{card}/delete"),
+        &format!("{card}/delete"),
+        &[("persons", "1")],
+    )
+    .assert_redirect("/contacts");
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+}
+
 #[test]
 fn classifications_and_profile_answers_are_assigned_on_the_card() {
     let app = TestApp::start();

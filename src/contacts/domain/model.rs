@@ -45,6 +45,12 @@ crate::db::columns::columns_in_order! {
     }
 }
 
+/// The address of contact `no`'s card. A No. imported before numbers were refused `/`, `#`,
+/// `?` and `%` is escaped, so that its card, not another page, is reached.
+pub fn card_href(no: &str) -> String {
+    format!("/contacts/{}", crate::web::pagination::path_segment(no))
+}
+
 impl Contact {
     pub fn is_company(&self) -> bool {
         self.kind == "company"

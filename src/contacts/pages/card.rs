@@ -118,8 +118,12 @@ pub async fn classify(
             // Only a known kind names the section to return to; what was typed never goes
             // into the Location header.
             Ok(match Classification::find(&form.kind) {
-                Some(c) => format!("/contacts/{}#{}", contact.no, c.kind.replace('_', "-")),
-                None => format!("/contacts/{}", contact.no),
+                Some(c) => format!(
+                    "{}#{}",
+                    model::card_href(&contact.no),
+                    c.kind.replace('_', "-")
+                ),
+                None => model::card_href(&contact.no),
             })
         })
     })
@@ -244,7 +248,7 @@ pub async fn profile(
             Err(ProfileError::App(e)) => return Err(e),
         };
         session::set_flash(conn, &session, flash)?;
-        Ok(Ok(format!("/contacts/{}#profile", contact.no)))
+        Ok(Ok(format!("{}#profile", model::card_href(&contact.no))))
     })
     .await?;
     match outcome {

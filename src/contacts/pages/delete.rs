@@ -95,7 +95,7 @@ pub async fn delete(
             let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
             if let Some(refusal) = guards::deletion_refused(conn, &contact)? {
                 session::set_flash(conn, &session, Flash::error(refusal))?;
-                return Ok(format!("/contacts/{}/delete", contact.no));
+                return Ok(format!("{}/delete", model::card_href(&contact.no)));
             }
             // A company's persons go with it, as in Business Central: those its page showed,
             // not others saved under it since (locked now, they are the ones counted).
@@ -113,7 +113,7 @@ pub async fn delete(
                             crate::web::filters::number(shown)
                         )),
                     )?;
-                    return Ok(format!("/contacts/{}/delete", contact.no));
+                    return Ok(format!("{}/delete", model::card_href(&contact.no)));
                 }
             }
             let persons = if contact.is_company() {

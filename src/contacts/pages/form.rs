@@ -32,7 +32,7 @@ impl FormPage {
     /// The contact as saved, for a conflict's link.
     pub fn saved_href(&self) -> String {
         match &self.editing {
-            Some(c) => format!("/contacts/{}", c.no),
+            Some(c) => model::card_href(&c.no),
             None => "/contacts".into(),
         }
     }
@@ -51,7 +51,7 @@ impl FormPage {
 
     pub fn action(&self) -> String {
         match &self.editing {
-            Some(c) => format!("/contacts/{}", c.no),
+            Some(c) => model::card_href(&c.no),
             None => "/contacts".into(),
         }
     }
@@ -143,7 +143,7 @@ pub async fn create(
     })
     .await?;
     match result {
-        Ok(no) => Ok(redirect(&format!("/contacts/{no}"))),
+        Ok(no) => Ok(redirect(&model::card_href(&no))),
         Err((errors, options)) => {
             let mut page = FormPage::new(layout, form, options, None);
             page.errors = errors;
@@ -423,7 +423,7 @@ pub async fn update(
     })
     .await?;
     match outcome {
-        UpdateOutcome::Saved(no) => Ok(redirect(&format!("/contacts/{no}"))),
+        UpdateOutcome::Saved(no) => Ok(redirect(&model::card_href(&no))),
         UpdateOutcome::Invalid(errors, contact, options) => {
             let mut page = FormPage::new(layout, form, options, Some(*contact));
             page.errors = errors;
