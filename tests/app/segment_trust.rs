@@ -532,6 +532,15 @@ fn case_insensitive_search_and_at_filters_fold_every_letter_whatever_the_locale(
     .assert_redirect(&format!("/segments/{no}"));
     assert_members(&app, &no, &["N1", "N2", "N3", "N4"]);
 
+    // A `?` stands for one letter, ß too, though ß folds to "ss"; with and without `<>`.
+    let one = new_segment(&mut c, "one letter");
+    step(&mut c, &one, "add", &[("name", "@gro?e*")]);
+    assert_members(&app, &one, &["N3"]);
+    step(&mut c, &one, "add", &[("name", "@ø*")]);
+    assert_members(&app, &one, &["N1", "N3"]);
+    step(&mut c, &one, "refine", &[("name", "<>@*STRA?E*")]);
+    assert_members(&app, &one, &["N1"]);
+
     // Setup lists search the same way.
     diesel_exec(
         &app,

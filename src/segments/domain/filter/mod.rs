@@ -61,8 +61,9 @@
 //! only: text values are bound as text (`$n`), dates as `$n::date`, numbers as `$n::bigint`,
 //! yes/no as `$n`. Wildcards become `LIKE` patterns with `%`, `_` and `\` escaped (PostgreSQL's
 //! default `\` escape). `@` compares `rapport_fold(column)` with `rapport_fold($n)` (every letter folded,
-//! whatever the database's locale: see [`crate::db::fold`]). Text ranges and
-//! comparisons follow the database collation.
+//! whatever the database's locale: see [`crate::db::fold`]); a pattern with `?` also matches
+//! the column in lower case alone, so that `?` stands for a `ß`, which folds to two letters.
+//! Text ranges and comparisons follow the database collation.
 
 mod parse;
 mod sql;
@@ -241,6 +242,11 @@ impl Pattern {
             }
         }
         out
+    }
+
+    /// Whether it has a `?`.
+    fn has_one_char(&self) -> bool {
+        self.0.contains(&Piece::OneChar)
     }
 
     /// Whether the empty text matches (only `*`s).

@@ -97,6 +97,20 @@ impl Filter {
                     let op = if *negated { "<>" } else { "=" };
                     format!("{lhs} {op} {}", p(value))
                 }
+                Test::Like { pattern, negated } if t.any_case && pattern.has_one_char() => {
+                    // `ß` folds to "ss", two letters, which a `?` cannot stand for: `@Stra?e`
+                    // finds "Straße" as in lower case alone, and "STRASSE" as folded.
+                    let (op, or) = if *negated {
+                        ("NOT LIKE", "AND")
+                    } else {
+                        ("LIKE", "OR")
+                    };
+                    let b = binds.push(BindValue::Text(pattern.to_like()));
+                    format!(
+                        "({lhs} {op} rapport_fold({b}) {or} \
+                         lower({column} COLLATE \"und-x-icu\") {op} lower({b} COLLATE \"und-x-icu\"))"
+                    )
+                }
                 Test::Like { pattern, negated } => {
                     let op = if *negated { "NOT LIKE" } else { "LIKE" };
                     let v = Value::Text(pattern.to_like());
