@@ -970,3 +970,71 @@ fn log_writes_what_its_page_showed_and_a_second_click_keeps_the_first_message() 
         "Segment {no} is logged already (logged by stan at "
     )));
 }
+
+/// The correspondence type of a line, first match wins as in Business Central: the header's
+/// default when the header ignores the contact's type, even on a line with a template of its
+/// own; else the template's when the template ignores it or the contact has none; else the
+/// contact's.
+#[test]
+fn a_header_that_ignores_the_contacts_correspondence_type_decides_every_line() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let line = |app: &TestApp, no: &str, contact: &str| {
+        app.count(&format!(
+            "SELECT l.id FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}' AND c.no = '{contact}'"
+        ))
+    };
+    let logged = |app: &TestApp, no: &str| {
+        text(
+            app,
+            &format!(
+                "SELECT string_agg(c.no || ':' || e.correspondence_type, ',' ORDER BY c.no) \
+                 FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+                 WHERE e.segment_no = '{no}'"
+            ),
+        )
+    };
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET correspondence_type = 'email' WHERE no IN ('ANNA', 'DORA', 'SOLO')",
+    );
+    // The header (MAIL's defaults: Hard Copy, ignoring the contact's) and a line of DORA's
+    // with CALL, which does not ignore it.
+    let no = new_segment(&mut c, "letters");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', salesperson_code = 'JO', \
+               correspondence_type = 'hard_copy', ignore_contact_correspondence_type = TRUE \
+             WHERE no = '{no}'"
+        ),
+    );
+    let page = format!("/segments/{no}");
+    let dora = format!("{page}/lines/{}", line(&app, &no, "DORA"));
+    c.submit(&dora, &dora, &[("interaction_template_code", "CALL")])
+        .assert_redirect(&format!("{page}#lines"));
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    assert_eq!(logged(&app, &no), "ANNA:hard_copy,DORA:hard_copy");
+
+    // The header does not ignore it: a line's own template that does decides its line; the
+    // others go as their contacts prefer.
+    let no = new_segment(&mut c, "calls");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', salesperson_code = 'JO', \
+               correspondence_type = 'hard_copy', ignore_contact_correspondence_type = FALSE \
+             WHERE no = '{no}'"
+        ),
+    );
+    let page = format!("/segments/{no}");
+    let solo = format!("{page}/lines/{}", line(&app, &no, "SOLO"));
+    c.submit(&solo, &solo, &[("interaction_template_code", "MAIL")])
+        .assert_redirect(&format!("{page}#lines"));
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    assert_eq!(logged(&app, &no), "ANNA:email,SOLO:hard_copy");
+}

@@ -142,14 +142,17 @@ pub const EFFECTIVE_CAMPAIGN_RESPONSE: &str = "(s.campaign_no IS NOT NULL AND \
      COALESCE(l.campaign_response, \
      CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_response END, s.campaign_response))";
 
-/// A line's correspondence type as its interaction goes: the line's own; else, when its
-/// template (its own, else the header's) ignores the contact's or the contact has none, the
-/// template's or header's; else the contact's (needs [`LINE_TEMPLATE_JOIN`]).
-pub const EFFECTIVE_CORRESPONDENCE: &str =
-    "CASE WHEN COALESCE(lt.ignore_contact_correspondence_type, s.ignore_contact_correspondence_type) \
-       OR c.correspondence_type = '' \
-     THEN COALESCE(l.correspondence_type, lt.correspondence_type, s.correspondence_type) \
-     ELSE COALESCE(l.correspondence_type, c.correspondence_type) END";
+/// A line's correspondence type as its interaction goes, first match wins as in Business
+/// Central: the line's own; the header's, when the header ignores the contact's (on a line
+/// with a template of its own too); the template's (its own, else the header's, whose defaults
+/// the header holds), when it ignores the contact's or the contact has none; the contact's
+/// (needs [`LINE_TEMPLATE_JOIN`]).
+pub const EFFECTIVE_CORRESPONDENCE: &str = "CASE WHEN l.correspondence_type IS NOT NULL \
+       THEN l.correspondence_type \
+     WHEN s.ignore_contact_correspondence_type THEN s.correspondence_type \
+     WHEN COALESCE(lt.ignore_contact_correspondence_type, false) OR c.correspondence_type = '' \
+       THEN COALESCE(lt.correspondence_type, s.correspondence_type) \
+     ELSE c.correspondence_type END";
 
 /// Where a line's values come from ([`Origins`]), a letter each: salesperson, date,
 /// template, correspondence type (see [`EFFECTIVE_CORRESPONDENCE`]), cost, duration (needs
@@ -159,8 +162,8 @@ const ORIGINS: &str = "CASE WHEN l.salesperson_code IS NOT NULL THEN 'o' \
      || CASE WHEN l.date IS NOT NULL THEN 'o' ELSE 'h' END \
      || CASE WHEN l.interaction_template_code IS NOT NULL THEN 'o' ELSE 'h' END \
      || CASE WHEN l.correspondence_type IS NOT NULL THEN 'o' \
-       WHEN COALESCE(lt.ignore_contact_correspondence_type, s.ignore_contact_correspondence_type) \
-         OR c.correspondence_type = '' \
+       WHEN s.ignore_contact_correspondence_type THEN 'h' \
+       WHEN COALESCE(lt.ignore_contact_correspondence_type, false) OR c.correspondence_type = '' \
        THEN CASE WHEN lt.correspondence_type IS NOT NULL THEN 't' ELSE 'h' END \
        ELSE 'c' END \
      || CASE WHEN l.unit_cost IS NOT NULL THEN 'o' WHEN lt.unit_cost IS NOT NULL THEN 't' ELSE 'h' END \
