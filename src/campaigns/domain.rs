@@ -139,7 +139,7 @@ impl CampaignForm {
                     "ending_date",
                     format!(
                         "The ending date must be on or after the starting date ({}).",
-                        start.format("%Y-%m-%d")
+                        crate::web::filters::date_text(start)
                     ),
                 );
             }

@@ -235,6 +235,20 @@ pub fn iso_date(typed: &str) -> Option<NaiveDate> {
         .filter(|d| d.year() >= 1)
 }
 
+/// The `type` of a date's input: `date`, the browser's date field, while the value is empty
+/// or `YYYY-MM-DD`; `text` for what the field cannot hold, so that a date typed another way
+/// (`30-06-2027`, in the text field shown after an error) is shown again as typed, not blanked
+/// by the browser and then saved as no date, when the form comes back over another field's
+/// error; and `text` for the field's own error.
+pub fn date_input_type(value: impl AsRef<str>, error: bool) -> &'static str {
+    let value = value.as_ref();
+    if error || !(value.is_empty() || iso_date(value).is_some()) {
+        "text"
+    } else {
+        "date"
+    }
+}
+
 /// A typed date in `l`: ISO `2026-11-30` always (what a browser's date field sends), and the
 /// office's own way: `30/11/2026` (en-GB), `30-11-2026` or `30.11.2026` (da-DK). The year has
 /// four digits, from 0001 to 9999.

@@ -574,3 +574,74 @@ fn list_captions_name_the_sorted_column_by_its_header() {
         .get("/opportunities?sort=value&dir=desc")
         .contains("Opportunities, sorted by Estimated value (descending)"));
 }
+
+/// A date typed the office's way (`30-06-2027` under da-DK, in the text field shown after an
+/// error) is shown again as typed when the form comes back over another field: a date field
+/// could not hold it, and the browser would send it back as no date at all.
+#[test]
+fn a_date_typed_the_offices_way_survives_another_fields_error() {
+    let app = TestApp::start_with(|c| c.locale = rapport::config::Locale::DaDk);
+    world(&app);
+    statuses(&app);
+    let mut c = staff(&app, "stan");
+    let res = c.submit(
+        "/campaigns/new",
+        "/campaigns",
+        &campaign_fields(&[
+            ("description", ""),
+            ("starting_date", "01-07-2027"),
+            ("ending_date", "30-06-2027"),
+        ]),
+    );
+    res.assert_status(422);
+    // Said the office's way too.
+    assert!(
+        res.contains("The ending date must be on or after the starting date (01-07-2027)."),
+        "{}",
+        res.body
+    );
+    let res = c.submit(
+        "/campaigns/new",
+        "/campaigns",
+        &campaign_fields(&[
+            ("description", ""),
+            ("starting_date", "2027-02-01"),
+            ("ending_date", "30-06-2027"),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("name=\"ending_date\" type=\"text\" value=\"30-06-2027\""),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("name=\"starting_date\" type=\"date\" value=\"2027-02-01\""));
+    // Sent again as the page shows it, with the description, it is saved with both dates.
+    c.submit(
+        "/campaigns/new",
+        "/campaigns",
+        &campaign_fields(&[
+            ("starting_date", "2027-02-01"),
+            ("ending_date", "30-06-2027"),
+        ]),
+    )
+    .assert_status(303);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM campaigns \
+             WHERE starting_date = '2027-02-01' AND ending_date = '2027-06-30'"
+        ),
+        1
+    );
+    // The lists' date filters too.
+    let page = c.get("/interactions?from=01-12-2026");
+    page.assert_status(200);
+    assert!(
+        page.contains("name=\"from\" type=\"text\" value=\"01-12-2026\""),
+        "{}",
+        page.body
+    );
+    assert!(c
+        .get("/opportunities?closing_from=01-12-2026")
+        .contains("name=\"closing_from\" type=\"text\" value=\"01-12-2026\""));
+}
