@@ -2,6 +2,9 @@
 //! as the office writes them (`RAPPORT_LOCALE`, see `web::locale`).
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -178,6 +181,25 @@ pub fn amount_refused(typed: &str, may_be_empty: bool) -> String {
     )
 }
 
+/// How to write `t`'s separator read as a decimal mark ("1.500" → "1,5" in da-DK), the end of
+/// the ambiguity's message: that written plainly ("1,500" would be refused as three decimals);
+/// with more than two decimals, the two an amount keeps.
+fn second_meaning(t: &str, sep: char, mark: char) -> String {
+    let (whole, decimals) = t.split_once(sep).unwrap_or((t, ""));
+    let kept = decimals.trim_end_matches('0');
+    match kept.len() {
+        0 => format!("{whole} for the second."),
+        1 | 2 => format!("{whole}{mark}{kept} for the second."),
+        _ => {
+            let rounded = BigDecimal::from_str(&format!("{whole}.{kept}"))
+                .map(|v| v.with_scale_round(2, bigdecimal::RoundingMode::HalfUp))
+                .map(|v| v.to_string().replace('.', &mark.to_string()))
+                .unwrap_or_default();
+            format!("and for the second {rounded}: amounts have two decimals.")
+        }
+    }
+}
+
 /// The message for a refused amount: what was ambiguous or mistyped about it, else `generic`.
 pub fn amount_message(typed: &str, generic: String) -> String {
     let l = locale::current();
@@ -186,10 +208,10 @@ pub fn amount_message(typed: &str, generic: String) -> String {
     match plain_amount_in(l, t) {
         Err(AmountProblem::Ambiguous) => {
             let plain = t.replace(sep, "");
+            let other = t.replace(sep, &mark.to_string());
             format!(
-                "Is {t} meant as {plain} or as {}? Write {plain} (or {t}{mark}00) for the first, {} for the second.",
-                t.replace(sep, &mark.to_string()),
-                t.replace(sep, &mark.to_string())
+                "Is {t} meant as {plain} or as {other}? Write {plain} (or {t}{mark}00) for the first, {}",
+                second_meaning(t, sep, mark)
             )
         }
         Err(AmountProblem::ThreeDecimals) => {
@@ -236,16 +258,16 @@ pub fn iso_date(typed: &str) -> Option<NaiveDate> {
 }
 
 /// The `type` of a date's input: `date`, the browser's date field, while the value is empty
-/// or `YYYY-MM-DD`; `text` for what the field cannot hold, so that a date typed another way
-/// (`30-06-2027`, in the text field shown after an error) is shown again as typed, not blanked
-/// by the browser and then saved as no date, when the form comes back over another field's
-/// error; and `text` for the field's own error.
-pub fn date_input_type(value: impl AsRef<str>, error: bool) -> &'static str {
+/// or a date as `YYYY-MM-DD` (with or without an error of its own, such as an ending before
+/// the starting date: the field keeps its picker); `text` for what that field cannot hold, so
+/// that a date typed another way (`30-06-2027`, or `1 April`) is shown again as typed, not
+/// blanked by the browser and then saved as no date when the form is sent again.
+pub fn date_input_type(value: impl AsRef<str>) -> &'static str {
     let value = value.as_ref();
-    if error || !(value.is_empty() || iso_date(value).is_some()) {
-        "text"
-    } else {
+    if value.is_empty() || iso_date(value).is_some() {
         "date"
+    } else {
+        "text"
     }
 }
 
@@ -321,6 +343,10 @@ mod tests {
         locale::within(Locale::EnGb, || {
             let m = amount_message("1,234", "generic".into());
             assert!(m.contains("1234 or as 1.234"), "{m}");
+            assert!(
+                m.ends_with("and for the second 1.23: amounts have two decimals."),
+                "{m}"
+            );
             let m = amount_message("1.500", "generic".into());
             assert!(
                 m.starts_with("Is 1.500 meant as 1500, or as 1.500 with three decimals?"),
@@ -333,6 +359,19 @@ mod tests {
             assert_eq!(amount_message("abc", "generic".into()), "generic");
         });
         locale::within(Locale::DaDk, || {
+            // What the message says to write is read as meant, not refused again.
+            for (typed, second) in [("1.500", "1,5"), ("12.000", "12"), ("100.050", "100,05")] {
+                let m = amount_message(typed, "generic".into());
+                assert!(m.ends_with(&format!(", {second} for the second.")), "{m}");
+                assert!(plain_amount_in(Locale::DaDk, second).is_ok(), "{second}");
+            }
+            let m = amount_message("1.500", "generic".into());
+            assert_eq!(
+                m,
+                "Is 1.500 meant as 1500 or as 1,500? Write 1500 (or 1.500,00) for the first, 1,5 for the second."
+            );
+            assert!(plain_amount_in(Locale::DaDk, "1500").is_ok());
+            assert!(plain_amount_in(Locale::DaDk, "1.500,00").is_ok());
             assert_eq!(
                 amount_message("12.50", "generic".into()),
                 "Write the decimals after a comma: 12,50."
