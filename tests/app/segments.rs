@@ -2646,3 +2646,64 @@ fn the_segments_list_counts_all_it_finds_on_every_page() {
     assert_eq!(last.body.matches("href=\"/segments/SX").count(), 4);
     assert!(last.contains("href=\"/segments/SM00001\""));
 }
+
+/// An Apply sent again (the browser's Back to the preview, or a double click) does not add
+/// the contacts again: a step recorded after the preview was shown stops it, and the preview
+/// as it is now is shown, with why.
+#[test]
+fn an_apply_sent_again_after_its_step_applies_nothing_and_shows_the_preview_again() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "once");
+    let filters = [("contact_no", "ANNA|DORA"), ("allow_existing", "on")];
+    let page = preview(&mut c, &no, "add", &filters);
+    page.assert_status(200);
+    let token = page.csrf_token().unwrap();
+    let last = hidden_value(&page.body, "last").expect("the preview sends its last step");
+    let last_at = hidden_value(&page.body, "last_at").unwrap();
+    assert_eq!((last.as_str(), last_at.as_str()), ("0", "0"));
+    let mut sent = filters.to_vec();
+    sent.extend([("last", last.as_str()), ("last_at", last_at.as_str())]);
+    let action = format!("/segments/{no}/add");
+    c.post_with_token(&action, &token, &sent)
+        .assert_redirect(&format!("/segments/{no}"));
+    let lines = |app: &TestApp| {
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}' AND l.removed_by_step IS NULL"
+        ))
+    };
+    assert_eq!(lines(&app), 2);
+    // The same page sent again.
+    let again = c.post_with_token(&action, &token, &sent);
+    again.assert_status(303);
+    let location = again.location().unwrap();
+    assert!(
+        location.starts_with(&format!("/segments/{no}/add?")) && location.ends_with("preview=1"),
+        "{location}"
+    );
+    assert_eq!(lines(&app), 2);
+    assert_eq!(step_count(&app, &no), 1);
+    let shown = c.get(&location);
+    shown.assert_status(200);
+    assert!(
+        shown.contains(
+            "Nothing was applied: the segment&#39;s steps changed after this preview was shown \
+             (it now has 1 step; the last, Add Contacts by stan, was recorded at"
+        ),
+        "{}",
+        shown.body
+    );
+    assert!(shown.contains("If this page was sent twice, its first sending applied it."));
+    // The preview as it is now, applied, is meant.
+    let last = hidden_value(&shown.body, "last").unwrap();
+    let last_at = hidden_value(&shown.body, "last_at").unwrap();
+    assert_eq!(last, "1");
+    let mut sent = filters.to_vec();
+    sent.extend([("last", last.as_str()), ("last_at", last_at.as_str())]);
+    c.post_with_token(&action, &shown.csrf_token().unwrap(), &sent)
+        .assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(lines(&app), 4);
+    assert_eq!(step_count(&app, &no), 2);
+}

@@ -7,7 +7,7 @@ use crate::segments::domain::header::Segment;
 use crate::segments::domain::lookups::{self, Offered};
 use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, Source, StepError};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, steps, stored};
+use crate::segments::domain::{header, ledger, steps, stored};
 use crate::web::filters;
 use crate::web::pagination::counted;
 use crate::web::{db, long, redirect, render, AppError, AppResult, Flash, Layout};
@@ -70,6 +70,10 @@ pub struct StepPage {
     pub codes: Vec<Offered>,
     pub profile: Vec<ProfileChoice>,
     pub preview: Option<(Outcome, Vec<PreviewRow>)>,
+    /// The segment's last step when the preview was made ([`ledger::last_step`]: its number
+    /// and stamp, (0, 0) without steps), sent with Apply: a step recorded since (a colleague's,
+    /// or this Apply sent twice, by the browser's Back or a double click) stops it.
+    pub seen: (i32, i64),
     pub apply_query: String,
     /// Whether the user may apply the step (viewers may preview only).
     pub can_apply: bool,
@@ -151,6 +155,7 @@ pub async fn step_form(
         let (codes, profile) = load_choices(conn)?;
         let mut errors = lookups::check(conn, &c)?;
         let mut preview = None;
+        let seen = ledger::last_step(conn, segment.id)?.unwrap_or((0, 0));
         if errors.is_empty() && wants_preview {
             let result = match wizard {
                 Wizard::Add => steps::preview_add(conn, &segment, &Source::Criteria(&c), &c),
@@ -163,10 +168,10 @@ pub async fn step_form(
                 Err(StepError::Db(e)) => return Err(e.into()),
             }
         }
-        Ok((segment, codes, profile, preview, errors))
+        Ok((segment, codes, profile, preview, errors, seen))
     };
     // A preview counts over the contacts: long work, apart from the pages.
-    let (segment, codes, profile, preview, errors) = if wants_preview {
+    let (segment, codes, profile, preview, errors, seen) = if wants_preview {
         long(&state.long_pool, work).await?
     } else {
         db(&state.pool, work).await?
@@ -190,6 +195,7 @@ pub async fn step_form(
             codes,
             profile,
             preview,
+            seen,
             apply_query,
             can_apply: user.role >= Role::Staff,
         },
@@ -252,6 +258,42 @@ pub fn step_flash(title: &str, kind: StepKind, o: &Outcome) -> Flash {
     }
 }
 
+/// The preview of the step Apply was sent with, made again: its filters and options as sent.
+fn preview_again(wizard: Wizard, no: &str, pairs: &[(String, String)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !matches!(k.as_str(), "csrf_token" | "last" | "last_at" | "preview") {
+            query.append_pair(k, v);
+        }
+    }
+    query.append_pair("preview", "1");
+    format!(
+        "/segments/{}/{}?{}",
+        crate::web::pagination::path_segment(no),
+        wizard.kind().as_str(),
+        query.finish()
+    )
+}
+
+/// Why an Apply did nothing: a step was recorded after its preview was shown.
+fn changed_since_preview(steps: &[ledger::Step]) -> String {
+    let last = match steps.last() {
+        Some(s) => format!(
+            "; the last, {} by {}, was recorded at {}",
+            StepKind::parse(&s.kind).map_or_else(|| s.kind.clone(), |k| k.title().to_string()),
+            s.user_name,
+            filters::local_datetime_text(s.created_at)
+        ),
+        None => String::new(),
+    };
+    format!(
+        "Nothing was applied: the segment's steps changed after this preview was shown (it now has {}{last}). \
+         If this page was sent twice, its first sending applied it. Below is the preview as it is now: \
+         apply it only if the segment should have this step as well.",
+        counted(steps.len() as i64, "step", "steps")
+    )
+}
+
 enum ApplyOutcome {
     Done(String),
     Invalid(Box<Segment>, Vec<FieldError>),
@@ -270,10 +312,31 @@ pub async fn step_apply(
     let wizard = Wizard::parse(&step).ok_or(AppError::NotFound)?;
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let mut criteria = Criteria::from_pairs(&form.into_inner());
+    let pairs = form.into_inner();
+    let number = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+    };
+    let seen = number("last").zip(number("last_at"));
+    let mut criteria = Criteria::from_pairs(&pairs);
+    let again = preview_again(wizard, &no, &pairs);
     let c = criteria.clone();
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            if let Some(seen) = seen {
+                let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+                let steps = ledger::load(conn, segment.id)?;
+                let now = steps
+                    .last()
+                    .map_or((0, 0), |s| (i64::from(s.seq), s.stamp()));
+                if segment.is_draft() && now != seen {
+                    let flash = Flash::error(changed_since_preview(&steps));
+                    session::set_flash(conn, &session, flash)?;
+                    return Ok(ApplyOutcome::Done(again));
+                }
+            }
             let (_, profile) = load_choices(conn)?;
             let mut c = c;
             profile_label(&profile, &mut c);
@@ -293,7 +356,7 @@ pub async fn step_apply(
             match result {
                 Ok((segment, outcome)) => {
                     session::set_flash(conn, &session, step_flash(wizard.title(), kind, &outcome))?;
-                    Ok(ApplyOutcome::Done(segment.no))
+                    Ok(ApplyOutcome::Done(format!("/segments/{}", segment.no)))
                 }
                 Err((segment, errors)) => Ok(ApplyOutcome::Invalid(Box::new(segment), errors)),
             }
@@ -301,7 +364,7 @@ pub async fn step_apply(
     })
     .await?;
     match outcome {
-        ApplyOutcome::Done(no) => Ok(redirect(&format!("/segments/{no}"))),
+        ApplyOutcome::Done(location) => Ok(redirect(&location)),
         ApplyOutcome::Invalid(segment, errors) => {
             let (codes, profile) = db(&state.pool, |conn| Ok(load_choices(conn)?)).await?;
             profile_label(&profile, &mut criteria);
@@ -318,6 +381,7 @@ pub async fn step_apply(
                     codes,
                     profile,
                     preview: None,
+                    seen: (0, 0),
                     apply_query: String::new(),
                     can_apply: true,
                 },
