@@ -2707,3 +2707,96 @@ fn an_apply_sent_again_after_its_step_applies_nothing_and_shows_the_preview_agai
     assert_eq!(lines(&app), 4);
     assert_eq!(step_count(&app, &no), 2);
 }
+
+/// Two people save one header: the second is refused with the fields that differ from what
+/// was saved meanwhile, so that saving again replaces a colleague's change knowingly; a form
+/// that holds what is saved now has nothing to lose.
+#[test]
+fn a_header_saved_over_a_colleagues_names_what_the_colleague_changed() {
+    let app = TestApp::start();
+    world(&app);
+    let mut a = staff(&app, "anna");
+    let mut b = staff(&app, "bert");
+    let no = new_segment(&mut a, "Letters");
+    let page = format!("/segments/{no}");
+    let form_a = a.get(&page);
+    let form_b = b.get(&page);
+    let version = hidden_value(&form_a.body, "version").unwrap();
+    let date = hidden_value(&form_a.body, "date").unwrap_or_default();
+    let date = if date.is_empty() {
+        text(
+            &app,
+            &format!("SELECT date::text FROM segments WHERE no = '{no}'"),
+        )
+    } else {
+        date
+    };
+    let fields = |changes: &[(&'static str, &str)]| -> Vec<(String, String)> {
+        let mut all: Vec<(&str, &str)> = vec![("description", "Letters"), ("date", &date)];
+        all.extend_from_slice(changes);
+        header_fields(&all)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let send = |c: &mut Client, token: &str, v: &[(String, String)]| {
+        let v: Vec<(&str, &str)> = v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        c.post_with_token(&page, token, &v)
+    };
+    let stored = || {
+        text(
+            &app,
+            &format!(
+                "SELECT COALESCE(salesperson_code, '-') || '|' || subject || '|' || version \
+                 FROM segments WHERE no = '{no}'"
+            ),
+        )
+    };
+    send(
+        &mut a,
+        &form_a.csrf_token().unwrap(),
+        &fields(&[("salesperson_code", "PL"), ("version", &version)]),
+    )
+    .assert_redirect(&page);
+    assert_eq!(stored(), "PL||2");
+    // B changes only the subject, on a form that still shows JO.
+    let res = send(
+        &mut b,
+        &form_b.csrf_token().unwrap(),
+        &fields(&[("subject", "Spring letter"), ("version", &version)]),
+    );
+    res.assert_status(409);
+    assert!(res.contains("Someone else saved this segment after you opened it"));
+    assert!(
+        res.contains("<tr><td>Salesperson</td><td>PL</td><td>JO</td></tr>"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("<tr><td>Subject</td><td></td><td>Spring letter</td></tr>"));
+    assert!(
+        !res.contains("<tr><td>Date</td>"),
+        "the same date is no difference"
+    );
+    assert_eq!(stored(), "PL||2", "nothing of the first save is lost");
+    // Saved again from the page that said so, B means it.
+    let again = hidden_value(&res.body, "version").unwrap();
+    assert_eq!(again, "2");
+    send(
+        &mut b,
+        &res.csrf_token().unwrap(),
+        &fields(&[("subject", "Spring letter"), ("version", &again)]),
+    )
+    .assert_redirect(&page);
+    assert_eq!(stored(), "JO|Spring letter|3");
+    // A's stale form holding what is saved now loses nothing: it is taken as saved.
+    send(
+        &mut a,
+        &form_a.csrf_token().unwrap(),
+        &fields(&[("subject", "Spring letter"), ("version", &version)]),
+    )
+    .assert_redirect(&page);
+    assert!(a.get(&page).contains(&format!(
+        "Segment {no} was saved by someone else meanwhile, with the values of your form."
+    )));
+    assert_eq!(stored(), "JO|Spring letter|3");
+}

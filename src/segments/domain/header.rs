@@ -229,6 +229,115 @@ impl HeaderForm {
         }
     }
 
+    /// The fields whose values differ between `theirs` (the header as saved meanwhile) and
+    /// this form: label, theirs, yours. A date or an amount typed the office's way is compared
+    /// by its value, a code in any case.
+    pub fn differences(&self, theirs: &HeaderForm) -> Vec<(&'static str, String, String)> {
+        let text = |t: &str| t.trim().to_uppercase();
+        let date = |t: &str| crate::web::forms::date(t).map_or_else(|| text(t), |d| d.to_string());
+        let amount =
+            |t: &str| setup::support::parse_amount(t).map_or_else(|| text(t), |v| v.to_string());
+        let flag = |f: &Option<String>| if f.is_some() { "Yes" } else { "No" }.to_string();
+        let correspondence = |c: &str| crate::contacts::model::correspondence_label(c).to_string();
+        let rows: [(&'static str, String, String, bool); 15] = [
+            (
+                "Description",
+                theirs.description.clone(),
+                self.description.clone(),
+                text(&theirs.description) != text(&self.description),
+            ),
+            (
+                "Date",
+                theirs.date.clone(),
+                self.date.clone(),
+                date(&theirs.date) != date(&self.date),
+            ),
+            (
+                "Salesperson",
+                theirs.salesperson_code.clone(),
+                self.salesperson_code.clone(),
+                text(&theirs.salesperson_code) != text(&self.salesperson_code),
+            ),
+            (
+                "Interaction Template",
+                theirs.interaction_template_code.clone(),
+                self.interaction_template_code.clone(),
+                text(&theirs.interaction_template_code) != text(&self.interaction_template_code),
+            ),
+            (
+                "Subject",
+                theirs.subject.clone(),
+                self.subject.clone(),
+                theirs.subject.trim() != self.subject.trim(),
+            ),
+            (
+                "Language",
+                theirs.language_code.clone(),
+                self.language_code.clone(),
+                text(&theirs.language_code) != text(&self.language_code),
+            ),
+            (
+                "Campaign",
+                theirs.campaign_no.clone(),
+                self.campaign_no.clone(),
+                text(&theirs.campaign_no) != text(&self.campaign_no),
+            ),
+            (
+                "Campaign Target",
+                flag(&theirs.campaign_target),
+                flag(&self.campaign_target),
+                theirs.campaign_target.is_some() != self.campaign_target.is_some(),
+            ),
+            (
+                "Campaign Response",
+                flag(&theirs.campaign_response),
+                flag(&self.campaign_response),
+                theirs.campaign_response.is_some() != self.campaign_response.is_some(),
+            ),
+            (
+                "Correspondence Type",
+                correspondence(&theirs.correspondence_type),
+                correspondence(&self.correspondence_type),
+                theirs.correspondence_type != self.correspondence_type,
+            ),
+            (
+                "Ignore Contact Correspondence Type",
+                flag(&theirs.ignore_contact_correspondence_type),
+                flag(&self.ignore_contact_correspondence_type),
+                theirs.ignore_contact_correspondence_type.is_some()
+                    != self.ignore_contact_correspondence_type.is_some(),
+            ),
+            (
+                "Unit Cost",
+                theirs.unit_cost.clone(),
+                self.unit_cost.clone(),
+                amount(&theirs.unit_cost) != amount(&self.unit_cost),
+            ),
+            (
+                "Unit Duration (min)",
+                theirs.unit_duration_min.clone(),
+                self.unit_duration_min.clone(),
+                text(&theirs.unit_duration_min) != text(&self.unit_duration_min),
+            ),
+            (
+                "Information Flow",
+                theirs.information_flow.clone(),
+                self.information_flow.clone(),
+                theirs.information_flow != self.information_flow,
+            ),
+            (
+                "Initiated By",
+                theirs.initiated_by.clone(),
+                self.initiated_by.clone(),
+                theirs.initiated_by != self.initiated_by,
+            ),
+        ];
+        rows.into_iter()
+            .filter(|row| row.3)
+            .map(|(label, a, b, _)| (label, a, b))
+            .collect()
+    }
+
     /// A new segment: today, the user's salesperson.
     pub fn new_for(salesperson: Option<String>) -> Self {
         HeaderForm {

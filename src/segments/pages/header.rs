@@ -259,6 +259,8 @@ pub struct ShowPage {
     /// The smaller forms of the page, as typed when one of them was refused.
     pub actions: ActionForms,
     pub can_edit: bool,
+    /// A save refused over a colleague's: the fields that differ (saved meanwhile, typed).
+    pub conflict: Option<Vec<(&'static str, String, String)>>,
 }
 
 /// What was typed into the segment page's smaller forms (Save Criteria, Reuse Criteria, Reuse
@@ -345,6 +347,7 @@ impl ShowPage {
             pager,
             actions,
             can_edit,
+            conflict: None,
         }
     }
 
@@ -619,6 +622,14 @@ pub async fn update(
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;
             if f.version.parse::<i32>().ok() != Some(segment.version) {
+                if f.differences(&HeaderForm::from_segment(&segment)).is_empty() {
+                    let message = format!(
+                        "Segment {} was saved by someone else meanwhile, with the values of your form.",
+                        segment.no
+                    );
+                    session::set_flash(conn, &session, Flash::info(message))?;
+                    return Ok(HeaderOutcome::Saved(segment.no));
+                }
                 return Ok(HeaderOutcome::Conflict(Box::new(segment)));
             }
             let mut values = match f.validate(conn, segment.salesperson_code.as_deref())? {
@@ -667,21 +678,22 @@ pub async fn update(
                 Ok(load_first_page(conn, *segment)?)
             })
             .await?;
-            let mut errors = FormErrors::new();
-            errors.add("description", "Someone else saved this segment after you opened it. The form shows your values; save again to keep them.");
+            // What the user typed, on top of the version now saved: saving again replaces
+            // the colleague's values deliberately, with the fields that differ shown.
+            let theirs = HeaderForm::from_segment(&data.0);
             let mut form = form;
             form.version = data.0.version.to_string();
-            render(
-                StatusCode::CONFLICT,
-                &ShowPage::build(
-                    layout,
-                    data,
-                    Some(form),
-                    errors,
-                    ActionForms::default(),
-                    true,
-                ),
-            )
+            let diff = form.differences(&theirs);
+            let mut page = ShowPage::build(
+                layout,
+                data,
+                Some(form),
+                FormErrors::new(),
+                ActionForms::default(),
+                true,
+            );
+            page.conflict = Some(diff);
+            render(StatusCode::CONFLICT, &page)
         }
     }
 }
