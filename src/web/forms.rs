@@ -238,6 +238,13 @@ pub fn date_pattern() -> &'static str {
     }
 }
 
+/// 31 January 2026 written here ("31-01-2026" in da-DK), an example for a hint or message.
+pub fn date_example() -> String {
+    NaiveDate::from_ymd_opt(2026, 1, 31)
+        .map(super::filters::date_text)
+        .unwrap_or_default()
+}
+
 /// A date as `YYYY-MM-DD`, strictly: four digits of year from 0001 to 9999, which every part
 /// of the product can show and the database can store (chrono alone reads `-5000-01-01` or
 /// `+12345-01-01`, and the database refuses the first).

@@ -400,3 +400,36 @@ fn the_counts_of_a_deletions_page_are_written_the_offices_way() {
         page.body
     );
 }
+
+/// A segment's date filter reads a date written the way the office's pages show it, and the
+/// ledger says it so; a date it cannot read is refused with the office's way as the example.
+#[test]
+fn a_date_filter_reads_and_says_dates_the_danish_way() {
+    let app = app_in(Locale::DaDk);
+    let mut c = staff(&app, "stine");
+    let no = create(&mut c, &[("description", "Januar"), ("unit_cost", "0,00")]);
+    crate::segments::step(
+        &mut c,
+        &no,
+        "add",
+        &[("interaction_date", "01-01-2026..31-01-2026")],
+    );
+    crate::segments::assert_members(&app, &no, &["ANNA", "DORA"]);
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains("interaction date from 01-01-2026 to 31-01-2026"),
+        "{}",
+        page.body
+    );
+    let res = crate::segments::post(
+        &mut c,
+        &format!("/segments/{no}/add"),
+        &[("interaction_date", "1 januar")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("is not a date: write it as DD-MM-YYYY, e.g. 31-01-2026"),
+        "{}",
+        res.body
+    );
+}

@@ -107,6 +107,11 @@ impl StepPage {
         }
     }
 
+    /// A date as a filter reads it, the office's way (the hint under the filters).
+    pub fn date_example(&self) -> String {
+        crate::web::forms::date_example()
+    }
+
     pub fn is_profile(&self, id: &i64) -> bool {
         self.criteria.profile_answer == Some(*id)
     }

@@ -483,7 +483,9 @@ impl Parser {
             FieldKind::Date => match parse_date(&text) {
                 Some(v) => Ok(v),
                 None => err(format!(
-                    "'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-01-31"
+                    "'{text}' is not a date: write it as {}, e.g. {}",
+                    crate::web::forms::date_pattern(),
+                    crate::web::forms::date_example()
                 )),
             },
             FieldKind::Integer => match text.parse::<i64>() {
@@ -626,7 +628,9 @@ impl Parser {
     }
 }
 
-/// `2026-01-31`, `31.01.2026`, `today` or `t`.
+/// `2026-01-31`; the day first with a four-digit year last, as every office Rapport serves
+/// writes dates (`31-01-2026`, `31.01.2026`, `31/01/2026`), whatever the locale, so that a
+/// filter kept in the ledger reads the same when replayed; `today` or `t`.
 fn parse_date(s: &str) -> Option<Value> {
     let lower = s.to_lowercase();
     if lower == "today" || lower == "t" {
@@ -635,20 +639,23 @@ fn parse_date(s: &str) -> Option<Value> {
     let digits = |p: &str, min: usize, max: usize| {
         (min..=max).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit())
     };
-    let parts: Vec<&str> = s.split('-').collect();
-    let (y, m, d) = if parts.len() == 3 {
-        if !(digits(parts[0], 4, 4) && digits(parts[1], 1, 2) && digits(parts[2], 1, 2)) {
-            return None;
-        }
+    let parts: Vec<&str> = s.split(['-', '.', '/']).collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let iso = s.split('-').count() == 3 && digits(parts[0], 4, 4);
+    let (y, m, d) = if iso {
         (parts[0], parts[1], parts[2])
     } else {
-        let parts: Vec<&str> = s.split('.').collect();
-        if parts.len() != 3
-            || !(digits(parts[0], 1, 2) && digits(parts[1], 1, 2) && digits(parts[2], 4, 4))
-        {
+        // One separator throughout: `31-01.2026` is no date.
+        let sep = s.chars().find(|c| matches!(c, '-' | '.' | '/'))?;
+        if s.split(sep).count() != 3 || !digits(parts[2], 4, 4) {
             return None;
         }
         (parts[2], parts[1], parts[0])
     };
+    if !(digits(m, 1, 2) && digits(d, 1, 2)) {
+        return None;
+    }
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(Value::Date)
 }

@@ -112,7 +112,7 @@ impl Filter {
     fn describe_value(&self, v: &Value) -> String {
         match v {
             Value::Text(s) => describe_text(s),
-            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Date(d) => crate::web::filters::date_text(*d),
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
             Value::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),

@@ -130,7 +130,8 @@ fn bad_values() {
     );
     assert_eq!(err("t|yesterday", DATE), (3, date("yesterday")));
     assert_eq!(err("26-01-31", DATE), (1, date("26-01-31")));
-    assert_eq!(err("31/01/2026", DATE), (1, date("31/01/2026")));
+    assert_eq!(err("31-01.2026", DATE), (1, date("31-01.2026")));
+    assert_eq!(err("31/01/26", DATE), (1, date("31/01/26")));
     assert_eq!(err("12a", INT), (1, "'12a' is not a whole number".into()));
     assert_eq!(err("1|1.5", INT), (3, "'1.5' is not a whole number".into()));
     assert_eq!(

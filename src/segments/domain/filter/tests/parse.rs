@@ -330,6 +330,13 @@ fn whitespace() {
 #[test]
 fn dates() {
     assert_eq!(sql("31.01.2026", DATE).1, vec![d("2026-01-31")]);
+    // The day first, as the offices write it, whatever the locale (a kept filter replays).
+    assert_eq!(sql("31-01-2026", DATE).1, vec![d("2026-01-31")]);
+    assert_eq!(sql("31/1/2026", DATE).1, vec![d("2026-01-31")]);
+    assert_eq!(
+        sql("01-12-2026..31-12-2026", DATE).1,
+        vec![d("2026-12-01"), d("2026-12-31")]
+    );
     assert_eq!(sql("1.2.2026", DATE).1, vec![d("2026-02-01")]);
     assert_eq!(sql("2026-2-1", DATE).1, vec![d("2026-02-01")]);
     assert_eq!(sql("2024-02-29", DATE).1, vec![d("2024-02-29")]);

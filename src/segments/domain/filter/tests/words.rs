@@ -87,6 +87,7 @@ fn expressions_are_normalised() {
         ("@''", TEXT, "''"),
         (" <> '' ", TEXT, "<>''"),
         ("31.01.2026", DATE, "2026-01-31"),
+        ("31-01-2026..", DATE, "2026-01-31.."),
         ("T", DATE, "today"),
         ("TRUE|0", BOOL, "Yes|No"),
         ("PERSON|Company", TYPE, "person|company"),
