@@ -78,15 +78,15 @@ fn the_filter_form_names_the_values_of_closed_lists_and_yes_no_fields() {
     let form = c.get(&format!("/segments/{no}/add"));
     form.assert_status(200);
     assert!(form.contains(
-        r#"<p class="hint" id="f-opportunity_status-hint">not_started, in_progress, won or lost; an open one: not_started|in_progress</p>"#
+        r#"<p class="hint" id="f-opportunity_status-hint">Not Started, In Progress, Won or Lost; an open one: Not Started|In Progress</p>"#
     ));
     assert!(form.contains(
         r#"list="choices-opportunity_status" aria-describedby="f-opportunity_status-hint""#
     ));
     assert!(form.contains(
-        r#"<datalist id="choices-opportunity_status"><option value="not_started"></option><option value="in_progress"></option>"#
+        r#"<datalist id="choices-opportunity_status"><option value="Not Started"></option><option value="In Progress"></option>"#
     ));
-    assert!(form.contains(r#"<p class="hint" id="f-type-hint">company or person</p>"#));
+    assert!(form.contains(r#"<p class="hint" id="f-type-hint">Company or Person</p>"#));
     assert!(
         form.contains(r#"<p class="hint" id="f-interaction_campaign_target-hint">Yes or No</p>"#)
     );
@@ -100,7 +100,7 @@ fn the_filter_form_names_the_values_of_closed_lists_and_yes_no_fields() {
         "{}",
         res.body
     );
-    assert!(res.contains("company, person"), "{}", res.body);
+    assert!(res.contains("Company, Person"), "{}", res.body);
     let res = c.get(&preview_url(&no, "add", &[("type", "person")]));
     res.assert_status(200);
     // Written as Business Central shows the values, words apart.
@@ -111,6 +111,18 @@ fn the_filter_form_names_the_values_of_closed_lists_and_yes_no_fields() {
     ));
     res.assert_status(200);
     assert!(res.contains("not_started or in_progress"), "{}", res.body);
+    // "E-mail" as the lines show it, a hyphen and all.
+    let res = c.get(&preview_url(
+        &no,
+        "add",
+        &[("correspondence_type", "E-mail")],
+    ));
+    res.assert_status(200);
+    assert!(
+        form.contains(r#"<p class="hint" id="f-correspondence_type-hint">Hard Copy or E-mail</p>"#),
+        "{}",
+        form.body
+    );
 }
 
 #[test]

@@ -105,17 +105,26 @@ impl Field {
         }
     }
 
+    /// The values of a closed list as Business Central shows them, offered as the user types.
+    pub fn choice_labels(&self) -> Vec<String> {
+        self.choices()
+            .iter()
+            .map(|v| filter::choice_label(v))
+            .collect()
+    }
+
     /// What to type in a field of a closed list or a yes/no field, shown under its label.
     pub fn values_hint(&self) -> Option<String> {
         match self.kind {
-            FieldKind::Choice(list) => {
-                let values = match list.split_last() {
-                    Some((last, [])) => (*last).to_string(),
+            FieldKind::Choice(_) => {
+                let labels = self.choice_labels();
+                let values = match labels.split_last() {
+                    Some((last, [])) => last.clone(),
                     Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
                     None => return None,
                 };
                 Some(if self.key == "opportunity_status" {
-                    format!("{values}; an open one: not_started|in_progress")
+                    format!("{values}; an open one: Not Started|In Progress")
                 } else {
                     values
                 })

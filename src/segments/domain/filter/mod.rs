@@ -300,9 +300,44 @@ impl Pattern {
 
 fn list_values(list: &[&str]) -> String {
     list.iter()
-        .map(|v| if v.is_empty() { "''" } else { v })
+        .map(|v| {
+            if v.is_empty() {
+                "''".to_string()
+            } else {
+                choice_label(v)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A choice as Business Central shows it, words apart and capitalised: `hard_copy` →
+/// "Hard Copy", `not_started` → "Not Started", `email` → "E-mail". A filter reads it so, as
+/// it reads the stored value.
+pub fn choice_label(value: &str) -> String {
+    if value == "email" {
+        return "E-mail".to_string();
+    }
+    value
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect::<String>()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A choice typed as compared with the listed values: its letters and digits, in lower
+/// case ("E-mail" and "email", "Not Started" and "not_started" are one).
+fn choice_key(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The listed values a choice test selects (in list order), and whether it is negated.

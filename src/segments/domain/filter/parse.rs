@@ -508,13 +508,12 @@ impl Parser {
                 )),
             },
             FieldKind::Choice(list) => {
-                // Any case, and words apart as Business Central shows them ("Not Started").
-                let wanted = text
-                    .to_lowercase()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join("_");
-                match list.iter().position(|v| v.to_lowercase() == wanted) {
+                // Any case, and as Business Central shows them ("Not Started", "E-mail").
+                let wanted = super::choice_key(&text);
+                match list
+                    .iter()
+                    .position(|v| !v.is_empty() && super::choice_key(v) == wanted)
+                {
                     Some(i) => Ok(Value::Choice(i)),
                     None => err(format!("'{text}' is not one of: {}", list_values(list))),
                 }

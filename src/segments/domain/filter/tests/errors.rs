@@ -154,26 +154,26 @@ fn bad_values() {
     );
     assert_eq!(
         err("x", TYPE),
-        (1, "'x' is not one of: company, person".into())
+        (1, "'x' is not one of: Company, Person".into())
     );
     assert_eq!(
         err("company|persons", TYPE),
-        (9, "'persons' is not one of: company, person".into())
+        (9, "'persons' is not one of: Company, Person".into())
     );
     assert_eq!(
         err("z*", TYPE),
-        (1, "'z*' matches none of: company, person".into())
+        (1, "'z*' matches none of: Company, Person".into())
     );
     assert_eq!(
         err("<>z*", TYPE),
-        (3, "'z*' matches none of: company, person".into())
+        (3, "'z*' matches none of: Company, Person".into())
     );
     assert_eq!(
         err("<very_positive", EVAL),
         (
             2,
-            "no value lies in that range; the values in order are: very_positive, positive, \
-             neutral, negative, very_negative"
+            "no value lies in that range; the values in order are: Very Positive, Positive, \
+             Neutral, Negative, Very Negative"
                 .into()
         )
     );
@@ -185,7 +185,7 @@ fn bad_values() {
         )
     );
     const CORR: FieldKind = FieldKind::Choice(&["", "email"]);
-    assert_eq!(err("x", CORR), (1, "'x' is not one of: '', email".into()));
+    assert_eq!(err("x", CORR), (1, "'x' is not one of: '', E-mail".into()));
 }
 
 #[test]

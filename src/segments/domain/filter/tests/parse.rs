@@ -410,6 +410,7 @@ fn choices() {
     assert_eq!(sql("company|person", TYPE).0, "(col = $1 OR col = $2)");
     // A value of words may be written as Business Central shows it.
     assert_eq!(sql("Very Positive", EVAL).1, vec![t("very_positive")]);
+    assert_eq!(sql("Very-Positive", EVAL).1, vec![t("very_positive")]);
     assert_eq!(
         sql(" very  positive |Neutral", EVAL).1,
         vec![t("very_positive"), t("neutral")]
@@ -448,6 +449,12 @@ fn choices() {
 #[test]
 fn choice_lists_with_a_blank_value() {
     const CORR: FieldKind = FieldKind::Choice(&["", "hard_copy", "email"]);
+    // As the lines show it: "E-mail", "Hard Copy".
+    assert_eq!(sql("E-mail", CORR).1, vec![t("email")]);
+    assert_eq!(
+        sql("hard copy|E-MAIL", CORR).1,
+        vec![t("hard_copy"), t("email")]
+    );
     assert_eq!(sql("''", CORR).0, "(col IS NULL OR col = '')");
     assert_eq!(sql("email", CORR).1, vec![t("email")]);
     // The blank comes first in the list: '..hard_copy' includes it, and NULLs.
