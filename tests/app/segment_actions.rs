@@ -390,7 +390,18 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
         &format!("{page}/add"),
         &[("contact_no", "CO01|CO02|CO03")],
     );
-    let preview = c.get(&format!("{mailing}?code=xmas&remove_others=on"));
+    // The first view chooses; "Show what it does" without a group says to choose one.
+    let first = c.get(&mailing);
+    first.assert_status(200);
+    assert!(!first.contains("Specify a Mailing Group Code."));
+    let none = c.get(&format!("{mailing}?code=&show=1"));
+    none.assert_status(422);
+    assert!(
+        none.contains("<p class=\"field-error\" id=\"code-error\"><span class=\"visually-hidden\">Error:</span> Specify a Mailing Group Code.</p>"),
+        "{}",
+        none.body
+    );
+    let preview = c.get(&format!("{mailing}?code=xmas&remove_others=on&show=1"));
     preview.assert_status(200);
     assert!(
         preview.contains("2 contacts of the segment get XMAS"),

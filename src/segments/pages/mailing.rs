@@ -28,6 +28,9 @@ pub struct MailingQuery {
     code: String,
     #[serde(default)]
     remove_others: Option<String>,
+    /// Sent by "Show what it does": the group was to be chosen (the first view has none).
+    #[serde(default)]
+    show: Option<String>,
     /// The counts the preview showed (the Apply form carries them): applying does what was
     /// shown, or nothing.
     #[serde(default)]
@@ -77,11 +80,14 @@ pub async fn page(
     let query = query.into_inner();
     let code = query.code.trim().to_uppercase();
     let remove_others = query.remove_others.is_some();
+    let shown = query.show.is_some();
     let c = code.clone();
     let (segment, groups, preview, error, applications) = long(&state.long_pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let groups = setup::options(conn, "mailing_groups")?;
-        let (p, error) = if c.is_empty() {
+        let (p, error) = if c.is_empty() && shown {
+            (None, Some("Specify a Mailing Group Code.".to_string()))
+        } else if c.is_empty() {
             (None, None)
         } else if !groups.iter().any(|g| g.code == c) {
             (None, Some(format!("There is no mailing group {c}.")))
