@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::refresh::apply)
         .service(pages::log::page)
         .service(pages::log::log_segment)
+        .service(pages::log::cancel_confirm)
         .service(pages::log::cancel)
         .service(pages::log::restore)
         .service(pages::delete::confirm)

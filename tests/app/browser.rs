@@ -1675,7 +1675,14 @@ fn browser_campaign_set_up_logged_canceled_restored_and_built_from_its_responses
 
         // Canceled, the figures drop; restored, they are back.
         b.open("/segments/SM00001").await;
-        b.press("Cancel segment").await;
+        b.follow("Cancel segment…").await;
+        b.expect_page(
+            "/segments/SM00001/cancel",
+            200,
+            &["Its 6 interactions and its campaign entry"],
+        )
+        .await;
+        b.press("Cancel segment SM00001").await;
         b.expect_page("/segments/SM00001", 200, &["Segment SM00001 canceled"])
             .await;
         b.open("/campaigns/CP0001").await;

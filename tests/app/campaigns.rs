@@ -398,8 +398,30 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
     ));
     assert!(c.get(&format!("/interactions/{entry}")).contains(link));
 
-    post(&mut c, &format!("/segments/{a}/cancel"), &[]).assert_redirect(&format!("/segments/{a}"));
+    // Cancel asks first, saying what it takes out of the figures; the page's button sends it.
+    assert!(c.get(&format!("/segments/{a}")).contains(&format!(
+        "<a class=\"button\" href=\"/segments/{a}/cancel\">Cancel segment…</a>"
+    )));
+    let confirm = c.get(&format!("/segments/{a}/cancel"));
+    confirm.assert_status(200);
+    assert!(
+        confirm.contains(
+            "Its 4 interactions and its campaign entry for campaign CP0001 are marked canceled"
+        ),
+        "{}",
+        confirm.body
+    );
+    assert_eq!(figures(&mut c, "CP0001"), both, "asking changes nothing");
+    c.submit(
+        &format!("/segments/{a}/cancel"),
+        &format!("/segments/{a}/cancel"),
+        &[],
+    )
+    .assert_redirect(&format!("/segments/{a}"));
     assert_eq!(figures(&mut c, "CP0001"), b_only);
+    // Canceled, its page for Cancel leads back to the segment.
+    c.get(&format!("/segments/{a}/cancel"))
+        .assert_redirect(&format!("/segments/{a}"));
     assert!(c.get("/campaigns/CP0001").contains("Canceled"));
     post(&mut c, &format!("/segments/{a}/restore"), &[]).assert_redirect(&format!("/segments/{a}"));
     assert_eq!(figures(&mut c, "CP0001"), both);

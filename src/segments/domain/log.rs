@@ -482,6 +482,24 @@ pub(crate) fn segment_entries_between(cond: &str) -> String {
     )
 }
 
+/// How many of a segment's entries count now (not canceled): what canceling it takes out of
+/// the figures.
+pub fn counting_entries(conn: &mut PgConnection, segment: &Segment) -> QueryResult<i64> {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM interaction_log_entries e, {} AND NOT e.canceled",
+        own_entries("$1", "$2")
+    ))
+    .bind::<diesel::sql_types::BigInt, _>(segment.id)
+    .bind::<diesel::sql_types::Text, _>(&segment.no)
+    .get_result(conn)?;
+    Ok(n.n)
+}
+
 /// `by`: who cancels it; `None` restores it.
 fn set_canceled(
     conn: &mut PgConnection,

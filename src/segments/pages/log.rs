@@ -282,6 +282,44 @@ async fn set_canceled(
     Ok(response)
 }
 
+#[derive(Template)]
+#[template(path = "segments/cancel.html")]
+pub struct CancelPage {
+    pub layout: Layout,
+    pub segment: Segment,
+    /// Its interactions that count now, which canceling takes out of every figure.
+    pub entries: i64,
+}
+
+/// `GET /segments/{no}/cancel`: what canceling a logged segment does, to confirm (Business
+/// Central asks too); reading only.
+#[get("/segments/{no}/cancel")]
+pub async fn cancel_confirm(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (segment, entries) = long(&state.long_pool, move |conn| {
+        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let entries = log::counting_entries(conn, &segment)?;
+        Ok((segment, entries))
+    })
+    .await?;
+    if segment.status != SegmentStatus::Logged {
+        return Ok(redirect(&format!("/segments/{}", segment.no)));
+    }
+    render(
+        StatusCode::OK,
+        &CancelPage {
+            layout,
+            segment,
+            entries,
+        },
+    )
+}
+
 /// `POST /segments/{no}/cancel`: its entries and campaign entry are marked canceled.
 #[post("/segments/{no}/cancel")]
 pub async fn cancel(
