@@ -13,14 +13,33 @@ impl Filter {
     fn describe_node(&self, node: &Node) -> String {
         match node {
             Node::Term(t) => self.describe_term(t),
-            Node::Or(items) => items
-                .iter()
-                .map(|n| match n {
-                    Node::And(_) => format!("({})", self.describe_node(n)),
-                    _ => self.describe_node(n),
-                })
-                .collect::<Vec<_>>()
-                .join(" or "),
+            Node::Or(items) => {
+                // Beside a pattern or a range, a plain value is said "exactly": "starting
+                // with K or exactly Lyngby", not "starting with K or Lyngby", which reads
+                // as two beginnings.
+                let plain = |n: &Node| {
+                    matches!(n, Node::Term(Term { test: Test::Equal { value, negated: false }, .. })
+                        if !matches!(value, Value::Bool(_)))
+                };
+                let mixed = items.iter().any(|n| {
+                    matches!(
+                        n,
+                        Node::Term(Term {
+                            test: Test::Like { .. } | Test::Range { .. } | Test::Compare { .. },
+                            ..
+                        })
+                    )
+                });
+                items
+                    .iter()
+                    .map(|n| match n {
+                        Node::And(_) => format!("({})", self.describe_node(n)),
+                        _ if mixed && plain(n) => format!("exactly {}", self.describe_node(n)),
+                        _ => self.describe_node(n),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            }
             Node::And(items) => items
                 .iter()
                 .map(|n| match n {

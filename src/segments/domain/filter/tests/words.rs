@@ -12,6 +12,13 @@ fn describe_texts() {
         ("1000..", INT, "from 1000"),
         ("A..C", TEXT, "from A to C"),
         ("A*", TEXT, "starting with A"),
+        (
+            "København*|Lyngby|Frederiksberg",
+            TEXT,
+            "starting with København or exactly Lyngby or exactly Frederiksberg",
+        ),
+        ("1000..1999|5000", INT, "from 1000 to 1999 or exactly 5000"),
+        ("A|B", TEXT, "A or B"),
         ("*son", TEXT, "ending with son"),
         ("*ab*", TEXT, "containing ab"),
         ("A*B", TEXT, "matching A*B"),
