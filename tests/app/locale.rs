@@ -371,6 +371,23 @@ fn setup_forms_and_the_campaign_list_speak_danish_too() {
         stage.body
     );
     assert!(!stage.contains("12.5"));
+    // A point for the decimals is pointed at, as for amounts.
+    let res = admin.submit(
+        "/setup/sales-cycles/NEW/stages/2",
+        "/setup/sales-cycles/NEW/stages/2",
+        &[
+            ("stage", "2"),
+            ("description", "Proposal"),
+            ("completed_pct", "12.5"),
+            ("chances_pct", "33,25"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Write the decimals after a comma: 12,5."),
+        "{}",
+        res.body
+    );
     let list = admin.get("/campaigns");
     assert!(
         list.contains("30-11-2026") && list.contains("31-01-2027"),

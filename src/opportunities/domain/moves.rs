@@ -311,7 +311,10 @@ pub fn update(
     } else {
         let c = parse_percent(&form.chances_pct);
         if c.is_none() {
-            errors.add("chances_pct", "Enter a percentage from 0 to 100, like 40.");
+            errors.add(
+                "chances_pct",
+                crate::setup::sales_cycles::percent_refused(&form.chances_pct, "40"),
+            );
         }
         c
     };

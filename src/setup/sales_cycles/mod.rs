@@ -362,6 +362,17 @@ pub struct StageForm {
 
 /// A percentage typed in a form: 0 to 100, written as the office writes numbers ("12.5", or
 /// "12,5" in da-DK), a trailing `%` allowed.
+/// Why `typed` is not a percentage: a decimal mark of the other convention or an ambiguous
+/// one said as for amounts ("Write the decimals after a comma: 12,5."), else the range with
+/// `example`.
+pub fn percent_refused(typed: &str, example: &str) -> String {
+    let t = typed.trim().trim_end_matches('%').trim();
+    crate::web::forms::amount_message(
+        t,
+        format!("Enter a percentage from 0 to 100, like {example}."),
+    )
+}
+
 pub fn parse_percent(typed: &str) -> Option<BigDecimal> {
     let t = typed.trim().trim_end_matches('%').trim();
     let t = if t.is_empty() { "0" } else { t };
@@ -414,14 +425,11 @@ impl StageForm {
         );
         let completed = parse_percent(&self.completed_pct);
         if completed.is_none() {
-            errors.add(
-                "completed_pct",
-                "Enter a percentage from 0 to 100, like 25.",
-            );
+            errors.add("completed_pct", percent_refused(&self.completed_pct, "25"));
         }
         let chances = parse_percent(&self.chances_pct);
         if chances.is_none() {
-            errors.add("chances_pct", "Enter a percentage from 0 to 100, like 50.");
+            errors.add("chances_pct", percent_refused(&self.chances_pct, "50"));
         }
         let template = normalize_code(&self.template_code);
         if !template.is_empty() && !templates.contains(&template) {
