@@ -645,7 +645,8 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
         &[("interaction_template_code", "call")],
     );
     // ELI: RESP, a template of the segment's campaign that is a response but no target, and
-    // of no correspondence type (ELI has no e-mail address and no type of her own).
+    // of no correspondence type (ELI has no e-mail address and no type of her own); the
+    // header (VISIT's) ignores the contact's type, so its Hard Copy decides, as in BC.
     diesel_exec(
         &app,
         "INSERT INTO interaction_templates (code, group_code, description, unit_cost,
@@ -672,7 +673,7 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
         format!(
             "ANNA,VISIT,PHONE,Visit at the office,42.50,90,inbound,them,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t\n\
              DORA,VISIT,PHONE,Personal visit,5.00,30,inbound,them,PL,email,CP0001,t,t,positive,{no},t,stan,f,t\n\
-             ELI,RESP,LETTER,Reply card,1.00,2,outbound,us,JO,,CP0001,f,t,,{no},t,stan,f,t\n\
+             ELI,RESP,LETTER,Reply card,1.00,2,outbound,us,JO,hard_copy,CP0001,f,t,,{no},t,stan,f,t\n\
              SOLO,CALL,PHONE,Call,3.00,5,outbound,us,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t"
         )
     );
