@@ -334,7 +334,7 @@ impl SeriesForm {
             description: self.description.trim().to_string(),
             prefix: self.prefix.trim().to_uppercase(),
             width: self.width.trim().to_string(),
-            next_number: self.next_number.trim().replace([',', '_', ' '], ""),
+            next_number: crate::web::forms::without_thousands(&self.next_number),
             current_next: self.current_next.trim().to_string(),
             shown: self.shown,
         }

@@ -83,6 +83,13 @@ fn marks(l: Locale) -> (char, char) {
     }
 }
 
+/// A typed whole number without the office's thousands separators and spaces ("1.204" in
+/// da-DK, "1,204" in en-GB → "1204"); the other convention's mark stays, to be refused.
+pub fn without_thousands(typed: &str) -> String {
+    let (sep, _) = marks(locale::current());
+    typed.trim().replace([sep, '_', ' '], "")
+}
+
 /// Whole-number digits, plain ("1234") or grouped by three with `sep` ("1,234").
 fn whole_digits(whole: &str, sep: char) -> Option<String> {
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());

@@ -450,3 +450,35 @@ fn a_date_filter_reads_and_says_dates_the_danish_way() {
         res.body
     );
 }
+
+/// A number series' next number is typed the office's way: "1.204" is one thousand two
+/// hundred and four under da-DK, and "1,204", a Danish decimal, is refused, not read as 1204.
+#[test]
+fn a_next_number_is_read_with_the_offices_thousands_separator() {
+    let app = app_in(Locale::DaDk);
+    let mut admin = app.signed_in("boss", "admin");
+    let page = "/setup/number-series/CONTACT";
+    let save = |admin: &mut Client, next: &str| {
+        admin.submit(
+            page,
+            page,
+            &[
+                ("description", "Contacts"),
+                ("prefix", "CT"),
+                ("width", "6"),
+                ("next_number", next),
+                ("current_next", "1"),
+            ],
+        )
+    };
+    save(&mut admin, "1,204").assert_status(422);
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        1
+    );
+    save(&mut admin, "1.204").assert_redirect("/setup/number-series");
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        1204
+    );
+}
