@@ -68,6 +68,20 @@ fn some(s: &str) -> Option<String> {
     (!s.trim().is_empty()).then(|| s.trim().to_string())
 }
 
+/// Whether two values of a line's field are the same: a date or a cost by its value, however
+/// written ("30-11-2026" and "2026-11-30", "12,5" and "12,50"), any other in any case.
+fn same_value(label: &str, a: &str, b: &str) -> bool {
+    let text = |t: &str| t.trim().to_uppercase();
+    let key = |t: &str| match label {
+        "Date" => crate::web::forms::date(t).map_or_else(|| text(t), |d| d.to_string()),
+        "Unit Cost" => {
+            crate::setup::support::parse_amount(t).map_or_else(|| text(t), |v| v.to_string())
+        }
+        _ => text(t),
+    };
+    key(a) == key(b)
+}
+
 impl LineForm {
     /// The form as it opens on a line.
     pub fn of(data: &LineData) -> LineForm {
@@ -142,7 +156,7 @@ impl LineForm {
             ),
         ]
         .into_iter()
-        .filter(|(_, a, b)| a.trim().to_uppercase() != b.trim().to_uppercase())
+        .filter(|(label, a, b)| !same_value(label, a, b))
         .map(|(label, a, b)| (label, as_shown(a), as_shown(b)))
         .collect()
     }
@@ -410,4 +424,36 @@ pub fn load_line(
     .bind::<BigInt, _>(segment.id)
     .get_result(conn)
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineForm;
+    use crate::web::locale::{self, Locale};
+
+    #[test]
+    fn a_date_or_cost_written_another_way_is_no_difference() {
+        locale::within(Locale::DaDk, || {
+            let theirs = LineForm {
+                date: "2026-11-30".into(),
+                unit_cost: "12,50".into(),
+                salesperson_code: "JO".into(),
+                ..Default::default()
+            };
+            let yours = LineForm {
+                date: "30-11-2026".into(),
+                unit_cost: "12,5".into(),
+                salesperson_code: "jo".into(),
+                ..Default::default()
+            };
+            assert!(yours.differences(&theirs).is_empty());
+            let yours = LineForm {
+                date: "01-12-2026".into(),
+                unit_cost: "13".into(),
+                ..yours
+            };
+            let labels: Vec<&str> = yours.differences(&theirs).iter().map(|d| d.0).collect();
+            assert_eq!(labels, ["Date", "Unit Cost"]);
+        });
+    }
 }
