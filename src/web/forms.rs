@@ -2,9 +2,6 @@
 //! as the office writes them (`RAPPORT_LOCALE`, see `web::locale`).
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
-
-use bigdecimal::BigDecimal;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -65,9 +62,6 @@ pub fn safe_next(next: &str) -> Option<String> {
 pub enum AmountProblem {
     /// Not an amount at all.
     Invalid,
-    /// One thousands separator and three digits, no decimals: "1,234" under en-GB could be
-    /// 1234 or 1.234 (whoever typed it may write the other way).
-    Ambiguous,
     /// The other convention's decimal mark: "12,50" under en-GB, "12.50" under da-DK.
     WrongMark,
     /// Three decimals after one to three digits: "1.500" under en-GB is 1500 written the
@@ -138,9 +132,6 @@ pub fn plain_amount_in(l: Locale, typed: &str) -> Result<String, AmountProblem> 
             }
         }
     };
-    if decimals.is_none() && whole.len() != t.len() && t.matches(sep).count() == 1 {
-        return Err(AmountProblem::Ambiguous);
-    }
     if decimals.is_some_and(|d| d.len() == 3)
         && (1..=3).contains(&whole.len())
         && whole.len() == t.len() - 4
@@ -188,39 +179,14 @@ pub fn amount_refused(typed: &str, may_be_empty: bool) -> String {
     )
 }
 
-/// How to write `t`'s separator read as a decimal mark ("1.500" → "1,5" in da-DK), the end of
-/// the ambiguity's message: that written plainly ("1,500" would be refused as three decimals);
-/// with more than two decimals, the two an amount keeps.
-fn second_meaning(t: &str, sep: char, mark: char) -> String {
-    let (whole, decimals) = t.split_once(sep).unwrap_or((t, ""));
-    let kept = decimals.trim_end_matches('0');
-    match kept.len() {
-        0 => format!("{whole} for the second."),
-        1 | 2 => format!("{whole}{mark}{kept} for the second."),
-        _ => {
-            let rounded = BigDecimal::from_str(&format!("{whole}.{kept}"))
-                .map(|v| v.with_scale_round(2, bigdecimal::RoundingMode::HalfUp))
-                .map(|v| v.to_string().replace('.', &mark.to_string()))
-                .unwrap_or_default();
-            format!("and for the second {rounded}: amounts have two decimals.")
-        }
-    }
-}
-
 /// The message for a refused amount: what was ambiguous or mistyped about it, else `generic`.
+/// (The office's thousands separator is read as one: "50.000" is fifty thousand under da-DK
+/// and "50,000" under en-GB, as Business Central reads them by the regional settings.)
 pub fn amount_message(typed: &str, generic: String) -> String {
     let l = locale::current();
     let (sep, mark) = marks(l);
     let t = typed.trim();
     match plain_amount_in(l, t) {
-        Err(AmountProblem::Ambiguous) => {
-            let plain = t.replace(sep, "");
-            let other = t.replace(sep, &mark.to_string());
-            format!(
-                "Is {t} meant as {plain} or as {other}? Write {plain} (or {t}{mark}00) for the first, {}",
-                second_meaning(t, sep, mark)
-            )
-        }
         Err(AmountProblem::ThreeDecimals) => {
             let plain = t.replace(mark, "");
             format!(
@@ -328,11 +294,12 @@ mod tests {
         assert_eq!(da(" +7 "), Ok("7".into()));
         assert_eq!(da(",5"), Ok("0.5".into()));
         assert_eq!(da("12.50"), Err(WrongMark));
-        assert_eq!(da("1.234"), Err(Ambiguous));
+        assert_eq!(da("1.234"), Ok("1234".into()));
+        assert_eq!(da("50.000"), Ok("50000".into()));
         assert_eq!(da("12,5,0"), Err(Invalid));
         assert_eq!(gb("6,699.60"), Ok("6699.60".into()));
         assert_eq!(gb("12.50"), Ok("12.50".into()));
-        assert_eq!(gb("1,234"), Err(Ambiguous));
+        assert_eq!(gb("1,234"), Ok("1234".into()));
         // Three decimals after a short whole part: the other convention's thousands, or a
         // third decimal that cents would round away; neither is read silently.
         assert_eq!(gb("1.500"), Err(ThreeDecimals));
@@ -355,12 +322,6 @@ mod tests {
     #[test]
     fn a_refused_amount_says_what_to_write() {
         locale::within(Locale::EnGb, || {
-            let m = amount_message("1,234", "generic".into());
-            assert!(m.contains("1234 or as 1.234"), "{m}");
-            assert!(
-                m.ends_with("and for the second 1.23: amounts have two decimals."),
-                "{m}"
-            );
             let m = amount_message("1.500", "generic".into());
             assert!(
                 m.starts_with("Is 1.500 meant as 1500, or as 1.500 with three decimals?"),
@@ -373,19 +334,6 @@ mod tests {
             assert_eq!(amount_message("abc", "generic".into()), "generic");
         });
         locale::within(Locale::DaDk, || {
-            // What the message says to write is read as meant, not refused again.
-            for (typed, second) in [("1.500", "1,5"), ("12.000", "12"), ("100.050", "100,05")] {
-                let m = amount_message(typed, "generic".into());
-                assert!(m.ends_with(&format!(", {second} for the second.")), "{m}");
-                assert!(plain_amount_in(Locale::DaDk, second).is_ok(), "{second}");
-            }
-            let m = amount_message("1.500", "generic".into());
-            assert_eq!(
-                m,
-                "Is 1.500 meant as 1500 or as 1,500? Write 1500 (or 1.500,00) for the first, 1,5 for the second."
-            );
-            assert!(plain_amount_in(Locale::DaDk, "1500").is_ok());
-            assert!(plain_amount_in(Locale::DaDk, "1.500,00").is_ok());
             assert_eq!(
                 amount_message("12.50", "generic".into()),
                 "Write the decimals after a comma: 12,50."
