@@ -1115,7 +1115,20 @@ impl Browser {
     /// Waits until a self-refreshing page (an import's progress) shows `text`.
     pub(crate) async fn wait_for_text(&self, text: &str) {
         let started = Instant::now();
-        while !self.main_text().await.contains(text) {
+        // The text on a page loaded whole that will not reload itself (a running import's
+        // page does, when the import ends): the page is checked as it stays.
+        let settled = || async {
+            let state = self
+                .client
+                .execute(
+                    "return document.readyState === 'complete' \
+                       && !document.getElementById('import-progress');",
+                    vec![],
+                )
+                .await;
+            matches!(state, Ok(Value::Bool(true)))
+        };
+        while !(self.main_text().await.contains(text) && settled().await) {
             if started.elapsed() > PATIENCE {
                 panic!(
                     "{text:?} never appeared; the page says:\n{}",
