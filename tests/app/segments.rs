@@ -2772,7 +2772,7 @@ fn a_header_saved_over_a_colleagues_names_what_the_colleague_changed() {
         "{}",
         res.body
     );
-    assert!(res.contains("<tr><td>Subject</td><td></td><td>Spring letter</td></tr>"));
+    assert!(res.contains("<tr><td>Subject</td><td>(none)</td><td>Spring letter</td></tr>"));
     assert!(
         !res.contains("<tr><td>Date</td>"),
         "the same date is no difference"

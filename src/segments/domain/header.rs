@@ -332,9 +332,16 @@ impl HeaderForm {
                 theirs.initiated_by != self.initiated_by,
             ),
         ];
+        let shown = |v: String| {
+            if v.trim().is_empty() {
+                "(none)".to_string()
+            } else {
+                v
+            }
+        };
         rows.into_iter()
             .filter(|row| row.3)
-            .map(|(label, a, b, _)| (label, a, b))
+            .map(|(label, a, b, _)| (label, shown(a), shown(b)))
             .collect()
     }
 
