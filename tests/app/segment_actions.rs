@@ -109,7 +109,7 @@ fn saved_criteria_replay_every_step_with_its_options() {
 
     let list = c.get("/saved-criteria");
     assert!(
-        list.contains("Add Contacts: type company, industry group RETAIL (expand companies)"),
+        list.contains("Add Contacts: type Company, industry group RETAIL (expand companies)"),
         "{}",
         list.body
     );

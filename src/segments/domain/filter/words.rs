@@ -135,7 +135,7 @@ impl Filter {
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
             Value::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
-            Value::Choice(i) => describe_text(self.choice_label(*i)),
+            Value::Choice(i) => super::choice_label(self.choice_label(*i)),
         }
     }
 

@@ -66,9 +66,10 @@ fn describe_texts() {
         ("yes", BOOL, "yes"),
         ("<>yes", BOOL, "no"),
         ("0", BOOL, "no"),
-        ("PERSON", TYPE, "person"),
-        ("<>company", TYPE, "not company"),
-        ("positive..negative", EVAL, "from positive to negative"),
+        ("PERSON", TYPE, "Person"),
+        ("<>company", TYPE, "not Company"),
+        ("positive..negative", EVAL, "from Positive to Negative"),
+        ("very_positive|Neutral", EVAL, "Very Positive or Neutral"),
         ("c*", TYPE, "starting with c"),
     ] {
         assert_eq!(describe(input, kind), want, "{input}");
