@@ -110,7 +110,11 @@ fn the_filter_form_names_the_values_of_closed_lists_and_yes_no_fields() {
         &[("opportunity_status", "Not Started|In Progress")],
     ));
     res.assert_status(200);
-    assert!(res.contains("not_started or in_progress"), "{}", res.body);
+    assert!(
+        res.contains("Filters: status Not Started or In Progress"),
+        "{}",
+        res.body
+    );
     // "E-mail" as the lines show it, a hyphen and all.
     let res = c.get(&preview_url(
         &no,
