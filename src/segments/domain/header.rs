@@ -233,36 +233,25 @@ impl HeaderForm {
     /// this form: label, theirs, yours. A date or an amount typed the office's way is compared
     /// by its value, a code in any case.
     pub fn differences(&self, theirs: &HeaderForm) -> Vec<(&'static str, String, String)> {
-        let text = |t: &str| t.trim().to_uppercase();
-        let date = |t: &str| crate::web::forms::date(t).map_or_else(|| text(t), |d| d.to_string());
-        let amount =
-            |t: &str| setup::support::parse_amount(t).map_or_else(|| text(t), |v| v.to_string());
+        // A typed field: shown as typed, compared by its value.
+        let typed = |label: &'static str, a: &String, b: &String| {
+            let differs = !super::line_edit::same_value(label, a, b);
+            (label, a.clone(), b.clone(), differs)
+        };
         let flag = |f: &Option<String>| if f.is_some() { "Yes" } else { "No" }.to_string();
         let correspondence = |c: &str| crate::contacts::model::correspondence_label(c).to_string();
         let rows: [(&'static str, String, String, bool); 15] = [
-            (
-                "Description",
-                theirs.description.clone(),
-                self.description.clone(),
-                text(&theirs.description) != text(&self.description),
-            ),
-            (
-                "Date",
-                theirs.date.clone(),
-                self.date.clone(),
-                date(&theirs.date) != date(&self.date),
-            ),
-            (
+            typed("Description", &theirs.description, &self.description),
+            typed("Date", &theirs.date, &self.date),
+            typed(
                 "Salesperson",
-                theirs.salesperson_code.clone(),
-                self.salesperson_code.clone(),
-                text(&theirs.salesperson_code) != text(&self.salesperson_code),
+                &theirs.salesperson_code,
+                &self.salesperson_code,
             ),
-            (
+            typed(
                 "Interaction Template",
-                theirs.interaction_template_code.clone(),
-                self.interaction_template_code.clone(),
-                text(&theirs.interaction_template_code) != text(&self.interaction_template_code),
+                &theirs.interaction_template_code,
+                &self.interaction_template_code,
             ),
             (
                 "Subject",
@@ -270,18 +259,8 @@ impl HeaderForm {
                 self.subject.clone(),
                 theirs.subject.trim() != self.subject.trim(),
             ),
-            (
-                "Language",
-                theirs.language_code.clone(),
-                self.language_code.clone(),
-                text(&theirs.language_code) != text(&self.language_code),
-            ),
-            (
-                "Campaign",
-                theirs.campaign_no.clone(),
-                self.campaign_no.clone(),
-                text(&theirs.campaign_no) != text(&self.campaign_no),
-            ),
+            typed("Language", &theirs.language_code, &self.language_code),
+            typed("Campaign", &theirs.campaign_no, &self.campaign_no),
             (
                 "Campaign Target",
                 flag(&theirs.campaign_target),
@@ -307,17 +286,11 @@ impl HeaderForm {
                 theirs.ignore_contact_correspondence_type.is_some()
                     != self.ignore_contact_correspondence_type.is_some(),
             ),
-            (
-                "Unit Cost",
-                theirs.unit_cost.clone(),
-                self.unit_cost.clone(),
-                amount(&theirs.unit_cost) != amount(&self.unit_cost),
-            ),
-            (
+            typed("Unit Cost", &theirs.unit_cost, &self.unit_cost),
+            typed(
                 "Unit Duration (min)",
-                theirs.unit_duration_min.clone(),
-                self.unit_duration_min.clone(),
-                text(&theirs.unit_duration_min) != text(&self.unit_duration_min),
+                &theirs.unit_duration_min,
+                &self.unit_duration_min,
             ),
             (
                 "Information Flow",

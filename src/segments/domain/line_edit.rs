@@ -68,9 +68,10 @@ fn some(s: &str) -> Option<String> {
     (!s.trim().is_empty()).then(|| s.trim().to_string())
 }
 
-/// Whether two values of a line's field are the same: a date or a cost by its value, however
-/// written ("30-11-2026" and "2026-11-30", "12,5" and "12,50"), any other in any case.
-fn same_value(label: &str, a: &str, b: &str) -> bool {
+/// Whether two values of a line's or a header's field (by its label) are the same: a date or a
+/// cost by its value, however written ("30-11-2026" and "2026-11-30", "12,5" and "12,50"), any
+/// other in any case.
+pub(crate) fn same_value(label: &str, a: &str, b: &str) -> bool {
     let text = |t: &str| t.trim().to_uppercase();
     let key = |t: &str| match label {
         "Date" => crate::web::forms::date(t).map_or_else(|| text(t), |d| d.to_string()),
