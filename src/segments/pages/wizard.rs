@@ -332,11 +332,10 @@ pub async fn step_apply(
         conn.transaction::<_, AppError, _>(|conn| {
             if let Some(seen) = seen {
                 let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-                let steps = ledger::load(conn, segment.id)?;
-                let now = steps
-                    .last()
-                    .map_or((0, 0), |s| (i64::from(s.seq), s.stamp()));
+                let now = ledger::last_step(conn, segment.id)?
+                    .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
                 if segment.is_draft() && now != seen {
+                    let steps = ledger::load(conn, segment.id)?;
                     let flash = Flash::error(changed_since_preview(&steps));
                     session::set_flash(conn, &session, flash)?;
                     return Ok(ApplyOutcome::Done(again));
