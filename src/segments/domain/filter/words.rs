@@ -121,7 +121,7 @@ impl Filter {
         }
     }
 
-    fn choice_label(&self, i: usize) -> &'static str {
+    fn choice_value(&self, i: usize) -> &'static str {
         match self.kind {
             FieldKind::Choice(list) => list[i],
             _ => unreachable!("choice values only in choice filters"),
@@ -135,7 +135,7 @@ impl Filter {
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
             Value::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
-            Value::Choice(i) => super::choice_label(self.choice_label(*i)),
+            Value::Choice(i) => super::choice_label(self.choice_value(*i)),
         }
     }
 
@@ -195,7 +195,7 @@ impl Filter {
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
             Value::Bool(b) => (if *b { "Yes" } else { "No" }).to_string(),
-            Value::Choice(i) => quote_if_needed(self.choice_label(*i), true, true),
+            Value::Choice(i) => quote_if_needed(self.choice_value(*i), true, true),
         }
     }
 }
