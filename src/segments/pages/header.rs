@@ -601,7 +601,8 @@ pub async fn show(
 enum HeaderOutcome {
     Saved(String),
     Invalid(Box<Segment>, FormErrors),
-    Conflict(Box<Segment>),
+    /// Saved by someone else since the form was shown: the fields that differ.
+    Conflict(Box<Segment>, Vec<(&'static str, String, String)>),
 }
 
 #[post("/segments/{no}")]
@@ -622,7 +623,8 @@ pub async fn update(
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;
             if f.version.parse::<i32>().ok() != Some(segment.version) {
-                if f.differences(&HeaderForm::from_segment(&segment)).is_empty() {
+                let diff = f.differences(&HeaderForm::from_segment(&segment));
+                if diff.is_empty() {
                     let message = format!(
                         "Segment {} was saved by someone else meanwhile, with the values of your form.",
                         segment.no
@@ -630,7 +632,7 @@ pub async fn update(
                     session::set_flash(conn, &session, Flash::info(message))?;
                     return Ok(HeaderOutcome::Saved(segment.no));
                 }
-                return Ok(HeaderOutcome::Conflict(Box::new(segment)));
+                return Ok(HeaderOutcome::Conflict(Box::new(segment), diff));
             }
             let mut values = match f.validate(conn, segment.salesperson_code.as_deref())? {
                 Ok(v) => v,
@@ -673,17 +675,15 @@ pub async fn update(
                 ),
             )
         }
-        HeaderOutcome::Conflict(segment) => {
+        HeaderOutcome::Conflict(segment, diff) => {
             let data = db(&state.pool, move |conn| {
                 Ok(load_first_page(conn, *segment)?)
             })
             .await?;
             // What the user typed, on top of the version now saved: saving again replaces
             // the colleague's values deliberately, with the fields that differ shown.
-            let theirs = HeaderForm::from_segment(&data.0);
             let mut form = form;
             form.version = data.0.version.to_string();
-            let diff = form.differences(&theirs);
             let mut page = ShowPage::build(
                 layout,
                 data,
