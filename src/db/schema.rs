@@ -483,6 +483,7 @@ diesel::table! {
         campaign_target -> Nullable<Bool>,
         campaign_response -> Nullable<Bool>,
         evaluation -> Nullable<Text>,
+        company_no -> Text,
     }
 }
 

@@ -23,7 +23,7 @@ use super::data;
 use crate::segments::domain::criteria::Criteria;
 use crate::segments::domain::lines::{EFFECTIVE_CORRESPONDENCE, LINE_TEMPLATE_JOIN};
 use crate::segments::domain::log;
-use crate::segments::domain::steps::{COMPANY_JOIN, COMPANY_NAME};
+use crate::segments::domain::steps::{COMPANY_JOIN, COMPANY_NAME, COMPANY_NO};
 use crate::segments::domain::stored::{self, StepKind};
 use crate::setup::number_series;
 
@@ -270,9 +270,9 @@ fn mailing_lines(
     let groups: Vec<&str> = mailings.iter().map(|m| m.1).collect();
     let salespeople: Vec<&str> = mailings.iter().map(|m| m.2).collect();
     diesel::sql_query(format!(
-        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, \
-           contact_name, salesperson_code) \
-         SELECT m.segment_id, c.id, 1, {COMPANY_NAME}, c.type = 'person', c.name, \
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, \
+           is_person, contact_name, salesperson_code) \
+         SELECT m.segment_id, c.id, 1, {COMPANY_NAME}, {COMPANY_NO}, c.type = 'person', c.name, \
            CASE WHEN c.salesperson_code IS NULL THEN m.salesperson END \
          FROM unnest($1::bigint[], $2::text[], $3::text[]) AS m(segment_id, grp, salesperson) \
            JOIN segments s ON s.id = m.segment_id \
@@ -310,9 +310,10 @@ fn response_lines(
     let pick = per_mille("l.contact_id - $4", "m.salt");
     let mood = per_mille("l.contact_id - $4", "m.salt + 1");
     diesel::sql_query(format!(
-        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, \
-           contact_name, salesperson_code, evaluation) \
-         SELECT m.responses, l.contact_id, 1, l.company_name, l.is_person, l.contact_name, l.salesperson_code, \
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, \
+           is_person, contact_name, salesperson_code, evaluation) \
+         SELECT m.responses, l.contact_id, 1, l.company_name, l.company_no, l.is_person, l.contact_name, \
+           l.salesperson_code, \
            CASE WHEN {mood} < 150 THEN 'very_positive' WHEN {mood} < 550 THEN 'positive' \
                 WHEN {mood} < 850 THEN 'neutral' WHEN {mood} < 960 THEN 'negative' \
                 ELSE 'very_negative' END \

@@ -762,7 +762,7 @@ fn names_are_listed_in_the_offices_alphabet() {
     let lines = text(
         &app,
         &format!(
-            "SELECT string_agg(c.no, ' ' ORDER BY l.company_name, l.is_person, l.contact_name, l.id) \
+            "SELECT string_agg(c.no, ' ' ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id) \
              FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
              JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{no}'"
         ),

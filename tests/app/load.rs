@@ -214,7 +214,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
     }
     planned_once(
         &mut conn,
-        "%FROM segment_lines l JOIN segments s%ORDER BY k1 ASC, k2 ASC, k3 ASC, id ASC LIMIT 100",
+        "%FROM segment_lines l JOIN segments s%ORDER BY k1 ASC, k2 ASC, k3 ASC, k4 ASC, id ASC LIMIT 100",
     );
     // A campaign's newest entries, likewise.
     let no = crate::segments::text(

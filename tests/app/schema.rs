@@ -393,6 +393,7 @@ fn a_row_read_column_after_column_is_read_by_name_when_its_columns_come_in_anoth
         "'CT000007' AS contact_no",
         "'Ann Berg' AS contact_name",
         "'Acme' AS company_name",
+        "'CT000001' AS company_no",
         "true AS is_person",
         "'JO' AS salesperson",
         "DATE '2026-12-01' AS date",

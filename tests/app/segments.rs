@@ -198,7 +198,7 @@ fn query_string(fields: &[(&str, &str)]) -> String {
     s.finish()
 }
 
-fn preview(c: &mut Client, no: &str, kind: &str, fields: &[(&str, &str)]) -> Resp {
+pub(crate) fn preview(c: &mut Client, no: &str, kind: &str, fields: &[(&str, &str)]) -> Resp {
     let mut all = fields.to_vec();
     all.push(("preview", "1"));
     c.get(&format!("/segments/{no}/{kind}?{}", query_string(&all)))
@@ -296,7 +296,7 @@ fn membership_hash(app: &TestApp, no: &str) -> String {
                l.salesperson_code, l.date, l.interaction_template_code, l.subject, \
                l.correspondence_type, l.unit_cost, l.unit_duration_min, l.campaign_target, \
                l.campaign_response, l.evaluation)::text, '|' \
-               ORDER BY l.company_name, l.is_person, l.contact_name, l.id), '')) \
+               ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id), '')) \
              FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
              WHERE s.no = '{no}' AND l.removed_by_step IS NULL"
         ),
@@ -1336,7 +1336,7 @@ fn the_preview_shows_the_first_25_rows_and_the_lines_page_100_with_the_total() {
         diesel::sql_query(format!(
             "SELECT c.no::text AS no FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
              JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}' AND l.removed_by_step IS NULL \
-             ORDER BY l.company_name, l.is_person, l.contact_name, l.id"
+             ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id"
         ))
         .load::<R>(&mut app.conn())
         .unwrap()

@@ -123,7 +123,7 @@ pub fn candidates(
         "SELECT (SELECT c.no FROM contacts c WHERE c.id = l.contact_id)::text AS contact_no, \
                 l.contact_name, l.company_name, \
                 {SALESPERSON}::text AS salesperson_code \
-         {} ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT $2",
+         {} ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id LIMIT $2",
         todo()
     ))
     .bind::<BigInt, _>(segment_id)

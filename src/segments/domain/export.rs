@@ -105,7 +105,7 @@ pub fn query(
          {LINE_TEMPLATE_JOIN} LEFT JOIN interaction_templates t ON t.code = {TEMPLATE} \
          LEFT JOIN countries co ON co.code = c.country_code \
          WHERE l.segment_id = $1 AND l.removed_by_step IS NULL AND NOT c.privacy_blocked \
-         ORDER BY l.company_name, l.is_person, l.contact_name, l.id"
+         ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id"
     ))
     .into_boxed()
     .bind::<diesel::sql_types::BigInt, _>(id)

@@ -36,7 +36,7 @@ pub struct Bound {
 /// The orders of a segment's lines on its page (the column a user sorts by).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LineSort {
-    /// Company name, the company first, then the person's name: the line order.
+    /// Company name and No., the company first, then the person's name: the line order.
     #[default]
     Company,
     No,
@@ -99,6 +99,7 @@ impl LineSort {
         match self {
             LineSort::Company => vec![
                 line.company_name.clone(),
+                line.company_no.clone(),
                 line.is_person.to_string(),
                 line.contact_name.clone(),
             ],
@@ -129,6 +130,7 @@ impl LineSort {
         match self {
             LineSort::Company => vec![
                 ("l.company_name".into(), "text"),
+                ("l.company_no".into(), "text"),
                 ("l.is_person".into(), "boolean"),
                 ("l.contact_name".into(), "text"),
             ],
@@ -520,11 +522,11 @@ mod tests {
     #[test]
     fn a_lines_keys_in_a_link_are_read_only_as_their_types() {
         let key = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(LineSort::Company.reads_key(&key(&["Acme", "true", "Ann"])));
-        assert!(LineSort::Company.reads_key(&key(&["", "false", ""])));
-        assert!(!LineSort::Company.reads_key(&key(&["Acme", "maybe", "Ann"])));
-        assert!(!LineSort::Company.reads_key(&key(&["Acme", "true"])));
-        assert!(!LineSort::Company.reads_key(&key(&["Ac\0me", "true", "Ann"])));
+        assert!(LineSort::Company.reads_key(&key(&["Acme", "CT1", "true", "Ann"])));
+        assert!(LineSort::Company.reads_key(&key(&["", "", "false", ""])));
+        assert!(!LineSort::Company.reads_key(&key(&["Acme", "CT1", "maybe", "Ann"])));
+        assert!(!LineSort::Company.reads_key(&key(&["Acme", "true", "Ann"])));
+        assert!(!LineSort::Company.reads_key(&key(&["Ac\0me", "CT1", "true", "Ann"])));
         assert!(LineSort::Step.reads_key(&key(&["12"])));
         assert!(!LineSort::Step.reads_key(&key(&["12; DROP TABLE x"])));
         assert!(!LineSort::Step.reads_key(&key(&["99999999999"])));

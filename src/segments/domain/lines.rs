@@ -18,6 +18,9 @@ crate::db::columns::columns_in_order! {
         pub contact_no: String as Text,
         pub contact_name: String as Text,
         pub company_name: String as Text,
+        /// The company's No. (a company's own), which orders the lines after the company's
+        /// name: two companies of the same name keep their persons apart.
+        pub company_no: String as Text,
         pub is_person: bool as Bool,
         pub salesperson: Option<String> as Nullable<Text>,
         pub date: NaiveDate as Date,
@@ -174,7 +177,7 @@ const ORIGINS: &str = "CASE WHEN l.salesperson_code IS NOT NULL THEN 'o' \
 /// `extra` columns (", …" or "").
 pub(super) fn line_select(extra: &str) -> String {
     format!(
-        "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.is_person, \
+        "SELECT l.id, c.no::text AS contact_no, l.contact_name, l.company_name, l.company_no, l.is_person, \
            COALESCE(l.salesperson_code, s.salesperson_code, c.salesperson_code)::text AS salesperson, \
            COALESCE(l.date, s.date) AS date, \
            COALESCE(l.interaction_template_code, s.interaction_template_code)::text AS template, \

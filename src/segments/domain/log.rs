@@ -233,9 +233,9 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
     } else {
         diesel::sql_query(format!(
         "SELECT * FROM (SELECT l.id, c.no::text AS contact_no, c.name AS contact_name, {problems}, \
-           l.company_name, l.is_person, l.contact_name AS line_name {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} {MEMBERS_WHERE}) x \
+           l.company_name, l.company_no, l.is_person, l.contact_name AS line_name {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} {MEMBERS_WHERE}) x \
          WHERE no_salesperson OR blocked_salesperson OR no_template OR no_email OR privacy_blocked \
-         ORDER BY company_name, is_person, line_name, id LIMIT $2"
+         ORDER BY company_name, company_no, is_person, line_name, id LIMIT $2"
     ))
     .bind::<BigInt, _>(segment.id)
     .bind::<BigInt, _>(PROBLEM_LINES)
@@ -420,8 +420,8 @@ fn follow_up_segment(
     let next = header::insert(conn, &values, user.id)?;
     // Log refuses a line whose contact is privacy blocked, so every line is copied.
     let added = diesel::sql_query(
-        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
-         SELECT $1, l.contact_id, $3, l.company_name, l.is_person, l.contact_name FROM segment_lines l \
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name) \
+         SELECT $1, l.contact_id, $3, l.company_name, l.company_no, l.is_person, l.contact_name FROM segment_lines l \
          WHERE l.segment_id = $2 AND l.removed_by_step IS NULL",
     )
     .bind::<BigInt, _>(next.id)

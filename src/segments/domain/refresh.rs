@@ -12,7 +12,7 @@ use crate::segments::domain::ledger::Step;
 use crate::segments::domain::saved::unreadable_step;
 use crate::segments::domain::steps::{
     add_candidates, member_test, selection, MemberTest, Members, Outcome, PreviewRow, Source,
-    StepError, COMPANY_JOIN, COMPANY_NAME,
+    StepError, COMPANY_JOIN, COMPANY_NAME, COMPANY_NO,
 };
 use crate::segments::domain::stored::{StepKind, StoredStep};
 use crate::segments::domain::{header, lookups, steps};
@@ -314,8 +314,8 @@ pub fn apply(
     replay(conn, segment, ledger)?;
     compare(conn, segment)?;
     let added = diesel::sql_query(format!(
-        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
-         SELECT $1, c.id, $2, {COMPANY_NAME}, c.type = 'person', c.name \
+        "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name) \
+         SELECT $1, c.id, $2, {COMPANY_NAME}, {COMPANY_NO}, c.type = 'person', c.name \
          FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id {COMPANY_JOIN}"
     ))
     .bind::<BigInt, _>(segment.id)
@@ -345,14 +345,14 @@ pub fn difference(
         "SELECT c.no::text AS no, c.name, {COMPANY_NAME} AS company_name, \
            c.type = 'person' AS is_person, NULL::text AS skipped \
          FROM refresh_joiners j JOIN contacts c ON c.id = j.contact_id \
-         {COMPANY_JOIN} ORDER BY 3, 4, 2, c.id LIMIT $1"
+         {COMPANY_JOIN} ORDER BY 3, {COMPANY_NO}, 4, 2, c.id LIMIT $1"
     ))
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;
     let leavers = diesel::sql_query(
         "SELECT c.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped \
          FROM refresh_leavers x JOIN segment_lines l ON l.id = x.id JOIN contacts c ON c.id = l.contact_id \
-         ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT $1",
+         ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id LIMIT $1",
     )
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;

@@ -95,6 +95,11 @@ const CONTACT_COLUMNS: &str =
 pub const COMPANY_NAME: &str =
     "COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END)";
 
+/// A line's company No., of contact `c`, as [`COMPANY_NAME`]: it comes after the company name
+/// in the line order, so that the persons of two companies of the same name are not mixed.
+pub const COMPANY_NO: &str =
+    "COALESCE(co.no, CASE WHEN c.type = 'company' THEN c.no ELSE '' END)::text";
+
 pub const COMPANY_JOIN: &str =
     "LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'";
 
@@ -145,7 +150,7 @@ pub fn add_candidates(
         "selected AS ({selection}), \
          expanded AS ({expanded}), \
          classified AS ( \
-           SELECT c.id, c.no, c.name, c.type, {COMPANY_NAME} AS company_name, \
+           SELECT c.id, c.no, c.name, c.type, {COMPANY_NAME} AS company_name, {COMPANY_NO} AS company_no, \
              c.privacy_blocked AS blocked, \
              (c.exclude_from_segment AND NOT {ignore}::boolean) AS excluded, \
              (m.contact_id IS NOT NULL) AS existing \
@@ -223,8 +228,8 @@ pub fn add(
     let sql = format!(
         "WITH {candidates}, \
          ins AS ( \
-           INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name) \
-           SELECT {seg}::bigint, id, {step}::integer, company_name, type = 'person', name FROM classified \
+           INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name) \
+           SELECT {seg}::bigint, id, {step}::integer, company_name, company_no, type = 'person', name FROM classified \
            WHERE NOT blocked AND NOT excluded AND ({allow}::boolean OR NOT existing) \
            RETURNING 1) \
          SELECT (SELECT count(*) FROM ins) AS added, 0::bigint AS removed, \
@@ -264,7 +269,7 @@ pub fn preview_add(
            CASE WHEN blocked THEN 'blocked' WHEN excluded THEN 'excluded' \
                 WHEN existing AND NOT {allow}::boolean THEN 'existing' END AS skipped \
          FROM (SELECT * FROM classified OFFSET 0) classified \
-         ORDER BY company_name, type = 'person', name, id LIMIT ${limit}"
+         ORDER BY company_name, company_no, type = 'person', name, id LIMIT ${limit}"
     );
     #[derive(QueryableByName)]
     struct Counted {
@@ -386,7 +391,7 @@ pub fn preview_remove(
     let rows = bind_all(
         diesel::sql_query(format!(
             "SELECT {alias}.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped {from} \
-             ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT ${limit}"
+             ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id LIMIT ${limit}"
         ))
         .into_boxed(),
         values,
