@@ -1467,6 +1467,7 @@ fn a_closed_opportunity_explains_its_probability_by_its_outcome() {
 /// The Update form leaves the estimated closing date empty, as it leaves the chances: Next, as a
 /// browser submits the form, takes the new stage's date formula (before, the form carried the
 /// old date, so a stage's formula was never reached), and an update in place keeps the date.
+/// The flash says the date the formula gave and the one it replaced.
 #[test]
 fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     let app = TestApp::start();
@@ -1521,6 +1522,20 @@ fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     );
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(closing(&app), "0", "stage 3's +1M from today");
+    // The date the user had is not replaced unseen: the flash says it.
+    let card = c.get("/opportunities/OP000001");
+    let now = text(
+        &app,
+        "SELECT estimated_closing_date::text FROM opportunities WHERE no = 'OP000001'",
+    );
+    assert!(
+        card.contains(&format!(
+            "Its estimated closing date is now {now} (stage 3&#39;s date formula +1M; it was \
+             2030-06-30)."
+        )),
+        "{}",
+        card.body
+    );
 
     // A closing date that has passed is not kept by a change, as Business Central refuses it:
     // neither in place nor by a move into a stage without a formula (4).

@@ -318,6 +318,10 @@ pub fn update(
         }
         c
     };
+    // The date the stage's formula gave in place of the one the opportunity had, said after
+    // the move: the form leaves the date empty, so that a move reaches the formula, and a date
+    // the user had set is not to be replaced unseen.
+    let mut formula_date = None;
     let closing = if form.estimated_closing_date.trim().is_empty() {
         let suggested = match (action, stage) {
             (Move::Update, _) => None,
@@ -325,6 +329,11 @@ pub fn update(
             _ => None,
         };
         let closing = suggested.map(|(_, d)| d).or(o.estimated_closing_date);
+        if let Some((s, d)) = suggested {
+            if Some(d) != o.estimated_closing_date {
+                formula_date = Some((s.stage, s.date_formula.clone(), d));
+            }
+        }
         // As a typed date, the one the move would keep or take is not before today: Business
         // Central refuses a change whose closing date has passed.
         match (suggested, closing) {
@@ -407,10 +416,32 @@ pub fn update(
             o.no, stage.stage, stage.description
         ),
     };
+    if let Some((stage_no, formula, d)) = formula_date {
+        message.push_str(&closing_sentence(
+            stage_no,
+            &formula,
+            d,
+            o.estimated_closing_date,
+        ));
+    }
     if action != Move::Update && form.log_interaction.is_some() {
         message.push_str(log_stage_interaction(conn, o, stage, actor)?);
     }
     Ok(Outcome::Done(message))
+}
+
+/// What a move's flash says when the new stage's date formula gave the estimated closing date:
+/// the date, the formula, and the date it replaced.
+fn closing_sentence(stage: i32, formula: &str, date: NaiveDate, was: Option<NaiveDate>) -> String {
+    let date_text = crate::web::filters::date_text;
+    let was = match was {
+        Some(w) => format!("; it was {}", date_text(w)),
+        None => String::new(),
+    };
+    format!(
+        " Its estimated closing date is now {} (stage {stage}'s date formula {formula}{was}).",
+        date_text(date)
+    )
 }
 
 /// The Close form as typed.
