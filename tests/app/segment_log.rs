@@ -148,7 +148,8 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     // A logged segment accepts no step.
     post(&mut c, &format!("/segments/{no}/add"), &[("country", "DK")]).assert_status(409);
 
-    // The follow-up: a draft with the same contacts and header, one undoable step.
+    // The follow-up: a draft with the same contacts and campaign, one undoable step; its
+    // interaction is its own (no template, subject, cost or target from the mailing).
     let follow = text(
         &app,
         &format!("SELECT no FROM segments WHERE description = 'Follow-up on segment {no}'"),
@@ -157,8 +158,21 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     assert_members(&app, &follow, &["ANNA", "DORA", "SOLO"]);
     assert_eq!(step_count(&app, &follow), 1);
     assert_eq!(
-        text(&app, &format!("SELECT campaign_no || interaction_template_code FROM segments WHERE no = '{follow}'")),
-        "CP0001MAIL"
+        text(
+            &app,
+            &format!(
+                "SELECT concat_ws(':', campaign_no, coalesce(salesperson_code, '-'), \
+                   coalesce(interaction_template_code, '-'), subject, unit_cost, \
+                   unit_duration_min, campaign_target) FROM segments WHERE no = '{follow}'"
+            )
+        ),
+        format!(
+            "CP0001:{}:-::0.00:0:f",
+            text(
+                &app,
+                &format!("SELECT coalesce(salesperson_code, '-') FROM segments WHERE no = '{no}'")
+            )
+        )
     );
     assert!(c
         .get(&format!("/segments/{follow}"))

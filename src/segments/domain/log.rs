@@ -388,13 +388,17 @@ pub fn log(
     Ok(Logged::Done { entries, follow_up })
 }
 
-/// A new draft with the logged segment's header and contacts, described "Follow-up on segment
-/// SM00012" and dated today (it is worked on from now, not on the day of the first); its
-/// lines come in one step that names the logged segment (Reuse Segment), so Go Back can take
-/// them out again. The same contacts, excluded ones and contacts twice too: the step records
-/// Ignore Exclusion and Allow Existing Contacts, so a Refresh replays what it did (it
-/// recorded neither, and a Refresh of the new draft took the excluded contacts out). None is
-/// privacy blocked: Log refuses such a line.
+/// A new draft with the logged segment's contacts and campaign, as Business Central's
+/// follow-up segment: described "Follow-up on segment SM00012", dated today (it is worked on
+/// from now, not on the day of the first), with the same salesperson; its interaction (template,
+/// subject, cost, duration, campaign target and response) is the follow-up's own, chosen
+/// before it is logged, as a new segment's is. (It used to copy the whole header: a follow-up
+/// call logged as it came was recorded as a second mailing, at the mailing's cost, its contacts
+/// targeted again.) Its lines come in one step that names the logged segment (Reuse Segment),
+/// so Go Back can take them out again. The same contacts, excluded ones and contacts twice
+/// too: the step records Ignore Exclusion and Allow Existing Contacts, so a Refresh replays
+/// what it did (it recorded neither, and a Refresh of the new draft took the excluded contacts
+/// out). None is privacy blocked: Log refuses such a line.
 fn follow_up_segment(
     conn: &mut PgConnection,
     segment: &Segment,
@@ -404,18 +408,18 @@ fn follow_up_segment(
         description: format!("Follow-up on segment {}", segment.no),
         date: chrono::Local::now().date_naive(),
         salesperson_code: segment.salesperson_code.clone(),
-        interaction_template_code: segment.interaction_template_code.clone(),
+        interaction_template_code: None,
         campaign_no: segment.campaign_no.clone(),
-        campaign_target: segment.campaign_target,
-        campaign_response: segment.campaign_response,
-        subject: segment.subject.clone(),
-        language_code: segment.language_code.clone(),
-        correspondence_type: segment.correspondence_type.clone(),
-        ignore_contact_correspondence_type: segment.ignore_contact_correspondence_type,
-        unit_cost: segment.unit_cost.clone(),
-        unit_duration_min: segment.unit_duration_min,
-        information_flow: segment.information_flow.clone(),
-        initiated_by: segment.initiated_by.clone(),
+        campaign_target: false,
+        campaign_response: false,
+        subject: String::new(),
+        language_code: None,
+        correspondence_type: String::new(),
+        ignore_contact_correspondence_type: false,
+        unit_cost: BigDecimal::from(0),
+        unit_duration_min: 0,
+        information_flow: "outbound".into(),
+        initiated_by: "us".into(),
     };
     let next = header::insert(conn, &values, user.id)?;
     // Log refuses a line whose contact is privacy blocked, so every line is copied.
