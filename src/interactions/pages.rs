@@ -164,6 +164,9 @@ pub struct EntryPage {
     /// Whether the Canceled box is ticked: as the entry is, or, shown again after a refusal,
     /// as the user set it when they changed it.
     pub ticked: bool,
+    /// The evaluation selected: as the entry is, or, shown again after a refusal, the one the
+    /// user chose.
+    pub chosen: String,
 }
 
 #[get("/interactions/{id}")]
@@ -190,6 +193,7 @@ pub async fn show(
             can_edit: user.role >= Role::Staff,
             error: None,
             ticked: entry.canceled,
+            chosen: entry.evaluation.clone(),
             entry,
         },
     )
@@ -249,6 +253,7 @@ pub async fn update(
             &EntryPage {
                 layout,
                 ticked: ticked_by_user.unwrap_or(entry.canceled),
+                chosen: entry.evaluation.clone(),
                 entry,
                 evaluations: EVALUATIONS,
                 can_edit: true,
@@ -305,26 +310,32 @@ pub async fn update(
     let changed = match changed {
         Ok(changed) => changed,
         Err(now) => {
-            // Shown again with the evaluation as it is now: saved from it, the choice is meant.
+            // Shown again with the user's choice selected and the evaluation as it is now
+            // as the one shown: saved again, the choice replaces it.
             let entry = db(&state.pool, move |conn| {
                 domain::find(conn, id)?.ok_or(AppError::NotFound)
             })
             .await?;
-            let now = EVALUATIONS
-                .iter()
-                .find(|(c, _)| *c == now)
-                .map_or("none", |(_, label)| *label);
+            let label = |code: &str| {
+                EVALUATIONS
+                    .iter()
+                    .find(|(c, _)| *c == code)
+                    .map_or("none", |(_, label)| *label)
+            };
+            let (now, yours) = (label(&now), label(&evaluation));
             return render(
                 StatusCode::CONFLICT,
                 &EntryPage {
                     layout,
                     ticked: ticked_by_user.unwrap_or(entry.canceled),
+                    chosen: evaluation,
                     entry,
                     evaluations: EVALUATIONS,
                     can_edit: true,
                     error: Some(format!(
                         "Someone else set this interaction's evaluation to {now} after you \
-                         opened it. Nothing was saved: choose again and save to replace it."
+                         opened it. Nothing was saved: your choice, {yours}, is selected; save \
+                         again to replace theirs."
                     )),
                 },
             );

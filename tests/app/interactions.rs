@@ -295,6 +295,14 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         hidden_value(&res.body, "shown_evaluation").unwrap(),
         "very_negative"
     );
+    // The evaluation the user chose is still chosen, and said.
+    assert!(
+        res.contains("<option value=\"neutral\" selected>"),
+        "{}",
+        res.body
+    );
+    assert!(!res.contains("<option value=\"very_negative\" selected>"));
+    assert!(res.contains("your choice, Neutral, is selected"));
     c.post_with_token(
         &format!("/interactions/{id}"),
         &res.csrf_token().unwrap(),
