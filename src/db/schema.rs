@@ -337,6 +337,7 @@ diesel::table! {
         creation_date -> Date,
         created_at -> Timestamptz,
         version -> Int4,
+        form_key -> Nullable<Text>,
     }
 }
 

@@ -98,6 +98,48 @@ pub(crate) fn update(c: &mut Client, app: &TestApp, no: &str, fields: &[(&str, &
     post(c, &format!("/opportunities/{no}/update"), &all)
 }
 
+/// The new opportunity's form sent twice (a double click, Back and send again) creates one
+/// opportunity and takes one number: the second sending goes to the first one's card and
+/// says so. A new form is a new opportunity.
+#[test]
+fn the_same_new_opportunity_form_sent_twice_creates_one() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let form = c.get("/opportunities/new?contact=ANNA");
+    form.assert_status(200);
+    let once = hidden_value(&form.body, "once").expect("the form's one-time key");
+    assert_eq!(once.len(), 32);
+    let fields = [
+        ("description", "Office chairs"),
+        ("contact_no", "ANNA"),
+        ("sales_cycle_code", "NEW"),
+        ("salesperson_code", "JO"),
+        ("priority", "normal"),
+        ("estimated_value", "1000"),
+        ("estimated_closing_date", ""),
+        ("once", once.as_str()),
+    ];
+    let token = form.csrf_token().unwrap();
+    let first = c.post_with_token("/opportunities", &token, &fields);
+    assert_eq!(first.status, 303, "{}", first.body);
+    let second = c.post_with_token("/opportunities", &token, &fields);
+    assert_eq!(second.location(), first.location());
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 1);
+    let card = c.get(&first.location().unwrap());
+    assert!(
+        card.contains("was created from this form already: nothing was created again."),
+        "{}",
+        card.body
+    );
+    // Another form: another opportunity, the next number.
+    let no = create_one(&mut c, "ANNA", "500");
+    assert_eq!(no, "OP000002");
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
+}
+
 #[test]
 fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopened() {
     let app = TestApp::start();

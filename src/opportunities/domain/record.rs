@@ -385,6 +385,9 @@ pub struct NewForm {
     pub estimated_value: String,
     #[serde(default)]
     pub estimated_closing_date: String,
+    /// The form's one-time key (hidden): the same form sent twice creates one opportunity.
+    #[serde(default)]
+    pub once: String,
 }
 
 /// Checked values of a new opportunity.
@@ -398,6 +401,8 @@ pub struct NewValues {
     pub priority: String,
     pub estimated_value: BigDecimal,
     pub estimated_closing_date: Option<NaiveDate>,
+    /// The form's one-time key, when it has a good one.
+    pub form_key: Option<String>,
 }
 
 fn exists(conn: &mut PgConnection, sql: &str, value: &str) -> QueryResult<Option<i64>> {
@@ -551,6 +556,7 @@ impl NewForm {
                     priority: self.priority.clone(),
                     estimated_value,
                     estimated_closing_date: closing,
+                    form_key: crate::interactions::single::form_key(&self.once),
                 }))
             }
             _ => Ok(Err(errors)),
@@ -559,6 +565,28 @@ impl NewForm {
 }
 
 /// Creates the opportunity (Not Started) with its first entry; its number.
+/// The opportunity already created from the form whose key is `key`, if any: the form sent
+/// twice (a double click, the back button) finds the first one. Waits for a sending of the same
+/// form still under way (a lock on the key for the transaction), so the second finds what the
+/// first created once it is committed.
+pub fn created_from(conn: &mut PgConnection, key: &str) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct No {
+        #[diesel(sql_type = Text)]
+        no: String,
+    }
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('opportunity form ' || $1, 0))",
+    )
+    .bind::<Text, _>(key)
+    .execute(conn)?;
+    diesel::sql_query("SELECT no::text AS no FROM opportunities WHERE form_key = $1")
+        .bind::<Text, _>(key)
+        .get_result::<No>(conn)
+        .optional()
+        .map(|found| found.map(|f| f.no))
+}
+
 pub fn create(
     conn: &mut PgConnection,
     v: &NewValues,
@@ -571,8 +599,8 @@ pub fn create(
     diesel::sql_query(
         "INSERT INTO opportunities (no, description, contact_id, company_id, salesperson_code, \
              campaign_no, sales_cycle_code, priority, estimated_value, estimated_closing_date, \
-             creation_date) \
-         SELECT $1, $2, c.id, c.company_key, $4, $5, $6, $7, $8, $9, $10 \
+             creation_date, form_key) \
+         SELECT $1, $2, c.id, c.company_key, $4, $5, $6, $7, $8, $9, $10, $11 \
          FROM contacts c WHERE c.id = $3",
     )
     .bind::<Text, _>(&no)
@@ -585,6 +613,7 @@ pub fn create(
     .bind::<Numeric, _>(&v.estimated_value)
     .bind::<Nullable<Date>, _>(v.estimated_closing_date)
     .bind::<Date, _>(today)
+    .bind::<Nullable<Text>, _>(&v.form_key)
     .execute(conn)?;
     diesel::sql_query(
         "INSERT INTO opportunity_entries (opportunity_id, action, date, stage_after, status_after, \

@@ -94,6 +94,7 @@ pub async fn new(
             .map(|c| c.code.clone())
             .unwrap_or_default(),
         priority: "normal".into(),
+        once: crate::interactions::single::new_form_key(),
         ..Default::default()
     };
     ok(&NewPage {
@@ -131,6 +132,21 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, today())? {
             Ok(values) => {
+                let first = match &values.form_key {
+                    Some(key) => record::created_from(conn, key)?,
+                    None => None,
+                };
+                if let Some(no) = first {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::info(format!(
+                            "Opportunity {no} was created from this form already: nothing was \
+                             created again."
+                        )),
+                    )?;
+                    return Ok(Ok(no));
+                }
                 let no = record::create(conn, &values, today(), user.id, &user.display_name)?;
                 record_audit(conn, &user, "opportunity created", &no, &values.description, &ip)?;
                 session::set_flash(
