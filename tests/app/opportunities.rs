@@ -395,6 +395,10 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         "in_progress|3|3000.00|50.00|50.00|25.00|750.00|-"
     );
 
+    let closing_before = text(
+        &app,
+        "SELECT coalesce(estimated_closing_date::text, '-') FROM opportunities",
+    );
     // Close: a Lost code for a Won outcome is refused; then won with the final value.
     let today = chrono::Local::now()
         .date_naive()
@@ -440,7 +444,8 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         format!("{today} {today}")
     );
 
-    // A closed opportunity refuses every update; Reopen brings back the stage's values.
+    // A closed opportunity refuses every update; Reopen brings back the stage's values and
+    // the estimate and closing date it had (not the final value and the day it closed).
     let res = update(
         &mut c,
         &app,
@@ -461,12 +466,20 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         opp(&app, &no),
-        "in_progress|3|2500.00|50.00|50.00|25.00|625.00|-"
+        "in_progress|3|3000.00|50.00|50.00|25.00|750.00|-"
     );
     assert_eq!(
         text(&app, "SELECT date_closed IS NULL FROM opportunities"),
         "true"
     );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT coalesce(estimated_closing_date::text, '-') FROM opportunities"
+        ),
+        closing_before
+    );
+    assert_ne!(closing_before, today);
 
     // Every change is an entry, in order.
     assert_eq!(
@@ -2100,11 +2113,18 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
     res.assert_status(422);
     assert!(res.contains("The date closed cannot be before the opportunity was created"));
     assert_eq!(actions(&app, &no), entries, "nothing written");
+    let closing_before = text(
+        &app,
+        &format!(
+            "SELECT coalesce(estimated_closing_date::text, '-') FROM opportunities WHERE no = '{no}'"
+        ),
+    );
     // Lost with the final value cleared: the estimate stays, worth nothing now, complete.
     let res = close(&mut c, "lost", "PRICE", &today, "");
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(opp(&app, &no), "lost|1|1000.00|0.00|100.00|0.00|0.00|PRICE");
-    // Reopened: the chances it had before it was closed (80 %), not the stage's 20 %.
+    // Reopened: the chances it had before it was closed (80 %), not the stage's 20 %, and the
+    // estimated closing date it had, not the day it was lost.
     let version = text(
         &app,
         &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
@@ -2123,11 +2143,13 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
         text(
             &app,
             &format!(
-                "SELECT estimated_closing_date = CURRENT_DATE FROM opportunities WHERE no = '{no}'"
+                "SELECT coalesce(estimated_closing_date::text, '-') FROM opportunities \
+                 WHERE no = '{no}'"
             )
         ),
-        "true"
+        closing_before
     );
+    assert_ne!(closing_before, today);
 
     // Reopened, the opportunity has no close code, but its history keeps PRICE: the code is in
     // use (its kind is not flipped, it is not deleted) and a rename reaches the history.

@@ -625,10 +625,16 @@ fn open_of_same_segment_line(
     .map(|r| r.map(|r| r.no))
 }
 
+/// What an opportunity had before it was closed: its close entry keeps the chances and the
+/// estimated value it had, the entry before that its estimated closing date.
 #[derive(QueryableByName)]
-struct ChancesBefore {
+struct BeforeClose {
     #[diesel(sql_type = Nullable<Numeric>)]
     chances_pct_before: Option<BigDecimal>,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    estimated_value_before: Option<BigDecimal>,
+    #[diesel(sql_type = Nullable<Date>)]
+    closing_before: Option<NaiveDate>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -674,16 +680,29 @@ pub fn reopen(
         Some(n) => sales_cycles::stage(conn, &o.sales_cycle_code, n)?,
         None => None,
     };
-    // The chances it had before it was closed (its close entry keeps them), as the user had
-    // set them; else the stage's.
-    let before_close: Option<BigDecimal> = diesel::sql_query(
-        "SELECT chances_pct_before FROM opportunity_entries \
-         WHERE opportunity_id = $1 AND action IN ('won', 'lost') ORDER BY id DESC LIMIT 1",
+    // The chances, the estimated value and the estimated closing date it had before it was
+    // closed, as the user had set them (else the stage's chances). Before, a reopened deal kept
+    // a won deal's final value as its estimate and the day it closed as its closing date.
+    let before: Option<BeforeClose> = diesel::sql_query(
+        "SELECT k.chances_pct_before, k.estimated_value_before, \
+           (SELECT p.estimated_closing_date FROM opportunity_entries p \
+            WHERE p.opportunity_id = k.opportunity_id AND p.id < k.id \
+            ORDER BY p.id DESC LIMIT 1) AS closing_before \
+         FROM opportunity_entries k \
+         WHERE k.opportunity_id = $1 AND k.action IN ('won', 'lost') ORDER BY k.id DESC LIMIT 1",
     )
     .bind::<BigInt, _>(o.id)
-    .get_result::<ChancesBefore>(conn)
-    .optional()?
-    .and_then(|c| c.chances_pct_before);
+    .get_result::<BeforeClose>(conn)
+    .optional()?;
+    let before_close = before.as_ref().and_then(|b| b.chances_pct_before.clone());
+    let estimated_value = before
+        .as_ref()
+        .and_then(|b| b.estimated_value_before.clone())
+        .unwrap_or_else(|| o.estimated_value.clone());
+    let closing = match &before {
+        Some(b) => b.closing_before,
+        None => o.estimated_closing_date,
+    };
     let (status, chances, completed) = match &stage {
         Some(s) => (
             Status::InProgress,
@@ -695,11 +714,12 @@ pub fn reopen(
     let probability = o.calculation().probability(&chances, &completed);
     let current = o
         .calculation()
-        .current_value(&o.estimated_value, &chances, &completed);
+        .current_value(&estimated_value, &chances, &completed);
     diesel::sql_query(
         "UPDATE opportunities SET status = $2, close_code = NULL, date_closed = NULL, \
              current_stage = $3, chances_pct = $4, completed_pct = $5, probability_pct = $6, \
-             current_value = $7, version = version + 1 \
+             current_value = $7, estimated_value = $8, estimated_closing_date = $9, \
+             version = version + 1 \
          WHERE id = $1",
     )
     .bind::<BigInt, _>(o.id)
@@ -709,6 +729,8 @@ pub fn reopen(
     .bind::<Numeric, _>(&completed)
     .bind::<Numeric, _>(&probability)
     .bind::<Numeric, _>(&current)
+    .bind::<Numeric, _>(&estimated_value)
+    .bind::<Nullable<Date>, _>(closing)
     .execute(conn)?;
     record_entry(
         conn,
