@@ -394,6 +394,28 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         opp(&app, &no),
         "in_progress|3|3000.00|50.00|50.00|25.00|750.00|-"
     );
+    // What was typed is still in the form, under the version as it is now.
+    let now = text(&app, "SELECT version FROM opportunities");
+    assert!(
+        res.contains("name=\"quote_reference\" type=\"text\" value=\"Q-1\""),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"9\""), "{}", res.body);
+    assert_eq!(hidden_value(&res.body, "version").unwrap(), now);
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/close"),
+        &[
+            ("version", "1"),
+            ("outcome", "lost"),
+            ("close_code", "PRICE"),
+            ("final_value", "777"),
+        ],
+    );
+    res.assert_status(409);
+    assert!(res.contains("value=\"777\""), "{}", res.body);
+    assert!(res.contains("Nothing was saved."));
 
     let closing_before = text(
         &app,

@@ -353,8 +353,25 @@ async fn change_card(
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         (_, Some(data), _) => {
+            // What was typed is kept, under the version as it is now: sent again, it applies
+            // to the opportunity as the page shows it.
             let mut page = card(layout, data, true);
             page.stale = true;
+            match which {
+                Which::Update(f) => {
+                    page.update = UpdateForm {
+                        version: page.update.version.clone(),
+                        ..f
+                    }
+                }
+                Which::Close(f) => {
+                    page.close = CloseForm {
+                        version: page.close.version.clone(),
+                        ..f
+                    }
+                }
+                Which::Reopen(_) => {}
+            }
             render(StatusCode::CONFLICT, &page)
         }
         (_, None, no) => Ok(redirect(&format!("/opportunities/{no}"))),
