@@ -92,7 +92,10 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     page.assert_status(200);
     assert!(page.contains("3 interaction log entries"), "{}", page.body);
     assert!(page.contains("a total cost of 14.99"));
-    assert!(page.contains("a campaign entry for campaign CP0001, as campaign target"));
+    assert!(page.contains(
+        "a campaign entry for campaign CP0001; of the entries, all 3 as campaign target and none \
+         as campaign response"
+    ));
 
     let before = count(&app, "SELECT count(*) FROM interaction_log_entries");
     post(
@@ -177,6 +180,43 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     assert!(c
         .get(&format!("/segments/{follow}"))
         .contains(&format!("Added 3 contacts from segment {no}")));
+}
+
+/// The Log page says how many entries go in as campaign target and as campaign response, as
+/// each line's flag takes effect (its own, else its own template's of the campaign, else the
+/// header's). Before, it repeated the header's flags whatever the lines said.
+#[test]
+fn the_log_page_counts_targets_and_responses_as_the_lines_have_them() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', campaign_no = 'CP0002', \
+               campaign_target = TRUE WHERE no = '{no}';
+             UPDATE segment_lines l SET campaign_target = FALSE, campaign_response = TRUE \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{no}' AND c.no = 'DORA';
+             UPDATE segment_lines l SET interaction_template_code = 'MAIL' \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{no}' AND c.no = 'SOLO';"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}/log"));
+    page.assert_status(200);
+    // ANNA: the header's target; DORA: its own, a response and no target; SOLO: its own
+    // template MAIL, of campaign CP0002, a target and a response.
+    assert!(
+        page.contains(
+            "a campaign entry for campaign CP0002; of the entries, 2 of 3 as campaign target \
+             and 2 of 3 as campaign response"
+        ),
+        "{}",
+        page.body
+    );
 }
 
 /// Logging writes the entries of the lines that pass and goes on only when that is every line:

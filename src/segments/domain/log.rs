@@ -88,6 +88,34 @@ pub struct Summary {
     pub total_cost: BigDecimal,
     #[diesel(sql_type = BigInt)]
     pub total_duration: i64,
+    /// Entries written as campaign target, and as campaign response: each line's own flag,
+    /// else its own template's (of the segment's campaign), else the header's.
+    #[diesel(sql_type = BigInt)]
+    pub targets: i64,
+    #[diesel(sql_type = BigInt)]
+    pub responses: i64,
+}
+
+impl Summary {
+    /// How many of the entries are campaign targets, in words.
+    pub fn targets_text(&self) -> String {
+        self.of_entries(self.targets)
+    }
+
+    /// How many of the entries are campaign responses, in words.
+    pub fn responses_text(&self) -> String {
+        self.of_entries(self.responses)
+    }
+
+    /// How many of the entries `n` is, in words: "all 3", "none", "40 of 3,000".
+    fn of_entries(&self, n: i64) -> String {
+        let thousands = crate::web::filters::number;
+        match n {
+            0 => "none".to_string(),
+            n if n == self.lines && n > 1 => format!("all {}", thousands(n)),
+            n => format!("{} of {}", thousands(n), thousands(self.lines)),
+        }
+    }
 }
 
 /// A line with a problem, named on the check page.
@@ -215,7 +243,9 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
              AS problem_lines, \
            count(*) FILTER (WHERE {EFFECTIVE_CORRESPONDENCE} = 'email') AS email_lines, \
            COALESCE(sum({EFFECTIVE_COST}), 0) AS total_cost, \
-           COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS total_duration \
+           COALESCE(sum({EFFECTIVE_DURATION}), 0)::bigint AS total_duration, \
+           count(*) FILTER (WHERE {EFFECTIVE_CAMPAIGN_TARGET}) AS targets, \
+           count(*) FILTER (WHERE {EFFECTIVE_CAMPAIGN_RESPONSE}) AS responses \
          {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} {MEMBERS_WHERE}"
     ))
     .bind::<BigInt, _>(segment.id)
