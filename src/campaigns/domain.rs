@@ -457,6 +457,63 @@ pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow
     .load(conn)
 }
 
+/// A campaign entry, on the campaign's card: one per logged segment of the campaign, as
+/// Business Central's Campaign Entries, with what its log wrote.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct CampaignEntryRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub segment_no: String,
+    /// Whether its segment is still there (a canceled segment deleted since leaves its No.).
+    #[diesel(sql_type = Bool)]
+    pub segment_linked: bool,
+    #[diesel(sql_type = BigInt)]
+    pub entries: i64,
+    #[diesel(sql_type = Numeric)]
+    pub cost: BigDecimal,
+    #[diesel(sql_type = BigInt)]
+    pub duration_min: i64,
+    #[diesel(sql_type = Text)]
+    pub user_name: String,
+    #[diesel(sql_type = Bool)]
+    pub canceled: bool,
+    /// How many campaign entries the campaign has in all.
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+}
+
+impl CampaignEntryRow {
+    pub fn cost_text(&self) -> String {
+        money(&self.cost)
+    }
+}
+
+/// How many of its newest campaign entries the card shows.
+pub const NEWEST_CAMPAIGN_ENTRIES: i64 = 50;
+
+/// The campaign's newest campaign entries (canceled ones too, marked so) and how many it has
+/// in all, by its index.
+pub fn campaign_entries(
+    conn: &mut PgConnection,
+    no: &str,
+) -> QueryResult<(Vec<CampaignEntryRow>, i64)> {
+    let rows: Vec<CampaignEntryRow> = crate::db::prepared(format!(
+        "SELECT k.id, k.date, k.description, k.segment_no, k.segment_id IS NOT NULL AS segment_linked, \
+           k.entries, k.cost, k.duration_min, k.user_name, k.canceled, count(*) OVER () AS total \
+         FROM campaign_entries k WHERE k.campaign_no = (SELECT $1::text) \
+         ORDER BY k.id DESC LIMIT {NEWEST_CAMPAIGN_ENTRIES}"
+    ))
+    .bind::<Text, _>(no)
+    .load(conn)?;
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok((rows, total))
+}
+
 /// How many of its newest entries the card shows.
 pub const NEWEST_ENTRIES: i64 = 20;
 

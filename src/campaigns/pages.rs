@@ -213,6 +213,9 @@ pub struct CardPage {
     /// When the figures shown were counted, in local time, if they are being counted again.
     pub recounting_since: Option<String>,
     pub segments: Vec<SegmentRow>,
+    /// Its newest campaign entries, and how many it has.
+    pub campaign_entries: Vec<domain::CampaignEntryRow>,
+    pub campaign_entry_count: i64,
     pub entries: Vec<EntryRow>,
     /// The campaign's opportunities (won and lost whenever they closed).
     pub pipeline: crate::opportunities::domain::pipeline::Figures,
@@ -234,17 +237,23 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let wait = state.config.figures_wait;
-    let (campaign, names, shown, segments, entries, pipeline) = db(&state.pool, move |conn| {
-        let (campaign, kept) = figures::find_with_kept(conn, &no)?.ok_or(AppError::NotFound)?;
-        let names = domain::code_names(conn, &campaign)?;
-        let shown = figures::shown(conn, campaign.id, &campaign.no, kept, wait)?;
-        let segments = domain::segments(conn, &campaign.no)?;
-        let entries = domain::newest_entries(conn, &campaign.no)?;
-        let pipeline =
-            crate::opportunities::domain::pipeline::figures(conn, Some(&campaign.no), None, None)?;
-        Ok((campaign, names, shown, segments, entries, pipeline))
-    })
-    .await?;
+    let (campaign, names, shown, segments, logged, entries, pipeline) =
+        db(&state.pool, move |conn| {
+            let (campaign, kept) = figures::find_with_kept(conn, &no)?.ok_or(AppError::NotFound)?;
+            let names = domain::code_names(conn, &campaign)?;
+            let shown = figures::shown(conn, campaign.id, &campaign.no, kept, wait)?;
+            let segments = domain::segments(conn, &campaign.no)?;
+            let logged = domain::campaign_entries(conn, &campaign.no)?;
+            let entries = domain::newest_entries(conn, &campaign.no)?;
+            let pipeline = crate::opportunities::domain::pipeline::figures(
+                conn,
+                Some(&campaign.no),
+                None,
+                None,
+            )?;
+            Ok((campaign, names, shown, segments, logged, entries, pipeline))
+        })
+        .await?;
     let (salesperson_name, status_name) = names;
     ok(&CardPage {
         layout,
@@ -256,6 +265,8 @@ pub async fn show(
             .recounting_since
             .map(crate::web::filters::local_datetime_text),
         segments,
+        campaign_entries: logged.0,
+        campaign_entry_count: logged.1,
         entries,
         pipeline,
         can_edit: user.role >= Role::Staff,

@@ -386,6 +386,29 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
             "{row}"
         );
     }
+    // The campaign entries, one per logged segment, newest first, with what its log wrote
+    // and a link to its interactions.
+    let logged = |c: &mut Client| {
+        let card = c.get("/campaigns/CP0001");
+        let at = card.body.find("id=\"campaign-entries-heading\"").unwrap();
+        let section = &card.body[at..];
+        section[..section.find("</section>").unwrap()].to_string()
+    };
+    let section = logged(&mut c);
+    assert!(section.contains("Campaign entries (2)"), "{section}");
+    let (at_a, at_b) = (
+        section.find(&format!("href=\"/segments/{a}\"")).unwrap(),
+        section.find(&format!("href=\"/segments/{b}\"")).unwrap(),
+    );
+    assert!(at_b < at_a, "newest first: {section}");
+    for (at, figures) in [(at_a, ["4", "17.49", "12"]), (at_b, ["2", "2.50", "10"])] {
+        let row = &section[at..at + section[at..].find("</tr>").unwrap()];
+        for f in figures {
+            assert!(row.contains(&format!(">{f}<")), "{f} in {row}");
+        }
+    }
+    assert!(section.contains(&format!("href=\"/interactions?segment={a}\"")));
+    assert!(!section.contains("Canceled"));
     // The segment and its entries link back to the campaign.
     let link = "<a href=\"/campaigns/CP0001\">CP0001</a>";
     // The segment's header names the campaign after its No. ("CP0001 – …").
@@ -419,6 +442,14 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
     )
     .assert_redirect(&format!("/segments/{a}"));
     assert_eq!(figures(&mut c, "CP0001"), b_only);
+    let section = logged(&mut c);
+    let at = section.find(&format!("href=\"/segments/{a}\"")).unwrap();
+    let row_start = section[..at].rfind("<tr>").unwrap();
+    assert!(
+        section[row_start..at].contains("Canceled"),
+        "the canceled one is marked: {section}"
+    );
+    assert_eq!(section.matches("Canceled</span>").count(), 1);
     // Canceled, its page for Cancel leads back to the segment.
     c.get(&format!("/segments/{a}/cancel"))
         .assert_redirect(&format!("/segments/{a}"));
