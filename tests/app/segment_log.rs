@@ -91,6 +91,9 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     let page = c.get(&format!("/segments/{no}/log"));
     page.assert_status(200);
     assert!(page.contains("3 interaction log entries"), "{}", page.body);
+    // Nothing is sent: the page says so, and where the mail merge's list is.
+    assert!(page.contains("it sends no e-mail and prints no letter"));
+    assert!(page.contains(&format!("href=\"/segments/{no}/export.xlsx\"")));
     assert!(page.contains("a total cost of 14.99"));
     assert!(page.contains(
         "a campaign entry for campaign CP0001; of the entries, all 3 as campaign target and none \
