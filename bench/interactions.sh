@@ -117,8 +117,8 @@ for round in $(seq 1 "$RUNS"); do
           interaction_template_code, campaign_no, campaign_target, unit_cost, unit_duration_min,
           correspondence_type, ignore_contact_correspondence_type, information_flow, initiated_by
         FROM segments WHERE id = $SEGMENT_ID RETURNING id" | head -n 1)
-    psql_run -q -c "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
-        SELECT $SCRATCH_ID, contact_id, 1, company_name, is_person, contact_name FROM segment_lines
+    psql_run -q -c "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name)
+        SELECT $SCRATCH_ID, contact_id, 1, company_name, company_no, is_person, contact_name FROM segment_lines
         WHERE segment_id = $SEGMENT_ID AND removed_by_step IS NULL" >/dev/null
     psql_run -q -c "VACUUM (ANALYZE) segment_lines" >/dev/null
     log "round $round: segment $NO with $LINES lines, scratch segment id $SCRATCH_ID"
@@ -229,8 +229,8 @@ SET jit = off;
 \timing on
 $(for _ in $(seq 1 "$PAGE_RUNS"); do cat <<INNER
 BEGIN;
-INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
-SELECT $ADD_SEGMENT_ID, c.id, 99, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), c.type = 'person', c.name
+INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name)
+SELECT $ADD_SEGMENT_ID, c.id, 99, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), COALESCE(co.no, CASE WHEN c.type = 'company' THEN c.no ELSE '' END), c.type = 'person', c.name
 FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'
 WHERE NOT c.privacy_blocked AND NOT c.exclude_from_segment AND EXISTS (SELECT 1 FROM interaction_log_entries e
   WHERE e.contact_id = c.id AND NOT e.canceled AND e.campaign_no = '$CAMPAIGN' AND e.date >= '$YEAR_AGO' $RESPONSE_SQL);

@@ -133,7 +133,7 @@ app_round() {
         # last line).
         MID_PAGE=$(((LAST_PAGE + 1) / 2))
         MID_AFTER=$(psql_value "SELECT id FROM segment_lines WHERE segment_id = $SEGMENT_ID AND removed_by_step IS NULL
-            ORDER BY company_name, is_person, contact_name, id OFFSET $(((MID_PAGE - 1) * 100 - 1)) LIMIT 1")
+            ORDER BY company_name, company_no, is_person, contact_name, id OFFSET $(((MID_PAGE - 1) * 100 - 1)) LIMIT 1")
         request GET "/segments/$NO" 60 --data-urlencode "page=$MID_PAGE" --data-urlencode "after=$MID_AFTER" >/dev/null
         for _ in $(seq 1 "$PAGE_RUNS"); do
             timed "page mid" GET "/segments/$NO" 60 --data-urlencode "page=$MID_PAGE" --data-urlencode "after=$MID_AFTER"
@@ -193,7 +193,7 @@ SELECT count(*) FILTER (WHERE NOT c.privacy_blocked AND NOT c.exclude_from_segme
 FROM contacts c WHERE $ADD_SQL;
 SELECT c.no, c.name, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END) AS company_name
 FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company' WHERE $ADD_SQL
-ORDER BY 3, c.type = 'person', c.name, c.id LIMIT 25;
+ORDER BY 3, COALESCE(co.no, CASE WHEN c.type = 'company' THEN c.no ELSE '' END), c.type = 'person', c.name, c.id LIMIT 25;
 SQL
         # The duplicate check as NOT IN (a hashed subplan, read once before the first row goes
         # in): with NOT EXISTS and the statistics of an empty table, the planner picks a nested
@@ -201,8 +201,8 @@ SQL
         # has already inserted (quadratic: 422 s for 196,228 rows here).
         echo '\echo @@ add'
         cat <<SQL
-INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
-SELECT $S, c.id, 1, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), c.type = 'person', c.name
+INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name)
+SELECT $S, c.id, 1, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), COALESCE(co.no, CASE WHEN c.type = 'company' THEN c.no ELSE '' END), c.type = 'person', c.name
 FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'
 WHERE ($ADD_SQL) AND NOT c.privacy_blocked AND NOT c.exclude_from_segment
   AND c.id NOT IN (SELECT l.contact_id FROM segment_lines l WHERE l.segment_id = $S AND l.removed_by_step IS NULL);
@@ -210,9 +210,9 @@ SQL
         if [[ $round == 1 ]]; then
             for page in 1 last; do
                 # The last page read from the end of the line order, as the app does.
-                local order="l.company_name, l.is_person, l.contact_name, l.id" limit=100
+                local order="l.company_name, l.company_no, l.is_person, l.contact_name, l.id" limit=100
                 if [[ $page == last ]]; then
-                    order="l.company_name DESC, l.is_person DESC, l.contact_name DESC, l.id DESC"
+                    order="l.company_name DESC, l.company_no DESC, l.is_person DESC, l.contact_name DESC, l.id DESC"
                     limit=$((APP_PAGE_LINES - (LAST_PAGE - 1) * 100))
                 fi
                 for i in $(seq 0 "$PAGE_RUNS"); do
@@ -235,7 +235,7 @@ SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
 WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND ($REDUCE_SQL);
 SELECT c.no, l.contact_name, l.company_name FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
 WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND ($REDUCE_SQL)
-ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT 25;
+ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id LIMIT 25;
 SQL
         echo '\echo @@ reduce'
         cat <<SQL
@@ -248,7 +248,7 @@ SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
 WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND NOT ($REFINE_SQL);
 SELECT c.no, l.contact_name, l.company_name FROM segment_lines l JOIN contacts c ON c.id = l.contact_id
 WHERE l.segment_id = $S AND l.removed_by_step IS NULL AND NOT ($REFINE_SQL)
-ORDER BY l.company_name, l.is_person, l.contact_name, l.id LIMIT 25;
+ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id LIMIT 25;
 SQL
         echo '\echo @@ refine'
         cat <<SQL
@@ -276,8 +276,8 @@ SQL
         cat <<SQL
 BEGIN;
 $members
-INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, is_person, contact_name)
-SELECT $S, c.id, 4, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), c.type = 'person', c.name
+INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name)
+SELECT $S, c.id, 4, COALESCE(co.name, CASE WHEN c.type = 'company' THEN c.name ELSE '' END), COALESCE(co.no, CASE WHEN c.type = 'company' THEN c.no ELSE '' END), c.type = 'person', c.name
 FROM m JOIN contacts c ON c.id = m.contact_id LEFT JOIN contacts co ON co.id = c.company_id AND co.type = 'company'
 WHERE m.contact_id NOT IN (SELECT l.contact_id FROM segment_lines l WHERE l.segment_id = $S AND l.removed_by_step IS NULL);
 UPDATE segment_lines l SET removed_by_step = 4 WHERE l.segment_id = $S AND l.removed_by_step IS NULL
