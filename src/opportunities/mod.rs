@@ -19,6 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::card::new)
         .service(pages::card::create)
         .service(pages::card::show)
+        .service(pages::edit::edit_form)
+        .service(pages::edit::save)
         .service(pages::card::update)
         .service(pages::card::close)
         .service(pages::card::reopen);

@@ -140,6 +140,180 @@ fn the_same_new_opportunity_form_sent_twice_creates_one() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
 }
 
+/// An opportunity's details are corrected on its Edit page, as on Business Central's card:
+/// description, salesperson, campaign and priority, and the sales cycle while it is Not
+/// Started; checked all at once (422, with what was typed), refused over a colleague's change
+/// (409, with what was typed), recorded in the audit trail, no entry in its history; a closed
+/// one is not edited. Before, nothing could be corrected after creation.
+#[test]
+fn an_opportunitys_details_are_corrected_on_its_edit_page() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO sales_cycles (code, description, probability_calculation) VALUES
+             ('BIG', 'Big deals', 'add');",
+    );
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains(&format!("href=\"/opportunities/{no}/edit\"")));
+    let form = c.get(&format!("/opportunities/{no}/edit"));
+    form.assert_status(200);
+    let version = hidden_value(&form.body, "version").unwrap();
+    let token = form.csrf_token().unwrap();
+    let send = |c: &mut Client, fields: &[(&str, &str)]| {
+        c.post_with_token(&format!("/opportunities/{no}/edit"), &token, fields)
+    };
+    let row = |app: &TestApp| {
+        text(
+            app,
+            &format!(
+                "SELECT concat_ws('|', description, coalesce(salesperson_code, '-'), \
+                   coalesce(campaign_no, '-'), priority, sales_cycle_code) \
+                 FROM opportunities WHERE no = '{no}'"
+            ),
+        )
+    };
+    let before = row(&app);
+    assert_eq!(before, "Office chairs|JO|CP0001|high|NEW");
+    // Every field checked at once, what was typed kept, nothing written.
+    let res = send(
+        &mut c,
+        &[
+            ("version", &version),
+            ("description", ""),
+            ("salesperson_code", "NOPE"),
+            ("campaign_no", "CP9999"),
+            ("priority", "urgent"),
+            ("sales_cycle_code", "OLD"),
+        ],
+    );
+    res.assert_status(422);
+    for wanted in [
+        "Enter a description",
+        "There is no salesperson NOPE.",
+        "There is no campaign CP9999.",
+        "Choose Low, Normal or High.",
+        "Sales cycle OLD is blocked",
+    ] {
+        assert!(res.contains(wanted), "missing {wanted}: {}", res.body);
+    }
+    assert!(res.contains("value=\"CP9999\""));
+    assert_eq!(row(&app), before);
+    // Saved: said field by field, audited, no entry in its history.
+    let res = send(
+        &mut c,
+        &[
+            ("version", &version),
+            ("description", "Office chairs, 40 desks"),
+            ("salesperson_code", "PL"),
+            ("campaign_no", ""),
+            ("priority", "low"),
+            ("sales_cycle_code", "BIG"),
+        ],
+    );
+    res.assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(row(&app), "Office chairs, 40 desks|PL|-|low|BIG");
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(
+        card.contains("Salesperson JO → PL; Campaign CP0001 → (none); Priority High → Low"),
+        "{}",
+        card.body
+    );
+    assert_eq!(actions(&app, &no), "created");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'opportunity changed' AND subject = '{no}'"
+        )),
+        1
+    );
+    // The same form again: a colleague's change came first (409), what was typed is kept under
+    // the version as it is now, and sent again it is saved.
+    let res = send(
+        &mut c,
+        &[
+            ("version", &version),
+            ("description", "Desks"),
+            ("salesperson_code", "JO"),
+            ("priority", "normal"),
+            ("sales_cycle_code", "BIG"),
+        ],
+    );
+    res.assert_status(409);
+    assert!(res.contains("value=\"Desks\""), "{}", res.body);
+    let now = hidden_value(&res.body, "version").unwrap();
+    assert_ne!(now, version);
+    assert_eq!(row(&app), "Office chairs, 40 desks|PL|-|low|BIG");
+    send(
+        &mut c,
+        &[
+            ("version", &now),
+            ("description", "Desks"),
+            ("salesperson_code", "JO"),
+            ("priority", "normal"),
+            ("sales_cycle_code", "BIG"),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(row(&app), "Desks|JO|-|normal|BIG");
+    // On a stage, its cycle stays whatever the form says.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE opportunities SET status = 'in_progress', current_stage = 1 WHERE no = '{no}'"
+        ),
+    );
+    let form = c.get(&format!("/opportunities/{no}/edit"));
+    assert!(!form.contains("id=\"sales_cycle_code\""));
+    let version = hidden_value(&form.body, "version").unwrap();
+    send(
+        &mut c,
+        &[
+            ("version", &version),
+            ("description", "Desks"),
+            ("salesperson_code", "JO"),
+            ("priority", "high"),
+            ("sales_cycle_code", "NEW"),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(row(&app), "Desks|JO|-|high|BIG");
+    // Closed, it is a record: the form leads to the card, a save is refused and said.
+    diesel_exec(
+        &app,
+        &format!("UPDATE opportunities SET status = 'lost', date_closed = CURRENT_DATE, close_code = 'PRICE' WHERE no = '{no}'"),
+    );
+    c.get(&format!("/opportunities/{no}/edit"))
+        .assert_redirect(&format!("/opportunities/{no}"));
+    let version = text(
+        &app,
+        &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+    );
+    send(
+        &mut c,
+        &[
+            ("version", &version),
+            ("description", "Other"),
+            ("priority", "low"),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(row(&app), "Desks|JO|-|high|BIG");
+    assert!(c
+        .get(&format!("/opportunities/{no}"))
+        .contains("is closed: nothing was saved"));
+    // A viewer reads the card without the link and cannot open or send the form.
+    let mut viewer = app.signed_in("vera", "viewer");
+    assert!(!viewer
+        .get(&format!("/opportunities/{no}"))
+        .contains(&format!("/opportunities/{no}/edit")));
+    viewer
+        .get(&format!("/opportunities/{no}/edit"))
+        .assert_status(403);
+}
+
 #[test]
 fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopened() {
     let app = TestApp::start();

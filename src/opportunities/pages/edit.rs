@@ -1,0 +1,199 @@
+//! Correcting an opportunity's details (`domain::edit`): the form, and its save in one
+//! transaction with the audit trail.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+
+use crate::admin::audit::{self, Actor as AuditActor};
+use crate::auth::{client_ip, session, Staff};
+use crate::opportunities::domain::edit::{self, EditForm, Edited};
+use crate::opportunities::domain::record::{self, Opportunity, Status, PRIORITIES};
+use crate::setup::sales_cycles::{self, SalesCycle};
+use crate::setup::CodeList;
+use crate::web::{
+    db, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
+};
+
+#[derive(Template)]
+#[template(path = "opportunities/edit.html")]
+pub struct EditPage {
+    pub layout: Layout,
+    pub o: Opportunity,
+    pub form: EditForm,
+    pub errors: FormErrors,
+    /// Salespeople that are not blocked, and the opportunity's own when it is blocked since.
+    pub salespeople: CodeList,
+    /// The sales cycles offered while it is Not Started (its own among them).
+    pub cycles: Vec<SalesCycle>,
+    pub priorities: [(&'static str, &'static str); 3],
+    /// Someone else changed the opportunity after the form was opened.
+    pub stale: bool,
+}
+
+impl EditPage {
+    pub fn cycle_editable(&self) -> bool {
+        self.o.status() == Status::NotStarted
+    }
+}
+
+struct Options {
+    salespeople: CodeList,
+    cycles: Vec<SalesCycle>,
+}
+
+fn options(conn: &mut PgConnection, o: &Opportunity) -> QueryResult<Options> {
+    let mut salespeople: Vec<_> = crate::interactions::single::salesperson_options(conn)?
+        .iter()
+        .cloned()
+        .collect();
+    if let Some(own) = &o.salesperson_code {
+        if !salespeople.iter().any(|s| s.code == own.as_str()) {
+            salespeople.insert(
+                0,
+                crate::setup::CodeOption {
+                    code: own.as_str().into(),
+                    description: format!(
+                        "{} (blocked)",
+                        o.salesperson_name.clone().unwrap_or_default()
+                    )
+                    .into(),
+                },
+            );
+        }
+    }
+    let mut cycles = sales_cycles::open_cycles(conn)?;
+    if !cycles.iter().any(|c| c.code == o.sales_cycle_code) {
+        if let Some(own) = sales_cycles::find(conn, &o.sales_cycle_code)? {
+            cycles.insert(0, own);
+        }
+    }
+    Ok(Options {
+        salespeople: salespeople.into(),
+        cycles,
+    })
+}
+
+fn page(
+    layout: Layout,
+    o: Opportunity,
+    form: EditForm,
+    errors: FormErrors,
+    opts: Options,
+    stale: bool,
+) -> EditPage {
+    EditPage {
+        layout,
+        o,
+        form,
+        errors,
+        salespeople: opts.salespeople,
+        cycles: opts.cycles,
+        priorities: PRIORITIES,
+        stale,
+    }
+}
+
+#[get("/opportunities/{no}/edit")]
+pub async fn edit_form(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let found = db(&state.pool, move |conn| {
+        let o = record::find(conn, &no)?.ok_or(AppError::NotFound)?;
+        if o.status().is_closed() {
+            return Ok(Err(o.no));
+        }
+        let opts = options(conn, &o)?;
+        Ok(Ok((o, opts)))
+    })
+    .await?;
+    match found {
+        Ok((o, opts)) => {
+            let form = EditForm::for_opportunity(&o);
+            ok(&page(layout, o, form, FormErrors::new(), opts, false))
+        }
+        // A closed opportunity is a record: its card says to reopen it first.
+        Err(no) => Ok(redirect(&format!("/opportunities/{no}"))),
+    }
+}
+
+#[post("/opportunities/{no}/edit")]
+pub async fn save(
+    req: HttpRequest,
+    Staff(user): Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<EditForm>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let form = form.into_inner().normalised();
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let f = form.clone();
+    let outcome = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let edited = edit::edit(conn, &o, &f)?;
+            let flash = match &edited {
+                Edited::Saved(changes) => {
+                    let said = changes.join("; ");
+                    audit::record(
+                        conn,
+                        AuditActor::User(&user),
+                        "opportunity changed",
+                        &o.no,
+                        &said,
+                        &ip,
+                    )?;
+                    Some(Flash::success(format!(
+                        "Opportunity {} saved: {said}.",
+                        o.no
+                    )))
+                }
+                Edited::Unchanged => Some(Flash::info(format!(
+                    "Nothing changed: opportunity {} is as it was.",
+                    o.no
+                ))),
+                Edited::Closed => Some(Flash::error(format!(
+                    "Opportunity {} is closed: nothing was saved. Reopen it to change it.",
+                    o.no
+                ))),
+                Edited::Invalid(_) | Edited::Stale => None,
+            };
+            if let Some(flash) = flash {
+                session::set_flash(conn, &session, flash)?;
+                return Ok(Err(o.no));
+            }
+            // Shown again: the opportunity as it is now, with its options.
+            let now = record::find(conn, &o.no)?.ok_or(AppError::NotFound)?;
+            let opts = options(conn, &now)?;
+            Ok(Ok((edited, now, opts)))
+        })
+    })
+    .await?;
+    match outcome {
+        Err(no) => Ok(redirect(&format!("/opportunities/{no}"))),
+        Ok((Edited::Invalid(errors), o, opts)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(layout, o, form, errors, opts, false),
+        ),
+        Ok((_, o, opts)) => {
+            // What was typed is kept, under the version as it is now: sent again, it applies
+            // to the opportunity as the page shows it.
+            let form = EditForm {
+                version: o.version.to_string(),
+                ..form
+            };
+            render(
+                StatusCode::CONFLICT,
+                &page(layout, o, form, FormErrors::new(), opts, true),
+            )
+        }
+    }
+}
