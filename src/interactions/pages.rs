@@ -33,11 +33,51 @@ pub struct ListPage {
     pub more_after: bool,
     pub errors: Vec<FilterError>,
     pub evaluations: [(&'static str, &'static str); 5],
+    /// The codes the Template, Group, Campaign and Salesperson filters offer.
+    pub lists: FilterLists,
+}
+
+/// The code lists of the list's filters (kept, `setup::options_of`).
+#[derive(Default)]
+pub struct FilterLists {
+    pub templates: CodeList,
+    pub groups: CodeList,
+    pub campaigns: CodeList,
+    pub salespeople: CodeList,
+}
+
+impl FilterLists {
+    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+        let mut lists = crate::setup::options_of(
+            conn,
+            &[
+                "interaction_templates",
+                "interaction_groups",
+                "campaigns",
+                "salespeople",
+            ],
+        )?
+        .into_iter();
+        let mut next = || lists.next().unwrap_or_default();
+        Ok(FilterLists {
+            templates: next(),
+            groups: next(),
+            campaigns: next(),
+            salespeople: next(),
+        })
+    }
 }
 
 impl ListPage {
-    fn new(layout: Layout, filters: Filters, page: domain::Page, errors: Vec<FilterError>) -> Self {
+    fn new(
+        layout: Layout,
+        filters: Filters,
+        page: domain::Page,
+        errors: Vec<FilterError>,
+        lists: FilterLists,
+    ) -> Self {
         ListPage {
+            lists,
             layout,
             filters,
             rows: page.rows,
@@ -141,7 +181,10 @@ pub async fn list(
     let filters = query.into_inner().normalised();
     let f = filters.clone();
     let size = state.log_size.clone();
-    let result = db(&state.pool, move |conn| Ok(domain::page(conn, &f, &size)?)).await?;
+    let (result, lists) = db(&state.pool, move |conn| {
+        Ok((domain::page(conn, &f, &size)?, FilterLists::load(conn)?))
+    })
+    .await?;
     let (page, errors, status) = match result {
         Ok(page) => (page, Vec::new(), StatusCode::OK),
         Err(errors) => (
@@ -150,7 +193,7 @@ pub async fn list(
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     };
-    render(status, &ListPage::new(layout, filters, page, errors))
+    render(status, &ListPage::new(layout, filters, page, errors, lists))
 }
 
 #[derive(Template)]
@@ -380,20 +423,30 @@ async fn stream(
     let (sql, values) = match domain::export_query(&filters) {
         Ok(q) => q,
         Err(errors) => {
+            let lists = db(&state.pool, move |conn| Ok(FilterLists::load(conn)?)).await?;
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ListPage::new(layout, filters, domain::Page::default(), errors),
-            )
+                &ListPage::new(layout, filters, domain::Page::default(), errors, lists),
+            );
         }
     };
     // A code that names nothing (a typo, or a code renamed since the link was kept) is said,
     // as on the list, rather than sent as a file of no entries.
     let f = filters.clone();
-    let unknown = db(&state.pool, move |conn| Ok(f.unknown(conn)?)).await?;
+    let (unknown, lists) = db(&state.pool, move |conn| {
+        let unknown = f.unknown(conn)?;
+        let lists = if unknown.is_empty() {
+            FilterLists::default()
+        } else {
+            FilterLists::load(conn)?
+        };
+        Ok((unknown, lists))
+    })
+    .await?;
     if !unknown.is_empty() {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &ListPage::new(layout, filters, domain::Page::default(), unknown),
+            &ListPage::new(layout, filters, domain::Page::default(), unknown, lists),
         );
     }
     let file_stem = format!("interactions-{}", chrono::Local::now().format("%Y-%m-%d"));

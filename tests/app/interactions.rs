@@ -67,6 +67,32 @@ fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_can
         assert!(bad.contains(&format!("aria-describedby=\"f-{field}-error\"")));
     }
     assert!(bad.contains("name=\"from\" type=\"text\" value=\"01.04.2025\""));
+    // The code filters offer their codes, as SPEC §8 asks of every code field; one that names
+    // nothing is shown as typed, marked, with its reason.
+    let list = c.get("/interactions");
+    for (field, code) in [
+        ("template", "MAIL"),
+        ("group", "LETTER"),
+        ("campaign", "CP0001"),
+        ("salesperson", "JO"),
+    ] {
+        assert!(
+            list.contains(&format!("<select id=\"f-{field}\" name=\"{field}\"")),
+            "{field}: {}",
+            list.body
+        );
+        assert!(
+            list.contains(&format!("<option value=\"{code}\"")),
+            "{code}"
+        );
+    }
+    assert!(c
+        .get("/interactions?template=MAIL")
+        .contains("<option value=\"MAIL\" selected"));
+    let typo = c.get("/interactions?template=MAYL");
+    typo.assert_status(422);
+    assert!(typo.contains("<option value=\"MAYL\" selected>MAYL (not found)</option>"));
+    assert!(typo.contains("id=\"f-template-error\""));
     let unknown = c.get("/interactions?segment=NOSUCH&canceled=maybe");
     unknown.assert_status(422);
     for field in ["segment", "canceled"] {
