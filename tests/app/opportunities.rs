@@ -243,6 +243,15 @@ fn an_opportunitys_details_are_corrected_on_its_edit_page() {
     );
     res.assert_status(409);
     assert!(res.contains("value=\"Desks\""), "{}", res.body);
+    // Beside it, the fields where the saved one differs from the form, and only those.
+    assert!(res.contains("Someone else saved this opportunity after you opened it"));
+    assert!(
+        res.contains("<tr><td>Salesperson</td><td>PL</td><td>JO</td></tr>"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("<tr><td>Priority</td><td>Low</td><td>Normal</td></tr>"));
+    assert!(!res.contains("<tr><td>Sales cycle</td>"));
     let now = hidden_value(&res.body, "version").unwrap();
     assert_ne!(now, version);
     assert_eq!(row(&app), "Office chairs, 40 desks|PL|-|low|BIG");
@@ -258,6 +267,21 @@ fn an_opportunitys_details_are_corrected_on_its_edit_page() {
     )
     .assert_redirect(&format!("/opportunities/{no}"));
     assert_eq!(row(&app), "Desks|JO|-|normal|BIG");
+    // A stale form that says what is saved already: nothing to choose, and said.
+    send(
+        &mut c,
+        &[
+            ("version", &version),
+            ("description", "Desks"),
+            ("salesperson_code", "JO"),
+            ("priority", "normal"),
+            ("sales_cycle_code", "BIG"),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities/{no}"));
+    assert!(c
+        .get(&format!("/opportunities/{no}"))
+        .contains("already as your form says"));
     // On a stage, its cycle stays whatever the form says.
     diesel_exec(
         &app,

@@ -159,9 +159,9 @@ fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
         .map(|f| f.n > 0)
 }
 
-/// What differs between the opportunity `o` and `v`, field by field, as the flash and the
-/// audit trail say it ("Salesperson JO → PL"; "(none)" for no value).
-pub fn differences(o: &Opportunity, v: &EditValues) -> Vec<String> {
+/// What differs between the opportunity `o` and `v`, field by field: (field, in `o`, in `v`),
+/// "(none)" for no value, a priority by its label.
+pub fn compared(o: &Opportunity, v: &EditValues) -> Vec<(&'static str, String, String)> {
     let shown = |s: Option<&str>| match s {
         Some(s) if !s.is_empty() => s.to_string(),
         _ => "(none)".to_string(),
@@ -172,30 +172,59 @@ pub fn differences(o: &Opportunity, v: &EditValues) -> Vec<String> {
             .find(|(code, _)| *code == p)
             .map_or(p.to_string(), |(_, label)| label.to_string())
     };
-    let mut changes = Vec::new();
-    let mut differ = |label: &str, was: String, now: String| {
-        if was != now {
-            changes.push(format!("{label} {was} → {now}"));
+    [
+        (
+            "Description",
+            shown(Some(&o.description)),
+            shown(Some(&v.description)),
+        ),
+        (
+            "Salesperson",
+            shown(o.salesperson_code.as_deref()),
+            shown(v.salesperson_code.as_deref()),
+        ),
+        (
+            "Campaign",
+            shown(o.campaign_no.as_deref()),
+            shown(v.campaign_no.as_deref()),
+        ),
+        ("Priority", priority(&o.priority), priority(&v.priority)),
+        (
+            "Sales cycle",
+            o.sales_cycle_code.clone(),
+            v.sales_cycle_code.clone(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, was, now)| was != now)
+    .collect()
+}
+
+/// What differs, as the flash and the audit trail say it ("Salesperson JO → PL").
+pub fn differences(o: &Opportunity, v: &EditValues) -> Vec<String> {
+    compared(o, v)
+        .into_iter()
+        .map(|(label, was, now)| format!("{label} {was} → {now}"))
+        .collect()
+}
+
+impl EditForm {
+    /// The form's values as typed, unchecked, over `o` (its sales cycle once it has reached a
+    /// stage): what a stale form is compared with the opportunity by.
+    pub fn as_typed(&self, o: &Opportunity) -> EditValues {
+        let code = |c: &str| (!c.is_empty()).then(|| c.to_string());
+        EditValues {
+            description: self.description.clone(),
+            salesperson_code: code(&self.salesperson_code),
+            campaign_no: code(&self.campaign_no),
+            priority: self.priority.clone(),
+            sales_cycle_code: if o.status() == Status::NotStarted {
+                self.sales_cycle_code.clone()
+            } else {
+                o.sales_cycle_code.clone()
+            },
         }
-    };
-    differ("Description", o.description.clone(), v.description.clone());
-    differ(
-        "Salesperson",
-        shown(o.salesperson_code.as_deref()),
-        shown(v.salesperson_code.as_deref()),
-    );
-    differ(
-        "Campaign",
-        shown(o.campaign_no.as_deref()),
-        shown(v.campaign_no.as_deref()),
-    );
-    differ("Priority", priority(&o.priority), priority(&v.priority));
-    differ(
-        "Sales cycle",
-        o.sales_cycle_code.clone(),
-        v.sales_cycle_code.clone(),
-    );
-    changes
+    }
 }
 
 /// Saves the form over the opportunity `o`, locked by the caller (`record::lock`).

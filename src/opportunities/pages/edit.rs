@@ -28,8 +28,9 @@ pub struct EditPage {
     /// The sales cycles offered while it is Not Started (its own among them).
     pub cycles: Vec<SalesCycle>,
     pub priorities: [(&'static str, &'static str); 3],
-    /// Someone else changed the opportunity after the form was opened.
-    pub stale: bool,
+    /// Someone else changed the opportunity after the form was opened: the fields where what
+    /// is saved now differs from the form (field, saved meanwhile, typed).
+    pub conflict: Option<Vec<(&'static str, String, String)>>,
 }
 
 impl EditPage {
@@ -81,7 +82,7 @@ fn page(
     form: EditForm,
     errors: FormErrors,
     opts: Options,
-    stale: bool,
+    conflict: Option<Vec<(&'static str, String, String)>>,
 ) -> EditPage {
     EditPage {
         layout,
@@ -91,7 +92,7 @@ fn page(
         salespeople: opts.salespeople,
         cycles: opts.cycles,
         priorities: PRIORITIES,
-        stale,
+        conflict,
     }
 }
 
@@ -115,7 +116,7 @@ pub async fn edit_form(
     match found {
         Ok((o, opts)) => {
             let form = EditForm::for_opportunity(&o);
-            ok(&page(layout, o, form, FormErrors::new(), opts, false))
+            ok(&page(layout, o, form, FormErrors::new(), opts, None))
         }
         // A closed opportunity is a record: its card says to reopen it first.
         Err(no) => Ok(redirect(&format!("/opportunities/{no}"))),
@@ -164,6 +165,14 @@ pub async fn save(
                     "Opportunity {} is closed: nothing was saved. Reopen it to change it.",
                     o.no
                 ))),
+                // A stale form that already says what is saved: nothing to choose between.
+                Edited::Stale if edit::compared(&o, &f.as_typed(&o)).is_empty() => {
+                    Some(Flash::info(format!(
+                        "Opportunity {} was saved by someone else meanwhile, already as your \
+                         form says: nothing more to save.",
+                        o.no
+                    )))
+                }
                 Edited::Invalid(_) | Edited::Stale => None,
             };
             if let Some(flash) = flash {
@@ -181,18 +190,19 @@ pub async fn save(
         Err(no) => Ok(redirect(&format!("/opportunities/{no}"))),
         Ok((Edited::Invalid(errors), o, opts)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(layout, o, form, errors, opts, false),
+            &page(layout, o, form, errors, opts, None),
         ),
         Ok((_, o, opts)) => {
             // What was typed is kept, under the version as it is now: sent again, it applies
-            // to the opportunity as the page shows it.
+            // to the opportunity as the page shows it; beside it, what differs.
+            let diff = edit::compared(&o, &form.as_typed(&o));
             let form = EditForm {
                 version: o.version.to_string(),
                 ..form
             };
             render(
                 StatusCode::CONFLICT,
-                &page(layout, o, form, FormErrors::new(), opts, true),
+                &page(layout, o, form, FormErrors::new(), opts, Some(diff)),
             )
         }
     }
