@@ -496,8 +496,8 @@ impl CampaignEntryRow {
 /// How many of its newest campaign entries the card shows.
 pub const NEWEST_CAMPAIGN_ENTRIES: i64 = 50;
 
-/// The campaign's newest campaign entries (canceled ones too, marked so) and how many it has
-/// in all, by its index.
+/// The campaign's newest campaign entries by date (canceled ones too, marked so) and how many
+/// it has in all, by its index.
 pub fn campaign_entries(
     conn: &mut PgConnection,
     no: &str,
@@ -506,7 +506,7 @@ pub fn campaign_entries(
         "SELECT k.id, k.date, k.description, k.segment_no, k.segment_id IS NOT NULL AS segment_linked, \
            k.entries, k.cost, k.duration_min, k.user_name, k.canceled, count(*) OVER () AS total \
          FROM campaign_entries k WHERE k.campaign_no = (SELECT $1::text) \
-         ORDER BY k.id DESC LIMIT {NEWEST_CAMPAIGN_ENTRIES}"
+         ORDER BY k.date DESC, k.id DESC LIMIT {NEWEST_CAMPAIGN_ENTRIES}"
     ))
     .bind::<Text, _>(no)
     .load(conn)?;
