@@ -814,7 +814,7 @@ fn a_contact_on_two_lines_gets_one_opportunity() {
 }
 
 /// Create Opportunities run again after a contact's opportunity from the segment was lost makes
-/// another; reopening the lost one is then refused with the reason (one of a segment's contact
+/// another, as its page says before it runs; reopening the lost one is then refused with the reason (one of a segment's contact
 /// is open at a time), where it showed "changed at the same moment" however often it was tried.
 #[test]
 fn reopening_beside_a_newer_open_opportunity_of_the_same_segment_line_says_why() {
@@ -853,6 +853,11 @@ fn reopening_beside_a_newer_open_opportunity_of_the_same_segment_line_says_why()
         ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
+    // Before it is run again, its page says that DORA's lost one gets a new one.
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    assert!(page.contains("data-figure=\"create\">1<"), "{}", page.body);
+    assert!(page.contains("data-figure=\"again\">1<"), "{}", page.body);
+    assert!(page.contains("had one from this segment that was closed, won or lost"));
     create(&mut c);
     let second = text(
         &app,

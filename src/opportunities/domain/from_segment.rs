@@ -19,6 +19,11 @@ const HAS_OPEN: &str = "EXISTS (SELECT 1 FROM opportunities o \
      WHERE o.segment_no = (SELECT no FROM segments WHERE id = $1) \
        AND o.contact_id = l.contact_id AND o.status IN ('not_started', 'in_progress'))";
 
+/// Whether the line's contact had an opportunity from this segment that is closed (the
+/// segment's closed opportunities are read once, as a set).
+const HAD_CLOSED: &str = "l.contact_id IN (SELECT o.contact_id FROM opportunities o \
+     WHERE o.segment_no = (SELECT no FROM segments WHERE id = $1) AND o.status IN ('won', 'lost'))";
+
 /// Whether the line's contact is on an earlier line of the segment too (added again by a step
 /// that allowed contacts already there): one opportunity per contact, from its first line.
 /// Before, both lines passed the check against the opportunities as they stood, and the
@@ -79,6 +84,10 @@ pub struct Preview {
     /// Lines to be made whose first salesperson named is blocked (they take the next, or none).
     #[diesel(sql_type = BigInt)]
     pub blocked_salesperson: i64,
+    /// Lines to be made whose contact had an opportunity from this segment that was closed,
+    /// won or lost: it gets a new one, said before it is made.
+    #[diesel(sql_type = BigInt)]
+    pub again: i64,
 }
 
 impl Preview {
@@ -92,7 +101,8 @@ pub fn preview(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Preview>
         "SELECT count(*) AS lines, count(*) FILTER (WHERE {HAS_OPEN}) AS skipped, \
            count(*) FILTER (WHERE NOT {HAS_OPEN} AND {REPEATED}) AS repeated, \
            count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {BLOCKED_FIRST}) \
-             AS blocked_salesperson \
+             AS blocked_salesperson, \
+           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {HAD_CLOSED}) AS again \
          FROM segment_lines l JOIN {SEGMENT} ON s.id = l.segment_id \
          WHERE l.segment_id = $1 AND l.removed_by_step IS NULL"
     ))
