@@ -770,6 +770,52 @@ fn each_probability_calculation_rounds_to_two_decimals_in_the_database() {
     }
 }
 
+/// An administrator's change of a cycle's probability calculation figures its open
+/// opportunities again by it, in the same transaction: the card's probability agrees with the
+/// formula it explains. Before, they kept the old method's figures until their next move.
+#[test]
+fn a_cycles_new_probability_calculation_figures_its_open_opportunities_again() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "SOLO", "1000");
+    update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    )
+    .assert_status(303);
+    let figures = |app: &TestApp| {
+        text(
+            app,
+            &format!(
+                "SELECT probability_pct || '|' || current_value FROM opportunities WHERE no = '{no}'"
+            ),
+        )
+    };
+    // Stage 1: chances 20 %, completed 10 %: 20 × 10 ÷ 100.
+    assert_eq!(figures(&app), "2.00|20.00");
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit(
+        "/setup/sales-cycles/NEW",
+        "/setup/sales-cycles/NEW",
+        &[
+            ("description", "New business"),
+            ("probability_calculation", "add"),
+        ],
+    );
+    res.assert_redirect("/setup/sales-cycles/NEW");
+    // (20 + 10) ÷ 2.
+    assert_eq!(figures(&app), "15.00|150.00");
+    assert!(admin.get("/setup/sales-cycles/NEW").contains(
+        "The probability and current value of 1 open opportunity are figured by Add now."
+    ));
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains("(chances of success % + completed %) ÷ 2"));
+}
+
 /// A contact on two lines of a segment (added again by a step that allowed contacts already
 /// there) gets one opportunity, from its first line, and the preview says why the other line
 /// makes none. Both lines used to be taken, and the second broke the unique index: Create

@@ -231,6 +231,10 @@ pub fn update(
         return Ok(Outcome::Invalid(errors));
     }
     sales_cycles::hold(conn, &o.sales_cycle_code)?;
+    // Read again now that the cycle is held: its probability calculation, changed by an
+    // administrator while this change waited for the cycle, is the one the figures take.
+    let fresh = super::record::find(conn, &o.no)?;
+    let o = fresh.as_ref().unwrap_or(o);
     let stages = sales_cycles::stages(conn, &o.sales_cycle_code)?;
     let rules = rules_of(&stages);
     let Some(action) = Move::parse(form.action.trim()) else {

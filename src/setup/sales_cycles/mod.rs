@@ -175,6 +175,58 @@ pub fn hold(conn: &mut PgConnection, code: &str) -> QueryResult<()> {
         .map(drop)
 }
 
+/// After cycle `code`'s probability calculation changed to `calculation` (the cycle locked
+/// by the caller): each open opportunity of the cycle has its probability and current value
+/// figured again by it, as the card then explains them; before, they kept the old method's
+/// until their next move. One read and one write, whatever their number. An opportunity being
+/// changed at this moment is passed over: its change, waiting for the cycle, figures it by the
+/// new calculation itself. How many were figured again.
+pub fn refigure_open_opportunities(
+    conn: &mut PgConnection,
+    code: &str,
+    calculation: Calculation,
+) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Open {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Numeric)]
+        estimated_value: BigDecimal,
+        #[diesel(sql_type = diesel::sql_types::Numeric)]
+        chances_pct: BigDecimal,
+        #[diesel(sql_type = diesel::sql_types::Numeric)]
+        completed_pct: BigDecimal,
+    }
+    let open: Vec<Open> = diesel::sql_query(
+        "SELECT id, estimated_value, chances_pct, completed_pct FROM opportunities \
+         WHERE sales_cycle_code = $1 AND status = 'in_progress' FOR UPDATE SKIP LOCKED",
+    )
+    .bind::<Text, _>(code)
+    .load(conn)?;
+    if open.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = open.iter().map(|o| o.id).collect();
+    let probabilities: Vec<BigDecimal> = open
+        .iter()
+        .map(|o| calculation.probability(&o.chances_pct, &o.completed_pct))
+        .collect();
+    let values: Vec<BigDecimal> = open
+        .iter()
+        .map(|o| calculation.current_value(&o.estimated_value, &o.chances_pct, &o.completed_pct))
+        .collect();
+    use diesel::sql_types::{Array, Numeric};
+    diesel::sql_query(
+        "UPDATE opportunities o SET probability_pct = n.probability, current_value = n.value \
+         FROM unnest($1::bigint[], $2::numeric[], $3::numeric[]) AS n(id, probability, value) \
+         WHERE o.id = n.id AND (o.probability_pct, o.current_value) <> (n.probability, n.value)",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Numeric>, _>(&probabilities)
+    .bind::<Array<Numeric>, _>(&values)
+    .execute(conn)
+}
+
 /// Holds a close code (a shared lock) while an opportunity closes with it: a change of its
 /// kind waits, and then counts the opportunity; a close waiting for one sees the new kind.
 pub fn hold_close_code(conn: &mut PgConnection, code: &str) -> QueryResult<()> {

@@ -253,13 +253,26 @@ pub async fn update(
                         diesel::update(sales_cycles::table.find(&old.code))
                             .set(&changed)
                             .execute(conn)?;
-                        change.done(
-                            conn,
-                            CHANGED,
-                            &table().subject(&old.code),
-                            &detail,
-                            format!("Sales cycle {} saved.", old.code),
-                        )?;
+                        let mut said = format!("Sales cycle {} saved.", old.code);
+                        let mut detail = detail;
+                        if old.probability_calculation != changed.probability_calculation {
+                            let n = super::refigure_open_opportunities(
+                                conn,
+                                &old.code,
+                                changed.calculation(),
+                            )?;
+                            if n > 0 {
+                                said.push_str(&format!(
+                                    " The probability and current value of {} open \
+                                     opportunit{} are figured by {} now.",
+                                    crate::web::filters::number(n as i64),
+                                    if n == 1 { "y" } else { "ies" },
+                                    changed.calculation().label()
+                                ));
+                                detail.push_str(&format!("; {n} open opportunities figured again"));
+                            }
+                        }
+                        change.done(conn, CHANGED, &table().subject(&old.code), &detail, said)?;
                     }
                     Ok(Ok(old.code))
                 }
