@@ -191,6 +191,7 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
             ("description", "Stole"),
             ("contact_no", "ANNA"),
             ("sales_cycle_code", "NEW"),
+            ("salesperson_code", "JO"),
             ("estimated_value", "1.234,50"),
             ("estimated_closing_date", "31-12-2099"),
         ],

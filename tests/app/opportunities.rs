@@ -202,6 +202,20 @@ fn an_opportunitys_details_are_corrected_on_its_edit_page() {
     }
     assert!(res.contains("value=\"CP9999\""));
     assert_eq!(row(&app), before);
+    // A salesperson follows it: none is refused, as on a new one.
+    let res = send(
+        &mut c,
+        &[
+            ("version", &version),
+            ("description", "Office chairs"),
+            ("salesperson_code", ""),
+            ("priority", "high"),
+            ("sales_cycle_code", "NEW"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Choose the salesperson who follows the opportunity."));
+    assert_eq!(row(&app), before);
     // Saved: said field by field, audited, no entry in its history.
     let res = send(
         &mut c,
@@ -361,6 +375,7 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
     for wanted in [
         "Enter a description",
         "There is no contact NOPE.",
+        "Choose the salesperson who follows the opportunity.",
         "Sales cycle OLD is blocked",
         "Enter an amount of 0 or more",
         "Enter a date as YYYY-MM-DD",

@@ -1,5 +1,6 @@
 //! Correcting an opportunity's details, as Business Central's Opportunity Card lets them be
-//! edited: its description, salesperson, campaign and priority while it is open, and its sales
+//! edited: its description, salesperson (one is needed, as on a new one), campaign and priority
+//! while it is open, and its sales
 //! cycle too while it is Not Started (no stage reached yet, so no figure depends on the cycle).
 //! A correction is not a move: it writes no entry, and the pipeline's kept figures follow the
 //! row (`pipeline`, by triggers). A closed opportunity is a record: reopen it first.
@@ -97,7 +98,14 @@ impl EditForm {
         } else if self.description.chars().count() > 100 {
             errors.add("description", "Use at most 100 characters.");
         }
-        // A blocked salesperson is not taken, but the one it has may stay.
+        // A salesperson follows it, as on a new one; a blocked one is not taken, but the one
+        // it has may stay.
+        if self.salesperson_code.is_empty() {
+            errors.add(
+                "salesperson_code",
+                "Choose the salesperson who follows the opportunity.",
+            );
+        }
         crate::setup::salespeople::check_chosen(
             conn,
             &mut errors,

@@ -479,7 +479,14 @@ impl NewForm {
             }
             id
         };
-        // As Log Segment and a single interaction, an opportunity takes no blocked salesperson.
+        // As Business Central (Opportunity.CheckStatus), an opportunity is followed by a
+        // salesperson; as Log Segment and a single interaction, it takes no blocked one.
+        if self.salesperson_code.is_empty() {
+            errors.add(
+                "salesperson_code",
+                "Choose the salesperson who follows the opportunity.",
+            );
+        }
         crate::setup::salespeople::check_chosen(
             conn,
             &mut errors,
