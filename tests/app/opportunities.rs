@@ -1035,6 +1035,14 @@ fn create_opportunities_passes_over_a_blocked_salesperson() {
              UPDATE contacts SET salesperson_code = NULL WHERE no = 'DORA';"
         ),
     );
+    // Said before: both would get no salesperson, and how to give them one.
+    let page = c.get(&format!("/segments/{seg2}/create-opportunities"));
+    assert!(
+        page.contains("data-figure=\"no-salesperson\">2<"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("set one on the header to give them one"));
     let res = post(
         &mut c,
         &format!("/segments/{seg2}/create-opportunities"),

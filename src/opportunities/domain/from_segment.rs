@@ -88,6 +88,10 @@ pub struct Preview {
     /// won or lost: it gets a new one, said before it is made.
     #[diesel(sql_type = BigInt)]
     pub again: i64,
+    /// Lines to be made that get no salesperson: none is named on the line, the header or the
+    /// contact, or every one named is blocked.
+    #[diesel(sql_type = BigInt)]
+    pub no_salesperson: i64,
 }
 
 impl Preview {
@@ -102,7 +106,9 @@ pub fn preview(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Preview>
            count(*) FILTER (WHERE NOT {HAS_OPEN} AND {REPEATED}) AS repeated, \
            count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {BLOCKED_FIRST}) \
              AS blocked_salesperson, \
-           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {HAD_CLOSED}) AS again \
+           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {HAD_CLOSED}) AS again, \
+           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {SALESPERSON} IS NULL) \
+             AS no_salesperson \
          FROM segment_lines l JOIN {SEGMENT} ON s.id = l.segment_id \
          WHERE l.segment_id = $1 AND l.removed_by_step IS NULL"
     ))
