@@ -100,20 +100,29 @@ impl Preview {
     }
 }
 
+/// What Create Opportunities would do: each line's probes of the open opportunities and of
+/// the earlier lines made once (not once per count that reads them), the salesperson's only
+/// for the lines to be made.
 pub fn preview(conn: &mut PgConnection, segment_id: i64) -> QueryResult<Preview> {
-    diesel::sql_query(format!(
-        "SELECT count(*) AS lines, count(*) FILTER (WHERE {HAS_OPEN}) AS skipped, \
-           count(*) FILTER (WHERE NOT {HAS_OPEN} AND {REPEATED}) AS repeated, \
-           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {BLOCKED_FIRST}) \
-             AS blocked_salesperson, \
-           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {HAD_CLOSED}) AS again, \
-           count(*) FILTER (WHERE NOT {HAS_OPEN} AND NOT {REPEATED} AND {SALESPERSON} IS NULL) \
-             AS no_salesperson \
-         FROM segment_lines l JOIN {SEGMENT} ON s.id = l.segment_id \
-         WHERE l.segment_id = $1 AND l.removed_by_step IS NULL"
-    ))
-    .bind::<BigInt, _>(segment_id)
-    .get_result(conn)
+    diesel::sql_query(preview_sql())
+        .bind::<BigInt, _>(segment_id)
+        .get_result(conn)
+}
+
+fn preview_sql() -> String {
+    format!(
+        "SELECT count(*) AS lines, count(*) FILTER (WHERE l.open) AS skipped, \
+           count(*) FILTER (WHERE NOT l.open AND l.repeated) AS repeated, \
+           count(*) FILTER (WHERE l.todo AND {BLOCKED_FIRST}) AS blocked_salesperson, \
+           count(*) FILTER (WHERE l.todo AND {HAD_CLOSED}) AS again, \
+           count(*) FILTER (WHERE l.todo AND {SALESPERSON} IS NULL) AS no_salesperson \
+         FROM (SELECT f.*, NOT f.open AND NOT f.repeated AS todo \
+               FROM (SELECT l.id, l.segment_id, l.contact_id, l.salesperson_code, \
+                       {HAS_OPEN} AS open, {REPEATED} AS repeated \
+                     FROM segment_lines l \
+                     WHERE l.segment_id = $1 AND l.removed_by_step IS NULL OFFSET 0) f) l \
+           JOIN {SEGMENT} ON s.id = l.segment_id"
+    )
 }
 
 /// A contact an opportunity would be made for (the preview shows the first ones, in the
