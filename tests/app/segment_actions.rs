@@ -731,6 +731,92 @@ fn refresh_replays_the_ledger_against_todays_data() {
     );
 }
 
+/// Apply Refresh applies what its preview showed, as the wizard's Apply does: when contacts
+/// changed after the preview (other numbers would join or leave now), or a colleague recorded a
+/// step, nothing is written and the preview as it is now is shown with the reason. Before, the
+/// form sent nothing of the preview and the refresh wrote whatever it found.
+#[test]
+fn apply_refresh_writes_nothing_but_what_its_preview_showed() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("industry_group", "RETAIL"), ("type", "company")],
+    );
+    assert_eq!(members(&app, &one), 5);
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE no = 'CO02';",
+    );
+    let preview = c.get(&format!("{page}/refresh"));
+    assert!(
+        preview.contains("1 would join, 0 would leave"),
+        "{}",
+        preview.body
+    );
+    let token = preview.csrf_token().unwrap();
+    let sent: Vec<(String, String)> = ["last", "last_at", "joining", "leaving"]
+        .iter()
+        .map(|k| (k.to_string(), hidden_value(&preview.body, k).unwrap()))
+        .collect();
+    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // Meanwhile CO04 became RETAIL too: two would join now.
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE no = 'CO04';",
+    );
+    let steps = |app: &TestApp| {
+        app.count(&format!(
+            "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{one}'"
+        ))
+    };
+    c.post_with_token(&format!("{page}/refresh"), &token, &fields)
+        .assert_redirect(&format!("{page}/refresh"));
+    assert_eq!(members(&app, &one), 5, "nothing written");
+    assert_eq!(steps(&app), 1);
+    let shown = c.get(&format!("{page}/refresh"));
+    assert!(
+        shown.contains(
+            "Nothing was applied: who would join and leave changed after the preview was shown"
+        ),
+        "{}",
+        shown.body
+    );
+    assert!(shown.contains("Now 2 would join and 0 would leave"));
+    assert!(shown.contains("2 would join, 0 would leave"));
+    // A colleague's step since this preview: nothing written either.
+    let token = shown.csrf_token().unwrap();
+    let sent: Vec<(String, String)> = ["last", "last_at", "joining", "leaving"]
+        .iter()
+        .map(|k| (k.to_string(), hidden_value(&shown.body, k).unwrap()))
+        .collect();
+    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut other = app.signed_in("sue", "staff");
+    other.submit(&page, &format!("{page}/add"), &[("contact_no", "PE06")]);
+    assert_eq!(members(&app, &one), 6);
+    c.post_with_token(&format!("{page}/refresh"), &token, &fields)
+        .assert_redirect(&format!("{page}/refresh"));
+    assert_eq!(members(&app, &one), 6);
+    assert!(c.get(&format!("{page}/refresh")).contains(
+        "Nothing was applied: the segment&#39;s steps changed after this preview was shown"
+    ));
+    // The preview as it is now, applied: what it showed.
+    let now = c.get(&format!("{page}/refresh"));
+    let token = now.csrf_token().unwrap();
+    let sent: Vec<(String, String)> = ["last", "last_at", "joining", "leaving"]
+        .iter()
+        .map(|k| (k.to_string(), hidden_value(&now.body, k).unwrap()))
+        .collect();
+    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.post_with_token(&format!("{page}/refresh"), &token, &fields)
+        .assert_redirect(&page);
+    assert_eq!(members(&app, &one), 8, "CO02 and CO04 joined");
+}
+
 #[test]
 fn refresh_gives_the_members_that_the_same_criteria_give_a_new_segment() {
     let app = TestApp::start();

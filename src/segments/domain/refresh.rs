@@ -304,15 +304,22 @@ pub fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcom
 }
 
 /// Refresh as a step (under the segment's lock, numbered `seq`): the ledger replayed, the
-/// joiners get lines, the leavers' lines are removed by this step.
+/// joiners get lines, the leavers' lines are removed by this step. With `expected`, the
+/// numbers joining and leaving its preview showed: when they are not what the replay finds
+/// now, nothing is written and what it finds is answered (`Err`), so that the user sees it
+/// before applying it.
 pub fn apply(
     conn: &mut PgConnection,
     segment: &Segment,
     seq: i32,
     ledger: &[ReplayStep],
-) -> Result<Outcome, StepError> {
+    expected: Option<(i64, i64)>,
+) -> Result<Result<Outcome, Outcome>, StepError> {
     replay(conn, segment, ledger)?;
-    compare(conn, segment)?;
+    let found = compare(conn, segment)?;
+    if expected.is_some_and(|e| e != (found.added, found.removed)) {
+        return Ok(Err(found));
+    }
     let added = diesel::sql_query(format!(
         "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name) \
          SELECT $1, c.id, $2, {COMPANY_NAME}, {COMPANY_NO}, c.type = 'person', c.name \
@@ -328,11 +335,11 @@ pub fn apply(
     .bind::<BigInt, _>(segment.id)
     .bind::<Integer, _>(seq)
     .execute(conn)?;
-    Ok(Outcome {
+    Ok(Ok(Outcome {
         added: added as i64,
         removed: removed as i64,
         ..Default::default()
-    })
+    }))
 }
 
 /// Who would join and who would leave (counts and the first rows of each).

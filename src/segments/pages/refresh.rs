@@ -28,6 +28,9 @@ pub struct RefreshPage {
     pub refused: Option<String>,
     /// Whether the user may apply it (viewers see the preview only).
     pub can_apply: bool,
+    /// The segment's last step when the preview was made (`ledger::last_step`: its number and
+    /// when it was recorded), sent back with Apply.
+    pub seen: (i64, i64),
 }
 
 impl RefreshPage {
@@ -40,6 +43,7 @@ impl RefreshPage {
             leavers: Vec::new(),
             refused: None,
             can_apply: true,
+            seen: (0, 0),
         }
     }
 }
@@ -59,7 +63,7 @@ fn to_app(e: StepError) -> AppError {
 }
 
 /// What the preview found: the difference, or why the ledger cannot be replayed.
-type Previewed = Result<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>), String>;
+type Previewed = Result<((Outcome, Vec<PreviewRow>, Vec<PreviewRow>), (i64, i64)), String>;
 
 fn refused(layout: Layout, segment: Segment, why: String) -> AppResult<HttpResponse> {
     let mut page = RefreshPage::new(layout, segment);
@@ -86,11 +90,13 @@ pub async fn preview(
             };
             replay(conn, &segment, &ledger).map_err(to_app)?;
             let diff = difference(conn, &segment)?;
-            Ok((segment, Ok(diff)))
+            let seen = ledger::last_step(conn, segment.id)?
+                .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
+            Ok((segment, Ok((diff, seen))))
         })
     })
     .await?;
-    let (outcome, joiners, leavers) = match previewed {
+    let ((outcome, joiners, leavers), seen) = match previewed {
         Ok(diff) => diff,
         Err(why) => return refused(layout, segment, why),
     };
@@ -98,6 +104,7 @@ pub async fn preview(
         outcome,
         joiners,
         leavers,
+        seen,
         can_apply: user.role >= Role::Staff,
         ..RefreshPage::new(layout, segment)
     })
@@ -109,7 +116,42 @@ enum Applied {
     Refused(Box<Segment>, String),
 }
 
-/// Applies the refresh as one step: joiners get lines, leavers' lines are removed.
+/// What the preview sent with Apply: the segment's last step then, and how many it said would
+/// join and leave. A form without them (an old page) applies what the replay finds.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    last: String,
+    #[serde(default)]
+    last_at: String,
+    #[serde(default)]
+    joining: String,
+    #[serde(default)]
+    leaving: String,
+}
+
+impl ApplyForm {
+    fn seen(&self) -> Option<(i64, i64)> {
+        self.last
+            .trim()
+            .parse()
+            .ok()
+            .zip(self.last_at.trim().parse().ok())
+    }
+
+    fn expected(&self) -> Option<(i64, i64)> {
+        self.joining
+            .trim()
+            .parse()
+            .ok()
+            .zip(self.leaving.trim().parse().ok())
+    }
+}
+
+/// Applies the refresh as one step: joiners get lines, leavers' lines are removed. Only what
+/// its preview showed: a step recorded since, or other numbers joining and leaving now (a
+/// colleague's change, contacts changed), write nothing and lead back to the preview as it is
+/// now, with the reason.
 #[post("/segments/{no}/refresh")]
 pub async fn apply(
     req: HttpRequest,
@@ -117,20 +159,35 @@ pub async fn apply(
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<ApplyForm>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
+    let form = form.into_inner();
+    let (seen, expected) = (form.seen(), form.expected());
     let applied = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // Locked first, so the ledger read here is the one replayed.
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let again = format!("/segments/{}/refresh", segment.no);
+            if let Some(seen) = seen {
+                let now = ledger::last_step(conn, segment.id)?
+                    .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
+                if segment.is_draft() && now != seen {
+                    let steps = ledger::load(conn, segment.id)?;
+                    let flash = Flash::error(super::wizard::changed_since_preview(&steps));
+                    session::set_flash(conn, &session, flash)?;
+                    return Ok(Applied::Done(again));
+                }
+            }
             let steps = ledger::load(conn, segment.id)?;
             let ledger = match read_ledger(conn, &steps)? {
                 Ok(ledger) => ledger,
                 Err(why) => return Ok(Applied::Refused(Box::new(segment), why)),
             };
             let note = stored::note(StepKind::Refresh, &Criteria::default(), "");
+            let differs = std::cell::Cell::new(None);
             let result = run_step(
                 conn,
                 &no,
@@ -138,8 +195,25 @@ pub async fn apply(
                 &user,
                 &ip,
                 note,
-                |conn, segment, seq| refresh::apply(conn, segment, seq, &ledger),
+                |conn, segment, seq| match refresh::apply(conn, segment, seq, &ledger, expected)? {
+                    Ok(outcome) => Ok(outcome),
+                    Err(found) => {
+                        differs.set(Some(found));
+                        Err(StepError::Invalid(Vec::new()))
+                    }
+                },
             )?;
+            if let Some(found) = differs.take() {
+                let flash = Flash::error(format!(
+                    "Nothing was applied: who would join and leave changed after the preview was \
+                     shown (contacts or the steps' filters changed meanwhile). Now {} would join \
+                     and {} would leave, as below: apply it if it is what you want.",
+                    thousands(found.added),
+                    thousands(found.removed)
+                ));
+                session::set_flash(conn, &session, flash)?;
+                return Ok(Applied::Done(again));
+            }
             let (segment, outcome) = result.map_err(|(_, e)| to_app(StepError::Invalid(e)))?;
             session::set_flash(
                 conn,

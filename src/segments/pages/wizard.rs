@@ -281,7 +281,7 @@ fn preview_again(wizard: Wizard, no: &str, pairs: &[(String, String)]) -> String
 }
 
 /// Why an Apply did nothing: a step was recorded after its preview was shown.
-fn changed_since_preview(steps: &[ledger::Step]) -> String {
+pub(super) fn changed_since_preview(steps: &[ledger::Step]) -> String {
     let last = match steps.last() {
         Some(s) => format!(
             "; the last, {} by {}, was recorded at {}",
