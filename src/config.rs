@@ -265,11 +265,10 @@ impl Config {
             c.session_max = Duration::from_secs(3600 * positive("RAPPORT_SESSION_MAX_HOURS", &v)?);
         }
         if let Some(v) = get("RAPPORT_TRUST_PROXY") {
-            c.trust_proxy = matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
+            c.trust_proxy = yes_or_no("RAPPORT_TRUST_PROXY", &v)?;
         }
         if let Some(v) = get("RAPPORT_SERVER_TIMING") {
-            c.server_timing =
-                matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
+            c.server_timing = yes_or_no("RAPPORT_SERVER_TIMING", &v)?;
         }
         if let Some(v) = get("RAPPORT_SLOW_SQL_MS") {
             c.slow_sql = Duration::from_millis(whole("RAPPORT_SLOW_SQL_MS", &v, "milliseconds")?);
@@ -335,6 +334,21 @@ pub fn default_pool_size() -> u32 {
     u32::try_from(cores.saturating_mul(2))
         .unwrap_or(u32::MAX)
         .max(2)
+}
+
+/// A yes-or-no setting: `true`/`1`/`yes` or `false`/`0`/`no`, any case. Anything else stops
+/// the start with the setting's name: a mistyped `RAPPORT_TRUST_PROXY=on` taken as no would
+/// make every client the proxy's address (one sign-in throttle for the whole office, and the
+/// audit trail's addresses all the proxy's).
+fn yes_or_no(name: &'static str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(ConfigError {
+            name,
+            message: format!("expected true or false, got {v:?}"),
+        }),
+    }
 }
 
 fn positive(name: &'static str, v: &str) -> Result<u64, ConfigError> {
@@ -428,6 +442,14 @@ mod tests {
         assert_eq!(c.session_idle, Duration::from_secs(300));
         let e = cfg(&[("RAPPORT_SLOW_SQL_MS", "fast")]).unwrap_err();
         assert_eq!(e.name, "RAPPORT_SLOW_SQL_MS");
+        // A yes-or-no setting mistyped stops the start, named; it is not taken as no.
+        for name in ["RAPPORT_TRUST_PROXY", "RAPPORT_SERVER_TIMING"] {
+            assert_eq!(cfg(&[(name, "on")]).unwrap_err().name, name);
+            assert!(cfg(&[(name, "Yes")]).is_ok());
+            assert!(cfg(&[(name, "0")]).is_ok());
+        }
+        assert!(cfg(&[("RAPPORT_TRUST_PROXY", "TRUE")]).unwrap().trust_proxy);
+        assert!(!cfg(&[("RAPPORT_TRUST_PROXY", "no")]).unwrap().trust_proxy);
     }
 
     #[test]
