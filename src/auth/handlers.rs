@@ -27,6 +27,9 @@ pub struct LoginQuery {
     /// Set when a form of a session that had ended was sent (see `session::middleware`).
     #[serde(default)]
     ended: String,
+    /// Set when a sign-in form was sent after the page had been open too long.
+    #[serde(default)]
+    expired: String,
 }
 
 /// Said above the sign-in form when a form was sent after its session had ended.
@@ -44,9 +47,19 @@ pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppRes
         layout,
         username: String::new(),
         next: next.unwrap_or_default(),
-        error: (!query.ended.is_empty()).then(|| SESSION_ENDED.to_string()),
+        error: if !query.ended.is_empty() {
+            Some(SESSION_ENDED.to_string())
+        } else if !query.expired.is_empty() {
+            Some(SIGN_IN_PAGE_EXPIRED.to_string())
+        } else {
+            None
+        },
     })
 }
+
+/// Said above the sign-in form when one was sent after its page had been open too long.
+pub const SIGN_IN_PAGE_EXPIRED: &str = "This sign-in page had been open too long to be used, so \
+     you were not signed in. Sign in again here.";
 
 #[derive(Deserialize)]
 pub struct LoginForm {

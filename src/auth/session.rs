@@ -384,6 +384,10 @@ enum StaleForm {
     /// The session the page was shown in has ended (idle too long, signed out, disabled):
     /// sign in again, then back to the page.
     SessionEnded,
+    /// The sign-in form of a visitor's session that has ended since the page was shown (left
+    /// open over lunch): the sign-in page again, saying so, on to the same `next`. Before, a
+    /// 403, and what was typed was gone.
+    SignInPageExpired,
     /// A wrong or missing token for a live session, or a visitor's: 403.
     Refuse,
 }
@@ -393,6 +397,7 @@ enum StaleForm {
 fn stale_form(path: &str, signed_in: bool, had_session_cookie: bool, has_token: bool) -> StaleForm {
     match (signed_in, path) {
         (true, "/login") => StaleForm::SignedInElsewhere,
+        (false, "/login") if had_session_cookie && has_token => StaleForm::SignInPageExpired,
         (false, "/login") => StaleForm::Refuse,
         (false, _) if had_session_cookie && has_token => StaleForm::SessionEnded,
         _ => StaleForm::Refuse,
@@ -402,17 +407,25 @@ fn stale_form(path: &str, signed_in: bool, had_session_cookie: bool, has_token: 
 impl StaleForm {
     /// Where to send the browser; `page` is the path and query of the page the form was on.
     fn location(&self, page: &str) -> Option<String> {
+        let next_of_page = || {
+            url::Url::parse(&format!("http://rapport{page}"))
+                .ok()
+                .and_then(|u| {
+                    u.query_pairs()
+                        .find(|(k, _)| k == "next")
+                        .and_then(|(_, v)| crate::web::forms::safe_next(&v))
+                })
+        };
         match self {
-            StaleForm::SignedInElsewhere => Some(
-                url::Url::parse(&format!("http://rapport{page}"))
-                    .ok()
-                    .and_then(|u| {
-                        u.query_pairs()
-                            .find(|(k, _)| k == "next")
-                            .and_then(|(_, v)| crate::web::forms::safe_next(&v))
-                    })
-                    .unwrap_or_else(|| "/".into()),
-            ),
+            StaleForm::SignedInElsewhere => Some(next_of_page().unwrap_or_else(|| "/".into())),
+            StaleForm::SignInPageExpired => Some(match next_of_page() {
+                Some(next) => {
+                    let next: String =
+                        url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                    format!("/login?expired=1&next={next}")
+                }
+                None => "/login?expired=1".into(),
+            }),
             StaleForm::SessionEnded => {
                 let next: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
                 Some(format!("/login?ended=1&next={next}"))
@@ -680,8 +693,19 @@ mod tests {
             "/"
         );
         assert_eq!(elsewhere.location("/login").unwrap(), "/");
-        // A visitor's sign-in form with a wrong token stays refused.
-        assert_eq!(stale_form("/login", false, true, true), Refuse);
+        // A visitor's sign-in form whose session ended since it was shown: the sign-in page
+        // again, on to the same page; without a session cookie or a token, refused.
+        let expired = stale_form("/login", false, true, true);
+        assert_eq!(expired, SignInPageExpired);
+        assert_eq!(
+            expired
+                .location("/login?next=%2Fsegments%2FSM00001")
+                .unwrap(),
+            "/login?expired=1&next=%2Fsegments%2FSM00001"
+        );
+        assert_eq!(expired.location("/login").unwrap(), "/login?expired=1");
+        assert_eq!(stale_form("/login", false, false, true), Refuse);
+        assert_eq!(stale_form("/login", false, true, false), Refuse);
     }
 
     #[test]

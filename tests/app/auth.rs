@@ -250,6 +250,58 @@ fn idle_sessions_expire() {
     c.get("/").assert_redirect("/login");
 }
 
+/// A sign-in page left open past the idle time (over lunch, overnight) and then used leads to
+/// the sign-in page again, saying why, on to the same page after signing in. Before, a 403
+/// "Not allowed", and what was typed was gone.
+#[test]
+fn a_sign_in_page_left_open_too_long_shows_the_sign_in_page_again() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    // Signed out: the sign-in page carries the token of the session that says so.
+    c.sign_in("maria", PASSWORD);
+    let token = c.get("/").csrf_token().unwrap();
+    c.post_with_token("/logout", &token, &[])
+        .assert_redirect("/login");
+    let page = "/login?next=%2Fsegments";
+    let login = c.get(page);
+    let token = login.csrf_token().unwrap();
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    let res = c.post_with_token(
+        "/login",
+        &token,
+        &[
+            ("username", "maria"),
+            ("password", PASSWORD),
+            ("next", "/segments"),
+        ],
+    );
+    res.assert_redirect("/login?expired=1&next=%2Fsegments");
+    c.headers.clear();
+    let again = c.get(&res.location().unwrap());
+    again.assert_status(200);
+    assert!(
+        again.contains("This sign-in page had been open too long"),
+        "{}",
+        again.body
+    );
+    let token = again.csrf_token().unwrap();
+    c.post_with_token(
+        "/login",
+        &token,
+        &[
+            ("username", "maria"),
+            ("password", PASSWORD),
+            ("next", &hidden_value(&again.body, "next").unwrap()),
+        ],
+    )
+    .assert_redirect("/segments");
+}
+
 #[test]
 fn a_form_sent_after_its_session_ended_leads_to_sign_in_and_back() {
     let app = TestApp::start();
