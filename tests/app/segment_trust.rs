@@ -103,9 +103,15 @@ fn go_back_refuses_when_the_last_step_is_another_step_of_the_same_number() {
         &[("to", "1"), ("last", &last), ("last_at", &last_at)],
     );
     res.assert_redirect(&page);
-    assert!(a
-        .get(&page)
-        .contains("Nothing was undone: the steps of the segment changed meanwhile"));
+    let said = a.get(&page);
+    assert!(said.contains("Nothing was undone: the steps of the segment changed meanwhile"));
+    // Said as it is now: how many steps, and the last one (not a bare number that looks the
+    // same as the one seen).
+    assert!(
+        said.contains("(it now has 2 steps; the last, Reduce Contacts by"),
+        "{}",
+        said.body
+    );
     assert_eq!(segment_state(&app, &no), before, "Bo's Reduce stays");
     assert_eq!(step_count(&app, &no), 2);
     // Seen anew, it goes.

@@ -1179,9 +1179,9 @@ fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
     for row in [
         // A company is named as on the segment's lines.
         "<tr><td>ALPHA</td><td>Alpha Retail <span class=\"muted\">(company)</span></td><td>Alpha Retail</td><td></td></tr>",
-        "<tr><td>ANNA</td><td>Anna Alpha</td><td>Alpha Retail</td><td>skipped: existing</td></tr>",
-        "<tr><td>BO</td><td>Bo Alpha</td><td>Alpha Retail</td><td>skipped: excluded</td></tr>",
-        "<tr><td>CY</td><td>Cy Alpha</td><td>Alpha Retail</td><td>skipped: blocked</td></tr>",
+        "<tr><td>ANNA</td><td>Anna Alpha</td><td>Alpha Retail</td><td>skipped: already on the segment</td></tr>",
+        "<tr><td>BO</td><td>Bo Alpha</td><td>Alpha Retail</td><td>skipped: excluded from segments</td></tr>",
+        "<tr><td>CY</td><td>Cy Alpha</td><td>Alpha Retail</td><td>skipped: privacy blocked</td></tr>",
     ] {
         assert!(res.contains(row), "missing {row}:\n{}", res.body);
     }

@@ -79,6 +79,20 @@ pub struct PreviewRow {
     pub skipped: Option<String>,
 }
 
+impl PreviewRow {
+    /// Why the row would be skipped, in the preview summary's words ("already on the
+    /// segment"), or "" when it would not.
+    pub fn skipped_text(&self) -> &'static str {
+        match self.skipped.as_deref() {
+            Some("excluded") => "skipped: excluded from segments",
+            Some("blocked") => "skipped: privacy blocked",
+            Some("existing") => "skipped: already on the segment",
+            Some(_) => "skipped",
+            None => "",
+        }
+    }
+}
+
 /// The first rows a preview shows (see docs/segments.md, Preview).
 pub const PREVIEW_ROWS: i64 = 25;
 

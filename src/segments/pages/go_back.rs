@@ -106,11 +106,14 @@ pub async fn go_back(
             if seen_last.is_some_and(|seen| seen != last)
                 || seen_at.is_some_and(|seen| seen != last_at)
             {
+                // Said as the wizard's Apply says it: how many steps, and the last one.
+                let steps = ledger::load(conn, segment.id)?;
+                let now = super::wizard::steps_now(&steps);
                 session::set_flash(
                     conn,
                     &session,
                     Flash::error(format!(
-                        "Nothing was undone: the steps of the segment changed meanwhile (it now has {last}). Look at them again before going back."
+                        "Nothing was undone: the steps of the segment changed meanwhile {now}. Look at them again before going back."
                     )),
                 )?;
                 return Ok(here);

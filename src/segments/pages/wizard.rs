@@ -282,6 +282,17 @@ fn preview_again(wizard: Wizard, no: &str, pairs: &[(String, String)]) -> String
 
 /// Why an Apply did nothing: a step was recorded after its preview was shown.
 pub(super) fn changed_since_preview(steps: &[ledger::Step]) -> String {
+    format!(
+        "Nothing was applied: the segment's steps changed after this preview was shown {}. \
+         If this page was sent twice, its first sending applied it. Below is the preview as it is now: \
+         apply it only if the segment should have this step as well.",
+        steps_now(steps)
+    )
+}
+
+/// The segment's steps as they are now, in brackets: how many, and the last one (its kind,
+/// who recorded it and when).
+pub(super) fn steps_now(steps: &[ledger::Step]) -> String {
     let last = match steps.last() {
         Some(s) => format!(
             "; the last, {} by {}, was recorded at {}",
@@ -292,9 +303,7 @@ pub(super) fn changed_since_preview(steps: &[ledger::Step]) -> String {
         None => String::new(),
     };
     format!(
-        "Nothing was applied: the segment's steps changed after this preview was shown (it now has {}{last}). \
-         If this page was sent twice, its first sending applied it. Below is the preview as it is now: \
-         apply it only if the segment should have this step as well.",
+        "(it now has {}{last})",
         counted(steps.len() as i64, "step", "steps")
     )
 }
