@@ -111,7 +111,7 @@ fn the_filter_form_names_the_values_of_closed_lists_and_yes_no_fields() {
     ));
     res.assert_status(200);
     assert!(
-        res.contains("Filters: status Not Started or In Progress"),
+        res.contains("Filters: opportunity status Not Started or In Progress"),
         "{}",
         res.body
     );

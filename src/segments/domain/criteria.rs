@@ -770,6 +770,10 @@ impl Criteria {
                     Section::Interactions if f.key != "interaction_group" => {
                         format!("interaction {}", f.label.to_lowercase())
                     }
+                    // "opportunity salesperson AB", apart from the contact's "salesperson JO".
+                    Section::Opportunities => {
+                        format!("opportunity {}", f.label.to_lowercase())
+                    }
                     _ => f.label.to_lowercase(),
                 };
                 parts.push(format!("{label} {}", p.describe()));
@@ -848,6 +852,21 @@ mod tests {
             c.describe(),
             "country/region DK, industry group RETAIL or WHOLESALE, mailing group XMAS"
         );
+    }
+
+    #[test]
+    fn opportunity_and_interaction_filters_are_named_apart_from_the_contacts() {
+        let c = Criteria::from_pairs(&pairs(&[
+            ("salesperson", "JO"),
+            ("interaction_salesperson", "PL"),
+            ("opportunity_salesperson", "AB"),
+            ("opportunity_campaign", "CP0001"),
+        ]));
+        let said = c.describe();
+        assert!(said.contains("salesperson JO"), "{said}");
+        assert!(said.contains("interaction salesperson PL"), "{said}");
+        assert!(said.contains("opportunity salesperson AB"), "{said}");
+        assert!(said.contains("opportunity campaign CP0001"), "{said}");
     }
 
     #[test]
