@@ -228,6 +228,20 @@ fn reuse_segment_follows_the_add_rules() {
     assert!(c
         .get(&page2)
         .contains(&format!("Added 4 contacts from segment {one}")));
+    // Again: nothing to add, and the step kept for Refresh (Save Criteria leaves it out).
+    c.submit(
+        &page2,
+        &format!("{page2}/reuse-segment"),
+        &[("segment_no", &one)],
+    );
+    let said = c.get(&page2);
+    assert!(
+        said.contains("The step is kept, so Refresh takes that segment&#39;s contacts again."),
+        "{}",
+        said.body
+    );
+    assert!(!said.contains("Save Criteria replay its filters"));
+    c.submit(&page2, &format!("{page2}/go-back"), &[]);
     let steps_before = app.count("SELECT count(*) FROM segment_steps");
     let res = c.submit(
         &page2,

@@ -1730,7 +1730,11 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
     // Already there: the form again with the reason, and no step.
     let res = post(&mut c, &lines, &[("contact_no", "ANNA")]);
     res.assert_status(422);
-    assert!(res.contains("already present"));
+    assert!(
+        res.contains("was not added: it is on the segment already."),
+        "{}",
+        res.body
+    );
     assert_members(&app, &no, &["ANNA"]);
     assert_eq!(step_count(&app, &no), 1);
 
@@ -1738,7 +1742,10 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
     let page = post(&mut c, &lines, &[("contact_no", "BO")]);
     page.assert_status(422);
     assert!(page.contains("BO Bo Alpha was not added"), "{}", page.body);
-    assert!(page.contains("1 skipped as excluded"));
+    // One reason, and what to do about it.
+    assert!(page.contains(
+        "BO Bo Alpha was not added: it is flagged Exclude from Segment: tick Ignore Exclusion to add it."
+    ));
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step' AND detail LIKE 'manual_add: +0 %'"),
         0,

@@ -122,15 +122,22 @@ pub async fn add_line(
                 Ok(segment) => segment,
                 Err(ManualAdd::Failed(e)) => return Err(e),
                 Err(ManualAdd::Nothing(outcome)) => {
+                    // One reason, and what to do about it.
+                    let why = if outcome.skipped_blocked > 0 {
+                        "it is privacy blocked, and a privacy blocked contact is never added"
+                            .to_string()
+                    } else if outcome.skipped_excluded > 0 {
+                        "it is flagged Exclude from Segment: tick Ignore Exclusion to add it"
+                            .to_string()
+                    } else if outcome.skipped_existing > 0 {
+                        "it is on the segment already".to_string()
+                    } else {
+                        outcome_sentence(StepKind::ManualAdd, &outcome)
+                    };
                     return Ok(actions.refused(
                         "contact_no",
-                        format!(
-                            "{} {} was not added: {}",
-                            contact.no,
-                            contact.name,
-                            outcome_sentence(StepKind::ManualAdd, &outcome)
-                        ),
-                    ))
+                        format!("{} {} was not added: {why}.", contact.no, contact.name),
+                    ));
                 }
             };
             session::set_flash(

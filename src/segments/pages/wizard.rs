@@ -247,7 +247,11 @@ pub fn nothing_sentence(kind: StepKind, o: &Outcome) -> String {
             _ => "Nothing to remove: no line of the segment matches the filters".to_string(),
         }
     };
-    if kind.recorded_when_empty() {
+    if kind == StepKind::ReuseSegment {
+        // Save Criteria leaves a Reuse Segment out, and it has no filters: Refresh takes the
+        // other segment's contacts again.
+        format!("{why}. The step is kept, so Refresh takes that segment's contacts again.")
+    } else if kind.recorded_when_empty() {
         format!("{why}. The step is kept, so Refresh and Save Criteria replay its filters.")
     } else {
         format!("{why}. No step was recorded.")
