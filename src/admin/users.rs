@@ -268,6 +268,14 @@ pub async fn update(
                     "role",
                     "This is the last active administrator: keep the admin role.",
                 );
+            } else if user.id == admin.id && Role::parse(&c.role) != Some(Role::Admin) {
+                // As disabling one's own account: at one click it would lock this page (and
+                // its undoing) away from the one who did it.
+                errors.add(
+                    "role",
+                    "You cannot take the admin role from your own account: another \
+                     administrator can.",
+                );
             }
             if !errors.is_empty() {
                 return Ok(Saved::Invalid(user, errors));

@@ -126,6 +126,28 @@ fn the_last_active_admin_cannot_be_demoted_or_disabled() {
         app.count("SELECT count(*) FROM users WHERE role = 'admin' AND active"),
         1
     );
+    // With another administrator, still not from one's own account (it would land on a 403
+    // and only the other could undo it); the other may.
+    let mut other = app.signed_in("ada", "admin");
+    let fields = [
+        ("display_name", "Boss"),
+        ("role", "staff"),
+        ("salesperson_code", ""),
+    ];
+    let res = admin.submit("/admin/users/boss", "/admin/users/boss", &fields);
+    res.assert_status(422);
+    assert!(
+        res.contains("You cannot take the admin role from your own account"),
+        "{}",
+        res.body
+    );
+    other
+        .submit("/admin/users/boss", "/admin/users/boss", &fields)
+        .assert_redirect("/admin/users/boss");
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'boss' AND role = 'staff'"),
+        1
+    );
 }
 
 /// Ben, signed in, demotes Ann on her user page, in a thread of its own: the status and the
