@@ -173,14 +173,16 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
                 Some(("0.0.0.0" | "[::]", port)) => format!("127.0.0.1:{port}"),
                 _ => config.bind.clone(),
             };
-            let scheme = if config.secure_cookies() {
-                "https"
-            } else {
-                "http"
-            };
             println!();
             println!("  No administrator exists yet. Open this one-time link to create one:");
-            println!("  {scheme}://{host}/setup?token={token}");
+            if config.secure_cookies() {
+                // Rapport itself speaks plain HTTP; https is the reverse proxy's. The link is
+                // the path on the address the office uses.
+                println!("  /setup?token={token}");
+                println!("  on the address the office uses for Rapport (the reverse proxy's, https://…).");
+            } else {
+                println!("  http://{host}/setup?token={token}");
+            }
             println!();
         }
     }
