@@ -745,6 +745,15 @@ fn refresh_replays_the_ledger_against_todays_data() {
     );
 }
 
+/// What a Refresh preview's Apply form sends besides its token: the last step it saw and the
+/// numbers joining and leaving it showed.
+fn what_the_preview_sent(preview: &Resp) -> Vec<(&'static str, String)> {
+    ["last", "last_at", "joining", "leaving"]
+        .into_iter()
+        .map(|k| (k, hidden_value(&preview.body, k).unwrap()))
+        .collect()
+}
+
 /// Apply Refresh applies what its preview showed, as the wizard's Apply does: when contacts
 /// changed after the preview (other numbers would join or leave now), or a colleague recorded a
 /// step, nothing is written and the preview as it is now is shown with the reason. Before, the
@@ -773,11 +782,8 @@ fn apply_refresh_writes_nothing_but_what_its_preview_showed() {
         preview.body
     );
     let token = preview.csrf_token().unwrap();
-    let sent: Vec<(String, String)> = ["last", "last_at", "joining", "leaving"]
-        .iter()
-        .map(|k| (k.to_string(), hidden_value(&preview.body, k).unwrap()))
-        .collect();
-    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let sent = what_the_preview_sent(&preview);
+    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // Meanwhile CO04 became RETAIL too: two would join now.
     diesel_exec(
         &app,
@@ -804,11 +810,8 @@ fn apply_refresh_writes_nothing_but_what_its_preview_showed() {
     assert!(shown.contains("2 would join, 0 would leave"));
     // A colleague's step since this preview: nothing written either.
     let token = shown.csrf_token().unwrap();
-    let sent: Vec<(String, String)> = ["last", "last_at", "joining", "leaving"]
-        .iter()
-        .map(|k| (k.to_string(), hidden_value(&shown.body, k).unwrap()))
-        .collect();
-    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let sent = what_the_preview_sent(&shown);
+    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut other = app.signed_in("sue", "staff");
     other.submit(&page, &format!("{page}/add"), &[("contact_no", "PE06")]);
     assert_eq!(members(&app, &one), 6);
@@ -821,11 +824,8 @@ fn apply_refresh_writes_nothing_but_what_its_preview_showed() {
     // The preview as it is now, applied: what it showed.
     let now = c.get(&format!("{page}/refresh"));
     let token = now.csrf_token().unwrap();
-    let sent: Vec<(String, String)> = ["last", "last_at", "joining", "leaving"]
-        .iter()
-        .map(|k| (k.to_string(), hidden_value(&now.body, k).unwrap()))
-        .collect();
-    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let sent = what_the_preview_sent(&now);
+    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
     c.post_with_token(&format!("{page}/refresh"), &token, &fields)
         .assert_redirect(&page);
     assert_eq!(members(&app, &one), 8, "CO02 and CO04 joined");

@@ -98,18 +98,9 @@ impl EditForm {
         } else if self.description.chars().count() > 100 {
             errors.add("description", "Use at most 100 characters.");
         }
-        // A salesperson follows it, as on a new one; a blocked one is not taken, but the one
-        // it has may stay.
-        if self.salesperson_code.is_empty() {
-            errors.add(
-                "salesperson_code",
-                "Choose the salesperson who follows the opportunity.",
-            );
-        }
-        crate::setup::salespeople::check_chosen(
+        super::record::check_salesperson(
             conn,
             &mut errors,
-            "salesperson_code",
             &self.salesperson_code,
             o.salesperson_code.as_deref(),
         )?;

@@ -405,6 +405,24 @@ pub struct NewValues {
     pub form_key: Option<String>,
 }
 
+/// As Business Central (Opportunity.CheckStatus), an opportunity is followed by a
+/// salesperson; as Log Segment and a single interaction, it takes no blocked one, but one it
+/// has (`kept`) may stay.
+pub(super) fn check_salesperson(
+    conn: &mut PgConnection,
+    errors: &mut FormErrors,
+    code: &str,
+    kept: Option<&str>,
+) -> QueryResult<()> {
+    if code.is_empty() {
+        errors.add(
+            "salesperson_code",
+            "Choose the salesperson who follows the opportunity.",
+        );
+    }
+    crate::setup::salespeople::check_chosen(conn, errors, "salesperson_code", code, kept)
+}
+
 fn exists(conn: &mut PgConnection, sql: &str, value: &str) -> QueryResult<Option<i64>> {
     #[derive(QueryableByName)]
     struct Id {
@@ -479,21 +497,7 @@ impl NewForm {
             }
             id
         };
-        // As Business Central (Opportunity.CheckStatus), an opportunity is followed by a
-        // salesperson; as Log Segment and a single interaction, it takes no blocked one.
-        if self.salesperson_code.is_empty() {
-            errors.add(
-                "salesperson_code",
-                "Choose the salesperson who follows the opportunity.",
-            );
-        }
-        crate::setup::salespeople::check_chosen(
-            conn,
-            &mut errors,
-            "salesperson_code",
-            &self.salesperson_code,
-            None,
-        )?;
+        check_salesperson(conn, &mut errors, &self.salesperson_code, None)?;
         if !self.campaign_no.is_empty()
             && exists(
                 conn,

@@ -436,20 +436,9 @@ fn follow_up_segment(
 ) -> QueryResult<String> {
     let values = HeaderValues {
         description: format!("Follow-up on segment {}", segment.no),
-        date: chrono::Local::now().date_naive(),
         salesperson_code: segment.salesperson_code.clone(),
-        interaction_template_code: None,
         campaign_no: segment.campaign_no.clone(),
-        campaign_target: false,
-        campaign_response: false,
-        subject: String::new(),
-        language_code: None,
-        correspondence_type: String::new(),
-        ignore_contact_correspondence_type: false,
-        unit_cost: BigDecimal::from(0),
-        unit_duration_min: 0,
-        information_flow: "outbound".into(),
-        initiated_by: "us".into(),
+        ..HeaderValues::shown(None)
     };
     let next = header::insert(conn, &values, user.id)?;
     // Log refuses a line whose contact is privacy blocked, so every line is copied.
