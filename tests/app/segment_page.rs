@@ -547,6 +547,32 @@ fn the_persons_of_two_companies_of_the_same_name_stay_under_their_own() {
     );
 }
 
+/// "Why is this contact here?" for a contact a step skipped as privacy blocked, unblocked
+/// since: it says the step may have skipped it, not only that it did not match then.
+#[test]
+fn why_says_a_step_may_have_skipped_a_contact_blocked_then() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'SOLO'",
+    );
+    let no = new_segment(&mut c, "Denmark");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = FALSE WHERE no = 'SOLO'",
+    );
+    let why = c.get(&format!("/segments/{no}/why?contact=SOLO"));
+    why.assert_status(200);
+    assert!(
+        why.contains("privacy blocked then and skipped, or it was added to Rapport later"),
+        "{}",
+        why.body
+    );
+}
+
 #[test]
 fn a_step_by_criteria_that_changes_nothing_is_kept_and_others_are_not() {
     let app = TestApp::start();

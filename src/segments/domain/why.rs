@@ -200,9 +200,21 @@ pub fn explain(
             Some(true) if excluded_by(options) => reasons.push(format!(
                 "It matches the filters of {step_words}, {EXCLUDED}."
             )),
-            Some(true) if !contact.privacy_blocked => reasons.push(format!(
-                "It matches the filters of {step_words} today; it did not when the step ran, or it was added to Rapport later."
-            )),
+            Some(true) if !contact.privacy_blocked => {
+                // The step may have skipped it then, as excluded or privacy blocked since
+                // cleared: said when the step skipped any.
+                let skipped = match (step.skipped_excluded > 0, step.skipped_blocked > 0) {
+                    (true, true) => {
+                        ", it was flagged Exclude from Segment or privacy blocked then and skipped"
+                    }
+                    (true, false) => ", it was flagged Exclude from Segment then and skipped",
+                    (false, true) => ", it was privacy blocked then and skipped",
+                    (false, false) => "",
+                };
+                reasons.push(format!(
+                    "It matches the filters of {step_words} today; it did not when the step ran{skipped}, or it was added to Rapport later."
+                ))
+            }
             Some(true) => {}
             Some(false) => match through {
                 Some(how) if excluded_by(options) => {
