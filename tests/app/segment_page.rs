@@ -647,8 +647,11 @@ fn a_step_by_criteria_that_changes_nothing_is_kept_and_others_are_not() {
         &[("segment_no", &other)],
     );
     res.assert_redirect(&page);
+    // Kept for Refresh, which takes that segment's contacts again (Save Criteria leaves a
+    // Reuse Segment out).
     assert!(c.get(&page).contains(&format!(
-        "Reuse Segment {other}: Nothing to add: every matching contact is already on the segment{kept}"
+        "Reuse Segment {other}: Nothing to add: every matching contact is already on the segment. \
+         The step is kept, so Refresh takes that segment&#39;s contacts again."
     )));
     steps += 1;
     audits += 1;
