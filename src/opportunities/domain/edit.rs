@@ -90,14 +90,7 @@ impl EditForm {
         o: &Opportunity,
     ) -> QueryResult<Result<EditValues, FormErrors>> {
         let mut errors = FormErrors::new();
-        if self.description.is_empty() {
-            errors.add(
-                "description",
-                "Enter a description, e.g. Office chairs for 40 desks.",
-            );
-        } else if self.description.chars().count() > 100 {
-            errors.add("description", "Use at most 100 characters.");
-        }
+        super::record::check_description(&mut errors, &self.description);
         super::record::check_salesperson(
             conn,
             &mut errors,

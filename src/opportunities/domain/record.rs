@@ -405,6 +405,18 @@ pub struct NewValues {
     pub form_key: Option<String>,
 }
 
+/// An opportunity's description: needed, at most 100 characters.
+pub(super) fn check_description(errors: &mut FormErrors, description: &str) {
+    if description.is_empty() {
+        errors.add(
+            "description",
+            "Enter a description, e.g. Office chairs for 40 desks.",
+        );
+    } else if description.chars().count() > 100 {
+        errors.add("description", "Use at most 100 characters.");
+    }
+}
+
 /// As Business Central (Opportunity.CheckStatus), an opportunity is followed by a
 /// salesperson; as Log Segment and a single interaction, it takes no blocked one, but one it
 /// has (`kept`) may stay.
@@ -472,14 +484,7 @@ impl NewForm {
         today: NaiveDate,
     ) -> QueryResult<Result<NewValues, FormErrors>> {
         let mut errors = FormErrors::new();
-        if self.description.is_empty() {
-            errors.add(
-                "description",
-                "Enter a description, e.g. Office chairs for 40 desks.",
-            );
-        } else if self.description.chars().count() > 100 {
-            errors.add("description", "Use at most 100 characters.");
-        }
+        check_description(&mut errors, &self.description);
         let contact = if self.contact_no.is_empty() {
             errors.add("contact_no", "Enter the contact's number, e.g. CT000012.");
             None
