@@ -1552,6 +1552,58 @@ fn setup_refuses_codes_prefixes_and_answers_the_rest_cannot_handle() {
     );
 }
 
+/// Tens of thousands of answer choices pasted into one question were a 500 (more values than
+/// one insert can bind); a question now offers at most 1,000, said next to the field.
+#[test]
+fn a_question_with_more_answers_than_anyone_reads_is_refused_next_to_the_field() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/profile-questionnaires/new",
+            "/setup/profile-questionnaires",
+            &[("code", "SIZE"), ("description", "Size")],
+        )
+        .assert_redirect("/setup/profile-questionnaires/SIZE");
+    let base = "/setup/profile-questionnaires/SIZE";
+    let many: String = (1..=25_000).map(|i| format!("A{i}\n")).collect();
+    let res = admin.submit(
+        base,
+        &format!("{base}/questions"),
+        &[("new_question", "Employees"), ("new_answers", &many)],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("A question offers at most 1,000 answers; this would make it 25,000."),
+        "{}",
+        &res.body[..res.body.len().min(2000)]
+    );
+    assert_eq!(app.count("SELECT count(*) FROM profile_questions"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM profile_answers"), 0);
+
+    // 1,000 are taken; the 1,001st, added on the question's page, is refused there.
+    let full: String = (1..=1_000).map(|i| format!("A{i}\n")).collect();
+    admin
+        .submit(
+            base,
+            &format!("{base}/questions"),
+            &[("new_question", "Employees"), ("new_answers", &full)],
+        )
+        .assert_redirect(base);
+    assert_eq!(app.count("SELECT count(*) FROM profile_answers"), 1_000);
+    let id = app.count("SELECT id FROM profile_questions");
+    let qpath = format!("{base}/questions/{id}");
+    let res = admin.submit(
+        &qpath,
+        &format!("{qpath}/answers"),
+        &[("new_answer", "More")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("A question offers at most 1,000 answers; this would make it 1,001."));
+    assert!(res.contains("value=\"More\""));
+    assert_eq!(app.count("SELECT count(*) FROM profile_answers"), 1_000);
+}
+
 /// Two administrators with one setup row open: the second save used to write its whole form
 /// over the first one's (a salesperson blocked meanwhile was unblocked by a fix of its e-mail
 /// address). It is refused with the reason; saved again from that page, the form is meant.

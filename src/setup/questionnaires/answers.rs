@@ -29,6 +29,9 @@ pub async fn add_answer(
                 &others,
                 "This question already has this answer.",
             );
+            if answers.len() >= MAX_ANSWERS {
+                errors.add("new_answer", too_many_answers(answers.len() + 1));
+            }
             if !errors.is_empty() {
                 let mut page = question_page(conn, layout, &q.code, id, true)?;
                 page.new_answer = description;

@@ -613,7 +613,25 @@ pub(super) fn check_entry(
     }
 }
 
+/// The most answers one question can offer: a choice list longer than this is no longer read
+/// by the person filling in a contact's profile (and thousands in one form were a 500).
+pub const MAX_ANSWERS: usize = 1_000;
+
+/// The refusal of answers past [`MAX_ANSWERS`].
+pub(super) fn too_many_answers(n: usize) -> String {
+    format!(
+        "A question offers at most {} answers; this would make it {}.",
+        thousands(MAX_ANSWERS as i64),
+        thousands(n as i64)
+    )
+}
+
 pub(super) fn check_answer_lines(errors: &mut FormErrors, lines: &[String]) {
+    if lines.len() > MAX_ANSWERS {
+        errors.add("new_answers", too_many_answers(lines.len()));
+        return;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
         let len = line.chars().count();
         if len > DESCRIPTION_MAX {
@@ -633,10 +651,7 @@ pub(super) fn check_answer_lines(errors: &mut FormErrors, lines: &[String]) {
                     i + 1
                 ),
             );
-        } else if lines[..i]
-            .iter()
-            .any(|l| l.to_lowercase() == line.to_lowercase())
-        {
+        } else if !seen.insert(line.to_lowercase()) {
             errors.add("new_answers", format!("“{line}” is listed twice."));
         }
     }
@@ -693,6 +708,16 @@ mod tests {
         let mut e = FormErrors::new();
         check_answer_lines(&mut e, &["Small".into(), "small".into()]);
         assert_eq!(e.get("new_answers"), Some("“small” is listed twice."));
+        let at_most: Vec<String> = (0..MAX_ANSWERS).map(|i| format!("A{i}")).collect();
+        let mut e = FormErrors::new();
+        check_answer_lines(&mut e, &at_most);
+        assert!(e.is_empty());
+        let mut e = FormErrors::new();
+        check_answer_lines(&mut e, &[at_most, vec!["Z".into()]].concat());
+        assert!(e
+            .get("new_answers")
+            .unwrap()
+            .starts_with("A question offers at most"));
         for bad in ["Tab\there", "Nul\0here"] {
             let mut e = FormErrors::new();
             check_answer_lines(&mut e, &["Small".into(), bad.into()]);
