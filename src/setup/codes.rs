@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::registry::{self, SetupTable};
 use super::support::{
-    check_code, check_shown, check_text, guarded, normalize_code, search_terms, shown, Change,
-    ListQuery, Listing, Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
+    check_code, check_shown, check_text, gone_row, guarded, normalize_code, row_now, search_terms,
+    shown, Change, ListQuery, Listing, Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
 };
 use super::CodeOption;
 use crate::auth::{Admin, Role, SignedIn};
@@ -373,7 +373,7 @@ pub async fn update_code(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let old = lock(conn, table, &old_code)?.ok_or(AppError::NotFound)?;
+            let old = row_now(conn, table, &old_code, |c, code| lock(c, table, code))?;
             let detail = change_detail(&old, &f);
             let row = Saving {
                 table,
@@ -426,7 +426,9 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let row = lock(conn, table, &code)?.ok_or(AppError::NotFound)?;
+            let Some(row) = lock(conn, table, &code)? else {
+                return Err(gone_row(conn, table, &code)?);
+            };
             delete_unused(conn, &change, table, &row.code, |c| {
                 delete_row(c, table, &row.code)
             })

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::codes::delete_unused;
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_code, check_shown, check_text, is_email, normalize_code, search_terms, shown, Change,
-    ListQuery, Listing, Saving, PER_PAGE,
+    check_code, check_shown, check_text, gone_row, is_email, normalize_code, row_now, search_terms,
+    shown, Change, ListQuery, Listing, Saving, PER_PAGE,
 };
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::salespeople;
@@ -379,7 +379,7 @@ pub async fn update(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let old = lock(conn, &old_code)?.ok_or(AppError::NotFound)?;
+            let old = row_now(conn, table(), &old_code, lock)?;
             let detail = f.detail_against(&old);
             let row = Saving {
                 table: table(),
@@ -447,7 +447,9 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let row = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let Some(row) = lock(conn, &code)? else {
+                return Err(gone_row(conn, table(), &code)?);
+            };
             delete_unused(conn, &change, table(), &row.code, |c| {
                 diesel::delete(salespeople::table.find(&row.code)).execute(c)
             })

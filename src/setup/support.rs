@@ -13,7 +13,7 @@ use crate::auth::{client_ip, session, CurrentUser, SessionData};
 use crate::setup::registry::SetupTable;
 use crate::web::pagination::Pager;
 use crate::web::AppState;
-use crate::web::{AppResult, Flash, FormErrors};
+use crate::web::{AppError, AppResult, Flash, FormErrors};
 
 /// Rows per page of a setup list.
 pub const PER_PAGE: i64 = 50;
@@ -95,6 +95,128 @@ pub fn check_shown<T: std::fmt::Debug>(
              below, not saved: open {what} again to see the change, or save again to replace it."
         ),
     );
+}
+
+/// What became of a row of `table` that a form was opened on and is no longer under its
+/// code, as the audit trail tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Since {
+    /// Renamed (once or more) to this code, which is there now.
+    Renamed(String),
+    /// Deleted: by whom, when (as the audit trail says it).
+    Deleted { actor: String, at: String },
+    /// Nothing in the audit trail says (it never was, or it went some other way).
+    Unknown,
+}
+
+/// How many renames [`since`] follows before it gives up.
+const RENAMES_FOLLOWED: usize = 10;
+
+/// [`Since`] for `code` of `table`: its last setup change or deletion, followed from rename
+/// to rename ("code A → B" in the change's detail) to a code that is there now.
+pub fn since(conn: &mut PgConnection, table: &SetupTable, code: &str) -> QueryResult<Since> {
+    use crate::db::schema::audit_log as a;
+    let mut code = code.to_string();
+    for _ in 0..RENAMES_FOLLOWED {
+        let last: Option<(String, String, String, chrono::DateTime<chrono::Utc>)> = a::table
+            .filter(a::subject.eq(table.subject(&code)))
+            .filter(a::action.eq_any([CHANGED, DELETED]))
+            .order(a::id.desc())
+            .select((a::action, a::detail, a::actor, a::at))
+            .first(conn)
+            .optional()?;
+        let Some((action, detail, actor, at)) = last else {
+            return Ok(Since::Unknown);
+        };
+        if action == DELETED {
+            let at = crate::web::filters::local_datetime_text(at);
+            return Ok(Since::Deleted { actor, at });
+        }
+        let Some(to) = renamed_in(&detail, &code) else {
+            return Ok(Since::Unknown);
+        };
+        if table_has(conn, table, &to)? {
+            return Ok(Since::Renamed(to));
+        }
+        code = to;
+    }
+    Ok(Since::Unknown)
+}
+
+/// The new code in a change's detail that renamed `from` ("code A → B; description …").
+fn renamed_in(detail: &str, from: &str) -> Option<String> {
+    detail.split("; ").find_map(|part| {
+        let to = part
+            .strip_prefix("code ")?
+            .strip_prefix(from)?
+            .strip_prefix(" → ")?;
+        (!to.is_empty()).then(|| to.to_string())
+    })
+}
+
+fn table_has(conn: &mut PgConnection, table: &SetupTable, code: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        found: bool,
+    }
+    // `table.table` is one of the registry's fixed names.
+    let q = format!(
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE code = $1) AS found",
+        table.table
+    );
+    Ok(diesel::sql_query(q)
+        .bind::<diesel::sql_types::Text, _>(code)
+        .get_result::<Found>(conn)?
+        .found)
+}
+
+/// The row a form was opened on, locked with `lock`: under `code`, or, when another
+/// administrator renamed it since, under its code now — the form's `shown` digest then no
+/// longer matches, and [`check_shown`] says what changed instead of a bare "not found" that
+/// lost what was typed. Deleted since, the change is refused ([`gone`]).
+pub fn row_now<T>(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    code: &str,
+    lock: impl Fn(&mut PgConnection, &str) -> QueryResult<Option<T>>,
+) -> AppResult<T> {
+    if let Some(row) = lock(conn, code)? {
+        return Ok(row);
+    }
+    match since(conn, table, code)? {
+        Since::Renamed(now) => lock(conn, &now)?.ok_or(AppError::NotFound),
+        other => Err(gone(table, code, &other)),
+    }
+}
+
+/// A change to `code` of `table`, which is not there: refused (409), saying what became of
+/// it, with the way back to it or to its list. Nothing was changed.
+pub fn gone(table: &SetupTable, code: &str, since: &Since) -> AppError {
+    let name = format!("{} {code}", table.singular_cap());
+    let (what, back) = match since {
+        Since::Renamed(now) => (
+            format!("{name} is now {now}: another administrator renamed it after this page was opened. Open {now} to change it."),
+            table.code_href(now),
+        ),
+        Since::Deleted { actor, at } => (
+            format!("{name} was deleted by {actor} at {at}, after this page was opened."),
+            table.href(),
+        ),
+        Since::Unknown => (
+            format!("{name} is not there any more: it was renamed or deleted after this page was opened."),
+            table.href(),
+        ),
+    };
+    AppError::Refused {
+        message: format!("{what} Nothing was changed."),
+        back,
+    }
+}
+
+/// [`gone`] for a row that `lock` did not find under `code`, as the audit trail tells it.
+pub fn gone_row(conn: &mut PgConnection, table: &SetupTable, code: &str) -> AppResult<AppError> {
+    Ok(gone(table, code, &since(conn, table, code)?))
 }
 
 /// A free text of at most `max` characters; `required` is the message when it is empty.
@@ -428,6 +550,21 @@ pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rename_is_read_from_the_change_s_detail() {
+        assert_eq!(renamed_in("code A → B", "A").as_deref(), Some("B"));
+        assert_eq!(
+            renamed_in("code NORTH → N; description “x” → “y”", "NORTH").as_deref(),
+            Some("N")
+        );
+        assert_eq!(
+            renamed_in("code P → TOOHIGH; TOOHIGH lost: Price", "P").as_deref(),
+            Some("TOOHIGH")
+        );
+        assert_eq!(renamed_in("description “x” → “y”", "A"), None);
+        assert_eq!(renamed_in("code AB → C", "A"), None);
+    }
 
     fn code_error(raw: &str) -> Option<String> {
         let mut e = FormErrors::new();

@@ -1604,6 +1604,169 @@ fn a_question_with_more_answers_than_anyone_reads_is_refused_next_to_the_field()
     assert_eq!(app.count("SELECT count(*) FROM profile_answers"), 1_000);
 }
 
+/// A setup row renamed by one administrator while another had its page open: the other's
+/// save was a bare 404 that lost what was typed. It now finds the row under its new code and
+/// says what saving would change (the code back, among the rest); a row deleted meanwhile is
+/// refused with who deleted it. A delete from the old page is refused, not carried over.
+#[test]
+fn a_setup_row_renamed_or_deleted_meanwhile_is_found_or_said_not_a_404() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO territories (code, description) VALUES ('NORTH', 'North');
+         INSERT INTO salespeople (code, name) VALUES ('JBN', 'Jens B. Nielsen');
+         INSERT INTO close_opportunity_codes (code, kind, description) VALUES ('PRICE', 'lost', 'Price');",
+    );
+    let mut anna = app.signed_in("anna", "admin");
+    let mut bert = app.signed_in("bert", "admin");
+
+    // A code table: renamed twice while Anna's page is open.
+    let page = "/setup/territories/NORTH";
+    let form = anna.get(page);
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    let token = form.csrf_token().unwrap();
+    bert.submit(page, page, &[("code", "NORD"), ("description", "North")])
+        .assert_redirect("/setup/territories");
+    bert.submit(
+        "/setup/territories/NORD",
+        "/setup/territories/NORD",
+        &[("code", "N"), ("description", "North")],
+    )
+    .assert_redirect("/setup/territories");
+    let res = anna.post_with_token(
+        page,
+        &token,
+        &[
+            ("code", "NORTH"),
+            ("description", "Northern"),
+            ("shown", &shown),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Someone else saved territory N after you opened this page"),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.contains(
+            "Saving your values would change code N → NORTH; description “North” → “Northern”."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("action=\"/setup/territories/N\""));
+    assert!(res.contains("value=\"Northern\""));
+    assert_eq!(
+        app.count("SELECT count(*) FROM territories WHERE code = 'N' AND description = 'North'"),
+        1
+    );
+    // Deleting from the page opened on NORTH deletes nothing.
+    let res = anna.post_with_token(&format!("{page}/delete"), &token, &[]);
+    res.assert_status(409);
+    assert!(
+        res.contains("Territory NORTH is now N: another administrator renamed it after this page was opened. Open N to change it. Nothing was changed."),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("href=\"/setup/territories/N\""));
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
+
+    // Deleted meanwhile: said, with who.
+    let page = "/setup/salespeople/JBN";
+    let form = anna.get(page);
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    bert.submit(page, &format!("{page}/delete"), &[])
+        .assert_redirect("/setup/salespeople");
+    let res = anna.post_with_token(
+        page,
+        &form.csrf_token().unwrap(),
+        &[("code", "JBN"), ("name", "Jens Nielsen"), ("shown", &shown)],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("Salesperson JBN was deleted by bert at "),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("Nothing was changed."));
+    assert_eq!(app.count("SELECT count(*) FROM salespeople"), 0);
+
+    // A close opportunity code, whose change is audited in its own words.
+    let page = "/setup/close-opportunity-codes/PRICE";
+    let form = anna.get(page);
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    bert.submit(
+        page,
+        page,
+        &[
+            ("code", "TOOHIGH"),
+            ("kind", "lost"),
+            ("description", "Price"),
+        ],
+    )
+    .assert_redirect("/setup/close-opportunity-codes");
+    let res = anna.post_with_token(
+        page,
+        &form.csrf_token().unwrap(),
+        &[
+            ("code", "PRICE"),
+            ("kind", "lost"),
+            ("description", "Price too high"),
+            ("shown", &shown),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Someone else saved close opportunity code TOOHIGH after you opened this page"
+        ),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM close_opportunity_codes WHERE code = 'TOOHIGH' AND description = 'Price'"),
+        1
+    );
+
+    // A questionnaire renamed while a question is added on its old page: added to it.
+    anna.submit(
+        "/setup/profile-questionnaires/new",
+        "/setup/profile-questionnaires",
+        &[("code", "SIZE"), ("description", "Size")],
+    )
+    .assert_redirect("/setup/profile-questionnaires/SIZE");
+    let page = "/setup/profile-questionnaires/SIZE";
+    let form = anna.get(page);
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    bert.submit(
+        page,
+        page,
+        &[
+            ("code", "COMPANYSIZE"),
+            ("description", "Size"),
+            ("shown", &shown),
+        ],
+    )
+    .assert_redirect("/setup/profile-questionnaires/COMPANYSIZE");
+    assert_eq!(
+        app.count("SELECT count(*) FROM profile_questionnaires WHERE code = 'COMPANYSIZE'"),
+        1
+    );
+    anna.post_with_token(
+        &format!("{page}/questions"),
+        &form.csrf_token().unwrap(),
+        &[("new_question", "Employees"), ("new_answers", "Few\nMany")],
+    )
+    .assert_redirect("/setup/profile-questionnaires/COMPANYSIZE");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM profile_questions WHERE questionnaire_code = 'COMPANYSIZE'"
+        ),
+        1
+    );
+}
+
 /// Two administrators with one setup row open: the second save used to write its whole form
 /// over the first one's (a salesperson blocked meanwhile was unblocked by a fix of its e-mail
 /// address). It is refused with the reason; saved again from that page, the form is meant.

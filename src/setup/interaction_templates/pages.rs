@@ -16,7 +16,8 @@ use crate::db::schema::interaction_templates;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    check_shown, guarded, shown, Change, ListQuery, Listing, Refusal, CHANGED, CREATED, PER_PAGE,
+    check_shown, gone_row, guarded, row_now, shown, Change, ListQuery, Listing, Refusal, CHANGED,
+    CREATED, PER_PAGE,
 };
 use crate::setup::{CodeList, CodeOption};
 use crate::web::AppState;
@@ -313,7 +314,7 @@ pub async fn update(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let old = lock(conn, &old_code)?.ok_or(AppError::NotFound)?;
+            let old = row_now(conn, table(), &old_code, lock)?;
             let mut stale = FormErrors::new();
             let what = format!("interaction template {}", old.code);
             let validated = f.validate(conn)?;
@@ -394,7 +395,9 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let row = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let Some(row) = lock(conn, &code)? else {
+                return Err(gone_row(conn, table(), &code)?);
+            };
             delete_unused(conn, &change, table(), &row.code, |c| {
                 diesel::delete(interaction_templates::table.find(&row.code)).execute(c)
             })

@@ -28,8 +28,8 @@ use std::sync::{Arc, LazyLock};
 use super::codes::{self, CodeForm};
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_shown, check_text, search_terms, shown, Change, ListQuery, Listing, Saving, CHANGED,
-    DESCRIPTION_MAX, PER_PAGE,
+    check_shown, check_text, gone_row, row_now, search_terms, shown, Change, ListQuery, Listing,
+    Saving, CHANGED, DESCRIPTION_MAX, PER_PAGE,
 };
 use super::Keeper;
 use crate::auth::{Admin, Role, SignedIn};
@@ -330,14 +330,19 @@ pub(super) fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Qu
 }
 
 /// The questionnaire, locked: changes to one questionnaire's questions happen one at a time.
+/// Renamed since the page was opened, it is found under its code now ([`row_now`]).
 pub(super) fn lock(conn: &mut PgConnection, code: &str) -> AppResult<Questionnaire> {
+    row_now(conn, table(), code, lock_row)
+}
+
+/// The questionnaire under `code`, locked, if it is there.
+pub(super) fn lock_row(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Questionnaire>> {
     profile_questionnaires::table
         .find(code)
         .select(Questionnaire::as_select())
         .for_update()
         .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)
+        .optional()
 }
 
 pub(super) fn questions(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<Question>> {

@@ -324,7 +324,9 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let q = lock(conn, &code)?;
+            let Some(q) = lock_row(conn, &code)? else {
+                return Err(gone_row(conn, table(), &code)?);
+            };
             let ids: Vec<i64> = questions(conn, &q.code)?.iter().map(|q| q.id).collect();
             lock_answers(conn, &ids)?;
             // The registry counts the contacts that answered any of its questions.

@@ -12,7 +12,8 @@ use crate::db::schema::close_opportunity_codes;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    check_code, check_shown, check_text, normalize_code, shown, Change, Saving, DESCRIPTION_MAX,
+    check_code, check_shown, check_text, gone_row, normalize_code, row_now, shown, Change, Saving,
+    DESCRIPTION_MAX,
 };
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
@@ -256,12 +257,14 @@ pub async fn update(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // Locked: a colleague's save waits, and this one sees it.
-            close_opportunity_codes::table
-                .find(&old_code)
-                .select(close_opportunity_codes::code)
-                .for_update()
-                .first::<String>(conn)
-                .optional()?;
+            let old_code = row_now(conn, table(), &old_code, |c, code| {
+                close_opportunity_codes::table
+                    .find(code)
+                    .select(close_opportunity_codes::code)
+                    .for_update()
+                    .first::<String>(c)
+                    .optional()
+            })?;
             let (old, used_by) = load(conn, &old_code)?;
             let (values, errors) = match f.validate() {
                 Ok(v) => (Some(v), FormErrors::new()),
@@ -289,7 +292,14 @@ pub async fn update(
                         || v.kind != old.kind
                         || v.description != old.description =>
                 {
-                    format!("{} {}: {}", v.code, v.kind_label(), v.description)
+                    let now = format!("{} {}: {}", v.code, v.kind_label(), v.description);
+                    if v.code == old.code {
+                        now
+                    } else {
+                        // Said as every setup rename is, so that a form still open on the
+                        // old code finds it ([`crate::setup::support::since`]).
+                        format!("code {} → {}; {now}", old.code, v.code)
+                    }
                 }
                 _ => String::new(),
             };
@@ -344,7 +354,9 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let row = find(conn, &code)?.ok_or(AppError::NotFound)?;
+            let Some(row) = find(conn, &code)? else {
+                return Err(gone_row(conn, table(), &code)?);
+            };
             delete_unused(conn, &change, table(), &row.code, |c| {
                 diesel::delete(close_opportunity_codes::table.find(&row.code)).execute(c)
             })
