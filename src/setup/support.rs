@@ -103,10 +103,30 @@ pub fn check_shown<T: std::fmt::Debug>(
 pub enum Since {
     /// Renamed (once or more) to this code, which is there now.
     Renamed(String),
-    /// Deleted: by whom, when (as the audit trail says it).
-    Deleted { actor: String, at: String },
+    /// Deleted: under which code (renamed first, it is not the one asked about), by whom,
+    /// when (as the audit trail says it).
+    Deleted {
+        code: String,
+        actor: String,
+        at: String,
+    },
     /// Nothing in the audit trail says (it never was, or it went some other way).
     Unknown,
+}
+
+impl Since {
+    /// "Territory N was deleted by bert at …" for [`Since::Deleted`], `name` ("Territory N")
+    /// being what was asked about under `asked` ("N"); empty otherwise.
+    pub fn deleted(&self, name: &str, asked: &str) -> String {
+        let Since::Deleted { code, actor, at } = self else {
+            return String::new();
+        };
+        if code == asked {
+            format!("{name} was deleted by {actor} at {at}")
+        } else {
+            format!("{name} was renamed {code}, then deleted by {actor} at {at}")
+        }
+    }
 }
 
 /// How many renames [`since`] follows before it gives up.
@@ -130,7 +150,7 @@ pub fn since(conn: &mut PgConnection, table: &SetupTable, code: &str) -> QueryRe
         };
         if action == DELETED {
             let at = crate::web::filters::local_datetime_text(at);
-            return Ok(Since::Deleted { actor, at });
+            return Ok(Since::Deleted { code, actor, at });
         }
         let Some(to) = renamed_in(&detail, &code) else {
             return Ok(Since::Unknown);
@@ -199,8 +219,8 @@ pub fn gone(table: &SetupTable, code: &str, since: &Since) -> AppError {
             format!("{name} is now {now}: another administrator renamed it after this page was opened. Open {now} to change it."),
             table.code_href(now),
         ),
-        Since::Deleted { actor, at } => (
-            format!("{name} was deleted by {actor} at {at}, after this page was opened."),
+        Since::Deleted { .. } => (
+            format!("{} after this page was opened.", since.deleted(&name, code)),
             table.href(),
         ),
         Since::Unknown => (

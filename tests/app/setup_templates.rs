@@ -205,9 +205,15 @@ fn an_admin_creates_changes_and_deletes_an_interaction_template() {
     assert!(phone.contains("<h1>Interaction templates of group PHONE</h1>"));
     assert!(phone.contains("href=\"/setup/interaction-templates/CALL\""));
     assert!(!phone.contains("href=\"/setup/interaction-templates/MAIL\""));
-    admin
-        .get("/setup/interaction-templates?group=NOPE")
-        .assert_status(404);
+    // A group that is not there is said over an empty list (it was a bare 404).
+    let nope = admin.get("/setup/interaction-templates?group=NOPE");
+    nope.assert_status(200);
+    assert!(
+        nope.contains("There is no interaction group NOPE."),
+        "{}",
+        nope.body
+    );
+    assert!(!nope.contains("href=\"/setup/interaction-templates/CALL\""));
     assert!(admin
         .get("/setup/interaction-templates?group=letter&q=call")
         .contains("No interaction templates match “call”."));
@@ -218,6 +224,27 @@ fn an_admin_creates_changes_and_deletes_an_interaction_template() {
     assert!(admin
         .get("/setup/interaction-templates?group=MEET")
         .contains("This group has no interaction templates yet."));
+    // A link kept from before a rename leads to the group as it is now; after a delete, says so.
+    admin
+        .submit(
+            "/setup/interaction-groups/MEET",
+            "/setup/interaction-groups/MEET",
+            &[("code", "MEETINGS"), ("description", "Meetings")],
+        )
+        .assert_redirect("/setup/interaction-groups");
+    admin
+        .get("/setup/interaction-templates?group=meet&q=x")
+        .assert_redirect("/setup/interaction-templates?group=MEETINGS&q=x");
+    admin
+        .submit(
+            "/setup/interaction-groups/MEETINGS",
+            "/setup/interaction-groups/MEETINGS/delete",
+            &[],
+        )
+        .assert_redirect("/setup/interaction-groups");
+    assert!(admin
+        .get("/setup/interaction-templates?group=MEET")
+        .contains("Interaction group MEET was renamed MEETINGS, then deleted by boss at "));
     assert!(admin
         .get("/setup/interaction-groups/PHONE")
         .contains("href=\"/setup/interaction-templates?group=PHONE\""));

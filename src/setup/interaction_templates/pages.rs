@@ -16,8 +16,8 @@ use crate::db::schema::interaction_templates;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    check_shown, gone_row, guarded, row_now, shown, Change, ListQuery, Listing, Refusal, CHANGED,
-    CREATED, PER_PAGE,
+    check_shown, gone_row, guarded, row_now, shown, since, Change, ListQuery, Listing, Refusal,
+    Since, CHANGED, CREATED, PER_PAGE,
 };
 use crate::setup::{CodeList, CodeOption};
 use crate::web::AppState;
@@ -56,7 +56,14 @@ pub struct TemplatesListPage {
     pub listing: Listing,
     /// The group the list is narrowed to, with its description.
     pub group: Option<CodeOption>,
+    /// Why no group of that code is there (deleted, or never was): said instead of a 404.
+    pub group_gone: String,
     pub can_edit: bool,
+}
+
+/// The interaction groups' table, whose codes narrow the list.
+fn groups() -> &'static SetupTable {
+    crate::setup::registry::by_table("interaction_groups").unwrap_or_else(table)
 }
 
 #[get("/setup/interaction-templates")]
@@ -68,29 +75,61 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let TemplatesQuery { q, group, page: p } = query.into_inner();
     let group = group.trim().to_uppercase();
-    let (rows, listing, group) = db(&state.pool, move |conn| {
+    let listed = db(&state.pool, move |conn| {
         let list_query = ListQuery { q, page: p };
-        let total = count(conn, &list_query.q, &group)?;
-        let listing = Listing::new(table().href(), &list_query, total).with_param("group", &group);
-        let rows = rows(conn, &listing.q, &group, PER_PAGE, listing.pager.offset())?;
-        let group = match group.as_str() {
-            "" => None,
-            code => Some(CodeOption {
-                description: group_description(conn, code)?
-                    .ok_or(AppError::NotFound)?
-                    .into(),
-                code: group.into(),
-            }),
+        let (chosen, group_gone) = match group.as_str() {
+            "" => (None, String::new()),
+            code => match group_description(conn, code)? {
+                Some(d) => (
+                    Some(CodeOption {
+                        description: d.into(),
+                        code: code.into(),
+                    }),
+                    String::new(),
+                ),
+                // A link kept from before the group was renamed leads to it as it is now;
+                // one to a group deleted since says so over an empty list.
+                None => match since(conn, groups(), code)? {
+                    Since::Renamed(now) => {
+                        let to = Listing::new(table().href(), &list_query, 0)
+                            .with_param("group", &now)
+                            .link(1);
+                        return Ok(Err(to));
+                    }
+                    deleted @ Since::Deleted { .. } => (
+                        None,
+                        format!(
+                            "{}.",
+                            deleted.deleted(&format!("Interaction group {code}"), code)
+                        ),
+                    ),
+                    Since::Unknown => (None, format!("There is no interaction group {code}.")),
+                },
+            },
         };
-        Ok((rows, listing, group))
+        let total = match group_gone.is_empty() {
+            true => count(conn, &list_query.q, &group)?,
+            false => 0,
+        };
+        let listing = Listing::new(table().href(), &list_query, total).with_param("group", &group);
+        let rows = match total {
+            0 => Vec::new(),
+            _ => rows(conn, &listing.q, &group, PER_PAGE, listing.pager.offset())?,
+        };
+        Ok(Ok((rows, listing, chosen, group_gone)))
     })
     .await?;
+    let (rows, listing, group, group_gone) = match listed {
+        Ok(listed) => listed,
+        Err(to) => return Ok(redirect(&to)),
+    };
     ok(&TemplatesListPage {
         layout,
         table: table(),
         rows,
         listing,
         group,
+        group_gone,
         can_edit: user.role == Role::Admin,
     })
 }
