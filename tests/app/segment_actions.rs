@@ -343,10 +343,36 @@ fn a_line_keeps_its_own_values_and_follows_the_header_otherwise() {
     let bad = c.submit(
         &line_page,
         &line_page,
-        &[("unit_cost", "-3"), ("salesperson_code", "ZZ")],
+        &[
+            ("unit_cost", "-3"),
+            ("salesperson_code", "ZZ"),
+            ("interaction_template_code", "GONE"),
+            ("evaluation", "great"),
+        ],
     );
     bad.assert_status(422);
     assert!(bad.contains("There is no salesperson ZZ."));
+    // Each reason is next to its field, and a code chosen from a list that no longer has it
+    // (deleted since the form was shown) stays chosen, marked, instead of "(as on the header)".
+    for (field, message) in [
+        (
+            "interaction_template_code",
+            "There is no interaction template GONE.",
+        ),
+        ("evaluation", "Choose an evaluation."),
+    ] {
+        assert!(
+            bad.contains(&format!(
+                "<p class=\"field-error\" id=\"{field}-error\"><span class=\"visually-hidden\">Error:</span> {message}</p>"
+            )),
+            "{field}: {}",
+            bad.body
+        );
+        assert!(bad.contains(&format!(
+            "id=\"{field}\" name=\"{field}\" aria-invalid=\"true\""
+        )));
+    }
+    assert!(bad.contains("<option value=\"GONE\" selected>GONE (not found)</option>"));
     c.submit(
         &line_page,
         &line_page,

@@ -610,6 +610,16 @@ fn an_invalid_header_is_a_422_and_nothing_is_written() {
         res.contains("value=\"Typed subject\""),
         "typed values are kept"
     );
+    // Codes no list has (deleted since the form was shown) stay chosen, marked, by their error.
+    for code in ["NOPE", "GHOST"] {
+        assert!(
+            res.contains(&format!(
+                "<option value=\"{code}\" selected>{code} (not found)</option>"
+            )),
+            "{code}: {}",
+            res.body
+        );
+    }
     assert_eq!(app.count("SELECT count(*) FROM segments"), 0);
     assert_eq!(
         app.count("SELECT next_number FROM number_series WHERE code = 'SEGMENT'"),
@@ -633,6 +643,7 @@ fn an_invalid_header_is_a_422_and_nothing_is_written() {
     );
     res.assert_status(422);
     assert!(res.contains("There is no campaign CP9999."));
+    assert!(res.contains("<option value=\"CP9999\" selected>CP9999 (not found)</option>"));
     assert!(res.contains("value=\"Changed\""));
     assert_eq!(segment_state(&app, &no), before);
 

@@ -220,6 +220,18 @@ pub struct LinePage {
 }
 
 impl LinePage {
+    /// The template code in the form when it is none of the list's (deleted since the form
+    /// was shown): kept chosen, marked, beside its error, rather than shown as the header's.
+    pub fn unknown_template(&self) -> Option<&str> {
+        let code = self.form.interaction_template_code.trim();
+        (!code.is_empty()
+            && !self
+                .templates
+                .iter()
+                .any(|t| t.code.eq_ignore_ascii_case(code)))
+        .then_some(code)
+    }
+
     /// The line as saved, for a conflict's link.
     pub fn saved_href(&self) -> String {
         format!("/segments/{}/lines/{}", self.segment.no, self.line_id)
