@@ -209,7 +209,7 @@ bench_load() {
 # PASSWORD.
 bench_admin() {
     USERNAME=bench
-    PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    PASSWORD="key-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
     if ! printf '%s\n' "$PASSWORD" | timeout --foreground 120 "$BIN" user add "$USERNAME" --role admin >/dev/null 2>"$PRIVATE/user.err"; then
         if grep -q "already taken" "$PRIVATE/user.err"; then
             log "user $USERNAME exists: setting a new password"

@@ -81,7 +81,7 @@ PAGES=${BENCH_PAGES:-"/ /contacts /contacts/$CARD /segments /interactions /oppor
 
 # The users, signed in on each build's server in turn (a session is the database's, so one
 # sign-in serves every build; signing in again each round keeps them from expiring).
-PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+PASSWORD="key-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 for i in $(seq 1 "$USERS"); do
     if ! printf '%s\n' "$PASSWORD" | timeout --foreground 60 "$BIN" user add "load_$i" --role staff >/dev/null 2>&1; then
         printf '%s\n' "$PASSWORD" | timeout --foreground 60 "$BIN" user set-password "load_$i" >/dev/null

@@ -288,7 +288,8 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
             let user = users::find_by_username(&mut conn, &rapport::db::text::composed(&username))?
                 .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
             let password = read_password("New password (at least 12 characters): ")?;
-            password::check_new(&password, &password).map_err(|m| anyhow::anyhow!("{m}"))?;
+            password::check_new(&password, &password, &user.username)
+                .map_err(|m| anyhow::anyhow!("{m}"))?;
             let hash = password::hash(&password)?;
             conn.transaction::<_, anyhow::Error, _>(|conn| {
                 users::set_password_hash(conn, user.id, &hash)?;

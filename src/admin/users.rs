@@ -374,7 +374,9 @@ pub async fn reset_password(
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let user = load_user(&state, path.into_inner()).await?;
-    if let Err(message) = password::check_new(&form.password, &form.password_confirmation) {
+    if let Err(message) =
+        password::check_new(&form.password, &form.password_confirmation, &user.username)
+    {
         let mut page = edit_page(layout, user);
         page.password_error = Some(message.to_string());
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);

@@ -62,7 +62,9 @@ pub async fn change_password(
     if form.current_password.is_empty() {
         errors.add("current_password", "Enter your current password.");
     }
-    if let Err(message) = password::check_new(&form.password, &form.password_confirmation) {
+    if let Err(message) =
+        password::check_new(&form.password, &form.password_confirmation, &user.username)
+    {
         let field = if message.contains("match") {
             "password_confirmation"
         } else {

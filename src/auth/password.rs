@@ -60,8 +60,12 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, stored);
 }
 
-/// The rules for a new password; the message is shown next to the field.
-pub fn check_new(password: &str, confirmation: &str) -> Result<(), &'static str> {
+/// The rules for a new password of the user `username`; the message is shown next to the
+/// field. Beyond its length, a password is refused that a guesser tries first: one holding
+/// the user name, a run or a repeat of a few characters ("111111111111", "123456789012"),
+/// or a common word or keyboard row with digits and signs around it ("Password2026!",
+/// "Sommer2026!!", "qwertyuiop12"), as NIST SP 800-63B asks of a list of known-bad ones.
+pub fn check_new(password: &str, confirmation: &str, username: &str) -> Result<(), &'static str> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
         return Err("Use at least 12 characters.");
@@ -72,10 +76,134 @@ pub fn check_new(password: &str, confirmation: &str) -> Result<(), &'static str>
     if password.trim().is_empty() {
         return Err("The password cannot be only spaces.");
     }
+    let lower = password.to_lowercase();
+    let name = username.trim().to_lowercase();
+    if name.chars().count() >= 3 && lower.contains(&name) {
+        return Err("The password cannot contain the user name.");
+    }
+    if few_characters(&lower) {
+        return Err(
+            "This password is a run or a repeat of a few characters, among the first guessed: \
+             use a few unrelated words instead.",
+        );
+    }
+    if common_core(&lower) {
+        return Err(
+            "This password is a common word or keyboard row with digits or signs around it, \
+             among the first guessed: use a few unrelated words instead.",
+        );
+    }
     if password != confirmation {
         return Err("The two passwords do not match.");
     }
     Ok(())
+}
+
+/// Fewer than five different characters, or one run up or down ("abcdefghijkl",
+/// "123456789012", digits going round after 9).
+fn few_characters(lower: &str) -> bool {
+    let chars: Vec<char> = lower.chars().collect();
+    let mut distinct = chars.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 5 {
+        return true;
+    }
+    let step = |a: char, b: char| -> Option<i32> {
+        match (a.to_digit(10), b.to_digit(10)) {
+            (Some(x), Some(y)) => Some(((y as i32 - x as i32) + 10) % 10),
+            _ => Some(b as i32 - a as i32),
+        }
+    };
+    let steps: Vec<Option<i32>> = chars.windows(2).map(|w| step(w[0], w[1])).collect();
+    let up = steps.iter().all(|s| *s == Some(1));
+    let down = steps.iter().all(|s| matches!(s, Some(-1) | Some(9)));
+    up || down
+}
+
+/// Words and keyboard rows a guesser tries first, in English and Danish.
+const COMMON: &[&str] = &[
+    "password",
+    "passw0rd",
+    "passord",
+    "kodeord",
+    "adgangskode",
+    "hemmelig",
+    "secret",
+    "welcome",
+    "velkommen",
+    "letmein",
+    "iloveyou",
+    "jegelskerdig",
+    "admin",
+    "administrator",
+    "rapport",
+    "changeme",
+    "trustno1",
+    "login",
+    "master",
+    "monkey",
+    "dragon",
+    "football",
+    "fodbold",
+    "summer",
+    "sommer",
+    "winter",
+    "vinter",
+    "spring",
+    "autumn",
+    "efterår",
+    "forår",
+    "danmark",
+    "denmark",
+    "københavn",
+    "copenhagen",
+    "company",
+    "firma",
+    "office",
+    "kontor",
+    "qwerty",
+    "qwertz",
+    "azerty",
+    "asdfgh",
+    "zxcvbn",
+    "qazwsx",
+    "1qaz2wsx",
+    "q1w2e3r4",
+];
+
+/// Keyboard rows, of which six keys or more in a row count as common.
+const ROWS: &[&str] = &["qwertyuiopå", "asdfghjklæø", "zxcvbnm", "1234567890"];
+
+/// Whether what is left after the digits, signs and spaces around it is a common word, a
+/// repeat of one, or a keyboard row.
+fn common_core(lower: &str) -> bool {
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    let core: String = core.chars().filter(|c| !c.is_whitespace()).collect();
+    if core.is_empty() {
+        return false;
+    }
+    let repeat_of = |word: &str| {
+        !word.is_empty()
+            && core.len().is_multiple_of(word.len())
+            && core
+                .as_bytes()
+                .chunks(word.len())
+                .all(|c| c == word.as_bytes())
+    };
+    if COMMON.iter().any(|w| repeat_of(w)) {
+        return true;
+    }
+    let core_chars = core.chars().count();
+    core_chars >= 6
+        && ROWS.iter().any(|row| {
+            row.contains(core.as_str())
+                || row
+                    .chars()
+                    .rev()
+                    .collect::<String>()
+                    .contains(core.as_str())
+        })
 }
 
 #[cfg(test)]
@@ -93,15 +221,62 @@ mod tests {
 
     #[test]
     fn new_password_rules() {
-        assert!(check_new("short", "short").is_err());
-        assert!(check_new("twelve chars", "twelve chars").is_ok());
+        let check = |p: &str| check_new(p, p, "jens");
+        assert!(check("short").is_err());
+        assert!(check("twelve chars").is_ok());
         assert_eq!(
-            check_new("twelve chars", "twelve charz"),
+            check_new("twelve chars", "twelve charz", "jens"),
             Err("The two passwords do not match.")
         );
-        let long = "x".repeat(257);
-        assert!(check_new(&long, &long).is_err());
+        let long = "xy".repeat(129);
+        assert!(check(&long).is_err());
         let spaces = " ".repeat(12);
-        assert!(check_new(&spaces, &spaces).is_err());
+        assert!(check(&spaces).is_err());
+    }
+
+    #[test]
+    fn passwords_a_guesser_tries_first_are_refused() {
+        let check = |p: &str| check_new(p, p, "jens.hansen");
+        for guessed in [
+            "111111111111",
+            "121212121212",
+            "aaaabbbbcccc",
+            "123456789012",
+            "0987654321098",
+            "abcdefghijklm",
+            "Password2026!",
+            "PASSWORD1234",
+            "passwordpassword",
+            "Sommer2026!!",
+            "Velkommen123",
+            "   kodeord2026   ",
+            "Efterår2026!!",
+            "qwertyuiop12",
+            "1234qwertyuiop",
+            "!!Rapport2026",
+            "Jens.Hansen2026",
+        ] {
+            assert!(check(guessed).is_err(), "{guessed:?} is taken");
+        }
+        assert_eq!(
+            check("xjens.hansenx"),
+            Err("The password cannot contain the user name.")
+        );
+        for good in [
+            "correct horse battery staple",
+            "twelve chars",
+            "Blå hest på taget",
+            "password manager tip",
+            "Sommerhus ved Vesterhavet",
+            "rapport-uge-48-tirsdag",
+            "qwerty is not my thing",
+        ] {
+            assert_eq!(check(good), Ok(()), "{good:?}");
+        }
+        // A short user name is not looked for.
+        assert_eq!(
+            check_new("abc is a fine start", "abc is a fine start", "ab"),
+            Ok(())
+        );
     }
 }

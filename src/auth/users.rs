@@ -144,7 +144,9 @@ impl NewUser {
             &self.salesperson_code,
             &mut errors,
         );
-        if let Err(message) = password::check_new(&self.password, &self.password_confirmation) {
+        if let Err(message) =
+            password::check_new(&self.password, &self.password_confirmation, &self.username)
+        {
             errors.add("password", message);
         }
         errors

@@ -77,6 +77,21 @@ fn invalid_new_users_come_back_with_messages_per_field() {
     mismatch.assert_status(422);
     assert!(mismatch.contains("The two passwords do not match."));
     assert_eq!(app.count("SELECT count(*) FROM users"), 2);
+
+    let guessed = admin.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "fresh"),
+            ("display_name", "Fresh"),
+            ("role", "staff"),
+            ("password", "Fresh-start-2026"),
+            ("password_confirmation", "Fresh-start-2026"),
+        ],
+    );
+    guessed.assert_status(422);
+    assert!(guessed.contains("The password cannot contain the user name."));
+    assert_eq!(app.count("SELECT count(*) FROM users"), 2);
 }
 
 #[test]
@@ -292,6 +307,16 @@ fn a_short_reset_password_is_refused() {
     );
     res.assert_status(422);
     assert!(res.contains("Use at least 12 characters."));
+    let res = admin.submit(
+        "/admin/users/maria",
+        "/admin/users/maria/password",
+        &[
+            ("password", "Password2026!"),
+            ("password_confirmation", "Password2026!"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("a common word or keyboard row with digits or signs around it"));
     app.client().sign_in("maria", PASSWORD);
 }
 

@@ -988,6 +988,35 @@ fn users_change_their_own_password_with_the_current_one() {
     );
     res.assert_status(422);
     assert!(res.contains("Use at least 12 characters."));
+    // Long enough, but among the first a guesser tries: refused next to the field.
+    for (guessed, reason) in [
+        (
+            "Sommer2026!!",
+            "a common word or keyboard row with digits or signs around it",
+        ),
+        ("123456789012", "a run or a repeat of a few characters"),
+        (
+            "Vera-the-viewer",
+            "The password cannot contain the user name.",
+        ),
+    ] {
+        let res = desk.submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", guessed),
+                ("password_confirmation", guessed),
+            ],
+        );
+        res.assert_status(422);
+        assert!(
+            res.contains("<p class=\"field-error\" id=\"password-error\">") && res.contains(reason),
+            "{guessed}: {}",
+            res.body
+        );
+        assert_eq!(stored(&app), before);
+    }
     let res = desk.submit(
         "/account/password",
         "/account/password",
