@@ -286,12 +286,15 @@ impl Dated for NaiveDateTime {
     }
 }
 
+/// A stored moment is shown in the server's local time, as the audit trail and the ledger
+/// show theirs ([`local_datetime_text`]): a `DateTime<Utc>`'s own "local" time is UTC's, and
+/// a user changed at 00:30 read "last changed 23:30" the day before on the user's page.
 impl<Tz: TimeZone> Dated for DateTime<Tz> {
     fn day(&self) -> NaiveDate {
-        self.naive_local().date()
+        self.moment().date()
     }
     fn moment(&self) -> NaiveDateTime {
-        self.naive_local()
+        self.with_timezone(&chrono::Local).naive_local()
     }
 }
 
@@ -308,6 +311,43 @@ impl<T: Dated + ?Sized> Dated for &T {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    /// Run again in a process whose time zone is one hour east of UTC (a POSIX rule: no
+    /// zone files needed), as a server in Denmark in winter.
+    #[test]
+    fn a_stored_moment_is_shown_in_the_server_s_local_time() {
+        const CHILD: &str = "RAPPORT_TEST_TZ_CHILD";
+        if std::env::var_os(CHILD).is_none() {
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "web::filters::tests::a_stored_moment_is_shown_in_the_server_s_local_time",
+                    "--test-threads=1",
+                ])
+                .env("TZ", "CET-1")
+                .env(CHILD, "1")
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{said}");
+            assert!(said.contains("1 passed"), "{said}");
+            return;
+        }
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 23, 30, 0)
+            .unwrap();
+        let local = NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(0, 30, 0)
+            .unwrap();
+        assert_eq!(at.moment(), local);
+        assert_eq!(Dated::day(&at), local.date());
+        assert_eq!(
+            datetime_text(at.moment()),
+            local_datetime_text(at),
+            "as the audit trail says it"
+        );
+    }
 
     #[test]
     fn an_escaped_text_is_escaped_once_and_written_as_it_is() {
