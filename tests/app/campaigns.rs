@@ -566,6 +566,27 @@ fn a_new_segment_from_a_campaigns_card_has_the_campaign_chosen() {
     assert!(!form.contains("\" selected>CP") && !form.contains("value=\"NOPE\""));
     assert!(form.contains("<p class=\"breadcrumb\"><a href=\"/segments\">Segments</a></p>"));
     assert!(form.contains("<a href=\"/segments\">Cancel</a>"));
+
+    // A number whose series' prefix holds a "+" (allowed in numbers) reaches the form intact:
+    // unescaped in the link, it was read back as a space and chose nothing.
+    diesel_exec(
+        &app,
+        "INSERT INTO campaigns (no, description) VALUES ('C+0001', 'Plus')",
+    );
+    let card = c.get("/campaigns/C+0001");
+    card.assert_status(200);
+    assert!(
+        card.contains("href=\"/segments/new?campaign=C%2B0001\""),
+        "{}",
+        card.body
+    );
+    assert!(!card.contains("?campaign=C+0001"));
+    let form = c.get("/segments/new?campaign=C%2B0001");
+    assert!(
+        form.contains("<option value=\"C+0001\" selected>"),
+        "{}",
+        form.body
+    );
 }
 
 /// A campaign's card names its salesperson and its status next to their codes, as a contact's

@@ -177,7 +177,10 @@ pub async fn create(
     })
     .await?;
     match result {
-        Ok(no) => Ok(redirect(&format!("/opportunities?segment={no}"))),
+        Ok(no) => Ok(redirect(&format!(
+            "/opportunities?segment={}",
+            crate::setup::support::path_segment(&no)
+        ))),
         Err((errors, data)) => {
             let mut p = page(layout, data, true);
             p.form = form;
