@@ -797,6 +797,65 @@ fn a_good_import_creates_everything_in_one_go() {
     assert_eq!(next, "CT000003");
 }
 
+/// An imported person takes what its row leaves empty from its company, as one created on
+/// its card does: address as a whole, phone, salesperson (not a blocked one), territory,
+/// language; from a company of the file as the file has it. Imported persons took nothing,
+/// and a mail merge of them had empty address blocks.
+#[test]
+fn an_imported_person_takes_its_company_s_address_phone_and_codes_where_its_row_has_none() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO languages (code, description) VALUES ('DA', 'Danish');
+         INSERT INTO salespeople (code, name, blocked) VALUES ('OLD', 'Gone Sales', TRUE);
+         INSERT INTO contacts (no, type, name, address, address_2, city, post_code, country_code, phone,
+                               salesperson_code, territory_code, language_code)
+           VALUES ('CO1', 'company', 'Harbour A/S', '1 Harbour Street', 'Dock 2', 'Aarhus', '8000', 'DK',
+                   '+45 1234 5678', 'JO', 'NORTH', 'DA'),
+                  ('CO2', 'company', 'Blocked A/S', '9 Lane', '', 'Odense', '5000', 'DK', '', 'OLD', NULL, NULL);",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let csv = "no,type,name,company_no,address,city,phone,salesperson_code,email,version\n\
+        P1,person,Ada Holm,CO1,,,,,ada@x.dk,\n\
+        P2,person,Bo Berg,CO1,,Vejle,+45 9999 0000,PL,bo@x.dk,\n\
+        P3,person,Cy Dahl,CO2,,,,,cy@x.dk,\n\
+        IMP-1,company,New Co,,2 Main Street,Aalborg,+45 1111 2222,PL,,\n\
+        P4,person,Di Eng,IMP-1,,,,,di@x.dk,\n\
+        P5,person,Ed Fisk,,,,,,ed@x.dk,\n\
+        P6,person,Fie Gade,CO1,,,,,fie@x.dk,4\n";
+    let page = import(&mut c, csv);
+    assert!(page.contains("7 contacts imported."), "{}", page.body);
+    // A row exported from Rapport (with its version) is the contact as it was, empty cells
+    // and all: it moves between databases as it is.
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE no = 'P6' AND address = '' AND phone = '' AND salesperson_code IS NULL AND territory_code IS NULL"),
+        1
+    );
+    let row = |no: &str| {
+        crate::segments::text(
+            &app,
+            &format!(
+                "SELECT concat_ws('|', address, address_2, city, post_code, COALESCE(country_code, '-'), phone, \
+                   COALESCE(salesperson_code, '-'), COALESCE(territory_code, '-'), COALESCE(language_code, '-')) \
+                 FROM contacts WHERE no = '{no}'"
+            ),
+        )
+    };
+    assert_eq!(
+        row("P1"),
+        "1 Harbour Street|Dock 2|Aarhus|8000|DK|+45 1234 5678|JO|NORTH|DA"
+    );
+    // Its own city is its address: none of the company's is taken; its own phone and
+    // salesperson stay, the territory and language it left empty are the company's.
+    assert_eq!(row("P2"), "||Vejle||-|+45 9999 0000|PL|NORTH|DA");
+    // A blocked salesperson is not given.
+    assert_eq!(row("P3"), "9 Lane||Odense|5000|DK||-|-|-");
+    // A company new in the file gives what the file says of it.
+    assert_eq!(row("P4"), "2 Main Street||Aalborg||-|+45 1111 2222|PL|-|-");
+    assert_eq!(row("P5"), "||||-||-|-|-", "no company, nothing taken");
+}
+
 #[test]
 fn a_file_without_numbers_is_not_compared_with_each_of_its_companies() {
     // Each row of an import looks up the company its `company_no` names, in the file and in

@@ -125,6 +125,36 @@ pub const COMPANY_JOINS: &str =
        AND f.no <> '' AND r.company_no <> ''
      LEFT JOIN contacts cc ON cc.no = r.company_no AND cc.type = 'company' AND r.company_no <> ''";
 
+/// A new person's `column` (needs the joins of [`COMPANY_JOINS`]): what its row gives, or
+/// where the row leaves it empty, its company's, as a new person on its card takes them
+/// ([`super::inherit::fill`]): the address as a whole when no part of it is given, the phone,
+/// salesperson (unless blocked), territory and language. The company's value is the one it
+/// has after the import: the file's for a company new in it, or for one it updates with that
+/// column; else the company's own. (Imported persons took none of it: a mail merge of them
+/// had empty address blocks.) A row with a `version`, exported from Rapport, takes nothing.
+fn taken_from_company(existing: &Existing, column: &str) -> String {
+    let company = if existing.has(column) {
+        format!("CASE WHEN f.id IS NOT NULL THEN f.{column} ELSE cc.{column} END")
+    } else {
+        format!("CASE WHEN f.id IS NOT NULL AND f.existing_id IS NULL THEN f.{column} ELSE cc.{column} END")
+    };
+    // A row exported from Rapport (its version given) is the contact as it was: its empty
+    // cells are its values, and the file is taken as it is.
+    let person = format!("(r.version IS NULL AND ({ROW_COMPANY}) IS NOT NULL)");
+    match column {
+        "address" | "address_2" | "city" | "post_code" | "country_code" => format!(
+            "CASE WHEN {person} AND r.address = '' AND r.address_2 = '' AND r.city = '' \
+               AND r.post_code = '' AND r.country_code IS NULL THEN {company} ELSE r.{column} END"
+        ),
+        "phone" => format!("CASE WHEN {person} AND r.phone = '' THEN {company} ELSE r.phone END"),
+        "salesperson_code" => format!(
+            "COALESCE(r.salesperson_code, CASE WHEN {person} AND ({company}) NOT IN \
+               (SELECT code FROM salespeople WHERE blocked) THEN {company} END)"
+        ),
+        _ => format!("COALESCE(r.{column}, CASE WHEN {person} THEN {company} END)"),
+    }
+}
+
 /// A person on a draft segment may not move to another company (as on its card,
 /// [`super::guards::company_change_refused`]).
 fn company_move_check() -> String {
@@ -345,21 +375,31 @@ pub fn write(
         .execute(conn)?;
     }
 
+    let taken = |column: &str| taken_from_company(existing, column);
     let created = diesel::sql_query(format!(
         "INSERT INTO contacts (id, no, type, name, company_id, search_name, job_title, address, \
            address_2, city, post_code, country_code, phone, mobile, email, website, \
            salesperson_code, territory_code, language_code, correspondence_type, \
            organizational_level_code, exclude_from_segment, privacy_blocked) \
          SELECT r.id, COALESCE(num.no, r.no), r.kind, r.name, {ROW_COMPANY}, \
-                r.search_name, r.job_title, r.address, r.address_2, r.city, r.post_code, r.country_code, \
-                r.phone, r.mobile, r.email, r.website, r.salesperson_code, r.territory_code, \
-                r.language_code, r.correspondence_type, r.organizational_level_code, \
+                r.search_name, r.job_title, {address}, {address_2}, {city}, {post_code}, {country_code}, \
+                {phone}, r.mobile, r.email, r.website, {salesperson_code}, {territory_code}, \
+                {language_code}, r.correspondence_type, r.organizational_level_code, \
                 r.exclude_from_segment, r.privacy_blocked \
          FROM import_rows r \
          LEFT JOIN import_numbers num ON num.k = r.missing \
          {COMPANY_JOINS} \
          WHERE r.existing_id IS NULL \
          ORDER BY r.line",
+        address = taken("address"),
+        address_2 = taken("address_2"),
+        city = taken("city"),
+        post_code = taken("post_code"),
+        country_code = taken("country_code"),
+        phone = taken("phone"),
+        salesperson_code = taken("salesperson_code"),
+        territory_code = taken("territory_code"),
+        language_code = taken("language_code"),
     ))
     .execute(conn)? as u64;
     let (matched, followed) = if existing.update {
