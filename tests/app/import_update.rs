@@ -727,3 +727,52 @@ fn an_imports_new_salesperson_and_phone_of_a_company_reach_its_persons() {
         "ALPHA:JO ANNA:- BO:JO CY:JO"
     );
 }
+
+/// A contact renamed by an import: a Search Name that followed the old name follows the new
+/// one, as on the card, whether the file's cell still has the old (exported before) or the
+/// file has no such column; one of the user's own stays. It stayed at the old name, and a
+/// segment filter on the new one missed the contact.
+#[test]
+fn an_import_that_renames_a_contact_takes_its_search_name_along_as_the_card_does() {
+    let app = TestApp::start();
+    saved_world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET search_name = 'BO THE BUYER' WHERE no = 'BO'",
+    );
+    let mut c = staff(&app, "stan");
+    let mut rows = csv_rows(&c.get("/contacts/export.csv").body);
+    let name = column(&rows, "name");
+    for (no, new) in [("ANNA", "Anna Holm"), ("BO", "Bo Holm")] {
+        let i = row_of(&rows, no);
+        rows[i][name] = new.into();
+    }
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(page.contains("2 updated"), "{}", page.body);
+    let search_name = |no: &str| {
+        text(
+            &app,
+            &format!("SELECT search_name FROM contacts WHERE no = '{no}'"),
+        )
+    };
+    assert_eq!(search_name("ANNA"), "ANNA HOLM");
+    assert_eq!(search_name("BO"), "BO THE BUYER");
+
+    // A file without the column.
+    let page = import_file(
+        &mut c,
+        &[UPDATE],
+        "names.csv",
+        "no,type,name\nDORA,person,Dora Lund\nBO,person,Bo Lund\n".as_bytes(),
+    );
+    assert!(page.contains("2 updated"), "{}", page.body);
+    assert_eq!(search_name("DORA"), "DORA LUND");
+    assert_eq!(search_name("BO"), "BO THE BUYER");
+    // The segment filter on the new name finds her.
+    let no = new_segment(&mut c, "Lund");
+    step(&mut c, &no, "add", &[("search_name", "DORA L*")]);
+    assert_eq!(
+        app.count("SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id WHERE c.no = 'DORA'"),
+        1
+    );
+}

@@ -473,6 +473,23 @@ pub fn write(
     })
 }
 
+/// A contact's Search Name when the file renames it: one that followed the old name (its
+/// capitals, as the card makes it) follows the new one, as on the card, where the file's
+/// cell still has the old (exported before the rename) or the file has no such column
+/// (`in_file`); one of the user's own stays, or is the file's. (It stayed at the old name,
+/// and a segment filter on the new one missed the contact.)
+fn following_search_name(in_file: bool) -> String {
+    let (kept, otherwise) = if in_file {
+        ("AND r.search_name = c.search_name", "r.search_name")
+    } else {
+        ("", "c.search_name")
+    };
+    format!(
+        "CASE WHEN r.name <> c.name AND c.search_name = upper(c.name) {kept} \
+         THEN left(upper(r.name), 100) ELSE {otherwise} END"
+    )
+}
+
 /// The classifications a file may list, each a table of (contact, code) and the file column
 /// of the same name, its codes separated by `|`.
 const LISTS: [(&str, &str); 4] = [
@@ -611,8 +628,16 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
     let mut sets: Vec<String> = UPDATED_COLUMNS
         .iter()
         .filter(|c| existing.has(c))
-        .map(|c| format!("{c} = r.{c}"))
+        .map(|c| match *c {
+            "search_name" if existing.has("name") => {
+                format!("search_name = {}", following_search_name(true))
+            }
+            c => format!("{c} = r.{c}"),
+        })
         .collect();
+    if existing.has("name") && !existing.has("search_name") {
+        sets.push(format!("search_name = {}", following_search_name(false)));
+    }
     let mut olds: Vec<String> = UPDATED_COLUMNS
         .iter()
         .filter(|c| existing.has(c))
