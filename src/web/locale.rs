@@ -1,8 +1,9 @@
 //! The locale of the request being served (`RAPPORT_LOCALE`), for the few functions that write
 //! a number, an amount or a date for a person (`web::filters`) or read one from a form
 //! (`web::forms`): set around every request by [`scope`] and carried onto the blocking thread
-//! of `web::db` by [`within`]. Anything else — a CSV export, a background job — sees
-//! [`Locale::Iso`], so machine-readable output does not change with the setting.
+//! of `web::db` by [`within`], and onto a contact import's own thread, whose messages a
+//! person reads. Anything else — a CSV export, the figures refreshed in the background —
+//! sees [`Locale::Iso`], so machine-readable output does not change with the setting.
 
 use std::cell::Cell;
 use std::future::Future;

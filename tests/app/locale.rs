@@ -494,3 +494,26 @@ fn a_next_number_is_read_with_the_offices_thousands_separator() {
         1204
     );
 }
+
+/// An import's result, written on its own thread, says its numbers the office's way, as the
+/// rest of its page does: "1,204 contacts imported" read as about one under da-DK.
+#[test]
+fn an_imports_result_says_its_numbers_the_offices_way() {
+    let app = app_in(Locale::DaDk);
+    let mut c = staff(&app, "stine");
+    let mut csv = String::from("type,name\n");
+    for i in 0..1_204 {
+        csv.push_str(&format!("company,Firma {i}\n"));
+    }
+    let res = c.upload(
+        "/contacts/import",
+        "/contacts/import",
+        "firmaer.csv",
+        csv.as_bytes(),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let job = res.location().unwrap();
+    let page = c.wait_for(&job, |r| !r.contains("data-status-url"));
+    assert!(page.contains("1.204 contacts imported."), "{}", page.body);
+    assert!(!page.contains("1,204"));
+}
