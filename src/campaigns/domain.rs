@@ -42,6 +42,9 @@ pub struct CampaignForm {
     pub status_code: String,
     #[serde(default)]
     pub version: String,
+    /// A new campaign's form's one-time key ([`crate::db::once`]).
+    #[serde(default)]
+    pub once: String,
 }
 
 /// Checked values, ready to be written.
@@ -71,6 +74,7 @@ impl CampaignForm {
     pub fn new_for(salesperson: Option<String>) -> Self {
         CampaignForm {
             salesperson_code: salesperson.unwrap_or_default(),
+            once: crate::db::once::new_key(),
             ..Default::default()
         }
     }
@@ -83,6 +87,7 @@ impl CampaignForm {
             salesperson_code: c.salesperson_code.clone().unwrap_or_default(),
             status_code: c.status_code.clone().unwrap_or_default(),
             version: c.version.to_string(),
+            once: String::new(),
         }
     }
 
@@ -194,10 +199,18 @@ pub fn lock(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Campaign>> 
 }
 
 /// A new campaign, numbered by the Campaigns number series.
-pub fn insert(conn: &mut PgConnection, values: &CampaignValues) -> QueryResult<Campaign> {
+pub fn insert(
+    conn: &mut PgConnection,
+    values: &CampaignValues,
+    form_key: Option<&str>,
+) -> QueryResult<Campaign> {
     let no = number_series::next(conn, number_series::CAMPAIGNS)?;
     diesel::insert_into(campaigns::table)
-        .values((campaigns::no.eq(no), values))
+        .values((
+            campaigns::no.eq(no),
+            values,
+            campaigns::form_key.eq(form_key),
+        ))
         .returning(Campaign::as_returning())
         .get_result(conn)
 }

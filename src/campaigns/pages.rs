@@ -12,6 +12,7 @@ use super::domain::{
 use super::figures::{self, Figures};
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
+use crate::db::once;
 use crate::setup::{self, CodeList};
 use crate::web::pagination::Pager;
 use crate::web::AppState;
@@ -168,7 +169,22 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
             Ok(values) => {
-                let campaign = domain::insert(conn, &values)?;
+                let key = once::key(&f.once);
+                if let Some(no) = match &key {
+                    Some(key) => once::created_from(conn, once::Created::Campaigns, key)?,
+                    None => None,
+                } {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::info(format!(
+                            "Campaign {no} was created from this form already: nothing was \
+                             created again."
+                        )),
+                    )?;
+                    return Ok(Ok(no));
+                }
+                let campaign = domain::insert(conn, &values, key.as_deref())?;
                 audit::record(
                     conn,
                     Actor::User(&user),

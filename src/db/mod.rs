@@ -9,6 +9,7 @@ pub use text::fold;
 pub mod binds;
 pub mod columns;
 pub mod names;
+pub mod once;
 pub mod prepared;
 pub mod seen;
 pub mod slow;

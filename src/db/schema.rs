@@ -81,6 +81,7 @@ diesel::table! {
         created_at -> Timestamptz,
         version -> Int4,
         entries_version -> Int8,
+        form_key -> Nullable<Text>,
     }
 }
 
@@ -159,6 +160,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         company_key -> Nullable<Int8>,
         search_text -> Nullable<Text>,
+        form_key -> Nullable<Text>,
     }
 }
 
@@ -553,6 +555,7 @@ diesel::table! {
         canceled_by -> Text,
         logged_cost -> Nullable<Numeric>,
         logged_duration_min -> Nullable<Int8>,
+        form_key -> Nullable<Text>,
     }
 }
 

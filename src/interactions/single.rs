@@ -89,7 +89,7 @@ impl SingleForm {
             campaign_response: template
                 .filter(|t| t.campaign_response)
                 .map(|_| "yes".to_string()),
-            once: new_form_key(),
+            once: crate::db::once::new_key(),
         }
     }
 
@@ -233,7 +233,7 @@ impl SingleForm {
                     campaign_target: self.campaign_target.is_some(),
                     campaign_response: self.campaign_response.is_some(),
                     salesperson_code: self.salesperson.clone(),
-                    form_key: form_key(&self.once),
+                    form_key: crate::db::once::key(&self.once),
                 }))
             }
             _ => Ok(Err(errors)),
@@ -274,24 +274,6 @@ pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<CodeList> {
             description: description.into(),
         })
         .collect())
-}
-
-/// A fresh one-time key for a single interaction's form: 128 random bits in hex.
-pub fn new_form_key() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// The form's key as stored: 32 lower-case hex digits, else none (an old form, or one that
-/// was tampered with, is logged without the guard).
-pub fn form_key(once: &str) -> Option<String> {
-    (once.len() == 32
-        && once
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-    .then(|| once.to_string())
 }
 
 /// Logs a single interaction with the contact: one entry of the same shape as a logged

@@ -720,3 +720,63 @@ fn a_date_typed_the_offices_way_survives_another_fields_error() {
         .get("/opportunities?closing_from=01-12-2026")
         .contains("name=\"closing_from\" type=\"text\" value=\"01-12-2026\""));
 }
+
+/// The forms that create a contact, a segment or a campaign sent twice (a double click, Back
+/// and send again) create one record and take one number: the second sending goes to the
+/// first one's page and says so. They made two under two numbers, as opportunities and
+/// single interactions no longer did.
+#[test]
+fn a_create_form_sent_twice_creates_one_contact_segment_or_campaign() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    for (new, action, fields, count, said) in [
+        (
+            "/contacts/new",
+            "/contacts",
+            vec![("type", "company"), ("name", "Twice A/S")],
+            "SELECT count(*) FROM contacts WHERE name = 'Twice A/S'",
+            "Contact CT000001 was created from this form already: nothing was created again.",
+        ),
+        (
+            "/segments/new",
+            "/segments",
+            crate::segments::header_fields(&[("description", "Twice")]),
+            "SELECT count(*) FROM segments WHERE description = 'Twice'",
+            "was created from this form already: nothing was created again.",
+        ),
+        (
+            "/campaigns/new",
+            "/campaigns",
+            campaign_fields(&[("description", "Twice"), ("status_code", "")]),
+            "SELECT count(*) FROM campaigns WHERE description = 'Twice'",
+            "was created from this form already: nothing was created again.",
+        ),
+    ] {
+        let form = c.get(new);
+        form.assert_status(200);
+        let once = hidden_value(&form.body, "once").expect("the form's one-time key");
+        assert_eq!(once.len(), 32, "{new}");
+        let mut fields = fields;
+        fields.push(("once", once.as_str()));
+        let token = form.csrf_token().unwrap();
+        let first = c.post_with_token(action, &token, &fields);
+        assert_eq!(first.status, 303, "{new}: {}", first.body);
+        let second = c.post_with_token(action, &token, &fields);
+        assert_eq!(second.status, 303, "{new}: {}", second.body);
+        assert_eq!(second.location(), first.location(), "{new}");
+        assert_eq!(app.count(count), 1, "{new}");
+        let page = c.get(&first.location().unwrap());
+        assert!(page.contains(said), "{new}: {}", page.body);
+        // Another form is another record.
+        let other = c.get(new);
+        let again = hidden_value(&other.body, "once").unwrap();
+        assert_ne!(again, once);
+        fields.pop();
+        fields.push(("once", again.as_str()));
+        let third = c.post_with_token(action, &token, &fields);
+        assert_eq!(third.status, 303, "{new}: {}", third.body);
+        assert_ne!(third.location(), first.location());
+        assert_eq!(app.count(count), 2, "{new}");
+    }
+}

@@ -134,6 +134,9 @@ pub struct ContactForm {
     pub privacy_blocked: Option<String>,
     #[serde(default)]
     pub version: String,
+    /// A new contact's form's one-time key ([`crate::db::once`]).
+    #[serde(default)]
+    pub once: String,
 }
 
 /// A validated contact, ready to be written.
@@ -190,6 +193,7 @@ impl ContactForm {
             exclude_from_segment: c.exclude_from_segment.then(|| "on".into()),
             privacy_blocked: c.privacy_blocked.then(|| "on".into()),
             version: c.version.to_string(),
+            once: String::new(),
         }
     }
 
@@ -513,10 +517,19 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
 
 /// Inserts a contact with the next free number of the Contacts series (numbers that imports
 /// or a changed series already gave to contacts are skipped).
-pub fn insert(conn: &mut PgConnection, values: &ContactValues) -> QueryResult<Contact> {
+/// A new contact; `form_key`: its form's one-time key ([`crate::db::once`]).
+pub fn insert(
+    conn: &mut PgConnection,
+    values: &ContactValues,
+    form_key: Option<&str>,
+) -> QueryResult<Contact> {
     let no = setup::number_series::next(conn, setup::number_series::CONTACTS)?;
     diesel::insert_into(contacts::table)
-        .values((contacts::no.eq(&no), values))
+        .values((
+            contacts::no.eq(&no),
+            values,
+            contacts::form_key.eq(form_key),
+        ))
         .returning(Contact::as_returning())
         .get_result(conn)
 }

@@ -80,6 +80,7 @@ pub async fn new(
             "company".into()
         },
         company_no: query.company.trim().to_uppercase(),
+        once: crate::db::once::new_key(),
         ..Default::default()
     };
     let company_no = form.company_no.clone();
@@ -118,19 +119,39 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match model::validate(conn, &f, None)? {
             Ok(mut values) => {
+                let key = crate::db::once::key(&f.once);
+                if let Some(no) = match &key {
+                    Some(key) => crate::db::once::created_from(
+                        conn,
+                        crate::db::once::Created::Contacts,
+                        key,
+                    )?,
+                    None => None,
+                } {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::info(format!(
+                            "Contact {no} was created from this form already: nothing was \
+                             created again."
+                        )),
+                    )?;
+                    return Ok(Ok(no));
+                }
                 inherit::from_company(conn, &mut values)?;
                 // In a savepoint: a code deleted or a number taken by someone else since the
                 // checks above is a message next to its field, not a failure.
-                let contact = match conn.transaction(|conn| model::insert(conn, &values)) {
-                    Ok(contact) => contact,
-                    Err(e) if crate::web::error::is_constraint_race(&e) => {
-                        let mut errors = FormErrors::new();
-                        let (field, message) = raced_field(&e);
-                        errors.add(field, message);
-                        return Ok(Err((errors, Options::load(conn, false)?)));
-                    }
-                    Err(e) => return Err(e.into()),
-                };
+                let contact =
+                    match conn.transaction(|conn| model::insert(conn, &values, key.as_deref())) {
+                        Ok(contact) => contact,
+                        Err(e) if crate::web::error::is_constraint_race(&e) => {
+                            let mut errors = FormErrors::new();
+                            let (field, message) = raced_field(&e);
+                            errors.add(field, message);
+                            return Ok(Err((errors, Options::load(conn, false)?)));
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
                 session::set_flash(
                     conn,
                     &session,

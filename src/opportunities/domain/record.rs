@@ -572,7 +572,7 @@ impl NewForm {
                     priority: self.priority.clone(),
                     estimated_value,
                     estimated_closing_date: closing,
-                    form_key: crate::interactions::single::form_key(&self.once),
+                    form_key: crate::db::once::key(&self.once),
                 }))
             }
             _ => Ok(Err(errors)),
@@ -581,28 +581,6 @@ impl NewForm {
 }
 
 /// Creates the opportunity (Not Started) with its first entry; its number.
-/// The opportunity already created from the form whose key is `key`, if any: the form sent
-/// twice (a double click, the back button) finds the first one. Waits for a sending of the same
-/// form still under way (a lock on the key for the transaction), so the second finds what the
-/// first created once it is committed.
-pub fn created_from(conn: &mut PgConnection, key: &str) -> QueryResult<Option<String>> {
-    #[derive(QueryableByName)]
-    struct No {
-        #[diesel(sql_type = Text)]
-        no: String,
-    }
-    diesel::sql_query(
-        "SELECT pg_advisory_xact_lock(hashtextextended('opportunity form ' || $1, 0))",
-    )
-    .bind::<Text, _>(key)
-    .execute(conn)?;
-    diesel::sql_query("SELECT no::text AS no FROM opportunities WHERE form_key = $1")
-        .bind::<Text, _>(key)
-        .get_result::<No>(conn)
-        .optional()
-        .map(|found| found.map(|f| f.no))
-}
-
 pub fn create(
     conn: &mut PgConnection,
     v: &NewValues,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::admin::audit::{self, Actor as AuditActor};
 use crate::auth::{client_ip, session, CurrentUser, Role, SignedIn, Staff};
+use crate::db::once;
 use crate::opportunities::domain::moves::{
     self, Actor, CloseForm, MoveOption, Outcome, ReopenForm, UpdateForm,
 };
@@ -94,7 +95,7 @@ pub async fn new(
             .map(|c| c.code.clone())
             .unwrap_or_default(),
         priority: "normal".into(),
-        once: crate::interactions::single::new_form_key(),
+        once: crate::db::once::new_key(),
         ..Default::default()
     };
     ok(&NewPage {
@@ -133,7 +134,7 @@ pub async fn create(
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, today())? {
             Ok(values) => {
                 let first = match &values.form_key {
-                    Some(key) => record::created_from(conn, key)?,
+                    Some(key) => once::created_from(conn, once::Created::Opportunities, key)?,
                     None => None,
                 };
                 if let Some(no) = first {

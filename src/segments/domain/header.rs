@@ -178,6 +178,9 @@ pub struct HeaderForm {
     pub initiated_by: String,
     #[serde(default)]
     pub version: String,
+    /// A new segment's form's one-time key ([`crate::db::once`]).
+    #[serde(default)]
+    pub once: String,
 }
 
 /// Validated header values.
@@ -226,6 +229,7 @@ impl HeaderForm {
             information_flow: s.information_flow.clone(),
             initiated_by: s.initiated_by.clone(),
             version: s.version.to_string(),
+            once: String::new(),
         }
     }
 
@@ -330,6 +334,7 @@ impl HeaderForm {
             unit_duration_min: "0".into(),
             information_flow: "outbound".into(),
             initiated_by: "us".into(),
+            once: crate::db::once::new_key(),
             ..Default::default()
         }
     }
@@ -746,10 +751,12 @@ pub fn lock(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
         .optional()
 }
 
+/// A new segment; `form_key`: its form's one-time key ([`crate::db::once`]), if made from one.
 pub fn insert(
     conn: &mut PgConnection,
     values: &HeaderValues,
     user_id: i64,
+    form_key: Option<&str>,
 ) -> QueryResult<Segment> {
     let no = number_series::next(conn, number_series::SEGMENTS)?;
     diesel::insert_into(segments::table)
@@ -757,6 +764,7 @@ pub fn insert(
             segments::no.eq(no),
             values,
             segments::created_by.eq(user_id),
+            segments::form_key.eq(form_key),
         ))
         .returning(Segment::as_returning())
         .get_result(conn)

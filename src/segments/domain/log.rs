@@ -440,7 +440,7 @@ fn follow_up_segment(
         campaign_no: segment.campaign_no.clone(),
         ..HeaderValues::shown(None)
     };
-    let next = header::insert(conn, &values, user.id)?;
+    let next = header::insert(conn, &values, user.id, None)?;
     // Log refuses a line whose contact is privacy blocked, so every line is copied.
     let added = diesel::sql_query(
         "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name) \

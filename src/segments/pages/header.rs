@@ -1,6 +1,7 @@
 //! The segment page (header, figures, ledger, lines, smaller forms) and a new segment.
 
 use crate::auth::{session, Role, SignedIn, Staff};
+use crate::db::once;
 use crate::segments::domain::header::Template as InteractionTemplate;
 use crate::segments::domain::header::{HeaderForm, HeaderNames, Segment};
 use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
@@ -202,9 +203,24 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
             Ok(mut values) => {
+                let key = once::key(&f.once);
+                if let Some(no) = match &key {
+                    Some(key) => once::created_from(conn, once::Created::Segments, key)?,
+                    None => None,
+                } {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::info(format!(
+                            "Segment {no} was created from this form already: nothing was \
+                             created again."
+                        )),
+                    )?;
+                    return Ok(Ok(no));
+                }
                 let shown = header::HeaderValues::shown(None);
                 let applied = header::apply_template(conn, &mut values, None, &shown)?;
-                let segment = header::insert(conn, &values, user.id)?;
+                let segment = header::insert(conn, &values, user.id, key.as_deref())?;
                 let message = match applied {
                     Some(applied) => format!(
                         "Segment {} created; {}. Add contacts to it.",

@@ -486,7 +486,7 @@ pub async fn use_in_new_segment(
                     })?
                 }
             };
-            let segment = header::insert(conn, &values, user.id)?;
+            let segment = header::insert(conn, &values, user.id, None)?;
             match saved::reuse(conn, &segment.no, &code, &user, &ip)? {
                 saved::Reused::Done {
                     segment_no,

@@ -1,0 +1,3 @@
+ALTER TABLE campaigns DROP COLUMN form_key;
+ALTER TABLE segments DROP COLUMN form_key;
+ALTER TABLE contacts DROP COLUMN form_key;

@@ -1,0 +1,88 @@
+//! A create form's one-time key: the form carries a random key, the record it creates keeps
+//! it (a unique column), and the same form sent again — a double click, Back and resubmit,
+//! two tabs — finds the record instead of creating a second one under another number.
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+/// The tables whose create forms carry a key, each with a `form_key` column and a `no`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Created {
+    Contacts,
+    Segments,
+    Campaigns,
+    Opportunities,
+}
+
+impl Created {
+    fn table(self) -> &'static str {
+        match self {
+            Created::Contacts => "contacts",
+            Created::Segments => "segments",
+            Created::Campaigns => "campaigns",
+            Created::Opportunities => "opportunities",
+        }
+    }
+}
+
+/// A new form's key: 32 random hex digits.
+pub fn new_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The form's key as stored: 32 lower-case hex digits, else none (an old form, or one that
+/// was tampered with, creates without the guard).
+pub fn key(once: &str) -> Option<String> {
+    (once.len() == 32
+        && once
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| once.to_string())
+}
+
+/// The No. of the record of `table` that the form with `key` created already, if any. Taken
+/// inside the creating transaction: a second sending waits here until the first one's
+/// transaction ends, and then finds its record.
+pub fn created_from(
+    conn: &mut PgConnection,
+    table: Created,
+    key: &str,
+) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct No {
+        #[diesel(sql_type = Text)]
+        no: String,
+    }
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ' form ' || $2, 0))")
+        .bind::<Text, _>(table.table())
+        .bind::<Text, _>(key)
+        .execute(conn)?;
+    // `table` is one of the fixed names above.
+    diesel::sql_query(format!(
+        "SELECT no::text AS no FROM {} WHERE form_key = $1",
+        table.table()
+    ))
+    .bind::<Text, _>(key)
+    .get_result::<No>(conn)
+    .optional()
+    .map(|found| found.map(|f| f.no))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_32_hex_digits_or_none() {
+        let k = new_key();
+        assert_eq!(key(&k).as_deref(), Some(k.as_str()));
+        assert_ne!(new_key(), k);
+        assert_eq!(key(""), None);
+        assert_eq!(key(&k.to_uppercase()), None);
+        assert_eq!(key(&format!("{k}0")), None);
+        assert_eq!(key("'; DROP TABLE contacts; --      "), None);
+    }
+}
