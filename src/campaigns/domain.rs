@@ -91,6 +91,56 @@ impl CampaignForm {
         }
     }
 
+    /// The fields whose values differ between `theirs` (the campaign as saved meanwhile) and
+    /// this form: label, theirs, yours. A date is compared by its value however written
+    /// ("30-11-2026", "2026-11-30"), a code in any case.
+    pub fn differences(&self, theirs: &CampaignForm) -> Vec<(&'static str, String, String)> {
+        let date = |t: &str| {
+            crate::web::forms::date(t).map_or_else(|| t.trim().to_uppercase(), |d| d.to_string())
+        };
+        let code = |t: &str| t.trim().to_uppercase();
+        let shown = |v: &str| match v.trim() {
+            "" => "(none)".to_string(),
+            v => v.to_string(),
+        };
+        [
+            (
+                "Description",
+                &theirs.description,
+                &self.description,
+                theirs.description.trim() != self.description.trim(),
+            ),
+            (
+                "Starting Date",
+                &theirs.starting_date,
+                &self.starting_date,
+                date(&theirs.starting_date) != date(&self.starting_date),
+            ),
+            (
+                "Ending Date",
+                &theirs.ending_date,
+                &self.ending_date,
+                date(&theirs.ending_date) != date(&self.ending_date),
+            ),
+            (
+                "Salesperson",
+                &theirs.salesperson_code,
+                &self.salesperson_code,
+                code(&theirs.salesperson_code) != code(&self.salesperson_code),
+            ),
+            (
+                "Status",
+                &theirs.status_code,
+                &self.status_code,
+                code(&theirs.status_code) != code(&self.status_code),
+            ),
+        ]
+        .into_iter()
+        .filter(|(.., differs)| *differs)
+        .map(|(label, a, b, _)| (label, shown(a), shown(b)))
+        .collect()
+    }
+
     pub fn normalised(mut self) -> Self {
         for f in [
             &mut self.description,

@@ -90,8 +90,9 @@ pub struct FormPage {
     pub options: Options,
     /// The campaign being edited (`None` when creating).
     pub editing: Option<Campaign>,
-    /// Someone else saved the campaign after this form was opened.
-    pub conflict: bool,
+    /// Someone else saved the campaign after this form was opened: the fields that differ
+    /// between it as saved and the form (label, saved meanwhile, typed).
+    pub conflict: Option<Vec<(&'static str, String, String)>>,
 }
 
 impl FormPage {
@@ -107,7 +108,7 @@ impl FormPage {
             errors: FormErrors::new(),
             options,
             editing,
-            conflict: false,
+            conflict: None,
         }
     }
 
@@ -376,6 +377,18 @@ fn save(
             ))
         }
     };
+    // Saved as it is: nothing to write, no new version to make a colleague's form stale.
+    if CampaignForm::from_campaign(&campaign)
+        .differences(form)
+        .is_empty()
+    {
+        session::set_flash(
+            conn,
+            session,
+            Flash::info(format!("Nothing was changed on campaign {}.", campaign.no)),
+        )?;
+        return Ok(UpdateOutcome::Saved(campaign.no));
+    }
     let saved = domain::update(conn, campaign.id, campaign.version, &values)?.ok_or(
         AppError::Internal(anyhow::anyhow!("campaign changed under its lock")),
     )?;
@@ -425,8 +438,9 @@ pub async fn update(
             // again overwrites deliberately.
             let mut yours = form;
             yours.version = current.version.to_string();
+            let diff = yours.differences(&CampaignForm::from_campaign(&current));
             let mut page = FormPage::new(layout, yours, options, Some(*current));
-            page.conflict = true;
+            page.conflict = Some(diff);
             render(StatusCode::CONFLICT, &page)
         }
     }

@@ -166,6 +166,44 @@ fn a_campaign_is_created_and_edited_with_every_check_and_an_audit_entry() {
     res.assert_status(409);
     assert!(res.contains("Someone else saved this campaign"));
     assert!(res.contains("value=\"Stale\""));
+    // Which fields differ is said, so that saving again does not undo the colleague's
+    // status unseen: saved meanwhile, then what the form holds.
+    for (field, theirs, yours) in [
+        ("Description", "Spring fair, moved", "Stale"),
+        ("Starting Date", "2026-05-10", "2026-03-01"),
+        ("Salesperson", "PL", "JO"),
+        ("Status", "RUNNING", "PLANNED"),
+    ] {
+        assert!(
+            res.contains(&format!(
+                "<tr><td>{field}</td><td>{theirs}</td><td>{yours}</td></tr>"
+            )),
+            "{field}: {}",
+            res.body
+        );
+    }
+    assert_eq!(
+        row(&app, "CP0003"),
+        "CP0003|Spring fair, moved|2026-05-10|2026-05-10|PL|RUNNING|2"
+    );
+    // Saved with nothing changed (the dates as the office types them): nothing is written,
+    // no new version makes a colleague's open form stale, and nothing is audited.
+    c.submit(
+        "/campaigns/CP0003/edit",
+        "/campaigns/CP0003",
+        &campaign_fields(&[
+            ("description", "Spring fair, moved"),
+            ("starting_date", "2026-05-10"),
+            ("ending_date", "2026-05-10"),
+            ("salesperson_code", "PL"),
+            ("status_code", "RUNNING"),
+            ("version", "2"),
+        ]),
+    )
+    .assert_redirect("/campaigns/CP0003");
+    assert!(c
+        .get("/campaigns/CP0003")
+        .contains("Nothing was changed on campaign CP0003."));
     assert_eq!(
         row(&app, "CP0003"),
         "CP0003|Spring fair, moved|2026-05-10|2026-05-10|PL|RUNNING|2"
