@@ -5,13 +5,16 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-/// The tables whose create forms carry a key, each with a `form_key` column and a `no`.
+/// The tables whose create forms carry a key, each with a `form_key` column and a `no` (an
+/// import job its `id`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Created {
     Contacts,
     Segments,
     Campaigns,
     Opportunities,
+    /// A contact import's job: its id stands for the No.
+    ImportJobs,
 }
 
 impl Created {
@@ -21,6 +24,14 @@ impl Created {
             Created::Segments => "segments",
             Created::Campaigns => "campaigns",
             Created::Opportunities => "opportunities",
+            Created::ImportJobs => "import_jobs",
+        }
+    }
+
+    fn no(self) -> &'static str {
+        match self {
+            Created::ImportJobs => "id",
+            _ => "no",
         }
     }
 }
@@ -62,7 +73,8 @@ pub fn created_from(
         .execute(conn)?;
     // `table` is one of the fixed names above.
     diesel::sql_query(format!(
-        "SELECT no::text AS no FROM {} WHERE form_key = $1",
+        "SELECT {}::text AS no FROM {} WHERE form_key = $1",
+        table.no(),
         table.table()
     ))
     .bind::<Text, _>(key)

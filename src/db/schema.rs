@@ -186,6 +186,7 @@ diesel::table! {
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
         updated_count -> Int8,
+        form_key -> Nullable<Text>,
     }
 }
 

@@ -856,6 +856,55 @@ fn an_imported_person_takes_its_company_s_address_phone_and_codes_where_its_row_
     assert_eq!(row("P5"), "||||-||-|-|-", "no company, nothing taken");
 }
 
+/// The import form sent twice (a double click on its button, Back and send) imports the file
+/// once: the second sending leads to the first one's job and says so. A file without a No.
+/// column made every contact twice.
+#[test]
+fn the_same_import_form_sent_twice_imports_the_file_once() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let page = c.get("/contacts/import");
+    let once = hidden_value(&page.body, "once").expect("the form's one-time key");
+    let csv = "type,name\ncompany,Once A/S\ncompany,Twice ApS\n";
+    let send = |c: &mut Client| {
+        let res = c.upload_with(
+            "/contacts/import",
+            "/contacts/import",
+            &[("once", once.as_str())],
+            "contacts.csv",
+            csv.as_bytes(),
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+        res.location().unwrap()
+    };
+    let first = send(&mut c);
+    c.wait_for(&first, |r| !r.contains("data-status-url"));
+    let second = send(&mut c);
+    assert_eq!(second, first);
+    // The first one has finished: its page, with the flash, at once.
+    let job = c.get(&second);
+    assert!(
+        job.contains("This file was sent twice from the same form: it is imported once"),
+        "{}",
+        job.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
+    assert_eq!(app.count("SELECT count(*) FROM import_jobs"), 1);
+    // A new form is a new import.
+    let other = hidden_value(&c.get("/contacts/import").body, "once").unwrap();
+    assert_ne!(other, once);
+    let res = c.upload_with(
+        "/contacts/import",
+        "/contacts/import",
+        &[("once", other.as_str())],
+        "contacts.csv",
+        csv.as_bytes(),
+    );
+    assert_ne!(res.location().unwrap(), first);
+    c.wait_for(&res.location().unwrap(), |r| !r.contains("data-status-url"));
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 4);
+}
+
 #[test]
 fn a_file_without_numbers_is_not_compared_with_each_of_its_companies() {
     // Each row of an import looks up the company its `company_no` names, in the file and in

@@ -220,6 +220,16 @@ pub struct Upload {
     pub kind: FileKind,
     /// Update the contacts whose No. is already in Rapport (else those rows are refused).
     pub update_existing: bool,
+    /// The form's one-time key ([`crate::db::once`]): sent twice, the file is imported once.
+    pub form_key: Option<String>,
+}
+
+/// What [`start`] answers once the job exists: its id, and whether the same form had started
+/// it already (the file was sent twice: nothing more is done).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Started {
+    pub id: i64,
+    pub again: bool,
 }
 
 /// What an uploaded file is read as.
@@ -257,15 +267,24 @@ struct JobConn {
 }
 
 impl JobConn {
-    /// Creates the job and takes its lock before anyone can see it.
-    fn create(mut conn: DbConn, user_id: i64, file_name: &str, total: i64) -> QueryResult<Self> {
+    /// Creates the job and takes its lock before anyone can see it; or, when the same form
+    /// (`form_key`) created one already, answers that job's id.
+    fn create(mut conn: DbConn, user_id: i64, upload: &Upload) -> QueryResult<Result<Self, i64>> {
         let id = conn.transaction(|conn| {
+            if let Some(key) = &upload.form_key {
+                if let Some(first) =
+                    crate::db::once::created_from(conn, crate::db::once::Created::ImportJobs, key)?
+                {
+                    return Ok(Err(first.parse::<i64>().unwrap_or_default()));
+                }
+            }
             let id: i64 = diesel::insert_into(import_jobs::table)
                 .values((
                     import_jobs::user_id.eq(user_id),
-                    import_jobs::file_name.eq(file_name),
-                    import_jobs::total_rows.eq(total),
+                    import_jobs::file_name.eq(&upload.file_name),
+                    import_jobs::total_rows.eq(upload.total_rows),
                     import_jobs::status.eq(JobStatus::Waiting),
+                    import_jobs::form_key.eq(&upload.form_key),
                 ))
                 .returning(import_jobs::id)
                 .get_result(conn)?;
@@ -273,13 +292,13 @@ impl JobConn {
                 .bind::<diesel::sql_types::Integer, _>(LOCK_CLASS)
                 .bind::<BigInt, _>(id)
                 .execute(conn)?;
-            Ok::<_, diesel::result::Error>(id)
+            Ok::<_, diesel::result::Error>(Ok(id))
         })?;
-        Ok(JobConn {
+        Ok(id.map(|id| JobConn {
             conn,
             id,
             finished: false,
-        })
+        }))
     }
 
     /// The rows to expect, once a workbook says how many it has.
@@ -336,14 +355,14 @@ impl Drop for JobConn {
 }
 
 /// Starts a job for `upload` on a thread of its own; answers with the job's id once the job
-/// exists (or why it could not be created).
+/// exists (or why it could not be created), or with the job the same form started already.
 pub fn start(
     pool: DbPool,
     ticket: Ticket,
     upload: Upload,
     user: CurrentUser,
     ip: String,
-) -> std::io::Result<tokio::sync::oneshot::Receiver<anyhow::Result<i64>>> {
+) -> std::io::Result<tokio::sync::oneshot::Receiver<anyhow::Result<Started>>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     // The job's messages are read by the user who started it, in the office's way of writing
     // numbers ("1.204 contacts imported" under da-DK), as the rest of its page is.
@@ -351,22 +370,28 @@ pub fn start(
     std::thread::Builder::new()
         .name("import".into())
         .spawn(move || crate::web::locale::within(locale, || {
-            let created = pool.get().map_err(anyhow::Error::from).and_then(|conn| {
-                Ok(JobConn::create(
-                    conn,
-                    user.id,
-                    &upload.file_name,
-                    upload.total_rows,
-                )?)
-            });
+            let created = pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|conn| Ok(JobConn::create(conn, user.id, &upload)?));
             let mut job = match created {
-                Ok(job) => job,
+                Ok(Ok(job)) => job,
+                Ok(Err(first)) => {
+                    let _ = tx.send(Ok(Started {
+                        id: first,
+                        again: true,
+                    }));
+                    return;
+                }
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     return;
                 }
             };
-            let _ = tx.send(Ok(job.id));
+            let _ = tx.send(Ok(Started {
+                id: job.id,
+                again: false,
+            }));
             let turn = ticket.wait_turn();
             job.progress(JobStatus::Validating, 0);
             if let Err(e) = run(&pool, &mut job, upload, &user, &ip) {

@@ -11,12 +11,12 @@ use crate::web::filters;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use crate::auth::{client_ip, CurrentUser, Staff};
+use crate::auth::{client_ip, session, CurrentUser, Staff};
 use crate::contacts::domain::import;
 use crate::contacts::domain::import_jobs::{self, FileKind, ImportJob, Upload};
 use crate::db::schema::import_jobs as jobs;
 use crate::web::AppState;
-use crate::web::{db, ok, redirect, render, AppError, AppResult, Layout};
+use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, Layout};
 
 /// The largest file accepted (spooled to disk; memory does not grow with it).
 pub const MAX_UPLOAD: usize = 512 * 1024 * 1024;
@@ -32,6 +32,8 @@ pub struct ImportPage {
     pub header: String,
     pub recent: Vec<ImportJob>,
     pub max_upload: &'static str,
+    /// The form's one-time key ([`crate::db::once`]).
+    pub once: String,
 }
 
 impl ImportPage {
@@ -42,6 +44,7 @@ impl ImportPage {
             header: import::header_line(),
             recent,
             max_upload: MAX_UPLOAD_TEXT,
+            once: crate::db::once::new_key(),
         }
     }
 }
@@ -83,8 +86,19 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
     let mut spooled = None;
     let mut windows_1252 = false;
     let mut update_existing = false;
+    let mut once = String::new();
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| unreadable(&e))?;
+        if field.name() == Some("once") {
+            // 32 hex digits; anything longer is not a key, and is not kept.
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| unreadable(&e))?;
+                if once.len() + chunk.len() <= 64 {
+                    once.push_str(&String::from_utf8_lossy(&chunk));
+                }
+            }
+            continue;
+        }
         let checkbox = match field.name() {
             Some("windows_1252") => Some(&mut windows_1252),
             Some("update_existing") => Some(&mut update_existing),
@@ -147,6 +161,7 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
         file_name,
         total_rows: lines.saturating_sub(1).max(1) as i64,
         update_existing,
+        form_key: crate::db::once::key(once.trim()),
     })
 }
 
@@ -195,11 +210,25 @@ pub async fn upload(
     let ip = client_ip(&req, state.config.trust_proxy);
     let started = import_jobs::start(state.long_pool.clone(), ticket, spooled, user, ip)
         .map_err(AppError::internal)?;
-    let job_id = started
+    let started = started
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::Internal)?;
-    Ok(redirect(&format!("/contacts/import/{job_id}")))
+    if started.again {
+        let session = session::current(&req)?;
+        db(&state.pool, move |conn| {
+            Ok(session::set_flash(
+                conn,
+                &session,
+                Flash::info(
+                    "This file was sent twice from the same form: it is imported once, as \
+                     below.",
+                ),
+            )?)
+        })
+        .await?;
+    }
+    Ok(redirect(&format!("/contacts/import/{}", started.id)))
 }
 
 #[derive(Template)]
