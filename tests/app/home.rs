@@ -43,6 +43,26 @@ fn staff_see_their_draft_segments_with_their_sizes_and_their_imports() {
     let home = c.get("/");
     let at = |text: &str| home.body.find(text).unwrap_or_else(|| panic!("{text}"));
     assert!(at(&format!(">{newer}</a>")) < at(&format!(">{no}</a>")));
+    // Worked on through its steps (no header save), the older draft is the last changed.
+    step(&mut c, &no, "add", &[("contact_no", "BO")]);
+    let home = c.get("/");
+    let at = |text: &str| home.body.find(text).unwrap_or_else(|| panic!("{text}"));
+    assert!(at(&format!(">{no}</a>")) < at(&format!(">{newer}</a>")));
+    // More drafts than the home page shows: the link lists the user's own, not everyone's.
+    for i in 0..5 {
+        new_segment(&mut c, &format!("Draft {i}"));
+    }
+    let home = c.get("/");
+    assert!(
+        home.contains("And 2 more: <a href=\"/segments?status=draft&amp;mine=1\">all your draft segments</a>."),
+        "{}",
+        home.body
+    );
+    let mine = c.get("/segments?status=draft&mine=1");
+    assert!(mine.contains("7 segments"), "{}", mine.body);
+    assert!(!mine.contains("Otto&#39;s draft") && !mine.contains("Logged one"));
+    assert!(mine.contains("id=\"mine\" name=\"mine\" type=\"checkbox\" value=\"1\" checked"));
+    assert!(c.get("/segments?status=draft").contains("8 segments"));
     // Imports without drafts, and neither.
     let mut i = staff(&app, "ida");
     assert!(!i.get("/").contains("Your recent imports"));

@@ -319,7 +319,8 @@ pub(crate) fn segment_state(app: &TestApp, no: &str) -> String {
         "{} {} {}",
         text(
             app,
-            &format!("SELECT md5(s::text) FROM segments s WHERE s.no = '{no}'")
+            // All but when it last changed, which a Go Back moves on, as any change does.
+            &format!("SELECT md5((to_jsonb(s) - 'updated_at')::text) FROM segments s WHERE s.no = '{no}'")
         ),
         steps_hash(app, no),
         lines_hash(app, no)

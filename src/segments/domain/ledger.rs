@@ -48,6 +48,17 @@ pub fn record(
             s::user_id.eq(user.id),
             s::user_name.eq(&user.username),
         ))
+        .execute(conn)?;
+    changed(conn, segment.id)
+}
+
+/// The segment changed now (a step, a Go Back): its "last changed", by which the home page
+/// lists a user's drafts, was only a header save's, and a draft worked on all day through its
+/// steps dropped out of the list.
+fn changed(conn: &mut PgConnection, segment_id: i64) -> QueryResult<()> {
+    use crate::db::schema::segments;
+    diesel::update(segments::table.find(segment_id))
+        .set(segments::updated_at.eq(diesel::dsl::now))
         .execute(conn)
         .map(|_| ())
 }
@@ -83,6 +94,7 @@ pub fn go_back(conn: &mut PgConnection, segment: &Segment, to: i32) -> QueryResu
         .bind::<BigInt, _>(segment.id)
         .bind::<Integer, _>(to)
         .execute(conn)?;
+    changed(conn, segment.id)?;
     Ok(WentBack {
         steps,
         deleted: d.deleted,

@@ -31,16 +31,18 @@ impl SegmentRow {
 
 pub const LIST_PAGE: i64 = 50;
 
-/// Segments by No. (newest first), filtered by status and a search in No. and description.
+/// Segments by No. (newest first), filtered by status, by who created them (`created_by`:
+/// a user's id, 0 for anyone's) and a search in No. and description.
 pub fn list(
     conn: &mut PgConnection,
     status: &str,
     q: &str,
+    created_by: i64,
     offset: i64,
 ) -> QueryResult<(Vec<SegmentRow>, i64)> {
     let pattern = crate::db::text::contains_pattern(q);
-    let filter =
-        "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2)";
+    let filter = "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2) \
+         AND ($4 = 0 OR s.created_by = $4)";
     // The page and the count in one statement (the count of all that match, on every row;
     // each row's lines and steps are read for the page's rows only). A page past the end has
     // no row to carry the count: counted then on its own.
@@ -54,6 +56,7 @@ pub fn list(
     .bind::<Text, _>(status)
     .bind::<Text, _>(&pattern)
     .bind::<BigInt, _>(offset)
+    .bind::<BigInt, _>(created_by)
     .load(conn)?;
     let total = match rows.first() {
         Some(row) => row.total,
@@ -64,11 +67,14 @@ pub fn list(
                 #[diesel(sql_type = BigInt)]
                 n: i64,
             }
+            // The filter's numbering, $3 (the offset) named so that $4 keeps its place.
             crate::db::prepared(format!(
-                "SELECT count(*) AS n FROM segments s WHERE {filter}"
+                "SELECT count(*) AS n FROM segments s WHERE {filter} AND $3 >= 0"
             ))
             .bind::<Text, _>(status)
             .bind::<Text, _>(&pattern)
+            .bind::<BigInt, _>(offset)
+            .bind::<BigInt, _>(created_by)
             .get_result::<N>(conn)?
             .n
         }

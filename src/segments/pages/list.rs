@@ -18,6 +18,9 @@ pub struct ListQuery {
     status: String,
     #[serde(default)]
     q: String,
+    /// Only the segments the user created ("1"; the home page's "all your draft segments").
+    #[serde(default)]
+    mine: String,
     page: Option<String>,
 }
 
@@ -29,6 +32,7 @@ pub struct ListPage {
     pub pager: Pager,
     pub status: String,
     pub q: String,
+    pub mine: bool,
     pub statuses: [SegmentStatus; 3],
     pub can_edit: bool,
 }
@@ -41,6 +45,9 @@ impl ListPage {
         }
         if !self.q.is_empty() {
             s.append_pair("q", &self.q);
+        }
+        if self.mine {
+            s.append_pair("mine", "1");
         }
         s.append_pair("page", &page.to_string());
         format!("?{}", s.finish())
@@ -61,15 +68,17 @@ pub async fn list(
         .map(|s| s.as_str().to_string())
         .unwrap_or_default();
     let q = query.q.trim().to_string();
+    let mine = !query.mine.trim().is_empty();
+    let created_by = if mine { user.id } else { 0 };
     let requested = Pager::requested(query.page.as_deref());
     let (s, qq) = (status.clone(), q.clone());
     let (rows, pager) = db(&state.pool, move |conn| {
         let offset = (requested - 1) * segment_list::LIST_PAGE;
-        let (mut rows, total) = segment_list::list(conn, &s, &qq, offset)?;
+        let (mut rows, total) = segment_list::list(conn, &s, &qq, created_by, offset)?;
         let pager = Pager::new(Some(&requested.to_string()), segment_list::LIST_PAGE, total);
         if pager.offset() != offset {
             // Past the last page: the last page is shown.
-            rows = segment_list::list(conn, &s, &qq, pager.offset())?.0;
+            rows = segment_list::list(conn, &s, &qq, created_by, pager.offset())?.0;
         }
         Ok((rows, pager))
     })
@@ -80,6 +89,7 @@ pub async fn list(
         pager,
         status,
         q,
+        mine,
         statuses: SegmentStatus::ALL,
         can_edit: user.role >= Role::Staff,
     })
