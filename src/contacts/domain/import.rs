@@ -761,6 +761,13 @@ mod tests {
         assert_eq!(problems.lines(), ["line 5: name is empty"]);
         assert_eq!(rows[0].city, "Aarhus");
         assert_eq!(rows[0].line, 2);
+        // Blank lines with "\n" alone (which the CSV reader skips) count too; one inside a
+        // quoted cell is the cell's.
+        let data = "type,name,city\ncompany,\"Acme\n\nLtd\",x\n\n\ncompany,,x\n\ncompany,Beta,\n";
+        let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert_eq!(problems.lines(), ["line 7: name is empty"]);
+        assert_eq!(rows[0].name, "Acme\n\nLtd");
+        assert_eq!(rows[1].line, 9);
     }
 
     #[test]

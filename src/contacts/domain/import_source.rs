@@ -59,8 +59,84 @@ pub fn sniff_separator(head: &[u8]) -> u8 {
 
 /// A CSV file, record by record.
 pub struct CsvSource<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<BlankLinesKept<R>>,
     raw: ByteRecord,
+}
+
+/// The file as the CSV reader should see it: a blank line written with `\n` alone (outside a
+/// quoted cell) gets one space. The reader skips an empty line without counting it in the
+/// next record's position, so every problem after one named the line before its own (or
+/// further up, after several); a line of one space is a record of one empty cell, which the
+/// import skips itself, counted. (A blank line of a Windows file, `\r\n`, holds its `\r`
+/// already.) A blank line inside a quoted cell is the cell's and is left alone.
+pub struct BlankLinesKept<R> {
+    inner: R,
+    separator: u8,
+    state: Cell,
+    /// At the start of a line (after a line's end, outside quotes); not at the file's start,
+    /// whose blank lines come before the header.
+    line_start: bool,
+    pending: std::collections::VecDeque<u8>,
+}
+
+/// Where the bytes read so far leave a CSV cell, as the reader sees it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    Start,
+    Unquoted,
+    Quoted,
+    /// A `"` inside a quoted cell: a second one is an escaped quote, anything else ends it.
+    QuoteInQuoted,
+}
+
+impl<R: Read> BlankLinesKept<R> {
+    pub fn new(inner: R, separator: u8) -> Self {
+        BlankLinesKept {
+            inner,
+            separator,
+            state: Cell::Start,
+            line_start: false,
+            pending: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Passes `b` on to `out`, with a space before it when it is a blank line's `\n`.
+    fn pass(&mut self, b: u8, out: &mut std::collections::VecDeque<u8>) {
+        let (next, line_end) = match (self.state, b) {
+            (Cell::Quoted, b'"') => (Cell::QuoteInQuoted, false),
+            (Cell::Quoted, _) => (Cell::Quoted, false),
+            (Cell::QuoteInQuoted, b'"') => (Cell::Quoted, false),
+            (Cell::Start, b'"') => (Cell::Quoted, false),
+            (_, b'\n') => (Cell::Start, true),
+            (_, b) if b == self.separator => (Cell::Start, false),
+            _ => (Cell::Unquoted, false),
+        };
+        if line_end && self.line_start {
+            out.push_back(b' ');
+        }
+        out.push_back(b);
+        self.state = next;
+        self.line_start = line_end;
+    }
+}
+
+impl<R: Read> Read for BlankLinesKept<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            let mut chunk = vec![0u8; buf.len().max(1)];
+            let n = self.inner.read(&mut chunk)?;
+            let mut out = std::mem::take(&mut self.pending);
+            for &b in &chunk[..n] {
+                self.pass(b, &mut out);
+            }
+            self.pending = out;
+        }
+        let n = buf.len().min(self.pending.len());
+        for (slot, b) in buf.iter_mut().zip(self.pending.drain(..n)) {
+            *slot = b;
+        }
+        Ok(n)
+    }
 }
 
 impl<R: Read> CsvSource<R> {
@@ -75,7 +151,7 @@ impl<R: Read> CsvSource<R> {
             .delimiter(separator)
             .terminator(csv::Terminator::Any(b'\n'))
             .trim(csv::Trim::All)
-            .from_reader(data);
+            .from_reader(BlankLinesKept::new(data, separator));
         CsvSource {
             reader,
             raw: ByteRecord::new(),
