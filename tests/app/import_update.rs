@@ -776,3 +776,29 @@ fn an_import_that_renames_a_contact_takes_its_search_name_along_as_the_card_does
         1
     );
 }
+
+/// A CSV export opened in Excel shows the formula guard's apostrophe ('+45 1234, '=Acme) and
+/// keeps it when saved as a workbook: imported, it comes off as it does from CSV. It was kept,
+/// and every such phone and name gained an apostrophe.
+#[test]
+fn the_csv_formula_guard_comes_off_in_a_workbook_too() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let rows = vec![
+        vec!["type".to_string(), "name".into(), "phone".into()],
+        vec!["company".into(), "'=Acme".into(), "'+45 1234 5678".into()],
+        vec!["company".into(), "'t Hooft".into(), "".into()],
+    ];
+    let page = import_file(&mut c, &[], "contacts.xlsx", &workbook(&rows));
+    assert!(page.contains("2 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = '=Acme' AND phone = '+45 1234 5678'"),
+        1
+    );
+    // An apostrophe that guards nothing is the value's own.
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = '''t Hooft'"),
+        1
+    );
+}

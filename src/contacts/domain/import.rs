@@ -171,8 +171,9 @@ pub struct RowReader<'s> {
     headers: Vec<String>,
     index: HashMap<String, usize>,
     record: csv::StringRecord,
-    /// Whether cells may carry the apostrophe of CSV's formula guard (a workbook's do not).
-    neutralised: bool,
+    /// Whether the file is CSV, whose lines may be cut short (a workbook's rows leave their
+    /// trailing empty cells out by nature).
+    csv: bool,
     read: u64,
     done: bool,
 }
@@ -196,7 +197,7 @@ impl<'s> RowReader<'s> {
     /// Reads and checks the header line; `None` (with the problems) when it is not usable.
     pub fn new(source: &'s mut dyn Source, problems: &mut Problems) -> Option<Self> {
         problems.line_word = source.line_word();
-        let neutralised = source.line_word() == "line";
+        let csv = source.line_word() == "line";
         let mut record = csv::StringRecord::new();
         let headers: Vec<String> = match source.next_record(&mut record) {
             Ok(true) => record
@@ -271,7 +272,7 @@ impl<'s> RowReader<'s> {
             headers,
             index,
             record,
-            neutralised,
+            csv,
             read: 0,
             done: false,
         })
@@ -371,7 +372,7 @@ impl<'s> RowReader<'s> {
             // A CSV line with fewer cells than its header (cut short by hand): its missing
             // cells would read as empty, and an update would empty those columns. (A
             // workbook's rows leave trailing empty cells out by nature.)
-            if self.neutralised && self.record.len() < self.headers.len() {
+            if self.csv && self.record.len() < self.headers.len() {
                 problems.add(
                     line,
                     format!(
@@ -383,12 +384,14 @@ impl<'s> RowReader<'s> {
                 );
                 return Some(None);
             }
-            let (index, record, neutralised) = (&self.index, &self.record, self.neutralised);
+            let (index, record) = (&self.index, &self.record);
+            // CSV's formula guard comes off in a workbook too: a CSV export opened in Excel
+            // shows it ('+45 1234) and keeps it when saved as a workbook.
             let get = |name: &str| -> String {
                 index
                     .get(name)
                     .and_then(|&i| record.get(i))
-                    .map(|v| if neutralised { unneutralise(v) } else { v })
+                    .map(unneutralise)
                     .map(|v| v.trim().to_string())
                     .unwrap_or_default()
             };
