@@ -220,7 +220,7 @@ pub fn gone(table: &SetupTable, code: &str, since: &Since) -> AppError {
             table.code_href(now),
         ),
         Since::Deleted { .. } => (
-            format!("{} after this page was opened.", since.deleted(&name, code)),
+            format!("{}, after this page was opened.", since.deleted(&name, code)),
             table.href(),
         ),
         Since::Unknown => (
