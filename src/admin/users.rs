@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::audit::{self, Actor};
 use crate::auth::users::{self, CreateError, NewUser, User, UserChanges};
 use crate::auth::{client_ip, password, session, Admin, Role};
+use crate::setup::CodeList;
 use crate::web::pagination::path_segment;
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
@@ -37,6 +38,19 @@ pub struct NewUserPage {
     pub form: NewUserForm,
     pub errors: FormErrors,
     pub roles: [Role; 3],
+    /// The salespeople to choose the user's from (a blocked one marked).
+    pub salespeople: CodeList,
+}
+
+/// The salespeople a user's form offers.
+async fn salespeople(state: &AppState) -> AppResult<CodeList> {
+    db(&state.pool, |conn| {
+        Ok(crate::setup::options_of(conn, &["salespeople"])?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    })
+    .await
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -56,7 +70,11 @@ pub struct NewUserForm {
 }
 
 #[get("/admin/users/new")]
-pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
+pub async fn new(
+    _admin: Admin,
+    layout: Layout,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     ok(&NewUserPage {
         layout,
         form: NewUserForm {
@@ -65,6 +83,7 @@ pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
         },
         errors: FormErrors::new(),
         roles: Role::ALL,
+        salespeople: salespeople(&state).await?,
     })
 }
 
@@ -126,6 +145,7 @@ pub async fn create(
                 },
                 errors,
                 roles: Role::ALL,
+                salespeople: salespeople(&state).await?,
             },
         ),
     }
@@ -145,6 +165,8 @@ pub struct EditUserPage {
     pub errors: FormErrors,
     pub password_error: Option<String>,
     pub roles: [Role; 3],
+    /// The salespeople to choose the user's from (a blocked one marked).
+    pub salespeople: CodeList,
 }
 
 async fn load_user(state: &AppState, username: String) -> AppResult<User> {
@@ -161,7 +183,7 @@ impl EditUserPage {
     }
 }
 
-fn edit_page(layout: Layout, user: User) -> EditUserPage {
+fn edit_page(layout: Layout, user: User, salespeople: CodeList) -> EditUserPage {
     let form = UserChanges::of(&user);
     EditUserPage {
         layout,
@@ -172,6 +194,7 @@ fn edit_page(layout: Layout, user: User) -> EditUserPage {
         errors: FormErrors::new(),
         password_error: None,
         roles: Role::ALL,
+        salespeople,
     }
 }
 
@@ -183,7 +206,7 @@ pub async fn edit(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let user = load_user(&state, path.into_inner()).await?;
-    ok(&edit_page(layout, user))
+    ok(&edit_page(layout, user, salespeople(&state).await?))
 }
 
 #[derive(Deserialize)]
@@ -258,7 +281,12 @@ pub async fn update(
                 return Ok(Saved::Conflict(user));
             }
             let mut errors = c.validate();
-            users::check_salesperson_exists(conn, &c.salesperson_code, &mut errors)?;
+            users::check_salesperson(
+                conn,
+                &c.salesperson_code,
+                user.salesperson_code.as_deref(),
+                &mut errors,
+            )?;
             if user.role() == Role::Admin
                 && Role::parse(&c.role) != Some(Role::Admin)
                 && user.active
@@ -334,7 +362,7 @@ pub async fn update(
             path_segment(&username)
         ))),
         Saved::Invalid(user, errors) => {
-            let mut page = edit_page(layout, user);
+            let mut page = edit_page(layout, user, salespeople(&state).await?);
             page.form = changes;
             // Still the values the form was opened with.
             if let Some(was) = was {
@@ -345,7 +373,7 @@ pub async fn update(
         }
         Saved::Conflict(user) => {
             // The typed values over the user as it is now: saved again, they replace it.
-            let mut page = edit_page(layout, user);
+            let mut page = edit_page(layout, user, salespeople(&state).await?);
             page.conflict = Some(page.was.differences(&changes));
             page.form = changes;
             render(StatusCode::CONFLICT, &page)
@@ -377,7 +405,7 @@ pub async fn reset_password(
     if let Err(message) =
         password::check_new(&form.password, &form.password_confirmation, &user.username)
     {
-        let mut page = edit_page(layout, user);
+        let mut page = edit_page(layout, user, salespeople(&state).await?);
         page.password_error = Some(message.to_string());
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }

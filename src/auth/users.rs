@@ -207,27 +207,19 @@ impl UserChanges {
     }
 }
 
-/// A user's default salesperson must be one of the salespeople.
-pub fn check_salesperson_exists(
+/// A user's default salesperson must be one of the salespeople, and not a blocked one, unless
+/// it is the user's already (`kept`): new segments and campaigns would silently get none,
+/// as a blocked salesperson is not given to new records.
+pub fn check_salesperson(
     conn: &mut PgConnection,
     code: &str,
+    kept: Option<&str>,
     errors: &mut FormErrors,
 ) -> QueryResult<()> {
-    use crate::db::schema::salespeople;
-    if code.is_empty() || errors.has("salesperson_code") {
+    if errors.has("salesperson_code") {
         return Ok(());
     }
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        salespeople::table.filter(salespeople::code.eq(code)),
-    ))
-    .get_result(conn)?;
-    if !exists {
-        errors.add(
-            "salesperson_code",
-            format!("There is no salesperson {code}. Add it under Setup, Salespeople first."),
-        );
-    }
-    Ok(())
+    crate::setup::salespeople::check_chosen(conn, errors, "salesperson_code", code, kept)
 }
 
 fn optional(s: &str) -> Option<&str> {
@@ -250,7 +242,7 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateErro
     if !errors.has("username") && find_by_username(conn, &new.username)?.is_some() {
         errors.add("username", "This user name is already taken.");
     }
-    check_salesperson_exists(conn, &new.salesperson_code, &mut errors)?;
+    check_salesperson(conn, &new.salesperson_code, None, &mut errors)?;
     if !errors.is_empty() {
         return Err(CreateError::Invalid(errors));
     }

@@ -35,6 +35,44 @@ fn an_admin_creates_a_user_who_can_then_sign_in() {
     assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user created' AND subject = 'Maria.K' AND actor = 'boss'"), 1);
     // User names are case-insensitive at sign-in.
     app.client().sign_in("maria.k", PASSWORD);
+
+    // The form offers the salespeople to choose from; a blocked one is refused for a new
+    // user (new segments and campaigns would silently get none) and stays with one who has it.
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name, blocked) VALUES ('OLD', 'Old Sales', TRUE)",
+    );
+    let form = admin.get("/admin/users/new");
+    assert!(
+        form.contains("<select id=\"salesperson_code\" name=\"salesperson_code\"")
+            && form.contains("<option value=\"MK\">MK – Maria Keller</option>"),
+        "{}",
+        form.body
+    );
+    let res = admin.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "olga"),
+            ("display_name", "Olga"),
+            ("role", "staff"),
+            ("salesperson_code", "OLD"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Salesperson OLD is blocked: choose another."));
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE users SET salesperson_code = 'OLD' WHERE username = 'Maria.K'",
+    );
+    let page = admin.get("/admin/users/Maria.K");
+    assert!(
+        page.contains("<option value=\"OLD\" selected>"),
+        "{}",
+        page.body
+    );
 }
 
 #[test]
