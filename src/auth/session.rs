@@ -288,6 +288,32 @@ pub fn set_flash(conn: &mut PgConnection, session: &SessionData, flash: Flash) -
     set_flash_or_start(conn, session, flash).map(|_| ())
 }
 
+/// The No. of the `what` ("Contact") of `table` that the form with the one-time key `key`
+/// created already ([`crate::db::once`]), with the message for the next page that nothing was
+/// created again; `None` when the form is sent for the first time (or carries no key).
+pub fn created_before(
+    conn: &mut PgConnection,
+    session: &SessionData,
+    table: crate::db::once::Created,
+    key: Option<&str>,
+    what: &str,
+) -> QueryResult<Option<String>> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let Some(no) = crate::db::once::created_from(conn, table, key)? else {
+        return Ok(None);
+    };
+    set_flash(
+        conn,
+        session,
+        Flash::info(format!(
+            "{what} {no} was created from this form already: nothing was created again."
+        )),
+    )?;
+    Ok(Some(no))
+}
+
 /// Leaves a message for the next page; a visitor without a stored session gets one, whose
 /// key is returned for their cookie ([`redirect_with_session`]).
 pub fn set_flash_or_start(

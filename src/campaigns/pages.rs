@@ -171,18 +171,10 @@ pub async fn create(
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
             Ok(values) => {
                 let key = once::key(&f.once);
-                if let Some(no) = match &key {
-                    Some(key) => once::created_from(conn, once::Created::Campaigns, key)?,
-                    None => None,
-                } {
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::info(format!(
-                            "Campaign {no} was created from this form already: nothing was \
-                             created again."
-                        )),
-                    )?;
+                let created = once::Created::Campaigns;
+                if let Some(no) =
+                    session::created_before(conn, &session, created, key.as_deref(), "Campaign")?
+                {
                     return Ok(Ok(no));
                 }
                 let campaign = domain::insert(conn, &values, key.as_deref())?;

@@ -120,22 +120,10 @@ pub async fn create(
         conn.transaction::<_, AppError, _>(|conn| match model::validate(conn, &f, None)? {
             Ok(mut values) => {
                 let key = crate::db::once::key(&f.once);
-                if let Some(no) = match &key {
-                    Some(key) => crate::db::once::created_from(
-                        conn,
-                        crate::db::once::Created::Contacts,
-                        key,
-                    )?,
-                    None => None,
-                } {
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::info(format!(
-                            "Contact {no} was created from this form already: nothing was \
-                             created again."
-                        )),
-                    )?;
+                let created = crate::db::once::Created::Contacts;
+                if let Some(no) =
+                    session::created_before(conn, &session, created, key.as_deref(), "Contact")?
+                {
                     return Ok(Ok(no));
                 }
                 inherit::from_company(conn, &mut values)?;

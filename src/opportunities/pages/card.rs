@@ -133,19 +133,11 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, today())? {
             Ok(values) => {
-                let first = match &values.form_key {
-                    Some(key) => once::created_from(conn, once::Created::Opportunities, key)?,
-                    None => None,
-                };
-                if let Some(no) = first {
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::info(format!(
-                            "Opportunity {no} was created from this form already: nothing was \
-                             created again."
-                        )),
-                    )?;
+                let key = values.form_key.as_deref();
+                let created = once::Created::Opportunities;
+                if let Some(no) =
+                    session::created_before(conn, &session, created, key, "Opportunity")?
+                {
                     return Ok(Ok(no));
                 }
                 let no = record::create(conn, &values, today(), user.id, &user.display_name)?;

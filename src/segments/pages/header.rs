@@ -204,18 +204,10 @@ pub async fn create(
         conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
             Ok(mut values) => {
                 let key = once::key(&f.once);
-                if let Some(no) = match &key {
-                    Some(key) => once::created_from(conn, once::Created::Segments, key)?,
-                    None => None,
-                } {
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::info(format!(
-                            "Segment {no} was created from this form already: nothing was \
-                             created again."
-                        )),
-                    )?;
+                let created = once::Created::Segments;
+                if let Some(no) =
+                    session::created_before(conn, &session, created, key.as_deref(), "Segment")?
+                {
                     return Ok(Ok(no));
                 }
                 let shown = header::HeaderValues::shown(None);
