@@ -87,26 +87,53 @@ pub struct Page {
     pub older: bool,
 }
 
-/// One page of the trail, newest first, optionally only one action. Read from where the page
+/// What the trail is narrowed to: one action, a subject and who, each of the last two a part
+/// of the text in any case ("cp0003" finds "CP0003"; "anna" finds "anna.k").
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub action: Option<String>,
+    pub subject: Option<String>,
+    pub who: Option<String>,
+}
+
+/// One page of the trail, newest first, as `filter` narrows it. Read from where the page
 /// before it ended (by key, not by offset: the trail grows at the top while it is read, and a
 /// page by its number repeated entries already shown, or skipped some going back). A page
 /// after an entry that is gone starts at the newest.
-pub fn page(conn: &mut PgConnection, action: Option<&str>, from: From) -> QueryResult<Page> {
+pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult<Page> {
+    let pattern = |t: &str| format!("%{}%", crate::db::text::like_escape(&t.to_lowercase()));
+    let subject = filter.subject.as_deref().map(pattern);
+    let who = filter.who.as_deref().map(pattern);
     let filtered = || {
         let mut query = audit_log::table.into_boxed();
-        if let Some(action) = action {
-            query = query.filter(audit_log::action.eq(action.to_string()));
+        if let Some(action) = &filter.action {
+            query = query.filter(audit_log::action.eq(action.clone()));
+        }
+        if let Some(subject) = &subject {
+            query = query.filter(audit_log::subject.ilike(subject.clone()));
+        }
+        if let Some(who) = &who {
+            query = query.filter(audit_log::actor.ilike(who.clone()));
         }
         query
     };
-    let (where_sql, values) = match action {
-        Some(action) => (
-            "WHERE action = $1",
-            vec![BindValue::Text(action.to_string())],
-        ),
-        None => ("", Vec::new()),
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    for (column, op, value) in [
+        ("action", "=", filter.action.clone()),
+        ("subject", "ILIKE", subject.clone()),
+        ("actor", "ILIKE", who.clone()),
+    ] {
+        if let Some(value) = value {
+            values.push(BindValue::Text(value));
+            conditions.push(format!("{column} {op} ${}", values.len()));
+        }
+    }
+    let where_sql = match conditions.is_empty() {
+        true => String::new(),
+        false => format!("WHERE {}", conditions.join(" AND ")),
     };
-    let total = capped_count(conn, "audit_log", where_sql, values, COUNT_CAP)?;
+    let total = capped_count(conn, "audit_log", &where_sql, values, COUNT_CAP)?;
     // The entry a page starts from: its time and id (gone: the newest entries).
     let key = match from {
         From::Before(id) | From::After(id) => audit_log::table

@@ -31,6 +31,9 @@ pub struct AuditPage {
     pub page: audit::Page,
     pub actions: Vec<String>,
     pub action: String,
+    /// A part of the subject (a record's No., a user name, a code) and of who, as typed.
+    pub subject: String,
+    pub who: String,
 }
 
 impl AuditPage {
@@ -38,8 +41,14 @@ impl AuditPage {
     /// from the newest entries (`None`).
     pub fn page_link(&self, from: Option<(&str, i64)>) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        if !self.action.is_empty() {
-            q.append_pair("action", &self.action);
+        for (name, value) in [
+            ("action", &self.action),
+            ("subject", &self.subject),
+            ("who", &self.who),
+        ] {
+            if !value.is_empty() {
+                q.append_pair(name, value);
+            }
         }
         if let Some((way, id)) = from {
             q.append_pair(way, &id.to_string());
@@ -77,6 +86,10 @@ pub struct AuditQuery {
     #[serde(default)]
     action: String,
     #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
     before: String,
     #[serde(default)]
     after: String,
@@ -97,9 +110,16 @@ pub async fn audit_list(
         _ => audit::From::Newest,
     };
     let action = query.action.trim().to_string();
-    let filter = (!action.is_empty()).then(|| action.clone());
+    let subject = query.subject.trim().to_string();
+    let who = query.who.trim().to_string();
+    let given = |t: &String| (!t.is_empty()).then(|| t.clone());
+    let filter = audit::Filter {
+        action: given(&action),
+        subject: given(&subject),
+        who: given(&who),
+    };
     let (page, actions) = db(&state.pool, move |conn| {
-        let page = audit::page(conn, filter.as_deref(), from)?;
+        let page = audit::page(conn, &filter, from)?;
         Ok((page, audit::actions(conn)?))
     })
     .await?;
@@ -108,5 +128,7 @@ pub async fn audit_list(
         page,
         actions,
         action,
+        subject,
+        who,
     })
 }

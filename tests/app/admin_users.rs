@@ -399,6 +399,19 @@ fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
     let filtered = admin.get("/admin/audit?action=user+disabled");
     assert!(filtered.contains("user disabled"));
     assert!(!filtered.contains("wrong password"));
+    // By subject and by who, a part of either in any case ("who changed maria?"), the
+    // filters kept in the form; none that matches says so with the way back.
+    let about = admin.get("/admin/audit?subject=MARI&who=bo");
+    assert!(about.contains("user disabled"), "{}", about.body);
+    assert!(!about.contains("wrong password") && !about.contains("<td>sign-in</td>"));
+    assert!(about.contains("1 entry, newest first"), "{}", about.body);
+    assert!(about.contains("id=\"subject\" name=\"subject\" type=\"search\" value=\"MARI\""));
+    let none = admin.get("/admin/audit?subject=100%25_");
+    assert!(
+        none.contains("No entries match these filters."),
+        "{}",
+        none.body
+    );
     // Paging: more than a page of entries, each entry's subject its number.
     crate::auth::diesel_exec(
         &app,
@@ -425,6 +438,17 @@ fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
     };
     let p1 = admin.get("/admin/audit?action=bulk");
     assert!(p1.contains("120 entries, newest first"));
+    // The pages of a filtered trail keep its filters.
+    let b1x = admin.get("/admin/audit?subject=b1");
+    assert!(b1x.contains("32 entries, newest first"), "{}", b1x.body);
+    let by_x = admin.get("/admin/audit?subject=B&who=x");
+    assert!(by_x.contains("120 entries, newest first"), "{}", by_x.body);
+    let next = link(&by_x, "next");
+    assert!(
+        next.contains("subject=B") && next.contains("who=x"),
+        "{next}"
+    );
+    assert_eq!(shown(&admin.get(&next)).len(), 50);
     assert_eq!(shown(&p1).first().map(String::as_str), Some("b120"));
     assert_eq!(shown(&p1).len(), 50);
     assert!(!p1.contains("rel=\"prev\""));
