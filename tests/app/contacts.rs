@@ -694,7 +694,7 @@ fn viewers_read_contacts_but_cannot_change_them() {
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
 }
 
-fn import(c: &mut Client, csv: &str) -> Resp {
+pub(crate) fn import(c: &mut Client, csv: &str) -> Resp {
     let res = c.upload(
         "/contacts/import",
         "/contacts/import",

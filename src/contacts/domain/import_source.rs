@@ -76,6 +76,8 @@ pub struct BlankLinesKept<R> {
     /// At the start of a line (after a line's end, outside quotes); not at the file's start,
     /// whose blank lines come before the header.
     line_start: bool,
+    /// Bytes read from `inner`, kept between reads.
+    chunk: Vec<u8>,
     pending: std::collections::VecDeque<u8>,
 }
 
@@ -96,6 +98,7 @@ impl<R: Read> BlankLinesKept<R> {
             separator,
             state: Cell::Start,
             line_start: false,
+            chunk: Vec::new(),
             pending: std::collections::VecDeque::new(),
         }
     }
@@ -123,13 +126,15 @@ impl<R: Read> BlankLinesKept<R> {
 impl<R: Read> Read for BlankLinesKept<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.pending.is_empty() {
-            let mut chunk = vec![0u8; buf.len().max(1)];
+            let mut chunk = std::mem::take(&mut self.chunk);
+            chunk.resize(buf.len().max(1), 0);
             let n = self.inner.read(&mut chunk)?;
             let mut out = std::mem::take(&mut self.pending);
             for &b in &chunk[..n] {
                 self.pass(b, &mut out);
             }
             self.pending = out;
+            self.chunk = chunk;
         }
         let n = buf.len().min(self.pending.len());
         for (slot, b) in buf.iter_mut().zip(self.pending.drain(..n)) {

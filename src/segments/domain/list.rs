@@ -42,7 +42,7 @@ pub fn list(
 ) -> QueryResult<(Vec<SegmentRow>, i64)> {
     let pattern = crate::db::text::contains_pattern(q);
     let filter = "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2) \
-         AND ($4 = 0 OR s.created_by = $4)";
+         AND ($3 = 0 OR s.created_by = $3)";
     // The page and the count in one statement (the count of all that match, on every row;
     // each row's lines and steps are read for the page's rows only). A page past the end has
     // no row to carry the count: counted then on its own.
@@ -51,12 +51,12 @@ pub fn list(
            {LINES_OF_S} AS lines, \
            (SELECT count(*) FROM segment_steps t WHERE t.segment_id = s.id) AS steps, \
            count(*) OVER () AS total \
-         FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT {LIST_PAGE} OFFSET $3"
+         FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT {LIST_PAGE} OFFSET $4"
     ))
     .bind::<Text, _>(status)
     .bind::<Text, _>(&pattern)
-    .bind::<BigInt, _>(offset)
     .bind::<BigInt, _>(created_by)
+    .bind::<BigInt, _>(offset)
     .load(conn)?;
     let total = match rows.first() {
         Some(row) => row.total,
@@ -67,13 +67,11 @@ pub fn list(
                 #[diesel(sql_type = BigInt)]
                 n: i64,
             }
-            // The filter's numbering, $3 (the offset) named so that $4 keeps its place.
             crate::db::prepared(format!(
-                "SELECT count(*) AS n FROM segments s WHERE {filter} AND $3 >= 0"
+                "SELECT count(*) AS n FROM segments s WHERE {filter}"
             ))
             .bind::<Text, _>(status)
             .bind::<Text, _>(&pattern)
-            .bind::<BigInt, _>(offset)
             .bind::<BigInt, _>(created_by)
             .get_result::<N>(conn)?
             .n
