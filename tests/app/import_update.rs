@@ -802,3 +802,58 @@ fn the_csv_formula_guard_comes_off_in_a_workbook_too() {
         1
     );
 }
+
+/// A person a file moves to another company takes the new company's address, phone,
+/// salesperson, territory and language, as its card does: each that its row leaves as stored
+/// and that it had of its old company (or had none of). One of its own, or one its row
+/// changes, stays; a blocked salesperson is not taken. It used to keep the old company's
+/// address, which the new company's later moves then passed by.
+#[test]
+fn a_person_an_import_moves_to_another_company_takes_the_new_companys_values() {
+    let app = TestApp::start();
+    saved_world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name, blocked) VALUES ('BLK', 'Blocked One', TRUE);
+         UPDATE contacts SET address = 'Alpha Street 1', city = 'Aarhus', post_code = '8000',
+             country_code = 'DK', phone = '+45 11', salesperson_code = 'JO'
+             WHERE no IN ('ALPHA', 'ANNA', 'CY');
+         UPDATE contacts SET address = 'Own Way 2', city = 'Odense', post_code = '5000',
+             country_code = 'DK', phone = '', salesperson_code = NULL WHERE no = 'BO';
+         UPDATE contacts SET address = 'Beta Road 3', city = 'Malmö', post_code = '21100',
+             country_code = 'SE', phone = '+46 22', salesperson_code = 'PL'
+             WHERE no IN ('BETA', 'DORA', 'ELI');
+         UPDATE contacts SET address = 'Gamma Plads 4', city = 'København', post_code = '1000',
+             country_code = 'DK', phone = '+45 55', salesperson_code = 'BLK' WHERE no = 'GAMMA';",
+    );
+    let mut c = staff(&app, "stan");
+    let file = "no,type,name,company_no,phone\n\
+                BETA,company,Beta Wholesale,,+46 33\n\
+                ANNA,person,Anna Alpha,BETA,+45 11\n\
+                BO,person,Bo Alpha,BETA,\n\
+                CY,person,Cy Alpha,BETA,+45 77\n\
+                ELI,person,Eli Beta,GAMMA,+46 22\n";
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", file.as_bytes());
+    assert!(
+        page.contains("0 contacts imported, 5 updated."),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(concat_ws('|', p.no, co.no, p.address, p.city, p.post_code, \
+               p.country_code, p.phone, p.salesperson_code), E'\\n' ORDER BY p.no) \
+             FROM contacts p LEFT JOIN contacts co ON co.id = p.company_id \
+             WHERE p.no IN ('ANNA', 'BO', 'CY', 'DORA', 'ELI')"
+        ),
+        // ANNA had all of ALPHA's; BO keeps its own address; CY the phone its row changes;
+        // DORA stays and follows BETA's new phone; ELI does not take GAMMA's blocked
+        // salesperson.
+        "ANNA|BETA|Beta Road 3|Malmö|21100|SE|+46 33|PL\n\
+         BO|BETA|Own Way 2|Odense|5000|DK|+46 33|PL\n\
+         CY|BETA|Beta Road 3|Malmö|21100|SE|+45 77|PL\n\
+         DORA|BETA|Beta Road 3|Malmö|21100|SE|+46 33|PL\n\
+         ELI|GAMMA|Gamma Plads 4|København|1000|DK|+45 55|PL"
+    );
+}

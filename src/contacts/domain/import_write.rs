@@ -133,11 +133,7 @@ pub const COMPANY_JOINS: &str =
 /// column; else the company's own. (Imported persons took none of it: a mail merge of them
 /// had empty address blocks.) A row with a `version`, exported from Rapport, takes nothing.
 fn taken_from_company(existing: &Existing, column: &str) -> String {
-    let company = if existing.has(column) {
-        format!("CASE WHEN f.id IS NOT NULL THEN f.{column} ELSE cc.{column} END")
-    } else {
-        format!("CASE WHEN f.id IS NOT NULL AND f.existing_id IS NULL THEN f.{column} ELSE cc.{column} END")
-    };
+    let company = company_after(existing, column);
     // A row exported from Rapport (its version given) is the contact as it was: its empty
     // cells are its values, and the file is taken as it is.
     let person = format!("(r.version IS NULL AND ({ROW_COMPANY}) IS NOT NULL)");
@@ -153,6 +149,82 @@ fn taken_from_company(existing: &Existing, column: &str) -> String {
         ),
         _ => format!("COALESCE(r.{column}, CASE WHEN {person} THEN {company} END)"),
     }
+}
+
+/// The `column` of the company a row names (needs the joins of [`COMPANY_JOINS`]) as it is
+/// after the import: the file's for a company new in it, or for one it updates with that
+/// column; else the company's own.
+fn company_after(existing: &Existing, column: &str) -> String {
+    if existing.has(column) {
+        format!("CASE WHEN f.id IS NOT NULL THEN f.{column} ELSE cc.{column} END")
+    } else {
+        format!("CASE WHEN f.id IS NOT NULL AND f.existing_id IS NULL THEN f.{column} ELSE cc.{column} END")
+    }
+}
+
+/// The value a contact has of `column` when it has none: the codes and the country are NULL,
+/// the other columns empty.
+fn none_of(column: &str) -> &'static str {
+    match column {
+        "country_code" | "salesperson_code" | "territory_code" | "language_code" => "NULL",
+        _ => "''",
+    }
+}
+
+/// The `SET` of each column a person follows its company in ([`super::inherit::FOLLOWED`])
+/// for an update that has the `company_no` column (needs the joins of [`COMPANY_JOINS`]; the
+/// old company is read only for a person that moves): a person the file moves to another company takes the new
+/// company's values as its card does ([`super::inherit::moved`]) — each group (the address
+/// as a whole, the phone, salesperson, territory, language) that its row leaves as stored
+/// and that was its old company's or empty; a blocked salesperson is not taken. Otherwise the
+/// row's value where the file has the column, else the contact's own. (A person moved by an
+/// import kept its old company's address, and the new company's later moves passed it by.)
+fn moved_sets(existing: &Existing) -> Vec<String> {
+    let moved = format!(
+        "(c.type = 'person' AND ({ROW_COMPANY}) IS NOT NULL \
+          AND ({ROW_COMPANY}) IS DISTINCT FROM c.company_id)"
+    );
+    super::inherit::FOLLOWED
+        .iter()
+        .flat_map(|(_, columns)| {
+            let in_file: Vec<&str> = columns.iter().copied().filter(|c| existing.has(c)).collect();
+            let untouched = if in_file.is_empty() {
+                "TRUE".to_string()
+            } else {
+                format!("{} IS NOT DISTINCT FROM {}", row_of("r.", &in_file), row_of("c.", &in_file))
+            };
+            let new = format!("ROW({})", each(columns, |c| company_after(existing, c)));
+            let blocked = if columns.contains(&"salesperson_code") {
+                format!(
+                    " AND NOT EXISTS (SELECT 1 FROM salespeople sp WHERE sp.code = ({}) AND sp.blocked)",
+                    company_after(existing, "salesperson_code")
+                )
+            } else {
+                String::new()
+            };
+            let old_company =
+                |columns: &[&str]| format!("(SELECT {} FROM contacts oc WHERE oc.id = c.company_id)", row_of("oc.", columns));
+            let takes = format!(
+                "({moved} AND {untouched} \
+                  AND ({stored} IS NOT DISTINCT FROM ROW({none}) OR {stored} IS NOT DISTINCT FROM {old}) \
+                  AND {stored} IS DISTINCT FROM {new}{blocked})",
+                stored = row_of("c.", columns),
+                none = each(columns, |c| none_of(c).to_string()),
+                old = old_company(columns),
+            );
+            columns.iter().map(move |c| {
+                let otherwise = if existing.has(c) {
+                    format!("r.{c}")
+                } else {
+                    format!("c.{c}")
+                };
+                format!(
+                    "{c} = CASE WHEN {takes} THEN {} ELSE {otherwise} END",
+                    company_after(existing, c)
+                )
+            })
+        })
+        .collect()
 }
 
 /// A person on a draft segment may not move to another company (as on its card,
@@ -604,7 +676,7 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
         let new_row = format!("ROW({})", each(&all, new));
         conn.batch_execute(&format!(
             "CREATE TEMPORARY TABLE import_follow ON COMMIT DROP AS \
-             SELECT p.id, {flags}, {news_n}, {was} \
+             SELECT p.id, n.id AS company_id, {flags}, {news_n}, {was} \
              FROM contacts p JOIN (SELECT co.id, {olds}, {news} \
                    FROM import_rows r JOIN contacts co ON co.id = r.existing_id \
                    WHERE co.type = 'company' AND {old_row} IS DISTINCT FROM {new_row}) n \
@@ -625,9 +697,14 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
             old_row = row_of("co.", &all),
         ))?;
     }
+    let moving = existing.has("company_no");
+    let followed: Vec<&str> = super::inherit::FOLLOWED
+        .iter()
+        .flat_map(|(_, columns)| columns.iter().copied())
+        .collect();
     let mut sets: Vec<String> = UPDATED_COLUMNS
         .iter()
-        .filter(|c| existing.has(c))
+        .filter(|c| existing.has(c) && !(moving && followed.contains(c)))
         .map(|c| match *c {
             "search_name" if existing.has("name") => {
                 format!("search_name = {}", following_search_name(true))
@@ -648,12 +725,14 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
         .filter(|c| existing.has(c))
         .map(|c| format!("r.{c}"))
         .collect();
-    if existing.has("company_no") {
+    if moving {
         sets.push(format!("company_id = {ROW_COMPANY}"));
         olds.push("c.company_id".into());
         news.push(format!("({ROW_COMPANY})"));
+        sets.extend(moved_sets(existing));
     }
     if !sets.is_empty() {
+        // A moved person's values change with its company, which the comparison has already.
         diesel::sql_query(format!(
             "WITH u AS (UPDATE contacts c SET {}, version = c.version + 1, updated_at = now() \
                FROM import_rows r {COMPANY_JOINS} \
@@ -698,7 +777,7 @@ fn update(conn: &mut PgConnection, existing: &Existing) -> QueryResult<(u64, u64
             .collect();
         let n: N = diesel::sql_query(format!(
             "WITH u AS (UPDATE contacts p SET {}, version = p.version + 1, updated_at = now() \
-               FROM import_follow f WHERE p.id = f.id AND ({}) \
+               FROM import_follow f WHERE p.id = f.id AND p.company_id = f.company_id AND ({}) \
                RETURNING p.id), \
              listed AS (SELECT existing_id FROM import_rows WHERE existing_id IS NOT NULL), \
              changed AS (INSERT INTO import_changed SELECT id FROM u WHERE id IN (SELECT * FROM listed) \
