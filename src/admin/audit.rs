@@ -88,12 +88,44 @@ pub struct Page {
 }
 
 /// What the trail is narrowed to: one action, a subject and who, each of the last two a part
-/// of the text in any case ("cp0003" finds "CP0003"; "anna" finds "anna.k").
+/// of the text in any case ("cp0003" finds "CP0003"; "anna" finds "anna.k"), and the days
+/// from and to (both included, as the server's clock has them, as the trail shows them).
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub action: Option<String>,
     pub subject: Option<String>,
     pub who: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// The moment day `d` begins in the server's time zone (its first moment where a change of
+/// clocks skips midnight).
+pub fn day_start(d: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    (0..24)
+        .find_map(|h| {
+            chrono::Local
+                .from_local_datetime(&d.and_hms_opt(h, 0, 0)?)
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+impl Filter {
+    /// The entries' time from (included) and until (not included).
+    fn moments(
+        &self,
+    ) -> (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        (
+            self.from.map(day_start),
+            self.to.and_then(|d| d.succ_opt()).map(day_start),
+        )
+    }
 }
 
 /// One page of the trail, newest first, as `filter` narrows it. Read from where the page
@@ -104,8 +136,15 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
     let pattern = |t: &str| format!("%{}%", crate::db::text::like_escape(&t.to_lowercase()));
     let subject = filter.subject.as_deref().map(pattern);
     let who = filter.who.as_deref().map(pattern);
+    let (since, until) = filter.moments();
     let filtered = || {
         let mut query = audit_log::table.into_boxed();
+        if let Some(since) = since {
+            query = query.filter(audit_log::at.ge(since));
+        }
+        if let Some(until) = until {
+            query = query.filter(audit_log::at.lt(until));
+        }
         if let Some(action) = &filter.action {
             query = query.filter(audit_log::action.eq(action.clone()));
         }
@@ -119,14 +158,18 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
     };
     let mut conditions = Vec::new();
     let mut values = Vec::new();
+    let moment = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.to_rfc3339());
     for (column, op, value) in [
         ("action", "=", filter.action.clone()),
         ("subject", "ILIKE", subject.clone()),
         ("actor", "ILIKE", who.clone()),
+        ("at", ">=", moment(since)),
+        ("at", "<", moment(until)),
     ] {
         if let Some(value) = value {
             values.push(BindValue::Text(value));
-            conditions.push(format!("{column} {op} ${}", values.len()));
+            let cast = if column == "at" { "::timestamptz" } else { "" };
+            conditions.push(format!("{column} {op} ${}{cast}", values.len()));
         }
     }
     let where_sql = match conditions.is_empty() {
@@ -208,4 +251,43 @@ pub fn actions(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
     )
     .load(conn)?;
     Ok(rows.into_iter().map(|a| a.action).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+
+    /// Run again in a process with a time zone of its own (POSIX rules: no zone files
+    /// needed): one hour east of UTC, as Denmark in winter; and one whose summer time begins
+    /// at midnight, so that a day begins at 01:00.
+    #[test]
+    fn a_day_begins_at_the_server_s_local_midnight() {
+        const CHILD: &str = "RAPPORT_TEST_TZ_CHILD";
+        let name = "admin::audit::tests::a_day_begins_at_the_server_s_local_midnight";
+        let Some(zone) = std::env::var_os(CHILD) else {
+            for zone in ["CET-1", "XST-3XDT,M3.5.0/0,M10.5.0/1"] {
+                let out = std::process::Command::new(std::env::current_exe().unwrap())
+                    .args(["--exact", name, "--test-threads=1"])
+                    .env("TZ", zone)
+                    .env(CHILD, zone)
+                    .output()
+                    .unwrap();
+                let said = String::from_utf8_lossy(&out.stdout);
+                assert!(out.status.success(), "{zone}: {said}");
+                assert!(said.contains("1 passed"), "{zone}: {said}");
+            }
+            return;
+        };
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let utc = |d: u32, h| chrono::Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap();
+        if zone == "CET-1" {
+            assert_eq!(day_start(day(2026, 3, 14)), utc(13, 23));
+        } else {
+            // 29 March 2026, the last Sunday of March: 00:00 (UTC+3) is 01:00 (UTC+4).
+            assert_eq!(day_start(day(2026, 3, 28)), utc(27, 21));
+            assert_eq!(day_start(day(2026, 3, 29)), utc(28, 21));
+            assert_eq!(day_start(day(2026, 3, 30)), utc(29, 20));
+        }
+    }
 }

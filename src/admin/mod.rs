@@ -9,7 +9,10 @@ use serde::Deserialize;
 
 use crate::auth::Admin;
 use crate::web::AppState;
-use crate::web::{db, ok, AppResult, Layout};
+use actix_web::http::StatusCode;
+
+use crate::web::forms::FormErrors;
+use crate::web::{db, render, AppResult, Layout};
 
 /// Registers the administration pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -34,6 +37,10 @@ pub struct AuditPage {
     /// A part of the subject (a record's No., a user name, a code) and of who, as typed.
     pub subject: String,
     pub who: String,
+    /// The days from and to, as typed.
+    pub from: String,
+    pub to: String,
+    pub errors: FormErrors,
 }
 
 impl AuditPage {
@@ -45,6 +52,8 @@ impl AuditPage {
             ("action", &self.action),
             ("subject", &self.subject),
             ("who", &self.who),
+            ("from", &self.from),
+            ("to", &self.to),
         ] {
             if !value.is_empty() {
                 q.append_pair(name, value);
@@ -90,6 +99,10 @@ pub struct AuditQuery {
     #[serde(default)]
     who: String,
     #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
     before: String,
     #[serde(default)]
     after: String,
@@ -112,23 +125,50 @@ pub async fn audit_list(
     let action = query.action.trim().to_string();
     let subject = query.subject.trim().to_string();
     let who = query.who.trim().to_string();
+    let (from_day, to_day) = (query.from.trim().to_string(), query.to.trim().to_string());
+    let mut errors = FormErrors::new();
+    let period = crate::web::forms::date_range(("from", "to"), &from_day, &to_day).unwrap_or_else(
+        |problems| {
+            for (field, message) in problems {
+                errors.add(field, message);
+            }
+            (None, None)
+        },
+    );
     let given = |t: &String| (!t.is_empty()).then(|| t.clone());
     let filter = audit::Filter {
         action: given(&action),
         subject: given(&subject),
         who: given(&who),
+        from: period.0,
+        to: period.1,
     };
+    let valid = errors.is_empty();
     let (page, actions) = db(&state.pool, move |conn| {
-        let page = audit::page(conn, &filter, from)?;
+        // Filters that cannot be read show no entries, rather than entries they did not ask for.
+        let page = match valid {
+            true => audit::page(conn, &filter, from)?,
+            false => audit::Page::default(),
+        };
         Ok((page, audit::actions(conn)?))
     })
     .await?;
-    ok(&AuditPage {
-        layout,
-        page,
-        actions,
-        action,
-        subject,
-        who,
-    })
+    let status = match valid {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    render(
+        status,
+        &AuditPage {
+            layout,
+            page,
+            actions,
+            action,
+            subject,
+            who,
+            from: from_day,
+            to: to_day,
+            errors,
+        },
+    )
 }

@@ -140,19 +140,40 @@ pub async fn new(
 }
 
 /// What a save records in the audit trail.
-fn audit_detail(c: &Campaign) -> String {
+/// A campaign's fields as the audit trail writes them: description, dates (ISO), salesperson
+/// and status.
+fn audit_values(c: &Campaign) -> [(&'static str, String); 5] {
     let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
     let date = |d: Option<chrono::NaiveDate>| {
         d.map_or("none".into(), |d| d.format("%Y-%m-%d").to_string())
     };
+    [
+        ("description", c.description.clone()),
+        ("starting date", date(c.starting_date)),
+        ("ending date", date(c.ending_date)),
+        ("salesperson", or_none(&c.salesperson_code)),
+        ("status", or_none(&c.status_code)),
+    ]
+}
+
+fn audit_detail(c: &Campaign) -> String {
+    let [description, starting, ending, salesperson, status] = audit_values(c);
     format!(
         "{}; {} to {}; salesperson {}; status {}",
-        c.description,
-        date(c.starting_date),
-        date(c.ending_date),
-        or_none(&c.salesperson_code),
-        or_none(&c.status_code)
+        description.1, starting.1, ending.1, salesperson.1, status.1
     )
+}
+
+/// What a save changed, each field from → to, as a user's change is written. (Only the new
+/// values were written: who had changed what could not be read from the trail.)
+fn audit_changes(before: &Campaign, after: &Campaign) -> String {
+    audit_values(before)
+        .into_iter()
+        .zip(audit_values(after))
+        .filter(|((_, from), (_, to))| from != to)
+        .map(|((field, from), (_, to))| format!("{field} {from} → {to}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[post("/campaigns")]
@@ -389,7 +410,7 @@ fn save(
         Actor::User(user),
         "campaign changed",
         &saved.no,
-        &audit_detail(&saved),
+        &audit_changes(&campaign, &saved),
         ip,
     )?;
     session::set_flash(

@@ -71,19 +71,6 @@ pub struct FilterError {
     pub message: String,
 }
 
-fn date(field: &'static str, v: &str) -> Result<Option<NaiveDate>, FilterError> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    crate::web::forms::date(v)
-        .map(Some)
-        .ok_or_else(|| FilterError {
-            field,
-            message: format!("Enter a date as {}.", crate::web::forms::date_pattern()),
-        })
-}
-
 fn keyset(v: &str) -> Option<(NaiveDate, i64)> {
     let (d, id) = v.split_once(':')?;
     Some((crate::web::forms::iso_date(d)?, id.parse().ok()?))
@@ -179,23 +166,20 @@ impl Filters {
                 message: "Choose newest or oldest first.".into(),
             });
         }
-        for (field, v, op) in [("from", &self.from, ">="), ("to", &self.to, "<=")] {
-            match date(field, v) {
-                Ok(Some(d)) => {
-                    let p = binds.push(BindValue::Date(d));
-                    sql.push(format!("e.date {op} {p}::date"));
+        match crate::web::forms::date_range(("from", "to"), &self.from, &self.to) {
+            Ok((from, to)) => {
+                for (d, op) in [(from, ">="), (to, "<=")] {
+                    if let Some(d) = d {
+                        let p = binds.push(BindValue::Date(d));
+                        sql.push(format!("e.date {op} {p}::date"));
+                    }
                 }
-                Ok(None) => {}
-                Err(e) => errors.push(e),
             }
-        }
-        if let (Ok(Some(from)), Ok(Some(to))) = (date("from", &self.from), date("to", &self.to)) {
-            if from > to {
-                errors.push(FilterError {
-                    field: "to",
-                    message: "The To date is before the From date: nothing could match.".into(),
-                });
-            }
+            Err(problems) => errors.extend(
+                problems
+                    .into_iter()
+                    .map(|(field, message)| FilterError { field, message }),
+            ),
         }
         if errors.is_empty() {
             Ok(sql)

@@ -279,6 +279,48 @@ pub fn date(typed: &str) -> Option<NaiveDate> {
     date_in(locale::current(), typed)
 }
 
+/// A period's two ends, each `None` for an open end.
+pub type Period = (Option<NaiveDate>, Option<NaiveDate>);
+
+/// What is wrong with typed fields: each field's name and the message shown by it.
+pub type Problems = Vec<(&'static str, String)>;
+
+/// A filter's period from its two typed ends (`fields`: the From and To fields' names), each
+/// empty for an open end: the dates, or what is wrong, by field — an end that cannot be read,
+/// or a To date before the From date (nothing could match: said, rather than an empty list).
+pub fn date_range(
+    fields: (&'static str, &'static str),
+    from: &str,
+    to: &str,
+) -> Result<Period, Problems> {
+    let mut problems = Vec::new();
+    let mut read = |field: &'static str, typed: &str| {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        let d = date(typed);
+        if d.is_none() {
+            problems.push((field, format!("Enter a date as {}.", date_pattern())));
+        }
+        d
+    };
+    let (from, to) = (read(fields.0, from), read(fields.1, to));
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            problems.push((
+                fields.1,
+                "The To date is before the From date: nothing could match.".to_string(),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok((from, to))
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

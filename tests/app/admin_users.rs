@@ -588,3 +588,66 @@ fn a_colleagues_change_of_a_user_is_not_undone_by_an_older_form() {
         2
     );
 }
+
+/// "What happened on Friday?": the trail narrowed to days, from and to (both included), as
+/// the office types dates; the pages keep the days. A date that cannot be read, or a To date
+/// before the From date, is said next to its field (422), with no entries shown.
+#[test]
+fn the_audit_trail_is_narrowed_to_days() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    // Noon of each day: the same day in any time zone the server may have.
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO audit_log (at, actor, action, subject) \
+         SELECT timestamptz '2026-03-10 12:00:00+00' + (g - 1) * interval '1 day' \
+                  + (n - 1) * interval '1 second', 'x', 'dated', 'd' || g || '.' || n \
+         FROM generate_series(1, 5) g, generate_series(1, 30) n",
+    );
+    let shown = |page: &Resp| -> Vec<String> {
+        (1..=5)
+            .map(|g| format!("d{g}."))
+            .filter(|d| page.contains(&format!("<td>{d}")))
+            .collect()
+    };
+    let days = admin.get("/admin/audit?action=dated&from=2026-03-11&to=2026-03-12");
+    days.assert_status(200);
+    assert!(days.contains("60 entries, newest first"), "{}", days.body);
+    assert_eq!(shown(&days), ["d2.", "d3."]);
+    assert!(days.contains("id=\"from\" name=\"from\" type=\"date\" value=\"2026-03-11\""));
+    // The next page keeps the days.
+    let at = days.body.find("rel=\"next\"").expect("a next page");
+    let href = &days.body[..at];
+    let query = href[href.rfind("href=\"").unwrap() + 6..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(
+        query.contains("from=2026-03-11") && query.contains("to=2026-03-12"),
+        "{query}"
+    );
+    let next = admin.get(&format!("/admin/audit{query}"));
+    assert_eq!(shown(&next), ["d2."]);
+    // One end open.
+    let since = admin.get("/admin/audit?action=dated&from=2026-03-14");
+    assert!(since.contains("30 entries, newest first"), "{}", since.body);
+    let until = admin.get("/admin/audit?action=dated&to=2026-03-10");
+    assert!(until.contains("30 entries, newest first"), "{}", until.body);
+    assert_eq!(shown(&until), ["d1."]);
+    // Dates that cannot be read, or in the wrong order: said by the field, nothing shown.
+    let bad = admin.get("/admin/audit?action=dated&from=friday");
+    bad.assert_status(422);
+    assert!(bad.contains("Enter a date as"), "{}", bad.body);
+    assert!(bad.contains("value=\"friday\""), "{}", bad.body);
+    assert!(bad.contains("aria-invalid=\"true\""));
+    assert!(shown(&bad).is_empty());
+    let backwards = admin.get("/admin/audit?action=dated&from=2026-03-12&to=2026-03-11");
+    backwards.assert_status(422);
+    assert!(
+        backwards.contains("The To date is before the From date: nothing could match."),
+        "{}",
+        backwards.body
+    );
+    assert!(shown(&backwards).is_empty());
+}

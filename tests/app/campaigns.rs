@@ -157,6 +157,15 @@ fn a_campaign_is_created_and_edited_with_every_check_and_an_audit_entry() {
         row(&app, "CP0003"),
         "CP0003|Spring fair, moved|2026-05-10|2026-05-10|PL|RUNNING|2"
     );
+    // The trail says what the save changed, each field from → to.
+    assert_eq!(
+        text(
+            &app,
+            "SELECT detail FROM audit_log WHERE action = 'campaign changed' AND subject = 'CP0003'"
+        ),
+        "description Spring fair → Spring fair, moved; starting date 2026-03-01 → 2026-05-10; \
+         ending date 2026-03-31 → 2026-05-10; salesperson JO → PL; status PLANNED → RUNNING"
+    );
     // A form opened before that save is refused, and shows what was typed.
     let res = c.submit(
         "/campaigns/CP0003/edit",

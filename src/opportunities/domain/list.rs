@@ -143,18 +143,13 @@ impl ListQuery {
 
     /// What is wrong with the filters, field by field (dates and the stage are typed).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        for (field, v) in [
-            ("closing_from", &self.closing_from),
-            ("closing_to", &self.closing_to),
-        ] {
-            if !v.is_empty() && crate::web::forms::date(v).is_none() {
-                out.push((
-                    field,
-                    format!("Enter a date as {}.", crate::web::forms::date_pattern()),
-                ));
-            }
-        }
+        let mut out = crate::web::forms::date_range(
+            ("closing_from", "closing_to"),
+            &self.closing_from,
+            &self.closing_to,
+        )
+        .err()
+        .unwrap_or_default();
         if !self.stage.is_empty() && self.stage.parse::<i32>().is_err() {
             out.push(("stage", "Enter a stage number, like 2.".to_string()));
         }

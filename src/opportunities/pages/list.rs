@@ -106,23 +106,22 @@ impl ListPage {
     }
 }
 
-/// The period as dates: empty ends are open; a date that cannot be read is an error.
+/// The period as dates: empty ends are open; a date that cannot be read, or a To date before
+/// the From date, is an error.
 fn period_dates(p: &Period, errors: &mut FormErrors) -> (Option<NaiveDate>, Option<NaiveDate>) {
-    let mut read = |field: &'static str, v: &str| {
-        let v = v.trim();
-        if v.is_empty() {
-            return None;
+    match crate::web::forms::date_range(("from", "to"), &p.from, &p.to) {
+        Ok(period) => period,
+        Err(problems) => {
+            for (field, message) in problems {
+                errors.add(field, message);
+            }
+            // What could be read still narrows the figures.
+            (
+                crate::web::forms::date(&p.from),
+                crate::web::forms::date(&p.to),
+            )
         }
-        let d = crate::web::forms::date(v);
-        if d.is_none() {
-            errors.add(
-                field,
-                format!("Enter a date as {}.", crate::web::forms::date_pattern()),
-            );
-        }
-        d
-    };
-    (read("from", &p.from), read("to", &p.to))
+    }
 }
 
 #[get("/opportunities")]
