@@ -303,7 +303,7 @@ pub struct ListQuery {
 /// Sortable columns: URL name, SQL expression, header label.
 pub const SORTS: [(&str, &str, &str); 6] = [
     ("no", "cp.no", "No."),
-    ("description", "rapport_fold(cp.description)", "Description"),
+    ("description", "cp.description", "Description"),
     ("starting", "cp.starting_date", "Starting Date"),
     ("ending", "cp.ending_date", "Ending Date"),
     ("status", "cp.status_code", "Status"),
@@ -370,10 +370,17 @@ impl ListQuery {
             .find(|(k, _, _)| *k == self.sort)
             .map_or("cp.no", |(_, c, _)| *c);
         let dir = if self.dir == "desc" { "DESC" } else { "ASC" };
-        if column == "cp.no" {
-            format!("cp.no {dir}")
-        } else {
-            format!("{column} {dir} NULLS LAST, cp.no {dir}")
+        match column {
+            "cp.no" => format!("cp.no {dir}"),
+            // In the office's alphabet, as names are (`db::names`): Danish puts Æ Ø Å after
+            // Z, and "Émile" comes with the E's. (Folded and compared byte by byte, accented
+            // letters came after Z and Danish ones as Å Æ Ø.) A few hundred campaigns sort
+            // without an index.
+            "cp.description" => format!(
+                "cp.description COLLATE \"{}\" {dir}, cp.no {dir}",
+                crate::db::names::collation(crate::web::locale::current())
+            ),
+            _ => format!("{column} {dir} NULLS LAST, cp.no {dir}"),
         }
     }
 

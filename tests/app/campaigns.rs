@@ -322,6 +322,21 @@ fn the_list_searches_folded_filters_sorts_and_pages() {
     let desc = c.get("/campaigns?sort=description&dir=desc&q=s");
     assert!(desc.body.find("CP0100").unwrap() < desc.body.find("CP0101").unwrap());
     c.get("/campaigns?sort=drop+table&dir=x").assert_status(200);
+    // In the alphabet, upper and lower case together and an accented letter with its plain
+    // one: compared byte by byte, "Émile" came after "zoo".
+    diesel_exec(
+        &app,
+        "INSERT INTO campaigns (no, description) VALUES
+             ('CP0200', 'zoo visit'), ('CP0201', 'Émile week'), ('CP0202', 'apple days'),
+             ('CP0203', 'Eagle run')",
+    );
+    let order = c.get("/campaigns?sort=description&dir=asc&q=CP02");
+    let at = |no: &str| order.body.find(&format!(">{no}<")).unwrap();
+    assert!(
+        at("CP0202") < at("CP0203") && at("CP0203") < at("CP0201") && at("CP0201") < at("CP0200"),
+        "{}",
+        order.body
+    );
 }
 
 /// The card's figure `name`, as shown.

@@ -406,6 +406,21 @@ fn setup_forms_and_the_campaign_list_speak_danish_too() {
         "{}",
         list.body
     );
+    // Descriptions in the Danish alphabet: Æ, Ø, Å after Z, and "Aa" as Å.
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO campaigns (no, description) VALUES
+             ('CP0301', 'Aarhus messe'), ('CP0302', 'Øst kampagne'), ('CP0303', 'Ærø tur'),
+             ('CP0304', 'Odense dag'), ('CP0305', 'Zulu uge')",
+    );
+    let sorted = admin.get("/campaigns?sort=description&dir=asc&q=CP030");
+    let at = |no: &str| sorted.body.find(&format!(">{no}<")).unwrap();
+    let order = ["CP0304", "CP0305", "CP0303", "CP0302", "CP0301"];
+    assert!(
+        order.windows(2).all(|w| at(w[0]) < at(w[1])),
+        "{}",
+        sorted.body
+    );
 }
 
 /// The counts of a deletion's page are written the office's way: "1.200 persons" under
