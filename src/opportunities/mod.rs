@@ -23,7 +23,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::edit::save)
         .service(pages::card::update)
         .service(pages::card::close)
-        .service(pages::card::reopen);
+        .service(pages::card::reopen)
+        .service(pages::card::confirm_delete)
+        .service(pages::card::delete);
 }
 
 /// Registers the pages that turn a segment's lines into opportunities (`/segments/{no}/…`).

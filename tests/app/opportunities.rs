@@ -2715,3 +2715,103 @@ fn a_close_and_a_close_code_changed_at_once_never_win_with_a_lost_code() {
         "in_progress|2|1000.00|40.00|30.00|12.00|120.00|-"
     );
 }
+
+/// An opportunity made by mistake, or closed and done with, is deleted from its card with its
+/// history, as Business Central deletes it; one In Progress is refused ("cannot be deleted
+/// while it is active"), as there. The pipeline's figures follow; viewers cannot delete; the
+/// audit trail keeps who did.
+#[test]
+fn an_opportunity_is_deleted_with_its_history_but_not_while_it_is_active() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains(&format!("href=\"/opportunities/{no}/delete\"")));
+    // In progress: the confirmation says why not, and a POST (an old page) is refused on the
+    // card, nothing deleted.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = c.get(&format!("/opportunities/{no}/delete"));
+    page.assert_status(200);
+    let why = format!(
+        "Opportunity {no} cannot be deleted while it is active (In Progress): close it as won or lost first."
+    );
+    assert!(page.contains(&why), "{}", page.body);
+    assert!(!page.contains("button-danger"));
+    let res = post(&mut c, &format!("/opportunities/{no}/delete"), &[]);
+    assert_eq!(
+        res.location().as_deref(),
+        Some(&*format!("/opportunities/{no}"))
+    );
+    assert!(c.get(&format!("/opportunities/{no}")).contains(&why));
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 1);
+    // Closed as lost: deleted, with its three entries (created, first stage, closed).
+    let version = text(&app, "SELECT version FROM opportunities");
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/close"),
+        &[
+            ("version", &version),
+            ("outcome", "lost"),
+            ("close_code", "PRICE"),
+            ("date_closed", &today),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        actions(&app, &no).split(',').count(),
+        3,
+        "{}",
+        actions(&app, &no)
+    );
+    let page = c.get(&format!("/opportunities/{no}/delete"));
+    assert!(page.contains("3 history entries"), "{}", page.body);
+    let mut vera = app.signed_in("vera", "viewer");
+    vera.get(&format!("/opportunities/{no}/delete"))
+        .assert_status(403);
+    assert!(!vera
+        .get(&format!("/opportunities/{no}"))
+        .contains(&format!("/opportunities/{no}/delete")));
+    let res = post(&mut c, &format!("/opportunities/{no}/delete"), &[]);
+    assert_eq!(res.location().as_deref(), Some("/opportunities"));
+    let list = c.get("/opportunities");
+    assert!(
+        list.contains(&format!(
+            "Opportunity {no} Office chairs deleted, with its 3 history entries."
+        )),
+        "{}",
+        list.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 0);
+    assert_eq!(
+        app.count("SELECT COALESCE(sum(n), 0) FROM opportunity_figures"),
+        0,
+        "the pipeline counts it no more"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'opportunity deleted' \
+             AND subject = 'OP000001' AND actor = 'stan' AND detail LIKE '%status Lost; 3 history entries'"
+        ),
+        1
+    );
+    c.get(&format!("/opportunities/{no}/delete"))
+        .assert_status(404);
+    // One not started (made by mistake) goes too, with its one entry.
+    let second = create_one(&mut c, "ANNA", "500");
+    let res = post(&mut c, &format!("/opportunities/{second}/delete"), &[]);
+    assert_eq!(res.location().as_deref(), Some("/opportunities"));
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+}

@@ -135,7 +135,6 @@ fn opportunity_references_hold_like_foreign_keys_checked_per_statement() {
     refused("DELETE FROM campaigns WHERE no = 'CP0101'");
     refused("DELETE FROM sales_cycles WHERE code = 'FRESH'");
     refused("DELETE FROM close_opportunity_codes WHERE code = 'INKED'");
-    refused("DELETE FROM opportunities WHERE no = 'OP1'");
     // A person and their company with nothing else that refers to them: neither goes while
     // an opportunity names them.
     diesel_exec(
@@ -187,6 +186,26 @@ fn opportunity_references_hold_like_foreign_keys_checked_per_statement() {
     );
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
     assert_figures_equal(&app, "a delete");
+    // An opportunity with entries goes with them, as Business Central deletes them; an entry
+    // alone is a record and is not deleted.
+    let err = app
+        .conn()
+        .batch_execute(
+            "DELETE FROM opportunity_entries WHERE opportunity_id = \
+             (SELECT id FROM opportunities WHERE no = 'OP1')",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is a record"), "{err}");
+    diesel_exec(&app, "DELETE FROM opportunities WHERE no = 'OP1'");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM opportunity_entries e \
+             WHERE NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.id = e.opportunity_id)"
+        ),
+        0
+    );
+    assert_figures_equal(&app, "a delete with entries");
 }
 
 #[test]

@@ -330,6 +330,31 @@ pub fn entries(conn: &mut PgConnection, opportunity_id: i64) -> QueryResult<Vec<
     .load(conn)
 }
 
+/// Why the opportunity cannot be deleted, if it cannot: one In Progress is active, as
+/// Business Central says ("You cannot delete this opportunity while it is active."). One not
+/// started (made by mistake, or by Create Opportunities on the wrong segment) or closed can.
+pub fn delete_refusal(o: &Opportunity) -> Option<String> {
+    (o.status() == Status::InProgress).then(|| {
+        format!(
+            "Opportunity {} cannot be deleted while it is active (In Progress): close it as won or lost first.",
+            o.no
+        )
+    })
+}
+
+/// Deletes the opportunity; its entries go with it (the database deletes them, as Business
+/// Central does). Returns how many entries went. Call with the opportunity locked
+/// ([`lock`]) and [`delete_refusal`] checked.
+pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+    use crate::db::schema::{opportunities, opportunity_entries};
+    let entries: i64 = opportunity_entries::table
+        .filter(opportunity_entries::opportunity_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    diesel::delete(opportunities::table.find(id)).execute(conn)?;
+    Ok(entries as usize)
+}
+
 /// What every change writes to the history: the opportunity as it is after the change (read
 /// from its row), beside the values it had before. One statement.
 pub fn record_entry(

@@ -409,3 +409,98 @@ pub async fn reopen(
     let which = Which::Reopen(form.into_inner());
     change_card(req, user, layout, state, path.into_inner(), which).await
 }
+
+// ---------------------------------------------------------------------------------------------
+// Deleting an opportunity.
+
+#[derive(Template)]
+#[template(path = "opportunities/delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub o: Opportunity,
+    /// Its history entries, which go with it.
+    pub entries: usize,
+}
+
+impl DeletePage {
+    pub fn refusal(&self) -> Option<String> {
+        record::delete_refusal(&self.o)
+    }
+
+    pub fn entries_text(&self) -> String {
+        crate::web::pagination::counted(self.entries as i64, "history entry", "history entries")
+    }
+}
+
+/// `GET /opportunities/{no}/delete`: confirm, or say why it cannot be deleted.
+#[get("/opportunities/{no}/delete")]
+pub async fn confirm_delete(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let no = path.into_inner();
+    let (o, entries) = db(&state.pool, move |conn| {
+        let o = record::find(conn, &no)?.ok_or(AppError::NotFound)?;
+        let entries = record::entries(conn, o.id)?.len();
+        Ok((o, entries))
+    })
+    .await?;
+    ok(&DeletePage { layout, o, entries })
+}
+
+/// `POST /opportunities/{no}/delete`: deletes it with its history, in one transaction, or
+/// says on its card why not (it became active meanwhile).
+#[post("/opportunities/{no}/delete")]
+pub async fn delete(
+    req: HttpRequest,
+    Staff(user): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let session = session::current(&req)?;
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let no = path.into_inner();
+    let location = db(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            if let Some(why) = record::delete_refusal(&o) {
+                session::set_flash(conn, &session, Flash::error(why))?;
+                return Ok(o.href());
+            }
+            let entries = record::delete(conn, o.id)?;
+            audit::record(
+                conn,
+                AuditActor::User(&user),
+                "opportunity deleted",
+                &o.no,
+                &format!(
+                    "{}; contact {}; status {}; {} history entries",
+                    o.description,
+                    o.contact_no,
+                    o.status_label(),
+                    entries
+                ),
+                &ip,
+            )?;
+            session::set_flash(
+                conn,
+                &session,
+                Flash::success(format!(
+                    "Opportunity {} {} deleted, with its {}.",
+                    o.no,
+                    o.description,
+                    crate::web::pagination::counted(
+                        entries as i64,
+                        "history entry",
+                        "history entries"
+                    )
+                )),
+            )?;
+            Ok("/opportunities".to_string())
+        })
+    })
+    .await?;
+    Ok(redirect(&location))
+}
