@@ -163,8 +163,11 @@ fn an_opportunitys_details_are_corrected_on_its_edit_page() {
     form.assert_status(200);
     let version = hidden_value(&form.body, "version").unwrap();
     let token = form.csrf_token().unwrap();
+    // The form as a browser sends it: with its contact, unchanged here.
     let send = |c: &mut Client, fields: &[(&str, &str)]| {
-        c.post_with_token(&format!("/opportunities/{no}/edit"), &token, fields)
+        let mut all = vec![("contact_no", "ANNA")];
+        all.extend_from_slice(fields);
+        c.post_with_token(&format!("/opportunities/{no}/edit"), &token, &all)
     };
     let row = |app: &TestApp| {
         text(
@@ -2814,4 +2817,114 @@ fn an_opportunity_is_deleted_with_its_history_but_not_while_it_is_active() {
     let res = post(&mut c, &format!("/opportunities/{second}/delete"), &[]);
     assert_eq!(res.location().as_deref(), Some("/opportunities"));
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+}
+
+/// An opportunity's contact is corrected on its edit page, as on Business Central's card: any
+/// contact while it is Not Started; once started, another of the same company ("Contact … is
+/// related to another company."). A contact with an open opportunity from the same segment
+/// already is refused (one is open for a contact of a segment). The company follows the
+/// contact; no entry is written, the trail says from → to.
+#[test]
+fn an_opportunitys_contact_is_corrected_within_its_company_once_started() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    let send = |c: &mut Client, app: &TestApp, contact: &str| {
+        let version = text(
+            app,
+            &format!("SELECT version FROM opportunities WHERE no = '{no}'"),
+        );
+        post(
+            c,
+            &format!("/opportunities/{no}/edit"),
+            &[
+                ("version", version.as_str()),
+                ("description", "Office chairs"),
+                ("contact_no", contact),
+                ("salesperson_code", "JO"),
+                ("campaign_no", "CP0001"),
+                ("priority", "high"),
+                ("sales_cycle_code", "NEW"),
+            ],
+        )
+    };
+    let who = |app: &TestApp| {
+        text(
+            app,
+            &format!(
+                "SELECT c.no || '|' || coalesce(co.no, '-') FROM opportunities o \
+                 JOIN contacts c ON c.id = o.contact_id LEFT JOIN contacts co ON co.id = o.company_id \
+                 WHERE o.no = '{no}'"
+            ),
+        )
+    };
+    let form = c.get(&format!("/opportunities/{no}/edit"));
+    assert!(
+        form.contains("id=\"contact_no\" name=\"contact_no\" type=\"text\" value=\"ANNA\""),
+        "{}",
+        form.body
+    );
+    // Not started: any contact; a typo is said by the field.
+    let res = send(&mut c, &app, "nope");
+    res.assert_status(422);
+    assert!(res.contains("There is no contact NOPE."), "{}", res.body);
+    assert_eq!(who(&app), "ANNA|ALPHA");
+    send(&mut c, &app, "solo").assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(who(&app), "SOLO|-");
+    send(&mut c, &app, "ANNA").assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(who(&app), "ANNA|ALPHA");
+    assert!(c
+        .get(&format!("/opportunities/{no}"))
+        .contains("Contact SOLO → ANNA"));
+    assert_eq!(actions(&app, &no), "created");
+    // Started: another person of ALPHA, or ALPHA itself, but not one of BETA.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let res = send(&mut c, &app, "DORA");
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Contact DORA Dora Beta is related to another company: once an opportunity has \
+             started, its contact is another person of company ALPHA."
+        ),
+        "{}",
+        res.body
+    );
+    assert_eq!(who(&app), "ANNA|ALPHA");
+    send(&mut c, &app, "BO").assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(who(&app), "BO|ALPHA");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'opportunity changed' \
+             AND subject = '{no}' AND detail = 'Contact ANNA → BO'"
+        )),
+        1
+    );
+    // From a segment: CY's own open opportunity from it stops a second one for CY.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE opportunities SET segment_no = 'SM0001' WHERE no = '{no}';
+             INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code, segment_no)
+                 SELECT 'OP000099', id, company_id, 'NEW', 'SM0001' FROM contacts WHERE no = 'CY'"
+        ),
+    );
+    let res = send(&mut c, &app, "CY");
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Contact CY has opportunity OP000099 from segment SM0001 open already: a contact has \
+             one open opportunity from a segment."
+        ),
+        "{}",
+        res.body
+    );
+    assert_eq!(who(&app), "BO|ALPHA");
 }

@@ -1,5 +1,6 @@
 //! Correcting an opportunity's details, as Business Central's Opportunity Card lets them be
-//! edited: its description, salesperson (one is needed, as on a new one), campaign and priority
+//! edited: its description, contact (once it has started, another of the same company, as
+//! Business Central asks), salesperson (one is needed, as on a new one), campaign and priority
 //! while it is open, and its sales
 //! cycle too while it is Not Started (no stage reached yet, so no figure depends on the cycle).
 //! A correction is not a move: it writes no entry, and the pipeline's kept figures follow the
@@ -19,6 +20,8 @@ pub struct EditForm {
     #[serde(default)]
     pub description: String,
     #[serde(default)]
+    pub contact_no: String,
+    #[serde(default)]
     pub salesperson_code: String,
     #[serde(default)]
     pub campaign_no: String,
@@ -36,6 +39,7 @@ pub struct EditForm {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EditValues {
     pub description: String,
+    pub contact_no: String,
     pub salesperson_code: Option<String>,
     pub campaign_no: Option<String>,
     pub priority: String,
@@ -61,6 +65,7 @@ impl EditForm {
     pub fn for_opportunity(o: &Opportunity) -> Self {
         EditForm {
             description: o.description.clone(),
+            contact_no: o.contact_no.clone(),
             salesperson_code: o.salesperson_code.clone().unwrap_or_default(),
             campaign_no: o.campaign_no.clone().unwrap_or_default(),
             priority: o.priority.clone(),
@@ -73,6 +78,7 @@ impl EditForm {
         self.description = self.description.trim().to_string();
         self.priority = self.priority.trim().to_string();
         for f in [
+            &mut self.contact_no,
             &mut self.salesperson_code,
             &mut self.campaign_no,
             &mut self.sales_cycle_code,
@@ -91,6 +97,11 @@ impl EditForm {
     ) -> QueryResult<Result<EditValues, FormErrors>> {
         let mut errors = FormErrors::new();
         super::record::check_description(&mut errors, &self.description);
+        if self.contact_no != o.contact_no {
+            if let Some(why) = contact_refusal(conn, o, &self.contact_no)? {
+                errors.add("contact_no", why);
+            }
+        }
         super::record::check_salesperson(
             conn,
             &mut errors,
@@ -130,6 +141,7 @@ impl EditForm {
         }
         Ok(Ok(EditValues {
             description: self.description.clone(),
+            contact_no: self.contact_no.clone(),
             salesperson_code: (!self.salesperson_code.is_empty())
                 .then(|| self.salesperson_code.clone()),
             campaign_no: (!self.campaign_no.is_empty()).then(|| self.campaign_no.clone()),
@@ -137,6 +149,61 @@ impl EditForm {
             sales_cycle_code: cycle,
         }))
     }
+}
+
+/// Why the opportunity `o` cannot be given the contact `no`, if it cannot: there is none; once
+/// it has started, one of another company (Business Central: "Contact … is related to another
+/// company."); or one that has an open opportunity from the same segment already (one is open
+/// for a contact of a segment, as Create Opportunities makes them).
+fn contact_refusal(
+    conn: &mut PgConnection,
+    o: &Opportunity,
+    no: &str,
+) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        company_no: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        open_from_segment: Option<String>,
+    }
+    if no.is_empty() {
+        return Ok(Some("Enter the contact's number, e.g. CT000012.".into()));
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT c.name, co.no::text AS company_no, \
+                (SELECT s.no::text FROM opportunities s \
+                 WHERE s.segment_no = $2 AND s.contact_id = c.id AND s.id <> $3 \
+                   AND s.status IN ('not_started', 'in_progress') LIMIT 1) AS open_from_segment \
+         FROM contacts c LEFT JOIN contacts co ON co.id = c.company_key WHERE c.no = $1",
+    )
+    .bind::<Text, _>(no)
+    .bind::<Nullable<Text>, _>(&o.segment_no)
+    .bind::<BigInt, _>(o.id)
+    .get_result(conn)
+    .optional()?;
+    let Some(c) = found else {
+        return Ok(Some(format!("There is no contact {no}.")));
+    };
+    if o.status() != Status::NotStarted && c.company_no != o.company_no {
+        return Ok(Some(format!(
+            "Contact {no} {} is related to another company: once an opportunity has started, \
+             its contact is another person of {}.",
+            c.name,
+            o.company_no
+                .as_deref()
+                .map_or("the same company".to_string(), |co| format!("company {co}"))
+        )));
+    }
+    if let (Some(other), Some(segment)) = (c.open_from_segment, &o.segment_no) {
+        return Ok(Some(format!(
+            "Contact {no} has opportunity {other} from segment {segment} open already: \
+             a contact has one open opportunity from a segment."
+        )));
+    }
+    Ok(None)
 }
 
 fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
@@ -170,6 +237,7 @@ pub fn compared(o: &Opportunity, v: &EditValues) -> Vec<(&'static str, String, S
             shown(Some(&o.description)),
             shown(Some(&v.description)),
         ),
+        ("Contact", o.contact_no.clone(), v.contact_no.clone()),
         (
             "Salesperson",
             shown(o.salesperson_code.as_deref()),
@@ -207,6 +275,7 @@ impl EditForm {
         let code = |c: &str| (!c.is_empty()).then(|| c.to_string());
         EditValues {
             description: self.description.clone(),
+            contact_no: self.contact_no.clone(),
             salesperson_code: code(&self.salesperson_code),
             campaign_no: code(&self.campaign_no),
             priority: self.priority.clone(),
@@ -235,10 +304,13 @@ pub fn edit(conn: &mut PgConnection, o: &Opportunity, form: &EditForm) -> QueryR
     if changes.is_empty() {
         return Ok(Edited::Unchanged);
     }
-    diesel::sql_query(
-        "UPDATE opportunities SET description = $2, salesperson_code = $3, campaign_no = $4, \
-             priority = $5, sales_cycle_code = $6, version = version + 1 \
-         WHERE id = $1",
+    // The contact by its No. with its company (a person's, or a company's own), read in the
+    // statement: a contact deleted since the check leaves the opportunity as it was.
+    let written = diesel::sql_query(
+        "UPDATE opportunities o SET description = $2, salesperson_code = $3, campaign_no = $4, \
+             priority = $5, sales_cycle_code = $6, contact_id = c.id, company_id = c.company_key, \
+             version = o.version + 1 \
+         FROM contacts c WHERE o.id = $1 AND c.no = $7",
     )
     .bind::<BigInt, _>(o.id)
     .bind::<Text, _>(&values.description)
@@ -246,6 +318,29 @@ pub fn edit(conn: &mut PgConnection, o: &Opportunity, form: &EditForm) -> QueryR
     .bind::<Nullable<Text>, _>(&values.campaign_no)
     .bind::<Text, _>(&values.priority)
     .bind::<Text, _>(&values.sales_cycle_code)
-    .execute(conn)?;
-    Ok(Edited::Saved(changes))
+    .bind::<Text, _>(&values.contact_no)
+    .execute(conn);
+    let refused = |why: String| {
+        let mut errors = FormErrors::new();
+        errors.add("contact_no", why);
+        Ok(Edited::Invalid(errors))
+    };
+    match written {
+        Ok(0) => refused(format!(
+            "There is no contact {}: it was deleted a moment ago.",
+            values.contact_no
+        )),
+        Ok(_) => Ok(Edited::Saved(changes)),
+        // Given the same contact from the same segment by a colleague a moment ago.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => refused(format!(
+            "Contact {} has an opportunity from segment {} open already: a contact has one \
+             open opportunity from a segment.",
+            values.contact_no,
+            o.segment_no.as_deref().unwrap_or_default()
+        )),
+        Err(e) => Err(e),
+    }
 }

@@ -37,6 +37,16 @@ impl EditPage {
     pub fn cycle_editable(&self) -> bool {
         self.o.status() == Status::NotStarted
     }
+
+    /// The contact field's hint: who it is now, and who it may become.
+    pub fn contact_hint(&self) -> String {
+        let may = if self.cycle_editable() {
+            "Any contact while the opportunity is Not Started."
+        } else {
+            "Once started, another contact of the same company."
+        };
+        format!("Now {} {}. {may}", self.o.contact_no, self.o.contact_name)
+    }
 }
 
 struct Options {
