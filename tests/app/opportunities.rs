@@ -2928,3 +2928,70 @@ fn an_opportunitys_contact_is_corrected_within_its_company_once_started() {
     );
     assert_eq!(who(&app), "BO|ALPHA");
 }
+
+/// Every move asks for an estimated value and chances of success above 0, as Business
+/// Central's Update Opportunity does: an opportunity in progress at 0 was worth nothing in the
+/// pipeline while it counted there. The reasons are said by their fields; nothing moves.
+#[test]
+fn a_move_needs_a_value_and_chances_above_zero() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "0");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "0")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Enter the estimated value: more than 0, as an opportunity in progress is worth something."
+        ),
+        "{}",
+        res.body
+    );
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "first"),
+            ("estimated_value", "500"),
+            ("chances_pct", "0"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter the chances of success: more than 0 %."));
+    // A stage that gives no chances, left to give them: said so.
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET chances_pct = 0 WHERE sales_cycle_code = 'NEW' AND stage = 1",
+    );
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "500")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter the chances of success, more than 0 %: the stage gives none."));
+    assert_eq!(opp(&app, &no), "not_started|-|0.00|0.00|0.00|0.00|0.00|-");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "first"),
+            ("estimated_value", "500"),
+            ("chances_pct", "25"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        opp(&app, &no),
+        "in_progress|1|500.00|25.00|10.00|2.50|12.50|-"
+    );
+}

@@ -380,6 +380,26 @@ pub fn update(
         }
         d
     };
+    // As Business Central's Update Opportunity asks of every move: an opportunity in the
+    // pipeline is worth something and has a chance (0 made a current value of nothing that
+    // the figures counted as an opportunity in progress).
+    let zero = BigDecimal::from(0);
+    if value.as_ref().is_some_and(|v| *v <= zero) {
+        errors.add(
+            "estimated_value",
+            "Enter the estimated value: more than 0, as an opportunity in progress is worth something.",
+        );
+    }
+    if chances.as_ref().is_some_and(|c| *c <= zero) {
+        errors.add(
+            "chances_pct",
+            if form.chances_pct.trim().is_empty() {
+                "Enter the chances of success, more than 0 %: the stage gives none."
+            } else {
+                "Enter the chances of success: more than 0 %."
+            },
+        );
+    }
     let (Some(stage), Some(value), Some(chances), true) =
         (stage, value, chances, errors.is_empty())
     else {
