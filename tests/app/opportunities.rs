@@ -1703,6 +1703,19 @@ fn the_wizard_reduces_contacts_that_have_an_open_opportunity() {
         ],
     );
     crate::segments::assert_members(&app, &seg, &["ANNA", "DORA", "SOLO"]);
+    // An amount with decimals, as the office writes it: DORA's 4,999.99 is in the range and
+    // goes (the field read whole numbers only, and refused it).
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET estimated_value = 4999.99 WHERE no = 'OP1'",
+    );
+    step(
+        &mut c,
+        &seg,
+        "reduce",
+        &[("opportunity_estimated_value", "4,999.50..4,999.99")],
+    );
+    crate::segments::assert_members(&app, &seg, &["ANNA", "SOLO"]);
 }
 
 #[test]

@@ -437,7 +437,7 @@ pub const FIELDS: &[Field] = &[
         key: "opportunity_estimated_value",
         section: Section::Opportunities,
         label: "Estimated Value",
-        kind: FieldKind::Integer,
+        kind: FieldKind::Amount,
         column: "op.estimated_value",
         lookup: None,
     },

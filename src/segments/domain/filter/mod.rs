@@ -37,6 +37,9 @@
 //!   `CURRENT_DATE`, which a database server in another time zone reads as another day; saved
 //!   criteria stay relative). No wildcards.
 //! - [`FieldKind::Integer`]: whole numbers (`-5`, `+5`). No wildcards.
+//! - [`FieldKind::Amount`]: amounts as the office writes them (`1.500,50` under `da-DK`,
+//!   `1,500.50` under `en-GB`), or plain with a point (`1500.50`: how a criterion is saved,
+//!   so that it reads the same under any setting). No wildcards.
 //! - [`FieldKind::Boolean`]: `yes`/`no`/`true`/`false`/`1`/`0`, alone or after `<>`; no
 //!   ranges, comparisons, wildcards or `''`.
 //! - [`FieldKind::Choice`]: one of the listed values, matched case-insensitively, its words
@@ -93,6 +96,8 @@ pub enum FieldKind {
     Text,
     Date,
     Integer,
+    /// A decimal amount (a `numeric` column).
+    Amount,
     Boolean,
     /// A closed list of stored values, in their order (e.g. `&["company", "person"]`).
     Choice(&'static [&'static str]),
@@ -105,6 +110,7 @@ impl FieldKind {
             FieldKind::Text => "a text field",
             FieldKind::Date => "a date field",
             FieldKind::Integer => "a number field",
+            FieldKind::Amount => "an amount field",
             FieldKind::Boolean => "a yes/no field",
             FieldKind::Choice(_) => "an option field",
         }
@@ -214,6 +220,7 @@ enum Value {
     /// `today`: Rapport's local date when the statement is written.
     Today,
     Integer(i64),
+    Amount(bigdecimal::BigDecimal),
     Bool(bool),
     /// Index into the choice list.
     Choice(usize),

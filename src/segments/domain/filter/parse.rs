@@ -281,7 +281,7 @@ impl Parser {
         }
         if matches!(
             self.kind,
-            FieldKind::Date | FieldKind::Integer | FieldKind::Boolean
+            FieldKind::Date | FieldKind::Integer | FieldKind::Amount | FieldKind::Boolean
         ) {
             return Err(self.error_here(format!(
                 "'@' (any case) applies only to text and code fields, not to {}",
@@ -346,6 +346,7 @@ impl Parser {
             let to = second.map(|raw| self.bound(&raw, any_case)).transpose()?;
             let reversed = match (&from, &to) {
                 (Some(Value::Integer(a)), Some(Value::Integer(b))) => a > b,
+                (Some(Value::Amount(a)), Some(Value::Amount(b))) => a > b,
                 (Some(Value::Date(a)), Some(Value::Date(b))) => a > b,
                 (Some(Value::Choice(a)), Some(Value::Choice(b))) => a > b,
                 _ => false,
@@ -499,6 +500,13 @@ impl Parser {
                     err(format!("'{text}' is too large for a whole number"))
                 }
                 Err(_) => err(format!("'{text}' is not a whole number")),
+            },
+            FieldKind::Amount => match parse_amount(&text) {
+                Some(v) => Ok(Value::Amount(v)),
+                None => err(format!(
+                    "'{text}' is not an amount: write it like 1500 or {}",
+                    crate::web::forms::amount_example().replace("12", "1500")
+                )),
             },
             FieldKind::Boolean => match text.to_lowercase().as_str() {
                 "yes" | "true" | "1" => Ok(Value::Bool(true)),
@@ -657,4 +665,23 @@ fn parse_date(s: &str) -> Option<Value> {
         return None;
     }
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(Value::Date)
+}
+
+/// An amount in a filter: as the office writes it (`RAPPORT_LOCALE`), else plain with a point,
+/// as a criterion is saved ([`super::words`]); a leading `-` for a negative one.
+fn parse_amount(text: &str) -> Option<bigdecimal::BigDecimal> {
+    use std::str::FromStr;
+    let t = text.trim();
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let plain = crate::web::forms::plain_amount(t).ok().or_else(|| {
+        let (whole, decimals) = t.split_once('.').unwrap_or((t, "0"));
+        let digits =
+            |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit());
+        (digits(whole) && digits(decimals)).then(|| t.to_string())
+    })?;
+    let v = bigdecimal::BigDecimal::from_str(&plain).ok()?;
+    Some(if negative { -v } else { v })
 }

@@ -59,10 +59,16 @@ impl Filter {
     fn term_sql(&self, t: &Term, column: &str, binds: &mut Binds) -> String {
         if let Test::Empty { negated } = t.test {
             return match (self.kind, negated) {
-                (FieldKind::Date | FieldKind::Integer | FieldKind::Boolean, false) => {
+                (
+                    FieldKind::Date | FieldKind::Integer | FieldKind::Amount | FieldKind::Boolean,
+                    false,
+                ) => {
                     format!("{column} IS NULL")
                 }
-                (FieldKind::Date | FieldKind::Integer | FieldKind::Boolean, true) => {
+                (
+                    FieldKind::Date | FieldKind::Integer | FieldKind::Amount | FieldKind::Boolean,
+                    true,
+                ) => {
                     format!("{column} IS NOT NULL")
                 }
                 (_, false) => format!("({column} IS NULL OR {column} = '')"),
@@ -153,6 +159,7 @@ fn placeholder(v: &Value, any_case: bool, binds: &mut Binds) -> String {
             binds.push(BindValue::Date(chrono::Local::now().date_naive()))
         ),
         Value::Integer(i) => format!("{}::bigint", binds.push(BindValue::Integer(*i))),
+        Value::Amount(v) => format!("{}::numeric", binds.push(BindValue::Text(v.to_string()))),
         Value::Bool(b) => binds.push(BindValue::Bool(*b)),
         Value::Choice(_) => unreachable!("choice filters bind their listed values"),
     }

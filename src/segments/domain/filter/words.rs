@@ -92,10 +92,10 @@ impl Filter {
             }
             Test::Compare { op, value } => {
                 let words = match (self.kind, op) {
-                    (FieldKind::Integer, CmpOp::Lt) => "less than",
-                    (FieldKind::Integer, CmpOp::Le) => "at most",
-                    (FieldKind::Integer, CmpOp::Gt) => "more than",
-                    (FieldKind::Integer, CmpOp::Ge) => "at least",
+                    (FieldKind::Integer | FieldKind::Amount, CmpOp::Lt) => "less than",
+                    (FieldKind::Integer | FieldKind::Amount, CmpOp::Le) => "at most",
+                    (FieldKind::Integer | FieldKind::Amount, CmpOp::Gt) => "more than",
+                    (FieldKind::Integer | FieldKind::Amount, CmpOp::Ge) => "at least",
                     (FieldKind::Date, CmpOp::Lt) => "before",
                     (FieldKind::Date, CmpOp::Le) => "on or before",
                     (FieldKind::Date, CmpOp::Gt) => "after",
@@ -134,6 +134,7 @@ impl Filter {
             Value::Date(d) => crate::web::filters::date_text(*d),
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
+            Value::Amount(v) => crate::web::filters::amount(v),
             Value::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
             Value::Choice(i) => super::choice_label(self.choice_value(*i)),
         }
@@ -194,6 +195,8 @@ impl Filter {
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
+            // Plain with a point, whatever the setting: a saved criterion reads the same.
+            Value::Amount(v) => plain_amount_text(v),
             Value::Bool(b) => (if *b { "Yes" } else { "No" }).to_string(),
             Value::Choice(i) => quote_if_needed(self.choice_value(*i), true, true),
         }
@@ -252,4 +255,14 @@ fn render_pattern(p: &Pattern) -> String {
             Piece::OneChar => "?".to_string(),
         })
         .collect()
+}
+
+/// An amount plain with a point and no trailing zeros of its decimals (`1500`, `1500.5`).
+fn plain_amount_text(v: &bigdecimal::BigDecimal) -> String {
+    let s = v.to_string();
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }

@@ -216,3 +216,31 @@ fn end_to_end_hostile_values_match_literally() {
         vec![0, 2, 3]
     );
 }
+
+/// Amounts (an opportunity's estimated value): decimals, ranges, comparisons, blanks, as the
+/// office writes them or plain with a point (as a criterion is saved).
+#[test]
+fn end_to_end_amounts() {
+    let n = |s: &str| Some(V::N(s.parse().unwrap()));
+    let values = vec![
+        n("1000.00"), // 0
+        n("1500.50"), // 1
+        n("2000"),    // 2
+        None,         // 3
+        n("0"),       // 4
+        n("999.99"),  // 5
+    ];
+    for (input, want) in [
+        (">1000", vec![1, 2]),
+        (">=1500.5", vec![1, 2]),
+        ("1000..1500.50", vec![0, 1]),
+        ("..999.99", vec![3, 4, 5]),
+        ("1,000.00|2000", vec![0, 2]),
+        ("<>1000", vec![1, 2, 3, 4, 5]),
+        ("''", vec![3]),
+        ("0", vec![4]),
+        ("-5..0", vec![4]),
+    ] {
+        assert_eq!(selected(input, AMOUNT, &values), want, "{input}");
+    }
+}

@@ -22,6 +22,7 @@ const CODE: FieldKind = FieldKind::Code;
 const TEXT: FieldKind = FieldKind::Text;
 const DATE: FieldKind = FieldKind::Date;
 const INT: FieldKind = FieldKind::Integer;
+const AMOUNT: FieldKind = FieldKind::Amount;
 const BOOL: FieldKind = FieldKind::Boolean;
 const TYPE: FieldKind = FieldKind::Choice(TYPES);
 const EVAL: FieldKind = FieldKind::Choice(EVALUATIONS);

@@ -12,6 +12,8 @@ pub enum V {
     T(String),
     D(NaiveDate),
     I(i64),
+    /// A `numeric`.
+    N(bigdecimal::BigDecimal),
     B(bool),
 }
 
@@ -76,7 +78,7 @@ pub fn tokenize(sql: &str, column: &str) -> Vec<Tok> {
                 let n = rest[1..1 + digits].parse().unwrap();
                 let mut len = 1 + digits;
                 let mut cast = None;
-                for ty in ["date", "bigint"] {
+                for ty in ["date", "bigint", "numeric"] {
                     if rest[len..].starts_with(&format!("::{ty}")) {
                         cast = Some(ty);
                         len += 2 + ty.len();
@@ -228,6 +230,7 @@ impl Eval<'_> {
             (V::T(a), V::T(b)) => a.cmp(&b),
             (V::D(a), V::D(b)) => a.cmp(&b),
             (V::I(a), V::I(b)) => a.cmp(&b),
+            (V::N(a), V::N(b)) => a.cmp(&b),
             (V::B(a), V::B(b)) => a.cmp(&b),
             other => panic!("comparing {other:?}"),
         };
@@ -263,6 +266,9 @@ impl Eval<'_> {
                     (BindValue::Text(s), None) => V::T(s.clone()),
                     (BindValue::Date(d), Some("date")) => V::D(*d),
                     (BindValue::Integer(i), Some("bigint")) => V::I(*i),
+                    (BindValue::Text(s), Some("numeric")) => {
+                        V::N(s.parse().expect("a numeric bound as its text"))
+                    }
                     (BindValue::Bool(b), None) => V::B(*b),
                     other => panic!("${n} is bound as {other:?}"),
                 })

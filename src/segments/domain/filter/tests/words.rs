@@ -150,3 +150,46 @@ fn expressions_round_trip() {
         assert_eq!(again.expression(), f.expression(), "{input}");
     }
 }
+
+/// An amount is described as the office writes it and saved plain with a point, so that a
+/// saved criterion reads the same whatever the setting.
+#[test]
+fn amounts_in_words_and_saved_plain() {
+    for (input, words, saved) in [
+        (">1000", "more than 1,000.00", ">1000"),
+        (
+            "1,500.50..2000",
+            "from 1,500.50 to 2,000.00",
+            "1500.5..2000",
+        ),
+        ("<=999.9", "at most 999.90", "<=999.9"),
+        ("-5", "-5.00", "-5"),
+    ] {
+        let f = filter(input, AMOUNT);
+        assert_eq!(f.describe(), words, "{input}");
+        assert_eq!(f.to_string(), saved, "{input}");
+        assert_eq!(
+            filter(saved, AMOUNT).to_string(),
+            saved,
+            "{saved} read back"
+        );
+    }
+    assert_eq!(
+        err("12,5,0", AMOUNT),
+        (
+            1,
+            "'12,5,0' is not an amount: write it like 1500 or 1500.50".into()
+        )
+    );
+    assert_eq!(
+        err("@100", AMOUNT).1,
+        "'@' (any case) applies only to text and code fields, not to an amount field"
+    );
+    assert_eq!(
+        err("2000..1000", AMOUNT).1,
+        err("20..10", INT)
+            .1
+            .replace("20", "2000")
+            .replace("10", "1000")
+    );
+}
