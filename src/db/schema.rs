@@ -231,6 +231,7 @@ diesel::table! {
         attempt_failed -> Bool,
         form_key -> Nullable<Text>,
         canceled_with_segment -> Bool,
+        language_code -> Nullable<Text>,
     }
 }
 

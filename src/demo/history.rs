@@ -429,12 +429,13 @@ fn single_interactions(
     diesel::sql_query(format!(
         "INSERT INTO interaction_log_entries (contact_id, company_id, at, date, template_code, \
            group_code, description, cost, duration_min, information_flow, initiated_by, \
-           salesperson_code, correspondence_type, evaluation, canceled, attempt_failed) \
+           salesperson_code, correspondence_type, evaluation, canceled, attempt_failed, \
+           language_code) \
          SELECT x.contact_id, x.company_key, x.date + time '14:00', x.date, t.code, t.group_code, \
            t.description, t.unit_cost, t.unit_duration_min, t.information_flow, t.initiated_by, \
            x.salesperson_code, t.correspondence_type, \
-           CASE WHEN x.failed THEN '' ELSE x.evaluation END, x.canceled, x.failed \
-         FROM (SELECT c.id AS contact_id, c.company_key, c.salesperson_code, \
+           CASE WHEN x.failed THEN '' ELSE x.evaluation END, x.canceled, x.failed, x.language_code \
+         FROM (SELECT c.id AS contact_id, c.company_key, c.salesperson_code, c.language_code, \
                  $3::date - {day} AS date, \
                  CASE WHEN {kind} < 850 THEN 'CALL' ELSE 'VISIT' END AS template, \
                  {kind} < 850 AND {failed} < 150 AS failed, {canceled} < 20 AS canceled, \

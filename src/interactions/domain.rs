@@ -298,6 +298,8 @@ crate::db::columns::columns_in_order! {
         pub initiated_by: String as Text,
         pub salesperson_code: Option<String> as Nullable<Text>,
         pub correspondence_type: String as Text,
+        /// The language it was in (Log Segment: the header's; a single one: the contact's).
+        pub language_code: Option<String> as Nullable<Text>,
         pub evaluation: String as Text,
         pub campaign_no: Option<String> as Nullable<Text>,
         pub campaign_target: bool as Bool,
@@ -373,6 +375,7 @@ impl crate::web::csv::Record for Entry {
             Cell::text(&self.initiated_by),
             Cell::opt(&self.salesperson_code),
             Cell::text(&self.correspondence_type),
+            Cell::opt(&self.language_code),
             Cell::text(&self.evaluation),
             Cell::opt(&self.campaign_no),
             flag(self.campaign_target),
@@ -385,7 +388,7 @@ impl crate::web::csv::Record for Entry {
 }
 
 /// The CSV export's header: every field of an entry.
-pub const EXPORT_COLUMNS: [&str; 22] = [
+pub const EXPORT_COLUMNS: [&str; 23] = [
     "entry_no",
     "date",
     "contact_no",
@@ -401,6 +404,7 @@ pub const EXPORT_COLUMNS: [&str; 22] = [
     "initiated_by",
     "salesperson",
     "correspondence_type",
+    "language",
     "evaluation",
     "campaign",
     "campaign_target",
@@ -414,7 +418,7 @@ const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact
      co.no::text AS company_no, co.name AS company_name, e.template_code::text AS template_code, \
      e.group_code::text AS group_code, e.description, e.cost, e.duration_min, e.information_flow, \
      e.initiated_by, e.salesperson_code::text AS salesperson_code, e.correspondence_type, \
-     e.evaluation, e.campaign_no::text AS campaign_no, e.campaign_target, e.campaign_response, \
+     e.language_code, e.evaluation, e.campaign_no::text AS campaign_no, e.campaign_target, e.campaign_response, \
      e.segment_no, e.segment_id IS NOT NULL AS segment_linked, e.canceled, e.attempt_failed";
 
 const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \

@@ -297,13 +297,13 @@ pub fn log_single(
         "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, \
            group_code, description, cost, duration_min, information_flow, initiated_by, \
            salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
-           campaign_response, segment_no, user_id, form_key) \
+           campaign_response, segment_no, user_id, form_key, language_code) \
          SELECT c.id, c.company_key, $3, t.code, t.group_code, $4, $5, $6, t.information_flow, \
            t.initiated_by, $7, \
            CASE WHEN t.ignore_contact_correspondence_type OR c.correspondence_type = '' \
              THEN t.correspondence_type ELSE c.correspondence_type END, \
            $8, $9, $9 IS NOT NULL AND $12, $9 IS NOT NULL AND $13, \
-           '', $10, $11 \
+           '', $10, $11, c.language_code \
          FROM contacts c JOIN interaction_templates t ON t.code = $2 WHERE c.id = $1 \
          ON CONFLICT (form_key) WHERE form_key IS NOT NULL DO NOTHING \
          RETURNING id",

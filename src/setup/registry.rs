@@ -299,6 +299,12 @@ pub static TABLES: &[SetupTable] = &[
         usages: &[
             used_by!("contacts", "language_code", "contact", "contacts"),
             used_by!("segments", "language_code", "segment", "segments"),
+            used_by!(
+                "interaction_log_entries",
+                "language_code",
+                "interaction",
+                "interactions"
+            ),
         ],
     },
     SetupTable {

@@ -521,14 +521,14 @@ fn the_export_streams_what_the_filters_select_in_the_lists_order() {
         Some(
             "\u{feff}entry_no,date,contact_no,contact_name,company_no,company_name,template,\
              interaction_group,description,cost,duration_min,information_flow,initiated_by,\
-             salesperson,correspondence_type,evaluation,campaign,campaign_target,\
+             salesperson,correspondence_type,language,evaluation,campaign,campaign_target,\
              campaign_response,segment,canceled,attempt_failed"
         )
     );
     let rows = records(&res.body);
     let summary: Vec<String> = rows
         .iter()
-        .map(|r| format!("{} {} {} {}", r[1], r[2], r[6], r[20]))
+        .map(|r| format!("{} {} {} {}", r[1], r[2], r[6], r[21]))
         .collect();
     // Newest first; ELI's canceled mailing is left out.
     assert_eq!(
@@ -542,7 +542,7 @@ fn the_export_streams_what_the_filters_select_in_the_lists_order() {
     let solo = &rows[1];
     assert_eq!(solo[9], "2.50");
     assert_eq!(solo[13], "PL");
-    assert_eq!((solo[16].as_str(), solo[17].as_str()), ("CP0002", "true"));
+    assert_eq!((solo[17].as_str(), solo[18].as_str()), ("CP0002", "true"));
     // A cell a spreadsheet would run as a formula is neutralised.
     assert!(res.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{}", res.body);
 

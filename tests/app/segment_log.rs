@@ -1095,3 +1095,91 @@ fn a_header_that_ignores_the_contacts_correspondence_type_decides_every_line() {
     post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
     assert_eq!(logged(&app, &no), "ANNA:email,SOLO:hard_copy");
 }
+
+/// An entry keeps the language it was in, as Business Central's Interaction Language Code:
+/// Log Segment writes the header's Language to every line's entry, a single interaction the
+/// contact's. It shows on the entry's page and in the export; a renamed language reaches the
+/// entries, and one that entries name is not deleted (the page says so).
+#[test]
+fn an_entry_keeps_its_language_renamed_with_it_and_kept_from_deletion() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Danish mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', language_code = 'DAN' \
+             WHERE no = '{no}';
+             UPDATE contacts SET language_code = 'DEA' WHERE no = 'SOLO';"
+        ),
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    let languages = |app: &TestApp| {
+        text(
+            app,
+            "SELECT string_agg(c.no || ' ' || coalesce(e.language_code, '-'), ', ' ORDER BY c.no, e.id) \
+             FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             WHERE e.segment_no <> '' OR e.date = '2026-06-02'",
+        )
+    };
+    assert_eq!(languages(&app), "ANNA DAN, SOLO DAN");
+    // A single interaction: the contact's.
+    post(
+        &mut c,
+        "/contacts/SOLO/interactions",
+        &[
+            ("template", "CALL"),
+            ("date", "2026-06-02"),
+            ("description", "Call"),
+            ("cost", ""),
+            ("duration", ""),
+            ("evaluation", ""),
+            ("salesperson", "JO"),
+        ],
+    )
+    .assert_redirect("/contacts/SOLO");
+    assert_eq!(languages(&app), "ANNA DAN, SOLO DAN, SOLO DEA");
+    let id = count(
+        &app,
+        "SELECT e.id FROM interaction_log_entries e WHERE e.date = '2026-06-02'",
+    );
+    let page = c.get(&format!("/interactions/{id}"));
+    assert!(
+        page.contains("<dt>Language</dt><dd>DEA</dd>"),
+        "{}",
+        page.body
+    );
+    let csv = c.get("/interactions/export.csv?contact=SOLO");
+    assert!(csv
+        .body
+        .lines()
+        .next()
+        .unwrap()
+        .contains(",correspondence_type,language,"));
+    assert!(csv.contains(",DEA,"), "{}", csv.body);
+    // Renamed: the entries follow; in use by them, not deleted.
+    diesel_exec(
+        &app,
+        "UPDATE languages SET code = 'DANSK' WHERE code = 'DAN'",
+    );
+    assert_eq!(languages(&app), "ANNA DANSK, SOLO DANSK, SOLO DEA");
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET language_code = NULL WHERE no = 'SOLO'",
+    );
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit("/setup/languages/DEA", "/setup/languages/DEA/delete", &[]);
+    res.assert_redirect("/setup/languages/DEA");
+    assert!(
+        admin
+            .get("/setup/languages/DEA")
+            .contains("Language DEA is used by 1 interaction, so it cannot be deleted."),
+        "the delete is refused by the entry"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM languages WHERE code = 'DEA'"),
+        1
+    );
+}

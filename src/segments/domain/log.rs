@@ -45,19 +45,21 @@ pub(crate) const DESCRIPTION: &str = "COALESCE(NULLIF(l.subject, ''), NULLIF(lt.
 
 /// Log Segment's one statement that writes the entries: one per line that `lines_where`
 /// selects (a condition over `segment_lines l`, `segments s` and `contacts c`), with every
-/// effective field, written at `at` by user `user` (SQL expressions). The demo's history
-/// logs its segments with it too, so both write the same.
+/// effective field, written at `at` by user `user` (SQL expressions); its language is the
+/// header's, as Business Central's lines take the header's default language (a contact's own
+/// only where the segment has attachments in it, which Rapport has none of). The demo's
+/// history logs its segments with it too, so both write the same.
 pub fn entries_insert(at: &str, user: &str, lines_where: &str) -> String {
     format!(
         "INSERT INTO interaction_log_entries (contact_id, company_id, at, date, template_code, \
            group_code, description, cost, duration_min, information_flow, initiated_by, \
            salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
-           campaign_response, segment_id, segment_no, user_id) \
+           campaign_response, segment_id, segment_no, user_id, language_code) \
          SELECT l.contact_id, c.company_key, {at}, COALESCE(l.date, s.date), t.code, t.group_code, \
            {DESCRIPTION}, {EFFECTIVE_COST}, {EFFECTIVE_DURATION}, \
            {EFFECTIVE_FLOW}, {EFFECTIVE_INITIATED_BY}, {SALESPERSON}, {EFFECTIVE_CORRESPONDENCE}, \
            COALESCE(l.evaluation, ''), s.campaign_no, {EFFECTIVE_CAMPAIGN_TARGET}, \
-           {EFFECTIVE_CAMPAIGN_RESPONSE}, s.id, s.no, {user} \
+           {EFFECTIVE_CAMPAIGN_RESPONSE}, s.id, s.no, {user}, s.language_code \
          {MEMBERS_FROM} {LINE_TEMPLATE_JOIN} JOIN interaction_templates t ON t.code = {TEMPLATE} \
          {lines_where}"
     )
