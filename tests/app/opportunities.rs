@@ -2905,7 +2905,7 @@ fn an_opportunitys_contact_is_corrected_within_its_company_once_started() {
     assert!(
         res.contains(
             "Contact DORA Dora Beta is related to another company: once an opportunity has \
-             started, its contact is another person of company ALPHA."
+             started, its contact stays company ALPHA or one of its persons."
         ),
         "{}",
         res.body

@@ -190,11 +190,13 @@ fn contact_refusal(
     if o.status() != Status::NotStarted && c.company_no != o.company_no {
         return Ok(Some(format!(
             "Contact {no} {} is related to another company: once an opportunity has started, \
-             its contact is another person of {}.",
+             its contact stays {}.",
             c.name,
             o.company_no
                 .as_deref()
-                .map_or("the same company".to_string(), |co| format!("company {co}"))
+                .map_or("a person without a company".to_string(), |co| format!(
+                    "company {co} or one of its persons"
+                ))
         )));
     }
     if let (Some(other), Some(segment)) = (c.open_from_segment, &o.segment_no) {

@@ -45,7 +45,8 @@ impl EditPage {
         } else {
             "Once started, another contact of the same company."
         };
-        format!("Now {} {}. {may}", self.o.contact_no, self.o.contact_name)
+        // The name last: one that ends with a point ("Inc.") is not followed by another.
+        format!("{may} Now: {} {}", self.o.contact_no, self.o.contact_name)
     }
 }
 
