@@ -70,6 +70,11 @@ fn browser_opportunities_from_a_segment_through_a_cycle_to_won_and_lost() {
             b.fill("description", name).await;
             b.fill("completed_pct", completed).await;
             b.fill("chances_pct", chances).await;
+            // The first stage suggests the estimated closing date, which a move needs (the
+            // opportunities Create Opportunities makes have none).
+            if n == "1" {
+                b.fill("date_formula", "+1M").await;
+            }
             if n == "2" {
                 click("quote_required").await;
                 click("allow_skip").await;

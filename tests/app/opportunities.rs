@@ -3008,3 +3008,82 @@ fn a_move_needs_a_value_and_chances_above_zero() {
         "in_progress|1|500.00|25.00|10.00|2.50|12.50|-"
     );
 }
+
+/// A move needs an estimated closing date, as Business Central's Update Opportunity asks: one
+/// Create Opportunities made has none, and a stage without a date formula suggests none, so
+/// it is asked for by its field rather than the opportunity going on with none. "Log an
+/// interaction" ticked on an update in place is said to log nothing. The card is found by its
+/// No. in any case, and the new form's example amount is written the office's way.
+#[test]
+fn a_move_needs_a_closing_date_and_an_update_in_place_says_it_logged_nothing() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET date_formula = '', template_code = 'CALL' \
+         WHERE sales_cycle_code = 'NEW' AND stage = 1",
+    );
+    let mut c = staff(&app, "stan");
+    assert!(c
+        .get("/opportunities/new")
+        .contains("What the deal is worth, e.g. 12500.50."));
+    let no = create_one(&mut c, "ANNA", "1000");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Enter the estimated closing date: stage 1 has no date formula to suggest one."
+        ),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        opp(&app, &no),
+        "not_started|-|1000.00|0.00|0.00|0.00|0.00|-"
+    );
+    let later = (chrono::Local::now().date_naive() + chrono::Days::new(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "first"),
+            ("estimated_value", "1000"),
+            ("estimated_closing_date", &later),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let entries = app.count("SELECT count(*) FROM interaction_log_entries");
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "update"),
+            ("estimated_value", "1200"),
+            ("log_interaction", "yes"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let card = c.get(&format!("/opportunities/{}", no.to_lowercase()));
+    card.assert_status(200);
+    assert!(
+        card.contains(
+            "No interaction was logged: updating the estimates does not change the stage."
+        ),
+        "{}",
+        card.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries"),
+        entries
+    );
+}

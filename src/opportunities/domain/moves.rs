@@ -358,6 +358,19 @@ pub fn update(
                     crate::web::filters::date_text(d)
                 ),
             ),
+            // As Business Central's Update Opportunity: an opportunity in progress has an
+            // estimated closing date (one made by Create Opportunities has none, and a stage
+            // may have no date formula).
+            (None, None) => errors.add(
+                "estimated_closing_date",
+                match stage {
+                    Some(s) if s.date_formula.is_empty() => format!(
+                        "Enter the estimated closing date: stage {} has no date formula to suggest one.",
+                        s.stage
+                    ),
+                    _ => "Enter the estimated closing date.".to_string(),
+                },
+            ),
             _ => {}
         }
         closing
@@ -448,8 +461,15 @@ pub fn update(
             o.estimated_closing_date,
         ));
     }
-    if action != Move::Update && form.log_interaction.is_some() {
-        message.push_str(log_stage_interaction(conn, o, stage, actor)?);
+    if form.log_interaction.is_some() {
+        if action == Move::Update {
+            // Ticked with an update in place: said, not silently passed over.
+            message.push_str(
+                " No interaction was logged: updating the estimates does not change the stage.",
+            );
+        } else {
+            message.push_str(log_stage_interaction(conn, o, stage, actor)?);
+        }
     }
     Ok(Outcome::Done(message))
 }

@@ -217,8 +217,9 @@ const SELECT: &str = "SELECT o.id, o.no::text AS no, o.description, o.contact_id
      LEFT JOIN close_opportunity_codes cc ON cc.code = o.close_code ";
 
 pub fn find(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Opportunity>> {
+    // In any case, as contacts and segments are found: `/opportunities/op000001` too.
     diesel::sql_query(format!("{SELECT} WHERE o.no = $1"))
-        .bind::<Text, _>(no)
+        .bind::<Text, _>(no.trim().to_uppercase())
         .get_result(conn)
         .optional()
 }
@@ -227,7 +228,7 @@ pub fn find(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Opportunity
 /// time.
 pub fn lock(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Opportunity>> {
     diesel::sql_query(format!("{SELECT} WHERE o.no = $1 FOR UPDATE OF o"))
-        .bind::<Text, _>(no)
+        .bind::<Text, _>(no.trim().to_uppercase())
         .get_result(conn)
         .optional()
 }

@@ -53,6 +53,16 @@ pub struct NewPage {
     pub priorities: [(&'static str, &'static str); 3],
 }
 
+impl NewPage {
+    /// The estimated value's hint, its example written as the office writes amounts.
+    pub fn value_hint(&self) -> String {
+        format!(
+            "What the deal is worth, e.g. {}.",
+            crate::web::forms::amount_example().replace("12", "12500")
+        )
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct NewQuery {
     #[serde(default)]
