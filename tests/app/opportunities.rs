@@ -1347,6 +1347,19 @@ fn pipeline_figures_equal_sums_counted_in_the_database() {
     let page = c.get("/opportunities?closing_from=soon&stage=x");
     page.assert_status(422);
     assert!(page.contains("Enter a date as YYYY-MM-DD.") && page.contains("Enter a stage number"));
+    // Numbers that name nothing, or a person as the company: said by their fields, as the
+    // interactions list says them, not "no opportunity matches".
+    let page = c.get("/opportunities?campaign=CP9999&segment=SM9&contact=NOPE&company=ANNA");
+    page.assert_status(422);
+    for said in [
+        "There is no campaign CP9999.",
+        "There is no segment SM9.",
+        "There is no contact NOPE.",
+        "ANNA is a person, not a company: enter it as the Contact No.",
+    ] {
+        assert!(page.contains(said), "{said}: {}", page.body);
+    }
+    c.get("/opportunities?company=ALPHA").assert_status(200);
     // Closing dates the wrong way round match nothing: said, as the other date filters say it,
     // and so is a period of the figures the wrong way round.
     for path in [

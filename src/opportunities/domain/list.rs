@@ -159,6 +159,62 @@ impl ListQuery {
         out
     }
 
+    /// The typed numbers that name nothing (a typo), or a person where a company is asked:
+    /// each a reason by its field, rather than a list that says nothing matches, as the
+    /// interactions list says them. A segment's No. is known while the segment is there or
+    /// opportunities keep it. One statement, when any is typed.
+    pub fn unknown(&self, conn: &mut PgConnection) -> QueryResult<Vec<(&'static str, String)>> {
+        #[derive(QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            contact: Option<String>,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            company: Option<String>,
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            campaign: bool,
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            segment: bool,
+        }
+        let typed = [&self.contact, &self.company, &self.campaign, &self.segment];
+        if typed.iter().all(|v| v.is_empty()) {
+            return Ok(Vec::new());
+        }
+        use diesel::sql_types::Text;
+        let found: Found = diesel::sql_query(
+            "SELECT (SELECT type FROM contacts WHERE no = $1) AS contact, \
+               (SELECT type FROM contacts WHERE no = $2) AS company, \
+               EXISTS (SELECT 1 FROM campaigns WHERE no = $3) AS campaign, \
+               (EXISTS (SELECT 1 FROM segments WHERE no = $4) \
+                OR EXISTS (SELECT 1 FROM opportunities WHERE segment_no = $4)) AS segment",
+        )
+        .bind::<Text, _>(&self.contact)
+        .bind::<Text, _>(&self.company)
+        .bind::<Text, _>(&self.campaign)
+        .bind::<Text, _>(&self.segment)
+        .get_result(conn)?;
+        let mut out = Vec::new();
+        for (field, value, known, what) in [
+            ("contact", &self.contact, found.contact.is_some(), "contact"),
+            ("company", &self.company, found.company.is_some(), "contact"),
+            ("campaign", &self.campaign, found.campaign, "campaign"),
+            ("segment", &self.segment, found.segment, "segment"),
+        ] {
+            if !value.is_empty() && !known {
+                out.push((field, format!("There is no {what} {value}.")));
+            }
+        }
+        if found.company.as_deref() == Some("person") {
+            out.push((
+                "company",
+                format!(
+                    "{} is a person, not a company: enter it as the Contact No.",
+                    self.company
+                ),
+            ));
+        }
+        Ok(out)
+    }
+
     fn sort_parts(&self) -> (&'static str, &'static str) {
         SORTS
             .iter()

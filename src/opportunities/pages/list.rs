@@ -147,9 +147,10 @@ pub async fn list(
     let (from, to) = period_dates(&period, &mut errors);
     let q = query.clone();
     let valid = errors.is_empty();
-    let (page, figures, options) = db(&state.pool, move |conn| {
+    let (page, figures, options, unknown) = db(&state.pool, move |conn| {
         let groups = pipeline::groups(conn, None, from, to)?;
-        let page = if valid {
+        let unknown = if valid { q.unknown(conn)? } else { Vec::new() };
+        let page = if valid && unknown.is_empty() {
             listing::page(conn, &q, &groups)?
         } else {
             Page {
@@ -163,10 +164,14 @@ pub async fn list(
             page,
             pipeline::figures_of(&groups, from, to),
             options(conn)?,
+            unknown,
         ))
     })
     .await?;
-    let status = if valid {
+    for (field, message) in unknown {
+        errors.add(field, message);
+    }
+    let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
