@@ -172,10 +172,9 @@ pub async fn save(
                     "Nothing changed: opportunity {} is as it was.",
                     o.no
                 ))),
-                Edited::Closed => Some(Flash::error(format!(
-                    "Opportunity {} is closed: nothing was saved. Reopen it to change it.",
-                    o.no
-                ))),
+                // Closed by a colleague meanwhile: the form again with what was typed (409),
+                // saying so; it was lost on the way to the card.
+                Edited::Closed => None,
                 // A stale form that already says what is saved: nothing to choose between.
                 Edited::Stale if edit::compared(&o, &f.as_typed(&o)).is_empty() => {
                     Some(Flash::info(format!(
@@ -203,6 +202,23 @@ pub async fn save(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page(layout, o, form, errors, opts, None),
         ),
+        Ok((Edited::Closed, o, opts)) => {
+            let mut errors = FormErrors::new();
+            // "shown": saved by someone else meanwhile, no field of its own.
+            errors.add(
+                "shown",
+                format!(
+                    "Opportunity {} was closed ({}) after this page was opened: nothing was \
+                     saved. What you typed is below; reopen it on its card to change it.",
+                    o.no,
+                    o.status_label()
+                ),
+            );
+            render(
+                StatusCode::CONFLICT,
+                &page(layout, o, form, errors, opts, None),
+            )
+        }
         Ok((_, o, opts)) => {
             // What was typed is kept, under the version as it is now: sent again, it applies
             // to the opportunity as the page shows it; beside it, what differs.
