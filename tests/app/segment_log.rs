@@ -1183,3 +1183,49 @@ fn an_entry_keeps_its_language_renamed_with_it_and_kept_from_deletion() {
         1
     );
 }
+
+/// A line's values saved after the check page was shown (a colleague's correspondence type,
+/// cost unchanged): Log writes nothing and shows the page again (409). It used to log the
+/// colleague's values unseen, since a line's save did not count as a change of the segment.
+#[test]
+fn a_line_saved_after_the_log_page_was_shown_stops_the_log() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "checked lines");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}'"),
+    );
+    let page = format!("/segments/{no}");
+    let check = c.get(&format!("{page}/log"));
+    let shown = hidden_value(&check.body, "shown").expect("the page sends what it showed");
+    let line = count(
+        &app,
+        "SELECT l.id FROM segment_lines l JOIN contacts c ON c.id = l.contact_id WHERE c.no = 'ANNA'",
+    );
+    let mut colleague = staff(&app, "cleo");
+    let line_page = format!("{page}/lines/{line}");
+    colleague
+        .submit(
+            &line_page,
+            &line_page,
+            &[("correspondence_type", "hard_copy")],
+        )
+        .assert_redirect(&format!("{page}#lines"));
+    let res = c.post_with_token(
+        &format!("{page}/log"),
+        &check.csrf_token().unwrap(),
+        &[("shown", &shown)],
+    );
+    res.assert_status(409);
+    assert!(res.contains("Nothing was logged: the segment changed after this page was shown"));
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}'")
+        ),
+        0
+    );
+}

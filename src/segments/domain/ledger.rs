@@ -52,10 +52,11 @@ pub fn record(
     changed(conn, segment.id)
 }
 
-/// The segment changed now (a step, a Go Back): its "last changed", by which the home page
-/// lists a user's drafts, was only a header save's, and a draft worked on all day through its
-/// steps dropped out of the list.
-fn changed(conn: &mut PgConnection, segment_id: i64) -> QueryResult<()> {
+/// The segment changed now (a step, a Go Back, a line's values): its "last changed", by which
+/// the home page lists a user's drafts, was only a header save's, and a draft worked on all
+/// day through its steps dropped out of the list. Log's check page carries it too, so that
+/// Log writes nothing the page did not show.
+pub(crate) fn changed(conn: &mut PgConnection, segment_id: i64) -> QueryResult<()> {
     use crate::db::schema::segments;
     diesel::update(segments::table.find(segment_id))
         .set(segments::updated_at.eq(diesel::dsl::now))

@@ -400,11 +400,19 @@ pub fn line_label(
 }
 
 /// Saves a line's own values (its overrides of the header).
-pub fn save(conn: &mut PgConnection, line_id: i64, values: &LineValues) -> QueryResult<()> {
+/// Saves a line's values, and marks its segment changed: a Log page opened before shows
+/// other values than the line now has, and must not log them unseen (its token carries the
+/// segment's last change).
+pub fn save(
+    conn: &mut PgConnection,
+    segment_id: i64,
+    line_id: i64,
+    values: &LineValues,
+) -> QueryResult<()> {
     diesel::update(segment_lines::table.find(line_id))
         .set(values)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    super::ledger::changed(conn, segment_id)
 }
 
 pub fn load_line(

@@ -324,7 +324,7 @@ pub async fn update(
                 data.salesperson_code.as_deref(),
             )? {
                 Ok(values) => {
-                    line_edit::save(conn, id, &values)?;
+                    line_edit::save(conn, segment.id, id, &values)?;
                     session::set_flash(
                         conn,
                         &session,
