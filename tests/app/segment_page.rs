@@ -824,3 +824,29 @@ fn a_big_segments_last_page_shows_its_lines_and_pages_with_thousands_separators(
         }
     }
 }
+
+/// A contact No. with a character a URL or HTML reads (`&`, as an import may bring): the
+/// line's links lead to its card and to why it is here. They used to encode the No. as
+/// escaped for the page (`K%26amp%3BM01`), a 404.
+#[test]
+fn a_lines_links_lead_to_a_contact_whose_no_has_an_ampersand() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, country_code) VALUES ('K&M01', 'company', 'K and M', 'DK')",
+    );
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "ampersand");
+    step(&mut c, &no, "add", &[("contact_no", "'K&M01'")]);
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(page.contains("href=\"/contacts/K%26M01\""), "{}", page.body);
+    assert!(
+        page.contains(&format!("href=\"/segments/{no}/why?contact=K%26M01\"")),
+        "{}",
+        page.body
+    );
+    c.get("/contacts/K%26M01").assert_status(200);
+    c.get(&format!("/segments/{no}/why?contact=K%26M01"))
+        .assert_status(200);
+}
