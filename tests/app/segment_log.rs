@@ -1229,3 +1229,40 @@ fn a_line_saved_after_the_log_page_was_shown_stops_the_log() {
         0
     );
 }
+
+/// A follow-up segment does not take the logged segment's salesperson when that one is
+/// blocked (its lines each had their own): a new record takes no blocked salesperson, and its
+/// lines would then have failed its own Log.
+#[test]
+fn a_follow_up_takes_no_blocked_salesperson() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "blocked header");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', salesperson_code = 'JO' WHERE no = '{no}';
+             UPDATE segment_lines l SET salesperson_code = 'PL' FROM segments s
+                 WHERE s.id = l.segment_id AND s.no = '{no}';
+             UPDATE salespeople SET blocked = TRUE WHERE code = 'JO';"
+        ),
+    );
+    post(
+        &mut c,
+        &format!("/segments/{no}/log"),
+        &[("follow_up", "on")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT coalesce(salesperson_code, '-') FROM segments \
+                 WHERE description = 'Follow-up on segment {no}'"
+            )
+        ),
+        "-"
+    );
+}

@@ -422,7 +422,7 @@ pub fn log(
 
 /// A new draft with the logged segment's contacts and campaign, as Business Central's
 /// follow-up segment: described "Follow-up on segment SM00012", dated today (it is worked on
-/// from now, not on the day of the first), with the same salesperson; its interaction (template,
+/// from now, not on the day of the first), with the same salesperson (unless blocked); its interaction (template,
 /// subject, cost, duration, campaign target and response) is the follow-up's own, chosen
 /// before it is logged, as a new segment's is. (It used to copy the whole header: a follow-up
 /// call logged as it came was recorded as a second mailing, at the mailing's cost, its contacts
@@ -438,7 +438,12 @@ fn follow_up_segment(
 ) -> QueryResult<String> {
     let values = HeaderValues {
         description: format!("Follow-up on segment {}", segment.no),
-        salesperson_code: segment.salesperson_code.clone(),
+        // Not a blocked one (its lines may each have had their own): a new record takes none,
+        // and the follow-up's lines would then fail its Log.
+        salesperson_code: crate::setup::salespeople::usable(
+            conn,
+            segment.salesperson_code.clone(),
+        )?,
         campaign_no: segment.campaign_no.clone(),
         ..HeaderValues::shown(None)
     };
