@@ -1195,3 +1195,33 @@ fn today_in_a_filter_is_rapports_date_wherever_the_server_is() {
     step(&mut c, &no, "add", &[("interaction_date", "t")]);
     assert_members(&app, &no, &["SOLO"]);
 }
+
+/// Saved criteria deleted by a colleague between the rename's look-up and its write: nothing
+/// is renamed and it says so, not "renamed" with an audit entry for a change that never
+/// happened.
+#[test]
+fn renaming_saved_criteria_deleted_meanwhile_says_they_are_gone() {
+    use rapport::segments::domain::saved::{rename, Renamed};
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO saved_criteria (code, description) VALUES ('KEEP', 'Kept'), ('TAKEN', 'Taken')",
+    );
+    let mut conn = app.conn();
+    assert_eq!(
+        rename(&mut conn, "GONE", "NEW", "x").unwrap(),
+        Renamed::Gone
+    );
+    assert_eq!(
+        rename(&mut conn, "KEEP", "TAKEN", "x").unwrap(),
+        Renamed::Taken
+    );
+    assert_eq!(
+        rename(&mut conn, "KEEP", "KEPT", "Kept").unwrap(),
+        Renamed::Done
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE code IN ('KEPT', 'TAKEN')"),
+        2
+    );
+}

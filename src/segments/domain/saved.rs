@@ -93,14 +93,26 @@ pub fn insert(
     Ok(true)
 }
 
-/// Renames saved criteria (code and description); false when the new code is taken, also by
-/// a rename at the same moment (the unique key refuses it under a savepoint).
+/// What a rename of saved criteria came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Renamed {
+    Done,
+    /// The new code is taken, also by a rename at the same moment.
+    Taken,
+    /// They were deleted meanwhile: nothing to rename.
+    Gone,
+}
+
+/// Renames saved criteria (code and description); [`Renamed::Taken`] when the new code is
+/// taken, also by a rename at the same moment (the unique key refuses it under a savepoint),
+/// [`Renamed::Gone`] when a colleague deleted them since they were looked up (the rename used
+/// to say it was saved, and the audit trail recorded a change that never happened).
 pub fn rename(
     conn: &mut PgConnection,
     code: &str,
     new_code: &str,
     description: &str,
-) -> QueryResult<bool> {
+) -> QueryResult<Renamed> {
     let renamed = conn.transaction(|conn| {
         diesel::update(saved_criteria::table.find(code))
             .set((
@@ -110,11 +122,12 @@ pub fn rename(
             .execute(conn)
     });
     match renamed {
-        Ok(_) => Ok(true),
+        Ok(0) => Ok(Renamed::Gone),
+        Ok(_) => Ok(Renamed::Done),
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => Ok(false),
+        )) => Ok(Renamed::Taken),
         Err(e) => Err(e),
     }
 }

@@ -230,13 +230,17 @@ pub async fn saved_rename(
                 }));
             }
             // A rename racing another to the same code is refused, not a 500.
-            if !saved::rename(conn, &code, &new_code, &description)? {
-                return Ok(Some(RefusedRename {
-                    code,
-                    new_code: form.new_code.trim().to_string(),
-                    description: form.description.trim().to_string(),
-                    message: format!("The code {new_code} is already used."),
-                }));
+            match saved::rename(conn, &code, &new_code, &description)? {
+                saved::Renamed::Done => {}
+                saved::Renamed::Gone => return Err(AppError::NotFound),
+                saved::Renamed::Taken => {
+                    return Ok(Some(RefusedRename {
+                        code,
+                        new_code: form.new_code.trim().to_string(),
+                        description: form.description.trim().to_string(),
+                        message: format!("The code {new_code} is already used."),
+                    }))
+                }
             }
             let detail = if new_code == code {
                 description.clone()
