@@ -1266,3 +1266,44 @@ fn a_follow_up_takes_no_blocked_salesperson() {
         "-"
     );
 }
+
+/// A line's form saved after a colleague's step took the line out: the segment says so, not a
+/// bare 404; nothing is written.
+#[test]
+fn a_line_saved_after_a_step_took_it_out_is_said_on_the_segment() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "lines out");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let line = count(
+        &app,
+        "SELECT l.id FROM segment_lines l JOIN contacts c ON c.id = l.contact_id WHERE c.no = 'ANNA'",
+    );
+    let page = format!("/segments/{no}");
+    c.get(&format!("{page}/lines/{line}")).assert_status(200);
+    let mut colleague = staff(&app, "cleo");
+    step(&mut colleague, &no, "reduce", &[("contact_no", "ANNA")]);
+    post(
+        &mut c,
+        &format!("{page}/lines/{line}"),
+        &[("unit_cost", "5")],
+    )
+    .assert_redirect(&format!("{page}#lines"));
+    assert!(
+        c.get(&page).contains(
+            "The line of ANNA Anna Alpha is no longer on the segment: a step took it out after \
+             its page was opened. Nothing was saved."
+        ),
+        "the flash says why"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM segment_lines WHERE id = {line} AND unit_cost IS NOT NULL"
+            )
+        ),
+        0
+    );
+}

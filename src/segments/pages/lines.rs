@@ -313,7 +313,23 @@ pub async fn update(
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &n)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;
-            let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
+            let Some(data) = load_line(conn, &segment, id)? else {
+                // Taken out by a step after the form was opened: said on the segment, not a
+                // bare 404 (a Go Back that undid the line's step leaves no row to name).
+                let label = line_edit::line_label(conn, segment.id, id)?.map_or_else(
+                    || format!("Line {id}"),
+                    |l| format!("The line of {}", l.label),
+                );
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::error(format!(
+                        "{label} is no longer on the segment: a step took it out after its \
+                         page was opened. Nothing was saved."
+                    )),
+                )?;
+                return Ok(Ok(segment.no));
+            };
             // (A form without it, opened before lines carried it, is saved as before.)
             if !f.shown.is_empty() && f.shown != data.fingerprint() {
                 return Ok(Err((StatusCode::CONFLICT, FormErrors::new())));
