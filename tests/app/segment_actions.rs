@@ -651,6 +651,19 @@ fn why_explains_members_removed_lines_and_outsiders() {
         one.to_lowercase()
     ))
     .assert_redirect(&format!("{page}/why?contact=CO01"));
+    // Left empty, or naming no segment: back on the card, said by the form (it was a 404).
+    for (segment, said) in [
+        (
+            "",
+            "Enter the segment&#39;s No., e.g. SM00001, to see why the contact is on it or not.",
+        ),
+        ("sm99999", "There is no segment SM99999."),
+    ] {
+        c.get(&format!("/segments/why?segment={segment}&contact=CO01"))
+            .assert_redirect("/contacts/CO01#why-form");
+        let card = c.get("/contacts/CO01");
+        assert!(card.contains(said), "{said}: {}", card.body);
+    }
 
     // A person kept out although only its company matched: it came through Expand
     // Companies, and was skipped as excluded (it said "does not match the filters").

@@ -1,14 +1,14 @@
 //! "Why is this contact here?", from the segment and from the contact card.
 
-use crate::auth::SignedIn;
+use crate::auth::{session, SignedIn};
 use crate::contacts::model as contacts;
 use crate::contacts::model::Contact;
 use crate::segments::domain::header;
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::why::{candidates, explain, Candidate};
 use crate::web::AppState;
-use crate::web::{db, ok, AppError, AppResult, Layout};
-use actix_web::{get, web, HttpResponse};
+use crate::web::{db, ok, AppError, AppResult, Flash, Layout};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -86,20 +86,39 @@ pub struct WhyFromContact {
 }
 
 /// The contact card's "why" form names the segment; this sends it to that segment's page.
+/// A segment No. left empty or naming no segment leads back to the card, saying so by the
+/// form (it was a 404 either way).
 #[get("/segments/why")]
 pub async fn why_from_contact(
+    req: HttpRequest,
     _user: SignedIn,
+    state: web::Data<AppState>,
     query: web::Query<WhyFromContact>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
-    let segment: String =
-        url::form_urlencoded::byte_serialize(q.segment.trim().to_uppercase().as_bytes()).collect();
-    let contact: String =
-        url::form_urlencoded::byte_serialize(q.contact.trim().as_bytes()).collect();
-    if segment.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    Ok(crate::web::redirect(&format!(
-        "/segments/{segment}/why?contact={contact}"
-    )))
+    let typed = q.segment.trim().to_uppercase();
+    let encode =
+        |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+    let (segment, contact) = (encode(&typed), encode(q.contact.trim()));
+    let session = session::current(&req)?;
+    let t = typed.clone();
+    let known = db(&state.pool, move |conn| {
+        let known = !t.is_empty() && header::find_by_no(conn, &t)?.is_some();
+        if !known {
+            let message = if t.is_empty() {
+                "Enter the segment's No., e.g. SM00001, to see why the contact is on it or not."
+                    .to_string()
+            } else {
+                format!("There is no segment {t}.")
+            };
+            session::set_flash(conn, &session, Flash::error(message))?;
+        }
+        Ok(known)
+    })
+    .await?;
+    Ok(crate::web::redirect(&if known {
+        format!("/segments/{segment}/why?contact={contact}")
+    } else {
+        format!("/contacts/{contact}#why-form")
+    }))
 }
