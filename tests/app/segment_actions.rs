@@ -787,7 +787,7 @@ fn refresh_replays_the_ledger_against_todays_data() {
 /// What a Refresh preview's Apply form sends besides its token: the last step it saw and the
 /// numbers joining and leaving it showed.
 fn what_the_preview_sent(preview: &Resp) -> Vec<(&'static str, String)> {
-    ["last", "last_at", "joining", "leaving"]
+    ["last", "last_at", "joining", "leaving", "who"]
         .into_iter()
         .map(|k| (k, hidden_value(&preview.body, k).unwrap()))
         .collect()
@@ -934,4 +934,56 @@ fn refresh_gives_the_members_that_the_same_criteria_give_a_new_segment() {
         "today's data gives other members"
     );
     assert_eq!(crate::segments::members(&app, &one), rebuilt);
+}
+
+/// The same numbers joining of other contacts (a colleague took one contact out of the
+/// filters and another came in): Apply Refresh writes nothing and shows who joins now. It
+/// compared the numbers only, and wrote the other contact unseen.
+#[test]
+fn apply_refresh_refuses_the_same_numbers_of_other_contacts() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("industry_group", "RETAIL"), ("type", "company")],
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE no = 'CO02';",
+    );
+    let preview = c.get(&format!("{page}/refresh"));
+    assert!(
+        preview.contains("1 would join, 0 would leave"),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview.contains("<li>CO02 Company 2</li>"),
+        "{}",
+        preview.body
+    );
+    let token = preview.csrf_token().unwrap();
+    let sent = what_the_preview_sent(&preview);
+    let fields: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    diesel_exec(
+        &app,
+        "DELETE FROM contact_industry_groups WHERE contact_id = (SELECT id FROM contacts WHERE no = 'CO02');
+         INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE no = 'CO04';",
+    );
+    c.post_with_token(&format!("{page}/refresh"), &token, &fields)
+        .assert_redirect(&format!("{page}/refresh"));
+    assert_eq!(members(&app, &one), 5, "nothing written");
+    let shown = c.get(&format!("{page}/refresh"));
+    assert!(
+        shown.contains(
+            "Nothing was applied: who would join and leave changed after the preview was shown"
+        ),
+        "{}",
+        shown.body
+    );
+    assert!(shown.contains("<li>CO04 Company 4</li>"), "{}", shown.body);
 }

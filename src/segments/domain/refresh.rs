@@ -303,22 +303,48 @@ pub fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcom
     })
 }
 
+/// Who joins and who leaves after [`compare`], as one short text: a sum of a hash of each
+/// joiner's contact and of each leaver's line, so that the same numbers of other contacts
+/// (a colleague excluded one and another now matches) read differently. One pass over the
+/// two small tables.
+pub fn who(conn: &mut PgConnection) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Who {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        who: String,
+    }
+    diesel::sql_query(
+        "SELECT (SELECT COALESCE(sum(hashint8extended(contact_id, 7)::numeric), 0) FROM refresh_joiners)::text \
+           || ':' || (SELECT COALESCE(sum(hashint8extended(id, 7)::numeric), 0) FROM refresh_leavers)::text AS who",
+    )
+    .get_result::<Who>(conn)
+    .map(|w| w.who)
+}
+
+/// What a preview showed of a refresh: how many join and leave, and who ([`who`]; empty from
+/// a page made before it was sent).
+pub type Expected = (i64, i64, String);
+
 /// Refresh as a step (under the segment's lock, numbered `seq`): the ledger replayed, the
-/// joiners get lines, the leavers' lines are removed by this step. With `expected`, the
-/// numbers joining and leaving its preview showed: when they are not what the replay finds
-/// now, nothing is written and what it finds is answered (`Err`), so that the user sees it
-/// before applying it.
+/// joiners get lines, the leavers' lines are removed by this step. With `expected`, what its
+/// preview showed joining and leaving: when it is not what the replay finds now (other
+/// numbers, or the same numbers of other contacts), nothing is written and what it finds is
+/// answered (`Err`), so that the user sees it before applying it.
 pub fn apply(
     conn: &mut PgConnection,
     segment: &Segment,
     seq: i32,
     ledger: &[ReplayStep],
-    expected: Option<(i64, i64)>,
+    expected: Option<Expected>,
 ) -> Result<Result<Outcome, Outcome>, StepError> {
     replay(conn, segment, ledger)?;
     let found = compare(conn, segment)?;
-    if expected.is_some_and(|e| e != (found.added, found.removed)) {
-        return Ok(Err(found));
+    if let Some((joining, leaving, shown)) = expected {
+        if (joining, leaving) != (found.added, found.removed)
+            || (!shown.is_empty() && shown != who(conn)?)
+        {
+            return Ok(Err(found));
+        }
     }
     let added = diesel::sql_query(format!(
         "INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name, company_no, is_person, contact_name) \

@@ -31,6 +31,8 @@ pub struct RefreshPage {
     /// The segment's last step when the preview was made (`ledger::last_step`: its number and
     /// when it was recorded), sent back with Apply.
     pub seen: (i64, i64),
+    /// Who the preview shows joining and leaving (`refresh::who`), sent back with Apply.
+    pub who: String,
 }
 
 impl RefreshPage {
@@ -44,6 +46,7 @@ impl RefreshPage {
             refused: None,
             can_apply: true,
             seen: (0, 0),
+            who: String::new(),
         }
     }
 }
@@ -63,7 +66,16 @@ fn to_app(e: StepError) -> AppError {
 }
 
 /// What the preview found: the difference, or why the ledger cannot be replayed.
-type Previewed = Result<((Outcome, Vec<PreviewRow>, Vec<PreviewRow>), (i64, i64)), String>;
+/// A preview: who joins and leaves (counts and first rows), the last step seen, and who
+/// (`refresh::who`); or why the ledger cannot be replayed.
+type Previewed = Result<
+    (
+        (Outcome, Vec<PreviewRow>, Vec<PreviewRow>),
+        (i64, i64),
+        String,
+    ),
+    String,
+>;
 
 fn refused(layout: Layout, segment: Segment, why: String) -> AppResult<HttpResponse> {
     let mut page = RefreshPage::new(layout, segment);
@@ -90,13 +102,14 @@ pub async fn preview(
             };
             replay(conn, &segment, &ledger).map_err(to_app)?;
             let diff = difference(conn, &segment)?;
+            let who = refresh::who(conn)?;
             let seen = ledger::last_step(conn, segment.id)?
                 .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
-            Ok((segment, Ok((diff, seen))))
+            Ok((segment, Ok((diff, seen, who))))
         })
     })
     .await?;
-    let ((outcome, joiners, leavers), seen) = match previewed {
+    let ((outcome, joiners, leavers), seen, who) = match previewed {
         Ok(diff) => diff,
         Err(why) => return refused(layout, segment, why),
     };
@@ -105,6 +118,7 @@ pub async fn preview(
         joiners,
         leavers,
         seen,
+        who,
         can_apply: user.role >= Role::Staff,
         ..RefreshPage::new(layout, segment)
     })
@@ -128,6 +142,8 @@ pub struct ApplyForm {
     joining: String,
     #[serde(default)]
     leaving: String,
+    #[serde(default)]
+    who: String,
 }
 
 impl ApplyForm {
@@ -139,12 +155,14 @@ impl ApplyForm {
             .zip(self.last_at.trim().parse().ok())
     }
 
-    fn expected(&self) -> Option<(i64, i64)> {
-        self.joining
+    fn expected(&self) -> Option<refresh::Expected> {
+        let (joining, leaving) = self
+            .joining
             .trim()
             .parse()
             .ok()
-            .zip(self.leaving.trim().parse().ok())
+            .zip(self.leaving.trim().parse().ok())?;
+        Some((joining, leaving, self.who.trim().to_string()))
     }
 }
 
