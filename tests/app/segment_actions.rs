@@ -987,3 +987,47 @@ fn apply_refresh_refuses_the_same_numbers_of_other_contacts() {
     );
     assert!(shown.contains("<li>CO04 Company 4</li>"), "{}", shown.body);
 }
+
+/// Apply Mailing Group with the same numbers of other contacts than its preview showed (a
+/// colleague gave one member the group and took it from another): nothing is applied, and
+/// the preview as it is now says so. It compared the numbers only.
+#[test]
+fn apply_mailing_group_refuses_the_same_numbers_of_other_contacts() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("contact_no", "CO01|CO07|CO09")],
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no = 'CO09'",
+    );
+    let mailing = format!("{page}/apply-mailing-group");
+    let preview = c.get(&format!("{mailing}?code=XMAS"));
+    assert_eq!(hidden_value(&preview.body, "gain").as_deref(), Some("2"));
+    let who = hidden_value(&preview.body, "who").expect("the preview sends who");
+    diesel_exec(
+        &app,
+        "DELETE FROM contact_mailing_groups WHERE contact_id = (SELECT id FROM contacts WHERE no = 'CO09');
+         INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no = 'CO01'",
+    );
+    c.post_with_token(
+        &mailing,
+        &preview.csrf_token().unwrap(),
+        &[("code", "XMAS"), ("gain", "2"), ("who", &who)],
+    )
+    .assert_redirect(&format!("{mailing}?code=XMAS"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailing_group_applications"),
+        0,
+        "nothing applied"
+    );
+    assert!(c
+        .get(&format!("{mailing}?code=XMAS"))
+        .contains("Nothing was applied: the segment or its contacts changed since the preview"));
+}

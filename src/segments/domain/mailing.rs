@@ -46,6 +46,37 @@ pub struct Preview {
     pub lose: i64,
     pub gainers: Vec<Named>,
     pub losers: Vec<Named>,
+    /// Who gains and who loses, as one short text ([`applied_who`] says it of what was done).
+    pub who: String,
+}
+
+/// A sum of a hash of each contact `sql` selects (its `contact_id`), as text.
+fn hashed(sql: &str) -> String {
+    format!("(SELECT COALESCE(sum(hashint8extended(h.contact_id, 7)::numeric), 0) FROM ({sql}) h)::text")
+}
+
+#[derive(QueryableByName)]
+struct Who {
+    #[diesel(sql_type = Text)]
+    who: String,
+}
+
+/// Who application `id` changed, written as [`Preview::who`] writes who it would change:
+/// the same numbers of other contacts read differently.
+pub fn applied_who(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
+    let of = |gained: bool| {
+        hashed(&format!(
+            "SELECT contact_id FROM mailing_group_changes WHERE application_id = $1 AND gained = {gained}"
+        ))
+    };
+    diesel::sql_query(format!(
+        "SELECT {} || ':' || {} AS who",
+        of(true),
+        of(false)
+    ))
+    .bind::<BigInt, _>(id)
+    .get_result::<Who>(conn)
+    .map(|w| w.who)
 }
 
 #[derive(QueryableByName)]
@@ -87,11 +118,26 @@ pub fn preview(
     remove_others: bool,
 ) -> QueryResult<Preview> {
     let gain_sql = gainers();
+    let losers = if remove_others {
+        LOSERS.to_string()
+    } else {
+        "SELECT NULL::bigint AS contact_id WHERE FALSE".to_string()
+    };
+    let who = diesel::sql_query(format!(
+        "SELECT {} || ':' || {} AS who",
+        hashed(&gain_sql),
+        hashed(&losers)
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Text, _>(code)
+    .get_result::<Who>(conn)?
+    .who;
     let mut p = Preview {
         gain: count(conn, &gain_sql, segment, code)?,
         lose: 0,
         gainers: first(conn, &gain_sql, segment, code)?,
         losers: Vec::new(),
+        who,
     };
     if remove_others {
         p.lose = count(conn, LOSERS, segment, code)?;

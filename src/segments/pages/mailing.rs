@@ -37,6 +37,9 @@ pub struct MailingQuery {
     gain: Option<i64>,
     #[serde(default)]
     lose: Option<i64>,
+    /// Who the preview showed gaining and losing (`mailing::Preview::who`).
+    #[serde(default)]
+    who: String,
 }
 
 /// Why an application was taken back before it was kept.
@@ -151,9 +154,14 @@ pub async fn apply_page(
             let applied = conn.transaction::<_, Applying, _>(|conn| {
                 let done = apply(conn, &segment, &code, remove_others, &user)?;
                 let shown = (form.gain, form.lose.filter(|_| remove_others));
+                // The same numbers of other contacts are not what was shown either.
+                let others = !form.who.is_empty()
+                    && form.who != crate::segments::domain::mailing::applied_who(conn, done.id)?;
                 match shown {
                     (Some(gain), lose)
-                        if gain != done.gained || lose.is_some_and(|l| l != done.lost) =>
+                        if gain != done.gained
+                            || lose.is_some_and(|l| l != done.lost)
+                            || others =>
                     {
                         Err(Applying::NotAsShown(done.gained, done.lost))
                     }
