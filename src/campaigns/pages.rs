@@ -139,7 +139,6 @@ pub async fn new(
     ok(&FormPage::new(layout, form, options, None))
 }
 
-/// What a save records in the audit trail.
 /// A campaign's fields as the audit trail writes them: description, dates (ISO), salesperson
 /// and status.
 fn audit_values(c: &Campaign) -> [(&'static str, String); 5] {
@@ -156,6 +155,7 @@ fn audit_values(c: &Campaign) -> [(&'static str, String); 5] {
     ]
 }
 
+/// What a new campaign records in the audit trail: all its fields.
 fn audit_detail(c: &Campaign) -> String {
     let [description, starting, ending, salesperson, status] = audit_values(c);
     format!(

@@ -486,11 +486,15 @@ pub async fn delete(
                 "opportunity deleted",
                 &o.no,
                 &format!(
-                    "{}; contact {}; status {}; {} history entries",
+                    "{}; contact {}; status {}; {}",
                     o.description,
                     o.contact_no,
                     o.status_label(),
-                    entries
+                    crate::web::pagination::counted(
+                        entries as i64,
+                        "history entry",
+                        "history entries"
+                    )
                 ),
                 &ip,
             )?;
