@@ -50,32 +50,20 @@ pub struct Preview {
     pub who: String,
 }
 
-/// A sum of a hash of each contact `sql` selects (its `contact_id`), as text.
-fn hashed(sql: &str) -> String {
-    format!("(SELECT COALESCE(sum(hashint8extended(h.contact_id, 7)::numeric), 0) FROM ({sql}) h)::text")
-}
-
-#[derive(QueryableByName)]
-struct Who {
-    #[diesel(sql_type = Text)]
-    who: String,
-}
-
 /// Who application `id` changed, written as [`Preview::who`] writes who it would change:
 /// the same numbers of other contacts read differently.
 pub fn applied_who(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
     let of = |gained: bool| {
-        hashed(&format!(
+        format!(
             "SELECT contact_id FROM mailing_group_changes WHERE application_id = $1 AND gained = {gained}"
-        ))
+        )
     };
-    diesel::sql_query(format!(
-        "SELECT {} || ':' || {} AS who",
-        of(true),
-        of(false)
-    ))
+    diesel::sql_query(super::who::statement([
+        ("contact_id", &of(true)),
+        ("contact_id", &of(false)),
+    ]))
     .bind::<BigInt, _>(id)
-    .get_result::<Who>(conn)
+    .get_result::<super::who::Who>(conn)
     .map(|w| w.who)
 }
 
@@ -123,14 +111,13 @@ pub fn preview(
     } else {
         "SELECT NULL::bigint AS contact_id WHERE FALSE".to_string()
     };
-    let who = diesel::sql_query(format!(
-        "SELECT {} || ':' || {} AS who",
-        hashed(&gain_sql),
-        hashed(&losers)
-    ))
+    let who = diesel::sql_query(super::who::statement([
+        ("contact_id", &gain_sql),
+        ("contact_id", &losers),
+    ]))
     .bind::<BigInt, _>(segment.id)
     .bind::<Text, _>(code)
-    .get_result::<Who>(conn)?
+    .get_result::<super::who::Who>(conn)?
     .who;
     let mut p = Preview {
         gain: count(conn, &gain_sql, segment, code)?,

@@ -18,4 +18,5 @@ pub mod saved;
 pub mod steps;
 pub mod stored;
 pub mod totals;
+pub mod who;
 pub mod why;

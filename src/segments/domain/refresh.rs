@@ -303,21 +303,15 @@ pub fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcom
     })
 }
 
-/// Who joins and who leaves after [`compare`], as one short text: a sum of a hash of each
-/// joiner's contact and of each leaver's line, so that the same numbers of other contacts
-/// (a colleague excluded one and another now matches) read differently. One pass over the
-/// two small tables.
+/// Who joins and who leaves after [`compare`] ([`super::who`]): each joiner's contact and each
+/// leaver's line, so that the same numbers of other contacts (a colleague excluded one and
+/// another now matches) read differently.
 pub fn who(conn: &mut PgConnection) -> QueryResult<String> {
-    #[derive(QueryableByName)]
-    struct Who {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        who: String,
-    }
-    diesel::sql_query(
-        "SELECT (SELECT COALESCE(sum(hashint8extended(contact_id, 7)::numeric), 0) FROM refresh_joiners)::text \
-           || ':' || (SELECT COALESCE(sum(hashint8extended(id, 7)::numeric), 0) FROM refresh_leavers)::text AS who",
-    )
-    .get_result::<Who>(conn)
+    diesel::sql_query(super::who::statement([
+        ("contact_id", "TABLE refresh_joiners"),
+        ("id", "TABLE refresh_leavers"),
+    ]))
+    .get_result::<super::who::Who>(conn)
     .map(|w| w.who)
 }
 
