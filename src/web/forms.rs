@@ -158,6 +158,13 @@ pub fn amount_example() -> &'static str {
     }
 }
 
+/// `whole` with fifty hundredths, as the office writes an amount ("12500,50" under da-DK):
+/// an example for a hint or message of an amount of that size.
+pub fn amount_example_of(whole: u32) -> String {
+    let (_, mark) = marks(locale::current());
+    format!("{whole}{mark}50")
+}
+
 /// Amounts stay below ten billion (the columns are `NUMERIC(12,2)` at least).
 pub const AMOUNT_LIMIT: i64 = 10_000_000_000;
 

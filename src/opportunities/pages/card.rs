@@ -58,7 +58,7 @@ impl NewPage {
     pub fn value_hint(&self) -> String {
         format!(
             "What the deal is worth, e.g. {}.",
-            crate::web::forms::amount_example().replace("12", "12500")
+            crate::web::forms::amount_example_of(12500)
         )
     }
 }

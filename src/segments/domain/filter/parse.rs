@@ -505,7 +505,7 @@ impl Parser {
                 Some(v) => Ok(Value::Amount(v)),
                 None => err(format!(
                     "'{text}' is not an amount: write it like 1500 or {}",
-                    crate::web::forms::amount_example().replace("12", "1500")
+                    crate::web::forms::amount_example_of(1500)
                 )),
             },
             FieldKind::Boolean => match text.to_lowercase().as_str() {
