@@ -574,6 +574,74 @@ fn choosing_an_interaction_template_copies_its_defaults() {
 }
 
 #[test]
+fn campaign_target_ticked_with_a_template_that_brings_the_campaign() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_templates (code, group_code, description, campaign_no, \
+           campaign_target, campaign_response) VALUES ('SURVEY', 'LETTER', 'Survey', 'CP0001', \
+           FALSE, FALSE)",
+    );
+    let mut c = staff(&app, "stan");
+    let header = |app: &TestApp, no: &str| {
+        text(
+            app,
+            &format!(
+                "SELECT concat_ws(',', interaction_template_code, campaign_no, campaign_target, \
+                   campaign_response) FROM segments WHERE no = '{no}'"
+            ),
+        )
+    };
+    // Target ticked, the campaign left empty: the template chosen brings it, and the tick stays.
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[
+            ("description", "Survey"),
+            ("interaction_template_code", "SURVEY"),
+            ("campaign_target", "on"),
+        ]),
+    );
+    res.assert_redirect("/segments/SM00001");
+    assert_eq!(header(&app, "SM00001"), "SURVEY,CP0001,t,f");
+    assert!(c.get("/segments/SM00001").contains(
+        "the defaults of interaction template SURVEY were applied (campaign target kept as typed)"
+    ));
+
+    // Kept template: its campaign cleared with Target still ticked is refused, as without one.
+    let page = c.get("/segments/SM00001");
+    let version = hidden_value(&page.body, "version").unwrap();
+    let res = c.post_with_token(
+        "/segments/SM00001",
+        &page.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Survey"),
+            ("interaction_template_code", "SURVEY"),
+            ("campaign_target", "on"),
+            ("version", version.as_str()),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("Campaign Target and Campaign Response need a campaign."));
+    assert_eq!(header(&app, "SM00001"), "SURVEY,CP0001,t,f");
+
+    // A template without a campaign brings none: refused, nothing written.
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[
+            ("description", "Calls"),
+            ("interaction_template_code", "CALL"),
+            ("campaign_response", "on"),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("Campaign Target and Campaign Response need a campaign."));
+    assert_eq!(app.count("SELECT count(*) FROM segments"), 1);
+}
+
+#[test]
 fn an_invalid_header_is_a_422_and_nothing_is_written() {
     let app = TestApp::start();
     world(&app);

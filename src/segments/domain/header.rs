@@ -377,10 +377,13 @@ impl HeaderForm {
 
     /// Checks the form; the codes against the database. `kept_salesperson`: the segment's as
     /// saved, which may stay though blocked since ([`setup::salespeople::check_chosen`]).
+    /// `previous_template`: the segment's interaction template as saved; one chosen instead
+    /// brings its campaign, so Campaign Target or Response may be ticked with none typed.
     pub fn validate(
         &self,
         conn: &mut PgConnection,
         kept_salesperson: Option<&str>,
+        previous_template: Option<&str>,
     ) -> QueryResult<Result<HeaderValues, FormErrors>> {
         let mut errors = FormErrors::new();
         if self.description.chars().count() > 100 {
@@ -424,9 +427,11 @@ impl HeaderForm {
                 format!("There is no language {}.", self.language_code),
             );
         }
-        if !self.interaction_template_code.is_empty()
-            && template(conn, &self.interaction_template_code)?.is_none()
-        {
+        let chosen = match self.interaction_template_code.as_str() {
+            "" => None,
+            code => template(conn, code)?,
+        };
+        if !self.interaction_template_code.is_empty() && chosen.is_none() {
             errors.add(
                 "interaction_template_code",
                 format!(
@@ -435,6 +440,9 @@ impl HeaderForm {
                 ),
             );
         }
+        // A template chosen in this save brings its campaign (see `take_template_defaults`).
+        let campaign_coming = chosen
+            .is_some_and(|t| t.campaign_no.is_some() && previous_template != Some(t.code.as_str()));
         if !self.campaign_no.is_empty()
             && !crate::setup::interaction_templates::campaign_exists(conn, &self.campaign_no)?
         {
@@ -444,6 +452,7 @@ impl HeaderForm {
             );
         }
         if self.campaign_no.is_empty()
+            && !campaign_coming
             && (self.campaign_target.is_some() || self.campaign_response.is_some())
         {
             errors.add(
@@ -601,25 +610,33 @@ impl HeaderValues {
             &mut kept,
         );
         if t.campaign_no.is_some() {
-            let campaign = |v: &HeaderValues| {
-                (
-                    v.campaign_no.clone(),
-                    v.campaign_target,
-                    v.campaign_response,
-                )
-            };
-            let mut mine = campaign(self);
-            let theirs = (
-                t.campaign_no.clone(),
-                t.campaign_target,
-                t.campaign_response,
-            );
-            take(&mut mine, &campaign(shown), &theirs, "campaign", &mut kept);
-            (
-                self.campaign_no,
+            if self.campaign_no == shown.campaign_no {
+                // The campaign comes with the template; a flag ticked or cleared in this save
+                // is the user's and stays with it.
+                self.campaign_no = t.campaign_no.clone();
+                take(
+                    &mut self.campaign_target,
+                    &shown.campaign_target,
+                    &t.campaign_target,
+                    "campaign target",
+                    &mut kept,
+                );
+                take(
+                    &mut self.campaign_response,
+                    &shown.campaign_response,
+                    &t.campaign_response,
+                    "campaign response",
+                    &mut kept,
+                );
+            } else if (
+                &self.campaign_no,
                 self.campaign_target,
                 self.campaign_response,
-            ) = mine;
+            ) != (&t.campaign_no, t.campaign_target, t.campaign_response)
+            {
+                // A campaign the user chose in this save stays, with the flags given it.
+                kept.push("campaign");
+            }
             return (kept, None);
         }
         let cleared = previous.and_then(|p| self.drop_campaign_of(p, shown));

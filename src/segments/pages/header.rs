@@ -201,7 +201,7 @@ pub async fn create(
     let session = session::current(&req)?;
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None, None)? {
             Ok(mut values) => {
                 let key = once::key(&f.once);
                 let created = once::Created::Segments;
@@ -642,7 +642,11 @@ pub async fn update(
                 }
                 return Ok(HeaderOutcome::Conflict(Box::new(segment), diff));
             }
-            let mut values = match f.validate(conn, segment.salesperson_code.as_deref())? {
+            let mut values = match f.validate(
+                conn,
+                segment.salesperson_code.as_deref(),
+                segment.interaction_template_code.as_deref(),
+            )? {
                 Ok(v) => v,
                 Err(errors) => return Ok(HeaderOutcome::Invalid(Box::new(segment), errors)),
             };
