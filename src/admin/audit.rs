@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use crate::auth::CurrentUser;
 use crate::db::binds::{capped_count, BindValue};
 use crate::db::schema::audit_log;
+use crate::db::text::rapport_fold;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -123,7 +124,11 @@ impl Filter {
     ) {
         (
             self.from.map(day_start),
-            self.to.and_then(|d| d.succ_opt()).map(day_start),
+            // The day after 9999-12-31 (BC's "no end") is past what PostgreSQL reads: no end.
+            self.to
+                .and_then(|d| d.succ_opt())
+                .filter(|d| chrono::Datelike::year(d) <= 9999)
+                .map(day_start),
         )
     }
 }
@@ -133,7 +138,7 @@ impl Filter {
 /// page by its number repeated entries already shown, or skipped some going back). A page
 /// after an entry that is gone starts at the newest.
 pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult<Page> {
-    let pattern = |t: &str| format!("%{}%", crate::db::text::like_escape(&t.to_lowercase()));
+    let pattern = crate::db::text::contains_pattern;
     let subject = filter.subject.as_deref().map(pattern);
     let who = filter.who.as_deref().map(pattern);
     let (since, until) = filter.moments();
@@ -149,10 +154,10 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
             query = query.filter(audit_log::action.eq(action.clone()));
         }
         if let Some(subject) = &subject {
-            query = query.filter(audit_log::subject.ilike(subject.clone()));
+            query = query.filter(rapport_fold(audit_log::subject).like(subject.clone()));
         }
         if let Some(who) = &who {
-            query = query.filter(audit_log::actor.ilike(who.clone()));
+            query = query.filter(rapport_fold(audit_log::actor).like(who.clone()));
         }
         query
     };
@@ -161,8 +166,8 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
     let moment = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.to_rfc3339());
     for (column, op, value) in [
         ("action", "=", filter.action.clone()),
-        ("subject", "ILIKE", subject.clone()),
-        ("actor", "ILIKE", who.clone()),
+        ("rapport_fold(subject)", "LIKE", subject.clone()),
+        ("rapport_fold(actor)", "LIKE", who.clone()),
         ("at", ">=", moment(since)),
         ("at", "<", moment(until)),
     ] {

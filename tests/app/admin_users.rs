@@ -412,6 +412,18 @@ fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
         "{}",
         none.body
     );
+    // Any letter in any case, as everywhere else: "åse" finds Åse, "ørsted" finds ØRSTED.
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO audit_log (actor, action, subject) VALUES ('Åse', 'contact changed', 'ØRSTED')",
+    );
+    let folded = admin.get("/admin/audit?who=%C3%A5se&subject=%C3%B8rsted");
+    assert!(folded.contains("1 entry, newest first"), "{}", folded.body);
+    assert!(folded.contains("<td>Åse</td>"));
+    // To 31-12-9999, Business Central's "no end": every entry until then.
+    let no_end = admin.get("/admin/audit?who=%C3%85SE&to=9999-12-31");
+    no_end.assert_status(200);
+    assert!(no_end.contains("1 entry, newest first"), "{}", no_end.body);
     // Paging: more than a page of entries, each entry's subject its number.
     crate::auth::diesel_exec(
         &app,
