@@ -13,6 +13,7 @@ pub mod once;
 pub mod prepared;
 pub mod seen;
 pub mod slow;
+pub mod who;
 
 pub use prepared::{planned, prepared, prepared_if, unseen};
 

@@ -318,7 +318,7 @@ fn deleting_a_company_deletes_its_persons_with_it() {
             "{acme} has 2 persons now, not 1 as this page showed: nothing was deleted."
         )));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 4);
-    delete(&mut c, "2").assert_redirect("/contacts");
+    delete_as_shown(&mut c, &format!("/contacts/{acme}")).assert_redirect("/contacts");
     assert!(c.get("/contacts").contains(&format!(
         "Contact {acme} Acme Trading deleted with its 2 persons."
     )));
@@ -399,12 +399,7 @@ fn a_number_with_characters_of_addresses_reaches_its_own_card() {
         "{}",
         confirm.body
     );
-    c.submit(
-        &format!("{card}/delete"),
-        &format!("{card}/delete"),
-        &[("persons", "1")],
-    )
-    .assert_redirect("/contacts");
+    delete_as_shown(&mut c, &card).assert_redirect("/contacts");
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 }
 
@@ -1871,6 +1866,123 @@ fn search_name_and_post_code_are_upper_case_and_found_however_typed() {
     );
 }
 
+/// Confirms the deletion of the contact at `card` as its page shows it (the persons it counts
+/// and who they are).
+fn delete_as_shown(c: &mut Client, card: &str) -> Resp {
+    let page = c.get(&format!("{card}/delete"));
+    let persons = hidden_value(&page.body, "persons").unwrap();
+    let who = hidden_value(&page.body, "who").unwrap();
+    c.post_with_token(
+        &format!("{card}/delete"),
+        &page.csrf_token().unwrap(),
+        &[("persons", persons.as_str()), ("who", who.as_str())],
+    )
+}
+
+/// A company's deletion takes the persons its page showed, not others: a colleague who moved
+/// one away and saved another under it meanwhile (as many persons, other ones) stops it.
+#[test]
+fn a_company_is_deleted_only_with_the_persons_its_page_showed() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let mut other = app.signed_in("bert", "staff");
+    let company = |c: &mut Client, name: &str| {
+        create(c, &[("type", "company".into()), ("name", name.into())])
+    };
+    let person = |c: &mut Client, name: &str, company: &str| {
+        create(
+            c,
+            &[
+                ("type", "person".into()),
+                ("name", name.into()),
+                ("company_no", company.into()),
+            ],
+        )
+    };
+    let delco = company(&mut c, "Delco");
+    let elsewhere = company(&mut c, "Elsewhere");
+    let shown_one = person(&mut c, "Shown One", &delco);
+    let shown_two = person(&mut c, "Shown Two", &delco);
+    let card = format!("/contacts/{delco}");
+    let page = c.get(&format!("{card}/delete"));
+    assert!(page.contains("Shown Two"));
+    // Meanwhile: Shown Two moves to Elsewhere, and New Hire joins Delco.
+    let edit = other.get(&format!("/contacts/{shown_two}/edit"));
+    let version = hidden_value(&edit.body, "version").unwrap();
+    other
+        .post_with_token(
+            &format!("/contacts/{shown_two}"),
+            &edit.csrf_token().unwrap(),
+            &[
+                ("type", "person"),
+                ("name", "Shown Two"),
+                ("company_no", elsewhere.as_str()),
+                ("version", version.as_str()),
+            ],
+        )
+        .assert_redirect(&format!("/contacts/{shown_two}"));
+    let new_hire = person(&mut other, "New Hire", &delco);
+    let res = c.post_with_token(
+        &format!("{card}/delete"),
+        &page.csrf_token().unwrap(),
+        &[
+            ("persons", "2"),
+            ("who", hidden_value(&page.body, "who").unwrap().as_str()),
+        ],
+    );
+    res.assert_redirect(&format!("{card}/delete"));
+    let again = c.get(&format!("{card}/delete"));
+    assert!(
+        again.contains(&format!(
+            "{delco}&#39;s persons are not the ones this page showed (a colleague moved or \
+             added one meanwhile): nothing was deleted."
+        )),
+        "{}",
+        again.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 5);
+    // Confirmed again, as the page now shows them: Delco with Shown One and New Hire.
+    delete_as_shown(&mut c, &card).assert_redirect("/contacts");
+    assert_eq!(
+        crate::segments::text(&app, "SELECT string_agg(no, ',' ORDER BY no) FROM contacts"),
+        format!("{elsewhere},{shown_two}")
+    );
+    let audit = crate::segments::text(
+        &app,
+        "SELECT detail FROM audit_log WHERE action = 'contact deleted'",
+    );
+    assert!(
+        audit.contains(&format!("{shown_one} Shown One"))
+            && audit.contains(&format!("{new_hire} New Hire")),
+        "{audit}"
+    );
+}
+
+/// A contact No. with a `+` (an import may bring one) reaches its opportunities list as
+/// itself, not as "AB 1".
+#[test]
+fn the_card_links_to_its_opportunities_by_its_no_as_typed() {
+    let app = TestApp::start();
+    crate::segments::world(&app);
+    crate::opportunities::cycle(&app, "multiply");
+    let mut c = app.signed_in("stan", "staff");
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE contacts SET no = 'AB+1' WHERE no = 'DORA';
+         INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code, status)
+           SELECT 'OP000001', p.id, p.company_key, 'NEW', 'not_started'
+           FROM contacts p WHERE p.no = 'AB+1';",
+    );
+    let card = c.get("/contacts/AB%2B1");
+    card.assert_status(200);
+    assert!(
+        card.contains("href=\"/opportunities?contact=AB%2B1\">All its opportunities"),
+        "{}",
+        card.body
+    );
+    assert!(c.get("/opportunities?contact=AB%2B1").contains("OP000001"));
+}
+
 /// The value of the input named `name` (text field) in a form.
 fn hidden_or_value(html: &str, name: &str) -> String {
     let at = html
@@ -1954,22 +2066,13 @@ fn a_deletion_does_not_wait_behind_an_import_holding_its_persons() {
         "BEGIN; SELECT id FROM contacts WHERE no = '{ada}' FOR UPDATE"
     ))
     .unwrap();
-    c.submit(
-        &format!("/contacts/{acme}/delete"),
-        &format!("/contacts/{acme}/delete"),
-        &[("persons", "1")],
-    )
-    .assert_redirect(&format!("/contacts/{acme}/delete"));
+    delete_as_shown(&mut c, &format!("/contacts/{acme}"))
+        .assert_redirect(&format!("/contacts/{acme}/delete"));
     assert!(c.get(&format!("/contacts/{acme}/delete")).contains(&format!(
         "{acme} is being changed at this moment (by an import, or a colleague&#39;s save): try again in a moment."
     )));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
     x.batch_execute("ROLLBACK").unwrap();
-    c.submit(
-        &format!("/contacts/{acme}/delete"),
-        &format!("/contacts/{acme}/delete"),
-        &[("persons", "1")],
-    )
-    .assert_redirect("/contacts");
+    delete_as_shown(&mut c, &format!("/contacts/{acme}")).assert_redirect("/contacts");
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 }

@@ -200,6 +200,16 @@ pub fn deletion_refused(conn: &mut PgConnection, contact: &Contact) -> QueryResu
     Ok((!blockers.is_empty()).then(|| blockers.join(" ")))
 }
 
+/// Who company `company_id`'s persons are, as one short text ([`crate::db::who`]): the same
+/// number of other persons reads differently.
+pub fn persons_who(conn: &mut PgConnection, company_id: i64) -> QueryResult<String> {
+    let side = crate::db::who::side("id", "SELECT id FROM contacts WHERE company_id = $1");
+    Ok(diesel::sql_query(format!("SELECT {side} AS who"))
+        .bind::<BigInt, _>(company_id)
+        .get_result::<crate::db::who::Who>(conn)?
+        .who)
+}
+
 /// A segment the contact has lines on, with how many are current and how many removed.
 pub struct SegmentLines {
     pub no: String,
@@ -219,6 +229,8 @@ pub struct DeletionImpact {
     /// A company's persons, deleted with it: how many, and the first ones (No., name).
     pub persons: i64,
     pub first_persons: Vec<(String, String)>,
+    /// Who those persons are ([`persons_who`]), for the deletion to compare.
+    pub persons_who: String,
     /// Empty when the contact may be deleted.
     pub blockers: Vec<String>,
 }
@@ -341,11 +353,12 @@ pub fn deletion_impact(conn: &mut PgConnection, contact: &Contact) -> QueryResul
         removed: l.removed,
     })
     .collect();
-    let (first_persons, persons) = if contact.is_company() {
+    let (first_persons, persons, persons_who) = if contact.is_company() {
         let (shown, n) = model::persons_of(conn, contact.id, PERSONS_SHOWN)?;
-        (shown.into_iter().map(|p| (p.no, p.name)).collect(), n)
+        let who = persons_who(conn, contact.id)?;
+        (shown.into_iter().map(|p| (p.no, p.name)).collect(), n, who)
     } else {
-        (Vec::new(), 0)
+        (Vec::new(), 0, String::new())
     };
     Ok(DeletionImpact {
         classifications,
@@ -353,6 +366,7 @@ pub fn deletion_impact(conn: &mut PgConnection, contact: &Contact) -> QueryResul
         segments,
         persons,
         first_persons,
+        persons_who,
         blockers: deletion_blockers(conn, contact)?,
     })
 }

@@ -71,11 +71,14 @@ pub async fn confirm_delete(
     })
 }
 
-/// The deletion's form: how many persons of a company its page showed going with it.
+/// The deletion's form: how many persons of a company its page showed going with it, and who
+/// they are ([`guards::persons_who`]).
 #[derive(serde::Deserialize)]
 pub struct DeleteForm {
     #[serde(default)]
     persons: String,
+    #[serde(default)]
+    who: String,
 }
 
 #[post("/contacts/{no}/delete")]
@@ -90,6 +93,7 @@ pub async fn delete(
     let ip = client_ip(&req, state.config.trust_proxy);
     let no = path.into_inner();
     let shown: i64 = form.persons.trim().parse().unwrap_or(0);
+    let shown_who = form.into_inner().who;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
@@ -101,16 +105,29 @@ pub async fn delete(
             // not others saved under it since (locked now, they are the ones counted).
             if contact.is_company() {
                 let now = model::persons_of(conn, contact.id, 0)?.1;
-                if now != shown {
+                let changed = if now != shown {
+                    format!(
+                        "{} has {} now, not {} as this page showed",
+                        contact.no,
+                        crate::web::pagination::counted(now, "person", "persons"),
+                        crate::web::filters::number(shown)
+                    )
+                } else if now > 0 && guards::persons_who(conn, contact.id)? != shown_who {
+                    // As many, but not the same: one moved away, another saved under it.
+                    format!(
+                        "{}'s persons are not the ones this page showed (a colleague moved or \
+                         added one meanwhile)",
+                        contact.no
+                    )
+                } else {
+                    String::new()
+                };
+                if !changed.is_empty() {
                     session::set_flash(
                         conn,
                         &session,
                         Flash::error(format!(
-                            "{} has {} now, not {} as this page showed: nothing was deleted. \
-                             Check them below and delete again.",
-                            contact.no,
-                            crate::web::pagination::counted(now, "person", "persons"),
-                            crate::web::filters::number(shown)
+                            "{changed}: nothing was deleted. Check them below and delete again."
                         )),
                     )?;
                     return Ok(format!("{}/delete", model::card_href(&contact.no)));

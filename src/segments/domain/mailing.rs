@@ -58,12 +58,12 @@ pub fn applied_who(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
             "SELECT contact_id FROM mailing_group_changes WHERE application_id = $1 AND gained = {gained}"
         )
     };
-    diesel::sql_query(super::who::statement([
+    diesel::sql_query(crate::db::who::statement([
         ("contact_id", &of(true)),
         ("contact_id", &of(false)),
     ]))
     .bind::<BigInt, _>(id)
-    .get_result::<super::who::Who>(conn)
+    .get_result::<crate::db::who::Who>(conn)
     .map(|w| w.who)
 }
 
@@ -111,13 +111,13 @@ pub fn preview(
     } else {
         "SELECT NULL::bigint AS contact_id WHERE FALSE".to_string()
     };
-    let who = diesel::sql_query(super::who::statement([
+    let who = diesel::sql_query(crate::db::who::statement([
         ("contact_id", &gain_sql),
         ("contact_id", &losers),
     ]))
     .bind::<BigInt, _>(segment.id)
     .bind::<Text, _>(code)
-    .get_result::<super::who::Who>(conn)?
+    .get_result::<crate::db::who::Who>(conn)?
     .who;
     let mut p = Preview {
         gain: count(conn, &gain_sql, segment, code)?,

@@ -18,5 +18,4 @@ pub mod saved;
 pub mod steps;
 pub mod stored;
 pub mod totals;
-pub mod who;
 pub mod why;

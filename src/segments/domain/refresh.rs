@@ -307,11 +307,11 @@ pub fn compare(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outcom
 /// leaver's line, so that the same numbers of other contacts (a colleague excluded one and
 /// another now matches) read differently.
 pub fn who(conn: &mut PgConnection) -> QueryResult<String> {
-    diesel::sql_query(super::who::statement([
+    diesel::sql_query(crate::db::who::statement([
         ("contact_id", "TABLE refresh_joiners"),
         ("id", "TABLE refresh_leavers"),
     ]))
-    .get_result::<super::who::Who>(conn)
+    .get_result::<crate::db::who::Who>(conn)
     .map(|w| w.who)
 }
 
