@@ -258,11 +258,14 @@ impl Config {
             };
         }
         if let Some(v) = get("RAPPORT_SESSION_IDLE_MINUTES") {
-            c.session_idle =
-                Duration::from_secs(60 * positive("RAPPORT_SESSION_IDLE_MINUTES", &v)?);
+            c.session_idle = Duration::from_secs(
+                60 * at_most("RAPPORT_SESSION_IDLE_MINUTES", &v, YEAR_SECONDS / 60)?,
+            );
         }
         if let Some(v) = get("RAPPORT_SESSION_MAX_HOURS") {
-            c.session_max = Duration::from_secs(3600 * positive("RAPPORT_SESSION_MAX_HOURS", &v)?);
+            c.session_max = Duration::from_secs(
+                3600 * at_most("RAPPORT_SESSION_MAX_HOURS", &v, YEAR_SECONDS / 3600)?,
+            );
         }
         if let Some(v) = get("RAPPORT_TRUST_PROXY") {
             c.trust_proxy = yes_or_no("RAPPORT_TRUST_PROXY", &v)?;
@@ -288,10 +291,10 @@ impl Config {
             })?;
         }
         if let Some(v) = get("RAPPORT_DB_POOL_SIZE") {
-            c.db_pool_size = positive("RAPPORT_DB_POOL_SIZE", &v)? as u32;
+            c.db_pool_size = at_most("RAPPORT_DB_POOL_SIZE", &v, MAX_POOL)? as u32;
         }
         if let Some(v) = get("RAPPORT_DB_LONG_POOL_SIZE") {
-            c.db_long_pool_size = positive("RAPPORT_DB_LONG_POOL_SIZE", &v)? as u32;
+            c.db_long_pool_size = at_most("RAPPORT_DB_LONG_POOL_SIZE", &v, MAX_POOL)? as u32;
         }
         Ok(c)
     }
@@ -359,6 +362,26 @@ fn positive(name: &'static str, v: &str) -> Result<u64, ConfigError> {
             message: format!("expected a positive whole number, got {v:?}"),
         }),
     }
+}
+
+/// A session's idle or whole life is at most a year.
+const YEAR_SECONDS: u64 = 366 * 24 * 3600;
+
+/// Connections a pool may have: PostgreSQL's default `max_connections` is 100, the private
+/// cluster's too.
+const MAX_POOL: u64 = 90;
+
+/// A positive whole number no larger than `max` (a larger one would overflow, or ask for more
+/// than PostgreSQL gives).
+fn at_most(name: &'static str, v: &str, max: u64) -> Result<u64, ConfigError> {
+    let n = positive(name, v)?;
+    if n > max {
+        return Err(ConfigError {
+            name,
+            message: format!("expected at most {max}, got {v:?}"),
+        });
+    }
+    Ok(n)
 }
 
 fn bind_is_loopback(bind: &str) -> bool {
@@ -430,6 +453,25 @@ mod tests {
         assert!(!forced.unwrap().secure_cookies());
         let forced = cfg(&[("RAPPORT_COOKIE_SECURE", "true")]).unwrap();
         assert!(forced.secure_cookies());
+    }
+
+    #[test]
+    fn values_too_large_are_refused_by_name_not_wrapped() {
+        for (name, max) in [
+            ("RAPPORT_SESSION_IDLE_MINUTES", "527040"),
+            ("RAPPORT_SESSION_MAX_HOURS", "8784"),
+            ("RAPPORT_DB_POOL_SIZE", "90"),
+            ("RAPPORT_DB_LONG_POOL_SIZE", "90"),
+        ] {
+            assert!(cfg(&[(name, max)]).is_ok(), "{name}={max}");
+            for v in ["5000000000000000000", "4294967297"] {
+                let e = cfg(&[(name, v)]).unwrap_err();
+                assert_eq!(e.name, name);
+                assert!(e.message.starts_with("expected at most"), "{}", e.message);
+            }
+        }
+        let idle = cfg(&[("RAPPORT_SESSION_IDLE_MINUTES", "527040")]).unwrap();
+        assert_eq!(idle.session_idle, Duration::from_secs(366 * 24 * 3600));
     }
 
     #[test]

@@ -167,6 +167,14 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
     let pool = pools.pages.clone();
     {
         let mut conn = pool.get()?;
+        if let Some(language) = db::messages_language(&mut conn)? {
+            tracing::warn!(
+                "PostgreSQL writes its messages as lc_messages {language} says, and Rapport's \
+                 role may not set them to C: a lock timeout will be an error page rather than \
+                 \"busy, try again\". As a superuser, run ALTER DATABASE <database> SET \
+                 lc_messages TO 'C'; (or GRANT SET ON PARAMETER lc_messages TO <role>;)"
+            );
+        }
         if !users::admin_exists(&mut conn)? {
             let token = setup::issue_token(&mut conn)?;
             let host = match config.bind.rsplit_once(':') {
@@ -185,6 +193,18 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
             }
             println!();
         }
+    }
+    if config.cookie_secure == rapport::config::CookieSecure::Auto
+        && config.secure_cookies()
+        && !config.trust_proxy
+    {
+        tracing::warn!(
+            "RAPPORT_BIND {} is not a loopback address, so cookies are marked Secure \
+             (RAPPORT_COOKIE_SECURE=auto): browsers only keep them over https://, and no one \
+             can sign in at http://. Serve Rapport behind an HTTPS reverse proxy, or set \
+             RAPPORT_COOKIE_SECURE=false for a plain-http intranet.",
+            config.bind
+        );
     }
     spawn_housekeeping(pool.clone(), config.clone());
     tracing::info!("Rapport listening on http://{}", listener.local_addr()?);

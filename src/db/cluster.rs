@@ -14,6 +14,12 @@ use std::process::{Command, Output, Stdio};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+/// The name this process's connections to the private cluster give (`application_name`), so
+/// that it tells its own from others' when it stops the cluster.
+fn application_name() -> String {
+    format!("rapport-{}", std::process::id())
+}
+
 /// The superuser `initdb` creates; the cluster trusts it on its private socket only.
 pub const SUPERUSER: &str = "rapport";
 
@@ -202,7 +208,29 @@ impl LocalCluster {
             url::form_urlencoded::byte_serialize(self.socket_dir.as_os_str().as_encoded_bytes())
                 .collect();
         // The `host` parameter (the socket directory) overrides the placeholder host name.
-        format!("postgresql://{SUPERUSER}@localhost/{dbname}?host={host}")
+        format!(
+            "postgresql://{SUPERUSER}@localhost/{dbname}?host={host}&application_name={}",
+            application_name()
+        )
+    }
+
+    /// How many connections of other processes use the cluster now (another Rapport serving
+    /// while this one ran a command, or `psql`); `None` when it cannot be asked.
+    fn others_connected(&self) -> Option<i64> {
+        #[derive(diesel::QueryableByName)]
+        struct Others {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = PgConnection::establish(&self.database_url("postgres")).ok()?;
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend' \
+             AND pid <> pg_backend_pid() AND application_name IS DISTINCT FROM $1",
+        )
+        .bind::<Text, _>(application_name())
+        .get_result::<Others>(&mut conn)
+        .ok()
+        .map(|o| o.n)
     }
 
     pub fn started_here(&self) -> bool {
@@ -214,12 +242,18 @@ impl LocalCluster {
     }
 
     /// Stops the server if this process started it (fast shutdown: sessions are ended, data is
-    /// flushed). A cluster that was already running is left alone.
+    /// flushed). A cluster that was already running is left alone, and so is one that another
+    /// process uses now: a `rapport user add` that started it must not stop it under a
+    /// `rapport serve` started meanwhile.
     pub fn stop(&mut self) {
         if !self.started_here {
             return;
         }
         self.started_here = false;
+        if let Some(n @ 1..) = self.others_connected() {
+            tracing::info!("PostgreSQL left running: {n} connection(s) of another process use it");
+            return;
+        }
         let pgdata = self.pgdata.clone();
         match self.run(
             "pg_ctl",

@@ -20,6 +20,7 @@ pub use prepared::{planned, prepared, prepared_if, unseen};
 use diesel::connection::{Connection, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::{QueryResult, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::Config;
@@ -89,9 +90,38 @@ struct SessionSettings {
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.set_instrumentation(slow::SlowStatements::new(self.slow_sql));
-        conn.batch_execute("SET jit = off; SET enable_memoize = off")
-            .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute(&format!(
+            "SET jit = off; SET enable_memoize = off; {MESSAGES_IN_C}"
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
     }
+}
+
+/// PostgreSQL's messages in English (`lc_messages` C), where the role may set it: Rapport
+/// tells a lock timeout, a deadlock or a count cut short from other errors by their message
+/// (diesel does not give every SQLSTATE). Without the right (a server whose messages are in
+/// another language, the role no superuser), nothing changes and the start says what to do
+/// ([`messages_language`]).
+const MESSAGES_IN_C: &str = "DO $$ BEGIN \
+    IF current_setting('lc_messages') <> 'C' THEN PERFORM set_config('lc_messages', 'C', false); \
+    END IF; EXCEPTION WHEN insufficient_privilege THEN NULL; END $$";
+
+/// The language of PostgreSQL's messages on `conn` when it is not English (`None` when it is):
+/// then a lock timeout or a deadlock is a 500 rather than a 503, and a contact count cut short
+/// an error. Said at the start, with the fix.
+pub fn messages_language(conn: &mut PgConnection) -> QueryResult<Option<String>> {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        lc_messages: String,
+    }
+    let setting = diesel::sql_query("SELECT current_setting('lc_messages') AS lc_messages")
+        .get_result::<Setting>(conn)?
+        .lc_messages;
+    let english = ["C", "POSIX"].contains(&setting.as_str())
+        || setting.starts_with("C.")
+        || setting.starts_with("en");
+    Ok((!english).then_some(setting))
 }
 
 /// An instance's two pools: one for pages and short actions, one for long work (a segment
@@ -174,9 +204,37 @@ pub fn after_work(pool: &DbPool, committed: bool) {
     });
 }
 
+/// Refuses a database not encoded in UTF-8 before any migration touches it (one made from
+/// `template1` on a server set up with `LANG=C` is SQL_ASCII, and a migration would stop half
+/// way), saying how to make one that is.
+fn check_encoding(conn: &mut PgConnection) -> anyhow::Result<()> {
+    #[derive(diesel::QueryableByName)]
+    struct Encoding {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        encoding: String,
+    }
+    let db = diesel::sql_query(
+        "SELECT current_database()::text AS name, current_setting('server_encoding') AS encoding",
+    )
+    .get_result::<Encoding>(conn)?;
+    if db.encoding != "UTF8" {
+        anyhow::bail!(
+            "database {} is encoded in {}, and Rapport needs UTF8: make it again with \
+             CREATE DATABASE {} OWNER <role> ENCODING 'UTF8' TEMPLATE template0;",
+            db.name,
+            db.encoding,
+            db.name
+        );
+    }
+    Ok(())
+}
+
 /// Runs pending migrations under an advisory lock, so several instances may start at once,
 /// then sorts names as `locale` says when they are not already (see [`names`]).
 pub fn migrate(conn: &mut PgConnection, locale: crate::config::Locale) -> anyhow::Result<usize> {
+    check_encoding(conn)?;
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
     let result = conn
         .run_pending_migrations(MIGRATIONS)

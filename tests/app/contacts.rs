@@ -399,7 +399,7 @@ fn a_number_with_characters_of_addresses_reaches_its_own_card() {
         "{}",
         confirm.body
     );
-    delete_as_shown(&mut c, &card).assert_redirect("/contacts");
+    delete_as_shown(&mut c, card).assert_redirect("/contacts");
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 }
 

@@ -263,3 +263,41 @@ fn browser_journeys_without_their_tools_fail_under_ci() {
         "{text}"
     );
 }
+
+/// The private cluster a command started (`rapport user add`, `demo-data`) is not stopped when
+/// the command ends while another process uses it (a `rapport serve` started meanwhile): that
+/// server lost its database and never recovered. Its own connections do not count.
+#[test]
+fn a_private_cluster_in_use_by_another_process_is_left_running() {
+    use diesel::Connection;
+    let dir = tempfile::Builder::new()
+        .prefix(support::CLUSTER_DIR_PREFIX)
+        .tempdir_in(std::env::temp_dir())
+        .expect("temp dir")
+        .keep();
+    cluster::write_owner_file(&dir).expect("owner file");
+    let mut started = cluster::LocalCluster::ensure_started(
+        &dir,
+        "postgres",
+        cluster::ClusterOptions { durable: false },
+    )
+    .expect("a private cluster");
+    // Stops the cluster and removes its directory at the end, however the test ends.
+    let _reaper = started
+        .stop_when_this_process_exits(&dir)
+        .expect("a watcher");
+    assert!(started.started_here());
+    let postmaster = started.postmaster_pid().expect("running");
+    let url = started.database_url("postgres");
+    let _own = diesel::PgConnection::establish(&url).expect("own connection");
+    let other_url = match url.split_once("&application_name=") {
+        Some((base, _)) => format!("{base}&application_name=serve"),
+        None => format!("{url}&application_name=serve"),
+    };
+    let _other = diesel::PgConnection::establish(&other_url).expect("another process's");
+    started.stop();
+    assert!(
+        cluster::process_is_alive(postmaster),
+        "stopped under another process"
+    );
+}

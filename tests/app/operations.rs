@@ -372,3 +372,40 @@ fn a_data_directory_postgresql_cannot_use_gives_a_clear_message() {
     );
     assert!(!data_dir.exists(), "nothing is left behind");
 }
+
+/// Bound to every address with the default cookie setting, Rapport marks its cookies Secure:
+/// the start says that no one can then sign in over plain http, and what to do.
+#[test]
+fn a_public_bind_with_automatic_secure_cookies_is_warned_about_at_the_start() {
+    let db = TestDb::new();
+    let start = |trust_proxy: &str| {
+        let port = free_port();
+        let child = Command::new(binary())
+            .env("DATABASE_URL", &db.url)
+            .env("RAPPORT_BIND", format!("0.0.0.0:{port}"))
+            .env("RAPPORT_TRUST_PROXY", trust_proxy)
+            .env_remove("RAPPORT_COOKIE_SECURE")
+            .env("RUST_LOG", "warn")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        assert!(wait_for_health(&format!("http://127.0.0.1:{port}")));
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        String::from_utf8_lossy(&child.wait_with_output().unwrap().stderr).to_string()
+    };
+    let log = start("false");
+    assert!(
+        log.contains("is not a loopback address, so cookies are marked Secure")
+            && log.contains("RAPPORT_COOKIE_SECURE=false for a plain-http intranet"),
+        "{log}"
+    );
+    // Behind a proxy (trusted), https is the proxy's: nothing to say.
+    let log = start("true");
+    assert!(!log.contains("cookies are marked Secure"), "{log}");
+}

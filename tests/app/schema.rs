@@ -477,3 +477,74 @@ fn a_contact_read_from_all_its_columns_is_the_contact_the_query_builder_reads() 
     );
     assert!(read("c.id, c.no, c.name", &mut conn).is_err());
 }
+
+/// A database not encoded in UTF-8 (made from `template1` on a server set up with `LANG=C`)
+/// is refused before any migration touches it, with how to make one that is; migrating it
+/// stopped half way.
+#[test]
+fn a_database_not_in_utf8_is_refused_before_migrating() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::new();
+    let name = format!("{}_ascii", db.name);
+    db.conn()
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' \
+             LC_CTYPE 'C'"
+        ))
+        .unwrap();
+    let url = db
+        .url
+        .replace(&format!("/{}", db.name), &format!("/{name}"));
+    let outcome = {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        let outcome = rapport::db::migrate(&mut conn, rapport::config::Locale::Iso);
+        let tables = crate::support::count(
+            &mut conn,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+        );
+        (outcome.map_err(|e| e.to_string()), tables)
+    };
+    db.conn()
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+    let (result, tables) = outcome;
+    let message = result.expect_err("migrated a SQL_ASCII database");
+    assert!(
+        message.contains(&format!("database {name} is encoded in SQL_ASCII"))
+            && message.contains("ENCODING 'UTF8' TEMPLATE template0"),
+        "{message}"
+    );
+    assert_eq!(tables, 0);
+}
+
+/// Every pooled connection has PostgreSQL's messages in English, whatever the database's
+/// default, where the role may set it: Rapport tells a lock timeout by its message.
+#[test]
+fn pooled_connections_read_postgresql_messages_in_english() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::new();
+    db.conn()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET lc_messages TO 'C.utf8'",
+            db.name
+        ))
+        .unwrap();
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        lc_messages: String,
+    }
+    let read = |conn: &mut PgConnection| {
+        diesel::sql_query("SELECT current_setting('lc_messages') AS lc_messages")
+            .get_result::<Setting>(conn)
+            .unwrap()
+            .lc_messages
+    };
+    assert_eq!(read(&mut db.conn()), "C.utf8");
+    let pool = rapport::db::pool(&db.url, 1).unwrap();
+    assert_eq!(read(&mut pool.get().unwrap()), "C");
+    assert_eq!(
+        rapport::db::messages_language(&mut pool.get().unwrap()).unwrap(),
+        None
+    );
+}
