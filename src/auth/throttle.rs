@@ -1,9 +1,10 @@
 //! Sign-in throttling. Failures are counted in a sliding window per account and per address;
 //! past the limit, sign-in is refused (429) until the oldest failure leaves the window. There
 //! is no permanent lockout that someone else could trigger, nor a passing one from elsewhere:
-//! from an address the user has signed in from before, the account's limit counts only the
-//! failures from that address, so failing on purpose from another machine, again and again,
-//! does not keep the user out (ASVS 6.3.1, "without enabling malicious lockout").
+//! from an address the user has signed in from before, only the account's failures from that
+//! address count (not the address's limit), so failing on purpose from another machine, or
+//! with made-up names from the office's shared address, again and again, does not keep the
+//! user out (ASVS 6.3.1, "without enabling malicious lockout").
 
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Text};
@@ -87,15 +88,20 @@ pub fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<O
     // Each count binds the name ($1) and the address ($2); `$n = $n` keeps a value a
     // condition does not test bound and typed.
     let mut account = count(conn, "username = $1 AND $2 = $2", &folded, ip)?;
-    if account.n >= ACCOUNT_LIMIT && known_address(conn, &folded, ip)? {
+    let address = count(conn, "ip = $2 AND $1 = $1", &folded, ip)?;
+    let limited = account.n >= ACCOUNT_LIMIT || address.n >= ADDRESS_LIMIT;
+    // From an address the user has signed in from before, only the account's failures from
+    // there count: a script failing with made-up names at an office's shared address, or
+    // with this name elsewhere, does not keep the user out.
+    let known = limited && known_address(conn, &folded, ip)?;
+    if known {
         account = count(conn, "username = $1 AND ip = $2", &folded, ip)?;
     }
-    let address = count(conn, "ip = $2 AND $1 = $1", &folded, ip)?;
     let mut wait: Option<f64> = None;
     if account.n >= ACCOUNT_LIMIT {
         wait = Some(account.wait);
     }
-    if address.n >= ADDRESS_LIMIT {
+    if address.n >= ADDRESS_LIMIT && !known {
         wait = Some(wait.unwrap_or(0.0).max(address.wait));
     }
     Ok(wait.map(|w| w.ceil().max(1.0) as u64))
