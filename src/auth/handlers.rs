@@ -179,6 +179,16 @@ pub async fn login(
 #[post("/logout")]
 pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let current: SessionData = session::current(&req)?;
+    if current.user.is_none() {
+        // No one signed in (a sign-in page left open after its session ended): nothing to end,
+        // and a visitor without a session gets no row.
+        let key_hash = current.key_hash.clone();
+        db(&state.pool, move |conn| {
+            Ok(session::destroy(conn, &key_hash)?)
+        })
+        .await?;
+        return Ok(crate::web::redirect("/login"));
+    }
     let ip = client_ip(&req, state.config.trust_proxy);
     let created = db(&state.pool, move |conn| {
         Ok(conn.transaction(|conn| {

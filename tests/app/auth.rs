@@ -222,6 +222,21 @@ fn sign_out_kills_the_session_on_the_server() {
     );
 }
 
+/// Signing out when no one is signed in (a visitor with the sign-in page's token) ends
+/// nothing and makes no session: it made one each time, so a script could fill the table.
+#[test]
+fn sign_out_without_a_session_makes_none() {
+    let app = TestApp::start();
+    let mut c = app.client();
+    for _ in 0..3 {
+        let token = c.get("/login").csrf_token().unwrap();
+        c.post_with_token("/logout", &token, &[])
+            .assert_redirect("/login");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM sessions"), 0);
+    c.get("/login").assert_status(200);
+}
+
 #[test]
 fn sign_out_is_post_only() {
     let app = TestApp::start();
