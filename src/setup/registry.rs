@@ -351,12 +351,14 @@ pub static TABLES: &[SetupTable] = &[
                 "contacts",
                 list = "mailing_group"
             ),
-            // A segment's Apply Mailing Group record and its Undo (deleted with the group).
+            // A segment's Apply Mailing Group that its Undo may still take back; one undone,
+            // or of a segment deleted since, is only history (deleted with the group).
             used_by!(
                 "mailing_group_applications",
                 "code",
                 "Apply Mailing Group record",
-                "Apply Mailing Group records"
+                "Apply Mailing Group records",
+                only = "undone_at IS NULL AND segment_id IS NOT NULL"
             ),
         ],
     },

@@ -1550,6 +1550,27 @@ fn setup_refuses_codes_prefixes_and_answers_the_rest_cannot_handle() {
         app.count("SELECT count(*) FROM mailing_group_applications"),
         1
     );
+    // Undone, the application is only history: the group may go, its record with it. It
+    // could never be deleted again, nothing in Rapport removing that record.
+    diesel_exec(
+        &app,
+        "UPDATE mailing_group_applications SET undone_at = now(), undone_by = 'boss'",
+    );
+    assert!(admin
+        .get("/setup/mailing-groups/XMAS")
+        .contains("so it can be deleted."));
+    admin
+        .submit(
+            "/setup/mailing-groups/XMAS",
+            "/setup/mailing-groups/XMAS/delete",
+            &[],
+        )
+        .assert_redirect("/setup/mailing-groups");
+    assert_eq!(app.count("SELECT count(*) FROM mailing_groups"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailing_group_applications"),
+        0
+    );
 }
 
 /// Tens of thousands of answer choices pasted into one question were a 500 (more values than
