@@ -1573,6 +1573,106 @@ fn setup_refuses_codes_prefixes_and_answers_the_rest_cannot_handle() {
     );
 }
 
+/// Two administrators changing one question's text, or one answer's, at once: the second save
+/// is refused with both texts named, what was typed kept, instead of writing over the first
+/// in silence; saved again from the page as it is now, it replaces it.
+#[test]
+fn a_question_or_answer_changed_meanwhile_is_not_written_over() {
+    let app = TestApp::start();
+    let mut one = app.signed_in("boss", "admin");
+    let mut two = app.signed_in("boss2", "admin");
+    one.submit(
+        "/setup/profile-questionnaires/new",
+        "/setup/profile-questionnaires",
+        &[("code", "SIZE"), ("description", "Size")],
+    )
+    .assert_redirect("/setup/profile-questionnaires/SIZE");
+    let base = "/setup/profile-questionnaires/SIZE";
+    one.submit(
+        base,
+        &format!("{base}/questions"),
+        &[("new_question", "Employees"), ("new_answers", "Few\nMany")],
+    )
+    .assert_redirect(base);
+    let q = app.count("SELECT id FROM profile_questions");
+    let few = app.count("SELECT id FROM profile_answers WHERE description = 'Few'");
+    let qpath = format!("{base}/questions/{q}");
+    // The shown text of the form that posts to `action` on `page`.
+    let shown_for = |page: &Resp, action: &str| {
+        let at = page
+            .body
+            .find(&format!("action=\"{action}\""))
+            .unwrap_or_else(|| panic!("no form for {action}"));
+        hidden_value(&page.body[at..], "shown").unwrap()
+    };
+    let stale = one.get(&qpath);
+    let answer = format!("{qpath}/answers/{few}");
+    two.submit(&qpath, &qpath, &[("description", "Staff")])
+        .assert_redirect(&qpath);
+    two.submit(&qpath, &answer, &[("description", "1-9")])
+        .assert_redirect(&format!("{qpath}#answer-{few}"));
+
+    let res = one.post_with_token(
+        &qpath,
+        &stale.csrf_token().unwrap(),
+        &[
+            ("description", "Head count"),
+            ("shown", &shown_for(&stale, &qpath)),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Someone else saved this question after you opened this page. Saving your values \
+             would change its text “Staff” → “Head count”."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"Head count\""));
+    let res = one.post_with_token(
+        &answer,
+        &stale.csrf_token().unwrap(),
+        &[
+            ("description", "Under 10"),
+            ("shown", &shown_for(&stale, &answer)),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Someone else saved this answer after you opened this page. Saving your values \
+             would change its text “1-9” → “Under 10”."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"Under 10\""));
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            "SELECT q.description || '/' || a.description FROM profile_questions q \
+             JOIN profile_answers a ON a.question_id = q.id AND a.position = 1"
+        ),
+        "Staff/1-9"
+    );
+    // From the page as it is now, the save replaces the colleague's text.
+    let now = one.get(&qpath);
+    one.post_with_token(
+        &qpath,
+        &now.csrf_token().unwrap(),
+        &[
+            ("description", "Head count"),
+            ("shown", &shown_for(&now, &qpath)),
+        ],
+    )
+    .assert_redirect(&qpath);
+    assert_eq!(
+        crate::segments::text(&app, "SELECT description FROM profile_questions"),
+        "Head count"
+    );
+}
+
 /// Tens of thousands of answer choices pasted into one question were a 500 (more values than
 /// one insert can bind); a question now offers at most 1,000, said next to the field.
 #[test]

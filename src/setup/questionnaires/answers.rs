@@ -77,7 +77,8 @@ pub async fn update_answer(
 ) -> AppResult<HttpResponse> {
     let (code, id, answer_id) = path.into_inner();
     let change = Change::new(&req, admin, &state)?;
-    let description = form.into_inner().description.trim().to_string();
+    let form = form.into_inner();
+    let description = form.description.trim().to_string();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (q, question, answers) = question_for_change(conn, &code, id)?;
@@ -96,7 +97,25 @@ pub async fn update_answer(
                 &others,
                 "This question already has this answer.",
             );
-            if let Some(message) = errors.get("answer") {
+            if errors.is_empty() {
+                let change_now = format!(
+                    "its text {} → {}",
+                    quoted(&old.description),
+                    quoted(&description)
+                );
+                check_shown(
+                    &mut errors,
+                    &form.shown,
+                    &old.description,
+                    "this answer",
+                    Some(if old.description == description {
+                        ""
+                    } else {
+                        &change_now
+                    }),
+                );
+            }
+            if let Some(message) = errors.get("answer").or(errors.get("shown")) {
                 let mut page = question_page(conn, layout, &q.code, id, true)?;
                 page.answer_error = Some(AnswerError {
                     answer_id,

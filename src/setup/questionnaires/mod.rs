@@ -585,6 +585,10 @@ pub(super) fn answered_by_excluded(
 pub struct DescriptionForm {
     #[serde(default)]
     pub description: String,
+    /// The text as the page showed it ([`shown`]): a save over a colleague's change since is
+    /// refused, not written over it.
+    #[serde(default)]
+    pub shown: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -55,6 +55,11 @@ impl QuestionPage {
         }
     }
 
+    /// The answer's text as this page shows it ([`shown`]), sent back with its form.
+    pub fn answer_shown(&self, a: &Answer) -> String {
+        shown(&a.description)
+    }
+
     pub fn answer_message(&self, a: &Answer) -> Option<String> {
         match &self.answer_error {
             Some(e) if e.answer_id == a.id => Some(e.message.clone()),
@@ -88,6 +93,7 @@ pub(super) fn question_page(
         table: table(),
         form: DescriptionForm {
             description: question.description.clone(),
+            shown: shown(&question.description),
         },
         questionnaire,
         question,
@@ -127,7 +133,8 @@ pub async fn update_question(
 ) -> AppResult<HttpResponse> {
     let (code, id) = path.into_inner();
     let change = Change::new(&req, admin, &state)?;
-    let description = form.into_inner().description.trim().to_string();
+    let form = form.into_inner();
+    let description = form.description.trim().to_string();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let q = lock(conn, &code)?;
@@ -150,6 +157,22 @@ pub async fn update_question(
                 "Enter the question.",
                 &others,
                 "This questionnaire already has this question.",
+            );
+            let change_now = format!(
+                "its text {} → {}",
+                quoted(&old.description),
+                quoted(&description)
+            );
+            check_shown(
+                &mut errors,
+                &form.shown,
+                &old.description,
+                "this question",
+                Some(if old.description == description {
+                    ""
+                } else {
+                    &change_now
+                }),
             );
             if !errors.is_empty() {
                 let mut page = question_page(conn, layout, &q.code, id, true)?;
