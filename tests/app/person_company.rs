@@ -127,6 +127,112 @@ fn a_person_created_under_a_company_takes_its_address_phone_salesperson_territor
     assert!(row(&app, &company).contains("|JO|"), "the company keeps it");
 }
 
+/// A new person's form filled in from its company saves what the user left in it: a phone
+/// and salesperson they emptied stay empty (they were filled from the company again, in
+/// silence). A company changed meanwhile is said, nothing saved; saved again, the form's
+/// values stand.
+#[test]
+fn a_person_form_filled_from_its_company_saves_what_the_user_left() {
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let mut other = app.signed_in("bert", "staff");
+    let company = create(&mut c, NORDLYS);
+    let page = c.get(&format!("/contacts/new?company={company}"));
+    let took_from = hidden_value(&page.body, "took_from").expect("what the form took");
+    let once = hidden_value(&page.body, "once").unwrap();
+    let fields = |name: &'static str| -> Vec<(&'static str, String)> {
+        vec![
+            ("type", "person".into()),
+            ("name", name.into()),
+            ("company_no", company.clone()),
+            ("address", "Havnegade 1".into()),
+            ("address_2", "2. sal".into()),
+            ("city", "Århus".into()),
+            ("post_code", "8000".into()),
+            ("country_code", "DK".into()),
+            ("phone", String::new()),
+            ("salesperson_code", String::new()),
+            ("territory_code", "NORTH".into()),
+            ("language_code", "DAN".into()),
+            ("took_from", took_from.clone()),
+            ("once", once.clone()),
+        ]
+    };
+    let post = |c: &mut Client, token: &str, f: &[(&'static str, String)]| {
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post_with_token("/contacts", token, &f)
+    };
+    let res = post(&mut c, &page.csrf_token().unwrap(), &fields("Ada"));
+    res.assert_status(303);
+    let ada = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string();
+    assert_eq!(
+        row(&app, &ada),
+        "Havnegade 1|2. sal|Århus|8000|DK||NORTH|DAN|"
+    );
+
+    // The company moves while Bo's form is open: his save says so and saves nothing.
+    let page = c.get(&format!("/contacts/new?company={company}"));
+    let mut bo = fields("Bo");
+    for (k, v) in bo.iter_mut() {
+        match *k {
+            "took_from" => *v = hidden_value(&page.body, "took_from").unwrap(),
+            "once" => *v = hidden_value(&page.body, "once").unwrap(),
+            _ => {}
+        }
+    }
+    let edit = other.get(&format!("/contacts/{company}/edit"));
+    let mut moved: Vec<(&str, &str)> = NORDLYS.to_vec();
+    moved.retain(|(k, _)| *k != "address");
+    moved.push(("address", "Strandvejen 9"));
+    let version = hidden_value(&edit.body, "version").unwrap();
+    moved.push(("version", &version));
+    other
+        .post_with_token(
+            &format!("/contacts/{company}"),
+            &edit.csrf_token().unwrap(),
+            &moved,
+        )
+        .assert_redirect(&format!("/contacts/{company}"));
+    let res = post(&mut c, &page.csrf_token().unwrap(), &bo);
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!(
+            "Company {company}&#39;s address, phone, salesperson, territory or language changed \
+             after this form was opened"
+        )),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Bo'"),
+        0
+    );
+    // Saved again as the form now stands: the values Bo's form shows are his.
+    let again: Vec<(&'static str, String)> = bo
+        .iter()
+        .map(|(k, v)| match *k {
+            "took_from" => (*k, hidden_value(&res.body, "took_from").unwrap()),
+            _ => (*k, v.clone()),
+        })
+        .collect();
+    let saved = post(&mut c, &res.csrf_token().unwrap(), &again);
+    saved.assert_status(303);
+    let bo = saved
+        .location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string();
+    assert_eq!(
+        row(&app, &bo),
+        "Havnegade 1|2. sal|Århus|8000|DK||NORTH|DAN|"
+    );
+}
+
 #[test]
 fn persons_that_share_the_company_address_follow_it_and_the_others_keep_theirs() {
     let app = TestApp::start();

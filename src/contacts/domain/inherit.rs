@@ -6,9 +6,31 @@ use crate::contacts::model::{self, Contact, ContactForm, ContactValues};
 use crate::setup;
 use diesel::prelude::*;
 
+/// The values a company gives its new persons, as one short text ([`crate::setup::support::shown`]).
+fn given(company: &Contact) -> String {
+    crate::setup::support::shown(&(
+        &company.address,
+        &company.address_2,
+        &company.city,
+        &company.post_code,
+        &company.country_code,
+        &company.phone,
+        &company.salesperson_code,
+        &company.territory_code,
+        &company.language_code,
+    ))
+}
+
+/// What a new person's form took from `company` (its No. and [`given`]), sent back with the
+/// form: the values the form showed are then the user's, a field they emptied included.
+pub fn taken(company: &Contact) -> String {
+    format!("{}|{}", company.no, given(company))
+}
+
 /// The company's values in a new person's form (`/contacts/new?company=…`), so that the user
 /// sees what the person will take and can change it.
 pub fn prefill(form: &mut ContactForm, company: &Contact) {
+    form.took_from = taken(company);
     form.address = company.address.clone();
     form.address_2 = company.address_2.clone();
     form.city = company.city.clone();
@@ -58,16 +80,32 @@ pub fn giving(conn: &mut PgConnection, company: &Contact) -> QueryResult<Contact
     Ok(company)
 }
 
-/// [`fill`] for a new person with a company, read from the database.
-pub fn from_company(conn: &mut PgConnection, values: &mut ContactValues) -> QueryResult<()> {
+/// [`fill`] for a new person with a company, read from the database, unless its form was
+/// filled in from that company (`took_from`, [`taken`]): then what the form sends is what the
+/// user left, an emptied phone included. `Err((company No., what it gives now))` when that
+/// company gives other values now than the form showed (a colleague changed its address
+/// meanwhile): nothing is filled, and the form says so.
+pub fn from_company(
+    conn: &mut PgConnection,
+    values: &mut ContactValues,
+    took_from: &str,
+) -> QueryResult<Result<(), (String, String)>> {
     match values.company_id {
         Some(id) if values.kind == "person" => {
             let company = model::find(conn, id)?;
             let company = giving(conn, &company)?;
-            fill(values, &company);
-            Ok(())
+            match took_from.split_once('|') {
+                Some((no, _)) if no == company.no => {
+                    let now = taken(&company);
+                    if took_from != now {
+                        return Ok(Err((company.no, now)));
+                    }
+                }
+                _ => fill(values, &company),
+            }
+            Ok(Ok(()))
         }
-        _ => Ok(()),
+        _ => Ok(Ok(())),
     }
 }
 

@@ -137,6 +137,9 @@ pub struct ContactForm {
     /// A new contact's form's one-time key ([`crate::db::once`]).
     #[serde(default)]
     pub once: String,
+    /// A new person's form filled in from its company: what it took ([`inherit::taken`]).
+    #[serde(default)]
+    pub took_from: String,
 }
 
 /// A validated contact, ready to be written.
@@ -194,6 +197,7 @@ impl ContactForm {
             privacy_blocked: c.privacy_blocked.then(|| "on".into()),
             version: c.version.to_string(),
             once: String::new(),
+            took_from: String::new(),
         }
     }
 

@@ -126,7 +126,20 @@ pub async fn create(
                 {
                     return Ok(Ok(no));
                 }
-                inherit::from_company(conn, &mut values)?;
+                if let Err((company, now)) = inherit::from_company(conn, &mut values, &f.took_from)?
+                {
+                    let mut errors = FormErrors::new();
+                    errors.add(
+                        "shown",
+                        format!(
+                            "Company {company}'s address, phone, salesperson, territory or \
+                             language changed after this form was opened, and this form shows \
+                             them as they were. Nothing was saved: check them below (the \
+                             company's card has them now) and save again."
+                        ),
+                    );
+                    return Ok(Err((errors, Options::load(conn, false)?, Some(now))));
+                }
                 // In a savepoint: a code deleted or a number taken by someone else since the
                 // checks above is a message next to its field, not a failure.
                 let contact =
@@ -136,7 +149,7 @@ pub async fn create(
                             let mut errors = FormErrors::new();
                             let (field, message) = raced_field(&e);
                             errors.add(field, message);
-                            return Ok(Err((errors, Options::load(conn, false)?)));
+                            return Ok(Err((errors, Options::load(conn, false)?, None)));
                         }
                         Err(e) => return Err(e.into()),
                     };
@@ -147,13 +160,19 @@ pub async fn create(
                 )?;
                 Ok(Ok(contact.no))
             }
-            Err(errors) => Ok(Err((errors, Options::load(conn, false)?))),
+            Err(errors) => Ok(Err((errors, Options::load(conn, false)?, None))),
         })
     })
     .await?;
     match result {
         Ok(no) => Ok(redirect(&model::card_href(&no))),
-        Err((errors, options)) => {
+        Err((errors, options, changed)) => {
+            let mut form = form;
+            if let Some(now) = changed {
+                // Saved again, the values shown are the user's, checked against the company's
+                // as they are now.
+                form.took_from = now;
+            }
             let mut page = FormPage::new(layout, form, options, None);
             page.errors = errors;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
