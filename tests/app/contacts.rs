@@ -1866,6 +1866,77 @@ fn search_name_and_post_code_are_upper_case_and_found_however_typed() {
     );
 }
 
+/// A save refused over a colleague's keeps their change in the fields the user left alone:
+/// the conflict page lists only what the user changed, and saving again from it does not
+/// undo the colleague's phone (it used to list the stale phone as "your form" and put it back).
+#[test]
+fn saving_again_after_a_conflict_keeps_a_colleagues_change_in_fields_left_alone() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let mut other = app.signed_in("bert", "staff");
+    let no = create(&mut c, &company("Acme"));
+    let edit = format!("/contacts/{no}/edit");
+    let unescape = |v: String| {
+        v.replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&")
+    };
+    // What a browser posts from an edit page: the contact's values, with `changes`.
+    let post = |c: &mut Client, page: &Resp, changes: &[(&'static str, &str)]| {
+        let mut values = company("Acme");
+        values.push(("version", hidden_value(&page.body, "version").unwrap()));
+        values.push(("was", unescape(hidden_value(&page.body, "was").unwrap())));
+        for (k, v) in changes {
+            values.retain(|(key, _)| key != k);
+            values.push((k, v.to_string()));
+        }
+        c.post_with_token(
+            &format!("/contacts/{no}"),
+            &page.csrf_token().unwrap(),
+            &fields(&values),
+        )
+    };
+    let stale = c.get(&edit);
+    let theirs = other.get(&edit);
+    post(&mut other, &theirs, &[("phone", "+45 9999 0000")])
+        .assert_redirect(&format!("/contacts/{no}"));
+    let res = post(&mut c, &stale, &[("job_title", "Buyer")]);
+    res.assert_status(409);
+    assert!(
+        res.contains("<tr><td>Job Title</td><td></td><td>Buyer</td></tr>"),
+        "{}",
+        res.body
+    );
+    assert!(!res.contains("<tr><td>Phone</td>"), "{}", res.body);
+    assert!(
+        res.contains("value=\"+45 9999 0000\""),
+        "the colleague's phone in the form"
+    );
+    // Saved again from the conflict page as it stands.
+    let mut values = company("Acme");
+    values.retain(|(k, _)| *k != "phone");
+    values.push(("phone", "+45 9999 0000".into()));
+    values.push(("job_title", "Buyer".into()));
+    values.push(("version", hidden_value(&res.body, "version").unwrap()));
+    values.push(("was", unescape(hidden_value(&res.body, "was").unwrap())));
+    c.post_with_token(
+        &format!("/contacts/{no}"),
+        &res.csrf_token().unwrap(),
+        &fields(&values),
+    )
+    .assert_redirect(&format!("/contacts/{no}"));
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            &format!("SELECT phone || '|' || job_title FROM contacts WHERE no = '{no}'")
+        ),
+        "+45 9999 0000|Buyer"
+    );
+}
+
 /// Confirms the deletion of the contact at `card` as its page shows it (the persons it counts
 /// and who they are).
 fn delete_as_shown(c: &mut Client, card: &str) -> Resp {

@@ -88,7 +88,7 @@ pub fn correspondence_label(value: &str) -> &'static str {
 }
 
 /// The contact form as typed: every field a string, checkboxes present when ticked.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 pub struct ContactForm {
     #[serde(default, rename = "type")]
     pub kind: String,
@@ -140,6 +140,10 @@ pub struct ContactForm {
     /// A new person's form filled in from its company: what it took ([`inherit::taken`]).
     #[serde(default)]
     pub took_from: String,
+    /// An edit form's fields as it showed them ([`ContactForm::with_shown`]), so that a save
+    /// refused over a colleague's keeps their change in the fields the user left alone.
+    #[serde(default)]
+    pub was: String,
 }
 
 /// A validated contact, ready to be written.
@@ -198,7 +202,56 @@ impl ContactForm {
             version: c.version.to_string(),
             once: String::new(),
             took_from: String::new(),
+            was: String::new(),
         }
+    }
+
+    /// The form with its own fields kept in `was`, as the edit page shows it.
+    pub fn with_shown(mut self) -> Self {
+        self.was = String::new();
+        self.was = serde_json::to_string(&self).unwrap_or_default();
+        self
+    }
+
+    /// The typed form (`self`) on top of the contact as it is now (`theirs`): each field the
+    /// user left as the page showed it (`was`) takes theirs, so that saving again does not
+    /// undo a colleague's change there; the fields the user changed keep what was typed. The
+    /// result shows `theirs` as its `was`. Without `was` (a form of before it), the typed
+    /// form as it is.
+    pub fn over(self, theirs: &ContactForm) -> ContactForm {
+        use serde_json::Value;
+        let to_map = |f: &ContactForm| match serde_json::to_value(f) {
+            Ok(Value::Object(map)) => Some(map),
+            _ => None,
+        };
+        let was = serde_json::from_str::<Value>(&self.was).ok();
+        let (Some(Value::Object(was)), Some(mut yours), Some(now)) =
+            (was, to_map(&self), to_map(theirs))
+        else {
+            return self;
+        };
+        for (key, value) in yours.iter_mut() {
+            let own = matches!(key.as_str(), "version" | "once" | "took_from" | "was");
+            if !own && was.get(key) == Some(value) {
+                if let Some(v) = now.get(key) {
+                    *value = v.clone();
+                }
+            }
+        }
+        match serde_json::from_value::<ContactForm>(Value::Object(yours)) {
+            Ok(merged) => ContactForm {
+                version: theirs.version.clone(),
+                ..merged
+            }
+            .keep_shown_of(theirs),
+            Err(_) => self,
+        }
+    }
+
+    /// `self` with `was` the fields of `shown`.
+    fn keep_shown_of(mut self, shown: &ContactForm) -> ContactForm {
+        self.was = shown.clone().with_shown().was;
+        self
     }
 
     pub fn is_person(&self) -> bool {

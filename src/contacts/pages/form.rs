@@ -194,7 +194,7 @@ pub async fn edit(
         Ok((contact, company_no, Options::load(conn, false)?))
     })
     .await?;
-    let form = ContactForm::from_contact(&contact, company_no);
+    let form = ContactForm::from_contact(&contact, company_no).with_shown();
     ok(&FormPage::new(layout, form, options, Some(contact)))
 }
 
@@ -459,8 +459,8 @@ pub async fn update(
         }
         UpdateOutcome::Conflict(current, theirs, options) => {
             // Keep what the user typed, on top of the version now stored, so saving again
-            // overwrites deliberately.
-            let mut yours = form;
+            // overwrites deliberately what they changed, and only that.
+            let mut yours = form.over(&theirs);
             yours.version = current.version.to_string();
             let diff = differences(&theirs, &yours);
             let mut page = FormPage::new(layout, yours, options, Some(*current));
