@@ -1937,6 +1937,44 @@ fn saving_again_after_a_conflict_keeps_a_colleagues_change_in_fields_left_alone(
     );
 }
 
+/// An edit saved after a colleague deleted the contact keeps what was typed: the form comes
+/// back as a new contact's, saying who deleted it; saved, it makes the contact again. It was
+/// a bare "Page not found", the typing gone.
+#[test]
+fn an_edit_saved_after_the_contact_was_deleted_keeps_what_was_typed() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let mut other = app.signed_in("bert", "staff");
+    let no = create(&mut c, &company("Acme"));
+    let page = c.get(&format!("/contacts/{no}/edit"));
+    delete_as_shown(&mut other, &format!("/contacts/{no}")).assert_redirect("/contacts");
+    let mut values = company("Acme Typed Anew");
+    values.push(("version", hidden_value(&page.body, "version").unwrap()));
+    let res = c.post_with_token(
+        &format!("/contacts/{no}"),
+        &page.csrf_token().unwrap(),
+        &fields(&values),
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains(&format!("Contact {no} was deleted by bert at ")),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"Acme Typed Anew\""));
+    assert!(res.contains("action=\"/contacts\""), "{}", res.body);
+    // Saved from there, it is a new contact.
+    let mut again = company("Acme Typed Anew");
+    again.push(("once", hidden_value(&res.body, "once").unwrap()));
+    let made = c.post_with_token("/contacts", &res.csrf_token().unwrap(), &fields(&again));
+    made.assert_status(303);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Acme Typed Anew'"),
+        1
+    );
+}
+
 /// Confirms the deletion of the contact at `card` as its page shows it (the persons it counts
 /// and who they are).
 fn delete_as_shown(c: &mut Client, card: &str) -> Resp {

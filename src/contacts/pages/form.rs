@@ -200,6 +200,8 @@ pub async fn edit(
 
 enum UpdateOutcome {
     Saved(String),
+    /// The contact was deleted meanwhile: why, said on the form as a new contact's.
+    Gone(FormErrors, Options),
     Invalid(FormErrors, Box<Contact>, Options),
     Conflict(Box<Contact>, Box<ContactForm>, Options),
 }
@@ -310,7 +312,24 @@ pub async fn update(
     let f = form.clone();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(contact) = model::find_by_no(conn, &no)? else {
+                // Deleted by a colleague meanwhile: the typed values are not lost with it.
+                let by = match model::deleted_by(conn, &no)? {
+                    Some((actor, at)) => format!(" by {actor} at {at}"),
+                    None => String::new(),
+                };
+                let mut errors = FormErrors::new();
+                errors.add(
+                    "shown",
+                    format!(
+                        "Contact {} was deleted{by}, after this page was opened: nothing was \
+                         saved. Your values are below, as a new contact: save to make it \
+                         again (with a new No.), or leave this page.",
+                        no.trim().to_uppercase()
+                    ),
+                );
+                return Ok(UpdateOutcome::Gone(errors, Options::load(conn, false)?));
+            };
             let version: i32 = f.version.parse().unwrap_or(-1);
             if version != contact.version {
                 let company_no = model::company_no_of(conn, &contact)?;
@@ -452,6 +471,18 @@ pub async fn update(
     .await?;
     match outcome {
         UpdateOutcome::Saved(no) => Ok(redirect(&model::card_href(&no))),
+        UpdateOutcome::Gone(errors, options) => {
+            let form = ContactForm {
+                version: String::new(),
+                was: String::new(),
+                took_from: String::new(),
+                once: crate::db::once::new_key(),
+                ..form
+            };
+            let mut page = FormPage::new(layout, form, options, None);
+            page.errors = errors;
+            render(StatusCode::CONFLICT, &page)
+        }
         UpdateOutcome::Invalid(errors, contact, options) => {
             let mut page = FormPage::new(layout, form, options, Some(*contact));
             page.errors = errors;
