@@ -88,6 +88,31 @@ pub struct Page {
     pub older: bool,
 }
 
+/// Who did `action` to `subject` last, and when (the time as the trail shows it): who deleted
+/// a record a colleague's form was still open on.
+pub fn last_by(
+    conn: &mut PgConnection,
+    action: &str,
+    subject: &str,
+) -> QueryResult<Option<(String, String)>> {
+    Ok(audit_log::table
+        .filter(audit_log::action.eq(action))
+        .filter(audit_log::subject.eq(subject))
+        .order(audit_log::id.desc())
+        .select((audit_log::actor, audit_log::at))
+        .first::<(String, chrono::DateTime<chrono::Utc>)>(conn)
+        .optional()?
+        .map(|(actor, at)| (actor, crate::web::filters::local_datetime_text(at))))
+}
+
+/// " by anna at 06-12-2026 10:02" when the trail says who did `action` to `subject`, else "".
+pub fn by_whom(conn: &mut PgConnection, action: &str, subject: &str) -> QueryResult<String> {
+    Ok(match last_by(conn, action, subject)? {
+        Some((actor, at)) => format!(" by {actor} at {at}"),
+        None => String::new(),
+    })
+}
+
 /// What the trail is narrowed to: one action, a subject and who, each of the last two a part
 /// of the text in any case ("cp0003" finds "CP0003"; "anna" finds "anna.k"), and the days
 /// from and to (both included, as the server's clock has them, as the trail shows them).

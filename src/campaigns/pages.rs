@@ -361,6 +361,8 @@ pub async fn edit(
 
 enum UpdateOutcome {
     Saved(String),
+    /// The campaign was deleted meanwhile: why, said on the form as a new campaign's.
+    Gone(FormErrors, Options),
     Invalid(FormErrors, Box<Campaign>, Options),
     Conflict(Box<Campaign>, Options),
 }
@@ -373,7 +375,21 @@ fn save(
     ip: &str,
     session: &crate::auth::SessionData,
 ) -> Result<UpdateOutcome, AppError> {
-    let campaign = domain::lock(conn, no)?.ok_or(AppError::NotFound)?;
+    let Some(campaign) = domain::lock(conn, no)? else {
+        // Deleted by a colleague meanwhile: the typed values are not lost with it.
+        let no = no.trim().to_uppercase();
+        let by = crate::admin::audit::by_whom(conn, "campaign deleted", &no)?;
+        let mut errors = FormErrors::new();
+        errors.add(
+            "shown",
+            format!(
+                "Campaign {no} was deleted{by}, after this page was opened: nothing was saved. \
+                 Your values are below, as a new campaign: save to make it again (with a new \
+                 No.), or leave this page."
+            ),
+        );
+        return Ok(UpdateOutcome::Gone(errors, Options::load(conn)?));
+    };
     if form.version.parse::<i32>().ok() != Some(campaign.version) {
         return Ok(UpdateOutcome::Conflict(
             Box::new(campaign),
@@ -441,6 +457,16 @@ pub async fn update(
     .await?;
     match outcome {
         UpdateOutcome::Saved(no) => Ok(redirect(&format!("/campaigns/{no}"))),
+        UpdateOutcome::Gone(errors, options) => {
+            let form = CampaignForm {
+                version: String::new(),
+                once: once::new_key(),
+                ..form
+            };
+            let mut page = FormPage::new(layout, form, options, None);
+            page.errors = errors;
+            render(StatusCode::CONFLICT, &page)
+        }
         UpdateOutcome::Invalid(errors, campaign, options) => {
             let mut page = FormPage::new(layout, form, options, Some(*campaign));
             page.errors = errors;

@@ -842,3 +842,38 @@ fn a_create_form_sent_twice_creates_one_contact_segment_or_campaign() {
         assert_eq!(app.count(count), 2, "{new}");
     }
 }
+
+/// A campaign edit saved after a colleague deleted the campaign keeps what was typed: the form
+/// comes back as a new campaign's, saying who deleted it. It was a bare "Page not found".
+#[test]
+fn an_edit_saved_after_the_campaign_was_deleted_keeps_what_was_typed() {
+    let app = TestApp::start();
+    world(&app);
+    statuses(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let mut other = app.signed_in("bert", "staff");
+    c.submit("/campaigns/new", "/campaigns", &campaign_fields(&[]))
+        .assert_redirect("/campaigns/CP0003");
+    let page = c.get("/campaigns/CP0003/edit");
+    other
+        .submit("/campaigns/CP0003/delete", "/campaigns/CP0003/delete", &[])
+        .assert_redirect("/campaigns");
+    assert_eq!(
+        app.count("SELECT count(*) FROM campaigns WHERE no = 'CP0003'"),
+        0
+    );
+    let version = hidden_value(&page.body, "version").unwrap();
+    let res = c.post_with_token(
+        "/campaigns/CP0003",
+        &page.csrf_token().unwrap(),
+        &campaign_fields(&[("description", "Autumn fair, typed"), ("version", &version)]),
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("Campaign CP0003 was deleted by bert at "),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"Autumn fair, typed\""));
+    assert!(res.contains("action=\"/campaigns\""), "{}", res.body);
+}

@@ -87,20 +87,6 @@ pub fn correspondence_label(value: &str) -> &'static str {
         .unwrap_or("")
 }
 
-/// Who deleted contact `no`, and when (as the audit trail says it, the time as shown), if it
-/// was deleted.
-pub fn deleted_by(conn: &mut PgConnection, no: &str) -> QueryResult<Option<(String, String)>> {
-    use crate::db::schema::audit_log as a;
-    Ok(a::table
-        .filter(a::action.eq("contact deleted"))
-        .filter(a::subject.eq(no.trim().to_uppercase()))
-        .order(a::id.desc())
-        .select((a::actor, a::at))
-        .first::<(String, chrono::DateTime<chrono::Utc>)>(conn)
-        .optional()?
-        .map(|(actor, at)| (actor, crate::web::filters::local_datetime_text(at))))
-}
-
 /// The contact form as typed: every field a string, checkboxes present when ticked.
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 pub struct ContactForm {

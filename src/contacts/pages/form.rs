@@ -314,18 +314,15 @@ pub async fn update(
         conn.transaction::<_, AppError, _>(|conn| {
             let Some(contact) = model::find_by_no(conn, &no)? else {
                 // Deleted by a colleague meanwhile: the typed values are not lost with it.
-                let by = match model::deleted_by(conn, &no)? {
-                    Some((actor, at)) => format!(" by {actor} at {at}"),
-                    None => String::new(),
-                };
+                let no = no.trim().to_uppercase();
+                let by = crate::admin::audit::by_whom(conn, "contact deleted", &no)?;
                 let mut errors = FormErrors::new();
                 errors.add(
                     "shown",
                     format!(
-                        "Contact {} was deleted{by}, after this page was opened: nothing was \
+                        "Contact {no} was deleted{by}, after this page was opened: nothing was \
                          saved. Your values are below, as a new contact: save to make it \
-                         again (with a new No.), or leave this page.",
-                        no.trim().to_uppercase()
+                         again (with a new No.), or leave this page."
                     ),
                 );
                 return Ok(UpdateOutcome::Gone(errors, Options::load(conn, false)?));
