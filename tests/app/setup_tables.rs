@@ -1673,6 +1673,88 @@ fn a_question_or_answer_changed_meanwhile_is_not_written_over() {
     );
 }
 
+/// A change to a stage, a question or an answer that another administrator deleted after the
+/// page was opened is refused saying so, with the way back: it was a bare "Page not found".
+#[test]
+fn a_change_to_a_stage_question_or_answer_deleted_meanwhile_says_so() {
+    let app = TestApp::start();
+    crate::opportunities::cycle(&app, "multiply");
+    let mut admin = app.signed_in("boss", "admin");
+    let stage = "/setup/sales-cycles/NEW/stages/4";
+    let page = admin.get(stage);
+    page.assert_status(200);
+    diesel_exec(
+        &app,
+        "DELETE FROM sales_cycle_stages WHERE sales_cycle_code = 'NEW' AND stage = 4",
+    );
+    let res = admin.post_with_token(
+        stage,
+        &page.csrf_token().unwrap(),
+        &[
+            ("description", "Closing"),
+            ("completed_pct", "90"),
+            ("chances_pct", "90"),
+        ],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains(
+            "Stage 4 of sales cycle NEW is not there any more: another administrator deleted it \
+             after this page was opened. Nothing was changed."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("href=\"/setup/sales-cycles/NEW\""));
+
+    admin
+        .submit(
+            "/setup/profile-questionnaires/new",
+            "/setup/profile-questionnaires",
+            &[("code", "SIZE"), ("description", "Size")],
+        )
+        .assert_redirect("/setup/profile-questionnaires/SIZE");
+    let base = "/setup/profile-questionnaires/SIZE";
+    admin
+        .submit(
+            base,
+            &format!("{base}/questions"),
+            &[("new_question", "Employees"), ("new_answers", "Few\nMany")],
+        )
+        .assert_redirect(base);
+    let q = app.count("SELECT id FROM profile_questions");
+    let few = app.count("SELECT id FROM profile_answers WHERE description = 'Few'");
+    let qpath = format!("{base}/questions/{q}");
+    let page = admin.get(&qpath);
+    diesel_exec(
+        &app,
+        &format!("DELETE FROM profile_answers WHERE id = {few}"),
+    );
+    let res = admin.post_with_token(
+        &format!("{qpath}/answers/{few}"),
+        &page.csrf_token().unwrap(),
+        &[("description", "A few")],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("This answer of profile questionnaire SIZE is not there any more"),
+        "{}",
+        res.body
+    );
+    diesel_exec(&app, "DELETE FROM profile_questions");
+    let res = admin.post_with_token(
+        &qpath,
+        &page.csrf_token().unwrap(),
+        &[("description", "Head count")],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("This question of profile questionnaire SIZE is not there any more"),
+        "{}",
+        res.body
+    );
+}
+
 /// Tens of thousands of answer choices pasted into one question were a 500 (more values than
 /// one insert can bind); a question now offers at most 1,000, said next to the field.
 #[test]

@@ -82,7 +82,7 @@ pub async fn update_answer(
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (q, question, answers) = question_for_change(conn, &code, id)?;
-            let old = answer(conn, id, answer_id)?;
+            let old = answer(conn, id, answer_id).map_err(|e| or_gone(e, "answer", &q.code))?;
             let others: Vec<&str> = answers
                 .iter()
                 .filter(|a| a.id != answer_id)
@@ -170,7 +170,7 @@ pub async fn move_answer(
             let this = answers
                 .iter()
                 .find(|a| a.id == answer_id)
-                .ok_or(AppError::NotFound)?;
+                .ok_or_else(|| gone("answer", &q.code))?;
             let ids: Vec<i64> = answers.iter().map(|a| a.id).collect();
             match moved(&ids, answer_id, up) {
                 Some(order) => {
@@ -205,7 +205,7 @@ pub async fn delete_answer(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (q, question, answers) = question_for_change(conn, &code, id)?;
-            let old = answer(conn, id, answer_id)?;
+            let old = answer(conn, id, answer_id).map_err(|e| or_gone(e, "answer", &q.code))?;
             let c: Count = diesel::sql_query(
                 "SELECT count(*) AS n FROM contact_profile_answers WHERE answer_id = $1",
             )

@@ -353,6 +353,27 @@ pub(super) fn questions(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// A change to a question or an answer (`what`) of questionnaire `code` that another
+/// administrator deleted after the page was opened: refused (409), saying so, with the way
+/// back to the questionnaire. It was a bare "Page not found".
+pub(super) fn gone(what: &str, code: &str) -> AppError {
+    AppError::Refused {
+        message: format!(
+            "This {what} of profile questionnaire {code} is not there any more: another \
+             administrator deleted it after this page was opened. Nothing was changed."
+        ),
+        back: table().code_href(code),
+    }
+}
+
+/// [`gone`] for a change whose question or answer was not found.
+pub(super) fn or_gone(e: AppError, what: &str, code: &str) -> AppError {
+    match e {
+        AppError::NotFound => gone(what, code),
+        e => e,
+    }
+}
+
 pub(super) fn question(conn: &mut PgConnection, code: &str, id: i64) -> AppResult<Question> {
     profile_questions::table
         .filter(profile_questions::questionnaire_code.eq(code))

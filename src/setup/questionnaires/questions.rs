@@ -143,7 +143,7 @@ pub async fn update_question(
                 .iter()
                 .find(|x| x.id == id)
                 .cloned()
-                .ok_or(AppError::NotFound)?;
+                .ok_or_else(|| gone("question", &q.code))?;
             let others: Vec<&str> = all
                 .iter()
                 .filter(|x| x.id != id)
@@ -220,7 +220,10 @@ pub async fn move_question(
         conn.transaction::<_, AppError, _>(|conn| {
             let q = lock(conn, &code)?;
             let all = questions(conn, &q.code)?;
-            let question = all.iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
+            let question = all
+                .iter()
+                .find(|x| x.id == id)
+                .ok_or_else(|| gone("question", &q.code))?;
             let ids: Vec<i64> = all.iter().map(|x| x.id).collect();
             match moved(&ids, id, up) {
                 Some(order) => {
@@ -260,7 +263,7 @@ pub async fn delete_question(
                 .iter()
                 .find(|x| x.id == id)
                 .cloned()
-                .ok_or(AppError::NotFound)?;
+                .ok_or_else(|| gone("question", &q.code))?;
             lock_answers(conn, &[id])?;
             let n = contacts_answering(conn, &[id])?;
             if n > 0 {
@@ -309,7 +312,7 @@ pub(super) fn question_for_change(
     id: i64,
 ) -> AppResult<(Questionnaire, Question, Vec<Answer>)> {
     let q = lock(conn, code)?;
-    let question = question(conn, &q.code, id)?;
+    let question = question(conn, &q.code, id).map_err(|e| or_gone(e, "question", &q.code))?;
     let answers = answers_of(conn, &[id])?;
     Ok((q, question, answers))
 }

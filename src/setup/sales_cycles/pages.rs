@@ -13,7 +13,7 @@ use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::{sales_cycle_stages, sales_cycles};
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, SetupTable};
-use crate::setup::support::{check_shown, guarded, Change, Saving, CHANGED};
+use crate::setup::support::{check_shown, guarded, row_now, Change, Saving, CHANGED};
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
 use crate::web::{filters, AppState};
 
@@ -229,7 +229,7 @@ pub async fn update(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let old = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let old = row_now(conn, table(), &code, lock)?;
             let mut stale = FormErrors::new();
             let validated = f.validate();
             check_shown(
@@ -315,7 +315,7 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let cycle = row_now(conn, table(), &code, lock)?;
             delete_unused(conn, &change, table(), &cycle.code, |c| {
                 diesel::delete(sales_cycles::table.find(&cycle.code)).execute(c)
             })
@@ -344,7 +344,7 @@ pub async fn add_stage(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let cycle = row_now(conn, table(), &code, lock)?;
             let data = load_cycle(conn, &cycle.code)?;
             let mut checked = f.validate(&cycle.code, &template_list(&data.templates));
             if let Ok(s) = &checked {
@@ -421,6 +421,18 @@ struct StageData {
     opportunities: super::Using,
 }
 
+/// A change to stage `n` of cycle `code`, which another administrator deleted after the page
+/// was opened: refused (409), saying so, with the way back to the cycle.
+fn stage_gone(code: &str, n: i32) -> AppError {
+    AppError::Refused {
+        message: format!(
+            "Stage {n} of sales cycle {code} is not there any more: another administrator \
+             deleted it after this page was opened. Nothing was changed."
+        ),
+        back: cycle_href(code),
+    }
+}
+
 fn load_stage(conn: &mut PgConnection, code: &str, n: i32) -> AppResult<StageData> {
     let cycle = find(conn, code)?.ok_or(AppError::NotFound)?;
     let stage = stage(conn, &cycle.code, n)?.ok_or(AppError::NotFound)?;
@@ -475,7 +487,8 @@ pub async fn update_stage(
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
+            let cycle = row_now(conn, table(), &code, lock)?;
+            stage(conn, &cycle.code, n)?.ok_or_else(|| stage_gone(&cycle.code, n))?;
             let data = load_stage(conn, &cycle.code, n)?;
             let mut stale = FormErrors::new();
             let what = format!("stage {n} of {}", cycle.code);
@@ -534,8 +547,8 @@ pub async fn delete_stage(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let cycle = lock(conn, &code)?.ok_or(AppError::NotFound)?;
-            stage(conn, &cycle.code, n)?.ok_or(AppError::NotFound)?;
+            let cycle = row_now(conn, table(), &code, lock)?;
+            stage(conn, &cycle.code, n)?.ok_or_else(|| stage_gone(&cycle.code, n))?;
             let on = opportunities_on(conn, &cycle.code, Some(n))?.all;
             if on > 0 {
                 change.refuse(
