@@ -94,6 +94,10 @@ fn main() -> ExitCode {
     };
     let command = cli.command.unwrap_or(Command::Serve);
     // Serving needs the port: find out it is taken before starting anything else.
+    if let (Command::Serve, Some(message)) = (&command, rapport::web::assets::missing()) {
+        eprintln!("rapport: {message}");
+        return ExitCode::from(2);
+    }
     let listener = match command {
         Command::Serve => match listen(&config.bind) {
             Ok(listener) => Some(listener),

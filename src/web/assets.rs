@@ -21,7 +21,8 @@ pub const STATIC_CACHE_CONTROL: &str = "public, no-cache";
 /// Where the CSS and other assets are: `RAPPORT_STATIC_DIR`, else `./static`, else the
 /// `static/` folder of the source tree the binary was built from.
 pub fn static_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RAPPORT_STATIC_DIR") {
+    // Empty is unset, as for every other variable.
+    if let Some(dir) = std::env::var_os("RAPPORT_STATIC_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
     let local = PathBuf::from("static");
@@ -29,6 +30,21 @@ pub fn static_dir() -> PathBuf {
         return local;
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")
+}
+
+/// Why pages could not be styled, when [`static_dir`] has no `rapport.css`: one sentence
+/// saying what to do, for the start to stop with (every page was served unstyled).
+pub fn missing() -> Option<String> {
+    let dir = static_dir();
+    if dir.join("rapport.css").is_file() {
+        return None;
+    }
+    Some(format!(
+        "the static folder {} has no rapport.css: set RAPPORT_STATIC_DIR to the static/ \
+         folder of Rapport's release (e.g. /opt/rapport/static), or start Rapport where that \
+         folder is.",
+        dir.display()
+    ))
 }
 
 /// The version of every file of the static folder (not its subfolders), read once: the

@@ -409,3 +409,21 @@ fn a_public_bind_with_automatic_secure_cookies_is_warned_about_at_the_start() {
     let log = start("true");
     assert!(!log.contains("cookies are marked Secure"), "{log}");
 }
+
+/// A static folder without Rapport's stylesheet stops the start with what to do: every page
+/// was served unstyled, the cause only in the log.
+#[test]
+fn a_wrong_static_folder_stops_the_start_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(binary())
+        .env_remove("DATABASE_URL")
+        .env("RAPPORT_DATA_DIR", dir.path().join("var"))
+        .env("RAPPORT_STATIC_DIR", dir.path().join("no-static"))
+        .env("RAPPORT_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stderr = one_sentence(&out);
+    assert!(stderr.contains("no-static has no rapport.css"), "{stderr}");
+    assert!(stderr.contains("set RAPPORT_STATIC_DIR"), "{stderr}");
+    assert!(!dir.path().join("var").exists(), "nothing was started");
+}
