@@ -2015,7 +2015,7 @@ fn a_setup_row_changed_meanwhile_is_not_written_over_by_an_older_form() {
         "{}",
         res.body
     );
-    assert!(res.contains("Not saved: someone else saved this meanwhile"));
+    assert!(res.contains("Not saved: someone else changed this meanwhile"));
     assert!(!res.contains("Please correct"));
     assert!(!res.contains("href=\"#shown\""));
     assert_eq!(
