@@ -98,21 +98,12 @@ pub async fn update_answer(
                 "This question already has this answer.",
             );
             if errors.is_empty() {
-                let change_now = format!(
-                    "its text {} → {}",
-                    quoted(&old.description),
-                    quoted(&description)
-                );
-                check_shown(
+                check_text_shown(
                     &mut errors,
                     &form.shown,
                     &old.description,
-                    "this answer",
-                    Some(if old.description == description {
-                        ""
-                    } else {
-                        &change_now
-                    }),
+                    &description,
+                    "answer",
                 );
             }
             if let Some(message) = errors.get("answer").or(errors.get("shown")) {

@@ -353,6 +353,26 @@ pub(super) fn questions(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// Refuses the text of a question or an answer (`what`) typed over a colleague's change since
+/// the page showed it (`sent`: the form's `shown`), saying both texts ([`check_shown`]).
+pub(super) fn check_text_shown(
+    errors: &mut FormErrors,
+    sent: &str,
+    stored: &str,
+    typed: &str,
+    what: &str,
+) {
+    let change = format!("its text {} → {}", quoted(stored), quoted(typed));
+    let would_change = if stored == typed { "" } else { &change };
+    check_shown(
+        errors,
+        sent,
+        &stored.to_string(),
+        &format!("this {what}"),
+        Some(would_change),
+    );
+}
+
 /// A change to a question or an answer (`what`) of questionnaire `code` that another
 /// administrator deleted after the page was opened: refused (409), saying so, with the way
 /// back to the questionnaire. It was a bare "Page not found".

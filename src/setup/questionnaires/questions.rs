@@ -158,21 +158,12 @@ pub async fn update_question(
                 &others,
                 "This questionnaire already has this question.",
             );
-            let change_now = format!(
-                "its text {} → {}",
-                quoted(&old.description),
-                quoted(&description)
-            );
-            check_shown(
+            check_text_shown(
                 &mut errors,
                 &form.shown,
                 &old.description,
-                "this question",
-                Some(if old.description == description {
-                    ""
-                } else {
-                    &change_now
-                }),
+                &description,
+                "question",
             );
             if !errors.is_empty() {
                 let mut page = question_page(conn, layout, &q.code, id, true)?;
