@@ -2185,3 +2185,24 @@ fn a_deletion_does_not_wait_behind_an_import_holding_its_persons() {
     delete_as_shown(&mut c, &format!("/contacts/{acme}")).assert_redirect("/contacts");
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 }
+
+/// A contact form refused for its Type leads from the summary to the Type radios, which name
+/// the error (the summary's link went nowhere).
+#[test]
+fn the_error_summary_of_a_contact_leads_to_every_field_named() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let res = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &[("type", "robot"), ("name", ""), ("email", "not an address")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("<a href=\"#type\">"), "{}", res.body);
+    assert!(
+        res.contains("aria-describedby=\"type-error\""),
+        "{}",
+        res.body
+    );
+    summary_links_resolve(&res.body);
+}

@@ -663,6 +663,21 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
     );
     res.assert_status(422);
     assert!(res.contains("PRICE is a Lost code: choose a Won code."));
+    summary_links_resolve(&res.body);
+    // No outcome chosen: its summary entry leads to the Outcome group, which names the error.
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/close"),
+        &[("version", &version), ("close_code", "SIGNED")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("<a href=\"#outcome\">"), "{}", res.body);
+    assert!(
+        res.contains("aria-describedby=\"outcome-error\""),
+        "{}",
+        res.body
+    );
+    summary_links_resolve(&res.body);
     let res = post(
         &mut c,
         &format!("/opportunities/{no}/close"),

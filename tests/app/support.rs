@@ -679,3 +679,28 @@ impl Client {
         self.finish(req)
     }
 }
+
+/// Every link of a page's error summaries (`<a href="#field">`) leads to an element of the page
+/// (a keyboard or screen-reader user following it lands on the field), and the summary is
+/// focused when the page opens.
+#[track_caller]
+pub fn summary_links_resolve(html: &str) {
+    let mut found = false;
+    for summary in html.split("<div class=\"error-summary\"").skip(1) {
+        found = true;
+        assert!(
+            summary.starts_with(" role=\"alert\" tabindex=\"-1\" autofocus>"),
+            "summary not focused: {}",
+            &summary[..summary.len().min(80)]
+        );
+        let summary = &summary[..summary.find("</div>").unwrap_or(summary.len())];
+        for link in summary.split("<a href=\"#").skip(1) {
+            let id = link.split('"').next().unwrap_or_default();
+            assert!(
+                html.contains(&format!("id=\"{id}\"")),
+                "the summary links #{id}, which is on no element"
+            );
+        }
+    }
+    assert!(found, "no error summary");
+}
