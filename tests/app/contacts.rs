@@ -955,6 +955,26 @@ fn an_upload_without_a_file_is_refused_in_the_form() {
     let res = c.upload("/contacts/import", "/contacts/import", "empty.csv", b"");
     res.assert_status(422);
     assert!(res.contains("The file is empty."));
+    summary_links_resolve(&res.body);
+    assert!(res.contains("aria-describedby=\"file-error file-hint\""));
+    // The boxes ticked stay ticked: sent again unnoticed, an update would have refused every
+    // row of contacts already in Rapport.
+    let ticked = c.upload_with(
+        "/contacts/import",
+        "/contacts/import",
+        &[("windows_1252", "on"), ("update_existing", "on")],
+        "empty.csv",
+        b"",
+    );
+    ticked.assert_status(422);
+    for name in ["windows_1252", "update_existing"] {
+        assert!(
+            ticked.contains(&format!("name=\"{name}\" type=\"checkbox\" checked")),
+            "{name}: {}",
+            ticked.body
+        );
+    }
+    assert!(!res.contains("type=\"checkbox\" checked"));
     // Without the token (in the action URL) the upload is refused.
     let part = "type,name\ncompany,X\n";
     let res = c.post_raw("/contacts/import", &[("file", part)]);

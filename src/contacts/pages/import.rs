@@ -29,6 +29,8 @@ pub const MAX_UPLOAD_TEXT: &str = "512 MB";
 pub struct ImportPage {
     pub layout: Layout,
     pub error: Option<String>,
+    /// The form's checkboxes as sent (a refused upload shows them ticked as they were).
+    pub ticks: Ticks,
     pub header: String,
     pub recent: Vec<ImportJob>,
     pub max_upload: &'static str,
@@ -41,6 +43,7 @@ impl ImportPage {
         ImportPage {
             layout,
             error,
+            ticks: Ticks::default(),
             header: import::header_line(),
             recent,
             max_upload: MAX_UPLOAD_TEXT,
@@ -69,6 +72,14 @@ pub async fn form(
 }
 
 /// Why an upload was not taken.
+/// The import form's checkboxes: how a CSV file is read, whether rows of contacts already in
+/// Rapport update them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ticks {
+    pub windows_1252: bool,
+    pub update_existing: bool,
+}
+
 enum Refusal {
     /// The file: shown on the form (422).
     File(String),
@@ -80,12 +91,12 @@ enum Refusal {
 /// [`MAX_UPLOAD`] bytes; counts its lines on the way. The checkbox `windows_1252` says how a
 /// CSV file is to be read, `update_existing` whether rows whose No. is already in Rapport
 /// update those contacts.
-async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
+/// The checkboxes come before the file in the form, so that `ticks` holds them when the file is
+/// refused.
+async fn read_upload(mut payload: Multipart, ticks: &mut Ticks) -> Result<Upload, Refusal> {
     let unreadable =
         |e: &dyn std::fmt::Display| Refusal::File(format!("The upload could not be read ({e})."));
     let mut spooled = None;
-    let mut windows_1252 = false;
-    let mut update_existing = false;
     let mut once = String::new();
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| unreadable(&e))?;
@@ -100,8 +111,8 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
             continue;
         }
         let checkbox = match field.name() {
-            Some("windows_1252") => Some(&mut windows_1252),
-            Some("update_existing") => Some(&mut update_existing),
+            Some("windows_1252") => Some(&mut ticks.windows_1252),
+            Some("update_existing") => Some(&mut ticks.update_existing),
             _ => None,
         };
         if let Some(ticked) = checkbox {
@@ -156,11 +167,11 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, Refusal> {
     let (file, file_name, lines, head) = spooled
         .ok_or_else(|| Refusal::File("Choose a CSV file or an Excel workbook to import.".into()))?;
     Ok(Upload {
-        kind: FileKind::of(&file_name, &head, windows_1252),
+        kind: FileKind::of(&file_name, &head, ticks.windows_1252),
         file,
         file_name,
         total_rows: lines.saturating_sub(1).max(1) as i64,
-        update_existing,
+        update_existing: ticks.update_existing,
         form_key: crate::db::once::key(once.trim()),
     })
 }
@@ -176,18 +187,21 @@ pub async fn upload(
     state: web::Data<AppState>,
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let refused = |user: CurrentUser, layout: Layout, status: StatusCode, message: String| {
-        let pool = state.pool.clone();
-        async move {
-            let recent = db(&pool, move |conn| Ok(recent_jobs(conn, user.id)?)).await?;
-            let mut res = render(status, &ImportPage::new(layout, Some(message), recent))?;
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER));
+    let refused =
+        |user: CurrentUser, layout: Layout, status: StatusCode, message: String, ticks: Ticks| {
+            let pool = state.pool.clone();
+            async move {
+                let recent = db(&pool, move |conn| Ok(recent_jobs(conn, user.id)?)).await?;
+                let mut page = ImportPage::new(layout, Some(message), recent);
+                page.ticks = ticks;
+                let mut res = render(status, &page)?;
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    res.headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER));
+                }
+                Ok(res)
             }
-            Ok(res)
-        }
-    };
+        };
     // One import runs per instance and one more may wait: past that, say so before the upload.
     let Some(ticket) = state.imports.enter() else {
         return refused(
@@ -197,13 +211,22 @@ pub async fn upload(
             "Another import is running and one more is waiting for it. Try again in a few \
              minutes, once one of them has finished."
                 .into(),
+            Ticks::default(),
         )
         .await;
     };
-    let spooled = match read_upload(payload).await {
+    let mut ticks = Ticks::default();
+    let spooled = match read_upload(payload, &mut ticks).await {
         Ok(spooled) => spooled,
         Err(Refusal::File(message)) => {
-            return refused(user, layout, StatusCode::UNPROCESSABLE_ENTITY, message).await
+            return refused(
+                user,
+                layout,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message,
+                ticks,
+            )
+            .await
         }
         Err(Refusal::Io(e)) => return Err(AppError::internal(e)),
     };
