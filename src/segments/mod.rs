@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn configure_saved_criteria(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::saved::saved_list)
         .service(pages::saved::saved_rename)
+        .service(pages::saved::saved_confirm_delete)
         .service(pages::saved::saved_delete)
         .service(pages::saved::use_in_new_segment);
 }

@@ -161,8 +161,23 @@ fn saved_criteria_replay_every_step_with_its_options() {
     )
     .assert_redirect("/saved-criteria");
     assert!(c.get("/saved-criteria").contains("Renamed"));
-    c.submit("/saved-criteria", "/saved-criteria/RETAIL/delete", &[]);
+    // Deleting criteria everyone shares asks first, showing what goes.
+    let list = c.get("/saved-criteria");
+    assert!(list.contains("href=\"/saved-criteria/RETAIL/delete\">Delete RETAIL…</a>"));
+    assert!(!list.contains("action=\"/saved-criteria/RETAIL/delete\""));
+    let confirm = c.get("/saved-criteria/RETAIL/delete");
+    confirm.assert_status(200);
+    assert!(confirm.contains("Delete saved criteria RETAIL?") && confirm.contains("Renamed"));
+    assert!(confirm.contains("action=\"/saved-criteria/RETAIL/delete\""));
+    assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 1);
+    c.submit(
+        "/saved-criteria/RETAIL/delete",
+        "/saved-criteria/RETAIL/delete",
+        &[],
+    )
+    .assert_redirect("/saved-criteria");
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 0);
+    c.get("/saved-criteria/RETAIL/delete").assert_status(404);
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria_steps"), 0);
 
     // A code with characters a link reads otherwise ("#" ends a path, "?" starts a query):
@@ -178,9 +193,15 @@ fn saved_criteria_replay_every_step_with_its_options() {
     let list = c.get("/saved-criteria");
     let odd = "/saved-criteria/Q1%23A%2FB%3F%25%2B%26";
     assert!(
-        list.contains(&format!("action=\"{odd}/delete\"")),
+        list.contains(&format!("href=\"{odd}/delete\"")),
         "{}",
         list.body
+    );
+    let confirm = c.get(&format!("{odd}/delete"));
+    assert!(
+        confirm.contains(&format!("action=\"{odd}/delete\"")),
+        "{}",
+        confirm.body
     );
     c.submit(
         "/saved-criteria",
@@ -190,7 +211,7 @@ fn saved_criteria_replay_every_step_with_its_options() {
     .assert_redirect("/saved-criteria");
     c.submit("/saved-criteria", &format!("{odd}/new-segment"), &[])
         .assert_status(303);
-    c.submit("/saved-criteria", &format!("{odd}/delete"), &[])
+    c.submit(&format!("{odd}/delete"), &format!("{odd}/delete"), &[])
         .assert_redirect("/saved-criteria");
     assert_eq!(
         app.count("SELECT count(*) FROM saved_criteria WHERE code = 'Q1' AND description = 'Q1'"),

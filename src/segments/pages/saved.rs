@@ -279,6 +279,33 @@ pub async fn saved_rename(
     )
 }
 
+#[derive(Template)]
+#[template(path = "segments/saved_delete.html")]
+pub struct SavedDeletePage {
+    pub layout: Layout,
+    pub saved: Saved,
+}
+
+/// `GET /saved-criteria/{code}/delete`: what goes, and a confirmation, as every other deletion
+/// has (the button deleted criteria everyone shares at one click).
+#[get("/saved-criteria/{code}/delete")]
+pub async fn saved_confirm_delete(
+    _staff: Staff,
+    layout: Layout,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner().to_uppercase();
+    let saved = db(&state.pool, move |conn| {
+        Ok(load_saved(conn, Some(&code))?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?)
+    })
+    .await?;
+    ok(&SavedDeletePage { layout, saved })
+}
+
 #[post("/saved-criteria/{code}/delete")]
 pub async fn saved_delete(
     req: HttpRequest,
