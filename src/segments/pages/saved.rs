@@ -297,10 +297,10 @@ pub async fn saved_confirm_delete(
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner().to_uppercase();
     let saved = db(&state.pool, move |conn| {
-        Ok(load_saved(conn, Some(&code))?
+        load_saved(conn, Some(&code))?
             .into_iter()
             .next()
-            .ok_or(AppError::NotFound)?)
+            .ok_or(AppError::NotFound)
     })
     .await?;
     ok(&SavedDeletePage { layout, saved })
