@@ -77,6 +77,11 @@ fn marks(l: Locale) -> (char, char) {
     }
 }
 
+/// The office's decimal mark: `,` under da-DK, `.` otherwise.
+pub fn decimal_mark() -> char {
+    marks(locale::current()).1
+}
+
 /// A typed whole number without the office's thousands separators and spaces ("1.204" in
 /// da-DK, "1,204" in en-GB → "1204"); the other convention's mark stays, to be refused.
 pub fn without_thousands(typed: &str) -> String {

@@ -37,9 +37,10 @@
 //!   `CURRENT_DATE`, which a database server in another time zone reads as another day; saved
 //!   criteria stay relative). No wildcards.
 //! - [`FieldKind::Integer`]: whole numbers (`-5`, `+5`). No wildcards.
-//! - [`FieldKind::Amount`]: amounts as the office writes them (`1.500,50` under `da-DK`,
-//!   `1,500.50` under `en-GB`), or plain with a point (`1500.50`: how a criterion is saved,
-//!   so that it reads the same under any setting). No wildcards.
+//! - [`FieldKind::Amount`]: amounts as the office writes them and its forms read them
+//!   (`1.500,50` or `1500,50` under `da-DK`, `1,500.50` under `en-GB`), and nothing else:
+//!   `12.50` under `da-DK` is refused as it is in a form, not read as 12.5 beside `12.500` read
+//!   as 12,500. No wildcards.
 //! - [`FieldKind::Boolean`]: `yes`/`no`/`true`/`false`/`1`/`0`, alone or after `<>`; no
 //!   ranges, comparisons, wildcards or `''`.
 //! - [`FieldKind::Choice`]: one of the listed values, matched case-insensitively, its words

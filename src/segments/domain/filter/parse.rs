@@ -667,8 +667,11 @@ fn parse_date(s: &str) -> Option<Value> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(Value::Date)
 }
 
-/// An amount in a filter: as the office writes it (`RAPPORT_LOCALE`), else plain with a point,
-/// as a criterion is saved ([`super::words`]); a leading `-` for a negative one.
+/// An amount in a filter, as the office writes it (`RAPPORT_LOCALE`) and as its forms read
+/// one; a leading `-` for a negative one. Nothing else: read also plain with a point, `12.50`
+/// under da-DK was 12.5 while `12.500` was 12,500, and a forms' refusal of it a filter's
+/// silent guess. A criterion is kept as typed, and read again the same way; under another
+/// setting since, an amount that could be misread is refused rather than read otherwise.
 fn parse_amount(text: &str) -> Option<bigdecimal::BigDecimal> {
     use std::str::FromStr;
     let t = text.trim();
@@ -676,12 +679,7 @@ fn parse_amount(text: &str) -> Option<bigdecimal::BigDecimal> {
         Some(rest) => (true, rest),
         None => (false, t),
     };
-    let plain = crate::web::forms::plain_amount(t).ok().or_else(|| {
-        let (whole, decimals) = t.split_once('.').unwrap_or((t, "0"));
-        let digits =
-            |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit());
-        (digits(whole) && digits(decimals)).then(|| t.to_string())
-    })?;
+    let plain = crate::web::forms::plain_amount(t).ok()?;
     let v = bigdecimal::BigDecimal::from_str(&plain).ok()?;
     Some(if negative { -v } else { v })
 }

@@ -195,8 +195,10 @@ impl Filter {
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
-            // Plain with a point, whatever the setting: a saved criterion reads the same.
-            Value::Amount(v) => plain_amount_text(v),
+            // Without thousands separators, with the office's decimal mark: read back the same.
+            Value::Amount(v) => {
+                plain_amount_text(v).replace('.', &crate::web::forms::decimal_mark().to_string())
+            }
             Value::Bool(b) => (if *b { "Yes" } else { "No" }).to_string(),
             Value::Choice(i) => quote_if_needed(self.choice_value(*i), true, true),
         }

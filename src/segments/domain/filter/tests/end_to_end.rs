@@ -218,7 +218,7 @@ fn end_to_end_hostile_values_match_literally() {
 }
 
 /// Amounts (an opportunity's estimated value): decimals, ranges, comparisons, blanks, as the
-/// office writes them or plain with a point (as a criterion is saved).
+/// office writes them (here, with a point).
 #[test]
 fn end_to_end_amounts() {
     let n = |s: &str| Some(V::N(s.parse().unwrap()));

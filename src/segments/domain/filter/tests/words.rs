@@ -151,8 +151,8 @@ fn expressions_round_trip() {
     }
 }
 
-/// An amount is described as the office writes it and saved plain with a point, so that a
-/// saved criterion reads the same whatever the setting.
+/// An amount is described as the office writes it, and its expression (no thousands
+/// separators) reads back the same.
 #[test]
 fn amounts_in_words_and_saved_plain() {
     for (input, words, saved) in [
@@ -192,4 +192,50 @@ fn amounts_in_words_and_saved_plain() {
             .replace("20", "2000")
             .replace("10", "1000")
     );
+}
+
+/// An amount is read as the office writes it and as its forms read one, nothing else: under
+/// da-DK `12.50` was read as 12.5 (plain with a point) beside `12.500` read as 12,500, and
+/// under en-GB `1.500` as 1.5, where a form refuses both.
+#[test]
+fn amounts_are_read_only_as_the_office_writes_them() {
+    use crate::config::Locale;
+    use crate::web::locale::within;
+    within(Locale::DaDk, || {
+        for (input, words, expression) in [
+            (">=12.500", "at least 12.500,00", ">=12500"),
+            (
+                "1.500,50..2000",
+                "from 1.500,50 to 2.000,00",
+                "1500,5..2000",
+            ),
+            ("12,5", "12,50", "12,5"),
+        ] {
+            let f = filter(input, AMOUNT);
+            assert_eq!(f.describe(), words, "{input}");
+            assert_eq!(f.to_string(), expression, "{input}");
+            assert_eq!(
+                filter(expression, AMOUNT).to_string(),
+                expression,
+                "{input} read back"
+            );
+        }
+        for refused in ["12.50", ">=1.5", "1500.5..2000"] {
+            assert!(
+                err(refused, AMOUNT)
+                    .1
+                    .contains("is not an amount: write it like 1500 or 1500,50"),
+                "{refused}"
+            );
+        }
+    });
+    within(Locale::EnGb, || {
+        assert_eq!(filter("1,500.5", AMOUNT).to_string(), "1500.5");
+        for refused in ["1.500", "12,5"] {
+            assert!(
+                err(refused, AMOUNT).1.contains("is not an amount"),
+                "{refused}"
+            );
+        }
+    });
 }
