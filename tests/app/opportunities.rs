@@ -1738,6 +1738,12 @@ fn the_wizard_reduces_contacts_that_have_an_open_opportunity() {
         ],
     );
     crate::segments::assert_members(&app, &seg, &["ANNA", "DORA", "SOLO"]);
+    // Not started, an opportunity is on stage 0, as Business Central reads a blank stage:
+    // ELI's comes with "0..1" (it came with no stage filter but "<>1" alone).
+    step(&mut c, &seg, "add", &[("opportunity_stage", "0..1")]);
+    crate::segments::assert_members(&app, &seg, &["ANNA", "DORA", "ELI", "SOLO"]);
+    step(&mut c, &seg, "reduce", &[("opportunity_stage", "0")]);
+    crate::segments::assert_members(&app, &seg, &["ANNA", "DORA", "SOLO"]);
     // An amount with decimals, as the office writes it: DORA's 4,999.99 is in the range and
     // goes (the field read whole numbers only, and refused it).
     diesel_exec(

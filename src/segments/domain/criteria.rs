@@ -406,7 +406,8 @@ pub const FIELDS: &[Field] = &[
         section: Section::Opportunities,
         label: "Stage",
         kind: FieldKind::Integer,
-        column: "op.current_stage",
+        // Not started: no stage, which Business Central's blank whole number reads as 0.
+        column: "COALESCE(op.current_stage, 0)",
         lookup: None,
     },
     Field {
