@@ -345,6 +345,8 @@ fn a_short_reset_password_is_refused() {
     );
     res.assert_status(422);
     assert!(res.contains("Use at least 12 characters."));
+    summary_links_resolve(&res.body);
+    assert!(res.contains("aria-describedby=\"new-password-error new-password-hint\""));
     let res = admin.submit(
         "/admin/users/maria",
         "/admin/users/maria/password",

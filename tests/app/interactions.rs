@@ -316,6 +316,11 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         "{}",
         res.body
     );
+    // Said to a screen reader too: an alert, tied to the field, which has the focus.
+    assert!(res.contains("id=\"evaluation-error\" role=\"alert\""));
+    assert!(res.contains(
+        "name=\"evaluation\" aria-invalid=\"true\" aria-describedby=\"evaluation-error\" autofocus"
+    ));
     assert_eq!(state(), "very_negative:false");
     assert_eq!(
         hidden_value(&res.body, "shown_evaluation").unwrap(),
