@@ -672,7 +672,8 @@ fn why_explains_members_removed_lines_and_outsiders() {
         one.to_lowercase()
     ))
     .assert_redirect(&format!("{page}/why?contact=CO01"));
-    // Left empty, or naming no segment: back on the card, said by the form (it was a 404).
+    // Left empty, or naming no segment: back on the card, said by the field, what was typed
+    // kept (it was a 404, then a message at the top of a page scrolled down to the form).
     for (segment, said) in [
         (
             "",
@@ -680,10 +681,29 @@ fn why_explains_members_removed_lines_and_outsiders() {
         ),
         ("sm99999", "There is no segment SM99999."),
     ] {
-        c.get(&format!("/segments/why?segment={segment}&contact=CO01"))
-            .assert_redirect("/contacts/CO01#why-form");
-        let card = c.get("/contacts/CO01");
-        assert!(card.contains(said), "{said}: {}", card.body);
+        let back = c.get(&format!("/segments/why?segment={segment}&contact=CO01"));
+        back.assert_redirect(&format!(
+            "/contacts/CO01?why={}#why-form",
+            segment.to_uppercase()
+        ));
+        let card = c.get(&back.location().unwrap());
+        card.assert_status(422);
+        assert!(
+            card.contains(&format!(
+                "<p class=\"field-error\" id=\"why-segment-error\" role=\"alert\"><span \
+                 class=\"visually-hidden\">Error:</span> {said}</p>"
+            )),
+            "{said}: {}",
+            card.body
+        );
+        assert!(card.contains(&format!(
+            "value=\"{}\" aria-invalid=\"true\" aria-describedby=\"why-segment-error\"",
+            segment.to_uppercase()
+        )));
+        assert!(
+            !c.get("/contacts/CO01").contains(said),
+            "said once, not kept"
+        );
     }
 
     // A person kept out although only its company matched: it came through Expand

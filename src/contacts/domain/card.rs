@@ -258,6 +258,10 @@ pub struct CardQuery {
     pub entries_after: String,
     #[serde(default)]
     pub entries_before: String,
+    /// A segment No. the "why" form was sent with and could not explain (empty, or naming no
+    /// segment): shown again in the form, with why.
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 /// Interactions on one page of the card.

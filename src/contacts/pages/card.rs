@@ -13,7 +13,7 @@ use crate::contacts::domain::model;
 use crate::setup;
 use crate::web::pagination::thousands;
 use crate::web::AppState;
-use crate::web::{db, ok, redirect, AppError, AppResult, Flash, Layout};
+use crate::web::{db, redirect, AppError, AppResult, Flash, Layout};
 
 #[derive(Template)]
 #[template(path = "contacts/show.html")]
@@ -23,6 +23,8 @@ pub struct CardPage {
     pub can_edit: bool,
     /// Why the profile answers were refused (shown in the Profile section).
     pub profile_error: Option<String>,
+    /// The "why" form's segment No. as typed, and why it could not be explained.
+    pub why: Option<(String, String)>,
 }
 
 impl CardPage {
@@ -41,16 +43,48 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let query = query.into_inner();
-    let card = db(&state.pool, move |conn| {
-        card::find(conn, &no, &query)?.ok_or(AppError::NotFound)
+    let (card, why) = db(&state.pool, move |conn| {
+        let card = card::find(conn, &no, &query)?.ok_or(AppError::NotFound)?;
+        let why = match query.why {
+            Some(typed) => why_refused(conn, typed.trim())?,
+            None => None,
+        };
+        Ok((card, why))
     })
     .await?;
-    ok(&CardPage {
-        layout,
-        card,
-        can_edit: user.role >= crate::auth::Role::Staff,
-        profile_error: None,
-    })
+    let status = match why {
+        Some(_) => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        None => actix_web::http::StatusCode::OK,
+    };
+    crate::web::render(
+        status,
+        &CardPage {
+            layout,
+            card,
+            can_edit: user.role >= crate::auth::Role::Staff,
+            profile_error: None,
+            why,
+        },
+    )
+}
+
+/// The "why" form's segment No. (`typed`) with why it cannot be explained: none typed, or no
+/// segment has it. `None` when it names a segment (made meanwhile).
+fn why_refused(conn: &mut PgConnection, typed: &str) -> AppResult<Option<(String, String)>> {
+    if typed.is_empty() {
+        return Ok(Some((
+            String::new(),
+            "Enter the segment's No., e.g. SM00001, to see why the contact is on it or not."
+                .to_string(),
+        )));
+    }
+    let known = crate::segments::domain::header::find_by_no(conn, typed)?.is_some();
+    Ok((!known).then(|| {
+        (
+            typed.to_string(),
+            format!("There is no segment {}.", typed.to_uppercase()),
+        )
+    }))
 }
 
 #[derive(Deserialize)]
@@ -254,6 +288,7 @@ pub async fn profile(
     match outcome {
         Ok(location) => Ok(redirect(&location)),
         Err((card, message)) => crate::web::unprocessable(&CardPage {
+            why: None,
             layout,
             card: *card,
             can_edit: true,

@@ -1,14 +1,14 @@
 //! "Why is this contact here?", from the segment and from the contact card.
 
-use crate::auth::{session, SignedIn};
+use crate::auth::SignedIn;
 use crate::contacts::model as contacts;
 use crate::contacts::model::Contact;
 use crate::segments::domain::header;
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::why::{candidates, explain, Candidate};
 use crate::web::AppState;
-use crate::web::{db, ok, AppError, AppResult, Flash, Layout};
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use crate::web::{db, ok, AppError, AppResult, Layout};
+use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -86,11 +86,11 @@ pub struct WhyFromContact {
 }
 
 /// The contact card's "why" form names the segment; this sends it to that segment's page.
-/// A segment No. left empty or naming no segment leads back to the card, saying so by the
-/// form (it was a 404 either way).
+/// A segment No. left empty or naming no segment leads back to the card, which shows it in
+/// the form with why, by the field (it was a 404 either way, then a message at the top of a
+/// page scrolled to the form).
 #[get("/segments/why")]
 pub async fn why_from_contact(
-    req: HttpRequest,
     _user: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<WhyFromContact>,
@@ -100,25 +100,14 @@ pub async fn why_from_contact(
     let encode =
         |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
     let (segment, contact) = (encode(&typed), encode(q.contact.trim()));
-    let session = session::current(&req)?;
     let t = typed.clone();
     let known = db(&state.pool, move |conn| {
-        let known = !t.is_empty() && header::find_by_no(conn, &t)?.is_some();
-        if !known {
-            let message = if t.is_empty() {
-                "Enter the segment's No., e.g. SM00001, to see why the contact is on it or not."
-                    .to_string()
-            } else {
-                format!("There is no segment {t}.")
-            };
-            session::set_flash(conn, &session, Flash::error(message))?;
-        }
-        Ok(known)
+        Ok(!t.is_empty() && header::find_by_no(conn, &t)?.is_some())
     })
     .await?;
     Ok(crate::web::redirect(&if known {
         format!("/segments/{segment}/why?contact={contact}")
     } else {
-        format!("/contacts/{contact}#why-form")
+        format!("/contacts/{contact}?why={segment}#why-form")
     }))
 }
