@@ -2887,3 +2887,27 @@ fn a_header_saved_over_a_colleagues_names_what_the_colleague_changed() {
     )));
     assert_eq!(stored(), "JO|Spring letter|3");
 }
+
+/// A text range compares in the office's alphabet, as the lists sort names: a job title's
+/// `A..M` took "Buyer" but not "chief buyer" nor "Émile's assistant" (the bytes' order of the
+/// cluster's C locale, where lower case and accents come after Z).
+#[test]
+fn a_text_range_compares_in_the_offices_alphabet() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, job_title) VALUES
+             ('J1', 'company', 'One', 'Buyer'),
+             ('J2', 'company', 'Two', 'chief buyer'),
+             ('J3', 'company', 'Three', 'Émile''s assistant'),
+             ('J4', 'company', 'Four', 'Zoo keeper'),
+             ('J5', 'company', 'Five', 'Nurse');",
+    );
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Titles");
+    step(&mut c, &seg, "add", &[("job_title", "A..M")]);
+    assert_members(&app, &seg, &["J1", "J2", "J3"]);
+    step(&mut c, &seg, "reduce", &[("job_title", "<d")]);
+    assert_members(&app, &seg, &["J3"]);
+}

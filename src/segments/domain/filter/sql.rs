@@ -97,6 +97,18 @@ impl Filter {
                 column.to_string()
             };
             let mut p = |v: &Value| placeholder(v, t.any_case, binds);
+            // Text compared in the office's alphabet, as the lists sort names: a job title's
+            // `A..M` took "Buyer" but not "chief buyer" nor "Émile" (the bytes' order of the
+            // cluster's C locale). Codes keep theirs, and the indexes that serve it.
+            let text = self.kind() == FieldKind::Text;
+            let collation = crate::db::names::collation(crate::web::locale::current());
+            let ordered = |lhs: &str| {
+                if text {
+                    format!("{lhs} COLLATE \"{collation}\"")
+                } else {
+                    lhs.to_string()
+                }
+            };
             match &t.test {
                 Test::Empty { .. } => unreachable!("handled above"),
                 Test::Equal { value, negated } => {
@@ -122,14 +134,17 @@ impl Filter {
                     let v = Value::Text(pattern.to_like());
                     format!("{lhs} {op} {}", p(&v))
                 }
-                Test::Compare { op, value } => format!("{lhs} {} {}", op.symbol(), p(value)),
+                Test::Compare { op, value } => {
+                    format!("{} {} {}", ordered(&lhs), op.symbol(), p(value))
+                }
                 Test::Range { from, to } => match (from, to) {
                     (Some(a), Some(b)) => {
                         let (a, b) = (p(a), p(b));
+                        let lhs = ordered(&lhs);
                         format!("({lhs} >= {a} AND {lhs} <= {b})")
                     }
-                    (Some(a), None) => format!("{lhs} >= {}", p(a)),
-                    (None, Some(b)) => format!("{lhs} <= {}", p(b)),
+                    (Some(a), None) => format!("{} >= {}", ordered(&lhs), p(a)),
+                    (None, Some(b)) => format!("{} <= {}", ordered(&lhs), p(b)),
                     (None, None) => unreachable!("a range has a bound"),
                 },
             }

@@ -113,7 +113,10 @@ fn ranges() {
     assert_eq!(sql("5..5", INT).1.len(), 2);
     assert_eq!(
         sql("A..C", TEXT),
-        ("(col >= $1 AND col <= $2)".into(), vec![t("A"), t("C")])
+        (
+            "(col COLLATE \"und-x-icu\" >= $1 AND col COLLATE \"und-x-icu\" <= $2)".into(),
+            vec![t("A"), t("C")]
+        )
     );
     assert_eq!(sql("ct1..ct5", CODE).1, vec![t("CT1"), t("CT5")]);
     assert_eq!(
@@ -182,11 +185,17 @@ fn not_equal_includes_blanks() {
 fn comparisons() {
     assert_eq!(
         sql("<M", TEXT),
-        ("(col IS NULL OR col < $1)".into(), vec![t("M")])
+        (
+            "(col IS NULL OR col COLLATE \"und-x-icu\" < $1)".into(),
+            vec![t("M")]
+        )
     );
-    assert_eq!(sql("<=M", TEXT).0, "(col IS NULL OR col <= $1)");
-    assert_eq!(sql(">M", TEXT).0, "col > $1");
-    assert_eq!(sql(">=M", TEXT).0, "col >= $1");
+    assert_eq!(
+        sql("<=M", TEXT).0,
+        "(col IS NULL OR col COLLATE \"und-x-icu\" <= $1)"
+    );
+    assert_eq!(sql(">M", TEXT).0, "col COLLATE \"und-x-icu\" > $1");
+    assert_eq!(sql(">=M", TEXT).0, "col COLLATE \"und-x-icu\" >= $1");
     assert_eq!(sql(">=m", CODE).1, vec![t("M")]);
     assert_eq!(sql("<10", INT).0, "(col IS NULL OR col < $1::bigint)");
     assert_eq!(sql(">10", INT).0, "col > $1::bigint");
@@ -249,10 +258,14 @@ fn any_case() {
     );
     assert_eq!(
         sql("@a..c", TEXT).0,
-        "(rapport_fold(col) >= rapport_fold($1) AND rapport_fold(col) <= rapport_fold($2))"
+        "(rapport_fold(col) COLLATE \"und-x-icu\" >= rapport_fold($1) AND rapport_fold(col) \
+         COLLATE \"und-x-icu\" <= rapport_fold($2))"
     );
     assert_eq!(sql("a..@c", TEXT).0, sql("@a..c", TEXT).0);
-    assert_eq!(sql(">=@m", TEXT).0, "rapport_fold(col) >= rapport_fold($1)");
+    assert_eq!(
+        sql(">=@m", TEXT).0,
+        "rapport_fold(col) COLLATE \"und-x-icu\" >= rapport_fold($1)"
+    );
     // Code values keep their case under '@'.
     assert_eq!(
         sql("@dk", CODE),

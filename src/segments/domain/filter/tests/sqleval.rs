@@ -45,7 +45,10 @@ const WORDS: &[&str] = &[
 
 pub fn tokenize(sql: &str, column: &str) -> Vec<Tok> {
     let mut toks = Vec::new();
-    let mut rest = sql;
+    // A collation orders text as the office reads it; the values here are plain ASCII, whose
+    // order it keeps.
+    let sql = without_collations(sql);
+    let mut rest = sql.as_str();
     loop {
         rest = rest.trim_start_matches(' ');
         if rest.is_empty() {
@@ -99,6 +102,19 @@ pub fn tokenize(sql: &str, column: &str) -> Vec<Tok> {
         toks.push(tok);
         rest = &rest[len..];
     }
+}
+
+/// `sql` without its ` COLLATE "…"` clauses.
+fn without_collations(sql: &str) -> String {
+    let mut out = String::new();
+    let mut rest = sql;
+    while let Some(at) = rest.find(" COLLATE \"") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + " COLLATE \"".len()..];
+        rest = &after[after.find('"').map_or(after.len(), |e| e + 1)..];
+    }
+    out.push_str(rest);
+    out
 }
 
 struct Eval<'a> {
