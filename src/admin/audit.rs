@@ -88,29 +88,39 @@ pub struct Page {
     pub older: bool,
 }
 
-/// Who did `action` to `subject` last, and when (the time as the trail shows it): who deleted
-/// a record a colleague's form was still open on.
-pub fn last_by(
+/// Why a save of `what` `no` (say "contact", "CT000005") wrote nothing: a colleague deleted
+/// it after the page was opened — by whom and when, as the trail has it (`action`, say
+/// "contact deleted"). Said on the form, shown again as a new record's with what was typed.
+pub fn deleted_meanwhile(
     conn: &mut PgConnection,
     action: &str,
-    subject: &str,
-) -> QueryResult<Option<(String, String)>> {
-    Ok(audit_log::table
+    what: &str,
+    no: &str,
+) -> QueryResult<String> {
+    let by = audit_log::table
         .filter(audit_log::action.eq(action))
-        .filter(audit_log::subject.eq(subject))
+        .filter(audit_log::subject.eq(no))
         .order(audit_log::id.desc())
         .select((audit_log::actor, audit_log::at))
         .first::<(String, chrono::DateTime<chrono::Utc>)>(conn)
         .optional()?
-        .map(|(actor, at)| (actor, crate::web::filters::local_datetime_text(at))))
-}
-
-/// " by anna at 06-12-2026 10:02" when the trail says who did `action` to `subject`, else "".
-pub fn by_whom(conn: &mut PgConnection, action: &str, subject: &str) -> QueryResult<String> {
-    Ok(match last_by(conn, action, subject)? {
-        Some((actor, at)) => format!(" by {actor} at {at}"),
-        None => String::new(),
-    })
+        .map(|(actor, at)| {
+            format!(
+                " by {actor} at {}",
+                crate::web::filters::local_datetime_text(at)
+            )
+        })
+        .unwrap_or_default();
+    let mut noun = what.chars();
+    let noun_cap: String = noun
+        .next()
+        .map(|c| c.to_uppercase().chain(noun).collect())
+        .unwrap_or_default();
+    Ok(format!(
+        "{noun_cap} {no} was deleted{by}, after this page was opened: nothing was saved. Your \
+         values are below, as a new {what}: save to make it again (with a new No.), or leave \
+         this page."
+    ))
 }
 
 /// What the trail is narrowed to: one action, a subject and who, each of the last two a part

@@ -378,15 +378,10 @@ fn save(
     let Some(campaign) = domain::lock(conn, no)? else {
         // Deleted by a colleague meanwhile: the typed values are not lost with it.
         let no = no.trim().to_uppercase();
-        let by = crate::admin::audit::by_whom(conn, "campaign deleted", &no)?;
         let mut errors = FormErrors::new();
         errors.add(
             "shown",
-            format!(
-                "Campaign {no} was deleted{by}, after this page was opened: nothing was saved. \
-                 Your values are below, as a new campaign: save to make it again (with a new \
-                 No.), or leave this page."
-            ),
+            crate::admin::audit::deleted_meanwhile(conn, "campaign deleted", "campaign", &no)?,
         );
         return Ok(UpdateOutcome::Gone(errors, Options::load(conn)?));
     };

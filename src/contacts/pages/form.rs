@@ -315,15 +315,15 @@ pub async fn update(
             let Some(contact) = model::find_by_no(conn, &no)? else {
                 // Deleted by a colleague meanwhile: the typed values are not lost with it.
                 let no = no.trim().to_uppercase();
-                let by = crate::admin::audit::by_whom(conn, "contact deleted", &no)?;
                 let mut errors = FormErrors::new();
                 errors.add(
                     "shown",
-                    format!(
-                        "Contact {no} was deleted{by}, after this page was opened: nothing was \
-                         saved. Your values are below, as a new contact: save to make it \
-                         again (with a new No.), or leave this page."
-                    ),
+                    crate::admin::audit::deleted_meanwhile(
+                        conn,
+                        "contact deleted",
+                        "contact",
+                        &no,
+                    )?,
                 );
                 return Ok(UpdateOutcome::Gone(errors, Options::load(conn, false)?));
             };

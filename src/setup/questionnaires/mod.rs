@@ -367,7 +367,7 @@ pub(super) fn check_text_shown(
     check_shown(
         errors,
         sent,
-        &stored.to_string(),
+        &stored,
         &format!("this {what}"),
         Some(would_change),
     );
