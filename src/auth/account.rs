@@ -80,24 +80,22 @@ pub async fn change_password(
     }
     let ip = client_ip(&req, state.config.trust_proxy);
     let outcome = db(&state.pool, move |conn| {
-        if let Some(wait) = throttle::check(conn, &user.username, &ip)? {
+        // The try counts as a failure until the password is changed.
+        if let Some(wait) = throttle::admit(conn, &user.username, &ip)? {
             return Ok(Outcome::Throttled(wait));
         }
         let Some(stored) = users::find_by_username(conn, &user.username)? else {
             return Err(AppError::NotFound);
         };
         if !password::verify(&form.current_password, &stored.password_hash) {
-            conn.transaction(|conn| {
-                throttle::record_failure(conn, &user.username, &ip)?;
-                audit::record(
-                    conn,
-                    Actor::User(&user),
-                    "password change failed",
-                    &user.username,
-                    "wrong current password",
-                    &ip,
-                )
-            })?;
+            audit::record(
+                conn,
+                Actor::User(&user),
+                "password change failed",
+                &user.username,
+                "wrong current password",
+                &ip,
+            )?;
             return Ok(Outcome::WrongCurrent);
         }
         let hash = password::hash(&form.password)?;

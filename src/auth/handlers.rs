@@ -94,7 +94,8 @@ pub async fn login(
     // than 50 characters, and a name of 256 KiB written on every try filled the trail.
     let recorded = users::recorded_name(&username);
     let outcome = db(&state.pool, move |conn| {
-        if let Some(wait) = throttle::check(conn, &recorded, &ip)? {
+        // The try counts as a failure until it succeeds.
+        if let Some(wait) = throttle::admit(conn, &recorded, &ip)? {
             if !throttle::throttled_recorded(conn, &recorded, &ip)? {
                 audit::record(
                     conn,
@@ -142,17 +143,15 @@ pub async fn login(
                     Some(_) if verified => "password changed or user disabled while signing in",
                     Some(_) => "wrong password",
                 };
-                conn.transaction(|conn| {
-                    throttle::record_failure(conn, &recorded, &ip)?;
-                    audit::record(
-                        conn,
-                        Actor::Anonymous,
-                        "sign-in failed",
-                        &recorded,
-                        detail,
-                        &ip,
-                    )
-                })?;
+                // The failure was counted when the try was admitted.
+                audit::record(
+                    conn,
+                    Actor::Anonymous,
+                    "sign-in failed",
+                    &recorded,
+                    detail,
+                    &ip,
+                )?;
                 Ok(LoginOutcome::Failed)
             }
         }

@@ -83,7 +83,7 @@ fn known_address(conn: &mut PgConnection, folded: &str, ip: &str) -> QueryResult
 }
 
 /// `Some(seconds to wait)` when this account or address must wait before trying again.
-pub fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
+fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
     let folded = crate::db::fold(username);
     // Each count binds the name ($1) and the address ($2); `$n = $n` keeps a value a
     // condition does not test bound and typed.
@@ -107,14 +107,36 @@ pub fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<O
     Ok(wait.map(|w| w.ceil().max(1.0) as u64))
 }
 
-pub fn record_failure(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<()> {
-    diesel::insert_into(login_failures::table)
-        .values((
-            login_failures::username.eq(crate::db::fold(username)),
-            login_failures::ip.eq(ip),
-        ))
-        .execute(conn)?;
-    Ok(())
+/// Lock classes of a try's name and address (the second key is a hash of each).
+const NAME_LOCK: i32 = 0x5349_474E; // "SIGN"
+const ADDRESS_LOCK: i32 = 0x5341_4452; // "SADR"
+
+/// Admits a try of `username` from `ip`, or says how many seconds to wait (see [`check`]).
+/// An admitted try counts as a failure from now on, until a success clears the account's
+/// failures: the count and the record are one step, under locks of the name and of the
+/// address, so tries sent in parallel cannot all pass a check made before any was recorded
+/// (40 wrong passwords at once for one account had 13 checked against a limit of 10).
+pub fn admit(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
+    conn.transaction(|conn| {
+        let folded = crate::db::fold(username);
+        // Always the name's lock before the address's: no two tries wait on each other.
+        for (class, key) in [(NAME_LOCK, folded.as_str()), (ADDRESS_LOCK, ip)] {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind::<diesel::sql_types::Integer, _>(class)
+                .bind::<Text, _>(key)
+                .execute(conn)?;
+        }
+        if let Some(wait) = check(conn, username, ip)? {
+            return Ok(Some(wait));
+        }
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::username.eq(folded),
+                login_failures::ip.eq(ip),
+            ))
+            .execute(conn)?;
+        Ok(None)
+    })
 }
 
 /// Failures older than a day play no part any more, nor addresses not used for

@@ -510,6 +510,45 @@ fn repeated_failures_for_one_account_are_throttled_for_a_while() {
     );
 }
 
+/// Wrong passwords sent at once for one account are checked against the limit one by one: the
+/// limit used to be read before each password's check and the failure written after it, so
+/// tries in flight together all passed (40 at once had 13 checked against a limit of 10).
+#[test]
+fn wrong_passwords_sent_at_once_are_not_checked_past_the_limit() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let base = app.base().to_string();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let tries: Vec<_> = (0..40)
+            .map(|_| {
+                let base = base.clone();
+                s.spawn(move || {
+                    let mut c = Client::new(&base);
+                    c.try_sign_in("maria", "wrong password!!").status
+                })
+            })
+            .collect();
+        tries.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let checked = statuses.iter().filter(|&&s| s == 422).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!((checked, refused), (10, 30), "{statuses:?}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'sign-in failed'"),
+        10
+    );
+    assert_eq!(app.count("SELECT count(*) FROM login_failures"), 10);
+    // The right password is refused too until the window has passed, then let in.
+    app.client()
+        .try_sign_in("maria", PASSWORD)
+        .assert_status(429);
+    diesel_exec(
+        &app,
+        "UPDATE login_failures SET at = at - interval '16 minutes'",
+    );
+    app.client().sign_in("maria", PASSWORD);
+}
+
 /// Someone failing on purpose from another machine, again and again, does not keep a user out
 /// of the address they sign in from: there the account's limit counts that address's
 /// failures only. From an address never used, and from the known one past its own limit, the
