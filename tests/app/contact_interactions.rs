@@ -722,3 +722,69 @@ fn the_same_single_interaction_form_sent_twice_logs_once() {
         .expect_err("the key of an entry changed");
     assert!(err.to_string().contains("is a record"), "{err}");
 }
+
+/// The card names a contact's 50 newest segments; the rest were out of reach. Its link lists
+/// every segment the contact is on in the segment list, paged, with none it was taken off.
+#[test]
+fn all_the_segments_a_contact_is_on_are_one_link_from_its_card() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "sam");
+    let mut on = Vec::new();
+    for i in 0..51 {
+        let no = new_segment(&mut c, &format!("Mailing {i}"));
+        step(&mut c, &no, "add", &[("contact_no", "SOLO")]);
+        on.push(no);
+    }
+    let taken_off = new_segment(&mut c, "Taken off");
+    step(&mut c, &taken_off, "add", &[("contact_no", "SOLO|ANNA")]);
+    step(&mut c, &taken_off, "reduce", &[("contact_no", "SOLO")]);
+    let others = new_segment(&mut c, "Others");
+    step(&mut c, &others, "add", &[("contact_no", "ANNA")]);
+
+    let card = c.get("/contacts/SOLO");
+    assert!(card.contains("Segments (51)"), "{}", card.body);
+    assert!(
+        card.contains("href=\"/segments?contact=SOLO\">All segments Solo Person is on</a>"),
+        "{}",
+        card.body
+    );
+    let first = c.get("/segments?contact=SOLO");
+    first.assert_status(200);
+    assert!(
+        first.contains("51 segments · page 1 of 2"),
+        "{}",
+        first.body
+    );
+    assert!(first.contains("The segments <a href=\"/contacts/SOLO\">Solo Person</a> is on."));
+    let second = c.get("/segments?contact=SOLO&page=2");
+    assert!(
+        second.contains("51 segments · page 2 of 2"),
+        "{}",
+        second.body
+    );
+    for no in &on {
+        let href = format!("href=\"/segments/{no}\"");
+        assert!(
+            first.contains(&href) != second.contains(&href),
+            "{no} on one page exactly"
+        );
+    }
+    for no in [&taken_off, &others] {
+        let href = format!("href=\"/segments/{no}\"");
+        assert!(!first.contains(&href) && !second.contains(&href), "{no}");
+    }
+    // The paging links keep the contact; an unknown No. is said by the field.
+    assert!(
+        first.contains("href=\"/segments?contact=SOLO&#38;page=2\""),
+        "{}",
+        first.body
+    );
+    let unknown = c.get("/segments?contact=NOPE");
+    assert!(
+        unknown.contains("There is no contact NOPE."),
+        "{}",
+        unknown.body
+    );
+    assert!(unknown.contains("No segment matches."));
+}

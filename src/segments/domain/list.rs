@@ -32,17 +32,21 @@ impl SegmentRow {
 pub const LIST_PAGE: i64 = 50;
 
 /// Segments by No. (newest first), filtered by status, by who created them (`created_by`:
-/// a user's id, 0 for anyone's) and a search in No. and description.
+/// a user's id, 0 for anyone's), by a contact they hold (`contact`: its No., "" for any) and
+/// a search in No. and description.
 pub fn list(
     conn: &mut PgConnection,
     status: &str,
     q: &str,
     created_by: i64,
+    contact: &str,
     offset: i64,
 ) -> QueryResult<(Vec<SegmentRow>, i64)> {
     let pattern = crate::db::text::contains_pattern(q);
     let filter = "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2) \
-         AND ($3 = 0 OR s.created_by = $3)";
+         AND ($3 = 0 OR s.created_by = $3) \
+         AND ($5 = '' OR s.id IN (SELECT l.segment_id FROM segment_lines l \
+              JOIN contacts c ON c.id = l.contact_id WHERE c.no = $5 AND l.removed_by_step IS NULL))";
     // The page and the count in one statement (the count of all that match, on every row;
     // each row's lines and steps are read for the page's rows only). A page past the end has
     // no row to carry the count: counted then on its own.
@@ -57,6 +61,7 @@ pub fn list(
     .bind::<Text, _>(&pattern)
     .bind::<BigInt, _>(created_by)
     .bind::<BigInt, _>(offset)
+    .bind::<Text, _>(contact)
     .load(conn)?;
     let total = match rows.first() {
         Some(row) => row.total,
@@ -68,11 +73,13 @@ pub fn list(
                 n: i64,
             }
             crate::db::prepared(format!(
-                "SELECT count(*) AS n FROM segments s WHERE {filter}"
+                "SELECT count(*) AS n FROM segments s WHERE {filter} AND $4 = $4"
             ))
             .bind::<Text, _>(status)
             .bind::<Text, _>(&pattern)
             .bind::<BigInt, _>(created_by)
+            .bind::<BigInt, _>(offset)
+            .bind::<Text, _>(contact)
             .get_result::<N>(conn)?
             .n
         }

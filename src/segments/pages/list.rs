@@ -21,6 +21,9 @@ pub struct ListQuery {
     /// Only the segments the user created ("1"; the home page's "all your draft segments").
     #[serde(default)]
     mine: String,
+    /// Only the segments this contact (its No.) is on: the contact card's "all its segments".
+    #[serde(default)]
+    contact: String,
     page: Option<String>,
 }
 
@@ -33,6 +36,9 @@ pub struct ListPage {
     pub status: String,
     pub q: String,
     pub mine: bool,
+    /// The contact whose segments are listed: its No., and its name when there is one.
+    pub contact: String,
+    pub contact_name: Option<String>,
     pub statuses: [SegmentStatus; 3],
     pub can_edit: bool,
 }
@@ -48,6 +54,9 @@ impl ListPage {
         }
         if self.mine {
             s.append_pair("mine", "1");
+        }
+        if !self.contact.is_empty() {
+            s.append_pair("contact", &self.contact);
         }
         s.append_pair("page", &page.to_string());
         format!("?{}", s.finish())
@@ -70,17 +79,23 @@ pub async fn list(
     let q = query.q.trim().to_string();
     let mine = !query.mine.trim().is_empty();
     let created_by = if mine { user.id } else { 0 };
+    let contact = query.contact.trim().to_string();
     let requested = Pager::requested(query.page.as_deref());
-    let (s, qq) = (status.clone(), q.clone());
-    let (rows, pager) = db(&state.pool, move |conn| {
+    let (s, qq, who) = (status.clone(), q.clone(), contact.clone());
+    let (rows, pager, contact_name) = db(&state.pool, move |conn| {
         let offset = (requested - 1) * segment_list::LIST_PAGE;
-        let (mut rows, total) = segment_list::list(conn, &s, &qq, created_by, offset)?;
+        let (mut rows, total) = segment_list::list(conn, &s, &qq, created_by, &who, offset)?;
         let pager = Pager::new(Some(&requested.to_string()), segment_list::LIST_PAGE, total);
         if pager.offset() != offset {
             // Past the last page: the last page is shown.
-            rows = segment_list::list(conn, &s, &qq, created_by, pager.offset())?.0;
+            rows = segment_list::list(conn, &s, &qq, created_by, &who, pager.offset())?.0;
         }
-        Ok((rows, pager))
+        let contact_name = if who.is_empty() {
+            None
+        } else {
+            crate::contacts::domain::model::find_by_no(conn, &who)?.map(|c| c.name)
+        };
+        Ok((rows, pager, contact_name))
     })
     .await?;
     ok(&ListPage {
@@ -90,6 +105,8 @@ pub async fn list(
         status,
         q,
         mine,
+        contact,
+        contact_name,
         statuses: SegmentStatus::ALL,
         can_edit: user.role >= Role::Staff,
     })
