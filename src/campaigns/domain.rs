@@ -513,18 +513,28 @@ pub struct SegmentRow {
     pub status: crate::segments::domain::header::SegmentStatus,
     #[diesel(sql_type = BigInt)]
     pub lines: i64,
+    /// The campaign's segments in all (the same on every row).
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
 }
 
-/// The campaign's segments, drafts, logged and canceled, newest first, with their lines (from
-/// the kept counts, `segments::domain::totals`), so a campaign of several 200,000-line
-/// segments does not count them on every view.
-pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<Vec<SegmentRow>> {
-    crate::db::prepared(format!(
-        "SELECT s.no::text AS no, s.description, s.date, s.status, {LINES_OF_S} AS lines \
-         FROM segments s WHERE s.campaign_no = $1 ORDER BY s.id DESC"
+/// Segments named on a campaign's card; the segment list, filtered by the campaign, has all.
+pub const SEGMENTS_SHOWN: i64 = 50;
+
+/// The campaign's newest segments (at most [`SEGMENTS_SHOWN`]), drafts, logged and canceled,
+/// with their lines (from the kept counts, `segments::domain::totals`), so a campaign of
+/// several 200,000-line segments does not count them on every view; and how many it has in
+/// all.
+pub fn segments(conn: &mut PgConnection, no: &str) -> QueryResult<(Vec<SegmentRow>, i64)> {
+    let rows: Vec<SegmentRow> = crate::db::prepared(format!(
+        "SELECT s.no::text AS no, s.description, s.date, s.status, {LINES_OF_S} AS lines, \
+                count(*) OVER () AS total \
+         FROM segments s WHERE s.campaign_no = $1 ORDER BY s.id DESC LIMIT {SEGMENTS_SHOWN}"
     ))
     .bind::<Text, _>(no)
-    .load(conn)
+    .load(conn)?;
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok((rows, total))
 }
 
 /// A campaign entry, on the campaign's card: one per logged segment of the campaign, as

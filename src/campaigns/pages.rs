@@ -243,6 +243,8 @@ pub struct CardPage {
     /// When the figures shown were counted, in local time, if they are being counted again.
     pub recounting_since: Option<String>,
     pub segments: Vec<SegmentRow>,
+    /// The campaign's segments in all (those shown are the newest).
+    pub segments_total: i64,
     /// Its newest campaign entries, and how many it has.
     pub campaign_entries: Vec<domain::CampaignEntryRow>,
     pub campaign_entry_count: i64,
@@ -294,7 +296,8 @@ pub async fn show(
         recounting_since: shown
             .recounting_since
             .map(crate::web::filters::local_datetime_text),
-        segments,
+        segments: segments.0,
+        segments_total: segments.1,
         campaign_entries: logged.0,
         campaign_entry_count: logged.1,
         entries,

@@ -877,3 +877,65 @@ fn an_edit_saved_after_the_campaign_was_deleted_keeps_what_was_typed() {
     assert!(res.contains("value=\"Autumn fair, typed\""));
     assert!(res.contains("action=\"/campaigns\""), "{}", res.body);
 }
+
+/// A campaign's card named every one of its segments, however many; it now names the 50
+/// newest and links to the segment list filtered by the campaign, which pages them all.
+#[test]
+fn all_the_segments_of_a_campaign_are_one_link_from_its_card() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "sam");
+    let mut of_it = Vec::new();
+    for i in 0..51 {
+        let res = c.submit(
+            "/segments/new",
+            "/segments",
+            &crate::segments::header_fields(&[
+                ("description", &format!("Spring mailing {i}")),
+                ("campaign_no", "CP0001"),
+            ]),
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+        of_it.push(
+            res.location()
+                .unwrap()
+                .trim_start_matches("/segments/")
+                .to_string(),
+        );
+    }
+    let other = new_segment(&mut c, "No campaign");
+    let card = c.get("/campaigns/CP0001");
+    assert!(card.contains("Segments (51)"), "{}", card.body);
+    assert_eq!(
+        card.body
+            .matches("<td class=\"nowrap\"><a href=\"/segments/")
+            .count(),
+        50
+    );
+    assert!(
+        card.contains("href=\"/segments?campaign=CP0001\">All segments of this campaign</a>"),
+        "{}",
+        card.body
+    );
+    let first = c.get("/segments?campaign=CP0001");
+    assert!(
+        first.contains("51 segments · page 1 of 2"),
+        "{}",
+        first.body
+    );
+    assert!(first.contains("The segments of <a href=\"/campaigns/CP0001\">Spring</a>."));
+    let second = c.get("/segments?campaign=CP0001&page=2");
+    for no in &of_it {
+        let href = format!("href=\"/segments/{no}\"");
+        assert!(first.contains(&href) != second.contains(&href), "{no}");
+    }
+    let href = format!("href=\"/segments/{other}\"");
+    assert!(!first.contains(&href) && !second.contains(&href));
+    // Another campaign's card, with fewer, has no such link.
+    assert!(!c
+        .get("/campaigns/CP0002")
+        .contains("All segments of this campaign"));
+    assert!(c
+        .get("/segments?campaign=CP9")
+        .contains("There is no campaign CP9."));
+}

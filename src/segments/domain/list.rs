@@ -31,25 +31,33 @@ impl SegmentRow {
 
 pub const LIST_PAGE: i64 = 50;
 
-/// Segments by No. (newest first), filtered by status, by who created them (`created_by`:
-/// a user's id, 0 for anyone's), by a contact they hold (`contact`: its No., "" for any) and
-/// a search in No. and description.
+/// What the segments list is filtered by.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    /// A status (`draft`, `logged`, `canceled`), "" for any.
+    pub status: String,
+    /// A search in No. and description.
+    pub q: String,
+    /// Who created them: a user's id, 0 for anyone's.
+    pub created_by: i64,
+    /// A contact they hold (its No.), "" for any.
+    pub contact: String,
+    /// The campaign they name (its No.), "" for any.
+    pub campaign: String,
+}
+
+/// Segments by No. (newest first), filtered, from `offset`; with how many match in all.
 pub fn list(
     conn: &mut PgConnection,
-    status: &str,
-    q: &str,
-    created_by: i64,
-    contact: &str,
+    f: &ListFilter,
     offset: i64,
 ) -> QueryResult<(Vec<SegmentRow>, i64)> {
-    let pattern = crate::db::text::contains_pattern(q);
+    let pattern = crate::db::text::contains_pattern(&f.q);
     let filter = "($1 = '' OR s.status = $1) AND ($2 = '%%' OR rapport_fold(s.no || ' ' || s.description) LIKE $2) \
          AND ($3 = 0 OR s.created_by = $3) \
          AND ($5 = '' OR s.id IN (SELECT l.segment_id FROM segment_lines l \
-              JOIN contacts c ON c.id = l.contact_id WHERE c.no = $5 AND l.removed_by_step IS NULL))";
-    // The page and the count in one statement (the count of all that match, on every row;
-    // each row's lines and steps are read for the page's rows only). A page past the end has
-    // no row to carry the count: counted then on its own.
+              JOIN contacts c ON c.id = l.contact_id WHERE c.no = $5 AND l.removed_by_step IS NULL)) \
+         AND ($6 = '' OR s.campaign_no = $6)";
     let rows: Vec<SegmentRow> = crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.date, s.status, s.salesperson_code::text AS salesperson_code, \
            {LINES_OF_S} AS lines, \
@@ -57,11 +65,12 @@ pub fn list(
            count(*) OVER () AS total \
          FROM segments s WHERE {filter} ORDER BY s.id DESC LIMIT {LIST_PAGE} OFFSET $4"
     ))
-    .bind::<Text, _>(status)
+    .bind::<Text, _>(&f.status)
     .bind::<Text, _>(&pattern)
-    .bind::<BigInt, _>(created_by)
+    .bind::<BigInt, _>(f.created_by)
     .bind::<BigInt, _>(offset)
-    .bind::<Text, _>(contact)
+    .bind::<Text, _>(&f.contact)
+    .bind::<Text, _>(&f.campaign)
     .load(conn)?;
     let total = match rows.first() {
         Some(row) => row.total,
@@ -75,11 +84,12 @@ pub fn list(
             crate::db::prepared(format!(
                 "SELECT count(*) AS n FROM segments s WHERE {filter} AND $4 = $4"
             ))
-            .bind::<Text, _>(status)
+            .bind::<Text, _>(&f.status)
             .bind::<Text, _>(&pattern)
-            .bind::<BigInt, _>(created_by)
+            .bind::<BigInt, _>(f.created_by)
             .bind::<BigInt, _>(offset)
-            .bind::<Text, _>(contact)
+            .bind::<Text, _>(&f.contact)
+            .bind::<Text, _>(&f.campaign)
             .get_result::<N>(conn)?
             .n
         }

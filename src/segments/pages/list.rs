@@ -24,6 +24,9 @@ pub struct ListQuery {
     /// Only the segments this contact (its No.) is on: the contact card's "all its segments".
     #[serde(default)]
     contact: String,
+    /// Only the segments of this campaign (its No.): the campaign card's "all its segments".
+    #[serde(default)]
+    campaign: String,
     page: Option<String>,
 }
 
@@ -39,6 +42,9 @@ pub struct ListPage {
     /// The contact whose segments are listed: its No., and its name when there is one.
     pub contact: String,
     pub contact_name: Option<String>,
+    /// The campaign whose segments are listed: its No., and its description when there is one.
+    pub campaign: String,
+    pub campaign_name: Option<String>,
     pub statuses: [SegmentStatus; 3],
     pub can_edit: bool,
 }
@@ -57,6 +63,9 @@ impl ListPage {
         }
         if !self.contact.is_empty() {
             s.append_pair("contact", &self.contact);
+        }
+        if !self.campaign.is_empty() {
+            s.append_pair("campaign", &self.campaign);
         }
         s.append_pair("page", &page.to_string());
         format!("?{}", s.finish())
@@ -79,23 +88,32 @@ pub async fn list(
     let q = query.q.trim().to_string();
     let mine = !query.mine.trim().is_empty();
     let created_by = if mine { user.id } else { 0 };
-    let contact = query.contact.trim().to_string();
+    let filter = segment_list::ListFilter {
+        status: status.clone(),
+        q: q.clone(),
+        created_by,
+        contact: query.contact.trim().to_string(),
+        campaign: query.campaign.trim().to_string(),
+    };
     let requested = Pager::requested(query.page.as_deref());
-    let (s, qq, who) = (status.clone(), q.clone(), contact.clone());
-    let (rows, pager, contact_name) = db(&state.pool, move |conn| {
+    let f = filter.clone();
+    let (rows, pager, contact_name, campaign_name) = db(&state.pool, move |conn| {
         let offset = (requested - 1) * segment_list::LIST_PAGE;
-        let (mut rows, total) = segment_list::list(conn, &s, &qq, created_by, &who, offset)?;
+        let (mut rows, total) = segment_list::list(conn, &f, offset)?;
         let pager = Pager::new(Some(&requested.to_string()), segment_list::LIST_PAGE, total);
         if pager.offset() != offset {
             // Past the last page: the last page is shown.
-            rows = segment_list::list(conn, &s, &qq, created_by, &who, pager.offset())?.0;
+            rows = segment_list::list(conn, &f, pager.offset())?.0;
         }
-        let contact_name = if who.is_empty() {
-            None
-        } else {
-            crate::contacts::domain::model::find_by_no(conn, &who)?.map(|c| c.name)
+        let contact_name = match f.contact.as_str() {
+            "" => None,
+            no => crate::contacts::domain::model::find_by_no(conn, no)?.map(|c| c.name),
         };
-        Ok((rows, pager, contact_name))
+        let campaign_name = match f.campaign.as_str() {
+            "" => None,
+            no => crate::campaigns::domain::find_by_no(conn, no)?.map(|c| c.description),
+        };
+        Ok((rows, pager, contact_name, campaign_name))
     })
     .await?;
     ok(&ListPage {
@@ -105,8 +123,10 @@ pub async fn list(
         status,
         q,
         mine,
-        contact,
+        contact: filter.contact,
         contact_name,
+        campaign: filter.campaign,
+        campaign_name,
         statuses: SegmentStatus::ALL,
         can_edit: user.role >= Role::Staff,
     })

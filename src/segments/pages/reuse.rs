@@ -55,7 +55,11 @@ pub async fn page(
     let search = q.clone();
     let (segment, segments, total, saved) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let (mut segments, total) = list::list(conn, "", &search, 0, "", 0)?;
+        let filter = list::ListFilter {
+            q: search,
+            ..Default::default()
+        };
+        let (mut segments, total) = list::list(conn, &filter, 0)?;
         segments.retain(|s| s.no != segment.no);
         let saved = load_saved(conn, None)?;
         Ok((segment, segments, total, saved))
