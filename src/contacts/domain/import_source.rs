@@ -278,7 +278,7 @@ impl<R: Read> Windows1252<R> {
                 }
                 self.sequence.clear();
             }
-            if utf8_length(b) > 1 {
+            if starts_suspect(b) {
                 self.sequence.push(b);
                 self.sequence_line = line + 1;
             }
@@ -299,6 +299,16 @@ fn utf8_length(lead: u8) -> usize {
         0xF0..=0xF4 => 4,
         _ => 1,
     }
+}
+
+/// Whether `lead` may begin a UTF-8 sequence in a file read as Windows-1252: of the leads of
+/// two bytes only "Â" and "Ã" (0xC2, 0xC3), which UTF-8 writes before every letter and symbol
+/// of Latin-1 (ø, é, «, the no-break space), and which Windows-1252 words hardly put before a
+/// symbol. Other capitals do, in words of their own: "KØBENHAVN Ø" before a no-break space,
+/// "CAFÉ’S", « CAFÉ » (0xC9 0xA0, a valid pair, was refused as UTF-8 and, unticked, as not
+/// UTF-8: no way in).
+fn starts_suspect(lead: u8) -> bool {
+    matches!(lead, 0xC2 | 0xC3) || utf8_length(lead) > 2
 }
 
 /// A file read as Windows-1252 that is written in UTF-8, at least from `line` on.
@@ -741,6 +751,13 @@ mod tests {
         let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
         assert!(err.is_none());
         assert_eq!(rows[1].1[1], "Å © Ã Æbler £ €");
+        // Other capitals before a symbol are words of Windows-1252, though the pair is valid
+        // UTF-8: "KØBENHAVN Ø" before a no-break space, "CAFÉ’S", « CAFÉ ».
+        let data = b"type;name\ncompany;K\xD8BENHAVN \xD8\xA0\ncompany;CAF\xC9\x92S \xAB\xA0CAF\xC9\xA0\xBB\n";
+        let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(rows[1].1[1], "KØBENHAVN Ø\u{a0}");
+        assert_eq!(rows[2].1[1], "CAFÉ’S «\u{a0}CAFÉ\u{a0}»");
         // A small letter before a symbol is the start of a UTF-8 sequence of three bytes, not
         // a whole one: "Nestlé®", "Café…" and "Zoë™" read as they are.
         let data = b"type;name\ncompany;Nestl\xE9\xAE\ncompany;Caf\xE9\x85 Zo\xEB\x99\n";
