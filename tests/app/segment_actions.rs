@@ -1072,3 +1072,94 @@ fn apply_mailing_group_refuses_the_same_numbers_of_other_contacts() {
         .get(&format!("{mailing}?code=XMAS"))
         .contains("Nothing was applied: the segment or its contacts changed since the preview"));
 }
+
+fn steps_of(app: &TestApp, no: &str) -> i64 {
+    app.count(&format!(
+        "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+    ))
+}
+
+/// Reuse Segment, Reuse Criteria and "Use in a new segment", sent twice (a double click, Back
+/// and send again), did it twice: every contact twice with Allow Existing Contacts, two
+/// identical steps to undo, two new segments. Sent again from the same page, they do nothing
+/// and say why; from a page shown after the first sending, they apply again.
+#[test]
+fn reuse_sent_twice_from_one_page_applies_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    c.submit(
+        &format!("/segments/{one}"),
+        &format!("/segments/{one}/add"),
+        &[("country", "DK")],
+    );
+    c.submit(
+        &format!("/segments/{one}"),
+        &format!("/segments/{one}/save-criteria"),
+        &[("code", "dk")],
+    );
+    let two = new_segment(&mut c, "Two");
+    let page2 = format!("/segments/{two}");
+    for (page, action, fields) in [
+        (
+            format!("{page2}/reuse"),
+            "reuse-segment",
+            vec![("segment_no", one.as_str()), ("allow_existing", "on")],
+        ),
+        (
+            page2.clone(),
+            "reuse-segment",
+            vec![("segment_no", one.as_str()), ("allow_existing", "on")],
+        ),
+        (
+            format!("{page2}/reuse"),
+            "reuse-criteria",
+            vec![("code", "DK")],
+        ),
+        (page2.clone(), "reuse-criteria", vec![("code", "DK")]),
+    ] {
+        let shown = c.get(&page);
+        let token = shown.csrf_token().unwrap();
+        let last = hidden_value(&shown.body, "last").expect("the form sends the last step");
+        let last_at = hidden_value(&shown.body, "last_at").unwrap();
+        let mut sent = fields.clone();
+        sent.push(("last", &last));
+        sent.push(("last_at", &last_at));
+        let (lines, steps) = (members(&app, &two), steps_of(&app, &two));
+        let first = c.post_with_token(&format!("{page2}/{action}"), &token, &sent);
+        first.assert_redirect(&page2);
+        assert_eq!(steps_of(&app, &two), steps + 1, "{page} {action}");
+        let lines_once = members(&app, &two);
+        assert!(lines_once > lines || action == "reuse-criteria");
+        let again = c.post_with_token(&format!("{page2}/{action}"), &token, &sent);
+        again.assert_redirect(&page2);
+        assert_eq!(
+            steps_of(&app, &two),
+            steps + 1,
+            "{page} {action} sent twice"
+        );
+        assert_eq!(members(&app, &two), lines_once);
+        let said = c.get(&page2);
+        assert!(
+            said.contains("Nothing was reused: the segment&#39;s steps changed after the reuse page was shown"),
+            "{}",
+            said.body
+        );
+        assert!(said.contains("If it was sent twice, its first sending reused it"));
+    }
+
+    // "Use in a new segment": one segment however often its form is sent.
+    let list = c.get("/saved-criteria");
+    let token = list.csrf_token().unwrap();
+    let once = hidden_value(&list.body, "once").expect("a one-time key");
+    let segments = app.count("SELECT count(*) FROM segments");
+    let first = c.post_with_token("/saved-criteria/DK/new-segment", &token, &[("once", &once)]);
+    let made = first.location().unwrap();
+    let again = c.post_with_token("/saved-criteria/DK/new-segment", &token, &[("once", &once)]);
+    again.assert_redirect(&made);
+    assert_eq!(app.count("SELECT count(*) FROM segments"), segments + 1);
+    assert!(c
+        .get(&made)
+        .contains("was created from this form already: nothing was created again."));
+}

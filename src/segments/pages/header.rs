@@ -374,6 +374,14 @@ impl ShowPage {
         self.lines.iter().zip(&self.line_texts)
     }
 
+    /// The segment's last step (number and stamp; 0 and 0 for none), which the reuse forms
+    /// send: a form sent twice reuses once.
+    pub fn seen(&self) -> (i64, i64) {
+        self.ledger
+            .last()
+            .map_or((0, 0), |s| (i64::from(s.seq), s.stamp()))
+    }
+
     pub fn editable(&self) -> bool {
         self.can_edit && self.segment.is_draft()
     }

@@ -32,6 +32,9 @@ pub struct ReusePage {
     /// How many segments match the search, this one included.
     pub total: i64,
     pub saved: Vec<Saved>,
+    /// The segment's last step (number and stamp; 0 and 0 for none): a form sent twice
+    /// reuses once.
+    pub seen: (i64, i64),
 }
 
 impl ReusePage {
@@ -53,7 +56,7 @@ pub async fn page(
     let no = path.into_inner();
     let q = query.into_inner().q.trim().to_string();
     let search = q.clone();
-    let (segment, segments, total, saved) = db(&state.pool, move |conn| {
+    let (segment, segments, total, saved, seen) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let filter = list::ListFilter {
             q: search,
@@ -62,7 +65,9 @@ pub async fn page(
         let (mut segments, total) = list::list(conn, &filter, 0)?;
         segments.retain(|s| s.no != segment.no);
         let saved = load_saved(conn, None)?;
-        Ok((segment, segments, total, saved))
+        let seen = crate::segments::domain::ledger::last_step(conn, segment.id)?
+            .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
+        Ok((segment, segments, total, saved, seen))
     })
     .await?;
     ok(&ReusePage {
@@ -72,5 +77,6 @@ pub async fn page(
         segments,
         total,
         saved,
+        seen,
     })
 }

@@ -148,6 +148,11 @@ pub struct RefusedRename {
 }
 
 impl SavedPage {
+    /// A one-time key for a "Use in a new segment" form: sent twice, it makes one segment.
+    pub fn once(&self) -> String {
+        crate::db::once::new_key()
+    }
+
     fn refused_for(&self, s: &Saved) -> Option<&RefusedRename> {
         self.refused.as_ref().filter(|r| r.code == s.code)
     }
@@ -338,6 +343,26 @@ pub async fn saved_delete(
 pub struct ReuseForm {
     #[serde(default)]
     code: String,
+    /// The segment's last step when the reuse page was shown: its number and stamp.
+    #[serde(default)]
+    last: String,
+    #[serde(default)]
+    last_at: String,
+}
+
+/// The last step a reuse page showed, as it sent it (`None` from a page that sent none).
+fn seen(last: &str, last_at: &str) -> Option<(i64, i64)> {
+    last.trim().parse().ok().zip(last_at.trim().parse().ok())
+}
+
+/// Said, and nothing reused, when the segment's steps changed after the reuse page was shown.
+fn reuse_changed(steps: &[crate::segments::domain::ledger::Step]) -> Flash {
+    Flash::error(format!(
+        "Nothing was reused: the segment's steps changed after the reuse page was shown {}. \
+         If it was sent twice, its first sending reused it: look at the segment before reusing \
+         again.",
+        super::wizard::steps_now(steps)
+    ))
 }
 
 /// Reuse Criteria: replays every saved step, with all its options, against today's data;
@@ -352,13 +377,19 @@ pub async fn reuse_criteria(
     form: web::Form<ReuseForm>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let typed = form.into_inner().code.trim().to_string();
+    let form = form.into_inner();
+    let seen = seen(&form.last, &form.last_at);
+    let typed = form.code.trim().to_string();
     let code = typed.to_uppercase();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let here = no.clone();
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            if let Some(steps) = super::wizard::steps_changed(conn, &no, seen)? {
+                session::set_flash(conn, &session, reuse_changed(&steps))?;
+                return Ok(ActionOutcome::Done(format!("/segments/{no}")));
+            }
             let actions = ActionForms {
                 reuse_code: typed,
                 ..Default::default()
@@ -398,6 +429,10 @@ pub struct ReuseSegmentForm {
     ignore_exclusion: Option<String>,
     #[serde(default)]
     allow_existing: Option<String>,
+    #[serde(default)]
+    last: String,
+    #[serde(default)]
+    last_at: String,
 }
 
 /// Reuse Segment: the members of another segment, as one step, under Add Contacts' rules.
@@ -417,6 +452,12 @@ pub async fn reuse_segment(
     let page = no.clone();
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            if let Some(steps) =
+                super::wizard::steps_changed(conn, &no, seen(&form.last, &form.last_at))?
+            {
+                session::set_flash(conn, &session, reuse_changed(&steps))?;
+                return Ok(ActionOutcome::Done(format!("/segments/{no}")));
+            }
             let other_no = form.segment_no.trim().to_uppercase();
             let here = no.trim().to_uppercase();
             let actions = ActionForms {
@@ -485,18 +526,33 @@ impl<E: Into<AppError>> From<E> for NewSegmentError {
 /// "Use in a new segment": a new segment (today, the user's salesperson, described after the
 /// criteria) with the saved criteria reused in it, in one transaction; refused, nothing is
 /// kept and the saved criteria page says why.
+#[derive(Deserialize)]
+pub struct NewSegmentForm {
+    /// The form's one-time key ([`crate::db::once`]).
+    #[serde(default)]
+    once: String,
+}
+
 #[post("/saved-criteria/{code}/new-segment")]
 pub async fn use_in_new_segment(
     req: HttpRequest,
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<NewSegmentForm>,
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner().trim().to_uppercase();
+    let key = crate::db::once::key(&form.into_inner().once);
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let location = long(&state.long_pool, move |conn| {
         let done = conn.transaction::<_, NewSegmentError, _>(|conn| {
+            let created = crate::db::once::Created::Segments;
+            if let Some(no) =
+                session::created_before(conn, &session, created, key.as_deref(), "Segment")?
+            {
+                return Ok(format!("/segments/{no}"));
+            }
             let saved = load_saved(conn, Some(&code))?
                 .into_iter()
                 .next()
@@ -517,7 +573,7 @@ pub async fn use_in_new_segment(
                     })?
                 }
             };
-            let segment = header::insert(conn, &values, user.id, None)?;
+            let segment = header::insert(conn, &values, user.id, key.as_deref())?;
             match saved::reuse(conn, &segment.no, &code, &user, &ip)? {
                 saved::Reused::Done {
                     segment_no,

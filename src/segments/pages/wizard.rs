@@ -285,6 +285,26 @@ fn preview_again(wizard: Wizard, no: &str, pairs: &[(String, String)]) -> String
 }
 
 /// Why an Apply did nothing: a step was recorded after its preview was shown.
+/// Under the draft segment's lock: its steps as they are now when they changed since the page
+/// that sends a step showed them (`seen`: its last step's number and [`ledger::Step::stamp`],
+/// 0 and 0 for none), so that a page sent twice applies once; `None` when they did not, or
+/// the page sent no stamp.
+pub(super) fn steps_changed(
+    conn: &mut PgConnection,
+    no: &str,
+    seen: Option<(i64, i64)>,
+) -> AppResult<Option<Vec<ledger::Step>>> {
+    let Some(seen) = seen else {
+        return Ok(None);
+    };
+    let segment = header::lock(conn, no)?.ok_or(AppError::NotFound)?;
+    let now = ledger::last_step(conn, segment.id)?.map_or((0, 0), |(seq, at)| (i64::from(seq), at));
+    if !segment.is_draft() || now == seen {
+        return Ok(None);
+    }
+    Ok(Some(ledger::load(conn, segment.id)?))
+}
+
 pub(super) fn changed_since_preview(steps: &[ledger::Step]) -> String {
     format!(
         "Nothing was applied: the segment's steps changed after this preview was shown {}. \
@@ -343,16 +363,10 @@ pub async fn step_apply(
     let c = criteria.clone();
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            if let Some(seen) = seen {
-                let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-                let now = ledger::last_step(conn, segment.id)?
-                    .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
-                if segment.is_draft() && now != seen {
-                    let steps = ledger::load(conn, segment.id)?;
-                    let flash = Flash::error(changed_since_preview(&steps));
-                    session::set_flash(conn, &session, flash)?;
-                    return Ok(ApplyOutcome::Done(again));
-                }
+            if let Some(steps) = steps_changed(conn, &no, seen)? {
+                let flash = Flash::error(changed_since_preview(&steps));
+                session::set_flash(conn, &session, flash)?;
+                return Ok(ApplyOutcome::Done(again));
             }
             let (_, profile) = load_choices(conn)?;
             let mut c = c;
