@@ -615,6 +615,76 @@ fn a_step_that_waits_leaves_the_pages_their_connection() {
     assert_members(&app, &no, &["ANNA", "SOLO"]);
 }
 
+/// A hand-made change of a segment — a line added, removed or saved, the header saved — that
+/// waits for a colleague's step on the segment waits on a connection of its own: these took a
+/// page's connection, and a few such clicks during a long Log or Reduce stalled every page of
+/// the office.
+#[test]
+fn a_hand_made_change_that_waits_leaves_the_pages_their_connection() {
+    let app = TestApp::start_with(|c| c.db_pool_size = 1);
+    world(&app);
+    let mut a = staff(&app, "ann");
+    let mut b = staff(&app, "bob");
+    let no = new_segment(&mut a, "long work");
+    step(&mut a, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let token = crate::segments::token(&mut a);
+    let version = hidden_value(&a.get(&format!("/segments/{no}")).body, "version").unwrap();
+    let (anna, dora) = (line_id(&app, &no, "ANNA"), line_id(&app, &no, "DORA"));
+    let header = crate::segments::header_fields(&[
+        ("description", "long work, renamed"),
+        ("version", &version),
+    ]);
+    let changes: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            format!("/segments/{no}/lines"),
+            vec![("contact_no", "SOLO")],
+        ),
+        (format!("/segments/{no}/lines/{anna}/remove"), vec![]),
+        (
+            format!("/segments/{no}/lines/{dora}"),
+            vec![("subject", "Hand-written"), ("date", "2026-05-01")],
+        ),
+        (format!("/segments/{no}"), header),
+    ];
+    use diesel::connection::SimpleConnection;
+    for (path, fields) in changes {
+        let mut holder = app.conn();
+        holder
+            .batch_execute(&format!(
+                "BEGIN; SELECT 1 FROM segments WHERE no = '{no}' FOR UPDATE;"
+            ))
+            .unwrap();
+        let base = app.base().to_string();
+        let (token, cookies) = (token.clone(), a.cookies.clone());
+        let owned: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let to = path.clone();
+        let changing = std::thread::spawn(move || {
+            let mut a = Client::new(&base);
+            a.cookies = cookies;
+            let fields: Vec<(&str, &str)> = owned
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            a.post_with_token(&to, &token, &fields).status
+        });
+        wait_for_lock_waiters(&app, 1);
+        b.get("/contacts").assert_status(200);
+        holder.batch_execute("COMMIT").unwrap();
+        assert_eq!(changing.join().unwrap(), 303, "{path}");
+    }
+    assert_members(&app, &no, &["DORA", "SOLO"]);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT description FROM segments WHERE no = '{no}'")
+        ),
+        "long work, renamed"
+    );
+}
+
 pub(crate) fn wait_for_lock_waiters(app: &TestApp, n: i64) {
     let waiting = eventually(std::time::Duration::from_millis(20), || {
         app.count(

@@ -12,7 +12,7 @@ use crate::segments::domain::{header, ledger, line_page, totals};
 use crate::setup::{CodeList, Shared};
 use crate::web::filters;
 use crate::web::pagination::Pager;
-use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::web::{db, long, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 use crate::{setup, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -634,7 +634,7 @@ pub async fn update(
     let session = session::current(&req)?;
     let no = path.into_inner();
     let f = form.clone();
-    let outcome = db(&state.pool, move |conn| {
+    let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;

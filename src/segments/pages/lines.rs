@@ -11,7 +11,7 @@ use crate::segments::domain::{header, line_edit, steps, stored};
 use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
 use crate::segments::pages::wizard::outcome_sentence;
 use crate::setup::CodeList;
-use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::web::{db, long, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 use crate::{setup, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -55,7 +55,7 @@ pub async fn add_line(
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let here = no.clone();
-    let outcome = db(&state.pool, move |conn| {
+    let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let typed = form.contact_no.trim().to_string();
             let actions = ActionForms {
@@ -164,7 +164,7 @@ pub async fn remove_line(
     let line_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    let location = db(&state.pool, move |conn| {
+    let location = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // The segment is locked before the line is read: of two removals of one line, the
             // second sees it gone and records no step.
@@ -309,7 +309,7 @@ pub async fn update(
     let id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
     let f = form.clone();
     let n = no.clone();
-    let result = db(&state.pool, move |conn| {
+    let result = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &n)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;
