@@ -1163,3 +1163,76 @@ fn reuse_sent_twice_from_one_page_applies_once() {
         .get(&made)
         .contains("was created from this form already: nothing was created again."));
 }
+
+/// A line's Campaign Target and Response are shown only while the header names a campaign. A
+/// line saved meanwhile lost them (the form did not send them, and they were saved empty),
+/// so with the campaign back the line took the header's, and Log recorded it as a target.
+#[test]
+fn a_line_saved_while_the_header_has_no_campaign_keeps_its_campaign_flags() {
+    let app = TestApp::start();
+    crate::segments::world(&app);
+    let mut c = crate::segments::staff(&app, "sam");
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &crate::segments::header_fields(&[
+            ("description", "Spring"),
+            ("campaign_no", "CP0001"),
+            ("campaign_target", "on"),
+        ]),
+    );
+    let no = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string();
+    crate::segments::step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let line = app.count(&format!(
+        "SELECT l.id FROM segment_lines l JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}'"
+    ));
+    let line_page = format!("/segments/{no}/lines/{line}");
+    let flags = |app: &TestApp| {
+        crate::segments::text(
+            app,
+            &format!(
+                "SELECT COALESCE(campaign_target::text, '-') || ' ' || COALESCE(campaign_response::text, '-') \
+                 FROM segment_lines WHERE id = {line}"
+            ),
+        )
+    };
+    // The line form as the browser sends it: hidden fields as they are, Campaign Target as
+    // chosen when it is shown.
+    let save = |c: &mut Client, subject: &str, target: Option<&str>| {
+        let page = c.get(&line_page);
+        let mut fields = vec![
+            ("subject", subject.to_string()),
+            ("date", "2026-05-01".to_string()),
+        ];
+        for name in ["campaign_target", "campaign_response", "shown"] {
+            fields.push((name, hidden_value(&page.body, name).unwrap_or_default()));
+        }
+        if let Some(target) = target {
+            fields.retain(|(k, _)| *k != "campaign_target");
+            fields.push(("campaign_target", target.into()));
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let token = page.csrf_token().unwrap();
+        c.post_with_token(&line_page, &token, &fields)
+            .assert_redirect(&format!("/segments/{no}#lines"));
+    };
+    save(&mut c, "Not a target", Some("no"));
+    assert_eq!(flags(&app), "false -");
+    crate::auth::diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET campaign_no = NULL, campaign_target = FALSE WHERE no = '{no}'"
+        ),
+    );
+    let page = c.get(&line_page);
+    assert!(
+        !page.contains("<select id=\"campaign_target\""),
+        "not shown"
+    );
+    save(&mut c, "Saved without a campaign", None);
+    assert_eq!(flags(&app), "false -", "kept as saved");
+}
