@@ -2886,6 +2886,24 @@ fn a_header_saved_over_a_colleagues_names_what_the_colleague_changed() {
         "Segment {no} was saved by someone else meanwhile, with the values of your form."
     )));
     assert_eq!(stored(), "JO|Spring letter|3");
+    // A description that differs only in its letters' case is a difference, not the same
+    // value (A's "LETTERS" was dropped, with a flash saying the form's values were kept).
+    let res = send(
+        &mut a,
+        &form_a.csrf_token().unwrap(),
+        &fields(&[
+            ("subject", "Spring letter"),
+            ("description", "LETTERS"),
+            ("version", &version),
+        ]),
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("<tr><td>Description</td><td>Letters</td><td>LETTERS</td></tr>"),
+        "{}",
+        res.body
+    );
+    assert_eq!(stored(), "JO|Spring letter|3");
 }
 
 /// A text range compares in the office's alphabet, as the lists sort names: a job title's

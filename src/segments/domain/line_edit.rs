@@ -69,11 +69,12 @@ fn some(s: &str) -> Option<String> {
 }
 
 /// Whether two values of a line's or a header's field (by its label) are the same: a date or a
-/// cost by its value, however written ("30-11-2026" and "2026-11-30", "12,5" and "12,50"), any
-/// other in any case.
+/// cost by its value, however written ("30-11-2026" and "2026-11-30", "12,5" and "12,50"), a
+/// text (Description, Subject) as written, any other (a code) in any case.
 pub(crate) fn same_value(label: &str, a: &str, b: &str) -> bool {
     let text = |t: &str| t.trim().to_uppercase();
     let key = |t: &str| match label {
+        "Description" | "Subject" => t.trim().to_string(),
         "Date" => crate::web::forms::date(t).map_or_else(|| text(t), |d| d.to_string()),
         "Unit Cost" => {
             crate::setup::support::parse_amount(t).map_or_else(|| text(t), |v| v.to_string())
