@@ -164,38 +164,49 @@ impl LineForm {
     }
 
     /// Checks every field at once. `campaign`: whether the segment has a campaign, which the
-    /// Campaign Target and Response flags are about. `kept_salesperson`: the line's own as
-    /// saved, which may stay though blocked since ([`setup::salespeople::check_chosen`]).
+    /// Campaign Target and Response flags are about (a flag the line holds stays, though the
+    /// header names no campaign now: the form sends it back unshown). `saved`: the line as
+    /// saved, whose own salesperson may stay though blocked since
+    /// ([`setup::salespeople::check_chosen`]).
     pub fn validate(
         &self,
         conn: &mut PgConnection,
         campaign: bool,
-        kept_salesperson: Option<&str>,
+        saved: &LineData,
     ) -> QueryResult<Result<LineValues, FormErrors>> {
+        let kept_salesperson = saved.salesperson_code.as_deref();
         let mut errors = FormErrors::new();
-        let mut flag = |field: &'static str, label: &str, typed: &str| match typed.trim() {
-            "" => None,
-            "no" => Some(false),
-            "yes" if campaign => Some(true),
-            "yes" => {
-                errors.add(
-                    field,
-                    format!(
+        let mut flag = |field: &'static str, label: &str, typed: &str, kept: Option<bool>| {
+            match typed.trim() {
+                "" => None,
+                "no" => Some(false),
+                "yes" if campaign || kept == Some(true) => Some(true),
+                "yes" => {
+                    errors.add(
+                        field,
+                        format!(
                         "{label} is about the segment's campaign: choose one on the header first."
                     ),
-                );
-                None
-            }
-            _ => {
-                errors.add(field, format!("Choose whether the line is a {label}."));
-                None
+                    );
+                    None
+                }
+                _ => {
+                    errors.add(field, format!("Choose whether the line is a {label}."));
+                    None
+                }
             }
         };
-        let campaign_target = flag("campaign_target", "Campaign Target", &self.campaign_target);
+        let campaign_target = flag(
+            "campaign_target",
+            "Campaign Target",
+            &self.campaign_target,
+            saved.campaign_target,
+        );
         let campaign_response = flag(
             "campaign_response",
             "Campaign Response",
             &self.campaign_response,
+            saved.campaign_response,
         );
         let salesperson = some(&self.salesperson_code).map(|s| s.to_uppercase());
         setup::salespeople::check_chosen(

@@ -302,6 +302,14 @@ const SEPARATOR: char = '\u{1f}';
 
 /// The fields whose plain value is not one of their codes, checked in one query.
 pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<Vec<FieldError>> {
+    unknown_among(conn, plain_codes(criteria))
+}
+
+/// Which of `codes` are not codes of their field's table.
+fn unknown_among(
+    conn: &mut PgConnection,
+    codes: Vec<(&'static Field, String)>,
+) -> QueryResult<Vec<FieldError>> {
     #[derive(QueryableByName)]
     struct Missing {
         #[diesel(sql_type = Text)]
@@ -309,7 +317,6 @@ pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResul
         #[diesel(sql_type = Text)]
         code: String,
     }
-    let codes = plain_codes(criteria);
     let mut binds = Binds::new(0);
     let Some(sql) = missing_sql(&codes, &mut binds) else {
         return Ok(Vec::new());
@@ -336,9 +343,15 @@ pub fn unknown_codes(conn: &mut PgConnection, criteria: &Criteria) -> QueryResul
 /// written, or `None`: a plain code it names that is no longer a code (renamed or deleted
 /// since; a rename does not reach the stored criteria), its profile answer deleted, or the
 /// segment it reused deleted. Run as it is, such a step would silently select nobody, and a
-/// Refine would then empty the segment.
+/// Refine would then empty the segment. A contact's No. is never renamed: one deleted since is
+/// today's data, which the step matches no more, as any contact changed since (it stopped
+/// Refresh and Save Criteria for good, with no way on but undoing the steps after it).
 pub fn stale(conn: &mut PgConnection, step: &StoredStep) -> QueryResult<Option<String>> {
-    let mut problems: Vec<String> = unknown_codes(conn, &step.criteria)?
+    let codes = plain_codes(&step.criteria)
+        .into_iter()
+        .filter(|(f, _)| f.lookup.is_some_and(|l| l.table != "contacts"))
+        .collect();
+    let mut problems: Vec<String> = unknown_among(conn, codes)?
         .iter()
         .map(FieldError::message)
         .collect();

@@ -334,11 +334,7 @@ pub async fn update(
             if !f.shown.is_empty() && f.shown != data.fingerprint() {
                 return Ok(Err((StatusCode::CONFLICT, FormErrors::new())));
             }
-            match f.validate(
-                conn,
-                segment.campaign_no.is_some(),
-                data.salesperson_code.as_deref(),
-            )? {
+            match f.validate(conn, segment.campaign_no.is_some(), &data)? {
                 Ok(values) => {
                     line_edit::save(conn, segment.id, id, &values)?;
                     session::set_flash(
