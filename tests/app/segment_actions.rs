@@ -544,6 +544,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
          JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{one}' AND c.no = 'CO03'"
     ));
     c.submit(&page, &format!("{page}/lines/{co03}/remove"), &[]);
+    c.get(&page); // as the browser follows the removal's redirect, showing its message
     let refused = c.post_with_token(
         &mailing,
         &preview.csrf_token().unwrap(),
@@ -1132,6 +1133,7 @@ fn reuse_sent_twice_from_one_page_applies_once() {
         assert_eq!(steps_of(&app, &two), steps + 1, "{page} {action}");
         let lines_once = members(&app, &two);
         assert!(lines_once > lines || action == "reuse-criteria");
+        // A double click: the second sending leaves the first one's message.
         let again = c.post_with_token(&format!("{page2}/{action}"), &token, &sent);
         again.assert_redirect(&page2);
         assert_eq!(
@@ -1140,6 +1142,12 @@ fn reuse_sent_twice_from_one_page_applies_once() {
             "{page} {action} sent twice"
         );
         assert_eq!(members(&app, &two), lines_once);
+        let said = c.get(&page2);
+        assert!(!said.contains("Nothing was reused"), "{}", said.body);
+        // Back and sent again, once the first one's page was seen: said why not.
+        let again = c.post_with_token(&format!("{page2}/{action}"), &token, &sent);
+        again.assert_redirect(&page2);
+        assert_eq!(steps_of(&app, &two), steps + 1);
         let said = c.get(&page2);
         assert!(
             said.contains("Nothing was reused: the segment&#39;s steps changed after the reuse page was shown"),
@@ -1229,4 +1237,86 @@ fn a_line_saved_while_the_header_has_no_campaign_keeps_its_campaign_flags() {
     );
     save(&mut c, "Saved without a campaign", None);
     assert_eq!(flags(&app), "true -", "kept as saved");
+}
+
+/// Apply Mailing Group: sent twice (a double click) the first sending's message stays, not
+/// "Nothing was applied"; a group deleted since the preview (or none) brings the form back as
+/// chosen, with why by the field; a canceled segment gives no group (its page did not offer
+/// it, but a link or an open preview still applied it).
+#[test]
+fn apply_mailing_group_sent_twice_refused_or_canceled_says_what_is_so() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(&app, "INSERT INTO mailing_groups (code) VALUES ('GONE')");
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    let mailing = format!("{page}/apply-mailing-group");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("contact_no", "CO01|CO02")],
+    );
+    let preview = c.get(&format!("{mailing}?code=XMAS&show=1"));
+    let token = preview.csrf_token().unwrap();
+    let fields = [
+        ("code", "XMAS".to_string()),
+        ("gain", hidden_value(&preview.body, "gain").unwrap()),
+        ("who", hidden_value(&preview.body, "who").unwrap()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.post_with_token(&mailing, &token, &fields)
+        .assert_redirect(&format!("{mailing}#applications-heading"));
+    c.post_with_token(&mailing, &token, &fields)
+        .assert_redirect(&format!("{mailing}?code=XMAS"));
+    let said = c.get(&format!("{mailing}?code=XMAS"));
+    assert!(
+        said.contains("Mailing group XMAS given to 2 contacts."),
+        "{}",
+        said.body
+    );
+    assert!(!said.contains("Nothing was applied"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM mailing_group_applications WHERE undone_at IS NULL"),
+        1
+    );
+
+    // A group deleted after its preview: the form again, as chosen, with why.
+    let preview = c.get(&format!("{mailing}?code=GONE&remove_others=on&show=1"));
+    diesel_exec(&app, "DELETE FROM mailing_groups WHERE code = 'GONE'");
+    let res = c.post_with_token(
+        &mailing,
+        &preview.csrf_token().unwrap(),
+        &[("code", "GONE"), ("remove_others", "on"), ("gain", "2")],
+    );
+    let back = res.location().unwrap();
+    let form = c.get(&back);
+    form.assert_status(422);
+    assert!(
+        form.contains("There is no mailing group GONE."),
+        "{}",
+        form.body
+    );
+    assert!(form.contains("name=\"remove_others\" type=\"checkbox\" checked"));
+
+    // Canceled: neither previewed nor applied; its application can still be undone.
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET status = 'canceled', logged_at = now() WHERE no = '{one}'"),
+    );
+    let shown = c.get(&format!("{mailing}?code=XMAS&show=1"));
+    assert!(
+        shown.contains(&format!("Segment {one} is canceled")),
+        "{}",
+        shown.body
+    );
+    assert!(!shown.contains("What it does"));
+    assert!(shown.contains("Undo"));
+    diesel_exec(&app, "DELETE FROM contact_mailing_groups");
+    c.post_with_token(&mailing, &token, &fields)
+        .assert_redirect(&mailing);
+    assert_eq!(app.count("SELECT count(*) FROM contact_mailing_groups"), 0);
+    assert!(c
+        .get(&mailing)
+        .contains(&format!("Segment {one} is canceled")));
 }

@@ -1335,3 +1335,43 @@ fn renaming_saved_criteria_deleted_meanwhile_says_they_are_gone() {
         2
     );
 }
+
+/// Go Back clicked twice: the second sending undoes nothing and leaves the first one's
+/// message. It replaced it with "Nothing was undone", and a user who believed it clicked Go
+/// Back again and lost the step before too.
+#[test]
+fn go_back_sent_twice_leaves_the_first_ones_message() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "twice");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("country", "DK")]);
+    step(&mut c, &no, "add", &[("country", "SE")]);
+    let seen = c.get(&page);
+    let token = seen.csrf_token().unwrap();
+    let fields = [
+        ("to", "1".to_string()),
+        ("last", hidden_value(&seen.body, "last").unwrap()),
+        ("last_at", hidden_value(&seen.body, "last_at").unwrap()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        c.post_with_token(&format!("{page}/go-back"), &token, &fields)
+            .assert_redirect(&page);
+    }
+    assert_eq!(step_count(&app, &no), 1);
+    let said = c.get(&page);
+    assert!(
+        said.contains("Went back to step 1: 1 step undone"),
+        "{}",
+        said.body
+    );
+    assert!(!said.contains("Nothing was undone"));
+    // Sent again once that was seen: said, with the likely cause.
+    c.post_with_token(&format!("{page}/go-back"), &token, &fields)
+        .assert_redirect(&page);
+    let said = c.get(&page);
+    assert!(said.contains("If this page was sent twice, its first sending went back."));
+    assert_eq!(step_count(&app, &no), 1);
+}

@@ -109,11 +109,15 @@ pub async fn go_back(
                 // Said as the wizard's Apply says it: how many steps, and the last one.
                 let steps = ledger::load(conn, segment.id)?;
                 let now = super::wizard::steps_now(&steps);
-                session::set_flash(
+                // A second sending (a double click) leaves the first one's message, which says
+                // what it undid.
+                session::set_flash_unless_waiting(
                     conn,
                     &session,
                     Flash::error(format!(
-                        "Nothing was undone: the steps of the segment changed meanwhile {now}. Look at them again before going back."
+                        "Nothing was undone: the steps of the segment changed meanwhile {now}. \
+                         If this page was sent twice, its first sending went back. Look at the \
+                         steps again before going back."
                     )),
                 )?;
                 return Ok(here);
@@ -128,11 +132,29 @@ pub async fn go_back(
                 if went.deleted + went.back >= steps::BIG_CHANGE {
                     crate::db::analyze_after("segment_lines");
                 }
-                audit::record(conn, Actor::User(&user), "segment go back", &segment.no, &format!("to step {to}: {} undone", crate::web::pagination::counted(went.steps as i64, "step", "steps")), &ip)?;
+                audit::record(
+                    conn,
+                    Actor::User(&user),
+                    "segment go back",
+                    &segment.no,
+                    &format!(
+                        "to step {to}: {} undone",
+                        crate::web::pagination::counted(went.steps as i64, "step", "steps")
+                    ),
+                    &ip,
+                )?;
                 Flash::success(format!(
                     "Went back {}: {} undone, {} back, {} out.",
-                    if to == 0 { "to the start".to_string() } else { format!("to step {to}") },
-                    counted(i64::try_from(went.steps).unwrap_or(i64::MAX), "step", "steps"),
+                    if to == 0 {
+                        "to the start".to_string()
+                    } else {
+                        format!("to step {to}")
+                    },
+                    counted(
+                        i64::try_from(went.steps).unwrap_or(i64::MAX),
+                        "step",
+                        "steps"
+                    ),
                     counted(went.back, "line", "lines"),
                     thousands(went.out)
                 ))

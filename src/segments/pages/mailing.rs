@@ -68,7 +68,20 @@ pub struct MailingPage {
     pub applications: Vec<Application>,
 }
 
-impl MailingPage {}
+impl MailingPage {
+    /// Said instead of the form on a canceled segment's page.
+    pub fn canceled(&self) -> String {
+        canceled(&self.segment.no)
+    }
+}
+
+/// Why a canceled segment applies no mailing group.
+fn canceled(no: &str) -> String {
+    format!(
+        "Segment {no} is canceled: its interactions no longer count, so it gives no mailing \
+         group. Restore it first. Its applications can still be undone below."
+    )
+}
 
 /// Apply Mailing Group, first step: choose the group, see who gains and who loses it.
 #[get("/segments/{no}/apply-mailing-group")]
@@ -88,7 +101,9 @@ pub async fn page(
     let (segment, groups, preview, error, applications) = long(&state.long_pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let groups = setup::options(conn, "mailing_groups")?;
-        let (p, error) = if c.is_empty() && shown {
+        let (p, error) = if segment.is_canceled() {
+            (None, None)
+        } else if c.is_empty() && shown {
             (None, Some("Specify a Mailing Group Code.".to_string()))
         } else if c.is_empty() {
             (None, None)
@@ -139,16 +154,26 @@ pub async fn apply_page(
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             let here = format!("/segments/{}/apply-mailing-group", segment.no);
-            let code = form.code.trim().to_uppercase();
-            if code.is_empty() || !setup::code_exists(conn, "mailing_groups", &code)? {
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::error("Specify a Mailing Group Code."),
-                )?;
+            if segment.is_canceled() {
+                session::set_flash(conn, &session, Flash::error(canceled(&segment.no)))?;
                 return Ok(here);
             }
+            let code = form.code.trim().to_uppercase();
             let remove_others = form.remove_others.is_some();
+            let query = if remove_others {
+                "&remove_others=on"
+            } else {
+                ""
+            };
+            let again = format!(
+                "{here}?code={}{query}",
+                crate::setup::support::path_segment(&code)
+            );
+            if code.is_empty() || !setup::code_exists(conn, "mailing_groups", &code)? {
+                // The form again, as chosen, with why by the field (deleted since the
+                // preview, or never a group).
+                return Ok(format!("{again}&show=1"));
+            }
             // In a savepoint: taken back when the segment or the contacts changed since the
             // preview, so that what the user confirmed is what is done.
             let applied = conn.transaction::<_, Applying, _>(|conn| {
@@ -177,25 +202,20 @@ pub async fn apply_page(
                     } else {
                         String::new()
                     };
-                    session::set_flash(
+                    // A second sending of the form (a double click) leaves the first one's
+                    // message, which says what was done.
+                    session::set_flash_unless_waiting(
                         conn,
                         &session,
                         Flash::error(format!(
                             "Nothing was applied: the segment or its contacts changed since the \
-                             preview, which now finds {} to gain {code}{others}. \
+                             preview, which now finds {} to gain {code}{others}. If the form was \
+                             sent twice, its first sending applied it (see below). \
                              Check them below and apply again.",
                             crate::web::pagination::counted(gain, "contact", "contacts")
                         )),
                     )?;
-                    let query = if remove_others {
-                        "&remove_others=on"
-                    } else {
-                        ""
-                    };
-                    return Ok(format!(
-                        "{here}?code={}{query}",
-                        crate::setup::support::path_segment(&code)
-                    ));
+                    return Ok(again);
                 }
             };
             audit::record(

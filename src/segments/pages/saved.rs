@@ -355,7 +355,8 @@ fn seen(last: &str, last_at: &str) -> Option<(i64, i64)> {
     last.trim().parse().ok().zip(last_at.trim().parse().ok())
 }
 
-/// Said, and nothing reused, when the segment's steps changed after the reuse page was shown.
+/// Said, and nothing reused, when the segment's steps changed after the reuse page was shown
+/// (unless a message waits: a double click's second sending leaves the first one's).
 fn reuse_changed(steps: &[crate::segments::domain::ledger::Step]) -> Flash {
     Flash::error(format!(
         "Nothing was reused: the segment's steps changed after the reuse page was shown {}. \
@@ -387,7 +388,7 @@ pub async fn reuse_criteria(
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             if let Some(steps) = super::wizard::steps_changed(conn, &no, seen)? {
-                session::set_flash(conn, &session, reuse_changed(&steps))?;
+                session::set_flash_unless_waiting(conn, &session, reuse_changed(&steps))?;
                 return Ok(ActionOutcome::Done(format!("/segments/{no}")));
             }
             let actions = ActionForms {
@@ -455,7 +456,7 @@ pub async fn reuse_segment(
             if let Some(steps) =
                 super::wizard::steps_changed(conn, &no, seen(&form.last, &form.last_at))?
             {
-                session::set_flash(conn, &session, reuse_changed(&steps))?;
+                session::set_flash_unless_waiting(conn, &session, reuse_changed(&steps))?;
                 return Ok(ActionOutcome::Done(format!("/segments/{no}")));
             }
             let other_no = form.segment_no.trim().to_uppercase();
