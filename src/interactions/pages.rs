@@ -314,8 +314,9 @@ pub async fn update(
                 domain::Updated::NotFound => return Err(AppError::NotFound),
                 domain::Updated::EvaluationChanged(now) => return Ok(Err(now)),
                 domain::Updated::Unchanged => {
-                    // Nothing written, recorded or recounted.
-                    session::set_flash(
+                    // Nothing written, recorded or recounted; the form sent twice (a double
+                    // click) leaves the first sending's message, which says what it saved.
+                    session::set_flash_unless_waiting(
                         conn,
                         &session,
                         Flash::info("Nothing changed: the interaction is as it was."),

@@ -454,3 +454,28 @@ fn one_salespersons_interactions_are_read_by_their_index() {
         "{plan}"
     );
 }
+
+/// An entry's evaluation saved with a double click: the second sending finds nothing to change
+/// and leaves the first one's message ("Nothing changed" said the save had not happened).
+#[test]
+fn an_entry_saved_twice_keeps_the_first_sendings_message() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let (_, id) = logged_with_dora(&app, &mut c, "DORA");
+    let entry = c.get(&format!("/interactions/{id}"));
+    let token = entry.csrf_token().unwrap();
+    let shown = hidden_value(&entry.body, "shown_evaluation").unwrap_or_default();
+    let fields = [
+        ("evaluation", "positive"),
+        ("shown_evaluation", shown.as_str()),
+        ("shown_canceled", "0"),
+    ];
+    for _ in 0..2 {
+        c.post_with_token(&format!("/interactions/{id}"), &token, &fields)
+            .assert_redirect(&format!("/interactions/{id}"));
+    }
+    let said = c.get(&format!("/interactions/{id}"));
+    assert!(!said.contains("Nothing changed"), "{}", said.body);
+    assert!(said.contains("Interaction saved."), "{}", said.body);
+}
