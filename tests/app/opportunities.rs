@@ -856,6 +856,76 @@ fn a_cycles_new_probability_calculation_figures_its_open_opportunities_again() {
     assert!(card.contains("(chances of success % + completed %) ÷ 2"));
 }
 
+/// The calculation changed while a colleague's change held the opportunity (an edit, a close
+/// refused, a delete not confirmed): the opportunity is figured again once that change ends.
+/// It used to be passed over, and kept the old calculation's figures for good.
+#[test]
+fn a_new_probability_calculation_waits_for_an_opportunity_being_changed() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "SOLO", "1000");
+    update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    )
+    .assert_status(303);
+    let mut colleague = app.conn();
+    colleague
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM opportunities WHERE no = '{no}' FOR UPDATE;"
+        ))
+        .unwrap();
+    let admin = app.signed_in("boss", "admin");
+    let changing = std::thread::spawn(move || {
+        let mut admin = admin;
+        admin
+            .submit(
+                "/setup/sales-cycles/NEW",
+                "/setup/sales-cycles/NEW",
+                &[
+                    ("description", "New business"),
+                    ("probability_calculation", "add"),
+                ],
+            )
+            .status
+    });
+    assert!(one_waits_for_a_lock(&app, || changing.is_finished()));
+    colleague.batch_execute("COMMIT").unwrap();
+    assert_eq!(changing.join().unwrap(), 303);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT probability_pct || '|' || current_value FROM opportunities WHERE no = '{no}'"
+            ),
+        ),
+        "15.00|150.00",
+        "(20 + 10) ÷ 2, as the card explains it"
+    );
+    // A move of the card after the change takes the new calculation too.
+    update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "update"), ("estimated_value", "2000")],
+    )
+    .assert_status(303);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT probability_pct || '|' || current_value FROM opportunities WHERE no = '{no}'"
+            ),
+        ),
+        "15.00|300.00"
+    );
+}
+
 /// A contact on two lines of a segment (added again by a step that allowed contacts already
 /// there) gets one opportunity, from its first line, and the preview says why the other line
 /// makes none. Both lines used to be taken, and the second broke the unique index: Create

@@ -308,6 +308,12 @@ async fn change_card(
     };
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            // The cycle before the opportunity, as an administrator's change of the cycle takes
+            // them: a change of its probability calculation waits for this one and then figures
+            // the opportunity by it, or this one waits for it and figures by the new one.
+            if let Some(seen) = record::find(conn, &no)? {
+                sales_cycles::hold(conn, &seen.sales_cycle_code)?;
+            }
             let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             let actor = Actor {
                 user_id: user.id,

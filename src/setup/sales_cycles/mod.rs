@@ -179,8 +179,10 @@ pub fn hold(conn: &mut PgConnection, code: &str) -> QueryResult<()> {
 /// by the caller): each open opportunity of the cycle has its probability and current value
 /// figured again by it, as the card then explains them; before, they kept the old method's
 /// until their next move. One read and one write, whatever their number. An opportunity being
-/// changed at this moment is passed over: its change, waiting for the cycle, figures it by the
-/// new calculation itself. How many were figured again.
+/// changed at this moment is waited for: its change (an edit, a close, a reopen, a refused
+/// one) may figure nothing, and passed over it kept the old calculation's figures for good.
+/// The card's changes hold the cycle before they lock the opportunity, so none waits for the
+/// cycle while holding an opportunity this waits for. How many were figured again.
 pub fn refigure_open_opportunities(
     conn: &mut PgConnection,
     code: &str,
@@ -199,7 +201,7 @@ pub fn refigure_open_opportunities(
     }
     let open: Vec<Open> = diesel::sql_query(
         "SELECT id, estimated_value, chances_pct, completed_pct FROM opportunities \
-         WHERE sales_cycle_code = $1 AND status = 'in_progress' FOR UPDATE SKIP LOCKED",
+         WHERE sales_cycle_code = $1 AND status = 'in_progress' FOR UPDATE",
     )
     .bind::<Text, _>(code)
     .load(conn)?;
