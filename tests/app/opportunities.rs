@@ -926,6 +926,62 @@ fn a_new_probability_calculation_waits_for_an_opportunity_being_changed() {
     );
 }
 
+/// A person without a company who joins one brings their opportunities to it, as Business
+/// Central fills an opportunity's blank Contact Company No.: the company's card and the list
+/// filtered by the company show them. They stayed without a company.
+#[test]
+fn a_person_who_joins_a_company_brings_their_opportunities_to_it() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "SOLO", "1000");
+    let company = |app: &TestApp| {
+        text(
+            app,
+            &format!(
+                "SELECT COALESCE(co.no, '-') FROM opportunities o                  LEFT JOIN contacts co ON co.id = o.company_id WHERE o.no = '{no}'"
+            ),
+        )
+    };
+    assert_eq!(company(&app), "-");
+    let edit = c.get("/contacts/SOLO/edit");
+    let version = hidden_value(&edit.body, "version").unwrap();
+    c.post_with_token(
+        "/contacts/SOLO",
+        &edit.csrf_token().unwrap(),
+        &[
+            ("type", "person"),
+            ("name", "Solo Person"),
+            ("company_no", "ALPHA"),
+            ("version", &version),
+        ],
+    )
+    .assert_redirect("/contacts/SOLO");
+    assert_eq!(company(&app), "ALPHA");
+    assert!(c
+        .get("/contacts/ALPHA")
+        .contains(&format!("href=\"/opportunities/{no}\"")));
+    assert!(c
+        .get("/opportunities?company=ALPHA")
+        .contains(&format!("href=\"/opportunities/{no}\"")));
+    // Moved on to another company, the person leaves the opportunity with the first one.
+    let edit = c.get("/contacts/SOLO/edit");
+    let version = hidden_value(&edit.body, "version").unwrap();
+    let res = c.post_with_token(
+        "/contacts/SOLO",
+        &edit.csrf_token().unwrap(),
+        &[
+            ("type", "person"),
+            ("name", "Solo Person"),
+            ("company_no", "BETA"),
+            ("version", &version),
+        ],
+    );
+    res.assert_redirect("/contacts/SOLO");
+    assert_eq!(company(&app), "ALPHA");
+}
+
 /// A contact on two lines of a segment (added again by a step that allowed contacts already
 /// there) gets one opportunity, from its first line, and the preview says why the other line
 /// makes none. Both lines used to be taken, and the second broke the unique index: Create
