@@ -982,6 +982,56 @@ fn a_person_who_joins_a_company_brings_their_opportunities_to_it() {
     assert_eq!(company(&app), "ALPHA");
 }
 
+/// A delete confirmed on a page opened before a colleague changed the opportunity (its contact,
+/// its description) deletes nothing and shows it as it is now; confirmed again from there, it
+/// goes. It went at once, the colleague's change with it, unseen.
+#[test]
+fn a_delete_confirmed_over_a_colleagues_change_shows_it_first() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    let confirm = c.get(&format!("/opportunities/{no}/delete"));
+    let token = confirm.csrf_token().unwrap();
+    let version = hidden_value(&confirm.body, "version").expect("the page sends its version");
+    // A colleague gives it to another contact meanwhile.
+    let mut b = staff(&app, "bea");
+    let form = b.get(&format!("/opportunities/{no}/edit"));
+    b.post_with_token(
+        &format!("/opportunities/{no}/edit"),
+        &form.csrf_token().unwrap(),
+        &[
+            ("version", &hidden_value(&form.body, "version").unwrap()),
+            ("contact_no", "DORA"),
+            ("description", "Desks for Dora"),
+            ("salesperson_code", "JO"),
+            ("campaign_no", "CP0001"),
+            ("priority", "high"),
+            ("sales_cycle_code", "NEW"),
+            ("estimated_value", "1000"),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities/{no}"));
+    let res = c.post_with_token(
+        &format!("/opportunities/{no}/delete"),
+        &token,
+        &[("version", &version)],
+    );
+    res.assert_redirect(&format!("/opportunities/{no}/delete"));
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 1);
+    let again = c.get(&format!("/opportunities/{no}/delete"));
+    assert!(again.contains("was changed after this page was opened: nothing was deleted"));
+    assert!(again.contains("Desks for Dora"), "{}", again.body);
+    c.post_with_token(
+        &format!("/opportunities/{no}/delete"),
+        &again.csrf_token().unwrap(),
+        &[("version", &hidden_value(&again.body, "version").unwrap())],
+    )
+    .assert_redirect("/opportunities");
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+}
+
 /// A contact on two lines of a segment (added again by a step that allowed contacts already
 /// there) gets one opportunity, from its first line, and the preview says why the other line
 /// makes none. Both lines used to be taken, and the second broke the unique index: Create

@@ -468,22 +468,45 @@ pub async fn confirm_delete(
 
 /// `POST /opportunities/{no}/delete`: deletes it with its history, in one transaction, or
 /// says on its card why not (it became active meanwhile).
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    /// The opportunity's version the confirmation page showed.
+    #[serde(default)]
+    version: String,
+}
+
 #[post("/opportunities/{no}/delete")]
 pub async fn delete(
     req: HttpRequest,
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<DeleteForm>,
 ) -> AppResult<HttpResponse> {
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let no = path.into_inner();
+    let shown = form.into_inner().version.trim().parse::<i32>().ok();
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             if let Some(why) = record::delete_refusal(&o) {
                 session::set_flash(conn, &session, Flash::error(why))?;
                 return Ok(o.href());
+            }
+            // Changed since the confirmation was shown (its contact, a close, a reopen): what
+            // was confirmed is not what would go. Shown again as it is now.
+            if shown.is_some_and(|v| v != o.version) {
+                session::set_flash(
+                    conn,
+                    &session,
+                    Flash::error(format!(
+                        "Opportunity {} was changed after this page was opened: nothing was \
+                         deleted. Here it is as it is now; delete it again if it should go.",
+                        o.no
+                    )),
+                )?;
+                return Ok(format!("{}/delete", o.href()));
             }
             let entries = record::delete(conn, o.id)?;
             audit::record(
