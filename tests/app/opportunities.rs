@@ -1032,6 +1032,35 @@ fn a_delete_confirmed_over_a_colleagues_change_shows_it_first() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
 }
 
+/// Create Opportunities sent for a segment emptied since its preview says the segment has no
+/// lines, as Business Central does; it said every contact already had an open opportunity.
+#[test]
+fn create_opportunities_on_an_empty_segment_says_so() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Emptied");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA")]);
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    post(&mut c, &format!("/segments/{seg}/go-back"), &[]);
+    let res = c.post_with_token(
+        &format!("/segments/{seg}/create-opportunities"),
+        &page.csrf_token().unwrap(),
+        &[("sales_cycle_code", "NEW"), ("description", "Emptied")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let said = c.get(&res.location().unwrap());
+    assert!(
+        said.contains(&format!(
+            "No opportunity created: segment {seg} has no lines. You cannot create opportunities on an empty segment."
+        )),
+        "{}",
+        said.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+}
+
 /// A contact on two lines of a segment (added again by a step that allowed contacts already
 /// there) gets one opportunity, from its first line, and the preview says why the other line
 /// makes none. Both lines used to be taken, and the second broke the unique index: Create

@@ -147,6 +147,12 @@ pub async fn create(
                 &user.display_name,
             )?;
             let message = match made {
+                // Emptied meanwhile (a preview left open), as Business Central says it.
+                0 if from_segment::preview(conn, segment.id)?.lines == 0 => format!(
+                    "No opportunity created: segment {} has no lines. You cannot create \
+                     opportunities on an empty segment.",
+                    segment.no
+                ),
                 0 => format!(
                     "No opportunity created: every contact of segment {} already has an open one from it.",
                     segment.no
