@@ -1061,6 +1061,68 @@ fn create_opportunities_on_an_empty_segment_says_so() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
 }
 
+/// An opportunity not started skips its cycle's first stage when that stage allows skipping,
+/// as Business Central's Update Opportunity offers: one move, one entry, straight to stage 2.
+/// Only "Go to the first stage" was offered, and a skip was refused.
+#[test]
+fn a_first_stage_that_allows_skipping_is_skipped_from_the_start() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET allow_skip = TRUE, quote_required = FALSE          WHERE sales_cycle_code = 'NEW' AND stage IN (1, 2)",
+    );
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "SOLO", "1000");
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(card.contains("value=\"skip\""), "{}", card.body);
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "skip"),
+            ("stage", "3"),
+            ("estimated_value", "1000"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(
+        opp(&app, &no).starts_with("in_progress|3|1000.00|50.00|50.00"),
+        "{}",
+        opp(&app, &no)
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM opportunity_entries e JOIN opportunities o ON o.id = e.opportunity_id              WHERE o.no = '{no}' AND e.action = 'skip'"
+        )),
+        1
+    );
+    // Where the first stage does not allow it, said by the field.
+    diesel_exec(
+        &app,
+        "UPDATE sales_cycle_stages SET allow_skip = FALSE WHERE sales_cycle_code = 'NEW' AND stage = 1",
+    );
+    let other = create_one(&mut c, "ANNA", "500");
+    let res = update(
+        &mut c,
+        &app,
+        &other,
+        &[
+            ("action", "skip"),
+            ("stage", "3"),
+            ("estimated_value", "500"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("first stage does not allow skipping"),
+        "{}",
+        res.body
+    );
+}
+
 /// A contact on two lines of a segment (added again by a step that allowed contacts already
 /// there) gets one opportunity, from its first line, and the preview says why the other line
 /// makes none. Both lines used to be taken, and the second broke the unique index: Create

@@ -167,8 +167,27 @@ pub fn targets(stages: &[StageRule], current: Option<i32>, m: Move) -> Vec<i32> 
     numbers.sort_unstable();
     numbers.dedup();
     let rule = |n: i32| stages.iter().find(|s| s.stage == n);
+    // Skip passes forward over stages that allow it: from a stage, or from before the first
+    // (as Business Central's Update Opportunity offers Skip on an opportunity not started when
+    // its first stage allows skipping).
+    let skip = |later: Vec<i32>| {
+        let mut out = Vec::new();
+        for (i, n) in later.iter().enumerate().skip(1) {
+            let passed = &later[..i];
+            if passed
+                .iter()
+                .all(|p| rule(*p).is_some_and(|r| r.allow_skip))
+            {
+                out.push(*n);
+            } else {
+                break;
+            }
+        }
+        out
+    };
     match (m, current) {
         (Move::First, None) => numbers.first().copied().into_iter().collect(),
+        (Move::Skip, None) => skip(numbers),
         (Move::First, Some(_)) | (_, None) => Vec::new(),
         (Move::Update, Some(c)) => vec![c],
         (Move::Next, Some(c)) => numbers
@@ -189,23 +208,8 @@ pub fn targets(stages: &[StageRule], current: Option<i32>, m: Move) -> Vec<i32> 
             let earlier: Vec<i32> = numbers.iter().copied().filter(|n| *n < c).collect();
             earlier[..earlier.len().saturating_sub(1)].to_vec()
         }
-        (Move::Skip, Some(c)) => {
-            // Forward by more than one stage, each stage passed over allowing a skip.
-            let later: Vec<i32> = numbers.iter().copied().filter(|n| *n > c).collect();
-            let mut out = Vec::new();
-            for (i, n) in later.iter().enumerate().skip(1) {
-                let passed = &later[..i];
-                if passed
-                    .iter()
-                    .all(|p| rule(*p).is_some_and(|r| r.allow_skip))
-                {
-                    out.push(*n);
-                } else {
-                    break;
-                }
-            }
-            out
-        }
+        // Forward by more than one stage, each stage passed over allowing a skip.
+        (Move::Skip, Some(c)) => skip(numbers.iter().copied().filter(|n| *n > c).collect()),
     }
 }
 
@@ -222,6 +226,9 @@ pub fn refusal(
     if reachable.is_empty() {
         return Some(match (m, current) {
             (Move::First, Some(_)) => "The opportunity has already started its cycle.".into(),
+            (Move::Skip, None) => "The opportunity has not started, and its cycle's first stage \
+                                   does not allow skipping: go to the first stage."
+                .into(),
             (_, None) => "The opportunity has not started: go to the first stage.".into(),
             (Move::Next, _) => "This is the cycle's last stage: close the opportunity.".into(),
             (Move::Previous, _) | (Move::Jump, _) => {
@@ -241,7 +248,7 @@ pub fn refusal(
     // need one ("You cannot go to this stage before you have assigned a sales quote"); the
     // stages passed over by Skip, First, going back and updating do not. (Before, the quote
     // was asked for when leaving the stage, a stage late.)
-    if let (Some(_), Move::Next | Move::Skip) = (current, m) {
+    if let Move::Next | Move::Skip = m {
         let quote_stage = stages.iter().any(|s| s.stage == target && s.quote_required);
         if quote_stage && !has_quote {
             return Some(format!(
@@ -430,6 +437,9 @@ mod tests {
         ] {
             assert!(targets(&c, None, m).is_empty(), "{m:?}");
         }
+        assert!(refusal(&c, None, Move::Skip, 2, true)
+            .unwrap()
+            .contains("first stage does not allow skipping"));
         assert!(refusal(&c, None, Move::Next, 2, false)
             .unwrap()
             .contains("first stage"));
@@ -464,6 +474,20 @@ mod tests {
             refusal(&c, Some(3), Move::Skip, 4, true).as_deref(),
             Some("Stage 4 cannot be reached that way.")
         );
+    }
+
+    #[test]
+    fn skip_from_before_a_first_stage_that_allows_it() {
+        let mut c = cycle();
+        c[0].allow_skip = true;
+        // Over 1 to 2 (with its quote only), not over 2, which does not allow it.
+        assert_eq!(targets(&c, None, Move::Skip), vec![2]);
+        assert!(refusal(&c, None, Move::Skip, 2, false)
+            .unwrap()
+            .contains("requires a quote"));
+        assert_eq!(refusal(&c, None, Move::Skip, 2, true), None);
+        c[1].allow_skip = true;
+        assert_eq!(targets(&c, None, Move::Skip), vec![2, 3, 4, 5]);
     }
 
     #[test]
