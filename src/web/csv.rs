@@ -427,12 +427,41 @@ where
         .content_type(format.content_type())
         .insert_header((
             "Content-Disposition",
-            format!(
-                "attachment; filename=\"{file_stem}.{}\"",
-                format.extension()
-            ),
+            attachment(&format!("{file_stem}.{}", format.extension())),
         ))
         .streaming(body))
+}
+
+/// A download's Content-Disposition for `file_name`: a plain name for every browser (what is
+/// not a letter, a digit, `.`, `-` or `_` becomes `_`), and the name as it is for those that
+/// read RFC 6266's `filename*`. A segment's No. may hold `"` or `;` (a series' prefix), which
+/// cut the quoted name short (`segment-S"X;00001.csv` was saved as `segment-S`), and letters
+/// beyond ASCII, which went as raw bytes.
+pub(crate) fn attachment(file_name: &str) -> String {
+    let plain: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if plain == file_name {
+        return format!("attachment; filename=\"{plain}\"");
+    }
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Whether the browser went away (nothing more to send).
@@ -489,6 +518,22 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_download_name_is_plain_and_as_it_is() {
+        assert_eq!(
+            super::attachment("segment-SM00001.csv"),
+            "attachment; filename=\"segment-SM00001.csv\""
+        );
+        assert_eq!(
+            super::attachment("segment-S\"X;00001.csv"),
+            "attachment; filename=\"segment-S_X_00001.csv\"; filename*=UTF-8''segment-S%22X%3B00001.csv"
+        );
+        assert_eq!(
+            super::attachment("segment-SØ1.xlsx"),
+            "attachment; filename=\"segment-S_1.xlsx\"; filename*=UTF-8''segment-S%C3%981.xlsx"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -100,8 +100,23 @@ impl<F> Work<F> {
 /// Post/Redirect/Get: every successful POST answers with a 303 to a page.
 pub fn redirect(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
+        .insert_header((header::LOCATION, location_header(location)))
         .finish()
+}
+
+/// A Location as the header carries it: a letter beyond ASCII (a No. of a series whose prefix
+/// has one, `SØ00002`), a space or a quote percent-encoded, as a browser writes the address;
+/// what is encoded already, and the address's own `/ ? & = #`, as they are.
+fn location_header(location: &str) -> String {
+    let mut out = String::with_capacity(location.len());
+    for b in location.bytes() {
+        if b > 0x20 && b < 0x7F && !matches!(b, b'"' | b'<' | b'>' | b'`' | b'{' | b'}') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The length of the last page of each kind rendered (by its type's name), to make room for
@@ -133,4 +148,24 @@ pub fn ok<T: askama::Template>(page: &T) -> AppResult<HttpResponse> {
 
 pub fn unprocessable<T: askama::Template>(page: &T) -> AppResult<HttpResponse> {
     render(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_location_carries_letters_beyond_ascii_percent_encoded() {
+        assert_eq!(
+            super::location_header("/segments/SM00001"),
+            "/segments/SM00001"
+        );
+        assert_eq!(
+            super::location_header("/segments/SØ00002#lines"),
+            "/segments/S%C3%9800002#lines"
+        );
+        assert_eq!(
+            super::location_header("/contacts?q=a%20b&page=2"),
+            "/contacts?q=a%20b&page=2"
+        );
+        assert_eq!(super::location_header("/x y\"z"), "/x%20y%22z");
+    }
 }

@@ -1320,3 +1320,38 @@ fn apply_mailing_group_sent_twice_refused_or_canceled_says_what_is_so() {
         .get(&mailing)
         .contains(&format!("Segment {one} is canceled")));
 }
+
+/// A segment's No. from a series whose prefix holds a quote, a semicolon or a letter beyond
+/// ASCII: its download is named as it is (a plain name for every browser, the whole one in
+/// `filename*`), and the address a form sends the browser to reaches it.
+#[test]
+fn a_number_with_odd_characters_names_its_download_and_its_address() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE number_series SET prefix = 'S\"X;' WHERE code = 'SEGMENT'",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let odd = new_segment(&mut c, "Odd");
+    assert_eq!(odd, "S%22X;00001", "the address as the header carries it");
+    let res = c.get("/segments/S%22X%3B00001/export.csv");
+    res.assert_status(200);
+    assert_eq!(
+        res.header("content-disposition").as_deref(),
+        Some("attachment; filename=\"segment-S_X_00001.csv\"; filename*=UTF-8''segment-S%22X%3B00001.csv")
+    );
+    diesel_exec(
+        &app,
+        "UPDATE number_series SET prefix = 'SØ' WHERE code = 'SEGMENT'",
+    );
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &crate::segments::header_fields(&[("description", "Nordic")]),
+    );
+    assert_eq!(res.location().as_deref(), Some("/segments/S%C3%9800002"));
+    let page = c.get("/segments/S%C3%9800002");
+    page.assert_status(200);
+    assert!(page.contains("Nordic"));
+}
