@@ -114,21 +114,56 @@ pub async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, AppError> {
 }
 
 const NUL_MESSAGE: &str = "it contains a NUL character (a zero byte), which cannot be stored.";
+const NOT_UTF8_MESSAGE: &str = "it is not text in UTF-8 (a byte of another encoding was sent), \
+     so it cannot be read as it was typed.";
 
-/// Reads URL-encoded pairs once: `Err` with the name of the first pair that holds a NUL byte;
+/// Whether URL-encoded `part` (a name or a value) decodes to UTF-8.
+fn decodes_to_utf8(part: &[u8]) -> bool {
+    let mut bytes = Vec::with_capacity(part.len());
+    let mut i = 0;
+    while i < part.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (part[i], part.get(i + 1), part.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                bytes.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&bytes).is_ok()
+}
+
+/// Reads URL-encoded pairs once: `Err` with the name of the first pair that holds a NUL byte,
+/// or bytes that are not UTF-8 (they were read as "�", and stored so, silently), and why;
 /// else `Ok` with the pairs composed (`db::text::composed`), or `None` when they all are
 /// already. Text of plain ASCII without `%` escapes (most query strings) is neither, and is
 /// not decoded at all.
-fn checked(encoded: &[u8]) -> Result<Option<String>, String> {
+fn checked(encoded: &[u8]) -> Result<Option<String>, (String, &'static str)> {
     if encoded.iter().all(|&b| b != 0 && b != b'%' && b.is_ascii()) {
         return Ok(None);
+    }
+    for pair in encoded.split(|&b| b == b'&') {
+        let mut parts = pair.splitn(2, |&b| b == b'=');
+        let name = parts.next().unwrap_or_default();
+        let value = parts.next().unwrap_or_default();
+        if !decodes_to_utf8(name) || !decodes_to_utf8(value) {
+            let field = url::form_urlencoded::parse(pair)
+                .next()
+                .map(|(k, _)| k.replace(['\0', '\u{FFFD}'], ""))
+                .unwrap_or_default();
+            return Err((field, NOT_UTF8_MESSAGE));
+        }
     }
     let pairs: Vec<_> = url::form_urlencoded::parse(encoded).collect();
     if let Some((k, _)) = pairs
         .iter()
         .find(|(k, v)| k.contains('\0') || v.contains('\0'))
     {
-        return Err(k.replace('\0', ""));
+        return Err((k.replace('\0', ""), NUL_MESSAGE));
     }
     if pairs
         .iter()
@@ -163,10 +198,10 @@ pub async fn check_text(
         return Ok(req.error_response(e).map_into_right_body());
     }
     match checked(req.query_string().as_bytes()) {
-        Err(field) => {
+        Err((field, message)) => {
             let e = AppError::BadRequest {
                 field,
-                message: NUL_MESSAGE.into(),
+                message: message.into(),
             };
             return Ok(req.error_response(e).map_into_right_body());
         }
@@ -191,10 +226,10 @@ pub async fn check_text(
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         };
         match checked(&body) {
-            Err(field) => {
+            Err((field, message)) => {
                 let e = AppError::BadField {
                     field,
-                    message: NUL_MESSAGE.into(),
+                    message: message.into(),
                 };
                 return Ok(req.error_response(e).map_into_right_body());
             }
@@ -260,11 +295,23 @@ mod tests {
 
     #[test]
     fn a_nul_anywhere_in_a_field_names_it() {
-        let field_with_nul = |encoded: &[u8]| checked(encoded).err();
+        let field_with_nul = |encoded: &[u8]| checked(encoded).err().map(|(field, _)| field);
         assert_eq!(field_with_nul(b"q=abc&type=company"), None);
         assert_eq!(field_with_nul(b"q=a%00b&type=x").as_deref(), Some("q"));
         assert_eq!(field_with_nul(b"name=ok&city=%00").as_deref(), Some("city"));
         assert_eq!(field_with_nul(b"na%00me=ok").as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn bytes_not_utf8_name_their_field() {
+        let refused = |encoded: &[u8]| checked(encoded).err();
+        assert_eq!(
+            refused(b"type=x&name=K%E6re"),
+            Some(("name".to_string(), NOT_UTF8_MESSAGE))
+        );
+        assert_eq!(refused(b"name=K%C3%A6re+%25+50%"), None);
+        assert_eq!(refused(b"q=%FF%FE").map(|r| r.0).as_deref(), Some("q"));
+        assert!(decodes_to_utf8(b"%e2%80%93") && !decodes_to_utf8(b"%e2%80"));
     }
 
     #[test]

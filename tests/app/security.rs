@@ -401,7 +401,7 @@ fn new_company(c: &mut Client, name: &str) -> String {
 }
 
 #[test]
-fn a_nul_byte_is_bad_input_that_names_its_field() {
+fn a_nul_byte_or_bytes_not_utf8_are_bad_input_that_names_its_field() {
     let app = TestApp::start();
     let mut c = app.signed_in("stan", "staff");
     let no = new_company(&mut c, "Acme");
@@ -451,6 +451,29 @@ fn a_nul_byte_is_bad_input_that_names_its_field() {
     res.assert_status(422);
     assert!(res.contains("“code”"));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
+    // Bytes that are not UTF-8 (a Latin-1 "æ", sent by a script or a client of another
+    // encoding) were read as "�" and stored so, silently: 422, the field named, nothing saved.
+    let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    for body in ["name=K%E6re+venner", "na%FFme=x"] {
+        let res = reqwest::blocking::Client::new()
+            .post(format!("{}/contacts", app.base()))
+            .header("origin", app.base())
+            .header("cookie", cookies.join("; "))
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=latin1",
+            )
+            .body(format!("csrf_token={token}&type=company&{body}"))
+            .send()
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 422, "{body}");
+        let text = res.text().unwrap();
+        assert!(text.contains("is not text in UTF-8"), "{text}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 1);
+    let res = c.get("/contacts?q=K%E6re");
+    assert_eq!(res.status, 400);
+    assert!(res.contains("“q”"), "{}", res.body);
 }
 
 #[test]
