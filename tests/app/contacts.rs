@@ -898,6 +898,23 @@ fn the_same_import_form_sent_twice_imports_the_file_once() {
     assert_ne!(res.location().unwrap(), first);
     c.wait_for(&res.location().unwrap(), |r| !r.contains("data-status-url"));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 4);
+    // The same form sent again after Back with another file (corrected, say) is that file's
+    // import: it went to the first job, saying the file had been sent twice, and the new file
+    // was not read.
+    let res = c.upload_with(
+        "/contacts/import",
+        "/contacts/import",
+        &[("once", other.as_str())],
+        "corrected.csv",
+        b"type,name\ncompany,Third Corrected A/S\n",
+    );
+    let third = res.location().unwrap();
+    c.wait_for(&third, |r| !r.contains("data-status-url"));
+    assert_eq!(app.count("SELECT count(*) FROM import_jobs"), 3);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Third Corrected A/S'"),
+        1
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The import pages: upload (the file is spooled to a temporary file as it arrives, never held
 //! in memory), and the job's page and progress. The job itself is in [`crate::contacts::domain::import_jobs`].
 
+use sha2::Digest;
 use std::io::{Seek, Write};
 
 use actix_multipart::Multipart;
@@ -98,6 +99,7 @@ async fn read_upload(mut payload: Multipart, ticks: &mut Ticks) -> Result<Upload
         |e: &dyn std::fmt::Display| Refusal::File(format!("The upload could not be read ({e})."));
     let mut spooled = None;
     let mut once = String::new();
+    let mut digest = sha2::Sha256::new();
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| unreadable(&e))?;
         if field.name() == Some("once") {
@@ -141,6 +143,7 @@ async fn read_upload(mut payload: Multipart, ticks: &mut Ticks) -> Result<Upload
         let mut head: Vec<u8> = Vec::with_capacity(4);
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| unreadable(&e))?;
+            digest.update(&chunk);
             let wanted = (4 - head.len()).min(chunk.len());
             head.extend_from_slice(&chunk[..wanted]);
             size += chunk.len();
@@ -172,8 +175,24 @@ async fn read_upload(mut payload: Multipart, ticks: &mut Ticks) -> Result<Upload
         file_name,
         total_rows: lines.saturating_sub(1).max(1) as i64,
         update_existing: ticks.update_existing,
-        form_key: crate::db::once::key(once.trim()),
+        form_key: sent_key(once.trim(), digest, ticks),
     })
+}
+
+/// The job's key: the form's one-time key with what was sent in it, the file and the boxes. The
+/// same form sent twice with them (a double click, a reload) imports once; sent again after Back
+/// with a corrected file, or with a box ticked now, it is a new import (it went to the first
+/// job, saying the file had been sent twice, and the corrected file was not read).
+fn sent_key(once: &str, file: sha2::Sha256, ticks: &Ticks) -> Option<String> {
+    let once = crate::db::once::key(once)?;
+    let mut key = sha2::Sha256::new();
+    key.update(once.as_bytes());
+    key.update(file.finalize());
+    key.update([
+        u8::from(ticks.windows_1252),
+        u8::from(ticks.update_existing),
+    ]);
+    crate::db::once::key(&hex::encode(key.finalize())[..32])
 }
 
 /// Seconds a refused upload is told to wait.
