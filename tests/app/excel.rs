@@ -665,23 +665,3 @@ fn text_style(styles: &str) -> usize {
         .position(|xf| xf.contains(&format!("numFmtId=\"{text_id}\"")))
         .unwrap_or_else(|| panic!("a text format: {styles}"))
 }
-
-/// A quote opened in a cell and never closed took the lines after it into that cell: the file
-/// imported one contact where it held three, the others lost without a word. A cell of one
-/// line that spans lines is refused, naming the line where it starts.
-#[test]
-fn a_quote_left_open_is_refused_not_swallowing_the_next_contacts() {
-    let app = TestApp::start();
-    let mut c = app.signed_in("stan", "staff");
-    let data = format!(
-        "{HEADER_SEMI};company;\"The Shop;;Aarhus;DK;\n;company;Beta;;Odense;DK;\n;company;\"Gamma\";;Vejle;DK;\n"
-    );
-    let page = import_file(&mut c, &[], "open-quote.csv", data.as_bytes());
-    assert!(page.contains("Nothing was imported."), "{}", page.body);
-    assert!(
-        page.contains("line 2: name holds a line break or another control character"),
-        "{}",
-        page.body
-    );
-    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
-}

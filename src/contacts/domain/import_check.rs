@@ -59,14 +59,6 @@ pub(super) fn check_row(
         };
         if value.chars().count() > max {
             errors.push(format!("{field} is longer than {max} characters"));
-        } else if value.chars().any(char::is_control) {
-            // A field of one line that spans lines: most likely a quote opened in a cell and
-            // never closed, which took the next lines into it (their contacts lost, silently).
-            errors.push(format!(
-                "{field} holds a line break or another control character: a cell that opens \
-                 with a quote (\") and does not close it takes the lines after it into itself; \
-                 check the quotes of this line"
-            ));
         }
     }
     let email = get("email");
