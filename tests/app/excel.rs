@@ -665,3 +665,27 @@ fn text_style(styles: &str) -> usize {
         .position(|xf| xf.contains(&format!("numFmtId=\"{text_id}\"")))
         .unwrap_or_else(|| panic!("a text format: {styles}"))
 }
+
+/// A quote opened in a cell and never closed took the lines after it into that cell: the file
+/// imported one contact where it held three, the others lost without a word. Refused, naming
+/// the line and the column where it opens; a value on several lines (no row in it) still reads.
+#[test]
+fn a_quote_left_open_is_refused_not_swallowing_the_next_contacts() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let data = format!(
+        "{HEADER_SEMI};company;\"The Shop;;Aarhus;DK;\n;company;Beta;;Odense;DK;\n;company;\"Gamma\";;Vejle;DK;\n"
+    );
+    let page = import_file(&mut c, &[], "open-quote.csv", data.as_bytes());
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("opens column 3, and is not closed before line 3"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    let data =
+        format!("{HEADER_SEMI};company;\"Two\nlines\";;Aarhus;DK;\n;company;Beta;;Odense;DK;\n");
+    let page = import_file(&mut c, &[], "two-lines.csv", data.as_bytes());
+    assert!(page.contains("2 contacts imported."), "{}", page.body);
+}

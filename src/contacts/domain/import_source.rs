@@ -61,6 +61,9 @@ pub fn sniff_separator(head: &[u8]) -> u8 {
 pub struct CsvSource<R: Read> {
     reader: csv::Reader<BlankLinesKept<R>>,
     raw: ByteRecord,
+    separator: u8,
+    /// The header's cells (0 before it is read).
+    columns: usize,
 }
 
 /// The file as the CSV reader should see it: a blank line written with `\n` alone (outside a
@@ -160,6 +163,8 @@ impl<R: Read> CsvSource<R> {
         CsvSource {
             reader,
             raw: ByteRecord::new(),
+            separator,
+            columns: 0,
         }
     }
 }
@@ -186,6 +191,11 @@ impl<R: Read> Source for CsvSource<R> {
             }
         }
         let start = self.raw.position().map(|p| p.line()).unwrap_or(1);
+        if self.columns == 0 {
+            self.columns = self.raw.len();
+        } else if let Some(problem) = swallowed(&self.raw, start, self.separator, self.columns) {
+            return Err(problem);
+        }
         match StringRecord::from_byte_record(self.raw.clone()) {
             Ok(read) => {
                 *record = read;
@@ -194,6 +204,39 @@ impl<R: Read> Source for CsvSource<R> {
             Err(e) => Err(not_utf8(&self.raw, start, e.utf8_error())),
         }
     }
+}
+
+/// A quote opened in a cell and never closed takes the lines after it into that cell, up to
+/// the next quote: the contacts on them were lost without a word (a file of three read as one).
+/// A cell is taken to have swallowed lines when one of its later lines holds a whole row's
+/// separators (as many as the header's, less one); a value on several lines (an address typed
+/// with line breaks) holds none, or a few.
+fn swallowed(raw: &ByteRecord, start: u64, separator: u8, columns: usize) -> Option<Unreadable> {
+    if columns < 2 {
+        return None;
+    }
+    let mut line = start;
+    for (i, cell) in raw.iter().enumerate() {
+        let mut lines = cell.split(|&b| b == b'\n');
+        lines.next();
+        for (k, later) in lines.enumerate() {
+            if later.iter().filter(|&&b| b == separator).count() + 1 >= columns {
+                return Some(Unreadable {
+                    line,
+                    message: format!(
+                        "a quote (\") opens column {}, and is not closed before line {}: the \
+                         lines after it are read into that one cell, and their contacts would \
+                         be lost. Close the quote, or write it twice (\"\") where it is part \
+                         of the value",
+                        i + 1,
+                        line + k as u64 + 1
+                    ),
+                });
+            }
+        }
+        line += cell.iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    None
 }
 
 /// The problem of a record with a byte that is not UTF-8: the line the byte is on (a quoted
