@@ -200,6 +200,17 @@ impl<'s> RowReader<'s> {
         let csv = source.line_word() == "line";
         let mut record = csv::StringRecord::new();
         let headers: Vec<String> = match source.next_record(&mut record) {
+            // Lines that end in a carriage return alone (the "CSV" of an old Mac) read as one
+            // header holding the whole file: "unknown columns: name company…" said nothing
+            // of why.
+            Ok(true) if csv && record.iter().any(|c| c.contains('\r')) => {
+                problems.add(
+                    1,
+                    "the lines end in a carriage return alone (the CSV of an old Mac): save the \
+                     file again as \"CSV UTF-8\" (Excel) or with Windows or Unix line endings",
+                );
+                return None;
+            }
             Ok(true) => record
                 .iter()
                 .map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase())
@@ -727,6 +738,18 @@ mod tests {
             .lines()
             .iter()
             .any(|l| l.starts_with("line 4: industry_groups are not assigned")));
+    }
+
+    #[test]
+    fn lines_ending_in_a_carriage_return_alone_are_said_so() {
+        let (rows, problems) = parse(b"type,name\rcompany,Acme\rcompany,Beta\r", &codes(), |_| {});
+        assert!(rows.is_empty());
+        let lines = problems.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("line 1: the lines end in a carriage return alone"));
+        // Windows line endings read as ever.
+        let (rows, problems) = parse(b"type,name\r\ncompany,Acme\r\n", &codes(), |_| {});
+        assert_eq!((rows.len(), problems.count), (1, 0));
     }
 
     #[test]
