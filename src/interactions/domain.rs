@@ -5,7 +5,7 @@
 use bigdecimal::{BigDecimal, ToPrimitive};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text, Timestamptz};
 use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -309,6 +309,9 @@ crate::db::columns::columns_in_order! {
         pub segment_linked: bool as Bool,
         pub canceled: bool as Bool,
         pub attempt_failed: bool as Bool,
+        /// When it was logged, and by whom (a user deleted since: empty).
+        pub logged_at: chrono::DateTime<chrono::Utc> as Timestamptz,
+        pub logged_by: String as Text,
     }
 }
 
@@ -383,12 +386,20 @@ impl crate::web::csv::Record for Entry {
             Cell::text(&self.segment_no),
             flag(self.canceled),
             flag(self.attempt_failed),
+            Cell::Text(
+                self.logged_at
+                    .with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+                    .into(),
+            ),
+            Cell::text(&self.logged_by),
         ]
     }
 }
 
 /// The CSV export's header: every field of an entry.
-pub const EXPORT_COLUMNS: [&str; 23] = [
+pub const EXPORT_COLUMNS: [&str; 25] = [
     "entry_no",
     "date",
     "contact_no",
@@ -412,6 +423,8 @@ pub const EXPORT_COLUMNS: [&str; 23] = [
     "segment",
     "canceled",
     "attempt_failed",
+    "logged_at",
+    "logged_by",
 ];
 
 const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact_name, \
@@ -419,10 +432,11 @@ const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact
      e.group_code::text AS group_code, e.description, e.cost, e.duration_min, e.information_flow, \
      e.initiated_by, e.salesperson_code::text AS salesperson_code, e.correspondence_type, \
      e.language_code, e.evaluation, e.campaign_no::text AS campaign_no, e.campaign_target, e.campaign_response, \
-     e.segment_no, e.segment_id IS NOT NULL AS segment_linked, e.canceled, e.attempt_failed";
+     e.segment_no, e.segment_id IS NOT NULL AS segment_linked, e.canceled, e.attempt_failed, \
+     e.at AS logged_at, COALESCE(NULLIF(u.display_name, ''), u.username, '') AS logged_by";
 
 const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
-     LEFT JOIN contacts co ON co.id = e.company_id";
+     LEFT JOIN contacts co ON co.id = e.company_id LEFT JOIN users u ON u.id = e.user_id";
 
 /// A page of the list: its entries, the count (capped), and whether entries go on before and
 /// after it (read as one row more than a page, so a full last page offers no Next).

@@ -522,7 +522,7 @@ fn the_export_streams_what_the_filters_select_in_the_lists_order() {
             "\u{feff}entry_no,date,contact_no,contact_name,company_no,company_name,template,\
              interaction_group,description,cost,duration_min,information_flow,initiated_by,\
              salesperson,correspondence_type,language,evaluation,campaign,campaign_target,\
-             campaign_response,segment,canceled,attempt_failed"
+             campaign_response,segment,canceled,attempt_failed,logged_at,logged_by"
         )
     );
     let rows = records(&res.body);

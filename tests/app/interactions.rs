@@ -479,3 +479,32 @@ fn an_entry_saved_twice_keeps_the_first_sendings_message() {
     assert!(!said.contains("Nothing changed"), "{}", said.body);
     assert!(said.contains("Interaction saved."), "{}", said.body);
 }
+
+/// An entry says when it was logged and by whom, on its page and in the export (SPEC: "date
+/// and time" and "user"); both were kept but shown nowhere outside the audit trail.
+#[test]
+fn an_entry_says_when_it_was_logged_and_by_whom() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let (no, id) = logged_with_dora(&app, &mut c, "DORA");
+    let name = text(
+        &app,
+        "SELECT display_name FROM users WHERE username = 'stan'",
+    );
+    // When it was logged, in the server's local time as the export writes it.
+    let seconds = app.count(&format!(
+        "SELECT extract(epoch FROM at)::bigint FROM interaction_log_entries WHERE id = {id}"
+    ));
+    let at = chrono::DateTime::from_timestamp(seconds, 0)
+        .unwrap()
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let page = c.get(&format!("/interactions/{id}"));
+    assert!(page.contains(&format!(" by {name}</dd>")), "{}", page.body);
+    let export = c.get(&format!("/interactions/export.csv?segment={no}"));
+    let row = export.body.lines().nth(1).unwrap().to_string();
+    assert!(row.ends_with(&format!(",{name}")), "{row}");
+    assert!(row.contains(&format!(",{at}:")), "{row} holds {at}");
+}
