@@ -39,6 +39,10 @@ pub struct SingleForm {
     pub campaign_target: Option<String>,
     #[serde(default)]
     pub campaign_response: Option<String>,
+    /// Ticked when the attempt failed (no answer, the letter came back): Business Central's
+    /// Interaction Successful, unticked.
+    #[serde(default)]
+    pub attempt_failed: Option<String>,
     /// The form's one-time key (hidden): the same form sent twice logs once.
     #[serde(default)]
     pub once: String,
@@ -56,6 +60,7 @@ pub struct NewEntry {
     pub campaign_no: Option<String>,
     pub campaign_target: bool,
     pub campaign_response: bool,
+    pub attempt_failed: bool,
     pub salesperson_code: String,
     /// The form's one-time key, when it carried a well-formed one.
     pub form_key: Option<String>,
@@ -89,6 +94,7 @@ impl SingleForm {
             campaign_response: template
                 .filter(|t| t.campaign_response)
                 .map(|_| "yes".to_string()),
+            attempt_failed: None,
             once: crate::db::once::new_key(),
         }
     }
@@ -232,6 +238,7 @@ impl SingleForm {
                     campaign_no: (!self.campaign.is_empty()).then(|| self.campaign.clone()),
                     campaign_target: self.campaign_target.is_some(),
                     campaign_response: self.campaign_response.is_some(),
+                    attempt_failed: self.attempt_failed.is_some(),
                     salesperson_code: self.salesperson.clone(),
                     form_key: crate::db::once::key(&self.once),
                 }))
@@ -297,13 +304,13 @@ pub fn log_single(
         "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, \
            group_code, description, cost, duration_min, information_flow, initiated_by, \
            salesperson_code, correspondence_type, evaluation, campaign_no, campaign_target, \
-           campaign_response, segment_no, user_id, form_key, language_code) \
+           campaign_response, segment_no, user_id, form_key, language_code, attempt_failed) \
          SELECT c.id, c.company_key, $3, t.code, t.group_code, $4, $5, $6, t.information_flow, \
            t.initiated_by, $7, \
            CASE WHEN t.ignore_contact_correspondence_type OR c.correspondence_type = '' \
              THEN t.correspondence_type ELSE c.correspondence_type END, \
            $8, $9, $9 IS NOT NULL AND $12, $9 IS NOT NULL AND $13, \
-           '', $10, $11, c.language_code \
+           '', $10, $11, c.language_code, $14 \
          FROM contacts c JOIN interaction_templates t ON t.code = $2 WHERE c.id = $1 \
          ON CONFLICT (form_key) WHERE form_key IS NOT NULL DO NOTHING \
          RETURNING id",
@@ -321,6 +328,7 @@ pub fn log_single(
     .bind::<Nullable<Text>, _>(&entry.form_key)
     .bind::<Bool, _>(entry.campaign_target)
     .bind::<Bool, _>(entry.campaign_response)
+    .bind::<Bool, _>(entry.attempt_failed)
     .get_result(conn)
     .optional()?;
     Ok(id.map(|i| i.id))

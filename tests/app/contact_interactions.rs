@@ -788,3 +788,69 @@ fn all_the_segments_a_contact_is_on_are_one_link_from_its_card() {
     );
     assert!(unknown.contains("No segment matches."));
 }
+
+/// A single interaction whose attempt failed (no answer) is logged as such, as Business
+/// Central's Interaction Successful unticked: nothing set Attempt Failed, so the segment
+/// criterion "Attempt Failed" could never match a real interaction. The box stays as ticked
+/// when the form is refused, and a segment's criterion finds the contact.
+#[test]
+fn a_single_interaction_can_be_logged_as_an_attempt_that_failed() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let form = c.get("/contacts/SOLO/interactions/new?template=CALL");
+    assert!(
+        form.contains("name=\"attempt_failed\" type=\"checkbox\" value=\"yes\" aria-describedby")
+    );
+    let once = hidden_value(&form.body, "once").unwrap();
+    let token = form.csrf_token().unwrap();
+    let fields = |date: &'static str| {
+        vec![
+            ("template", "CALL"),
+            ("date", date),
+            ("salesperson", "JO"),
+            ("attempt_failed", "yes"),
+        ]
+    };
+    let mut refused = fields("not a date");
+    refused.push(("once", &once));
+    let res = c.post_with_token("/contacts/SOLO/interactions", &token, &refused);
+    res.assert_status(422);
+    assert!(res.contains("name=\"attempt_failed\" type=\"checkbox\" value=\"yes\" checked"));
+    let mut good = fields("2026-05-04");
+    good.push(("once", &once));
+    let res = c.post_with_token("/contacts/SOLO/interactions", &token, &good);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             WHERE c.no = 'SOLO' AND e.attempt_failed AND e.date = '2026-05-04'"
+        ),
+        1
+    );
+    let id = app.count("SELECT max(id) FROM interaction_log_entries");
+    assert!(c
+        .get(&format!("/interactions/{id}"))
+        .contains("<dt>Attempt failed</dt><dd>Yes</dd>"));
+    let seg = new_segment(&mut c, "No answer");
+    step(
+        &mut c,
+        &seg,
+        "add",
+        &[
+            ("interaction_template", "CALL"),
+            ("interaction_attempt_failed", "yes"),
+            ("interaction_date", "2026-05-04"),
+        ],
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(c.no, ',') FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+                 JOIN contacts c ON c.id = l.contact_id WHERE s.no = '{seg}'"
+            )
+        ),
+        "SOLO"
+    );
+}

@@ -189,6 +189,7 @@ fn log_stage_interaction(
         campaign_no: o.campaign_no.clone(),
         campaign_target: false,
         campaign_response: false,
+        attempt_failed: false,
         salesperson_code,
         form_key: None,
     };
