@@ -111,6 +111,13 @@ impl XlsxWriter {
                 Cell::Amount(a) => {
                     sheet.write_number_with_format(row, col, *a, amount)?;
                 }
+                // Excel has no date before 1900 (nor after 9999): such a date (a typo,
+                // "0206-12-01") was written as a negative day number and shown as ####. It is
+                // written as the text it is instead.
+                Cell::Date(d) if !(1900..=9999).contains(&chrono::Datelike::year(d)) => {
+                    let shown = d.format("%Y-%m-%d").to_string();
+                    sheet.write_string_with_format(row, col, &shown, text)?;
+                }
                 Cell::Date(d) => {
                     sheet.write_datetime_with_format(row, col, d, date)?;
                 }

@@ -689,3 +689,25 @@ fn a_quote_left_open_is_refused_not_swallowing_the_next_contacts() {
     let page = import_file(&mut c, &[], "two-lines.csv", data.as_bytes());
     assert!(page.contains("2 contacts imported."), "{}", page.body);
 }
+
+/// A date Excel cannot hold (before 1900: a typo, "0206-12-01" for 2026) was written as a
+/// negative day number, shown as ####; it is written as the text it is, the others as dates.
+#[test]
+fn a_date_before_1900_is_written_as_its_text() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, date, template_code, group_code, description)
+           SELECT c.id, DATE '0206-12-01', 'CALL', 'PHONE', 'Typo' FROM contacts c WHERE c.no = 'SOLO'",
+    );
+    let mut c = staff(&app, "stan");
+    let rows = workbook(&mut c, "/interactions/export.xlsx?contact=SOLO");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(*cell(&rows, 1, "date"), text("0206-12-01"));
+    let rows = workbook(&mut c, "/interactions/export.xlsx?contact=ANNA");
+    assert!(
+        matches!(cell(&rows, 1, "date"), Data::DateTime(_)),
+        "{rows:?}"
+    );
+}
