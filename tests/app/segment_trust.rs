@@ -1375,3 +1375,26 @@ fn go_back_sent_twice_leaves_the_first_ones_message() {
     assert!(said.contains("If this page was sent twice, its first sending went back."));
     assert_eq!(step_count(&app, &no), 1);
 }
+
+/// A line added by hand with Ignore Exclusion says so in the ledger, as a step's options do:
+/// it read "Added BO by hand.", and nothing told why an excluded contact was on the segment.
+#[test]
+fn a_line_added_by_hand_ignoring_exclusion_says_so_in_the_ledger() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "by hand");
+    post(
+        &mut c,
+        &format!("/segments/{no}/lines"),
+        &[("contact_no", "BO"), ("ignore_exclusion", "on")],
+    )
+    .assert_status(303);
+    assert_members(&app, &no, &["BO"]);
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains("by hand (ignore exclusion)."),
+        "{}",
+        page.body
+    );
+}

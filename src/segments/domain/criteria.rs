@@ -794,6 +794,10 @@ impl Criteria {
     pub fn describe_options(&self, kind: StepKind) -> Vec<&'static str> {
         let o = &self.options;
         let mut out = Vec::new();
+        // A line added by hand takes the Ignore Exclusion option of its form.
+        if kind == StepKind::ManualAdd && o.ignore_exclusion {
+            out.push("ignore exclusion");
+        }
         if matches!(kind, StepKind::Add | StepKind::ReuseSegment) {
             if o.expand_companies {
                 out.push("expand companies");
