@@ -210,6 +210,19 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
             config.bind
         );
     }
+    if config.cookie_secure == rapport::config::CookieSecure::Auto
+        && !config.secure_cookies()
+        && config.trust_proxy
+    {
+        // The README's layout: on loopback behind a reverse proxy that serves https. There
+        // `auto` leaves the cookies without Secure (and sends no HSTS), which nothing said.
+        tracing::warn!(
+            "Rapport is bound to {} behind a trusted reverse proxy (RAPPORT_TRUST_PROXY), and \
+             RAPPORT_COOKIE_SECURE=auto leaves its cookies without Secure and sends no HSTS: \
+             when the proxy serves https, set RAPPORT_COOKIE_SECURE=true.",
+            config.bind
+        );
+    }
     spawn_housekeeping(pool.clone(), config.clone());
     tracing::info!("Rapport listening on http://{}", listener.local_addr()?);
     let system = actix_web::rt::System::new();

@@ -410,6 +410,46 @@ fn a_public_bind_with_automatic_secure_cookies_is_warned_about_at_the_start() {
     assert!(!log.contains("cookies are marked Secure"), "{log}");
 }
 
+/// On loopback behind a trusted reverse proxy (the README's layout) with the default cookie
+/// setting, the cookies are not Secure and no HSTS is sent: the start says to set
+/// RAPPORT_COOKIE_SECURE=true when the proxy serves https. Set, nothing is said.
+#[test]
+fn a_proxy_layout_with_automatic_secure_cookies_is_warned_about_at_the_start() {
+    let db = TestDb::new();
+    let start = |secure: Option<&str>| {
+        let port = free_port();
+        let mut command = Command::new(binary());
+        command
+            .env("DATABASE_URL", &db.url)
+            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+            .env("RAPPORT_TRUST_PROXY", "true")
+            .env("RUST_LOG", "warn")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match secure {
+            Some(v) => command.env("RAPPORT_COOKIE_SECURE", v),
+            None => command.env_remove("RAPPORT_COOKIE_SECURE"),
+        };
+        let child = command.spawn().unwrap();
+        assert!(wait_for_health(&format!("http://127.0.0.1:{port}")));
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        String::from_utf8_lossy(&child.wait_with_output().unwrap().stderr).to_string()
+    };
+    let log = start(None);
+    assert!(
+        log.contains("leaves its cookies without Secure and sends no HSTS")
+            && log.contains("set RAPPORT_COOKIE_SECURE=true"),
+        "{log}"
+    );
+    let log = start(Some("true"));
+    assert!(!log.contains("without Secure"), "{log}");
+}
+
 /// A static folder without Rapport's stylesheet stops the start with what to do: every page
 /// was served unstyled, the cause only in the log.
 #[test]
