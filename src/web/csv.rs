@@ -438,29 +438,18 @@ where
 /// cut the quoted name short (`segment-S"X;00001.csv` was saved as `segment-S`), and letters
 /// beyond ASCII, which went as raw bytes.
 pub(crate) fn attachment(file_name: &str) -> String {
+    let plain_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
     let plain: String = file_name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
+        .map(|c| match u8::try_from(c) {
+            Ok(b) if plain_byte(b) => c,
+            _ => '_',
         })
         .collect();
     if plain == file_name {
         return format!("attachment; filename=\"{plain}\"");
     }
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = super::percent_encoded(file_name, plain_byte);
     format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
 }
 

@@ -108,9 +108,16 @@ pub fn redirect(location: &str) -> HttpResponse {
 /// has one, `SØ00002`), a space or a quote percent-encoded, as a browser writes the address;
 /// what is encoded already, and the address's own `/ ? & = #`, as they are.
 fn location_header(location: &str) -> String {
-    let mut out = String::with_capacity(location.len());
-    for b in location.bytes() {
-        if b > 0x20 && b < 0x7F && !matches!(b, b'"' | b'<' | b'>' | b'`' | b'{' | b'}') {
+    percent_encoded(location, |b| {
+        b > 0x20 && b < 0x7F && !matches!(b, b'"' | b'<' | b'>' | b'`' | b'{' | b'}')
+    })
+}
+
+/// `text` with each byte that `keep` refuses written as `%XX`.
+pub(crate) fn percent_encoded(text: &str, keep: impl Fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if keep(b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));

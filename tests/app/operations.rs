@@ -373,31 +373,40 @@ fn a_data_directory_postgresql_cannot_use_gives_a_clear_message() {
     assert!(!data_dir.exists(), "nothing is left behind");
 }
 
+/// What `serve` on `db`, bound to `host` (a free port) with `settings`, writes at warning
+/// level until it is up and then stopped.
+fn warnings_at_start(db: &TestDb, host: &str, settings: impl FnOnce(&mut Command)) -> String {
+    let port = free_port();
+    let mut command = Command::new(binary());
+    command
+        .env("DATABASE_URL", &db.url)
+        .env("RAPPORT_BIND", format!("{host}:{port}"))
+        .env("RUST_LOG", "warn")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    settings(&mut command);
+    let child = command.spawn().unwrap();
+    assert!(wait_for_health(&format!("http://127.0.0.1:{port}")));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    String::from_utf8_lossy(&child.wait_with_output().unwrap().stderr).to_string()
+}
+
 /// Bound to every address with the default cookie setting, Rapport marks its cookies Secure:
 /// the start says that no one can then sign in over plain http, and what to do.
 #[test]
 fn a_public_bind_with_automatic_secure_cookies_is_warned_about_at_the_start() {
     let db = TestDb::new();
     let start = |trust_proxy: &str| {
-        let port = free_port();
-        let child = Command::new(binary())
-            .env("DATABASE_URL", &db.url)
-            .env("RAPPORT_BIND", format!("0.0.0.0:{port}"))
-            .env("RAPPORT_TRUST_PROXY", trust_proxy)
-            .env_remove("RAPPORT_COOKIE_SECURE")
-            .env("RUST_LOG", "warn")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        assert!(wait_for_health(&format!("http://127.0.0.1:{port}")));
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .unwrap();
-        String::from_utf8_lossy(&child.wait_with_output().unwrap().stderr).to_string()
+        warnings_at_start(&db, "0.0.0.0", |command| {
+            command
+                .env("RAPPORT_TRUST_PROXY", trust_proxy)
+                .env_remove("RAPPORT_COOKIE_SECURE");
+        })
     };
     let log = start("false");
     assert!(
@@ -417,28 +426,13 @@ fn a_public_bind_with_automatic_secure_cookies_is_warned_about_at_the_start() {
 fn a_proxy_layout_with_automatic_secure_cookies_is_warned_about_at_the_start() {
     let db = TestDb::new();
     let start = |secure: Option<&str>| {
-        let port = free_port();
-        let mut command = Command::new(binary());
-        command
-            .env("DATABASE_URL", &db.url)
-            .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
-            .env("RAPPORT_TRUST_PROXY", "true")
-            .env("RUST_LOG", "warn")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        match secure {
-            Some(v) => command.env("RAPPORT_COOKIE_SECURE", v),
-            None => command.env_remove("RAPPORT_COOKIE_SECURE"),
-        };
-        let child = command.spawn().unwrap();
-        assert!(wait_for_health(&format!("http://127.0.0.1:{port}")));
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .unwrap();
-        String::from_utf8_lossy(&child.wait_with_output().unwrap().stderr).to_string()
+        warnings_at_start(&db, "127.0.0.1", |command| {
+            command.env("RAPPORT_TRUST_PROXY", "true");
+            match secure {
+                Some(v) => command.env("RAPPORT_COOKIE_SECURE", v),
+                None => command.env_remove("RAPPORT_COOKIE_SECURE"),
+            };
+        })
     };
     let log = start(None);
     assert!(
