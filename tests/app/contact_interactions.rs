@@ -780,6 +780,10 @@ fn all_the_segments_a_contact_is_on_are_one_link_from_its_card() {
         "{}",
         first.body
     );
+    // Typed in small letters, as a No. is found everywhere.
+    assert!(c
+        .get("/segments?contact=solo")
+        .contains("51 segments · page 1 of 2"));
     let unknown = c.get("/segments?contact=NOPE");
     assert!(
         unknown.contains("There is no contact NOPE."),

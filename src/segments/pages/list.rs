@@ -92,8 +92,9 @@ pub async fn list(
         status: status.clone(),
         q: q.clone(),
         created_by,
-        contact: query.contact.trim().to_string(),
-        campaign: query.campaign.trim().to_string(),
+        // As a No. is found everywhere: in any case.
+        contact: query.contact.trim().to_uppercase(),
+        campaign: query.campaign.trim().to_uppercase(),
     };
     let requested = Pager::requested(query.page.as_deref());
     let f = filter.clone();
