@@ -12,8 +12,8 @@
 -- opportunity lacks a company.
 CREATE FUNCTION rapport_opportunities_follow_person_company() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- Most offices have no opportunity without a company (read by its index): then an import
-    -- of a million contacts pays nothing here.
+    -- While no opportunity lacks a company (one look at its index), the join of the
+    -- statement's old and new rows is not made at all.
     IF NOT EXISTS (SELECT 1 FROM opportunities WHERE company_id IS NULL) THEN
         RETURN NULL;
     END IF;
