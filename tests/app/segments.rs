@@ -2295,6 +2295,22 @@ fn a_viewer_cannot_run_any_step() {
         res.assert_status(200);
         assert!(!res.contains("Apply Reduce"), "{path}");
     }
+    // Apply Mailing Group's preview and what was applied from the segment are read too (a
+    // viewer reads what staff read), with neither Apply nor Undo.
+    assert!(page.contains(&format!("href=\"/segments/{no}/apply-mailing-group\"")));
+    post(
+        &mut c,
+        &format!("/segments/{no}/apply-mailing-group"),
+        &[("code", "NEWS")],
+    );
+    let res = viewer.get(&format!(
+        "/segments/{no}/apply-mailing-group?code=XMAS&show=1"
+    ));
+    res.assert_status(200);
+    assert!(res.contains("get XMAS"), "{}", res.body);
+    assert!(res.contains("NEWS given to"), "{}", res.body);
+    assert!(!res.contains("Apply Mailing Group</button>") && !res.contains(">Undo</button>"));
+    let before = segment_state(&app, &no);
     let t = page.csrf_token().unwrap();
     for (action, fields) in [
         (format!("/segments/{no}/add"), vec![("country", "DK")]),
@@ -2304,6 +2320,10 @@ fn a_viewer_cannot_run_any_step() {
         (format!("/segments/{no}/go-back"), vec![("to", "0")]),
         (format!("/segments/{no}/lines"), vec![("contact_no", "ELI")]),
         (format!("/segments/{no}/lines/{line}/remove"), vec![]),
+        (
+            format!("/segments/{no}/apply-mailing-group"),
+            vec![("code", "XMAS")],
+        ),
         (
             format!("/segments/{no}"),
             header_fields(&[("description", "Mine now"), ("version", "1")]),

@@ -2,7 +2,7 @@
 
 use crate::admin::audit;
 use crate::admin::audit::Actor;
-use crate::auth::{client_ip, session, Staff};
+use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::header;
 use crate::segments::domain::header::Segment;
 use crate::segments::domain::mailing::{
@@ -66,6 +66,8 @@ pub struct MailingPage {
     pub preview: Option<Preview>,
     pub error: Option<String>,
     pub applications: Vec<Application>,
+    /// Whether the user may apply and undo (a viewer reads the preview and the history).
+    pub can_edit: bool,
 }
 
 impl MailingPage {
@@ -86,7 +88,7 @@ fn canceled(no: &str) -> String {
 /// Apply Mailing Group, first step: choose the group, see who gains and who loses it.
 #[get("/segments/{no}/apply-mailing-group")]
 pub async fn page(
-    _staff: Staff,
+    SignedIn(user): SignedIn,
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -132,6 +134,7 @@ pub async fn page(
             preview,
             error,
             applications,
+            can_edit: user.role >= Role::Staff,
         },
     )
 }
