@@ -2275,7 +2275,6 @@ fn a_viewer_cannot_run_any_step() {
     world(&app);
     let mut c = staff(&app, "stan");
     let no = segment_with(&app, &mut c, &["ANNA", "DORA"]);
-    let before = segment_state(&app, &no);
     let segments = app.count("SELECT count(*) FROM segments");
     let line = line_id(&app, &no, "ANNA");
 
