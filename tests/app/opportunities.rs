@@ -1372,6 +1372,27 @@ fn a_pipeline_of_nothing_in_the_period_does_not_say_there_are_no_opportunities()
     assert!(page.contains("OP000001"), "{}", page.body);
     assert!(!page.contains("No opportunities yet"), "{}", page.body);
     assert!(page.contains("No opportunity is open, and none was won or lost in the period."));
+    // Both dates emptied (the period form sent as cleared): all time. It snapped back to this
+    // year, and the won and lost of all time could not be shown. Paging keeps it.
+    let all = c.get("/opportunities?from=&to=");
+    all.assert_status(200);
+    assert!(all.contains("data-figure=\"lost\">1<"), "{}", all.body);
+    assert!(
+        all.contains("id=\"from\" name=\"from\" type=\"date\" value=\"\""),
+        "{}",
+        all.body
+    );
+    let sorted = c.get("/opportunities?from=&to=&sort=description");
+    assert!(sorted.contains("data-figure=\"lost\">1<"));
+    let unescaped = sorted.body.replace("&#38;", "&").replace("&amp;", "&");
+    assert!(
+        unescaped.contains("from=\"") || unescaped.contains("from=&"),
+        "the links carry the emptied period"
+    );
+    // Without a period, this year's again.
+    assert!(c
+        .get("/opportunities")
+        .contains("none was won or lost in the period"));
 }
 
 #[test]

@@ -72,6 +72,10 @@ pub struct ListQuery {
     pub from: String,
     #[serde(default)]
     pub to: String,
+    /// The period emptied on purpose (`from=&to=`): won and lost of all time. Carried by the
+    /// links as an empty `from`, so that paging keeps it (absent, the period is this year).
+    #[serde(skip)]
+    pub all_time: bool,
 }
 
 /// `open` is every status that is not closed.
@@ -365,7 +369,8 @@ impl ListQuery {
             .filter(|(key, value)| {
                 let default =
                     (*key == "sort" && value == "no") || (*key == "dir" && value == "asc");
-                !value.is_empty() && !default
+                let all_time = *key == "from" && self.all_time && value.is_empty();
+                (!value.is_empty() || all_time) && !default
             })
             .collect()
     }

@@ -132,13 +132,21 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let query = query.into_inner().normalised();
+    let mut query = query.into_inner().normalised();
     let mut period = web::Query::<Period>::from_query(req.query_string())
         .map(|p| p.into_inner())
         .unwrap_or_default();
+    // No period given: this year. Given with both ends emptied: all time (it snapped back to
+    // this year, and the won and lost of all time could not be shown).
+    let given = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .any(|(k, _)| k == "from" || k == "to");
     if period.from.is_empty() && period.to.is_empty() {
-        let today = chrono::Local::now().date_naive();
-        period.from = format!("{}-01-01", chrono::Datelike::year(&today));
+        if given {
+            query.all_time = true;
+        } else {
+            let today = chrono::Local::now().date_naive();
+            period.from = format!("{}-01-01", chrono::Datelike::year(&today));
+        }
     }
     let mut errors = FormErrors::new();
     for (field, message) in query.problems() {
