@@ -29,6 +29,16 @@ pub(crate) fn cycle(app: &TestApp, calculation: &str) {
     );
 }
 
+/// The opportunity's probability and current value as text: `probability|current`.
+fn probability_and_value(app: &TestApp, no: &str) -> String {
+    text(
+        app,
+        &format!(
+            "SELECT probability_pct || '|' || current_value FROM opportunities WHERE no = '{no}'"
+        ),
+    )
+}
+
 /// The opportunity as text: status|stage|value|chances|completed|probability|current|close.
 fn opp(app: &TestApp, no: &str) -> String {
     text(
@@ -827,14 +837,7 @@ fn a_cycles_new_probability_calculation_figures_its_open_opportunities_again() {
         &[("action", "first"), ("estimated_value", "1000")],
     )
     .assert_status(303);
-    let figures = |app: &TestApp| {
-        text(
-            app,
-            &format!(
-                "SELECT probability_pct || '|' || current_value FROM opportunities WHERE no = '{no}'"
-            ),
-        )
-    };
+    let figures = |app: &TestApp| probability_and_value(app, &no);
     // Stage 1: chances 20 %, completed 10 %: 20 × 10 ÷ 100.
     assert_eq!(figures(&app), "2.00|20.00");
     let mut admin = app.signed_in("boss", "admin");
@@ -898,12 +901,7 @@ fn a_new_probability_calculation_waits_for_an_opportunity_being_changed() {
     colleague.batch_execute("COMMIT").unwrap();
     assert_eq!(changing.join().unwrap(), 303);
     assert_eq!(
-        text(
-            &app,
-            &format!(
-                "SELECT probability_pct || '|' || current_value FROM opportunities WHERE no = '{no}'"
-            ),
-        ),
+        probability_and_value(&app, &no),
         "15.00|150.00",
         "(20 + 10) ÷ 2, as the card explains it"
     );
@@ -915,15 +913,7 @@ fn a_new_probability_calculation_waits_for_an_opportunity_being_changed() {
         &[("action", "update"), ("estimated_value", "2000")],
     )
     .assert_status(303);
-    assert_eq!(
-        text(
-            &app,
-            &format!(
-                "SELECT probability_pct || '|' || current_value FROM opportunities WHERE no = '{no}'"
-            ),
-        ),
-        "15.00|300.00"
-    );
+    assert_eq!(probability_and_value(&app, &no), "15.00|300.00");
 }
 
 /// A person without a company who joins one brings their opportunities to it, as Business

@@ -1074,12 +1074,6 @@ fn apply_mailing_group_refuses_the_same_numbers_of_other_contacts() {
         .contains("Nothing was applied: the segment or its contacts changed since the preview"));
 }
 
-fn steps_of(app: &TestApp, no: &str) -> i64 {
-    app.count(&format!(
-        "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
-    ))
-}
-
 /// Reuse Segment, Reuse Criteria and "Use in a new segment", sent twice (a double click, Back
 /// and send again), did it twice: every contact twice with Allow Existing Contacts, two
 /// identical steps to undo, two new segments. Sent again from the same page, they do nothing
@@ -1127,17 +1121,21 @@ fn reuse_sent_twice_from_one_page_applies_once() {
         let mut sent = fields.clone();
         sent.push(("last", &last));
         sent.push(("last_at", &last_at));
-        let (lines, steps) = (members(&app, &two), steps_of(&app, &two));
+        let (lines, steps) = (members(&app, &two), crate::segments::step_count(&app, &two));
         let first = c.post_with_token(&format!("{page2}/{action}"), &token, &sent);
         first.assert_redirect(&page2);
-        assert_eq!(steps_of(&app, &two), steps + 1, "{page} {action}");
+        assert_eq!(
+            crate::segments::step_count(&app, &two),
+            steps + 1,
+            "{page} {action}"
+        );
         let lines_once = members(&app, &two);
         assert!(lines_once > lines || action == "reuse-criteria");
         // A double click: the second sending leaves the first one's message.
         let again = c.post_with_token(&format!("{page2}/{action}"), &token, &sent);
         again.assert_redirect(&page2);
         assert_eq!(
-            steps_of(&app, &two),
+            crate::segments::step_count(&app, &two),
             steps + 1,
             "{page} {action} sent twice"
         );
@@ -1147,7 +1145,7 @@ fn reuse_sent_twice_from_one_page_applies_once() {
         // Back and sent again, once the first one's page was seen: said why not.
         let again = c.post_with_token(&format!("{page2}/{action}"), &token, &sent);
         again.assert_redirect(&page2);
-        assert_eq!(steps_of(&app, &two), steps + 1);
+        assert_eq!(crate::segments::step_count(&app, &two), steps + 1);
         let said = c.get(&page2);
         assert!(
             said.contains("Nothing was reused: the segment&#39;s steps changed after the reuse page was shown"),
