@@ -137,11 +137,11 @@ fn decodes_to_utf8(part: &[u8]) -> bool {
     std::str::from_utf8(&bytes).is_ok()
 }
 
-/// Reads URL-encoded pairs once: `Err` with the name of the first pair that holds a NUL byte,
+/// Reads URL-encoded pairs: `Err` with the name of the first pair that holds a NUL byte,
 /// or bytes that are not UTF-8 (they were read as "�", and stored so, silently), and why;
 /// else `Ok` with the pairs composed (`db::text::composed`), or `None` when they all are
 /// already. Text of plain ASCII without `%` escapes (most query strings) is neither, and is
-/// not decoded at all.
+/// not decoded at all; other text is checked for UTF-8 pair by pair before it is decoded.
 fn checked(encoded: &[u8]) -> Result<Option<String>, (String, &'static str)> {
     if encoded.iter().all(|&b| b != 0 && b != b'%' && b.is_ascii()) {
         return Ok(None);
