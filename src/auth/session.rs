@@ -32,7 +32,7 @@ use crate::db::schema::{code_list_version, sessions, users};
 use crate::web::AppState;
 use crate::web::{db, AppError, AppResult, Flash};
 
-/// The form field (and, for uploads, the query parameter) that carries the CSRF token.
+/// The form field that carries the CSRF token (an upload's first field).
 pub const CSRF_FIELD: &str = "csrf_token";
 
 /// How often a live session's `last_seen_at` is written (at most), for idle times of four
@@ -496,12 +496,86 @@ async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, App
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.into_owned());
         Ok(token)
+    } else if content_type.starts_with("multipart/form-data") {
+        multipart_token(req).await
     } else {
-        // Uploads (multipart) carry the token in the form's action URL.
-        Ok(url::form_urlencoded::parse(req.query_string().as_bytes())
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned()))
+        Ok(None)
     }
+}
+
+/// How much of an upload is read to find its token: the first field is a hidden input, a few
+/// hundred bytes.
+const TOKEN_PEEK_LIMIT: usize = 4096;
+
+/// An upload's token: its first field, [`CSRF_FIELD`] (the form's first input). The bytes read
+/// to find it are put back in front of the rest of the body, which the handler then streams as
+/// sent; the token never appears in the address, where proxies' logs and the browser's history
+/// would keep it.
+async fn multipart_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    use actix_web::dev::Payload;
+    use futures_util::StreamExt;
+    let Some(boundary) = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_param("boundary").map(|b| b.as_str().to_string()))
+    else {
+        return Ok(None);
+    };
+    let mut payload = req.take_payload();
+    let mut read = Vec::new();
+    let mut token = None;
+    while read.len() < TOKEN_PEEK_LIMIT {
+        match payload.next().await {
+            Some(Ok(chunk)) => read.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                return Err(AppError::BadRequest {
+                    field: "body".into(),
+                    message: format!("the request's body could not be read ({e})"),
+                })
+            }
+            None => break,
+        }
+        token = first_field(&read, &boundary, CSRF_FIELD);
+        if token.is_some() {
+            break;
+        }
+    }
+    let read = actix_web::web::Bytes::from(read);
+    let rest: std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<_, actix_web::error::PayloadError>>>,
+    > = Box::pin(futures_util::stream::once(async move { Ok(read) }).chain(payload));
+    req.set_payload(Payload::from(rest));
+    Ok(token.flatten())
+}
+
+/// The value of a multipart body's first field when it is named `name` (`Some(None)` when it
+/// is another field, or not text); `None` while the first field is not all read.
+fn first_field(body: &[u8], boundary: &str, name: &str) -> Option<Option<String>> {
+    let opening = format!("--{boundary}\r\n");
+    let rest = body.strip_prefix(opening.as_bytes())?;
+    let head_end = find(rest, b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&rest[..head_end]);
+    let value = &rest[head_end + 4..];
+    let value = &value[..find(value, format!("\r\n--{boundary}").as_bytes())?];
+    let named = head.lines().any(|line| {
+        let Some((header, params)) = line.split_once(':') else {
+            return false;
+        };
+        header.trim().eq_ignore_ascii_case("content-disposition")
+            && params
+                .split(';')
+                .any(|p| p.trim() == format!("name=\"{name}\""))
+    });
+    Some(
+        named
+            .then(|| std::str::from_utf8(value).ok().map(str::to_string))
+            .flatten(),
+    )
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Loads the session into the request (a visitor without one gets a form cookie, no row), and
@@ -675,6 +749,35 @@ pub fn redirect_with_session(config: &Config, key: &str, location: &str) -> Http
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_uploads_token_is_read_from_its_first_field_once_it_is_whole() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\ntype,name\r\n--XyZ--\r\n";
+        let token = Some(Some("abc123".to_string()));
+        assert_eq!(first_field(body.as_bytes(), "XyZ", CSRF_FIELD), token);
+        // Read in pieces: not yet known until the field has ended.
+        for cut in 0..body
+            .find("\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file")
+            .unwrap()
+            + 7
+        {
+            assert_eq!(
+                first_field(&body.as_bytes()[..cut], "XyZ", CSRF_FIELD),
+                None,
+                "{cut}"
+            );
+        }
+        // Another field first, or another boundary: no token.
+        let other = body.replacen("csrf_token", "once", 1);
+        assert_eq!(first_field(other.as_bytes(), "XyZ", CSRF_FIELD), Some(None));
+        assert_eq!(first_field(body.as_bytes(), "Xy", CSRF_FIELD), None);
+        // A name that only begins like it is another field.
+        let longer = body.replacen("csrf_token", "csrf_token2", 1);
+        assert_eq!(
+            first_field(longer.as_bytes(), "XyZ", CSRF_FIELD),
+            Some(None)
+        );
+    }
 
     #[test]
     fn a_session_is_written_before_its_idle_time_runs_out() {

@@ -475,6 +475,22 @@ impl Client {
         self.finish(req)
     }
 
+    /// Posts `fields` as a multipart form, in their order, with no token of its own.
+    pub fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut form = reqwest::blocking::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let mut req = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .multipart(form);
+        if let Some(origin) = &self.origin {
+            req = req.header("origin", origin);
+        }
+        self.finish(req)
+    }
+
     /// Loads `page`, takes its form token, and posts `fields` to `action` with it.
     pub fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
         let form = self.get(page);
@@ -574,17 +590,19 @@ impl Drop for Served {
 }
 
 impl Client {
-    /// Uploads a file as a browser does: multipart, with the page's token in the action URL.
+    /// Uploads a file as a browser does: multipart, the page's token its first field.
     pub fn upload(&mut self, page: &str, action: &str, file_name: &str, data: &[u8]) -> Resp {
         let token = self.get(page).csrf_token().expect("form token");
         let part = reqwest::blocking::multipart::Part::bytes(data.to_vec())
             .file_name(file_name.to_string())
             .mime_str("text/csv")
             .unwrap();
-        let form = reqwest::blocking::multipart::Form::new().part("file", part);
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("csrf_token", token)
+            .part("file", part);
         let mut req = self
             .http
-            .post(format!("{}{}?csrf_token={}", self.base, action, token))
+            .post(format!("{}{}", self.base, action))
             .multipart(form);
         if let Some(origin) = &self.origin {
             req = req.header("origin", origin);
@@ -661,7 +679,7 @@ impl Client {
         data: &[u8],
     ) -> Resp {
         let token = self.get(page).csrf_token().expect("form token");
-        let mut form = reqwest::blocking::multipart::Form::new();
+        let mut form = reqwest::blocking::multipart::Form::new().text("csrf_token", token);
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
         }
@@ -671,7 +689,7 @@ impl Client {
             .unwrap();
         let mut req = self
             .http
-            .post(format!("{}{}?csrf_token={}", self.base, action, token))
+            .post(format!("{}{}", self.base, action))
             .multipart(form.part("file", part));
         if let Some(origin) = &self.origin {
             req = req.header("origin", origin);
