@@ -97,7 +97,18 @@ pub fn deleted_meanwhile(
     what: &str,
     no: &str,
 ) -> QueryResult<String> {
-    let by = audit_log::table
+    let by = deleted_by(conn, action, no)?.unwrap_or_default();
+    Ok(format!(
+        "{} {no} was deleted{by}, after this page was opened: nothing was saved. Your \
+         values are below, as a new {what}: save to make it again (with a new No.), or leave \
+         this page.",
+        capitalised(what)
+    ))
+}
+
+/// " by {who} at {when}" of the trail's last `action` on `no`, if it has one.
+fn deleted_by(conn: &mut PgConnection, action: &str, no: &str) -> QueryResult<Option<String>> {
+    Ok(audit_log::table
         .filter(audit_log::action.eq(action))
         .filter(audit_log::subject.eq(no))
         .order(audit_log::id.desc())
@@ -109,18 +120,33 @@ pub fn deleted_meanwhile(
                 " by {actor} at {}",
                 crate::web::filters::local_datetime_text(at)
             )
-        })
-        .unwrap_or_default();
+        }))
+}
+
+fn capitalised(what: &str) -> String {
     let mut noun = what.chars();
-    let noun_cap: String = noun
-        .next()
+    noun.next()
         .map(|c| c.to_uppercase().chain(noun).collect())
-        .unwrap_or_default();
-    Ok(format!(
-        "{noun_cap} {no} was deleted{by}, after this page was opened: nothing was saved. Your \
-         values are below, as a new {what}: save to make it again (with a new No.), or leave \
-         this page."
-    ))
+        .unwrap_or_default()
+}
+
+/// Where a form acting on `what` `no` goes once it is deleted — a Delete's second click, a
+/// page a colleague's deletion left open: to `list`, which says who deleted it and when (a
+/// message waiting there, the first click's, stays). Not found when the trail has no deletion
+/// of it (`action`, say "campaign deleted").
+pub fn gone_to_list(
+    conn: &mut PgConnection,
+    session: &crate::auth::SessionData,
+    (action, what, no): (&str, &str, &str),
+    list: &str,
+) -> Result<String, crate::web::AppError> {
+    let by = deleted_by(conn, action, no)?.ok_or(crate::web::AppError::NotFound)?;
+    let said = format!(
+        "{} {no} was deleted{by}: nothing more was done.",
+        capitalised(what)
+    );
+    crate::auth::session::set_flash_unless_waiting(conn, session, crate::web::Flash::info(said))?;
+    Ok(list.to_string())
 }
 
 /// What the trail is narrowed to: one action, a subject and who, each of the last two a part

@@ -389,6 +389,18 @@ fn save(
         return Ok(UpdateOutcome::Gone(errors, Options::load(conn)?));
     };
     if form.version.parse::<i32>().ok() != Some(campaign.version) {
+        // Saved meanwhile already as the form says (its own first click, sent twice).
+        if CampaignForm::from_campaign(&campaign)
+            .differences(form)
+            .is_empty()
+        {
+            session::set_flash_unless_waiting(
+                conn,
+                session,
+                Flash::info(crate::web::forms::saved_meanwhile("Campaign", &campaign.no)),
+            )?;
+            return Ok(UpdateOutcome::Saved(campaign.no));
+        }
         return Ok(UpdateOutcome::Conflict(
             Box::new(campaign),
             Options::load(conn)?,
@@ -531,7 +543,11 @@ pub async fn delete(
     let no = path.into_inner();
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let campaign = domain::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(campaign) = domain::lock(conn, &no)? else {
+                let no = no.trim().to_uppercase();
+                let gone = ("campaign deleted", "campaign", no.as_str());
+                return audit::gone_to_list(conn, &session, gone, "/campaigns");
+            };
             if let Some(why) = domain::usage(conn, &campaign.no)?.refusal(&campaign.no) {
                 session::set_flash(conn, &session, Flash::error(why))?;
                 return Ok(format!("/campaigns/{}", campaign.no));

@@ -43,6 +43,12 @@ impl FormErrors {
     }
 }
 
+/// What a stale form is told when what it says was saved meanwhile anyway (a double click's
+/// second sending, or a colleague's same change): `noun` say "Campaign", `no` its No.
+pub fn saved_meanwhile(noun: &str, no: &str) -> String {
+    format!("{noun} {no} was saved meanwhile, already as your form says: nothing more to save.")
+}
+
 /// Trims a text field; an empty string stays empty.
 pub fn clean(value: &str) -> String {
     value.trim().to_string()

@@ -939,3 +939,132 @@ fn all_the_segments_of_a_campaign_are_one_link_from_its_card() {
         .get("/segments?campaign=CP9")
         .contains("There is no campaign CP9."));
 }
+
+/// A save or a Delete sent twice (a double click, Back and send again) says what the first
+/// sending did. A second save said a colleague had saved meanwhile, over an empty table of
+/// differences, and a second Delete ended on "Page not found".
+#[test]
+fn an_edit_or_a_delete_sent_twice_says_what_the_first_did() {
+    let app = TestApp::start();
+    world(&app);
+    statuses(&app);
+    let mut c = app.signed_in("stan", "staff");
+    c.submit("/campaigns/new", "/campaigns", &campaign_fields(&[]))
+        .assert_redirect("/campaigns/CP0003");
+    let twice = |c: &mut Client, page: &str, action: &str, fields: &[(&str, &str)]| {
+        let token = c.get(page).csrf_token().unwrap();
+        let first = c.post_with_token(action, &token, fields);
+        let second = c.post_with_token(action, &token, fields);
+        (first, second)
+    };
+
+    // A campaign's edit.
+    let edit = c.get("/campaigns/CP0003/edit");
+    let version = hidden_value(&edit.body, "version").unwrap();
+    let fields = campaign_fields(&[("description", "Spring fair, moved"), ("version", &version)]);
+    let (first, second) = twice(
+        &mut c,
+        "/campaigns/CP0003/edit",
+        "/campaigns/CP0003",
+        &fields,
+    );
+    first.assert_redirect("/campaigns/CP0003");
+    second.assert_redirect("/campaigns/CP0003");
+    let card = c.get("/campaigns/CP0003");
+    assert!(card.contains("Campaign CP0003 saved."), "{}", card.body);
+    assert_eq!(
+        row(&app, "CP0003"),
+        "CP0003|Spring fair, moved|2026-03-01|2026-03-31|JO|PLANNED|2"
+    );
+    // Sent again once that message was shown: it says the campaign is as the form says.
+    let again = c.post_with_token("/campaigns/CP0003", &card.csrf_token().unwrap(), &fields);
+    again.assert_redirect("/campaigns/CP0003");
+    assert!(c.get("/campaigns/CP0003").contains(
+        "Campaign CP0003 was saved meanwhile, already as your form says: nothing more to save."
+    ));
+    // A stale form that says something else is still a conflict.
+    let stale = campaign_fields(&[("description", "Other"), ("version", &version)]);
+    let token = c.get("/campaigns/CP0003/edit").csrf_token().unwrap();
+    c.post_with_token("/campaigns/CP0003", &token, &stale)
+        .assert_status(409);
+
+    // A contact's edit.
+    let no = crate::contacts::create(
+        &mut c,
+        &[("type", "company".into()), ("name", "Twice Co".into())],
+    );
+    let card = format!("/contacts/{no}");
+    let edit = c.get(&format!("{card}/edit"));
+    let version = hidden_value(&edit.body, "version").unwrap();
+    let was = hidden_value(&edit.body, "was").unwrap();
+    let fields = [
+        ("type", "company"),
+        ("name", "Twice Co Ltd"),
+        ("search_name", "TWICE CO"),
+        ("version", version.as_str()),
+        ("was", was.as_str()),
+    ];
+    let (first, second) = twice(&mut c, &format!("{card}/edit"), &card, &fields);
+    first.assert_redirect(&card);
+    second.assert_redirect(&card);
+    let page = c.get(&card);
+    assert!(
+        page.contains(&format!("Contact {no} saved.")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT version FROM contacts WHERE no = '{no}' AND name = 'Twice Co Ltd' \
+             AND search_name = 'TWICE CO LTD'"
+        )),
+        2
+    );
+
+    // Deletes: the first one's message on the list; sent again later, who deleted it.
+    let segment = crate::segments::new_segment(&mut c, "Twice");
+    for (delete, list, said, gone) in [
+        (
+            "/campaigns/CP0003/delete".to_string(),
+            "/campaigns",
+            "Campaign CP0003 Spring fair, moved deleted.".to_string(),
+            "Campaign CP0003 was deleted by stan at ".to_string(),
+        ),
+        (
+            format!("{card}/delete"),
+            "/contacts",
+            format!("Contact {no} Twice Co Ltd deleted"),
+            format!("Contact {no} was deleted by stan at "),
+        ),
+        (
+            format!("/segments/{segment}/delete"),
+            "/segments",
+            format!("Segment {segment} Twice deleted"),
+            format!("Segment {segment} was deleted by stan at "),
+        ),
+    ] {
+        let page = c.get(&delete);
+        page.assert_status(200);
+        let token = page.csrf_token().unwrap();
+        let fields = [("persons", "0"), ("who", "")];
+        let first = c.post_with_token(&delete, &token, &fields);
+        let second = c.post_with_token(&delete, &token, &fields);
+        first.assert_redirect(list);
+        second.assert_redirect(list);
+        let shown = c.get(list);
+        assert!(shown.contains(&said), "{delete}: {}", shown.body);
+        c.post_with_token(&delete, &token, &fields)
+            .assert_redirect(list);
+        let shown = c.get(list);
+        assert!(shown.contains(&gone), "{delete}: {}", shown.body);
+        assert!(shown.contains(": nothing more was done."), "{delete}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action LIKE '% deleted'"),
+        3
+    );
+    // A No. that never was is not found.
+    let token = c.get("/campaigns").csrf_token().unwrap();
+    c.post_with_token("/campaigns/CP9999/delete", &token, &[])
+        .assert_status(404);
+}

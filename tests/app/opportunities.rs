@@ -294,7 +294,9 @@ fn an_opportunitys_details_are_corrected_on_its_edit_page() {
     )
     .assert_redirect(&format!("/opportunities/{no}"));
     assert_eq!(row(&app), "Desks|JO|-|normal|BIG");
-    // A stale form that says what is saved already: nothing to choose, and said.
+    // A stale form that says what is saved already: nothing to choose, and said (once the
+    // save's own message was shown; waiting, that one would stay).
+    c.get(&format!("/opportunities/{no}"));
     send(
         &mut c,
         &[

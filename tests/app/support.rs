@@ -389,7 +389,16 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
-    Some(html[start..end].replace("&amp;", "&"))
+    // As a browser reads it: askama's escapes undone, `&` last.
+    Some(
+        html[start..end]
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
+    )
 }
 
 /// A client that behaves like a browser: keeps cookies, sends `Origin` on posts, and posts

@@ -96,7 +96,11 @@ pub async fn delete(
     let shown_who = form.into_inner().who;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(contact) = model::find_by_no(conn, &no)? else {
+                let no = no.trim().to_uppercase();
+                let gone = ("contact deleted", "contact", no.as_str());
+                return crate::admin::audit::gone_to_list(conn, &session, gone, "/contacts");
+            };
             if let Some(refusal) = guards::deletion_refused(conn, &contact)? {
                 session::set_flash(conn, &session, Flash::error(refusal))?;
                 return Ok(format!("{}/delete", model::card_href(&contact.no)));
@@ -138,7 +142,13 @@ pub async fn delete(
             } else {
                 Vec::new()
             };
-            diesel::delete(crate::db::schema::contacts::table.find(contact.id)).execute(conn)?;
+            let deleted = diesel::delete(crate::db::schema::contacts::table.find(contact.id))
+                .execute(conn)?;
+            if deleted == 0 {
+                // Deleted by the same form's first sending, which this one waited for.
+                let gone = ("contact deleted", "contact", contact.no.as_str());
+                return crate::admin::audit::gone_to_list(conn, &session, gone, "/contacts");
+            }
             let with = match persons.len() {
                 0 => String::new(),
                 1 => " with its person".to_string(),

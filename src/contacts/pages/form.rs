@@ -331,6 +331,12 @@ pub async fn update(
             if version != contact.version {
                 let company_no = model::company_no_of(conn, &contact)?;
                 let theirs = ContactForm::from_contact(&contact, company_no);
+                // Saved meanwhile already as the form says (its own first click, sent twice).
+                if differences(&theirs, &f.clone().over(&theirs)).is_empty() {
+                    let said = crate::web::forms::saved_meanwhile("Contact", &contact.no);
+                    session::set_flash_unless_waiting(conn, &session, Flash::info(said))?;
+                    return Ok(UpdateOutcome::Saved(contact.no));
+                }
                 return Ok(UpdateOutcome::Conflict(
                     Box::new(contact),
                     Box::new(theirs),

@@ -176,12 +176,11 @@ pub async fn save(
                 // saying so; it was lost on the way to the card.
                 Edited::Closed => None,
                 // A stale form that already says what is saved: nothing to choose between.
+                // (A double click's second sending: the first one's message stays.)
                 Edited::Stale if edit::compared(&o, &f.as_typed(&o)).is_empty() => {
-                    Some(Flash::info(format!(
-                        "Opportunity {} was saved by someone else meanwhile, already as your \
-                         form says: nothing more to save.",
-                        o.no
-                    )))
+                    let said = crate::web::forms::saved_meanwhile("Opportunity", &o.no);
+                    session::set_flash_unless_waiting(conn, &session, Flash::info(said))?;
+                    return Ok(Err(o.no));
                 }
                 Edited::Invalid(_) | Edited::Stale => None,
             };

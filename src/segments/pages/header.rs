@@ -641,11 +641,8 @@ pub async fn update(
             if f.version.parse::<i32>().ok() != Some(segment.version) {
                 let diff = f.differences(&HeaderForm::from_segment(&segment));
                 if diff.is_empty() {
-                    let message = format!(
-                        "Segment {} was saved by someone else meanwhile, with the values of your form.",
-                        segment.no
-                    );
-                    session::set_flash(conn, &session, Flash::info(message))?;
+                    let message = crate::web::forms::saved_meanwhile("Segment", &segment.no);
+                    session::set_flash_unless_waiting(conn, &session, Flash::info(message))?;
                     return Ok(HeaderOutcome::Saved(segment.no));
                 }
                 return Ok(HeaderOutcome::Conflict(Box::new(segment), diff));

@@ -82,8 +82,11 @@ pub(super) async fn on_locked_segment(
     let ip = crate::auth::client_ip(req, state.config.trust_proxy);
     let location = crate::web::long(&state.long_pool, move |conn| {
         conn.transaction::<_, crate::web::AppError, _>(|conn| {
-            let segment = crate::segments::domain::header::lock(conn, &no)?
-                .ok_or(crate::web::AppError::NotFound)?;
+            let Some(segment) = crate::segments::domain::header::lock(conn, &no)? else {
+                let no = no.trim().to_uppercase();
+                let gone = ("segment deleted", "segment", no.as_str());
+                return crate::admin::audit::gone_to_list(conn, &session, gone, "/segments");
+            };
             let (flash, location) = act(conn, segment, &ip)?;
             crate::auth::session::set_flash(conn, &session, flash)?;
             Ok(location)
