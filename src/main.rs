@@ -122,7 +122,7 @@ fn main() -> ExitCode {
             Some(listener) => serve(&database, listener, config),
             None => Err(anyhow::anyhow!("no listener")),
         },
-        Command::Migrate => migrate(&database).map(|n| println!("{n} migration(s) applied")),
+        Command::Migrate => migrate(&database, None).map(|n| println!("{n} migration(s) applied")),
         Command::User(cmd) => user_command(&database, cmd),
         Command::DemoData { contacts, seed } => demo_data(&database, contacts, seed),
     };
@@ -136,9 +136,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn migrate(database: &Database) -> anyhow::Result<usize> {
+/// Pending migrations; `sort` (serve's locale) also sorts names as it says.
+fn migrate(database: &Database, sort: Option<rapport::config::Locale>) -> anyhow::Result<usize> {
     let mut conn = PgConnection::establish(&database.url)?;
-    db::migrate(&mut conn, database.locale)
+    db::migrate(&mut conn, sort)
 }
 
 /// Binds the web server's address; the error is one sentence saying what to do.
@@ -163,7 +164,7 @@ fn listen(bind: &str) -> Result<TcpListener, String> {
 }
 
 fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::Result<()> {
-    let applied = migrate(database)?;
+    let applied = migrate(database, Some(database.locale))?;
     if applied > 0 {
         tracing::info!("{applied} migration(s) applied");
     }
@@ -250,7 +251,7 @@ fn spawn_housekeeping(pool: db::DbPool, config: Config) {
 }
 
 fn demo_data(database: &Database, contacts: u64, seed: u64) -> anyhow::Result<()> {
-    migrate(database)?;
+    migrate(database, None)?;
     let mut conn = PgConnection::establish(&database.url)?;
     let options = rapport::demo::Options { contacts, seed };
     let summary = rapport::demo::load(&mut conn, &options, &mut |line| println!("{line}"))?;
@@ -280,7 +281,7 @@ fn read_password_as_typed(prompt: &str) -> anyhow::Result<String> {
 }
 
 fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
-    migrate(database)?;
+    migrate(database, None)?;
     let mut conn = PgConnection::establish(&database.url)?;
     match cmd {
         UserCommand::Add {

@@ -1216,3 +1216,44 @@ fn an_administrator_added_on_the_command_line_kills_the_setup_link() {
         .get(&format!("/setup?token={token}"))
         .assert_status(404);
 }
+
+/// A command run beside the service with an environment of its own (the README's `runuser …
+/// rapport user add`, without the unit's RAPPORT_LOCALE) leaves the names' order as the
+/// service sorted them. It sorted them anew as its own default said, rewriting and locking
+/// the contacts under the running service (about 40 s a million).
+#[test]
+fn a_command_leaves_the_order_the_service_sorts_names_in() {
+    use rapport::config::Locale;
+    use rapport::db::names::is_sorted_as;
+    use std::io::Write;
+    let app = TestApp::start();
+    rapport::db::migrate(&mut app.conn(), Some(Locale::DaDk)).unwrap();
+    assert!(is_sorted_as(&mut app.conn(), Locale::DaDk).unwrap());
+    for args in [
+        &["user", "add", "maria", "--role", "staff"][..],
+        &["user", "list"],
+        &["migrate"],
+    ] {
+        let mut child = std::process::Command::new(binary())
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .env_remove("RAPPORT_LOCALE")
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            is_sorted_as(&mut app.conn(), Locale::DaDk).unwrap(),
+            "{args:?} sorted the names anew"
+        );
+    }
+}
