@@ -273,16 +273,22 @@ impl Config {
         if let Some(v) = get("RAPPORT_SERVER_TIMING") {
             c.server_timing = yes_or_no("RAPPORT_SERVER_TIMING", &v)?;
         }
+        // Milliseconds at most PostgreSQL's longest statement_timeout (a count's budget is
+        // one: past it every contact list failed); seconds at most a year.
+        let ms = |name, v: &str| whole(name, v, "milliseconds", i32::MAX as u64);
         if let Some(v) = get("RAPPORT_SLOW_SQL_MS") {
-            c.slow_sql = Duration::from_millis(whole("RAPPORT_SLOW_SQL_MS", &v, "milliseconds")?);
+            c.slow_sql = Duration::from_millis(ms("RAPPORT_SLOW_SQL_MS", &v)?);
         }
         if let Some(v) = get("RAPPORT_LIST_COUNT_MS") {
-            c.list_count_budget =
-                Duration::from_millis(whole("RAPPORT_LIST_COUNT_MS", &v, "milliseconds")?);
+            c.list_count_budget = Duration::from_millis(ms("RAPPORT_LIST_COUNT_MS", &v)?);
         }
         if let Some(v) = get("RAPPORT_LIST_COUNT_KEEP_S") {
-            c.list_count_keep =
-                Duration::from_secs(whole("RAPPORT_LIST_COUNT_KEEP_S", &v, "seconds")?);
+            c.list_count_keep = Duration::from_secs(whole(
+                "RAPPORT_LIST_COUNT_KEEP_S",
+                &v,
+                "seconds",
+                YEAR_SECONDS,
+            )?);
         }
         if let Some(v) = get("RAPPORT_LOCALE") {
             c.locale = Locale::parse(&v).ok_or_else(|| ConfigError {
@@ -321,12 +327,19 @@ impl Config {
     }
 }
 
-/// A whole number of `unit`s, 0 or more.
-fn whole(name: &'static str, v: &str, unit: &str) -> Result<u64, ConfigError> {
-    v.trim().parse::<u64>().map_err(|_| ConfigError {
-        name,
-        message: format!("expected a whole number of {unit}, got {v:?}"),
-    })
+/// A whole number of `unit`s, 0 to `max`.
+fn whole(name: &'static str, v: &str, unit: &str, max: u64) -> Result<u64, ConfigError> {
+    match v.trim().parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(_) => Err(ConfigError {
+            name,
+            message: format!("expected at most {max} {unit}, got {v:?}"),
+        }),
+        Err(_) => Err(ConfigError {
+            name,
+            message: format!("expected a whole number of {unit}, got {v:?}"),
+        }),
+    }
 }
 
 /// Connections for pages when `RAPPORT_DB_POOL_SIZE` is unset: two for each core. On two
@@ -334,9 +347,15 @@ fn whole(name: &'static str, v: &str, unit: &str) -> Result<u64, ConfigError> {
 /// work had connections of its own (BENCHMARKS.md, Many users at once).
 pub fn default_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    pool_size_for(cores)
+}
+
+/// Two connections a core, at least 2 and at most the most that may be set ([`MAX_POOL`]):
+/// past 45 cores the default alone would pass PostgreSQL's `max_connections`.
+fn pool_size_for(cores: usize) -> u32 {
     u32::try_from(cores.saturating_mul(2))
         .unwrap_or(u32::MAX)
-        .max(2)
+        .clamp(2, MAX_POOL as u32)
 }
 
 /// A yes-or-no setting: `true`/`1`/`yes` or `false`/`0`/`no`, any case. Anything else stops
@@ -362,6 +381,83 @@ fn positive(name: &'static str, v: &str) -> Result<u64, ConfigError> {
             message: format!("expected a positive whole number, got {v:?}"),
         }),
     }
+}
+
+/// Every setting Rapport reads (README, Configuration), and the names its benchmarks and tests
+/// set (`RAPPORT_TEST_…` too).
+const SETTINGS: [&str; 18] = [
+    "RAPPORT_BIND",
+    "RAPPORT_DATA_DIR",
+    "RAPPORT_COOKIE_SECURE",
+    "RAPPORT_SESSION_IDLE_MINUTES",
+    "RAPPORT_SESSION_MAX_HOURS",
+    "RAPPORT_TRUST_PROXY",
+    "RAPPORT_PG_BINDIR",
+    "RAPPORT_DB_POOL_SIZE",
+    "RAPPORT_DB_LONG_POOL_SIZE",
+    "RAPPORT_SLOW_SQL_MS",
+    "RAPPORT_LOCALE",
+    "RAPPORT_LIST_COUNT_MS",
+    "RAPPORT_LIST_COUNT_KEEP_S",
+    "RAPPORT_SERVER_TIMING",
+    "RAPPORT_STATIC_DIR",
+    // The benchmarks' and tests' own.
+    "RAPPORT_BIN",
+    "RAPPORT_SCREENSHOTS",
+    "RAPPORT_HARNESS_CHILD",
+];
+
+/// The settings Rapport reads: the first of [`SETTINGS`].
+const SETTINGS_READ: usize = 15;
+
+/// What to say of each `RAPPORT_…` name in `names` (the environment's) that is no setting: a
+/// mistyped one is otherwise ignored unseen — `RAPPORT_TRUST_PROXIES=true` left the proxy
+/// untrusted, every client the proxy's address. Names the setting meant when one is close.
+pub fn unknown_settings(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut said: Vec<String> = names
+        .into_iter()
+        .filter(|n| {
+            n.starts_with("RAPPORT_")
+                && !n.starts_with("RAPPORT_TEST_")
+                && !SETTINGS.contains(&n.as_str())
+        })
+        .map(|name| {
+            // Close: a third of the letters after RAPPORT_ or fewer to change (one at least).
+            let nearest = SETTINGS[..SETTINGS_READ]
+                .iter()
+                .map(|known| (edits(&name, known), *known))
+                .min()
+                .filter(|(d, _)| *d <= (name.len() - "RAPPORT_".len()).max(3) / 3);
+            match nearest {
+                Some((_, known)) => format!(
+                    "{name} is not a setting of Rapport and is ignored: did you mean {known}?"
+                ),
+                None => format!(
+                    "{name} is not a setting of Rapport and is ignored (the README lists them)."
+                ),
+            }
+        })
+        .collect();
+    said.sort();
+    said
+}
+
+/// How many letters to add, take away or change to make `a` into `b` (Levenshtein).
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// A session's idle or whole life is at most a year.
@@ -395,6 +491,45 @@ fn bind_is_loopback(bind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_setting_is_named_with_the_one_it_is_close_to() {
+        let names = [
+            "RAPPORT_TRUST_PROXIES",
+            "RAPPORT_TRUST_PROXY",
+            "RAPPORT_COOKIES_SECURE",
+            "RAPPORT_TEST_PATH",
+            "RAPPORT_FOO",
+            "PATH",
+        ]
+        .map(String::from);
+        assert_eq!(
+            unknown_settings(names),
+            [
+                "RAPPORT_COOKIES_SECURE is not a setting of Rapport and is ignored: did you mean RAPPORT_COOKIE_SECURE?",
+                "RAPPORT_FOO is not a setting of Rapport and is ignored (the README lists them).",
+                "RAPPORT_TRUST_PROXIES is not a setting of Rapport and is ignored: did you mean RAPPORT_TRUST_PROXY?",
+            ]
+        );
+        assert_eq!(edits("kitten", "sitting"), 3);
+        assert_eq!(edits("", "abc"), 3);
+    }
+
+    #[test]
+    fn settings_out_of_range_stop_the_start_with_their_name() {
+        let with = |name: &'static str, value: &'static str| {
+            Config::from_lookup(move |n| (n == name).then(|| value.to_string()))
+        };
+        // PostgreSQL's statement_timeout stops at 2147483647 ms: past it every list failed.
+        let e = with("RAPPORT_LIST_COUNT_MS", "3000000000").unwrap_err();
+        assert_eq!(e.name, "RAPPORT_LIST_COUNT_MS");
+        assert!(with("RAPPORT_LIST_COUNT_MS", "2147483647").is_ok());
+        assert!(with("RAPPORT_LIST_COUNT_KEEP_S", "99999999999").is_err());
+        assert!(with("RAPPORT_SLOW_SQL_MS", "0").is_ok());
+        assert_eq!(pool_size_for(64), 90);
+        assert_eq!(pool_size_for(2), 4);
+        assert_eq!(pool_size_for(0), 2);
+    }
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: std::collections::HashMap<String, String> = pairs

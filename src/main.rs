@@ -92,6 +92,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let environment = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+    for unknown in rapport::config::unknown_settings(environment) {
+        tracing::warn!("{unknown}");
+    }
     let command = cli.command.unwrap_or(Command::Serve);
     // Serving needs the port: find out it is taken before starting anything else.
     if let (Command::Serve, Some(message)) = (&command, rapport::web::assets::missing()) {

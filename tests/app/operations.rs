@@ -461,3 +461,22 @@ fn a_wrong_static_folder_stops_the_start_with_a_clear_message() {
     assert!(stderr.contains("set RAPPORT_STATIC_DIR"), "{stderr}");
     assert!(!dir.path().join("var").exists(), "nothing was started");
 }
+
+/// A mistyped setting was ignored unseen: `RAPPORT_TRUST_PROXIES=true` left the proxy
+/// untrusted. The start names it, and the setting it is close to.
+#[test]
+fn a_mistyped_setting_is_named_at_the_start() {
+    let db = TestDb::new();
+    let log = warnings_at_start(&db, "127.0.0.1", |command| {
+        command.env("RAPPORT_TRUST_PROXIES", "true");
+    });
+    assert!(
+        log.contains(
+            "RAPPORT_TRUST_PROXIES is not a setting of Rapport and is ignored: did you mean \
+             RAPPORT_TRUST_PROXY?"
+        ),
+        "{log}"
+    );
+    let log = warnings_at_start(&db, "127.0.0.1", |_| {});
+    assert!(!log.contains("is not a setting of Rapport"), "{log}");
+}
