@@ -344,13 +344,18 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
             );
         }
         UserCommand::Disable { username } => {
-            let user = users::find_by_username(&mut conn, &rapport::db::text::composed(&username))?
-                .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
-            conn.transaction::<_, anyhow::Error, _>(|conn| {
-                // The same rule as the Users page: the last active administrator stays.
-                if user.active
-                    && user.role() == rapport::auth::Role::Admin
-                    && users::other_active_admins(conn, user.id)? == 0
+            let name = rapport::db::text::composed(&username).into_owned();
+            // As the Users page does: the administrators' rows, then the user's, locked; the
+            // last active administrator stays; one disabled already is left as it is.
+            let said = conn.transaction::<_, anyhow::Error, _>(|conn| {
+                let admins = users::lock_active_admins(conn)?;
+                let user = users::lock_by_username(conn, &name)?
+                    .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+                if !user.active {
+                    return Ok(format!("User {} is disabled already.", user.username));
+                }
+                if user.role() == rapport::auth::Role::Admin
+                    && !admins.iter().any(|id| *id != user.id)
                 {
                     anyhow::bail!(
                         "{} is the last active administrator and cannot be disabled",
@@ -359,12 +364,12 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
                 }
                 users::set_active(conn, user.id, false)?;
                 audit::record(conn, Actor::Cli, "user disabled", &user.username, "", "")?;
-                Ok(())
+                Ok(format!(
+                    "User {} disabled; their sessions were ended.",
+                    user.username
+                ))
             })?;
-            println!(
-                "User {} disabled; their sessions were ended.",
-                user.username
-            );
+            println!("{said}");
         }
         UserCommand::List => {
             let mut out = std::io::stdout().lock();

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::audit::{self, Actor};
 use crate::auth::users::{self, CreateError, NewUser, User, UserChanges};
-use crate::auth::{client_ip, password, session, Admin, Role};
+use crate::auth::{client_ip, password, session, Admin, CurrentUser, Role};
 use crate::setup::CodeList;
 use crate::web::pagination::path_segment;
 use crate::web::AppState;
@@ -87,6 +87,12 @@ pub async fn new(
     })
 }
 
+/// Locks the active administrators' rows (see `users::lock_active_admins`), `admin` among
+/// them: one demoted or disabled meanwhile is refused (403).
+fn acting(conn: &mut diesel::PgConnection, admin: &CurrentUser) -> Result<Vec<i64>, AppError> {
+    users::lock_admins_acting(conn, admin.id)?.ok_or(AppError::Forbidden)
+}
+
 #[post("/admin/users")]
 pub async fn create(
     req: HttpRequest,
@@ -109,26 +115,29 @@ pub async fn create(
     .trimmed();
     let result = db(&state.pool, move |conn| {
         use diesel::Connection;
-        conn.transaction::<_, AppError, _>(|conn| match users::create(conn, &new_user) {
-            Ok(user) => {
-                audit::record(
-                    conn,
-                    Actor::User(&admin),
-                    "user created",
-                    &user.username,
-                    &format!("role {}", user.role),
-                    &ip,
-                )?;
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::success(format!("User {} created.", user.username)),
-                )?;
-                Ok(Ok(user.username))
+        conn.transaction::<_, AppError, _>(|conn| {
+            acting(conn, &admin)?;
+            match users::create(conn, &new_user) {
+                Ok(user) => {
+                    audit::record(
+                        conn,
+                        Actor::User(&admin),
+                        "user created",
+                        &user.username,
+                        &format!("role {}", user.role),
+                        &ip,
+                    )?;
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::success(format!("User {} created.", user.username)),
+                    )?;
+                    Ok(Ok(user.username))
+                }
+                Err(CreateError::Invalid(errors)) => Ok(Err(errors)),
+                Err(CreateError::Db(e)) => Err(e.into()),
+                Err(CreateError::Other(e)) => Err(AppError::Internal(e)),
             }
-            Err(CreateError::Invalid(errors)) => Ok(Err(errors)),
-            Err(CreateError::Db(e)) => Err(e.into()),
-            Err(CreateError::Other(e)) => Err(AppError::Internal(e)),
         })
     })
     .await?;
@@ -270,9 +279,7 @@ pub async fn update(
     let result = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
-            if Role::parse(&c.role) != Some(Role::Admin) {
-                users::lock_active_admins(conn)?;
-            }
+            let admins = acting(conn, &admin)?;
             let user = users::lock_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
             let stored = UserChanges::of(&user);
             // A demotion (or a name) saved by another administrator since this form was opened
@@ -290,7 +297,7 @@ pub async fn update(
             if user.role() == Role::Admin
                 && Role::parse(&c.role) != Some(Role::Admin)
                 && user.active
-                && users::other_active_admins(conn, user.id)? == 0
+                && !admins.iter().any(|id| *id != user.id)
             {
                 errors.add(
                     "role",
@@ -414,6 +421,7 @@ pub async fn reset_password(
         use diesel::Connection;
         let hash = password::hash(&form.password)?;
         conn.transaction::<_, AppError, _>(|conn| {
+            acting(conn, &admin)?;
             users::set_password_hash(conn, user.id, &hash)?;
             audit::record(
                 conn,
@@ -483,9 +491,7 @@ async fn set_active(
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
             // The administrators' rows first, then the user's (see `lock_active_admins`).
-            if !active {
-                users::lock_active_admins(conn)?;
-            }
+            let admins = acting(conn, &admin)?;
             let user = users::lock_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
             let flash = if user.active == active {
                 // A second click, or a colleague's: nothing to do, nothing to record.
@@ -498,7 +504,7 @@ async fn set_active(
                 Flash::error("You cannot disable your own account.")
             } else if !active
                 && user.role() == Role::Admin
-                && users::other_active_admins(conn, user.id)? == 0
+                && !admins.iter().any(|id| *id != user.id)
             {
                 Flash::error("This is the last active administrator and cannot be disabled.")
             } else {

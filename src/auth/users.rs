@@ -356,11 +356,21 @@ pub fn admin_exists(conn: &mut PgConnection) -> QueryResult<bool> {
 /// Other active administrators than `except`: the last one may not be disabled or demoted.
 /// Every active administrator's row is locked until the caller's transaction ends, so two
 /// administrators demoting or disabling each other at the same moment run one after the
-/// other: the second sees the first's change and is refused (each counting the other, both
-/// went through and nobody was left to manage users).
+/// other: the second sees the first's change and is refused, no longer an administrator
+/// ([`lock_admins_acting`]) or the last one left (each counting the other, both went through
+/// and nobody was left to manage users).
 pub fn other_active_admins(conn: &mut PgConnection, except: i64) -> QueryResult<i64> {
     let admins = lock_active_admins(conn)?;
     Ok(admins.iter().filter(|id| **id != except).count() as i64)
+}
+
+/// [`lock_active_admins`] for a change administrator `acting` makes: `None` when they are no
+/// longer one of them. Their rights were read when the request began; an administrator
+/// demoted or disabled by a colleague while the request waited for these rows does not act as
+/// one (with three, two demoting each other both went through, the second by a demoted one).
+pub fn lock_admins_acting(conn: &mut PgConnection, acting: i64) -> QueryResult<Option<Vec<i64>>> {
+    let admins = lock_active_admins(conn)?;
+    Ok(admins.contains(&acting).then_some(admins))
 }
 
 /// Locks every active administrator's row, in the order of their ids, until the transaction
@@ -402,7 +412,12 @@ pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryR
         ))
         .execute(conn)?;
     super::session::destroy_for_user(conn, id)?;
-    Ok(())
+    // The wrong passwords that led to a reset no longer hold the new one back.
+    let username = users::table
+        .find(id)
+        .select(users::username)
+        .first::<String>(conn)?;
+    super::throttle::clear(conn, &username)
 }
 
 /// Enables or disables a user; disabling ends every session of the user.

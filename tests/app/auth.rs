@@ -996,6 +996,44 @@ fn the_command_line_keeps_the_last_administrator() {
         app.count("SELECT count(*) FROM users WHERE username = 'boss' AND active"),
         0
     );
+    // Again: as the Users page, nothing to do and nothing recorded (it recorded it again and
+    // said their sessions were ended).
+    let again = disable("BOSS");
+    assert!(again.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "User boss is disabled already."
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'user disabled'"),
+        1
+    );
+}
+
+/// A password reset by an administrator (or on the command line) lifts the throttle its wrong
+/// passwords set: the user signed in with the new one was refused for up to 15 minutes.
+#[test]
+fn a_password_reset_lets_the_user_sign_in_at_once() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut admin = app.signed_in("boss", "admin");
+    let mut c = app.client();
+    for _ in 0..10 {
+        assert_eq!(c.try_sign_in("maria", "wrong password!!").status, 422);
+    }
+    c.try_sign_in("maria", PASSWORD).assert_status(429);
+    let new_password = "a brand new passphrase";
+    admin
+        .submit(
+            "/admin/users/maria",
+            "/admin/users/maria/password",
+            &[
+                ("password", new_password),
+                ("password_confirmation", new_password),
+            ],
+        )
+        .assert_redirect("/admin/users/maria");
+    c.sign_in("maria", new_password);
 }
 
 #[test]
