@@ -962,3 +962,90 @@ fn a_code_deleted_while_a_contact_is_saved_with_it_is_said_at_its_field() {
         "nothing saved"
     );
 }
+
+/// Add person clicked on one company's card, then Company No. changed to another before
+/// saving: the person takes the second company's address, phone and codes where the form
+/// still had the first one's, and keeps what the user typed. It kept the first company's
+/// (nothing was empty to fill), under the second.
+#[test]
+fn a_new_persons_company_changed_on_its_form_gives_its_own_values() {
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let nordlys = create(&mut c, NORDLYS);
+    let solo = create(
+        &mut c,
+        &[
+            ("type", "company"),
+            ("name", "Solo ApS"),
+            ("address", "Strøget 5"),
+            ("city", "København"),
+            ("post_code", "1100"),
+            ("country_code", "DK"),
+            ("phone", "+45 33 00 00 00"),
+            ("salesperson_code", "PL"),
+            ("territory_code", "SOUTH"),
+        ],
+    );
+    let page = c.get(&format!("/contacts/new?company={nordlys}"));
+    let took_from = hidden_value(&page.body, "took_from").expect("what the form took");
+    // As the form was filled in, only Company No. changed.
+    let fields: Vec<(&str, &str)> = vec![
+        ("type", "person"),
+        ("name", "Eva"),
+        ("company_no", &solo),
+        ("address", "Havnegade 1"),
+        ("address_2", "2. sal"),
+        ("city", "Århus"),
+        ("post_code", "8000"),
+        ("country_code", "DK"),
+        ("phone", "+45 86 12 34 56"),
+        ("salesperson_code", "JO"),
+        ("territory_code", "NORTH"),
+        ("language_code", "DAN"),
+        ("took_from", &took_from),
+    ];
+    let res = c.post_with_token("/contacts", &page.csrf_token().unwrap(), &fields);
+    res.assert_status(303);
+    let eva = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string();
+    assert_eq!(
+        row(&app, &eva),
+        "Strøget 5||København|1100|DK|+45 33 00 00 00|PL|SOUTH|"
+    );
+    // A value the user typed over the first company's stays.
+    let page = c.get(&format!("/contacts/new?company={nordlys}"));
+    let took_from = hidden_value(&page.body, "took_from").unwrap();
+    let res = c.post_with_token(
+        "/contacts",
+        &page.csrf_token().unwrap(),
+        &[
+            ("type", "person"),
+            ("name", "Finn"),
+            ("company_no", &solo),
+            ("address", "Havnegade 1"),
+            ("address_2", "2. sal"),
+            ("city", "Århus"),
+            ("post_code", "8000"),
+            ("country_code", "DK"),
+            ("phone", "+45 11 11 11 11"),
+            ("salesperson_code", "JO"),
+            ("territory_code", "NORTH"),
+            ("language_code", "DAN"),
+            ("took_from", &took_from),
+        ],
+    );
+    res.assert_status(303);
+    let finn = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string();
+    assert_eq!(
+        row(&app, &finn),
+        "Strøget 5||København|1100|DK|+45 11 11 11 11|PL|SOUTH|"
+    );
+}

@@ -101,6 +101,19 @@ pub fn from_company(
                         return Ok(Err((company.no, now)));
                     }
                 }
+                // Filled in from another company, whose Add person was clicked before Company
+                // No. was changed: what the form still has as that company gave it is the new
+                // company's, as for a person moved on its edit form. It kept the first
+                // company's address and codes (nothing was empty to fill).
+                Some((no, _)) if !no.is_empty() => {
+                    match model::find_by_no(conn, no)?.filter(|c| c.is_company()) {
+                        Some(first) => {
+                            let first = giving(conn, &first)?;
+                            moved(values, &first, Some(&first), &company);
+                        }
+                        None => fill(values, &company),
+                    }
+                }
                 _ => fill(values, &company),
             }
             Ok(Ok(()))
