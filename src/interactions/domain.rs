@@ -614,6 +614,9 @@ pub enum Updated {
     EvaluationChanged(String),
     /// The save changes nothing (the form sent as it was shown): nothing was written.
     Unchanged,
+    /// Un-canceled while its segment is canceled (the segment's No.): nothing was written.
+    /// Business Central refuses it too; the entry comes back with the segment's Restore.
+    SegmentCanceled(String),
     NotFound,
 }
 
@@ -626,9 +629,23 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
     struct Now {
         #[diesel(sql_type = Text)]
         evaluation: String,
+        #[diesel(sql_type = Bool)]
+        canceled: bool,
+        /// Its segment's No. when that segment is canceled — or was, when deleted since (its
+        /// campaign entry says so).
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        canceled_segment: Option<String>,
     }
     let Some(now) = diesel::sql_query(
-        "SELECT evaluation FROM interaction_log_entries WHERE id = $1 FOR UPDATE",
+        "SELECT e.evaluation, e.canceled, \
+           CASE WHEN EXISTS (SELECT 1 FROM segments s \
+                             WHERE s.id = e.segment_id AND s.status = 'canceled') \
+                  OR (e.segment_id IS NULL AND EXISTS ( \
+                        SELECT 1 FROM campaign_entries ce \
+                        WHERE ce.segment_no = e.segment_no AND ce.campaign_no = e.campaign_no \
+                          AND ce.canceled)) \
+                THEN e.segment_no::text END AS canceled_segment \
+         FROM interaction_log_entries e WHERE e.id = $1 FOR UPDATE OF e",
     )
     .bind::<BigInt, _>(id)
     .get_result::<Now>(conn)
@@ -636,6 +653,11 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
     else {
         return Ok(Updated::NotFound);
     };
+    if changes.canceled == Some(false) && now.canceled {
+        if let Some(segment) = now.canceled_segment {
+            return Ok(Updated::SegmentCanceled(segment));
+        }
+    }
     if let (Some(new), Some(shown)) = (&changes.evaluation, &changes.shown_evaluation) {
         if now.evaluation != *shown && now.evaluation != *new {
             return Ok(Updated::EvaluationChanged(now.evaluation));

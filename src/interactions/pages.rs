@@ -204,6 +204,8 @@ pub struct EntryPage {
     pub evaluations: [(&'static str, &'static str); 5],
     pub can_edit: bool,
     pub error: Option<String>,
+    /// Why Canceled cannot be unticked (its segment is canceled).
+    pub canceled_error: Option<String>,
     /// Whether the Canceled box is ticked: as the entry is, or, shown again after a refusal,
     /// as the user set it when they changed it.
     pub ticked: bool,
@@ -235,6 +237,7 @@ pub async fn show(
             evaluations: EVALUATIONS,
             can_edit: user.role >= Role::Staff,
             error: None,
+            canceled_error: None,
             ticked: entry.canceled,
             chosen: entry.evaluation.clone(),
             entry,
@@ -254,6 +257,14 @@ pub struct EntryForm {
     /// them writes both.
     shown_evaluation: Option<String>,
     shown_canceled: Option<String>,
+}
+
+/// Why an entry's save wrote nothing.
+enum Refused {
+    /// Someone else set its evaluation meanwhile: to this one.
+    Evaluation(String),
+    /// Unticked Canceled while its segment (this No.) is canceled.
+    Segment(String),
 }
 
 /// Changes an entry's Evaluation and Canceled — the only fields that change.
@@ -301,6 +312,7 @@ pub async fn update(
                 evaluations: EVALUATIONS,
                 can_edit: true,
                 error: Some("Choose an evaluation from the list.".into()),
+                canceled_error: None,
             },
         );
     }
@@ -312,7 +324,10 @@ pub async fn update(
             let changed = match domain::update(conn, id, &changes)? {
                 domain::Updated::Saved(changed) => changed,
                 domain::Updated::NotFound => return Err(AppError::NotFound),
-                domain::Updated::EvaluationChanged(now) => return Ok(Err(now)),
+                domain::Updated::EvaluationChanged(now) => {
+                    return Ok(Err(Refused::Evaluation(now)))
+                }
+                domain::Updated::SegmentCanceled(no) => return Ok(Err(Refused::Segment(no))),
                 domain::Updated::Unchanged => {
                     // Nothing written, recorded or recounted; the form sent twice (a double
                     // click) leaves the first sending's message, which says what it saved.
@@ -353,7 +368,38 @@ pub async fn update(
     .await?;
     let changed = match changed {
         Ok(changed) => changed,
-        Err(now) => {
+        Err(Refused::Segment(no)) => {
+            let entry = db(&state.pool, move |conn| {
+                domain::find(conn, id)?.ok_or(AppError::NotFound)
+            })
+            .await?;
+            let linked = entry.segment_linked;
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EntryPage {
+                    layout,
+                    ticked: true,
+                    chosen: evaluation,
+                    entry,
+                    evaluations: EVALUATIONS,
+                    can_edit: true,
+                    error: None,
+                    canceled_error: Some(if linked {
+                        format!(
+                            "Segment {no} is canceled: its interactions stay canceled until \
+                             it is restored (Restore, on the segment's page), which brings \
+                             this one back with the others. Nothing was saved."
+                        )
+                    } else {
+                        format!(
+                            "Segment {no} was canceled, and deleted since: its interactions \
+                             stay canceled. Nothing was saved."
+                        )
+                    }),
+                },
+            );
+        }
+        Err(Refused::Evaluation(now)) => {
             // Shown again with the user's choice selected and the evaluation as it is now
             // as the one shown: saved again, the choice replaces it.
             let entry = db(&state.pool, move |conn| {
@@ -376,6 +422,7 @@ pub async fn update(
                     entry,
                     evaluations: EVALUATIONS,
                     can_edit: true,
+                    canceled_error: None,
                     error: Some(format!(
                         "Someone else set this interaction's evaluation to {now} after you \
                          opened it. Nothing was saved: your choice, {yours}, is selected; save \

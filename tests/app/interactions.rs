@@ -260,7 +260,23 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         ),
         "evaluation positive, canceled"
     );
-    // Unticking Canceled, as shown ticked, restores the one entry.
+    // Once the segment is restored, an entry canceled on its own (ticked, as shown unticked)
+    // is un-canceled on its own (unticked, as shown ticked).
+    post(&mut c, &format!("/segments/{no}/restore"), &[]);
+    assert_eq!(state(), "positive:false");
+    let entry = c.get(&format!("/interactions/{id}"));
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", "positive"),
+            ("canceled", "on"),
+            ("shown_evaluation", "positive"),
+            ("shown_canceled", "0"),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(state(), "positive:true");
     let entry = c.get(&format!("/interactions/{id}"));
     assert_eq!(hidden_value(&entry.body, "shown_canceled").unwrap(), "1");
     c.post_with_token(
@@ -418,10 +434,12 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     assert_eq!(figures(), counted);
     let card = c.get("/campaigns/CP0001");
     card.assert_status(200);
-    // Un-canceled on its own while its segment is canceled, an entry stays so on Restore too.
+    // Un-canceled on its own while its segment is canceled: refused, as Business Central
+    // does (it counted again in the campaign's figures while its segment and campaign entry
+    // said canceled); the segment's Restore brings it back with the others.
     post(&mut c, &format!("/segments/{no}/cancel"), &[]);
     let entry = c.get(&format!("/interactions/{id}"));
-    c.post_with_token(
+    let res = c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
         &[
@@ -429,11 +447,56 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
             ("shown_evaluation", ""),
             ("shown_canceled", "1"),
         ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!(
+            "Segment {no} is canceled: its interactions stay canceled until it is restored"
+        )),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("name=\"canceled\" type=\"checkbox\" checked"));
+    assert_eq!(canceled(), "ANNA:true,DORA:true,SOLO:true");
+    // Its evaluation may still be set.
+    let entry = c.get(&format!("/interactions/{id}"));
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", "positive"),
+            ("canceled", "on"),
+            ("shown_evaluation", ""),
+            ("shown_canceled", "1"),
+        ],
     )
     .assert_redirect(&format!("/interactions/{id}"));
-    assert_eq!(canceled(), "ANNA:true,DORA:false,SOLO:true");
     post(&mut c, &format!("/segments/{no}/restore"), &[]);
-    assert_eq!(canceled(), "ANNA:false,DORA:false,SOLO:false");
+    assert_eq!(canceled(), "ANNA:false,DORA:true,SOLO:false");
+    // Canceled again and deleted, its entries stay canceled (its campaign entry says so).
+    post(&mut c, &format!("/segments/{no}/cancel"), &[]);
+    post(&mut c, &format!("/segments/{no}/delete"), &[]);
+    let other = text(
+        &app,
+        &format!(
+            "SELECT e.id::text FROM interaction_log_entries e \
+             JOIN contacts c ON c.id = e.contact_id \
+             WHERE c.no = 'ANNA' AND e.segment_no = '{no}'"
+        ),
+    );
+    let entry = c.get(&format!("/interactions/{other}"));
+    let res = c.post_with_token(
+        &format!("/interactions/{other}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", ""),
+            ("shown_evaluation", ""),
+            ("shown_canceled", "1"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("was canceled, and deleted since"), "{}", res.body);
+    assert_eq!(canceled(), "ANNA:true,DORA:true,SOLO:true");
 }
 
 /// One salesperson's interactions are read from their own index, newest first, however few of
