@@ -1068,3 +1068,46 @@ fn an_edit_or_a_delete_sent_twice_says_what_the_first_did() {
     c.post_with_token("/campaigns/CP9999/delete", &token, &[])
         .assert_status(404);
 }
+
+/// An attempt that failed (no answer, the letter came back) reaches no one: the card's
+/// contacts and companies reached leave it out, while its interaction, cost and minutes count.
+/// A call campaign of failed attempts counted every contact reached.
+#[test]
+fn a_failed_attempt_reaches_no_one_on_the_campaigns_card() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let before = figures(&mut c, "CP0001");
+    let log = |c: &mut Client, contact: &str, failed: bool| {
+        let form = c.get(&format!(
+            "/contacts/{contact}/interactions/new?template=CALL"
+        ));
+        let once = hidden_value(&form.body, "once").unwrap();
+        let mut fields = vec![
+            ("template", "CALL"),
+            ("date", "2026-05-04"),
+            ("salesperson", "JO"),
+            ("campaign", "CP0001"),
+            ("once", once.as_str()),
+        ];
+        if failed {
+            fields.push(("attempt_failed", "yes"));
+        }
+        let res = c.post_with_token(
+            &format!("/contacts/{contact}/interactions"),
+            &form.csrf_token().unwrap(),
+            &fields,
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+    };
+    let number = |v: &str| v.replace(',', "").parse::<i64>().unwrap();
+    log(&mut c, "SOLO", true);
+    let failed = figures(&mut c, "CP0001");
+    assert_eq!(number(&failed[0]), number(&before[0]) + 1, "interactions");
+    assert_eq!(failed[1], before[1], "contacts reached");
+    assert_eq!(failed[2], before[2], "companies reached");
+    log(&mut c, "SOLO", false);
+    let reached = figures(&mut c, "CP0001");
+    assert_eq!(number(&reached[0]), number(&before[0]) + 2);
+    assert_eq!(number(&reached[1]), number(&before[1]) + 1);
+}

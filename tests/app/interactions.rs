@@ -495,7 +495,11 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
         ],
     );
     res.assert_status(422);
-    assert!(res.contains("was canceled, and deleted since"), "{}", res.body);
+    assert!(
+        res.contains("was canceled, and deleted since"),
+        "{}",
+        res.body
+    );
     assert_eq!(canceled(), "ANNA:true,DORA:true,SOLO:true");
 }
 
