@@ -628,16 +628,24 @@ fn old_next(s: &NumberSeries) -> String {
     s.next_number.to_string()
 }
 
-/// The first character of `no` that a record's No. may not hold, and why: a series' prefix
+/// The first character of `no` that a record's No. may not hold (or `..`), and why: a series' prefix
 /// and a No. given in an import are refused it. A record's No. is the last part of its
 /// address (`/contacts/FV/000001` would be another page, `/contacts/CT#000001` the page of
 /// CT), and a No. typed into a filter (a segment's No. or Company No.) is read in the filter
 /// syntax (`A|000001` would be two alternatives, matching neither unsaid).
-pub fn no_char_refused(no: &str) -> Option<(char, &'static str)> {
+pub fn no_char_refused(no: &str) -> Option<(String, &'static str)> {
     NOT_IN_NUMBERS
         .iter()
-        .find_map(|(chars, why)| no.chars().find(|c| chars.contains(*c)).map(|c| (c, *why)))
+        .find_map(|(chars, why)| {
+            no.chars()
+                .find(|c| chars.contains(*c))
+                .map(|c| (c.to_string(), *why))
+        })
+        .or_else(|| no.contains("..").then(|| ("..".to_string(), TWO_DOTS)))
 }
+
+/// Why a No. may not hold two dots together: a filter reads `SM..00001` as a range.
+pub const TWO_DOTS: &str = "two dots together mean a range in filters, where numbers are typed";
 
 /// The characters a record's No. may not hold, and why ([`no_char_refused`]), the reasons
 /// in the order they are looked for.
@@ -708,5 +716,12 @@ mod tests {
             );
         }
         assert!(form("CT-", "6", "1").parse().is_ok());
+        // Two dots together are a range ("SM..00001"); one is a character like another.
+        let e = form("SM..", "5", "1").parse().unwrap_err();
+        assert_eq!(
+            e.get("prefix"),
+            Some("A prefix cannot contain ..: two dots together mean a range in filters, where numbers are typed.")
+        );
+        assert!(form("S.M.", "5", "1").parse().is_ok());
     }
 }

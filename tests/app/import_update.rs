@@ -647,7 +647,8 @@ fn an_imported_no_that_could_not_be_an_address_or_a_filter_is_refused() {
                 P1,person,Pia,X?1\n\
                 OK-1.A,company,Fine,\n\
                 D\\1,company,Back,\n\
-                E'1,company,Quote,\n";
+                E'1,company,Quote,\n\
+                F..1,company,Range,\n";
     let page = import_file(&mut c, &[], "contacts.csv", file.as_bytes());
     for expected in [
         "line 2: no \"A/1\" cannot contain /: the numbers are part of the records' addresses",
@@ -657,6 +658,7 @@ fn an_imported_no_that_could_not_be_an_address_or_a_filter_is_refused() {
         "line 6: company X?1 is neither in the file nor in Rapport",
         "line 8: no \"D\\1\" cannot contain \\: the numbers are part of the records' addresses",
         "line 9: no \"E'1\" cannot contain ': it has a meaning in filters, where numbers are typed",
+        "line 10: no \"F..1\" cannot contain ..: two dots together mean a range in filters, where numbers are typed",
     ] {
         let shown = expected.replace('"', "&#34;").replace('\'', "&#39;");
         assert!(page.contains(&shown), "{expected}\n{}", page.body);

@@ -304,13 +304,15 @@ fn new_numbers_check() -> String {
         .collect();
     format!(
         "SELECT r.line, 'no \"' || r.no || '\" ' || \
-                CASE WHEN r.no ~ '^\\.+$' THEN 'cannot consist of dots only' {} END AS message, \
+                CASE WHEN r.no ~ '^\\.+$' THEN 'cannot consist of dots only' {} \
+                  WHEN strpos(r.no, '..') > 0 THEN 'cannot contain ..: {}' END AS message, \
                 count(*) OVER () AS total \
          FROM import_rows r \
-         WHERE r.no <> '' AND (r.no ~ '^\\.+$' OR r.no ~ '{}') \
+         WHERE r.no <> '' AND (r.no ~ '^\\.+$' OR r.no ~ '{}' OR strpos(r.no, '..') > 0) \
            AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.no = r.no) \
          ORDER BY r.line LIMIT $1",
         reasons.join(" "),
+        number_series::TWO_DOTS,
         class(&all)
     )
 }
