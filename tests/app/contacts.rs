@@ -2280,3 +2280,46 @@ fn the_error_summary_of_a_contact_leads_to_every_field_named() {
     );
     summary_links_resolve(&res.body);
 }
+
+/// An administrator narrows a questionnaire to companies while a person's answer to it is
+/// being saved: the save waits for that change and is refused by it. Each checked before the
+/// other committed, both went through, and a person held an answer of a questionnaire for
+/// companies only (hidden on the card, still matched by segment filters).
+#[test]
+fn a_profile_answer_saved_while_its_questionnaire_is_narrowed_is_refused() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::start();
+    setup_codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO profile_questionnaires (code, description) VALUES ('SAT', 'Satisfaction');
+         INSERT INTO profile_questions (id, questionnaire_code, position, description) VALUES (1, 'SAT', 1, 'Satisfied?');
+         INSERT INTO profile_answers (id, question_id, position, description) VALUES (10, 1, 1, 'Yes');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let person = create(&mut c, &[("type", "person".into()), ("name", "Pia".into())]);
+    let card = format!("/contacts/{person}");
+    let token = c.get(&card).csrf_token().unwrap();
+    // The administrator's change, made and not yet committed, as the setup page makes it
+    // (the questionnaire locked, its answers by persons counted: none yet).
+    let mut admin = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut admin).unwrap();
+    diesel::sql_query("SELECT code FROM profile_questionnaires WHERE code = 'SAT' FOR UPDATE")
+        .execute(&mut admin)
+        .unwrap();
+    diesel::sql_query(
+        "UPDATE profile_questionnaires SET contact_type = 'company' WHERE code = 'SAT'",
+    )
+    .execute(&mut admin)
+    .unwrap();
+    let saving = std::thread::spawn(move || {
+        let res = c.post_with_token(&format!("{card}/profile"), &token, &[("q_1", "10")]);
+        (res.status, res.body)
+    });
+    assert!(one_waits_for_a_lock(&app, || saving.is_finished()));
+    diesel::sql_query("COMMIT").execute(&mut admin).unwrap();
+    let (status, page) = saving.join().unwrap();
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("SAT (companies only)"), "{page}");
+    assert_eq!(app.count("SELECT count(*) FROM contact_profile_answers"), 0);
+}

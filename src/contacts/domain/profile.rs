@@ -41,7 +41,11 @@ impl ProfileQuestion {
 }
 
 /// The questionnaires of these questions that do not apply to a contact of this type
-/// (`company` or `person`), with the contacts they apply to ("AREA (persons only)").
+/// (`company` or `person`), with the contacts they apply to ("AREA (persons only)"). Every
+/// questionnaire of the questions is locked (shared) until the caller's transaction ends: an
+/// administrator narrowing one to the other type meanwhile waits for the answers being saved
+/// and counts them (both went through, and a person held an answer of a questionnaire for
+/// companies only).
 pub fn questionnaires_not_applying(
     conn: &mut PgConnection,
     question_ids: &[i64],
@@ -51,17 +55,30 @@ pub fn questionnaires_not_applying(
     struct Q {
         #[diesel(sql_type = Text)]
         code: String,
+        #[diesel(sql_type = Text)]
+        contact_type: String,
     }
     let found: Vec<Q> = diesel::sql_query(
-        "SELECT DISTINCT pq.code::text || CASE pq.contact_type WHEN 'company' THEN ' (companies only)' \
-                ELSE ' (persons only)' END AS code \
-         FROM profile_questions q JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
-         WHERE q.id = ANY($1) AND pq.contact_type NOT IN ('both', $2) ORDER BY 1",
+        "SELECT pq.code::text AS code, pq.contact_type::text AS contact_type \
+         FROM profile_questionnaires pq \
+         WHERE pq.code IN (SELECT q.questionnaire_code FROM profile_questions q \
+                           WHERE q.id = ANY($1)) \
+         ORDER BY pq.code FOR SHARE",
     )
     .bind::<diesel::sql_types::Array<BigInt>, _>(question_ids)
-    .bind::<Text, _>(contact_type)
     .load(conn)?;
-    Ok(found.into_iter().map(|q| q.code).collect())
+    Ok(found
+        .into_iter()
+        .filter(|q| q.contact_type != "both" && q.contact_type != contact_type)
+        .map(|q| {
+            let only = if q.contact_type == "company" {
+                "companies only"
+            } else {
+                "persons only"
+            };
+            format!("{} ({only})", q.code)
+        })
+        .collect())
 }
 
 /// The contact's answer to a question now, and the question's text (read after the contact's
