@@ -1101,7 +1101,7 @@ fn within_a_section_one_related_row_passes_all_filters_and_sections_combine_with
     assert_members(&app, &no, &["ANNA"]);
     assert!(c
         .get(&format!("/segments/{no}"))
-        .contains("profile Size: Large"));
+        .contains("profile Size: Large (CUST)"));
 
     // An answer deleted since the form was shown selects nobody: a Refine would empty the
     // segment. It is said next to the field, in the preview and on Apply, and nothing runs.

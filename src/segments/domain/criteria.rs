@@ -501,7 +501,7 @@ pub struct Criteria {
     pub options: Options,
 }
 
-/// One profile answer to choose: id, "Question: Answer".
+/// One profile answer to choose: id, "Question: Answer (QUESTIONNAIRE)".
 #[derive(Clone, Debug, diesel::QueryableByName)]
 pub struct ProfileChoice {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -510,11 +510,14 @@ pub struct ProfileChoice {
     pub label: String,
 }
 
-/// The profile answers a step can filter on, in questionnaire order.
+/// The profile answers a step can filter on, in questionnaire order, each naming its
+/// questionnaire: two questionnaires may ask the same question (a company's and a person's
+/// "Satisfaction"), whose answers read alike in the list, the preview and the steps.
 pub fn profile_choices(conn: &mut diesel::PgConnection) -> diesel::QueryResult<Vec<ProfileChoice>> {
     use diesel::RunQueryDsl;
     diesel::sql_query(
-        "SELECT a.id, q.description || ': ' || a.description AS label FROM profile_answers a \
+        "SELECT a.id, q.description || ': ' || a.description || ' (' || q.questionnaire_code \
+           || ')' AS label FROM profile_answers a \
          JOIN profile_questions q ON q.id = a.question_id \
          ORDER BY q.questionnaire_code, q.position, q.id, a.position, a.id",
     )
