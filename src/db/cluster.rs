@@ -138,11 +138,17 @@ impl LocalCluster {
         dbname: &str,
         options: ClusterOptions,
     ) -> Result<Self, ClusterError> {
-        let bin_dir = find_bin_dir().ok_or_else(ClusterError::binaries_missing)?;
         let data_dir = std::path::absolute(data_dir).map_err(|e| ClusterError::DataDir {
             data_dir: data_dir.display().to_string(),
             reason: e.to_string(),
         })?;
+        // The version the data directory was made by, once it was: only that version's
+        // server opens it (after an upgrade of the system, the newest may be another).
+        let made_by = fs::read_to_string(data_dir.join("pgdata").join("PG_VERSION"))
+            .ok()
+            .map(|v| v.trim().to_string());
+        let bin_dir =
+            find_bin_dir(made_by.as_deref()).ok_or_else(ClusterError::binaries_missing)?;
         let postgres_user = if nix::unistd::geteuid().is_root() {
             let user = nix::unistd::User::from_name("postgres")
                 .ok()
@@ -660,13 +666,28 @@ fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// `RAPPORT_PG_BINDIR` when set (and nothing else), else `initdb` on PATH (the directory its
-/// links lead to), else the newest `/usr/lib/postgresql/<version>/bin`.
-pub fn find_bin_dir() -> Option<PathBuf> {
+/// `RAPPORT_PG_BINDIR` when set (and nothing else), else `/usr/lib/postgresql/<made_by>/bin`
+/// when the data directory was made by that version (`made_by`, its `PG_VERSION`) and it is
+/// installed, else `initdb` on PATH (the directory its links lead to), else the newest
+/// `/usr/lib/postgresql/<version>/bin`.
+pub fn find_bin_dir(made_by: Option<&str>) -> Option<PathBuf> {
+    find_bin_dir_in(Path::new("/usr/lib/postgresql"), made_by)
+}
+
+/// [`find_bin_dir`] with Debian's versions under `versions`.
+fn find_bin_dir_in(versions_root: &Path, made_by: Option<&str>) -> Option<PathBuf> {
     let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(dir) = std::env::var_os("RAPPORT_PG_BINDIR").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
         return has_tools(&dir).then_some(dir);
+    }
+    if let Some(version) =
+        made_by.filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
+    {
+        let dir = versions_root.join(version).join("bin");
+        if has_tools(&dir) {
+            return Some(dir);
+        }
     }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
@@ -681,7 +702,7 @@ pub fn find_bin_dir() -> Option<PathBuf> {
             }
         }
     }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(versions_root)
         .ok()?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
@@ -696,6 +717,30 @@ pub fn find_bin_dir() -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+
+    /// After a system upgrade installs a newer PostgreSQL beside the old one, the data
+    /// directory's own version is used: the newest refuses a directory another version made.
+    #[test]
+    fn a_data_directory_is_opened_by_the_version_that_made_it() {
+        if std::env::var_os("RAPPORT_PG_BINDIR").is_some() {
+            return;
+        }
+        let root = std::env::temp_dir().join(format!("rapport-pg-versions-{}", std::process::id()));
+        for version in ["15", "17"] {
+            let bin = root.join(version).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            for tool in ["initdb", "pg_ctl"] {
+                std::fs::write(bin.join(tool), "").unwrap();
+            }
+        }
+        let found = |made_by| super::find_bin_dir_in(&root, made_by);
+        assert_eq!(found(Some("15")), Some(root.join("15").join("bin")));
+        assert_eq!(found(Some("17")), Some(root.join("17").join("bin")));
+        // A version not installed, or a new directory: as before (PATH, then the newest).
+        assert_ne!(found(Some("16")), Some(root.join("16").join("bin")));
+        assert_ne!(found(Some("../15")), Some(root.join("../15").join("bin")));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn the_clusters_memory_follows_the_machines() {
