@@ -50,6 +50,13 @@ pub enum ClusterError {
         mode: u32,
     },
     #[error(
+        "the private PostgreSQL in {pgdata} belongs to user {owner}, and Rapport runs as root \
+         (which would hand its directories to the `postgres` user, and the service running as \
+         {owner} could no longer start it): run this command as {owner}, e.g. `runuser -u \
+         {owner} -- rapport …` with the same RAPPORT_DATA_DIR. Nothing was changed."
+    )]
+    OwnedByAnother { pgdata: String, owner: String },
+    #[error(
         "cannot create the data directory {data_dir} ({reason}): set RAPPORT_DATA_DIR to a \
          directory Rapport may write to, or set DATABASE_URL."
     )]
@@ -154,6 +161,9 @@ impl LocalCluster {
                 .ok()
                 .flatten()
                 .ok_or(ClusterError::NoPostgresUser)?;
+            // A cluster another user made (the service's, run as an ordinary user) is left as
+            // it is: nothing is handed to `postgres`.
+            owned_by(&data_dir.join("pgdata"), user.uid)?;
             // Checked before anything is created, so a refusal leaves nothing behind.
             check_reachable_by_others(&data_dir)?;
             Some(user)
@@ -666,6 +676,25 @@ fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
     Ok(())
 }
 
+/// Refuses a data directory `pgdata` that exists and belongs to another user than `uid`.
+fn owned_by(pgdata: &Path, uid: nix::unistd::Uid) -> Result<(), ClusterError> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = fs::metadata(pgdata) else {
+        return Ok(());
+    };
+    if meta.uid() == uid.as_raw() {
+        return Ok(());
+    }
+    let owner = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(meta.uid()))
+        .ok()
+        .flatten()
+        .map_or_else(|| meta.uid().to_string(), |u| u.name);
+    Err(ClusterError::OwnedByAnother {
+        pgdata: pgdata.display().to_string(),
+        owner,
+    })
+}
+
 /// `RAPPORT_PG_BINDIR` when set (and nothing else), else `/usr/lib/postgresql/<made_by>/bin`
 /// when the data directory was made by that version (`made_by`, its `PG_VERSION`) and it is
 /// installed, else `initdb` on PATH (the directory its links lead to), else the newest
@@ -740,6 +769,23 @@ mod tests {
         assert_ne!(found(Some("16")), Some(root.join("16").join("bin")));
         assert_ne!(found(Some("../15")), Some(root.join("../15").join("bin")));
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// Run as root beside a service that runs as an ordinary user, a command handed the
+    /// service's directories to `postgres`, and the service could no longer start its cluster.
+    #[test]
+    fn a_cluster_of_another_user_is_refused_and_left_as_it_is() {
+        let dir = std::env::temp_dir().join(format!("rapport-owned-{}", std::process::id()));
+        let pgdata = dir.join("pgdata");
+        std::fs::create_dir_all(&pgdata).unwrap();
+        let me = nix::unistd::geteuid();
+        assert!(super::owned_by(&pgdata, me).is_ok());
+        assert!(super::owned_by(&dir.join("none"), me).is_ok());
+        let other = nix::unistd::Uid::from_raw(me.as_raw().wrapping_add(4242));
+        let refused = super::owned_by(&pgdata, other).unwrap_err().to_string();
+        assert!(refused.contains("run this command as"), "{refused}");
+        assert!(refused.contains("Nothing was changed."), "{refused}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
