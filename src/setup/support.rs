@@ -485,7 +485,20 @@ impl Change {
         }
         let name = table.singular_cap();
         let (action, subject, message) = match old_code {
-            None => (CREATED, code, format!("{name} {code} created.")),
+            // A code that another was renamed from: saved criteria and steps that still name
+            // it (the rename's message said they would be refused) now select by this one.
+            None => match since(conn, table, code)? {
+                Since::Renamed(to) => (
+                    CREATED,
+                    code,
+                    format!(
+                        "{name} {code} created. {name} {code} was renamed to {to} earlier: \
+                         filters that name {code} in saved criteria or segment steps now \
+                         select by this new one, not by {to}."
+                    ),
+                ),
+                _ => (CREATED, code, format!("{name} {code} created.")),
+            },
             Some(old) if old == code => (CHANGED, old, format!("{name} {code} saved.")),
             Some(old) => (
                 CHANGED,

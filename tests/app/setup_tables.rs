@@ -394,6 +394,20 @@ fn salespeople_are_created_validated_renamed_and_deleted() {
         1
     );
     assert!(admin.get("/setup/salespeople").contains("Blocked"));
+    // The old code made again: filters that still name it now mean the new one, and the
+    // message says so (they went on silently, selecting the new one's contacts).
+    admin
+        .submit(
+            "/setup/salespeople/new",
+            "/setup/salespeople",
+            &[("code", "MK"), ("name", "Mads Kjær")],
+        )
+        .assert_redirect("/setup/salespeople");
+    assert!(admin.get("/setup/salespeople").contains(
+        "Salesperson MK created. Salesperson MK was renamed to MKE earlier: filters that name MK \
+         in saved criteria or segment steps now select by this new one, not by MKE."
+    ));
+    diesel_exec(&app, "DELETE FROM salespeople WHERE code = 'MK'");
     admin
         .submit(
             "/setup/salespeople/MKE",
