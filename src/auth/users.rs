@@ -100,7 +100,35 @@ fn check_username(username: &str, errors: &mut FormErrors) {
             "username",
             "Use the plain form of each letter and digit (ａ is written a).",
         );
+    } else if let Some(other) = mixed_alphabet(username) {
+        // A Cyrillic а in "аdmin" stood beside admin, looking the same in the list and the
+        // audit trail.
+        errors.add(
+            "username",
+            format!(
+                "Use the letters of one alphabet: {other} is of another alphabet than the \
+                 name's other letters, and may look like one of theirs."
+            ),
+        );
     }
+}
+
+/// The alphabet of a letter, for the ones whose letters look alike (Latin, Greek,
+/// Cyrillic); `None` for others and for what is no letter.
+fn alphabet(c: char) -> Option<&'static str> {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => Some("Latin"),
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some("Greek"),
+        '\u{0400}'..='\u{052F}' => Some("Cyrillic"),
+        _ => None,
+    }
+}
+
+/// The first letter of `name` of another alphabet than its first letter's ([`alphabet`]).
+fn mixed_alphabet(name: &str) -> Option<char> {
+    let mut letters = name.chars().filter_map(|c| alphabet(c).map(|a| (c, a)));
+    let (_, first) = letters.next()?;
+    letters.find(|(_, a)| *a != first).map(|(c, _)| c)
 }
 
 fn check_profile(display_name: &str, role: &str, salesperson: &str, errors: &mut FormErrors) {
@@ -108,6 +136,10 @@ fn check_profile(display_name: &str, role: &str, salesperson: &str, errors: &mut
         errors.add("display_name", "Enter the name to show for this user.");
     } else if display_name.chars().count() > 100 {
         errors.add("display_name", "Use at most 100 characters.");
+    } else if display_name.chars().any(char::is_control) {
+        // A line break (from the command line, say) came back from a browser's hidden field
+        // as CR LF: the user's page then refused every save as changed by someone else.
+        errors.add("display_name", "Write the name on one line, without tabs.");
     }
     if Role::parse(role).is_none() {
         errors.add("role", "Choose admin, staff or viewer.");
@@ -489,7 +521,31 @@ mod tests {
             u.username = name.into();
             assert_eq!(u.validate().get("username"), Some(message), "{name}");
         }
-        for name in ["søren.ø", "new.user", "a..b", "Åse"] {
+        for name in ["аdmin", "admіn", "pαul"] {
+            let mut u = valid();
+            u.username = name.into();
+            assert!(
+                u.validate()
+                    .get("username")
+                    .is_some_and(|m| m.starts_with("Use the letters of one alphabet")),
+                "{name}"
+            );
+        }
+        let mut u = valid();
+        u.display_name = "Bo\nK".into();
+        assert_eq!(
+            u.validate().get("display_name"),
+            Some("Write the name on one line, without tabs.")
+        );
+        for name in [
+            "søren.ø",
+            "new.user",
+            "a..b",
+            "Åse",
+            "иван",
+            "ελένη",
+            "łukasz",
+        ] {
             let mut u = valid();
             u.username = name.into();
             assert!(!u.validate().has("username"), "{name}");
