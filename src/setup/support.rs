@@ -415,6 +415,12 @@ impl Change {
         )
     }
 
+    /// Says that what the form asks was done already — by its own first sending (a double
+    /// click, whose message then stays) or by another administrator — and nothing more was.
+    pub fn already(&self, conn: &mut PgConnection, message: String) -> QueryResult<()> {
+        session::set_flash_unless_waiting(conn, &self.session, Flash::info(message))
+    }
+
     /// Leaves an error message for the next page (nothing was changed).
     pub fn refuse(&self, conn: &mut PgConnection, message: String) -> QueryResult<()> {
         session::set_flash(conn, &self.session, Flash::error(message))

@@ -635,6 +635,40 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
         )),
         2
     );
+    // Sent twice as the page sends it (where it showed the question): moved once, and the
+    // first sending's message stays. The second moved it again from where the first left it.
+    let page = admin.get(base);
+    let token = page.csrf_token().unwrap();
+    let action = format!("{base}/questions/{size}/move");
+    assert!(page.contains(&format!(
+        "action=\"{action}\">\n          <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\n          <input type=\"hidden\" name=\"direction\" value=\"up\"><input type=\"hidden\" name=\"at\" value=\"1\">"
+    )), "{}", page.body);
+    for _ in 0..2 {
+        admin
+            .post_with_token(&action, &token, &[("direction", "up"), ("at", "1")])
+            .assert_redirect(&format!("{base}#question-{size}"));
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT position FROM profile_questions WHERE id = {size}"
+        )),
+        1
+    );
+    assert!(admin
+        .get(base)
+        .contains("Question “Company size” moved up."));
+    admin
+        .post_with_token(&action, &token, &[("direction", "up"), ("at", "1")])
+        .assert_redirect(&format!("{base}#question-{size}"));
+    assert!(admin
+        .get(base)
+        .contains("was moved after this page was opened (by this form, sent twice, or by another administrator): nothing more was moved."));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT position FROM profile_questions WHERE id = {founded}"
+        )),
+        2
+    );
 
     // The question's page: rename it, add, change, move and delete answers.
     let qpath = format!("{base}/questions/{size}");

@@ -154,7 +154,8 @@ pub async fn move_answer(
 ) -> AppResult<HttpResponse> {
     let (code, id, answer_id) = path.into_inner();
     let change = Change::new(&req, admin, &state)?;
-    let up = form.into_inner().direction == "up";
+    let form = form.into_inner();
+    let up = form.direction == "up";
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (q, _question, answers) = question_for_change(conn, &code, id)?;
@@ -163,6 +164,17 @@ pub async fn move_answer(
                 .find(|a| a.id == answer_id)
                 .ok_or_else(|| gone("answer", &q.code))?;
             let ids: Vec<i64> = answers.iter().map(|a| a.id).collect();
+            if form.moved_since(&ids, answer_id) {
+                change.already(
+                    conn,
+                    format!(
+                        "Answer {} was moved after this page was opened (by this form, sent \
+                         twice, or by another administrator): nothing more was moved.",
+                        quoted(&this.description)
+                    ),
+                )?;
+                return Ok(format!("{}#answer-{answer_id}", question_href(&q.code, id)));
+            }
             match moved(&ids, answer_id, up) {
                 Some(order) => {
                     renumber(conn, "profile_answers", &order)?;

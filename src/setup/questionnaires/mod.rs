@@ -379,8 +379,9 @@ pub(super) fn check_text_shown(
 pub(super) fn gone(what: &str, code: &str) -> AppError {
     AppError::Refused {
         message: format!(
-            "This {what} of profile questionnaire {code} is not there any more: another \
-             administrator deleted it after this page was opened. Nothing was changed."
+            "This {what} of profile questionnaire {code} is not there any more: it was \
+             deleted after this page was opened (by a form sent twice, or by another \
+             administrator). Nothing was changed."
         ),
         back: table().code_href(code),
     }
@@ -642,6 +643,20 @@ pub struct NewAnswerForm {
 pub struct MoveForm {
     #[serde(default)]
     pub direction: String,
+    /// Where the page showed the question or answer (0 first): moved since — by this form's
+    /// first sending, or another administrator — it is not moved again.
+    #[serde(default)]
+    pub at: String,
+}
+
+impl MoveForm {
+    /// Whether the page showed `id` elsewhere in `ids` than it is now.
+    pub fn moved_since(&self, ids: &[i64], id: i64) -> bool {
+        self.at
+            .trim()
+            .parse::<usize>()
+            .is_ok_and(|at| ids.iter().position(|x| *x == id) != Some(at))
+    }
 }
 
 /// A question's or answer's text: required, at most 100 characters, not twice in its list.

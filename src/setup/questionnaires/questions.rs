@@ -206,7 +206,8 @@ pub async fn move_question(
 ) -> AppResult<HttpResponse> {
     let (code, id) = path.into_inner();
     let change = Change::new(&req, admin, &state)?;
-    let up = form.into_inner().direction == "up";
+    let form = form.into_inner();
+    let up = form.direction == "up";
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let q = lock(conn, &code)?;
@@ -216,6 +217,17 @@ pub async fn move_question(
                 .find(|x| x.id == id)
                 .ok_or_else(|| gone("question", &q.code))?;
             let ids: Vec<i64> = all.iter().map(|x| x.id).collect();
+            if form.moved_since(&ids, id) {
+                change.already(
+                    conn,
+                    format!(
+                        "Question {} was moved after this page was opened (by this form, sent \
+                         twice, or by another administrator): nothing more was moved.",
+                        quoted(&question.description)
+                    ),
+                )?;
+                return Ok(format!("{}#question-{id}", questionnaire_href(&q.code)));
+            }
             match moved(&ids, id, up) {
                 Some(order) => {
                     renumber(conn, "profile_questions", &order)?;
