@@ -257,7 +257,9 @@ pub async fn update(
     ) {
         (Some(display_name), Some(role), Some(salesperson_code)) => Some(
             UserChanges {
-                display_name,
+                // A browser sends a hidden field's line break as CR LF: a name stored with one
+                // (from before line breaks were refused) reads as it is stored.
+                display_name: display_name.replace("\r\n", "\n"),
                 role,
                 salesperson_code,
             }

@@ -708,3 +708,36 @@ fn the_audit_trail_is_narrowed_to_days() {
     );
     assert!(shown(&backwards).is_empty());
 }
+
+/// A display name stored with a line break (from before they were refused) comes back from
+/// the browser's hidden field as CR LF: the user's page refused every save as a colleague's
+/// change, and nothing could change the name.
+#[test]
+fn a_display_name_with_a_line_break_can_be_saved_over() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    app.user("bo", "staff");
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE users SET display_name = E'Bo\\nK' WHERE username = 'bo'",
+    );
+    let page = admin.get("/admin/users/bo");
+    let token = page.csrf_token().unwrap();
+    let res = admin.post_with_token(
+        "/admin/users/bo",
+        &token,
+        &[
+            ("display_name", "Bo K"),
+            ("role", "viewer"),
+            ("salesperson_code", ""),
+            ("was_display_name", "Bo\r\nK"),
+            ("was_role", "staff"),
+            ("was_salesperson_code", ""),
+        ],
+    );
+    res.assert_redirect("/admin/users/bo");
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'bo' AND display_name = 'Bo K' AND role = 'viewer'"),
+        1
+    );
+}
