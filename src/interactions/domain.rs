@@ -636,6 +636,17 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
         canceled_segment: Option<String>,
     }
+    if changes.canceled == Some(false) {
+        // Its segment first (shared), as a segment's Cancel locks it before its entries: a
+        // Cancel running meanwhile is waited for and seen, not raced (it passes by an entry
+        // canceled on its own, which was then un-canceled under a canceled segment).
+        diesel::sql_query(
+            "SELECT s.id FROM segments s JOIN interaction_log_entries e ON e.segment_id = s.id \
+             WHERE e.id = $1 FOR SHARE OF s",
+        )
+        .bind::<BigInt, _>(id)
+        .execute(conn)?;
+    }
     let Some(now) = diesel::sql_query(
         "SELECT e.evaluation, e.canceled, \
            CASE WHEN EXISTS (SELECT 1 FROM segments s \

@@ -575,3 +575,59 @@ fn an_entry_says_when_it_was_logged_and_by_whom() {
     assert!(row.ends_with(&format!(",{name}")), "{row}");
     assert!(row.contains(&format!(",{at}:")), "{row} holds {at}");
 }
+
+/// An entry canceled on its own is un-canceled while its segment's Cancel runs: the save
+/// waits for the Cancel and is refused by it. It went through (the Cancel passes by an entry
+/// already canceled), leaving the entry counted under a canceled segment.
+#[test]
+fn an_entry_un_canceled_while_its_segment_is_canceled_waits_and_is_refused() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let (no, id) = logged_with_dora(&app, &mut c, "DORA|SOLO");
+    let entry = c.get(&format!("/interactions/{id}"));
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &[
+            ("evaluation", ""),
+            ("canceled", "on"),
+            ("shown_evaluation", ""),
+            ("shown_canceled", "0"),
+        ],
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    let entry = c.get(&format!("/interactions/{id}"));
+    let token = entry.csrf_token().unwrap();
+    // The Cancel, as it runs: the segment locked and canceled, not yet committed.
+    let mut cancel = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut cancel).unwrap();
+    diesel::sql_query(format!(
+        "UPDATE segments SET status = 'canceled' WHERE no = '{no}'"
+    ))
+    .execute(&mut cancel)
+    .unwrap();
+    let saving = std::thread::spawn(move || {
+        let res = c.post_with_token(
+            &format!("/interactions/{id}"),
+            &token,
+            &[
+                ("evaluation", ""),
+                ("shown_evaluation", ""),
+                ("shown_canceled", "1"),
+            ],
+        );
+        (res.status, res.body)
+    });
+    assert!(one_waits_for_a_lock(&app, || saving.is_finished()));
+    diesel::sql_query("COMMIT").execute(&mut cancel).unwrap();
+    let (status, body) = saving.join().unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM interaction_log_entries WHERE id = {id} AND canceled"
+        )),
+        1
+    );
+}
