@@ -126,7 +126,8 @@ fn main() -> ExitCode {
             Some(listener) => serve(&database, listener, config),
             None => Err(anyhow::anyhow!("no listener")),
         },
-        Command::Migrate => migrate(&database, None).map(|n| println!("{n} migration(s) applied")),
+        Command::Migrate => migrate(&database, db::Sorting::IfNever(database.locale))
+            .map(|n| println!("{n} migration(s) applied")),
         Command::User(cmd) => user_command(&database, cmd),
         Command::DemoData { contacts, seed } => demo_data(&database, contacts, seed),
     };
@@ -140,10 +141,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Pending migrations; `sort` (serve's locale) also sorts names as it says.
-fn migrate(database: &Database, sort: Option<rapport::config::Locale>) -> anyhow::Result<usize> {
+/// Pending migrations, and names sorted as `sorting` says.
+fn migrate(database: &Database, sorting: db::Sorting) -> anyhow::Result<usize> {
     let mut conn = PgConnection::establish(&database.url)?;
-    db::migrate(&mut conn, sort)
+    db::migrate(&mut conn, sorting)
 }
 
 /// Binds the web server's address; the error is one sentence saying what to do.
@@ -168,7 +169,7 @@ fn listen(bind: &str) -> Result<TcpListener, String> {
 }
 
 fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::Result<()> {
-    let applied = migrate(database, Some(database.locale))?;
+    let applied = migrate(database, db::Sorting::As(database.locale))?;
     if applied > 0 {
         tracing::info!("{applied} migration(s) applied");
     }
@@ -255,7 +256,7 @@ fn spawn_housekeeping(pool: db::DbPool, config: Config) {
 }
 
 fn demo_data(database: &Database, contacts: u64, seed: u64) -> anyhow::Result<()> {
-    migrate(database, None)?;
+    migrate(database, db::Sorting::IfNever(database.locale))?;
     let mut conn = PgConnection::establish(&database.url)?;
     let options = rapport::demo::Options { contacts, seed };
     let summary = rapport::demo::load(&mut conn, &options, &mut |line| println!("{line}"))?;
@@ -285,7 +286,7 @@ fn read_password_as_typed(prompt: &str) -> anyhow::Result<String> {
 }
 
 fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
-    migrate(database, None)?;
+    migrate(database, db::Sorting::IfNever(database.locale))?;
     let mut conn = PgConnection::establish(&database.url)?;
     match cmd {
         UserCommand::Add {

@@ -231,26 +231,38 @@ fn check_encoding(conn: &mut PgConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How [`migrate`] treats the order names sort in.
+#[derive(Clone, Copy, Debug)]
+pub enum Sorting {
+    /// As this locale says, sorting them anew when they are sorted otherwise (`serve`).
+    As(crate::config::Locale),
+    /// As this locale says only when they were never sorted (a new database): a command run
+    /// beside the service (`user`, `demo-data`, `migrate`), with an environment of its own,
+    /// leaves the order the service keeps (a new order rewrites and locks the contacts for
+    /// about 40 s a million).
+    IfNever(crate::config::Locale),
+}
+
 /// Runs pending migrations under an advisory lock, so several instances may start at once,
-/// then sorts names as `locale` says when they are not already (see [`names`]). Only `serve`
-/// passes a locale: a command run beside the service (`user`, `demo-data`, `migrate`), with
-/// an environment of its own, leaves the order the service keeps (a new order rewrites and
-/// locks the contacts for about 40 s a million).
-pub fn migrate(
-    conn: &mut PgConnection,
-    locale: Option<crate::config::Locale>,
-) -> anyhow::Result<usize> {
+/// then sorts names as `sorting` says (see [`names`]).
+pub fn migrate(conn: &mut PgConnection, sorting: Sorting) -> anyhow::Result<usize> {
     check_encoding(conn)?;
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
     let result = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|applied| applied.len())
         .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
-        .and_then(|applied| match locale {
-            Some(locale) => names::sort_as(conn, locale)
-                .map(|_| applied)
-                .map_err(|e| e.context("sorting names as RAPPORT_LOCALE says")),
-            None => Ok(applied),
+        .and_then(|applied| {
+            let locale = match sorting {
+                Sorting::As(locale) => Some(locale),
+                Sorting::IfNever(locale) => names::never_sorted(conn)?.then_some(locale),
+            };
+            match locale {
+                Some(locale) => names::sort_as(conn, locale)
+                    .map(|_| applied)
+                    .map_err(|e| e.context("sorting names as RAPPORT_LOCALE says")),
+                None => Ok(applied),
+            }
         });
     conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
     result

@@ -77,6 +77,11 @@ fn current(conn: &mut PgConnection) -> QueryResult<Vec<Current>> {
     .load(conn)
 }
 
+/// Whether the name columns were never sorted as a locale says (a new database).
+pub fn never_sorted(conn: &mut PgConnection) -> QueryResult<bool> {
+    Ok(current(conn)?.iter().all(|c| c.collation == "default"))
+}
+
 /// Whether the name columns are sorted as `locale` says.
 pub fn is_sorted_as(conn: &mut PgConnection, locale: Locale) -> QueryResult<bool> {
     let now = current(conn)?;

@@ -1265,7 +1265,7 @@ fn a_command_leaves_the_order_the_service_sorts_names_in() {
     use rapport::db::names::is_sorted_as;
     use std::io::Write;
     let app = TestApp::start();
-    rapport::db::migrate(&mut app.conn(), Some(Locale::DaDk)).unwrap();
+    rapport::db::migrate(&mut app.conn(), rapport::db::Sorting::As(Locale::DaDk)).unwrap();
     assert!(is_sorted_as(&mut app.conn(), Locale::DaDk).unwrap());
     for args in [
         &["user", "add", "maria", "--role", "staff"][..],
@@ -1294,4 +1294,37 @@ fn a_command_leaves_the_order_the_service_sorts_names_in() {
             "{args:?} sorted the names anew"
         );
     }
+    // A new database, never sorted, is sorted by the first command as its locale says (on
+    // empty tables, at no cost): `rapport migrate` before the first start, say.
+    use diesel::connection::SimpleConnection;
+    let name = format!("{}_new", app.db.name);
+    app.conn()
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"
+        ))
+        .unwrap();
+    let url = app
+        .db
+        .url
+        .replace(&format!("/{}", app.db.name), &format!("/{name}"));
+    let out = std::process::Command::new(binary())
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .env("RAPPORT_LOCALE", "da-DK")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    {
+        use diesel::Connection;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        assert!(is_sorted_as(&mut conn, Locale::DaDk).unwrap());
+    }
+    app.conn()
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
 }

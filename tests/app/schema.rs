@@ -497,7 +497,10 @@ fn a_database_not_in_utf8_is_refused_before_migrating() {
         .replace(&format!("/{}", db.name), &format!("/{name}"));
     let outcome = {
         let mut conn = PgConnection::establish(&url).unwrap();
-        let outcome = rapport::db::migrate(&mut conn, Some(rapport::config::Locale::Iso));
+        let outcome = rapport::db::migrate(
+            &mut conn,
+            rapport::db::Sorting::As(rapport::config::Locale::Iso),
+        );
         let tables = crate::support::count(
             &mut conn,
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",

@@ -96,7 +96,11 @@ fn server() -> &'static DbServer {
         conn.batch_execute(&format!("CREATE DATABASE {template}"))
             .unwrap();
         let mut tpl = PgConnection::establish(with_db(&admin_url, &template).as_str()).unwrap();
-        rapport::db::migrate(&mut tpl, Some(rapport::config::Locale::Iso)).expect("migrations");
+        rapport::db::migrate(
+            &mut tpl,
+            rapport::db::Sorting::As(rapport::config::Locale::Iso),
+        )
+        .expect("migrations");
         drop(tpl);
         DbServer {
             admin_url,
