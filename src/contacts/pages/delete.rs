@@ -127,6 +127,17 @@ pub async fn delete(
                     String::new()
                 };
                 if !changed.is_empty() {
+                    // Its persons gone with it: deleted by the same form's first sending,
+                    // which committed while this one looked.
+                    if model::find_by_no(conn, &contact.no)?.is_none() {
+                        let gone = ("contact deleted", "contact", contact.no.as_str());
+                        return crate::admin::audit::gone_to_list(
+                            conn,
+                            &session,
+                            gone,
+                            "/contacts",
+                        );
+                    }
                     session::set_flash(
                         conn,
                         &session,
