@@ -641,11 +641,15 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
     let token = page.csrf_token().unwrap();
     let action = format!("{base}/questions/{size}/move");
     assert!(page.contains(&format!(
-        "action=\"{action}\">\n          <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\n          <input type=\"hidden\" name=\"direction\" value=\"up\"><input type=\"hidden\" name=\"at\" value=\"1\">"
+        "action=\"{action}\">\n          <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\n          <input type=\"hidden\" name=\"direction\" value=\"up\"><input type=\"hidden\" name=\"past\" value=\"{founded}\">"
     )), "{}", page.body);
     for _ in 0..2 {
         admin
-            .post_with_token(&action, &token, &[("direction", "up"), ("at", "1")])
+            .post_with_token(
+                &action,
+                &token,
+                &[("direction", "up"), ("past", &founded.to_string())],
+            )
             .assert_redirect(&format!("{base}#question-{size}"));
     }
     assert_eq!(
@@ -658,7 +662,11 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
         .get(base)
         .contains("Question “Company size” moved up."));
     admin
-        .post_with_token(&action, &token, &[("direction", "up"), ("at", "1")])
+        .post_with_token(
+            &action,
+            &token,
+            &[("direction", "up"), ("past", &founded.to_string())],
+        )
         .assert_redirect(&format!("{base}#question-{size}"));
     assert!(admin
         .get(base)

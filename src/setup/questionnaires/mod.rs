@@ -643,20 +643,36 @@ pub struct NewAnswerForm {
 pub struct MoveForm {
     #[serde(default)]
     pub direction: String,
-    /// Where the page showed the question or answer (0 first): moved since — by this form's
-    /// first sending, or another administrator — it is not moved again.
+    /// The id of the question or answer the page showed it moving past (the one above it for
+    /// up, below for down): past it already — by this form's first sending, or another
+    /// administrator — it is not moved again.
     #[serde(default)]
-    pub at: String,
+    pub past: String,
 }
 
 impl MoveForm {
-    /// Whether the page showed `id` elsewhere in `ids` than it is now.
+    /// Whether `id` in `ids` is no longer next to the one the page showed it moving past.
     pub fn moved_since(&self, ids: &[i64], id: i64) -> bool {
-        self.at
-            .trim()
-            .parse::<usize>()
-            .is_ok_and(|at| ids.iter().position(|x| *x == id) != Some(at))
+        let Ok(past) = self.past.trim().parse::<i64>() else {
+            return false;
+        };
+        let Some(i) = ids.iter().position(|x| *x == id) else {
+            return false;
+        };
+        let next = if self.direction == "up" {
+            i.checked_sub(1).and_then(|j| ids.get(j))
+        } else {
+            ids.get(i + 1)
+        };
+        next != Some(&past)
     }
+}
+
+/// For the Move buttons of the `i`th of a list of `ids`: the one it moves past, up or down
+/// (0 when none).
+pub fn past(ids: impl Iterator<Item = i64>, i: usize, up: bool) -> i64 {
+    let j = if up { i.checked_sub(1) } else { Some(i + 1) };
+    j.and_then(|j| ids.into_iter().nth(j)).unwrap_or(0)
 }
 
 /// A question's or answer's text: required, at most 100 characters, not twice in its list.
@@ -729,6 +745,32 @@ pub(super) fn quoted(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_is_not_made_twice_but_a_list_changed_elsewhere_does_not_stop_it() {
+        let form = |direction: &str, past: i64| MoveForm {
+            direction: direction.into(),
+            past: past.to_string(),
+        };
+        // Shown as 1, 2, 3: 3 moving up past 2.
+        assert!(!form("up", 2).moved_since(&[1, 2, 3], 3));
+        // Moved already (the same form sent twice): 1, 3, 2.
+        assert!(form("up", 2).moved_since(&[1, 3, 2], 3));
+        // Another question added at the top meanwhile: 2 still above it, it moves.
+        assert!(!form("up", 2).moved_since(&[9, 1, 2, 3], 3));
+        assert!(!form("down", 3).moved_since(&[1, 2, 3], 2));
+        assert!(form("down", 3).moved_since(&[1, 3, 2], 2));
+        // Without `past` (an older page): moved as asked.
+        let older = MoveForm {
+            direction: "up".into(),
+            past: String::new(),
+        };
+        assert!(!older.moved_since(&[1, 3, 2], 3));
+        assert_eq!(past([1, 2, 3].into_iter(), 0, true), 0);
+        assert_eq!(past([1, 2, 3].into_iter(), 1, true), 1);
+        assert_eq!(past([1, 2, 3].into_iter(), 1, false), 3);
+        assert_eq!(past([1, 2, 3].into_iter(), 2, false), 0);
+    }
 
     #[test]
     fn moving_swaps_with_the_neighbour_and_stops_at_the_ends() {

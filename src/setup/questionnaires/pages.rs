@@ -142,6 +142,11 @@ impl QuestionnairePage {
     pub fn question_href(&self, q: &Question) -> String {
         question_href(&self.questionnaire.code, q.id)
     }
+
+    /// The question the `i`th one's Move up or down moves past ([`super::MoveForm`]).
+    pub fn past(&self, i: &usize, up: bool) -> i64 {
+        super::past(self.questions.iter().map(|q| q.question.id), *i, up)
+    }
 }
 
 /// The page's data as stored, with empty forms.

@@ -47,6 +47,11 @@ impl QuestionPage {
         answer_href(&self.questionnaire.code, self.question.id, a.id)
     }
 
+    /// The answer the `i`th one's Move up or down moves past ([`super::MoveForm`]).
+    pub fn past(&self, i: &usize, up: bool) -> i64 {
+        super::past(self.answers.iter().map(|a| a.answer.id), *i, up)
+    }
+
     /// The value of an answer's field: what was typed, if it was refused.
     pub fn answer_value(&self, a: &Answer) -> String {
         match &self.answer_error {
