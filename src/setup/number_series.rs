@@ -34,6 +34,50 @@ pub fn format(prefix: &str, width: i32, n: i64) -> String {
     format!("{prefix}{n:0width$}", width = width.max(1) as usize)
 }
 
+/// A series whose next number would pass the 20 characters a No. may have: used up, until an
+/// administrator shortens its prefix. Carried as a query error ([`used_up`]); a page shows it
+/// as a refusal (409) that says so, where the number's CHECK made it a 500.
+#[derive(Debug)]
+pub struct UsedUp {
+    pub code: String,
+    pub number: String,
+}
+
+impl std::fmt::Display for UsedUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let next = if self.number.is_empty() {
+            "its next numbers".to_string()
+        } else {
+            format!("its next number, {},", self.number)
+        };
+        write!(
+            f,
+            "Number series {} is used up: {next} would be longer than the {NUMBER_MAX} \
+             characters a No. may have. Nothing was saved. An administrator can give the \
+             series a shorter prefix or another start (Setup, Number series).",
+            self.code
+        )
+    }
+}
+
+impl std::error::Error for UsedUp {}
+
+/// `Err` when `number` (the last one taken of series `code`) is too long to be stored.
+fn used_up(code: &str, number: String) -> QueryResult<()> {
+    if number.chars().count() <= NUMBER_MAX {
+        return Ok(());
+    }
+    Err(used_up_error(code, number))
+}
+
+/// [`UsedUp`] as a query error: `number` the first too long ("" when not known).
+pub fn used_up_error(code: &str, number: String) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(Box::new(UsedUp {
+        code: code.to_string(),
+        number,
+    }))
+}
+
 /// Takes `count` consecutive numbers from series `code` and returns the first one's parts.
 /// The series row stays locked until the caller's transaction ends, so two users creating at
 /// the same moment get different numbers; a rolled-back transaction gives its numbers back.
@@ -45,6 +89,8 @@ pub fn take(conn: &mut PgConnection, code: &str, count: i64) -> QueryResult<(Str
     .bind::<Text, _>(code)
     .bind::<BigInt, _>(count)
     .get_result(conn)?;
+    let last = taken.first + count.max(1) - 1;
+    used_up(code, format(&taken.prefix, taken.width, last))?;
     Ok((taken.prefix, taken.width, taken.first))
 }
 
@@ -62,11 +108,17 @@ pub fn hold(conn: &mut PgConnection, code: &str) -> QueryResult<(String, i32, i6
 
 /// Moves series `code` on by `count` numbers (after [`hold`]).
 pub fn advance(conn: &mut PgConnection, code: &str, count: i64) -> QueryResult<()> {
-    diesel::sql_query("UPDATE number_series SET next_number = next_number + $2 WHERE code = $1")
-        .bind::<Text, _>(code)
-        .bind::<BigInt, _>(count)
-        .execute(conn)
-        .map(|_| ())
+    let last: Taken = diesel::sql_query(
+        "UPDATE number_series SET next_number = next_number + $2 WHERE code = $1 \
+         RETURNING prefix, width, next_number - 1 AS first",
+    )
+    .bind::<Text, _>(code)
+    .bind::<BigInt, _>(count)
+    .get_result(conn)?;
+    if count > 0 {
+        used_up(code, format(&last.prefix, last.width, last.first))?;
+    }
+    Ok(())
 }
 
 /// The next number of series `code`, e.g. `CT000042`, skipping numbers that records already
@@ -91,10 +143,12 @@ pub fn next(conn: &mut PgConnection, code: &str) -> QueryResult<String> {
         )?,
         None => series.next_number,
     };
+    let number = format(&series.prefix, series.width, n);
+    used_up(code, number.clone())?;
     diesel::update(number_series::table.find(code))
         .set(number_series::next_number.eq(n + 1))
         .execute(conn)?;
-    Ok(format(&series.prefix, series.width, n))
+    Ok(number)
 }
 
 /// Where the numbers of a series are stored (table, column): a next number that is taken is

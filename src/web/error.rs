@@ -144,6 +144,16 @@ impl From<diesel::result::Error> for AppError {
 /// the log either way.
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
+        if let Some(diesel::result::Error::QueryBuilderError(inner)) =
+            e.downcast_ref::<diesel::result::Error>()
+        {
+            if let Some(used_up) = inner.downcast_ref::<crate::setup::number_series::UsedUp>() {
+                return AppError::Refused {
+                    message: used_up.to_string(),
+                    back: format!("/setup/number-series/{}", used_up.code),
+                };
+            }
+        }
         if let Some(db) = e.downcast_ref::<diesel::result::Error>() {
             if is_contention(db) {
                 return AppError::Unavailable(e);

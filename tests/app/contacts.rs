@@ -2323,3 +2323,43 @@ fn a_profile_answer_saved_while_its_questionnaire_is_narrowed_is_refused() {
     assert!(page.contains("SAT (companies only)"), "{page}");
     assert_eq!(app.count("SELECT count(*) FROM contact_profile_answers"), 0);
 }
+
+/// A number series whose next number passes the 20 characters of a No. is said to be used up,
+/// and nothing is saved: the column's CHECK made every later contact a 500.
+#[test]
+fn a_used_up_number_series_is_said_not_a_500() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "UPDATE number_series SET prefix = 'CONTACTS26', width = 10, next_number = 9999999999 \
+         WHERE code = 'CONTACT'",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let first = create(
+        &mut c,
+        &[("type", "company".into()), ("name", "Last One".into())],
+    );
+    assert_eq!(first, "CONTACTS269999999999");
+    let res = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &[("type", "company"), ("name", "One Too Many")],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains(
+            "Number series CONTACT is used up: its next number, CONTACTS2610000000000, would be \
+             longer than the 20 characters a No. may have. Nothing was saved."
+        ),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'One Too Many'"),
+        0
+    );
+    assert_eq!(
+        app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
+        10000000000
+    );
+}

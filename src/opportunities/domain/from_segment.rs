@@ -239,6 +239,12 @@ pub fn create(
             let taken = number_series::taken_cte_at("opportunities", "no", "$2", "$4");
             (run(conn, &format!("{taken}, "), &free)?, true)
         }
+        // A number past the 20 characters of a No. (the CHECK of its column): the series is
+        // used up, said as such.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::CheckViolation,
+            _,
+        )) => return Err(number_series::used_up_error(series, String::new())),
         other => (other?, false),
     };
     if made > 0 {
