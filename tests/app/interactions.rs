@@ -195,6 +195,18 @@ fn an_entry_page_shows_flow_initiator_and_correspondence_by_their_labels() {
     assert!(!page.contains("inbound, them") && !page.contains("<dd>email</dd>"));
 }
 
+/// What an entry's page sends: the evaluation and Canceled box the user left (`now`), and the
+/// evaluation and Canceled the page showed (`shown`).
+fn entry_form<'a>(now: (&'a str, bool), shown: (&'a str, bool)) -> Vec<(&'static str, &'a str)> {
+    let mut fields = vec![("evaluation", now.0)];
+    if now.1 {
+        fields.push(("canceled", "on"));
+    }
+    fields.push(("shown_evaluation", shown.0));
+    fields.push(("shown_canceled", if shown.1 { "1" } else { "0" }));
+    fields
+}
+
 /// A segment of `contacts` (DORA among them) with template CALL and campaign CP0001, logged:
 /// its No. and DORA's entry.
 fn logged_with_dora(app: &TestApp, c: &mut Client, contacts: &str) -> (String, i64) {
@@ -244,11 +256,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     c.post_with_token(
         &format!("/interactions/{id}"),
         &token,
-        &[
-            ("evaluation", "positive"),
-            ("shown_evaluation", ""),
-            ("shown_canceled", &shown_canceled),
-        ],
+        &entry_form(("positive", false), ("", shown_canceled == "1")),
     )
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:true");
@@ -268,12 +276,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", "positive"),
-            ("canceled", "on"),
-            ("shown_evaluation", "positive"),
-            ("shown_canceled", "0"),
-        ],
+        &entry_form(("positive", true), ("positive", false)),
     )
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:true");
@@ -282,11 +285,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", "positive"),
-            ("shown_evaluation", "positive"),
-            ("shown_canceled", "1"),
-        ],
+        &entry_form(("positive", false), ("positive", true)),
     )
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:false");
@@ -301,22 +300,13 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         .post_with_token(
             &format!("/interactions/{id}"),
             &theirs.csrf_token().unwrap(),
-            &[
-                ("evaluation", "very_negative"),
-                ("shown_evaluation", "positive"),
-                ("shown_canceled", "0"),
-            ],
+            &entry_form(("very_negative", false), ("positive", false)),
         )
         .assert_redirect(&format!("/interactions/{id}"));
     let res = c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", "neutral"),
-            ("canceled", "on"),
-            ("shown_evaluation", "positive"),
-            ("shown_canceled", "0"),
-        ],
+        &entry_form(("neutral", true), ("positive", false)),
     );
     res.assert_status(409);
     // The Canceled the user ticked is still ticked, over what the entry is (not canceled).
@@ -353,12 +343,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     c.post_with_token(
         &format!("/interactions/{id}"),
         &res.csrf_token().unwrap(),
-        &[
-            ("evaluation", "neutral"),
-            ("canceled", "on"),
-            ("shown_evaluation", "very_negative"),
-            ("shown_canceled", "0"),
-        ],
+        &entry_form(("neutral", true), ("very_negative", false)),
     )
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "neutral:true");
@@ -374,12 +359,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     let res = c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", "neutral"),
-            ("canceled", "on"),
-            ("shown_evaluation", "neutral"),
-            ("shown_canceled", "1"),
-        ],
+        &entry_form(("neutral", true), ("neutral", true)),
     );
     res.assert_redirect(&format!("/interactions/{id}"));
     assert!(c
@@ -402,12 +382,7 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", ""),
-            ("canceled", "on"),
-            ("shown_evaluation", ""),
-            ("shown_canceled", "0"),
-        ],
+        &entry_form(("", true), ("", false)),
     )
     .assert_redirect(&format!("/interactions/{id}"));
     let canceled = || {
@@ -442,11 +417,7 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     let res = c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", ""),
-            ("shown_evaluation", ""),
-            ("shown_canceled", "1"),
-        ],
+        &entry_form(("", false), ("", true)),
     );
     res.assert_status(422);
     assert!(
@@ -463,12 +434,7 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", "positive"),
-            ("canceled", "on"),
-            ("shown_evaluation", ""),
-            ("shown_canceled", "1"),
-        ],
+        &entry_form(("positive", true), ("", true)),
     )
     .assert_redirect(&format!("/interactions/{id}"));
     post(&mut c, &format!("/segments/{no}/restore"), &[]);
@@ -488,11 +454,7 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     let res = c.post_with_token(
         &format!("/interactions/{other}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", ""),
-            ("shown_evaluation", ""),
-            ("shown_canceled", "1"),
-        ],
+        &entry_form(("", false), ("", true)),
     );
     res.assert_status(422);
     assert!(
@@ -533,11 +495,7 @@ fn an_entry_saved_twice_keeps_the_first_sendings_message() {
     let entry = c.get(&format!("/interactions/{id}"));
     let token = entry.csrf_token().unwrap();
     let shown = hidden_value(&entry.body, "shown_evaluation").unwrap_or_default();
-    let fields = [
-        ("evaluation", "positive"),
-        ("shown_evaluation", shown.as_str()),
-        ("shown_canceled", "0"),
-    ];
+    let fields = entry_form(("positive", false), (shown.as_str(), false));
     for _ in 0..2 {
         c.post_with_token(&format!("/interactions/{id}"), &token, &fields)
             .assert_redirect(&format!("/interactions/{id}"));
@@ -590,12 +548,7 @@ fn an_entry_un_canceled_while_its_segment_is_canceled_waits_and_is_refused() {
     c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
-        &[
-            ("evaluation", ""),
-            ("canceled", "on"),
-            ("shown_evaluation", ""),
-            ("shown_canceled", "0"),
-        ],
+        &entry_form(("", true), ("", false)),
     )
     .assert_redirect(&format!("/interactions/{id}"));
     let entry = c.get(&format!("/interactions/{id}"));
@@ -612,11 +565,7 @@ fn an_entry_un_canceled_while_its_segment_is_canceled_waits_and_is_refused() {
         let res = c.post_with_token(
             &format!("/interactions/{id}"),
             &token,
-            &[
-                ("evaluation", ""),
-                ("shown_evaluation", ""),
-                ("shown_canceled", "1"),
-            ],
+            &entry_form(("", false), ("", true)),
         );
         (res.status, res.body)
     });
