@@ -606,6 +606,17 @@ pub struct EntryChanges {
     pub canceled: Option<bool>,
 }
 
+/// Whether segment `no` is there and canceled.
+pub fn segment_canceled(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
+    use crate::db::schema::segments;
+    diesel::select(diesel::dsl::exists(
+        segments::table
+            .filter(segments::no.eq(no))
+            .filter(segments::status.eq("canceled")),
+    ))
+    .get_result(conn)
+}
+
 /// What [`update`] did.
 pub enum Updated {
     Saved(Changed),

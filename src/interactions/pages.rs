@@ -206,6 +206,8 @@ pub struct EntryPage {
     pub error: Option<String>,
     /// Why Canceled cannot be unticked (its segment is canceled).
     pub canceled_error: Option<String>,
+    /// Said by Canceled before anyone tries: the segment is canceled, and how it comes back.
+    pub canceled_hint: Option<String>,
     /// Whether the Canceled box is ticked: as the entry is, or, shown again after a refusal,
     /// as the user set it when they changed it.
     pub ticked: bool,
@@ -226,10 +228,19 @@ pub async fn show(
         .trim()
         .parse()
         .map_err(|_| AppError::NotFound)?;
-    let entry = db(&state.pool, move |conn| {
-        domain::find(conn, id)?.ok_or(AppError::NotFound)
+    let (entry, segment_canceled) = db(&state.pool, move |conn| {
+        let entry = domain::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let segment_canceled = entry.canceled && domain::segment_canceled(conn, &entry.segment_no)?;
+        Ok((entry, segment_canceled))
     })
     .await?;
+    let canceled_hint = segment_canceled.then(|| {
+        format!(
+            "Canceled with segment {}: Restore, on the segment's page, brings it back with the \
+             segment's other interactions.",
+            entry.segment_no
+        )
+    });
     render(
         StatusCode::OK,
         &EntryPage {
@@ -238,6 +249,7 @@ pub async fn show(
             can_edit: user.role >= Role::Staff,
             error: None,
             canceled_error: None,
+            canceled_hint,
             ticked: entry.canceled,
             chosen: entry.evaluation.clone(),
             entry,
@@ -313,6 +325,7 @@ pub async fn update(
                 can_edit: true,
                 error: Some("Choose an evaluation from the list.".into()),
                 canceled_error: None,
+                canceled_hint: None,
             },
         );
     }
@@ -384,6 +397,7 @@ pub async fn update(
                     evaluations: EVALUATIONS,
                     can_edit: true,
                     error: None,
+                    canceled_hint: None,
                     canceled_error: Some(if linked {
                         format!(
                             "Segment {no} is canceled: its interactions stay canceled until \
@@ -423,6 +437,7 @@ pub async fn update(
                     evaluations: EVALUATIONS,
                     can_edit: true,
                     canceled_error: None,
+                    canceled_hint: None,
                     error: Some(format!(
                         "Someone else set this interaction's evaluation to {now} after you \
                          opened it. Nothing was saved: your choice, {yours}, is selected; save \

@@ -414,6 +414,15 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     // said canceled); the segment's Restore brings it back with the others.
     post(&mut c, &format!("/segments/{no}/cancel"), &[]);
     let entry = c.get(&format!("/interactions/{id}"));
+    // Its page says so by the box before anyone tries.
+    assert!(
+        entry.contains(&format!(
+            "<p class=\"hint\" id=\"canceled-hint\">Canceled with segment {no}: Restore, on \
+             the segment&#39;s page, brings it back"
+        )),
+        "{}",
+        entry.body
+    );
     let res = c.post_with_token(
         &format!("/interactions/{id}"),
         &entry.csrf_token().unwrap(),
