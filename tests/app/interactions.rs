@@ -195,6 +195,16 @@ fn an_entry_page_shows_flow_initiator_and_correspondence_by_their_labels() {
     assert!(!page.contains("inbound, them") && !page.contains("<dd>email</dd>"));
 }
 
+/// Opens entry `id`'s page and sends its form as [`entry_form`] says.
+fn save_entry(c: &mut Client, id: i64, now: (&str, bool), shown: (&str, bool)) -> Resp {
+    let token = c.get(&format!("/interactions/{id}")).csrf_token().unwrap();
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &token,
+        &entry_form(now, shown),
+    )
+}
+
 /// What an entry's page sends: the evaluation and Canceled box the user left (`now`), and the
 /// evaluation and Canceled the page showed (`shown`).
 fn entry_form<'a>(now: (&'a str, bool), shown: (&'a str, bool)) -> Vec<(&'static str, &'a str)> {
@@ -272,13 +282,8 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     // is un-canceled on its own (unticked, as shown ticked).
     post(&mut c, &format!("/segments/{no}/restore"), &[]);
     assert_eq!(state(), "positive:false");
-    let entry = c.get(&format!("/interactions/{id}"));
-    c.post_with_token(
-        &format!("/interactions/{id}"),
-        &entry.csrf_token().unwrap(),
-        &entry_form(("positive", true), ("positive", false)),
-    )
-    .assert_redirect(&format!("/interactions/{id}"));
+    save_entry(&mut c, id, ("positive", true), ("positive", false))
+        .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:true");
     let entry = c.get(&format!("/interactions/{id}"));
     assert_eq!(hidden_value(&entry.body, "shown_canceled").unwrap(), "1");
@@ -355,12 +360,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
         ))
     };
     let before = audited();
-    let entry = c.get(&format!("/interactions/{id}"));
-    let res = c.post_with_token(
-        &format!("/interactions/{id}"),
-        &entry.csrf_token().unwrap(),
-        &entry_form(("neutral", true), ("neutral", true)),
-    );
+    let res = save_entry(&mut c, id, ("neutral", true), ("neutral", true));
     res.assert_redirect(&format!("/interactions/{id}"));
     assert!(c
         .get(&format!("/interactions/{id}"))
@@ -378,13 +378,7 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     world(&app);
     let mut c = staff(&app, "stan");
     let (no, id) = logged_with_dora(&app, &mut c, "DORA|SOLO|ANNA");
-    let entry = c.get(&format!("/interactions/{id}"));
-    c.post_with_token(
-        &format!("/interactions/{id}"),
-        &entry.csrf_token().unwrap(),
-        &entry_form(("", true), ("", false)),
-    )
-    .assert_redirect(&format!("/interactions/{id}"));
+    save_entry(&mut c, id, ("", true), ("", false)).assert_redirect(&format!("/interactions/{id}"));
     let canceled = || {
         text(
             &app,
@@ -439,32 +433,18 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     assert!(res.contains("name=\"canceled\" type=\"checkbox\" checked"));
     assert_eq!(canceled(), "ANNA:true,DORA:true,SOLO:true");
     // Its evaluation may still be set.
-    let entry = c.get(&format!("/interactions/{id}"));
-    c.post_with_token(
-        &format!("/interactions/{id}"),
-        &entry.csrf_token().unwrap(),
-        &entry_form(("positive", true), ("", true)),
-    )
-    .assert_redirect(&format!("/interactions/{id}"));
+    save_entry(&mut c, id, ("positive", true), ("", true))
+        .assert_redirect(&format!("/interactions/{id}"));
     post(&mut c, &format!("/segments/{no}/restore"), &[]);
     assert_eq!(canceled(), "ANNA:false,DORA:true,SOLO:false");
     // Canceled again and deleted, its entries stay canceled (its campaign entry says so).
     post(&mut c, &format!("/segments/{no}/cancel"), &[]);
     post(&mut c, &format!("/segments/{no}/delete"), &[]);
-    let other = text(
-        &app,
-        &format!(
-            "SELECT e.id::text FROM interaction_log_entries e \
-             JOIN contacts c ON c.id = e.contact_id \
-             WHERE c.no = 'ANNA' AND e.segment_no = '{no}'"
-        ),
-    );
-    let entry = c.get(&format!("/interactions/{other}"));
-    let res = c.post_with_token(
-        &format!("/interactions/{other}"),
-        &entry.csrf_token().unwrap(),
-        &entry_form(("", false), ("", true)),
-    );
+    let other = app.count(&format!(
+        "SELECT e.id FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         WHERE c.no = 'ANNA' AND e.segment_no = '{no}'"
+    ));
+    let res = save_entry(&mut c, other, ("", false), ("", true));
     res.assert_status(422);
     assert!(
         res.contains("was canceled, and deleted since"),
@@ -553,13 +533,7 @@ fn an_entry_un_canceled_while_its_segment_is_canceled_waits_and_is_refused() {
     world(&app);
     let mut c = staff(&app, "stan");
     let (no, id) = logged_with_dora(&app, &mut c, "DORA|SOLO");
-    let entry = c.get(&format!("/interactions/{id}"));
-    c.post_with_token(
-        &format!("/interactions/{id}"),
-        &entry.csrf_token().unwrap(),
-        &entry_form(("", true), ("", false)),
-    )
-    .assert_redirect(&format!("/interactions/{id}"));
+    save_entry(&mut c, id, ("", true), ("", false)).assert_redirect(&format!("/interactions/{id}"));
     let entry = c.get(&format!("/interactions/{id}"));
     let token = entry.csrf_token().unwrap();
     // The Cancel, as it runs: the segment locked and canceled, not yet committed.
