@@ -971,14 +971,7 @@ fn a_second_instance_keeps_the_first_ones_setup_link() {
 fn the_command_line_keeps_the_last_administrator() {
     let app = TestApp::start();
     app.user("boss", "admin");
-    let disable = |name: &str| {
-        std::process::Command::new(binary())
-            .args(["user", "disable", name])
-            .env("DATABASE_URL", &app.db.url)
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap()
-    };
+    let disable = |name: &str| cli(&app.db.url, &["user", "disable", name], &[], "");
     let out = disable("boss");
     assert!(!out.status.success());
     assert!(
@@ -1192,27 +1185,21 @@ fn an_administrator_resetting_their_own_password_stays_signed_in() {
 
 #[test]
 fn the_command_line_composes_names_and_passwords_as_forms_do() {
-    use std::io::Write;
     let app = TestApp::start();
     // "ö" written as "o" and a combining diaeresis, as some terminals and scripts send it.
     let decomposed_password = "Jo\u{308}rg's passphrase";
-    let mut child = std::process::Command::new(binary())
-        .args([
+    let out = cli(
+        &app.db.url,
+        &[
             "user",
             "add",
             "jorg",
             "--display-name",
             "Jo\u{308}rg Ha\u{30a}kansson",
-        ])
-        .env("DATABASE_URL", &app.db.url)
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{decomposed_password}").unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        &[],
+        decomposed_password,
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -1229,21 +1216,11 @@ fn the_command_line_composes_names_and_passwords_as_forms_do() {
 
 #[test]
 fn an_administrator_added_on_the_command_line_kills_the_setup_link() {
-    use std::io::Write;
     let app = TestApp::start();
     let token = rapport::auth::setup::issue_token(&mut app.conn()).unwrap();
     let add = |name: &str, role: &str| {
-        let mut child = std::process::Command::new(binary())
-            .args(["user", "add", name, "--role", role])
-            .env("DATABASE_URL", &app.db.url)
-            .env("RUST_LOG", "warn")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        assert!(child.wait_with_output().unwrap().status.success());
+        let args = ["user", "add", name, "--role", role];
+        assert!(cli(&app.db.url, &args, &[], PASSWORD).status.success());
     };
     // A staff member changes nothing: the link still makes the first administrator.
     add("stan", "staff");
@@ -1263,7 +1240,6 @@ fn an_administrator_added_on_the_command_line_kills_the_setup_link() {
 fn a_command_leaves_the_order_the_service_sorts_names_in() {
     use rapport::config::Locale;
     use rapport::db::names::is_sorted_as;
-    use std::io::Write;
     let app = TestApp::start();
     rapport::db::migrate(&mut app.conn(), rapport::db::Sorting::As(Locale::DaDk)).unwrap();
     assert!(is_sorted_as(&mut app.conn(), Locale::DaDk).unwrap());
@@ -1272,18 +1248,7 @@ fn a_command_leaves_the_order_the_service_sorts_names_in() {
         &["user", "list"],
         &["migrate"],
     ] {
-        let mut child = std::process::Command::new(binary())
-            .args(args)
-            .env("DATABASE_URL", &app.db.url)
-            .env_remove("RAPPORT_LOCALE")
-            .env("RUST_LOG", "warn")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = cli(&app.db.url, args, &[], PASSWORD);
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -1307,13 +1272,7 @@ fn a_command_leaves_the_order_the_service_sorts_names_in() {
         .db
         .url
         .replace(&format!("/{}", app.db.name), &format!("/{name}"));
-    let out = std::process::Command::new(binary())
-        .arg("migrate")
-        .env("DATABASE_URL", &url)
-        .env("RAPPORT_LOCALE", "da-DK")
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = cli(&url, &["migrate"], &[("RAPPORT_LOCALE", "da-DK")], "");
     assert!(
         out.status.success(),
         "{}",
@@ -1327,4 +1286,29 @@ fn a_command_leaves_the_order_the_service_sorts_names_in() {
     app.conn()
         .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .unwrap();
+}
+
+/// Runs `rapport` with `args` on the database at `url`, as an administrator would: `envs` set
+/// and RAPPORT_LOCALE only if among them, `input` on standard input (a password; "" for none).
+fn cli(url: &str, args: &[&str], envs: &[(&str, &str)], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(binary())
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .env_remove("RAPPORT_LOCALE")
+        .envs(envs.iter().copied())
+        .stdin(if input.is_empty() {
+            std::process::Stdio::null()
+        } else {
+            std::process::Stdio::piped()
+        })
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{input}").unwrap();
+    }
+    child.wait_with_output().unwrap()
 }
