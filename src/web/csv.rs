@@ -507,23 +507,23 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_download_name_is_plain_and_as_it_is() {
         assert_eq!(
-            super::attachment("segment-SM00001.csv"),
+            attachment("segment-SM00001.csv"),
             "attachment; filename=\"segment-SM00001.csv\""
         );
         assert_eq!(
-            super::attachment("segment-S\"X;00001.csv"),
+            attachment("segment-S\"X;00001.csv"),
             "attachment; filename=\"segment-S_X_00001.csv\"; filename*=UTF-8''segment-S%22X%3B00001.csv"
         );
         assert_eq!(
-            super::attachment("segment-SØ1.xlsx"),
+            attachment("segment-SØ1.xlsx"),
             "attachment; filename=\"segment-S_1.xlsx\"; filename*=UTF-8''segment-S%C3%981.xlsx"
         );
     }
-
-    use super::*;
 
     #[test]
     fn formulas_are_neutralised_and_restored() {

@@ -165,14 +165,7 @@ pub async fn move_answer(
                 .ok_or_else(|| gone("answer", &q.code))?;
             let ids: Vec<i64> = answers.iter().map(|a| a.id).collect();
             if form.moved_since(&ids, answer_id) {
-                change.already(
-                    conn,
-                    format!(
-                        "Answer {} was moved after this page was opened (by this form, sent \
-                         twice, or by another administrator): nothing more was moved.",
-                        quoted(&this.description)
-                    ),
-                )?;
+                change.already(conn, moved_already("Answer", &this.description))?;
                 return Ok(format!("{}#answer-{answer_id}", question_href(&q.code, id)));
             }
             match moved(&ids, answer_id, up) {

@@ -668,6 +668,15 @@ impl MoveForm {
     }
 }
 
+/// What a Move says when [`MoveForm::moved_since`]: `what` ("Question" or "Answer") and its text.
+pub(super) fn moved_already(what: &str, description: &str) -> String {
+    format!(
+        "{what} {} was moved after this page was opened (by this form, sent twice, or by \
+         another administrator): nothing more was moved.",
+        quoted(description)
+    )
+}
+
 /// For the Move buttons of the `i`th of a list of `ids`: the one it moves past, up or down
 /// (0 when none).
 pub fn past(ids: impl Iterator<Item = i64>, i: usize, up: bool) -> i64 {

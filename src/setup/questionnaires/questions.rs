@@ -223,14 +223,7 @@ pub async fn move_question(
                 .ok_or_else(|| gone("question", &q.code))?;
             let ids: Vec<i64> = all.iter().map(|x| x.id).collect();
             if form.moved_since(&ids, id) {
-                change.already(
-                    conn,
-                    format!(
-                        "Question {} was moved after this page was opened (by this form, sent \
-                         twice, or by another administrator): nothing more was moved.",
-                        quoted(&question.description)
-                    ),
-                )?;
+                change.already(conn, moved_already("Question", &question.description))?;
                 return Ok(format!("{}#question-{id}", questionnaire_href(&q.code)));
             }
             match moved(&ids, id, up) {
