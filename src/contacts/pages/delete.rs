@@ -96,10 +96,13 @@ pub async fn delete(
     let shown_who = form.into_inner().who;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            // Deleted already (this form's first sending, or a colleague): to the list, said.
+            let gone = |conn: &mut diesel::PgConnection, no: &str| {
+                let what = ("contact deleted", "contact", no);
+                crate::admin::audit::gone_to_list(conn, &session, what, "/contacts")
+            };
             let Some(contact) = model::find_by_no(conn, &no)? else {
-                let no = no.trim().to_uppercase();
-                let gone = ("contact deleted", "contact", no.as_str());
-                return crate::admin::audit::gone_to_list(conn, &session, gone, "/contacts");
+                return gone(conn, &no.trim().to_uppercase());
             };
             if let Some(refusal) = guards::deletion_refused(conn, &contact)? {
                 session::set_flash(conn, &session, Flash::error(refusal))?;
@@ -130,13 +133,7 @@ pub async fn delete(
                     // Its persons gone with it: deleted by the same form's first sending,
                     // which committed while this one looked.
                     if model::find_by_no(conn, &contact.no)?.is_none() {
-                        let gone = ("contact deleted", "contact", contact.no.as_str());
-                        return crate::admin::audit::gone_to_list(
-                            conn,
-                            &session,
-                            gone,
-                            "/contacts",
-                        );
+                        return gone(conn, &contact.no);
                     }
                     session::set_flash(
                         conn,
@@ -157,8 +154,7 @@ pub async fn delete(
                 .execute(conn)?;
             if deleted == 0 {
                 // Deleted by the same form's first sending, which this one waited for.
-                let gone = ("contact deleted", "contact", contact.no.as_str());
-                return crate::admin::audit::gone_to_list(conn, &session, gone, "/contacts");
+                return gone(conn, &contact.no);
             }
             let with = match persons.len() {
                 0 => String::new(),
