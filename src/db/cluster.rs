@@ -703,7 +703,7 @@ pub fn find_bin_dir(made_by: Option<&str>) -> Option<PathBuf> {
     find_bin_dir_in(Path::new("/usr/lib/postgresql"), made_by)
 }
 
-/// [`find_bin_dir`] with Debian's versions under `versions`.
+/// [`find_bin_dir`] with Debian's versions under `versions_root`.
 fn find_bin_dir_in(versions_root: &Path, made_by: Option<&str>) -> Option<PathBuf> {
     let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(dir) = std::env::var_os("RAPPORT_PG_BINDIR").filter(|d| !d.is_empty()) {
