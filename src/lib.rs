@@ -108,6 +108,7 @@ pub fn server(listener: TcpListener, pools: Pools, config: Config) -> std::io::R
             .wrap(from_fn(web::middleware::cache_static))
             .wrap(ErrorHandlers::new().default_handler(web::pages::render_error_page))
             .wrap(web::middleware::security_headers(hsts))
+            .wrap(from_fn(web::middleware::head_as_get))
             .wrap(from_fn(web::middleware::request_log))
             // Numbers and dates on every page, error pages too, in the office's locale.
             .wrap_fn(move |req, srv| {

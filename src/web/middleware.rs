@@ -5,7 +5,7 @@ use std::time::Instant;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::web::Bytes;
 use actix_web::HttpMessage;
@@ -245,6 +245,19 @@ pub async fn check_text(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// A HEAD request is answered as its GET would be, without the body (HTTP's rule; the
+/// server leaves out the body of a response to HEAD). Monitoring that checks `/healthz`
+/// with HEAD, or `curl -I`, would otherwise find no route and a 404.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Static assets may be kept by the browser: for a year at the versioned address a page links

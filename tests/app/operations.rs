@@ -19,6 +19,28 @@ fn healthz_answers_200_when_the_database_answers() {
 }
 
 #[test]
+fn head_is_answered_as_get_without_a_body() {
+    let app = TestApp::start();
+    let mut anonymous = app.client();
+    let res = anonymous.head("/healthz");
+    res.assert_status(200);
+    assert_eq!(res.body, "", "a HEAD answer has no body");
+    assert_eq!(res.header("content-length").as_deref(), Some("3"));
+    anonymous.head("/login").assert_status(200);
+    anonymous
+        .head("/contacts")
+        .assert_redirect("/login?next=%2Fcontacts");
+    let mut staff = app.signed_in("head_staff", "staff");
+    let res = staff.head("/contacts");
+    res.assert_status(200);
+    assert!(res.body.is_empty());
+    staff.head("/no/such/page").assert_status(404);
+    let res = staff.head("/static/rapport.css");
+    res.assert_status(200);
+    assert!(res.body.is_empty());
+}
+
+#[test]
 fn healthz_answers_503_when_the_database_does_not() {
     let db = TestDb::new();
     let mut config = test_config(&db.url);

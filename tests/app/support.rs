@@ -476,6 +476,11 @@ impl Client {
         self.finish(req)
     }
 
+    pub fn head(&mut self, path: &str) -> Resp {
+        let req = self.http.head(format!("{}{}", self.base, path));
+        self.finish(req)
+    }
+
     /// A raw form post with exactly these fields (no token added).
     pub fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let mut req = self
