@@ -1385,6 +1385,46 @@ fn a_pipeline_of_nothing_in_the_period_does_not_say_there_are_no_opportunities()
     assert!(c
         .get("/opportunities")
         .contains("none was won or lost in the period"));
+    // The period form sent from all time, as a browser sends it: each field once. The
+    // emptied period rode along as a hidden `from` beside the form's own, and the page
+    // answered 400 "duplicate field".
+    let page = c.get("/opportunities?from=&to=&sort=closing");
+    let form = page
+        .body
+        .split("aria-label=\"Period of won and lost\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</form>").next())
+        .expect("the period form");
+    let mut fields: Vec<(String, String)> = form
+        .split("<input ")
+        .skip(1)
+        .map(|input| {
+            let attr = |name: &str| {
+                input
+                    .split(&format!(" {name}=\""))
+                    .nth(1)
+                    .or_else(|| input.strip_prefix(&format!("{name}=\"")))
+                    .and_then(|v| v.split('"').next())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            (attr("name"), attr("value"))
+        })
+        .collect();
+    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["from", "to", "sort"], "{form}");
+    fields[0].1 = "2000-01-01".into();
+    let sent = c.get(&format!(
+        "/opportunities?{}",
+        fields
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    ));
+    sent.assert_status(200);
+    assert!(sent.contains("data-figure=\"lost\">1<"), "{}", sent.body);
+    assert!(sent.contains("value=\"2000-01-01\""));
 }
 
 #[test]

@@ -324,9 +324,12 @@ impl ListQuery {
     }
 
     /// The list's filters and order as they stand, empty and default values left out: what
-    /// the period's form carries along as hidden fields.
+    /// the period's form carries along as hidden fields. Not the period: the form's own
+    /// inputs carry it, and a field sent twice is refused.
     pub fn filter_pairs(&self) -> Vec<(&'static str, String)> {
-        self.pairs(&[("from", ""), ("to", "")])
+        let mut pairs = self.pairs(&[]);
+        pairs.retain(|(key, _)| *key != "from" && *key != "to");
+        pairs
     }
 
     /// The query string of this list with some parameters changed (paging reset unless given).
