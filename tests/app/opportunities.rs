@@ -972,6 +972,37 @@ fn a_person_who_joins_a_company_brings_their_opportunities_to_it() {
     );
     res.assert_redirect("/contacts/SOLO");
     assert_eq!(company(&app), "ALPHA");
+    // Its details changed afterwards, the contact left as it is: it stays with that company.
+    // Every save took the contact's company anew, and the opportunity moved to BETA unsaid.
+    let edit = c.get(&format!("/opportunities/{no}/edit"));
+    let field = |name: &str| {
+        text(
+            &app,
+            &format!("SELECT coalesce({name}, '') FROM opportunities WHERE no = '{no}'"),
+        )
+    };
+    let (description, salesperson, campaign, cycle) = (
+        field("description"),
+        field("salesperson_code"),
+        field("campaign_no"),
+        field("sales_cycle_code"),
+    );
+    c.post_with_token(
+        &format!("/opportunities/{no}/edit"),
+        &edit.csrf_token().unwrap(),
+        &[
+            ("version", &hidden_value(&edit.body, "version").unwrap()),
+            ("contact_no", "SOLO"),
+            ("description", &description),
+            ("salesperson_code", &salesperson),
+            ("campaign_no", &campaign),
+            ("priority", "low"),
+            ("sales_cycle_code", &cycle),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(field("priority"), "low");
+    assert_eq!(company(&app), "ALPHA");
 }
 
 /// A delete confirmed on a page opened before a colleague changed the opportunity (its contact,
@@ -3301,6 +3332,76 @@ fn an_opportunitys_contact_is_corrected_within_its_company_once_started() {
         res.body
     );
     assert_eq!(who(&app), "BO|ALPHA");
+}
+
+/// A contact given, a moment before, an open opportunity from the same segment by a colleague
+/// (committed while the save wrote) is refused by the field, as when it was given before: the
+/// save's own refusal came after the failed write had spoiled its transaction, and the page
+/// was a 500.
+#[test]
+fn a_contact_given_the_same_segments_opportunity_meanwhile_is_refused_by_its_field() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    diesel_exec(
+        &app,
+        &format!("UPDATE opportunities SET segment_no = 'SM0001' WHERE no = '{no}'"),
+    );
+    let form = c.get(&format!("/opportunities/{no}/edit"));
+    let version = hidden_value(&form.body, "version").unwrap();
+    let token = form.csrf_token().unwrap();
+    // A colleague's Create Opportunities gives CY one from the segment, not yet committed ...
+    let mut colleague = app.conn();
+    colleague
+        .batch_execute(
+            "BEGIN; INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code, \
+                 segment_no) \
+             SELECT 'OP000099', id, company_id, 'NEW', 'SM0001' FROM contacts WHERE no = 'CY'",
+        )
+        .unwrap();
+    // ... when Stan makes CY this opportunity's contact.
+    let path = format!("/opportunities/{no}/edit");
+    let saving = std::thread::spawn(move || {
+        c.post_with_token(
+            &path,
+            &token,
+            &[
+                ("version", &version),
+                ("description", "Office chairs"),
+                ("contact_no", "CY"),
+                ("salesperson_code", "JO"),
+                ("campaign_no", "CP0001"),
+                ("priority", "high"),
+                ("sales_cycle_code", "NEW"),
+            ],
+        )
+    });
+    assert!(one_waits_for_a_lock(&app, || saving.is_finished()));
+    colleague.batch_execute("COMMIT").unwrap();
+    let res = saving.join().unwrap();
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Contact CY has an opportunity from segment SM0001 open already: a contact has one \
+             open opportunity from a segment."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"CY\""), "what was typed stays");
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT c.no FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
+                 WHERE o.no = '{no}'"
+            )
+        ),
+        "ANNA"
+    );
 }
 
 /// Every move asks for an estimated value and chances of success above 0, as Business
