@@ -2725,6 +2725,14 @@ fn the_period_and_the_filters_keep_each_other() {
     assert!(c
         .get("/opportunities?status=open&from=2025-01-01&to=2025-12-31")
         .contains("value=\"2025-12-31\""));
+    // A period's date mistyped is said by its field; the list stays. It was emptied, under
+    // "There are no opportunities yet".
+    let res = c.get("/opportunities?status=open&from=31%2F12%2F2026");
+    res.assert_status(422);
+    assert!(res.contains("value=\"31/12/2026\""), "{}", res.body);
+    assert!(res.contains("href=\"/opportunities/OP9ANNA\""), "{}", res.body);
+    assert!(res.contains("href=\"/opportunities/OP9DORA\""));
+    assert!(!res.contains("There are no opportunities yet"));
 }
 
 /// What Business Central refuses or sets, and Rapport did silently otherwise: a won deal has a

@@ -152,9 +152,10 @@ pub async fn list(
     for (field, message) in query.problems() {
         errors.add(field, message);
     }
+    // The period governs the figures only: a wrong date there leaves the list as it is.
+    let valid = errors.is_empty();
     let (from, to) = period_dates(&period, &mut errors);
     let q = query.clone();
-    let valid = errors.is_empty();
     let (page, figures, options, unknown) = db(&state.pool, move |conn| {
         let groups = pipeline::groups(conn, None, from, to)?;
         let unknown = if valid { q.unknown(conn)? } else { Vec::new() };
