@@ -607,11 +607,19 @@ pub struct EntryChanges {
 }
 
 /// Whether segment `no` is there and canceled.
-pub fn segment_canceled(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
+/// Whether the entry's segment is canceled, or was: deleted since, as only a canceled segment
+/// that wrote entries can be (the rule [`update`] refuses an un-cancel by).
+pub fn segment_canceled(conn: &mut PgConnection, entry: &Entry) -> QueryResult<bool> {
     use crate::db::schema::segments;
+    if entry.segment_no.is_empty() {
+        return Ok(false);
+    }
+    if !entry.segment_linked {
+        return Ok(true);
+    }
     diesel::select(diesel::dsl::exists(
         segments::table
-            .filter(segments::no.eq(no))
+            .filter(segments::no.eq(&entry.segment_no))
             .filter(segments::status.eq("canceled")),
     ))
     .get_result(conn)
@@ -642,8 +650,9 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         evaluation: String,
         #[diesel(sql_type = Bool)]
         canceled: bool,
-        /// Its segment's No. when that segment is canceled — or was, when deleted since (its
-        /// campaign entry says so).
+        /// Its segment's No. when that segment is canceled — or was, when deleted since (only
+        /// a canceled segment that wrote entries can be deleted: a logged one cannot, a draft
+        /// wrote none).
         #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
         canceled_segment: Option<String>,
     }
@@ -662,10 +671,7 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         "SELECT e.evaluation, e.canceled, \
            CASE WHEN EXISTS (SELECT 1 FROM segments s \
                              WHERE s.id = e.segment_id AND s.status = 'canceled') \
-                  OR (e.segment_id IS NULL AND EXISTS ( \
-                        SELECT 1 FROM campaign_entries ce \
-                        WHERE ce.segment_no = e.segment_no AND ce.campaign_no = e.campaign_no \
-                          AND ce.canceled)) \
+                  OR (e.segment_id IS NULL AND e.segment_no <> '') \
                 THEN e.segment_no::text END AS canceled_segment \
          FROM interaction_log_entries e WHERE e.id = $1 FOR UPDATE OF e",
     )

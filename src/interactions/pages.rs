@@ -230,16 +230,23 @@ pub async fn show(
         .map_err(|_| AppError::NotFound)?;
     let (entry, segment_canceled) = db(&state.pool, move |conn| {
         let entry = domain::find(conn, id)?.ok_or(AppError::NotFound)?;
-        let segment_canceled = entry.canceled && domain::segment_canceled(conn, &entry.segment_no)?;
+        let segment_canceled = entry.canceled && domain::segment_canceled(conn, &entry)?;
         Ok((entry, segment_canceled))
     })
     .await?;
     let canceled_hint = segment_canceled.then(|| {
-        format!(
-            "Canceled with segment {}: Restore, on the segment's page, brings it back with the \
-             segment's other interactions.",
-            entry.segment_no
-        )
+        if entry.segment_linked {
+            format!(
+                "Canceled with segment {}: Restore, on the segment's page, brings it back with \
+                 the segment's other interactions.",
+                entry.segment_no
+            )
+        } else {
+            format!(
+                "Canceled with segment {}, deleted since: it stays canceled.",
+                entry.segment_no
+            )
+        }
     });
     render(
         StatusCode::OK,

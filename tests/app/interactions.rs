@@ -437,7 +437,7 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
         .assert_redirect(&format!("/interactions/{id}"));
     post(&mut c, &format!("/segments/{no}/restore"), &[]);
     assert_eq!(canceled(), "ANNA:false,DORA:true,SOLO:false");
-    // Canceled again and deleted, its entries stay canceled (its campaign entry says so).
+    // Canceled again and deleted, its entries stay canceled.
     post(&mut c, &format!("/segments/{no}/cancel"), &[]);
     post(&mut c, &format!("/segments/{no}/delete"), &[]);
     let other = app.count(&format!(
@@ -452,6 +452,51 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
         res.body
     );
     assert_eq!(canceled(), "ANNA:true,DORA:true,SOLO:true");
+}
+
+/// A canceled segment of no campaign, deleted since, leaves its entries canceled too: the
+/// un-cancel of one was let through (only a campaign's entry said the segment was canceled),
+/// and it counted again wherever interactions are counted.
+#[test]
+fn an_entry_of_a_deleted_segment_without_a_campaign_stays_canceled() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Calls of no campaign");
+    step(&mut c, &no, "add", &[("contact_no", "DORA")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}'"),
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    let id = app.count(&format!(
+        "SELECT e.id FROM interaction_log_entries e WHERE e.segment_no = '{no}' \
+         AND e.campaign_no IS NULL"
+    ));
+    post(&mut c, &format!("/segments/{no}/cancel"), &[]);
+    post(&mut c, &format!("/segments/{no}/delete"), &[]);
+    let entry = c.get(&format!("/interactions/{id}"));
+    assert!(
+        entry.contains(&format!(
+            "<p class=\"hint\" id=\"canceled-hint\">Canceled with segment {no}, deleted since: \
+             it stays canceled.</p>"
+        )),
+        "{}",
+        entry.body
+    );
+    let res = save_entry(&mut c, id, ("", false), ("", true));
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!("Segment {no} was canceled, and deleted since")),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM interaction_log_entries WHERE id = {id} AND canceled"
+        )),
+        1
+    );
 }
 
 /// One salesperson's interactions are read from their own index, newest first, however few of

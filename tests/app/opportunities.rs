@@ -2730,7 +2730,11 @@ fn the_period_and_the_filters_keep_each_other() {
     let res = c.get("/opportunities?status=open&from=31%2F12%2F2026");
     res.assert_status(422);
     assert!(res.contains("value=\"31/12/2026\""), "{}", res.body);
-    assert!(res.contains("href=\"/opportunities/OP9ANNA\""), "{}", res.body);
+    assert!(
+        res.contains("href=\"/opportunities/OP9ANNA\""),
+        "{}",
+        res.body
+    );
     assert!(res.contains("href=\"/opportunities/OP9DORA\""));
     assert!(!res.contains("There are no opportunities yet"));
 }
