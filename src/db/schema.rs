@@ -295,6 +295,7 @@ diesel::table! {
         application_id -> Int8,
         contact_id -> Int8,
         gained -> Bool,
+        taken_over -> Bool,
     }
 }
 

@@ -597,6 +597,27 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
     c.submit(&mailing, &format!("{mailing}/{first}/undo"), &[])
         .assert_redirect(&mailing);
     assert_eq!(xmas_holders(&app), "CO01,CO02,CO04,CO05,PE04");
+    assert!(
+        c.get(&mailing).contains(
+            "Undone: XMAS taken back from 0 contacts, given back to 0. 1 contact keeps it: a \
+             later application of XMAS from another segment counts on it, and its Undo takes \
+             it back."
+        ),
+        "said why CO01 keeps it"
+    );
+    // Undone too, the other application takes back what it counted on: CO01 is as before
+    // both. It kept the group, which neither application then gave it.
+    let second = app.count("SELECT max(id) FROM mailing_group_applications");
+    let two_mailing = format!("{two_page}/apply-mailing-group");
+    let listed = c.get(&two_mailing);
+    assert!(
+        listed.contains("XMAS given to 0 contacts"),
+        "what it did stays as it was: {}",
+        listed.body
+    );
+    c.submit(&two_mailing, &format!("{two_mailing}/{second}/undo"), &[])
+        .assert_redirect(&two_mailing);
+    assert_eq!(xmas_holders(&app), "CO02,CO04,CO05,PE04");
 }
 
 /// Two applications of one group undone in the order they were made, the first first: each
@@ -640,6 +661,55 @@ fn mailing_group_applications_undone_out_of_order_leave_each_contact_as_before_b
     c.submit(&two, &format!("{two}/{second}/undo"), &[])
         .assert_redirect(&two);
     assert_eq!(xmas_holders(&app), "CO01", "as before both");
+}
+
+/// Two applications of one group from two segments at once, each taking it from the contacts
+/// outside its segment: the second waits for the first, and sees what it did. CO01 had XMAS
+/// and is on segment Two only; One's application took it from CO01 while Two's, finding CO01
+/// with it (not yet taken), gave it nothing: CO01 ended without the group though Two's
+/// application said all of its contacts had it.
+#[test]
+fn two_applications_of_one_group_at_once_run_one_after_the_other() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_mailing_groups SELECT id, 'XMAS' FROM contacts WHERE no = 'CO01'",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let two = new_segment(&mut c, "Two");
+    let page = format!("/segments/{two}");
+    c.submit(&page, &format!("{page}/add"), &[("contact_no", "CO01")]);
+    let mailing = format!("{page}/apply-mailing-group");
+    let form = c.get(&format!("{mailing}?code=XMAS&remove_others=on"));
+    // One's application, as far as taking XMAS from CO01, not yet committed ...
+    let mut one = app.conn();
+    one.batch_execute(
+        "BEGIN; SELECT 1 FROM mailing_groups WHERE code = 'XMAS' FOR NO KEY UPDATE; \
+         DELETE FROM contact_mailing_groups m USING contacts c \
+         WHERE c.id = m.contact_id AND c.no = 'CO01' AND m.code = 'XMAS'",
+    )
+    .unwrap();
+    // ... when Two's is applied.
+    let token = form.csrf_token().unwrap();
+    let applying = std::thread::spawn(move || {
+        c.post_with_token(
+            &mailing,
+            &token,
+            &[("code", "XMAS"), ("remove_others", "on")],
+        )
+        .status
+    });
+    assert!(one_waits_for_a_lock(&app, || applying.is_finished()));
+    one.batch_execute("COMMIT").unwrap();
+    assert_eq!(applying.join().unwrap(), 303);
+    assert_eq!(xmas_holders(&app), "CO01", "Two's contact has the group");
+    assert_eq!(
+        app.count("SELECT gained FROM mailing_group_applications"),
+        1,
+        "and Two's application gave it"
+    );
 }
 
 #[test]

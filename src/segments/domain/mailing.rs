@@ -55,7 +55,8 @@ pub struct Preview {
 pub fn applied_who(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
     let of = |gained: bool| {
         format!(
-            "SELECT contact_id FROM mailing_group_changes WHERE application_id = $1 AND gained = {gained}"
+            "SELECT contact_id FROM mailing_group_changes WHERE application_id = $1 \
+             AND gained = {gained} AND NOT taken_over"
         )
     };
     diesel::sql_query(crate::db::who::statement([
@@ -200,6 +201,7 @@ pub fn apply(
     remove_others: bool,
     user: &CurrentUser,
 ) -> QueryResult<Application> {
+    lock_group(conn, code)?;
     let id: i64 = diesel::insert_into(apps::table)
         .values((
             apps::segment_id.eq(segment.id),
@@ -252,20 +254,64 @@ fn undone_earlier(gained: &str) -> String {
     )
 }
 
+/// What [`undo`] did.
+pub struct Undone {
+    /// Contacts that gained the group and lost it again.
+    pub taken: usize,
+    /// Contacts that lost the group and got it back.
+    pub given: usize,
+    /// Contacts that gained the group and keep it: a later application counts on them, and
+    /// now holds their gain (its own Undo takes it back).
+    pub kept: usize,
+}
+
+/// A contact that gained the group by application `$1` and that a later application of it
+/// (not undone) counts on: the contact is on that application's segment. The first such
+/// application, for each contact.
+const COUNTED_ON: &str = "SELECT DISTINCT ON (ch.contact_id) ch.contact_id, a.id AS later \
+     FROM mailing_group_changes ch \
+     JOIN contact_mailing_groups m ON m.contact_id = ch.contact_id AND m.code = $2 \
+     JOIN mailing_group_applications a ON a.code = $2 AND a.id > $1 AND a.undone_at IS NULL \
+     JOIN segment_lines l ON l.segment_id = a.segment_id AND l.removed_by_step IS NULL \
+       AND l.contact_id = ch.contact_id \
+     WHERE ch.application_id = $1 AND ch.gained \
+     ORDER BY ch.contact_id, a.id";
+
+/// Locks the group against other applications and Undos of it (after the segment's lock):
+/// each reads which contacts hold the group and which later applications count on them, so
+/// two at once, from two segments, would each miss what the other did.
+pub fn lock_group(conn: &mut PgConnection, code: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1 FROM mailing_groups WHERE code = $1 FOR NO KEY UPDATE")
+        .bind::<Text, _>(code)
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Undoes an application: the contacts that gained the group lose it (unless a later
-/// application of the group from another segment counts on them), those that lost it get it
-/// back (unless deleted since). Returns (taken back, given back). Three statements.
+/// application of the group from another segment counts on them: that application then holds
+/// their gain), those that lost it get it back (unless deleted since). Four statements.
 pub fn undo(
     conn: &mut PgConnection,
     application: &Application,
     user: &CurrentUser,
-) -> QueryResult<(usize, usize)> {
+) -> QueryResult<Undone> {
+    lock_group(conn, &application.code)?;
     // A contact that a later application of the same group (not undone) found with it, on
-    // that application's segment, keeps it: that segment counts on it. And undone out of
+    // that application's segment, keeps it: that segment counts on it. The first such
+    // application takes the gain over, so that undoing it too leaves the contact as it was
+    // before both (it found the group there, and recorded no change of its own). And undone out of
     // order, a contact goes back to how it was before both: one that an earlier application
     // (undone since) had taken the group from keeps it, one that an earlier application
     // (undone since) had given it does not get it back. (The earlier change of a contact is
     // its change by the latest earlier application of the group that changed it.)
+    let kept = diesel::sql_query(format!(
+        "INSERT INTO mailing_group_changes (application_id, contact_id, gained, taken_over) \
+         SELECT k.later, k.contact_id, TRUE, TRUE FROM ({COUNTED_ON}) k \
+         ON CONFLICT DO NOTHING"
+    ))
+    .bind::<BigInt, _>(application.id)
+    .bind::<Text, _>(&application.code)
+    .execute(conn)?;
     let taken = diesel::sql_query(format!(
         "DELETE FROM contact_mailing_groups m USING mailing_group_changes ch \
          WHERE ch.application_id = $1 AND ch.gained AND m.contact_id = ch.contact_id AND m.code = $2 \
@@ -296,5 +342,5 @@ pub fn undo(
             apps::undone_by.eq(&user.username),
         ))
         .execute(conn)?;
-    Ok((taken, given))
+    Ok(Undone { taken, given, kept })
 }

@@ -268,20 +268,32 @@ pub async fn undo_page(
         let flash = if application.undone_at.is_some() {
             Flash::info(format!("{} was undone already.", application.sentence()))
         } else {
-            let (taken, given) = undo(conn, &application, &user)?;
+            let done = undo(conn, &application, &user)?;
             audit::record(
                 conn,
                 Actor::User(&user),
                 "undo mailing group",
                 &segment.no,
-                &format!("{}: −{taken} +{given}", application.code),
+                &format!("{}: −{} +{}", application.code, done.taken, done.given),
                 ip,
             )?;
+            let kept = if done.kept > 0 {
+                format!(
+                    " {} keep{} it: a later application of {} from another segment counts \
+                     on {}, and its Undo takes it back.",
+                    crate::web::pagination::counted(done.kept as i64, "contact", "contacts"),
+                    if done.kept == 1 { "s" } else { "" },
+                    application.code,
+                    if done.kept == 1 { "it" } else { "them" },
+                )
+            } else {
+                String::new()
+            };
             Flash::success(format!(
-                "Undone: {} taken back from {}, given back to {}.",
+                "Undone: {} taken back from {}, given back to {}.{kept}",
                 application.code,
-                crate::web::pagination::counted(taken as i64, "contact", "contacts"),
-                thousands(given as i64)
+                crate::web::pagination::counted(done.taken as i64, "contact", "contacts"),
+                thousands(done.given as i64)
             ))
         };
         Ok((
