@@ -777,6 +777,31 @@ fn an_import_that_renames_a_contact_takes_its_search_name_along_as_the_card_does
         app.count("SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id WHERE c.no = 'DORA'"),
         1
     );
+    // Every letter in capitals, as the card makes them, and followed again from there. The
+    // database's upper() of the file's name changed ASCII letters only ("åSE LUND"), and a
+    // filter on ÅSE* missed her.
+    for (name, capitals) in [
+        ("Åse Lund", "ÅSE LUND"),
+        ("Øllgaard Straße", "ØLLGAARD STRASSE"),
+    ] {
+        let page = import_file(
+            &mut c,
+            &[UPDATE],
+            "names.csv",
+            format!("no,type,name\nDORA,person,{name}\n").as_bytes(),
+        );
+        assert!(page.contains("1 updated"), "{}", page.body);
+        assert_eq!(search_name("DORA"), capitals);
+    }
+    let no = new_segment(&mut c, "Øllgaard");
+    step(&mut c, &no, "add", &[("search_name", "ølLGAARD*")]);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             JOIN segments s ON s.id = l.segment_id WHERE c.no = 'DORA' AND s.no = '{no}'"
+        )),
+        1
+    );
 }
 
 /// A CSV export opened in Excel shows the formula guard's apostrophe ('+45 1234, '=Acme) and

@@ -558,9 +558,12 @@ fn following_search_name(in_file: bool) -> String {
     } else {
         ("", "c.search_name")
     };
+    // Capitals of every letter, as Rust's to_uppercase makes them on the card (the
+    // database's own collation may change ASCII letters only).
     format!(
-        "CASE WHEN r.name <> c.name AND c.search_name = upper(c.name) {kept} \
-         THEN left(upper(r.name), 100) ELSE {otherwise} END"
+        "CASE WHEN r.name <> c.name \
+           AND c.search_name = left(upper(c.name COLLATE \"und-x-icu\"), 100) {kept} \
+         THEN left(upper(r.name COLLATE \"und-x-icu\"), 100) ELSE {otherwise} END"
     )
 }
 
