@@ -95,14 +95,19 @@ pub fn without_thousands(typed: &str) -> String {
     typed.trim().replace([sep, '_', ' '], "")
 }
 
-/// Whole-number digits, plain ("1234") or grouped by three with `sep` ("1,234").
+/// Whole-number digits, plain ("1234") or grouped by three with `sep` ("1,234"). A first
+/// group of a leading 0 is no grouping anyone writes: "0,500" is a half written the other way,
+/// not 500.
 fn whole_digits(whole: &str, sep: char) -> Option<String> {
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     let groups: Vec<&str> = whole.split(sep).collect();
     let ok = match groups.split_first() {
         Some((first, [])) => digits(first),
         Some((first, rest)) => {
-            digits(first) && first.len() <= 3 && rest.iter().all(|g| digits(g) && g.len() == 3)
+            digits(first)
+                && first.len() <= 3
+                && !first.starts_with('0')
+                && rest.iter().all(|g| digits(g) && g.len() == 3)
         }
         None => false,
     };
@@ -372,6 +377,13 @@ mod tests {
         assert_eq!(da("1.500,25"), Ok("1500.25".into()));
         assert_eq!(gb("12,50"), Err(WrongMark));
         assert_eq!(gb("12,3456"), Err(WrongMark));
+        // A leading 0 starts no thousands: a half written the other way, not 500.
+        assert_eq!(gb("0,500"), Err(WrongMark));
+        assert_eq!(da("0.125"), Err(WrongMark));
+        assert_eq!(gb("01,500"), Err(WrongMark));
+        assert_eq!(gb("0,500,000"), Err(Invalid));
+        assert_eq!(gb("100,500"), Ok("100500".into()));
+        assert_eq!(gb("0500"), Ok("0500".into()));
         assert_eq!(gb("1,23,456.00"), Err(Invalid));
         assert_eq!(plain_amount_in(Locale::Iso, "1e3"), Err(Invalid));
         assert_eq!(plain_amount_in(Locale::Iso, "-1"), Err(Invalid));
