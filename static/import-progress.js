@@ -1,5 +1,7 @@
 // Follows a running contact import: updates the progress in place every second and shows the
 // result when the import has finished. Without JavaScript the page has a "Check again" link.
+// A busy or failing server is asked again a little later (as its Retry-After says); an answer
+// that is no status (signed out, the import gone) reloads the page, which says why.
 (function () {
   "use strict";
   var box = document.getElementById("import-progress");
@@ -7,9 +9,17 @@
   var url = box.getAttribute("data-status-url");
   var text = document.getElementById("import-progress-text");
   var bar = box.querySelector("progress");
+  function later(r) {
+    var seconds = parseInt(r && r.headers.get("Retry-After"), 10);
+    window.setTimeout(poll, (seconds > 0 && seconds < 60 ? seconds : 3) * 1000);
+  }
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.ok && !r.redirected) { return r.json(); }
+        if (r.status >= 500) { later(r); } else { window.location.reload(); }
+        return null;
+      })
       .then(function (s) {
         if (!s) { return; }
         if (!s.running) { window.location.reload(); return; }
@@ -17,7 +27,7 @@
         bar.value = s.percent;
         window.setTimeout(poll, 1000);
       })
-      .catch(function () { window.setTimeout(poll, 3000); });
+      .catch(function () { later(null); });
   }
   window.setTimeout(poll, 500);
 }());
