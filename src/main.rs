@@ -120,6 +120,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // `serve` stops on a signal by itself (actix-web's), then stops the cluster below.
+    if !matches!(command, Command::Serve) {
+        if let Some(cluster) = database.cluster.as_ref().filter(|c| c.started_here()) {
+            stop_cluster_when_interrupted(cluster.stopper());
+        }
+    }
     let scrubber = config.clone();
     let result = match command {
         Command::Serve => match listener {
@@ -139,6 +145,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A command that started the private cluster (`rapport user add`, `demo-data`) and is then
+/// interrupted (Ctrl-C, a closed SSH session, `kill`) stops it, as when it ends: it was left
+/// running, and the next start reused it without stopping it at its end. The signals are
+/// blocked in every thread (threads started from here on inherit it) and taken by one thread,
+/// which stops the cluster (what the command had begun is rolled back) and ends the process.
+fn stop_cluster_when_interrupted(mut cluster: db::cluster::LocalCluster) {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut signals = SigSet::empty();
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        signals.add(signal);
+    }
+    if let Err(e) = signals.thread_block() {
+        tracing::warn!("PostgreSQL will be left running if this command is interrupted: {e}");
+        return;
+    }
+    std::thread::spawn(move || {
+        if let Ok(signal) = signals.wait() {
+            eprintln!("rapport: interrupted ({signal}); stopping PostgreSQL");
+            cluster.stop();
+            std::process::exit(128 + signal as i32);
+        }
+    });
+    tracing::info!("PostgreSQL is stopped when this command ends or is interrupted");
 }
 
 /// Pending migrations, and names sorted as `sorting` says.

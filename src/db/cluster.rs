@@ -253,6 +253,18 @@ impl LocalCluster {
         self.started_here
     }
 
+    /// Another handle on this cluster, which [`LocalCluster::stop`] stops as this one would:
+    /// for a thread that stops it when the process is interrupted.
+    pub fn stopper(&self) -> LocalCluster {
+        LocalCluster {
+            bin_dir: self.bin_dir.clone(),
+            pgdata: self.pgdata.clone(),
+            socket_dir: self.socket_dir.clone(),
+            owner: self.owner,
+            started_here: self.started_here,
+        }
+    }
+
     pub fn pgdata(&self) -> &Path {
         &self.pgdata
     }

@@ -270,6 +270,77 @@ fn serve_runs_its_own_postgresql_and_stops_it_on_exit() {
     assert!(!data_dir.join("pgdata/postmaster.pid").exists());
 }
 
+/// A command that started the private cluster (here `rapport user add`, waiting for its
+/// password) and is interrupted stops the cluster, as when it ends. It was left running, and
+/// the next start reused it without ever stopping it.
+#[test]
+fn a_command_interrupted_stops_the_postgresql_it_started() {
+    use std::io::BufRead;
+    let dir = tempfile::Builder::new()
+        .prefix("rapport-interrupted-")
+        .tempdir()
+        .unwrap();
+    let data_dir = dir.path().join("var");
+    let mut child = Command::new(binary())
+        .args(["user", "add", "waiting", "--role", "staff"])
+        .env_remove("DATABASE_URL")
+        .env("RAPPORT_DATA_DIR", &data_dir)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, said) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = lines.send(line);
+        }
+        all
+    });
+    // Started, and waiting for the password on its standard input (held open).
+    let started = std::time::Instant::now();
+    let mut ready = false;
+    while !ready && started.elapsed() < PATIENCE {
+        match said.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => ready = line.contains("stopped when this command ends or is interrupted"),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(_) => break,
+        }
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    if ready {
+        assert!(data_dir.join("pgdata/postmaster.pid").exists(), "running");
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    } else {
+        let _ = child.kill();
+    }
+    let status = child.wait().unwrap();
+    let stderr = reader.join().unwrap();
+    let left = std::fs::read_to_string(data_dir.join("pgdata/postmaster.pid")).ok();
+    if let Some(postmaster) = left.as_deref().and_then(|f| f.lines().next()?.parse().ok()) {
+        // Not left running after the test, whatever it found.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(postmaster),
+            nix::sys::signal::Signal::SIGQUIT,
+        );
+    }
+    assert!(
+        ready,
+        "the command did not get as far as its password:\n{stderr}"
+    );
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("PostgreSQL stopped"), "{stderr}");
+    assert!(left.is_none(), "PostgreSQL still running:\n{stderr}");
+}
+
 #[test]
 fn every_request_is_logged_with_method_path_status_and_id() {
     let dir = tempfile::Builder::new()
