@@ -639,6 +639,34 @@ fn campaign_target_ticked_with_a_template_that_brings_the_campaign() {
     res.assert_status(422);
     assert!(res.contains("Campaign Target and Campaign Response need a campaign."));
     assert_eq!(app.count("SELECT count(*) FROM segments"), 1);
+
+    // A campaign of its own with Target ticked; then, in one save, the template chosen and the
+    // campaign cleared: the cleared field stays cleared, so Target has no campaign. Refused by
+    // the field; it was let through and failed in the database (a 500).
+    c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[
+            ("description", "Own campaign"),
+            ("campaign_no", "CP0002"),
+            ("campaign_target", "on"),
+        ]),
+    )
+    .assert_redirect("/segments/SM00002");
+    let page = c.get("/segments/SM00002");
+    let res = c.post_with_token(
+        "/segments/SM00002",
+        &page.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Own campaign"),
+            ("interaction_template_code", "SURVEY"),
+            ("campaign_target", "on"),
+            ("version", &hidden_value(&page.body, "version").unwrap()),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("Campaign Target and Campaign Response need a campaign."));
+    assert_eq!(header(&app, "SM00002"), "CP0002,t,f");
 }
 
 #[test]

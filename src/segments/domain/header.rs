@@ -375,16 +375,19 @@ impl HeaderForm {
         }
     }
 
-    /// Checks the form; the codes against the database. `kept_salesperson`: the segment's as
-    /// saved, which may stay though blocked since ([`setup::salespeople::check_chosen`]).
-    /// `previous_template`: the segment's interaction template as saved; one chosen instead
-    /// brings its campaign, so Campaign Target or Response may be ticked with none typed.
+    /// Checks the form; the codes against the database. `saved`: the segment as saved (none
+    /// for a new one). Its salesperson may stay though blocked since
+    /// ([`setup::salespeople::check_chosen`]); an interaction template chosen instead of its
+    /// own brings the template's campaign where the Campaign field is left as it was, so
+    /// Campaign Target or Response may be ticked with none typed.
     pub fn validate(
         &self,
         conn: &mut PgConnection,
-        kept_salesperson: Option<&str>,
-        previous_template: Option<&str>,
+        saved: Option<&Segment>,
     ) -> QueryResult<Result<HeaderValues, FormErrors>> {
+        let kept_salesperson = saved.and_then(|s| s.salesperson_code.as_deref());
+        let previous_template = saved.and_then(|s| s.interaction_template_code.as_deref());
+        let shown_campaign = saved.and_then(|s| s.campaign_no.as_deref()).unwrap_or("");
         let mut errors = FormErrors::new();
         if self.description.chars().count() > 100 {
             errors.add("description", "Use at most 100 characters.");
@@ -440,9 +443,13 @@ impl HeaderForm {
                 ),
             );
         }
-        // A template chosen in this save brings its campaign (see `take_template_defaults`).
-        let campaign_coming = chosen
-            .is_some_and(|t| t.campaign_no.is_some() && previous_template != Some(t.code.as_str()));
+        // A template chosen in this save brings its campaign, unless the Campaign field was
+        // changed too: what the user typed (or cleared) stays (see `take_template_defaults`).
+        let campaign_coming = chosen.is_some_and(|t| {
+            t.campaign_no.is_some()
+                && previous_template != Some(t.code.as_str())
+                && self.campaign_no == shown_campaign
+        });
         if !self.campaign_no.is_empty()
             && !crate::setup::interaction_templates::campaign_exists(conn, &self.campaign_no)?
         {

@@ -201,7 +201,7 @@ pub async fn create(
     let session = session::current(&req)?;
     let f = form.clone();
     let result = db(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None, None)? {
+        conn.transaction::<_, AppError, _>(|conn| match f.validate(conn, None)? {
             Ok(mut values) => {
                 let key = once::key(&f.once);
                 let created = once::Created::Segments;
@@ -647,11 +647,7 @@ pub async fn update(
                 }
                 return Ok(HeaderOutcome::Conflict(Box::new(segment), diff));
             }
-            let mut values = match f.validate(
-                conn,
-                segment.salesperson_code.as_deref(),
-                segment.interaction_template_code.as_deref(),
-            )? {
+            let mut values = match f.validate(conn, Some(&segment))? {
                 Ok(v) => v,
                 Err(errors) => return Ok(HeaderOutcome::Invalid(Box::new(segment), errors)),
             };

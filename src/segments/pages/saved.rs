@@ -564,12 +564,12 @@ pub async fn use_in_new_segment(
                 .chars()
                 .take(100)
                 .collect();
-            let values = match form.clone().normalised().validate(conn, None, None)? {
+            let values = match form.clone().normalised().validate(conn, None)? {
                 Ok(v) => v,
                 // The user's salesperson can no longer be chosen (blocked): none.
                 Err(_) => {
                     form.salesperson_code.clear();
-                    form.normalised().validate(conn, None, None)?.map_err(|_| {
+                    form.normalised().validate(conn, None)?.map_err(|_| {
                         NewSegmentError::Refused("A new segment could not be made.".into())
                     })?
                 }
