@@ -389,7 +389,8 @@ fn log(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
 /// Cancels a logged segment as Cancel does: entries, campaign entry, status.
 fn cancel(conn: &mut PgConnection, s: &Seg) -> QueryResult<()> {
     diesel::sql_query(format!(
-        "UPDATE interaction_log_entries e SET canceled = TRUE FROM {}",
+        "UPDATE interaction_log_entries e SET canceled = TRUE, canceled_with_segment = TRUE \
+         FROM {} AND NOT e.canceled",
         log::own_entries("$1", "$2")
     ))
     .bind::<BigInt, _>(s.id)

@@ -729,4 +729,18 @@ fn the_demo_wrote_what_log_segment_writes() {
             "{original}: the campaign entry"
         );
     }
+    // The demo's canceled segment, restored, counts every entry it wrote again, as one that
+    // Cancel canceled does. None came back: the demo's cancel left them unmarked.
+    let canceled = text(conn, "SELECT no FROM segments WHERE status = 'canceled'");
+    let entries = |canceled_too: bool| {
+        app.count(&format!(
+            "SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{canceled}' \
+             AND (canceled OR NOT {canceled_too})"
+        ))
+    };
+    assert!(entries(false) > 0);
+    assert_eq!(entries(true), entries(false), "all canceled with it");
+    let res = crate::segments::post(&mut staff, &format!("/segments/{canceled}/restore"), &[]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(entries(true), 0, "all count again");
 }
