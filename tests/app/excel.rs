@@ -305,6 +305,20 @@ fn a_windows_1252_csv_names_the_line_of_the_bad_byte_and_reads_when_asked() {
         page.body
     );
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
+    // A file in UTF-8 throughout whose letters are of another alphabet than Latin-1 (a
+    // Polish city, without a byte-order mark, as Google Sheets saves it): refused at its end,
+    // naming the first. It was stored as "WrocÅ‚aw".
+    let mut data = HEADER_SEMI.as_bytes().to_vec();
+    data.extend_from_slice(b";company;Plain Two;;Odense;DK;\n");
+    data.extend_from_slice(";company;Dom Handlowy;;Wrocław;PL;\n".as_bytes());
+    let page = import_file(&mut c, &[("windows_1252", "on")], "sheets.csv", &data);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("line 3: the file is written in UTF-8 here, not in Windows-1252"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 2);
 }
 
 #[test]

@@ -287,6 +287,14 @@ pub struct Windows1252<R: Read> {
     sequence: Vec<u8>,
     sequence_line: u64,
     first: bool,
+    /// Whether every byte so far could be UTF-8, with the continuation bytes still owed; and
+    /// the line of the first letter beyond ASCII. A whole file that is UTF-8 with such a letter
+    /// is refused at its end: "Wrocław", "Иван" (leads 0xC4–0xDF, which alone are words of
+    /// Windows-1252) read as "WrocÅ‚aw". Windows-1252 text is almost never UTF-8 throughout:
+    /// its letters stand before ASCII ("Køge").
+    utf8_throughout: bool,
+    owed: usize,
+    first_letter_line: Option<u64>,
 }
 
 impl<R: Read> Windows1252<R> {
@@ -300,6 +308,25 @@ impl<R: Read> Windows1252<R> {
             sequence: Vec::with_capacity(4),
             sequence_line: 0,
             first: true,
+            utf8_throughout: true,
+            owed: 0,
+            first_letter_line: None,
+        }
+    }
+
+    /// Follows whether the file could be UTF-8 throughout, byte `b` on line `line` (from 1).
+    fn follow(&mut self, b: u8, line: u64) {
+        if !self.utf8_throughout {
+            return;
+        }
+        match (b, self.owed) {
+            (0x80..=0xBF, 1..) => self.owed -= 1,
+            (0xC2..=0xF4, 0) => {
+                self.owed = utf8_length(b) - 1;
+                self.first_letter_line.get_or_insert(line);
+            }
+            (0x00..=0x7F, 0) => {}
+            _ => self.utf8_throughout = false,
         }
     }
 
@@ -308,6 +335,7 @@ impl<R: Read> Windows1252<R> {
     fn scan(&mut self, bytes: &[u8]) -> Result<u64, u64> {
         let mut line = self.lines;
         for &b in bytes {
+            self.follow(b, line + 1);
             if !self.sequence.is_empty() {
                 if (0x80..=0xBF).contains(&b) {
                     self.sequence.push(b);
@@ -378,7 +406,15 @@ impl<R: Read> Read for Windows1252<R> {
         if self.at == self.decoded.len() {
             let n = self.inner.read(&mut self.raw)?;
             if n == 0 {
-                return Ok(0);
+                return match self.first_letter_line {
+                    Some(line) if self.utf8_throughout && self.owed == 0 => {
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            WrittenAsUtf8 { line },
+                        ))
+                    }
+                    _ => Ok(0),
+                };
             }
             let bom = self.first && self.raw[..n].starts_with(&[0xEF, 0xBB, 0xBF]);
             self.first = false;
@@ -753,6 +789,33 @@ mod tests {
         let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
         assert!(err.is_none());
         assert_eq!(rows[1].1, vec!["company", "Søren €", "Køge"]);
+    }
+
+    #[test]
+    fn a_file_in_utf8_throughout_read_as_windows_1252_is_refused_at_its_end() {
+        // Letters whose lead alone is a word of Windows-1252 (ł, И, ά): the file is UTF-8 from
+        // end to end, which Windows-1252 text with such letters never is.
+        for (text, line) in [
+            "type;name\ncompany;Acme\ncompany;Wrocław\n",
+            "type;name\ncompany;Иван\ncompany;Ελλάδα\n",
+        ]
+        .iter()
+        .zip([3, 2])
+        {
+            let (rows, err) = records(&mut CsvSource::new(Windows1252::new(text.as_bytes()), b';'));
+            let err = err.unwrap_or_else(|| panic!("{text}: read as {rows:?}"));
+            assert_eq!(err.line, line, "{}", err.message);
+            assert!(err.message.contains("written in UTF-8"), "{}", err.message);
+        }
+        // Windows-1252 with the same bytes among its own: read as it is.
+        let data = b"type;name\ncompany;K\xF8ge \xC5\x82\n";
+        let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
+        assert!(err.is_none());
+        assert_eq!(rows[1].1[1], "Køge Å‚");
+        // Plain ASCII is both.
+        let data = b"type;name\ncompany;Acme\n";
+        let (_, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
+        assert!(err.is_none());
     }
 
     #[test]
