@@ -915,6 +915,43 @@ fn the_same_import_form_sent_twice_imports_the_file_once() {
         app.count("SELECT count(*) FROM contacts WHERE name = 'Third Corrected A/S'"),
         1
     );
+    // Refused (a salesperson not yet in setup), then sent again from the same form, the same
+    // file, once the salesperson is added: read again and imported. It went to the refusal,
+    // "sent twice", and only a new form could bring the file in.
+    let form = hidden_value(&c.get("/contacts/import").body, "once").unwrap();
+    let file = b"type,name,salesperson_code\ncompany,Later A/S,LATE\n";
+    let send = |c: &mut Client| {
+        let res = c.upload_with(
+            "/contacts/import",
+            "/contacts/import",
+            &[("once", form.as_str())],
+            "later.csv",
+            file,
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+        res.location().unwrap()
+    };
+    let refused = send(&mut c);
+    let page = c.wait_for(&refused, |r| !r.contains("data-status-url"));
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('LATE', 'Late Comer')",
+    );
+    let again = send(&mut c);
+    assert_ne!(again, refused);
+    let page = c.wait_for(&again, |r| !r.contains("data-status-url"));
+    assert!(!page.contains("sent twice"), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Later A/S'"),
+        1
+    );
+    // Sent once more, the import that went through is not repeated.
+    assert_eq!(send(&mut c), again);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Later A/S'"),
+        1
+    );
 }
 
 #[test]

@@ -275,7 +275,19 @@ impl JobConn {
                 if let Some(first) =
                     crate::db::once::created_from(conn, crate::db::once::Created::ImportJobs, key)?
                 {
-                    return Ok(Err(first.parse::<i64>().unwrap_or_default()));
+                    let first = first.parse::<i64>().unwrap_or_default();
+                    // Refused or stopped, it imported nothing: the same file sent again from
+                    // the same form (after a code was added in setup, or after a failure) is
+                    // read again. It went to the refusal, as sent twice, and nothing could
+                    // bring the file in but a new form.
+                    let released = diesel::update(import_jobs::table.find(first).filter(
+                        import_jobs::status.eq_any([JobStatus::Invalid, JobStatus::Failed]),
+                    ))
+                    .set(import_jobs::form_key.eq(None::<String>))
+                    .execute(conn)?;
+                    if released == 0 {
+                        return Ok(Err(first));
+                    }
                 }
             }
             let id: i64 = diesel::insert_into(import_jobs::table)
