@@ -241,6 +241,22 @@ fn a_semicolon_csv_imports_and_one_contact_is_singular() {
     );
 }
 
+/// A file saved with a blank line before its header, whose header ends in a separator (a cell
+/// of no name), imports: the header was read as empty ("the column \"type\" is missing"), and
+/// then every line was refused as short of the unnamed cell.
+#[test]
+fn a_blank_line_before_the_header_and_a_separator_after_it_are_passed_over() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let data = "\r\n\r\ntype;name;city;\r\ncompany;Blank First;Odense\r\n";
+    let page = import_file(&mut c, &[], "blank.csv", data.as_bytes());
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Blank First' AND city = 'Odense'"),
+        1
+    );
+}
+
 /// Excel's "CSV UTF-8" begins with a byte-order mark, and some programs quote every header
 /// cell: the first column is still "type", not "\"type\"".
 #[test]

@@ -169,6 +169,8 @@ const COPY_CHUNK: usize = 1 << 20;
 pub struct RowReader<'s> {
     source: &'s mut dyn Source,
     headers: Vec<String>,
+    /// The header's cells up to its last named one.
+    named: usize,
     index: HashMap<String, usize>,
     record: csv::StringRecord,
     /// Whether the file is CSV, whose lines may be cut short (a workbook's rows leave their
@@ -199,7 +201,20 @@ impl<'s> RowReader<'s> {
         problems.line_word = source.line_word();
         let csv = source.line_word() == "line";
         let mut record = csv::StringRecord::new();
-        let headers: Vec<String> = match source.next_record(&mut record) {
+        // Blank lines before the header (a file saved with an empty first line) are passed
+        // over: the header was taken as empty, and "the column \"type\" is missing" said
+        // nothing of why.
+        let mut read = source.next_record(&mut record);
+        while matches!(read, Ok(true))
+            && record
+                .iter()
+                .all(|c| c.trim().trim_start_matches('\u{feff}').is_empty())
+        {
+            read = source.next_record(&mut record);
+        }
+        // The header's line, where its problems are said.
+        let at = record.position().map_or(1, |p| p.line().max(1));
+        let headers: Vec<String> = match read {
             // Lines that end in a carriage return alone (the "CSV" of an old Mac) read as one
             // header holding the whole file: "unknown columns: name company…" said nothing
             // of why.
@@ -232,7 +247,7 @@ impl<'s> RowReader<'s> {
             .collect();
         if !unknown.is_empty() {
             problems.add(
-                1,
+                at,
                 format!(
                     "unknown column{}: {}",
                     if unknown.len() == 1 { "" } else { "s" },
@@ -250,7 +265,7 @@ impl<'s> RowReader<'s> {
             .collect();
         if !twice.is_empty() {
             problems.add(
-                1,
+                at,
                 if twice.len() == 1 {
                     format!(
                         "the column {} appears more than once: keep one",
@@ -266,7 +281,7 @@ impl<'s> RowReader<'s> {
         }
         for required in ["type", "name"] {
             if !headers.iter().any(|h| h == required) {
-                problems.add(1, format!("the column \"{required}\" is missing"));
+                problems.add(at, format!("the column \"{required}\" is missing"));
             }
         }
         if problems.count > before {
@@ -278,9 +293,16 @@ impl<'s> RowReader<'s> {
             .filter(|(_, h)| !h.is_empty())
             .map(|(i, h)| (h.clone(), i))
             .collect();
+        // A header ending in a separator ("type;name;") has a cell of no name at its end: a
+        // line without it empties no column.
+        let named = headers
+            .iter()
+            .rposition(|h| !h.is_empty())
+            .map_or(0, |i| i + 1);
         Some(RowReader {
             source,
             headers,
+            named,
             index,
             record,
             csv,
@@ -383,14 +405,14 @@ impl<'s> RowReader<'s> {
             // A CSV line with fewer cells than its header (cut short by hand): its missing
             // cells would read as empty, and an update would empty those columns. (A
             // workbook's rows leave trailing empty cells out by nature.)
-            if self.csv && self.record.len() < self.headers.len() {
+            if self.csv && self.record.len() < self.named {
                 problems.add(
                     line,
                     format!(
                         "has {} cells where the header has {}: add the missing separators, or \
                          the columns after its last cell would be emptied",
                         self.record.len(),
-                        self.headers.len()
+                        self.named
                     ),
                 );
                 return Some(None);
@@ -765,6 +787,47 @@ mod tests {
                 "line 3: has 3 cells where the header has 5: add the missing separators, or the \
               columns after its last cell would be emptied"
             ]
+        );
+    }
+
+    #[test]
+    fn a_header_ending_in_a_separator_leaves_lines_without_it_whole() {
+        // Excel writes a trailing separator after the last column of the header only, when a
+        // cell of no name follows it; the lines' cells all have their columns.
+        let (rows, problems) = parse(b"type,name,\ncompany,Acme\n", &codes(), |_| {});
+        assert_eq!((rows.len(), problems.lines()), (1, Vec::<String>::new()));
+        // A line short of a named column is still refused.
+        let (_, problems) = parse(b"type,name,,city\ncompany,Acme\n", &codes(), |_| {});
+        assert!(
+            problems.lines()[0].starts_with("line 2: has 2 cells where the header has 4"),
+            "{:?}",
+            problems.lines()
+        );
+    }
+
+    #[test]
+    fn blank_lines_before_the_header_are_passed_over() {
+        for data in [
+            "\r\ntype,name\r\ncompany,Acme\r\n",
+            "\n\n,\ntype,name\ncompany,Acme\n",
+        ] {
+            let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+            assert_eq!((rows.len(), problems.count), (1, 0), "{data:?}");
+            assert_eq!(rows[0].name, "Acme");
+        }
+        assert_eq!(
+            super::super::import_source::sniff_separator(b"\r\n\r\ntype;name\r\n"),
+            b';'
+        );
+        // The header's problems name its line.
+        let (_, problems) = parse(b"\n\ntype,nam\ncompany,Acme\n", &codes(), |_| {});
+        assert!(
+            problems
+                .lines()
+                .iter()
+                .any(|l| l.starts_with("line 3: the column \"name\" is missing")),
+            "{:?}",
+            problems.lines()
         );
     }
 

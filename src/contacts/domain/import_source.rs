@@ -35,10 +35,15 @@ pub const NOT_UTF8_HELP: &str = "Excel's \"CSV (Comma delimited)\" writes Window
 
 /// The separator of a CSV file, from its header line (`head` is the file's beginning): `;`
 /// when the line has more semicolons than commas outside quotes (Excel's CSV where the
-/// decimal separator is a comma), a tab likewise, else `,`.
+/// decimal separator is a comma), a tab likewise, else `,`. Blank lines before the header are
+/// passed over, as the import passes over them.
 pub fn sniff_separator(head: &[u8]) -> u8 {
     let (mut quoted, mut counts) = (false, [0usize; 3]);
-    for &b in head {
+    let blank = head
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\r' | b'\n'))
+        .count();
+    for &b in &head[blank..] {
         match b {
             b'"' => quoted = !quoted,
             b'\n' if !quoted => break,
