@@ -816,6 +816,23 @@ fn why_explains_members_removed_lines_and_outsiders() {
         )),
         "{why_three}"
     );
+    // Reuse Segment with Expand Companies: a person kept out though its company is on the
+    // segment reused. It said the person was not on that segment, which was beside the point.
+    let four = new_segment(&mut c, "Four");
+    let four_page = format!("/segments/{four}");
+    c.submit(
+        &four_page,
+        &format!("{four_page}/reuse-segment"),
+        &[("segment_no", &one), ("expand_companies", "on")],
+    );
+    let why_four = c.get(&format!("{four_page}/why?contact=PE01")).body;
+    assert!(
+        why_four.contains(&format!(
+            "Its company is on segment {one}, whose contacts step 1"
+        )) && why_four.contains("flagged Exclude from Segment"),
+        "{why_four}"
+    );
+    assert!(!why_four.contains("It is not on segment"), "{why_four}");
 }
 
 #[test]

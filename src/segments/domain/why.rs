@@ -9,7 +9,7 @@ use crate::segments::domain::ledger;
 use crate::segments::domain::ledger::Step;
 use crate::segments::domain::stored::{StepKind, StoredStep};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 
 /// A contact whose No., name, e-mail or city contains what was typed: a choice for "why".
 #[derive(Clone, Debug, QueryableByName)]
@@ -159,22 +159,59 @@ pub fn explain(
         let criteria = &read.criteria;
         let options = &criteria.options;
         let step_words = sentence(step.seq);
+        // The step may have skipped it then, as excluded or privacy blocked since cleared:
+        // said when the step skipped any.
+        let skipped = match (step.skipped_excluded > 0, step.skipped_blocked > 0) {
+            (true, true) => {
+                ", it was flagged Exclude from Segment or privacy blocked then and skipped"
+            }
+            (true, false) => ", it was flagged Exclude from Segment then and skipped",
+            (false, true) => ", it was privacy blocked then and skipped",
+            (false, false) => "",
+        };
         if read.kind == StepKind::ReuseSegment {
+            // Reuse Segment adds as Add Contacts does, Expand Companies and Allow Related
+            // Companies included: the contact may have come (or been kept out) through its
+            // company or one of its persons on the segment reused.
             let source = &read.subject;
-            match on_segment(conn, source, contact.id)? {
-                None => reasons.push(format!(
+            let on = on_segment(conn, source, contact.id)?;
+            let through = match on {
+                Some(false) if contact.is_company() && options.allow_related_companies => {
+                    a_person_on_segment(conn, source, contact.id)?.then(|| {
+                        format!("A person of this company is on segment {source}, whose contacts {step_words} added")
+                    })
+                }
+                Some(false) if options.expand_companies => match contact.company_id {
+                    Some(company) => on_segment(conn, source, company)?
+                        .unwrap_or(false)
+                        .then(|| {
+                            format!("Its company is on segment {source}, whose contacts {step_words} added")
+                        }),
+                    None => None,
+                },
+                _ => None,
+            };
+            match (on, through) {
+                (None, _) => reasons.push(format!(
                     "Segment {source}, whose contacts {step_words} added, has been deleted."
                 )),
-                Some(false) => reasons.push(format!(
+                (Some(false), Some(how)) if excluded_by(options) => {
+                    reasons.push(format!("{how}, {EXCLUDED}."))
+                }
+                (Some(false), Some(how)) if !contact.privacy_blocked => reasons.push(format!(
+                    "{how}, which brings it in; it was not so when the step ran{skipped}."
+                )),
+                (Some(false), Some(_)) => {}
+                (Some(false), None) => reasons.push(format!(
                     "It is not on segment {source}, whose contacts {step_words} added."
                 )),
-                Some(true) if excluded_by(options) => reasons.push(format!(
+                (Some(true), _) if excluded_by(options) => reasons.push(format!(
                     "It is on segment {source}, whose contacts {step_words} added, {EXCLUDED}."
                 )),
-                Some(true) if !contact.privacy_blocked => reasons.push(format!(
-                    "It is on segment {source} today; it was not when {step_words} took its contacts."
+                (Some(true), _) if !contact.privacy_blocked => reasons.push(format!(
+                    "It is on segment {source} today; it was not when {step_words} took its contacts{skipped}."
                 )),
-                Some(true) => {}
+                (Some(true), _) => {}
             }
             continue;
         }
@@ -200,21 +237,9 @@ pub fn explain(
             Some(true) if excluded_by(options) => reasons.push(format!(
                 "It matches the filters of {step_words}, {EXCLUDED}."
             )),
-            Some(true) if !contact.privacy_blocked => {
-                // The step may have skipped it then, as excluded or privacy blocked since
-                // cleared: said when the step skipped any.
-                let skipped = match (step.skipped_excluded > 0, step.skipped_blocked > 0) {
-                    (true, true) => {
-                        ", it was flagged Exclude from Segment or privacy blocked then and skipped"
-                    }
-                    (true, false) => ", it was flagged Exclude from Segment then and skipped",
-                    (false, true) => ", it was privacy blocked then and skipped",
-                    (false, false) => "",
-                };
-                reasons.push(format!(
-                    "It matches the filters of {step_words} today; it did not when the step ran{skipped}, or it was added to Rapport later."
-                ))
-            }
+            Some(true) if !contact.privacy_blocked => reasons.push(format!(
+                "It matches the filters of {step_words} today; it did not when the step ran{skipped}, or it was added to Rapport later."
+            )),
             Some(true) => {}
             Some(false) => match through {
                 Some(how) if excluded_by(options) => {
@@ -233,6 +258,25 @@ pub fn explain(
         }
     }
     Ok(reasons)
+}
+
+/// Whether a person of company `company` has a line on segment `no` today (none when there is
+/// no such segment).
+fn a_person_on_segment(conn: &mut PgConnection, no: &str, company: i64) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct On {
+        #[diesel(sql_type = Bool)]
+        present: bool,
+    }
+    let on: On = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM segments s JOIN segment_lines l ON l.segment_id = s.id \
+           JOIN contacts p ON p.id = l.contact_id \
+           WHERE s.no = $1 AND l.removed_by_step IS NULL AND p.company_id = $2) AS present",
+    )
+    .bind::<Text, _>(no)
+    .bind::<BigInt, _>(company)
+    .get_result(conn)?;
+    Ok(on.present)
 }
 
 /// Whether contact `id` has a line on segment `no` today; `None` when there is no such
