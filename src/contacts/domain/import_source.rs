@@ -87,7 +87,36 @@ pub struct BlankLinesKept<R> {
     /// Bytes read from `inner`, kept between reads.
     chunk: Vec<u8>,
     pending: std::collections::VecDeque<u8>,
+    /// Line breaks passed so far, the line the record being passed starts on, and its bytes
+    /// so far: a record past [`RECORD_MAX_BYTES`] is refused before the reader holds it.
+    newlines: u64,
+    record_line: u64,
+    record_bytes: usize,
 }
+
+/// The most bytes one record (a contact's line) may hold. A quote opened and never closed
+/// reads the rest of the file into one cell, as does a file that is no CSV (no line breaks):
+/// the reader held it all in memory (a file of 400 MB, twice over) before refusing it.
+pub const RECORD_MAX_BYTES: usize = 1024 * 1024;
+
+/// A record longer than [`RECORD_MAX_BYTES`], starting on `line`.
+#[derive(Debug)]
+pub struct RecordTooLong {
+    pub line: u64,
+}
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the contact that starts on this line runs on for more than a megabyte: a quote (\") \
+             opened in one of its cells and never closed reads the rest of the file into it. \
+             Close the quote, or write it twice (\"\") where it is part of the value; if the \
+             file is not a CSV file, choose the CSV or Excel file itself",
+        )
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
 
 /// Where the bytes read so far leave a CSV cell, as the reader sees it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -108,6 +137,9 @@ impl<R: Read> BlankLinesKept<R> {
             line_start: false,
             chunk: Vec::new(),
             pending: std::collections::VecDeque::new(),
+            newlines: 0,
+            record_line: 1,
+            record_bytes: 0,
         }
     }
 
@@ -128,6 +160,15 @@ impl<R: Read> BlankLinesKept<R> {
         out.push_back(b);
         self.state = next;
         self.line_start = line_end;
+        if b == b'\n' {
+            self.newlines += 1;
+        }
+        if line_end {
+            self.record_line = self.newlines + 1;
+            self.record_bytes = 0;
+        } else {
+            self.record_bytes += 1;
+        }
     }
 }
 
@@ -143,6 +184,14 @@ impl<R: Read> Read for BlankLinesKept<R> {
             }
             self.pending = out;
             self.chunk = chunk;
+            if self.record_bytes > RECORD_MAX_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    RecordTooLong {
+                        line: self.record_line,
+                    },
+                ));
+            }
         }
         let n = buf.len().min(self.pending.len());
         for (slot, b) in buf.iter_mut().zip(self.pending.drain(..n)) {
@@ -185,6 +234,12 @@ impl<R: Read> Source for CsvSource<R> {
                         return Err(Unreadable {
                             line: u.line,
                             message: u.to_string(),
+                        });
+                    }
+                    if let Some(r) = io.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()) {
+                        return Err(Unreadable {
+                            line: r.line,
+                            message: r.to_string(),
                         });
                     }
                 }
@@ -794,6 +849,34 @@ mod tests {
         let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
         assert!(err.is_none());
         assert_eq!(rows[1].1, vec!["company", "Søren €", "Køge"]);
+    }
+
+    #[test]
+    fn a_quote_left_open_over_a_megabyte_is_refused_before_it_is_held() {
+        let mut data = b"type,name,city\ncompany,Acme,Odense\ncompany,\"Open,Aarhus\n".to_vec();
+        for _ in 0..40_000 {
+            data.extend_from_slice(b"company,Beta and Sons Limited,Aalborg\n");
+        }
+        let mut source = CsvSource::new(&data[..], b',');
+        let (rows, err) = records(&mut source);
+        let err = err.expect("refused");
+        assert_eq!(err.line, 3, "{}", err.message);
+        assert!(
+            err.message.contains("more than a megabyte"),
+            "{}",
+            err.message
+        );
+        assert!(rows.len() <= 2);
+        // A file with no line break at all (not CSV), likewise, at its first line.
+        let data = vec![b'x'; RECORD_MAX_BYTES + 10];
+        let (_, err) = records(&mut CsvSource::new(&data[..], b','));
+        assert_eq!(err.expect("refused").line, 1);
+        // Long lines short of it read as ever.
+        let long = "y".repeat(100_000);
+        let data = format!("type,name\ncompany,{long}\n");
+        let (rows, err) = records(&mut CsvSource::new(data.as_bytes(), b','));
+        assert!(err.is_none());
+        assert_eq!(rows[1].1[1].len(), 100_000);
     }
 
     #[test]
