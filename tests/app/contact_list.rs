@@ -322,6 +322,44 @@ fn paging_goes_on_from_the_page_seen_when_its_contact_was_renamed_meanwhile() {
     assert!(page.contains("it contains a NUL character"));
 }
 
+/// Next and Previous go on from where the page seen left off when the contact a link names
+/// was deleted meanwhile (by a colleague): the list went back to its first page.
+#[test]
+fn paging_goes_on_from_the_page_seen_when_its_contact_was_deleted_meanwhile() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, city)
+           SELECT 'CO' || lpad(g::text, 4, '0'), 'company', 'Name ' || lpad((61 - g)::text, 2, '0'),
+                  'City ' || lpad(((g * 7) % 60)::text, 2, '0')
+           FROM generate_series(1, 60) g",
+    );
+    let mut c = app.signed_in("vera", "viewer");
+    for (list, order) in [
+        ("/contacts?size=10", "name, id"),
+        ("/contacts?sort=no&size=10", "no"),
+        ("/contacts?sort=city&dir=desc&size=10", "city DESC, id DESC"),
+    ] {
+        let expected = database_order(&app, "TRUE", order);
+        let first = c.get(list);
+        assert_eq!(shown(&first), expected[..10], "{list}");
+        let next = rel(&first, "next").unwrap();
+        let second = c.get(&next);
+        let third = c.get(&rel(&second, "next").unwrap());
+        assert_eq!(shown(&third), expected[20..30], "{list}");
+        let prev = rel(&third, "prev").unwrap();
+        let delete = |no: &str| {
+            diesel_exec(&app, &format!("DELETE FROM contacts WHERE no = '{no}'"));
+        };
+        // The first contact of the third page gone: Previous shows the second page.
+        delete(&expected[20]);
+        assert_eq!(shown(&c.get(&prev)), expected[10..20], "{list} previous");
+        // The last of the first page gone: Next shows the second page.
+        delete(&expected[9]);
+        assert_eq!(shown(&c.get(&next)), expected[10..20], "{list} next");
+    }
+}
+
 #[test]
 fn a_list_too_long_to_count_in_time_says_about() {
     // A budget of zero never counts: the total is the planner's estimate.

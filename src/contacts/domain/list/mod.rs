@@ -744,8 +744,9 @@ fn any_beyond(
 }
 
 /// One page of the list, read by keyset in any sort order: the first or last page, or the
-/// page after or before a contact. A contact that is gone, or a page that would be short
-/// before its start, gives the first page; nothing after a contact gives the last page.
+/// page after or before a contact. A contact that is gone goes on from the place the link
+/// carries (the first page when it carries none); a page that would be short before its start
+/// gives the first page; nothing after a contact gives the last page.
 /// `total`: the list's total as this view counted it or found it kept, if it did (before the
 /// page); a total known only "about" lets the page take where it stands from the link (`at`).
 pub fn page(
@@ -781,18 +782,40 @@ pub fn page(
     if let From::After(no) | From::Before(no) = &from {
         let no = no.clone();
         let forward = matches!(from, From::After(_));
-        from = match key(conn, column, &no)? {
+        let found = match key(conn, column, &no)? {
+            // Where the link says the contact stood: if it has moved since, the page goes on
+            // from there, and the contact is in the list wherever it is now.
             Some(mut k) => {
-                // Where the link says the contact stood: if it has moved since, the page goes
-                // on from there, and the contact is in the list wherever it is now.
                 let moved = match query.carried_key() {
                     Some(carried) if carried != k.value => {
                         k.value = carried;
-                        from_listed = false;
                         true
                     }
                     _ => false,
                 };
+                Some((k, moved))
+            }
+            // Deleted since: the page goes on from where the link says it stood (it went back
+            // to the first page). Its number is its place in the order of numbers; in another
+            // order, among contacts of the same value, those before it (after, going back)
+            // are shown again rather than passed over.
+            None => {
+                let carried = if column == "c.no" {
+                    Some(Some(no.clone()))
+                } else {
+                    query.carried_key()
+                };
+                carried.map(|value| {
+                    let id = if forward { -1 } else { i64::MAX };
+                    (Key { id, value }, true)
+                })
+            }
+        };
+        from = match found {
+            Some((k, moved)) => {
+                if moved {
+                    from_listed = false;
+                }
                 let from_contact = filtered && !moved;
                 let reading = if forward { ascending } else { !ascending };
                 let limit = size + 1 + i64::from(from_contact);
