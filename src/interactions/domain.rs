@@ -606,7 +606,6 @@ pub struct EntryChanges {
     pub canceled: Option<bool>,
 }
 
-/// Whether segment `no` is there and canceled.
 /// Whether the entry's segment is canceled, or was: deleted since, as only a canceled segment
 /// that wrote entries can be (the rule [`update`] refuses an un-cancel by).
 pub fn segment_canceled(conn: &mut PgConnection, entry: &Entry) -> QueryResult<bool> {

@@ -661,6 +661,21 @@ fn mailing_group_applications_undone_out_of_order_leave_each_contact_as_before_b
     c.submit(&two, &format!("{two}/{second}/undo"), &[])
         .assert_redirect(&two);
     assert_eq!(xmas_holders(&app), "CO01", "as before both");
+
+    // CO01 had XMAS before all: the first took it (undone since), the second gave it back; a
+    // third finds CO01 with it. Undoing the second keeps it (the first's taking is undone),
+    // and hands nothing to the third: undoing the third too left CO01 without the group.
+    let (one, first) = apply(&mut c, "CO03");
+    let (two, second) = apply(&mut c, "CO01");
+    c.submit(&one, &format!("{one}/{first}/undo"), &[])
+        .assert_redirect(&one);
+    let (three, third) = apply(&mut c, "CO01");
+    c.submit(&two, &format!("{two}/{second}/undo"), &[])
+        .assert_redirect(&two);
+    assert_eq!(xmas_holders(&app), "CO01");
+    c.submit(&three, &format!("{three}/{third}/undo"), &[])
+        .assert_redirect(&three);
+    assert_eq!(xmas_holders(&app), "CO01", "as before all three");
 }
 
 /// Two applications of one group from two segments at once, each taking it from the contacts

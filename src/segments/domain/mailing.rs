@@ -265,17 +265,23 @@ pub struct Undone {
     pub kept: usize,
 }
 
-/// A contact that gained the group by application `$1` and that a later application of it
-/// (not undone) counts on: the contact is on that application's segment. The first such
-/// application, for each contact.
-const COUNTED_ON: &str = "SELECT DISTINCT ON (ch.contact_id) ch.contact_id, a.id AS later \
-     FROM mailing_group_changes ch \
-     JOIN contact_mailing_groups m ON m.contact_id = ch.contact_id AND m.code = $2 \
-     JOIN mailing_group_applications a ON a.code = $2 AND a.id > $1 AND a.undone_at IS NULL \
-     JOIN segment_lines l ON l.segment_id = a.segment_id AND l.removed_by_step IS NULL \
-       AND l.contact_id = ch.contact_id \
-     WHERE ch.application_id = $1 AND ch.gained \
-     ORDER BY ch.contact_id, a.id";
+/// A contact that gained the group by application `$1` and keeps it only because a later
+/// application of it (not undone) counts on it: the contact is on that application's segment
+/// (one that an earlier application, undone since, had taken the group from keeps it anyway,
+/// and is no gain to hand over). The first such application, for each contact.
+fn counted_on() -> String {
+    format!(
+        "SELECT DISTINCT ON (ch.contact_id) ch.contact_id, a.id AS later \
+         FROM mailing_group_changes ch \
+         JOIN contact_mailing_groups m ON m.contact_id = ch.contact_id AND m.code = $2 \
+         JOIN mailing_group_applications a ON a.code = $2 AND a.id > $1 AND a.undone_at IS NULL \
+         JOIN segment_lines l ON l.segment_id = a.segment_id AND l.removed_by_step IS NULL \
+           AND l.contact_id = ch.contact_id \
+         WHERE ch.application_id = $1 AND ch.gained AND NOT COALESCE({}, false) \
+         ORDER BY ch.contact_id, a.id",
+        undone_earlier("NOT e.gained")
+    )
+}
 
 /// Locks the group against other applications and Undos of it (after the segment's lock):
 /// each reads which contacts hold the group and which later applications count on them, so
@@ -288,8 +294,7 @@ pub fn lock_group(conn: &mut PgConnection, code: &str) -> QueryResult<()> {
 }
 
 /// Undoes an application: the contacts that gained the group lose it (unless a later
-/// application of the group from another segment counts on them: that application then holds
-/// their gain), those that lost it get it back (unless deleted since). Four statements.
+/// application of the group counts on them: that application then holds their gain), those that lost it get it back (unless deleted since). Four statements.
 pub fn undo(
     conn: &mut PgConnection,
     application: &Application,
@@ -306,8 +311,9 @@ pub fn undo(
     // its change by the latest earlier application of the group that changed it.)
     let kept = diesel::sql_query(format!(
         "INSERT INTO mailing_group_changes (application_id, contact_id, gained, taken_over) \
-         SELECT k.later, k.contact_id, TRUE, TRUE FROM ({COUNTED_ON}) k \
-         ON CONFLICT DO NOTHING"
+         SELECT k.later, k.contact_id, TRUE, TRUE FROM ({}) k \
+         ON CONFLICT DO NOTHING",
+        counted_on()
     ))
     .bind::<BigInt, _>(application.id)
     .bind::<Text, _>(&application.code)

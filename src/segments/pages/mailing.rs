@@ -279,7 +279,7 @@ pub async fn undo_page(
             )?;
             let kept = if done.kept > 0 {
                 format!(
-                    " {} keep{} it: a later application of {} from another segment counts \
+                    " {} keep{} it: a later application of {} counts \
                      on {}, and its Undo takes it back.",
                     crate::web::pagination::counted(done.kept as i64, "contact", "contacts"),
                     if done.kept == 1 { "s" } else { "" },
