@@ -600,8 +600,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
     assert!(
         c.get(&mailing).contains(
             "Undone: XMAS taken back from 0 contacts, given back to 0. 1 contact keeps it: a \
-             later application of XMAS from another segment counts on it, and its Undo takes \
-             it back."
+             later application of XMAS counts on it, and its Undo takes it back."
         ),
         "said why CO01 keeps it"
     );
