@@ -137,6 +137,12 @@ fn main() -> ExitCode {
         Command::User(cmd) => user_command(&database, cmd),
         Command::DemoData { contacts, seed } => demo_data(&database, contacts, seed),
     };
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        // The interrupting thread stops the cluster and ends the process.
+        loop {
+            std::thread::park();
+        }
+    }
     database.shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -147,11 +153,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// Set once an interrupted command stops its cluster: the command's own end then leaves the
+/// stopping, and the ending, to the thread that does it.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// A command that started the private cluster (`rapport user add`, `demo-data`) and is then
 /// interrupted (Ctrl-C, a closed SSH session, `kill`) stops it, as when it ends: it was left
 /// running, and the next start reused it without stopping it at its end. The signals are
 /// blocked in every thread (threads started from here on inherit it) and taken by one thread,
-/// which stops the cluster (what the command had begun is rolled back) and ends the process.
+/// which stops the cluster (what the command had begun is rolled back) and then ends the
+/// process by the same signal, as the shell expects of an interrupted program (a script's
+/// loop stops; the terminal's settings, a password prompt's hidden typing, are restored).
 fn stop_cluster_when_interrupted(mut cluster: db::cluster::LocalCluster) {
     use nix::sys::signal::{SigSet, Signal};
     let mut signals = SigSet::empty();
@@ -164,8 +176,15 @@ fn stop_cluster_when_interrupted(mut cluster: db::cluster::LocalCluster) {
     }
     std::thread::spawn(move || {
         if let Ok(signal) = signals.wait() {
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
             eprintln!("rapport: interrupted ({signal}); stopping PostgreSQL");
             cluster.stop();
+            // Its action is still the default (it was only blocked, never handled): unblocked
+            // here and raised again, it ends the process.
+            let mut this = SigSet::empty();
+            this.add(signal);
+            let _ = this.thread_unblock();
+            let _ = nix::sys::signal::raise(signal);
             std::process::exit(128 + signal as i32);
         }
     });
