@@ -219,11 +219,7 @@ impl<'s> RowReader<'s> {
             // header holding the whole file: "unknown columns: name company…" said nothing
             // of why.
             Ok(true) if csv && record.iter().any(|c| c.contains('\r')) => {
-                problems.add(
-                    1,
-                    "the lines end in a carriage return alone (the CSV of an old Mac): save the \
-                     file again as \"CSV UTF-8\" (Excel) or with Windows or Unix line endings",
-                );
+                problems.add(1, super::import_source::CR_ALONE);
                 return None;
             }
             Ok(true) => record

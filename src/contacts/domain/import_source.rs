@@ -39,6 +39,7 @@ pub const NOT_UTF8_HELP: &str = "Excel's \"CSV (Comma delimited)\" writes Window
 /// passed over, as the import passes over them.
 pub fn sniff_separator(head: &[u8]) -> u8 {
     let (mut quoted, mut counts) = (false, [0usize; 3]);
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let blank = head
         .iter()
         .take_while(|b| matches!(b, b' ' | b'\r' | b'\n'))
@@ -92,21 +93,33 @@ pub struct BlankLinesKept<R> {
     newlines: u64,
     record_line: u64,
     record_bytes: usize,
+    /// Carriage returns outside quotes in the record so far: a file of an old Mac ends its
+    /// lines with them alone, and is one record to the reader.
+    record_crs: usize,
 }
+
+/// What to say of a file whose lines end in a carriage return alone.
+pub const CR_ALONE: &str = "the lines end in a carriage return alone (the CSV of an old Mac): \
+     save the file again as \"CSV UTF-8\" (Excel) or with Windows or Unix line endings";
 
 /// The most bytes one record (a contact's line) may hold. A quote opened and never closed
 /// reads the rest of the file into one cell, as does a file that is no CSV (no line breaks):
 /// the reader held it all in memory (a file of 400 MB, twice over) before refusing it.
 pub const RECORD_MAX_BYTES: usize = 1024 * 1024;
 
-/// A record longer than [`RECORD_MAX_BYTES`], starting on `line`.
+/// A record longer than [`RECORD_MAX_BYTES`], starting on `line`; `cr_alone` when it holds
+/// carriage returns outside quotes (the lines of an old Mac, which a reader sees as one).
 #[derive(Debug)]
 pub struct RecordTooLong {
     pub line: u64,
+    pub cr_alone: bool,
 }
 
 impl std::fmt::Display for RecordTooLong {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.cr_alone {
+            return f.write_str(CR_ALONE);
+        }
         f.write_str(
             "the contact that starts on this line runs on for more than a megabyte: a quote (\") \
              opened in one of its cells and never closed reads the rest of the file into it. \
@@ -140,11 +153,15 @@ impl<R: Read> BlankLinesKept<R> {
             newlines: 0,
             record_line: 1,
             record_bytes: 0,
+            record_crs: 0,
         }
     }
 
     /// Passes `b` on to `out`, with a space before it when it is a blank line's `\n`.
     fn pass(&mut self, b: u8, out: &mut std::collections::VecDeque<u8>) {
+        if b == b'\r' && !matches!(self.state, Cell::Quoted | Cell::QuoteInQuoted) {
+            self.record_crs += 1;
+        }
         let (next, line_end) = match (self.state, b) {
             (Cell::Quoted, b'"') => (Cell::QuoteInQuoted, false),
             (Cell::Quoted, _) => (Cell::Quoted, false),
@@ -166,6 +183,7 @@ impl<R: Read> BlankLinesKept<R> {
         if line_end {
             self.record_line = self.newlines + 1;
             self.record_bytes = 0;
+            self.record_crs = 0;
         } else {
             self.record_bytes += 1;
         }
@@ -189,6 +207,7 @@ impl<R: Read> Read for BlankLinesKept<R> {
                     std::io::ErrorKind::InvalidData,
                     RecordTooLong {
                         line: self.record_line,
+                        cr_alone: self.record_crs > 0,
                     },
                 ));
             }
@@ -348,10 +367,12 @@ pub struct Windows1252<R: Read> {
     sequence_line: u64,
     first: bool,
     /// Whether every byte so far could be UTF-8, with the continuation bytes still owed; and
-    /// the line of the first letter beyond ASCII. A whole file that is UTF-8 with such a letter
-    /// is refused at its end: "Wrocław", "Иван" (leads 0xC4–0xDF, which alone are words of
-    /// Windows-1252) read as "WrocÅ‚aw". Windows-1252 text is almost never UTF-8 throughout:
-    /// its letters stand before ASCII ("Køge").
+    /// the line of the first letter of Latin Extended-A, Greek or Cyrillic (leads 0xC4, 0xC5,
+    /// 0xCE–0xD3, which alone are words of Windows-1252). A whole file that is UTF-8 with such
+    /// a letter is refused at its end: "Wrocław", "Иван" read as "WrocÅ‚aw". Windows-1252
+    /// text is almost never UTF-8 throughout: its letters stand before ASCII ("Køge"); the
+    /// capitals whose pairs are words of it ("CAFÉ’S", "KØBENHAVN Ø" before a no-break space)
+    /// lead with other bytes.
     utf8_throughout: bool,
     owed: usize,
     first_letter_line: Option<u64>,
@@ -383,7 +404,9 @@ impl<R: Read> Windows1252<R> {
             (0x80..=0xBF, 1..) => self.owed -= 1,
             (0xC2..=0xF4, 0) => {
                 self.owed = utf8_length(b) - 1;
-                self.first_letter_line.get_or_insert(line);
+                if matches!(b, 0xC4 | 0xC5 | 0xCE..=0xD3) {
+                    self.first_letter_line.get_or_insert(line);
+                }
             }
             (0x00..=0x7F, 0) => {}
             _ => self.utf8_throughout = false,
@@ -804,6 +827,9 @@ mod tests {
         assert_eq!(sniff_separator(b"\"a,b\";name\n"), b';');
         assert_eq!(sniff_separator(b"type\tname\n"), b'\t');
         assert_eq!(sniff_separator(b"name\n"), b',');
+        // Blank lines before the header, after a byte-order mark too.
+        assert_eq!(sniff_separator(b"\r\n\ntype;name\n"), b';');
+        assert_eq!(sniff_separator(b"\xEF\xBB\xBF\r\ntype;name\n"), b';');
     }
 
     fn records(source: &mut dyn Source) -> (Vec<(u64, Vec<String>)>, Option<Unreadable>) {
@@ -871,6 +897,16 @@ mod tests {
         let data = vec![b'x'; RECORD_MAX_BYTES + 10];
         let (_, err) = records(&mut CsvSource::new(&data[..], b','));
         assert_eq!(err.expect("refused").line, 1);
+        // The lines of an old Mac (a carriage return alone) are said so, however long.
+        let data = "type,name\rcompany,Acme\r".repeat(60_000);
+        let (_, err) = records(&mut CsvSource::new(data.as_bytes(), b','));
+        let err = err.expect("refused");
+        assert_eq!(err.line, 1);
+        assert!(
+            err.message.contains("carriage return alone"),
+            "{}",
+            err.message
+        );
         // Long lines short of it read as ever.
         let long = "y".repeat(100_000);
         let data = format!("type,name\ncompany,{long}\n");
@@ -900,6 +936,14 @@ mod tests {
         let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
         assert!(err.is_none());
         assert_eq!(rows[1].1[1], "Køge Å‚");
+        // Words of Windows-1252 whose pairs are UTF-8 too: "CAFÉ’S", "Ø" before a no-break
+        // space. The file is UTF-8 throughout, and read as Windows-1252 as asked.
+        let data = b"type;name\ncompany;CAF\xC9\x92S\ncompany;\xD8\xA0Nord\n";
+        assert!(std::str::from_utf8(data).is_ok());
+        let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(rows[1].1[1], "CAFÉ’S");
+        assert_eq!(rows[2].1[1], "Ø\u{a0}Nord");
         // Plain ASCII is both.
         let data = b"type;name\ncompany;Acme\n";
         let (_, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));

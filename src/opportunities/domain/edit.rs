@@ -308,14 +308,16 @@ pub fn edit(conn: &mut PgConnection, o: &Opportunity, form: &EditForm) -> QueryR
     }
     // The contact by its No. with its company (a person's, or a company's own), read in the
     // statement: a contact deleted since the check leaves the opportunity as it was. The
-    // company is taken anew only with another contact: a person who moved to another company
-    // since leaves this opportunity with the old one, as the contacts' trigger does. In a
-    // savepoint, so that a refusal below leaves the transaction usable for the page.
+    // company is taken anew only with another contact (or where it has none): a person who
+    // moved to another company since leaves this opportunity with the old one, as the
+    // contacts' trigger does. In a savepoint, so that a refusal below leaves the transaction
+    // usable for the page.
     let written = conn.transaction(|conn| {
         diesel::sql_query(
             "UPDATE opportunities o SET description = $2, salesperson_code = $3, \
                  campaign_no = $4, priority = $5, sales_cycle_code = $6, contact_id = c.id, \
-                 company_id = CASE WHEN c.id = o.contact_id THEN o.company_id \
+                 company_id = CASE WHEN c.id = o.contact_id \
+                                   THEN COALESCE(o.company_id, c.company_key) \
                                    ELSE c.company_key END, \
                  version = o.version + 1 \
              FROM contacts c WHERE o.id = $1 AND c.no = $7",
