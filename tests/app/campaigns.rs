@@ -935,9 +935,16 @@ fn all_the_segments_of_a_campaign_are_one_link_from_its_card() {
     assert!(!c
         .get("/campaigns/CP0002")
         .contains("All segments of this campaign"));
-    assert!(c
-        .get("/segments?campaign=CP9")
-        .contains("There is no campaign CP9."));
+    // A campaign No. naming none is said by its field and in a summary leading to it (422).
+    let none = c.get("/segments?campaign=CP9");
+    none.assert_status(422);
+    assert!(none.contains("There is no campaign CP9."));
+    assert!(
+        none.contains("<li><a href=\"#campaign\">There is no campaign CP9.</a></li>"),
+        "{}",
+        none.body
+    );
+    summary_links_resolve(&none.body);
 }
 
 /// A save or a Delete sent twice (a double click, Back and send again) says what the first

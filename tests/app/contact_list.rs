@@ -850,7 +850,9 @@ fn a_filter_naming_nothing_is_said_next_to_it() {
         page.body
     );
     let page = c.get("/contacts?company=XX9");
-    assert!(page.contains("There is no contact XX9."));
+    page.assert_status(422);
+    assert!(page.contains("<li><a href=\"#f-company\">There is no contact XX9.</a></li>"));
+    summary_links_resolve(&page.body);
     let page = c.get("/contacts?company=CO0001");
     assert_eq!(shown(&page), ["CO0001", "PE0001"]);
     assert!(!page.contains("field-error"));
@@ -858,6 +860,19 @@ fn a_filter_naming_nothing_is_said_next_to_it() {
     let page = c.get("/campaigns?status=GONE");
     assert!(
         page.contains("There is no status GONE: choose one, or All."),
+        "{}",
+        page.body
+    );
+    // A list whose filters cannot be read says so, not that nothing matches (or that there
+    // is nothing yet); the interactions' said nothing at all.
+    let page = c.get("/opportunities?status=GONE");
+    page.assert_status(422);
+    assert!(page.contains("No opportunities are shown until the filters can be read"));
+    assert!(!page.contains("No opportunity matches these filters"));
+    let page = c.get("/interactions?contact=XX9");
+    page.assert_status(422);
+    assert!(
+        page.contains("No interactions are shown until the filters can be read"),
         "{}",
         page.body
     );

@@ -707,6 +707,13 @@ fn an_invalid_header_is_a_422_and_nothing_is_written() {
         res.contains("value=\"Typed subject\""),
         "typed values are kept"
     );
+    // Said by its field too, the summary's link leading there.
+    assert!(
+        res.contains("<select id=\"information_flow\" name=\"information_flow\" aria-invalid=\"true\" aria-describedby=\"information_flow-error\">"),
+        "{}",
+        res.body
+    );
+    summary_links_resolve(&res.body);
     // Codes no list has (deleted since the form was shown) stay chosen, marked, by their error.
     for code in ["NOPE", "GHOST"] {
         assert!(

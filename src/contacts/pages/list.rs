@@ -7,7 +7,8 @@ use crate::auth::SignedIn;
 use crate::contacts::domain::list::{self as contact_list, From, ListQuery, ListRow, Total};
 use crate::web::filters;
 use crate::web::AppState;
-use crate::web::{db, ok, AppResult, Layout};
+use crate::web::{db, render, AppResult, Layout};
+use actix_web::http::StatusCode;
 
 use super::Options;
 
@@ -140,17 +141,26 @@ pub async fn list(
     .await?;
     let carries_place = matches!(total, Total::About(_));
     let total = settle(&page, total);
-    ok(&ListPage {
-        layout,
-        query,
-        page,
-        total,
-        carries_place,
-        options,
-        sorts: contact_list::SORTS,
-        can_edit: user.role >= crate::auth::Role::Staff,
-        company_error,
-    })
+    // A Company No. that names no company is said by its field, as a form's mistake is.
+    let status = if company_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &ListPage {
+            layout,
+            query,
+            page,
+            total,
+            carries_place,
+            options,
+            sorts: contact_list::SORTS,
+            can_edit: user.role >= crate::auth::Role::Staff,
+            company_error,
+        },
+    )
 }
 
 /// An estimate is never shown below what the page proves: on the last page the total is

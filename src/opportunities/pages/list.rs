@@ -55,6 +55,8 @@ pub struct ListPage {
     pub period: Period,
     pub options: Options,
     pub errors: FormErrors,
+    /// Whether the list's filters could be read, and the list was read with them.
+    pub listed: bool,
     pub sorts: [(&'static str, &'static str, &'static str, &'static str); 4],
     pub statuses: [(&'static str, &'static str); 5],
     pub can_edit: bool,
@@ -156,10 +158,11 @@ pub async fn list(
     let valid = errors.is_empty();
     let (from, to) = period_dates(&period, &mut errors);
     let q = query.clone();
-    let (page, figures, options, unknown) = db(&state.pool, move |conn| {
+    let (page, figures, options, unknown, listed) = db(&state.pool, move |conn| {
         let groups = pipeline::groups(conn, None, from, to)?;
         let unknown = if valid { q.unknown(conn)? } else { Vec::new() };
-        let page = if valid && unknown.is_empty() {
+        let listed = valid && unknown.is_empty();
+        let page = if listed {
             listing::page(conn, &q, &groups)?
         } else {
             Page {
@@ -174,6 +177,7 @@ pub async fn list(
             pipeline::figures_of(&groups, from, to),
             options(conn)?,
             unknown,
+            listed,
         ))
     })
     .await?;
@@ -195,6 +199,7 @@ pub async fn list(
             period,
             options,
             errors,
+            listed,
             sorts: SORTS,
             statuses: STATUS_FILTERS,
             can_edit: user.role >= Role::Staff,

@@ -7,7 +7,8 @@ use crate::segments::domain::list::SegmentRow;
 use crate::web::filters;
 use crate::web::pagination::Pager;
 use crate::web::AppState;
-use crate::web::{db, ok, AppResult, Layout};
+use crate::web::{db, render, AppResult, Layout};
+use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -117,18 +118,30 @@ pub async fn list(
         Ok((rows, pager, contact_name, campaign_name))
     })
     .await?;
-    ok(&ListPage {
-        layout,
-        rows,
-        pager,
-        status,
-        q,
-        mine,
-        contact: filter.contact,
-        contact_name,
-        campaign: filter.campaign,
-        campaign_name,
-        statuses: SegmentStatus::ALL,
-        can_edit: user.role >= Role::Staff,
-    })
+    // A contact or campaign No. that names none is said by its field, as a form's mistake is.
+    let named_none = |no: &str, name: &Option<String>| !no.is_empty() && name.is_none();
+    let code = if named_none(&filter.contact, &contact_name)
+        || named_none(&filter.campaign, &campaign_name)
+    {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        code,
+        &ListPage {
+            layout,
+            rows,
+            pager,
+            status,
+            q,
+            mine,
+            contact: filter.contact,
+            contact_name,
+            campaign: filter.campaign,
+            campaign_name,
+            statuses: SegmentStatus::ALL,
+            can_edit: user.role >= Role::Staff,
+        },
+    )
 }
