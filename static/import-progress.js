@@ -8,6 +8,9 @@
   if (!box) { return; }
   var url = box.getAttribute("data-status-url");
   var text = document.getElementById("import-progress-text");
+  // What a screen reader is told: the phase ("Checking the rows", "Importing"), when it changes.
+  var phase = document.getElementById("import-progress-phase");
+  var said = text.textContent.split(":")[0];
   var bar = box.querySelector("progress");
   function later(r) {
     var seconds = parseInt(r && r.headers.get("Retry-After"), 10);
@@ -24,6 +27,8 @@
         if (!s) { return; }
         if (!s.running) { window.location.reload(); return; }
         if (text.textContent !== s.text) { text.textContent = s.text; }
+        var now = s.text.split(":")[0];
+        if (phase && now !== said) { said = now; phase.textContent = now; }
         bar.value = s.percent;
         window.setTimeout(poll, 1000);
       })
