@@ -1049,3 +1049,86 @@ fn a_new_persons_company_changed_on_its_form_gives_its_own_values() {
         "Strøget 5||København|1100|DK|+45 11 11 11 11|PL|SOUTH|"
     );
 }
+
+/// A company saved while an import writes new persons under it waits for the import, and its
+/// persons follow it then, the new ones too. It went through at once (the import's hold on the
+/// company did not stop it), and the persons the import had written with the old address,
+/// committed after, kept it unseen.
+#[test]
+fn a_company_saved_while_an_import_writes_its_persons_waits_and_they_follow_it() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let company = create(&mut c, NORDLYS);
+    let other = create(&mut c, &[("type", "company"), ("name", "Other A/S")]);
+    // The import stops at the contact it updates, which a colleague holds, having taken
+    // the company it names ...
+    let mut x = app.conn();
+    x.batch_execute(&format!(
+        "BEGIN; SELECT 1 FROM contacts WHERE no = '{other}' FOR UPDATE"
+    ))
+    .unwrap();
+    let file = format!(
+        "no,type,name,company_no\n,person,Ivy Import,{company}\n{other},company,Other Renamed,\n"
+    );
+    let res = c.upload_with(
+        "/contacts/import",
+        "/contacts/import",
+        &[("update_existing", "on")],
+        "persons.csv",
+        file.as_bytes(),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let job = res.location().unwrap();
+    let waiting = |app: &TestApp| {
+        app.count(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock'",
+        )
+    };
+    assert!(eventually(std::time::Duration::from_millis(20), || {
+        waiting(&app) >= 1
+    }));
+    // ... when the company moves on its card.
+    let mut editor = app.signed_in("eva", "staff");
+    let page = editor.get(&format!("/contacts/{company}/edit"));
+    let version = hidden_value(&page.body, "version").unwrap();
+    let token = page.csrf_token().unwrap();
+    let company_no = company.clone();
+    let saving = std::thread::spawn(move || {
+        let mut fields: Vec<(&str, &str)> = NORDLYS
+            .iter()
+            .filter(|(k, _)| !["address", "city", "post_code"].contains(k))
+            .copied()
+            .collect();
+        fields.extend_from_slice(&[
+            ("address", "Nørregade 5"),
+            ("city", "København"),
+            ("post_code", "1165"),
+            ("version", &version),
+        ]);
+        editor
+            .post_with_token(&format!("/contacts/{company_no}"), &token, &fields)
+            .status
+    });
+    let waited = eventually(std::time::Duration::from_millis(20), || {
+        saving.is_finished() || waiting(&app) >= 2
+    });
+    let went_through = saving.is_finished();
+    x.batch_execute("COMMIT").unwrap();
+    assert_eq!(saving.join().unwrap(), 303);
+    let done = c.wait_for(&job, |r| !r.contains("data-status-url"));
+    assert!(!done.contains("Nothing was imported"), "{}", done.body);
+    assert!(
+        waited && !went_through,
+        "the company's save did not wait for the import"
+    );
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            "SELECT concat_ws('|', address, city, post_code) FROM contacts WHERE name = 'Ivy Import'"
+        ),
+        "Nørregade 5|København|1165"
+    );
+}

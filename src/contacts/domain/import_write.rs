@@ -17,7 +17,10 @@ use crate::setup::number_series::{self, taken_cte};
 
 /// Locks the Contacts number series (creating contacts and other imports wait until this
 /// transaction ends, so the numbers checked stay free) and the existing companies the file
-/// names (so they cannot be deleted before the persons are written).
+/// names, shared: they cannot be deleted before the persons are written, and a change of one
+/// (its address, which its persons follow) waits for the import, as for a person saved under
+/// it on the card, and then takes the new persons along. (Held for the key alone, it went
+/// through, and the persons written with the old address kept it.)
 pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
     ns::table
         .find(number_series::CONTACTS)
@@ -26,7 +29,8 @@ pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
         .first::<String>(conn)?;
     conn.batch_execute(
         "SELECT 1 FROM contacts c \
-         WHERE c.no IN (SELECT company_no FROM import_rows WHERE company_no <> '') FOR KEY SHARE",
+         WHERE c.no IN (SELECT company_no FROM import_rows WHERE company_no <> '') \
+         ORDER BY c.id FOR SHARE",
     )
 }
 
