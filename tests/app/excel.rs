@@ -741,3 +741,40 @@ fn a_date_before_1900_is_written_as_its_text() {
         "{rows:?}"
     );
 }
+
+/// A workbook's whole numbers read as their cells show them where the cell's format pads or
+/// sets them out: a post code typed 0150 and shown so by the format "0000" (Excel keeps the
+/// number 150), a phone number shown "01 23 45 67". They were stored as 150 and 1234567.
+#[test]
+fn numbers_in_a_workbook_read_as_their_format_shows_them() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in ["type", "name", "post_code", "phone", "mobile"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, "company").unwrap();
+    sheet.write_string(1, 1, "Oslo Padded AS").unwrap();
+    let zip = rust_xlsxwriter::Format::new().set_num_format("0000");
+    let phone = rust_xlsxwriter::Format::new().set_num_format("00 00 00 00");
+    sheet.write_number_with_format(1, 2, 150.0, &zip).unwrap();
+    sheet
+        .write_number_with_format(1, 3, 1234567.0, &phone)
+        .unwrap();
+    // Without a format of its own, a number reads as it is.
+    sheet.write_number(1, 4, 22334455.0).unwrap();
+    let data = book.save_to_buffer().unwrap();
+    let page = import_file(&mut c, &[], "padded.xlsx", &data);
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts WHERE name = 'Oslo Padded AS' AND post_code = '0150' \
+             AND phone = '01 23 45 67' AND mobile = '22334455'"
+        ),
+        1
+    );
+}

@@ -693,8 +693,8 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
             return Ok(None);
         }
         loop {
-            match self.cells.next_cell() {
-                Ok(Some(cell)) => {
+            match self.cells.next_cell_with_style_id() {
+                Ok(Some((cell, style))) => {
                     let (row, col) = cell.get_position();
                     if let DataRef::Error(e) = cell.get_value() {
                         // A formula that failed (a lookup that found nothing) is no value to
@@ -709,7 +709,18 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
                             ),
                         });
                     }
-                    let text = cell_text(cell.get_value());
+                    // A whole number as its cell shows it, where the cell's format pads it
+                    // ("0000": the post code 0150, not 150) or sets it out ("00 00 00 00").
+                    let whole = match cell.get_value() {
+                        DataRef::Int(n) => Some(*n),
+                        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(*f as i64),
+                        _ => None,
+                    };
+                    let shown = whole.and_then(|n| {
+                        let format = self.cells.styles().get(style)?.number_format.as_ref()?;
+                        as_formatted(n, &format.format_code)
+                    });
+                    let text = shown.unwrap_or_else(|| cell_text(cell.get_value()));
                     if text.is_empty() {
                         continue;
                     }
@@ -764,6 +775,105 @@ fn header_of<RS: Read + std::io::Seek>(
 
 /// A cell's value as the text a CSV file would hold: whole numbers without a decimal point,
 /// dates as `2026-11-30`, `true`/`false`.
+/// A whole number `n` as a number format of digit placeholders and literals shows it: "0000"
+/// pads 150 to "0150" (a post code), "00 00 00 00" sets out 1234567 as "01 23 45 67" (a phone
+/// number), "[<=9999999]###-####;(###) ###-####" picks its section by the number. `None` for
+/// any other format (General, decimals, grouping, dates, text, percentages): the number is
+/// read as it is.
+pub fn as_formatted(n: i64, code: &str) -> Option<String> {
+    if n < 0 {
+        return None;
+    }
+    enum Token {
+        Digit { zero: bool },
+        Literal(char),
+    }
+    // The section for this number: the first whose condition holds, or the first without one.
+    let holds = |condition: &str| {
+        let (op, bound) = ["<=", ">=", "<>", "<", ">", "="]
+            .iter()
+            .find_map(|op| condition.strip_prefix(op).map(|rest| (*op, rest)))?;
+        let bound: f64 = bound.trim().parse().ok()?;
+        let v = n as f64;
+        Some(match op {
+            "<=" => v <= bound,
+            ">=" => v >= bound,
+            "<>" => v != bound,
+            "<" => v < bound,
+            ">" => v > bound,
+            _ => v == bound,
+        })
+    };
+    let mut chosen = None;
+    for section in code.split(';') {
+        let condition = section
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once(']'))
+            .map(|(c, _)| c)
+            .filter(|c| c.starts_with(['<', '>', '=']));
+        match condition {
+            Some(c) if holds(c)? => {
+                chosen = Some(section);
+                break;
+            }
+            Some(_) => continue,
+            None => {
+                chosen = Some(section);
+                break;
+            }
+        }
+    }
+    let mut tokens = Vec::new();
+    let mut chars = chosen?.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '0' => tokens.push(Token::Digit { zero: true }),
+            '#' => tokens.push(Token::Digit { zero: false }),
+            '\\' => tokens.push(Token::Literal(chars.next()?)),
+            '"' => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        break;
+                    }
+                    tokens.push(Token::Literal(q));
+                }
+            }
+            // A condition or a colour.
+            '[' => {
+                chars.by_ref().find(|&c| c == ']')?;
+            }
+            ' ' | '-' | '(' | ')' | '/' | '+' | ':' => tokens.push(Token::Literal(ch)),
+            _ => return None,
+        }
+    }
+    if !tokens
+        .iter()
+        .any(|t| matches!(t, Token::Digit { zero: true }))
+    {
+        return None;
+    }
+    // Filled from the right; digits left over go before the leftmost placeholder.
+    let mut digits = n.to_string().chars().rev().collect::<Vec<_>>().into_iter();
+    let mut out: Vec<char> = Vec::new();
+    let mut leftmost = 0;
+    for token in tokens.iter().rev() {
+        match token {
+            Token::Digit { zero } => {
+                match digits.next() {
+                    Some(d) => out.push(d),
+                    None if *zero => out.push('0'),
+                    None => {}
+                }
+                leftmost = out.len();
+            }
+            Token::Literal(c) => out.push(*c),
+        }
+    }
+    let rest: Vec<char> = digits.collect();
+    out.splice(leftmost..leftmost, rest);
+    Some(out.into_iter().rev().collect())
+}
+
 pub fn cell_text(value: &DataRef<'_>) -> String {
     match value {
         DataRef::Empty => String::new(),
@@ -875,6 +985,43 @@ mod tests {
         let (rows, err) = records(&mut CsvSource::new(Windows1252::new(&data[..]), b';'));
         assert!(err.is_none());
         assert_eq!(rows[1].1, vec!["company", "Søren €", "Køge"]);
+    }
+
+    #[test]
+    fn a_whole_number_reads_as_its_cell_shows_it() {
+        assert_eq!(as_formatted(150, "0000").as_deref(), Some("0150"));
+        assert_eq!(as_formatted(8000, "0000").as_deref(), Some("8000"));
+        assert_eq!(as_formatted(2100, "00000").as_deref(), Some("02100"));
+        assert_eq!(as_formatted(123456, "0000").as_deref(), Some("123456"));
+        assert_eq!(
+            as_formatted(1234567, "00 00 00 00").as_deref(),
+            Some("01 23 45 67")
+        );
+        assert_eq!(
+            as_formatted(4586123456, "\"+\"00 00 00 00 00").as_deref(),
+            Some("+45 86 12 34 56")
+        );
+        let phone = "[<=9999999]###-####;(###) ###-####";
+        assert_eq!(as_formatted(5551234, phone), None, "no padding zero");
+        assert_eq!(as_formatted(150, "[<=999]000;0000").as_deref(), Some("150"));
+        assert_eq!(
+            as_formatted(1500, "[<=999]000;0000").as_deref(),
+            Some("1500")
+        );
+        assert_eq!(as_formatted(150, "[Red]0000").as_deref(), Some("0150"));
+        for other in [
+            "General",
+            "0.00",
+            "#,##0",
+            "0%",
+            "yyyy-mm-dd",
+            "@",
+            "0E+00",
+            "",
+        ] {
+            assert_eq!(as_formatted(150, other), None, "{other}");
+        }
+        assert_eq!(as_formatted(-5, "0000"), None);
     }
 
     #[test]
