@@ -383,6 +383,16 @@ fn log(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
     .bind::<Array<BigInt>, _>(ids)
     .bind::<Text, _>(LOGGED_BY)
     .execute(conn)?;
+    // The totals as logged, as Log Segment keeps them: a template's cost changed afterwards
+    // leaves them as they were.
+    diesel::sql_query(
+        "UPDATE segments s SET logged_cost = x.cost, logged_duration_min = x.duration \
+         FROM (SELECT segment_id, sum(cost) AS cost, sum(duration_min)::bigint AS duration \
+               FROM interaction_log_entries WHERE segment_id = ANY ($1) GROUP BY segment_id) x \
+         WHERE x.segment_id = s.id",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .execute(conn)?;
     Ok(entries)
 }
 
@@ -434,9 +444,12 @@ fn single_interactions(
            language_code) \
          SELECT x.contact_id, x.company_key, x.date + time '14:00', x.date, t.code, t.group_code, \
            t.description, t.unit_cost, t.unit_duration_min, t.information_flow, t.initiated_by, \
-           x.salesperson_code, t.correspondence_type, \
+           x.salesperson_code, \
+           CASE WHEN t.ignore_contact_correspondence_type OR x.correspondence_type = '' \
+             THEN t.correspondence_type ELSE x.correspondence_type END, \
            CASE WHEN x.failed THEN '' ELSE x.evaluation END, x.canceled, x.failed, x.language_code \
          FROM (SELECT c.id AS contact_id, c.company_key, c.salesperson_code, c.language_code, \
+                 c.correspondence_type, \
                  $3::date - {day} AS date, \
                  CASE WHEN {kind} < 850 THEN 'CALL' ELSE 'VISIT' END AS template, \
                  {kind} < 850 AND {failed} < 150 AS failed, {canceled} < 20 AS canceled, \

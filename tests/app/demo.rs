@@ -639,6 +639,36 @@ fn the_history_adds_up_like_logged_segments() {
             "{what}"
         );
     }
+    // Single interactions take the contact's correspondence type as the card's Log does
+    // (they were all "none"), and logged segments keep their totals as Log keeps them.
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM interaction_log_entries e \
+             JOIN contacts c ON c.id = e.contact_id \
+             JOIN interaction_templates t ON t.code = e.template_code \
+             WHERE e.segment_no = '' AND e.correspondence_type <> \
+               CASE WHEN t.ignore_contact_correspondence_type OR c.correspondence_type = '' \
+                 THEN t.correspondence_type ELSE c.correspondence_type END"
+        ),
+        0
+    );
+    assert!(
+        n(
+            conn,
+            "SELECT count(*) FROM interaction_log_entries \
+             WHERE segment_no = '' AND correspondence_type <> ''"
+        ) > 0
+    );
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM segments s WHERE s.status <> 'draft' AND (s.logged_cost IS NULL \
+               OR s.logged_cost <> (SELECT sum(cost) FROM interaction_log_entries e \
+                                    WHERE e.segment_id = s.id))"
+        ),
+        0
+    );
     // Never an excluded or privacy-blocked contact.
     assert_eq!(
         n(
