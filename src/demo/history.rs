@@ -133,6 +133,7 @@ pub fn add(
         })
         .collect();
     record_steps(conn, &steps)?;
+    record_skipped(conn, &groups, first_id, last_id)?;
     conn.batch_execute("ANALYZE segment_lines")?;
     // Every campaign's responses in one statement, then their steps.
     response_lines(conn, &pairs, first_id, seed)?;
@@ -357,6 +358,36 @@ fn record_steps(
     .bind::<Text, _>(LOGGED_BY)
     .execute(conn)?;
     Ok(())
+}
+
+/// What each mailing's Add step passed over, as Add counts it: the group's contacts flagged
+/// Exclude from Segment, and those privacy blocked. (The ledger said none were, and Why then
+/// told such a contact it had not matched when the step ran.)
+fn record_skipped(
+    conn: &mut PgConnection,
+    mailings: &[(i64, &str, &str)],
+    first_id: i64,
+    last_id: i64,
+) -> QueryResult<usize> {
+    let ids: Vec<i64> = mailings.iter().map(|m| m.0).collect();
+    let groups: Vec<&str> = mailings.iter().map(|m| m.1).collect();
+    diesel::sql_query(
+        "UPDATE segment_steps st SET skipped_excluded = x.excluded, skipped_blocked = x.blocked \
+         FROM (SELECT m.segment_id, \
+                 count(*) FILTER (WHERE c.exclude_from_segment AND NOT c.privacy_blocked) \
+                   AS excluded, \
+                 count(*) FILTER (WHERE c.privacy_blocked) AS blocked \
+               FROM unnest($1::bigint[], $2::text[]) AS m(segment_id, grp) \
+                 JOIN contact_mailing_groups g ON g.code = m.grp \
+                 JOIN contacts c ON c.id = g.contact_id \
+               WHERE c.id BETWEEN $3 AND $4 GROUP BY m.segment_id) x \
+         WHERE st.segment_id = x.segment_id AND st.seq = 1",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Text>, _>(&groups)
+    .bind::<BigInt, _>(first_id)
+    .bind::<BigInt, _>(last_id)
+    .execute(conn)
 }
 
 /// The entries and the campaign entries of the segments, as Log Segment writes them (the same

@@ -669,6 +669,18 @@ fn the_history_adds_up_like_logged_segments() {
         ),
         0
     );
+    // Each mailing's step says whom it passed over, as Add does.
+    assert_eq!(
+        n(
+            conn,
+            "SELECT count(*) FROM segment_steps st JOIN segments s ON s.id = st.segment_id \
+             WHERE st.kind = 'add' AND st.skipped_excluded + st.skipped_blocked > 0"
+        ),
+        n(
+            conn,
+            "SELECT count(*) FROM segment_steps WHERE kind = 'add'"
+        ),
+    );
     // Never an excluded or privacy-blocked contact.
     assert_eq!(
         n(
