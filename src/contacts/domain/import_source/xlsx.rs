@@ -1,0 +1,518 @@
+//! The first sheet of an Excel workbook (.xlsx), row by row: its shared texts checked before
+//! the reader holds them, and its cells read as they show.
+
+use std::io::Read;
+
+use calamine::{DataRef, Reader, Xlsx, XlsxCellReader};
+use csv::{Position, StringRecord};
+
+use super::{Source, Unreadable};
+
+/// The first sheet of a workbook, row by row; a row's line is its row number in the sheet.
+pub struct XlsxSource<'a, RS: Read + std::io::Seek> {
+    cells: XlsxCellReader<'a, RS>,
+    /// The first cell of the next row, read ahead.
+    pending: Option<(u32, u32, String)>,
+    done: bool,
+}
+
+/// Opens a workbook; the message says why it cannot be read.
+pub fn open_workbook<RS: Read + std::io::Seek>(mut data: RS) -> Result<Xlsx<RS>, String> {
+    check_shared_texts(&mut data)?;
+    data.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| format!("the file is not readable ({e})"))?;
+    Xlsx::new(data).map_err(|e| format!("the file is not an Excel workbook (.xlsx) ({e})"))
+}
+
+/// The most text a workbook's shared texts (its sharedStrings part) may hold: the reader keeps
+/// them all in memory while the sheet is read.
+pub const SHARED_TEXT_MAX_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The most different texts a workbook may share (the reader makes room for all of them at
+/// once, as many as the part says it has).
+pub const SHARED_TEXT_MAX_COUNT: u64 = 20_000_000;
+
+/// Refuses a workbook whose shared texts the reader would run out of memory on: a part that
+/// unpacks to more than [`SHARED_TEXT_MAX_BYTES`] (however small it says it is), or that
+/// claims more texts than it holds or than [`SHARED_TEXT_MAX_COUNT`] (the reader would make
+/// room for all of them before reading one). Each part is unpacked once, into nothing.
+/// A file that is no zip archive is left to the reader, which says so.
+fn check_shared_texts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
+    let Ok(mut zip) = zip::ZipArchive::new(data) else {
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index(i) else {
+            continue;
+        };
+        let shared = part
+            .name()
+            .is_ok_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        if !shared {
+            continue;
+        }
+        let (size, claimed) = read_shared_texts(part.take(SHARED_TEXT_MAX_BYTES + 1))
+            .map_err(|e| format!("the workbook is damaged ({e})"))?;
+        if size > SHARED_TEXT_MAX_BYTES {
+            return Err(format!(
+                "the workbook's texts take more than {} MB: split it, or save it from Excel \
+                 as \"CSV UTF-8 (Comma delimited)\" and import that",
+                SHARED_TEXT_MAX_BYTES / (1024 * 1024)
+            ));
+        }
+        // The shortest shared text, `<si/>`, takes five bytes.
+        if claimed > size / 5 {
+            return Err(format!(
+                "the workbook is damaged: it says it holds {claimed} different texts and has \
+                 room for at most {}; open it in Excel and save it again",
+                size / 5
+            ));
+        }
+        if claimed > SHARED_TEXT_MAX_COUNT {
+            return Err(format!(
+                "the workbook has {claimed} different texts, more than the \
+                 {SHARED_TEXT_MAX_COUNT} read from one workbook: split it, or save it from \
+                 Excel as \"CSV UTF-8 (Comma delimited)\" and import that"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a shared-texts part to its end: its size, and the largest number of texts it claims
+/// anywhere (a `uniqueCount` attribute; the reader makes room for as many as the first
+/// `<sst>` element's says, which a comment before it could hide from a look at one place).
+fn read_shared_texts(mut part: impl Read) -> std::io::Result<(u64, u64)> {
+    /// Bytes kept from one buffer to the next: an attribute cut at a buffer's end is read
+    /// whole in the next.
+    const CARRY: usize = 128;
+    let mut buffer = vec![0u8; CARRY + 64 * 1024];
+    let (mut kept, mut size, mut claimed) = (0, 0u64, 0u64);
+    loop {
+        let n = match part.read(&mut buffer[kept..]) {
+            Ok(0) => return Ok((size, claimed)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        size += n as u64;
+        let end = kept + n;
+        claimed = claimed.max(claimed_texts(&buffer[..end]));
+        let from = end.saturating_sub(CARRY);
+        buffer.copy_within(from..end, 0);
+        kept = end - from;
+    }
+}
+
+/// The largest count of texts that a `uniqueCount` attribute in `bytes` claims, read as the
+/// reader reads it: digits, maybe after a `+` (digits past `u64` count as `u64::MAX`); 0 when
+/// there is none.
+fn claimed_texts(bytes: &[u8]) -> u64 {
+    const NAME: &[u8] = b"uniqueCount";
+    memchr::memmem::find_iter(bytes, NAME)
+        .filter_map(|at| {
+            let rest = bytes[at + NAME.len()..].trim_ascii_start();
+            let rest = rest.strip_prefix(b"=")?.trim_ascii_start();
+            let (&quote, value) = rest.split_first()?;
+            if quote != b'"' && quote != b'\'' {
+                return None;
+            }
+            let value = value.strip_prefix(b"+").unwrap_or(value);
+            let n = value.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 || value.get(n) != Some(&quote) {
+                return None;
+            }
+            Some(
+                value[..n]
+                    .iter()
+                    .try_fold(0u64, |n, &d| {
+                        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+                    })
+                    .unwrap_or(u64::MAX),
+            )
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
+    /// The first sheet's cells, and how many rows it has (its dimensions).
+    ///
+    /// A workbook whose rows go on in another sheet under the same header (as Rapport's own
+    /// export past Excel's 1,048,576 rows a sheet) is refused, naming the sheet: reading the
+    /// first alone would leave the others' rows out, silently. Sheets with other columns
+    /// (notes beside the list) are left alone.
+    pub fn first_sheet(book: &'a mut Xlsx<RS>) -> Result<(Self, u64), String> {
+        let names = book.sheet_names();
+        let name = names
+            .first()
+            .cloned()
+            .ok_or_else(|| "the workbook has no sheet".to_string())?;
+        if names.len() > 1 {
+            let header = header_of(book, &name)?;
+            for other in &names[1..] {
+                if !header.is_empty() && header_of(book, other)? == header {
+                    return Err(format!(
+                        "the rows go on in sheet \"{other}\" under the same header, and only \
+                         the first sheet, \"{name}\", is read: import each sheet as a workbook \
+                         of its own (or as CSV), so that no row is left out"
+                    ));
+                }
+            }
+        }
+        let cells = book
+            .worksheet_cells_reader(&name)
+            .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?;
+        let dims = cells.dimensions();
+        let rows = u64::from(dims.end.0.saturating_sub(dims.start.0)) + 1;
+        Ok((
+            XlsxSource {
+                cells,
+                pending: None,
+                done: false,
+            },
+            rows,
+        ))
+    }
+
+    fn next_cell(&mut self) -> Result<Option<(u32, u32, String)>, Unreadable> {
+        if let Some(cell) = self.pending.take() {
+            return Ok(Some(cell));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            match self.cells.next_cell_with_style_id() {
+                Ok(Some((cell, style))) => {
+                    let (row, col) = cell.get_position();
+                    if let DataRef::Error(e) = cell.get_value() {
+                        // A formula that failed (a lookup that found nothing) is no value to
+                        // store as the text "#N/A".
+                        self.done = true;
+                        return Err(Unreadable {
+                            line: u64::from(row) + 1,
+                            message: format!(
+                                "the cell in column {} holds Excel's error {e}, not a value: \
+                                 correct or empty it",
+                                col + 1
+                            ),
+                        });
+                    }
+                    // A whole number as its cell shows it, where the cell's format pads it
+                    // ("0000": the post code 0150, not 150) or sets it out ("00 00 00 00").
+                    let whole = match cell.get_value() {
+                        DataRef::Int(n) => Some(*n),
+                        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(*f as i64),
+                        _ => None,
+                    };
+                    let shown = whole.and_then(|n| {
+                        let format = self.cells.styles().get(style)?.number_format.as_ref()?;
+                        as_formatted(n, &format.format_code)
+                    });
+                    let text = shown.unwrap_or_else(|| cell_text(cell.get_value()));
+                    if text.is_empty() {
+                        continue;
+                    }
+                    return Ok(Some((row, col, text)));
+                }
+                Ok(None) => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Err(Unreadable {
+                        line: 1,
+                        message: format!("the sheet is not readable ({e})"),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The first row of sheet `name`, its cells trimmed and in lower case (as a header is read).
+fn header_of<RS: Read + std::io::Seek>(
+    book: &mut Xlsx<RS>,
+    name: &str,
+) -> Result<Vec<String>, String> {
+    let mut cells = book
+        .worksheet_cells_reader(name)
+        .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?;
+    let mut header: Vec<String> = Vec::new();
+    let mut first_row = None;
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?
+    {
+        let (row, col) = cell.get_position();
+        let text = cell_text(cell.get_value()).trim().to_lowercase();
+        if text.is_empty() {
+            continue;
+        }
+        if *first_row.get_or_insert(row) != row {
+            break;
+        }
+        let col = col as usize;
+        if header.len() <= col {
+            header.resize(col + 1, String::new());
+        }
+        header[col] = text;
+    }
+    Ok(header)
+}
+
+/// A cell's value as the text a CSV file would hold: whole numbers without a decimal point,
+/// dates as `2026-11-30`, `true`/`false`.
+/// A whole number `n` as a number format of digit placeholders and literals shows it: "0000"
+/// pads 150 to "0150" (a post code), "00 00 00 00" sets out 1234567 as "01 23 45 67" (a phone
+/// number), "[<=9999999]###-####;(###) ###-####" picks its section by the number. `None` for
+/// any other format (General, decimals, grouping, dates, text, percentages): the number is
+/// read as it is.
+pub fn as_formatted(n: i64, code: &str) -> Option<String> {
+    if n < 0 {
+        return None;
+    }
+    enum Token {
+        Digit { zero: bool },
+        Literal(char),
+    }
+    // The section for this number: the first whose condition holds, or the first without one.
+    let holds = |condition: &str| {
+        let (op, bound) = ["<=", ">=", "<>", "<", ">", "="]
+            .iter()
+            .find_map(|op| condition.strip_prefix(op).map(|rest| (*op, rest)))?;
+        let bound: f64 = bound.trim().parse().ok()?;
+        let v = n as f64;
+        Some(match op {
+            "<=" => v <= bound,
+            ">=" => v >= bound,
+            "<>" => v != bound,
+            "<" => v < bound,
+            ">" => v > bound,
+            _ => v == bound,
+        })
+    };
+    let mut chosen = None;
+    for section in code.split(';') {
+        let condition = section
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once(']'))
+            .map(|(c, _)| c)
+            .filter(|c| c.starts_with(['<', '>', '=']));
+        match condition {
+            Some(c) if holds(c)? => {
+                chosen = Some(section);
+                break;
+            }
+            Some(_) => continue,
+            None => {
+                chosen = Some(section);
+                break;
+            }
+        }
+    }
+    let mut tokens = Vec::new();
+    let mut chars = chosen?.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '0' => tokens.push(Token::Digit { zero: true }),
+            '#' => tokens.push(Token::Digit { zero: false }),
+            '\\' => tokens.push(Token::Literal(chars.next()?)),
+            '"' => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        break;
+                    }
+                    tokens.push(Token::Literal(q));
+                }
+            }
+            // A condition or a colour.
+            '[' => {
+                chars.by_ref().find(|&c| c == ']')?;
+            }
+            ' ' | '-' | '(' | ')' | '/' | '+' | ':' => tokens.push(Token::Literal(ch)),
+            _ => return None,
+        }
+    }
+    if !tokens
+        .iter()
+        .any(|t| matches!(t, Token::Digit { zero: true }))
+    {
+        return None;
+    }
+    // Filled from the right; digits left over go before the leftmost placeholder.
+    let mut digits = n.to_string().chars().rev().collect::<Vec<_>>().into_iter();
+    let mut out: Vec<char> = Vec::new();
+    let mut leftmost = 0;
+    for token in tokens.iter().rev() {
+        match token {
+            Token::Digit { zero } => {
+                match digits.next() {
+                    Some(d) => out.push(d),
+                    None if *zero => out.push('0'),
+                    None => {}
+                }
+                leftmost = out.len();
+            }
+            Token::Literal(c) => out.push(*c),
+        }
+    }
+    let rest: Vec<char> = digits.collect();
+    out.splice(leftmost..leftmost, rest);
+    Some(out.into_iter().rev().collect())
+}
+
+pub fn cell_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Int(n) => n.to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => match d.as_datetime() {
+            Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.format("%Y-%m-%d").to_string(),
+            Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => d.as_f64().to_string(),
+        },
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => e.to_string(),
+    }
+}
+
+impl<RS: Read + std::io::Seek> Source for XlsxSource<'_, RS> {
+    fn next_record(&mut self, record: &mut StringRecord) -> Result<bool, Unreadable> {
+        let Some((row, col, text)) = self.next_cell()? else {
+            return Ok(false);
+        };
+        let mut cells: Vec<String> = Vec::new();
+        let mut put = |col: u32, text: String| {
+            let col = col as usize;
+            if cells.len() <= col {
+                cells.resize(col + 1, String::new());
+            }
+            cells[col] = text.trim().to_string();
+        };
+        put(col, text);
+        while let Some((next_row, col, text)) = self.next_cell()? {
+            if next_row != row {
+                self.pending = Some((next_row, col, text));
+                break;
+            }
+            put(col, text);
+        }
+        *record = StringRecord::from(cells);
+        let mut at = Position::new();
+        at.set_line(u64::from(row) + 1);
+        record.set_position(Some(at));
+        Ok(true)
+    }
+
+    fn line_word(&self) -> &'static str {
+        "row"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_number_reads_as_its_cell_shows_it() {
+        assert_eq!(as_formatted(150, "0000").as_deref(), Some("0150"));
+        assert_eq!(as_formatted(8000, "0000").as_deref(), Some("8000"));
+        assert_eq!(as_formatted(2100, "00000").as_deref(), Some("02100"));
+        assert_eq!(as_formatted(123456, "0000").as_deref(), Some("123456"));
+        assert_eq!(
+            as_formatted(1234567, "00 00 00 00").as_deref(),
+            Some("01 23 45 67")
+        );
+        assert_eq!(
+            as_formatted(4586123456, "\"+\"00 00 00 00 00").as_deref(),
+            Some("+45 86 12 34 56")
+        );
+        let phone = "[<=9999999]###-####;(###) ###-####";
+        assert_eq!(as_formatted(5551234, phone), None, "no padding zero");
+        assert_eq!(as_formatted(150, "[<=999]000;0000").as_deref(), Some("150"));
+        assert_eq!(
+            as_formatted(1500, "[<=999]000;0000").as_deref(),
+            Some("1500")
+        );
+        assert_eq!(as_formatted(150, "[Red]0000").as_deref(), Some("0150"));
+        for other in [
+            "General",
+            "0.00",
+            "#,##0",
+            "0%",
+            "yyyy-mm-dd",
+            "@",
+            "0E+00",
+            "",
+        ] {
+            assert_eq!(as_formatted(150, other), None, "{other}");
+        }
+        assert_eq!(as_formatted(-5, "0000"), None);
+    }
+
+    #[test]
+    fn cells_read_as_text() {
+        assert_eq!(cell_text(&DataRef::Float(4512345678.0)), "4512345678");
+        assert_eq!(cell_text(&DataRef::Float(12.5)), "12.5");
+        assert_eq!(cell_text(&DataRef::Bool(true)), "true");
+        assert_eq!(cell_text(&DataRef::SharedString("Acme")), "Acme");
+    }
+
+    #[test]
+    fn a_shared_texts_count_is_read_as_the_reader_reads_it() {
+        let sst =
+            |attrs: &str| format!("<?xml version=\"1.0\"?><sst {attrs}><si><t>a</t></si></sst>");
+        assert_eq!(
+            claimed_texts(sst(r#"count="3" uniqueCount="2""#).as_bytes()),
+            2
+        );
+        assert_eq!(claimed_texts(sst("uniqueCount = '+007'").as_bytes()), 7);
+        assert_eq!(
+            claimed_texts(sst(r#"uniqueCount="100000000000""#).as_bytes()),
+            100_000_000_000
+        );
+        assert_eq!(
+            claimed_texts(sst(&format!(r#"uniqueCount="{}""#, "9".repeat(40))).as_bytes()),
+            u64::MAX
+        );
+        assert_eq!(claimed_texts(sst(r#"uniqueCount="12a""#).as_bytes()), 0);
+        assert_eq!(claimed_texts(sst(r#"count="5""#).as_bytes()), 0);
+        // A comment claiming few before the element claiming many hides nothing.
+        let hidden = format!(
+            "<!-- <sst uniqueCount=\"1\"> -->{}",
+            sst(r#"uniqueCount="99999999999""#)
+        );
+        assert_eq!(claimed_texts(hidden.as_bytes()), 99_999_999_999);
+    }
+
+    #[test]
+    fn a_shared_texts_part_is_measured_whole_and_a_count_across_two_reads_is_found() {
+        // One byte at a time: every attribute is cut between reads somewhere.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(1);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let padding = " ".repeat(200_000);
+        let part = format!("<sst{padding}uniqueCount=\"123456\"><si/></sst>");
+        assert_eq!(
+            read_shared_texts(Trickle(part.as_bytes())).unwrap(),
+            (part.len() as u64, 123_456)
+        );
+        assert_eq!(
+            read_shared_texts(part.as_bytes()).unwrap(),
+            (part.len() as u64, 123_456)
+        );
+    }
+}
