@@ -17,14 +17,14 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::prelude::*;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use crate::support::{self, TestApp, PATIENCE};
+use crate::support::{self, eventually, polls, TestApp};
 
 /// The one command that installs everything the journeys need.
 const PREPARE: &str = "scripts/prepare-tests";
@@ -247,32 +247,26 @@ impl Driver {
             .timeout(Duration::from_secs(2))
             .build()
             .expect("http client");
-        let started = Instant::now();
-        loop {
+        let ready = eventually(Duration::from_millis(50), || {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
                     "chromedriver exited at start ({status}); {INSTALL_HINT}\n{}",
                     self.log_text()
                 );
             }
-            let ready = http
-                .get(format!("{}/status", self.url))
+            http.get(format!("{}/status", self.url))
                 .send()
                 .ok()
                 .and_then(|r| r.text().ok())
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .is_some_and(|v| v["value"]["ready"] == json!(true));
-            if ready {
-                return;
-            }
-            if started.elapsed() > PATIENCE {
-                panic!(
-                    "chromedriver did not answer on {}:\n{}",
-                    self.url,
-                    self.log_text()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
+                .is_some_and(|v| v["value"]["ready"] == json!(true))
+        });
+        if !ready {
+            panic!(
+                "chromedriver did not answer on {}:\n{}",
+                self.url,
+                self.log_text()
+            );
         }
     }
 
@@ -548,8 +542,8 @@ impl Browser {
 
     /// Waits until the page marked by `press` is replaced by a fully loaded one.
     pub(crate) async fn wait_for_new_page(&self, what: &str) {
-        let started = Instant::now();
-        loop {
+        let every = Duration::from_millis(25);
+        for asked in 0.. {
             let state = self
                 .client
                 .execute(
@@ -560,10 +554,10 @@ impl Browser {
             if matches!(&state, Ok(Value::String(s)) if s == "complete") {
                 return;
             }
-            if started.elapsed() > PATIENCE {
+            if asked > polls(every) {
                 panic!("no new page {what} (last state {state:?})");
             }
-            tokio::time::sleep(Duration::from_millis(25)).await;
+            tokio::time::sleep(every).await;
         }
     }
 
@@ -1114,7 +1108,8 @@ impl Browser {
 
     /// Waits until a self-refreshing page (an import's progress) shows `text`.
     pub(crate) async fn wait_for_text(&self, text: &str) {
-        let started = Instant::now();
+        let every = Duration::from_millis(100);
+        let mut asked = 0;
         // The text on a page loaded whole that will not reload itself (a running import's
         // page does, when the import ends): the page is checked as it stays.
         let settled = || async {
@@ -1129,13 +1124,14 @@ impl Browser {
             matches!(state, Ok(Value::Bool(true)))
         };
         while !(self.main_text().await.contains(text) && settled().await) {
-            if started.elapsed() > PATIENCE {
+            asked += 1;
+            if asked > polls(every) {
                 panic!(
                     "{text:?} never appeared; the page says:\n{}",
                     self.main_text().await
                 );
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(every).await;
         }
         self.check_page().await;
     }

@@ -305,14 +305,13 @@ fn a_command_interrupted_stops_the_postgresql_it_started() {
         }
         all
     });
-    // Started, and waiting for the password on its standard input (held open).
-    let started = std::time::Instant::now();
+    // Started, and waiting for the password on its standard input (held open). Each line
+    // is waited for at most PATIENCE; the command's end (or a silence) ends the wait.
     let mut ready = false;
-    while !ready && started.elapsed() < PATIENCE {
-        match said.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) => ready = line.contains("stopped when this command ends or is interrupted"),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(_) => break,
+    while let Ok(line) = said.recv_timeout(PATIENCE) {
+        if line.contains("stopped when this command ends or is interrupted") {
+            ready = true;
+            break;
         }
     }
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);

@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -646,18 +646,22 @@ impl Client {
 /// this is generous.
 pub const PATIENCE: Duration = Duration::from_secs(120);
 
-/// Asks `ready` every `every` until it says yes; false when [`PATIENCE`] ran out first.
+/// How many times a wait asks, once every `every`, before it gives up: [`PATIENCE`] of
+/// pauses (and more on a busy machine, where each question takes time too). Waits count their
+/// questions rather than read the clock.
+pub fn polls(every: Duration) -> u128 {
+    PATIENCE.as_millis() / every.as_millis().max(1)
+}
+
+/// Asks `ready` every `every` until it says yes; false when it never did within [`polls`].
 pub fn eventually(every: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let started = Instant::now();
-    loop {
+    for _ in 0..polls(every) {
         if ready() {
             return true;
         }
-        if started.elapsed() > PATIENCE {
-            return false;
-        }
         std::thread::sleep(every);
     }
+    ready()
 }
 
 /// Whether a statement of the test's database comes to wait for a lock (or `done` first).
