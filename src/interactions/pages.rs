@@ -607,11 +607,7 @@ pub async fn new(
         }
         None => (SingleForm::opening(None, None, today), false),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::status_of(!errors.is_empty());
     render(
         status,
         &NewPage {

@@ -149,6 +149,16 @@ pub fn render<T: askama::Template>(
         .body(html))
 }
 
+/// A page's status: 422 when what was sent is refused (a form's or a filter's mistake, said by
+/// its field), else 200.
+pub fn status_of(refused: bool) -> actix_web::http::StatusCode {
+    if refused {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    }
+}
+
 pub fn ok<T: askama::Template>(page: &T) -> AppResult<HttpResponse> {
     render(actix_web::http::StatusCode::OK, page)
 }

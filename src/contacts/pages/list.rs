@@ -8,7 +8,6 @@ use crate::contacts::domain::list::{self as contact_list, From, ListQuery, ListR
 use crate::web::filters;
 use crate::web::AppState;
 use crate::web::{db, render, AppResult, Layout};
-use actix_web::http::StatusCode;
 
 use super::Options;
 
@@ -142,11 +141,7 @@ pub async fn list(
     let carries_place = matches!(total, Total::About(_));
     let total = settle(&page, total);
     // A Company No. that names no company is said by its field, as a form's mistake is.
-    let status = if company_error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::web::status_of(company_error.is_some());
     render(
         status,
         &ListPage {

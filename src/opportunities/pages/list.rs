@@ -1,7 +1,6 @@
 //! `/opportunities`: the list with its filters, sorts and keyset pages, the pipeline figures
 //! beside it, and the CSV export of what the filters select.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
@@ -184,11 +183,7 @@ pub async fn list(
     for (field, message) in unknown {
         errors.add(field, message);
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::status_of(!errors.is_empty());
     render(
         status,
         &ListPage {

@@ -8,7 +8,6 @@ use crate::web::filters;
 use crate::web::pagination::Pager;
 use crate::web::AppState;
 use crate::web::{db, render, AppResult, Layout};
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -120,13 +119,9 @@ pub async fn list(
     .await?;
     // A contact or campaign No. that names none is said by its field, as a form's mistake is.
     let named_none = |no: &str, name: &Option<String>| !no.is_empty() && name.is_none();
-    let code = if named_none(&filter.contact, &contact_name)
-        || named_none(&filter.campaign, &campaign_name)
-    {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let code = crate::web::status_of(
+        named_none(&filter.contact, &contact_name) || named_none(&filter.campaign, &campaign_name),
+    );
     render(
         code,
         &ListPage {

@@ -56,11 +56,7 @@ pub async fn page(
     if !segment.is_draft() {
         return Ok(redirect(&format!("/segments/{}", segment.no)));
     }
-    let status = if check.passes() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::status_of(!check.passes());
     render(
         status,
         &LogPage {

@@ -14,7 +14,6 @@ use crate::web::filters;
 use crate::web::pagination::thousands;
 use crate::web::{long, redirect, render, AppError, AppResult, Flash, Layout};
 use crate::{setup, AppState};
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -118,11 +117,7 @@ pub async fn page(
         Ok((segment, groups, p, error, applications))
     })
     .await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::web::status_of(error.is_some());
     render(
         status,
         &MailingPage {

@@ -182,11 +182,7 @@ pub async fn step_form(
         db(&state.pool, work).await?
     };
     profile_label(&profile, &mut criteria);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::status_of(!errors.is_empty());
     render(
         status,
         &StepPage {
