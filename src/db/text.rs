@@ -50,9 +50,30 @@ pub fn contains_pattern(q: &str) -> String {
     format!("%{}%", like_escape(&fold(q)))
 }
 
+/// What a search of the contacts' search text looks for: `q` folded ([`fold`]), or, where
+/// `q` is a phone number (digits set out with spaces, dashes, dots, slashes, brackets or a
+/// leading `+`), its digits alone, as the search text holds every phone too (migration
+/// `contact_search_phone_digits_search_name`): "86 12 34 56" finds "+45 86123456" and
+/// "86123456" finds "+45 86 12 34 56".
+pub fn search_term(q: &str) -> String {
+    let phone = q.chars().any(|c| c.is_ascii_digit())
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/' | '(' | ')'));
+    if phone {
+        q.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        fold(q)
+    }
+}
+
+/// The LIKE pattern for "the search text contains `q`": [`search_term`], escaped.
+pub fn search_pattern(q: &str) -> String {
+    format!("%{}%", like_escape(&search_term(q)))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{composed, contains_pattern, fold, like_escape};
+    use super::{composed, contains_pattern, fold, like_escape, search_pattern, search_term};
 
     #[test]
     fn decomposed_letters_are_composed_and_composed_text_is_left_as_it_is() {
@@ -83,5 +104,17 @@ mod tests {
         assert_eq!(fold("ΟΔΟΣ"), "οδοσ");
         assert_eq!(fold("οδός"), "οδόσ");
         assert_eq!(fold("ΟΔΟΣΤΡΩΜΑ"), "οδοστρωμα");
+    }
+
+    #[test]
+    fn a_phone_number_is_searched_by_its_digits_and_other_text_folded() {
+        assert_eq!(search_term("+45 86 12-34.56"), "4586123456");
+        assert_eq!(search_term("(086) 12/34"), "0861234");
+        assert_eq!(search_term("86123456"), "86123456");
+        assert_eq!(search_term("ØSTER 12"), "øster 12");
+        assert_eq!(search_term("CT-0001"), "ct-0001");
+        assert_eq!(search_term("- ()"), "- ()");
+        assert_eq!(search_pattern("86 12"), "%8612%");
+        assert_eq!(search_pattern("50%"), "%50\\%%");
     }
 }

@@ -1884,6 +1884,41 @@ fn contacts_stored_with_accents_apart_are_composed_by_the_migration() {
     assert!(!c.get("/contacts?q=%C3%A5se").contains("No contact matches"));
 }
 
+/// The list's search finds a phone however its spaces are typed, and a Search Name the user
+/// set apart from the name. "86123456" did not find "+45 86 12 34 56", "86 12 34 56" did not
+/// find "86123456", and "ACME" found nothing of "Acme Holdings" searched "ACME".
+#[test]
+fn a_phone_is_found_without_its_spaces_and_a_search_name_is_searched() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let mut spaced = company("Spaced Phone Ltd");
+    spaced.retain(|(k, _)| *k != "phone");
+    spaced.push(("phone", "+45 86 12 34 56".into()));
+    let spaced = create(&mut c, &spaced);
+    let mut plain = company("Plain Mobile Ltd");
+    plain.retain(|(k, _)| *k != "mobile");
+    plain.push(("mobile", "40123987".into()));
+    let plain = create(&mut c, &plain);
+    let mut named = company("Holdings International");
+    named.push(("search_name", "ZEBRA".into()));
+    let named = create(&mut c, &named);
+    for (q, no) in [
+        ("86123456", &spaced),
+        ("%2B4586123456", &spaced),
+        ("86-12-34", &spaced),
+        ("40+12+39+87", &plain),
+        ("%2840%29+123", &plain),
+        ("zebra", &named),
+    ] {
+        let page = c.get(&format!("/contacts?q={q}"));
+        page.assert_status(200);
+        assert!(page.contains(no.as_str()), "{q} finds {no}: {}", page.body);
+    }
+    let page = c.get("/contacts?q=86123457");
+    assert!(page.contains("No contact matches"), "{}", page.body);
+}
+
 /// Search Name and Post Code are code fields, as in Business Central: stored in upper case
 /// from the form, an import and the migration, so that a filter typed in lower case finds
 /// them (it was `search_name LIKE 'acme%'` against "ACME LTD": nothing, silently).

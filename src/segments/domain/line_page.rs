@@ -234,7 +234,7 @@ impl LinesQuery {
     /// the index would hand back every contact, or every one with a word starting with a
     /// letter.
     fn by_index(&self) -> bool {
-        let folded: Vec<char> = crate::db::text::fold(&self.q).chars().collect();
+        let folded: Vec<char> = crate::db::text::search_term(&self.q).chars().collect();
         let mut start = 0;
         while start < folded.len() {
             let run = folded[start..]
@@ -297,7 +297,7 @@ pub fn count(
         query.condition("$2", "$1")
     ))
     .bind::<BigInt, _>(segment.id)
-    .bind::<Text, _>(crate::db::text::contains_pattern(&query.q))
+    .bind::<Text, _>(crate::db::text::search_pattern(&query.q))
     .get_result(conn)?;
     Ok(n.n)
 }
@@ -392,7 +392,7 @@ pub fn lines(
                 crate::db::prepared_if(keep, format!("{rows}{page}"))
                     .bind::<BigInt, _>(segment_id)
                     .bind::<BigInt, _>(line)
-                    .bind::<Text, _>(crate::db::text::contains_pattern(&query.q)),
+                    .bind::<Text, _>(crate::db::text::search_pattern(&query.q)),
                 |q, v| q.bind::<Text, _>(v.clone()),
             )
             .load::<LineRow>(conn)

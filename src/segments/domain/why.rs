@@ -25,7 +25,7 @@ pub struct Candidate {
 /// The most contacts offered for one search.
 pub const CANDIDATES: i64 = 20;
 
-/// The contacts whose search text (No., name, e-mail, city, phones) contains `typed`, in any
+/// The contacts whose search text (No., name, Search Name, e-mail, city, phones) contains `typed`, in any
 /// case, by name: one statement over the contact list's trigram index.
 pub fn candidates(conn: &mut PgConnection, typed: &str) -> QueryResult<Vec<Candidate>> {
     diesel::sql_query(
@@ -33,7 +33,7 @@ pub fn candidates(conn: &mut PgConnection, typed: &str) -> QueryResult<Vec<Candi
          FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_id \
          WHERE c.search_text LIKE $1 ORDER BY c.name, c.no LIMIT $2",
     )
-    .bind::<diesel::sql_types::Text, _>(crate::db::text::contains_pattern(typed))
+    .bind::<diesel::sql_types::Text, _>(crate::db::text::search_pattern(typed))
     .bind::<BigInt, _>(CANDIDATES)
     .load(conn)
 }

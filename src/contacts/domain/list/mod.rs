@@ -296,10 +296,10 @@ impl ListQuery {
             if dense {
                 // The same test as the pattern's, as a plain search for the folded text:
                 // twice as fast over the name index as LIKE's matching.
-                let p = bind(&mut values, crate::db::text::fold(&self.q));
+                let p = bind(&mut values, crate::db::text::search_term(&self.q));
                 sql.push(format!("strpos(c.search_text, {p}) > 0"));
             } else {
-                let p = bind(&mut values, crate::db::text::contains_pattern(&self.q));
+                let p = bind(&mut values, crate::db::text::search_pattern(&self.q));
                 sql.push(format!("c.search_text LIKE {p}"));
             }
         }
