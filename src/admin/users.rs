@@ -438,7 +438,7 @@ pub async fn reset_password(
                 let flash = Flash::success(
                     "Your password was changed. Any other session of yours was signed out.",
                 );
-                let created = session::create(conn, Some(user.current()), Some(flash))?;
+                let created = session::renew(conn, &session, user.current(), flash)?;
                 return Ok(Some(created.key));
             }
             session::set_flash(

@@ -79,6 +79,7 @@ pub async fn change_password(
         );
     }
     let ip = client_ip(&req, state.config.trust_proxy);
+    let shown = session::current(&req)?;
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until the password is changed.
         if let Some(wait) = throttle::admit(conn, &user.username, &ip)? {
@@ -108,12 +109,13 @@ pub async fn change_password(
             }
             // Ends every session of the user, this one too; it goes on under a new key.
             users::set_password_hash(conn, stored.id, &hash)?;
-            let created = session::create(
+            let created = session::renew(
                 conn,
-                Some(stored.current()),
-                Some(Flash::success(
+                &shown,
+                stored.current(),
+                Flash::success(
                     "Your password was changed. Any other session of yours was signed out.",
-                )),
+                ),
             )?;
             throttle::clear(conn, &stored.username)?;
             audit::record(

@@ -243,10 +243,31 @@ pub fn create(
     user: Option<CurrentUser>,
     flash: Option<Flash>,
 ) -> QueryResult<NewSession> {
+    create_with_token(conn, user, flash, random_hex(32))
+}
+
+/// The signed-in `session` again under a fresh key (its user's password changed), keeping its
+/// form token: the forms its user has open in other tabs still send, as the password page
+/// says ("this one goes on").
+pub fn renew(
+    conn: &mut PgConnection,
+    session: &SessionData,
+    user: CurrentUser,
+    flash: Flash,
+) -> QueryResult<NewSession> {
+    create_with_token(conn, Some(user), Some(flash), session.csrf_token.clone())
+}
+
+fn create_with_token(
+    conn: &mut PgConnection,
+    user: Option<CurrentUser>,
+    flash: Option<Flash>,
+    csrf_token: String,
+) -> QueryResult<NewSession> {
     let key = random_hex(32);
     let data = SessionData {
         key_hash: hash_key(&key),
-        csrf_token: random_hex(32),
+        csrf_token,
         user,
         flash: None,
         lists_version: None,
@@ -407,6 +428,20 @@ enum StaleForm {
     /// The sign-in form of another tab, posted after signing in there: already signed in,
     /// on to where that form led.
     SignedInElsewhere,
+    /// The sign-in form of another tab, with another user's name, posted while someone is
+    /// signed in in this browser: that user stays signed in, and the page says so. Before, it
+    /// went on as the user signed in, silently: what the other one then did was theirs.
+    OtherUserSignedIn,
+    /// Sign out, from a page shown before this session's user signed in again or changed
+    /// their password (in this tab or another): signed out, as asked. Before, a 403, and the
+    /// browser stayed signed in.
+    SignOut,
+    /// Sign out from a page whose session has ended already: the sign-in page, nothing lost.
+    SignedOutAlready,
+    /// A form of a page shown before this session's user signed in again or changed their
+    /// password (in this tab or another): back to the page, saying that nothing was saved.
+    /// Before, a 403.
+    EarlierSignIn,
     /// The session the page was shown in has ended (idle too long, signed out, disabled):
     /// sign in again, then back to the page.
     SessionEnded,
@@ -419,12 +454,23 @@ enum StaleForm {
 }
 
 /// Tells an out-of-date form from a forged one. The origin check has passed already, so the
-/// request comes from a page of this site; what it asked is never done.
-fn stale_form(path: &str, signed_in: bool, had_session_cookie: bool, has_token: bool) -> StaleForm {
+/// request comes from a page of this site; what it asked is never done, but signing out.
+/// `other_user`: a sign-in form with a user name other than the signed-in user's.
+fn stale_form(
+    path: &str,
+    signed_in: bool,
+    had_session_cookie: bool,
+    has_token: bool,
+    other_user: bool,
+) -> StaleForm {
     match (signed_in, path) {
+        (true, "/login") if other_user => StaleForm::OtherUserSignedIn,
         (true, "/login") => StaleForm::SignedInElsewhere,
         (false, "/login") if had_session_cookie && has_token => StaleForm::SignInPageExpired,
         (false, "/login") => StaleForm::Refuse,
+        (true, "/logout") if has_token => StaleForm::SignOut,
+        (false, "/logout") if had_session_cookie && has_token => StaleForm::SignedOutAlready,
+        (true, _) if has_token => StaleForm::EarlierSignIn,
         (false, _) if had_session_cookie && has_token => StaleForm::SessionEnded,
         _ => StaleForm::Refuse,
     }
@@ -443,7 +489,11 @@ impl StaleForm {
                 })
         };
         match self {
-            StaleForm::SignedInElsewhere => Some(next_of_page().unwrap_or_else(|| "/".into())),
+            StaleForm::SignedInElsewhere | StaleForm::OtherUserSignedIn => {
+                Some(next_of_page().unwrap_or_else(|| "/".into()))
+            }
+            StaleForm::SignedOutAlready => Some("/login".into()),
+            StaleForm::EarlierSignIn => Some(page.to_string()),
             StaleForm::SignInPageExpired => Some(match next_of_page() {
                 Some(next) => {
                     let next: String =
@@ -456,9 +506,34 @@ impl StaleForm {
                 let next: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
                 Some(format!("/login?ended=1&next={next}"))
             }
-            StaleForm::Refuse => None,
+            StaleForm::Refuse | StaleForm::SignOut => None,
         }
     }
+
+    /// The message the page it leads to shows, for `user` signed in.
+    fn flash(&self, user: Option<&CurrentUser>) -> Option<Flash> {
+        let name = user.map(|u| u.username.as_str()).unwrap_or_default();
+        match self {
+            StaleForm::OtherUserSignedIn => Some(Flash::error(format!(
+                "{name} is signed in in this browser, so nobody else was signed in. To sign in \
+                 as another user, sign out first."
+            ))),
+            StaleForm::EarlierSignIn => Some(Flash::error(
+                "This page was shown before you signed in again or changed your password (here \
+                 or in another tab), so what you sent was not saved. Send it again from this \
+                 page.",
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The user name a sign-in form was posted with (its body was read for the token already).
+async fn posted_username(req: &mut ServiceRequest) -> Option<String> {
+    let body = crate::web::middleware::read_body(req).await.ok()?;
+    url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "username")
+        .map(|(_, v)| v.trim().to_string())
 }
 
 /// The path and query of the page a form was posted from (its Referer), or the home page.
@@ -654,13 +729,29 @@ pub async fn middleware(
             }
         };
         if !token_matches(&session.csrf_token, &given) {
+            let other_user = match (&session.user, req.path()) {
+                (Some(user), "/login") => posted_username(&mut req).await.is_some_and(|typed| {
+                    crate::db::text::fold(&typed) != crate::db::text::fold(&user.username)
+                }),
+                _ => false,
+            };
             let stale = stale_form(
                 req.path(),
                 session.user.is_some(),
                 had_session_cookie,
                 !given.is_empty(),
+                other_user,
             );
-            if let Some(location) = stale.location(&form_page(&req)) {
+            if stale == StaleForm::SignOut {
+                tracing::info!("sign out from a page of an earlier sign-in");
+            } else if let Some(location) = stale.location(&form_page(&req)) {
+                if let Some(flash) = stale.flash(session.user.as_ref()) {
+                    let shown = session.clone();
+                    let stored = db(&state.pool, move |conn| Ok(set_flash(conn, &shown, flash)?));
+                    if let Err(e) = stored.await {
+                        return Ok(req.error_response(e).map_into_right_body());
+                    }
+                }
                 tracing::info!("a form of an ended session or another tab: sent to {location}");
                 return Ok(req
                     .into_response(
@@ -669,13 +760,14 @@ pub async fn middleware(
                             .finish(),
                     )
                     .map_into_right_body());
+            } else {
+                tracing::warn!(
+                    "refused a {} with a missing or wrong CSRF token",
+                    req.method()
+                );
+                req.extensions_mut().insert(session);
+                return Ok(req.error_response(AppError::Csrf).map_into_right_body());
             }
-            tracing::warn!(
-                "refused a {} with a missing or wrong CSRF token",
-                req.method()
-            );
-            req.extensions_mut().insert(session);
-            return Ok(req.error_response(AppError::Csrf).map_into_right_body());
         }
     }
 
@@ -796,20 +888,45 @@ mod tests {
     fn an_out_of_date_form_is_told_from_a_forged_one() {
         use StaleForm::*;
         // The session the page was shown in has ended: sign in, then back to the page.
-        let ended = stale_form("/contacts/CT000001/edit", false, true, true);
+        let ended = stale_form("/contacts/CT000001/edit", false, true, true, false);
         assert_eq!(ended, SessionEnded);
         assert_eq!(
             ended.location("/contacts/CT000001/edit?x=1&y=2").unwrap(),
             "/login?ended=1&next=%2Fcontacts%2FCT000001%2Fedit%3Fx%3D1%26y%3D2"
         );
         // Without a token, or without a session cookie, it is no page of an ended session.
-        assert_eq!(stale_form("/contacts/new", false, true, false), Refuse);
-        assert_eq!(stale_form("/contacts/new", false, false, true), Refuse);
-        // A live session's wrong token is refused, whatever the form.
-        assert_eq!(stale_form("/admin/users", true, true, true), Refuse);
+        assert_eq!(
+            stale_form("/contacts/new", false, true, false, false),
+            Refuse
+        );
+        assert_eq!(
+            stale_form("/contacts/new", false, false, true, false),
+            Refuse
+        );
+        // A live session's wrong token: a page of an earlier sign-in, back to it saying that
+        // nothing was saved; without a token, refused.
+        let earlier = stale_form("/admin/users", true, true, true, false);
+        assert_eq!(earlier, EarlierSignIn);
+        assert_eq!(
+            earlier.location("/admin/users?x=1").unwrap(),
+            "/admin/users?x=1"
+        );
+        assert!(earlier.flash(None).is_some());
+        assert_eq!(stale_form("/admin/users", true, true, false, false), Refuse);
         assert_eq!(Refuse.location("/"), None);
+        // Sign out: done with a live session, the sign-in page without one.
+        assert_eq!(stale_form("/logout", true, true, true, false), SignOut);
+        assert_eq!(SignOut.location("/"), None);
+        let gone = stale_form("/logout", false, true, true, false);
+        assert_eq!(gone, SignedOutAlready);
+        assert_eq!(gone.location("/contacts").unwrap(), "/login");
+        assert_eq!(stale_form("/logout", true, true, false, false), Refuse);
+        // A sign-in form with another user's name: the signed-in user stays, and is named.
+        let other = stale_form("/login", true, true, true, true);
+        assert_eq!(other, OtherUserSignedIn);
+        assert_eq!(other.location("/login").unwrap(), "/");
         // The sign-in form of a second tab after signing in in the first: on to its `next`.
-        let elsewhere = stale_form("/login", true, true, true);
+        let elsewhere = stale_form("/login", true, true, true, false);
         assert_eq!(elsewhere, SignedInElsewhere);
         assert_eq!(
             elsewhere
@@ -824,7 +941,7 @@ mod tests {
         assert_eq!(elsewhere.location("/login").unwrap(), "/");
         // A visitor's sign-in form whose session ended since it was shown: the sign-in page
         // again, on to the same page; without a session cookie or a token, refused.
-        let expired = stale_form("/login", false, true, true);
+        let expired = stale_form("/login", false, true, true, false);
         assert_eq!(expired, SignInPageExpired);
         assert_eq!(
             expired
@@ -833,8 +950,8 @@ mod tests {
             "/login?expired=1&next=%2Fsegments%2FSM00001"
         );
         assert_eq!(expired.location("/login").unwrap(), "/login?expired=1");
-        assert_eq!(stale_form("/login", false, false, true), Refuse);
-        assert_eq!(stale_form("/login", false, true, false), Refuse);
+        assert_eq!(stale_form("/login", false, false, true, false), Refuse);
+        assert_eq!(stale_form("/login", false, true, false, false), Refuse);
     }
 
     #[test]

@@ -405,6 +405,128 @@ fn a_second_tabs_sign_in_form_after_signing_in_goes_on() {
         .assert_redirect("/contacts");
 }
 
+/// A second tab's sign-in form with another user's name, sent while someone is signed in in
+/// this browser, leaves that user signed in and says so. Before, it went on as the user
+/// signed in, silently, whatever name and password were typed: what the other person then did
+/// was recorded as the first one's.
+#[test]
+fn another_users_sign_in_form_does_not_go_on_as_the_user_signed_in() {
+    let app = TestApp::start();
+    app.user("anna", "staff");
+    app.user("bob", "staff");
+    let mut c = app.client();
+    let second = c.get("/login");
+    let token = second.csrf_token().unwrap();
+    c.sign_in("anna", PASSWORD);
+    c.headers.push(("referer", format!("{}/login", app.base())));
+    let res = c.post_with_token(
+        "/login",
+        &token,
+        &[("username", "bob"), ("password", "whatever he typed")],
+    );
+    res.assert_redirect("/");
+    c.headers.clear();
+    let home = c.get("/");
+    assert!(
+        home.contains("anna is signed in in this browser, so nobody else was signed in"),
+        "{}",
+        home.body
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE u.username = 'bob'"
+        ),
+        0
+    );
+    // Her own name, in any case: on as before.
+    c.headers.push(("referer", format!("{}/login", app.base())));
+    c.post_with_token(
+        "/login",
+        &token,
+        &[("username", " ANNA "), ("password", PASSWORD)],
+    )
+    .assert_redirect("/");
+    c.headers.clear();
+    assert!(!c.get("/").contains("nobody else was signed in"));
+}
+
+/// Forms open in other tabs still send after the user changes their password ("this one goes
+/// on", the page says). After signing in again, a form shown before says that nothing was
+/// saved and shows its page again; Sign out there signs out. Before, each was a 403, and the
+/// browser stayed signed in.
+#[test]
+fn forms_of_other_tabs_after_a_password_change_or_a_new_sign_in() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    let page = "/contacts/new?type=company";
+    let token = c.get(page).csrf_token().unwrap();
+    let new_password = "another horse battery staple";
+    c.submit(
+        "/account/password",
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("password", new_password),
+            ("password_confirmation", new_password),
+        ],
+    )
+    .assert_status(303);
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    c.post_with_token(
+        "/contacts",
+        &token,
+        &[("type", "company"), ("name", "Other Tab A/S")],
+    )
+    .assert_status(303);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Other Tab A/S'"),
+        1
+    );
+    // The session ends (idle); she signs in again in another tab: this tab's form is shown
+    // again, saying so, and nothing is saved.
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.headers.clear();
+    c.sign_in("maria", new_password);
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    let res = c.post_with_token(
+        "/contacts",
+        &token,
+        &[("type", "company"), ("name", "Before Sign In A/S")],
+    );
+    res.assert_redirect(page);
+    c.headers.clear();
+    let again = c.get(page);
+    again.assert_status(200);
+    assert!(
+        again.contains("so what you sent was not saved"),
+        "{}",
+        again.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Before Sign In A/S'"),
+        0
+    );
+    // Sign out from that tab: signed out.
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    c.post_with_token("/logout", &token, &[])
+        .assert_redirect("/login");
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL"),
+        0
+    );
+    // Sign out again from a page of the ended session: the sign-in page, nothing said lost.
+    let res = c.post_with_token("/logout", &token, &[]);
+    res.assert_redirect("/login");
+    c.headers.clear();
+    assert!(!c.get("/login").contains("was not saved"));
+}
+
 #[test]
 fn sessions_end_after_their_absolute_lifetime_however_active() {
     let app = TestApp::start();

@@ -22,17 +22,20 @@ fn posts_without_a_valid_token_are_refused_and_change_nothing() {
     let res = admin.post_raw("/admin/users", NEW_USER);
     res.assert_status(403);
     assert!(res.contains("Not allowed"));
-    // A wrong token.
+    // A wrong token, from a page of this site: taken for a page shown before a new sign-in,
+    // so back to the page, saying that nothing was saved.
     let mut fields = vec![("csrf_token", "0".repeat(64))];
     fields.extend(NEW_USER.iter().map(|(k, v)| (*k, v.to_string())));
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    admin.post_raw("/admin/users", &borrowed).assert_status(403);
-    // The token of another session (another signed-in admin).
+    admin
+        .post_raw("/admin/users", &borrowed)
+        .assert_redirect("/");
+    // The token of another session (another signed-in admin): the same.
     let mut other = app.signed_in("other", "admin");
     let foreign_token = other.get("/admin/users/new").csrf_token().unwrap();
     admin
         .post_with_token("/admin/users", &foreign_token, NEW_USER)
-        .assert_status(403);
+        .assert_redirect("/");
     // Sign-out is protected too: still signed in afterwards.
     admin.post_raw("/logout", &[]).assert_status(403);
     admin.get("/").assert_status(200);
