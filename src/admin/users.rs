@@ -67,6 +67,9 @@ pub struct NewUserForm {
     pub password: String,
     #[serde(default)]
     pub password_confirmation: String,
+    /// The form's one-time key (`db::once`).
+    #[serde(default)]
+    pub once: String,
 }
 
 #[get("/admin/users/new")]
@@ -79,6 +82,7 @@ pub async fn new(
         layout,
         form: NewUserForm {
             role: "staff".into(),
+            once: crate::db::once::new_key(),
             ..Default::default()
         },
         errors: FormErrors::new(),
@@ -113,11 +117,18 @@ pub async fn create(
         password_confirmation: form.password_confirmation.clone(),
     }
     .trimmed();
+    let key = crate::db::once::key(&form.once);
     let result = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
             acting(conn, &admin)?;
-            match users::create(conn, &new_user) {
+            let created = crate::db::once::Created::Users;
+            if let Some(username) =
+                session::created_before(conn, &session, created, key.as_deref(), "User")?
+            {
+                return Ok(Ok(username));
+            }
+            match users::create_from_form(conn, &new_user, key.as_deref()) {
                 Ok(user) => {
                     audit::record(
                         conn,
@@ -285,8 +296,17 @@ pub async fn update(
             let user = users::lock_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
             let stored = UserChanges::of(&user);
             // A demotion (or a name) saved by another administrator since this form was opened
-            // is not put back unseen.
+            // is not put back unseen. Saved as this form has it (the same form sent twice, a
+            // double click): saved, as the first one said.
             if opened.as_ref().is_some_and(|was| *was != stored) {
+                if stored.differences(&c).is_empty() {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::success(format!("User {} saved.", user.username)),
+                    )?;
+                    return Ok(Saved::Done(user.username));
+                }
                 return Ok(Saved::Conflict(user));
             }
             let mut errors = c.validate();
@@ -445,8 +465,13 @@ pub async fn reset_password(
                 conn,
                 &session,
                 Flash::success(format!(
-                    "Password of {} changed; their open sessions were ended.",
-                    user.username
+                    "Password of {} changed; their open sessions were ended.{}",
+                    user.username,
+                    if user.active {
+                        ""
+                    } else {
+                        " The account is disabled: enable it to let them sign in."
+                    }
                 )),
             )?;
             Ok(None)

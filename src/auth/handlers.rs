@@ -17,6 +17,8 @@ pub struct LoginPage {
     pub layout: Layout,
     pub username: String,
     pub next: String,
+    /// Said above the form, not an error (the first-run link used up).
+    pub notice: Option<String>,
     pub error: Option<String>,
 }
 
@@ -30,7 +32,15 @@ pub struct LoginQuery {
     /// Set when a sign-in form was sent after the page had been open too long.
     #[serde(default)]
     expired: String,
+    /// Set when the first-run link was opened or sent after an administrator was created.
+    #[serde(default)]
+    set_up: String,
 }
+
+/// Said above the sign-in form when the first-run link is opened or sent again (a double
+/// click, the link kept) after the first administrator was created. It was a 404.
+pub const SET_UP_ALREADY: &str = "The first administrator has been created, so the first-run \
+     link is used up. Sign in.";
 
 /// Said above the sign-in form when a form was sent after its session had ended.
 pub const SESSION_ENDED: &str = "Your session had ended (unused for a while, or signed out in \
@@ -47,6 +57,7 @@ pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppRes
         layout,
         username: String::new(),
         next: next.unwrap_or_default(),
+        notice: (!query.set_up.is_empty()).then(|| SET_UP_ALREADY.to_string()),
         error: if !query.ended.is_empty() {
             Some(SESSION_ENDED.to_string())
         } else if !query.expired.is_empty() {
@@ -74,6 +85,8 @@ pub struct LoginForm {
 enum LoginOutcome {
     SignedIn(String),
     Failed,
+    /// The password was right, but the user is disabled.
+    Disabled,
     Throttled(u64),
 }
 
@@ -108,7 +121,8 @@ pub async fn login(
             }
             return Ok(LoginOutcome::Throttled(wait));
         }
-        let (user, verified) = users::authenticate(conn, &username, &form.password)?;
+        let (user, password_right) = users::check_password(conn, &username, &form.password)?;
+        let verified = password_right && user.as_ref().is_some_and(|u| u.active);
         let created = match &user {
             Some(user) if verified => conn.transaction(|conn| {
                 // Changed or disabled while the password was being checked: refused.
@@ -137,6 +151,7 @@ pub async fn login(
         match (user, created) {
             (_, Some(created)) => Ok(LoginOutcome::SignedIn(created.key)),
             (other, None) => {
+                let disabled = password_right && other.as_ref().is_some_and(|u| !u.active);
                 let detail = match other {
                     None => "unknown user name",
                     Some(u) if !u.active => "user disabled",
@@ -152,7 +167,11 @@ pub async fn login(
                     detail,
                     &ip,
                 )?;
-                Ok(LoginOutcome::Failed)
+                Ok(if disabled {
+                    LoginOutcome::Disabled
+                } else {
+                    LoginOutcome::Failed
+                })
             }
         }
     })
@@ -163,13 +182,19 @@ pub async fn login(
             Ok(session::redirect_with_session(&state.config, &key, &next))
         }
         LoginOutcome::Throttled(wait) => Err(AppError::TooManyRequests { retry_after: wait }),
-        LoginOutcome::Failed => render(
+        LoginOutcome::Failed | LoginOutcome::Disabled => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &LoginPage {
                 layout,
                 username: typed,
                 next: safe_next(&form.next).unwrap_or_default(),
-                error: Some("The user name or password is incorrect.".into()),
+                notice: None,
+                error: Some(match outcome {
+                    LoginOutcome::Disabled => "This account is disabled, so it cannot sign in. \
+                         Ask an administrator to enable it."
+                        .into(),
+                    _ => "The user name or password is incorrect.".into(),
+                }),
             },
         ),
     }
@@ -240,10 +265,13 @@ pub async fn setup_form(
         return crate::setup::index_page(user, layout, state).await;
     }
     let t = token.clone();
-    let valid = db(&state.pool, move |conn| {
-        Ok(!users::admin_exists(conn)? && setup::token_is_valid(conn, &t)?)
+    let (admin_exists, valid) = db(&state.pool, move |conn| {
+        Ok((users::admin_exists(conn)?, setup::token_is_valid(conn, &t)?))
     })
     .await?;
+    if admin_exists {
+        return Ok(redirect("/login?set_up=1"));
+    }
     if !valid {
         return Err(AppError::NotFound);
     }
@@ -274,6 +302,8 @@ enum SetupOutcome {
     /// With the key of the session that carries the flash, when one had to be created.
     Created(Option<String>),
     Invalid(FormErrors),
+    /// An administrator exists (this form sent twice, or the link kept): sign in.
+    SetUpAlready,
     LinkDead,
 }
 
@@ -301,7 +331,10 @@ pub async fn setup_create(
         let result = conn.transaction(|conn| {
             // Serialise concurrent uses of the link; the token is spent with the creation.
             diesel::sql_query("LOCK TABLE setup_tokens IN EXCLUSIVE MODE").execute(conn)?;
-            if users::admin_exists(conn)? || !setup::token_is_valid(conn, &token)? {
+            if users::admin_exists(conn)? {
+                return Ok(SetupOutcome::SetUpAlready);
+            }
+            if !setup::token_is_valid(conn, &token)? {
                 return Ok(SetupOutcome::LinkDead);
             }
             match users::create(conn, &new) {
@@ -340,6 +373,7 @@ pub async fn setup_create(
             "/login",
         )),
         SetupOutcome::Created(None) => Ok(redirect("/login")),
+        SetupOutcome::SetUpAlready => Ok(redirect("/login?set_up=1")),
         SetupOutcome::LinkDead => Err(AppError::NotFound),
         SetupOutcome::Invalid(errors) => render(
             StatusCode::UNPROCESSABLE_ENTITY,

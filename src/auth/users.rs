@@ -270,6 +270,15 @@ pub enum CreateError {
 
 /// Creates a user after validating `new`; a taken name is a field error, not a failure.
 pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateError> {
+    create_from_form(conn, new, None)
+}
+
+/// [`create`], keeping the New user form's one-time key (`db::once`) with the user.
+pub fn create_from_form(
+    conn: &mut PgConnection,
+    new: &NewUser,
+    form_key: Option<&str>,
+) -> Result<User, CreateError> {
     let mut errors = new.validate();
     if !errors.has("username") && find_by_username(conn, &new.username)?.is_some() {
         errors.add("username", "This user name is already taken.");
@@ -288,6 +297,7 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateErro
                 users::role.eq(Role::parse(&new.role).unwrap_or(Role::Viewer).as_str()),
                 users::password_hash.eq(hash),
                 users::salesperson_code.eq(optional(&new.salesperson_code)),
+                users::form_key.eq(form_key),
             ))
             .returning(User::as_returning())
             .get_result(conn)
@@ -342,15 +352,28 @@ pub fn authenticate(
     username: &str,
     password: &str,
 ) -> QueryResult<(Option<User>, bool)> {
+    let (user, password_right) = check_password(conn, username, password)?;
+    let verified = password_right && user.as_ref().is_some_and(|u| u.active);
+    Ok((user, verified))
+}
+
+/// [`authenticate`]'s look-up and check, without the user's being active: the user (if any)
+/// and whether the password is theirs. A disabled user who gave their own password is told
+/// that the account is disabled (which tells a guesser nothing), not that it was wrong.
+pub fn check_password(
+    conn: &mut PgConnection,
+    username: &str,
+    password: &str,
+) -> QueryResult<(Option<User>, bool)> {
     let user = find_by_username(conn, username)?;
-    let verified = match &user {
-        Some(u) => super::password::verify(password, &u.password_hash) && u.active,
+    let right = match &user {
+        Some(u) => super::password::verify(password, &u.password_hash),
         None => {
             super::password::verify_dummy(password);
             false
         }
     };
-    Ok((user, verified))
+    Ok((user, right))
 }
 
 /// Whether a user that [`authenticate`] verified may be signed in now: still active and still

@@ -15,6 +15,8 @@ pub enum Created {
     Opportunities,
     /// A contact import's job: its id stands for the No.
     ImportJobs,
+    /// A user: its user name stands for the No.
+    Users,
 }
 
 impl Created {
@@ -25,12 +27,14 @@ impl Created {
             Created::Campaigns => "campaigns",
             Created::Opportunities => "opportunities",
             Created::ImportJobs => "import_jobs",
+            Created::Users => "users",
         }
     }
 
     fn no(self) -> &'static str {
         match self {
             Created::ImportJobs => "id",
+            Created::Users => "username",
             _ => "no",
         }
     }

@@ -606,6 +606,7 @@ diesel::table! {
         salesperson_code -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        form_key -> Nullable<Text>,
     }
 }
 

@@ -368,12 +368,85 @@ fn a_disabled_user_can_be_enabled_again() {
         .submit("/admin/users/maria", "/admin/users/maria/disable", &[])
         .assert_redirect("/admin/users/maria");
     assert!(admin.get("/admin/users").contains("Disabled"));
-    assert_eq!(app.client().try_sign_in("maria", PASSWORD).status, 422);
+    // With her own password she is told the account is disabled (it said the password was
+    // wrong, and so did a reset's); a wrong one says what it says to everyone.
+    let refused = app.client().try_sign_in("maria", PASSWORD);
+    refused.assert_status(422);
+    assert!(
+        refused.contains("This account is disabled, so it cannot sign in."),
+        "{}",
+        refused.body
+    );
+    let wrong = app.client().try_sign_in("maria", "not her password at all");
+    assert!(wrong.contains("The user name or password is incorrect."));
+    assert!(!wrong.contains("disabled"));
+    let reset = "a reset horse battery staple";
+    admin
+        .submit(
+            "/admin/users/maria",
+            "/admin/users/maria/password",
+            &[("password", reset), ("password_confirmation", reset)],
+        )
+        .assert_redirect("/admin/users/maria");
+    assert!(admin
+        .get("/admin/users/maria")
+        .contains("The account is disabled: enable it to let them sign in."));
+    assert!(app
+        .client()
+        .try_sign_in("maria", reset)
+        .contains("This account is disabled"));
     admin
         .submit("/admin/users/maria", "/admin/users/maria/enable", &[])
         .assert_redirect("/admin/users/maria");
-    app.client().sign_in("maria", PASSWORD);
+    app.client().sign_in("maria", reset);
     assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action IN ('user disabled', 'user enabled') AND subject = 'maria'"), 2);
+}
+
+/// The New user form sent twice (a double click, Back and send again) creates the user once
+/// and says so. The second sending said "This user name is already taken", and the
+/// administrator might create the same person again under another name.
+#[test]
+fn a_new_user_form_sent_twice_creates_one_user() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let form = admin.get("/admin/users/new");
+    let once = hidden_value(&form.body, "once").expect("the form's one-time key");
+    let token = form.csrf_token().unwrap();
+    let fields = [
+        ("once", once.as_str()),
+        ("username", "maria"),
+        ("display_name", "Maria Jensen"),
+        ("role", "staff"),
+        ("password", PASSWORD),
+        ("password_confirmation", PASSWORD),
+    ];
+    admin
+        .post_with_token("/admin/users", &token, &fields)
+        .assert_redirect("/admin/users");
+    admin
+        .post_with_token("/admin/users", &token, &fields)
+        .assert_redirect("/admin/users");
+    assert!(admin
+        .get("/admin/users")
+        .contains("User maria was created from this form already: nothing was created again."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'maria'"),
+        1
+    );
+    // Another form with the same name is refused by the field, as before.
+    let res = admin.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "MARIA"),
+            ("display_name", "Another Maria"),
+            ("role", "staff"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This user name is already taken."));
 }
 
 #[test]
@@ -643,6 +716,18 @@ fn a_colleagues_change_of_a_user_is_not_undone_by_an_older_form() {
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'user changed' AND subject = 'x'"),
         2
+    );
+    // The same form sent twice (a double click): the second finds the first one's values,
+    // which are its own, and says saved. It said someone else had saved, with nothing to show.
+    let form = a.get(page);
+    let twice = fields(&form, "Xavier Twice", "viewer");
+    post(&mut a, &form, &twice).assert_redirect(page);
+    post(&mut a, &form, &twice).assert_redirect(page);
+    assert!(a.get(page).contains("User x saved."));
+    assert_eq!(role(), "viewer|Xavier Twice");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'user changed' AND subject = 'x'"),
+        3
     );
 }
 

@@ -837,8 +837,13 @@ fn the_setup_link_works_once() {
         app.count("SELECT count(*) FROM users WHERE role = 'admin' AND username = 'root-admin'"),
         1
     );
-    // The link is dead now, for viewing and for posting.
-    c.get(&format!("/setup?token={token}")).assert_status(404);
+    // The link is used up now, for viewing and for posting (the form sent twice, a double
+    // click): the sign-in page says so. Both were a 404, "Page not found".
+    c.get(&format!("/setup?token={token}"))
+        .assert_redirect("/login?set_up=1");
+    assert!(c
+        .get("/login?set_up=1")
+        .contains("The first administrator has been created, so the first-run link is used up."));
     let again = c.submit(
         "/login",
         "/setup",
@@ -850,7 +855,7 @@ fn the_setup_link_works_once() {
             ("password_confirmation", PASSWORD),
         ],
     );
-    again.assert_status(404);
+    again.assert_redirect("/login?set_up=1");
     assert_eq!(app.count("SELECT count(*) FROM users"), 1);
     c.sign_in("root-admin", PASSWORD);
     assert!(c.get("/").contains("Welcome, Ada Admin"));
@@ -1085,7 +1090,8 @@ fn a_second_instance_keeps_the_first_ones_setup_link() {
     // The message reaches the sign-in page through a session made for it.
     assert!(c.get("/login").contains("Administrator root-admin created"));
     // Using one link spends them all.
-    c.get(&format!("/setup?token={second}")).assert_status(404);
+    c.get(&format!("/setup?token={second}"))
+        .assert_redirect("/login?set_up=1");
     assert_eq!(app.count("SELECT count(*) FROM setup_tokens"), 0);
 }
 
@@ -1351,7 +1357,7 @@ fn an_administrator_added_on_the_command_line_kills_the_setup_link() {
     assert_eq!(app.count("SELECT count(*) FROM setup_tokens"), 0);
     app.client()
         .get(&format!("/setup?token={token}"))
-        .assert_status(404);
+        .assert_redirect("/login?set_up=1");
 }
 
 /// A command run beside the service with an environment of its own (the README's `runuser …

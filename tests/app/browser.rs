@@ -901,7 +901,8 @@ fn browser_first_run_setup_sign_in_and_sign_out() {
             .await;
 
         b.open(&setup).await;
-        b.expect_page(&setup, 404, &["Page not found"]).await;
+        b.expect_page("/login?set_up=1", 200, &["the first-run link is used up"])
+            .await;
     });
     assert_eq!(admins(&app), 1, "exactly one administrator after setup");
 }
