@@ -448,7 +448,11 @@ impl SeriesForm {
                     ),
                 );
             }
-            if let Some(next) = next {
+            // A next number the form shows as it was (untouched) may be past the width: the
+            // series gives longer numbers once its width is used up (a million contacts at
+            // width 6), and a change of the description or prefix is saved over it.
+            let untouched = self.next_number == self.current_next;
+            if let Some(next) = next.filter(|_| !untouched) {
                 let digits = next.to_string().len();
                 if digits > width as usize {
                     errors.add(
@@ -749,6 +753,15 @@ mod tests {
         assert!(e.get("width").unwrap().contains("25 characters"));
         let e = form("CT", "3", "10000").parse().unwrap_err();
         assert!(e.get("next_number").unwrap().contains("5 digits"));
+        // The series' own next number, past its width by use, is no error when untouched.
+        let mut used = form("CT", "3", "10000");
+        used.current_next = "10000".into();
+        assert_eq!(used.parse().unwrap().next_number, 10000);
+        // Thousands separators that do not group by three are no number.
+        let e = form("CT", "6", "10,00").parse().unwrap_err();
+        assert!(e.has("next_number"));
+        assert!(form("CT", "6", ",100").parse().is_err());
+        assert_eq!(form("CT", "6", "1 204").parse().unwrap().next_number, 1204);
         assert!(form("C T", "3", "1").parse().is_err());
         assert!(form("CT", "x", "1").parse().is_err());
         // What a filter reads as its syntax is refused: a No. is typed into filters.

@@ -89,10 +89,16 @@ pub fn decimal_mark() -> char {
 }
 
 /// A typed whole number without the office's thousands separators and spaces ("1.204" in
-/// da-DK, "1,204" in en-GB → "1204"); the other convention's mark stays, to be refused.
+/// da-DK, "1,204" in en-GB → "1204"); the other convention's mark stays, to be refused, and
+/// so does a separator that does not group by three ("10,00" was read as 1000, unsaid).
 pub fn without_thousands(typed: &str) -> String {
     let (sep, _) = marks(locale::current());
-    typed.trim().replace([sep, '_', ' '], "")
+    let t = typed.trim().replace(['_', ' '], "");
+    if t.contains(sep) {
+        whole_digits(&t, sep).unwrap_or(t)
+    } else {
+        t
+    }
 }
 
 /// Whole-number digits, plain ("1234") or grouped by three with `sep` ("1,234"). A first

@@ -817,6 +817,53 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
         .assert_status(404);
 }
 
+/// A series that numbers past its width by use (a million contacts at width 6) takes a new
+/// description or prefix: the untouched next number was refused as too wide, so nothing of
+/// the series could be saved. A next number whose thousands separators do not group by three
+/// ("10,00") is refused; it was read as 1000, unsaid.
+#[test]
+fn a_series_past_its_width_saves_and_misgrouped_numbers_are_refused() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE number_series SET width = 6, next_number = 1000001 WHERE code = 'CONTACT'",
+    );
+    let page = "/setup/number-series/CONTACT";
+    let save = |admin: &mut Client, next: &str| {
+        admin.submit(
+            page,
+            page,
+            &[
+                ("description", "All our contacts"),
+                ("prefix", "CT"),
+                ("width", "6"),
+                ("next_number", next),
+                ("current_next", "1000001"),
+            ],
+        )
+    };
+    let res = save(&mut admin, "10,00");
+    res.assert_status(422);
+    assert!(
+        res.contains("Enter a whole number of at least 1."),
+        "{}",
+        res.body
+    );
+    save(&mut admin, "1000001").assert_redirect("/setup/number-series");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM number_series WHERE code = 'CONTACT' \
+             AND description = 'All our contacts' AND next_number = 1000001"
+        ),
+        1
+    );
+    // Typed anew, a number past the width is still refused.
+    let res = save(&mut admin, "2,000,000");
+    res.assert_status(422);
+    assert!(res.contains("2000000 has 7 digits but the width is 6."));
+}
+
 #[test]
 fn an_admin_changes_a_number_series_and_bad_values_are_refused() {
     let app = TestApp::start();
