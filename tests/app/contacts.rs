@@ -1474,20 +1474,25 @@ fn an_import_refuses_a_nul_byte_and_numbers_around_taken_numbers() {
         app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000005', 'A'), ('CT000008', 'B'), ('CT000009', 'C'), ('CT000011', 'D'))"),
         4
     );
-    // A number of the series in the file moves the series past it first.
+    // A number of the series in the file leaves the series where it is, as one typed on a
+    // card does; the next numbers pass over it when they come to it. It moved the series past
+    // the file's highest number: one mistyped (CT1200000, CT999999) passed over all between.
     let page = import(
         &mut c,
-        "no,type,name\n,company,E\nCT000020,company,Twenty\n,company,F\n",
+        "no,type,name\n,company,E\nCT000014,company,Fourteen\nCT999999,company,Typo\n,company,F\n",
     );
-    assert!(page.contains("3 contacts imported."), "{}", page.body);
+    assert!(page.contains("4 contacts imported."), "{}", page.body);
     assert_eq!(
-        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000021', 'E'), ('CT000020', 'Twenty'), ('CT000022', 'F'))"),
-        3
+        app.count("SELECT count(*) FROM contacts WHERE (no, name) IN (('CT000012', 'E'), ('CT000014', 'Fourteen'), ('CT999999', 'Typo'), ('CT000013', 'F'))"),
+        4
     );
     assert_eq!(
         app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),
-        23
+        14
     );
+    // The next contact passes over CT000014.
+    let next = create(&mut c, &company("After the file"));
+    assert_eq!(next, "CT000015");
 }
 
 /// Uploads a file and returns its job's page address (without waiting for it).

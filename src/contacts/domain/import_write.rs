@@ -408,17 +408,10 @@ pub fn write(
         .find(number_series::CONTACTS)
         .select((ns::prefix, ns::width))
         .first(conn)?;
-    // Numbers the file gives in the series' own format move the series past them, so contacts
-    // created later continue after the file.
-    diesel::sql_query(format!(
-        "WITH {} UPDATE number_series SET next_number = GREATEST(next_number, (SELECT max(v) + 1 FROM taken)) \
-         WHERE code = $3 AND EXISTS (SELECT 1 FROM taken)",
-        taken_cte("import_rows", "no")
-    ))
-    .bind::<Text, _>(&prefix)
-    .bind::<Integer, _>(width)
-    .bind::<Text, _>(number_series::CONTACTS)
-    .execute(conn)?;
+    // Numbers the file gives in the series' own format leave the series where it is, as a
+    // number typed on a card does: the next numbers skip them when they come to them. They
+    // moved the series past the file's highest, so that one mistyped number (CT1200000, or
+    // one of 20 digits) passed over a million numbers, or used the series up, unsaid.
 
     // The k-th row without a number gets the k-th free number from the series' next one:
     // the gaps between the numbers taken (by contacts or the file), filled in order.
