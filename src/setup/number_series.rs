@@ -156,15 +156,21 @@ pub fn next(conn: &mut PgConnection, code: &str) -> QueryResult<String> {
 pub const NUMBERED: &[(&str, &str, &str)] = &[
     (CONTACTS, "contacts", "no"),
     // A deleted segment's No. stays on the interaction entries it logged (and its range of
-    // them): given again, the new segment's entries were listed and filtered as the old one's.
+    // them), its opportunities and its mailing group applications: given again, the new
+    // segment's entries were listed and filtered as the old one's, and its opportunities
+    // linked to it (and Create Opportunities passed over their contacts).
     (SEGMENTS, SEGMENT_NUMBERS, "no"),
     (CAMPAIGNS, "campaigns", "no"),
     (OPPORTUNITIES, "opportunities", "no"),
 ];
 
-/// The segments' numbers, and those of deleted segments whose logged entries stay.
+/// The segments' numbers, and those of deleted segments whose logged entries, opportunities or
+/// mailing group applications stay.
 const SEGMENT_NUMBERS: &str = "(SELECT no::text AS no FROM segments \
-     UNION ALL SELECT segment_no AS no FROM segment_entry_ranges) segment_numbers";
+     UNION ALL SELECT segment_no AS no FROM segment_entry_ranges \
+     UNION ALL SELECT segment_no AS no FROM opportunities WHERE segment_no IS NOT NULL \
+     UNION ALL SELECT segment_no AS no FROM mailing_group_applications WHERE segment_id IS NULL) \
+     segment_numbers";
 
 /// A CTE `taken (v)`: the numbers of `table.column` that belong to a series with prefix `$1`
 /// and width `$2`, as values. A number belongs when its digits are written as [`format`]

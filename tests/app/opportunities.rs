@@ -1189,6 +1189,62 @@ fn a_contact_on_two_lines_gets_one_opportunity() {
     );
 }
 
+/// A deleted segment's No. stays on its opportunities, so it is not given to a new segment
+/// when the series is set back to it: the old opportunities were listed as the new one's,
+/// linked to it, and its Create Opportunities passed over their contacts.
+#[test]
+fn a_deleted_segments_number_stays_with_its_opportunities() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Gone");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA")]);
+    let res = post(
+        &mut c,
+        &format!("/segments/{seg}/create-opportunities"),
+        &[("sales_cycle_code", "NEW"), ("description", "Kept")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let res = post(&mut c, &format!("/segments/{seg}/delete"), &[]);
+    res.assert_redirect("/segments");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM opportunities WHERE segment_no = '{seg}'"
+        )),
+        1
+    );
+    let n: i64 = seg
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap();
+    crate::auth::diesel_exec(
+        &app,
+        &format!("UPDATE number_series SET next_number = {n} WHERE code = 'SEGMENT'"),
+    );
+    let again = new_segment(&mut c, "After");
+    assert_ne!(again, seg);
+    // Nor can the series be set to it on its page.
+    let mut admin = app.signed_in("boss", "admin");
+    let page = "/setup/number-series/SEGMENT";
+    let current = text(
+        &app,
+        "SELECT next_number::text FROM number_series WHERE code = 'SEGMENT'",
+    );
+    let res = admin.submit(
+        page,
+        page,
+        &[
+            ("description", "Segments"),
+            ("prefix", "SM"),
+            ("width", "5"),
+            ("next_number", &n.to_string()),
+            ("current_next", &current),
+        ],
+    );
+    res.assert_status(422);
+}
+
 /// Create Opportunities run again after a contact's opportunity from the segment was lost makes
 /// another, as its page says before it runs; reopening the lost one is then refused with the reason (one of a segment's contact
 /// is open at a time), where it showed "changed at the same moment" however often it was tried.
