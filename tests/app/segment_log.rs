@@ -1307,3 +1307,90 @@ fn a_line_saved_after_a_step_took_it_out_is_said_on_the_segment() {
         0
     );
 }
+
+/// Save Criteria saves the steps the page showed: a colleague's Go Back and another step
+/// since are not saved unseen under the code (it saved them, saying "saved"). A logged
+/// segment's steps can be saved too: the form was only on drafts.
+#[test]
+fn save_criteria_saves_the_steps_shown_and_a_logged_segments_too() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "to save");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    let page = format!("/segments/{no}");
+    let shown = c.get(&page);
+    let last = hidden_value(&shown.body, "last").unwrap();
+    let last_at = hidden_value(&shown.body, "last_at").unwrap();
+    // A colleague adds a step meanwhile.
+    let mut other = staff(&app, "olga");
+    step(&mut other, &no, "reduce", &[("contact_no", "DORA")]);
+    let res = c.post_with_token(
+        &format!("{page}/save-criteria"),
+        &shown.csrf_token().unwrap(),
+        &[
+            ("code", "BOTH"),
+            ("description", ""),
+            ("last", &last),
+            ("last_at", &last_at),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Nothing was saved: the segment&#39;s steps changed after this page was shown (it now has 2 steps"),
+        "{}",
+        res.body
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM saved_criteria"), 0);
+    // From the page as it is now: saved, both steps.
+    let res = c.post_with_token(
+        &format!("{page}/save-criteria"),
+        &res.csrf_token().unwrap(),
+        &[
+            ("code", "BOTH"),
+            ("description", ""),
+            ("last", &hidden_value(&res.body, "last").unwrap()),
+            ("last_at", &hidden_value(&res.body, "last_at").unwrap()),
+        ],
+    );
+    res.assert_redirect(&page);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM saved_criteria_steps WHERE code = 'BOTH'"
+        ),
+        2
+    );
+
+    // Logged, the page still offers Save Criteria (and no Reuse), and it saves.
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'MAIL' WHERE no = '{no}'"),
+    );
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    let logged = c.get(&page);
+    assert!(logged.contains("Logged by stan"), "{}", logged.body);
+    assert!(logged.contains(&format!("action=\"{page}/save-criteria\"")));
+    assert!(!logged.contains(&format!("action=\"{page}/reuse-criteria\"")));
+    let res = c.post_with_token(
+        &format!("{page}/save-criteria"),
+        &logged.csrf_token().unwrap(),
+        &[
+            ("code", "AFTER-LOG"),
+            ("description", "Saved after logging"),
+            ("last", &hidden_value(&logged.body, "last").unwrap()),
+            ("last_at", &hidden_value(&logged.body, "last_at").unwrap()),
+        ],
+    );
+    res.assert_redirect(&page);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM saved_criteria_steps WHERE code = 'AFTER-LOG'"
+        ),
+        2
+    );
+    // A viewer sees no form.
+    let mut viewer = app.signed_in("vera", "viewer");
+    assert!(!viewer.get(&page).contains("save-criteria"));
+}

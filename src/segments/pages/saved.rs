@@ -23,6 +23,11 @@ pub struct SaveForm {
     code: String,
     #[serde(default)]
     description: String,
+    /// The segment's last step when the page was shown: its number and stamp.
+    #[serde(default)]
+    last: String,
+    #[serde(default)]
+    last_at: String,
 }
 
 /// Save Criteria: the ledger's filter steps, under a code, for everyone.
@@ -37,19 +42,33 @@ pub async fn save_criteria(
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let form = form.into_inner();
+    let shown = seen(&form.last, &form.last_at);
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let here = no.clone();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-            let code = form.code.trim().to_uppercase();
-            let description: String = form.description.trim().chars().take(100).collect();
             let actions = ActionForms {
                 save_code: form.code.trim().to_string(),
                 save_description: form.description.trim().to_string(),
                 ..Default::default()
             };
+            // The steps the page showed are the ones saved: a colleague's Go Back or step
+            // since was saved unseen under the code (the segment is locked until saved).
+            if let Some(steps) = super::wizard::steps_changed(conn, &no, shown)? {
+                return Ok(actions.refused(
+                    "save-code",
+                    format!(
+                        "Nothing was saved: the segment's steps changed after this page was \
+                         shown {}. Look at its steps below, and save again if they are the \
+                         ones to save.",
+                        super::wizard::steps_now(&steps)
+                    ),
+                ));
+            }
+            let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let code = form.code.trim().to_uppercase();
+            let description: String = form.description.trim().chars().take(100).collect();
             let mut filter_steps = Vec::new();
             let mut left_out = Vec::new();
             for step in ledger::load(conn, segment.id)? {
