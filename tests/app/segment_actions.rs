@@ -225,6 +225,38 @@ fn saved_criteria_replay_every_step_with_its_options() {
     );
 }
 
+/// The confirmation page of a segment that drafts reuse (a Reuse Segment step) names them:
+/// deleted, it leaves their Refresh unable to replay that step. It said nothing of them.
+#[test]
+fn deleting_a_reused_segment_names_the_drafts_that_reuse_it() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(&page, &format!("{page}/add"), &[("country", "DK")]);
+    let confirm = format!("{page}/delete");
+    assert!(!c.get(&confirm).contains("Reused by"));
+    let two = new_segment(&mut c, "Two");
+    let page2 = format!("/segments/{two}");
+    c.submit(
+        &page2,
+        &format!("{page2}/reuse-segment"),
+        &[("segment_no", &one)],
+    );
+    assert_eq!(members(&app, &two), 5);
+    let shown = c.get(&confirm);
+    shown.assert_status(200);
+    assert!(
+        shown.contains(&format!(
+            "Reused by segment <a href=\"/segments/{two}\">{two}</a> (a Reuse Segment step): \
+             once this segment is deleted, its Refresh cannot replay that step"
+        )),
+        "{}",
+        shown.body
+    );
+}
+
 #[test]
 fn reuse_segment_follows_the_add_rules() {
     let app = TestApp::start();

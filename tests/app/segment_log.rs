@@ -163,6 +163,17 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     assert!(!follow.is_empty());
     assert_members(&app, &follow, &["ANNA", "DORA", "SOLO"]);
     assert_eq!(step_count(&app, &follow), 1);
+    // Its step is in the audit trail, as every step is (it was not).
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM audit_log WHERE action = 'segment step' \
+                 AND subject = '{follow}' AND detail = 'reuse_segment: +3 −0'"
+            )
+        ),
+        1
+    );
     assert_eq!(
         text(
             &app,

@@ -37,6 +37,27 @@ pub struct Outliving {
     pub applications: i64,
 }
 
+/// The drafts whose ledger has a Reuse Segment step of `segment`, by No.: deleted, it leaves
+/// their Refresh unable to replay that step (it adds this segment's contacts), which their
+/// confirmation page says before.
+pub fn reused_by(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct No {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        no: String,
+    }
+    let rows: Vec<No> = diesel::sql_query(
+        "SELECT s.no::text AS no FROM segments s \
+         WHERE s.status = 'draft' AND s.id <> $2 AND EXISTS (SELECT 1 FROM segment_steps t \
+           WHERE t.segment_id = s.id AND t.kind = 'reuse_segment' AND t.criteria->>'segment' = $1) \
+         ORDER BY s.no",
+    )
+    .bind::<diesel::sql_types::Text, _>(&segment.no)
+    .bind::<diesel::sql_types::BigInt, _>(segment.id)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.no).collect())
+}
+
 pub fn outliving(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outliving> {
     diesel::sql_query(
         "SELECT (SELECT count(*) FROM opportunities WHERE segment_no = $1) AS opportunities, \

@@ -22,6 +22,8 @@ pub struct DeletePage {
     pub figures: Figures,
     pub refused: Option<String>,
     pub outliving: crate::segments::domain::delete::Outliving,
+    /// The drafts that reuse this segment (a Reuse Segment step).
+    pub reused_by: Vec<String>,
 }
 
 impl DeletePage {}
@@ -35,11 +37,12 @@ pub async fn confirm(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (segment, figures, outliving) = db(&state.pool, move |conn| {
+    let (segment, figures, outliving, reused_by) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let figures = totals::figures(conn, &segment)?;
         let outliving = crate::segments::domain::delete::outliving(conn, &segment)?;
-        Ok((segment, figures, outliving))
+        let reused_by = crate::segments::domain::delete::reused_by(conn, &segment)?;
+        Ok((segment, figures, outliving, reused_by))
     })
     .await?;
     ok(&DeletePage {
@@ -48,6 +51,7 @@ pub async fn confirm(
         segment,
         figures,
         outliving,
+        reused_by,
     })
 }
 

@@ -12,6 +12,7 @@ use crate::campaigns::pages::refresh_figures_later;
 use crate::segments::domain::header::{self, Segment, SegmentStatus};
 use crate::segments::domain::lines::money;
 use crate::segments::domain::log::{self, Check, Logged};
+use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::totals;
 use crate::segments::pages::on_locked_segment;
 use crate::web::pagination::counted;
@@ -164,6 +165,18 @@ pub async fn log_segment(
                         ),
                         &ip,
                     )?;
+                    // The follow-up's one step (Reuse Segment of this one, a line for each of
+                    // its entries), in the trail as every other step is.
+                    if let Some(f) = &follow_up {
+                        audit::record(
+                            conn,
+                            Actor::User(&user),
+                            "segment step",
+                            f,
+                            &format!("{}: +{entries} −0", StepKind::ReuseSegment),
+                            &ip,
+                        )?;
+                    }
                     let mut message = format!(
                         "Segment {} logged: {} written{}.",
                         segment.no,
