@@ -703,6 +703,38 @@ impl Usage {
     }
 }
 
+impl Usage {
+    /// What to do about each kind of reference that stops the deletion, one sentence each.
+    pub fn advice(&self) -> Vec<&'static str> {
+        let mut advice = Vec::new();
+        if self.segments > 0 {
+            advice.push(
+                "Segments: clear or change the Campaign on each draft segment's page. A \
+                 logged segment keeps its campaign; only a canceled one can be deleted.",
+            );
+        }
+        if self.templates > 0 {
+            advice.push(
+                "Interaction templates: an administrator clears or changes their campaign in \
+                 Setup, Interaction templates.",
+            );
+        }
+        if self.opportunities > 0 {
+            advice.push(
+                "Opportunities: change the campaign in each one's Edit details, or delete it; \
+                 a closed opportunity is reopened first.",
+            );
+        }
+        if self.campaign_entries + self.interactions > 0 {
+            advice.push(
+                "Logged interactions and campaign entries are the record of what was done: a \
+                 campaign that has them stays (a canceled segment's stay too).",
+            );
+        }
+        advice
+    }
+}
+
 /// The interaction entries that stop a deletion are counted up to here ("10,000 or more"):
 /// a campaign may have millions.
 pub const USAGE_CAP: i64 = 10_000;

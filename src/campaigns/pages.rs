@@ -17,7 +17,7 @@ use crate::setup::{self, CodeList};
 use crate::web::pagination::Pager;
 use crate::web::AppState;
 use crate::web::{
-    db, filters, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout,
+    db, filters, long, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout,
 };
 
 /// The choices of the campaign form and the list's filters.
@@ -269,11 +269,10 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let wait = state.config.figures_wait;
-    let (campaign, names, shown, segments, logged, entries, pipeline) =
+    let (campaign, names, kept, segments, logged, entries, pipeline) =
         db(&state.pool, move |conn| {
             let (campaign, kept) = figures::find_with_kept(conn, &no)?.ok_or(AppError::NotFound)?;
             let names = domain::code_names(conn, &campaign)?;
-            let shown = figures::shown(conn, campaign.id, &campaign.no, kept, wait)?;
             let segments = domain::segments(conn, &campaign.no)?;
             let logged = domain::campaign_entries(conn, &campaign.no)?;
             let entries = domain::newest_entries(conn, &campaign.no)?;
@@ -283,9 +282,25 @@ pub async fn show(
                 None,
                 None,
             )?;
-            Ok((campaign, names, shown, segments, logged, entries, pipeline))
+            Ok((campaign, names, kept, segments, logged, entries, pipeline))
         })
         .await?;
+    // Figures not kept (the entries changed since they were counted) are counted on the
+    // long-work connections, as every long work is: counted on the pages' own, a few cards of
+    // a big campaign opened at once held them all, and every other page waited.
+    let (id, campaign_no) = (campaign.id, campaign.no.clone());
+    let shown = match kept {
+        Some(figures) => figures::Shown {
+            figures,
+            recounting_since: None,
+        },
+        None => {
+            long(&state.long_pool, move |conn| {
+                Ok(figures::shown(conn, id, &campaign_no, None, wait)?)
+            })
+            .await?
+        }
+    };
     let (salesperson_name, status_name) = names;
     ok(&CardPage {
         layout,

@@ -542,6 +542,11 @@ fn a_campaign_is_deleted_only_when_nothing_refers_to_it() {
     assert!(
         page.contains("Campaign CP0002 cannot be deleted: it is used by 1 interaction template.")
     );
+    // What to do about each reference, and only about those there are (it advised taking
+    // the campaign off segments and templates whatever held it, and never named opportunities).
+    assert!(page.contains("Interaction templates: an administrator clears or changes"));
+    assert!(!page.contains("Segments: clear or change"));
+    assert!(!page.contains("Opportunities: change the campaign"));
     assert!(!page.contains("button-danger"));
     post(&mut c, "/campaigns/CP0002/delete", &[]).assert_redirect("/campaigns/CP0002");
     assert!(c
@@ -570,6 +575,8 @@ fn a_campaign_is_deleted_only_when_nothing_refers_to_it() {
         "{}",
         page.body
     );
+    assert!(page.contains("a campaign that has them stays"));
+    assert!(!page.contains("Interaction templates: an administrator"));
     post(&mut c, "/campaigns/CP0001/delete", &[]).assert_redirect("/campaigns/CP0001");
     assert_eq!(
         app.count("SELECT count(*) FROM campaigns WHERE no IN ('CP0001', 'CP0002')"),
