@@ -672,6 +672,11 @@ pub async fn update(
         Err((series, errors, current_next)) => {
             let mut form = form;
             if let Some(current) = current_next {
+                // A next number the form showed untouched shows the series' current one: sent
+                // again, it was taken for typed, and set the series back.
+                if form.next_number == form.current_next {
+                    form.next_number = current.clone();
+                }
                 form.current_next = current;
             }
             // Saved again, the form replaces the series as it is now.

@@ -864,6 +864,70 @@ fn a_series_past_its_width_saves_and_misgrouped_numbers_are_refused() {
     assert!(res.contains("2000000 has 7 digits but the width is 6."));
 }
 
+/// A series form refused because a colleague saved the series meanwhile shows the series'
+/// next number as it is now, where the form had it untouched: sent again as shown, it set the
+/// series back to the number first shown (or refused a number the user never typed).
+#[test]
+fn a_series_form_shown_again_after_a_colleagues_save_keeps_the_next_number_untouched() {
+    let app = TestApp::start();
+    let mut a = app.signed_in("anna", "admin");
+    let mut b = app.signed_in("bert", "admin");
+    let page = "/setup/number-series/CONTACT";
+    let form_a = a.get(page);
+    let field = |html: &str, name: &str| {
+        let at = html.find(&format!("name=\"{name}\"")).unwrap();
+        let start = html[at..].find("value=\"").unwrap() + at + 7;
+        let end = html[start..].find('"').unwrap() + start;
+        html[start..end].to_string()
+    };
+    let send = |c: &mut Client, form: &Resp, prefix: &str| {
+        let fields = [
+            ("description", "Contacts".to_string()),
+            ("prefix", prefix.to_string()),
+            ("width", "6".to_string()),
+            ("next_number", field(&form.body, "next_number")),
+            ("current_next", field(&form.body, "current_next")),
+            ("shown", field(&form.body, "shown")),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post_with_token(page, &form.csrf_token().unwrap(), &fields)
+    };
+    // Bert renames the series; three contacts are numbered meanwhile.
+    let form_b = b.get(page);
+    let res = b.post_with_token(
+        page,
+        &form_b.csrf_token().unwrap(),
+        &[
+            ("description", "All contacts"),
+            ("prefix", "CT"),
+            ("width", "6"),
+            ("next_number", &field(&form_b.body, "next_number")),
+            ("current_next", &field(&form_b.body, "current_next")),
+            ("shown", &field(&form_b.body, "shown")),
+        ],
+    );
+    res.assert_redirect("/setup/number-series");
+    for _ in 0..3 {
+        rapport::setup::number_series::next(
+            &mut app.conn(),
+            rapport::setup::number_series::CONTACTS,
+        )
+        .unwrap();
+    }
+    // Anna changes the prefix from the page she opened before: shown again, then sent again.
+    let res = send(&mut a, &form_a, "KT");
+    res.assert_status(422);
+    assert_eq!(field(&res.body, "next_number"), "4");
+    send(&mut a, &res, "KT").assert_redirect("/setup/number-series");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM number_series WHERE code = 'CONTACT' AND prefix = 'KT' \
+             AND next_number = 4"
+        ),
+        1
+    );
+}
+
 #[test]
 fn an_admin_changes_a_number_series_and_bad_values_are_refused() {
     let app = TestApp::start();
