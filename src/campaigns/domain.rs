@@ -728,7 +728,7 @@ impl Usage {
         if self.campaign_entries + self.interactions > 0 {
             advice.push(
                 "Logged interactions and campaign entries are the record of what was done: a \
-                 campaign that has them stays (a canceled segment's stay too).",
+                 campaign that has them stays, those of a canceled segment too.",
             );
         }
         advice
