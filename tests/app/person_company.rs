@@ -1132,3 +1132,61 @@ fn a_company_saved_while_an_import_writes_its_persons_waits_and_they_follow_it()
         "Nørregade 5|København|1165"
     );
 }
+
+/// A company's change to a person while an administrator narrows a questionnaire it answered
+/// to companies: the change waits for the narrowing, then sees it and is refused. Each read
+/// the other as it was, and the person kept answers to a questionnaire for companies, hidden
+/// on its card and still found by segments.
+#[test]
+fn a_type_change_waits_for_a_questionnaire_narrowed_meanwhile() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    codes(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO profile_questionnaires (code, description) VALUES ('SAT', 'Satisfaction');
+         INSERT INTO profile_questions (id, questionnaire_code, position, description)
+           VALUES (1, 'SAT', 1, 'Happy?');
+         INSERT INTO profile_answers (id, question_id, position, description)
+           VALUES (10, 1, 1, 'Yes');",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let solo = create(&mut c, &[("type", "company"), ("name", "Solo ApS")]);
+    let card = format!("/contacts/{solo}");
+    let form = c.get(&card);
+    c.post_with_token(
+        &format!("{card}/profile"),
+        &form.csrf_token().unwrap(),
+        &[("q_1", "10")],
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contact_profile_answers"), 1);
+    let page = c.get(&format!("{card}/edit"));
+    let version = hidden_value(&page.body, "version").unwrap();
+    let token = page.csrf_token().unwrap();
+    // The administrator's narrowing, counted and saved, not yet committed.
+    let mut admin = app.conn();
+    admin
+        .batch_execute(
+            "BEGIN; SELECT * FROM profile_questionnaires WHERE code = 'SAT' FOR UPDATE; \
+             UPDATE profile_questionnaires SET contact_type = 'company' WHERE code = 'SAT'",
+        )
+        .unwrap();
+    let changing = std::thread::spawn(move || {
+        c.post_with_token(
+            &card,
+            &token,
+            &[("type", "person"), ("name", "Solo"), ("version", &version)],
+        )
+    });
+    crate::segment_trust::wait_for_lock_waiters(&app, 1);
+    admin.batch_execute("COMMIT").unwrap();
+    let res = changing.join().unwrap();
+    res.assert_status(422);
+    assert!(res.contains("answers to SAT"), "{}", res.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contacts WHERE no = '{solo}' AND type = 'company'"
+        )),
+        1
+    );
+}

@@ -474,6 +474,19 @@ pub fn kind_change_refused(
             new_kind
         )));
     }
+    // The questionnaires it answered, locked until the change is saved: an administrator
+    // narrowing one to the old type meanwhile (who locks it to count the contacts of the other
+    // type) waits, then counts it as of its new type, or this check waits and sees the
+    // narrowing. Each read the other as it was, and a person kept answers to a questionnaire
+    // for companies, hidden on its card.
+    diesel::sql_query(
+        "SELECT pq.code FROM profile_questionnaires pq WHERE pq.code IN ( \
+           SELECT q.questionnaire_code FROM contact_profile_answers a \
+           JOIN profile_questions q ON q.id = a.question_id WHERE a.contact_id = $1) \
+         ORDER BY pq.code FOR SHARE OF pq",
+    )
+    .bind::<BigInt, _>(contact.id)
+    .execute(conn)?;
     // What the old type carries and the new one does not (the classifications' own list says
     // which), and the answers to questionnaires of the old type alone.
     let mut parts: Vec<String> = super::card::CLASSIFICATIONS
