@@ -184,8 +184,9 @@ fn patterns_ranges_and_real_codes_are_the_users_business() {
         assert_eq!(res.status, 200, "{value}:\n{}", res.body);
         assert!(res.contains("This step adds"), "{value}");
     }
-    // A code named among alternatives or exclusions is checked as a code alone is.
-    for value in ["RETIAL|RETAIL", "<>RETIAL"] {
+    // A code named among alternatives or exclusions is checked as a code alone is, a blank
+    // beside it too (with one, no code was checked: "RETIAL or none" found only the none).
+    for value in ["RETIAL|RETAIL", "<>RETIAL", "RETIAL|''", "<>RETIAL&<>''"] {
         let res = c.get(&preview_url(&no, "add", &[("industry_group", value)]));
         assert_eq!(res.status, 422, "{value}:\n{}", res.body);
         assert!(

@@ -599,6 +599,17 @@ impl Parser {
                     keep = pieces.len();
                     after_plain = false;
                 }
+                // `> = M`: "after '= M'", unsaid; the operator is written together.
+                '=' if pieces.is_empty() && matches!(prev, Prev::Op(..)) => {
+                    let op = match prev {
+                        Prev::Op(op, _) => op,
+                        _ => "",
+                    };
+                    return Err(self.error_here(format!(
+                        "unexpected '=' after '{op}': write <= or >= together, or quote a \
+                         value that starts with '='"
+                    )));
+                }
                 '(' | '<' | '>' => {
                     return Err(match (pieces.is_empty(), prev) {
                         (true, Prev::Op(op, _)) => self.error_here(format!(

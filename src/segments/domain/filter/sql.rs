@@ -11,9 +11,11 @@ impl Filter {
     /// The values a filter names exactly, as alternatives or exclusions (`A`, `A|B`, `<>A`,
     /// `<>A&<>B`): each one ought to be a code of its field. `None` for a filter with a
     /// pattern, range, comparison, `@` or mixed alternatives and conditions, whose values need
-    /// not be codes.
+    /// not be codes. A blank (`''`, `<>''`) beside them names none and is passed over: with
+    /// it, `JNB|''` or `<>JNB&<>''` had no value checked, and a mistyped code went unsaid.
     pub fn named_values(&self) -> Option<Vec<&str>> {
-        fn named(node: &Node) -> Option<&str> {
+        /// `Some(Some(code))`, `Some(None)` for a blank, `None` for anything else.
+        fn named(node: &Node) -> Option<Option<&str>> {
             match node {
                 Node::Term(Term {
                     test:
@@ -22,14 +24,20 @@ impl Filter {
                             ..
                         },
                     any_case: false,
-                }) => Some(s),
+                }) => Some(Some(s)),
+                Node::Term(Term {
+                    test: Test::Empty { .. },
+                    ..
+                }) => Some(None),
                 _ => None,
             }
         }
-        match &self.root {
-            Node::Or(nodes) | Node::And(nodes) => nodes.iter().map(named).collect(),
-            node => named(node).map(|v| vec![v]),
-        }
+        let nodes = match &self.root {
+            Node::Or(nodes) | Node::And(nodes) => nodes.iter().collect::<Vec<_>>(),
+            node => vec![node],
+        };
+        let named: Option<Vec<Option<&str>>> = nodes.into_iter().map(named).collect();
+        named.map(|values| values.into_iter().flatten().collect())
     }
 
     /// The SQL condition over `column`, with values pushed to `binds`.
@@ -59,18 +67,23 @@ impl Filter {
     fn term_sql(&self, t: &Term, column: &str, binds: &mut Binds) -> String {
         if let Test::Empty { negated } = t.test {
             return match (self.kind, negated) {
-                (
-                    FieldKind::Date | FieldKind::Integer | FieldKind::Amount | FieldKind::Boolean,
-                    false,
-                ) => {
-                    format!("{column} IS NULL")
+                // Business Central reads a blank number as 0 (a stage or an amount is never
+                // empty: `''` matched nothing and `<>''` everything, unsaid).
+                (FieldKind::Integer | FieldKind::Amount, _) => {
+                    let zero = if self.kind == FieldKind::Integer {
+                        Value::Integer(0)
+                    } else {
+                        Value::Amount(bigdecimal::BigDecimal::from(0))
+                    };
+                    let zero = placeholder(&zero, false, binds);
+                    if negated {
+                        format!("{column} <> {zero}")
+                    } else {
+                        format!("({column} IS NULL OR {column} = {zero})")
+                    }
                 }
-                (
-                    FieldKind::Date | FieldKind::Integer | FieldKind::Amount | FieldKind::Boolean,
-                    true,
-                ) => {
-                    format!("{column} IS NOT NULL")
-                }
+                (FieldKind::Date | FieldKind::Boolean, false) => format!("{column} IS NULL"),
+                (FieldKind::Date | FieldKind::Boolean, true) => format!("{column} IS NOT NULL"),
                 (_, false) => format!("({column} IS NULL OR {column} = '')"),
                 (_, true) => format!("{column} <> ''"),
             };

@@ -381,6 +381,24 @@ fn stray_comparison_signs_inside_values() {
 }
 
 #[test]
+fn an_operator_written_apart_is_refused_not_read_as_a_value_starting_with_eq() {
+    assert_eq!(
+        err("> = M", TEXT),
+        (
+            3,
+            "unexpected '=' after '>': write <= or >= together, or quote a value that starts \
+             with '='"
+                .into()
+        )
+    );
+    assert_eq!(err("< =M", CODE).0, 3);
+    assert!(err("<>=X", CODE).1.contains("after '<>'"));
+    // Quoted, a value may start with '='; inside a value '=' is a character.
+    filter(">'= M'", TEXT);
+    filter("A=B", TEXT);
+}
+
+#[test]
 fn positions_count_characters_not_bytes() {
     assert_eq!(
         err("Ærø||x", TEXT),
@@ -416,4 +434,12 @@ fn error_display() {
     );
     let e: Box<dyn std::error::Error> = Box::new(e);
     assert!(e.to_string().starts_with("at position 6"));
+}
+
+#[test]
+fn a_blank_beside_codes_leaves_the_codes_to_be_checked() {
+    assert_eq!(filter("JNB|''", CODE).named_values(), Some(vec!["JNB"]));
+    assert_eq!(filter("<>JNB&<>''", CODE).named_values(), Some(vec!["JNB"]));
+    assert_eq!(filter("''", CODE).named_values(), Some(vec![]));
+    assert_eq!(filter("A*|B", CODE).named_values(), None);
 }

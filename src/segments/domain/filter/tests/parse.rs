@@ -219,9 +219,20 @@ fn empty_and_not_empty() {
     assert_eq!(sql("''", TYPE).0, "(col IS NULL OR col = '')");
     assert_eq!(sql("''", DATE), ("col IS NULL".into(), none.clone()));
     assert_eq!(sql("<>''", DATE).0, "col IS NOT NULL");
-    assert_eq!(sql("''", INT).0, "col IS NULL");
-    assert_eq!(sql(" = '' ", INT).0, "col IS NULL");
-    assert_eq!(sql("<>''", INT), ("col IS NOT NULL".into(), none));
+    // Business Central reads a blank number as 0.
+    assert_eq!(
+        sql("''", INT),
+        (
+            "(col IS NULL OR col = $1::bigint)".into(),
+            vec![BindValue::Integer(0)]
+        )
+    );
+    assert_eq!(sql(" = '' ", INT).0, "(col IS NULL OR col = $1::bigint)");
+    assert_eq!(
+        sql("<>''", AMOUNT),
+        ("col <> $1::numeric".into(), vec![t("0")])
+    );
+    assert_eq!(sql("<>''", INT).0, "col <> $1::bigint");
     assert_eq!(
         sql("''|A", CODE).0,
         "((col IS NULL OR col = '') OR col = $1)"
