@@ -199,6 +199,32 @@ fn patterns_ranges_and_real_codes_are_the_users_business() {
     assert!(res.contains("This step adds <strong>"));
 }
 
+/// A code holding the filter's signs ("R&D", "VIP*") is offered quoted, so that picked from
+/// the list it means itself: it was read as R and D ("R is not an industry group code").
+#[test]
+fn codes_with_filter_signs_are_offered_quoted() {
+    let app = TestApp::start();
+    world(&app);
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code, description) VALUES ('R&D', 'Research')",
+    );
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Signs");
+    let page = c.get(&format!("/segments/{no}/add"));
+    page.assert_status(200);
+    assert!(
+        page.contains("<option value=\"&#39;R&#38;D&#39;\">Research</option>"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("<option value=\"RETAIL\">"));
+    let res = c.get(&preview_url(&no, "add", &[("industry_group", "'R&D'")]));
+    assert_eq!(res.status, 200, "{}", res.body);
+    let res = c.get(&preview_url(&no, "add", &[("industry_group", "R&D")]));
+    res.assert_status(422);
+}
+
 #[test]
 fn a_typo_is_refused_by_the_step_and_nothing_is_written() {
     let app = TestApp::start();

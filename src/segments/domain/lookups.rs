@@ -213,6 +213,13 @@ pub struct Offered {
     pub options: CodeList,
 }
 
+impl Offered {
+    /// A code as it is written in a filter to mean itself ([`super::filter::literal`]).
+    pub fn written(&self, code: &str) -> String {
+        super::filter::literal(code)
+    }
+}
+
 /// The one statement that reads every offered lookup's codes.
 fn offered_sql(lookups: &[&Lookup]) -> String {
     let parts: Vec<String> = lookups

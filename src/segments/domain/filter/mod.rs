@@ -82,6 +82,7 @@ use chrono::NaiveDate;
 
 pub use crate::db::binds::{bind_all, BindValue, Binds};
 pub use parse::parse;
+pub use words::literal;
 
 /// Longest accepted expression, in characters (keeps the bound values well under
 /// PostgreSQL's limit of 65,535 parameters).

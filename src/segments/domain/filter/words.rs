@@ -212,6 +212,12 @@ impl fmt::Display for Filter {
     }
 }
 
+/// A value as a filter reads it back as itself, alone: quoted where it holds the filter's own
+/// signs. A code "R&D" picked from a list was read as R and D, "VIP*" as a pattern.
+pub fn literal(s: &str) -> String {
+    quote_if_needed(s, true, true)
+}
+
 /// Text quoted the way [`parse`] reads it back, when it has to be. `first` and `last`: the
 /// text starts or ends the value (in a pattern, other parts sit next to wildcards).
 fn quote_if_needed(s: &str, first: bool, last: bool) -> String {

@@ -293,6 +293,17 @@ fn any_case() {
 }
 
 #[test]
+fn a_code_written_as_a_literal_reads_back_as_itself_and_is_checked_as_a_code() {
+    for code in ["R&D", "VIP*", "@HOME", "A|B", "X..Y", "(EU)", "<5", "=EQ", "O'NEIL", "PLAIN"] {
+        let written = literal(code);
+        let f = filter(&written, CODE);
+        assert_eq!(f.named_values(), Some(vec![code]), "{code} as {written}");
+    }
+    assert_eq!(literal("R&D"), "'R&D'");
+    assert_eq!(literal("PLAIN"), "PLAIN");
+}
+
+#[test]
 fn quoted_values_are_literal() {
     assert_eq!(sql("'A|B'", TEXT), ("col = $1".into(), vec![t("A|B")]));
     assert_eq!(sql("'Smith & Co'", TEXT).1, vec![t("Smith & Co")]);
