@@ -432,15 +432,16 @@ enum StaleForm {
     /// signed in in this browser: that user stays signed in, and the page says so. Before, it
     /// went on as the user signed in, silently: what the other one then did was theirs.
     OtherUserSignedIn,
-    /// Sign out, from a page shown before this session's user signed in again or changed
-    /// their password (in this tab or another): signed out, as asked. Before, a 403, and the
-    /// browser stayed signed in.
+    /// Sign out, from a page shown before this session's user signed in again (in this tab or
+    /// another): signed out, as asked. Before, a 403, and the browser stayed signed in. (Only
+    /// a page of Rapport's own origin passes the origin check, and signing out harms nothing.)
     SignOut,
     /// Sign out from a page whose session has ended already: the sign-in page, nothing lost.
     SignedOutAlready,
-    /// A form of a page shown before this session's user signed in again or changed their
-    /// password (in this tab or another): back to the page, saying that nothing was saved.
-    /// Before, a 403.
+    /// A form of a page shown before this session's user signed in again (in this tab or
+    /// another): back to the page, saying that nothing was saved. Before, a 403. (A wrong
+    /// token of this site's own origin cannot be told from it: nothing is done either way, and
+    /// it is logged as a warning.)
     EarlierSignIn,
     /// The session the page was shown in has ended (idle too long, signed out, disabled):
     /// sign in again, then back to the page.
@@ -519,9 +520,8 @@ impl StaleForm {
                  as another user, sign out first."
             ))),
             StaleForm::EarlierSignIn => Some(Flash::error(
-                "This page was shown before you signed in again or changed your password (here \
-                 or in another tab), so what you sent was not saved. Send it again from this \
-                 page.",
+                "This page was shown before you signed in again (here or in another tab), so \
+                 what you sent was not saved. Send it again from this page.",
             )),
             _ => None,
         }
@@ -752,7 +752,19 @@ pub async fn middleware(
                         return Ok(req.error_response(e).map_into_right_body());
                     }
                 }
-                tracing::info!("a form of an ended session or another tab: sent to {location}");
+                if matches!(
+                    stale,
+                    StaleForm::EarlierSignIn | StaleForm::OtherUserSignedIn
+                ) {
+                    tracing::warn!(
+                        "a {} of {} with a wrong CSRF token for a signed-in session: \
+                         nothing done, sent to {location}",
+                        req.method(),
+                        req.path()
+                    );
+                } else {
+                    tracing::info!("a form of an ended session or another tab: sent to {location}");
+                }
                 return Ok(req
                     .into_response(
                         HttpResponse::SeeOther()

@@ -359,7 +359,9 @@ pub fn authenticate(
 
 /// [`authenticate`]'s look-up and check, without the user's being active: the user (if any)
 /// and whether the password is theirs. A disabled user who gave their own password is told
-/// that the account is disabled (which tells a guesser nothing), not that it was wrong.
+/// that the account is disabled, not that it was wrong. (A guesser learns that a disabled
+/// account's password was right, within the sign-in throttle: the price of telling its user
+/// why they cannot sign in.)
 pub fn check_password(
     conn: &mut PgConnection,
     username: &str,

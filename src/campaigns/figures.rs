@@ -266,6 +266,15 @@ fn lock(conn: &mut PgConnection, id: i64, wait: Option<Duration>) -> QueryResult
 
 /// The figures kept last for campaign `id`, whatever version of its entries they are of, with
 /// when they were counted.
+/// The figures counted last, shown as being counted again (the card's answer while every
+/// long-work connection is busy), if any were ever counted.
+pub fn counted_before(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Shown>> {
+    Ok(last_kept(conn, id)?.map(|(figures, at)| Shown {
+        figures,
+        recounting_since: Some(at),
+    }))
+}
+
 fn last_kept(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(Figures, DateTime<Utc>)>> {
     #[derive(QueryableByName)]
     struct Last {

@@ -269,9 +269,23 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
     let wait = state.config.figures_wait;
+    // Every long-work connection busy (steps, Log Segment, imports): the figures counted last,
+    // saying so, rather than a wait for one of them.
+    let long_busy = {
+        let pool = state.long_pool.state();
+        pool.idle_connections == 0 && pool.connections >= state.long_pool.max_size()
+    };
     let (campaign, names, kept, segments, logged, entries, pipeline) =
         db(&state.pool, move |conn| {
             let (campaign, kept) = figures::find_with_kept(conn, &no)?.ok_or(AppError::NotFound)?;
+            let kept = match kept {
+                Some(figures) => Some(figures::Shown {
+                    figures,
+                    recounting_since: None,
+                }),
+                None if long_busy => figures::counted_before(conn, campaign.id)?,
+                None => None,
+            };
             let names = domain::code_names(conn, &campaign)?;
             let segments = domain::segments(conn, &campaign.no)?;
             let logged = domain::campaign_entries(conn, &campaign.no)?;
@@ -290,10 +304,7 @@ pub async fn show(
     // a big campaign opened at once held them all, and every other page waited.
     let (id, campaign_no) = (campaign.id, campaign.no.clone());
     let shown = match kept {
-        Some(figures) => figures::Shown {
-            figures,
-            recounting_since: None,
-        },
+        Some(shown) => shown,
         None => {
             long(&state.long_pool, move |conn| {
                 Ok(figures::shown(conn, id, &campaign_no, None, wait)?)

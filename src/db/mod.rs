@@ -253,6 +253,14 @@ pub fn migrate(conn: &mut PgConnection, sorting: Sorting) -> anyhow::Result<usiz
         .map(|applied| applied.len())
         .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
         .and_then(|applied| {
+            // A migration may have rewritten the contacts (a generated column made again):
+            // VACUUM marks their pages all-visible again, or the name index (which carries the
+            // search text) is read with a visit to the table for every contact it passes, and
+            // ANALYZE gives a new column its statistics. Quick on a table it does not find
+            // changed.
+            if applied > 0 {
+                conn.batch_execute("VACUUM (ANALYZE) contacts")?;
+            }
             let locale = match sorting {
                 Sorting::As(locale) => Some(locale),
                 Sorting::IfNever(locale) => names::never_sorted(conn)?.then_some(locale),

@@ -51,12 +51,14 @@ pub fn contains_pattern(q: &str) -> String {
 }
 
 /// What a search of the contacts' search text looks for: `q` folded ([`fold`]), or, where
-/// `q` is a phone number (digits set out with spaces, dashes, dots, slashes, brackets or a
-/// leading `+`), its digits alone, as the search text holds every phone too (migration
-/// `contact_search_phone_digits_search_name`): "86 12 34 56" finds "+45 86123456" and
-/// "86123456" finds "+45 86 12 34 56".
+/// `q` is a phone number (digits set out with spaces, slashes, brackets or a `+`, and maybe
+/// dashes and dots among them), its digits alone, as the search text holds every phone's
+/// digits too (migration `contact_search_phone_digits_search_name`): "86 12 34 56" finds
+/// "+45 86123456" and "86123456" finds "+45 86 12 34 56". Digits with dashes or dots alone
+/// ("24-000123", "2024.001") are searched as typed: a No. may be written so.
 pub fn search_term(q: &str) -> String {
     let phone = q.chars().any(|c| c.is_ascii_digit())
+        && q.chars().any(|c| matches!(c, ' ' | '+' | '/' | '(' | ')'))
         && q.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/' | '(' | ')'));
     if phone {
@@ -113,6 +115,9 @@ mod tests {
         assert_eq!(search_term("86123456"), "86123456");
         assert_eq!(search_term("ØSTER 12"), "øster 12");
         assert_eq!(search_term("CT-0001"), "ct-0001");
+        assert_eq!(search_term("24-000123"), "24-000123");
+        assert_eq!(search_term("2024.001"), "2024.001");
+        assert_eq!(search_term("86 12-34"), "861234");
         assert_eq!(search_term("- ()"), "- ()");
         assert_eq!(search_pattern("86 12"), "%8612%");
         assert_eq!(search_pattern("50%"), "%50\\%%");

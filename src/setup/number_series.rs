@@ -296,7 +296,10 @@ fn taken_by(
     }
     let what = match *table {
         "contacts" => "a contact",
-        SEGMENT_NUMBERS => "a segment (or the interaction entries of a deleted one)",
+        SEGMENT_NUMBERS => {
+            "a segment (or the interaction entries, opportunities or mailing group \
+             applications of a deleted one)"
+        }
         "opportunities" => "an opportunity",
         _ => "a campaign",
     };
@@ -608,9 +611,37 @@ pub async fn update(
             } else {
                 old.next_number
             };
+            // The next number untouched may be past the width by use, but the width is not
+            // narrowed below it, and the number it gives fits (prefix and digits).
+            let digits = next_number.to_string().len();
+            if !touched && changes.width != old.width && digits > changes.width as usize {
+                errors.add(
+                    "width",
+                    format!(
+                        "The next number, {next_number}, has {digits} digits: the width cannot \
+                         be less."
+                    ),
+                );
+                return Ok(Err((old, errors, None)));
+            }
+            let number = format(&changes.prefix, changes.width, next_number);
+            if number.chars().count() > NUMBER_MAX {
+                errors.add(
+                    if changes.prefix != old.prefix {
+                        "prefix"
+                    } else {
+                        "width"
+                    },
+                    format!(
+                        "The next number would be {number}, {} characters long; at most \
+                         {NUMBER_MAX} fit. Shorten the prefix.",
+                        number.chars().count()
+                    ),
+                );
+                return Ok(Err((old, errors, None)));
+            }
             // Whatever changed (prefix, width or next number), the next record must not get
             // a number that one already has.
-            let number = format(&changes.prefix, changes.width, next_number);
             if number != old.example() {
                 if let Some(taken) = taken_by(conn, &old.code, &changes, next_number)? {
                     let field = if touched {

@@ -73,6 +73,13 @@ fn a_foreign_or_missing_origin_is_refused() {
         app.count("SELECT count(*) FROM users WHERE username = 'intruder'"),
         0
     );
+    // Sign out with a token of some kind from another origin: refused, still signed in.
+    admin.origin = Some("http://evil.example".into());
+    admin
+        .post_with_token("/logout", "0123456789abcdef", &[])
+        .assert_status(403);
+    admin.origin = None;
+    admin.get("/").assert_status(200);
     // The same request from the app's own origin goes through.
     admin.origin = Some(app.base().to_string());
     admin

@@ -862,6 +862,20 @@ fn a_series_past_its_width_saves_and_misgrouped_numbers_are_refused() {
     let res = save(&mut admin, "2,000,000");
     res.assert_status(422);
     assert!(res.contains("2000000 has 7 digits but the width is 6."));
+    // Untouched, the width is not narrowed below it.
+    let res = admin.submit(
+        page,
+        page,
+        &[
+            ("description", "All our contacts"),
+            ("prefix", "CT"),
+            ("width", "2"),
+            ("next_number", "1000001"),
+            ("current_next", "1000001"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("The next number, 1000001, has 7 digits: the width cannot be less."));
 }
 
 /// A series form refused because a colleague saved the series meanwhile shows the series'
@@ -1083,7 +1097,7 @@ fn a_series_change_that_points_at_a_taken_number_is_refused_next_to_the_field() 
     let res = admin.submit(segments, segments, &series_fields("SG", "3", "1"));
     res.assert_status(422);
     assert!(res.contains("id=\"prefix-error\""));
-    assert!(res.contains("The next number would be SG001, which a segment (or the interaction entries of a deleted one) already has."));
+    assert!(res.contains("The next number would be SG001, which a segment (or the interaction entries, opportunities or mailing group applications of a deleted one) already has."));
     // A wider width from 1 would give SM000001, a second "number 1" beside SM00001: refused,
     // saying from where it is free; from 2, it is.
     let res = admin.submit(segments, segments, &series_fields("SM", "6", "1"));

@@ -294,7 +294,9 @@ fn any_case() {
 
 #[test]
 fn a_code_written_as_a_literal_reads_back_as_itself_and_is_checked_as_a_code() {
-    for code in ["R&D", "VIP*", "@HOME", "A|B", "X..Y", "(EU)", "<5", "=EQ", "O'NEIL", "PLAIN"] {
+    for code in [
+        "R&D", "VIP*", "@HOME", "A|B", "X..Y", "(EU)", "<5", "=EQ", "O'NEIL", "PLAIN",
+    ] {
         let written = literal(code);
         let f = filter(&written, CODE);
         assert_eq!(f.named_values(), Some(vec![code]), "{code} as {written}");
