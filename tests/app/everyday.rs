@@ -207,6 +207,55 @@ fn a_questionnaire_applies_to_companies_or_persons_and_only_there_is_answered() 
         1
     );
 
+    // A card opened before PERS applied to persons only sends its (blank) PERS question
+    // with the others, unchanged: the size is saved (every answer was refused for it).
+    let res = post(
+        &mut c,
+        "/contacts/ALPHA/profile",
+        &[
+            (&size_field, &large),
+            (&field, ""),
+            (&format!("was_{field}"), ""),
+            (&format!("was_{size_field}"), ""),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contact_profile_answers a JOIN contacts c ON c.id = a.contact_id \
+             WHERE c.no = 'ALPHA' AND a.answer_id = {large}"
+        )),
+        1
+    );
+    // A choice deleted after the card was opened: refused, naming its question.
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO profile_answers (question_id, position, description) \
+         SELECT id, 99, 'Tiny' FROM profile_questions WHERE description = 'Size'",
+    );
+    let (_, small) = question_ids(&app, "Size", "Tiny");
+    crate::auth::diesel_exec(
+        &app,
+        &format!("DELETE FROM profile_answers WHERE id = {small}"),
+    );
+    let res = post(
+        &mut c,
+        "/contacts/ALPHA/profile",
+        &[
+            (&size_field, &small),
+            (&format!("was_{size_field}"), &large),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(c
+        .get("/contacts/ALPHA")
+        .contains("The answer chosen for Size is no longer one of its choices"),);
+    crate::auth::diesel_exec(
+        &app,
+        "DELETE FROM contact_profile_answers a USING contacts c \
+         WHERE c.id = a.contact_id AND c.no = 'ALPHA'",
+    );
+
     // A questionnaire persons answered cannot become one for companies only.
     let res = admin.submit(
         "/setup/profile-questionnaires/CUST",

@@ -168,7 +168,9 @@ pub async fn classify(
 /// Profile answers are all saved or none: a bad answer, or one someone else changed since
 /// the card showed it (the questions), rolls the transaction back.
 enum ProfileError {
-    BadAnswer,
+    /// An answer that is not one of its question's choices, with the question's text (a
+    /// choice deleted since the card was opened), if it is known.
+    BadAnswer(Option<String>),
     /// The questionnaires that do not apply to the contact's type (as locked), and that type.
     NotApplying(Vec<String>, String),
     ChangedMeanwhile(Vec<String>),
@@ -200,7 +202,6 @@ pub async fn profile(
     let no = path.into_inner();
     let outcome = db(&state.pool, move |conn| {
         let mut contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let asked: Vec<i64> = pairs.iter().filter_map(|(k, _)| question_of(k)).collect();
         // What the card showed (`was_q_…`): a question left as shown is not written, so a
         // colleague's answer given meanwhile stays; one changed over a colleague's is refused.
         let shown: std::collections::HashMap<i64, &str> = pairs
@@ -209,6 +210,17 @@ pub async fn profile(
                 k.strip_prefix("was_")
                     .and_then(question_of)
                     .map(|q| (q, v.trim()))
+            })
+            .collect();
+        // The questions answered anew, whose questionnaires must apply to the contact: not
+        // those left as shown nor those cleared. (Every question of the card was checked, and
+        // a questionnaire narrowed since the card was opened refused every answer.)
+        let asked: Vec<i64> = pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                let typed = v.trim();
+                question_of(k)
+                    .filter(|q| !typed.is_empty() && shown.get(q).is_none_or(|was| *was != typed))
             })
             .collect();
         let saved = conn.transaction::<_, ProfileError, _>(|conn| {
@@ -229,7 +241,10 @@ pub async fn profile(
                 let typed = value.trim();
                 let answer = match typed {
                     "" => None,
-                    v => Some(v.parse::<i64>().map_err(|_| ProfileError::BadAnswer)?),
+                    v => Some(
+                        v.parse::<i64>()
+                            .map_err(|_| ProfileError::BadAnswer(None))?,
+                    ),
                 };
                 if let Some(was) = shown.get(&question) {
                     if *was == typed {
@@ -246,7 +261,9 @@ pub async fn profile(
                 if !crate::contacts::domain::profile::set_answer(
                     conn, contact.id, question, answer,
                 )? {
-                    return Err(ProfileError::BadAnswer);
+                    let (_, text) =
+                        crate::contacts::domain::profile::answer_now(conn, contact.id, question)?;
+                    return Err(ProfileError::BadAnswer((!text.is_empty()).then_some(text)));
                 }
             }
             if changed_meanwhile.is_empty() {
@@ -257,9 +274,13 @@ pub async fn profile(
         });
         let flash = match saved {
             Ok(()) => Flash::success("Profile answers saved."),
-            Err(ProfileError::BadAnswer) => {
+            Err(ProfileError::BadAnswer(None)) => {
                 Flash::error("An answer did not match its question; nothing was saved.")
             }
+            Err(ProfileError::BadAnswer(Some(question))) => Flash::error(format!(
+                "The answer chosen for {question} is no longer one of its choices (it was \
+                 deleted after you opened the card): nothing was saved. Choose again."
+            )),
             Err(ProfileError::ChangedMeanwhile(questions)) => Flash::error(format!(
                 "Someone else answered {} after you opened the card: nothing was saved. The card \
                  shows the answers as they are now; choose yours again.",
