@@ -333,7 +333,8 @@ pub static TABLES: &[SetupTable] = &[
             "contact_business_relations",
             "code",
             "company",
-            "companies"
+            "companies",
+            list = "business_relation"
         )],
     },
     SetupTable {
@@ -373,7 +374,8 @@ pub static TABLES: &[SetupTable] = &[
             "contact_job_responsibilities",
             "code",
             "contact",
-            "contacts"
+            "contacts",
+            list = "job_responsibility"
         )],
     },
     SetupTable {

@@ -1226,7 +1226,7 @@ fn browser_contacts_create_classify_search_edit_and_import() {
         b.choose("f-industry_group", "RETAIL").await;
         b.press("Show").await;
         b.expect_page(
-            "/contacts?q=acme&type=&salesperson=&territory=&country=&company=&industry_group=RETAIL&business_relation=&mailing_group=&flag=",
+            "/contacts?q=acme&type=&salesperson=&territory=&country=&company=&industry_group=RETAIL&business_relation=&mailing_group=&job_responsibility=&flag=",
             200,
             &["1–2 of 2 contacts", "Acme Trading", "Ada Jensen"],
         )

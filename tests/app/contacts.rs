@@ -612,7 +612,8 @@ fn the_list_searches_filters_sorts_and_pages() {
            SELECT 'PE' || lpad(id::text, 4, '0'), 'person', 'Person of ' || name, id, city, country_code, id % 10 = 0
            FROM contacts WHERE type = 'company';
          INSERT INTO contact_industry_groups (contact_id, code) SELECT id, 'RETAIL' FROM contacts WHERE type = 'company' AND no <= 'CO0010';
-         INSERT INTO contact_mailing_groups (contact_id, code) SELECT id, 'NEWS' FROM contacts WHERE no IN ('CO0001', 'PE0002');",
+         INSERT INTO contact_mailing_groups (contact_id, code) SELECT id, 'NEWS' FROM contacts WHERE no IN ('CO0001', 'PE0002');
+         INSERT INTO contact_job_responsibilities (contact_id, code) SELECT id, 'PURCH' FROM contacts WHERE type = 'person' AND country_code = 'DK' AND name <= 'Person of Company 020';",
     );
     let mut c = app.signed_in("vera", "viewer");
     let all = c.get("/contacts");
@@ -646,6 +647,13 @@ fn the_list_searches_filters_sorts_and_pages() {
         .get("/contacts?industry_group=RETAIL&country=SE")
         .contains("1–10 of 10"));
     assert!(c.get("/contacts?mailing_group=NEWS").contains("1–2 of 2"));
+    // A person's own job responsibility (there was no such filter).
+    let purchasers = c.get("/contacts?job_responsibility=purch");
+    assert!(purchasers.contains("1–10 of 10"), "{}", purchasers.body);
+    assert!(purchasers.contains("<option value=\"PURCH\" selected"));
+    assert!(c
+        .get("/contacts?job_responsibility=PURCH&country=SE")
+        .contains("No contact matches"));
     assert!(c.get("/contacts?flag=excluded").contains("1–12 of 12"));
     assert!(c
         .get("/contacts?salesperson=JO&type=person")

@@ -570,6 +570,40 @@ fn used_by_n_contacts_on_a_setup_code_leads_to_those_contacts() {
         "{}",
         list.body
     );
+    // A business relation (the company's) and a job responsibility (the person's own) lead
+    // to their contacts too (they had no link, and the list no job responsibility filter).
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO business_relations (code, description) VALUES ('BANK', 'Bank');
+             INSERT INTO contact_business_relations (contact_id, code)
+                 SELECT id, 'BANK' FROM contacts WHERE no = '{company}';
+             INSERT INTO job_responsibilities (code, description) VALUES ('BUY', 'Buying');
+             INSERT INTO contact_job_responsibilities (contact_id, code)
+                 SELECT id, 'BUY' FROM contacts WHERE name = 'Ada';"
+        ),
+    );
+    let page = admin.get("/setup/business-relations/BANK");
+    assert!(
+        page.contains("/contacts?business_relation=BANK&#38;type=company\">Show the company</a>")
+            || page.contains(
+                "/contacts?business_relation=BANK&amp;type=company\">Show the company</a>"
+            ),
+        "{}",
+        page.body
+    );
+    let page = admin.get("/setup/job-responsibilities/BUY");
+    assert!(
+        page.contains("<a href=\"/contacts?job_responsibility=BUY\">Show the contact</a>"),
+        "{}",
+        page.body
+    );
+    let list = c.get("/contacts?job_responsibility=BUY");
+    assert!(
+        list.contains(">Ada<") && list.contains("1–1 of 1 contact"),
+        "{}",
+        list.body
+    );
 }
 
 /// A type change that would leave the contact with what only its old type has (segments go on

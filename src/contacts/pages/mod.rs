@@ -23,15 +23,21 @@ pub struct Options {
     pub industry_groups: CodeList,
     pub business_relations: CodeList,
     pub mailing_groups: CodeList,
+    pub job_responsibilities: CodeList,
 }
 
 impl Options {
     /// The list's filters (salespeople, territories, countries, industry groups, business
-    /// relations and mailing groups) or the form's code fields (salespeople, territories,
+    /// relations, mailing groups and job responsibilities) or the form's code fields (salespeople, territories,
     /// countries, languages, organizational levels), in one statement.
     pub(super) fn load(conn: &mut PgConnection, for_list: bool) -> QueryResult<Options> {
         let rest: &[&str] = if for_list {
-            &["industry_groups", "business_relations", "mailing_groups"]
+            &[
+                "industry_groups",
+                "business_relations",
+                "mailing_groups",
+                "job_responsibilities",
+            ]
         } else {
             &["languages", "organizational_levels"]
         };
@@ -52,6 +58,7 @@ impl Options {
             options.industry_groups = next();
             options.business_relations = next();
             options.mailing_groups = next();
+            options.job_responsibilities = next();
         } else {
             options.languages = next();
             options.organizational_levels = next();

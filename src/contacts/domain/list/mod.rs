@@ -34,6 +34,9 @@ pub struct ListQuery {
     pub business_relation: String,
     #[serde(default)]
     pub mailing_group: String,
+    /// A person's own job responsibility.
+    #[serde(default)]
+    pub job_responsibility: String,
     /// `excluded`, `blocked` or `none` (neither flag).
     #[serde(default)]
     pub flag: String,
@@ -178,6 +181,7 @@ impl ListQuery {
             &mut self.industry_group,
             &mut self.business_relation,
             &mut self.mailing_group,
+            &mut self.job_responsibility,
         ] {
             *f = f.trim().to_uppercase();
         }
@@ -267,6 +271,7 @@ impl ListQuery {
             &self.industry_group,
             &self.business_relation,
             &self.mailing_group,
+            &self.job_responsibility,
             &self.flag,
         ]
         .iter()
@@ -342,6 +347,11 @@ impl ListQuery {
                 "c.company_key",
             ),
             (&self.mailing_group, "contact_mailing_groups", "c.id"),
+            (
+                &self.job_responsibility,
+                "contact_job_responsibilities",
+                "c.id",
+            ),
         ] {
             if value == NONE {
                 sql.push(if dense {
@@ -406,6 +416,7 @@ impl ListQuery {
             ("industry_group", self.industry_group.as_str()),
             ("business_relation", self.business_relation.as_str()),
             ("mailing_group", self.mailing_group.as_str()),
+            ("job_responsibility", self.job_responsibility.as_str()),
             ("flag", self.flag.as_str()),
             ("sort", self.sort.as_str()),
             ("dir", self.dir.as_str()),
