@@ -301,6 +301,16 @@ impl Config {
         }
         if let Some(v) = get("RAPPORT_DB_LONG_POOL_SIZE") {
             c.db_long_pool_size = at_most("RAPPORT_DB_LONG_POOL_SIZE", &v, MAX_POOL)? as u32;
+            // A contact import holds two long-work connections (its progress and its work):
+            // with one, every import waited two minutes for the second and failed.
+            if c.db_long_pool_size < 2 {
+                return Err(ConfigError {
+                    name: "RAPPORT_DB_LONG_POOL_SIZE",
+                    message: format!(
+                        "expected at least 2 (a contact import holds two connections), got {v:?}"
+                    ),
+                });
+            }
         }
         Ok(c)
     }
@@ -568,6 +578,16 @@ mod tests {
         assert_eq!((c.db_pool_size, c.db_long_pool_size), (6, 3));
         let e = cfg(&[("RAPPORT_DB_LONG_POOL_SIZE", "0")]).unwrap_err();
         assert_eq!(e.name, "RAPPORT_DB_LONG_POOL_SIZE");
+        // An import holds two: one would fail every import after a wait of two minutes.
+        let e = cfg(&[("RAPPORT_DB_LONG_POOL_SIZE", "1")]).unwrap_err();
+        assert_eq!(e.name, "RAPPORT_DB_LONG_POOL_SIZE");
+        assert!(e.message.contains("at least 2"), "{}", e.message);
+        assert_eq!(
+            cfg(&[("RAPPORT_DB_LONG_POOL_SIZE", "2")])
+                .unwrap()
+                .db_long_pool_size,
+            2
+        );
     }
 
     #[test]

@@ -191,9 +191,22 @@ fn stop_cluster_when_interrupted(mut cluster: db::cluster::LocalCluster) {
     tracing::info!("PostgreSQL is stopped when this command ends or is interrupted");
 }
 
+/// A connection to the database, or an error that names where it was looked for (libpq's own
+/// text alone never said which setting to check).
+fn connect(database: &Database) -> anyhow::Result<PgConnection> {
+    PgConnection::establish(&database.url).map_err(|e| {
+        let whose = if database.cluster.is_some() {
+            "the private PostgreSQL in RAPPORT_DATA_DIR"
+        } else {
+            "the database DATABASE_URL names"
+        };
+        anyhow::anyhow!("cannot connect to {whose}: {}", e.to_string().trim())
+    })
+}
+
 /// Pending migrations, and names sorted as `sorting` says.
 fn migrate(database: &Database, sorting: db::Sorting) -> anyhow::Result<usize> {
-    let mut conn = PgConnection::establish(&database.url)?;
+    let mut conn = connect(database)?;
     db::migrate(&mut conn, sorting)
 }
 
@@ -307,7 +320,7 @@ fn spawn_housekeeping(pool: db::DbPool, config: Config) {
 
 fn demo_data(database: &Database, contacts: u64, seed: u64) -> anyhow::Result<()> {
     migrate(database, db::Sorting::IfNever(database.locale))?;
-    let mut conn = PgConnection::establish(&database.url)?;
+    let mut conn = connect(database)?;
     let options = rapport::demo::Options { contacts, seed };
     let summary = rapport::demo::load(&mut conn, &options, &mut |line| println!("{line}"))?;
     println!("{summary}");
@@ -337,7 +350,7 @@ fn read_password_as_typed(prompt: &str) -> anyhow::Result<String> {
 
 fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
     migrate(database, db::Sorting::IfNever(database.locale))?;
-    let mut conn = PgConnection::establish(&database.url)?;
+    let mut conn = connect(database)?;
     match cmd {
         UserCommand::Add {
             username,

@@ -197,3 +197,24 @@ fn the_command_line_never_prints_the_database_password() {
     assert!(said.contains("[redacted]"), "{said}");
     assert!(!said.contains("Secr3t"), "{said}");
 }
+
+/// A database that cannot be reached is named as the setting that points at it: libpq's
+/// text alone ("connection to server … failed") never said which setting to check.
+#[test]
+fn an_unreachable_database_is_named_by_its_setting() {
+    let output = std::process::Command::new(binary())
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            "postgres://rapport:Secr3t@127.0.0.1:1/rapport",
+        )
+        .output()
+        .expect("run rapport");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("rapport: cannot connect to the database DATABASE_URL names:"),
+        "{said}"
+    );
+    assert!(!said.contains("Secr3t"), "{said}");
+}
