@@ -58,7 +58,7 @@ enum UserCommand {
     Add {
         username: String,
         /// admin, staff or viewer.
-        #[arg(long, default_value = "staff")]
+        #[arg(long, default_value = "staff", value_parser = ["admin", "staff", "viewer"])]
         role: String,
         /// The name shown in the application (defaults to the user name).
         #[arg(long)]
@@ -348,6 +348,24 @@ fn read_password_as_typed(prompt: &str) -> anyhow::Result<String> {
     }
 }
 
+/// A form's errors said by the command line's own words: `--salesperson: There is no …`.
+fn option_errors(errors: &rapport::web::FormErrors) -> String {
+    let text: Vec<String> = errors
+        .iter()
+        .map(|(field, message)| {
+            let name = match field {
+                "username" => "user name",
+                "display_name" => "--display-name",
+                "role" => "--role",
+                "salesperson_code" => "--salesperson",
+                other => other,
+            };
+            format!("{name}: {message}")
+        })
+        .collect();
+    text.join("; ")
+}
+
 fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
     migrate(database, db::Sorting::IfNever(database.locale))?;
     let mut conn = connect(database)?;
@@ -358,23 +376,29 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
             display_name,
             salesperson,
         } => {
-            let password = read_password("Password (at least 12 characters): ")?;
-            let new = users::NewUser {
+            let mut new = users::NewUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,
                 role,
                 salesperson_code: salesperson.unwrap_or_default(),
-                password_confirmation: password.clone(),
-                password,
+                password_confirmation: String::new(),
+                password: String::new(),
             }
             .trimmed();
+            // The name, the role and the salesperson before the password is asked for.
+            let errors = users::check_before_password(&mut conn, &new)?;
+            if !errors.is_empty() {
+                anyhow::bail!("{}", option_errors(&errors));
+            }
+            let password = read_password("Password (at least 12 characters): ")?;
+            new.password_confirmation = password.clone();
+            new.password = password;
+            let new = new.trimmed();
             let user = conn.transaction::<_, anyhow::Error, _>(|conn| {
                 let user = match users::create(conn, &new) {
                     Ok(u) => u,
                     Err(users::CreateError::Invalid(errors)) => {
-                        let text: Vec<String> =
-                            errors.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-                        anyhow::bail!("{}", text.join("; "))
+                        anyhow::bail!("{}", option_errors(&errors))
                     }
                     Err(e) => return Err(e.into()),
                 };

@@ -269,6 +269,26 @@ pub enum CreateError {
 }
 
 /// Creates a user after validating `new`; a taken name is a field error, not a failure.
+/// What [`create`] would refuse of `new` but its password: the command line says so before it
+/// asks for the password (twice).
+pub fn check_before_password(conn: &mut PgConnection, new: &NewUser) -> QueryResult<FormErrors> {
+    let mut errors = FormErrors::new();
+    check_username(&new.username, &mut errors);
+    check_profile(
+        &new.display_name,
+        &new.role,
+        &new.salesperson_code,
+        &mut errors,
+    );
+    if !errors.has("username") && find_by_username(conn, &new.username)?.is_some() {
+        errors.add("username", "This user name is already taken.");
+    }
+    if !errors.has("salesperson_code") {
+        check_salesperson(conn, &new.salesperson_code, None, &mut errors)?;
+    }
+    Ok(errors)
+}
+
 pub fn create(conn: &mut PgConnection, new: &NewUser) -> Result<User, CreateError> {
     create_from_form(conn, new, None)
 }

@@ -106,6 +106,26 @@ fn the_command_line_manages_users_with_passwords_from_stdin() {
         0
     );
 
+    // The options are checked before the password is asked for, and said by their names.
+    let out = rapport(url, &["user", "add", "boss", "--role", "boss"], "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("possible values: admin, staff, viewer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rapport(url, &["user", "add", "ghost", "--salesperson", "XX"], "");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("--salesperson: "), "{said}");
+    assert!(
+        !said.contains("12 characters") && !said.contains("salesperson_code"),
+        "{said}"
+    );
+    let out = rapport(url, &["user", "add", "CARLA"], "");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("user name: This user name is already taken."));
+
     let out = rapport(url, &["user", "list"], "");
     let listing = String::from_utf8_lossy(&out.stdout);
     assert!(listing.contains("carla") && listing.contains("admin") && listing.contains("Carla C"));
