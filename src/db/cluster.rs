@@ -57,6 +57,17 @@ pub enum ClusterError {
     )]
     OwnedByAnother { pgdata: String, owner: String },
     #[error(
+        "the data directory {dir} belongs to user {owner}, and Rapport runs as {me}: run it as \
+         {owner} (e.g. `runuser -u {owner} -- rapport …`), give the directory to {me} \
+         (`chown -R {me}: {dir}`), or set RAPPORT_DATA_DIR to another directory. Nothing was \
+         changed."
+    )]
+    NotOurs {
+        dir: String,
+        owner: String,
+        me: String,
+    },
+    #[error(
         "cannot create the data directory {data_dir} ({reason}): set RAPPORT_DATA_DIR to a \
          directory Rapport may write to, or set DATABASE_URL."
     )]
@@ -168,6 +179,10 @@ impl LocalCluster {
             check_reachable_by_others(&data_dir)?;
             Some(user)
         } else {
+            // A directory of another user (made by a run as root, or with `mkdir` as root)
+            // is said as such: it was a bare "Permission denied" or initdb's complaint.
+            not_ours(&data_dir, false)?;
+            not_ours(&data_dir.join("pgdata"), true)?;
             None
         };
         fs::create_dir_all(&data_dir).map_err(|e| ClusterError::DataDir {
@@ -689,6 +704,37 @@ fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
 }
 
 /// Refuses a data directory `pgdata` that exists and belongs to another user than `uid`.
+/// Refuses `dir` when it exists and belongs to another user than the one Rapport runs as:
+/// always for `pgdata` (`owned`: PostgreSQL runs only as its owner), else only when this user
+/// may not write in it.
+fn not_ours(dir: &Path, owned: bool) -> Result<(), ClusterError> {
+    use nix::unistd::{access, AccessFlags};
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = fs::metadata(dir) else {
+        return Ok(());
+    };
+    let me = nix::unistd::geteuid();
+    let usable = if owned {
+        meta.uid() == me.as_raw()
+    } else {
+        access(dir, AccessFlags::W_OK | AccessFlags::X_OK).is_ok()
+    };
+    if usable {
+        return Ok(());
+    }
+    let name = |uid: u32| {
+        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .ok()
+            .flatten()
+            .map_or_else(|| uid.to_string(), |u| u.name)
+    };
+    Err(ClusterError::NotOurs {
+        dir: dir.display().to_string(),
+        owner: name(meta.uid()),
+        me: name(me.as_raw()),
+    })
+}
+
 fn owned_by(pgdata: &Path, uid: nix::unistd::Uid) -> Result<(), ClusterError> {
     use std::os::unix::fs::MetadataExt;
     let Ok(meta) = fs::metadata(pgdata) else {

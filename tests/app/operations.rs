@@ -597,3 +597,44 @@ fn a_mistyped_setting_is_named_at_the_start() {
     let log = warnings_at_start(&db, "127.0.0.1", |_| {});
     assert!(!log.contains("is not a setting of Rapport"), "{log}");
 }
+
+/// A data directory of another user (made by a run as root, or with `mkdir` as root) stops a
+/// command with one sentence naming its owner and what to do; it was a bare "Permission
+/// denied" or initdb's complaint. (Run as root, the test runs the command as `nobody`.)
+#[test]
+fn a_data_directory_of_another_user_is_said_as_such() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!(
+            "a_data_directory_of_another_user_is_said_as_such: needs root to act as another user"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    std::fs::create_dir(&data).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A copy of the program where `nobody` may run it (the checkout may be closed to it).
+    let program = dir.path().join("rapport");
+    std::fs::copy(binary(), &program).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(&program)
+        .arg("migrate")
+        .env_remove("DATABASE_URL")
+        .env("RAPPORT_DATA_DIR", &data)
+        .output()
+        .expect("runuser");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!(
+            "the data directory {} belongs to user root, and Rapport runs as nobody",
+            data.display()
+        )),
+        "{said}"
+    );
+    assert!(!data.join("run").exists(), "nothing was made");
+}
