@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{bind_all, ListQuery, Size, N};
+use super::page::{bind_all, N};
+use super::query::{ListQuery, Size};
 
 /// How many contacts the list holds: counted, or estimated ("about") when counting takes
 /// longer than the page's budget.
