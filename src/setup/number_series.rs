@@ -410,6 +410,11 @@ impl SeriesForm {
             .map(|c| format(&c.prefix, c.width, c.next_number))
     }
 
+    /// Whether the next number was typed anew: it is not the one the form showed.
+    fn next_touched(&self) -> bool {
+        self.current_next.parse::<i64>().ok() != self.next_number.parse::<i64>().ok()
+    }
+
     pub fn parse(&self) -> Result<SeriesChanges, FormErrors> {
         let mut errors = FormErrors::new();
         check_text(
@@ -460,8 +465,7 @@ impl SeriesForm {
             // A next number the form shows as it was (untouched) may be past the width: the
             // series gives longer numbers once its width is used up (a million contacts at
             // width 6), and a change of the description or prefix is saved over it.
-            let untouched = self.next_number == self.current_next;
-            if let Some(next) = next.filter(|_| !untouched) {
+            if let Some(next) = next.filter(|_| self.next_touched()) {
                 let digits = next.to_string().len();
                 if digits > width as usize {
                     errors.add(
@@ -592,7 +596,7 @@ pub async fn update(
                 Err(errors) => return Ok(Err((old, errors, None))),
             };
             let seen = f.current_next.parse::<i64>().ok();
-            let touched = seen != Some(changes.next_number);
+            let touched = f.next_touched();
             let mut errors = FormErrors::new();
             if touched && seen.is_some() && seen != Some(old.next_number) {
                 errors.add(
@@ -705,7 +709,7 @@ pub async fn update(
             if let Some(current) = current_next {
                 // A next number the form showed untouched shows the series' current one: sent
                 // again, it was taken for typed, and set the series back.
-                if form.next_number == form.current_next {
+                if !form.next_touched() {
                     form.next_number = current.clone();
                 }
                 form.current_next = current;
