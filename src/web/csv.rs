@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use diesel::pg::{Pg, PgRowByRowLoadingMode};
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
@@ -348,6 +348,15 @@ where
     R: QueryableByName<Pg> + Record + 'static,
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery> + Send + 'static,
 {
+    // A HEAD (a link checker, `curl -I`) learns what the download is without running the
+    // export, whose rows the server would read only to leave them out.
+    if req
+        .extensions()
+        .get::<super::middleware::AskedHead>()
+        .is_some()
+    {
+        return Ok(download_response(format, file_stem).finish());
+    }
     // A download asked as the previous one ends finds its place given back a moment later.
     let Ok(Ok(permit)) =
         tokio::time::timeout(PLACE_WAIT, cap.permits.clone().acquire_owned()).await
@@ -423,13 +432,17 @@ where
             None => None,
         }
     });
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header((
-            "Content-Disposition",
-            attachment(&format!("{file_stem}.{}", format.extension())),
-        ))
-        .streaming(body))
+    Ok(download_response(format, file_stem).streaming(body))
+}
+
+/// A download's answer, before its body: the format's type and the file's name.
+fn download_response(format: Format, file_stem: &str) -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.content_type(format.content_type()).insert_header((
+        "Content-Disposition",
+        attachment(&format!("{file_stem}.{}", format.extension())),
+    ));
+    res
 }
 
 /// A download's Content-Disposition for `file_name`: a plain name for every browser (what is

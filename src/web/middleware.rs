@@ -247,6 +247,11 @@ pub async fn check_text(
         .map(ServiceResponse::map_into_left_body)
 }
 
+/// Marks a request that came as HEAD: what would only make its body (a download's export)
+/// need not run.
+#[derive(Clone, Copy, Debug)]
+pub struct AskedHead;
+
 /// A HEAD request is answered as its GET would be, without the body (HTTP's rule; the
 /// server leaves out the body of a response to HEAD). Monitoring that checks `/healthz`
 /// with HEAD, or `curl -I`, would otherwise find no route and a 404.
@@ -255,6 +260,7 @@ pub async fn head_as_get(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.method() == Method::HEAD {
+        req.extensions_mut().insert(AskedHead);
         req.head_mut().method = Method::GET;
     }
     next.call(req).await

@@ -2450,3 +2450,38 @@ fn a_used_up_number_series_is_said_not_a_500() {
         10000000000
     );
 }
+
+/// A HEAD of a download (a link checker, `curl -I`) says what the file is without running the
+/// export: it needs no place among the downloads. Before, it ran the export, and was refused
+/// while the downloads were all taken.
+#[test]
+fn a_head_of_a_download_runs_no_export() {
+    let app = TestApp::start_with(|c| {
+        c.db_pool_size = 1;
+        c.db_long_pool_size = 2;
+    });
+    let mut c = app.signed_in("stan", "staff");
+    let slow = unread_download(&app, &c);
+    c.get("/contacts/export.csv").assert_status(503);
+    for (path, kind) in [
+        ("/contacts/export.csv", "text/csv"),
+        ("/contacts/export.xlsx", "spreadsheetml"),
+    ] {
+        let head = c.head(path);
+        head.assert_status(200);
+        assert!(head.body.is_empty());
+        assert!(
+            head.header("content-type").unwrap().contains(kind),
+            "{path}"
+        );
+        assert!(head
+            .header("content-disposition")
+            .unwrap()
+            .contains("attachment"));
+    }
+    // Signed out, a HEAD is led to sign in, as the GET is.
+    app.client()
+        .head("/contacts/export.csv")
+        .assert_redirect("/login?next=%2Fcontacts%2Fexport.csv");
+    drop(slow);
+}
