@@ -45,6 +45,21 @@ enum Outcome {
 /// Said when the current password typed is not the user's.
 const WRONG_CURRENT: &str = "This is not your current password.";
 
+/// Said once the password is changed.
+const CHANGED: &str = "Your password was changed. Any other session of yours was signed out.";
+
+/// The session of a change sent twice goes on, as the first one's did: the browser kept the
+/// second's answer, and with it the key it sets (the first's key is lost with its answer).
+fn went_on(
+    conn: &mut PgConnection,
+    shown: &session::SessionData,
+    stored: &users::User,
+) -> Result<Outcome, AppError> {
+    let created = session::renew(conn, shown, stored.current(), Flash::success(CHANGED))?;
+    throttle::clear(conn, &stored.username)?;
+    Ok(Outcome::Changed(created.key))
+}
+
 /// Changes the signed-in user's password. The current password is checked as a sign-in
 /// checks it (one Argon2 verification, and a wrong one counts towards the same limit), so a
 /// session left open on another desk cannot be used to take the account over. Every session
@@ -89,6 +104,12 @@ pub async fn change_password(
             return Err(AppError::NotFound);
         };
         if !password::verify(&form.current_password, &stored.password_hash) {
+            // The same form sent twice (a double click): the first changed the password, so
+            // the "current" one the second brings is the old one. The browser shows the
+            // second's answer, which said the change failed.
+            if stored.active && password::verify(&form.password, &stored.password_hash) {
+                return conn.transaction(|conn| went_on(conn, &shown, &stored));
+            }
             audit::record(
                 conn,
                 Actor::User(&user),
@@ -102,21 +123,18 @@ pub async fn change_password(
         let hash = password::hash(&form.password)?;
         conn.transaction::<_, AppError, _>(|conn| {
             // Reset or disabled while the password was being checked: not changed here.
-            if !users::still_verified(conn, &stored)? {
+            if !users::still_verified_to_change(conn, &stored)? {
+                // Unless the change made meanwhile is this one, sent twice.
+                if users::password_is_now(conn, stored.id, &form.password)? {
+                    return went_on(conn, &shown, &stored);
+                }
                 return Err(AppError::Conflict(anyhow::anyhow!(
                     "the password was changed or the user disabled meanwhile"
                 )));
             }
             // Ends every session of the user, this one too; it goes on under a new key.
             users::set_password_hash(conn, stored.id, &hash)?;
-            let created = session::renew(
-                conn,
-                &shown,
-                stored.current(),
-                Flash::success(
-                    "Your password was changed. Any other session of yours was signed out.",
-                ),
-            )?;
+            let created = session::renew(conn, &shown, stored.current(), Flash::success(CHANGED))?;
             throttle::clear(conn, &stored.username)?;
             audit::record(
                 conn,

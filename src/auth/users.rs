@@ -405,15 +405,46 @@ pub fn check_password(
 /// sign-in, and one that comes later waits for the new session and then ends it with the
 /// others. Call it in the transaction that creates the session.
 pub fn still_verified(conn: &mut PgConnection, user: &User) -> QueryResult<bool> {
-    users::table
-        .filter(users::id.eq(user.id))
-        .filter(users::active.eq(true))
-        .filter(users::password_hash.eq(&user.password_hash))
-        .select(users::id)
+    unchanged(user)
         .for_share()
         .first::<i64>(conn)
         .optional()
         .map(|row| row.is_some())
+}
+
+/// As [`still_verified`], locking the user's row for a change of it: two changes of one
+/// password at once (a double click) wait for each other instead of both reading it
+/// unchanged and then deadlocking on their updates.
+pub fn still_verified_to_change(conn: &mut PgConnection, user: &User) -> QueryResult<bool> {
+    unchanged(user)
+        .for_update()
+        .first::<i64>(conn)
+        .optional()
+        .map(|row| row.is_some())
+}
+
+/// The user's id, if they are active and their password is still the one `user` was read with.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn unchanged<'a>(user: &'a User) -> _ {
+    let id: i64 = user.id;
+    let hash: &'a str = user.password_hash.as_str();
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::active.eq(true))
+        .filter(users::password_hash.eq(hash))
+        .select(users::id)
+}
+
+/// Whether the active user `id`'s password is now `password`: the change a form asked for was
+/// made already (by the same form sent twice).
+pub fn password_is_now(conn: &mut PgConnection, id: i64, password: &str) -> QueryResult<bool> {
+    let hash = users::table
+        .find(id)
+        .filter(users::active.eq(true))
+        .select(users::password_hash)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(hash.is_some_and(|hash| super::password::verify(password, &hash)))
 }
 
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {

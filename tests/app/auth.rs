@@ -1290,6 +1290,81 @@ fn users_change_their_own_password_with_the_current_one() {
     again.sign_in("vera", NEW);
 }
 
+/// Change of password sent twice (a double click): the browser shows the second answer, and
+/// keeps the key it sets. The second met the first's change and was a 409 (or, reaching the
+/// user's row at the same moment, a deadlock), or said the current password was wrong; the
+/// browser stayed with a key the change had ended, and the user believed nothing changed.
+#[test]
+fn a_change_of_password_sent_twice_says_changed_and_goes_on() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::start();
+    app.user("vera", "viewer");
+    let mut desk = app.client();
+    desk.sign_in("vera", PASSWORD);
+    let token = desk.get("/account/password").csrf_token().unwrap();
+    const NEW: &str = "a new and longer passphrase";
+    let fields = [
+        ("current_password", PASSWORD),
+        ("password", NEW),
+        ("password_confirmation", NEW),
+    ];
+    // Both sends reach the user's row while another change holds it, as two clicks a moment
+    // apart reach it one after the other.
+    let mut holder = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query("SELECT id FROM users WHERE username = 'vera' FOR UPDATE")
+        .execute(&mut holder)
+        .unwrap();
+    let send = |desk: &Client| {
+        let mut click = Client::new(&desk.base);
+        click.cookies = desk.cookies.clone();
+        let token = token.clone();
+        std::thread::spawn(move || {
+            let res = click.post_with_token("/account/password", &token, &fields);
+            (res, click)
+        })
+    };
+    let waiting = |n: i64| {
+        let mut watch = app.conn();
+        eventually(std::time::Duration::from_millis(10), || {
+            count(
+                &mut watch,
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND datname = current_database()",
+            ) >= n
+        })
+    };
+    let first = send(&desk);
+    assert!(waiting(1));
+    let second = send(&desk);
+    assert!(waiting(2));
+    diesel::sql_query("COMMIT").execute(&mut holder).unwrap();
+    let (first, _) = first.join().unwrap();
+    let (second, mut browser) = second.join().unwrap();
+    first.assert_redirect("/");
+    second.assert_redirect("/");
+    // The browser goes on with the second's key, told its password was changed.
+    let home = browser.get("/");
+    home.assert_status(200);
+    assert!(home.contains("Your password was changed."), "{}", home.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'password changed'"),
+        1
+    );
+    // Sent again once more with the page's old current password (the back button): changed,
+    // not "not your current password", and no wrong try counted.
+    let again = browser.post_with_token("/account/password", &token, &fields);
+    again.assert_redirect("/");
+    assert!(browser.get("/").contains("Your password was changed."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM login_failures WHERE username = 'vera'"),
+        0
+    );
+    let mut other = app.client();
+    other.try_sign_in("vera", PASSWORD).assert_status(422);
+    other.sign_in("vera", NEW);
+}
+
 #[test]
 fn an_administrator_resetting_their_own_password_stays_signed_in() {
     let app = TestApp::start();
