@@ -301,6 +301,7 @@ pub fn prune(conn: &mut PgConnection, config: &Config) -> QueryResult<usize> {
     .bind::<Double, _>(config.session_idle.as_secs_f64())
     .bind::<Double, _>(config.session_max.as_secs_f64())
     .execute(conn)
+    .and_then(|pruned| crate::db::once::prune_sent(conn).map(|_| pruned))
 }
 
 /// Leaves a message for the next page this session shows (a signed-in session: always

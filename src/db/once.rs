@@ -1,6 +1,11 @@
-//! A create form's one-time key: the form carries a random key, the record it creates keeps
-//! it (a unique column), and the same form sent again — a double click, Back and resubmit,
-//! two tabs — finds the record instead of creating a second one under another number.
+//! A form's one-time key: the form carries a random key, and the same form sent again — a
+//! double click, Back and resubmit, two tabs — is told what its first sending did.
+//!
+//! A create form's key is kept by the record it creates (a unique column): sent again, it
+//! finds the record instead of creating a second one under another number. An edit form's key
+//! is kept in `form_sends` once its change is made, with the version it made ([`mark_sent`]):
+//! sent again, it meets a newer version of its record, and [`made_current`] tells it from a
+//! colleague's change.
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -85,6 +90,46 @@ pub fn created_from(
     .get_result::<No>(conn)
     .optional()
     .map(|found| found.map(|f| f.no))
+}
+
+/// Whether the edit form with `key` made its change already, and its record is still at the
+/// version it made (`current`): a change saved after it is a colleague's, to be told as such.
+/// Asked under the record's lock, when the form's version is not the record's: a second
+/// sending waits for the first's transaction, then finds its key.
+pub fn made_current(conn: &mut PgConnection, key: Option<&str>, current: i32) -> QueryResult<bool> {
+    use crate::db::schema::form_sends;
+    let Some(key) = key else {
+        return Ok(false);
+    };
+    diesel::select(diesel::dsl::exists(
+        form_sends::table
+            .filter(form_sends::form_key.eq(key))
+            .filter(form_sends::made_version.eq(current)),
+    ))
+    .get_result(conn)
+}
+
+/// Keeps the key of the edit form whose change this transaction makes, with the version of
+/// the record it made.
+pub fn mark_sent(conn: &mut PgConnection, key: Option<&str>, made: i32) -> QueryResult<()> {
+    use crate::db::schema::form_sends;
+    if let Some(key) = key {
+        diesel::insert_into(form_sends::table)
+            .values((
+                form_sends::form_key.eq(key),
+                form_sends::made_version.eq(made),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Forgets the keys of forms sent more than a day ago: a page kept open longer and sent again
+/// is told, as any form of an older version, that the record changed since it was shown.
+pub fn prune_sent(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM form_sends WHERE sent_at < now() - interval '1 day'")
+        .execute(conn)
 }
 
 #[cfg(test)]

@@ -172,6 +172,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    form_sends (form_key) {
+        form_key -> Text,
+        made_version -> Int4,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     import_jobs (id) {
         id -> Int8,
         user_id -> Nullable<Int8>,
@@ -676,6 +684,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_profile_answers,
     contacts,
     countries,
+    form_sends,
     import_jobs,
     industry_groups,
     interaction_groups,

@@ -3617,3 +3617,110 @@ fn a_move_needs_a_closing_date_and_an_update_in_place_says_it_logged_nothing() {
         entries
     );
 }
+
+/// The card's forms sent twice (a double click): the first made its change; the second was
+/// told a colleague had changed the opportunity (409), with the Update form ready to send
+/// again under the new version, which moved the opportunity one stage further. Now the second
+/// is taken for what it is: nothing more is done, the first's message stays. A delete sent
+/// twice ends on the list, not on a 404.
+#[test]
+fn a_card_form_sent_twice_changes_the_opportunity_once() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    let first = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "1000")],
+    );
+    assert_eq!(first.status, 303, "{}", first.body);
+    let card_path = format!("/opportunities/{no}");
+    let stage = || {
+        text(
+            &app,
+            &format!(
+                "SELECT current_stage::text || '|' || version FROM opportunities WHERE no = '{no}'"
+            ),
+        )
+    };
+    let before = stage();
+    let card = c.get(&card_path);
+    let token = card.csrf_token().unwrap();
+    let version = hidden_value(&card.body, "version").unwrap();
+    let once = hidden_value(&card.body, "once").unwrap_or_default();
+    let next = [
+        ("version", version.as_str()),
+        ("once", once.as_str()),
+        ("action", "next"),
+        ("estimated_value", "1000"),
+        ("quote_reference", "Q-1"),
+    ];
+    let update = format!("{card_path}/update");
+    c.post_with_token(&update, &token, &next)
+        .assert_redirect(&card_path);
+    let moved = stage();
+    assert_ne!(moved, before);
+    c.post_with_token(&update, &token, &next)
+        .assert_redirect(&card_path);
+    assert_eq!(stage(), moved, "moved once");
+    assert_eq!(actions(&app, &no), "created,first,next");
+    let shown = c.get(&card_path);
+    assert!(!shown.contains("Someone else changed"), "{}", shown.body);
+    // The same for Close.
+    let card = c.get(&card_path);
+    let close = [
+        ("version", hidden_value(&card.body, "version").unwrap()),
+        ("once", hidden_value(&card.body, "once").unwrap()),
+        ("outcome", "lost".to_string()),
+        ("close_code", "PRICE".to_string()),
+        ("final_value", "0".to_string()),
+        (
+            "date_closed",
+            chrono::Local::now()
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string(),
+        ),
+    ];
+    let close: Vec<(&str, &str)> = close.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let token = card.csrf_token().unwrap();
+    c.post_with_token(&format!("{card_path}/close"), &token, &close)
+        .assert_redirect(&card_path);
+    c.post_with_token(&format!("{card_path}/close"), &token, &close)
+        .assert_redirect(&card_path);
+    assert_eq!(actions(&app, &no), "created,first,next,lost");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'opportunity closed'"),
+        1
+    );
+    // A form of the card shown before another form's change is still a colleague's case.
+    c.post_with_token(
+        &format!("{card_path}/reopen"),
+        &token,
+        &[("version", &version), ("once", &once)],
+    )
+    .assert_status(409);
+    // Delete sent twice: deleted, and the second ends on the list.
+    let mut fresh = staff(&app, "sam");
+    let other = create_one(&mut fresh, "DORA", "500");
+    let confirm = fresh.get(&format!("/opportunities/{other}/delete"));
+    let token = confirm.csrf_token().unwrap();
+    let fields = [("version", hidden_value(&confirm.body, "version").unwrap())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let delete = format!("/opportunities/{other}/delete");
+    fresh
+        .post_with_token(&delete, &token, &fields)
+        .assert_redirect("/opportunities");
+    fresh
+        .post_with_token(&delete, &token, &fields)
+        .assert_redirect("/opportunities");
+    let list = fresh.get("/opportunities");
+    assert!(
+        list.contains(&format!("Opportunity {other} ")),
+        "{}",
+        list.body
+    );
+}

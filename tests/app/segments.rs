@@ -2985,3 +2985,95 @@ fn a_text_range_compares_in_the_offices_alphabet() {
     step(&mut c, &seg, "reduce", &[("job_title", "<d")]);
     assert_members(&app, &seg, &["J3"]);
 }
+
+/// Save header sent twice (a double click) with a template chosen: the first saved it with
+/// the template's defaults, which the form does not show, so the second differed from what
+/// was saved and was told a colleague had saved the segment (409), its old values offered to
+/// be saved again over the template's. It is the same form: saved, the first's message kept.
+#[test]
+fn a_header_saved_twice_with_a_template_is_saved_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Letters");
+    let page = format!("/segments/{no}");
+    let form = c.get(&page);
+    let token = form.csrf_token().unwrap();
+    let version = hidden_value(&form.body, "version").unwrap();
+    let once = hidden_value(&form.body, "once").unwrap_or_default();
+    let date = text(
+        &app,
+        &format!("SELECT date::text FROM segments WHERE no = '{no}'"),
+    );
+    let fields = header_fields(&[
+        ("description", "Letters"),
+        ("date", &date),
+        ("interaction_template_code", "MAIL"),
+        ("version", &version),
+        ("once", &once),
+    ]);
+    c.post_with_token(&page, &token, &fields)
+        .assert_redirect(&page);
+    c.post_with_token(&page, &token, &fields)
+        .assert_redirect(&page);
+    let shown = c.get(&page);
+    assert!(
+        shown.contains(&format!(
+            "Segment {no} saved; the defaults of interaction template MAIL"
+        )),
+        "{}",
+        shown.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT unit_cost::text || '|' || COALESCE(campaign_no, '-') || '|' || version \
+                 FROM segments WHERE no = '{no}'"
+            )
+        ),
+        "12.50|CP0002|2"
+    );
+    // A colleague's save in between is still a colleague's: the same form, once more, after
+    // another form saved the segment, meets their change and is told so.
+    let other = c.get(&page);
+    c.post_with_token(
+        &page,
+        &other.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Letters"),
+            ("date", &date),
+            ("interaction_template_code", "MAIL"),
+            ("campaign_no", "CP0002"),
+            ("subject", "Spring"),
+            ("unit_cost", "12.50"),
+            ("unit_duration_min", "15"),
+            ("information_flow", "inbound"),
+            ("initiated_by", "them"),
+            ("correspondence_type", "hard_copy"),
+            ("version", &hidden_value(&other.body, "version").unwrap()),
+            ("once", &hidden_value(&other.body, "once").unwrap()),
+        ]),
+    )
+    .assert_redirect(&page);
+    c.post_with_token(&page, &token, &fields).assert_status(409);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT subject || '|' || version FROM segments WHERE no = '{no}'")
+        ),
+        "Spring|3"
+    );
+    // The keys are kept for a day: a sign-in forgets older ones.
+    assert_eq!(app.count("SELECT count(*) FROM form_sends"), 2);
+    diesel_exec(
+        &app,
+        "UPDATE form_sends SET sent_at = now() - interval '25 hours' WHERE made_version = 2",
+    );
+    staff(&app, "sara");
+    assert_eq!(
+        app.count("SELECT count(*) FROM form_sends WHERE made_version = 3"),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM form_sends"), 1);
+}

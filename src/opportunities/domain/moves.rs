@@ -98,6 +98,9 @@ pub struct UpdateForm {
     /// The version of the opportunity the form was opened on.
     #[serde(default)]
     pub version: String,
+    /// The card's one-time key ([`crate::db::once`]).
+    #[serde(default)]
+    pub once: String,
     /// Log an interaction with the contact, with the new stage's interaction template.
     #[serde(default)]
     pub log_interaction: Option<String>,
@@ -129,6 +132,7 @@ impl UpdateForm {
             estimated_closing_date: String::new(),
             quote_reference: o.quote_reference.clone(),
             version: o.version.to_string(),
+            once: String::new(),
             log_interaction: None,
         }
     }
@@ -203,6 +207,8 @@ pub enum Outcome {
     Invalid(FormErrors),
     /// Someone else changed the opportunity after the form was opened.
     Stale,
+    /// The same form sent again after its change was made (a double click): nothing more.
+    SentTwice,
 }
 
 fn stale(o: &Opportunity, version: &str) -> bool {
@@ -504,6 +510,9 @@ pub struct CloseForm {
     pub final_value: String,
     #[serde(default)]
     pub version: String,
+    /// The card's one-time key ([`crate::db::once`]).
+    #[serde(default)]
+    pub once: String,
 }
 
 impl CloseForm {
@@ -514,6 +523,7 @@ impl CloseForm {
             date_closed: today.format("%Y-%m-%d").to_string(),
             final_value: super::record::money(&o.estimated_value),
             version: o.version.to_string(),
+            once: String::new(),
         }
     }
 }
@@ -686,6 +696,9 @@ struct BeforeClose {
 pub struct ReopenForm {
     #[serde(default)]
     pub version: String,
+    /// The card's one-time key ([`crate::db::once`]).
+    #[serde(default)]
+    pub once: String,
 }
 
 /// Reopens a closed opportunity on the stage it was closed on, with the chances it had before

@@ -197,6 +197,8 @@ pub struct CardPage {
     pub can_edit: bool,
     /// Someone else changed the opportunity after the form was opened.
     pub stale: bool,
+    /// The one-time key of the card's forms ([`crate::db::once`]): one change per card shown.
+    pub once: String,
 }
 
 impl CardPage {
@@ -266,6 +268,7 @@ fn card(layout: Layout, d: CardData, can_edit: bool) -> CardPage {
         o: d.o,
         can_edit,
         stale: false,
+        once: crate::db::once::new_key(),
     }
 }
 
@@ -306,6 +309,13 @@ async fn change_card(
         Which::Close(f) => Which::Close(f.clone()),
         Which::Reopen(f) => Which::Reopen(f.clone()),
     };
+    let (version, key) = match &which {
+        Which::Update(f) => (&f.version, &f.once),
+        Which::Close(f) => (&f.version, &f.once),
+        Which::Reopen(f) => (&f.version, &f.once),
+    };
+    let version = version.trim().parse::<i32>().ok();
+    let key = crate::db::once::key(key);
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // The cycle before the opportunity, as an administrator's change of the cycle takes
@@ -315,6 +325,19 @@ async fn change_card(
                 sales_cycles::hold(conn, &seen.sales_cycle_code)?;
             }
             let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            // The same form sent twice (a double click): the first made its change, and a
+            // move made again would move the opportunity once more.
+            if version != Some(o.version)
+                && crate::db::once::made_current(conn, key.as_deref(), o.version)?
+            {
+                let message = format!(
+                    "Opportunity {} was changed already as your form says (it was sent \
+                     twice): nothing more was done.",
+                    o.no
+                );
+                session::set_flash_unless_waiting(conn, &session, Flash::info(message))?;
+                return Ok((Outcome::SentTwice, None, o.no));
+            }
             let actor = Actor {
                 user_id: user.id,
                 user_name: &user.display_name,
@@ -335,9 +358,12 @@ async fn change_card(
             if let Outcome::Done(message) = &outcome {
                 record_audit(conn, &user, action, &o.no, message, &ip)?;
                 session::set_flash(conn, &session, Flash::success(message.clone()))?;
+                if let Some(made) = record::find(conn, &o.no)? {
+                    crate::db::once::mark_sent(conn, key.as_deref(), made.version)?;
+                }
             }
             let data = match outcome {
-                Outcome::Done(_) => None,
+                Outcome::Done(_) | Outcome::SentTwice => None,
                 _ => Some(load(conn, &o.no)?),
             };
             Ok((outcome, data, o.no))
@@ -489,7 +515,14 @@ pub async fn delete(
     let shown = form.into_inner().version.trim().parse::<i32>().ok();
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            // Deleted already: by this form's first sending (a double click), whose message
+            // stays, or by a colleague. Before, a 404 after a delete that was done.
+            let Some(o) = record::lock(conn, &no)? else {
+                let message =
+                    format!("Opportunity {no} is deleted already: nothing more to delete.");
+                session::set_flash_unless_waiting(conn, &session, Flash::info(message))?;
+                return Ok("/opportunities".to_string());
+            };
             if let Some(why) = record::delete_refusal(&o) {
                 session::set_flash(conn, &session, Flash::error(why))?;
                 return Ok(o.href());

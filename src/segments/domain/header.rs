@@ -178,7 +178,7 @@ pub struct HeaderForm {
     pub initiated_by: String,
     #[serde(default)]
     pub version: String,
-    /// A new segment's form's one-time key ([`crate::db::once`]).
+    /// The form's one-time key ([`crate::db::once`]): a new segment's, or an edit's.
     #[serde(default)]
     pub once: String,
 }
@@ -229,7 +229,7 @@ impl HeaderForm {
             information_flow: s.information_flow.clone(),
             initiated_by: s.initiated_by.clone(),
             version: s.version.to_string(),
-            once: String::new(),
+            once: crate::db::once::new_key(),
         }
     }
 
