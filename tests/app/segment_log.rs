@@ -1105,6 +1105,27 @@ fn a_header_that_ignores_the_contacts_correspondence_type_decides_every_line() {
         .assert_redirect(&format!("{page}#lines"));
     post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
     assert_eq!(logged(&app, &no), "ANNA:email,SOLO:hard_copy");
+
+    // The header ignores the contact's, but names no type: it decides nothing, as in Business
+    // Central; a contact's own type goes (one with none goes with the header's, none). Before,
+    // every line went with no type.
+    let no = new_segment(&mut c, "no type");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|ELI")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'CALL', salesperson_code = 'JO', \
+               correspondence_type = '', ignore_contact_correspondence_type = TRUE \
+             WHERE no = '{no}'"
+        ),
+    );
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET correspondence_type = '' WHERE no = 'ELI'",
+    );
+    let page = format!("/segments/{no}");
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    assert_eq!(logged(&app, &no), "ANNA:email,ELI:");
 }
 
 /// An entry keeps the language it was in, as Business Central's Interaction Language Code:

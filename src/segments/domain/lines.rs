@@ -146,13 +146,14 @@ pub const EFFECTIVE_CAMPAIGN_RESPONSE: &str = "(s.campaign_no IS NOT NULL AND \
      CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_response END, s.campaign_response))";
 
 /// A line's correspondence type as its interaction goes, first match wins as in Business
-/// Central: the line's own; the header's, when the header ignores the contact's (on a line
-/// with a template of its own too); the template's (its own, else the header's, whose defaults
+/// Central: the line's own; the header's, when the header ignores the contact's and names one
+/// (on a line with a template of its own too; a blank one passes on, as in BC); the template's (its own, else the header's, whose defaults
 /// the header holds), when it ignores the contact's or the contact has none; the contact's
 /// (needs [`LINE_TEMPLATE_JOIN`]).
 pub const EFFECTIVE_CORRESPONDENCE: &str = "CASE WHEN l.correspondence_type IS NOT NULL \
        THEN l.correspondence_type \
-     WHEN s.ignore_contact_correspondence_type THEN s.correspondence_type \
+     WHEN s.ignore_contact_correspondence_type AND s.correspondence_type <> '' \
+       THEN s.correspondence_type \
      WHEN COALESCE(lt.ignore_contact_correspondence_type, false) OR c.correspondence_type = '' \
        THEN COALESCE(lt.correspondence_type, s.correspondence_type) \
      ELSE c.correspondence_type END";
@@ -165,7 +166,7 @@ const ORIGINS: &str = "CASE WHEN l.salesperson_code IS NOT NULL THEN 'o' \
      || CASE WHEN l.date IS NOT NULL THEN 'o' ELSE 'h' END \
      || CASE WHEN l.interaction_template_code IS NOT NULL THEN 'o' ELSE 'h' END \
      || CASE WHEN l.correspondence_type IS NOT NULL THEN 'o' \
-       WHEN s.ignore_contact_correspondence_type THEN 'h' \
+       WHEN s.ignore_contact_correspondence_type AND s.correspondence_type <> '' THEN 'h' \
        WHEN COALESCE(lt.ignore_contact_correspondence_type, false) OR c.correspondence_type = '' \
        THEN CASE WHEN lt.correspondence_type IS NOT NULL THEN 't' ELSE 'h' END \
        ELSE 'c' END \
