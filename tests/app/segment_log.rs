@@ -233,6 +233,74 @@ fn the_log_page_counts_targets_and_responses_as_the_lines_have_them() {
     );
 }
 
+/// A line's own Campaign Target and Campaign Response are about the header's campaign: when
+/// the header's campaign changes, they are cleared (Business Central clears them with it), and
+/// the header's save says so. Before, a line set as a response to CP0001 was logged as a
+/// response to CP0002.
+#[test]
+fn a_lines_campaign_flags_go_with_the_campaign_they_were_set_for() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET campaign_no = 'CP0001', salesperson_code = 'JO' WHERE no = '{no}';
+             UPDATE segment_lines l SET campaign_response = TRUE \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{no}' AND c.no = 'DORA';"
+        ),
+    );
+    let page = format!("/segments/{no}");
+    let form = c.get(&page);
+    let date = text(
+        &app,
+        &format!("SELECT date::text FROM segments WHERE no = '{no}'"),
+    );
+    let version = hidden_value(&form.body, "version").unwrap();
+    c.post_with_token(
+        &page,
+        &form.csrf_token().unwrap(),
+        &crate::segments::header_fields(&[
+            ("description", "Spring mailing"),
+            ("date", &date),
+            ("campaign_no", "CP0002"),
+            ("interaction_template_code", "CALL"),
+            ("version", &version),
+        ]),
+    )
+    .assert_redirect(&page);
+    let shown = c.get(&page);
+    assert!(
+        shown.contains(
+            "The campaign changed, so the Campaign Target and Campaign Response set on 1 line \
+             were cleared: they were about campaign CP0001."
+        ),
+        "{}",
+        shown.body
+    );
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}' \
+                 AND (campaign_response OR campaign_target)"
+            )
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}'")
+        ),
+        2
+    );
+}
+
 /// Logging writes the entries of the lines that pass and goes on only when that is every line:
 /// one bad line among good ones leaves nothing written. A segment's kept count of lines that
 /// is off (it is kept by triggers) never stops a segment whose lines all pass.

@@ -411,7 +411,6 @@ pub fn line_label(
     .optional()
 }
 
-/// Saves a line's own values (its overrides of the header).
 /// Saves a line's values, and marks its segment changed: a Log page opened before shows
 /// other values than the line now has, and must not log them unseen (its token carries the
 /// segment's last change).
@@ -425,6 +424,27 @@ pub fn save(
         .set(values)
         .execute(conn)?;
     super::ledger::changed(conn, segment_id)
+}
+
+/// Clears the lines' own Campaign Target and Campaign Response: they were set for the
+/// header's campaign, which changed (or was cleared), and in Business Central go with it.
+/// Kept, a line set as a response to one campaign was logged as a response to the next.
+/// Returns how many lines had one.
+pub fn clear_campaign_flags(conn: &mut PgConnection, segment_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        segment_lines::table
+            .filter(segment_lines::segment_id.eq(segment_id))
+            .filter(
+                segment_lines::campaign_target
+                    .is_not_null()
+                    .or(segment_lines::campaign_response.is_not_null()),
+            ),
+    )
+    .set((
+        segment_lines::campaign_target.eq(None::<bool>),
+        segment_lines::campaign_response.eq(None::<bool>),
+    ))
+    .execute(conn)
 }
 
 pub fn load_line(

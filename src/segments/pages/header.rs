@@ -8,7 +8,7 @@ use crate::segments::domain::ledger::{LineHistory, Step, UndoEffect};
 use crate::segments::domain::line_page::{LineSort, LinesQuery};
 use crate::segments::domain::lines::LineRow;
 use crate::segments::domain::totals::Figures;
-use crate::segments::domain::{header, ledger, line_page, totals};
+use crate::segments::domain::{header, ledger, line_edit, line_page, totals};
 use crate::setup::{CodeList, Shared};
 use crate::web::filters;
 use crate::web::pagination::Pager;
@@ -664,10 +664,24 @@ pub async fn update(
                 AppError::Internal(anyhow::anyhow!("segment changed under its lock")),
             )?;
             once::mark_sent(conn, key.as_deref(), saved.version)?;
-            let message = match applied {
+            let mut message = match applied {
                 Some(applied) => format!("Segment {} saved; {}.", saved.no, applied.sentence()),
                 None => format!("Segment {} saved.", saved.no),
             };
+            if saved.campaign_no != segment.campaign_no {
+                let cleared = line_edit::clear_campaign_flags(conn, segment.id)?;
+                if cleared > 0 {
+                    let about = match &segment.campaign_no {
+                        Some(no) => format!("campaign {no}"),
+                        None => "an earlier campaign".into(),
+                    };
+                    message.push_str(&format!(
+                        " The campaign changed, so the Campaign Target and Campaign Response \
+                         set on {} were cleared: they were about {about}.",
+                        crate::web::pagination::counted(cleared as i64, "line", "lines"),
+                    ));
+                }
+            }
             session::set_flash(conn, &session, Flash::success(message))?;
             Ok(HeaderOutcome::Saved(saved.no))
         })
