@@ -380,6 +380,11 @@ fn contacts_workbook(header: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
 
 /// `book` with its shared texts' part rewritten by `change`.
 fn with_shared_texts(book: &[u8], change: impl Fn(&str) -> String) -> Vec<u8> {
+    with_part(book, "xl/sharedStrings.xml", change)
+}
+
+/// `book` with its part `wanted` rewritten by `change`.
+fn with_part(book: &[u8], wanted: &str, change: impl Fn(&str) -> String) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut from = zip::ZipArchive::new(Cursor::new(book)).unwrap();
     let mut to = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -388,7 +393,7 @@ fn with_shared_texts(book: &[u8], change: impl Fn(&str) -> String) -> Vec<u8> {
         let name = part.name().unwrap().to_string();
         let mut xml = String::new();
         part.read_to_string(&mut xml).unwrap();
-        if name == "xl/sharedStrings.xml" {
+        if name == wanted {
             xml = change(&xml);
         }
         to.start_file(name, zip::write::SimpleFileOptions::default())
@@ -429,6 +434,51 @@ fn a_workbook_claiming_more_texts_than_it_holds_is_refused_and_the_server_goes_o
         app.count("SELECT count(*) FROM contacts WHERE name = 'Claimed Co'"),
         1
     );
+}
+
+/// A cell past Excel's last column made its row as wide as its column said ("ZZZZZZ2":
+/// gigabytes), and a text of gigabytes packs into a few MB: either stopped the whole server.
+/// Both are refused as damaged, and the server goes on.
+#[test]
+fn a_workbook_with_a_cell_past_the_last_column_or_a_huge_text_is_refused() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let book = contacts_workbook(&["type", "name"], &[vec!["company", "Wide Co"]]);
+    let past = with_part(&book, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replace(
+            "</row></sheetData>",
+            "<c r=\"XFE2\" t=\"inlineStr\"><is><t>x</t></is></c></row></sheetData>",
+        )
+    });
+    assert_ne!(past, book);
+    let page = import_file(&mut c, &[], "wide.xlsx", &past);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains(
+            "the workbook is damaged: a cell of this row is past Excel&#39;s last column, XFD"
+        ),
+        "{}",
+        page.body
+    );
+    let huge = with_part(&book, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replace(
+            "</row></sheetData>",
+            &format!(
+                "<c r=\"C2\" t=\"inlineStr\"><is><t>{}</t></is></c></row></sheetData>",
+                "A".repeat(5 * 1024 * 1024)
+            ),
+        )
+    });
+    let page = import_file(&mut c, &[], "huge.xlsx", &huge);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("the workbook is damaged: its part xl/worksheets/sheet1.xml holds a text of more than 4 MB"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    let page = import_file(&mut c, &[], "fine.xlsx", &book);
+    assert!(page.contains("1 contact imported."), "{}", page.body);
 }
 
 #[test]

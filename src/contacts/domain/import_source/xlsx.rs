@@ -18,7 +18,7 @@ pub struct XlsxSource<'a, RS: Read + std::io::Seek> {
 
 /// Opens a workbook; the message says why it cannot be read.
 pub fn open_workbook<RS: Read + std::io::Seek>(mut data: RS) -> Result<Xlsx<RS>, String> {
-    check_shared_texts(&mut data)?;
+    check_parts(&mut data)?;
     data.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| format!("the file is not readable ({e})"))?;
     Xlsx::new(data).map_err(|e| format!("the file is not an Excel workbook (.xlsx) ({e})"))
@@ -32,35 +32,74 @@ pub const SHARED_TEXT_MAX_BYTES: u64 = 512 * 1024 * 1024;
 /// once, as many as the part says it has).
 pub const SHARED_TEXT_MAX_COUNT: u64 = 20_000_000;
 
-/// Refuses a workbook whose shared texts the reader would run out of memory on: a part that
-/// unpacks to more than [`SHARED_TEXT_MAX_BYTES`] (however small it says it is), or that
-/// claims more texts than it holds or than [`SHARED_TEXT_MAX_COUNT`] (the reader would make
-/// room for all of them before reading one). Each part is unpacked once, into nothing.
-/// A file that is no zip archive is left to the reader, which says so.
-fn check_shared_texts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
+/// The most a part other than the sheets and the shared texts (the styles, the workbook's
+/// list of sheets, their links) may unpack to: the reader holds each whole.
+pub const OTHER_PART_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The longest text between two marks (`<`) of a part: the reader holds one whole. A cell of
+/// Excel holds at most 32,767 characters (a few hundred kB written out in XML).
+pub const TEXT_RUN_MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Excel's columns: A to XFD.
+pub const COLUMNS_MAX: u32 = 16_384;
+
+/// Refuses a workbook the reader would run out of memory on (a few MB of zip can unpack to
+/// gigabytes, and a damaged or hostile file stopped the whole server): shared texts that
+/// unpack to more than [`SHARED_TEXT_MAX_BYTES`] (however small they say they are), or that
+/// claim more texts than they hold or than [`SHARED_TEXT_MAX_COUNT`] (the reader would make
+/// room for all of them before reading one); a part the reader holds whole past
+/// [`OTHER_PART_MAX_BYTES`]; one text past [`TEXT_RUN_MAX_BYTES`] anywhere. Each part is
+/// unpacked once, into nothing. A file that is no zip archive is left to the reader, which
+/// says so.
+fn check_parts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
     let Ok(mut zip) = zip::ZipArchive::new(data) else {
         return Ok(());
+    };
+    let too_big = |what: &str, max: u64| {
+        format!(
+            "{what} take more than {} MB: split it, or save it from Excel as \"CSV UTF-8 \
+             (Comma delimited)\" and import that",
+            max / (1024 * 1024)
+        )
     };
     for i in 0..zip.len() {
         let Ok(part) = zip.by_index(i) else {
             continue;
         };
-        let shared = part
-            .name()
-            .is_ok_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        let name = part.name().unwrap_or_default().to_ascii_lowercase();
+        let shared = name.ends_with("sharedstrings.xml");
+        let sheet = name.contains("worksheets/");
+        let max = if shared {
+            SHARED_TEXT_MAX_BYTES
+        } else if sheet {
+            u64::MAX - 1
+        } else {
+            OTHER_PART_MAX_BYTES
+        };
+        let scan =
+            read_part(part.take(max + 1)).map_err(|e| format!("the workbook is damaged ({e})"))?;
+        if scan.size > max {
+            return Err(if shared {
+                too_big("the workbook's texts", max)
+            } else {
+                format!(
+                    "the workbook is damaged: its part {name} unpacks to more than {} MB",
+                    max / (1024 * 1024)
+                )
+            });
+        }
+        if scan.longest_text > TEXT_RUN_MAX_BYTES {
+            return Err(format!(
+                "the workbook is damaged: its part {name} holds a text of more than {} MB, \
+                 more than a cell of Excel holds",
+                TEXT_RUN_MAX_BYTES / (1024 * 1024)
+            ));
+        }
         if !shared {
             continue;
         }
-        let (size, claimed) = read_shared_texts(part.take(SHARED_TEXT_MAX_BYTES + 1))
-            .map_err(|e| format!("the workbook is damaged ({e})"))?;
-        if size > SHARED_TEXT_MAX_BYTES {
-            return Err(format!(
-                "the workbook's texts take more than {} MB: split it, or save it from Excel \
-                 as \"CSV UTF-8 (Comma delimited)\" and import that",
-                SHARED_TEXT_MAX_BYTES / (1024 * 1024)
-            ));
-        }
         // The shortest shared text, `<si/>`, takes five bytes.
+        let (size, claimed) = (scan.size, scan.claimed);
         if claimed > size / 5 {
             return Err(format!(
                 "the workbook is damaged: it says it holds {claimed} different texts and has \
@@ -79,24 +118,49 @@ fn check_shared_texts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), Str
     Ok(())
 }
 
-/// Reads a shared-texts part to its end: its size, and the largest number of texts it claims
-/// anywhere (a `uniqueCount` attribute; the reader makes room for as many as the first
-/// `<sst>` element's says, which a comment before it could hide from a look at one place).
-fn read_shared_texts(mut part: impl Read) -> std::io::Result<(u64, u64)> {
+/// What reading a part to its end found.
+#[derive(Debug, PartialEq, Eq)]
+struct PartScan {
+    size: u64,
+    /// The largest number of texts it claims anywhere (a `uniqueCount` attribute; the reader
+    /// makes room for as many as the first `<sst>` element's says, which a comment before it
+    /// could hide from a look at one place).
+    claimed: u64,
+    /// The longest run of bytes without a `<`: the longest text the reader would hold.
+    longest_text: u64,
+}
+
+/// Reads a part to its end, into nothing.
+fn read_part(mut part: impl Read) -> std::io::Result<PartScan> {
     /// Bytes kept from one buffer to the next: an attribute cut at a buffer's end is read
     /// whole in the next.
     const CARRY: usize = 128;
     let mut buffer = vec![0u8; CARRY + 64 * 1024];
     let (mut kept, mut size, mut claimed) = (0, 0u64, 0u64);
+    let (mut run, mut longest_text) = (0u64, 0u64);
     loop {
         let n = match part.read(&mut buffer[kept..]) {
-            Ok(0) => return Ok((size, claimed)),
+            Ok(0) => {
+                return Ok(PartScan {
+                    size,
+                    claimed,
+                    longest_text: longest_text.max(run),
+                })
+            }
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
         size += n as u64;
         let end = kept + n;
+        let fresh = &buffer[kept..end];
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'<', fresh) {
+            longest_text = longest_text.max(run + (at - from) as u64);
+            run = 0;
+            from = at + 1;
+        }
+        run += (fresh.len() - from) as u64;
         claimed = claimed.max(claimed_texts(&buffer[..end]));
         let from = end.saturating_sub(CARRY);
         buffer.copy_within(from..end, 0);
@@ -186,6 +250,10 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
             match self.cells.next_cell_with_style_id() {
                 Ok(Some((cell, style))) => {
                     let (row, col) = cell.get_position();
+                    if col >= COLUMNS_MAX {
+                        self.done = true;
+                        return Err(past_last_column(row));
+                    }
                     if let DataRef::Error(e) = cell.get_value() {
                         // A formula that failed (a lookup that found nothing) is no value to
                         // store as the text "#N/A".
@@ -232,6 +300,17 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
     }
 }
 
+/// A cell past Excel's last column (XFD): the row would be made as wide as its column says,
+/// gigabytes for "ZZZZZZ2".
+fn past_last_column(row: u32) -> Unreadable {
+    Unreadable {
+        line: u64::from(row) + 1,
+        message: "the workbook is damaged: a cell of this row is past Excel's last column, \
+                  XFD"
+        .into(),
+    }
+}
+
 /// The first row of sheet `name`, its cells trimmed and in lower case (as a header is read).
 fn header_of<RS: Read + std::io::Seek>(
     book: &mut Xlsx<RS>,
@@ -247,6 +326,13 @@ fn header_of<RS: Read + std::io::Seek>(
         .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?
     {
         let (row, col) = cell.get_position();
+        if col >= COLUMNS_MAX {
+            return Err(format!(
+                "the sheet \"{name}\" is damaged: a cell of its row {} is past Excel's last \
+                 column, XFD",
+                row + 1
+            ));
+        }
         let text = cell_text(cell.get_value()).trim().to_lowercase();
         if text.is_empty() {
             continue;
@@ -506,13 +592,21 @@ mod tests {
         }
         let padding = " ".repeat(200_000);
         let part = format!("<sst{padding}uniqueCount=\"123456\"><si/></sst>");
+        let scan = PartScan {
+            size: part.len() as u64,
+            claimed: 123_456,
+            longest_text: 200_000 + "uniqueCount=\"123456\">".len() as u64 + 3,
+        };
+        assert_eq!(read_part(Trickle(part.as_bytes())).unwrap(), scan);
+        assert_eq!(read_part(part.as_bytes()).unwrap(), scan);
+        // The longest run without a `<` (a tag's name and its text) is found across reads,
+        // and at the end.
+        let long = format!("<a>{}</a><b>xy", "z".repeat(150_000));
         assert_eq!(
-            read_shared_texts(Trickle(part.as_bytes())).unwrap(),
-            (part.len() as u64, 123_456)
+            read_part(Trickle(long.as_bytes())).unwrap().longest_text,
+            150_002
         );
-        assert_eq!(
-            read_shared_texts(part.as_bytes()).unwrap(),
-            (part.len() as u64, 123_456)
-        );
+        assert_eq!(read_part(long.as_bytes()).unwrap().longest_text, 150_002);
+        assert_eq!(read_part("<a>xyz".as_bytes()).unwrap().longest_text, 5);
     }
 }
