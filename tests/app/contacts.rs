@@ -2485,3 +2485,35 @@ fn a_head_of_a_download_runs_no_export() {
         .assert_redirect("/login?next=%2Fcontacts%2Fexport.csv");
     drop(slow);
 }
+
+/// An upload that gets no connection for long work in time (downloads, steps and another
+/// import hold them all) is told the server is busy (503, try again), as a download is; it
+/// was a 500 after the wait. Nothing is imported.
+#[test]
+fn an_import_without_a_connection_for_long_work_is_told_to_come_back() {
+    let db = TestDb::new();
+    let config = test_config(&db.url);
+    let long = rapport::db::pool(&db.url, 2).unwrap();
+    let pools = rapport::db::Pools {
+        pages: rapport::db::pool(&db.url, 4).unwrap(),
+        long: long.clone(),
+    };
+    let app = TestApp {
+        instance: Instance::start_with_pools(config, pools),
+        db,
+    };
+    let mut c = app.signed_in("stan", "staff");
+    let held = (long.get().unwrap(), long.get().unwrap());
+    let res = c.upload(
+        "/contacts/import",
+        "/contacts/import",
+        "contacts.csv",
+        b"type,name\ncompany,Busy Co\n",
+    );
+    res.assert_status(503);
+    assert!(res.header("retry-after").is_some());
+    drop(held);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    let job = upload_only(&mut c, "type,name\ncompany,Busy Co\n");
+    c.wait_for(&job, |r| r.contains("1 contact imported"));
+}

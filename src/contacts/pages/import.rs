@@ -252,10 +252,12 @@ pub async fn upload(
     let ip = client_ip(&req, state.config.trust_proxy);
     let started = import_jobs::start(state.long_pool.clone(), ticket, spooled, user, ip)
         .map_err(AppError::internal)?;
+    // No connection for long work in time (downloads, steps and another import hold them):
+    // a 503 that says to try again, as a download's; it was a 500.
     let started = started
         .await
         .map_err(AppError::internal)?
-        .map_err(AppError::Internal)?;
+        .map_err(AppError::from)?;
     if started.again {
         let session = session::current(&req)?;
         db(&state.pool, move |conn| {
