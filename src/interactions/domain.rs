@@ -680,17 +680,23 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
     else {
         return Ok(Updated::NotFound);
     };
-    if changes.canceled == Some(false) && now.canceled {
-        if let Some(segment) = now.canceled_segment {
-            return Ok(Updated::SegmentCanceled(segment));
-        }
-    }
+    // A colleague's evaluation first: the refusal below shows the evaluation as it is now as
+    // the one shown, and sent again after it, the user's choice would replace the colleague's
+    // unseen.
     if let (Some(new), Some(shown)) = (&changes.evaluation, &changes.shown_evaluation) {
         if now.evaluation != *shown && now.evaluation != *new {
             return Ok(Updated::EvaluationChanged(now.evaluation));
         }
     }
-    if changes.canceled.is_none()
+    // Canceled as it is already (the form sent twice): no change, written, recorded and
+    // recounted again.
+    let canceled = changes.canceled.filter(|&c| c != now.canceled);
+    if canceled == Some(false) {
+        if let Some(segment) = now.canceled_segment {
+            return Ok(Updated::SegmentCanceled(segment));
+        }
+    }
+    if canceled.is_none()
         && changes
             .evaluation
             .as_ref()
@@ -708,8 +714,8 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
     .bind::<BigInt, _>(id)
     .bind::<Bool, _>(changes.evaluation.is_some())
     .bind::<Text, _>(changes.evaluation.clone().unwrap_or_default())
-    .bind::<Bool, _>(changes.canceled.is_some())
-    .bind::<Bool, _>(changes.canceled.unwrap_or(false))
+    .bind::<Bool, _>(canceled.is_some())
+    .bind::<Bool, _>(canceled.unwrap_or(false))
     .get_result(conn)
     .map(Updated::Saved)
 }

@@ -608,3 +608,40 @@ fn an_entry_un_canceled_while_its_segment_is_canceled_waits_and_is_refused() {
         1
     );
 }
+
+/// A colleague's evaluation is told before the segment's cancellation: the refusal for the
+/// canceled segment showed the evaluation as it was then as the one shown, and the user's
+/// next save replaced the colleague's unseen. And Canceled ticked twice (a double click) is
+/// one change: written, recorded and recounted once.
+#[test]
+fn a_colleagues_evaluation_is_told_first_and_a_cancel_sent_twice_is_one_change() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let (no, id) = logged_with_dora(&app, &mut c, "DORA|SOLO");
+    let changes =
+        || app.count("SELECT count(*) FROM audit_log WHERE action = 'interaction changed'");
+    save_entry(&mut c, id, ("", true), ("", false)).assert_redirect(&format!("/interactions/{id}"));
+    save_entry(&mut c, id, ("", true), ("", false)).assert_redirect(&format!("/interactions/{id}"));
+    assert_eq!(changes(), 1);
+
+    post(&mut c, &format!("/segments/{no}/cancel"), &[]);
+    let entry = c.get(&format!("/interactions/{id}"));
+    let mut other = staff(&app, "sue");
+    save_entry(&mut other, id, ("negative", true), ("", true))
+        .assert_redirect(&format!("/interactions/{id}"));
+    let res = c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &entry_form(("positive", false), ("", true)),
+    );
+    res.assert_status(409);
+    assert!(res.contains("evaluation to Negative"), "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT evaluation FROM interaction_log_entries WHERE id = {id}")
+        ),
+        "negative"
+    );
+}
