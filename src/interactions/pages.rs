@@ -646,6 +646,7 @@ pub async fn create(
     let outcome = db(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
+            single::hold(conn, &no, &f.template)?;
             let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
             if contact.privacy_blocked {
                 // The page says why, in place of the form.
@@ -664,7 +665,8 @@ pub async fn create(
                 }
             };
             let Some(id) = single::log_single(conn, contact.id, &entry, user.id)? else {
-                session::set_flash(
+                // The first sending's message ("Interaction logged.") stays while it waits.
+                session::set_flash_unless_waiting(
                     conn,
                     &session,
                     Flash::info(

@@ -283,6 +283,21 @@ pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<CodeList> {
         .collect())
 }
 
+/// Holds the contact and the template a single interaction names until it is logged: what the
+/// form's checks read is what the entry is written from. A change meanwhile (the contact
+/// privacy blocked or its e-mail cleared, the template renamed or deleted) waits for the
+/// entry, or the entry's checks see it. Before, such an entry was written unchecked, or none
+/// was and the page said the form had been sent twice.
+pub fn hold(conn: &mut PgConnection, contact_no: &str, template: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1 FROM contacts WHERE no = $1 FOR SHARE")
+        .bind::<Text, _>(contact_no.trim().to_uppercase())
+        .execute(conn)?;
+    diesel::sql_query("SELECT 1 FROM interaction_templates WHERE code = $1 FOR SHARE")
+        .bind::<Text, _>(template)
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Logs a single interaction with the contact: one entry of the same shape as a logged
 /// segment's — the contact's company, the template's group, information flow and initiated
 /// by, its correspondence type unless the contact has its own (and the template does not

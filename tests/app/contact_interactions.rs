@@ -694,8 +694,18 @@ fn the_same_single_interaction_form_sent_twice_logs_once() {
              WHERE c.no = 'ANNA' AND e.date = '2026-06-01'",
         )
     };
-    // A double click, or the back button and the form sent again: logged once, and said so.
-    post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
+    // A double click: logged once, and the first sending's message stays (it said the
+    // second was not logged, which read as a failure).
+    let token = form.csrf_token().unwrap();
+    for _ in 0..2 {
+        c.post_with_token("/contacts/ANNA/interactions", &token, &fields)
+            .assert_redirect("/contacts/ANNA");
+    }
+    assert_eq!(entries(&app), "1");
+    let card = c.get("/contacts/ANNA");
+    assert!(card.contains("Interaction logged."), "{}", card.body);
+    assert!(!card.contains("was logged already"));
+    // The back button and the form sent again, once the message was shown: said so.
     post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
     assert_eq!(entries(&app), "1");
     assert!(c
@@ -856,5 +866,47 @@ fn a_single_interaction_can_be_logged_as_an_attempt_that_failed() {
             )
         ),
         "SOLO"
+    );
+}
+
+/// A contact privacy blocked while its single interaction is being logged: the entry waits for
+/// the block and is refused. Before, the form's checks read the contact before the block and
+/// the entry was written after it, to a blocked contact.
+#[test]
+fn a_single_interaction_meeting_a_privacy_block_is_refused() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let form = c.get("/contacts/ANNA/interactions/new?template=MAIL");
+    let token = form.csrf_token().unwrap();
+    let mut blocking = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut blocking).unwrap();
+    diesel::sql_query("UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'ANNA'")
+        .execute(&mut blocking)
+        .unwrap();
+    let logging = std::thread::spawn(move || {
+        let res = c.post_with_token(
+            "/contacts/ANNA/interactions",
+            &token,
+            &[
+                ("template", "MAIL"),
+                ("date", "2026-06-01"),
+                ("salesperson", "JO"),
+            ],
+        );
+        (res.status, res.body)
+    });
+    assert!(one_waits_for_a_lock(&app, || logging.is_finished()));
+    diesel::sql_query("COMMIT").execute(&mut blocking).unwrap();
+    let (status, body) = logging.join().unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("is privacy blocked: no interaction is logged"));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             WHERE c.no = 'ANNA' AND e.date = '2026-06-01'"
+        ),
+        0
     );
 }
