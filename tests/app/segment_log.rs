@@ -432,7 +432,12 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
         "logged"
     );
 
-    post(&mut c, &format!("{page}/cancel"), &[]).assert_redirect(&page);
+    // Sent twice (a double click): canceled once, and the first's message stays.
+    let token = c.get(&page).csrf_token().unwrap();
+    for _ in 0..2 {
+        c.post_with_token(&format!("{page}/cancel"), &token, &[])
+            .assert_redirect(&page);
+    }
     assert_eq!(live(&app), (0, 0));
     assert_eq!(
         text(
@@ -443,6 +448,7 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
     );
     let canceled_page = c.get(&page);
     assert!(canceled_page.contains("2 interactions and its campaign entry no longer count"));
+    assert!(!canceled_page.contains("nothing to cancel"));
     // Who canceled it and when, kept and shown, as for who logged it.
     assert_eq!(
         text(

@@ -1842,13 +1842,13 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
     assert_members(&app, &no, &["ANNA"]);
     assert_eq!(last_step(&app, &no), ("manual_add".into(), 1, 0, 0, 0, 0));
 
-    // Already there: the form again with the reason, and no step.
-    let res = post(&mut c, &lines, &[("contact_no", "ANNA")]);
-    res.assert_status(422);
+    // Already there: nothing to correct, said, and no step.
+    post(&mut c, &lines, &[("contact_no", "ANNA")]).assert_redirect(&page_path);
+    let shown = c.get(&page_path);
     assert!(
-        res.contains("was not added: it is on the segment already."),
+        shown.contains("ANNA Anna Alpha is on the segment already: nothing was added."),
         "{}",
-        res.body
+        shown.body
     );
     assert_members(&app, &no, &["ANNA"]);
     assert_eq!(step_count(&app, &no), 1);
@@ -3076,4 +3076,37 @@ fn a_header_saved_twice_with_a_template_is_saved_once() {
         1
     );
     assert_eq!(app.count("SELECT count(*) FROM form_sends"), 1);
+}
+
+/// Add line and Remove sent twice (a double click): the first sending's message stays. The
+/// second said the contact was not added, on the segment already (a 422), or that nothing
+/// was removed, as if the click had failed.
+#[test]
+fn a_line_added_or_removed_twice_keeps_the_first_message() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "manual");
+    let lines = format!("/segments/{no}/lines");
+    let page_path = format!("/segments/{no}");
+    // Sent twice (a double click): the first sending's message stays.
+    let token = c.get(&page_path).csrf_token().unwrap();
+    for _ in 0..2 {
+        c.post_with_token(&lines, &token, &[("contact_no", "DORA")])
+            .assert_redirect(&page_path);
+    }
+    let shown = c.get(&page_path);
+    assert!(shown.contains("DORA "), "{}", shown.body);
+    assert!(shown.contains(" added."), "{}", shown.body);
+    assert!(!shown.contains("on the segment already"));
+    // Removed twice: the same.
+    let dora = crate::segments::line_id(&app, &no, "DORA");
+    for _ in 0..2 {
+        c.post_with_token(&format!("{lines}/{dora}/remove"), &token, &[])
+            .assert_redirect(&format!("{page_path}#lines"));
+    }
+    let shown = c.get(&page_path);
+    assert!(shown.contains(" removed."), "{}", shown.body);
+    assert!(!shown.contains("nothing was removed"));
+    assert_eq!(step_count(&app, &no), 2);
 }

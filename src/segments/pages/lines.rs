@@ -121,6 +121,26 @@ pub async fn add_line(
             let segment = match attempt {
                 Ok(segment) => segment,
                 Err(ManualAdd::Failed(e)) => return Err(e),
+                Err(ManualAdd::Nothing(outcome))
+                    if outcome.skipped_existing > 0
+                        && outcome.skipped_blocked == 0
+                        && outcome.skipped_excluded == 0 =>
+                {
+                    // Nothing to correct (often the same form sent twice, whose first sending's
+                    // message stays while it waits): said, not refused.
+                    session::set_flash_unless_waiting(
+                        conn,
+                        &session,
+                        Flash::info(format!(
+                            "{} {} is on the segment already: nothing was added.",
+                            contact.no, contact.name
+                        )),
+                    )?;
+                    return Ok(ActionOutcome::Done(format!(
+                        "/segments/{}",
+                        no.trim().to_uppercase()
+                    )));
+                }
                 Err(ManualAdd::Nothing(outcome)) => {
                     // One reason, and what to do about it.
                     let why = if outcome.skipped_blocked > 0 {
@@ -129,8 +149,6 @@ pub async fn add_line(
                     } else if outcome.skipped_excluded > 0 {
                         "it is flagged Exclude from Segment: tick Ignore Exclusion to add it"
                             .to_string()
-                    } else if outcome.skipped_existing > 0 {
-                        "it is on the segment already".to_string()
                     } else {
                         outcome_sentence(StepKind::ManualAdd, &outcome)
                     };
@@ -173,7 +191,8 @@ pub async fn remove_line(
                 line_edit::line_label(conn, segment.id, line_id)?.ok_or(AppError::NotFound)?;
             let label = line.label;
             if line.removed {
-                session::set_flash(
+                // The first removal's message stays while it waits (a double click).
+                session::set_flash_unless_waiting(
                     conn,
                     &session,
                     Flash::info(format!(

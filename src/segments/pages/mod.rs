@@ -88,7 +88,13 @@ pub(super) async fn on_locked_segment(
                 return crate::admin::audit::gone_to_list(conn, &session, gone, "/segments");
             };
             let (flash, location) = act(conn, segment, &ip)?;
-            crate::auth::session::set_flash(conn, &session, flash)?;
+            // "Nothing to do" (the same button sent twice: a double click) leaves the first
+            // sending's message, which says what it did.
+            if flash.kind == crate::web::layout::FlashKind::Info {
+                crate::auth::session::set_flash_unless_waiting(conn, &session, flash)?;
+            } else {
+                crate::auth::session::set_flash(conn, &session, flash)?;
+            }
             Ok(location)
         })
     })
