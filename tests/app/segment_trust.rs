@@ -1226,6 +1226,19 @@ fn a_lines_save_over_a_colleagues_is_refused_and_its_campaign_flags_reach_its_en
     )
     .assert_status(303);
     assert_eq!(stored(), "-|12.50");
+    // B's page sent once more (a double click): saved already as it says, no 409 with nothing
+    // to choose; the first sending's message stays.
+    b.post_with_token(
+        &line,
+        &res.csrf_token().unwrap(),
+        &[("shown", &shown(&res)), ("unit_cost", "12.50")],
+    )
+    .assert_status(303);
+    let page = b.get(&format!("/segments/{no}"));
+    assert!(page.contains("Line ANNA "), "{}", page.body);
+    assert!(page.contains(" saved."), "{}", page.body);
+    assert!(!page.contains("saved meanwhile"));
+    assert_eq!(stored(), "-|12.50");
 
     // With a campaign: ANNA's line responded, DORA's keeps the header's (no).
     diesel_exec(

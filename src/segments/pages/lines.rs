@@ -351,6 +351,18 @@ pub async fn update(
             };
             // (A form without it, opened before lines carried it, is saved as before.)
             if !f.shown.is_empty() && f.shown != data.fingerprint() {
+                // Saved meanwhile as this form says (the form sent twice, a double click, or a
+                // colleague's same change): nothing to choose, and the first sending's message
+                // stays. It was a 409 with no difference to show.
+                if f.differences(&LineForm::of(&data)).is_empty() {
+                    let message = format!(
+                        "Line {} was saved meanwhile, already as your form says: nothing more \
+                         to save.",
+                        data.label
+                    );
+                    session::set_flash_unless_waiting(conn, &session, Flash::info(message))?;
+                    return Ok(Ok(segment.no));
+                }
                 return Ok(Err((StatusCode::CONFLICT, FormErrors::new())));
             }
             match f.validate(conn, segment.campaign_no.is_some(), &data)? {
