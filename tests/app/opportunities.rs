@@ -1567,12 +1567,19 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
     assert!(res.contains("Choose a sales cycle") && res.contains("Enter a description"));
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 1);
 
-    let res = post(
-        &mut c,
-        &format!("/segments/{seg}/create-opportunities"),
-        &[("sales_cycle_code", "NEW"), ("description", "Chairs")],
-    );
-    assert_eq!(res.status, 303, "{}", res.body);
+    // Sent twice (a double click): made once, and the first sending's message stays.
+    let token = c
+        .get(&format!("/segments/{seg}/create-opportunities"))
+        .csrf_token()
+        .unwrap();
+    for _ in 0..2 {
+        let res = c.post_with_token(
+            &format!("/segments/{seg}/create-opportunities"),
+            &token,
+            &[("sales_cycle_code", "NEW"), ("description", "Chairs")],
+        );
+        assert_eq!(res.status, 303, "{}", res.body);
+    }
     assert_eq!(
         text(
             &app,
@@ -1635,6 +1642,11 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
     assert_eq!(app.count("SELECT count(*) FROM opportunity_entries"), 2);
     let list = c.get(&format!("/opportunities?segment={seg}"));
     assert!(list.contains("No opportunity created: every contact"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'opportunities created'"),
+        1,
+        "a run that made nothing is not recorded"
+    );
 
     // A number of the series already taken (the series was set back) is passed over, by the
     // run and by the series after it; the contacts' salesperson stands in where neither the
@@ -2012,6 +2024,35 @@ fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
     );
     res.assert_status(422);
     assert!(res.contains("Stage 2 already exists"));
+    // The same stage sent again (a double click): added once, and said so; before, "Stage 3
+    // already exists: choose another number", and it was added again under another.
+    let page = admin.get("/setup/sales-cycles/NEW");
+    let token = page.csrf_token().unwrap();
+    let same = [
+        ("stage", "3"),
+        ("description", "Proposal"),
+        ("completed_pct", "50"),
+        ("chances_pct", "40"),
+        ("date_formula", "+1W"),
+    ];
+    for _ in 0..2 {
+        admin
+            .post_with_token("/setup/sales-cycles/NEW/stages", &token, &same)
+            .assert_redirect("/setup/sales-cycles/NEW#stages-heading");
+    }
+    let page = admin.get("/setup/sales-cycles/NEW");
+    assert!(
+        page.contains("Stage 3 Proposal added to NEW."),
+        "{}",
+        page.body
+    );
+    admin
+        .post_with_token("/setup/sales-cycles/NEW/stages", &token, &same)
+        .assert_redirect("/setup/sales-cycles/NEW#stages-heading");
+    assert!(admin
+        .get("/setup/sales-cycles/NEW")
+        .contains("Stage 3 Proposal is in NEW already, as your form says: nothing more to add."));
+    diesel_exec(&app, "DELETE FROM sales_cycle_stages WHERE stage = 3");
     assert_eq!(
         text(&app, "SELECT string_agg(stage || ':' || chances_pct || ':' || quote_required || ':' || date_formula || ':' || template_code, ',' ORDER BY stage) FROM sales_cycle_stages"),
         "1:12.50:true:+2W:CALL,2:12.50:false:+2W:CALL"

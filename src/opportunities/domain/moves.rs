@@ -87,7 +87,7 @@ pub struct UpdateForm {
     pub stage: String,
     #[serde(default)]
     pub estimated_value: String,
-    /// Empty: the stage's chances of success.
+    /// Empty: the new stage's chances of success; an update on the same stage keeps them.
     #[serde(default)]
     pub chances_pct: String,
     /// Empty: the stage's date formula from today, else the date it had.

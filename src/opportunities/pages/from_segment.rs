@@ -164,6 +164,12 @@ pub async fn create(
                     segment.no
                 ),
             };
+            if made == 0 {
+                // Nothing made, nothing to record; and the button sent twice (a double click)
+                // keeps the first sending's message, which says what it made.
+                session::set_flash_unless_waiting(conn, &session, Flash::info(message))?;
+                return Ok(Ok(segment.no));
+            }
             audit::record(
                 conn,
                 Actor::User(&user),
@@ -172,12 +178,7 @@ pub async fn create(
                 &message,
                 &ip,
             )?;
-            let flash = if made == 0 {
-                Flash::info(message)
-            } else {
-                Flash::success(message)
-            };
-            session::set_flash(conn, &session, flash)?;
+            session::set_flash(conn, &session, Flash::success(message))?;
             Ok(Ok(segment.no))
         })
     })

@@ -348,6 +348,21 @@ pub async fn add_stage(
             let data = load_cycle(conn, &cycle.code)?;
             let mut checked = f.validate(&cycle.code, &template_list(&data.templates));
             if let Ok(s) = &checked {
+                if data.stages.iter().any(|x| x == s) {
+                    // The same stage added already (the form sent twice, a double click): said,
+                    // the first sending's message kept. Told "choose another number", the
+                    // administrator added the same stage twice under two numbers.
+                    crate::auth::session::set_flash_unless_waiting(
+                        conn,
+                        &change.session,
+                        crate::web::Flash::info(format!(
+                            "Stage {} {} is in {} already, as your form says: nothing more \
+                             to add.",
+                            s.stage, s.description, cycle.code
+                        )),
+                    )?;
+                    return Ok(Ok(cycle.code));
+                }
                 if data.stages.iter().any(|x| x.stage == s.stage) {
                     let mut errors = FormErrors::new();
                     errors.add(
