@@ -2517,3 +2517,48 @@ fn an_import_without_a_connection_for_long_work_is_told_to_come_back() {
     let job = upload_only(&mut c, "type,name\ncompany,Busy Co\n");
     c.wait_for(&job, |r| r.contains("1 contact imported"));
 }
+
+/// A file as Business Central or Excel gives it: a company whose Company No. is its own No.
+/// (Business Central's way) is a company; a person whose company is given by name is told to
+/// give its No.; a phone Excel shortened to "4.91761E+12" is refused, its digits being lost.
+#[test]
+fn an_import_reads_business_centrals_companies_and_refuses_phones_excel_shortened() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let page = import(
+        &mut c,
+        "no,type,name,company_no,phone\n\
+         CT10,company,Contoso,CT10,\n\
+         ,person,Ada,Contoso A/S,\n\
+         ,person,Bo,CT10,4.91761E+12\n",
+    );
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains(
+            "line 3: company_no &#34;CONTOSO A/S&#34; must be at most 20 characters without \
+             spaces: give the company&#39;s No., not its name"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.contains("line 4: phone &#34;4.91761E+12&#34; is a number Excel shortened"),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains("a company does not belong"), "{}", page.body);
+    let page = import(
+        &mut c,
+        "no,type,name,company_no,phone\n\
+         CT10,company,Contoso,CT10,\n\
+         ,person,Bo,CT10,+49 176 12345678\n",
+    );
+    assert!(page.contains("2 contacts imported."), "{}", page.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts p JOIN contacts co ON co.id = p.company_id \
+             WHERE co.no = 'CT10' AND co.company_id IS NULL AND p.name = 'Bo'"
+        ),
+        1
+    );
+}

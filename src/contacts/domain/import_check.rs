@@ -32,12 +32,19 @@ pub(super) fn check_row(
     if let Some(problem) = no_problem(&no) {
         errors.push(format!("no \"{}\" {problem}", shown(&no)));
     }
-    let company_no = get("company_no").to_uppercase();
+    let company_no = match get("company_no").to_uppercase() {
+        // Business Central gives a company its own No. as its Company No. (its export does).
+        own if kind == "company" && !no.is_empty() && own == no => String::new(),
+        company_no => company_no,
+    };
     if kind == "company" && !company_no.is_empty() {
         errors
             .push("a company does not belong to another company (company_no must be empty)".into());
     } else if let Some(problem) = no_problem(&company_no) {
-        errors.push(format!("company_no \"{}\" {problem}", shown(&company_no)));
+        errors.push(format!(
+            "company_no \"{}\" {problem}: give the company's No., not its name",
+            shown(&company_no)
+        ));
     }
     let limits = [
         ("name", 100),
@@ -59,6 +66,17 @@ pub(super) fn check_row(
         };
         if value.chars().count() > max {
             errors.push(format!("{field} is longer than {max} characters"));
+        }
+    }
+    for field in ["phone", "mobile"] {
+        let value = get(field);
+        if excel_shortened(&value) {
+            errors.push(format!(
+                "{field} \"{}\" is a number Excel shortened, and its digits are lost: format \
+                 the column as Text in Excel and type them again, or import Rapport's .xlsx \
+                 export",
+                shown(&value)
+            ));
         }
     }
     let email = get("email");
@@ -246,5 +264,44 @@ fn no_problem(no: &str) -> Option<String> {
         Some("must be at most 20 characters without spaces".into())
     } else {
         None
+    }
+}
+
+/// Whether a cell is a number as Excel shows one too long for its column, and saves it in a
+/// CSV file so ("4.91761E+12", "4,92E+12"): the digits past the first few are gone.
+fn excel_shortened(value: &str) -> bool {
+    let Some((mantissa, exponent)) = value.trim().split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let (whole, fraction) = mantissa.split_once(['.', ',']).unwrap_or((mantissa, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole)
+        && (fraction.is_empty() || digits(fraction))
+        && digits(exponent)
+        && exponent.len() <= 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excel_shortened;
+
+    #[test]
+    fn a_number_excel_shortened_is_told_from_a_phone() {
+        for shortened in ["4.91761E+12", "4,92E+12", "4E+12", " 1.2e+10 "] {
+            assert!(excel_shortened(shortened), "{shortened}");
+        }
+        for phone in [
+            "+45 86 12 34 56",
+            "004917612345678",
+            "86123456",
+            "E+12",
+            "4.9E+",
+            "Ext 12",
+            "1-800-FLOWERS",
+            "",
+        ] {
+            assert!(!excel_shortened(phone), "{phone}");
+        }
     }
 }
