@@ -609,8 +609,9 @@ fn a_value_under_no_column_or_a_column_named_twice_is_refused_not_dropped() {
 }
 
 /// A workbook whose rows go on in a second sheet under the same header (as an export past
-/// Excel's rows a sheet) is refused, naming the sheet, rather than read from its first sheet
-/// alone; a sheet of notes beside the list is left alone; a cell holding Excel's error (a
+/// Excel's rows a sheet), or holds contacts under another header, is refused, naming the
+/// sheet, rather than read from its first sheet alone; a sheet of notes beside the list is
+/// left alone; a cell holding Excel's error (a
 /// lookup that found nothing) is refused, not stored as the text "#N/A".
 #[test]
 fn a_workbook_going_on_in_a_second_sheet_or_holding_an_error_is_refused() {
@@ -657,6 +658,21 @@ fn a_workbook_going_on_in_a_second_sheet_or_holding_an_error_is_refused() {
         page.body
     );
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    // Persons in a sheet of their own, under another header: refused too, naming it (they
+    // were left out unsaid).
+    let page = import_file(
+        &mut c,
+        &[],
+        "persons.xlsx",
+        &book(&["type", "name", "company_no"], false),
+    );
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("sheet &#34;More&#34; holds contacts too (its first row has type and name)"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 
     let page = import_file(&mut c, &[], "errors.xlsx", &book(&["Notes"], true));
     assert!(page.contains("Nothing was imported."), "{}", page.body);
@@ -666,6 +682,26 @@ fn a_workbook_going_on_in_a_second_sheet_or_holding_an_error_is_refused() {
         page.body
     );
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+
+    // A chart beside the list, on a sheet of its own: no cells, left alone (the whole
+    // workbook was refused as "not readable").
+    let mut charted = rust_xlsxwriter::Workbook::new();
+    let sheet = charted.add_worksheet().set_name("Contacts").unwrap();
+    for (col, v) in ["type", "name", "company", "Charted Co"].iter().enumerate() {
+        sheet
+            .write_string((col / 2) as u32, (col % 2) as u16, *v)
+            .unwrap();
+    }
+    let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+    chart.add_series().set_values("Contacts!$A$1:$A$2");
+    charted.add_chartsheet().insert_chart(0, 0, &chart).unwrap();
+    let page = import_file(
+        &mut c,
+        &[],
+        "charted.xlsx",
+        &charted.save_to_buffer().unwrap(),
+    );
+    assert!(page.contains("1 contact imported."), "{}", page.body);
 
     let page = import_file(&mut c, &[], "notes.xlsx", &book(&["Notes"], false));
     assert!(page.contains("1 contact imported."), "{}", page.body);

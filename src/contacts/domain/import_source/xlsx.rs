@@ -204,22 +204,40 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
     ///
     /// A workbook whose rows go on in another sheet under the same header (as Rapport's own
     /// export past Excel's 1,048,576 rows a sheet) is refused, naming the sheet: reading the
-    /// first alone would leave the others' rows out, silently. Sheets with other columns
-    /// (notes beside the list) are left alone.
+    /// first alone would leave the others' rows out, silently; so is one whose other sheets
+    /// hold contacts under another header (persons beside companies). Sheets with other
+    /// columns (notes beside the list) and chart sheets are left alone.
     pub fn first_sheet(book: &'a mut Xlsx<RS>) -> Result<(Self, u64), String> {
-        let names = book.sheet_names();
+        // Worksheets only: a chart sheet has no cells to read.
+        let names: Vec<String> = book
+            .sheets_metadata()
+            .iter()
+            .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+            .map(|s| s.name.clone())
+            .collect();
         let name = names
             .first()
             .cloned()
             .ok_or_else(|| "the workbook has no sheet".to_string())?;
         if names.len() > 1 {
             let header = header_of(book, &name)?;
+            let holds_contacts =
+                |h: &[String]| h.iter().any(|c| c == "type") && h.iter().any(|c| c == "name");
             for other in &names[1..] {
-                if !header.is_empty() && header_of(book, other)? == header {
+                let theirs = header_of(book, other)?;
+                if !header.is_empty() && theirs == header {
                     return Err(format!(
                         "the rows go on in sheet \"{other}\" under the same header, and only \
                          the first sheet, \"{name}\", is read: import each sheet as a workbook \
                          of its own (or as CSV), so that no row is left out"
+                    ));
+                }
+                // Persons in a sheet of their own beside the companies: left out unsaid.
+                if holds_contacts(&theirs) {
+                    return Err(format!(
+                        "sheet \"{other}\" holds contacts too (its first row has type and \
+                         name), and only the first sheet, \"{name}\", is read: import each \
+                         sheet as a workbook of its own (or as CSV), so that no row is left out"
                     ));
                 }
             }
