@@ -594,6 +594,27 @@ fn classifications_and_profile_answers_are_assigned_on_the_card() {
         .get(&card)
         .contains("after you opened the card: nothing was saved."));
     assert_eq!(answers(&app), "1:11");
+    // The same page sent twice (a double click): the second finds the answers as it typed
+    // them, and says they are saved; before, "Someone else answered Revenue … nothing was
+    // saved", though they were.
+    let page = c.get(&card);
+    let token = page.csrf_token().unwrap();
+    for _ in 0..2 {
+        c.post_with_token(
+            &format!("/contacts/{acme}/profile"),
+            &token,
+            &[
+                ("q_1", "11"),
+                ("was_q_1", "11"),
+                ("q_2", "20"),
+                ("was_q_2", ""),
+            ],
+        )
+        .assert_redirect(&format!("/contacts/{acme}#profile"));
+    }
+    let page = c.get(&card);
+    assert!(page.contains("Profile answers saved."), "{}", page.body);
+    assert_eq!(answers(&app), "1:11,2:20");
 }
 
 #[test]

@@ -253,6 +253,11 @@ pub async fn profile(
                     let (now, text) =
                         crate::contacts::domain::profile::answer_now(conn, contact.id, question)?;
                     let now = now.map(|a| a.to_string()).unwrap_or_default();
+                    // Answered meanwhile as typed here (the form sent twice, a double click,
+                    // or a colleague's same answer): nothing to choose between.
+                    if now == typed {
+                        continue;
+                    }
                     if now != *was {
                         changed_meanwhile.push(text);
                         continue;
