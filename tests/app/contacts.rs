@@ -2583,3 +2583,35 @@ fn an_import_reads_business_centrals_companies_and_refuses_phones_excel_shortene
         1
     );
 }
+
+/// An edit saved while a colleague's deletion of the contact is under way waits for it, and
+/// keeps what was typed as the sequential case does; it was a bare 404 (the row read before
+/// the deletion, its update finding none after it).
+#[test]
+fn an_edit_saved_during_a_deletion_keeps_what_was_typed() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let no = create(&mut c, &company("Acme"));
+    let page = c.get(&format!("/contacts/{no}/edit"));
+    let mut deleting = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut deleting).unwrap();
+    diesel::sql_query(format!("DELETE FROM contacts WHERE no = '{no}'"))
+        .execute(&mut deleting)
+        .unwrap();
+    let mut values = company("Acme Typed Anew");
+    values.push(("version", hidden_value(&page.body, "version").unwrap()));
+    let token = page.csrf_token().unwrap();
+    let path = format!("/contacts/{no}");
+    let saving = std::thread::spawn(move || {
+        let res = c.post_with_token(&path, &token, &fields(&values));
+        (res.status, res.body)
+    });
+    assert!(one_waits_for_a_lock(&app, || saving.is_finished()));
+    diesel::sql_query("COMMIT").execute(&mut deleting).unwrap();
+    let (status, body) = saving.join().unwrap();
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("value=\"Acme Typed Anew\""), "{body}");
+    assert!(body.contains("action=\"/contacts\""), "{body}");
+}

@@ -312,7 +312,7 @@ pub async fn update(
     let f = form.clone();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let Some(contact) = model::find_by_no(conn, &no)? else {
+            let Some(contact) = model::lock_by_no(conn, &no)? else {
                 // Deleted by a colleague meanwhile: the typed values are not lost with it.
                 let no = no.trim().to_uppercase();
                 let mut errors = FormErrors::new();
