@@ -32,6 +32,14 @@ pub fn normalize_code(raw: &str) -> String {
     raw.trim().to_uppercase()
 }
 
+/// Characters that take no room when shown (Unicode's format characters: zero-width spaces
+/// and joiners, the byte order mark, direction marks and overrides, soft hyphens).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
 /// The rules of the `code20` domain, checked first so the user gets a message, not an error.
 /// `code` is already normalised.
 pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
@@ -47,6 +55,14 @@ pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
         errors.add(field, "A code cannot contain spaces.");
     } else if code.chars().any(char::is_control) {
         errors.add(field, "A code cannot contain control characters.");
+    } else if code.chars().any(invisible) {
+        // Pasted from a web page or a document: "NORTH" and "NORTH" with a zero-width space
+        // looked alike in every list, and a code could be wholly invisible.
+        errors.add(
+            field,
+            "A code cannot contain invisible characters (such as a zero-width space pasted \
+             with it): type it again.",
+        );
     } else if code.chars().all(|c| c == '.') {
         errors.add(field, "A code cannot consist of dots only.");
     } else if code.contains('|') {
@@ -406,9 +422,10 @@ impl Change {
         session::set_flash(conn, &self.session, Flash::success(message))
     }
 
-    /// Leaves a note that the form was saved as it was.
+    /// Leaves a note that the form was saved as it was; the form sent twice (a double click)
+    /// keeps its first sending's message, which says what it changed.
     pub fn unchanged(&self, conn: &mut PgConnection) -> QueryResult<()> {
-        session::set_flash(
+        session::set_flash_unless_waiting(
             conn,
             &self.session,
             Flash::info("Nothing was changed: the form was saved as it was."),
@@ -616,6 +633,19 @@ mod tests {
         assert_eq!(normalize_code("  retail "), "RETAIL");
         assert_eq!(code_error("retail"), None);
         assert_eq!(code_error("A-1/B.2"), None);
+        assert_eq!(code_error("ÆBLE"), None);
+        for hidden in [
+            "NORTH\u{200B}",
+            "\u{FEFF}NORTH",
+            "NO\u{202E}RTH",
+            "\u{200D}",
+            "A\u{00AD}B",
+        ] {
+            assert!(
+                code_error(hidden).is_some_and(|e| e.contains("invisible characters")),
+                "{hidden:?}"
+            );
+        }
         assert_eq!(code_error("").as_deref(), Some("Enter a code."));
         assert_eq!(
             code_error("two words").as_deref(),

@@ -200,6 +200,44 @@ fn invalid_codes_come_back_with_messages_per_field_and_nothing_is_stored() {
         app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'setup%'"),
         2
     );
+    // A code with an invisible character pasted with it looked like NORTH in every list.
+    let res = admin.submit(
+        "/setup/territories/new",
+        "/setup/territories",
+        &[("code", "NORTH\u{200B}"), ("description", "Look-alike")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("A code cannot contain invisible characters"),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 2);
+    // A rename sent twice (a double click): the first sending's message stays; the second's
+    // "Nothing was changed" replaced it.
+    let page = admin.get("/setup/territories/SOUTH");
+    let token = page.csrf_token().unwrap();
+    let shown = hidden_value(&page.body, "shown").unwrap_or_default();
+    for _ in 0..2 {
+        admin
+            .post_with_token(
+                "/setup/territories/SOUTH",
+                &token,
+                &[
+                    ("code", "SOUTH-2"),
+                    ("description", "South"),
+                    ("shown", &shown),
+                ],
+            )
+            .assert_status(303);
+    }
+    let list = admin.get("/setup/territories");
+    assert!(!list.contains("Nothing was changed"), "{}", list.body);
+    assert!(list.contains("SOUTH-2"), "{}", list.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM territories WHERE code = 'SOUTH-2'"),
+        1
+    );
 }
 
 /// A territory NORTH used by contact CT1, and an industry group RETAIL assigned to it.
