@@ -585,7 +585,19 @@ pub async fn update(
                 .ok_or(AppError::NotFound)?;
             let mut stale = FormErrors::new();
             let what = format!("number series {}", old.code);
-            check_shown(&mut stale, &f.shown, &shown_part(&old), &what, None);
+            // Saved meanwhile as typed here (the form sent twice, a double click): nothing
+            // to refuse.
+            let parsed = f.parse().ok();
+            let same = parsed.as_ref().is_some_and(|c| {
+                (c.description.as_str(), c.prefix.as_str(), c.width) == shown_part(&old)
+            });
+            check_shown(
+                &mut stale,
+                &f.shown,
+                &shown_part(&old),
+                &what,
+                same.then_some(""),
+            );
             if !stale.is_empty() {
                 // The description, prefix or width changed: the form again over them.
                 let current = old_next(&old);
@@ -598,7 +610,11 @@ pub async fn update(
             let seen = f.current_next.parse::<i64>().ok();
             let touched = f.next_touched();
             let mut errors = FormErrors::new();
-            if touched && seen.is_some() && seen != Some(old.next_number) {
+            if touched
+                && seen.is_some()
+                && seen != Some(old.next_number)
+                && changes.next_number != old.next_number
+            {
                 errors.add(
                     "next_number",
                     format!(

@@ -2375,3 +2375,69 @@ fn a_setup_row_changed_meanwhile_is_not_written_over_by_an_older_form() {
         assert!(!res.contains("Someone else saved"), "{page}: {}", res.body);
     }
 }
+
+/// A close opportunity code's and a number series' Save sent twice (a double click): the
+/// second finds the row as it typed it, and is not told that someone else saved it (nor that
+/// numbers were taken from the series meanwhile).
+#[test]
+fn a_close_code_or_a_number_series_saved_twice_is_saved_once() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("anna", "admin");
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO close_opportunity_codes (code, kind, description) VALUES ('PRICE', 'lost', 'Price')",
+    );
+    let page = "/setup/close-opportunity-codes/PRICE";
+    let form = admin.get(page);
+    let token = form.csrf_token().unwrap();
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    for _ in 0..2 {
+        admin
+            .post_with_token(
+                page,
+                &token,
+                &[
+                    ("code", "PRICE"),
+                    ("kind", "lost"),
+                    ("description", "Price too high"),
+                    ("shown", &shown),
+                ],
+            )
+            .assert_redirect("/setup/close-opportunity-codes");
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM close_opportunity_codes WHERE description = 'Price too high'"
+        ),
+        1
+    );
+
+    let page = "/setup/number-series/CONTACT";
+    let form = admin.get(page);
+    let token = form.csrf_token().unwrap();
+    let shown = hidden_value(&form.body, "shown").unwrap();
+    let current = hidden_value(&form.body, "current_next").unwrap();
+    for _ in 0..2 {
+        admin
+            .post_with_token(
+                page,
+                &token,
+                &[
+                    ("description", "Our contacts"),
+                    ("prefix", "CT"),
+                    ("width", "6"),
+                    ("next_number", "1000"),
+                    ("current_next", &current),
+                    ("shown", &shown),
+                ],
+            )
+            .assert_redirect("/setup/number-series");
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM number_series WHERE code = 'CONTACT' \
+             AND description = 'Our contacts' AND next_number = 1000"
+        ),
+        1
+    );
+}

@@ -273,7 +273,6 @@ pub async fn update(
             // A code that closed opportunities keeps its kind: a won deal stays won.
             let mut errors = errors;
             let what = format!("close opportunity code {}", old.code);
-            check_shown(&mut errors, &f.shown, &old, &what, None);
             if let Some(v) = &values {
                 if v.kind != old.kind && !used_by.is_empty() {
                     errors.add(
@@ -303,6 +302,10 @@ pub async fn update(
                 }
                 _ => String::new(),
             };
+            // What saving would change, where the form is valid: nothing (the form sent twice,
+            // a double click) is not refused as a colleague's save.
+            let would_change = values.as_ref().map(|_| detail.as_str());
+            check_shown(&mut errors, &f.shown, &old, &what, would_change);
             let saved = change.save(
                 conn,
                 Saving {
