@@ -50,6 +50,9 @@ pub struct UsedBy {
     pub contacts: Option<(i64, String)>,
     /// What the listed contacts are called, one and several ("company", "companies").
     pub noun: (&'static str, &'static str),
+    /// Whether records that never change use it (logged interactions, the history of
+    /// opportunities): it cannot be taken off them, so it can never be deleted.
+    pub kept: bool,
 }
 
 impl UsedBy {
@@ -98,6 +101,17 @@ pub fn used_by(counts: &[(&'static Usage, i64)], code: &str) -> UsedBy {
         text: describe(counts),
         contacts,
         noun: listed.map_or(("contact", "contacts"), |(u, _, _)| (u.one, u.many)),
+        kept: counts.iter().any(|(u, _)| u.is_record()),
+    }
+}
+
+impl Usage {
+    /// Whether the rows that use the code are records that never change: logged interactions
+    /// and the entries of opportunities' history (the database refuses any change of them).
+    pub fn is_record(&self) -> bool {
+        ["FROM interaction_log_entries", "FROM opportunity_entries"]
+            .iter()
+            .any(|from| self.count_sql.contains(from))
     }
 }
 

@@ -1284,6 +1284,14 @@ fn an_entry_keeps_its_language_renamed_with_it_and_kept_from_deletion() {
             .contains("Language DEA is used by 1 interaction, so it cannot be deleted."),
         "the delete is refused by the entry"
     );
+    // The delete panel does not ask to take it off the entry, which never changes.
+    let page = admin.get("/setup/languages/DEA");
+    assert!(
+        page.contains("Logged interactions and the history of opportunities are records that keep their codes for good"),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains("Remove it from them first."));
     assert_eq!(
         app.count("SELECT count(*) FROM languages WHERE code = 'DEA'"),
         1
