@@ -2441,3 +2441,44 @@ fn a_close_code_or_a_number_series_saved_twice_is_saved_once() {
         1
     );
 }
+
+/// A close opportunity code deleted while another administrator renames it: the delete waits
+/// for the rename and says so; it said "deleted" (and the audit trail too), though it had
+/// deleted nothing.
+#[test]
+fn a_close_code_deleted_during_its_rename_is_not_said_deleted() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::start();
+    let mut admin = app.signed_in("anna", "admin");
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO close_opportunity_codes (code, kind, description) VALUES ('PRICE', 'lost', 'Price')",
+    );
+    let page = "/setup/close-opportunity-codes/PRICE";
+    let token = admin.get(page).csrf_token().unwrap();
+    let mut renaming = app.conn();
+    diesel::sql_query("BEGIN").execute(&mut renaming).unwrap();
+    diesel::sql_query("UPDATE close_opportunity_codes SET code = 'TOOHIGH' WHERE code = 'PRICE'")
+        .execute(&mut renaming)
+        .unwrap();
+    let deleting = std::thread::spawn(move || {
+        let res = admin.post_with_token(&format!("{page}/delete"), &token, &[]);
+        (res.status, res.location())
+    });
+    assert!(one_waits_for_a_lock(&app, || deleting.is_finished()));
+    diesel::sql_query("COMMIT").execute(&mut renaming).unwrap();
+    let (status, location) = deleting.join().unwrap();
+    assert_ne!(
+        (status, location.as_deref()),
+        (303, Some("/setup/close-opportunity-codes")),
+        "said deleted"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'setup deleted'"),
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM close_opportunity_codes WHERE code = 'TOOHIGH'"),
+        1
+    );
+}

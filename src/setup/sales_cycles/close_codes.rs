@@ -357,7 +357,15 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let Some(row) = find(conn, &code)? else {
+            // Locked, as every setup row's delete: a rename meanwhile is waited for and seen
+            // (the delete then found no row, and said the code was deleted).
+            let locked = close_opportunity_codes::table
+                .find(&code)
+                .select(close_opportunity_codes::code)
+                .for_update()
+                .first::<String>(conn)
+                .optional()?;
+            let Some(row) = locked.map(|_| find(conn, &code)).transpose()?.flatten() else {
                 return Err(gone_row(conn, table(), &code)?);
             };
             delete_unused(conn, &change, table(), &row.code, |c| {
