@@ -247,6 +247,9 @@ pub struct SalespersonFormPage {
     pub form: SalespersonForm,
     pub errors: FormErrors,
     pub used_by: registry::UsedBy,
+    /// Whether the salesperson is blocked as stored (the form shown again after a refusal
+    /// holds what was typed, not saved).
+    pub blocked: bool,
 }
 
 impl SalespersonFormPage {
@@ -276,6 +279,7 @@ pub async fn new(_admin: Admin, layout: Layout) -> AppResult<HttpResponse> {
         form: SalespersonForm::default(),
         errors: FormErrors::new(),
         used_by: registry::UsedBy::default(),
+        blocked: false,
     })
 }
 
@@ -327,6 +331,7 @@ pub async fn create(
             form,
             errors,
             used_by: registry::UsedBy::default(),
+            blocked: false,
         }),
     }
 }
@@ -350,6 +355,7 @@ pub async fn show(
             layout,
             table: table(),
             code: Some(row.code.clone()),
+            blocked: row.blocked,
             form: SalespersonForm::from_row(row),
             errors: FormErrors::new(),
             used_by,
@@ -418,20 +424,21 @@ pub async fn update(
             let used_by =
                 registry::used_by(&registry::usages(conn, table(), &old.code)?, &old.code);
             let now = shown(&old);
-            Ok(Err((old.code, errors, used_by, now)))
+            Ok(Err((old.code, errors, used_by, now, old.blocked)))
         })
     })
     .await?;
     match result {
         Ok(()) => Ok(redirect(&table().href())),
         // Shown again over the row as it is now: saved again, the form replaces it.
-        Err((code, errors, used_by, now)) => unprocessable(&SalespersonFormPage {
+        Err((code, errors, used_by, now, blocked)) => unprocessable(&SalespersonFormPage {
             layout,
             table: table(),
             code: Some(code),
             form: SalespersonForm { shown: now, ..form },
             errors,
             used_by,
+            blocked,
         }),
     }
 }

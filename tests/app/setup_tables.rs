@@ -432,6 +432,23 @@ fn salespeople_are_created_validated_renamed_and_deleted() {
         1
     );
     assert!(admin.get("/setup/salespeople").contains("Blocked"));
+    // Unblocked with a wrong e-mail: refused, and the heading still says Blocked, as stored
+    // (it followed the refused form's box, and said Active).
+    let res = admin.submit(
+        "/setup/salespeople/MKE",
+        "/setup/salespeople/MKE",
+        &[
+            ("code", "MKE"),
+            ("name", "Maria Keller"),
+            ("email", "not-an-address"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("<span class=\"badge badge-off\">Blocked</span>"),
+        "{}",
+        res.body
+    );
     // The old code made again: filters that still name it now mean the new one, and the
     // message says so (they went on silently, selecting the new one's contacts).
     admin
