@@ -433,7 +433,7 @@ fn salespeople_are_created_validated_renamed_and_deleted() {
     );
     assert!(admin.get("/setup/salespeople").contains("Blocked"));
     // Unblocked with a wrong e-mail: refused, and the heading still says Blocked, as stored
-    // (it followed the refused form's box, and said Active).
+    // (it followed the refused form's box, and showed none).
     let res = admin.submit(
         "/setup/salespeople/MKE",
         "/setup/salespeople/MKE",
