@@ -148,11 +148,15 @@ pub async fn create(
             )?;
             let message = match made {
                 // Emptied meanwhile (a preview left open), as Business Central says it.
-                0 if from_segment::preview(conn, segment.id)?.lines == 0 => format!(
-                    "No opportunity created: segment {} has no lines. You cannot create \
-                     opportunities on an empty segment.",
-                    segment.no
-                ),
+                0 if from_segment::preview(conn, segment.id)?.lines == 0 => {
+                    let message = format!(
+                        "No opportunity created: segment {} has no lines. You cannot create \
+                         opportunities on an empty segment.",
+                        segment.no
+                    );
+                    session::set_flash(conn, &session, Flash::info(message))?;
+                    return Ok(Ok(segment.no));
+                }
                 0 => format!(
                     "No opportunity created: every contact of segment {} already has an open one from it.",
                     segment.no
