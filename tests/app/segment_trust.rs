@@ -1411,3 +1411,89 @@ fn a_line_added_by_hand_ignoring_exclusion_says_so_in_the_ledger() {
         page.body
     );
 }
+
+/// A line's own template changed: the line's own values left as its form showed them give way
+/// to the new template's, as Business Central copies a template's defaults into the line; one
+/// typed anew in the same save stays, and the message says which. Before, a line kept its
+/// earlier cost and was logged with CALL at MAIL's price, unsaid.
+#[test]
+fn a_lines_new_template_brings_its_defaults_over_what_was_left_as_shown() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Calls");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let line = format!("/segments/{no}/lines/{}", line_id(&app, &no, "ANNA"));
+    let shown = |page: &Resp| hidden_value(&page.body, "shown").unwrap();
+    let save = |c: &mut Client, fields: &[(&str, &str)]| {
+        let page = c.get(&line);
+        let mut all = vec![("shown", shown(&page))];
+        all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post_with_token(&line, &page.csrf_token().unwrap(), &all)
+    };
+    let stored = || {
+        text(
+            &app,
+            &format!(
+                "SELECT COALESCE(interaction_template_code, '-') || '|' || COALESCE(unit_cost::text, '-') \
+                 || '|' || COALESCE(unit_duration_min::text, '-') FROM segment_lines WHERE id = {}",
+                line_id(&app, &no, "ANNA")
+            ),
+        )
+    };
+    save(
+        &mut c,
+        &[
+            ("interaction_template_code", "MAIL"),
+            ("unit_cost", "3.50"),
+            ("unit_duration_min", "20"),
+        ],
+    )
+    .assert_status(303);
+    assert_eq!(stored(), "MAIL|3.50|20");
+    // CALL chosen, cost and duration left as shown: CALL's apply.
+    save(
+        &mut c,
+        &[
+            ("interaction_template_code", "CALL"),
+            ("unit_cost", "3.50"),
+            ("unit_duration_min", "20"),
+        ],
+    )
+    .assert_status(303);
+    assert_eq!(stored(), "CALL|-|-");
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains(
+            "Line ANNA Anna Alpha saved; the defaults of interaction template CALL apply."
+        ),
+        "{}",
+        page.body
+    );
+    // MAIL again with a cost typed anew: the cost stays, and the message says so.
+    save(
+        &mut c,
+        &[
+            ("interaction_template_code", "MAIL"),
+            ("unit_cost", "7.00"),
+            ("unit_duration_min", ""),
+        ],
+    )
+    .assert_status(303);
+    assert_eq!(stored(), "MAIL|7.00|-");
+    assert!(c
+        .get(&format!("/segments/{no}"))
+        .contains("the defaults of interaction template MAIL apply (unit cost kept as typed)."));
+    // The template unchanged: the line's own values are saved as typed.
+    save(
+        &mut c,
+        &[
+            ("interaction_template_code", "MAIL"),
+            ("unit_cost", "7.00"),
+            ("unit_duration_min", "9"),
+        ],
+    )
+    .assert_status(303);
+    assert_eq!(stored(), "MAIL|7.00|9");
+}

@@ -56,6 +56,55 @@ pub struct LineValues {
     campaign_response: Option<bool>,
 }
 
+impl LineValues {
+    /// A line's own template changed in this save (`typed`, over the line as its form showed
+    /// it, `data`): as Business Central copies a template's defaults into the line, the
+    /// fields left as the form showed them give way to the new template's (the line's own
+    /// value cleared, its template's takes effect); a field typed anew in the same save stays.
+    /// The labels of those kept, or `None` when the template did not change.
+    pub fn take_template(
+        &mut self,
+        typed: &LineForm,
+        data: &LineData,
+    ) -> Option<Vec<&'static str>> {
+        let before = data
+            .interaction_template_code
+            .as_deref()
+            .map(str::to_uppercase);
+        if self.interaction_template_code == before {
+            return None;
+        }
+        let shown = LineForm::of(data);
+        let mut kept = Vec::new();
+        let mut take = |label: &'static str, typed: &str, shown: &str, clear: &mut dyn FnMut()| {
+            if same_value(label, typed, shown) {
+                clear();
+            } else if !typed.trim().is_empty() {
+                kept.push(label);
+            }
+        };
+        take("Subject", &typed.subject, &shown.subject, &mut || {
+            self.subject = None
+        });
+        take(
+            "Correspondence Type",
+            &typed.correspondence_type,
+            &shown.correspondence_type,
+            &mut || self.correspondence_type = None,
+        );
+        take("Unit Cost", &typed.unit_cost, &shown.unit_cost, &mut || {
+            self.unit_cost = None
+        });
+        take(
+            "Unit Duration (min)",
+            &typed.unit_duration_min,
+            &shown.unit_duration_min,
+            &mut || self.unit_duration_min = None,
+        );
+        Some(kept)
+    }
+}
+
 pub const EVALUATIONS: [(&str, &str); 5] = [
     ("very_positive", "Very Positive"),
     ("positive", "Positive"),

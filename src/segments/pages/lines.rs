@@ -366,13 +366,31 @@ pub async fn update(
                 return Ok(Err((StatusCode::CONFLICT, FormErrors::new())));
             }
             match f.validate(conn, segment.campaign_no.is_some(), &data)? {
-                Ok(values) => {
+                Ok(mut values) => {
+                    let took = values.take_template(&f, &data);
                     line_edit::save(conn, segment.id, id, &values)?;
-                    session::set_flash(
-                        conn,
-                        &session,
-                        Flash::success(format!("Line {} saved.", data.label)),
-                    )?;
+                    let template = f.interaction_template_code.trim().to_uppercase();
+                    let message = match took {
+                        None => format!("Line {} saved.", data.label),
+                        Some(kept) => {
+                            let from = if template.is_empty() {
+                                "the header's values apply".to_string()
+                            } else {
+                                format!("the defaults of interaction template {template} apply")
+                            };
+                            let kept = match kept.as_slice() {
+                                [] => String::new(),
+                                [one] => format!(" ({} kept as typed)", one.to_lowercase()),
+                                [init @ .., last] => format!(
+                                    " ({} and {} kept as typed)",
+                                    init.join(", ").to_lowercase(),
+                                    last.to_lowercase()
+                                ),
+                            };
+                            format!("Line {} saved; {from}{kept}.", data.label)
+                        }
+                    };
+                    session::set_flash(conn, &session, Flash::success(message))?;
                     Ok(Ok(segment.no))
                 }
                 Err(errors) => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors))),
