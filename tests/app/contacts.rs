@@ -2584,9 +2584,9 @@ fn an_import_reads_business_centrals_companies_and_refuses_phones_excel_shortene
     );
 }
 
-/// An edit saved while a colleague's deletion of the contact is under way waits for it, and
-/// keeps what was typed as the sequential case does; it was a bare 404 (the row read before
-/// the deletion, its update finding none after it).
+/// An edit saved while a colleague's deletion of the contact is under way keeps what was
+/// typed, as the sequential case does; it was a bare 404 (the row read before the deletion,
+/// its update finding none after it).
 #[test]
 fn an_edit_saved_during_a_deletion_keeps_what_was_typed() {
     use diesel::RunQueryDsl;

@@ -513,18 +513,6 @@ pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Conta
         .optional()
 }
 
-/// The contact with No. `no`, locked for a change: a save waits for a colleague's save or
-/// deletion of it, then sees it (a version read before a colleague's slow save ended was a
-/// 409 with nothing to show after a double click; a deletion meanwhile, a 404).
-pub fn lock_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Contact>> {
-    contacts::table
-        .filter(contacts::no.eq(no.trim().to_uppercase()))
-        .select(Contact::as_select())
-        .for_update()
-        .first(conn)
-        .optional()
-}
-
 /// A contact's company: its number and name.
 pub type CompanyName = (String, String);
 

@@ -312,7 +312,7 @@ pub async fn update(
     let f = form.clone();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let Some(contact) = model::lock_by_no(conn, &no)? else {
+            let Some(contact) = model::find_by_no(conn, &no)? else {
                 // Deleted by a colleague meanwhile: the typed values are not lost with it.
                 let no = no.trim().to_uppercase();
                 let mut errors = FormErrors::new();
@@ -458,10 +458,31 @@ pub async fn update(
                     session::set_flash(conn, &session, Flash::success(message))?;
                     Ok(UpdateOutcome::Saved(saved.no))
                 }
+                // Changed or deleted while this save waited for it (a colleague's save or
+                // deletion under way; the form's own first sending, behind a slow save).
                 None => {
-                    let current = model::find(conn, contact.id)?;
+                    let Some(current) = model::find_by_no(conn, &contact.no)?
+                        .filter(|current| current.id == contact.id)
+                    else {
+                        let mut errors = FormErrors::new();
+                        errors.add(
+                            "shown",
+                            crate::admin::audit::deleted_meanwhile(
+                                conn,
+                                "contact deleted",
+                                "contact",
+                                &contact.no,
+                            )?,
+                        );
+                        return Ok(UpdateOutcome::Gone(errors, Options::load(conn, false)?));
+                    };
                     let company_no = model::company_no_of(conn, &current)?;
                     let theirs = ContactForm::from_contact(&current, company_no);
+                    if differences(&theirs, &f.clone().over(&theirs)).is_empty() {
+                        let said = crate::web::forms::saved_meanwhile("Contact", &current.no);
+                        session::set_flash_unless_waiting(conn, &session, Flash::info(said))?;
+                        return Ok(UpdateOutcome::Saved(current.no));
+                    }
                     Ok(UpdateOutcome::Conflict(
                         Box::new(current),
                         Box::new(theirs),
