@@ -15,14 +15,24 @@ use crate::web::{db, ok, render, AppError, AppResult, Flash, FormErrors, Layout}
 pub struct PasswordPage {
     pub layout: Layout,
     pub errors: FormErrors,
+    /// The form's one-time key ([`crate::db::once`]): the same form sent twice is told its
+    /// change was made.
+    pub once: String,
+}
+
+impl PasswordPage {
+    fn new(layout: Layout, errors: FormErrors) -> Self {
+        PasswordPage {
+            layout,
+            errors,
+            once: crate::db::once::new_key(),
+        }
+    }
 }
 
 #[get("/account/password")]
 pub async fn password_form(_user: SignedIn, layout: Layout) -> AppResult<HttpResponse> {
-    ok(&PasswordPage {
-        layout,
-        errors: FormErrors::new(),
-    })
+    ok(&PasswordPage::new(layout, FormErrors::new()))
 }
 
 #[derive(Deserialize)]
@@ -33,6 +43,8 @@ pub struct PasswordForm {
     password: String,
     #[serde(default)]
     password_confirmation: String,
+    #[serde(default)]
+    once: String,
 }
 
 enum Outcome {
@@ -48,13 +60,16 @@ const WRONG_CURRENT: &str = "This is not your current password.";
 /// Said once the password is changed.
 const CHANGED: &str = "Your password was changed. Any other session of yours was signed out.";
 
-/// The session of a change sent twice goes on, as the first one's did: the browser kept the
+/// The session of a change sent twice (its form's key was kept by the first sending's
+/// change) goes on, as the first one's did: the browser kept the
 /// second's answer, and with it the key it sets (the first's key is lost with its answer).
 fn went_on(
     conn: &mut PgConnection,
     shown: &session::SessionData,
     stored: &users::User,
 ) -> Result<Outcome, AppError> {
+    // The key the page was shown under ends here too (the first sending ended it already).
+    session::destroy(conn, &shown.key_hash)?;
     let created = session::renew(conn, shown, stored.current(), Flash::success(CHANGED))?;
     throttle::clear(conn, &stored.username)?;
     Ok(Outcome::Changed(created.key))
@@ -90,11 +105,12 @@ pub async fn change_password(
     if !errors.is_empty() {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage { layout, errors },
+            &PasswordPage::new(layout, errors),
         );
     }
     let ip = client_ip(&req, state.config.trust_proxy);
     let shown = session::current(&req)?;
+    let key = crate::db::once::key(&form.once);
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until the password is changed.
         if let Some(wait) = throttle::admit(conn, &user.username, &ip)? {
@@ -107,7 +123,10 @@ pub async fn change_password(
             // The same form sent twice (a double click): the first changed the password, so
             // the "current" one the second brings is the old one. The browser shows the
             // second's answer, which said the change failed.
-            if stored.active && password::verify(&form.password, &stored.password_hash) {
+            if stored.active
+                && crate::db::once::sent_before(conn, key.as_deref())?
+                && password::verify(&form.password, &stored.password_hash)
+            {
                 return conn.transaction(|conn| went_on(conn, &shown, &stored));
             }
             audit::record(
@@ -125,7 +144,9 @@ pub async fn change_password(
             // Reset or disabled while the password was being checked: not changed here.
             if !users::still_verified_to_change(conn, &stored)? {
                 // Unless the change made meanwhile is this one, sent twice.
-                if users::password_is_now(conn, stored.id, &form.password)? {
+                if crate::db::once::sent_before(conn, key.as_deref())?
+                    && users::password_is_now(conn, stored.id, &form.password)?
+                {
                     return went_on(conn, &shown, &stored);
                 }
                 return Err(AppError::Conflict(anyhow::anyhow!(
@@ -135,6 +156,7 @@ pub async fn change_password(
             // Ends every session of the user, this one too; it goes on under a new key.
             users::set_password_hash(conn, stored.id, &hash)?;
             let created = session::renew(conn, &shown, stored.current(), Flash::success(CHANGED))?;
+            crate::db::once::mark_sent(conn, key.as_deref(), 0)?;
             throttle::clear(conn, &stored.username)?;
             audit::record(
                 conn,
@@ -156,7 +178,7 @@ pub async fn change_password(
             errors.add("current_password", WRONG_CURRENT);
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &PasswordPage { layout, errors },
+                &PasswordPage::new(layout, errors),
             )
         }
     }

@@ -109,6 +109,19 @@ pub fn made_current(conn: &mut PgConnection, key: Option<&str>, current: i32) ->
     .get_result(conn)
 }
 
+/// Whether the form with `key` made its change already, whatever became of its record since
+/// (a form whose record has no version: a change of password).
+pub fn sent_before(conn: &mut PgConnection, key: Option<&str>) -> QueryResult<bool> {
+    use crate::db::schema::form_sends;
+    let Some(key) = key else {
+        return Ok(false);
+    };
+    diesel::select(diesel::dsl::exists(
+        form_sends::table.filter(form_sends::form_key.eq(key)),
+    ))
+    .get_result(conn)
+}
+
 /// Keeps the key of the edit form whose change this transaction makes, with the version of
 /// the record it made.
 pub fn mark_sent(conn: &mut PgConnection, key: Option<&str>, made: i32) -> QueryResult<()> {

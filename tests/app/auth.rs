@@ -1301,12 +1301,15 @@ fn a_change_of_password_sent_twice_says_changed_and_goes_on() {
     app.user("vera", "viewer");
     let mut desk = app.client();
     desk.sign_in("vera", PASSWORD);
-    let token = desk.get("/account/password").csrf_token().unwrap();
+    let page = desk.get("/account/password");
+    let token = page.csrf_token().unwrap();
+    let once = hidden_value(&page.body, "once").unwrap_or_default();
     const NEW: &str = "a new and longer passphrase";
     let fields = [
         ("current_password", PASSWORD),
         ("password", NEW),
         ("password_confirmation", NEW),
+        ("once", once.as_str()),
     ];
     // Both sends reach the user's row while another change holds it, as two clicks a moment
     // apart reach it one after the other.
@@ -1319,7 +1322,9 @@ fn a_change_of_password_sent_twice_says_changed_and_goes_on() {
         let mut click = Client::new(&desk.base);
         click.cookies = desk.cookies.clone();
         let token = token.clone();
+        let fields = fields.map(|(k, v)| (k, v.to_string()));
         std::thread::spawn(move || {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let res = click.post_with_token("/account/password", &token, &fields);
             (res, click)
         })
@@ -1360,6 +1365,21 @@ fn a_change_of_password_sent_twice_says_changed_and_goes_on() {
         app.count("SELECT count(*) FROM login_failures WHERE username = 'vera'"),
         0
     );
+    // Another form (not the one whose change was made), with a wrong current password and
+    // the password as it is now: a wrong current password, not a change made.
+    let page = browser.get("/account/password");
+    let res = browser.post_with_token(
+        "/account/password",
+        &page.csrf_token().unwrap(),
+        &[
+            ("current_password", "a guess of the password"),
+            ("password", NEW),
+            ("password_confirmation", NEW),
+            ("once", &hidden_value(&page.body, "once").unwrap()),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("This is not your current password."));
     let mut other = app.client();
     other.try_sign_in("vera", PASSWORD).assert_status(422);
     other.sign_in("vera", NEW);
