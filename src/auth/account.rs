@@ -156,7 +156,7 @@ pub async fn change_password(
             // Ends every session of the user, this one too; it goes on under a new key.
             users::set_password_hash(conn, stored.id, &hash)?;
             let created = session::renew(conn, &shown, stored.current(), Flash::success(CHANGED))?;
-            crate::db::once::mark_sent(conn, key.as_deref(), 0)?;
+            crate::db::once::mark_sent(conn, key.as_deref(), 0, "")?;
             throttle::clear(conn, &stored.username)?;
             audit::record(
                 conn,

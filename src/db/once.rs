@@ -3,9 +3,9 @@
 //!
 //! A create form's key is kept by the record it creates (a unique column): sent again, it
 //! finds the record instead of creating a second one under another number. An edit form's key
-//! is kept in `form_sends` once its change is made, with the version it made ([`mark_sent`]):
-//! sent again, it meets a newer version of its record, and [`made_current`] tells it from a
-//! colleague's change.
+//! is kept in `form_sends` once its change is made, with the version it made and a digest of
+//! what it sent ([`mark_sent`]): sent again, it meets a newer version of its record, and
+//! [`made_current`] tells it from a colleague's change, or from other values sent under it.
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -92,11 +92,18 @@ pub fn created_from(
     .map(|found| found.map(|f| f.no))
 }
 
-/// Whether the edit form with `key` made its change already, and its record is still at the
-/// version it made (`current`): a change saved after it is a colleague's, to be told as such.
-/// Asked under the record's lock, when the form's version is not the record's: a second
-/// sending waits for the first's transaction, then finds its key.
-pub fn made_current(conn: &mut PgConnection, key: Option<&str>, current: i32) -> QueryResult<bool> {
+/// Whether the edit form with `key` made its change already with what it sends now
+/// (`digest`, [`digest`]), and its record is still at the version it made (`current`): a
+/// change saved after it is a colleague's, and other values sent under the same key (the
+/// form changed and sent again before the first answer came) are a change of their own,
+/// both to be told as such. Asked under the record's lock, when the form's version is not the
+/// record's: a second sending waits for the first's transaction, then finds its key.
+pub fn made_current(
+    conn: &mut PgConnection,
+    key: Option<&str>,
+    current: i32,
+    digest: &str,
+) -> QueryResult<bool> {
     use crate::db::schema::form_sends;
     let Some(key) = key else {
         return Ok(false);
@@ -104,9 +111,17 @@ pub fn made_current(conn: &mut PgConnection, key: Option<&str>, current: i32) ->
     diesel::select(diesel::dsl::exists(
         form_sends::table
             .filter(form_sends::form_key.eq(key))
-            .filter(form_sends::made_version.eq(current)),
+            .filter(form_sends::made_version.eq(current))
+            .filter(form_sends::digest.eq(digest)),
     ))
     .get_result(conn)
+}
+
+/// A digest of what a form sent (its fields but its version and key, as `Debug` writes
+/// them), to tell the same form sent twice from the same form sent again with other values.
+pub fn digest(sent: &impl std::fmt::Debug) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(format!("{sent:?}").as_bytes())[..16])
 }
 
 /// Whether the form with `key` made its change already, whatever became of its record since
@@ -123,16 +138,29 @@ pub fn sent_before(conn: &mut PgConnection, key: Option<&str>) -> QueryResult<bo
 }
 
 /// Keeps the key of the edit form whose change this transaction makes, with the version of
-/// the record it made.
-pub fn mark_sent(conn: &mut PgConnection, key: Option<&str>, made: i32) -> QueryResult<()> {
+/// the record it made and the digest of what it sent; a key used again (saved from the page
+/// that told of a colleague's change) keeps its latest change.
+pub fn mark_sent(
+    conn: &mut PgConnection,
+    key: Option<&str>,
+    made: i32,
+    digest: &str,
+) -> QueryResult<()> {
     use crate::db::schema::form_sends;
     if let Some(key) = key {
         diesel::insert_into(form_sends::table)
             .values((
                 form_sends::form_key.eq(key),
                 form_sends::made_version.eq(made),
+                form_sends::digest.eq(digest),
             ))
-            .on_conflict_do_nothing()
+            .on_conflict(form_sends::form_key)
+            .do_update()
+            .set((
+                form_sends::made_version.eq(made),
+                form_sends::digest.eq(digest),
+                form_sends::sent_at.eq(diesel::dsl::now),
+            ))
             .execute(conn)?;
     }
     Ok(())

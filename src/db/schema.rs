@@ -175,6 +175,7 @@ diesel::table! {
     form_sends (form_key) {
         form_key -> Text,
         made_version -> Int4,
+        digest -> Text,
         sent_at -> Timestamptz,
     }
 }

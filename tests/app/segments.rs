@@ -3034,6 +3034,18 @@ fn a_header_saved_twice_with_a_template_is_saved_once() {
         ),
         "12.50|CP0002|2"
     );
+    // The same form with other values (changed and sent again before the answer came) is a
+    // change of its own: told of the save it missed, not swallowed as sent twice.
+    let changed = header_fields(&[
+        ("description", "Letters"),
+        ("date", &date),
+        ("interaction_template_code", "MAIL"),
+        ("subject", "Other"),
+        ("version", &version),
+        ("once", &once),
+    ]);
+    c.post_with_token(&page, &token, &changed)
+        .assert_status(409);
     // A colleague's save in between is still a colleague's: the same form, once more, after
     // another form saved the segment, meets their change and is told so.
     let other = c.get(&page);

@@ -309,10 +309,28 @@ async fn change_card(
         Which::Close(f) => Which::Close(f.clone()),
         Which::Reopen(f) => Which::Reopen(f.clone()),
     };
-    let (version, key) = match &which {
-        Which::Update(f) => (&f.version, &f.once),
-        Which::Close(f) => (&f.version, &f.once),
-        Which::Reopen(f) => (&f.version, &f.once),
+    // What was sent, but its version and key: the same form sent twice sends the same.
+    let blank = String::new;
+    let (version, key, digest) = match &which {
+        Which::Update(f) => (
+            &f.version,
+            &f.once,
+            crate::db::once::digest(&UpdateForm {
+                version: blank(),
+                once: blank(),
+                ..f.clone()
+            }),
+        ),
+        Which::Close(f) => (
+            &f.version,
+            &f.once,
+            crate::db::once::digest(&CloseForm {
+                version: blank(),
+                once: blank(),
+                ..f.clone()
+            }),
+        ),
+        Which::Reopen(f) => (&f.version, &f.once, crate::db::once::digest(&"reopen")),
     };
     let version = version.trim().parse::<i32>().ok();
     let key = crate::db::once::key(key);
@@ -328,7 +346,7 @@ async fn change_card(
             // The same form sent twice (a double click): the first made its change, and a
             // move made again would move the opportunity once more.
             if version != Some(o.version)
-                && crate::db::once::made_current(conn, key.as_deref(), o.version)?
+                && crate::db::once::made_current(conn, key.as_deref(), o.version, &digest)?
             {
                 let message = format!(
                     "Opportunity {} was changed already as your form says (it was sent \
@@ -359,7 +377,7 @@ async fn change_card(
                 record_audit(conn, &user, action, &o.no, message, &ip)?;
                 session::set_flash(conn, &session, Flash::success(message.clone()))?;
                 if let Some(made) = record::find(conn, &o.no)? {
-                    crate::db::once::mark_sent(conn, key.as_deref(), made.version)?;
+                    crate::db::once::mark_sent(conn, key.as_deref(), made.version, &digest)?;
                 }
             }
             let data = match outcome {

@@ -639,11 +639,18 @@ pub async fn update(
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
             super::must_be_draft(&segment)?;
             let key = once::key(&f.once);
+            let digest = once::digest(&HeaderForm {
+                version: String::new(),
+                once: String::new(),
+                ..f.clone()
+            });
             if f.version.parse::<i32>().ok() != Some(segment.version) {
                 let diff = f.differences(&HeaderForm::from_segment(&segment));
                 // The same form sent twice (a double click): its first sending saved it, and
                 // applied a template's defaults that it does not show.
-                if diff.is_empty() || once::made_current(conn, key.as_deref(), segment.version)? {
+                if diff.is_empty()
+                    || once::made_current(conn, key.as_deref(), segment.version, &digest)?
+                {
                     let message = crate::web::forms::saved_meanwhile("Segment", &segment.no);
                     session::set_flash_unless_waiting(conn, &session, Flash::info(message))?;
                     return Ok(HeaderOutcome::Saved(segment.no));
@@ -663,7 +670,7 @@ pub async fn update(
             let saved = header::update(conn, segment.id, segment.version, &values)?.ok_or(
                 AppError::Internal(anyhow::anyhow!("segment changed under its lock")),
             )?;
-            once::mark_sent(conn, key.as_deref(), saved.version)?;
+            once::mark_sent(conn, key.as_deref(), saved.version, &digest)?;
             let mut message = match applied {
                 Some(applied) => format!("Segment {} saved; {}.", saved.no, applied.sentence()),
                 None => format!("Segment {} saved.", saved.no),
