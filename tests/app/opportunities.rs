@@ -3760,8 +3760,11 @@ fn a_card_form_sent_twice_changes_the_opportunity_once() {
         .assert_redirect("/opportunities");
     let list = fresh.get("/opportunities");
     assert!(
-        list.contains(&format!("Opportunity {other} ")),
+        list.contains(&format!(
+            "Opportunity {other} Office chairs deleted, with its"
+        )),
         "{}",
         list.body
     );
+    assert!(!list.contains("deleted already"));
 }

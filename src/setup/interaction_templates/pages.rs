@@ -158,7 +158,7 @@ pub struct TemplateFormPage {
     pub code: Option<String>,
     pub form: TemplateForm,
     pub errors: FormErrors,
-    pub used_by: String,
+    pub used_by: registry::UsedBy,
     pub groups: CodeList,
     pub campaigns: CodeList,
 }
@@ -191,7 +191,7 @@ pub struct TemplateShowPage {
     pub table: &'static SetupTable,
     pub row: InteractionTemplate,
     pub group_description: String,
-    pub used_by: String,
+    pub used_by: registry::UsedBy,
 }
 
 /// The choices of the form: the interaction groups and the campaigns.
@@ -212,7 +212,7 @@ pub async fn new(
         code: None,
         form: TemplateForm::blank(),
         errors: FormErrors::new(),
-        used_by: String::new(),
+        used_by: registry::UsedBy::default(),
         groups,
         campaigns,
     })
@@ -293,7 +293,7 @@ pub async fn create(
             code: None,
             form,
             errors,
-            used_by: String::new(),
+            used_by: registry::UsedBy::default(),
             groups,
             campaigns,
         }),
@@ -311,7 +311,7 @@ pub async fn show(
     let admin = user.role == Role::Admin;
     let (row, used_by, group_description, choices) = db(&state.pool, move |conn| {
         let row = find(conn, &code)?.ok_or(AppError::NotFound)?;
-        let used_by = registry::describe(&registry::usages(conn, table(), &row.code)?);
+        let used_by = registry::used_by(&registry::usages(conn, table(), &row.code)?, &row.code);
         let group = group_description(conn, &row.group_code)?.unwrap_or_default();
         let choices = if admin { Some(choices(conn)?) } else { None };
         Ok((row, used_by, group, choices))
@@ -399,7 +399,8 @@ pub async fn update(
                 }
                 Err(errors) => errors,
             };
-            let used_by = registry::describe(&registry::usages(conn, table(), &old.code)?);
+            let used_by =
+                registry::used_by(&registry::usages(conn, table(), &old.code)?, &old.code);
             let now = shown(&old);
             Ok(Err((old.code, errors, used_by, choices(conn)?, now)))
         })

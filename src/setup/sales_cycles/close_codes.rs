@@ -201,17 +201,22 @@ pub struct CloseCodePage {
     pub form: CloseCodeForm,
     pub errors: FormErrors,
     pub kinds: [(&'static str, &'static str); 2],
-    pub used_by: String,
+    pub used_by: registry::UsedBy,
     pub can_edit: bool,
 }
 
-fn load(conn: &mut PgConnection, code: &str) -> AppResult<(CloseCode, String)> {
+fn load(conn: &mut PgConnection, code: &str) -> AppResult<(CloseCode, registry::UsedBy)> {
     let row = find(conn, code)?.ok_or(AppError::NotFound)?;
-    let used_by = registry::describe(&registry::usages(conn, table(), &row.code)?);
+    let used_by = registry::used_by(&registry::usages(conn, table(), &row.code)?, &row.code);
     Ok((row, used_by))
 }
 
-fn page(layout: Layout, row: CloseCode, used_by: String, can_edit: bool) -> CloseCodePage {
+fn page(
+    layout: Layout,
+    row: CloseCode,
+    used_by: registry::UsedBy,
+    can_edit: bool,
+) -> CloseCodePage {
     CloseCodePage {
         layout,
         table: table(),

@@ -32,8 +32,8 @@ pub const SHARED_TEXT_MAX_BYTES: u64 = 512 * 1024 * 1024;
 /// once, as many as the part says it has).
 pub const SHARED_TEXT_MAX_COUNT: u64 = 20_000_000;
 
-/// The most a part other than the sheets and the shared texts (the styles, the workbook's
-/// list of sheets, their links) may unpack to: the reader holds each whole.
+/// The most a part the reader holds whole, other than the shared texts (the styles, the
+/// workbook's list of sheets, their links), may unpack to.
 pub const OTHER_PART_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The longest text between two marks (`<`) of a part: the reader holds one whole. A cell of
@@ -69,6 +69,14 @@ fn check_parts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
         let name = part.name().unwrap_or_default().to_ascii_lowercase();
         let shared = name.ends_with("sharedstrings.xml");
         let sheet = name.contains("worksheets/");
+        // The parts the reader holds whole; the others (pictures, a pivot table's copy of the
+        // data, embedded files) it never opens, whatever their size.
+        let read_whole = ["workbook.xml", "styles.xml", ".rels", "[content_types].xml"]
+            .iter()
+            .any(|end| name.ends_with(end));
+        if !shared && !sheet && !read_whole {
+            continue;
+        }
         let max = if shared {
             SHARED_TEXT_MAX_BYTES
         } else if sheet {
