@@ -297,6 +297,17 @@ fn differences(theirs: &ContactForm, yours: &ContactForm) -> Vec<(&'static str, 
     pairs.into_iter().filter(|(_, a, b)| a != b).collect()
 }
 
+/// The edit form of contact `no`, deleted by a colleague meanwhile, shown again as a new
+/// contact's with what was typed, saying who deleted it and when.
+fn deleted_meanwhile(conn: &mut PgConnection, no: &str) -> AppResult<UpdateOutcome> {
+    let mut errors = FormErrors::new();
+    errors.add(
+        "shown",
+        crate::admin::audit::deleted_meanwhile(conn, "contact deleted", "contact", no)?,
+    );
+    Ok(UpdateOutcome::Gone(errors, Options::load(conn, false)?))
+}
+
 #[post("/contacts/{no}")]
 pub async fn update(
     req: HttpRequest,
@@ -314,18 +325,7 @@ pub async fn update(
         conn.transaction::<_, AppError, _>(|conn| {
             let Some(contact) = model::find_by_no(conn, &no)? else {
                 // Deleted by a colleague meanwhile: the typed values are not lost with it.
-                let no = no.trim().to_uppercase();
-                let mut errors = FormErrors::new();
-                errors.add(
-                    "shown",
-                    crate::admin::audit::deleted_meanwhile(
-                        conn,
-                        "contact deleted",
-                        "contact",
-                        &no,
-                    )?,
-                );
-                return Ok(UpdateOutcome::Gone(errors, Options::load(conn, false)?));
+                return deleted_meanwhile(conn, &no.trim().to_uppercase());
             };
             let version: i32 = f.version.parse().unwrap_or(-1);
             if version != contact.version {
@@ -464,17 +464,7 @@ pub async fn update(
                     let Some(current) = model::find_by_no(conn, &contact.no)?
                         .filter(|current| current.id == contact.id)
                     else {
-                        let mut errors = FormErrors::new();
-                        errors.add(
-                            "shown",
-                            crate::admin::audit::deleted_meanwhile(
-                                conn,
-                                "contact deleted",
-                                "contact",
-                                &contact.no,
-                            )?,
-                        );
-                        return Ok(UpdateOutcome::Gone(errors, Options::load(conn, false)?));
+                        return deleted_meanwhile(conn, &contact.no);
                     };
                     let company_no = model::company_no_of(conn, &current)?;
                     let theirs = ContactForm::from_contact(&current, company_no);
