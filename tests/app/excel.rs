@@ -508,6 +508,20 @@ fn a_workbook_imports_all_or_nothing_with_its_row_numbers() {
         page.body
     );
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    // A No. given twice names the earlier row as a row (it said "line").
+    let twice = contacts_workbook(
+        &["no", "type", "name"],
+        &[
+            vec!["CT1", "company", "First"],
+            vec!["CT1", "company", "Second"],
+        ],
+    );
+    let page = import_file(&mut c, &[], "twice.xlsx", &twice);
+    assert!(
+        page.contains("row 3: no CT1 is already used on row 2"),
+        "{}",
+        page.body
+    );
 
     let good = contacts_workbook(
         &header,
@@ -863,4 +877,35 @@ fn numbers_in_a_workbook_read_as_their_format_shows_them() {
         ),
         1
     );
+}
+
+/// An Excel 97-2003 workbook (or a protected one, of the same format) and Excel's "Unicode
+/// Text" (UTF-16) are named with what to do; they were told "not UTF-8: tick Read as
+/// Windows-1252", which then read garbage, or "invalid Zip archive".
+#[test]
+fn an_old_or_protected_workbook_and_utf16_text_are_named_with_what_to_do() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let mut xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    xls.extend_from_slice(&[0u8; 600]);
+    for name in ["contacts.xls", "protected.xlsx"] {
+        let page = import_file(&mut c, &[], name, &xls);
+        assert!(page.contains("Nothing was imported."), "{}", page.body);
+        assert!(
+            page.contains("the file is an Excel 97-2003 workbook (.xls), or a workbook protected"),
+            "{name}: {}",
+            page.body
+        );
+    }
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in "type,name\r\ncompany,Wide Co\r\n".encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let page = import_file(&mut c, &[], "unicode.txt", &utf16);
+    assert!(
+        page.contains("the file is UTF-16 text (Excel&#39;s &#34;Unicode Text&#34;)"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 }

@@ -257,6 +257,27 @@ impl FileKind {
     }
 }
 
+/// What a file is, by its first bytes, when it is neither a workbook (.xlsx) nor CSV text that
+/// Rapport reads, and what to do about it. They were told "not UTF-8: tick Read as
+/// Windows-1252" (which then listed garbage columns) or "invalid Zip archive".
+pub fn foreign_format(head: &[u8]) -> Option<&'static str> {
+    const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    if head.starts_with(OLE2) {
+        Some(
+            "the file is an Excel 97-2003 workbook (.xls), or a workbook protected by a password \
+             or a sensitivity label: save it from Excel as an Excel Workbook (.xlsx) without \
+             protection, or as \"CSV UTF-8 (Comma delimited)\", and import that",
+        )
+    } else if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        Some(
+            "the file is UTF-16 text (Excel's \"Unicode Text\"): save it from Excel as \
+             \"CSV UTF-8 (Comma delimited)\" and import that",
+        )
+    } else {
+        None
+    }
+}
+
 /// A job's own connection: it holds the job's advisory lock, and writes the progress and the
 /// result outside the import's transaction. Dropped before the job finished (a panic), it marks
 /// the job failed; either way it gives the lock back.
@@ -545,8 +566,9 @@ fn run(
         ip,
     };
     let mut data = BufReader::with_capacity(256 * 1024, upload.file);
-    let outcome = match upload.kind {
-        FileKind::Xlsx => match import_source::open_workbook(data) {
+    let outcome = match (foreign_format(data.fill_buf()?), upload.kind) {
+        (Some(message), _) => Outcome::unreadable(message.to_string()),
+        (None, FileKind::Xlsx) => match import_source::open_workbook(data) {
             Ok(mut book) => match XlsxSource::first_sheet(&mut book) {
                 Ok((mut source, rows)) => {
                     job.total(rows.saturating_sub(1).max(1));
@@ -556,7 +578,7 @@ fn run(
             },
             Err(message) => Outcome::unreadable(message),
         },
-        kind => {
+        (None, kind) => {
             let separator = import_source::sniff_separator(data.fill_buf()?);
             if kind == FileKind::CsvWindows1252 {
                 let mut source = CsvSource::new(Windows1252::new(data), separator);

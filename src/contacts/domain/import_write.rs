@@ -71,11 +71,17 @@ struct Found {
     total: i64,
 }
 
-/// A number given twice in the file.
-const TWICE: &str =
-    "SELECT line, 'no ' || no || ' is already used on line ' || first AS message, count(*) OVER () AS total
-     FROM (SELECT line, no, min(line) OVER (PARTITION BY no) AS first FROM import_rows WHERE no <> '') d
-     WHERE line <> first ORDER BY line LIMIT $1";
+/// A number given twice in the file; `line_word` is what the file's lines are called ("line"
+/// in a CSV file, "row" in a workbook: a fixed word, never the file's).
+fn twice(line_word: &str) -> String {
+    format!(
+        "SELECT line, 'no ' || no || ' is already used on {line_word} ' || first AS message,
+           count(*) OVER () AS total
+         FROM (SELECT line, no, min(line) OVER (PARTITION BY no) AS first FROM import_rows
+               WHERE no <> '') d
+         WHERE line <> first ORDER BY line LIMIT $1"
+    )
+}
 
 /// A number Rapport already has (when those rows are not to update their contacts).
 const EXISTS: &str =
@@ -351,7 +357,7 @@ pub fn check(
     problems: &mut Problems,
     existing: &Existing,
 ) -> QueryResult<()> {
-    let mut checks: Vec<String> = vec![TWICE.into(), stale(existing.update)];
+    let mut checks: Vec<String> = vec![twice(problems.line_word), stale(existing.update)];
     if existing.update {
         checks.push(TYPE_CHANGE.into());
         if existing.has("company_no") {
