@@ -945,7 +945,8 @@ mod tests {
             format!("line 2: email \"{x40}…\" is not an e-mail address"),
             format!("line 2: unknown country/region {}…", "X".repeat(40)),
             format!(
-                "line 2: company_no \"{}…\" must be at most 20 characters without spaces",
+                "line 2: company_no \"{}…\" must be at most 20 characters without spaces: \
+                 give the company's No., not its name",
                 "X".repeat(40)
             ),
         ] {
