@@ -104,21 +104,33 @@ pub fn made_current(
     current: i32,
     digest: &str,
 ) -> QueryResult<bool> {
+    kept(conn, key, Some((current, digest)))
+}
+
+/// Whether `key` is kept in `form_sends`, with the version and digest `made`, when given.
+fn kept(
+    conn: &mut PgConnection,
+    key: Option<&str>,
+    made: Option<(i32, &str)>,
+) -> QueryResult<bool> {
     use crate::db::schema::form_sends;
     let Some(key) = key else {
         return Ok(false);
     };
-    diesel::select(diesel::dsl::exists(
-        form_sends::table
-            .filter(form_sends::form_key.eq(key))
-            .filter(form_sends::made_version.eq(current))
-            .filter(form_sends::digest.eq(digest)),
-    ))
-    .get_result(conn)
+    let mut sent = form_sends::table
+        .filter(form_sends::form_key.eq(key))
+        .into_boxed();
+    if let Some((version, digest)) = made {
+        sent = sent
+            .filter(form_sends::made_version.eq(version))
+            .filter(form_sends::digest.eq(digest));
+    }
+    diesel::select(diesel::dsl::exists(sent)).get_result(conn)
 }
 
-/// A digest of what a form sent (its fields but its version and key, as `Debug` writes
-/// them), to tell the same form sent twice from the same form sent again with other values.
+/// A digest of a value as `Debug` writes it: of what a form sent (its fields but its version
+/// and key), to tell the same form sent twice from the same form sent again with other
+/// values; of a row as a setup form showed it ([`crate::setup::support::shown`]).
 pub fn digest(sent: &impl std::fmt::Debug) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(&Sha256::digest(format!("{sent:?}").as_bytes())[..16])
@@ -127,14 +139,7 @@ pub fn digest(sent: &impl std::fmt::Debug) -> String {
 /// Whether the form with `key` made its change already, whatever became of its record since
 /// (a form whose record has no version: a change of password).
 pub fn sent_before(conn: &mut PgConnection, key: Option<&str>) -> QueryResult<bool> {
-    use crate::db::schema::form_sends;
-    let Some(key) = key else {
-        return Ok(false);
-    };
-    diesel::select(diesel::dsl::exists(
-        form_sends::table.filter(form_sends::form_key.eq(key)),
-    ))
-    .get_result(conn)
+    kept(conn, key, None)
 }
 
 /// Keeps the key of the edit form whose change this transaction makes, with the version of

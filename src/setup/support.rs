@@ -80,8 +80,7 @@ pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
 /// over a colleague's change (a salesperson blocked meanwhile was unblocked by a fix of its
 /// e-mail address).
 pub fn shown<T: std::fmt::Debug>(row: &T) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(format!("{row:?}").as_bytes())[..16])
+    crate::db::once::digest(row)
 }
 
 /// Refuses the save when the form was opened on `row` as it was before (`sent`: the form's
