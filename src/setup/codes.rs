@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::registry::{self, SetupTable};
 use super::support::{
-    check_code, check_shown, check_text, gone_row, guarded, normalize_code, row_now, search_terms,
-    shown, Change, ListQuery, Listing, Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
+    check_code, check_shown, check_text, deleted_already, guarded, normalize_code, row_now,
+    search_terms, shown, Change, ListQuery, Listing, Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
 };
 use super::CodeOption;
 use crate::auth::{Admin, Role, SignedIn};
@@ -427,7 +427,7 @@ pub async fn delete(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let Some(row) = lock(conn, table, &code)? else {
-                return Err(gone_row(conn, table, &code)?);
+                return deleted_already(conn, &change, table, &code);
             };
             delete_unused(conn, &change, table, &row.code, |c| {
                 delete_row(c, table, &row.code)

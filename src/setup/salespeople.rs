@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::codes::delete_unused;
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_code, check_shown, check_text, gone_row, is_email, normalize_code, row_now, search_terms,
-    shown, Change, ListQuery, Listing, Saving, PER_PAGE,
+    check_code, check_shown, check_text, deleted_already, is_email, normalize_code, row_now,
+    search_terms, shown, Change, ListQuery, Listing, Saving, PER_PAGE,
 };
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::salespeople;
@@ -455,7 +455,7 @@ pub async fn delete(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let Some(row) = lock(conn, &code)? else {
-                return Err(gone_row(conn, table(), &code)?);
+                return deleted_already(conn, &change, table(), &code);
             };
             delete_unused(conn, &change, table(), &row.code, |c| {
                 diesel::delete(salespeople::table.find(&row.code)).execute(c)

@@ -249,9 +249,26 @@ pub fn gone(table: &SetupTable, code: &str, since: &Since) -> AppError {
     }
 }
 
-/// [`gone`] for a row that `lock` did not find under `code`, as the audit trail tells it.
-pub fn gone_row(conn: &mut PgConnection, table: &SetupTable, code: &str) -> AppResult<AppError> {
-    Ok(gone(table, code, &since(conn, table, code)?))
+/// A delete of `code` of `table`, which `lock` did not find: deleted already — by this form's
+/// first sending (a double click, or Back and send: its message stays) or by another
+/// administrator (said, with who) — it ends on the list, nothing more deleted. Renamed since,
+/// or gone unsaid, it is refused ([`gone`]). Answers where to go next.
+pub fn deleted_already(
+    conn: &mut PgConnection,
+    change: &Change,
+    table: &SetupTable,
+    code: &str,
+) -> AppResult<String> {
+    let since = since(conn, table, code)?;
+    if !matches!(since, Since::Deleted { .. }) {
+        return Err(gone(table, code, &since));
+    }
+    let name = format!("{} {code}", table.singular_cap());
+    change.already(
+        conn,
+        format!("{}: nothing more to delete.", since.deleted(&name, code)),
+    )?;
+    Ok(table.href())
 }
 
 /// A free text of at most `max` characters; `required` is the message when it is empty.

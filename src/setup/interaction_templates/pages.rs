@@ -16,8 +16,8 @@ use crate::db::schema::interaction_templates;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    check_shown, gone_row, guarded, row_now, shown, since, Change, ListQuery, Listing, Refusal,
-    Since, CHANGED, CREATED, PER_PAGE,
+    check_shown, deleted_already, guarded, row_now, shown, since, Change, ListQuery, Listing,
+    Refusal, Since, CHANGED, CREATED, PER_PAGE,
 };
 use crate::setup::{CodeList, CodeOption};
 use crate::web::AppState;
@@ -436,7 +436,7 @@ pub async fn delete(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let Some(row) = lock(conn, &code)? else {
-                return Err(gone_row(conn, table(), &code)?);
+                return deleted_already(conn, &change, table(), &code);
             };
             delete_unused(conn, &change, table(), &row.code, |c| {
                 diesel::delete(interaction_templates::table.find(&row.code)).execute(c)

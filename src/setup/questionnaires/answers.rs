@@ -201,7 +201,14 @@ pub async fn delete_answer(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (q, question, answers) = question_for_change(conn, &code, id)?;
-            let old = answer(conn, id, answer_id).map_err(|e| or_gone(e, "answer", &q.code))?;
+            // Deleted already (by this form's first sending, or by another administrator).
+            let old = match answer(conn, id, answer_id) {
+                Err(AppError::NotFound) => {
+                    change.already(conn, already_deleted("answer", &q.code))?;
+                    return Ok(question_href(&q.code, id));
+                }
+                found => found?,
+            };
             let c: Count = diesel::sql_query(
                 "SELECT count(*) AS n FROM contact_profile_answers WHERE answer_id = $1",
             )

@@ -28,8 +28,8 @@ use std::sync::{Arc, LazyLock};
 use super::codes::{self, CodeForm};
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
-    check_shown, check_text, gone_row, row_now, search_terms, shown, Change, ListQuery, Listing,
-    Saving, CHANGED, DESCRIPTION_MAX, PER_PAGE,
+    check_shown, check_text, deleted_already, row_now, search_terms, shown, Change, ListQuery,
+    Listing, Saving, CHANGED, DESCRIPTION_MAX, PER_PAGE,
 };
 use super::Keeper;
 use crate::auth::{Admin, Role, SignedIn};
@@ -385,6 +385,16 @@ pub(super) fn gone(what: &str, code: &str) -> AppError {
         ),
         back: table().code_href(code),
     }
+}
+
+/// The note for a delete of a question or an answer (`what`) of questionnaire `code` that is
+/// not there any more: deleted by this form's first sending (a double click, whose message
+/// then stays) or by another administrator.
+pub(super) fn already_deleted(what: &str, code: &str) -> String {
+    format!(
+        "This {what} of profile questionnaire {code} is not there any more: nothing more to \
+         delete."
+    )
 }
 
 /// [`gone`] for a change whose question or answer was not found.

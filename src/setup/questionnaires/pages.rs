@@ -330,7 +330,7 @@ pub async fn delete(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let Some(q) = lock_row(conn, &code)? else {
-                return Err(gone_row(conn, table(), &code)?);
+                return deleted_already(conn, &change, table(), &code);
             };
             let ids: Vec<i64> = questions(conn, &q.code)?.iter().map(|q| q.id).collect();
             lock_answers(conn, &ids)?;

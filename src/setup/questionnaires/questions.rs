@@ -260,11 +260,12 @@ pub async fn delete_question(
         conn.transaction::<_, AppError, _>(|conn| {
             let q = lock(conn, &code)?;
             let all = questions(conn, &q.code)?;
-            let question = all
-                .iter()
-                .find(|x| x.id == id)
-                .cloned()
-                .ok_or_else(|| gone("question", &q.code))?;
+            // Deleted already: by this form's first sending (a double click, whose message
+            // stays) or by another administrator. It was a 409 "not there any more".
+            let Some(question) = all.iter().find(|x| x.id == id).cloned() else {
+                change.already(conn, already_deleted("question", &q.code))?;
+                return Ok(table().code_href(&q.code));
+            };
             lock_answers(conn, &[id])?;
             let n = contacts_answering(conn, &[id])?;
             if n > 0 {

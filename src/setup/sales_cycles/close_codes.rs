@@ -12,8 +12,8 @@ use crate::db::schema::close_opportunity_codes;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    check_code, check_shown, check_text, gone_row, normalize_code, row_now, shown, Change, Saving,
-    DESCRIPTION_MAX,
+    check_code, check_shown, check_text, deleted_already, normalize_code, row_now, shown, Change,
+    Saving, DESCRIPTION_MAX,
 };
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
@@ -371,7 +371,7 @@ pub async fn delete(
                 .first::<String>(conn)
                 .optional()?;
             let Some(row) = locked.map(|_| find(conn, &code)).transpose()?.flatten() else {
-                return Err(gone_row(conn, table(), &code)?);
+                return deleted_already(conn, &change, table(), &code);
             };
             delete_unused(conn, &change, table(), &row.code, |c| {
                 diesel::delete(close_opportunity_codes::table.find(&row.code)).execute(c)

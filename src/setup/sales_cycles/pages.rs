@@ -13,7 +13,9 @@ use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::{sales_cycle_stages, sales_cycles};
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, SetupTable};
-use crate::setup::support::{check_shown, guarded, row_now, Change, Saving, CHANGED};
+use crate::setup::support::{
+    check_shown, deleted_already, guarded, row_now, Change, Saving, CHANGED,
+};
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
 use crate::web::{filters, AppState};
 
@@ -315,7 +317,9 @@ pub async fn delete(
     let change = Change::new(&req, admin, &state)?;
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let cycle = row_now(conn, table(), &code, lock)?;
+            let Some(cycle) = lock(conn, &code)? else {
+                return deleted_already(conn, &change, table(), &code);
+            };
             delete_unused(conn, &change, table(), &cycle.code, |c| {
                 diesel::delete(sales_cycles::table.find(&cycle.code)).execute(c)
             })
@@ -563,7 +567,18 @@ pub async fn delete_stage(
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let cycle = row_now(conn, table(), &code, lock)?;
-            stage(conn, &cycle.code, n)?.ok_or_else(|| stage_gone(&cycle.code, n))?;
+            // Deleted already: by this form's first sending (a double click, whose message
+            // stays) or by another administrator. It was a 409 "not there any more".
+            if stage(conn, &cycle.code, n)?.is_none() {
+                change.already(
+                    conn,
+                    format!(
+                        "Stage {n} of {} is not there any more: nothing more to delete.",
+                        cycle.code
+                    ),
+                )?;
+                return Ok(format!("{}#stages-heading", cycle_href(&cycle.code)));
+            }
             let on = opportunities_on(conn, &cycle.code, Some(n))?.all;
             if on > 0 {
                 change.refuse(
