@@ -704,7 +704,7 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
     {
         return Ok(Updated::Unchanged);
     }
-    diesel::sql_query(
+    let saved = diesel::sql_query(
         "UPDATE interaction_log_entries SET \
            evaluation = CASE WHEN $2 THEN $3 ELSE evaluation END, \
            canceled = CASE WHEN $4 THEN $5 ELSE canceled END, \
@@ -716,6 +716,21 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
     .bind::<Text, _>(changes.evaluation.clone().unwrap_or_default())
     .bind::<Bool, _>(canceled.is_some())
     .bind::<Bool, _>(canceled.unwrap_or(false))
-    .get_result(conn)
-    .map(Updated::Saved)
+    .get_result(conn)?;
+    if let Some(canceled) = canceled {
+        // Its segment's campaign entry counts the interactions that count, as Business
+        // Central's: one canceled here leaves it, and comes back with its un-cancel. (The
+        // entry of a canceled segment, which counts those canceled with it, is not touched:
+        // an un-cancel is refused under it, and a cancel finds the entry canceled already.)
+        diesel::sql_query(
+            "UPDATE campaign_entries k SET entries = k.entries + $2, \
+               cost = k.cost + $2 * e.cost, duration_min = k.duration_min + $2 * e.duration_min \
+             FROM interaction_log_entries e \
+             WHERE e.id = $1 AND k.segment_id = e.segment_id AND NOT k.canceled",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(if canceled { -1 } else { 1 })
+        .execute(conn)?;
+    }
+    Ok(Updated::Saved(saved))
 }

@@ -320,3 +320,68 @@ fn while_another_request_counts_the_card_shows_the_last_figures_and_says_so() {
     assert_card(&app, &mut c, "CP0001", "the count is over");
     assert!(!c.get("/campaigns/CP0001").contains(NOTE));
 }
+
+/// The campaign entry of a logged segment, as Business Central's: its interactions, cost and
+/// minutes are those of the segment's interactions that count — an interaction canceled on
+/// its own page leaves them, and comes back with its un-cancel; a canceled entry shows those
+/// canceled with it. They kept what the log wrote, and the card's campaign entries no longer
+/// added up to its figures.
+#[test]
+fn a_campaign_entry_counts_its_interactions_as_they_are_now() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let a = campaign_segment(&app, &mut c, "CP0001", "ANNA|DORA|SOLO");
+    post(&mut c, &format!("/segments/{a}/log"), &[]).assert_redirect(&format!("/segments/{a}"));
+    let entry_now = |app: &TestApp| -> (i64, String, i64, bool) {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct K {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            entries: i64,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            cost: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            duration_min: i64,
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            canceled: bool,
+        }
+        let k: K = diesel::sql_query(
+            "SELECT entries, cost::text AS cost, duration_min, canceled FROM campaign_entries",
+        )
+        .get_result(&mut app.conn())
+        .unwrap();
+        (k.entries, k.cost, k.duration_min, k.canceled)
+    };
+    assert_eq!(entry_now(&app), (3, "7.50".into(), 9, false));
+    let entry = app.count(&format!(
+        "SELECT min(id) FROM interaction_log_entries WHERE segment_no = '{a}'"
+    ));
+    let cancel = |c: &mut Client, on: bool| {
+        let fields: &[(&str, &str)] = if on { &[("canceled", "on")] } else { &[] };
+        post(c, &format!("/interactions/{entry}"), fields)
+            .assert_redirect(&format!("/interactions/{entry}"));
+    };
+    cancel(&mut c, true);
+    assert_eq!(entry_now(&app), (2, "5.00".into(), 6, false));
+    // Sent twice (a double click): counted once.
+    cancel(&mut c, true);
+    assert_eq!(entry_now(&app), (2, "5.00".into(), 6, false));
+    let card = c.get("/campaigns/CP0001");
+    assert!(card.contains(">2</a></td>"), "{}", card.body);
+    assert!(
+        card.contains("<td class=\"num\">5.00</td>"),
+        "{}",
+        card.body
+    );
+    cancel(&mut c, false);
+    assert_eq!(entry_now(&app), (3, "7.50".into(), 9, false));
+
+    // The segment canceled: its entry shows what was canceled with it — all three, one of
+    // them canceled on its own before. Restored, that one stays canceled and out.
+    cancel(&mut c, true);
+    post(&mut c, &format!("/segments/{a}/cancel"), &[]).assert_redirect(&format!("/segments/{a}"));
+    assert_eq!(entry_now(&app), (3, "7.50".into(), 9, true));
+    post(&mut c, &format!("/segments/{a}/restore"), &[]).assert_redirect(&format!("/segments/{a}"));
+    assert_eq!(entry_now(&app), (2, "5.00".into(), 6, false));
+}

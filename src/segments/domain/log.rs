@@ -551,10 +551,21 @@ fn set_canceled(
     .bind::<BigInt, _>(segment.id)
     .bind::<Text, _>(&segment.no)
     .execute(conn)? as i64;
-    diesel::sql_query("UPDATE campaign_entries SET canceled = $2 WHERE segment_id = $1")
-        .bind::<BigInt, _>(segment.id)
-        .bind::<Bool, _>(canceled)
-        .execute(conn)?;
+    // Its campaign entry counts, as Business Central's, the interactions canceled with it
+    // (those canceled on their own before too), or, restored, those that count again.
+    diesel::sql_query(format!(
+        "UPDATE campaign_entries k SET canceled = $3, entries = x.n, cost = x.cost, \
+           duration_min = x.duration \
+         FROM (SELECT count(*) AS n, coalesce(sum(e.cost), 0) AS cost, \
+                 coalesce(sum(e.duration_min), 0) AS duration \
+               FROM interaction_log_entries e, {} AND e.canceled = $3) x \
+         WHERE k.segment_id = $1",
+        own_entries("$1", "$2")
+    ))
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Text, _>(&segment.no)
+    .bind::<Bool, _>(canceled)
+    .execute(conn)?;
     use crate::db::schema::segments as s;
     let status = if canceled {
         SegmentStatus::Canceled

@@ -1,0 +1,1 @@
+-- The counts as they were written cannot be told back; nothing to undo.
