@@ -1043,6 +1043,13 @@ fn apply_refresh_writes_nothing_but_what_its_preview_showed() {
     c.post_with_token(&format!("{page}/refresh"), &token, &fields)
         .assert_redirect(&page);
     assert_eq!(members(&app, &one), 8, "CO02 and CO04 joined");
+    // The same form sent again (a double click): applied once, its message kept. It led back
+    // to the preview under "Nothing was applied".
+    c.post_with_token(&format!("{page}/refresh"), &token, &fields)
+        .assert_redirect(&page);
+    assert_eq!(members(&app, &one), 8);
+    let shown = c.get(&page);
+    assert!(!shown.contains("Nothing was applied"), "{}", shown.body);
 }
 
 #[test]

@@ -194,6 +194,14 @@ pub async fn apply(
                     .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
                 if segment.is_draft() && now != seen {
                     let steps = ledger::load(conn, segment.id)?;
+                    let note = stored::note(StepKind::Refresh, &Criteria::default(), "");
+                    let kind = StepKind::Refresh;
+                    if let Some(first) =
+                        super::wizard::applied_before(&steps, Some(seen), kind, &note, &user)
+                    {
+                        session::set_flash_unless_waiting(conn, &session, first)?;
+                        return Ok(Applied::Done(format!("/segments/{}", segment.no)));
+                    }
                     let flash = Flash::error(super::wizard::changed_since_preview(&steps));
                     session::set_flash(conn, &session, flash)?;
                     return Ok(Applied::Done(again));

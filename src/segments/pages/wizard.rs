@@ -301,6 +301,40 @@ pub(super) fn steps_changed(
     Ok(Some(ledger::load(conn, segment.id)?))
 }
 
+/// When the one step recorded since the preview (`seen`) is this step — of `kind`, with these
+/// criteria (`note`), by `user` — the same form was sent twice (a double click, or Back and
+/// send): its first sending applied it, and the note to leave unless the first sending's
+/// message still waits. Else (a colleague's step, another one of the user's, or more than one)
+/// `None`: the preview is shown again as it is now. (It led back to the preview with "Nothing
+/// was applied" over the first message, and an Apply there did the step again.)
+pub(super) fn applied_before(
+    steps: &[ledger::Step],
+    seen: Option<(i64, i64)>,
+    kind: StepKind,
+    note: &serde_json::Value,
+    user: &crate::auth::CurrentUser,
+) -> Option<Flash> {
+    let (seq, stamp) = seen?;
+    let (last, before) = steps.split_last()?;
+    let seen_before = match before.last() {
+        Some(s) => i64::from(s.seq) == seq && s.stamp() == stamp,
+        None => seq == 0,
+    };
+    (seen_before
+        && StepKind::parse(&last.kind) == Some(kind)
+        && last.user_name == user.username
+        && last.criteria == *note)
+        .then(|| {
+            Flash::info(format!(
+                "{} was applied once, as step {} at {}: this form was sent again, and nothing \
+                 more was applied.",
+                kind.title(),
+                last.seq,
+                filters::local_datetime_text(last.created_at)
+            ))
+        })
+}
+
 pub(super) fn changed_since_preview(steps: &[ledger::Step]) -> String {
     format!(
         "Nothing was applied: the segment's steps changed after this preview was shown {}. \
@@ -359,16 +393,20 @@ pub async fn step_apply(
     let c = criteria.clone();
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            if let Some(steps) = steps_changed(conn, &no, seen)? {
-                let flash = Flash::error(changed_since_preview(&steps));
-                session::set_flash(conn, &session, flash)?;
-                return Ok(ApplyOutcome::Done(again));
-            }
             let (_, profile) = load_choices(conn)?;
             let mut c = c;
             profile_label(&profile, &mut c);
             let kind = wizard.kind();
             let note = stored::note(kind, &c, "");
+            if let Some(steps) = steps_changed(conn, &no, seen)? {
+                if let Some(first) = applied_before(&steps, seen, kind, &note, &user) {
+                    session::set_flash_unless_waiting(conn, &session, first)?;
+                    return Ok(ApplyOutcome::Done(format!("/segments/{no}")));
+                }
+                let flash = Flash::error(changed_since_preview(&steps));
+                session::set_flash(conn, &session, flash)?;
+                return Ok(ApplyOutcome::Done(again));
+            }
             let result = run_step(conn, &no, kind, &user, &ip, note, |conn, segment, seq| {
                 let errors = lookups::check(conn, &c)?;
                 if !errors.is_empty() {
