@@ -79,6 +79,18 @@ fn saved_criteria_replay_every_step_with_its_options() {
     assert!(c
         .get(&page)
         .contains("Criteria saved as RETAIL-CO (2 steps)."));
+    // The same form sent again (a double click, or Back and send): saved once, said so. It
+    // was the 422 below, and a second code for the same criteria followed.
+    c.submit(
+        &page,
+        &format!("{page}/save-criteria"),
+        &[("code", "retail-co"), ("description", "Retail companies")],
+    )
+    .assert_redirect(&page);
+    assert!(c.get(&page).contains(
+        "Criteria saved as RETAIL-CO already, from this segment: this form was sent again"
+    ),);
+    assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 1);
     // The code is unique: the form again (422), with the reason next to the field and what
     // was typed.
     let again = c.submit(
@@ -161,6 +173,16 @@ fn saved_criteria_replay_every_step_with_its_options() {
     )
     .assert_redirect("/saved-criteria");
     assert!(c.get("/saved-criteria").contains("Renamed"));
+    // The rename sent again (Back and send): said on the list; it was a 404.
+    c.submit(
+        "/saved-criteria",
+        "/saved-criteria/RETAIL-CO",
+        &[("new_code", "RETAIL"), ("description", "Renamed")],
+    )
+    .assert_redirect("/saved-criteria");
+    assert!(c.get("/saved-criteria").contains(
+        "Saved criteria RETAIL-CO is now RETAIL already: this form was sent again, and nothing more was changed."
+    ));
     // Deleting criteria everyone shares asks first, showing what goes.
     let list = c.get("/saved-criteria");
     assert!(list.contains("href=\"/saved-criteria/RETAIL/delete\">Delete RETAIL…</a>"));
@@ -178,6 +200,13 @@ fn saved_criteria_replay_every_step_with_its_options() {
     .assert_redirect("/saved-criteria");
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 0);
     c.get("/saved-criteria/RETAIL/delete").assert_status(404);
+    // The delete sent again: said on the list, with who; it was a 404.
+    let token = c.get("/saved-criteria").csrf_token().unwrap();
+    c.post_with_token("/saved-criteria/RETAIL/delete", &token, &[])
+        .assert_redirect("/saved-criteria");
+    assert!(c
+        .get("/saved-criteria")
+        .contains("Saved criteria RETAIL was deleted by stan at "));
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria_steps"), 0);
 
     // A code with characters a link reads otherwise ("#" ends a path, "?" starts a query):

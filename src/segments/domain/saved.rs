@@ -93,6 +93,37 @@ pub fn insert(
     Ok(true)
 }
 
+/// Whether `code` holds just what [`insert`] would save: saved by `user_id` with this
+/// description and these steps — the same Save Criteria sent twice (a double click, or Back
+/// and send), not a colleague's code or other criteria.
+pub fn holds(
+    conn: &mut PgConnection,
+    code: &str,
+    description: &str,
+    user_id: i64,
+    steps: &[StoredStep],
+) -> QueryResult<bool> {
+    let same_header = diesel::select(diesel::dsl::exists(
+        saved_criteria::table
+            .filter(saved_criteria::code.eq(code))
+            .filter(saved_criteria::description.eq(description))
+            .filter(saved_criteria::created_by.eq(user_id)),
+    ))
+    .get_result::<bool>(conn)?;
+    if !same_header {
+        return Ok(false);
+    }
+    let kept: Vec<(String, serde_json::Value)> = saved_criteria_steps::table
+        .filter(saved_criteria_steps::code.eq(code))
+        .order(saved_criteria_steps::seq)
+        .select((saved_criteria_steps::kind, saved_criteria_steps::criteria))
+        .load(conn)?;
+    Ok(kept.len() == steps.len()
+        && kept.iter().zip(steps).all(|((kind, criteria), s)| {
+            kind == s.kind.as_str() && *criteria == stored::note(s.kind, &s.criteria, "")
+        }))
+}
+
 /// What a rename of saved criteria came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Renamed {

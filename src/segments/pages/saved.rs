@@ -105,6 +105,15 @@ pub async fn save_criteria(
                     "The segment has no Add, Reduce or Refine step to save.",
                 ));
             }
+            if taken && saved::holds(conn, &code, &description, user.id, &filter_steps)? {
+                // Its first sending saved it: that message stays (or this one says so).
+                let note = format!(
+                    "Criteria saved as {code} already, from this segment: this form was sent \
+                     again, and nothing more was saved."
+                );
+                session::set_flash_unless_waiting(conn, &session, Flash::info(note))?;
+                return Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)));
+            }
             if taken {
                 return Ok(actions.refused(
                     "save-code",
@@ -237,7 +246,8 @@ pub async fn saved_rename(
             };
             let description: String = form.description.trim().chars().take(100).collect();
             if !saved::exists(conn, &code)? {
-                return Err(AppError::NotFound);
+                gone(conn, &session, &code, &new_code)?;
+                return Ok(None);
             }
             let taken = new_code != code && saved::exists(conn, &new_code)?;
             let problem = match code_problem(&new_code) {
@@ -256,7 +266,10 @@ pub async fn saved_rename(
             // A rename racing another to the same code is refused, not a 500.
             match saved::rename(conn, &code, &new_code, &description)? {
                 saved::Renamed::Done => {}
-                saved::Renamed::Gone => return Err(AppError::NotFound),
+                saved::Renamed::Gone => {
+                    gone(conn, &session, &code, &new_code)?;
+                    return Ok(None);
+                }
                 saved::Renamed::Taken => {
                     return Ok(Some(RefusedRename {
                         code,
@@ -303,6 +316,47 @@ pub async fn saved_rename(
     )
 }
 
+/// Saved criteria `code`, which a rename to `new_code` did not find: renamed already — by this
+/// form's first sending (a double click, or Back and send: its message stays) or by a
+/// colleague — or deleted, it is said on the list, and nothing is changed. It was a 404.
+fn gone(
+    conn: &mut PgConnection,
+    session: &crate::auth::SessionData,
+    code: &str,
+    new_code: &str,
+) -> AppResult<()> {
+    use crate::db::schema::audit_log as a;
+    let last: Option<(String, String, String, chrono::DateTime<chrono::Utc>)> = a::table
+        .filter(a::subject.eq(code))
+        .filter(a::action.eq_any(["criteria changed", "criteria deleted"]))
+        .order(a::id.desc())
+        .select((a::action, a::detail, a::actor, a::at))
+        .first(conn)
+        .optional()?;
+    let renamed_to = last.as_ref().and_then(|(action, detail, ..)| {
+        let now = detail.strip_prefix("now ")?.split(':').next()?;
+        (action == "criteria changed").then(|| now.to_string())
+    });
+    let Some((now, (_, _, actor, at))) = renamed_to.zip(last) else {
+        let what = ("criteria deleted", "saved criteria", code);
+        return audit::gone_to_list(conn, session, what, "/saved-criteria").map(|_| ());
+    };
+    let said = if now == new_code {
+        format!(
+            "Saved criteria {code} is now {now} already: this form was sent again, and nothing \
+             more was changed."
+        )
+    } else {
+        format!(
+            "Saved criteria {code} is now {now}: renamed by {actor} at {}, after this page \
+             was opened. Nothing was changed.",
+            crate::web::filters::local_datetime_text(at)
+        )
+    };
+    session::set_flash_unless_waiting(conn, session, Flash::info(said))?;
+    Ok(())
+}
+
 #[derive(Template)]
 #[template(path = "segments/saved_delete.html")]
 pub struct SavedDeletePage {
@@ -343,7 +397,11 @@ pub async fn saved_delete(
     db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             if !saved::delete(conn, &code)? {
-                return Err(AppError::NotFound);
+                // Deleted already: by this form's first sending (a double click, whose
+                // message stays) or by a colleague. It was a 404.
+                let what = ("criteria deleted", "saved criteria", code.as_str());
+                audit::gone_to_list(conn, &session, what, "/saved-criteria")?;
+                return Ok(());
             }
             audit::record(conn, Actor::User(&user), "criteria deleted", &code, "", &ip)?;
             session::set_flash(
