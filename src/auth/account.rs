@@ -114,7 +114,7 @@ pub async fn change_password(
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until the password is changed.
         if let Some(wait) = throttle::admit(conn, &user.username, &ip)? {
-            return Ok(Outcome::Throttled(wait));
+            return Ok(Outcome::Throttled(wait.secs));
         }
         let Some(stored) = users::find_by_username(conn, &user.username)? else {
             return Err(AppError::NotFound);

@@ -109,17 +109,17 @@ pub async fn login(
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until it succeeds.
         if let Some(wait) = throttle::admit(conn, &recorded, &ip)? {
-            if !throttle::throttled_recorded(conn, &recorded, &ip)? {
+            if !throttle::throttled_recorded(conn, &recorded, &ip, wait)? {
                 audit::record(
                     conn,
                     Actor::Anonymous,
                     "sign-in throttled",
                     &recorded,
-                    "",
+                    wait.detail(),
                     &ip,
                 )?;
             }
-            return Ok(LoginOutcome::Throttled(wait));
+            return Ok(LoginOutcome::Throttled(wait.secs));
         }
         let (user, password_right) = users::check_password(conn, &username, &form.password)?;
         let verified = password_right && user.as_ref().is_some_and(|u| u.active);
@@ -154,7 +154,10 @@ pub async fn login(
                 let disabled = password_right && other.as_ref().is_some_and(|u| !u.active);
                 let detail = match other {
                     None => "unknown user name",
-                    Some(u) if !u.active => "user disabled",
+                    // Whether the password was right tells its owner trying to get back in
+                    // from someone guessing at a disabled account.
+                    Some(u) if !u.active && password_right => "user disabled",
+                    Some(u) if !u.active => "wrong password (user disabled)",
                     Some(_) if verified => "password changed or user disabled while signing in",
                     Some(_) => "wrong password",
                 };

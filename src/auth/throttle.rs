@@ -43,10 +43,36 @@ fn count(conn: &mut PgConnection, condition: &str, value: &str, ip: &str) -> Que
         .get_result(conn)
 }
 
-/// Whether a refused sign-in of `username` from `ip` was recorded in the audit trail within
-/// the window already: a script that goes on once refused is recorded once a window, not once
-/// a request (it used to fill the trail, and the disk, unsigned in).
-pub fn throttled_recorded(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<bool> {
+/// A try refused: how many seconds to wait, and whether the address's limit refused it (else
+/// the account's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait {
+    pub secs: u64,
+    pub address: bool,
+}
+
+impl Wait {
+    /// The audit trail's detail of the refusal, which [`throttled_recorded`] looks for.
+    pub fn detail(&self) -> &'static str {
+        if self.address {
+            "too many failures from this address"
+        } else {
+            "too many failures for this name"
+        }
+    }
+}
+
+/// Whether a refused sign-in like this one was recorded in the audit trail within the window
+/// already: a script that goes on once refused is recorded once a window, not once a request
+/// (it used to fill the trail, and the disk, unsigned in) — once per address when the
+/// address's limit refuses (a script sending another name each time was recorded on every
+/// request), once per name (in any case) and address when the account's does.
+pub fn throttled_recorded(
+    conn: &mut PgConnection,
+    username: &str,
+    ip: &str,
+    wait: Wait,
+) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Recorded {
         #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -54,11 +80,14 @@ pub fn throttled_recorded(conn: &mut PgConnection, username: &str, ip: &str) -> 
     }
     let r: Recorded = diesel::sql_query(
         "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = 'sign-in throttled' \
-             AND subject = $1 AND ip = $2 AND at > now() - make_interval(secs => $3)) AS recorded",
+             AND ip = $2 AND detail = $4 AND at > now() - make_interval(secs => $3) \
+             AND ($5 OR rapport_fold(subject) = rapport_fold($1))) AS recorded",
     )
     .bind::<Text, _>(username)
     .bind::<Text, _>(ip)
     .bind::<Double, _>(WINDOW_SECS)
+    .bind::<Text, _>(wait.detail())
+    .bind::<diesel::sql_types::Bool, _>(wait.address)
     .get_result(conn)?;
     Ok(r.recorded)
 }
@@ -82,8 +111,8 @@ fn known_address(conn: &mut PgConnection, folded: &str, ip: &str) -> QueryResult
     Ok(known.known)
 }
 
-/// `Some(seconds to wait)` when this account or address must wait before trying again.
-fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
+/// `Some(how long to wait)` when this account or address must wait before trying again.
+fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<Wait>> {
     let folded = crate::db::fold(username);
     // Each count binds the name ($1) and the address ($2); `$n = $n` keeps a value a
     // condition does not test bound and typed.
@@ -97,14 +126,17 @@ fn check(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Optio
     if known {
         account = count(conn, "username = $1 AND ip = $2", &folded, ip)?;
     }
-    let mut wait: Option<f64> = None;
+    let mut wait: Option<(f64, bool)> = None;
     if account.n >= ACCOUNT_LIMIT {
-        wait = Some(account.wait);
+        wait = Some((account.wait, false));
     }
     if address.n >= ADDRESS_LIMIT && !known {
-        wait = Some(wait.unwrap_or(0.0).max(address.wait));
+        wait = Some((wait.map_or(0.0, |w| w.0).max(address.wait), true));
     }
-    Ok(wait.map(|w| w.ceil().max(1.0) as u64))
+    Ok(wait.map(|(w, address)| Wait {
+        secs: w.ceil().max(1.0) as u64,
+        address,
+    }))
 }
 
 /// Lock classes of a try's name and address (the second key is a hash of each).
@@ -116,7 +148,7 @@ const ADDRESS_LOCK: i32 = 0x5341_4452; // "SADR"
 /// failures: the count and the record are one step, under locks of the name and of the
 /// address, so tries sent in parallel cannot all pass a check made before any was recorded
 /// (40 wrong passwords at once for one account had 13 checked against a limit of 10).
-pub fn admit(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<u64>> {
+pub fn admit(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<Wait>> {
     conn.transaction(|conn| {
         let folded = crate::db::fold(username);
         // Always the name's lock before the address's: no two tries wait on each other.

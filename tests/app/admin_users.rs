@@ -380,6 +380,21 @@ fn a_disabled_user_can_be_enabled_again() {
     let wrong = app.client().try_sign_in("maria", "not her password at all");
     assert!(wrong.contains("The user name or password is incorrect."));
     assert!(!wrong.contains("disabled"));
+    // The trail tells the two apart (both said "user disabled").
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign-in failed' AND subject = 'maria' \
+             AND detail = 'user disabled'"
+        ),
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign-in failed' AND subject = 'maria' \
+             AND detail = 'wrong password (user disabled)'"
+        ),
+        1
+    );
     let reset = "a reset horse battery staple";
     admin
         .submit(

@@ -795,6 +795,50 @@ fn a_refused_script_is_recorded_once_with_its_name_cut_short() {
     );
 }
 
+/// A script sending another name on each try, once its address is over the limit, was
+/// recorded on every request (the record was kept once a window per name as typed): the
+/// trail grew without bound. An address's refusals are recorded once a window; an account's
+/// once per name in any case.
+#[test]
+fn a_script_changing_names_is_recorded_once_per_address_and_name() {
+    let app = TestApp::start();
+    let mut c = app.client();
+    for i in 0..80 {
+        let status = c.try_sign_in(&format!("name{i}"), "wrong").status;
+        assert!(status == 422 || status == 429, "{status}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'sign-in throttled'"),
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign-in throttled' \
+             AND detail = 'too many failures from this address'"
+        ),
+        1
+    );
+    // One name, tried past its limit, in any case.
+    let app2 = TestApp::start_with(|c| c.trust_proxy = true);
+    let mut other = app2.client();
+    other.headers.push(("x-forwarded-for", "10.1.1.1".into()));
+    for name in ["Anna", "anna", "ANNA"].iter().cycle().take(20) {
+        let status = other.try_sign_in(name, "wrong").status;
+        assert!(status == 422 || status == 429, "{status}");
+    }
+    assert_eq!(
+        app2.count("SELECT count(*) FROM audit_log WHERE action = 'sign-in throttled'"),
+        1
+    );
+    assert_eq!(
+        app2.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign-in throttled' \
+             AND detail = 'too many failures for this name'"
+        ),
+        1
+    );
+}
+
 #[test]
 fn the_setup_link_works_once() {
     let app = TestApp::start();
