@@ -609,7 +609,8 @@ fn campaign_target_ticked_with_a_template_that_brings_the_campaign() {
         "the defaults of interaction template SURVEY were applied (campaign target kept as typed)"
     ));
 
-    // Kept template: its campaign cleared with Target still ticked is refused, as without one.
+    // Kept template: its campaign cleared with Target still ticked as shown clears Target with
+    // it, as in Business Central, and says so (it was refused, "need a campaign").
     let page = c.get("/segments/SM00001");
     let version = hidden_value(&page.body, "version").unwrap();
     let res = c.post_with_token(
@@ -622,9 +623,11 @@ fn campaign_target_ticked_with_a_template_that_brings_the_campaign() {
             ("version", version.as_str()),
         ]),
     );
-    res.assert_status(422);
-    assert!(res.contains("Campaign Target and Campaign Response need a campaign."));
-    assert_eq!(header(&app, "SM00001"), "SURVEY,CP0001,t,f");
+    res.assert_redirect("/segments/SM00001");
+    assert_eq!(header(&app, "SM00001"), "SURVEY,f,f");
+    assert!(c.get("/segments/SM00001").contains(
+        "The campaign was cleared, so Campaign Target and Campaign Response were cleared with it."
+    ));
 
     // A template without a campaign brings none: refused, nothing written.
     let res = c.submit(
@@ -641,8 +644,8 @@ fn campaign_target_ticked_with_a_template_that_brings_the_campaign() {
     assert_eq!(app.count("SELECT count(*) FROM segments"), 1);
 
     // A campaign of its own with Target ticked; then, in one save, the template chosen and the
-    // campaign cleared: the cleared field stays cleared, so Target has no campaign. Refused by
-    // the field; it was let through and failed in the database (a 500).
+    // campaign cleared: the cleared field stays cleared, and Target with it (it was let
+    // through and failed in the database, a 500; then refused by the field).
     c.submit(
         "/segments/new",
         "/segments",
@@ -664,9 +667,23 @@ fn campaign_target_ticked_with_a_template_that_brings_the_campaign() {
             ("version", &hidden_value(&page.body, "version").unwrap()),
         ]),
     );
+    res.assert_redirect("/segments/SM00002");
+    assert_eq!(header(&app, "SM00002"), "SURVEY,f,f");
+    // Ticked on a segment without a campaign: refused, as ever.
+    let page = c.get("/segments/SM00002");
+    let res = c.post_with_token(
+        "/segments/SM00002",
+        &page.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Own campaign"),
+            ("interaction_template_code", "SURVEY"),
+            ("campaign_response", "on"),
+            ("version", &hidden_value(&page.body, "version").unwrap()),
+        ]),
+    );
     res.assert_status(422);
     assert!(res.contains("Campaign Target and Campaign Response need a campaign."));
-    assert_eq!(header(&app, "SM00002"), "CP0002,t,f");
+    assert_eq!(header(&app, "SM00002"), "SURVEY,f,f");
 }
 
 #[test]

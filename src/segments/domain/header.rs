@@ -458,8 +458,13 @@ impl HeaderForm {
                 format!("There is no campaign {}.", self.campaign_no),
             );
         }
-        if self.campaign_no.is_empty()
-            && !campaign_coming
+        // The campaign cleared in this save clears Campaign Target and Response with it, as in
+        // Business Central (it was refused, "need a campaign", with the boxes still ticked as
+        // the form showed them); ticked on a segment that had no campaign, they are refused.
+        let campaign_cleared = self.campaign_no.is_empty() && !shown_campaign.is_empty();
+        let keeps_flags = !self.campaign_no.is_empty() || campaign_coming;
+        if !keeps_flags
+            && !campaign_cleared
             && (self.campaign_target.is_some() || self.campaign_response.is_some())
         {
             errors.add(
@@ -479,8 +484,8 @@ impl HeaderForm {
             salesperson_code: optional(&self.salesperson_code),
             interaction_template_code: optional(&self.interaction_template_code),
             campaign_no: optional(&self.campaign_no),
-            campaign_target: self.campaign_target.is_some(),
-            campaign_response: self.campaign_response.is_some(),
+            campaign_target: self.campaign_target.is_some() && keeps_flags,
+            campaign_response: self.campaign_response.is_some() && keeps_flags,
             subject: self.subject.clone(),
             language_code: optional(&self.language_code),
             correspondence_type: self.correspondence_type.clone(),

@@ -675,6 +675,13 @@ pub async fn update(
                 Some(applied) => format!("Segment {} saved; {}.", saved.no, applied.sentence()),
                 None => format!("Segment {} saved.", saved.no),
             };
+            if saved.campaign_no.is_none() && (segment.campaign_target || segment.campaign_response)
+            {
+                message.push_str(
+                    " The campaign was cleared, so Campaign Target and Campaign Response were \
+                     cleared with it.",
+                );
+            }
             if saved.campaign_no != segment.campaign_no {
                 let cleared = line_edit::clear_campaign_flags(conn, segment.id)?;
                 if cleared > 0 {
