@@ -189,6 +189,17 @@ pub struct EditUserPage {
     pub salespeople: CodeList,
 }
 
+impl EditUserPage {
+    /// Whether the page is the signed-in administrator's own: their password is changed on
+    /// their account page, which asks for the current one.
+    pub fn is_self(&self) -> bool {
+        self.layout
+            .user
+            .as_ref()
+            .is_some_and(|u| u.id == self.user.id)
+    }
+}
+
 async fn load_user(state: &AppState, username: String) -> AppResult<User> {
     db(&state.pool, move |conn| {
         users::find_by_username(conn, &username)?.ok_or(AppError::NotFound)
@@ -431,6 +442,18 @@ pub async fn reset_password(
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let user = load_user(&state, path.into_inner()).await?;
+    // One's own password is changed with the current one (`/account/password`): a session
+    // left open on another desk could take the account over here, and end the owner's
+    // sessions. Nothing is changed.
+    if user.id == admin.id {
+        let said = "Change your own password here: it asks for your current one first. \
+                    Nothing was changed.";
+        db(&state.pool, move |conn| {
+            Ok(session::set_flash(conn, &session, Flash::error(said))?)
+        })
+        .await?;
+        return Ok(redirect("/account/password"));
+    }
     if let Err(message) =
         password::check_new(&form.password, &form.password_confirmation, &user.username)
     {
@@ -439,7 +462,7 @@ pub async fn reset_password(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let location = format!("/admin/users/{}", path_segment(&user.username));
-    let own_session = db(&state.pool, move |conn| {
+    db(&state.pool, move |conn| {
         use diesel::Connection;
         let hash = password::hash(&form.password)?;
         conn.transaction::<_, AppError, _>(|conn| {
@@ -453,14 +476,6 @@ pub async fn reset_password(
                 "",
                 &ip,
             )?;
-            if user.id == admin.id {
-                // Their own: every session of theirs ended, this one goes on under a new key.
-                let flash = Flash::success(
-                    "Your password was changed. Any other session of yours was signed out.",
-                );
-                let created = session::renew(conn, &session, user.current(), flash)?;
-                return Ok(Some(created.key));
-            }
             session::set_flash(
                 conn,
                 &session,
@@ -474,14 +489,11 @@ pub async fn reset_password(
                     }
                 )),
             )?;
-            Ok(None)
+            Ok(())
         })
     })
     .await?;
-    Ok(match own_session {
-        Some(key) => session::redirect_with_session(&state.config, &key, &location),
-        None => redirect(&location),
-    })
+    Ok(redirect(&location))
 }
 
 #[post("/admin/users/{username}/disable")]
