@@ -95,12 +95,7 @@ pub async fn change_password(
     if let Err(message) =
         password::check_new(&form.password, &form.password_confirmation, &user.username)
     {
-        let field = if message.contains("match") {
-            "password_confirmation"
-        } else {
-            "password"
-        };
-        errors.add(field, message);
+        errors.add(password::field_of(message), message);
     }
     if !errors.is_empty() {
         return render(

@@ -60,6 +60,19 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, stored);
 }
 
+/// Said when the password and its repetition differ.
+pub const MISMATCH: &str = "The two passwords do not match.";
+
+/// The form field a message of [`check_new`] goes next to: the repetition's for a mismatch,
+/// else the password's.
+pub fn field_of(message: &str) -> &'static str {
+    if message == MISMATCH {
+        "password_confirmation"
+    } else {
+        "password"
+    }
+}
+
 /// The rules for a new password of the user `username`; the message is shown next to the
 /// field. Beyond its length, a password is refused that a guesser tries first: one holding
 /// the user name, a run or a repeat of a few characters ("111111111111", "123456789012"),
@@ -94,7 +107,7 @@ pub fn check_new(password: &str, confirmation: &str, username: &str) -> Result<(
         );
     }
     if password != confirmation {
-        return Err("The two passwords do not match.");
+        return Err(MISMATCH);
     }
     Ok(())
 }

@@ -62,6 +62,9 @@ pub struct SessionData {
     pub flash: Option<Flash>,
     /// The code lists' version as [`load`] read it (see `db::seen`).
     pub lists_version: Option<Arc<str>>,
+    /// When the session began (a visitor's: none stored): a renewed session keeps it, so the
+    /// session's longest life (`RAPPORT_SESSION_MAX_HOURS`) runs from the sign-in.
+    pub began: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl SessionData {
@@ -77,6 +80,7 @@ impl SessionData {
             user: None,
             flash: None,
             lists_version: None,
+            began: None,
         }
     }
 }
@@ -159,6 +163,7 @@ type LoadedRow = (
     Option<(i64, String, String, String, bool, Option<String>)>,
     bool,
     Option<String>,
+    chrono::DateTime<chrono::Utc>,
 );
 
 fn interval(duration: std::time::Duration) -> PgInterval {
@@ -205,10 +210,11 @@ pub fn load(
                         .concat(code_list_version::change.cast::<Text>()),
                 )
                 .single_value(),
+            sessions::created_at,
         ))
         .first(conn)
         .optional()?;
-    let Some((csrf_token, flash, user, due, lists_version)) = row else {
+    let Some((csrf_token, flash, user, due, lists_version, began)) = row else {
         return Ok(None);
     };
     let user = match user {
@@ -238,6 +244,7 @@ pub fn load(
         user,
         flash: flash.as_deref().and_then(Flash::decode),
         lists_version: lists_version.map(Arc::from),
+        began: Some(began),
     }))
 }
 
@@ -247,19 +254,26 @@ pub fn create(
     user: Option<CurrentUser>,
     flash: Option<Flash>,
 ) -> QueryResult<NewSession> {
-    create_with_token(conn, user, flash, random_hex(32))
+    create_with_token(conn, user, flash, random_hex(32), None)
 }
 
 /// The signed-in `session` again under a fresh key (its user's password changed), keeping its
-/// form token: the forms its user has open in other tabs still send, as the password page
-/// says ("this one goes on").
+/// form token — the forms its user has open in other tabs still send, as the password page
+/// says ("this one goes on") — and when it began: a change of password does not lengthen the
+/// session's longest life.
 pub fn renew(
     conn: &mut PgConnection,
     session: &SessionData,
     user: CurrentUser,
     flash: Flash,
 ) -> QueryResult<NewSession> {
-    create_with_token(conn, Some(user), Some(flash), session.csrf_token.clone())
+    create_with_token(
+        conn,
+        Some(user),
+        Some(flash),
+        session.csrf_token.clone(),
+        session.began,
+    )
 }
 
 fn create_with_token(
@@ -267,6 +281,7 @@ fn create_with_token(
     user: Option<CurrentUser>,
     flash: Option<Flash>,
     csrf_token: String,
+    began: Option<chrono::DateTime<chrono::Utc>>,
 ) -> QueryResult<NewSession> {
     let key = random_hex(32);
     let data = SessionData {
@@ -275,6 +290,7 @@ fn create_with_token(
         user,
         flash: None,
         lists_version: None,
+        began,
     };
     diesel::insert_into(sessions::table)
         .values((
@@ -282,6 +298,8 @@ fn create_with_token(
             sessions::user_id.eq(data.user.as_ref().map(|u| u.id)),
             sessions::csrf_token.eq(&data.csrf_token),
             sessions::flash.eq(flash.map(|f| f.encode())),
+            // A new session begins by the database's clock, as every session time is kept.
+            began.map(|b| sessions::created_at.eq(b)),
         ))
         .execute(conn)?;
     Ok(NewSession { key, data })

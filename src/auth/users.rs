@@ -179,7 +179,8 @@ impl NewUser {
         if let Err(message) =
             password::check_new(&self.password, &self.password_confirmation, &self.username)
         {
-            errors.add("password", message);
+            // The mismatch next to "Repeat the password" (it was under "Password").
+            errors.add(password::field_of(message), message);
         }
         errors
     }

@@ -114,6 +114,12 @@ fn invalid_new_users_come_back_with_messages_per_field() {
     );
     mismatch.assert_status(422);
     assert!(mismatch.contains("The two passwords do not match."));
+    // Next to "Repeat the password" (it was under "Password").
+    assert!(
+        mismatch.contains("id=\"password_confirmation-error\""),
+        "{}",
+        mismatch.body
+    );
     assert_eq!(app.count("SELECT count(*) FROM users"), 2);
 
     let guessed = admin.submit(

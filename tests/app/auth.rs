@@ -451,6 +451,41 @@ fn another_users_sign_in_form_does_not_go_on_as_the_user_signed_in() {
     assert!(!c.get("/").contains("nobody else was signed in"));
 }
 
+/// A change of password renews the session under a new key, and keeps when it began: the
+/// session's longest life runs from the sign-in (a change restarted it, so a session could
+/// be kept for ever by changing the password every few hours).
+#[test]
+fn a_password_change_keeps_when_the_session_began() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '11 hours'",
+    );
+    let new_password = "another horse battery staple";
+    c.submit(
+        "/account/password",
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("password", new_password),
+            ("password_confirmation", new_password),
+        ],
+    )
+    .assert_redirect("/");
+    c.get("/").assert_status(200);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM sessions \
+             WHERE created_at < now() - interval '10 hours 59 minutes'"
+        ),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
+}
+
 /// Forms open in other tabs still send after the user changes their password ("this one goes
 /// on", the page says). After signing in again, a form shown before says that nothing was
 /// saved and shows its page again; Sign out there signs out. Before, each was a 403, and the
