@@ -573,7 +573,7 @@ mod tests {
         u.role = "root".into();
         u.password_confirmation = "different".into();
         let e = u.validate();
-        for field in ["username", "display_name", "role", "password"] {
+        for field in ["username", "display_name", "role", "password_confirmation"] {
             assert!(e.has(field), "{field} should have an error");
         }
     }
