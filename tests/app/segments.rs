@@ -669,6 +669,26 @@ fn campaign_target_ticked_with_a_template_that_brings_the_campaign() {
     );
     res.assert_redirect("/segments/SM00002");
     assert_eq!(header(&app, "SM00002"), "SURVEY,f,f");
+    // Ticked anew as the campaign is cleared: refused, not dropped unsaid.
+    c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", "Third"), ("campaign_no", "CP0002")]),
+    )
+    .assert_redirect("/segments/SM00003");
+    let page = c.get("/segments/SM00003");
+    let res = c.post_with_token(
+        "/segments/SM00003",
+        &page.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Third"),
+            ("campaign_response", "on"),
+            ("version", &hidden_value(&page.body, "version").unwrap()),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(res.contains("Campaign Target and Campaign Response need a campaign."));
+    assert_eq!(header(&app, "SM00003"), "CP0002,f,f");
     // Ticked on a segment without a campaign: refused, as ever.
     let page = c.get("/segments/SM00002");
     let res = c.post_with_token(

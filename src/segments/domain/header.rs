@@ -458,15 +458,16 @@ impl HeaderForm {
                 format!("There is no campaign {}.", self.campaign_no),
             );
         }
-        // The campaign cleared in this save clears Campaign Target and Response with it, as in
-        // Business Central (it was refused, "need a campaign", with the boxes still ticked as
-        // the form showed them); ticked on a segment that had no campaign, they are refused.
-        let campaign_cleared = self.campaign_no.is_empty() && !shown_campaign.is_empty();
+        // The campaign cleared in this save clears the Campaign Target and Response the segment
+        // had with it, as in Business Central (it was refused, "need a campaign", with the
+        // boxes still ticked as the form showed them); one ticked anew, or on a segment that
+        // had no campaign, is refused.
         let keeps_flags = !self.campaign_no.is_empty() || campaign_coming;
-        if !keeps_flags
-            && !campaign_cleared
-            && (self.campaign_target.is_some() || self.campaign_response.is_some())
-        {
+        let campaign_cleared = !keeps_flags && !shown_campaign.is_empty();
+        let had = |flag: fn(&Segment) -> bool| campaign_cleared && saved.is_some_and(flag);
+        let ticked_anew = (self.campaign_target.is_some() && !had(|s| s.campaign_target))
+            || (self.campaign_response.is_some() && !had(|s| s.campaign_response));
+        if !keeps_flags && ticked_anew {
             errors.add(
                 "campaign_no",
                 "Campaign Target and Campaign Response need a campaign.",

@@ -675,7 +675,9 @@ pub async fn update(
                 Some(applied) => format!("Segment {} saved; {}.", saved.no, applied.sentence()),
                 None => format!("Segment {} saved.", saved.no),
             };
-            if saved.campaign_no.is_none() && (segment.campaign_target || segment.campaign_response)
+            if saved.campaign_no.is_none()
+                && ((segment.campaign_target && f.campaign_target.is_some())
+                    || (segment.campaign_response && f.campaign_response.is_some()))
             {
                 message.push_str(
                     " The campaign was cleared, so Campaign Target and Campaign Response were \
