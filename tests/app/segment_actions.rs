@@ -88,7 +88,7 @@ fn saved_criteria_replay_every_step_with_its_options() {
     )
     .assert_redirect(&page);
     assert!(c.get(&page).contains(
-        "Criteria saved as RETAIL-CO already, from this segment: this form was sent again"
+        "Saved criteria RETAIL-CO hold these steps already, saved by you: this form was sent again"
     ),);
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 1);
     // The code is unique: the form again (422), with the reason next to the field and what
@@ -1521,4 +1521,58 @@ fn a_number_with_odd_characters_names_its_download_and_its_address() {
     let page = c.get("/segments/S%C3%9800002");
     page.assert_status(200);
     assert!(page.contains("Nordic"));
+}
+
+/// Saved criteria renamed or deleted by a colleague after the page was opened: a rename or a
+/// delete from the stale page says so on the list, naming the colleague (a rename to the same
+/// code, with another description, is not taken for this form sent twice), and changes
+/// nothing. A code with ':' is read whole.
+#[test]
+fn saved_criteria_changed_by_a_colleague_are_said_on_the_list() {
+    let app = TestApp::start();
+    world(&app);
+    let mut stan = app.signed_in("stan", "staff");
+    let mut bert = app.signed_in("bert", "staff");
+    let one = new_segment(&mut stan, "One");
+    let page = format!("/segments/{one}");
+    stan.submit(&page, &format!("{page}/add"), &[("contact_no", "CO01")]);
+    stan.submit(
+        &page,
+        &format!("{page}/save-criteria"),
+        &[("code", "AAA"), ("description", "First")],
+    )
+    .assert_redirect(&page);
+    let token = stan.get("/saved-criteria").csrf_token().unwrap();
+    bert.submit(
+        "/saved-criteria",
+        "/saved-criteria/AAA",
+        &[("new_code", "Q1:2027"), ("description", "Bert's")],
+    )
+    .assert_redirect("/saved-criteria");
+    stan.post_with_token(
+        "/saved-criteria/AAA",
+        &token,
+        &[("new_code", "Q1:2027"), ("description", "Stan's")],
+    )
+    .assert_redirect("/saved-criteria");
+    let list = stan.get("/saved-criteria");
+    assert!(
+        list.contains("Saved criteria AAA is now Q1:2027: renamed by bert at "),
+        "{}",
+        list.body
+    );
+    assert!(list.contains("Nothing was changed."));
+    stan.post_with_token("/saved-criteria/AAA/delete", &token, &[])
+        .assert_redirect("/saved-criteria");
+    let list = stan.get("/saved-criteria");
+    assert!(
+        list.contains("Saved criteria AAA is now Q1:2027: renamed by bert at "),
+        "{}",
+        list.body
+    );
+    assert!(list.contains("Nothing was deleted."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE code = 'Q1:2027' AND description = 'Bert''s'"),
+        1
+    );
 }

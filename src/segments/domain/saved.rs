@@ -55,6 +55,17 @@ pub fn exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// Locks saved criteria `code` to the end of the transaction; false when there are none.
+pub fn lock(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
+    saved_criteria::table
+        .find(code)
+        .select(saved_criteria::code)
+        .for_update()
+        .first::<String>(conn)
+        .optional()
+        .map(|found| found.is_some())
+}
+
 /// Saves the filter steps under a code; false when the code is taken (also by someone saving
 /// at the same moment).
 pub fn insert(

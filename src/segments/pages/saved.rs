@@ -108,8 +108,8 @@ pub async fn save_criteria(
             if taken && saved::holds(conn, &code, &description, user.id, &filter_steps)? {
                 // Its first sending saved it: that message stays (or this one says so).
                 let note = format!(
-                    "Criteria saved as {code} already, from this segment: this form was sent \
-                     again, and nothing more was saved."
+                    "Saved criteria {code} hold these steps already, saved by you: this form \
+                     was sent again, and nothing more was saved."
                 );
                 session::set_flash_unless_waiting(conn, &session, Flash::info(note))?;
                 return Ok(ActionOutcome::Done(format!("/segments/{}", segment.no)));
@@ -245,8 +245,14 @@ pub async fn saved_rename(
                 new_code
             };
             let description: String = form.description.trim().chars().take(100).collect();
-            if !saved::exists(conn, &code)? {
-                gone(conn, &session, &code, &new_code)?;
+            // Locked: a second sending of this form waits for the first, then finds it gone.
+            if !saved::lock(conn, &code)? {
+                let sent = (
+                    new_code.as_str(),
+                    description.as_str(),
+                    user.username.as_str(),
+                );
+                gone(conn, &session, &code, Some(sent))?;
                 return Ok(None);
             }
             let taken = new_code != code && saved::exists(conn, &new_code)?;
@@ -267,7 +273,12 @@ pub async fn saved_rename(
             match saved::rename(conn, &code, &new_code, &description)? {
                 saved::Renamed::Done => {}
                 saved::Renamed::Gone => {
-                    gone(conn, &session, &code, &new_code)?;
+                    let sent = (
+                        new_code.as_str(),
+                        description.as_str(),
+                        user.username.as_str(),
+                    );
+                    gone(conn, &session, &code, Some(sent))?;
                     return Ok(None);
                 }
                 saved::Renamed::Taken => {
@@ -316,43 +327,50 @@ pub async fn saved_rename(
     )
 }
 
-/// Saved criteria `code`, which a rename to `new_code` did not find: renamed already — by this
-/// form's first sending (a double click, or Back and send: its message stays) or by a
-/// colleague — or deleted, it is said on the list, and nothing is changed. It was a 404.
+/// Saved criteria `code`, which a rename (`Some((new code, description, user))`) or a delete
+/// (`None`) did not find: renamed already or deleted — by this form's first sending (a double
+/// click, or Back and send: its message stays) or by a colleague, as the audit trail tells —
+/// it is said on the list, and nothing is changed. It was a 404.
 fn gone(
     conn: &mut PgConnection,
     session: &crate::auth::SessionData,
     code: &str,
-    new_code: &str,
+    rename: Option<(&str, &str, &str)>,
 ) -> AppResult<()> {
     use crate::db::schema::audit_log as a;
-    let last: Option<(String, String, String, chrono::DateTime<chrono::Utc>)> = a::table
-        .filter(a::subject.eq(code))
-        .filter(a::action.eq_any(["criteria changed", "criteria deleted"]))
-        .order(a::id.desc())
-        .select((a::action, a::detail, a::actor, a::at))
-        .first(conn)
-        .optional()?;
-    let renamed_to = last.as_ref().and_then(|(action, detail, ..)| {
-        let now = detail.strip_prefix("now ")?.split(':').next()?;
-        (action == "criteria changed").then(|| now.to_string())
-    });
-    let Some((now, (_, _, actor, at))) = renamed_to.zip(last) else {
-        let what = ("criteria deleted", "saved criteria", code);
-        return audit::gone_to_list(conn, session, what, "/saved-criteria").map(|_| ());
-    };
-    let said = if now == new_code {
-        format!(
-            "Saved criteria {code} is now {now} already: this form was sent again, and nothing \
-             more was changed."
-        )
-    } else {
-        format!(
-            "Saved criteria {code} is now {now}: renamed by {actor} at {}, after this page \
-             was opened. Nothing was changed.",
-            crate::web::filters::local_datetime_text(at)
-        )
-    };
+    let (action, detail, actor, at): (String, String, String, chrono::DateTime<chrono::Utc>) =
+        a::table
+            .filter(a::subject.eq(code))
+            .filter(a::action.eq_any(["criteria changed", "criteria deleted"]))
+            .order(a::id.desc())
+            .select((a::action, a::detail, a::actor, a::at))
+            .first(conn)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+    let at = crate::web::filters::local_datetime_text(at);
+    let said =
+        if action == "criteria deleted" {
+            format!("Saved criteria {code} was deleted by {actor} at {at}: nothing more was done.")
+        } else {
+            // "now NEW: description" (a code has no spaces, so ": " ends it).
+            let (now, description) = detail
+                .strip_prefix("now ")
+                .and_then(|d| d.split_once(": "))
+                .ok_or(AppError::NotFound)?;
+            match rename {
+                Some(sent) if sent == (now, description, actor.as_str()) => format!(
+                    "Saved criteria {code} is now {now} already: this form was sent again, and \
+                 nothing more was changed."
+                ),
+                _ => {
+                    format!(
+                "Saved criteria {code} is now {now}: renamed by {actor} at {at}, after this \
+                 page was opened. Nothing was {}.",
+                if rename.is_some() { "changed" } else { "deleted" }
+            )
+                }
+            }
+        };
     session::set_flash_unless_waiting(conn, session, Flash::info(said))?;
     Ok(())
 }
@@ -399,8 +417,7 @@ pub async fn saved_delete(
             if !saved::delete(conn, &code)? {
                 // Deleted already: by this form's first sending (a double click, whose
                 // message stays) or by a colleague. It was a 404.
-                let what = ("criteria deleted", "saved criteria", code.as_str());
-                audit::gone_to_list(conn, &session, what, "/saved-criteria")?;
+                gone(conn, &session, &code, None)?;
                 return Ok(());
             }
             audit::record(conn, Actor::User(&user), "criteria deleted", &code, "", &ip)?;

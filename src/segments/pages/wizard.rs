@@ -338,8 +338,8 @@ pub(super) fn applied_before(
 pub(super) fn changed_since_preview(steps: &[ledger::Step]) -> String {
     format!(
         "Nothing was applied: the segment's steps changed after this preview was shown {}. \
-         If this page was sent twice, its first sending applied it. Below is the preview as it is now: \
-         apply it only if the segment should have this step as well.",
+         Below is the preview as it is now: apply it only if the segment should have this step \
+         as well.",
         steps_now(steps)
     )
 }
