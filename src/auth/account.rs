@@ -108,7 +108,7 @@ pub async fn change_password(
     let key = crate::db::once::key(&form.once);
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until the password is changed.
-        if let Some(wait) = throttle::admit(conn, &user.username, &ip)? {
+        if let Some(wait) = throttle::admit(conn, &user.username, &ip, |_, _| Ok(()))? {
             return Ok(Outcome::Throttled(wait.secs));
         }
         let Some(stored) = users::find_by_username(conn, &user.username)? else {

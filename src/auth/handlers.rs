@@ -108,17 +108,21 @@ pub async fn login(
     let recorded = users::recorded_name(&username);
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until it succeeds.
-        if let Some(wait) = throttle::admit(conn, &recorded, &ip)? {
-            if !throttle::throttled_recorded(conn, &recorded, &ip, wait)? {
-                audit::record(
-                    conn,
-                    Actor::Anonymous,
-                    "sign-in throttled",
-                    &recorded,
-                    wait.detail(),
-                    &ip,
-                )?;
+        let refused = |conn: &mut PgConnection, wait: throttle::Wait| {
+            if throttle::throttled_recorded(conn, &recorded, &ip, wait)? {
+                return Ok(());
             }
+            let detail = wait.detail();
+            audit::record(
+                conn,
+                Actor::Anonymous,
+                "sign-in throttled",
+                &recorded,
+                detail,
+                &ip,
+            )
+        };
+        if let Some(wait) = throttle::admit(conn, &recorded, &ip, refused)? {
             return Ok(LoginOutcome::Throttled(wait.secs));
         }
         let (user, password_right) = users::check_password(conn, &username, &form.password)?;

@@ -148,7 +148,15 @@ const ADDRESS_LOCK: i32 = 0x5341_4452; // "SADR"
 /// failures: the count and the record are one step, under locks of the name and of the
 /// address, so tries sent in parallel cannot all pass a check made before any was recorded
 /// (40 wrong passwords at once for one account had 13 checked against a limit of 10).
-pub fn admit(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<Option<Wait>> {
+///
+/// `refused` runs for a refused try under the same locks (the sign-in records it once a
+/// window there: tries sent in parallel past the limit are recorded once, not each).
+pub fn admit(
+    conn: &mut PgConnection,
+    username: &str,
+    ip: &str,
+    refused: impl FnOnce(&mut PgConnection, Wait) -> QueryResult<()>,
+) -> QueryResult<Option<Wait>> {
     conn.transaction(|conn| {
         let folded = crate::db::fold(username);
         // Always the name's lock before the address's: no two tries wait on each other.
@@ -159,6 +167,7 @@ pub fn admit(conn: &mut PgConnection, username: &str, ip: &str) -> QueryResult<O
                 .execute(conn)?;
         }
         if let Some(wait) = check(conn, username, ip)? {
+            refused(conn, wait)?;
             return Ok(Some(wait));
         }
         diesel::insert_into(login_failures::table)
