@@ -202,7 +202,7 @@ fn a_pages_statements_stay_prepared_with_one_plan_for_all_values_and_memoize_is_
     use rapport::segments::domain::line_page::{lines, LinesFrom, LinesQuery};
     for _ in 0..8 {
         let pager = rapport::web::pagination::Pager::new(None, 100, members);
-        let rows = lines(
+        let (rows, _) = lines(
             &mut conn,
             segment_id,
             &pager,

@@ -850,3 +850,57 @@ fn a_lines_links_lead_to_a_contact_whose_no_has_an_ampersand() {
     c.get(&format!("/segments/{no}/why?contact=K%26M01"))
         .assert_status(200);
 }
+
+/// Lines leaving the segment before the page being read (a colleague's Reduce, another tab's
+/// Remove): the page numbers links carry are then out of date, and Next went by them — it
+/// stopped a page short, and the last lines were reached by no page. Next and Previous now
+/// go by what is there.
+#[test]
+fn next_reaches_the_last_lines_after_lines_before_the_page_left() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = many_lines(&app, &mut c);
+    let first = c.get(&format!("/segments/{no}"));
+    let order = shown_lines(&first);
+    let next = rel_link(&first, "next").unwrap();
+    // 30 lines of the first page leave.
+    step(
+        &mut c,
+        &no,
+        "reduce",
+        &[("contact_no", &order[..30].join("|"))],
+    );
+    let second = c.get(&next);
+    assert_eq!(shown_lines(&second).len(), 100);
+    let Some(next) = rel_link(&second, "next") else {
+        panic!("no Next before the last 30 lines:\n{}", second.body);
+    };
+    assert!(
+        second.contains(
+            "100 of 200 lines (lines before these left the segment since the page before)"
+        ),
+        "{}",
+        second.body
+    );
+    let third = c.get(&next);
+    assert_eq!(shown_lines(&third).len(), 30);
+    assert!(
+        third.contains("Lines 171–200 · page 2 of 2"),
+        "{}",
+        third.body
+    );
+    assert!(rel_link(&third, "next").is_none());
+    let mut seen: Vec<String> = shown_lines(&second);
+    seen.extend(shown_lines(&third));
+    seen.extend(order[30..].iter().cloned());
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 200, "every line left is reached");
+    // And back: Previous reaches the first page, whole.
+    let back = c.get(&rel_link(&second, "prev").unwrap());
+    assert_eq!(shown_lines(&back)[..70], order[30..100]);
+    assert_eq!(shown_lines(&back).len(), 100);
+    assert!(rel_link(&back, "prev").is_none());
+    assert!(back.contains("Lines 1–100 · page 1 of 2"), "{}", back.body);
+}

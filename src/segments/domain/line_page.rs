@@ -304,14 +304,16 @@ pub fn count(
 
 /// One page of a segment's lines that the search finds, in the query's order. A page number
 /// is read from the nearer end of the order; a line that no longer exists falls back to the
-/// page number.
+/// page number. A page read after (before) a line says too whether lines follow (precede) it:
+/// the page number its link carries is out of date once lines before it left the segment,
+/// and Next (Previous) goes by what is there, not by that number.
 pub fn lines(
     conn: &mut PgConnection,
     segment_id: i64,
     pager: &Pager,
     from: LinesFrom,
     query: &LinesQuery,
-) -> QueryResult<Vec<LineRow>> {
+) -> QueryResult<(Vec<LineRow>, Option<bool>)> {
     let keys: Vec<String> = query
         .sort
         .columns()
@@ -424,10 +426,11 @@ pub fn lines(
             ),
         };
         load(
+            // One more than a page: whether lines go on past it.
             page_sql(
                 &format!(" WHERE ({names}, id) {cmp} {bound}"),
                 reverse,
-                &LINES_PAGE.to_string(),
+                &(LINES_PAGE + 1).to_string(),
             ),
             in_line_order,
             line,
@@ -460,17 +463,21 @@ pub fn lines(
             conn,
         )
     };
+    let page_size = usize::try_from(LINES_PAGE).unwrap_or(0);
+    let backwards = matches!(from, LinesFrom::Before(_));
     let rows_found = match from {
         LinesFrom::After(b) => keyed(false, b.line, b.key.as_deref(), conn)?,
-        LinesFrom::Before(b) => {
-            let mut rows = keyed(true, b.line, b.key.as_deref(), conn)?;
-            rows.reverse();
-            rows
-        }
+        LinesFrom::Before(b) => keyed(true, b.line, b.key.as_deref(), conn)?,
         LinesFrom::Page => Vec::new(),
     };
     if !rows_found.is_empty() {
-        return Ok(rows_found);
+        let more = rows_found.len() > page_size;
+        let mut rows = rows_found;
+        rows.truncate(page_size);
+        if backwards {
+            rows.reverse();
+        }
+        return Ok((rows, Some(more)));
     }
     let offset = pager.offset();
     let shown = pager.last_row() - offset;
@@ -478,9 +485,9 @@ pub fn lines(
     if from_end < offset {
         let mut found = numbered(true, shown, from_end, conn)?;
         found.reverse();
-        return Ok(found);
+        return Ok((found, None));
     }
-    numbered(false, LINES_PAGE, offset, conn)
+    Ok((numbered(false, LINES_PAGE, offset, conn)?, None))
 }
 
 /// The id of the line `skip` lines into a segment's line order (or its reverse), read from

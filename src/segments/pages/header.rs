@@ -262,6 +262,9 @@ pub struct ShowPage {
     /// The segment's No., escaped once for every line's links.
     pub segment_no: filters::Escaped,
     pub pager: Pager,
+    /// A page read after (before) a line: whether lines precede it and follow it, as found
+    /// ([`LinesNav`]).
+    pub nav: LinesNav,
     /// The lines' search and order.
     pub lines_query: LinesQuery,
     /// The smaller forms of the page, as typed when one of them was refused.
@@ -335,7 +338,8 @@ impl ShowPage {
         actions: ActionForms,
         can_edit: bool,
     ) -> ShowPage {
-        let (segment, figures, ledger, history, (lines, pager, lines_query), options, names) = data;
+        let (segment, figures, ledger, history, (lines, pager, lines_query, nav), options, names) =
+            data;
         let line_texts = options.line_texts(&lines);
         let segment_no = filters::Escaped::new(&segment.no);
         ShowPage {
@@ -353,6 +357,7 @@ impl ShowPage {
             lines,
             line_texts,
             pager,
+            nav,
             actions,
             can_edit,
             conflict: None,
@@ -398,6 +403,34 @@ impl ShowPage {
             self.segment.no,
             crate::web::pagination::query_string(all)
         )
+    }
+
+    /// Whether lines precede this page: Previous and First are offered.
+    pub fn lines_before(&self) -> bool {
+        self.nav.map_or(self.pager.has_prev(), |(before, _)| before)
+    }
+
+    /// Whether lines follow this page: Next and Last are offered.
+    pub fn lines_after(&self) -> bool {
+        self.nav.map_or(self.pager.has_next(), |(_, after)| after)
+    }
+
+    /// Whether the page number the link carried holds: lines that left the segment before
+    /// the page since make it wrong, and the page then says only how many lines it shows.
+    pub fn position_known(&self) -> bool {
+        self.lines_before() == self.pager.has_prev() && self.lines_after() == self.pager.has_next()
+    }
+
+    /// The first and last line shown, as numbered in the order: the last page read after a
+    /// line ends at the last line, however many left before it.
+    pub fn shown_range(&self) -> (i64, i64) {
+        match self.nav {
+            Some((_, false)) if !self.lines.is_empty() => {
+                let total = self.pager.total;
+                (total - self.lines.len() as i64 + 1, total)
+            }
+            _ => (self.pager.first_row(), self.pager.last_row()),
+        }
     }
 
     pub fn page_link(&self, page: i64) -> String {
@@ -521,10 +554,14 @@ type ShowData = (
     Figures,
     Vec<Step>,
     Vec<LineHistory>,
-    (Vec<LineRow>, Pager, LinesQuery),
+    (Vec<LineRow>, Pager, LinesQuery, LinesNav),
     HeaderOptions,
     HeaderNames,
 );
+
+/// Whether lines precede and follow a page read after or before a line (`None`: a page read
+/// by its number, which its pager says).
+pub type LinesNav = Option<(bool, bool)>;
 
 /// The page as it opens, for a form shown again: the first page of lines in line order.
 fn load_first_page(conn: &mut PgConnection, segment: Segment) -> QueryResult<ShowData> {
@@ -554,14 +591,33 @@ fn load_show(
     // The ledger, and for a draft what each Go Back would do.
     let (ledger, history) = ledger::load_with_history(conn, segment.id, segment.is_draft())?;
     let found = line_page::count(conn, &segment, &query, figures.lines)?;
-    let pager = Pager::new(page.as_deref(), line_page::LINES_PAGE, found);
+    let mut pager = Pager::new(page.as_deref(), line_page::LINES_PAGE, found);
+    let backwards = matches!(from, line_page::LinesFrom::Before(_));
     // A search that finds no line needs no page of them: on a big segment, reading it would
     // test every line once more (`ø` on a segment of 196,228 lines: 1.5 s).
-    let lines = if found == 0 {
-        Vec::new()
+    let (mut lines, mut more) = if found == 0 {
+        (Vec::new(), None)
     } else {
         line_page::lines(conn, segment.id, &pager, from, &query)?
     };
+    // Previous reached the first lines with less than a page before them (lines left the
+    // segment since): the first page, whole.
+    if backwards && more == Some(false) && (lines.len() as i64) < line_page::LINES_PAGE {
+        pager = Pager::new(None, line_page::LINES_PAGE, found);
+        let first = line_page::LinesFrom::Page;
+        (lines, more) = line_page::lines(conn, segment.id, &pager, first, &query)?;
+    }
+    // Read after (before) a line: whether lines follow (precede) decides Next (Previous), not
+    // the page number of a link made before lines left the segment (Next stopped short of
+    // the last lines, which no page then reached). Lines are taken to lie on the other side:
+    // the page was reached from there.
+    let nav = more.map(|more| {
+        if backwards {
+            (more, true)
+        } else {
+            (true, more)
+        }
+    });
     let options = HeaderOptions::load(conn)?;
     let names = options.names(&segment);
     Ok((
@@ -569,7 +625,7 @@ fn load_show(
         figures,
         ledger,
         history,
-        (lines, pager, query),
+        (lines, pager, query, nav),
         options,
         names,
     ))
