@@ -680,6 +680,13 @@ fn a_step_by_criteria_that_changes_nothing_is_kept_and_others_are_not() {
     let res = c.get(&format!("/segments/{no}/add?contact_no=ANNA&preview=1"));
     res.assert_status(200);
     assert!(res.contains("Nothing to add: applying this step would change nothing"));
+    // A Refine of a segment without lines says so (it said every line matched).
+    let empty = new_segment(&mut c, "Empty");
+    let page = format!("/segments/{empty}");
+    post(&mut c, &format!("{page}/refine"), &[("contact_no", "ANNA")]).assert_redirect(&page);
+    assert!(c.get(&page).contains(&format!(
+        "Refine Contacts: nothing to remove: the segment has no lines{kept}"
+    )),);
 }
 
 #[test]

@@ -768,6 +768,33 @@ fn two_removals_of_one_line_at_once_record_one_step() {
     assert_eq!(step_count(&app, &no), 2, "one add, one removal");
 }
 
+/// A line's Remove from a page shown before a Go Back took the line out: said on the
+/// segment, nothing removed (it was a bare 404).
+#[test]
+fn removing_a_line_a_go_back_took_out_says_so() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "undone");
+    step(&mut c, &no, "add", &[("contact_no", "SOLO")]);
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let path = format!("/segments/{no}/lines/{}/remove", line_id(&app, &no, "ANNA"));
+    let token = crate::segments::token(&mut c);
+    post(&mut c, &format!("/segments/{no}/go-back"), &[]);
+    c.get(&format!("/segments/{no}"));
+    assert_members(&app, &no, &["SOLO"]);
+    c.post_with_token(&path, &token, &[])
+        .assert_redirect(&format!("/segments/{no}#lines"));
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains("That line is no longer on the segment"),
+        "{}",
+        page.body
+    );
+    assert_members(&app, &no, &["SOLO"]);
+    assert_eq!(step_count(&app, &no), 1);
+}
+
 #[test]
 fn the_segment_list_past_its_last_page_shows_the_last_page_and_amounts_are_bounded_and_rounded() {
     let app = TestApp::start();
@@ -992,7 +1019,11 @@ fn saving_or_renaming_criteria_to_a_code_taken_meanwhile_is_refused_not_a_500() 
     assert!(c
         .get("/saved-criteria")
         .contains("Saved criteria MINE deleted."));
-    post(&mut c, "/saved-criteria/MINE/delete", &[]).assert_status(404);
+    // Sent again: said on the list (it was a 404).
+    post(&mut c, "/saved-criteria/MINE/delete", &[]).assert_redirect("/saved-criteria");
+    assert!(c
+        .get("/saved-criteria")
+        .contains("Saved criteria MINE was deleted by "));
 }
 
 #[test]

@@ -187,8 +187,19 @@ pub async fn remove_line(
             // The segment is locked before the line is read: of two removals of one line, the
             // second sees it gone and records no step.
             let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
-            let line =
-                line_edit::line_label(conn, segment.id, line_id)?.ok_or(AppError::NotFound)?;
+            // Gone (a Go Back since took out the step that added it): said, as a line removed
+            // already is. It was a bare 404.
+            let Some(line) = line_edit::line_label(conn, segment.id, line_id)? else {
+                session::set_flash_unless_waiting(
+                    conn,
+                    &session,
+                    Flash::info(
+                        "That line is no longer on the segment (a Go Back may have taken it out since \
+                         the page was shown): nothing was removed.",
+                    ),
+                )?;
+                return Ok(format!("/segments/{}#lines", segment.no));
+            };
             let label = line.label;
             if line.removed {
                 // The first removal's message stays while it waits (a double click).

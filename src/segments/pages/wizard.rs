@@ -263,6 +263,17 @@ pub fn step_flash(title: &str, kind: StepKind, o: &Outcome) -> Flash {
     }
 }
 
+/// Whether the segment has a line (one not removed by a step).
+fn has_lines(conn: &mut PgConnection, segment_id: i64) -> QueryResult<bool> {
+    use crate::db::schema::segment_lines as l;
+    diesel::select(diesel::dsl::exists(
+        l::table
+            .filter(l::segment_id.eq(segment_id))
+            .filter(l::removed_by_step.is_null()),
+    ))
+    .get_result(conn)
+}
+
 /// The preview of the step Apply was sent with, made again: its filters and options as sent.
 fn preview_again(wizard: Wizard, no: &str, pairs: &[(String, String)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -420,7 +431,17 @@ pub async fn step_apply(
             })?;
             match result {
                 Ok((segment, outcome)) => {
-                    session::set_flash(conn, &session, step_flash(wizard.title(), kind, &outcome))?;
+                    let mut flash = step_flash(wizard.title(), kind, &outcome);
+                    // A Reduce or Refine of a segment without lines: said so (a Refine said
+                    // "every line of the segment matches the filters").
+                    if !kind.adds() && !outcome.changed() && !has_lines(conn, segment.id)? {
+                        flash = Flash::info(format!(
+                            "{}: nothing to remove: the segment has no lines. The step is kept, \
+                             so Refresh and Save Criteria replay its filters.",
+                            wizard.title()
+                        ));
+                    }
+                    session::set_flash(conn, &session, flash)?;
                     Ok(ApplyOutcome::Done(format!("/segments/{}", segment.no)))
                 }
                 Err((segment, errors)) => Ok(ApplyOutcome::Invalid(Box::new(segment), errors)),
