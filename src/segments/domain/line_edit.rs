@@ -460,6 +460,11 @@ pub fn line_label(
     .optional()
 }
 
+/// Whether a line of that id is on any segment (a Go Back deletes the lines it takes out).
+pub fn line_exists(conn: &mut PgConnection, line_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(segment_lines::table.find(line_id))).get_result(conn)
+}
+
 /// Saves a line's values, and marks its segment changed: a Log page opened before shows
 /// other values than the line now has, and must not log them unseen (its token carries the
 /// segment's last change).

@@ -190,6 +190,10 @@ pub async fn remove_line(
             // Gone (a Go Back since took out the step that added it): said, as a line removed
             // already is. It was a bare 404.
             let Some(line) = line_edit::line_label(conn, segment.id, line_id)? else {
+                // A line of another segment is not this one's to remove.
+                if line_edit::line_exists(conn, line_id)? {
+                    return Err(AppError::NotFound);
+                }
                 session::set_flash_unless_waiting(
                     conn,
                     &session,

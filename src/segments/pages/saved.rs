@@ -348,29 +348,31 @@ fn gone(
             .optional()?
             .ok_or(AppError::NotFound)?;
     let at = crate::web::filters::local_datetime_text(at);
-    let said =
-        if action == "criteria deleted" {
-            format!("Saved criteria {code} was deleted by {actor} at {at}: nothing more was done.")
+    if action == "criteria deleted" {
+        let said =
+            format!("Saved criteria {code} was deleted by {actor} at {at}: nothing more was done.");
+        session::set_flash_unless_waiting(conn, session, Flash::info(said))?;
+        return Ok(());
+    }
+    // "now NEW: description" (a code has no spaces, so ": " ends it).
+    let (now, description) = detail
+        .strip_prefix("now ")
+        .and_then(|d| d.split_once(": "))
+        .ok_or(AppError::NotFound)?;
+    let sent_again = rename.is_some_and(|sent| sent == (now, description, actor.as_str()));
+    let said = if sent_again {
+        format!("Saved criteria {code} is now {now} already: this form was sent again.")
+    } else {
+        let not = if rename.is_some() {
+            "changed"
         } else {
-            // "now NEW: description" (a code has no spaces, so ": " ends it).
-            let (now, description) = detail
-                .strip_prefix("now ")
-                .and_then(|d| d.split_once(": "))
-                .ok_or(AppError::NotFound)?;
-            match rename {
-                Some(sent) if sent == (now, description, actor.as_str()) => format!(
-                    "Saved criteria {code} is now {now} already: this form was sent again, and \
-                 nothing more was changed."
-                ),
-                _ => {
-                    format!(
-                "Saved criteria {code} is now {now}: renamed by {actor} at {at}, after this \
-                 page was opened. Nothing was {}.",
-                if rename.is_some() { "changed" } else { "deleted" }
-            )
-                }
-            }
+            "deleted"
         };
+        format!(
+            "Saved criteria {code} is now {now}: renamed by {actor} at {at}, after this page \
+             was opened. Nothing was {not}."
+        )
+    };
     session::set_flash_unless_waiting(conn, session, Flash::info(said))?;
     Ok(())
 }
