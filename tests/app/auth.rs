@@ -1488,6 +1488,8 @@ fn an_administrator_changes_their_own_password_with_the_current_one() {
     let page = boss.get("/admin/users/boss");
     assert!(page.contains("This is your own account"), "{}", page.body);
     assert!(!page.contains("action=\"/admin/users/boss/password\""));
+    // Nor a Disable button that would be refused.
+    assert!(!page.contains("action=\"/admin/users/boss/disable\""));
     const NEW: &str = "the administrator's new one";
     boss.post_with_token(
         "/admin/users/boss/password",
