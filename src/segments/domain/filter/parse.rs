@@ -570,6 +570,21 @@ impl Parser {
                             }
                         }
                     }
+                    // `'Toys 'R' Us`: text after the quoted text and a space was joined to it,
+                    // the quotes dropped unsaid ("Toys R Us").
+                    let mut ahead = 0;
+                    while self.peek_at(ahead).is_some_and(char::is_whitespace) {
+                        ahead += 1;
+                    }
+                    let more = self.peek_at(ahead);
+                    let dots = more == Some('.') && self.peek_at(ahead + 1) == Some('.');
+                    if ahead > 0 && more.is_some_and(|m| !matches!(m, '|' | '&' | ')')) && !dots {
+                        return Err(ParseError::at(
+                            self.pos + ahead,
+                            "more text follows the quoted text: quote the whole value, and \
+                             inside quotes write '' for one ', e.g. 'Toys ''R'' Us'",
+                        ));
+                    }
                     // `'O'Brien'`: the second quote ended the quoted text too early.
                     if let Some(next) = self.peek() {
                         let ends_value = matches!(next, '|' | '&' | ')' | '*' | '?')

@@ -94,6 +94,15 @@ fn quote_errors() {
     assert_eq!(err("'O'Brien'", TEXT), (3, early.into()));
     assert_eq!(err("x|''B", TEXT).0, 4);
     assert_eq!(err("*'x", TEXT), (2, msg.into()));
+    // Text after the quoted text and a space was joined to it, the quotes dropped unsaid.
+    let more = "more text follows the quoted text: quote the whole value, and inside quotes \
+                write '' for one ', e.g. 'Toys ''R'' Us'";
+    assert_eq!(err("Toys 'R' Us", TEXT), (9, more.into()));
+    assert_eq!(err("'a' 'b'", TEXT), (4, more.into()));
+    // Spaces before a separator, a range's dots or the end are no more text.
+    for fine in ["'a' | 'b'", "'a' ..'c'", "'a' & 'b'", "'a '  ", "('a' )"] {
+        super::filter(fine, TEXT);
+    }
 }
 
 #[test]
