@@ -911,3 +911,80 @@ fn next_reaches_the_last_lines_after_lines_before_the_page_left() {
     assert!(rel_link(&back, "prev").is_none());
     assert!(back.contains("Lines 1–100 · page 1 of 2"), "{}", back.body);
 }
+
+/// A line opened from a page of lines searched, sorted and paged — its page's breadcrumb and
+/// Cancel, its Save, and a Remove from that page — leads back to that page of lines; it led
+/// to the first page in line order. A `back` that is not one of the segment's own pages is
+/// not followed.
+#[test]
+fn a_line_saved_or_removed_leads_back_to_the_page_of_lines_it_came_from() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = many_lines(&app, &mut c);
+    let list = format!("/segments/{no}?q=odense&sort=name&page=2#lines");
+    let page = c.get(&list);
+    page.assert_status(200);
+    // The first Edit link of the page, whole.
+    let marker = format!("href=\"/segments/{no}/lines/");
+    let start = page.body.find(&marker).unwrap() + "href=\"".len();
+    let edit =
+        page.body[start..start + page.body[start..].find('"').unwrap()].replace("&#38;", "&");
+    assert!(edit.contains("?back="), "{edit}");
+    let back = format!("/segments/{no}?q=odense&sort=name&page=2#lines");
+    let line = c.get(&edit);
+    line.assert_status(200);
+    assert!(
+        line.contains(&format!("href=\"{}\"", back.replace('&', "&#38;"))),
+        "{}",
+        line.body
+    );
+    let action_start = line
+        .body
+        .find(&format!("action=\"/segments/{no}/lines/"))
+        .unwrap()
+        + 8;
+    let action = line.body
+        [action_start..action_start + line.body[action_start..].find('"').unwrap()]
+        .replace("&#38;", "&");
+    c.post_with_token(
+        &action,
+        &line.csrf_token().unwrap(),
+        &[
+            ("subject", "Kept place"),
+            ("shown", &hidden_value(&line.body, "shown").unwrap()),
+        ],
+    )
+    .assert_redirect(&back);
+    // Another site, or another page of Rapport: the segment's lines.
+    for elsewhere in [
+        "https://example.com/",
+        "/contacts",
+        "//example.com/x",
+        &format!("/segments/{no}x"),
+    ] {
+        let line = c.get(&format!(
+            "{}?back={}",
+            edit.split('?').next().unwrap(),
+            urlencoding(elsewhere)
+        ));
+        assert!(
+            line.contains(&format!("href=\"/segments/{no}#lines\"")),
+            "{elsewhere} {}: {}",
+            line.status,
+            line.body
+        );
+    }
+    // Remove, from the same page.
+    let page = c.get(&list);
+    let marker = format!("formaction=\"/segments/{no}/lines/");
+    let start = page.body.find(&marker).unwrap() + "formaction=\"".len();
+    let remove =
+        page.body[start..start + page.body[start..].find('"').unwrap()].replace("&#38;", "&");
+    c.post_with_token(&remove, &page.csrf_token().unwrap(), &[])
+        .assert_redirect(&back);
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}

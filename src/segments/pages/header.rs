@@ -267,6 +267,9 @@ pub struct ShowPage {
     pub nav: LinesNav,
     /// The lines' search and order.
     pub lines_query: LinesQuery,
+    /// `?back=` this page of lines (its search, order and page), for a line's page and its
+    /// Remove to come back to; built once for the page's hundred rows.
+    pub back: String,
     /// The smaller forms of the page, as typed when one of them was refused.
     pub actions: ActionForms,
     pub can_edit: bool,
@@ -342,7 +345,11 @@ impl ShowPage {
             data;
         let line_texts = options.line_texts(&lines);
         let segment_no = filters::Escaped::new(&segment.no);
+        let page = (pager.page > 1).then(|| ("page", pager.page.to_string()));
+        let here = lines_page_link(&segment.no, &lines_query, page.as_slice());
+        let back = crate::web::pagination::query_string([("back", here.as_str())]);
         ShowPage {
+            back,
             segment_no,
             names,
             lines_query,
@@ -393,16 +400,7 @@ impl ShowPage {
 
     /// A link to the lines with the search and order kept, and `extra` parameters.
     fn lines_link(&self, extra: &[(&str, String)]) -> String {
-        let pairs = self.lines_query.pairs();
-        let all = pairs
-            .iter()
-            .map(|(k, v)| (*k, v.as_str()))
-            .chain(extra.iter().map(|(k, v)| (*k, v.as_str())));
-        format!(
-            "/segments/{}{}#lines",
-            self.segment.no,
-            crate::web::pagination::query_string(all)
-        )
+        lines_page_link(&self.segment.no, &self.lines_query, extra)
     }
 
     /// Whether lines precede this page: Previous and First are offered.
@@ -558,6 +556,37 @@ type ShowData = (
     HeaderOptions,
     HeaderNames,
 );
+
+/// A link to segment `no`'s lines with `query`'s search and order, and `extra` parameters.
+fn lines_page_link(no: &str, query: &LinesQuery, extra: &[(&str, String)]) -> String {
+    let pairs = query.pairs();
+    let all = pairs
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(extra.iter().map(|(k, v)| (*k, v.as_str())));
+    format!(
+        "/segments/{}{}#lines",
+        no,
+        crate::web::pagination::query_string(all)
+    )
+}
+
+/// Where a line's page, its Save and a Remove lead back to: the page of lines it was opened
+/// from (`back`, with its search, order and page), when it is one of segment `no`'s, else
+/// the segment's lines.
+pub fn lines_back(no: &str, back: &str) -> String {
+    let own = format!("/segments/{no}");
+    match crate::web::forms::safe_next(back) {
+        Some(back)
+            if back.strip_prefix(&own).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with('?') || rest.starts_with('#')
+            }) =>
+        {
+            back
+        }
+        _ => format!("{own}#lines"),
+    }
+}
 
 /// Whether lines precede and follow a page read after or before a line (`None`: a page read
 /// by its number, which its pager says).

@@ -177,8 +177,10 @@ pub async fn remove_line(
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    back: web::Query<Back>,
 ) -> AppResult<HttpResponse> {
     let (no, line) = path.into_inner();
+    let back = back.into_inner().back;
     let line_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
@@ -198,11 +200,11 @@ pub async fn remove_line(
                     conn,
                     &session,
                     Flash::info(
-                        "That line is no longer on the segment (a Go Back may have taken it out since \
-                         the page was shown): nothing was removed.",
+                        "That line is no longer on the segment (a Go Back may have taken it \
+                         out since the page was shown): nothing was removed.",
                     ),
                 )?;
-                return Ok(format!("/segments/{}#lines", segment.no));
+                return Ok(super::header::lines_back(&segment.no, &back));
             };
             let label = line.label;
             if line.removed {
@@ -214,7 +216,7 @@ pub async fn remove_line(
                         "{label} is no longer on the segment: nothing was removed."
                     )),
                 )?;
-                return Ok(format!("/segments/{}#lines", segment.no));
+                return Ok(super::header::lines_back(&segment.no, &back));
             }
             let note = stored::note(StepKind::ManualRemove, &Criteria::default(), &label);
             let result = run_step(
@@ -229,7 +231,7 @@ pub async fn remove_line(
             let (segment, _) = result
                 .map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;
             session::set_flash(conn, &session, Flash::success(format!("{label} removed.")))?;
-            Ok(format!("/segments/{}#lines", segment.no))
+            Ok(super::header::lines_back(&segment.no, &back))
         })
     })
     .await?;
@@ -251,6 +253,16 @@ pub struct LinePage {
     pub editable: bool,
     /// After a save over a colleague's: the fields that differ (label, saved meanwhile, typed).
     pub conflict: Option<Vec<(&'static str, String, String)>>,
+    /// The page of lines it was opened from, with its search, order and page
+    /// ([`super::header::lines_back`]).
+    pub back: String,
+}
+
+/// `?back=`: the page of lines a line's page or its Remove was opened from.
+#[derive(Deserialize, Default)]
+pub struct Back {
+    #[serde(default)]
+    back: String,
 }
 
 impl LinePage {
@@ -264,6 +276,11 @@ impl LinePage {
                 .iter()
                 .any(|t| t.code.eq_ignore_ascii_case(code)))
         .then_some(code)
+    }
+
+    /// The form's `?back=`, so that its Save leads back there too.
+    pub fn back_query(&self) -> String {
+        crate::web::pagination::query_string([("back", self.back.as_str())])
     }
 
     /// The line as saved, for a conflict's link.
@@ -291,11 +308,12 @@ impl LinePage {
 async fn line_page(
     state: &AppState,
     layout: Layout,
-    no: String,
-    line: String,
+    (no, line): (String, String),
     can_edit: bool,
+    back: &str,
 ) -> AppResult<LinePage> {
     let id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    let back = super::header::lines_back(&no, back);
     db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
@@ -312,6 +330,7 @@ async fn line_page(
             templates: header::templates(conn)?,
             evaluations: EVALUATIONS,
             conflict: None,
+            back,
         })
     })
     .await
@@ -323,9 +342,10 @@ pub async fn show(
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    back: web::Query<Back>,
 ) -> AppResult<HttpResponse> {
-    let (no, line) = path.into_inner();
-    ok(&line_page(&state, layout, no, line, user.role >= Role::Staff).await?)
+    let can_edit = user.role >= Role::Staff;
+    ok(&line_page(&state, layout, path.into_inner(), can_edit, &back.back).await?)
 }
 
 #[post("/segments/{no}/lines/{line}")]
@@ -335,9 +355,11 @@ pub async fn update(
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    back: web::Query<Back>,
     form: web::Form<LineForm>,
 ) -> AppResult<HttpResponse> {
     let (no, line) = path.into_inner();
+    let back = back.into_inner().back;
     let form = form.into_inner();
     let session = session::current(&req)?;
     let id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
@@ -414,9 +436,9 @@ pub async fn update(
     })
     .await?;
     match result {
-        Ok(no) => Ok(redirect(&format!("/segments/{no}#lines"))),
+        Ok(no) => Ok(redirect(&super::header::lines_back(&no, &back))),
         Err((status, errors)) => {
-            let mut page = line_page(&state, layout, no, line, true).await?;
+            let mut page = line_page(&state, layout, (no, line), true, &back).await?;
             // The values typed; after a conflict, over the line as it is now (saved again,
             // they are meant to replace it), else over what the form showed.
             page.form = if status == StatusCode::CONFLICT {
