@@ -369,6 +369,14 @@ fn a_campaign_entry_counts_its_interactions_as_they_are_now() {
     assert_eq!(entry_now(&app), (2, "5.00".into(), 6, false));
     let card = c.get("/campaigns/CP0001");
     assert!(card.contains(">2</a></td>"), "{}", card.body);
+    // Its link lists the interactions it counts (it listed the canceled one too).
+    let link = format!("href=\"/interactions?segment={a}&amp;canceled=no\"");
+    assert!(card.contains(&link), "{}", card.body);
+    let listed = c.get(&format!("/interactions?segment={a}&canceled=no"));
+    let rows = listed
+        .body
+        .matches("<td class=\"nowrap\"><a href=\"/interactions/");
+    assert_eq!(rows.count(), 2, "{}", listed.body);
     assert!(
         card.contains("<td class=\"num\">5.00</td>"),
         "{}",

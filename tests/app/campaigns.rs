@@ -469,7 +469,9 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
             assert!(row.contains(&format!(">{f}<")), "{f} in {row}");
         }
     }
-    assert!(section.contains(&format!("href=\"/interactions?segment={a}\"")));
+    assert!(section.contains(&format!(
+        "href=\"/interactions?segment={a}&amp;canceled=no\""
+    )));
     assert!(!section.contains("Canceled"));
     // The segment and its entries link back to the campaign.
     let link = "<a href=\"/campaigns/CP0001\">CP0001</a>";

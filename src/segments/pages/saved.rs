@@ -246,12 +246,12 @@ pub async fn saved_rename(
             };
             let description: String = form.description.trim().chars().take(100).collect();
             // Locked: a second sending of this form waits for the first, then finds it gone.
+            let sent = (
+                new_code.as_str(),
+                description.as_str(),
+                user.username.as_str(),
+            );
             if !saved::lock(conn, &code)? {
-                let sent = (
-                    new_code.as_str(),
-                    description.as_str(),
-                    user.username.as_str(),
-                );
                 gone(conn, &session, &code, Some(sent))?;
                 return Ok(None);
             }
@@ -273,11 +273,6 @@ pub async fn saved_rename(
             match saved::rename(conn, &code, &new_code, &description)? {
                 saved::Renamed::Done => {}
                 saved::Renamed::Gone => {
-                    let sent = (
-                        new_code.as_str(),
-                        description.as_str(),
-                        user.username.as_str(),
-                    );
                     gone(conn, &session, &code, Some(sent))?;
                     return Ok(None);
                 }
