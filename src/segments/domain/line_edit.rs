@@ -460,6 +460,16 @@ pub fn line_label(
     .optional()
 }
 
+/// Whether the segment has a line (one not removed by a step).
+pub fn has_lines(conn: &mut PgConnection, segment_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        segment_lines::table
+            .filter(segment_lines::segment_id.eq(segment_id))
+            .filter(segment_lines::removed_by_step.is_null()),
+    ))
+    .get_result(conn)
+}
+
 /// Whether a line of that id is on any segment (a Go Back deletes the lines it takes out).
 pub fn line_exists(conn: &mut PgConnection, line_id: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(segment_lines::table.find(line_id))).get_result(conn)

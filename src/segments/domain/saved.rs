@@ -124,11 +124,7 @@ pub fn holds(
     if !same_header {
         return Ok(false);
     }
-    let kept: Vec<(String, serde_json::Value)> = saved_criteria_steps::table
-        .filter(saved_criteria_steps::code.eq(code))
-        .order(saved_criteria_steps::seq)
-        .select((saved_criteria_steps::kind, saved_criteria_steps::criteria))
-        .load(conn)?;
+    let kept = steps_of(conn, code)?;
     Ok(kept.len() == steps.len()
         && kept.iter().zip(steps).all(|((kind, criteria), s)| {
             kind == s.kind.as_str() && *criteria == stored::note(s.kind, &s.criteria, "")

@@ -7,7 +7,7 @@ use crate::segments::domain::header::Segment;
 use crate::segments::domain::lookups::{self, Offered};
 use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, Source, StepError};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, ledger, steps, stored};
+use crate::segments::domain::{header, ledger, line_edit, steps, stored};
 use crate::web::filters;
 use crate::web::pagination::counted;
 use crate::web::{db, long, redirect, render, AppError, AppResult, Flash, Layout};
@@ -263,17 +263,6 @@ pub fn step_flash(title: &str, kind: StepKind, o: &Outcome) -> Flash {
     }
 }
 
-/// Whether the segment has a line (one not removed by a step).
-fn has_lines(conn: &mut PgConnection, segment_id: i64) -> QueryResult<bool> {
-    use crate::db::schema::segment_lines as l;
-    diesel::select(diesel::dsl::exists(
-        l::table
-            .filter(l::segment_id.eq(segment_id))
-            .filter(l::removed_by_step.is_null()),
-    ))
-    .get_result(conn)
-}
-
 /// The preview of the step Apply was sent with, made again: its filters and options as sent.
 fn preview_again(wizard: Wizard, no: &str, pairs: &[(String, String)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -434,7 +423,10 @@ pub async fn step_apply(
                     let mut flash = step_flash(wizard.title(), kind, &outcome);
                     // A Reduce or Refine of a segment without lines: said so (a Refine said
                     // "every line of the segment matches the filters").
-                    if !kind.adds() && !outcome.changed() && !has_lines(conn, segment.id)? {
+                    if !kind.adds()
+                        && !outcome.changed()
+                        && !line_edit::has_lines(conn, segment.id)?
+                    {
                         flash = Flash::info(format!(
                             "{}: nothing to remove: the segment has no lines. The step is kept, \
                              so Refresh and Save Criteria replay its filters.",
