@@ -18,7 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::why::why_from_contact)
         .service(pages::header::new)
         .service(pages::header::create)
-        .service(pages::header::show)
+        .service(pages::show::show)
         .service(pages::header::update)
         .service(pages::export::export)
         .service(pages::export::export_xlsx)

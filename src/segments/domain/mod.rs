@@ -5,6 +5,7 @@ pub mod delete;
 pub mod export;
 pub mod filter;
 pub mod header;
+pub mod header_form;
 pub mod ledger;
 pub mod line_edit;
 pub mod line_page;

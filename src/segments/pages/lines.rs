@@ -8,7 +8,7 @@ use crate::segments::domain::line_edit::{load_line, ContactMatch, LineForm, EVAL
 use crate::segments::domain::steps::{run_step, Outcome, Source};
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, line_edit, steps, stored};
-use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
+use crate::segments::pages::show::{respond, ActionForms, ActionOutcome};
 use crate::segments::pages::wizard::outcome_sentence;
 use crate::setup::CodeList;
 use crate::web::{db, long, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
@@ -204,7 +204,7 @@ pub async fn remove_line(
                          out since the page was shown): nothing was removed.",
                     ),
                 )?;
-                return Ok(super::header::lines_back(&segment.no, &back));
+                return Ok(super::show::lines_back(&segment.no, &back));
             };
             let label = line.label;
             if line.removed {
@@ -216,7 +216,7 @@ pub async fn remove_line(
                         "{label} is no longer on the segment: nothing was removed."
                     )),
                 )?;
-                return Ok(super::header::lines_back(&segment.no, &back));
+                return Ok(super::show::lines_back(&segment.no, &back));
             }
             let note = stored::note(StepKind::ManualRemove, &Criteria::default(), &label);
             let result = run_step(
@@ -231,7 +231,7 @@ pub async fn remove_line(
             let (segment, _) = result
                 .map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;
             session::set_flash(conn, &session, Flash::success(format!("{label} removed.")))?;
-            Ok(super::header::lines_back(&segment.no, &back))
+            Ok(super::show::lines_back(&segment.no, &back))
         })
     })
     .await?;
@@ -254,7 +254,7 @@ pub struct LinePage {
     /// After a save over a colleague's: the fields that differ (label, saved meanwhile, typed).
     pub conflict: Option<Vec<(&'static str, String, String)>>,
     /// The page of lines it was opened from, with its search, order and page
-    /// ([`super::header::lines_back`]).
+    /// ([`super::show::lines_back`]).
     pub back: String,
 }
 
@@ -313,7 +313,7 @@ async fn line_page(
     back: &str,
 ) -> AppResult<LinePage> {
     let id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
-    let back = super::header::lines_back(&no, back);
+    let back = super::show::lines_back(&no, back);
     db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
@@ -436,7 +436,7 @@ pub async fn update(
     })
     .await?;
     match result {
-        Ok(no) => Ok(redirect(&super::header::lines_back(&no, &back))),
+        Ok(no) => Ok(redirect(&super::show::lines_back(&no, &back))),
         Err((status, errors)) => {
             let mut page = line_page(&state, layout, (no, line), true, &back).await?;
             // The values typed; after a conflict, over the line as it is now (saved again,

@@ -12,6 +12,7 @@ pub mod mailing;
 pub mod refresh;
 pub mod reuse;
 pub mod saved;
+pub mod show;
 pub mod why;
 pub mod wizard;
 

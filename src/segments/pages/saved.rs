@@ -8,7 +8,7 @@ use crate::segments::domain::saved::{unreadable_step, Saved};
 use crate::segments::domain::steps::{run_step, Source};
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, ledger, lookups, saved, steps, stored};
-use crate::segments::pages::header::{respond, ActionForms, ActionOutcome};
+use crate::segments::pages::show::{respond, ActionForms, ActionOutcome};
 use crate::web::AppState;
 use crate::web::{db, long, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use actix_web::http::StatusCode;
