@@ -2336,6 +2336,64 @@ fn a_closed_opportunity_explains_its_probability_by_its_outcome() {
 /// browser submits the form, takes the new stage's date formula (before, the form carried the
 /// old date, so a stage's formula was never reached), and an update in place keeps the date.
 /// The flash says the date the formula gave and the one it replaced.
+/// "Go to the next stage: stage 3 Proposal" moves to stage 3 or not at all: a stage deleted
+/// from (or added to) the cycle in setup after the card was opened changes where Next goes,
+/// and the move is asked again with the stage it would now reach, not made unseen.
+#[test]
+fn a_move_goes_to_the_stage_the_card_showed_or_is_asked_again() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    on_stage_two(&app, "2030-06-30");
+    let mut c = staff(&app, "stan");
+    let card = c.get("/opportunities/OP000001");
+    card.assert_status(200);
+    assert!(card.contains("Go to the next stage: stage 3 Proposal"));
+    let shown = hidden_value(&card.body, "shown").expect("the stages the moves reach");
+    // An administrator deletes stage 3 meanwhile: Next now goes to stage 4.
+    diesel_exec(
+        &app,
+        "DELETE FROM sales_cycle_stages WHERE sales_cycle_code = 'NEW' AND stage = 3",
+    );
+    let fields = [
+        ("action", "next"),
+        ("estimated_value", "1000"),
+        ("shown", shown.as_str()),
+    ];
+    let res = update(&mut c, &app, "OP000001", &fields);
+    res.assert_status(422);
+    assert!(
+        res.contains("now goes to stage 4 Negotiation, not to stage 3"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT current_stage FROM opportunities WHERE no = 'OP000001'"
+        ),
+        "2",
+        "nothing moved"
+    );
+    // The page asked again shows where Next goes now; sent from it, the move is made.
+    let shown = hidden_value(&res.body, "shown").expect("the stages the moves reach now");
+    assert!(res.contains("Go to the next stage: stage 4 Negotiation"));
+    let fields = [
+        ("action", "next"),
+        ("estimated_value", "1000"),
+        ("shown", shown.as_str()),
+    ];
+    let res = update(&mut c, &app, "OP000001", &fields);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT current_stage FROM opportunities WHERE no = 'OP000001'"
+        ),
+        "4"
+    );
+}
+
 #[test]
 fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     let app = TestApp::start();

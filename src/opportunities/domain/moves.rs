@@ -104,6 +104,36 @@ pub struct UpdateForm {
     /// Log an interaction with the contact, with the new stage's interaction template.
     #[serde(default)]
     pub log_interaction: Option<String>,
+    /// The stage each one-stage move reached on the page the form was sent from
+    /// ([`shown`]).
+    #[serde(default)]
+    pub shown: String,
+}
+
+/// The stage each one-stage move (First, Next, Previous, Update) reaches, as the card shows
+/// it ("first:1,next:3"): the form sends it back, and a move whose stage changed since (a
+/// stage added to or deleted from the cycle in setup) is asked again, not made to a stage the
+/// user never saw.
+pub fn shown(options: &[MoveOption]) -> String {
+    options
+        .iter()
+        .filter(|m| !m.needs_choice())
+        .filter_map(|m| match m.stages.as_slice() {
+            [one] => Some(format!("{}:{}", m.value(), one.stage)),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The stage `action` reached where the form was shown, when the form says ([`shown`]).
+fn shown_stage(shown: &str, action: Move) -> Option<i32> {
+    shown.split(',').find_map(|pair| {
+        let (value, stage) = pair.split_once(':')?;
+        (value.trim() == action.as_str())
+            .then(|| stage.trim().parse().ok())
+            .flatten()
+    })
 }
 
 /// The move the Update form starts on: forward or in place before back — the first of First,
@@ -134,6 +164,7 @@ impl UpdateForm {
             version: o.version.to_string(),
             once: String::new(),
             log_interaction: None,
+            shown: String::new(),
         }
     }
 }
@@ -253,6 +284,27 @@ pub fn update(
         Move::Skip | Move::Jump => form.stage.trim().parse::<i32>().ok(),
         _ => reach.first().copied(),
     };
+    // The stages changed since the page was shown: the move now goes elsewhere.
+    if let (Some(was), Some(now)) = (shown_stage(&form.shown, action), target) {
+        if was != now {
+            let described = |n: i32| match stages.iter().find(|s| s.stage == n) {
+                Some(s) => format!("stage {n} {}", s.description),
+                None => format!("stage {n}"),
+            };
+            errors.add(
+                "action",
+                format!(
+                    "The stages of sales cycle {} changed since this page was opened: \"{}\" \
+                     now goes to {}, not to stage {was}. Nothing was changed: check the move \
+                     and send again.",
+                    o.sales_cycle_code,
+                    action.label(),
+                    described(now)
+                ),
+            );
+            return Ok(Outcome::Invalid(errors));
+        }
+    }
     // A stage chosen to skip or jump to, with another move: which was meant is not known.
     let chosen = form.stage.trim();
     if !matches!(action, Move::Skip | Move::Jump)

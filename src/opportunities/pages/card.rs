@@ -214,6 +214,11 @@ impl CardPage {
         record::date_shown(d)
     }
 
+    /// The stage each one-stage move reaches, sent back with the form ([`moves::shown`]).
+    pub fn shown(&self) -> String {
+        moves::shown(&self.moves)
+    }
+
     /// The stage a one-target move reaches, in words.
     pub fn reaches(&self, m: &MoveOption) -> String {
         match m.stages.as_slice() {
