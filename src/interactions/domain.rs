@@ -308,6 +308,8 @@ crate::db::columns::columns_in_order! {
         /// Whether its segment is still there (a canceled segment deleted since leaves its No.).
         pub segment_linked: bool as Bool,
         pub canceled: bool as Bool,
+        /// Canceled by its segment's Cancel (which its Restore undoes), not on its own.
+        pub canceled_with_segment: bool as Bool,
         pub attempt_failed: bool as Bool,
         /// When it was logged, and by whom (a user deleted since: empty).
         pub logged_at: chrono::DateTime<chrono::Utc> as Timestamptz,
@@ -432,7 +434,8 @@ const COLUMNS: &str = "e.id, e.date, c.no::text AS contact_no, c.name AS contact
      e.group_code::text AS group_code, e.description, e.cost, e.duration_min, e.information_flow, \
      e.initiated_by, e.salesperson_code::text AS salesperson_code, e.correspondence_type, \
      e.language_code, e.evaluation, e.campaign_no::text AS campaign_no, e.campaign_target, e.campaign_response, \
-     e.segment_no, e.segment_id IS NOT NULL AS segment_linked, e.canceled, e.attempt_failed, \
+     e.segment_no, e.segment_id IS NOT NULL AS segment_linked, e.canceled, e.canceled_with_segment, \
+     e.attempt_failed, \
      e.at AS logged_at, COALESCE(NULLIF(u.display_name, ''), u.username, '') AS logged_by";
 
 const FROM: &str = "FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \

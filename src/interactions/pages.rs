@@ -216,6 +216,26 @@ pub struct EntryPage {
     pub chosen: String,
 }
 
+/// Why a canceled entry of a canceled segment (or of one deleted since) stays canceled, and
+/// what brings it back.
+fn canceled_with(entry: &domain::Entry) -> String {
+    let no = &entry.segment_no;
+    if !entry.segment_linked {
+        format!("Canceled with segment {no}, deleted since: it stays canceled.")
+    } else if entry.canceled_with_segment {
+        format!(
+            "Canceled with segment {no}: Restore, on the segment's page, brings it back with \
+             the segment's other interactions."
+        )
+    } else {
+        format!(
+            "Canceled on its own before segment {no} was canceled: Restore, on the segment's \
+             page, leaves it canceled; once the segment is restored, untick Canceled here to \
+             bring it back."
+        )
+    }
+}
+
 #[get("/interactions/{id}")]
 pub async fn show(
     SignedIn(user): SignedIn,
@@ -234,20 +254,7 @@ pub async fn show(
         Ok((entry, segment_canceled))
     })
     .await?;
-    let canceled_hint = segment_canceled.then(|| {
-        if entry.segment_linked {
-            format!(
-                "Canceled with segment {}: Restore, on the segment's page, brings it back with \
-                 the segment's other interactions.",
-                entry.segment_no
-            )
-        } else {
-            format!(
-                "Canceled with segment {}, deleted since: it stays canceled.",
-                entry.segment_no
-            )
-        }
-    });
+    let canceled_hint = segment_canceled.then(|| canceled_with(&entry));
     render(
         StatusCode::OK,
         &EntryPage {
@@ -393,7 +400,18 @@ pub async fn update(
                 domain::find(conn, id)?.ok_or(AppError::NotFound)
             })
             .await?;
-            let linked = entry.segment_linked;
+            let refused = if entry.segment_linked {
+                format!(
+                    "Segment {no} is canceled: its interactions stay canceled until it \
+                     is restored. {} Nothing was saved.",
+                    canceled_with(&entry)
+                )
+            } else {
+                format!(
+                    "Segment {no} was canceled, and deleted since: its interactions stay \
+                     canceled. Nothing was saved."
+                )
+            };
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &EntryPage {
@@ -405,18 +423,7 @@ pub async fn update(
                     can_edit: true,
                     error: None,
                     canceled_hint: None,
-                    canceled_error: Some(if linked {
-                        format!(
-                            "Segment {no} is canceled: its interactions stay canceled until \
-                             it is restored (Restore, on the segment's page), which brings \
-                             this one back with the others. Nothing was saved."
-                        )
-                    } else {
-                        format!(
-                            "Segment {no} was canceled, and deleted since: its interactions \
-                             stay canceled. Nothing was saved."
-                        )
-                    }),
+                    canceled_error: Some(refused),
                 },
             );
         }

@@ -408,14 +408,30 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     // said canceled); the segment's Restore brings it back with the others.
     post(&mut c, &format!("/segments/{no}/cancel"), &[]);
     let entry = c.get(&format!("/interactions/{id}"));
-    // Its page says so by the box before anyone tries.
+    // Its page says so by the box before anyone tries: canceled on its own before, the
+    // segment's Restore leaves it canceled (it said Restore brought it back).
     assert!(
         entry.contains(&format!(
+            "<p class=\"hint\" id=\"canceled-hint\">Canceled on its own before segment {no} \
+             was canceled: Restore, on the segment&#39;s page, leaves it canceled; once the \
+             segment is restored, untick Canceled here"
+        )),
+        "{}",
+        entry.body
+    );
+    // One canceled with the segment: its Restore brings it back.
+    let anna = app.count(&format!(
+        "SELECT e.id FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         WHERE c.no = 'ANNA' AND e.segment_no = '{no}'"
+    ));
+    let page = c.get(&format!("/interactions/{anna}"));
+    assert!(
+        page.contains(&format!(
             "<p class=\"hint\" id=\"canceled-hint\">Canceled with segment {no}: Restore, on \
              the segment&#39;s page, brings it back"
         )),
         "{}",
-        entry.body
+        page.body
     );
     let res = c.post_with_token(
         &format!("/interactions/{id}"),
@@ -425,7 +441,8 @@ fn restoring_a_segment_leaves_an_entry_canceled_on_its_own_canceled() {
     res.assert_status(422);
     assert!(
         res.contains(&format!(
-            "Segment {no} is canceled: its interactions stay canceled until it is restored"
+            "Segment {no} is canceled: its interactions stay canceled until it is restored. \
+             Canceled on its own before"
         )),
         "{}",
         res.body
