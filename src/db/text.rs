@@ -57,15 +57,32 @@ pub fn contains_pattern(q: &str) -> String {
 /// "+45 86123456" and "86123456" finds "+45 86 12 34 56". Digits with dashes or dots alone
 /// ("24-000123", "2024.001") are searched as typed: a No. may be written so.
 pub fn search_term(q: &str) -> String {
-    let phone = q.chars().any(|c| c.is_ascii_digit())
-        && q.chars().any(|c| matches!(c, ' ' | '+' | '/' | '(' | ')'))
-        && q.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/' | '(' | ')'));
-    if phone {
+    if is_phone(q) {
         q.chars().filter(char::is_ascii_digit).collect()
     } else {
         fold(q)
     }
+}
+
+/// Whether `q` is searched as a phone number, by its digits ([`search_term`]).
+pub fn is_phone(q: &str) -> bool {
+    q.chars().any(|c| c.is_ascii_digit())
+        && q.chars().any(|c| matches!(c, ' ' | '+' | '/' | '(' | ')'))
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/' | '(' | ')'))
+}
+
+/// For a search `q` that is a phone number, the test that contact `c`'s phone or mobile holds
+/// its digits (the LIKE pattern bound as `p`, [`search_pattern`]), beside the search text's:
+/// that text holds the No., the name and the rest too, whose digits are not a phone's ("+45
+/// 86" found CT004586 by its No.). `None` for any other search.
+pub fn phone_test(q: &str, c: &str, p: &str) -> Option<String> {
+    is_phone(q).then(|| {
+        format!(
+            "(regexp_replace({c}.phone, '[^0-9]', '', 'g') LIKE {p} \
+             OR regexp_replace({c}.mobile, '[^0-9]', '', 'g') LIKE {p})"
+        )
+    })
 }
 
 /// The LIKE pattern for "the search text contains `q`": [`search_term`], escaped.

@@ -1953,6 +1953,33 @@ fn a_phone_is_found_without_its_spaces_and_a_search_name_is_searched() {
     }
     let page = c.get("/contacts?q=86123457");
     assert!(page.contains("No contact matches"), "{}", page.body);
+    // A phone's digits are looked for in phones, not in the No. (nor the name or e-mail),
+    // which the search text holds too: "0000 03" found CT000003 by its No.
+    let digits: String = named.chars().filter(char::is_ascii_digit).collect();
+    let (head, tail) = digits.split_at(4);
+    let page = c.get(&format!("/contacts?q={head}+{tail}"));
+    page.assert_status(200);
+    assert!(page.contains("No contact matches"), "{}", page.body);
+    // Typed without spaces it is no phone number: the No. is found.
+    let page = c.get(&format!("/contacts?q={digits}"));
+    assert!(page.contains(named.as_str()), "{}", page.body);
+    // The same on a segment's lines, and among the contacts a Why? search offers.
+    let seg = crate::segments::new_segment(&mut c, "Phones");
+    crate::segments::step(&mut c, &seg, "add", &[("contact_no", "*")]);
+    assert_eq!(crate::segments::members(&app, &seg).len(), 3);
+    let lines = c.get(&format!("/segments/{seg}?q={head}+{tail}"));
+    lines.assert_status(200);
+    assert!(!lines.contains(&format!(">{named}<")), "{}", lines.body);
+    let lines = c.get(&format!("/segments/{seg}?q=86+12+34+56"));
+    assert!(lines.contains(&format!(">{spaced}<")), "{}", lines.body);
+    let why = c.get(&format!("/segments/{seg}/why?contact={head}+{tail}"));
+    why.assert_status(200);
+    assert!(
+        !why.contains(&format!("why?contact={named}")),
+        "{}",
+        why.body
+    );
+    assert!(why.contains("contains “"), "{}", why.body);
 }
 
 /// Search Name and Post Code are code fields, as in Business Central: stored in upper case

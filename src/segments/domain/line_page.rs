@@ -214,15 +214,21 @@ impl LinesQuery {
         if !self.is_searching() {
             return String::new();
         }
+        let phone =
+            crate::db::text::phone_test(&self.q, if self.by_index() { "m" } else { "c" }, p)
+                .map(|test| format!(" AND {test}"))
+                .unwrap_or_default();
         if self.by_index() {
             format!(
-                " AND (l.contact_id IN (SELECT m.id FROM contacts m WHERE m.search_text LIKE {p}) \
+                " AND (l.contact_id IN (SELECT m.id FROM contacts m WHERE m.search_text LIKE {p}{phone}) \
                  OR l.company_name IN (SELECT d.n FROM (SELECT DISTINCT o.company_name AS n \
                  FROM segment_lines o WHERE o.segment_id = {segment} \
                  AND o.removed_by_step IS NULL OFFSET 0) d WHERE rapport_fold(d.n) LIKE {p}))"
             )
         } else {
-            format!(" AND (c.search_text LIKE {p} OR rapport_fold(l.company_name) LIKE {p})")
+            format!(
+                " AND ((c.search_text LIKE {p}{phone}) OR rapport_fold(l.company_name) LIKE {p})"
+            )
         }
     }
 

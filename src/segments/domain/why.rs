@@ -28,11 +28,14 @@ pub const CANDIDATES: i64 = 20;
 /// The contacts whose search text (No., name, Search Name, e-mail, city, phones) contains `typed`, in any
 /// case, by name: one statement over the contact list's trigram index.
 pub fn candidates(conn: &mut PgConnection, typed: &str) -> QueryResult<Vec<Candidate>> {
-    diesel::sql_query(
+    let phone = crate::db::text::phone_test(typed, "c", "$1")
+        .map(|test| format!(" AND {test}"))
+        .unwrap_or_default();
+    diesel::sql_query(format!(
         "SELECT c.no::text AS no, c.name, COALESCE(ck.name, '') AS company_name \
          FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_id \
-         WHERE c.search_text LIKE $1 ORDER BY c.name, c.no LIMIT $2",
-    )
+         WHERE c.search_text LIKE $1{phone} ORDER BY c.name, c.no LIMIT $2"
+    ))
     .bind::<diesel::sql_types::Text, _>(crate::db::text::search_pattern(typed))
     .bind::<BigInt, _>(CANDIDATES)
     .load(conn)

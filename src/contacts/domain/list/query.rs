@@ -257,6 +257,10 @@ impl ListQuery {
                 let p = bind(&mut values, crate::db::text::search_pattern(&self.q));
                 sql.push(format!("c.search_text LIKE {p}"));
             }
+            if crate::db::text::is_phone(&self.q) {
+                let p = bind(&mut values, crate::db::text::search_pattern(&self.q));
+                sql.extend(crate::db::text::phone_test(&self.q, "c", &p));
+            }
         }
         if self.kind == "company" || self.kind == "person" {
             let p = bind(&mut values, self.kind.clone());
