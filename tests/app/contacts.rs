@@ -1148,6 +1148,26 @@ fn export_neutralises_formulas_and_follows_the_list_query() {
     let se = export(&mut c, "?country=SE");
     assert_eq!(se.lines().count(), 2);
     assert!(se.contains("'@SUM(A1)") && !se.contains("HYPERLINK"));
+    // "(none)" is a filter like any other: the contacts without a salesperson.
+    assert_eq!(export(&mut c, "?salesperson=(no+code)").lines().count(), 3);
+    // A filter that names nothing (mistyped in a kept link, or renamed since) is said on the
+    // list, as there, not sent as a file of no contacts.
+    for (query, said) in [
+        ("?country=XX", "There is no country/region XX"),
+        ("?salesperson=zzz", "There is no salesperson ZZZ"),
+        ("?company=CT999999", "There is no contact CT999999."),
+    ] {
+        for file in ["export.csv", "export.xlsx"] {
+            let res = c.get(&format!("/contacts/{file}{query}"));
+            res.assert_status(422);
+            assert!(
+                res.contains("Nothing was exported"),
+                "{query}: {}",
+                res.body
+            );
+            assert!(res.contains(said), "{query}: {}", res.body);
+        }
+    }
     // Viewers may export too; an anonymous visitor may not.
     let mut viewer = app.signed_in("vera", "viewer");
     export(&mut viewer, "");

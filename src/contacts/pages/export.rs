@@ -6,12 +6,12 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::pg::Pg;
 use diesel::sql_types::{Bool, Nullable, Text};
 
-use crate::auth::SignedIn;
+use crate::auth::{Role, SignedIn};
 use crate::contacts::domain::csv_format::{self, COLUMNS};
 use crate::contacts::domain::list::ListQuery;
 use crate::web::csv::{Cell, Format};
 use crate::web::AppState;
-use crate::web::{csv, AppResult};
+use crate::web::{csv, db, render, AppResult, Layout};
 
 crate::db::columns::columns_in_order! {
     struct ExportRow {
@@ -129,30 +129,54 @@ fn export_sql(query: &ListQuery) -> (String, Vec<String>) {
 #[get("/contacts/export.csv")]
 pub async fn export(
     req: HttpRequest,
-    _user: SignedIn,
+    SignedIn(user): SignedIn,
+    layout: Layout,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, &state, query.into_inner(), Format::Csv).await
+    let can_edit = user.role >= Role::Staff;
+    let asked = Export(layout, can_edit, Format::Csv);
+    stream(&req, &state, query.into_inner(), asked).await
 }
 
 #[get("/contacts/export.xlsx")]
 pub async fn export_xlsx(
     req: HttpRequest,
-    _user: SignedIn,
+    SignedIn(user): SignedIn,
+    layout: Layout,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    stream(&req, &state, query.into_inner(), Format::Xlsx).await
+    let can_edit = user.role >= Role::Staff;
+    let asked = Export(layout, can_edit, Format::Xlsx);
+    stream(&req, &state, query.into_inner(), asked).await
 }
+
+/// An export asked for: the list page's layout and edit rights, should it be refused; the
+/// file's format.
+struct Export(Layout, bool, Format);
 
 async fn stream(
     req: &HttpRequest,
     state: &AppState,
     query: ListQuery,
-    format: Format,
+    Export(layout, can_edit, format): Export,
 ) -> AppResult<HttpResponse> {
     let query = query.normalised();
+    // A filter that names nothing (a company No. or a code mistyped in a kept link, or renamed
+    // since) is said on the list, as there, rather than sent as a file of no contacts.
+    let q = query.clone();
+    let refused = db(&state.pool, move |conn| {
+        let company = crate::contacts::domain::list::company_problem(conn, &q.company)?;
+        let options = super::Options::load(conn, true)?;
+        Ok(company.is_some() || super::list::names_unknown_code(&q, &options))
+    })
+    .await?;
+    if refused {
+        let mut page = super::list::load(state, layout, can_edit, query).await?;
+        page.export_refused = true;
+        return render(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     let file_stem = format!("contacts-{}", chrono::Local::now().format("%Y-%m-%d"));
     csv::stream::<ExportRow, _>(
         req,

@@ -26,6 +26,8 @@ pub struct ListPage {
     pub can_edit: bool,
     /// Why the Company No. filter names no company.
     pub company_error: Option<String>,
+    /// The page answers an export refused for a filter that names nothing.
+    pub export_refused: bool,
 }
 
 impl ListPage {
@@ -107,7 +109,38 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let query = query.into_inner().normalised();
+    let can_edit = user.role >= crate::auth::Role::Staff;
+    let page = load(&state, layout, can_edit, query.into_inner().normalised()).await?;
+    // A Company No. that names no company is said by its field, as a form's mistake is.
+    render(crate::web::status_of(page.company_error.is_some()), &page)
+}
+
+/// Whether a code filter of `query` names a code the lists do not have (a typo in a kept
+/// link, or a code renamed or deleted since): the list says so by the field, and an export
+/// is refused rather than written empty.
+pub(super) fn names_unknown_code(query: &ListQuery, options: &Options) -> bool {
+    [
+        (&query.salesperson, &options.salespeople),
+        (&query.territory, &options.territories),
+        (&query.country, &options.countries),
+        (&query.industry_group, &options.industry_groups),
+        (&query.business_relation, &options.business_relations),
+        (&query.mailing_group, &options.mailing_groups),
+        (&query.job_responsibility, &options.job_responsibilities),
+    ]
+    .into_iter()
+    .any(|(chosen, codes)| {
+        !chosen.is_empty() && chosen.as_str() != contact_list::NONE && !codes.has(chosen)
+    })
+}
+
+/// The list page of `query` (normalised).
+pub(super) async fn load(
+    state: &AppState,
+    layout: Layout,
+    can_edit: bool,
+    query: ListQuery,
+) -> AppResult<ListPage> {
     let q = query.clone();
     let budget = state.config.list_count_budget;
     let kept = state.contact_counts.clone();
@@ -140,22 +173,18 @@ pub async fn list(
     .await?;
     let carries_place = matches!(total, Total::About(_));
     let total = settle(&page, total);
-    // A Company No. that names no company is said by its field, as a form's mistake is.
-    let status = crate::web::status_of(company_error.is_some());
-    render(
-        status,
-        &ListPage {
-            layout,
-            query,
-            page,
-            total,
-            carries_place,
-            options,
-            sorts: contact_list::SORTS,
-            can_edit: user.role >= crate::auth::Role::Staff,
-            company_error,
-        },
-    )
+    Ok(ListPage {
+        layout,
+        query,
+        page,
+        total,
+        carries_place,
+        options,
+        sorts: contact_list::SORTS,
+        can_edit,
+        company_error,
+        export_refused: false,
+    })
 }
 
 /// An estimate is never shown below what the page proves: on the last page the total is
