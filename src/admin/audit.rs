@@ -130,6 +130,30 @@ fn capitalised(what: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The answer to a form on `what` `no` that a colleague (or another tab) deleted after the
+/// page was opened: a page saying who deleted it and when, that nothing was saved, and the
+/// way to `list`; not found when the trail has no deletion of it (`action`, say "opportunity
+/// deleted"; `no` as a link or form had it, in any case). For a form whose typed values have
+/// nowhere left to go (a move of an opportunity, an interaction with a contact).
+pub fn gone_meanwhile(
+    conn: &mut PgConnection,
+    (action, what, no): (&str, &str, &str),
+    list: &str,
+) -> crate::web::AppError {
+    let no = no.trim().to_uppercase();
+    match deleted_by(conn, action, &no) {
+        Ok(Some(by)) => crate::web::AppError::Refused {
+            message: format!(
+                "{} {no} was deleted{by}, after this page was opened: nothing was saved.",
+                capitalised(what)
+            ),
+            back: list.to_string(),
+        },
+        Ok(None) => crate::web::AppError::NotFound,
+        Err(e) => e.into(),
+    }
+}
+
 /// Where a form acting on `what` `no` goes once it is deleted — a Delete's second click, a
 /// page a colleague's deletion left open: to `list`, which says who deleted it and when (a
 /// message waiting there, the first click's, stays). Not found when the trail has no deletion

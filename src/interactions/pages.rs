@@ -654,7 +654,10 @@ pub async fn create(
         use diesel::Connection;
         conn.transaction::<_, AppError, _>(|conn| {
             single::hold(conn, &no, &f.template)?;
-            let contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(contact) = model::find_by_no(conn, &no)? else {
+                let gone = ("contact deleted", "contact", no.as_str());
+                return Err(audit::gone_meanwhile(conn, gone, "/contacts"));
+            };
             if contact.privacy_blocked {
                 // The page says why, in place of the form.
                 let options = SingleOptions::load(conn)?;

@@ -3826,3 +3826,108 @@ fn a_card_form_sent_twice_changes_the_opportunity_once() {
     );
     assert!(!list.contains("deleted already"));
 }
+
+/// A form sent for something a colleague deleted after the page was opened — an
+/// opportunity's Update and Edit, Create Opportunities and Log of a segment, a contact's
+/// classifications, profile and a new interaction with it — says who deleted it and when,
+/// that nothing was saved, and leads to its list. Each was a bare "Page not found".
+#[test]
+fn a_form_on_something_deleted_meanwhile_says_who_deleted_it() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let mut bea = staff(&app, "bea");
+    let said = |res: &Resp, what: &str, list: &str| {
+        res.assert_status(409);
+        assert!(
+            res.contains(&format!("{what} was deleted by bea at ")),
+            "{what}: {}",
+            res.body
+        );
+        assert!(res.contains("after this page was opened: nothing was saved."));
+        assert!(res.contains(&format!("href=\"{list}\"")), "{}", res.body);
+    };
+
+    // An opportunity, its card and its edit page open.
+    let no = create_one(&mut c, "ANNA", "1000");
+    let card = c.get(&format!("/opportunities/{no}"));
+    let edit = c.get(&format!("/opportunities/{no}/edit"));
+    let confirm = bea.get(&format!("/opportunities/{no}/delete"));
+    bea.post_with_token(
+        &format!("/opportunities/{no}/delete"),
+        &confirm.csrf_token().unwrap(),
+        &[("version", &hidden_value(&confirm.body, "version").unwrap())],
+    )
+    .assert_redirect("/opportunities");
+    let res = c.post_with_token(
+        &format!("/opportunities/{no}/update"),
+        &card.csrf_token().unwrap(),
+        &[
+            ("version", "1"),
+            ("action", "first"),
+            ("estimated_value", "1000"),
+        ],
+    );
+    said(&res, &format!("Opportunity {no}"), "/opportunities");
+    let res = c.post_with_token(
+        &format!("/opportunities/{}/edit", no.to_lowercase()),
+        &edit.csrf_token().unwrap(),
+        &[("version", "1"), ("description", "Desks")],
+    );
+    said(&res, &format!("Opportunity {no}"), "/opportunities");
+
+    // A segment, its Create Opportunities and Log pages open.
+    let seg = new_segment(&mut c, "Deleted meanwhile");
+    step(&mut c, &seg, "add", &[("contact_no", "ANNA")]);
+    let create = c.get(&format!("/segments/{seg}/create-opportunities"));
+    let log = c.get(&format!("/segments/{seg}/log"));
+    post(&mut bea, &format!("/segments/{seg}/delete"), &[]).assert_redirect("/segments");
+    let res = c.post_with_token(
+        &format!("/segments/{seg}/create-opportunities"),
+        &create.csrf_token().unwrap(),
+        &[("sales_cycle_code", "NEW")],
+    );
+    said(&res, &format!("Segment {seg}"), "/segments");
+    let res = c.post_with_token(
+        &format!("/segments/{seg}/log"),
+        &log.csrf_token().unwrap(),
+        &[("follow_up", "on")],
+    );
+    said(&res, &format!("Segment {seg}"), "/segments");
+
+    // A contact, its card and a new interaction's form open.
+    let gone = crate::contacts::create(
+        &mut c,
+        &[("type", "company".into()), ("name", "Gone Ltd".into())],
+    );
+    let contact_card = c.get(&format!("/contacts/{gone}"));
+    let interaction = c.get(&format!("/contacts/{gone}/interactions/new?template=CALL"));
+    bea.submit(
+        &format!("/contacts/{gone}/delete"),
+        &format!("/contacts/{gone}/delete"),
+        &[("persons", "0")],
+    )
+    .assert_redirect("/contacts");
+    let token = contact_card.csrf_token().unwrap();
+    for (action, fields) in [
+        (
+            "classifications",
+            vec![("kind", "mailing_group"), ("code", "XMAS")],
+        ),
+        ("profile", vec![]),
+    ] {
+        let res = c.post_with_token(&format!("/contacts/{gone}/{action}"), &token, &fields);
+        said(&res, &format!("Contact {gone}"), "/contacts");
+    }
+    let res = c.post_with_token(
+        &format!("/contacts/{gone}/interactions"),
+        &interaction.csrf_token().unwrap(),
+        &[("template", "CALL"), ("description", "Called")],
+    );
+    said(&res, &format!("Contact {gone}"), "/contacts");
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries WHERE description = 'Called'"),
+        0
+    );
+}

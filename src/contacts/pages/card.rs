@@ -98,6 +98,12 @@ pub struct ClassificationForm {
     action: String,
 }
 
+/// A card's form sent for contact `no`, deleted after the card was opened: who deleted it
+/// and when, and that nothing was saved.
+fn contact_gone(conn: &mut PgConnection, no: &str) -> AppError {
+    crate::admin::audit::gone_meanwhile(conn, ("contact deleted", "contact", no), "/contacts")
+}
+
 #[post("/contacts/{no}/classifications")]
 pub async fn classify(
     req: HttpRequest,
@@ -111,7 +117,9 @@ pub async fn classify(
     let no = path.into_inner();
     let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let mut contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(mut contact) = model::find_by_no(conn, &no)? else {
+                return Err(contact_gone(conn, &no));
+            };
             // Its type once locked: a type change saved meanwhile is waited for and seen (a
             // person was left holding an industry group, hidden on its card).
             contact.kind = model::lock_kind(conn, contact.id)?;
@@ -201,7 +209,9 @@ pub async fn profile(
     let session = session::current(&req)?;
     let no = path.into_inner();
     let outcome = db(&state.pool, move |conn| {
-        let mut contact = model::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let Some(mut contact) = model::find_by_no(conn, &no)? else {
+            return Err(contact_gone(conn, &no));
+        };
         // What the card showed (`was_q_…`): a question left as shown is not written, so a
         // colleague's answer given meanwhile stays; one changed over a colleague's is refused.
         let shown: std::collections::HashMap<i64, &str> = pairs

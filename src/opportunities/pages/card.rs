@@ -347,7 +347,10 @@ async fn change_card(
             if let Some(seen) = record::find(conn, &no)? {
                 sales_cycles::hold(conn, &seen.sales_cycle_code)?;
             }
-            let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(o) = record::lock(conn, &no)? else {
+                let gone = ("opportunity deleted", "opportunity", no.as_str());
+                return Err(audit::gone_meanwhile(conn, gone, "/opportunities"));
+            };
             // The same form sent twice (a double click): the first made its change, and a
             // move made again would move the opportunity once more.
             if version != Some(o.version)

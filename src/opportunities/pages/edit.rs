@@ -150,7 +150,10 @@ pub async fn save(
     let f = form.clone();
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let o = record::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(o) = record::lock(conn, &no)? else {
+                let gone = ("opportunity deleted", "opportunity", no.as_str());
+                return Err(audit::gone_meanwhile(conn, gone, "/opportunities"));
+            };
             let edited = edit::edit(conn, &o, &f)?;
             let flash = match &edited {
                 Edited::Saved(changes) => {

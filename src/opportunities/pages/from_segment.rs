@@ -131,7 +131,10 @@ pub async fn create(
     let result = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // One run at a time per segment: the second waits, then finds nothing left to do.
-            let segment = segment_header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let Some(segment) = segment_header::lock(conn, &no)? else {
+                let gone = ("segment deleted", "segment", no.as_str());
+                return Err(audit::gone_meanwhile(conn, gone, "/segments"));
+            };
             let cycles = sales_cycles::open_cycles(conn)?;
             let errors = check(&f, &cycles, &segment);
             if !errors.is_empty() {
