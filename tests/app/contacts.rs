@@ -741,8 +741,12 @@ fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
     let app = TestApp::start();
     setup_codes(&app);
     let mut c = app.signed_in("stan", "staff");
+    // Ed's company IMP-2 is in the file, on a line refused for its own problem: that line
+    // says what is wrong, and Ed is not told IMP-2 is missing (it was, and a file with 500
+    // persons before their company showed only that, 500 times, and never the cause).
     let bad = format!(
-        "{GOOD_CSV},person,Bo,,,ZZ,not-an-email,,,,maybe\n,person,Cy,CT404040,,,,,,,false\n"
+        "{GOOD_CSV},person,Bo,,,ZZ,not-an-email,,,,maybe\n,person,Cy,CT404040,,,,,,,false\n\
+         ,person,Ed,imp-2,,,,,,,false\nIMP-2,company,Refused Co,,,XX,,,,,false\n"
     );
     let page = import(&mut c, &bad);
     page.assert_status(200);
@@ -751,6 +755,7 @@ fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
         "line 5: email \"not-an-email\" is not an e-mail address",
         "line 5: exclude_from_segment must be true or false, not \"maybe\"",
         "line 6: company CT404040 is neither in the file nor in Rapport",
+        "line 8: unknown country/region XX",
     ] {
         assert!(
             page.contains(&problem.replace('"', "&#34;")),
@@ -758,6 +763,7 @@ fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
             page.body
         );
     }
+    assert!(!page.contains("IMP-2 is neither"), "{}", page.body);
     assert!(page.contains("Nothing was imported."));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
     assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 0);

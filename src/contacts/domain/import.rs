@@ -178,6 +178,9 @@ pub struct RowReader<'s> {
     csv: bool,
     read: u64,
     done: bool,
+    /// The Nos of the rows refused for their own problems: a person naming one as its company
+    /// is not told its company is missing (the company's line says what is wrong with it).
+    pub refused: Vec<String>,
 }
 
 /// A row's cells composed (`db::text::composed`), when any is not: a file from a Mac may
@@ -304,6 +307,7 @@ impl<'s> RowReader<'s> {
             csv,
             read: 0,
             done: false,
+            refused: Vec::new(),
         })
     }
 
@@ -322,12 +326,29 @@ impl<'s> RowReader<'s> {
     }
 
     /// The next row: `Some(Some(row))` when it is valid, `Some(None)` when its problems were
-    /// added, `None` at the end of the file (or where it stops being readable).
+    /// added (its No. kept in [`Self::refused`]), `None` at the end of the file (or where it
+    /// stops being readable).
     pub fn next_row(
         &mut self,
         codes: &Codes,
         problems: &mut Problems,
     ) -> Option<Option<ImportRow>> {
+        let row = self.read_row(codes, problems);
+        if let Some(None) = row {
+            let no = self
+                .index
+                .get("no")
+                .and_then(|&i| self.record.get(i))
+                .map(|v| unneutralise(v).trim().to_uppercase())
+                .unwrap_or_default();
+            if !no.is_empty() {
+                self.refused.push(no);
+            }
+        }
+        row
+    }
+
+    fn read_row(&mut self, codes: &Codes, problems: &mut Problems) -> Option<Option<ImportRow>> {
         loop {
             if self.done {
                 return None;
@@ -575,6 +596,8 @@ pub struct Staged {
     /// The columns the file has, in [`COLUMNS`] order.
     pub columns: Vec<&'static str>,
     pub problems: Problems,
+    /// The Nos of the rows refused for their own problems ([`RowReader::refused`]).
+    pub refused: Vec<String>,
 }
 
 /// Reads the file row by row, checks each row on its own and COPYs the valid ones into the
@@ -660,7 +683,8 @@ pub fn stage(
             .with_format(CopyFormat::Text)
             .execute(conn)?;
     }
-    let (reader, mut staged, mut progress) = state.into_inner();
+    let (mut reader, mut staged, mut progress) = state.into_inner();
+    staged.refused = std::mem::take(&mut reader.refused);
     staged.read = reader.rows_read();
     staged.columns = reader.columns();
     progress(staged.read);

@@ -493,7 +493,7 @@ fn load(
         if existing.update {
             import_write::match_existing(conn)?;
         }
-        import_write::check(conn, &mut problems, &existing)?;
+        import_write::check(conn, &mut problems, &existing, &staged.refused)?;
         if !problems.is_empty() {
             return Ok(Outcome::Invalid(problems));
         }

@@ -255,7 +255,7 @@ fn company_move_check() -> String {
 }
 
 /// The set-based checks over the whole file.
-const CHECKS: [&str; 2] = [
+const CHECKS: [&str; 1] = [
     // A blocked salesperson is not given to a contact (as on its card); one that has it
     // already keeps it.
     "SELECT r.line, 'salesperson ' || r.salesperson_code || ' is blocked: choose another' AS message,
@@ -264,8 +264,14 @@ const CHECKS: [&str; 2] = [
      LEFT JOIN contacts c ON c.id = r.existing_id
      WHERE c.salesperson_code IS DISTINCT FROM r.salesperson_code
      ORDER BY r.line LIMIT $1",
-    // A person's company: the first row of the file with that number, else a contact in Rapport.
-    "SELECT r.line,
+];
+
+/// A person's company: the first row of the file with that number, else a contact in Rapport.
+/// A company whose own row was refused (`$2`, their Nos) is not said missing from the file:
+/// its line says what is wrong with it, and those words alone were lost among its persons'
+/// (a company with an unknown country and 500 persons before it showed only "company … is
+/// neither in the file nor in Rapport", 500 times).
+const COMPANY_CHECK: &str = "SELECT r.line,
             CASE WHEN COALESCE(f.kind, c.type) IS NULL
                  THEN 'company ' || r.company_no || ' is neither in the file nor in Rapport'
                  ELSE r.company_no || ' is not a company' END AS message,
@@ -276,8 +282,8 @@ const CHECKS: [&str; 2] = [
      LEFT JOIN contacts c ON c.no = r.company_no
      WHERE r.kind = 'person' AND r.company_no <> ''
        AND COALESCE(f.kind, c.type) IS DISTINCT FROM 'company'
-     ORDER BY r.line LIMIT $1",
-];
+       AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS x(no) WHERE x.no = r.company_no)
+     ORDER BY r.line LIMIT $1";
 
 /// A new contact's No. is refused what a number series' prefix is refused, and dots only
 /// (its card could not be opened, a filter could not name it); a contact's No. already in
@@ -356,6 +362,7 @@ pub fn check(
     conn: &mut PgConnection,
     problems: &mut Problems,
     existing: &Existing,
+    refused: &[String],
 ) -> QueryResult<()> {
     let mut checks: Vec<String> = vec![twice(problems.line_word), stale(existing.update)];
     if existing.update {
@@ -369,10 +376,17 @@ pub fn check(
     checks.extend(CHECKS.iter().map(|c| c.to_string()));
     checks.push(new_numbers_check());
     checks.push(email_needed(existing));
-    for sql in checks {
-        let found: Vec<Found> = diesel::sql_query(sql)
+    let company: Vec<Found> = diesel::sql_query(COMPANY_CHECK)
+        .bind::<BigInt, _>(Problems::SHOWN as i64)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(refused)
+        .load(conn)?;
+    let found = checks.into_iter().map(|sql| {
+        diesel::sql_query(sql)
             .bind::<BigInt, _>(Problems::SHOWN as i64)
-            .load(conn)?;
+            .load::<Found>(conn)
+    });
+    for found in std::iter::once(Ok(company)).chain(found) {
+        let found = found?;
         let total = found.first().map_or(0, |f| f.total) as u64;
         let shown = found.len() as u64;
         for f in found {
