@@ -554,6 +554,17 @@ pub struct NewPage {
     pub evaluations: [(&'static str, &'static str); 5],
 }
 
+impl NewPage {
+    /// Whether the form's template is one of setup's (it may have been renamed or deleted
+    /// since the form was opened).
+    pub fn template_known(&self) -> bool {
+        self.options
+            .templates
+            .iter()
+            .any(|t| t.code == self.form.template)
+    }
+}
+
 pub struct SingleOptions {
     pub templates: Vec<InteractionTemplate>,
     pub campaigns: CodeList,

@@ -136,7 +136,11 @@ impl SingleForm {
             match &t {
                 None => errors.add(
                     "template",
-                    format!("There is no interaction template {}.", self.template),
+                    format!(
+                        "There is no interaction template {} (renamed or deleted in setup \
+                         since this page was opened): choose another; what you typed is kept.",
+                        self.template
+                    ),
                 ),
                 Some(t)
                     if correspondence_type(t, contact) == "email" && contact.email.is_empty() =>

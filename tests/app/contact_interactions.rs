@@ -215,6 +215,9 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
     ] {
         assert!(res.contains(wanted), "missing {wanted}:\n{}", res.body);
     }
+    // A template renamed or deleted in setup while the form was open: chosen again on the
+    // form shown again, with what was typed kept (the field was read-only, and "Choose
+    // another template" started over with nothing typed).
     let res = post(
         &mut c,
         "/contacts/SOLO/interactions",
@@ -222,11 +225,23 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
             ("template", "NOPE"),
             ("date", "2026-06-01"),
             ("salesperson", "ZZ"),
+            ("description", "Asked about the spring catalogue"),
         ],
     );
     res.assert_status(422);
-    assert!(res.contains("There is no interaction template NOPE."));
+    assert!(res.contains("There is no interaction template NOPE (renamed or deleted"));
     assert!(res.contains("There is no salesperson ZZ."));
+    assert!(
+        res.contains("<select id=\"template\" name=\"template\""),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("<option value=\"NOPE\" selected>NOPE (not found)</option>"));
+    assert!(res.contains("<option value=\"MAIL\">"), "{}", res.body);
+    assert!(res.contains("value=\"Asked about the spring catalogue\""));
+    // A template that is there keeps its field read-only.
+    let form = c.get("/contacts/SOLO/interactions/new?template=MAIL");
+    assert!(form.contains("name=\"template\" type=\"text\" value=\"MAIL\" readonly"));
     // Campaign flags need a campaign.
     let res = post(
         &mut c,
