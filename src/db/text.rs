@@ -13,6 +13,19 @@ pub fn fold(s: &str) -> String {
         .replace('ς', "σ")
 }
 
+/// `s` without white space and invisible characters at either end: a zero-width space,
+/// joiner or non-joiner, a word joiner, a byte-order mark or a soft hyphen, which `trim` keeps
+/// (a name of a zero-width space alone was a contact of no visible name in every list).
+pub fn trimmed(s: &str) -> &str {
+    s.trim_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+            )
+    })
+}
+
 /// `s` composed (Unicode NFC), borrowed when it is already: "A" followed by a combining ring
 /// (as a Mac may write "Å" in a file, or a keyboard send it) becomes the one letter "Å", as it
 /// is typed in a search and stored by every other way in. Text is composed where it comes in
@@ -101,6 +114,13 @@ mod tests {
         assert_eq!(composed("Ørsted"), "Ørsted");
         assert!(matches!(composed("Århus"), std::borrow::Cow::Borrowed(_)));
         assert!(matches!(composed("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn invisible_characters_at_either_end_are_trimmed_and_kept_within() {
+        assert_eq!(super::trimmed("\u{200B}"), "");
+        assert_eq!(super::trimmed(" \u{FEFF}Acme\u{00AD} \u{2060}"), "Acme");
+        assert_eq!(super::trimmed("a\u{200D}b"), "a\u{200D}b");
     }
 
     #[test]

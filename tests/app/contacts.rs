@@ -92,6 +92,15 @@ fn invalid_contacts_come_back_with_a_message_per_field() {
     let app = TestApp::start();
     setup_codes(&app);
     let mut c = app.signed_in("stan", "staff");
+    // A name of invisible characters alone (a zero-width space, a byte-order mark) is no
+    // name: it made a contact that showed as nothing in every list.
+    let res = c.submit(
+        "/contacts/new",
+        "/contacts",
+        &[("type", "company"), ("name", "\u{200B} \u{FEFF}")],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Enter a name."), "{}", res.body);
     let res = c.submit(
         "/contacts/new",
         "/contacts",

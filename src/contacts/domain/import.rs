@@ -442,7 +442,7 @@ impl<'s> RowReader<'s> {
                     .get(name)
                     .and_then(|&i| record.get(i))
                     .map(unneutralise)
-                    .map(|v| v.trim().to_string())
+                    .map(|v| crate::db::text::trimmed(v).to_string())
                     .unwrap_or_default()
             };
             let has = |name: &str| index.contains_key(name);

@@ -268,8 +268,8 @@ impl ContactForm {
 
     /// Trims every field and upper-cases codes, as Business Central does.
     pub fn normalised(mut self) -> Self {
-        let trim = |s: &mut String| *s = s.trim().to_string();
-        let code = |s: &mut String| *s = s.trim().to_uppercase();
+        let trim = |s: &mut String| *s = crate::db::text::trimmed(s).to_string();
+        let code = |s: &mut String| *s = crate::db::text::trimmed(s).to_uppercase();
         trim(&mut self.kind);
         self.kind = self.kind.to_lowercase();
         trim(&mut self.name);
