@@ -1528,3 +1528,53 @@ fn a_lines_new_template_brings_its_defaults_over_what_was_left_as_shown() {
     .assert_status(303);
     assert_eq!(stored(), "MAIL|7.00|9");
 }
+
+// ---- A segment deleted meanwhile ----------------------------------------------------------
+
+/// Every form of a segment's pages sent after a colleague deleted the segment — its header,
+/// Add line, a line's Save and Remove, a wizard step, Refresh, Go Back, Apply Mailing Group,
+/// Reuse Segment and Reuse Criteria — says who deleted it and when and that nothing was saved,
+/// with the way to the list. Each was a bare "Page not found", the typed values gone unsaid.
+#[test]
+fn a_form_of_a_segment_deleted_meanwhile_says_who_deleted_it() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let mut bea = staff(&app, "bea");
+    let other = new_segment(&mut c, "Kept");
+    step(&mut c, &other, "add", &[("contact_no", "DORA")]);
+    let no = new_segment(&mut c, "Deleted meanwhile");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|ELI")]);
+    let line = first_current_line(&app, &no, "ANNA");
+    let page = c.get(&format!("/segments/{no}"));
+    let token = page.csrf_token().unwrap();
+    post(&mut bea, &format!("/segments/{no}/delete"), &[]).assert_redirect("/segments");
+    for (action, fields) in [
+        (
+            String::new(),
+            vec![("description", "Typed"), ("version", "1")],
+        ),
+        ("/lines".into(), vec![("contact_no", "DORA")]),
+        ("/lines".into(), vec![("contact_no", "")]),
+        (format!("/lines/{line}"), vec![("subject", "Typed")]),
+        (format!("/lines/{line}/remove"), vec![]),
+        ("/add".into(), vec![("contact_no", "DORA")]),
+        ("/refresh".into(), vec![]),
+        ("/go-back".into(), vec![("to", "1")]),
+        ("/apply-mailing-group".into(), vec![("code", "XMAS")]),
+        (
+            "/reuse-segment".into(),
+            vec![("segment_no", other.as_str())],
+        ),
+    ] {
+        let res = c.post_with_token(&format!("/segments/{no}{action}"), &token, &fields);
+        assert_eq!(res.status, 409, "{action}: {}", res.body);
+        assert!(
+            res.contains(&format!("Segment {no} was deleted by bea at "))
+                && res.contains("after this page was opened: nothing was saved."),
+            "{action}: {}",
+            res.body
+        );
+        assert!(res.contains("href=\"/segments\""), "{action}");
+    }
+}

@@ -99,7 +99,7 @@ pub async fn go_back(
         .and_then(|t| t.trim().parse::<i64>().ok());
     let location = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let segment = super::locked(conn, &no)?;
             super::must_be_draft(&segment)?;
             let here = format!("/segments/{}", segment.no);
             let (last, last_at) = ledger::last_step(conn, segment.id)?.unwrap_or((0, 0));

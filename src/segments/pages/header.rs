@@ -189,7 +189,7 @@ pub async fn update(
     let f = form.clone();
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let segment = super::locked(conn, &no)?;
             super::must_be_draft(&segment)?;
             let key = once::key(&f.once);
             let digest = once::digest(&HeaderForm {

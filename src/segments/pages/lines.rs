@@ -107,7 +107,7 @@ pub async fn add_line(
                         steps::add(conn, segment, seq, &Source::Contact(contact.id), &criteria)
                     },
                 )
-                .map_err(|e| ManualAdd::Failed(e.into()))?;
+                .map_err(|e| ManualAdd::Failed(super::step_failed(conn, &no, e)))?;
                 let (segment, outcome) = result.map_err(|_| {
                     ManualAdd::Failed(AppError::internal(anyhow::anyhow!(
                         "manual add has no filters"
@@ -188,7 +188,7 @@ pub async fn remove_line(
         conn.transaction::<_, AppError, _>(|conn| {
             // The segment is locked before the line is read: of two removals of one line, the
             // second sees it gone and records no step.
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let segment = super::locked(conn, &no)?;
             // Gone (a Go Back since took out the step that added it): said, as a line removed
             // already is. It was a bare 404.
             let Some(line) = line_edit::line_label(conn, segment.id, line_id)? else {
@@ -227,7 +227,8 @@ pub async fn remove_line(
                 &ip,
                 note,
                 |conn, segment, seq| Ok(steps::remove_line(conn, segment, seq, line_id)?),
-            )?;
+            )
+            .map_err(|e| super::step_failed(conn, &no, e))?;
             let (segment, _) = result
                 .map_err(|_| AppError::internal(anyhow::anyhow!("manual remove has no filters")))?;
             session::set_flash(conn, &session, Flash::success(format!("{label} removed.")))?;
@@ -367,7 +368,7 @@ pub async fn update(
     let n = no.clone();
     let result = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::lock(conn, &n)?.ok_or(AppError::NotFound)?;
+            let segment = super::locked(conn, &n)?;
             super::must_be_draft(&segment)?;
             let Some(data) = load_line(conn, &segment, id)? else {
                 // Taken out by a step after the form was opened: said on the segment, not a

@@ -107,10 +107,7 @@ pub async fn log_segment(
     let ip = client_ip(&req, state.config.trust_proxy);
     let outcome = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let Some(segment) = header::lock(conn, &no)? else {
-                let gone = ("segment deleted", "segment", no.as_str());
-                return Err(audit::gone_meanwhile(conn, gone, "/segments"));
-            };
+            let segment = super::locked(conn, &no)?;
             let here = format!("/segments/{}", segment.no);
             if !segment.is_draft() {
                 // This user's own second click (a double click, or Log sent again): the first

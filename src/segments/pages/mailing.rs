@@ -150,7 +150,7 @@ pub async fn apply_page(
     let ip = client_ip(&req, state.config.trust_proxy);
     let location = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let segment = super::locked(conn, &no)?;
             let here = format!("/segments/{}/apply-mailing-group", segment.no);
             if segment.is_canceled() {
                 session::set_flash(conn, &session, Flash::error(canceled(&segment.no)))?;

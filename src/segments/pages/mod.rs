@@ -53,6 +53,35 @@ pub(super) fn not_draft(
     }
 }
 
+/// Segment `no`, locked for a change. One deleted after the page was opened (by a colleague,
+/// or in another tab) is said — by whom and when, and that nothing was saved — not answered
+/// with a bare "Page not found".
+pub(super) fn locked(
+    conn: &mut diesel::PgConnection,
+    no: &str,
+) -> Result<crate::segments::domain::header::Segment, crate::web::AppError> {
+    match crate::segments::domain::header::lock(conn, no)? {
+        Some(segment) => Ok(segment),
+        None => Err(deleted_meanwhile(conn, no)),
+    }
+}
+
+/// A step's failure as its page answers it: a segment deleted meanwhile as [`locked`] says it.
+pub(super) fn step_failed(
+    conn: &mut diesel::PgConnection,
+    no: &str,
+    e: crate::segments::domain::steps::RunError,
+) -> crate::web::AppError {
+    match e {
+        crate::segments::domain::steps::RunError::NotFound => deleted_meanwhile(conn, no),
+        e => e.into(),
+    }
+}
+
+pub(super) fn deleted_meanwhile(conn: &mut diesel::PgConnection, no: &str) -> crate::web::AppError {
+    crate::admin::audit::gone_meanwhile(conn, ("segment deleted", "segment", no), "/segments")
+}
+
 /// Fails with [`not_draft`] unless the segment is a draft.
 pub(super) fn must_be_draft(
     segment: &crate::segments::domain::header::Segment,

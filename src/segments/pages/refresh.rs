@@ -187,7 +187,7 @@ pub async fn apply(
     let applied = long(&state.long_pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // Locked first, so the ledger read here is the one replayed.
-            let segment = header::lock(conn, &no)?.ok_or(AppError::NotFound)?;
+            let segment = super::locked(conn, &no)?;
             let again = format!("/segments/{}/refresh", segment.no);
             if let Some(seen) = seen {
                 let now = ledger::last_step(conn, segment.id)?
@@ -228,7 +228,8 @@ pub async fn apply(
                         Err(StepError::Invalid(Vec::new()))
                     }
                 },
-            )?;
+            )
+            .map_err(|e| super::step_failed(conn, &no, e))?;
             if let Some(found) = differs.take() {
                 let flash = Flash::error(format!(
                     "Nothing was applied: who would join and leave changed after the preview was \

@@ -587,7 +587,8 @@ pub async fn reuse_segment(
                 |conn, segment, seq| {
                     steps::add(conn, segment, seq, &Source::Segment(other.id), &criteria)
                 },
-            )?;
+            )
+            .map_err(|e| super::step_failed(conn, &here, e))?;
             let (segment, outcome) = result
                 .map_err(|_| AppError::internal(anyhow::anyhow!("reuse segment has no filters")))?;
             let title = format!("Reuse Segment {}", other.no);

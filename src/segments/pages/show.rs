@@ -172,7 +172,9 @@ pub async fn respond(
         ActionOutcome::Refused(actions) => *actions,
     };
     let data = db(&state.pool, move |conn| {
-        let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        let Some(segment) = header::find_by_no(conn, &no)? else {
+            return Err(super::deleted_meanwhile(conn, &no));
+        };
         Ok(load_first_page(conn, segment)?)
     })
     .await?;

@@ -293,7 +293,7 @@ pub(super) fn steps_changed(
     let Some(seen) = seen else {
         return Ok(None);
     };
-    let segment = header::lock(conn, no)?.ok_or(AppError::NotFound)?;
+    let segment = super::locked(conn, no)?;
     let now = ledger::last_step(conn, segment.id)?.map_or((0, 0), |(seq, at)| (i64::from(seq), at));
     if !segment.is_draft() || now == seen {
         return Ok(None);
@@ -417,7 +417,8 @@ pub async fn step_apply(
                     Wizard::Reduce => steps::remove(conn, segment, seq, &c, false),
                     Wizard::Refine => steps::remove(conn, segment, seq, &c, true),
                 }
-            })?;
+            })
+            .map_err(|e| super::step_failed(conn, &no, e))?;
             match result {
                 Ok((segment, outcome)) => {
                     let mut flash = step_flash(wizard.title(), kind, &outcome);
