@@ -1578,3 +1578,74 @@ fn a_form_of_a_segment_deleted_meanwhile_says_who_deleted_it() {
         assert!(res.contains("href=\"/segments\""), "{action}");
     }
 }
+
+/// A line's form that changes its template, sent twice (a double click): the first sending
+/// takes the template's defaults (the line's own subject and cost give way); the second
+/// changes nothing and is not a colleague's change. It was a 409 "someone else saved this
+/// line", and saving again from there put the cleared values back over the template's.
+#[test]
+fn a_line_form_changing_its_template_sent_twice_saves_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Line sent twice");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let line = first_current_line(&app, &no, "ANNA");
+    let page = format!("/segments/{no}/lines/{line}");
+    let own = |c: &mut Client, fields: &[(&'static str, &str)]| {
+        let form = c.get(&page);
+        let shown = hidden_value(&form.body, "shown").expect("the line's values as shown");
+        let once = hidden_value(&form.body, "once").expect("the form's key");
+        let mut all: Vec<(&'static str, String)> = vec![("shown", shown), ("once", once)];
+        all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        (form.csrf_token().unwrap(), all)
+    };
+    let (token, first) = own(&mut c, &[("subject", "My own subject"), ("unit_cost", "2")]);
+    let fields: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.post_with_token(&page, &token, &fields)
+        .assert_redirect(&format!("/segments/{no}#lines"));
+    let values = || {
+        text(
+            &app,
+            &format!(
+                "SELECT concat_ws('|', interaction_template_code, subject, unit_cost) \
+                 FROM segment_lines WHERE id = {line}"
+            ),
+        )
+    };
+    assert_eq!(values(), "My own subject|2.00");
+    // The template changed, the rest as the form shows it; sent twice.
+    let (token, again) = own(
+        &mut c,
+        &[
+            ("interaction_template_code", "CALL"),
+            ("subject", "My own subject"),
+            ("unit_cost", "2"),
+        ],
+    );
+    let fields: Vec<(&str, &str)> = again.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        let res = c.post_with_token(&page, &token, &fields);
+        assert_eq!(res.status, 303, "{}", res.body);
+    }
+    assert_eq!(values(), "CALL", "the template's subject and cost apply");
+    let shown = c.get(&format!("/segments/{no}"));
+    assert!(
+        shown.contains("the defaults of interaction template CALL apply"),
+        "the first sending's message stays: {}",
+        shown.body
+    );
+    // A colleague's change since is still one: told, not written over.
+    let (token, stale) = own(&mut c, &[("subject", "Mine")]);
+    let mut bea = staff(&app, "bea");
+    let (bea_token, theirs) = own(
+        &mut bea,
+        &[("interaction_template_code", "CALL"), ("subject", "Theirs")],
+    );
+    let fields: Vec<(&str, &str)> = theirs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    bea.post_with_token(&page, &bea_token, &fields)
+        .assert_status(303);
+    let fields: Vec<(&str, &str)> = stale.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.post_with_token(&page, &token, &fields).assert_status(409);
+    assert_eq!(values(), "CALL|Theirs");
+}

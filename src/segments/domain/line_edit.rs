@@ -39,6 +39,10 @@ pub struct LineForm {
     /// values someone else changed since is refused, not written over theirs.
     #[serde(default)]
     pub shown: String,
+    /// The form's one-time key ([`crate::db::once`]): the same form sent twice is told from
+    /// a colleague's change of the line.
+    #[serde(default)]
+    pub once: String,
 }
 
 #[derive(AsChangeset)]
@@ -157,7 +161,21 @@ impl LineForm {
             campaign_target: flag(data.campaign_target),
             campaign_response: flag(data.campaign_response),
             shown: data.fingerprint(),
+            once: crate::db::once::new_key(),
         }
+    }
+
+    /// What the same form sent twice would have made of the line: a digest of what it sends
+    /// (but its `shown` and key) and of the line as its save left it (`made`), kept with its
+    /// key ([`crate::db::once::mark_sent`]). A save that changed the template cleared the line's
+    /// own values the form still holds, so the form sent again differs from the line it made.
+    pub fn sent_digest(&self, made: &LineData) -> String {
+        let sent = crate::db::once::digest(&LineForm {
+            shown: String::new(),
+            once: String::new(),
+            ..self.clone()
+        });
+        format!("{sent}:{}", made.fingerprint())
     }
 
     /// The fields whose values differ between `theirs` (the line as saved meanwhile) and this

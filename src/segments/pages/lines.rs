@@ -391,8 +391,19 @@ pub async fn update(
             if !f.shown.is_empty() && f.shown != data.fingerprint() {
                 // Saved meanwhile as this form says (the form sent twice, a double click, or a
                 // colleague's same change): nothing to choose, and the first sending's message
-                // stays. It was a 409 with no difference to show.
-                if f.differences(&LineForm::of(&data)).is_empty() {
+                // stays. It was a 409 with no difference to show. A template changed by the
+                // first sending cleared the line's own values the form still holds: its key
+                // tells it from a colleague's change (it was a 409 "someone else saved", and
+                // saving again from there put back what the template had cleared).
+                let key = crate::db::once::key(&f.once);
+                if f.differences(&LineForm::of(&data)).is_empty()
+                    || crate::db::once::made_current(
+                        conn,
+                        key.as_deref(),
+                        0,
+                        &f.sent_digest(&data),
+                    )?
+                {
                     let message = format!(
                         "Line {} was saved meanwhile, already as your form says: nothing more \
                          to save.",
@@ -407,6 +418,10 @@ pub async fn update(
                 Ok(mut values) => {
                     let took = values.take_template(&f, &data);
                     line_edit::save(conn, segment.id, id, &values)?;
+                    if let Some(made) = load_line(conn, &segment, id)? {
+                        let key = crate::db::once::key(&f.once);
+                        crate::db::once::mark_sent(conn, key.as_deref(), 0, &f.sent_digest(&made))?;
+                    }
                     let template = f.interaction_template_code.trim().to_uppercase();
                     let message = match took {
                         None => format!("Line {} saved.", data.label),
