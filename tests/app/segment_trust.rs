@@ -1649,3 +1649,48 @@ fn a_line_form_changing_its_template_sent_twice_saves_once() {
     c.post_with_token(&page, &token, &fields).assert_status(409);
     assert_eq!(values(), "CALL|Theirs");
 }
+
+/// Delete takes what its confirmation page said it would, or nothing: lines added (or a step,
+/// a mailing group application) after the page was opened show the page again with what
+/// deleting takes now. It deleted whatever the segment held by then.
+#[test]
+fn a_delete_confirmed_after_the_segment_changed_shows_the_page_again() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Changing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let confirm = c.get(&format!("/segments/{no}/delete"));
+    assert!(confirm.contains("its 1 line,"), "{}", confirm.body);
+    let shown = hidden_value(&confirm.body, "shown").expect("what the page shows");
+    let mut bea = staff(&app, "bea");
+    step(&mut bea, &no, "add", &[("contact_no", "DORA|ELI")]);
+    let res = c.post_with_token(
+        &format!("/segments/{no}/delete"),
+        &confirm.csrf_token().unwrap(),
+        &[("shown", &shown)],
+    );
+    res.assert_redirect(&format!("/segments/{no}/delete"));
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM segments WHERE no = '{no}'")),
+        1,
+        "nothing was deleted"
+    );
+    let again = c.get(&format!("/segments/{no}/delete"));
+    assert!(
+        again.contains("changed after this page was opened"),
+        "{}",
+        again.body
+    );
+    assert!(again.contains("its 3 lines,"), "{}", again.body);
+    c.post_with_token(
+        &format!("/segments/{no}/delete"),
+        &again.csrf_token().unwrap(),
+        &[("shown", &hidden_value(&again.body, "shown").unwrap())],
+    )
+    .assert_redirect("/segments");
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM segments WHERE no = '{no}'")),
+        0
+    );
+}

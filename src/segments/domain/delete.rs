@@ -58,6 +58,36 @@ pub fn reused_by(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Vec<
     Ok(rows.into_iter().map(|r| r.no).collect())
 }
 
+/// What the confirmation page says deleting takes with it — the segment as saved, its lines and
+/// steps, the opportunities and mailing group applications that outlive it, the drafts that
+/// reuse it — as a digest its form sends back: changed since (a colleague's step, a new
+/// application), the page is shown again with what deleting takes now, not deleted over it.
+pub fn shown(conn: &mut PgConnection, segment: &Segment) -> QueryResult<String> {
+    let figures = crate::segments::domain::totals::figures(conn, segment)?;
+    Ok(shown_of(
+        segment,
+        &figures,
+        &outliving(conn, segment)?,
+        &reused_by(conn, segment)?,
+    ))
+}
+
+/// [`shown`] of what the page read.
+pub fn shown_of(
+    segment: &Segment,
+    figures: &Figures,
+    outliving: &Outliving,
+    reused_by: &[String],
+) -> String {
+    crate::db::once::digest(&(
+        segment.version,
+        figures.lines,
+        figures.steps,
+        outliving,
+        reused_by,
+    ))
+}
+
 pub fn outliving(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outliving> {
     diesel::sql_query(
         "SELECT (SELECT count(*) FROM opportunities WHERE segment_no = $1) AS opportunities, \

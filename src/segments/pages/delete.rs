@@ -24,9 +24,18 @@ pub struct DeletePage {
     pub outliving: crate::segments::domain::delete::Outliving,
     /// The drafts that reuse this segment (a Reuse Segment step).
     pub reused_by: Vec<String>,
+    /// What the page shows, sent back with the form ([`crate::segments::domain::delete::shown`]).
+    pub shown: String,
 }
 
-impl DeletePage {}
+/// The confirmation as sent.
+#[derive(serde::Deserialize)]
+pub struct DeleteForm {
+    /// What the page showed deleting would take ([`crate::segments::domain::delete::shown`]);
+    /// empty from a form that does not say.
+    #[serde(default)]
+    shown: String,
+}
 
 /// `GET /segments/{no}/delete`: what deleting would take with it, to confirm.
 #[get("/segments/{no}/delete")]
@@ -47,6 +56,9 @@ pub async fn confirm(
     .await?;
     ok(&DeletePage {
         layout,
+        shown: crate::segments::domain::delete::shown_of(
+            &segment, &figures, &outliving, &reused_by,
+        ),
         refused: refusal(&segment),
         segment,
         figures,
@@ -61,10 +73,25 @@ pub async fn delete(
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<DeleteForm>,
 ) -> AppResult<HttpResponse> {
+    let shown = form.into_inner().shown;
     on_locked_segment(&req, &state, path.into_inner(), move |conn, segment, ip| {
         if let Some(why) = refusal(&segment) {
             return Ok((Flash::error(why), format!("/segments/{}", segment.no)));
+        }
+        // Changed since the page was opened: what it said deleting takes is no longer so.
+        if !shown.is_empty() && shown != crate::segments::domain::delete::shown(conn, &segment)? {
+            let message = format!(
+                "Segment {} changed after this page was opened (a step, its header, an \
+                 application of a mailing group or a segment reusing it): nothing was deleted. \
+                 Here is what deleting takes now; confirm again to delete it.",
+                segment.no
+            );
+            return Ok((
+                Flash::error(message),
+                format!("/segments/{}/delete", segment.no),
+            ));
         }
         let figures = delete_segment(conn, &segment)?;
         let what = format!(
