@@ -50,13 +50,33 @@ pub const EXPORT_COLUMNS: [&str; 18] = [
     "date",
 ];
 
-/// A person's name as a letter's salutation needs it: the last word is the surname, what
-/// comes before it the first name(s) ("Ada Marie Jensen" → "Ada Marie", "Jensen"); a name of
-/// one word is a surname alone.
+/// The particles a surname may begin with, written in lower case ("Femke van der Linden",
+/// "Ludwig von Mises", "Jean de la Fontaine", "Vasco da Gama").
+const PARTICLES: [&str; 21] = [
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "do", "du", "des",
+    "la", "le", "ter", "ten", "te", "zu", "af",
+];
+
+/// A person's name as a letter's salutation needs it: the last word is the surname with the
+/// particles in lower case before it, what comes before them the first name(s) ("Ada Marie
+/// Jensen" → "Ada Marie", "Jensen"; "Femke van der Linden" → "Femke", "van der Linden"); a
+/// name of one word is a surname alone.
 pub fn split_name(name: &str) -> (&str, &str) {
-    match name.trim().rsplit_once(char::is_whitespace) {
-        Some((first, surname)) => (first.trim_end(), surname),
-        None => ("", name.trim()),
+    let name = name.trim();
+    // Each word with where it starts in `name`.
+    let words: Vec<(usize, &str)> = name
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - name.as_ptr() as usize, w))
+        .collect();
+    let Some(mut surname) = words.len().checked_sub(1) else {
+        return ("", "");
+    };
+    while surname > 0 && PARTICLES.contains(&words[surname - 1].1) {
+        surname -= 1;
+    }
+    match surname {
+        0 => ("", name),
+        n => (name[..words[n].0].trim_end(), &name[words[n].0..]),
     }
 }
 
@@ -120,6 +140,18 @@ mod tests {
         assert_eq!(split_name("Ada Marie Jensen"), ("Ada Marie", "Jensen"));
         assert_eq!(split_name(" Bo  Ørsted "), ("Bo", "Ørsted"));
         assert_eq!(split_name("Madonna"), ("", "Madonna"));
+        assert_eq!(
+            split_name("Femke van der Linden"),
+            ("Femke", "van der Linden")
+        );
+        assert_eq!(split_name("Willem van Dijk"), ("Willem", "van Dijk"));
+        assert_eq!(
+            split_name("Anna  Maria von  Trapp"),
+            ("Anna  Maria", "von  Trapp")
+        );
+        assert_eq!(split_name("van Dijk"), ("", "van Dijk"));
+        // Only particles in lower case: "Van" as a first name is one.
+        assert_eq!(split_name("Van Morrison"), ("Van", "Morrison"));
         assert_eq!(split_name(""), ("", ""));
     }
 }
