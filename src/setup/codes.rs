@@ -429,7 +429,7 @@ pub async fn delete(
             let Some(row) = lock(conn, table, &code)? else {
                 return deleted_already(conn, &change, table, &code);
             };
-            delete_unused(conn, &change, table, &row.code, |c| {
+            delete_unused(conn, &change, table, &row.code, "", |c| {
                 delete_row(c, table, &row.code)
             })
         })
@@ -439,12 +439,14 @@ pub async fn delete(
 }
 
 /// Deletes a code of `table` with `remove` unless something uses it; either way leaves the
-/// message, and answers where to go next (the list, or back to the code's page).
+/// message, and answers where to go next (the list, or back to the code's page). `with`: what
+/// goes with it ("its 4 stages"), said in the message and recorded in the audit entry.
 pub fn delete_unused(
     conn: &mut PgConnection,
     change: &Change,
     table: &SetupTable,
     code: &str,
+    with: &str,
     remove: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
 ) -> AppResult<String> {
     let counts = registry::usages(conn, table, code)?;
@@ -454,13 +456,12 @@ pub fn delete_unused(
     }
     match guarded(conn, remove)? {
         Ok(_) => {
-            change.done(
-                conn,
-                DELETED,
-                &table.subject(code),
-                "",
-                format!("{} {code} deleted.", table.singular_cap()),
-            )?;
+            let said = if with.is_empty() {
+                format!("{} {code} deleted.", table.singular_cap())
+            } else {
+                format!("{} {code} deleted with {with}.", table.singular_cap())
+            };
+            change.done(conn, DELETED, &table.subject(code), with, said)?;
             Ok(table.href())
         }
         // Something not in the registry refers to it.

@@ -457,7 +457,7 @@ pub async fn delete(
             let Some(row) = lock(conn, &code)? else {
                 return deleted_already(conn, &change, table(), &code);
             };
-            delete_unused(conn, &change, table(), &row.code, |c| {
+            delete_unused(conn, &change, table(), &row.code, "", |c| {
                 diesel::delete(salespeople::table.find(&row.code)).execute(c)
             })
         })

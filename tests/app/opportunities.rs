@@ -3931,3 +3931,32 @@ fn a_form_on_something_deleted_meanwhile_says_who_deleted_it() {
         0
     );
 }
+
+/// A sales cycle nothing uses is deleted with its stages: its page says so before, and its
+/// message and audit entry after (it said only that nothing used it).
+#[test]
+fn deleting_an_unused_sales_cycle_says_its_stages_go_with_it() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut admin = app.signed_in("boss", "admin");
+    let page = admin.get("/setup/sales-cycles/NEW");
+    assert!(
+        page.contains("Deleting it deletes its 4 stages too."),
+        "{}",
+        page.body
+    );
+    let res = post(&mut admin, "/setup/sales-cycles/NEW/delete", &[]);
+    res.assert_redirect("/setup/sales-cycles");
+    assert_eq!(app.count("SELECT count(*) FROM sales_cycle_stages"), 0);
+    let list = admin.get("/setup/sales-cycles");
+    assert!(
+        list.contains("Sales cycle NEW deleted with its 4 stages."),
+        "{}",
+        list.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE detail = 'its 4 stages'"),
+        1
+    );
+}

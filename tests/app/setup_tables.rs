@@ -855,8 +855,15 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
     assert!(list.contains("href=\"/setup/profile-questionnaires/CUST\""));
     assert!(app.count("SELECT count(*) FROM audit_log WHERE action = 'setup changed' AND subject = 'profile questionnaire CUSTOMER'") >= 8);
 
-    // Once no contact uses it, it can be deleted with its questions and answers.
+    // Once no contact uses it, it can be deleted with its questions and answers: said before
+    // (it said only that nothing used it), after, and in the audit trail.
     diesel_exec(&app, "DELETE FROM contacts");
+    let page = admin.get("/setup/profile-questionnaires/CUST");
+    assert!(
+        page.contains("Deleting it deletes its 1 question and its 3 answer choices too."),
+        "{}",
+        page.body
+    );
     admin
         .submit(
             "/setup/profile-questionnaires/CUST",
@@ -866,6 +873,17 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
         .assert_redirect("/setup/profile-questionnaires");
     assert_eq!(app.count("SELECT count(*) FROM profile_questions"), 0);
     assert_eq!(app.count("SELECT count(*) FROM profile_answers"), 0);
+    let list = admin.get("/setup/profile-questionnaires");
+    assert!(list.contains(
+        "Profile questionnaire CUST deleted with its 1 question and its 3 answer choices."
+    ));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'setup deleted' \
+             AND detail = 'its 1 question and its 3 answer choices'"
+        ),
+        1
+    );
     // Ids of another questionnaire's questions are not found under this one.
     admin
         .get(&format!("{base}/questions/{size}"))

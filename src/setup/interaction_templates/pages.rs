@@ -438,7 +438,7 @@ pub async fn delete(
             let Some(row) = lock(conn, &code)? else {
                 return deleted_already(conn, &change, table(), &code);
             };
-            delete_unused(conn, &change, table(), &row.code, |c| {
+            delete_unused(conn, &change, table(), &row.code, "", |c| {
                 diesel::delete(interaction_templates::table.find(&row.code)).execute(c)
             })
         })

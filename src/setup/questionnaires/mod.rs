@@ -439,13 +439,30 @@ pub(super) fn answer(conn: &mut PgConnection, question_id: i64, id: i64) -> AppR
 
 /// Locks the answers of these questions: nobody can choose them until the transaction ends,
 /// so a count of the contacts that chose them stays true.
-pub(super) fn lock_answers(conn: &mut PgConnection, question_ids: &[i64]) -> QueryResult<()> {
+/// Locks the answers of these questions; returns how many there are.
+pub(super) fn lock_answers(conn: &mut PgConnection, question_ids: &[i64]) -> QueryResult<usize> {
     profile_answers::table
         .filter(profile_answers::question_id.eq_any(question_ids))
         .select(profile_answers::id)
         .for_update()
         .load::<i64>(conn)
-        .map(|_| ())
+        .map(|ids| ids.len())
+}
+
+/// What a questionnaire's deletion takes with it ("its 3 questions and their 12 answer
+/// choices"), for its Delete panel, message and audit entry; empty for none.
+pub fn goes_with(questions: usize, answers: usize) -> String {
+    use crate::web::pagination::counted;
+    match (questions, answers) {
+        (0, _) => String::new(),
+        (q, 0) => format!("its {}", counted(q as i64, "question", "questions")),
+        (q, a) => format!(
+            "its {} and {} {}",
+            counted(q as i64, "question", "questions"),
+            if q == 1 { "its" } else { "their" },
+            counted(a as i64, "answer choice", "answer choices")
+        ),
+    }
 }
 
 /// How many contacts chose one of the answers of these questions.

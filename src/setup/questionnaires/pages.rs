@@ -139,6 +139,15 @@ impl QuestionnairePage {
         questionnaire_href(&self.questionnaire.code)
     }
 
+    /// What deleting the questionnaire takes with it ([`super::goes_with`]), as a sentence.
+    pub fn goes_with(&self) -> String {
+        let answers: usize = self.questions.iter().map(|q| q.answers.len()).sum();
+        match super::goes_with(self.questions.len(), answers) {
+            with if with.is_empty() => with,
+            with => format!("Deleting it deletes {with} too."),
+        }
+    }
+
     pub fn question_href(&self, q: &Question) -> String {
         question_href(&self.questionnaire.code, q.id)
     }
@@ -333,9 +342,10 @@ pub async fn delete(
                 return deleted_already(conn, &change, table(), &code);
             };
             let ids: Vec<i64> = questions(conn, &q.code)?.iter().map(|q| q.id).collect();
-            lock_answers(conn, &ids)?;
+            let answers = lock_answers(conn, &ids)?;
+            let with = super::goes_with(ids.len(), answers);
             // The registry counts the contacts that answered any of its questions.
-            codes::delete_unused(conn, &change, table(), &q.code, |c| {
+            codes::delete_unused(conn, &change, table(), &q.code, &with, |c| {
                 diesel::delete(profile_questionnaires::table.find(&q.code)).execute(c)
             })
         })

@@ -373,7 +373,7 @@ pub async fn delete(
             let Some(row) = locked.map(|_| find(conn, &code)).transpose()?.flatten() else {
                 return deleted_already(conn, &change, table(), &code);
             };
-            delete_unused(conn, &change, table(), &row.code, |c| {
+            delete_unused(conn, &change, table(), &row.code, "", |c| {
                 diesel::delete(close_opportunity_codes::table.find(&row.code)).execute(c)
             })
         })

@@ -135,7 +135,26 @@ pub struct CyclePage {
     pub can_edit: bool,
 }
 
+/// What a sales cycle's deletion takes with it ("its 4 stages"); empty for none.
+fn goes_with(stages: usize) -> String {
+    match stages {
+        0 => String::new(),
+        n => format!(
+            "its {}",
+            crate::web::pagination::counted(n as i64, "stage", "stages")
+        ),
+    }
+}
+
 impl CyclePage {
+    /// What deleting the cycle takes with it, as a sentence.
+    pub fn goes_with(&self) -> String {
+        match goes_with(self.stages.len()) {
+            with if with.is_empty() => with,
+            with => format!("Deleting it deletes {with} too."),
+        }
+    }
+
     pub fn href(&self) -> String {
         cycle_href(&self.cycle.code)
     }
@@ -320,7 +339,8 @@ pub async fn delete(
             let Some(cycle) = lock(conn, &code)? else {
                 return deleted_already(conn, &change, table(), &code);
             };
-            delete_unused(conn, &change, table(), &cycle.code, |c| {
+            let with = goes_with(super::stages(conn, &cycle.code)?.len());
+            delete_unused(conn, &change, table(), &cycle.code, &with, |c| {
                 diesel::delete(sales_cycles::table.find(&cycle.code)).execute(c)
             })
         })
