@@ -13,17 +13,19 @@ pub fn fold(s: &str) -> String {
         .replace('ς', "σ")
 }
 
-/// `s` without white space and invisible characters at either end: a zero-width space,
-/// joiner or non-joiner, a word joiner, a byte-order mark or a soft hyphen, which `trim` keeps
-/// (a name of a zero-width space alone was a contact of no visible name in every list).
+/// Characters that take no room when shown (Unicode's format characters: zero-width spaces
+/// and joiners, the byte order mark, direction marks and overrides, soft hyphens).
+pub fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// `s` without white space and invisible characters ([`invisible`]) at either end, which
+/// `trim` keeps (a name of a zero-width space alone was a contact of no visible name in every
+/// list).
 pub fn trimmed(s: &str) -> &str {
-    s.trim_matches(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
-            )
-    })
+    s.trim_matches(|c: char| c.is_whitespace() || invisible(c))
 }
 
 /// `s` composed (Unicode NFC), borrowed when it is already: "A" followed by a combining ring

@@ -436,6 +436,13 @@ impl SeriesForm {
             .any(|c| c.is_whitespace() || c.is_control())
         {
             errors.add("prefix", "A prefix cannot contain spaces.");
+        } else if self.prefix.chars().any(crate::db::text::invisible) {
+            // Every new number would carry it: alike to the eye, not found when typed.
+            errors.add(
+                "prefix",
+                "A prefix cannot contain invisible characters (such as a zero-width space \
+                 pasted with it): type it again.",
+            );
         } else if let Some((c, why)) = no_char_refused(&self.prefix) {
             errors.add("prefix", format!("A prefix cannot contain {c}: {why}."));
         }

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, CurrentUser, SessionData};
+use crate::db::text::invisible;
 use crate::setup::registry::SetupTable;
 use crate::web::pagination::Pager;
 use crate::web::AppState;
@@ -30,14 +31,6 @@ pub const DELETED: &str = "setup deleted";
 /// A code as stored: trimmed, in capitals.
 pub fn normalize_code(raw: &str) -> String {
     raw.trim().to_uppercase()
-}
-
-/// Characters that take no room when shown (Unicode's format characters: zero-width spaces
-/// and joiners, the byte order mark, direction marks and overrides, soft hyphens).
-fn invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// The rules of the `code20` domain, checked first so the user gets a message, not an error.

@@ -1042,6 +1042,29 @@ fn an_admin_changes_a_number_series_and_bad_values_are_refused() {
     assert!(res.contains("Enter a whole number from 1 to 15."));
     assert!(res.contains("Enter a whole number of at least 1."));
     assert!(res.contains("value=\"ABCDEFGHIJK\""));
+    // A zero-width space pasted with the prefix would sit in every new number, alike to the
+    // eye and not found when typed.
+    let res = admin.submit(
+        page,
+        page,
+        &[
+            ("description", "Contacts"),
+            ("prefix", "CT\u{200B}"),
+            ("width", "6"),
+            ("next_number", "1"),
+            ("current_next", "1"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("A prefix cannot contain invisible characters"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM number_series WHERE prefix LIKE '%' || chr(8203) || '%'"),
+        0
+    );
     let res = admin.submit(
         page,
         page,
