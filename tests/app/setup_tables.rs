@@ -653,6 +653,24 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
     let page = admin.get(base);
     assert!(page.contains("Question “Founded” added."));
     assert!(page.contains("Small · Medium · Large"));
+    // The same question with the same answers sent again (a double click): added once, said.
+    admin
+        .submit(
+            base,
+            &format!("{base}/questions"),
+            &[("new_question", "Founded"), ("new_answers", "")],
+        )
+        .assert_redirect(base);
+    let page = admin.get(base);
+    assert!(
+        page.contains("Question “Founded” is in CUSTOMER already, as your form says"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM profile_questions WHERE description = 'Founded'"),
+        1
+    );
     assert_eq!(app.count("SELECT count(*) FROM profile_answers a JOIN profile_questions q ON q.id = a.question_id WHERE q.description = 'Company size' AND ((a.position, a.description) IN ((1, 'Small'), (2, 'Medium'), (3, 'Large')))"), 3);
 
     // Invalid: empty question, duplicate answers; the typed values stay.
@@ -748,6 +766,21 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
             &[("new_answer", "Huge")],
         )
         .assert_redirect(&format!("{qpath}#new_answer"));
+    // Sent twice (a double click): added once, said.
+    admin
+        .submit(
+            &qpath,
+            &format!("{qpath}/answers"),
+            &[("new_answer", "Huge")],
+        )
+        .assert_redirect(&format!("{qpath}#new_answer"));
+    assert!(admin
+        .get(&qpath)
+        .contains("Answer “Huge” is an answer to this question already, as your form says"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM profile_answers WHERE description = 'Huge'"),
+        1
+    );
     let res = admin.submit(
         &qpath,
         &format!("{qpath}/answers"),

@@ -19,6 +19,20 @@ pub async fn add_answer(
     let outcome = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (q, question, answers) = question_for_change(conn, &code, id)?;
+            let href = format!("{}#new_answer", question_href(&q.code, id));
+            // The same answer there already (the form sent twice, a double click): said, the
+            // first sending's message kept. It was refused as "already has this answer".
+            if answers.iter().any(|a| a.description == description) {
+                change.already(
+                    conn,
+                    format!(
+                        "Answer {} is an answer to this question already, as your form says: \
+                         nothing more to add.",
+                        quoted(&description)
+                    ),
+                )?;
+                return Ok(Outcome::Done(href));
+            }
             let others: Vec<&str> = answers.iter().map(|a| a.description.as_str()).collect();
             let mut errors = FormErrors::new();
             check_entry(
@@ -56,10 +70,7 @@ pub async fn add_answer(
                 ),
                 format!("Answer {} added.", quoted(&description)),
             )?;
-            Ok(Outcome::Done(format!(
-                "{}#new_answer",
-                question_href(&q.code, id)
-            )))
+            Ok(Outcome::Done(href))
         })
     })
     .await?;

@@ -371,6 +371,29 @@ pub async fn add_question(
         conn.transaction::<_, AppError, _>(|conn| {
             let q = lock(conn, &code)?;
             let existing = questions(conn, &q.code)?;
+            let lines = f.answer_lines();
+            // The same question with the same answers there already (the form sent twice, a
+            // double click): said, the first sending's message kept. It was refused as
+            // "already has this question".
+            if let Some(same) = existing.iter().find(|e| e.description == f.description) {
+                let answers = answers_of(conn, &[same.id])?;
+                if answers
+                    .iter()
+                    .map(|a| a.description.as_str())
+                    .eq(lines.iter().map(String::as_str))
+                {
+                    change.already(
+                        conn,
+                        format!(
+                            "Question {} is in {} already, as your form says: nothing more to \
+                             add.",
+                            quoted(&f.description),
+                            q.code
+                        ),
+                    )?;
+                    return Ok(Outcome::Done(questionnaire_href(&q.code)));
+                }
+            }
             let others: Vec<&str> = existing.iter().map(|q| q.description.as_str()).collect();
             let mut errors = FormErrors::new();
             check_entry(
@@ -381,7 +404,6 @@ pub async fn add_question(
                 &others,
                 "This questionnaire already has this question.",
             );
-            let lines = f.answer_lines();
             check_answer_lines(&mut errors, &lines);
             if !errors.is_empty() {
                 let mut page = questionnaire_page(conn, layout, &q.code, true)?;
