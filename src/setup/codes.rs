@@ -329,7 +329,9 @@ pub async fn show(
     let (slug, code) = path.into_inner();
     let table = plain_table(&slug)?;
     let (row, used_by) = db(&state.pool, move |conn| {
-        let row = find(conn, table, &code)?.ok_or(AppError::NotFound)?;
+        let Some(row) = find(conn, table, &code)? else {
+            return Err(super::support::moved(conn, table, &code));
+        };
         let used_by = registry::used_by(&registry::usages(conn, table, &row.code)?, &row.code);
         Ok((row, used_by))
     })

@@ -345,7 +345,9 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner();
     let (row, used_by) = db(&state.pool, move |conn| {
-        let row = find(conn, &code)?.ok_or(AppError::NotFound)?;
+        let Some(row) = find(conn, &code)? else {
+            return Err(super::support::moved(conn, table(), &code));
+        };
         let used_by = registry::used_by(&registry::usages(conn, table(), &row.code)?, &row.code);
         Ok((row, used_by))
     })

@@ -218,6 +218,19 @@ pub fn row_now<T>(
     }
 }
 
+/// The answer to a code page whose `code` names no row of `table`: renamed since (a bookmark,
+/// a colleague's link), the page of its code now; else not found. (It was "Page not found"
+/// for a code another administrator had renamed.)
+pub fn moved(conn: &mut PgConnection, table: &SetupTable, code: &str) -> AppError {
+    match since(conn, table, code) {
+        Ok(Since::Renamed(now)) => AppError::Moved {
+            to: table.code_href(&now),
+        },
+        Ok(_) => AppError::NotFound,
+        Err(e) => e.into(),
+    }
+}
+
 /// A change to `code` of `table`, which is not there: refused (409), saying what became of
 /// it, with the way back to it or to its list. Nothing was changed.
 pub fn gone(table: &SetupTable, code: &str, since: &Since) -> AppError {

@@ -18,6 +18,10 @@ pub enum AppError {
     Csrf,
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
+    /// What the address names is under another one now (a setup code renamed since a link to
+    /// it was kept): a redirect there.
+    #[error("moved to {to}")]
+    Moved { to: String },
     /// Bad input that no form page can show: a NUL byte in the address, say. `field` names
     /// the query parameter (or `path`).
     #[error("bad request: {message}")]
@@ -194,7 +198,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Unauthenticated { .. } => StatusCode::SEE_OTHER,
+            AppError::Unauthenticated { .. } | AppError::Moved { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::BadField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -221,6 +225,9 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, location))
                     .finish()
             }
+            AppError::Moved { to } => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to.as_str()))
+                .finish(),
             AppError::TooManyRequests { retry_after } => HttpResponse::TooManyRequests()
                 .insert_header((header::RETRY_AFTER, retry_after.to_string()))
                 .finish(),

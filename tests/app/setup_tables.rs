@@ -2170,6 +2170,12 @@ fn a_setup_row_renamed_or_deleted_meanwhile_is_found_or_said_not_a_404() {
     );
     assert!(res.contains("action=\"/setup/territories/N\""));
     assert!(res.contains("value=\"Northern\""));
+    // A link kept to its old code (a bookmark, a colleague's message) opens it under its
+    // code now; it was "Page not found". One never there is still not found.
+    anna.get(page).assert_redirect("/setup/territories/N");
+    anna.get("/setup/territories/NORD")
+        .assert_redirect("/setup/territories/N");
+    anna.get("/setup/salespeople/NOBODY").assert_status(404);
     assert_eq!(
         app.count("SELECT count(*) FROM territories WHERE code = 'N' AND description = 'North'"),
         1

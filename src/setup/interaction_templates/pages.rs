@@ -310,7 +310,9 @@ pub async fn show(
     let code = path.into_inner();
     let admin = user.role == Role::Admin;
     let (row, used_by, group_description, choices) = db(&state.pool, move |conn| {
-        let row = find(conn, &code)?.ok_or(AppError::NotFound)?;
+        let Some(row) = find(conn, &code)? else {
+            return Err(crate::setup::support::moved(conn, table(), &code));
+        };
         let used_by = registry::used_by(&registry::usages(conn, table(), &row.code)?, &row.code);
         let group = group_description(conn, &row.group_code)?.unwrap_or_default();
         let choices = if admin { Some(choices(conn)?) } else { None };

@@ -165,7 +165,9 @@ pub(super) fn questionnaire_page(
     code: &str,
     can_edit: bool,
 ) -> AppResult<QuestionnairePage> {
-    let questionnaire = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let Some(questionnaire) = find(conn, code)? else {
+        return Err(crate::setup::support::moved(conn, table(), code));
+    };
     let qs = questions(conn, &questionnaire.code)?;
     let ids: Vec<i64> = qs.iter().map(|q| q.id).collect();
     let mut answers = answers_of(conn, &ids)?;

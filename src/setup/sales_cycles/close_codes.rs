@@ -206,7 +206,9 @@ pub struct CloseCodePage {
 }
 
 fn load(conn: &mut PgConnection, code: &str) -> AppResult<(CloseCode, registry::UsedBy)> {
-    let row = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let Some(row) = find(conn, code)? else {
+        return Err(crate::setup::support::moved(conn, table(), code));
+    };
     let used_by = registry::used_by(&registry::usages(conn, table(), &row.code)?, &row.code);
     Ok((row, used_by))
 }

@@ -168,7 +168,9 @@ struct CycleData {
 }
 
 fn load_cycle(conn: &mut PgConnection, code: &str) -> AppResult<CycleData> {
-    let cycle = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let Some(cycle) = find(conn, code)? else {
+        return Err(crate::setup::support::moved(conn, table(), code));
+    };
     let stages = stages(conn, &cycle.code)?;
     let templates = template_codes(conn)?;
     let used_by = registry::describe(&registry::usages(conn, table(), &cycle.code)?);
