@@ -2017,6 +2017,24 @@ fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
         "{}",
         res.body
     );
+    // One that goes back only from some days (+1M-31D from 31 March: 30 March) too.
+    let res = admin.submit(
+        "/setup/sales-cycles/NEW",
+        "/setup/sales-cycles/NEW/stages",
+        &[
+            ("stage", "3"),
+            ("description", "Back"),
+            ("completed_pct", "25"),
+            ("chances_pct", "12.5"),
+            ("date_formula", "+1m-31d"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("+1M-31D goes back from the day of the move"),
+        "{}",
+        res.body
+    );
     let res = admin.submit(
         "/setup/sales-cycles/NEW",
         "/setup/sales-cycles/NEW/stages",
@@ -2332,10 +2350,6 @@ fn a_closed_opportunity_explains_its_probability_by_its_outcome() {
     assert!(open.contains("probability (chances of success % × completed % ÷ 100)"));
 }
 
-/// The Update form leaves the estimated closing date empty, as it leaves the chances: Next, as a
-/// browser submits the form, takes the new stage's date formula (before, the form carried the
-/// old date, so a stage's formula was never reached), and an update in place keeps the date.
-/// The flash says the date the formula gave and the one it replaced.
 /// "Go to the next stage: stage 3 Proposal" moves to stage 3 or not at all: a stage deleted
 /// from (or added to) the cycle in setup after the card was opened changes where Next goes,
 /// and the move is asked again with the stage it would now reach, not made unseen.
@@ -2394,6 +2408,10 @@ fn a_move_goes_to_the_stage_the_card_showed_or_is_asked_again() {
     );
 }
 
+/// The Update form leaves the estimated closing date empty, as it leaves the chances: Next, as a
+/// browser submits the form, takes the new stage's date formula (before, the form carried the
+/// old date, so a stage's formula was never reached), and an update in place keeps the date.
+/// The flash says the date the formula gave and the one it replaced.
 #[test]
 fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     let app = TestApp::start();

@@ -495,12 +495,19 @@ impl StageForm {
         const FORMULA_HELP: &str = "Write it like +2W, +10D, +1M or +1M+5D (days, weeks, months, \
              quarters, years), or leave it empty.";
         let formula = self.date_formula.trim().to_uppercase();
-        let some_day = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        let some_day = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default();
+        // From any day of the move: a formula such as +1M-31D is ahead from 1 January and
+        // behind from 31 March (+1M gives 30 April), and a month's length decides it. Two
+        // years, a leap year among them, hold every case.
+        let goes_back = some_day
+            .iter_days()
+            .take(731)
+            .any(|day| matches!(apply_formula(&formula, day), Some(Some(d)) if d < day));
         match apply_formula(&formula, some_day) {
             _ if formula.chars().count() > 20 => errors.add("date_formula", FORMULA_HELP),
             None => errors.add("date_formula", FORMULA_HELP),
             // It suggests a closing date from the day of the move, which cannot be in the past.
-            Some(Some(d)) if d < some_day => errors.add(
+            Some(Some(_)) if goes_back => errors.add(
                 "date_formula",
                 format!(
                     "{formula} goes back from the day of the move: a closing date lies ahead, \
