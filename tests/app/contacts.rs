@@ -755,7 +755,8 @@ fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
     // persons before their company showed only that, 500 times, and never the cause).
     let bad = format!(
         "{GOOD_CSV},person,Bo,,,ZZ,not-an-email,,,,maybe\n,person,Cy,CT404040,,,,,,,false\n\
-         ,person,Ed,imp-2,,,,,,,false\nIMP-2,company,Refused Co,,,XX,,,,,false\n"
+         ,person,Ed,imp-2,,,,,,,false\nIMP-2,company,Refused Co,,,XX,,,,,false\n\
+         IMP\u{200B}-3,company,Hidden Co,,,,,,,,false\n"
     );
     let page = import(&mut c, &bad);
     page.assert_status(200);
@@ -765,6 +766,8 @@ fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
         "line 5: exclude_from_segment must be true or false, not \"maybe\"",
         "line 6: company CT404040 is neither in the file nor in Rapport",
         "line 8: unknown country/region XX",
+        // A No. with a zero-width space pasted in: alike to the eye, not found when typed.
+        "line 9: no \"IMP\u{200B}-3\" holds an invisible character",
     ] {
         assert!(
             page.contains(&problem.replace('"', "&#34;")),

@@ -166,6 +166,9 @@ const COPY_CHUNK: usize = 1 << 20;
 
 /// Reads a file row by row: the header line first, then each row checked on its own.
 /// Holds one row at a time.
+/// How many refused rows' Nos [`RowReader::refused`] keeps.
+const REFUSED_KEPT: usize = 100_000;
+
 pub struct RowReader<'s> {
     source: &'s mut dyn Source,
     headers: Vec<String>,
@@ -178,8 +181,9 @@ pub struct RowReader<'s> {
     csv: bool,
     read: u64,
     done: bool,
-    /// The Nos of the rows refused for their own problems: a person naming one as its company
-    /// is not told its company is missing (the company's line says what is wrong with it).
+    /// The Nos of the rows refused for their own problems (the first [`REFUSED_KEPT`]): a person
+    /// naming one as its company is not told its company is missing (the company's line says
+    /// what is wrong with it).
     pub refused: Vec<String>,
 }
 
@@ -341,7 +345,9 @@ impl<'s> RowReader<'s> {
                 .and_then(|&i| self.record.get(i))
                 .map(|v| unneutralise(v).trim().to_uppercase())
                 .unwrap_or_default();
-            if !no.is_empty() {
+            // Kept up to a bound, so that memory stays flat whatever the file: past it (a file
+            // of 100,000 refused rows), persons may again be told a refused company is missing.
+            if !no.is_empty() && self.refused.len() < REFUSED_KEPT {
                 self.refused.push(no);
             }
         }

@@ -262,6 +262,8 @@ fn no_problem(no: &str) -> Option<String> {
         None
     } else if no.chars().count() > 20 || no.chars().any(char::is_whitespace) {
         Some("must be at most 20 characters without spaces".into())
+    } else if no.chars().any(crate::db::text::invisible) {
+        Some("holds an invisible character (such as a zero-width space): type it again".into())
     } else {
         None
     }

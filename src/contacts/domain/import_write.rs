@@ -282,7 +282,8 @@ const COMPANY_CHECK: &str = "SELECT r.line,
      LEFT JOIN contacts c ON c.no = r.company_no
      WHERE r.kind = 'person' AND r.company_no <> ''
        AND COALESCE(f.kind, c.type) IS DISTINCT FROM 'company'
-       AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS x(no) WHERE x.no = r.company_no)
+       AND NOT (COALESCE(f.kind, c.type) IS NULL
+                AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS x(no) WHERE x.no = r.company_no))
      ORDER BY r.line LIMIT $1";
 
 /// A new contact's No. is refused what a number series' prefix is refused, and dots only
