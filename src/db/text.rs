@@ -94,8 +94,8 @@ pub fn is_phone(q: &str) -> bool {
 pub fn phone_test(q: &str, c: &str, p: &str) -> Option<String> {
     is_phone(q).then(|| {
         format!(
-            "(regexp_replace({c}.phone, '[^0-9]', '', 'g') LIKE {p} \
-             OR regexp_replace({c}.mobile, '[^0-9]', '', 'g') LIKE {p})"
+            "(translate({c}.phone, ' +-./()', '') LIKE {p} \
+             OR translate({c}.mobile, ' +-./()', '') LIKE {p})"
         )
     })
 }

@@ -84,8 +84,9 @@ pub async fn delete(
         if !shown.is_empty() && shown != crate::segments::domain::delete::shown(conn, &segment)? {
             let message = format!(
                 "Segment {} changed after this page was opened (a step, its header, an \
-                 application of a mailing group or a segment reusing it): nothing was deleted. \
-                 Here is what deleting takes now; confirm again to delete it.",
+                 application of a mailing group, opportunities created from it or a segment \
+                 reusing it): nothing was deleted. Here is what deleting takes now; confirm \
+                 again to delete it.",
                 segment.no
             );
             return Ok((

@@ -437,9 +437,8 @@ pub(super) fn answer(conn: &mut PgConnection, question_id: i64, id: i64) -> AppR
         .ok_or(AppError::NotFound)
 }
 
-/// Locks the answers of these questions: nobody can choose them until the transaction ends,
-/// so a count of the contacts that chose them stays true.
-/// Locks the answers of these questions; returns how many there are.
+/// Locks the answers of these questions, and returns how many there are: nobody can choose
+/// them until the transaction ends, so a count of the contacts that chose them stays true.
 pub(super) fn lock_answers(conn: &mut PgConnection, question_ids: &[i64]) -> QueryResult<usize> {
     profile_answers::table
         .filter(profile_answers::question_id.eq_any(question_ids))
