@@ -164,11 +164,11 @@ pub const PROGRESS_EVERY: u64 = 5_000;
 /// Bytes of COPY data handed to the connection at a time.
 const COPY_CHUNK: usize = 1 << 20;
 
-/// Reads a file row by row: the header line first, then each row checked on its own.
-/// Holds one row at a time.
 /// How many refused rows' Nos [`RowReader::refused`] keeps.
 const REFUSED_KEPT: usize = 100_000;
 
+/// Reads a file row by row: the header line first, then each row checked on its own.
+/// Holds one row at a time.
 pub struct RowReader<'s> {
     source: &'s mut dyn Source,
     headers: Vec<String>,
@@ -343,7 +343,7 @@ impl<'s> RowReader<'s> {
                 .index
                 .get("no")
                 .and_then(|&i| self.record.get(i))
-                .map(|v| unneutralise(v).trim().to_uppercase())
+                .map(|v| crate::db::text::trimmed(unneutralise(v)).to_uppercase())
                 .unwrap_or_default();
             // Kept up to a bound, so that memory stays flat whatever the file: past it (a file
             // of 100,000 refused rows), persons may again be told a refused company is missing.
