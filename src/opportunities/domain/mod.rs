@@ -2,6 +2,7 @@
 //! The rules of moving through a sales cycle are the cycle's own
 //! (`setup::sales_cycles::rules`); these apply them to one opportunity or a segment's lines.
 
+pub mod close;
 pub mod edit;
 pub mod from_segment;
 pub mod list;
