@@ -99,11 +99,19 @@ pub fn deleted_meanwhile(
 ) -> QueryResult<String> {
     let by = deleted_by(conn, action, no)?.unwrap_or_default();
     Ok(format!(
-        "{} {no} was deleted{by}, after this page was opened: nothing was saved. Your \
-         values are below, as a new {what}: save to make it again (with a new No.), or leave \
-         this page.",
-        capitalised(what)
+        "{} Your values are below, as a new {what}: save to make it again (with a new No.), \
+         or leave this page.",
+        deleted_since_opened(what, no, &by)
     ))
+}
+
+/// "Contact CT000005 was deleted by anna at …, after this page was opened: nothing was
+/// saved." (`by`: " by anna at …", or empty when the trail does not say.)
+fn deleted_since_opened(what: &str, no: &str, by: &str) -> String {
+    format!(
+        "{} {no} was deleted{by}, after this page was opened: nothing was saved.",
+        capitalised(what)
+    )
 }
 
 /// " by {who} at {when}" of the trail's last `action` on `no`, if it has one.
@@ -143,10 +151,7 @@ pub fn gone_meanwhile(
     let no = no.trim().to_uppercase();
     match deleted_by(conn, action, &no) {
         Ok(Some(by)) => crate::web::AppError::Refused {
-            message: format!(
-                "{} {no} was deleted{by}, after this page was opened: nothing was saved.",
-                capitalised(what)
-            ),
+            message: deleted_since_opened(what, &no, &by),
             back: list.to_string(),
         },
         Ok(None) => crate::web::AppError::NotFound,

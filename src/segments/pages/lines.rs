@@ -387,6 +387,7 @@ pub async fn update(
                 )?;
                 return Ok(Ok(segment.no));
             };
+            let key = crate::db::once::key(&f.once);
             // (A form without it, opened before lines carried it, is saved as before.)
             if !f.shown.is_empty() && f.shown != data.fingerprint() {
                 // Saved meanwhile as this form says (the form sent twice, a double click, or a
@@ -395,7 +396,6 @@ pub async fn update(
                 // first sending cleared the line's own values the form still holds: its key
                 // tells it from a colleague's change (it was a 409 "someone else saved", and
                 // saving again from there put back what the template had cleared).
-                let key = crate::db::once::key(&f.once);
                 if f.differences(&LineForm::of(&data)).is_empty()
                     || crate::db::once::made_current(
                         conn,
@@ -419,7 +419,6 @@ pub async fn update(
                     let took = values.take_template(&f, &data);
                     line_edit::save(conn, segment.id, id, &values)?;
                     if let Some(made) = load_line(conn, &segment, id)? {
-                        let key = crate::db::once::key(&f.once);
                         crate::db::once::mark_sent(conn, key.as_deref(), 0, &f.sent_digest(&made))?;
                     }
                     let template = f.interaction_template_code.trim().to_uppercase();
