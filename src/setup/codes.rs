@@ -14,7 +14,8 @@ use serde::Deserialize;
 use super::registry::{self, SetupTable};
 use super::support::{
     check_code, check_shown, check_text, deleted_already, guarded, normalize_code, row_now,
-    search_terms, shown, Change, ListQuery, Listing, Saving, DELETED, DESCRIPTION_MAX, PER_PAGE,
+    search_terms, shown, Change, ListQuery, Listing, Saving, Taken, DELETED, DESCRIPTION_MAX,
+    PER_PAGE,
 };
 use super::CodeOption;
 use crate::auth::{Admin, Role, SignedIn};
@@ -278,7 +279,11 @@ pub async fn create(
                 conn,
                 row,
                 f.validate(),
-                |c| Ok(find(c, table, &f.code)?.is_some()),
+                |c| {
+                    Ok(Taken::of(find(c, table, &f.code)?, |row| {
+                        row.description == f.description
+                    }))
+                },
                 |c| insert(c, table, &f.code, &f.description),
             )?)
         })
@@ -391,7 +396,7 @@ pub async fn update_code(
                 conn,
                 row,
                 errors,
-                |c| Ok(find(c, table, &f.code)?.is_some()),
+                |c| Ok(Taken::of(find(c, table, &f.code)?, |_| false)),
                 |c| update(c, table, &old.code, &f.code, &f.description),
             )?;
             let Err(errors) = saved else {

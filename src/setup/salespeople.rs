@@ -9,7 +9,7 @@ use super::codes::delete_unused;
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
     check_code, check_shown, check_text, deleted_already, is_email, normalize_code, row_now,
-    search_terms, shown, Change, ListQuery, Listing, Saving, PER_PAGE,
+    search_terms, shown, Change, ListQuery, Listing, Saving, Taken, PER_PAGE,
 };
 use crate::auth::{Admin, Role, SignedIn};
 use crate::db::schema::salespeople;
@@ -307,7 +307,11 @@ pub async fn create(
                 conn,
                 row,
                 f.validate(),
-                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| {
+                    Ok(Taken::of(find(c, &f.code)?, |row| {
+                        (&row.name, &row.email, row.blocked) == (&f.name, &f.email, f.is_blocked())
+                    }))
+                },
                 |c| {
                     diesel::insert_into(salespeople::table)
                         .values((
@@ -408,7 +412,7 @@ pub async fn update(
                 conn,
                 row,
                 errors,
-                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| Ok(Taken::of(find(c, &f.code)?, |_| false)),
                 |c| {
                     diesel::update(salespeople::table.find(&old.code))
                         .set((

@@ -466,6 +466,27 @@ impl Change {
     }
 }
 
+/// Whether a code is taken: by no row, by a row holding what the form sends (a new row's form
+/// sent twice), or by another row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Taken {
+    Free,
+    AsSent,
+    Other,
+}
+
+impl Taken {
+    /// What `found` (the row of the code, if any) means for a form that sends what `as_sent`
+    /// recognises.
+    pub fn of<T>(found: Option<T>, as_sent: impl FnOnce(&T) -> bool) -> Taken {
+        match found {
+            None => Taken::Free,
+            Some(row) if as_sent(&row) => Taken::AsSent,
+            Some(_) => Taken::Other,
+        }
+    }
+}
+
 /// The message for a code that is taken: "Salesperson JBN already exists."
 pub fn duplicate(table: &SetupTable, code: &str) -> String {
     format!("{} {code} already exists.", table.singular_cap())
@@ -491,7 +512,9 @@ pub struct Saving<'a> {
 
 impl Change {
     /// Saves a setup row once the form's own checks are in `errors`: a code already taken
-    /// (`taken` says whether another row has it), or one the database refuses, is an error on
+    /// (`taken` says whether another row has it; for a new row, one that holds just what the
+    /// form sends is the form sent twice: said, and nothing more written), or one the database
+    /// refuses, is an error on
     /// the `code` field and nothing is written; an edit that changes nothing writes nothing
     /// and says so; otherwise `write` runs (in a savepoint) and the change goes to the audit
     /// trail with its flash message. The form's errors come back for the page to show.
@@ -500,7 +523,7 @@ impl Change {
         conn: &mut PgConnection,
         row: Saving<'_>,
         mut errors: FormErrors,
-        taken: impl FnOnce(&mut PgConnection) -> QueryResult<bool>,
+        taken: impl FnOnce(&mut PgConnection) -> QueryResult<Taken>,
         write: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
     ) -> QueryResult<Result<(), FormErrors>> {
         let Saving {
@@ -510,8 +533,24 @@ impl Change {
             detail,
             next,
         } = row;
-        if !errors.has("code") && old_code != Some(code) && taken(conn)? {
-            errors.add("code", duplicate(table, code));
+        if !errors.has("code") && old_code != Some(code) {
+            match taken(conn)? {
+                Taken::Free => {}
+                // A new row that is there as the form says: the form's own first sending (a
+                // double click, or Back and send: its message stays) or another
+                // administrator's identical one. Nothing more is created.
+                Taken::AsSent if old_code.is_none() && errors.is_empty() => {
+                    self.already(
+                        conn,
+                        format!(
+                            "{} {code} exists already, as this form says: nothing more was created.",
+                            table.singular_cap()
+                        ),
+                    )?;
+                    return Ok(Ok(()));
+                }
+                _ => errors.add("code", duplicate(table, code)),
+            }
         }
         if !errors.is_empty() {
             return Ok(Err(errors));

@@ -1956,6 +1956,30 @@ fn setup_pages_for_cycles_stages_and_close_codes_check_every_field_and_roles() {
         ],
     );
     res.assert_redirect("/setup/sales-cycles/NEW");
+    // Sent again (a double click): the cycle's page, where its stages are added, and a note;
+    // another cycle under the same code is refused.
+    let again = [
+        ("code", "new"),
+        ("description", "New business"),
+        ("probability_calculation", "add"),
+    ];
+    admin
+        .submit("/setup/sales-cycles/new", "/setup/sales-cycles", &again)
+        .assert_redirect("/setup/sales-cycles/NEW");
+    assert!(admin
+        .get("/setup/sales-cycles/NEW")
+        .contains("Sales cycle NEW exists already, as this form says: nothing more was created."));
+    let res = admin.submit(
+        "/setup/sales-cycles/new",
+        "/setup/sales-cycles",
+        &[
+            ("code", "new"),
+            ("description", "New business"),
+            ("probability_calculation", "multiply"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Sales cycle NEW already exists."));
     // A stage with every problem, then good ones.
     let res = admin.submit(
         "/setup/sales-cycles/NEW",

@@ -166,6 +166,21 @@ fn invalid_codes_come_back_with_messages_per_field_and_nothing_is_stored() {
     assert!(res.contains("Territory NORTH already exists."));
     assert!(res.contains("value=\"Again\""));
     assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
+    // The first form sent again (a double click): there as it says, nothing more created.
+    admin
+        .submit(
+            "/setup/territories/new",
+            "/setup/territories",
+            &[("code", "north"), ("description", "North")],
+        )
+        .assert_redirect("/setup/territories");
+    let list = admin.get("/setup/territories");
+    assert!(list.contains("Territory NORTH exists already, as this form says"));
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'setup created'"),
+        1
+    );
 
     // Renaming onto an existing code, or to a bad one, is refused the same way.
     admin

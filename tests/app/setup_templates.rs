@@ -353,10 +353,26 @@ fn an_invalid_template_comes_back_with_every_reason_next_to_its_field() {
     assert!(res.contains("Use at most 100 characters; this has 101."));
     assert_eq!(app.count("SELECT count(*) FROM interaction_templates"), 0);
     admin.submit(NEW, LIST, &fields(&[])).assert_redirect(LIST);
-    let res = admin.submit(NEW, LIST, &fields(&[("code", "visit")]));
+    let res = admin.submit(
+        NEW,
+        LIST,
+        &fields(&[("code", "visit"), ("description", "Another visit")]),
+    );
     res.assert_status(422);
     assert!(res.contains("Interaction template VISIT already exists."));
     assert_eq!(app.count("SELECT count(*) FROM interaction_templates"), 1);
+    // The same form sent again (a double click, or Back and send) is not a mistake: the
+    // template is there as it says, and nothing more is created.
+    admin
+        .submit(NEW, LIST, &fields(&[("code", "visit")]))
+        .assert_redirect(LIST);
+    let list = admin.get(LIST);
+    assert!(list.contains("Interaction template VISIT exists already, as this form says"));
+    assert_eq!(app.count("SELECT count(*) FROM interaction_templates"), 1);
+    assert_eq!(
+        audit(&app, "setup created", "interaction template VISIT", "%"),
+        1
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'setup%'"),
         1

@@ -486,6 +486,22 @@ impl TemplateValues {
     }
 
     /// What a new template is, for the audit trail.
+    /// Whether the stored template `t` is just these values (a new template's form sent twice).
+    pub fn holds(&self, t: &InteractionTemplate) -> bool {
+        self.code == t.code
+            && self.group_code == t.group_code
+            && self.description == t.description
+            && self.unit_cost == t.unit_cost
+            && self.unit_duration_min == t.unit_duration_min
+            && self.information_flow == t.information_flow
+            && self.initiated_by == t.initiated_by
+            && self.campaign_no == t.campaign_no
+            && self.campaign_target == t.campaign_target
+            && self.campaign_response == t.campaign_response
+            && self.correspondence_type == t.correspondence_type
+            && self.ignore_contact_correspondence_type == t.ignore_contact_correspondence_type
+    }
+
     pub fn summary(&self) -> String {
         format!(
             "group {}; “{}”; unit cost {}; {} min",

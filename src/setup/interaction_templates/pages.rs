@@ -17,7 +17,7 @@ use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
     check_shown, deleted_already, guarded, row_now, shown, since, Change, ListQuery, Listing,
-    Refusal, Since, CHANGED, CREATED, PER_PAGE,
+    Refusal, Since, Taken, CHANGED, CREATED, PER_PAGE,
 };
 use crate::setup::{CodeList, CodeOption};
 use crate::web::AppState;
@@ -262,10 +262,21 @@ pub async fn create(
             let errors = match f.validate(conn)? {
                 Ok(values) => {
                     let mut errors = FormErrors::new();
-                    if find(conn, &values.code)?.is_some() {
-                        errors.add("code", duplicate(&values.code));
-                    } else {
-                        write(conn, &values, None, &mut errors)?;
+                    match Taken::of(find(conn, &values.code)?, |row| values.holds(row)) {
+                        Taken::Free => write(conn, &values, None, &mut errors)?,
+                        // The form sent twice (its first sending's message stays).
+                        Taken::AsSent => {
+                            change.already(
+                                conn,
+                                format!(
+                                    "Interaction template {} exists already, as this form says: \
+                                     nothing more was created.",
+                                    values.code
+                                ),
+                            )?;
+                            return Ok(Ok(()));
+                        }
+                        Taken::Other => errors.add("code", duplicate(&values.code)),
                     }
                     if errors.is_empty() {
                         change.done(

@@ -29,7 +29,7 @@ use super::codes::{self, CodeForm};
 use super::registry::{self, Kind, SetupTable};
 use super::support::{
     check_shown, check_text, deleted_already, row_now, search_terms, shown, Change, ListQuery,
-    Listing, Saving, CHANGED, DESCRIPTION_MAX, PER_PAGE,
+    Listing, Saving, Taken, CHANGED, DESCRIPTION_MAX, PER_PAGE,
 };
 use super::Keeper;
 use crate::auth::{Admin, Role, SignedIn};

@@ -85,7 +85,12 @@ pub async fn create(
                 conn,
                 row,
                 f.validate(),
-                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| {
+                    Ok(Taken::of(find(c, &f.code)?, |row| {
+                        row.description == f.description
+                            && row.contact_type == f.applies_to().as_str()
+                    }))
+                },
                 |c| {
                     diesel::insert_into(profile_questionnaires::table)
                         .values((
@@ -296,7 +301,7 @@ pub async fn update(
                 conn,
                 row,
                 errors,
-                |c| Ok(find(c, &f.code)?.is_some()),
+                |c| Ok(Taken::of(find(c, &f.code)?, |_| false)),
                 |c| {
                     diesel::update(profile_questionnaires::table.find(&old.code))
                         .set((

@@ -13,7 +13,7 @@ use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
     check_code, check_shown, check_text, deleted_already, normalize_code, row_now, shown, Change,
-    Saving, DESCRIPTION_MAX,
+    Saving, Taken, DESCRIPTION_MAX,
 };
 use crate::web::AppState;
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
@@ -32,7 +32,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         .map_or("", |(_, label)| label)
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = close_opportunity_codes)]
 pub struct CloseCode {
     pub code: String,
@@ -163,7 +163,11 @@ pub async fn create(
                     next: "",
                 },
                 errors,
-                |c| Ok(find(c, &code)?.is_some()),
+                |c| {
+                    Ok(Taken::of(find(c, &code)?, |row| {
+                        values.as_ref() == Some(row)
+                    }))
+                },
                 |c| match &values {
                     Some(v) => diesel::insert_into(close_opportunity_codes::table)
                         .values(v)
@@ -323,7 +327,7 @@ pub async fn update(
                     next: "",
                 },
                 errors,
-                |c| Ok(find(c, &code)?.is_some()),
+                |c| Ok(Taken::of(find(c, &code)?, |_| false)),
                 |c| match &values {
                     Some(v) => diesel::update(close_opportunity_codes::table.find(&old.code))
                         .set(v)

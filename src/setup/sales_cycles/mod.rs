@@ -35,7 +35,7 @@ pub(super) fn table() -> &'static SetupTable {
 // ---------------------------------------------------------------------------------------------
 // The model.
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = sales_cycles)]
 pub struct SalesCycle {
     pub code: String,

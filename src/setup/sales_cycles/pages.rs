@@ -14,7 +14,7 @@ use crate::db::schema::{sales_cycle_stages, sales_cycles};
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, SetupTable};
 use crate::setup::support::{
-    check_shown, deleted_already, guarded, row_now, Change, Saving, CHANGED,
+    check_shown, deleted_already, guarded, row_now, Change, Saving, Taken, CHANGED,
 };
 use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormErrors, Layout};
 use crate::web::{filters, AppState};
@@ -96,7 +96,11 @@ pub async fn create(
                     next: "Add its stages below.",
                 },
                 errors,
-                |c| Ok(find(c, &code)?.is_some()),
+                |c| {
+                    Ok(Taken::of(find(c, &code)?, |row| {
+                        values.as_ref() == Some(row)
+                    }))
+                },
                 |c| match &values {
                     Some(v) => diesel::insert_into(sales_cycles::table)
                         .values(v)
