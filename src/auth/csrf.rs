@@ -101,9 +101,12 @@ pub(super) fn stale_form(
         (false, "/login") if had_session_cookie && has_token => StaleForm::SignInPageExpired,
         (false, "/login") => StaleForm::Refuse,
         (true, "/logout") if has_token => StaleForm::SignOut,
-        (false, "/logout") if had_session_cookie && has_token => StaleForm::SignedOutAlready,
+        // Without a session cookie too: the page that found the session ended forgot its
+        // cookie, and the forms of the tabs still open come without it (before, a bare 403,
+        // even for Sign out). A token with no session behind it can do nothing but this.
+        (false, "/logout") if has_token => StaleForm::SignedOutAlready,
         (true, _) if has_token => StaleForm::EarlierSignIn,
-        (false, _) if had_session_cookie && has_token => StaleForm::SessionEnded,
+        (false, _) if has_token => StaleForm::SessionEnded,
         _ => StaleForm::Refuse,
     }
 }
@@ -327,14 +330,15 @@ mod tests {
             ended.location("/contacts/CT000001/edit?x=1&y=2").unwrap(),
             "/login?ended=1&next=%2Fcontacts%2FCT000001%2Fedit%3Fx%3D1%26y%3D2"
         );
-        // Without a token, or without a session cookie, it is no page of an ended session.
+        // Without a token it is no page of an ended session; without the session cookie
+        // (forgotten by a page opened after the session ended) it is.
         assert_eq!(
             stale_form("/contacts/new", false, true, false, false),
             Refuse
         );
         assert_eq!(
             stale_form("/contacts/new", false, false, true, false),
-            Refuse
+            SessionEnded
         );
         // A live session's wrong token: a page of an earlier sign-in, back to it saying that
         // nothing was saved; without a token, refused.
@@ -353,6 +357,11 @@ mod tests {
         let gone = stale_form("/logout", false, true, true, false);
         assert_eq!(gone, SignedOutAlready);
         assert_eq!(gone.location("/contacts").unwrap(), "/login");
+        assert_eq!(
+            stale_form("/logout", false, false, true, false),
+            SignedOutAlready
+        );
+        assert_eq!(stale_form("/logout", false, false, false, false), Refuse);
         assert_eq!(stale_form("/logout", true, true, false, false), Refuse);
         // A sign-in form with another user's name: the signed-in user stays, and is named.
         let other = stale_form("/login", true, true, true, true);

@@ -357,6 +357,34 @@ fn a_form_sent_after_its_session_ended_leads_to_sign_in_and_back() {
         ],
     )
     .assert_redirect(page);
+    // The session ended and another page was opened since (another tab, a link): that page
+    // forgot the session's cookie. The form still open is not a bare 403 for that: the
+    // sign-in page again, and Sign out from such a page goes there too.
+    let page = "/contacts/new?type=company";
+    let token = c.get(page).csrf_token().unwrap();
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.get("/contacts")
+        .assert_redirect("/login?next=%2Fcontacts");
+    assert!(c.session_cookie().is_none());
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    c.post_with_token(
+        "/contacts",
+        &token,
+        &[("type", "company"), ("name", "Sent after a link A/S")],
+    )
+    .assert_redirect("/login?ended=1&next=%2Fcontacts%2Fnew%3Ftype%3Dcompany");
+    c.post_with_token("/logout", &token, &[])
+        .assert_redirect("/login");
+    c.headers.clear();
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Sent after a link A/S'"),
+        0
+    );
+    c.sign_in("maria", PASSWORD);
+
     // Without a token it is no out-of-date page: refused as before, even with the cookie.
     diesel_exec(
         &app,
