@@ -498,6 +498,48 @@ fn xmas_holders(app: &TestApp) -> String {
     )
 }
 
+/// A line whose contact was privacy blocked after it was added is neither exported nor logged:
+/// Apply Mailing Group gives it no group either, and the preview says so.
+#[test]
+fn apply_mailing_group_gives_no_group_to_a_privacy_blocked_contact() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_segment(&mut c, "Blocked");
+    let page = format!("/segments/{no}");
+    let mailing = format!("{page}/apply-mailing-group");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("contact_no", "CO01|CO03|CO05")],
+    );
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = true WHERE no = 'CO03'",
+    );
+    let preview = c.get(&format!("{mailing}?code=XMAS&show=1"));
+    preview.assert_status(200);
+    assert!(
+        preview.contains("2 contacts of the segment get XMAS"),
+        "{}",
+        preview.body
+    );
+    assert!(preview
+        .contains("1 contact of the segment without it is privacy blocked and does not get it"));
+    assert!(!preview.contains("/contacts/CO03\""));
+    // The button says what it does.
+    assert!(preview.contains("Apply Mailing Group: give XMAS to 2 contacts</button>"));
+    let token = preview.csrf_token().unwrap();
+    let who = hidden_value(&preview.body, "who").unwrap();
+    c.post_with_token(
+        &mailing,
+        &token,
+        &[("code", "XMAS"), ("gain", "2"), ("who", &who)],
+    )
+    .assert_redirect(&format!("{mailing}#applications-heading"));
+    assert_eq!(xmas_holders(&app), "CO01,CO05");
+}
+
 #[test]
 fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly() {
     let app = TestApp::start();

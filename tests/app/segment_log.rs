@@ -677,6 +677,21 @@ fn every_change_route_refuses_a_logged_segment() {
         1
     );
     assert_eq!(state(&app), before);
+    // A viewer is offered its preview; once the segment is canceled, its applications stay
+    // within reach from its page (to undo them before deleting it), and the delete page links
+    // to them.
+    let mut viewer = app.signed_in("vera", "viewer");
+    assert!(viewer.get(&format!("/segments/{no}")).contains(&format!(
+        "href=\"{mailing}\">Apply Mailing Group (preview only)</a>"
+    )));
+    post(&mut c, &format!("/segments/{no}/cancel"), &[])
+        .assert_redirect(&format!("/segments/{no}"));
+    assert!(c.get(&format!("/segments/{no}")).contains(&format!(
+        "href=\"{mailing}\">Mailing group applications</a>"
+    )));
+    assert!(c
+        .get(&format!("/segments/{no}/delete"))
+        .contains(&format!("their Undo is on <a href=\"{mailing}\">")));
 }
 
 /// Every entry Log Segment writes pays one insert per index of the entries: each index serves

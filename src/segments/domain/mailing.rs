@@ -1,5 +1,6 @@
 //! Apply Mailing Group (see docs/segments.md, Apply Mailing Group): gives a mailing group to
-//! every contact of the segment that lacks it, and optionally takes it from the contacts
+//! every contact of the segment that lacks it (but those privacy blocked since they were
+//! added), and optionally takes it from the contacts
 //! outside the segment. The page shows who gains and who loses it (counts and the first
 //! contacts) before anything changes; an application is recorded with the contacts it changed,
 //! and Undo restores exactly those.
@@ -18,12 +19,20 @@ pub const PREVIEW_CONTACTS: i64 = 25;
 const MEMBERS: &str = "SELECT DISTINCT l.contact_id FROM segment_lines l \
      WHERE l.segment_id = $1 AND l.removed_by_step IS NULL";
 
-/// Members that lack the group: they gain it.
-fn gainers() -> String {
+/// Members that lack the group and are `blocked` (`true`: privacy blocked since they were
+/// added; `false`: the others, who gain it). A privacy blocked contact is given no mailing
+/// group, as it is neither exported nor logged.
+fn lacking(blocked: bool) -> String {
     format!(
-        "SELECT x.contact_id FROM ({MEMBERS}) x WHERE NOT EXISTS \
+        "SELECT x.contact_id FROM ({MEMBERS}) x JOIN contacts c ON c.id = x.contact_id \
+         WHERE c.privacy_blocked = {blocked} AND NOT EXISTS \
          (SELECT 1 FROM contact_mailing_groups m WHERE m.contact_id = x.contact_id AND m.code = $2)"
     )
+}
+
+/// Members that lack the group and may have it: they gain it.
+fn gainers() -> String {
+    lacking(false)
 }
 
 /// Contacts outside the segment that have the group: they lose it.
@@ -43,6 +52,8 @@ pub struct Named {
 /// What applying the group would do.
 pub struct Preview {
     pub gain: i64,
+    /// Members that lack the group but are privacy blocked: they do not get it.
+    pub blocked: i64,
     pub lose: i64,
     pub gainers: Vec<Named>,
     pub losers: Vec<Named>,
@@ -122,6 +133,7 @@ pub fn preview(
     .who;
     let mut p = Preview {
         gain: count(conn, &gain_sql, segment, code)?,
+        blocked: count(conn, &lacking(true), segment, code)?,
         lose: 0,
         gainers: first(conn, &gain_sql, segment, code)?,
         losers: Vec::new(),
