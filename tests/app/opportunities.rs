@@ -2256,7 +2256,9 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
     cycle(&app, "multiply");
     diesel_exec(
         &app,
-        "UPDATE sales_cycle_stages SET template_code = 'CALL' WHERE stage = 1",
+        "UPDATE sales_cycle_stages SET template_code = 'CALL' WHERE stage = 1;
+         UPDATE interaction_templates SET campaign_no = 'CP0001', campaign_target = true,
+             campaign_response = true WHERE code = 'CALL'",
     );
     let mut c = staff(&app, "stan");
     let no = create_one(&mut c, "SOLO", "500");
@@ -2286,6 +2288,41 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
         ),
         format!("SOLO|CALL|PHONE|3.00|CP0001|{no} Office chairs: stage 1 Initial contact")
     );
+    // The template's Campaign Target and Response go with it, as from the contact's card (its
+    // campaign is the opportunity's); they were dropped, and the campaign's figures missed it.
+    let flags = |app: &TestApp| {
+        text(
+            app,
+            "SELECT COALESCE(campaign_no, '-') || '|' || campaign_target || '|' || campaign_response \
+             FROM interaction_log_entries ORDER BY id DESC LIMIT 1",
+        )
+    };
+    assert_eq!(flags(&app), "CP0001|true|true");
+    // An opportunity of no campaign logs under the template's, as the card offers it; under
+    // another campaign than the template's, the template's flags (about its own) stay off.
+    let other = create_one(&mut c, "ANNA", "300");
+    diesel_exec(
+        &app,
+        &format!("UPDATE opportunities SET campaign_no = NULL WHERE no = '{other}'"),
+    );
+    let log_first = [
+        ("action", "first"),
+        ("estimated_value", "300"),
+        ("log_interaction", "yes"),
+    ];
+    update(&mut c, &app, &other, &log_first).assert_redirect(&format!("/opportunities/{other}"));
+    assert_eq!(flags(&app), "CP0001|true|true");
+    let third = create_one(&mut c, "DORA", "300");
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO campaigns (no, description) VALUES ('CP0077', 'Other');
+             UPDATE opportunities SET campaign_no = 'CP0077' WHERE no = '{third}'"
+        ),
+    );
+    update(&mut c, &app, &third, &log_first).assert_redirect(&format!("/opportunities/{third}"));
+    assert_eq!(flags(&app), "CP0077|false|false");
+    let before = app.count("SELECT count(*) FROM interaction_log_entries");
     // Without the box ticked, or on a stage without a template: nothing logged.
     diesel_exec(&app, "UPDATE opportunities SET quote_reference = 'Q'");
     let res = update(
@@ -2302,7 +2339,7 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         app.count("SELECT count(*) FROM interaction_log_entries") - before,
-        1
+        0
     );
 }
 

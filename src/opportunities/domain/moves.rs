@@ -171,8 +171,9 @@ impl UpdateForm {
     }
 }
 
-/// Logs an interaction with the opportunity's contact, with the stage's template and its cost
-/// and duration (a single interaction, as from the contact's card, under its rules): the
+/// Logs an interaction with the opportunity's contact, with the stage's template and its cost,
+/// duration and campaign flags (a single interaction, as from the contact's card, under its
+/// rules): the
 /// sentence the flash message ends with.
 fn log_stage_interaction(
     conn: &mut PgConnection,
@@ -210,6 +211,14 @@ fn log_stage_interaction(
                    e-mail address.",
         );
     }
+    // The campaign is the opportunity's, else the template's (as the card's form offers it);
+    // the template's Campaign Target and Response go with it when they are about that
+    // campaign, as a segment line's template's do.
+    let campaign_no = o
+        .campaign_no
+        .clone()
+        .or_else(|| template.campaign_no.clone());
+    let flags_apply = campaign_no.is_some() && template.campaign_no == campaign_no;
     let entry = crate::interactions::single::NewEntry {
         template_code: template.code.clone(),
         date: actor.today,
@@ -223,9 +232,9 @@ fn log_stage_interaction(
         cost: template.unit_cost.clone(),
         duration_min: template.unit_duration_min,
         evaluation: String::new(),
-        campaign_no: o.campaign_no.clone(),
-        campaign_target: false,
-        campaign_response: false,
+        campaign_target: flags_apply && template.campaign_target,
+        campaign_response: flags_apply && template.campaign_response,
+        campaign_no,
         attempt_failed: false,
         salesperson_code,
         form_key: None,
