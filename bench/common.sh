@@ -102,6 +102,11 @@ bench_cleanup() {
         bench_before_exit || true
     fi
     stop_server
+    # A cluster this run made in a RAPPORT_DATA_DIR that stays: a later run knows it for a
+    # benchmark's (bench_refuse_service_database).
+    if [[ $BENCH_MADE_CLUSTER == 1 && -e "$RAPPORT_DATA_DIR/pgdata" ]]; then
+        touch "$RAPPORT_DATA_DIR/$BENCH_MARK" 2>/dev/null || true
+    fi
     if [[ $CLUSTER_WAS_RUNNING == 0 && -n "${RAPPORT_DATA_DIR:-}" && -f "$RAPPORT_DATA_DIR/pgdata/postmaster.pid" ]]; then
         stop_cluster "$RAPPORT_DATA_DIR/pgdata"
     fi
@@ -113,9 +118,34 @@ bench_cleanup() {
     exit "$status"
 }
 
+# The file that marks a RAPPORT_DATA_DIR as a benchmark's cluster (written once it is used).
+BENCH_MARK=rapport-bench-data
+BENCH_MADE_CLUSTER=0
+
+# A benchmark adds demo contacts (a million by default) and an administrator `bench` to the
+# database it uses. A database the shell's environment names — DATABASE_URL, or a
+# RAPPORT_DATA_DIR with a cluster no benchmark made, as after sourcing the service's
+# /etc/rapport.env — is used only when BENCH_DATABASE=yes says so; else the run stops before
+# anything starts.
+bench_refuse_service_database() {
+    [[ ${BENCH_OWN_CLUSTER:-0} != 1 && ${BENCH_DATABASE:-} != yes ]] || return 0
+    if [[ -n "${DATABASE_URL:-}" ]]; then
+        log "DATABASE_URL is set (from the service's environment, perhaps): a benchmark adds demo contacts and an administrator 'bench' to the database it uses, which cannot be taken out again. Unset DATABASE_URL to run on a throwaway cluster, or set BENCH_DATABASE=yes to use that database. Nothing was done."
+        exit 2
+    fi
+    if [[ -n "${RAPPORT_DATA_DIR:-}" && -e "$RAPPORT_DATA_DIR/pgdata" && ! -e "$RAPPORT_DATA_DIR/$BENCH_MARK" ]]; then
+        log "RAPPORT_DATA_DIR=$RAPPORT_DATA_DIR holds a cluster no benchmark made (the service's, perhaps): a benchmark adds demo contacts and an administrator 'bench' to it, which cannot be taken out again. Unset RAPPORT_DATA_DIR (or name a new directory) to run on a throwaway cluster, or set BENCH_DATABASE=yes to use it. Nothing was done."
+        exit 2
+    fi
+}
+
 # The temp folder, the cluster's place, the traps and the watchdog. With BENCH_OWN_CLUSTER=1 a
 # new private cluster is used whatever DATABASE_URL and RAPPORT_DATA_DIR say.
 bench_start() {
+    bench_refuse_service_database
+    if [[ -n "${RAPPORT_DATA_DIR:-}" && ! -e "$RAPPORT_DATA_DIR/pgdata" ]]; then
+        BENCH_MADE_CLUSTER=1
+    fi
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/rapport-${BENCH_NAME:-bench}.XXXXXX")
     # As root, the private PostgreSQL runs as `postgres`, which must be able to enter this folder.
     chmod 755 "$WORK"

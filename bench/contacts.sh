@@ -3,7 +3,7 @@
 #
 #   bench/contacts.sh                          # 1,000,000 contacts in a throwaway cluster
 #   BENCH_CONTACTS=100000 bench/contacts.sh    # a smaller load
-#   DATABASE_URL=postgres://… bench/contacts.sh  # an existing database (contacts are ADDED)
+#   BENCH_DATABASE=yes DATABASE_URL=postgres://… bench/contacts.sh  # an existing database (contacts are ADDED)
 #
 # Settings (environment):
 #   BENCH_CONTACTS   contacts to load first (default 1000000; 0 = use what is there)
@@ -14,7 +14,7 @@
 #   BENCH_COUNTRY, BENCH_INDUSTRY  filter of the filtered list (default DK, RETAIL)
 #   BENCH_TIMEOUT    seconds after which the whole run is stopped (default 3600)
 #   RAPPORT_DATA_DIR a private cluster to use and keep (default: a temp dir, removed)
-#   DATABASE_URL     an existing database instead of a private cluster
+#   DATABASE_URL     an existing database instead of a private cluster (with BENCH_DATABASE=yes)
 #
 # Everything runs on this machine: the server listens on 127.0.0.1 only, and curl talks to
 # nothing else. Everything started here is stopped at the end, also on Ctrl-C or timeout.

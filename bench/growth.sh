@@ -42,7 +42,8 @@ STEP_RUNS=${BENCH_STEP_RUNS:-1}
 KEEP=${BENCH_KEEP:-}
 TIMEOUT=${BENCH_TIMEOUT:-10800}
 
-unset DATABASE_URL
+# Each size has its own cluster: a database or cluster of the environment is never used.
+unset DATABASE_URL RAPPORT_DATA_DIR
 BENCH_NAME=growth
 . bench/common.sh
 bench_start

@@ -34,7 +34,7 @@
 #                    country=DE: about 20 % of the contacts, 200,000 lines at a million)
 #   BENCH_TIMEOUT    seconds after which the whole run is stopped (default 3600)
 #   RAPPORT_DATA_DIR a private cluster to use and keep (default: a temp dir, removed)
-#   DATABASE_URL     an existing database instead of a private cluster
+#   DATABASE_URL     an existing database instead of a private cluster (with BENCH_DATABASE=yes)
 #
 # Everything runs on this machine: the server listens on 127.0.0.1 only, curl and psql talk to
 # nothing else. Everything started here is stopped at the end, also on Ctrl-C or timeout.

@@ -44,7 +44,9 @@
 #   BENCH_IMPORT       1 = import every contact again at the end, for its memory (default 1)
 #   BENCH_TIMEOUT      seconds after which the whole run is stopped (default 5400)
 #   RAPPORT_DATA_DIR   a private cluster to use and keep (default: a temp dir, removed)
-#   DATABASE_URL       an existing database instead (the ceiling then creates `fortune` in it)
+#   DATABASE_URL       an existing database instead (with BENCH_DATABASE=yes); the ceiling makes
+#                      its database `rapport_ceiling` beside it, or, without the right to, its
+#                      table `fortune` in it (both dropped at the end)
 #
 # Everything listens on 127.0.0.1 only. Everything started here is stopped at the end, also on
 # Ctrl-C or timeout; the benchmark's segments and its users' sessions are deleted (the users
@@ -121,7 +123,14 @@ ADMIN_JAR=$JAR
 # --- the ceiling --------------------------------------------------------------------------------
 if psql_run -q -c "CREATE DATABASE rapport_ceiling" >/dev/null 2>&1; then
     CEILING_DB_MADE=1
-    CEILING_URL=$(printf '%s' "$PSQL_URL" | sed 's|/rapport?|/rapport_ceiling?|; s|/rapport$|/rapport_ceiling|')
+    # The same URL with the database's name replaced, whatever it is (`…/crm`, `…/rapport_prod?…`).
+    CEILING_URL=$(printf '%s' "$PSQL_URL" | sed 's|^\([a-z]*://[^/?]*/\)[^?]*|\1rapport_ceiling|')
+    if [[ $CEILING_URL == "$PSQL_URL" ]]; then
+        # A URL without a database name: the ceiling's table goes into the database itself,
+        # and is dropped at the end.
+        psql_run -q -c "DROP DATABASE rapport_ceiling" >/dev/null 2>&1 || true
+        CEILING_DB_MADE=0
+    fi
 else
     CEILING_URL=$PSQL_URL
 fi

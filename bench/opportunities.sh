@@ -25,7 +25,7 @@
 #   BENCH_PAGE_RUNS       timed requests of each page (default 5)
 #   BENCH_TIMEOUT         seconds after which the whole run is stopped (default 3600)
 #   RAPPORT_DATA_DIR      a private cluster to use and keep (default: a temp dir, removed)
-#   DATABASE_URL          an existing database instead of a private cluster
+#   DATABASE_URL          an existing database instead of a private cluster (with BENCH_DATABASE=yes)
 #
 # Everything runs on this machine: the server listens on 127.0.0.1 only.
 

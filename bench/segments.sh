@@ -3,7 +3,7 @@
 #
 #   bench/segments.sh                                   # 1,000,000 contacts, throwaway cluster
 #   BENCH_CONTACTS=0 RAPPORT_DATA_DIR=/srv/bench bench/segments.sh   # contacts already there
-#   DATABASE_URL=postgres://… bench/segments.sh         # an existing database (contacts ADDED)
+#   BENCH_DATABASE=yes DATABASE_URL=postgres://… bench/segments.sh         # an existing database (contacts ADDED)
 #
 # On one fresh segment, BENCH_RUNS times: Preview and Add Contacts (a filter matching about 20 %
 # of the contacts), Preview and Reduce, Preview and Refine, Preview and Refresh (the ledger
@@ -28,7 +28,7 @@
 #   BENCH_KEEP_SEGMENT=1  keep the app's segment (empty after the last Go Back) at the end
 #   BENCH_TIMEOUT    seconds after which the whole run is stopped (default 3600)
 #   RAPPORT_DATA_DIR a private cluster to use and keep (default: a temp dir, removed)
-#   DATABASE_URL     an existing database instead of a private cluster
+#   DATABASE_URL     an existing database instead of a private cluster (with BENCH_DATABASE=yes)
 #
 # Everything runs on this machine: the server listens on 127.0.0.1 only, curl and psql talk to
 # nothing else. Everything started here is stopped at the end, also on Ctrl-C or timeout; the
