@@ -94,7 +94,13 @@ pub async fn new(
 /// Locks the active administrators' rows (see `users::lock_active_admins`), `admin` among
 /// them: one demoted or disabled meanwhile is refused (403).
 fn acting(conn: &mut diesel::PgConnection, admin: &CurrentUser) -> Result<Vec<i64>, AppError> {
-    users::lock_admins_acting(conn, admin.id)?.ok_or(AppError::Forbidden)
+    users::lock_admins_acting(conn, admin.id)?.ok_or_else(|| AppError::Forbidden {
+        message: format!(
+            "{} is no longer an active administrator (another administrator changed that after \
+             this page was opened), so nothing was changed.",
+            admin.username
+        ),
+    })
 }
 
 #[post("/admin/users")]

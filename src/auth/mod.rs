@@ -69,6 +69,25 @@ pub struct CurrentUser {
     pub salesperson_code: Option<String>,
 }
 
+/// What a 403 says to `user`, whose role is below `needed`: what it takes, the role the user
+/// has (changed since they signed in, perhaps), and that nothing was changed.
+pub fn not_allowed(user: &CurrentUser, needed: Role) -> String {
+    let takes = match needed {
+        Role::Admin => "an administrator's account",
+        _ => "a staff or administrator account",
+    };
+    let has = match user.role {
+        Role::Admin => "an administrator",
+        Role::Staff => "staff",
+        Role::Viewer => "a viewer",
+    };
+    format!(
+        "This takes {takes}, and {} is {has}, so nothing was changed. If your role was \
+         changed since you signed in, that is why: an administrator can change it.",
+        user.username
+    )
+}
+
 fn require(req: &HttpRequest, role: Role) -> Result<CurrentUser, AppError> {
     let ext = req.extensions();
     let user = ext.get::<SessionData>().and_then(|s| s.user.clone());
@@ -84,7 +103,9 @@ fn require(req: &HttpRequest, role: Role) -> Result<CurrentUser, AppError> {
             },
         }),
         Some(u) if u.role >= role => Ok(u),
-        Some(_) => Err(AppError::Forbidden),
+        Some(u) => Err(AppError::Forbidden {
+            message: not_allowed(&u, role),
+        }),
     }
 }
 

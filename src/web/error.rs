@@ -8,8 +8,9 @@ use actix_web::{HttpResponse, ResponseError};
 pub enum AppError {
     #[error("not found")]
     NotFound,
-    #[error("forbidden")]
-    Forbidden,
+    /// Not allowed to this user (its role): `message` says what it takes, shown on the 403 page.
+    #[error("forbidden: {message}")]
+    Forbidden { message: String },
     /// Not signed in: redirect to the sign-in page, then back to `next`.
     #[error("sign-in required")]
     Unauthenticated { next: String },
@@ -197,7 +198,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden { .. } | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Unauthenticated { .. } | AppError::Moved { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -239,6 +240,13 @@ impl ResponseError for AppError {
                 });
                 res
             }
+            AppError::Forbidden { message } => {
+                let mut res = HttpResponse::build(self.status_code()).finish();
+                res.extensions_mut().insert(Denied {
+                    message: message.clone(),
+                });
+                res
+            }
             AppError::Refused { message, back } => {
                 let mut res = HttpResponse::build(self.status_code()).finish();
                 res.extensions_mut().insert(Refusal {
@@ -275,6 +283,13 @@ pub type AppResult<T> = Result<T, AppError>;
 #[derive(Clone, Debug)]
 pub struct BadInput {
     pub field: String,
+    pub message: String,
+}
+
+/// What a 403 for the user's role takes, carried to the error page like [`BadInput`] (a form's
+/// out-of-date token has a page of its own).
+#[derive(Clone, Debug)]
+pub struct Denied {
     pub message: String,
 }
 

@@ -8,7 +8,7 @@ use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use diesel::connection::SimpleConnection;
 
-use crate::web::error::{BadInput, Refusal};
+use crate::web::error::{BadInput, Denied, Refusal};
 use crate::web::AppState;
 use crate::web::{db, Layout};
 
@@ -87,8 +87,8 @@ impl ErrorPage {
             ),
             403 => (
                 "Not allowed",
-                "You do not have permission for this, or the form was out of date. Go back, \
-                 reload the page and try again."
+                "This form was out of date or could not be checked, so nothing was changed. \
+                 Go back, reload the page and try again."
                     .to_string(),
             ),
             404 => (
@@ -194,6 +194,7 @@ pub fn render_error_page<B: MessageBody>(
         .map(str::to_string);
     let bad = res.response().extensions().get::<BadInput>().cloned();
     let refusal = res.response().extensions().get::<Refusal>().cloned();
+    let denied = res.response().extensions().get::<Denied>().cloned();
     let (req, old) = res.into_parts();
     let mut layout = Layout::from_request(&req);
     // An error page does not show (or use up) the flash: it stays for the next page.
@@ -201,6 +202,9 @@ pub fn render_error_page<B: MessageBody>(
     let mut page = ErrorPage::for_status(layout, status, retry_after, bad);
     if status == StatusCode::UNPROCESSABLE_ENTITY {
         page.back = same_site_referer(&req);
+    }
+    if let Some(denied) = denied {
+        page.message = denied.message;
     }
     if let Some(refusal) = refusal {
         page.title = "Not possible";

@@ -143,7 +143,15 @@ fn an_admin_changes_a_role_and_the_user_sees_it_at_once() {
     let app = TestApp::start();
     let mut admin = app.signed_in("boss", "admin");
     let mut maria = app.signed_in("maria", "viewer");
-    maria.get("/admin/users").assert_status(403);
+    let refused = maria.get("/admin/users");
+    refused.assert_status(403);
+    // The page says what it takes and the role the user has now, not "reload and try again".
+    assert!(
+        refused.contains("This takes an administrator&#39;s account, and maria is a viewer"),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.contains("reload the page"));
     admin
         .submit(
             "/admin/users/maria",
@@ -260,7 +268,10 @@ fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     let (status, body) = demoting.join().unwrap();
     // Ben, no longer an administrator when his request goes on, is refused as one.
     assert_eq!(status, 403, "both went through: {body}");
-    assert!(body.contains("You do not have permission for this"));
+    assert!(
+        body.contains("ben is no longer an active administrator"),
+        "{body}"
+    );
     assert_eq!(
         app.count(
             "SELECT count(*) FROM users WHERE role = 'admin' AND active AND username = 'ann'"
@@ -304,7 +315,10 @@ fn an_admin_demoted_while_a_request_waits_no_longer_acts_as_one() {
     diesel::sql_query("COMMIT").execute(&mut ann).unwrap();
     let (status, body) = demoting.join().unwrap();
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("You do not have permission for this"));
+    assert!(
+        body.contains("ben is no longer an active administrator"),
+        "{body}"
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM users WHERE role = 'admin' AND username IN ('ann', 'cy')"),
         2

@@ -297,6 +297,10 @@ fn viewers_and_staff_cannot_post_to_routes_above_their_role() {
         let token = viewer.get("/").csrf_token().unwrap();
         let res = viewer.post_with_token(&path, &token, fields);
         assert_eq!(res.status, 403, "viewer POST {path}");
+        assert!(
+            res.contains("vera is a viewer, so nothing was changed"),
+            "{path}"
+        );
         if route.starts_with("/admin") || route.starts_with("/setup/") {
             let token = staff.get("/").csrf_token().unwrap();
             let res = staff.post_with_token(&path, &token, fields);
