@@ -71,6 +71,24 @@ fn staff_see_their_draft_segments_with_their_sizes_and_their_imports() {
     assert!(home.contains("You have no draft segments."));
     assert!(home.contains("Your recent imports") && home.contains("fair.csv"));
     assert!(!home.contains("leads.csv"));
+    // Each says what its page says: an update that changed nothing is no "0 contacts", a
+    // refused one is no bare "invalid".
+    diesel_exec(
+        &app,
+        "INSERT INTO import_jobs (user_id, file_name, status, error_count, message) \
+         SELECT id, 'refused.csv', 'invalid', 502, 'Nothing was imported.' FROM users \
+         WHERE username = 'ida'",
+    );
+    let home = i.get("/");
+    assert!(
+        home.contains(": 12 contacts imported.</li>"),
+        "{}",
+        home.body
+    );
+    assert!(home.contains(": 502 problems found. Nothing was imported.</li>"));
+    assert!(i
+        .get("/contacts/import")
+        .contains(": 502 problems found. Nothing was imported.</li>"));
     assert!(!o.get("/").contains("Your recent imports"));
 }
 
@@ -98,11 +116,21 @@ fn viewers_are_told_what_they_can_read_and_admins_get_administration() {
 
 /// A finished import of `file` by `username` that created `created` contacts.
 fn imported(app: &TestApp, username: &str, file: &str, created: i64) {
+    // As the import writes it: "1,472 contacts imported."
+    let digits = created.to_string();
+    let mut shown = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            shown.push(',');
+        }
+        shown.push(d);
+    }
     diesel_exec(
         app,
         &format!(
-            "INSERT INTO import_jobs (user_id, file_name, status, created_count) \
-             SELECT id, '{file}', 'done', {created} FROM users WHERE username = '{username}'"
+            "INSERT INTO import_jobs (user_id, file_name, status, created_count, message) \
+             SELECT id, '{file}', 'done', {created}, '{shown} contacts imported.' \
+             FROM users WHERE username = '{username}'"
         ),
     );
 }

@@ -155,6 +155,19 @@ impl ImportJob {
         thousands(self.total_rows)
     }
 
+    /// The job in a sentence for a list of them (the home page): what its page says.
+    pub fn summary(&self) -> String {
+        match self.status {
+            JobStatus::Invalid => format!(
+                "{} problem{} found. {}",
+                self.error_count_text(),
+                if self.error_count == 1 { "" } else { "s" },
+                self.message
+            ),
+            _ => self.progress_text(),
+        }
+    }
+
     /// What the job is doing, in a sentence (the page and its progress poll).
     pub fn progress_text(&self) -> String {
         match self.status {
