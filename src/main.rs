@@ -462,7 +462,7 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::List => {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{:<24} {:<8} {:<8} NAME", "USER", "ROLE", "ACTIVE")?;
-            for u in users::list(&mut conn)? {
+            for u in users::list(&mut conn, database.locale)? {
                 writeln!(
                     out,
                     "{:<24} {:<8} {:<8} {}",

@@ -27,7 +27,8 @@ pub async fn list(
     layout: Layout,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let users = db(&state.pool, |conn| Ok(users::list(conn)?)).await?;
+    let locale = state.config.locale;
+    let users = db(&state.pool, move |conn| Ok(users::list(conn, locale)?)).await?;
     ok(&UserListPage { layout, users })
 }
 

@@ -448,10 +448,19 @@ pub fn password_is_now(conn: &mut PgConnection, id: i64, password: &str) -> Quer
     Ok(hash.is_some_and(|hash| super::password::verify(password, &hash)))
 }
 
-pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
+/// Every user, by name in the office's alphabet (`locale`'s, as contacts' names): "anna"
+/// beside "Anders", "Åse" where the office looks for it (it was the bytes' order, "Bo" before
+/// "anna").
+pub fn list(conn: &mut PgConnection, locale: crate::config::Locale) -> QueryResult<Vec<User>> {
+    let collation = crate::db::names::collation(locale);
     users::table
         .select(User::as_select())
-        .order(users::username.asc())
+        .order((
+            diesel::dsl::sql::<diesel::sql_types::Text>(&format!(
+                "username COLLATE \"{collation}\""
+            )),
+            users::username.asc(),
+        ))
         .load(conn)
 }
 

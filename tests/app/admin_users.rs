@@ -35,6 +35,12 @@ fn an_admin_creates_a_user_who_can_then_sign_in() {
     assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user created' AND subject = 'Maria.K' AND actor = 'boss'"), 1);
     // User names are case-insensitive at sign-in.
     app.client().sign_in("maria.k", PASSWORD);
+    // The list is in alphabetical order, not the bytes' ("Maria.K" before "boss").
+    app.user("anna", "viewer");
+    app.user("Zoe", "viewer");
+    let list = admin.get("/admin/users");
+    let at = |name: &str| list.body.find(&format!("/admin/users/{name}\"")).unwrap();
+    assert!(at("anna") < at("boss") && at("boss") < at("Maria.K") && at("Maria.K") < at("Zoe"));
 
     // The form offers the salespeople to choose from; a blocked one is refused for a new
     // user (new segments and campaigns would silently get none) and stays with one who has it.
