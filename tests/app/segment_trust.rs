@@ -330,6 +330,12 @@ fn codes_among_alternatives_and_exclusions_are_checked_and_a_rename_is_caught() 
         res.body
     );
     assert!(res.contains("RETAIL is not an industry group code"));
+    // The way on is one that can be taken (saving again from a segment that names the old
+    // code is refused too).
+    assert!(res.contains(
+        "build these steps again in a segment with the codes as they are now, save them under \
+         another code, and delete TRADE."
+    ));
     assert_members(&app, &other, &[]);
     let res = c.get(&format!("{page}/refresh"));
     res.assert_status(422);

@@ -275,7 +275,9 @@ pub fn reuse(
                 if let Some(why) = super::lookups::stale(conn, &step)? {
                     return Ok(Reused::Refused(format!(
                         "Saved criteria {code} cannot be reused: its step {} names what is gone \
-                         since it was saved ({why}). Save the criteria again from a segment.",
+                         since it was saved ({why}). Saved criteria keep the codes they were \
+                         saved with: build these steps again in a segment with the codes as they \
+                         are now, save them under another code, and delete {code}.",
                         i + 1
                     )));
                 }
