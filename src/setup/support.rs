@@ -222,9 +222,20 @@ pub fn row_now<T>(
 /// a colleague's link), the page of its code now; else not found. (It was "Page not found"
 /// for a code another administrator had renamed.)
 pub fn moved(conn: &mut PgConnection, table: &SetupTable, code: &str) -> AppError {
+    moved_within(conn, table, code, "")
+}
+
+/// [`moved`] for a page under a code's page (`within`, e.g. "/stages/2" of a sales cycle, a
+/// question of a questionnaire): under the code now, when it was renamed.
+pub fn moved_within(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    code: &str,
+    within: &str,
+) -> AppError {
     match since(conn, table, code) {
         Ok(Since::Renamed(now)) => AppError::Moved {
-            to: table.code_href(&now),
+            to: format!("{}{within}", table.code_href(&now)),
         },
         Ok(_) => AppError::NotFound,
         Err(e) => e.into(),

@@ -1512,6 +1512,52 @@ fn viewers_and_staff_read_setup_but_cannot_change_it() {
     assert_eq!(fingerprint(&app), before);
 }
 
+/// A link kept to a question (a bookmark, a colleague's message) of a questionnaire renamed
+/// since opens the question under the questionnaire's code now; it was "Page not found".
+#[test]
+fn a_question_of_a_renamed_questionnaire_is_found_under_its_code_now() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/profile-questionnaires/new",
+            "/setup/profile-questionnaires",
+            &[("code", "P"), ("description", "Profile")],
+        )
+        .assert_redirect("/setup/profile-questionnaires/P");
+    admin
+        .submit(
+            "/setup/profile-questionnaires/P",
+            "/setup/profile-questionnaires/P/questions",
+            &[("new_question", "Size"), ("new_answers", "Small\nLarge")],
+        )
+        .assert_redirect("/setup/profile-questionnaires/P");
+    let q = app.count("SELECT id FROM profile_questions");
+    let old = format!("/setup/profile-questionnaires/P/questions/{q}");
+    admin.get(&old).assert_status(200);
+    let page = admin.get("/setup/profile-questionnaires/P");
+    let shown = hidden_value(&page.body, "shown").unwrap();
+    admin
+        .post_with_token(
+            "/setup/profile-questionnaires/P",
+            &page.csrf_token().unwrap(),
+            &[
+                ("shown", &shown),
+                ("code", "PROFILE"),
+                ("description", "Profile"),
+                ("contact_type", "both"),
+            ],
+        )
+        .assert_redirect("/setup/profile-questionnaires/PROFILE");
+    let now = format!("/setup/profile-questionnaires/PROFILE/questions/{q}");
+    admin.get(&old).assert_redirect(&now);
+    assert!(admin.get(&now).contains("Size"));
+    // One never there is still not found.
+    admin
+        .get(&format!("/setup/profile-questionnaires/NOPE/questions/{q}"))
+        .assert_status(404);
+}
+
 #[test]
 fn what_users_typed_is_shown_escaped() {
     let app = TestApp::start();

@@ -84,7 +84,16 @@ pub(super) fn question_page(
     question_id: i64,
     can_edit: bool,
 ) -> AppResult<QuestionPage> {
-    let questionnaire = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let Some(questionnaire) = find(conn, code)? else {
+        // Renamed since the link was kept: the question under its code now.
+        let within = format!("/questions/{question_id}");
+        return Err(crate::setup::support::moved_within(
+            conn,
+            table(),
+            code,
+            &within,
+        ));
+    };
     let question = question(conn, &questionnaire.code, question_id)?;
     let answers = answer_uses(conn, question.id)?;
     let n = contacts_answering(conn, &[question.id])?;

@@ -479,7 +479,16 @@ fn stage_gone(code: &str, n: i32) -> AppError {
 }
 
 fn load_stage(conn: &mut PgConnection, code: &str, n: i32) -> AppResult<StageData> {
-    let cycle = find(conn, code)?.ok_or(AppError::NotFound)?;
+    let Some(cycle) = find(conn, code)? else {
+        // Renamed since the link was kept: the stage under its code now.
+        let within = format!("/stages/{n}");
+        return Err(crate::setup::support::moved_within(
+            conn,
+            table(),
+            code,
+            &within,
+        ));
+    };
     let stage = stage(conn, &cycle.code, n)?.ok_or(AppError::NotFound)?;
     Ok(StageData {
         templates: template_codes(conn)?,
