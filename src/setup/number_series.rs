@@ -246,10 +246,24 @@ pub struct NumberSeries {
 }
 
 impl NumberSeries {
-    /// The number the next new record gets, e.g. `CT000001`.
+    /// The number its next number makes, e.g. `CT000001` (a new record gets the first free one
+    /// from there: [`next_free`]).
     pub fn example(&self) -> String {
         format(&self.prefix, self.width, self.next_number)
     }
+}
+
+/// The number the next new record of the series gets: its next number, or, when a record has
+/// that one already (an import brought it, say), the first free one after it — as [`next`]
+/// gives it. (The pages said the next number, which a new record then skipped.)
+pub fn next_free(conn: &mut PgConnection, s: &NumberSeries) -> QueryResult<String> {
+    let n = match NUMBERED.iter().find(|(c, _, _)| *c == s.code) {
+        Some((_, table, column)) => {
+            first_free(conn, table, column, &s.prefix, s.width, s.next_number)?
+        }
+        None => s.next_number,
+    };
+    Ok(format(&s.prefix, s.width, n))
 }
 
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<NumberSeries>> {
@@ -510,7 +524,8 @@ fn series_href(code: &str) -> String {
 pub struct SeriesListPage {
     pub layout: Layout,
     pub table: &'static SetupTable,
-    pub rows: Vec<NumberSeries>,
+    /// Each series with the number its next new record gets ([`next_free`]).
+    pub rows: Vec<(NumberSeries, String)>,
     pub can_edit: bool,
 }
 
@@ -520,7 +535,15 @@ pub async fn list_page(
     layout: Layout,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let rows = db(&state.pool, |conn| Ok(list(conn)?)).await?;
+    let rows = db(&state.pool, |conn| {
+        let mut rows = Vec::new();
+        for s in list(conn)? {
+            let next = next_free(conn, &s)?;
+            rows.push((s, next));
+        }
+        Ok(rows)
+    })
+    .await?;
     ok(&SeriesListPage {
         layout,
         table: table(),
@@ -535,6 +558,8 @@ pub struct SeriesEditPage {
     pub layout: Layout,
     pub table: &'static SetupTable,
     pub series: NumberSeries,
+    /// The number its next new record gets ([`next_free`]).
+    pub next: String,
     pub form: SeriesForm,
     pub errors: FormErrors,
     pub can_edit: bool,
@@ -554,8 +579,10 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner();
-    let series = db(&state.pool, move |conn| {
-        find(conn, &code)?.ok_or(AppError::NotFound)
+    let (series, next) = db(&state.pool, move |conn| {
+        let series = find(conn, &code)?.ok_or(AppError::NotFound)?;
+        let next = next_free(conn, &series)?;
+        Ok((series, next))
     })
     .await?;
     ok(&SeriesEditPage {
@@ -563,6 +590,7 @@ pub async fn show(
         table: table(),
         form: SeriesForm::from_row(&series),
         series,
+        next,
         errors: FormErrors::new(),
         can_edit: user.role == Role::Admin,
     })
@@ -739,10 +767,13 @@ pub async fn update(
             }
             // Saved again, the form replaces the series as it is now.
             form.shown = shown_of(&series);
+            let s = series.clone();
+            let next = db(&state.pool, move |conn| Ok(next_free(conn, &s)?)).await?;
             unprocessable(&SeriesEditPage {
                 layout,
                 table: table(),
                 series,
+                next,
                 form,
                 errors,
                 can_edit: true,

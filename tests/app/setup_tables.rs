@@ -938,6 +938,36 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
         .assert_status(404);
 }
 
+/// Numbers a record took already (an import brought CT000001–CT000003) are skipped by a new
+/// record: the series' pages say the number it gets, not the taken one ("Next is CT000001").
+#[test]
+fn the_series_pages_name_the_number_a_new_record_gets() {
+    let app = TestApp::start();
+    let mut staff = app.signed_in("stan", "staff");
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE number_series SET prefix = 'CT', width = 6, next_number = 1 WHERE code = 'CONTACT';
+         INSERT INTO contacts (no, type, name) VALUES
+             ('CT000001', 'company', 'One'), ('CT000002', 'company', 'Two'),
+             ('CT000003', 'company', 'Three')",
+    );
+    let list = staff.get("/setup/number-series");
+    assert!(
+        list.contains("<code>CT000004</code> <span class=\"muted\">(CT000001 is taken)</span>"),
+        "{}",
+        list.body
+    );
+    let page = staff.get("/setup/number-series/CONTACT");
+    assert!(page.contains("The next new record gets <code>CT000004</code>."));
+    // And it does.
+    let res = staff.submit(
+        "/contacts/new?type=company",
+        "/contacts",
+        &[("type", "company"), ("name", "Four")],
+    );
+    res.assert_redirect("/contacts/CT000004");
+}
+
 /// A series that numbers past its width by use (a million contacts at width 6) takes a new
 /// description or prefix: the untouched next number was refused as too wide, so nothing of
 /// the series could be saved. A next number whose thousands separators do not group by three
