@@ -71,6 +71,8 @@ enum UserCommand {
     SetPassword { username: String },
     /// Disable a user and end their sessions.
     Disable { username: String },
+    /// Enable a disabled user again.
+    Enable { username: String },
     /// List users.
     List,
 }
@@ -426,10 +428,32 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
                 audit::record(conn, Actor::Cli, "password reset", &user.username, "", "")?;
                 Ok(())
             })?;
-            println!(
-                "Password of {} changed; their sessions were ended.",
-                user.username
-            );
+            if user.active {
+                println!(
+                    "Password of {} changed; their sessions were ended.",
+                    user.username
+                );
+            } else {
+                println!(
+                    "Password of {0} changed. {0} is disabled and cannot sign in until enabled \
+                     again (rapport user enable {0}, or the Users page).",
+                    user.username
+                );
+            }
+        }
+        UserCommand::Enable { username } => {
+            let name = rapport::db::text::composed(&username).into_owned();
+            let said = conn.transaction::<_, anyhow::Error, _>(|conn| {
+                let user = users::lock_by_username(conn, &name)?
+                    .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+                if user.active {
+                    return Ok(format!("User {} is enabled already.", user.username));
+                }
+                users::set_active(conn, user.id, true)?;
+                audit::record(conn, Actor::Cli, "user enabled", &user.username, "", "")?;
+                Ok(format!("User {} enabled.", user.username))
+            })?;
+            println!("{said}");
         }
         UserCommand::Disable { username } => {
             let name = rapport::db::text::composed(&username).into_owned();

@@ -1247,6 +1247,43 @@ fn the_command_line_keeps_the_last_administrator() {
         app.count("SELECT count(*) FROM audit_log WHERE action = 'user disabled'"),
         1
     );
+    // A new password for a disabled user says it stays disabled; `user enable` lets them in.
+    let out = cli(
+        &app.db.url,
+        &["user", "set-password", "boss"],
+        &[],
+        "a brand new passphrase\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("boss is disabled and cannot sign in until enabled again"));
+    let out = cli(&app.db.url, &["user", "enable", "Boss"], &[], "");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "User boss enabled."
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'boss' AND active"),
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'user enabled' AND subject = 'boss'"
+        ),
+        1
+    );
+    let mut c = app.client();
+    c.sign_in("boss", "a brand new passphrase");
+    let again = cli(&app.db.url, &["user", "enable", "boss"], &[], "");
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "User boss is enabled already."
+    );
 }
 
 /// A password reset by an administrator (or on the command line) lifts the throttle its wrong
