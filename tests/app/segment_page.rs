@@ -412,6 +412,23 @@ fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact()
         "{dora}"
     );
     assert!(!dora.contains(">own</span>"));
+    // A line whose only value of its own is its evaluation has its own values too (it is
+    // logged with it): it had no mark.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines l SET evaluation = 'positive'
+             FROM contacts c WHERE c.id = l.contact_id AND c.no = 'DORA'
+               AND l.segment_id = (SELECT id FROM segments WHERE no = '{no}')"
+        ),
+    );
+    let again = c.get(&format!("/segments/{no}"));
+    let start = again
+        .body
+        .find("<td class=\"nowrap\"><a href=\"/contacts/DORA\">")
+        .unwrap();
+    let end = start + again.body[start..].find("</tr>").unwrap();
+    assert!(again.body[start..end].contains(">own</span>"));
 }
 
 /// Renames a contact through its edit form (its type, name and company; the form's other

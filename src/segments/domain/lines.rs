@@ -189,7 +189,7 @@ pub(super) fn line_select(extra: &str) -> String {
            (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
             OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
             OR l.unit_duration_min IS NOT NULL OR l.campaign_target IS NOT NULL \
-            OR l.campaign_response IS NOT NULL) AS overridden{extra} \
+            OR l.campaign_response IS NOT NULL OR COALESCE(l.evaluation, '') <> '') AS overridden{extra} \
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
          {LINE_TEMPLATE_JOIN}"
     )
