@@ -1426,6 +1426,20 @@ fn a_line_saved_after_a_step_took_it_out_is_said_on_the_segment() {
         ),
         "the flash says why"
     );
+    // Its Edit link, from lines shown before the step, says so too (a bare 404 before), with
+    // the way back to the lines; a line never there is not found.
+    let res = c.get(&format!("{page}/lines/{line}"));
+    res.assert_status(409);
+    assert!(res.contains(
+        "The line of ANNA Anna Alpha is no longer on the segment: a step took it out after the \
+         lines were shown."
+    ));
+    assert!(
+        res.contains(&format!("href=\"{page}#lines\"")),
+        "{}",
+        res.body
+    );
+    c.get(&format!("{page}/lines/999999")).assert_status(404);
     assert_eq!(
         count(
             &app,

@@ -317,7 +317,21 @@ async fn line_page(
     let back = super::show::lines_back(&no, back);
     db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
-        let data = load_line(conn, &segment, id)?.ok_or(AppError::NotFound)?;
+        let Some(data) = load_line(conn, &segment, id)? else {
+            // Taken out by a step since the lines were shown: said, with the way back to
+            // them, as its Save says it (it was a bare "Page not found").
+            return Err(match line_edit::line_label(conn, segment.id, id)? {
+                Some(l) => AppError::Refused {
+                    message: format!(
+                        "The line of {} is no longer on the segment: a step took it out after \
+                         the lines were shown.",
+                        l.label
+                    ),
+                    back: back.clone(),
+                },
+                None => AppError::NotFound,
+            });
+        };
         let form = LineForm::of(&data);
         Ok(LinePage {
             layout,
