@@ -71,7 +71,7 @@ fn assert_totals(app: &TestApp, c: &mut Client, no: &str, what: &str) {
     page.assert_status(200);
     for (value, label) in [
         (&lines, "lines"),
-        (&steps, "criteria steps"),
+        (&steps, "steps"),
         (&cost, "total cost"),
         (&minutes, "total minutes"),
     ] {

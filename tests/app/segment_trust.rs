@@ -893,7 +893,7 @@ fn a_draft_is_deleted_after_a_confirmation_that_says_what_goes_and_a_logged_one_
     let confirm = c.get(&format!("/segments/{no}/delete"));
     confirm.assert_status(200);
     assert!(confirm.contains("its 4 lines"), "{}", confirm.body);
-    assert!(confirm.contains("its 2 criteria steps"));
+    assert!(confirm.contains("its 2 steps"));
     assert!(confirm.contains("The 1 opportunity created from it keeps its No., no longer a link."));
     assert!(confirm.contains("Its 1 mailing group application cannot be undone any more"));
     assert!(confirm.contains(&format!("Delete segment {no}")));
