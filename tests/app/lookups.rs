@@ -382,6 +382,25 @@ fn why_finds_the_contact_from_part_of_a_name_and_the_card_offers_segments() {
     );
     let none = c.get(&format!("/segments/{no}/why?contact=zzz"));
     assert!(none.contains("No contact&#39;s No., name, e-mail or city contains “zzz”."));
+    // More than fit: said, and the segment's own come first (the member sorted last by name
+    // was left out, unsaid).
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name) SELECT 'SR' || lpad(g::text, 2, '0'), 'company', \
+             'Searched ' || lpad(g::text, 2, '0') FROM generate_series(1, 25) g",
+    );
+    step(&mut c, &no, "add", &[("contact_no", "SR25")]);
+    let many = c.get(&format!("/segments/{no}/why?contact=searched"));
+    assert!(many.contains(
+        "choose one of these, the first 20 of more (the segment&#39;s own first): type more of \
+         the name to find others."
+    ), "{}", many.body);
+    let first = many.body.find("why?contact=SR25\"").unwrap();
+    assert!(first < many.body.find("why?contact=SR01\"").unwrap());
+    assert!(many.body[first..].starts_with(
+        "why?contact=SR25\">SR25 Searched 25</a> <span class=\"badge\">on the segment</span>"
+    ));
+    assert!(!many.contains("why?contact=SR20\""));
     let card = c.get("/contacts/ELI");
     assert!(card.contains(r#"list="why-segments""#));
     assert!(card.contains(&format!(r#"<option value="{no}">Explained</option>"#)));

@@ -20,25 +20,40 @@ pub struct Candidate {
     pub name: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub company_name: String,
+    /// Whether it is on the segment (a line not taken out).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub member: bool,
 }
 
 /// The most contacts offered for one search.
 pub const CANDIDATES: i64 = 20;
 
-/// The contacts whose search text (No., name, Search Name, e-mail, city, phones) contains `typed`, in any
-/// case, by name: one statement over the contact list's trigram index.
-pub fn candidates(conn: &mut PgConnection, typed: &str) -> QueryResult<Vec<Candidate>> {
+/// The contacts whose search text (No., name, Search Name, e-mail, city, phones) contains
+/// `typed`, in any case: those on segment `segment_id` first, then by name; at most
+/// [`CANDIDATES`], and whether there are more. One statement over the contact list's trigram
+/// index.
+pub fn candidates(
+    conn: &mut PgConnection,
+    typed: &str,
+    segment_id: i64,
+) -> QueryResult<(Vec<Candidate>, bool)> {
     let phone = crate::db::text::phone_test(typed, "c", "$1")
         .map(|test| format!(" AND {test}"))
         .unwrap_or_default();
-    diesel::sql_query(format!(
-        "SELECT c.no::text AS no, c.name, COALESCE(ck.name, '') AS company_name \
+    let mut found: Vec<Candidate> = diesel::sql_query(format!(
+        "SELECT c.no::text AS no, c.name, COALESCE(ck.name, '') AS company_name, \
+           EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = $3 \
+             AND l.contact_id = c.id AND l.removed_by_step IS NULL) AS member \
          FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_id \
-         WHERE c.search_text LIKE $1{phone} ORDER BY c.name, c.no LIMIT $2"
+         WHERE c.search_text LIKE $1{phone} ORDER BY member DESC, c.name, c.no LIMIT $2"
     ))
     .bind::<diesel::sql_types::Text, _>(crate::db::text::search_pattern(typed))
-    .bind::<BigInt, _>(CANDIDATES)
-    .load(conn)
+    .bind::<BigInt, _>(CANDIDATES + 1)
+    .bind::<BigInt, _>(segment_id)
+    .load(conn)?;
+    let more = found.len() as i64 > CANDIDATES;
+    found.truncate(CANDIDATES as usize);
+    Ok((found, more))
 }
 
 #[derive(QueryableByName)]

@@ -53,9 +53,16 @@ pub async fn why(
                 Ok((segment, Some(contact), reasons, Vec::new()))
             }
             None => {
-                let found = candidates(conn, &c)?;
+                let (found, more) = candidates(conn, &c, segment.id)?;
                 let reason = if found.is_empty() {
                     format!("No contact's No., name, e-mail or city contains “{c}”.")
+                } else if more {
+                    format!(
+                        "No contact has the No. {}; choose one of these, the first {} of more \
+                         (the segment's own first): type more of the name to find others.",
+                        c.to_uppercase(),
+                        found.len()
+                    )
                 } else {
                     format!(
                         "No contact has the No. {}; choose one of these:",
