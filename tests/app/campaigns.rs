@@ -427,6 +427,11 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
         format!("href=\"/segments/{b}\""),
         "href=\"/interactions?campaign=CP0001\"".to_string(),
         "Logged".to_string(),
+        // The newest interactions' flags under their own names (one column "Campaign" held
+        // them, blank on most rows).
+        "<th scope=\"col\">Campaign Target</th><th scope=\"col\">Campaign Response</th>"
+            .to_string(),
+        "<td>Yes</td>\n      <td>Yes</td>".to_string(),
     ] {
         assert!(card.contains(&wanted), "missing {wanted}");
     }
