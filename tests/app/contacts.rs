@@ -434,6 +434,19 @@ fn classifications_and_profile_answers_are_assigned_on_the_card() {
     );
     let card = format!("/contacts/{acme}");
     let action = format!("/contacts/{acme}/classifications");
+    // Each Add list starts with nothing chosen: one careless Add assigned its first code.
+    let page = c.get(&card);
+    assert!(page.contains(
+        "<select id=\"add-industry_group\" name=\"code\">\n        <option value=\"\">(choose)</option>"
+    ), "{}", page.body);
+    c.submit(
+        &card,
+        &action,
+        &[("kind", "industry_group"), ("code", ""), ("action", "add")],
+    )
+    .assert_redirect(&format!("{card}#industry-group"));
+    assert!(c.get(&card).contains("Choose a code to assign."));
+    assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 0);
     for (kind, code) in [
         ("industry_group", "RETAIL"),
         ("industry_group", "wholesale"),
