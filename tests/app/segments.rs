@@ -1339,6 +1339,24 @@ fn a_preview_tells_what_apply_then_does_and_changes_nothing() {
     }
     assert!(res.contains("Filters: industry group RETAIL</p>"));
     assert!(res.contains("Apply Add Contacts"));
+    // The table says what it shows: all of them here, the first 25 of more below.
+    assert!(res.contains(
+        "<p class=\"preview-rows\">The contacts it finds, by company; the Note says which it \
+         skips and why.</p>"
+    ));
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code) VALUES ('BULK');
+         INSERT INTO contacts (no, type, name) SELECT 'BK' || lpad(g::text, 2, '0'), 'company',
+             'Bulk ' || g FROM generate_series(1, 30) g;
+         INSERT INTO contact_industry_groups SELECT id, 'BULK' FROM contacts WHERE no LIKE 'BK%'",
+    );
+    let many = preview(&mut c, &no, "add", &[("industry_group", "BULK")]);
+    assert!(
+        many.contains("The first 25 of the 30 contacts it finds, by company"),
+        "{}",
+        many.body
+    );
     // The options that are on are part of what the preview says it will do.
     let res = preview(
         &mut c,
