@@ -422,6 +422,30 @@ fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact()
                AND l.segment_id = (SELECT id FROM segments WHERE no = '{no}')"
         ),
     );
+    // A line's form says what is in effect for each field and where it comes from (every
+    // field left to the header was blank, and the header's correspondence type said where the
+    // contact's applies).
+    let line_of = |contact: &str| {
+        app.count(&format!(
+            "SELECT l.id FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             WHERE c.no = '{contact}'"
+        ))
+    };
+    let anna_form = c.get(&format!("/segments/{no}/lines/{}", line_of("ANNA")));
+    assert!(
+        anna_form.contains("In effect: PL (this line&#39;s own)."),
+        "{}",
+        anna_form.body
+    );
+    assert!(anna_form.contains("In effect: 7.25 (this line&#39;s own)."));
+    let dora_form = c.get(&format!("/segments/{no}/lines/{}", line_of("DORA")));
+    for said in [
+        "In effect: JO (header).",
+        "In effect: E-mail (contact).",
+        "In effect: 0.00 (header).",
+    ] {
+        assert!(dora_form.contains(said), "{said}: {}", dora_form.body);
+    }
     let again = c.get(&format!("/segments/{no}"));
     let start = again
         .body

@@ -116,6 +116,24 @@ impl LineRow {
     }
 }
 
+/// Line `id` of segment `segment_id` as the lines table shows it (each value in effect and
+/// where it comes from), or `None` when it is not there.
+pub fn shown_line(
+    conn: &mut diesel::PgConnection,
+    segment_id: i64,
+    id: i64,
+) -> diesel::QueryResult<Option<LineRow>> {
+    use diesel::{OptionalExtension, RunQueryDsl};
+    diesel::sql_query(format!(
+        "{} WHERE l.id = $1 AND l.segment_id = $2",
+        line_select("")
+    ))
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(segment_id)
+    .get_result(conn)
+    .optional()
+}
+
 /// A line's own interaction template, as `lt`, when it differs from the header's: its
 /// defaults then stand in for the header's on that line (an empty `lt` otherwise). Joined
 /// after `segment_lines l` and `segments s`.

@@ -257,6 +257,8 @@ pub struct LinePage {
     /// The page of lines it was opened from, with its search, order and page
     /// ([`super::show::lines_back`]).
     pub back: String,
+    /// The line as the lines table shows it: each value in effect and where it comes from.
+    pub now: Option<crate::segments::domain::lines::LineRow>,
 }
 
 /// `?back=`: the page of lines a line's page or its Remove was opened from.
@@ -277,6 +279,39 @@ impl LinePage {
                 .iter()
                 .any(|t| t.code.eq_ignore_ascii_case(code)))
         .then_some(code)
+    }
+
+    /// What field `name` of the line is in effect as saved, and where it comes from: "In
+    /// effect: CALL (header)" (empty fields show nothing of it, and the lines table shows it).
+    pub fn in_effect(&self, name: &str) -> String {
+        let Some(l) = &self.now else {
+            return String::new();
+        };
+        let (value, origin) = match name {
+            "salesperson_code" => (
+                l.salesperson.clone().unwrap_or_else(|| "none".into()),
+                l.origins.salesperson,
+            ),
+            "date" => (crate::web::filters::date_text(l.date), l.origins.date),
+            "interaction_template_code" => (
+                l.template.clone().unwrap_or_else(|| "none".into()),
+                l.origins.template,
+            ),
+            "correspondence_type" => (
+                match l.correspondence_label() {
+                    "" => "none".to_string(),
+                    label => label.to_string(),
+                },
+                l.origins.correspondence,
+            ),
+            "unit_cost" => (l.cost_text(), l.origins.cost),
+            "unit_duration_min" => (l.unit_duration_min.to_string(), l.origins.duration),
+            _ => return String::new(),
+        };
+        match origin.mark() {
+            "" => format!("In effect: {value} (this line's own)."),
+            from => format!("In effect: {value} ({from})."),
+        }
     }
 
     /// The form's `?back=`, so that its Save leads back there too.
@@ -333,6 +368,7 @@ async fn line_page(
             });
         };
         let form = LineForm::of(&data);
+        let now = crate::segments::domain::lines::shown_line(conn, segment.id, id)?;
         Ok(LinePage {
             layout,
             editable: can_edit && segment.is_draft(),
@@ -346,6 +382,7 @@ async fn line_page(
             evaluations: EVALUATIONS,
             conflict: None,
             back,
+            now,
         })
     })
     .await
