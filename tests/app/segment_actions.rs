@@ -971,7 +971,14 @@ fn a_line_can_be_added_by_name() {
     assert_eq!(members(&app, &one), 1);
     let res = c.submit(&page, &format!("{page}/lines"), &[("contact_no", "twin")]);
     res.assert_status(422);
-    assert!(res.contains("Several contacts are called twin (PE08, PE09…)"));
+    // Each named with its company (and city), to tell which No. to add.
+    assert!(
+        res.contains(
+            "Several contacts are called twin: PE08 (Company 8); PE09 (Company 9). Add one by its No."
+        ),
+        "{}",
+        res.body
+    );
     assert!(res.contains("value=\"twin\""));
     assert_eq!(members(&app, &one), 1);
 }

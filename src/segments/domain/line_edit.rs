@@ -427,8 +427,9 @@ impl LineData {
 pub enum ContactMatch {
     One(Box<crate::contacts::model::Contact>),
     None,
-    /// Several contacts have that name: their first Nos.
-    Several(Vec<String>),
+    /// Several contacts have that name: the first five, each as "No. (company, city)", and
+    /// whether there are more.
+    Several(Vec<String>, bool),
 }
 
 /// The contact with this No.; else the one contact with this name (every letter folded).
@@ -449,7 +450,33 @@ pub fn find_contact(conn: &mut PgConnection, typed: &str) -> QueryResult<Contact
         1 => named
             .pop()
             .map_or(ContactMatch::None, |c| ContactMatch::One(Box::new(c))),
-        _ => ContactMatch::Several(named.into_iter().map(|c| c.no).collect()),
+        n => {
+            // Each told apart by its company and city, to choose the No. to add.
+            let companies: Vec<(i64, String)> = ct::table
+                .filter(ct::id.eq_any(named.iter().filter_map(|c| c.company_id)))
+                .select((ct::id, ct::name))
+                .load(conn)?;
+            let labels = named
+                .iter()
+                .take(5)
+                .map(|c| {
+                    let company = c
+                        .company_id
+                        .and_then(|id| companies.iter().find(|(k, _)| *k == id))
+                        .map(|(_, name)| name.as_str());
+                    let about: Vec<&str> = company
+                        .into_iter()
+                        .chain((!c.city.is_empty()).then_some(c.city.as_str()))
+                        .collect();
+                    if about.is_empty() {
+                        c.no.clone()
+                    } else {
+                        format!("{} ({})", c.no, about.join(", "))
+                    }
+                })
+                .collect();
+            ContactMatch::Several(labels, n > 5)
+        }
     })
 }
 

@@ -69,12 +69,13 @@ pub async fn add_line(
             let contact = match line_edit::find_contact(conn, &typed)? {
                 ContactMatch::One(contact) => Some(*contact),
                 ContactMatch::None => None,
-                ContactMatch::Several(nos) => {
+                ContactMatch::Several(labels, more) => {
                     return Ok(actions.refused(
                         "contact_no",
                         format!(
-                            "Several contacts are called {typed} ({}…); add one by its No.",
-                            nos.join(", ")
+                            "Several contacts are called {typed}: {}{}. Add one by its No.",
+                            labels.join("; "),
+                            if more { "; and more" } else { "" }
                         ),
                     ));
                 }
