@@ -191,8 +191,10 @@ pub async fn create(
     })
     .await?;
     match result {
+        // At the list of the segment's opportunities: the pipeline's figures above it are all
+        // opportunities', which read as if they disagreed with the message.
         Ok(no) => Ok(redirect(&format!(
-            "/opportunities?segment={}",
+            "/opportunities?segment={}#list-heading",
             crate::setup::support::path_segment(&no)
         ))),
         Err((errors, data)) => {
