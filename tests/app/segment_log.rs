@@ -99,6 +99,25 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
         "a campaign entry for campaign CP0001; of the entries, all 3 as campaign target and none \
          as campaign response"
     ));
+    assert!(!page.contains("ended on"));
+    // A campaign that ended before the interactions' date is said (not refused), and the
+    // lines not by e-mail are counted too.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE campaigns SET ending_date = s.date - 1 FROM segments s \
+             WHERE campaigns.no = 'CP0001' AND s.no = '{no}'"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}/log"));
+    page.assert_status(200);
+    assert!(
+        page.contains("Campaign CP0001 ended on ")
+            && page.contains(": they count in its figures all the same."),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("0 of them by e-mail, the other 3 by hard copy or none;"));
 
     let before = count(&app, "SELECT count(*) FROM interaction_log_entries");
     post(

@@ -172,6 +172,9 @@ pub struct Check {
     pub segment_problems: Vec<String>,
     /// The first lines with a problem, in line order.
     pub lines: Vec<ProblemLine>,
+    /// When the segment's date is outside its campaign's dates: a note (logging is not refused:
+    /// the campaign's figures count the interactions all the same).
+    pub campaign_note: Option<String>,
 }
 
 impl Check {
@@ -290,6 +293,34 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
         summary,
         segment_problems,
         lines,
+        campaign_note: campaign_note(conn, segment)?,
+    })
+}
+
+/// A note when the segment's date is outside its campaign's starting and ending dates.
+fn campaign_note(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Option<String>> {
+    let Some(no) = &segment.campaign_no else {
+        return Ok(None);
+    };
+    let Some(c) = crate::campaigns::domain::find_by_no(conn, no)? else {
+        return Ok(None);
+    };
+    let date = crate::web::filters::date_text;
+    let when = date(segment.date);
+    Ok(match (c.starting_date, c.ending_date) {
+        (_, Some(end)) if segment.date > end => Some(format!(
+            "Campaign {} ended on {}, before the interactions' date, {when}: they count in its \
+             figures all the same.",
+            c.no,
+            date(end)
+        )),
+        (Some(start), _) if segment.date < start => Some(format!(
+            "Campaign {} starts on {}, after the interactions' date, {when}: they count in its \
+             figures all the same.",
+            c.no,
+            date(start)
+        )),
+        _ => None,
     })
 }
 
