@@ -223,6 +223,12 @@ impl Filter {
     }
 }
 
+/// The pattern of a rename's detail to a code that `subject` (a contains-pattern) matches:
+/// "code OLD → NEW…" (folded, as the detail is compared).
+fn renamed_to(subject: &str) -> String {
+    format!("code %→ {subject}")
+}
+
 /// One page of the trail, newest first, as `filter` narrows it. Read from where the page
 /// before it ended (by key, not by offset: the trail grows at the top while it is read, and a
 /// page by its number repeated entries already shown, or skipped some going back). A page
@@ -244,7 +250,13 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
             query = query.filter(audit_log::action.eq(action.clone()));
         }
         if let Some(subject) = &subject {
-            query = query.filter(rapport_fold(audit_log::subject).like(subject.clone()));
+            // A setup code's rename is recorded under its old code ("code WALK27 → WALK27B"):
+            // a search for the new one finds it too.
+            query = query.filter(
+                rapport_fold(audit_log::subject)
+                    .like(subject.clone())
+                    .or(rapport_fold(audit_log::detail).like(renamed_to(subject))),
+            );
         }
         if let Some(who) = &who {
             query = query.filter(rapport_fold(audit_log::actor).like(who.clone()));
@@ -254,9 +266,17 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
     let mut conditions = Vec::new();
     let mut values = Vec::new();
     let moment = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.to_rfc3339());
+    if let Some(subject) = &subject {
+        values.push(BindValue::Text(subject.clone()));
+        values.push(BindValue::Text(renamed_to(subject)));
+        conditions.push(format!(
+            "(rapport_fold(subject) LIKE ${} OR rapport_fold(detail) LIKE ${})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
     for (column, op, value) in [
         ("action", "=", filter.action.clone()),
-        ("rapport_fold(subject)", "LIKE", subject.clone()),
         ("rapport_fold(actor)", "LIKE", who.clone()),
         ("at", ">=", moment(since)),
         ("at", "<", moment(until)),

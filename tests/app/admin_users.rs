@@ -867,3 +867,40 @@ fn a_display_name_with_a_line_break_can_be_saved_over() {
         1
     );
 }
+
+/// A setup code's rename is recorded under its old code ("code WALK → WALKB"): the trail's
+/// subject filter finds it by the new code too ("who renamed WALKB?" had no answer).
+#[test]
+fn the_audit_trail_finds_a_rename_by_the_new_code() {
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/territories/new",
+            "/setup/territories",
+            &[("code", "WALK"), ("description", "Walk")],
+        )
+        .assert_redirect("/setup/territories");
+    let page = admin.get("/setup/territories/WALK");
+    let shown = hidden_value(&page.body, "shown").unwrap();
+    let res = admin.post_with_token(
+        "/setup/territories/WALK",
+        &page.csrf_token().unwrap(),
+        &[
+            ("shown", &shown),
+            ("code", "WALKB"),
+            ("description", "Walk"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let found = admin.get("/admin/audit?subject=walkb");
+    assert!(found.contains("1 entry, newest first"), "{}", found.body);
+    assert!(found.contains("code WALK → WALKB"));
+    // The old code finds its creation and its rename.
+    assert!(admin
+        .get("/admin/audit?subject=walk&action=setup+changed")
+        .contains("1 entry, newest first"));
+    assert!(admin
+        .get("/admin/audit?subject=WALK")
+        .contains("2 entries, newest first"));
+}
