@@ -1484,6 +1484,38 @@ fn the_card_leads_to_a_confirmation_page_that_lists_what_goes_with_the_contact()
     c.get(&format!("{card}/delete")).assert_status(404);
 }
 
+/// A company's persons go with it, and their segment lines with them: the confirmation page
+/// counts a person's line a step removed from a draft (Go Back can no longer bring the person
+/// back), which it left unsaid.
+#[test]
+fn deleting_a_company_says_its_persons_removed_lines_go_too() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let acme = create(&mut c, &company("Acme"));
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person".into()),
+            ("name", "Ada".into()),
+            ("company_no", acme.clone()),
+        ],
+    );
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO segments (no, description, status) VALUES ('SM00002', 'Autumn', 'draft');
+             INSERT INTO segment_lines (segment_id, contact_id, added_by_step, removed_by_step)
+               SELECT s.id, c.id, 1, 2 FROM segments s, contacts c WHERE c.no = '{ada}';"
+        ),
+    );
+    let confirm = c.get(&format!("/contacts/{acme}/delete"));
+    confirm.assert_status(200);
+    let said = "SM00002</a> Autumn (draft): 1 line (1 of its persons&#39;; 1 removed by a step) \
+                — going back on that segment will not bring them back";
+    assert!(confirm.contains(said), "{}", confirm.body);
+}
+
 #[test]
 fn an_import_refuses_a_nul_byte_and_numbers_around_taken_numbers() {
     let app = TestApp::start();

@@ -217,6 +217,8 @@ pub struct SegmentLines {
     pub status: String,
     pub current: i64,
     pub removed: i64,
+    /// Of them, the lines of a company's persons (deleted with it).
+    pub of_persons: i64,
 }
 
 /// Everything that goes with a contact when it is deleted, for the confirmation page.
@@ -334,13 +336,20 @@ pub fn deletion_impact(conn: &mut PgConnection, contact: &Contact) -> QueryResul
         current: i64,
         #[diesel(sql_type = BigInt)]
         removed: i64,
+        #[diesel(sql_type = BigInt)]
+        of_persons: i64,
     }
+    // A company's persons go with it, and their lines with them: a draft's lines removed by a
+    // step went unsaid, and Go Back could no longer bring those persons back.
     let segments = diesel::sql_query(
         "SELECT s.no::text AS no, s.description, s.status, \
                 count(*) FILTER (WHERE l.removed_by_step IS NULL) AS current, \
-                count(*) FILTER (WHERE l.removed_by_step IS NOT NULL) AS removed \
+                count(*) FILTER (WHERE l.removed_by_step IS NOT NULL) AS removed, \
+                count(*) FILTER (WHERE l.contact_id <> $1) AS of_persons \
          FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
-         WHERE l.contact_id = $1 GROUP BY s.no, s.description, s.status ORDER BY s.no",
+         WHERE l.contact_id = $1 \
+            OR l.contact_id IN (SELECT p.id FROM contacts p WHERE p.company_id = $1) \
+         GROUP BY s.no, s.description, s.status ORDER BY s.no",
     )
     .bind::<BigInt, _>(contact.id)
     .load::<Lines>(conn)?
@@ -351,6 +360,7 @@ pub fn deletion_impact(conn: &mut PgConnection, contact: &Contact) -> QueryResul
         status: l.status,
         current: l.current,
         removed: l.removed,
+        of_persons: l.of_persons,
     })
     .collect();
     let (first_persons, persons, persons_who) = if contact.is_company() {

@@ -39,11 +39,21 @@ impl DeletePage {
             crate::web::filters::number(total),
             if total == 1 { "" } else { "s" }
         );
+        let mut about = Vec::new();
+        if s.of_persons > 0 {
+            about.push(format!(
+                "{} of its persons'",
+                crate::web::filters::number(s.of_persons)
+            ));
+        }
         if s.removed > 0 {
-            text.push_str(&format!(
-                " ({} removed by a step)",
+            about.push(format!(
+                "{} removed by a step",
                 crate::web::filters::number(s.removed)
             ));
+        }
+        if !about.is_empty() {
+            text.push_str(&format!(" ({})", about.join("; ")));
         }
         text
     }
