@@ -534,7 +534,7 @@ impl Change {
         conn: &mut PgConnection,
         row: Saving<'_>,
         mut errors: FormErrors,
-        taken: impl FnOnce(&mut PgConnection) -> QueryResult<Taken>,
+        taken: impl Fn(&mut PgConnection) -> QueryResult<Taken>,
         write: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
     ) -> QueryResult<Result<(), FormErrors>> {
         let Saving {
@@ -544,20 +544,27 @@ impl Change {
             detail,
             next,
         } = row;
+        // A new row that is there as the form says: the form's own first sending (a double
+        // click, or Back and send: its message stays) or another administrator's identical
+        // one. Nothing more is created.
+        let sent_twice = |conn: &mut PgConnection| -> QueryResult<bool> {
+            if taken(conn)? != Taken::AsSent {
+                return Ok(false);
+            }
+            self.already(
+                conn,
+                format!(
+                    "{} {code} exists already, as this form says: nothing more was created.",
+                    table.singular_cap()
+                ),
+            )?;
+            Ok(true)
+        };
         if !errors.has("code") && old_code != Some(code) {
             match taken(conn)? {
                 Taken::Free => {}
-                // A new row that is there as the form says: the form's own first sending (a
-                // double click, or Back and send: its message stays) or another
-                // administrator's identical one. Nothing more is created.
                 Taken::AsSent if old_code.is_none() && errors.is_empty() => {
-                    self.already(
-                        conn,
-                        format!(
-                            "{} {code} exists already, as this form says: nothing more was created.",
-                            table.singular_cap()
-                        ),
-                    )?;
+                    sent_twice(conn)?;
                     return Ok(Ok(()));
                 }
                 _ => errors.add("code", duplicate(table, code)),
@@ -572,6 +579,11 @@ impl Change {
         }
         match guarded(conn, write)? {
             Ok(_) => {}
+            // The first sending of a double click, saved at the same moment (both found the
+            // code free): seen now that it is committed.
+            Err(Refusal::Duplicate) if old_code.is_none() && sent_twice(conn)? => {
+                return Ok(Ok(()));
+            }
             Err(Refusal::Duplicate) => errors.add("code", duplicate(table, code)),
             Err(_) => errors.add("code", NOT_STORABLE),
         }

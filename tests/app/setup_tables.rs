@@ -938,6 +938,40 @@ fn a_profile_questionnaire_gets_questions_and_answers() {
         .assert_status(404);
 }
 
+/// A double click's two sendings of a new code at the same moment: both find the code free,
+/// the second's insert waits for the first's and is refused as a duplicate. It is the form
+/// sent twice all the same, said as such: it was "already exists" on the form.
+#[test]
+fn a_new_code_sent_twice_at_the_same_moment_is_created_once_and_said_so() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    let mut admin = app.signed_in("boss", "admin");
+    let token = admin.get("/setup/territories/new").csrf_token().unwrap();
+    // The first sending, saved but not yet committed.
+    let mut first = app.conn();
+    first
+        .batch_execute(
+            "BEGIN; INSERT INTO territories (code, description) VALUES ('NORTH', 'North');",
+        )
+        .unwrap();
+    let second = std::thread::spawn(move || {
+        let res = admin.post_with_token(
+            "/setup/territories",
+            &token,
+            &[("code", "north"), ("description", "North")],
+        );
+        (res.status, res.body, admin)
+    });
+    assert!(one_waits_for_a_lock(&app, || second.is_finished()));
+    first.batch_execute("COMMIT").unwrap();
+    let (status, body, mut admin) = second.join().unwrap();
+    assert_eq!(status, 303, "{body}");
+    assert!(admin
+        .get("/setup/territories")
+        .contains("Territory NORTH exists already, as this form says: nothing more was created."));
+    assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
+}
+
 /// Numbers a record took already (an import brought CT000001–CT000003) are skipped by a new
 /// record: the series' pages say the number it gets, not the taken one ("Next is CT000001").
 #[test]

@@ -262,8 +262,24 @@ pub async fn create(
             let errors = match f.validate(conn)? {
                 Ok(values) => {
                     let mut errors = FormErrors::new();
-                    match Taken::of(find(conn, &values.code)?, |row| values.holds(row)) {
-                        Taken::Free => write(conn, &values, None, &mut errors)?,
+                    let taken = |conn: &mut PgConnection| {
+                        Ok::<_, diesel::result::Error>(Taken::of(
+                            find(conn, &values.code)?,
+                            |row| values.holds(row),
+                        ))
+                    };
+                    let mut state = taken(conn)?;
+                    if state == Taken::Free {
+                        write(conn, &values, None, &mut errors)?;
+                        // Refused as taken: the first sending of a double click, saved at the
+                        // same moment, is seen now that it is committed.
+                        if errors.has("code") && taken(conn)? == Taken::AsSent {
+                            errors = FormErrors::new();
+                            state = Taken::AsSent;
+                        }
+                    }
+                    match state {
+                        Taken::Free => {}
                         // The form sent twice (its first sending's message stays).
                         Taken::AsSent => {
                             change.already(
