@@ -223,11 +223,10 @@ impl Filter {
     }
 }
 
-/// The pattern of a rename's detail to a code that `subject` (a contains-pattern) matches:
-/// "code OLD → NEW…" (folded, as the detail is compared).
-fn renamed_to(subject: &str) -> String {
-    format!("code %→ {subject}")
-}
+/// The new code of a setup code's rename, from its detail ("code OLD → NEW; description …"),
+/// folded; NULL for any other entry. SQL over `audit_log`, to compare with a contains-pattern.
+const RENAMED_TO: &str = "CASE WHEN detail LIKE 'code % → %' \
+     THEN rapport_fold(split_part(split_part(detail, ';', 1), ' → ', 2)) END";
 
 /// One page of the trail, newest first, as `filter` narrows it. Read from where the page
 /// before it ended (by key, not by offset: the trail grows at the top while it is read, and a
@@ -255,7 +254,10 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
             query = query.filter(
                 rapport_fold(audit_log::subject)
                     .like(subject.clone())
-                    .or(rapport_fold(audit_log::detail).like(renamed_to(subject))),
+                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                        "{RENAMED_TO} LIKE "
+                    ))
+                    .bind::<diesel::sql_types::Text, _>(subject.clone())),
             );
         }
         if let Some(who) = &who {
@@ -268,10 +270,8 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, from: From) -> QueryResult
     let moment = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.to_rfc3339());
     if let Some(subject) = &subject {
         values.push(BindValue::Text(subject.clone()));
-        values.push(BindValue::Text(renamed_to(subject)));
         conditions.push(format!(
-            "(rapport_fold(subject) LIKE ${} OR rapport_fold(detail) LIKE ${})",
-            values.len() - 1,
+            "(rapport_fold(subject) LIKE ${0} OR {RENAMED_TO} LIKE ${0})",
             values.len()
         ));
     }

@@ -889,13 +889,17 @@ fn the_audit_trail_finds_a_rename_by_the_new_code() {
         &[
             ("shown", &shown),
             ("code", "WALKB"),
-            ("description", "Walk"),
+            ("description", "Zebraqq"),
         ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
+    // Only the new code is looked for in a rename, not the rest of its detail.
+    assert!(admin
+        .get("/admin/audit?subject=zebraqq")
+        .contains("No entries match these filters."));
     let found = admin.get("/admin/audit?subject=walkb");
     assert!(found.contains("1 entry, newest first"), "{}", found.body);
-    assert!(found.contains("code WALK → WALKB"));
+    assert!(found.contains("code WALK → WALKB"), "{}", found.body);
     // The old code finds its creation and its rename.
     assert!(admin
         .get("/admin/audit?subject=walk&action=setup+changed")
