@@ -2291,14 +2291,17 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
     );
     // The template's Campaign Target and Response go with it, as from the contact's card (its
     // campaign is the opportunity's); they were dropped, and the campaign's figures missed it.
+    // The newest entry's contact, campaign and flags.
     let flags = |app: &TestApp| {
         text(
             app,
-            "SELECT COALESCE(campaign_no, '-') || '|' || campaign_target || '|' || campaign_response \
-             FROM interaction_log_entries ORDER BY id DESC LIMIT 1",
+            "SELECT c.no || '|' || COALESCE(e.campaign_no, '-') || '|' || e.campaign_target \
+                 || '|' || e.campaign_response \
+             FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+             ORDER BY e.id DESC LIMIT 1",
         )
     };
-    assert_eq!(flags(&app), "CP0001|true|true");
+    assert_eq!(flags(&app), "SOLO|CP0001|true|true");
     // An opportunity of no campaign logs under the template's, as the card offers it; under
     // another campaign than the template's, the template's flags (about its own) stay off.
     let other = create_one(&mut c, "ANNA", "300");
@@ -2312,7 +2315,7 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
         ("log_interaction", "yes"),
     ];
     update(&mut c, &app, &other, &log_first).assert_redirect(&format!("/opportunities/{other}"));
-    assert_eq!(flags(&app), "CP0001|true|true");
+    assert_eq!(flags(&app), "ANNA|CP0001|true|true");
     let third = create_one(&mut c, "DORA", "300");
     diesel_exec(
         &app,
@@ -2322,7 +2325,7 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
         ),
     );
     update(&mut c, &app, &third, &log_first).assert_redirect(&format!("/opportunities/{third}"));
-    assert_eq!(flags(&app), "CP0077|false|false");
+    assert_eq!(flags(&app), "DORA|CP0077|false|false");
     let before = app.count("SELECT count(*) FROM interaction_log_entries");
     // Without the box ticked, or on a stage without a template: nothing logged.
     diesel_exec(&app, "UPDATE opportunities SET quote_reference = 'Q'");

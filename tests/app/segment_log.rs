@@ -113,11 +113,21 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     page.assert_status(200);
     assert!(
         page.contains("Campaign CP0001 ended on ")
-            && page.contains(": they count in its figures all the same."),
+            && page.contains("before the segment&#39;s date")
+            && page.contains("its interactions count in the campaign&#39;s figures all the same."),
         "{}",
         page.body
     );
     assert!(page.contains("0 of them by e-mail, the other 3 by hard copy or none;"));
+    // A campaign ending on the segment's date takes it.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE campaigns SET ending_date = s.date FROM segments s \
+             WHERE campaigns.no = 'CP0001' AND s.no = '{no}'"
+        ),
+    );
+    assert!(!c.get(&format!("/segments/{no}/log")).contains("ended on"));
 
     let before = count(&app, "SELECT count(*) FROM interaction_log_entries");
     post(

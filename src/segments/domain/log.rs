@@ -297,7 +297,9 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
     })
 }
 
-/// A note when the segment's date is outside its campaign's starting and ending dates.
+/// A note when the segment's date is outside its campaign's starting and ending dates (a
+/// campaign ending on the segment's date takes it). Lines with a date of their own are not
+/// looked at.
 fn campaign_note(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Option<String>> {
     let Some(no) = &segment.campaign_no else {
         return Ok(None);
@@ -309,14 +311,16 @@ fn campaign_note(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Opti
     let when = date(segment.date);
     Ok(match (c.starting_date, c.ending_date) {
         (_, Some(end)) if segment.date > end => Some(format!(
-            "Campaign {} ended on {}, before the interactions' date, {when}: they count in its \
-             figures all the same.",
+            "Campaign {} ended on {}, before the segment's date, {when} (the date of every line \
+             without one of its own): its interactions count in the campaign's figures all the \
+             same.",
             c.no,
             date(end)
         )),
         (Some(start), _) if segment.date < start => Some(format!(
-            "Campaign {} starts on {}, after the interactions' date, {when}: they count in its \
-             figures all the same.",
+            "Campaign {} starts on {}, after the segment's date, {when} (the date of every line \
+             without one of its own): its interactions count in the campaign's figures all the \
+             same.",
             c.no,
             date(start)
         )),
