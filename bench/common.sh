@@ -124,17 +124,18 @@ BENCH_MADE_CLUSTER=0
 
 # A benchmark adds demo contacts (a million by default) and an administrator `bench` to the
 # database it uses. A database the shell's environment names — DATABASE_URL, or a
-# RAPPORT_DATA_DIR with a cluster no benchmark made, as after sourcing the service's
-# /etc/rapport.env — is used only when BENCH_DATABASE=yes says so; else the run stops before
-# anything starts.
+# RAPPORT_DATA_DIR that exists and that no benchmark made (the service's, after sourcing its
+# /etc/rapport.env, even before the service made its cluster there) — is used only when
+# BENCH_DATABASE=yes says so; else the run stops before anything starts. A RAPPORT_DATA_DIR
+# that does not exist yet is the benchmark's: it is marked as such when the run ends.
 bench_refuse_service_database() {
     [[ ${BENCH_OWN_CLUSTER:-0} != 1 && ${BENCH_DATABASE:-} != yes ]] || return 0
     if [[ -n "${DATABASE_URL:-}" ]]; then
         log "DATABASE_URL is set (from the service's environment, perhaps): a benchmark adds demo contacts and an administrator 'bench' to the database it uses, which cannot be taken out again. Unset DATABASE_URL to run on a throwaway cluster, or set BENCH_DATABASE=yes to use that database. Nothing was done."
         exit 2
     fi
-    if [[ -n "${RAPPORT_DATA_DIR:-}" && -e "$RAPPORT_DATA_DIR/pgdata" && ! -e "$RAPPORT_DATA_DIR/$BENCH_MARK" ]]; then
-        log "RAPPORT_DATA_DIR=$RAPPORT_DATA_DIR holds a cluster no benchmark made (the service's, perhaps): a benchmark adds demo contacts and an administrator 'bench' to it, which cannot be taken out again. Unset RAPPORT_DATA_DIR (or name a new directory) to run on a throwaway cluster, or set BENCH_DATABASE=yes to use it. Nothing was done."
+    if [[ -n "${RAPPORT_DATA_DIR:-}" && -e "$RAPPORT_DATA_DIR" && ! -e "$RAPPORT_DATA_DIR/$BENCH_MARK" ]]; then
+        log "RAPPORT_DATA_DIR=$RAPPORT_DATA_DIR exists and is not marked as a benchmark's (it may be the service's): a benchmark adds demo contacts and an administrator 'bench' to its cluster, which cannot be taken out again. Unset RAPPORT_DATA_DIR, or name a directory that does not exist yet, to run on a cluster of the benchmark's own; for a cluster an earlier benchmark kept, mark it with: touch '$RAPPORT_DATA_DIR/$BENCH_MARK' (or set BENCH_DATABASE=yes once). Nothing was done."
         exit 2
     fi
 }

@@ -25,7 +25,8 @@
 #   BENCH_THREADS      wrk's threads (default 2)
 #   BENCH_USERS        signed-in users taking turns (default 8)
 #   BENCH_TIMEOUT      seconds after which the whole run is stopped (default 3600)
-#   RAPPORT_DATA_DIR   the private cluster with the data (or DATABASE_URL)
+#   RAPPORT_DATA_DIR   the private cluster with the data, kept by an earlier benchmark (or
+#                      DATABASE_URL with BENCH_DATABASE=yes)
 
 set -euo pipefail
 

@@ -23,7 +23,7 @@
 #                   the most lines, made of the contacts in DE if there is none)
 #   BENCH_BEFORE    a second binary, counted the same way first, and the change shown
 #   BENCH_TIMEOUT   seconds after which the whole run is stopped (default 3600)
-#   RAPPORT_DATA_DIR, DATABASE_URL   as for bench/load.sh
+#   RAPPORT_DATA_DIR, DATABASE_URL   as for bench/load.sh (DATABASE_URL with BENCH_DATABASE=yes)
 
 set -euo pipefail
 
