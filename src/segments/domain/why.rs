@@ -29,9 +29,9 @@ pub struct Candidate {
 pub const CANDIDATES: i64 = 20;
 
 /// The contacts whose search text (No., name, Search Name, e-mail, city, phones) contains
-/// `typed`, in any case: those on segment `segment_id` first, then by name; at most
-/// [`CANDIDATES`], and whether there are more. One statement over the contact list's trigram
-/// index.
+/// `typed`, in any case: those on segment `segment_id` first, then the others, each by name;
+/// at most [`CANDIDATES`], and whether there are more. Two statements, each stopping after the
+/// first rows it needs: the segment's lines, and the contact list's trigram index.
 pub fn candidates(
     conn: &mut PgConnection,
     typed: &str,
@@ -40,17 +40,30 @@ pub fn candidates(
     let phone = crate::db::text::phone_test(typed, "c", "$1")
         .map(|test| format!(" AND {test}"))
         .unwrap_or_default();
+    let pattern = crate::db::text::search_pattern(typed);
     let mut found: Vec<Candidate> = diesel::sql_query(format!(
-        "SELECT c.no::text AS no, c.name, COALESCE(ck.name, '') AS company_name, \
-           EXISTS (SELECT 1 FROM segment_lines l WHERE l.segment_id = $3 \
-             AND l.contact_id = c.id AND l.removed_by_step IS NULL) AS member \
-         FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_id \
-         WHERE c.search_text LIKE $1{phone} ORDER BY member DESC, c.name, c.no LIMIT $2"
+        "SELECT c.no::text AS no, c.name, COALESCE(ck.name, '') AS company_name, TRUE AS member \
+         FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+         LEFT JOIN contacts ck ON ck.id = c.company_id \
+         WHERE l.segment_id = $3 AND l.removed_by_step IS NULL \
+           AND c.search_text LIKE $1{phone} ORDER BY c.name, c.no LIMIT $2"
     ))
-    .bind::<diesel::sql_types::Text, _>(crate::db::text::search_pattern(typed))
+    .bind::<diesel::sql_types::Text, _>(&pattern)
     .bind::<BigInt, _>(CANDIDATES + 1)
     .bind::<BigInt, _>(segment_id)
     .load(conn)?;
+    // The others: as many more as would fill the list past its end, whatever the members
+    // among them (left out, as they are listed already).
+    let others: Vec<Candidate> = diesel::sql_query(format!(
+        "SELECT c.no::text AS no, c.name, COALESCE(ck.name, '') AS company_name, FALSE AS member \
+         FROM contacts c LEFT JOIN contacts ck ON ck.id = c.company_id \
+         WHERE c.search_text LIKE $1{phone} ORDER BY c.name, c.no LIMIT $2"
+    ))
+    .bind::<diesel::sql_types::Text, _>(&pattern)
+    .bind::<BigInt, _>(CANDIDATES + 1 + found.len() as i64)
+    .load(conn)?;
+    let members: std::collections::HashSet<String> = found.iter().map(|c| c.no.clone()).collect();
+    found.extend(others.into_iter().filter(|c| !members.contains(&c.no)));
     let more = found.len() as i64 > CANDIDATES;
     found.truncate(CANDIDATES as usize);
     Ok((found, more))
