@@ -70,8 +70,9 @@ pub struct CurrentUser {
 }
 
 /// What a 403 says to `user`, whose role is below `needed`: what it takes, the role the user
-/// has (changed since they signed in, perhaps), and that nothing was changed.
-pub fn not_allowed(user: &CurrentUser, needed: Role) -> String {
+/// has (changed since they signed in, perhaps), and, for a form sent (`changing`), that
+/// nothing was changed.
+pub fn not_allowed(user: &CurrentUser, needed: Role, changing: bool) -> String {
     let takes = match needed {
         Role::Admin => "an administrator's account",
         _ => "a staff or administrator account",
@@ -82,9 +83,14 @@ pub fn not_allowed(user: &CurrentUser, needed: Role) -> String {
         Role::Viewer => "a viewer",
     };
     format!(
-        "This takes {takes}, and {} is {has}, so nothing was changed. If your role was \
-         changed since you signed in, that is why: an administrator can change it.",
-        user.username
+        "This takes {takes}, and {} is {has}{}. If your role was changed since you signed \
+         in, that is why: an administrator can change it.",
+        user.username,
+        if changing {
+            ", so nothing was changed"
+        } else {
+            ""
+        }
     )
 }
 
@@ -104,7 +110,14 @@ fn require(req: &HttpRequest, role: Role) -> Result<CurrentUser, AppError> {
         }),
         Some(u) if u.role >= role => Ok(u),
         Some(u) => Err(AppError::Forbidden {
-            message: not_allowed(&u, role),
+            message: not_allowed(
+                &u,
+                role,
+                !matches!(
+                    *req.method(),
+                    actix_web::http::Method::GET | actix_web::http::Method::HEAD
+                ),
+            ),
         }),
     }
 }

@@ -155,6 +155,26 @@ impl ListPage {
             .flatten()
     }
 
+    /// Whether a filter narrows the list (the sort and the paging aside).
+    pub fn filtered(&self) -> bool {
+        let f = &self.filters;
+        [
+            &f.contact,
+            &f.company,
+            &f.from,
+            &f.to,
+            &f.template,
+            &f.group,
+            &f.campaign,
+            &f.segment,
+            &f.salesperson,
+            &f.evaluation,
+            &f.canceled,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
+
     /// Whether the page was reached by Next or Previous.
     pub fn paged(&self) -> bool {
         !self.filters.after.is_empty() || !self.filters.before.is_empty()

@@ -174,6 +174,29 @@ fn the_list_filters_pages_by_keyset_and_an_entry_changes_only_evaluation_and_can
 
 /// An entry's page names its flow, initiator and correspondence type as the template and the
 /// segment header do ("Inbound, Them", "E-mail"), not by their stored values.
+/// An empty list says why: nothing logged yet, or nothing that matches the filters (with the
+/// way to all of them, offered only then).
+#[test]
+fn an_empty_interactions_list_says_whether_filters_hide_them() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let none = c.get("/interactions");
+    none.assert_status(200);
+    assert!(
+        none.contains("No interaction has been logged yet."),
+        "{}",
+        none.body
+    );
+    assert!(!none.contains("Show all interactions"));
+    let filtered = c.get("/interactions?canceled=yes");
+    assert!(
+        filtered.contains("No interaction matches."),
+        "{}",
+        filtered.body
+    );
+    assert!(filtered.contains("<a href=\"/interactions\">Show all interactions</a>"));
+}
+
 #[test]
 fn an_entry_page_shows_flow_initiator_and_correspondence_by_their_labels() {
     let app = TestApp::start();

@@ -485,7 +485,6 @@ impl TemplateValues {
         parts.join("; ")
     }
 
-    /// What a new template is, for the audit trail.
     /// Whether the stored template `t` is just these values (a new template's form sent twice).
     pub fn holds(&self, t: &InteractionTemplate) -> bool {
         self.code == t.code
@@ -502,6 +501,7 @@ impl TemplateValues {
             && self.ignore_contact_correspondence_type == t.ignore_contact_correspondence_type
     }
 
+    /// What a new template is, for the audit trail.
     pub fn summary(&self) -> String {
         format!(
             "group {}; “{}”; unit cost {}; {} min",
