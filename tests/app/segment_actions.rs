@@ -538,6 +538,29 @@ fn apply_mailing_group_gives_no_group_to_a_privacy_blocked_contact() {
     )
     .assert_redirect(&format!("{mailing}#applications-heading"));
     assert_eq!(xmas_holders(&app), "CO01,CO05");
+    // Another segment applies XMAS to CO01, which has it: undoing the first application
+    // leaves CO01 its group, which the other counts on — unless CO01 is privacy blocked since,
+    // which no application would give the group now.
+    let first = app.count("SELECT max(id) FROM mailing_group_applications");
+    let two = new_segment(&mut c, "Two");
+    let two_page = format!("/segments/{two}");
+    c.submit(
+        &two_page,
+        &format!("{two_page}/add"),
+        &[("contact_no", "CO01")],
+    );
+    c.submit(
+        &format!("{two_page}/apply-mailing-group?code=XMAS"),
+        &format!("{two_page}/apply-mailing-group"),
+        &[("code", "XMAS")],
+    );
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = true WHERE no = 'CO01'",
+    );
+    c.submit(&mailing, &format!("{mailing}/{first}/undo"), &[])
+        .assert_redirect(&mailing);
+    assert_eq!(xmas_holders(&app), "");
 }
 
 #[test]

@@ -278,7 +278,8 @@ pub struct Undone {
 }
 
 /// A contact that gained the group by application `$1` and keeps it only because a later
-/// application of it (not undone) counts on it: the contact is on that application's segment
+/// application of it (not undone) counts on it: the contact is on that application's segment,
+/// and not privacy blocked (a later application would not give it the group now)
 /// (one that an earlier application, undone since, had taken the group from keeps it anyway,
 /// and is no gain to hand over). The first such application, for each contact.
 fn counted_on() -> String {
@@ -289,6 +290,7 @@ fn counted_on() -> String {
          JOIN mailing_group_applications a ON a.code = $2 AND a.id > $1 AND a.undone_at IS NULL \
          JOIN segment_lines l ON l.segment_id = a.segment_id AND l.removed_by_step IS NULL \
            AND l.contact_id = ch.contact_id \
+         JOIN contacts pc ON pc.id = ch.contact_id AND NOT pc.privacy_blocked \
          WHERE ch.application_id = $1 AND ch.gained AND NOT COALESCE({}, false) \
          ORDER BY ch.contact_id, a.id",
         undone_earlier("NOT e.gained")
@@ -336,7 +338,9 @@ pub fn undo(
            AND NOT EXISTS (SELECT 1 FROM mailing_group_applications a \
              JOIN segment_lines l ON l.segment_id = a.segment_id AND l.removed_by_step IS NULL \
              WHERE a.code = $2 AND a.id > $1 AND a.undone_at IS NULL \
-               AND l.contact_id = m.contact_id) \
+               AND l.contact_id = m.contact_id \
+               AND NOT EXISTS (SELECT 1 FROM contacts pc \
+                 WHERE pc.id = m.contact_id AND pc.privacy_blocked)) \
            AND NOT COALESCE({}, false)",
         undone_earlier("NOT e.gained")
     ))
