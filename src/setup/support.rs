@@ -525,9 +525,8 @@ impl Change {
     /// Saves a setup row once the form's own checks are in `errors`: a code already taken
     /// (`taken` says whether another row has it; for a new row, one that holds just what the
     /// form sends is the form sent twice: said, and nothing more written), or one the database
-    /// refuses, is an error on
-    /// the `code` field and nothing is written; an edit that changes nothing writes nothing
-    /// and says so; otherwise `write` runs (in a savepoint) and the change goes to the audit
+    /// refuses, is an error on the `code` field and nothing is written; an edit that changes
+    /// nothing writes nothing and says so; otherwise `write` runs (in a savepoint) and the change goes to the audit
     /// trail with its flash message. The form's errors come back for the page to show.
     pub fn save(
         &self,
