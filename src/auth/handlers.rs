@@ -43,9 +43,10 @@ pub const SET_UP_ALREADY: &str = "The first administrator has been created, so t
      link is used up. Sign in.";
 
 /// Said above the sign-in form when a form was sent after its session had ended.
-pub const SESSION_ENDED: &str = "Your session had ended (unused for a while, or signed out in \
-     another tab), so what you last sent was not saved. Sign in to go back to that page, and \
-     send it again.";
+pub const SESSION_ENDED: &str = "Your session had ended (unused for a while, signed out in \
+     another tab, or ended by an administrator who set a new password or disabled the \
+     account), so what you last sent was not saved. Sign in to go back to that page, and send \
+     it again.";
 
 #[get("/login")]
 pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppResult<HttpResponse> {
