@@ -583,6 +583,14 @@ impl NewPage {
             .iter()
             .any(|t| t.code == self.form.template)
     }
+
+    /// Whether the form's campaign is one of the list's (or none): one deleted or renamed
+    /// since the form was opened stays chosen, marked, beside its error, rather than shown as
+    /// "(none)" with its flags still ticked.
+    pub fn campaign_known(&self) -> bool {
+        let chosen = self.form.campaign.trim();
+        chosen.is_empty() || self.options.campaigns.iter().any(|c| c.code == chosen)
+    }
 }
 
 pub struct SingleOptions {

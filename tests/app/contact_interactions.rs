@@ -212,6 +212,8 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
         "value=\"-1\"",
         "value=\"half an hour\"",
         "these 7 fields",
+        // The campaign stays chosen, marked (it was shown as "(none)" beside its error).
+        "<option value=\"NOPE\" selected>NOPE (not found)</option>",
     ] {
         assert!(res.contains(wanted), "missing {wanted}:\n{}", res.body);
     }
