@@ -259,6 +259,11 @@ fn canceled_with(entry: &domain::Entry) -> String {
     }
 }
 
+/// An entry's id from its address (anything else is no entry).
+fn entry_id(raw: &str) -> AppResult<i64> {
+    raw.trim().parse().map_err(|_| AppError::NotFound)
+}
+
 #[get("/interactions/{id}")]
 pub async fn show(
     SignedIn(user): SignedIn,
@@ -266,11 +271,7 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id: i64 = path
-        .into_inner()
-        .trim()
-        .parse()
-        .map_err(|_| AppError::NotFound)?;
+    let id = entry_id(&path.into_inner())?;
     let (entry, segment_canceled) = db(&state.pool, move |conn| {
         let entry = domain::find(conn, id)?.ok_or(AppError::NotFound)?;
         let segment_canceled = entry.canceled && domain::segment_canceled(conn, &entry)?;
@@ -326,11 +327,7 @@ pub async fn update(
     path: web::Path<String>,
     form: web::Form<EntryForm>,
 ) -> AppResult<HttpResponse> {
-    let id: i64 = path
-        .into_inner()
-        .trim()
-        .parse()
-        .map_err(|_| AppError::NotFound)?;
+    let id = entry_id(&path.into_inner())?;
     let form = form.into_inner();
     let evaluation = form.evaluation.trim().to_lowercase();
     let canceled = form.canceled.is_some();
