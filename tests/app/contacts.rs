@@ -536,6 +536,12 @@ fn classifications_and_profile_answers_are_assigned_on_the_card() {
 
     let page = c.get(&card);
     assert!(page.contains("WHOLESALE") && page.contains("Company size"));
+    // The question is named with its questionnaire's description, not its code.
+    assert!(
+        page.contains("Company size <span class=\"muted\">(Size)</span>"),
+        "{}",
+        page.body
+    );
     c.submit(
         &card,
         &format!("/contacts/{acme}/profile"),

@@ -148,6 +148,8 @@ pub struct Answer {
 #[derive(Debug)]
 pub struct ProfileQuestion {
     pub questionnaire: String,
+    /// The questionnaire's description, which a card shows beside the question.
+    pub questionnaire_description: String,
     pub applies_to: AppliesTo,
     pub question_id: i64,
     pub question: String,
@@ -166,6 +168,7 @@ crate::db::columns::columns_in_order! {
         /// (with one of its answers, if it has any).
         part: i32 as Integer,
         questionnaire: String as Text,
+        questionnaire_description: String as Text,
         contact_type: String as Text,
         question_id: i64 as BigInt,
         question: String as Text,
@@ -183,11 +186,11 @@ pub fn offered_questions(conn: &mut PgConnection) -> QueryResult<ProfileQuestion
         let rows: Vec<ProfileRow> = crate::db::prepared(format!(
             "WITH v AS (SELECT {} AS version) \
              SELECT 0 AS part, COALESCE((SELECT version FROM v), '') AS questionnaire, \
-                    '' AS contact_type, 0::bigint AS question_id, 0 AS question_position, \
+                    '' AS questionnaire_description, '' AS contact_type, 0::bigint AS question_id, 0 AS question_position, \
                     '' AS question, NULL::int AS answer_position, NULL::bigint AS answer_id, \
                     NULL::text AS answer \
              UNION ALL \
-             SELECT 1, q.questionnaire_code::text, pq.contact_type, q.id, q.position, \
+             SELECT 1, q.questionnaire_code::text, pq.description, pq.contact_type, q.id, q.position, \
                     q.description, a.position, a.id, a.description \
              FROM profile_questions q \
              JOIN profile_questionnaires pq ON pq.code = q.questionnaire_code \
@@ -210,6 +213,7 @@ pub fn offered_questions(conn: &mut PgConnection) -> QueryResult<ProfileQuestion
                 questions.push(ProfileQuestion {
                     applies_to: AppliesTo::parse(&r.contact_type).unwrap_or(AppliesTo::Both),
                     questionnaire: r.questionnaire,
+                    questionnaire_description: r.questionnaire_description,
                     question_id: r.question_id,
                     question: r.question,
                     answers: Vec::new(),
@@ -230,6 +234,16 @@ pub fn offered_questions(conn: &mut PgConnection) -> QueryResult<ProfileQuestion
 pub struct QuestionWithAnswers {
     pub question: Question,
     pub answers: Vec<Answer>,
+}
+
+impl ProfileQuestion {
+    /// How a card names the question's questionnaire: its description, else its code.
+    pub fn questionnaire_label(&self) -> &str {
+        match self.questionnaire_description.trim() {
+            "" => &self.questionnaire,
+            _ => &self.questionnaire_description,
+        }
+    }
 }
 
 impl QuestionWithAnswers {
