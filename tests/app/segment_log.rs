@@ -114,7 +114,8 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
     assert!(
         page.contains("Campaign CP0001 ended on ")
             && page.contains("before the segment&#39;s date")
-            && page.contains("its interactions count in the campaign&#39;s figures all the same."),
+            && page
+                .contains("their interactions count in the campaign&#39;s figures all the same."),
         "{}",
         page.body
     );
@@ -128,6 +129,30 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
         ),
     );
     assert!(!c.get(&format!("/segments/{no}/log")).contains("ended on"));
+    // A line with a date of its own after the campaign's end is said, with its date.
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines l SET date = s.date + 3 \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{no}' AND c.no = 'DORA'"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}/log"));
+    assert!(
+        page.contains("1 line has a date of its own (on ")
+            && page.contains(") outside campaign CP0001&#39;s dates, until ")
+            && !page.contains("ended on"),
+        "{}",
+        page.body
+    );
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines l SET date = NULL FROM segments s \
+             WHERE s.id = l.segment_id AND s.no = '{no}'"
+        ),
+    );
 
     let before = count(&app, "SELECT count(*) FROM interaction_log_entries");
     post(

@@ -6,7 +6,7 @@
 use bigdecimal::BigDecimal;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Numeric, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Numeric, Text};
 
 use crate::auth::CurrentUser;
 use crate::segments::domain::criteria::Criteria;
@@ -298,8 +298,8 @@ fn check_lines(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Check>
 }
 
 /// A note when the segment's date is outside its campaign's starting and ending dates (a
-/// campaign ending on the segment's date takes it). Lines with a date of their own are not
-/// looked at.
+/// campaign ending on the segment's date takes it), and when lines with a date of their own
+/// are: how many, and their earliest and latest such date.
 fn campaign_note(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Option<String>> {
     let Some(no) = &segment.campaign_no else {
         return Ok(None);
@@ -307,25 +307,86 @@ fn campaign_note(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Opti
     let Some(c) = crate::campaigns::domain::find_by_no(conn, no)? else {
         return Ok(None);
     };
+    if c.starting_date.is_none() && c.ending_date.is_none() {
+        return Ok(None);
+    }
     let date = crate::web::filters::date_text;
     let when = date(segment.date);
-    Ok(match (c.starting_date, c.ending_date) {
+    let header = match (c.starting_date, c.ending_date) {
         (_, Some(end)) if segment.date > end => Some(format!(
             "Campaign {} ended on {}, before the segment's date, {when} (the date of every line \
-             without one of its own): its interactions count in the campaign's figures all the \
-             same.",
+             without one of its own)",
             c.no,
             date(end)
         )),
         (Some(start), _) if segment.date < start => Some(format!(
             "Campaign {} starts on {}, after the segment's date, {when} (the date of every line \
-             without one of its own): its interactions count in the campaign's figures all the \
-             same.",
+             without one of its own)",
             c.no,
             date(start)
         )),
         _ => None,
-    })
+    };
+    let own: OwnDatesOutside = diesel::sql_query(
+        "SELECT count(*) AS lines, min(date) AS earliest, max(date) AS latest \
+         FROM segment_lines WHERE segment_id = $1 AND removed_by_step IS NULL \
+           AND date IS NOT NULL AND (date < $2 OR date > $3)",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .bind::<Nullable<Date>, _>(c.starting_date)
+    .bind::<Nullable<Date>, _>(c.ending_date)
+    .get_result(conn)?;
+    let lines = match (own.lines, own.earliest, own.latest) {
+        (0, _, _) | (_, None, _) | (_, _, None) => None,
+        (n, Some(first), Some(last)) => {
+            let dates = if first == last {
+                format!("on {}", date(first))
+            } else {
+                format!("from {} to {}", date(first), date(last))
+            };
+            let range = match (c.starting_date, c.ending_date) {
+                (Some(s), Some(e)) => format!("from {} to {}", date(s), date(e)),
+                (Some(s), None) => format!("from {}", date(s)),
+                (None, Some(e)) => format!("until {}", date(e)),
+                (None, None) => String::new(),
+            };
+            let subject = match (n, &header) {
+                (1, None) => format!("1 line has a date of its own ({dates})"),
+                (1, Some(_)) => format!("1 line has a date of its own ({dates}) outside them too"),
+                (n, None) => format!(
+                    "{} lines have a date of their own ({dates})",
+                    crate::web::filters::number(n)
+                ),
+                (n, Some(_)) => format!(
+                    "{} lines have a date of their own ({dates}) outside them too",
+                    crate::web::filters::number(n)
+                ),
+            };
+            Some(match header {
+                Some(_) => subject,
+                None => format!("{subject} outside campaign {}'s dates, {range}", c.no),
+            })
+        }
+    };
+    let sentence = match (header, lines) {
+        (None, None) => return Ok(None),
+        (Some(h), None) => h,
+        (None, Some(l)) => l,
+        (Some(h), Some(l)) => format!("{h}; {l}"),
+    };
+    Ok(Some(format!(
+        "{sentence}: their interactions count in the campaign's figures all the same."
+    )))
+}
+
+#[derive(QueryableByName)]
+struct OwnDatesOutside {
+    #[diesel(sql_type = BigInt)]
+    lines: i64,
+    #[diesel(sql_type = Nullable<Date>)]
+    earliest: Option<chrono::NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    latest: Option<chrono::NaiveDate>,
 }
 
 /// How logging ended.
