@@ -859,6 +859,21 @@ fn a_cycles_new_probability_calculation_figures_its_open_opportunities_again() {
     ));
     let card = c.get(&format!("/opportunities/{no}"));
     assert!(card.contains("(chances of success % + completed %) ÷ 2"));
+    // The history ends at the figures the card shows: the change is an entry of its own, by
+    // the administrator, and a card shown before is out of date.
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT e.action || '|' || e.probability_pct || '|' || e.current_value || '|' || \
+                        e.user_name || '|' || o.version \
+                 FROM opportunity_entries e JOIN opportunities o ON o.id = e.opportunity_id \
+                 WHERE o.no = '{no}' ORDER BY e.id DESC LIMIT 1"
+            )
+        ),
+        "refigured|15.00|150.00|boss Display|3"
+    );
+    assert!(card.contains("Figured again (the cycle&#39;s calculation changed)"));
 }
 
 /// The calculation changed while a colleague's change held the opportunity (an edit, a close

@@ -293,6 +293,7 @@ impl EntryRow {
             "won" => "Closed as won",
             "lost" => "Closed as lost",
             "reopen" => "Reopened",
+            "refigured" => "Figured again (the cycle's calculation changed)",
             _ => "Changed",
         }
     }

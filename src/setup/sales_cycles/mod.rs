@@ -182,11 +182,16 @@ pub fn hold(conn: &mut PgConnection, code: &str) -> QueryResult<()> {
 /// changed at this moment is waited for: its change (an edit, a close, a reopen, a refused
 /// one) may figure nothing, and passed over it kept the old calculation's figures for good.
 /// The card's changes hold the cycle before they lock the opportunity, so none waits for the
-/// cycle while holding an opportunity this waits for. How many were figured again.
+/// cycle while holding an opportunity this waits for. Each one figured again has an entry of
+/// its own ('refigured', by `user` on `today`) and a new version (a card shown before is out
+/// of date), so that its history still ends at the figures its card shows. How many were
+/// figured again.
 pub fn refigure_open_opportunities(
     conn: &mut PgConnection,
     code: &str,
     calculation: Calculation,
+    user: &crate::auth::CurrentUser,
+    today: chrono::NaiveDate,
 ) -> QueryResult<usize> {
     #[derive(QueryableByName)]
     struct Open {
@@ -219,13 +224,28 @@ pub fn refigure_open_opportunities(
         .collect();
     use diesel::sql_types::{Array, Numeric};
     diesel::sql_query(
-        "UPDATE opportunities o SET probability_pct = n.probability, current_value = n.value \
-         FROM unnest($1::bigint[], $2::numeric[], $3::numeric[]) AS n(id, probability, value) \
-         WHERE o.id = n.id AND (o.probability_pct, o.current_value) <> (n.probability, n.value)",
+        "WITH changed AS ( \
+           UPDATE opportunities o SET probability_pct = n.probability, current_value = n.value, \
+                  version = o.version + 1 \
+           FROM unnest($1::bigint[], $2::numeric[], $3::numeric[]) AS n(id, probability, value) \
+           WHERE o.id = n.id AND (o.probability_pct, o.current_value) <> (n.probability, n.value) \
+           RETURNING o.*) \
+         INSERT INTO opportunity_entries (opportunity_id, action, date, stage_before, stage_after, \
+             status_before, status_after, estimated_value_before, estimated_value, \
+             chances_pct_before, chances_pct, completed_pct, probability_pct, current_value, \
+             estimated_closing_date, close_code, quote_reference, user_id, user_name) \
+         SELECT id, 'refigured', $4, current_stage, current_stage, status, status, \
+                estimated_value, estimated_value, chances_pct, chances_pct, completed_pct, \
+                probability_pct, current_value, estimated_closing_date, close_code, \
+                quote_reference, $5, $6 \
+         FROM changed",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Array<Numeric>, _>(&probabilities)
     .bind::<Array<Numeric>, _>(&values)
+    .bind::<diesel::sql_types::Date, _>(today)
+    .bind::<BigInt, _>(user.id)
+    .bind::<Text, _>(&user.display_name)
     .execute(conn)
 }
 

@@ -287,6 +287,8 @@ pub async fn update(
                                 conn,
                                 &old.code,
                                 changed.calculation(),
+                                &change.admin,
+                                chrono::Local::now().date_naive(),
                             )?;
                             if n > 0 {
                                 said.push_str(&format!(
