@@ -818,6 +818,26 @@ fn a_quote_left_open_is_refused_not_swallowing_the_next_contacts() {
         format!("{HEADER_SEMI};company;\"Two\nlines\";;Aarhus;DK;\n;company;Beta;;Odense;DK;\n");
     let page = import_file(&mut c, &[], "two-lines.csv", data.as_bytes());
     assert!(page.contains("2 contacts imported."), "{}", page.body);
+    // A short file's address on two lines, the second with as many commas as a row: a value,
+    // not a row (no contact's type where the type goes). It was refused as a quote left open.
+    let data = "type,name,address\ncompany,Multi,\"Att. Indkøb\nHovedgaden 1, 2. sal, th.\"\n";
+    let page = import_file(&mut c, &[], "address.csv", data.as_bytes());
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM contacts WHERE name = 'Multi' \
+             AND address = E'Att. Indkøb\\nHovedgaden 1, 2. sal, th.'"
+        ),
+        1
+    );
+    // The same file with a row swallowed is still refused.
+    let data = "type,name,address\ncompany,Open,\"Att. Indkøb\ncompany,Lost,Vejle\n";
+    let page = import_file(&mut c, &[], "open.csv", data.as_bytes());
+    assert!(
+        page.contains("opens column 3, and is not closed before line 3"),
+        "{}",
+        page.body
+    );
 }
 
 /// A date Excel cannot hold (before 1900: a typo, "0206-12-01" for 2026) was written as a

@@ -44,6 +44,8 @@ pub struct CsvSource<R: Read> {
     separator: u8,
     /// The header's cells (0 before it is read).
     columns: usize,
+    /// The header's `type` column, if it has one.
+    type_column: Option<usize>,
 }
 
 /// The file as the CSV reader should see it: a blank line written with `\n` alone (outside a
@@ -212,6 +214,7 @@ impl<R: Read> CsvSource<R> {
             raw: ByteRecord::new(),
             separator,
             columns: 0,
+            type_column: None,
         }
     }
 }
@@ -246,7 +249,14 @@ impl<R: Read> Source for CsvSource<R> {
         let start = self.raw.position().map(|p| p.line()).unwrap_or(1);
         if self.columns == 0 {
             self.columns = self.raw.len();
-        } else if let Some(problem) = swallowed(&self.raw, start, self.separator, self.columns) {
+            self.type_column = self.raw.iter().position(|cell| cell_is(cell, "type"));
+        } else if let Some(problem) = swallowed(
+            &self.raw,
+            start,
+            self.separator,
+            self.columns,
+            self.type_column,
+        ) {
             return Err(problem);
         }
         match StringRecord::from_byte_record(self.raw.clone()) {
@@ -261,19 +271,36 @@ impl<R: Read> Source for CsvSource<R> {
 
 /// A quote opened in a cell and never closed takes the lines after it into that cell, up to
 /// the next quote: the contacts on them were lost without a word (a file of three read as one).
-/// A cell is taken to have swallowed lines when one of its later lines holds a whole row's
-/// separators (as many as the header's, less one); a value on several lines (an address typed
-/// with line breaks) holds none, or a few.
-fn swallowed(raw: &ByteRecord, start: u64, separator: u8, columns: usize) -> Option<Unreadable> {
+/// A cell is taken to have swallowed lines when one of its later lines reads as a whole row:
+/// it holds a row's separators (as many as the header's, less one) and, when the header has a
+/// `type` column, `company` or `person` in it. A value on several lines (an address typed with
+/// line breaks, "Hovedgaden 1, 2. sal, th.") may hold as many separators as a short file's row,
+/// but not a contact's type where the type goes.
+fn swallowed(
+    raw: &ByteRecord,
+    start: u64,
+    separator: u8,
+    columns: usize,
+    type_column: Option<usize>,
+) -> Option<Unreadable> {
     if columns < 2 {
         return None;
     }
+    let is_row = |later: &[u8]| {
+        later.iter().filter(|&&b| b == separator).count() + 1 >= columns
+            && type_column.is_none_or(|t| {
+                later
+                    .split(|&b| b == separator)
+                    .nth(t)
+                    .is_some_and(|cell| cell_is(cell, "company") || cell_is(cell, "person"))
+            })
+    };
     let mut line = start;
     for (i, cell) in raw.iter().enumerate() {
         let mut lines = cell.split(|&b| b == b'\n');
         lines.next();
         for (k, later) in lines.enumerate() {
-            if later.iter().filter(|&&b| b == separator).count() + 1 >= columns {
+            if is_row(later) {
                 return Some(Unreadable {
                     line,
                     message: format!(
@@ -290,6 +317,17 @@ fn swallowed(raw: &ByteRecord, start: u64, separator: u8, columns: usize) -> Opt
         line += cell.iter().filter(|&&b| b == b'\n').count() as u64;
     }
     None
+}
+
+/// Whether a cell as written (perhaps quoted, with spaces or a byte order mark about it) is
+/// `word`, in any case.
+fn cell_is(cell: &[u8], word: &str) -> bool {
+    let text = String::from_utf8_lossy(cell);
+    text.trim_start_matches('\u{feff}')
+        .trim()
+        .trim_matches('"')
+        .trim()
+        .eq_ignore_ascii_case(word)
 }
 
 /// The problem of a record with a byte that is not UTF-8: the line the byte is on (a quoted
