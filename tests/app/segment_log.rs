@@ -251,8 +251,7 @@ fn logging_writes_one_entry_per_line_with_its_effective_fields_once_and_a_follow
 }
 
 /// The Log page says how many entries go in as campaign target and as campaign response, as
-/// each line's flag takes effect (its own, else its own template's of the campaign, else the
-/// header's). Before, it repeated the header's flags whatever the lines said.
+/// each line's flag takes effect (its own, else its own template's, else the header's). Before, it repeated the header's flags whatever the lines said.
 #[test]
 fn the_log_page_counts_targets_and_responses_as_the_lines_have_them() {
     let app = TestApp::start();
@@ -284,6 +283,64 @@ fn the_log_page_counts_targets_and_responses_as_the_lines_have_them() {
         ),
         "{}",
         page.body
+    );
+}
+
+/// A line with an interaction template of its own takes that template's Campaign Target and
+/// Campaign Response, whatever campaign the template names, as Business Central's line does
+/// with its template: a printed mailing on a response segment is no response. Before, a
+/// template of no campaign passed the header's flags on, and the campaign's response figures
+/// counted the mailing.
+#[test]
+fn a_line_with_its_own_template_takes_that_templates_campaign_flags() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Replies");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|SOLO")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', campaign_no = 'CP0002', \
+               campaign_target = TRUE, campaign_response = TRUE, salesperson_code = 'JO' \
+             WHERE no = '{no}';
+             UPDATE segment_lines l SET interaction_template_code = 'CALL' \
+               FROM contacts c, segments s WHERE c.id = l.contact_id AND s.id = l.segment_id \
+               AND s.no = '{no}' AND c.no = 'ANNA';"
+        ),
+    );
+    let page = c.get(&format!("/segments/{no}/log"));
+    assert!(
+        page.contains("of the entries, 1 of 2 as campaign target and 1 of 2 as campaign response"),
+        "{}",
+        page.body
+    );
+    // The line's form says where its flags come from.
+    let line = text(
+        &app,
+        &format!(
+            "SELECT l.id::text FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}' AND c.no = 'ANNA'"
+        ),
+    );
+    let form = c.get(&format!("/segments/{no}/lines/{line}"));
+    assert!(
+        form.contains("id=\"campaign_response-hint\">In effect: No (template).</p>"),
+        "{}",
+        form.body
+    );
+    post(&mut c, &format!("/segments/{no}/log"), &[]).assert_redirect(&format!("/segments/{no}"));
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(c.no || ':' || e.template_code || ':' || e.campaign_target \
+                   || ':' || e.campaign_response, ' ' ORDER BY c.no) \
+                 FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+                 WHERE e.segment_no = '{no}'"
+            )
+        ),
+        "ANNA:CALL:false:false SOLO:MAIL:true:true"
     );
 }
 

@@ -34,6 +34,10 @@ crate::db::columns::columns_in_order! {
         pub email: String as Text,
         /// Privacy blocked since the line was added: Log refuses it, the export leaves it out.
         pub privacy_blocked: bool as Bool,
+        /// Campaign Target and Campaign Response as they take effect
+        /// ([`EFFECTIVE_CAMPAIGN_TARGET`]).
+        pub campaign_target: bool as Bool,
+        pub campaign_response: bool as Bool,
         /// Where each shown value comes from: the line's own, the header's, the contact's, or
         /// the line's own template's.
         pub origins: Origins as Text,
@@ -63,9 +67,9 @@ impl Origin {
     }
 }
 
-/// Where a line's salesperson, date, template, correspondence type, cost and duration come
-/// from, read from one column of six letters ([`ORIGINS`]): `o` own, `h` header, `c`
-/// contact, `t` template. (Six columns of words made a page's 100 rows look up and keep 600
+/// Where a line's salesperson, date, template, correspondence type, cost, duration, Campaign
+/// Target and Campaign Response come from, read from one column of eight letters
+/// ([`ORIGINS`]): `o` own, `h` header, `c` contact, `t` template. (Six columns of words made a page's 100 rows look up and keep 600
 /// texts more.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Origins {
@@ -75,6 +79,8 @@ pub struct Origins {
     pub correspondence: Origin,
     pub cost: Origin,
     pub duration: Origin,
+    pub campaign_target: Origin,
+    pub campaign_response: Origin,
 }
 
 impl Origins {
@@ -93,6 +99,8 @@ impl Origins {
             correspondence: origin(3)?,
             cost: origin(4)?,
             duration: origin(5)?,
+            campaign_target: origin(6)?,
+            campaign_response: origin(7)?,
         })
     }
 }
@@ -153,15 +161,14 @@ pub const EFFECTIVE_DURATION: &str =
 pub const EFFECTIVE_FLOW: &str = "COALESCE(lt.information_flow, s.information_flow)";
 pub const EFFECTIVE_INITIATED_BY: &str = "COALESCE(lt.initiated_by, s.initiated_by)";
 
-/// A line's Campaign Target and Campaign Response flags: its own; else its own template's when
-/// that template names the segment's campaign; else the header's. Without a campaign, neither
-/// (a line's own flag kept from before the header's campaign was cleared means nothing).
+/// A line's Campaign Target and Campaign Response flags: its own; else its own template's
+/// (whatever campaign the template names: Business Central's line takes its template's flags
+/// with the template); else the header's. Without a campaign, neither (a line's own flag kept
+/// from before the header's campaign was cleared means nothing).
 pub const EFFECTIVE_CAMPAIGN_TARGET: &str = "(s.campaign_no IS NOT NULL AND \
-     COALESCE(l.campaign_target, \
-     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_target END, s.campaign_target))";
+     COALESCE(l.campaign_target, lt.campaign_target, s.campaign_target))";
 pub const EFFECTIVE_CAMPAIGN_RESPONSE: &str = "(s.campaign_no IS NOT NULL AND \
-     COALESCE(l.campaign_response, \
-     CASE WHEN lt.campaign_no = s.campaign_no THEN lt.campaign_response END, s.campaign_response))";
+     COALESCE(l.campaign_response, lt.campaign_response, s.campaign_response))";
 
 /// A line's correspondence type as its interaction goes, first match wins as in Business
 /// Central: the line's own; the header's, when the header ignores the contact's and names one
@@ -177,8 +184,8 @@ pub const EFFECTIVE_CORRESPONDENCE: &str = "CASE WHEN l.correspondence_type IS N
      ELSE c.correspondence_type END";
 
 /// Where a line's values come from ([`Origins`]), a letter each: salesperson, date,
-/// template, correspondence type (see [`EFFECTIVE_CORRESPONDENCE`]), cost, duration (needs
-/// [`LINE_TEMPLATE_JOIN`]).
+/// template, correspondence type (see [`EFFECTIVE_CORRESPONDENCE`]), cost, duration, Campaign
+/// Target, Campaign Response (needs [`LINE_TEMPLATE_JOIN`]).
 const ORIGINS: &str = "CASE WHEN l.salesperson_code IS NOT NULL THEN 'o' \
        WHEN s.salesperson_code IS NOT NULL THEN 'h' ELSE 'c' END \
      || CASE WHEN l.date IS NOT NULL THEN 'o' ELSE 'h' END \
@@ -190,7 +197,11 @@ const ORIGINS: &str = "CASE WHEN l.salesperson_code IS NOT NULL THEN 'o' \
        ELSE 'c' END \
      || CASE WHEN l.unit_cost IS NOT NULL THEN 'o' WHEN lt.unit_cost IS NOT NULL THEN 't' ELSE 'h' END \
      || CASE WHEN l.unit_duration_min IS NOT NULL THEN 'o' \
-       WHEN lt.unit_duration_min IS NOT NULL THEN 't' ELSE 'h' END";
+       WHEN lt.unit_duration_min IS NOT NULL THEN 't' ELSE 'h' END \
+     || CASE WHEN l.campaign_target IS NOT NULL THEN 'o' \
+       WHEN lt.campaign_target IS NOT NULL THEN 't' ELSE 'h' END \
+     || CASE WHEN l.campaign_response IS NOT NULL THEN 'o' \
+       WHEN lt.campaign_response IS NOT NULL THEN 't' ELSE 'h' END";
 
 /// The select of a page of lines ([`LineRow`]), each field as it takes effect, and the
 /// `extra` columns (", …" or "").
@@ -203,6 +214,8 @@ pub(super) fn line_select(extra: &str) -> String {
            {EFFECTIVE_CORRESPONDENCE} AS correspondence_type, \
            {EFFECTIVE_COST} AS unit_cost, {EFFECTIVE_DURATION} AS unit_duration_min, \
            l.evaluation, l.added_by_step, c.city, c.email, c.privacy_blocked, \
+           {EFFECTIVE_CAMPAIGN_TARGET} AS campaign_target, \
+           {EFFECTIVE_CAMPAIGN_RESPONSE} AS campaign_response, \
            {ORIGINS} AS origins, \
            (l.salesperson_code IS NOT NULL OR l.date IS NOT NULL OR l.interaction_template_code IS NOT NULL \
             OR l.subject IS NOT NULL OR l.correspondence_type IS NOT NULL OR l.unit_cost IS NOT NULL \
@@ -218,18 +231,20 @@ mod tests {
     #[test]
     fn a_lines_origins_are_read_a_letter_a_value() {
         use super::{Origin, Origins};
-        let o = Origins::parse(b"ohtcth").unwrap();
+        let o = Origins::parse(b"ohtcthto").unwrap();
         assert_eq!(o.salesperson, Origin::Own);
         assert_eq!(o.date, Origin::Header);
         assert_eq!(o.template, Origin::Template);
         assert_eq!(o.correspondence, Origin::Contact);
         assert_eq!(o.cost, Origin::Template);
         assert_eq!(o.duration, Origin::Header);
+        assert_eq!(o.campaign_target, Origin::Template);
+        assert_eq!(o.campaign_response, Origin::Own);
         assert_eq!(
             [o.salesperson, o.date, o.correspondence].map(Origin::mark),
             ["", "header", "contact"]
         );
-        assert_eq!(Origins::parse(b"ohtct"), None);
-        assert_eq!(Origins::parse(b"ohtctx"), None);
+        assert_eq!(Origins::parse(b"ohtcthh"), None);
+        assert_eq!(Origins::parse(b"ohtcthhx"), None);
     }
 }

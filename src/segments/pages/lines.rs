@@ -307,6 +307,8 @@ impl LinePage {
             ),
             "unit_cost" => (l.cost_text(), l.origins.cost),
             "unit_duration_min" => (l.unit_duration_min.to_string(), l.origins.duration),
+            "campaign_target" => (yes_no(l.campaign_target), l.origins.campaign_target),
+            "campaign_response" => (yes_no(l.campaign_response), l.origins.campaign_response),
             _ => return String::new(),
         };
         match origin.mark() {
@@ -521,4 +523,8 @@ pub async fn update(
             render(status, &page)
         }
     }
+}
+
+fn yes_no(flag: bool) -> String {
+    if flag { "Yes" } else { "No" }.to_string()
 }
