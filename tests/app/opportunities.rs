@@ -729,6 +729,28 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
     let card = c.get(&format!("/opportunities/{no}"));
     assert!(card.contains("Reopen opportunity"));
     assert!(!card.contains("value=\"update\""));
+    // An update typed on a card shown before it closed: no form holds it now, so what was
+    // typed is listed with the conflict (it said "still in its form", and was not).
+    let res = post(
+        &mut c,
+        &format!("/opportunities/{no}/update"),
+        &[
+            ("version", "1"),
+            ("action", "next"),
+            ("estimated_value", "77.777"),
+            ("quote_reference", "QUOTE-TYPED"),
+        ],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("It has been closed since (Won)")
+            && !res.contains("still in its form")
+            && res.contains("<dt>Move</dt><dd>Go to the next stage</dd>")
+            && res.contains("<dt>Estimated value</dt><dd>77.777</dd>")
+            && res.contains("<dt>Quote reference</dt><dd>QUOTE-TYPED</dd>"),
+        "{}",
+        res.body
+    );
     let version = text(&app, "SELECT version FROM opportunities");
     let res = post(
         &mut c,

@@ -197,6 +197,9 @@ pub struct CardPage {
     pub can_edit: bool,
     /// Someone else changed the opportunity after the form was opened.
     pub stale: bool,
+    /// What was typed in an Update or Close of an opportunity closed since: no form of the card
+    /// holds it now, so it is listed (label, value) beside the conflict's message.
+    pub typed: Vec<(&'static str, String)>,
     /// The one-time key of the card's forms ([`crate::db::once`]): one change per card shown.
     pub once: String,
 }
@@ -273,6 +276,7 @@ fn card(layout: Layout, d: CardData, can_edit: bool) -> CardPage {
         o: d.o,
         can_edit,
         stale: false,
+        typed: Vec::new(),
         once: crate::db::once::new_key(),
     }
 }
@@ -418,6 +422,9 @@ async fn change_card(
             // to the opportunity as the page shows it.
             let mut page = card(layout, data, true);
             page.stale = true;
+            if page.o.status().is_closed() {
+                page.typed = typed(&which);
+            }
             match which {
                 Which::Update(f) => {
                     page.update = UpdateForm {
@@ -437,6 +444,36 @@ async fn change_card(
         }
         (_, None, no) => Ok(redirect(&format!("/opportunities/{no}"))),
     }
+}
+
+/// The values typed in `which` that were filled in, as the card's fields name them.
+fn typed(which: &Which) -> Vec<(&'static str, String)> {
+    let fields: Vec<(&'static str, &str)> = match which {
+        Which::Update(f) => vec![
+            (
+                "Move",
+                crate::setup::sales_cycles::rules::Move::parse(&f.action)
+                    .map_or(f.action.as_str(), |m| m.label()),
+            ),
+            ("Stage", &f.stage),
+            ("Estimated value", &f.estimated_value),
+            ("Chances of success %", &f.chances_pct),
+            ("Estimated closing date", &f.estimated_closing_date),
+            ("Quote reference", &f.quote_reference),
+        ],
+        Which::Close(f) => vec![
+            ("Outcome", f.outcome.as_str()),
+            ("Close code", &f.close_code),
+            ("Date closed", &f.date_closed),
+            ("Final value", &f.final_value),
+        ],
+        Which::Reopen(_) => Vec::new(),
+    };
+    fields
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(label, v)| (label, v.trim().to_string()))
+        .collect()
 }
 
 #[post("/opportunities/{no}/update")]
