@@ -1961,6 +1961,17 @@ fn the_list_pages_by_keyset_to_the_last_row_and_back() {
     // A readable one still pages.
     c.get("/opportunities?sort=value&after=50.00%7C1")
         .assert_status(200);
+    // A page past the last row (the rows it went on from deleted since) says so and leads
+    // back; it said "There are no opportunities yet" over 120 of them.
+    let past = c.get("/opportunities?after=OP999999%7C999999");
+    past.assert_status(200);
+    assert!(
+        past.contains("No opportunity on this page")
+            && past.contains("Back to the first page")
+            && !past.contains("There are no opportunities yet"),
+        "{}",
+        past.body
+    );
 }
 
 #[test]
