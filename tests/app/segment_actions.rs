@@ -1006,6 +1006,55 @@ fn a_line_can_be_added_by_name() {
     assert_eq!(members(&app, &one), 1);
 }
 
+/// A contact on two lines (added again by a step that allowed contacts already there) that
+/// no longer matches leaves once: the preview counts and lists contacts, and says the lines
+/// when they are more. It said "2 would leave" and listed the contact twice, and the ledger
+/// "2 left".
+#[test]
+fn refresh_counts_a_contact_on_two_lines_leaving_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    for _ in 0..2 {
+        c.submit(
+            &page,
+            &format!("{page}/add"),
+            &[("contact_no", "CO05"), ("allow_existing", "on")],
+        );
+    }
+    assert_eq!(members(&app, &one), 2);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET exclude_from_segment = TRUE WHERE no = 'CO05'",
+    );
+    let preview = c.get(&format!("{page}/refresh"));
+    assert!(
+        preview.contains("0 would join, 1 would leave (2 lines)"),
+        "{}",
+        preview.body
+    );
+    assert_eq!(
+        preview.body.matches("<li>CO05 ").count(),
+        1,
+        "{}",
+        preview.body
+    );
+    c.submit(&format!("{page}/refresh"), &format!("{page}/refresh"), &[])
+        .assert_redirect(&page);
+    let shown = c.get(&page);
+    assert!(
+        shown.contains("Refreshed: 0 contacts joined, 2 lines removed.")
+            && shown.contains(
+                "Refreshed against today&#39;s data: 0 contacts joined, 2 lines removed."
+            ),
+        "{}",
+        shown.body
+    );
+    assert_eq!(members(&app, &one), 0);
+}
+
 #[test]
 fn refresh_replays_the_ledger_against_todays_data() {
     let app = TestApp::start();
@@ -1039,7 +1088,9 @@ fn refresh_replays_the_ledger_against_todays_data() {
     assert_eq!(members(&app, &one), before, "the preview changes nothing");
     c.submit(&format!("{page}/refresh"), &format!("{page}/refresh"), &[])
         .assert_redirect(&page);
-    assert!(c.get(&page).contains("Refreshed: 1 joined, 1 left."));
+    assert!(c
+        .get(&page)
+        .contains("Refreshed: 1 contact joined, 1 line removed."));
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM segment_lines l JOIN segments s ON s.id = l.segment_id JOIN contacts c ON c.id = l.contact_id \
@@ -1121,7 +1172,7 @@ fn apply_refresh_writes_nothing_but_what_its_preview_showed() {
         "{}",
         shown.body
     );
-    assert!(shown.contains("Now 2 would join and 0 would leave"));
+    assert!(shown.contains("Now 2 contacts would join and 0 lines would be removed"));
     assert!(shown.contains("2 would join, 0 would leave"));
     // A colleague's step since this preview: nothing written either.
     let token = shown.csrf_token().unwrap();

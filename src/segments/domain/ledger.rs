@@ -289,13 +289,13 @@ fn n(count: i64) -> String {
     crate::web::pagination::thousands(count)
 }
 
-fn contacts(count: i64) -> String {
+pub(crate) fn contacts(count: i64) -> String {
     format!("{} contact{}", n(count), if count == 1 { "" } else { "s" })
 }
 
 /// Lines, not contacts: a contact on two lines (added again by a step that allowed contacts
 /// already there) is two lines a Reduce removes.
-fn lines(count: i64) -> String {
+pub(crate) fn lines(count: i64) -> String {
     format!("{} line{}", n(count), if count == 1 { "" } else { "s" })
 }
 
@@ -360,9 +360,9 @@ impl Step {
                 step.subject
             ),
             StepKind::Refresh => format!(
-                "Refreshed against today's data: {} joined, {} left.",
-                n(self.added),
-                n(self.removed)
+                "Refreshed against today's data: {} joined, {} removed.",
+                contacts(self.added),
+                lines(self.removed)
             ),
         }
     }

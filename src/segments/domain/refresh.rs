@@ -362,11 +362,12 @@ pub fn apply(
     }))
 }
 
-/// Who would join and who would leave (counts and the first rows of each).
+/// Who would join and who would leave: the counts (joining contacts, leaving lines), the
+/// first rows of each (a contact on two leaving lines once) and how many contacts leave.
 pub fn difference(
     conn: &mut PgConnection,
     segment: &Segment,
-) -> QueryResult<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>)> {
+) -> QueryResult<(Outcome, Vec<PreviewRow>, Vec<PreviewRow>, i64)> {
     let outcome = compare(conn, segment)?;
     let joiners = diesel::sql_query(format!(
         "SELECT c.no::text AS no, c.name, {COMPANY_NAME} AS company_name, \
@@ -377,11 +378,25 @@ pub fn difference(
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;
     let leavers = diesel::sql_query(
-        "SELECT c.no::text AS no, l.contact_name AS name, l.company_name, l.is_person, NULL::text AS skipped \
-         FROM refresh_leavers x JOIN segment_lines l ON l.id = x.id JOIN contacts c ON c.id = l.contact_id \
-         ORDER BY l.company_name, l.company_no, l.is_person, l.contact_name, l.id LIMIT $1",
+        "SELECT no, name, company_name, is_person, skipped FROM ( \
+           SELECT DISTINCT ON (l.contact_id) c.no::text AS no, l.contact_name AS name, \
+                  l.company_name, l.company_no, l.is_person, NULL::text AS skipped, l.id \
+           FROM refresh_leavers x JOIN segment_lines l ON l.id = x.id \
+           JOIN contacts c ON c.id = l.contact_id ORDER BY l.contact_id, l.id) x \
+         ORDER BY company_name, company_no, is_person, name, id LIMIT $1",
     )
     .bind::<BigInt, _>(steps::PREVIEW_ROWS)
     .load(conn)?;
-    Ok((outcome, joiners, leavers))
+    #[derive(QueryableByName)]
+    struct Leaving {
+        #[diesel(sql_type = BigInt)]
+        contacts: i64,
+    }
+    let leaving = diesel::sql_query(
+        "SELECT count(DISTINCT l.contact_id) AS contacts \
+         FROM refresh_leavers x JOIN segment_lines l ON l.id = x.id",
+    )
+    .get_result::<Leaving>(conn)?
+    .contacts;
+    Ok((outcome, joiners, leavers, leaving))
 }

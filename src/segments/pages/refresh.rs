@@ -8,7 +8,6 @@ use crate::segments::domain::steps::{run_step, Outcome, PreviewRow, StepError};
 use crate::segments::domain::stored::StepKind;
 use crate::segments::domain::{header, ledger, refresh, stored};
 use crate::web::filters;
-use crate::web::pagination::thousands;
 use crate::web::AppState;
 use crate::web::{long, ok, redirect, render, AppError, AppResult, Flash, Layout};
 use actix_web::http::StatusCode;
@@ -24,6 +23,8 @@ pub struct RefreshPage {
     pub outcome: Outcome,
     pub joiners: Vec<PreviewRow>,
     pub leavers: Vec<PreviewRow>,
+    /// The contacts of the lines that would leave (a contact on two lines leaves once).
+    pub leaving_contacts: i64,
     /// Why the ledger cannot be replayed (a step that cannot be read), if it cannot.
     pub refused: Option<String>,
     /// Whether the user may apply it (viewers see the preview only).
@@ -43,6 +44,7 @@ impl RefreshPage {
             outcome: Outcome::default(),
             joiners: Vec::new(),
             leavers: Vec::new(),
+            leaving_contacts: 0,
             refused: None,
             can_apply: true,
             seen: (0, 0),
@@ -70,7 +72,7 @@ fn to_app(e: StepError) -> AppError {
 /// (`refresh::who`); or why the ledger cannot be replayed.
 type Previewed = Result<
     (
-        (Outcome, Vec<PreviewRow>, Vec<PreviewRow>),
+        (Outcome, Vec<PreviewRow>, Vec<PreviewRow>, i64),
         (i64, i64),
         String,
     ),
@@ -109,7 +111,7 @@ pub async fn preview(
         })
     })
     .await?;
-    let ((outcome, joiners, leavers), seen, who) = match previewed {
+    let ((outcome, joiners, leavers, leaving_contacts), seen, who) = match previewed {
         Ok(diff) => diff,
         Err(why) => return refused(layout, segment, why),
     };
@@ -117,6 +119,7 @@ pub async fn preview(
         outcome,
         joiners,
         leavers,
+        leaving_contacts,
         seen,
         who,
         can_apply: user.role >= Role::Staff,
@@ -234,9 +237,9 @@ pub async fn apply(
                 let flash = Flash::error(format!(
                     "Nothing was applied: who would join and leave changed after the preview was \
                      shown (contacts or the steps' filters changed meanwhile). Now {} would join \
-                     and {} would leave, as below: apply it if it is what you want.",
-                    thousands(found.added),
-                    thousands(found.removed)
+                     and {} would be removed, as below: apply it if it is what you want.",
+                    ledger::contacts(found.added),
+                    ledger::lines(found.removed)
                 ));
                 session::set_flash(conn, &session, flash)?;
                 return Ok(Applied::Done(again));
@@ -247,9 +250,9 @@ pub async fn apply(
                 &session,
                 if outcome.changed() {
                     Flash::success(format!(
-                        "Refreshed: {} joined, {} left.",
-                        thousands(outcome.added),
-                        thousands(outcome.removed)
+                        "Refreshed: {} joined, {} removed.",
+                        ledger::contacts(outcome.added),
+                        ledger::lines(outcome.removed)
                     ))
                 } else {
                     super::wizard::step_flash("Refresh", StepKind::Refresh, &outcome)
