@@ -2683,6 +2683,22 @@ fn an_import_reads_business_centrals_companies_and_refuses_phones_excel_shortene
         "{}",
         page.body
     );
+    // A company of the file left to be numbered, named by its name: told it has no No. to be
+    // named by, and how to give it one (it was said not to be in the file).
+    let page = import(
+        &mut c,
+        "type,name,company_no\n\
+         company,Carlsberg,\n\
+         person,Jens,Carlsberg\n",
+    );
+    assert!(
+        page.contains(
+            "line 3: company CARLSBERG is neither in the file nor in Rapport: a person names its \
+             company by its No., and the company Carlsberg on line 2 has none in the file"
+        ),
+        "{}",
+        page.body
+    );
     assert!(!page.contains("a company does not belong"), "{}", page.body);
     let page = import(
         &mut c,

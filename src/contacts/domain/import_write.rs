@@ -270,10 +270,19 @@ const CHECKS: [&str; 1] = [
 /// A company whose own row was refused (`$2`, their Nos) is not said missing from the file:
 /// its line says what is wrong with it, and those words alone were lost among its persons'
 /// (a company with an unknown country and 500 persons before it showed only "company … is
-/// neither in the file nor in Rapport", 500 times).
+/// neither in the file nor in Rapport", 500 times). A company is named by its No.: one of
+/// the file numbered from the series has none yet, and a person naming it by its name is
+/// told so (it was told the company is not in the file, on the line above it).
 const COMPANY_CHECK: &str = "SELECT r.line,
             CASE WHEN COALESCE(f.kind, c.type) IS NULL
                  THEN 'company ' || r.company_no || ' is neither in the file nor in Rapport'
+                      || COALESCE((SELECT ': a person names its company by its No., and the \
+company ' || n.name || ' on line ' || n.line || ' has none in the file (it would be numbered \
+from the series): give it one in its no column, and that No. here'
+                                   FROM import_rows n
+                                   WHERE n.kind = 'company' AND n.no = ''
+                                     AND upper(n.name) = r.company_no
+                                   ORDER BY n.line LIMIT 1), '')
                  ELSE r.company_no || ' is not a company' END AS message,
             count(*) OVER () AS total
      FROM import_rows r
