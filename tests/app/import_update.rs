@@ -427,9 +427,10 @@ fn a_file_exported_before_a_colleagues_change_or_deletion_does_not_undo_it() {
         "{}",
         page.body
     );
-    assert!(
-        page.contains("contact SOLO is no longer in Rapport (deleted since the file was exported)")
-    );
+    assert!(page.contains(
+        "no contact has the No. SOLO in Rapport: it was deleted since the file was exported, \
+             or the No. was typed over in the file."
+    ));
     assert_eq!(snapshot(&app, &[]), before, "nothing written");
     assert_eq!(
         app.count("SELECT count(*) FROM contacts WHERE no = 'SOLO'"),

@@ -89,7 +89,8 @@ const EXISTS: &str =
      FROM import_rows r JOIN contacts c ON c.no = r.no ORDER BY r.line LIMIT $1";
 
 /// A row of a file exported from this database (its `version` and `exported_from` given)
-/// whose contact was deleted since, or, when the import updates contacts, changed since:
+/// whose contact was deleted since (or whose No. was typed over, a row copied for a new
+/// contact: the two cannot be told apart), or, when the import updates contacts, changed since:
 /// written, it would bring the contact back, or put back the values a colleague changed
 /// meanwhile. (Without updating, a contact that exists is refused by [`EXISTS`] already.) The
 /// version counts the card's fields; the classifications a colleague changed since are kept by
@@ -98,8 +99,9 @@ const EXISTS: &str =
 fn stale(update: bool) -> String {
     format!(
         "SELECT r.line, CASE WHEN c.id IS NULL
-                THEN 'contact ' || r.no || ' is no longer in Rapport (deleted since the file was exported): '
-                     || 'remove the row, or empty its version cell to add it again'
+                THEN 'no contact has the No. ' || r.no || ' in Rapport: it was deleted since the file '
+                     || 'was exported, or the No. was typed over in the file. Remove the row, or '
+                     || 'empty its version cell to add it as a new contact'
                 ELSE 'contact ' || r.no || ' was changed in Rapport since the file was exported (version '
                      || c.version || ', the file has ' || r.version || '): export it again, '
                      || 'or empty its version cell to overwrite those changes' END AS message,
