@@ -403,6 +403,37 @@ fn with_part(book: &[u8], wanted: &str, change: impl Fn(&str) -> String) -> Vec<
     to.finish().unwrap().into_inner()
 }
 
+/// A note typed beside a workbook's table, in a column its first row does not name: refused
+/// (its value would be lost) with the column as Excel names it and what to do, not CSV's
+/// advice about quoting separators a workbook does not have.
+#[test]
+fn a_value_beside_a_workbooks_table_names_its_column_by_letter() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, v) in ["type", "name", "city"].into_iter().enumerate() {
+        sheet.write_string(0, col as u16, v).unwrap();
+    }
+    for (col, v) in ["company", "Note Co", "Odense", "ring tirsdag"]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.write_string(1, col as u16, v).unwrap();
+    }
+    let page = import_file(&mut c, &[], "note.xlsx", &book.save_to_buffer().unwrap());
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains(
+            "row 2: has a value in column D (&#34;ring tirsdag&#34;), whose first row names no \
+             column: name the column in the first row, or clear the cell"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains("separator"), "{}", page.body);
+}
+
 /// A workbook's shared texts say how many they are, and the reader makes room for that many
 /// before reading one: a file claiming a hundred billion stopped the whole server (memory
 /// cannot be had). It is refused like any unreadable file, and the server goes on.

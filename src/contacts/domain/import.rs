@@ -187,6 +187,19 @@ pub struct RowReader<'s> {
     pub refused: Vec<String>,
 }
 
+/// A workbook's column as Excel names it: A for the first (index 0), Z, AA, AB…
+fn column_letters(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
 /// A row's cells composed (`db::text::composed`), when any is not: a file from a Mac may
 /// write "Århus" as "A" and a combining ring.
 fn composed(record: &mut csv::StringRecord) {
@@ -404,17 +417,28 @@ impl<'s> RowReader<'s> {
                     continue;
                 }
                 let why = match self.headers.get(i) {
-                    None => format!(
+                    None if self.csv => format!(
                         "has a value in column {} (\"{}\"), past the header's {} columns: a \
                          value holding the separator must be in quotes",
                         i + 1,
                         shown(cell),
                         self.headers.len()
                     ),
+                    // A workbook has no separators to quote: a note typed beside the table.
+                    None => format!(
+                        "has a value in column {} (\"{}\"), whose first row names no column: \
+                         name the column in the first row, or clear the cell",
+                        column_letters(i),
+                        shown(cell)
+                    ),
                     Some(h) if h.is_empty() => format!(
                         "has a value in column {} (\"{}\"), whose header cell is empty: name \
                          the column or empty it",
-                        i + 1,
+                        if self.csv {
+                            (i + 1).to_string()
+                        } else {
+                            column_letters(i)
+                        },
                         shown(cell)
                     ),
                     Some(_) => continue,
@@ -727,6 +751,16 @@ fn some_of(names: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_workbooks_columns_are_named_by_letters() {
+        let names: Vec<String> = [0, 3, 25, 26, 27, 701, 702]
+            .into_iter()
+            .map(super::column_letters)
+            .collect();
+        assert_eq!(names, ["A", "D", "Z", "AA", "AB", "ZZ", "AAA"]);
+    }
+
     use super::super::import_source::CsvSource;
     use super::*;
 
