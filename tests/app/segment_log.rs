@@ -586,7 +586,17 @@ fn cancel_and_restore_move_the_entries_and_only_a_canceled_segment_is_deleted() 
     assert!(!c.get(&page).contains("Canceled by"));
     post(&mut c, &format!("{page}/cancel"), &[]).assert_redirect(&page);
 
-    // Canceled, it can be deleted; its entries stay, unlinked.
+    // Canceled, it can be deleted; its entries stay, unlinked. The confirmation says so, and
+    // that its Restore goes with it (it spoke only of its lines and steps).
+    let confirm = c.get(&format!("{page}/delete"));
+    assert!(
+        confirm.contains(
+            "Its 2 interaction log entries stay, and its campaign entry too, in the interaction \
+             history, canceled for good: with the segment goes its Restore"
+        ),
+        "{}",
+        confirm.body
+    );
     post(&mut c, &format!("{page}/delete"), &[]).assert_redirect("/segments");
     assert_eq!(
         count(

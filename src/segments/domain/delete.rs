@@ -27,14 +27,20 @@ pub fn refusal(segment: &Segment) -> Option<String> {
 }
 
 /// What outlives a deleted segment, for its confirmation page: the opportunities created from
-/// it (they keep its No., no longer a link), and its mailing group applications not undone
-/// (their Undo is on the segment's page, and goes with it).
+/// it (they keep its No., no longer a link), its mailing group applications not undone
+/// (their Undo is on the segment's page, and goes with it), and a canceled segment's
+/// interaction log entries and campaign entries (they stay, canceled for good: its Restore
+/// goes with it).
 #[derive(Clone, Copy, Debug, Default, QueryableByName)]
 pub struct Outliving {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub opportunities: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub applications: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub entries: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub campaign_entries: i64,
 }
 
 /// The drafts whose ledger has a Reuse Segment step of `segment`, by No.: deleted, it leaves
@@ -89,11 +95,14 @@ pub fn shown_of(
 }
 
 pub fn outliving(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Outliving> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "SELECT (SELECT count(*) FROM opportunities WHERE segment_no = $1) AS opportunities, \
            (SELECT count(*) FROM mailing_group_applications \
-              WHERE segment_id = $2 AND undone_at IS NULL) AS applications",
-    )
+              WHERE segment_id = $2 AND undone_at IS NULL) AS applications, \
+           (SELECT count(*) FROM interaction_log_entries e, {}) AS entries, \
+           (SELECT count(*) FROM campaign_entries WHERE segment_id = $2) AS campaign_entries",
+        crate::segments::domain::log::own_entries("$2", "$1")
+    ))
     .bind::<diesel::sql_types::Text, _>(&segment.no)
     .bind::<diesel::sql_types::BigInt, _>(segment.id)
     .get_result(conn)
