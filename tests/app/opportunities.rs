@@ -155,6 +155,86 @@ fn the_same_new_opportunity_form_sent_twice_creates_one() {
 /// Started; checked all at once (422, with what was typed), refused over a colleague's change
 /// (409, with what was typed), recorded in the audit trail, no entry in its history; a closed
 /// one is not edited. Before, nothing could be corrected after creation.
+/// An opportunity's campaign runs on the day it is created, as Business Central checks: an
+/// opportunity given a campaign that ended long ago was accepted, and the pipeline's "by
+/// campaign" credited new deals to it. A campaign an opportunity has already may stay.
+#[test]
+fn an_opportunitys_campaign_runs_on_the_day_it_is_created() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET starting_date = current_date - 60, ending_date = current_date - 10 \
+         WHERE no = 'CP0001'",
+    );
+    let res = c.submit(
+        "/opportunities/new",
+        "/opportunities",
+        &[
+            ("description", "Office chairs"),
+            ("contact_no", "ANNA"),
+            ("sales_cycle_code", "NEW"),
+            ("salesperson_code", "JO"),
+            ("campaign_no", "CP0001"),
+            ("priority", "high"),
+            ("estimated_value", "1000"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Campaign CP0001 ended on ")
+            && res.contains(": an opportunity created on ")
+            && res.contains("value=\"Office chairs\""),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+    // Made while it ran, it keeps it through an edit after it ended.
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET ending_date = NULL WHERE no = 'CP0001'",
+    );
+    let no = create_one(&mut c, "ANNA", "1000");
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET ending_date = current_date - 10 WHERE no = 'CP0001';
+         INSERT INTO campaigns (no, description, starting_date) VALUES ('CP0009', 'Next year', current_date + 300);",
+    );
+    let form = c.get(&format!("/opportunities/{no}/edit"));
+    let version = hidden_value(&form.body, "version").unwrap();
+    let token = form.csrf_token().unwrap();
+    let send = |c: &mut Client, campaign: &str| {
+        c.post_with_token(
+            &format!("/opportunities/{no}/edit"),
+            &token,
+            &[
+                ("contact_no", "ANNA"),
+                ("version", &version),
+                ("description", "Office chairs, 40"),
+                ("salesperson_code", "JO"),
+                ("campaign_no", campaign),
+                ("priority", "high"),
+                ("sales_cycle_code", "NEW"),
+            ],
+        )
+    };
+    let res = send(&mut c, "CP0009");
+    res.assert_status(422);
+    assert!(res.contains("Campaign CP0009 starts on "), "{}", res.body);
+    send(&mut c, "CP0001").assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT description || '|' || campaign_no FROM opportunities WHERE no = '{no}'"
+            )
+        ),
+        "Office chairs, 40|CP0001"
+    );
+}
+
 #[test]
 fn an_opportunitys_details_are_corrected_on_its_edit_page() {
     let app = TestApp::start();

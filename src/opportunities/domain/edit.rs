@@ -108,12 +108,13 @@ impl EditForm {
             &self.salesperson_code,
             o.salesperson_code.as_deref(),
         )?;
-        if !self.campaign_no.is_empty() && !campaign_exists(conn, &self.campaign_no)? {
-            errors.add(
-                "campaign_no",
-                format!("There is no campaign {}.", self.campaign_no),
-            );
-        }
+        super::record::check_campaign(
+            conn,
+            &mut errors,
+            &self.campaign_no,
+            o.creation_date,
+            o.campaign_no.as_deref(),
+        )?;
         if !PRIORITIES.iter().any(|(p, _)| *p == self.priority) {
             errors.add("priority", "Choose Low, Normal or High.");
         }
@@ -206,18 +207,6 @@ fn contact_refusal(
         )));
     }
     Ok(None)
-}
-
-fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    diesel::sql_query("SELECT count(*) AS n FROM campaigns WHERE no = $1")
-        .bind::<Text, _>(no)
-        .get_result::<Found>(conn)
-        .map(|f| f.n > 0)
 }
 
 /// What differs between the opportunity `o` and `v`, field by field: (field, in `o`, in `v`),

@@ -444,6 +444,45 @@ pub(super) fn check_description(errors: &mut FormErrors, description: &str) {
     }
 }
 
+/// An opportunity's campaign (`no`, empty for none) exists, and its starting and ending dates
+/// take the opportunity's creation date `created`, as Business Central checks
+/// (Opportunity.CheckCampaign): an opportunity of a campaign that ended long ago credited the
+/// pipeline's "by campaign" to it. A campaign the opportunity has already (`kept`) may stay,
+/// its dates changed since or not.
+pub(super) fn check_campaign(
+    conn: &mut PgConnection,
+    errors: &mut FormErrors,
+    no: &str,
+    created: NaiveDate,
+    kept: Option<&str>,
+) -> QueryResult<()> {
+    if no.is_empty() {
+        return Ok(());
+    }
+    let Some(campaign) = crate::campaigns::domain::find_by_no(conn, no)? else {
+        errors.add("campaign_no", format!("There is no campaign {no}."));
+        return Ok(());
+    };
+    if kept == Some(no) {
+        return Ok(());
+    }
+    let date = crate::web::filters::date_text;
+    let why = match (campaign.starting_date, campaign.ending_date) {
+        (Some(start), _) if created < start => format!("starts on {}", date(start)),
+        (_, Some(end)) if created > end => format!("ended on {}", date(end)),
+        _ => return Ok(()),
+    };
+    errors.add(
+        "campaign_no",
+        format!(
+            "Campaign {no} {why}: an opportunity created on {} cannot be of it. Choose a \
+             campaign running then, or none.",
+            date(created)
+        ),
+    );
+    Ok(())
+}
+
 /// As Business Central (Opportunity.CheckStatus), an opportunity is followed by a
 /// salesperson; as Log Segment and a single interaction, it takes no blocked one, but one it
 /// has (`kept`) may stay.
@@ -530,19 +569,7 @@ impl NewForm {
             id
         };
         check_salesperson(conn, &mut errors, &self.salesperson_code, None)?;
-        if !self.campaign_no.is_empty()
-            && exists(
-                conn,
-                "SELECT id FROM campaigns WHERE no = $1",
-                &self.campaign_no,
-            )?
-            .is_none()
-        {
-            errors.add(
-                "campaign_no",
-                format!("There is no campaign {}.", self.campaign_no),
-            );
-        }
+        check_campaign(conn, &mut errors, &self.campaign_no, today, None)?;
         let cycle = sales_cycles::find(conn, &self.sales_cycle_code)?;
         match &cycle {
             None => errors.add("sales_cycle_code", "Choose a sales cycle."),
