@@ -3203,3 +3203,75 @@ fn a_line_added_or_removed_twice_keeps_the_first_message() {
     assert!(!shown.contains("nothing was removed"));
     assert_eq!(step_count(&app, &no), 2);
 }
+
+/// A new segment of a campaign (from the campaign's card, its campaign filled in) with a
+/// template of that campaign takes the template's Campaign Target and Response: they were left
+/// off, and the save said "campaign kept as typed". And a template cleared and another chosen
+/// later does not leave the first one's description behind as the subject.
+#[test]
+fn a_templates_flags_and_subject_come_with_it_after_a_campaign_or_a_cleared_template() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let form = c.get("/segments/new?campaign=CP0002");
+    assert!(
+        form.contains("<option value=\"CP0002\" selected"),
+        "{}",
+        form.body
+    );
+    let res = c.post_with_token(
+        "/segments",
+        &form.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Replies"),
+            ("date", &today),
+            ("campaign_no", "CP0002"),
+            ("interaction_template_code", "MAIL"),
+        ]),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let no = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/segments/")
+        .to_string();
+    let header = |app: &TestApp| {
+        text(
+            app,
+            &format!(
+                "SELECT concat_ws(',', interaction_template_code, campaign_no, campaign_target, \
+                   campaign_response, subject) FROM segments WHERE no = '{no}'"
+            ),
+        )
+    };
+    assert_eq!(header(&app), "MAIL,CP0002,t,t,Mailing");
+    assert!(!c.get(&format!("/segments/{no}")).contains("kept as typed"));
+    let save = |c: &mut Client, template: &str| {
+        let page = c.get(&format!("/segments/{no}"));
+        let version = hidden_value(&page.body, "version").unwrap();
+        let subject = text(
+            &app,
+            &format!("SELECT subject FROM segments WHERE no = '{no}'"),
+        );
+        c.post_with_token(
+            &format!("/segments/{no}"),
+            &page.csrf_token().unwrap(),
+            &header_fields(&[
+                ("description", "Replies"),
+                ("date", &today),
+                ("interaction_template_code", template),
+                ("subject", &subject),
+                ("version", &version),
+            ]),
+        )
+        .assert_redirect(&format!("/segments/{no}"));
+    };
+    save(&mut c, "");
+    assert_eq!(header(&app), "f,f,Mailing");
+    save(&mut c, "CALL");
+    assert_eq!(header(&app), "CALL,f,f,Call");
+}

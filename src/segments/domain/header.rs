@@ -1,7 +1,7 @@
 //! A segment's header: its fields, its status, and its queries (find, lock, insert,
 //! update); the form and its checks are in `header_form`; amounts as typed.
 
-use crate::db::schema::segments;
+use crate::db::schema::{interaction_templates, segments};
 use crate::setup::number_series;
 pub use crate::setup::support::parse_amount;
 use bigdecimal::BigDecimal;
@@ -196,14 +196,19 @@ impl HeaderValues {
     /// form showed it (`shown`). A value typed in the same save as the template was chosen
     /// is the user's and stays (it was overwritten, silently); the labels of those that
     /// differ from the template's come back. The template's description becomes the subject
-    /// unless the subject is one of the user's own (it is empty, or it is the description of
-    /// the `previous` template). A template without a campaign clears the campaign that came
-    /// with the `previous` one (see [`HeaderValues::drop_campaign_of`]).
+    /// unless the subject is one of the user's own: it is empty, or it is the description of
+    /// the `previous` template, or of another template (`subject_of_a_template`: one chosen
+    /// before and cleared since left its description behind). A template without a campaign
+    /// clears the campaign that came with the `previous` one (see
+    /// [`HeaderValues::drop_campaign_of`]). A template's campaign replaces the header's when
+    /// that was left as shown; the flags come with it then, or when the header's campaign is
+    /// the template's already (a new segment of a campaign, from its card).
     pub fn take_template_defaults(
         &mut self,
         t: &Template,
         previous: Option<&Template>,
         shown: &HeaderValues,
+        subject_of_a_template: bool,
     ) -> (Vec<&'static str>, Option<String>) {
         let mut kept = Vec::new();
         fn take<T: PartialEq + Clone>(
@@ -219,7 +224,10 @@ impl HeaderValues {
                 kept.push(label);
             }
         }
-        if self.subject.is_empty() || previous.is_some_and(|p| p.description == self.subject) {
+        if self.subject.is_empty()
+            || subject_of_a_template
+            || previous.is_some_and(|p| p.description == self.subject)
+        {
             self.subject = t.description.clone();
         }
         take(
@@ -265,7 +273,7 @@ impl HeaderValues {
             &mut kept,
         );
         if t.campaign_no.is_some() {
-            if self.campaign_no == shown.campaign_no {
+            if self.campaign_no == shown.campaign_no || self.campaign_no == t.campaign_no {
                 // The campaign comes with the template; a flag ticked or cleared in this save
                 // is the user's and stays with it.
                 self.campaign_no = t.campaign_no.clone();
@@ -396,7 +404,15 @@ pub fn apply_template(
     let Some(t) = template(conn, &code)? else {
         return Ok(None);
     };
-    let (kept, cleared) = values.take_template_defaults(&t, previous.as_ref(), shown);
+    let subject_of_a_template = !values.subject.is_empty()
+        && interaction_templates::table
+            .filter(interaction_templates::description.eq(&values.subject))
+            .select(interaction_templates::code)
+            .first::<String>(conn)
+            .optional()?
+            .is_some();
+    let (kept, cleared) =
+        values.take_template_defaults(&t, previous.as_ref(), shown, subject_of_a_template);
     Ok(Some(TemplateApplied {
         code: Some(code),
         kept,
