@@ -163,7 +163,7 @@ fn browser_everyday_a_persons_card_inherits_and_shows_only_its_questionnaires() 
             "{}",
             b.text_of("inherited-industry-group").await
         );
-        assert!(card.contains("Channel (PERS)"), "{card}");
+        assert!(card.contains("Channel (Person profile)"), "{card}");
         b.choose(&format!("q_{question}"), &answer).await;
         b.press("Save answers").await;
         assert!(b.main_text().await.contains("Profile answers saved."));

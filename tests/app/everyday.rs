@@ -156,19 +156,19 @@ fn a_questionnaire_applies_to_companies_or_persons_and_only_there_is_answered() 
     let mut c = staff(&app, "stan");
     let anna = c.get("/contacts/ANNA");
     assert!(
-        anna.contains("Channel <span class=\"muted\">(PERS)</span>"),
+        anna.contains("Channel <span class=\"muted\">(Person profile)</span>"),
         "{}",
         anna.body
     );
     assert!(
-        anna.contains("Size <span class=\"muted\">(CUST)</span>"),
+        anna.contains("Size <span class=\"muted\">(Customer)</span>"),
         "{}",
         anna.body
     );
     let alpha = c.get("/contacts/ALPHA");
     assert!(!alpha.contains("Channel"), "{}", alpha.body);
     assert!(
-        alpha.contains("Size <span class=\"muted\">(CUST)</span>"),
+        alpha.contains("Size <span class=\"muted\">(Customer)</span>"),
         "{}",
         alpha.body
     );

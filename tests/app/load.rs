@@ -585,7 +585,7 @@ fn a_cards_profile_questions_are_kept_until_a_questionnaire_question_or_answer_c
     assert!(!page.contains("Sales district"), "AREA is for persons only");
     assert!(viewer
         .get(card)
-        .contains("<dt>Company size</dt><dd>Large</dd>"));
+        .contains("<dt>Company size <span class=\"muted\">(Size)</span></dt><dd>Large</dd>"));
     let page = c.get(person);
     assert!(page.contains("Company size") && page.contains("<option value=\"20\">North</option>"));
 
@@ -597,7 +597,7 @@ fn a_cards_profile_questions_are_kept_until_a_questionnaire_question_or_answer_c
     );
     assert!(viewer
         .get(card)
-        .contains("<dt>Company size</dt><dd>Large</dd>"));
+        .contains("<dt>Company size <span class=\"muted\">(Size)</span></dt><dd>Large</dd>"));
     // A contact's own answer is not kept: changed behind the card's back, it shows at once.
     diesel_exec(
         &app,
@@ -605,7 +605,7 @@ fn a_cards_profile_questions_are_kept_until_a_questionnaire_question_or_answer_c
     );
     assert!(viewer
         .get(card)
-        .contains("<dt>Company size</dt><dd>Small</dd>"));
+        .contains("<dt>Company size <span class=\"muted\">(Size)</span></dt><dd>Small</dd>"));
 
     // A question renamed and an answer added through their statements show at once, with the
     // answer renamed before.
@@ -614,7 +614,9 @@ fn a_cards_profile_questions_are_kept_until_a_questionnaire_question_or_answer_c
         "UPDATE profile_questions SET description = 'Headcount' WHERE id = 1;
          UPDATE contact_profile_answers SET answer_id = 11 WHERE question_id = 1",
     );
-    assert!(viewer.get(card).contains("<dt>Headcount</dt><dd>Big</dd>"));
+    assert!(viewer
+        .get(card)
+        .contains("<dt>Headcount <span class=\"muted\">(Size)</span></dt><dd>Big</dd>"));
     diesel_exec(
         &app,
         "INSERT INTO profile_answers (id, question_id, position, description)

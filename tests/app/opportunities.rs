@@ -2431,7 +2431,8 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
     };
     assert_eq!(flags(&app), "SOLO|CP0001|true|true");
     // An opportunity of no campaign logs under the template's, as the card offers it; under
-    // another campaign than the template's, the template's flags (about its own) stay off.
+    // another campaign than the template's, the template's flags go with the template, as on
+    // a segment line with a template of its own.
     let other = create_one(&mut c, "ANNA", "300");
     diesel_exec(
         &app,
@@ -2453,7 +2454,7 @@ fn a_stage_change_can_log_an_interaction_with_the_stage_template() {
         ),
     );
     update(&mut c, &app, &third, &log_first).assert_redirect(&format!("/opportunities/{third}"));
-    assert_eq!(flags(&app), "DORA|CP0077|false|false");
+    assert_eq!(flags(&app), "DORA|CP0077|true|true");
     let before = app.count("SELECT count(*) FROM interaction_log_entries");
     // Without the box ticked, or on a stage without a template: nothing logged.
     diesel_exec(&app, "UPDATE opportunities SET quote_reference = 'Q'");

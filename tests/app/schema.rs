@@ -406,7 +406,9 @@ fn a_row_read_column_after_column_is_read_by_name_when_its_columns_come_in_anoth
         "'Odense' AS city",
         "'ann@example.dk' AS email",
         "false AS privacy_blocked",
-        "'ohtcth' AS origins",
+        "true AS campaign_target",
+        "false AS campaign_response",
+        "'ohtcthth' AS origins",
         "true AS overridden",
     ];
     let read = |columns: &[&str], conn: &mut PgConnection| {

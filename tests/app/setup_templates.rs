@@ -681,7 +681,9 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
         ],
     );
     // SOLO: another template, CALL (Call, 3.00, 5 min, outbound, us, e-mail unless the
-    // contact has a type of its own — SOLO has Hard Copy), and nothing else of its own.
+    // contact has a type of its own — SOLO has Hard Copy; no campaign target or response, so
+    // neither, as Business Central's line takes its template's flags), and nothing else of
+    // its own.
     override_line(
         &mut c,
         line(&app, "SOLO"),
@@ -717,7 +719,7 @@ fn a_line_with_its_own_values_or_its_own_template_logs_them() {
             "ANNA,VISIT,PHONE,Visit at the office,42.50,90,inbound,them,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t\n\
              DORA,VISIT,PHONE,Personal visit,5.00,30,inbound,them,PL,email,CP0001,t,t,positive,{no},t,stan,f,t\n\
              ELI,RESP,LETTER,Reply card,1.00,2,outbound,us,JO,hard_copy,CP0001,f,t,,{no},t,stan,f,t\n\
-             SOLO,CALL,PHONE,Call,3.00,5,outbound,us,JO,hard_copy,CP0001,t,t,,{no},t,stan,f,t"
+             SOLO,CALL,PHONE,Call,3.00,5,outbound,us,JO,hard_copy,CP0001,f,f,,{no},t,stan,f,t"
         )
     );
     assert_eq!(

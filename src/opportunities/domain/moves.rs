@@ -212,13 +212,14 @@ fn log_stage_interaction(
         );
     }
     // The campaign is the opportunity's, else the template's (as the card's form offers it);
-    // the template's Campaign Target and Response go with it when they are about that
-    // campaign, as a segment line's template's do.
+    // the template's Campaign Target and Response go with the template whatever campaign it
+    // names, as a segment line's own template's do (and Business Central's line's); without
+    // a campaign, neither.
     let campaign_no = o
         .campaign_no
         .clone()
         .or_else(|| template.campaign_no.clone());
-    let flags_apply = campaign_no.is_some() && template.campaign_no == campaign_no;
+    let flags_apply = campaign_no.is_some();
     let entry = crate::interactions::single::NewEntry {
         template_code: template.code.clone(),
         date: actor.today,

@@ -327,6 +327,17 @@ impl LinePage {
         format!("/segments/{}/lines/{}", self.segment.no, self.line_id)
     }
 
+    /// What the campaign flags' empty choice means on this line: its own template's flags
+    /// when it has a template of its own (whatever campaign that names), else the header's.
+    pub fn flag_default(&self) -> &'static str {
+        let own = self.form.interaction_template_code.as_str();
+        if own.is_empty() || Some(own) == self.segment.interaction_template_code.as_deref() {
+            "(as on the header)"
+        } else {
+            "(as the line's template says)"
+        }
+    }
+
     /// The campaign flags' fields: name, label, the value chosen.
     pub fn flags(&self) -> [(&'static str, &'static str, &str); 2] {
         [
