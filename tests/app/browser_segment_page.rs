@@ -90,7 +90,7 @@ fn browser_segment_page_header_lines_and_a_step_that_changes_nothing() {
         // line goes, and only it.
         b.open(&format!("/segments/{no}")).await;
         let first = b
-            .eval("return document.querySelector('.lines-table tbody td a').textContent;")
+            .eval("return document.querySelector('.lines-table tbody td:nth-child(2) a').textContent;")
             .await;
         let first = first.as_str().unwrap_or_default().to_string();
         b.press_in(".lines-table tbody tr", "Remove").await;

@@ -390,6 +390,8 @@ fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact()
                 "<td class=\"nowrap\"><a href=\"/contacts/{contact}\">"
             ))
             .unwrap();
+        // From the row's start: its Edit and Remove come first.
+        let start = page.body[..start].rfind("<tr>").unwrap();
         let end = start + page.body[start..].find("</tr>").unwrap();
         page.body[start..end].to_string()
     };
@@ -451,6 +453,7 @@ fn a_line_shows_its_values_with_where_each_comes_from_and_links_to_the_contact()
         .body
         .find("<td class=\"nowrap\"><a href=\"/contacts/DORA\">")
         .unwrap();
+    let start = again.body[..start].rfind("<tr>").unwrap();
     let end = start + again.body[start..].find("</tr>").unwrap();
     assert!(again.body[start..end].contains(">own</span>"));
 }
