@@ -43,6 +43,13 @@ fn the_segment_page_shows_codes_with_their_names_on_its_header_and_lines() {
         "<dt>Interaction Template</dt><dd>MAIL – Mailing</dd>",
         "<a href=\"/campaigns/CP0002\">CP0002 – Autumn</a>",
         "<dt>Language</dt><dd>DAN – Danish</dd>",
+        // A logged segment's header is read here only: every value it logs with is shown,
+        // its campaign flags among them (they were left out).
+        "<dt>Campaign Target</dt><dd>",
+        "<dt>Campaign Response</dt><dd>",
+        "<dt>Ignore Contact Correspondence Type</dt><dd>",
+        "<dt>Information Flow</dt><dd>",
+        "<dt>Initiated By</dt><dd>",
     ] {
         assert!(page.contains(expected), "{expected}:\n{}", page.body);
     }

@@ -57,6 +57,14 @@ impl Segment {
     pub fn correspondence_label(&self) -> &'static str {
         crate::contacts::model::correspondence_label(&self.correspondence_type)
     }
+
+    pub fn flow_label(&self) -> &'static str {
+        crate::setup::interaction_templates::label(&FLOWS, &self.information_flow)
+    }
+
+    pub fn initiated_label(&self) -> &'static str {
+        crate::setup::interaction_templates::label(&INITIATORS, &self.initiated_by)
+    }
 }
 
 /// A segment's status: a draft is built step by step; a logged segment is the record of the
