@@ -47,6 +47,35 @@ fn every_check_is_listed_at_once_and_nothing_is_written() {
         !page.contains("name=\"follow_up\""),
         "no Log button while problems remain"
     );
+    // A problem line's link leads to its form and, saved, back to the Log page (it led to the
+    // segment's lines: one round trip per line).
+    let finn = text(
+        &app,
+        &format!(
+            "SELECT l.id::text FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+             JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}' AND c.no = 'FINN'"
+        ),
+    );
+    let href = format!("/segments/{no}/lines/{finn}?back=/segments/{no}/log");
+    assert!(page.contains(&format!("href=\"{href}\"")), "{}", page.body);
+    c.submit(
+        &href,
+        &href,
+        &[
+            ("salesperson_code", "JO"),
+            ("date", ""),
+            ("interaction_template_code", ""),
+            ("subject", ""),
+            ("correspondence_type", ""),
+            ("unit_cost", ""),
+            ("unit_duration_min", ""),
+            ("evaluation", ""),
+        ],
+    )
+    .assert_redirect(&format!("/segments/{no}/log"));
+    assert!(!c
+        .get(&format!("/segments/{no}/log"))
+        .contains("1 line has no salesperson"));
     let res = post(&mut c, &format!("/segments/{no}/log"), &[]);
     res.assert_status(422);
     assert!(res.contains("The segment has no description"));

@@ -425,14 +425,16 @@ fn lines_page_link(no: &str, query: &LinesQuery, extra: &[(&str, String)]) -> St
 }
 
 /// Where a line's page, its Save and a Remove lead back to: the page of lines it was opened
-/// from (`back`, with its search, order and page), when it is one of segment `no`'s, else
-/// the segment's lines.
+/// from (`back`, with its search, order and page), or the segment's Log page (whose lines
+/// with a problem link to their forms), when it is one of segment `no`'s, else the segment's
+/// lines.
 pub fn lines_back(no: &str, back: &str) -> String {
     let own = format!("/segments/{no}");
+    let after = |rest: &str| rest.is_empty() || rest.starts_with('?') || rest.starts_with('#');
     match crate::web::forms::safe_next(back) {
         Some(back)
             if back.strip_prefix(&own).is_some_and(|rest| {
-                rest.is_empty() || rest.starts_with('?') || rest.starts_with('#')
+                after(rest) || rest.strip_prefix("/log").is_some_and(after)
             }) =>
         {
             back
