@@ -187,7 +187,7 @@ impl SingleForm {
         }
         let duration = match (&template, self.duration.is_empty()) {
             (Some(t), true) => Some(t.unit_duration_min),
-            _ => self.duration.parse::<i32>().ok().filter(|d| *d >= 0),
+            _ => crate::web::forms::whole_number(&self.duration),
         };
         if duration.is_none() {
             errors.add("duration", "Enter a whole number of minutes, 0 or more.");

@@ -120,6 +120,22 @@ fn whole_digits(whole: &str, sep: char) -> Option<String> {
     ok.then(|| groups.concat())
 }
 
+/// A whole number as typed in `l` (minutes): digits, grouped by the office's thousands
+/// separator or not ("1.000" in da-DK, as its pages write it), 0 or more, within `i32`.
+pub fn whole_number_in(l: Locale, typed: &str) -> Option<i32> {
+    let t = typed.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty() || t.len() > 15 {
+        return None;
+    }
+    whole_digits(t, marks(l).0)?.parse::<i32>().ok()
+}
+
+/// [`whole_number_in`] the office's locale.
+pub fn whole_number(typed: &str) -> Option<i32> {
+    whole_number_in(locale::current(), typed)
+}
+
 /// A typed amount in `l` as plain digits with a point ("1.234,5" in da-DK → "1234.5"), or
 /// why not. A leading `+` is allowed; signs, exponents and spaces inside are not.
 pub fn plain_amount_in(l: Locale, typed: &str) -> Result<String, AmountProblem> {
@@ -353,6 +369,29 @@ pub fn date_range(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_are_read_as_the_office_writes_them() {
+        let da = |s| whole_number_in(Locale::DaDk, s);
+        let gb = |s| whole_number_in(Locale::EnGb, s);
+        assert_eq!(da("1.000"), Some(1000));
+        assert_eq!(da(" 45 "), Some(45));
+        assert_eq!(da("0"), Some(0));
+        assert_eq!(gb("1,000"), Some(1000));
+        for refused in [
+            "",
+            "-5",
+            "1,5",
+            "1.00",
+            "12.5",
+            "abc",
+            "99999999999",
+            "1 000",
+        ] {
+            assert_eq!(da(refused), None, "{refused}");
+        }
+        assert_eq!(gb("1.000"), None);
+    }
 
     #[test]
     fn amounts_are_read_as_the_office_writes_them() {

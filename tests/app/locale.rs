@@ -31,14 +31,19 @@ fn a_danish_cost_and_date_typed_into_the_header_are_read_and_shown_the_danish_wa
             ("description", "Julekort"),
             ("date", "30-11-2026"),
             ("unit_cost", "1.234,50"),
+            // Minutes as the page writes a total of them, "1.000": it was refused.
+            ("unit_duration_min", "1.000"),
         ],
     );
     assert_eq!(
         text(
             &app,
-            &format!("SELECT unit_cost || ' ' || date FROM segments WHERE no = '{no}'")
+            &format!(
+                "SELECT unit_cost || ' ' || date || ' ' || unit_duration_min FROM segments \
+                 WHERE no = '{no}'"
+            )
         ),
-        "1234.50 2026-11-30"
+        "1234.50 2026-11-30 1000"
     );
     let page = c.get(&format!("/segments/{no}"));
     assert!(page.contains("1.234,50"), "{}", page.body);

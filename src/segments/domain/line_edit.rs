@@ -320,9 +320,9 @@ impl LineForm {
         };
         let duration = match some(&self.unit_duration_min) {
             None => None,
-            Some(d) => match d.parse::<i32>() {
-                Ok(v) if v >= 0 => Some(v),
-                _ => {
+            Some(d) => match crate::web::forms::whole_number(&d) {
+                Some(v) => Some(v),
+                None => {
                     errors.add(
                         "unit_duration_min",
                         "Enter whole minutes, or leave it empty.",

@@ -403,7 +403,7 @@ pub fn check_interaction(
     }
     let duration = match unit_duration_min {
         "" => Some(0),
-        d => d.parse::<i32>().ok().filter(|d| *d >= 0),
+        d => crate::web::forms::whole_number(d),
     };
     if duration.is_none() {
         errors.add(
