@@ -66,7 +66,7 @@ impl Figures {
             } else {
                 '.'
             };
-            format!("{}{mark}{}%", tenths / 10, tenths % 10)
+            format!("{}{mark}{} %", tenths / 10, tenths % 10)
         })
     }
 
@@ -317,8 +317,8 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(f(0, 0).response_rate(), None);
-        assert_eq!(f(3, 1).response_rate().as_deref(), Some("33.3%"));
-        assert_eq!(f(3, 2).response_rate().as_deref(), Some("66.7%"));
-        assert_eq!(f(4, 4).response_rate().as_deref(), Some("100.0%"));
+        assert_eq!(f(3, 1).response_rate().as_deref(), Some("33.3 %"));
+        assert_eq!(f(3, 2).response_rate().as_deref(), Some("66.7 %"));
+        assert_eq!(f(4, 4).response_rate().as_deref(), Some("100.0 %"));
     }
 }

@@ -413,12 +413,12 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
     let only = |v: [&str; 8]| v.map(String::from).to_vec();
     // A: 4 entries, ANNA/DORA/ELI/SOLO, companies ALPHA and BETA (SOLO has none), targets
     // ANNA/DORA/SOLO, response DORA, 3 × 2.50 + 9.99, 4 × 3 minutes.
-    let a_only = only(["4", "4", "2", "3", "1", "33.3%", "17.49", "12"]);
+    let a_only = only(["4", "4", "2", "3", "1", "33.3 %", "17.49", "12"]);
     // B: ANNA and FINN (ALPHA, GAMMA), no target, both responses, 2 × 1.25, 2 × 5.
     let b_only = only(["2", "2", "2", "0", "2", "—", "2.50", "10"]);
     // Together ANNA counts once: 5 contacts, 3 companies, responses DORA/ANNA/FINN; of the
     // three targeted, DORA and ANNA responded (FINN was never targeted: 66.7 %, not 100 %).
-    let both = only(["6", "5", "3", "3", "3", "66.7%", "19.99", "22"]);
+    let both = only(["6", "5", "3", "3", "3", "66.7 %", "19.99", "22"]);
     assert_eq!(figures(&mut c, "CP0001"), both);
 
     let card = c.get("/campaigns/CP0001");
@@ -535,7 +535,7 @@ fn the_figures_count_non_canceled_entries_and_follow_cancel_and_restore_exactly(
     // The other campaign kept its one entry throughout.
     assert_eq!(
         figures(&mut c, "CP0002"),
-        only(["1", "1", "1", "1", "1", "100.0%", "100.00", "100"])
+        only(["1", "1", "1", "1", "1", "100.0 %", "100.00", "100"])
     );
 }
 
