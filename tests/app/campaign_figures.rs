@@ -181,7 +181,7 @@ fn the_kept_figures_equal_the_counts_after_every_write_and_are_computed_in_the_b
     let card = c.get("/campaigns/CP0001");
     assert!(
         card.contains(&format!(
-            "data-figure=\"rate\">{}.{}%<",
+            "data-figure=\"rate\">{}.{} %<",
             tenths / 10,
             tenths % 10
         )),
