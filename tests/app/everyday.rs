@@ -53,6 +53,12 @@ fn the_segment_page_shows_codes_with_their_names_on_its_header_and_lines() {
     ] {
         assert!(page.contains(expected), "{expected}:\n{}", page.body);
     }
+    // The campaign it is for is one click away from its top, draft or not.
+    assert!(
+        page.contains("for campaign <a href=\"/campaigns/CP0002\" id=\"segment-campaign\">CP0002 – Autumn</a>"),
+        "{}",
+        page.body
+    );
     // Each line too, the header's values marked as such.
     let lines = page.body.split("id=\"lines-heading\"").nth(1).unwrap();
     assert_eq!(
