@@ -150,11 +150,6 @@ fn the_same_new_opportunity_form_sent_twice_creates_one() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
 }
 
-/// An opportunity's details are corrected on its Edit page, as on Business Central's card:
-/// description, salesperson, campaign and priority, and the sales cycle while it is Not
-/// Started; checked all at once (422, with what was typed), refused over a colleague's change
-/// (409, with what was typed), recorded in the audit trail, no entry in its history; a closed
-/// one is not edited. Before, nothing could be corrected after creation.
 /// An opportunity's campaign runs on the day it is created, as Business Central checks: an
 /// opportunity given a campaign that ended long ago was accepted, and the pipeline's "by
 /// campaign" credited new deals to it. A campaign an opportunity has already may stay.
@@ -235,6 +230,11 @@ fn an_opportunitys_campaign_runs_on_the_day_it_is_created() {
     );
 }
 
+/// An opportunity's details are corrected on its Edit page, as on Business Central's card:
+/// description, salesperson, campaign and priority, and the sales cycle while it is Not
+/// Started; checked all at once (422, with what was typed), refused over a colleague's change
+/// (409, with what was typed), recorded in the audit trail, no entry in its history; a closed
+/// one is not edited. Before, nothing could be corrected after creation.
 #[test]
 fn an_opportunitys_details_are_corrected_on_its_edit_page() {
     let app = TestApp::start();
@@ -3295,7 +3295,9 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
     diesel_exec(
         &app,
         "UPDATE salespeople SET blocked = TRUE WHERE code = 'JO';
-         UPDATE contacts SET salesperson_code = 'PL' WHERE no = 'SOLO'",
+         UPDATE contacts SET salesperson_code = 'PL' WHERE no = 'SOLO';
+         INSERT INTO sales_cycles (code, description, probability_calculation)
+             VALUES ('BIG', 'Big deals', 'add');",
     );
     let form = c.get("/opportunities/new?contact=SOLO");
     assert!(
@@ -3304,6 +3306,16 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
         form.body
     );
     assert!(!form.contains("<option value=\"JO\""));
+    // From a contact's card: its name beside its No., Cancel back to the card, and the sales
+    // cycle to choose (the first of several was taken by whoever did not look).
+    assert!(
+        form.contains("SOLO is Solo Person.")
+            && form.contains("<a href=\"/contacts/SOLO\">Cancel</a>")
+            && form.contains("<option value=\"\">(choose)</option>")
+            && !form.contains("<option value=\"NEW\" selected"),
+        "{}",
+        form.body
+    );
     let res = c.submit(
         "/opportunities/new",
         "/opportunities",

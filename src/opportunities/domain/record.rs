@@ -412,6 +412,10 @@ pub struct NewForm {
     pub estimated_value: String,
     #[serde(default)]
     pub estimated_closing_date: String,
+    /// The contact whose card the form was opened from ("New opportunity" there): Cancel
+    /// leads back to it.
+    #[serde(default)]
+    pub from_contact: String,
     /// The form's one-time key (hidden): the same form sent twice creates one opportunity.
     #[serde(default)]
     pub once: String,
@@ -534,6 +538,7 @@ impl NewForm {
             &mut self.salesperson_code,
             &mut self.campaign_no,
             &mut self.sales_cycle_code,
+            &mut self.from_contact,
         ] {
             *f = f.trim().to_uppercase();
         }

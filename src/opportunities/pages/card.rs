@@ -51,9 +51,34 @@ pub struct NewPage {
     pub errors: FormErrors,
     pub options: NewOptions,
     pub priorities: [(&'static str, &'static str); 3],
+    /// The name of the contact the form names, when there is one.
+    pub contact_name: Option<String>,
 }
 
 impl NewPage {
+    /// Where Cancel leads: the contact's card it was opened from (its No. in the path as the
+    /// contact's links write it), else the list.
+    pub fn back(&self) -> (String, String) {
+        match self.form.from_contact.as_str() {
+            "" => ("/opportunities".into(), "Opportunities".into()),
+            no => (
+                format!(
+                    "/contacts/{}",
+                    crate::web::percent_encoded(no, |b| b.is_ascii_alphanumeric() || b == b'-')
+                ),
+                format!("Contact {no}"),
+            ),
+        }
+    }
+
+    /// The contact field's hint: the name of the contact it names, when there is one.
+    pub fn contact_hint(&self) -> String {
+        match &self.contact_name {
+            Some(name) => format!("{} is {name}.", self.form.contact_no),
+            None => "A person or a company, e.g. CT000012.".into(),
+        }
+    }
+
     /// The estimated value's hint, its example written as the office writes amounts.
     pub fn value_hint(&self) -> String {
         format!(
@@ -81,13 +106,18 @@ pub async fn new(
     let query = query.into_inner();
     let contact_no = query.contact.trim().to_uppercase();
     let from_contact = contact_no.clone();
-    let (options, contact_salesperson) = db(&state.pool, move |conn| {
+    let (options, contact_salesperson, contact_name) = db(&state.pool, move |conn| {
         let contact = if from_contact.is_empty() {
             None
         } else {
             crate::contacts::model::find_by_no(conn, &from_contact)?
         };
-        Ok((new_options(conn)?, contact.and_then(|c| c.salesperson_code)))
+        let name = contact.as_ref().map(|c| c.name.clone());
+        Ok((
+            new_options(conn)?,
+            contact.and_then(|c| c.salesperson_code),
+            name,
+        ))
     })
     .await?;
     // From a contact, the contact's salesperson (as in Business Central); else the user's.
@@ -95,15 +125,22 @@ pub async fn new(
         .salespeople
         .first_offered([&contact_salesperson, &user.salesperson_code])
         .unwrap_or_default();
+    // A cycle is chosen, unless there is only one: the first of several was taken by
+    // whoever did not look (new business under "Existing customer").
+    let sales_cycle_code = match options.cycles.as_slice() {
+        [only] => only.code.clone(),
+        _ => String::new(),
+    };
     let form = NewForm {
+        from_contact: if contact_name.is_some() {
+            contact_no.clone()
+        } else {
+            String::new()
+        },
         contact_no,
         campaign_no: query.campaign.trim().to_uppercase(),
         salesperson_code: salesperson,
-        sales_cycle_code: options
-            .cycles
-            .first()
-            .map(|c| c.code.clone())
-            .unwrap_or_default(),
+        sales_cycle_code,
         priority: "normal".into(),
         once: crate::db::once::new_key(),
         ..Default::default()
@@ -114,6 +151,7 @@ pub async fn new(
         errors: FormErrors::new(),
         options,
         priorities: PRIORITIES,
+        contact_name,
     })
 }
 
@@ -159,13 +197,16 @@ pub async fn create(
                 )?;
                 Ok(Ok(no))
             }
-            Err(errors) => Ok(Err((errors, new_options(conn)?))),
+            Err(errors) => {
+                let name = crate::contacts::model::find_by_no(conn, &f.contact_no)?.map(|c| c.name);
+                Ok(Err((errors, new_options(conn)?, name)))
+            }
         })
     })
     .await?;
     match result {
         Ok(no) => Ok(redirect(&format!("/opportunities/{no}"))),
-        Err((errors, options)) => render(
+        Err((errors, options, contact_name)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &NewPage {
                 layout,
@@ -173,6 +214,7 @@ pub async fn create(
                 errors,
                 options,
                 priorities: PRIORITIES,
+                contact_name,
             },
         ),
     }
