@@ -355,7 +355,9 @@ fn a_line_with_its_own_template_takes_that_templates_campaign_flags() {
     let form = c.get(&format!("/segments/{no}/lines/{line}"));
     assert!(
         form.contains("id=\"campaign_response-hint\">In effect: No (template).</p>")
-            && form.contains("selected>(as the line&#39;s template says)</option>"),
+            && form.contains("selected>(as the line&#39;s template says)</option>")
+            && form.contains("Left empty: Call (the line&#39;s template).")
+            && form.contains("(as on the header, else the contact's)</option>"),
         "{}",
         form.body
     );

@@ -327,6 +327,32 @@ impl LinePage {
         format!("/segments/{}/lines/{}", self.segment.no, self.line_id)
     }
 
+    /// The subject the line logs with when its own is left empty, as Log Segment takes it
+    /// (`log::DESCRIPTION`): its own template's description, else the header's subject, else
+    /// the header's template's description, else the segment's description.
+    pub fn subject_hint(&self) -> String {
+        let description = |code: Option<&str>| {
+            code.and_then(|c| self.templates.iter().find(|t| t.code == c))
+                .map(|t| t.description.as_str())
+                .filter(|d| !d.is_empty())
+        };
+        let header = self.segment.interaction_template_code.as_deref();
+        let own = Some(self.form.interaction_template_code.as_str())
+            .filter(|c| !c.is_empty() && Some(*c) != header);
+        let (value, from) = match description(own) {
+            Some(d) => (d, "the line's template"),
+            None if !self.segment.subject.is_empty() => (self.segment.subject.as_str(), "header"),
+            None => match description(header) {
+                Some(d) => (d, "the header's template"),
+                None => (
+                    self.segment.description.as_str(),
+                    "the segment's description",
+                ),
+            },
+        };
+        format!("Left empty: {value} ({from}).")
+    }
+
     /// What the campaign flags' empty choice means on this line: its own template's flags
     /// when it has a template of its own (whatever campaign that names), else the header's.
     pub fn flag_default(&self) -> &'static str {
