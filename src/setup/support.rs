@@ -182,7 +182,7 @@ fn renamed_in(detail: &str, from: &str) -> Option<String> {
     })
 }
 
-fn table_has(conn: &mut PgConnection, table: &SetupTable, code: &str) -> QueryResult<bool> {
+pub fn table_has(conn: &mut PgConnection, table: &SetupTable, code: &str) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Found {
         #[diesel(sql_type = diesel::sql_types::Bool)]

@@ -820,3 +820,66 @@ fn a_code_kept_by_a_removed_line_says_so() {
         "ZED"
     );
 }
+
+/// A segment's header form opened before an administrator renamed its template: saved with
+/// only its description changed, it keeps the template under its new code. It was refused,
+/// "There is no interaction template MAIL", on a field the user never touched.
+#[test]
+fn a_header_form_opened_before_its_template_was_renamed_saves() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Mailing");
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'MAIL' WHERE no = '{no}'"),
+    );
+    let page = format!("/segments/{no}");
+    let form = c.get(&page);
+    let version = hidden_value(&form.body, "version").unwrap();
+    let date = text(
+        &app,
+        &format!("SELECT date::text FROM segments WHERE no = '{no}'"),
+    );
+    let mut admin = app.signed_in("ada", "admin");
+    admin
+        .submit(
+            "/setup/interaction-templates/MAIL",
+            "/setup/interaction-templates/MAIL",
+            &fields(&[
+                ("code", "MAILING"),
+                ("group_code", "LETTER"),
+                ("description", "Mailing"),
+                ("campaign_no", "CP0002"),
+            ]),
+        )
+        .assert_redirect(LIST);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT interaction_template_code FROM segments WHERE no = '{no}'")
+        ),
+        "MAILING"
+    );
+    let res = c.post_with_token(
+        &page,
+        &form.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Mailing, spring"),
+            ("date", &date),
+            ("interaction_template_code", "MAIL"),
+            ("version", &version),
+        ]),
+    );
+    res.assert_redirect(&page);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT description || '|' || interaction_template_code FROM segments \
+                 WHERE no = '{no}'"
+            )
+        ),
+        "Mailing, spring|MAILING"
+    );
+}

@@ -76,6 +76,39 @@ fn optional(code: &str) -> Option<String> {
 }
 
 impl HeaderForm {
+    /// A code of the form opened before an administrator renamed it (the rename reaches the
+    /// segment without a new version): the segment's code now, when the audit trail says the
+    /// form's was renamed to it. It was refused as unknown, on a field the user never touched.
+    pub fn follow_renames(&mut self, conn: &mut PgConnection, saved: &Segment) -> QueryResult<()> {
+        use crate::setup::registry::{of_kind, Kind};
+        use crate::setup::support::{since, table_has, Since};
+        let fields: [(&mut String, Option<&str>, Kind); 2] = [
+            (
+                &mut self.interaction_template_code,
+                saved.interaction_template_code.as_deref(),
+                Kind::InteractionTemplates,
+            ),
+            (
+                &mut self.salesperson_code,
+                saved.salesperson_code.as_deref(),
+                Kind::Salespeople,
+            ),
+        ];
+        for (typed, now, kind) in fields {
+            let Some(now) = now else { continue };
+            // (Only a code that is not there is looked for in the audit trail.)
+            if typed.is_empty() || typed.as_str() == now || table_has(conn, of_kind(kind), typed)? {
+                continue;
+            }
+            if let Since::Renamed(to) = since(conn, of_kind(kind), typed)? {
+                if to == now {
+                    *typed = to;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn from_segment(s: &Segment) -> Self {
         HeaderForm {
             description: s.description.clone(),

@@ -191,6 +191,9 @@ pub async fn update(
         conn.transaction::<_, AppError, _>(|conn| {
             let segment = super::locked(conn, &no)?;
             super::must_be_draft(&segment)?;
+            let mut f = f;
+            f.follow_renames(conn, &segment)?;
+            let f = f;
             let key = once::key(&f.once);
             let digest = once::digest(&HeaderForm {
                 version: String::new(),
