@@ -842,6 +842,15 @@ fn a_header_form_opened_before_its_template_was_renamed_saves() {
         &format!("SELECT date::text FROM segments WHERE no = '{no}'"),
     );
     let mut admin = app.signed_in("ada", "admin");
+    // Its page says where it is used, not only how much: the segment, by No.
+    let card = admin.get("/setup/interaction-templates/MAIL");
+    assert!(
+        card.contains(&format!(
+            "Segments whose header or lines name it: <a href=\"/segments/{no}\">{no}</a>."
+        )) && card.contains("href=\"/interactions?template=MAIL\""),
+        "{}",
+        card.body
+    );
     admin
         .submit(
             "/setup/interaction-templates/MAIL",

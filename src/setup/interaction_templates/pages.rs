@@ -161,6 +161,40 @@ pub struct TemplateFormPage {
     pub used_by: registry::UsedBy,
     pub groups: CodeList,
     pub campaigns: CodeList,
+    /// The segments whose header or lines name it, by No. (the first [`WHERE_SHOWN`] and one
+    /// more, to say there are more), for its delete refusal.
+    pub where_segments: Vec<String>,
+}
+
+/// How many segments using a template its page names.
+pub const WHERE_SHOWN: usize = 10;
+
+/// The segments whose header or current lines name template `code`, by No.: the first
+/// [`WHERE_SHOWN`] and one more. Read only when the counts say some do.
+fn where_segments(
+    conn: &mut PgConnection,
+    code: &str,
+    used_by: &registry::UsedBy,
+) -> QueryResult<Vec<String>> {
+    if !used_by.text.contains("segment") {
+        return Ok(Vec::new());
+    }
+    #[derive(diesel::QueryableByName)]
+    struct No {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        no: String,
+    }
+    let rows: Vec<No> = diesel::sql_query(
+        "SELECT s.no::text AS no FROM segments s \
+         WHERE s.interaction_template_code = $1 \
+            OR s.id IN (SELECT l.segment_id FROM segment_lines l \
+                        WHERE l.interaction_template_code = $1) \
+         ORDER BY s.no LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(code)
+    .bind::<diesel::sql_types::BigInt, _>(WHERE_SHOWN as i64 + 1)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.no).collect())
 }
 
 impl TemplateFormPage {
@@ -215,6 +249,7 @@ pub async fn new(
         used_by: registry::UsedBy::default(),
         groups,
         campaigns,
+        where_segments: Vec::new(),
     })
 }
 
@@ -323,6 +358,7 @@ pub async fn create(
             used_by: registry::UsedBy::default(),
             groups,
             campaigns,
+            where_segments: Vec::new(),
         }),
     }
 }
@@ -342,12 +378,16 @@ pub async fn show(
         };
         let used_by = registry::used_by(&registry::usages(conn, table(), &row.code)?, &row.code);
         let group = group_description(conn, &row.group_code)?.unwrap_or_default();
-        let choices = if admin { Some(choices(conn)?) } else { None };
+        let choices = if admin {
+            Some((choices(conn)?, where_segments(conn, &row.code, &used_by)?))
+        } else {
+            None
+        };
         Ok((row, used_by, group, choices))
     })
     .await?;
     match choices {
-        Some((groups, campaigns)) => ok(&TemplateFormPage {
+        Some(((groups, campaigns), where_segments)) => ok(&TemplateFormPage {
             layout,
             table: table(),
             code: Some(row.code.clone()),
@@ -356,6 +396,7 @@ pub async fn show(
             used_by,
             groups,
             campaigns,
+            where_segments,
         }),
         None => ok(&TemplateShowPage {
             layout,
@@ -431,14 +472,22 @@ pub async fn update(
             let used_by =
                 registry::used_by(&registry::usages(conn, table(), &old.code)?, &old.code);
             let now = shown(&old);
-            Ok(Err((old.code, errors, used_by, choices(conn)?, now)))
+            let segments = where_segments(conn, &old.code, &used_by)?;
+            Ok(Err((
+                old.code,
+                errors,
+                used_by,
+                choices(conn)?,
+                now,
+                segments,
+            )))
         })
     })
     .await?;
     match result {
         Ok(()) => Ok(redirect(&table().href())),
         // Shown again over the row as it is now: saved again, the form replaces it.
-        Err((code, errors, used_by, (groups, campaigns), now)) => {
+        Err((code, errors, used_by, (groups, campaigns), now, where_segments)) => {
             unprocessable(&TemplateFormPage {
                 layout,
                 table: table(),
@@ -448,6 +497,7 @@ pub async fn update(
                 used_by,
                 groups,
                 campaigns,
+                where_segments,
             })
         }
     }
