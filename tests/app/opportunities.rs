@@ -4184,3 +4184,32 @@ fn deleting_an_unused_sales_cycle_says_its_stages_go_with_it() {
         1
     );
 }
+
+/// The card's estimated value says "More than 0" as its hint, and a value that cannot be read
+/// is told the same (it was told "an amount of 0 or more", and 0 was then refused).
+#[test]
+fn an_unreadable_estimated_value_is_told_what_its_hint_says() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    let card = c.get(&format!("/opportunities/{no}"));
+    assert!(
+        card.contains("More than 0, e.g. 12500.50."),
+        "{}",
+        card.body
+    );
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[("action", "first"), ("estimated_value", "abc")],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Enter the estimated value: an amount more than 0, like 12500.50."),
+        "{}",
+        res.body
+    );
+}

@@ -360,9 +360,17 @@ pub fn update(
         &form.estimated_value
     });
     if value.is_none() {
+        // As its hint says: more than 0 (0 itself is refused below, an opportunity in
+        // progress being worth something).
         errors.add(
             "estimated_value",
-            crate::web::forms::amount_refused(&form.estimated_value, false),
+            crate::web::forms::amount_message(
+                &form.estimated_value,
+                format!(
+                    "Enter the estimated value: an amount more than 0, like {}.",
+                    crate::web::forms::amount_example_of(12500)
+                ),
+            ),
         );
     }
     let stage = target.and_then(|t| stages.iter().find(|s| s.stage == t));

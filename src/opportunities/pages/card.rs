@@ -247,6 +247,14 @@ pub struct CardPage {
 }
 
 impl CardPage {
+    /// The estimated value's hint, with an example written as the office writes amounts.
+    pub fn value_hint(&self) -> String {
+        format!(
+            "More than 0, e.g. {}.",
+            crate::web::forms::amount_example_of(12500)
+        )
+    }
+
     pub fn money(&self, v: &bigdecimal::BigDecimal) -> String {
         money(v)
     }
