@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::card::show)
         .service(pages::edit::edit_form)
         .service(pages::edit::save)
+        .service(pages::card::to_card)
         .service(pages::card::update)
         .service(pages::card::close)
         .service(pages::card::reopen)

@@ -4212,4 +4212,10 @@ fn an_unreadable_estimated_value_is_told_what_its_hint_says() {
         "{}",
         res.body
     );
+    // The address the refusal was shown at, opened again, is the card (it was "Page not
+    // found").
+    for action in ["update", "close", "reopen"] {
+        c.get(&format!("/opportunities/{no}/{action}"))
+            .assert_redirect(&format!("/opportunities/{no}"));
+    }
 }

@@ -526,6 +526,21 @@ fn typed(which: &Which) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// The address a refused Update, Close or Reopen was shown at (its form's action), opened
+/// again (reloaded, bookmarked, copied): the card. It was "Page not found … may have been
+/// deleted".
+#[get("/opportunities/{no}/{action:update|close|reopen}")]
+pub async fn to_card(
+    SignedIn(_user): SignedIn,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (no, _) = path.into_inner();
+    Ok(redirect(&format!(
+        "/opportunities/{}",
+        crate::web::percent_encoded(&no, |b| b.is_ascii_alphanumeric() || b == b'-')
+    )))
+}
+
 #[post("/opportunities/{no}/update")]
 pub async fn update(
     req: HttpRequest,
