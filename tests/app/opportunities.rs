@@ -4208,7 +4208,10 @@ fn an_unreadable_estimated_value_is_told_what_its_hint_says() {
     );
     res.assert_status(422);
     assert!(
-        res.contains("Enter the estimated value: an amount more than 0, like 12500.50."),
+        res.contains(
+            "Enter the estimated value: an amount more than 0 and below 10,000,000,000, like \
+             12500.50."
+        ),
         "{}",
         res.body
     );

@@ -891,4 +891,22 @@ fn a_header_form_opened_before_its_template_was_renamed_saves() {
         ),
         "Mailing, spring|MAILING"
     );
+    // Held only by a line a step removed (on no page, and Go Back brings it back): the
+    // segment is named all the same.
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = NULL WHERE no = '{no}';
+             UPDATE segment_lines l SET interaction_template_code = 'MAILING', removed_by_step = l.added_by_step + 1 \
+               FROM segments s WHERE s.id = l.segment_id AND s.no = '{no}'"
+        ),
+    );
+    let card = admin.get("/setup/interaction-templates/MAILING");
+    assert!(
+        card.contains("line removed by a step")
+            && card.contains(&format!("<a href=\"/segments/{no}\">{no}</a>")),
+        "{}",
+        card.body
+    );
 }

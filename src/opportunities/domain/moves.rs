@@ -367,7 +367,8 @@ pub fn update(
             crate::web::forms::amount_message(
                 &form.estimated_value,
                 format!(
-                    "Enter the estimated value: an amount more than 0, like {}.",
+                    "Enter the estimated value: an amount more than 0 and below {}, like {}.",
+                    crate::web::filters::number(crate::web::forms::AMOUNT_LIMIT),
                     crate::web::forms::amount_example_of(12500)
                 ),
             ),

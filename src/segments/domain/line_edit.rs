@@ -122,8 +122,9 @@ fn some(s: &str) -> Option<String> {
 }
 
 /// Whether two values of a line's or a header's field (by its label) are the same: a date or a
-/// cost by its value, however written ("30-11-2026" and "2026-11-30", "12,5" and "12,50"), a
-/// text (Description, Subject) as written, any other (a code) in any case.
+/// cost or minutes by its value, however written ("30-11-2026" and "2026-11-30", "12,5" and
+/// "12,50", "1.000" and "1000"), a text (Description, Subject) as written, any other (a code)
+/// in any case.
 pub(crate) fn same_value(label: &str, a: &str, b: &str) -> bool {
     let text = |t: &str| t.trim().to_uppercase();
     let key = |t: &str| match label {
@@ -131,6 +132,9 @@ pub(crate) fn same_value(label: &str, a: &str, b: &str) -> bool {
         "Date" => crate::web::forms::date(t).map_or_else(|| text(t), |d| d.to_string()),
         "Unit Cost" => {
             crate::setup::support::parse_amount(t).map_or_else(|| text(t), |v| v.to_string())
+        }
+        "Unit Duration (min)" => {
+            crate::web::forms::whole_number(t).map_or_else(|| text(t), |v| v.to_string())
         }
         _ => text(t),
     };
@@ -587,12 +591,14 @@ mod tests {
             let theirs = LineForm {
                 date: "2026-11-30".into(),
                 unit_cost: "12,50".into(),
+                unit_duration_min: "1000".into(),
                 salesperson_code: "JO".into(),
                 ..Default::default()
             };
             let yours = LineForm {
                 date: "30-11-2026".into(),
                 unit_cost: "12,5".into(),
+                unit_duration_min: "1.000".into(),
                 salesperson_code: "jo".into(),
                 ..Default::default()
             };

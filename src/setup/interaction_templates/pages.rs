@@ -176,7 +176,8 @@ fn where_segments(
     code: &str,
     used_by: &registry::UsedBy,
 ) -> QueryResult<Vec<String>> {
-    if !used_by.text.contains("segment") {
+    // (Its usages by segments and by lines, removed ones among them, are worded so.)
+    if !used_by.text.contains("segment") && !used_by.text.contains("line") {
         return Ok(Vec::new());
     }
     #[derive(diesel::QueryableByName)]
