@@ -1032,3 +1032,62 @@ fn a_line_saved_or_removed_leads_back_to_the_page_of_lines_it_came_from() {
 fn urlencoding(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+/// A contact renamed while a step adding it is in progress: the rename waits for the step,
+/// and the step's line takes the new name. It kept the old one for good (the database's
+/// rename of the lines could not see the step's, not yet committed), and the mail merge's
+/// export printed it.
+#[test]
+fn a_rename_during_a_step_reaches_the_steps_lines() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Denmark");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    // A step in progress, as the step writes its lines: DORA's, under the name read then.
+    let mut stepping = app.conn();
+    stepping
+        .batch_execute(&format!(
+            "BEGIN;
+             INSERT INTO segment_lines (segment_id, contact_id, added_by_step, company_name,
+                 company_no, is_person, contact_name)
+             SELECT s.id, c.id, 1, l.company_name, l.company_no, TRUE, c.name
+             FROM segments s JOIN contacts c ON c.no = 'DORA'
+             JOIN segment_lines l ON l.segment_id = s.id WHERE s.no = '{no}' LIMIT 1;"
+        ))
+        .unwrap();
+    let old = text(&app, "SELECT name FROM contacts WHERE no = 'DORA'");
+    let renaming = {
+        let mut c = app.signed_in("rita", "staff");
+        std::thread::spawn(move || {
+            let edit = c.get("/contacts/DORA/edit");
+            let version = hidden_value(&edit.body, "version").unwrap();
+            c.post_with_token(
+                "/contacts/DORA",
+                &edit.csrf_token().unwrap(),
+                &[
+                    ("type", "person"),
+                    ("name", "Dora Renamed"),
+                    ("company_no", "BETA"),
+                    ("version", &version),
+                ],
+            )
+            .status
+        })
+    };
+    assert!(one_waits_for_a_lock(&app, || renaming.is_finished()));
+    stepping.batch_execute("COMMIT").unwrap();
+    assert_eq!(renaming.join().unwrap(), 303);
+    assert_ne!(old, "Dora Renamed");
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT l.contact_name FROM segment_lines l JOIN contacts c ON c.id = l.contact_id \
+                 JOIN segments s ON s.id = l.segment_id WHERE s.no = '{no}' AND c.no = 'DORA'"
+            )
+        ),
+        "Dora Renamed"
+    );
+}

@@ -184,6 +184,15 @@ fn lock_deleted(conn: &mut PgConnection, contact: &Contact) -> QueryResult<bool>
     }
 }
 
+/// Waits for the segment steps in progress, and keeps new ones out until the transaction
+/// ends: a contact renamed (or moved) meanwhile is seen by a step's lines, which carry its
+/// name and its company's. (A rename reaches the lines already there by the database's
+/// trigger, which cannot see the lines of a step not yet committed: they kept the old name,
+/// in the mail merge's export too.)
+pub fn wait_for_steps(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute("LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")
+}
+
 /// `Some(reason)` when the contact may not be deleted now. Call it in the deleting
 /// transaction: it first waits for segment steps in progress (and keeps new ones out until
 /// the transaction ends), so that a line being added cannot escape the check.

@@ -376,6 +376,11 @@ pub fn check(
     existing: &Existing,
     refused: &[String],
 ) -> QueryResult<()> {
+    // Renames and moves wait for the segment steps in progress (their lines carry the names
+    // and the company: `guards::wait_for_steps`), before the checks read the lines.
+    if existing.update && (existing.has("name") || existing.has("company_no")) {
+        super::guards::wait_for_steps(conn)?;
+    }
     let mut checks: Vec<String> = vec![twice(problems.line_word), stale(existing.update)];
     if existing.update {
         checks.push(TYPE_CHANGE.into());

@@ -359,6 +359,9 @@ pub async fn update(
                     ))
                 }
             };
+            if values.name != contact.name {
+                guards::wait_for_steps(conn)?;
+            }
             let mut errors = FormErrors::new();
             if let Some(refusal) =
                 guards::company_change_refused(conn, &contact, &values.kind, values.company_id)?
