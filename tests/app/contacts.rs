@@ -2141,6 +2141,12 @@ fn search_name_and_post_code_are_upper_case_and_found_however_typed() {
     assert_eq!(search_name(&app, &plain), "RENAMED CO");
     edit_and_save(&mut c, &no, "Acme Holdings").assert_redirect(&format!("/contacts/{no}"));
     assert_eq!(search_name(&app, &no), "ØSTER CO");
+    // A name longer in capitals than a Search Name holds ("ß" is "SS"): its Search Name, cut
+    // short, follows a rename too (it was compared with the whole name, and stayed).
+    let long = create(&mut c, &company(&"ß".repeat(60)));
+    assert_eq!(search_name(&app, &long), "S".repeat(100));
+    edit_and_save(&mut c, &long, "Gade").assert_redirect(&format!("/contacts/{long}"));
+    assert_eq!(search_name(&app, &long), "GADE");
 
     // A colleague's change of the Search Name alone is shown on the conflict page.
     let stale = c.get(&format!("/contacts/{plain}/edit"));

@@ -476,14 +476,14 @@ pub fn validate(
         return Ok(Err(errors));
     }
     let search_name = if form.search_name.is_empty() {
-        form.name.to_uppercase()
+        search_name_of(&form.name)
     } else {
         form.search_name.clone()
     };
     Ok(Ok(ContactValues {
         kind: form.kind.clone(),
         name: form.name.clone(),
-        search_name: search_name.chars().take(100).collect(),
+        search_name: search_name.chars().take(SEARCH_NAME_LENGTH).collect(),
         company_id,
         job_title: form.job_title.clone(),
         address: form.address.clone(),
@@ -656,6 +656,19 @@ pub fn company_no_of(conn: &mut PgConnection, contact: &Contact) -> QueryResult<
         Some(id) => find(conn, id).map(|c| Some(c.no)),
         None => Ok(None),
     }
+}
+
+/// The most characters a Search Name holds.
+pub const SEARCH_NAME_LENGTH: usize = 100;
+
+/// The Search Name a name gives: the name in capitals, cut to [`SEARCH_NAME_LENGTH`] (as an
+/// import's `left(upper(name), 100)`). "ß" in capitals is "SS": a name of 100 characters may
+/// give more.
+pub fn search_name_of(name: &str) -> String {
+    name.to_uppercase()
+        .chars()
+        .take(SEARCH_NAME_LENGTH)
+        .collect()
 }
 
 #[cfg(test)]

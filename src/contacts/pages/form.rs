@@ -346,7 +346,7 @@ pub async fn update(
             // A Search Name left as it followed the old name follows the new one (as
             // Business Central's Name does); one of the user's own stays.
             let mut f = f;
-            if f.name != contact.name && f.search_name == contact.name.to_uppercase() {
+            if f.name != contact.name && f.search_name == model::search_name_of(&contact.name) {
                 f.search_name.clear();
             }
             let values = match model::validate(conn, &f, Some(&contact))? {
