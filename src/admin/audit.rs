@@ -65,6 +65,40 @@ pub fn record(
         .map(|_| ())
 }
 
+/// Records one entry per (subject, detail) of `rows`, in one statement whatever their number
+/// (a company's persons deleted with it).
+pub fn record_each(
+    conn: &mut PgConnection,
+    actor: Actor<'_>,
+    action: &str,
+    rows: &[(String, String)],
+    ip: &str,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, Nullable, Text};
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (user_id, name) = match actor {
+        Actor::User(u) => (Some(u.id), u.username.clone()),
+        Actor::Anonymous => (None, "(not signed in)".to_string()),
+        Actor::Cli => (None, "(command line)".to_string()),
+    };
+    let subjects: Vec<&str> = rows.iter().map(|(s, _)| s.as_str()).collect();
+    let details: Vec<&str> = rows.iter().map(|(_, d)| d.as_str()).collect();
+    diesel::sql_query(
+        "INSERT INTO audit_log (user_id, actor, action, subject, detail, ip) \
+         SELECT $1, $2, $3, s, d, $4 FROM unnest($5::text[], $6::text[]) AS r(s, d)",
+    )
+    .bind::<Nullable<diesel::sql_types::BigInt>, _>(user_id)
+    .bind::<Text, _>(name)
+    .bind::<Text, _>(action)
+    .bind::<Text, _>(ip)
+    .bind::<Array<Text>, _>(subjects)
+    .bind::<Array<Text>, _>(details)
+    .execute(conn)
+    .map(|_| ())
+}
+
 pub const PAGE_SIZE: i64 = 50;
 
 /// The count of entries stops here ("more than 10,000"): the trail only grows.

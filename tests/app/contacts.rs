@@ -338,9 +338,23 @@ fn deleting_a_company_deletes_its_persons_with_it() {
     assert_eq!(
         crate::segments::text(
             &app,
-            "SELECT detail FROM audit_log WHERE action = 'contact deleted'"
+            &format!("SELECT detail FROM audit_log WHERE action = 'contact deleted' AND subject = '{acme}'")
         ),
         format!("Acme Trading with its 2 persons: {ada} Ada, {bo} Bo")
+    );
+    // Each person has an entry of its own, found by its No. in the audit trail (only the
+    // company's named them, the first 20).
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            "SELECT string_agg(subject || ': ' || detail, '; ' ORDER BY subject) FROM audit_log \
+             WHERE action = 'contact deleted' AND subject <> (SELECT min(subject) FROM audit_log \
+               WHERE action = 'contact deleted' AND detail LIKE 'Acme Trading%')"
+        ),
+        format!(
+            "{ada}: Ada, with its company {acme} Acme Trading; {bo}: Bo, with its company {acme} \
+             Acme Trading"
+        )
     );
 }
 
@@ -2362,7 +2376,7 @@ fn a_company_is_deleted_only_with_the_persons_its_page_showed() {
     );
     let audit = crate::segments::text(
         &app,
-        "SELECT detail FROM audit_log WHERE action = 'contact deleted'",
+        "SELECT detail FROM audit_log WHERE action = 'contact deleted' ORDER BY id LIMIT 1",
     );
     assert!(
         audit.contains(&format!("{shown_one} Shown One"))

@@ -195,6 +195,24 @@ pub async fn delete(
                 &detail,
                 &ip,
             )?;
+            // Each person has an entry of its own too, found by its No. (the company's names
+            // the first few only).
+            let of_persons: Vec<(String, String)> = persons
+                .iter()
+                .map(|(no, name)| {
+                    (
+                        no.clone(),
+                        format!("{name}, with its company {} {}", contact.no, contact.name),
+                    )
+                })
+                .collect();
+            audit::record_each(
+                conn,
+                Actor::User(&user),
+                "contact deleted",
+                &of_persons,
+                &ip,
+            )?;
             session::set_flash(
                 conn,
                 &session,
