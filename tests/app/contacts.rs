@@ -126,6 +126,19 @@ fn invalid_contacts_come_back_with_a_message_per_field() {
     }
     assert!(res.contains("value=\"Odense\""), "typed values are kept");
     assert!(res.contains("value=\"not-an-address\""));
+    // Typos that bounce, and marks that cut an address short in a mailto: link.
+    for typo in ["ase@nordlys..dk", "ase@x.dk?subject=hej", "a;b@x.dk"] {
+        let res = c.submit(
+            "/contacts/new",
+            "/contacts",
+            &[("type", "company"), ("name", "Typo"), ("email", typo)],
+        );
+        res.assert_status(422);
+        assert!(
+            res.contains("Enter an e-mail address like name@example.com."),
+            "{typo}"
+        );
+    }
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
     assert_eq!(
         app.count("SELECT next_number FROM number_series WHERE code = 'CONTACT'"),

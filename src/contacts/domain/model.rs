@@ -357,14 +357,19 @@ pub fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
+    // Dots only between characters ("ase@nordlys..dk" bounces), and none of the marks that
+    // cut an address short in a mail program or a mailto: link ("a;b@x.dk",
+    // "a@x.dk?subject=…"); a domain of letters (of any alphabet), digits and hyphens.
+    let dotted = |part: &str| part.split('.').all(|label| !label.is_empty());
+    let domain_char = |c: char| c.is_alphanumeric() || c == '-' || c == '.';
     !local.is_empty()
-        && !domain.contains('@')
+        && dotted(local)
+        && dotted(domain)
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
+        && domain.chars().all(domain_char)
         && !email
             .chars()
-            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;:\"()[]\\?".contains(c))
 }
 
 fn optional(code: &str) -> Option<String> {
@@ -687,6 +692,7 @@ mod tests {
     fn emails() {
         assert!(valid_email("ada@example.com"));
         assert!(valid_email("a.b+c@mail.example.co.uk"));
+        assert!(valid_email("søren@ærø-handel.dk"));
         for bad in [
             "ada",
             "ada@",
@@ -696,6 +702,13 @@ mod tests {
             "a@b@c.com",
             "ada@.com",
             "<a>@x.com",
+            "ase@nordlys..dk",
+            "a..b@x.dk",
+            ".a@x.dk",
+            "a;b@x.dk",
+            "a\"b@x.dk",
+            "ase@x.dk?subject=hej",
+            "ase@x_y.dk",
         ] {
             assert!(!valid_email(bad), "{bad}");
         }
