@@ -1690,3 +1690,58 @@ fn save_criteria_saves_the_steps_shown_and_a_logged_segments_too() {
     let mut viewer = app.signed_in("vera", "viewer");
     assert!(!viewer.get(&page).contains("save-criteria"));
 }
+
+/// A line's form shown again (a conflict) with its own salesperson renamed since: the code
+/// typed stays chosen, marked "not found", instead of no choice at all — which, sent again as
+/// the browser sends it, cleared the line's own salesperson without a word.
+#[test]
+fn a_lines_own_salesperson_renamed_since_its_form_stays_chosen_when_shown_again() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines l SET salesperson_code = 'PL' FROM segments s \
+             WHERE s.id = l.segment_id AND s.no = '{no}'"
+        ),
+    );
+    let line = text(
+        &app,
+        &format!(
+            "SELECT l.id::text FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}'"
+        ),
+    );
+    let href = format!("/segments/{no}/lines/{line}");
+    let form = c.get(&href);
+    diesel_exec(
+        &app,
+        "UPDATE salespeople SET code = 'PLX' WHERE code = 'PL'",
+    );
+    let res = c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("salesperson_code", "PL"),
+            ("subject", "Typed"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+            ("once", &hidden_value(&form.body, "once").unwrap()),
+        ],
+    );
+    assert!(res.status == 409 || res.status == 422, "{}", res.status);
+    assert!(
+        res.contains("<option value=\"PL\" selected>PL (not found)</option>"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT salesperson_code FROM segment_lines WHERE id = {line}")
+        ),
+        "PLX"
+    );
+}
