@@ -39,6 +39,17 @@ pub enum Actor<'a> {
     Cli,
 }
 
+impl Actor<'_> {
+    /// The entry's user id and actor: the user's, or what stands for who acted.
+    fn who(&self) -> (Option<i64>, String) {
+        match self {
+            Actor::User(u) => (Some(u.id), u.username.clone()),
+            Actor::Anonymous => (None, "(not signed in)".to_string()),
+            Actor::Cli => (None, "(command line)".to_string()),
+        }
+    }
+}
+
 pub fn record(
     conn: &mut PgConnection,
     actor: Actor<'_>,
@@ -47,11 +58,7 @@ pub fn record(
     detail: &str,
     ip: &str,
 ) -> QueryResult<()> {
-    let (user_id, name) = match actor {
-        Actor::User(u) => (Some(u.id), u.username.clone()),
-        Actor::Anonymous => (None, "(not signed in)".to_string()),
-        Actor::Cli => (None, "(command line)".to_string()),
-    };
+    let (user_id, name) = actor.who();
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::user_id.eq(user_id),
@@ -78,11 +85,7 @@ pub fn record_each(
     if rows.is_empty() {
         return Ok(());
     }
-    let (user_id, name) = match actor {
-        Actor::User(u) => (Some(u.id), u.username.clone()),
-        Actor::Anonymous => (None, "(not signed in)".to_string()),
-        Actor::Cli => (None, "(command line)".to_string()),
-    };
+    let (user_id, name) = actor.who();
     let subjects: Vec<&str> = rows.iter().map(|(s, _)| s.as_str()).collect();
     let details: Vec<&str> = rows.iter().map(|(_, d)| d.as_str()).collect();
     diesel::sql_query(
