@@ -56,16 +56,12 @@ pub struct NewPage {
 }
 
 impl NewPage {
-    /// Where Cancel leads: the contact's card it was opened from (its No. in the path as the
-    /// contact's links write it), else the list.
+    /// Where Cancel leads: the contact's card it was opened from, else the list.
     pub fn back(&self) -> (String, String) {
         match self.form.from_contact.as_str() {
             "" => ("/opportunities".into(), "Opportunities".into()),
             no => (
-                format!(
-                    "/contacts/{}",
-                    crate::web::percent_encoded(no, |b| b.is_ascii_alphanumeric() || b == b'-')
-                ),
+                crate::contacts::model::card_href(no),
                 format!("Contact {no}"),
             ),
         }
@@ -537,7 +533,7 @@ pub async fn to_card(
     let (no, _) = path.into_inner();
     Ok(redirect(&format!(
         "/opportunities/{}",
-        crate::web::percent_encoded(&no, |b| b.is_ascii_alphanumeric() || b == b'-')
+        crate::web::pagination::path_segment(&no)
     )))
 }
 
