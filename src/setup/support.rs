@@ -137,6 +137,22 @@ impl Since {
     }
 }
 
+/// Whether `typed`, a code a form was opened with, is `now` under the name it had before an
+/// administrator renamed it (the rename reaches the rows that hold it without a new version,
+/// so a form opened before it sends the old code of a field its user never touched). A code
+/// that is there is never taken for another.
+pub fn renamed_to(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    typed: &str,
+    now: &str,
+) -> QueryResult<bool> {
+    if typed.is_empty() || typed == now || table_has(conn, table, typed)? {
+        return Ok(false);
+    }
+    Ok(matches!(since(conn, table, typed)?, Since::Renamed(to) if to == now))
+}
+
 /// How many renames [`since`] follows before it gives up.
 const RENAMES_FOLLOWED: usize = 10;
 

@@ -910,3 +910,81 @@ fn a_header_form_opened_before_its_template_was_renamed_saves() {
         card.body
     );
 }
+
+/// A line's form opened before an administrator renamed the line's own template: saved with
+/// only its subject typed, it keeps the template under its new code. It was a 409 "someone
+/// else saved" (the rename changed what the form showed), and sent again it was refused as
+/// an unknown template, on a field the user never touched.
+#[test]
+fn a_line_form_opened_before_its_own_template_was_renamed_saves() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines l SET interaction_template_code = 'MAIL' FROM segments s \
+             WHERE s.id = l.segment_id AND s.no = '{no}'"
+        ),
+    );
+    let line = text(
+        &app,
+        &format!(
+            "SELECT l.id::text FROM segment_lines l JOIN segments s ON s.id = l.segment_id \
+             WHERE s.no = '{no}'"
+        ),
+    );
+    let href = format!("/segments/{no}/lines/{line}");
+    let form = c.get(&href);
+    let mut admin = app.signed_in("ada", "admin");
+    admin
+        .submit(
+            "/setup/interaction-templates/MAIL",
+            "/setup/interaction-templates/MAIL",
+            &fields(&[
+                ("code", "MAILING"),
+                ("group_code", "LETTER"),
+                ("description", "Mailing"),
+                ("campaign_no", "CP0002"),
+            ]),
+        )
+        .assert_redirect(LIST);
+    let res = c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("interaction_template_code", "MAIL"),
+            ("subject", "Typed"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+            ("once", &hidden_value(&form.body, "once").unwrap()),
+        ],
+    );
+    res.assert_redirect(&format!("/segments/{no}#lines"));
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT interaction_template_code || '|' || subject FROM segment_lines \
+                 WHERE id = {line}"
+            )
+        ),
+        "MAILING|Typed"
+    );
+    // A code not renamed but deleted is still refused by its field.
+    let form = c.get(&href);
+    diesel_exec(
+        &app,
+        "UPDATE segment_lines SET interaction_template_code = NULL",
+    );
+    let res = c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("interaction_template_code", "GONE"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+        ],
+    );
+    assert_eq!(res.status, 409, "{}", res.body);
+}

@@ -81,7 +81,6 @@ impl HeaderForm {
     /// form's was renamed to it. It was refused as unknown, on a field the user never touched.
     pub fn follow_renames(&mut self, conn: &mut PgConnection, saved: &Segment) -> QueryResult<()> {
         use crate::setup::registry::{of_kind, Kind};
-        use crate::setup::support::{since, table_has, Since};
         let fields: [(&mut String, Option<&str>, Kind); 2] = [
             (
                 &mut self.interaction_template_code,
@@ -96,14 +95,8 @@ impl HeaderForm {
         ];
         for (typed, now, kind) in fields {
             let Some(now) = now else { continue };
-            // (Only a code that is not there is looked for in the audit trail.)
-            if typed.is_empty() || typed.as_str() == now || table_has(conn, of_kind(kind), typed)? {
-                continue;
-            }
-            if let Since::Renamed(to) = since(conn, of_kind(kind), typed)? {
-                if to == now {
-                    *typed = to;
-                }
+            if crate::setup::support::renamed_to(conn, of_kind(kind), typed, now)? {
+                *typed = now.to_string();
             }
         }
         Ok(())

@@ -169,6 +169,44 @@ impl LineForm {
         }
     }
 
+    /// A line's own template or salesperson that an administrator renamed after this form was
+    /// opened (the rename reaches the line without a word, and the form still sends the old
+    /// code of a field its user never touched): the form takes the code now, and the line as
+    /// the form was opened on it is returned, for its [`LineForm::shown`] digest to be
+    /// compared with. `None` when nothing was renamed. As the header's form does
+    /// ([`crate::segments::domain::header_form::HeaderForm::follow_renames`]).
+    pub fn follow_renames(
+        &mut self,
+        conn: &mut PgConnection,
+        data: &LineData,
+    ) -> QueryResult<Option<LineData>> {
+        use crate::setup::registry::{of_kind, Kind};
+        let mut seen = data.clone();
+        let mut followed = false;
+        let fields: [(&mut String, &mut Option<String>, Kind); 2] = [
+            (
+                &mut self.interaction_template_code,
+                &mut seen.interaction_template_code,
+                Kind::InteractionTemplates,
+            ),
+            (
+                &mut self.salesperson_code,
+                &mut seen.salesperson_code,
+                Kind::Salespeople,
+            ),
+        ];
+        for (typed, was, kind) in fields {
+            let Some(now) = was.clone() else { continue };
+            let old = typed.trim().to_uppercase();
+            if crate::setup::support::renamed_to(conn, of_kind(kind), &old, &now)? {
+                *typed = now;
+                *was = Some(old);
+                followed = true;
+            }
+        }
+        Ok(followed.then_some(seen))
+    }
+
     /// What the same form sent twice would have made of the line: a digest of what it sends
     /// (but its `shown` and key) and of the line as its save left it (`made`), kept with its
     /// key ([`crate::db::once::mark_sent`]). A save that changed the template cleared the line's
@@ -375,7 +413,7 @@ impl LineForm {
     }
 }
 
-#[derive(QueryableByName)]
+#[derive(Clone, QueryableByName)]
 pub struct LineData {
     #[diesel(sql_type = BigInt)]
     pub id: i64,

@@ -478,9 +478,16 @@ pub async fn update(
                 )?;
                 return Ok(Ok(segment.no));
             };
+            let mut f = f;
+            // (The line as the form saw it, when a code of it was renamed since.)
+            let seen = f.follow_renames(conn, &data)?;
+            let f = f;
             let key = crate::db::once::key(&f.once);
             // (A form without it, opened before lines carried it, is saved as before.)
-            if !f.shown.is_empty() && f.shown != data.fingerprint() {
+            if !f.shown.is_empty()
+                && f.shown != data.fingerprint()
+                && seen.is_none_or(|seen| f.shown != seen.fingerprint())
+            {
                 // Saved meanwhile as this form says (the form sent twice, a double click, or a
                 // colleague's same change): nothing to choose, and the first sending's message
                 // stays. It was a 409 with no difference to show. A template changed by the
