@@ -1938,7 +1938,8 @@ fn pipeline_figures_equal_sums_counted_in_the_database() {
     csv.assert_status(200);
     assert_eq!(csv.body.lines().count() as i64, won + 1);
     // A filter the list refuses is refused by the export too, by name: left out, the file
-    // held every opportunity (and a stage too large for a number was a 500).
+    // held every opportunity (and a stage too large for a number was a 500); a code naming
+    // nothing, a file of no opportunity.
     for (path, message) in [
         (
             "/opportunities/export.csv?closing_from=soon",
@@ -1952,6 +1953,12 @@ fn pipeline_figures_equal_sums_counted_in_the_database() {
             "/opportunities/export.csv?status=maybe",
             "Choose a status from the list.",
         ),
+        // A contact that names nothing: the file held no opportunity, as if it had none.
+        (
+            "/opportunities/export.csv?contact=CT999999",
+            "There is no contact CT999999.",
+        ),
+        ("/opportunities/export.xlsx?campaign=NOPE", "NOPE"),
     ] {
         let res = c.get(path);
         res.assert_status(400);

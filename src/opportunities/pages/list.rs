@@ -237,6 +237,16 @@ async fn stream(
             message,
         });
     }
+    // So is a contact, company, campaign or segment that names nothing or the wrong thing (a
+    // person given as the company): the file would hold no opportunity, as if it had none.
+    let q = query.clone();
+    let unknown = db(&state.pool, move |conn| Ok(q.unknown(conn)?)).await?;
+    if let Some((field, message)) = unknown.into_iter().next() {
+        return Err(AppError::BadRequest {
+            field: field.to_string(),
+            message,
+        });
+    }
     let (sql, values) = listing::export_query(&query);
     let file_stem = format!("opportunities-{}", chrono::Local::now().format("%Y-%m-%d"));
     csv::stream::<ExportRow, _>(
