@@ -209,7 +209,19 @@ pub fn could_run(cell: &str) -> bool {
 /// instead of running it; so does a cell that already starts with apostrophes before a
 /// formula character (`'+45`), so that [`unneutralise`] gives back exactly the original.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if could_run(cell) || (cell.starts_with('\'') && formula_after_apostrophes(cell)) {
+    if could_run(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        guard_apostrophes(cell)
+    }
+}
+
+/// A cell that starts with apostrophes before a formula character (`'+45`) gets one more, so
+/// that [`unneutralise`], which import applies to every cell (a CSV export opened in Excel
+/// and saved as a workbook keeps CSV's guard), gives back exactly the original. A workbook's
+/// text cell cannot run, so this is all its cells need.
+pub fn guard_apostrophes(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with('\'') && formula_after_apostrophes(cell) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)

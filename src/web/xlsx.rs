@@ -103,6 +103,7 @@ impl XlsxWriter {
                 // An empty cell stays empty (no empty string), as Excel's own.
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
+                    let t = super::csv::guard_apostrophes(t.as_ref());
                     sheet.write_string_with_format(row, col, t.as_ref(), text)?;
                 }
                 Cell::Int(n) => {

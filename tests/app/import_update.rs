@@ -112,6 +112,13 @@ fn row_of(rows: &[Vec<String>], no: &str) -> usize {
 fn an_exported_workbook_edited_in_one_cell_updates_that_contact_when_asked() {
     let app = TestApp::start();
     saved_world(&app);
+    // Values that start with an apostrophe before a formula character come back as they are
+    // (import takes CSV's formula guard off a workbook's cells too: they lost it).
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET address = '''-Street 1', address_2 = '''''=1+1' \
+         WHERE no = 'SOLO'",
+    );
     let mut c = staff(&app, "stan");
     let (status, _, body) = c.get_bytes("/contacts/export.xlsx");
     assert_eq!(status, 200);
