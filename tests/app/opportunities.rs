@@ -1685,15 +1685,17 @@ fn create_opportunities_from_a_segment_makes_one_per_line_once() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 1);
 
     // Sent twice (a double click): made once, and the first sending's message stays.
-    let token = c
-        .get(&format!("/segments/{seg}/create-opportunities"))
-        .csrf_token()
-        .unwrap();
+    let form = c.get(&format!("/segments/{seg}/create-opportunities"));
+    let shown = hidden_value(&form.body, "shown").unwrap();
     for _ in 0..2 {
         let res = c.post_with_token(
             &format!("/segments/{seg}/create-opportunities"),
-            &token,
-            &[("sales_cycle_code", "NEW"), ("description", "Chairs")],
+            &form.csrf_token().unwrap(),
+            &[
+                ("sales_cycle_code", "NEW"),
+                ("description", "Chairs"),
+                ("shown", &shown),
+            ],
         );
         // At the list of the segment's opportunities, not the pipeline of all of them.
         res.assert_redirect(&format!("/opportunities?segment={seg}#list-heading"));
@@ -4228,4 +4230,55 @@ fn an_unreadable_estimated_value_is_told_what_its_hint_says() {
         c.get(&format!("/opportunities/{no}/{action}"))
             .assert_redirect(&format!("/opportunities/{no}"));
     }
+}
+
+/// A colleague's step between the Create Opportunities page and its button: nothing is made,
+/// and the page is shown again as the segment is now, with what was typed. It made every
+/// opportunity of the lines as they were at the click (the button said 2, it made 3).
+#[test]
+fn create_opportunities_makes_what_its_page_showed_or_nothing() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Chairs campaign");
+    step(&mut c, &seg, "add", &[("contact_no", "ANNA|DORA")]);
+    let href = format!("/segments/{seg}/create-opportunities");
+    let form = c.get(&href);
+    assert!(form.contains("Create 2 opportunities"), "{}", form.body);
+    let mut colleague = staff(&app, "cole");
+    step(&mut colleague, &seg, "add", &[("contact_no", "SOLO")]);
+    let res = c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", "NEW"),
+            ("description", "Chairs, typed"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+        ],
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("It now makes 3 opportunities, as below")
+            && res.contains("Create 3 opportunities")
+            && res.contains("value=\"Chairs, typed\""),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+    // Sent from the page as it is now: made.
+    let res = c.post_with_token(
+        &href,
+        &res.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", "NEW"),
+            ("description", "Chairs, typed"),
+            ("shown", &hidden_value(&res.body, "shown").unwrap()),
+        ],
+    );
+    res.assert_redirect(&format!("/opportunities?segment={seg}#list-heading"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM opportunities WHERE description = 'Chairs, typed'"),
+        3
+    );
 }

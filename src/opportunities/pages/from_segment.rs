@@ -25,6 +25,28 @@ pub struct CreateForm {
     pub sales_cycle_code: String,
     #[serde(default)]
     pub description: String,
+    /// What the page showed ([`shown_token`]): creating makes what was shown, or nothing.
+    #[serde(default)]
+    pub shown: String,
+}
+
+/// What the preview shows of the segment and of what it would make: the segment as Log's
+/// check page sees it (its header's version, lines, steps and totals) and every figure of the
+/// preview. A colleague's step, Go Back or header change between the page and the click
+/// changes it (the button said "Create 2 opportunities" and made 228).
+fn shown_token(conn: &mut PgConnection, segment: &Segment, p: &Preview) -> QueryResult<String> {
+    let figures = crate::segments::domain::totals::figures(conn, segment)?;
+    Ok(format!(
+        "{}:{}:{}:{}:{}:{}:{}:{}",
+        crate::segments::domain::log::shown_token(segment, &figures),
+        p.lines,
+        p.skipped,
+        p.repeated,
+        p.blocked_salesperson,
+        p.again,
+        p.no_salesperson,
+        p.to_create()
+    ))
 }
 
 #[derive(Template)]
@@ -43,14 +65,17 @@ pub struct PreviewPage {
 struct Data {
     segment: Segment,
     preview: Preview,
+    shown: String,
     candidates: Vec<Candidate>,
     cycles: Vec<SalesCycle>,
 }
 
 fn load(conn: &mut PgConnection, no: &str) -> AppResult<Data> {
     let segment = segment_header::find_by_no(conn, no)?.ok_or(AppError::NotFound)?;
+    let made = from_segment::preview(conn, segment.id)?;
     Ok(Data {
-        preview: from_segment::preview(conn, segment.id)?,
+        shown: shown_token(conn, &segment, &made)?,
+        preview: made,
         candidates: from_segment::candidates(conn, segment.id, SHOWN)?,
         cycles: sales_cycles::open_cycles(conn)?,
         segment,
@@ -61,6 +86,7 @@ fn page(layout: Layout, d: Data, can_edit: bool) -> PreviewPage {
     let form = CreateForm {
         sales_cycle_code: d.cycles.first().map(|c| c.code.clone()).unwrap_or_default(),
         description: d.segment.description.clone(),
+        shown: d.shown,
     };
     PreviewPage {
         layout,
@@ -138,7 +164,30 @@ pub async fn create(
             let cycles = sales_cycles::open_cycles(conn)?;
             let errors = check(&f, &cycles, &segment);
             if !errors.is_empty() {
-                return Ok(Err((errors, load(conn, &segment.no)?)));
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(Err((status, errors, load(conn, &segment.no)?)));
+            }
+            // Changed since the page was shown: it is shown again as it is now, nothing made.
+            // (With nothing left to make, a second sending of the form — a double click —
+            // goes on to say so and keeps the first sending's message.)
+            let now = load(conn, &segment.no)?;
+            if !f.shown.is_empty() && now.shown != f.shown && now.preview.to_create() > 0 {
+                let mut errors = FormErrors::new();
+                errors.add(
+                    "sales_cycle_code",
+                    format!(
+                        "Nothing was created: segment {} or its contacts' opportunities changed \
+                         since this page was shown. It now makes {}, as below: check them and \
+                         create again.",
+                        segment.no,
+                        crate::web::pagination::counted(
+                            now.preview.to_create(),
+                            "opportunity",
+                            "opportunities"
+                        )
+                    ),
+                );
+                return Ok(Err((StatusCode::CONFLICT, errors, now)));
             }
             let made = from_segment::create(
                 conn,
@@ -197,11 +246,15 @@ pub async fn create(
             "/opportunities?segment={}#list-heading",
             crate::setup::support::path_segment(&no)
         ))),
-        Err((errors, data)) => {
+        Err((status, errors, data)) => {
             let mut p = page(layout, data, true);
-            p.form = form;
+            // What was typed, with what the page shows now.
+            p.form = CreateForm {
+                shown: p.form.shown,
+                ..form
+            };
             p.errors = errors;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &p)
+            render(status, &p)
         }
     }
 }
