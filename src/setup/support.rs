@@ -685,7 +685,8 @@ fn max_amount() -> BigDecimal {
 }
 
 /// An amount as typed ("12.5", "12.50", "1000"; "1.000,50" in da-DK, see
-/// `web::forms::plain_amount`): 0 or more, below ten billion, rounded half up to cents. Plain
+/// `web::forms::plain_amount`): 0 or more, below ten billion, in cents (decimals past the
+/// second may be zeros, "12,500"; others are refused, not rounded away without a word). Plain
 /// decimal notation only (no exponent, at most 20 characters), so nothing typed can make a
 /// number of a million digits. [`crate::web::forms::amount_refused`] says why one was refused.
 pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
@@ -694,6 +695,9 @@ pub fn parse_amount(typed: &str) -> Option<BigDecimal> {
     let (whole, cents) = t.split_once('.').unwrap_or((t, ""));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     if t.is_empty() || t.len() > 20 || !digits(whole) || !digits(cents) || t == "." {
+        return None;
+    }
+    if crate::web::forms::past_cents(cents) {
         return None;
     }
     let v = BigDecimal::from_str(t)
@@ -823,8 +827,11 @@ mod tests {
     fn amounts_are_rounded_to_cents_and_bounded() {
         let cents = |s: &str| parse_amount(s).map(|v| v.to_string());
         assert_eq!(cents("12.5").as_deref(), Some("12.50"));
-        assert_eq!(cents("0.005").as_deref(), Some("0.01"));
-        assert_eq!(parse_amount("0.004"), Some(BigDecimal::from(0)));
+        assert_eq!(cents("12.5000").as_deref(), Some("12.50"));
+        // Past cents: refused, not rounded (to 0.01, to 0).
+        assert_eq!(parse_amount("0.005"), None);
+        assert_eq!(parse_amount("0.004"), None);
+        assert_eq!(parse_amount("1234.567"), None);
         assert_eq!(cents(" +7 ").as_deref(), Some("7.00"));
         assert_eq!(cents("9999999999.99").as_deref(), Some("9999999999.99"));
         for bad in [

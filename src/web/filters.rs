@@ -200,6 +200,26 @@ pub fn amount(v: &BigDecimal) -> String {
     money_in(locale::current(), v)
 }
 
+/// [`amount`], with every decimal past cents that `v` has (a filter's "more than 1.234,567",
+/// which compares by all of them, was said "more than 1.234,57").
+pub fn amount_exact(v: &BigDecimal) -> String {
+    if v.with_scale_round(2, bigdecimal::RoundingMode::Down) == *v {
+        return amount(v);
+    }
+    let plain = v.normalized().to_plain_string();
+    let (negative, plain) = match plain.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, plain.as_str()),
+    };
+    let (whole, decimals) = plain.split_once('.').unwrap_or((plain, ""));
+    let (sep, mark) = marks(locale::current());
+    format!(
+        "{}{}{mark}{decimals}",
+        if negative { "-" } else { "" },
+        grouped(whole, sep)
+    )
+}
+
 /// A date in `l`: "2026-11-30" / "30/11/2026" / "30-11-2026".
 pub fn date_in(l: Locale, d: NaiveDate) -> String {
     let (y, m, day) = (d.year(), d.month(), Datelike::day(&d));

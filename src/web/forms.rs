@@ -183,6 +183,13 @@ pub fn plain_amount_in(l: Locale, typed: &str) -> Result<String, AmountProblem> 
     })
 }
 
+/// Whether the decimals of an amount (the digits after its mark) go past cents: a third
+/// decimal that is not 0 ("1.234,567", "0,004"). Amounts are kept in cents; such a value was
+/// rounded without a word.
+pub fn past_cents(decimals: &str) -> bool {
+    decimals.chars().skip(2).any(|c| c != '0')
+}
+
 /// A typed amount in the request's locale, as plain digits with a point.
 pub fn plain_amount(typed: &str) -> Result<String, AmountProblem> {
     plain_amount_in(locale::current(), typed)
@@ -238,6 +245,11 @@ pub fn amount_message(typed: &str, generic: String) -> String {
                 "Is {t} meant as {plain}, or as {t} with three decimals? Amounts have two: write {plain} for the first, at most two decimals for the second."
             )
         }
+        Ok(plain) if plain.split_once('.').is_some_and(|(_, d)| past_cents(d)) => format!(
+            "{t} has more than two decimals: amounts are kept to two. Write it with at most two, \
+             like {}.",
+            amount_example()
+        ),
         Err(AmountProblem::WrongMark) => format!(
             "Write the decimals after a {}: {}.",
             if mark == ',' { "comma" } else { "point" },

@@ -72,6 +72,18 @@ fn a_danish_cost_and_date_typed_into_the_header_are_read_and_shown_the_danish_wa
         res.body
     );
     assert!(res.contains("value=\"12.50\""));
+    // Past cents: refused and said, not rounded away (to 1.234,57) without a word.
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[("description", "Punktum"), ("unit_cost", "1.234,5678")]),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("1.234,5678 has more than two decimals: amounts are kept to two."),
+        "{}",
+        res.body
+    );
     // A point groups thousands, as the pages write them and Business Central reads them
     // under Danish regional settings: 50.000 is fifty thousand.
     let tusind = create(

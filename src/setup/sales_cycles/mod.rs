@@ -440,11 +440,20 @@ pub struct StageForm {
 /// one said as for amounts ("Write the decimals after a comma: 12,5."), else the range with
 /// `example`.
 pub fn percent_refused(typed: &str, example: &str) -> String {
+    use crate::web::forms::{past_cents, plain_amount, AmountProblem};
     let t = typed.trim().trim_end_matches('%').trim();
-    crate::web::forms::amount_message(
-        t,
-        format!("Enter a percentage from 0 to 100, like {example}."),
-    )
+    let range = format!("Enter a percentage from 0 to 100, like {example}");
+    match plain_amount(t) {
+        // "1,500" or "99,9999": no percentage is 1500, and an amount's question ("meant as
+        // 1500?") led to a value refused as over 100.
+        Err(AmountProblem::ThreeDecimals) => {
+            format!("{range}, with at most two decimals: {t} has three.")
+        }
+        Ok(plain) if plain.split_once('.').is_some_and(|(_, d)| past_cents(d)) => {
+            format!("{range}, with at most two decimals: {t} has more.")
+        }
+        _ => crate::web::forms::amount_message(t, format!("{range}.")),
+    }
 }
 
 pub fn parse_percent(typed: &str) -> Option<BigDecimal> {
@@ -569,6 +578,17 @@ mod tests {
         assert_eq!(parse_percent("100.01"), None);
         assert_eq!(parse_percent("-1"), None);
         assert_eq!(parse_percent("abc"), None);
+        // Past two decimals: refused, not rounded (to 100, to 0), and said so.
+        assert_eq!(parse_percent("99.9999"), None);
+        assert_eq!(parse_percent("0.004"), None);
+        assert_eq!(
+            percent_refused("99.9999", "25"),
+            "Enter a percentage from 0 to 100, like 25, with at most two decimals: 99.9999 has more."
+        );
+        assert_eq!(
+            percent_refused("1.500", "25"),
+            "Enter a percentage from 0 to 100, like 25, with at most two decimals: 1.500 has three."
+        );
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl Filter {
             Value::Date(d) => crate::web::filters::date_text(*d),
             Value::Today => "today".to_string(),
             Value::Integer(i) => i.to_string(),
-            Value::Amount(v) => crate::web::filters::amount(v),
+            Value::Amount(v) => crate::web::filters::amount_exact(v),
             Value::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
             Value::Choice(i) => super::choice_label(self.choice_value(*i)),
         }

@@ -164,6 +164,10 @@ fn amounts_in_words_and_saved_plain() {
         ),
         ("<=999.9", "at most 999.90", "<=999.9"),
         ("-5", "-5.00", "-5"),
+        // Compared by every decimal, said with every decimal (it was "more than 1,234.57",
+        // which an opportunity worth 1,234.57 passes).
+        (">1234.567", "more than 1,234.567", ">1234.567"),
+        ("-0.125", "-0.125", "-0.125"),
     ] {
         let f = filter(input, AMOUNT);
         assert_eq!(f.describe(), words, "{input}");
