@@ -892,3 +892,42 @@ fn a_person_an_import_moves_to_another_company_takes_the_new_companys_values() {
          ELI|GAMMA|Gamma Plads 4|København|1000|DK|+45 55|PL"
     );
 }
+
+/// An import renaming contacts while a colleague renames one of them on its card: the import
+/// waits for the card's save and then renames it too. It locked the file's contacts before it
+/// waited for the segment steps (the card takes them the other way round): the two
+/// deadlocked, and the whole import was lost, "the administrator finds the reason in the log".
+#[test]
+fn an_import_renaming_contacts_waits_for_a_rename_on_a_card_without_a_deadlock() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    // The card's save, past its wait for the segment steps.
+    let mut card = app.conn();
+    card.batch_execute("BEGIN; LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")
+        .unwrap();
+    let file = "no,type,name\nSOLO,person,Solo From File\n";
+    let res = c.upload_with(
+        "/contacts/import",
+        "/contacts/import",
+        &[UPDATE],
+        "rename.csv",
+        file.as_bytes(),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let job = res.location().unwrap();
+    assert!(one_waits_for_a_lock(&app, || false));
+    card.batch_execute("UPDATE contacts SET name = 'Solo On Card' WHERE no = 'SOLO'; COMMIT")
+        .unwrap();
+    let page = c.wait_for(&job, |r| !r.contains("data-status-url"));
+    assert!(
+        page.contains("0 contacts imported, 1 updated."),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(&app, "SELECT name FROM contacts WHERE no = 'SOLO'"),
+        "Solo From File"
+    );
+}

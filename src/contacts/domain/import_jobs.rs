@@ -502,6 +502,7 @@ fn load(
             update: update_existing,
             columns: staged.columns,
         };
+        import_write::wait_for_steps(conn, &existing)?;
         import_write::lock(conn)?;
         if existing.update {
             import_write::match_existing(conn)?;

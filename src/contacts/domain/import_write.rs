@@ -49,6 +49,18 @@ impl Existing {
     }
 }
 
+/// Renames and moves wait for the segment steps in progress (their lines carry the names and
+/// the company: [`super::guards::wait_for_steps`]), before the checks read the lines. Call it
+/// first, before [`lock`] and [`match_existing`]: a rename on a contact's card takes the same
+/// lock before its contact, and taken after the contacts it deadlocked with one, the whole
+/// import lost ("the administrator finds the reason in the log").
+pub fn wait_for_steps(conn: &mut PgConnection, existing: &Existing) -> QueryResult<()> {
+    if existing.update && (existing.has("name") || existing.has("company_no")) {
+        super::guards::wait_for_steps(conn)?;
+    }
+    Ok(())
+}
+
 /// Marks each row whose No. a contact already has with that contact's id, having locked those
 /// contacts until the import's transaction ends. Call after [`lock`], only when updating.
 pub fn match_existing(conn: &mut PgConnection) -> QueryResult<()> {
@@ -376,11 +388,6 @@ pub fn check(
     existing: &Existing,
     refused: &[String],
 ) -> QueryResult<()> {
-    // Renames and moves wait for the segment steps in progress (their lines carry the names
-    // and the company: `guards::wait_for_steps`), before the checks read the lines.
-    if existing.update && (existing.has("name") || existing.has("company_no")) {
-        super::guards::wait_for_steps(conn)?;
-    }
     let mut checks: Vec<String> = vec![twice(problems.line_word), stale(existing.update)];
     if existing.update {
         checks.push(TYPE_CHANGE.into());
