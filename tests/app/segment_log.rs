@@ -1745,3 +1745,96 @@ fn a_lines_own_salesperson_renamed_since_its_form_stays_chosen_when_shown_again(
         "PLX"
     );
 }
+
+/// A segment deleted while a colleague deletes a contact: each waits for the other's tables
+/// in the same order, and both are done. The segment's deletion locked the interaction
+/// entries before the segment lines, the contact's the other way round: one of them was ended
+/// as a deadlock ("Rapport is busy").
+#[test]
+fn a_segment_and_a_contact_deleted_at_once_are_both_deleted() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Short-lived");
+    // The contact's deletion, past its wait for the segment steps.
+    let mut colleague = app.conn();
+    colleague
+        .batch_execute("BEGIN; LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")
+        .unwrap();
+    let deleting = std::thread::spawn(move || {
+        let res = post(&mut c, &format!("/segments/{no}/delete"), &[]);
+        (res.status, res.location(), res.body)
+    });
+    assert!(one_waits_for_a_lock(&app, || deleting.is_finished()));
+    colleague
+        .batch_execute("DELETE FROM contacts WHERE no = 'SOLO'; COMMIT")
+        .unwrap();
+    let (status, location, body) = deleting.join().unwrap();
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/segments")),
+        "{body}"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT (SELECT count(*) FROM segments) + (SELECT count(*) FROM contacts WHERE no = 'SOLO')"
+        ),
+        0
+    );
+}
+
+/// A segment logged with a follow-up while a colleague deletes a contact: both are done. Log
+/// wrote its entries and then waited for the segment lines (the follow-up's), while the
+/// contact's deletion held the lines and waited for the entries: a deadlock, and the whole Log
+/// was ended ("Rapport is busy").
+#[test]
+fn a_log_with_a_follow_up_and_a_contact_deleted_at_once_are_both_done() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring mailing");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segments SET interaction_template_code = 'MAIL', salesperson_code = 'PL' \
+             WHERE no = '{no}'"
+        ),
+    );
+    let mut colleague = app.conn();
+    colleague
+        .batch_execute("BEGIN; LOCK TABLE segment_lines IN SHARE ROW EXCLUSIVE MODE")
+        .unwrap();
+    let n = no.clone();
+    let logging = std::thread::spawn(move || {
+        let res = post(
+            &mut c,
+            &format!("/segments/{n}/log"),
+            &[("follow_up", "on")],
+        );
+        (res.status, res.location(), res.body)
+    });
+    assert!(one_waits_for_a_lock(&app, || logging.is_finished()));
+    colleague
+        .batch_execute("DELETE FROM contacts WHERE no = 'SOLO'; COMMIT")
+        .unwrap();
+    let (status, location, body) = logging.join().unwrap();
+    assert_eq!(
+        (status, location),
+        (303, Some(format!("/segments/{no}"))),
+        "{body}"
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT (SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}') \
+                 || '/' || (SELECT count(*) FROM segments WHERE description = 'Follow-up on segment {no}') \
+                 || '/' || (SELECT count(*) FROM contacts WHERE no = 'SOLO')"
+            )
+        ),
+        "2/1/0"
+    );
+}

@@ -460,6 +460,12 @@ pub fn log(
     {
         return Ok(Logged::Refused(Box::new(check(conn, segment)?)));
     }
+    if follow_up {
+        // The follow-up's lines are written after the entries: the lines' table is taken
+        // first, in the order a contact's deletion takes the two (it waits for the steps,
+        // then for the entries' writers). Taken the other way round, the two deadlocked.
+        conn.batch_execute("LOCK TABLE segment_lines IN ROW EXCLUSIVE MODE")?;
+    }
     let (entries, cost, duration) = match write_entries(conn, segment, user, Some(figures.lines)) {
         Err(diesel::result::Error::RollbackTransaction) => {
             let check = check(conn, segment)?;
