@@ -562,9 +562,6 @@ pub struct CampaignEntryRow {
     pub user_name: String,
     #[diesel(sql_type = Bool)]
     pub canceled: bool,
-    /// How many campaign entries the campaign has in all.
-    #[diesel(sql_type = BigInt)]
-    pub total: i64,
 }
 
 impl CampaignEntryRow {
@@ -576,22 +573,43 @@ impl CampaignEntryRow {
 /// How many of its newest campaign entries the card shows.
 pub const NEWEST_CAMPAIGN_ENTRIES: i64 = 50;
 
-/// The campaign's newest campaign entries by date (canceled ones too, marked so) and how many
-/// it has in all, by its index.
+/// A page of the campaign's campaign entries, newest first.
+pub struct CampaignEntries {
+    pub rows: Vec<CampaignEntryRow>,
+    /// How many the campaign has in all.
+    pub total: i64,
+    /// Whether older ones follow the page's last.
+    pub more: bool,
+}
+
+/// The campaign's newest campaign entries by date (canceled ones too, marked so), or those
+/// older than entry `before` (the card pages through them all: a campaign logged weekly for
+/// a year had entries no page showed), and how many it has in all, by its index.
 pub fn campaign_entries(
     conn: &mut PgConnection,
     no: &str,
-) -> QueryResult<(Vec<CampaignEntryRow>, i64)> {
-    let rows: Vec<CampaignEntryRow> = crate::db::prepared(format!(
+    before: Option<i64>,
+) -> QueryResult<CampaignEntries> {
+    use crate::db::schema::campaign_entries as k;
+    let total: i64 = k::table
+        .filter(k::campaign_no.eq(no))
+        .count()
+        .get_result(conn)?;
+    let mut rows: Vec<CampaignEntryRow> = crate::db::prepared(format!(
         "SELECT k.id, k.date, k.description, k.segment_no, k.segment_id IS NOT NULL AS segment_linked, \
-           k.entries, k.cost, k.duration_min, k.user_name, k.canceled, count(*) OVER () AS total \
+           k.entries, k.cost, k.duration_min, k.user_name, k.canceled \
          FROM campaign_entries k WHERE k.campaign_no = (SELECT $1::text) \
-         ORDER BY k.date DESC, k.id DESC LIMIT {NEWEST_CAMPAIGN_ENTRIES}"
+           AND ($2::bigint IS NULL OR (k.date, k.id) < \
+                (SELECT b.date, b.id FROM campaign_entries b WHERE b.id = $2)) \
+         ORDER BY k.date DESC, k.id DESC LIMIT {}",
+        NEWEST_CAMPAIGN_ENTRIES + 1
     ))
     .bind::<Text, _>(no)
+    .bind::<diesel::sql_types::Nullable<BigInt>, _>(before)
     .load(conn)?;
-    let total = rows.first().map_or(0, |r| r.total);
-    Ok((rows, total))
+    let more = rows.len() as i64 > NEWEST_CAMPAIGN_ENTRIES;
+    rows.truncate(NEWEST_CAMPAIGN_ENTRIES as usize);
+    Ok(CampaignEntries { rows, total, more })
 }
 
 /// How many of its newest entries the card shows.

@@ -245,9 +245,13 @@ pub struct CardPage {
     pub segments: Vec<SegmentRow>,
     /// The campaign's segments in all (those shown are the newest).
     pub segments_total: i64,
-    /// Its newest campaign entries, and how many it has.
+    /// A page of its campaign entries (the newest, or those older than `entries_before`), and
+    /// how many it has.
     pub campaign_entries: Vec<domain::CampaignEntryRow>,
     pub campaign_entry_count: i64,
+    pub entries_before: Option<i64>,
+    /// Whether older ones follow the page's last.
+    pub older_entries: bool,
     pub entries: Vec<EntryRow>,
     /// The campaign's opportunities (won and lost whenever they closed).
     pub pipeline: crate::opportunities::domain::pipeline::Figures,
@@ -260,14 +264,24 @@ impl CardPage {
     }
 }
 
+/// The card's query: the page of campaign entries, as the entry before which it starts.
+#[derive(serde::Deserialize)]
+pub struct CardQuery {
+    #[serde(default)]
+    entries_before: String,
+}
+
 #[get("/campaigns/{no}")]
 pub async fn show(
     SignedIn(user): SignedIn,
     layout: Layout,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<CardQuery>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
+    // (Not a number: the newest, as without it.)
+    let before = query.entries_before.trim().parse::<i64>().ok();
     let wait = state.config.figures_wait;
     // Every long-work connection busy (steps, Log Segment, imports): the figures counted last,
     // saying so, rather than a wait for one of them.
@@ -288,7 +302,7 @@ pub async fn show(
             };
             let names = domain::code_names(conn, &campaign)?;
             let segments = domain::segments(conn, &campaign.no)?;
-            let logged = domain::campaign_entries(conn, &campaign.no)?;
+            let logged = domain::campaign_entries(conn, &campaign.no, before)?;
             let entries = domain::newest_entries(conn, &campaign.no)?;
             let pipeline = crate::opportunities::domain::pipeline::figures(
                 conn,
@@ -324,8 +338,10 @@ pub async fn show(
             .map(crate::web::filters::local_datetime_text),
         segments: segments.0,
         segments_total: segments.1,
-        campaign_entries: logged.0,
-        campaign_entry_count: logged.1,
+        campaign_entries: logged.rows,
+        campaign_entry_count: logged.total,
+        entries_before: before,
+        older_entries: logged.more,
         entries,
         pipeline,
         can_edit: user.role >= Role::Staff,

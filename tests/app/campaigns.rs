@@ -1132,3 +1132,47 @@ fn a_failed_attempt_reaches_no_one_on_the_campaigns_card() {
     assert_eq!(number(&reached[0]), number(&before[0]) + 2);
     assert_eq!(number(&reached[1]), number(&before[1]) + 1);
 }
+
+/// A campaign of more campaign entries than the card shows at once (a weekly mailing for a
+/// year): Older entries pages through every one of them, in order, and Newest entries comes
+/// back. The card showed the newest 50 and no way to the others.
+#[test]
+fn the_cards_campaign_entries_page_through_every_one() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO campaign_entries (campaign_no, segment_no, date, description, entries, cost, \
+           duration_min, user_name, canceled) \
+         SELECT 'CP0001', 'SM' || lpad(n::text, 5, '0'), DATE '2026-01-01' + n / 2, \
+           'Weekly ' || n, 1, 0, 0, 'stan', FALSE FROM generate_series(1, 123) n",
+    );
+    let mut c = staff(&app, "stan");
+    let mut seen = Vec::new();
+    let mut page = c.get("/campaigns/CP0001");
+    assert!(page.contains("Campaign entries (123)"), "{}", page.body);
+    assert!(!page.contains("Newest entries"));
+    let weekly = |body: &str| -> Vec<u32> {
+        body.split("<td>Weekly ")
+            .skip(1)
+            .map(|s| s.split('<').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    for _ in 0..10 {
+        seen.extend(weekly(&page.body));
+        let Some(next) = page
+            .body
+            .split("href=\"")
+            .find(|s| s.contains("entries_before="))
+            .map(|s| s.split('"').next().unwrap().replace("&amp;", "&"))
+        else {
+            break;
+        };
+        page = c.get(&next);
+        page.assert_status(200);
+        assert!(page.contains("Newest entries"), "{}", page.body);
+    }
+    // Every entry once, newest first (by date, then by number).
+    let expected: Vec<u32> = (1..=123).rev().collect();
+    assert_eq!(seen, expected);
+}
