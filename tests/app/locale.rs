@@ -250,7 +250,23 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
         ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
+    // The flash writes the date the stage's formula gave the Danish way; the audit trail
+    // keeps it in ISO, as its details are (it read "28-12-2026").
+    let week = text(&app, "SELECT (current_date + 7)::text");
     let card = c.get(&card_path);
+    let (y, m, d) = (&week[..4], &week[5..7], &week[8..]);
+    assert!(
+        card.contains(&format!("Its estimated closing date is now {d}-{m}-{y}")),
+        "{}",
+        card.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE subject = '{no}' \
+             AND detail LIKE '%Its estimated closing date is now {week} (%'"
+        )),
+        1
+    );
     let version = hidden_value(&card.body, "version").unwrap();
     let today = text(&app, "SELECT current_date::text");
     // A date written the Danish way.
@@ -386,6 +402,31 @@ fn setup_forms_and_the_campaign_list_speak_danish_too() {
         ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
+    // Its cost changed the Danish way: the audit trail writes amounts as exports do, whatever
+    // the setting (it read "unit cost 0,00 → 1.234,50").
+    let res = admin.submit(
+        "/setup/interaction-templates/VISIT",
+        "/setup/interaction-templates/VISIT",
+        &[
+            ("code", "VISIT"),
+            ("group_code", "PHONE"),
+            ("description", "Visit"),
+            ("unit_cost", "1.234,50"),
+            ("unit_duration_min", "0"),
+            ("information_flow", "outbound"),
+            ("initiated_by", "us"),
+            ("campaign_no", ""),
+            ("correspondence_type", "email"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE subject = 'interaction template VISIT' \
+             AND (detail LIKE '%unit cost 0.00;%' OR detail = 'unit cost 0.00 → 1234.50')"
+        ),
+        2
+    );
 
     crate::auth::diesel_exec(
         &app,

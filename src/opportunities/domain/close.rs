@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Nullable, Numeric, Text};
 use serde::Deserialize;
 
-use super::moves::{stale, Actor, Outcome};
+use super::moves::{stale, Actor, Outcome, Said};
 use super::record::{parse_date, record_entry, Opportunity, Status};
 use crate::setup::sales_cycles::{self, close_codes::CloseCode};
 use crate::setup::support::parse_amount;
@@ -165,11 +165,11 @@ pub fn close(
         actor.user_id,
         actor.user_name,
     )?;
-    Ok(Outcome::Done(format!(
+    Ok(Outcome::Done(Said::same(format!(
         "Opportunity {} closed as {}.",
         o.no,
         status.label().to_lowercase()
-    )))
+    ))))
 }
 
 #[derive(QueryableByName)]
@@ -317,5 +317,8 @@ pub fn reopen(
         actor.user_id,
         actor.user_name,
     )?;
-    Ok(Outcome::Done(format!("Opportunity {} reopened.", o.no)))
+    Ok(Outcome::Done(Said::same(format!(
+        "Opportunity {} reopened.",
+        o.no
+    ))))
 }

@@ -246,12 +246,39 @@ fn log_stage_interaction(
 
 /// What a change did, for the flash message.
 pub enum Outcome {
-    Done(String),
+    Done(Said),
     Invalid(FormErrors),
     /// Someone else changed the opportunity after the form was opened.
     Stale,
     /// The same form sent again after its change was made (a double click): nothing more.
     SentTwice,
+}
+
+/// What a change made says: to the user (its flash, written the office's way) and to the audit
+/// trail, whose details keep ISO dates whatever the locale, as the README says (a detail
+/// written "21-12-2026" or "1.000,50" reads otherwise once the setting changes).
+#[derive(Clone, Debug)]
+pub struct Said {
+    pub shown: String,
+    pub audit: String,
+}
+
+impl Said {
+    /// A message with no date or amount in it: the same for both.
+    pub fn same(message: String) -> Said {
+        Said {
+            audit: message.clone(),
+            shown: message,
+        }
+    }
+
+    /// `message` written by `write` for the user, and in ISO for the audit trail.
+    pub fn written(write: impl Fn() -> String) -> Said {
+        Said {
+            shown: write(),
+            audit: crate::web::locale::within(crate::web::locale::Locale::Iso, &write),
+        }
+    }
 }
 
 pub(super) fn stale(o: &Opportunity, version: &str) -> bool {
@@ -526,32 +553,32 @@ pub fn update(
         actor.user_id,
         actor.user_name,
     )?;
-    let mut message = match action {
+    let mut said = Said::same(match action {
         Move::Update => format!("Opportunity {} updated.", o.no),
         _ => format!(
             "Opportunity {} is on stage {} {}.",
             o.no, stage.stage, stage.description
         ),
-    };
+    });
     if let Some((stage_no, formula, d)) = formula_date {
-        message.push_str(&closing_sentence(
-            stage_no,
-            &formula,
-            d,
-            o.estimated_closing_date,
-        ));
+        let closing =
+            Said::written(|| closing_sentence(stage_no, &formula, d, o.estimated_closing_date));
+        said.shown.push_str(&closing.shown);
+        said.audit.push_str(&closing.audit);
     }
+    let mut add = |sentence: &str| {
+        said.shown.push_str(sentence);
+        said.audit.push_str(sentence);
+    };
     if form.log_interaction.is_some() {
         if action == Move::Update {
             // Ticked with an update in place: said, not silently passed over.
-            message.push_str(
-                " No interaction was logged: updating the estimates does not change the stage.",
-            );
+            add(" No interaction was logged: updating the estimates does not change the stage.");
         } else {
-            message.push_str(log_stage_interaction(conn, o, stage, actor)?);
+            add(log_stage_interaction(conn, o, stage, actor)?);
         }
     }
-    Ok(Outcome::Done(message))
+    Ok(Outcome::Done(said))
 }
 
 /// What a move's flash says when the new stage's date formula gave the estimated closing date:

@@ -431,9 +431,9 @@ async fn change_card(
                 }
                 Which::Reopen(f) => (moves::reopen(conn, &o, f, &actor)?, "opportunity reopened"),
             };
-            if let Outcome::Done(message) = &outcome {
-                record_audit(conn, &user, action, &o.no, message, &ip)?;
-                session::set_flash(conn, &session, Flash::success(message.clone()))?;
+            if let Outcome::Done(said) = &outcome {
+                record_audit(conn, &user, action, &o.no, &said.audit, &ip)?;
+                session::set_flash(conn, &session, Flash::success(said.shown.clone()))?;
                 if let Some(made) = record::find(conn, &o.no)? {
                     crate::db::once::mark_sent(conn, key.as_deref(), made.version, &digest)?;
                 }

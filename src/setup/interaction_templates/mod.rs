@@ -15,6 +15,7 @@ use super::support::{
 };
 use super::CodeList;
 use crate::db::schema::{campaigns, interaction_groups, interaction_templates};
+use crate::web::filters::plain_amount;
 use crate::web::FormErrors;
 
 /// Information flow: the values stored and their labels.
@@ -429,8 +430,19 @@ fn yes_no(v: bool) -> &'static str {
 }
 
 impl TemplateValues {
-    /// What a change does, for the audit trail: "unit cost 2.50 → 3.00; campaign — → CP0001".
+    /// What a change does, as the user reads it: "unit cost 2,50 → 3,00; campaign — →
+    /// CP0001".
     pub fn detail_against(&self, old: &InteractionTemplate) -> String {
+        self.change_of(old, money)
+    }
+
+    /// [`Self::detail_against`] for the audit trail: amounts as exports write them ("1234.50",
+    /// whatever the locale), as the README says its details are.
+    pub fn audit_detail_against(&self, old: &InteractionTemplate) -> String {
+        self.change_of(old, plain_amount)
+    }
+
+    fn change_of(&self, old: &InteractionTemplate, money: fn(&BigDecimal) -> String) -> String {
         let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
         let mut parts = Vec::new();
         let mut diff = |what: &str, a: String, b: String| {
@@ -501,13 +513,13 @@ impl TemplateValues {
             && self.ignore_contact_correspondence_type == t.ignore_contact_correspondence_type
     }
 
-    /// What a new template is, for the audit trail.
+    /// What a new template is, for the audit trail (its amount as exports write it).
     pub fn summary(&self) -> String {
         format!(
             "group {}; “{}”; unit cost {}; {} min",
             self.group_code,
             self.description,
-            money(&self.unit_cost),
+            plain_amount(&self.unit_cost),
             self.unit_duration_min
         )
     }

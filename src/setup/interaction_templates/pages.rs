@@ -433,7 +433,7 @@ pub async fn update(
             let errors = match validated {
                 _ if !stale.is_empty() => stale,
                 Ok(values) => {
-                    let detail = values.detail_against(&old);
+                    let detail = values.audit_detail_against(&old);
                     if detail.is_empty() {
                         change.unchanged(conn)?;
                         return Ok(Ok(()));
