@@ -178,10 +178,7 @@ impl CampaignForm {
             if parsed.is_none() {
                 errors.add(
                     field,
-                    format!(
-                        "Enter a date as {}, or leave it empty.",
-                        crate::web::forms::date_pattern()
-                    ),
+                    crate::web::forms::date_refused(typed, ", or leave it empty"),
                 );
             }
             parsed

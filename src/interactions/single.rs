@@ -161,10 +161,7 @@ impl SingleForm {
         };
         let date = crate::web::forms::date(&self.date);
         if date.is_none() {
-            errors.add(
-                "date",
-                format!("Enter a date as {}.", crate::web::forms::date_pattern()),
-            );
+            errors.add("date", crate::web::forms::date_refused(&self.date, ""));
         }
         let description = match (&template, self.description.is_empty()) {
             (Some(t), true) => t.description.clone(),
@@ -190,7 +187,10 @@ impl SingleForm {
             _ => crate::web::forms::whole_number(&self.duration),
         };
         if duration.is_none() {
-            errors.add("duration", "Enter a whole number of minutes, 0 or more.");
+            errors.add(
+                "duration",
+                crate::web::forms::minutes_refused(&self.duration, ""),
+            );
         }
         if !self.evaluation.is_empty() && !EVALUATIONS.iter().any(|(c, _)| *c == self.evaluation) {
             errors.add("evaluation", "Choose an evaluation from the list.");

@@ -131,6 +131,24 @@ pub fn whole_number_in(l: Locale, typed: &str) -> Option<i32> {
     whole_digits(t, marks(l).0)?.parse::<i32>().ok()
 }
 
+/// The message for minutes that [`whole_number`] refuses, with `tail` (", or leave it
+/// empty"): a number too large for them is told the limit (it was told to enter a whole
+/// number, which it is).
+pub fn minutes_refused(typed: &str, tail: &str) -> String {
+    let t = typed.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let digits = (t.len() <= 40)
+        .then(|| whole_digits(t, marks(locale::current()).0))
+        .flatten();
+    match digits {
+        Some(d) if !d.is_empty() && d.parse::<i32>().is_err() => format!(
+            "Enter at most {} minutes{tail}.",
+            super::filters::number(i32::MAX as i64)
+        ),
+        _ => format!("Enter a whole number of minutes, 0 or more{tail}."),
+    }
+}
+
 /// [`whole_number_in`] the office's locale.
 pub fn whole_number(typed: &str) -> Option<i32> {
     whole_number_in(locale::current(), typed)
@@ -336,6 +354,59 @@ pub fn date(typed: &str) -> Option<NaiveDate> {
     date_in(locale::current(), typed)
 }
 
+/// Why `typed`, written as a date is (three numbers), is none: a year outside 0001–9999, a
+/// month past 12, a day its month does not have. `None` for anything else (not shaped as a
+/// date, which the pattern answers). (It was answered with the pattern alone, which it
+/// follows: "31-02-2026" was told "Enter a date as DD-MM-YYYY.")
+fn not_in_the_calendar(typed: &str) -> Option<String> {
+    let parts: Vec<&str> = typed.trim().split(['/', '-', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    if !parts
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 6 && p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    // Year first only as ISO writes it; else day first, as every other setting does.
+    let (y, m, d) = if a.len() == 4 { (a, b, c) } else { (c, b, a) };
+    let (year, month, day): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if y.len() != 4 || year < 1 {
+        return Some("The year has four digits, from 0001 to 9999".to_string());
+    }
+    if !(1..=12).contains(&month) {
+        return Some(format!("There is no month {month}"));
+    }
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let days = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .map_or(31, |last| last.day());
+    if day == 0 || day > days {
+        return Some(format!(
+            "There is no day {day} in {} {year} (it has {days} days)",
+            first.format("%B")
+        ));
+    }
+    None
+}
+
+/// The message for a date that cannot be read: why, where it is a date that the calendar does
+/// not have, and how to write one, with `tail` (", or leave it empty"), as a sentence.
+pub fn date_refused(typed: &str, tail: &str) -> String {
+    let how = format!("enter a date as {}{tail}.", date_pattern());
+    match not_in_the_calendar(typed) {
+        Some(why) => format!("{why}: {how}"),
+        None => {
+            let mut chars = how.chars();
+            chars
+                .next()
+                .map_or(how.clone(), |c| c.to_uppercase().chain(chars).collect())
+        }
+    }
+}
+
 /// A period's two ends, each `None` for an open end.
 pub type Period = (Option<NaiveDate>, Option<NaiveDate>);
 
@@ -358,7 +429,7 @@ pub fn date_range(
         }
         let d = date(typed);
         if d.is_none() {
-            problems.push((field, format!("Enter a date as {}.", date_pattern())));
+            problems.push((field, date_refused(typed, "")));
         }
         d
     };
@@ -383,6 +454,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_date_the_calendar_does_not_have_is_said_so() {
+        for (typed, why) in [
+            (
+                "31-02-2026",
+                Some("There is no day 31 in February 2026 (it has 28 days)"),
+            ),
+            ("29-02-2028", None),
+            (
+                "2026-04-31",
+                Some("There is no day 31 in April 2026 (it has 30 days)"),
+            ),
+            (
+                "00-01-2026",
+                Some("There is no day 0 in January 2026 (it has 31 days)"),
+            ),
+            ("01-13-2026", Some("There is no month 13")),
+            (
+                "01-01-0000",
+                Some("The year has four digits, from 0001 to 9999"),
+            ),
+            (
+                "01-01-99999",
+                Some("The year has four digits, from 0001 to 9999"),
+            ),
+            ("1 April", None),
+            ("abc", None),
+        ] {
+            assert_eq!(not_in_the_calendar(typed).as_deref(), why, "{typed}");
+        }
+        assert_eq!(
+            date_refused("31-02-2026", ", or leave it empty"),
+            "There is no day 31 in February 2026 (it has 28 days): enter a date as YYYY-MM-DD, \
+             or leave it empty."
+        );
+        assert_eq!(date_refused("soon", ""), "Enter a date as YYYY-MM-DD.");
+    }
+
+    #[test]
     fn whole_numbers_are_read_as_the_office_writes_them() {
         let da = |s| whole_number_in(Locale::DaDk, s);
         let gb = |s| whole_number_in(Locale::EnGb, s);
@@ -403,6 +512,14 @@ mod tests {
             assert_eq!(da(refused), None, "{refused}");
         }
         assert_eq!(gb("1.000"), None);
+        assert_eq!(
+            minutes_refused("2147483648", ""),
+            "Enter at most 2,147,483,647 minutes."
+        );
+        assert_eq!(
+            minutes_refused("1.5", ", or leave it empty"),
+            "Enter a whole number of minutes, 0 or more, or leave it empty."
+        );
     }
 
     #[test]

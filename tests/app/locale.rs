@@ -108,6 +108,25 @@ fn a_danish_cost_and_date_typed_into_the_header_are_read_and_shown_the_danish_wa
         res.assert_status(422);
         assert!(res.contains(&format!("value=\"{typed}\"")), "{}", res.body);
     }
+    // A date the calendar does not have is told why, not only the pattern it follows; so is
+    // a number of minutes past the limit.
+    let res = c.submit(
+        "/segments/new",
+        "/segments",
+        &header_fields(&[
+            ("description", "Oldtid"),
+            ("date", "31-02-2026"),
+            ("unit_duration_min", "2.147.483.648"),
+        ]),
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "There is no day 31 in February 2026 (it has 28 days): enter a date as DD-MM-YYYY."
+        ) && res.contains("Enter at most 2.147.483.647 minutes."),
+        "{}",
+        res.body
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM segments WHERE description IN ('Punktum', 'Oldtid')"),
         0
@@ -233,7 +252,7 @@ fn an_opportunitys_forms_filled_in_the_danish_way_go_through_as_they_come() {
     let list = c.get("/opportunities?closing_from=2099-31-12");
     list.assert_status(422);
     assert!(
-        list.contains("Enter a date as DD-MM-YYYY."),
+        list.contains("There is no month 31: enter a date as DD-MM-YYYY."),
         "{}",
         list.body
     );

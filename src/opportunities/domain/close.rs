@@ -93,7 +93,7 @@ pub fn close(
     match date {
         None => errors.add(
             "date_closed",
-            format!("Enter the date as {}.", crate::web::forms::date_pattern()),
+            crate::web::forms::date_refused(&form.date_closed, ""),
         ),
         Some(d) if d > actor.today => {
             errors.add("date_closed", "The date closed cannot be after today.")

@@ -486,9 +486,9 @@ pub fn update(
         match d {
             None => errors.add(
                 "estimated_closing_date",
-                format!(
-                    "Enter a date as {}, or leave it empty for the stage's suggestion.",
-                    crate::web::forms::date_pattern()
+                crate::web::forms::date_refused(
+                    &form.estimated_closing_date,
+                    ", or leave it empty for the stage's suggestion",
                 ),
             ),
             // As Business Central: the closing date is later than this change.

@@ -605,9 +605,9 @@ impl NewForm {
             match d {
                 None => errors.add(
                     "estimated_closing_date",
-                    format!(
-                        "Enter a date as {}, or leave it empty.",
-                        crate::web::forms::date_pattern()
+                    crate::web::forms::date_refused(
+                        &self.estimated_closing_date,
+                        ", or leave it empty",
                     ),
                 ),
                 Some(d) if d < today => errors.add(

@@ -290,10 +290,7 @@ impl HeaderForm {
         }
         let date = crate::web::forms::date(&self.date);
         if date.is_none() {
-            errors.add(
-                "date",
-                format!("Enter a date as {}.", crate::web::forms::date_pattern()),
-            );
+            errors.add("date", crate::web::forms::date_refused(&self.date, ""));
         }
         let (cost, duration) = crate::setup::interaction_templates::check_interaction(
             &mut errors,

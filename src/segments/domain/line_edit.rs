@@ -341,10 +341,7 @@ impl LineForm {
                 None => {
                     errors.add(
                         "date",
-                        format!(
-                            "Enter a date as {}, or leave it empty.",
-                            crate::web::forms::date_pattern()
-                        ),
+                        crate::web::forms::date_refused(&d, ", or leave it empty"),
                     );
                     None
                 }
@@ -367,7 +364,7 @@ impl LineForm {
                 None => {
                     errors.add(
                         "unit_duration_min",
-                        "Enter whole minutes, or leave it empty.",
+                        crate::web::forms::minutes_refused(&d, ", or leave it empty"),
                     );
                     None
                 }

@@ -409,7 +409,7 @@ pub fn check_interaction(
     if duration.is_none() {
         errors.add(
             "unit_duration_min",
-            "Enter a whole number of minutes, 0 or more.",
+            crate::web::forms::minutes_refused(unit_duration_min, ""),
         );
     }
     if !FLOWS.iter().any(|(v, _)| *v == information_flow) {
