@@ -993,6 +993,25 @@ fn the_series_pages_name_the_number_a_new_record_gets() {
     );
     let page = staff.get("/setup/number-series/CONTACT");
     assert!(page.contains("The next new record gets <code>CT000004</code>."));
+    // Saved with only its description changed, its message names that number too (it said
+    // "the next number is CT000001").
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/number-series/CONTACT",
+            "/setup/number-series/CONTACT",
+            &[
+                ("description", "All our contacts"),
+                ("prefix", "CT"),
+                ("width", "6"),
+                ("next_number", "1"),
+                ("current_next", "1"),
+            ],
+        )
+        .assert_redirect("/setup/number-series");
+    assert!(admin
+        .get("/setup/number-series")
+        .contains("Number series CONTACT saved; the next number is CT000004."));
     // And it does.
     let res = staff.submit(
         "/contacts/new?type=company",

@@ -235,15 +235,24 @@ pub async fn update(
                     number_series::next_number.eq(next_number),
                 ))
                 .execute(conn)?;
+            // The number a new record takes: the first free from the next (an import may
+            // have taken it), as the list says; it named a number already taken.
+            let saved = NumberSeries {
+                description: changes.description.clone(),
+                prefix: changes.prefix.clone(),
+                width: changes.width,
+                next_number,
+                ..old.clone()
+            };
+            let next = crate::setup::number_series::next_free(conn, &saved)?;
             change.done(
                 conn,
                 CHANGED,
                 &table().subject(&old.code),
                 &detail.join("; "),
                 format!(
-                    "Number series {} saved; the next number is {}.",
-                    old.code,
-                    format(&changes.prefix, changes.width, next_number)
+                    "Number series {} saved; the next number is {next}.",
+                    old.code
                 ),
             )?;
             Ok(Ok(()))
