@@ -98,6 +98,28 @@ pub fn is_contention(e: &diesel::result::Error) -> bool {
     }
 }
 
+/// Whether a database error is the connection's: the database was restarted (or failed
+/// over) since the pooled connection was opened, and ended it. Nothing of the request was
+/// kept (its transaction died with the connection) and the pool drops the connection, so the
+/// same request succeeds on a fresh one: a 503 to retry, as for contention, not a 500.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("terminating connection")
+                || m.contains("server closed the connection")
+                || m.contains("no connection to the server")
+                || m.contains("connection to server")
+        }
+        _ => false,
+    }
+}
+
 /// A unique or foreign-key violation: two people created or renamed the same thing at once,
 /// or what a form referred to was deleted meanwhile.
 pub fn is_constraint_race(e: &diesel::result::Error) -> bool {
@@ -160,7 +182,7 @@ impl From<anyhow::Error> for AppError {
             }
         }
         if let Some(db) = e.downcast_ref::<diesel::result::Error>() {
-            if is_contention(db) {
+            if is_contention(db) || is_connection_lost(db) {
                 return AppError::Unavailable(e);
             }
             if is_constraint_race(db) {

@@ -12,14 +12,26 @@ use crate::web::error::{BadInput, Denied, Refusal};
 use crate::web::AppState;
 use crate::web::{db, Layout};
 
-/// 200 when the database answers, 503 when not.
+/// 200 when the database answers, 503 when not. A pooled connection that a restart of the
+/// database ended is dropped and the check asked again on the next, until one answers or
+/// every one of them has been tried: right after a restart the check said 503 as many times
+/// as the pool had connections, and a load balancer took every instance out at once.
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let result = db(&state.pool, |conn| {
-        conn.batch_execute("SELECT 1")?;
-        Ok(())
-    })
-    .await;
+    let mut result = Ok(());
+    for _ in 0..=state.pool.max_size() {
+        result = db(&state.pool, |conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await;
+        let lost = matches!(&result, Err(crate::web::AppError::Unavailable(e))
+            if e.downcast_ref::<diesel::result::Error>()
+                .is_some_and(crate::web::error::is_connection_lost));
+        if !lost {
+            break;
+        }
+    }
     match result {
         Ok(()) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")

@@ -55,6 +55,39 @@ fn healthz_answers_503_when_the_database_does_not() {
     instance.client().get("/healthz").assert_status(503);
 }
 
+/// The database ends every connection of the pools (as a restart or a failover does): the
+/// health check still answers 200, on a fresh connection, and a page asked for meanwhile is a
+/// 503 to retry, never a 500. The check said 503 as many times as the pool had connections,
+/// so a load balancer took every instance out at once, and pages said "Something went wrong".
+#[test]
+fn connections_a_database_restart_ended_are_replaced_not_a_500() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    // Every page connection in use at once, so that the pool holds several.
+    let clients: Vec<_> = (0..6)
+        .map(|i| app.signed_in(&format!("user{i}"), "staff"))
+        .collect();
+    let handles: Vec<_> = clients
+        .into_iter()
+        .map(|mut c| std::thread::spawn(move || c.get("/contacts").status))
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 200);
+    }
+    let ended = app.count(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    assert!(ended > 1, "{ended} connections");
+    app.client().get("/healthz").assert_status(200);
+    let statuses: Vec<u16> = (0..8).map(|_| c.get("/contacts").status).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+}
+
 fn rapport(db_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(binary())
         .args(args)
