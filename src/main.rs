@@ -77,15 +77,27 @@ enum UserCommand {
     List,
 }
 
+/// What is logged when `RUST_LOG` does not say.
+const DEFAULT_LOG: &str = "info,actix_server=warn";
+
 fn main() -> ExitCode {
+    // RUST_LOG as written, or the default; one that cannot be read is said (it fell back to
+    // the default without a word).
+    let (filter, unread) = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => match tracing_subscriber::EnvFilter::try_new(&v) {
+            Ok(f) => (f, None),
+            Err(e) => (DEFAULT_LOG.into(), Some(format!("{v:?}: {e}"))),
+        },
+        _ => (DEFAULT_LOG.into(), None),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,actix_server=warn".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
+    if let Some(unread) = unread {
+        tracing::warn!("RUST_LOG {unread}; logging as the default, {DEFAULT_LOG}");
+    }
     let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(c) => c,

@@ -281,7 +281,23 @@ pub async fn setup_form(
         return Ok(redirect("/login?set_up=1"));
     }
     if !valid {
-        return Err(AppError::NotFound);
+        // Said what to do: a link cut short or mistyped, or replaced by a newer start's, was
+        // "Page not found" and nothing more, to the one person who is to set Rapport up.
+        let page = crate::web::pages::ErrorPage {
+            layout,
+            status: 404,
+            title: "This setup link is not valid",
+            message: "Rapport has no administrator yet, and this first-run link is not the one \
+                      it is waiting for: it was cut short or mistyped, or a newer start of the \
+                      service printed another (each start prints a new link, and the last one \
+                      printed is the one that works). Copy the whole link from the service's \
+                      log (journalctl -u rapport), restart the service for a new one, or make \
+                      the first administrator on the server: rapport user add NAME --role admin."
+                .to_string(),
+            back: None,
+            back_label: "",
+        };
+        return render(actix_web::http::StatusCode::NOT_FOUND, &page);
     }
     ok(&SetupPage {
         layout,

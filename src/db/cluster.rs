@@ -453,8 +453,13 @@ impl LocalCluster {
         );
         result.map(|_| ()).map_err(|e| match e {
             ClusterError::Command { what, detail } => {
+                // The last eight lines, in the order they were written (they were printed
+                // newest first: a DETAIL before its FATAL).
                 let tail = fs::read_to_string(&log)
-                    .map(|t| t.lines().rev().take(8).collect::<Vec<_>>().join("\n"))
+                    .map(|t| {
+                        let lines: Vec<&str> = t.lines().collect();
+                        lines[lines.len().saturating_sub(8)..].join("\n")
+                    })
                     .unwrap_or_default();
                 ClusterError::Command {
                     what,

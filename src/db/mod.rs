@@ -204,9 +204,14 @@ pub fn after_work(pool: &DbPool, committed: bool) {
     });
 }
 
-/// Refuses a database not encoded in UTF-8 before any migration touches it (one made from
-/// `template1` on a server set up with `LANG=C` is SQL_ASCII, and a migration would stop half
-/// way), saying how to make one that is.
+/// The oldest PostgreSQL Rapport runs on (`server_version_num`): its migrations and the
+/// private cluster's settings use what 15 brought.
+pub const OLDEST_POSTGRESQL: i32 = 150000;
+
+/// Refuses a database not encoded in UTF-8, or on a server older than
+/// [`OLDEST_POSTGRESQL`], before any migration touches it (one made from `template1` on a
+/// server set up with `LANG=C` is SQL_ASCII, and a migration would stop half way; so would one
+/// on PostgreSQL 13, at a function written as 14 allows), saying what to do.
 fn check_encoding(conn: &mut PgConnection) -> anyhow::Result<()> {
     #[derive(diesel::QueryableByName)]
     struct Encoding {
@@ -214,11 +219,25 @@ fn check_encoding(conn: &mut PgConnection) -> anyhow::Result<()> {
         name: String,
         #[diesel(sql_type = diesel::sql_types::Text)]
         encoding: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        version: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version_text: String,
     }
     let db = diesel::sql_query(
-        "SELECT current_database()::text AS name, current_setting('server_encoding') AS encoding",
+        "SELECT current_database()::text AS name, current_setting('server_encoding') AS encoding, \
+           current_setting('server_version_num')::int AS version, \
+           current_setting('server_version') AS version_text",
     )
     .get_result::<Encoding>(conn)?;
+    if db.version < OLDEST_POSTGRESQL {
+        anyhow::bail!(
+            "the database server is PostgreSQL {}, and Rapport needs {} or later: upgrade it \
+             (pg_upgrade), or point DATABASE_URL at a newer one",
+            db.version_text,
+            OLDEST_POSTGRESQL / 10000
+        );
+    }
     if db.encoding != "UTF8" {
         anyhow::bail!(
             "database {} is encoded in {}, and Rapport needs UTF8: make it again with \

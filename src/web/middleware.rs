@@ -69,6 +69,18 @@ pub async fn request_log(
                         .insert(HeaderName::from_static("server-timing"), value);
                 }
             }
+            // A health check that answers is a load balancer's every two seconds: logged at
+            // debug (RUST_LOG=rapport::health=debug shows them), not one line each in the
+            // journal; one that fails is logged as every request.
+            if path == "/healthz" && res.status().is_success() {
+                tracing::debug!(
+                    target: "rapport::health",
+                    method,
+                    status = res.status().as_u16(),
+                    duration_ms = format!("{elapsed_ms:.1}"),
+                );
+                return Ok(res);
+            }
             tracing::info!(
                 target: "rapport::request",
                 method,

@@ -918,7 +918,16 @@ fn the_setup_link_works_once() {
     let app = TestApp::start();
     let token = rapport::auth::setup::issue_token(&mut app.conn()).unwrap();
     let mut c = app.client();
-    c.get("/setup?token=wrong").assert_status(404);
+    // A wrong link says what to do, to the one person who is to set Rapport up (it was a bare
+    // "Page not found").
+    let wrong = c.get("/setup?token=wrong");
+    wrong.assert_status(404);
+    assert!(
+        wrong.contains("This setup link is not valid")
+            && wrong.contains("rapport user add NAME --role admin"),
+        "{}",
+        wrong.body
+    );
     let page = c.get(&format!("/setup?token={token}"));
     page.assert_status(200);
     assert!(page.contains("Create the first administrator"));

@@ -218,3 +218,57 @@ fn an_unreachable_database_is_named_by_its_setting() {
     );
     assert!(!said.contains("Secr3t"), "{said}");
 }
+
+/// The service's own log at its default level: a health check that answers writes no line (a
+/// load balancer asks every two seconds: a line each filled the journal), a page does; and a
+/// `RUST_LOG` that cannot be read is said, not dropped for the default without a word.
+#[test]
+fn health_checks_stay_out_of_the_log_and_an_unreadable_rust_log_is_said() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let db = TestDb::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(binary())
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+        .env("RAPPORT_COOKIE_SECURE", "false")
+        .env("RUST_LOG", "rapport=loud")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        eventually(Duration::from_millis(100), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        }),
+        "the server did not start"
+    );
+    let mut c = Client::new(&base);
+    c.get("/healthz").assert_status(200);
+    c.get("/healthz").assert_status(200);
+    c.get("/login").assert_status(200);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(
+        log.contains("RUST_LOG \"rapport=loud\"") && log.contains("logging as the default"),
+        "{log}"
+    );
+    assert!(
+        log.contains("path=\"/login\"") || log.contains("path=/login"),
+        "{log}"
+    );
+    assert!(!log.contains("/healthz"), "{log}");
+}
