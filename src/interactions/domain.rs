@@ -652,6 +652,8 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         evaluation: String,
         #[diesel(sql_type = Bool)]
         canceled: bool,
+        #[diesel(sql_type = Bool)]
+        canceled_with_segment: bool,
         /// Its segment's No. when that segment is canceled — or was, when deleted since (only
         /// a canceled segment that wrote entries can be deleted: a logged one cannot, a draft
         /// wrote none).
@@ -670,7 +672,7 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         .execute(conn)?;
     }
     let Some(now) = diesel::sql_query(
-        "SELECT e.evaluation, e.canceled, \
+        "SELECT e.evaluation, e.canceled, e.canceled_with_segment, \
            CASE WHEN EXISTS (SELECT 1 FROM segments s \
                              WHERE s.id = e.segment_id AND s.status = 'canceled') \
                   OR (e.segment_id IS NULL AND e.segment_no <> '') \
@@ -692,8 +694,14 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         }
     }
     // Canceled as it is already (the form sent twice): no change, written, recorded and
-    // recounted again.
-    let canceled = changes.canceled.filter(|&c| c != now.canceled);
+    // recounted again. But ticked by the user over an entry their form showed not canceled,
+    // which its segment's Cancel canceled meanwhile: canceled on its own now, so that a
+    // Restore of the segment leaves it canceled (the user's cancel was said to change nothing,
+    // and the Restore brought the entry back into the figures).
+    let on_its_own = now.canceled && now.canceled_with_segment;
+    let canceled = changes
+        .canceled
+        .filter(|&c| c != now.canceled || (c && on_its_own));
     if canceled == Some(false) {
         if let Some(segment) = now.canceled_segment {
             return Ok(Updated::SegmentCanceled(segment));

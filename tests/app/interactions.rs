@@ -685,3 +685,39 @@ fn a_colleagues_evaluation_is_told_first_and_a_cancel_sent_twice_is_one_change()
         "negative"
     );
 }
+
+/// An entry's page open while a colleague canceled its segment, and the user ticks Canceled
+/// (a wrong contact): it is canceled on its own, so a Restore of the segment leaves it
+/// canceled. The save said "Nothing changed" (the segment had canceled it already), and the
+/// Restore brought it back into the campaign's figures.
+#[test]
+fn canceling_an_entry_its_segments_cancel_canceled_meanwhile_keeps_it_canceled() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let (no, id) = logged_with_dora(&app, &mut c, "DORA|SOLO");
+    let entry = c.get(&format!("/interactions/{id}"));
+    let mut colleague = staff(&app, "sue");
+    post(&mut colleague, &format!("/segments/{no}/cancel"), &[]);
+    c.post_with_token(
+        &format!("/interactions/{id}"),
+        &entry.csrf_token().unwrap(),
+        &entry_form(("", true), ("", false)),
+    )
+    .assert_redirect(&format!("/interactions/{id}"));
+    assert!(!c
+        .get(&format!("/interactions/{id}"))
+        .contains("Nothing changed"));
+    post(&mut c, &format!("/segments/{no}/restore"), &[]);
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT string_agg(c.no || ':' || e.canceled, ',' ORDER BY c.no) \
+                 FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+                 WHERE e.segment_no = '{no}'"
+            )
+        ),
+        "DORA:true,SOLO:false"
+    );
+}
