@@ -153,6 +153,25 @@ pub fn renamed_to(
     Ok(matches!(since(conn, table, typed)?, Since::Renamed(to) if to == now))
 }
 
+/// "Territory N created.", and, for a code another was renamed from, that saved criteria and
+/// steps that still name it (the rename's message said they would be refused) now select by
+/// this one.
+pub fn created_message(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    code: &str,
+) -> QueryResult<String> {
+    let name = table.singular_cap();
+    Ok(match since(conn, table, code)? {
+        Since::Renamed(to) => format!(
+            "{name} {code} created. {name} {code} was renamed to {to} earlier: filters that \
+             name {code} in saved criteria or segment steps now select by this new one, not \
+             by {to}."
+        ),
+        _ => format!("{name} {code} created."),
+    })
+}
+
 /// How many renames [`since`] follows before it gives up.
 const RENAMES_FOLLOWED: usize = 10;
 
@@ -607,20 +626,7 @@ impl Change {
         }
         let name = table.singular_cap();
         let (action, subject, message) = match old_code {
-            // A code that another was renamed from: saved criteria and steps that still name
-            // it (the rename's message said they would be refused) now select by this one.
-            None => match since(conn, table, code)? {
-                Since::Renamed(to) => (
-                    CREATED,
-                    code,
-                    format!(
-                        "{name} {code} created. {name} {code} was renamed to {to} earlier: \
-                         filters that name {code} in saved criteria or segment steps now \
-                         select by this new one, not by {to}."
-                    ),
-                ),
-                _ => (CREATED, code, format!("{name} {code} created.")),
-            },
+            None => (CREATED, code, created_message(conn, table, code)?),
             Some(old) if old == code => (CHANGED, old, format!("{name} {code} saved.")),
             Some(old) => (
                 CHANGED,

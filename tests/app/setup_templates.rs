@@ -988,3 +988,34 @@ fn a_line_form_opened_before_its_own_template_was_renamed_saves() {
     );
     assert_eq!(res.status, 409, "{}", res.body);
 }
+
+/// A template created under a code another template was renamed from is said to be what
+/// filters naming that code now select by, as every other setup table says it (the template
+/// form said only "created", and saved criteria went on selecting by the new template unsaid).
+#[test]
+fn a_template_created_under_a_code_renamed_away_says_what_filters_now_select() {
+    let app = TestApp::start();
+    groups_and_campaigns(&app);
+    let mut admin = app.signed_in("boss", "admin");
+    admin.submit(NEW, LIST, &fields(&[])).assert_redirect(LIST);
+    admin
+        .submit(
+            "/setup/interaction-templates/VISIT",
+            "/setup/interaction-templates/VISIT",
+            &fields(&[("code", "VISIT2")]),
+        )
+        .assert_redirect(LIST);
+    admin
+        .submit(NEW, LIST, &fields(&[("description", "Another visit")]))
+        .assert_redirect(LIST);
+    let list = admin.get(LIST);
+    assert!(
+        list.contains(
+            "Interaction template VISIT created. Interaction template VISIT was renamed to \
+             VISIT2 earlier: filters that name VISIT in saved criteria or segment steps now \
+             select by this new one, not by VISIT2."
+        ),
+        "{}",
+        list.body
+    );
+}

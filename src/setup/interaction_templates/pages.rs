@@ -331,12 +331,16 @@ pub async fn create(
                         Taken::Other => errors.add("code", duplicate(&values.code)),
                     }
                     if errors.is_empty() {
+                        // (Under a code another was renamed from, said as every setup table
+                        // says it: filters naming it now select by this one.)
+                        let message =
+                            crate::setup::support::created_message(conn, table(), &values.code)?;
                         change.done(
                             conn,
                             CREATED,
                             &table().subject(&values.code),
                             &values.summary(),
-                            format!("Interaction template {} created.", values.code),
+                            message,
                         )?;
                         return Ok(Ok(()));
                     }
