@@ -2780,3 +2780,37 @@ fn an_edit_saved_during_a_deletion_keeps_what_was_typed() {
     assert!(body.contains("value=\"Acme Typed Anew\""), "{body}");
     assert!(body.contains("action=\"/contacts\""), "{body}");
 }
+
+/// A contact's edit form opened before an administrator renamed its territory: saved with
+/// only its phone changed, it keeps the territory under its new code. It was refused, "There
+/// is no territory NORTH", on a field the user never touched.
+#[test]
+fn a_contact_form_opened_before_its_territory_was_renamed_saves() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let no = create(&mut c, &company("Acme Trading"));
+    let path = format!("/contacts/{no}");
+    let form = c.get(&format!("{path}/edit"));
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/territories/NORTH",
+            "/setup/territories/NORTH",
+            &[("code", "NORD"), ("description", "North")],
+        )
+        .assert_redirect("/setup/territories");
+    let mut mine = company("Acme Trading");
+    mine.retain(|(k, _)| *k != "phone");
+    mine.push(("phone", "+45 8765 4321".into()));
+    mine.push(("version", hidden_value(&form.body, "version").unwrap()));
+    c.post_with_token(&path, &form.csrf_token().unwrap(), &fields(&mine))
+        .assert_redirect(&path);
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            &format!("SELECT territory_code || '|' || phone FROM contacts WHERE no = '{no}'")
+        ),
+        "NORD|+45 8765 4321"
+    );
+}

@@ -175,6 +175,51 @@ pub struct ContactValues {
 }
 
 impl ContactForm {
+    /// A code of the form opened before an administrator renamed it (the rename reaches the
+    /// contact without a new version, and the form still sends the old code of a field its
+    /// user never touched): the contact's code now, when the audit trail says the form's was
+    /// renamed to it. It was refused ("There is no territory NORTH"), and the user had to
+    /// choose the same territory again under its new code. As the segment header's form does.
+    pub fn follow_renames(&mut self, conn: &mut PgConnection, saved: &Contact) -> QueryResult<()> {
+        use crate::setup::registry::by_table;
+        let fields: [(&mut String, Option<&str>, &str); 5] = [
+            (
+                &mut self.salesperson_code,
+                saved.salesperson_code.as_deref(),
+                "salespeople",
+            ),
+            (
+                &mut self.country_code,
+                saved.country_code.as_deref(),
+                "countries",
+            ),
+            (
+                &mut self.territory_code,
+                saved.territory_code.as_deref(),
+                "territories",
+            ),
+            (
+                &mut self.language_code,
+                saved.language_code.as_deref(),
+                "languages",
+            ),
+            (
+                &mut self.organizational_level_code,
+                saved.organizational_level_code.as_deref(),
+                "organizational_levels",
+            ),
+        ];
+        for (typed, now, table) in fields {
+            let (Some(now), Some(table)) = (now, by_table(table)) else {
+                continue;
+            };
+            if crate::setup::support::renamed_to(conn, table, typed, now)? {
+                *typed = now.to_string();
+            }
+        }
+        Ok(())
+    }
+
     /// The form of an existing contact, for editing.
     pub fn from_contact(c: &Contact, company_no: Option<String>) -> Self {
         ContactForm {

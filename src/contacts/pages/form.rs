@@ -327,6 +327,9 @@ pub async fn update(
                 // Deleted by a colleague meanwhile: the typed values are not lost with it.
                 return deleted_meanwhile(conn, &no.trim().to_uppercase());
             };
+            let mut f = f;
+            f.follow_renames(conn, &contact)?;
+            let f = f;
             let version: i32 = f.version.parse().unwrap_or(-1);
             if version != contact.version {
                 let company_no = model::company_no_of(conn, &contact)?;
