@@ -313,6 +313,28 @@ pub async fn update(
             let admins = acting(conn, &admin)?;
             let user = users::lock_by_username(conn, &username)?.ok_or(AppError::NotFound)?;
             let stored = UserChanges::of(&user);
+            // The user's salesperson renamed since the form was opened (the rename reaches the
+            // user without a word): the form's old code is the one it is now, on both sides.
+            // It was "someone else saved this user", then "there is no salesperson".
+            let (mut opened, mut c) = (opened, c);
+            let old = opened
+                .as_ref()
+                .map_or(c.salesperson_code.clone(), |w| w.salesperson_code.clone());
+            if !stored.salesperson_code.is_empty()
+                && crate::setup::support::renamed_to(
+                    conn,
+                    crate::setup::registry::of_kind(crate::setup::registry::Kind::Salespeople),
+                    &old,
+                    &stored.salesperson_code,
+                )?
+            {
+                if let Some(was) = opened.as_mut() {
+                    was.salesperson_code = stored.salesperson_code.clone();
+                }
+                if c.salesperson_code == old {
+                    c.salesperson_code = stored.salesperson_code.clone();
+                }
+            }
             // A demotion (or a name) saved by another administrator since this form was opened
             // is not put back unseen. Saved as this form has it (the same form sent twice, a
             // double click): saved, as the first one said.

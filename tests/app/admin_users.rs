@@ -910,3 +910,54 @@ fn the_audit_trail_finds_a_rename_by_the_new_code() {
         .get("/admin/audit?subject=WALK")
         .contains("2 entries, newest first"));
 }
+
+/// A user's page opened before an administrator renamed the user's salesperson: saved with
+/// only the full name changed, it keeps the salesperson under the new code. It was refused as
+/// "someone else saved this user", and sent again, "there is no salesperson".
+#[test]
+fn a_users_page_opened_before_their_salesperson_was_renamed_saves() {
+    let app = TestApp::start();
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO salespeople (code, name) VALUES ('JO', 'Jo')",
+    );
+    let mut a = app.signed_in("anna", "admin");
+    app.user("x", "staff");
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE users SET salesperson_code = 'JO' WHERE username = 'x'",
+    );
+    let page = "/admin/users/x";
+    let form = a.get(page);
+    assert_eq!(
+        hidden_value(&form.body, "was_salesperson_code").unwrap(),
+        "JO"
+    );
+    a.submit(
+        "/setup/salespeople/JO",
+        "/setup/salespeople/JO",
+        &[("code", "JOE"), ("name", "Jo")],
+    )
+    .assert_redirect("/setup/salespeople");
+    let was = |name: &str| hidden_value(&form.body, name).unwrap();
+    a.post_with_token(
+        page,
+        &form.csrf_token().unwrap(),
+        &[
+            ("display_name", "Xavier"),
+            ("role", "staff"),
+            ("salesperson_code", "JO"),
+            ("was_display_name", &was("was_display_name")),
+            ("was_role", &was("was_role")),
+            ("was_salesperson_code", &was("was_salesperson_code")),
+        ],
+    )
+    .assert_redirect(page);
+    assert_eq!(
+        crate::segments::text(
+            &app,
+            "SELECT display_name || '|' || salesperson_code FROM users WHERE username = 'x'"
+        ),
+        "Xavier|JOE"
+    );
+}
