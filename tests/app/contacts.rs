@@ -560,6 +560,48 @@ fn classifications_and_profile_answers_are_assigned_on_the_card() {
         "{}",
         page.body
     );
+    // Renamed by an administrator since the card was shown: removed under its name now (it
+    // was "not among its groups" and stayed).
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/industry-groups/WHOLESALE",
+            "/setup/industry-groups/WHOLESALE",
+            &[("code", "WHOLE"), ("description", "Wholesale")],
+        )
+        .assert_redirect("/setup/industry-groups");
+    c.submit(
+        &card,
+        &action,
+        &[
+            ("kind", "industry_group"),
+            ("code", "WHOLESALE"),
+            ("action", "remove"),
+        ],
+    );
+    assert!(
+        c.get(&card)
+            .contains("WHOLE (renamed from WHOLESALE since this card was shown) removed from industry groups."),
+        "{}",
+        c.get(&card).body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 0);
+    c.submit(
+        &card,
+        &action,
+        &[
+            ("kind", "industry_group"),
+            ("code", "WHOLE"),
+            ("action", "add"),
+        ],
+    );
+    admin
+        .submit(
+            "/setup/industry-groups/WHOLE",
+            "/setup/industry-groups/WHOLE",
+            &[("code", "WHOLESALE"), ("description", "Wholesale")],
+        )
+        .assert_redirect("/setup/industry-groups");
 
     let page = c.get(&card);
     assert!(page.contains("WHOLESALE") && page.contains("Company size"));

@@ -133,8 +133,29 @@ pub async fn classify(
                 )),
                 Some(_) if code.is_empty() => Flash::error("Choose a code to assign."),
                 Some(c) if form.action == "remove" => {
-                    if c.remove(conn, contact.id, &code)? {
+                    // Renamed by an administrator since the card was shown: the same code,
+                    // under its name now (it was "not among its groups", and stayed).
+                    let renamed = match crate::setup::registry::by_table(c.codes) {
+                        Some(table) if !setup::code_exists(conn, c.codes, &code)? => {
+                            match crate::setup::support::since(conn, table, &code)? {
+                                crate::setup::support::Since::Renamed(to) => Some(to),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    let removed = c.remove(conn, contact.id, &code)?;
+                    let removed_renamed = match (&renamed, removed) {
+                        (Some(to), false) => c.remove(conn, contact.id, to)?,
+                        _ => false,
+                    };
+                    if removed {
                         Flash::success(format!("{code} removed from {}.", c.title.to_lowercase()))
+                    } else if let Some(to) = renamed.filter(|_| removed_renamed) {
+                        Flash::success(format!(
+                            "{to} (renamed from {code} since this card was shown) removed from {}.",
+                            c.title.to_lowercase()
+                        ))
                     } else {
                         // Removed by a colleague since the card was shown, or never there.
                         Flash::info(format!(
