@@ -142,20 +142,11 @@ impl SingleForm {
                         self.template
                     ),
                 ),
-                Some(t)
-                    if correspondence_type(t, contact) == "email" && contact.email.is_empty() =>
-                {
-                    errors.add(
-                        "template",
-                        format!(
-                            "{} has no e-mail address, and an interaction of template {} goes \
-                             by e-mail. Enter the address on the contact's card, or choose a \
-                             template that does not go by e-mail.",
-                            contact.no, t.code
-                        ),
-                    )
+                Some(t) => {
+                    if let Some(problem) = no_email_for(t, contact) {
+                        errors.add("template", problem);
+                    }
                 }
-                Some(_) => {}
             }
             t
         };
@@ -250,6 +241,20 @@ impl SingleForm {
             _ => Ok(Err(errors)),
         }
     }
+}
+
+/// Why template `t` cannot be logged for `contact` as it is: it goes by e-mail and the
+/// contact has no address. Said when the template is chosen too, before the form is filled in
+/// (it was said only when the filled-in form was sent).
+pub fn no_email_for(t: &Template, contact: &Contact) -> Option<String> {
+    (correspondence_type(t, contact) == "email" && contact.email.is_empty()).then(|| {
+        format!(
+            "{} has no e-mail address, and an interaction of template {} goes by e-mail. \
+             Enter the address on the contact's card, or choose a template that does not go \
+             by e-mail.",
+            contact.no, t.code
+        )
+    })
 }
 
 /// The correspondence type an interaction of template `t` with `contact` is logged with: the

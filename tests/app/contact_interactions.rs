@@ -320,6 +320,19 @@ fn a_single_interaction_is_refused_for_a_blocked_contact_or_by_e_mail_without_an
     res.assert_status(422);
     assert!(res.contains("is privacy blocked: no interaction is logged"));
     // BO has no e-mail address: CALL goes by e-mail (BO has no type of its own), MAIL does not.
+    // Said as soon as the template is chosen, before the form is filled in (it was said only
+    // when the filled-in form was sent); MAIL's form says nothing of it.
+    let form = c.get("/contacts/BO/interactions/new?template=CALL");
+    assert!(
+        form.contains(
+            "BO has no e-mail address, and an interaction of template CALL goes by e-mail."
+        ),
+        "{}",
+        form.body
+    );
+    assert!(!c
+        .get("/contacts/BO/interactions/new?template=MAIL")
+        .contains("has no e-mail address"));
     let res = post(&mut c, "/contacts/BO/interactions", &fields("CALL"));
     res.assert_status(422);
     assert!(res

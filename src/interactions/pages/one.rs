@@ -87,7 +87,12 @@ pub async fn new(
         .salespeople
         .first_offered([&user.salesperson_code, &contact.salesperson_code]);
     let (form, chosen) = match template {
-        Some(Ok(t)) => (SingleForm::opening(Some(&t), salesperson, today), true),
+        Some(Ok(t)) => {
+            if let Some(problem) = single::no_email_for(&t, &contact) {
+                errors.add("template", problem);
+            }
+            (SingleForm::opening(Some(&t), salesperson, today), true)
+        }
         Some(Err(code)) => {
             errors.add(
                 "template",
