@@ -830,7 +830,8 @@ fn the_segment_list_past_its_last_page_shows_the_last_page_and_amounts_are_bound
         // A decimal comma where the office writes a point says so.
         assert!(
             res.contains("Enter an amount of 0 or more")
-                || res.contains("Write the decimals after a point: 12.50."),
+                || res.contains("Write the decimals after a point: 12.50.")
+                || res.contains("has more than two decimals: amounts are kept to two."),
             "{too_much}"
         );
     }
@@ -838,7 +839,11 @@ fn the_segment_list_past_its_last_page_shows_the_last_page_and_amounts_are_bound
     let res = post(&mut c, &line, &[("unit_cost", "12.345")]);
     res.assert_status(422);
     assert!(res.contains("Is 12.345 meant as 12345, or as 12.345 with three decimals?"));
-    post(&mut c, &line, &[("unit_cost", "12.3456")]).assert_status(303);
+    // More decimals than cents: refused and said, not rounded away without a word.
+    let res = post(&mut c, &line, &[("unit_cost", "12.3456")]);
+    res.assert_status(422);
+    assert!(res.contains("12.3456 has more than two decimals: amounts are kept to two."));
+    post(&mut c, &line, &[("unit_cost", "12.35")]).assert_status(303);
     assert_eq!(
         text(
             &app,
@@ -861,7 +866,7 @@ fn the_segment_list_past_its_last_page_shows_the_last_page_and_amounts_are_bound
         ],
     );
     header.assert_status(422);
-    assert!(header.contains("below 10,000,000,000"));
+    assert!(header.contains("9999999999.995 has more than two decimals"));
 }
 
 // ---- deleting a segment ---------------------------------------------------------------------
