@@ -30,6 +30,9 @@ pub enum Cell<'a> {
     /// An amount with two decimals (CSV: `12.50`).
     Amount(f64),
     Date(chrono::NaiveDate),
+    /// No value in a column of numbers or dates (an opportunity not yet on a stage): empty,
+    /// and unlike an empty text, it does not make a workbook's column text.
+    Empty,
 }
 
 impl<'a> Cell<'a> {
@@ -49,6 +52,7 @@ impl<'a> Cell<'a> {
             Cell::Int(n) => Cow::Owned(n.to_string()),
             Cell::Amount(a) => Cow::Owned(format!("{a:.2}")),
             Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+            Cell::Empty => Cow::Borrowed(""),
         }
     }
 }

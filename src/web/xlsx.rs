@@ -34,8 +34,12 @@ pub struct XlsxWriter {
     /// Text ("@"): a post code or a phone number typed over in Excel stays as typed ("0150",
     /// "+4512345678"), instead of becoming the number 150 that an import reads back so.
     text: Format,
-    /// Whether this sheet's text columns have the text format (set at its first row).
-    columns_set: bool,
+    /// Which of this sheet's columns have their kind decided: a text column has the text
+    /// format, set at its first row; a column of numbers or dates keeps the general one. A
+    /// column whose first cells are [`Cell::Empty`] is decided by its first value (it was
+    /// decided by the first row alone, and an empty stage there made the column of stages
+    /// text).
+    columns_set: Vec<bool>,
 }
 
 impl XlsxWriter {
@@ -49,7 +53,7 @@ impl XlsxWriter {
             date: Format::new().set_num_format("yyyy-mm-dd"),
             amount: Format::new().set_num_format("#,##0.00"),
             text: Format::new().set_num_format("@"),
-            columns_set: false,
+            columns_set: Vec::new(),
         };
         writer.add_sheet()?;
         Ok(writer)
@@ -68,7 +72,7 @@ impl XlsxWriter {
         sheet.set_freeze_panes(1, 0)?;
         self.sheet = count;
         self.row = 1;
-        self.columns_set = false;
+        self.columns_set = vec![false; self.header.len()];
         Ok(())
     }
 
@@ -88,19 +92,25 @@ impl XlsxWriter {
             ..
         } = self;
         let (row, sheet) = (*row, workbook.worksheet_from_index(*sheet)?);
-        if !*columns_set {
-            // The text columns are text for what is typed into them later too.
-            for (col, cell) in cells.iter().enumerate() {
-                if let Cell::Text(_) = cell {
+        // The text columns are text for what is typed into them later too.
+        for (col, cell) in cells.iter().enumerate() {
+            let Some(set @ false) = columns_set.get_mut(col) else {
+                continue;
+            };
+            match cell {
+                Cell::Empty => continue,
+                Cell::Text(_) => {
                     sheet.set_column_format(col as ColNum, text)?;
                 }
+                _ => {}
             }
-            *columns_set = true;
+            *set = true;
         }
         for (col, cell) in cells.iter().enumerate() {
             let col = col as ColNum;
             match cell {
                 // An empty cell stays empty (no empty string), as Excel's own.
+                Cell::Empty => {}
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
                     let t = super::csv::guard_apostrophes(t.as_ref());
@@ -132,7 +142,7 @@ impl XlsxWriter {
     /// has every column as text: it is the form a new list is typed into (an empty export of
     /// contacts, filled in and imported), where no cell tells a column's kind.
     pub fn finish(mut self) -> anyhow::Result<std::fs::File> {
-        if !self.columns_set {
+        if self.row == 1 && self.sheet == 0 {
             let sheet = self.workbook.worksheet_from_index(self.sheet)?;
             for col in 0..self.header.len() {
                 sheet.set_column_format(col as ColNum, &self.text)?;

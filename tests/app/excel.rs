@@ -960,3 +960,66 @@ fn an_old_or_protected_workbook_and_utf16_text_are_named_with_what_to_do() {
     );
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
 }
+
+/// The `<col>` entry that holds column `n` (1-based) of a workbook's first sheet.
+fn column_entry(book: &[u8], n: usize) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(book)).unwrap();
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let attribute = |col: &str, name: &str| -> usize {
+        col.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    xml.split("<col ")
+        .skip(1)
+        .map(|c| format!("<col {}", c.split("/>").next().unwrap_or("")))
+        .find(|c| (attribute(c, "min")..=attribute(c, "max")).contains(&n))
+        .unwrap_or_else(|| panic!("no column {n}: {xml}"))
+}
+
+/// The opportunities workbook with a not-started opportunity (no stage, no closing date) first:
+/// its Stage and date columns stay numbers and dates. The writer took each column's kind from
+/// the first row, and the empty stage made every later stage a text cell's column.
+#[test]
+fn a_workbooks_number_column_stays_a_number_column_below_an_empty_first_cell() {
+    let app = TestApp::start();
+    world(&app);
+    crate::opportunities::cycle(&app, "multiply");
+    diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, sales_cycle_code, status, current_stage,
+             estimated_closing_date)
+         SELECT 'OP00000' || n, (SELECT id FROM contacts WHERE no = 'ANNA'), 'NEW',
+             CASE WHEN n = 2 THEN 'not_started' ELSE 'in_progress' END,
+             CASE WHEN n = 2 THEN NULL ELSE 1 END,
+             CASE WHEN n = 2 THEN NULL ELSE DATE '2027-01-31' END
+         FROM generate_series(1, 2) n",
+    );
+    let mut c = staff(&app, "stan");
+    let (status, _, book) = c.get_bytes("/opportunities/export.xlsx?sort=no&dir=desc");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&book));
+    let rows = workbook(&mut c, "/opportunities/export.xlsx?sort=no&dir=desc");
+    assert_eq!(rows[1][0], Data::String("OP000002".into()));
+    assert_eq!(rows[2][10], Data::Float(1.0));
+    // Stage (column 11) and the estimated closing date (19): no text format of their own;
+    // the No. (1) is text.
+    assert!(
+        column_entry(&book, 1).contains("style="),
+        "{}",
+        column_entry(&book, 1)
+    );
+    for n in [11, 19] {
+        assert!(
+            !column_entry(&book, n).contains("style="),
+            "{}",
+            column_entry(&book, n)
+        );
+    }
+}

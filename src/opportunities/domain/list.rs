@@ -594,7 +594,7 @@ impl crate::web::csv::Record for ExportRow {
         use crate::web::csv::Cell;
         use bigdecimal::ToPrimitive;
         let amount = |v: &BigDecimal| Cell::Amount(v.to_f64().unwrap_or_default());
-        let date = |d: Option<NaiveDate>| d.map_or(Cell::text(""), Cell::Date);
+        let date = |d: Option<NaiveDate>| d.map_or(Cell::Empty, Cell::Date);
         vec![
             Cell::text(&self.no),
             Cell::text(&self.description),
@@ -607,7 +607,7 @@ impl crate::web::csv::Record for ExportRow {
             Cell::opt(&self.segment_no),
             Cell::text(&self.sales_cycle_code),
             self.current_stage
-                .map_or(Cell::text(""), |s| Cell::Int(s.into())),
+                .map_or(Cell::Empty, |s| Cell::Int(s.into())),
             Cell::text(Status::parse(&self.status).map_or("", Status::label)),
             Cell::text(super::record::priority_label(&self.priority)),
             amount(&self.estimated_value),
