@@ -137,7 +137,14 @@ impl CampaignForm {
         ]
         .into_iter()
         .filter(|(.., differs)| *differs)
-        .map(|(label, a, b, _)| (label, shown(a), shown(b)))
+        .map(|(label, a, b, _)| match label {
+            "Starting Date" | "Ending Date" => (
+                label,
+                shown(&crate::web::forms::date_as_shown(a)),
+                shown(&crate::web::forms::date_as_shown(b)),
+            ),
+            _ => (label, shown(a), shown(b)),
+        })
         .collect()
     }
 

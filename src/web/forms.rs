@@ -354,6 +354,13 @@ pub fn date(typed: &str) -> Option<NaiveDate> {
     date_in(locale::current(), typed)
 }
 
+/// A date as a conflict's table shows it: written the office's way when it can be read (the
+/// saved side comes as ISO from a date field, the typed one as the user wrote it: "2027-01-05"
+/// beside "06-01-2027"), else as typed.
+pub fn date_as_shown(typed: &str) -> String {
+    date(typed).map_or_else(|| typed.trim().to_string(), super::filters::date_text)
+}
+
 /// Why `typed`, written as a date is (three numbers), is none: a year outside 0001–9999, a
 /// month past 12, a day its month does not have. `None` for anything else (not shaped as a
 /// date, which the pattern answers). (It was answered with the pattern alone, which it

@@ -601,3 +601,46 @@ fn an_imports_result_says_its_numbers_the_offices_way() {
     assert!(page.contains("1.204 contacts imported."), "{}", page.body);
     assert!(!page.contains("1,204"));
 }
+
+/// A header saved by a colleague meanwhile, in da-DK: the conflict's table writes both dates
+/// the Danish way (the saved one came as the date field's ISO, "2027-01-05", beside the
+/// typed "06-01-2027").
+#[test]
+fn a_conflicts_dates_are_written_the_offices_way() {
+    let app = app_in(Locale::DaDk);
+    let mut c = staff(&app, "stine");
+    let no = create(&mut c, &[("description", "Julekort"), ("unit_cost", "0")]);
+    let page = format!("/segments/{no}");
+    let mine = c.get(&page);
+    let version = hidden_value(&mine.body, "version").unwrap();
+    let mut colleague = staff(&app, "sune");
+    let theirs = colleague.get(&page);
+    colleague
+        .post_with_token(
+            &page,
+            &theirs.csrf_token().unwrap(),
+            &header_fields(&[
+                ("description", "Julekort"),
+                ("date", "2027-01-05"),
+                ("unit_cost", "0"),
+                ("version", &version),
+            ]),
+        )
+        .assert_redirect(&page);
+    let res = c.post_with_token(
+        &page,
+        &mine.csrf_token().unwrap(),
+        &header_fields(&[
+            ("description", "Julekort"),
+            ("date", "06-01-2027"),
+            ("unit_cost", "0"),
+            ("version", &version),
+        ]),
+    );
+    res.assert_status(409);
+    assert!(
+        res.contains("<td>05-01-2027</td><td>06-01-2027</td>") && !res.contains("<td>2027-01-05"),
+        "{}",
+        res.body
+    );
+}

@@ -139,7 +139,11 @@ impl HeaderForm {
         let correspondence = |c: &str| crate::contacts::model::correspondence_label(c).to_string();
         let rows: [(&'static str, String, String, bool); 15] = [
             typed("Description", &theirs.description, &self.description),
-            typed("Date", &theirs.date, &self.date),
+            {
+                let (label, a, b, differs) = typed("Date", &theirs.date, &self.date);
+                let shown = crate::web::forms::date_as_shown;
+                (label, shown(&a), shown(&b), differs)
+            },
             typed(
                 "Salesperson",
                 &theirs.salesperson_code,

@@ -268,7 +268,14 @@ impl LineForm {
         ]
         .into_iter()
         .filter(|(label, a, b)| !same_value(label, a, b))
-        .map(|(label, a, b)| (label, as_shown(a), as_shown(b)))
+        .map(|(label, a, b)| match label {
+            "Date" => (
+                label,
+                as_shown(&crate::web::forms::date_as_shown(a)),
+                as_shown(&crate::web::forms::date_as_shown(b)),
+            ),
+            _ => (label, as_shown(a), as_shown(b)),
+        })
         .collect()
     }
 
