@@ -1994,18 +1994,19 @@ fn a_company_card_shows_its_first_hundred_persons_and_counts_them_all() {
         "the first 100 by name"
     );
     assert!(card.contains(all_link));
-    // The link lists them all, with the company (it searched for the company's No., which
-    // only the company holds, and listed the company alone).
-    let list = c.get("/contacts?company=BIG&size=500");
+    // The link lists them all, the persons alone as it says (it searched for the company's
+    // No., which only the company holds, and listed the company alone; then the company with
+    // them).
+    assert!(card.contains("href=\"/contacts?company=BIG&amp;type=person\""));
+    let list = c.get("/contacts?company=BIG&type=person&size=500");
     list.assert_status(200);
     assert!(list.contains("href=\"/contacts/P101\""), "{}", list.body);
     assert_eq!(list.body.matches("href=\"/contacts/P").count(), 101);
-    assert!(list.contains("href=\"/contacts/BIG\""));
+    assert!(!list.contains("href=\"/contacts/BIG\""));
     assert!(
         list.contains("value=\"BIG\""),
         "the filter shows the company"
     );
-    assert!(card.contains("href=\"/contacts?company=BIG\""));
     assert!(c.get("/contacts/NONE").contains("Persons (0)"));
 }
 
