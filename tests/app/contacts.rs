@@ -312,11 +312,33 @@ fn deleting_a_company_deletes_its_persons_with_it() {
         .contains(&format!(
         "{acme} Acme Trading and its persons have 1 interaction log entry; their history is kept"
     )));
+    // And the history of a person logged with the company who has moved away since: counted
+    // and said, with where to find it (the company's card shows it nowhere).
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO contacts (no, type, name) VALUES ('MOVED', 'person', 'Moved Away');
+             INSERT INTO interaction_log_entries (contact_id, company_id, description) \
+             SELECT m.id, a.id, 'Call' FROM contacts m, contacts a \
+             WHERE m.no = 'MOVED' AND a.no = '{acme}'"
+        ),
+    );
+    let confirm = c.get(&format!("/contacts/{acme}/delete"));
+    assert!(
+        confirm.contains(&format!(
+            "{acme} Acme Trading and its persons have 2 interaction log entries (1 of persons \
+             who have moved to another company since: the interactions list shows them all \
+             with the company filter {acme}); their history is kept"
+        )),
+        "{}",
+        confirm.body
+    );
     diesel_exec(
         &app,
         "ALTER TABLE interaction_log_entries DISABLE TRIGGER USER;
          DELETE FROM interaction_log_entries;
-         ALTER TABLE interaction_log_entries ENABLE TRIGGER USER;",
+         ALTER TABLE interaction_log_entries ENABLE TRIGGER USER;
+         DELETE FROM contacts WHERE no = 'MOVED';",
     );
     // Without them, the page names the persons that go with it.
     let confirm = c.get(&format!("/contacts/{acme}/delete"));

@@ -106,20 +106,42 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
     struct N {
         #[diesel(sql_type = BigInt)]
         n: i64,
+        /// Of them, those logged for persons of the company who have moved to another since.
+        #[diesel(sql_type = BigInt)]
+        former: i64,
     }
     let entries = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM interaction_log_entries \
+        "SELECT count(*) AS n, \
+           count(*) FILTER (WHERE contact_id NOT IN {DELETED_WITH}) AS former \
+         FROM interaction_log_entries \
          WHERE contact_id IN {DELETED_WITH} OR company_id = $1"
     ))
     .bind::<BigInt, _>(contact.id)
-    .get_result::<N>(conn)?
-    .n;
-    if entries > 0 {
+    .get_result::<N>(conn)?;
+    if entries.n > 0 {
+        // Entries of persons who moved away count too (they were logged with the company),
+        // and are on no card of it: said, with where to find them (the card said "no
+        // interaction" beside a refusal for one).
+        let former = match entries.former {
+            0 => String::new(),
+            f => format!(
+                " ({} of persons who have moved to another company since: the interactions \
+                 list shows {} with the company filter {})",
+                number(f),
+                if entries.n == 1 { "it" } else { "them all" },
+                contact.no
+            ),
+        };
         blockers.push(format!(
-            "{who} {} interaction log entr{}; {} history is kept, so it cannot be deleted.",
-            number(entries),
-            if entries == 1 { "y" } else { "ies" },
-            if persons > 0 { "their" } else { "its" }
+            "{who} {} interaction log entr{}{former}; {} history is kept, so it cannot be \
+             deleted.",
+            number(entries.n),
+            if entries.n == 1 { "y" } else { "ies" },
+            if persons > 0 || entries.former > 0 {
+                "their"
+            } else {
+                "its"
+            }
         ));
     }
     // Opportunities, open or closed, as the contact or as its company: their entries are the
