@@ -4282,3 +4282,57 @@ fn create_opportunities_makes_what_its_page_showed_or_nothing() {
         3
     );
 }
+
+/// What no opportunity takes — a line's subject, the header's description or cost — changed
+/// between the Create Opportunities page and its button: the opportunities are made as shown.
+/// (Only what changes them refuses the click: a step, the header's salesperson or campaign.)
+#[test]
+fn create_opportunities_goes_on_over_a_change_that_does_not_touch_them() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Chairs campaign");
+    step(&mut c, &seg, "add", &[("contact_no", "ANNA|DORA")]);
+    let href = format!("/segments/{seg}/create-opportunities");
+    let form = c.get(&href);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines SET subject = 'Personal';
+             UPDATE segments SET description = 'Chairs, spring', unit_cost = 9.50,
+                 version = version + 1, updated_at = now() WHERE no = '{seg}'"
+        ),
+    );
+    c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", "NEW"),
+            ("description", "Chairs"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities?segment={seg}#list-heading"));
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
+    // The header's salesperson changed meanwhile: refused, shown again.
+    let seg2 = new_segment(&mut c, "Tables");
+    step(&mut c, &seg2, "add", &[("contact_no", "SOLO")]);
+    let href = format!("/segments/{seg2}/create-opportunities");
+    let form = c.get(&href);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET salesperson_code = 'PL' WHERE no = '{seg2}'"),
+    );
+    let res = c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", "NEW"),
+            ("description", "Tables"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+        ],
+    );
+    res.assert_status(409);
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
+}

@@ -30,23 +30,22 @@ pub struct CreateForm {
     pub shown: String,
 }
 
-/// What the preview shows of the segment and of what it would make: the segment as Log's
-/// check page sees it (its header's version, lines, steps and totals) and every figure of the
-/// preview. A colleague's step, Go Back or header change between the page and the click
-/// changes it (the button said "Create 2 opportunities" and made 228).
+/// What the preview shows of the segment and of what it would make: the segment's lines and
+/// steps, the salesperson and campaign its header gives the opportunities, and every figure
+/// of the preview. A colleague's step or Go Back, or a change of the header's salesperson or
+/// campaign, between the page and the click changes it (the button said "Create 2
+/// opportunities" and made 228); a line's subject or cost, which no opportunity takes, does
+/// not.
 fn shown_token(conn: &mut PgConnection, segment: &Segment, p: &Preview) -> QueryResult<String> {
     let figures = crate::segments::domain::totals::figures(conn, segment)?;
-    Ok(format!(
-        "{}:{}:{}:{}:{}:{}:{}:{}",
-        crate::segments::domain::log::shown_token(segment, &figures),
-        p.lines,
-        p.skipped,
-        p.repeated,
-        p.blocked_salesperson,
-        p.again,
-        p.no_salesperson,
-        p.to_create()
-    ))
+    Ok(crate::db::once::digest(&(
+        figures.lines,
+        figures.steps,
+        &segment.salesperson_code,
+        &segment.campaign_no,
+        (p.lines, p.skipped, p.repeated),
+        (p.blocked_salesperson, p.again, p.no_salesperson),
+    )))
 }
 
 #[derive(Template)]
