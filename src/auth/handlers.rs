@@ -287,12 +287,12 @@ pub async fn setup_form(
             layout,
             status: 404,
             title: "This setup link is not valid",
-            message: "Rapport has no administrator yet, and this first-run link is not the one \
-                      it is waiting for: it was cut short or mistyped, or a newer start of the \
-                      service printed another (each start prints a new link, and the last one \
-                      printed is the one that works). Copy the whole link from the service's \
-                      log (journalctl -u rapport), restart the service for a new one, or make \
-                      the first administrator on the server: rapport user add NAME --role admin."
+            message: "Rapport has no administrator yet, and this first-run link is none of \
+                      those it printed: it was most likely cut short or mistyped (every link a \
+                      start of the service printed works until the first administrator is \
+                      made). Copy the whole link from the service's log (journalctl -u \
+                      rapport), restart the service for a new one, or make the first \
+                      administrator on the server: rapport user add NAME --role admin."
                 .to_string(),
             back: None,
             back_label: "",

@@ -972,12 +972,9 @@ fn a_line_form_opened_before_its_own_template_was_renamed_saves() {
         ),
         "MAILING|Typed"
     );
-    // A code not renamed but deleted is still refused by its field.
+    // A code that was never renamed to the line's is still refused by its field, not taken
+    // for the line's own.
     let form = c.get(&href);
-    diesel_exec(
-        &app,
-        "UPDATE segment_lines SET interaction_template_code = NULL",
-    );
     let res = c.post_with_token(
         &href,
         &form.csrf_token().unwrap(),
@@ -986,7 +983,19 @@ fn a_line_form_opened_before_its_own_template_was_renamed_saves() {
             ("shown", &hidden_value(&form.body, "shown").unwrap()),
         ],
     );
-    assert_eq!(res.status, 409, "{}", res.body);
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(
+        res.contains("There is no interaction template GONE"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT interaction_template_code FROM segment_lines WHERE id = {line}")
+        ),
+        "MAILING"
+    );
 }
 
 /// A template created under a code another template was renamed from is said to be what
