@@ -114,6 +114,13 @@ pub fn counted(n: i64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
+/// [`counted`] for the audit trail: the number without thousands separators, as the README
+/// says its details are written whatever the locale ("8.000 interactions" read as eight once
+/// the setting changed).
+pub fn counted_plain(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -520,6 +520,23 @@ fn the_counts_of_a_deletions_page_are_written_the_offices_way() {
         "{}",
         page.body
     );
+    // A segment of them deleted: the flash says "1.201 lines" as the office writes it, the
+    // audit trail "1201 lines", as its details are written whatever the setting (it read
+    // "1.201", which is 1,201 or 1.201 as the setting goes).
+    let no = create(&mut c, &[("description", "Alle"), ("unit_cost", "0")]);
+    crate::segments::step(&mut c, &no, "add", &[("name", "P*|Big*")]);
+    crate::segments::post(&mut c, &format!("/segments/{no}/delete"), &[])
+        .assert_redirect("/segments");
+    assert!(c
+        .get("/segments")
+        .contains("deleted with its 1.201 lines, 1 step."));
+    assert_eq!(
+        text(
+            &app,
+            "SELECT detail FROM audit_log WHERE action = 'segment deleted'"
+        ),
+        "Alle (1201 lines, 1 step)"
+    );
 }
 
 /// A segment's date filter reads a date written the way the office's pages show it, and the

@@ -676,7 +676,7 @@ pub async fn delete(
                     o.description,
                     o.contact_no,
                     o.status_label(),
-                    crate::web::pagination::counted(
+                    crate::web::pagination::counted_plain(
                         entries as i64,
                         "history entry",
                         "history entries"

@@ -230,7 +230,12 @@ pub async fn create(
                 Actor::User(&user),
                 "opportunities created",
                 &segment.no,
-                &message,
+                // (Its number without thousands separators, as the trail's details are.)
+                &format!(
+                    "{} created from segment {}.",
+                    crate::web::pagination::counted_plain(made, "opportunity", "opportunities"),
+                    segment.no
+                ),
                 &ip,
             )?;
             session::set_flash(conn, &session, Flash::success(message))?;

@@ -95,19 +95,26 @@ pub async fn delete(
             ));
         }
         let figures = delete_segment(conn, &segment)?;
-        let what = format!(
-            "{}, {}",
-            crate::web::pagination::counted(figures.lines, "line", "lines"),
-            crate::web::pagination::counted(figures.steps as i64, "step", "steps")
-        );
+        let what = |counted: fn(i64, &str, &str) -> String| {
+            format!(
+                "{}, {}",
+                counted(figures.lines, "line", "lines"),
+                counted(figures.steps as i64, "step", "steps")
+            )
+        };
         audit::record(
             conn,
             Actor::User(&user),
             "segment deleted",
             &segment.no,
-            &format!("{} ({what})", segment.description),
+            &format!(
+                "{} ({})",
+                segment.description,
+                what(crate::web::pagination::counted_plain)
+            ),
             ip,
         )?;
+        let what = what(crate::web::pagination::counted);
         Ok((
             Flash::success(format!(
                 "Segment {} {} deleted with its {what}.",

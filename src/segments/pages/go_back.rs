@@ -139,7 +139,7 @@ pub async fn go_back(
                     &segment.no,
                     &format!(
                         "to step {to}: {} undone",
-                        crate::web::pagination::counted(went.steps as i64, "step", "steps")
+                        crate::web::pagination::counted_plain(went.steps as i64, "step", "steps")
                     ),
                     &ip,
                 )?;

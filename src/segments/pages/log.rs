@@ -157,7 +157,11 @@ pub async fn log_segment(
                         &segment.no,
                         &format!(
                             "{}{}",
-                            crate::web::pagination::counted(entries, "interaction", "interactions"),
+                            crate::web::pagination::counted_plain(
+                                entries,
+                                "interaction",
+                                "interactions"
+                            ),
                             follow_up
                                 .as_ref()
                                 .map(|f| format!(", follow-up {f}"))
@@ -263,7 +267,7 @@ async fn set_canceled(
             Actor::User(&user),
             &format!("segment {what}"),
             &segment.no,
-            &crate::web::pagination::counted(entries as i64, "interaction", "interactions"),
+            &crate::web::pagination::counted_plain(entries as i64, "interaction", "interactions"),
             ip,
         )?;
         Ok((
