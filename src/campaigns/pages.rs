@@ -412,10 +412,12 @@ enum UpdateOutcome {
     Conflict(Box<Campaign>, Options),
 }
 
+use crate::setup::support::follow_rename;
+
 fn save(
     conn: &mut PgConnection,
     no: &str,
-    form: &CampaignForm,
+    typed: &CampaignForm,
     user: &CurrentUser,
     ip: &str,
     session: &crate::auth::SessionData,
@@ -430,6 +432,13 @@ fn save(
         );
         return Ok(UpdateOutcome::Gone(errors, Options::load(conn)?));
     };
+    // Its salesperson or status renamed since the form was opened: under the code now.
+    let mut form = typed.clone();
+    let salesperson = campaign.salesperson_code.as_deref();
+    follow_rename(conn, "salespeople", &mut form.salesperson_code, salesperson)?;
+    let status = campaign.status_code.as_deref();
+    follow_rename(conn, "campaign_statuses", &mut form.status_code, status)?;
+    let form = &form;
     if form.version.parse::<i32>().ok() != Some(campaign.version) {
         // Saved meanwhile already as the form says (its own first click, sent twice).
         if CampaignForm::from_campaign(&campaign)

@@ -172,6 +172,28 @@ pub fn created_message(
     })
 }
 
+/// A form's code field opened before an administrator renamed it: `typed` (upper case) becomes
+/// `now`, the record's code, when [`renamed_to`] says it was its name (the rename reaches the
+/// record without a new version, and the form still sends the old code of a field its user
+/// never touched: it was refused as unknown). `table` is the registry's table name
+/// (`"salespeople"`). Whether it was followed.
+pub fn follow_rename(
+    conn: &mut PgConnection,
+    table: &str,
+    typed: &mut String,
+    now: Option<&str>,
+) -> QueryResult<bool> {
+    let (Some(now), Some(table)) = (now, crate::setup::registry::by_table(table)) else {
+        return Ok(false);
+    };
+    let old = typed.trim().to_uppercase();
+    if renamed_to(conn, table, &old, now)? {
+        *typed = now.to_string();
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// How many renames [`since`] follows before it gives up.
 const RENAMES_FOLLOWED: usize = 10;
 

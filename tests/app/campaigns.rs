@@ -1176,3 +1176,47 @@ fn the_cards_campaign_entries_page_through_every_one() {
     let expected: Vec<u32> = (1..=123).rev().collect();
     assert_eq!(seen, expected);
 }
+
+/// A campaign's edit form opened before an administrator renamed its salesperson: saved with
+/// only its description changed, it keeps the salesperson under the new code (it was refused,
+/// "There is no salesperson JO", on a field the user never touched).
+#[test]
+fn a_campaign_form_opened_before_its_salesperson_was_renamed_saves() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET salesperson_code = 'JO' WHERE no = 'CP0001'",
+    );
+    let edit = c.get("/campaigns/CP0001/edit");
+    let version = hidden_value(&edit.body, "version").unwrap();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/salespeople/JO",
+            "/setup/salespeople/JO",
+            &[("code", "JOE"), ("name", "Jo Sales")],
+        )
+        .assert_redirect("/setup/salespeople");
+    c.post_with_token(
+        "/campaigns/CP0001",
+        &edit.csrf_token().unwrap(),
+        &campaign_fields(&[
+            ("description", "Spring, renamed"),
+            ("starting_date", ""),
+            ("ending_date", ""),
+            ("salesperson_code", "JO"),
+            ("status_code", ""),
+            ("version", &version),
+        ]),
+    )
+    .assert_redirect("/campaigns/CP0001");
+    assert_eq!(
+        text(
+            &app,
+            "SELECT description || '|' || salesperson_code FROM campaigns WHERE no = 'CP0001'"
+        ),
+        "Spring, renamed|JOE"
+    );
+}

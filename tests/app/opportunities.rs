@@ -4336,3 +4336,46 @@ fn create_opportunities_goes_on_over_a_change_that_does_not_touch_them() {
     res.assert_status(409);
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
 }
+
+/// An opportunity's edit form opened before an administrator renamed its salesperson: saved
+/// with only its description changed, it keeps the salesperson under the new code (it was
+/// refused, "There is no salesperson JO", on a field the user never touched).
+#[test]
+fn an_opportunity_form_opened_before_its_salesperson_was_renamed_saves() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let no = create_one(&mut c, "ANNA", "1000");
+    let form = c.get(&format!("/opportunities/{no}/edit"));
+    let version = hidden_value(&form.body, "version").unwrap();
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/salespeople/JO",
+            "/setup/salespeople/JO",
+            &[("code", "JOE"), ("name", "Jo Sales")],
+        )
+        .assert_redirect("/setup/salespeople");
+    c.post_with_token(
+        &format!("/opportunities/{no}/edit"),
+        &form.csrf_token().unwrap(),
+        &[
+            ("contact_no", "ANNA"),
+            ("version", &version),
+            ("description", "Office chairs, renamed"),
+            ("salesperson_code", "JO"),
+            ("campaign_no", "CP0001"),
+            ("priority", "high"),
+            ("sales_cycle_code", "NEW"),
+        ],
+    )
+    .assert_redirect(&format!("/opportunities/{no}"));
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT description || '|' || salesperson_code FROM opportunities WHERE no = '{no}'")
+        ),
+        "Office chairs, renamed|JOE"
+    );
+}

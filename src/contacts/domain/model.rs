@@ -181,7 +181,7 @@ impl ContactForm {
     /// renamed to it. It was refused ("There is no territory NORTH"), and the user had to
     /// choose the same territory again under its new code. As the segment header's form does.
     pub fn follow_renames(&mut self, conn: &mut PgConnection, saved: &Contact) -> QueryResult<()> {
-        use crate::setup::registry::by_table;
+        use crate::setup::support::follow_rename;
         let fields: [(&mut String, Option<&str>, &str); 5] = [
             (
                 &mut self.salesperson_code,
@@ -210,12 +210,7 @@ impl ContactForm {
             ),
         ];
         for (typed, now, table) in fields {
-            let (Some(now), Some(table)) = (now, by_table(table)) else {
-                continue;
-            };
-            if crate::setup::support::renamed_to(conn, table, typed, now)? {
-                *typed = now.to_string();
-            }
+            follow_rename(conn, table, typed, now)?;
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use crate::auth::{client_ip, session, Staff};
 use crate::opportunities::domain::edit::{self, EditForm, Edited};
 use crate::opportunities::domain::record::{self, Opportunity, Status, PRIORITIES};
 use crate::setup::sales_cycles::{self, SalesCycle};
+use crate::setup::support::follow_rename;
 use crate::setup::CodeList;
 use crate::web::{
     db, ok, redirect, render, AppError, AppResult, AppState, Flash, FormErrors, Layout,
@@ -154,6 +155,14 @@ pub async fn save(
                 let gone = ("opportunity deleted", "opportunity", no.as_str());
                 return Err(audit::gone_meanwhile(conn, gone, "/opportunities"));
             };
+            // Its salesperson or sales cycle renamed since the form was opened: under the
+            // code now (it was "There is no salesperson …", on a field never touched).
+            let mut f = f;
+            let salesperson = o.salesperson_code.as_deref();
+            follow_rename(conn, "salespeople", &mut f.salesperson_code, salesperson)?;
+            let cycle = Some(o.sales_cycle_code.as_str());
+            follow_rename(conn, "sales_cycles", &mut f.sales_cycle_code, cycle)?;
+            let f = f;
             let edited = edit::edit(conn, &o, &f)?;
             let flash = match &edited {
                 Edited::Saved(changes) => {

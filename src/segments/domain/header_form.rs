@@ -80,25 +80,16 @@ impl HeaderForm {
     /// segment without a new version): the segment's code now, when the audit trail says the
     /// form's was renamed to it. It was refused as unknown, on a field the user never touched.
     pub fn follow_renames(&mut self, conn: &mut PgConnection, saved: &Segment) -> QueryResult<()> {
-        use crate::setup::registry::{of_kind, Kind};
-        let fields: [(&mut String, Option<&str>, Kind); 2] = [
-            (
-                &mut self.interaction_template_code,
-                saved.interaction_template_code.as_deref(),
-                Kind::InteractionTemplates,
-            ),
-            (
-                &mut self.salesperson_code,
-                saved.salesperson_code.as_deref(),
-                Kind::Salespeople,
-            ),
-        ];
-        for (typed, now, kind) in fields {
-            let Some(now) = now else { continue };
-            if crate::setup::support::renamed_to(conn, of_kind(kind), typed, now)? {
-                *typed = now.to_string();
-            }
-        }
+        use crate::setup::support::follow_rename;
+        let template = saved.interaction_template_code.as_deref();
+        follow_rename(
+            conn,
+            "interaction_templates",
+            &mut self.interaction_template_code,
+            template,
+        )?;
+        let salesperson = saved.salesperson_code.as_deref();
+        follow_rename(conn, "salespeople", &mut self.salesperson_code, salesperson)?;
         Ok(())
     }
 

@@ -180,26 +180,24 @@ impl LineForm {
         conn: &mut PgConnection,
         data: &LineData,
     ) -> QueryResult<Option<LineData>> {
-        use crate::setup::registry::{of_kind, Kind};
         let mut seen = data.clone();
         let mut followed = false;
-        let fields: [(&mut String, &mut Option<String>, Kind); 2] = [
+        let fields: [(&mut String, &mut Option<String>, &str); 2] = [
             (
                 &mut self.interaction_template_code,
                 &mut seen.interaction_template_code,
-                Kind::InteractionTemplates,
+                "interaction_templates",
             ),
             (
                 &mut self.salesperson_code,
                 &mut seen.salesperson_code,
-                Kind::Salespeople,
+                "salespeople",
             ),
         ];
-        for (typed, was, kind) in fields {
-            let Some(now) = was.clone() else { continue };
+        for (typed, was, table) in fields {
             let old = typed.trim().to_uppercase();
-            if crate::setup::support::renamed_to(conn, of_kind(kind), &old, &now)? {
-                *typed = now;
+            let now = was.clone();
+            if crate::setup::support::follow_rename(conn, table, typed, now.as_deref())? {
                 *was = Some(old);
                 followed = true;
             }
