@@ -326,9 +326,9 @@ fn deleting_a_company_deletes_its_persons_with_it() {
     let confirm = c.get(&format!("/contacts/{acme}/delete"));
     assert!(
         confirm.contains(&format!(
-            "{acme} Acme Trading and its persons have 2 interaction log entries (1 of persons \
-             who have moved to another company since: the interactions list shows them all \
-             with the company filter {acme}); their history is kept"
+            "{acme} Acme Trading and its persons have 2 interaction log entries (1 of them \
+             logged for persons who have moved to another company since: the interactions list \
+             shows them all with the company filter {acme}); their history is kept"
         )),
         "{}",
         confirm.body

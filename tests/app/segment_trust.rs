@@ -4,8 +4,8 @@
 
 use crate::auth::diesel_exec;
 use crate::segments::{
-    assert_members, line_id as first_current_line, new_segment, post, segment_state, staff, step,
-    step_count, text, world,
+    assert_members, header_fields, line_id as first_current_line, new_segment, post, segment_state,
+    staff, step, step_count, text, world,
 };
 use crate::support::*;
 
@@ -1703,5 +1703,48 @@ fn a_delete_confirmed_after_the_segment_changed_shows_the_page_again() {
     assert_eq!(
         app.count(&format!("SELECT count(*) FROM segments WHERE no = '{no}'")),
         0
+    );
+}
+
+/// A header saved with a salesperson chosen at the moment an administrator renames that
+/// salesperson: the form comes back with what was typed and the reason by the field (422).
+/// Here the rename lands while the checks wait for it; one that lands between the checks and
+/// the write (a narrower moment, which gave a bare "changed at the same time" page) is checked
+/// again in the write's savepoint and answered the same way.
+#[test]
+fn a_header_saved_as_its_chosen_salesperson_is_renamed_says_so_by_the_field() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Spring");
+    let page = format!("/segments/{no}");
+    let form = c.get(&page);
+    let version = hidden_value(&form.body, "version").unwrap();
+    let token = form.csrf_token().unwrap();
+    // The administrator's rename, made and not yet committed.
+    let mut admin = app.conn();
+    admin
+        .batch_execute("BEGIN; UPDATE salespeople SET code = 'JOX' WHERE code = 'JO'")
+        .unwrap();
+    let saving = std::thread::spawn(move || {
+        let res = c.post_with_token(
+            &page,
+            &token,
+            &header_fields(&[
+                ("description", "Spring, typed"),
+                ("salesperson_code", "JO"),
+                ("version", &version),
+            ]),
+        );
+        (res.status, res.body)
+    });
+    assert!(one_waits_for_a_lock(&app, || saving.is_finished()));
+    admin.batch_execute("COMMIT").unwrap();
+    let (status, body) = saving.join().unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("There is no salesperson JO") && body.contains("value=\"Spring, typed\""),
+        "{body}"
     );
 }

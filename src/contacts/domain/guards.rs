@@ -122,12 +122,21 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
         // Entries of persons who moved away count too (they were logged with the company),
         // and are on no card of it: said, with where to find them (the card said "no
         // interaction" beside a refusal for one).
+        let whose = |f: i64| match (f, entries.n) {
+            (1, 1) => "logged for a person who has moved to another company since".to_string(),
+            (f, n) if f == n => {
+                "logged for persons who have moved to another company since".to_string()
+            }
+            (f, _) => format!(
+                "{} of them logged for persons who have moved to another company since",
+                number(f)
+            ),
+        };
         let former = match entries.former {
             0 => String::new(),
             f => format!(
-                " ({} of persons who have moved to another company since: the interactions \
-                 list shows {} with the company filter {})",
-                number(f),
+                " ({}: the interactions list shows {} with the company filter {})",
+                whose(f),
                 if entries.n == 1 { "it" } else { "them all" },
                 contact.no
             ),

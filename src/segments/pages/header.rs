@@ -223,9 +223,25 @@ pub async fn update(
                 segment.interaction_template_code.as_deref(),
                 &header::HeaderValues::shown(Some(&segment)),
             )?;
-            let saved = header::update(conn, segment.id, segment.version, &values)?.ok_or(
-                AppError::Internal(anyhow::anyhow!("segment changed under its lock")),
-            )?;
+            // In a savepoint: a code renamed or deleted by an administrator between the checks
+            // and this write (the same moment) is said by its field, with what was typed, as
+            // the checks say it (it was a bare "changed at the same time" page).
+            let written =
+                conn.transaction(|conn| header::update(conn, segment.id, segment.version, &values));
+            let written = match written {
+                Err(e) if crate::web::error::is_constraint_race(&e) => {
+                    match f.validate(conn, Some(&segment))? {
+                        Err(errors) => {
+                            return Ok(HeaderOutcome::Invalid(Box::new(segment), errors))
+                        }
+                        Ok(_) => return Err(e.into()),
+                    }
+                }
+                other => other?,
+            };
+            let saved = written.ok_or(AppError::Internal(anyhow::anyhow!(
+                "segment changed under its lock"
+            )))?;
             once::mark_sent(conn, key.as_deref(), saved.version, &digest)?;
             let mut message = match applied {
                 Some(applied) => format!("Segment {} saved; {}.", saved.no, applied.sentence()),
