@@ -608,14 +608,26 @@ fn classifications_and_profile_answers_are_assigned_on_the_card() {
         c.get(&card).body
     );
     assert_eq!(app.count("SELECT count(*) FROM contact_industry_groups"), 0);
+    // Added from the same card (its list shows the old code): added under its name now.
     c.submit(
         &card,
         &action,
         &[
             ("kind", "industry_group"),
-            ("code", "WHOLE"),
+            ("code", "WHOLESALE"),
             ("action", "add"),
         ],
+    );
+    assert!(
+        c.get(&card).contains(
+            "WHOLE (renamed from WHOLESALE since this card was shown) added to industry groups."
+        ),
+        "{}",
+        c.get(&card).body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contact_industry_groups WHERE code = 'WHOLE'"),
+        1
     );
     admin
         .submit(

@@ -104,6 +104,23 @@ fn contact_gone(conn: &mut PgConnection, no: &str) -> AppError {
     crate::admin::audit::gone_meanwhile(conn, ("contact deleted", "contact", no), "/contacts")
 }
 
+/// The code `code` of setup table `table` is called now, when it is not there because an
+/// administrator renamed it (a card shown before the rename sends the old code).
+fn renamed_since(conn: &mut PgConnection, table: &str, code: &str) -> QueryResult<Option<String>> {
+    let Some(setup_table) = crate::setup::registry::by_table(table) else {
+        return Ok(None);
+    };
+    if code.is_empty() || setup::code_exists(conn, table, code)? {
+        return Ok(None);
+    }
+    Ok(
+        match crate::setup::support::since(conn, setup_table, code)? {
+            crate::setup::support::Since::Renamed(to) => Some(to),
+            _ => None,
+        },
+    )
+}
+
 #[post("/contacts/{no}/classifications")]
 pub async fn classify(
     req: HttpRequest,
@@ -133,17 +150,7 @@ pub async fn classify(
                 )),
                 Some(_) if code.is_empty() => Flash::error("Choose a code to assign."),
                 Some(c) if form.action == "remove" => {
-                    // Renamed by an administrator since the card was shown: the same code,
-                    // under its name now (it was "not among its groups", and stayed).
-                    let renamed = match crate::setup::registry::by_table(c.codes) {
-                        Some(table) if !setup::code_exists(conn, c.codes, &code)? => {
-                            match crate::setup::support::since(conn, table, &code)? {
-                                crate::setup::support::Since::Renamed(to) => Some(to),
-                                _ => None,
-                            }
-                        }
-                        _ => None,
-                    };
+                    let renamed = renamed_since(conn, c.codes, &code)?;
                     let removed = c.remove(conn, contact.id, &code)?;
                     let removed_renamed = match (&renamed, removed) {
                         (Some(to), false) => c.remove(conn, contact.id, to)?,
@@ -165,15 +172,27 @@ pub async fn classify(
                     }
                 }
                 Some(c) => {
+                    // Chosen from a list shown before the code was renamed: added under its
+                    // name now, and said (it was "there is no code").
+                    let (code, was) = match renamed_since(conn, c.codes, &code)? {
+                        Some(to) => (to, Some(code)),
+                        None => (code, None),
+                    };
+                    let named = match &was {
+                        Some(was) => {
+                            format!("{code} (renamed from {was} since this card was shown)")
+                        }
+                        None => code.clone(),
+                    };
                     if !setup::code_exists(conn, c.codes, &code)? {
                         Flash::error(format!(
                             "There is no code {code} in {}.",
                             c.title.to_lowercase()
                         ))
                     } else if c.add(conn, contact.id, &code)? {
-                        Flash::success(format!("{code} added to {}.", c.title.to_lowercase()))
+                        Flash::success(format!("{named} added to {}.", c.title.to_lowercase()))
                     } else {
-                        Flash::info(format!("{code} was already assigned."))
+                        Flash::info(format!("{named} was already assigned."))
                     }
                 }
             };
