@@ -147,10 +147,27 @@ pub fn renamed_to(
     typed: &str,
     now: &str,
 ) -> QueryResult<bool> {
-    if typed.is_empty() || typed == now || table_has(conn, table, typed)? {
+    if typed == now {
         return Ok(false);
     }
-    Ok(matches!(since(conn, table, typed)?, Since::Renamed(to) if to == now))
+    Ok(renamed_since(conn, table, typed)?.as_deref() == Some(now))
+}
+
+/// What `code`, not in `table`, is called now, when the audit trail says an administrator
+/// renamed it (a form or a card shown before the rename sends the old code). `None` for a
+/// code that is there, or that went some other way.
+pub fn renamed_since(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    code: &str,
+) -> QueryResult<Option<String>> {
+    if code.is_empty() || table_has(conn, table, code)? {
+        return Ok(None);
+    }
+    Ok(match since(conn, table, code)? {
+        Since::Renamed(to) => Some(to),
+        _ => None,
+    })
 }
 
 /// "Territory N created.", and, for a code another was renamed from, that saved criteria and

@@ -104,21 +104,13 @@ fn contact_gone(conn: &mut PgConnection, no: &str) -> AppError {
     crate::admin::audit::gone_meanwhile(conn, ("contact deleted", "contact", no), "/contacts")
 }
 
-/// The code `code` of setup table `table` is called now, when it is not there because an
-/// administrator renamed it (a card shown before the rename sends the old code).
+/// What `code` of setup table `table` is called now, when an administrator renamed it since
+/// the card was shown ([`crate::setup::support::renamed_since`]).
 fn renamed_since(conn: &mut PgConnection, table: &str, code: &str) -> QueryResult<Option<String>> {
-    let Some(setup_table) = crate::setup::registry::by_table(table) else {
-        return Ok(None);
-    };
-    if code.is_empty() || setup::code_exists(conn, table, code)? {
-        return Ok(None);
+    match crate::setup::registry::by_table(table) {
+        Some(table) => crate::setup::support::renamed_since(conn, table, code),
+        None => Ok(None),
     }
-    Ok(
-        match crate::setup::support::since(conn, setup_table, code)? {
-            crate::setup::support::Since::Renamed(to) => Some(to),
-            _ => None,
-        },
-    )
 }
 
 #[post("/contacts/{no}/classifications")]
