@@ -2275,8 +2275,9 @@ fn search_name_and_post_code_are_upper_case_and_found_however_typed() {
 }
 
 /// A save refused over a colleague's keeps their change in the fields the user left alone:
-/// the conflict page lists only what the user changed, and saving again from it does not
-/// undo the colleague's phone (it used to list the stale phone as "your form" and put it back).
+/// the conflict page names what the colleague changed, lists what the user changed, and saving
+/// again from it does not undo the colleague's phone (it used to list the stale phone as "your
+/// form" and put it back; then it called the user's own fields "saved meanwhile").
 #[test]
 fn saving_again_after_a_conflict_keeps_a_colleagues_change_in_fields_left_alone() {
     let app = TestApp::start();
@@ -2319,6 +2320,19 @@ fn saving_again_after_a_conflict_keeps_a_colleagues_change_in_fields_left_alone(
         res.body
     );
     assert!(!res.contains("<tr><td>Phone</td>"), "{}", res.body);
+    // The page says which fields the colleague changed, and the user's own Job Title is not
+    // said to be "saved meanwhile".
+    assert!(
+        res.contains("Changed by someone else since you opened the form: Phone."),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.contains("<th scope=\"col\">Saved now</th>"),
+        "{}",
+        res.body
+    );
+    assert!(!res.contains("Saved meanwhile"), "{}", res.body);
     assert!(
         res.contains("value=\"+45 9999 0000\""),
         "the colleague's phone in the form"

@@ -26,6 +26,9 @@ pub struct FormPage {
     pub editing: Option<Contact>,
     /// When someone else saved first: (field, their value, your value) for each difference.
     pub conflict: Option<Vec<(&'static str, String, String)>>,
+    /// With a conflict: the fields the colleague changed since the form was opened ("Phone
+    /// and City"), empty when the form does not say what it showed.
+    pub meanwhile: String,
 }
 
 impl FormPage {
@@ -46,6 +49,7 @@ impl FormPage {
             correspondence_types: CORRESPONDENCE_TYPES,
             editing,
             conflict: None,
+            meanwhile: String::new(),
         }
     }
 
@@ -511,11 +515,19 @@ pub async fn update(
         UpdateOutcome::Conflict(current, theirs, options) => {
             // Keep what the user typed, on top of the version now stored, so saving again
             // overwrites deliberately what they changed, and only that.
+            let opened = serde_json::from_str::<ContactForm>(&form.was).ok();
+            let meanwhile: Vec<&str> = opened
+                .map(|opened| differences(&opened, &theirs))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(field, _, _)| field)
+                .collect();
             let mut yours = form.over(&theirs);
             yours.version = current.version.to_string();
             let diff = differences(&theirs, &yours);
             let mut page = FormPage::new(layout, yours, options, Some(*current));
             page.conflict = Some(diff);
+            page.meanwhile = listed(&meanwhile);
             render(StatusCode::CONFLICT, &page)
         }
     }
