@@ -1172,6 +1172,65 @@ fn a_delete_confirmed_over_a_colleagues_change_shows_it_first() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
 }
 
+/// Create Opportunities from a segment whose campaign has ended is refused, as a single
+/// opportunity of that campaign is, and said on the page before the click: it made one
+/// opportunity per line of a campaign that ended long ago, crediting them to it.
+#[test]
+fn create_opportunities_refuses_a_campaign_that_does_not_run_today() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Fair leads");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE campaigns SET starting_date = current_date - 60, ending_date = current_date - 10 \
+             WHERE no = 'CP0001'; UPDATE segments SET campaign_no = 'CP0001' WHERE no = '{seg}'"
+        ),
+    );
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    assert!(
+        page.contains("Campaign CP0001 ended on ")
+            && page.contains(": opportunities created today (")
+            && page.contains("<a href=\"#campaign\">"),
+        "{}",
+        page.body
+    );
+    let send = |c: &mut Client, page: &Resp| {
+        c.post_with_token(
+            &format!("/segments/{seg}/create-opportunities"),
+            &page.csrf_token().unwrap(),
+            &[
+                ("sales_cycle_code", "NEW"),
+                ("description", "Fair leads"),
+                ("shown", &hidden_value(&page.body, "shown").unwrap()),
+            ],
+        )
+    };
+    let res = send(&mut c, &page);
+    res.assert_status(422);
+    assert!(
+        res.contains("Campaign CP0001 ended on ") && res.contains("value=\"Fair leads\""),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+    // Running again (no ending date): made, of the campaign.
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET ending_date = NULL WHERE no = 'CP0001'",
+    );
+    let page = c.get(&format!("/segments/{seg}/create-opportunities"));
+    assert!(!page.contains("ended on"), "{}", page.body);
+    assert_eq!(send(&mut c, &page).status, 303);
+    assert_eq!(
+        app.count("SELECT count(*) FROM opportunities WHERE campaign_no = 'CP0001'"),
+        1
+    );
+}
+
 /// Create Opportunities sent for a segment emptied since its preview says the segment has no
 /// lines, as Business Central does; it said every contact already had an open opportunity.
 #[test]

@@ -470,21 +470,32 @@ pub(super) fn check_campaign(
     if kept == Some(no) {
         return Ok(());
     }
+    if let Some(why) = not_running(&campaign, created) {
+        errors.add(
+            "campaign_no",
+            format!(
+                "{why}: an opportunity created on {} cannot be of it. Choose a campaign \
+                 running then, or none.",
+                crate::web::filters::date_text(created)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// "Campaign CP0001 ended on 31-10-2026" when `campaign`'s dates do not take an opportunity
+/// created on `created`; `None` when they do.
+pub fn not_running(
+    campaign: &crate::campaigns::domain::Campaign,
+    created: NaiveDate,
+) -> Option<String> {
     let date = crate::web::filters::date_text;
     let why = match (campaign.starting_date, campaign.ending_date) {
         (Some(start), _) if created < start => format!("starts on {}", date(start)),
         (_, Some(end)) if created > end => format!("ended on {}", date(end)),
-        _ => return Ok(()),
+        _ => return None,
     };
-    errors.add(
-        "campaign_no",
-        format!(
-            "Campaign {no} {why}: an opportunity created on {} cannot be of it. Choose a \
-             campaign running then, or none.",
-            date(created)
-        ),
-    );
-    Ok(())
+    Some(format!("Campaign {} {why}", campaign.no))
 }
 
 /// As Business Central (Opportunity.CheckStatus), an opportunity is followed by a

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::admin::audit::{self, Actor};
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::opportunities::domain::from_segment::{self, Candidate, Preview};
+use crate::opportunities::domain::record;
 use crate::segments::domain::header::{self as segment_header, Segment};
 use crate::setup::sales_cycles::{self, SalesCycle};
 use crate::web::{
@@ -67,12 +68,15 @@ struct Data {
     shown: String,
     candidates: Vec<Candidate>,
     cycles: Vec<SalesCycle>,
+    /// Why the segment's campaign takes no opportunity created today, when it does not.
+    campaign_refusal: Option<String>,
 }
 
 fn load(conn: &mut PgConnection, no: &str) -> AppResult<Data> {
     let segment = segment_header::find_by_no(conn, no)?.ok_or(AppError::NotFound)?;
     let made = from_segment::preview(conn, segment.id)?;
     Ok(Data {
+        campaign_refusal: campaign_refusal(conn, &segment)?,
         shown: shown_token(conn, &segment, &made)?,
         preview: made,
         candidates: from_segment::candidates(conn, segment.id, SHOWN)?,
@@ -81,7 +85,31 @@ fn load(conn: &mut PgConnection, no: &str) -> AppResult<Data> {
     })
 }
 
+/// The segment's campaign does not run today, the opportunities' creation date: as a single
+/// opportunity of it is refused (Opportunity.CheckCampaign), so are these; said on the page
+/// before the click, and by the click.
+fn campaign_refusal(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Option<String>> {
+    let Some(no) = segment.campaign_no.as_deref() else {
+        return Ok(None);
+    };
+    let Some(campaign) = crate::campaigns::domain::find_by_no(conn, no)? else {
+        return Ok(None);
+    };
+    let today = chrono::Local::now().date_naive();
+    Ok(record::not_running(&campaign, today).map(|why| {
+        format!(
+            "{why}: opportunities created today ({}) cannot be of it. Change the campaign on \
+             the segment's header, or the campaign's dates.",
+            filters::date_text(today)
+        )
+    }))
+}
+
 fn page(layout: Layout, d: Data, can_edit: bool) -> PreviewPage {
+    let mut errors = FormErrors::new();
+    if let Some(why) = &d.campaign_refusal {
+        errors.add("campaign", why.clone());
+    }
     let form = CreateForm {
         sales_cycle_code: d.cycles.first().map(|c| c.code.clone()).unwrap_or_default(),
         description: d.segment.description.clone(),
@@ -94,7 +122,7 @@ fn page(layout: Layout, d: Data, can_edit: bool) -> PreviewPage {
         candidates: d.candidates,
         cycles: d.cycles,
         form,
-        errors: FormErrors::new(),
+        errors,
         can_edit,
     }
 }
@@ -161,7 +189,10 @@ pub async fn create(
                 return Err(audit::gone_meanwhile(conn, gone, "/segments"));
             };
             let cycles = sales_cycles::open_cycles(conn)?;
-            let errors = check(&f, &cycles, &segment);
+            let mut errors = check(&f, &cycles, &segment);
+            if let Some(why) = campaign_refusal(conn, &segment)? {
+                errors.add("campaign", why);
+            }
             if !errors.is_empty() {
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
                 return Ok(Err((status, errors, load(conn, &segment.no)?)));
