@@ -1352,7 +1352,7 @@ fn export_then_import_into_an_empty_database_gives_the_same_contacts() {
                   'https://example.com/' || g, g || ' Main St', 'Floor ' || g, '80' || g, '-' || g, '', 'SEARCH ' || g
            FROM generate_series(1, 30) g;
          INSERT INTO contacts (no, type, name, company_id, job_title, privacy_blocked, correspondence_type, search_name)
-           SELECT 'CT' || lpad((100 + id)::text, 6, '0'), 'person', 'Person ' || id || E' with\\nnewline', id, '@boss', id % 4 = 0, 'hard_copy', '+' || id
+           SELECT 'CT' || lpad((100 + id)::text, 6, '0'), 'person', 'Person \"' || id || '\"; with, separators', id, '@boss', id % 4 = 0, 'hard_copy', '+' || id
            FROM contacts WHERE type = 'company';
          INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE type = 'company';
          INSERT INTO contact_industry_groups SELECT id, 'BANKING' FROM contacts WHERE type = 'company' AND id % 2 = 0;

@@ -188,7 +188,7 @@ pub struct RowReader<'s> {
 }
 
 /// A workbook's column as Excel names it: A for the first (index 0), Z, AA, AB…
-fn column_letters(index: usize) -> String {
+pub(super) fn column_letters(index: usize) -> String {
     let mut n = index + 1;
     let mut letters = Vec::new();
     while n > 0 {
@@ -904,19 +904,36 @@ mod tests {
                 "{data:?}"
             );
         }
-        // A quoted cell over two lines, a quoted last cell before "\r\n", a blank line.
-        let data = "type,name,city\r\ncompany,\"Acme\r\nLtd\",\"Aarhus\"\r\n\r\ncompany,,x\r\n";
+        // A quoted cell over two lines (refused in a one-line field, and counted), a quoted
+        // last cell before "\r\n", a blank line.
+        let broken = "line 2: name \"Acme  Ltd\" holds a line break (Alt+Enter in Excel): a \
+                      contact's field holds one line; remove it, or write a space or a comma";
+        let data = "type,name,city\r\ncompany,\"Acme\r\nLtd\",\"Aarhus\"\r\n\r\ncompany,,x\r\n\
+                    company,Beta,\"Aarhus\"\r\n";
         let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
-        assert_eq!(problems.lines(), ["line 5: name is empty"]);
+        assert_eq!(problems.lines(), [broken, "line 5: name is empty"]);
         assert_eq!(rows[0].city, "Aarhus");
-        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[0].line, 6);
         // Blank lines with "\n" alone (which the CSV reader skips) count too; one inside a
         // quoted cell is the cell's.
         let data = "type,name,city\ncompany,\"Acme\n\nLtd\",x\n\n\ncompany,,x\n\ncompany,Beta,\n";
         let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
-        assert_eq!(problems.lines(), ["line 7: name is empty"]);
-        assert_eq!(rows[0].name, "Acme\n\nLtd");
-        assert_eq!(rows[1].line, 9);
+        assert_eq!(problems.lines(), [broken, "line 7: name is empty"]);
+        assert_eq!(rows[0].line, 9);
+        // An address over two lines is told where its second line goes; a tab is named.
+        let data = "type,name,address,city\ncompany,Acme,\"Hovedgaden 1\n2. sal\",Aarhus\n\
+                    company,Beta,,\"Aar\thus\"\n";
+        let (rows, problems) = parse(data.as_bytes(), &codes(), |_| {});
+        assert!(rows.is_empty());
+        assert_eq!(
+            problems.lines(),
+            [
+                "line 2: address \"Hovedgaden 1 2. sal\" holds a line break (Alt+Enter in \
+                 Excel): put its second line in address_2",
+                "line 4: city \"Aar hus\" holds a tab: a contact's field holds one line; \
+                 remove it, or write a space or a comma"
+            ]
+        );
     }
 
     #[test]

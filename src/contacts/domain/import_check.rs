@@ -68,6 +68,11 @@ pub(super) fn check_row(
             errors.push(format!("{field} is longer than {max} characters"));
         }
     }
+    for (field, _) in limits {
+        if let Some(problem) = not_one_line(field, &get(field)) {
+            errors.push(problem);
+        }
+    }
     for field in ["phone", "mobile"] {
         let value = get(field);
         if excel_shortened(&value) {
@@ -236,6 +241,30 @@ pub(super) fn check_row(
         exported_from: get("exported_from"),
         as_exported,
     })
+}
+
+/// A cell of a one-line field holding a line break (Alt+Enter in Excel, a quoted CSV cell
+/// over two lines), a tab or another control character: the contact form shows it on one
+/// line, so the list showed "Alt Enter", a search for that found nothing, and the next save
+/// from the card glued the lines together ("Hovedgaden 12. sal").
+fn not_one_line(field: &str, value: &str) -> Option<String> {
+    let what = if value.contains(['\n', '\r']) {
+        "a line break (Alt+Enter in Excel)"
+    } else if value.contains('\t') {
+        "a tab"
+    } else if value.chars().any(char::is_control) {
+        "a control character"
+    } else {
+        return None;
+    };
+    let instead = match field {
+        "address" => ": put its second line in address_2",
+        _ => ": a contact's field holds one line; remove it, or write a space or a comma",
+    };
+    Some(format!(
+        "{field} \"{}\" holds {what}{instead}",
+        shown(value)
+    ))
 }
 
 /// A value as a problem quotes it: its first 40 characters (and "…" when there are more), a

@@ -12,7 +12,7 @@ mod xlsx;
 
 pub use delimited::{sniff_separator, CsvSource, CR_ALONE};
 pub use windows1252::{Windows1252, WrittenAsUtf8};
-pub use xlsx::{open_workbook, XlsxSource};
+pub use xlsx::{open_workbook, Workbook, XlsxSource};
 
 /// A record that could not be read: the line, and why. Reading stops there.
 #[derive(Debug, PartialEq)]

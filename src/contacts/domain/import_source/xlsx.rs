@@ -16,12 +16,20 @@ pub struct XlsxSource<'a, RS: Read + std::io::Seek> {
     done: bool,
 }
 
+/// A workbook to read, and whether a sheet of it has merged cells.
+pub struct Workbook<RS> {
+    book: Xlsx<RS>,
+    merged: bool,
+}
+
 /// Opens a workbook; the message says why it cannot be read.
-pub fn open_workbook<RS: Read + std::io::Seek>(mut data: RS) -> Result<Xlsx<RS>, String> {
-    check_parts(&mut data)?;
+pub fn open_workbook<RS: Read + std::io::Seek>(mut data: RS) -> Result<Workbook<RS>, String> {
+    let merged = check_parts(&mut data)?;
     data.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| format!("the file is not readable ({e})"))?;
-    Xlsx::new(data).map_err(|e| format!("the file is not an Excel workbook (.xlsx) ({e})"))
+    let book =
+        Xlsx::new(data).map_err(|e| format!("the file is not an Excel workbook (.xlsx) ({e})"))?;
+    Ok(Workbook { book, merged })
 }
 
 /// The most text a workbook's shared texts (its sharedStrings part) may hold: the reader keeps
@@ -50,11 +58,12 @@ pub const COLUMNS_MAX: u32 = 16_384;
 /// room for all of them before reading one); a part the reader holds whole past
 /// [`OTHER_PART_MAX_BYTES`]; one text past [`TEXT_RUN_MAX_BYTES`] anywhere. Each part is
 /// unpacked once, into nothing. A file that is no zip archive is left to the reader, which
-/// says so.
-fn check_parts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
+/// says so. Whether a worksheet has merged cells.
+fn check_parts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<bool, String> {
     let Ok(mut zip) = zip::ZipArchive::new(data) else {
-        return Ok(());
+        return Ok(false);
     };
+    let mut merged = false;
     let too_big = |what: &str, max: u64| {
         format!(
             "{what} take more than {} MB: split it, or save it from Excel as \"CSV UTF-8 \
@@ -103,6 +112,7 @@ fn check_parts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
                 TEXT_RUN_MAX_BYTES / (1024 * 1024)
             ));
         }
+        merged |= sheet && scan.merged;
         if !shared {
             continue;
         }
@@ -123,7 +133,7 @@ fn check_parts<RS: Read + std::io::Seek>(data: &mut RS) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(merged)
 }
 
 /// What reading a part to its end found.
@@ -136,6 +146,8 @@ struct PartScan {
     claimed: u64,
     /// The longest run of bytes without a `<`: the longest text the reader would hold.
     longest_text: u64,
+    /// Whether it names merged cells (a worksheet's `<mergeCell>`).
+    merged: bool,
 }
 
 /// Reads a part to its end, into nothing.
@@ -146,6 +158,7 @@ fn read_part(mut part: impl Read) -> std::io::Result<PartScan> {
     let mut buffer = vec![0u8; CARRY + 64 * 1024];
     let (mut kept, mut size, mut claimed) = (0, 0u64, 0u64);
     let (mut run, mut longest_text) = (0u64, 0u64);
+    let mut merged = false;
     loop {
         let n = match part.read(&mut buffer[kept..]) {
             Ok(0) => {
@@ -153,6 +166,7 @@ fn read_part(mut part: impl Read) -> std::io::Result<PartScan> {
                     size,
                     claimed,
                     longest_text: longest_text.max(run),
+                    merged,
                 })
             }
             Ok(n) => n,
@@ -170,6 +184,7 @@ fn read_part(mut part: impl Read) -> std::io::Result<PartScan> {
         }
         run += (fresh.len() - from) as u64;
         claimed = claimed.max(claimed_texts(&buffer[..end]));
+        merged = merged || memchr::memmem::find(&buffer[..end], b"<mergeCell ").is_some();
         let from = end.saturating_sub(CARRY);
         buffer.copy_within(from..end, 0);
         kept = end - from;
@@ -215,7 +230,13 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
     /// first alone would leave the others' rows out, silently; so is one whose other sheets
     /// hold contacts under another header (persons beside companies). Sheets with other
     /// columns (notes beside the list) and chart sheets are left alone.
-    pub fn first_sheet(book: &'a mut Xlsx<RS>) -> Result<(Self, u64), String> {
+    ///
+    /// Cells merged across rows or columns are refused, naming them: the reader finds the
+    /// value in the first cell alone and the others empty, and an update by No. emptied every
+    /// person's company but the first of a merged Company No.
+    pub fn first_sheet(workbook: &'a mut Workbook<RS>) -> Result<(Self, u64), String> {
+        let merged = workbook.merged;
+        let book = &mut workbook.book;
         // Worksheets only: a chart sheet has no cells to read.
         let names: Vec<String> = book
             .sheets_metadata()
@@ -249,6 +270,9 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
                     ));
                 }
             }
+        }
+        if merged {
+            refuse_merged_cells(book, &name)?;
         }
         let cells = book
             .worksheet_cells_reader(&name)
@@ -328,6 +352,41 @@ impl<'a, RS: Read + std::io::Seek> XlsxSource<'a, RS> {
 
 /// A cell past Excel's last column (XFD): the row would be made as wide as its column says,
 /// gigabytes for "ZZZZZZ2".
+/// The first sheet's first merged range, refused with what to do.
+fn refuse_merged_cells<RS: Read + std::io::Seek>(
+    book: &mut Xlsx<RS>,
+    name: &str,
+) -> Result<(), String> {
+    let regions = book
+        .merge_cells_by_sheet_name(name)
+        .map_err(|e| format!("the sheet \"{name}\" is not readable ({e})"))?;
+    let Some(first) = regions
+        .iter()
+        .filter(|r| r.start != r.end)
+        .min_by_key(|r| r.start)
+    else {
+        return Ok(());
+    };
+    let cell = |(row, col): (u32, u32)| {
+        format!(
+            "{}{}",
+            super::super::import::column_letters(col as usize),
+            row + 1
+        )
+    };
+    Err(format!(
+        "cells {}:{} of sheet \"{name}\" are merged{}: a merged range's value is read in its \
+         first cell only, and the others would be read as empty. Unmerge them in Excel (Home, \
+         Merge & Center, Unmerge Cells) and fill in every cell",
+        cell(first.start),
+        cell(first.end),
+        match regions.iter().filter(|r| r.start != r.end).count() {
+            1 => String::new(),
+            n => format!(" (and {} other ranges)", n - 1),
+        }
+    ))
+}
+
 fn past_last_column(row: u32) -> Unreadable {
     Unreadable {
         line: u64::from(row) + 1,
@@ -622,11 +681,17 @@ mod tests {
             size: part.len() as u64,
             claimed: 123_456,
             longest_text: 200_000 + "uniqueCount=\"123456\">".len() as u64 + 3,
+            merged: false,
         };
         assert_eq!(read_part(Trickle(part.as_bytes())).unwrap(), scan);
         assert_eq!(read_part(part.as_bytes()).unwrap(), scan);
         // The longest run without a `<` (a tag's name and its text) is found across reads,
         // and at the end.
+        // Merged cells are found across reads.
+        let merges =
+            format!("<sheetData>{padding}</sheetData><mergeCells><mergeCell ref=\"D2:D3\"/>");
+        assert!(read_part(Trickle(merges.as_bytes())).unwrap().merged);
+        assert!(!read_part(part.as_bytes()).unwrap().merged);
         let long = format!("<a>{}</a><b>xy", "z".repeat(150_000));
         assert_eq!(
             read_part(Trickle(long.as_bytes())).unwrap().longest_text,
