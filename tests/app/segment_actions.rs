@@ -1111,6 +1111,36 @@ fn refresh_replays_the_ledger_against_todays_data() {
     );
 }
 
+/// A Refresh preview of more joiners than it names says that it names the first of them
+/// (the heading said 30 would join, and 25 were listed as if they were all).
+#[test]
+fn a_refresh_preview_says_it_lists_the_first_joiners() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("industry_group", "RETAIL"), ("type", "company")],
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, search_name) \
+           SELECT 'NEW' || g, 'company', 'New shop ' || g, 'NEW SHOP ' || g FROM generate_series(1, 30) g;
+         INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE no LIKE 'NEW%';",
+    );
+    let preview = c.get(&format!("{page}/refresh"));
+    assert!(
+        preview.contains("30 would join, 0 would leave")
+            && preview.contains("<h3>Joining (the first 25 of 30)</h3>")
+            && preview.contains("<h3>Leaving</h3>"),
+        "{}",
+        preview.body
+    );
+}
+
 /// What a Refresh preview's Apply form sends besides its token: the last step it saw and the
 /// numbers joining and leaving it showed.
 fn what_the_preview_sent(preview: &Resp) -> Vec<(&'static str, String)> {
