@@ -1172,6 +1172,50 @@ fn a_delete_confirmed_over_a_colleagues_change_shows_it_first() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
 }
 
+/// Create Opportunities offers no sales cycle chosen when there are several, as a single
+/// opportunity's form: the first by code was chosen, and a segment's opportunities went under
+/// "Existing customer" for whoever did not look.
+#[test]
+fn create_opportunities_asks_for_a_sales_cycle_among_several() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Fair leads");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA")]);
+    let path = format!("/segments/{seg}/create-opportunities");
+    // One open cycle: it is the one.
+    let page = c.get(&path);
+    assert!(
+        page.contains("<option value=\"NEW\" selected>") && !page.contains("(choose)"),
+        "{}",
+        page.body
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO sales_cycles (code, description, probability_calculation) \
+         VALUES ('EXISTING', 'Existing customer', 'add')",
+    );
+    let page = c.get(&path);
+    assert!(
+        page.contains("<option value=\"\">(choose)</option>") && !page.contains(" selected>"),
+        "{}",
+        page.body
+    );
+    let res = c.post_with_token(
+        &path,
+        &page.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", ""),
+            ("description", "Fair leads"),
+            ("shown", &hidden_value(&page.body, "shown").unwrap()),
+        ],
+    );
+    res.assert_status(422);
+    assert!(res.contains("Choose a sales cycle"), "{}", res.body);
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
+}
+
 /// Create Opportunities from a segment whose campaign has ended is refused, as a single
 /// opportunity of that campaign is, and said on the page before the click: it made one
 /// opportunity per line of a campaign that ended long ago, crediting them to it.

@@ -110,8 +110,13 @@ fn page(layout: Layout, d: Data, can_edit: bool) -> PreviewPage {
     if let Some(why) = &d.campaign_refusal {
         errors.add("campaign", why.clone());
     }
+    // A cycle is chosen, unless there is only one, as on a single opportunity's form: the
+    // first of several by code was taken by whoever did not look, for every line at once.
     let form = CreateForm {
-        sales_cycle_code: d.cycles.first().map(|c| c.code.clone()).unwrap_or_default(),
+        sales_cycle_code: match d.cycles.as_slice() {
+            [only] => only.code.clone(),
+            _ => String::new(),
+        },
         description: d.segment.description.clone(),
         shown: d.shown,
     };
