@@ -1304,8 +1304,9 @@ fn create_opportunities_on_an_empty_segment_says_so() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
 }
 
-/// An opportunity not started skips its cycle's first stage when that stage allows skipping,
-/// as Business Central's Update Opportunity offers: one move, one entry, straight to stage 2.
+/// An opportunity not started skips its cycle's first stage when that stage allows skipping
+/// (Business Central offers only First there; the stage's Allow Skip says it may be passed):
+/// one move, one entry, straight to stage 2.
 /// Only "Go to the first stage" was offered, and a skip was refused.
 #[test]
 fn a_first_stage_that_allows_skipping_is_skipped_from_the_start() {

@@ -168,8 +168,9 @@ pub fn targets(stages: &[StageRule], current: Option<i32>, m: Move) -> Vec<i32> 
     numbers.dedup();
     let rule = |n: i32| stages.iter().find(|s| s.stage == n);
     // Skip passes forward over stages that allow it: from a stage, or from before the first
-    // (as Business Central's Update Opportunity offers Skip on an opportunity not started when
-    // its first stage allows skipping).
+    // when the first allows skipping (Business Central's Update Opportunity offers only First
+    // to an opportunity not started; a first stage marked Allow Skip says it may be passed,
+    // and Rapport lets it be).
     let skip = |later: Vec<i32>| {
         let mut out = Vec::new();
         for (i, n) in later.iter().enumerate().skip(1) {
