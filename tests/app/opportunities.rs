@@ -1172,6 +1172,77 @@ fn a_delete_confirmed_over_a_colleagues_change_shows_it_first() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
 }
 
+/// A contact privacy blocked after it was added to a segment gets no opportunity from Create
+/// Opportunities, counted as skipped; nor a single one. One was made for it, unsaid, while Log,
+/// exports and mailing groups passed it over.
+#[test]
+fn a_privacy_blocked_contact_gets_no_opportunity() {
+    let app = TestApp::start();
+    world(&app);
+    cycle(&app, "multiply");
+    let mut c = staff(&app, "stan");
+    let seg = new_segment(&mut c, "Fair leads");
+    step(&mut c, &seg, "add", &[("contact_no", "DORA|ANNA")]);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'DORA'",
+    );
+    let path = format!("/segments/{seg}/create-opportunities");
+    let page = c.get(&path);
+    assert!(
+        page.contains("data-figure=\"create\">1<")
+            && page.contains("data-figure=\"privacy-blocked\">1<")
+            && page.contains("skipped: the contact is privacy blocked")
+            && !page.contains("Dora Beta"),
+        "{}",
+        page.body
+    );
+    let res = c.post_with_token(
+        &path,
+        &page.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", "NEW"),
+            ("description", "Fair leads"),
+            ("shown", &hidden_value(&page.body, "shown").unwrap()),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(c.no, ',') FROM opportunities o JOIN contacts c ON c.id = o.contact_id"
+        ),
+        "ANNA"
+    );
+    // Nothing left but the blocked one: said as such.
+    let page = c.get(&path);
+    assert!(
+        page.contains("Nothing to create: every line is skipped, as counted above."),
+        "{}",
+        page.body
+    );
+    // A single opportunity for it is refused by its field.
+    let res = c.submit(
+        "/opportunities/new",
+        "/opportunities",
+        &[
+            ("description", "Office chairs"),
+            ("contact_no", "DORA"),
+            ("sales_cycle_code", "NEW"),
+            ("salesperson_code", "JO"),
+            ("priority", "high"),
+            ("estimated_value", "1000"),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("Contact DORA is privacy blocked: no opportunity is made for it."),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 1);
+}
+
 /// Create Opportunities offers no sales cycle chosen when there are several, as a single
 /// opportunity's form: the first by code was chosen, and a segment's opportunities went under
 /// "Existing customer" for whoever did not look.

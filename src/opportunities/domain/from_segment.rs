@@ -60,12 +60,19 @@ const BLOCKED_FIRST: &str = "EXISTS (SELECT 1 FROM salespeople sp WHERE sp.block
      COALESCE(l.salesperson_code, s.salesperson_code, \
               (SELECT c.salesperson_code FROM contacts c WHERE c.id = l.contact_id)))";
 
-/// The lines of the segment that have no open opportunity from it yet, one per contact.
+/// Whether the line's contact is privacy blocked: no opportunity is made for it, as no
+/// interaction is logged with it and no single opportunity is made for it (a probe of the
+/// contacts' primary key).
+const PRIVACY_BLOCKED: &str =
+    "EXISTS (SELECT 1 FROM contacts c WHERE c.id = l.contact_id AND c.privacy_blocked)";
+
+/// The lines of the segment that have no open opportunity from it yet, one per contact, of
+/// contacts not privacy blocked.
 fn todo() -> String {
     format!(
         "FROM segment_lines l JOIN {SEGMENT} ON s.id = l.segment_id \
          WHERE l.segment_id = $1 AND l.removed_by_step IS NULL AND NOT {HAS_OPEN} \
-           AND NOT {REPEATED}"
+           AND NOT {REPEATED} AND NOT {PRIVACY_BLOCKED}"
     )
 }
 
@@ -81,6 +88,10 @@ pub struct Preview {
     /// Lines whose contact is on an earlier line too (and has no open opportunity).
     #[diesel(sql_type = BigInt)]
     pub repeated: i64,
+    /// Lines whose contact is privacy blocked (and has no open opportunity, and is on no
+    /// earlier line): none is made for them.
+    #[diesel(sql_type = BigInt)]
+    pub privacy_blocked: i64,
     /// Lines to be made whose first salesperson named is blocked (they take the next, or none).
     #[diesel(sql_type = BigInt)]
     pub blocked_salesperson: i64,
@@ -96,7 +107,7 @@ pub struct Preview {
 
 impl Preview {
     pub fn to_create(&self) -> i64 {
-        self.lines - self.skipped - self.repeated
+        self.lines - self.skipped - self.repeated - self.privacy_blocked
     }
 }
 
@@ -113,12 +124,14 @@ fn preview_sql() -> String {
     format!(
         "SELECT count(*) AS lines, count(*) FILTER (WHERE l.open) AS skipped, \
            count(*) FILTER (WHERE NOT l.open AND l.repeated) AS repeated, \
+           count(*) FILTER (WHERE NOT l.open AND NOT l.repeated AND l.privacy) AS privacy_blocked, \
            count(*) FILTER (WHERE l.todo AND {BLOCKED_FIRST}) AS blocked_salesperson, \
            count(*) FILTER (WHERE l.todo AND {HAD_CLOSED}) AS again, \
            count(*) FILTER (WHERE l.todo AND {SALESPERSON} IS NULL) AS no_salesperson \
-         FROM (SELECT f.*, NOT f.open AND NOT f.repeated AS todo \
+         FROM (SELECT f.*, NOT f.open AND NOT f.repeated AND NOT f.privacy AS todo \
                FROM (SELECT l.id, l.segment_id, l.contact_id, l.salesperson_code, \
-                       {HAS_OPEN} AS open, {REPEATED} AS repeated \
+                       {HAS_OPEN} AS open, {REPEATED} AS repeated, \
+                       {PRIVACY_BLOCKED} AS privacy \
                      FROM segment_lines l \
                      WHERE l.segment_id = $1 AND l.removed_by_step IS NULL OFFSET 0) f) l \
            JOIN {SEGMENT} ON s.id = l.segment_id"

@@ -581,6 +581,22 @@ impl NewForm {
                     "contact_no",
                     format!("There is no contact {}.", self.contact_no),
                 );
+            } else if exists(
+                conn,
+                "SELECT id FROM contacts WHERE no = $1 AND privacy_blocked",
+                &self.contact_no,
+            )?
+            .is_some()
+            {
+                // As Business Central checks the contact of a new opportunity; and as no
+                // interaction is logged with a privacy blocked contact.
+                errors.add(
+                    "contact_no",
+                    format!(
+                        "Contact {} is privacy blocked: no opportunity is made for it.",
+                        self.contact_no
+                    ),
+                );
             }
             id
         };

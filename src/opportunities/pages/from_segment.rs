@@ -44,7 +44,7 @@ fn shown_token(conn: &mut PgConnection, segment: &Segment, p: &Preview) -> Query
         figures.steps,
         &segment.salesperson_code,
         &segment.campaign_no,
-        (p.lines, p.skipped, p.repeated),
+        (p.lines, p.skipped, p.repeated, p.privacy_blocked),
         (p.blocked_salesperson, p.again, p.no_salesperson),
     )))
 }
@@ -244,8 +244,13 @@ pub async fn create(
                     session::set_flash(conn, &session, Flash::info(message))?;
                     return Ok(Ok(segment.no));
                 }
-                0 => format!(
+                0 if from_segment::preview(conn, segment.id)?.privacy_blocked == 0 => format!(
                     "No opportunity created: every contact of segment {} already has an open one from it.",
+                    segment.no
+                ),
+                0 => format!(
+                    "No opportunity created: every contact of segment {} already has an open one \
+                     from it or is privacy blocked.",
                     segment.no
                 ),
                 1 => format!("1 opportunity created from segment {}.", segment.no),
