@@ -128,7 +128,7 @@ struct Counted {
 /// entries read by the same statement (so in the same snapshot), and keeps them with that
 /// version unless figures of a newer version were kept meanwhile. The entries are found by the
 /// index on (campaign, date, id); each contact and company counts once however many entries it
-/// has, and is reached by an entry whose attempt did not fail. (Counting and keeping are two statements so that the count may use a parallel plan,
+/// has, and is reached, or responds, by an entry whose attempt did not fail. (Counting and keeping are two statements so that the count may use a parallel plan,
 /// which a statement that writes may not.)
 pub fn compute(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figures> {
     let counted: Option<Counted> = diesel::sql_query(
@@ -137,8 +137,10 @@ pub fn compute(conn: &mut PgConnection, id: i64, no: &str) -> QueryResult<Figure
               count(DISTINCT e.contact_id) FILTER (WHERE NOT e.attempt_failed) AS contacts, \
               count(DISTINCT e.company_id) FILTER (WHERE NOT e.attempt_failed) AS companies, \
               count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_target) AS targets, \
-              count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response) AS responses, \
-              count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response AND EXISTS \
+              count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response \
+                AND NOT e.attempt_failed) AS responses, \
+              count(DISTINCT e.contact_id) FILTER (WHERE e.campaign_response \
+                AND NOT e.attempt_failed AND EXISTS \
                 (SELECT 1 FROM interaction_log_entries t WHERE t.contact_id = e.contact_id \
                    AND t.campaign_no = $2 AND t.campaign_target AND NOT t.canceled)) \
                 AS targeted_responses, \

@@ -207,6 +207,15 @@ impl SingleForm {
                 );
             }
         }
+        if self.campaign_response.is_some() && self.attempt_failed.is_some() {
+            // Nobody was reached: a campaign's responses counted them (the response rate rose
+            // on a call nobody answered).
+            errors.add(
+                "campaign_response",
+                "An attempt that failed is no response: untick Campaign Response or Attempt \
+                 Failed.",
+            );
+        }
         if self.salesperson.is_empty() {
             errors.add(
                 "salesperson",

@@ -1131,6 +1131,45 @@ fn a_failed_attempt_reaches_no_one_on_the_campaigns_card() {
     let reached = figures(&mut c, "CP0001");
     assert_eq!(number(&reached[0]), number(&before[0]) + 2);
     assert_eq!(number(&reached[1]), number(&before[1]) + 1);
+
+    // A failed attempt is no response: the form refuses both ticked, and one written so
+    // before (or by another way in) is not counted as a response.
+    let form = c.get("/contacts/SOLO/interactions/new?template=CALL");
+    let res = c.post_with_token(
+        "/contacts/SOLO/interactions",
+        &form.csrf_token().unwrap(),
+        &[
+            ("template", "CALL"),
+            ("date", "2026-05-04"),
+            ("salesperson", "JO"),
+            ("campaign", "CP0001"),
+            ("campaign_response", "yes"),
+            ("attempt_failed", "yes"),
+            ("once", &hidden_value(&form.body, "once").unwrap()),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains("An attempt that failed is no response: untick Campaign Response or Attempt Failed."),
+        "{}",
+        res.body
+    );
+    assert_eq!(number(&figures(&mut c, "CP0001")[0]), number(&before[0]) + 2);
+    diesel_exec(
+        &app,
+        "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, \
+           group_code, description, cost, duration_min, information_flow, initiated_by, \
+           salesperson_code, correspondence_type, campaign_no, campaign_target, \
+           campaign_response, attempt_failed, user_id) \
+         SELECT e.contact_id, e.company_id, e.date, e.template_code, e.group_code, \
+           e.description, e.cost, e.duration_min, e.information_flow, e.initiated_by, \
+           e.salesperson_code, e.correspondence_type, e.campaign_no, TRUE, TRUE, TRUE, e.user_id \
+         FROM interaction_log_entries e WHERE e.campaign_no = 'CP0001' AND e.attempt_failed \
+         LIMIT 1; UPDATE campaigns SET entries_version = entries_version + 1 WHERE no = 'CP0001'",
+    );
+    let after = figures(&mut c, "CP0001");
+    assert_eq!(number(&after[0]), number(&before[0]) + 3);
+    assert_eq!(after[4], before[4], "responses");
 }
 
 /// A campaign of more campaign entries than the card shows at once (a weekly mailing for a
