@@ -326,10 +326,19 @@ pub fn date_input_type(value: impl AsRef<str>) -> &'static str {
     }
 }
 
+/// The first year a typed date may have. A browser's date field sends the year typed as
+/// "26" as 0026: an interaction written so sorted last on every list, out of sight, and still
+/// counted in its campaign's figures.
+pub const OLDEST_YEAR: i32 = 1900;
+
 /// A typed date in `l`: ISO `2026-11-30` always (what a browser's date field sends), and the
 /// office's own way: `30/11/2026` (en-GB), `30-11-2026` or `30.11.2026` (da-DK). The year has
-/// four digits, from 0001 to 9999.
+/// four digits, from [`OLDEST_YEAR`] to 9999.
 pub fn date_in(l: Locale, typed: &str) -> Option<NaiveDate> {
+    date_of_any_year(l, typed).filter(|d| d.year() >= OLDEST_YEAR)
+}
+
+fn date_of_any_year(l: Locale, typed: &str) -> Option<NaiveDate> {
     let t = typed.trim();
     let formats: &[&str] = match l {
         Locale::Iso => &[],
@@ -380,7 +389,15 @@ fn not_in_the_calendar(typed: &str) -> Option<String> {
     let (y, m, d) = if a.len() == 4 { (a, b, c) } else { (c, b, a) };
     let (year, month, day): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
     if y.len() != 4 || year < 1 {
-        return Some("The year has four digits, from 0001 to 9999".to_string());
+        return Some(format!(
+            "The year has four digits, from {OLDEST_YEAR} to 9999"
+        ));
+    }
+    if year < OLDEST_YEAR {
+        return Some(format!(
+            "The year {y} is before {OLDEST_YEAR}: write all four digits of the year (2026, \
+             not 26)"
+        ));
     }
     if !(1..=12).contains(&month) {
         return Some(format!("There is no month {month}"));
@@ -479,11 +496,15 @@ mod tests {
             ("01-13-2026", Some("There is no month 13")),
             (
                 "01-01-0000",
-                Some("The year has four digits, from 0001 to 9999"),
+                Some("The year has four digits, from 1900 to 9999"),
             ),
             (
                 "01-01-99999",
-                Some("The year has four digits, from 0001 to 9999"),
+                Some("The year has four digits, from 1900 to 9999"),
+            ),
+            (
+                "0026-12-07",
+                Some("The year 0026 is before 1900: write all four digits of the year (2026, not 26)"),
             ),
             ("1 April", None),
             ("abc", None),
@@ -618,9 +639,13 @@ mod tests {
         assert_eq!(date_in(Locale::Iso, "-500-01-01"), None);
         assert_eq!(date_in(Locale::Iso, "+500-01-01"), None);
         assert_eq!(date_in(Locale::Iso, "0000-01-01"), None);
+        // A year typed as "26", which a date field sends as 0026, is no date.
+        assert_eq!(date_in(Locale::Iso, "0001-01-01"), None);
+        assert_eq!(date_in(Locale::Iso, "0026-12-07"), None);
+        assert_eq!(date_in(Locale::DaDk, "07-12-0026"), None);
         assert_eq!(
-            date_in(Locale::Iso, "0001-01-01"),
-            NaiveDate::from_ymd_opt(1, 1, 1)
+            date_in(Locale::Iso, "1900-01-01"),
+            NaiveDate::from_ymd_opt(1900, 1, 1)
         );
         assert_eq!(
             date_in(Locale::DaDk, "1-2-2026"),

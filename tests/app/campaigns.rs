@@ -1150,11 +1150,16 @@ fn a_failed_attempt_reaches_no_one_on_the_campaigns_card() {
     );
     res.assert_status(422);
     assert!(
-        res.contains("An attempt that failed is no response: untick Campaign Response or Attempt Failed."),
+        res.contains(
+            "An attempt that failed is no response: untick Campaign Response or Attempt Failed."
+        ),
         "{}",
         res.body
     );
-    assert_eq!(number(&figures(&mut c, "CP0001")[0]), number(&before[0]) + 2);
+    assert_eq!(
+        number(&figures(&mut c, "CP0001")[0]),
+        number(&before[0]) + 2
+    );
     diesel_exec(
         &app,
         "INSERT INTO interaction_log_entries (contact_id, company_id, date, template_code, \

@@ -864,6 +864,23 @@ fn a_single_interaction_can_be_logged_as_an_attempt_that_failed() {
     let res = c.post_with_token("/contacts/SOLO/interactions", &token, &refused);
     res.assert_status(422);
     assert!(res.contains("name=\"attempt_failed\" type=\"checkbox\" value=\"yes\" checked"));
+    // The year typed as "26", sent by the date field as 0026, is refused, saying why: it was
+    // written, and sorted last on every list, out of sight.
+    let mut year_26 = fields("0026-12-07");
+    year_26.push(("once", &once));
+    let res = c.post_with_token("/contacts/SOLO/interactions", &token, &year_26);
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "The year 0026 is before 1900: write all four digits of the year (2026, not 26)"
+        ),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM interaction_log_entries WHERE date < '1900-01-01'"),
+        0
+    );
     let mut good = fields("2026-05-04");
     good.push(("once", &once));
     let res = c.post_with_token("/contacts/SOLO/interactions", &token, &good);

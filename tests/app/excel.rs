@@ -927,7 +927,9 @@ fn a_quote_left_open_is_refused_not_swallowing_the_next_contacts() {
     let data = "type,name,address\ncompany,Multi,\"Att. Indkøb\nHovedgaden 1, 2. sal, th.\"\n";
     let page = import_file(&mut c, &[], "address.csv", data.as_bytes());
     assert!(
-        page.contains("line 2: address &#34;Att. Indkøb Hovedgaden 1, 2. sal, th.&#34; holds a line break"),
+        page.contains(
+            "line 2: address &#34;Att. Indkøb Hovedgaden 1, 2. sal, th.&#34; holds a line break"
+        ),
         "{}",
         page.body
     );
