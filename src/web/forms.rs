@@ -1,15 +1,16 @@
 //! Field-level validation messages shown next to their inputs, and reading amounts and dates
 //! as the office writes them (`RAPPORT_LOCALE`, see `web::locale`).
 
-use std::collections::BTreeMap;
-
 use chrono::{Datelike, NaiveDate};
 
 use super::locale::{self, Locale};
 
+/// A form's problems, one per field (the first said of it), in the order they were found: the
+/// checks run down the form, so the summary at its top lists them as the fields come (it was
+/// the fields' names in alphabetical order: "Campaign Target" before "Code").
 #[derive(Clone, Debug, Default)]
 pub struct FormErrors {
-    fields: BTreeMap<&'static str, String>,
+    fields: Vec<(&'static str, String)>,
 }
 
 impl FormErrors {
@@ -18,15 +19,20 @@ impl FormErrors {
     }
 
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.fields.entry(field).or_insert_with(|| message.into());
+        if !self.has(field) {
+            self.fields.push((field, message.into()));
+        }
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.fields.get(field).map(String::as_str)
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {
-        self.fields.contains_key(field)
+        self.fields.iter().any(|(f, _)| *f == field)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1028,3 +1028,40 @@ fn a_template_created_under_a_code_renamed_away_says_what_filters_now_select() {
         list.body
     );
 }
+
+/// A form's error summary lists its problems as the fields come, not by the fields' names in
+/// alphabetical order ("Campaign Target needs a campaign" came before the code left empty).
+#[test]
+fn the_error_summary_follows_the_form() {
+    let app = TestApp::start();
+    groups_and_campaigns(&app);
+    let mut admin = app.signed_in("boss", "admin");
+    let res = admin.submit(
+        NEW,
+        LIST,
+        &fields(&[
+            ("code", ""),
+            ("group_code", ""),
+            ("unit_duration_min", "x"),
+            ("campaign_target", "yes"),
+        ]),
+    );
+    res.assert_status(422);
+    let summary = res
+        .body
+        .split("class=\"error-summary\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap_or_default()
+        .to_string();
+    let order: Vec<&str> = summary
+        .split("<a href=\"#")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        order,
+        ["code", "group_code", "unit_duration_min", "campaign_target"],
+        "{summary}"
+    );
+}
