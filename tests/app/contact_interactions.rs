@@ -896,6 +896,13 @@ fn a_single_interaction_can_be_logged_as_an_attempt_that_failed() {
     assert!(c
         .get(&format!("/interactions/{id}"))
         .contains("<dt>Attempt failed</dt><dd>Yes</dd>"));
+    // The list and the contact's card say so too: a call nobody answered looked like one
+    // that took place everywhere but on the entry's own page.
+    let failed = "<span class=\"badge badge-off\">attempt failed</span>";
+    let list = c.get("/interactions?contact=SOLO");
+    assert_eq!(list.body.matches(failed).count(), 1, "{}", list.body);
+    let card = c.get("/contacts/SOLO");
+    assert_eq!(card.body.matches(failed).count(), 1, "{}", card.body);
     let seg = new_segment(&mut c, "No answer");
     step(
         &mut c,

@@ -287,6 +287,8 @@ crate::db::columns::columns_in_order! {
         /// Whether its segment is still there (a canceled segment deleted since leaves its No.).
         pub segment_linked: bool as Bool,
         pub canceled: bool as Bool,
+        /// The interaction did not take place (no answer, the letter came back).
+        pub attempt_failed: bool as Bool,
     }
 }
 
@@ -352,7 +354,7 @@ pub fn history(
     const SELECT: &str = "SELECT e.id, e.date, e.template_code::text AS template_code, \
          e.description, e.cost, e.salesperson_code::text AS salesperson_code, e.evaluation, \
          e.campaign_no::text AS campaign_no, e.segment_no, \
-         e.segment_id IS NOT NULL AS segment_linked, e.canceled \
+         e.segment_id IS NOT NULL AS segment_linked, e.canceled, e.attempt_failed \
          FROM interaction_log_entries e WHERE e.contact_id = $1";
     // One more than a page tells whether there is a page beyond.
     let (mut entries, backwards): (Vec<HistoryEntry>, bool) = match (
