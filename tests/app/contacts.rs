@@ -1180,6 +1180,13 @@ fn an_upload_without_a_file_is_refused_in_the_form() {
     assert!(res.contains("The file is empty."));
     summary_links_resolve(&res.body);
     assert!(res.contains("aria-describedby=\"file-error file-hint\""));
+    // Said by the field too, under the id it is described by (the id was the summary's).
+    assert!(
+        res.contains("<p class=\"field-error\" id=\"file-error\"><span class=\"visually-hidden\">Error:</span> The file is empty."),
+        "{}",
+        res.body
+    );
+    assert_eq!(res.body.matches("id=\"file-error\"").count(), 1);
     // The boxes ticked stay ticked: sent again unnoticed, an update would have refused every
     // row of contacts already in Rapport.
     let ticked = c.upload_with(
