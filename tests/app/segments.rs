@@ -3276,3 +3276,29 @@ fn a_templates_flags_and_subject_come_with_it_after_a_campaign_or_a_cleared_temp
     save(&mut c, "CALL");
     assert_eq!(header(&app), "CALL,f,f,Call");
 }
+
+/// `<>*` on a text field matches nothing (every value, an empty one too, matches `*`): it is
+/// refused by its field, pointing to `''` for an empty one. Its preview said "job title no
+/// value" and added nobody; a Refine with it removed every line.
+#[test]
+fn not_anything_is_refused_and_points_to_empty() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Titles");
+    let res = preview(&mut c, &no, "add", &[("job_title", "<>*")]);
+    res.assert_status(422);
+    assert!(
+        res.contains("Job Title: at position 3: &#60;&#62;* matches nothing (every value, an empty one too, matches *): for an empty field write &#39;&#39;"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("value=\"&#60;&#62;*\""), "{}", res.body);
+    let res = post(
+        &mut c,
+        &format!("/segments/{no}/refine"),
+        &[("job_title", "<>*")],
+    );
+    res.assert_status(422);
+    assert_eq!(app.count("SELECT count(*) FROM segment_steps"), 0);
+}

@@ -70,9 +70,8 @@ impl Filter {
             } => format!("not {}", v(value)),
             Test::Like { pattern, negated } => {
                 let phrase = match pattern.0.as_slice() {
-                    [Piece::AnyChars] => {
-                        return if *negated { "no value" } else { "any value" }.to_string()
-                    }
+                    // (`<>*` is refused by the parser: it matches nothing.)
+                    [Piece::AnyChars] if !*negated => return "any value".to_string(),
                     [Piece::Text(a), Piece::AnyChars] => {
                         format!("starting with {}", describe_text(a))
                     }

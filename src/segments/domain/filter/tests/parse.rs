@@ -153,7 +153,17 @@ fn wildcards() {
         sql("<>A*", TEXT),
         ("(col IS NULL OR col NOT LIKE $1)".into(), vec![t("A%")])
     );
-    assert_eq!(sql("<>*", TEXT).0, "col NOT LIKE $1");
+    // '<>*' matches nothing: refused, pointing to '' for an empty field.
+    assert_eq!(
+        err("<>*", TEXT),
+        (
+            3,
+            "<>* matches nothing (every value, an empty one too, matches *): for an empty \
+             field write ''"
+                .into()
+        )
+    );
+    assert_eq!(err("A|<>**", CODE).0, 5);
     assert_eq!(sql("=A*", TEXT).0, "col LIKE $1");
 }
 
