@@ -66,6 +66,43 @@ pub struct NewEntry {
     pub form_key: Option<String>,
 }
 
+impl NewEntry {
+    /// The entry with its key: the form's one-time key together with what it sends, so that
+    /// the form sent twice (a double click) logs once, and the same form sent again with other
+    /// values (Back, another date and description: a second call) logs the second one. That
+    /// was dropped, "logged already (the form was sent twice)".
+    fn keyed(self, once: &str) -> NewEntry {
+        let form_key = crate::db::once::key(once).map(|key| {
+            let NewEntry {
+                template_code,
+                date,
+                description,
+                cost,
+                duration_min,
+                evaluation,
+                campaign_no,
+                campaign_target,
+                campaign_response,
+                attempt_failed,
+                salesperson_code,
+                form_key: _,
+            } = &self;
+            crate::db::once::digest(&(
+                key,
+                (
+                    template_code,
+                    date,
+                    description,
+                    cost.normalized().to_string(),
+                ),
+                (duration_min, evaluation, campaign_no, salesperson_code),
+                (campaign_target, campaign_response, attempt_failed),
+            ))
+        });
+        NewEntry { form_key, ..self }
+    }
+}
+
 impl SingleForm {
     /// The form as it opens: `date` (today), the template's defaults, the contact's salesperson.
     pub fn opening(
@@ -244,8 +281,9 @@ impl SingleForm {
                     campaign_response: self.campaign_response.is_some(),
                     attempt_failed: self.attempt_failed.is_some(),
                     salesperson_code: self.salesperson.clone(),
-                    form_key: crate::db::once::key(&self.once),
-                }))
+                    form_key: None,
+                }
+                .keyed(&self.once)))
             }
             _ => Ok(Err(errors)),
         }

@@ -741,6 +741,23 @@ fn the_same_single_interaction_form_sent_twice_logs_once() {
     assert!(c
         .get("/contacts/ANNA")
         .contains("was logged already (the form was sent twice)"));
+    // Back, another description, sent again: a second call, logged (it was dropped as "logged
+    // already"); sent twice so, once.
+    let mut second = fields.to_vec();
+    second.retain(|(k, _)| *k != "description");
+    second.push(("description", "Second call"));
+    for _ in 0..2 {
+        post(&mut c, "/contacts/ANNA/interactions", &second).assert_redirect("/contacts/ANNA");
+    }
+    assert_eq!(entries(&app), "2");
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(e.description, ',' ORDER BY e.id) FROM interaction_log_entries e \
+             JOIN contacts c ON c.id = e.contact_id WHERE c.no = 'ANNA' AND e.date = '2026-06-01'"
+        ),
+        "Mailing,Second call"
+    );
     // A form opened anew logs a new interaction; a form without a key is not guarded.
     let again = c.get("/contacts/ANNA/interactions/new?template=MAIL");
     let other = hidden_value(&again.body, "once").expect("a new key");
@@ -751,7 +768,7 @@ fn the_same_single_interaction_form_sent_twice_logs_once() {
     post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
     fields.pop();
     post(&mut c, "/contacts/ANNA/interactions", &fields).assert_redirect("/contacts/ANNA");
-    assert_eq!(entries(&app), "3");
+    assert_eq!(entries(&app), "4");
     // The key is part of the record.
     use diesel::connection::SimpleConnection;
     let err = app
