@@ -245,6 +245,49 @@ pub fn since(conn: &mut PgConnection, table: &SetupTable, code: &str) -> QueryRe
     Ok(Since::Unknown)
 }
 
+/// Every code of `table` that an administrator renamed, and is not there, with what it is
+/// called now (followed from rename to rename, as [`since`] does, to a code that is there):
+/// read once for work over many rows, such as a file of contacts exported before a rename.
+pub fn renamed_codes(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    now: &std::collections::HashSet<String>,
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    use crate::db::schema::audit_log as a;
+    let prefix = table.subject("");
+    let changes: Vec<(String, String)> = a::table
+        .filter(a::action.eq(CHANGED))
+        .filter(a::subject.like(format!("{}%", crate::db::text::like_escape(&prefix))))
+        .filter(a::detail.like("%code % → %"))
+        .order(a::id.asc())
+        .select((a::subject, a::detail))
+        .load(conn)?;
+    // The last rename of each code (a code renamed, made again and renamed again went the
+    // second way).
+    let mut step = std::collections::HashMap::new();
+    for (subject, detail) in changes {
+        let Some(from) = subject.strip_prefix(&prefix) else {
+            continue;
+        };
+        if let Some(to) = renamed_in(&detail, from) {
+            step.insert(from.to_string(), to);
+        }
+    }
+    let mut renamed = std::collections::HashMap::new();
+    for from in step.keys().filter(|c| !now.contains(*c)) {
+        let mut code = from;
+        for _ in 0..RENAMES_FOLLOWED {
+            let Some(to) = step.get(code) else { break };
+            if now.contains(to) {
+                renamed.insert(from.clone(), to.clone());
+                break;
+            }
+            code = to;
+        }
+    }
+    Ok(renamed)
+}
+
 /// The new code in a change's detail that renamed `from` ("code A → B; description …").
 fn renamed_in(detail: &str, from: &str) -> Option<String> {
     detail.split("; ").find_map(|part| {

@@ -931,3 +931,46 @@ fn an_import_renaming_contacts_waits_for_a_rename_on_a_card_without_a_deadlock()
         "Solo From File"
     );
 }
+
+/// A file exported before an administrator renamed a code it names reads the old code as the
+/// new one: imported unchanged it changes nothing (it was refused, "unknown mailing group
+/// XMAS"), and a list cell emptied takes the renamed group off the contact (it stayed, and
+/// the contact was counted "unchanged").
+#[test]
+fn a_file_exported_before_a_rename_reads_the_old_code_as_the_new() {
+    let app = TestApp::start();
+    saved_world(&app);
+    let mut c = staff(&app, "stan");
+    let export = c.get("/contacts/export.csv");
+    let mut rows = csv_rows(&export.body);
+    let groups = column(&rows, "mailing_groups");
+    assert_eq!(rows[row_of(&rows, "ANNA")][groups], "NEWS|XMAS");
+    let mut admin = app.signed_in("boss", "admin");
+    admin
+        .submit(
+            "/setup/mailing-groups/XMAS",
+            "/setup/mailing-groups/XMAS",
+            &[("code", "CARDS"), ("description", "Christmas cards")],
+        )
+        .assert_redirect("/setup/mailing-groups");
+    let lists = |app: &TestApp| {
+        text(
+            app,
+            "SELECT string_agg(c.no || ':' || COALESCE((SELECT string_agg(code, '+' ORDER BY code) \
+               FROM contact_mailing_groups WHERE contact_id = c.id), ''), ' ' ORDER BY c.no) \
+             FROM contacts c WHERE c.no IN ('ANNA', 'DORA')",
+        )
+    };
+    assert_eq!(lists(&app), "ANNA:CARDS+NEWS DORA:CARDS");
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(!page.contains("Nothing was imported."), "{}", page.body);
+    assert!(page.contains("0 contacts imported"), "{}", page.body);
+    assert!(!page.contains("updated"), "{}", page.body);
+    assert_eq!(lists(&app), "ANNA:CARDS+NEWS DORA:CARDS");
+    // Anna's cell emptied: both groups go, the renamed one too.
+    let anna = row_of(&rows, "ANNA");
+    rows[anna][groups].clear();
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(page.contains("1 updated"), "{}", page.body);
+    assert_eq!(lists(&app), "ANNA: DORA:CARDS");
+}

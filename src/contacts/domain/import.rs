@@ -128,11 +128,16 @@ impl Problems {
 #[derive(Default)]
 pub struct Codes {
     tables: HashMap<&'static str, HashSet<String>>,
+    /// Codes an administrator renamed, with what they are called now, by table: a file
+    /// exported before the rename names the old code (it was refused as unknown, and an
+    /// update that emptied a list cell left the renamed code on the contact, "unchanged").
+    renamed: HashMap<&'static str, HashMap<String, String>>,
 }
 
 impl Codes {
     pub fn load(conn: &mut PgConnection) -> QueryResult<Codes> {
         let mut tables = HashMap::new();
+        let mut renamed = HashMap::new();
         for table in [
             "salespeople",
             "territories",
@@ -148,13 +153,49 @@ impl Codes {
                 .into_iter()
                 .map(|o| o.code.to_string())
                 .collect();
+            if let Some(setup_table) = setup::registry::by_table(table) {
+                renamed.insert(
+                    table,
+                    setup::support::renamed_codes(conn, setup_table, &codes)?,
+                );
+            }
             tables.insert(table, codes);
         }
-        Ok(Codes { tables })
+        Ok(Codes { tables, renamed })
     }
 
     pub(super) fn has(&self, table: &str, code: &str) -> bool {
         self.tables.get(table).is_some_and(|t| t.contains(code))
+    }
+
+    /// The lists of [`super::csv_format::read_as_exported`] (each column's codes, sorted,
+    /// joined by `|`) with their codes as they are called now.
+    pub(super) fn lists_now(&self, lists: [String; 4]) -> [String; 4] {
+        let mut i = 0;
+        lists.map(|list| {
+            let table = super::csv_format::LISTS[i];
+            i += 1;
+            let mut codes: Vec<String> = list
+                .split(super::csv_format::LIST_SEPARATOR)
+                .filter(|c| !c.is_empty())
+                .map(|c| self.now(table, c.to_string()))
+                .collect();
+            codes.sort();
+            codes.dedup();
+            codes.join(&super::csv_format::LIST_SEPARATOR.to_string())
+        })
+    }
+
+    /// `code` of `table` as it is called now: itself, or what an administrator renamed it to.
+    pub(super) fn now(&self, table: &str, code: String) -> String {
+        if self.has(table, &code) {
+            return code;
+        }
+        self.renamed
+            .get(table)
+            .and_then(|r| r.get(&code))
+            .cloned()
+            .unwrap_or(code)
     }
 }
 

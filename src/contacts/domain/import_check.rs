@@ -96,7 +96,7 @@ pub(super) fn check_row(
         errors.push("correspondence_type must be empty, hard_copy or email".into());
     }
     let mut code = |field: &str, table: &str, what: &str| -> Option<String> {
-        let value = get(field).to_uppercase();
+        let value = codes.now(table, get(field).to_uppercase());
         if value.is_empty() {
             None
         } else {
@@ -121,6 +121,7 @@ pub(super) fn check_row(
             .split(LIST_SEPARATOR)
             .map(|v| v.trim().to_uppercase())
             .filter(|v| !v.is_empty())
+            .map(|v| codes.now(table, v))
             .collect();
         // Said only of a row of a known type: a wrong one is a problem of its own.
         if !values.is_empty() && !allowed && (kind == "company" || kind == "person") {
@@ -188,7 +189,7 @@ pub(super) fn check_row(
     // version cell is emptied is written as the file says, lists included.
     let as_exported = match version {
         Some(_) if has(AS_EXPORTED) => match read_as_exported(&get(AS_EXPORTED)) {
-            Ok(lists) => Some(lists),
+            Ok(lists) => Some(codes.lists_now(lists)),
             Err(wrong) => {
                 errors.push(format!(
                     "{AS_EXPORTED} must be the lists as exported (such as \
