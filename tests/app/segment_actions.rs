@@ -1729,3 +1729,47 @@ fn saved_criteria_changed_by_a_colleague_are_said_on_the_list() {
         1
     );
 }
+
+/// Why, for a contact an Add step would bring in today, names the later Reduce or Refine that
+/// keeps it out: it read as if a Refresh would bring it in, never naming the step that
+/// decides.
+#[test]
+fn why_names_the_reduce_or_refine_that_keeps_a_contact_out() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let add = [("industry_group", "RETAIL"), ("type", "company")];
+    let reduced = new_segment(&mut c, "Reduced");
+    let page = format!("/segments/{reduced}");
+    c.submit(&page, &format!("{page}/add"), &add);
+    c.submit(&page, &format!("{page}/reduce"), &[("contact_no", "CO02")]);
+    let refined = new_segment(&mut c, "Refined");
+    let page = format!("/segments/{refined}");
+    c.submit(&page, &format!("{page}/add"), &add);
+    c.submit(
+        &page,
+        &format!("{page}/refine"),
+        &[("contact_no", "CO01|CO03")],
+    );
+    // Today CO02 is RETAIL too.
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_industry_groups SELECT id, 'RETAIL' FROM contacts WHERE no = 'CO02'",
+    );
+    let why = c.get(&format!("/segments/{reduced}/why?contact=CO02")).body;
+    assert!(
+        why.contains("It matches the filters of step 1")
+            && why.contains("But step 2 (Reduce Contacts: ")
+            && why.contains("keeps it out: it matches its filters today."),
+        "{why}"
+    );
+    let why = c.get(&format!("/segments/{refined}/why?contact=CO02")).body;
+    assert!(
+        why.contains("But step 2 (Refine Contacts: ")
+            && why.contains("keeps it out: it does not match its filters today."),
+        "{why}"
+    );
+    // A contact no step would bring in is not said to be kept out.
+    let why = c.get(&format!("/segments/{refined}/why?contact=CO04")).body;
+    assert!(!why.contains("keeps it out"), "{why}");
+}

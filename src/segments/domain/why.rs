@@ -186,6 +186,8 @@ pub fn explain(
     };
     const EXCLUDED: &str =
         "but it is flagged Exclude from Segment and the step did not ignore exclusion";
+    // The first step that would bring it in today (a Refresh runs it again).
+    let mut joins: Option<i32> = None;
     for (step, read) in adds {
         let criteria = &read.criteria;
         let options = &criteria.options;
@@ -229,9 +231,12 @@ pub fn explain(
                 (Some(false), Some(how)) if excluded_by(options) => {
                     reasons.push(format!("{how}, {EXCLUDED}."))
                 }
-                (Some(false), Some(how)) if !contact.privacy_blocked => reasons.push(format!(
-                    "{how}, which brings it in; it was not so when the step ran{skipped}."
-                )),
+                (Some(false), Some(how)) if !contact.privacy_blocked => {
+                    joins.get_or_insert(step.seq);
+                    reasons.push(format!(
+                        "{how}, which brings it in; it was not so when the step ran{skipped}."
+                    ))
+                }
                 (Some(false), Some(_)) => {}
                 (Some(false), None) => reasons.push(format!(
                     "It is not on segment {source}, whose contacts {step_words} added."
@@ -239,9 +244,12 @@ pub fn explain(
                 (Some(true), _) if excluded_by(options) => reasons.push(format!(
                     "It is on segment {source}, whose contacts {step_words} added, {EXCLUDED}."
                 )),
-                (Some(true), _) if !contact.privacy_blocked => reasons.push(format!(
-                    "It is on segment {source} today; it was not when {step_words} took its contacts{skipped}."
-                )),
+                (Some(true), _) if !contact.privacy_blocked => {
+                    joins.get_or_insert(step.seq);
+                    reasons.push(format!(
+                        "It is on segment {source} today; it was not when {step_words} took its contacts{skipped}."
+                    ))
+                }
                 (Some(true), _) => {}
             }
             continue;
@@ -268,17 +276,23 @@ pub fn explain(
             Some(true) if excluded_by(options) => reasons.push(format!(
                 "It matches the filters of {step_words}, {EXCLUDED}."
             )),
-            Some(true) if !contact.privacy_blocked => reasons.push(format!(
-                "It matches the filters of {step_words} today; it did not when the step ran{skipped}, or it was added to Rapport later."
-            )),
+            Some(true) if !contact.privacy_blocked => {
+                joins.get_or_insert(step.seq);
+                reasons.push(format!(
+                    "It matches the filters of {step_words} today; it did not when the step ran{skipped}, or it was added to Rapport later."
+                ))
+            }
             Some(true) => {}
             Some(false) => match through {
                 Some(how) if excluded_by(options) => {
                     reasons.push(format!("{how} {step_words}, {EXCLUDED}."))
                 }
-                Some(how) if !contact.privacy_blocked => reasons.push(format!(
-                    "{how} {step_words} today, which brings it in; it did not when the step ran."
-                )),
+                Some(how) if !contact.privacy_blocked => {
+                    joins.get_or_insert(step.seq);
+                    reasons.push(format!(
+                        "{how} {step_words} today, which brings it in; it did not when the step ran."
+                    ))
+                }
                 Some(_) => {}
                 None => reasons.push(format!(
                     "It does not match the filters of {step_words}: {}.",
@@ -286,6 +300,38 @@ pub fn explain(
                 )),
             },
             None => {}
+        }
+    }
+    // A Reduce or Refine after that step keeps it out today: said, or the reasons read as if
+    // a Refresh would bring it in.
+    if let Some(first) = joins {
+        for step in ledger.iter().filter(|s| s.seq > first) {
+            let Ok(read) = step.read() else { continue };
+            if !matches!(read.kind, StepKind::Reduce | StepKind::Refine) {
+                continue;
+            }
+            let criteria = &read.criteria;
+            // Entire Companies: one match in the company counts for all its contacts.
+            let matched = if criteria.options.entire_companies {
+                let company = contact.company_id.unwrap_or(contact.id);
+                matches_where(conn, criteria, "c.company_key", company)?
+            } else {
+                matches(conn, criteria, contact.id)?
+            };
+            let why = match (read.kind, matched) {
+                (StepKind::Reduce, Some(true)) => "it matches its filters today",
+                (StepKind::Refine, Some(false)) => "it does not match its filters today",
+                _ => continue,
+            };
+            let whose = if criteria.options.entire_companies && contact.company_id.is_some() {
+                " (Entire Companies: a match anywhere in its company counts for it)"
+            } else {
+                ""
+            };
+            reasons.push(format!(
+                "But {} keeps it out: {why}{whose}.",
+                sentence(step.seq)
+            ));
         }
     }
     Ok(reasons)
