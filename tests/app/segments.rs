@@ -1489,7 +1489,7 @@ fn the_preview_shows_the_first_25_rows_and_the_lines_page_100_with_the_total() {
     let nos = |body: &str| -> Vec<String> {
         body.split("aria-label=\"Remove ")
             .skip(1)
-            .map(|s| s[..s.find('"').unwrap()].to_string())
+            .map(|s| s[..s.find(" (step ").unwrap()].to_string())
             .collect()
     };
     let link = |body: &str, rel: &str| -> String {
@@ -3301,4 +3301,31 @@ fn not_anything_is_refused_and_points_to_empty() {
     );
     res.assert_status(422);
     assert_eq!(app.count("SELECT count(*) FROM segment_steps"), 0);
+}
+
+/// A contact on two lines (a step that allowed contacts already there) has two lines whose
+/// buttons a screen reader tells apart: by the step that added each. Both read "Edit the
+/// line of ANNA" and "Remove ANNA".
+#[test]
+fn a_contact_on_two_lines_has_buttons_told_apart() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Twice");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("contact_no", "ANNA"), ("allow_existing", "on")],
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    for step in [1, 2] {
+        assert!(
+            page.contains(&format!("aria-label=\"Edit the line of ANNA (step {step})\""))
+                && page.contains(&format!("aria-label=\"Remove ANNA (step {step})\"")),
+            "{}",
+            page.body
+        );
+    }
 }
