@@ -149,3 +149,19 @@ mod tests {
         assert_eq!(thousands(-12345), "-12,345");
     }
 }
+
+/// Whose rows a list shows when a card's link filtered it (" of contact CT010010, segment
+/// SM00038"), for the page's title and heading; empty when no such filter is set. (Every list
+/// reached from a card was titled as the whole list.)
+pub fn scope(filters: &[(&str, &String)]) -> String {
+    let parts: Vec<String> = filters
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(what, v)| format!("{what} {}", v.trim()))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" of {}", parts.join(", "))
+    }
+}

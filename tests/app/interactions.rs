@@ -721,3 +721,27 @@ fn canceling_an_entry_its_segments_cancel_canceled_meanwhile_keeps_it_canceled()
         "DORA:true,SOLO:false"
     );
 }
+
+/// A list reached from a card says whose it is, in its title and heading ("Interactions of
+/// contact SOLO"); it was titled as the whole list.
+#[test]
+fn a_list_reached_from_a_card_says_whose_it_is() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let list = c.get("/interactions?contact=SOLO");
+    assert!(
+        list.contains("<title>Interactions of contact SOLO")
+            && list.contains("<h1>Interactions of contact SOLO</h1>"),
+        "{}",
+        list.body
+    );
+    let list = c.get("/interactions");
+    assert!(list.contains("<h1>Interactions</h1>"), "{}", list.body);
+    let list = c.get("/opportunities?campaign=CP0001");
+    assert!(
+        list.contains("<h1>Opportunities of campaign CP0001</h1>"),
+        "{}",
+        list.body
+    );
+}

@@ -3322,8 +3322,9 @@ fn a_contact_on_two_lines_has_buttons_told_apart() {
     let page = c.get(&format!("/segments/{no}"));
     for step in [1, 2] {
         assert!(
-            page.contains(&format!("aria-label=\"Edit the line of ANNA (step {step})\""))
-                && page.contains(&format!("aria-label=\"Remove ANNA (step {step})\"")),
+            page.contains(&format!(
+                "aria-label=\"Edit the line of ANNA (step {step})\""
+            )) && page.contains(&format!("aria-label=\"Remove ANNA (step {step})\"")),
             "{}",
             page.body
         );

@@ -72,6 +72,18 @@ impl FilterLists {
 }
 
 impl ListPage {
+    /// Whose interactions the list shows, when a card's link filtered it ("of contact
+    /// CT010010, segment SM00038"), for the page's title and heading; empty otherwise.
+    pub fn scope(&self) -> String {
+        let f = &self.filters;
+        crate::web::pagination::scope(&[
+            ("contact", &f.contact),
+            ("company", &f.company),
+            ("segment", &f.segment),
+            ("campaign", &f.campaign),
+        ])
+    }
+
     fn new(
         layout: Layout,
         filters: Filters,

@@ -62,6 +62,19 @@ pub struct ListPage {
 }
 
 impl ListPage {
+    /// Whose opportunities the list shows, when a card's link filtered it.
+    pub fn scope(&self) -> String {
+        let q = &self.query;
+        crate::web::pagination::scope(&[
+            ("contact", &q.contact),
+            ("company", &q.company),
+            ("segment", &q.segment),
+            ("campaign", &q.campaign),
+        ])
+    }
+}
+
+impl ListPage {
     pub fn total_text(&self) -> String {
         if self.page.total > listing::COUNT_CAP {
             format!("more than {}", thousands(listing::COUNT_CAP))
