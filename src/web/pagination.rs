@@ -121,6 +121,22 @@ pub fn counted_plain(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Whose rows a list shows when a card's link filtered it (" of contact CT010010, segment
+/// SM00038"), for the page's title and heading; empty when no such filter is set. (Every list
+/// reached from a card was titled as the whole list.)
+pub fn scope(filters: &[(&str, &String)]) -> String {
+    let parts: Vec<String> = filters
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(what, v)| format!("{what} {}", v.trim()))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" of {}", parts.join(", "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,21 +163,5 @@ mod tests {
         assert_eq!(thousands(1204), "1,204");
         assert_eq!(thousands(1000000), "1,000,000");
         assert_eq!(thousands(-12345), "-12,345");
-    }
-}
-
-/// Whose rows a list shows when a card's link filtered it (" of contact CT010010, segment
-/// SM00038"), for the page's title and heading; empty when no such filter is set. (Every list
-/// reached from a card was titled as the whole list.)
-pub fn scope(filters: &[(&str, &String)]) -> String {
-    let parts: Vec<String> = filters
-        .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(what, v)| format!("{what} {}", v.trim()))
-        .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" of {}", parts.join(", "))
     }
 }
