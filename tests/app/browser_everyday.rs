@@ -110,6 +110,18 @@ fn browser_everyday_a_segment_by_lookups_saved_criteria_reuse_and_why() {
         b.follow("ANNA Anna Alpha").await;
         let why = b.main_text().await;
         seen.lock().unwrap().push(why);
+
+        // A card's Why sent with a segment that is not there comes back at its form with the
+        // error: the field is focused (browsers skip autofocus on a page opened at a place in
+        // it), so the keyboard and a screen reader start there.
+        b.open("/contacts/ANNA").await;
+        b.fill("why-segment", "SM99999").await;
+        b.press("Explain").await;
+        assert!(b.path().await.contains("why=SM99999"), "{}", b.path().await);
+        let focused = b
+            .eval("return document.activeElement ? document.activeElement.id : '';")
+            .await;
+        assert_eq!(focused.as_str(), Some("why-segment"));
     });
     let why = found.lock().unwrap().join("\n");
     assert!(why.contains("ANNA"), "{why}");
