@@ -3330,3 +3330,40 @@ fn a_contact_on_two_lines_has_buttons_told_apart() {
         );
     }
 }
+
+/// A classification section selects a contact with one row that passes its filter: `<>NEWS`
+/// is said "other than NEWS" (it read "not NEWS", and took contacts on NEWS that have another
+/// group too), and `''`, which no row holds, is refused with what to do instead (it added no
+/// one, said "mailing group empty", and a Refine with it removed every line).
+#[test]
+fn a_classification_filter_says_what_it_selects() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "Groups");
+    let res = preview(&mut c, &no, "add", &[("mailing_group", "''")]);
+    res.assert_status(422);
+    assert!(
+        res.contains("Mailing Group: at position 1: &#39;&#39; matches no contact here: a contact without a mailing group has no mailing group to match. To leave out the contacts that have one, use Reduce Contacts with mailing group *"),
+        "{}",
+        res.body
+    );
+    let res = preview(&mut c, &no, "refine", &[("mailing_group", "<>*")]);
+    res.assert_status(422);
+    assert!(
+        res.contains("use Reduce Contacts with mailing group *"),
+        "{}",
+        res.body
+    );
+    step(&mut c, &no, "add", &[("mailing_group", "<>NEWS")]);
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains("mailing group other than NEWS"),
+        "{}",
+        page.body
+    );
+    // Anna, on NEWS and XMAS, has a group other than NEWS: she is in, as the sentence says;
+    // Eli, on NEWS alone, is not.
+    assert_members(&app, &no, &["ANNA", "DORA", "SOLO"]);
+    assert_eq!(app.count("SELECT count(*) FROM segment_steps"), 1);
+}

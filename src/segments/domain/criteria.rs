@@ -56,6 +56,18 @@ impl Section {
         }
     }
 
+    /// The classifications: a contact has none, one or several codes of each, never an
+    /// empty one.
+    pub fn is_classification(self) -> bool {
+        matches!(
+            self,
+            Section::IndustryGroup
+                | Section::BusinessRelation
+                | Section::MailingGroup
+                | Section::JobResponsibility
+        )
+    }
+
     /// A related row of this section, for one contact `c`: table, alias and join (industry
     /// groups and business relations are read through the contact's company).
     fn related(self) -> Option<(&'static str, &'static str)> {
@@ -614,13 +626,44 @@ impl Criteria {
                 continue;
             };
             match filter::parse(expr, f.kind) {
+                // A contact without a mailing group (an industry group…) has no row of the
+                // section to match: `''` there matched no contact, said "mailing group
+                // empty", and a Refine with it removed every line.
+                Ok(Some(p)) if f.section.is_classification() && p.asks_for_empty() => {
+                    errors.push(FieldError {
+                        key: f.key,
+                        label: f.label,
+                        error: Problem::Parse(ParseError {
+                            position: 1,
+                            message: format!(
+                                "'' matches no contact here: a contact without a {0} has no {0} \
+                                 to match. To leave out the contacts that have one, use Reduce \
+                                 Contacts with {0} *",
+                                f.label.to_lowercase()
+                            ),
+                        }),
+                    })
+                }
                 Ok(Some(p)) => parsed.push((f, p)),
                 Ok(None) => {}
-                Err(error) => errors.push(FieldError {
-                    key: f.key,
-                    label: f.label,
-                    error: Problem::Parse(error),
-                }),
+                Err(mut error) => {
+                    if error.message == filter::NOT_ANYTHING {
+                        error.message.push_str(&if f.section.is_classification() {
+                            format!(
+                                ": to leave out the contacts that have a {0}, use Reduce \
+                                 Contacts with {0} *",
+                                f.label.to_lowercase()
+                            )
+                        } else {
+                            ": for an empty field write ''".to_string()
+                        });
+                    }
+                    errors.push(FieldError {
+                        key: f.key,
+                        label: f.label,
+                        error: Problem::Parse(error),
+                    })
+                }
             }
         }
         if errors.is_empty() {
@@ -780,7 +823,15 @@ impl Criteria {
                     }
                     _ => f.label.to_lowercase(),
                 };
-                parts.push(format!("{label} {}", p.describe()));
+                let words = p.describe();
+                // A section's filter selects a contact with one row that passes it: "mailing
+                // group not NEWS" read as "not on NEWS", where it takes a contact with any
+                // other group.
+                let words = match words.strip_prefix("not ") {
+                    Some(rest) if f.section.related().is_some() => format!("other than {rest}"),
+                    _ => words,
+                };
+                parts.push(format!("{label} {words}"));
             }
         }
         if self.profile_answer.is_some() {

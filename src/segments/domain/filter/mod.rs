@@ -155,6 +155,22 @@ pub struct Filter {
     root: Node,
 }
 
+/// The refusal of `<>*`, which the criteria complete with what to write instead.
+pub const NOT_ANYTHING: &str = "<>* matches nothing (every value, an empty one too, matches *)";
+
+impl Filter {
+    /// Whether one of its alternatives asks for an empty value (`''`).
+    pub fn asks_for_empty(&self) -> bool {
+        fn walk(node: &Node) -> bool {
+            match node {
+                Node::Or(nodes) | Node::And(nodes) => nodes.iter().any(walk),
+                Node::Term(t) => matches!(t.test, Test::Empty { negated: false }),
+            }
+        }
+        walk(&self.root)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Node {
     /// Two or more alternatives, none itself an `Or`.

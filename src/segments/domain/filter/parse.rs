@@ -424,11 +424,7 @@ impl Parser {
                     if negated && pattern.0.iter().all(|p| matches!(p, Piece::AnyChars)) {
                         // Every value, an empty one too, matches `*`: it was said "no value",
                         // read as "empty", and matched no contact at all.
-                        return Err(ParseError::at(
-                            raw.start,
-                            "<>* matches nothing (every value, an empty one too, matches *): \
-                             for an empty field write ''",
-                        ));
+                        return Err(ParseError::at(raw.start, NOT_ANYTHING));
                     }
                     Test::Like { pattern, negated }
                 } else {
