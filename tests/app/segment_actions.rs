@@ -538,6 +538,15 @@ fn apply_mailing_group_gives_no_group_to_a_privacy_blocked_contact() {
     )
     .assert_redirect(&format!("{mailing}#applications-heading"));
     assert_eq!(xmas_holders(&app), "CO01,CO05");
+    // Shown again, nobody gains it: said without claiming that every contact has it (the
+    // blocked one has not).
+    let again = c.get(&format!("{mailing}?code=XMAS&show=1"));
+    assert!(
+        again.contains("Nobody: no contact of the segment lacks it, but those privacy blocked (below).")
+            && !again.contains("every contact of the segment has it"),
+        "{}",
+        again.body
+    );
     // Another segment applies XMAS to CO01, which has it: undoing the first application
     // leaves CO01 its group, which the other counts on — unless CO01 is privacy blocked since,
     // which no application would give the group now.
