@@ -2,6 +2,7 @@
 //! field's codes with their descriptions and a link to its code table; a plain value that is
 //! not a code is refused next to its field, in the preview and in the step.
 
+use crate::auth::diesel_exec;
 use crate::segments::{assert_members, new_segment, post, staff, step, step_count, world};
 use crate::support::*;
 
@@ -282,7 +283,24 @@ fn reuse_picks_a_segment_or_saved_criteria_from_a_list() {
     )));
     assert!(page.contains(&format!(r#"<option value="{news}">"#)));
     assert!(!page.contains(&format!(r#"<option value="{target}">"#)));
-    assert!(page.contains(r#"name="code" type="radio" value="XM" checked"#));
+    // Nothing is chosen for the user: one click applied the first saved criteria, or the
+    // newest segment, unasked; sent so, it is refused by its field.
+    assert!(page.contains(r#"name="code" type="radio" value="XM" aria-describedby"#));
+    assert!(!page.contains(" checked"), "{}", page.body);
+    assert!(page.contains(r#"<option value="">(choose)</option>"#));
+    let steps = app.count("SELECT count(*) FROM segment_steps");
+    let refused = c.post_with_token(
+        &format!("/segments/{target}/reuse-segment"),
+        &page.csrf_token().unwrap(),
+        &[("segment_no", "")],
+    );
+    refused.assert_status(422);
+    assert!(
+        refused.contains("Choose the segment to reuse, or enter its No."),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM segment_steps"), steps);
     assert!(page.contains("XM · Christmas list · 1 step"));
     assert!(page.contains("Add Contacts: mailing group XMAS"));
     // The search narrows the list.
@@ -303,6 +321,22 @@ fn reuse_picks_a_segment_or_saved_criteria_from_a_list() {
     )
     .assert_redirect(&format!("/segments/{target}"));
     assert_members(&app, &target, &["ANNA", "DORA", "ELI", "SOLO"]);
+    // Past a page of segments, the count leaves out the segment itself, as the list does.
+    diesel_exec(
+        &app,
+        "INSERT INTO segments (no, description) SELECT 'SX' || lpad(g::text, 3, '0'), 'Bulk' \
+         FROM generate_series(1, 60) g",
+    );
+    let others = app.count("SELECT count(*) FROM segments") - 1;
+    let page = c.get(&format!("/segments/{target}/reuse"));
+    let shown = page.body.matches("<option value=\"S").count();
+    assert!(
+        page.contains(&format!(
+            "The newest {shown} of {others}; search to find others."
+        )),
+        "{shown} of {others}: {}",
+        page.body
+    );
 }
 
 #[test]

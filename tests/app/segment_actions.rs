@@ -108,7 +108,7 @@ fn saved_criteria_replay_every_step_with_its_options() {
     // Reuse needs a code that exists.
     let empty = c.submit(&page, &format!("{page}/reuse-criteria"), &[("code", " ")]);
     empty.assert_status(422);
-    assert!(empty.contains("Enter the code of saved criteria"));
+    assert!(empty.contains("Choose the saved criteria to reuse, or enter their code"));
     let unknown = c.submit(
         &page,
         &format!("{page}/reuse-criteria"),
@@ -542,8 +542,9 @@ fn apply_mailing_group_gives_no_group_to_a_privacy_blocked_contact() {
     // blocked one has not).
     let again = c.get(&format!("{mailing}?code=XMAS&show=1"));
     assert!(
-        again.contains("Nobody: no contact of the segment lacks it, but those privacy blocked (below).")
-            && !again.contains("every contact of the segment has it"),
+        again.contains(
+            "Nobody: no contact of the segment lacks it, but those privacy blocked (below)."
+        ) && !again.contains("every contact of the segment has it"),
         "{}",
         again.body
     );

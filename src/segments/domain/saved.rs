@@ -251,7 +251,9 @@ pub fn reuse(
     use crate::segments::domain::stored::StepKind;
     if code.is_empty() {
         return Ok(Reused::Refused(
-            "Enter the code of saved criteria (see the list of saved criteria).".into(),
+            "Choose the saved criteria to reuse, or enter their code (see the list of saved \
+             criteria)."
+                .into(),
         ));
     }
     let saved = steps_of(conn, code)?;

@@ -40,7 +40,7 @@ pub struct ReusePage {
 impl ReusePage {
     /// Whether the list shows fewer segments than match.
     pub fn more(&self) -> bool {
-        self.total > list::LIST_PAGE
+        (self.segments.len() as i64) < self.total
     }
 }
 
@@ -62,8 +62,13 @@ pub async fn page(
             q: search,
             ..Default::default()
         };
-        let (mut segments, total) = list::list(conn, &filter, 0)?;
+        let (mut segments, mut total) = list::list(conn, &filter, 0)?;
+        // This segment is not offered: nor counted (it said "the newest 49 of 155" of 154).
+        let listed = segments.len();
         segments.retain(|s| s.no != segment.no);
+        if segments.len() < listed || filter.q.is_empty() {
+            total = (total - 1).max(0);
+        }
         let saved = load_saved(conn, None)?;
         let seen = crate::segments::domain::ledger::last_step(conn, segment.id)?
             .map_or((0, 0), |(seq, at)| (i64::from(seq), at));

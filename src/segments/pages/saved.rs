@@ -561,7 +561,10 @@ pub async fn reuse_segment(
                 ..Default::default()
             };
             if other_no.is_empty() {
-                return Ok(actions.refused("reuse-segment", "Enter the No. of a segment."));
+                return Ok(actions.refused(
+                    "reuse-segment",
+                    "Choose the segment to reuse, or enter its No.",
+                ));
             }
             let Some(other) = header::find_by_no(conn, &other_no)? else {
                 return Ok(
