@@ -1934,6 +1934,17 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
     )
     .assert_redirect(&page_path);
     assert_members(&app, &no, &["ANNA", "BO"]);
+    // On the segment now, it is said to be there without the tick too (it was told to tick
+    // Ignore Exclusion, then, ticked, that it was there already).
+    let steps = step_count(&app, &no);
+    post(&mut c, &lines, &[("contact_no", "BO")]).assert_redirect(&page_path);
+    let shown = c.get(&page_path);
+    assert!(
+        shown.contains("BO Bo Alpha is on the segment already: nothing was added."),
+        "{}",
+        shown.body
+    );
+    assert_eq!(step_count(&app, &no), steps);
 
     // Privacy blocked: never.
     post(

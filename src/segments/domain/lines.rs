@@ -124,6 +124,26 @@ impl LineRow {
     }
 }
 
+/// Whether contact `contact_id` has a line on segment `no` (not taken out).
+pub fn has_line(
+    conn: &mut diesel::PgConnection,
+    no: &str,
+    contact_id: i64,
+) -> diesel::QueryResult<bool> {
+    use crate::db::schema::{segment_lines as l, segments as s};
+    use diesel::dsl::exists;
+    use diesel::prelude::*;
+    use diesel::select;
+    select(exists(
+        l::table
+            .inner_join(s::table)
+            .filter(s::no.eq(no.trim().to_uppercase()))
+            .filter(l::contact_id.eq(contact_id))
+            .filter(l::removed_by_step.is_null()),
+    ))
+    .get_result(conn)
+}
+
 /// Line `id` of segment `segment_id` as the lines table shows it (each value in effect and
 /// where it comes from), or `None` when it is not there.
 pub fn shown_line(

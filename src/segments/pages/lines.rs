@@ -7,7 +7,7 @@ use crate::segments::domain::header::Segment;
 use crate::segments::domain::line_edit::{load_line, ContactMatch, LineForm, EVALUATIONS};
 use crate::segments::domain::steps::{run_step, Outcome, Source};
 use crate::segments::domain::stored::StepKind;
-use crate::segments::domain::{header, line_edit, steps, stored};
+use crate::segments::domain::{header, line_edit, lines, steps, stored};
 use crate::segments::pages::show::{respond, ActionForms, ActionOutcome};
 use crate::segments::pages::wizard::outcome_sentence;
 use crate::setup::CodeList;
@@ -122,10 +122,14 @@ pub async fn add_line(
             let segment = match attempt {
                 Ok(segment) => segment,
                 Err(ManualAdd::Failed(e)) => return Err(e),
+                // (An excluded contact on the segment already, added with Ignore Exclusion, is
+                // counted as excluded: it was told to tick Ignore Exclusion, then, ticked, that
+                // it was there already.)
                 Err(ManualAdd::Nothing(outcome))
-                    if outcome.skipped_existing > 0
-                        && outcome.skipped_blocked == 0
-                        && outcome.skipped_excluded == 0 =>
+                    if outcome.skipped_blocked == 0
+                        && (outcome.skipped_existing > 0
+                            || (outcome.skipped_excluded > 0
+                                && lines::has_line(conn, &no, contact.id)?)) =>
                 {
                     // Nothing to correct (often the same form sent twice, whose first sending's
                     // message stays while it waits): said, not refused.
