@@ -268,6 +268,46 @@ fn a_questionnaire_applies_to_companies_or_persons_and_only_there_is_answered() 
         "DELETE FROM contact_profile_answers a USING contacts c \
          WHERE c.id = a.contact_id AND c.no = 'ALPHA'",
     );
+    // A question deleted after the card was opened: the other answers are saved, and it is
+    // said (all was refused, "An answer did not match its question").
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO profile_questions (questionnaire_code, position, description) \
+           SELECT questionnaire_code, 98, 'Budget' FROM profile_questions WHERE description = 'Size'; \
+         INSERT INTO profile_answers (question_id, position, description) \
+           SELECT id, 1, 'High' FROM profile_questions WHERE description = 'Budget'",
+    );
+    let (budget, high) = question_ids(&app, "Budget", "High");
+    crate::auth::diesel_exec(
+        &app,
+        &format!("DELETE FROM profile_answers WHERE id = {high}; DELETE FROM profile_questions WHERE id = {budget}"),
+    );
+    let res = post(
+        &mut c,
+        "/contacts/ALPHA/profile",
+        &[
+            (&size_field, &large),
+            (&format!("was_{size_field}"), ""),
+            (&format!("q_{budget}"), &high),
+            (&format!("was_q_{budget}"), ""),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(c
+        .get("/contacts/ALPHA")
+        .contains("Profile answers saved, but for 1 question: deleted after you opened the card."),);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contact_profile_answers a JOIN contacts c ON c.id = a.contact_id \
+             WHERE c.no = 'ALPHA' AND a.answer_id = {large}"
+        )),
+        1
+    );
+    crate::auth::diesel_exec(
+        &app,
+        "DELETE FROM contact_profile_answers a USING contacts c \
+         WHERE c.id = a.contact_id AND c.no = 'ALPHA'",
+    );
 
     // A questionnaire persons answered cannot become one for companies only.
     let res = admin.submit(

@@ -276,6 +276,7 @@ pub async fn profile(
                 return Err(ProfileError::NotApplying(refused, kind));
             }
             let mut changed_meanwhile = Vec::new();
+            let mut questions_gone: i64 = 0;
             for (key, value) in &pairs {
                 let Some(question) = question_of(key) else {
                     continue;
@@ -310,17 +311,28 @@ pub async fn profile(
                 )? {
                     let (_, text) =
                         crate::contacts::domain::profile::answer_now(conn, contact.id, question)?;
-                    return Err(ProfileError::BadAnswer((!text.is_empty()).then_some(text)));
+                    if text.is_empty() {
+                        // The question was deleted since the card was shown: nothing of it to
+                        // save, and no reason to lose the other answers ("An answer did not
+                        // match its question; nothing was saved").
+                        questions_gone += 1;
+                        continue;
+                    }
+                    return Err(ProfileError::BadAnswer(Some(text)));
                 }
             }
             if changed_meanwhile.is_empty() {
-                Ok(())
+                Ok(questions_gone)
             } else {
                 Err(ProfileError::ChangedMeanwhile(changed_meanwhile))
             }
         });
         let flash = match saved {
-            Ok(()) => Flash::success("Profile answers saved."),
+            Ok(0) => Flash::success("Profile answers saved."),
+            Ok(gone) => Flash::success(format!(
+                "Profile answers saved, but for {}: deleted after you opened the card.",
+                crate::web::pagination::counted(gone, "question", "questions")
+            )),
             Err(ProfileError::BadAnswer(None)) => {
                 Flash::error("An answer did not match its question; nothing was saved.")
             }
