@@ -9,89 +9,7 @@ use super::stored::StepKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The sections of the filter form (see docs/segments.md, Criteria sections).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
-    Contact,
-    IndustryGroup,
-    BusinessRelation,
-    MailingGroup,
-    JobResponsibility,
-    Interactions,
-    Opportunities,
-}
-
-impl Section {
-    pub const ALL: [Section; 7] = [
-        Section::Contact,
-        Section::IndustryGroup,
-        Section::BusinessRelation,
-        Section::MailingGroup,
-        Section::JobResponsibility,
-        Section::Interactions,
-        Section::Opportunities,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Section::Contact => "Contact",
-            Section::IndustryGroup => "Industry Group",
-            Section::BusinessRelation => "Business Relation",
-            Section::MailingGroup => "Mailing Group",
-            Section::JobResponsibility => "Job Responsibility",
-            Section::Interactions => "Interactions",
-            Section::Opportunities => "Opportunities",
-        }
-    }
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Section::Contact => "contact",
-            Section::IndustryGroup => "industry-group",
-            Section::BusinessRelation => "business-relation",
-            Section::MailingGroup => "mailing-group",
-            Section::JobResponsibility => "job-responsibility",
-            Section::Interactions => "interactions",
-            Section::Opportunities => "opportunities",
-        }
-    }
-
-    /// The classifications: a contact has none, one or several codes of each, never an
-    /// empty one.
-    pub fn is_classification(self) -> bool {
-        matches!(
-            self,
-            Section::IndustryGroup
-                | Section::BusinessRelation
-                | Section::MailingGroup
-                | Section::JobResponsibility
-        )
-    }
-
-    /// A related row of this section, for one contact `c`: table, alias and join (industry
-    /// groups and business relations are read through the contact's company).
-    fn related(self) -> Option<(&'static str, &'static str)> {
-        match self {
-            Section::Contact => None,
-            Section::IndustryGroup => {
-                Some(("contact_industry_groups g", "g.contact_id = c.company_key"))
-            }
-            Section::BusinessRelation => Some((
-                "contact_business_relations b",
-                "b.contact_id = c.company_key",
-            )),
-            Section::MailingGroup => Some(("contact_mailing_groups m", "m.contact_id = c.id")),
-            Section::JobResponsibility => {
-                Some(("contact_job_responsibilities j", "j.contact_id = c.id"))
-            }
-            Section::Interactions => Some((
-                "interaction_log_entries e",
-                "e.contact_id = c.id AND NOT e.canceled",
-            )),
-            Section::Opportunities => Some(("opportunities op", "op.contact_id = c.id")),
-        }
-    }
-}
+pub use super::section::Section;
 
 /// One field of the filter form.
 #[derive(Clone, Copy, Debug)]
@@ -579,6 +497,18 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// A refusal of field `f` as a whole (from its first character).
+    fn of(f: &Field, message: String) -> FieldError {
+        FieldError {
+            key: f.key,
+            label: f.label,
+            error: Problem::Parse(ParseError {
+                position: 1,
+                message,
+            }),
+        }
+    }
+
     pub fn message(&self) -> String {
         format!("{}: {}", self.label, self.error)
     }
@@ -630,19 +560,15 @@ impl Criteria {
                 // section to match: `''` there matched no contact, said "mailing group
                 // empty", and a Refine with it removed every line.
                 Ok(Some(p)) if f.section.is_classification() && p.asks_for_empty() => {
-                    errors.push(FieldError {
-                        key: f.key,
-                        label: f.label,
-                        error: Problem::Parse(ParseError {
-                            position: 1,
-                            message: format!(
-                                "'' matches no contact here: a contact without a {0} has no {0} \
-                                 to match. To leave out the contacts that have one, use Reduce \
-                                 Contacts with {0} *",
-                                f.label.to_lowercase()
-                            ),
-                        }),
-                    })
+                    errors.push(FieldError::of(
+                        f,
+                        format!(
+                            "'' matches no contact here: a contact without a {0} has no {0} to \
+                             match. To leave out the contacts that have one, use Reduce \
+                             Contacts with {0} *",
+                            f.label.to_lowercase()
+                        ),
+                    ))
                 }
                 Ok(Some(p)) => parsed.push((f, p)),
                 Ok(None) => {}
@@ -684,20 +610,15 @@ impl Criteria {
                     .enumerate()
                     .max_by_key(|(_, n)| **n)
                     .map_or(0, |(i, _)| i);
-                let f = parsed[largest].0;
-                errors.push(FieldError {
-                    key: f.key,
-                    label: f.label,
-                    error: Problem::Parse(ParseError {
-                        position: 1,
-                        message: format!(
-                            "the filters of one step may hold at most {} values, these hold {} (this field {}); split them into several steps",
-                            crate::web::pagination::thousands(MAX_STEP_VALUES as i64),
-                            crate::web::pagination::thousands(total as i64),
-                            crate::web::pagination::thousands(counts[largest] as i64)
-                        ),
-                    }),
-                });
+                errors.push(FieldError::of(
+                    parsed[largest].0,
+                    format!(
+                        "the filters of one step may hold at most {} values, these hold {} (this field {}); split them into several steps",
+                        crate::web::pagination::thousands(MAX_STEP_VALUES as i64),
+                        crate::web::pagination::thousands(total as i64),
+                        crate::web::pagination::thousands(counts[largest] as i64)
+                    ),
+                ));
                 return Err(errors);
             }
             Ok(parsed)

@@ -16,6 +16,7 @@ pub mod lookups;
 pub mod mailing;
 pub mod refresh;
 pub mod saved;
+pub mod section;
 pub mod steps;
 pub mod stored;
 pub mod totals;
