@@ -1782,4 +1782,26 @@ fn why_names_the_reduce_or_refine_that_keeps_a_contact_out() {
     // A contact no step would bring in is not said to be kept out.
     let why = c.get(&format!("/segments/{refined}/why?contact=CO04")).body;
     assert!(!why.contains("keeps it out"), "{why}");
+    // A later Add that brings it in too: the Refine before that Add keeps it out no longer.
+    let page = format!("/segments/{refined}");
+    diesel_exec(
+        &app,
+        "INSERT INTO industry_groups (code) VALUES ('WHOLESALE')",
+    );
+    c.submit(
+        &page,
+        &format!("{page}/add"),
+        &[("industry_group", "WHOLESALE")],
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO contact_industry_groups SELECT id, 'WHOLESALE' FROM contacts WHERE no = 'CO02'",
+    );
+    let why = c.get(&format!("/segments/{refined}/why?contact=CO02")).body;
+    assert!(
+        why.contains("It matches the filters of step 1")
+            && why.contains("It matches the filters of step 3")
+            && !why.contains("keeps it out"),
+        "{why}"
+    );
 }

@@ -3300,7 +3300,7 @@ fn not_anything_is_refused_and_points_to_empty() {
     let res = preview(&mut c, &no, "add", &[("job_title", "<>*")]);
     res.assert_status(422);
     assert!(
-        res.contains("Job Title: at position 3: &#60;&#62;* matches nothing (every value, an empty one too, matches *): for an empty field write &#39;&#39;"),
+        res.contains("Job Title: at position 1: &#60;&#62;* matches nothing (every value, an empty one too, matches *): for an empty field write &#39;&#39;"),
         "{}",
         res.body
     );
@@ -3377,4 +3377,18 @@ fn a_classification_filter_says_what_it_selects() {
     // Eli, on NEWS alone, is not.
     assert_members(&app, &no, &["ANNA", "DORA", "SOLO"]);
     assert_eq!(app.count("SELECT count(*) FROM segment_steps"), 1);
+    // A step stored before these were refused is still read: its sentence, and Refresh.
+    crate::auth::diesel_exec(
+        &app,
+        "UPDATE segment_steps SET criteria = jsonb_set(criteria, '{filters}', \
+           '{\"mailing_group\": \"''''\", \"job_title\": \"<>*\"}')",
+    );
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(!page.contains("cannot be read"), "{}", page.body);
+    assert!(
+        page.contains("mailing group empty") && page.contains("job title matching nothing"),
+        "{}",
+        page.body
+    );
+    c.get(&format!("/segments/{no}/refresh")).assert_status(200);
 }

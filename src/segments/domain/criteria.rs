@@ -547,6 +547,45 @@ impl Criteria {
         !self.filters.is_empty() || self.profile_answer.is_some()
     }
 
+    /// What a new step may not ask, though a stored one is still read (refused where it is
+    /// typed, [`super::lookups::check`]): `<>*`, which matches nothing, and `''` in a
+    /// classification section, which no row holds (a contact without a mailing group has no
+    /// row to match: it matched no contact, said "mailing group empty", and a Refine with it
+    /// removed every line).
+    pub fn new_step_refusals(&self) -> Vec<FieldError> {
+        let Ok(parsed) = self.parse() else {
+            return Vec::new();
+        };
+        let mut errors = Vec::new();
+        for (f, p) in parsed {
+            let label = f.label.to_lowercase();
+            if p.negates_anything() {
+                let instead = if f.section.is_classification() {
+                    format!(
+                        "to leave out the contacts that have a {label}, use Reduce Contacts \
+                         with {label} *"
+                    )
+                } else {
+                    "for an empty field write ''".to_string()
+                };
+                errors.push(FieldError::of(
+                    f,
+                    format!("{}: {instead}", filter::NOT_ANYTHING),
+                ));
+            } else if f.section.is_classification() && p.asks_for_empty() {
+                errors.push(FieldError::of(
+                    f,
+                    format!(
+                        "'' matches no contact here: a contact without a {label} has no \
+                         {label} to match. To leave out the contacts that have one, use \
+                         Reduce Contacts with {label} *"
+                    ),
+                ));
+            }
+        }
+        errors
+    }
+
     /// Parses every field; all errors at once.
     pub fn parse(&self) -> Result<Vec<(&'static Field, filter::Filter)>, Vec<FieldError>> {
         let mut parsed = Vec::new();
@@ -556,40 +595,13 @@ impl Criteria {
                 continue;
             };
             match filter::parse(expr, f.kind) {
-                // A contact without a mailing group (an industry group…) has no row of the
-                // section to match: `''` there matched no contact, said "mailing group
-                // empty", and a Refine with it removed every line.
-                Ok(Some(p)) if f.section.is_classification() && p.asks_for_empty() => {
-                    errors.push(FieldError::of(
-                        f,
-                        format!(
-                            "'' matches no contact here: a contact without a {0} has no {0} to \
-                             match. To leave out the contacts that have one, use Reduce \
-                             Contacts with {0} *",
-                            f.label.to_lowercase()
-                        ),
-                    ))
-                }
                 Ok(Some(p)) => parsed.push((f, p)),
                 Ok(None) => {}
-                Err(mut error) => {
-                    if error.message == filter::NOT_ANYTHING {
-                        error.message.push_str(&if f.section.is_classification() {
-                            format!(
-                                ": to leave out the contacts that have a {0}, use Reduce \
-                                 Contacts with {0} *",
-                                f.label.to_lowercase()
-                            )
-                        } else {
-                            ": for an empty field write ''".to_string()
-                        });
-                    }
-                    errors.push(FieldError {
-                        key: f.key,
-                        label: f.label,
-                        error: Problem::Parse(error),
-                    })
-                }
+                Err(error) => errors.push(FieldError {
+                    key: f.key,
+                    label: f.label,
+                    error: Problem::Parse(error),
+                }),
             }
         }
         if errors.is_empty() {
@@ -749,7 +761,9 @@ impl Criteria {
                 // group not NEWS" read as "not on NEWS", where it takes a contact with any
                 // other group.
                 let words = match words.strip_prefix("not ") {
-                    Some(rest) if f.section.related().is_some() => format!("other than {rest}"),
+                    Some(rest) if f.section.related().is_some() && p.is_one_not_equal() => {
+                        format!("other than {rest}")
+                    }
                     _ => words,
                 };
                 parts.push(format!("{label} {words}"));

@@ -392,6 +392,7 @@ fn answer_gone(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<bool
 /// nobody: a Refine would empty the segment).
 pub fn check(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<Vec<FieldError>> {
     let mut errors = criteria.parse().err().unwrap_or_default();
+    errors.extend(criteria.new_step_refusals());
     for e in unknown_codes(conn, criteria)? {
         if !errors.iter().any(|x| x.key == e.key) {
             errors.push(e);

@@ -186,7 +186,8 @@ pub fn explain(
     };
     const EXCLUDED: &str =
         "but it is flagged Exclude from Segment and the step did not ignore exclusion";
-    // The first step that would bring it in today (a Refresh runs it again).
+    // The last step that would bring it in today (a Refresh runs it again): a Reduce or
+    // Refine before it does not keep it out.
     let mut joins: Option<i32> = None;
     for (step, read) in adds {
         let criteria = &read.criteria;
@@ -232,7 +233,7 @@ pub fn explain(
                     reasons.push(format!("{how}, {EXCLUDED}."))
                 }
                 (Some(false), Some(how)) if !contact.privacy_blocked => {
-                    joins.get_or_insert(step.seq);
+                    joins = Some(step.seq);
                     reasons.push(format!(
                         "{how}, which brings it in; it was not so when the step ran{skipped}."
                     ))
@@ -245,7 +246,7 @@ pub fn explain(
                     "It is on segment {source}, whose contacts {step_words} added, {EXCLUDED}."
                 )),
                 (Some(true), _) if !contact.privacy_blocked => {
-                    joins.get_or_insert(step.seq);
+                    joins = Some(step.seq);
                     reasons.push(format!(
                         "It is on segment {source} today; it was not when {step_words} took its contacts{skipped}."
                     ))
@@ -277,7 +278,7 @@ pub fn explain(
                 "It matches the filters of {step_words}, {EXCLUDED}."
             )),
             Some(true) if !contact.privacy_blocked => {
-                joins.get_or_insert(step.seq);
+                joins = Some(step.seq);
                 reasons.push(format!(
                     "It matches the filters of {step_words} today; it did not when the step ran{skipped}, or it was added to Rapport later."
                 ))
@@ -288,7 +289,7 @@ pub fn explain(
                     reasons.push(format!("{how} {step_words}, {EXCLUDED}."))
                 }
                 Some(how) if !contact.privacy_blocked => {
-                    joins.get_or_insert(step.seq);
+                    joins = Some(step.seq);
                     reasons.push(format!(
                         "{how} {step_words} today, which brings it in; it did not when the step ran."
                     ))
@@ -304,8 +305,8 @@ pub fn explain(
     }
     // A Reduce or Refine after that step keeps it out today: said, or the reasons read as if
     // a Refresh would bring it in.
-    if let Some(first) = joins {
-        for step in ledger.iter().filter(|s| s.seq > first) {
+    if let Some(last) = joins {
+        for step in ledger.iter().filter(|s| s.seq > last) {
             let Ok(read) = step.read() else { continue };
             if !matches!(read.kind, StepKind::Reduce | StepKind::Refine) {
                 continue;

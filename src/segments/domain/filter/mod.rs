@@ -155,7 +155,8 @@ pub struct Filter {
     root: Node,
 }
 
-/// The refusal of `<>*`, which the criteria complete with what to write instead.
+/// The refusal of `<>*` in a new step, which the criteria complete with what to write
+/// instead (a stored step holding it is still read, and matches nothing).
 pub const NOT_ANYTHING: &str = "<>* matches nothing (every value, an empty one too, matches *)";
 
 impl Filter {
@@ -168,6 +169,29 @@ impl Filter {
             }
         }
         walk(&self.root)
+    }
+
+    /// Whether one of its alternatives is `<>*` (or `<>**`…), which no value passes.
+    pub fn negates_anything(&self) -> bool {
+        fn walk(node: &Node) -> bool {
+            match node {
+                Node::Or(nodes) | Node::And(nodes) => nodes.iter().any(walk),
+                Node::Term(t) => matches!(&t.test, Test::Like { pattern, negated: true }
+                    if pattern.0.iter().all(|p| matches!(p, Piece::AnyChars))),
+            }
+        }
+        walk(&self.root)
+    }
+
+    /// Whether it is one `<>X` alone.
+    pub fn is_one_not_equal(&self) -> bool {
+        matches!(
+            &self.root,
+            Node::Term(Term {
+                test: Test::Equal { negated: true, .. },
+                ..
+            })
+        )
     }
 }
 

@@ -420,13 +420,10 @@ impl Parser {
                             format!("wildcards (* and ?) cannot be used in {}", self.kind.noun()),
                         ));
                     }
-                    let pattern = raw.pattern(upper);
-                    if negated && pattern.0.iter().all(|p| matches!(p, Piece::AnyChars)) {
-                        // Every value, an empty one too, matches `*`: it was said "no value",
-                        // read as "empty", and matched no contact at all.
-                        return Err(ParseError::at(raw.start, NOT_ANYTHING));
+                    Test::Like {
+                        pattern: raw.pattern(upper),
+                        negated,
                     }
-                    Test::Like { pattern, negated }
                 } else {
                     Test::Equal {
                         value: self.value(&raw, any_case)?,

@@ -70,8 +70,15 @@ impl Filter {
             } => format!("not {}", v(value)),
             Test::Like { pattern, negated } => {
                 let phrase = match pattern.0.as_slice() {
-                    // (`<>*` is refused by the parser: it matches nothing.)
-                    [Piece::AnyChars] if !*negated => return "any value".to_string(),
+                    // (`<>*`, refused in a new step, may be in a stored one.)
+                    [Piece::AnyChars] => {
+                        return if *negated {
+                            "matching nothing"
+                        } else {
+                            "any value"
+                        }
+                        .to_string()
+                    }
                     [Piece::Text(a), Piece::AnyChars] => {
                         format!("starting with {}", describe_text(a))
                     }

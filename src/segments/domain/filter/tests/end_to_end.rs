@@ -86,6 +86,7 @@ fn end_to_end_text() {
         (" New York ", vec![9]),
         ("<>@s*", except(&[0, 1, 10])),
         ("*", all.clone()),
+        ("<>*", vec![]),
         (">=Smith", vec![0, 1, 10]),
         (">Smith", vec![1, 10]),
         ("@S..SMITH", vec![0]),

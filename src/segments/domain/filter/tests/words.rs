@@ -25,6 +25,7 @@ fn describe_texts() {
         ("A?C", TEXT, "matching A?C"),
         ("*", TEXT, "any value"),
         ("<>A*", TEXT, "not starting with A"),
+        ("<>*", TEXT, "matching nothing"),
         ("<>*x*", TEXT, "not containing x"),
         ("<>X", TEXT, "not X"),
         ("''", TEXT, "empty"),
