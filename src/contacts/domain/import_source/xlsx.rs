@@ -184,7 +184,8 @@ fn read_part(mut part: impl Read) -> std::io::Result<PartScan> {
         }
         run += (fresh.len() - from) as u64;
         claimed = claimed.max(claimed_texts(&buffer[..end]));
-        merged = merged || memchr::memmem::find(&buffer[..end], b"<mergeCell ").is_some();
+        // `<mergeCell ref=…>`, or `<x:mergeCell …>` as other programs than Excel write it.
+        merged = merged || memchr::memmem::find(&buffer[..end], b"mergeCell ").is_some();
         let from = end.saturating_sub(CARRY);
         buffer.copy_within(from..end, 0);
         kept = end - from;
@@ -691,6 +692,8 @@ mod tests {
         let merges =
             format!("<sheetData>{padding}</sheetData><mergeCells><mergeCell ref=\"D2:D3\"/>");
         assert!(read_part(Trickle(merges.as_bytes())).unwrap().merged);
+        let prefixed = format!("<x:sheetData>{padding}</x:sheetData><x:mergeCells count=\"1\"><x:mergeCell ref=\"C2:C3\"/>");
+        assert!(read_part(Trickle(prefixed.as_bytes())).unwrap().merged);
         assert!(!read_part(part.as_bytes()).unwrap().merged);
         let long = format!("<a>{}</a><b>xy", "z".repeat(150_000));
         assert_eq!(
