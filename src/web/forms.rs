@@ -43,6 +43,13 @@ impl FormErrors {
         self.fields.len()
     }
 
+    /// Puts the problems in the order of `fields` (the form's), for a form whose checks do
+    /// not run down it; fields not named keep their order after them.
+    pub fn in_order(&mut self, fields: &[&str]) {
+        self.fields
+            .sort_by_key(|(f, _)| fields.iter().position(|x| x == f).unwrap_or(usize::MAX));
+    }
+
     /// (field, message) pairs, for the error summary at the top of a form.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.fields.iter().map(|(k, v)| (*k, v.as_str()))

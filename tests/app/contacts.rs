@@ -2912,3 +2912,56 @@ fn a_contact_form_opened_before_its_territory_was_renamed_saves() {
         "NORD|+45 8765 4321"
     );
 }
+
+/// The contact form's error summary lists its problems as the form asks the fields, and a
+/// value over two lines (sent by a program, not a browser's one-line field) is refused as an
+/// import refuses it.
+#[test]
+fn the_contact_forms_problems_come_in_the_forms_order() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let mut values = company("Acme");
+    for (k, v) in [
+        ("type", "person"),
+        ("company_no", "NOPE"),
+        ("email", "not-an-address"),
+        ("country_code", "XX"),
+        ("salesperson_code", "ZZ"),
+        ("address", "Hovedgaden 1\n2. sal"),
+    ] {
+        values.retain(|(key, _)| *key != k);
+        values.push((k, v.into()));
+    }
+    let res = c.submit("/contacts/new", "/contacts", &fields(&values));
+    res.assert_status(422);
+    let summary = res
+        .body
+        .split("class=\"error-summary\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap_or_default()
+        .to_string();
+    let order: Vec<&str> = summary
+        .split("<a href=\"#")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "company_no",
+            "address",
+            "country_code",
+            "email",
+            "salesperson_code"
+        ],
+        "{summary}"
+    );
+    assert!(
+        res.contains("Write it on one line, without tabs or line breaks."),
+        "{}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+}

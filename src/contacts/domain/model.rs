@@ -369,6 +369,10 @@ impl ContactForm {
         for (field, value, max) in limits {
             if value.chars().count() > max {
                 errors.add(field, format!("Use at most {max} characters."));
+            } else if value.chars().any(char::is_control) {
+                // As an import refuses it: the form shows one line, and its next save glued
+                // the lines together.
+                errors.add(field, "Write it on one line, without tabs or line breaks.");
             }
         }
         if !self.email.is_empty() && !valid_email(&self.email) {
@@ -391,6 +395,29 @@ impl ContactForm {
         }
     }
 }
+
+/// The contact form's fields as it asks them, for its error summary.
+const FORM_ORDER: [&str; 19] = [
+    "type",
+    "name",
+    "company_no",
+    "job_title",
+    "search_name",
+    "address",
+    "address_2",
+    "post_code",
+    "city",
+    "country_code",
+    "phone",
+    "mobile",
+    "email",
+    "website",
+    "correspondence_type",
+    "language_code",
+    "salesperson_code",
+    "territory_code",
+    "organizational_level_code",
+];
 
 /// A plausible e-mail address: one @, something before it, a dotted domain, no spaces.
 pub fn valid_email(email: &str) -> bool {
@@ -518,6 +545,7 @@ pub fn validate(
         }
     }
     if !errors.is_empty() {
+        errors.in_order(&FORM_ORDER);
         return Ok(Err(errors));
     }
     let search_name = if form.search_name.is_empty() {
