@@ -1131,6 +1131,22 @@ fn a_contact_privacy_blocked_since_it_was_added_stops_the_log() {
         ),
         0
     );
+    // The line it links offers Remove, which comes back to the check (the line's page had
+    // only its values).
+    let at = res.body.find(&format!("/segments/{no}/lines/")).unwrap();
+    let href = res.body[at..res.body[at..].find('"').unwrap() + at].replace("&#38;", "&");
+    let line = c.get(&href);
+    let action = {
+        let at = line.body.find("/remove").unwrap();
+        let start = line.body[..at].rfind("action=\"").unwrap() + 8;
+        let end = at + line.body[at..].find('"').unwrap();
+        line.body[start..end].replace("&#38;", "&")
+    };
+    let removed = c.post_with_token(&action, &line.csrf_token().unwrap(), &[]);
+    removed.assert_redirect(&format!("/segments/{no}/log"));
+    assert_members(&app, &no, &["ANNA"]);
+    post(&mut c, &format!("/segments/{no}/go-back"), &[]);
+    assert_members(&app, &no, &["ANNA", "SOLO"]);
     // Refresh takes it out; then it logs.
     post(&mut c, &format!("/segments/{no}/refresh"), &[])
         .assert_redirect(&format!("/segments/{no}"));
