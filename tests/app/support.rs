@@ -720,6 +720,20 @@ impl Client {
     }
 }
 
+/// The fields a page's error summary names, in its order (the ids its links go to).
+pub fn summary_fields(html: &str) -> Vec<String> {
+    let summary = html
+        .split("class=\"error-summary\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap_or_default();
+    summary
+        .split("<a href=\"#")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Every link of a page's error summaries (`<a href="#field">`) leads to an element of the page
 /// (a keyboard or screen-reader user following it lands on the field), and the summary is
 /// focused when the page opens.
