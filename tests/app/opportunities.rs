@@ -1172,17 +1172,36 @@ fn a_delete_confirmed_over_a_colleagues_change_shows_it_first() {
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
 }
 
-/// A contact privacy blocked after it was added to a segment gets no opportunity from Create
-/// Opportunities, counted as skipped; nor a single one. One was made for it, unsaid, while Log,
-/// exports and mailing groups passed it over.
-#[test]
-fn a_privacy_blocked_contact_gets_no_opportunity() {
+/// A segment "Fair leads" of `contacts`, in the world with the NEW cycle, and its staff user.
+fn fair_leads(contacts: &str) -> (TestApp, Client, String) {
     let app = TestApp::start();
     world(&app);
     cycle(&app, "multiply");
     let mut c = staff(&app, "stan");
     let seg = new_segment(&mut c, "Fair leads");
-    step(&mut c, &seg, "add", &[("contact_no", "DORA|ANNA")]);
+    step(&mut c, &seg, "add", &[("contact_no", contacts)]);
+    (app, c, seg)
+}
+
+/// Create Opportunities sent from its `page` as shown, with sales cycle `cycle`.
+fn send_create(c: &mut Client, seg: &str, page: &Resp, cycle: &str) -> Resp {
+    c.post_with_token(
+        &format!("/segments/{seg}/create-opportunities"),
+        &page.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", cycle),
+            ("description", "Fair leads"),
+            ("shown", &hidden_value(&page.body, "shown").unwrap()),
+        ],
+    )
+}
+
+/// A contact privacy blocked after it was added to a segment gets no opportunity from Create
+/// Opportunities, counted as skipped; nor a single one. One was made for it, unsaid, while Log,
+/// exports and mailing groups passed it over.
+#[test]
+fn a_privacy_blocked_contact_gets_no_opportunity() {
+    let (app, mut c, seg) = fair_leads("DORA|ANNA");
     diesel_exec(
         &app,
         "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'DORA'",
@@ -1197,15 +1216,7 @@ fn a_privacy_blocked_contact_gets_no_opportunity() {
         "{}",
         page.body
     );
-    let res = c.post_with_token(
-        &path,
-        &page.csrf_token().unwrap(),
-        &[
-            ("sales_cycle_code", "NEW"),
-            ("description", "Fair leads"),
-            ("shown", &hidden_value(&page.body, "shown").unwrap()),
-        ],
-    );
+    let res = send_create(&mut c, &seg, &page, "NEW");
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         text(
@@ -1248,12 +1259,7 @@ fn a_privacy_blocked_contact_gets_no_opportunity() {
 /// "Existing customer" for whoever did not look.
 #[test]
 fn create_opportunities_asks_for_a_sales_cycle_among_several() {
-    let app = TestApp::start();
-    world(&app);
-    cycle(&app, "multiply");
-    let mut c = staff(&app, "stan");
-    let seg = new_segment(&mut c, "Fair leads");
-    step(&mut c, &seg, "add", &[("contact_no", "DORA")]);
+    let (app, mut c, seg) = fair_leads("DORA");
     let path = format!("/segments/{seg}/create-opportunities");
     // One open cycle: it is the one.
     let page = c.get(&path);
@@ -1273,15 +1279,7 @@ fn create_opportunities_asks_for_a_sales_cycle_among_several() {
         "{}",
         page.body
     );
-    let res = c.post_with_token(
-        &path,
-        &page.csrf_token().unwrap(),
-        &[
-            ("sales_cycle_code", ""),
-            ("description", "Fair leads"),
-            ("shown", &hidden_value(&page.body, "shown").unwrap()),
-        ],
-    );
+    let res = send_create(&mut c, &seg, &page, "");
     res.assert_status(422);
     assert!(res.contains("Choose a sales cycle"), "{}", res.body);
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 0);
@@ -1292,12 +1290,7 @@ fn create_opportunities_asks_for_a_sales_cycle_among_several() {
 /// opportunity per line of a campaign that ended long ago, crediting them to it.
 #[test]
 fn create_opportunities_refuses_a_campaign_that_does_not_run_today() {
-    let app = TestApp::start();
-    world(&app);
-    cycle(&app, "multiply");
-    let mut c = staff(&app, "stan");
-    let seg = new_segment(&mut c, "Fair leads");
-    step(&mut c, &seg, "add", &[("contact_no", "DORA")]);
+    let (app, mut c, seg) = fair_leads("DORA");
     diesel_exec(
         &app,
         &format!(
@@ -1313,18 +1306,7 @@ fn create_opportunities_refuses_a_campaign_that_does_not_run_today() {
         "{}",
         page.body
     );
-    let send = |c: &mut Client, page: &Resp| {
-        c.post_with_token(
-            &format!("/segments/{seg}/create-opportunities"),
-            &page.csrf_token().unwrap(),
-            &[
-                ("sales_cycle_code", "NEW"),
-                ("description", "Fair leads"),
-                ("shown", &hidden_value(&page.body, "shown").unwrap()),
-            ],
-        )
-    };
-    let res = send(&mut c, &page);
+    let res = send_create(&mut c, &seg, &page, "NEW");
     res.assert_status(422);
     assert!(
         res.contains("Campaign CP0001 ended on ") && res.contains("value=\"Fair leads\""),
@@ -1339,7 +1321,7 @@ fn create_opportunities_refuses_a_campaign_that_does_not_run_today() {
     );
     let page = c.get(&format!("/segments/{seg}/create-opportunities"));
     assert!(!page.contains("ended on"), "{}", page.body);
-    assert_eq!(send(&mut c, &page).status, 303);
+    assert_eq!(send_create(&mut c, &seg, &page, "NEW").status, 303);
     assert_eq!(
         app.count("SELECT count(*) FROM opportunities WHERE campaign_no = 'CP0001'"),
         1

@@ -1783,7 +1783,6 @@ fn why_names_the_reduce_or_refine_that_keeps_a_contact_out() {
     let why = c.get(&format!("/segments/{refined}/why?contact=CO04")).body;
     assert!(!why.contains("keeps it out"), "{why}");
     // A later Add that brings it in too: the Refine before that Add keeps it out no longer.
-    let page = format!("/segments/{refined}");
     diesel_exec(
         &app,
         "INSERT INTO industry_groups (code) VALUES ('WHOLESALE')",

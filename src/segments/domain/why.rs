@@ -360,20 +360,8 @@ fn a_person_on_segment(conn: &mut PgConnection, no: &str, company: i64) -> Query
 /// Whether contact `id` has a line on segment `no` today; `None` when there is no such
 /// segment.
 fn on_segment(conn: &mut PgConnection, no: &str, id: i64) -> QueryResult<Option<bool>> {
-    let Some(source) = crate::segments::domain::header::find_by_no(conn, no)? else {
+    if crate::segments::domain::header::find_by_no(conn, no)?.is_none() {
         return Ok(None);
-    };
-    #[derive(QueryableByName)]
-    struct On {
-        #[diesel(sql_type = Bool)]
-        present: bool,
     }
-    let on: On = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM segment_lines WHERE segment_id = $1 AND contact_id = $2 \
-           AND removed_by_step IS NULL) AS present",
-    )
-    .bind::<BigInt, _>(source.id)
-    .bind::<BigInt, _>(id)
-    .get_result(conn)?;
-    Ok(Some(on.present))
+    crate::segments::domain::lines::has_line(conn, no, id).map(Some)
 }

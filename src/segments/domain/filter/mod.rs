@@ -162,25 +162,26 @@ pub const NOT_ANYTHING: &str = "<>* matches nothing (every value, an empty one t
 impl Filter {
     /// Whether one of its alternatives asks for an empty value (`''`).
     pub fn asks_for_empty(&self) -> bool {
-        fn walk(node: &Node) -> bool {
-            match node {
-                Node::Or(nodes) | Node::And(nodes) => nodes.iter().any(walk),
-                Node::Term(t) => matches!(t.test, Test::Empty { negated: false }),
-            }
-        }
-        walk(&self.root)
+        self.any_test(&|t| matches!(t, Test::Empty { negated: false }))
     }
 
     /// Whether one of its alternatives is `<>*` (or `<>**`…), which no value passes.
     pub fn negates_anything(&self) -> bool {
-        fn walk(node: &Node) -> bool {
+        self.any_test(&|t| {
+            matches!(t, Test::Like { pattern, negated: true }
+                if pattern.0.iter().all(|p| matches!(p, Piece::AnyChars)))
+        })
+    }
+
+    /// Whether one of its terms passes `wanted`.
+    fn any_test(&self, wanted: &dyn Fn(&Test) -> bool) -> bool {
+        fn walk(node: &Node, wanted: &dyn Fn(&Test) -> bool) -> bool {
             match node {
-                Node::Or(nodes) | Node::And(nodes) => nodes.iter().any(walk),
-                Node::Term(t) => matches!(&t.test, Test::Like { pattern, negated: true }
-                    if pattern.0.iter().all(|p| matches!(p, Piece::AnyChars))),
+                Node::Or(nodes) | Node::And(nodes) => nodes.iter().any(|n| walk(n, wanted)),
+                Node::Term(t) => wanted(&t.test),
             }
         }
-        walk(&self.root)
+        walk(&self.root, wanted)
     }
 
     /// Whether it is one `<>X` alone.
