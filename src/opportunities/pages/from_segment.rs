@@ -233,9 +233,14 @@ pub async fn create(
                 user.id,
                 &user.display_name,
             )?;
-            let message = match made {
+            // What is left when nothing was made, read once (a preview over every line).
+            let left = match made {
+                0 => Some(from_segment::preview(conn, segment.id)?),
+                _ => None,
+            };
+            let message = match (made, left) {
                 // Emptied meanwhile (a preview left open), as Business Central says it.
-                0 if from_segment::preview(conn, segment.id)?.lines == 0 => {
+                (0, Some(left)) if left.lines == 0 => {
                     let message = format!(
                         "No opportunity created: segment {} has no lines. You cannot create \
                          opportunities on an empty segment.",
@@ -244,17 +249,17 @@ pub async fn create(
                     session::set_flash(conn, &session, Flash::info(message))?;
                     return Ok(Ok(segment.no));
                 }
-                0 if from_segment::preview(conn, segment.id)?.privacy_blocked == 0 => format!(
-                    "No opportunity created: every contact of segment {} already has an open one from it.",
-                    segment.no
-                ),
-                0 => format!(
+                (0, Some(left)) if left.privacy_blocked > 0 => format!(
                     "No opportunity created: every contact of segment {} already has an open one \
                      from it or is privacy blocked.",
                     segment.no
                 ),
-                1 => format!("1 opportunity created from segment {}.", segment.no),
-                n => format!(
+                (0, _) => format!(
+                    "No opportunity created: every contact of segment {} already has an open one from it.",
+                    segment.no
+                ),
+                (1, _) => format!("1 opportunity created from segment {}.", segment.no),
+                (n, _) => format!(
                     "{} opportunities created from segment {}.",
                     crate::web::pagination::thousands(n),
                     segment.no
