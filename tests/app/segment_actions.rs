@@ -746,13 +746,24 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
     let two_mailing = format!("{two_page}/apply-mailing-group");
     let listed = c.get(&two_mailing);
     assert!(
-        listed.contains("XMAS given to 0 contacts"),
-        "what it did stays as it was: {}",
+        listed.contains(
+            "XMAS given to 0 contacts; 1 more keeps it from an earlier application, undone \
+             since, as this one counts on it: its Undo takes XMAS from it too"
+        ),
+        "what it did stays as it was, and what it holds is said: {}",
         listed.body
     );
     c.submit(&two_mailing, &format!("{two_mailing}/{second}/undo"), &[])
         .assert_redirect(&two_mailing);
     assert_eq!(xmas_holders(&app), "CO02,CO04,CO05,PE04");
+    assert!(
+        c.get(&two_mailing).contains(
+            "XMAS given to 0 contacts; it held 1 more that an earlier application, undone \
+             before it, had given XMAS: its Undo took XMAS from them too, but from those a \
+             later application counts on"
+        ),
+        "the undone application still says what it held"
+    );
 }
 
 /// Two applications of one group undone in the order they were made, the first first: each

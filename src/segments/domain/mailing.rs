@@ -165,7 +165,9 @@ impl Application {
         crate::web::filters::local_datetime_text(self.applied_at)
     }
 
-    pub fn sentence(&self) -> String {
+    /// What the application did (`held`: the gains it took over from earlier applications
+    /// undone since, which its Undo takes back too).
+    pub fn sentence(&self, held: i64) -> String {
         let mut s = format!(
             "{} given to {}",
             self.code,
@@ -177,16 +179,74 @@ impl Application {
                 thousands(self.lost)
             ));
         }
+        if held > 0 && self.undone_at.is_some() {
+            s.push_str(&format!(
+                "; it held {} more that an earlier application, undone before it, had given \
+                 {}: its Undo took {} from them too, but from those a later application \
+                 counts on",
+                thousands(held),
+                self.code,
+                self.code,
+            ));
+        } else if held > 0 {
+            let them = if held == 1 { "it" } else { "them" };
+            s.push_str(&format!(
+                "; {} more keep{} it from an earlier application, undone since, as this one \
+                 counts on {them}: its Undo takes {} from {them} too",
+                thousands(held),
+                if held == 1 { "s" } else { "" },
+                self.code,
+            ));
+        }
         s
     }
 }
 
-pub fn applications(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Vec<Application>> {
-    apps::table
+/// An application as the list shows it.
+pub struct Listed {
+    pub application: Application,
+    /// The gains it took over from earlier applications undone since.
+    pub held: i64,
+}
+
+impl Listed {
+    pub fn sentence(&self) -> String {
+        self.application.sentence(self.held)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Held {
+    #[diesel(sql_type = BigInt)]
+    application_id: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The segment's applications, newest first, with the gains each took over.
+pub fn applications(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Vec<Listed>> {
+    let list = apps::table
         .filter(apps::segment_id.eq(segment.id))
         .order(apps::id.desc())
         .select(Application::as_select())
-        .load(conn)
+        .load(conn)?;
+    let held: std::collections::HashMap<i64, i64> = diesel::sql_query(
+        "SELECT ch.application_id, count(*) AS n FROM mailing_group_changes ch \
+         JOIN mailing_group_applications a ON a.id = ch.application_id \
+         WHERE a.segment_id = $1 AND ch.taken_over GROUP BY ch.application_id",
+    )
+    .bind::<BigInt, _>(segment.id)
+    .load::<Held>(conn)?
+    .into_iter()
+    .map(|h| (h.application_id, h.n))
+    .collect();
+    Ok(list
+        .into_iter()
+        .map(|application| Listed {
+            held: held.get(&application.id).copied().unwrap_or(0),
+            application,
+        })
+        .collect())
 }
 
 /// One application of this segment's, locked (for Undo).

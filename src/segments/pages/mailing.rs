@@ -5,9 +5,7 @@ use crate::admin::audit::Actor;
 use crate::auth::{client_ip, session, Role, SignedIn, Staff};
 use crate::segments::domain::header;
 use crate::segments::domain::header::Segment;
-use crate::segments::domain::mailing::{
-    self, applications, apply, preview, undo, Application, Preview,
-};
+use crate::segments::domain::mailing::{self, applications, apply, preview, undo, Listed, Preview};
 use crate::segments::pages::on_locked_segment;
 use crate::setup::CodeList;
 use crate::web::filters;
@@ -64,7 +62,7 @@ pub struct MailingPage {
     pub remove_others: bool,
     pub preview: Option<Preview>,
     pub error: Option<String>,
-    pub applications: Vec<Application>,
+    pub applications: Vec<Listed>,
     /// Whether the user may apply and undo (a viewer reads the preview and the history).
     pub can_edit: bool,
 }
@@ -261,7 +259,7 @@ pub async fn undo_page(
         let application =
             mailing::find_application(conn, &segment, id)?.ok_or(AppError::NotFound)?;
         let flash = if application.undone_at.is_some() {
-            Flash::info(format!("{} was undone already.", application.sentence()))
+            Flash::info(format!("{} was undone already.", application.sentence(0)))
         } else {
             let done = undo(conn, &application, &user)?;
             audit::record(
