@@ -339,6 +339,18 @@ fn reuse_picks_a_segment_or_saved_criteria_from_a_list() {
         "{shown} of {others}: {}",
         page.body
     );
+    // So does a search that finds it beyond the first page (it counted it there).
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET description = 'Bulk target' WHERE no = '{target}'"),
+    );
+    let found = c.get(&format!("/segments/{target}/reuse?q=bulk"));
+    let shown = found.body.matches("<option value=\"S").count();
+    assert!(
+        found.contains(&format!("The newest {shown} of 60; search to find others.")),
+        "{shown} of 60: {}",
+        found.body
+    );
 }
 
 #[test]

@@ -44,6 +44,8 @@ pub struct ListFilter {
     pub contact: String,
     /// The campaign they name (its No.), "" for any.
     pub campaign: String,
+    /// A segment left out (its No.; the one a Reuse is for), "" for none.
+    pub except: String,
 }
 
 /// Segments by No. (newest first), filtered, from `offset`; with how many match in all.
@@ -57,7 +59,7 @@ pub fn list(
          AND ($3 = 0 OR s.created_by = $3) \
          AND ($5 = '' OR s.id IN (SELECT l.segment_id FROM segment_lines l \
               JOIN contacts c ON c.id = l.contact_id WHERE c.no = $5 AND l.removed_by_step IS NULL)) \
-         AND ($6 = '' OR s.campaign_no = $6)";
+         AND ($6 = '' OR s.campaign_no = $6) AND ($7 = '' OR s.no <> $7)";
     let rows: Vec<SegmentRow> = crate::db::prepared(format!(
         "SELECT s.no::text AS no, s.description, s.date, s.status, s.salesperson_code::text AS salesperson_code, \
            {LINES_OF_S} AS lines, \
@@ -71,6 +73,7 @@ pub fn list(
     .bind::<BigInt, _>(offset)
     .bind::<Text, _>(&f.contact)
     .bind::<Text, _>(&f.campaign)
+    .bind::<Text, _>(&f.except)
     .load(conn)?;
     let total = match rows.first() {
         Some(row) => row.total,
@@ -90,6 +93,7 @@ pub fn list(
             .bind::<BigInt, _>(offset)
             .bind::<Text, _>(&f.contact)
             .bind::<Text, _>(&f.campaign)
+            .bind::<Text, _>(&f.except)
             .get_result::<N>(conn)?
             .n
         }

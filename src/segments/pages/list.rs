@@ -95,6 +95,7 @@ pub async fn list(
         // As a No. is found everywhere: in any case.
         contact: query.contact.trim().to_uppercase(),
         campaign: query.campaign.trim().to_uppercase(),
+        except: String::new(),
     };
     let requested = Pager::requested(query.page.as_deref());
     let f = filter.clone();

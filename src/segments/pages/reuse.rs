@@ -29,7 +29,7 @@ pub struct ReusePage {
     pub q: String,
     /// The other segments that match the search, newest first (one page of the list).
     pub segments: Vec<SegmentRow>,
-    /// How many segments match the search, this one included.
+    /// How many other segments match the search.
     pub total: i64,
     pub saved: Vec<Saved>,
     /// The segment's last step (number and stamp; 0 and 0 for none): a form sent twice
@@ -58,17 +58,13 @@ pub async fn page(
     let search = q.clone();
     let (segment, segments, total, saved, seen) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
+        // This segment is not offered, nor counted.
         let filter = list::ListFilter {
             q: search,
+            except: segment.no.clone(),
             ..Default::default()
         };
-        let (mut segments, mut total) = list::list(conn, &filter, 0)?;
-        // This segment is not offered: nor counted (it said "the newest 49 of 155" of 154).
-        let listed = segments.len();
-        segments.retain(|s| s.no != segment.no);
-        if segments.len() < listed || filter.q.is_empty() {
-            total = (total - 1).max(0);
-        }
+        let (segments, total) = list::list(conn, &filter, 0)?;
         let saved = load_saved(conn, None)?;
         let seen = crate::segments::domain::ledger::last_step(conn, segment.id)?
             .map_or((0, 0), |(seq, at)| (i64::from(seq), at));
