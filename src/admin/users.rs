@@ -189,6 +189,8 @@ pub struct EditUserPage {
     pub was: UserChanges,
     /// A save refused over a colleague's: (field, saved meanwhile, typed).
     pub conflict: Option<Vec<(&'static str, String, String)>>,
+    /// With a conflict: the fields the colleague changed since the form was opened.
+    pub meanwhile: String,
     pub errors: FormErrors,
     pub password_error: Option<String>,
     pub roles: [Role; 3],
@@ -228,6 +230,7 @@ fn edit_page(layout: Layout, user: User, salespeople: CodeList) -> EditUserPage 
         user,
         was: form.clone(),
         conflict: None,
+        meanwhile: String::new(),
         form,
         errors: FormErrors::new(),
         password_error: None,
@@ -338,8 +341,9 @@ pub async fn update(
             // A demotion (or a name) saved by another administrator since this form was opened
             // is not put back unseen. Saved as this form has it (the same form sent twice, a
             // double click): saved, as the first one said.
-            if opened.as_ref().is_some_and(|was| *was != stored) {
-                if stored.differences(&c).is_empty() {
+            if let Some(was) = opened.as_ref().filter(|was| **was != stored) {
+                // The fields the form left as it was take what was saved meanwhile.
+                if stored.differences(&c.over(was, &stored)).is_empty() {
                     session::set_flash(
                         conn,
                         &session,
@@ -441,10 +445,19 @@ pub async fn update(
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Saved::Conflict(user) => {
-            // The typed values over the user as it is now: saved again, they replace it.
+            // The typed values over the user as it is now, where the form changed them (the
+            // fields it left alone show the colleague's values): saved again, they replace it.
             let mut page = edit_page(layout, user, salespeople(&state).await?);
-            page.conflict = Some(page.was.differences(&changes));
-            page.form = changes;
+            let opened = was.unwrap_or_else(|| page.was.clone());
+            let form = changes.over(&opened, &page.was);
+            let changed: Vec<&str> = opened
+                .differences(&page.was)
+                .into_iter()
+                .map(|(field, _, _)| field)
+                .collect();
+            page.meanwhile = crate::web::forms::joined(&changed, "and");
+            page.conflict = Some(page.was.differences(&form));
+            page.form = form;
             render(StatusCode::CONFLICT, &page)
         }
     }

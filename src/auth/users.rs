@@ -221,6 +221,24 @@ impl UserChanges {
         .collect()
     }
 
+    /// These typed values over `now`, the user as saved since the form showed `opened`: a
+    /// field the form left as it was takes the value saved now, so that saving again keeps
+    /// a colleague's change to it.
+    pub fn over(&self, opened: &UserChanges, now: &UserChanges) -> UserChanges {
+        let pick = |typed: &String, shown: &String, saved: &String| {
+            if typed == shown { saved } else { typed }.clone()
+        };
+        UserChanges {
+            display_name: pick(&self.display_name, &opened.display_name, &now.display_name),
+            role: pick(&self.role, &opened.role, &now.role),
+            salesperson_code: pick(
+                &self.salesperson_code,
+                &opened.salesperson_code,
+                &now.salesperson_code,
+            ),
+        }
+    }
+
     pub fn trimmed(mut self) -> Self {
         self.display_name = tidy(&self.display_name);
         self.role = self.role.trim().to_string();

@@ -608,11 +608,7 @@ pub fn describe(counts: &[(&'static Usage, i64)]) -> String {
             format!("{} {noun}", thousands(*n))
         })
         .collect();
-    match parts.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
+    crate::web::forms::joined(&parts, "and")
 }
 
 /// "Industry group RETAIL is used by 1,204 contacts."

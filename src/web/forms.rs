@@ -691,3 +691,20 @@ mod tests {
         assert_eq!(e.len(), 1);
     }
 }
+
+/// Words listed as a sentence says them: "address", "address and phone", "address, phone
+/// and salesperson" (`last_word` "and" or "or").
+pub fn joined<S: AsRef<str>>(items: &[S], last_word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => format!(
+            "{} {last_word} {}",
+            rest.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}

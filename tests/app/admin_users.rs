@@ -730,11 +730,15 @@ fn a_colleagues_change_of_a_user_is_not_undone_by_an_older_form() {
     let res = post(&mut a, &form_a, &fields(&form_a, "Xavier", "admin"));
     res.assert_status(409);
     assert!(res.contains("Someone else saved this user after you opened it"));
+    // Her form differs in the name she typed; the role she left alone shows Bert's.
     assert!(
-        res.contains("<tr><td>Role</td><td>viewer</td><td>admin</td></tr>"),
+        res.contains("<tr><td>Full name</td><td>x Display</td><td>Xavier</td></tr>"),
         "{}",
         res.body
     );
+    assert!(res.contains("Changed by someone else since you opened the form: Role."));
+    assert!(!res.contains("<tr><td>Role</td>"), "{}", res.body);
+    assert!(res.contains(r#"<option value="viewer" selected>"#));
     assert_eq!(
         role(),
         "viewer|x Display",
@@ -772,6 +776,30 @@ fn a_colleagues_change_of_a_user_is_not_undone_by_an_older_form() {
         app.count("SELECT count(*) FROM audit_log WHERE action = 'user changed' AND subject = 'x'"),
         3
     );
+
+    // Bert renames x while Anna, on an older page, changes only the role: her refused form
+    // shows Bert's name where she left the name alone, names what he changed, and lists only
+    // her role as differing. Saved again, his name stays (it was put back).
+    let form_a = a.get(page);
+    let form_b = b.get(page);
+    post(
+        &mut b,
+        &form_b,
+        &fields(&form_b, "Xavier by Bert", "viewer"),
+    )
+    .assert_redirect(page);
+    let res = post(&mut a, &form_a, &fields(&form_a, "Xavier Twice", "staff"));
+    res.assert_status(409);
+    assert!(
+        res.contains("Changed by someone else since you opened the form: Full name."),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("<tr><td>Role</td><td>viewer</td><td>staff</td></tr>"));
+    assert!(!res.contains("<tr><td>Full name</td>"), "{}", res.body);
+    assert!(res.contains(r#"value="Xavier by Bert""#), "{}", res.body);
+    post(&mut a, &res, &fields(&res, "Xavier by Bert", "staff")).assert_redirect(page);
+    assert_eq!(role(), "staff|Xavier by Bert");
 }
 
 /// "What happened on Friday?": the trail narrowed to days, from and to (both included), as

@@ -562,18 +562,10 @@ fn raced_field(e: &diesel::result::Error) -> (&'static str, &'static str) {
 
 /// "address", "address and phone", "address, phone and salesperson".
 fn listed(items: &[&str]) -> String {
-    joined(items, "and")
+    crate::web::forms::joined(items, "and")
 }
 
 /// "address", "address or phone", "address, phone or salesperson".
 fn listed_or(items: &[&str]) -> String {
-    joined(items, "or")
-}
-
-fn joined(items: &[&str], last_word: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} {last_word} {last}", rest.join(", ")),
-    }
+    crate::web::forms::joined(items, "or")
 }

@@ -356,12 +356,8 @@ impl TemplateApplied {
         let mut parts = Vec::new();
         if let Some(code) = &self.code {
             let mut text = format!("the defaults of interaction template {code} were applied");
-            if let Some((last, rest)) = self.kept.split_last() {
-                let list = if rest.is_empty() {
-                    (*last).to_string()
-                } else {
-                    format!("{} and {last}", rest.join(", "))
-                };
+            if !self.kept.is_empty() {
+                let list = crate::web::forms::joined(&self.kept, "and");
                 text.push_str(&format!(" ({list} kept as typed)"));
             }
             parts.push(text);
