@@ -421,7 +421,7 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
                     Actor::Cli,
                     "user created",
                     &user.username,
-                    &format!("role {}", user.role),
+                    &user.created_detail(),
                     "",
                 )?;
                 Ok(user)

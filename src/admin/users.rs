@@ -142,7 +142,7 @@ pub async fn create(
                         Actor::User(&admin),
                         "user created",
                         &user.username,
-                        &format!("role {}", user.role),
+                        &user.created_detail(),
                         &ip,
                     )?;
                     session::set_flash(

@@ -26,6 +26,16 @@ impl User {
         Role::parse(&self.role).unwrap_or(Role::Viewer)
     }
 
+    /// What the audit trail records of a new user: the values a later "user changed" entry
+    /// starts from.
+    pub fn created_detail(&self) -> String {
+        let mut s = format!("role {}; full name {}", self.role, self.display_name);
+        if let Some(code) = &self.salesperson_code {
+            s.push_str(&format!("; salesperson {code}"));
+        }
+        s
+    }
+
     pub fn role_label(&self) -> &'static str {
         self.role().label()
     }

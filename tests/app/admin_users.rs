@@ -32,7 +32,8 @@ fn an_admin_creates_a_user_who_can_then_sign_in() {
     assert!(list.contains("User Maria.K created."));
     assert!(list.contains("Maria Keller"));
     assert_eq!(app.count("SELECT count(*) FROM users WHERE username = 'Maria.K' AND role = 'staff' AND salesperson_code = 'MK'"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user created' AND subject = 'Maria.K' AND actor = 'boss'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'user created' AND subject = 'Maria.K' AND actor = 'boss' \
+         AND detail = 'role staff; full name Maria Keller; salesperson MK'"), 1);
     // User names are case-insensitive at sign-in.
     app.client().sign_in("maria.k", PASSWORD);
     // The list is in alphabetical order, not the bytes' ("Maria.K" before "boss").
