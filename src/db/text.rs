@@ -79,23 +79,27 @@ pub fn search_term(q: &str) -> String {
     }
 }
 
-/// Whether `q` is searched as a phone number, by its digits ([`search_term`]).
+/// Whether `q` is searched as a phone number, by its digits ([`search_term`]). A space is any
+/// space (a number pasted from a signature or a web page has no-break ones), a dash any dash.
 pub fn is_phone(q: &str) -> bool {
+    let spacing = |c: char| c.is_whitespace() || matches!(c, '+' | '/' | '(' | ')');
+    let dash = |c: char| matches!(c, '-' | '.' | '\u{2010}'..='\u{2015}' | '\u{2212}');
     q.chars().any(|c| c.is_ascii_digit())
-        && q.chars().any(|c| matches!(c, ' ' | '+' | '/' | '(' | ')'))
+        && q.chars().any(spacing)
         && q.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/' | '(' | ')'))
+            .all(|c| c.is_ascii_digit() || spacing(c) || dash(c))
 }
 
 /// For a search `q` that is a phone number, the test that contact `c`'s phone or mobile holds
-/// its digits (the LIKE pattern bound as `p`, [`search_pattern`]), beside the search text's:
+/// its digits, whatever else it holds (the LIKE pattern bound as `p`, [`search_pattern`]),
+/// as the search text has them, beside the search text's test:
 /// that text holds the No., the name and the rest too, whose digits are not a phone's ("+45
 /// 86" found CT004586 by its No.). `None` for any other search.
 pub fn phone_test(q: &str, c: &str, p: &str) -> Option<String> {
     is_phone(q).then(|| {
         format!(
-            "(translate({c}.phone, ' +-./()', '') LIKE {p} \
-             OR translate({c}.mobile, ' +-./()', '') LIKE {p})"
+            "(regexp_replace({c}.phone, '[^0-9]', '', 'g') LIKE {p} \
+             OR regexp_replace({c}.mobile, '[^0-9]', '', 'g') LIKE {p})"
         )
     })
 }
@@ -158,6 +162,10 @@ mod tests {
         assert_eq!(search_term("2024.001"), "2024.001");
         assert_eq!(search_term("86 12-34"), "861234");
         assert_eq!(search_term("- ()"), "- ()");
+        // Spaces and dashes as a signature or a web page has them.
+        assert_eq!(search_term("86\u{a0}12\u{a0}34"), "861234");
+        assert_eq!(search_term("+45\u{202f}86–12–34"), "45861234");
+        assert_eq!(search_term("24–000123"), "24–000123");
         assert_eq!(search_pattern("86 12"), "%8612%");
         assert_eq!(search_pattern("50%"), "%50\\%%");
     }

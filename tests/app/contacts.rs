@@ -2139,7 +2139,21 @@ fn a_phone_is_found_without_its_spaces_and_a_search_name_is_searched() {
     let mut named = company("Holdings International");
     named.push(("search_name", "ZEBRA".into()));
     let named = create(&mut c, &named);
+    // Pasted from a signature or a web page: no-break spaces, en dashes.
+    let mut pasted = company("Pasted Phone Ltd");
+    pasted.retain(|(k, _)| *k != "phone");
+    pasted.push(("phone", "+45\u{a0}86\u{a0}77\u{a0}66\u{a0}55".into()));
+    let pasted = create(&mut c, &pasted);
+    let mut dashed = company("Dashed Phone Ltd");
+    dashed.retain(|(k, _)| *k != "phone");
+    dashed.push(("phone", "+45 86–78–66–55".into()));
+    let dashed = create(&mut c, &dashed);
     for (q, no) in [
+        ("86+77+66+55", &pasted),
+        ("86+78+66+55", &dashed),
+        ("86%C2%A012%C2%A034%C2%A056", &spaced),
+        ("86%E2%80%9312%E2%80%9334+56", &spaced),
+        ("%E2%80%8Bzebra%E2%80%8B", &named),
         ("86123456", &spaced),
         ("%2B4586123456", &spaced),
         ("45+86123456", &spaced),
@@ -2166,12 +2180,14 @@ fn a_phone_is_found_without_its_spaces_and_a_search_name_is_searched() {
     // The same on a segment's lines, and among the contacts a Why? search offers.
     let seg = crate::segments::new_segment(&mut c, "Phones");
     crate::segments::step(&mut c, &seg, "add", &[("contact_no", "*")]);
-    assert_eq!(crate::segments::members(&app, &seg).len(), 3);
+    assert_eq!(crate::segments::members(&app, &seg).len(), 5);
     let lines = c.get(&format!("/segments/{seg}?q={head}+{tail}"));
     lines.assert_status(200);
     assert!(!lines.contains(&format!(">{named}<")), "{}", lines.body);
     let lines = c.get(&format!("/segments/{seg}?q=86+12+34+56"));
     assert!(lines.contains(&format!(">{spaced}<")), "{}", lines.body);
+    let lines = c.get(&format!("/segments/{seg}?q=86+77+66+55"));
+    assert!(lines.contains(&format!(">{pasted}<")), "{}", lines.body);
     let why = c.get(&format!("/segments/{seg}/why?contact={head}+{tail}"));
     why.assert_status(200);
     assert!(

@@ -122,7 +122,9 @@ impl ListQuery {
     }
 
     pub fn normalised(mut self) -> Self {
-        self.q = self.q.trim().to_string();
+        // Invisible characters at its ends too (a search pasted with a zero-width space found
+        // nothing).
+        self.q = crate::db::text::trimmed(&self.q).to_string();
         for f in [
             &mut self.salesperson,
             &mut self.territory,
