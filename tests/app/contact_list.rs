@@ -251,6 +251,33 @@ fn a_carried_place_holds_when_the_contact_it_names_has_left_the_list() {
     assert_eq!(label(&back), "10–19 of about 40 contacts");
 }
 
+/// The last page of a list known "about", reached by Next, says about where it ends: with
+/// fewer contacts than the kept count, it said "31–35 of about 40" with no page after.
+#[test]
+fn the_last_page_reached_by_next_says_about_where_the_list_ends() {
+    let app = TestApp::start_with(keep_every_count);
+    contacts(&app);
+    let mut c = app.signed_in("vera", "viewer");
+    let list = "/contacts?country=DK&size=10";
+    assert_eq!(label(&c.get(list)), "1–10 of 40 contacts");
+    let expected = database_order(&app, "country_code = 'DK'", "name, id");
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE contacts SET country_code = 'SE' WHERE no IN ('{}')",
+            expected[35..].join("','")
+        ),
+    );
+    let mut page = c.get(list);
+    assert_eq!(label(&page), "1–10 of about 40 contacts");
+    for _ in 0..3 {
+        page = c.get(&rel(&page, "next").unwrap());
+    }
+    assert_eq!(shown(&page), expected[30..35]);
+    assert!(rel(&page, "next").is_none());
+    assert_eq!(label(&page), "31–35 of about 35 contacts");
+}
+
 /// Next and Previous go on from where the page the user saw left off, even when the contact
 /// a link names was renamed meanwhile (by a colleague, an import): nothing skipped, nothing
 /// shown twice. The link carries the name as the page showed it; looked up afresh, a page

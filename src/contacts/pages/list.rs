@@ -188,12 +188,14 @@ pub(super) async fn load(
 }
 
 /// An estimate is never shown below what the page proves: on the last page the total is
-/// known exactly (where it stands counted, not carried by the link), and elsewhere it is at
-/// least the rows up to this page and one more.
+/// known exactly (where it stands counted, not carried by the link), or as about where the
+/// page says it ends (carried: "9,951–10,000 of about 12,000" with no next page), and
+/// elsewhere it is at least the rows up to this page and one more.
 fn settle(page: &contact_list::Page, total: Total) -> Total {
     let n = page.rows.len() as i64;
     match (total, page.before) {
         (Total::About(_), Some(b)) if !page.has_next && !page.carried => Total::Exact(b + n),
+        (Total::About(_), Some(b)) if !page.has_next => Total::About(b + n),
         (Total::About(t), Some(b)) => Total::About(t.max(b + n + i64::from(page.has_next))),
         _ => total,
     }
