@@ -172,11 +172,13 @@ impl CampaignForm {
         kept_salesperson: Option<&str>,
     ) -> QueryResult<Result<CampaignValues, FormErrors>> {
         let mut errors = FormErrors::new();
-        if self.description.is_empty() {
-            errors.add("description", "Enter a description.");
-        } else if self.description.chars().count() > DESCRIPTION_MAX {
-            errors.add("description", "Use at most 100 characters.");
-        }
+        crate::web::forms::check_text(
+            &mut errors,
+            "description",
+            &self.description,
+            DESCRIPTION_MAX,
+            Some("Enter a description."),
+        );
         let mut date = |field: &'static str, typed: &str| {
             if typed.is_empty() {
                 return None;

@@ -200,8 +200,8 @@ impl SingleForm {
                 "description",
                 "Enter a description (the template has none to give).",
             );
-        } else if description.chars().count() > 100 {
-            errors.add("description", "Use at most 100 characters.");
+        } else {
+            crate::web::forms::check_text(&mut errors, "description", &description, 100, None);
         }
         let cost = match (&template, self.cost.is_empty()) {
             (Some(t), true) => Some(t.unit_cost.clone()),

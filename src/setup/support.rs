@@ -405,28 +405,7 @@ pub fn deleted_already(
     Ok(table.href())
 }
 
-/// A free text of at most `max` characters; `required` is the message when it is empty.
-pub fn check_text(
-    errors: &mut FormErrors,
-    field: &'static str,
-    value: &str,
-    max: usize,
-    required: Option<&str>,
-) {
-    let len = value.chars().count();
-    if value.is_empty() {
-        if let Some(message) = required {
-            errors.add(field, message);
-        }
-    } else if len > max {
-        errors.add(
-            field,
-            format!("Use at most {max} characters; this has {len}."),
-        );
-    } else if value.chars().any(char::is_control) {
-        errors.add(field, "Remove the line breaks and control characters.");
-    }
-}
+pub use crate::web::forms::check_text;
 
 /// The shape of an e-mail address: something@domain.tld, no spaces.
 pub fn is_email(value: &str) -> bool {

@@ -86,7 +86,7 @@ fn a_campaign_is_created_and_edited_with_every_check_and_an_audit_entry() {
     );
     res.assert_status(422);
     assert!(res.contains("Enter a date as YYYY-MM-DD, or leave it empty."));
-    assert!(res.contains("Use at most 100 characters."));
+    assert!(res.contains("Use at most 100 characters; this has 101."));
     // What was typed is shown as typed: a date field would show it blank.
     assert!(
         res.contains("name=\"starting_date\" type=\"text\" value=\"1 April\""),
@@ -94,6 +94,18 @@ fn a_campaign_is_created_and_edited_with_every_check_and_an_audit_entry() {
         res.body
     );
     assert!(res.contains("name=\"ending_date\" type=\"date\""));
+    assert_eq!(app.count("SELECT count(*) FROM campaigns"), before);
+    // A description pasted over two lines, or with a control character, is one line in every
+    // list: it was stored as sent, and a search for what the list showed found nothing.
+    for pasted in ["Spring\nfair", "Spring\u{7}fair"] {
+        let res = c.submit(
+            "/campaigns/new",
+            "/campaigns",
+            &campaign_fields(&[("description", pasted)]),
+        );
+        res.assert_status(422);
+        assert!(res.contains("Remove the line breaks and control characters."));
+    }
     assert_eq!(app.count("SELECT count(*) FROM campaigns"), before);
 
     // The world has CP0001 and CP0002: the series skips them.

@@ -201,7 +201,7 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
     res.assert_status(422);
     for wanted in [
         "Enter a date as YYYY-MM-DD.",
-        "Use at most 100 characters.",
+        "Use at most 100 characters; this has 101.",
         "Enter an amount of 0 or more",
         "Enter a whole number of minutes, 0 or more.",
         "Choose an evaluation from the list.",

@@ -729,7 +729,7 @@ fn an_invalid_header_is_a_422_and_nothing_is_written() {
     );
     res.assert_status(422);
     for message in [
-        "Use at most 100 characters.",
+        "Use at most 100 characters; this has 101.",
         // Why, not only the pattern it follows.
         "There is no day 30 in February 2026 (it has 28 days): enter a date as YYYY-MM-DD.",
         "There is no salesperson NOPE.",

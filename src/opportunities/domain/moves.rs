@@ -360,9 +360,7 @@ pub fn update(
         );
     }
     let quote = form.quote_reference.trim().to_string();
-    if quote.chars().count() > 100 {
-        errors.add("quote_reference", "Use at most 100 characters.");
-    }
+    crate::web::forms::check_text(&mut errors, "quote_reference", &quote, 100, None);
     match target {
         None if matches!(action, Move::Skip | Move::Jump) && !reach.is_empty() => {
             errors.add("stage", "Choose the stage to go to.")

@@ -438,14 +438,13 @@ pub struct NewValues {
 
 /// An opportunity's description: needed, at most 100 characters.
 pub(super) fn check_description(errors: &mut FormErrors, description: &str) {
-    if description.is_empty() {
-        errors.add(
-            "description",
-            "Enter a description, e.g. Office chairs for 40 desks.",
-        );
-    } else if description.chars().count() > 100 {
-        errors.add("description", "Use at most 100 characters.");
-    }
+    crate::web::forms::check_text(
+        errors,
+        "description",
+        description,
+        100,
+        Some("Enter a description, e.g. Office chairs for 40 desks."),
+    );
 }
 
 /// An opportunity's campaign (`no`, empty for none) exists, and its starting and ending dates

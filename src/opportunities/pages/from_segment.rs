@@ -155,11 +155,13 @@ fn check(form: &CreateForm, cycles: &[SalesCycle], segment: &Segment) -> FormErr
         );
     }
     let d = form.description.trim();
-    if d.is_empty() {
-        errors.add("description", "Enter a description for the opportunities.");
-    } else if d.chars().count() > 100 {
-        errors.add("description", "Use at most 100 characters.");
-    }
+    crate::web::forms::check_text(
+        &mut errors,
+        "description",
+        d,
+        100,
+        Some("Enter a description for the opportunities."),
+    );
     if segment.is_canceled() {
         errors.add(
             "sales_cycle_code",

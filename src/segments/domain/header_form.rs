@@ -277,12 +277,9 @@ impl HeaderForm {
         let previous_template = saved.and_then(|s| s.interaction_template_code.as_deref());
         let shown_campaign = saved.and_then(|s| s.campaign_no.as_deref()).unwrap_or("");
         let mut errors = FormErrors::new();
-        if self.description.chars().count() > 100 {
-            errors.add("description", "Use at most 100 characters.");
-        }
-        if self.subject.chars().count() > 100 {
-            errors.add("subject", "Use at most 100 characters.");
-        }
+        let text = crate::web::forms::check_text;
+        text(&mut errors, "description", &self.description, 100, None);
+        text(&mut errors, "subject", &self.subject, 100, None);
         let date = crate::web::forms::date(&self.date);
         if date.is_none() {
             errors.add("date", crate::web::forms::date_refused(&self.date, ""));

@@ -394,8 +394,8 @@ impl LineForm {
             }
         }
         let subject = some(&self.subject);
-        if subject.as_ref().is_some_and(|s| s.chars().count() > 100) {
-            errors.add("subject", "Use at most 100 characters.");
+        if let Some(s) = &subject {
+            crate::web::forms::check_text(&mut errors, "subject", s, 100, None);
         }
         if !errors.is_empty() {
             return Ok(Err(errors));
