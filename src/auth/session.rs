@@ -543,13 +543,18 @@ pub async fn middleware(
     };
 
     // The flash is used up only by an HTML page that showed it, not by a download, a JSON
-    // poll or a redirect.
+    // poll, a redirect or an answer to HEAD (a link checker's or a prefetch's: no one saw it).
     let shown = res.request().extensions().get::<FlashShown>().cloned();
-    let is_page = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let asked_head = res
+        .request()
+        .extensions()
+        .contains::<crate::web::middleware::AskedHead>();
+    let is_page = !asked_head
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
     if let (Some(FlashShown(flash)), Some(key_hash), true) = (shown, stored_key.clone(), is_page) {
         let taken = db(&state.pool, move |conn| {
             Ok(take_flash(conn, &key_hash, &flash)?)

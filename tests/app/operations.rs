@@ -38,6 +38,14 @@ fn head_is_answered_as_get_without_a_body() {
     let res = staff.head("/static/rapport.css");
     res.assert_status(200);
     assert!(res.body.is_empty());
+    // A HEAD (a link checker's, a prefetch's) leaves the one-time message for the page the
+    // user opens: it used it up.
+    let home = staff.get("/");
+    staff
+        .post_with_token("/logout", &home.csrf_token().unwrap(), &[])
+        .assert_redirect("/login");
+    staff.head("/login").assert_status(200);
+    assert!(staff.get("/login").contains("You have signed out."));
 }
 
 #[test]
