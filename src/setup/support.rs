@@ -245,6 +245,23 @@ pub fn since(conn: &mut PgConnection, table: &SetupTable, code: &str) -> QueryRe
     Ok(Since::Unknown)
 }
 
+/// What `code` of `table` was renamed to by its last change, if its last change renamed it.
+fn renamed_last_to(
+    conn: &mut PgConnection,
+    table: &SetupTable,
+    code: &str,
+) -> QueryResult<Option<String>> {
+    use crate::db::schema::audit_log as a;
+    let detail: Option<String> = a::table
+        .filter(a::subject.eq(table.subject(code)))
+        .filter(a::action.eq(CHANGED))
+        .order(a::id.desc())
+        .select(a::detail)
+        .first(conn)
+        .optional()?;
+    Ok(detail.and_then(|d| renamed_in(&d, code)))
+}
+
 /// Every code of `table` that an administrator renamed, and is not there, with what it is
 /// called now (followed from rename to rename, as [`since`] does, to a code that is there):
 /// read once for work over many rows, such as a file of contacts exported before a rename.
@@ -680,7 +697,14 @@ impl Change {
                 return Ok(Ok(()));
             }
             Err(Refusal::Duplicate) => errors.add("code", duplicate(table, code)),
-            Err(_) => errors.add("code", NOT_STORABLE),
+            // A code the row names (a group, a salesperson) deleted by another administrator
+            // between the checks and the save: not the code's fault.
+            Err(Refusal::InUse) => errors.add(
+                "shown",
+                "Nothing was saved: a code this form names was deleted or renamed a moment \
+                 ago. Check the form's codes and save again.",
+            ),
+            Err(Refusal::Invalid) => errors.add("code", NOT_STORABLE),
         }
         if !errors.is_empty() {
             return Ok(Err(errors));
@@ -689,16 +713,26 @@ impl Change {
         let (action, subject, message) = match old_code {
             None => (CREATED, code, created_message(conn, table, code)?),
             Some(old) if old == code => (CHANGED, old, format!("{name} {code} saved.")),
-            Some(old) => (
-                CHANGED,
-                old,
-                format!(
+            Some(old) => {
+                let mut message = format!(
                     "{name} {old} is now {code}; everything that used it follows. Filters that \
                      name {old} in saved criteria or segment steps keep it: Refresh and Reuse \
                      Criteria say which, and refuse them (a pattern or a range that takes it \
                      in is not checked)."
-                ),
-            ),
+                );
+                // The new code was another's name before, renamed away since: the filters
+                // that still name it select by this one now, as a code created so would.
+                // (Not when it was renamed to this row's old code: this row, renamed back.)
+                let back = renamed_last_to(conn, table, code)?.as_deref() == Some(old);
+                match since(conn, table, code)? {
+                    Since::Renamed(to) if !back => message.push_str(&format!(
+                        " {name} {code} was renamed to {to} earlier: filters that name {code} \
+                         now select by this one, not by {to}."
+                    )),
+                    _ => {}
+                }
+                (CHANGED, old, message)
+            }
         };
         let message = if next.is_empty() {
             message

@@ -486,6 +486,48 @@ pub fn date_range(
     }
 }
 
+/// Words listed as a sentence says them: "address", "address and phone", "address, phone
+/// and salesperson" (`last_word` "and" or "or").
+pub fn joined<S: AsRef<str>>(items: &[S], last_word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => format!(
+            "{} {last_word} {}",
+            rest.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
+/// A free text of one line, of at most `max` characters; `required` is the message when it
+/// is empty. A line break, a tab or another control character is refused: the field shows
+/// one line, the lists show it on one, and a search for what it shows found nothing.
+pub fn check_text(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: Option<&str>,
+) {
+    let len = value.chars().count();
+    if value.is_empty() {
+        if let Some(message) = required {
+            errors.add(field, message);
+        }
+    } else if len > max {
+        errors.add(
+            field,
+            format!("Use at most {max} characters; this has {len}."),
+        );
+    } else if value.chars().any(char::is_control) {
+        errors.add(field, "Remove the line breaks and control characters.");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,47 +731,5 @@ mod tests {
         e.add("name", "second");
         assert_eq!(e.get("name"), Some("first"));
         assert_eq!(e.len(), 1);
-    }
-}
-
-/// Words listed as a sentence says them: "address", "address and phone", "address, phone
-/// and salesperson" (`last_word` "and" or "or").
-pub fn joined<S: AsRef<str>>(items: &[S], last_word: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.as_ref().to_string(),
-        [rest @ .., last] => format!(
-            "{} {last_word} {}",
-            rest.iter()
-                .map(AsRef::as_ref)
-                .collect::<Vec<_>>()
-                .join(", "),
-            last.as_ref()
-        ),
-    }
-}
-
-/// A free text of one line, of at most `max` characters; `required` is the message when it
-/// is empty. A line break, a tab or another control character is refused: the field shows
-/// one line, the lists show it on one, and a search for what it shows found nothing.
-pub fn check_text(
-    errors: &mut FormErrors,
-    field: &'static str,
-    value: &str,
-    max: usize,
-    required: Option<&str>,
-) {
-    let len = value.chars().count();
-    if value.is_empty() {
-        if let Some(message) = required {
-            errors.add(field, message);
-        }
-    } else if len > max {
-        errors.add(
-            field,
-            format!("Use at most {max} characters; this has {len}."),
-        );
-    } else if value.chars().any(char::is_control) {
-        errors.add(field, "Remove the line breaks and control characters.");
     }
 }

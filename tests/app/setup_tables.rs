@@ -289,6 +289,36 @@ fn renaming_a_code_in_use_moves_everything_that_uses_it() {
     );
     assert_eq!(app.count("SELECT count(*) FROM territories"), 1);
     assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'setup changed' AND subject = 'territory NORTH' AND detail LIKE 'code NORTH → NORTH-EAST%'"), 1);
+    // Another territory renamed into the old name: filters that still name NORTH select by
+    // it now, and the message says so, as creating NORTH again does (it said nothing).
+    diesel_exec(
+        &app,
+        "INSERT INTO territories (code, description) VALUES ('SOUTH', 'South')",
+    );
+    admin
+        .submit(
+            "/setup/territories/SOUTH",
+            "/setup/territories/SOUTH",
+            &[("code", "NORTH"), ("description", "South")],
+        )
+        .assert_redirect("/setup/territories");
+    assert!(admin.get("/setup/territories").contains(
+        "Territory SOUTH is now NORTH; everything that used it follows. Filters that name SOUTH \
+         in saved criteria or segment steps keep it: Refresh and Reuse Criteria say which, and \
+         refuse them (a pattern or a range that takes it in is not checked). Territory NORTH \
+         was renamed to NORTH-EAST earlier: filters that name NORTH now select by this one, \
+         not by NORTH-EAST."
+    ));
+    // Renamed back, nothing more is said.
+    admin
+        .submit(
+            "/setup/territories/NORTH",
+            "/setup/territories/NORTH",
+            &[("code", "SOUTH"), ("description", "South")],
+        )
+        .assert_redirect("/setup/territories");
+    assert!(!admin.get("/setup/territories").contains("earlier"));
+    diesel_exec(&app, "DELETE FROM territories WHERE code = 'SOUTH'");
 
     admin
         .submit(
