@@ -158,6 +158,39 @@ fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
         ),
         "no company|Asked about prices|7.50|30|hard_copy|t|CP0001|f|f|JO"
     );
+    // SOLO joins ALPHA (its form, an import: any change of the contact): the entry logged
+    // without a company gets it, as Business Central fills a blank Contact Company No., and
+    // the company's list of its persons' interactions shows it. It did not.
+    let solo_entry = app.count(
+        "SELECT e.id FROM interaction_log_entries e JOIN contacts c ON c.id = e.contact_id \
+         WHERE c.no = 'SOLO'",
+    );
+    assert!(!c
+        .get("/interactions?company=ALPHA")
+        .contains(&format!("/interactions/{solo_entry}\"")));
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET company_id = (SELECT id FROM contacts WHERE no = 'ALPHA') \
+         WHERE no = 'SOLO'",
+    );
+    assert!(c
+        .get("/interactions?company=ALPHA")
+        .contains(&format!("/interactions/{solo_entry}\"")));
+    // Moved on to another company, it keeps the first one's.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET company_id = NULL WHERE no = 'SOLO'",
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT co.no FROM interaction_log_entries e JOIN contacts co ON co.id = e.company_id \
+                 WHERE e.id = {solo_entry}"
+            )
+        ),
+        "ALPHA"
+    );
     // The audit trail names it.
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'interaction logged'"),
