@@ -6,25 +6,68 @@ use crate::contacts::model::{self, Contact, ContactForm, ContactValues};
 use crate::setup;
 use diesel::prelude::*;
 
-/// The values a company gives its new persons, as one short text ([`crate::setup::support::shown`]).
-fn given(company: &Contact) -> String {
-    crate::setup::support::shown(&(
-        &company.address,
-        &company.address_2,
-        &company.city,
-        &company.post_code,
-        &company.country_code,
+/// The values a company gives its new persons, group by group in [`FOLLOWED`]'s order, each
+/// as one short text ([`crate::setup::support::shown`]).
+fn given(company: &Contact) -> [String; 5] {
+    digests(
+        (
+            &company.address,
+            &company.address_2,
+            &company.city,
+            &company.post_code,
+            &company.country_code,
+        ),
         &company.phone,
-        &company.salesperson_code,
-        &company.territory_code,
-        &company.language_code,
-    ))
+        [
+            &company.salesperson_code,
+            &company.territory_code,
+            &company.language_code,
+        ],
+    )
+}
+
+/// [`given`] of a person's values, to compare with what its company gave.
+fn typed(values: &ContactValues) -> [String; 5] {
+    digests(
+        (
+            &values.address,
+            &values.address_2,
+            &values.city,
+            &values.post_code,
+            &values.country_code,
+        ),
+        &values.phone,
+        [
+            &values.salesperson_code,
+            &values.territory_code,
+            &values.language_code,
+        ],
+    )
+}
+
+type Address<'a> = (
+    &'a String,
+    &'a String,
+    &'a String,
+    &'a String,
+    &'a Option<String>,
+);
+
+fn digests(address: Address<'_>, phone: &String, codes: [&Option<String>; 3]) -> [String; 5] {
+    let shown = |v: &dyn std::fmt::Debug| crate::setup::support::shown(&format!("{v:?}"));
+    [
+        shown(&address),
+        shown(phone),
+        shown(codes[0]),
+        shown(codes[1]),
+        shown(codes[2]),
+    ]
 }
 
 /// What a new person's form took from `company` (its No. and [`given`]), sent back with the
 /// form: the values the form showed are then the user's, a field they emptied included.
 pub fn taken(company: &Contact) -> String {
-    format!("{}|{}", company.no, given(company))
+    format!("{}|{}", company.no, given(company).join("|"))
 }
 
 /// The company's values in a new person's form (`/contacts/new?company=…`), so that the user
@@ -82,24 +125,37 @@ pub fn giving(conn: &mut PgConnection, company: &Contact) -> QueryResult<Contact
 
 /// [`fill`] for a new person with a company, read from the database, unless its form was
 /// filled in from that company (`took_from`, [`taken`]): then what the form sends is what the
-/// user left, an emptied phone included. `Err((company No., what it gives now))` when that
-/// company gives other values now than the form showed (a colleague changed its address
-/// meanwhile): nothing is filled, and the form says so.
+/// user left, an emptied phone included. Where the company gives other values now than the
+/// form showed (a colleague changed its phone meanwhile), each group of them the user left as
+/// it was shown takes the company's value now, and one the user changed stays, as a person
+/// moved to a company takes its values ([`moved`]): `Ok` says what was taken so, for the
+/// message. `Err((company No., what it gives now))` from a form that does not say what it
+/// showed group by group: nothing is filled, and the form says so.
 pub fn from_company(
     conn: &mut PgConnection,
     values: &mut ContactValues,
     took_from: &str,
-) -> QueryResult<Result<(), (String, String)>> {
+) -> QueryResult<Result<Vec<&'static str>, (String, String)>> {
     match values.company_id {
         Some(id) if values.kind == "person" => {
             let company = model::find(conn, id)?;
             let company = giving(conn, &company)?;
             match took_from.split_once('|') {
-                Some((no, _)) if no == company.no => {
-                    let now = taken(&company);
-                    if took_from != now {
-                        return Ok(Err((company.no, now)));
+                Some((no, shown)) if no == company.no => {
+                    let now = given(&company);
+                    let shown: Vec<&str> = shown.split('|').collect();
+                    if shown.len() != now.len() {
+                        return Ok(Err((company.no.clone(), taken(&company))));
                     }
+                    let typed = typed(values);
+                    let mut took = Vec::new();
+                    for (i, (name, _)) in FOLLOWED.iter().enumerate() {
+                        if shown[i] != now[i] && typed[i] == shown[i] {
+                            take(values, &company, name);
+                            took.push(*name);
+                        }
+                    }
+                    return Ok(Ok(took));
                 }
                 // Filled in from another company, whose Add person was clicked before Company
                 // No. was changed: what the form still has as that company gave it is the new
@@ -116,9 +172,26 @@ pub fn from_company(
                 }
                 _ => fill(values, &company),
             }
-            Ok(Ok(()))
+            Ok(Ok(Vec::new()))
         }
-        _ => Ok(Ok(())),
+        _ => Ok(Ok(Vec::new())),
+    }
+}
+
+/// The group `name` of [`FOLLOWED`] taken from `company`.
+fn take(values: &mut ContactValues, company: &Contact, name: &str) {
+    match name {
+        "address" => {
+            values.address = company.address.clone();
+            values.address_2 = company.address_2.clone();
+            values.city = company.city.clone();
+            values.post_code = company.post_code.clone();
+            values.country_code = company.country_code.clone();
+        }
+        "phone" => values.phone = company.phone.clone(),
+        "salesperson" => values.salesperson_code = company.salesperson_code.clone(),
+        "territory" => values.territory_code = company.territory_code.clone(),
+        _ => values.language_code = company.language_code.clone(),
     }
 }
 

@@ -130,20 +130,22 @@ pub async fn create(
                 {
                     return Ok(Ok(no));
                 }
-                if let Err((company, now)) = inherit::from_company(conn, &mut values, &f.took_from)?
-                {
-                    let mut errors = FormErrors::new();
-                    errors.add(
-                        "shown",
-                        format!(
-                            "Company {company}'s address, phone, salesperson, territory or \
+                let took = match inherit::from_company(conn, &mut values, &f.took_from)? {
+                    Ok(took) => took,
+                    Err((company, now)) => {
+                        let mut errors = FormErrors::new();
+                        errors.add(
+                            "shown",
+                            format!(
+                                "Company {company}'s address, phone, salesperson, territory or \
                              language changed after this form was opened, and this form shows \
                              them as they were. Nothing was saved: check them below (the \
                              company's card has them now) and save again."
-                        ),
-                    );
-                    return Ok(Err((errors, Options::load(conn, false)?, Some(now))));
-                }
+                            ),
+                        );
+                        return Ok(Err((errors, Options::load(conn, false)?, Some(now))));
+                    }
+                };
                 // In a savepoint: a code deleted or a number taken by someone else since the
                 // checks above is a message next to its field, not a failure.
                 let contact =
@@ -157,11 +159,17 @@ pub async fn create(
                         }
                         Err(e) => return Err(e.into()),
                     };
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::success(format!("Contact {} {} created.", contact.no, contact.name)),
-                )?;
+                let mut said = format!("Contact {} {} created.", contact.no, contact.name);
+                if !took.is_empty() {
+                    said.push_str(&format!(
+                        " Its company changed its {} after the form was opened: the person \
+                         took {} as the company has {} now.",
+                        listed(&took),
+                        if took.len() == 1 { "it" } else { "them" },
+                        if took.len() == 1 { "it" } else { "them" },
+                    ));
+                }
+                session::set_flash(conn, &session, Flash::success(said))?;
                 Ok(Ok(contact.no))
             }
             Err(errors) => Ok(Err((errors, Options::load(conn, false)?, None))),
