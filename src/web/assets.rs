@@ -115,4 +115,32 @@ mod tests {
         );
         assert_eq!(url("missing.css"), "/static/missing.css");
     }
+
+    /// A browser drops a whole rule whose selector it cannot read, without a word: `:has()`
+    /// inside `:has()` is such a selector (the rule that keeps a focused field clear of the
+    /// floating message did nothing). Each `:has(…)` of the stylesheet holds no other.
+    #[test]
+    fn the_stylesheet_nests_no_has_inside_has() {
+        let css = std::fs::read_to_string(static_dir().join("rapport.css")).expect("stylesheet");
+        for (at, _) in css.match_indices(":has(") {
+            let inner = &css[at + ":has(".len()..];
+            let mut depth = 1;
+            let end = inner
+                .char_indices()
+                .find_map(|(i, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    (depth == 0).then_some(i)
+                })
+                .expect("a closed :has(");
+            assert!(
+                !inner[..end].contains(":has("),
+                "a :has() inside a :has(): {}",
+                &css[at..at + ":has(".len() + end + 1]
+            );
+        }
+    }
 }
