@@ -656,6 +656,25 @@ fn a_type_change_is_refused_while_the_contact_holds_what_only_its_type_has() {
         2,
         "nothing changed"
     );
+    // A company with a person is told so first: it was told to remove its industry groups,
+    // and then, once they were gone, that it must stay a company anyway.
+    let bo = create(
+        &mut c,
+        &[("type", "person"), ("name", "Bo"), ("company_no", &solo)],
+    );
+    let res = save(&mut c, &solo, &[("type", "person"), ("name", "Solo")]);
+    res.assert_status(422);
+    assert!(
+        res.contains(&format!("{solo} has 1 person; it must stay a company.")),
+        "{}",
+        res.body
+    );
+    assert!(
+        !res.contains("which a person does not have"),
+        "{}",
+        res.body
+    );
+    diesel_exec(&app, &format!("DELETE FROM contacts WHERE no = '{bo}'"));
     // Without them: a company on a draft segment still cannot become another's person.
     diesel_exec(&app, "DELETE FROM contact_industry_groups");
     let seg = crate::segments::new_segment(&mut c, "Drafted");

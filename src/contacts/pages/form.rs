@@ -394,16 +394,9 @@ pub async fn update(
             if values.kind != contact.kind {
                 model::lock_row(conn, contact.id)?;
             }
-            if let Some(refusal) = guards::kind_change_refused(conn, &contact, &values.kind)? {
-                errors.add("type", refusal);
-                return Ok(UpdateOutcome::Invalid(
-                    errors,
-                    Box::new(contact),
-                    Options::load(conn, false)?,
-                ));
-            }
+            // A company with persons first: what only a company holds need not be removed
+            // for a change that cannot be made anyway.
             if contact.is_company() && values.kind == "person" {
-                model::lock_row(conn, contact.id)?;
                 let (_, persons) = model::persons_of(conn, contact.id, 0)?;
                 if persons > 0 {
                     errors.add(
@@ -420,6 +413,14 @@ pub async fn update(
                         Options::load(conn, false)?,
                     ));
                 }
+            }
+            if let Some(refusal) = guards::kind_change_refused(conn, &contact, &values.kind)? {
+                errors.add("type", refusal);
+                return Ok(UpdateOutcome::Invalid(
+                    errors,
+                    Box::new(contact),
+                    Options::load(conn, false)?,
+                ));
             }
             // A person moved to another company takes what it had from the old one.
             let mut values = values;
