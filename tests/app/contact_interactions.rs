@@ -339,6 +339,9 @@ fn a_single_interaction_is_refused_for_a_blocked_contact_or_by_e_mail_without_an
     let card = c.get("/contacts/CY");
     assert!(!card.contains("/contacts/CY/interactions/new"));
     assert!(card.contains("Privacy blocked: no interaction is logged"));
+    // Nor an opportunity: it offered one that its form refused once filled in.
+    assert!(!card.contains("/opportunities/new?contact=CY"));
+    assert!(card.contains("Privacy blocked: no opportunity is made"));
     let form = c.get("/contacts/CY/interactions/new?template=MAIL");
     assert!(form.contains("CY Cy Alpha is privacy blocked: no interaction is logged"));
     assert!(!form.contains("name=\"description\""));
