@@ -1059,6 +1059,16 @@ fn a_new_persons_company_changed_on_its_form_gives_its_own_values() {
         row(&app, &eva),
         "Strøget 5||København|1100|DK|+45 33 00 00 00|PL|SOUTH|"
     );
+    // The message says what it took in place of what the form showed (it said nothing).
+    let card = c.get(&format!("/contacts/{eva}"));
+    assert!(
+        card.contains(&format!(
+            "It took its company&#39;s address, phone, salesperson, territory and language in place of \
+             {nordlys}&#39;s, which the form showed."
+        )),
+        "said what it took: {}",
+        card.body
+    );
     // A value the user typed over the first company's stays.
     let page = c.get(&format!("/contacts/new?company={nordlys}"));
     let took_from = hidden_value(&page.body, "took_from").unwrap();

@@ -135,7 +135,7 @@ pub fn from_company(
     conn: &mut PgConnection,
     values: &mut ContactValues,
     took_from: &str,
-) -> QueryResult<Result<Vec<&'static str>, (String, String)>> {
+) -> QueryResult<Result<Took, (String, String)>> {
     match values.company_id {
         Some(id) if values.kind == "person" => {
             let company = model::find(conn, id)?;
@@ -155,7 +155,7 @@ pub fn from_company(
                             took.push(*name);
                         }
                     }
-                    return Ok(Ok(took));
+                    return Ok(Ok(Took::Changed(took)));
                 }
                 // Filled in from another company, whose Add person was clicked before Company
                 // No. was changed: what the form still has as that company gave it is the new
@@ -165,16 +165,53 @@ pub fn from_company(
                     match model::find_by_no(conn, no)?.filter(|c| c.is_company()) {
                         Some(first) => {
                             let first = giving(conn, &first)?;
-                            moved(values, &first, Some(&first), &company);
+                            let took = moved(values, &first, Some(&first), &company);
+                            return Ok(Ok(Took::Instead {
+                                shown: first.no,
+                                took,
+                            }));
                         }
                         None => fill(values, &company),
                     }
                 }
                 _ => fill(values, &company),
             }
-            Ok(Ok(Vec::new()))
+            Ok(Ok(Took::Changed(Vec::new())))
         }
-        _ => Ok(Ok(Vec::new())),
+        _ => Ok(Ok(Took::Changed(Vec::new()))),
+    }
+}
+
+/// What a new person took from its company beyond what its form showed, for the message.
+pub enum Took {
+    /// The company changed these since the form showed them.
+    Changed(Vec<&'static str>),
+    /// The form showed company `shown`'s values, and the person is another's: these it took
+    /// from that one.
+    Instead {
+        shown: String,
+        took: Vec<&'static str>,
+    },
+}
+
+impl Took {
+    /// What the message adds to "Contact … created.", if anything.
+    pub fn said(&self, listed: impl Fn(&[&str]) -> String) -> Option<String> {
+        let them = |n: usize| if n == 1 { "it" } else { "them" };
+        match self {
+            Took::Changed(took) if !took.is_empty() => Some(format!(
+                "Its company changed its {} after the form was opened: the person took {} as \
+                 the company has {} now.",
+                listed(took),
+                them(took.len()),
+                them(took.len()),
+            )),
+            Took::Instead { shown, took } if !took.is_empty() => Some(format!(
+                "It took its company's {} in place of {shown}'s, which the form showed.",
+                listed(took)
+            )),
+            _ => None,
+        }
     }
 }
 

@@ -160,14 +160,9 @@ pub async fn create(
                         Err(e) => return Err(e.into()),
                     };
                 let mut said = format!("Contact {} {} created.", contact.no, contact.name);
-                if !took.is_empty() {
-                    said.push_str(&format!(
-                        " Its company changed its {} after the form was opened: the person \
-                         took {} as the company has {} now.",
-                        listed(&took),
-                        if took.len() == 1 { "it" } else { "them" },
-                        if took.len() == 1 { "it" } else { "them" },
-                    ));
+                if let Some(more) = took.said(listed) {
+                    said.push(' ');
+                    said.push_str(&more);
                 }
                 session::set_flash(conn, &session, Flash::success(said))?;
                 Ok(Ok(contact.no))
