@@ -72,6 +72,13 @@ pub enum ClusterError {
          directory Rapport may write to, or set DATABASE_URL."
     )]
     DataDir { data_dir: String, reason: String },
+    #[error(
+        "Rapport runs as root and would hand {dir} to the `postgres` system user, but {why}: \
+         its private PostgreSQL needs a directory of its own. Set RAPPORT_DATA_DIR to a new \
+         directory (for example /var/lib/rapport), run Rapport as an ordinary user, or set \
+         DATABASE_URL. Nothing was changed."
+    )]
+    NotOwnDirectory { dir: String, why: String },
     #[error("{what} failed: {detail}")]
     Command { what: String, detail: String },
     #[error("{0}")]
@@ -177,6 +184,7 @@ impl LocalCluster {
             owned_by(&data_dir.join("pgdata"), user.uid)?;
             // Checked before anything is created, so a refusal leaves nothing behind.
             check_reachable_by_others(&data_dir)?;
+            own_directory(&data_dir, user.uid)?;
             Some(user)
         } else {
             // A directory of another user (made by a run as root, or with `mkdir` as root)
@@ -708,6 +716,59 @@ fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
     Ok(())
 }
 
+/// What Rapport keeps in its data directory (a throwaway cluster's also who owns it).
+const OWN_ENTRIES: [&str; 4] = ["pgdata", "run", "postgresql.log", OWNER_FILE];
+
+/// Refuses, as root, a data directory that is not Rapport's own to hand to the `postgres`
+/// user (`uid`): one that exists, is not that user's yet, and holds anything but what Rapport
+/// keeps there (`./var` of a command run from `/` is the system's `/var`), or whose `run` is a
+/// symbolic link (`/var/run` leads to `/run`). A new or empty directory, or one Rapport made
+/// before, is its own.
+fn own_directory(dir: &Path, uid: nix::unistd::Uid) -> Result<(), ClusterError> {
+    use std::os::unix::fs::MetadataExt;
+    let refused = |why: String| ClusterError::NotOwnDirectory {
+        dir: dir.display().to_string(),
+        why,
+    };
+    let Ok(meta) = fs::metadata(dir) else {
+        return Ok(());
+    };
+    if !meta.is_dir() {
+        return Err(refused("it is not a directory".into()));
+    }
+    let run = dir.join("run");
+    if fs::symlink_metadata(&run).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(refused(format!(
+            "{} is a symbolic link, and would take where it leads with it",
+            run.display()
+        )));
+    }
+    if meta.uid() == uid.as_raw() {
+        return Ok(());
+    }
+    let entries = fs::read_dir(dir).map_err(|e| refused(e.to_string()))?;
+    let mut others: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !OWN_ENTRIES.contains(&name.as_str()))
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    others.sort();
+    let more = others.len().saturating_sub(3);
+    others.truncate(3);
+    Err(refused(format!(
+        "it holds other files ({}{})",
+        others.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )))
+}
+
 /// Refuses a data directory `pgdata` that exists and belongs to another user than `uid`.
 /// Refuses `dir` when it exists and belongs to another user than the one Rapport runs as:
 /// always for `pgdata` (`owned`: PostgreSQL runs only as its owner), else only when this user
@@ -848,6 +909,34 @@ mod tests {
         let refused = super::owned_by(&pgdata, other).unwrap_err().to_string();
         assert!(refused.contains("run this command as"), "{refused}");
         assert!(refused.contains("Nothing was changed."), "{refused}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Run as root without RAPPORT_DATA_DIR from `/`, a command handed the system's `/var`
+    /// (and, through its `run` link, `/run`) to `postgres`. A directory of other files, or
+    /// whose `run` is a link, is refused; a new, empty or Rapport's own one is taken.
+    #[test]
+    fn only_a_directory_of_its_own_is_handed_to_postgres() {
+        let dir = std::env::temp_dir().join(format!("rapport-own-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let other = nix::unistd::Uid::from_raw(nix::unistd::geteuid().as_raw().wrapping_add(4242));
+        assert!(super::own_directory(&dir, other).is_ok(), "a new directory");
+        std::fs::create_dir_all(dir.join("pgdata")).unwrap();
+        std::fs::write(dir.join("postgresql.log"), "").unwrap();
+        assert!(super::own_directory(&dir, other).is_ok(), "Rapport's own");
+        std::fs::write(dir.join("lib"), "").unwrap();
+        std::fs::write(dir.join("cache"), "").unwrap();
+        let refused = super::own_directory(&dir, other).unwrap_err().to_string();
+        assert!(
+            refused.contains("it holds other files (cache, lib)"),
+            "{refused}"
+        );
+        assert!(refused.contains("Nothing was changed."), "{refused}");
+        std::fs::remove_file(dir.join("lib")).unwrap();
+        std::fs::remove_file(dir.join("cache")).unwrap();
+        std::os::unix::fs::symlink(std::env::temp_dir(), dir.join("run")).unwrap();
+        let refused = super::own_directory(&dir, other).unwrap_err().to_string();
+        assert!(refused.contains("is a symbolic link"), "{refused}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
