@@ -243,9 +243,12 @@ impl LocalCluster {
 
     /// The libpq URL of database `dbname` on this cluster's socket.
     pub fn database_url(&self, dbname: &str) -> String {
+        // Form encoding writes a space as `+`, which libpq reads as a `+` (a data directory
+        // under "My Projects" could not be reached); a `+` of the path itself is `%2B`.
         let host: String =
             url::form_urlencoded::byte_serialize(self.socket_dir.as_os_str().as_encoded_bytes())
-                .collect();
+                .collect::<String>()
+                .replace('+', "%20");
         // The `host` parameter (the socket directory) overrides the placeholder host name.
         format!(
             "postgresql://{SUPERUSER}@localhost/{dbname}?host={host}&application_name={}",
@@ -423,9 +426,11 @@ impl LocalCluster {
     }
 
     fn start(&self, data_dir: &Path, options: ClusterOptions) -> Result<(), ClusterError> {
+        // pg_ctl hands the options to a shell: the socket directory in single quotes, a
+        // quote of its own as '\'' (it was dropped, and PostgreSQL looked for another folder).
         let mut server_options = format!(
             "-c listen_addresses='' -k '{}'",
-            self.socket_dir.display().to_string().replace('\'', "")
+            self.socket_dir.display().to_string().replace('\'', "'\\''")
         );
         server_options.push_str(&memory_settings(total_memory_mib()));
         server_options.push_str(&parallel_settings(

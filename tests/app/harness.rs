@@ -301,3 +301,36 @@ fn a_private_cluster_in_use_by_another_process_is_left_running() {
         "stopped under another process"
     );
 }
+
+/// A data directory whose path holds a space or a quote ("My Projects", "Anna's"): its
+/// database could not be reached (the socket's folder went into the URL with a `+` for the
+/// space) nor its cluster started (the quote was dropped from the server's options).
+#[test]
+fn a_private_cluster_works_under_a_path_with_a_space_and_a_quote() {
+    use diesel::{Connection, RunQueryDsl};
+    let parent = tempfile::Builder::new()
+        .prefix(support::CLUSTER_DIR_PREFIX)
+        .tempdir_in(std::env::temp_dir())
+        .expect("temp dir")
+        .keep();
+    let dir = parent.join("Anna's Projects");
+    std::fs::create_dir_all(&dir).expect("the directory");
+    cluster::write_owner_file(&dir).expect("owner file");
+    let mut started = cluster::LocalCluster::ensure_started(
+        &dir,
+        "postgres",
+        cluster::ClusterOptions { durable: false },
+    )
+    .expect("a private cluster under a path with a space and a quote");
+    let _reaper = started
+        .stop_when_this_process_exits(&dir)
+        .expect("a watcher");
+    let mut conn = diesel::PgConnection::establish(&started.database_url("postgres"))
+        .expect("its database is reached");
+    diesel::sql_query("SELECT 1")
+        .execute(&mut conn)
+        .expect("a statement");
+    drop(conn);
+    started.stop();
+    let _ = std::fs::remove_dir_all(&parent);
+}
