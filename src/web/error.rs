@@ -283,6 +283,14 @@ impl ResponseError for AppError {
                 tracing::warn!(error = %self.cause_chain(), "refused a request that lost a race");
                 HttpResponse::Conflict().finish()
             }
+            AppError::Unavailable(e) if e.downcast_ref::<NoDatabase>().is_some() => {
+                tracing::error!(error = %self.cause_chain(), "the database cannot be reached");
+                let mut res = HttpResponse::ServiceUnavailable()
+                    .insert_header((header::RETRY_AFTER, RETRY_AFTER_NO_DATABASE.to_string()))
+                    .finish();
+                res.extensions_mut().insert(NoDatabase);
+                res
+            }
             AppError::Unavailable(_) => {
                 tracing::warn!(error = %self.cause_chain(), "busy: asked the client to retry");
                 HttpResponse::ServiceUnavailable()
@@ -314,6 +322,16 @@ pub struct BadInput {
 pub struct Denied {
     pub message: String,
 }
+
+/// No connection to the database could be made at all (none of the pool's is open, and none
+/// came while the page waited): the database is down or unreachable, not busy. Carried to the
+/// error page like [`BadInput`], which says so.
+#[derive(Clone, Copy, Debug, thiserror::Error)]
+#[error("no connection to the database could be made")]
+pub struct NoDatabase;
+
+/// How long a client is asked to wait when the database cannot be reached.
+const RETRY_AFTER_NO_DATABASE: u64 = 30;
 
 /// Why a change was refused and where to go back to, carried to the error page like
 /// [`BadInput`].

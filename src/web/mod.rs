@@ -90,7 +90,14 @@ impl<F> Work<F> {
             f,
         } = self;
         let _entered = span.enter();
-        let mut conn = pool.get()?;
+        // Waited in vain with no connection open at all: the database is down, not busy.
+        let mut conn = pool.get().map_err(|e| {
+            if pool.state().connections == 0 {
+                AppError::Unavailable(anyhow::Error::from(e).context(error::NoDatabase))
+            } else {
+                AppError::from(e)
+            }
+        })?;
         let result = locale::within(locale, || crate::db::seen::within(seen, || f(&mut conn)));
         crate::db::after_work(&pool, result.is_ok());
         result

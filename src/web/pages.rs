@@ -207,6 +207,11 @@ pub fn render_error_page<B: MessageBody>(
     let bad = res.response().extensions().get::<BadInput>().cloned();
     let refusal = res.response().extensions().get::<Refusal>().cloned();
     let denied = res.response().extensions().get::<Denied>().cloned();
+    let no_database = res
+        .response()
+        .extensions()
+        .get::<crate::web::error::NoDatabase>()
+        .is_some();
     let (req, old) = res.into_parts();
     let mut layout = Layout::from_request(&req);
     // An error page does not show (or use up) the flash: it stays for the next page.
@@ -217,6 +222,13 @@ pub fn render_error_page<B: MessageBody>(
     }
     if let Some(denied) = denied {
         page.message = denied.message;
+    }
+    if no_database {
+        page.title = "Database not reachable";
+        page.message = "Rapport cannot reach its database just now, so nothing was changed by \
+                        this request. Try again in a minute; if it goes on, tell the \
+                        administrator (the server's log says why)."
+            .to_string();
     }
     if let Some(refusal) = refusal {
         page.title = "Not possible";

@@ -61,6 +61,16 @@ fn healthz_answers_503_when_the_database_does_not() {
         .build_unchecked(manager);
     let instance = Instance::start_with_pool(config, pool);
     instance.client().get("/healthz").assert_status(503);
+    // A page (a signed-in browser's: its session is read first) says the database cannot be
+    // reached, not that Rapport is busy: waiting would not help.
+    let mut browser = instance.client();
+    browser
+        .cookies
+        .insert("rapport_session".into(), "a-session-of-before".into());
+    let page = browser.get("/contacts");
+    page.assert_status(503);
+    assert!(page.contains("Database not reachable"), "{}", page.body);
+    assert!(!page.contains("busy"), "{}", page.body);
 }
 
 /// The database ends every connection of the pools (as a restart or a failover does): the

@@ -53,11 +53,11 @@ type Address<'a> = (
     &'a Option<String>,
 );
 
-fn digests(address: Address<'_>, phone: &String, codes: [&Option<String>; 3]) -> [String; 5] {
+fn digests(address: Address<'_>, phone: &str, codes: [&Option<String>; 3]) -> [String; 5] {
     let shown = |v: &dyn std::fmt::Debug| crate::setup::support::shown(&format!("{v:?}"));
     [
         shown(&address),
-        shown(phone),
+        shown(&phone),
         shown(codes[0]),
         shown(codes[1]),
         shown(codes[2]),
