@@ -277,6 +277,11 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
                 println!("  on the address the office uses for Rapport (the reverse proxy's, https://…).");
             } else {
                 println!("  http://{host}/setup?token={token}");
+                if host != config.bind {
+                    println!(
+                        "  (from another computer, with this server's name in place of 127.0.0.1)"
+                    );
+                }
             }
             println!();
         }
@@ -311,6 +316,18 @@ fn serve(database: &Database, listener: TcpListener, config: Config) -> anyhow::
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let server = rapport::server(listener, pools, config)?;
+        // actix-web stops on SIGINT, SIGTERM and SIGQUIT; a hang-up (a closed SSH session or
+        // terminal) ended the process at once, leaving the private PostgreSQL running for good.
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            use actix_web::rt::signal::unix::{signal, SignalKind};
+            if let Ok(mut hangup) = signal(SignalKind::hangup()) {
+                if hangup.recv().await.is_some() {
+                    tracing::info!("hung up (SIGHUP): stopping");
+                    handle.stop(true).await;
+                }
+            }
+        });
         server.await
     })?;
     tracing::info!("Rapport stopped");

@@ -339,6 +339,22 @@ fn serve_runs_its_own_postgresql_and_stops_it_on_exit() {
         "{stderr}"
     );
     assert!(!data_dir.join("pgdata/postmaster.pid").exists());
+
+    // A hang-up (the SSH session that started it closed) stops it as Ctrl-C does: it ended
+    // the process at once, and PostgreSQL ran on for good.
+    let port = free_port();
+    let child = start(port);
+    let up = wait_for_health(&format!("http://127.0.0.1:{port}"));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(up, "third start failed: {stderr}");
+    assert!(stderr.contains("PostgreSQL stopped"), "{stderr}");
+    assert!(!data_dir.join("pgdata/postmaster.pid").exists());
 }
 
 /// A command that started the private cluster (here `rapport user add`, waiting for its
