@@ -43,8 +43,8 @@ enum Command {
     User(UserCommand),
     /// Add realistic, deterministic demo contacts (the same seed gives the same data).
     DemoData {
-        /// How many contacts to add (companies and their persons together).
-        #[arg(long)]
+        /// How many contacts to add (companies and their persons together), up to ten million.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
         contacts: u64,
         /// Seed of the random generator.
         #[arg(long, default_value_t = rapport::demo::DEFAULT_SEED)]

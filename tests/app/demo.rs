@@ -786,3 +786,19 @@ fn the_demo_wrote_what_log_segment_writes() {
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(entries(true), 0, "all count again");
 }
+
+/// A count beyond ten million is refused with what is allowed, before anything starts: a
+/// mistyped one crashed on an overflow (and left the cluster it started running), or began a
+/// load of hours that locked the contacts against the office.
+#[test]
+fn a_count_beyond_ten_million_is_refused() {
+    let db = TestDb::new();
+    for contacts in [10_000_001, u64::MAX] {
+        let out = demo_data(&db.url, contacts, 1);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is not in 0..=10000000"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(count(&mut db.conn(), "SELECT count(*) FROM contacts"), 0);
+}
