@@ -1101,6 +1101,44 @@ fn a_new_persons_company_changed_on_its_form_gives_its_own_values() {
         row(&app, &finn),
         "Strøget 5||København|1100|DK|+45 11 11 11 11|PL|SOUTH|"
     );
+    // The first company changed its phone after the form showed it: the phone the form still
+    // has as shown is the second company's all the same. It stayed, compared with the first
+    // company as it is now.
+    let page = c.get(&format!("/contacts/new?company={nordlys}"));
+    let took_from = hidden_value(&page.body, "took_from").unwrap();
+    diesel_exec(
+        &app,
+        &format!("UPDATE contacts SET phone = '+45 99 99 99 99' WHERE no = '{nordlys}'"),
+    );
+    let res = c.post_with_token(
+        "/contacts",
+        &page.csrf_token().unwrap(),
+        &[
+            ("type", "person"),
+            ("name", "Gry"),
+            ("company_no", &solo),
+            ("address", "Havnegade 1"),
+            ("address_2", "2. sal"),
+            ("city", "Århus"),
+            ("post_code", "8000"),
+            ("country_code", "DK"),
+            ("phone", "+45 86 12 34 56"),
+            ("salesperson_code", "JO"),
+            ("territory_code", "NORTH"),
+            ("language_code", "DAN"),
+            ("took_from", &took_from),
+        ],
+    );
+    res.assert_status(303);
+    let gry = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string();
+    assert_eq!(
+        row(&app, &gry),
+        "Strøget 5||København|1100|DK|+45 33 00 00 00|PL|SOUTH|"
+    );
 }
 
 /// A company saved while an import writes new persons under it waits for the import, and its

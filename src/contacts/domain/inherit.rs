@@ -161,7 +161,26 @@ pub fn from_company(
                 // No. was changed: what the form still has as that company gave it is the new
                 // company's, as for a person moved on its edit form. It kept the first
                 // company's address and codes (nothing was empty to fill).
-                Some((no, _)) if !no.is_empty() => {
+                Some((no, shown)) if !no.is_empty() => {
+                    // What the form showed, group by group: a group the user left as it was
+                    // shown takes the new company's (the first company may have changed
+                    // since: compared with it as it is now, its old phone stayed).
+                    let shown: Vec<&str> = shown.split('|').collect();
+                    if shown.len() == FOLLOWED.len() {
+                        let typed = typed(values);
+                        let now = given(&company);
+                        let mut took = Vec::new();
+                        for (i, (name, _)) in FOLLOWED.iter().enumerate() {
+                            if typed[i] == shown[i] && now[i] != shown[i] {
+                                take(values, &company, name);
+                                took.push(*name);
+                            }
+                        }
+                        return Ok(Ok(Took::Instead {
+                            shown: no.to_string(),
+                            took,
+                        }));
+                    }
                     match model::find_by_no(conn, no)?.filter(|c| c.is_company()) {
                         Some(first) => {
                             let first = giving(conn, &first)?;
