@@ -543,13 +543,23 @@ pub async fn middleware(
     };
 
     // The flash is used up only by an HTML page that showed it, not by a download, a JSON
-    // poll, a redirect or an answer to HEAD (a link checker's or a prefetch's: no one saw it).
+    // poll, a redirect or an answer to HEAD or to a prefetch (no one saw it).
     let shown = res.request().extensions().get::<FlashShown>().cloned();
     let asked_head = res
         .request()
         .extensions()
         .contains::<crate::web::middleware::AskedHead>();
+    // A browser's prefetch of a link (`Sec-Purpose: prefetch`, older `Purpose: prefetch`) is
+    // not a page seen either.
+    let prefetch = ["sec-purpose", "purpose"].iter().any(|name| {
+        res.request()
+            .headers()
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("prefetch"))
+    });
     let is_page = !asked_head
+        && !prefetch
         && res
             .headers()
             .get(header::CONTENT_TYPE)

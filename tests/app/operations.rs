@@ -45,6 +45,9 @@ fn head_is_answered_as_get_without_a_body() {
         .post_with_token("/logout", &home.csrf_token().unwrap(), &[])
         .assert_redirect("/login");
     staff.head("/login").assert_status(200);
+    staff.headers.push(("sec-purpose", "prefetch".into()));
+    assert!(staff.get("/login").contains("You have signed out."));
+    staff.headers.clear();
     assert!(staff.get("/login").contains("You have signed out."));
 }
 
