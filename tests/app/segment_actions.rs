@@ -105,6 +105,22 @@ fn saved_criteria_replay_every_step_with_its_options() {
     assert!(again.contains("value=\"retail-co\"") && again.contains("value=\"Second try\""));
     assert!(again.contains("aria-invalid=\"true\" aria-describedby=\"save-code-error\""));
     assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 1);
+    // A description over two lines, or too long, is refused next to its field: it was stored
+    // as sent, or cut at 100 characters without a word.
+    for description in ["Retail\ncompanies".to_string(), "x".repeat(101)] {
+        let refused = c.submit(
+            &page,
+            &format!("{page}/save-criteria"),
+            &[("code", "other"), ("description", &description)],
+        );
+        refused.assert_status(422);
+        assert!(
+            refused.contains("id=\"save-description-error\""),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) FROM saved_criteria"), 1);
     // Reuse needs a code that exists.
     let empty = c.submit(&page, &format!("{page}/reuse-criteria"), &[("code", " ")]);
     empty.assert_status(422);

@@ -68,7 +68,12 @@ pub async fn save_criteria(
             }
             let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
             let code = form.code.trim().to_uppercase();
-            let description: String = form.description.trim().chars().take(100).collect();
+            let description = form.description.trim().to_string();
+            let mut refused = crate::web::FormErrors::new();
+            crate::web::forms::check_text(&mut refused, "save-description", &description, 100, None);
+            if let Some(problem) = refused.get("save-description") {
+                return Ok(actions.refused("save-description", problem.to_string()));
+            }
             let mut filter_steps = Vec::new();
             let mut left_out = Vec::new();
             for step in ledger::load(conn, segment.id)? {
@@ -244,7 +249,10 @@ pub async fn saved_rename(
             } else {
                 new_code
             };
-            let description: String = form.description.trim().chars().take(100).collect();
+            let description = form.description.trim().to_string();
+            let mut text = crate::web::FormErrors::new();
+            crate::web::forms::check_text(&mut text, "description", &description, 100, None);
+            let description_problem = text.get("description").map(|p| format!("Description: {p}"));
             // Locked: a second sending of this form waits for the first, then finds it gone.
             let sent = (
                 new_code.as_str(),
@@ -259,7 +267,7 @@ pub async fn saved_rename(
             let problem = match code_problem(&new_code) {
                 Some(problem) => Some(problem.to_string()),
                 None if taken => Some(format!("The code {new_code} is already used.")),
-                None => None,
+                None => description_problem,
             };
             if let Some(message) = problem {
                 return Ok(Some(RefusedRename {
