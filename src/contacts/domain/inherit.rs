@@ -142,20 +142,10 @@ pub fn from_company(
             let company = giving(conn, &company)?;
             match took_from.split_once('|') {
                 Some((no, shown)) if no == company.no => {
-                    let now = given(&company);
-                    let shown: Vec<&str> = shown.split('|').collect();
-                    if shown.len() != now.len() {
-                        return Ok(Err((company.no.clone(), taken(&company))));
-                    }
-                    let typed = typed(values);
-                    let mut took = Vec::new();
-                    for (i, (name, _)) in FOLLOWED.iter().enumerate() {
-                        if shown[i] != now[i] && typed[i] == shown[i] {
-                            take(values, &company, name);
-                            took.push(*name);
-                        }
-                    }
-                    return Ok(Ok(Took::Changed(took)));
+                    return Ok(match take_left_as_shown(values, &company, shown) {
+                        Some(took) => Ok(Took::Changed(took)),
+                        None => Err((company.no.clone(), taken(&company))),
+                    });
                 }
                 // Filled in from another company, whose Add person was clicked before Company
                 // No. was changed: what the form still has as that company gave it is the new
@@ -165,17 +155,7 @@ pub fn from_company(
                     // What the form showed, group by group: a group the user left as it was
                     // shown takes the new company's (the first company may have changed
                     // since: compared with it as it is now, its old phone stayed).
-                    let shown: Vec<&str> = shown.split('|').collect();
-                    if shown.len() == FOLLOWED.len() {
-                        let typed = typed(values);
-                        let now = given(&company);
-                        let mut took = Vec::new();
-                        for (i, (name, _)) in FOLLOWED.iter().enumerate() {
-                            if typed[i] == shown[i] && now[i] != shown[i] {
-                                take(values, &company, name);
-                                took.push(*name);
-                            }
-                        }
+                    if let Some(took) = take_left_as_shown(values, &company, shown) {
                         return Ok(Ok(Took::Instead {
                             shown: no.to_string(),
                             took,
@@ -232,6 +212,30 @@ impl Took {
             _ => None,
         }
     }
+}
+
+/// Each group of `company`'s values that differs from what the form showed (`shown`, [`given`]
+/// group by group) where the form still has it as shown: taken from `company`. What was taken;
+/// `None` when `shown` is not such a list (a form of an earlier version).
+fn take_left_as_shown(
+    values: &mut ContactValues,
+    company: &Contact,
+    shown: &str,
+) -> Option<Vec<&'static str>> {
+    let shown: Vec<&str> = shown.split('|').collect();
+    if shown.len() != FOLLOWED.len() {
+        return None;
+    }
+    let typed = typed(values);
+    let now = given(company);
+    let mut took = Vec::new();
+    for (i, (name, _)) in FOLLOWED.iter().enumerate() {
+        if typed[i] == shown[i] && now[i] != shown[i] {
+            take(values, company, name);
+            took.push(*name);
+        }
+    }
+    Some(took)
 }
 
 /// The group `name` of [`FOLLOWED`] taken from `company`.
