@@ -16,6 +16,9 @@ use crate::web::pagination::Pager;
 use crate::web::AppState;
 use crate::web::{AppError, AppResult, Flash, FormErrors};
 
+/// The setup forms' free texts are checked as every form's are.
+pub use crate::web::forms::check_text;
+
 /// Rows per page of a setup list.
 pub const PER_PAGE: i64 = 50;
 /// The longest code (the `code20` domain).
@@ -421,8 +424,6 @@ pub fn deleted_already(
     )?;
     Ok(table.href())
 }
-
-pub use crate::web::forms::check_text;
 
 /// The shape of an e-mail address: something@domain.tld, no spaces.
 pub fn is_email(value: &str) -> bool {
