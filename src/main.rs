@@ -92,7 +92,7 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| QuietStderr)
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     if let Some(unread) = unread {
@@ -141,7 +141,9 @@ fn main() -> ExitCode {
         }
     }
     let scrubber = config.clone();
-    let result = match command {
+    // A panic (a progress line printed to a terminal that is gone) ends the command as an
+    // error does: the PostgreSQL it started is stopped below. It was left running.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match command {
         Command::Serve => match listener {
             Some(listener) => serve(&database, listener, config),
             None => Err(anyhow::anyhow!("no listener")),
@@ -150,7 +152,8 @@ fn main() -> ExitCode {
             .map(|n| println!("{n} migration(s) applied")),
         Command::User(cmd) => user_command(&database, cmd),
         Command::DemoData { contacts, seed } => demo_data(&database, contacts, seed),
-    };
+    }))
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("stopped on an internal error (see above)")));
     if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
         // The interrupting thread stops the cluster and ends the process.
         loop {
@@ -161,7 +164,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rapport: {}", scrubber.scrub(&format!("{e:#}")));
+            let _ = writeln!(
+                std::io::stderr(),
+                "rapport: {}",
+                scrubber.scrub(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }
@@ -191,8 +198,13 @@ fn stop_cluster_when_interrupted(mut cluster: db::cluster::LocalCluster) {
     std::thread::spawn(move || {
         if let Ok(signal) = signals.wait() {
             INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-            eprintln!("rapport: interrupted ({signal}); stopping PostgreSQL");
             cluster.stop();
+            // After the stop: the terminal may be gone (a closed SSH session), and a message
+            // that cannot be written is no reason to leave PostgreSQL running.
+            let _ = writeln!(
+                std::io::stderr(),
+                "rapport: interrupted ({signal}); PostgreSQL stopped"
+            );
             // Its action is still the default (it was only blocked, never handled): unblocked
             // here and raised again, it ends the process.
             let mut this = SigSet::empty();
@@ -528,4 +540,21 @@ fn user_command(database: &Database, cmd: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Standard error that takes a write it cannot make (its terminal gone with a closed SSH
+/// session) as made: the log's writer printed the failure, which panicked, and a panicking
+/// thread stopped neither Rapport nor its PostgreSQL.
+struct QuietStderr;
+
+impl std::io::Write for QuietStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
+    }
 }
