@@ -182,7 +182,12 @@ impl From<anyhow::Error> for AppError {
             }
         }
         if let Some(db) = e.downcast_ref::<diesel::result::Error>() {
-            if is_contention(db) || is_connection_lost(db) {
+            // A connection the database ended or lost (it stopped, or restarted): said as
+            // the database not reachable, not as Rapport busy.
+            if is_connection_lost(db) {
+                return AppError::Unavailable(e.context(NoDatabase));
+            }
+            if is_contention(db) {
                 return AppError::Unavailable(e);
             }
             if is_constraint_race(db) {

@@ -101,12 +101,18 @@ fn connections_a_database_restart_ended_are_replaced_not_a_500() {
     );
     assert!(ended > 1, "{ended} connections");
     app.client().get("/healthz").assert_status(200);
-    let statuses: Vec<u16> = (0..8).map(|_| c.get("/contacts").status).collect();
+    let pages: Vec<Resp> = (0..8).map(|_| c.get("/contacts")).collect();
+    let statuses: Vec<u16> = pages.iter().map(|p| p.status).collect();
     assert!(
         statuses.iter().all(|s| *s == 200 || *s == 503),
         "{statuses:?}"
     );
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+    // A page that met an ended connection says the database was not reachable: it said
+    // Rapport was busy, while the database was down.
+    for page in pages.iter().filter(|p| p.status == 503) {
+        assert!(page.contains("Database not reachable"), "{}", page.body);
+    }
 }
 
 fn rapport(db_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
