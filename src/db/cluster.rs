@@ -167,6 +167,21 @@ impl LocalCluster {
             data_dir: data_dir.display().to_string(),
             reason: e.to_string(),
         })?;
+        // PostgreSQL reads its socket folder as a list split at commas, and pg_ctl hands the
+        // paths to a shell in double quotes: such a folder is refused before anything is made.
+        if let Some(c) = data_dir
+            .to_string_lossy()
+            .chars()
+            .find(|c| matches!(c, ',' | '"' | '$' | '`' | '\\'))
+        {
+            return Err(ClusterError::DataDir {
+                data_dir: data_dir.display().to_string(),
+                reason: format!(
+                    "PostgreSQL cannot keep its socket in a path holding `{c}`; choose one \
+                     without , \" $ ` or \\"
+                ),
+            });
+        }
         // The version the data directory was made by, once it was: only that version's
         // server opens it (after an upgrade of the system, the newest may be another).
         let made_by = fs::read_to_string(data_dir.join("pgdata").join("PG_VERSION"))
@@ -722,7 +737,8 @@ fn check_reachable_by_others(dir: &Path) -> Result<(), ClusterError> {
 }
 
 /// What Rapport keeps in its data directory (a throwaway cluster's also who owns it).
-const OWN_ENTRIES: [&str; 4] = ["pgdata", "run", "postgresql.log", OWNER_FILE];
+/// (`lost+found`: a volume mounted there for it.)
+const OWN_ENTRIES: [&str; 5] = ["pgdata", "run", "postgresql.log", OWNER_FILE, "lost+found"];
 
 /// Refuses, as root, a data directory that is not Rapport's own to hand to the `postgres`
 /// user (`uid`): one that exists, is not that user's yet, and holds anything but what Rapport
@@ -928,7 +944,11 @@ mod tests {
         assert!(super::own_directory(&dir, other).is_ok(), "a new directory");
         std::fs::create_dir_all(dir.join("pgdata")).unwrap();
         std::fs::write(dir.join("postgresql.log"), "").unwrap();
-        assert!(super::own_directory(&dir, other).is_ok(), "Rapport's own");
+        std::fs::create_dir_all(dir.join("lost+found")).unwrap();
+        assert!(
+            super::own_directory(&dir, other).is_ok(),
+            "Rapport's own, on a volume"
+        );
         std::fs::write(dir.join("lib"), "").unwrap();
         std::fs::write(dir.join("cache"), "").unwrap();
         let refused = super::own_directory(&dir, other).unwrap_err().to_string();
@@ -943,6 +963,27 @@ mod tests {
         let refused = super::own_directory(&dir, other).unwrap_err().to_string();
         assert!(refused.contains("is a symbolic link"), "{refused}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// PostgreSQL splits its socket folders at commas, and pg_ctl hands paths to a shell in
+    /// double quotes: such a path is refused with why, before anything is made.
+    #[test]
+    fn a_data_directory_whose_path_postgresql_cannot_take_is_refused() {
+        for name in ["Smith, Jones", "q\"d", "cost$HOME"] {
+            let dir = std::env::temp_dir().join(name);
+            let refused = super::LocalCluster::ensure_started(
+                &dir,
+                "postgres",
+                super::ClusterOptions { durable: false },
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                refused.contains("PostgreSQL cannot keep its socket"),
+                "{refused}"
+            );
+            assert!(!dir.exists(), "nothing made for {name}");
+        }
     }
 
     #[test]
