@@ -1,6 +1,7 @@
 //! The database: connection pool, embedded migrations, and the private cluster.
 
 pub mod cluster;
+mod data_dir;
 pub mod schema;
 pub mod text;
 
