@@ -1238,3 +1238,76 @@ fn a_type_change_waits_for_a_questionnaire_narrowed_meanwhile() {
         1
     );
 }
+
+#[test]
+fn a_persons_form_names_the_company_its_company_no_names() {
+    let app = TestApp::start();
+    codes(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let nordlys = create(&mut c, NORDLYS);
+    let other = create(
+        &mut c,
+        &[("type", "company"), ("name", "Søndervind & <Co>")],
+    );
+    let ada = create(
+        &mut c,
+        &[
+            ("type", "person"),
+            ("name", "Ada Lund"),
+            ("company_no", &nordlys),
+        ],
+    );
+    let name_shown = |body: &str| {
+        body.split("Company Name: <strong>")
+            .nth(1)
+            .and_then(|rest| rest.split("</strong>").next())
+            .map(str::to_string)
+    };
+
+    // The new person's form and the person's edit form name the company beside its No.
+    let new = c.get(&format!("/contacts/new?company={nordlys}"));
+    assert_eq!(name_shown(&new.body).as_deref(), Some("Nordlys A/S"));
+    let edit = c.get(&format!("/contacts/{ada}/edit"));
+    edit.assert_status(200);
+    assert_eq!(name_shown(&edit.body).as_deref(), Some("Nordlys A/S"));
+    assert!(
+        edit.contains("href=\"/contacts?type=company\""),
+        "a lookup of the companies"
+    );
+
+    // Shown again for another field, the form names the company now typed, escaped.
+    let version = hidden_value(&edit.body, "version").unwrap();
+    let res = c.post_with_token(
+        &format!("/contacts/{ada}"),
+        &edit.csrf_token().unwrap(),
+        &[
+            ("version", &version),
+            ("type", "person"),
+            ("name", "Ada Lund"),
+            ("company_no", &other.to_lowercase()),
+            ("email", "not an address"),
+        ],
+    );
+    res.assert_status(422);
+    assert_eq!(
+        name_shown(&res.body).as_deref(),
+        Some("Søndervind &#38; &#60;Co&#62;")
+    );
+    assert_eq!(row(&app, &ada).split('|').last(), Some(""), "nothing saved");
+
+    // A No. that names no company, and a company's own form, name none.
+    let res = c.post_with_token(
+        &format!("/contacts/{ada}"),
+        &edit.csrf_token().unwrap(),
+        &[
+            ("version", &version),
+            ("type", "person"),
+            ("name", "Ada Lund"),
+            ("company_no", &ada),
+        ],
+    );
+    res.assert_status(422);
+    assert_eq!(name_shown(&res.body), None);
+    let company_form = c.get(&format!("/contacts/{nordlys}/edit"));
+    assert_eq!(name_shown(&company_form.body), None);
+}

@@ -589,6 +589,20 @@ pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Conta
 /// A contact's company: its number and name.
 pub type CompanyName = (String, String);
 
+/// The name of the company numbered `no` (`None` when `no` is empty or names no company), for
+/// a form's Company No. field to show which company it names.
+pub fn company_name_of(conn: &mut PgConnection, no: &str) -> QueryResult<Option<String>> {
+    if no.trim().is_empty() {
+        return Ok(None);
+    }
+    contacts::table
+        .filter(contacts::no.eq(no.trim().to_uppercase()))
+        .filter(contacts::type_.eq("company"))
+        .select(contacts::name)
+        .first(conn)
+        .optional()
+}
+
 /// A contact, its company's number and name, and (a company's) its first persons.
 pub type WithPersons = (Contact, Option<CompanyName>, Vec<Contact>);
 

@@ -10,7 +10,7 @@ use crate::auth::{session, Staff};
 use crate::contacts::domain::model::{self, Contact, ContactForm, CORRESPONDENCE_TYPES};
 use crate::contacts::domain::{guards, inherit};
 use crate::web::AppState;
-use crate::web::{db, ok, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
+use crate::web::{db, redirect, render, AppError, AppResult, Flash, FormErrors, Layout};
 
 use super::Options;
 
@@ -29,6 +29,8 @@ pub struct FormPage {
     /// With a conflict: the fields the colleague changed since the form was opened ("Phone
     /// and City"), empty when the form does not say what it showed.
     pub meanwhile: String,
+    /// The name of the company the Company No. field names, shown beside it.
+    pub company_name: Option<String>,
 }
 
 impl FormPage {
@@ -50,7 +52,19 @@ impl FormPage {
             editing,
             conflict: None,
             meanwhile: String::new(),
+            company_name: None,
         }
+    }
+
+    /// The page with the name of the company its Company No. field names, with `status`.
+    async fn show(
+        mut self,
+        pool: &crate::db::DbPool,
+        status: StatusCode,
+    ) -> AppResult<HttpResponse> {
+        let no = self.form.company_no.clone();
+        self.company_name = db(pool, move |conn| Ok(model::company_name_of(conn, &no)?)).await?;
+        render(status, &self)
     }
 
     pub fn action(&self) -> String {
@@ -106,7 +120,9 @@ pub async fn new(
     if let Some(company) = &company {
         inherit::prefill(&mut form, company);
     }
-    ok(&FormPage::new(layout, form, options, None))
+    FormPage::new(layout, form, options, None)
+        .show(&state.pool, StatusCode::OK)
+        .await
 }
 
 #[post("/contacts")]
@@ -182,7 +198,8 @@ pub async fn create(
             }
             let mut page = FormPage::new(layout, form, options, None);
             page.errors = errors;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            page.show(&state.pool, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }
@@ -202,7 +219,9 @@ pub async fn edit(
     })
     .await?;
     let form = ContactForm::from_contact(&contact, company_no).with_shown();
-    ok(&FormPage::new(layout, form, options, Some(contact)))
+    FormPage::new(layout, form, options, Some(contact))
+        .show(&state.pool, StatusCode::OK)
+        .await
 }
 
 enum UpdateOutcome {
@@ -509,12 +528,13 @@ pub async fn update(
             };
             let mut page = FormPage::new(layout, form, options, None);
             page.errors = errors;
-            render(StatusCode::CONFLICT, &page)
+            page.show(&state.pool, StatusCode::CONFLICT).await
         }
         UpdateOutcome::Invalid(errors, contact, options) => {
             let mut page = FormPage::new(layout, form, options, Some(*contact));
             page.errors = errors;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            page.show(&state.pool, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         UpdateOutcome::Conflict(current, theirs, options) => {
             // Keep what the user typed, on top of the version now stored, so saving again
@@ -532,7 +552,7 @@ pub async fn update(
             let mut page = FormPage::new(layout, yours, options, Some(*current));
             page.conflict = Some(diff);
             page.meanwhile = listed(&meanwhile);
-            render(StatusCode::CONFLICT, &page)
+            page.show(&state.pool, StatusCode::CONFLICT).await
         }
     }
 }
