@@ -152,7 +152,8 @@ impl EditForm {
     }
 }
 
-/// Why the opportunity `o` cannot be given the contact `no`, if it cannot: there is none; once
+/// Why the opportunity `o` cannot be given the contact `no`, if it cannot: there is none; it is
+/// privacy blocked; once
 /// it has started, one of another company (Business Central: "Contact … is related to another
 /// company."); or one that has an open opportunity from the same segment already (one is open
 /// for a contact of a segment, as Create Opportunities makes them).
@@ -169,12 +170,14 @@ fn contact_refusal(
         company_no: Option<String>,
         #[diesel(sql_type = Nullable<Text>)]
         open_from_segment: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        privacy_blocked: bool,
     }
     if no.is_empty() {
         return Ok(Some("Enter the contact's number, e.g. CT000012.".into()));
     }
     let found: Option<Found> = diesel::sql_query(
-        "SELECT c.name, co.no::text AS company_no, \
+        "SELECT c.name, co.no::text AS company_no, c.privacy_blocked, \
                 (SELECT s.no::text FROM opportunities s \
                  WHERE s.segment_no = $2 AND s.contact_id = c.id AND s.id <> $3 \
                    AND s.status IN ('not_started', 'in_progress') LIMIT 1) AS open_from_segment \
@@ -188,6 +191,12 @@ fn contact_refusal(
     let Some(c) = found else {
         return Ok(Some(format!("There is no contact {no}.")));
     };
+    // As a new opportunity's contact is checked.
+    if c.privacy_blocked {
+        return Ok(Some(format!(
+            "Contact {no} is privacy blocked: no opportunity is made for it."
+        )));
+    }
     if o.status() != Status::NotStarted && c.company_no != o.company_no {
         return Ok(Some(format!(
             "Contact {no} {} is related to another company: once an opportunity has started, \
