@@ -252,7 +252,11 @@ fn pipeline_figures_kept_per_group_equal_the_opportunities_after_create_move_clo
             "next stage",
         ),
         (
-            vec![("action", "update"), ("estimated_value", "1500")],
+            vec![
+                ("action", "update"),
+                ("estimated_value", "1500"),
+                ("quote_reference", "Q-1"),
+            ],
             "an estimate",
         ),
     ] {

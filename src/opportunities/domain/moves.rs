@@ -379,6 +379,24 @@ pub fn update(
             }
         }
     }
+    // An update keeps the quote of a stage that requires one: its reference may change, not
+    // go (a stage reached without a quote, by going back, may stay without one).
+    if action == Move::Update
+        && quote.is_empty()
+        && !o.quote_reference.trim().is_empty()
+        && rules
+            .iter()
+            .any(|s| Some(s.stage) == o.current_stage && s.quote_required)
+    {
+        errors.add(
+            "quote_reference",
+            format!(
+                "Stage {} requires a quote: change its reference if need be, but do not empty \
+                 it.",
+                o.current_stage.unwrap_or_default()
+            ),
+        );
+    }
     let value = parse_amount(if form.estimated_value.trim().is_empty() {
         "0"
     } else {
