@@ -116,7 +116,14 @@ pub fn close(
             match &value {
                 None => errors.add(
                     "final_value",
-                    crate::web::forms::amount_refused(typed, false),
+                    crate::web::forms::amount_message(
+                        typed,
+                        format!(
+                            "Enter what was sold, more than 0 and below {}, like {}.",
+                            crate::web::filters::number(crate::web::forms::AMOUNT_LIMIT),
+                            crate::web::forms::amount_example()
+                        ),
+                    ),
                 ),
                 Some(v) if v.sign() != bigdecimal::num_bigint::Sign::Plus => errors.add(
                     "final_value",

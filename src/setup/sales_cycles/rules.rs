@@ -232,6 +232,11 @@ pub fn refusal(
                 .into(),
             (_, None) => "The opportunity has not started: go to the first stage.".into(),
             (Move::Next, _) => "This is the cycle's last stage: close the opportunity.".into(),
+            (Move::Jump, Some(c)) if stages.iter().any(|s| s.stage < c) => {
+                "Jump goes back more than one stage, and there is no such stage: go back to \
+                 the stage before this one with Previous."
+                    .into()
+            }
             (Move::Previous, _) | (Move::Jump, _) => {
                 "There is no earlier stage to go back to.".into()
             }
@@ -497,6 +502,14 @@ mod tests {
         assert_eq!(targets(&c, Some(4), Move::Jump), vec![1, 2]);
         assert!(targets(&c, Some(2), Move::Jump).is_empty());
         assert_eq!(refusal(&c, Some(4), Move::Jump, 1, false), None);
+        // From the second stage, the first is Previous's; from the first, there is none.
+        assert!(refusal(&c, Some(2), Move::Jump, 9, false)
+            .unwrap()
+            .contains("with Previous"));
+        assert_eq!(
+            refusal(&c, Some(1), Move::Jump, 9, false).as_deref(),
+            Some("There is no earlier stage to go back to.")
+        );
     }
 
     #[test]
