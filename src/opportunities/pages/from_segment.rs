@@ -60,6 +60,8 @@ pub struct PreviewPage {
     pub form: CreateForm,
     pub errors: FormErrors,
     pub can_edit: bool,
+    /// Shown again after a click: the form stays, with what was typed, whatever it says.
+    pub sent: bool,
 }
 
 struct Data {
@@ -129,6 +131,7 @@ fn page(layout: Layout, d: Data, can_edit: bool) -> PreviewPage {
         form,
         errors,
         can_edit,
+        sent: false,
     }
 }
 
@@ -306,6 +309,7 @@ pub async fn create(
                 ..form
             };
             p.errors = errors;
+            p.sent = true;
             render(status, &p)
         }
     }
