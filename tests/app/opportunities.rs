@@ -588,6 +588,30 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         opp(&app, &no),
         "in_progress|2|2000.00|45.00|30.00|13.50|270.00|-"
     );
+    // Updated in place, the stage keeps its quote: the reference may change, not go.
+    let res = update(
+        &mut c,
+        &app,
+        &no,
+        &[
+            ("action", "update"),
+            ("estimated_value", "2000"),
+            ("chances_pct", "45"),
+            ("quote_reference", " "),
+        ],
+    );
+    res.assert_status(422);
+    assert!(
+        res.contains(
+            "Stage 2 requires a quote: change its reference if need be, but do not empty it."
+        ),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        text(&app, "SELECT quote_reference FROM opportunities"),
+        "Q-1"
+    );
     // From 2 nothing can be skipped (stage 3 does not allow it): Skip is not offered. The form
     // starts on Next.
     let card = c.get(&format!("/opportunities/{no}"));
@@ -756,6 +780,28 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
     res.assert_status(422);
     assert!(res.contains("PRICE is a Lost code: choose a Won code."));
     summary_links_resolve(&res.body);
+    // A won deal's final value that is no amount: the message asks for more than 0, as the
+    // one for 0 does.
+    for typed in ["-1", "abc"] {
+        let res = post(
+            &mut c,
+            &format!("/opportunities/{no}/close"),
+            &[
+                ("version", &version),
+                ("outcome", "won"),
+                ("close_code", "SIGNED"),
+                ("date_closed", &today),
+                ("final_value", typed),
+            ],
+        );
+        res.assert_status(422);
+        assert!(
+            res.contains("Enter what was sold, more than 0 and below"),
+            "{typed}: {}",
+            res.body
+        );
+        assert!(!res.contains("0 or more"), "{typed}: {}", res.body);
+    }
     // No outcome chosen: its summary entry leads to the Outcome group, which names the error.
     let res = post(
         &mut c,
@@ -1291,12 +1337,18 @@ fn create_opportunities_asks_for_a_sales_cycle_among_several() {
 #[test]
 fn create_opportunities_refuses_a_campaign_that_does_not_run_today() {
     let (app, mut c, seg) = fair_leads("DORA");
+    // The page opened while the campaign ran, which ended before the click.
     diesel_exec(
         &app,
         &format!(
-            "UPDATE campaigns SET starting_date = current_date - 60, ending_date = current_date - 10 \
+            "UPDATE campaigns SET starting_date = current_date - 60, ending_date = NULL \
              WHERE no = 'CP0001'; UPDATE segments SET campaign_no = 'CP0001' WHERE no = '{seg}'"
         ),
+    );
+    let opened = c.get(&format!("/segments/{seg}/create-opportunities"));
+    diesel_exec(
+        &app,
+        "UPDATE campaigns SET ending_date = current_date - 10 WHERE no = 'CP0001'",
     );
     let page = c.get(&format!("/segments/{seg}/create-opportunities"));
     assert!(
@@ -1306,7 +1358,14 @@ fn create_opportunities_refuses_a_campaign_that_does_not_run_today() {
         "{}",
         page.body
     );
-    let res = send_create(&mut c, &seg, &page, "NEW");
+    // No button offers what would be refused.
+    assert!(
+        page.contains("Nothing can be created until the campaign runs today")
+            && !page.contains(">Create 1 opportunity</button>"),
+        "{}",
+        page.body
+    );
+    let res = send_create(&mut c, &seg, &opened, "NEW");
     res.assert_status(422);
     assert!(
         res.contains("Campaign CP0001 ended on ") && res.contains("value=\"Fair leads\""),
@@ -1321,6 +1380,12 @@ fn create_opportunities_refuses_a_campaign_that_does_not_run_today() {
     );
     let page = c.get(&format!("/segments/{seg}/create-opportunities"));
     assert!(!page.contains("ended on"), "{}", page.body);
+    assert!(
+        page.contains(">Create 1 opportunity</button>")
+            && page.contains("opportunity to create</span>"),
+        "{}",
+        page.body
+    );
     assert_eq!(send_create(&mut c, &seg, &page, "NEW").status, 303);
     assert_eq!(
         app.count("SELECT count(*) FROM opportunities WHERE campaign_no = 'CP0001'"),
@@ -3833,6 +3898,23 @@ fn an_opportunitys_contact_is_corrected_within_its_company_once_started() {
     res.assert_status(422);
     assert!(res.contains("There is no contact NOPE."), "{}", res.body);
     assert_eq!(who(&app), "ANNA|ALPHA");
+    // A privacy blocked contact gets no opportunity, as on the new opportunity's form.
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = true WHERE no = 'SOLO'",
+    );
+    let res = send(&mut c, &app, "solo");
+    res.assert_status(422);
+    assert!(
+        res.contains("Contact SOLO is privacy blocked: no opportunity is made for it."),
+        "{}",
+        res.body
+    );
+    assert_eq!(who(&app), "ANNA|ALPHA");
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = false WHERE no = 'SOLO'",
+    );
     send(&mut c, &app, "solo").assert_redirect(&format!("/opportunities/{no}"));
     assert_eq!(who(&app), "SOLO|-");
     send(&mut c, &app, "ANNA").assert_redirect(&format!("/opportunities/{no}"));
@@ -3875,7 +3957,8 @@ fn an_opportunitys_contact_is_corrected_within_its_company_once_started() {
         &format!(
             "UPDATE opportunities SET segment_no = 'SM0001' WHERE no = '{no}';
              INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code, segment_no)
-                 SELECT 'OP000099', id, company_id, 'NEW', 'SM0001' FROM contacts WHERE no = 'CY'"
+                 SELECT 'OP000099', id, company_id, 'NEW', 'SM0001' FROM contacts WHERE no = 'CY';
+             UPDATE contacts SET privacy_blocked = false WHERE no = 'CY'"
         ),
     );
     let res = send(&mut c, &app, "CY");
@@ -3905,7 +3988,10 @@ fn a_contact_given_the_same_segments_opportunity_meanwhile_is_refused_by_its_fie
     let no = create_one(&mut c, "ANNA", "1000");
     diesel_exec(
         &app,
-        &format!("UPDATE opportunities SET segment_no = 'SM0001' WHERE no = '{no}'"),
+        &format!(
+            "UPDATE opportunities SET segment_no = 'SM0001' WHERE no = '{no}';
+             UPDATE contacts SET privacy_blocked = false WHERE no = 'CY'"
+        ),
     );
     let form = c.get(&format!("/opportunities/{no}/edit"));
     let version = hidden_value(&form.body, "version").unwrap();
