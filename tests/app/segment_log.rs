@@ -1866,3 +1866,31 @@ fn a_log_with_a_follow_up_and_a_contact_deleted_at_once_are_both_done() {
         "2/1/0"
     );
 }
+
+/// Canceling and restoring a one-line segment without a campaign say it of one interaction.
+#[test]
+fn one_interaction_canceled_and_restored_is_said_in_the_singular() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "One call");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'MAIL' WHERE no = '{no}'"),
+    );
+    let page = format!("/segments/{no}");
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    post(&mut c, &format!("{page}/cancel"), &[]).assert_redirect(&page);
+    assert!(
+        c.get(&page).contains("1 interaction no longer counts."),
+        "canceled"
+    );
+    post(&mut c, &format!("{page}/restore"), &[]).assert_redirect(&page);
+    let restored = c.get(&page);
+    assert!(
+        restored.contains("1 interaction counts again."),
+        "{}",
+        restored.body
+    );
+}

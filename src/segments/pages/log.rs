@@ -280,10 +280,12 @@ async fn set_canceled(
                 } else {
                     ""
                 },
-                if canceling {
-                    "no longer count"
-                } else {
-                    "count again"
+                // "1 interaction no longer counts"; with a campaign entry, or several, "count".
+                match (canceling, entries == 1 && segment.campaign_no.is_none()) {
+                    (true, true) => "no longer counts",
+                    (true, false) => "no longer count",
+                    (false, true) => "counts again",
+                    (false, false) => "count again",
                 }
             )),
             here,
