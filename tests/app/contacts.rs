@@ -878,7 +878,7 @@ fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
     let bad = format!(
         "{GOOD_CSV},person,Bo,,,ZZ,not-an-email,,,,maybe\n,person,Cy,CT404040,,,,,,,false\n\
          ,person,Ed,imp-2,,,,,,,false\nIMP-2,company,Refused Co,,,XX,,,,,false\n\
-         IMP\u{200B}-3,company,Hidden Co,,,,,,,,false\n"
+         IMP\u{200B}-3,company,Hidden Co,,,,,,,,false\nIMP\u{1}4,company,Control Co,,,,,,,,false\n"
     );
     let page = import(&mut c, &bad);
     page.assert_status(200);
@@ -890,6 +890,8 @@ fn an_import_with_a_bad_row_imports_nothing_and_says_why() {
         "line 8: unknown country/region XX",
         // A No. with a zero-width space pasted in: alike to the eye, not found when typed.
         "line 9: no \"IMP\u{200B}-3\" holds an invisible character",
+        // A control character: the contact form could not save its persons again.
+        "line 10: no \"IMP 4\" holds a control character",
     ] {
         assert!(
             page.contains(&problem.replace('"', "&#34;")),
@@ -1648,6 +1650,31 @@ fn an_import_refuses_a_nul_byte_and_numbers_around_taken_numbers() {
     );
     assert!(page.contains("Nothing was imported."));
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    // In a No. too: the line says so (the whole import failed, naming nothing).
+    let page = import(
+        &mut c,
+        "no,type,name,company_no\nN\0UL,company,Nul Co,\n,person,Ed,N\0UL\n",
+    );
+    assert!(
+        page.contains("line 2: no contains a NUL byte (column 1)")
+            && page.contains("line 3: company_no contains a NUL byte (column 4)"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+    // A header cell with an invisible character at an end (pasted from a web page) names its
+    // column: it said "unknown columns: name" and "the column "name" is missing".
+    let page = import(
+        &mut c,
+        "no,type,\u{200B}name,city\u{AD}\nZW-1,company,Zero Width Co,Aarhus\n",
+    );
+    assert!(page.contains("1 contact imported."), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Zero Width Co' AND city = 'Aarhus'"),
+        1
+    );
+    diesel_exec(&app, "DELETE FROM contacts");
 
     // Many problems: all counted, the first 500 by line shown, row checks and the checks over
     // the whole file (a number used twice) in line order.

@@ -285,7 +285,7 @@ impl<'s> RowReader<'s> {
             }
             Ok(true) => record
                 .iter()
-                .map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase())
+                .map(|c| crate::db::text::trimmed(c).to_lowercase())
                 .collect(),
             Ok(false) => {
                 problems.add(1, "the file has no header line");
@@ -401,7 +401,8 @@ impl<'s> RowReader<'s> {
                 .unwrap_or_default();
             // Kept up to a bound, so that memory stays flat whatever the file: past it (a file
             // of 100,000 refused rows), persons may again be told a refused company is missing.
-            if !no.is_empty() && self.refused.len() < REFUSED_KEPT {
+            // (A No. with a NUL byte, refused for it, is no company any person could name.)
+            if !no.is_empty() && !no.contains('\0') && self.refused.len() < REFUSED_KEPT {
                 self.refused.push(no);
             }
         }

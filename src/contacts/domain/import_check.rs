@@ -294,6 +294,8 @@ fn no_problem(no: &str) -> Option<String> {
         Some("must be at most 20 characters without spaces".into())
     } else if no.chars().any(crate::db::text::invisible) {
         Some("holds an invisible character (such as a zero-width space): type it again".into())
+    } else if no.chars().any(char::is_control) {
+        Some("holds a control character: type it again".into())
     } else {
         None
     }

@@ -419,7 +419,7 @@ fn header_of<RS: Read + std::io::Seek>(
                 row + 1
             ));
         }
-        let text = cell_text(cell.get_value()).trim().to_lowercase();
+        let text = crate::db::text::trimmed(&cell_text(cell.get_value())).to_lowercase();
         if text.is_empty() {
             continue;
         }
