@@ -472,6 +472,30 @@ fn a_file_exported_before_a_colleagues_change_or_deletion_does_not_undo_it() {
         "{}",
         page.body
     );
+    // There, a contact of the same No. is named before the file's row may update it: in
+    // another database the No. may be another contact.
+    diesel_exec(
+        &other,
+        "UPDATE contacts SET name = 'Someone Else' WHERE no = 'ANNA'",
+    );
+    let page = import_file(&mut t, &[], "contacts.csv", export.body.as_bytes());
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains(
+            "contact ANNA already exists (Someone Else, person); the file was exported from \
+             another Rapport database, where ANNA may be another contact (the file names it \
+             Anna"
+        ),
+        "{}",
+        page.body
+    );
+    // In the database the file came from, the message is the short one.
+    let page = import_file(&mut c, &[], "contacts.csv", export.body.as_bytes());
+    assert!(
+        page.contains("contact ANNA already exists</li>"),
+        "{}",
+        page.body
+    );
 }
 
 /// A file's classification lists change only what the user changed in them: each row carries

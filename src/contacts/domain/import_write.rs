@@ -95,9 +95,16 @@ fn twice(line_word: &str) -> String {
     )
 }
 
-/// A number Rapport already has (when those rows are not to update their contacts).
-const EXISTS: &str =
-    "SELECT r.line, 'contact ' || r.no || ' already exists' AS message, count(*) OVER () AS total
+/// A number Rapport already has (when those rows are not to update their contacts). A row of
+/// a file exported from another Rapport database names the contact it would update here: the
+/// same No. there may be another contact.
+const EXISTS: &str = "SELECT r.line, 'contact ' || r.no || ' already exists'
+            || CASE WHEN r.exported_from NOT IN ('', (SELECT database FROM code_list_version))
+               THEN ' (' || c.name || ', ' || c.type || '); the file was exported from another '
+                    || 'Rapport database, where ' || r.no || ' may be another contact (the file '
+                    || 'names it ' || r.name || '): compare them before updating'
+               ELSE '' END AS message,
+            count(*) OVER () AS total
      FROM import_rows r JOIN contacts c ON c.no = r.no ORDER BY r.line LIMIT $1";
 
 /// A row of a file exported from this database (its `version` and `exported_from` given)
