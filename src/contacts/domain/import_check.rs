@@ -316,6 +316,65 @@ fn excel_shortened(value: &str) -> bool {
         && exponent.len() <= 3
 }
 
+/// The text columns a Windows-1252 file may have lost letters of.
+const LOSSY_COLUMNS: [&str; 7] = [
+    "name",
+    "search_name",
+    "job_title",
+    "address",
+    "address_2",
+    "city",
+    "post_code",
+];
+
+/// The characters Windows-1252 holds (a regular expression's bracket expression): ASCII,
+/// Latin-1's letters and signs, and the 27 of 0x80–0x9F.
+const WINDOWS_1252: &str = "\\x01-\\x7F\\xA0-\\xFF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
+
+/// A file read as Windows-1252 (Excel's "CSV (Comma delimited)") has "?" where a contact's
+/// name held a letter Windows-1252 cannot (Polish, Czech, Greek, Cyrillic, an emoji as one or
+/// two): such a cell, the stored value with those letters as "?", is the stored value, not a
+/// change (an update wrote "R?d?" over "Różą", said as updated). `columns`: the file's.
+pub(super) fn keep_what_windows_1252_lost(
+    conn: &mut diesel::PgConnection,
+    columns: &[&str],
+) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    let kept: Vec<&str> = LOSSY_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| columns.contains(c))
+        .collect();
+    if kept.is_empty() {
+        return Ok(());
+    }
+    let lost = |column: &str, wide: &str| {
+        format!(
+            "regexp_replace(regexp_replace(c.{column}, '[\\U00010000-\\U0010FFFF]', '{wide}', 'g'), \
+             '[^{WINDOWS_1252}]', '?', 'g')"
+        )
+    };
+    let sets: Vec<String> = kept
+        .iter()
+        .map(|c| {
+            format!(
+                "{c} = CASE WHEN r.{c} <> c.{c} AND r.{c} IN ({}, {}) THEN c.{c} ELSE r.{c} END",
+                lost(c, "?"),
+                lost(c, "??")
+            )
+        })
+        .collect();
+    let any: Vec<String> = kept
+        .iter()
+        .map(|c| format!("c.{c} ~ '[^{WINDOWS_1252}]'"))
+        .collect();
+    conn.batch_execute(&format!(
+        "UPDATE import_rows r SET {} FROM contacts c WHERE c.id = r.existing_id AND ({})",
+        sets.join(", "),
+        any.join(" OR ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::excel_shortened;

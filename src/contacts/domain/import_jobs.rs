@@ -17,6 +17,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{BigInt, Text};
 
 use super::import::{self, Codes, Problems};
+use super::import_check;
 use super::import_source::{self, CsvSource, Source, Windows1252, XlsxSource};
 use super::import_write::{self, Existing, Written};
 use crate::admin::audit::{self, Actor};
@@ -480,12 +481,15 @@ struct ImportBy<'a> {
 }
 
 /// Checks every row of `source` and writes them all, in one transaction.
+/// `windows_1252`: the file is read as Windows-1252, which has "?" for the letters it cannot
+/// hold.
 fn load(
     conn: &mut PgConnection,
     job: &mut JobConn,
     source: &mut dyn Source,
     codes: &Codes,
     by: &ImportBy,
+    windows_1252: bool,
 ) -> anyhow::Result<Outcome> {
     let ImportBy {
         file_name,
@@ -506,6 +510,9 @@ fn load(
         import_write::lock(conn)?;
         if existing.update {
             import_write::match_existing(conn)?;
+            if windows_1252 {
+                import_check::keep_what_windows_1252_lost(conn, &existing.columns)?;
+            }
         }
         import_write::check(conn, &mut problems, &existing, &staged.refused)?;
         if !problems.is_empty() {
@@ -586,7 +593,7 @@ fn run(
             Ok(mut book) => match XlsxSource::first_sheet(&mut book) {
                 Ok((mut source, rows)) => {
                     job.total(rows.saturating_sub(1).max(1));
-                    load(&mut conn, job, &mut source, &codes, &by)?
+                    load(&mut conn, job, &mut source, &codes, &by, false)?
                 }
                 Err(message) => Outcome::unreadable(message),
             },
@@ -596,10 +603,10 @@ fn run(
             let separator = import_source::sniff_separator(data.fill_buf()?);
             if kind == FileKind::CsvWindows1252 {
                 let mut source = CsvSource::new(Windows1252::new(data), separator);
-                load(&mut conn, job, &mut source, &codes, &by)?
+                load(&mut conn, job, &mut source, &codes, &by, true)?
             } else {
                 let mut source = CsvSource::new(data, separator);
-                load(&mut conn, job, &mut source, &codes, &by)?
+                load(&mut conn, job, &mut source, &codes, &by, false)?
             }
         }
     };
