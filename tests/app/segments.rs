@@ -3077,6 +3077,17 @@ fn a_text_range_compares_in_the_offices_alphabet() {
     assert_members(&app, &seg, &["J1", "J2", "J3"]);
     step(&mut c, &seg, "reduce", &[("job_title", "<d")]);
     assert_members(&app, &seg, &["J3"]);
+    // A Search Name too, which is upper-cased as typed: `d..f` takes "ÉMILE" (byte order put
+    // it after Z), and not "ZOO".
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET search_name = upper(job_title) WHERE no LIKE 'J_'",
+    );
+    let seg = new_segment(&mut c, "Search names");
+    step(&mut c, &seg, "add", &[("job_title", "Émile*|Zoo*|Buyer")]);
+    assert_members(&app, &seg, &["J1", "J3", "J4"]);
+    step(&mut c, &seg, "refine", &[("search_name", "d..f")]);
+    assert_members(&app, &seg, &["J3"]);
 }
 
 /// Save header sent twice (a double click) with a template chosen: the first saved it with

@@ -111,7 +111,7 @@ pub const FIELDS: &[Field] = &[
         key: "search_name",
         section: Section::Contact,
         label: "Search Name",
-        kind: FieldKind::Code,
+        kind: FieldKind::Capitals,
         column: "c.search_name",
         lookup: None,
     },

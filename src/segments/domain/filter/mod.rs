@@ -31,6 +31,7 @@
 //! # Field kinds
 //!
 //! - [`FieldKind::Text`]: case-sensitive unless `@`.
+//! - [`FieldKind::Capitals`]: upper-cased as a code, ordered as text.
 //! - [`FieldKind::Code`]: values are upper-cased unless `@` (codes are upper case).
 //! - [`FieldKind::Date`]: `2026-01-31`; also `31.01.2026` and `today`/`t` (Rapport's own date
 //!   when the statement is written, as every other "today" of its pages: not the database's
@@ -96,6 +97,9 @@ pub const MAX_DEPTH: usize = 32;
 pub enum FieldKind {
     Code,
     Text,
+    /// Text kept in capitals (a Search Name): values upper-cased as a code's, compared in the
+    /// office's alphabet as text is.
+    Capitals,
     Date,
     Integer,
     /// A decimal amount (a `numeric` column).
@@ -109,7 +113,7 @@ impl FieldKind {
     fn noun(self) -> &'static str {
         match self {
             FieldKind::Code => "a code field",
-            FieldKind::Text => "a text field",
+            FieldKind::Text | FieldKind::Capitals => "a text field",
             FieldKind::Date => "a date field",
             FieldKind::Integer => "a number field",
             FieldKind::Amount => "an amount field",
@@ -120,7 +124,10 @@ impl FieldKind {
 
     /// Text-like kinds: `@` applies, `''` means NULL or `''`.
     fn is_textual(self) -> bool {
-        matches!(self, FieldKind::Code | FieldKind::Text)
+        matches!(
+            self,
+            FieldKind::Code | FieldKind::Text | FieldKind::Capitals
+        )
     }
 }
 

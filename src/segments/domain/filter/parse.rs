@@ -366,7 +366,7 @@ impl Parser {
             return Err(self.missing_value(value_prev));
         };
         let any_case = at_sign.is_some() && self.kind.is_textual();
-        let upper = self.kind == FieldKind::Code && !any_case;
+        let upper = matches!(self.kind, FieldKind::Code | FieldKind::Capitals) && !any_case;
         let test = match op {
             Some((Op::Cmp(cmp), at)) => {
                 let sym = cmp.symbol();
@@ -413,7 +413,10 @@ impl Parser {
                 if let Some(w) = raw.wildcard() {
                     if !matches!(
                         self.kind,
-                        FieldKind::Text | FieldKind::Code | FieldKind::Choice(_)
+                        FieldKind::Text
+                            | FieldKind::Code
+                            | FieldKind::Capitals
+                            | FieldKind::Choice(_)
                     ) {
                         return Err(ParseError::at(
                             w,
@@ -476,7 +479,7 @@ impl Parser {
         let err = |message: String| Err(ParseError::at(raw.start, message));
         match self.kind {
             FieldKind::Text => Ok(Value::Text(text)),
-            FieldKind::Code => Ok(Value::Text(if any_case {
+            FieldKind::Code | FieldKind::Capitals => Ok(Value::Text(if any_case {
                 text
             } else {
                 text.to_uppercase()

@@ -113,7 +113,7 @@ impl Filter {
             // Text compared in the office's alphabet, as the lists sort names: a job title's
             // `A..M` took "Buyer" but not "chief buyer" nor "Émile" (the bytes' order of the
             // cluster's C locale). Codes keep theirs, and the indexes that serve it.
-            let text = self.kind() == FieldKind::Text;
+            let text = matches!(self.kind(), FieldKind::Text | FieldKind::Capitals);
             let collation = crate::db::names::collation(crate::web::locale::current());
             let ordered = |lhs: &str| {
                 if text {
