@@ -1809,6 +1809,33 @@ fn why_names_the_reduce_or_refine_that_keeps_a_contact_out() {
     // A contact no step would bring in is not said to be kept out.
     let why = c.get(&format!("/segments/{refined}/why?contact=CO04")).body;
     assert!(!why.contains("keeps it out"), "{why}");
+    // A person without a company, come after the steps, kept out by a Reduce with Entire
+    // Companies (its own "company" is itself): it was not named, as if a Refresh would bring
+    // the person in.
+    diesel_exec(&app, "INSERT INTO mailing_groups (code) VALUES ('SOLOGRP')");
+    let alone = new_segment(&mut c, "Alone");
+    let at = format!("/segments/{alone}");
+    c.submit(
+        &at,
+        &format!("{at}/add"),
+        &[("type", "person"), ("country", "DK")],
+    );
+    c.submit(
+        &at,
+        &format!("{at}/reduce"),
+        &[("mailing_group", "SOLOGRP"), ("entire_companies", "on")],
+    );
+    diesel_exec(
+        &app,
+        "INSERT INTO contacts (no, type, name, country_code) VALUES ('SOLO', 'person', 'Solo', 'DK');
+         INSERT INTO contact_mailing_groups SELECT id, 'SOLOGRP' FROM contacts WHERE no = 'SOLO'",
+    );
+    let why = c.get(&format!("/segments/{alone}/why?contact=SOLO")).body;
+    assert!(
+        why.contains("But step 2 (Reduce Contacts: ")
+            && why.contains("keeps it out: it matches its filters today."),
+        "{why}"
+    );
     // A later Add that brings it in too: the Refine before that Add keeps it out no longer.
     diesel_exec(
         &app,

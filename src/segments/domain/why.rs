@@ -312,8 +312,11 @@ pub fn explain(
                 continue;
             }
             let criteria = &read.criteria;
-            // Entire Companies: one match in the company counts for all its contacts.
-            let matched = if criteria.options.entire_companies {
+            // Entire Companies: one match in the company counts for all its contacts. (A
+            // person without a company has no company key: it is its own, as the step reads.)
+            let matched = if criteria.options.entire_companies
+                && (contact.company_id.is_some() || contact.is_company())
+            {
                 let company = contact.company_id.unwrap_or(contact.id);
                 matches_where(conn, criteria, "c.company_key", company)?
             } else {
