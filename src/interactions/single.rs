@@ -325,16 +325,31 @@ fn campaign_exists(conn: &mut PgConnection, no: &str) -> QueryResult<bool> {
 /// Whether the salesperson is blocked; `None` when there is none with that code.
 /// The salespeople an interaction can name (not blocked), by code.
 pub fn salesperson_options(conn: &mut PgConnection) -> QueryResult<CodeList> {
+    salesperson_options_keeping(conn, "")
+}
+
+/// [`salesperson_options`], and `kept` marked "(blocked)" when it is blocked: a form shown
+/// again with it chosen says it beside "is blocked" (it said "(not found)").
+pub fn salesperson_options_keeping(conn: &mut PgConnection, kept: &str) -> QueryResult<CodeList> {
     use crate::db::schema::salespeople;
     Ok(salespeople::table
-        .filter(salespeople::blocked.eq(false))
+        .filter(
+            salespeople::blocked
+                .eq(false)
+                .or(salespeople::code.eq(kept)),
+        )
         .order(salespeople::code)
-        .select((salespeople::code, salespeople::name))
-        .load::<(String, String)>(conn)?
+        .select((salespeople::code, salespeople::name, salespeople::blocked))
+        .load::<(String, String, bool)>(conn)?
         .into_iter()
-        .map(|(code, description)| CodeOption {
+        .map(|(code, name, blocked)| CodeOption {
             code: code.into(),
-            description: description.into(),
+            description: if blocked {
+                format!("{name} (blocked)")
+            } else {
+                name
+            }
+            .into(),
         })
         .collect())
 }

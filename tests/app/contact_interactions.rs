@@ -250,6 +250,14 @@ fn logging_a_single_interaction_refuses_bad_fields_at_once_and_keeps_what_was_ty
     ] {
         assert!(res.contains(wanted), "missing {wanted}:\n{}", res.body);
     }
+    // The blocked salesperson stays chosen as blocked, not as "(not found)".
+    assert!(
+        res.contains("<option value=\"PL\" selected>")
+            && res.contains("(blocked)</option>")
+            && !res.contains("PL (not found)"),
+        "{}",
+        res.body
+    );
     // A template renamed or deleted in setup while the form was open: chosen again on the
     // form shown again, with what was typed kept (the field was read-only, and "Choose
     // another template" started over with nothing typed).

@@ -44,11 +44,12 @@ pub struct SingleOptions {
 }
 
 impl SingleOptions {
-    fn load(conn: &mut PgConnection) -> QueryResult<Self> {
+    /// The choices, with `salesperson` among them when it is blocked (a form shown again).
+    fn load(conn: &mut PgConnection, salesperson: &str) -> QueryResult<Self> {
         Ok(SingleOptions {
             templates: header::templates(conn)?,
             campaigns: header::campaign_options(conn)?,
-            salespeople: single::salesperson_options(conn)?,
+            salespeople: single::salesperson_options_keeping(conn, salesperson)?,
         })
     }
 }
@@ -77,7 +78,7 @@ pub async fn new(
         } else {
             Some(header::template(conn, &code)?.ok_or(code))
         };
-        Ok((contact, SingleOptions::load(conn)?, template))
+        Ok((contact, SingleOptions::load(conn, "")?, template))
     })
     .await?;
     let mut errors = FormErrors::new();
@@ -148,7 +149,7 @@ pub async fn create(
             };
             if contact.privacy_blocked {
                 // The page says why, in place of the form.
-                let options = SingleOptions::load(conn)?;
+                let options = SingleOptions::load(conn, "")?;
                 return Ok(Logged::Invalid(
                     Box::new(contact),
                     FormErrors::new(),
@@ -158,7 +159,7 @@ pub async fn create(
             let entry = match f.validate(conn, &contact)? {
                 Ok(entry) => entry,
                 Err(errors) => {
-                    let options = SingleOptions::load(conn)?;
+                    let options = SingleOptions::load(conn, &f.salesperson)?;
                     return Ok(Logged::Invalid(Box::new(contact), errors, options));
                 }
             };
