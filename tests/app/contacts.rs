@@ -217,6 +217,8 @@ fn the_second_of_two_concurrent_edits_is_refused_and_the_first_kept() {
     let res = b.post_with_token(&path, &form_b.csrf_token().unwrap(), &fields(&theirs));
     res.assert_status(409);
     assert!(res.contains("Someone else saved this contact after you opened it"));
+    // Focused when the page opens, as a refused form's summary is.
+    summary_links_resolve(&res.body);
     // Values are shown as the form names them, not as stored.
     assert!(
         res.contains("<tr><td>Correspondence Type</td><td>E-mail</td><td>Hard Copy</td></tr>"),

@@ -729,6 +729,8 @@ fn an_opportunity_moves_through_every_rule_of_its_cycle_and_is_closed_and_reopen
         ],
     );
     res.assert_status(409);
+    // Its message is focused, as every refused form's (the keyboard started at the top).
+    summary_links_resolve(&res.body);
     assert_eq!(
         opp(&app, &no),
         "in_progress|3|3000.00|50.00|50.00|25.00|750.00|-"

@@ -1263,7 +1263,10 @@ fn log_writes_what_its_page_showed_and_a_second_click_keeps_the_first_message() 
         &[("shown", &shown), ("follow_up", "on")],
     );
     res.assert_status(409);
-    assert!(res.contains("Nothing was logged: the segment changed after this page was shown"));
+    assert!(res.contains(
+        "role=\"alert\" tabindex=\"-1\" autofocus>Nothing was logged: the segment changed after \
+         this page was shown"
+    ));
     assert!(
         res.contains("198.00"),
         "the total cost as it is now: {}",
