@@ -1,7 +1,7 @@
 //! Browser journeys: Debian's Chromium driven over WebDriver (chromedriver + fantoccini).
 //!
 //! Every page a journey visits is checked twice: axe-core runs in the page against WCAG 2.1
-//! A/AA — on the desktop, 390 px wide (a phone, where the page must not scroll sideways) and
+//! A/AA — on the desktop, 320 px wide (a phone, where the page must not scroll sideways) and
 //! at 200 % zoom — and its DOM is saved so that the Nu HTML Checker can validate all pages of
 //! the test in one run at the end. Problems from both are collected and fail the test together.
 //!
@@ -656,19 +656,19 @@ impl Browser {
         checks.problems.extend(problems);
     }
 
-    /// The page again on small screens, with axe-core at each: a phone (390 CSS px wide, where
-    /// the page must not scroll sideways either) and 200 % zoom. Zooming a 1280 px window to
+    /// The page again on small screens, with axe-core at each: a narrow phone (320 CSS px wide,
+    /// WCAG's reflow width, where the page must not scroll sideways either) and 200 % zoom. Zooming a 1280 px window to
     /// 200 % lays the page out in 640 CSS px, with the same media queries as a 640 px window
     /// (the device pixel ratio only sharpens the drawing), so a 640 px wide viewport is what
     /// zoom does to the layout; CSS `zoom` on the page would not be: it leaves the media
     /// queries at 1280 px. The desktop size is restored after.
     async fn small_screens(&self, label: &str) -> Vec<String> {
         let mut problems = Vec::new();
-        for (width, what) in [(390, "390 px wide"), (640, "200 % zoom")] {
+        for (width, what) in [(320, "320 px wide"), (640, "200 % zoom")] {
             self.viewport_width(width).await;
             let at = format!("{label} at {what}");
             problems.extend(self.axe(&at).await);
-            if width == 390 {
+            if width == 320 {
                 problems.extend(self.sideways(&at).await);
             }
         }

@@ -3,7 +3,7 @@
 //! Why finding a contact by part of its name; a person's card with what it inherits and only
 //! the questionnaires that apply to it; the Excel round trip through the import page; a
 //! Danish-formatted cost typed on a segment header. Every page checked by axe-core (desktop,
-//! 390 px, 200 % zoom) and the HTML checker.
+//! 320 px, 200 % zoom) and the HTML checker.
 
 use fantoccini::Locator;
 
