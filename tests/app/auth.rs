@@ -58,6 +58,15 @@ fn unknown_user_and_wrong_password_look_the_same() {
     assert_eq!(wrong.status, 422);
     assert_eq!(unknown.status, 422);
     assert!(wrong.contains("The user name or password is incorrect."));
+    // The password, to type again, is focused and tied to the message; the name is kept.
+    assert!(
+        wrong.contains(
+            "type=\"password\" autocomplete=\"current-password\" required autofocus \
+             aria-describedby=\"login-error\">"
+        ) && !wrong.contains("autocomplete=\"username\" required autofocus"),
+        "{}",
+        wrong.body
+    );
     // Same page apart from the echoed user name and the request's own token.
     let normalise = |body: &str, name: &str| body.replace(name, "NAME");
     assert_eq!(
