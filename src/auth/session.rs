@@ -423,7 +423,8 @@ pub async fn middleware(
             .map(ServiceResponse::map_into_left_body);
     };
     let safe = is_safe(req.method());
-    if !safe && !same_origin(&req) {
+    let foreign = !safe && !same_origin(&req);
+    if foreign && req.cookie(cookie_name(&state.config)).is_none() {
         tracing::warn!(
             "refused a {} with a foreign or missing origin",
             req.method()
@@ -468,6 +469,18 @@ pub async fn middleware(
             }
         }
     };
+
+    // Refused with the session known, so that the page says who is signed in (it looked as if
+    // the user had been signed out: a proxy that does not pass the Host on refuses every form
+    // so).
+    if foreign {
+        tracing::warn!(
+            "refused a {} with a foreign or missing origin",
+            req.method()
+        );
+        req.extensions_mut().insert(session);
+        return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+    }
 
     if !safe {
         let given = match submitted_token(&mut req).await {

@@ -100,7 +100,8 @@ impl ErrorPage {
             403 => (
                 "Not allowed",
                 "This form was out of date or could not be checked, so nothing was changed. \
-                 Go back, reload the page and try again."
+                 Go back, reload the page and try again. If it happens every time, the browser \
+                 may be refusing Rapport's cookies: allow them for this address."
                     .to_string(),
             ),
             404 => (

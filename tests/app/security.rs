@@ -58,9 +58,16 @@ fn a_foreign_or_missing_origin_is_refused() {
     let mut admin = app.signed_in("boss", "admin");
     let token = admin.get("/admin/users/new").csrf_token().unwrap();
     admin.origin = Some("http://evil.example".into());
-    admin
-        .post_with_token("/admin/users", &token, NEW_USER)
-        .assert_status(403);
+    let refused = admin.post_with_token("/admin/users", &token, NEW_USER);
+    refused.assert_status(403);
+    // The page says who is signed in (it looked as if the user had been signed out), and
+    // what to check when it happens every time.
+    assert!(
+        refused.contains("Sign out") && refused.contains("boss"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.contains("the browser may be refusing Rapport"));
     admin.origin = Some("null".into());
     admin
         .post_with_token("/admin/users", &token, NEW_USER)
