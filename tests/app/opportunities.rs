@@ -4580,6 +4580,27 @@ fn create_opportunities_goes_on_over_a_change_that_does_not_touch_them() {
     );
     res.assert_status(409);
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
+    // A colleague's Go Back and another step of as many lines: every count as it was, the
+    // contacts others. Refused, shown again with the contacts now there.
+    let seg3 = new_segment(&mut c, "Desks");
+    step(&mut c, &seg3, "add", &[("contact_no", "ANNA")]);
+    let href = format!("/segments/{seg3}/create-opportunities");
+    let form = c.get(&href);
+    post(&mut c, &format!("/segments/{seg3}/go-back"), &[])
+        .assert_redirect(&format!("/segments/{seg3}"));
+    step(&mut c, &seg3, "add", &[("contact_no", "DORA")]);
+    let res = c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", "NEW"),
+            ("description", "Desks"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+        ],
+    );
+    res.assert_status(409);
+    assert!(res.contains(">DORA "), "{}", res.body);
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
 }
 
 /// An opportunity's edit form opened before an administrator renamed its salesperson: saved

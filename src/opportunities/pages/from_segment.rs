@@ -36,10 +36,18 @@ pub struct CreateForm {
 /// of the preview. A colleague's step or Go Back, or a change of the header's salesperson or
 /// campaign, between the page and the click changes it (the button said "Create 2
 /// opportunities" and made 228); a line's subject or cost, which no opportunity takes, does
-/// not.
+/// not. The last step is named by its id: a colleague's Go Back and another step of as many
+/// lines left every count as it was, and the click made opportunities for contacts the page
+/// never showed.
 fn shown_token(conn: &mut PgConnection, segment: &Segment, p: &Preview) -> QueryResult<String> {
+    use crate::db::schema::segment_steps;
     let figures = crate::segments::domain::totals::figures(conn, segment)?;
+    let last_step: Option<i64> = segment_steps::table
+        .filter(segment_steps::segment_id.eq(segment.id))
+        .select(diesel::dsl::max(segment_steps::id))
+        .first(conn)?;
     Ok(crate::db::once::digest(&(
+        last_step,
         figures.lines,
         figures.steps,
         &segment.salesperson_code,
