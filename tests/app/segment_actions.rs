@@ -302,6 +302,62 @@ fn deleting_a_reused_segment_names_the_drafts_that_reuse_it() {
     );
 }
 
+/// Reuse Segment and the deletion of the segment it reuses, at once: the step holds that
+/// segment until it is done, so the deletion waits and sees the step (its page names the
+/// draft); a deletion first leaves the step refused. The step was kept over a deleted
+/// segment, which Refresh could no longer replay.
+#[test]
+fn reuse_segment_and_the_deletion_of_its_segment_wait_for_each_other() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(&page, &format!("{page}/add"), &[("country", "DK")]);
+    let two = new_segment(&mut c, "Two");
+    let page2 = format!("/segments/{two}");
+    let form = c.get(&page2);
+    // A colleague's deletion of One has its row and is about to remove it.
+    let mut colleague = app.conn();
+    colleague
+        .batch_execute(&format!(
+            "BEGIN; SELECT id FROM segments WHERE no = '{one}' FOR UPDATE"
+        ))
+        .unwrap();
+    let action = format!("{page2}/reuse-segment");
+    let (token, reused) = (form.csrf_token().unwrap(), one.clone());
+    let reusing = std::thread::spawn(move || {
+        let res = c.post_with_token(&action, &token, &[("segment_no", &reused)]);
+        (c, res)
+    });
+    assert!(one_waits_for_a_lock(&app, || reusing.is_finished()));
+    colleague
+        .batch_execute(&format!(
+            "DELETE FROM segment_lines WHERE segment_id = (SELECT id FROM segments WHERE no = '{one}');
+             DELETE FROM segment_steps WHERE segment_id = (SELECT id FROM segments WHERE no = '{one}');
+             DELETE FROM segments WHERE no = '{one}'; COMMIT"
+        ))
+        .unwrap();
+    let (mut c, res) = reusing.join().unwrap();
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(
+        res.contains(&format!("There is no segment {one}.")),
+        "{}",
+        res.body
+    );
+    assert_eq!(members(&app, &two), 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id \
+             WHERE s.no = '{two}'"
+        )),
+        0,
+        "no step over a deleted segment"
+    );
+    c.get(&page2).assert_status(200);
+}
+
 #[test]
 fn reuse_segment_follows_the_add_rules() {
     let app = TestApp::start();

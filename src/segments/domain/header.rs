@@ -432,6 +432,18 @@ pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segme
         .optional()
 }
 
+/// The segment numbered `no`, kept from deletion (and from steps) until the transaction ends:
+/// a segment another one's step reads (Reuse Segment), whose deletion waits for the step and
+/// then sees it, instead of leaving the step over a segment gone.
+pub fn find_by_no_shared(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
+    segments::table
+        .filter(segments::no.eq(no.trim().to_uppercase()))
+        .select(Segment::as_select())
+        .for_share()
+        .first(conn)
+        .optional()
+}
+
 /// Locks the segment row for the rest of the transaction: steps on one segment run one at a
 /// time, so two users acting at once cannot lose or duplicate lines.
 pub fn lock(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {

@@ -574,7 +574,7 @@ pub async fn reuse_segment(
                     "Choose the segment to reuse, or enter its No.",
                 ));
             }
-            let Some(other) = header::find_by_no(conn, &other_no)? else {
+            let Some(other) = header::find_by_no_shared(conn, &other_no)? else {
                 return Ok(
                     actions.refused("reuse-segment", format!("There is no segment {other_no}."))
                 );
