@@ -166,6 +166,40 @@ fn saved_criteria_replay_every_step_with_its_options() {
     c.submit(&page2, &format!("{page2}/go-back"), &[]);
     assert_eq!(app.count(&format!("SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{two}'")), 1);
 
+    // Chosen on the Reuse page, saved again differently by a colleague before the click:
+    // nothing reused, and the steps they replay now are said (the others were replayed).
+    let picker = c.get(&format!("{page2}/reuse"));
+    let chosen = picker
+        .body
+        .split("name=\"code\" type=\"radio\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .expect("a saved criteria to choose")
+        .to_string();
+    assert!(chosen.starts_with("RETAIL-CO "), "{chosen}");
+    diesel_exec(
+        &app,
+        "DELETE FROM saved_criteria_steps WHERE code = 'RETAIL-CO' AND kind = 'refine'",
+    );
+    let steps_of_two = || {
+        app.count(&format!("SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{two}'"))
+    };
+    let refused = c.post_with_token(
+        &format!("{page2}/reuse-criteria"),
+        &picker.csrf_token().unwrap(),
+        &[
+            ("code", &chosen),
+            ("last", &hidden_value(&picker.body, "last").unwrap()),
+            ("last_at", &hidden_value(&picker.body, "last_at").unwrap()),
+        ],
+    );
+    assert!(
+        refused.contains("Nothing was reused: saved criteria RETAIL-CO were saved again after the page was shown"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(steps_of_two(), 1);
+
     // A code with a space: the list again (422), the reason next to that criteria's field.
     let refused = c.submit(
         "/saved-criteria",

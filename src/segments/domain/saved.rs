@@ -193,6 +193,14 @@ pub struct Saved {
     pub steps: Vec<String>,
 }
 
+impl Saved {
+    /// What a page shows of the saved steps, as a digest its form sends back: saved again
+    /// under the same code meanwhile (deleted and saved anew), they differ.
+    pub fn shown(&self) -> String {
+        crate::db::once::digest(&self.steps)
+    }
+}
+
 pub fn load_saved(conn: &mut PgConnection, only: Option<&str>) -> QueryResult<Vec<Saved>> {
     let mut heads = saved_criteria::table
         .order(saved_criteria::code)

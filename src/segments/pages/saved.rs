@@ -479,7 +479,11 @@ pub async fn reuse_criteria(
     let no = path.into_inner();
     let form = form.into_inner();
     let seen = seen(&form.last, &form.last_at);
-    let typed = form.code.trim().to_string();
+    // From the picker: the code and what the page showed of its steps.
+    let (typed, shown) = match form.code.trim().split_once(' ') {
+        Some((code, shown)) => (code.to_string(), Some(shown.trim().to_string())),
+        None => (form.code.trim().to_string(), None),
+    };
     let code = typed.to_uppercase();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
@@ -494,6 +498,23 @@ pub async fn reuse_criteria(
                 reuse_code: typed,
                 ..Default::default()
             };
+            // Saved again under the same code since the page showed them: the steps it would
+            // replay are not the ones the user chose.
+            if let Some(shown) = &shown {
+                if let Some(now) = load_saved(conn, Some(&code))?.into_iter().next() {
+                    if &now.shown() != shown {
+                        return Ok(actions.refused(
+                            "reuse-code",
+                            format!(
+                                "Nothing was reused: saved criteria {code} were saved again after \
+                                 the page was shown, and now replay: {}. Reuse them again if \
+                                 that is what you want.",
+                                now.steps.join("; ")
+                            ),
+                        ));
+                    }
+                }
+            }
             let (segment_no, summary) = match saved::reuse(conn, &no, &code, &user, &ip)? {
                 saved::Reused::Done {
                     segment_no,
