@@ -1855,6 +1855,56 @@ fn saved_criteria_changed_by_a_colleague_are_said_on_the_list() {
         app.count("SELECT count(*) FROM saved_criteria WHERE code = 'Q1:2027' AND description = 'Bert''s'"),
         1
     );
+
+    // Both change the description from the list as shown: the second is refused, with what
+    // was typed kept and the colleague's description said (both were told "saved", and the
+    // first was lost).
+    let shown = stan.get("/saved-criteria");
+    bert.submit(
+        "/saved-criteria",
+        "/saved-criteria/Q1%3A2027",
+        &[
+            ("new_code", "Q1:2027"),
+            ("description", "Bert's again"),
+            ("was", "Bert's"),
+        ],
+    )
+    .assert_redirect("/saved-criteria");
+    let refused = stan.post_with_token(
+        "/saved-criteria/Q1%3A2027",
+        &shown.csrf_token().unwrap(),
+        &[
+            ("new_code", "Q1:2027"),
+            ("description", "Stan's own"),
+            ("was", &hidden_value(&shown.body, "was").unwrap()),
+        ],
+    );
+    refused.assert_status(422);
+    assert!(
+        refused.contains("Someone else changed the description since this page was shown")
+            && refused.contains("value=\"Stan&#39;s own\""),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE description = 'Bert''s again'"),
+        1
+    );
+    // Sent again from that page: saved.
+    stan.post_with_token(
+        "/saved-criteria/Q1%3A2027",
+        &refused.csrf_token().unwrap(),
+        &[
+            ("new_code", "Q1:2027"),
+            ("description", "Stan's own"),
+            ("was", &hidden_value(&refused.body, "was").unwrap()),
+        ],
+    )
+    .assert_redirect("/saved-criteria");
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE description = 'Stan''s own'"),
+        1
+    );
 }
 
 /// Why, for a contact an Add step would bring in today, names the later Reduce or Refine that

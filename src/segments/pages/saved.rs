@@ -225,6 +225,9 @@ pub struct RenameForm {
     new_code: String,
     #[serde(default)]
     description: String,
+    /// The description as the page showed it (absent from a form that sends none).
+    #[serde(default)]
+    was: Option<String>,
 }
 
 /// Renames saved criteria (new code and description).
@@ -264,10 +267,26 @@ pub async fn saved_rename(
                 return Ok(None);
             }
             let taken = new_code != code && saved::exists(conn, &new_code)?;
+            // A colleague's description saved since the page was shown, which this form would
+            // replace unseen (both were told "saved", and the first was lost).
+            let now = load_saved(conn, Some(&code))?
+                .into_iter()
+                .next()
+                .map(|s| s.description)
+                .unwrap_or_default();
+            let overwritten = form
+                .was
+                .as_deref()
+                .is_some_and(|was| was.trim() != now && description != now);
             let problem = match code_problem(&new_code) {
                 Some(problem) => Some(problem.to_string()),
                 None if taken => Some(format!("The code {new_code} is already used.")),
-                None => description_problem,
+                None if description_problem.is_some() => description_problem,
+                None if overwritten => Some(format!(
+                    "Someone else changed the description since this page was shown: it is now \
+                     \"{now}\". Nothing was saved; rename again to replace it."
+                )),
+                None => None,
             };
             if let Some(message) = problem {
                 return Ok(Some(RefusedRename {
