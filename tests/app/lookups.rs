@@ -287,7 +287,7 @@ fn reuse_picks_a_segment_or_saved_criteria_from_a_list() {
     assert!(!page.contains(&format!(r#"<option value="{target}">"#)));
     // Nothing is chosen for the user: one click applied the first saved criteria, or the
     // newest segment, unasked; sent so, it is refused by its field.
-    assert!(page.contains(r#"name="code" type="radio" value="XM" aria-describedby"#));
+    assert!(page.contains(r#"name="code" type="radio" value="XM "#));
     assert!(!page.contains(" checked"), "{}", page.body);
     assert!(page.contains(r#"<option value="">(choose)</option>"#));
     let steps = app.count("SELECT count(*) FROM segment_steps");
@@ -316,10 +316,18 @@ fn reuse_picks_a_segment_or_saved_criteria_from_a_list() {
         &[("segment_no", &news)],
     )
     .assert_redirect(&format!("/segments/{target}"));
+    // The picker's choice, as the page sends it (the code and what the page showed).
+    let chosen = page
+        .body
+        .split(r#"name="code" type="radio" value=""#)
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .to_string();
     post(
         &mut c,
         &format!("/segments/{target}/reuse-criteria"),
-        &[("code", "XM")],
+        &[("code", &chosen)],
     )
     .assert_redirect(&format!("/segments/{target}"));
     assert_members(&app, &target, &["ANNA", "DORA", "ELI", "SOLO"]);

@@ -3388,6 +3388,15 @@ fn a_classification_filter_says_what_it_selects() {
     // Eli, on NEWS alone, is not.
     assert_members(&app, &no, &["ANNA", "DORA", "SOLO"]);
     assert_eq!(app.count("SELECT count(*) FROM segment_steps"), 1);
+    // Several exclusions, or a pattern excluded: "any mailing group …", not a sentence that
+    // reads as keeping those groups' contacts out.
+    for (typed, said) in [
+        ("<>NEWS&<>XMAS", "any mailing group not NEWS and not XMAS"),
+        ("<>N*", "any mailing group not starting with N"),
+    ] {
+        let res = preview(&mut c, &no, "add", &[("mailing_group", typed)]);
+        assert!(res.contains(said), "{typed}: {}", res.body);
+    }
     // A step stored before these were refused is still read: its sentence, and Refresh.
     crate::auth::diesel_exec(
         &app,

@@ -760,12 +760,21 @@ impl Criteria {
                 // A section's filter selects a contact with one row that passes it: "mailing
                 // group not NEWS" read as "not on NEWS", where it takes a contact with any
                 // other group.
+                let related = f.section.related().is_some();
                 let words = match words.strip_prefix("not ") {
-                    Some(rest) if f.section.related().is_some() && p.is_one_not_equal() => {
+                    Some(rest) if related && p.is_one_not_equal() => {
                         format!("other than {rest}")
                     }
                     _ => words,
                 };
+                // Several exclusions or a pattern excluded ("not RETAIL and not IT", "not
+                // starting with R") read as keeping those out; the step takes a contact with
+                // any other row: "any industry group not RETAIL and not IT".
+                let negated = words.starts_with("not ") || words.contains(" not ");
+                if related && negated {
+                    parts.push(format!("any {label} {words}"));
+                    continue;
+                }
                 parts.push(format!("{label} {words}"));
             }
         }
