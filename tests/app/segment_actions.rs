@@ -390,6 +390,31 @@ fn reuse_segment_and_the_deletion_of_its_segment_wait_for_each_other() {
         "no step over a deleted segment"
     );
     c.get(&page2).assert_status(200);
+
+    // A step running on the reused segment does not hold up the reuse (two segments reusing
+    // each other at once waited for each other, and one was refused as busy).
+    let three = new_segment(&mut c, "Three");
+    let page3 = format!("/segments/{three}");
+    c.submit(&page3, &format!("{page3}/add"), &[("country", "SE")]);
+    let mut stepping = app.conn();
+    stepping
+        .batch_execute(&format!(
+            "BEGIN; SELECT id FROM segments WHERE no = '{three}' FOR NO KEY UPDATE"
+        ))
+        .unwrap();
+    let form = c.get(&page2);
+    let action = format!("{page2}/reuse-segment");
+    let (token, reused) = (form.csrf_token().unwrap(), three.clone());
+    let reusing =
+        std::thread::spawn(move || c.post_with_token(&action, &token, &[("segment_no", &reused)]));
+    assert!(
+        eventually(std::time::Duration::from_millis(20), || reusing
+            .is_finished()),
+        "the reuse waited for the step on the segment it reads"
+    );
+    stepping.batch_execute("COMMIT").unwrap();
+    reusing.join().unwrap().assert_redirect(&page2);
+    assert_eq!(members(&app, &two), 5);
 }
 
 #[test]

@@ -432,21 +432,34 @@ pub fn find_by_no(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segme
         .optional()
 }
 
-/// The segment numbered `no`, kept from deletion (and from steps) until the transaction ends:
-/// a segment another one's step reads (Reuse Segment), whose deletion waits for the step and
-/// then sees it, instead of leaving the step over a segment gone.
-pub fn find_by_no_shared(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
+/// The segment numbered `no`, kept from deletion until the transaction ends: a segment
+/// another one's step reads (Reuse Segment), whose deletion ([`lock_to_delete`]) waits for
+/// the step and then sees it, instead of leaving the step over a segment gone. Its own steps
+/// ([`lock`]) do not wait for it, so two segments reusing each other at once do not deadlock.
+pub fn find_by_no_kept(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
     segments::table
         .filter(segments::no.eq(no.trim().to_uppercase()))
         .select(Segment::as_select())
-        .for_share()
+        .for_key_share()
         .first(conn)
         .optional()
 }
 
 /// Locks the segment row for the rest of the transaction: steps on one segment run one at a
-/// time, so two users acting at once cannot lose or duplicate lines.
+/// time, so two users acting at once cannot lose or duplicate lines. (A lock that lets another
+/// segment's step read it: [`find_by_no_kept`].)
 pub fn lock(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
+    segments::table
+        .filter(segments::no.eq(no.trim().to_uppercase()))
+        .select(Segment::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .optional()
+}
+
+/// [`lock`], and no other segment's step reading it either ([`find_by_no_kept`]): before its
+/// deletion checks what reuses it.
+pub fn lock_to_delete(conn: &mut PgConnection, no: &str) -> QueryResult<Option<Segment>> {
     segments::table
         .filter(segments::no.eq(no.trim().to_uppercase()))
         .select(Segment::as_select())

@@ -77,6 +77,9 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     let shown = form.into_inner().shown;
     on_locked_segment(&req, &state, path.into_inner(), move |conn, segment, ip| {
+        // A segment another one's step is reusing at this moment: its step first, seen below.
+        let segment =
+            crate::segments::domain::header::lock_to_delete(conn, &segment.no)?.unwrap_or(segment);
         if let Some(why) = refusal(&segment) {
             return Ok((Flash::error(why), format!("/segments/{}", segment.no)));
         }

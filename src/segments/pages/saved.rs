@@ -500,8 +500,12 @@ pub async fn reuse_criteria(
     let seen = seen(&form.last, &form.last_at);
     // From the picker: the code and what the page showed of its steps.
     let (typed, shown) = match form.code.trim().split_once(' ') {
-        Some((code, shown)) => (code.to_string(), Some(shown.trim().to_string())),
-        None => (form.code.trim().to_string(), None),
+        Some((code, shown))
+            if shown.len() == 32 && shown.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            (code.to_string(), Some(shown.to_string()))
+        }
+        _ => (form.code.trim().to_string(), None),
     };
     let code = typed.to_uppercase();
     let session = session::current(&req)?;
@@ -614,7 +618,7 @@ pub async fn reuse_segment(
                     "Choose the segment to reuse, or enter its No.",
                 ));
             }
-            let Some(other) = header::find_by_no_shared(conn, &other_no)? else {
+            let Some(other) = header::find_by_no_kept(conn, &other_no)? else {
                 return Ok(
                     actions.refused("reuse-segment", format!("There is no segment {other_no}."))
                 );
