@@ -101,7 +101,9 @@ impl ErrorPage {
                 "Not allowed",
                 "This form was out of date or could not be checked, so nothing was changed. \
                  Go back, reload the page and try again. If it happens every time, the browser \
-                 may be refusing Rapport's cookies: allow them for this address."
+                 may be refusing Rapport's cookies (allow them for this address), or the proxy \
+                 in front of Rapport may not pass on the address the browser used (for the \
+                 administrator: see the README on a reverse proxy)."
                     .to_string(),
             ),
             404 => (

@@ -3565,6 +3565,12 @@ fn closing_and_moving_refuse_what_business_central_refuses() {
     res.assert_status(422);
     assert!(res.contains("Salesperson JO is blocked: choose another."));
     assert!(res.contains("The estimated closing date cannot be before today"));
+    // The choice stays, marked blocked (it was gone: "(choose)" beside "is blocked").
+    assert!(
+        res.contains("<option value=\"JO\" selected>JO – ") && res.contains("(blocked)</option>"),
+        "{}",
+        res.body
+    );
 
     // A stage's interaction with no salesperson to give it: the move is made, the
     // interaction left out and said so (it was a database error).

@@ -35,10 +35,11 @@ pub struct NewOptions {
     pub cycles: Vec<SalesCycle>,
 }
 
-fn new_options(conn: &mut PgConnection) -> QueryResult<NewOptions> {
+/// `chosen`: a salesperson the form is shown again with, kept (marked when blocked since).
+fn new_options(conn: &mut PgConnection, chosen: &str) -> QueryResult<NewOptions> {
     Ok(NewOptions {
         // Not blocked: an opportunity takes none.
-        salespeople: crate::interactions::single::salesperson_options(conn)?,
+        salespeople: crate::interactions::single::salesperson_options_keeping(conn, chosen)?,
         cycles: sales_cycles::open_cycles(conn)?,
     })
 }
@@ -110,7 +111,7 @@ pub async fn new(
         };
         let name = contact.as_ref().map(|c| c.name.clone());
         Ok((
-            new_options(conn)?,
+            new_options(conn, "")?,
             contact.and_then(|c| c.salesperson_code),
             name,
         ))
@@ -195,7 +196,7 @@ pub async fn create(
             }
             Err(errors) => {
                 let name = crate::contacts::model::find_by_no(conn, &f.contact_no)?.map(|c| c.name);
-                Ok(Err((errors, new_options(conn)?, name)))
+                Ok(Err((errors, new_options(conn, &f.salesperson_code)?, name)))
             }
         })
     })
