@@ -4607,6 +4607,27 @@ fn create_opportunities_goes_on_over_a_change_that_does_not_touch_them() {
     res.assert_status(409);
     assert!(res.contains(">DORA "), "{}", res.body);
     assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
+    // A line's own salesperson changed meanwhile (the opportunity takes it before the
+    // header's): refused, as the page showed another.
+    let form = c.get(&href);
+    diesel_exec(
+        &app,
+        &format!(
+            "UPDATE segment_lines SET salesperson_code = 'PL' \
+             WHERE segment_id = (SELECT id FROM segments WHERE no = '{seg3}')"
+        ),
+    );
+    let res = c.post_with_token(
+        &href,
+        &form.csrf_token().unwrap(),
+        &[
+            ("sales_cycle_code", "NEW"),
+            ("description", "Desks"),
+            ("shown", &hidden_value(&form.body, "shown").unwrap()),
+        ],
+    );
+    res.assert_status(409);
+    assert_eq!(app.count("SELECT count(*) FROM opportunities"), 2);
 }
 
 /// An opportunity's edit form opened before an administrator renamed its salesperson: saved
