@@ -145,14 +145,20 @@ impl StaleForm {
         }
     }
 
-    /// The message the page it leads to shows, for `user` signed in.
-    pub(super) fn flash(&self, user: Option<&CurrentUser>) -> Option<Flash> {
+    /// The message the page it leads to shows, for `user` signed in. `refused_there`: the form
+    /// was on the page its own refused sending showed (a 422 at the form's address), whose
+    /// address shows another page (a list, a card), not the form.
+    pub(super) fn flash(&self, user: Option<&CurrentUser>, refused_there: bool) -> Option<Flash> {
         let name = user.map(|u| u.username.as_str()).unwrap_or_default();
         match self {
             StaleForm::OtherUserSignedIn => Some(Flash::error(format!(
                 "{name} is signed in in this browser, so nobody else was signed in. To sign in \
                  as another user, sign out first."
             ))),
+            StaleForm::EarlierSignIn if refused_there => Some(Flash::error(
+                "That form was shown before you signed in again (here or in another tab), so \
+                 what you sent was not saved. Open the form again from here and send it.",
+            )),
             StaleForm::EarlierSignIn => Some(Flash::error(
                 "This page was shown before you signed in again (here or in another tab), so \
                  what you sent was not saved. Send it again from this page.",
@@ -348,7 +354,12 @@ mod tests {
             earlier.location("/admin/users?x=1").unwrap(),
             "/admin/users?x=1"
         );
-        assert!(earlier.flash(None).is_some());
+        assert!(earlier
+            .flash(None, false)
+            .is_some_and(|f| f.message.contains("Send it again from this page")));
+        assert!(earlier
+            .flash(None, true)
+            .is_some_and(|f| f.message.contains("Open the form again from here")));
         assert_eq!(stale_form("/admin/users", true, true, false, false), Refuse);
         assert_eq!(Refuse.location("/"), None);
         // Sign out: done with a live session, the sign-in page without one.

@@ -507,7 +507,9 @@ pub async fn middleware(
             if stale == StaleForm::SignOut {
                 tracing::info!("sign out from a page of an earlier sign-in");
             } else if let Some(location) = stale.location(&form_page(&req)) {
-                if let Some(flash) = stale.flash(session.user.as_ref()) {
+                let page = form_page(&req);
+                let refused_there = page.split('?').next() == Some(req.path());
+                if let Some(flash) = stale.flash(session.user.as_ref(), refused_there) {
                     let shown = session.clone();
                     let stored = db(&state.pool, move |conn| Ok(set_flash(conn, &shown, flash)?));
                     if let Err(e) = stored.await {

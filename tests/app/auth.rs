@@ -326,6 +326,44 @@ fn a_sign_in_page_left_open_too_long_shows_the_sign_in_page_again() {
     .assert_redirect("/segments");
 }
 
+/// A form shown again by its refused sending (a 422 at the form's own address, /contacts)
+/// and sent after signing in again is sent to that address's page, the list: its message
+/// says to open the form again (it said "send it again from this page", which has no form).
+#[test]
+fn a_refused_form_sent_after_signing_in_again_says_to_open_the_form_again() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    let token = c.get("/contacts/new").csrf_token().unwrap();
+    let refused = c.post_with_token("/contacts", &token, &[("type", "company"), ("name", "")]);
+    refused.assert_status(422);
+    // Signed out and in again in another tab.
+    let token = c.get("/").csrf_token().unwrap();
+    c.post_with_token("/logout", &token, &[])
+        .assert_redirect("/login");
+    c.sign_in("maria", PASSWORD);
+    c.headers
+        .push(("referer", format!("{}/contacts", app.base())));
+    let res = c.post_with_token(
+        "/contacts",
+        &refused.csrf_token().unwrap(),
+        &[("type", "company"), ("name", "Sent after A/S")],
+    );
+    res.assert_redirect("/contacts");
+    c.headers.clear();
+    let list = c.get("/contacts");
+    assert!(
+        list.contains("what you sent was not saved. Open the form again from here and send it."),
+        "{}",
+        list.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name = 'Sent after A/S'"),
+        0
+    );
+}
+
 #[test]
 fn a_form_sent_after_its_session_ended_leads_to_sign_in_and_back() {
     let app = TestApp::start();
