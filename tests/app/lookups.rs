@@ -415,6 +415,26 @@ fn saved_criteria_make_a_new_segment_and_say_what_was_left_out() {
         404
     );
     assert_eq!(app.count("SELECT count(*) FROM segments"), before + 1);
+    // Saved again differently under the same code after the list was shown: no segment is
+    // made, and the steps they replay now are said.
+    let list = c.get("/saved-criteria");
+    diesel_exec(
+        &app,
+        "DELETE FROM saved_criteria_steps WHERE code = 'XM' AND seq = (SELECT max(seq) FROM saved_criteria_steps WHERE code = 'XM')",
+    );
+    let res = c.post_with_token(
+        "/saved-criteria/XM/new-segment",
+        &list.csrf_token().unwrap(),
+        &[
+            ("once", &hidden_value(&list.body, "once").unwrap()),
+            ("shown", &hidden_value(&list.body, "shown").unwrap()),
+        ],
+    );
+    res.assert_redirect("/saved-criteria");
+    assert!(c.get("/saved-criteria").contains(
+        "No segment was made: saved criteria XM were saved again after the list was shown"
+    ));
+    assert_eq!(app.count("SELECT count(*) FROM segments"), before + 1);
 }
 
 #[test]

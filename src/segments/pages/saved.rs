@@ -679,6 +679,9 @@ pub struct NewSegmentForm {
     /// The form's one-time key ([`crate::db::once`]).
     #[serde(default)]
     once: String,
+    /// What the page showed of the saved steps ([`Saved::shown`]); empty from a form without.
+    #[serde(default)]
+    shown: String,
 }
 
 #[post("/saved-criteria/{code}/new-segment")]
@@ -690,7 +693,9 @@ pub async fn use_in_new_segment(
     form: web::Form<NewSegmentForm>,
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner().trim().to_uppercase();
-    let key = crate::db::once::key(&form.into_inner().once);
+    let form = form.into_inner();
+    let shown = form.shown.trim().to_string();
+    let key = crate::db::once::key(&form.once);
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let location = long(&state.long_pool, move |conn| {
@@ -705,6 +710,15 @@ pub async fn use_in_new_segment(
                 .into_iter()
                 .next()
                 .ok_or(AppError::NotFound)?;
+            // Saved again under the same code since the list showed them: not the steps the
+            // user chose.
+            if !shown.is_empty() && shown != saved.shown() {
+                return Err(NewSegmentError::Refused(format!(
+                    "No segment was made: saved criteria {code} were saved again after the list \
+                     was shown, and now replay: {}. Use them again if that is what you want.",
+                    saved.steps.join("; ")
+                )));
+            }
             let mut form = header::HeaderForm::new_for(user.salesperson_code.clone());
             form.description = format!("{} {}", saved.code, saved.description)
                 .trim()
