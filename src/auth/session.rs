@@ -504,10 +504,10 @@ pub async fn middleware(
                 !given.is_empty(),
                 other_user,
             );
+            let page = form_page(&req);
             if stale == StaleForm::SignOut {
                 tracing::info!("sign out from a page of an earlier sign-in");
-            } else if let Some(location) = stale.location(&form_page(&req)) {
-                let page = form_page(&req);
+            } else if let Some(location) = stale.location(&page) {
                 let refused_there = page.split('?').next() == Some(req.path());
                 if let Some(flash) = stale.flash(session.user.as_ref(), refused_there) {
                     let shown = session.clone();

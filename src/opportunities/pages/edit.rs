@@ -57,25 +57,11 @@ struct Options {
 }
 
 fn options(conn: &mut PgConnection, o: &Opportunity) -> QueryResult<Options> {
-    let mut salespeople: Vec<_> = crate::interactions::single::salesperson_options(conn)?
-        .iter()
-        .cloned()
-        .collect();
-    if let Some(own) = &o.salesperson_code {
-        if !salespeople.iter().any(|s| s.code == own.as_str()) {
-            salespeople.insert(
-                0,
-                crate::setup::CodeOption {
-                    code: own.as_str().into(),
-                    description: format!(
-                        "{} (blocked)",
-                        o.salesperson_name.clone().unwrap_or_default()
-                    )
-                    .into(),
-                },
-            );
-        }
-    }
+    // Its own salesperson, blocked since, stays offered, marked so.
+    let salespeople = crate::interactions::single::salesperson_options_keeping(
+        conn,
+        o.salesperson_code.as_deref().unwrap_or_default(),
+    )?;
     let mut cycles = sales_cycles::open_cycles(conn)?;
     if !cycles.iter().any(|c| c.code == o.sales_cycle_code) {
         if let Some(own) = sales_cycles::find(conn, &o.sales_cycle_code)? {
@@ -83,7 +69,7 @@ fn options(conn: &mut PgConnection, o: &Opportunity) -> QueryResult<Options> {
         }
     }
     Ok(Options {
-        salespeople: salespeople.into(),
+        salespeople,
         cycles,
     })
 }
