@@ -5,6 +5,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::carry::Carried;
 use super::{client_ip, session, setup, throttle, users, SessionData};
 use crate::admin::audit::{self, Actor};
 use crate::web::forms::safe_next;
@@ -20,6 +21,9 @@ pub struct LoginPage {
     /// Said above the form, not an error (the first-run link used up).
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// A form sent after its session had ended, kept in hidden fields until the user has
+    /// signed in again (see `auth::carry`).
+    pub carried: Option<Carried>,
 }
 
 #[derive(Deserialize)]
@@ -66,7 +70,39 @@ pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppRes
         } else {
             None
         },
+        carried: None,
     })
+}
+
+/// Said above the sign-in form that carries a form sent after its session had ended.
+pub const SESSION_ENDED_KEPT: &str = "Your session had ended (unused for a while, signed out in \
+     another tab, or ended by an administrator who set a new password or disabled the \
+     account), so what you sent has not been saved yet. It is kept: sign in, and the next page \
+     lets you send it.";
+
+/// The sign-in page that answers a form sent after its session had ended, carrying the form
+/// (`page`: where it was sent from). Shown at the form's address: nothing is done there.
+pub fn ended_sign_in(req: &HttpRequest, page: String, carried: Carried) -> AppResult<HttpResponse> {
+    ok(&LoginPage {
+        layout: Layout::from_request(req),
+        username: String::new(),
+        next: page,
+        notice: None,
+        error: Some(SESSION_ENDED_KEPT.to_string()),
+        carried: Some(carried),
+    })
+}
+
+/// After signing in again: the form that was sent after the session had ended, to send now
+/// with this session's token, or not.
+#[derive(Template)]
+#[template(path = "auth/resume.html")]
+pub struct ResumePage {
+    pub layout: Layout,
+    /// The page the form was sent from.
+    pub page: String,
+    pub carried: Carried,
+    pub fields: Vec<(String, String)>,
 }
 
 /// Said above the sign-in form when one was sent after its page had been open too long.
@@ -81,10 +117,17 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// A form sent after its session had ended (see `auth::carry`).
+    #[serde(default)]
+    carry_action: String,
+    #[serde(default)]
+    carry_body: String,
+    #[serde(default)]
+    carry_passwords_dropped: String,
 }
 
 enum LoginOutcome {
-    SignedIn(String),
+    SignedIn(Box<session::NewSession>),
     Failed,
     /// The password was right, but the user is disabled.
     Disabled,
@@ -98,7 +141,13 @@ pub async fn login(
     layout: Layout,
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
+    let mut form = form.into_inner();
+    let carried = Carried::from_sign_in(
+        &form.carry_action,
+        &form.carry_body,
+        !form.carry_passwords_dropped.is_empty(),
+    );
+    let password = std::mem::take(&mut form.password);
     let old = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
     let config = state.config.clone();
@@ -126,7 +175,7 @@ pub async fn login(
         if let Some(wait) = throttle::admit(conn, &recorded, &ip, refused)? {
             return Ok(LoginOutcome::Throttled(wait.secs));
         }
-        let (user, password_right) = users::check_password(conn, &username, &form.password)?;
+        let (user, password_right) = users::check_password(conn, &username, &password)?;
         let verified = password_right && user.as_ref().is_some_and(|u| u.active);
         let created = match &user {
             Some(user) if verified => conn.transaction(|conn| {
@@ -154,7 +203,7 @@ pub async fn login(
             _ => None,
         };
         match (user, created) {
-            (_, Some(created)) => Ok(LoginOutcome::SignedIn(created.key)),
+            (_, Some(created)) => Ok(LoginOutcome::SignedIn(Box::new(created))),
             (other, None) => {
                 let disabled = password_right && other.as_ref().is_some_and(|u| !u.active);
                 let detail = match other {
@@ -185,9 +234,27 @@ pub async fn login(
     })
     .await?;
     match outcome {
-        LoginOutcome::SignedIn(key) => {
+        LoginOutcome::SignedIn(created) => {
             let next = safe_next(&form.next).unwrap_or_else(|| "/".into());
-            Ok(session::redirect_with_session(&state.config, &key, &next))
+            match carried {
+                Some(carried) => {
+                    let page = ResumePage {
+                        layout: Layout::of_session(&req, Some(&created.data)),
+                        page: next,
+                        fields: carried.fields(),
+                        carried,
+                    };
+                    let mut res = ok(&page)?;
+                    res.add_cookie(&session::session_cookie(&state.config, &created.key))
+                        .map_err(|e| AppError::Internal(e.into()))?;
+                    Ok(res)
+                }
+                None => Ok(session::redirect_with_session(
+                    &state.config,
+                    &created.key,
+                    &next,
+                )),
+            }
         }
         LoginOutcome::Throttled(wait) => Err(AppError::TooManyRequests { retry_after: wait }),
         LoginOutcome::Failed | LoginOutcome::Disabled => render(
@@ -197,6 +264,7 @@ pub async fn login(
                 username: typed,
                 next: safe_next(&form.next).unwrap_or_default(),
                 notice: None,
+                carried,
                 error: Some(match outcome {
                     LoginOutcome::Disabled => "This account is disabled, so it cannot sign in. \
                          Ask an administrator to enable it."

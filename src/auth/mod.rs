@@ -1,6 +1,7 @@
 //! Who may do what: users and roles, passwords, sessions, CSRF, sign-in throttling.
 
 pub mod account;
+pub mod carry;
 pub mod csrf;
 pub mod handlers;
 pub mod password;

@@ -505,6 +505,18 @@ pub async fn middleware(
                 other_user,
             );
             let page = form_page(&req);
+            if stale == StaleForm::SessionEnded {
+                if let Some(carried) = carried_form(&mut req).await {
+                    tracing::info!("a form of an ended session: the sign-in page keeps it");
+                    req.extensions_mut().insert(session);
+                    let page = super::handlers::ended_sign_in(req.request(), page, carried);
+                    return Ok(match page {
+                        Ok(page) => req.into_response(page),
+                        Err(e) => req.error_response(e),
+                    }
+                    .map_into_right_body());
+                }
+            }
             if stale == StaleForm::SignOut {
                 tracing::info!("sign out from a page of an earlier sign-in");
             } else if let Some(location) = stale.location(&page) {
@@ -611,6 +623,28 @@ pub async fn middleware(
         }
     }
     Ok(res.map_into_left_body())
+}
+
+/// What is kept of a form sent after its session had ended: a URL-encoded one within
+/// `carry::CARRY_LIMIT` (an upload's file is not; its page leads back to the form).
+async fn carried_form(req: &mut ServiceRequest) -> Option<super::carry::Carried> {
+    let url_encoded = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if !url_encoded {
+        return None;
+    }
+    let body = crate::web::middleware::read_body(req).await.ok()?;
+    let action = match req.uri().query() {
+        Some(query) => format!("{}?{query}", req.path()),
+        None => req.path().to_string(),
+    };
+    super::carry::Carried::of_form(&action, &body)
 }
 
 /// The session of the current request (present on every page but static files and health).

@@ -114,22 +114,28 @@ impl Layout {
     pub fn from_request(req: &HttpRequest) -> Self {
         let layout = {
             let ext = req.extensions();
-            let session = ext.get::<SessionData>();
-            Layout {
-                user: session.and_then(|s| s.user.clone()),
-                csrf_token: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
-                flash: session.and_then(|s| s.flash.clone()),
-                path: req.path().to_string(),
-                request_id: ext
-                    .get::<RequestId>()
-                    .map(|r| r.0.clone())
-                    .unwrap_or_default(),
-            }
+            Layout::of_session(req, ext.get::<SessionData>())
         };
         if let Some(flash) = &layout.flash {
             req.extensions_mut().insert(FlashShown(flash.clone()));
         }
         layout
+    }
+
+    /// The layout of a page shown in `session`, which may be another than the request's own
+    /// (the first page of a session that the request began). Its flash is not taken.
+    pub fn of_session(req: &HttpRequest, session: Option<&SessionData>) -> Self {
+        Layout {
+            user: session.and_then(|s| s.user.clone()),
+            csrf_token: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
+            flash: session.and_then(|s| s.flash.clone()),
+            path: req.path().to_string(),
+            request_id: req
+                .extensions()
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+        }
     }
 
     /// The address of the static asset `name`, with its version (see `web::assets`).

@@ -364,8 +364,11 @@ fn a_refused_form_sent_after_signing_in_again_says_to_open_the_form_again() {
     );
 }
 
+/// A form sent after its session had ended is kept through the sign-in: the sign-in page
+/// carries it, and after signing in a page offers to send it, as it was typed. Before, the
+/// sign-in page led back to the form's page, and what was typed was gone.
 #[test]
-fn a_form_sent_after_its_session_ended_leads_to_sign_in_and_back() {
+fn a_form_sent_after_its_session_ended_is_kept_through_the_sign_in() {
     let app = TestApp::start();
     app.user("maria", "staff");
     let mut c = app.client();
@@ -377,33 +380,101 @@ fn a_form_sent_after_its_session_ended_leads_to_sign_in_and_back() {
         "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
     );
     c.headers.push(("referer", format!("{}{page}", app.base())));
+    let name = "Sent too late \"Ø&Å\" <A/S>";
     let res = c.post_with_token(
         "/contacts",
         &token,
-        &[("type", "company"), ("name", "Sent too late A/S")],
-    );
-    // Not a 403: the sign-in page, which says why and leads back to the form's page.
-    res.assert_redirect("/login?ended=1&next=%2Fcontacts%2Fnew%3Ftype%3Dcompany");
-    assert_eq!(
-        app.count("SELECT count(*) FROM contacts WHERE name = 'Sent too late A/S'"),
-        0
+        &[("type", "company"), ("name", name), ("city", "Århus")],
     );
     c.headers.clear();
-    let login = c.get(&res.location().unwrap());
-    login.assert_status(200);
-    assert!(login.contains("Your session had ended"), "{}", login.body);
-    assert!(login.contains("what you last sent was not saved"));
-    let token = login.csrf_token().unwrap();
-    c.post_with_token(
-        "/login",
-        &token,
-        &[
-            ("username", "maria"),
-            ("password", PASSWORD),
-            ("next", &hidden_value(&login.body, "next").unwrap()),
-        ],
-    )
-    .assert_redirect(page);
+    // Not a 403, and not done: the sign-in page, which says why and keeps the form.
+    res.assert_status(200);
+    assert!(res.contains("Your session had ended"), "{}", res.body);
+    assert!(res.contains("It is kept: sign in"), "{}", res.body);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name LIKE 'Sent too late%'"),
+        0
+    );
+    let kept = hidden_fields(&res.body, "/login");
+    assert!(
+        !kept.iter().any(|(_, v)| v.contains(&token)),
+        "the ended session's token is not carried"
+    );
+    // A wrong password keeps it too.
+    let mut wrong: Vec<(String, String)> = kept.clone();
+    wrong.push(("username".into(), "maria".into()));
+    wrong.push(("password".into(), "not the password".into()));
+    let refused = c.post_raw("/login", &pairs(&wrong));
+    refused.assert_status(422);
+    let kept = hidden_fields(&refused.body, "/login");
+    assert_eq!(
+        hidden_value(&refused.body, "carry_action").as_deref(),
+        Some("/contacts")
+    );
+    let mut sign_in = kept.clone();
+    sign_in.push(("username".into(), "maria".into()));
+    sign_in.push(("password".into(), PASSWORD.into()));
+    let resume = c.post_raw("/login", &pairs(&sign_in));
+    resume.assert_status(200);
+    assert!(resume.contains("Send what you typed?"), "{}", resume.body);
+    assert!(c.session_cookie().is_some(), "signed in");
+    assert!(resume.contains(&format!("<a href=\"{}\"", page.replace('&', "&#38;"))));
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name LIKE 'Sent too late%'"),
+        0,
+        "nothing is done before it is sent"
+    );
+    // Sent from that page: done as typed, by the user now signed in.
+    let again = hidden_fields(&resume.body, "/contacts");
+    assert!(
+        again.contains(&("name".to_string(), name.to_string())),
+        "{again:?}"
+    );
+    let done = c.post_raw("/contacts", &pairs(&again));
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contacts WHERE name = '{}' AND city = 'Århus'",
+            name.replace('\'', "''")
+        )),
+        1
+    );
+    // The sign-in page left open and sent again (the browser's reload) does not sign in
+    // twice nor send the form: already signed in, on to the home page.
+    c.headers
+        .push(("referer", format!("{}/contacts", app.base())));
+    c.post_raw("/login", &pairs(&sign_in)).assert_redirect("/");
+    c.headers.clear();
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE name LIKE 'Sent too late%'"),
+        1
+    );
+
+    // A sign-in form cannot carry a form to another site or to the sign-in itself: signed
+    // in, on to `next` as ever.
+    let token = c.get("/").csrf_token().unwrap();
+    c.post_with_token("/logout", &token, &[])
+        .assert_redirect("/login");
+    for action in ["//evil.example/x", "/logout", "https://evil.example/"] {
+        let login = c.get("/login");
+        let res = c.post_with_token(
+            "/login",
+            &login.csrf_token().unwrap(),
+            &[
+                ("username", "maria"),
+                ("password", PASSWORD),
+                ("next", "/contacts"),
+                ("carry_action", action),
+                ("carry_body", "name=x"),
+            ],
+        );
+        res.assert_redirect("/contacts");
+        let token = c.get("/").csrf_token().unwrap();
+        c.post_with_token("/logout", &token, &[])
+            .assert_redirect("/login");
+    }
+    c.sign_in("maria", PASSWORD);
+
     // The session ended and another page was opened since (another tab, a link): that page
     // forgot the session's cookie. The form still open is not a bare 403 for that: the
     // sign-in page again, and Sign out from such a page goes there too.
@@ -417,12 +488,13 @@ fn a_form_sent_after_its_session_ended_leads_to_sign_in_and_back() {
         .assert_redirect("/login?next=%2Fcontacts");
     assert!(c.session_cookie().is_none());
     c.headers.push(("referer", format!("{}{page}", app.base())));
-    c.post_with_token(
+    let kept = c.post_with_token(
         "/contacts",
         &token,
         &[("type", "company"), ("name", "Sent after a link A/S")],
-    )
-    .assert_redirect("/login?ended=1&next=%2Fcontacts%2Fnew%3Ftype%3Dcompany");
+    );
+    kept.assert_status(200);
+    assert!(kept.contains("It is kept: sign in"), "{}", kept.body);
     c.post_with_token("/logout", &token, &[])
         .assert_redirect("/login");
     c.headers.clear();

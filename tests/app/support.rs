@@ -405,6 +405,32 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     )
 }
 
+/// The hidden fields of the form posted to `action`, in their order, as a browser sends
+/// them (the form's token among them).
+pub fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let Some(start) = html.find(&format!("action=\"{action}\"")) else {
+        return Vec::new();
+    };
+    let form = &html[start..];
+    let form = &form[..form.find("</form>").unwrap_or(form.len())];
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(at) = rest.find("<input type=\"hidden\" name=\"") {
+        let input = &rest[at + "<input type=\"hidden\" name=\"".len()..];
+        let name_end = input.find('"').unwrap_or(0);
+        let name = &input[..name_end];
+        let value = hidden_value(&rest[at..], name).unwrap_or_default();
+        fields.push((name.to_string(), value));
+        rest = &input[name_end..];
+    }
+    fields
+}
+
+/// Owned pairs as a form's fields.
+pub fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 /// A client that behaves like a browser: keeps cookies, sends `Origin` on posts, and posts
 /// the token of the form it loaded.
 pub struct Client {
