@@ -341,3 +341,65 @@ fn browser_everyday_a_danish_cost_typed_on_a_segment_header() {
     });
     assert_eq!(text(&app, "SELECT unit_cost FROM segments"), "12.50");
 }
+
+/// A date typed only in part (or one the calendar does not have) in a browser's date field is
+/// sent as nothing: the form is not sent, the field says why, and the saved date stays. It
+/// was saved as no date, silently.
+#[test]
+fn browser_everyday_a_date_typed_in_part_is_not_sent_as_no_date() {
+    let Some(tools) = tools_or_skip("browser_everyday_a_date_typed_in_part_is_not_sent_as_no_date")
+    else {
+        return;
+    };
+    let app = TestApp::start();
+    world(&app);
+    staff(&app, "stine");
+    run_journey(&app, tools, |b| async move {
+        b.sign_in("stine").await;
+        b.open("/campaigns/new").await;
+        b.fill("description", "Spring fair").await;
+        b.press("Create campaign").await;
+        let card = b.path().await;
+        b.open(&format!("{card}/edit")).await;
+        b.eval("document.getElementById('ending_date').value = '2027-03-31'; return null;")
+            .await;
+        b.press("Save campaign").await;
+        b.expect_page(&card, 200, &["saved"]).await;
+        b.open(&format!("{card}/edit")).await;
+        // The month typed, not the day nor the year.
+        b.fill("ending_date", "12").await;
+        assert_eq!(
+            b.eval("return document.getElementById('ending_date').validity.badInput;")
+                .await,
+            serde_json::Value::Bool(true),
+            "the field holds a date typed in part"
+        );
+        b.find(Locator::XPath(
+            "//button[normalize-space()='Save campaign']",
+        ))
+        .await
+        .click()
+        .await
+        .expect("click");
+        let said = b.text_of("ending_date-incomplete").await;
+        assert!(said.contains("This date is incomplete"), "{said}");
+        assert_eq!(
+            b.eval("return document.activeElement.id;").await,
+            serde_json::Value::String("ending_date".into())
+        );
+        assert!(b.path().await.ends_with("/edit"), "not sent");
+        // Cleared (as the field's own clear button does), it is sent as no date, as asked.
+        b.eval("document.getElementById('ending_date').value = ''; return null;")
+            .await;
+        b.press("Save campaign").await;
+        b.expect_page(&card, 200, &["saved"]).await;
+    });
+    assert_eq!(
+        text(
+            &app,
+            "SELECT coalesce(ending_date::text, 'none') FROM campaigns \
+             WHERE description = 'Spring fair'"
+        ),
+        "none"
+    );
+}
