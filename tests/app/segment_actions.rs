@@ -2023,3 +2023,62 @@ fn why_names_the_reduce_or_refine_that_keeps_a_contact_out() {
         "{why}"
     );
 }
+
+/// A line form shown while the header had a campaign, sent with Campaign Target after a
+/// colleague took the campaign off the header: refused with the reason at the top (the page
+/// shown again has no field for it), the rest kept, and sending that page saves the rest.
+/// It was refused on every sending (the typed "yes" went back in a hidden field), with a link
+/// to a field that was not there, and the typed values were lost on Cancel.
+#[test]
+fn a_line_form_sent_after_the_headers_campaign_was_taken_off_saves_the_rest_when_sent_again() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_segment(&mut c, "Campaign gone");
+    let page = format!("/segments/{no}");
+    c.submit(&page, &format!("{page}/add"), &[("contact_no", "CO01")]);
+    diesel_exec(
+        &app,
+        &format!(
+            "INSERT INTO campaigns (no, description) VALUES ('CP0001', 'Spring'); \
+             UPDATE segments SET campaign_no = 'CP0001' WHERE no = '{no}'"
+        ),
+    );
+    let line = app.count("SELECT min(id) FROM segment_lines");
+    let line_page = format!("{page}/lines/{line}");
+    let form = c.get(&line_page);
+    assert!(form.contains("id=\"campaign_target\""), "{}", form.body);
+    // A colleague takes the campaign off the header.
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET campaign_no = NULL WHERE no = '{no}'"),
+    );
+    let mut sent = hidden_fields(&form.body, &line_page);
+    sent.retain(|(k, _)| !matches!(k.as_str(), "campaign_target" | "subject"));
+    sent.push(("campaign_target".into(), "yes".into()));
+    sent.push(("subject".into(), "Typed subject".into()));
+    let refused = c.post_raw(&line_page, &pairs(&sent));
+    refused.assert_status(422);
+    assert!(
+        refused.contains("has no campaign any more")
+            && !refused.contains("href=\"#campaign_target\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.contains("value=\"Typed subject\""));
+    assert_eq!(
+        hidden_value(&refused.body, "campaign_target").as_deref(),
+        Some("")
+    );
+    let mut again = hidden_fields(&refused.body, &line_page);
+    again.push(("subject".into(), "Typed subject".into()));
+    c.post_raw(&line_page, &pairs(&again))
+        .assert_redirect(&format!("{page}#lines"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_lines WHERE id = {line} \
+             AND subject = 'Typed subject' AND campaign_target IS NULL"
+        )),
+        1
+    );
+}

@@ -405,10 +405,13 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     )
 }
 
-/// The hidden fields of the form posted to `action`, in their order, as a browser sends
-/// them (the form's token among them).
+/// The hidden fields of the form posted to `action` (with a query or without), in their
+/// order, as a browser sends them (the form's token among them).
 pub fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
-    let Some(start) = html.find(&format!("action=\"{action}\"")) else {
+    let start = ["\"", "?"]
+        .iter()
+        .find_map(|end| html.find(&format!("action=\"{action}{end}")));
+    let Some(start) = start else {
         return Vec::new();
     };
     let form = &html[start..];

@@ -295,12 +295,18 @@ impl LineForm {
                 "" => None,
                 "no" => Some(false),
                 "yes" if campaign || kept == Some(true) => Some(true),
+                // Only a page shown while the header had a campaign offers the choice: the
+                // campaign was taken off the header since. Said without a field (the page
+                // shown again has none for it, and sends the line's own value back).
                 "yes" => {
                     errors.add(
-                        field,
+                        "shown",
                         format!(
-                        "{label} is about the segment's campaign: choose one on the header first."
-                    ),
+                            "The segment's header has no campaign any more (it was changed \
+                             after this page was shown), so the line cannot be a {label}. \
+                             Your other values are kept below: send the form again to save \
+                             them."
+                        ),
                     );
                     None
                 }

@@ -556,6 +556,13 @@ pub async fn update(
         Ok(no) => Ok(redirect(&super::show::lines_back(&no, &back))),
         Err((status, errors)) => {
             let mut page = line_page(&state, layout, (no, line), true, &back).await?;
+            // Without a campaign on the header the page has no field for the flags: it sends
+            // back the line's own, not what was typed while the header had one (which would
+            // be refused again on every sending).
+            let flags = (
+                page.form.campaign_target.clone(),
+                page.form.campaign_response.clone(),
+            );
             // The values typed; after a conflict, over the line as it is now (saved again,
             // they are meant to replace it), else over what the form showed.
             page.form = if status == StatusCode::CONFLICT {
@@ -567,6 +574,9 @@ pub async fn update(
             } else {
                 form
             };
+            if page.segment.campaign_no.is_none() {
+                (page.form.campaign_target, page.form.campaign_response) = flags;
+            }
             page.errors = errors;
             render(status, &page)
         }
