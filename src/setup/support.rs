@@ -71,6 +71,28 @@ pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
     }
 }
 
+/// Why a new code (or a code changed) may not be what it is: a character that has a meaning
+/// in the filters codes are typed into (`RVC*` read as every code starting with RVC, `A..B`
+/// as a range, `<>X` as "not X"), as a series' prefix may not. A code that has one already
+/// (made before this rule) keeps working, quoted in a filter (`'RVC*'`), and may be renamed.
+pub fn code_in_filters_refused(code: &str) -> Option<String> {
+    let (chars, why) = super::number_series::NOT_IN_NUMBERS[1];
+    let found = code
+        .chars()
+        .find(|c| chars.contains(*c))
+        .map(|c| c.to_string())
+        .or_else(|| code.contains("..").then(|| "..".to_string()))?;
+    let why = if found == ".." {
+        "two dots together mean a range in filters, where codes are typed"
+    } else {
+        why
+    };
+    Some(format!(
+        "A code cannot contain {found}: {}.",
+        why.replace("numbers are typed", "codes are typed")
+    ))
+}
+
 /// A digest of a row as its form showed it, sent back with the form (`shown`): a save over
 /// a row changed since is refused ([`check_shown`]) instead of writing the form's every field
 /// over a colleague's change (a salesperson blocked meanwhile was unblocked by a fix of its
@@ -674,6 +696,11 @@ impl Change {
             Ok(true)
         };
         if !errors.has("code") && old_code != Some(code) {
+            if let Some(why) = code_in_filters_refused(code) {
+                errors.add("code", why);
+            }
+        }
+        if !errors.has("code") && old_code != Some(code) {
             match taken(conn)? {
                 Taken::Free => {}
                 Taken::AsSent if old_code.is_none() && errors.is_empty() => {
@@ -831,6 +858,25 @@ mod tests {
         let mut e = FormErrors::new();
         check_code(&mut e, "code", &normalize_code(raw));
         e.get("code").map(str::to_string)
+    }
+
+    #[test]
+    fn a_new_code_may_not_hold_what_filters_read() {
+        for code in [
+            "RVC*", "A..B", "<>X", "R&D", "A@B", "O'NEIL", "(A)", "A=B", "A<B",
+        ] {
+            assert!(
+                code_in_filters_refused(code).is_some_and(|e| e.contains("filters")),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            code_in_filters_refused("RVC*").as_deref(),
+            Some("A code cannot contain *: it has a meaning in filters, where codes are typed.")
+        );
+        for code in ["A-1/B.2", "ÆBLE", "N.E", "A_B", "A+B", "A#1"] {
+            assert_eq!(code_in_filters_refused(code), None, "{code}");
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::db::schema::interaction_templates;
 use crate::setup::codes::delete_unused;
 use crate::setup::registry::{self, Kind, SetupTable};
 use crate::setup::support::{
-    check_shown, deleted_already, guarded, row_now, shown, since, Change, ListQuery, Listing,
-    Refusal, Since, Taken, CHANGED, CREATED, PER_PAGE,
+    check_shown, code_in_filters_refused, deleted_already, guarded, row_now, shown, since, Change,
+    ListQuery, Listing, Refusal, Since, Taken, CHANGED, CREATED, PER_PAGE,
 };
 use crate::setup::{CodeList, CodeOption};
 use crate::web::AppState;
@@ -296,6 +296,14 @@ pub async fn create(
     let result = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let errors = match f.validate(conn)? {
+                Ok(values) if code_in_filters_refused(&values.code).is_some() => {
+                    let mut errors = FormErrors::new();
+                    errors.add(
+                        "code",
+                        code_in_filters_refused(&values.code).unwrap_or_default(),
+                    );
+                    errors
+                }
                 Ok(values) => {
                     let mut errors = FormErrors::new();
                     let taken = |conn: &mut PgConnection| {
@@ -346,7 +354,14 @@ pub async fn create(
                     }
                     errors
                 }
-                Err(errors) => errors,
+                Err(mut errors) => {
+                    if let Some(why) = code_in_filters_refused(&f.code) {
+                        if !errors.has("code") {
+                            errors.add("code", why);
+                        }
+                    }
+                    errors
+                }
             };
             Ok(Err((errors, choices(conn)?)))
         })
@@ -443,7 +458,12 @@ pub async fn update(
                         return Ok(Ok(()));
                     }
                     let mut errors = FormErrors::new();
-                    if values.code != old.code && find(conn, &values.code)?.is_some() {
+                    let refused = (values.code != old.code)
+                        .then(|| code_in_filters_refused(&values.code))
+                        .flatten();
+                    if let Some(why) = refused {
+                        errors.add("code", why);
+                    } else if values.code != old.code && find(conn, &values.code)?.is_some() {
                         errors.add("code", duplicate(&values.code));
                     } else {
                         write(conn, &values, Some(&old.code), &mut errors)?;
