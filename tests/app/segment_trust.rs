@@ -1225,7 +1225,11 @@ fn a_lines_save_over_a_colleagues_is_refused_and_its_campaign_flags_reach_its_en
         &[("shown", &shown(&form_a)), ("campaign_response", "yes")],
     );
     res.assert_status(422);
-    assert!(res.contains("Campaign Response is about the segment&#39;s campaign"));
+    assert!(
+        res.contains("so the line cannot be a Campaign Response"),
+        "{}",
+        res.body
+    );
 
     a.post_with_token(
         &line,
