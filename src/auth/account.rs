@@ -57,6 +57,19 @@ enum Outcome {
 /// Said when the current password typed is not the user's.
 const WRONG_CURRENT: &str = "This is not your current password.";
 
+/// The audit trail's action of a password change refused for too many wrong tries.
+const THROTTLED: &str = "password change throttled";
+
+/// Said by the current password when too many wrong ones were typed: nothing was changed, and
+/// signing in (from this address, with this name) waits as long.
+fn throttled_message(wait: u64) -> String {
+    format!(
+        "Too many wrong current passwords in a short time, so the password was not changed \
+         (whatever was typed). Wait {} and try again; signing in waits as long.",
+        crate::web::pages::human_wait(wait)
+    )
+}
+
 /// Said once the password is changed.
 const CHANGED: &str = "Your password was changed. Any other session of yours was signed out.";
 
@@ -108,7 +121,22 @@ pub async fn change_password(
     let key = crate::db::once::key(&form.once);
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until the password is changed.
-        if let Some(wait) = throttle::admit(conn, &user.username, &ip, |_, _| Ok(()))? {
+        // Refused, it is recorded as a refused sign-in is (once a window).
+        let refused = |conn: &mut PgConnection, wait: throttle::Wait| {
+            if throttle::throttled_recorded(conn, THROTTLED, &user.username, &ip, wait)? {
+                return Ok(());
+            }
+            let detail = wait.detail();
+            audit::record(
+                conn,
+                Actor::User(&user),
+                THROTTLED,
+                &user.username,
+                detail,
+                &ip,
+            )
+        };
+        if let Some(wait) = throttle::admit(conn, &user.username, &ip, refused)? {
             return Ok(Outcome::Throttled(wait.secs));
         }
         let Some(stored) = users::find_by_username(conn, &user.username)? else {
@@ -167,7 +195,19 @@ pub async fn change_password(
     .await?;
     match outcome {
         Outcome::Changed(key) => Ok(session::redirect_with_session(&state.config, &key, "/")),
-        Outcome::Throttled(wait) => Err(AppError::TooManyRequests { retry_after: wait }),
+        Outcome::Throttled(wait) => {
+            let mut errors = FormErrors::new();
+            errors.add("current_password", throttled_message(wait));
+            let mut res = render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &PasswordPage::new(layout, errors),
+            )?;
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(wait),
+            );
+            Ok(res)
+        }
         Outcome::WrongCurrent => {
             let mut errors = FormErrors::new();
             errors.add("current_password", WRONG_CURRENT);

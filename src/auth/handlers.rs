@@ -159,7 +159,7 @@ pub async fn login(
     let outcome = db(&state.pool, move |conn| {
         // The try counts as a failure until it succeeds.
         let refused = |conn: &mut PgConnection, wait: throttle::Wait| {
-            if throttle::throttled_recorded(conn, &recorded, &ip, wait)? {
+            if throttle::throttled_recorded(conn, "sign-in throttled", &recorded, &ip, wait)? {
                 return Ok(());
             }
             let detail = wait.detail();

@@ -69,6 +69,7 @@ impl Wait {
 /// request), once per name (in any case) and address when the account's does.
 pub fn throttled_recorded(
     conn: &mut PgConnection,
+    action: &str,
     username: &str,
     ip: &str,
     wait: Wait,
@@ -79,7 +80,7 @@ pub fn throttled_recorded(
         recorded: bool,
     }
     let r: Recorded = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = 'sign-in throttled' \
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = $6 \
              AND ip = $2 AND detail = $4 AND at > now() - make_interval(secs => $3) \
              AND ($5 OR rapport_fold(subject) = rapport_fold($1))) AS recorded",
     )
@@ -88,6 +89,7 @@ pub fn throttled_recorded(
     .bind::<Double, _>(WINDOW_SECS)
     .bind::<Text, _>(wait.detail())
     .bind::<diesel::sql_types::Bool, _>(wait.address)
+    .bind::<Text, _>(action)
     .get_result(conn)?;
     Ok(r.recorded)
 }

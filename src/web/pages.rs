@@ -180,7 +180,7 @@ fn shown_field(field: &str) -> String {
     }
 }
 
-fn human_wait(secs: u64) -> String {
+pub fn human_wait(secs: u64) -> String {
     if secs <= 60 {
         "a minute".to_string()
     } else {

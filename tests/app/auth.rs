@@ -1842,3 +1842,52 @@ fn cli(url: &str, args: &[&str], envs: &[(&str, &str)], input: &str) -> std::pro
     }
     child.wait_with_output().unwrap()
 }
+
+/// A password change refused for too many wrong current passwords says so by the field, with
+/// the wait, and is recorded in the audit trail once (it was a bare "Too many attempts" page,
+/// recorded nowhere, and the sign-in refused next was the first the trail knew of it).
+#[test]
+fn a_throttled_password_change_says_why_by_the_field_and_is_recorded_once() {
+    let app = TestApp::start();
+    app.user("vera", "viewer");
+    let mut c = app.client();
+    c.sign_in("vera", PASSWORD);
+    const NEW: &str = "a new and longer passphrase";
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let res = c.submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "not my password"),
+                ("password", NEW),
+                ("password_confirmation", NEW),
+            ],
+        );
+        statuses.push(res.status);
+        if res.status == 429 {
+            assert!(
+                res.contains(
+                    "Too many wrong current passwords in a short time, so the password \
+                     was not changed"
+                ),
+                "{}",
+                res.body
+            );
+            assert!(
+                res.contains("id=\"current_password-error\""),
+                "{}",
+                res.body
+            );
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'password change throttled'"),
+        1
+    );
+}
