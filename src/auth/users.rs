@@ -110,6 +110,21 @@ fn check_username(username: &str, errors: &mut FormErrors) {
             "username",
             "Use the plain form of each letter and digit (ａ is written a).",
         );
+    } else if let Some(digit) = username
+        .chars()
+        .find(|c| c.is_numeric() && !c.is_ascii_digit())
+    {
+        // An Arabic-Indic ١ in "admin1" stood beside admin1, looking alike.
+        errors.add(
+            "username",
+            format!("Write digits as 0 to 9: {digit} is a digit of another script."),
+        );
+    } else if let Some((odd, plain)) = username.chars().find_map(look_alike) {
+        // A dotless ı in "admın" stood beside admin, looking the same in the list.
+        errors.add(
+            "username",
+            format!("Write {plain} instead of {odd}, which looks like it in another name."),
+        );
     } else if let Some(other) = mixed_alphabet(username) {
         // A Cyrillic а in "аdmin" stood beside admin, looking the same in the list and the
         // audit trail.
@@ -121,6 +136,21 @@ fn check_username(username: &str, errors: &mut FormErrors) {
             ),
         );
     }
+}
+
+/// A Latin letter that looks like a plain one of another name (`admın` beside `admin`), and
+/// that plain letter.
+fn look_alike(c: char) -> Option<(char, char)> {
+    let plain = match c {
+        'ı' | 'ɩ' | 'ɪ' => 'i',
+        'ǀ' => 'l',
+        'ɑ' => 'a',
+        'ɡ' => 'g',
+        'ȷ' => 'j',
+        'ᴏ' => 'o',
+        _ => return None,
+    };
+    Some((c, plain))
 }
 
 /// The alphabet of a letter, for the ones whose letters look alike (Latin, Greek,
@@ -150,6 +180,14 @@ fn check_profile(display_name: &str, role: &str, salesperson: &str, errors: &mut
         // A line break (from the command line, say) came back from a browser's hidden field
         // as CR LF: the user's page then refused every save as changed by someone else.
         errors.add("display_name", "Write the name on one line, without tabs.");
+    } else if display_name.chars().any(crate::db::text::invisible) {
+        // A direction override turned the rest of the users list's row, and the page header's
+        // name and role, around.
+        errors.add(
+            "display_name",
+            "Write the name without invisible characters (such as a zero-width space or a \
+             direction mark pasted with it).",
+        );
     }
     if Role::parse(role).is_none() {
         errors.add("role", "Choose admin, staff or viewer.");
@@ -159,10 +197,11 @@ fn check_profile(display_name: &str, role: &str, salesperson: &str, errors: &mut
     }
 }
 
-/// `s` without its edge spaces, composed (NFC) as every form field is when it comes in: a
+/// `s` without its edge spaces and invisible characters (a name of a zero-width space alone
+/// was a user of no visible name), composed (NFC) as every form field is when it comes in: a
 /// user added from the command line gets the same name and password as one typed in a form.
 fn tidy(s: &str) -> String {
-    crate::db::text::composed(s.trim()).into_owned()
+    crate::db::text::composed(crate::db::text::trimmed(s)).into_owned()
 }
 
 impl NewUser {
@@ -645,6 +684,37 @@ mod tests {
                 "{name}"
             );
         }
+        for (name, message) in [
+            (
+                "admın",
+                "Write i instead of ı, which looks like it in another name.",
+            ),
+            (
+                "staffǀ",
+                "Write l instead of ǀ, which looks like it in another name.",
+            ),
+            (
+                "adm١",
+                "Write digits as 0 to 9: ١ is a digit of another script.",
+            ),
+        ] {
+            let mut u = valid();
+            u.username = name.into();
+            assert_eq!(u.validate().get("username"), Some(message), "{name}");
+        }
+        let mut u = valid();
+        u.display_name = "RVB \u{202E}evil".into();
+        assert!(u
+            .trimmed()
+            .validate()
+            .get("display_name")
+            .is_some_and(|m| m.contains("invisible characters")));
+        let mut u = valid();
+        u.display_name = "\u{200B}".into();
+        assert_eq!(
+            u.trimmed().validate().get("display_name"),
+            Some("Enter the name to show for this user.")
+        );
         let mut u = valid();
         u.display_name = "Bo\nK".into();
         assert_eq!(
