@@ -387,7 +387,7 @@ pub fn date_as_shown(typed: &str) -> String {
 /// month past 12, a day its month does not have. `None` for anything else (not shaped as a
 /// date, which the pattern answers). (It was answered with the pattern alone, which it
 /// follows: "31-02-2026" was told "Enter a date as DD-MM-YYYY.")
-fn not_in_the_calendar(typed: &str) -> Option<String> {
+pub fn not_in_the_calendar(typed: &str) -> Option<String> {
     let parts: Vec<&str> = typed.trim().split(['/', '-', '.']).collect();
     let [a, b, c] = parts.as_slice() else {
         return None;
@@ -406,10 +406,16 @@ fn not_in_the_calendar(typed: &str) -> Option<String> {
             "The year has four digits, from {OLDEST_YEAR} to 9999"
         ));
     }
-    if year < OLDEST_YEAR {
+    if year < OLDEST_YEAR && y.starts_with('0') {
         return Some(format!(
             "The year {y} is before {OLDEST_YEAR}: write all four digits of the year (2026, \
              not 26)"
+        ));
+    }
+    if year < OLDEST_YEAR {
+        // Four digits typed: not a year cut short, a year Rapport keeps no dates of.
+        return Some(format!(
+            "Dates before {OLDEST_YEAR} are not kept: the year {y} is before {OLDEST_YEAR}"
         ));
     }
     if !(1..=12).contains(&month) {
@@ -560,6 +566,10 @@ mod tests {
             (
                 "0026-12-07",
                 Some("The year 0026 is before 1900: write all four digits of the year (2026, not 26)"),
+            ),
+            (
+                "31-12-1899",
+                Some("Dates before 1900 are not kept: the year 1899 is before 1900"),
             ),
             ("1 April", None),
             ("abc", None),

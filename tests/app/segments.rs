@@ -1926,6 +1926,15 @@ fn manual_lines_follow_the_rules_and_can_be_undone() {
         app.count("SELECT count(*) FROM audit_log WHERE action = 'segment step' AND detail LIKE 'manual_add: +1 %'"),
         1
     );
+    // The trail names the contact (the ledger that does goes with the segment).
+    let detail = crate::segments::text(
+        &app,
+        "SELECT detail FROM audit_log WHERE action = 'segment step' AND detail LIKE 'manual_add: +1 %'",
+    );
+    assert!(
+        detail.starts_with("manual_add: +1 −0; step 1, ") && detail.contains("ANNA"),
+        "{detail}"
+    );
     assert_members(&app, &no, &["ANNA"]);
     post(
         &mut c,

@@ -492,12 +492,38 @@ pub fn run_step(
     if outcome.added + outcome.removed >= BIG_CHANGE {
         crate::db::analyze_after("segment_lines");
     }
+    // The step's sentence too: the segment's ledger goes when the segment is deleted (or the
+    // step by Go Back), and the trail said "manual_add: +1 −0" without the contact, "add" without
+    // the criteria, "reuse_segment" without the segment.
+    let said = ledger::Step {
+        seq,
+        kind: kind.as_str().to_string(),
+        criteria: note,
+        added: outcome.added,
+        removed: outcome.removed,
+        skipped_excluded: outcome.skipped_excluded,
+        skipped_blocked: outcome.skipped_blocked,
+        skipped_existing: outcome.skipped_existing,
+        user_name: user.username.clone(),
+        created_at: chrono::Utc::now(),
+    }
+    .sentence();
+    // A step naming thousands of Nos. is said in full on its segment's page, not here.
+    let said = match said.char_indices().nth(2000) {
+        Some((end, _)) => format!("{}…", &said[..end]),
+        None => said,
+    };
     audit::record(
         conn,
         Actor::User(user),
         "segment step",
         &segment.no,
-        &format!("{kind}: +{} −{}", outcome.added, outcome.removed),
+        &format!(
+            "{kind}: +{} −{}; step {seq}, {}: {said}",
+            outcome.added,
+            outcome.removed,
+            kind.title()
+        ),
         ip,
     )?;
     Ok(Ok((segment, outcome)))

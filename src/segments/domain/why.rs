@@ -129,7 +129,15 @@ pub fn explain(
         ledger
             .iter()
             .find(|s| s.seq == seq)
-            .map(|s| format!("step {} ({}: {})", s.seq, s.title(), s.sentence()))
+            .map(|s| {
+                let said = s.sentence();
+                format!(
+                    "step {} ({}: {})",
+                    s.seq,
+                    s.title(),
+                    said.trim_end_matches('.')
+                )
+            })
             .unwrap_or_else(|| format!("step {seq}"))
     };
     let lines: Vec<LineState> = diesel::sql_query(

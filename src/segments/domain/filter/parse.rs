@@ -486,11 +486,24 @@ impl Parser {
             })),
             FieldKind::Date => match parse_date(&text) {
                 Some(v) => Ok(v),
-                None => err(format!(
-                    "'{text}' is not a date: write it as {}, e.g. {}",
-                    crate::web::forms::date_pattern(),
-                    crate::web::forms::date_example()
-                )),
+                // Written as a date, but not one of the calendar's ("31-02-2026"): said why,
+                // as every date field of a form says it.
+                None => match crate::web::forms::not_in_the_calendar(&text) {
+                    Some(why) => {
+                        let mut why = why.chars();
+                        let first = why.next().map(|c| c.to_lowercase().to_string());
+                        err(format!(
+                            "'{text}' is not a date: {}{}",
+                            first.unwrap_or_default(),
+                            why.as_str()
+                        ))
+                    }
+                    None => err(format!(
+                        "'{text}' is not a date: write it as {}, e.g. {}",
+                        crate::web::forms::date_pattern(),
+                        crate::web::forms::date_example()
+                    )),
+                },
             },
             FieldKind::Integer => match text.parse::<i64>() {
                 Ok(i) => Ok(Value::Integer(i)),

@@ -131,16 +131,31 @@ fn operators_without_values() {
 #[test]
 fn bad_values() {
     let date = |s: &str| format!("'{s}' is not a date: write it as YYYY-MM-DD, e.g. 2026-01-31");
-    assert_eq!(err("2026-13-01", DATE), (1, date("2026-13-01")));
-    assert_eq!(err("2026-02-30", DATE), (1, date("2026-02-30")));
+    // Written as a date, but not the calendar's: said why.
     assert_eq!(
-        err("2026-01-01..2026-02-30", DATE),
-        (13, date("2026-02-30"))
+        err("2026-13-01", DATE),
+        (1, "'2026-13-01' is not a date: there is no month 13".into())
     );
+    let no_30th =
+        "'2026-02-30' is not a date: there is no day 30 in February 2026 (it has 28 days)";
+    assert_eq!(err("2026-02-30", DATE), (1, no_30th.into()));
+    assert_eq!(err("2026-01-01..2026-02-30", DATE), (13, no_30th.into()));
     assert_eq!(err("t|yesterday", DATE), (3, date("yesterday")));
-    assert_eq!(err("26-01-31", DATE), (1, date("26-01-31")));
+    assert_eq!(
+        err("26-01-31", DATE),
+        (
+            1,
+            "'26-01-31' is not a date: the year has four digits, from 1900 to 9999".into()
+        )
+    );
     assert_eq!(err("31-01.2026", DATE), (1, date("31-01.2026")));
-    assert_eq!(err("31/01/26", DATE), (1, date("31/01/26")));
+    assert_eq!(
+        err("31/01/26", DATE),
+        (
+            1,
+            "'31/01/26' is not a date: the year has four digits, from 1900 to 9999".into()
+        )
+    );
     assert_eq!(err("12a", INT), (1, "'12a' is not a whole number".into()));
     assert_eq!(err("1|1.5", INT), (3, "'1.5' is not a whole number".into()));
     assert_eq!(
