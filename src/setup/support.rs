@@ -33,7 +33,9 @@ pub const DELETED: &str = "setup deleted";
 
 /// A code as stored: trimmed, in capitals.
 pub fn normalize_code(raw: &str) -> String {
-    raw.trim().to_uppercase()
+    // `ẞ` (capital sharp s) stays itself in capitals, where `ß` becomes `SS`: `rvcß` and
+    // `RVCẞ` were two codes that a case-insensitive filter took as one.
+    raw.trim().to_uppercase().replace('ẞ', "SS")
 }
 
 /// The rules of the `code20` domain, checked first so the user gets a message, not an error.

@@ -1298,7 +1298,9 @@ fn an_admin_changes_a_number_series_and_bad_values_are_refused() {
         ],
     );
     res.assert_status(422);
-    assert!(res.contains("its next number is now 43"));
+    assert!(res.contains(
+        "next number changed to 43 (numbers were taken from it, or another administrator set it)"
+    ));
     assert!(res.contains("name=\"current_next\" value=\"43\""));
     // A next number that is already a contact's number is refused.
     diesel_exec(
@@ -2913,5 +2915,26 @@ fn a_code_that_a_filter_would_read_otherwise_is_refused_when_made_or_renamed() {
     assert_eq!(
         app.count("SELECT count(*) FROM territories WHERE description = 'Old and kept'"),
         1
+    );
+}
+
+/// A width change refused for numbers written in another width names the record that has the
+/// highest of them, beside that number (it named the lowest record beside the highest number:
+/// "SM00001 already has number 40").
+#[test]
+fn a_width_change_names_the_record_of_the_number_it_says() {
+    let app = TestApp::start();
+    diesel_exec(
+        &app,
+        "INSERT INTO segments (no, description) VALUES ('SM00001', 'First'), ('SM00040', 'Fortieth');",
+    );
+    let mut admin = app.signed_in("boss", "admin");
+    let segments = "/setup/number-series/SEGMENT";
+    let res = admin.submit(segments, segments, &series_fields("SM", "6", "1"));
+    res.assert_status(422);
+    assert!(
+        res.contains("SM00040 already has number 40 written in another width"),
+        "{}",
+        res.body
     );
 }

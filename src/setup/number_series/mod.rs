@@ -323,7 +323,9 @@ fn taken_by(
 
 /// A record of the prefix whose number, written in another width, has a value the series
 /// would give from `from` on (CT000011 beside a width of 5 and a next number up to 11: the
-/// series would give CT00011, a second "number 11"); the first such and the highest value.
+/// series would give CT00011, a second "number 11"); the highest value and the record that
+/// has it (the message names them together: the lowest record beside the highest value said
+/// "CT000005 already has number 10010").
 fn other_width(
     conn: &mut PgConnection,
     table: &str,
@@ -340,7 +342,7 @@ fn other_width(
         top: Option<i64>,
     }
     let found: Other = diesel::sql_query(format!(
-        "SELECT (array_agg(no ORDER BY v))[1] AS example, max(v) AS top FROM {} \
+        "SELECT (array_agg(no ORDER BY v DESC))[1] AS example, max(v) AS top FROM {} \
          WHERE v IS NOT NULL AND v >= $3 AND length(d) <> GREATEST($2, length(v::text))",
         numbers_of(table, column, "$1")
     ))

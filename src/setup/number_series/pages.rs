@@ -150,8 +150,9 @@ pub async fn update(
                 errors.add(
                     "next_number",
                     format!(
-                        "Meanwhile numbers were taken from this series: its next number \
-                         is now {}. Check the number and save again.",
+                        "Meanwhile this series' next number changed to {} (numbers were \
+                         taken from it, or another administrator set it). Check the number \
+                         and save again.",
                         old.next_number
                     ),
                 );
