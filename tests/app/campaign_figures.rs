@@ -299,7 +299,7 @@ fn while_another_request_counts_the_card_shows_the_last_figures_and_says_so() {
     post(&mut c, &format!("/segments/{a}/log"), &[]).assert_redirect(&format!("/segments/{a}"));
     assert_kept_soon(&app, "CP0001", "Log Segment");
     let before = from_scratch(&app, "CP0001");
-    const NOTE: &str = "being counted again now";
+    const NOTE: &str = "counted again as soon as Rapport can";
     assert!(!c.get("/campaigns/CP0001").contains(NOTE));
 
     let lock = "(x'46494753'::int, (SELECT id FROM campaigns WHERE no = 'CP0001')::int)";

@@ -1231,6 +1231,16 @@ fn the_cards_campaign_entries_page_through_every_one() {
     // Every entry once, newest first (by date, then by number).
     let expected: Vec<u32> = (1..=123).rev().collect();
     assert_eq!(seen, expected);
+    // An address past the oldest (kept from before, or typed) says so, not that the campaign
+    // was never logged.
+    let past = c.get("/campaigns/CP0001?entries_before=1");
+    past.assert_status(200);
+    assert!(!past.contains("has been logged yet"), "{}", past.body);
+    assert!(
+        past.contains("No campaign entries are older"),
+        "{}",
+        past.body
+    );
 }
 
 /// A campaign's edit form opened before an administrator renamed its salesperson: saved with
