@@ -3421,3 +3421,42 @@ fn a_classification_filter_says_what_it_selects() {
     );
     c.get(&format!("/segments/{no}/refresh")).assert_status(200);
 }
+
+/// Saved criteria with a profile answer, reused after the answer was renamed: the new step says
+/// the answer by its name now (it said the old one, of no answer any more, while it selected
+/// by the renamed one).
+#[test]
+fn reused_criteria_say_a_renamed_profile_answer_by_its_name_now() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let large = app.count("SELECT id FROM profile_answers WHERE description = 'Large'");
+    let from = new_segment(&mut c, "profile");
+    step(
+        &mut c,
+        &from,
+        "add",
+        &[("profile_answer", large.to_string().as_str())],
+    );
+    post(
+        &mut c,
+        &format!("/segments/{from}/save-criteria"),
+        &[("code", "BIG"), ("description", "Big customers")],
+    )
+    .assert_redirect(&format!("/segments/{from}"));
+    diesel_exec(
+        &app,
+        "UPDATE profile_answers SET description = 'Huge' WHERE description = 'Large'",
+    );
+    let to = new_segment(&mut c, "again");
+    post(
+        &mut c,
+        &format!("/segments/{to}/reuse-criteria"),
+        &[("code", "BIG")],
+    )
+    .assert_redirect(&format!("/segments/{to}"));
+    assert_members(&app, &to, &["ANNA"]);
+    let page = c.get(&format!("/segments/{to}"));
+    assert!(page.contains("profile Size: Huge (CUST)"), "{}", page.body);
+    assert!(!page.contains("Size: Large"));
+}

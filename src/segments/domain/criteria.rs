@@ -454,6 +454,32 @@ pub fn profile_choices(conn: &mut diesel::PgConnection) -> diesel::QueryResult<V
     .load(conn)
 }
 
+/// Sets the criteria's profile label to what their answer is called now: a step replayed from
+/// saved criteria (or a segment's ledger) after the answer was renamed said the old name
+/// ("profile Company size: Small" of the answer now called Huge). Kept as it was when the
+/// answer is gone (the replay refuses it then, naming it).
+pub fn with_current_profile_label(
+    conn: &mut diesel::PgConnection,
+    criteria: &mut Criteria,
+) -> diesel::QueryResult<()> {
+    use diesel::{OptionalExtension, RunQueryDsl};
+    let Some(id) = criteria.profile_answer else {
+        return Ok(());
+    };
+    let now: Option<ProfileChoice> = diesel::sql_query(
+        "SELECT a.id, q.description || ': ' || a.description || ' (' || q.questionnaire_code \
+           || ')' AS label FROM profile_answers a \
+         JOIN profile_questions q ON q.id = a.question_id WHERE a.id = $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .get_result(conn)
+    .optional()?;
+    if let Some(now) = now {
+        criteria.profile_label = now.label;
+    }
+    Ok(())
+}
+
 /// The FROM items of a condition over `contacts c`, with `ck`, its company, when
 /// `with_company`.
 pub fn contacts_from(with_company: bool) -> &'static str {

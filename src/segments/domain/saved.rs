@@ -291,6 +291,8 @@ pub fn reuse(
                         i + 1
                     )));
                 }
+                let mut step = step;
+                super::criteria::with_current_profile_label(conn, &mut step.criteria)?;
                 read.push(step)
             }
             Ok(step) => {
