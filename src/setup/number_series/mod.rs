@@ -466,8 +466,16 @@ impl SeriesForm {
         if width.is_none() {
             errors.add("width", "Enter a whole number from 1 to 15.");
         }
-        let next = self.next_number.parse::<i64>().ok().filter(|n| *n >= 1);
-        if next.is_none() {
+        let next = self.next_number.parse::<i64>();
+        let too_large = matches!(&next, Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow);
+        let next = next.ok().filter(|n| *n >= 1);
+        if too_large {
+            // A whole number of at least 1, beyond any width a series can have.
+            errors.add(
+                "next_number",
+                "This number is too large: a series' numbers have at most 15 digits.",
+            );
+        } else if next.is_none() {
             errors.add("next_number", "Enter a whole number of at least 1.");
         }
         if let Some(width) = width {
@@ -543,6 +551,23 @@ pub const NOT_IN_NUMBERS: [(&str, &str); 2] = [
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_next_number_past_any_width_is_said_too_large() {
+        let form = super::SeriesForm {
+            description: "Contacts".into(),
+            prefix: "CT".into(),
+            width: "6".into(),
+            next_number: "99999999999999999999".into(),
+            current_next: "1".into(),
+            shown: String::new(),
+        };
+        let errors = form.parse().unwrap_err();
+        assert_eq!(
+            errors.get("next_number"),
+            Some("This number is too large: a series' numbers have at most 15 digits.")
+        );
+    }
+
     #[test]
     fn numbers_are_zero_padded_after_the_prefix() {
         assert_eq!(super::format("CT", 6, 1), "CT000001");

@@ -533,7 +533,14 @@ impl StageForm {
             .take(731)
             .any(|day| matches!(apply_formula(&formula, day), Some(Some(d)) if d < day));
         match apply_formula(&formula, some_day) {
-            _ if formula.chars().count() > 20 => errors.add("date_formula", FORMULA_HELP),
+            _ if formula.chars().count() > 20 => errors.add(
+                "date_formula",
+                format!(
+                    "Use at most 20 characters; this formula has {} (+10D is as far as \
+                     +1D+1D+1D+1D+1D+1D+1D+1D+1D+1D).",
+                    formula.chars().count()
+                ),
+            ),
             None => errors.add("date_formula", FORMULA_HELP),
             // It suggests a closing date from the day of the move, which cannot be in the past.
             Some(Some(_)) if goes_back => errors.add(
@@ -628,5 +635,19 @@ mod tests {
         assert_eq!(ok.template_code.as_deref(), Some("CALL"));
         assert_eq!(ok.date_formula, "+2W");
         assert!(ok.quote_required && !ok.allow_skip);
+        // Too long is said so, not as if it were written wrong.
+        let long = StageForm {
+            stage: "3".into(),
+            description: "Long".into(),
+            completed_pct: "50".into(),
+            chances_pct: "40".into(),
+            date_formula: "+1D+1D+1D+1D+1D+1D+1D".into(),
+            ..Default::default()
+        }
+        .validate("NEW", &[])
+        .unwrap_err();
+        assert!(long
+            .get("date_formula")
+            .is_some_and(|m| m.starts_with("Use at most 20 characters; this formula has 21")));
     }
 }
