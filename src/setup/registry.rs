@@ -154,6 +154,53 @@ macro_rules! used_by {
     };
 }
 
+/// The saved criteria (`saved`) or the draft segments (`drafts`) whose steps name the code in
+/// one of the segment filters `$keys` (an SQL list of the filters' keys), as a value of its own
+/// (`A`, `A|B`, `<>A`, `'A'`, `@a`; not a pattern `A*`). Deleted, the code would leave them
+/// steps that Reuse Criteria and Refresh refuse to run (they check what their steps name):
+/// it was "Not used yet" and deleted without a word.
+#[macro_export]
+macro_rules! named_by_steps {
+    (saved, $keys:literal) => {
+        $crate::setup::registry::Usage {
+            one: "saved criteria (in its filters)",
+            many: "saved criteria (in their filters)",
+            count_sql: concat!(
+                "SELECT count(DISTINCT s.code) AS n FROM saved_criteria_steps s, ",
+                $crate::filter_tokens!($keys)
+            ),
+            contact_filter: None,
+        }
+    };
+    (drafts, $keys:literal) => {
+        $crate::setup::registry::Usage {
+            one: "draft segment (in its steps' filters)",
+            many: "draft segments (in their steps' filters)",
+            count_sql: concat!(
+                "SELECT count(DISTINCT s.segment_id) AS n FROM segment_steps s \
+                 JOIN segments g ON g.id = s.segment_id AND g.status = 'draft', ",
+                $crate::filter_tokens!($keys)
+            ),
+            contact_filter: None,
+        }
+    };
+}
+
+/// The values of the filters `$keys` of a step `s` (its `criteria`), split where a filter
+/// expression separates values, compared with the code `$1` as a filter reads a plain value.
+#[macro_export]
+macro_rules! filter_tokens {
+    ($keys:literal) => {
+        concat!(
+            "LATERAL jsonb_each_text(s.criteria -> 'filters') f(k, v), \
+             LATERAL regexp_split_to_table(f.v, '\\||&|\\.\\.|<>|<=|>=|[<>=()]') t(v) \
+             WHERE f.k IN (",
+            $keys,
+            ") AND upper(btrim(t.v, ' ''@')) = $1"
+        )
+    };
+}
+
 #[derive(Debug)]
 pub struct SetupTable {
     /// The page: `/setup/{slug}`.
@@ -271,6 +318,14 @@ pub static TABLES: &[SetupTable] = &[
                 "opportunity",
                 "opportunities"
             ),
+            crate::named_by_steps!(
+                saved,
+                "'salesperson', 'interaction_salesperson', 'opportunity_salesperson'"
+            ),
+            crate::named_by_steps!(
+                drafts,
+                "'salesperson', 'interaction_salesperson', 'opportunity_salesperson'"
+            ),
         ],
     },
     SetupTable {
@@ -280,13 +335,17 @@ pub static TABLES: &[SetupTable] = &[
         singular: "territory",
         explanation: "Sales areas that contacts belong to.",
         kind: Kind::Codes,
-        usages: &[used_by!(
-            "contacts",
-            "territory_code",
-            "contact",
-            "contacts",
-            list = "territory"
-        )],
+        usages: &[
+            used_by!(
+                "contacts",
+                "territory_code",
+                "contact",
+                "contacts",
+                list = "territory"
+            ),
+            crate::named_by_steps!(saved, "'territory'"),
+            crate::named_by_steps!(drafts, "'territory'"),
+        ],
     },
     SetupTable {
         slug: "countries",
@@ -295,13 +354,17 @@ pub static TABLES: &[SetupTable] = &[
         singular: "country/region",
         explanation: "The countries and regions of addresses (the ISO 3166 list).",
         kind: Kind::Codes,
-        usages: &[used_by!(
-            "contacts",
-            "country_code",
-            "contact",
-            "contacts",
-            list = "country"
-        )],
+        usages: &[
+            used_by!(
+                "contacts",
+                "country_code",
+                "contact",
+                "contacts",
+                list = "country"
+            ),
+            crate::named_by_steps!(saved, "'country'"),
+            crate::named_by_steps!(drafts, "'country'"),
+        ],
     },
     SetupTable {
         slug: "languages",
@@ -319,6 +382,8 @@ pub static TABLES: &[SetupTable] = &[
                 "interaction",
                 "interactions"
             ),
+            crate::named_by_steps!(saved, "'language'"),
+            crate::named_by_steps!(drafts, "'language'"),
         ],
     },
     SetupTable {
@@ -328,13 +393,17 @@ pub static TABLES: &[SetupTable] = &[
         singular: "industry group",
         explanation: "The industries companies work in; their people share them.",
         kind: Kind::Codes,
-        usages: &[used_by!(
-            "contact_industry_groups",
-            "code",
-            "company",
-            "companies",
-            list = "industry_group"
-        )],
+        usages: &[
+            used_by!(
+                "contact_industry_groups",
+                "code",
+                "company",
+                "companies",
+                list = "industry_group"
+            ),
+            crate::named_by_steps!(saved, "'industry_group'"),
+            crate::named_by_steps!(drafts, "'industry_group'"),
+        ],
     },
     SetupTable {
         slug: "business-relations",
@@ -343,13 +412,17 @@ pub static TABLES: &[SetupTable] = &[
         singular: "business relation",
         explanation: "What a company is to you: customer, supplier, bank, press…",
         kind: Kind::Codes,
-        usages: &[used_by!(
-            "contact_business_relations",
-            "code",
-            "company",
-            "companies",
-            list = "business_relation"
-        )],
+        usages: &[
+            used_by!(
+                "contact_business_relations",
+                "code",
+                "company",
+                "companies",
+                list = "business_relation"
+            ),
+            crate::named_by_steps!(saved, "'business_relation'"),
+            crate::named_by_steps!(drafts, "'business_relation'"),
+        ],
     },
     SetupTable {
         slug: "mailing-groups",
@@ -375,6 +448,8 @@ pub static TABLES: &[SetupTable] = &[
                 "Apply Mailing Group records",
                 only = "undone_at IS NULL AND segment_id IS NOT NULL"
             ),
+            crate::named_by_steps!(saved, "'mailing_group'"),
+            crate::named_by_steps!(drafts, "'mailing_group'"),
         ],
     },
     SetupTable {
@@ -384,13 +459,17 @@ pub static TABLES: &[SetupTable] = &[
         singular: "job responsibility",
         explanation: "What a person is responsible for, such as purchasing or IT.",
         kind: Kind::Codes,
-        usages: &[used_by!(
-            "contact_job_responsibilities",
-            "code",
-            "contact",
-            "contacts",
-            list = "job_responsibility"
-        )],
+        usages: &[
+            used_by!(
+                "contact_job_responsibilities",
+                "code",
+                "contact",
+                "contacts",
+                list = "job_responsibility"
+            ),
+            crate::named_by_steps!(saved, "'job_responsibility'"),
+            crate::named_by_steps!(drafts, "'job_responsibility'"),
+        ],
     },
     SetupTable {
         slug: "organizational-levels",
@@ -399,12 +478,16 @@ pub static TABLES: &[SetupTable] = &[
         singular: "organizational level",
         explanation: "A person's level in their company, such as executive or manager.",
         kind: Kind::Codes,
-        usages: &[used_by!(
-            "contacts",
-            "organizational_level_code",
-            "contact",
-            "contacts"
-        )],
+        usages: &[
+            used_by!(
+                "contacts",
+                "organizational_level_code",
+                "contact",
+                "contacts"
+            ),
+            crate::named_by_steps!(saved, "'organizational_level'"),
+            crate::named_by_steps!(drafts, "'organizational_level'"),
+        ],
     },
     SetupTable {
         slug: "profile-questionnaires",
@@ -443,6 +526,8 @@ pub static TABLES: &[SetupTable] = &[
                 "interaction",
                 "interactions"
             ),
+            crate::named_by_steps!(saved, "'interaction_group'"),
+            crate::named_by_steps!(drafts, "'interaction_group'"),
         ],
     },
     SetupTable {
@@ -488,6 +573,8 @@ pub static TABLES: &[SetupTable] = &[
                 "sales cycle stage",
                 "sales cycle stages"
             ),
+            crate::named_by_steps!(saved, "'interaction_template'"),
+            crate::named_by_steps!(drafts, "'interaction_template'"),
         ],
     },
     SetupTable {
@@ -511,12 +598,16 @@ pub static TABLES: &[SetupTable] = &[
         singular: "sales cycle",
         explanation: "The stages an opportunity moves through, with their chances of success.",
         kind: Kind::SalesCycles,
-        usages: &[used_by!(
-            "opportunities",
-            "sales_cycle_code",
-            "opportunity",
-            "opportunities"
-        )],
+        usages: &[
+            used_by!(
+                "opportunities",
+                "sales_cycle_code",
+                "opportunity",
+                "opportunities"
+            ),
+            crate::named_by_steps!(saved, "'opportunity_sales_cycle'"),
+            crate::named_by_steps!(drafts, "'opportunity_sales_cycle'"),
+        ],
     },
     SetupTable {
         slug: "close-opportunity-codes",
@@ -540,6 +631,8 @@ pub static TABLES: &[SetupTable] = &[
                 "closing in an opportunity's history",
                 "closings in opportunities' history"
             ),
+            crate::named_by_steps!(saved, "'opportunity_close_code'"),
+            crate::named_by_steps!(drafts, "'opportunity_close_code'"),
         ],
     },
     SetupTable {
@@ -678,6 +771,21 @@ mod tests {
         assert_eq!(
             in_use_message(t, "RETAIL", &[(&A, 1204)]),
             "Industry group RETAIL is used by 1,204 contacts, so it cannot be deleted."
+        );
+    }
+}
+
+#[cfg(test)]
+mod named_by_steps_tests {
+    #[test]
+    fn a_code_named_by_steps_is_counted_by_one_statement() {
+        static U: super::Usage = crate::named_by_steps!(saved, "'territory'");
+        assert_eq!(
+            U.count_sql,
+            "SELECT count(DISTINCT s.code) AS n FROM saved_criteria_steps s, LATERAL \
+             jsonb_each_text(s.criteria -> 'filters') f(k, v), LATERAL \
+             regexp_split_to_table(f.v, '\\||&|\\.\\.|<>|<=|>=|[<>=()]') t(v) WHERE f.k IN \
+             ('territory') AND upper(btrim(t.v, ' ''@')) = $1"
         );
     }
 }

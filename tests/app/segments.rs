@@ -3460,3 +3460,47 @@ fn reused_criteria_say_a_renamed_profile_answer_by_its_name_now() {
     assert!(page.contains("profile Size: Huge (CUST)"), "{}", page.body);
     assert!(!page.contains("Size: Large"));
 }
+
+/// A code that only saved criteria and a draft segment's steps name is in use: its deletion is
+/// refused, saying where, as for every other use (it was "Not used yet" and deleted, and the
+/// saved criteria and the draft's Refresh then refused to run).
+#[test]
+fn a_code_named_only_by_steps_is_in_use() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO territories (code, description) VALUES ('NORTH', 'North'); \
+         UPDATE contacts SET territory_code = 'NORTH' WHERE no = 'ANNA';",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_segment(&mut c, "North");
+    step(&mut c, &no, "add", &[("territory", "@north")]);
+    assert_members(&app, &no, &["ANNA"]);
+    post(
+        &mut c,
+        &format!("/segments/{no}/save-criteria"),
+        &[("code", "NORTHERN"), ("description", "The north")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    diesel_exec(&app, "UPDATE contacts SET territory_code = NULL");
+    let mut admin = app.signed_in("boss", "admin");
+    let page = "/setup/territories/NORTH";
+    let shown = admin.get(page);
+    assert!(!shown.contains("Not used yet"), "{}", shown.body);
+    let res = admin.submit(page, &format!("{page}/delete"), &[]);
+    assert_eq!(res.status, 303);
+    let said = admin.get(page);
+    assert!(
+        said.contains(
+            "Territory NORTH is used by 1 saved criteria (in its filters) and 1 draft segment \
+             (in its steps&#39; filters), so it cannot be deleted."
+        ),
+        "{}",
+        said.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM territories WHERE code = 'NORTH'"),
+        1
+    );
+}
