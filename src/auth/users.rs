@@ -88,13 +88,21 @@ fn check_username(username: &str, errors: &mut FormErrors) {
         errors.add("username", "Enter a user name.");
     } else if username.chars().count() > USERNAME_MAX {
         errors.add("username", "Use at most 50 characters.");
-    } else if !username
+    } else if let Some(other) = username
         .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
     {
+        // Said which: a combining accent or a middle dot was told "(no spaces)".
+        let which = if other.is_whitespace() {
+            "a space".to_string()
+        } else if other.is_control() || crate::db::text::invisible(other) {
+            format!("an invisible character (U+{:04X})", other as u32)
+        } else {
+            format!("“{other}”")
+        };
         errors.add(
             "username",
-            "Use letters, digits and . _ - @ only (no spaces).",
+            format!("Use letters, digits and . _ - @ only: the name has {which}."),
         );
     } else if username.chars().all(|c| c == '.') {
         // `/admin/users/..` is another address: the user's page could not be reached.
@@ -685,6 +693,14 @@ mod tests {
             );
         }
         for (name, message) in [
+            (
+                "has space",
+                "Use letters, digits and . _ - @ only: the name has a space.",
+            ),
+            (
+                "rvb·x",
+                "Use letters, digits and . _ - @ only: the name has “·”.",
+            ),
             (
                 "admın",
                 "Write i instead of ı, which looks like it in another name.",
