@@ -64,8 +64,9 @@ const THROTTLED: &str = "password change throttled";
 /// signing in (from this address, with this name) waits as long.
 fn throttled_message(wait: u64) -> String {
     format!(
-        "Too many wrong current passwords in a short time, so the password was not changed \
-         (whatever was typed). Wait {} and try again; signing in waits as long.",
+        "Too many failed tries with your user name in a short time (wrong current passwords \
+         here, or failed sign-ins, perhaps someone else's), so the password was not changed, \
+         whatever was typed. Wait {} and try again; signing in with your name waits as long.",
         crate::web::pages::human_wait(wait)
     )
 }

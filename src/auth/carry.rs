@@ -43,6 +43,11 @@ impl Carried {
         if NOT_CARRIED.contains(&path) || body.len() > CARRY_LIMIT {
             return None;
         }
+        // A NUL or what is not UTF-8 is refused by the form's own route, saying so; carried,
+        // it was read with replacement characters and saved so.
+        if crate::web::middleware::checked(body).is_err() {
+            return None;
+        }
         let mut passwords_dropped = false;
         let mut kept = url::form_urlencoded::Serializer::new(String::new());
         for (name, value) in url::form_urlencoded::parse(body) {
@@ -138,6 +143,8 @@ mod tests {
             Carried::of_form("/contacts", &vec![b'a'; CARRY_LIMIT + 1]),
             None
         );
+        assert_eq!(Carried::of_form("/contacts", b"name=A%FF%FE"), None);
+        assert_eq!(Carried::of_form("/contacts", b"name=A%00"), None);
         assert!(Carried::of_form("/contacts", &vec![b'a'; CARRY_LIMIT]).is_some());
     }
 

@@ -168,6 +168,10 @@ fn alphabet(c: char) -> Option<&'static str> {
         'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => Some("Latin"),
         '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some("Greek"),
         '\u{0400}'..='\u{052F}' => Some("Cyrillic"),
+        // Any other letter (small capitals ᴠ, IPA letters, Armenian ո, Lisu ꓲ) is of another
+        // alphabet than these: a name of such letters alone may be, but not one mixed with
+        // these (`rvg_admiո` stood beside rvg_admin).
+        c if c.is_alphabetic() => Some("another"),
         _ => None,
     }
 }
@@ -682,7 +686,9 @@ mod tests {
             u.username = name.into();
             assert_eq!(u.validate().get("username"), Some(message), "{name}");
         }
-        for name in ["аdmin", "admіn", "pαul"] {
+        for name in [
+            "аdmin", "admіn", "pαul", "admiո", "ᴠiewer", "staꜰf", "ꓲadmin",
+        ] {
             let mut u = valid();
             u.username = name.into();
             assert!(

@@ -33,9 +33,7 @@ pub const DELETED: &str = "setup deleted";
 
 /// A code as stored: trimmed, in capitals.
 pub fn normalize_code(raw: &str) -> String {
-    // `ẞ` (capital sharp s) stays itself in capitals, where `ß` becomes `SS`: `rvcß` and
-    // `RVCẞ` were two codes that a case-insensitive filter took as one.
-    raw.trim().to_uppercase().replace('ẞ', "SS")
+    raw.trim().to_uppercase()
 }
 
 /// The rules of the `code20` domain, checked first so the user gets a message, not an error.
@@ -78,6 +76,14 @@ pub fn check_code(errors: &mut FormErrors, field: &'static str, code: &str) {
 /// as a range, `<>X` as "not X"), as a series' prefix may not. A code that has one already
 /// (made before this rule) keeps working, quoted in a filter (`'RVC*'`), and may be renamed.
 pub fn code_in_filters_refused(code: &str) -> Option<String> {
+    // `ẞ` (capital sharp s) stays itself in capitals, where `ß` becomes `SS`: `rvcß` and
+    // `RVCẞ` were two codes that a case-insensitive filter took as one. (Refused rather than
+    // made SS: an existing code with it, saved again, would have been renamed unasked.)
+    if code.contains('ẞ') {
+        return Some(
+            "A code cannot contain ẞ: write SS (a code typed with ß is stored with SS).".into(),
+        );
+    }
     let (chars, why) = super::number_series::NOT_IN_NUMBERS[1];
     let found = code
         .chars()
@@ -876,6 +882,8 @@ mod tests {
             code_in_filters_refused("RVC*").as_deref(),
             Some("A code cannot contain *: it has a meaning in filters, where codes are typed.")
         );
+        assert!(code_in_filters_refused("RVCẞ").is_some_and(|e| e.contains("write SS")));
+        assert_eq!(normalize_code("rvcß"), "RVCSS");
         for code in ["A-1/B.2", "ÆBLE", "N.E", "A_B", "A+B", "A#1"] {
             assert_eq!(code_in_filters_refused(code), None, "{code}");
         }

@@ -154,7 +154,7 @@ fn decodes_to_utf8(part: &[u8]) -> bool {
 /// else `Ok` with the pairs composed (`db::text::composed`), or `None` when they all are
 /// already. Text of plain ASCII without `%` escapes (most query strings) is neither, and is
 /// not decoded at all; other text is checked for UTF-8 pair by pair before it is decoded.
-fn checked(encoded: &[u8]) -> Result<Option<String>, (String, &'static str)> {
+pub(crate) fn checked(encoded: &[u8]) -> Result<Option<String>, (String, &'static str)> {
     if encoded.iter().all(|&b| b != 0 && b != b'%' && b.is_ascii()) {
         return Ok(None);
     }
