@@ -1,11 +1,15 @@
-//! A form sent after its session had ended is carried through the sign-in page, so that
-//! what was typed is not lost: the sign-in page keeps it in two hidden fields, and once the
-//! user has signed in, a page offers to send it again, with the new session's token, to the
-//! address it was sent to. Nothing of it is done before the user sends it from that page.
+//! A form sent after its session had ended is kept for the user of that session, so that what
+//! was typed is not lost: it is stored (`kept_forms`) under a random key that the sign-in page
+//! holds, and once that user has signed in again, a page offers to send it, with the new
+//! session's token, to the address it was sent to. Nothing of it is done before the user sends
+//! it from that page; anyone else who signs in on that page never sees it (the form may hold
+//! what its user may do and they may not), and a sign-in form cannot bring a form of its own.
 //!
 //! Only forms of Rapport's own pages come this far (the origin check has passed), and only a
 //! click on Rapport's page sends them again, as an ordinary request that the route checks as
 //! it checks every other: role, token, and its own stale-form and version checks.
+
+use diesel::prelude::*;
 
 use super::session::CSRF_FIELD;
 
@@ -67,18 +71,6 @@ impl Carried {
         })
     }
 
-    /// What the sign-in form sent back of it (its hidden fields), checked as when it was
-    /// first carried: a visitor's own sign-in form is theirs to write anything into.
-    pub fn from_sign_in(action: &str, body: &str, passwords_dropped: bool) -> Option<Carried> {
-        if action.is_empty() {
-            return None;
-        }
-        Carried::of_form(action, body.as_bytes()).map(|c| Carried {
-            passwords_dropped: c.passwords_dropped || passwords_dropped,
-            ..c
-        })
-    }
-
     /// The fields to send again, in their order (a name may come more than once).
     pub fn fields(&self) -> Vec<(String, String)> {
         url::form_urlencoded::parse(self.body.as_bytes())
@@ -90,6 +82,67 @@ impl Carried {
     pub fn path(&self) -> &str {
         self.action.split('?').next().unwrap_or_default()
     }
+}
+
+/// How long a kept form waits for its user to sign in again.
+pub const KEPT_HOURS: i32 = 12;
+
+/// Keeps `carried` for the user `user_id`; the key goes into the sign-in page.
+pub fn keep(conn: &mut PgConnection, user_id: i64, carried: &Carried) -> QueryResult<String> {
+    use crate::db::schema::kept_forms as k;
+    let key = super::session::random_key();
+    diesel::insert_into(k::table)
+        .values((
+            k::id_hash.eq(super::session::hash_key(&key)),
+            k::user_id.eq(user_id),
+            k::action.eq(&carried.action),
+            k::body.eq(&carried.body),
+            k::passwords_dropped.eq(carried.passwords_dropped),
+        ))
+        .execute(conn)?;
+    Ok(key)
+}
+
+/// The form kept under `key` for `user_id`, taken out (shown once); `None` when there is none,
+/// it is older than [`KEPT_HOURS`], or it is another user's (then it is dropped all the same:
+/// the sign-in page that held its key is gone).
+pub fn take(conn: &mut PgConnection, key: &str, user_id: i64) -> QueryResult<Option<Carried>> {
+    use crate::db::schema::kept_forms as k;
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let taken: Option<(i64, String, String, bool, chrono::DateTime<chrono::Utc>)> =
+        diesel::delete(k::table.filter(k::id_hash.eq(super::session::hash_key(key))))
+            .returning((
+                k::user_id,
+                k::action,
+                k::body,
+                k::passwords_dropped,
+                k::created_at,
+            ))
+            .get_result(conn)
+            .optional()?;
+    let fresh = |at: chrono::DateTime<chrono::Utc>| {
+        chrono::Utc::now() - at < chrono::Duration::hours(i64::from(KEPT_HOURS))
+    };
+    Ok(
+        taken.and_then(|(owner, action, body, passwords_dropped, at)| {
+            (owner == user_id && fresh(at)).then_some(Carried {
+                action,
+                body,
+                passwords_dropped,
+            })
+        }),
+    )
+}
+
+/// Removes the kept forms that waited too long.
+pub fn prune(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM kept_forms WHERE created_at < now() - make_interval(hours => $1)",
+    )
+    .bind::<diesel::sql_types::Integer, _>(KEPT_HOURS)
+    .execute(conn)
 }
 
 #[cfg(test)]
@@ -133,11 +186,6 @@ mod tests {
             "",
         ] {
             assert_eq!(Carried::of_form(action, b"a=1"), None, "{action}");
-            assert_eq!(
-                Carried::from_sign_in(action, "a=1", false),
-                None,
-                "{action}"
-            );
         }
         assert_eq!(
             Carried::of_form("/contacts", &vec![b'a'; CARRY_LIMIT + 1]),
@@ -146,13 +194,5 @@ mod tests {
         assert_eq!(Carried::of_form("/contacts", b"name=A%FF%FE"), None);
         assert_eq!(Carried::of_form("/contacts", b"name=A%00"), None);
         assert!(Carried::of_form("/contacts", &vec![b'a'; CARRY_LIMIT]).is_some());
-    }
-
-    #[test]
-    fn what_the_sign_in_form_sends_back_is_checked_again() {
-        let back = Carried::from_sign_in("/segments/SM00001", "csrf_token=x&password=p&d=1", true)
-            .unwrap();
-        assert_eq!(back.fields(), vec![("d".to_string(), "1".to_string())]);
-        assert!(back.passwords_dropped);
     }
 }

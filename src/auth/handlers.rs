@@ -21,9 +21,9 @@ pub struct LoginPage {
     /// Said above the form, not an error (the first-run link used up).
     pub notice: Option<String>,
     pub error: Option<String>,
-    /// A form sent after its session had ended, kept in hidden fields until the user has
+    /// The key of a form sent after its session had ended, kept for its user until they have
     /// signed in again (see `auth::carry`).
-    pub carried: Option<Carried>,
+    pub kept: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -70,26 +70,32 @@ pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppRes
         } else {
             None
         },
-        carried: None,
+        kept: None,
     })
 }
 
 /// Said above the sign-in form that carries a form sent after its session had ended.
 pub const SESSION_ENDED_KEPT: &str = "Your session had ended (unused for a while, signed out in \
      another tab, or ended by an administrator who set a new password or disabled the \
-     account), so what you sent has not been saved yet. It is kept: sign in, and the next page \
-     lets you send it.";
+     account), so what you sent has not been saved yet. It is kept for you: sign in again, and the \
+     next page lets you send it.";
 
-/// The sign-in page that answers a form sent after its session had ended, carrying the form
-/// (`page`: where it was sent from). Shown at the form's address: nothing is done there.
-pub fn ended_sign_in(req: &HttpRequest, page: String, carried: Carried) -> AppResult<HttpResponse> {
+/// The sign-in page that answers a form sent after its session had ended, the form kept for
+/// `username` under `key` (`page`: where it was sent from). Shown at the form's address:
+/// nothing is done there.
+pub fn ended_sign_in(
+    req: &HttpRequest,
+    page: String,
+    key: String,
+    username: String,
+) -> AppResult<HttpResponse> {
     ok(&LoginPage {
         layout: Layout::from_request(req),
-        username: String::new(),
+        username,
         next: page,
         notice: None,
         error: Some(SESSION_ENDED_KEPT.to_string()),
-        carried: Some(carried),
+        kept: Some(key),
     })
 }
 
@@ -117,13 +123,9 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
-    /// A form sent after its session had ended (see `auth::carry`).
+    /// The key of a form kept since its session ended (see `auth::carry`).
     #[serde(default)]
-    carry_action: String,
-    #[serde(default)]
-    carry_body: String,
-    #[serde(default)]
-    carry_passwords_dropped: String,
+    kept: String,
 }
 
 enum LoginOutcome {
@@ -142,11 +144,6 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let mut form = form.into_inner();
-    let carried = Carried::from_sign_in(
-        &form.carry_action,
-        &form.carry_body,
-        !form.carry_passwords_dropped.is_empty(),
-    );
     let password = std::mem::take(&mut form.password);
     let old = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
@@ -236,6 +233,18 @@ pub async fn login(
     match outcome {
         LoginOutcome::SignedIn(created) => {
             let next = safe_next(&form.next).unwrap_or_else(|| "/".into());
+            // The form kept for this user, shown once; one kept for another is dropped.
+            let key = std::mem::take(&mut form.kept);
+            let user_id = created.data.user.as_ref().map(|u| u.id);
+            let carried = match user_id {
+                Some(id) if !key.is_empty() => {
+                    db(&state.pool, move |conn| {
+                        Ok(super::carry::take(conn, &key, id)?)
+                    })
+                    .await?
+                }
+                _ => None,
+            };
             match carried {
                 Some(carried) => {
                     let page = ResumePage {
@@ -264,7 +273,7 @@ pub async fn login(
                 username: typed,
                 next: safe_next(&form.next).unwrap_or_default(),
                 notice: None,
-                carried,
+                kept: (!form.kept.is_empty()).then(|| form.kept.clone()),
                 error: Some(match outcome {
                     LoginOutcome::Disabled => "This account is disabled, so it cannot sign in. \
                          Ask an administrator to enable it."

@@ -145,6 +145,11 @@ pub fn session_cookie(config: &Config, key: &str) -> Cookie<'static> {
         .finish()
 }
 
+/// A random key of 64 hex digits, for a cookie or a link; store only its [`hash_key`].
+pub fn random_key() -> String {
+    random_hex(32)
+}
+
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
@@ -316,14 +321,32 @@ pub fn destroy_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<us
 
 /// Removes sessions that can no longer be used.
 pub fn prune(conn: &mut PgConnection, config: &Config) -> QueryResult<usize> {
+    // An ended session stays as long as a form sent in it may be kept for its user (whom only
+    // its row names): it is never loaded again ([`load`] reads only live ones).
     diesel::sql_query(
-        "DELETE FROM sessions WHERE last_seen_at < now() - make_interval(secs => $1) \
-         OR created_at < now() - make_interval(secs => $2)",
+        "DELETE FROM sessions \
+         WHERE last_seen_at < now() - make_interval(secs => $1) - make_interval(hours => $3) \
+         OR created_at < now() - make_interval(secs => $2) - make_interval(hours => $3)",
     )
     .bind::<Double, _>(config.session_idle.as_secs_f64())
     .bind::<Double, _>(config.session_max.as_secs_f64())
+    .bind::<diesel::sql_types::Integer, _>(super::carry::KEPT_HOURS)
     .execute(conn)
     .and_then(|pruned| crate::db::once::prune_sent(conn).map(|_| pruned))
+    .and_then(|pruned| super::carry::prune(conn).map(|_| pruned))
+}
+
+/// The user (id and name) of the session of `key_hash`, ended or not, while that user is
+/// active: whom a form sent after the session ended is kept for.
+fn ended_user(conn: &mut PgConnection, key_hash: &[u8]) -> QueryResult<Option<(i64, String)>> {
+    use crate::db::schema::users;
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id_hash.eq(key_hash))
+        .filter(users::active.eq(true))
+        .select((users::id, users::username))
+        .first(conn)
+        .optional()
 }
 
 /// Leaves a message for the next page this session shows (a signed-in session: always
@@ -436,6 +459,7 @@ pub async fn middleware(
         .cookie(cookie_name(&state.config))
         .map(|c| hash_key(c.value()));
     let had_session_cookie = key_hash.is_some();
+    let cookie_hash = key_hash.clone();
     let loaded = match key_hash {
         Some(hash) => {
             let config = state.config.clone();
@@ -505,16 +529,32 @@ pub async fn middleware(
                 other_user,
             );
             let page = form_page(&req);
-            if stale == StaleForm::SessionEnded {
+            if let (StaleForm::SessionEnded, Some(hash)) = (&stale, cookie_hash) {
                 if let Some(carried) = carried_form(&mut req).await {
-                    tracing::info!("a form of an ended session: the sign-in page keeps it");
-                    req.extensions_mut().insert(session);
-                    let page = super::handlers::ended_sign_in(req.request(), page, carried);
-                    return Ok(match page {
-                        Ok(page) => req.into_response(page),
-                        Err(e) => req.error_response(e),
+                    let kept = db(&state.pool, move |conn| {
+                        Ok(match ended_user(conn, &hash)? {
+                            Some((id, name)) => {
+                                Some((super::carry::keep(conn, id, &carried)?, name))
+                            }
+                            None => None,
+                        })
+                    })
+                    .await;
+                    let kept = match kept {
+                        Ok(kept) => kept,
+                        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+                    };
+                    if let Some((key, username)) = kept {
+                        tracing::info!("a form of an ended session: kept for {username}");
+                        req.extensions_mut().insert(session);
+                        let page =
+                            super::handlers::ended_sign_in(req.request(), page, key, username);
+                        return Ok(match page {
+                            Ok(page) => req.into_response(page),
+                            Err(e) => req.error_response(e),
+                        }
+                        .map_into_right_body());
                     }
-                    .map_into_right_body());
                 }
             }
             if stale == StaleForm::SignOut {

@@ -269,6 +269,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    kept_forms (id_hash) {
+        id_hash -> Bytea,
+        user_id -> Int8,
+        action -> Text,
+        body -> Text,
+        passwords_dropped -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     languages (code) {
         code -> Text,
         description -> Text,
@@ -666,6 +677,7 @@ diesel::joinable!(segments -> interaction_templates (interaction_template_code))
 diesel::joinable!(segments -> languages (language_code));
 diesel::joinable!(segments -> salespeople (salesperson_code));
 diesel::joinable!(segments -> users (created_by));
+diesel::joinable!(kept_forms -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> salespeople (salesperson_code));
 
@@ -692,6 +704,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     interaction_log_entries,
     interaction_templates,
     job_responsibilities,
+    kept_forms,
     languages,
     login_failures,
     mailing_group_applications,
