@@ -1571,7 +1571,7 @@ fn the_card_leads_to_a_confirmation_page_that_lists_what_goes_with_the_contact()
         "Mailing groups: XMAS",
         "Profile answers: Company size: Small",
         "SM00001</a> Spring mailing (logged): 1 line",
-        "SM00002</a> Autumn (draft): 1 line (1 removed by a step) — going back on that segment will not bring this contact back",
+        "SM00002</a> Autumn (Draft): 1 line (1 removed by a step) — going back on that segment will not bring this contact back",
     ] {
         assert!(confirm.contains(text), "missing {text}:\n{}", confirm.body);
     }
@@ -1631,7 +1631,7 @@ fn deleting_a_company_says_its_persons_removed_lines_go_too() {
     );
     let confirm = c.get(&format!("/contacts/{acme}/delete"));
     confirm.assert_status(200);
-    let said = "SM00002</a> Autumn (draft): 1 line (1 of its persons&#39;; 1 removed by a step) \
+    let said = "SM00002</a> Autumn (Draft): 1 line (1 of its persons&#39;; 1 removed by a step) \
                 — going back on that segment will not bring them back";
     assert!(confirm.contains(said), "{}", confirm.body);
 }
@@ -2998,4 +2998,41 @@ fn the_contact_forms_problems_come_in_the_forms_order() {
         res.body
     );
     assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+}
+
+/// The card shows a company's Job Title, and a person's without a company: it was shown only
+/// as "… at Company" in the heading, so a viewer (who has no edit form) never saw it.
+/// One opportunity that keeps a contact reads "it is kept".
+#[test]
+fn the_card_shows_every_job_title_and_one_opportunity_reads_as_one() {
+    let app = TestApp::start();
+    crate::segments::world(&app);
+    crate::opportunities::cycle(&app, "multiply");
+    let mut c = app.signed_in("stan", "staff");
+    let values = vec![
+        ("type", "company".to_string()),
+        ("name", "Titled A/S".into()),
+        ("job_title", "Head Office".into()),
+    ];
+    let no = create(&mut c, &values);
+    let mut viewer = app.signed_in("vic", "viewer");
+    let card = viewer.get(&format!("/contacts/{no}"));
+    assert!(
+        card.contains("<dt>Job Title</dt><dd>Head Office</dd>"),
+        "{}",
+        card.body
+    );
+    crate::auth::diesel_exec(
+        &app,
+        "INSERT INTO opportunities (no, contact_id, company_id, sales_cycle_code, status)
+           SELECT 'OP000001', p.id, p.company_key, 'NEW', 'not_started'
+           FROM contacts p WHERE p.no = 'DORA';",
+    );
+    let confirm = c.get("/contacts/DORA/delete");
+    assert!(
+        confirm
+            .contains("has 1 sales opportunity (OP000001); it is kept, so it cannot be deleted."),
+        "{}",
+        confirm.body
+    );
 }

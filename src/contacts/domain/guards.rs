@@ -174,7 +174,7 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
     if opportunities.n > 0 {
         let more = opportunities.n - opportunities.n.min(5);
         blockers.push(format!(
-            "{who} {} sales opportunit{} ({}{}); they are kept, so it cannot be deleted.",
+            "{who} {} sales opportunit{} ({}{}); {} kept, so it cannot be deleted.",
             number(opportunities.n),
             if opportunities.n == 1 { "y" } else { "ies" },
             opportunities.first,
@@ -182,6 +182,11 @@ pub fn deletion_blockers(conn: &mut PgConnection, contact: &Contact) -> QueryRes
                 format!(" and {} more", number(more))
             } else {
                 String::new()
+            },
+            if opportunities.n == 1 {
+                "it is"
+            } else {
+                "they are"
             }
         ));
     }
@@ -259,6 +264,17 @@ pub struct SegmentLines {
     pub removed: i64,
     /// Of them, the lines of a company's persons (deleted with it).
     pub of_persons: i64,
+}
+
+impl SegmentLines {
+    /// The segment's status as every page says it ("Draft"), not as stored ("draft").
+    pub fn status_label(&self) -> String {
+        let mut chars = self.status.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// Everything that goes with a contact when it is deleted, for the confirmation page.
