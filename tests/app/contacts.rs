@@ -1570,7 +1570,7 @@ fn the_card_leads_to_a_confirmation_page_that_lists_what_goes_with_the_contact()
         "Industry groups: RETAIL",
         "Mailing groups: XMAS",
         "Profile answers: Company size: Small",
-        "SM00001</a> Spring mailing (logged): 1 line",
+        "SM00001</a> Spring mailing (Logged): 1 line",
         "SM00002</a> Autumn (Draft): 1 line (1 removed by a step) — going back on that segment will not bring this contact back",
     ] {
         assert!(confirm.contains(text), "missing {text}:\n{}", confirm.body);
@@ -3034,5 +3034,50 @@ fn the_card_shows_every_job_title_and_one_opportunity_reads_as_one() {
             .contains("has 1 sales opportunity (OP000001); it is kept, so it cannot be deleted."),
         "{}",
         confirm.body
+    );
+}
+
+/// A contact saved without a change writes nothing and says so: it made a new version, and a
+/// colleague's real change from a form opened before was refused as "saved by someone else".
+#[test]
+fn a_contact_saved_unchanged_writes_nothing_and_a_colleagues_change_goes_through() {
+    let app = TestApp::start();
+    setup_codes(&app);
+    let mut a = app.signed_in("anna", "staff");
+    let mut b = app.signed_in("bert", "staff");
+    let no = create(&mut a, &company("Still A/S"));
+    let path = format!("/contacts/{no}");
+    let edit = format!("{path}/edit");
+    let form_a = a.get(&edit);
+    let form_b = b.get(&edit);
+    // What the browser sends back: the hidden fields, the values created, the Search Name
+    // shown.
+    let mut sent = hidden_fields(&form_a.body, &path);
+    for (k, v) in company("Still A/S") {
+        sent.push((k.to_string(), v));
+    }
+    sent.push(("search_name".into(), "STILL A/S".into()));
+    a.post_raw(&path, &pairs(&sent)).assert_redirect(&path);
+    assert!(a.get(&path).contains("Nothing was changed on contact"));
+    assert_eq!(
+        app.count(&format!("SELECT version FROM contacts WHERE no = '{no}'")),
+        1
+    );
+    let mut theirs = hidden_fields(&form_b.body, &path);
+    for (k, v) in company("Still A/S") {
+        let v = if k == "phone" {
+            "+45 7070 7070".to_string()
+        } else {
+            v
+        };
+        theirs.push((k.to_string(), v));
+    }
+    theirs.push(("search_name".into(), "STILL A/S".into()));
+    b.post_raw(&path, &pairs(&theirs)).assert_redirect(&path);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM contacts WHERE no = '{no}' AND phone = '+45 7070 7070'"
+        )),
+        1
     );
 }

@@ -372,6 +372,14 @@ pub async fn update(
                     Options::load(conn, false)?,
                 ));
             }
+            // Saved as it is: nothing to write, and no new version to make a colleague's form
+            // stale (their change was refused over a save that changed nothing).
+            let company_no = model::company_no_of(conn, &contact)?;
+            if differences(&ContactForm::from_contact(&contact, company_no), &f).is_empty() {
+                let said = format!("Nothing was changed on contact {}.", contact.no);
+                session::set_flash(conn, &session, Flash::info(said))?;
+                return Ok(UpdateOutcome::Saved(contact.no));
+            }
             // A Search Name left as it followed the old name follows the new one (as
             // Business Central's Name does); one of the user's own stays.
             let mut f = f;
