@@ -647,6 +647,17 @@ fn the_audit_trail_lists_sign_ins_failures_and_user_changes() {
     assert_eq!(shown(&admin.get(&link(&p3, "prev"))), shown(&p2));
     admin.get("/admin/audit?before=abc").assert_status(200);
     admin.get("/admin/audit?before=999999").assert_status(200);
+    // Past the oldest entry: said so, not "No entries." beside the trail's count.
+    let past = admin.get("/admin/audit?before=1");
+    assert!(
+        past.contains("No entries are older than those of this address"),
+        "{}",
+        past.body
+    );
+    // Dates that cannot be read: no count of entries beside "No entries are shown".
+    let unread = admin.get("/admin/audit?from=31-02-2026");
+    unread.assert_status(422);
+    assert!(!unread.contains("newest first"), "{}", unread.body);
     // The actions offered are those the trail holds, each once, in order.
     let all = admin.get("/admin/audit");
     let offered: Vec<&str> = all
