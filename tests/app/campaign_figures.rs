@@ -144,6 +144,14 @@ fn the_kept_figures_equal_the_counts_after_every_write_and_are_computed_in_the_b
     post(&mut c, &format!("/segments/{a}/restore"), &[]).assert_redirect(&format!("/segments/{a}"));
     assert_kept_soon(&app, "CP0001", "Restore");
     assert_card(&app, &mut c, "CP0001", "Restore");
+    // The trail names the campaign of each, so that a search for it finds them.
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action IN ('segment logged', \
+             'segment canceled', 'segment restored') AND detail LIKE '%, campaign CP0001%'"
+        ),
+        4
+    );
 
     // A single interaction with the campaign, a response from a new contact (CALL goes by
     // e-mail: it has an address).

@@ -156,12 +156,19 @@ pub async fn log_segment(
                         "segment logged",
                         &segment.no,
                         &format!(
-                            "{}{}",
+                            "{}{}{}",
                             crate::web::pagination::counted_plain(
                                 entries,
                                 "interaction",
                                 "interactions"
                             ),
+                            // The campaign's entry too: searching the trail for the campaign
+                            // found only its own changes.
+                            segment
+                                .campaign_no
+                                .as_ref()
+                                .map(|c| format!(", campaign {c}"))
+                                .unwrap_or_default(),
                             follow_up
                                 .as_ref()
                                 .map(|f| format!(", follow-up {f}"))
@@ -267,7 +274,19 @@ async fn set_canceled(
             Actor::User(&user),
             &format!("segment {what}"),
             &segment.no,
-            &crate::web::pagination::counted_plain(entries as i64, "interaction", "interactions"),
+            &format!(
+                "{}{}",
+                crate::web::pagination::counted_plain(
+                    entries as i64,
+                    "interaction",
+                    "interactions"
+                ),
+                segment
+                    .campaign_no
+                    .as_ref()
+                    .map(|c| format!(", campaign {c}"))
+                    .unwrap_or_default()
+            ),
             ip,
         )?;
         Ok((
