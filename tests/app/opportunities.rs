@@ -4279,6 +4279,15 @@ fn a_card_form_sent_twice_changes_the_opportunity_once() {
         app.count("SELECT count(*) FROM audit_log WHERE action = 'opportunity closed'"),
         1
     );
+    // The trail says with what it was closed (it said "closed as lost" alone).
+    let detail = crate::segments::text(
+        &app,
+        "SELECT detail FROM audit_log WHERE action = 'opportunity closed'",
+    );
+    assert!(
+        detail.contains("closed as lost. Close code ") && detail.ends_with(", current value 0.00."),
+        "{detail}"
+    );
     // A form of the card shown before another form's change is still a colleague's case.
     c.post_with_token(
         &format!("{card_path}/reopen"),

@@ -172,11 +172,19 @@ pub fn close(
         actor.user_id,
         actor.user_name,
     )?;
-    Ok(Outcome::Done(Said::same(format!(
+    let shown = format!(
         "Opportunity {} closed as {}.",
         o.no,
         status.label().to_lowercase()
-    ))))
+    );
+    // The trail says with what (in ISO, as every detail there).
+    Ok(Outcome::Done(Said {
+        audit: format!(
+            "{shown} Close code {code}, current value {}.",
+            crate::web::filters::plain_amount(&current)
+        ),
+        shown,
+    }))
 }
 
 #[derive(QueryableByName)]

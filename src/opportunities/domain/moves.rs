@@ -582,6 +582,20 @@ pub fn update(
         said.shown.push_str(&closing.shown);
         said.audit.push_str(&closing.audit);
     }
+    // The values written, for the trail (in ISO, as every detail there): "updated" alone
+    // did not say to what.
+    said.audit.push_str(&format!(
+        " Estimated value {}, chances {} %, current value {}, estimated closing date {}{}.",
+        crate::web::filters::plain_amount(&value),
+        crate::web::filters::plain_amount(&chances),
+        crate::web::filters::plain_amount(&current),
+        closing.map_or_else(|| "none".to_string(), |d| d.to_string()),
+        if quote.is_empty() {
+            String::new()
+        } else {
+            format!(", quote {quote}")
+        }
+    ));
     let mut add = |sentence: &str| {
         said.shown.push_str(sentence);
         said.audit.push_str(sentence);
