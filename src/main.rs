@@ -352,7 +352,7 @@ fn spawn_housekeeping(pool: db::DbPool, config: Config) {
         std::thread::sleep(std::time::Duration::from_secs(600));
         if let Ok(mut conn) = pool.get() {
             match rapport::auth::session::prune(&mut conn, &config) {
-                Ok(n) if n > 0 => tracing::info!("removed {n} expired session(s)"),
+                Ok(n) if n > 0 => tracing::info!("ended {n} expired session(s)"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("could not remove expired sessions: {e}"),
             }

@@ -1,1 +1,2 @@
+ALTER TABLE sessions DROP COLUMN ended_at;
 DROP TABLE kept_forms;

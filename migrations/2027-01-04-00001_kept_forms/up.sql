@@ -11,3 +11,8 @@ CREATE TABLE kept_forms (
 );
 CREATE INDEX kept_forms_user_id ON kept_forms (user_id);
 CREATE INDEX kept_forms_created_at ON kept_forms (created_at);
+
+-- A session that ended (idle, or at its longest life) is marked so and never loaded again,
+-- whatever the settings say later; its row stays a while to know whose a form sent in it
+-- was, then goes.
+ALTER TABLE sessions ADD COLUMN ended_at TIMESTAMPTZ;

@@ -87,9 +87,25 @@ impl Carried {
 /// How long a kept form waits for its user to sign in again.
 pub const KEPT_HOURS: i32 = 12;
 
-/// Keeps `carried` for the user `user_id`; the key goes into the sign-in page.
-pub fn keep(conn: &mut PgConnection, user_id: i64, carried: &Carried) -> QueryResult<String> {
+/// How many forms are kept for one user at most (two tabs, three: not a hundred forms sent
+/// over and over with the cookie of a session that ended).
+pub const KEPT_PER_USER: i64 = 20;
+
+/// Keeps `carried` for the user `user_id`; the key goes into the sign-in page. `None` when
+/// [`KEPT_PER_USER`] are kept for them already.
+pub fn keep(
+    conn: &mut PgConnection,
+    user_id: i64,
+    carried: &Carried,
+) -> QueryResult<Option<String>> {
     use crate::db::schema::kept_forms as k;
+    let kept: i64 = k::table
+        .filter(k::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if kept >= KEPT_PER_USER {
+        return Ok(None);
+    }
     let key = super::session::random_key();
     diesel::insert_into(k::table)
         .values((
@@ -100,28 +116,33 @@ pub fn keep(conn: &mut PgConnection, user_id: i64, carried: &Carried) -> QueryRe
             k::passwords_dropped.eq(carried.passwords_dropped),
         ))
         .execute(conn)?;
-    Ok(key)
+    Ok(Some(key))
 }
 
-/// The form kept under `key` for `user_id`, taken out (shown once); `None` when there is none,
-/// it is older than [`KEPT_HOURS`], or it is another user's (then it is dropped all the same:
-/// the sign-in page that held its key is gone).
-pub fn take(conn: &mut PgConnection, key: &str, user_id: i64) -> QueryResult<Option<Carried>> {
+/// The form kept under `key` for `user_id`; `None` when there is none, it is older than
+/// [`KEPT_HOURS`], or it is another user's (then it is dropped: the sign-in page that held
+/// its key is gone for its user). It stays for its user until it is that old, so that the
+/// page that offers it can be shown again (a reload, the sign-in form of another tab).
+pub fn find(conn: &mut PgConnection, key: &str, user_id: i64) -> QueryResult<Option<Carried>> {
     use crate::db::schema::kept_forms as k;
     if key.is_empty() {
         return Ok(None);
     }
-    let taken: Option<(i64, String, String, bool, chrono::DateTime<chrono::Utc>)> =
-        diesel::delete(k::table.filter(k::id_hash.eq(super::session::hash_key(key))))
-            .returning((
-                k::user_id,
-                k::action,
-                k::body,
-                k::passwords_dropped,
-                k::created_at,
-            ))
-            .get_result(conn)
-            .optional()?;
+    let hash = super::session::hash_key(key);
+    let taken: Option<(i64, String, String, bool, chrono::DateTime<chrono::Utc>)> = k::table
+        .filter(k::id_hash.eq(&hash))
+        .select((
+            k::user_id,
+            k::action,
+            k::body,
+            k::passwords_dropped,
+            k::created_at,
+        ))
+        .first(conn)
+        .optional()?;
+    if taken.as_ref().is_some_and(|t| t.0 != user_id) {
+        diesel::delete(k::table.filter(k::id_hash.eq(&hash))).execute(conn)?;
+    }
     let fresh = |at: chrono::DateTime<chrono::Utc>| {
         chrono::Utc::now() - at < chrono::Duration::hours(i64::from(KEPT_HOURS))
     };

@@ -170,10 +170,17 @@ impl StaleForm {
 
 /// The user name a sign-in form was posted with (its body was read for the token already).
 pub(super) async fn posted_username(req: &mut ServiceRequest) -> Option<String> {
+    posted(req, "username").await
+}
+
+/// The field `name` of a posted form (its body was read for the token already), trimmed;
+/// `None` when it is missing or empty.
+pub(super) async fn posted(req: &mut ServiceRequest, name: &str) -> Option<String> {
     let body = crate::web::middleware::read_body(req).await.ok()?;
     url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "username")
+        .find(|(k, _)| k == name)
         .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// The path and query of the page a form was posted from (its Referer), or the home page.

@@ -75,10 +75,28 @@ pub async fn login_form(layout: Layout, query: web::Query<LoginQuery>) -> AppRes
 }
 
 /// Said above the sign-in form that carries a form sent after its session had ended.
-pub const SESSION_ENDED_KEPT: &str = "Your session had ended (unused for a while, signed out in \
-     another tab, or ended by an administrator who set a new password or disabled the \
-     account), so what you sent has not been saved yet. It is kept for you: sign in again, and the \
-     next page lets you send it.";
+pub const SESSION_ENDED_KEPT: &str = "Your session had ended (unused for a while, or open longer \
+     than a session may be), so what you sent has not been saved yet. It is kept for you: sign \
+     in again, and the next page lets you send it.";
+
+/// Said after signing in on a page that kept a form, when it is no longer there.
+pub const KEPT_GONE: &str = "The form kept for you when your session ended is no longer there \
+     (a form is kept for twelve hours, for the user it was sent by): open it again and send it.";
+
+/// "Send what you typed?" for the user of `session`, now signed in.
+pub fn resume_page(
+    req: &HttpRequest,
+    session: &SessionData,
+    page: String,
+    carried: Carried,
+) -> AppResult<HttpResponse> {
+    ok(&ResumePage {
+        layout: Layout::of_session(req, Some(session)),
+        page,
+        fields: carried.fields(),
+        carried,
+    })
+}
 
 /// The sign-in page that answers a form sent after its session had ended, the form kept for
 /// `username` under `key` (`page`: where it was sent from). Shown at the form's address:
@@ -233,13 +251,18 @@ pub async fn login(
     match outcome {
         LoginOutcome::SignedIn(created) => {
             let next = safe_next(&form.next).unwrap_or_else(|| "/".into());
-            // The form kept for this user, shown once; one kept for another is dropped.
+            // The form kept for this user; one kept for another is dropped.
             let key = std::mem::take(&mut form.kept);
-            let user_id = created.data.user.as_ref().map(|u| u.id);
-            let carried = match user_id {
-                Some(id) if !key.is_empty() => {
+            let carried = match created.data.user.clone() {
+                Some(user) if !key.is_empty() => {
+                    let shown = created.data.clone();
                     db(&state.pool, move |conn| {
-                        Ok(super::carry::take(conn, &key, id)?)
+                        let found = super::carry::find(conn, &key, user.id)?;
+                        if found.is_none() {
+                            // Said, not passed over: the sign-in page promised it.
+                            session::set_flash(conn, &shown, Flash::info(KEPT_GONE))?;
+                        }
+                        Ok(found)
                     })
                     .await?
                 }
@@ -247,13 +270,7 @@ pub async fn login(
             };
             match carried {
                 Some(carried) => {
-                    let page = ResumePage {
-                        layout: Layout::of_session(&req, Some(&created.data)),
-                        page: next,
-                        fields: carried.fields(),
-                        carried,
-                    };
-                    let mut res = ok(&page)?;
+                    let mut res = resume_page(&req, &created.data, next, carried)?;
                     res.add_cookie(&session::session_cookie(&state.config, &created.key))
                         .map_err(|e| AppError::Internal(e.into()))?;
                     Ok(res)

@@ -27,8 +27,8 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 use super::csrf::{
-    form_page, is_safe, posted_username, same_origin, stale_form, submitted_token, token_matches,
-    StaleForm,
+    form_page, is_safe, posted, posted_username, same_origin, stale_form, submitted_token,
+    token_matches, StaleForm,
 };
 use super::{CurrentUser, Role};
 use crate::config::Config;
@@ -192,6 +192,7 @@ pub fn load(
     let row: Option<LoadedRow> = sessions::table
         .left_join(users::table)
         .filter(sessions::id_hash.eq(key_hash))
+        .filter(sessions::ended_at.is_null())
         .filter((sessions::last_seen_at + interval(config.session_idle)).gt(now))
         .filter((sessions::created_at + interval(config.session_max)).gt(now))
         .select((
@@ -321,19 +322,23 @@ pub fn destroy_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<us
 
 /// Removes sessions that can no longer be used.
 pub fn prune(conn: &mut PgConnection, config: &Config) -> QueryResult<usize> {
-    // An ended session stays as long as a form sent in it may be kept for its user (whom only
-    // its row names): it is never loaded again ([`load`] reads only live ones).
-    diesel::sql_query(
-        "DELETE FROM sessions \
-         WHERE last_seen_at < now() - make_interval(secs => $1) - make_interval(hours => $3) \
-         OR created_at < now() - make_interval(secs => $2) - make_interval(hours => $3)",
+    // An ended session is marked so, and never loaded again ([`load`]), whatever the settings
+    // say later (raised, they brought back every session that had ended): its row stays as
+    // long as a form sent in it may be kept for its user, whom only the row names.
+    let ended = diesel::sql_query(
+        "UPDATE sessions SET ended_at = now() WHERE ended_at IS NULL \
+         AND (last_seen_at < now() - make_interval(secs => $1) \
+              OR created_at < now() - make_interval(secs => $2))",
     )
     .bind::<Double, _>(config.session_idle.as_secs_f64())
     .bind::<Double, _>(config.session_max.as_secs_f64())
-    .bind::<diesel::sql_types::Integer, _>(super::carry::KEPT_HOURS)
-    .execute(conn)
-    .and_then(|pruned| crate::db::once::prune_sent(conn).map(|_| pruned))
-    .and_then(|pruned| super::carry::prune(conn).map(|_| pruned))
+    .execute(conn)?;
+    diesel::sql_query("DELETE FROM sessions WHERE ended_at < now() - make_interval(hours => $1)")
+        .bind::<diesel::sql_types::Integer, _>(super::carry::KEPT_HOURS)
+        .execute(conn)?;
+    crate::db::once::prune_sent(conn)?;
+    super::carry::prune(conn)?;
+    Ok(ended)
 }
 
 /// The user (id and name) of the session of `key_hash`, ended or not, while that user is
@@ -534,7 +539,7 @@ pub async fn middleware(
                     let kept = db(&state.pool, move |conn| {
                         Ok(match ended_user(conn, &hash)? {
                             Some((id, name)) => {
-                                Some((super::carry::keep(conn, id, &carried)?, name))
+                                super::carry::keep(conn, id, &carried)?.map(|key| (key, name))
                             }
                             None => None,
                         })
@@ -554,6 +559,40 @@ pub async fn middleware(
                             Err(e) => req.error_response(e),
                         }
                         .map_into_right_body());
+                    }
+                }
+            }
+            // The sign-in form of a page that kept a form, sent while its user is signed in
+            // (in another tab, or this page sent again by a reload): that form is offered, as
+            // the first sending did (it went to the home page, the form unsaid).
+            if stale == StaleForm::SignedInElsewhere {
+                if let (Some(user), Some(key)) =
+                    (session.user.clone(), posted(&mut req, "kept").await)
+                {
+                    let found = db(&state.pool, move |conn| {
+                        Ok(super::carry::find(conn, &key, user.id)?)
+                    })
+                    .await;
+                    match found {
+                        Ok(Some(carried)) => {
+                            let next = posted(&mut req, "next")
+                                .await
+                                .and_then(|n| crate::web::forms::safe_next(&n))
+                                .unwrap_or_else(|| "/".into());
+                            let page = super::handlers::resume_page(
+                                req.request(),
+                                &session,
+                                next,
+                                carried,
+                            );
+                            return Ok(match page {
+                                Ok(page) => req.into_response(page),
+                                Err(e) => req.error_response(e),
+                            }
+                            .map_into_right_body());
+                        }
+                        Ok(None) => {}
+                        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
                     }
                 }
             }

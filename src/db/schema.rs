@@ -590,6 +590,7 @@ diesel::table! {
         flash -> Nullable<Text>,
         created_at -> Timestamptz,
         last_seen_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
     }
 }
 

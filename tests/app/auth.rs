@@ -428,10 +428,14 @@ fn a_form_sent_after_its_session_ended_is_kept_through_the_sign_in() {
         0,
         "nothing is done before it is sent"
     );
-    assert_eq!(
-        app.count("SELECT count(*) FROM kept_forms"),
-        0,
-        "shown once"
+    // The sign-in sent again (the browser's reload of that page, or another tab's sign-in
+    // form of the same page) offers it again: it was the home page, the form unsaid.
+    let again_shown = c.post_raw("/login", &pairs(&sign_in));
+    again_shown.assert_status(200);
+    assert!(
+        again_shown.contains("Send what you typed?"),
+        "{}",
+        again_shown.body
     );
     // Sent from that page: done as typed, by the user now signed in.
     let again = hidden_fields(&resume.body, "/contacts");
@@ -448,16 +452,38 @@ fn a_form_sent_after_its_session_ended_is_kept_through_the_sign_in() {
         )),
         1
     );
-    // The sign-in page left open and sent again (the browser's reload) does not sign in
-    // twice nor send the form: already signed in, on to the home page.
-    c.headers
-        .push(("referer", format!("{}/contacts", app.base())));
-    c.post_raw("/login", &pairs(&sign_in)).assert_redirect("/");
-    c.headers.clear();
+    // The sign-in sent again after it was sent does not send it again by itself.
+    c.post_raw("/login", &pairs(&sign_in)).assert_status(200);
     assert_eq!(
         app.count("SELECT count(*) FROM contacts WHERE name LIKE 'Sent too late%'"),
         1
     );
+    // A form kept longer than twelve hours is gone, and the page after signing in says so.
+    let token = c.get(page).csrf_token().unwrap();
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    let res = c.post_with_token(
+        "/contacts",
+        &token,
+        &[("type", "company"), ("name", "Late")],
+    );
+    c.headers.clear();
+    res.assert_status(200);
+    diesel_exec(
+        &app,
+        "UPDATE kept_forms SET created_at = now() - interval '13 hours'",
+    );
+    let mut late = hidden_fields(&res.body, "/login");
+    late.push(("username".into(), "maria".into()));
+    late.push(("password".into(), PASSWORD.into()));
+    c.post_raw("/login", &pairs(&late)).assert_redirect(page);
+    assert!(c
+        .get(page)
+        .contains("The form kept for you when your session ended is no longer there"));
+    diesel_exec(&app, "DELETE FROM kept_forms");
 
     // Kept for its user only: another who signs in on that page never sees it (it may hold
     // what maria may do and bob may not), and it is dropped.
@@ -480,7 +506,7 @@ fn a_form_sent_after_its_session_ended_is_kept_through_the_sign_in() {
     other.push(("username".into(), "bob".into()));
     other.push(("password".into(), PASSWORD.into()));
     c.post_raw("/login", &pairs(&other)).assert_redirect(page);
-    assert_eq!(app.count("SELECT count(*) FROM kept_forms"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM kept_forms"), 0, "dropped");
     let token = c.get("/").csrf_token().unwrap();
     c.post_with_token("/logout", &token, &[])
         .assert_redirect("/login");
@@ -1902,4 +1928,52 @@ fn a_throttled_password_change_says_why_by_the_field_and_is_recorded_once() {
         app.count("SELECT count(*) FROM audit_log WHERE action = 'password change throttled'"),
         1
     );
+}
+
+/// A session that ended is never used again, whatever the settings say later: its row is kept
+/// a while (whose a form sent in it was), marked ended. Raising the idle time brought back
+/// every session whose row was still there.
+#[test]
+fn an_ended_session_stays_ended_when_the_settings_are_raised() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    let ended = rapport::auth::session::prune(&mut app.conn(), &app.instance.config).unwrap();
+    assert_eq!(ended, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL"),
+        1
+    );
+    // As if the idle time had been raised past those 31 minutes.
+    diesel_exec(&app, "UPDATE sessions SET last_seen_at = now()");
+    c.get("/").assert_redirect("/login");
+}
+
+/// At most twenty forms are kept for one user: the cookie of a session that ended could store
+/// forms of 64 KiB without end, unsigned in.
+#[test]
+fn a_user_has_at_most_twenty_kept_forms() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    let page = "/contacts/new?type=company";
+    let token = c.get(page).csrf_token().unwrap();
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'; \
+         INSERT INTO kept_forms (id_hash, user_id, action, body) \
+         SELECT decode(md5(g::text), 'hex'), u.id, '/contacts', 'name=x' \
+         FROM users u, generate_series(1, 19) g WHERE u.username = 'maria'",
+    );
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    let send = |c: &mut Client| c.post_with_token("/contacts", &token, &[("name", "More")]);
+    send(&mut c).assert_status(200);
+    send(&mut c).assert_redirect("/login?ended=1&next=%2Fcontacts%2Fnew%3Ftype%3Dcompany");
+    assert_eq!(app.count("SELECT count(*) FROM kept_forms"), 20);
 }
