@@ -707,15 +707,7 @@ pub async fn middleware(
 /// What is kept of a form sent after its session had ended: a URL-encoded one within
 /// `carry::CARRY_LIMIT` (an upload's file is not; its page leads back to the form).
 async fn carried_form(req: &mut ServiceRequest) -> Option<super::carry::Carried> {
-    let url_encoded = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !url_encoded {
+    if !crate::web::middleware::is_url_encoded(req) {
         return None;
     }
     let body = crate::web::middleware::read_body(req).await.ok()?;

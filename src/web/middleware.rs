@@ -107,6 +107,17 @@ pub async fn request_log(
     }
 }
 
+/// Whether the request's body is a form, URL-encoded.
+pub(crate) fn is_url_encoded(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
 /// Reads a request's body (up to the form limit) and puts it back for the handler. Over the
 /// limit is 413; a body that breaks off is 400.
 pub async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, AppError> {
@@ -224,15 +235,7 @@ pub async fn check_text(
         }
         Ok(None) => {}
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if is_form {
+    if is_url_encoded(&req) {
         let body = match read_body(&mut req).await {
             Ok(body) => body,
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),

@@ -164,11 +164,7 @@ pub async fn log_segment(
                             ),
                             // The campaign's entry too: searching the trail for the campaign
                             // found only its own changes.
-                            segment
-                                .campaign_no
-                                .as_ref()
-                                .map(|c| format!(", campaign {c}"))
-                                .unwrap_or_default(),
+                            campaign_said(&segment),
                             follow_up
                                 .as_ref()
                                 .map(|f| format!(", follow-up {f}"))
@@ -281,11 +277,7 @@ async fn set_canceled(
                     "interaction",
                     "interactions"
                 ),
-                segment
-                    .campaign_no
-                    .as_ref()
-                    .map(|c| format!(", campaign {c}"))
-                    .unwrap_or_default()
+                campaign_said(&segment)
             ),
             ip,
         )?;
@@ -374,4 +366,14 @@ pub async fn restore(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     set_canceled(req, user, state, path.into_inner(), false).await
+}
+
+/// ", campaign CP0001" of a segment with a campaign, for the audit trail's detail of its log,
+/// cancel and restore (a search for the campaign found only its own changes).
+fn campaign_said(segment: &crate::segments::domain::header::Segment) -> String {
+    segment
+        .campaign_no
+        .as_ref()
+        .map(|c| format!(", campaign {c}"))
+        .unwrap_or_default()
 }
