@@ -282,7 +282,29 @@ pub async fn login(
                 )),
             }
         }
-        LoginOutcome::Throttled(wait) => Err(AppError::TooManyRequests { retry_after: wait }),
+        // The sign-in form again, saying how long to wait, with what it held (a form kept
+        // since a session ended among it: the bare 429 page lost its key).
+        LoginOutcome::Throttled(wait) => {
+            let mut res = render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &LoginPage {
+                    layout,
+                    username: typed,
+                    next: safe_next(&form.next).unwrap_or_default(),
+                    notice: None,
+                    kept: (!form.kept.is_empty()).then(|| form.kept.clone()),
+                    error: Some(format!(
+                        "Too many attempts in a short time. Please wait {} and try again.",
+                        crate::web::pages::human_wait(wait)
+                    )),
+                },
+            )?;
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(wait),
+            );
+            Ok(res)
+        }
         LoginOutcome::Failed | LoginOutcome::Disabled => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &LoginPage {

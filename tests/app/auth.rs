@@ -1977,3 +1977,51 @@ fn a_user_has_at_most_twenty_kept_forms() {
     send(&mut c).assert_redirect("/login?ended=1&next=%2Fcontacts%2Fnew%3Ftype%3Dcompany");
     assert_eq!(app.count("SELECT count(*) FROM kept_forms"), 20);
 }
+
+/// A sign-in refused for too many tries on a page that kept a form keeps it too: the sign-in
+/// form again, saying how long to wait (the bare 429 page lost the form's key).
+#[test]
+fn a_throttled_sign_in_keeps_the_kept_form() {
+    let app = TestApp::start();
+    app.user("maria", "staff");
+    let mut c = app.client();
+    c.sign_in("maria", PASSWORD);
+    let page = "/contacts/new?type=company";
+    let token = c.get(page).csrf_token().unwrap();
+    diesel_exec(
+        &app,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    );
+    c.headers.push(("referer", format!("{}{page}", app.base())));
+    let mut res = c.post_with_token(
+        "/contacts",
+        &token,
+        &[("type", "company"), ("name", "Kept A/S")],
+    );
+    c.headers.clear();
+    res.assert_status(200);
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let mut sent = hidden_fields(&res.body, "/login");
+        sent.push(("username".into(), "maria".into()));
+        sent.push(("password".into(), "not the password".into()));
+        res = c.post_raw("/login", &pairs(&sent));
+        statuses.push(res.status);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(
+        res.contains("Too many attempts in a short time"),
+        "{}",
+        res.body
+    );
+    assert!(res.header("retry-after").is_some());
+    assert!(hidden_value(&res.body, "kept").is_some_and(|k| k.len() == 64));
+    // Once the wait is over, the same page signs in and offers the form.
+    diesel_exec(&app, "DELETE FROM login_failures");
+    let mut sent = hidden_fields(&res.body, "/login");
+    sent.push(("username".into(), "maria".into()));
+    sent.push(("password".into(), PASSWORD.into()));
+    let resume = c.post_raw("/login", &pairs(&sent));
+    resume.assert_status(200);
+    assert!(resume.contains("Send what you typed?"), "{}", resume.body);
+}
