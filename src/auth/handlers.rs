@@ -282,45 +282,50 @@ pub async fn login(
                 )),
             }
         }
-        // The sign-in form again, saying how long to wait, with what it held (a form kept
-        // since a session ended among it: the bare 429 page lost its key).
-        LoginOutcome::Throttled(wait) => {
+        // The sign-in form again, with what it held (a form kept since a session ended among
+        // it: a throttled sign-in's bare 429 page lost its key), saying why.
+        refused => {
+            let (status, error, retry_after) = match refused {
+                LoginOutcome::Throttled(wait) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many attempts in a short time. Please wait {} and try again.",
+                        crate::web::pages::human_wait(wait)
+                    ),
+                    Some(wait),
+                ),
+                LoginOutcome::Disabled => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "This account is disabled, so it cannot sign in. Ask an administrator to \
+                     enable it."
+                        .to_string(),
+                    None,
+                ),
+                _ => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "The user name or password is incorrect.".to_string(),
+                    None,
+                ),
+            };
             let mut res = render(
-                StatusCode::TOO_MANY_REQUESTS,
+                status,
                 &LoginPage {
                     layout,
                     username: typed,
                     next: safe_next(&form.next).unwrap_or_default(),
                     notice: None,
                     kept: (!form.kept.is_empty()).then(|| form.kept.clone()),
-                    error: Some(format!(
-                        "Too many attempts in a short time. Please wait {} and try again.",
-                        crate::web::pages::human_wait(wait)
-                    )),
+                    error: Some(error),
                 },
             )?;
-            res.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(wait),
-            );
+            if let Some(wait) = retry_after {
+                res.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(wait),
+                );
+            }
             Ok(res)
         }
-        LoginOutcome::Failed | LoginOutcome::Disabled => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &LoginPage {
-                layout,
-                username: typed,
-                next: safe_next(&form.next).unwrap_or_default(),
-                notice: None,
-                kept: (!form.kept.is_empty()).then(|| form.kept.clone()),
-                error: Some(match outcome {
-                    LoginOutcome::Disabled => "This account is disabled, so it cannot sign in. \
-                         Ask an administrator to enable it."
-                        .into(),
-                    _ => "The user name or password is incorrect.".into(),
-                }),
-            },
-        ),
     }
 }
 
