@@ -186,6 +186,41 @@ macro_rules! named_by_steps {
     };
 }
 
+/// The saved criteria (`saved`) or the draft segments (`drafts`) with a step that chooses one of
+/// the profile answers `$answers` (an SQL query of their ids, from the key bound as `$1`).
+/// Deleted with its question or questionnaire, the answer would leave them steps that Reuse
+/// Criteria and Refresh refuse to run: it was deleted as "chosen by no contact".
+#[macro_export]
+macro_rules! choosing_answers {
+    (saved, $answers:literal) => {
+        $crate::setup::registry::Usage {
+            one: "saved criteria (in its filters)",
+            many: "saved criteria (in their filters)",
+            count_sql: concat!(
+                "SELECT count(DISTINCT s.code) AS n FROM saved_criteria_steps s \
+                 WHERE s.criteria -> 'profile_answer' IN (SELECT to_jsonb(x.id) FROM (",
+                $answers,
+                ") x(id))"
+            ),
+            contact_filter: None,
+        }
+    };
+    (drafts, $answers:literal) => {
+        $crate::setup::registry::Usage {
+            one: "draft segment (in its steps' filters)",
+            many: "draft segments (in their steps' filters)",
+            count_sql: concat!(
+                "SELECT count(DISTINCT s.segment_id) AS n FROM segment_steps s \
+                 JOIN segments g ON g.id = s.segment_id AND g.status = 'draft' \
+                 WHERE s.criteria -> 'profile_answer' IN (SELECT to_jsonb(x.id) FROM (",
+                $answers,
+                ") x(id))"
+            ),
+            contact_filter: None,
+        }
+    };
+}
+
 /// The values of the filters `$keys` of a step `s` (its `criteria`), split where a filter
 /// expression separates values, compared with the code `$1` as a filter reads a plain value.
 #[macro_export]
@@ -496,15 +531,27 @@ pub static TABLES: &[SetupTable] = &[
         singular: "profile questionnaire",
         explanation: "Questions with answer choices that profile a contact, such as company size.",
         kind: Kind::Questionnaires,
-        usages: &[Usage {
-            one: "contact",
-            many: "contacts",
-            count_sql: "SELECT count(DISTINCT a.contact_id) AS n FROM contact_profile_answers a \
-                        JOIN profile_answers pa ON pa.id = a.answer_id \
-                        JOIN profile_questions q ON q.id = pa.question_id \
-                        WHERE q.questionnaire_code = $1",
-            contact_filter: None,
-        }],
+        usages: &[
+            Usage {
+                one: "contact",
+                many: "contacts",
+                count_sql: "SELECT count(DISTINCT a.contact_id) AS n FROM contact_profile_answers a \
+                            JOIN profile_answers pa ON pa.id = a.answer_id \
+                            JOIN profile_questions q ON q.id = pa.question_id \
+                            WHERE q.questionnaire_code = $1",
+                contact_filter: None,
+            },
+            crate::choosing_answers!(
+                saved,
+                "SELECT a.id FROM profile_answers a JOIN profile_questions q ON q.id = a.question_id \
+                 WHERE q.questionnaire_code = $1"
+            ),
+            crate::choosing_answers!(
+                drafts,
+                "SELECT a.id FROM profile_answers a JOIN profile_questions q ON q.id = a.question_id \
+                 WHERE q.questionnaire_code = $1"
+            ),
+        ],
     },
     SetupTable {
         slug: "interaction-groups",
@@ -680,10 +727,20 @@ pub fn usages(
     table: &SetupTable,
     code: &str,
 ) -> QueryResult<Vec<(&'static Usage, i64)>> {
+    count_usages(conn, table.usages, code)
+}
+
+/// How many rows use the key `key` (bound as text) in each of `places`; only the places that
+/// use it.
+pub fn count_usages(
+    conn: &mut PgConnection,
+    places: &'static [Usage],
+    key: &str,
+) -> QueryResult<Vec<(&'static Usage, i64)>> {
     let mut found = Vec::new();
-    for usage in table.usages {
+    for usage in places {
         let count: Count = diesel::sql_query(usage.count_sql)
-            .bind::<Text, _>(code)
+            .bind::<Text, _>(key)
             .get_result(conn)?;
         if count.n > 0 {
             found.push((usage, count.n));

@@ -3504,3 +3504,91 @@ fn a_code_named_only_by_steps_is_in_use() {
         1
     );
 }
+
+/// A profile answer that only saved criteria and a draft segment's steps choose is in use: its
+/// deletion, its question's and its questionnaire's are refused, saying where (they were
+/// deleted as "chosen by no contact", and those steps then refused to run).
+#[test]
+fn a_profile_answer_chosen_only_by_steps_is_in_use() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let large = app.count("SELECT id FROM profile_answers WHERE description = 'Large'");
+    let question = app.count(&format!(
+        "SELECT question_id FROM profile_answers WHERE id = {large}"
+    ));
+    let no = new_segment(&mut c, "Large");
+    step(
+        &mut c,
+        &no,
+        "add",
+        &[("profile_answer", large.to_string().as_str())],
+    );
+    assert_members(&app, &no, &["ANNA"]);
+    post(
+        &mut c,
+        &format!("/segments/{no}/save-criteria"),
+        &[("code", "BIG"), ("description", "Big customers")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    diesel_exec(&app, "DELETE FROM contact_profile_answers");
+    let mut admin = app.signed_in("boss", "admin");
+    let qpath = format!("/setup/profile-questionnaires/CUST/questions/{question}");
+    let shown = admin.get(&qpath);
+    assert!(
+        shown.contains(
+            "Not chosen yet; named by 1 saved criteria (in its filters) and 1 draft segment \
+             (in its steps&#39; filters)"
+        ),
+        "{}",
+        shown.body
+    );
+    assert!(!shown.contains(&format!("answers/{large}/delete")));
+    let named = "named by 1 saved criteria (in its filters) and 1 draft segment (in its \
+                 steps&#39; filters), so it cannot be deleted.";
+    admin
+        .submit(&qpath, &format!("{qpath}/answers/{large}/delete"), &[])
+        .assert_redirect(&format!("{qpath}#answer-{large}"));
+    let said = admin.get(&qpath);
+    assert!(
+        said.contains(&format!("Answer “Large” is {named}")),
+        "{}",
+        said.body
+    );
+    admin
+        .submit(&qpath, &format!("{qpath}/delete"), &[])
+        .assert_redirect(&qpath);
+    let said = admin.get(&qpath);
+    assert!(
+        said.contains(&format!("Question “Size” is {named}")),
+        "{}",
+        said.body
+    );
+    let base = "/setup/profile-questionnaires/CUST";
+    admin
+        .submit(base, &format!("{base}/delete"), &[])
+        .assert_redirect(base);
+    let said = admin.get(base);
+    assert!(
+        said.contains(
+            "Profile questionnaire CUST is used by 1 saved criteria (in its filters) and 1 draft \
+             segment (in its steps&#39; filters), so it cannot be deleted."
+        ),
+        "{}",
+        said.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM profile_answers WHERE id = {large}"
+        )),
+        1
+    );
+    // The saved criteria still run.
+    let to = new_segment(&mut c, "again");
+    post(
+        &mut c,
+        &format!("/segments/{to}/reuse-criteria"),
+        &[("code", "BIG")],
+    )
+    .assert_redirect(&format!("/segments/{to}"));
+}

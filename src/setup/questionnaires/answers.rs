@@ -1,7 +1,7 @@
 //! A question's answers: add, change, move, delete.
 
 use super::pages::{respond, Outcome};
-use super::questions::{contacts, question_for_change, question_page, AnswerError};
+use super::questions::{question_for_change, question_page, AnswerError};
 use super::*;
 
 #[post("/setup/profile-questionnaires/{code}/questions/{question}/answers")]
@@ -220,18 +220,14 @@ pub async fn delete_answer(
                 }
                 found => found?,
             };
-            let c: Count = diesel::sql_query(
-                "SELECT count(*) AS n FROM contact_profile_answers WHERE answer_id = $1",
-            )
-            .bind::<BigInt, _>(answer_id)
-            .get_result(conn)?;
-            if c.n > 0 {
+            let used = super::uses::answer_use(conn, answer_id)?;
+            if !used.is_empty() {
                 change.refuse(
                     conn,
                     format!(
-                        "Answer {} is chosen by {}, so it cannot be deleted.",
+                        "Answer {} is {}, so it cannot be deleted.",
                         quoted(&old.description),
-                        contacts(c.n)
+                        used.text("chosen by")
                     ),
                 )?;
                 return Ok(format!("{}#answer-{answer_id}", question_href(&q.code, id)));

@@ -16,7 +16,8 @@
 //! Questions and answers have no numbers of their own, so their URLs use their ids, which never
 //! change (positions do). Positions are kept as 1, 2, 3… in the order shown. A question or
 //! answer that contacts have chosen cannot be deleted (the schema would cascade the delete
-//! to the contacts' answers), nor a questionnaire with such a question.
+//! to the contacts' answers), nor one that a step of saved criteria or of a draft segment
+//! chooses, nor a questionnaire with such a question ([`uses`]).
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -41,10 +42,12 @@ use crate::web::{db, ok, redirect, unprocessable, AppError, AppResult, FormError
 mod answers;
 mod pages;
 mod questions;
+mod uses;
 
 pub use answers::{add_answer, delete_answer, move_answer, update_answer};
 pub use pages::{add_question, create, delete, list, new, show, update};
 pub use questions::{delete_question, move_question, show_question, update_question};
+pub use uses::{AnswerUse, Uses};
 
 pub(super) fn table() -> &'static SetupTable {
     registry::of_kind(Kind::Questionnaires)
@@ -256,23 +259,6 @@ impl QuestionWithAnswers {
     }
 }
 
-/// An answer with the number of contacts that chose it.
-#[derive(Clone, Debug)]
-pub struct AnswerUse {
-    pub answer: Answer,
-    pub contacts: i64,
-}
-
-impl AnswerUse {
-    pub fn contacts_text(&self) -> String {
-        match self.contacts {
-            0 => "not chosen yet".to_string(),
-            1 => "chosen by 1 contact".to_string(),
-            n => format!("chosen by {} contacts", thousands(n)),
-        }
-    }
-}
-
 pub fn questionnaire_href(code: &str) -> String {
     table().code_href(code)
 }
@@ -476,52 +462,6 @@ pub fn goes_with(questions: usize, answers: usize) -> String {
             counted(a as i64, "answer choice", "answer choices")
         ),
     }
-}
-
-/// How many contacts chose one of the answers of these questions.
-pub(super) fn contacts_answering(
-    conn: &mut PgConnection,
-    question_ids: &[i64],
-) -> QueryResult<i64> {
-    let c: Count = diesel::sql_query(
-        "SELECT count(DISTINCT contact_id) AS n FROM contact_profile_answers \
-         WHERE answer_id IN (SELECT id FROM profile_answers WHERE question_id = ANY($1))",
-    )
-    .bind::<Array<BigInt>, _>(question_ids)
-    .get_result(conn)?;
-    Ok(c.n)
-}
-
-/// The answers of a question with the number of contacts that chose each (one query).
-pub(super) fn answer_uses(
-    conn: &mut PgConnection,
-    question_id: i64,
-) -> QueryResult<Vec<AnswerUse>> {
-    #[derive(QueryableByName)]
-    struct Used {
-        #[diesel(sql_type = BigInt)]
-        answer_id: i64,
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let answers = answers_of(conn, &[question_id])?;
-    let used: Vec<Used> = diesel::sql_query(
-        "SELECT answer_id, count(*) AS n FROM contact_profile_answers \
-         WHERE answer_id IN (SELECT id FROM profile_answers WHERE question_id = $1) \
-         GROUP BY answer_id",
-    )
-    .bind::<BigInt, _>(question_id)
-    .load(conn)?;
-    Ok(answers
-        .into_iter()
-        .map(|answer| AnswerUse {
-            contacts: used
-                .iter()
-                .find(|u| u.answer_id == answer.id)
-                .map_or(0, |u| u.n),
-            answer,
-        })
-        .collect())
 }
 
 /// Numbers the rows 1, 2, 3… in the order of `ids` (one statement).

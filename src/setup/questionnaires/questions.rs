@@ -1,6 +1,7 @@
 //! A question's page: its answers, changing its text, moving and deleting it.
 
 use super::pages::{respond, Outcome};
+use super::uses;
 use super::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -95,13 +96,8 @@ pub(super) fn question_page(
         ));
     };
     let question = question(conn, &questionnaire.code, question_id)?;
-    let answers = answer_uses(conn, question.id)?;
-    let n = contacts_answering(conn, &[question.id])?;
-    let used_by = match n {
-        0 => String::new(),
-        1 => "1 contact".to_string(),
-        n => format!("{} contacts", thousands(n)),
-    };
+    let answers = uses::answer_uses(conn, question.id)?;
+    let used_by = uses::question_uses(conn, question.id)?.text("answered by");
     Ok(QuestionPage {
         layout,
         table: table(),
@@ -276,14 +272,14 @@ pub async fn delete_question(
                 return Ok(table().code_href(&q.code));
             };
             lock_answers(conn, &[id])?;
-            let n = contacts_answering(conn, &[id])?;
-            if n > 0 {
+            let used = uses::question_uses(conn, id)?;
+            if !used.is_empty() {
                 change.refuse(
                     conn,
                     format!(
-                        "Question {} is answered by {}, so it cannot be deleted.",
+                        "Question {} is {}, so it cannot be deleted.",
                         quoted(&question.description),
-                        contacts(n)
+                        used.text("answered by")
                     ),
                 )?;
                 return Ok(question_href(&q.code, id));
