@@ -678,6 +678,13 @@ pub struct Usage {
     pub interactions: i64,
     #[diesel(sql_type = BigInt)]
     pub opportunities: i64,
+    /// Saved criteria whose steps name it in a Campaign filter (of interactions or of
+    /// opportunities): deleted, it would leave them steps that Reuse Criteria refuses to run.
+    #[diesel(sql_type = BigInt)]
+    pub saved_criteria: i64,
+    /// Draft segments whose steps name it so: their Refresh would refuse to run.
+    #[diesel(sql_type = BigInt)]
+    pub draft_steps: i64,
 }
 
 impl Usage {
@@ -687,6 +694,8 @@ impl Usage {
             + self.campaign_entries
             + self.interactions
             + self.opportunities
+            + self.saved_criteria
+            + self.draft_steps
             == 0
     }
 
@@ -710,6 +719,16 @@ impl Usage {
                 "interaction log entries",
             ),
             (self.opportunities, "opportunity", "opportunities"),
+            (
+                self.saved_criteria,
+                "saved criteria (in its filters)",
+                "saved criteria (in their filters)",
+            ),
+            (
+                self.draft_steps,
+                "draft segment (in its steps' filters)",
+                "draft segments (in their steps' filters)",
+            ),
         ] {
             if n > 0 {
                 let what = if n == 1 { one } else { many };
@@ -749,6 +768,12 @@ impl Usage {
                  a closed opportunity is reopened first.",
             );
         }
+        if self.saved_criteria + self.draft_steps > 0 {
+            advice.push(
+                "Criteria steps that name it in a Campaign filter: delete those saved criteria \
+                 on the Saved criteria page; on a draft segment, Go Back to before the step.",
+            );
+        }
         if self.campaign_entries + self.interactions > 0 {
             advice.push(
                 "Logged interactions and campaign entries are the record of what was done: a \
@@ -766,15 +791,22 @@ pub const USAGE_CAP: i64 = 10_000;
 /// What refers to campaign `no`, in one statement; its interaction entries counted up to
 /// [`USAGE_CAP`].
 pub fn usage(conn: &mut PgConnection, no: &str) -> QueryResult<Usage> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "SELECT (SELECT count(*) FROM segments WHERE campaign_no = $1) AS segments, \
            (SELECT count(*) FROM interaction_templates WHERE campaign_no = $1) AS templates, \
            (SELECT count(*) FROM campaign_entries WHERE campaign_no = $1) AS campaign_entries, \
            (SELECT count(*) FROM (SELECT 1 FROM interaction_log_entries \
               WHERE campaign_no = $1 LIMIT $2) x) AS interactions, \
            (SELECT count(*) FROM (SELECT 1 FROM opportunities \
-              WHERE campaign_no = $1 LIMIT $2) x) AS opportunities",
-    )
+              WHERE campaign_no = $1 LIMIT $2) x) AS opportunities, \
+           (SELECT count(DISTINCT s.code) FROM saved_criteria_steps s, ",
+        crate::filter_tokens!("'interaction_campaign', 'opportunity_campaign'"),
+        ") AS saved_criteria, \
+           (SELECT count(DISTINCT s.segment_id) FROM segment_steps s \
+              JOIN segments g ON g.id = s.segment_id AND g.status = 'draft', ",
+        crate::filter_tokens!("'interaction_campaign', 'opportunity_campaign'"),
+        ") AS draft_steps"
+    ))
     .bind::<Text, _>(no)
     .bind::<BigInt, _>(USAGE_CAP)
     .get_result(conn)
@@ -818,10 +850,12 @@ mod tests {
             campaign_entries: 0,
             interactions: USAGE_CAP,
             opportunities: 1,
+            saved_criteria: 2,
+            draft_steps: 0,
         };
         assert_eq!(
             u.refusal("CP0001").as_deref(),
-            Some("Campaign CP0001 cannot be deleted: it is used by 1 segment, 2 interaction templates, 10,000 or more interaction log entries, 1 opportunity.")
+            Some("Campaign CP0001 cannot be deleted: it is used by 1 segment, 2 interaction templates, 10,000 or more interaction log entries, 1 opportunity, 2 saved criteria (in their filters).")
         );
         let only = Usage {
             opportunities: 2,

@@ -1286,3 +1286,40 @@ fn a_campaign_form_opened_before_its_salesperson_was_renamed_saves() {
         "Spring, renamed|JOE"
     );
 }
+
+/// A campaign that only saved criteria and a draft segment's steps name (in a Campaign filter
+/// of interactions or of opportunities) is in use: its deletion is refused, saying so and what
+/// to do (it was "nothing refers to this campaign", and those steps then refused to run).
+#[test]
+fn a_campaign_named_only_by_steps_cannot_be_deleted() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO campaigns (no, description) VALUES ('CP0077', 'Named only')",
+    );
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "By campaign");
+    step(&mut c, &no, "add", &[("opportunity_campaign", "cp0077")]);
+    post(
+        &mut c,
+        &format!("/segments/{no}/save-criteria"),
+        &[("code", "CAMP"), ("description", "By campaign")],
+    )
+    .assert_redirect(&format!("/segments/{no}"));
+    let page = c.get("/campaigns/CP0077/delete");
+    assert!(
+        page.contains(
+            "Campaign CP0077 cannot be deleted: it is used by 1 saved criteria (in its \
+             filters), 1 draft segment (in its steps&#39; filters)."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("Criteria steps that name it in a Campaign filter"));
+    post(&mut c, "/campaigns/CP0077/delete", &[]).assert_redirect("/campaigns/CP0077");
+    assert_eq!(
+        app.count("SELECT count(*) FROM campaigns WHERE no = 'CP0077'"),
+        1
+    );
+}

@@ -328,8 +328,9 @@ fn deleting_a_reused_segment_names_the_drafts_that_reuse_it() {
     shown.assert_status(200);
     assert!(
         shown.contains(&format!(
-            "Reused by segment <a href=\"/segments/{two}\">{two}</a> (a Reuse Segment step): \
-             once this segment is deleted, its Refresh cannot replay that step"
+            "Reused by segment <a href=\"/segments/{two}\">{two}</a> (a Reuse Segment step, or \
+             a Segment filter of interactions): once this segment is deleted, its Refresh \
+             cannot replay that step"
         )),
         "{}",
         shown.body
@@ -2079,6 +2080,71 @@ fn a_line_form_sent_after_the_headers_campaign_was_taken_off_saves_the_rest_when
             "SELECT count(*) FROM segment_lines WHERE id = {line} \
              AND subject = 'Typed subject' AND campaign_target IS NULL"
         )),
+        1
+    );
+}
+
+/// The confirmation page of a segment that a draft's step names in its Segment filter, or saved
+/// criteria do, names them (deleted, it leaves those steps refused on Refresh and Reuse
+/// Criteria; it named only Reuse Segment steps). And a colleague's line edit after the page was
+/// opened is seen: the deletion is refused, the page shown again (it changed neither the
+/// version nor the counts that the page sent back).
+#[test]
+fn deleting_a_segment_names_the_steps_that_filter_on_it_and_sees_line_edits() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(&page, &format!("{page}/add"), &[("contact_no", "CO01")]);
+    let two = new_segment(&mut c, "Two");
+    let page2 = format!("/segments/{two}");
+    c.submit(
+        &page2,
+        &format!("{page2}/add"),
+        &[("interaction_segment", &one)],
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{two}'"
+        )),
+        1
+    );
+    c.submit(
+        &page2,
+        &format!("{page2}/save-criteria"),
+        &[("code", "BYONE"), ("description", "By one")],
+    )
+    .assert_status(303);
+    let confirm = format!("{page}/delete");
+    let shown = c.get(&confirm);
+    assert!(
+        shown.contains(&format!(
+            "Reused by segment <a href=\"/segments/{two}\">{two}</a> (a Reuse Segment step, or a \
+             Segment filter of interactions)"
+        )),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.contains("Named by saved criteria BYONE (a Segment filter of interactions)"),
+        "{}",
+        shown.body
+    );
+    // A colleague saves a line's override after the page was opened.
+    let before = hidden_value(&shown.body, "shown").unwrap();
+    let line: i64 = app.count(&format!(
+        "SELECT min(l.id) FROM segment_lines l JOIN segments s ON s.id = l.segment_id WHERE s.no = '{one}'"
+    ));
+    let line_page = format!("{page}/lines/{line}");
+    let mut colleague = app.signed_in("kim", "staff");
+    colleague
+        .submit(&line_page, &line_page, &[("subject", "Call first")])
+        .assert_status(303);
+    let res = crate::segments::post(&mut c, &confirm, &[("shown", &before)]);
+    assert_ne!(res.location().as_deref(), Some("/segments"), "{}", res.body);
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM segments WHERE no = '{one}'")),
         1
     );
 }

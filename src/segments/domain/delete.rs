@@ -43,25 +43,46 @@ pub struct Outliving {
     pub campaign_entries: i64,
 }
 
-/// The drafts whose ledger has a Reuse Segment step of `segment`, by No.: deleted, it leaves
-/// their Refresh unable to replay that step (it adds this segment's contacts), which their
-/// confirmation page says before.
+/// The drafts whose ledger has a Reuse Segment step of `segment`, or a step that names it in
+/// its Segment filter (of interactions), by No.: deleted, it leaves their Refresh unable to
+/// replay that step, which their confirmation page says before.
 pub fn reused_by(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct No {
         #[diesel(sql_type = diesel::sql_types::Text)]
         no: String,
     }
-    let rows: Vec<No> = diesel::sql_query(
-        "SELECT s.no::text AS no FROM segments s \
-         WHERE s.status = 'draft' AND s.id <> $2 AND EXISTS (SELECT 1 FROM segment_steps t \
-           WHERE t.segment_id = s.id AND t.kind = 'reuse_segment' AND t.criteria->>'segment' = $1) \
-         ORDER BY s.no",
-    )
+    let rows: Vec<No> = diesel::sql_query(concat!(
+        "SELECT g.no::text AS no FROM segments g \
+         WHERE g.status = 'draft' AND g.id <> $2 AND (EXISTS (SELECT 1 FROM segment_steps t \
+           WHERE t.segment_id = g.id AND t.kind = 'reuse_segment' AND t.criteria->>'segment' = $1) \
+           OR EXISTS (SELECT 1 FROM segment_steps s, ",
+        crate::filter_tokens!("'interaction_segment'"),
+        " AND s.segment_id = g.id)) ORDER BY g.no"
+    ))
     .bind::<diesel::sql_types::Text, _>(&segment.no)
     .bind::<diesel::sql_types::BigInt, _>(segment.id)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.no).collect())
+}
+
+/// The saved criteria whose steps name `segment` in their Segment filter (of interactions), by
+/// code: deleted, it leaves them steps that Reuse Criteria refuses to run, which the
+/// confirmation page says before.
+pub fn named_by_saved(conn: &mut PgConnection, segment: &Segment) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Code {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        code: String,
+    }
+    let rows: Vec<Code> = diesel::sql_query(concat!(
+        "SELECT DISTINCT s.code::text AS code FROM saved_criteria_steps s, ",
+        crate::filter_tokens!("'interaction_segment'"),
+        " ORDER BY 1"
+    ))
+    .bind::<diesel::sql_types::Text, _>(&segment.no)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.code).collect())
 }
 
 /// What the confirmation page says deleting takes with it — the segment as saved, its lines and
@@ -75,22 +96,27 @@ pub fn shown(conn: &mut PgConnection, segment: &Segment) -> QueryResult<String> 
         &figures,
         &outliving(conn, segment)?,
         &reused_by(conn, segment)?,
+        &named_by_saved(conn, segment)?,
     ))
 }
 
-/// [`shown`] of what the page read.
+/// [`shown`] of what the page read. Its time of change too: a colleague's line edit (its
+/// overrides) changes neither the version nor the counts.
 pub fn shown_of(
     segment: &Segment,
     figures: &Figures,
     outliving: &Outliving,
     reused_by: &[String],
+    named_by_saved: &[String],
 ) -> String {
     crate::db::once::digest(&(
         segment.version,
+        segment.updated_at.timestamp_micros(),
         figures.lines,
         figures.steps,
         outliving,
         reused_by,
+        named_by_saved,
     ))
 }
 

@@ -22,8 +22,10 @@ pub struct DeletePage {
     pub figures: Figures,
     pub refused: Option<String>,
     pub outliving: crate::segments::domain::delete::Outliving,
-    /// The drafts that reuse this segment (a Reuse Segment step).
+    /// The drafts that reuse this segment (a Reuse Segment step) or name it in a filter.
     pub reused_by: Vec<String>,
+    /// The saved criteria that name it in a filter.
+    pub named_by_saved: Vec<String>,
     /// What the page shows, sent back with the form ([`crate::segments::domain::delete::shown`]).
     pub shown: String,
 }
@@ -46,24 +48,30 @@ pub async fn confirm(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let no = path.into_inner();
-    let (segment, figures, outliving, reused_by) = db(&state.pool, move |conn| {
+    let (segment, figures, outliving, reused_by, named_by_saved) = db(&state.pool, move |conn| {
         let segment = header::find_by_no(conn, &no)?.ok_or(AppError::NotFound)?;
         let figures = totals::figures(conn, &segment)?;
         let outliving = crate::segments::domain::delete::outliving(conn, &segment)?;
         let reused_by = crate::segments::domain::delete::reused_by(conn, &segment)?;
-        Ok((segment, figures, outliving, reused_by))
+        let named_by_saved = crate::segments::domain::delete::named_by_saved(conn, &segment)?;
+        Ok((segment, figures, outliving, reused_by, named_by_saved))
     })
     .await?;
     ok(&DeletePage {
         layout,
         shown: crate::segments::domain::delete::shown_of(
-            &segment, &figures, &outliving, &reused_by,
+            &segment,
+            &figures,
+            &outliving,
+            &reused_by,
+            &named_by_saved,
         ),
         refused: refusal(&segment),
         segment,
         figures,
         outliving,
         reused_by,
+        named_by_saved,
     })
 }
 
