@@ -3592,3 +3592,50 @@ fn a_profile_answer_chosen_only_by_steps_is_in_use() {
     )
     .assert_redirect(&format!("/segments/{to}"));
 }
+
+/// A step naming a code and the code's deletion at the same moment: the step holds the code
+/// it names, so a deletion already holding it makes the step wait and then refuse the gone
+/// code by its field (both went through, and the segment's steps named a deleted code that
+/// Refresh and Save Criteria then refused).
+#[test]
+fn a_step_and_the_deletion_of_a_code_it_names_wait_for_each_other() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "INSERT INTO territories (code, description) VALUES ('NORTH', 'North'); \
+         UPDATE contacts SET territory_code = 'NORTH' WHERE no = 'ANNA';",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_segment(&mut c, "North");
+    let t = token(&mut c);
+    // An administrator's deletion holds the code and is about to remove it.
+    let mut admin = app.conn();
+    admin
+        .batch_execute("BEGIN; SELECT code FROM territories WHERE code = 'NORTH' FOR UPDATE")
+        .unwrap();
+    let action = format!("/segments/{no}/add");
+    let stepping =
+        std::thread::spawn(move || c.post_with_token(&action, &t, &[("territory", "NORTH")]));
+    assert!(one_waits_for_a_lock(&app, || stepping.is_finished()));
+    admin
+        .batch_execute(
+            "UPDATE contacts SET territory_code = NULL WHERE territory_code = 'NORTH'; \
+             DELETE FROM territories WHERE code = 'NORTH'; COMMIT",
+        )
+        .unwrap();
+    let res = stepping.join().unwrap();
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(
+        res.contains("NORTH is not a territory code"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM segment_steps t JOIN segments s ON s.id = t.segment_id WHERE s.no = '{no}'"
+        )),
+        0
+    );
+}

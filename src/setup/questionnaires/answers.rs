@@ -220,6 +220,8 @@ pub async fn delete_answer(
                 }
                 found => found?,
             };
+            // Held first: a step choosing it at this moment is waited for and counted.
+            lock_answers(conn, &[id])?;
             let used = super::uses::answer_use(conn, answer_id)?;
             if !used.is_empty() {
                 change.refuse(
