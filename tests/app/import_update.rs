@@ -1078,3 +1078,57 @@ fn an_excel_csv_round_trip_keeps_the_letters_windows_1252_cannot_hold() {
         "Roza W?|Łódź"
     );
 }
+
+/// A CSV file opened in a spreadsheet and saved again has lost the leading zeros of its post
+/// codes and numbers (`0150` is `150`): imported back, those cells are read as the contact's own
+/// and change nothing (every such contact was changed, its post code cut short). A real edit of
+/// such a cell, and a number of the same digits that is not the stored one cut short, are
+/// written.
+#[test]
+fn a_spreadsheets_dropped_leading_zeros_change_no_contact() {
+    let app = TestApp::start();
+    saved_world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET post_code = '0150', phone = '004522334455' WHERE no = 'ANNA';
+         UPDATE contacts SET post_code = '01203', mobile = '0701234567' WHERE no = 'DORA';",
+    );
+    let mut c = staff(&app, "stan");
+    let before = snapshot(&app, &[]);
+    let mut rows = csv_rows(&c.get("/contacts/export.csv").body);
+    let (anna, dora) = (row_of(&rows, "ANNA"), row_of(&rows, "DORA"));
+    let (post, phone, mobile) = (
+        column(&rows, "post_code"),
+        column(&rows, "phone"),
+        column(&rows, "mobile"),
+    );
+    rows[anna][post] = "150".into();
+    rows[anna][phone] = "4522334455".into();
+    rows[dora][post] = "1203".into();
+    rows[dora][mobile] = "701234567".into();
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(
+        page.contains("0 contacts imported, 10 unchanged"),
+        "{}",
+        page.body
+    );
+    assert_eq!(snapshot(&app, &[]), before);
+
+    // A post code really edited is written, and so is one of other digits.
+    rows[anna][post] = "0151".into();
+    rows[dora][post] = "203".into();
+    let page = import_file(&mut c, &[UPDATE], "contacts.csv", &csv_text(&rows));
+    assert!(
+        page.contains("0 contacts imported, 2 updated"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT string_agg(no || ' ' || post_code || ' ' || phone || ' ' || mobile, ', ' ORDER BY no) \
+             FROM contacts WHERE no IN ('ANNA', 'DORA')"
+        ),
+        "ANNA 0151 004522334455 , DORA 203  0701234567"
+    );
+}

@@ -63,13 +63,29 @@ pub fn wait_for_steps(conn: &mut PgConnection, existing: &Existing) -> QueryResu
 
 /// Marks each row whose No. a contact already has with that contact's id, having locked those
 /// contacts until the import's transaction ends. Call after [`lock`], only when updating.
+///
+/// A post code, phone or mobile number of digits only that is the contact's own without its
+/// leading zeros (`150` for `0150`) is read as the contact's own: a spreadsheet drops them
+/// when it opens a CSV file and saves it again, so the file imported back changed every such
+/// contact, though nobody edited those cells.
 pub fn match_existing(conn: &mut PgConnection) -> QueryResult<()> {
-    conn.batch_execute(
+    let zeros = ["post_code", "phone", "mobile"]
+        .iter()
+        .map(|c| {
+            format!(
+                "UPDATE import_rows r SET {c} = c.{c} FROM contacts c \
+                 WHERE c.id = r.existing_id AND r.{c} ~ '^[0-9]+$' AND c.{c} ~ '^0+[0-9]+$' \
+                   AND ltrim(c.{c}, '0') = r.{c};"
+            )
+        })
+        .collect::<String>();
+    conn.batch_execute(&format!(
         "SELECT 1 FROM contacts c WHERE c.no IN (SELECT no FROM import_rows WHERE no <> '') \
          ORDER BY c.id FOR UPDATE;
          UPDATE import_rows r SET existing_id = c.id FROM contacts c WHERE c.no = r.no AND r.no <> '';
-         ANALYZE import_rows",
-    )
+         {zeros}
+         ANALYZE import_rows"
+    ))
 }
 
 #[derive(QueryableByName)]
