@@ -2835,12 +2835,12 @@ fn a_move_goes_to_the_stage_the_card_showed_or_is_asked_again() {
     );
 }
 
-/// The Update form leaves the estimated closing date empty, as it leaves the chances: Next, as a
-/// browser submits the form, takes the new stage's date formula (before, the form carried the
-/// old date, so a stage's formula was never reached), and an update in place keeps the date.
-/// The flash says the date the formula gave and the one it replaced.
+/// The Update form leaves the estimated closing date empty, as it leaves the chances. As in
+/// Business Central, a move keeps the date the opportunity has (each Next replaced it with the
+/// new stage's formula); the formula gives the date only where there is none, or where it is
+/// today's or has passed. The flash says the date the formula gave and the one it replaced.
 #[test]
-fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
+fn a_stage_move_keeps_the_closing_date_and_takes_the_formula_only_without_one() {
     let app = TestApp::start();
     world(&app);
     cycle(&app, "multiply");
@@ -2880,20 +2880,40 @@ fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
         ),
         "2030-06-30"
     );
-    // Next to stage 3 (+1M) with the form as it is: the stage's formula.
-    let res = update(
-        &mut c,
-        &app,
-        "OP000001",
-        &[
-            ("action", "next"),
-            ("estimated_value", "1000"),
-            ("estimated_closing_date", &carried),
-        ],
+    // Next to stage 3 (+1M) with the form as it is: the date the user set stays.
+    let next = |c: &mut Client| {
+        update(
+            c,
+            &app,
+            "OP000001",
+            &[
+                ("action", "next"),
+                ("estimated_value", "1000"),
+                ("estimated_closing_date", &carried),
+            ],
+        )
+    };
+    let res = next(&mut c);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(opp(&app, "OP000001").split('|').nth(1), Some("3"));
+    assert_eq!(
+        text(
+            &app,
+            "SELECT estimated_closing_date FROM opportunities WHERE no = 'OP000001'"
+        ),
+        "2030-06-30"
     );
+    assert!(!c
+        .get("/opportunities/OP000001")
+        .contains("Its estimated closing date is now"));
+    // A date that has passed: the stage's formula, said with the date it replaced.
+    diesel_exec(
+        &app,
+        "UPDATE opportunities SET current_stage = 2, estimated_closing_date = DATE '2020-01-31'",
+    );
+    let res = next(&mut c);
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(closing(&app), "0", "stage 3's +1M from today");
-    // The date the user had is not replaced unseen: the flash says it.
     let card = c.get("/opportunities/OP000001");
     let now = text(
         &app,
@@ -2902,7 +2922,7 @@ fn a_stage_move_from_the_form_takes_the_new_stage_date_formula() {
     assert!(
         card.contains(&format!(
             "Its estimated closing date is now {now} (stage 3&#39;s date formula +1M; it was \
-             2030-06-30)."
+             2020-01-31)."
         )),
         "{}",
         card.body

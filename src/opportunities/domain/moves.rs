@@ -159,8 +159,9 @@ impl UpdateForm {
             // would be refused there).
             estimated_value: super::record::money(&o.estimated_value),
             chances_pct: String::new(),
-            // Empty, as the chances: a move then takes the new stage's date formula, an update
-            // in place keeps the date. Filled in, the formula would never be reached.
+            // Empty, as the chances: a move then keeps the date, or takes the new stage's date
+            // formula where there is none, or today's or a past one; an update in place keeps
+            // it. Filled in, the formula would never be reached.
             estimated_closing_date: String::new(),
             quote_reference: o.quote_reference.clone(),
             version: o.version.to_string(),
@@ -450,9 +451,16 @@ pub fn update(
     // the user had set is not to be replaced unseen.
     let mut formula_date = None;
     let closing = if form.estimated_closing_date.trim().is_empty() {
+        // As Business Central's Update Opportunity: the stage's formula gives the date only
+        // when the opportunity has none, or has today's (a forecast made today); the date the
+        // user set is kept through every move (each Next replaced it with the formula's).
+        // Better: one that has passed takes the formula's too, said, rather than refused.
+        let open_date = o.estimated_closing_date.is_none_or(|d| d <= actor.today);
         let suggested = match (action, stage) {
             (Move::Update, _) => None,
-            (_, Some(s)) => suggested_closing(&s.date_formula, actor.today).map(|d| (s, d)),
+            (_, Some(s)) if open_date => {
+                suggested_closing(&s.date_formula, actor.today).map(|d| (s, d))
+            }
             _ => None,
         };
         let closing = suggested.map(|(_, d)| d).or(o.estimated_closing_date);
