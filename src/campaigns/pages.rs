@@ -198,7 +198,19 @@ pub async fn create(
                 {
                     return Ok(Ok(no));
                 }
-                let campaign = domain::insert(conn, &values, key.as_deref())?;
+                // In a savepoint: a code deleted by an administrator between the checks and
+                // this write is said by its field, with what was typed (it was a bare
+                // "changed at the same time" page).
+                let campaign =
+                    match conn.transaction(|conn| domain::insert(conn, &values, key.as_deref())) {
+                        Err(e) if crate::web::error::is_constraint_race(&e) => {
+                            return match f.validate(conn, None)? {
+                                Err(errors) => Ok(Err((errors, Options::load(conn)?))),
+                                Ok(_) => Err(e.into()),
+                            };
+                        }
+                        other => other?,
+                    };
                 audit::record(
                     conn,
                     Actor::User(&user),
@@ -479,9 +491,25 @@ fn save(
         )?;
         return Ok(UpdateOutcome::Saved(campaign.no));
     }
-    let saved = domain::update(conn, campaign.id, campaign.version, &values)?.ok_or(
-        AppError::Internal(anyhow::anyhow!("campaign changed under its lock")),
-    )?;
+    // In a savepoint, as at creation.
+    let saved = match conn
+        .transaction(|conn| domain::update(conn, campaign.id, campaign.version, &values))
+    {
+        Err(e) if crate::web::error::is_constraint_race(&e) => {
+            return match form.validate(conn, campaign.salesperson_code.as_deref())? {
+                Err(errors) => Ok(UpdateOutcome::Invalid(
+                    errors,
+                    Box::new(campaign),
+                    Options::load(conn)?,
+                )),
+                Ok(_) => Err(e.into()),
+            };
+        }
+        other => other?,
+    };
+    let saved = saved.ok_or(AppError::Internal(anyhow::anyhow!(
+        "campaign changed under its lock"
+    )))?;
     audit::record(
         conn,
         Actor::User(user),

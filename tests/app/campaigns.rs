@@ -1323,3 +1323,81 @@ fn a_campaign_named_only_by_steps_cannot_be_deleted() {
         1
     );
 }
+
+/// A form naming a salesperson whom an administrator deletes at the same moment (between the
+/// form's checks and its write): the form comes back with what was typed and the reason by the
+/// field (it was a bare "changed at the same time" page) — a new segment, a new campaign.
+#[test]
+fn a_form_naming_a_code_deleted_at_the_same_moment_comes_back_with_the_reason() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let c = staff(&app, "stan");
+    let mut c = Some(c);
+    type Send = fn(&mut Client) -> Resp;
+    let forms: [(&str, Send); 2] = [
+        ("a new segment", |c| {
+            c.submit(
+                "/segments/new",
+                "/segments",
+                &crate::segments::header_fields(&[
+                    ("description", "Raced"),
+                    ("salesperson_code", "GONE"),
+                ]),
+            )
+        }),
+        ("a new campaign", |c| {
+            c.submit(
+                "/campaigns/new",
+                "/campaigns",
+                &campaign_fields(&[
+                    ("description", "Raced"),
+                    ("salesperson_code", "GONE"),
+                    ("status_code", ""),
+                ]),
+            )
+        }),
+    ];
+    for (what, send) in forms {
+        diesel_exec(
+            &app,
+            "INSERT INTO salespeople (code, name) VALUES ('GONE', 'Soon gone')",
+        );
+        // The administrator's deletion holds the salesperson, about to remove it.
+        let mut admin = app.conn();
+        admin
+            .batch_execute("BEGIN; SELECT code FROM salespeople WHERE code = 'GONE' FOR UPDATE")
+            .unwrap();
+        let mut client = c.take().unwrap();
+        let sending = std::thread::spawn(move || {
+            let res = send(&mut client);
+            (client, res)
+        });
+        assert!(
+            one_waits_for_a_lock(&app, || sending.is_finished()),
+            "{what} waits for the deletion"
+        );
+        admin
+            .batch_execute("DELETE FROM salespeople WHERE code = 'GONE'; COMMIT")
+            .unwrap();
+        let (client, res) = sending.join().unwrap();
+        c = Some(client);
+        assert_eq!(res.status, 422, "{what}: {}", res.body);
+        assert!(
+            res.contains("There is no salesperson GONE"),
+            "{what}: {}",
+            res.body
+        );
+        assert!(
+            res.contains("value=\"Raced\""),
+            "{what} keeps what was typed"
+        );
+    }
+    assert_eq!(
+        app.count(
+            "SELECT (SELECT count(*) FROM segments WHERE description = 'Raced') \
+             + (SELECT count(*) FROM campaigns WHERE description = 'Raced')"
+        ),
+        0
+    );
+}

@@ -163,7 +163,23 @@ pub async fn create(
                     return Ok(Logged::Invalid(Box::new(contact), errors, options));
                 }
             };
-            let Some(id) = single::log_single(conn, contact.id, &entry, user.id)? else {
+            // In a savepoint: a code deleted by an administrator between the checks and this
+            // write is said by its field, with what was typed (it was a bare "changed at the
+            // same time" page, or, with the template gone before the write, "logged already").
+            let logged =
+                conn.transaction(|conn| single::log_single(conn, contact.id, &entry, user.id));
+            let raced = match &logged {
+                Err(e) => crate::web::error::is_constraint_race(e),
+                Ok(None) => true,
+                Ok(Some(_)) => false,
+            };
+            if raced {
+                if let Err(errors) = f.validate(conn, &contact)? {
+                    let options = SingleOptions::load(conn, &f.salesperson)?;
+                    return Ok(Logged::Invalid(Box::new(contact), errors, options));
+                }
+            }
+            let Some(id) = logged? else {
                 // The first sending's message ("Interaction logged.") stays while it waits.
                 session::set_flash_unless_waiting(
                     conn,

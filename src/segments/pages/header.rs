@@ -137,7 +137,20 @@ pub async fn create(
                 }
                 let shown = header::HeaderValues::shown(None);
                 let applied = header::apply_template(conn, &mut values, None, &shown)?;
-                let segment = header::insert(conn, &values, user.id, key.as_deref())?;
+                // In a savepoint, as a save: a code deleted by an administrator between the
+                // checks and this write is said by its field, with what was typed (it was a
+                // bare "changed at the same time" page).
+                let segment = match conn
+                    .transaction(|conn| header::insert(conn, &values, user.id, key.as_deref()))
+                {
+                    Err(e) if crate::web::error::is_constraint_race(&e) => {
+                        return match f.validate(conn, None)? {
+                            Err(errors) => Ok(Err((errors, HeaderOptions::load(conn)?))),
+                            Ok(_) => Err(e.into()),
+                        };
+                    }
+                    other => other?,
+                };
                 let message = match applied {
                     Some(applied) => format!(
                         "Segment {} created; {}. Add contacts to it.",

@@ -519,7 +519,18 @@ pub async fn update(
             match f.validate(conn, segment.campaign_no.is_some(), &data)? {
                 Ok(mut values) => {
                     let took = values.take_template(&f, &data);
-                    line_edit::save(conn, segment.id, id, &values)?;
+                    // In a savepoint: a code deleted by an administrator between the checks
+                    // and this write is said by its field, with what was typed (it was a bare
+                    // "changed at the same time" page).
+                    match conn.transaction(|conn| line_edit::save(conn, segment.id, id, &values)) {
+                        Err(e) if crate::web::error::is_constraint_race(&e) => {
+                            return match f.validate(conn, segment.campaign_no.is_some(), &data)? {
+                                Err(errors) => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors))),
+                                Ok(_) => Err(e.into()),
+                            };
+                        }
+                        other => other?,
+                    };
                     if let Some(made) = load_line(conn, &segment, id)? {
                         crate::db::once::mark_sent(conn, key.as_deref(), 0, &f.sent_digest(&made))?;
                     }
