@@ -1897,3 +1897,55 @@ fn one_interaction_canceled_and_restored_is_said_in_the_singular() {
         restored.body
     );
 }
+
+/// A Cancel page opened, a colleague's Cancel and Restore meanwhile, then this Cancel sent (or
+/// sent again by Back): refused, said, the colleague's Restore kept (it canceled the segment
+/// again unseen). The same for a Restore.
+#[test]
+fn a_cancel_or_restore_sent_from_a_page_opened_before_a_colleagues_change_is_refused() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    let no = new_segment(&mut c, "to cancel");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA|DORA")]);
+    diesel_exec(
+        &app,
+        &format!("UPDATE segments SET interaction_template_code = 'CALL' WHERE no = '{no}'"),
+    );
+    post(&mut c, &format!("{page}/log"), &[]).assert_redirect(&page);
+    let status = |app: &TestApp| {
+        text(
+            app,
+            &format!("SELECT status FROM segments WHERE no = '{no}'"),
+        )
+    };
+    let confirm = c.get(&format!("{page}/cancel"));
+    let version = hidden_value(&confirm.body, "version").expect("the page's version");
+    let mut kim = staff(&app, "kim");
+    kim.submit(&format!("{page}/cancel"), &format!("{page}/cancel"), &[])
+        .assert_redirect(&page);
+    kim.submit(&page, &format!("{page}/restore"), &[])
+        .assert_redirect(&page);
+    assert_eq!(status(&app), "logged");
+    post(&mut c, &format!("{page}/cancel"), &[("version", &version)]).assert_redirect(&page);
+    assert_eq!(status(&app), "logged", "the colleague's Restore is kept");
+    assert!(
+        c.get(&page).contains(&format!(
+            "Segment {no} was canceled and restored by someone else after your page was \
+             opened: nothing was canceled."
+        )),
+        "the refusal is said"
+    );
+    // As the page shows it now, it cancels.
+    c.submit(&format!("{page}/cancel"), &format!("{page}/cancel"), &[])
+        .assert_redirect(&page);
+    assert_eq!(status(&app), "canceled");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM interaction_log_entries WHERE segment_no = '{no}' AND NOT canceled")
+        ),
+        0
+    );
+}

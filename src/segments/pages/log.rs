@@ -227,6 +227,14 @@ pub async fn log_segment(
     }
 }
 
+/// The Cancel and Restore forms as sent.
+#[derive(serde::Deserialize)]
+pub struct StatusForm {
+    /// The segment's version the page showed; empty from a form that does not say.
+    #[serde(default)]
+    version: String,
+}
+
 /// Cancel (a logged segment) or Restore (a canceled one).
 async fn set_canceled(
     req: HttpRequest,
@@ -234,7 +242,9 @@ async fn set_canceled(
     state: web::Data<AppState>,
     no: String,
     canceling: bool,
+    form: StatusForm,
 ) -> AppResult<HttpResponse> {
+    let shown: Option<i32> = form.version.trim().parse().ok();
     // The segment's campaign, read under its lock, for its figures once this has committed.
     let campaign = std::sync::Arc::new(std::sync::Mutex::new(None));
     let changed = campaign.clone();
@@ -252,6 +262,23 @@ async fn set_canceled(
                     segment.no,
                     segment.status.label().to_lowercase(),
                     if canceling { "cancel" } else { "restore" }
+                )),
+                here,
+            ));
+        }
+        // As the page showed it, but changed since and back (a colleague's Restore after
+        // this Cancel's page was opened, then sent again by Back): refused, said. It undid
+        // the colleague's Restore unseen.
+        if shown.is_some_and(|v| v != segment.version) {
+            return Ok((
+                Flash::error(format!(
+                    "Segment {} was {} and {} by someone else after your page was opened: \
+                     nothing was {}. {} it again if you still mean to.",
+                    segment.no,
+                    if canceling { "canceled" } else { "restored" },
+                    if canceling { "restored" } else { "canceled" },
+                    if canceling { "canceled" } else { "restored" },
+                    if canceling { "Cancel" } else { "Restore" },
                 )),
                 here,
             ));
@@ -353,8 +380,9 @@ pub async fn cancel(
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<StatusForm>,
 ) -> AppResult<HttpResponse> {
-    set_canceled(req, user, state, path.into_inner(), true).await
+    set_canceled(req, user, state, path.into_inner(), true, form.into_inner()).await
 }
 
 /// `POST /segments/{no}/restore`: a canceled segment is Logged again, its entries count again.
@@ -364,8 +392,17 @@ pub async fn restore(
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<StatusForm>,
 ) -> AppResult<HttpResponse> {
-    set_canceled(req, user, state, path.into_inner(), false).await
+    set_canceled(
+        req,
+        user,
+        state,
+        path.into_inner(),
+        false,
+        form.into_inner(),
+    )
+    .await
 }
 
 /// ", campaign CP0001" of a segment with a campaign, for the audit trail's detail of its log,
