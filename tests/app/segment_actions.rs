@@ -2148,3 +2148,94 @@ fn deleting_a_segment_names_the_steps_that_filter_on_it_and_sees_line_edits() {
         1
     );
 }
+
+/// Saved criteria changed by a colleague after a page was opened: a Delete confirmed from that
+/// page over criteria saved again under the code is refused and the page shown again (it
+/// deleted the colleague's new ones); "Use in a new segment" and Reuse Criteria after a rename
+/// say to what and by whom (a bare 404, and "There are no saved criteria"). A code of dots only
+/// is refused (its buttons led to other addresses).
+#[test]
+fn saved_criteria_changed_by_a_colleague_are_said_not_deleted_or_lost() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(&page, &format!("{page}/add"), &[("country", "DK")]);
+    let save = |c: &mut Client, code: &str| {
+        c.submit(
+            &page,
+            &format!("{page}/save-criteria"),
+            &[("code", code), ("description", "Danish")],
+        )
+    };
+    let dots = save(&mut c, "..");
+    dots.assert_status(422);
+    assert!(
+        dots.contains("A code cannot consist of dots only."),
+        "{}",
+        dots.body
+    );
+    save(&mut c, "DK").assert_status(303);
+
+    // Stan opens the deletion; Kim deletes DK and saves other steps as DK.
+    let confirm = c.get("/saved-criteria/DK/delete");
+    let shown = hidden_value(&confirm.body, "shown").expect("what the page shows");
+    let mut kim = app.signed_in("kim", "staff");
+    kim.submit(
+        "/saved-criteria/DK/delete",
+        "/saved-criteria/DK/delete",
+        &[],
+    )
+    .assert_redirect("/saved-criteria");
+    let two = new_segment(&mut kim, "Two");
+    let page2 = format!("/segments/{two}");
+    kim.submit(&page2, &format!("{page2}/add"), &[("country", "SE")]);
+    kim.submit(
+        &page2,
+        &format!("{page2}/save-criteria"),
+        &[("code", "DK"), ("description", "Kim's")],
+    )
+    .assert_status(303);
+    let res = crate::segments::post(&mut c, "/saved-criteria/DK/delete", &[("shown", &shown)]);
+    res.assert_redirect("/saved-criteria/DK/delete");
+    assert_eq!(
+        app.count("SELECT count(*) FROM saved_criteria WHERE code = 'DK'"),
+        1
+    );
+    let again = c.get("/saved-criteria/DK/delete");
+    assert!(
+        again.contains("were saved again by someone else after this page was opened"),
+        "{}",
+        again.body
+    );
+
+    // Kim renames DK to SWEDEN; Stan's list, opened before, uses DK.
+    let list = c.get("/saved-criteria");
+    let token = list.csrf_token().unwrap();
+    kim.submit(
+        "/saved-criteria",
+        "/saved-criteria/DK",
+        &[("new_code", "SWEDEN"), ("description", "Kim's")],
+    )
+    .assert_redirect("/saved-criteria");
+    let res = c.post_with_token("/saved-criteria/DK/new-segment", &token, &[]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let said = c.get("/saved-criteria");
+    assert!(
+        said.contains("No segment was made: saved criteria DK were renamed SWEDEN by kim at"),
+        "{}",
+        said.body
+    );
+    let reuse = crate::segments::post(&mut c, &format!("{page}/reuse-criteria"), &[("code", "DK")]);
+    let said = if reuse.status == 303 {
+        c.get(&page)
+    } else {
+        reuse
+    };
+    assert!(
+        said.contains("There are no saved criteria DK: they were renamed SWEDEN by kim at"),
+        "{}",
+        said.body
+    );
+}

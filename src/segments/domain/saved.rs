@@ -34,6 +34,62 @@ pub fn unreadable_step(step: &Step, why: &Unreadable) -> String {
     )
 }
 
+/// What became of saved criteria no longer under `code`, as the audit trail tells: the last
+/// rename or deletion under it.
+pub enum Became {
+    Deleted {
+        actor: String,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    Renamed {
+        now: String,
+        description: String,
+        actor: String,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+}
+
+impl Became {
+    /// "were renamed NORTH2 by kim at 30-11-2026 10:04", "were deleted by kim at …".
+    pub fn sentence(&self) -> String {
+        match self {
+            Became::Deleted { actor, at } => format!(
+                "were deleted by {actor} at {}",
+                crate::web::filters::local_datetime_text(*at)
+            ),
+            Became::Renamed { now, actor, at, .. } => format!(
+                "were renamed {now} by {actor} at {}",
+                crate::web::filters::local_datetime_text(*at)
+            ),
+        }
+    }
+}
+
+/// [`Became`] of `code`, or `None` when the trail has neither.
+pub fn became(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Became>> {
+    use crate::db::schema::audit_log as a;
+    let last: Option<(String, String, String, chrono::DateTime<chrono::Utc>)> = a::table
+        .filter(a::subject.eq(code))
+        .filter(a::action.eq_any(["criteria changed", "criteria deleted"]))
+        .order(a::id.desc())
+        .select((a::action, a::detail, a::actor, a::at))
+        .first(conn)
+        .optional()?;
+    Ok(last.and_then(|(action, detail, actor, at)| {
+        if action == "criteria deleted" {
+            return Some(Became::Deleted { actor, at });
+        }
+        // "now NEW: description" (a code has no spaces, so ": " ends it).
+        let (now, description) = detail.strip_prefix("now ")?.split_once(": ")?;
+        Some(Became::Renamed {
+            now: now.to_string(),
+            description: description.to_string(),
+            actor,
+            at,
+        })
+    }))
+}
+
 pub fn code_problem(code: &str) -> Option<&'static str> {
     if code.is_empty() {
         Some("Enter a code.")
@@ -41,6 +97,9 @@ pub fn code_problem(code: &str) -> Option<&'static str> {
         Some("Use at most 20 characters.")
     } else if code.chars().any(char::is_whitespace) {
         Some("A code has no spaces.")
+    } else if code.chars().all(|c| c == '.') {
+        // `/saved-criteria/..` is another address: its buttons led to other pages.
+        Some("A code cannot consist of dots only.")
     } else {
         None
     }
@@ -266,9 +325,14 @@ pub fn reuse(
     }
     let saved = steps_of(conn, code)?;
     if saved.is_empty() {
-        return Ok(Reused::Refused(format!(
-            "There are no saved criteria {code}."
-        )));
+        return Ok(Reused::Refused(match became(conn, code)? {
+            // Renamed or deleted since the page was opened: by whom, to what.
+            Some(became) => format!(
+                "There are no saved criteria {code}: they {}.",
+                became.sentence()
+            ),
+            None => format!("There are no saved criteria {code}."),
+        }));
     }
     let mut read = Vec::new();
     for (i, (kind, json)) in saved.iter().enumerate() {

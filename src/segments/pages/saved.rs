@@ -359,41 +359,34 @@ fn gone(
     code: &str,
     rename: Option<(&str, &str, &str)>,
 ) -> AppResult<()> {
-    use crate::db::schema::audit_log as a;
-    let (action, detail, actor, at): (String, String, String, chrono::DateTime<chrono::Utc>) =
-        a::table
-            .filter(a::subject.eq(code))
-            .filter(a::action.eq_any(["criteria changed", "criteria deleted"]))
-            .order(a::id.desc())
-            .select((a::action, a::detail, a::actor, a::at))
-            .first(conn)
-            .optional()?
-            .ok_or(AppError::NotFound)?;
-    let at = crate::web::filters::local_datetime_text(at);
-    if action == "criteria deleted" {
-        let said =
-            format!("Saved criteria {code} was deleted by {actor} at {at}: nothing more was done.");
-        session::set_flash_unless_waiting(conn, session, Flash::info(said))?;
-        return Ok(());
-    }
-    // "now NEW: description" (a code has no spaces, so ": " ends it).
-    let (now, description) = detail
-        .strip_prefix("now ")
-        .and_then(|d| d.split_once(": "))
-        .ok_or(AppError::NotFound)?;
-    let sent_again = rename.is_some_and(|sent| sent == (now, description, actor.as_str()));
-    let said = if sent_again {
-        format!("Saved criteria {code} is now {now} already: this form was sent again.")
-    } else {
-        let not = if rename.is_some() {
-            "changed"
-        } else {
-            "deleted"
-        };
-        format!(
-            "Saved criteria {code} is now {now}: renamed by {actor} at {at}, after this page \
-             was opened. Nothing was {not}."
-        )
+    let said = match saved::became(conn, code)?.ok_or(AppError::NotFound)? {
+        saved::Became::Deleted { actor, at } => format!(
+            "Saved criteria {code} was deleted by {actor} at {}: nothing more was done.",
+            crate::web::filters::local_datetime_text(at)
+        ),
+        saved::Became::Renamed {
+            now,
+            description,
+            actor,
+            at,
+        } => {
+            if rename
+                .is_some_and(|sent| sent == (now.as_str(), description.as_str(), actor.as_str()))
+            {
+                format!("Saved criteria {code} is now {now} already: this form was sent again.")
+            } else {
+                let not = if rename.is_some() {
+                    "changed"
+                } else {
+                    "deleted"
+                };
+                format!(
+                    "Saved criteria {code} is now {now}: renamed by {actor} at {}, after this \
+                     page was opened. Nothing was {not}.",
+                    crate::web::filters::local_datetime_text(at)
+                )
+            }
+        }
     };
     session::set_flash_unless_waiting(conn, session, Flash::info(said))?;
     Ok(())
@@ -426,23 +419,53 @@ pub async fn saved_confirm_delete(
     ok(&SavedDeletePage { layout, saved })
 }
 
+/// The deletion's confirmation as sent.
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    /// What the page showed of the steps ([`Saved::shown`]); empty from a form without.
+    #[serde(default)]
+    shown: String,
+}
+
 #[post("/saved-criteria/{code}/delete")]
 pub async fn saved_delete(
     req: HttpRequest,
     Staff(user): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: web::Form<DeleteForm>,
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner().to_uppercase();
+    let shown = form.into_inner().shown.trim().to_string();
     let session = session::current(&req)?;
     let ip = client_ip(&req, state.config.trust_proxy);
-    db(&state.pool, move |conn| {
+    let location = db(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
+            // Deleted and saved again under the same code by a colleague since the page was
+            // opened: not the steps it showed (they were deleted unseen). Shown again.
+            if !shown.is_empty() && saved::lock(conn, &code)? {
+                let now = load_saved(conn, Some(&code))?.into_iter().next();
+                if now.is_some_and(|now| now.shown() != shown) {
+                    session::set_flash(
+                        conn,
+                        &session,
+                        Flash::error(format!(
+                            "Saved criteria {code} were saved again by someone else after this \
+                             page was opened, with the steps below: nothing was deleted. Delete \
+                             them again if you still mean to."
+                        )),
+                    )?;
+                    return Ok(format!(
+                        "/saved-criteria/{}/delete",
+                        crate::web::pagination::path_segment(&code)
+                    ));
+                }
+            }
             if !saved::delete(conn, &code)? {
                 // Deleted already: by this form's first sending (a double click, whose
                 // message stays) or by a colleague. It was a 404.
                 gone(conn, &session, &code, None)?;
-                return Ok(());
+                return Ok("/saved-criteria".to_string());
             }
             audit::record(conn, Actor::User(&user), "criteria deleted", &code, "", &ip)?;
             session::set_flash(
@@ -450,11 +473,11 @@ pub async fn saved_delete(
                 &session,
                 Flash::success(format!("Saved criteria {code} deleted.")),
             )?;
-            Ok(())
+            Ok("/saved-criteria".to_string())
         })
     })
     .await?;
-    Ok(redirect("/saved-criteria"))
+    Ok(redirect(&location))
 }
 
 #[derive(Deserialize)]
@@ -706,10 +729,17 @@ pub async fn use_in_new_segment(
             {
                 return Ok(format!("/segments/{no}"));
             }
-            let saved = load_saved(conn, Some(&code))?
-                .into_iter()
-                .next()
-                .ok_or(AppError::NotFound)?;
+            // Renamed or deleted by a colleague since the list showed them: said there (it
+            // was a bare 404).
+            let Some(saved) = load_saved(conn, Some(&code))?.into_iter().next() else {
+                return Err(match saved::became(conn, &code)? {
+                    Some(became) => NewSegmentError::Refused(format!(
+                        "No segment was made: saved criteria {code} {}.",
+                        became.sentence()
+                    )),
+                    None => AppError::NotFound.into(),
+                });
+            };
             // Saved again under the same code since the list showed them: not the steps the
             // user chose.
             if !shown.is_empty() && shown != saved.shown() {
