@@ -152,7 +152,7 @@ fn deleted_since_opened(what: &str, no: &str, by: &str) -> String {
 }
 
 /// " by {who} at {when}" of the trail's last `action` on `no`, if it has one.
-fn deleted_by(conn: &mut PgConnection, action: &str, no: &str) -> QueryResult<Option<String>> {
+pub fn deleted_by(conn: &mut PgConnection, action: &str, no: &str) -> QueryResult<Option<String>> {
     Ok(audit_log::table
         .filter(audit_log::action.eq(action))
         .filter(audit_log::subject.eq(no))

@@ -1752,3 +1752,69 @@ fn a_header_saved_as_its_chosen_salesperson_is_renamed_says_so_by_the_field() {
         "{body}"
     );
 }
+
+/// Messages that said less than the truth, or said it wrongly: Why of a member privacy blocked
+/// since it was added (it said only "on the segment"); a step naming a campaign deleted since
+/// (a second full stop after "No."); Save Criteria of a logged segment naming a code deleted
+/// since (it advised a Go Back, which a logged segment has not); a manual add of a contact
+/// deleted at the same moment (it said "Added 0 contacts."); a line saved after a Go Back undid
+/// its step (it named the line by its internal id, and blamed a step).
+#[test]
+fn messages_say_what_happened_in_the_users_words() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+
+    // Why of a member privacy blocked since.
+    let no = new_segment(&mut c, "Why");
+    let page = format!("/segments/{no}");
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET privacy_blocked = TRUE WHERE no = 'ANNA'",
+    );
+    let why = c.get(&format!("{page}/why?contact=ANNA"));
+    assert!(
+        why.contains("It has been privacy blocked since it was added: its line is left out of the export, Log refuses it, and Refresh takes it out."),
+        "{}",
+        why.body
+    );
+    diesel_exec(&app, "UPDATE contacts SET privacy_blocked = FALSE");
+
+    // A campaign deleted since a step named it: one full stop.
+    diesel_exec(
+        &app,
+        "INSERT INTO campaigns (no, description) VALUES ('CP0077', 'Gone soon')",
+    );
+    step(&mut c, &no, "reduce", &[("interaction_campaign", "CP0077")]);
+    diesel_exec(&app, "DELETE FROM campaigns WHERE no = 'CP0077'");
+    let res = c.get(&format!("{page}/refresh"));
+    assert!(
+        res.contains("Campaign: CP0077 is not a campaign No. Go back to before step 2"),
+        "{}",
+        res.body
+    );
+
+    // A line whose step a Go Back undid, saved from its page.
+    let line = first_current_line(&app, &no, "ANNA");
+    let line_page = format!("{page}/lines/{line}");
+    let form = c.get(&line_page);
+    let token = form.csrf_token().unwrap();
+    // What Go Back to before step 1 does to it, by a colleague.
+    diesel_exec(
+        &app,
+        &format!(
+            "DELETE FROM segment_lines WHERE id = {line};
+             DELETE FROM segment_steps WHERE segment_id = (SELECT id FROM segments WHERE no = '{no}')"
+        ),
+    );
+    let res = c.post_with_token(&line_page, &token, &[("subject", "Call")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let said = c.get(&page);
+    assert!(
+        said.contains("That line is no longer on the segment: a Go Back undid the step that added it after its page was opened. Nothing was saved."),
+        "{}",
+        said.body
+    );
+    assert!(!said.contains(&format!("Line {line}")));
+}

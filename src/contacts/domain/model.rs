@@ -652,6 +652,11 @@ pub fn find_with_persons(
     )))
 }
 
+/// Whether contact `id` is there (not deleted since it was read).
+pub fn exists(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(contacts::table.find(id))).get_result(conn)
+}
+
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
     contacts::table
         .find(id)

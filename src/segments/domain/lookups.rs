@@ -377,7 +377,11 @@ pub fn stale(conn: &mut PgConnection, step: &StoredStep) -> QueryResult<Option<S
             step.subject
         ));
     }
-    Ok((!problems.is_empty()).then(|| problems.join("; ")))
+    // Said inside a sentence that ends it: "… is not a campaign No." had a second full stop.
+    Ok((!problems.is_empty()).then(|| {
+        let joined = problems.join("; ");
+        joined.strip_suffix('.').unwrap_or(&joined).to_string()
+    }))
 }
 
 /// Whether the criteria name a profile answer that is no longer one.

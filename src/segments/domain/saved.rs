@@ -396,10 +396,11 @@ pub fn reuse(
         match result {
             Ok((segment, outcome)) => {
                 segment_no = segment.no;
+                // Written as the office writes numbers ("+23.242" in da-DK), as every other.
                 summary.push(if step.kind == StepKind::Add {
-                    format!("+{}", outcome.added)
+                    format!("+{}", crate::web::pagination::thousands(outcome.added))
                 } else {
-                    format!("−{}", outcome.removed)
+                    format!("−{}", crate::web::pagination::thousands(outcome.removed))
                 });
             }
             Err((_, errors)) => {

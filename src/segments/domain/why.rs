@@ -154,6 +154,14 @@ pub fn explain(
         ));
     }
     if !reasons.is_empty() {
+        // Privacy blocked since: the line stays until taken out, but nothing is done with it.
+        if contact.privacy_blocked {
+            reasons.push(
+                "It has been privacy blocked since it was added: its line is left out of the \
+                 export, Log refuses it, and Refresh takes it out."
+                    .into(),
+            );
+        }
         return Ok(reasons);
     }
     for line in &lines {

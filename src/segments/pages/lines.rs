@@ -154,6 +154,13 @@ pub async fn add_line(
                     } else if outcome.skipped_excluded > 0 {
                         "it is flagged Exclude from Segment: tick Ignore Exclusion to add it"
                             .to_string()
+                    } else if !crate::contacts::domain::model::exists(conn, contact.id)? {
+                        // Deleted by a colleague at the same moment (it said "Added 0
+                        // contacts.").
+                        let by =
+                            crate::admin::audit::deleted_by(conn, "contact deleted", &contact.no)?
+                                .unwrap_or_default();
+                        format!("it was deleted{by}, a moment ago")
                     } else {
                         outcome_sentence(StepKind::ManualAdd, &outcome)
                     };
@@ -468,18 +475,19 @@ pub async fn update(
             let Some(data) = load_line(conn, &segment, id)? else {
                 // Taken out by a step after the form was opened: said on the segment, not a
                 // bare 404 (a Go Back that undid the line's step leaves no row to name).
-                let label = line_edit::line_label(conn, segment.id, id)?.map_or_else(
-                    || format!("Line {id}"),
-                    |l| format!("The line of {}", l.label),
-                );
-                session::set_flash(
-                    conn,
-                    &session,
-                    Flash::error(format!(
-                        "{label} is no longer on the segment: a step took it out after its \
-                         page was opened. Nothing was saved."
-                    )),
-                )?;
+                // (Its row gone: the step that added it was undone. It named the line by its
+                // internal id, and blamed a step.)
+                let said = match line_edit::line_label(conn, segment.id, id)? {
+                    Some(l) => format!(
+                        "The line of {} is no longer on the segment: a step took it out after \
+                         its page was opened. Nothing was saved.",
+                        l.label
+                    ),
+                    None => "That line is no longer on the segment: a Go Back undid the step \
+                             that added it after its page was opened. Nothing was saved."
+                        .to_string(),
+                };
+                session::set_flash(conn, &session, Flash::error(said))?;
                 return Ok(Ok(segment.no));
             };
             let mut f = f;

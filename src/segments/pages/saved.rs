@@ -80,15 +80,27 @@ pub async fn save_criteria(
                 match step.read() {
                     Ok(read) if read.kind.is_filter() => {
                         if let Some(why) = lookups::stale(conn, &read)? {
+                            // A logged or canceled segment has no Go Back: its steps are
+                            // saved as they are or not at all.
+                            let way = if segment.is_draft() {
+                                format!(
+                                    "Go back to before step {} to take it out of the ledger, \
+                                     then save.",
+                                    step.seq
+                                )
+                            } else {
+                                "This segment is no longer a draft, so its criteria cannot be \
+                                 saved: make the same steps on a new segment without it, and \
+                                 save those."
+                                    .to_string()
+                            };
                             return Ok(actions.refused(
                                 "save-code",
                                 format!(
                                     "Step {} ({}) names what is gone since it was applied: \
-                                     {why}. Go back to before step {} to take it out of the \
-                                     ledger, then save.",
+                                     {why}. {way}",
                                     step.seq,
                                     read.kind.title(),
-                                    step.seq
                                 ),
                             ));
                         }
