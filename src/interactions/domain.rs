@@ -596,6 +596,52 @@ pub struct Changed {
     pub evaluation: String,
     #[diesel(sql_type = Bool)]
     pub canceled: bool,
+    /// ... and before it.
+    #[diesel(sql_type = Text)]
+    pub was_evaluation: String,
+    #[diesel(sql_type = Bool)]
+    pub was_canceled: bool,
+    /// Whether it is canceled with its segment (not on its own), after and before.
+    #[diesel(sql_type = Bool)]
+    pub with_segment: bool,
+    #[diesel(sql_type = Bool)]
+    pub was_with_segment: bool,
+}
+
+impl Changed {
+    /// What the save changed, each field from → to, in the page's words: "Evaluation: none →
+    /// Very Positive; Canceled: no → yes" (it said the state after, the evaluation by its
+    /// code, so what had changed could not be told).
+    pub fn said(&self) -> String {
+        let label = |e: &str| {
+            EVALUATIONS
+                .iter()
+                .find(|(c, _)| *c == e)
+                .map_or("none", |(_, l)| *l)
+        };
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let mut parts = Vec::new();
+        if self.evaluation != self.was_evaluation {
+            parts.push(format!(
+                "Evaluation: {} → {}",
+                label(&self.was_evaluation),
+                label(&self.evaluation)
+            ));
+        }
+        if self.canceled != self.was_canceled {
+            parts.push(format!(
+                "Canceled: {} → {}",
+                yes_no(self.was_canceled),
+                yes_no(self.canceled)
+            ));
+        }
+        if self.canceled && self.was_canceled && self.was_with_segment && !self.with_segment {
+            // Ticked over an entry its segment's Cancel canceled meanwhile: now canceled on
+            // its own, so that a Restore of the segment leaves it canceled.
+            parts.push("Canceled: with its segment → on its own".to_string());
+        }
+        parts.join("; ")
+    }
 }
 
 /// What a save changes of an entry: its evaluation (`""` for none), whether it is canceled;
@@ -720,13 +766,18 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
            evaluation = CASE WHEN $2 THEN $3 ELSE evaluation END, \
            canceled = CASE WHEN $4 THEN $5 ELSE canceled END, \
            canceled_with_segment = canceled_with_segment AND NOT $4 \
-         WHERE id = $1 RETURNING campaign_no::text AS campaign_no, evaluation, canceled",
+         WHERE id = $1 RETURNING campaign_no::text AS campaign_no, evaluation, canceled, \
+           $6 AS was_evaluation, $7 AS was_canceled, \
+           canceled_with_segment AS with_segment, $8 AS was_with_segment",
     )
     .bind::<BigInt, _>(id)
     .bind::<Bool, _>(changes.evaluation.is_some())
     .bind::<Text, _>(changes.evaluation.clone().unwrap_or_default())
     .bind::<Bool, _>(canceled.is_some())
     .bind::<Bool, _>(canceled.unwrap_or(false))
+    .bind::<Text, _>(&now.evaluation)
+    .bind::<Bool, _>(now.canceled)
+    .bind::<Bool, _>(now.canceled_with_segment)
     .get_result(conn)?;
     if let Some(canceled) = canceled {
         // Its segment's campaign entry counts the interactions that count, as Business
@@ -744,4 +795,41 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &EntryChanges) -> Query
         .execute(conn)?;
     }
     Ok(Updated::Saved(saved))
+}
+
+#[cfg(test)]
+mod changed_tests {
+    use super::Changed;
+
+    fn changed(now: (&str, bool, bool), was: (&str, bool, bool)) -> Changed {
+        Changed {
+            campaign_no: None,
+            evaluation: now.0.into(),
+            canceled: now.1,
+            with_segment: now.2,
+            was_evaluation: was.0.into(),
+            was_canceled: was.1,
+            was_with_segment: was.2,
+        }
+    }
+
+    #[test]
+    fn the_trail_says_each_change_from_to_in_the_pages_words() {
+        assert_eq!(
+            changed(("very_positive", false, false), ("", false, false)).said(),
+            "Evaluation: none → Very Positive"
+        );
+        assert_eq!(
+            changed(("neutral", true, false), ("neutral", false, false)).said(),
+            "Canceled: no → yes"
+        );
+        assert_eq!(
+            changed(("", true, false), ("", true, true)).said(),
+            "Canceled: with its segment → on its own"
+        );
+        assert_eq!(
+            changed(("negative", false, false), ("positive", true, false)).said(),
+            "Evaluation: Positive → Negative; Canceled: yes → no"
+        );
+    }
 }

@@ -67,6 +67,43 @@ pub struct NewEntry {
 }
 
 impl NewEntry {
+    /// The audit trail's detail of the entry logged with contact `contact`: what the figures
+    /// count it by — its campaign and flags, salesperson, cost and duration (it said the
+    /// template, contact and date alone). In ISO and plain numbers, as every detail there.
+    pub fn audit_detail(&self, contact: &str) -> String {
+        let mut said = format!(
+            "{} with {contact} on {}",
+            self.template_code,
+            self.date.format("%Y-%m-%d")
+        );
+        if let Some(campaign) = &self.campaign_no {
+            let flags: Vec<&str> = [
+                (self.campaign_target, "target"),
+                (self.campaign_response, "response"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, word)| *word)
+            .collect();
+            said.push_str(&format!(", campaign {campaign}"));
+            if !flags.is_empty() {
+                said.push_str(&format!(" ({})", flags.join(", ")));
+            }
+        }
+        if !self.salesperson_code.is_empty() {
+            said.push_str(&format!(", salesperson {}", self.salesperson_code));
+        }
+        said.push_str(&format!(
+            ", cost {}, {} min",
+            crate::web::filters::plain_amount(&self.cost),
+            self.duration_min
+        ));
+        if self.attempt_failed {
+            said.push_str(", attempt failed");
+        }
+        said
+    }
+
     /// The entry with its key: the form's one-time key together with what it sends, so that
     /// the form sent twice (a double click) logs once, and the same form sent again with other
     /// values (Back, another date and description: a second call) logs the second one. That

@@ -191,10 +191,18 @@ fn a_single_interaction_is_logged_from_the_card_with_the_template_defaults() {
         ),
         "ALPHA"
     );
-    // The audit trail names it.
+    // The audit trail names it, with what the figures count it by (it said the template,
+    // contact and date alone).
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'interaction logged'"),
         2
+    );
+    assert_eq!(
+        text(
+            &app,
+            "SELECT detail FROM audit_log WHERE action = 'interaction logged' ORDER BY id LIMIT 1"
+        ),
+        "MAIL with ANNA on 2026-06-01, campaign CP0002 (target, response), salesperson PL, cost 12.50, 15 min"
     );
 }
 

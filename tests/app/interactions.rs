@@ -293,14 +293,15 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     )
     .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:true");
-    // The audit trail records the entry as it now is (it said "not canceled", the form's).
-    assert_eq!(
+    // The audit trail records what changed, from → to, in the page's words (it said the
+    // state after, by the evaluation's code, so what changed could not be told).
+    let last_change = || {
         text(
             &app,
-            "SELECT detail FROM audit_log WHERE action = 'interaction changed' ORDER BY id DESC LIMIT 1"
-        ),
-        "evaluation positive, canceled"
-    );
+            "SELECT detail FROM audit_log WHERE action = 'interaction changed' ORDER BY id DESC LIMIT 1",
+        )
+    };
+    assert_eq!(last_change(), "Evaluation: none → Positive");
     // Once the segment is restored, an entry canceled on its own (ticked, as shown unticked)
     // is un-canceled on its own (unticked, as shown ticked).
     post(&mut c, &format!("/segments/{no}/restore"), &[]);
@@ -308,6 +309,7 @@ fn saving_an_evaluation_keeps_what_someone_else_changed_meanwhile() {
     save_entry(&mut c, id, ("positive", true), ("positive", false))
         .assert_redirect(&format!("/interactions/{id}"));
     assert_eq!(state(), "positive:true");
+    assert_eq!(last_change(), "Canceled: no → yes");
     let entry = c.get(&format!("/interactions/{id}"));
     assert_eq!(hidden_value(&entry.body, "shown_canceled").unwrap(), "1");
     c.post_with_token(
@@ -744,4 +746,29 @@ fn a_list_reached_from_a_card_says_whose_it_is() {
         "{}",
         list.body
     );
+}
+
+/// An export refused for its filters says every problem at once, as the list does (it said the
+/// first kind, and the next only once that was mended).
+#[test]
+fn a_refused_export_says_every_problem_of_its_filters_at_once() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = staff(&app, "stan");
+    for format in ["csv", "xlsx"] {
+        let res = c.get(&format!(
+            "/interactions/export.{format}?evaluation=x&template=NOPE"
+        ));
+        res.assert_status(422);
+        assert!(
+            res.contains("Choose an evaluation from the list."),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.contains("There is no interaction template NOPE."),
+            "{format}: {}",
+            res.body
+        );
+    }
 }

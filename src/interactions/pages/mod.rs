@@ -403,21 +403,7 @@ pub async fn update(
                 Actor::User(&user),
                 "interaction changed",
                 &id.to_string(),
-                // As the entry now is: a field the form left as it showed keeps what someone
-                // else made of it meanwhile.
-                &format!(
-                    "evaluation {}, {}",
-                    if changed.evaluation.is_empty() {
-                        "none"
-                    } else {
-                        &changed.evaluation
-                    },
-                    if changed.canceled {
-                        "canceled"
-                    } else {
-                        "not canceled"
-                    }
-                ),
+                &changed.said(),
                 &ip,
             )?;
             session::set_flash(conn, &session, Flash::success("Interaction saved."))?;
@@ -529,22 +515,15 @@ async fn stream(
     format: Format,
 ) -> AppResult<HttpResponse> {
     let filters = filters.normalised();
-    let (sql, values) = match domain::export_query(&filters) {
-        Ok(q) => q,
-        Err(errors) => {
-            let lists = db(&state.pool, move |conn| Ok(FilterLists::load(conn)?)).await?;
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ListPage::new(layout, filters, domain::Page::default(), errors, lists),
-            );
-        }
-    };
+    let query = domain::export_query(&filters);
     // A code that names nothing (a typo, or a code renamed since the link was kept) is said,
-    // as on the list, rather than sent as a file of no entries.
+    // as on the list, rather than sent as a file of no entries; with every other problem of
+    // the filters at once, as the list says them (it said one, then the next).
     let f = filters.clone();
+    let readable = query.is_ok();
     let (unknown, lists) = db(&state.pool, move |conn| {
         let unknown = f.unknown(conn)?;
-        let lists = if unknown.is_empty() {
+        let lists = if unknown.is_empty() && readable {
             FilterLists::default()
         } else {
             FilterLists::load(conn)?
@@ -552,12 +531,22 @@ async fn stream(
         Ok((unknown, lists))
     })
     .await?;
-    if !unknown.is_empty() {
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &ListPage::new(layout, filters, domain::Page::default(), unknown, lists),
-        );
-    }
+    let (sql, values) = match (query, unknown.is_empty()) {
+        (Ok(q), true) => q,
+        (Ok(_), false) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ListPage::new(layout, filters, domain::Page::default(), unknown, lists),
+            )
+        }
+        (Err(mut errors), _) => {
+            errors.extend(unknown);
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ListPage::new(layout, filters, domain::Page::default(), errors, lists),
+            );
+        }
+    };
     let file_stem = format!("interactions-{}", chrono::Local::now().format("%Y-%m-%d"));
     csv::stream::<Entry, _>(
         req,

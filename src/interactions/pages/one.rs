@@ -196,12 +196,7 @@ pub async fn create(
                 Actor::User(&user),
                 "interaction logged",
                 &id.to_string(),
-                &format!(
-                    "{} with {} on {}",
-                    entry.template_code,
-                    contact.no,
-                    entry.date.format("%Y-%m-%d")
-                ),
+                &entry.audit_detail(&contact.no),
                 &ip,
             )?;
             session::set_flash(conn, &session, Flash::success("Interaction logged."))?;
