@@ -72,6 +72,11 @@ impl<'a> From<&'a String> for Cell<'a> {
 /// A row of an export: its cells, in the order of the export's header.
 pub trait Record {
     fn cells(&self) -> Vec<Cell<'_>>;
+    /// Whether its files are imported back (the contact list): then a cell of apostrophes
+    /// before a formula character gets one more, which import takes off ([`guard_apostrophes`]).
+    /// Other files (segment lines for a mail merge, interactions) hold their values as they are:
+    /// a name `''=twice` went out as `'''=twice`.
+    const IMPORTED_BACK: bool = false;
 }
 
 /// What a download is written as.
@@ -244,12 +249,15 @@ pub fn unneutralise(cell: &str) -> &str {
 /// Writes neutralised CSV records (RFC 4180 quoting) into a buffer handed out in chunks.
 pub struct CsvBuffer {
     out: Vec<u8>,
+    /// Whether the file is imported back ([`Record::IMPORTED_BACK`]).
+    pub imported_back: bool,
 }
 
 impl Default for CsvBuffer {
     fn default() -> Self {
         CsvBuffer {
             out: Vec::with_capacity(64 * 1024),
+            imported_back: true,
         }
     }
 }
@@ -276,7 +284,13 @@ impl CsvBuffer {
             if i > 0 {
                 self.out.push(b',');
             }
-            let cell = neutralise(cell.as_ref());
+            let cell = if self.imported_back {
+                neutralise(cell.as_ref())
+            } else if could_run(cell.as_ref()) {
+                Cow::Owned(format!("'{cell}"))
+            } else {
+                cell
+            };
             if cell.contains([',', '"', '\n', '\r']) {
                 self.out.push(b'"');
                 self.out
@@ -514,7 +528,10 @@ where
     R: QueryableByName<Pg> + Record + 'static,
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
 {
-    let mut out = CsvBuffer::default();
+    let mut out = CsvBuffer {
+        imported_back: R::IMPORTED_BACK,
+        ..CsvBuffer::default()
+    };
     out.byte_order_mark();
     out.write(header);
     let mut in_chunk = 0;

@@ -40,6 +40,8 @@ pub struct XlsxWriter {
     /// decided by the first row alone, and an empty stage there made the column of stages
     /// text).
     columns_set: Vec<bool>,
+    /// Whether the workbook is imported back ([`super::csv::Record::IMPORTED_BACK`]).
+    pub imported_back: bool,
 }
 
 impl XlsxWriter {
@@ -54,6 +56,7 @@ impl XlsxWriter {
             amount: Format::new().set_num_format("#,##0.00"),
             text: Format::new().set_num_format("@"),
             columns_set: Vec::new(),
+            imported_back: true,
         };
         writer.add_sheet()?;
         Ok(writer)
@@ -113,7 +116,11 @@ impl XlsxWriter {
                 Cell::Empty => {}
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
-                    let t = super::csv::guard_apostrophes(t.as_ref());
+                    let t = if self.imported_back {
+                        super::csv::guard_apostrophes(t.as_ref())
+                    } else {
+                        std::borrow::Cow::Borrowed(t.as_ref())
+                    };
                     sheet.write_string_with_format(row, col, t.as_ref(), text)?;
                 }
                 Cell::Int(n) => {
@@ -172,6 +179,7 @@ where
     Q: FnOnce() -> BoxedSqlQuery<'static, Pg, SqlQuery>,
 {
     let mut book = XlsxWriter::new(header)?;
+    book.imported_back = R::IMPORTED_BACK;
     let written = for_each_row(conn, build, |row: &R| {
         book.write(&row.cells())?;
         // The browser leaves when it stops waiting; the rows keep coming until then.

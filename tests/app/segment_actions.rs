@@ -2239,3 +2239,33 @@ fn saved_criteria_changed_by_a_colleague_are_said_not_deleted_or_lost() {
         said.body
     );
 }
+
+/// A value of apostrophes before a formula character (`''=twice`) goes out in a segment's lines
+/// as it is stored, in CSV and in a workbook: those files are for a mail merge, never imported
+/// back (it went out with an apostrophe more, which the merge printed). The contact list, which
+/// is imported back, keeps the one more that import takes off.
+#[test]
+fn a_segments_lines_hold_a_value_of_apostrophes_as_it_is() {
+    let app = TestApp::start();
+    world(&app);
+    diesel_exec(
+        &app,
+        "UPDATE contacts SET name = '''''=twice' WHERE no = 'CO01'",
+    );
+    let mut c = app.signed_in("stan", "staff");
+    let one = new_segment(&mut c, "One");
+    let page = format!("/segments/{one}");
+    c.submit(&page, &format!("{page}/add"), &[("contact_no", "CO01")]);
+    let csv = c.get(&format!("{page}/export.csv"));
+    assert!(csv.body.contains(",''=twice,"), "{}", csv.body);
+    assert!(!csv.body.contains("'''=twice"));
+    let rows = crate::excel::workbook(&mut c, &format!("{page}/export.xlsx"));
+    assert!(
+        rows.iter()
+            .flatten()
+            .any(|d| *d == calamine::Data::String("''=twice".into())),
+        "{rows:?}"
+    );
+    let contacts = c.get("/contacts/export.csv?q=CO01");
+    assert!(contacts.body.contains("'''=twice"), "{}", contacts.body);
+}

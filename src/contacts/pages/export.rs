@@ -47,6 +47,8 @@ crate::db::columns::columns_in_order! {
 }
 
 impl csv::Record for ExportRow {
+    const IMPORTED_BACK: bool = true;
+
     fn cells(&self) -> Vec<Cell<'_>> {
         fn o(v: &Option<String>) -> &str {
             v.as_deref().unwrap_or("")

@@ -541,7 +541,12 @@ impl StageForm {
                     formula.chars().count()
                 ),
             ),
-            None => errors.add("date_formula", FORMULA_HELP),
+            // Written as a formula, with numbers too large: said (it was told to "write it
+            // like +2W").
+            None => errors.add(
+                "date_formula",
+                rules::formula_too_far(&formula).unwrap_or(FORMULA_HELP),
+            ),
             // It suggests a closing date from the day of the move, which cannot be in the past.
             Some(Some(_)) if goes_back => errors.add(
                 "date_formula",

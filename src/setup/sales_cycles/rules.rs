@@ -265,6 +265,38 @@ pub fn refusal(
     None
 }
 
+/// Why a formula that [`apply_formula`] cannot use is refused, when it is written as a formula
+/// is (`+2W`, `+1M+5D`) but its numbers are too large: a number of more than 4 digits, or a
+/// date past the year 9999. `None` when it is not written as a formula at all.
+pub fn formula_too_far(formula: &str) -> Option<&'static str> {
+    let f: String = formula
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    let mut rest = f.as_str();
+    let mut long = false;
+    while !rest.is_empty() {
+        let after = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0
+            || !matches!(
+                after[digits..].chars().next(),
+                Some('D' | 'W' | 'M' | 'Q' | 'Y')
+            )
+        {
+            return None;
+        }
+        long |= digits > 4;
+        rest = &after[digits + 1..];
+    }
+    Some(if long {
+        "A number in a date formula has at most 4 digits, like +9999D."
+    } else {
+        "This formula reaches past the year 9999: a closing date so far off is not a plan."
+    })
+}
+
 /// A date formula such as `+2W`, `+1M+5D`, `-3D` or `+1Q`, applied to `from`. An empty formula
 /// leaves the date unset. `None` when the formula cannot be read.
 pub fn apply_formula(formula: &str, from: NaiveDate) -> Option<Option<NaiveDate>> {
@@ -316,6 +348,28 @@ fn add_months(date: NaiveDate, n: i64) -> Option<NaiveDate> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_formula_too_large_is_told_so_and_a_wrong_one_is_not() {
+        assert_eq!(
+            formula_too_far("+99999D"),
+            Some("A number in a date formula has at most 4 digits, like +9999D.")
+        );
+        assert_eq!(
+            formula_too_far("+9999Y"),
+            Some(
+                "This formula reaches past the year 9999: a closing date so far off is not a plan."
+            )
+        );
+        assert!(apply_formula(
+            "+9999Y",
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+        )
+        .is_none());
+        assert_eq!(formula_too_far("two weeks"), None);
+        assert_eq!(formula_too_far("+2X"), None);
+        assert_eq!(formula_too_far("+"), None);
+    }
     use super::*;
     use std::str::FromStr;
 
