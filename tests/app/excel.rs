@@ -1097,3 +1097,31 @@ fn a_workbooks_number_column_stays_a_number_column_below_an_empty_first_cell() {
         );
     }
 }
+
+/// A file that cannot be read to its end (a Windows-1252 letter in a UTF-8 upload) is not
+/// checked as a whole over the part read: a person naming a company of a later line was said
+/// to name a missing company, a problem that was not there. The page says the rest was not
+/// checked.
+#[test]
+fn a_file_read_in_part_is_not_checked_as_a_whole() {
+    let app = TestApp::start();
+    let mut c = app.signed_in("stan", "staff");
+    let mut data = b"no,type,name,company_no,city\n".to_vec();
+    data.extend_from_slice(b"P1,person,Pia,LATE,Aarhus\n");
+    data.extend_from_slice(b"C1,company,S\xF8ren Co,,K\xF8ge\n");
+    data.extend_from_slice(b"LATE,company,Late Company,,Odense\n");
+    let page = import_file(&mut c, &[], "mixed.csv", &data);
+    assert!(page.contains("Nothing was imported."), "{}", page.body);
+    assert!(
+        page.contains("line 3: the file is not UTF-8"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.contains("line 3: nothing after this line was read"),
+        "{}",
+        page.body
+    );
+    assert!(!page.contains("line 2:"), "{}", page.body);
+    assert_eq!(app.count("SELECT count(*) FROM contacts"), 0);
+}

@@ -222,6 +222,9 @@ pub struct RowReader<'s> {
     csv: bool,
     read: u64,
     done: bool,
+    /// The line the file could not be read at (not UTF-8, a quote never closed): nothing after
+    /// it was read.
+    stopped_at: Option<u64>,
     /// The Nos of the rows refused for their own problems (the first [`REFUSED_KEPT`]): a person
     /// naming one as its company is not told its company is missing (the company's line says
     /// what is wrong with it).
@@ -365,6 +368,7 @@ impl<'s> RowReader<'s> {
             csv,
             read: 0,
             done: false,
+            stopped_at: None,
             refused: Vec::new(),
         })
     }
@@ -422,6 +426,7 @@ impl<'s> RowReader<'s> {
                 Ok(true) => composed(&mut self.record),
                 Err(e) => {
                     problems.add(e.line, e.message);
+                    self.stopped_at = Some(e.line);
                     self.done = true;
                     return None;
                 }
@@ -670,6 +675,10 @@ pub struct Staged {
     pub problems: Problems,
     /// The Nos of the rows refused for their own problems ([`RowReader::refused`]).
     pub refused: Vec<String>,
+    /// The line the file could not be read at, when it could not be read to its end: the
+    /// checks of the whole file (companies named, numbers given twice) are not run over the
+    /// part read, which would report a company named on a later line as missing.
+    pub stopped_at: Option<u64>,
 }
 
 /// Reads the file row by row, checks each row on its own and COPYs the valid ones into the
@@ -757,6 +766,7 @@ pub fn stage(
     }
     let (mut reader, mut staged, mut progress) = state.into_inner();
     staged.refused = std::mem::take(&mut reader.refused);
+    staged.stopped_at = reader.stopped_at;
     staged.read = reader.rows_read();
     staged.columns = reader.columns();
     progress(staged.read);

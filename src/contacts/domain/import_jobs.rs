@@ -514,7 +514,16 @@ fn load(
                 import_check::keep_what_windows_1252_lost(conn, &existing.columns)?;
             }
         }
-        import_write::check(conn, &mut problems, &existing, &staged.refused)?;
+        match staged.stopped_at {
+            // Read in part: its rows are not checked against each other nor against Rapport
+            // (the company of a row before, named on a line after, was said to be missing).
+            Some(line) => problems.add(
+                line,
+                "nothing after this line was read, so the rows before it are not checked \
+                 against each other or against Rapport yet: mend it and send the file again",
+            ),
+            None => import_write::check(conn, &mut problems, &existing, &staged.refused)?,
+        }
         if !problems.is_empty() {
             return Ok(Outcome::Invalid(problems));
         }
