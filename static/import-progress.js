@@ -29,7 +29,7 @@
         if (text.textContent !== s.text) { text.textContent = s.text; }
         var now = s.text.split(":")[0];
         if (phase && now !== said) { said = now; phase.textContent = now; }
-        bar.value = s.percent;
+        if (s.percent === null) { bar.removeAttribute("value"); } else { bar.value = s.percent; }
         window.setTimeout(poll, 1000);
       })
       .catch(function () { later(null); });

@@ -175,6 +175,9 @@ impl ImportJob {
             JobStatus::Waiting => {
                 "Waiting for another import to finish; this one starts right after it.".into()
             }
+            JobStatus::Validating if self.total_rows == 0 => {
+                "Opening the workbook to count its rows…".into()
+            }
             JobStatus::Validating => format!(
                 "Checking the rows: {} of about {}.",
                 self.processed_text(),
@@ -654,6 +657,34 @@ fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workbook_not_opened_yet_has_no_made_up_total() {
+        let job = |total_rows| ImportJob {
+            id: 1,
+            user_id: None,
+            file_name: "contacts.xlsx".into(),
+            status: JobStatus::Validating,
+            total_rows,
+            processed_rows: 0,
+            created_count: 0,
+            errors: String::new(),
+            error_count: 0,
+            message: String::new(),
+            created_at: chrono::Utc::now(),
+            finished_at: None,
+            updated_count: 0,
+        };
+        assert_eq!(
+            job(0).progress_text(),
+            "Opening the workbook to count its rows…"
+        );
+        assert_eq!(job(0).percent(), 0);
+        assert_eq!(
+            job(20_000).progress_text(),
+            "Checking the rows: 0 of about 20,000."
+        );
+    }
 
     #[test]
     fn the_message_names_what_was_created_changed_and_left_as_it_was() {
