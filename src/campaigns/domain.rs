@@ -701,6 +701,7 @@ impl Usage {
 
     /// Why the campaign cannot be deleted, if it cannot: everything that refers to it.
     pub fn refusal(&self, no: &str) -> Option<String> {
+        use crate::setup::registry::{IN_DRAFTS, IN_SAVED};
         if self.is_empty() {
             return None;
         }
@@ -719,16 +720,8 @@ impl Usage {
                 "interaction log entries",
             ),
             (self.opportunities, "opportunity", "opportunities"),
-            (
-                self.saved_criteria,
-                "saved criteria (in its filters)",
-                "saved criteria (in their filters)",
-            ),
-            (
-                self.draft_steps,
-                "draft segment (in its steps' filters)",
-                "draft segments (in their steps' filters)",
-            ),
+            (self.saved_criteria, IN_SAVED.0, IN_SAVED.1),
+            (self.draft_steps, IN_DRAFTS.0, IN_DRAFTS.1),
         ] {
             if n > 0 {
                 let what = if n == 1 { one } else { many };

@@ -154,6 +154,18 @@ macro_rules! used_by {
     };
 }
 
+/// Saved criteria whose steps name a code, one and several, as a refusal says them.
+pub const IN_SAVED: (&str, &str) = (
+    "saved criteria (in its filters)",
+    "saved criteria (in their filters)",
+);
+
+/// Draft segments whose steps name a code, one and several.
+pub const IN_DRAFTS: (&str, &str) = (
+    "draft segment (in its steps' filters)",
+    "draft segments (in their steps' filters)",
+);
+
 /// The saved criteria (`saved`) or the draft segments (`drafts`) whose steps name the code in
 /// one of the segment filters `$keys` (an SQL list of the filters' keys), as a value of its own
 /// (`A`, `A|B`, `<>A`, `'A'`, `@a`; not a pattern `A*`). Deleted, the code would leave them
@@ -163,8 +175,8 @@ macro_rules! used_by {
 macro_rules! named_by_steps {
     (saved, $keys:literal) => {
         $crate::setup::registry::Usage {
-            one: "saved criteria (in its filters)",
-            many: "saved criteria (in their filters)",
+            one: $crate::setup::registry::IN_SAVED.0,
+            many: $crate::setup::registry::IN_SAVED.1,
             count_sql: concat!(
                 "SELECT count(DISTINCT s.code) AS n FROM saved_criteria_steps s, ",
                 $crate::filter_tokens!($keys)
@@ -174,8 +186,8 @@ macro_rules! named_by_steps {
     };
     (drafts, $keys:literal) => {
         $crate::setup::registry::Usage {
-            one: "draft segment (in its steps' filters)",
-            many: "draft segments (in their steps' filters)",
+            one: $crate::setup::registry::IN_DRAFTS.0,
+            many: $crate::setup::registry::IN_DRAFTS.1,
             count_sql: concat!(
                 "SELECT count(DISTINCT s.segment_id) AS n FROM segment_steps s \
                  JOIN segments g ON g.id = s.segment_id AND g.status = 'draft', ",
@@ -194,8 +206,8 @@ macro_rules! named_by_steps {
 macro_rules! choosing_answers {
     (saved, $answers:literal) => {
         $crate::setup::registry::Usage {
-            one: "saved criteria (in its filters)",
-            many: "saved criteria (in their filters)",
+            one: $crate::setup::registry::IN_SAVED.0,
+            many: $crate::setup::registry::IN_SAVED.1,
             count_sql: concat!(
                 "SELECT count(DISTINCT s.code) AS n FROM saved_criteria_steps s \
                  WHERE s.criteria -> 'profile_answer' IN (SELECT to_jsonb(x.id) FROM (",
@@ -207,8 +219,8 @@ macro_rules! choosing_answers {
     };
     (drafts, $answers:literal) => {
         $crate::setup::registry::Usage {
-            one: "draft segment (in its steps' filters)",
-            many: "draft segments (in their steps' filters)",
+            one: $crate::setup::registry::IN_DRAFTS.0,
+            many: $crate::setup::registry::IN_DRAFTS.1,
             count_sql: concat!(
                 "SELECT count(DISTINCT s.segment_id) AS n FROM segment_steps s \
                  JOIN segments g ON g.id = s.segment_id AND g.status = 'draft' \
