@@ -3,12 +3,13 @@
 //! docs/architecture.md, The areas). Segments and single interactions are logged into a
 //! campaign by `segments::domain::log` and the interactions area.
 //!
-//! `domain` holds the rules and their SQL, `figures` the card's figures kept per version of
-//! the campaign's entries; `pages` the handlers; templates are in `templates/campaigns/`.
+//! `domain` holds the rules and their SQL, `usage` what stops a deletion, `figures` the card's
+//! figures kept per version of the campaign's entries; `pages` the handlers; templates are in `templates/campaigns/`.
 
 pub mod domain;
 pub mod figures;
 pub mod pages;
+pub mod usage;
 
 use actix_web::web;
 
