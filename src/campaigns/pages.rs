@@ -627,6 +627,8 @@ pub async fn delete(
                 let gone = ("campaign deleted", "campaign", no.as_str());
                 return audit::gone_to_list(conn, &session, gone, "/campaigns");
             };
+            // A step naming it at this moment first ([`crate::db::code_locks`]).
+            crate::db::code_locks::for_deletion(conn, "campaigns")?;
             if let Some(why) = domain::usage(conn, &campaign.no)?.refusal(&campaign.no) {
                 session::set_flash(conn, &session, Flash::error(why))?;
                 return Ok(format!("/campaigns/{}", campaign.no));

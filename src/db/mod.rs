@@ -8,6 +8,7 @@ pub mod text;
 pub use text::fold;
 
 pub mod binds;
+pub mod code_locks;
 pub mod columns;
 pub mod names;
 pub mod once;

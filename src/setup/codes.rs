@@ -456,6 +456,8 @@ pub fn delete_unused(
     with: &str,
     remove: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
 ) -> AppResult<String> {
+    // A step naming one of its codes at this moment first ([`crate::db::code_locks`]).
+    crate::db::code_locks::for_deletion(conn, table.table)?;
     let counts = registry::usages(conn, table, code)?;
     if !counts.is_empty() {
         change.refuse(conn, registry::in_use_message(table, code, &counts))?;

@@ -3610,10 +3610,14 @@ fn a_step_and_the_deletion_of_a_code_it_names_wait_for_each_other() {
     let mut c = app.signed_in("stan", "staff");
     let no = new_segment(&mut c, "North");
     let t = token(&mut c);
-    // An administrator's deletion holds the code and is about to remove it.
+    // An administrator's deletion holds the territories against steps (the lock
+    // `db::code_locks::for_deletion` takes) and is about to remove the code.
     let mut admin = app.conn();
     admin
-        .batch_execute("BEGIN; SELECT code FROM territories WHERE code = 'NORTH' FOR UPDATE")
+        .batch_execute(
+            "BEGIN; SELECT code FROM territories WHERE code = 'NORTH' FOR UPDATE; \
+             SELECT pg_advisory_xact_lock(1129268293, hashtext('territories'))",
+        )
         .unwrap();
     let action = format!("/segments/{no}/add");
     let stepping =
@@ -3638,4 +3642,34 @@ fn a_step_and_the_deletion_of_a_code_it_names_wait_for_each_other() {
         )),
         0
     );
+}
+
+/// A step naming a salesperson while an administrator renames that salesperson: the step does
+/// not wait for the rename's hold on the code (it held the code's row for its check, and the
+/// rename, cascading to the segment the step held, waited for it: a deadlock, one of them
+/// aborted as "busy").
+#[test]
+fn a_step_does_not_wait_for_a_rename_of_a_code_it_names() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_segment(&mut c, "Two");
+    diesel_exec(&app, "UPDATE segments SET salesperson_code = 'JO'");
+    // A rename of JO has its row, and is about to cascade to the segment's header.
+    let mut admin = app.conn();
+    admin
+        .batch_execute("BEGIN; SELECT code FROM salespeople WHERE code = 'JO' FOR UPDATE")
+        .unwrap();
+    let t = token(&mut c);
+    let action = format!("/segments/{no}/add");
+    let stepping =
+        std::thread::spawn(move || c.post_with_token(&action, &t, &[("salesperson", "JO")]));
+    let done_meanwhile = eventually(std::time::Duration::from_millis(20), || {
+        stepping.is_finished()
+    });
+    admin.batch_execute("ROLLBACK").unwrap();
+    assert!(done_meanwhile, "the step did not wait for the rename");
+    let res = stepping.join().unwrap();
+    assert_eq!(res.status, 303, "{}", res.body);
 }

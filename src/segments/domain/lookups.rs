@@ -271,10 +271,7 @@ pub fn plain_codes(criteria: &Criteria) -> Vec<(&'static Field, String)> {
 }
 
 /// One statement naming the values that are not codes of their field's table, or `None` when
-/// there is nothing to check. The codes found are held (`FOR KEY SHARE`) to the end of the
-/// transaction: a deletion of one at the same moment waits for the step or the saved criteria
-/// that name it and then sees them (it counted no use, and both went through), or goes first
-/// and the step sees the code gone. Each field's values are bound as one text (a step may name
+/// there is nothing to check. Each field's values are bound as one text (a step may name
 /// thousands: one branch each made a statement too big to plan, or to bind).
 fn missing_sql(codes: &[(&'static Field, String)], binds: &mut Binds) -> Option<String> {
     let mut parts = Vec::new();
@@ -297,8 +294,7 @@ fn missing_sql(codes: &[(&'static Field, String)], binds: &mut Binds) -> Option<
         let list = binds.push(BindValue::Text(values.join(&SEPARATOR.to_string())));
         parts.push(format!(
             "SELECT {key}::text AS key, v.code FROM unnest(string_to_array({list}, chr(31))) v(code) \
-             WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = v.code AND {only} \
-               FOR KEY SHARE)",
+             WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = v.code AND {only})",
             table = l.table,
             column = l.code,
             only = l.only,
@@ -332,6 +328,17 @@ fn unknown_among(
     let Some(sql) = missing_sql(&codes, &mut binds) else {
         return Ok(Vec::new());
     };
+    // The codes named are held against their deletion to the end of the transaction: a
+    // deletion at the same moment waits for the step or the saved criteria that name them and
+    // then sees them (it counted no use, and both went through), or goes first and the step
+    // sees the code gone.
+    let mut tables: Vec<&str> = codes
+        .iter()
+        .filter_map(|(f, _)| f.lookup.map(|l| l.table))
+        .collect();
+    tables.sort_unstable();
+    tables.dedup();
+    crate::db::code_locks::hold(conn, &tables)?;
     let missing: Vec<Missing> =
         bind_all(diesel::sql_query(sql).into_boxed(), binds.values()).load(conn)?;
     Ok(codes
@@ -388,14 +395,13 @@ pub fn stale(conn: &mut PgConnection, step: &StoredStep) -> QueryResult<Option<S
 fn answer_gone(conn: &mut PgConnection, criteria: &Criteria) -> QueryResult<bool> {
     use crate::db::schema::profile_answers as a;
     match criteria.profile_answer {
-        // Held as the codes are ([`missing_sql`]).
-        Some(id) => a::table
-            .filter(a::id.eq(id))
-            .select(a::id)
-            .for_key_share()
-            .first::<i64>(conn)
-            .optional()
-            .map(|found| found.is_none()),
+        // Held as the codes are ([`unknown_among`]).
+        Some(id) => {
+            crate::db::code_locks::hold(conn, &["profile_answers"])?;
+            diesel::select(diesel::dsl::exists(a::table.filter(a::id.eq(id))))
+                .get_result::<bool>(conn)
+                .map(|exists| !exists)
+        }
         None => Ok(false),
     }
 }

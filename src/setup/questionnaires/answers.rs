@@ -220,8 +220,8 @@ pub async fn delete_answer(
                 }
                 found => found?,
             };
-            // Held first: a step choosing it at this moment is waited for and counted.
-            lock_answers(conn, &[id])?;
+            // A step choosing it at this moment first ([`crate::db::code_locks`]).
+            crate::db::code_locks::for_deletion(conn, "profile_answers")?;
             let used = super::uses::answer_use(conn, answer_id)?;
             if !used.is_empty() {
                 change.refuse(

@@ -350,6 +350,7 @@ pub async fn delete(
             };
             let ids: Vec<i64> = questions(conn, &q.code)?.iter().map(|q| q.id).collect();
             let answers = lock_answers(conn, &ids)?;
+            crate::db::code_locks::for_deletion(conn, "profile_answers")?;
             let with = super::goes_with(ids.len(), answers);
             // The registry counts the contacts that answered any of its questions.
             codes::delete_unused(conn, &change, table(), &q.code, &with, |c| {

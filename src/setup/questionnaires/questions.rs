@@ -272,6 +272,7 @@ pub async fn delete_question(
                 return Ok(table().code_href(&q.code));
             };
             lock_answers(conn, &[id])?;
+            crate::db::code_locks::for_deletion(conn, "profile_answers")?;
             let used = uses::question_uses(conn, id)?;
             if !used.is_empty() {
                 change.refuse(
