@@ -1932,8 +1932,8 @@ fn a_cancel_or_restore_sent_from_a_page_opened_before_a_colleagues_change_is_ref
     assert_eq!(status(&app), "logged", "the colleague's Restore is kept");
     assert!(
         c.get(&page).contains(&format!(
-            "Segment {no} was canceled and restored by someone else after your page was \
-             opened: nothing was canceled."
+            "Segment {no} was canceled and restored after your page was opened: nothing \
+             was canceled."
         )),
         "the refusal is said"
     );

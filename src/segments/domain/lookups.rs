@@ -384,11 +384,16 @@ pub fn stale(conn: &mut PgConnection, step: &StoredStep) -> QueryResult<Option<S
             step.subject
         ));
     }
-    // Said inside a sentence that ends it: "… is not a campaign No." had a second full stop.
-    Ok((!problems.is_empty()).then(|| {
-        let joined = problems.join("; ");
-        joined.strip_suffix('.').unwrap_or(&joined).to_string()
-    }))
+    Ok((!problems.is_empty()).then(|| problems.join("; ")))
+}
+
+/// `why` ended as a sentence: one full stop, not a second after "… is not a campaign No.".
+pub fn ended(why: &str) -> String {
+    if why.ends_with('.') {
+        why.to_string()
+    } else {
+        format!("{why}.")
+    }
 }
 
 /// Whether the criteria name a profile answer that is no longer one.

@@ -43,10 +43,11 @@ pub fn read_ledger(
         };
         if let Some(why) = lookups::stale(conn, &step)? {
             return Ok(Err(format!(
-                "Step {} ({}) cannot be replayed as it was applied: {why}. Go back to before \
+                "Step {} ({}) cannot be replayed as it was applied: {} Go back to before \
                  step {} to take it out of the ledger.",
                 s.seq,
                 s.title(),
+                lookups::ended(&why),
                 s.seq
             )));
         }

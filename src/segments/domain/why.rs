@@ -154,8 +154,9 @@ pub fn explain(
         ));
     }
     if !reasons.is_empty() {
-        // Privacy blocked since: the line stays until taken out, but nothing is done with it.
-        if contact.privacy_blocked {
+        // Privacy blocked since, on a draft: the line stays until taken out, but nothing is
+        // done with it (a logged segment's interaction was written before).
+        if contact.privacy_blocked && segment.is_draft() {
             reasons.push(
                 "It has been privacy blocked since it was added: its line is left out of the \
                  export, Log refuses it, and Refresh takes it out."

@@ -272,8 +272,8 @@ async fn set_canceled(
         if shown.is_some_and(|v| v != segment.version) {
             return Ok((
                 Flash::error(format!(
-                    "Segment {} was {} and {} by someone else after your page was opened: \
-                     nothing was {}. {} it again if you still mean to.",
+                    "Segment {} was {} and {} after your page was opened: nothing was {}. {} \
+                     it again if you still mean to.",
                     segment.no,
                     if canceling { "canceled" } else { "restored" },
                     if canceling { "restored" } else { "canceled" },

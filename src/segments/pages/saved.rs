@@ -95,9 +95,10 @@ pub async fn save_criteria(
                                 "save-code",
                                 format!(
                                     "Step {} ({}) names what is gone since it was applied: \
-                                     {why}. {way}",
+                                     {} {way}",
                                     step.seq,
                                     read.kind.title(),
+                                    lookups::ended(&why),
                                 ),
                             ));
                         }
