@@ -3673,3 +3673,22 @@ fn a_step_does_not_wait_for_a_rename_of_a_code_it_names() {
     let res = stepping.join().unwrap();
     assert_eq!(res.status, 303, "{}", res.body);
 }
+
+/// The segment's figures speak of one line and one step in the singular ("1 lines", "1 steps").
+#[test]
+fn the_segments_figures_say_one_line_and_one_step() {
+    let app = TestApp::start();
+    world(&app);
+    let mut c = app.signed_in("stan", "staff");
+    let no = new_segment(&mut c, "One");
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(
+        page.contains("figure-label\">lines</span>"),
+        "{}",
+        page.body
+    );
+    step(&mut c, &no, "add", &[("contact_no", "ANNA")]);
+    let page = c.get(&format!("/segments/{no}"));
+    assert!(page.contains("figure-label\">line</span>"), "{}", page.body);
+    assert!(page.contains("figure-label\">step</span>"), "{}", page.body);
+}
