@@ -891,7 +891,7 @@ fn apply_mailing_group_shows_who_gains_and_loses_first_and_can_be_undone_exactly
     assert!(
         c.get(&two_mailing).contains(
             "XMAS given to 0 contacts; it held 1 more that an earlier application, undone \
-             before it, had given XMAS: its Undo took XMAS from it too, but from those a \
+             before it, had given XMAS: its Undo took XMAS from it too, but not from those a \
              later application counts on"
         ),
         "the undone application still says what it held"

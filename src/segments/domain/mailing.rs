@@ -182,7 +182,7 @@ impl Application {
         if held > 0 && self.undone_at.is_some() {
             s.push_str(&format!(
                 "; it held {} more that an earlier application, undone before it, had given \
-                 {}: its Undo took {} from {} too, but from those a later application \
+                 {}: its Undo took {} from {} too, but not from those a later application \
                  counts on",
                 thousands(held),
                 self.code,
