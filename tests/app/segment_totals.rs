@@ -69,9 +69,11 @@ fn assert_totals(app: &TestApp, c: &mut Client, no: &str, what: &str) {
     let [lines, steps, cost, minutes] = figures_from_scratch(app, no);
     let page = c.get(&format!("/segments/{no}"));
     page.assert_status(200);
+    let one =
+        |n: &str, word: &'static str, words: &'static str| if n == "1" { word } else { words };
     for (value, label) in [
-        (&lines, "lines"),
-        (&steps, "steps"),
+        (&lines, one(&lines, "line", "lines")),
+        (&steps, one(&steps, "step", "steps")),
         (&cost, "total cost"),
         (&minutes, "total minutes"),
     ] {
